@@ -1,0 +1,116 @@
+#include "compiler/analyze/analysis.h"
+
+#include <fmt/format.h>
+
+#include <map>
+
+#include "compiler/lower/lowering.h"
+
+namespace kiln {
+namespace {
+
+std::string opcode_name(OpCode opcode) {
+  const KernelInfo* info = find_kernel(static_cast<uint32_t>(opcode));
+  return info ? info->name : "?";
+}
+
+}  // namespace
+
+ModelReport analyze(const CompiledModel& m, const std::string& label, uint64_t model_bytes) {
+  ModelReport r;
+  r.model = label;
+  r.model_bytes = model_bytes;
+  std::map<int, std::vector<std::string>> kernels;  // IR op -> kernels it became
+  for (const ProgramOp& op : m.program.ops) {
+    if (!op.placeholder) kernels[op.source_op].push_back(opcode_name(op.opcode));
+  }
+  std::vector<bool> placeholder(m.graph.ops.size(), false);
+  for (const ProgramOp& op : m.program.ops) {
+    if (op.placeholder) placeholder[static_cast<size_t>(op.source_op)] = true;
+  }
+  for (size_t i = 0; i < m.graph.ops.size(); ++i) {
+    const ir::Op& op = m.graph.ops[i];
+    LayerReport l;
+    l.index = static_cast<int>(i);
+    l.op = op.type_name;
+    l.supported = !placeholder[i];
+    if (kernels.count(static_cast<int>(i))) l.kernel = fmt::format("{}", fmt::join(kernels[static_cast<int>(i)], "+"));
+    else if (l.supported) l.kernel = "(in place)";
+    for (int t : op.inputs) {
+      if (t < 0) continue;
+      const ir::Tensor& tensor = m.graph.tensors[static_cast<size_t>(t)];
+      if (tensor.constant) l.weight_bytes += tensor.data.size();
+      else l.input_shapes.push_back(tensor.shape);
+    }
+    if (!op.outputs.empty()) {
+      const int out = op.outputs[0];
+      const ir::Tensor& tensor = m.graph.tensors[static_cast<size_t>(out)];
+      l.name = tensor.name;
+      l.output_shape = tensor.shape;
+      l.output_bytes = tensor.bytes();
+      l.arena_offset = m.plan.offsets[static_cast<size_t>(out)];
+    }
+    if (const OpDef* def = find_op_def(op.kind)) l.macs = def->macs(m.graph, op);
+    r.macs += l.macs;
+    r.weights_bytes += l.weight_bytes;
+    ++r.ops_total;
+    if (l.supported) ++r.ops_supported;
+    r.layers.push_back(std::move(l));
+  }
+  r.arena_bytes = m.plan.arena_bytes;
+  r.blob_bytes = m.blob.size();
+  r.unsupported = m.unsupported;
+  return r;
+}
+
+nlohmann::json to_json(const ModelReport& r) {
+  nlohmann::json layers = nlohmann::json::array();
+  for (const LayerReport& l : r.layers) {
+    layers.push_back({{"index", l.index},
+                      {"name", l.name},
+                      {"op", l.op},
+                      {"kernel", l.kernel},
+                      {"input_shapes", l.input_shapes},
+                      {"output_shape", l.output_shape},
+                      {"macs", l.macs},
+                      {"weight_bytes", l.weight_bytes},
+                      {"arena_offset", l.arena_offset},
+                      {"output_bytes", l.output_bytes},
+                      {"supported", l.supported}});
+  }
+  return {{"model", r.model},
+          {"model_bytes", r.model_bytes},
+          {"macs", r.macs},
+          {"weights_bytes", r.weights_bytes},
+          {"arena_bytes", r.arena_bytes},
+          {"blob_bytes", r.blob_bytes},
+          {"ops_total", r.ops_total},
+          {"ops_supported", r.ops_supported},
+          {"op_coverage", r.ops_total ? static_cast<double>(r.ops_supported) / r.ops_total : 1.0},
+          {"unsupported", r.unsupported},
+          {"layers", layers}};
+}
+
+std::string to_table(const ModelReport& r) {
+  std::string s = fmt::format("{}\n\n", r.model);
+  s += fmt::format("{:>3}  {:<18} {:<22} {:<20} {:>11} {:>9} {:>8}  {}\n", "#", "op", "input", "output", "MACs",
+                   "weights", "offset", "name");
+  for (const LayerReport& l : r.layers) {
+    const std::string in = l.input_shapes.empty() ? "-" : ir::shape_string(l.input_shapes[0]);
+    const std::string offset = l.arena_offset >= 0 ? fmt::format("{}", l.arena_offset) : "-";
+    std::string name = l.name.size() > 60 ? l.name.substr(0, 57) + "..." : l.name;
+    s += fmt::format("{:>3}  {:<18} {:<22} {:<20} {:>11} {:>9} {:>8}  {}{}\n", l.index, l.op, in,
+                     ir::shape_string(l.output_shape), l.macs, l.weight_bytes, offset, name,
+                     l.supported ? "" : "  [UNSUPPORTED]");
+  }
+  s += fmt::format("\nMACs            {:>12}\n", r.macs);
+  s += fmt::format("weights bytes   {:>12}\n", r.weights_bytes);
+  s += fmt::format("arena bytes     {:>12}\n", r.arena_bytes);
+  s += fmt::format("blob bytes      {:>12}{}\n", r.blob_bytes, r.blob_bytes ? "" : "  (not compilable)");
+  s += fmt::format("model bytes     {:>12}\n", r.model_bytes);
+  s += fmt::format("op coverage     {:>9}/{}\n", r.ops_supported, r.ops_total);
+  for (const std::string& u : r.unsupported) s += fmt::format("unsupported: {}\n", u);
+  return s;
+}
+
+}  // namespace kiln

@@ -1,0 +1,49 @@
+// What `kiln analyze` reports: per-layer cost and memory, and model totals.
+#ifndef KILN_COMPILER_ANALYZE_ANALYSIS_H
+#define KILN_COMPILER_ANALYZE_ANALYSIS_H
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "compiler/compile.h"
+
+namespace kiln {
+
+struct LayerReport {
+  int index = 0;
+  std::string name;  // the op's first output tensor, as Netron labels it
+  std::string op;
+  std::string kernel;  // kernel(s) it lowered to; empty if unsupported
+  std::vector<std::vector<int32_t>> input_shapes;  // non-constant inputs
+  std::vector<int32_t> output_shape;
+  int64_t macs = 0;
+  uint64_t weight_bytes = 0;  // constant inputs, as stored in the model
+  int64_t arena_offset = -1;  // of the output; -1 if not in the arena
+  uint64_t output_bytes = 0;
+  bool supported = true;
+};
+
+struct ModelReport {
+  std::string model;
+  uint64_t model_bytes = 0;
+  std::vector<LayerReport> layers;
+  int64_t macs = 0;
+  uint64_t weights_bytes = 0;
+  uint64_t arena_bytes = 0;
+  uint64_t blob_bytes = 0;  // 0 when the model cannot be compiled
+  int ops_total = 0;
+  int ops_supported = 0;
+  std::vector<std::string> unsupported;
+};
+
+ModelReport analyze(const CompiledModel& model, const std::string& label, uint64_t model_bytes);
+
+nlohmann::json to_json(const ModelReport& report);
+std::string to_table(const ModelReport& report);
+
+}  // namespace kiln
+
+#endif

@@ -1,0 +1,136 @@
+#include "compiler/blob/writer.h"
+
+#include <fmt/format.h>
+
+#include <cstring>
+#include <map>
+
+#include "compiler/common/error.h"
+#include "kiln/blob_format.h"
+
+namespace kiln {
+namespace {
+
+using blob::BlobHeader;
+using blob::IoRecord;
+using blob::OpRecord;
+using blob::TensorRecord;
+
+size_t align_up(size_t v, size_t a) { return (v + a - 1) / a * a; }
+
+template <typename T>
+void append(std::vector<uint8_t>& out, const T& value) {
+  const uint8_t* p = reinterpret_cast<const uint8_t*>(&value);
+  out.insert(out.end(), p, p + sizeof(T));
+}
+
+void pad_to(std::vector<uint8_t>& out, size_t alignment) { out.resize(align_up(out.size(), alignment), 0); }
+
+}  // namespace
+
+std::vector<uint8_t> write_blob(const Program& program, const MemoryPlan& plan) {
+  // Blob tensor numbering: first use order over IO then ops.
+  std::map<int, uint16_t> index;
+  std::vector<int> tensors;
+  auto number = [&](int t) -> uint16_t {
+    if (t < 0) return blob::kNoTensor;
+    auto it = index.find(t);
+    if (it != index.end()) return it->second;
+    if (tensors.size() >= blob::kNoTensor) throw Error(ErrorKind::kUnsupported, "model has more than 65534 tensors");
+    const uint16_t id = static_cast<uint16_t>(tensors.size());
+    index.emplace(t, id);
+    tensors.push_back(t);
+    return id;
+  };
+
+  std::vector<IoRecord> io;
+  for (const std::vector<int>* list : {&program.inputs, &program.outputs}) {
+    for (int t : *list) {
+      const ProgramTensor& pt = program.tensors[static_cast<size_t>(t)];
+      if (pt.shape.size() > static_cast<size_t>(blob::kMaxRank)) {
+        throw Error(ErrorKind::kUnsupported, fmt::format("model input/output '{}' has rank above {}", pt.name, blob::kMaxRank));
+      }
+      if (pt.constant) throw Error(ErrorKind::kUnsupported, fmt::format("model output '{}' is a constant", pt.name));
+      IoRecord r{};
+      r.tensor = number(t);
+      r.dtype = static_cast<uint8_t>(pt.dtype);
+      r.rank = static_cast<uint8_t>(pt.shape.size());
+      for (size_t d = 0; d < pt.shape.size(); ++d) r.dims[d] = pt.shape[d];
+      r.scale = pt.scale;
+      r.zero_point = pt.zero_point;
+      io.push_back(r);
+    }
+  }
+
+  std::vector<OpRecord> ops;
+  std::vector<uint16_t> operands;
+  std::vector<uint8_t> params;
+  for (const ProgramOp& op : program.ops) {
+    if (op.placeholder) throw Error(ErrorKind::kUnsupported, "program has ops kiln cannot compile");
+    OpRecord r{};
+    r.opcode = static_cast<uint16_t>(op.opcode);
+    r.num_inputs = static_cast<uint8_t>(op.inputs.size());
+    r.num_outputs = static_cast<uint8_t>(op.outputs.size());
+    r.first_operand = static_cast<uint32_t>(operands.size());
+    pad_to(params, 4);
+    r.params_offset = static_cast<uint32_t>(params.size());
+    r.params_bytes = static_cast<uint32_t>(op.params.size());
+    params.insert(params.end(), op.params.begin(), op.params.end());
+    for (int t : op.inputs) operands.push_back(number(t));
+    for (int t : op.outputs) operands.push_back(number(t));
+    ops.push_back(r);
+  }
+
+  std::vector<uint8_t> data;
+  std::vector<TensorRecord> records;
+  for (int t : tensors) {
+    const ProgramTensor& pt = program.tensors[static_cast<size_t>(t)];
+    TensorRecord r{};
+    r.bytes = static_cast<uint32_t>(pt.bytes);
+    r.dtype = static_cast<uint8_t>(pt.dtype);
+    if (pt.constant) {
+      pad_to(data, blob::kSectionAlignment);
+      r.location = static_cast<uint8_t>(blob::Location::kConstant);
+      r.offset = static_cast<uint32_t>(data.size());
+      data.insert(data.end(), pt.data.begin(), pt.data.end());
+    } else {
+      r.location = static_cast<uint8_t>(blob::Location::kArena);
+      r.offset = static_cast<uint32_t>(plan.offsets[static_cast<size_t>(t)]);
+    }
+    records.push_back(r);
+  }
+
+  std::vector<uint8_t> out(sizeof(BlobHeader), 0);
+  BlobHeader h{};
+  std::memcpy(h.magic, blob::kMagic, sizeof(h.magic));
+  h.version_major = blob::kVersionMajor;
+  h.version_minor = blob::kVersionMinor;
+  h.header_bytes = sizeof(BlobHeader);
+  h.arena_bytes = static_cast<uint32_t>(plan.arena_bytes);
+  auto section = [&out](auto begin, auto end) {
+    pad_to(out, blob::kSectionAlignment);
+    const uint32_t offset = static_cast<uint32_t>(out.size());
+    for (auto it = begin; it != end; ++it) append(out, *it);
+    return offset;
+  };
+  h.num_tensors = static_cast<uint32_t>(records.size());
+  h.tensors_offset = section(records.begin(), records.end());
+  h.num_ops = static_cast<uint32_t>(ops.size());
+  h.ops_offset = section(ops.begin(), ops.end());
+  h.num_inputs = static_cast<uint32_t>(program.inputs.size());
+  h.num_outputs = static_cast<uint32_t>(program.outputs.size());
+  h.io_offset = section(io.begin(), io.end());
+  h.num_operands = static_cast<uint32_t>(operands.size());
+  h.operands_offset = section(operands.begin(), operands.end());
+  h.params_bytes = static_cast<uint32_t>(params.size());
+  h.params_offset = section(params.begin(), params.end());
+  h.data_bytes = static_cast<uint32_t>(data.size());
+  h.data_offset = section(data.begin(), data.end());
+  pad_to(out, blob::kSectionAlignment);
+  h.total_bytes = static_cast<uint32_t>(out.size());
+  h.checksum = blob::crc32(out.data() + sizeof(BlobHeader), out.size() - sizeof(BlobHeader));
+  std::memcpy(out.data(), &h, sizeof(h));
+  return out;
+}
+
+}  // namespace kiln

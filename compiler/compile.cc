@@ -1,0 +1,43 @@
+#include "compiler/compile.h"
+
+#include <fmt/format.h>
+
+#include <cstring>
+
+#include "compiler/blob/writer.h"
+#include "compiler/common/error.h"
+#include "compiler/common/file_io.h"
+#include "compiler/import/tflite/importer.h"
+#include "compiler/lower/lowering.h"
+#include "kiln/blob_format.h"
+
+namespace kiln {
+
+ModelFormat detect_format(const std::vector<uint8_t>& bytes) {
+  if (bytes.size() >= 4 && std::memcmp(bytes.data(), blob::kMagic, 4) == 0) return ModelFormat::kKilnBlob;
+  if (tflite_import::looks_like_tflite(bytes.data(), bytes.size())) return ModelFormat::kTflite;
+  return ModelFormat::kUnknown;
+}
+
+CompiledModel compile_tflite(const std::vector<uint8_t>& bytes, const std::string& label, bool allow_unsupported) {
+  CompiledModel m;
+  m.graph = tflite_import::import_tflite(bytes.data(), bytes.size(), label);
+  m.program = lower(m.graph, allow_unsupported ? &m.unsupported : nullptr);
+  elide_copies(m.program);
+  m.plan = plan_memory(m.program);
+  if (m.plan.arena_bytes > UINT32_MAX) throw Error(ErrorKind::kUnsupported, fmt::format("{}: arena above 4 GiB", label));
+  if (m.unsupported.empty()) m.blob = write_blob(m.program, m.plan);
+  return m;
+}
+
+std::vector<uint8_t> load_blob(const std::string& path) {
+  std::vector<uint8_t> bytes = read_file(path);
+  switch (detect_format(bytes)) {
+    case ModelFormat::kKilnBlob: return bytes;
+    case ModelFormat::kTflite: return compile_tflite(bytes, path).blob;
+    case ModelFormat::kUnknown: break;
+  }
+  throw Error(ErrorKind::kBadModel, fmt::format("{}: not a model (neither a .tflite flatbuffer nor a .kiln blob)", path));
+}
+
+}  // namespace kiln

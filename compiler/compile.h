@@ -1,0 +1,36 @@
+// The compiler pipeline: model bytes -> IR -> lowered program -> plan -> blob.
+#ifndef KILN_COMPILER_COMPILE_H
+#define KILN_COMPILER_COMPILE_H
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "compiler/ir/graph.h"
+#include "compiler/lower/program.h"
+#include "compiler/plan/planner.h"
+
+namespace kiln {
+
+struct CompiledModel {
+  ir::Graph graph;
+  Program program;
+  MemoryPlan plan;
+  std::vector<std::string> unsupported;  // ops that could not be lowered (analysis only)
+  std::vector<uint8_t> blob;             // empty when `unsupported` is not
+};
+
+enum class ModelFormat { kTflite, kKilnBlob, kUnknown };
+ModelFormat detect_format(const std::vector<uint8_t>& bytes);
+
+// Compiles a .tflite model. With allow_unsupported, ops kiln cannot lower are
+// recorded instead of thrown, and no blob is written.
+CompiledModel compile_tflite(const std::vector<uint8_t>& bytes, const std::string& label,
+                             bool allow_unsupported = false);
+
+// The blob for a model file of either format (a .kiln file is returned as is).
+std::vector<uint8_t> load_blob(const std::string& path);
+
+}  // namespace kiln
+
+#endif

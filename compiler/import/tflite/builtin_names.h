@@ -1,0 +1,16 @@
+// Names of TFLite's builtin operators by code, for messages about ops kiln
+// does not support.
+#ifndef KILN_COMPILER_IMPORT_TFLITE_BUILTIN_NAMES_H
+#define KILN_COMPILER_IMPORT_TFLITE_BUILTIN_NAMES_H
+
+#include <string>
+
+namespace kiln {
+namespace tflite_import {
+
+std::string builtin_name(int code);
+
+}  // namespace tflite_import
+}  // namespace kiln
+
+#endif

@@ -1,0 +1,116 @@
+#include "compiler/ir/graph.h"
+
+#include <fmt/format.h>
+
+#include "compiler/common/error.h"
+
+namespace kiln {
+namespace ir {
+
+int64_t Tensor::elements() const {
+  int64_t n = 1;
+  for (int32_t d : shape) n *= d;
+  return n;
+}
+
+const char* op_kind_name(OpKind kind) {
+  switch (kind) {
+    case OpKind::kConv2D: return "CONV_2D";
+    case OpKind::kDepthwiseConv2D: return "DEPTHWISE_CONV_2D";
+    case OpKind::kFullyConnected: return "FULLY_CONNECTED";
+    case OpKind::kAveragePool2D: return "AVERAGE_POOL_2D";
+    case OpKind::kMaxPool2D: return "MAX_POOL_2D";
+    case OpKind::kAdd: return "ADD";
+    case OpKind::kMul: return "MUL";
+    case OpKind::kReshape: return "RESHAPE";
+    case OpKind::kSoftmax: return "SOFTMAX";
+    case OpKind::kLogistic: return "LOGISTIC";
+    case OpKind::kQuantize: return "QUANTIZE";
+    case OpKind::kDequantize: return "DEQUANTIZE";
+    case OpKind::kPad: return "PAD";
+    case OpKind::kMean: return "MEAN";
+    case OpKind::kConcatenation: return "CONCATENATION";
+    case OpKind::kUnsupported: return "UNSUPPORTED";
+  }
+  return "?";
+}
+
+const char* dtype_name(kiln_dtype dtype) {
+  switch (dtype) {
+    case KILN_DTYPE_FLOAT32: return "float32";
+    case KILN_DTYPE_INT8: return "int8";
+    case KILN_DTYPE_INT16: return "int16";
+    case KILN_DTYPE_INT32: return "int32";
+    case KILN_DTYPE_INT64: return "int64";
+    case KILN_DTYPE_UINT8: return "uint8";
+    default: return "?";
+  }
+}
+
+std::string shape_string(const std::vector<int32_t>& shape) {
+  return fmt::format("[{}]", fmt::join(shape, ","));
+}
+
+void verify(const Graph& graph) {
+  const int num_tensors = static_cast<int>(graph.tensors.size());
+  auto bad = [](const std::string& what) { throw Error(ErrorKind::kBadModel, what); };
+
+  for (int i = 0; i < num_tensors; ++i) {
+    const Tensor& t = graph.tensors[i];
+    for (int32_t d : t.shape) {
+      if (d < 0) bad(fmt::format("tensor {} '{}' has a negative dimension {}", i, t.name, shape_string(t.shape)));
+    }
+    if (t.constant && t.data.size() != t.bytes()) {
+      bad(fmt::format("tensor {} '{}': buffer holds {} bytes, shape {} of {} needs {}", i, t.name,
+                      t.data.size(), shape_string(t.shape), dtype_name(t.dtype), t.bytes()));
+    }
+    const Quantization& q = t.quant;
+    if (q.zero_points.size() != q.scales.size() && !q.zero_points.empty()) {
+      bad(fmt::format("tensor {} '{}': {} scales but {} zero points", i, t.name, q.scales.size(),
+                      q.zero_points.size()));
+    }
+    // TFLite's converter writes 1-D per-channel bias tensors whose
+    // quantized_dimension is out of range; TFLite Micro reads them along
+    // their only axis, and so does kiln.
+    if (q.per_channel() && t.shape.size() > 1) {
+      if (q.axis < 0 || q.axis >= static_cast<int32_t>(t.shape.size()) ||
+          static_cast<int64_t>(q.scales.size()) != t.shape[q.axis]) {
+        bad(fmt::format("tensor {} '{}': {} per-channel scales do not match dimension {} of {}", i,
+                        t.name, q.scales.size(), q.axis, shape_string(t.shape)));
+      }
+    }
+  }
+
+  std::vector<bool> available(num_tensors, false);
+  for (int i = 0; i < num_tensors; ++i) available[i] = graph.tensors[i].constant;
+  for (int in : graph.inputs) {
+    if (in < 0 || in >= num_tensors) bad(fmt::format("graph input {} is not a tensor", in));
+    available[in] = true;
+  }
+  for (const Op& op : graph.ops) {
+    for (int in : op.inputs) {
+      if (in == -1) continue;
+      if (in < 0 || in >= num_tensors) bad(fmt::format("{} ({}) reads tensor {} which does not exist", op.type_name, op.location, in));
+      if (!available[in]) {
+        bad(fmt::format("{} ({}) reads tensor {} '{}' before any op writes it", op.type_name,
+                        op.location, in, graph.tensors[in].name));
+      }
+    }
+    for (int out : op.outputs) {
+      if (out < 0 || out >= num_tensors) bad(fmt::format("{} ({}) writes tensor {} which does not exist", op.type_name, op.location, out));
+      if (graph.tensors[out].constant) {
+        bad(fmt::format("{} ({}) writes constant tensor {} '{}'", op.type_name, op.location, out,
+                        graph.tensors[out].name));
+      }
+      available[out] = true;
+    }
+  }
+  for (int out : graph.outputs) {
+    if (out < 0 || out >= num_tensors || !available[out]) {
+      bad(fmt::format("graph output {} is never computed", out));
+    }
+  }
+}
+
+}  // namespace ir
+}  // namespace kiln

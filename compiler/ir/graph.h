@@ -1,0 +1,105 @@
+// kiln's graph IR: what every importer produces and every pass consumes.
+//
+// Tensors and ops live in flat vectors and refer to each other by index; an
+// absent optional operand is -1. Ops are identified by OpKind, never by string.
+#ifndef KILN_COMPILER_IR_GRAPH_H
+#define KILN_COMPILER_IR_GRAPH_H
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "kiln/types.h"
+
+namespace kiln {
+namespace ir {
+
+struct Quantization {
+  std::vector<float> scales;        // one per tensor, or one per channel along `axis`
+  std::vector<int64_t> zero_points;  // same length as scales
+  int32_t axis = 0;
+
+  bool present() const { return !scales.empty(); }
+  bool per_channel() const { return scales.size() > 1; }
+  float scale() const { return scales.empty() ? 0.0f : scales[0]; }
+  int32_t zero_point() const { return zero_points.empty() ? 0 : static_cast<int32_t>(zero_points[0]); }
+};
+
+struct Tensor {
+  std::string name;
+  kiln_dtype dtype = KILN_DTYPE_FLOAT32;
+  std::vector<int32_t> shape;
+  Quantization quant;
+  bool constant = false;
+  std::vector<uint8_t> data;  // constant tensors only
+
+  int64_t elements() const;
+  uint64_t bytes() const { return static_cast<uint64_t>(elements()) * kiln_dtype_size(dtype); }
+  // data viewed as T (constant tensors; caller checks dtype)
+  template <typename T>
+  const T* as() const {
+    return reinterpret_cast<const T*>(data.data());
+  }
+};
+
+enum class OpKind : uint8_t {
+  kConv2D,
+  kDepthwiseConv2D,
+  kFullyConnected,
+  kAveragePool2D,
+  kMaxPool2D,
+  kAdd,
+  kMul,
+  kReshape,
+  kSoftmax,
+  kLogistic,
+  kQuantize,
+  kDequantize,
+  kPad,
+  kMean,
+  kConcatenation,
+  kUnsupported,  // kept so analysis can report coverage; never lowered
+};
+
+enum class Activation : uint8_t { kNone, kRelu, kReluN1To1, kRelu6 };
+enum class Padding : uint8_t { kSame, kValid };
+
+struct OpAttrs {
+  Padding padding = Padding::kValid;
+  int32_t stride_h = 1, stride_w = 1;
+  int32_t dilation_h = 1, dilation_w = 1;
+  int32_t filter_h = 1, filter_w = 1;  // pooling window
+  int32_t depth_multiplier = 1;
+  Activation activation = Activation::kNone;
+  float beta = 1.0f;      // softmax
+  int32_t axis = 0;       // concatenation
+  bool keep_dims = false; // mean
+};
+
+struct Op {
+  OpKind kind = OpKind::kUnsupported;
+  std::string type_name;  // the importer's name for the op, e.g. "CONV_2D"
+  std::string location;   // where it is in the source file, e.g. "subgraph 0, operator 3"
+  std::vector<int> inputs, outputs;
+  OpAttrs attrs;
+};
+
+struct Graph {
+  std::vector<Tensor> tensors;
+  std::vector<Op> ops;  // in execution order
+  std::vector<int> inputs, outputs;
+};
+
+const char* op_kind_name(OpKind kind);
+const char* dtype_name(kiln_dtype dtype);
+std::string shape_string(const std::vector<int32_t>& shape);
+
+// Checks structural invariants (indices in range, constants hold their bytes,
+// every op input produced before use, per-channel quantization sized to its
+// axis). Throws Error(kBadModel) naming the op or tensor.
+void verify(const Graph& graph);
+
+}  // namespace ir
+}  // namespace kiln
+
+#endif  // KILN_COMPILER_IR_GRAPH_H

@@ -1,0 +1,143 @@
+#include "compiler/lower/lowering.h"
+
+#include <fmt/format.h>
+
+#include "compiler/common/error.h"
+
+namespace kiln {
+
+const ir::Tensor& LowerContext::input(const ir::Op& op, size_t i) const {
+  if (!has_input(op, i)) invalid(op, fmt::format("input {} is missing", i));
+  return tensor(op.inputs[i]);
+}
+
+const ir::Tensor& LowerContext::output(const ir::Op& op, size_t i) const {
+  if (i >= op.outputs.size()) invalid(op, fmt::format("output {} is missing", i));
+  return tensor(op.outputs[i]);
+}
+
+int LowerContext::add_constant(const std::string& name, kiln_dtype dtype, std::vector<int32_t> shape,
+                               std::vector<uint8_t> data) {
+  ProgramTensor t;
+  t.name = name;
+  t.dtype = dtype;
+  t.shape = std::move(shape);
+  t.bytes = data.size();
+  t.constant = true;
+  t.data = std::move(data);
+  program_.tensors.push_back(std::move(t));
+  return static_cast<int>(program_.tensors.size() - 1);
+}
+
+int LowerContext::add_float_constant(const std::string& name, std::vector<int32_t> shape,
+                                     const std::vector<float>& values) {
+  std::vector<uint8_t> bytes(values.size() * sizeof(float));
+  std::memcpy(bytes.data(), values.data(), bytes.size());
+  return add_constant(name, KILN_DTYPE_FLOAT32, std::move(shape), std::move(bytes));
+}
+
+void LowerContext::unsupported(const ir::Op& op, const std::string& what) const {
+  throw Error(ErrorKind::kUnsupported,
+              fmt::format("{} ({}, output '{}'): {}", op.type_name, op.location,
+                          op.outputs.empty() ? std::string("?") : tensor(op.outputs[0]).name, what));
+}
+
+void LowerContext::invalid(const ir::Op& op, const std::string& what) const {
+  throw Error(ErrorKind::kBadModel,
+              fmt::format("{} ({}, output '{}'): {}", op.type_name, op.location,
+                          op.outputs.empty() ? std::string("?") : tensor(op.outputs[0]).name, what));
+}
+
+void LowerContext::emit_raw(const ir::Op& op, OpCode opcode, std::vector<uint8_t> params,
+                            std::vector<int> inputs, std::vector<int> outputs) {
+  const KernelInfo* info = find_kernel(static_cast<uint32_t>(opcode));
+  OperandSizes sizes{};
+  if (!info || params.size() != info->params_size || !info->operand_sizes(params.data(), &sizes) ||
+      sizes.num_inputs != static_cast<int>(inputs.size()) ||
+      sizes.num_outputs != static_cast<int>(outputs.size())) {
+    invalid(op, "parameters out of the kernel's range (a dimension, stride or pad too large?)");
+  }
+  auto check = [&](int tensor, uint32_t required, const char* role, size_t i) {
+    const uint64_t have = tensor < 0 ? 0 : program_.tensors[static_cast<size_t>(tensor)].bytes;
+    if (have != required) {
+      invalid(op, fmt::format("{} {} '{}' is {} bytes but the op's shapes imply {}", role, i,
+                              tensor < 0 ? "(absent)" : program_.tensors[static_cast<size_t>(tensor)].name,
+                              have, required));
+    }
+  };
+  for (size_t i = 0; i < inputs.size(); ++i) check(inputs[i], sizes.inputs[i], "input", i);
+  for (size_t i = 0; i < outputs.size(); ++i) check(outputs[i], sizes.outputs[i], "output", i);
+  ProgramOp p;
+  p.opcode = opcode;
+  p.params = std::move(params);
+  p.inputs = std::move(inputs);
+  p.outputs = std::move(outputs);
+  p.source_op = current_op;
+  program_.ops.push_back(std::move(p));
+}
+
+const OpDef* find_op_def(ir::OpKind kind) {
+  static const OpDef* const kDefs[] = {
+      &kConv2DDef,  &kDepthwiseConv2DDef, &kFullyConnectedDef, &kAveragePool2DDef, &kMaxPool2DDef,
+      &kAddDef,     &kMulDef,             &kReshapeDef,        &kSoftmaxDef,       &kLogisticDef,
+      &kQuantizeDef, &kDequantizeDef,     &kPadDef,            &kMeanDef,          &kConcatenationDef,
+  };
+  for (const OpDef* def : kDefs) {
+    if (def->kind == kind) return def;
+  }
+  return nullptr;
+}
+
+Program lower(const ir::Graph& graph, std::vector<std::string>* unsupported) {
+  Program program;
+  for (const ir::Tensor& t : graph.tensors) {
+    ProgramTensor p;
+    p.name = t.name;
+    p.dtype = t.dtype;
+    p.shape = t.shape;
+    p.bytes = t.bytes();
+    p.constant = t.constant;
+    p.data = t.data;
+    if (t.quant.present() && !t.quant.per_channel()) {
+      p.scale = t.quant.scale();
+      p.zero_point = t.quant.zero_point();
+    }
+    program.tensors.push_back(std::move(p));
+  }
+  program.inputs = graph.inputs;
+  program.outputs = graph.outputs;
+  LowerContext ctx(graph, program);
+  for (size_t i = 0; i < graph.ops.size(); ++i) {
+    const ir::Op& op = graph.ops[i];
+    ctx.current_op = static_cast<int>(i);
+    try {
+      const OpDef* def = find_op_def(op.kind);
+      if (!def) ctx.unsupported(op, "kiln has no kernel for this op");
+      def->lower(ctx, op);
+    } catch (const Error& e) {
+      if (!unsupported || e.kind() != ErrorKind::kUnsupported) throw;
+      unsupported->push_back(e.what());
+      ProgramOp placeholder;
+      placeholder.inputs = op.inputs;
+      placeholder.outputs = op.outputs;
+      placeholder.source_op = static_cast<int>(i);
+      placeholder.placeholder = true;
+      program.ops.push_back(std::move(placeholder));
+    }
+  }
+  return program;
+}
+
+int32_t conv_output_size(ir::Padding padding, int32_t in, int32_t filter, int32_t stride, int32_t dilation) {
+  const int32_t effective = (filter - 1) * dilation + 1;
+  if (stride <= 0) return 0;
+  return padding == ir::Padding::kSame ? (in + stride - 1) / stride : (in + stride - effective) / stride;
+}
+
+int32_t conv_padding(int32_t in, int32_t filter, int32_t stride, int32_t dilation, int32_t out) {
+  const int32_t effective = (filter - 1) * dilation + 1;
+  const int32_t total = (out - 1) * stride + effective - in;
+  return total > 0 ? total / 2 : 0;
+}
+
+}  // namespace kiln

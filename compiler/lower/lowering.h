@@ -1,0 +1,85 @@
+// Lowering: each IR op becomes one or more kernel calls with filled params.
+//
+// Every op's compiler definition (compiler/ops/<op>.cc) is an OpDef: it checks
+// the op's types and shapes, derives the fixed-point parameters and emits the
+// kernel call. Errors name the op, its location in the model and the tensor.
+#ifndef KILN_COMPILER_LOWER_LOWERING_H
+#define KILN_COMPILER_LOWER_LOWERING_H
+
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "compiler/ir/graph.h"
+#include "compiler/lower/program.h"
+
+namespace kiln {
+
+class LowerContext {
+ public:
+  LowerContext(const ir::Graph& graph, Program& program) : graph_(graph), program_(program) {}
+
+  const ir::Graph& graph() const { return graph_; }
+  const ir::Tensor& tensor(int index) const { return graph_.tensors[static_cast<size_t>(index)]; }
+  // The op's i-th input/output tensor; fails naming the op if it is absent.
+  const ir::Tensor& input(const ir::Op& op, size_t i) const;
+  const ir::Tensor& output(const ir::Op& op, size_t i) const;
+  bool has_input(const ir::Op& op, size_t i) const { return i < op.inputs.size() && op.inputs[i] >= 0; }
+
+  // Adds a constant tensor to the program; returns its index.
+  int add_constant(const std::string& name, kiln_dtype dtype, std::vector<int32_t> shape,
+                   std::vector<uint8_t> data);
+  // Replaces a tensor's contents, e.g. hybrid int8 weights dequantized to float.
+  int add_float_constant(const std::string& name, std::vector<int32_t> shape, const std::vector<float>& values);
+
+  // Emits a kernel call. Checks the params against the operands' byte sizes
+  // with the kernel's own operand_sizes (the check the runtime repeats).
+  template <typename Params>
+  void emit(const ir::Op& op, OpCode opcode, const Params& params, std::vector<int> inputs,
+            std::vector<int> outputs) {
+    std::vector<uint8_t> bytes(sizeof(Params));
+    std::memcpy(bytes.data(), &params, sizeof(Params));
+    emit_raw(op, opcode, std::move(bytes), std::move(inputs), std::move(outputs));
+  }
+
+  // The model is valid but kiln cannot compile it (kUnsupported).
+  [[noreturn]] void unsupported(const ir::Op& op, const std::string& what) const;
+  // The model contradicts itself (kBadModel).
+  [[noreturn]] void invalid(const ir::Op& op, const std::string& what) const;
+
+  int current_op = -1;
+
+ private:
+  void emit_raw(const ir::Op& op, OpCode opcode, std::vector<uint8_t> params,
+                std::vector<int> inputs, std::vector<int> outputs);
+
+  const ir::Graph& graph_;
+  Program& program_;
+};
+
+struct OpDef {
+  ir::OpKind kind;
+  void (*lower)(LowerContext& ctx, const ir::Op& op);
+  int64_t (*macs)(const ir::Graph& graph, const ir::Op& op);  // multiply-accumulates
+};
+
+// The definition of an op kind; null for kUnsupported.
+const OpDef* find_op_def(ir::OpKind kind);
+
+// Lowers every op of the graph. Throws Error naming the first op that fails,
+// unless `unsupported` is given: then ops kiln cannot compile are recorded
+// there (one message each) and kept as placeholders.
+Program lower(const ir::Graph& graph, std::vector<std::string>* unsupported = nullptr);
+
+// TFLite's SAME/VALID output size and leading padding for one spatial dim.
+int32_t conv_output_size(ir::Padding padding, int32_t in, int32_t filter, int32_t stride, int32_t dilation);
+int32_t conv_padding(int32_t in, int32_t filter, int32_t stride, int32_t dilation, int32_t out);
+
+// Op definitions, one per file under compiler/ops/.
+extern const OpDef kConv2DDef, kDepthwiseConv2DDef, kFullyConnectedDef, kAveragePool2DDef,
+    kMaxPool2DDef, kAddDef, kMulDef, kReshapeDef, kSoftmaxDef, kLogisticDef, kQuantizeDef,
+    kDequantizeDef, kPadDef, kMeanDef, kConcatenationDef;
+
+}  // namespace kiln
+
+#endif

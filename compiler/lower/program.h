@@ -1,0 +1,45 @@
+// A lowered program: kernels chosen, parameters filled, ready to plan and emit.
+#ifndef KILN_COMPILER_LOWER_PROGRAM_H
+#define KILN_COMPILER_LOWER_PROGRAM_H
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "kiln/kernels.h"
+#include "kiln/types.h"
+
+namespace kiln {
+
+struct ProgramTensor {
+  std::string name;
+  kiln_dtype dtype = KILN_DTYPE_FLOAT32;
+  std::vector<int32_t> shape;
+  uint64_t bytes = 0;
+  bool constant = false;
+  std::vector<uint8_t> data;  // constant tensors
+  float scale = 0.0f;         // per-tensor quantization, 0 if none
+  int32_t zero_point = 0;
+  int alias_of = -1;          // shares this tensor's buffer (an in-place reshape)
+};
+
+struct ProgramOp {
+  OpCode opcode = OpCode::COPY;
+  std::vector<uint8_t> params;  // the kernel's params struct, as bytes
+  std::vector<int> inputs;      // -1: absent optional operand
+  std::vector<int> outputs;
+  int source_op = -1;           // index of the IR op it came from
+  // An op kiln cannot lower, kept (with no kernel) so that analysis can still
+  // plan memory and report coverage; such a program is never emitted.
+  bool placeholder = false;
+};
+
+struct Program {
+  std::vector<ProgramTensor> tensors;
+  std::vector<ProgramOp> ops;
+  std::vector<int> inputs, outputs;
+};
+
+}  // namespace kiln
+
+#endif

@@ -1,0 +1,103 @@
+// CONV_2D and DEPTHWISE_CONV_2D.
+#include <fmt/format.h>
+
+#include "compiler/ops/op_util.h"
+
+namespace kiln {
+namespace {
+
+void lower_conv(LowerContext& ctx, const ir::Op& op, bool depthwise) {
+  const ir::Tensor& in = ctx.input(op, 0);
+  const ir::Tensor& filter = ctx.input(op, 1);
+  const ir::Tensor& out = ctx.output(op, 0);
+  require_rank(ctx, op, in, 4, "input");
+  require_rank(ctx, op, filter, 4, "filter");
+  require_rank(ctx, op, out, 4, "output");
+  const Numerics numerics = numerics_of(ctx, op, in, out);
+  const ir::OpAttrs& a = op.attrs;
+
+  Conv2DParams p{};
+  p.batches = in.shape[0];
+  p.in_h = in.shape[1];
+  p.in_w = in.shape[2];
+  p.in_c = in.shape[3];
+  p.out_h = out.shape[1];
+  p.out_w = out.shape[2];
+  p.out_c = out.shape[3];
+  p.k_h = filter.shape[1];
+  p.k_w = filter.shape[2];
+  p.filter_in_c = depthwise ? 1 : filter.shape[3];
+  p.depth_multiplier = depthwise && p.in_c > 0 ? p.out_c / p.in_c : 1;
+  p.stride_h = a.stride_h;
+  p.stride_w = a.stride_w;
+  p.dilation_h = a.dilation_h;
+  p.dilation_w = a.dilation_w;
+  if (p.stride_h < 1 || p.stride_w < 1 || p.dilation_h < 1 || p.dilation_w < 1) {
+    ctx.invalid(op, fmt::format("stride {}x{} / dilation {}x{} must be positive", p.stride_h, p.stride_w,
+                                p.dilation_h, p.dilation_w));
+  }
+  const int32_t want_h = conv_output_size(a.padding, p.in_h, p.k_h, p.stride_h, p.dilation_h);
+  const int32_t want_w = conv_output_size(a.padding, p.in_w, p.k_w, p.stride_w, p.dilation_w);
+  if (want_h != p.out_h || want_w != p.out_w || out.shape[0] != p.batches) {
+    ctx.invalid(op, fmt::format("output shape {} does not follow from input {} and filter {} (expected {}x{})",
+                                ir::shape_string(out.shape), ir::shape_string(in.shape),
+                                ir::shape_string(filter.shape), want_h, want_w));
+  }
+  p.pad_h = conv_padding(p.in_h, p.k_h, p.stride_h, p.dilation_h, p.out_h);
+  p.pad_w = conv_padding(p.in_w, p.k_w, p.stride_w, p.dilation_w, p.out_w);
+  const int bias = bias_for(ctx, op, 2, numerics);
+  p.has_bias = bias >= 0;
+  const int weights = weights_for(ctx, op, 1, numerics);
+
+  if (numerics == Numerics::kFloat32) {
+    const FloatRange r = activation_range_f32(a.activation);
+    p.act_min_f = r.min;
+    p.act_max_f = r.max;
+    ctx.emit(op, depthwise ? OpCode::DEPTHWISE_CONV_2D_F32 : OpCode::CONV_2D_F32, p,
+             {op.inputs[0], weights, bias}, {op.outputs[0]});
+    return;
+  }
+  const size_t channels = filter.quant.scales.size();
+  if (channels != 1 && channels != static_cast<size_t>(p.out_c)) {
+    ctx.invalid(op, fmt::format("filter '{}' has {} scales for {} output channels", filter.name, channels, p.out_c));
+  }
+  for (int64_t zp : filter.quant.zero_points) {
+    if (zp != 0) ctx.unsupported(op, fmt::format("filter '{}' has zero point {}; int8 weights must be symmetric", filter.name, zp));
+  }
+  p.input_offset = -in.quant.zero_point();
+  p.output_offset = out.quant.zero_point();
+  const IntRange r = activation_range_s8(a.activation, out.quant.scale(), out.quant.zero_point());
+  p.act_min = r.min;
+  p.act_max = r.max;
+  // Per-channel requantization: multipliers then shifts.
+  std::vector<int32_t> quant(2 * static_cast<size_t>(p.out_c));
+  for (int32_t c = 0; c < p.out_c; ++c) {
+    const double filter_scale = filter.quant.scales[channels == 1 ? 0 : static_cast<size_t>(c)];
+    const QuantizedMultiplier q = quantize_multiplier(static_cast<double>(in.quant.scale()) * filter_scale /
+                                                      static_cast<double>(out.quant.scale()));
+    quant[static_cast<size_t>(c)] = q.multiplier;
+    quant[static_cast<size_t>(p.out_c + c)] = q.shift;
+  }
+  const int quant_tensor = ctx.add_constant(out.name + "/requant", KILN_DTYPE_INT32, {2, p.out_c}, int32_bytes(quant));
+  ctx.emit(op, depthwise ? OpCode::DEPTHWISE_CONV_2D_S8 : OpCode::CONV_2D_S8, p,
+           {op.inputs[0], weights, bias, quant_tensor}, {op.outputs[0]});
+}
+
+int64_t conv_macs(const ir::Graph& g, const ir::Op& op) {
+  if (op.inputs.size() < 2 || op.outputs.empty()) return 0;
+  const ir::Tensor& filter = g.tensors[static_cast<size_t>(op.inputs[1])];
+  const ir::Tensor& out = g.tensors[static_cast<size_t>(op.outputs[0])];
+  if (filter.shape.size() != 4) return 0;
+  const int64_t per_output = int64_t{filter.shape[1]} * filter.shape[2] *
+                             (op.kind == ir::OpKind::kDepthwiseConv2D ? 1 : filter.shape[3]);
+  return out.elements() * per_output;
+}
+
+}  // namespace
+
+const OpDef kConv2DDef = {ir::OpKind::kConv2D, [](LowerContext& c, const ir::Op& o) { lower_conv(c, o, false); },
+                          conv_macs};
+const OpDef kDepthwiseConv2DDef = {ir::OpKind::kDepthwiseConv2D,
+                                   [](LowerContext& c, const ir::Op& o) { lower_conv(c, o, true); }, conv_macs};
+
+}  // namespace kiln

@@ -1,0 +1,92 @@
+// RESHAPE, PAD and CONCATENATION.
+#include <fmt/format.h>
+
+#include "compiler/ops/op_util.h"
+
+namespace kiln {
+namespace {
+
+void require_same_quantization(LowerContext& ctx, const ir::Op& op, const ir::Tensor& a, const ir::Tensor& b) {
+  if (a.dtype != b.dtype || a.quant.scale() != b.quant.scale() || a.quant.zero_point() != b.quant.zero_point()) {
+    ctx.unsupported(op, fmt::format("'{}' and '{}' differ in type or quantization", a.name, b.name));
+  }
+}
+
+// A reshape is a copy the memory planner usually removes by giving the output
+// the input's buffer (see elide_copies).
+void lower_reshape(LowerContext& ctx, const ir::Op& op) {
+  const ir::Tensor& in = ctx.input(op, 0);
+  const ir::Tensor& out = ctx.output(op, 0);
+  if (in.bytes() != out.bytes() || in.dtype != out.dtype) {
+    ctx.invalid(op, fmt::format("reshape from {} to {} changes the size", ir::shape_string(in.shape),
+                                ir::shape_string(out.shape)));
+  }
+  CopyParams p{static_cast<int32_t>(in.bytes())};
+  ctx.emit(op, OpCode::COPY, p, {op.inputs[0]}, {op.outputs[0]});
+}
+
+void lower_pad(LowerContext& ctx, const ir::Op& op) {
+  const ir::Tensor& in = ctx.input(op, 0);
+  const ir::Tensor& paddings = ctx.input(op, 1);
+  const ir::Tensor& out = ctx.output(op, 0);
+  require_same_quantization(ctx, op, in, out);
+  const size_t rank = in.shape.size();
+  if (rank > static_cast<size_t>(kMaxPadRank)) ctx.unsupported(op, fmt::format("rank {} is above {}", rank, kMaxPadRank));
+  if (!paddings.constant || paddings.dtype != KILN_DTYPE_INT32 || paddings.elements() != static_cast<int64_t>(2 * rank)) {
+    ctx.unsupported(op, fmt::format("paddings '{}' must be a constant int32 [{}, 2] tensor", paddings.name, rank));
+  }
+  PadParams p{};
+  const size_t lead = kMaxPadRank - rank;
+  for (size_t i = 0; i < static_cast<size_t>(kMaxPadRank); ++i) {
+    const bool real = i >= lead;
+    p.in_dims[i] = real ? in.shape[i - lead] : 1;
+    p.before[i] = real ? paddings.as<int32_t>()[2 * (i - lead)] : 0;
+    p.after[i] = real ? paddings.as<int32_t>()[2 * (i - lead) + 1] : 0;
+    if (p.before[i] < 0 || p.after[i] < 0) ctx.invalid(op, "negative padding");
+    if (real && out.shape[i - lead] != p.in_dims[i] + p.before[i] + p.after[i]) {
+      ctx.invalid(op, fmt::format("output {} does not match input {} plus paddings", ir::shape_string(out.shape),
+                                  ir::shape_string(in.shape)));
+    }
+  }
+  p.element_size = static_cast<int32_t>(kiln_dtype_size(in.dtype));
+  // Padding is zero in real terms: the zero point for quantized tensors.
+  p.pad_value_bits = in.dtype == KILN_DTYPE_INT8 ? static_cast<uint8_t>(out.quant.zero_point()) : 0u;
+  ctx.emit(op, OpCode::PAD, p, {op.inputs[0]}, {op.outputs[0]});
+}
+
+void lower_concatenation(LowerContext& ctx, const ir::Op& op) {
+  const ir::Tensor& out = ctx.output(op, 0);
+  if (op.inputs.empty() || op.inputs.size() > static_cast<size_t>(kMaxOperands)) {
+    ctx.unsupported(op, fmt::format("{} inputs (1 to {} supported)", op.inputs.size(), kMaxOperands));
+  }
+  if (op.attrs.activation != ir::Activation::kNone) ctx.unsupported(op, "fused activation on CONCATENATION");
+  const int rank = static_cast<int>(out.shape.size());
+  const int axis = op.attrs.axis < 0 ? op.attrs.axis + rank : op.attrs.axis;
+  if (axis < 0 || axis >= rank) ctx.invalid(op, fmt::format("axis {} out of range for rank {}", op.attrs.axis, rank));
+  ConcatParams p{};
+  p.num_inputs = static_cast<int32_t>(op.inputs.size());
+  int64_t outer = 1, inner = 1;
+  for (int d = 0; d < axis; ++d) outer *= out.shape[static_cast<size_t>(d)];
+  for (int d = axis + 1; d < rank; ++d) inner *= out.shape[static_cast<size_t>(d)];
+  p.outer = static_cast<int32_t>(outer);
+  int64_t axis_total = 0;
+  std::vector<int> inputs;
+  for (size_t i = 0; i < op.inputs.size(); ++i) {
+    const ir::Tensor& in = ctx.input(op, i);
+    require_same_quantization(ctx, op, in, out);
+    if (static_cast<int>(in.shape.size()) != rank) ctx.invalid(op, fmt::format("input '{}' has a different rank", in.name));
+    axis_total += in.shape[static_cast<size_t>(axis)];
+    p.inner_bytes[i] = static_cast<int32_t>(in.shape[static_cast<size_t>(axis)] * inner * kiln_dtype_size(in.dtype));
+    inputs.push_back(op.inputs[i]);
+  }
+  if (axis_total != out.shape[static_cast<size_t>(axis)]) ctx.invalid(op, "input sizes along the axis do not add up to the output");
+  ctx.emit(op, OpCode::CONCATENATION, p, inputs, {op.outputs[0]});
+}
+
+}  // namespace
+
+const OpDef kReshapeDef = {ir::OpKind::kReshape, lower_reshape, no_macs};
+const OpDef kPadDef = {ir::OpKind::kPad, lower_pad, no_macs};
+const OpDef kConcatenationDef = {ir::OpKind::kConcatenation, lower_concatenation, no_macs};
+
+}  // namespace kiln

@@ -1,0 +1,80 @@
+// ADD and MUL with broadcasting.
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "compiler/ops/op_util.h"
+
+namespace kiln {
+namespace {
+
+// Right-aligns a shape to kMaxBroadcastRank dims.
+bool align_shape(const std::vector<int32_t>& shape, int32_t* dims) {
+  if (shape.size() > static_cast<size_t>(kMaxBroadcastRank)) return false;
+  const size_t lead = kMaxBroadcastRank - shape.size();
+  for (size_t i = 0; i < static_cast<size_t>(kMaxBroadcastRank); ++i) dims[i] = i < lead ? 1 : shape[i - lead];
+  return true;
+}
+
+void lower_binary(LowerContext& ctx, const ir::Op& op, bool add) {
+  const ir::Tensor& in1 = ctx.input(op, 0);
+  const ir::Tensor& in2 = ctx.input(op, 1);
+  const ir::Tensor& out = ctx.output(op, 0);
+  const Numerics numerics = numerics_of(ctx, op, in1, out);
+  if (in2.dtype != in1.dtype) ctx.unsupported(op, "inputs of different types");
+
+  BinaryParams p{};
+  if (!align_shape(in1.shape, p.in1_dims) || !align_shape(in2.shape, p.in2_dims) ||
+      !align_shape(out.shape, p.out_dims)) {
+    ctx.unsupported(op, fmt::format("rank above {} is not supported", kMaxBroadcastRank));
+  }
+  for (int i = 0; i < kMaxBroadcastRank; ++i) {
+    if (std::max(p.in1_dims[i], p.in2_dims[i]) != p.out_dims[i] ||
+        (p.in1_dims[i] != 1 && p.in1_dims[i] != p.out_dims[i]) || (p.in2_dims[i] != 1 && p.in2_dims[i] != p.out_dims[i])) {
+      ctx.invalid(op, fmt::format("shapes {} and {} do not broadcast to {}", ir::shape_string(in1.shape),
+                                  ir::shape_string(in2.shape), ir::shape_string(out.shape)));
+    }
+  }
+  const OpCode opcode = add ? (numerics == Numerics::kInt8 ? OpCode::ADD_S8 : OpCode::ADD_F32)
+                            : (numerics == Numerics::kInt8 ? OpCode::MUL_S8 : OpCode::MUL_F32);
+  if (numerics == Numerics::kFloat32) {
+    const FloatRange r = activation_range_f32(op.attrs.activation);
+    p.act_min_f = r.min;
+    p.act_max_f = r.max;
+    ctx.emit(op, opcode, p, {op.inputs[0], op.inputs[1]}, {op.outputs[0]});
+    return;
+  }
+  const double s1 = in1.quant.scale(), s2 = in2.quant.scale(), so = out.quant.scale();
+  p.input1_offset = -in1.quant.zero_point();
+  p.input2_offset = -in2.quant.zero_point();
+  p.output_offset = out.quant.zero_point();
+  if (add) {
+    // Both inputs go to a common scale (twice the larger) with 20 bits of headroom.
+    p.left_shift = 20;
+    const double twice_max = 2 * std::max(s1, s2);
+    const QuantizedMultiplier q1 = quantize_multiplier(s1 / twice_max);
+    const QuantizedMultiplier q2 = quantize_multiplier(s2 / twice_max);
+    const QuantizedMultiplier qo = quantize_multiplier(twice_max / ((1 << p.left_shift) * so));
+    p.input1_multiplier = q1.multiplier;
+    p.input1_shift = q1.shift;
+    p.input2_multiplier = q2.multiplier;
+    p.input2_shift = q2.shift;
+    p.output_multiplier = qo.multiplier;
+    p.output_shift = qo.shift;
+  } else {
+    const QuantizedMultiplier q = quantize_multiplier(s1 * s2 / so);
+    p.output_multiplier = q.multiplier;
+    p.output_shift = q.shift;
+  }
+  const IntRange r = activation_range_s8(op.attrs.activation, out.quant.scale(), out.quant.zero_point());
+  p.act_min = r.min;
+  p.act_max = r.max;
+  ctx.emit(op, opcode, p, {op.inputs[0], op.inputs[1]}, {op.outputs[0]});
+}
+
+}  // namespace
+
+const OpDef kAddDef = {ir::OpKind::kAdd, [](LowerContext& c, const ir::Op& o) { lower_binary(c, o, true); }, no_macs};
+const OpDef kMulDef = {ir::OpKind::kMul, [](LowerContext& c, const ir::Op& o) { lower_binary(c, o, false); }, no_macs};
+
+}  // namespace kiln

@@ -1,0 +1,82 @@
+// Small helpers shared by the op definitions.
+#ifndef KILN_COMPILER_OPS_OP_UTIL_H
+#define KILN_COMPILER_OPS_OP_UTIL_H
+
+#include <fmt/format.h>
+
+#include <cstring>
+#include <vector>
+
+#include "compiler/lower/lowering.h"
+#include "compiler/quantize/multiplier.h"
+
+namespace kiln {
+
+// The dtype combination an op runs in.
+enum class Numerics { kInt8, kFloat32 };
+
+inline Numerics numerics_of(LowerContext& ctx, const ir::Op& op, const ir::Tensor& in, const ir::Tensor& out) {
+  if (in.dtype == KILN_DTYPE_INT8 && out.dtype == KILN_DTYPE_INT8) {
+    if (!in.quant.present() || !out.quant.present()) ctx.invalid(op, "int8 tensors without quantization parameters");
+    return Numerics::kInt8;
+  }
+  if (in.dtype == KILN_DTYPE_FLOAT32 && out.dtype == KILN_DTYPE_FLOAT32) return Numerics::kFloat32;
+  ctx.unsupported(op, fmt::format("{} input with {} output is not supported", ir::dtype_name(in.dtype),
+                                  ir::dtype_name(out.dtype)));
+}
+
+inline void require_rank(LowerContext& ctx, const ir::Op& op, const ir::Tensor& t, size_t rank, const char* role) {
+  if (t.shape.size() != rank) {
+    ctx.invalid(op, fmt::format("{} '{}' has shape {}, expected rank {}", role, t.name, ir::shape_string(t.shape), rank));
+  }
+}
+
+// The index of a weight tensor the kernel can read in `numerics`: int8
+// weights of a float op (TFLite's "hybrid" models) are dequantized here.
+inline int weights_for(LowerContext& ctx, const ir::Op& op, size_t input, Numerics numerics) {
+  const ir::Tensor& w = ctx.input(op, input);
+  if (!w.constant) ctx.unsupported(op, fmt::format("weights '{}' are not constant", w.name));
+  if (numerics == Numerics::kInt8) {
+    if (w.dtype != KILN_DTYPE_INT8) ctx.unsupported(op, fmt::format("int8 op with {} weights '{}'", ir::dtype_name(w.dtype), w.name));
+    return op.inputs[input];
+  }
+  if (w.dtype == KILN_DTYPE_FLOAT32) return op.inputs[input];
+  if (w.dtype != KILN_DTYPE_INT8 || !w.quant.present()) {
+    ctx.unsupported(op, fmt::format("float op with {} weights '{}'", ir::dtype_name(w.dtype), w.name));
+  }
+  const size_t channels = w.quant.scales.size();
+  const int32_t axis = w.quant.axis;
+  int64_t inner = 1;
+  for (size_t d = static_cast<size_t>(axis) + 1; d < w.shape.size(); ++d) inner *= w.shape[d];
+  std::vector<float> values(static_cast<size_t>(w.elements()));
+  for (size_t i = 0; i < values.size(); ++i) {
+    const size_t c = channels > 1 ? (i / static_cast<size_t>(inner)) % channels : 0;
+    const int32_t zp = c < w.quant.zero_points.size() ? static_cast<int32_t>(w.quant.zero_points[c]) : 0;
+    values[i] = w.quant.scales[c] * static_cast<float>(w.as<int8_t>()[i] - zp);
+  }
+  return ctx.add_float_constant(w.name + "/dequantized", w.shape, values);
+}
+
+// Optional bias: int32 for int8 ops, float32 for float ops; -1 if absent.
+inline int bias_for(LowerContext& ctx, const ir::Op& op, size_t input, Numerics numerics) {
+  if (!ctx.has_input(op, input)) return -1;
+  const ir::Tensor& b = ctx.input(op, input);
+  const kiln_dtype want = numerics == Numerics::kInt8 ? KILN_DTYPE_INT32 : KILN_DTYPE_FLOAT32;
+  if (b.dtype != want) {
+    ctx.unsupported(op, fmt::format("bias '{}' is {}, expected {}", b.name, ir::dtype_name(b.dtype), ir::dtype_name(want)));
+  }
+  return op.inputs[input];
+}
+
+// For ops that do no multiply-accumulates.
+inline int64_t no_macs(const ir::Graph&, const ir::Op&) { return 0; }
+
+inline std::vector<uint8_t> int32_bytes(const std::vector<int32_t>& values) {
+  std::vector<uint8_t> bytes(values.size() * sizeof(int32_t));
+  std::memcpy(bytes.data(), values.data(), bytes.size());
+  return bytes;
+}
+
+}  // namespace kiln
+
+#endif

@@ -1,0 +1,64 @@
+// AVERAGE_POOL_2D and MAX_POOL_2D.
+#include <fmt/format.h>
+
+#include "compiler/ops/op_util.h"
+
+namespace kiln {
+namespace {
+
+void lower_pool(LowerContext& ctx, const ir::Op& op, bool average) {
+  const ir::Tensor& in = ctx.input(op, 0);
+  const ir::Tensor& out = ctx.output(op, 0);
+  require_rank(ctx, op, in, 4, "input");
+  require_rank(ctx, op, out, 4, "output");
+  const Numerics numerics = numerics_of(ctx, op, in, out);
+  const ir::OpAttrs& a = op.attrs;
+
+  Pool2DParams p{};
+  p.batches = in.shape[0];
+  p.in_h = in.shape[1];
+  p.in_w = in.shape[2];
+  p.channels = in.shape[3];
+  p.out_h = out.shape[1];
+  p.out_w = out.shape[2];
+  p.k_h = a.filter_h;
+  p.k_w = a.filter_w;
+  p.stride_h = a.stride_h;
+  p.stride_w = a.stride_w;
+  if (p.k_h < 1 || p.k_w < 1 || p.stride_h < 1 || p.stride_w < 1) {
+    ctx.invalid(op, fmt::format("window {}x{} and stride {}x{} must be positive", p.k_h, p.k_w, p.stride_h, p.stride_w));
+  }
+  if (conv_output_size(a.padding, p.in_h, p.k_h, p.stride_h, 1) != p.out_h ||
+      conv_output_size(a.padding, p.in_w, p.k_w, p.stride_w, 1) != p.out_w || out.shape[3] != p.channels ||
+      out.shape[0] != p.batches) {
+    ctx.invalid(op, fmt::format("output shape {} does not follow from input {}", ir::shape_string(out.shape),
+                                ir::shape_string(in.shape)));
+  }
+  p.pad_h = conv_padding(p.in_h, p.k_h, p.stride_h, 1, p.out_h);
+  p.pad_w = conv_padding(p.in_w, p.k_w, p.stride_w, 1, p.out_w);
+  if (p.pad_h >= p.k_h || p.pad_w >= p.k_w) ctx.invalid(op, "a pooling window lies wholly in the padding");
+
+  if (numerics == Numerics::kFloat32) {
+    const FloatRange r = activation_range_f32(a.activation);
+    p.act_min_f = r.min;
+    p.act_max_f = r.max;
+    ctx.emit(op, average ? OpCode::AVERAGE_POOL_2D_F32 : OpCode::MAX_POOL_2D_F32, p, {op.inputs[0]}, {op.outputs[0]});
+    return;
+  }
+  if (in.quant.scale() != out.quant.scale() || in.quant.zero_point() != out.quant.zero_point()) {
+    ctx.unsupported(op, "int8 pooling with different input and output quantization");
+  }
+  const IntRange r = activation_range_s8(a.activation, out.quant.scale(), out.quant.zero_point());
+  p.act_min = r.min;
+  p.act_max = r.max;
+  ctx.emit(op, average ? OpCode::AVERAGE_POOL_2D_S8 : OpCode::MAX_POOL_2D_S8, p, {op.inputs[0]}, {op.outputs[0]});
+}
+
+}  // namespace
+
+const OpDef kAveragePool2DDef = {ir::OpKind::kAveragePool2D,
+                                 [](LowerContext& c, const ir::Op& o) { lower_pool(c, o, true); }, no_macs};
+const OpDef kMaxPool2DDef = {ir::OpKind::kMaxPool2D, [](LowerContext& c, const ir::Op& o) { lower_pool(c, o, false); },
+                             no_macs};
+
+}  // namespace kiln

@@ -1,0 +1,92 @@
+#include "compiler/plan/planner.h"
+
+#include <algorithm>
+#include <limits>
+
+namespace kiln {
+
+int buffer_root(const Program& program, int tensor) {
+  while (program.tensors[static_cast<size_t>(tensor)].alias_of >= 0) {
+    tensor = program.tensors[static_cast<size_t>(tensor)].alias_of;
+  }
+  return tensor;
+}
+
+void elide_copies(Program& program) {
+  std::vector<ProgramOp> kept;
+  for (ProgramOp& op : program.ops) {
+    if (op.placeholder || op.opcode != OpCode::COPY) {
+      kept.push_back(std::move(op));
+      continue;
+    }
+    const int in = buffer_root(program, op.inputs[0]);
+    ProgramTensor& out = program.tensors[static_cast<size_t>(op.outputs[0])];
+    const ProgramTensor& src = program.tensors[static_cast<size_t>(in)];
+    if (src.constant) {
+      out.constant = true;
+      out.data = src.data;
+    } else {
+      out.alias_of = in;
+    }
+  }
+  program.ops = std::move(kept);
+}
+
+MemoryPlan plan_memory(const Program& program, uint32_t alignment) {
+  const size_t n = program.tensors.size();
+  const int end = static_cast<int>(program.ops.size());
+  std::vector<int> first(n, std::numeric_limits<int>::max()), last(n, -1);
+  auto touch = [&](int tensor, int time) {
+    if (tensor < 0 || program.tensors[static_cast<size_t>(tensor)].constant) return;
+    const size_t root = static_cast<size_t>(buffer_root(program, tensor));
+    first[root] = std::min(first[root], time);
+    last[root] = std::max(last[root], time);
+  };
+  for (int t : program.inputs) touch(t, 0);
+  for (int t : program.outputs) touch(t, end);
+  for (int i = 0; i < end; ++i) {
+    for (int t : program.ops[static_cast<size_t>(i)].inputs) touch(t, i);
+    for (int t : program.ops[static_cast<size_t>(i)].outputs) touch(t, i);
+  }
+
+  std::vector<size_t> order;
+  for (size_t t = 0; t < n; ++t) {
+    if (last[t] >= 0) order.push_back(t);
+  }
+  auto aligned = [alignment](uint64_t bytes) { return (bytes + alignment - 1) / alignment * alignment; };
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    const uint64_t sa = program.tensors[a].bytes, sb = program.tensors[b].bytes;
+    return sa != sb ? sa > sb : first[a] < first[b];
+  });
+
+  MemoryPlan plan;
+  plan.offsets.assign(n, -1);
+  std::vector<size_t> placed;
+  for (size_t t : order) {
+    // Buffers already placed whose lifetimes overlap this one, by offset.
+    std::vector<size_t> conflicts;
+    for (size_t p : placed) {
+      if (first[p] <= last[t] && first[t] <= last[p]) conflicts.push_back(p);
+    }
+    std::sort(conflicts.begin(), conflicts.end(),
+              [&](size_t a, size_t b) { return plan.offsets[a] < plan.offsets[b]; });
+    uint64_t offset = 0;
+    const uint64_t size = program.tensors[t].bytes;
+    for (size_t c : conflicts) {
+      const uint64_t c_begin = static_cast<uint64_t>(plan.offsets[c]);
+      if (offset + size <= c_begin) break;
+      offset = std::max(offset, aligned(c_begin + program.tensors[c].bytes));
+    }
+    plan.offsets[t] = static_cast<int64_t>(offset);
+    plan.arena_bytes = std::max(plan.arena_bytes, offset + size);
+    placed.push_back(t);
+  }
+  for (size_t t = 0; t < n; ++t) {
+    if (program.tensors[t].alias_of >= 0) {
+      plan.offsets[t] = plan.offsets[static_cast<size_t>(buffer_root(program, static_cast<int>(t)))];
+    }
+  }
+  return plan;
+}
+
+}  // namespace kiln

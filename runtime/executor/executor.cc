@@ -1,0 +1,197 @@
+#include "kiln/executor.h"
+
+#include <string.h>
+
+namespace kiln {
+namespace {
+
+using blob::BlobHeader;
+using blob::IoRecord;
+using blob::Location;
+using blob::OpRecord;
+using blob::TensorRecord;
+
+bool aligned4(const void* p) { return (reinterpret_cast<uintptr_t>(p) & 3u) == 0; }
+
+// A table of `count` entries of `entry_bytes` at `offset` lies inside the blob.
+bool section_ok(const BlobHeader& h, uint32_t offset, uint32_t count, uint32_t entry_bytes) {
+  const uint64_t end = uint64_t{offset} + uint64_t{count} * entry_bytes;
+  return offset % 4 == 0 && offset >= h.header_bytes && end <= h.total_bytes;
+}
+
+kiln_status check_header(const uint8_t* blob, size_t blob_bytes, const BlobHeader** out) {
+  if (blob == nullptr || !aligned4(blob)) return KILN_ERR_BAD_ARGUMENT;
+  if (blob_bytes < 8) return KILN_ERR_TRUNCATED;
+  if (memcmp(blob, blob::kMagic, sizeof(blob::kMagic)) != 0) return KILN_ERR_BAD_MAGIC;
+  const BlobHeader* h = reinterpret_cast<const BlobHeader*>(blob);
+  if (h->version_major != blob::kVersionMajor) return KILN_ERR_VERSION;
+  if (blob_bytes < sizeof(BlobHeader)) return KILN_ERR_TRUNCATED;
+  if (h->header_bytes < sizeof(BlobHeader) || h->header_bytes > h->total_bytes) {
+    return KILN_ERR_CORRUPT;
+  }
+  if (h->total_bytes > blob_bytes) return KILN_ERR_TRUNCATED;
+  *out = h;
+  return KILN_OK;
+}
+
+}  // namespace
+
+kiln_status Executor::required_arena_bytes(const void* blob, size_t blob_bytes,
+                                           uint32_t* arena_bytes) {
+  const BlobHeader* h = nullptr;
+  const kiln_status st = check_header(static_cast<const uint8_t*>(blob), blob_bytes, &h);
+  if (st != KILN_OK) return st;
+  if (arena_bytes == nullptr) return KILN_ERR_BAD_ARGUMENT;
+  *arena_bytes = h->arena_bytes;
+  return KILN_OK;
+}
+
+kiln_status Executor::init(const void* blob_ptr, size_t blob_bytes, void* arena,
+                           size_t arena_bytes) {
+  header_ = nullptr;
+  const uint8_t* blob = static_cast<const uint8_t*>(blob_ptr);
+  const BlobHeader* h = nullptr;
+  kiln_status st = check_header(blob, blob_bytes, &h);
+  if (st != KILN_OK) return st;
+  if (blob::crc32(blob + h->header_bytes, h->total_bytes - h->header_bytes) != h->checksum) {
+    return KILN_ERR_CHECKSUM;
+  }
+  if (!section_ok(*h, h->tensors_offset, h->num_tensors, sizeof(TensorRecord)) ||
+      !section_ok(*h, h->ops_offset, h->num_ops, sizeof(OpRecord)) ||
+      h->num_inputs > blob::kNoTensor || h->num_outputs > blob::kNoTensor ||
+      !section_ok(*h, h->io_offset, h->num_inputs + h->num_outputs, sizeof(IoRecord)) ||
+      !section_ok(*h, h->operands_offset, h->num_operands, sizeof(uint16_t)) ||
+      !section_ok(*h, h->params_offset, h->params_bytes, 1) ||
+      !section_ok(*h, h->data_offset, h->data_bytes, 1) || h->num_tensors > blob::kNoTensor) {
+    return KILN_ERR_CORRUPT;
+  }
+  if (h->arena_bytes > 0 && (arena == nullptr || !aligned4(arena))) return KILN_ERR_BAD_ARGUMENT;
+  if (h->arena_bytes > arena_bytes) return KILN_ERR_ARENA_TOO_SMALL;
+
+  blob_ = blob;
+  tensors_ = reinterpret_cast<const TensorRecord*>(blob + h->tensors_offset);
+  ops_ = reinterpret_cast<const OpRecord*>(blob + h->ops_offset);
+  io_ = reinterpret_cast<const IoRecord*>(blob + h->io_offset);
+  operands_ = reinterpret_cast<const uint16_t*>(blob + h->operands_offset);
+  params_ = blob + h->params_offset;
+  data_ = blob + h->data_offset;
+  arena_ = static_cast<uint8_t*>(arena);
+
+  for (uint32_t i = 0; i < h->num_tensors; ++i) {
+    const TensorRecord& t = tensors_[i];
+    const uint64_t end = uint64_t{t.offset} + t.bytes;
+    const uint32_t limit = t.location == static_cast<uint8_t>(Location::kArena) ? h->arena_bytes
+                                                                                 : h->data_bytes;
+    if (t.location > static_cast<uint8_t>(Location::kConstant) || t.dtype >= KILN_DTYPE_COUNT ||
+        t.offset % 4 != 0 || t.bytes == 0 || end > limit) {
+      return KILN_ERR_CORRUPT;
+    }
+  }
+  for (uint32_t i = 0; i < h->num_inputs + h->num_outputs; ++i) {
+    const IoRecord& io = io_[i];
+    if (io.tensor >= h->num_tensors || io.rank > blob::kMaxRank) return KILN_ERR_CORRUPT;
+    const TensorRecord& t = tensors_[io.tensor];
+    uint64_t bytes = kiln_dtype_size(io.dtype);
+    for (int d = 0; d < io.rank; ++d) {
+      if (io.dims[d] < 0) return KILN_ERR_CORRUPT;
+      bytes *= static_cast<uint64_t>(io.dims[d]);
+      if (bytes > t.bytes) return KILN_ERR_CORRUPT;
+    }
+    if (t.location != static_cast<uint8_t>(Location::kArena) || io.dtype != t.dtype ||
+        bytes != t.bytes) {
+      return KILN_ERR_CORRUPT;
+    }
+  }
+  for (uint32_t i = 0; i < h->num_ops; ++i) {
+    st = check_op(ops_[i]);
+    if (st != KILN_OK) return st;
+  }
+  header_ = h;
+  return KILN_OK;
+}
+
+kiln_status Executor::check_op(const OpRecord& op) const {
+  const BlobHeader& h = *reinterpret_cast<const BlobHeader*>(blob_);
+  const KernelInfo* info = find_kernel(op.opcode);
+  if (info == nullptr) return KILN_ERR_UNSUPPORTED_OP;
+  if (op.params_bytes != info->params_size || op.params_offset % 4 != 0 ||
+      uint64_t{op.params_offset} + op.params_bytes > h.params_bytes ||
+      uint64_t{op.first_operand} + op.num_inputs + op.num_outputs > h.num_operands) {
+    return KILN_ERR_CORRUPT;
+  }
+  OperandSizes sizes;
+  memset(&sizes, 0, sizeof(sizes));
+  if (!info->operand_sizes(params_ + op.params_offset, &sizes) ||
+      sizes.num_inputs != op.num_inputs || sizes.num_outputs != op.num_outputs) {
+    return KILN_ERR_BAD_PARAMS;
+  }
+  const uint16_t* operands = operands_ + op.first_operand;
+  for (int i = 0; i < op.num_inputs + op.num_outputs; ++i) {
+    const bool is_output = i >= op.num_inputs;
+    const uint32_t required = is_output ? sizes.outputs[i - op.num_inputs] : sizes.inputs[i];
+    const uint16_t tensor = operands[i];
+    if (required == 0) {
+      if (tensor != blob::kNoTensor) return KILN_ERR_BAD_PARAMS;
+      continue;
+    }
+    if (tensor >= h.num_tensors) return KILN_ERR_CORRUPT;
+    if (tensors_[tensor].bytes != required) return KILN_ERR_BAD_PARAMS;
+    if (is_output && tensors_[tensor].location != static_cast<uint8_t>(Location::kArena)) {
+      return KILN_ERR_BAD_PARAMS;
+    }
+  }
+  return KILN_OK;
+}
+
+const void* Executor::tensor_data(uint16_t tensor) const {
+  if (tensor == blob::kNoTensor) return nullptr;
+  const TensorRecord& t = tensors_[tensor];
+  return (t.location == static_cast<uint8_t>(Location::kArena) ? arena_ : data_) + t.offset;
+}
+
+kiln_status Executor::invoke() {
+  if (header_ == nullptr) return KILN_ERR_BAD_ARGUMENT;
+  const void* inputs[kMaxOperands];
+  void* outputs[kMaxOperands];
+  for (uint32_t i = 0; i < header_->num_ops; ++i) {
+    const OpRecord& op = ops_[i];
+    const uint16_t* operands = operands_ + op.first_operand;
+    for (int k = 0; k < op.num_inputs; ++k) inputs[k] = tensor_data(operands[k]);
+    for (int k = 0; k < op.num_outputs; ++k) {
+      outputs[k] = const_cast<void*>(tensor_data(operands[op.num_inputs + k]));
+    }
+    const OpCode opcode = static_cast<OpCode>(op.opcode);
+    if (observer_) observer_(observer_context_, i, opcode, true);
+    find_kernel(op.opcode)->kernel(params_ + op.params_offset, inputs, outputs);
+    if (observer_) observer_(observer_context_, i, opcode, false);
+  }
+  return KILN_OK;
+}
+
+const IoRecord* Executor::input_info(uint32_t index) const {
+  return header_ && index < header_->num_inputs ? &io_[index] : nullptr;
+}
+
+const IoRecord* Executor::output_info(uint32_t index) const {
+  return header_ && index < header_->num_outputs ? &io_[header_->num_inputs + index] : nullptr;
+}
+
+void* Executor::input_data(uint32_t index) {
+  const IoRecord* io = input_info(index);
+  return io ? const_cast<void*>(tensor_data(io->tensor)) : nullptr;
+}
+
+const void* Executor::output_data(uint32_t index) const {
+  const IoRecord* io = output_info(index);
+  return io ? tensor_data(io->tensor) : nullptr;
+}
+
+uint32_t Executor::tensor_bytes(uint16_t tensor) const {
+  return header_ && tensor < header_->num_tensors ? tensors_[tensor].bytes : 0;
+}
+
+const OpRecord* Executor::op(uint32_t index) const {
+  return header_ && index < header_->num_ops ? &ops_[index] : nullptr;
+}
+
+}  // namespace kiln

@@ -1,0 +1,66 @@
+// The executor: runs a .kiln blob in place with a caller-given arena.
+//
+// init() checks the whole blob once (header, checksum, every table entry and
+// every op's operand sizes against its parameters); after it succeeds,
+// invoke() cannot index outside the blob or the arena whatever the blob's
+// bytes were. No heap, no exceptions: failures are kiln_status codes.
+#ifndef KILN_EXECUTOR_H
+#define KILN_EXECUTOR_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kiln/blob_format.h"
+#include "kiln/kernels.h"
+#include "kiln/status.h"
+#include "kiln/types.h"
+
+namespace kiln {
+
+// Called before (begin = true) and after each op; e.g. for per-layer timing.
+using OpObserver = void (*)(void* context, uint32_t op_index, OpCode opcode, bool begin);
+
+class Executor {
+ public:
+  // Reads the header only: the arena size to give init(). The blob must be 4-byte aligned.
+  static kiln_status required_arena_bytes(const void* blob, size_t blob_bytes, uint32_t* arena_bytes);
+
+  kiln_status init(const void* blob, size_t blob_bytes, void* arena, size_t arena_bytes);
+  kiln_status invoke();
+
+  uint32_t num_inputs() const { return header_ ? header_->num_inputs : 0; }
+  uint32_t num_outputs() const { return header_ ? header_->num_outputs : 0; }
+  // Null for an index out of range.
+  const blob::IoRecord* input_info(uint32_t index) const;
+  const blob::IoRecord* output_info(uint32_t index) const;
+  void* input_data(uint32_t index);
+  const void* output_data(uint32_t index) const;
+  uint32_t tensor_bytes(uint16_t tensor) const;
+  uint32_t num_ops() const { return header_ ? header_->num_ops : 0; }
+  const blob::OpRecord* op(uint32_t index) const;
+
+  void set_observer(OpObserver observer, void* context) {
+    observer_ = observer;
+    observer_context_ = context;
+  }
+
+ private:
+  kiln_status check_op(const blob::OpRecord& op) const;
+  const void* tensor_data(uint16_t tensor) const;
+
+  const uint8_t* blob_ = nullptr;
+  const blob::BlobHeader* header_ = nullptr;
+  const blob::TensorRecord* tensors_ = nullptr;
+  const blob::OpRecord* ops_ = nullptr;
+  const blob::IoRecord* io_ = nullptr;
+  const uint16_t* operands_ = nullptr;
+  const uint8_t* params_ = nullptr;
+  const uint8_t* data_ = nullptr;
+  uint8_t* arena_ = nullptr;
+  OpObserver observer_ = nullptr;
+  void* observer_context_ = nullptr;
+};
+
+}  // namespace kiln
+
+#endif  // KILN_EXECUTOR_H

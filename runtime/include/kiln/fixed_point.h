@@ -1,0 +1,168 @@
+// The one copy of kiln's integer requantization math.
+//
+// Every int8 kernel rescales its int32 accumulators with these functions, and
+// they reproduce TFLite's reference rounding bit for bit: a rounding doubling
+// high multiply by a Q31 multiplier, then a rounding right shift that breaks
+// ties away from zero. The transcendental helpers (exp on negative values, 1/(1+x),
+// logistic) evaluate the same fixed-point polynomials as gemmlowp, which TFLite's
+// int8 SOFTMAX and LOGISTIC are defined by.
+#ifndef KILN_FIXED_POINT_H
+#define KILN_FIXED_POINT_H
+
+#include <stdint.h>
+
+namespace kiln {
+namespace fp {
+
+constexpr int32_t kInt32Min = INT32_MIN;
+constexpr int32_t kInt32Max = INT32_MAX;
+
+// Two's-complement wrapping add/sub: gemmlowp's raw adds wrap, C++ signed
+// overflow is undefined, so go through uint32.
+inline int32_t wrapping_add(int32_t a, int32_t b) {
+  return static_cast<int32_t>(static_cast<uint32_t>(a) + static_cast<uint32_t>(b));
+}
+inline int32_t wrapping_sub(int32_t a, int32_t b) {
+  return static_cast<int32_t>(static_cast<uint32_t>(a) - static_cast<uint32_t>(b));
+}
+
+// round(a * b / 2^31) with ties away from zero, saturating the one overflow case.
+inline int32_t saturating_rounding_doubling_high_mul(int32_t a, int32_t b) {
+  if (a == kInt32Min && b == kInt32Min) return kInt32Max;
+  const int64_t ab = static_cast<int64_t>(a) * static_cast<int64_t>(b);
+  const int64_t nudge = ab >= 0 ? (int64_t{1} << 30) : (1 - (int64_t{1} << 30));
+  return static_cast<int32_t>((ab + nudge) / (int64_t{1} << 31));
+}
+
+// x / 2^exponent rounded to nearest, ties away from zero; exponent in [0, 31].
+inline int32_t rounding_divide_by_pot(int32_t x, int exponent) {
+  const int32_t mask = static_cast<int32_t>((int64_t{1} << exponent) - 1);
+  const int32_t remainder = x & mask;
+  const int32_t threshold = (mask >> 1) + (x < 0 ? 1 : 0);
+  return (x >> exponent) + (remainder > threshold ? 1 : 0);
+}
+
+// x * multiplier * 2^shift, multiplier a Q31 value in [0.5, 1); shift in [-31, 30].
+inline int32_t multiply_by_quantized_multiplier(int32_t x, int32_t multiplier, int shift) {
+  const int left_shift = shift > 0 ? shift : 0;
+  const int right_shift = shift > 0 ? 0 : -shift;
+  const int32_t shifted = static_cast<int32_t>(static_cast<uint32_t>(x) << left_shift);
+  return rounding_divide_by_pot(saturating_rounding_doubling_high_mul(shifted, multiplier),
+                                right_shift);
+}
+
+// x * 2^exponent with saturation (exponent > 0) or rounding (exponent < 0).
+inline int32_t saturating_rounding_multiply_by_pot(int32_t x, int exponent) {
+  if (exponent == 0) return x;
+  if (exponent < 0) return rounding_divide_by_pot(x, -exponent);
+  const int32_t threshold = static_cast<int32_t>((int64_t{1} << (31 - exponent)) - 1);
+  if (x > threshold) return kInt32Max;
+  if (x < -threshold) return kInt32Min;
+  return static_cast<int32_t>(static_cast<uint32_t>(x) << exponent);
+}
+
+inline int count_leading_zeros(uint32_t x) {
+  int n = 0;
+  if (x == 0) return 32;
+  while ((x & 0x80000000u) == 0) {
+    x <<= 1;
+    ++n;
+  }
+  return n;
+}
+
+// Fixed-point numbers below are raw int32 values with an implied number of
+// integer bits; the comments give it as Q<integer bits>.
+inline int32_t fixed_one(int integer_bits) {
+  return integer_bits == 0 ? kInt32Max : static_cast<int32_t>(int64_t{1} << (31 - integer_bits));
+}
+
+// Converts a raw value from Q<src_bits> to Q<dst_bits>.
+inline int32_t rescale(int32_t raw, int src_bits, int dst_bits) {
+  return saturating_rounding_multiply_by_pot(raw, src_bits - dst_bits);
+}
+
+// exp(a) for a in [-1/4, 0); a and result in Q0.
+inline int32_t exp_on_interval_between_negative_one_quarter_and_0_excl(int32_t a) {
+  const int32_t constant_term = 1895147668;     // exp(-1/8)
+  const int32_t constant_1_over_3 = 715827883;  // 1/3
+  const int32_t x = wrapping_add(a, 1 << 28);   // a + 1/8
+  const int32_t x2 = saturating_rounding_doubling_high_mul(x, x);
+  const int32_t x3 = saturating_rounding_doubling_high_mul(x2, x);
+  const int32_t x4 = saturating_rounding_doubling_high_mul(x2, x2);
+  const int32_t x4_over_4 = saturating_rounding_multiply_by_pot(x4, -2);
+  const int32_t poly = saturating_rounding_multiply_by_pot(
+      wrapping_add(saturating_rounding_doubling_high_mul(wrapping_add(x4_over_4, x3),
+                                                         constant_1_over_3),
+                   x2),
+      -1);
+  return wrapping_add(constant_term,
+                      saturating_rounding_doubling_high_mul(constant_term, wrapping_add(x, poly)));
+}
+
+// exp(a) for a <= 0; a in Q<integer_bits> (integer_bits <= 5), result in Q0.
+inline int32_t exp_on_negative_values(int32_t a, int integer_bits) {
+  const int fractional_bits = 31 - integer_bits;
+  const int32_t one_quarter = int32_t{1} << (fractional_bits - 2);
+  const int32_t mask = one_quarter - 1;
+  const int32_t a_mod_quarter_minus_one_quarter = wrapping_sub(a & mask, one_quarter);
+  int32_t result = exp_on_interval_between_negative_one_quarter_and_0_excl(
+      rescale(a_mod_quarter_minus_one_quarter, integer_bits, 0));
+  const int32_t remainder = wrapping_sub(a_mod_quarter_minus_one_quarter, a);
+  // exp(-2^k) for k = -2..4 in Q0: a barrel shifter over the remainder's bits.
+  static constexpr int32_t kMultipliers[7] = {1672461947, 1302514674, 790015084, 290630308,
+                                              39332535,   720401,     242};
+  for (int i = 0; i < 7; ++i) {
+    const int exponent = i - 2;
+    if (integer_bits > exponent) {
+      const int shift = fractional_bits + exponent;
+      if (remainder & (int32_t{1} << shift)) {
+        result = saturating_rounding_doubling_high_mul(result, kMultipliers[i]);
+      }
+    }
+  }
+  return a == 0 ? kInt32Max : result;
+}
+
+// 1 / (1 + a) for a in [0, 1); a and result in Q0, by Newton-Raphson in Q2.
+inline int32_t one_over_one_plus_x_for_x_in_0_1(int32_t a) {
+  const int64_t sum = static_cast<int64_t>(a) + kInt32Max;
+  const int32_t half_denominator = static_cast<int32_t>((sum + (sum >= 0 ? 1 : -1)) / 2);
+  const int32_t constant_48_over_17 = 1515870810;
+  const int32_t constant_neg_32_over_17 = -1010580540;
+  int32_t x = wrapping_add(constant_48_over_17, saturating_rounding_doubling_high_mul(
+                                                    half_denominator, constant_neg_32_over_17));
+  const int32_t one_q2 = fixed_one(2);
+  for (int i = 0; i < 3; ++i) {
+    const int32_t half_denominator_times_x = saturating_rounding_doubling_high_mul(half_denominator, x);
+    const int32_t one_minus = wrapping_sub(one_q2, half_denominator_times_x);
+    x = wrapping_add(x, rescale(saturating_rounding_doubling_high_mul(x, one_minus), 4, 2));
+  }
+  // x / 2 is exact in Q1; then back to Q0.
+  return rescale(x, 1, 0);
+}
+
+// 1/x for x > 0 in Q<x_integer_digits>: returns the Q0 mantissa of the
+// reciprocal and its exponent in num_bits_over_unit.
+inline int32_t reciprocal(int32_t x, int x_integer_digits, int* num_bits_over_unit) {
+  const int headroom_plus_one = count_leading_zeros(static_cast<uint32_t>(x));
+  *num_bits_over_unit = x_integer_digits - headroom_plus_one;
+  const int32_t shifted_minus_one =
+      static_cast<int32_t>((static_cast<uint32_t>(x) << headroom_plus_one) - (uint32_t{1} << 31));
+  return one_over_one_plus_x_for_x_in_0_1(shifted_minus_one);
+}
+
+// logistic(a) for a in Q<integer_bits>; result in Q0.
+inline int32_t logistic(int32_t a, int integer_bits) {
+  if (a == 0) return int32_t{1} << 30;  // one half
+  const int32_t abs_a = a > 0 ? a : -a;
+  const int32_t positive = one_over_one_plus_x_for_x_in_0_1(exp_on_negative_values(-abs_a, integer_bits));
+  return a > 0 ? positive : wrapping_sub(kInt32Max, positive);
+}
+
+inline int32_t clamp(int32_t v, int32_t lo, int32_t hi) { return v < lo ? lo : (v > hi ? hi : v); }
+
+}  // namespace fp
+}  // namespace kiln
+
+#endif  // KILN_FIXED_POINT_H

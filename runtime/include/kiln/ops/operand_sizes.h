@@ -1,0 +1,47 @@
+// How a kernel states the exact byte size of every operand its parameters
+// imply. The executor compares these with the blob's tensor table before the
+// first inference, so a kernel never indexes past a buffer whatever the blob
+// says; the compiler uses the same functions to check what it emits.
+#ifndef KILN_OPS_OPERAND_SIZES_H
+#define KILN_OPS_OPERAND_SIZES_H
+
+#include <stdint.h>
+
+namespace kiln {
+
+constexpr int kMaxOperands = 8;
+// Upper bound on any one dimension, stride, dilation or pad: keeps every index
+// computation of the reference kernels inside int32.
+constexpr int32_t kMaxDim = 1 << 16;
+// Upper bound on any one operand, in bytes.
+constexpr uint64_t kMaxOperandBytes = uint64_t{1} << 30;
+
+struct OperandSizes {
+  uint32_t inputs[kMaxOperands];   // 0: the operand must be absent (optional input)
+  uint32_t outputs[kMaxOperands];
+  int num_inputs;
+  int num_outputs;
+};
+
+inline bool dim_ok(int32_t d) { return d >= 1 && d <= kMaxDim; }
+inline bool pad_ok(int32_t p) { return p >= 0 && p <= kMaxDim; }
+
+// Product of dims times element size, or 0 if any is out of range.
+inline uint32_t operand_bytes(uint32_t element_size, const int32_t* dims, int rank) {
+  uint64_t n = element_size;
+  for (int i = 0; i < rank; ++i) {
+    if (!dim_ok(dims[i])) return 0;
+    n *= static_cast<uint64_t>(dims[i]);
+    if (n > kMaxOperandBytes) return 0;
+  }
+  return static_cast<uint32_t>(n);
+}
+
+inline bool shift_ok(int32_t shift) { return shift >= -31 && shift <= 30; }
+// Zero-point offsets: int8/int16 zero points, kept small enough that an
+// offset plus an element never overflows int32 arithmetic in a kernel.
+inline bool offset_ok(int32_t offset) { return offset >= -65536 && offset <= 65536; }
+
+}  // namespace kiln
+
+#endif  // KILN_OPS_OPERAND_SIZES_H

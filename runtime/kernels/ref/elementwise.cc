@@ -1,0 +1,101 @@
+// Reference ADD and MUL with broadcasting: TFLite's integer Add (inputs
+// left-shifted by 20 and rescaled to twice the larger input scale) and Mul.
+#include <stdint.h>
+
+#include "kiln/fixed_point.h"
+#include "kiln/ops/elementwise.h"
+
+namespace kiln {
+namespace ref {
+namespace {
+
+// Calls op(in1_index, in2_index, out_index) for every output element.
+template <typename Op>
+void broadcast(const BinaryParams& p, Op op) {
+  int32_t in1_strides[kMaxBroadcastRank], in2_strides[kMaxBroadcastRank];
+  int32_t s1 = 1, s2 = 1;
+  for (int i = kMaxBroadcastRank - 1; i >= 0; --i) {
+    in1_strides[i] = p.in1_dims[i] == 1 ? 0 : s1;
+    in2_strides[i] = p.in2_dims[i] == 1 ? 0 : s2;
+    s1 *= p.in1_dims[i];
+    s2 *= p.in2_dims[i];
+  }
+  int32_t idx[kMaxBroadcastRank] = {0, 0, 0, 0, 0, 0};
+  int32_t out_count = 1;
+  for (int i = 0; i < kMaxBroadcastRank; ++i) out_count *= p.out_dims[i];
+  int32_t i1 = 0, i2 = 0;
+  for (int32_t o = 0; o < out_count; ++o) {
+    op(i1, i2, o);
+    // Odometer increment over the output index, keeping input offsets in step.
+    for (int d = kMaxBroadcastRank - 1; d >= 0; --d) {
+      ++idx[d];
+      i1 += in1_strides[d];
+      i2 += in2_strides[d];
+      if (idx[d] < p.out_dims[d]) break;
+      i1 -= in1_strides[d] * idx[d];
+      i2 -= in2_strides[d] * idx[d];
+      idx[d] = 0;
+    }
+  }
+}
+
+inline float clamp_f(float v, float lo, float hi) { return v < lo ? lo : (v > hi ? hi : v); }
+
+}  // namespace
+
+void add_s8(const void* params, const void* const* inputs, void* const* outputs) {
+  const BinaryParams& p = *static_cast<const BinaryParams*>(params);
+  const int8_t* in1 = static_cast<const int8_t*>(inputs[0]);
+  const int8_t* in2 = static_cast<const int8_t*>(inputs[1]);
+  int8_t* out = static_cast<int8_t*>(outputs[0]);
+  broadcast(p, [&](int32_t a, int32_t b, int32_t o) {
+    const int32_t shifted1 = (p.input1_offset + in1[a]) * (1 << p.left_shift);
+    const int32_t shifted2 = (p.input2_offset + in2[b]) * (1 << p.left_shift);
+    const int32_t scaled1 =
+        fp::multiply_by_quantized_multiplier(shifted1, p.input1_multiplier, p.input1_shift);
+    const int32_t scaled2 =
+        fp::multiply_by_quantized_multiplier(shifted2, p.input2_multiplier, p.input2_shift);
+    const int32_t sum = fp::wrapping_add(scaled1, scaled2);
+    const int32_t raw =
+        fp::multiply_by_quantized_multiplier(sum, p.output_multiplier, p.output_shift) +
+        p.output_offset;
+    out[o] = static_cast<int8_t>(fp::clamp(raw, p.act_min, p.act_max));
+  });
+}
+
+void add_f32(const void* params, const void* const* inputs, void* const* outputs) {
+  const BinaryParams& p = *static_cast<const BinaryParams*>(params);
+  const float* in1 = static_cast<const float*>(inputs[0]);
+  const float* in2 = static_cast<const float*>(inputs[1]);
+  float* out = static_cast<float*>(outputs[0]);
+  broadcast(p, [&](int32_t a, int32_t b, int32_t o) {
+    out[o] = clamp_f(in1[a] + in2[b], p.act_min_f, p.act_max_f);
+  });
+}
+
+void mul_s8(const void* params, const void* const* inputs, void* const* outputs) {
+  const BinaryParams& p = *static_cast<const BinaryParams*>(params);
+  const int8_t* in1 = static_cast<const int8_t*>(inputs[0]);
+  const int8_t* in2 = static_cast<const int8_t*>(inputs[1]);
+  int8_t* out = static_cast<int8_t*>(outputs[0]);
+  broadcast(p, [&](int32_t a, int32_t b, int32_t o) {
+    const int32_t product = (p.input1_offset + in1[a]) * (p.input2_offset + in2[b]);
+    const int32_t raw =
+        fp::multiply_by_quantized_multiplier(product, p.output_multiplier, p.output_shift) +
+        p.output_offset;
+    out[o] = static_cast<int8_t>(fp::clamp(raw, p.act_min, p.act_max));
+  });
+}
+
+void mul_f32(const void* params, const void* const* inputs, void* const* outputs) {
+  const BinaryParams& p = *static_cast<const BinaryParams*>(params);
+  const float* in1 = static_cast<const float*>(inputs[0]);
+  const float* in2 = static_cast<const float*>(inputs[1]);
+  float* out = static_cast<float*>(outputs[0]);
+  broadcast(p, [&](int32_t a, int32_t b, int32_t o) {
+    out[o] = clamp_f(in1[a] * in2[b], p.act_min_f, p.act_max_f);
+  });
+}
+
+}  // namespace ref
+}  // namespace kiln

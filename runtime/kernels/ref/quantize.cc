@@ -1,0 +1,46 @@
+// Reference QUANTIZE, DEQUANTIZE and int8 -> int8 requantization.
+#include <math.h>
+#include <stdint.h>
+
+#include "kiln/fixed_point.h"
+#include "kiln/ops/quantize.h"
+
+namespace kiln {
+namespace ref {
+
+void quantize_f32_s8(const void* params, const void* const* inputs, void* const* outputs) {
+  const QuantizeParams& p = *static_cast<const QuantizeParams*>(params);
+  const float* input = static_cast<const float*>(inputs[0]);
+  int8_t* output = static_cast<int8_t*>(outputs[0]);
+  for (int32_t i = 0; i < p.size; ++i) {
+    // Clamp in float first: the int conversion of an out-of-range float is undefined.
+    float q = roundf(input[i] / p.scale);
+    q = q > 1e9f ? 1e9f : (q < -1e9f ? -1e9f : (q == q ? q : 0.0f));
+    const int32_t v = static_cast<int32_t>(q) + p.output_zero_point;
+    output[i] = static_cast<int8_t>(fp::clamp(v, INT8_MIN, INT8_MAX));
+  }
+}
+
+void requantize_s8(const void* params, const void* const* inputs, void* const* outputs) {
+  const QuantizeParams& p = *static_cast<const QuantizeParams*>(params);
+  const int8_t* input = static_cast<const int8_t*>(inputs[0]);
+  int8_t* output = static_cast<int8_t*>(outputs[0]);
+  for (int32_t i = 0; i < p.size; ++i) {
+    const int32_t v = fp::multiply_by_quantized_multiplier(input[i] - p.input_zero_point,
+                                                           p.multiplier, p.shift) +
+                      p.output_zero_point;
+    output[i] = static_cast<int8_t>(fp::clamp(v, INT8_MIN, INT8_MAX));
+  }
+}
+
+void dequantize_s8_f32(const void* params, const void* const* inputs, void* const* outputs) {
+  const QuantizeParams& p = *static_cast<const QuantizeParams*>(params);
+  const int8_t* input = static_cast<const int8_t*>(inputs[0]);
+  float* output = static_cast<float*>(outputs[0]);
+  for (int32_t i = 0; i < p.size; ++i) {
+    output[i] = static_cast<float>(static_cast<double>(p.scale) * (input[i] - p.input_zero_point));
+  }
+}
+
+}  // namespace ref
+}  // namespace kiln

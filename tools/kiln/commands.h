@@ -1,0 +1,17 @@
+// Subcommands of the kiln tool; each registers itself and runs from its callback.
+#ifndef KILN_TOOLS_KILN_COMMANDS_H
+#define KILN_TOOLS_KILN_COMMANDS_H
+
+#include <CLI/CLI.hpp>
+
+namespace kiln {
+namespace cli {
+
+void register_analyze(CLI::App& app);
+void register_convert(CLI::App& app);
+void register_run(CLI::App& app);
+
+}  // namespace cli
+}  // namespace kiln
+
+#endif

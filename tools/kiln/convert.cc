@@ -1,0 +1,34 @@
+#include <fmt/format.h>
+
+#include <memory>
+
+#include "compiler/common/error.h"
+#include "compiler/common/file_io.h"
+#include "compiler/compile.h"
+#include "tools/kiln/commands.h"
+
+namespace kiln {
+namespace cli {
+
+void register_convert(CLI::App& app) {
+  struct Options {
+    std::string model, output;
+  };
+  auto opts = std::make_shared<Options>();
+  CLI::App* cmd = app.add_subcommand("convert", "compile a .tflite model into a .kiln blob");
+  cmd->add_option("MODEL", opts->model, "a .tflite model")->required();
+  cmd->add_option("-o,--output", opts->output, "the .kiln file to write")->required();
+  cmd->callback([opts]() {
+    const std::vector<uint8_t> bytes = read_file(opts->model);
+    if (detect_format(bytes) != ModelFormat::kTflite) {
+      throw Error(ErrorKind::kBadModel, fmt::format("{}: not a .tflite model", opts->model));
+    }
+    const CompiledModel m = compile_tflite(bytes, opts->model);
+    write_file(opts->output, m.blob.data(), m.blob.size());
+    fmt::print("{}: {} bytes ({} ops, arena {} bytes) from {} bytes of .tflite\n", opts->output, m.blob.size(),
+               m.program.ops.size(), m.plan.arena_bytes, bytes.size());
+  });
+}
+
+}  // namespace cli
+}  // namespace kiln

@@ -1,0 +1,87 @@
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstring>
+#include <memory>
+
+#include "compiler/common/error.h"
+#include "compiler/common/file_io.h"
+#include "compiler/compile.h"
+#include "compiler/eval/host_runner.h"
+#include "compiler/ir/graph.h"
+#include "tools/kiln/commands.h"
+
+namespace kiln {
+namespace cli {
+namespace {
+
+// A one-line summary of an output tensor: argmax and the first values.
+std::string summarize(const blob::IoRecord& io, const std::vector<uint8_t>& bytes) {
+  const size_t n = bytes.size() / std::max<uint32_t>(1, kiln_dtype_size(io.dtype));
+  std::vector<double> values(n);
+  for (size_t i = 0; i < n; ++i) {
+    switch (io.dtype) {
+      case KILN_DTYPE_INT8: values[i] = static_cast<int8_t>(bytes[i]); break;
+      case KILN_DTYPE_FLOAT32: {
+        float f;
+        std::memcpy(&f, &bytes[4 * i], 4);
+        values[i] = f;
+        break;
+      }
+      default: values[i] = 0; break;
+    }
+  }
+  const size_t argmax = static_cast<size_t>(std::max_element(values.begin(), values.end()) - values.begin());
+  std::vector<double> head(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(std::min<size_t>(n, 8)));
+  return fmt::format("{} {} argmax={} values=[{}{}]", ir::dtype_name(static_cast<kiln_dtype>(io.dtype)),
+                     io_shape_string(io), argmax, fmt::join(head, ", "), n > 8 ? ", ..." : "");
+}
+
+}  // namespace
+
+void register_run(CLI::App& app) {
+  struct Options {
+    std::string model;
+    std::vector<std::string> inputs, outputs;
+    int64_t arena_bytes = -1;
+  };
+  auto opts = std::make_shared<Options>();
+  CLI::App* cmd = app.add_subcommand("run", "run a model on the host with kiln's runtime");
+  cmd->add_option("MODEL", opts->model, "a .tflite model or a .kiln blob")->required();
+  cmd->add_option("-i,--input", opts->inputs,
+                  "raw little-endian input tensor, once per model input, in order (default: zeros)");
+  cmd->add_option("-o,--output", opts->outputs, "file to write each output tensor to, in order");
+  cmd->add_option("--arena-bytes", opts->arena_bytes, "run with this arena size instead of the planned one");
+  cmd->callback([opts]() {
+    HostRunner runner(load_blob(opts->model), opts->arena_bytes);
+    Executor& ex = runner.executor();
+    if (!opts->inputs.empty() && opts->inputs.size() != ex.num_inputs()) {
+      throw Error(ErrorKind::kBadInput,
+                  fmt::format("model has {} inputs but {} --input files were given", ex.num_inputs(), opts->inputs.size()));
+    }
+    if (opts->outputs.size() > ex.num_outputs()) {
+      throw Error(ErrorKind::kUsage,
+                  fmt::format("model has {} outputs but {} --output files were given", ex.num_outputs(), opts->outputs.size()));
+    }
+    for (uint32_t i = 0; i < ex.num_inputs(); ++i) {
+      if (opts->inputs.empty()) {
+        runner.set_input(i, std::vector<uint8_t>(io_bytes(*ex.input_info(i)), 0));
+        continue;
+      }
+      try {
+        runner.set_input(i, read_file(opts->inputs[i]));
+      } catch (const Error& e) {
+        throw Error(e.kind(), fmt::format("{}: {}", opts->inputs[i], e.what()));
+      }
+    }
+    runner.invoke();
+    for (uint32_t i = 0; i < ex.num_outputs(); ++i) {
+      const std::vector<uint8_t> out = runner.output(i);
+      if (i < opts->outputs.size()) write_file(opts->outputs[i], out.data(), out.size());
+      fmt::print("output {}: {}\n", i, summarize(*ex.output_info(i), out));
+    }
+  });
+}
+
+}  // namespace cli
+}  // namespace kiln
