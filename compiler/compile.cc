@@ -20,12 +20,23 @@ ModelFormat detect_format(const std::vector<uint8_t>& bytes) {
 }
 
 CompiledModel compile_tflite(const std::vector<uint8_t>& bytes, const std::string& label, bool allow_unsupported) {
+  try {
+    return compile_graph(tflite_import::import_tflite(bytes.data(), bytes.size(), label), allow_unsupported);
+  } catch (const Error& e) {
+    const std::string what = e.what();
+    if (what.rfind(label + ":", 0) == 0) throw;
+    throw Error(e.kind(), fmt::format("{}: {}", label, what));
+  }
+}
+
+CompiledModel compile_graph(ir::Graph graph, bool allow_unsupported) {
+  ir::verify(graph);
   CompiledModel m;
-  m.graph = tflite_import::import_tflite(bytes.data(), bytes.size(), label);
+  m.graph = std::move(graph);
   m.program = lower(m.graph, allow_unsupported ? &m.unsupported : nullptr);
   elide_copies(m.program);
   m.plan = plan_memory(m.program);
-  if (m.plan.arena_bytes > UINT32_MAX) throw Error(ErrorKind::kUnsupported, fmt::format("{}: arena above 4 GiB", label));
+  if (m.plan.arena_bytes > UINT32_MAX) throw Error(ErrorKind::kUnsupported, "arena above 4 GiB");
   if (m.unsupported.empty()) m.blob = write_blob(m.program, m.plan);
   return m;
 }

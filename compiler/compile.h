@@ -23,6 +23,9 @@ struct CompiledModel {
 enum class ModelFormat { kTflite, kKilnBlob, kUnknown };
 ModelFormat detect_format(const std::vector<uint8_t>& bytes);
 
+// Compiles an IR graph (verified first).
+CompiledModel compile_graph(ir::Graph graph, bool allow_unsupported = false);
+
 // Compiles a .tflite model. With allow_unsupported, ops kiln cannot lower are
 // recorded instead of thrown, and no blob is written.
 CompiledModel compile_tflite(const std::vector<uint8_t>& bytes, const std::string& label,

@@ -8,8 +8,14 @@ namespace kiln {
 namespace ir {
 
 int64_t Tensor::elements() const {
+  // Saturates far above any real tensor so that absurd shapes in a corrupted
+  // file cannot overflow; verify() rejects them.
+  constexpr int64_t kCap = int64_t{1} << 40;
   int64_t n = 1;
-  for (int32_t d : shape) n *= d;
+  for (int32_t d : shape) {
+    if (d <= 0) return d == 0 ? 0 : -1;
+    n = n > kCap / d ? kCap : n * d;
+  }
   return n;
 }
 
@@ -60,6 +66,11 @@ void verify(const Graph& graph) {
     for (int32_t d : t.shape) {
       if (d < 0) bad(fmt::format("tensor {} '{}' has a negative dimension {}", i, t.name, shape_string(t.shape)));
     }
+    if (t.bytes() > kMaxTensorBytes) {
+      bad(fmt::format("tensor {} '{}' of shape {} would take {} bytes (limit {})", i, t.name,
+                      shape_string(t.shape), t.bytes(), kMaxTensorBytes));
+    }
+    if (t.dtype >= KILN_DTYPE_COUNT) bad(fmt::format("tensor {} '{}' has an unknown type", i, t.name));
     if (t.constant && t.data.size() != t.bytes()) {
       bad(fmt::format("tensor {} '{}': buffer holds {} bytes, shape {} of {} needs {}", i, t.name,
                       t.data.size(), shape_string(t.shape), dtype_name(t.dtype), t.bytes()));

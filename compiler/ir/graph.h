@@ -90,6 +90,9 @@ struct Graph {
   std::vector<int> inputs, outputs;
 };
 
+// No tensor kiln compiles is larger than this (1 GiB).
+constexpr uint64_t kMaxTensorBytes = uint64_t{1} << 30;
+
 const char* op_kind_name(OpKind kind);
 const char* dtype_name(kiln_dtype dtype);
 std::string shape_string(const std::vector<int32_t>& shape);

@@ -29,6 +29,17 @@ int LowerContext::add_constant(const std::string& name, kiln_dtype dtype, std::v
   return static_cast<int>(program_.tensors.size() - 1);
 }
 
+int LowerContext::add_scratch(const std::string& name, kiln_dtype dtype, std::vector<int32_t> shape) {
+  ProgramTensor t;
+  t.name = name;
+  t.dtype = dtype;
+  t.shape = std::move(shape);
+  t.bytes = kiln_dtype_size(dtype);
+  for (int32_t d : t.shape) t.bytes *= static_cast<uint64_t>(d);
+  program_.tensors.push_back(std::move(t));
+  return static_cast<int>(program_.tensors.size() - 1);
+}
+
 int LowerContext::add_float_constant(const std::string& name, std::vector<int32_t> shape,
                                      const std::vector<float>& values) {
   std::vector<uint8_t> bytes(values.size() * sizeof(float));

@@ -29,7 +29,10 @@ class LowerContext {
   // Adds a constant tensor to the program; returns its index.
   int add_constant(const std::string& name, kiln_dtype dtype, std::vector<int32_t> shape,
                    std::vector<uint8_t> data);
-  // Replaces a tensor's contents, e.g. hybrid int8 weights dequantized to float.
+  // Adds a working buffer for one kernel call: an arena tensor passed as an
+  // extra output, live only during that op.
+  int add_scratch(const std::string& name, kiln_dtype dtype, std::vector<int32_t> shape);
+  // Adds a float32 constant, e.g. int8 weights dequantized for a float op.
   int add_float_constant(const std::string& name, std::vector<int32_t> shape, const std::vector<float>& values);
 
   // Emits a kernel call. Checks the params against the operands' byte sizes

@@ -6,6 +6,27 @@
 namespace kiln {
 namespace {
 
+// Float activations with int8 weights run as TFLite runs them: the input is
+// quantized per batch at run time into a scratch buffer.
+void lower_hybrid(LowerContext& ctx, const ir::Op& op, Conv2DParams p, int bias) {
+  const ir::Tensor& in = ctx.input(op, 0);
+  const ir::Tensor& filter = ctx.input(op, 1);
+  if (!filter.constant || !filter.quant.present()) ctx.unsupported(op, "int8 weights without quantization");
+  for (int64_t zp : filter.quant.zero_points) {
+    if (zp != 0) ctx.unsupported(op, fmt::format("filter '{}' has zero point {}", filter.name, zp));
+  }
+  std::vector<float> scales(static_cast<size_t>(p.out_c));
+  for (size_t c = 0; c < scales.size(); ++c) {
+    scales[c] = filter.quant.scales[filter.quant.per_channel() ? c : 0];
+  }
+  const FloatRange r = activation_range_f32(op.attrs.activation);
+  p.act_min_f = r.min;
+  p.act_max_f = r.max;
+  const int filter_scales = ctx.add_float_constant(filter.name + "/scales", {p.out_c}, scales);
+  const int scratch = ctx.add_scratch(ctx.output(op, 0).name + "/quantized_input", KILN_DTYPE_INT8, in.shape);
+  ctx.emit(op, OpCode::CONV_2D_HYBRID, p, {op.inputs[0], op.inputs[1], bias, filter_scales}, {op.outputs[0], scratch});
+}
+
 void lower_conv(LowerContext& ctx, const ir::Op& op, bool depthwise) {
   const ir::Tensor& in = ctx.input(op, 0);
   const ir::Tensor& filter = ctx.input(op, 1);
@@ -47,6 +68,11 @@ void lower_conv(LowerContext& ctx, const ir::Op& op, bool depthwise) {
   p.pad_w = conv_padding(p.in_w, p.k_w, p.stride_w, p.dilation_w, p.out_w);
   const int bias = bias_for(ctx, op, 2, numerics);
   p.has_bias = bias >= 0;
+
+  if (numerics == Numerics::kFloat32 && !depthwise && filter.dtype == KILN_DTYPE_INT8) {
+    lower_hybrid(ctx, op, p, bias);
+    return;
+  }
   const int weights = weights_for(ctx, op, 1, numerics);
 
   if (numerics == Numerics::kFloat32) {

@@ -42,5 +42,12 @@ std::string builtin_name(int code) {
   return "BUILTIN_" + std::to_string(code);
 }
 
+int builtin_code(const std::string& name) {
+  for (size_t i = 0; i < std::size(kBuiltinNames); ++i) {
+    if (name == kBuiltinNames[i]) return static_cast<int>(i);
+  }
+  return -1;
+}
+
 }  // namespace tflite_import
 }  // namespace kiln

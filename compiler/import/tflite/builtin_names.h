@@ -9,6 +9,8 @@ namespace kiln {
 namespace tflite_import {
 
 std::string builtin_name(int code);
+// The code of a builtin by name; -1 if there is none.
+int builtin_code(const std::string& name);
 
 }  // namespace tflite_import
 }  // namespace kiln

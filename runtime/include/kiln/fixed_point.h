@@ -43,7 +43,10 @@ inline int32_t rounding_divide_by_pot(int32_t x, int exponent) {
 }
 
 // x * multiplier * 2^shift, multiplier a Q31 value in [0.5, 1); shift in [-31, 30].
+// Shifts outside that range (only a corrupted blob has them) are clamped so
+// that the result is defined whatever the weights' bytes say.
 inline int32_t multiply_by_quantized_multiplier(int32_t x, int32_t multiplier, int shift) {
+  shift = shift < -31 ? -31 : (shift > 30 ? 30 : shift);
   const int left_shift = shift > 0 ? shift : 0;
   const int right_shift = shift > 0 ? 0 : -shift;
   const int32_t shifted = static_cast<int32_t>(static_cast<uint32_t>(x) << left_shift);
@@ -147,8 +150,9 @@ inline int32_t one_over_one_plus_x_for_x_in_0_1(int32_t a) {
 inline int32_t reciprocal(int32_t x, int x_integer_digits, int* num_bits_over_unit) {
   const int headroom_plus_one = count_leading_zeros(static_cast<uint32_t>(x));
   *num_bits_over_unit = x_integer_digits - headroom_plus_one;
-  const int32_t shifted_minus_one =
-      static_cast<int32_t>((static_cast<uint32_t>(x) << headroom_plus_one) - (uint32_t{1} << 31));
+  // x == 0 has no reciprocal; it arises only from corrupted parameters.
+  const uint32_t normalized = headroom_plus_one < 32 ? static_cast<uint32_t>(x) << headroom_plus_one : 0;
+  const int32_t shifted_minus_one = static_cast<int32_t>(normalized - (uint32_t{1} << 31));
   return one_over_one_plus_x_for_x_in_0_1(shifted_minus_one);
 }
 

@@ -54,7 +54,8 @@ namespace kiln {
   X(PAD, 23, PadParams, pad_operand_sizes(p, s), ref::pad)                                      \
   X(CONCATENATION, 24, ConcatParams, concat_operand_sizes(p, s), ref::concatenation)            \
   X(MEAN_S8, 25, MeanParams, mean_operand_sizes(p, 1, s), ref::mean_s8)                         \
-  X(MEAN_F32, 26, MeanParams, mean_operand_sizes(p, 4, s), ref::mean_f32)
+  X(MEAN_F32, 26, MeanParams, mean_operand_sizes(p, 4, s), ref::mean_f32)                       \
+  X(CONV_2D_HYBRID, 27, Conv2DParams, conv2d_hybrid_operand_sizes(p, s), ref::conv2d_hybrid)
 
 enum class OpCode : uint16_t {
 #define KILN_OPCODE_ENUM(name, number, params, sizes, kernel) name = number,

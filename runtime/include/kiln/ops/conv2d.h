@@ -3,6 +3,9 @@
 // Operands (int8): input, filter, bias (int32, optional), per-channel
 // requantization (int32: out_c multipliers then out_c shifts); output.
 // Operands (float32): input, filter, bias (optional); output.
+// Operands (hybrid: float32 activations, int8 weights): input, filter (int8),
+// bias (float32, optional), per-channel filter scales (float32 [out_c]);
+// output, scratch (int8, the input quantized on the fly).
 #ifndef KILN_OPS_CONV2D_H
 #define KILN_OPS_CONV2D_H
 
@@ -64,7 +67,22 @@ inline bool conv2d_operand_sizes(const Conv2DParams& p, uint32_t element_size, b
   return s->inputs[0] && s->inputs[1] && s->outputs[0];
 }
 
+// The hybrid form: float activations with int8 weights, as TFLite's
+// dynamic-range quantized models store them.
+inline bool conv2d_hybrid_operand_sizes(const Conv2DParams& p, OperandSizes* s) {
+  if (!conv2d_operand_sizes(p, 4, false, s)) return false;
+  const int32_t filter_dims[4] = {p.out_c, p.k_h, p.k_w, p.filter_in_c};
+  const int32_t in_dims[4] = {p.batches, p.in_h, p.in_w, p.in_c};
+  s->inputs[1] = operand_bytes(1, filter_dims, 4);
+  s->inputs[3] = operand_bytes(4, &p.out_c, 1);
+  s->outputs[1] = operand_bytes(1, in_dims, 4);
+  s->num_inputs = 4;
+  s->num_outputs = 2;
+  return s->inputs[1] && s->inputs[3] && s->outputs[1];
+}
+
 namespace ref {
+void conv2d_hybrid(const void* params, const void* const* inputs, void* const* outputs);
 void conv2d_s8(const void* params, const void* const* inputs, void* const* outputs);
 void conv2d_f32(const void* params, const void* const* inputs, void* const* outputs);
 void depthwise_conv2d_s8(const void* params, const void* const* inputs, void* const* outputs);

@@ -1,0 +1,149 @@
+// The kiln tool end to end: outputs, exit codes and messages for bad input.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <fstream>
+
+#include "compiler/common/file_io.h"
+#include "compiler/export/tflite_writer.h"
+#include "compiler/ir/builder.h"
+#include "tests/support/test_support.h"
+
+namespace kiln {
+namespace {
+
+struct Result {
+  int exit_code;
+  std::string output;  // stdout and stderr
+};
+
+Result kiln_cli(const std::string& args) {
+  const std::string cmd = test::tool_path() + " " + args + " 2>&1";
+  FILE* pipe = popen(cmd.c_str(), "r");
+  Result r{-1, ""};
+  if (!pipe) return r;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof(buf), pipe)) > 0) r.output.append(buf, n);
+  const int status = pclose(pipe);
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+std::string temp_path(const std::string& name) {
+  return ::testing::TempDir() + "kiln_cli_" + name;
+}
+
+std::string model(const std::string& name) { return test::shared_dir() + "/models/" + name; }
+
+TEST(Cli, RunMatchesGoldenAndWritesOutput) {
+  const std::string dir = test::shared_dir() + "/testvectors/mlperf_kws_ref/";
+  const std::string out = temp_path("kws_out.bin");
+  const Result r = kiln_cli("run " + model("mlcommons_tiny/kws_ref_model.tflite") + " --input " + dir +
+                            "s0_in0.bin --output " + out);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("argmax=5"), std::string::npos) << r.output;
+  EXPECT_EQ(read_file(out), read_file(dir + "s0_tflm0.bin"));
+}
+
+TEST(Cli, ConvertThenRunBlob) {
+  const std::string blob = temp_path("hello.kiln");
+  const Result c = kiln_cli("convert " + model("tflite_micro/hello_world_int8.tflite") + " -o " + blob);
+  ASSERT_EQ(c.exit_code, 0) << c.output;
+  const std::string dir = test::shared_dir() + "/testvectors/tflm_hello_world_int8/";
+  const std::string out = temp_path("hello_out.bin");
+  const Result r = kiln_cli("run " + blob + " --input " + dir + "s2_in0.bin --output " + out);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(read_file(out), read_file(dir + "s2_tflm0.bin"));
+}
+
+TEST(Cli, AnalyzeJson) {
+  const Result r = kiln_cli("analyze --json " + model("mlcommons_tiny/ad01_int8.tflite"));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const nlohmann::json j = nlohmann::json::parse(r.output);
+  EXPECT_EQ(j["macs"], 264192);
+  EXPECT_EQ(j["arena_bytes"], 768);
+  EXPECT_EQ(j["weights_bytes"], 270880);
+  EXPECT_GT(j["blob_bytes"].get<int>(), 270880);
+  EXPECT_EQ(j["layers"].size(), 10u);
+  EXPECT_EQ(j["layers"][0]["op"], "FULLY_CONNECTED");
+  EXPECT_EQ(j["layers"][0]["arena_offset"], 640);  // after the 640-byte input
+  EXPECT_EQ(j["ops_supported"], 10);
+}
+
+TEST(Cli, FileNotFound) {
+  const Result r = kiln_cli("run /nonexistent/model.tflite");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.output.find("cannot open '/nonexistent/model.tflite'"), std::string::npos) << r.output;
+}
+
+TEST(Cli, NotAModel) {
+  const std::string path = temp_path("text.tflite");
+  std::ofstream(path) << "this is not a model at all";
+  const Result r = kiln_cli("run " + path);
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_NE(r.output.find("not a model"), std::string::npos) << r.output;
+}
+
+TEST(Cli, TruncatedModel) {
+  std::vector<uint8_t> bytes = read_file(model("mlcommons_tiny/kws_ref_model.tflite"));
+  bytes.resize(bytes.size() / 2);
+  const std::string path = temp_path("half.tflite");
+  write_file(path, bytes.data(), bytes.size());
+  const Result r = kiln_cli("analyze " + path);
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_NE(r.output.find("truncated or corrupted"), std::string::npos) << r.output;
+}
+
+TEST(Cli, CorruptedBlob) {
+  const std::string blob = temp_path("corrupt.kiln");
+  ASSERT_EQ(kiln_cli("convert " + model("tflite_micro/hello_world_int8.tflite") + " -o " + blob).exit_code, 0);
+  std::vector<uint8_t> bytes = read_file(blob);
+  bytes[bytes.size() - 20] ^= 1;
+  write_file(blob, bytes.data(), bytes.size());
+  const Result r = kiln_cli("run " + blob);
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_NE(r.output.find("checksum"), std::string::npos) << r.output;
+}
+
+TEST(Cli, UnsupportedOpIsNamedWithLocation) {
+  ir::GraphBuilder b;
+  const int x = b.input("x", KILN_DTYPE_FLOAT32, {1, 4});
+  const int y = b.tensor("y", KILN_DTYPE_FLOAT32, {1, 4});
+  const int z = b.tensor("z", KILN_DTYPE_FLOAT32, {1, 4});
+  b.op(ir::OpKind::kUnsupported, {x}, {y}).type_name = "TANH";
+  b.op(ir::OpKind::kUnsupported, {y}, {z}).type_name = "SQRT";
+  b.output(z);
+  const std::vector<uint8_t> file = write_tflite(b.build());
+  const std::string path = temp_path("tanh.tflite");
+  write_file(path, file.data(), file.size());
+  const Result run = kiln_cli("convert " + path + " -o " + temp_path("tanh.kiln"));
+  EXPECT_EQ(run.exit_code, 4);
+  EXPECT_NE(run.output.find("TANH (subgraph 0, operator 0, output 'y')"), std::string::npos) << run.output;
+  // analyze still reports the model, with its coverage.
+  const Result an = kiln_cli("analyze --json " + path);
+  ASSERT_EQ(an.exit_code, 0) << an.output;
+  const nlohmann::json j = nlohmann::json::parse(an.output);
+  EXPECT_EQ(j["ops_supported"], 0);
+  EXPECT_EQ(j["ops_total"], 2);
+  EXPECT_EQ(j["unsupported"].size(), 2u);
+}
+
+TEST(Cli, WrongInputSize) {
+  const std::string path = temp_path("short_input.bin");
+  std::ofstream(path) << "abc";
+  const Result r = kiln_cli("run " + model("mlcommons_tiny/kws_ref_model.tflite") + " --input " + path);
+  EXPECT_EQ(r.exit_code, 5);
+  EXPECT_NE(r.output.find("is 3 bytes but the model's input 0 int8 [1,49,10,1] needs 490 bytes"), std::string::npos)
+      << r.output;
+}
+
+TEST(Cli, ArenaTooSmall) {
+  const Result r = kiln_cli("run " + model("mlcommons_tiny/kws_ref_model.tflite") + " --arena-bytes 15999");
+  EXPECT_EQ(r.exit_code, 6);
+  EXPECT_NE(r.output.find("needs 16000 bytes, given 15999"), std::string::npos) << r.output;
+}
+
+}  // namespace
+}  // namespace kiln

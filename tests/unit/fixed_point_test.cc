@@ -1,0 +1,92 @@
+// The requantization math against values worked out by hand.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "compiler/quantize/multiplier.h"
+#include "kiln/fixed_point.h"
+
+namespace kiln {
+namespace {
+
+using namespace fp;
+
+TEST(FixedPoint, SaturatingRoundingDoublingHighMul) {
+  EXPECT_EQ(saturating_rounding_doubling_high_mul(INT32_MIN, INT32_MIN), INT32_MAX);
+  EXPECT_EQ(saturating_rounding_doubling_high_mul(1 << 30, 1 << 30), 1 << 29);  // 0.5 * 0.5
+  EXPECT_EQ(saturating_rounding_doubling_high_mul(3, 1 << 30), 2);              // 1.5 rounds up
+  // The nudge makes negative ties round toward zero, as in gemmlowp and TFLite.
+  EXPECT_EQ(saturating_rounding_doubling_high_mul(-3, 1 << 30), -1);            // -1.5
+  EXPECT_EQ(saturating_rounding_doubling_high_mul(-1, 1 << 30), 0);             // -0.5
+  EXPECT_EQ(saturating_rounding_doubling_high_mul(-5, 1 << 29), -1);            // -1.25
+}
+
+TEST(FixedPoint, RoundingDivideByPotBreaksTiesAwayFromZero) {
+  EXPECT_EQ(rounding_divide_by_pot(5, 1), 3);
+  EXPECT_EQ(rounding_divide_by_pot(-5, 1), -3);
+  EXPECT_EQ(rounding_divide_by_pot(4, 1), 2);
+  EXPECT_EQ(rounding_divide_by_pot(-3, 1), -2);
+  EXPECT_EQ(rounding_divide_by_pot(7, 2), 2);
+  EXPECT_EQ(rounding_divide_by_pot(-6, 2), -2);  // -1.5 -> -2
+  EXPECT_EQ(rounding_divide_by_pot(INT32_MIN, 31), -1);
+  EXPECT_EQ(rounding_divide_by_pot(12345, 0), 12345);
+}
+
+TEST(FixedPoint, MultiplyByQuantizedMultiplier) {
+  EXPECT_EQ(multiply_by_quantized_multiplier(100, 1 << 30, 0), 50);
+  EXPECT_EQ(multiply_by_quantized_multiplier(100, 1 << 30, -1), 25);
+  EXPECT_EQ(multiply_by_quantized_multiplier(100, 1 << 30, 2), 200);
+  EXPECT_EQ(multiply_by_quantized_multiplier(-101, 1 << 30, -1), -25);  // -25.25
+  EXPECT_EQ(multiply_by_quantized_multiplier(-102, 1 << 30, -2), -13);  // -12.75
+}
+
+TEST(FixedPoint, QuantizeMultiplier) {
+  EXPECT_EQ(quantize_multiplier(0.5).multiplier, 1 << 30);
+  EXPECT_EQ(quantize_multiplier(0.5).shift, 0);
+  EXPECT_EQ(quantize_multiplier(1.0).shift, 1);
+  EXPECT_EQ(quantize_multiplier(0.25).shift, -1);
+  EXPECT_EQ(quantize_multiplier(0.0).multiplier, 0);
+  const QuantizedMultiplier q = quantize_multiplier(0.0078125 * 3);  // 3/128
+  EXPECT_EQ(q.multiplier, 3 << 29);
+  EXPECT_EQ(q.shift, -5);
+  // A fraction that rounds up to 1.0 moves to the next power of two.
+  const QuantizedMultiplier r = quantize_multiplier(std::nextafter(1.0, 0.0));
+  EXPECT_EQ(r.multiplier, 1 << 30);
+  EXPECT_EQ(r.shift, 1);
+  EXPECT_EQ(quantize_multiplier(1e-12).multiplier, 0);  // below 2^-31: no multiplier
+}
+
+TEST(FixedPoint, ExpOnNegativeValues) {
+  EXPECT_EQ(exp_on_negative_values(0, 5), INT32_MAX);
+  const double scale = std::ldexp(1.0, 31);
+  for (double x : {-0.125, -0.5, -1.0, -2.5, -7.0}) {
+    const int32_t a = static_cast<int32_t>(x * std::ldexp(1.0, 26));  // Q5
+    EXPECT_NEAR(exp_on_negative_values(a, 5) / scale, std::exp(x), 2e-7) << x;
+  }
+}
+
+TEST(FixedPoint, ReciprocalAndLogistic) {
+  const double scale = std::ldexp(1.0, 31);
+  EXPECT_NEAR(one_over_one_plus_x_for_x_in_0_1(0) / scale, 1.0, 1e-8);
+  EXPECT_NEAR(one_over_one_plus_x_for_x_in_0_1(1 << 30) / scale, 2.0 / 3.0, 1e-8);
+  EXPECT_EQ(logistic(0, 4), 1 << 30);
+  for (double x : {-3.0, -0.5, 0.25, 2.0}) {
+    const int32_t a = static_cast<int32_t>(x * std::ldexp(1.0, 27));  // Q4
+    EXPECT_NEAR(logistic(a, 4) / scale, 1.0 / (1.0 + std::exp(-x)), 1e-6) << x;
+  }
+}
+
+TEST(FixedPoint, ActivationRanges) {
+  const IntRange relu = activation_range_s8(ir::Activation::kRelu, 0.05f, -10);
+  EXPECT_EQ(relu.min, -10);
+  EXPECT_EQ(relu.max, 127);
+  const IntRange relu6 = activation_range_s8(ir::Activation::kRelu6, 0.05f, -10);
+  EXPECT_EQ(relu6.min, -10);
+  EXPECT_EQ(relu6.max, 110);  // -10 + 6 / 0.05
+  const IntRange n1 = activation_range_s8(ir::Activation::kReluN1To1, 0.5f, 0);
+  EXPECT_EQ(n1.min, -2);
+  EXPECT_EQ(n1.max, 2);
+}
+
+}  // namespace
+}  // namespace kiln
