@@ -1,6 +1,7 @@
 #include "compiler/plan/planner.h"
 
 #include <algorithm>
+#include <functional>
 #include <limits>
 
 namespace kiln {
@@ -32,38 +33,17 @@ void elide_copies(Program& program) {
   program.ops = std::move(kept);
 }
 
-MemoryPlan plan_memory(const Program& program, uint32_t alignment) {
-  const size_t n = program.tensors.size();
-  const int end = static_cast<int>(program.ops.size());
-  std::vector<int> first(n, std::numeric_limits<int>::max()), last(n, -1);
-  auto touch = [&](int tensor, int time) {
-    if (tensor < 0 || program.tensors[static_cast<size_t>(tensor)].constant) return;
-    const size_t root = static_cast<size_t>(buffer_root(program, tensor));
-    first[root] = std::min(first[root], time);
-    last[root] = std::max(last[root], time);
-  };
-  for (int t : program.inputs) touch(t, 0);
-  for (int t : program.outputs) touch(t, end);
-  for (int i = 0; i < end; ++i) {
-    for (int t : program.ops[static_cast<size_t>(i)].inputs) touch(t, i);
-    for (int t : program.ops[static_cast<size_t>(i)].outputs) touch(t, i);
-  }
+namespace {
 
-  std::vector<size_t> order;
-  for (size_t t = 0; t < n; ++t) {
-    if (last[t] >= 0) order.push_back(t);
-  }
+// Places buffers in the given order, each at the lowest aligned offset where
+// it overlaps no already-placed buffer that is live at the same time.
+MemoryPlan place(const std::vector<size_t>& order, const std::vector<int>& first, const std::vector<int>& last,
+                 const Program& program, uint32_t alignment) {
   auto aligned = [alignment](uint64_t bytes) { return (bytes + alignment - 1) / alignment * alignment; };
-  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
-    const uint64_t sa = program.tensors[a].bytes, sb = program.tensors[b].bytes;
-    return sa != sb ? sa > sb : first[a] < first[b];
-  });
-
   MemoryPlan plan;
-  plan.offsets.assign(n, -1);
+  plan.offsets.assign(program.tensors.size(), -1);
   std::vector<size_t> placed;
   for (size_t t : order) {
-    // Buffers already placed whose lifetimes overlap this one, by offset.
     std::vector<size_t> conflicts;
     for (size_t p : placed) {
       if (first[p] <= last[t] && first[t] <= last[p]) conflicts.push_back(p);
@@ -81,6 +61,63 @@ MemoryPlan plan_memory(const Program& program, uint32_t alignment) {
     plan.arena_bytes = std::max(plan.arena_bytes, offset + size);
     placed.push_back(t);
   }
+  return plan;
+}
+
+}  // namespace
+
+MemoryPlan plan_memory(const Program& program, uint32_t alignment) {
+  const size_t n = program.tensors.size();
+  const int end = static_cast<int>(program.ops.size());
+  std::vector<int> first(n, std::numeric_limits<int>::max()), last(n, -1);
+  auto touch = [&](int tensor, int time) {
+    if (tensor < 0 || program.tensors[static_cast<size_t>(tensor)].constant) return;
+    const size_t root = static_cast<size_t>(buffer_root(program, tensor));
+    first[root] = std::min(first[root], time);
+    last[root] = std::max(last[root], time);
+  };
+  for (int t : program.inputs) touch(t, 0);
+  for (int t : program.outputs) touch(t, end);
+  for (int i = 0; i < end; ++i) {
+    for (int t : program.ops[static_cast<size_t>(i)].inputs) touch(t, i);
+    for (int t : program.ops[static_cast<size_t>(i)].outputs) touch(t, i);
+  }
+
+  std::vector<size_t> buffers;
+  for (size_t t = 0; t < n; ++t) {
+    if (last[t] >= 0) buffers.push_back(t);
+  }
+  auto size_of = [&](size_t t) { return program.tensors[t].bytes; };
+  // Greedy placement depends on the order buffers are placed in, and no one
+  // order is best for every graph: try a few and keep the smallest arena.
+  using Order = std::function<bool(size_t, size_t)>;
+  const std::vector<Order> orders = {
+      // largest first (TFLite Micro's greedy planner)
+      [&](size_t a, size_t b) { return size_of(a) != size_of(b) ? size_of(a) > size_of(b) : first[a] < first[b]; },
+      // latest first: the deep end of a network first, the input last
+      [&](size_t a, size_t b) { return first[a] != first[b] ? first[a] > first[b] : size_of(a) > size_of(b); },
+      // longest-lived first
+      [&](size_t a, size_t b) {
+        const int la = last[a] - first[a], lb = last[b] - first[b];
+        return la != lb ? la > lb : size_of(a) > size_of(b);
+      },
+      // largest area (bytes x lifetime) first
+      [&](size_t a, size_t b) {
+        const uint64_t aa = size_of(a) * static_cast<uint64_t>(last[a] - first[a] + 1);
+        const uint64_t ab = size_of(b) * static_cast<uint64_t>(last[b] - first[b] + 1);
+        return aa != ab ? aa > ab : first[a] < first[b];
+      },
+  };
+
+  MemoryPlan best;
+  for (const Order& order : orders) {
+    std::vector<size_t> sorted = buffers;
+    std::stable_sort(sorted.begin(), sorted.end(), order);
+    MemoryPlan plan = place(sorted, first, last, program, alignment);
+    if (best.offsets.empty() || plan.arena_bytes < best.arena_bytes) best = std::move(plan);
+  }
+  if (best.offsets.empty()) best.offsets.assign(n, -1);
+  MemoryPlan& plan = best;
   for (size_t t = 0; t < n; ++t) {
     if (program.tensors[t].alias_of >= 0) {
       plan.offsets[t] = plan.offsets[static_cast<size_t>(buffer_root(program, static_cast<int>(t)))];
