@@ -119,7 +119,9 @@ kiln_status init_status(const std::vector<uint8_t>& b, size_t arena_bytes = 1 <<
   std::vector<uint64_t> arena(arena_bytes / 8 + 1);
   Executor ex;
   const kiln_status st = ex.init(blob.data(), b.size(), arena.data(), arena_bytes);
-  if (st == KILN_OK) EXPECT_EQ(ex.invoke(), KILN_OK);
+  if (st == KILN_OK) {
+    EXPECT_EQ(ex.invoke(), KILN_OK);
+  }
   return st;
 }
 

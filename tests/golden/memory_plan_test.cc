@@ -58,12 +58,20 @@ TEST_P(MemoryPlanTest, ArenaIsExactAndSafe) {
   }
 }
 
+std::string plan_label(const ::testing::TestParamInfo<PlanCase>& info) {
+  std::string name = info.param.model;
+  name = name.substr(name.find('/') + 1);
+  name = name.substr(0, name.find('.'));
+  return name;
+}
+
 INSTANTIATE_TEST_SUITE_P(
     MlperfTiny, MemoryPlanTest,
     ::testing::Values(PlanCase{"mlcommons_tiny/kws_ref_model.tflite", 16000, 22820, 16000},
                       PlanCase{"mlcommons_tiny/vww_96_int8.tflite", 55296, 100708, 55296},
                       PlanCase{"mlcommons_tiny/pretrainedResnet_quant.tflite", 49152, 54996, 49152},
-                      PlanCase{"mlcommons_tiny/ad01_int8.tflite", 768, 2580, 768}));
+                      PlanCase{"mlcommons_tiny/ad01_int8.tflite", 768, 2580, 768}),
+    plan_label);
 
 }  // namespace
 }  // namespace kiln
