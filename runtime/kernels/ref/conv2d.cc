@@ -26,7 +26,7 @@ void conv2d_s8(const void* params, const void* const* inputs, void* const* outpu
         const int32_t in_x_origin = out_x * p.stride_w - p.pad_w;
         for (int32_t oc = 0; oc < p.out_c; ++oc) {
           const int32_t in_c_base = (oc / filters_per_group) * p.filter_in_c;
-          int64_t acc = 0;
+          uint32_t acc = 0;  // wraps like TFLite's int32 accumulator, without UB
           for (int32_t fy = 0; fy < p.k_h; ++fy) {
             const int32_t in_y = in_y_origin + p.dilation_h * fy;
             if (in_y < 0 || in_y >= p.in_h) continue;
@@ -36,11 +36,11 @@ void conv2d_s8(const void* params, const void* const* inputs, void* const* outpu
               const int8_t* in_px = input + ((b * p.in_h + in_y) * p.in_w + in_x) * p.in_c + in_c_base;
               const int8_t* f_px = filter + ((oc * p.k_h + fy) * p.k_w + fx) * p.filter_in_c;
               for (int32_t ic = 0; ic < p.filter_in_c; ++ic) {
-                acc += f_px[ic] * (in_px[ic] + p.input_offset);
+                acc += static_cast<uint32_t>(f_px[ic] * (in_px[ic] + p.input_offset));
               }
             }
           }
-          if (bias) acc += bias[oc];
+          if (bias) acc += static_cast<uint32_t>(bias[oc]);
           int32_t out = fp::multiply_by_quantized_multiplier(static_cast<int32_t>(acc),
                                                              multipliers[oc], shifts[oc]);
           out += p.output_offset;

@@ -24,7 +24,7 @@ void depthwise_conv2d_s8(const void* params, const void* const* inputs, void* co
         for (int32_t ic = 0; ic < p.in_c; ++ic) {
           for (int32_t m = 0; m < p.depth_multiplier; ++m) {
             const int32_t oc = ic * p.depth_multiplier + m;
-            int64_t acc = 0;
+            uint32_t acc = 0;  // wraps like TFLite's int32 accumulator, without UB
             for (int32_t fy = 0; fy < p.k_h; ++fy) {
               const int32_t in_y = in_y_origin + p.dilation_h * fy;
               if (in_y < 0 || in_y >= p.in_h) continue;
@@ -33,10 +33,10 @@ void depthwise_conv2d_s8(const void* params, const void* const* inputs, void* co
                 if (in_x < 0 || in_x >= p.in_w) continue;
                 const int32_t in_val = input[((b * p.in_h + in_y) * p.in_w + in_x) * p.in_c + ic];
                 const int32_t f_val = filter[(fy * p.k_w + fx) * p.out_c + oc];
-                acc += f_val * (in_val + p.input_offset);
+                acc += static_cast<uint32_t>(f_val * (in_val + p.input_offset));
               }
             }
-            if (bias) acc += bias[oc];
+            if (bias) acc += static_cast<uint32_t>(bias[oc]);
             int32_t out = fp::multiply_by_quantized_multiplier(static_cast<int32_t>(acc),
                                                                multipliers[oc], shifts[oc]);
             out += p.output_offset;

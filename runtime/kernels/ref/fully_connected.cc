@@ -18,11 +18,11 @@ void fully_connected_s8(const void* params, const void* const* inputs, void* con
     const int8_t* in_row = input + b * p.accum_depth;
     for (int32_t o = 0; o < p.out_depth; ++o) {
       const int8_t* f_row = filter + o * p.accum_depth;
-      int64_t acc = 0;
+      uint32_t acc = 0;  // wraps like TFLite's int32 accumulator, without UB
       for (int32_t d = 0; d < p.accum_depth; ++d) {
-        acc += (f_row[d] + p.filter_offset) * (in_row[d] + p.input_offset);
+        acc += static_cast<uint32_t>((f_row[d] + p.filter_offset) * (in_row[d] + p.input_offset));
       }
-      if (bias) acc += bias[o];
+      if (bias) acc += static_cast<uint32_t>(bias[o]);
       int32_t out = fp::multiply_by_quantized_multiplier(static_cast<int32_t>(acc),
                                                          p.output_multiplier, p.output_shift);
       out += p.output_offset;
