@@ -11,6 +11,7 @@
 #include "compiler/common/file_io.h"
 #include "compiler/compile.h"
 #include "compiler/eval/host_runner.h"
+#include "tests/support/run_graph.h"
 #include "tests/support/test_support.h"
 
 namespace kiln {
@@ -72,6 +73,42 @@ TEST_P(GoldenTest, MatchesReference) {
 std::string case_label(const ::testing::TestParamInfo<std::string>& info) { return info.param; }
 
 INSTANTIATE_TEST_SUITE_P(SharedTestVectors, GoldenTest, ::testing::ValuesIn(test::case_names()), case_label);
+
+// The int8 cases on every emulated core: byte for byte what TFLite Micro's
+// reference kernels give.
+class GoldenCortexMTest : public ::testing::TestWithParam<std::tuple<std::string, std::string>> {};
+
+TEST_P(GoldenCortexMTest, MatchesTfliteMicro) {
+  const auto& [target, name] = GetParam();
+  const test::Case c = test::load_case(name);
+  const CompiledModel compiled = compile_tflite(read_file(c.model_path), c.model_path);
+  for (const test::Sample& s : c.samples) {
+    SCOPED_TRACE("sample " + std::to_string(s.k));
+    std::vector<std::vector<uint8_t>> inputs;
+    for (const std::string& in : s.inputs) inputs.push_back(read_file(in));
+    EXPECT_EQ(test::run_on_target(target, compiled.blob, inputs), read_file(s.expected));
+  }
+}
+
+std::vector<std::string> int8_case_names() {
+  std::vector<std::string> names;
+  for (const std::string& name : test::case_names()) {
+    const test::Case c = test::load_case(name);
+    if (!c.samples.empty() && c.samples[0].bit_exact) names.push_back(name);
+  }
+  return names;
+}
+
+std::string target_case_label(const ::testing::TestParamInfo<std::tuple<std::string, std::string>>& info) {
+  std::string target = std::get<0>(info.param);
+  target.erase(std::remove(target.begin(), target.end(), '-'), target.end());
+  return target + "_" + std::get<1>(info.param);
+}
+
+INSTANTIATE_TEST_SUITE_P(SharedTestVectors, GoldenCortexMTest,
+                         ::testing::Combine(::testing::Values("cortex-m4", "cortex-m7", "cortex-m33", "cortex-m55"),
+                                            ::testing::ValuesIn(int8_case_names())),
+                         target_case_label);
 
 }  // namespace
 }  // namespace kiln

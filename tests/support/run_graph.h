@@ -2,7 +2,10 @@
 #ifndef KILN_TESTS_SUPPORT_RUN_GRAPH_H
 #define KILN_TESTS_SUPPORT_RUN_GRAPH_H
 
+#include <gtest/gtest.h>
+
 #include <cstring>
+#include <string>
 #include <vector>
 
 #include "compiler/compile.h"
@@ -26,14 +29,22 @@ std::vector<T> values_of(const std::vector<uint8_t>& b) {
   return v;
 }
 
-// Output 0 of the graph for the given inputs, as T.
+// Output 0 of a compiled blob run on an emulated core (cortex_m.h).
+std::vector<uint8_t> run_on_target(const std::string& target, const std::vector<uint8_t>& blob,
+                                   const std::vector<std::vector<uint8_t>>& inputs);
+
+// Output 0 of the graph for the given inputs, as T, from the host runtime.
+// The same blob also runs on the emulated Cortex-M4, whose output must be
+// identical: every kernel test is a device test too.
 template <typename T>
 std::vector<T> run_graph(const ir::Graph& graph, const std::vector<std::vector<uint8_t>>& inputs) {
   const CompiledModel m = compile_graph(graph);
   HostRunner runner(m.blob);
   for (size_t i = 0; i < inputs.size(); ++i) runner.set_input(static_cast<uint32_t>(i), inputs[i]);
   runner.invoke();
-  return values_of<T>(runner.output(0));
+  const std::vector<uint8_t> host = runner.output(0);
+  EXPECT_EQ(run_on_target("cortex-m4", m.blob, inputs), host) << "cortex-m4 output differs from the host's";
+  return values_of<T>(host);
 }
 
 }  // namespace test

@@ -2,12 +2,15 @@
 
 #include <dirent.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstdlib>
 #include <fstream>
 
 #include "compiler/common/file_io.h"
+#include "compiler/target/cortex_m.h"
+#include "tests/support/run_graph.h"
 
 namespace kiln {
 namespace test {
@@ -58,6 +61,24 @@ Case load_case(const std::string& name) {
     c.samples.push_back(s);
   }
   return c;
+}
+
+std::vector<uint8_t> run_on_target(const std::string& target, const std::vector<uint8_t>& blob,
+                                   const std::vector<std::vector<uint8_t>>& inputs) {
+  char dir_pattern[] = "/tmp/kiln-test-XXXXXX";
+  const std::string dir = mkdtemp(dir_pattern);
+  std::vector<std::string> input_files;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    input_files.push_back(dir + "/in" + std::to_string(i) + ".bin");
+    write_file(input_files.back(), inputs[i].data(), inputs[i].size());
+  }
+  const std::string output = dir + "/out0.bin";
+  CortexMRunner(target).run(blob, input_files, {output}, false);
+  std::vector<uint8_t> result = read_file(output);
+  for (const std::string& f : input_files) std::remove(f.c_str());
+  std::remove(output.c_str());
+  rmdir(dir.c_str());
+  return result;
 }
 
 }  // namespace test

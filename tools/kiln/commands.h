@@ -10,6 +10,7 @@ namespace cli {
 void register_analyze(CLI::App& app);
 void register_convert(CLI::App& app);
 void register_run(CLI::App& app);
+void register_bench(CLI::App& app);
 
 }  // namespace cli
 }  // namespace kiln

@@ -3,12 +3,14 @@
 #include <algorithm>
 #include <cstring>
 #include <memory>
+#include <unistd.h>
 
 #include "compiler/common/error.h"
 #include "compiler/common/file_io.h"
 #include "compiler/compile.h"
 #include "compiler/eval/host_runner.h"
 #include "compiler/ir/graph.h"
+#include "compiler/target/cortex_m.h"
 #include "tools/kiln/commands.h"
 
 namespace kiln {
@@ -37,6 +39,27 @@ std::string summarize(const blob::IoRecord& io, const std::vector<uint8_t>& byte
                      io_shape_string(io), argmax, fmt::join(head, ", "), n > 8 ? ", ..." : "");
 }
 
+// Runs on an emulated core; outputs go to --output files and are summarized
+// from those files (or a temporary one).
+template <typename Options>
+void run_on_target(const Options& opts) {
+  const std::vector<uint8_t> blob = load_blob(opts.model);
+  CortexMRunner target(opts.target);
+  HostRunner host(blob);  // the model's output shapes, for the summary
+  std::vector<std::string> outputs = opts.outputs;
+  std::vector<std::string> temporary;
+  for (uint32_t i = static_cast<uint32_t>(outputs.size()); i < host.executor().num_outputs(); ++i) {
+    temporary.push_back(fmt::format("/tmp/kiln-output-{}-{}.bin", getpid(), i));
+    outputs.push_back(temporary.back());
+  }
+  const TargetRunResult r = target.run(blob, opts.inputs, outputs, false);
+  for (uint32_t i = 0; i < host.executor().num_outputs(); ++i) {
+    fmt::print("output {}: {}\n", i, summarize(*host.executor().output_info(i), read_file(outputs[i])));
+  }
+  for (const std::string& t : temporary) std::remove(t.c_str());
+  fmt::print("{}: {} instructions per inference\n", opts.target, r.instructions);
+}
+
 }  // namespace
 
 void register_run(CLI::App& app) {
@@ -44,6 +67,7 @@ void register_run(CLI::App& app) {
     std::string model;
     std::vector<std::string> inputs, outputs;
     int64_t arena_bytes = -1;
+    std::string target = "host";
   };
   auto opts = std::make_shared<Options>();
   CLI::App* cmd = app.add_subcommand("run", "run a model on the host with kiln's runtime");
@@ -52,7 +76,14 @@ void register_run(CLI::App& app) {
                   "raw little-endian input tensor, once per model input, in order (default: zeros)");
   cmd->add_option("-o,--output", opts->outputs, "file to write each output tensor to, in order");
   cmd->add_option("--arena-bytes", opts->arena_bytes, "run with this arena size instead of the planned one");
+  cmd->add_option("--target", opts->target,
+                  "host, or an emulated core: cortex-m4, cortex-m7, cortex-m33, cortex-m55")
+      ->capture_default_str();
   cmd->callback([opts]() {
+    if (opts->target != "host") {
+      run_on_target(*opts);
+      return;
+    }
     HostRunner runner(load_blob(opts->model), opts->arena_bytes);
     Executor& ex = runner.executor();
     if (!opts->inputs.empty() && opts->inputs.size() != ex.num_inputs()) {
