@@ -147,3 +147,82 @@ TEST(Cli, ArenaTooSmall) {
 
 }  // namespace
 }  // namespace kiln
+
+namespace kiln {
+namespace {
+
+// A model whose weights or activations are larger than the target has memory.
+std::string oversized_model(const std::string& name, int32_t in_features, int32_t out_features) {
+  ir::GraphBuilder b;
+  const int x = b.input("x", KILN_DTYPE_INT8, {1, in_features}, 0.1f, 0);
+  const int w = b.constant<int8_t>("w", KILN_DTYPE_INT8, {out_features, in_features},
+                                   std::vector<int8_t>(static_cast<size_t>(in_features) * out_features, 1), {0.01f});
+  const int y = b.tensor("y", KILN_DTYPE_INT8, {1, out_features}, 0.1f, 0);
+  b.op(ir::OpKind::kFullyConnected, {x, w, -1}, {y});
+  b.output(y);
+  const std::vector<uint8_t> file = write_tflite(b.build());
+  const std::string path = temp_path(name);
+  write_file(path, file.data(), file.size());
+  return path;
+}
+
+TEST(CliTarget, RunsOnCortexM4BitExact) {
+  const std::string dir = test::shared_dir() + "/testvectors/tflm_micro_speech/";
+  const std::string out = temp_path("speech_m4.bin");
+  const Result r = kiln_cli("run " + model("tflite_micro/micro_speech_quantized.tflite") + " --target cortex-m4 --input " +
+                            dir + "s1_in0.bin --output " + out);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("cortex-m4: "), std::string::npos) << r.output;
+  EXPECT_EQ(read_file(out), read_file(dir + "s1_tflm0.bin"));
+}
+
+TEST(CliTarget, BenchReportsCostAndMemory) {
+  const Result r = kiln_cli("bench " + model("tflite_micro/hello_world_int8.tflite") + " --target cortex-m4 --json --layers");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const nlohmann::json j = nlohmann::json::parse(r.output);
+  EXPECT_GT(j["instructions"].get<uint64_t>(), 0u);
+  EXPECT_EQ(j["macs"], 16 + 256 + 16);
+  EXPECT_EQ(j["arena_bytes"], 32);
+  EXPECT_EQ(j["ram_bytes"].get<uint64_t>(),
+            j["static_ram_bytes"].get<uint64_t>() + 32 + j["stack_bytes"].get<uint64_t>());
+  EXPECT_GT(j["runtime_flash_bytes"].get<uint64_t>(), 0u);
+  ASSERT_EQ(j["layers"].size(), 3u);
+  EXPECT_EQ(j["layers"][0]["op"], "FULLY_CONNECTED");
+  EXPECT_GT(j["layers"][0]["macs_per_instruction"].get<double>(), 0.0);
+  // The same run twice gives the same count.
+  const Result again = kiln_cli("bench " + model("tflite_micro/hello_world_int8.tflite") + " --target cortex-m4 --json");
+  EXPECT_EQ(nlohmann::json::parse(again.output)["instructions"], j["instructions"]);
+}
+
+TEST(CliTarget, ModelLargerThanFlashIsRefused) {
+  const Result r = kiln_cli("run " + oversized_model("big_weights.tflite", 1024, 1100) + " --target cortex-m4");
+  EXPECT_EQ(r.exit_code, 6) << r.output;
+  EXPECT_NE(r.output.find("model does not fit cortex-m4 flash: the blob is"), std::string::npos) << r.output;
+}
+
+TEST(CliTarget, ArenaLargerThanRamIsRefused) {
+  // A 400x400 image pooled 1x1: input and output live together, 320,000 bytes.
+  ir::GraphBuilder b;
+  const int x = b.input("x", KILN_DTYPE_INT8, {1, 400, 400, 1}, 0.1f, 0);
+  const int y = b.tensor("y", KILN_DTYPE_INT8, {1, 400, 400, 1}, 0.1f, 0);
+  b.op(ir::OpKind::kMaxPool2D, {x}, {y});
+  b.output(y);
+  const std::vector<uint8_t> file = write_tflite(b.build());
+  const std::string path = temp_path("big_activations.tflite");
+  write_file(path, file.data(), file.size());
+  const Result r = kiln_cli("run " + path + " --target cortex-m4");
+  EXPECT_EQ(r.exit_code, 6) << r.output;
+  EXPECT_NE(r.output.find("model does not fit cortex-m4 RAM: its arena needs 320000 bytes"), std::string::npos)
+      << r.output;
+}
+
+TEST(CliTarget, UnknownTarget) {
+  const Result r = kiln_cli("run " + model("tflite_micro/hello_world_int8.tflite") + " --target cortex-m0");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.output.find("unknown target 'cortex-m0' (known: cortex-m4, cortex-m7, cortex-m33, cortex-m55)"),
+            std::string::npos)
+      << r.output;
+}
+
+}  // namespace
+}  // namespace kiln
