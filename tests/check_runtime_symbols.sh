@@ -3,7 +3,8 @@
 # reference no allocator and no C++ ABI runtime symbol.
 set -euo pipefail
 lib=$1
-bad=$(nm -u "$lib" | grep -E ' (malloc|calloc|realloc|free|_Znw|_Zna|_Zdl|_Zda|__cxa_|__gxx_personality|_Unwind_)' || true)
+nm=${2:-nm}
+bad=$("$nm" -u "$lib" | grep -E ' (malloc|calloc|realloc|free|_Znw|_Zna|_Zdl|_Zda|__cxa_|__gxx_personality|_Unwind_)' || true)
 if [ -n "$bad" ]; then
   echo "runtime library references forbidden symbols:"
   echo "$bad"
