@@ -18,7 +18,7 @@
 namespace kiln {
 namespace {
 
-std::string firmware_dir() {
+std::string firmware_root() {
   const char* env = std::getenv("KILN_FIRMWARE_DIR");
   return env && *env ? env : KILN_FIRMWARE_DIR;
 }
@@ -70,6 +70,59 @@ ErrorKind exit_kind(int code) {
 
 }  // namespace
 
+uint64_t FirmwareRun::value(const std::string& key) const {
+  for (const auto& [k, v] : values) {
+    if (k == key) return v;
+  }
+  return 0;
+}
+
+FirmwareRun run_firmware(const CortexMTarget& target, const std::string& elf, const std::vector<std::string>& args) {
+  std::string semihosting_args = "arg=" + elf.substr(elf.find_last_of('/') + 1);
+  for (const std::string& a : args) {
+    if (a.find_first_of(", '") != std::string::npos) {
+      throw Error(ErrorKind::kUsage, fmt::format("firmware argument '{}' has a space, comma or quote", a));
+    }
+    semihosting_args += ",arg=" + a;
+  }
+  const std::string command = fmt::format(
+      "qemu-system-arm -M {} -nographic -monitor none -serial none -icount shift=10 "
+      "-semihosting-config enable=on,target=native,{} -kernel '{}' 2>&1",
+      target.board, semihosting_args, elf);
+  FILE* pipe = popen(command.c_str(), "r");
+  if (!pipe) throw Error(ErrorKind::kFileNotFound, "cannot start qemu-system-arm");
+  FirmwareRun run;
+  char buffer[4096];
+  size_t n;
+  while ((n = std::fread(buffer, 1, sizeof(buffer), pipe)) > 0) run.output.append(buffer, n);
+  const int status = pclose(pipe);
+  run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  if (run.exit_code == 127) {
+    throw Error(ErrorKind::kFileNotFound, "qemu-system-arm not found (Debian package qemu-system-arm)");
+  }
+  std::istringstream lines(run.output);
+  std::string line;
+  while (std::getline(lines, line)) {
+    if (line.rfind("kiln-runner: error: ", 0) == 0) run.error = line.substr(20);
+    if (line.rfind("kiln: ", 0) != 0) continue;
+    std::map<std::string, uint64_t> kv;
+    std::istringstream fields(line.substr(6));
+    std::string field;
+    while (fields >> field) {
+      const size_t eq = field.find('=');
+      if (eq != std::string::npos) kv[field.substr(0, eq)] = std::stoull(field.substr(eq + 1));
+    }
+    if (kv.count("layer")) {
+      run.layers.push_back({static_cast<uint32_t>(kv["layer"]), static_cast<uint32_t>(kv["opcode"]), kv["instructions"]});
+    } else {
+      run.values.insert(run.values.end(), kv.begin(), kv.end());
+    }
+  }
+  return run;
+}
+
+std::string firmware_dir(const CortexMTarget& target) { return firmware_root() + "/" + target.name; }
+
 const std::vector<CortexMTarget>& cortex_m_targets() {
   static const std::vector<CortexMTarget> targets = {
       {"cortex-m4", "mps2-an386"},
@@ -90,7 +143,7 @@ const CortexMTarget& find_target(const std::string& name) {
 }
 
 CortexMRunner::CortexMRunner(const std::string& target) : target_(find_target(target)) {
-  const std::string dir = firmware_dir() + "/" + target_.name;
+  const std::string dir = firmware_dir(target_);
   firmware_ = dir + "/kiln-runner.elf";
   const auto s = read_symbols(dir + "/kiln-runner.syms");
   auto sym = [&](const char* name) {
@@ -138,7 +191,7 @@ TargetRunResult CortexMRunner::run(const std::vector<uint8_t>& blob, const std::
   TempDir tmp;
   const std::string blob_path = tmp.file("model.kiln");
   write_file(blob_path, blob.data(), blob.size());
-  std::string args = "arg=kiln-runner,arg=" + blob_path;
+  std::vector<std::string> args = {blob_path};
   for (size_t i = 0; i < inputs.size(); ++i) {
     const std::vector<uint8_t> bytes = read_file(inputs[i]);
     try {
@@ -148,62 +201,29 @@ TargetRunResult CortexMRunner::run(const std::vector<uint8_t>& blob, const std::
     }
     const std::string path = tmp.file(fmt::format("in{}.bin", i));
     write_file(path, bytes.data(), bytes.size());
-    args += ",arg=-i,arg=" + path;
+    args.insert(args.end(), {"-i", path});
   }
   std::vector<std::string> output_paths;
   for (size_t i = 0; i < outputs.size(); ++i) {
     output_paths.push_back(tmp.file(fmt::format("out{}.bin", i)));
-    args += ",arg=-o,arg=" + output_paths.back();
+    args.insert(args.end(), {"-o", output_paths.back()});
   }
-  if (per_layer) args += ",arg=--layers";
+  if (per_layer) args.push_back("--layers");
 
-  const std::string command = fmt::format(
-      "qemu-system-arm -M {} -nographic -monitor none -serial none -icount shift=10 "
-      "-semihosting-config enable=on,target=native,{} -kernel '{}' 2>&1",
-      target_.board, args, firmware_);
-  FILE* pipe = popen(command.c_str(), "r");
-  if (!pipe) throw Error(ErrorKind::kFileNotFound, "cannot start qemu-system-arm");
-  std::string output;
-  char buffer[4096];
-  size_t n;
-  while ((n = std::fread(buffer, 1, sizeof(buffer), pipe)) > 0) output.append(buffer, n);
-  const int status = pclose(pipe);
-  const int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-
+  const FirmwareRun run = run_firmware(target_, firmware_, args);
+  if (run.exit_code != 0) {
+    throw Error(exit_kind(run.exit_code), fmt::format("{} run failed (exit {}): {}", target_.name, run.exit_code,
+                                                      run.error.empty() ? run.output : run.error));
+  }
   TargetRunResult r;
-  std::istringstream lines(output);
-  std::string line, error;
-  while (std::getline(lines, line)) {
-    if (line.rfind("kiln-runner: error: ", 0) == 0) error = line.substr(20);
-    if (line.rfind("kiln: ", 0) != 0) continue;
-    std::map<std::string, uint64_t> kv;
-    std::istringstream fields(line.substr(6));
-    std::string field;
-    while (fields >> field) {
-      const size_t eq = field.find('=');
-      if (eq != std::string::npos) kv[field.substr(0, eq)] = std::stoull(field.substr(eq + 1));
-    }
-    if (kv.count("layer")) {
-      r.layers.push_back({static_cast<uint32_t>(kv["layer"]), static_cast<uint32_t>(kv["opcode"]), kv["instructions"]});
-      continue;
-    }
-    for (const auto& [key, value] : kv) {
-      if (key == "instructions") r.instructions = value;
-      if (key == "counter_overhead") r.counter_overhead = value;
-      if (key == "arena_bytes") r.arena_bytes = value;
-      if (key == "model_flash_bytes") r.model_flash_bytes = value;
-      if (key == "runtime_flash_bytes") r.runtime_flash_bytes = value;
-      if (key == "static_ram_bytes") r.static_ram_bytes = value;
-      if (key == "stack_bytes") r.stack_bytes = value;
-    }
-  }
-  if (code == 127 && output.find("not found") != std::string::npos) {
-    throw Error(ErrorKind::kFileNotFound, "qemu-system-arm not found (Debian package qemu-system-arm)");
-  }
-  if (code != 0) {
-    throw Error(exit_kind(code), fmt::format("{} run failed (exit {}): {}", target_.name, code,
-                                             error.empty() ? output : error));
-  }
+  r.instructions = run.value("instructions");
+  r.counter_overhead = run.value("counter_overhead");
+  r.arena_bytes = run.value("arena_bytes");
+  r.model_flash_bytes = run.value("model_flash_bytes");
+  r.runtime_flash_bytes = run.value("runtime_flash_bytes");
+  r.static_ram_bytes = run.value("static_ram_bytes");
+  r.stack_bytes = run.value("stack_bytes");
+  r.layers = run.layers;
   for (size_t i = 0; i < outputs.size(); ++i) {
     const std::vector<uint8_t> bytes = read_file(output_paths[i]);
     write_file(outputs[i], bytes.data(), bytes.size());

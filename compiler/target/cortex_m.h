@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace kiln {
@@ -45,6 +46,23 @@ struct TargetRunResult {
   std::vector<TargetLayerCost> layers;
   uint64_t ram_bytes() const { return static_ram_bytes + arena_bytes + stack_bytes; }
 };
+
+// One firmware run under QEMU: its exit status, everything it printed, and
+// its "kiln: key=value" report lines (per-layer lines in `layers`).
+struct FirmwareRun {
+  int exit_code = -1;
+  std::string output;
+  std::string error;  // the firmware's own "error:" line, if any
+  std::vector<std::pair<std::string, uint64_t>> values;
+  std::vector<TargetLayerCost> layers;
+  uint64_t value(const std::string& key) const;  // 0 if absent
+};
+
+// Boots `elf` on the target's board with semihosting arguments `args`.
+FirmwareRun run_firmware(const CortexMTarget& target, const std::string& elf, const std::vector<std::string>& args);
+
+// Where kiln's firmware for a target lives ($KILN_FIRMWARE_DIR/<core>).
+std::string firmware_dir(const CortexMTarget& target);
 
 class CortexMRunner {
  public:

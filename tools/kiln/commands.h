@@ -11,6 +11,7 @@ void register_analyze(CLI::App& app);
 void register_convert(CLI::App& app);
 void register_run(CLI::App& app);
 void register_bench(CLI::App& app);
+void register_compile(CLI::App& app);
 
 }  // namespace cli
 }  // namespace kiln

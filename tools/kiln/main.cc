@@ -14,6 +14,7 @@ int main(int argc, char** argv) {
   kiln::cli::register_convert(app);
   kiln::cli::register_run(app);
   kiln::cli::register_bench(app);
+  kiln::cli::register_compile(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

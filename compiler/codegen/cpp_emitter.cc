@@ -1,0 +1,273 @@
+#include "compiler/codegen/cpp_emitter.h"
+
+#include <fmt/format.h>
+
+#include <cctype>
+#include <cmath>
+#include <cstring>
+#include <map>
+
+#include "compiler/common/error.h"
+#include "compiler/lower/lowering.h"
+#include "compiler/target/cortex_m.h"
+#include "kiln/kernels.h"
+
+namespace kiln {
+namespace {
+
+struct KernelSymbol {
+  OpCode opcode;
+  const char* function;
+  const char* params_type;
+};
+
+// The kernel each opcode calls, from the kernel list. Every target uses the
+// reference kernels until an ISA variant is listed for it.
+constexpr KernelSymbol kKernelSymbols[] = {
+#define KILN_KERNEL_SYMBOL(name, number, params, sizes, kernel) {OpCode::name, "kiln::" #kernel, "kiln::" #params},
+    KILN_OPCODES(KILN_KERNEL_SYMBOL)
+#undef KILN_KERNEL_SYMBOL
+};
+
+const KernelSymbol& kernel_symbol(OpCode opcode) {
+  for (const KernelSymbol& k : kKernelSymbols) {
+    if (k.opcode == opcode) return k;
+  }
+  throw Error(ErrorKind::kUnsupported, fmt::format("no kernel for opcode {}", static_cast<int>(opcode)));
+}
+
+const char* c_type(kiln_dtype dtype) {
+  switch (dtype) {
+    case KILN_DTYPE_FLOAT32: return "float";
+    case KILN_DTYPE_INT8: return "int8_t";
+    case KILN_DTYPE_INT16: return "int16_t";
+    case KILN_DTYPE_INT32: return "int32_t";
+    case KILN_DTYPE_INT64: return "int64_t";
+    case KILN_DTYPE_UINT8: return "uint8_t";
+    default: return "uint8_t";
+  }
+}
+
+const char* dtype_enumerator(kiln_dtype dtype) {
+  switch (dtype) {
+    case KILN_DTYPE_FLOAT32: return "KILN_DTYPE_FLOAT32";
+    case KILN_DTYPE_INT8: return "KILN_DTYPE_INT8";
+    case KILN_DTYPE_INT16: return "KILN_DTYPE_INT16";
+    case KILN_DTYPE_INT32: return "KILN_DTYPE_INT32";
+    case KILN_DTYPE_INT64: return "KILN_DTYPE_INT64";
+    default: return "KILN_DTYPE_UINT8";
+  }
+}
+
+// A float literal that reads back as exactly `f`.
+std::string float_literal(float f) {
+  if (std::isnan(f)) return "__builtin_nanf(\"\")";
+  if (std::isinf(f)) return f > 0 ? "__builtin_inff()" : "(-__builtin_inff())";
+  std::string s = fmt::format("{}", f);
+  if (s.find_first_of(".e") == std::string::npos) s += ".0";
+  return s + "f";
+}
+
+// The elements of a constant tensor, comma-separated, several per line.
+std::string array_body(const ProgramTensor& t) {
+  const size_t size = kiln_dtype_size(t.dtype);
+  const size_t count = t.data.size() / size;
+  const size_t per_line = size == 1 ? 24 : 8;
+  std::string out;
+  for (size_t i = 0; i < count; ++i) {
+    const uint8_t* p = t.data.data() + i * size;
+    std::string v;
+    switch (t.dtype) {
+      case KILN_DTYPE_FLOAT32: {
+        float f;
+        std::memcpy(&f, p, 4);
+        v = float_literal(f);
+        break;
+      }
+      case KILN_DTYPE_INT8: v = fmt::format("{}", static_cast<int8_t>(*p)); break;
+      case KILN_DTYPE_INT16: {
+        int16_t x;
+        std::memcpy(&x, p, 2);
+        v = fmt::format("{}", x);
+        break;
+      }
+      case KILN_DTYPE_INT32: {
+        int32_t x;
+        std::memcpy(&x, p, 4);
+        // INT32_MIN has no literal form.
+        v = x == INT32_MIN ? "INT32_MIN" : fmt::format("{}", x);
+        break;
+      }
+      case KILN_DTYPE_INT64: {
+        int64_t x;
+        std::memcpy(&x, p, 8);
+        v = x == INT64_MIN ? "INT64_MIN" : fmt::format("INT64_C({})", x);
+        break;
+      }
+      default: v = fmt::format("{}", *p); break;
+    }
+    out += (i % per_line == 0 ? "\n    " : " ") + v + ",";
+  }
+  return out;
+}
+
+std::string comment_safe(const std::string& s) {
+  std::string out;
+  for (char c : s) out += (c == '\n' || c == '\r') ? ' ' : c;
+  return out.size() > 100 ? out.substr(0, 97) + "..." : out;
+}
+
+std::string upper(const std::string& s) {
+  std::string out = s;
+  for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return out;
+}
+
+void io_defines(std::string& h, const std::string& prefix, const ProgramTensor& t) {
+  h += fmt::format("#define {}_BYTES {}u\n", prefix, t.bytes);
+  h += fmt::format("#define {}_DTYPE {}\n", prefix, dtype_enumerator(t.dtype));
+  h += fmt::format("#define {}_RANK {}\n", prefix, t.shape.size());
+  h += fmt::format("#define {}_SHAPE {{{}}}\n", prefix, fmt::join(t.shape, ", "));
+  h += fmt::format("#define {}_SCALE {}\n", prefix, float_literal(t.scale));
+  h += fmt::format("#define {}_ZERO_POINT {}\n", prefix, t.zero_point);
+}
+
+}  // namespace
+
+std::string identifier_from_path(const std::string& path) {
+  std::string base = path.substr(path.find_last_of('/') + 1);
+  base = base.substr(0, base.find('.'));
+  std::string id;
+  for (char c : base) id += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
+  if (id.empty() || std::isdigit(static_cast<unsigned char>(id[0]))) id = "model_" + id;
+  return id;
+}
+
+GeneratedSources generate_cpp(const CompiledModel& m, const std::string& name, const std::string& target) {
+  if (name.empty() || std::isdigit(static_cast<unsigned char>(name[0])) ||
+      name.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") != std::string::npos) {
+    throw Error(ErrorKind::kUsage, fmt::format("--name '{}' is not a C identifier", name));
+  }
+  if (target != "host") find_target(target);
+  if (!m.unsupported.empty() || m.blob.empty()) throw Error(ErrorKind::kUnsupported, "the model has ops kiln cannot compile");
+  const Program& p = m.program;
+  const std::string NAME = upper(name);
+
+  uint64_t weight_bytes = 0;
+  int64_t macs = 0;
+  std::map<int, std::string> constants;  // program tensor -> array name
+  std::string data;
+  auto operand = [&](int t) -> std::string {
+    if (t < 0) return "nullptr";
+    const ProgramTensor& pt = p.tensors[static_cast<size_t>(t)];
+    if (!pt.constant) return fmt::format("a + {}", m.plan.offsets[static_cast<size_t>(t)]);
+    auto it = constants.find(t);
+    if (it != constants.end()) return it->second;
+    const std::string array = fmt::format("kTensor{}", t);
+    data += fmt::format("// {} {} {}\nalignas(16) const {} {}[{}] = {{{}\n}};\n\n", comment_safe(pt.name),
+                        ir::dtype_name(pt.dtype), ir::shape_string(pt.shape), c_type(pt.dtype), array,
+                        pt.data.size() / kiln_dtype_size(pt.dtype), array_body(pt));
+    weight_bytes += pt.data.size();
+    constants.emplace(t, array);
+    return array;
+  };
+
+  std::string params, calls;
+  for (size_t i = 0; i < p.ops.size(); ++i) {
+    const ProgramOp& op = p.ops[i];
+    const KernelSymbol& k = kernel_symbol(op.opcode);
+    const ir::Op& source = m.graph.ops[static_cast<size_t>(op.source_op)];
+    std::vector<uint32_t> words(op.params.size() / 4);
+    std::memcpy(words.data(), op.params.data(), words.size() * 4);
+    std::vector<std::string> hex;
+    for (uint32_t w : words) hex.push_back(fmt::format("0x{:08x}u", w));
+    params += fmt::format("constexpr {} kParams{} = __builtin_bit_cast({}, kiln::ParamWords<{}>{{{{{}}}}});\n",
+                          k.params_type, i, k.params_type, words.size(), fmt::join(hex, ", "));
+    std::vector<std::string> ins, outs;
+    for (int t : op.inputs) ins.push_back(operand(t));
+    for (int t : op.outputs) outs.push_back(operand(t));
+    calls += fmt::format(
+        "  {{  // {} {}: {}\n    const void* const in[] = {{{}}};\n    void* const out[] = {{{}}};\n"
+        "    {}(&kParams{}, in, out);\n  }}\n",
+        i, source.type_name, comment_safe(m.graph.tensors[static_cast<size_t>(source.outputs[0])].name),
+        fmt::join(ins, ", "), fmt::join(outs, ", "), k.function, i);
+  }
+  for (const ir::Op& op : m.graph.ops) {
+    if (const OpDef* def = find_op_def(op.kind)) macs += def->macs(m.graph, op);
+  }
+
+  std::vector<std::string> input_offsets, output_offsets;
+  for (int t : p.inputs) input_offsets.push_back(fmt::format("{}u", m.plan.offsets[static_cast<size_t>(t)]));
+  for (int t : p.outputs) output_offsets.push_back(fmt::format("{}u", m.plan.offsets[static_cast<size_t>(t)]));
+
+  GeneratedSources g;
+  std::string& h = g.header;
+  h += fmt::format("/* {}: generated by `kiln compile` for {}. Do not edit. */\n", name, target);
+  h += fmt::format("#ifndef {0}_H\n#define {0}_H\n\n#include <stddef.h>\n#include <stdint.h>\n\n", NAME);
+  h += "#include \"kiln/status.h\"\n#include \"kiln/types.h\"\n\n";
+  h += "/* Working memory: pass a 16-byte aligned buffer of this size to every call. */\n";
+  h += fmt::format("#define {}_ARENA_BYTES {}u\n", NAME, m.plan.arena_bytes);
+  h += fmt::format("#define {}_WEIGHTS_BYTES {}u\n", NAME, weight_bytes);
+  h += fmt::format("#define {}_MACS {}u\n", NAME, macs);
+  h += fmt::format("#define {}_NUM_INPUTS {}\n#define {}_NUM_OUTPUTS {}\n\n", NAME, p.inputs.size(), NAME, p.outputs.size());
+  for (size_t i = 0; i < p.inputs.size(); ++i) io_defines(h, fmt::format("{}_INPUT{}", NAME, i), p.tensors[static_cast<size_t>(p.inputs[i])]);
+  for (size_t i = 0; i < p.outputs.size(); ++i) io_defines(h, fmt::format("{}_OUTPUT{}", NAME, i), p.tensors[static_cast<size_t>(p.outputs[i])]);
+  h += "\n#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n";
+  h += fmt::format(
+      "/* Where input `index` lives in the arena: write it before every invoke\n"
+      " * (the model may reuse its bytes). Null for a bad index or arena. */\n"
+      "void* {0}_input(void* arena, uint32_t index);\n\n"
+      "/* Where output `index` lives in the arena, valid until the next invoke. */\n"
+      "const void* {0}_output(const void* arena, uint32_t index);\n\n"
+      "/* Bytes of input/output `index`; 0 for a bad index. */\n"
+      "uint32_t {0}_input_bytes(uint32_t index);\n"
+      "uint32_t {0}_output_bytes(uint32_t index);\n\n"
+      "/* Runs one inference. KILN_ERR_BAD_ARGUMENT for a null or misaligned arena. */\n"
+      "kiln_status {0}_invoke(void* arena);\n\n",
+      name);
+  h += "#ifdef __cplusplus\n}  /* extern \"C\" */\n#endif\n\n";
+  h += fmt::format("#endif /* {}_H */\n", NAME);
+
+  std::string& s = g.source;
+  s += fmt::format("// {}: generated by `kiln compile` for {}. Do not edit.\n", name, target);
+  s += fmt::format("#include \"{}.h\"\n\n#include \"kiln/generated.h\"\n\nnamespace {{\n\n", name);
+  s += data;
+  s += params;
+  s += fmt::format("\nconstexpr uint32_t kInputOffsets[] = {{{}}};\n", input_offsets.empty() ? "0" : fmt::format("{}", fmt::join(input_offsets, ", ")));
+  s += fmt::format("constexpr uint32_t kOutputOffsets[] = {{{}}};\n", output_offsets.empty() ? "0" : fmt::format("{}", fmt::join(output_offsets, ", ")));
+  std::vector<std::string> input_bytes, output_bytes;
+  for (int t : p.inputs) input_bytes.push_back(fmt::format("{}u", p.tensors[static_cast<size_t>(t)].bytes));
+  for (int t : p.outputs) output_bytes.push_back(fmt::format("{}u", p.tensors[static_cast<size_t>(t)].bytes));
+  s += fmt::format("constexpr uint32_t kInputBytes[] = {{{}}};\n", input_bytes.empty() ? "0" : fmt::format("{}", fmt::join(input_bytes, ", ")));
+  s += fmt::format("constexpr uint32_t kOutputBytes[] = {{{}}};\n\n", output_bytes.empty() ? "0" : fmt::format("{}", fmt::join(output_bytes, ", ")));
+  s += "bool arena_ok(const void* arena) { return arena != nullptr && (reinterpret_cast<uintptr_t>(arena) & 15u) == 0; }\n\n";
+  s += "}  // namespace\n\n";
+  s += fmt::format(
+      "extern \"C\" void* {0}_input(void* arena, uint32_t index) {{\n"
+      "  return arena_ok(arena) && index < {1} ? static_cast<uint8_t*>(arena) + kInputOffsets[index] : nullptr;\n}}\n\n"
+      "extern \"C\" const void* {0}_output(const void* arena, uint32_t index) {{\n"
+      "  return arena_ok(arena) && index < {2} ? static_cast<const uint8_t*>(arena) + kOutputOffsets[index] : nullptr;\n}}\n\n"
+      "extern \"C\" uint32_t {0}_input_bytes(uint32_t index) {{ return index < {1} ? kInputBytes[index] : 0; }}\n\n"
+      "extern \"C\" uint32_t {0}_output_bytes(uint32_t index) {{ return index < {2} ? kOutputBytes[index] : 0; }}\n\n",
+      name, p.inputs.size(), p.outputs.size());
+  s += fmt::format("extern \"C\" kiln_status {}_invoke(void* arena) {{\n", name);
+  s += "  if (!arena_ok(arena)) return KILN_ERR_BAD_ARGUMENT;\n";
+  s += "  uint8_t* const a = static_cast<uint8_t*>(arena);\n";
+  s += calls;
+  s += "  return KILN_OK;\n}\n";
+
+  g.cmake = fmt::format(
+      "# {0}: generated by `kiln compile` for {1}. Do not edit.\n"
+      "# add_subdirectory() this folder from a project that has kiln (add_subdirectory\n"
+      "# or find_package(kiln)), then link the `{0}` target.\n"
+      "cmake_minimum_required(VERSION 3.20)\n"
+      "if(NOT TARGET kiln::runtime)\n  find_package(kiln REQUIRED)\nendif()\n"
+      "add_library({0} STATIC {0}.cc)\n"
+      "target_include_directories({0} PUBLIC ${{CMAKE_CURRENT_SOURCE_DIR}})\n"
+      "target_link_libraries({0} PUBLIC kiln::runtime)\n"
+      "target_compile_features({0} PRIVATE cxx_std_17)\n",
+      name, target);
+  return g;
+}
+
+}  // namespace kiln

@@ -1,0 +1,27 @@
+// Ahead-of-time code generation: a compiled model as C++ sources that drop
+// into a firmware build (no interpreter, no blob parsing on the device).
+#ifndef KILN_COMPILER_CODEGEN_CPP_EMITTER_H
+#define KILN_COMPILER_CODEGEN_CPP_EMITTER_H
+
+#include <string>
+
+#include "compiler/compile.h"
+
+namespace kiln {
+
+struct GeneratedSources {
+  std::string header;      // NAME.h, usable from C
+  std::string source;      // NAME.cc
+  std::string cmake;       // CMakeLists.txt: static library NAME linking kiln::runtime
+};
+
+// `name` must be a C identifier; `target` names the core the kernels are
+// chosen for ("host", "cortex-m4", ...). Throws Error(kUsage) for a bad name.
+GeneratedSources generate_cpp(const CompiledModel& model, const std::string& name, const std::string& target);
+
+// A C identifier from a file name: "kws_ref_model.tflite" -> "kws_ref_model".
+std::string identifier_from_path(const std::string& path);
+
+}  // namespace kiln
+
+#endif

@@ -1,0 +1,68 @@
+/* kiln's C API: run a .kiln blob with a caller-given arena.
+ *
+ *   uint32_t arena_bytes;
+ *   kiln_model_arena_bytes(blob, blob_bytes, &arena_bytes);   // or the compiler's figure
+ *   static uint8_t arena[...] __attribute__((aligned(16)));
+ *   kiln_model model;
+ *   if (kiln_model_init(&model, blob, blob_bytes, arena, sizeof arena) != KILN_OK) ...
+ *   kiln_model_set_input(&model, 0, features, sizeof features);
+ *   kiln_model_invoke(&model);
+ *   kiln_model_get_output(&model, 0, scores, sizeof scores);
+ *
+ * The blob must stay valid, unmodified and 4-byte aligned while the model is
+ * used; init() checks it completely, so no later call reads out of bounds.
+ * Nothing here allocates. Models generated with `kiln compile` have their own
+ * entry points (NAME_invoke) and need none of this. */
+#ifndef KILN_KILN_H
+#define KILN_KILN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kiln/status.h"
+#include "kiln/types.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Storage for one loaded model; treat as opaque. */
+typedef struct kiln_model {
+  uint64_t opaque[16];
+} kiln_model;
+
+typedef struct kiln_tensor_info {
+  kiln_dtype dtype;
+  uint32_t rank;
+  int32_t dims[6];
+  float scale;        /* 0 when not quantized */
+  int32_t zero_point;
+  uint32_t bytes;
+} kiln_tensor_info;
+
+/* The arena size a blob needs (from its header). */
+kiln_status kiln_model_arena_bytes(const void* blob, size_t blob_bytes, uint32_t* arena_bytes);
+/* Checks the blob and binds it to the arena (4-byte aligned, at least the size above). */
+kiln_status kiln_model_init(kiln_model* model, const void* blob, size_t blob_bytes, void* arena, size_t arena_bytes);
+
+uint32_t kiln_model_num_inputs(const kiln_model* model);
+uint32_t kiln_model_num_outputs(const kiln_model* model);
+kiln_status kiln_model_input_info(const kiln_model* model, uint32_t index, kiln_tensor_info* info);
+kiln_status kiln_model_output_info(const kiln_model* model, uint32_t index, kiln_tensor_info* info);
+
+/* Where input `index` lives in the arena (write it before every invoke), or null. */
+void* kiln_model_input(kiln_model* model, uint32_t index);
+/* Where output `index` lives in the arena (valid until the next invoke), or null. */
+const void* kiln_model_output(const kiln_model* model, uint32_t index);
+
+/* Copies `bytes` (which must equal the tensor's size) in or out. */
+kiln_status kiln_model_set_input(kiln_model* model, uint32_t index, const void* data, size_t bytes);
+kiln_status kiln_model_get_output(const kiln_model* model, uint32_t index, void* data, size_t bytes);
+
+kiln_status kiln_model_invoke(kiln_model* model);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* KILN_KILN_H */
