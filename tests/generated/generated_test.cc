@@ -1,0 +1,73 @@
+// Generated C++ models: on the host and on the emulated Cortex-M4 their
+// outputs are byte for byte TFLite Micro's and the blob runtime's, and their
+// header states the same arena as `kiln analyze`.
+#include <gtest/gtest.h>
+
+#include <cstring>
+
+#include "compiler/common/file_io.h"
+#include "compiler/compile.h"
+#include "compiler/eval/host_runner.h"
+#include "compiler/target/cortex_m.h"
+#include "tests/generated/generated_models.h"
+#include "tests/support/test_support.h"
+
+namespace kiln {
+namespace {
+
+class GeneratedModelTest : public ::testing::TestWithParam<test::GeneratedModel> {};
+
+TEST_P(GeneratedModelTest, HostMatchesTfliteMicroAndBlob) {
+  const test::GeneratedModel& g = GetParam();
+  const test::Case c = test::load_case(g.test_case);
+  const CompiledModel compiled = compile_tflite(read_file(c.model_path), c.model_path);
+  EXPECT_EQ(g.arena_bytes, compiled.plan.arena_bytes);  // one source of truth with `kiln analyze`
+  std::vector<uint64_t> arena((g.arena_bytes + 7) / 8 + 2);
+  void* base = reinterpret_cast<void*>((reinterpret_cast<uintptr_t>(arena.data()) + 15) & ~uintptr_t{15});
+  EXPECT_EQ(g.invoke(static_cast<uint8_t*>(base) + 4), KILN_ERR_BAD_ARGUMENT);  // misaligned arena
+  for (const test::Sample& s : c.samples) {
+    SCOPED_TRACE("sample " + std::to_string(s.k));
+    HostRunner blob(compiled.blob);
+    ASSERT_EQ(s.inputs.size(), g.num_inputs);
+    for (uint32_t i = 0; i < g.num_inputs; ++i) {
+      const std::vector<uint8_t> in = read_file(s.inputs[i]);
+      ASSERT_EQ(in.size(), g.input_bytes(i));
+      std::memcpy(g.input(base, i), in.data(), in.size());
+      blob.set_input(i, in);
+    }
+    ASSERT_EQ(g.invoke(base), KILN_OK);
+    blob.invoke();
+    const uint8_t* out = static_cast<const uint8_t*>(g.output(base, 0));
+    const std::vector<uint8_t> got(out, out + g.output_bytes(0));
+    EXPECT_EQ(got, read_file(s.expected));
+    EXPECT_EQ(got, blob.output(0));
+  }
+}
+
+TEST_P(GeneratedModelTest, CortexM4MatchesTfliteMicro) {
+  const test::GeneratedModel& g = GetParam();
+  const test::Case c = test::load_case(g.test_case);
+  const std::string elf = std::string(KILN_GENERATED_FIRMWARE_DIR) + "/kiln-model-" + g.name + ".elf";
+  for (const test::Sample& s : c.samples) {
+    SCOPED_TRACE("sample " + std::to_string(s.k));
+    char dir_pattern[] = "/tmp/kiln-generated-XXXXXX";
+    const std::string dir = mkdtemp(dir_pattern);
+    std::vector<std::string> args;
+    for (const std::string& in : s.inputs) args.insert(args.end(), {"-i", in});
+    const std::string out = dir + "/out0.bin";
+    args.insert(args.end(), {"-o", out});
+    const FirmwareRun run = run_firmware(find_target("cortex-m4"), elf, args);
+    ASSERT_EQ(run.exit_code, 0) << run.output;
+    EXPECT_EQ(read_file(out), read_file(s.expected));
+    EXPECT_GT(run.value("instructions"), 0u);
+    std::remove(out.c_str());
+    rmdir(dir.c_str());
+  }
+}
+
+std::string label(const ::testing::TestParamInfo<test::GeneratedModel>& info) { return info.param.test_case; }
+
+INSTANTIATE_TEST_SUITE_P(SharedTestVectors, GeneratedModelTest, ::testing::ValuesIn(test::generated_models()), label);
+
+}  // namespace
+}  // namespace kiln
