@@ -158,18 +158,12 @@ CortexMRunner::CortexMRunner(const std::string& target) : target_(find_target(ta
   layout_.stack_reserve = sym("__stack_top") - sym("__stack_limit");
 }
 
-void CortexMRunner::check_fits(const std::vector<uint8_t>& blob) const {
-  uint32_t arena = 0;
-  std::vector<uint64_t> aligned((blob.size() + 7) / 8 + 1);
-  std::memcpy(aligned.data(), blob.data(), blob.size());
-  if (Executor::required_arena_bytes(aligned.data(), blob.size(), &arena) != KILN_OK) {
-    throw Error(ErrorKind::kBadModel, "not a valid .kiln blob");
-  }
-  if (blob.size() > layout_.model_capacity) {
+void CortexMRunner::check_fits(uint64_t blob_bytes, uint64_t arena) const {
+  if (blob_bytes > layout_.model_capacity) {
     throw Error(ErrorKind::kArenaTooSmall,
                 fmt::format("model does not fit {} flash: the blob is {} bytes, {} bytes are free after the "
                             "{}-byte runtime",
-                            target_.name, blob.size(), layout_.model_capacity, layout_.runtime_flash));
+                            target_.name, blob_bytes, layout_.model_capacity, layout_.runtime_flash));
   }
   if (arena > layout_.arena_capacity) {
     throw Error(ErrorKind::kArenaTooSmall,
@@ -181,9 +175,9 @@ void CortexMRunner::check_fits(const std::vector<uint8_t>& blob) const {
 
 TargetRunResult CortexMRunner::run(const std::vector<uint8_t>& blob, const std::vector<std::string>& inputs,
                                    const std::vector<std::string>& outputs, bool per_layer) const {
-  check_fits(blob);
-  // Validate the blob and the input sizes on the host first: clearer errors.
+  // Check the blob, its fit and the input sizes on the host first: clearer errors.
   HostRunner host(blob);
+  check_fits(blob.size(), host.arena_bytes());
   if (!inputs.empty() && inputs.size() != host.executor().num_inputs()) {
     throw Error(ErrorKind::kBadInput, fmt::format("model has {} inputs but {} input files were given",
                                                   host.executor().num_inputs(), inputs.size()));

@@ -72,9 +72,9 @@ class CortexMRunner {
   const FirmwareLayout& layout() const { return layout_; }
   const CortexMTarget& target() const { return target_; }
 
-  // Throws Error(kArenaTooSmall) naming both sizes if the blob or its arena
-  // does not fit the target's flash or RAM.
-  void check_fits(const std::vector<uint8_t>& blob) const;
+  // Throws Error(kArenaTooSmall) naming both sizes if a blob of this size, or
+  // its arena, does not fit the target's flash or RAM.
+  void check_fits(uint64_t blob_bytes, uint64_t arena_bytes) const;
 
   // Runs one inference (and, with per_layer, a second one timed per op).
   // `inputs` are files, one per model input (none: zeros); outputs are

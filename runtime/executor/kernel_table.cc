@@ -22,6 +22,12 @@ constexpr KernelInfo kKernels[] = {
 }  // namespace
 
 const KernelInfo* find_kernel(uint32_t opcode) {
+  // Opcodes are numbered densely from 1 in list order, so this is a direct
+  // index on every invoke; the scan below only serves a list with gaps.
+  constexpr uint32_t kCount = sizeof(kKernels) / sizeof(kKernels[0]);
+  if (opcode >= 1 && opcode <= kCount && static_cast<uint32_t>(kKernels[opcode - 1].opcode) == opcode) {
+    return &kKernels[opcode - 1];
+  }
   for (const KernelInfo& k : kKernels) {
     if (static_cast<uint32_t>(k.opcode) == opcode) return &k;
   }
