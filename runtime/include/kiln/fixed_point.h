@@ -166,6 +166,14 @@ inline int32_t logistic(int32_t a, int integer_bits) {
 
 inline int32_t clamp(int32_t v, int32_t lo, int32_t hi) { return v < lo ? lo : (v > hi ? hi : v); }
 
+// The tail of every int8 kernel: rescale the accumulator, add the output
+// zero point, clamp to the activation range. The sum is formed in 64 bits so
+// that no accumulator, however a corrupted model makes it, can overflow.
+inline int32_t requantize(int32_t acc, int32_t multiplier, int shift, int32_t offset, int32_t lo, int32_t hi) {
+  const int64_t v = int64_t{multiply_by_quantized_multiplier(acc, multiplier, shift)} + offset;
+  return v < lo ? lo : (v > hi ? hi : static_cast<int32_t>(v));
+}
+
 }  // namespace fp
 }  // namespace kiln
 

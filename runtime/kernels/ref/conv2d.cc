@@ -43,10 +43,8 @@ void conv2d_s8(const void* params, const void* const* inputs, void* const* outpu
     for (int32_t oc = 0; oc < p.out_c; ++oc) {
       uint32_t acc = dot_s8(p, input, filter, b, out_y, out_x, oc, p.input_offset);
       if (bias) acc += static_cast<uint32_t>(bias[oc]);
-      const int32_t out =
-          fp::multiply_by_quantized_multiplier(static_cast<int32_t>(acc), multipliers[oc], shifts[oc]) +
-          p.output_offset;
-      output[output_index(p, b, out_y, out_x, oc)] = static_cast<int8_t>(fp::clamp(out, p.act_min, p.act_max));
+      output[output_index(p, b, out_y, out_x, oc)] = static_cast<int8_t>(fp::requantize(
+          static_cast<int32_t>(acc), multipliers[oc], shifts[oc], p.output_offset, p.act_min, p.act_max));
     }
   });
 }

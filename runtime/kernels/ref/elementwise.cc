@@ -56,10 +56,8 @@ void add_s8(const void* params, const void* const* inputs, void* const* outputs)
     const int32_t scaled2 =
         fp::multiply_by_quantized_multiplier(shifted2, p.input2_multiplier, p.input2_shift);
     const int32_t sum = fp::wrapping_add(scaled1, scaled2);
-    const int32_t raw =
-        fp::multiply_by_quantized_multiplier(sum, p.output_multiplier, p.output_shift) +
-        p.output_offset;
-    out[o] = static_cast<int8_t>(fp::clamp(raw, p.act_min, p.act_max));
+    out[o] = static_cast<int8_t>(
+        fp::requantize(sum, p.output_multiplier, p.output_shift, p.output_offset, p.act_min, p.act_max));
   });
 }
 
@@ -80,10 +78,8 @@ void mul_s8(const void* params, const void* const* inputs, void* const* outputs)
   int8_t* out = static_cast<int8_t*>(outputs[0]);
   broadcast(p, [&](int32_t a, int32_t b, int32_t o) {
     const int32_t product = (p.input1_offset + in1[a]) * (p.input2_offset + in2[b]);
-    const int32_t raw =
-        fp::multiply_by_quantized_multiplier(product, p.output_multiplier, p.output_shift) +
-        p.output_offset;
-    out[o] = static_cast<int8_t>(fp::clamp(raw, p.act_min, p.act_max));
+    out[o] = static_cast<int8_t>(
+        fp::requantize(product, p.output_multiplier, p.output_shift, p.output_offset, p.act_min, p.act_max));
   });
 }
 

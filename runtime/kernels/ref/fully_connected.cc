@@ -23,10 +23,8 @@ void fully_connected_s8(const void* params, const void* const* inputs, void* con
         acc += static_cast<uint32_t>((f_row[d] + p.filter_offset) * (in_row[d] + p.input_offset));
       }
       if (bias) acc += static_cast<uint32_t>(bias[o]);
-      int32_t out = fp::multiply_by_quantized_multiplier(static_cast<int32_t>(acc),
-                                                         p.output_multiplier, p.output_shift);
-      out += p.output_offset;
-      output[b * p.out_depth + o] = static_cast<int8_t>(fp::clamp(out, p.act_min, p.act_max));
+      output[b * p.out_depth + o] = static_cast<int8_t>(fp::requantize(
+          static_cast<int32_t>(acc), p.output_multiplier, p.output_shift, p.output_offset, p.act_min, p.act_max));
     }
   }
 }

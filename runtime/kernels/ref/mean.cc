@@ -15,12 +15,14 @@ void mean_s8(const void* params, const void* const* inputs, void* const* outputs
   const int32_t n = p.spatial;
   for (int32_t b = 0; b < p.batches; ++b) {
     for (int32_t c = 0; c < p.channels; ++c) {
-      int32_t acc = 0;
-      for (int32_t s = 0; s < n; ++s) acc += input[(b * n + s) * p.channels + c] - p.input_zero_point;
-      acc = fp::multiply_by_quantized_multiplier(acc, p.multiplier, p.shift);
-      acc = acc > 0 ? (acc + n / 2) / n : (acc - n / 2) / n;
-      acc += p.output_zero_point;
-      output[b * p.channels + c] = static_cast<int8_t>(fp::clamp(acc, INT8_MIN, INT8_MAX));
+      // 32-bit like TFLite's sum, wrapping instead of overflowing on absurd sizes.
+      uint32_t sum = 0;
+      for (int32_t s = 0; s < n; ++s) {
+        sum += static_cast<uint32_t>(input[(b * n + s) * p.channels + c] - p.input_zero_point);
+      }
+      const int64_t scaled = fp::multiply_by_quantized_multiplier(static_cast<int32_t>(sum), p.multiplier, p.shift);
+      const int64_t mean = (scaled > 0 ? scaled + n / 2 : scaled - n / 2) / n + p.output_zero_point;
+      output[b * p.channels + c] = static_cast<int8_t>(mean < INT8_MIN ? INT8_MIN : (mean > INT8_MAX ? INT8_MAX : mean));
     }
   }
 }

@@ -46,8 +46,9 @@ void average_pool2d_s8(const void* params, const void* const* inputs, void* cons
   const Pool2DParams& p = *static_cast<const Pool2DParams*>(params);
   pool(p, static_cast<const int8_t*>(inputs[0]), static_cast<int8_t*>(outputs[0]),
        [&p](const int8_t* base, const Window& w) {
-         int32_t acc = 0;
-         int32_t count = 0;
+         // 64-bit: a window clipped to the input can still hold 2^30 elements.
+         int64_t acc = 0;
+         int64_t count = 0;
          for (int32_t y = w.y0; y < w.y1; ++y) {
            for (int32_t x = w.x0; x < w.x1; ++x) {
              acc += base[(y * p.in_w + x) * p.channels];
@@ -58,7 +59,7 @@ void average_pool2d_s8(const void* params, const void* const* inputs, void* cons
          // emits one, and a corrupted blob gets 0 rather than a division by zero.
          if (count == 0) return static_cast<int8_t>(fp::clamp(0, p.act_min, p.act_max));
          acc = acc > 0 ? (acc + count / 2) / count : (acc - count / 2) / count;
-         return static_cast<int8_t>(fp::clamp(acc, p.act_min, p.act_max));
+         return static_cast<int8_t>(fp::clamp(static_cast<int32_t>(acc), p.act_min, p.act_max));
        });
 }
 

@@ -26,10 +26,8 @@ void requantize_s8(const void* params, const void* const* inputs, void* const* o
   const int8_t* input = static_cast<const int8_t*>(inputs[0]);
   int8_t* output = static_cast<int8_t*>(outputs[0]);
   for (int32_t i = 0; i < p.size; ++i) {
-    const int32_t v = fp::multiply_by_quantized_multiplier(input[i] - p.input_zero_point,
-                                                           p.multiplier, p.shift) +
-                      p.output_zero_point;
-    output[i] = static_cast<int8_t>(fp::clamp(v, INT8_MIN, INT8_MAX));
+    output[i] = static_cast<int8_t>(fp::requantize(input[i] - p.input_zero_point, p.multiplier, p.shift,
+                                                   p.output_zero_point, INT8_MIN, INT8_MAX));
   }
 }
 

@@ -38,9 +38,9 @@ inline uint32_t operand_bytes(uint32_t element_size, const int32_t* dims, int ra
 }
 
 inline bool shift_ok(int32_t shift) { return shift >= -31 && shift <= 30; }
-// Zero-point offsets: int8/int16 zero points, kept small enough that an
-// offset plus an element never overflows int32 arithmetic in a kernel.
-inline bool offset_ok(int32_t offset) { return offset >= -65536 && offset <= 65536; }
+// Zero-point offsets: int8 zero points (negated or not) are within +-128;
+// the bound keeps every product and shifted sum of the int8 kernels in int32.
+inline bool offset_ok(int32_t offset) { return offset >= -256 && offset <= 256; }
 
 }  // namespace kiln
 

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Builds kiln's libFuzzer targets with clang (ASan + UBSan) and runs them,
+# seeded with the shared models and their blobs. By default a fixed number of
+# inputs from a fixed seed (repeatable; what CI runs); KILN_FUZZ_SECONDS=N
+# fuzzes each target for N seconds instead. Exits non-zero on the first
+# crash, leak or sanitizer report, leaving the input in build-fuzz/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/install-deps.sh
+runs=${KILN_FUZZ_RUNS:-10000}
+shared=${KILN_SHARED_DIR:-$PWD/../shared}
+build=build-fuzz
+cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER=clang \
+  -DCMAKE_CXX_COMPILER=clang++ -DKILN_SANITIZE=ON -DKILN_BUILD_FUZZERS=ON -DKILN_BUILD_TESTS=OFF \
+  -DKILN_BUILD_BENCH=OFF -DKILN_BUILD_FIRMWARE=OFF >/dev/null
+cmake --build "$build" --target fuzz_tflite fuzz_blob kiln
+
+seeds=$build/seeds
+rm -rf "$seeds"
+mkdir -p "$seeds/tflite" "$seeds/blob"
+for model in "$shared"/models/tflite_micro/*.tflite "$shared"/models/mlcommons_tiny/kws_ref_model.tflite; do
+  [ -f "$model" ] || continue
+  cp "$model" "$seeds/tflite/"
+  "$build/tools/kiln/kiln" convert "$model" -o "$seeds/blob/$(basename "$model" .tflite).kiln" >/dev/null
+done
+
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+for target in tflite blob; do
+  mkdir -p "$build/corpus/$target"
+  if [ -n "${KILN_FUZZ_SECONDS:-}" ]; then
+    limit=(-max_total_time="$KILN_FUZZ_SECONDS")
+  else
+    # Blob inputs run whole inferences: fewer of them in the same time.
+    limit=(-runs=$([ "$target" = blob ] && echo $((runs / 5)) || echo "$runs") -seed=1)
+  fi
+  echo "fuzzing $target: ${limit[*]}"
+  "$build/tests/fuzz/fuzz_$target" "${limit[@]}" -max_len=65536 -print_final_stats=1 \
+    -artifact_prefix="$build/fuzz_$target-" "$build/corpus/$target" "$seeds/$target" >"$build/fuzz_$target.log" 2>&1 ||
+    { tail -40 "$build/fuzz_$target.log"; exit 1; }
+  grep -E "^stat::(number_of_executed_units|new_units_added)" "$build/fuzz_$target.log"
+done
