@@ -50,7 +50,7 @@ ModelReport analyze(const CompiledModel& m, const std::string& label, uint64_t m
       l.output_bytes = tensor.bytes();
       l.arena_offset = m.plan.offsets[static_cast<size_t>(out)];
     }
-    if (const OpDef* def = find_op_def(op.kind)) l.macs = def->macs(m.graph, op);
+    l.macs = op_macs(m.graph, op);
     r.macs += l.macs;
     r.weights_bytes += l.weight_bytes;
     ++r.ops_total;

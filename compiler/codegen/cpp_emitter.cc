@@ -154,7 +154,6 @@ GeneratedSources generate_cpp(const CompiledModel& m, const std::string& name, c
   const std::string NAME = upper(name);
 
   uint64_t weight_bytes = 0;
-  int64_t macs = 0;
   std::map<int, std::string> constants;  // program tensor -> array name
   std::string data;
   auto operand = [&](int t) -> std::string {
@@ -192,9 +191,7 @@ GeneratedSources generate_cpp(const CompiledModel& m, const std::string& name, c
         i, source.type_name, comment_safe(m.graph.tensors[static_cast<size_t>(source.outputs[0])].name),
         fmt::join(ins, ", "), fmt::join(outs, ", "), k.function, i);
   }
-  for (const ir::Op& op : m.graph.ops) {
-    if (const OpDef* def = find_op_def(op.kind)) macs += def->macs(m.graph, op);
-  }
+  const int64_t macs = total_macs(m.graph);
 
   std::vector<std::string> input_offsets, output_offsets;
   for (int t : p.inputs) input_offsets.push_back(fmt::format("{}u", m.plan.offsets[static_cast<size_t>(t)]));

@@ -99,6 +99,17 @@ const OpDef* find_op_def(ir::OpKind kind) {
   return nullptr;
 }
 
+int64_t op_macs(const ir::Graph& graph, const ir::Op& op) {
+  const OpDef* def = find_op_def(op.kind);
+  return def ? def->macs(graph, op) : 0;
+}
+
+int64_t total_macs(const ir::Graph& graph) {
+  int64_t macs = 0;
+  for (const ir::Op& op : graph.ops) macs += op_macs(graph, op);
+  return macs;
+}
+
 Program lower(const ir::Graph& graph, std::vector<std::string>* unsupported) {
   Program program;
   for (const ir::Tensor& t : graph.tensors) {

@@ -69,6 +69,11 @@ struct OpDef {
 // The definition of an op kind; null for kUnsupported.
 const OpDef* find_op_def(ir::OpKind kind);
 
+// Multiply-accumulates of one op (0 for ops kiln has no definition of), and
+// of the whole graph.
+int64_t op_macs(const ir::Graph& graph, const ir::Op& op);
+int64_t total_macs(const ir::Graph& graph);
+
 // Lowers every op of the graph. Throws Error naming the first op that fails,
 // unless `unsupported` is given: then ops kiln cannot compile are recorded
 // there (one message each) and kept as placeholders.

@@ -50,11 +50,7 @@ void register_bench(CLI::App& app) {
     } else {
       blob = load_blob(opts->model);
     }
-    int64_t total_macs = -1;
-    if (from_tflite) {
-      total_macs = 0;
-      for (const ir::Op& op : m.graph.ops) total_macs += find_op_def(op.kind)->macs(m.graph, op);
-    }
+    const int64_t model_macs = from_tflite ? total_macs(m.graph) : -1;
     CortexMRunner runner(opts->target);
     const TargetRunResult r = runner.run(blob, opts->inputs, {}, opts->layers);
 
@@ -68,7 +64,7 @@ void register_bench(CLI::App& app) {
         const ir::Op& op = m.graph.ops[static_cast<size_t>(m.program.ops[l.op_index].source_op)];
         row.op = op.type_name;
         row.name = m.graph.tensors[static_cast<size_t>(op.outputs[0])].name;
-        row.macs = find_op_def(op.kind)->macs(m.graph, op);
+        row.macs = op_macs(m.graph, op);
       }
       rows.push_back(row);
     }
@@ -83,8 +79,8 @@ void register_bench(CLI::App& app) {
       const nlohmann::json j = {{"model", opts->model},
                                 {"target", opts->target},
                                 {"instructions", r.instructions},
-                                {"macs", total_macs},
-                                {"macs_per_instruction", per_instruction(total_macs, r.instructions)},
+                                {"macs", model_macs},
+                                {"macs_per_instruction", per_instruction(model_macs, r.instructions)},
                                 {"arena_bytes", r.arena_bytes},
                                 {"static_ram_bytes", r.static_ram_bytes},
                                 {"stack_bytes", r.stack_bytes},
@@ -109,9 +105,9 @@ void register_bench(CLI::App& app) {
       fmt::print("\n");
     }
     fmt::print("instructions         {:>10}\n", r.instructions);
-    if (total_macs >= 0) {
-      fmt::print("MACs                 {:>10}\n", total_macs);
-      fmt::print("MACs/instruction     {:>10.3f}\n", per_instruction(total_macs, r.instructions));
+    if (model_macs >= 0) {
+      fmt::print("MACs                 {:>10}\n", model_macs);
+      fmt::print("MACs/instruction     {:>10.3f}\n", per_instruction(model_macs, r.instructions));
     }
     fmt::print("arena bytes          {:>10}\n", r.arena_bytes);
     fmt::print("RAM bytes            {:>10}  (static {} + arena {} + peak stack {})\n", r.ram_bytes(),
