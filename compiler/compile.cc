@@ -19,9 +19,10 @@ ModelFormat detect_format(const std::vector<uint8_t>& bytes) {
   return ModelFormat::kUnknown;
 }
 
-CompiledModel compile_tflite(const std::vector<uint8_t>& bytes, const std::string& label, bool allow_unsupported) {
+CompiledModel compile_tflite(const std::vector<uint8_t>& bytes, const std::string& label,
+                             const CompileOptions& options) {
   try {
-    return compile_graph(tflite_import::import_tflite(bytes.data(), bytes.size(), label), allow_unsupported);
+    return compile_graph(tflite_import::import_tflite(bytes.data(), bytes.size(), label), options);
   } catch (const Error& e) {
     const std::string what = e.what();
     if (what.rfind(label + ":", 0) == 0) throw;
@@ -29,11 +30,12 @@ CompiledModel compile_tflite(const std::vector<uint8_t>& bytes, const std::strin
   }
 }
 
-CompiledModel compile_graph(ir::Graph graph, bool allow_unsupported) {
+CompiledModel compile_graph(ir::Graph graph, const CompileOptions& options) {
+  const KernelTarget& target = kernel_target(options.target);
   ir::verify(graph);
   CompiledModel m;
   m.graph = std::move(graph);
-  m.program = lower(m.graph, allow_unsupported ? &m.unsupported : nullptr);
+  m.program = lower(m.graph, target, options.allow_unsupported ? &m.unsupported : nullptr);
   elide_copies(m.program);
   m.plan = plan_memory(m.program);
   if (m.plan.arena_bytes > UINT32_MAX) throw Error(ErrorKind::kUnsupported, "arena above 4 GiB");
@@ -41,11 +43,11 @@ CompiledModel compile_graph(ir::Graph graph, bool allow_unsupported) {
   return m;
 }
 
-std::vector<uint8_t> load_blob(const std::string& path) {
+std::vector<uint8_t> load_blob(const std::string& path, const std::string& target) {
   std::vector<uint8_t> bytes = read_file(path);
   switch (detect_format(bytes)) {
     case ModelFormat::kKilnBlob: return bytes;
-    case ModelFormat::kTflite: return compile_tflite(bytes, path).blob;
+    case ModelFormat::kTflite: return compile_tflite(bytes, path, {target}).blob;
     case ModelFormat::kUnknown: break;
   }
   throw Error(ErrorKind::kBadModel, fmt::format("{}: not a model (neither a .tflite flatbuffer nor a .kiln blob)", path));

@@ -20,19 +20,25 @@ struct CompiledModel {
   std::vector<uint8_t> blob;             // empty when `unsupported` is not
 };
 
+struct CompileOptions {
+  std::string target = "portable";  // see kernel_target()
+  // Record ops kiln cannot lower instead of throwing; no blob is written.
+  bool allow_unsupported = false;
+};
+
 enum class ModelFormat { kTflite, kKilnBlob, kUnknown };
 ModelFormat detect_format(const std::vector<uint8_t>& bytes);
 
 // Compiles an IR graph (verified first).
-CompiledModel compile_graph(ir::Graph graph, bool allow_unsupported = false);
+CompiledModel compile_graph(ir::Graph graph, const CompileOptions& options = {});
 
-// Compiles a .tflite model. With allow_unsupported, ops kiln cannot lower are
-// recorded instead of thrown, and no blob is written.
+// Compiles a .tflite model.
 CompiledModel compile_tflite(const std::vector<uint8_t>& bytes, const std::string& label,
-                             bool allow_unsupported = false);
+                             const CompileOptions& options = {});
 
-// The blob for a model file of either format (a .kiln file is returned as is).
-std::vector<uint8_t> load_blob(const std::string& path);
+// The blob for a model file of either format (a .kiln file is returned as is,
+// a .tflite is compiled for `target`).
+std::vector<uint8_t> load_blob(const std::string& path, const std::string& target = "portable");
 
 }  // namespace kiln
 

@@ -21,10 +21,10 @@ struct KernelSymbol {
   const char* params_type;
 };
 
-// The kernel each opcode calls, from the kernel list. Every target uses the
-// reference kernels until an ISA variant is listed for it.
+// The kernel each opcode calls, from the kernel list.
 constexpr KernelSymbol kKernelSymbols[] = {
-#define KILN_KERNEL_SYMBOL(name, number, params, sizes, kernel) {OpCode::name, "kiln::" #kernel, "kiln::" #params},
+#define KILN_KERNEL_SYMBOL(name, number, params, sizes, isa, kernel) \
+  {OpCode::name, "kiln::" #isa "::" #kernel, "kiln::" #params},
     KILN_OPCODES(KILN_KERNEL_SYMBOL)
 #undef KILN_KERNEL_SYMBOL
 };

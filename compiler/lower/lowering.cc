@@ -110,7 +110,7 @@ int64_t total_macs(const ir::Graph& graph) {
   return macs;
 }
 
-Program lower(const ir::Graph& graph, std::vector<std::string>* unsupported) {
+Program lower(const ir::Graph& graph, const KernelTarget& target, std::vector<std::string>* unsupported) {
   Program program;
   for (const ir::Tensor& t : graph.tensors) {
     ProgramTensor p;
@@ -128,7 +128,7 @@ Program lower(const ir::Graph& graph, std::vector<std::string>* unsupported) {
   }
   program.inputs = graph.inputs;
   program.outputs = graph.outputs;
-  LowerContext ctx(graph, program);
+  LowerContext ctx(graph, program, target);
   for (size_t i = 0; i < graph.ops.size(); ++i) {
     const ir::Op& op = graph.ops[i];
     ctx.current_op = static_cast<int>(i);

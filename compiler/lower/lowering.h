@@ -12,14 +12,18 @@
 
 #include "compiler/ir/graph.h"
 #include "compiler/lower/program.h"
+#include "compiler/target/kernel_target.h"
 
 namespace kiln {
 
 class LowerContext {
  public:
-  LowerContext(const ir::Graph& graph, Program& program) : graph_(graph), program_(program) {}
+  LowerContext(const ir::Graph& graph, Program& program, const KernelTarget& target)
+      : graph_(graph), program_(program), target_(target) {}
 
   const ir::Graph& graph() const { return graph_; }
+  // The kernel variants this compilation may choose from.
+  const KernelTarget& target() const { return target_; }
   const ir::Tensor& tensor(int index) const { return graph_.tensors[static_cast<size_t>(index)]; }
   // The op's i-th input/output tensor; fails naming the op if it is absent.
   const ir::Tensor& input(const ir::Op& op, size_t i) const;
@@ -58,6 +62,7 @@ class LowerContext {
 
   const ir::Graph& graph_;
   Program& program_;
+  const KernelTarget& target_;
 };
 
 struct OpDef {
@@ -77,7 +82,7 @@ int64_t total_macs(const ir::Graph& graph);
 // Lowers every op of the graph. Throws Error naming the first op that fails,
 // unless `unsupported` is given: then ops kiln cannot compile are recorded
 // there (one message each) and kept as placeholders.
-Program lower(const ir::Graph& graph, std::vector<std::string>* unsupported = nullptr);
+Program lower(const ir::Graph& graph, const KernelTarget& target, std::vector<std::string>* unsupported = nullptr);
 
 // TFLite's SAME/VALID output size and leading padding for one spatial dim.
 int32_t conv_output_size(ir::Padding padding, int32_t in, int32_t filter, int32_t stride, int32_t dilation);

@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include "compiler/ops/op_util.h"
+#include "compiler/ops/packed_conv.h"
 
 namespace kiln {
 namespace {
@@ -103,6 +104,16 @@ void lower_conv(LowerContext& ctx, const ir::Op& op, bool depthwise) {
                                                       static_cast<double>(out.quant.scale()));
     quant[static_cast<size_t>(c)] = q.multiplier;
     quant[static_cast<size_t>(p.out_c + c)] = q.shift;
+  }
+  // The packed variants read weights and bias on the host: only when their
+  // sizes match the op (otherwise the reference emit below names the mismatch).
+  const int64_t filter_elements = int64_t{p.k_h} * p.k_w * p.out_c * (depthwise ? 1 : p.filter_in_c);
+  const bool bias_ok = bias < 0 || (ctx.tensor(bias).constant && ctx.tensor(bias).elements() == p.out_c);
+  if (filter.elements() == filter_elements && bias_ok) {
+    const int32_t* bias_data = bias >= 0 ? ctx.tensor(bias).as<int32_t>() : nullptr;
+    const bool packed = depthwise ? lower_packed_depthwise(ctx, op, p, filter.as<int8_t>(), bias_data, quant)
+                                  : lower_packed_conv2d(ctx, op, p, filter.as<int8_t>(), bias_data, quant);
+    if (packed) return;
   }
   const int quant_tensor = ctx.add_constant(out.name + "/requant", KILN_DTYPE_INT32, {2, p.out_c}, int32_bytes(quant));
   ctx.emit(op, depthwise ? OpCode::DEPTHWISE_CONV_2D_S8 : OpCode::CONV_2D_S8, p,

@@ -112,8 +112,8 @@ kiln_status Executor::init(const void* blob_ptr, size_t blob_bytes, void* arena,
 
 kiln_status Executor::check_op(const OpRecord& op) const {
   const BlobHeader& h = *reinterpret_cast<const BlobHeader*>(blob_);
-  const KernelInfo* info = find_kernel(op.opcode);
-  if (info == nullptr) return KILN_ERR_UNSUPPORTED_OP;
+  const KernelInfo* info = find_runnable_kernel(op.opcode);
+  if (info == nullptr) return KILN_ERR_UNSUPPORTED_OP;  // unknown, or another target's variant
   if (op.params_bytes != info->params_size || op.params_offset % 4 != 0 ||
       uint64_t{op.params_offset} + op.params_bytes > h.params_bytes ||
       uint64_t{op.first_operand} + op.num_inputs + op.num_outputs > h.num_operands) {

@@ -4,20 +4,46 @@
 namespace kiln {
 namespace {
 
-#define KILN_SIZES_FN(name, number, params_type, sizes_expr, kernel_fn) \
-  bool name##_sizes(const void* params, OperandSizes* s) {             \
-    const params_type& p = *static_cast<const params_type*>(params);    \
-    return sizes_expr;                                                  \
+#define KILN_SIZES_FN(name, number, params_type, sizes_expr, isa, kernel_fn) \
+  bool name##_sizes(const void* params, OperandSizes* s) {                  \
+    const params_type& p = *static_cast<const params_type*>(params);         \
+    return sizes_expr;                                                       \
   }
 KILN_OPCODES(KILN_SIZES_FN)
 #undef KILN_SIZES_FN
 
+// A kernel's address if this build compiles its instruction set, else null
+// (the build system defines KILN_KERNELS_<ISA> for the sets it compiles).
+#define KILN_KERNEL_ref(fn) &ref::fn
+#if KILN_KERNELS_ARM_DSP
+#define KILN_KERNEL_arm_dsp(fn) &arm_dsp::fn
+#else
+#define KILN_KERNEL_arm_dsp(fn) nullptr
+#endif
+#if KILN_KERNELS_ARM_MVE
+#define KILN_KERNEL_arm_mve(fn) &arm_mve::fn
+#else
+#define KILN_KERNEL_arm_mve(fn) nullptr
+#endif
+#if KILN_KERNELS_X86_AVX2
+#define KILN_KERNEL_x86_avx2(fn) &x86_avx2::fn
+#else
+#define KILN_KERNEL_x86_avx2(fn) nullptr
+#endif
+
 constexpr KernelInfo kKernels[] = {
-#define KILN_KERNEL_ENTRY(name, number, params_type, sizes_expr, kernel_fn) \
-  {OpCode::name, #name, sizeof(params_type), &name##_sizes, &kernel_fn},
+#define KILN_KERNEL_ENTRY(name, number, params_type, sizes_expr, isa, kernel_fn) \
+  {OpCode::name, #name, KernelIsa::isa, sizeof(params_type), &name##_sizes, KILN_KERNEL_##isa(kernel_fn)},
     KILN_OPCODES(KILN_KERNEL_ENTRY)
 #undef KILN_KERNEL_ENTRY
 };
+
+bool isa_compiled(KernelIsa isa) {
+  for (const KernelInfo& k : kKernels) {
+    if (k.isa == isa) return k.kernel != nullptr;
+  }
+  return false;
+}
 
 }  // namespace
 
@@ -32,6 +58,24 @@ const KernelInfo* find_kernel(uint32_t opcode) {
     if (static_cast<uint32_t>(k.opcode) == opcode) return &k;
   }
   return nullptr;
+}
+
+bool kernel_isa_available(KernelIsa isa) {
+  if (!isa_compiled(isa)) return false;
+#if KILN_KERNELS_X86_AVX2
+  // The AVX2 kernels are built into every x86-64 host runtime; the processor
+  // decides whether they may run.
+  if (isa == KernelIsa::x86_avx2) {
+    static const bool has_avx2 = __builtin_cpu_supports("avx2");
+    return has_avx2;
+  }
+#endif
+  return true;
+}
+
+const KernelInfo* find_runnable_kernel(uint32_t opcode) {
+  const KernelInfo* info = find_kernel(opcode);
+  return info && info->kernel && kernel_isa_available(info->isa) ? info : nullptr;
 }
 
 }  // namespace kiln

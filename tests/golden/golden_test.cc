@@ -1,7 +1,8 @@
 // Every test-vector case in ../shared/testvectors through the compiler and the
-// executor: int8 outputs byte for byte against TFLite Micro's reference
-// kernels, float outputs within 1e-4 of the output's largest magnitude
-// against desktop TFLite.
+// executor, compiled for every kernel target (so each instruction set's
+// variants run on the host, the Arm ones through their portable primitives):
+// int8 outputs byte for byte against TFLite Micro's reference kernels, float
+// outputs within 1e-4 of the output's largest magnitude against desktop TFLite.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -17,7 +18,7 @@
 namespace kiln {
 namespace {
 
-class GoldenTest : public ::testing::TestWithParam<std::string> {};
+class GoldenTest : public ::testing::TestWithParam<std::tuple<std::string, std::string>> {};
 
 std::vector<float> as_floats(const std::vector<uint8_t>& bytes) {
   std::vector<float> f(bytes.size() / 4);
@@ -40,12 +41,13 @@ float float_tolerance(const ir::Graph& graph, float max_magnitude) {
 }
 
 TEST_P(GoldenTest, MatchesReference) {
-  const test::Case c = test::load_case(GetParam());
+  const auto& [target, name] = GetParam();
+  const test::Case c = test::load_case(name);
   if (c.model_path.size() > 5 && c.model_path.substr(c.model_path.size() - 5) == ".onnx") {
     GTEST_SKIP() << "ONNX import is not implemented yet";
   }
   const std::vector<uint8_t> model = read_file(c.model_path);
-  const CompiledModel compiled = compile_tflite(model, c.model_path);
+  const CompiledModel compiled = compile_tflite(model, c.model_path, {target});
   ASSERT_FALSE(c.samples.empty());
   for (const test::Sample& s : c.samples) {
     SCOPED_TRACE("sample " + std::to_string(s.k));
@@ -70,9 +72,6 @@ TEST_P(GoldenTest, MatchesReference) {
   }
 }
 
-std::string case_label(const ::testing::TestParamInfo<std::string>& info) { return info.param; }
-
-INSTANTIATE_TEST_SUITE_P(SharedTestVectors, GoldenTest, ::testing::ValuesIn(test::case_names()), case_label);
 
 // The int8 cases on every emulated core: byte for byte what TFLite Micro's
 // reference kernels give.
@@ -81,7 +80,7 @@ class GoldenCortexMTest : public ::testing::TestWithParam<std::tuple<std::string
 TEST_P(GoldenCortexMTest, MatchesTfliteMicro) {
   const auto& [target, name] = GetParam();
   const test::Case c = test::load_case(name);
-  const CompiledModel compiled = compile_tflite(read_file(c.model_path), c.model_path);
+  const CompiledModel compiled = compile_tflite(read_file(c.model_path), c.model_path, {target});
   for (const test::Sample& s : c.samples) {
     SCOPED_TRACE("sample " + std::to_string(s.k));
     std::vector<std::vector<uint8_t>> inputs;
@@ -104,6 +103,11 @@ std::string target_case_label(const ::testing::TestParamInfo<std::tuple<std::str
   target.erase(std::remove(target.begin(), target.end(), '-'), target.end());
   return target + "_" + std::get<1>(info.param);
 }
+
+INSTANTIATE_TEST_SUITE_P(SharedTestVectors, GoldenTest,
+                         ::testing::Combine(::testing::Values("portable", "host", "cortex-m4", "cortex-m55"),
+                                            ::testing::ValuesIn(test::case_names())),
+                         target_case_label);
 
 INSTANTIATE_TEST_SUITE_P(SharedTestVectors, GoldenCortexMTest,
                          ::testing::Combine(::testing::Values("cortex-m4", "cortex-m7", "cortex-m33", "cortex-m55"),

@@ -21,6 +21,62 @@ TEST(FixedPoint, SaturatingRoundingDoublingHighMul) {
   EXPECT_EQ(saturating_rounding_doubling_high_mul(-5, 1 << 29), -1);            // -1.25
 }
 
+// gemmlowp's own formulation (sign-dependent nudge, division truncating
+// toward zero), which kiln computes as a floor.
+int32_t gemmlowp_srdhm(int32_t a, int32_t b) {
+  if (a == INT32_MIN && b == INT32_MIN) return INT32_MAX;
+  const int64_t ab = static_cast<int64_t>(a) * b;
+  const int64_t nudge = ab >= 0 ? (int64_t{1} << 30) : (1 - (int64_t{1} << 30));
+  return static_cast<int32_t>((ab + nudge) / (int64_t{1} << 31));
+}
+
+TEST(FixedPoint, SaturatingRoundingDoublingHighMulEqualsGemmlowpForm) {
+  uint64_t state = 0x9E3779B97F4A7C15u;
+  auto next = [&state]() {
+    state ^= state << 13;
+    state ^= state >> 7;
+    state ^= state << 17;
+    return static_cast<int32_t>(state >> 32);
+  };
+  const int32_t edges[] = {INT32_MIN, INT32_MIN + 1, -(1 << 30), -3, -1, 0, 1, 3, 1 << 30, INT32_MAX};
+  for (int32_t a : edges) {
+    for (int32_t b : edges) EXPECT_EQ(saturating_rounding_doubling_high_mul(a, b), gemmlowp_srdhm(a, b));
+  }
+  for (int i = 0; i < 1000000; ++i) {
+    const int32_t a = next() >> (i % 24), b = next();
+    ASSERT_EQ(saturating_rounding_doubling_high_mul(a, b), gemmlowp_srdhm(a, b)) << a << " * " << b;
+  }
+}
+
+TEST(FixedPoint, RequantizeSaturatesBeforeClamping) {
+  EXPECT_EQ(requantize(INT32_MAX, INT32_MAX, 0, 256, -128, 127), 127);
+  EXPECT_EQ(requantize(INT32_MIN + 1, INT32_MAX, 0, -256, -128, 127), -128);
+  EXPECT_EQ(requantize(100, 1 << 30, 0, -10, -128, 127), 40);
+}
+
+// The fast kernels' prepared form gives the reference's result for every
+// multiplier a model can produce ([0, 2^31)) and every shift.
+TEST(FixedPoint, PreparedRequantizeEqualsReference) {
+  uint64_t state = 0x243F6A8885A308D3u;
+  auto next = [&state]() {
+    state ^= state << 13;
+    state ^= state >> 7;
+    state ^= state << 17;
+    return static_cast<uint32_t>(state >> 32);
+  };
+  for (int i = 0; i < 1000000; ++i) {
+    const int32_t acc = static_cast<int32_t>(next()) >> (next() % 32);
+    const int32_t multiplier = static_cast<int32_t>(next() >> 1) >> (i % 4 == 0 ? next() % 31 : 0);
+    const int shift = static_cast<int>(next() % 62) - 31;
+    const int32_t offset = static_cast<int32_t>(next() % 513) - 256;
+    const PreparedRequant q = prepare_requant(multiplier, shift);
+    ASSERT_EQ(requantize_prepared(acc, q, offset, -128, 127), requantize(acc, multiplier, shift, offset, -128, 127))
+        << acc << " * " << multiplier << " << " << shift;
+    ASSERT_EQ(requantize_prepared(acc, q, offset, INT32_MIN, INT32_MAX),
+              requantize(acc, multiplier, shift, offset, INT32_MIN, INT32_MAX));
+  }
+}
+
 TEST(FixedPoint, RoundingDivideByPotBreaksTiesAwayFromZero) {
   EXPECT_EQ(rounding_divide_by_pot(5, 1), 3);
   EXPECT_EQ(rounding_divide_by_pot(-5, 1), -3);

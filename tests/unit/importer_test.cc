@@ -94,7 +94,7 @@ TEST(TfliteImporter, NamesUnsupportedOpsInAnalysisMode) {
   b.op(OpKind::kUnsupported, {x}, {y}).type_name = "TANH";
   b.output(y);
   const std::vector<uint8_t> file = write_tflite(b.build());
-  const CompiledModel m = compile_tflite(file, "tanh.tflite", /*allow_unsupported=*/true);
+  const CompiledModel m = compile_tflite(file, "tanh.tflite", {"portable", /*allow_unsupported=*/true});
   ASSERT_EQ(m.unsupported.size(), 1u);
   EXPECT_NE(m.unsupported[0].find("TANH (subgraph 0, operator 0, output 'y')"), std::string::npos) << m.unsupported[0];
   EXPECT_TRUE(m.blob.empty());

@@ -45,7 +45,7 @@ void register_bench(CLI::App& app) {
     std::vector<uint8_t> blob;
     const bool from_tflite = detect_format(bytes) == ModelFormat::kTflite;
     if (from_tflite) {
-      m = compile_tflite(bytes, opts->model);
+      m = compile_tflite(bytes, opts->model, {opts->target});
       blob = m.blob;
     } else {
       blob = load_blob(opts->model);

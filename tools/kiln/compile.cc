@@ -30,7 +30,7 @@ void register_compile(CLI::App& app) {
       throw Error(ErrorKind::kBadModel, fmt::format("{}: not a .tflite model", opts->model));
     }
     const std::string name = opts->name.empty() ? identifier_from_path(opts->model) : opts->name;
-    const GeneratedSources g = generate_cpp(compile_tflite(bytes, opts->model), name, opts->target);
+    const GeneratedSources g = generate_cpp(compile_tflite(bytes, opts->model, {opts->target}), name, opts->target);
     if (mkdir(opts->dir.c_str(), 0777) != 0 && errno != EEXIST) {
       throw Error(ErrorKind::kFileNotFound, fmt::format("cannot create '{}': {}", opts->dir, std::strerror(errno)));
     }

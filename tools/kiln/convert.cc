@@ -5,6 +5,7 @@
 #include "compiler/common/error.h"
 #include "compiler/common/file_io.h"
 #include "compiler/compile.h"
+#include "compiler/target/kernel_target.h"
 #include "tools/kiln/commands.h"
 
 namespace kiln {
@@ -12,21 +13,25 @@ namespace cli {
 
 void register_convert(CLI::App& app) {
   struct Options {
-    std::string model, output;
+    std::string model, output, target = "portable";
   };
   auto opts = std::make_shared<Options>();
   CLI::App* cmd = app.add_subcommand("convert", "compile a .tflite model into a .kiln blob");
   cmd->add_option("MODEL", opts->model, "a .tflite model")->required();
   cmd->add_option("-o,--output", opts->output, "the .kiln file to write")->required();
+  cmd->add_option("--target", opts->target,
+                  "kernel variants to use: " + kernel_target_names() +
+                      " (portable runs on every kiln runtime; the others only where their instructions exist)")
+      ->capture_default_str();
   cmd->callback([opts]() {
     const std::vector<uint8_t> bytes = read_file(opts->model);
     if (detect_format(bytes) != ModelFormat::kTflite) {
       throw Error(ErrorKind::kBadModel, fmt::format("{}: not a .tflite model", opts->model));
     }
-    const CompiledModel m = compile_tflite(bytes, opts->model);
+    const CompiledModel m = compile_tflite(bytes, opts->model, {opts->target});
     write_file(opts->output, m.blob.data(), m.blob.size());
-    fmt::print("{}: {} bytes ({} ops, arena {} bytes) from {} bytes of .tflite\n", opts->output, m.blob.size(),
-               m.program.ops.size(), m.plan.arena_bytes, bytes.size());
+    fmt::print("{}: {} bytes for {} ({} ops, arena {} bytes) from {} bytes of .tflite\n", opts->output,
+               m.blob.size(), opts->target, m.program.ops.size(), m.plan.arena_bytes, bytes.size());
   });
 }
 

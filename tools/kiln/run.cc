@@ -43,8 +43,8 @@ std::string summarize(const blob::IoRecord& io, const std::vector<uint8_t>& byte
 // from those files (or a temporary one).
 template <typename Options>
 void run_on_target(const Options& opts) {
-  const std::vector<uint8_t> blob = load_blob(opts.model);
   CortexMRunner target(opts.target);
+  const std::vector<uint8_t> blob = load_blob(opts.model, opts.target);
   HostRunner host(blob);  // the model's output shapes, for the summary
   std::vector<std::string> outputs = opts.outputs;
   std::vector<std::string> temporary;
@@ -84,7 +84,7 @@ void register_run(CLI::App& app) {
       run_on_target(*opts);
       return;
     }
-    HostRunner runner(load_blob(opts->model), opts->arena_bytes);
+    HostRunner runner(load_blob(opts->model, "host"), opts->arena_bytes);
     Executor& ex = runner.executor();
     if (!opts->inputs.empty() && opts->inputs.size() != ex.num_inputs()) {
       throw Error(ErrorKind::kBadInput,

@@ -26,19 +26,22 @@ inline int32_t wrapping_sub(int32_t a, int32_t b) {
   return static_cast<int32_t>(static_cast<uint32_t>(a) - static_cast<uint32_t>(b));
 }
 
-// round(a * b / 2^31) with ties away from zero, saturating the one overflow case.
+// gemmlowp's SaturatingRoundingDoublingHighMul: (a * b + nudge) / 2^31
+// truncated toward zero, the nudge 2^30 or 1 - 2^30 by the product's sign,
+// saturating the one overflow case. That is exactly floor((a * b + 2^30) /
+// 2^31): ties round toward +infinity. The floor form is a multiply-accumulate
+// and a 64-bit shift, without the sign test and the truncating division.
 inline int32_t saturating_rounding_doubling_high_mul(int32_t a, int32_t b) {
   if (a == kInt32Min && b == kInt32Min) return kInt32Max;
   const int64_t ab = static_cast<int64_t>(a) * static_cast<int64_t>(b);
-  const int64_t nudge = ab >= 0 ? (int64_t{1} << 30) : (1 - (int64_t{1} << 30));
-  return static_cast<int32_t>((ab + nudge) / (int64_t{1} << 31));
+  return static_cast<int32_t>((ab + (int64_t{1} << 30)) >> 31);
 }
 
 // x / 2^exponent rounded to nearest, ties away from zero; exponent in [0, 31].
 inline int32_t rounding_divide_by_pot(int32_t x, int exponent) {
-  const int32_t mask = static_cast<int32_t>((int64_t{1} << exponent) - 1);
-  const int32_t remainder = x & mask;
-  const int32_t threshold = (mask >> 1) + (x < 0 ? 1 : 0);
+  const uint32_t mask = (uint32_t{1} << exponent) - 1;
+  const int32_t remainder = static_cast<int32_t>(static_cast<uint32_t>(x) & mask);
+  const int32_t threshold = static_cast<int32_t>(mask >> 1) + (x < 0 ? 1 : 0);
   return (x >> exponent) + (remainder > threshold ? 1 : 0);
 }
 
@@ -166,12 +169,50 @@ inline int32_t logistic(int32_t a, int integer_bits) {
 
 inline int32_t clamp(int32_t v, int32_t lo, int32_t hi) { return v < lo ? lo : (v > hi ? hi : v); }
 
+// a + b saturated to int32.
+inline int32_t saturating_add(int32_t a, int32_t b) {
+  int32_t sum;
+  if (__builtin_add_overflow(a, b, &sum)) return a < 0 ? kInt32Min : kInt32Max;
+  return sum;
+}
+
 // The tail of every int8 kernel: rescale the accumulator, add the output
-// zero point, clamp to the activation range. The sum is formed in 64 bits so
-// that no accumulator, however a corrupted model makes it, can overflow.
+// zero point, clamp to the activation range. The add saturates so that no
+// accumulator, however a corrupted model makes it, can overflow; clamping a
+// saturated sum gives what clamping the exact sum would, as lo <= hi.
 inline int32_t requantize(int32_t acc, int32_t multiplier, int shift, int32_t offset, int32_t lo, int32_t hi) {
-  const int64_t v = int64_t{multiply_by_quantized_multiplier(acc, multiplier, shift)} + offset;
-  return v < lo ? lo : (v > hi ? hi : static_cast<int32_t>(v));
+  const int32_t v = saturating_add(multiply_by_quantized_multiplier(acc, multiplier, shift), offset);
+  return v < lo ? lo : (v > hi ? hi : v);
+}
+
+// One output channel's requantization, prepared on the host so that the fast
+// kernels spend no instruction on range checks or shift splitting. Bit-exact
+// with requantize(acc, multiplier, shift, ...) for multipliers in [0, 2^31):
+// the rounding high multiply floor((x * m + 2^30) / 2^31) equals
+// floor((x * 2m + 2^31) / 2^32), a rounding most-significant-word multiply by
+// 2m; when 2m does not fit an int32 it is taken as 2m - 2^32 and x is added back.
+struct PreparedRequant {
+  int32_t multiplier2;  // 2 * multiplier, wrapped to int32
+  int32_t add_back;     // -1 if 2 * multiplier wrapped (x is added back), else 0
+  int32_t left_shift;   // [0, 30]
+  int32_t right_shift;  // [0, 31]
+};
+
+inline PreparedRequant prepare_requant(int32_t multiplier, int shift) {
+  shift = shift < -31 ? -31 : (shift > 30 ? 30 : shift);
+  const uint32_t doubled = static_cast<uint32_t>(multiplier) << 1;
+  return {static_cast<int32_t>(doubled), multiplier >= (int32_t{1} << 30) ? -1 : 0, shift > 0 ? shift : 0,
+          shift > 0 ? 0 : -shift};
+}
+
+inline int32_t requantize_prepared(int32_t acc, const PreparedRequant& q, int32_t offset, int32_t lo, int32_t hi) {
+  // Masking the shifts keeps a corrupted table's shifts defined.
+  const int32_t x = static_cast<int32_t>(static_cast<uint32_t>(acc) << (q.left_shift & 31));
+  const int32_t high = static_cast<int32_t>((static_cast<int64_t>(x) * q.multiplier2 + (int64_t{1} << 31)) >> 32);
+  const int32_t scaled = static_cast<int32_t>(static_cast<uint32_t>(high) +
+                                              (static_cast<uint32_t>(x) & static_cast<uint32_t>(q.add_back)));
+  const int32_t v = saturating_add(rounding_divide_by_pot(scaled, q.right_shift & 31), offset);
+  return v < lo ? lo : (v > hi ? hi : v);
 }
 
 }  // namespace fp

@@ -1,8 +1,11 @@
 // The kernel list: every opcode a blob may name, with its parameter struct,
 // the function that states its operand sizes, and the kernel that runs it.
 //
-// An opcode is an (op, element type) pair; its number is part of the blob
-// format and never changes. KILN_OPCODES drives the executor's dispatch
+// An opcode is an (op, element type, instruction set) triple; its number is
+// part of the blob format and never changes. The reference kernels (`ref`)
+// run everywhere; a variant for an instruction set (`arm_dsp`, `arm_mve`,
+// `x86_avx2`) is chosen by the compiler for targets that have it, and a
+// runtime built without that set refuses blobs that name it. KILN_OPCODES drives the executor's dispatch
 // table, the compiler's lowering and the tests, so adding a kernel is one line.
 #ifndef KILN_KERNELS_H
 #define KILN_KERNELS_H
@@ -15,66 +18,89 @@
 #include "kiln/ops/elementwise.h"
 #include "kiln/ops/fully_connected.h"
 #include "kiln/ops/mean.h"
+#include "kiln/ops/packed_conv2d.h"
 #include "kiln/ops/pool2d.h"
 #include "kiln/ops/quantize.h"
 
 namespace kiln {
 
-// X(name, number, params struct, operand-size expression over `p` and `s`, kernel)
+// X(name, number, params struct, operand-size expression over `p` and `s`,
+//   instruction set, kernel: the function kiln::<instruction set>::<kernel>)
 #define KILN_OPCODES(X)                                                                         \
-  X(CONV_2D_S8, 1, Conv2DParams, conv2d_operand_sizes(p, 1, false, s), ref::conv2d_s8)          \
-  X(CONV_2D_F32, 2, Conv2DParams, conv2d_operand_sizes(p, 4, false, s), ref::conv2d_f32)        \
+  X(CONV_2D_S8, 1, Conv2DParams, conv2d_operand_sizes(p, 1, false, s), ref, conv2d_s8)          \
+  X(CONV_2D_F32, 2, Conv2DParams, conv2d_operand_sizes(p, 4, false, s), ref, conv2d_f32)        \
   X(DEPTHWISE_CONV_2D_S8, 3, Conv2DParams, conv2d_operand_sizes(p, 1, true, s),                 \
-    ref::depthwise_conv2d_s8)                                                                   \
+    ref, depthwise_conv2d_s8)                                                                   \
   X(DEPTHWISE_CONV_2D_F32, 4, Conv2DParams, conv2d_operand_sizes(p, 4, true, s),                \
-    ref::depthwise_conv2d_f32)                                                                  \
+    ref, depthwise_conv2d_f32)                                                                  \
   X(FULLY_CONNECTED_S8, 5, FullyConnectedParams, fully_connected_operand_sizes(p, 1, s),        \
-    ref::fully_connected_s8)                                                                    \
+    ref, fully_connected_s8)                                                                    \
   X(FULLY_CONNECTED_F32, 6, FullyConnectedParams, fully_connected_operand_sizes(p, 4, s),       \
-    ref::fully_connected_f32)                                                                   \
-  X(AVERAGE_POOL_2D_S8, 7, Pool2DParams, pool2d_operand_sizes(p, 1, s), ref::average_pool2d_s8) \
+    ref, fully_connected_f32)                                                                   \
+  X(AVERAGE_POOL_2D_S8, 7, Pool2DParams, pool2d_operand_sizes(p, 1, s), ref, average_pool2d_s8) \
   X(AVERAGE_POOL_2D_F32, 8, Pool2DParams, pool2d_operand_sizes(p, 4, s),                        \
-    ref::average_pool2d_f32)                                                                    \
-  X(MAX_POOL_2D_S8, 9, Pool2DParams, pool2d_operand_sizes(p, 1, s), ref::max_pool2d_s8)         \
-  X(MAX_POOL_2D_F32, 10, Pool2DParams, pool2d_operand_sizes(p, 4, s), ref::max_pool2d_f32)      \
-  X(ADD_S8, 11, BinaryParams, binary_operand_sizes(p, 1, s), ref::add_s8)                       \
-  X(ADD_F32, 12, BinaryParams, binary_operand_sizes(p, 4, s), ref::add_f32)                     \
-  X(MUL_S8, 13, BinaryParams, binary_operand_sizes(p, 1, s), ref::mul_s8)                       \
-  X(MUL_F32, 14, BinaryParams, binary_operand_sizes(p, 4, s), ref::mul_f32)                     \
-  X(SOFTMAX_S8, 15, SoftmaxParams, softmax_operand_sizes(p, 1, s), ref::softmax_s8)             \
-  X(SOFTMAX_F32, 16, SoftmaxParams, softmax_operand_sizes(p, 4, s), ref::softmax_f32)           \
-  X(LOGISTIC_S8, 17, LogisticParams, logistic_operand_sizes(p, 1, s), ref::logistic_s8)         \
-  X(LOGISTIC_F32, 18, LogisticParams, logistic_operand_sizes(p, 4, s), ref::logistic_f32)       \
+    ref, average_pool2d_f32)                                                                    \
+  X(MAX_POOL_2D_S8, 9, Pool2DParams, pool2d_operand_sizes(p, 1, s), ref, max_pool2d_s8)         \
+  X(MAX_POOL_2D_F32, 10, Pool2DParams, pool2d_operand_sizes(p, 4, s), ref, max_pool2d_f32)      \
+  X(ADD_S8, 11, BinaryParams, binary_operand_sizes(p, 1, s), ref, add_s8)                       \
+  X(ADD_F32, 12, BinaryParams, binary_operand_sizes(p, 4, s), ref, add_f32)                     \
+  X(MUL_S8, 13, BinaryParams, binary_operand_sizes(p, 1, s), ref, mul_s8)                       \
+  X(MUL_F32, 14, BinaryParams, binary_operand_sizes(p, 4, s), ref, mul_f32)                     \
+  X(SOFTMAX_S8, 15, SoftmaxParams, softmax_operand_sizes(p, 1, s), ref, softmax_s8)             \
+  X(SOFTMAX_F32, 16, SoftmaxParams, softmax_operand_sizes(p, 4, s), ref, softmax_f32)           \
+  X(LOGISTIC_S8, 17, LogisticParams, logistic_operand_sizes(p, 1, s), ref, logistic_s8)         \
+  X(LOGISTIC_F32, 18, LogisticParams, logistic_operand_sizes(p, 4, s), ref, logistic_f32)       \
   X(QUANTIZE_F32_S8, 19, QuantizeParams, quantize_operand_sizes(p, 4, 1, s),                    \
-    ref::quantize_f32_s8)                                                                       \
-  X(REQUANTIZE_S8, 20, QuantizeParams, quantize_operand_sizes(p, 1, 1, s), ref::requantize_s8)  \
+    ref, quantize_f32_s8)                                                                       \
+  X(REQUANTIZE_S8, 20, QuantizeParams, quantize_operand_sizes(p, 1, 1, s), ref, requantize_s8)  \
   X(DEQUANTIZE_S8_F32, 21, QuantizeParams, quantize_operand_sizes(p, 1, 4, s),                  \
-    ref::dequantize_s8_f32)                                                                     \
-  X(COPY, 22, CopyParams, copy_operand_sizes(p, s), ref::copy)                                  \
-  X(PAD, 23, PadParams, pad_operand_sizes(p, s), ref::pad)                                      \
-  X(CONCATENATION, 24, ConcatParams, concat_operand_sizes(p, s), ref::concatenation)            \
-  X(MEAN_S8, 25, MeanParams, mean_operand_sizes(p, 1, s), ref::mean_s8)                         \
-  X(MEAN_F32, 26, MeanParams, mean_operand_sizes(p, 4, s), ref::mean_f32)                       \
-  X(CONV_2D_HYBRID, 27, Conv2DParams, conv2d_hybrid_operand_sizes(p, s), ref::conv2d_hybrid)
+    ref, dequantize_s8_f32)                                                                     \
+  X(COPY, 22, CopyParams, copy_operand_sizes(p, s), ref, copy)                                  \
+  X(PAD, 23, PadParams, pad_operand_sizes(p, s), ref, pad)                                      \
+  X(CONCATENATION, 24, ConcatParams, concat_operand_sizes(p, s), ref, concatenation)            \
+  X(MEAN_S8, 25, MeanParams, mean_operand_sizes(p, 1, s), ref, mean_s8)                         \
+  X(MEAN_F32, 26, MeanParams, mean_operand_sizes(p, 4, s), ref, mean_f32)                       \
+  X(CONV_2D_HYBRID, 27, Conv2DParams, conv2d_hybrid_operand_sizes(p, s), ref, conv2d_hybrid)    \
+  X(CONV_2D_S8_ARM_DSP, 28, PackedConv2DParams,                                                 \
+    packed_conv2d_operand_sizes(p, kArmDspConvLayout, s), arm_dsp, conv2d_s8)                    \
+  X(DEPTHWISE_CONV_2D_S8_ARM_DSP, 29, Conv2DParams,                                             \
+    packed_depthwise_operand_sizes(p, kArmDspDepthwiseLayout, s), arm_dsp, depthwise_conv2d_s8)  \
+  X(CONV_2D_S8_ARM_MVE, 30, PackedConv2DParams,                                                 \
+    packed_conv2d_operand_sizes(p, kArmMveConvLayout, s), arm_mve, conv2d_s8)                    \
+  X(DEPTHWISE_CONV_2D_S8_ARM_MVE, 31, Conv2DParams,                                             \
+    packed_depthwise_operand_sizes(p, kArmMveDepthwiseLayout, s), arm_mve, depthwise_conv2d_s8)  \
+  X(CONV_2D_S8_X86_AVX2, 32, PackedConv2DParams,                                                \
+    packed_conv2d_operand_sizes(p, kX86Avx2ConvLayout, s), x86_avx2, conv2d_s8)                  \
+  X(DEPTHWISE_CONV_2D_S8_X86_AVX2, 33, Conv2DParams,                                            \
+    packed_depthwise_operand_sizes(p, kX86Avx2DepthwiseLayout, s), x86_avx2, depthwise_conv2d_s8)
 
 enum class OpCode : uint16_t {
-#define KILN_OPCODE_ENUM(name, number, params, sizes, kernel) name = number,
+#define KILN_OPCODE_ENUM(name, number, params, sizes, isa, kernel) name = number,
   KILN_OPCODES(KILN_OPCODE_ENUM)
 #undef KILN_OPCODE_ENUM
 };
+
+enum class KernelIsa : uint8_t { ref, arm_dsp, arm_mve, x86_avx2 };
 
 using KernelFn = void (*)(const void* params, const void* const* inputs, void* const* outputs);
 
 struct KernelInfo {
   OpCode opcode;
   const char* name;
+  KernelIsa isa;
   uint32_t params_size;
   bool (*operand_sizes)(const void* params, OperandSizes* sizes);
-  KernelFn kernel;
+  KernelFn kernel;  // null if this runtime was built without the instruction set
 };
 
-// The entry for an opcode number, or null if this runtime has no such kernel.
+// The entry for an opcode number, or null if no such opcode exists.
 const KernelInfo* find_kernel(uint32_t opcode);
+
+// Whether this runtime, on this processor, can run kernels of an instruction set.
+bool kernel_isa_available(KernelIsa isa);
+
+// The entry for an opcode this runtime can run, or null.
+const KernelInfo* find_runnable_kernel(uint32_t opcode);
 
 }  // namespace kiln
 

@@ -14,7 +14,7 @@ typedef enum kiln_status {
   KILN_ERR_VERSION = 4,         /* blob format version this runtime does not read */
   KILN_ERR_CHECKSUM = 5,        /* payload does not match the header checksum */
   KILN_ERR_CORRUPT = 6,         /* a table entry points outside its section */
-  KILN_ERR_UNSUPPORTED_OP = 7,  /* opcode not in this runtime's kernel list */
+  KILN_ERR_UNSUPPORTED_OP = 7,  /* opcode unknown, or a variant for another target */
   KILN_ERR_BAD_PARAMS = 8,      /* op parameters inconsistent with its tensors */
   KILN_ERR_ARENA_TOO_SMALL = 9, /* caller's arena smaller than the plan needs */
   KILN_ERR_SIZE_MISMATCH = 10   /* input/output buffer of the wrong size */

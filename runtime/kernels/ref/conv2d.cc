@@ -3,12 +3,17 @@
 #include <math.h>
 #include <stdint.h>
 
-#include "conv_window.h"
+#include "kernels/common/conv_window.h"
 #include "kiln/fixed_point.h"
 #include "kiln/ops/conv2d.h"
 
 namespace kiln {
 namespace ref {
+
+using kernels::clamp_f;
+using kernels::for_each_output_pixel;
+using kernels::for_each_tap;
+using kernels::output_index;
 namespace {
 
 // Integer dot product of one output channel's filter with the input taps,

@@ -1,12 +1,17 @@
 // Reference DEPTHWISE_CONV_2D: TFLite's DepthwiseConvPerChannel loop order and rounding.
 #include <stdint.h>
 
-#include "conv_window.h"
+#include "kernels/common/conv_window.h"
 #include "kiln/fixed_point.h"
 #include "kiln/ops/conv2d.h"
 
 namespace kiln {
 namespace ref {
+
+using kernels::clamp_f;
+using kernels::for_each_output_pixel;
+using kernels::for_each_tap;
+using kernels::output_index;
 
 void depthwise_conv2d_s8(const void* params, const void* const* inputs, void* const* outputs) {
   const Conv2DParams& p = *static_cast<const Conv2DParams*>(params);

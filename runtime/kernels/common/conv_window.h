@@ -1,15 +1,15 @@
-// The loop nest shared by the reference convolutions: every output position,
+// The loop nest shared by the convolutions: every output position,
 // and for each the filter taps that fall inside the input (padding is skipped,
 // as TFLite's reference kernels skip it).
-#ifndef KILN_RUNTIME_KERNELS_REF_CONV_WINDOW_H
-#define KILN_RUNTIME_KERNELS_REF_CONV_WINDOW_H
+#ifndef KILN_RUNTIME_KERNELS_COMMON_CONV_WINDOW_H
+#define KILN_RUNTIME_KERNELS_COMMON_CONV_WINDOW_H
 
 #include <stdint.h>
 
 #include "kiln/ops/conv2d.h"
 
 namespace kiln {
-namespace ref {
+namespace kernels {
 
 // Calls out(b, out_y, out_x) for every output pixel in NHWC order.
 template <typename Out>
@@ -44,7 +44,7 @@ inline int32_t output_index(const Conv2DParams& p, int32_t b, int32_t out_y, int
 
 inline float clamp_f(float v, float lo, float hi) { return v < lo ? lo : (v > hi ? hi : v); }
 
-}  // namespace ref
+}  // namespace kernels
 }  // namespace kiln
 
 #endif

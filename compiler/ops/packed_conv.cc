@@ -1,0 +1,160 @@
+#include "compiler/ops/packed_conv.h"
+
+#include <cstring>
+#include <vector>
+
+namespace kiln {
+namespace {
+
+struct Variant {
+  KernelIsa isa;
+  OpCode opcode;
+  PackedLayout layout;
+};
+
+constexpr Variant kConvVariants[] = {
+    {KernelIsa::arm_dsp, OpCode::CONV_2D_S8_ARM_DSP, kArmDspConvLayout},
+    {KernelIsa::arm_mve, OpCode::CONV_2D_S8_ARM_MVE, kArmMveConvLayout},
+    {KernelIsa::x86_avx2, OpCode::CONV_2D_S8_X86_AVX2, kX86Avx2ConvLayout},
+};
+constexpr Variant kDepthwiseVariants[] = {
+    {KernelIsa::arm_dsp, OpCode::DEPTHWISE_CONV_2D_S8_ARM_DSP, kArmDspDepthwiseLayout},
+    {KernelIsa::arm_mve, OpCode::DEPTHWISE_CONV_2D_S8_ARM_MVE, kArmMveDepthwiseLayout},
+    {KernelIsa::x86_avx2, OpCode::DEPTHWISE_CONV_2D_S8_X86_AVX2, kX86Avx2DepthwiseLayout},
+};
+
+// The first variant, in the target's order of preference, that `applies`.
+template <size_t N, typename Applies>
+const Variant* choose(const KernelTarget& target, const Variant (&variants)[N], Applies applies) {
+  for (KernelIsa isa : target.isas) {
+    for (const Variant& v : variants) {
+      if (v.isa == isa && applies(v)) return &v;
+    }
+  }
+  return nullptr;
+}
+
+// Where element `i` of a group goes: with pair interleaving, (0, 2, 1, 3)
+// within every 4, the order SXTB16 widens a word in.
+int32_t slot_in_group(int32_t i, const PackedLayout& layout) {
+  if (!layout.pair_interleave) return i;
+  static constexpr int32_t kPairOrder[4] = {0, 2, 1, 3};
+  return (i & ~3) + kPairOrder[i & 3];
+}
+
+void put_weight(std::vector<uint8_t>& out, size_t index, int8_t value, const PackedLayout& layout) {
+  if (layout.weight_bytes == 1) {
+    out[index] = static_cast<uint8_t>(value);
+  } else {
+    const int16_t wide = value;
+    std::memcpy(&out[index * 2], &wide, sizeof(wide));
+  }
+}
+
+// The packed kernels' requantization table, or an empty vector if a
+// multiplier is negative (no valid model has one; the reference handles it).
+std::vector<uint8_t> prepared_requant(const std::vector<int32_t>& requant, int32_t channels) {
+  std::vector<fp::PreparedRequant> table(static_cast<size_t>(channels));
+  for (size_t c = 0; c < table.size(); ++c) {
+    const int32_t multiplier = requant[c];
+    if (multiplier < 0) return {};
+    table[c] = fp::prepare_requant(multiplier, requant[static_cast<size_t>(channels) + c]);
+  }
+  std::vector<uint8_t> bytes(table.size() * sizeof(fp::PreparedRequant));
+  std::memcpy(bytes.data(), table.data(), bytes.size());
+  return bytes;
+}
+
+std::vector<uint8_t> int32_bytes_of(const std::vector<uint32_t>& values) {
+  std::vector<uint8_t> bytes(values.size() * 4);
+  std::memcpy(bytes.data(), values.data(), bytes.size());
+  return bytes;
+}
+
+}  // namespace
+
+bool has_packed_conv2d(const KernelTarget& target) {
+  return choose(target, kConvVariants, [](const Variant&) { return true; }) != nullptr;
+}
+
+bool lower_packed_conv2d(LowerContext& ctx, const ir::Op& op, const Conv2DParams& p, const int8_t* filter,
+                         const int32_t* bias, const std::vector<int32_t>& requant) {
+  if (p.filter_in_c != p.in_c) return false;  // grouped convolution: reference only
+  const Variant* v = choose(ctx.target(), kConvVariants, [](const Variant&) { return true; });
+  if (!v) return false;
+  std::vector<uint8_t> requant_table = prepared_requant(requant, p.out_c);
+  if (requant_table.empty()) return false;
+  const PackedLayout& layout = v->layout;
+  const int64_t k = int64_t{p.k_h} * p.k_w * p.in_c;
+  PackedConv2DParams pp{};
+  pp.conv = p;
+  pp.conv.has_bias = 1;
+  pp.k_padded = static_cast<int32_t>(round_up(k, layout.k_multiple));
+  pp.oc_padded = static_cast<int32_t>(round_up(p.out_c, kConvChannelBlock));
+
+  // Filter blocks of kConvChannelBlock channels; within a block, per group of
+  // k_multiple taps, each channel's group in turn (packed_conv2d.h).
+  const int32_t groups = pp.k_padded / layout.k_multiple;
+  std::vector<uint8_t> packed(static_cast<size_t>(pp.oc_padded) * static_cast<size_t>(pp.k_padded) *
+                              layout.weight_bytes);
+  std::vector<uint32_t> folded(static_cast<size_t>(pp.oc_padded), 0);
+  for (int32_t oc = 0; oc < p.out_c; ++oc) {
+    const int32_t block = oc / kConvChannelBlock, lane = oc % kConvChannelBlock;
+    uint32_t weight_sum = 0;
+    for (int64_t t = 0; t < k; ++t) {
+      const int8_t w = filter[oc * k + t];
+      weight_sum += static_cast<uint32_t>(static_cast<int32_t>(w));
+      const int32_t group = static_cast<int32_t>(t / layout.k_multiple);
+      const int32_t within = static_cast<int32_t>(t % layout.k_multiple);
+      const size_t index = ((static_cast<size_t>(block) * static_cast<size_t>(groups) + static_cast<size_t>(group)) *
+                                kConvChannelBlock + static_cast<size_t>(lane)) * static_cast<size_t>(layout.k_multiple) +
+                           static_cast<size_t>(slot_in_group(within, layout));
+      put_weight(packed, index, w, layout);
+    }
+    // bias + input_offset * sum(w): the kernel then multiplies raw inputs.
+    folded[static_cast<size_t>(oc)] = (bias ? static_cast<uint32_t>(bias[oc]) : 0u) +
+                                      static_cast<uint32_t>(p.input_offset) * weight_sum;
+  }
+  const std::string base = ctx.output(op, 0).name;
+  const int packed_tensor = ctx.add_constant(base + "/packed_filter", layout.weight_bytes == 1 ? KILN_DTYPE_INT8 : KILN_DTYPE_INT16,
+                                             {pp.oc_padded, pp.k_padded}, std::move(packed));
+  const int bias_tensor = ctx.add_constant(base + "/folded_bias", KILN_DTYPE_INT32, {pp.oc_padded}, int32_bytes_of(folded));
+  const int requant_tensor = ctx.add_constant(base + "/requant", KILN_DTYPE_INT32, {p.out_c, 4}, std::move(requant_table));
+  const int32_t scratch_bytes = layout.weight_bytes == 1 ? pp.k_padded
+                                                         : packed_column_offset(pp.k_padded) + 2 * pp.k_padded;
+  const int scratch = ctx.add_scratch(base + "/column", KILN_DTYPE_INT8, {scratch_bytes});
+  ctx.emit(op, v->opcode, pp, {op.inputs[0], packed_tensor, bias_tensor, requant_tensor}, {op.outputs[0], scratch});
+  return true;
+}
+
+bool lower_packed_depthwise(LowerContext& ctx, const ir::Op& op, const Conv2DParams& p, const int8_t* filter,
+                            const int32_t* bias, const std::vector<int32_t>& requant) {
+  if (p.depth_multiplier != 1) return false;
+  const Variant* v = choose(ctx.target(), kDepthwiseVariants,
+                            [&](const Variant& c) { return p.in_c % c.layout.k_multiple == 0; });
+  if (!v) return false;
+  std::vector<uint8_t> requant_table = prepared_requant(requant, p.out_c);
+  if (requant_table.empty()) return false;
+  const PackedLayout& layout = v->layout;
+  const int32_t taps = p.k_h * p.k_w;
+  std::vector<uint8_t> packed(static_cast<size_t>(taps) * static_cast<size_t>(p.out_c) * layout.weight_bytes);
+  for (int32_t t = 0; t < taps; ++t) {
+    for (int32_t c = 0; c < p.out_c; ++c) {
+      const size_t index = static_cast<size_t>(t) * static_cast<size_t>(p.out_c) + static_cast<size_t>(slot_in_group(c, layout));
+      put_weight(packed, index, filter[t * p.out_c + c], layout);
+    }
+  }
+  std::vector<uint32_t> bias_values(static_cast<size_t>(p.out_c), 0);
+  for (int32_t c = 0; bias && c < p.out_c; ++c) bias_values[static_cast<size_t>(c)] = static_cast<uint32_t>(bias[c]);
+  Conv2DParams params = p;
+  params.has_bias = 1;
+  const std::string base = ctx.output(op, 0).name;
+  const int packed_tensor = ctx.add_constant(base + "/packed_filter", layout.weight_bytes == 1 ? KILN_DTYPE_INT8 : KILN_DTYPE_INT16,
+                                             {p.k_h, p.k_w, p.out_c}, std::move(packed));
+  const int bias_tensor = ctx.add_constant(base + "/bias", KILN_DTYPE_INT32, {p.out_c}, int32_bytes_of(bias_values));
+  const int requant_tensor = ctx.add_constant(base + "/requant", KILN_DTYPE_INT32, {p.out_c, 4}, std::move(requant_table));
+  ctx.emit(op, v->opcode, params, {op.inputs[0], packed_tensor, bias_tensor, requant_tensor}, {op.outputs[0]});
+  return true;
+}
+
+}  // namespace kiln

@@ -1,0 +1,111 @@
+// The fast (ISA-specific) int8 convolutions. Their weights are packed on the
+// host into the layout of the variant's inner loop, so the device never
+// rearranges or widens a weight at run time.
+//
+// PACKED CONV_2D (groups == 1; FULLY_CONNECTED lowers to it as a 1x1
+// convolution). Operands: input, packed filter, bias (int32 [oc_padded], the
+// input zero point folded in: bias + input_offset * sum of the channel's
+// weights), per-channel requantization (fp::PreparedRequant [out_c]); output,
+// scratch (one output pixel's receptive field).
+//
+//   Packed filter: output channels in blocks of kConvChannelBlock; within a
+//   block, for each group of k_multiple taps, the block's channels one after
+//   the other, each group's elements in order (or, with pair_interleave, as
+//   (0, 2, 1, 3) within every 4, the order Arm's SXTB16 widens them in).
+//   Taps are the filter's (y, x, in_c) in OHWI order, zero past k; channels
+//   past out_c are zero.
+//   Scratch: the int8 column (k_padded bytes; padding taps hold the input zero
+//   point, so the folded bias stays exact at the borders), then, for layouts
+//   with 16-bit weights, the column widened (2 * k_padded bytes) at offset
+//   round_up(k_padded, 16).
+//
+// PACKED DEPTHWISE_CONV_2D (depth multiplier 1, channels a multiple of the
+// variant's lanes). Operands: input, packed filter (1HWC, each group of 4
+// channels in the variant's order and width), bias (int32 [channels], zero if
+// the model has none), requantization as above; output.
+#ifndef KILN_OPS_PACKED_CONV2D_H
+#define KILN_OPS_PACKED_CONV2D_H
+
+#include "kiln/fixed_point.h"
+#include "kiln/ops/conv2d.h"
+
+namespace kiln {
+
+constexpr int32_t kConvChannelBlock = 4;
+
+// How one variant wants its weights.
+struct PackedLayout {
+  uint32_t weight_bytes;   // 1: int8, 2: int16 (pre-widened)
+  int32_t k_multiple;      // taps per group (conv) / channels per group (depthwise)
+  bool pair_interleave;    // (0, 2, 1, 3) within every 4 elements
+};
+
+struct PackedConv2DParams {
+  Conv2DParams conv;
+  int32_t k_padded;   // k_h * k_w * in_c rounded up to the layout's k_multiple
+  int32_t oc_padded;  // out_c rounded up to kConvChannelBlock
+};
+
+inline int64_t round_up(int64_t v, int64_t multiple) { return (v + multiple - 1) / multiple * multiple; }
+
+// Where the widened column starts in the scratch buffer.
+inline int32_t packed_column_offset(int32_t k_padded) { return static_cast<int32_t>(round_up(k_padded, 16)); }
+
+inline bool packed_conv2d_operand_sizes(const PackedConv2DParams& pp, const PackedLayout& layout,
+                                        OperandSizes* s) {
+  const Conv2DParams& p = pp.conv;
+  if (!conv2d_operand_sizes(p, 1, false, s) || p.filter_in_c != p.in_c) return false;
+  const int64_t k = int64_t{p.k_h} * p.k_w * p.in_c;
+  if (k > kMaxDim * 16 || pp.k_padded != round_up(k, layout.k_multiple) ||
+      pp.oc_padded != round_up(p.out_c, kConvChannelBlock)) {
+    return false;
+  }
+  const int32_t filter_dims[3] = {pp.oc_padded, pp.k_padded, static_cast<int32_t>(layout.weight_bytes)};
+  const int32_t scratch = layout.weight_bytes == 1 ? pp.k_padded
+                                                   : packed_column_offset(pp.k_padded) + 2 * pp.k_padded;
+  s->inputs[1] = operand_bytes(1, filter_dims, 3);
+  s->inputs[2] = operand_bytes(4, &pp.oc_padded, 1);
+  s->inputs[3] = operand_bytes(sizeof(fp::PreparedRequant), &p.out_c, 1);
+  s->outputs[1] = operand_bytes(1, &scratch, 1);
+  s->num_outputs = 2;
+  return s->inputs[1] && s->inputs[2] && s->outputs[1];
+}
+
+inline bool packed_depthwise_operand_sizes(const Conv2DParams& p, const PackedLayout& layout, OperandSizes* s) {
+  if (!conv2d_operand_sizes(p, 1, true, s) || p.depth_multiplier != 1 || p.in_c % layout.k_multiple != 0) {
+    return false;
+  }
+  const int32_t filter_dims[4] = {p.k_h, p.k_w, p.out_c, static_cast<int32_t>(layout.weight_bytes)};
+  s->inputs[1] = operand_bytes(1, filter_dims, 4);
+  s->inputs[2] = operand_bytes(4, &p.out_c, 1);
+  s->inputs[3] = operand_bytes(sizeof(fp::PreparedRequant), &p.out_c, 1);
+  return s->inputs[1] && s->inputs[2] && s->inputs[3];
+}
+
+// Armv7E-M / Armv8-M DSP extension (Cortex-M4, M7, M33, M55): SMLAD on
+// 16-bit pairs, so weights are pre-widened and pair-interleaved.
+constexpr PackedLayout kArmDspConvLayout = {2, 4, true};
+constexpr PackedLayout kArmDspDepthwiseLayout = {2, 4, true};
+// Helium (M-profile Vector Extension, Cortex-M55): VMLADAVA on 16 int8 lanes.
+constexpr PackedLayout kArmMveConvLayout = {1, 16, false};
+constexpr PackedLayout kArmMveDepthwiseLayout = {1, 4, false};
+// x86-64 AVX2: VPMADDWD on 16 int16 lanes.
+constexpr PackedLayout kX86Avx2ConvLayout = {2, 16, false};
+constexpr PackedLayout kX86Avx2DepthwiseLayout = {1, 8, false};
+
+namespace arm_dsp {
+void conv2d_s8(const void* params, const void* const* inputs, void* const* outputs);
+void depthwise_conv2d_s8(const void* params, const void* const* inputs, void* const* outputs);
+}  // namespace arm_dsp
+namespace arm_mve {
+void conv2d_s8(const void* params, const void* const* inputs, void* const* outputs);
+void depthwise_conv2d_s8(const void* params, const void* const* inputs, void* const* outputs);
+}  // namespace arm_mve
+namespace x86_avx2 {
+void conv2d_s8(const void* params, const void* const* inputs, void* const* outputs);
+void depthwise_conv2d_s8(const void* params, const void* const* inputs, void* const* outputs);
+}  // namespace x86_avx2
+
+}  // namespace kiln
+
+#endif  // KILN_OPS_PACKED_CONV2D_H

@@ -1,0 +1,74 @@
+// Arm DSP-extension CONV_2D (and FULLY_CONNECTED) and DEPTHWISE_CONV_2D.
+//
+// Convolution: the column is widened once per output pixel to 16-bit pairs in
+// SXTB16 order; each filter block holds four output channels' pre-widened
+// weights in the same order, so the inner loop (dot4_pairs) is pure loads and
+// SMLADs: per four taps, one column load, two weight loads and eight SMLADs.
+#include "kernels/arm_dsp/primitives.h"
+#include "kernels/common/packed_conv.h"
+
+namespace kiln {
+namespace arm_dsp {
+namespace {
+
+struct Conv {
+  static constexpr PackedLayout kLayout = kArmDspConvLayout;
+
+  static const void* prepare_column(const int8_t* column, int32_t k_padded, void* widened) {
+    uint32_t* dst = static_cast<uint32_t*>(widened);
+    for (int32_t k = 0; k < k_padded; k += 4, dst += 2) {
+      const uint32_t x = load_u32(column + k);
+      dst[0] = sxtb16(x);
+      dst[1] = sxtb16_ror8(x);
+    }
+    return widened;
+  }
+
+  static void dot_block(const void* column, const void* block, int32_t k_padded, int32_t* acc) {
+    dot4_pairs(static_cast<const uint32_t*>(column), static_cast<const uint32_t*>(block), k_padded / 4, acc);
+  }
+};
+
+// Depthwise: four channels per step; SXTAB16 widens the input and adds the
+// input offset in one instruction, SMLABB/SMLATT accumulate each lane.
+struct Depthwise {
+  static constexpr PackedLayout kLayout = kArmDspDepthwiseLayout;
+  struct Acc {
+    int32_t c0, c1, c2, c3;
+  };
+
+  static Acc load(const int32_t* bias) { return {bias[0], bias[1], bias[2], bias[3]}; }
+
+  static void mac(Acc& acc, const int8_t* input, const void* filter, int32_t input_offset) {
+    const uint32_t offset = dup16(input_offset);
+    const uint32_t x = load_u32(input);
+    const uint32_t x02 = sxtab16(offset, x);
+    const uint32_t x13 = sxtab16_ror8(offset, x);
+    const uint32_t* w = static_cast<const uint32_t*>(filter);
+    const uint32_t w02 = w[0], w13 = w[1];
+    acc.c0 = smlabb(x02, w02, acc.c0);
+    acc.c2 = smlatt(x02, w02, acc.c2);
+    acc.c1 = smlabb(x13, w13, acc.c1);
+    acc.c3 = smlatt(x13, w13, acc.c3);
+  }
+
+  static void store(const Acc& acc, int32_t* lanes) {
+    lanes[0] = acc.c0;
+    lanes[1] = acc.c1;
+    lanes[2] = acc.c2;
+    lanes[3] = acc.c3;
+  }
+};
+
+}  // namespace
+
+void conv2d_s8(const void* params, const void* const* inputs, void* const* outputs) {
+  kernels::packed_conv2d_s8<Conv>(params, inputs, outputs);
+}
+
+void depthwise_conv2d_s8(const void* params, const void* const* inputs, void* const* outputs) {
+  kernels::packed_depthwise_conv2d_s8<Depthwise>(params, inputs, outputs);
+}
+
+}  // namespace arm_dsp
+}  // namespace kiln

@@ -1,0 +1,147 @@
+// Building blocks of the Arm DSP-extension kernels (Armv7E-M, Armv8-M Main
+// with DSP: Cortex-M4, M7, M33, M55): SIMD on two 16-bit halves of a 32-bit
+// register. On a processor without the extension (the host, where the
+// conformance tests run these kernels under sanitizers) each is the same
+// arithmetic in portable C.
+#ifndef KILN_RUNTIME_KERNELS_ARM_DSP_PRIMITIVES_H
+#define KILN_RUNTIME_KERNELS_ARM_DSP_PRIMITIVES_H
+
+#include <stdint.h>
+#include <string.h>
+
+#if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
+#include <arm_acle.h>
+#define KILN_ARM_DSP_NATIVE 1
+#else
+#define KILN_ARM_DSP_NATIVE 0
+#endif
+
+namespace kiln {
+namespace arm_dsp {
+
+// An unaligned-safe 32-bit load (one LDR on Cortex-M).
+inline uint32_t load_u32(const void* p) {
+  uint32_t v;
+  memcpy(&v, p, sizeof(v));
+  return v;
+}
+
+inline void store_u32(void* p, uint32_t v) { memcpy(p, &v, sizeof(v)); }
+
+#if KILN_ARM_DSP_NATIVE
+
+// A rotate the compiler folds into SXTB16's ROR #8 operand.
+inline uint32_t ror8(uint32_t x) { return (x >> 8) | (x << 24); }
+
+// Bytes 0 and 2 of x, sign-extended into the two halves.
+inline uint32_t sxtb16(uint32_t x) { return static_cast<uint32_t>(__sxtb16(static_cast<int32_t>(x))); }
+// Bytes 1 and 3 of x, sign-extended into the two halves.
+inline uint32_t sxtb16_ror8(uint32_t x) { return static_cast<uint32_t>(__sxtb16(static_cast<int32_t>(ror8(x)))); }
+// Halves of `a` plus bytes 0 and 2 (or 1 and 3) of x, sign-extended.
+inline uint32_t sxtab16(uint32_t a, uint32_t x) {
+  return static_cast<uint32_t>(__sxtab16(static_cast<int32_t>(a), static_cast<int32_t>(x)));
+}
+inline uint32_t sxtab16_ror8(uint32_t a, uint32_t x) {
+  return static_cast<uint32_t>(__sxtab16(static_cast<int32_t>(a), static_cast<int32_t>(ror8(x))));
+}
+// acc + a.lo * b.lo + a.hi * b.hi (wrapping).
+inline int32_t smlad(uint32_t a, uint32_t b, int32_t acc) {
+  return __smlad(static_cast<int32_t>(a), static_cast<int32_t>(b), acc);
+}
+// acc + a.lo * b.lo, and acc + a.hi * b.hi.
+inline int32_t smlabb(uint32_t a, uint32_t b, int32_t acc) {
+  return __smlabb(static_cast<int32_t>(a), static_cast<int32_t>(b), acc);
+}
+inline int32_t smlatt(uint32_t a, uint32_t b, int32_t acc) {
+  return __smlatt(static_cast<int32_t>(a), static_cast<int32_t>(b), acc);
+}
+
+// One step of a four-channel dot product over widened pairs: for each of
+// `groups` groups of 4 taps, column words (x02, x13) against each channel's
+// (w02, w13): acc[j] += x02 . w[2j] + x13 . w[2j+1]. The weights stream in with
+// LDM (one instruction per two channels), so a group costs 13 instructions
+// for 16 multiply-accumulates.
+#define KILN_DSP_DOT4_GROUP                     \
+  "ldrd %[x02], %[x13], [%[x]], #8\n\t"          \
+  "ldm %[w]!, {r8, r9, r10, r11}\n\t"            \
+  "smlad %[a0], %[x02], r8, %[a0]\n\t"           \
+  "smlad %[a0], %[x13], r9, %[a0]\n\t"           \
+  "smlad %[a1], %[x02], r10, %[a1]\n\t"          \
+  "smlad %[a1], %[x13], r11, %[a1]\n\t"          \
+  "ldm %[w]!, {r8, r9, r10, r11}\n\t"            \
+  "smlad %[a2], %[x02], r8, %[a2]\n\t"           \
+  "smlad %[a2], %[x13], r9, %[a2]\n\t"           \
+  "smlad %[a3], %[x02], r10, %[a3]\n\t"          \
+  "smlad %[a3], %[x13], r11, %[a3]\n\t"
+
+inline void dot4_pairs(const uint32_t* column, const uint32_t* block, int32_t groups, int32_t* acc) {
+  int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
+  uint32_t x02, x13;
+  int32_t pairs = groups >> 1;
+  if (pairs > 0) {
+    __asm__ volatile("1:\n\t" KILN_DSP_DOT4_GROUP KILN_DSP_DOT4_GROUP
+                     "subs %[n], %[n], #1\n\t"
+                     "bne 1b\n\t"
+                     : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [x] "+r"(column),
+                       [w] "+r"(block), [n] "+r"(pairs), [x02] "=&r"(x02), [x13] "=&r"(x13)
+                     :
+                     : "r8", "r9", "r10", "r11", "cc", "memory");
+  }
+  if (groups & 1) {
+    __asm__ volatile(KILN_DSP_DOT4_GROUP
+                     : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [x] "+r"(column),
+                       [w] "+r"(block), [x02] "=&r"(x02), [x13] "=&r"(x13)
+                     :
+                     : "r8", "r9", "r10", "r11", "memory");
+  }
+  acc[0] = a0;
+  acc[1] = a1;
+  acc[2] = a2;
+  acc[3] = a3;
+}
+#undef KILN_DSP_DOT4_GROUP
+
+#else
+
+inline int32_t lo16(uint32_t x) { return static_cast<int16_t>(x & 0xFFFFu); }
+inline int32_t hi16(uint32_t x) { return static_cast<int16_t>(x >> 16); }
+inline uint32_t pack16(int32_t lo, int32_t hi) {
+  return (static_cast<uint32_t>(lo) & 0xFFFFu) | (static_cast<uint32_t>(hi) << 16);
+}
+inline int32_t byte_s8(uint32_t x, int i) { return static_cast<int8_t>((x >> (8 * i)) & 0xFFu); }
+
+inline uint32_t sxtb16(uint32_t x) { return pack16(byte_s8(x, 0), byte_s8(x, 2)); }
+inline uint32_t sxtb16_ror8(uint32_t x) { return pack16(byte_s8(x, 1), byte_s8(x, 3)); }
+inline uint32_t sxtab16(uint32_t a, uint32_t x) { return pack16(lo16(a) + byte_s8(x, 0), hi16(a) + byte_s8(x, 2)); }
+inline uint32_t sxtab16_ror8(uint32_t a, uint32_t x) {
+  return pack16(lo16(a) + byte_s8(x, 1), hi16(a) + byte_s8(x, 3));
+}
+inline int32_t smlad(uint32_t a, uint32_t b, int32_t acc) {
+  return static_cast<int32_t>(static_cast<uint32_t>(acc) + static_cast<uint32_t>(lo16(a) * lo16(b)) +
+                              static_cast<uint32_t>(hi16(a) * hi16(b)));
+}
+inline int32_t smlabb(uint32_t a, uint32_t b, int32_t acc) {
+  return static_cast<int32_t>(static_cast<uint32_t>(acc) + static_cast<uint32_t>(lo16(a) * lo16(b)));
+}
+inline int32_t smlatt(uint32_t a, uint32_t b, int32_t acc) {
+  return static_cast<int32_t>(static_cast<uint32_t>(acc) + static_cast<uint32_t>(hi16(a) * hi16(b)));
+}
+
+inline void dot4_pairs(const uint32_t* column, const uint32_t* block, int32_t groups, int32_t* acc) {
+  for (int32_t g = 0; g < groups; ++g, column += 2, block += 8) {
+    for (int j = 0; j < 4; ++j) {
+      acc[j] = smlad(column[0], block[2 * j], acc[j]);
+      acc[j] = smlad(column[1], block[2 * j + 1], acc[j]);
+    }
+  }
+}
+
+#endif
+
+// Both halves set to v (for SXTAB16's addend).
+inline uint32_t dup16(int32_t v) { return (static_cast<uint32_t>(v) & 0xFFFFu) * 0x00010001u; }
+
+}  // namespace arm_dsp
+}  // namespace kiln
+
+#endif  // KILN_RUNTIME_KERNELS_ARM_DSP_PRIMITIVES_H

@@ -1,0 +1,62 @@
+// Helium CONV_2D (and FULLY_CONNECTED) and DEPTHWISE_CONV_2D.
+//
+// Convolution: no widening at all; VMLADAVA multiplies 16 int8 pairs and adds
+// them to a scalar accumulator, so per 16 taps the inner loop is one column
+// load, and per channel of the block one filter load and one VMLADAVA.
+#include "kernels/arm_mve/primitives.h"
+#include "kernels/common/packed_conv.h"
+
+namespace kiln {
+namespace arm_mve {
+namespace {
+
+struct Conv {
+  static constexpr PackedLayout kLayout = kArmMveConvLayout;
+
+  static const void* prepare_column(const int8_t* column, int32_t, void*) { return column; }
+
+  static void dot_block(const void* column, const void* block, int32_t k_padded, int32_t* acc) {
+    const int8_t* x = static_cast<const int8_t*>(column);
+    const int8_t* w = static_cast<const int8_t*>(block);
+    int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
+    for (int32_t k = 0; k < k_padded; k += 16, x += 16, w += 64) {
+      const s8x16 xv = load_s8x16(x);
+      a0 = dot_accumulate(a0, xv, load_s8x16(w));
+      a1 = dot_accumulate(a1, xv, load_s8x16(w + 16));
+      a2 = dot_accumulate(a2, xv, load_s8x16(w + 32));
+      a3 = dot_accumulate(a3, xv, load_s8x16(w + 48));
+    }
+    acc[0] = a0;
+    acc[1] = a1;
+    acc[2] = a2;
+    acc[3] = a3;
+  }
+};
+
+// Depthwise: four channels per vector, widened to int32 lanes on load.
+struct Depthwise {
+  static constexpr PackedLayout kLayout = kArmMveDepthwiseLayout;
+  using Acc = s32x4;
+
+  static Acc load(const int32_t* bias) { return load_s32x4(bias); }
+
+  static void mac(Acc& acc, const int8_t* input, const void* filter, int32_t input_offset) {
+    const s32x4 x = add_scalar(load_s8x4_widened(input), input_offset);
+    acc = multiply_accumulate(acc, x, load_s8x4_widened(static_cast<const int8_t*>(filter)));
+  }
+
+  static void store(const Acc& acc, int32_t* lanes) { store_s32x4(lanes, acc); }
+};
+
+}  // namespace
+
+void conv2d_s8(const void* params, const void* const* inputs, void* const* outputs) {
+  kernels::packed_conv2d_s8<Conv>(params, inputs, outputs);
+}
+
+void depthwise_conv2d_s8(const void* params, const void* const* inputs, void* const* outputs) {
+  kernels::packed_depthwise_conv2d_s8<Depthwise>(params, inputs, outputs);
+}
+
+}  // namespace arm_mve
+}  // namespace kiln

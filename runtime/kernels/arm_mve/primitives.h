@@ -1,0 +1,82 @@
+// Building blocks of the Helium (M-profile Vector Extension) kernels for
+// Cortex-M55: 128-bit vectors of 16 int8 or 4 int32 lanes. On a processor
+// without MVE (the host, where the conformance tests run these kernels under
+// sanitizers) each is the same arithmetic in portable C.
+#ifndef KILN_RUNTIME_KERNELS_ARM_MVE_PRIMITIVES_H
+#define KILN_RUNTIME_KERNELS_ARM_MVE_PRIMITIVES_H
+
+#include <stdint.h>
+
+#if defined(__ARM_FEATURE_MVE) && (__ARM_FEATURE_MVE & 1)
+#include <arm_mve.h>
+#define KILN_ARM_MVE_NATIVE 1
+#else
+#define KILN_ARM_MVE_NATIVE 0
+#endif
+
+namespace kiln {
+namespace arm_mve {
+
+#if KILN_ARM_MVE_NATIVE
+
+using s8x16 = int8x16_t;
+using s32x4 = int32x4_t;
+
+inline s8x16 load_s8x16(const int8_t* p) { return vld1q_s8(p); }
+// acc + sum over the 16 lanes of a * b (VMLADAVA: 16 multiply-accumulates).
+inline int32_t dot_accumulate(int32_t acc, s8x16 a, s8x16 b) { return vmladavaq_s8(acc, a, b); }
+// Four int8 values sign-extended into four int32 lanes.
+inline s32x4 load_s8x4_widened(const int8_t* p) { return vldrbq_s32(p); }
+inline s32x4 load_s32x4(const int32_t* p) { return vld1q_s32(p); }
+inline void store_s32x4(int32_t* p, s32x4 v) { vst1q_s32(p, v); }
+inline s32x4 add_scalar(s32x4 a, int32_t b) { return vaddq_n_s32(a, b); }
+// acc + a * b per lane (wrapping).
+inline s32x4 multiply_accumulate(s32x4 acc, s32x4 a, s32x4 b) { return vaddq_s32(acc, vmulq_s32(a, b)); }
+
+#else
+
+struct s8x16 {
+  int8_t lane[16];
+};
+struct s32x4 {
+  uint32_t lane[4];  // unsigned: lane arithmetic wraps like the vector unit's
+};
+
+inline s8x16 load_s8x16(const int8_t* p) {
+  s8x16 v;
+  for (int i = 0; i < 16; ++i) v.lane[i] = p[i];
+  return v;
+}
+inline int32_t dot_accumulate(int32_t acc, s8x16 a, s8x16 b) {
+  uint32_t sum = static_cast<uint32_t>(acc);
+  for (int i = 0; i < 16; ++i) sum += static_cast<uint32_t>(a.lane[i] * b.lane[i]);
+  return static_cast<int32_t>(sum);
+}
+inline s32x4 load_s8x4_widened(const int8_t* p) {
+  s32x4 v;
+  for (int i = 0; i < 4; ++i) v.lane[i] = static_cast<uint32_t>(static_cast<int32_t>(p[i]));
+  return v;
+}
+inline s32x4 load_s32x4(const int32_t* p) {
+  s32x4 v;
+  for (int i = 0; i < 4; ++i) v.lane[i] = static_cast<uint32_t>(p[i]);
+  return v;
+}
+inline void store_s32x4(int32_t* p, s32x4 v) {
+  for (int i = 0; i < 4; ++i) p[i] = static_cast<int32_t>(v.lane[i]);
+}
+inline s32x4 add_scalar(s32x4 a, int32_t b) {
+  for (int i = 0; i < 4; ++i) a.lane[i] += static_cast<uint32_t>(b);
+  return a;
+}
+inline s32x4 multiply_accumulate(s32x4 acc, s32x4 a, s32x4 b) {
+  for (int i = 0; i < 4; ++i) acc.lane[i] += a.lane[i] * b.lane[i];
+  return acc;
+}
+
+#endif
+
+}  // namespace arm_mve
+}  // namespace kiln
+
+#endif  // KILN_RUNTIME_KERNELS_ARM_MVE_PRIMITIVES_H

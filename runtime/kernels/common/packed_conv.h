@@ -1,0 +1,168 @@
+// The loop nests of the packed (ISA-specific) convolutions, written once. An
+// instruction set supplies only its inner loops, as a struct:
+//
+//   struct Conv {                     // packed CONV_2D
+//     static constexpr PackedLayout kLayout;
+//     // The column the dot products read (e.g. widened into `widened`).
+//     static const void* prepare_column(const int8_t* column, int32_t k_padded, void* widened);
+//     // acc[j] += column . filter row j, for the kConvChannelBlock rows of a block.
+//     static void dot_block(const void* column, const void* block, int32_t k_padded, int32_t* acc);
+//   };
+//   struct Depthwise {                // packed DEPTHWISE_CONV_2D
+//     static constexpr PackedLayout kLayout;   // k_multiple = lanes
+//     using Acc;                               // kLayout.k_multiple int32 lanes
+//     static Acc load(const int32_t* bias);
+//     // acc[l] += (input[l] + input_offset) * filter[l] for every lane.
+//     static void mac(Acc& acc, const int8_t* input, const void* filter, int32_t input_offset);
+//     static void store(const Acc& acc, int32_t* lanes);
+//   };
+//
+// Arithmetic is the reference's: int32 accumulators that wrap, the same
+// per-channel requantization, so every variant is bit-exact with ref::.
+#ifndef KILN_RUNTIME_KERNELS_COMMON_PACKED_CONV_H
+#define KILN_RUNTIME_KERNELS_COMMON_PACKED_CONV_H
+
+#include <stdint.h>
+#include <string.h>
+
+#include "kernels/common/conv_window.h"
+#include "kiln/fixed_point.h"
+#include "kiln/ops/packed_conv2d.h"
+
+namespace kiln {
+namespace kernels {
+
+// Copies the receptive field of output pixel (b, out_y, out_x) into `column`
+// in the filter's (y, x, in_c) order; taps outside the input hold the input
+// zero point (so they add nothing once the folded bias is counted), and the
+// tail up to k_padded holds zeros (its weights are zero).
+inline void gather_column(const Conv2DParams& p, const int8_t* input, int32_t b, int32_t out_y,
+                          int32_t out_x, int32_t k_padded, int8_t* column) {
+  const int8_t zero_point = static_cast<int8_t>(-p.input_offset);
+  const int32_t in_y_origin = out_y * p.stride_h - p.pad_h;
+  const int32_t in_x_origin = out_x * p.stride_w - p.pad_w;
+  const int32_t row_bytes = p.k_w * p.in_c;
+  const bool row_contiguous = p.dilation_w == 1 && in_x_origin >= 0 && in_x_origin + p.k_w <= p.in_w;
+  int8_t* dst = column;
+  for (int32_t fy = 0; fy < p.k_h; ++fy, dst += row_bytes) {
+    const int32_t in_y = in_y_origin + p.dilation_h * fy;
+    if (in_y < 0 || in_y >= p.in_h) {
+      memset(dst, zero_point, static_cast<size_t>(row_bytes));
+      continue;
+    }
+    const int8_t* src_row = input + (static_cast<int32_t>(b * p.in_h + in_y) * p.in_w) * p.in_c;
+    if (row_contiguous) {
+      memcpy(dst, src_row + in_x_origin * p.in_c, static_cast<size_t>(row_bytes));
+      continue;
+    }
+    for (int32_t fx = 0; fx < p.k_w; ++fx) {
+      const int32_t in_x = in_x_origin + p.dilation_w * fx;
+      int8_t* tap = dst + fx * p.in_c;
+      if (in_x < 0 || in_x >= p.in_w) {
+        memset(tap, zero_point, static_cast<size_t>(p.in_c));
+      } else {
+        memcpy(tap, src_row + in_x * p.in_c, static_cast<size_t>(p.in_c));
+      }
+    }
+  }
+  const int32_t k = p.k_h * row_bytes;
+  memset(column + k, 0, static_cast<size_t>(k_padded - k));
+}
+
+template <typename Conv>
+void packed_conv2d_s8(const void* params, const void* const* inputs, void* const* outputs) {
+  const PackedConv2DParams& pp = *static_cast<const PackedConv2DParams*>(params);
+  const Conv2DParams& p = pp.conv;
+  const int8_t* input = static_cast<const int8_t*>(inputs[0]);
+  const uint8_t* filter = static_cast<const uint8_t*>(inputs[1]);
+  const int32_t* bias = static_cast<const int32_t*>(inputs[2]);
+  const fp::PreparedRequant* requant = static_cast<const fp::PreparedRequant*>(inputs[3]);
+  int8_t* output = static_cast<int8_t*>(outputs[0]);
+  int8_t* column = static_cast<int8_t*>(outputs[1]);
+  void* widened = column + packed_column_offset(pp.k_padded);
+
+  const int32_t block_bytes = kConvChannelBlock * pp.k_padded * static_cast<int32_t>(Conv::kLayout.weight_bytes);
+  // A 1x1 unpadded convolution whose depth needs no padding reads its
+  // column straight from the input.
+  const bool direct = p.k_h == 1 && p.k_w == 1 && p.pad_h == 0 && p.pad_w == 0 && p.in_c == pp.k_padded;
+  // Locals, not params fields: int8 stores may alias the params, which
+  // would make the compiler reload every field after every output byte.
+  const int32_t out_c = p.out_c, oc_padded = pp.oc_padded, k_padded = pp.k_padded;
+  const int32_t output_offset = p.output_offset, act_min = p.act_min, act_max = p.act_max;
+  for_each_output_pixel(p, [&](int32_t b, int32_t out_y, int32_t out_x) {
+    const int8_t* source = column;
+    if (direct) {
+      source = input + ((b * p.in_h + out_y * p.stride_h) * p.in_w + out_x * p.stride_w) * p.in_c;
+    } else {
+      gather_column(p, input, b, out_y, out_x, pp.k_padded, column);
+    }
+    const void* prepared = Conv::prepare_column(source, k_padded, widened);
+    int8_t* out = output + output_index(p, b, out_y, out_x, 0);
+    for (int32_t oc = 0; oc < oc_padded; oc += kConvChannelBlock) {
+      int32_t acc[kConvChannelBlock];
+      for (int32_t j = 0; j < kConvChannelBlock; ++j) acc[j] = bias[oc + j];
+      Conv::dot_block(prepared, filter + (oc / kConvChannelBlock) * block_bytes, k_padded, acc);
+      const int32_t n = out_c - oc < kConvChannelBlock ? out_c - oc : kConvChannelBlock;
+      for (int32_t j = 0; j < n; ++j) {
+        out[oc + j] = static_cast<int8_t>(fp::requantize_prepared(acc[j], requant[oc + j], output_offset, act_min, act_max));
+      }
+    }
+  });
+}
+
+// The filter taps [begin, end) of one dimension that land inside the input,
+// for a window starting at `origin`.
+struct TapRange {
+  int32_t begin, end;
+};
+inline TapRange valid_taps(int32_t origin, int32_t dilation, int32_t taps, int32_t size) {
+  TapRange r{0, taps};
+  while (r.begin < r.end && origin + dilation * r.begin < 0) ++r.begin;
+  while (r.end > r.begin && origin + dilation * (r.end - 1) >= size) --r.end;
+  return r;
+}
+
+template <typename Depthwise>
+void packed_depthwise_conv2d_s8(const void* params, const void* const* inputs, void* const* outputs) {
+  const Conv2DParams& p = *static_cast<const Conv2DParams*>(params);
+  const int8_t* input = static_cast<const int8_t*>(inputs[0]);
+  const uint8_t* filter = static_cast<const uint8_t*>(inputs[1]);
+  const int32_t* bias = static_cast<const int32_t*>(inputs[2]);
+  const fp::PreparedRequant* requant = static_cast<const fp::PreparedRequant*>(inputs[3]);
+  int8_t* output = static_cast<int8_t*>(outputs[0]);
+
+  constexpr int32_t kLanes = Depthwise::kLayout.k_multiple;
+  const int32_t weight_bytes = static_cast<int32_t>(Depthwise::kLayout.weight_bytes);
+  const int32_t channels = p.in_c;
+  const int32_t input_offset = p.input_offset;
+  const int32_t output_offset = p.output_offset, act_min = p.act_min, act_max = p.act_max;
+  for_each_output_pixel(p, [&](int32_t b, int32_t out_y, int32_t out_x) {
+    const int32_t in_y0 = out_y * p.stride_h - p.pad_h, in_x0 = out_x * p.stride_w - p.pad_w;
+    const TapRange ys = valid_taps(in_y0, p.dilation_h, p.k_h, p.in_h);
+    const TapRange xs = valid_taps(in_x0, p.dilation_w, p.k_w, p.in_w);
+    // May be negative (a padded corner): only in-bounds taps become pointers.
+    const int32_t in_px = ((b * p.in_h + in_y0) * p.in_w + in_x0) * channels;
+    const int32_t in_step_x = p.dilation_w * channels, in_step_y = p.dilation_h * p.in_w * channels;
+    int8_t* out = output + output_index(p, b, out_y, out_x, 0);
+    for (int32_t c = 0; c < channels; c += kLanes) {
+      typename Depthwise::Acc acc = Depthwise::load(bias + c);
+      for (int32_t fy = ys.begin; fy < ys.end; ++fy) {
+        const int8_t* in = input + (in_px + fy * in_step_y + xs.begin * in_step_x + c);
+        const uint8_t* w = filter + ((fy * p.k_w + xs.begin) * channels + c) * weight_bytes;
+        for (int32_t fx = xs.begin; fx < xs.end; ++fx, in += in_step_x, w += channels * weight_bytes) {
+          Depthwise::mac(acc, in, w, input_offset);
+        }
+      }
+      int32_t lanes[kLanes];
+      Depthwise::store(acc, lanes);
+      for (int32_t l = 0; l < kLanes; ++l) {
+        out[c + l] = static_cast<int8_t>(fp::requantize_prepared(lanes[l], requant[c + l], output_offset, act_min, act_max));
+      }
+    }
+  });
+}
+
+}  // namespace kernels
+}  // namespace kiln
+
+#endif  // KILN_RUNTIME_KERNELS_COMMON_PACKED_CONV_H
