@@ -140,7 +140,11 @@ bool lower_packed_depthwise(LowerContext& ctx, const ir::Op& op, const Conv2DPar
   std::vector<uint8_t> packed(static_cast<size_t>(taps) * static_cast<size_t>(p.out_c) * layout.weight_bytes);
   for (int32_t t = 0; t < taps; ++t) {
     for (int32_t c = 0; c < p.out_c; ++c) {
-      const size_t index = static_cast<size_t>(t) * static_cast<size_t>(p.out_c) + static_cast<size_t>(slot_in_group(c, layout));
+      // Channel group, then tap, then the group's lanes (packed_conv2d.h).
+      const int32_t lanes = layout.k_multiple, group = c / lanes;
+      const size_t index = (static_cast<size_t>(group) * static_cast<size_t>(taps) + static_cast<size_t>(t)) *
+                               static_cast<size_t>(lanes) +
+                           static_cast<size_t>(slot_in_group(c % lanes, layout));
       put_weight(packed, index, filter[t * p.out_c + c], layout);
     }
   }

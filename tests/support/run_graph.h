@@ -29,7 +29,12 @@ std::vector<T> values_of(const std::vector<uint8_t>& b) {
   return v;
 }
 
-// Output 0 of a compiled blob run on an emulated core (cortex_m.h).
+// Every output of a compiled blob run once on an emulated core (cortex_m.h).
+std::vector<std::vector<uint8_t>> run_all_on_target(const std::string& target, const std::vector<uint8_t>& blob,
+                                                    const std::vector<std::vector<uint8_t>>& inputs,
+                                                    size_t num_outputs);
+
+// Output 0 of a compiled blob run on an emulated core.
 std::vector<uint8_t> run_on_target(const std::string& target, const std::vector<uint8_t>& blob,
                                    const std::vector<std::vector<uint8_t>>& inputs);
 

@@ -63,22 +63,29 @@ Case load_case(const std::string& name) {
   return c;
 }
 
-std::vector<uint8_t> run_on_target(const std::string& target, const std::vector<uint8_t>& blob,
-                                   const std::vector<std::vector<uint8_t>>& inputs) {
+std::vector<std::vector<uint8_t>> run_all_on_target(const std::string& target, const std::vector<uint8_t>& blob,
+                                                    const std::vector<std::vector<uint8_t>>& inputs,
+                                                    size_t num_outputs) {
   char dir_pattern[] = "/tmp/kiln-test-XXXXXX";
   const std::string dir = mkdtemp(dir_pattern);
-  std::vector<std::string> input_files;
+  std::vector<std::string> input_files, output_files;
   for (size_t i = 0; i < inputs.size(); ++i) {
     input_files.push_back(dir + "/in" + std::to_string(i) + ".bin");
     write_file(input_files.back(), inputs[i].data(), inputs[i].size());
   }
-  const std::string output = dir + "/out0.bin";
-  CortexMRunner(target).run(blob, input_files, {output}, false);
-  std::vector<uint8_t> result = read_file(output);
+  for (size_t i = 0; i < num_outputs; ++i) output_files.push_back(dir + "/out" + std::to_string(i) + ".bin");
+  CortexMRunner(target).run(blob, input_files, output_files, false);
+  std::vector<std::vector<uint8_t>> results;
+  for (const std::string& f : output_files) results.push_back(read_file(f));
   for (const std::string& f : input_files) std::remove(f.c_str());
-  std::remove(output.c_str());
+  for (const std::string& f : output_files) std::remove(f.c_str());
   rmdir(dir.c_str());
-  return result;
+  return results;
+}
+
+std::vector<uint8_t> run_on_target(const std::string& target, const std::vector<uint8_t>& blob,
+                                   const std::vector<std::vector<uint8_t>>& inputs) {
+  return run_all_on_target(target, blob, inputs, 1)[0];
 }
 
 }  // namespace test

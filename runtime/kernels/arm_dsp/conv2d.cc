@@ -39,17 +39,11 @@ struct Depthwise {
 
   static Acc load(const int32_t* bias) { return {bias[0], bias[1], bias[2], bias[3]}; }
 
-  static void mac(Acc& acc, const int8_t* input, const void* filter, int32_t input_offset) {
-    const uint32_t offset = dup16(input_offset);
-    const uint32_t x = load_u32(input);
-    const uint32_t x02 = sxtab16(offset, x);
-    const uint32_t x13 = sxtab16_ror8(offset, x);
-    const uint32_t* w = static_cast<const uint32_t*>(filter);
-    const uint32_t w02 = w[0], w13 = w[1];
-    acc.c0 = smlabb(x02, w02, acc.c0);
-    acc.c2 = smlatt(x02, w02, acc.c2);
-    acc.c1 = smlabb(x13, w13, acc.c1);
-    acc.c3 = smlatt(x13, w13, acc.c3);
+  static void mac_row(Acc& acc, const int8_t* input, int32_t in_step, const void* filter, int32_t taps,
+                      int32_t input_offset) {
+    int32_t lanes[4] = {acc.c0, acc.c1, acc.c2, acc.c3};
+    depthwise4_row(lanes, input, in_step, static_cast<const uint32_t*>(filter), taps, dup16(input_offset));
+    acc = {lanes[0], lanes[1], lanes[2], lanes[3]};
   }
 
   static void store(const Acc& acc, int32_t* lanes) {

@@ -101,6 +101,38 @@ inline void dot4_pairs(const uint32_t* column, const uint32_t* block, int32_t gr
 }
 #undef KILN_DSP_DOT4_GROUP
 
+// Four depthwise lanes over `taps` taps: per tap, four int8 inputs (the next
+// tap `in_step` bytes on) widened with the input offset added (SXTAB16), and
+// the tap's four pre-widened weights (w02, w13; the next tap 8 bytes on):
+// acc[l] += (x[l] + offset) * w[l]. 12 instructions per tap.
+inline void depthwise4_row(int32_t* acc, const int8_t* in, int32_t in_step, const uint32_t* w, int32_t taps,
+                           uint32_t offset2) {
+  if (taps <= 0) return;
+  int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
+  uint32_t x, x02, w02, w13;
+  __asm__ volatile(
+      "1:\n\t"
+      "ldr %[x], [%[in]]\n\t"
+      "add %[in], %[in], %[step]\n\t"
+      "ldrd %[w02], %[w13], [%[w]], #8\n\t"
+      "sxtab16 %[x02], %[off], %[x]\n\t"
+      "sxtab16 %[x], %[off], %[x], ror #8\n\t"
+      "smlabb %[a0], %[x02], %[w02], %[a0]\n\t"
+      "smlatt %[a2], %[x02], %[w02], %[a2]\n\t"
+      "smlabb %[a1], %[x], %[w13], %[a1]\n\t"
+      "smlatt %[a3], %[x], %[w13], %[a3]\n\t"
+      "subs %[n], %[n], #1\n\t"
+      "bne 1b\n\t"
+      : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [in] "+r"(in), [w] "+r"(w), [n] "+r"(taps),
+        [x] "=&r"(x), [x02] "=&r"(x02), [w02] "=&r"(w02), [w13] "=&r"(w13)
+      : [step] "r"(in_step), [off] "r"(offset2)
+      : "cc", "memory");
+  acc[0] = a0;
+  acc[1] = a1;
+  acc[2] = a2;
+  acc[3] = a3;
+}
+
 #else
 
 inline int32_t lo16(uint32_t x) { return static_cast<int16_t>(x & 0xFFFFu); }
@@ -133,6 +165,18 @@ inline void dot4_pairs(const uint32_t* column, const uint32_t* block, int32_t gr
       acc[j] = smlad(column[0], block[2 * j], acc[j]);
       acc[j] = smlad(column[1], block[2 * j + 1], acc[j]);
     }
+  }
+}
+
+inline void depthwise4_row(int32_t* acc, const int8_t* in, int32_t in_step, const uint32_t* w, int32_t taps,
+                           uint32_t offset2) {
+  for (int32_t t = 0; t < taps; ++t, in += in_step, w += 2) {
+    const uint32_t x = load_u32(in);
+    const uint32_t x02 = sxtab16(offset2, x), x13 = sxtab16_ror8(offset2, x);
+    acc[0] = smlabb(x02, w[0], acc[0]);
+    acc[2] = smlatt(x02, w[0], acc[2]);
+    acc[1] = smlabb(x13, w[1], acc[1]);
+    acc[3] = smlatt(x13, w[1], acc[3]);
   }
 }
 

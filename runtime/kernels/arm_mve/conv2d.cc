@@ -40,9 +40,13 @@ struct Depthwise {
 
   static Acc load(const int32_t* bias) { return load_s32x4(bias); }
 
-  static void mac(Acc& acc, const int8_t* input, const void* filter, int32_t input_offset) {
-    const s32x4 x = add_scalar(load_s8x4_widened(input), input_offset);
-    acc = multiply_accumulate(acc, x, load_s8x4_widened(static_cast<const int8_t*>(filter)));
+  static void mac_row(Acc& acc, const int8_t* input, int32_t in_step, const void* filter, int32_t taps,
+                      int32_t input_offset) {
+    const int8_t* w = static_cast<const int8_t*>(filter);
+    for (int32_t t = 0; t < taps; ++t, input += in_step, w += 4) {
+      const s32x4 x = add_scalar(load_s8x4_widened(input), input_offset);
+      acc = multiply_accumulate(acc, x, load_s8x4_widened(w));
+    }
   }
 
   static void store(const Acc& acc, int32_t* lanes) { store_s32x4(lanes, acc); }

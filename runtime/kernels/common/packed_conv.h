@@ -12,8 +12,10 @@
 //     static constexpr PackedLayout kLayout;   // k_multiple = lanes
 //     using Acc;                               // kLayout.k_multiple int32 lanes
 //     static Acc load(const int32_t* bias);
-//     // acc[l] += (input[l] + input_offset) * filter[l] for every lane.
-//     static void mac(Acc& acc, const int8_t* input, const void* filter, int32_t input_offset);
+//     // For `taps` taps along a row (input advancing by in_step bytes, the
+//     // filter by one group of lanes): acc[l] += (input[l] + input_offset) * filter[l].
+//     static void mac_row(Acc& acc, const int8_t* input, int32_t in_step, const void* filter, int32_t taps,
+//                         int32_t input_offset);
 //     static void store(const Acc& acc, int32_t* lanes);
 //   };
 //
@@ -133,7 +135,7 @@ void packed_depthwise_conv2d_s8(const void* params, const void* const* inputs, v
 
   constexpr int32_t kLanes = Depthwise::kLayout.k_multiple;
   const int32_t weight_bytes = static_cast<int32_t>(Depthwise::kLayout.weight_bytes);
-  const int32_t channels = p.in_c;
+  const int32_t channels = p.in_c, taps = p.k_h * p.k_w;
   const int32_t input_offset = p.input_offset;
   const int32_t output_offset = p.output_offset, act_min = p.act_min, act_max = p.act_max;
   for_each_output_pixel(p, [&](int32_t b, int32_t out_y, int32_t out_x) {
@@ -146,12 +148,11 @@ void packed_depthwise_conv2d_s8(const void* params, const void* const* inputs, v
     int8_t* out = output + output_index(p, b, out_y, out_x, 0);
     for (int32_t c = 0; c < channels; c += kLanes) {
       typename Depthwise::Acc acc = Depthwise::load(bias + c);
+      const uint8_t* group_filter = filter + c * taps * weight_bytes;
       for (int32_t fy = ys.begin; fy < ys.end; ++fy) {
         const int8_t* in = input + (in_px + fy * in_step_y + xs.begin * in_step_x + c);
-        const uint8_t* w = filter + ((fy * p.k_w + xs.begin) * channels + c) * weight_bytes;
-        for (int32_t fx = xs.begin; fx < xs.end; ++fx, in += in_step_x, w += channels * weight_bytes) {
-          Depthwise::mac(acc, in, w, input_offset);
-        }
+        const uint8_t* w = group_filter + (fy * p.k_w + xs.begin) * kLanes * weight_bytes;
+        Depthwise::mac_row(acc, in, in_step_x, w, xs.end - xs.begin, input_offset);
       }
       int32_t lanes[kLanes];
       Depthwise::store(acc, lanes);

@@ -52,10 +52,15 @@ struct Depthwise {
     return a;
   }
 
-  KILN_AVX2 static void mac(Acc& acc, const int8_t* input, const void* filter, int32_t input_offset) {
-    const __m256i x = add_scalar_s32(load_s8x8_widened(input), input_offset);
-    const __m256i w = load_s8x8_widened(static_cast<const int8_t*>(filter));
-    store_256(acc.lane, multiply_accumulate_s32(load_256(acc.lane), x, w));
+  KILN_AVX2 static void mac_row(Acc& acc, const int8_t* input, int32_t in_step, const void* filter, int32_t taps,
+                                int32_t input_offset) {
+    const int8_t* w = static_cast<const int8_t*>(filter);
+    __m256i sum = load_256(acc.lane);
+    for (int32_t t = 0; t < taps; ++t, input += in_step, w += 8) {
+      const __m256i x = add_scalar_s32(load_s8x8_widened(input), input_offset);
+      sum = multiply_accumulate_s32(sum, x, load_s8x8_widened(w));
+    }
+    store_256(acc.lane, sum);
   }
 
   static void store(const Acc& acc, int32_t* lanes) {

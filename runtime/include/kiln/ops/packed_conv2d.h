@@ -20,8 +20,9 @@
 //   round_up(k_padded, 16).
 //
 // PACKED DEPTHWISE_CONV_2D (depth multiplier 1, channels a multiple of the
-// variant's lanes). Operands: input, packed filter (1HWC, each group of 4
-// channels in the variant's order and width), bias (int32 [channels], zero if
+// variant's lanes). Operands: input, packed filter (channel groups of
+// k_multiple lanes; per group, its k_h * k_w taps in HW order, each tap's
+// lanes in the variant's order and width), bias (int32 [channels], zero if
 // the model has none), requantization as above; output.
 #ifndef KILN_OPS_PACKED_CONV2D_H
 #define KILN_OPS_PACKED_CONV2D_H

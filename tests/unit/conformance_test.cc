@@ -1,0 +1,287 @@
+// Conformance of every kernel variant with the reference kernels.
+//
+// Each op family is swept over shapes around the variants' tile sizes (odd
+// depths, channel counts that are and are not multiples of the lanes and
+// blocks, 1x1 and first-layer shapes, padding, strides, dilation,
+// per-tensor and per-channel scales, input zero points). Every case is one
+// op; the sweep is compiled once per kernel target. On the host each op's
+// kernel is called directly with guard bytes around every operand and
+// garbage in its outputs and scratch; on emulated Cortex-M4 (Arm DSP) and
+// Cortex-M55 (Helium) the whole sweep runs as one model. Outputs must equal
+// the reference kernels' byte for byte.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "compiler/compile.h"
+#include "compiler/eval/host_runner.h"
+#include "compiler/ir/builder.h"
+#include "kiln/kernels.h"
+#include "tests/support/run_graph.h"
+
+namespace kiln {
+namespace {
+
+using ir::GraphBuilder;
+using ir::OpKind;
+
+struct ConvCase {
+  OpKind kind;
+  int32_t h, w, in_c, out_c, k_h, k_w, stride, dilation;
+  bool same;
+  bool per_channel;
+  int32_t input_zero_point;
+};
+
+std::vector<ConvCase> conv_cases() {
+  std::vector<ConvCase> cases;
+  // 1x1 convolutions (pointwise, and fully connected at h = w = 1) around the
+  // block of 4 channels and the 4 / 16 tap groups.
+  for (int32_t in_c : {1, 3, 4, 8, 15, 16, 17, 33}) {
+    for (int32_t out_c : {1, 4, 5, 12}) {
+      cases.push_back({OpKind::kConv2D, 3, 2, in_c, out_c, 1, 1, 1, 1, false, out_c % 2 == 0, in_c % 3 - 1});
+    }
+  }
+  // Spatial kernels: first layers (few input channels), strides, padding, dilation.
+  cases.push_back({OpKind::kConv2D, 9, 7, 1, 8, 5, 3, 2, 1, true, true, -128});
+  cases.push_back({OpKind::kConv2D, 8, 8, 3, 8, 3, 3, 2, 1, true, true, 5});
+  cases.push_back({OpKind::kConv2D, 7, 6, 3, 6, 3, 3, 1, 1, false, false, 0});
+  cases.push_back({OpKind::kConv2D, 6, 7, 16, 16, 3, 3, 1, 1, true, true, -7});
+  cases.push_back({OpKind::kConv2D, 9, 9, 5, 7, 3, 3, 1, 2, true, true, 127});
+  cases.push_back({OpKind::kConv2D, 5, 11, 4, 4, 2, 5, 3, 1, true, false, 1});
+  cases.push_back({OpKind::kConv2D, 4, 4, 20, 9, 4, 4, 1, 1, false, true, -1});
+  // Depthwise: channels that are multiples of 4 and 8 (the variants' lanes)
+  // and ones that are not (reference fallback), 3x3 and larger windows.
+  for (int32_t c : {4, 8, 12, 16, 24, 6, 3}) {
+    cases.push_back({OpKind::kDepthwiseConv2D, 7, 5, c, c, 3, 3, 1, 1, true, true, c - 9});
+    cases.push_back({OpKind::kDepthwiseConv2D, 8, 9, c, c, 3, 3, 2, 1, true, c % 8 == 0, 3});
+  }
+  cases.push_back({OpKind::kDepthwiseConv2D, 10, 6, 8, 8, 5, 3, 1, 2, true, true, -100});
+  cases.push_back({OpKind::kDepthwiseConv2D, 6, 6, 16, 16, 3, 3, 1, 1, false, true, 0});
+  return cases;
+}
+
+std::vector<int32_t> output_size(const ConvCase& c) {
+  auto one = [&](int32_t in, int32_t k) {
+    const int32_t effective = (k - 1) * c.dilation + 1;
+    return c.same ? (in + c.stride - 1) / c.stride : (in - effective + c.stride) / c.stride;
+  };
+  return {1, one(c.h, c.k_h), one(c.w, c.k_w), c.out_c};
+}
+
+// One graph holding every case as an independent op (input i -> output i).
+struct Sweep {
+  ir::Graph graph;
+  std::vector<std::vector<uint8_t>> inputs;
+};
+
+Sweep build_sweep(const std::vector<ConvCase>& cases, uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::uniform_int_distribution<int> byte(-128, 127);
+  std::uniform_real_distribution<float> scale(0.002f, 0.02f);
+  GraphBuilder b;
+  Sweep s;
+  for (size_t i = 0; i < cases.size(); ++i) {
+    const ConvCase& c = cases[i];
+    const std::string n = "case" + std::to_string(i);
+    const bool depthwise = c.kind == OpKind::kDepthwiseConv2D;
+    const float in_scale = 0.05f, out_scale = 0.1f + 0.05f * static_cast<float>(i % 3);
+    const int x = b.input(n + "/x", KILN_DTYPE_INT8, {1, c.h, c.w, c.in_c}, in_scale, c.input_zero_point);
+    const std::vector<int32_t> w_shape = depthwise ? std::vector<int32_t>{1, c.k_h, c.k_w, c.out_c}
+                                                   : std::vector<int32_t>{c.out_c, c.k_h, c.k_w, c.in_c};
+    std::vector<int8_t> weights(static_cast<size_t>(c.out_c * c.k_h * c.k_w * (depthwise ? 1 : c.in_c)));
+    for (int8_t& v : weights) v = static_cast<int8_t>(byte(rng));
+    std::vector<float> scales(c.per_channel ? static_cast<size_t>(c.out_c) : 1);
+    for (float& v : scales) v = scale(rng);
+    const int w = b.constant<int8_t>(n + "/w", KILN_DTYPE_INT8, w_shape, weights, scales, depthwise ? 3 : 0);
+    std::vector<int32_t> bias(static_cast<size_t>(c.out_c));
+    for (int32_t& v : bias) v = byte(rng) * 64;
+    const int bias_t = b.constant<int32_t>(n + "/b", KILN_DTYPE_INT32, {c.out_c}, bias);
+    const int y = b.tensor(n + "/y", KILN_DTYPE_INT8, output_size(c), out_scale, static_cast<int32_t>(i % 7) - 3);
+    ir::OpAttrs a;
+    a.padding = c.same ? ir::Padding::kSame : ir::Padding::kValid;
+    a.stride_h = a.stride_w = c.stride;
+    a.dilation_h = a.dilation_w = c.dilation;
+    a.activation = i % 2 ? ir::Activation::kRelu : ir::Activation::kNone;
+    b.op(c.kind, {x, w, i % 5 == 4 ? -1 : bias_t}, {y}, a);
+    b.output(y);
+    std::vector<uint8_t> in(static_cast<size_t>(c.h * c.w * c.in_c));
+    for (uint8_t& v : in) v = static_cast<uint8_t>(byte(rng));
+    s.inputs.push_back(in);
+  }
+  s.graph = b.build();
+  return s;
+}
+
+// Fully connected layers run as 1x1 convolutions in the variants.
+Sweep build_fully_connected_sweep(uint32_t seed, size_t first = 0, size_t count = SIZE_MAX) {
+  std::mt19937 rng(seed);
+  std::uniform_int_distribution<int> byte(-128, 127);
+  GraphBuilder b;
+  Sweep s;
+  const int32_t shapes[][3] = {{1, 1, 1}, {1, 7, 3}, {1, 16, 4}, {2, 33, 10}, {1, 640, 128}, {3, 64, 12}, {1, 5, 17}};
+  for (size_t i = first; i < sizeof(shapes) / sizeof(shapes[0]) && i - first < count; ++i) {
+    const int32_t batches = shapes[i][0], depth = shapes[i][1], units = shapes[i][2];
+    const std::string n = "fc" + std::to_string(i);
+    const int x = b.input(n + "/x", KILN_DTYPE_INT8, {batches, depth}, 0.04f, static_cast<int32_t>(i * 11) - 30);
+    std::vector<int8_t> weights(static_cast<size_t>(units * depth));
+    for (int8_t& v : weights) v = static_cast<int8_t>(byte(rng));
+    const int w = b.constant<int8_t>(n + "/w", KILN_DTYPE_INT8, {units, depth}, weights, {0.01f});
+    std::vector<int32_t> bias(static_cast<size_t>(units));
+    for (int32_t& v : bias) v = byte(rng) * 32;
+    const int bias_t = b.constant<int32_t>(n + "/b", KILN_DTYPE_INT32, {units}, bias);
+    const int y = b.tensor(n + "/y", KILN_DTYPE_INT8, {batches, units}, 0.2f, 4);
+    b.op(OpKind::kFullyConnected, {x, w, i % 2 ? -1 : bias_t}, {y});
+    b.output(y);
+    std::vector<uint8_t> in(static_cast<size_t>(batches * depth));
+    for (uint8_t& v : in) v = static_cast<uint8_t>(byte(rng));
+    s.inputs.push_back(in);
+  }
+  s.graph = b.build();
+  return s;
+}
+
+constexpr size_t kGuard = 64;
+constexpr uint8_t kGuardByte = 0xA5;
+
+// A buffer with guard bytes on both sides.
+struct Guarded {
+  std::vector<uint8_t> bytes;
+  explicit Guarded(const std::vector<uint8_t>& data) : bytes(data.size() + 2 * kGuard, kGuardByte) {
+    if (!data.empty()) std::memcpy(bytes.data() + kGuard, data.data(), data.size());
+  }
+  uint8_t* data() { return bytes.data() + kGuard; }
+  std::vector<uint8_t> contents() const {
+    return std::vector<uint8_t>(bytes.begin() + kGuard, bytes.end() - kGuard);
+  }
+  bool guards_intact() const {
+    for (size_t i = 0; i < kGuard; ++i) {
+      if (bytes[i] != kGuardByte || bytes[bytes.size() - 1 - i] != kGuardByte) return false;
+    }
+    return true;
+  }
+};
+
+// Runs every op of a compiled sweep by calling its kernel directly, each
+// operand in its own guarded buffer, outputs and scratch filled with garbage.
+// Returns each op's output 0.
+std::vector<std::vector<uint8_t>> run_ops_guarded(const CompiledModel& m, const Sweep& s,
+                                                  std::vector<std::string>* kernels) {
+  std::mt19937 rng(99);
+  std::vector<std::vector<uint8_t>> results;
+  for (size_t i = 0; i < m.program.ops.size(); ++i) {
+    const ProgramOp& op = m.program.ops[i];
+    const KernelInfo* info = find_runnable_kernel(static_cast<uint32_t>(op.opcode));
+    EXPECT_NE(info, nullptr);
+    if (!info) return {};
+    kernels->push_back(info->name);
+    std::vector<Guarded> in, out;
+    for (int t : op.inputs) {
+      if (t < 0) {
+        in.emplace_back(std::vector<uint8_t>{});
+        continue;
+      }
+      const ProgramTensor& pt = m.program.tensors[static_cast<size_t>(t)];
+      in.emplace_back(pt.constant ? pt.data : s.inputs[i]);
+    }
+    for (int t : op.outputs) {
+      std::vector<uint8_t> garbage(m.program.tensors[static_cast<size_t>(t)].bytes);
+      for (uint8_t& g : garbage) g = static_cast<uint8_t>(rng());
+      out.emplace_back(garbage);
+    }
+    const void* inputs[kMaxOperands] = {};
+    void* outputs[kMaxOperands] = {};
+    for (size_t k = 0; k < in.size(); ++k) inputs[k] = op.inputs[k] < 0 ? nullptr : in[k].data();
+    for (size_t k = 0; k < out.size(); ++k) outputs[k] = out[k].data();
+    info->kernel(op.params.data(), inputs, outputs);
+    for (const Guarded& g : in) EXPECT_TRUE(g.guards_intact()) << info->name << " wrote around an input of op " << i;
+    for (const Guarded& g : out) EXPECT_TRUE(g.guards_intact()) << info->name << " wrote past an output of op " << i;
+    results.push_back(out[0].contents());
+  }
+  return results;
+}
+
+void expect_variants_match_reference(const Sweep& s) {
+  const CompiledModel reference = compile_graph(s.graph, {"portable"});
+  std::vector<std::string> ref_kernels;
+  const std::vector<std::vector<uint8_t>> want = run_ops_guarded(reference, s, &ref_kernels);
+  ASSERT_EQ(want.size(), s.inputs.size());
+  for (const char* target : {"cortex-m4", "cortex-m55", "host"}) {
+    SCOPED_TRACE(target);
+    const CompiledModel m = compile_graph(s.graph, {target});
+    ASSERT_EQ(m.program.ops.size(), s.inputs.size());
+    std::vector<std::string> kernels;
+    const std::vector<std::vector<uint8_t>> got = run_ops_guarded(m, s, &kernels);
+    ASSERT_EQ(got.size(), want.size());
+    for (size_t i = 0; i < want.size(); ++i) {
+      EXPECT_EQ(got[i], want[i]) << "case " << i << ": " << kernels[i] << " differs from " << ref_kernels[i];
+    }
+  }
+}
+
+// The Arm variants compiled for the real instruction sets, on the emulated cores.
+void expect_device_variants_match_reference(const Sweep& s) {
+  const CompiledModel reference = compile_graph(s.graph, {"portable"});
+  HostRunner runner(reference.blob);
+  for (size_t i = 0; i < s.inputs.size(); ++i) runner.set_input(static_cast<uint32_t>(i), s.inputs[i]);
+  runner.invoke();
+  for (const char* target : {"cortex-m4", "cortex-m55"}) {
+    SCOPED_TRACE(target);
+    const CompiledModel m = compile_graph(s.graph, {target});
+    const std::vector<std::vector<uint8_t>> got = test::run_all_on_target(target, m.blob, s.inputs, s.inputs.size());
+    for (size_t i = 0; i < s.inputs.size(); ++i) EXPECT_EQ(got[i], runner.output(static_cast<uint32_t>(i))) << "case " << i;
+  }
+}
+
+TEST(Conformance, ConvolutionVariantsMatchReferenceOnHost) { expect_variants_match_reference(build_sweep(conv_cases(), 1)); }
+
+TEST(Conformance, FullyConnectedVariantsMatchReferenceOnHost) {
+  expect_variants_match_reference(build_fully_connected_sweep(2));
+}
+
+// The firmware's command line (one file per input and output) holds about
+// six cases, so the device sweep runs in slices.
+TEST(Conformance, ConvolutionVariantsMatchReferenceOnCortexM) {
+  const std::vector<ConvCase> cases = conv_cases();
+  constexpr size_t kSlice = 6;
+  for (size_t first = 0; first < cases.size(); first += kSlice) {
+    SCOPED_TRACE("cases from " + std::to_string(first));
+    const size_t last = std::min(cases.size(), first + kSlice);
+    expect_device_variants_match_reference(
+        build_sweep(std::vector<ConvCase>(cases.begin() + static_cast<long>(first), cases.begin() + static_cast<long>(last)),
+                    static_cast<uint32_t>(3 + first)));
+  }
+}
+
+TEST(Conformance, FullyConnectedVariantsMatchReferenceOnCortexM) {
+  expect_device_variants_match_reference(build_fully_connected_sweep(4, 0, 6));
+  expect_device_variants_match_reference(build_fully_connected_sweep(5, 6));
+}
+
+// The sweep must reach every variant, or the suite proves nothing about it.
+TEST(Conformance, SweepExercisesEveryVariant) {
+  const Sweep s = build_sweep(conv_cases(), 1);
+  std::vector<std::string> seen;
+  for (const char* target : {"cortex-m4", "cortex-m55", "host"}) {
+    for (const ProgramOp& op : compile_graph(s.graph, {target}).program.ops) {
+      seen.push_back(find_kernel(static_cast<uint32_t>(op.opcode))->name);
+    }
+  }
+  std::vector<std::string> want = {"CONV_2D_S8_ARM_DSP", "DEPTHWISE_CONV_2D_S8_ARM_DSP", "CONV_2D_S8_ARM_MVE",
+                                   "DEPTHWISE_CONV_2D_S8_ARM_MVE", "DEPTHWISE_CONV_2D_S8"};
+  if (kernel_isa_available(KernelIsa::x86_avx2)) {
+    want.push_back("CONV_2D_S8_X86_AVX2");
+    want.push_back("DEPTHWISE_CONV_2D_S8_X86_AVX2");
+  }
+  for (const std::string& name : want) {
+    EXPECT_NE(std::find(seen.begin(), seen.end(), name), seen.end()) << name << " is never chosen";
+  }
+}
+
+}  // namespace
+}  // namespace kiln
