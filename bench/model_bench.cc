@@ -1,8 +1,10 @@
-// Host latency of whole-model inference with kiln's reference kernels, on the
-// MLPerf Tiny models and micro_speech. Each benchmark reports the median over
-// repetitions and `x_tflm_ref`: TFLite Micro's reference-kernel latency on
-// this kind of machine (../shared/baselines) divided by kiln's; above 1 is
-// faster than TFLM. Host timings drift between runs: compare within a run.
+// Host latency of whole-model inference on the MLPerf Tiny models and
+// micro_speech, compiled twice in the same run: for the portable reference
+// kernels and for this host's kernel variants (AVX2 where the processor has
+// it). Each reports the median over repetitions and, from ../shared/baselines,
+// x_tflm_ref and x_tflm_cmsis_nn: TFLite Micro's latency (reference kernels;
+// CMSIS-NN's portable C build) on this kind of machine divided by kiln's;
+// above 1 is faster. Host timings drift between runs: compare within a run.
 #include <benchmark/benchmark.h>
 #include <nlohmann/json.hpp>
 
@@ -37,9 +39,13 @@ constexpr ModelCase kCases[] = {
     {"micro_speech_quantized", "tflite_micro/micro_speech_quantized.tflite", "tflm_micro_speech/s0_in0.bin"},
 };
 
-void run_model(benchmark::State& state, const ModelCase& c, double tflm_ref_us) {
+struct Baseline {
+  double ref_us = 0, cmsis_nn_us = 0;
+};
+
+void run_model(benchmark::State& state, const ModelCase& c, const std::string& target, Baseline tflm) {
   const std::vector<uint8_t> blob =
-      kiln::compile_tflite(kiln::read_file(shared_dir() + "/models/" + c.model), c.model).blob;
+      kiln::compile_tflite(kiln::read_file(shared_dir() + "/models/" + c.model), c.model, {target}).blob;
   kiln::HostRunner runner(blob);
   const std::vector<uint8_t> input = kiln::read_file(shared_dir() + "/testvectors/" + c.input);
   const auto start = std::chrono::steady_clock::now();
@@ -50,7 +56,8 @@ void run_model(benchmark::State& state, const ModelCase& c, double tflm_ref_us) 
   }
   const double us = std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start).count() /
                     static_cast<double>(state.iterations());
-  if (tflm_ref_us > 0) state.counters["x_tflm_ref"] = tflm_ref_us / us;
+  if (tflm.ref_us > 0) state.counters["x_tflm_ref"] = tflm.ref_us / us;
+  if (tflm.cmsis_nn_us > 0) state.counters["x_tflm_cmsis_nn"] = tflm.cmsis_nn_us / us;
 }
 
 }  // namespace
@@ -60,14 +67,19 @@ int main(int argc, char** argv) {
   std::ifstream f(shared_dir() + "/baselines/baselines.json");
   if (f) baselines = nlohmann::json::parse(f);
   for (const ModelCase& c : kCases) {
-    double ref_us = 0;
+    Baseline tflm;
     if (baselines.contains("host_x86_median_us_tflm") && baselines["host_x86_median_us_tflm"].contains(c.key)) {
-      ref_us = baselines["host_x86_median_us_tflm"][c.key]["ref"].get<double>();
+      const nlohmann::json& b = baselines["host_x86_median_us_tflm"][c.key];
+      tflm.ref_us = b.value("ref", 0.0);
+      tflm.cmsis_nn_us = b.value("cmsis_nn", 0.0);
     }
-    benchmark::RegisterBenchmark(c.key, [c, ref_us](benchmark::State& s) { run_model(s, c, ref_us); })
-        ->Unit(benchmark::kMicrosecond)
-        ->Repetitions(5)
-        ->ReportAggregatesOnly(true);
+    for (const std::string target : {"portable", "host"}) {
+      benchmark::RegisterBenchmark((std::string(c.key) + "/" + target).c_str(),
+                                   [c, target, tflm](benchmark::State& s) { run_model(s, c, target, tflm); })
+          ->Unit(benchmark::kMicrosecond)
+          ->Repetitions(5)
+          ->ReportAggregatesOnly(true);
+    }
   }
   benchmark::Initialize(&argc, argv);
   benchmark::RunSpecifiedBenchmarks();
