@@ -120,9 +120,8 @@ bool lower_packed_conv2d(LowerContext& ctx, const ir::Op& op, const Conv2DParams
                                              {pp.oc_padded, pp.k_padded}, std::move(packed));
   const int bias_tensor = ctx.add_constant(base + "/folded_bias", KILN_DTYPE_INT32, {pp.oc_padded}, int32_bytes_of(folded));
   const int requant_tensor = ctx.add_constant(base + "/requant", KILN_DTYPE_INT32, {p.out_c, 4}, std::move(requant_table));
-  const int32_t scratch_bytes = layout.weight_bytes == 1 ? pp.k_padded
-                                                         : packed_column_offset(pp.k_padded) + 2 * pp.k_padded;
-  const int scratch = ctx.add_scratch(base + "/column", KILN_DTYPE_INT8, {scratch_bytes});
+  const int32_t scratch_bytes = packed_conv2d_scratch_bytes(pp, layout);
+  const int scratch = scratch_bytes > 0 ? ctx.add_scratch(base + "/column", KILN_DTYPE_INT8, {scratch_bytes}) : -1;
   ctx.emit(op, v->opcode, pp, {op.inputs[0], packed_tensor, bias_tensor, requant_tensor}, {op.outputs[0], scratch});
   return true;
 }

@@ -190,14 +190,14 @@ std::vector<std::vector<uint8_t>> run_ops_guarded(const CompiledModel& m, const 
       in.emplace_back(pt.constant ? pt.data : s.inputs[i]);
     }
     for (int t : op.outputs) {
-      std::vector<uint8_t> garbage(m.program.tensors[static_cast<size_t>(t)].bytes);
+      std::vector<uint8_t> garbage(t < 0 ? 0 : m.program.tensors[static_cast<size_t>(t)].bytes);
       for (uint8_t& g : garbage) g = static_cast<uint8_t>(rng());
       out.emplace_back(garbage);
     }
     const void* inputs[kMaxOperands] = {};
     void* outputs[kMaxOperands] = {};
     for (size_t k = 0; k < in.size(); ++k) inputs[k] = op.inputs[k] < 0 ? nullptr : in[k].data();
-    for (size_t k = 0; k < out.size(); ++k) outputs[k] = out[k].data();
+    for (size_t k = 0; k < out.size(); ++k) outputs[k] = op.outputs[k] < 0 ? nullptr : out[k].data();
     info->kernel(op.params.data(), inputs, outputs);
     for (const Guarded& g : in) EXPECT_TRUE(g.guards_intact()) << info->name << " wrote around an input of op " << i;
     for (const Guarded& g : out) EXPECT_TRUE(g.guards_intact()) << info->name << " wrote past an output of op " << i;

@@ -80,13 +80,12 @@ void packed_conv2d_s8(const void* params, const void* const* inputs, void* const
   const int32_t* bias = static_cast<const int32_t*>(inputs[2]);
   const fp::PreparedRequant* requant = static_cast<const fp::PreparedRequant*>(inputs[3]);
   int8_t* output = static_cast<int8_t*>(outputs[0]);
-  int8_t* column = static_cast<int8_t*>(outputs[1]);
-  void* widened = column + packed_column_offset(pp.k_padded);
+  uint8_t* scratch = static_cast<uint8_t*>(outputs[1]);
+  void* widened = scratch;
+  int8_t* column = reinterpret_cast<int8_t*>(scratch) + packed_conv2d_widened_bytes(pp, Conv::kLayout);
 
   const int32_t block_bytes = kConvChannelBlock * pp.k_padded * static_cast<int32_t>(Conv::kLayout.weight_bytes);
-  // A 1x1 unpadded convolution whose depth needs no padding reads its
-  // column straight from the input.
-  const bool direct = p.k_h == 1 && p.k_w == 1 && p.pad_h == 0 && p.pad_w == 0 && p.in_c == pp.k_padded;
+  const bool direct = packed_conv2d_reads_input_directly(pp);
   // Locals, not params fields: int8 stores may alias the params, which
   // would make the compiler reload every field after every output byte.
   const int32_t out_c = p.out_c, oc_padded = pp.oc_padded, k_padded = pp.k_padded;

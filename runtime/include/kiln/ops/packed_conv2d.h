@@ -14,10 +14,11 @@
 //   (0, 2, 1, 3) within every 4, the order Arm's SXTB16 widens them in).
 //   Taps are the filter's (y, x, in_c) in OHWI order, zero past k; channels
 //   past out_c are zero.
-//   Scratch: the int8 column (k_padded bytes; padding taps hold the input zero
-//   point, so the folded bias stays exact at the borders), then, for layouts
-//   with 16-bit weights, the column widened (2 * k_padded bytes) at offset
-//   round_up(k_padded, 16).
+//   Scratch (packed_conv2d_scratch_bytes; absent if that is 0): for layouts
+//   with 16-bit weights, the column widened (2 * k_padded bytes); then,
+//   unless the convolution reads its column straight from the input (1x1,
+//   unpadded, in_c == k_padded), the int8 column (k_padded bytes; padding taps
+//   hold the input zero point, so the folded bias stays exact at the borders).
 //
 // PACKED DEPTHWISE_CONV_2D (depth multiplier 1, channels a multiple of the
 // variant's lanes). Operands: input, packed filter (channel groups of
@@ -49,8 +50,20 @@ struct PackedConv2DParams {
 
 inline int64_t round_up(int64_t v, int64_t multiple) { return (v + multiple - 1) / multiple * multiple; }
 
-// Where the widened column starts in the scratch buffer.
-inline int32_t packed_column_offset(int32_t k_padded) { return static_cast<int32_t>(round_up(k_padded, 16)); }
+// A 1x1 unpadded convolution whose depth needs no padding reads each
+// output pixel's column straight from the input.
+inline bool packed_conv2d_reads_input_directly(const PackedConv2DParams& pp) {
+  const Conv2DParams& p = pp.conv;
+  return p.k_h == 1 && p.k_w == 1 && p.pad_h == 0 && p.pad_w == 0 && p.in_c == pp.k_padded;
+}
+
+inline int32_t packed_conv2d_widened_bytes(const PackedConv2DParams& pp, const PackedLayout& layout) {
+  return layout.weight_bytes == 2 ? 2 * pp.k_padded : 0;
+}
+
+inline int32_t packed_conv2d_scratch_bytes(const PackedConv2DParams& pp, const PackedLayout& layout) {
+  return packed_conv2d_widened_bytes(pp, layout) + (packed_conv2d_reads_input_directly(pp) ? 0 : pp.k_padded);
+}
 
 inline bool packed_conv2d_operand_sizes(const PackedConv2DParams& pp, const PackedLayout& layout,
                                         OperandSizes* s) {
@@ -62,14 +75,13 @@ inline bool packed_conv2d_operand_sizes(const PackedConv2DParams& pp, const Pack
     return false;
   }
   const int32_t filter_dims[3] = {pp.oc_padded, pp.k_padded, static_cast<int32_t>(layout.weight_bytes)};
-  const int32_t scratch = layout.weight_bytes == 1 ? pp.k_padded
-                                                   : packed_column_offset(pp.k_padded) + 2 * pp.k_padded;
+  const int32_t scratch = packed_conv2d_scratch_bytes(pp, layout);
   s->inputs[1] = operand_bytes(1, filter_dims, 3);
   s->inputs[2] = operand_bytes(4, &pp.oc_padded, 1);
   s->inputs[3] = operand_bytes(sizeof(fp::PreparedRequant), &p.out_c, 1);
-  s->outputs[1] = operand_bytes(1, &scratch, 1);
+  s->outputs[1] = scratch > 0 ? operand_bytes(1, &scratch, 1) : 0;
   s->num_outputs = 2;
-  return s->inputs[1] && s->inputs[2] && s->outputs[1];
+  return s->inputs[1] && s->inputs[2] && s->inputs[3] && (scratch == 0 || s->outputs[1]);
 }
 
 inline bool packed_depthwise_operand_sizes(const Conv2DParams& p, const PackedLayout& layout, OperandSizes* s) {
