@@ -182,6 +182,16 @@ TEST(CliTarget, RunsOnCortexM4BitExact) {
   EXPECT_EQ(read_file(out), read_file(dir + "s1_tflm0.bin"));
 }
 
+// A blob with Helium kernels is refused by the M4's runtime, which has none.
+TEST(CliTarget, BlobForAnotherCoreIsRefused) {
+  const std::string blob = temp_path("kws_m55.kiln");
+  ASSERT_EQ(kiln_cli("convert " + model("mlcommons_tiny/kws_ref_model.tflite") + " --target cortex-m55 -o " + blob).exit_code, 0);
+  const Result r = kiln_cli("run " + blob + " --target cortex-m4");
+  EXPECT_EQ(r.exit_code, 3) << r.output;
+  EXPECT_NE(r.output.find("blob uses an op this runtime does not have (compiled for another target?)"), std::string::npos)
+      << r.output;
+}
+
 TEST(CliTarget, BenchReportsCostAndMemory) {
   const Result r = kiln_cli("bench " + model("tflite_micro/hello_world_int8.tflite") + " --target cortex-m4 --json --layers");
   ASSERT_EQ(r.exit_code, 0) << r.output;
