@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <random>
 
 #include "compiler/quantize/multiplier.h"
 #include "kiln/fixed_point.h"
@@ -31,13 +32,8 @@ int32_t gemmlowp_srdhm(int32_t a, int32_t b) {
 }
 
 TEST(FixedPoint, SaturatingRoundingDoublingHighMulEqualsGemmlowpForm) {
-  uint64_t state = 0x9E3779B97F4A7C15u;
-  auto next = [&state]() {
-    state ^= state << 13;
-    state ^= state >> 7;
-    state ^= state << 17;
-    return static_cast<int32_t>(state >> 32);
-  };
+  std::mt19937 rng(1);
+  auto next = [&rng]() { return static_cast<int32_t>(rng()); };
   const int32_t edges[] = {INT32_MIN, INT32_MIN + 1, -(1 << 30), -3, -1, 0, 1, 3, 1 << 30, INT32_MAX};
   for (int32_t a : edges) {
     for (int32_t b : edges) EXPECT_EQ(saturating_rounding_doubling_high_mul(a, b), gemmlowp_srdhm(a, b));
@@ -57,13 +53,8 @@ TEST(FixedPoint, RequantizeSaturatesBeforeClamping) {
 // The fast kernels' prepared form gives the reference's result for every
 // multiplier a model can produce ([0, 2^31)) and every shift.
 TEST(FixedPoint, PreparedRequantizeEqualsReference) {
-  uint64_t state = 0x243F6A8885A308D3u;
-  auto next = [&state]() {
-    state ^= state << 13;
-    state ^= state >> 7;
-    state ^= state << 17;
-    return static_cast<uint32_t>(state >> 32);
-  };
+  std::mt19937 rng(2);
+  auto next = [&rng]() { return static_cast<uint32_t>(rng()); };
   for (int i = 0; i < 1000000; ++i) {
     const int32_t acc = static_cast<int32_t>(next()) >> (next() % 32);
     const int32_t multiplier = static_cast<int32_t>(next() >> 1) >> (i % 4 == 0 ? next() % 31 : 0);
