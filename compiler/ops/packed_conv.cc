@@ -65,6 +65,13 @@ std::vector<uint8_t> prepared_requant(const std::vector<int32_t>& requant, int32
   return bytes;
 }
 
+// A variant's operand sizes are bounded like every kernel's (one dimension
+// at most kMaxDim): a layer beyond them runs on the reference kernel.
+bool within_variant_limits(OpCode opcode, const void* params) {
+  OperandSizes sizes{};
+  return find_kernel(static_cast<uint32_t>(opcode))->operand_sizes(params, &sizes);
+}
+
 std::vector<uint8_t> int32_bytes_of(const std::vector<uint32_t>& values) {
   std::vector<uint8_t> bytes(values.size() * 4);
   std::memcpy(bytes.data(), values.data(), bytes.size());
@@ -91,6 +98,7 @@ bool lower_packed_conv2d(LowerContext& ctx, const ir::Op& op, const Conv2DParams
   pp.conv.has_bias = 1;
   pp.k_padded = static_cast<int32_t>(round_up(k, layout.k_multiple));
   pp.oc_padded = static_cast<int32_t>(round_up(p.out_c, kConvChannelBlock));
+  if (!within_variant_limits(v->opcode, &pp)) return false;
 
   // Filter blocks of kConvChannelBlock channels; within a block, per group of
   // k_multiple taps, each channel's group in turn (packed_conv2d.h).
@@ -134,6 +142,9 @@ bool lower_packed_depthwise(LowerContext& ctx, const ir::Op& op, const Conv2DPar
   if (!v) return false;
   std::vector<uint8_t> requant_table = prepared_requant(requant, p.out_c);
   if (requant_table.empty()) return false;
+  Conv2DParams params = p;
+  params.has_bias = 1;
+  if (!within_variant_limits(v->opcode, &params)) return false;
   const PackedLayout& layout = v->layout;
   const int32_t taps = p.k_h * p.k_w;
   std::vector<uint8_t> packed(static_cast<size_t>(taps) * static_cast<size_t>(p.out_c) * layout.weight_bytes);
@@ -149,8 +160,6 @@ bool lower_packed_depthwise(LowerContext& ctx, const ir::Op& op, const Conv2DPar
   }
   std::vector<uint32_t> bias_values(static_cast<size_t>(p.out_c), 0);
   for (int32_t c = 0; bias && c < p.out_c; ++c) bias_values[static_cast<size_t>(c)] = static_cast<uint32_t>(bias[c]);
-  Conv2DParams params = p;
-  params.has_bias = 1;
   const std::string base = ctx.output(op, 0).name;
   const int packed_tensor = ctx.add_constant(base + "/packed_filter", layout.weight_bytes == 1 ? KILN_DTYPE_INT8 : KILN_DTYPE_INT16,
                                              {p.k_h, p.k_w, p.out_c}, std::move(packed));

@@ -283,5 +283,19 @@ TEST(Conformance, SweepExercisesEveryVariant) {
   }
 }
 
+// A layer beyond a variant's limits (here 3x3x8192 taps per channel, above
+// kMaxDim) compiles to the reference kernel instead of failing.
+TEST(Conformance, LayerBeyondVariantLimitsFallsBackToReference) {
+  GraphBuilder b;
+  const int x = b.input("x", KILN_DTYPE_INT8, {1, 3, 3, 8192}, 0.05f, 0);
+  const int w = b.constant<int8_t>("w", KILN_DTYPE_INT8, {1, 3, 3, 8192}, std::vector<int8_t>(9 * 8192, 1), {0.01f});
+  const int y = b.tensor("y", KILN_DTYPE_INT8, {1, 1, 1, 1}, 1.0f, 0);
+  b.op(OpKind::kConv2D, {x, w, -1}, {y});
+  b.output(y);
+  const CompiledModel m = compile_graph(b.build(), {"cortex-m4"});
+  ASSERT_EQ(m.program.ops.size(), 1u);
+  EXPECT_EQ(m.program.ops[0].opcode, OpCode::CONV_2D_S8);
+}
+
 }  // namespace
 }  // namespace kiln
