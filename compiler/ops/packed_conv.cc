@@ -3,6 +3,8 @@
 #include <cstring>
 #include <vector>
 
+#include "compiler/ops/op_util.h"
+
 namespace kiln {
 namespace {
 
@@ -72,12 +74,6 @@ bool within_variant_limits(OpCode opcode, const void* params) {
   return find_kernel(static_cast<uint32_t>(opcode))->operand_sizes(params, &sizes);
 }
 
-std::vector<uint8_t> int32_bytes_of(const std::vector<uint32_t>& values) {
-  std::vector<uint8_t> bytes(values.size() * 4);
-  std::memcpy(bytes.data(), values.data(), bytes.size());
-  return bytes;
-}
-
 }  // namespace
 
 bool has_packed_conv2d(const KernelTarget& target) {
@@ -105,7 +101,7 @@ bool lower_packed_conv2d(LowerContext& ctx, const ir::Op& op, const Conv2DParams
   const int32_t groups = pp.k_padded / layout.k_multiple;
   std::vector<uint8_t> packed(static_cast<size_t>(pp.oc_padded) * static_cast<size_t>(pp.k_padded) *
                               layout.weight_bytes);
-  std::vector<uint32_t> folded(static_cast<size_t>(pp.oc_padded), 0);
+  std::vector<int32_t> folded(static_cast<size_t>(pp.oc_padded), 0);
   for (int32_t oc = 0; oc < p.out_c; ++oc) {
     const int32_t block = oc / kConvChannelBlock, lane = oc % kConvChannelBlock;
     uint32_t weight_sum = 0;
@@ -120,13 +116,13 @@ bool lower_packed_conv2d(LowerContext& ctx, const ir::Op& op, const Conv2DParams
       put_weight(packed, index, w, layout);
     }
     // bias + input_offset * sum(w): the kernel then multiplies raw inputs.
-    folded[static_cast<size_t>(oc)] = (bias ? static_cast<uint32_t>(bias[oc]) : 0u) +
-                                      static_cast<uint32_t>(p.input_offset) * weight_sum;
+    folded[static_cast<size_t>(oc)] = static_cast<int32_t>((bias ? static_cast<uint32_t>(bias[oc]) : 0u) +
+                                                           static_cast<uint32_t>(p.input_offset) * weight_sum);
   }
   const std::string base = ctx.output(op, 0).name;
   const int packed_tensor = ctx.add_constant(base + "/packed_filter", layout.weight_bytes == 1 ? KILN_DTYPE_INT8 : KILN_DTYPE_INT16,
                                              {pp.oc_padded, pp.k_padded}, std::move(packed));
-  const int bias_tensor = ctx.add_constant(base + "/folded_bias", KILN_DTYPE_INT32, {pp.oc_padded}, int32_bytes_of(folded));
+  const int bias_tensor = ctx.add_constant(base + "/folded_bias", KILN_DTYPE_INT32, {pp.oc_padded}, int32_bytes(folded));
   const int requant_tensor = ctx.add_constant(base + "/requant", KILN_DTYPE_INT32, {p.out_c, 4}, std::move(requant_table));
   const int32_t scratch_bytes = packed_conv2d_scratch_bytes(pp, layout);
   const int scratch = scratch_bytes > 0 ? ctx.add_scratch(base + "/column", KILN_DTYPE_INT8, {scratch_bytes}) : -1;
@@ -158,12 +154,12 @@ bool lower_packed_depthwise(LowerContext& ctx, const ir::Op& op, const Conv2DPar
       put_weight(packed, index, filter[t * p.out_c + c], layout);
     }
   }
-  std::vector<uint32_t> bias_values(static_cast<size_t>(p.out_c), 0);
-  for (int32_t c = 0; bias && c < p.out_c; ++c) bias_values[static_cast<size_t>(c)] = static_cast<uint32_t>(bias[c]);
+  std::vector<int32_t> bias_values(static_cast<size_t>(p.out_c), 0);
+  if (bias) bias_values.assign(bias, bias + p.out_c);
   const std::string base = ctx.output(op, 0).name;
   const int packed_tensor = ctx.add_constant(base + "/packed_filter", layout.weight_bytes == 1 ? KILN_DTYPE_INT8 : KILN_DTYPE_INT16,
                                              {p.k_h, p.k_w, p.out_c}, std::move(packed));
-  const int bias_tensor = ctx.add_constant(base + "/bias", KILN_DTYPE_INT32, {p.out_c}, int32_bytes_of(bias_values));
+  const int bias_tensor = ctx.add_constant(base + "/bias", KILN_DTYPE_INT32, {p.out_c}, int32_bytes(bias_values));
   const int requant_tensor = ctx.add_constant(base + "/requant", KILN_DTYPE_INT32, {p.out_c, 4}, std::move(requant_table));
   ctx.emit(op, v->opcode, params, {op.inputs[0], packed_tensor, bias_tensor, requant_tensor}, {op.outputs[0]});
   return true;

@@ -125,10 +125,10 @@ std::string firmware_dir(const CortexMTarget& target) { return firmware_root() +
 
 const std::vector<CortexMTarget>& cortex_m_targets() {
   static const std::vector<CortexMTarget> targets = {
-      {"cortex-m4", "mps2-an386"},
-      {"cortex-m7", "mps2-an500"},
-      {"cortex-m33", "mps2-an505"},
-      {"cortex-m55", "mps3-an547"},
+      {"cortex-m4", "mps2-an386", {KernelIsa::arm_dsp}},
+      {"cortex-m7", "mps2-an500", {KernelIsa::arm_dsp}},
+      {"cortex-m33", "mps2-an505", {KernelIsa::arm_dsp}},
+      {"cortex-m55", "mps3-an547", {KernelIsa::arm_mve, KernelIsa::arm_dsp}},
   };
   return targets;
 }

@@ -9,11 +9,14 @@
 #include <utility>
 #include <vector>
 
+#include "kiln/kernels.h"
+
 namespace kiln {
 
 struct CortexMTarget {
   const char* name;   // "cortex-m4"
   const char* board;  // QEMU machine, "mps2-an386"
+  std::vector<KernelIsa> kernel_isas;  // the core's kernel variants, best first
 };
 
 // The supported targets; find_target throws Error(kUsage) listing them.

@@ -5,21 +5,16 @@
 #include <algorithm>
 
 #include "compiler/common/error.h"
+#include "compiler/target/cortex_m.h"
 
 namespace kiln {
 namespace {
 
 std::vector<KernelTarget> make_targets() {
-  std::vector<KernelTarget> targets = {
-      {"portable", {}},
-      {"host", {}},
-      {"cortex-m4", {KernelIsa::arm_dsp}},
-      {"cortex-m7", {KernelIsa::arm_dsp}},
-      {"cortex-m33", {KernelIsa::arm_dsp}},
-      {"cortex-m55", {KernelIsa::arm_mve, KernelIsa::arm_dsp}},
-  };
+  std::vector<KernelTarget> targets = {{"portable", {}}, {"host", {}}};
   // The host target is whatever this machine's runtime can run.
   if (kernel_isa_available(KernelIsa::x86_avx2)) targets[1].isas.push_back(KernelIsa::x86_avx2);
+  for (const CortexMTarget& core : cortex_m_targets()) targets.push_back({core.name, core.kernel_isas});
   return targets;
 }
 

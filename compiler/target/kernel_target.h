@@ -18,8 +18,8 @@ struct KernelTarget {
 };
 
 // "portable" (reference kernels only: runs on any kiln runtime), "host" (this
-// machine: AVX2 if the processor has it), "cortex-m4", "cortex-m7",
-// "cortex-m33" (Arm DSP), "cortex-m55" (Helium, then Arm DSP). Throws
+// machine: AVX2 if the processor has it), and every emulated core with its
+// variants (cortex_m_targets(): Arm DSP; Helium, then DSP on the M55). Throws
 // Error(kUsage) listing them for any other name.
 const KernelTarget& kernel_target(const std::string& name);
 std::string kernel_target_names();

@@ -193,12 +193,12 @@ TEST(CliTarget, BlobForAnotherCoreIsRefused) {
 }
 
 TEST(CliTarget, BenchReportsCostAndMemory) {
-  const Result r = kiln_cli("bench " + model("tflite_micro/hello_world_int8.tflite") + " --target cortex-m4 --json --layers");
+  const std::string hello = model("tflite_micro/hello_world_int8.tflite");
+  const Result r = kiln_cli("bench " + hello + " --target cortex-m4 --json --layers");
   ASSERT_EQ(r.exit_code, 0) << r.output;
   const nlohmann::json j = nlohmann::json::parse(r.output);
   EXPECT_GT(j["instructions"].get<uint64_t>(), 0u);
   EXPECT_EQ(j["macs"], 16 + 256 + 16);
-  const std::string hello = model("tflite_micro/hello_world_int8.tflite");
   const uint64_t arena = compile_tflite(read_file(hello), hello, {"cortex-m4"}).plan.arena_bytes;
   EXPECT_EQ(j["arena_bytes"], arena);
   EXPECT_EQ(j["ram_bytes"].get<uint64_t>(),
@@ -208,7 +208,7 @@ TEST(CliTarget, BenchReportsCostAndMemory) {
   EXPECT_EQ(j["layers"][0]["op"], "FULLY_CONNECTED");
   EXPECT_GT(j["layers"][0]["macs_per_instruction"].get<double>(), 0.0);
   // The same run twice gives the same count.
-  const Result again = kiln_cli("bench " + model("tflite_micro/hello_world_int8.tflite") + " --target cortex-m4 --json");
+  const Result again = kiln_cli("bench " + hello + " --target cortex-m4 --json");
   EXPECT_EQ(nlohmann::json::parse(again.output)["instructions"], j["instructions"]);
 }
 
