@@ -1,4 +1,5 @@
-// The compiler pipeline: model bytes -> IR -> lowered program -> plan -> blob.
+// The compiler pipeline: model bytes -> IR -> passes -> lowered program ->
+// plan -> blob.
 #ifndef KILN_COMPILER_COMPILE_H
 #define KILN_COMPILER_COMPILE_H
 
@@ -26,18 +27,25 @@ struct CompileOptions {
   bool allow_unsupported = false;
 };
 
-enum class ModelFormat { kTflite, kKilnBlob, kUnknown };
+enum class ModelFormat { kTflite, kOnnx, kKilnBlob, kUnknown };
 ModelFormat detect_format(const std::vector<uint8_t>& bytes);
 
-// Compiles an IR graph (verified first).
+// Compiles an IR graph (verified first, then optimized by the graph passes).
 CompiledModel compile_graph(ir::Graph graph, const CompileOptions& options = {});
 
+// Imports a .tflite or .onnx model (Error(kBadModel) naming `label` for
+// anything else).
+ir::Graph import_model(const std::vector<uint8_t>& bytes, const std::string& label);
+
+// Compiles a .tflite or .onnx model.
+CompiledModel compile_model(const std::vector<uint8_t>& bytes, const std::string& label,
+                            const CompileOptions& options = {});
 // Compiles a .tflite model.
 CompiledModel compile_tflite(const std::vector<uint8_t>& bytes, const std::string& label,
                              const CompileOptions& options = {});
 
-// The blob for a model file of either format (a .kiln file is returned as is,
-// a .tflite is compiled for `target`).
+// The blob for a model file of any format (a .kiln file is returned as is, a
+// .tflite or .onnx model is compiled for `target`).
 std::vector<uint8_t> load_blob(const std::string& path, const std::string& target = "portable");
 
 }  // namespace kiln

@@ -2,10 +2,13 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
+#include <cstring>
 #include <map>
 
 #include "compiler/common/error.h"
 #include "compiler/import/tflite/builtin_names.h"
+#include "compiler/lower/lowering.h"
 #include "tflite_schema_generated.h"
 
 namespace kiln {
@@ -37,11 +40,113 @@ fb::ActivationFunctionType activation(ir::Activation a) {
 
 fb::Padding padding(ir::Padding p) { return p == ir::Padding::kSame ? fb::Padding_SAME : fb::Padding_VALID; }
 
+// The builtin a CLAMP is: TFLite has only its three ReLU bounds.
+std::string clamp_builtin(const ir::Op& op) {
+  const float lo = op.attrs.clamp_min, hi = op.attrs.clamp_max;
+  if (lo == 0.0f && std::isinf(hi) && hi > 0) return "RELU";
+  if (lo == 0.0f && hi == 6.0f) return "RELU6";
+  if (lo == -1.0f && hi == 1.0f) return "RELU_N1_TO_1";
+  throw Error(ErrorKind::kUnsupported,
+              fmt::format("{} ({}): clamp to [{}, {}] has no TFLite builtin", op.type_name, op.location, lo, hi));
+}
+
 int builtin_of(const ir::Op& op) {
-  const std::string name = op.kind == ir::OpKind::kUnsupported ? op.type_name : ir::op_kind_name(op.kind);
+  std::string name = op.kind == ir::OpKind::kUnsupported ? op.type_name : ir::op_kind_name(op.kind);
+  if (op.kind == ir::OpKind::kClamp) name = clamp_builtin(op);
+  if (op.kind == ir::OpKind::kPad && op.inputs.size() > 2) name = "PADV2";
   const int code = tflite_import::builtin_code(name);
   if (code < 0) throw Error(ErrorKind::kUnsupported, fmt::format("op '{}' has no TFLite builtin", name));
   return code;
+}
+
+int add_int32_constant(ir::Graph& g, const std::string& name, const std::vector<int32_t>& values) {
+  ir::Tensor t;
+  t.name = name;
+  t.dtype = KILN_DTYPE_INT32;
+  t.shape = {static_cast<int32_t>(values.size())};
+  t.constant = true;
+  t.data.resize(values.size() * 4);
+  std::memcpy(t.data.data(), values.data(), t.data.size());
+  g.tensors.push_back(std::move(t));
+  return static_cast<int>(g.tensors.size() - 1);
+}
+
+// Explicit padding as TFLite states it: SAME or VALID when the leading pads
+// and output size are what those give, else (convolutions only, where a
+// padded tap adds zero) a PAD op before a VALID window.
+void express_padding(ir::Graph& g, size_t op_index) {
+  ir::Op& op = g.ops[op_index];
+  const ir::Tensor& in = g.tensors[static_cast<size_t>(op.inputs[0])];
+  const ir::Tensor& out = g.tensors[static_cast<size_t>(op.outputs[0])];
+  const ir::Tensor* filter = op.inputs.size() > 1 ? &g.tensors[static_cast<size_t>(op.inputs[1])] : nullptr;
+  const bool pooling = op.kind == ir::OpKind::kAveragePool2D || op.kind == ir::OpKind::kMaxPool2D;
+  const int32_t k_h = pooling ? op.attrs.filter_h : filter->shape[1], k_w = pooling ? op.attrs.filter_w : filter->shape[2];
+  const int32_t dil_h = pooling ? 1 : op.attrs.dilation_h, dil_w = pooling ? 1 : op.attrs.dilation_w;
+  for (ir::Padding candidate : {ir::Padding::kValid, ir::Padding::kSame}) {
+    const WindowDim h{in.shape[1], k_h, op.attrs.stride_h, dil_h, out.shape[1]};
+    const WindowDim w{in.shape[2], k_w, op.attrs.stride_w, dil_w, out.shape[2]};
+    if (window_padding(candidate, 0, h) == op.attrs.pad_top && window_padding(candidate, 0, w) == op.attrs.pad_left) {
+      op.attrs.padding = candidate;
+      return;
+    }
+  }
+  if (pooling) {
+    throw Error(ErrorKind::kUnsupported, fmt::format("{} ({}): its padding is neither SAME nor VALID, which TFLite's "
+                                                     "pooling cannot express",
+                                                     op.type_name, op.location));
+  }
+  // Pad to exactly the input the VALID window reads.
+  const int32_t pad_bottom = (out.shape[1] - 1) * op.attrs.stride_h + (k_h - 1) * dil_h + 1 - in.shape[1] - op.attrs.pad_top;
+  const int32_t pad_right = (out.shape[2] - 1) * op.attrs.stride_w + (k_w - 1) * dil_w + 1 - in.shape[2] - op.attrs.pad_left;
+  if (pad_bottom < 0 || pad_right < 0) {
+    throw Error(ErrorKind::kUnsupported, fmt::format("{} ({}): its padding has no TFLite form", op.type_name, op.location));
+  }
+  ir::Tensor padded = in;
+  padded.name = in.name + "/padded";
+  padded.constant = false;
+  padded.data.clear();
+  padded.shape[1] += op.attrs.pad_top + pad_bottom;
+  padded.shape[2] += op.attrs.pad_left + pad_right;
+  g.tensors.push_back(std::move(padded));
+  const int padded_index = static_cast<int>(g.tensors.size() - 1);
+  const int paddings = add_int32_constant(g, g.tensors[static_cast<size_t>(padded_index)].name + "/paddings",
+                                          {0, 0, op.attrs.pad_top, pad_bottom, op.attrs.pad_left, pad_right, 0, 0});
+  ir::Op pad;
+  pad.kind = ir::OpKind::kPad;
+  pad.type_name = "PAD";
+  pad.location = op.location;
+  pad.inputs = {op.inputs[0], paddings};
+  pad.outputs = {padded_index};
+  op.inputs[0] = padded_index;
+  op.attrs.padding = ir::Padding::kValid;
+  g.ops.insert(g.ops.begin() + static_cast<std::ptrdiff_t>(op_index), std::move(pad));
+}
+
+// The graph with every op in the operand form TFLite defines: permutations
+// and output shapes as int32 tensors, explicit padding as SAME/VALID or PAD.
+ir::Graph tflite_form(ir::Graph g) {
+  for (size_t i = 0; i < g.ops.size(); ++i) {
+    if (g.ops[i].attrs.padding == ir::Padding::kExplicit) {
+      if (g.ops[i].kind == ir::OpKind::kTransposeConv) {
+        throw Error(ErrorKind::kUnsupported,
+                    fmt::format("{} ({}): explicit padding has no TFLite form", g.ops[i].type_name, g.ops[i].location));
+      }
+      express_padding(g, i);
+      if (g.ops[i].kind == ir::OpKind::kPad) ++i;
+    }
+    ir::Op& op = g.ops[i];
+    if (op.kind == ir::OpKind::kTranspose) {
+      op.inputs = {op.inputs[0], add_int32_constant(g, g.tensors[static_cast<size_t>(op.outputs[0])].name + "/perm",
+                                                    op.attrs.perm)};
+    } else if (op.kind == ir::OpKind::kTransposeConv) {
+      const std::vector<int32_t> shape = g.tensors[static_cast<size_t>(op.outputs[0])].shape;
+      std::vector<int> inputs = {add_int32_constant(g, g.tensors[static_cast<size_t>(op.outputs[0])].name + "/shape", shape),
+                                 op.inputs[1], op.inputs[0]};
+      if (op.inputs.size() > 2 && op.inputs[2] >= 0) inputs.push_back(op.inputs[2]);
+      op.inputs = std::move(inputs);
+    }
+  }
+  return g;
 }
 
 }  // namespace
@@ -114,6 +219,27 @@ std::vector<uint8_t> build(const ir::Graph& g, int64_t data_base, std::vector<ui
         type = fb::BuiltinOptions_FullyConnectedOptions;
         options = fb::CreateFullyConnectedOptions(b, activation(a.activation)).Union();
         break;
+      case ir::OpKind::kSub:
+        type = fb::BuiltinOptions_SubOptions;
+        options = fb::CreateSubOptions(b, activation(a.activation)).Union();
+        break;
+      case ir::OpKind::kTranspose:
+        type = fb::BuiltinOptions_TransposeOptions;
+        options = fb::CreateTransposeOptions(b).Union();
+        break;
+      case ir::OpKind::kTransposeConv:
+        type = fb::BuiltinOptions_TransposeConvOptions;
+        options = fb::CreateTransposeConvOptions(b, padding(a.padding), a.stride_w, a.stride_h, activation(a.activation))
+                      .Union();
+        break;
+      case ir::OpKind::kLeakyRelu:
+        type = fb::BuiltinOptions_LeakyReluOptions;
+        options = fb::CreateLeakyReluOptions(b, a.alpha).Union();
+        break;
+      case ir::OpKind::kHardSwish:
+        type = fb::BuiltinOptions_HardSwishOptions;
+        options = fb::CreateHardSwishOptions(b).Union();
+        break;
       case ir::OpKind::kAdd:
         type = fb::BuiltinOptions_AddOptions;
         options = fb::CreateAddOptions(b, activation(a.activation)).Union();
@@ -156,7 +282,8 @@ std::vector<uint8_t> build(const ir::Graph& g, int64_t data_base, std::vector<ui
 
 }  // namespace
 
-std::vector<uint8_t> write_tflite(const ir::Graph& g, bool buffers_after_flatbuffer) {
+std::vector<uint8_t> write_tflite(const ir::Graph& graph, bool buffers_after_flatbuffer) {
+  const ir::Graph g = tflite_form(graph);
   if (!buffers_after_flatbuffer) return build(g, -1, nullptr);
   // The flatbuffer's size does not depend on the offset values (all fields
   // are written), so a first pass measures it and a second fills them in.

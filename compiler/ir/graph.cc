@@ -36,6 +36,13 @@ const char* op_kind_name(OpKind kind) {
     case OpKind::kPad: return "PAD";
     case OpKind::kMean: return "MEAN";
     case OpKind::kConcatenation: return "CONCATENATION";
+    case OpKind::kSub: return "SUB";
+    case OpKind::kTranspose: return "TRANSPOSE";
+    case OpKind::kTransposeConv: return "TRANSPOSE_CONV";
+    case OpKind::kTanh: return "TANH";
+    case OpKind::kClamp: return "CLAMP";
+    case OpKind::kLeakyRelu: return "LEAKY_RELU";
+    case OpKind::kHardSwish: return "HARD_SWISH";
     case OpKind::kUnsupported: return "UNSUPPORTED";
   }
   return "?";

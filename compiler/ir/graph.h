@@ -6,6 +6,7 @@
 #define KILN_COMPILER_IR_GRAPH_H
 
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -58,11 +59,20 @@ enum class OpKind : uint8_t {
   kPad,
   kMean,
   kConcatenation,
+  kSub,
+  kTranspose,
+  kTransposeConv,
+  kTanh,
+  kClamp,  // RELU, RELU6, RELU_N1_TO_1 and any other bounds
+  kLeakyRelu,
+  kHardSwish,
   kUnsupported,  // kept so analysis can report coverage; never lowered
 };
 
 enum class Activation : uint8_t { kNone, kRelu, kReluN1To1, kRelu6 };
-enum class Padding : uint8_t { kSame, kValid };
+// kSame and kValid as TFLite defines them; kExplicit gives the leading pads
+// (the trailing ones only decide the output size, which the output states).
+enum class Padding : uint8_t { kSame, kValid, kExplicit };
 
 struct OpAttrs {
   Padding padding = Padding::kValid;
@@ -74,6 +84,11 @@ struct OpAttrs {
   float beta = 1.0f;      // softmax
   int32_t axis = 0;       // concatenation
   bool keep_dims = false; // mean
+  int32_t pad_top = 0, pad_left = 0;  // Padding::kExplicit
+  float clamp_min = -std::numeric_limits<float>::infinity();  // clamp
+  float clamp_max = std::numeric_limits<float>::infinity();
+  float alpha = 0.0f;          // leaky relu
+  std::vector<int32_t> perm;   // transpose: output dim i is input dim perm[i]
 };
 
 struct Op {
@@ -88,6 +103,11 @@ struct Graph {
   std::vector<Tensor> tensors;
   std::vector<Op> ops;  // in execution order
   std::vector<int> inputs, outputs;
+  // For models imported from another layout (ONNX's NCHW): per graph input
+  // and output, the permutation taking kiln's dims to the source model's
+  // (source dim i is kiln dim perm[i]); empty when they are the same. Tools
+  // use it to read and write user data in the source model's layout.
+  std::vector<std::vector<int32_t>> input_source_perm, output_source_perm;
 };
 
 // No tensor kiln compiles is larger than this (1 GiB).

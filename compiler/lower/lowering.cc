@@ -92,6 +92,8 @@ const OpDef* find_op_def(ir::OpKind kind) {
       &kConv2DDef,  &kDepthwiseConv2DDef, &kFullyConnectedDef, &kAveragePool2DDef, &kMaxPool2DDef,
       &kAddDef,     &kMulDef,             &kReshapeDef,        &kSoftmaxDef,       &kLogisticDef,
       &kQuantizeDef, &kDequantizeDef,     &kPadDef,            &kMeanDef,          &kConcatenationDef,
+      &kSubDef,      &kTransposeDef,      &kTransposeConvDef,  &kTanhDef,          &kClampDef,
+      &kLeakyReluDef, &kHardSwishDef,
   };
   for (const OpDef* def : kDefs) {
     if (def->kind == kind) return def;
@@ -160,6 +162,18 @@ int32_t conv_padding(int32_t in, int32_t filter, int32_t stride, int32_t dilatio
   const int32_t effective = (filter - 1) * dilation + 1;
   const int32_t total = (out - 1) * stride + effective - in;
   return total > 0 ? total / 2 : 0;
+}
+
+int32_t window_padding(ir::Padding padding, int32_t explicit_pad, const WindowDim& d) {
+  if (d.stride < 1 || d.dilation < 1 || d.filter < 1) return -1;
+  if (padding != ir::Padding::kExplicit) {
+    if (conv_output_size(padding, d.in, d.filter, d.stride, d.dilation) != d.out) return -1;
+    return padding == ir::Padding::kSame ? conv_padding(d.in, d.filter, d.stride, d.dilation, d.out) : 0;
+  }
+  const int64_t effective = int64_t{d.filter - 1} * d.dilation + 1;
+  const int64_t last_start = int64_t{d.out - 1} * d.stride - explicit_pad;
+  if (explicit_pad < 0 || explicit_pad >= effective || d.out < 1 || last_start >= d.in) return -1;
+  return explicit_pad;
 }
 
 }  // namespace kiln

@@ -88,10 +88,21 @@ Program lower(const ir::Graph& graph, const KernelTarget& target, std::vector<st
 int32_t conv_output_size(ir::Padding padding, int32_t in, int32_t filter, int32_t stride, int32_t dilation);
 int32_t conv_padding(int32_t in, int32_t filter, int32_t stride, int32_t dilation, int32_t out);
 
+// One spatial dimension of a sliding window (convolution, pooling).
+struct WindowDim {
+  int32_t in, filter, stride, dilation, out;
+};
+// The leading pad of a window dimension under `padding` (`explicit_pad` for
+// Padding::kExplicit), or -1 if `out` does not follow from the rest: for
+// SAME/VALID it must be TFLite's size, and with explicit pads every window
+// must overlap the input.
+int32_t window_padding(ir::Padding padding, int32_t explicit_pad, const WindowDim& d);
+
 // Op definitions, one per file under compiler/ops/.
 extern const OpDef kConv2DDef, kDepthwiseConv2DDef, kFullyConnectedDef, kAveragePool2DDef,
     kMaxPool2DDef, kAddDef, kMulDef, kReshapeDef, kSoftmaxDef, kLogisticDef, kQuantizeDef,
-    kDequantizeDef, kPadDef, kMeanDef, kConcatenationDef;
+    kDequantizeDef, kPadDef, kMeanDef, kConcatenationDef, kSubDef, kTransposeDef, kTransposeConvDef, kTanhDef,
+    kClampDef, kLeakyReluDef, kHardSwishDef;
 
 }  // namespace kiln
 

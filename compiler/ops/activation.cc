@@ -1,4 +1,5 @@
-// SOFTMAX and LOGISTIC.
+// SOFTMAX and the element-wise activations: LOGISTIC, TANH, CLAMP,
+// LEAKY_RELU, HARD_SWISH.
 #include <fmt/format.h>
 
 #include <cmath>
@@ -8,11 +9,24 @@
 namespace kiln {
 namespace {
 
-// int8 SOFTMAX and LOGISTIC outputs are fixed at scale 1/256, zero point -128.
+// int8 SOFTMAX and LOGISTIC outputs are fixed at scale 1/256, zero point
+// -128; TANH's at 1/128, 0.
+void require_output_quantization(LowerContext& ctx, const ir::Op& op, const ir::Tensor& out, float scale,
+                                 int32_t zero_point) {
+  if (out.quant.scale() != scale || out.quant.zero_point() != zero_point) {
+    ctx.unsupported(op, fmt::format("int8 output '{}' must have scale {} and zero point {} (has {} and {})", out.name,
+                                    scale, zero_point, out.quant.scale(), out.quant.zero_point()));
+  }
+}
+
 void require_unit_output(LowerContext& ctx, const ir::Op& op, const ir::Tensor& out) {
-  if (out.quant.scale() != 1.0f / 256 || out.quant.zero_point() != -128) {
-    ctx.unsupported(op, fmt::format("int8 output '{}' must have scale 1/256 and zero point -128 (has {} and {})",
-                                    out.name, out.quant.scale(), out.quant.zero_point()));
+  require_output_quantization(ctx, op, out, 1.0f / 256, -128);
+}
+
+void require_same_size(LowerContext& ctx, const ir::Op& op, const ir::Tensor& in, const ir::Tensor& out) {
+  if (in.elements() != out.elements()) {
+    ctx.invalid(op, fmt::format("input {} and output {} differ in size", ir::shape_string(in.shape),
+                                ir::shape_string(out.shape)));
   }
 }
 
@@ -44,31 +58,107 @@ void lower_softmax(LowerContext& ctx, const ir::Op& op) {
   ctx.emit(op, OpCode::SOFTMAX_S8, p, {op.inputs[0]}, {op.outputs[0]});
 }
 
-void lower_logistic(LowerContext& ctx, const ir::Op& op) {
+// LOGISTIC and TANH: int8 rescales the input to Q4 (TFLite's prepare for both).
+void lower_sigmoid_like(LowerContext& ctx, const ir::Op& op, bool tanh) {
   const ir::Tensor& in = ctx.input(op, 0);
   const ir::Tensor& out = ctx.output(op, 0);
   const Numerics numerics = numerics_of(ctx, op, in, out);
+  require_same_size(ctx, op, in, out);
   LogisticParams p{};
   p.size = static_cast<int32_t>(in.elements());
   if (numerics == Numerics::kFloat32) {
-    ctx.emit(op, OpCode::LOGISTIC_F32, p, {op.inputs[0]}, {op.outputs[0]});
+    ctx.emit(op, tanh ? OpCode::TANH_F32 : OpCode::LOGISTIC_F32, p, {op.inputs[0]}, {op.outputs[0]});
     return;
   }
-  require_unit_output(ctx, op, out);
+  if (tanh) {
+    require_output_quantization(ctx, op, out, 1.0f / 128, 0);
+  } else {
+    require_unit_output(ctx, op, out);
+  }
   constexpr int kInputIntegerBits = 4;
   const QuantizedMultiplier q = quantize_multiplier(static_cast<double>(in.quant.scale()) *
                                                     static_cast<double>(1 << (31 - kInputIntegerBits)));
-  if (q.shift < 0) ctx.unsupported(op, "logistic input scale is too small");
+  if (q.shift < 0) ctx.unsupported(op, fmt::format("{} input scale is too small", op.type_name));
   p.input_zero_point = in.quant.zero_point();
   p.input_multiplier = q.multiplier;
   p.input_left_shift = q.shift;
   p.input_range_radius = input_radius(kInputIntegerBits, q.shift);
-  ctx.emit(op, OpCode::LOGISTIC_S8, p, {op.inputs[0]}, {op.outputs[0]});
+  ctx.emit(op, tanh ? OpCode::TANH_S8 : OpCode::LOGISTIC_S8, p, {op.inputs[0]}, {op.outputs[0]});
+}
+
+// CLAMP: int8 is TFLite's quantized RELU (rescale, then clamp to the bounds
+// quantized with the output's parameters).
+void lower_clamp(LowerContext& ctx, const ir::Op& op) {
+  const ir::Tensor& in = ctx.input(op, 0);
+  const ir::Tensor& out = ctx.output(op, 0);
+  const Numerics numerics = numerics_of(ctx, op, in, out);
+  require_same_size(ctx, op, in, out);
+  const ir::OpAttrs& a = op.attrs;
+  ClampParams p{};
+  p.size = static_cast<int32_t>(in.elements());
+  p.lo = a.clamp_min;
+  p.hi = a.clamp_max;
+  if (numerics == Numerics::kFloat32) {
+    ctx.emit(op, OpCode::CLAMP_F32, p, {op.inputs[0]}, {op.outputs[0]});
+    return;
+  }
+  const QuantizedMultiplier q =
+      quantize_multiplier(static_cast<double>(in.quant.scale()) / static_cast<double>(out.quant.scale()));
+  p.input_zero_point = in.quant.zero_point();
+  p.output_zero_point = out.quant.zero_point();
+  p.multiplier = q.multiplier;
+  p.shift = q.shift;
+  const IntRange r = clamp_range_s8(a.clamp_min, a.clamp_max, out.quant.scale(), out.quant.zero_point());
+  if (r.min > r.max) {
+    ctx.unsupported(op, fmt::format("bounds [{}, {}] hold no value of output '{}'", a.clamp_min, a.clamp_max, out.name));
+  }
+  p.act_min = r.min;
+  p.act_max = r.max;
+  ctx.emit(op, OpCode::CLAMP_S8, p, {op.inputs[0]}, {op.outputs[0]});
+}
+
+void lower_leaky_relu(LowerContext& ctx, const ir::Op& op) {
+  const ir::Tensor& in = ctx.input(op, 0);
+  const ir::Tensor& out = ctx.output(op, 0);
+  const Numerics numerics = numerics_of(ctx, op, in, out);
+  require_same_size(ctx, op, in, out);
+  LeakyReluParams p{};
+  p.size = static_cast<int32_t>(in.elements());
+  p.alpha = op.attrs.alpha;
+  if (numerics == Numerics::kFloat32) {
+    ctx.emit(op, OpCode::LEAKY_RELU_F32, p, {op.inputs[0]}, {op.outputs[0]});
+    return;
+  }
+  const double ratio = static_cast<double>(in.quant.scale()) / static_cast<double>(out.quant.scale());
+  const QuantizedMultiplier identity = quantize_multiplier(ratio);
+  const QuantizedMultiplier alpha = quantize_multiplier(ratio * static_cast<double>(op.attrs.alpha));
+  p.input_zero_point = in.quant.zero_point();
+  p.output_zero_point = out.quant.zero_point();
+  p.identity_multiplier = identity.multiplier;
+  p.identity_shift = identity.shift;
+  p.alpha_multiplier = alpha.multiplier;
+  p.alpha_shift = alpha.shift;
+  ctx.emit(op, OpCode::LEAKY_RELU_S8, p, {op.inputs[0]}, {op.outputs[0]});
+}
+
+void lower_hard_swish(LowerContext& ctx, const ir::Op& op) {
+  const ir::Tensor& in = ctx.input(op, 0);
+  const ir::Tensor& out = ctx.output(op, 0);
+  if (numerics_of(ctx, op, in, out) != Numerics::kFloat32) ctx.unsupported(op, "int8 HARD_SWISH is not supported yet");
+  require_same_size(ctx, op, in, out);
+  HardSwishParams p{static_cast<int32_t>(in.elements())};
+  ctx.emit(op, OpCode::HARD_SWISH_F32, p, {op.inputs[0]}, {op.outputs[0]});
 }
 
 }  // namespace
 
 const OpDef kSoftmaxDef = {ir::OpKind::kSoftmax, lower_softmax, no_macs};
-const OpDef kLogisticDef = {ir::OpKind::kLogistic, lower_logistic, no_macs};
+const OpDef kLogisticDef = {ir::OpKind::kLogistic,
+                            [](LowerContext& c, const ir::Op& o) { lower_sigmoid_like(c, o, false); }, no_macs};
+const OpDef kTanhDef = {ir::OpKind::kTanh, [](LowerContext& c, const ir::Op& o) { lower_sigmoid_like(c, o, true); },
+                        no_macs};
+const OpDef kClampDef = {ir::OpKind::kClamp, lower_clamp, no_macs};
+const OpDef kLeakyReluDef = {ir::OpKind::kLeakyRelu, lower_leaky_relu, no_macs};
+const OpDef kHardSwishDef = {ir::OpKind::kHardSwish, lower_hard_swish, no_macs};
 
 }  // namespace kiln

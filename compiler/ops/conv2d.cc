@@ -58,15 +58,12 @@ void lower_conv(LowerContext& ctx, const ir::Op& op, bool depthwise) {
     ctx.invalid(op, fmt::format("stride {}x{} / dilation {}x{} must be positive", p.stride_h, p.stride_w,
                                 p.dilation_h, p.dilation_w));
   }
-  const int32_t want_h = conv_output_size(a.padding, p.in_h, p.k_h, p.stride_h, p.dilation_h);
-  const int32_t want_w = conv_output_size(a.padding, p.in_w, p.k_w, p.stride_w, p.dilation_w);
-  if (want_h != p.out_h || want_w != p.out_w || out.shape[0] != p.batches) {
-    ctx.invalid(op, fmt::format("output shape {} does not follow from input {} and filter {} (expected {}x{})",
-                                ir::shape_string(out.shape), ir::shape_string(in.shape),
-                                ir::shape_string(filter.shape), want_h, want_w));
+  p.pad_h = window_padding(a.padding, a.pad_top, {p.in_h, p.k_h, p.stride_h, p.dilation_h, p.out_h});
+  p.pad_w = window_padding(a.padding, a.pad_left, {p.in_w, p.k_w, p.stride_w, p.dilation_w, p.out_w});
+  if (p.pad_h < 0 || p.pad_w < 0 || out.shape[0] != p.batches) {
+    ctx.invalid(op, fmt::format("output shape {} does not follow from input {}, filter {} and the padding",
+                                ir::shape_string(out.shape), ir::shape_string(in.shape), ir::shape_string(filter.shape)));
   }
-  p.pad_h = conv_padding(p.in_h, p.k_h, p.stride_h, p.dilation_h, p.out_h);
-  p.pad_w = conv_padding(p.in_w, p.k_w, p.stride_w, p.dilation_w, p.out_w);
   const int bias = bias_for(ctx, op, 2, numerics);
   p.has_bias = bias >= 0;
 

@@ -1,5 +1,9 @@
-// RESHAPE, PAD and CONCATENATION.
+// RESHAPE, PAD, CONCATENATION and TRANSPOSE.
 #include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
 
 #include "compiler/ops/op_util.h"
 
@@ -49,8 +53,30 @@ void lower_pad(LowerContext& ctx, const ir::Op& op) {
     }
   }
   p.element_size = static_cast<int32_t>(kiln_dtype_size(in.dtype));
-  // Padding is zero in real terms: the zero point for quantized tensors.
-  p.pad_value_bits = in.dtype == KILN_DTYPE_INT8 ? static_cast<uint8_t>(out.quant.zero_point()) : 0u;
+  // The fill is zero in real terms unless a value is given (PADV2): for
+  // quantized tensors, that value quantized.
+  float value = 0.0f;
+  if (ctx.has_input(op, 2)) {
+    const ir::Tensor& v = ctx.input(op, 2);
+    if (!v.constant || v.elements() != 1 || (v.dtype != KILN_DTYPE_FLOAT32 && v.dtype != in.dtype)) {
+      ctx.unsupported(op, fmt::format("pad value '{}' must be one constant element", v.name));
+    }
+    if (v.dtype == KILN_DTYPE_FLOAT32) {
+      value = v.as<float>()[0];
+    } else {
+      std::memcpy(&p.pad_value_bits, v.data.data(), kiln_dtype_size(v.dtype));
+      ctx.emit(op, OpCode::PAD, p, {op.inputs[0]}, {op.outputs[0]});
+      return;
+    }
+  }
+  if (in.dtype == KILN_DTYPE_INT8) {
+    const double q = std::round(static_cast<double>(value) / out.quant.scale()) + out.quant.zero_point();
+    p.pad_value_bits = static_cast<uint8_t>(static_cast<int8_t>(std::clamp(q, -128.0, 127.0)));
+  } else if (in.dtype == KILN_DTYPE_FLOAT32) {
+    std::memcpy(&p.pad_value_bits, &value, 4);
+  } else if (value != 0.0f) {
+    ctx.unsupported(op, fmt::format("a float pad value for {} '{}'", ir::dtype_name(in.dtype), in.name));
+  }
   ctx.emit(op, OpCode::PAD, p, {op.inputs[0]}, {op.outputs[0]});
 }
 
@@ -83,8 +109,38 @@ void lower_concatenation(LowerContext& ctx, const ir::Op& op) {
   ctx.emit(op, OpCode::CONCATENATION, p, inputs, {op.outputs[0]});
 }
 
+void lower_transpose(LowerContext& ctx, const ir::Op& op) {
+  const ir::Tensor& in = ctx.input(op, 0);
+  const ir::Tensor& out = ctx.output(op, 0);
+  require_same_quantization(ctx, op, in, out);
+  const std::vector<int32_t>& perm = op.attrs.perm;
+  const size_t rank = in.shape.size();
+  if (rank > static_cast<size_t>(kMaxTransposeRank)) {
+    ctx.unsupported(op, fmt::format("rank {} is above {}", rank, kMaxTransposeRank));
+  }
+  if (perm.size() != rank || out.shape.size() != rank) {
+    ctx.invalid(op, fmt::format("permutation [{}] does not fit input {} and output {}", fmt::join(perm, ","),
+                                ir::shape_string(in.shape), ir::shape_string(out.shape)));
+  }
+  TransposeParams p{};
+  const size_t lead = kMaxTransposeRank - rank;
+  for (size_t i = 0; i < static_cast<size_t>(kMaxTransposeRank); ++i) {
+    const bool real = i >= lead;
+    p.in_dims[i] = real ? in.shape[i - lead] : 1;
+    p.perm[i] = real ? perm[i - lead] + static_cast<int32_t>(lead) : static_cast<int32_t>(i);
+    if (real && (perm[i - lead] < 0 || static_cast<size_t>(perm[i - lead]) >= rank ||
+                 out.shape[i - lead] != in.shape[static_cast<size_t>(perm[i - lead])])) {
+      ctx.invalid(op, fmt::format("output {} is not input {} permuted by [{}]", ir::shape_string(out.shape),
+                                  ir::shape_string(in.shape), fmt::join(perm, ",")));
+    }
+  }
+  p.element_size = static_cast<int32_t>(kiln_dtype_size(in.dtype));
+  ctx.emit(op, OpCode::TRANSPOSE, p, {op.inputs[0]}, {op.outputs[0]});
+}
+
 }  // namespace
 
+const OpDef kTransposeDef = {ir::OpKind::kTranspose, lower_transpose, no_macs};
 const OpDef kReshapeDef = {ir::OpKind::kReshape, lower_reshape, no_macs};
 const OpDef kPadDef = {ir::OpKind::kPad, lower_pad, no_macs};
 const OpDef kConcatenationDef = {ir::OpKind::kConcatenation, lower_concatenation, no_macs};

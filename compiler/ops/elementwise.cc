@@ -1,4 +1,4 @@
-// ADD and MUL with broadcasting.
+// ADD, SUB and MUL with broadcasting.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -16,7 +16,19 @@ bool align_shape(const std::vector<int32_t>& shape, int32_t* dims) {
   return true;
 }
 
-void lower_binary(LowerContext& ctx, const ir::Op& op, bool add) {
+enum class Binary { kAdd, kSub, kMul };
+
+OpCode binary_opcode(Binary kind, Numerics numerics) {
+  const bool s8 = numerics == Numerics::kInt8;
+  switch (kind) {
+    case Binary::kAdd: return s8 ? OpCode::ADD_S8 : OpCode::ADD_F32;
+    case Binary::kSub: return s8 ? OpCode::SUB_S8 : OpCode::SUB_F32;
+    case Binary::kMul: break;
+  }
+  return s8 ? OpCode::MUL_S8 : OpCode::MUL_F32;
+}
+
+void lower_binary(LowerContext& ctx, const ir::Op& op, Binary kind) {
   const ir::Tensor& in1 = ctx.input(op, 0);
   const ir::Tensor& in2 = ctx.input(op, 1);
   const ir::Tensor& out = ctx.output(op, 0);
@@ -35,8 +47,7 @@ void lower_binary(LowerContext& ctx, const ir::Op& op, bool add) {
                                   ir::shape_string(in2.shape), ir::shape_string(out.shape)));
     }
   }
-  const OpCode opcode = add ? (numerics == Numerics::kInt8 ? OpCode::ADD_S8 : OpCode::ADD_F32)
-                            : (numerics == Numerics::kInt8 ? OpCode::MUL_S8 : OpCode::MUL_F32);
+  const OpCode opcode = binary_opcode(kind, numerics);
   if (numerics == Numerics::kFloat32) {
     const FloatRange r = activation_range_f32(op.attrs.activation);
     p.act_min_f = r.min;
@@ -48,7 +59,7 @@ void lower_binary(LowerContext& ctx, const ir::Op& op, bool add) {
   p.input1_offset = -in1.quant.zero_point();
   p.input2_offset = -in2.quant.zero_point();
   p.output_offset = out.quant.zero_point();
-  if (add) {
+  if (kind != Binary::kMul) {
     // Both inputs go to a common scale (twice the larger) with 20 bits of headroom.
     p.left_shift = 20;
     const double twice_max = 2 * std::max(s1, s2);
@@ -74,7 +85,11 @@ void lower_binary(LowerContext& ctx, const ir::Op& op, bool add) {
 
 }  // namespace
 
-const OpDef kAddDef = {ir::OpKind::kAdd, [](LowerContext& c, const ir::Op& o) { lower_binary(c, o, true); }, no_macs};
-const OpDef kMulDef = {ir::OpKind::kMul, [](LowerContext& c, const ir::Op& o) { lower_binary(c, o, false); }, no_macs};
+const OpDef kAddDef = {ir::OpKind::kAdd, [](LowerContext& c, const ir::Op& o) { lower_binary(c, o, Binary::kAdd); },
+                       no_macs};
+const OpDef kSubDef = {ir::OpKind::kSub, [](LowerContext& c, const ir::Op& o) { lower_binary(c, o, Binary::kSub); },
+                       no_macs};
+const OpDef kMulDef = {ir::OpKind::kMul, [](LowerContext& c, const ir::Op& o) { lower_binary(c, o, Binary::kMul); },
+                       no_macs};
 
 }  // namespace kiln

@@ -28,14 +28,12 @@ void lower_pool(LowerContext& ctx, const ir::Op& op, bool average) {
   if (p.k_h < 1 || p.k_w < 1 || p.stride_h < 1 || p.stride_w < 1) {
     ctx.invalid(op, fmt::format("window {}x{} and stride {}x{} must be positive", p.k_h, p.k_w, p.stride_h, p.stride_w));
   }
-  if (conv_output_size(a.padding, p.in_h, p.k_h, p.stride_h, 1) != p.out_h ||
-      conv_output_size(a.padding, p.in_w, p.k_w, p.stride_w, 1) != p.out_w || out.shape[3] != p.channels ||
-      out.shape[0] != p.batches) {
-    ctx.invalid(op, fmt::format("output shape {} does not follow from input {}", ir::shape_string(out.shape),
-                                ir::shape_string(in.shape)));
+  p.pad_h = window_padding(a.padding, a.pad_top, {p.in_h, p.k_h, p.stride_h, 1, p.out_h});
+  p.pad_w = window_padding(a.padding, a.pad_left, {p.in_w, p.k_w, p.stride_w, 1, p.out_w});
+  if (p.pad_h < 0 || p.pad_w < 0 || out.shape[3] != p.channels || out.shape[0] != p.batches) {
+    ctx.invalid(op, fmt::format("output shape {} does not follow from input {}, the window and the padding",
+                                ir::shape_string(out.shape), ir::shape_string(in.shape)));
   }
-  p.pad_h = conv_padding(p.in_h, p.k_h, p.stride_h, 1, p.out_h);
-  p.pad_w = conv_padding(p.in_w, p.k_w, p.stride_w, 1, p.out_w);
   if (p.pad_h >= p.k_h || p.pad_w >= p.k_w) ctx.invalid(op, "a pooling window lies wholly in the padding");
 
   if (numerics == Numerics::kFloat32) {

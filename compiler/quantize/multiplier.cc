@@ -29,26 +29,24 @@ QuantizedMultiplier quantize_multiplier(double real) {
   return q;
 }
 
-IntRange activation_range_s8(ir::Activation activation, float scale, int32_t zero_point) {
-  auto quantize = [&](float f) { return zero_point + static_cast<int32_t>(std::round(f / scale)); };
+IntRange clamp_range_s8(float lo, float hi, float scale, int32_t zero_point) {
+  auto quantize = [&](float f) {
+    const double q = zero_point + std::round(static_cast<double>(f) / static_cast<double>(scale));
+    return static_cast<int32_t>(std::clamp(q, -129.0, 128.0));
+  };
   IntRange r{-128, 127};
-  switch (activation) {
-    case ir::Activation::kNone: break;
-    case ir::Activation::kRelu: r.min = std::max(r.min, quantize(0.0f)); break;
-    case ir::Activation::kRelu6:
-      r.min = std::max(r.min, quantize(0.0f));
-      r.max = std::min(r.max, quantize(6.0f));
-      break;
-    case ir::Activation::kReluN1To1:
-      r.min = std::max(r.min, quantize(-1.0f));
-      r.max = std::min(r.max, quantize(1.0f));
-      break;
-  }
+  if (std::isfinite(lo)) r.min = std::max(r.min, quantize(lo));
+  if (std::isfinite(hi)) r.max = std::min(r.max, quantize(hi));
   return r;
 }
 
+IntRange activation_range_s8(ir::Activation activation, float scale, int32_t zero_point) {
+  const FloatRange f = activation_range_f32(activation);
+  return clamp_range_s8(f.min, f.max, scale, zero_point);
+}
+
 FloatRange activation_range_f32(ir::Activation activation) {
-  const float inf = std::numeric_limits<float>::max();
+  const float inf = std::numeric_limits<float>::infinity();
   switch (activation) {
     case ir::Activation::kNone: return {-inf, inf};
     case ir::Activation::kRelu: return {0.0f, inf};

@@ -23,6 +23,9 @@ struct IntRange {
   int32_t min, max;
 };
 IntRange activation_range_s8(ir::Activation activation, float scale, int32_t zero_point);
+// The same for clamping to [lo, hi] (either may be infinite); the range is
+// empty (min > max) when it holds no int8 value.
+IntRange clamp_range_s8(float lo, float hi, float scale, int32_t zero_point);
 
 struct FloatRange {
   float min, max;

@@ -34,7 +34,7 @@ void register_bench(CLI::App& app) {
   };
   auto opts = std::make_shared<Options>();
   CLI::App* cmd = app.add_subcommand("bench", "instructions, memory and flash of one inference on an emulated core");
-  cmd->add_option("MODEL", opts->model, "a .tflite model (or a .kiln blob: no MAC counts)")->required();
+  cmd->add_option("MODEL", opts->model, "a .tflite or .onnx model (or a .kiln blob: no MAC counts)")->required();
   cmd->add_option("--target", opts->target, "cortex-m4, cortex-m7, cortex-m33 or cortex-m55")->required();
   cmd->add_option("-i,--input", opts->inputs, "input tensors (default: zeros)");
   cmd->add_flag("--layers", opts->layers, "also count instructions per op");
@@ -43,14 +43,14 @@ void register_bench(CLI::App& app) {
     const std::vector<uint8_t> bytes = read_file(opts->model);
     CompiledModel m;
     std::vector<uint8_t> blob;
-    const bool from_tflite = detect_format(bytes) == ModelFormat::kTflite;
-    if (from_tflite) {
-      m = compile_tflite(bytes, opts->model, {opts->target});
+    const bool from_model = detect_format(bytes) != ModelFormat::kKilnBlob;
+    if (from_model) {
+      m = compile_model(bytes, opts->model, {opts->target});
       blob = m.blob;
     } else {
       blob = load_blob(opts->model);
     }
-    const int64_t model_macs = from_tflite ? total_macs(m.graph) : -1;
+    const int64_t model_macs = from_model ? total_macs(m.graph) : -1;
     CortexMRunner runner(opts->target);
     const TargetRunResult r = runner.run(blob, opts->inputs, {}, opts->layers);
 
@@ -60,7 +60,7 @@ void register_bench(CLI::App& app) {
       const KernelInfo* k = find_kernel(l.opcode);
       row.kernel = k ? k->name : "?";
       row.instructions = l.instructions;
-      if (from_tflite && l.op_index < m.program.ops.size()) {
+      if (from_model && l.op_index < m.program.ops.size()) {
         const ir::Op& op = m.graph.ops[static_cast<size_t>(m.program.ops[l.op_index].source_op)];
         row.op = op.type_name;
         row.name = m.graph.tensors[static_cast<size_t>(op.outputs[0])].name;

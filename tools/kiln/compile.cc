@@ -19,18 +19,15 @@ void register_compile(CLI::App& app) {
   };
   auto opts = std::make_shared<Options>();
   CLI::App* cmd = app.add_subcommand("compile", "generate C++ sources (header, weights, calls) and a CMake target");
-  cmd->add_option("MODEL", opts->model, "a .tflite model")->required();
+  cmd->add_option("MODEL", opts->model, "a .tflite or .onnx model")->required();
   cmd->add_option("-o,--output", opts->dir, "directory to write NAME.h, NAME.cc and CMakeLists.txt to")->required();
   cmd->add_option("--name", opts->name, "C identifier for the model (default: from the file name)");
   cmd->add_option("--target", opts->target, "host, cortex-m4, cortex-m7, cortex-m33 or cortex-m55")
       ->capture_default_str();
   cmd->callback([opts]() {
     const std::vector<uint8_t> bytes = read_file(opts->model);
-    if (detect_format(bytes) != ModelFormat::kTflite) {
-      throw Error(ErrorKind::kBadModel, fmt::format("{}: not a .tflite model", opts->model));
-    }
     const std::string name = opts->name.empty() ? identifier_from_path(opts->model) : opts->name;
-    const GeneratedSources g = generate_cpp(compile_tflite(bytes, opts->model, {opts->target}), name, opts->target);
+    const GeneratedSources g = generate_cpp(compile_model(bytes, opts->model, {opts->target}), name, opts->target);
     if (mkdir(opts->dir.c_str(), 0777) != 0 && errno != EEXIST) {
       throw Error(ErrorKind::kFileNotFound, fmt::format("cannot create '{}': {}", opts->dir, std::strerror(errno)));
     }

@@ -71,7 +71,7 @@ void register_run(CLI::App& app) {
   };
   auto opts = std::make_shared<Options>();
   CLI::App* cmd = app.add_subcommand("run", "run a model with kiln's runtime, on the host or an emulated core");
-  cmd->add_option("MODEL", opts->model, "a .tflite model or a .kiln blob")->required();
+  cmd->add_option("MODEL", opts->model, "a .tflite or .onnx model, or a .kiln blob")->required();
   cmd->add_option("-i,--input", opts->inputs,
                   "raw little-endian input tensor, once per model input, in order (default: zeros)");
   cmd->add_option("-o,--output", opts->outputs, "file to write each output tensor to, in order");

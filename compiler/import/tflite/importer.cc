@@ -18,8 +18,9 @@ namespace fb = ::kiln::tflite;
 // Builtin operator codes kiln maps to an OpKind (TFLite schema numbering).
 constexpr int kAdd = 0, kAveragePool2D = 1, kConcatenation = 2, kConv2D = 3,
               kDepthwiseConv2D = 4, kDequantize = 6, kFullyConnected = 9, kLogistic = 14,
-              kMaxPool2D = 17, kMul = 18, kReshape = 22, kSoftmax = 25, kCustom = 32, kPad = 34,
-              kMean = 40, kQuantize = 114;
+              kMaxPool2D = 17, kMul = 18, kRelu = 19, kReluN1To1 = 20, kRelu6 = 21, kReshape = 22,
+              kSoftmax = 25, kTanh = 28, kCustom = 32, kPad = 34, kTranspose = 39, kMean = 40,
+              kSub = 41, kTransposeConv = 67, kLeakyRelu = 98, kQuantize = 114, kHardSwish = 117;
 
 class Importer {
  public:
@@ -226,6 +227,55 @@ class Importer {
         out.kind = ir::OpKind::kMean;
         if (const auto* o = op->builtin_options_as_ReducerOptions()) a.keep_dims = o->keep_dims();
         break;
+      case kSub:
+        out.kind = ir::OpKind::kSub;
+        if (const auto* o = op->builtin_options_as_SubOptions()) a.activation = activation(o->fused_activation_function(), out);
+        break;
+      case kTransposeConv: {
+        const auto* o = op->builtin_options_as_TransposeConvOptions();
+        need(o);
+        out.kind = ir::OpKind::kTransposeConv;
+        a.padding = padding(o->padding());
+        a.stride_h = o->stride_h();
+        a.stride_w = o->stride_w();
+        a.activation = activation(o->fused_activation_function(), out);
+        // TFLite's operands are (output shape, filter, input[, bias]); kiln's
+        // are (input, filter[, bias]) with the shape on the output tensor.
+        if (out.inputs.size() < 3) bad(fmt::format("{} ({}) has {} inputs, expected 3 or 4", out.type_name, out.location, out.inputs.size()));
+        std::vector<int> reordered = {out.inputs[2], out.inputs[1]};
+        if (out.inputs.size() > 3) reordered.push_back(out.inputs[3]);
+        out.inputs = reordered;
+        break;
+      }
+      case kRelu:
+      case kRelu6:
+      case kReluN1To1:
+        out.kind = ir::OpKind::kClamp;
+        a.clamp_min = builtin == kReluN1To1 ? -1.0f : 0.0f;
+        if (builtin != kRelu) a.clamp_max = builtin == kRelu6 ? 6.0f : 1.0f;
+        break;
+      case kLeakyRelu: {
+        const auto* o = op->builtin_options_as_LeakyReluOptions();
+        need(o);
+        out.kind = ir::OpKind::kLeakyRelu;
+        a.alpha = o->alpha();
+        break;
+      }
+      case kTranspose: {
+        out.kind = ir::OpKind::kTranspose;
+        // The permutation is a constant int32 input.
+        const int perm = out.inputs.size() == 2 ? out.inputs[1] : -1;
+        if (perm < 0 || !g.tensors[static_cast<size_t>(perm)].constant ||
+            g.tensors[static_cast<size_t>(perm)].dtype != KILN_DTYPE_INT32) {
+          unsupported(fmt::format("{} ({}) needs a constant int32 permutation", out.type_name, out.location));
+        }
+        const ir::Tensor& t = g.tensors[static_cast<size_t>(perm)];
+        a.perm.assign(t.as<int32_t>(), t.as<int32_t>() + t.data.size() / 4);
+        out.inputs.resize(1);
+        break;
+      }
+      case kTanh: out.kind = ir::OpKind::kTanh; break;
+      case kHardSwish: out.kind = ir::OpKind::kHardSwish; break;
       case kReshape: out.kind = ir::OpKind::kReshape; break;
       case kLogistic: out.kind = ir::OpKind::kLogistic; break;
       case kQuantize: out.kind = ir::OpKind::kQuantize; break;

@@ -130,10 +130,9 @@ inline int32_t exp_on_negative_values(int32_t a, int integer_bits) {
   return a == 0 ? kInt32Max : result;
 }
 
-// 1 / (1 + a) for a in [0, 1); a and result in Q0, by Newton-Raphson in Q2.
-inline int32_t one_over_one_plus_x_for_x_in_0_1(int32_t a) {
-  const int64_t sum = static_cast<int64_t>(a) + kInt32Max;
-  const int32_t half_denominator = static_cast<int32_t>((sum + (sum >= 0 ? 1 : -1)) / 2);
+// 1 / (2 * half_denominator) in Q2, for half_denominator in [1/2, 1) in Q0:
+// three Newton-Raphson steps from the 48/17 - 32/17 * d estimate.
+inline int32_t newton_reciprocal_q2(int32_t half_denominator) {
   const int32_t constant_48_over_17 = 1515870810;
   const int32_t constant_neg_32_over_17 = -1010580540;
   int32_t x = wrapping_add(constant_48_over_17, saturating_rounding_doubling_high_mul(
@@ -144,8 +143,25 @@ inline int32_t one_over_one_plus_x_for_x_in_0_1(int32_t a) {
     const int32_t one_minus = wrapping_sub(one_q2, half_denominator_times_x);
     x = wrapping_add(x, rescale(saturating_rounding_doubling_high_mul(x, one_minus), 4, 2));
   }
+  return x;
+}
+
+// (a + 1) / 2 in Q0 rounded half away from zero, a in [0, 1) (gemmlowp's
+// RoundingHalfSum with One()).
+inline int32_t half_of_one_plus(int32_t a) {
+  const int64_t sum = static_cast<int64_t>(a) + kInt32Max;
+  return static_cast<int32_t>((sum + (sum >= 0 ? 1 : -1)) / 2);
+}
+
+// 1 / (1 + a) for a in [0, 1); a and result in Q0.
+inline int32_t one_over_one_plus_x_for_x_in_0_1(int32_t a) {
   // x / 2 is exact in Q1; then back to Q0.
-  return rescale(x, 1, 0);
+  return rescale(newton_reciprocal_q2(half_of_one_plus(a)), 1, 0);
+}
+
+// (1 - a) / (1 + a) for a in [0, 1); a and result in Q0.
+inline int32_t one_minus_x_over_one_plus_x_for_x_in_0_1(int32_t a) {
+  return rescale(wrapping_sub(newton_reciprocal_q2(half_of_one_plus(a)), fixed_one(2)), 2, 0);
 }
 
 // 1/x for x > 0 in Q<x_integer_digits>: returns the Q0 mantissa of the
@@ -165,6 +181,16 @@ inline int32_t logistic(int32_t a, int integer_bits) {
   const int32_t abs_a = a > 0 ? a : -a;
   const int32_t positive = one_over_one_plus_x_for_x_in_0_1(exp_on_negative_values(-abs_a, integer_bits));
   return a > 0 ? positive : wrapping_sub(kInt32Max, positive);
+}
+
+// tanh(a) for a in Q<integer_bits> (integer_bits <= 4); result in Q0. As
+// gemmlowp: tanh|a| = (1 - exp(-2|a|)) / (1 + exp(-2|a|)), where -2|a| is
+// -|a|'s raw value read with one more integer bit.
+inline int32_t tanh(int32_t a, int integer_bits) {
+  if (a == 0) return 0;
+  const int32_t negative = a < 0 ? a : -a;
+  const int32_t t = one_minus_x_over_one_plus_x_for_x_in_0_1(exp_on_negative_values(negative, integer_bits + 1));
+  return a < 0 ? -t : t;
 }
 
 inline int32_t clamp(int32_t v, int32_t lo, int32_t hi) { return v < lo ? lo : (v > hi ? hi : v); }

@@ -21,6 +21,7 @@
 #include "kiln/ops/packed_conv2d.h"
 #include "kiln/ops/pool2d.h"
 #include "kiln/ops/quantize.h"
+#include "kiln/ops/transpose_conv.h"
 
 namespace kiln {
 
@@ -72,7 +73,21 @@ namespace kiln {
   X(CONV_2D_S8_X86_AVX2, 32, PackedConv2DParams,                                                \
     packed_conv2d_operand_sizes(p, kX86Avx2ConvLayout, s), x86_avx2, conv2d_s8)                  \
   X(DEPTHWISE_CONV_2D_S8_X86_AVX2, 33, Conv2DParams,                                            \
-    packed_depthwise_operand_sizes(p, kX86Avx2DepthwiseLayout, s), x86_avx2, depthwise_conv2d_s8)
+    packed_depthwise_operand_sizes(p, kX86Avx2DepthwiseLayout, s), x86_avx2, depthwise_conv2d_s8)  \
+  X(SUB_S8, 34, BinaryParams, binary_operand_sizes(p, 1, s), ref, sub_s8)                       \
+  X(SUB_F32, 35, BinaryParams, binary_operand_sizes(p, 4, s), ref, sub_f32)                     \
+  X(TRANSPOSE, 36, TransposeParams, transpose_operand_sizes(p, s), ref, transpose)              \
+  X(TANH_S8, 37, TanhParams, logistic_operand_sizes(p, 1, s), ref, tanh_s8)                     \
+  X(TANH_F32, 38, TanhParams, logistic_operand_sizes(p, 4, s), ref, tanh_f32)                   \
+  X(CLAMP_S8, 39, ClampParams, clamp_operand_sizes(p, 1, s), ref, clamp_s8)                     \
+  X(CLAMP_F32, 40, ClampParams, clamp_operand_sizes(p, 4, s), ref, clamp_f32)                   \
+  X(LEAKY_RELU_S8, 41, LeakyReluParams, leaky_relu_operand_sizes(p, 1, s), ref, leaky_relu_s8)  \
+  X(LEAKY_RELU_F32, 42, LeakyReluParams, leaky_relu_operand_sizes(p, 4, s), ref, leaky_relu_f32) \
+  X(HARD_SWISH_F32, 43, HardSwishParams, hard_swish_operand_sizes(p, 4, s), ref, hard_swish_f32) \
+  X(TRANSPOSE_CONV_S8, 44, TransposeConvParams, transpose_conv_operand_sizes(p, 1, s),          \
+    ref, transpose_conv_s8)                                                                     \
+  X(TRANSPOSE_CONV_F32, 45, TransposeConvParams, transpose_conv_operand_sizes(p, 4, s),         \
+    ref, transpose_conv_f32)
 
 enum class OpCode : uint16_t {
 #define KILN_OPCODE_ENUM(name, number, params, sizes, isa, kernel) name = number,

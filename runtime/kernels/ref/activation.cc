@@ -1,5 +1,6 @@
-// Reference SOFTMAX and LOGISTIC. The int8 versions follow TFLite's
-// fixed-point definitions (exp and 1/(1+x) in gemmlowp's Q formats).
+// Reference SOFTMAX and the element-wise activations. The int8 versions
+// follow TFLite's fixed-point definitions (exp, 1/(1+x) and tanh in gemmlowp's
+// Q formats; clamps and leaky ReLU as rescales by Q31 multipliers).
 #include <math.h>
 #include <stdint.h>
 
@@ -72,12 +73,15 @@ void softmax_f32(const void* params, const void* const* inputs, void* const* out
   }
 }
 
-void logistic_s8(const void* params, const void* const* inputs, void* const* outputs) {
-  const LogisticParams& p = *static_cast<const LogisticParams*>(params);
-  const int8_t* input = static_cast<const int8_t*>(inputs[0]);
-  int8_t* output = static_cast<int8_t*>(outputs[0]);
+namespace {
+
+// LOGISTIC and TANH: inputs beyond the radius saturate; the rest are rescaled
+// to Q4 and mapped by `f` to a Q0 value in (-1, 1), output with
+// `output_fraction_bits` fraction bits plus `output_offset`.
+template <typename F>
+void sigmoid_like_s8(const LogisticParams& p, const int8_t* input, int8_t* output, F f, int output_fraction_bits,
+                     int32_t output_offset) {
   constexpr int kInputIntegerBits = 4;
-  constexpr int kOutputIntegerBits = 8;
   for (int32_t i = 0; i < p.size; ++i) {
     const int32_t x = input[i] - p.input_zero_point;
     int32_t value;
@@ -86,14 +90,20 @@ void logistic_s8(const void* params, const void* const* inputs, void* const* out
     } else if (x >= p.input_range_radius) {
       value = INT8_MAX;
     } else {
-      const int32_t x_q4 =
-          fp::multiply_by_quantized_multiplier(x, p.input_multiplier, p.input_left_shift);
-      const int32_t y_q0 = fp::logistic(x_q4, kInputIntegerBits);
-      value = fp::rounding_divide_by_pot(y_q0, 31 - kOutputIntegerBits) + INT8_MIN;
+      const int32_t x_q4 = fp::multiply_by_quantized_multiplier(x, p.input_multiplier, p.input_left_shift);
+      value = fp::rounding_divide_by_pot(f(x_q4, kInputIntegerBits), 31 - output_fraction_bits) + output_offset;
       value = fp::clamp(value, INT8_MIN, INT8_MAX);
     }
     output[i] = static_cast<int8_t>(value);
   }
+}
+
+}  // namespace
+
+void logistic_s8(const void* params, const void* const* inputs, void* const* outputs) {
+  // Output scale 1/256, zero point -128.
+  sigmoid_like_s8(*static_cast<const LogisticParams*>(params), static_cast<const int8_t*>(inputs[0]),
+                  static_cast<int8_t*>(outputs[0]), fp::logistic, 8, INT8_MIN);
 }
 
 void logistic_f32(const void* params, const void* const* inputs, void* const* outputs) {
@@ -101,6 +111,67 @@ void logistic_f32(const void* params, const void* const* inputs, void* const* ou
   const float* input = static_cast<const float*>(inputs[0]);
   float* output = static_cast<float*>(outputs[0]);
   for (int32_t i = 0; i < p.size; ++i) output[i] = 1.0f / (1.0f + expf(-input[i]));
+}
+
+void tanh_s8(const void* params, const void* const* inputs, void* const* outputs) {
+  // Output scale 1/128, zero point 0.
+  sigmoid_like_s8(*static_cast<const TanhParams*>(params), static_cast<const int8_t*>(inputs[0]),
+                  static_cast<int8_t*>(outputs[0]), fp::tanh, 7, 0);
+}
+
+void tanh_f32(const void* params, const void* const* inputs, void* const* outputs) {
+  const TanhParams& p = *static_cast<const TanhParams*>(params);
+  const float* input = static_cast<const float*>(inputs[0]);
+  float* output = static_cast<float*>(outputs[0]);
+  for (int32_t i = 0; i < p.size; ++i) output[i] = tanhf(input[i]);
+}
+
+void clamp_s8(const void* params, const void* const* inputs, void* const* outputs) {
+  const ClampParams& p = *static_cast<const ClampParams*>(params);
+  const int8_t* input = static_cast<const int8_t*>(inputs[0]);
+  int8_t* output = static_cast<int8_t*>(outputs[0]);
+  for (int32_t i = 0; i < p.size; ++i) {
+    output[i] = static_cast<int8_t>(fp::requantize(input[i] - p.input_zero_point, p.multiplier, p.shift,
+                                                   p.output_zero_point, p.act_min, p.act_max));
+  }
+}
+
+void clamp_f32(const void* params, const void* const* inputs, void* const* outputs) {
+  const ClampParams& p = *static_cast<const ClampParams*>(params);
+  const float* input = static_cast<const float*>(inputs[0]);
+  float* output = static_cast<float*>(outputs[0]);
+  for (int32_t i = 0; i < p.size; ++i) output[i] = input[i] < p.lo ? p.lo : (input[i] > p.hi ? p.hi : input[i]);
+}
+
+void leaky_relu_s8(const void* params, const void* const* inputs, void* const* outputs) {
+  const LeakyReluParams& p = *static_cast<const LeakyReluParams*>(params);
+  const int8_t* input = static_cast<const int8_t*>(inputs[0]);
+  int8_t* output = static_cast<int8_t*>(outputs[0]);
+  for (int32_t i = 0; i < p.size; ++i) {
+    const int32_t x = input[i] - p.input_zero_point;
+    const bool positive = x >= 0;
+    output[i] = static_cast<int8_t>(fp::requantize(x, positive ? p.identity_multiplier : p.alpha_multiplier,
+                                                   positive ? p.identity_shift : p.alpha_shift,
+                                                   p.output_zero_point, INT8_MIN, INT8_MAX));
+  }
+}
+
+void leaky_relu_f32(const void* params, const void* const* inputs, void* const* outputs) {
+  const LeakyReluParams& p = *static_cast<const LeakyReluParams*>(params);
+  const float* input = static_cast<const float*>(inputs[0]);
+  float* output = static_cast<float*>(outputs[0]);
+  for (int32_t i = 0; i < p.size; ++i) output[i] = input[i] >= 0.0f ? input[i] : input[i] * p.alpha;
+}
+
+void hard_swish_f32(const void* params, const void* const* inputs, void* const* outputs) {
+  const HardSwishParams& p = *static_cast<const HardSwishParams*>(params);
+  const float* input = static_cast<const float*>(inputs[0]);
+  float* output = static_cast<float*>(outputs[0]);
+  for (int32_t i = 0; i < p.size; ++i) {
+    const float x = input[i];
+    const float relu6 = x + 3.0f < 0.0f ? 0.0f : (x + 3.0f > 6.0f ? 6.0f : x + 3.0f);
+    output[i] = x * relu6 / 6.0f;
+  }
 }
 
 }  // namespace ref

@@ -1,4 +1,5 @@
-// Reference RESHAPE (copy), PAD and CONCATENATION: byte moves for any element type.
+// Reference RESHAPE (copy), PAD, CONCATENATION and TRANSPOSE: byte moves for
+// any element type.
 #include <stdint.h>
 #include <string.h>
 
@@ -49,6 +50,36 @@ void concatenation(const void* params, const void* const* inputs, void* const* o
       const uint8_t* in = static_cast<const uint8_t*>(inputs[i]) + row * p.inner_bytes[i];
       memcpy(out, in, static_cast<size_t>(p.inner_bytes[i]));
       out += p.inner_bytes[i];
+    }
+  }
+}
+
+void transpose(const void* params, const void* const* inputs, void* const* outputs) {
+  const TransposeParams& p = *static_cast<const TransposeParams*>(params);
+  const uint8_t* in = static_cast<const uint8_t*>(inputs[0]);
+  uint8_t* out = static_cast<uint8_t*>(outputs[0]);
+  const int32_t es = p.element_size;
+  // Input strides in elements, then the stride of each output dim in the input.
+  int32_t in_strides[kMaxTransposeRank];
+  int32_t stride = 1;
+  for (int d = kMaxTransposeRank - 1; d >= 0; --d) {
+    in_strides[d] = stride;
+    stride *= p.in_dims[d];
+  }
+  int32_t out_dims[kMaxTransposeRank], steps[kMaxTransposeRank];
+  for (int d = 0; d < kMaxTransposeRank; ++d) {
+    out_dims[d] = p.in_dims[p.perm[d]];
+    steps[d] = in_strides[p.perm[d]];
+  }
+  int32_t idx[kMaxTransposeRank] = {0, 0, 0, 0, 0, 0};
+  int32_t src = 0;
+  for (int32_t o = 0; o < stride; ++o) {
+    memcpy(out + o * es, in + src * es, static_cast<size_t>(es));
+    for (int d = kMaxTransposeRank - 1; d >= 0; --d) {
+      src += steps[d];
+      if (++idx[d] < out_dims[d]) break;
+      src -= steps[d] * idx[d];
+      idx[d] = 0;
     }
   }
 }

@@ -1,4 +1,6 @@
-// SOFTMAX (over the innermost dim) and LOGISTIC. Operands: input; output.
+// SOFTMAX (over the innermost dim), the element-wise activations LOGISTIC,
+// TANH, CLAMP (RELU, RELU6, RELU_N1_TO_1 and any other bounds), LEAKY_RELU and
+// HARD_SWISH. Operands: input; output.
 #ifndef KILN_OPS_ACTIVATION_H
 #define KILN_OPS_ACTIVATION_H
 
@@ -34,11 +36,72 @@ inline bool logistic_operand_sizes(const LogisticParams& p, uint32_t element_siz
   return s->inputs[0] != 0;
 }
 
+// TANH shares LOGISTIC's parameters: TFLite prepares both the same way.
+using TanhParams = LogisticParams;
+
+// CLAMP: int8 rescales the input to the output's quantization, then clamps
+// (TFLite's quantized RELU); float32 clamps to [lo, hi].
+struct ClampParams {
+  int32_t size;
+  int32_t input_zero_point, output_zero_point;
+  int32_t multiplier, shift;
+  int32_t act_min, act_max;
+  float lo, hi;
+};
+
+inline bool clamp_operand_sizes(const ClampParams& p, uint32_t element_size, OperandSizes* s) {
+  if (!shift_ok(p.shift) || !offset_ok(p.input_zero_point) || !offset_ok(p.output_zero_point) ||
+      p.act_min > p.act_max) {
+    return false;
+  }
+  s->inputs[0] = s->outputs[0] = operand_bytes(element_size, &p.size, 1);
+  s->num_inputs = s->num_outputs = 1;
+  return s->inputs[0] != 0;
+}
+
+// LEAKY_RELU: x for x >= 0, alpha * x below. int8 rescales each side with
+// its own multiplier (input scale, and alpha times it, over the output scale).
+struct LeakyReluParams {
+  int32_t size;
+  int32_t input_zero_point, output_zero_point;
+  int32_t identity_multiplier, identity_shift;
+  int32_t alpha_multiplier, alpha_shift;
+  float alpha;
+};
+
+inline bool leaky_relu_operand_sizes(const LeakyReluParams& p, uint32_t element_size, OperandSizes* s) {
+  if (!shift_ok(p.identity_shift) || !shift_ok(p.alpha_shift) || !offset_ok(p.input_zero_point) ||
+      !offset_ok(p.output_zero_point)) {
+    return false;
+  }
+  s->inputs[0] = s->outputs[0] = operand_bytes(element_size, &p.size, 1);
+  s->num_inputs = s->num_outputs = 1;
+  return s->inputs[0] != 0;
+}
+
+// HARD_SWISH: x * relu6(x + 3) / 6 (float32).
+struct HardSwishParams {
+  int32_t size;
+};
+
+inline bool hard_swish_operand_sizes(const HardSwishParams& p, uint32_t element_size, OperandSizes* s) {
+  s->inputs[0] = s->outputs[0] = operand_bytes(element_size, &p.size, 1);
+  s->num_inputs = s->num_outputs = 1;
+  return s->inputs[0] != 0;
+}
+
 namespace ref {
 void softmax_s8(const void* params, const void* const* inputs, void* const* outputs);
 void softmax_f32(const void* params, const void* const* inputs, void* const* outputs);
 void logistic_s8(const void* params, const void* const* inputs, void* const* outputs);
 void logistic_f32(const void* params, const void* const* inputs, void* const* outputs);
+void tanh_s8(const void* params, const void* const* inputs, void* const* outputs);
+void tanh_f32(const void* params, const void* const* inputs, void* const* outputs);
+void clamp_s8(const void* params, const void* const* inputs, void* const* outputs);
+void clamp_f32(const void* params, const void* const* inputs, void* const* outputs);
+void leaky_relu_s8(const void* params, const void* const* inputs, void* const* outputs);
+void leaky_relu_f32(const void* params, const void* const* inputs, void* const* outputs);
+void hard_swish_f32(const void* params, const void* const* inputs, void* const* outputs);
 }  // namespace ref
 
 }  // namespace kiln

@@ -1,5 +1,6 @@
 // Ops that move bytes without arithmetic, for any element type:
-// RESHAPE (a copy when the planner could not alias it), PAD and CONCATENATION.
+// RESHAPE (a copy when the planner could not alias it), PAD, CONCATENATION
+// and TRANSPOSE.
 #ifndef KILN_OPS_DATA_MOVEMENT_H
 #define KILN_OPS_DATA_MOVEMENT_H
 
@@ -67,10 +68,33 @@ inline bool concat_operand_sizes(const ConcatParams& p, OperandSizes* s) {
   return true;
 }
 
+constexpr int kMaxTransposeRank = 6;
+
+// TRANSPOSE: operands input; output. Output dim i is input dim perm[i]; dims
+// right-aligned to kMaxTransposeRank (leading dims 1, perm[i] = i there).
+struct TransposeParams {
+  int32_t in_dims[kMaxTransposeRank];
+  int32_t perm[kMaxTransposeRank];
+  int32_t element_size;  // 1, 2, 4 or 8
+};
+
+inline bool transpose_operand_sizes(const TransposeParams& p, OperandSizes* s) {
+  if (p.element_size != 1 && p.element_size != 2 && p.element_size != 4 && p.element_size != 8) return false;
+  bool seen[kMaxTransposeRank] = {false, false, false, false, false, false};
+  for (int i = 0; i < kMaxTransposeRank; ++i) {
+    if (p.perm[i] < 0 || p.perm[i] >= kMaxTransposeRank || seen[p.perm[i]]) return false;
+    seen[p.perm[i]] = true;
+  }
+  s->inputs[0] = s->outputs[0] = operand_bytes(static_cast<uint32_t>(p.element_size), p.in_dims, kMaxTransposeRank);
+  s->num_inputs = s->num_outputs = 1;
+  return s->inputs[0] != 0;
+}
+
 namespace ref {
 void copy(const void* params, const void* const* inputs, void* const* outputs);
 void pad(const void* params, const void* const* inputs, void* const* outputs);
 void concatenation(const void* params, const void* const* inputs, void* const* outputs);
+void transpose(const void* params, const void* const* inputs, void* const* outputs);
 }  // namespace ref
 
 }  // namespace kiln

@@ -1,0 +1,401 @@
+// ONNX convolutions, pooling, batch normalization and matrix products.
+#include <fmt/format.h>
+
+#include <cmath>
+#include <cstring>
+
+#include "compiler/import/onnx/context.h"
+
+namespace kiln {
+namespace onnx_import {
+namespace {
+
+// One spatial dimension of an ONNX sliding window.
+struct Window {
+  int32_t out = 0, pad_begin = 0, pad_end = 0;
+};
+
+// The output size and pads of one spatial dim under ONNX's auto_pad,
+// explicit pads and (pooling) ceil_mode.
+Window window(Node& n, const std::string& auto_pad, int64_t in, int64_t kernel, int64_t stride, int64_t dilation,
+              int64_t pad_begin, int64_t pad_end, bool ceil_mode) {
+  if (kernel < 1 || stride < 1 || dilation < 1 || pad_begin < 0 || pad_end < 0 || kernel > (1 << 16) ||
+      stride > (1 << 16) || dilation > (1 << 16) || pad_begin > (1 << 16) || pad_end > (1 << 16)) {
+    n.invalid(fmt::format("kernel {}, stride {}, dilation {} and pads {}/{} must be positive and at most 65536", kernel,
+                          stride, dilation, pad_begin, pad_end));
+  }
+  const int64_t effective = (kernel - 1) * dilation + 1;
+  Window w;
+  if (auto_pad == "SAME_UPPER" || auto_pad == "SAME_LOWER") {
+    const int64_t out = (in + stride - 1) / stride;
+    const int64_t total = std::max<int64_t>(0, (out - 1) * stride + effective - in);
+    const int64_t smaller = total / 2;
+    w.out = static_cast<int32_t>(out);
+    w.pad_begin = static_cast<int32_t>(auto_pad == "SAME_UPPER" ? smaller : total - smaller);
+    w.pad_end = static_cast<int32_t>(total - w.pad_begin);
+    return w;
+  }
+  if (auto_pad == "VALID") pad_begin = pad_end = 0;
+  else if (auto_pad != "NOTSET" && !auto_pad.empty()) n.invalid(fmt::format("auto_pad '{}' is not valid", auto_pad));
+  const int64_t span = in + pad_begin + pad_end - effective;
+  if (span < 0) n.invalid(fmt::format("the window ({} taps) is larger than the padded input ({})", effective, in + pad_begin + pad_end));
+  int64_t out = (ceil_mode ? (span + stride - 1) / stride : span / stride) + 1;
+  // A last window that would start in the end padding is dropped.
+  if (ceil_mode && (out - 1) * stride >= in + pad_begin) --out;
+  w.out = static_cast<int32_t>(out);
+  w.pad_begin = static_cast<int32_t>(pad_begin);
+  w.pad_end = static_cast<int32_t>(pad_end);
+  return w;
+}
+
+// The two spatial dims of a 2-D window op (X is N, C, H, W).
+struct Windows {
+  Window h, w;
+  int32_t stride_h, stride_w, dilation_h, dilation_w;
+};
+
+Windows windows(Node& n, const std::vector<int32_t>& x, int64_t k_h, int64_t k_w, bool ceil_mode) {
+  const std::vector<int64_t> strides = n.attr_ints("strides", {1, 1});
+  const std::vector<int64_t> dilations = n.attr_ints("dilations", {1, 1});
+  const std::vector<int64_t> pads = n.attr_ints("pads", {0, 0, 0, 0});
+  if (strides.size() != 2 || dilations.size() != 2 || pads.size() != 4) {
+    n.invalid(fmt::format("strides, dilations and pads must have 2, 2 and 4 values (have {}, {}, {})", strides.size(),
+                          dilations.size(), pads.size()));
+  }
+  const std::string auto_pad = n.attr_string("auto_pad", "NOTSET");
+  Windows ws;
+  ws.h = window(n, auto_pad, x[2], k_h, strides[0], dilations[0], pads[0], pads[2], ceil_mode);
+  ws.w = window(n, auto_pad, x[3], k_w, strides[1], dilations[1], pads[1], pads[3], ceil_mode);
+  ws.stride_h = static_cast<int32_t>(strides[0]);
+  ws.stride_w = static_cast<int32_t>(strides[1]);
+  ws.dilation_h = static_cast<int32_t>(dilations[0]);
+  ws.dilation_w = static_cast<int32_t>(dilations[1]);
+  return ws;
+}
+
+ir::OpAttrs window_attrs(const Windows& ws) {
+  ir::OpAttrs a;
+  a.padding = ir::Padding::kExplicit;
+  a.pad_top = ws.h.pad_begin;
+  a.pad_left = ws.w.pad_begin;
+  a.stride_h = ws.stride_h;
+  a.stride_w = ws.stride_w;
+  a.dilation_h = ws.dilation_h;
+  a.dilation_w = ws.dilation_w;
+  return a;
+}
+
+void require_2d_image(Node& n, const std::vector<int32_t>& x) {
+  if (x.size() != 4) {
+    n.unsupported(fmt::format("input shape {}: only 2-D windows (4-D NCHW inputs) are supported", ir::shape_string(x)));
+  }
+}
+
+const ir::Tensor& float_weights(Node& n, size_t i, size_t rank, const char* role) {
+  const ir::Tensor& w = n.constant_input(i, role);
+  if (w.dtype != KILN_DTYPE_FLOAT32 || w.shape.size() != rank) {
+    n.unsupported(fmt::format("{} '{}' must be float32 of rank {} (is {} {})", role, w.name, rank, ir::dtype_name(w.dtype),
+                              ir::shape_string(w.shape)));
+  }
+  return w;
+}
+
+// The optional bias: a float [channels] constant, or -1.
+int bias_input(Node& n, size_t i, int32_t channels) {
+  if (!n.has_input(i)) return -1;
+  const ir::Tensor& b = n.constant_input(i, "bias");
+  if (b.dtype != KILN_DTYPE_FLOAT32 || b.elements() != channels) {
+    n.invalid(fmt::format("bias '{}' must be float32 with {} values (is {} {})", b.name, channels, ir::dtype_name(b.dtype),
+                          ir::shape_string(b.shape)));
+  }
+  return n.input(i).tensor;
+}
+
+void convert_conv(Node& n) {
+  const std::vector<int32_t> x = n.input_shape(0);
+  require_2d_image(n, x);
+  if (n.input_tensor(0).dtype != KILN_DTYPE_FLOAT32) n.unsupported("only float inputs (quantized models use QLinearConv)");
+  const ir::Tensor& w = float_weights(n, 1, 4, "weights");
+  const int32_t out_c = w.shape[0], group = static_cast<int32_t>(n.attr_int("group", 1));
+  if (group < 1 || x[1] % group != 0 || out_c % group != 0 || w.shape[1] * group != x[1]) {
+    n.invalid(fmt::format("weights {} do not fit input {} with {} groups", ir::shape_string(w.shape), ir::shape_string(x), group));
+  }
+  const Windows ws = windows(n, x, w.shape[2], w.shape[3], false);
+  ir::OpAttrs a = window_attrs(ws);
+  const bool depthwise = group == x[1] && group > 1 && w.shape[1] == 1;
+  // OIHW -> OHWI (TFLite's CONV_2D) or -> 1HWO (DEPTHWISE_CONV_2D).
+  const std::vector<int32_t> perm = depthwise ? std::vector<int32_t>{1, 2, 3, 0} : std::vector<int32_t>{0, 2, 3, 1};
+  const std::vector<uint8_t> filter = transpose_data(w.data, w.shape, perm, 4);
+  const int filter_tensor = n.add_constant("filter", KILN_DTYPE_FLOAT32, permute_shape(w.shape, perm), filter.data(), filter.size());
+  if (depthwise) a.depth_multiplier = out_c / x[1];
+  const int bias = bias_input(n, 2, out_c);
+  const Value input = n.nhwc(n.input(0));
+  const Value out = n.define_output(0, KILN_DTYPE_FLOAT32, {x[0], ws.h.out, ws.w.out, out_c}, true);
+  n.emit(depthwise ? ir::OpKind::kDepthwiseConv2D : ir::OpKind::kConv2D, {input.tensor, filter_tensor, bias}, {out.tensor}, a);
+}
+
+void convert_conv_transpose(Node& n) {
+  const std::vector<int32_t> x = n.input_shape(0);
+  require_2d_image(n, x);
+  const ir::Tensor& w = float_weights(n, 1, 4, "weights");
+  const int32_t group = static_cast<int32_t>(n.attr_int("group", 1));
+  if (group < 1 || w.shape[0] != x[1] || x[1] % group != 0) {
+    n.invalid(fmt::format("weights {} do not fit input {} with {} groups", ir::shape_string(w.shape), ir::shape_string(x), group));
+  }
+  const int32_t out_c = w.shape[1] * group, k_h = w.shape[2], k_w = w.shape[3];
+  const std::vector<int64_t> strides = n.attr_ints("strides", {1, 1});
+  const std::vector<int64_t> dilations = n.attr_ints("dilations", {1, 1});
+  const std::vector<int64_t> output_padding = n.attr_ints("output_padding", {0, 0});
+  std::vector<int64_t> pads = n.attr_ints("pads", {0, 0, 0, 0});
+  const std::vector<int64_t> output_shape = n.attr_ints("output_shape");
+  const std::string auto_pad = n.attr_string("auto_pad", "NOTSET");
+  if (strides.size() != 2 || dilations.size() != 2 || output_padding.size() != 2 || pads.size() != 4 ||
+      (!output_shape.empty() && output_shape.size() != 2 && output_shape.size() != 4)) {
+    n.invalid("strides, dilations, output_padding, pads or output_shape has the wrong number of values");
+  }
+  int64_t out_size[2];
+  for (int d = 0; d < 2; ++d) {
+    const int64_t in = x[static_cast<size_t>(2 + d)], k = d == 0 ? k_h : k_w;
+    if (strides[d] < 1 || dilations[d] < 1 || output_padding[d] < 0 || strides[d] > (1 << 16) || dilations[d] > (1 << 16)) {
+      n.invalid("strides and dilations must be positive, output_padding not negative");
+    }
+    const int64_t full = strides[d] * (in - 1) + output_padding[d] + (k - 1) * dilations[d] + 1;
+    const bool same = auto_pad == "SAME_UPPER" || auto_pad == "SAME_LOWER";
+    if (!output_shape.empty() || same) {
+      const int64_t target = !output_shape.empty() ? output_shape[output_shape.size() - 2 + static_cast<size_t>(d)]
+                                                   : in * strides[d];
+      const int64_t total = full - target;
+      if (total < 0) n.unsupported("an output_shape larger than the full transposed convolution");
+      const int64_t half = total / 2;
+      pads[static_cast<size_t>(d)] = auto_pad == "SAME_UPPER" ? half : total - half;
+      pads[static_cast<size_t>(d + 2)] = total - pads[static_cast<size_t>(d)];
+    } else if (auto_pad == "VALID") {
+      pads[static_cast<size_t>(d)] = pads[static_cast<size_t>(d + 2)] = 0;
+    }
+    if (pads[static_cast<size_t>(d)] < 0 || pads[static_cast<size_t>(d + 2)] < 0) n.invalid("negative pads");
+    out_size[d] = full - pads[static_cast<size_t>(d)] - pads[static_cast<size_t>(d + 2)];
+    if (out_size[d] < 1 || out_size[d] > (1 << 16)) n.invalid(fmt::format("output size {} is out of range", out_size[d]));
+  }
+  // [in_c, out_c / group, kH, kW] -> [out_c, kH, kW, in_c / group].
+  const int32_t in_per_group = x[1] / group, out_per_group = w.shape[1];
+  std::vector<float> filter(static_cast<size_t>(out_c) * k_h * k_w * in_per_group);
+  const float* src = w.as<float>();
+  for (int32_t oc = 0; oc < out_c; ++oc) {
+    const int32_t g = oc / out_per_group, m = oc % out_per_group;
+    for (int32_t y = 0; y < k_h; ++y) {
+      for (int32_t xx = 0; xx < k_w; ++xx) {
+        for (int32_t ic = 0; ic < in_per_group; ++ic) {
+          const size_t from = ((static_cast<size_t>(g * in_per_group + ic) * out_per_group + m) * k_h + y) * k_w + xx;
+          filter[((static_cast<size_t>(oc) * k_h + y) * k_w + xx) * in_per_group + ic] = src[from];
+        }
+      }
+    }
+  }
+  const int filter_tensor = n.add_float_constant("filter", {out_c, k_h, k_w, in_per_group}, filter);
+  const int bias = bias_input(n, 2, out_c);
+  ir::OpAttrs a;
+  a.padding = ir::Padding::kExplicit;
+  a.pad_top = static_cast<int32_t>(pads[0]);
+  a.pad_left = static_cast<int32_t>(pads[1]);
+  a.stride_h = static_cast<int32_t>(strides[0]);
+  a.stride_w = static_cast<int32_t>(strides[1]);
+  a.dilation_h = static_cast<int32_t>(dilations[0]);
+  a.dilation_w = static_cast<int32_t>(dilations[1]);
+  const Value input = n.nhwc(n.input(0));
+  const Value out = n.define_output(0, KILN_DTYPE_FLOAT32,
+                                    {x[0], static_cast<int32_t>(out_size[0]), static_cast<int32_t>(out_size[1]), out_c}, true);
+  n.emit(ir::OpKind::kTransposeConv, {input.tensor, filter_tensor, bias}, {out.tensor}, a);
+}
+
+void convert_pool(Node& n, bool average) {
+  const std::vector<int32_t> x = n.input_shape(0);
+  require_2d_image(n, x);
+  if (n.num_outputs() > 1 && !n.output_name(1).empty()) n.unsupported("the Indices output is not supported");
+  const std::vector<int64_t> kernel = n.attr_ints("kernel_shape");
+  if (kernel.size() != 2) n.invalid(fmt::format("kernel_shape has {} values, expected 2", kernel.size()));
+  const bool ceil_mode = n.attr_int("ceil_mode", 0) != 0;
+  Windows ws = windows(n, x, kernel[0], kernel[1], ceil_mode);
+  if (ws.dilation_h != 1 || ws.dilation_w != 1) n.unsupported("dilated pooling is not supported");
+  if (n.attr_int("storage_order", 0) != 0) n.unsupported("column-major storage_order is not supported");
+  Value input = n.nhwc(n.input(0));
+  const bool pads = ws.h.pad_begin || ws.h.pad_end || ws.w.pad_begin || ws.w.pad_end;
+  if (average && n.attr_int("count_include_pad", 0) != 0 && pads) {
+    // Padded taps count: pad with zeros first, then pool without padding.
+    const std::vector<int32_t> paddings = {0, 0, ws.h.pad_begin, ws.h.pad_end, ws.w.pad_begin, ws.w.pad_end, 0, 0};
+    const int pad_tensor = n.add_constant("paddings", KILN_DTYPE_INT32, {4, 2}, paddings.data(), paddings.size() * 4);
+    const std::vector<int32_t> padded_shape = {x[0], x[2] + ws.h.pad_begin + ws.h.pad_end,
+                                               x[3] + ws.w.pad_begin + ws.w.pad_end, x[1]};
+    const int padded = n.add_intermediate("padded", KILN_DTYPE_FLOAT32, padded_shape);
+    n.emit(ir::OpKind::kPad, {input.tensor, pad_tensor}, {padded});
+    input = Value{padded, true};
+    ws.h.pad_begin = ws.w.pad_begin = 0;
+  }
+  ir::OpAttrs a = window_attrs(ws);
+  a.filter_h = static_cast<int32_t>(kernel[0]);
+  a.filter_w = static_cast<int32_t>(kernel[1]);
+  const Value out = n.define_output(0, n.input_tensor(0).dtype, {x[0], ws.h.out, ws.w.out, x[1]}, true);
+  n.emit(average ? ir::OpKind::kAveragePool2D : ir::OpKind::kMaxPool2D, {input.tensor}, {out.tensor}, a);
+}
+
+void convert_global_pool(Node& n, bool average) {
+  const std::vector<int32_t> x = n.input_shape(0);
+  require_2d_image(n, x);
+  ir::OpAttrs a;
+  a.padding = ir::Padding::kValid;
+  a.filter_h = x[2];
+  a.filter_w = x[3];
+  const Value input = n.nhwc(n.input(0));
+  const Value out = n.define_output(0, n.input_tensor(0).dtype, {x[0], 1, 1, x[1]}, true);
+  n.emit(average ? ir::OpKind::kAveragePool2D : ir::OpKind::kMaxPool2D, {input.tensor}, {out.tensor}, a);
+}
+
+// y = scale * (x - mean) / sqrt(var + epsilon) + bias, as a MUL and an ADD
+// by per-channel constants (folded into the preceding convolution by the
+// graph passes).
+void convert_batch_norm(Node& n) {
+  if (n.attr_int("training_mode", 0) != 0) n.unsupported("training_mode is not supported (inference only)");
+  if (n.attr_int("spatial", 1) != 1) n.unsupported("spatial=0 is not supported");
+  for (size_t o = 1; o < n.num_outputs(); ++o) {
+    if (!n.output_name(o).empty()) n.unsupported("running mean/variance outputs are not supported (inference only)");
+  }
+  const std::vector<int32_t> x = n.input_shape(0);
+  if (x.size() < 2) n.invalid(fmt::format("input shape {} has no channel dimension", ir::shape_string(x)));
+  const int32_t channels = x[1];
+  const std::vector<float> scale = n.float_values(1, "scale"), bias = n.float_values(2, "bias");
+  const std::vector<float> mean = n.float_values(3, "mean"), var = n.float_values(4, "variance");
+  if (scale.size() != static_cast<size_t>(channels) || bias.size() != scale.size() || mean.size() != scale.size() ||
+      var.size() != scale.size()) {
+    n.invalid(fmt::format("scale, bias, mean and variance must have {} values", channels));
+  }
+  const float epsilon = n.attr_float("epsilon", 1e-5f);
+  std::vector<float> mul(scale.size()), add(scale.size());
+  for (size_t c = 0; c < scale.size(); ++c) {
+    mul[c] = scale[c] / std::sqrt(var[c] + epsilon);
+    add[c] = bias[c] - mean[c] * mul[c];
+  }
+  const Value in = n.input(0);
+  // Channels broadcast along the IR's last dim (NHWC) or ONNX's dim 1.
+  std::vector<int32_t> shape = {channels};
+  if (!in.nchw) shape.resize(x.size() - 1, 1);
+  const int mul_tensor = n.add_float_constant("scale", shape, mul);
+  const int add_tensor = n.add_float_constant("shift", shape, add);
+  const std::vector<int32_t> ir_shape = n.input_tensor(0).shape;
+  const int scaled = n.add_intermediate("scaled", KILN_DTYPE_FLOAT32, ir_shape);
+  n.emit(ir::OpKind::kMul, {in.tensor, mul_tensor}, {scaled});
+  const Value out = n.define_output(0, KILN_DTYPE_FLOAT32, ir_shape, in.nchw);
+  n.emit(ir::OpKind::kAdd, {scaled, add_tensor}, {out.tensor});
+}
+
+// A fully connected layer over the last dim of `a` (rows of `k`), with
+// weights [n, k] already arranged and an optional bias.
+void emit_fully_connected(Node& n, Value a, const std::vector<float>& weights, int32_t out_n, int32_t k, int bias,
+                          std::vector<int32_t> out_shape) {
+  const int filter = n.add_float_constant("weights", {out_n, k}, weights);
+  const Value out = n.define_output(0, KILN_DTYPE_FLOAT32, std::move(out_shape), false);
+  n.emit(ir::OpKind::kFullyConnected, {a.tensor, filter, bias}, {out.tensor});
+}
+
+void convert_gemm(Node& n) {
+  const std::vector<int32_t> a_shape = n.input_shape(0);
+  if (a_shape.size() != 2) n.invalid(fmt::format("A has shape {}, expected 2-D", ir::shape_string(a_shape)));
+  const ir::Tensor& b = float_weights(n, 1, 2, "B");
+  const bool trans_a = n.attr_int("transA", 0) != 0, trans_b = n.attr_int("transB", 0) != 0;
+  const float alpha = n.attr_float("alpha", 1.0f), beta = n.attr_float("beta", 1.0f);
+  const int32_t m = trans_a ? a_shape[1] : a_shape[0], k = trans_a ? a_shape[0] : a_shape[1];
+  const int32_t out_n = trans_b ? b.shape[0] : b.shape[1];
+  if ((trans_b ? b.shape[1] : b.shape[0]) != k) {
+    n.invalid(fmt::format("A {} and B {} do not multiply", ir::shape_string(a_shape), ir::shape_string(b.shape)));
+  }
+  Value a = n.input(0);
+  if (trans_a) {
+    const int t = n.add_intermediate("a_transposed", KILN_DTYPE_FLOAT32, {m, k});
+    ir::OpAttrs attrs;
+    attrs.perm = {1, 0};
+    n.emit(ir::OpKind::kTranspose, {a.tensor, }, {t}, attrs).type_name = "TRANSPOSE";
+    a = Value{t, false};
+  }
+  // Weights [n, k] = alpha * (B or B^T).
+  std::vector<float> weights(static_cast<size_t>(out_n) * k);
+  for (int32_t j = 0; j < out_n; ++j) {
+    for (int32_t i = 0; i < k; ++i) {
+      weights[static_cast<size_t>(j) * k + i] = alpha * b.as<float>()[trans_b ? j * k + i : i * out_n + j];
+    }
+  }
+  int bias = -1;
+  std::vector<float> matrix_bias;
+  if (n.has_input(2) && beta != 0.0f) {
+    const std::vector<float> c = n.float_values(2, "C");
+    const std::vector<int32_t> c_shape = n.input_shape(2);
+    const bool per_column = c.size() == 1 || (c.size() == static_cast<size_t>(out_n) &&
+                                             (c_shape.size() == 1 || (c_shape.size() == 2 && c_shape[0] == 1)));
+    if (per_column) {
+      std::vector<float> values(static_cast<size_t>(out_n));
+      for (int32_t j = 0; j < out_n; ++j) values[static_cast<size_t>(j)] = beta * c[c.size() == 1 ? 0 : static_cast<size_t>(j)];
+      bias = n.add_float_constant("bias", {out_n}, values);
+    } else if (c.size() == static_cast<size_t>(m) * out_n || c.size() == static_cast<size_t>(m)) {
+      matrix_bias = c;
+    } else {
+      n.invalid(fmt::format("C {} does not broadcast to [{},{}]", ir::shape_string(c_shape), m, out_n));
+    }
+  }
+  if (matrix_bias.empty()) {
+    emit_fully_connected(n, a, weights, out_n, k, bias, {m, out_n});
+    return;
+  }
+  // A bias that varies by row: a broadcast ADD after the product.
+  const int filter = n.add_float_constant("weights", {out_n, k}, weights);
+  const int product = n.add_intermediate("product", KILN_DTYPE_FLOAT32, {m, out_n});
+  n.emit(ir::OpKind::kFullyConnected, {a.tensor, filter, -1}, {product});
+  for (float& v : matrix_bias) v *= beta;
+  const std::vector<int32_t> c_shape = matrix_bias.size() == static_cast<size_t>(m) * out_n ? std::vector<int32_t>{m, out_n}
+                                                                                           : std::vector<int32_t>{m, 1};
+  const int c_tensor = n.add_float_constant("bias", c_shape, matrix_bias);
+  const Value out = n.define_output(0, KILN_DTYPE_FLOAT32, {m, out_n}, false);
+  n.emit(ir::OpKind::kAdd, {product, c_tensor}, {out.tensor});
+}
+
+// MatMul by a constant matrix: a fully connected layer over A's last dim.
+void convert_matmul(Node& n) {
+  std::vector<int32_t> a_shape = n.input_shape(0);
+  const ir::Tensor& b = n.constant_input(1, "B (kiln multiplies by constant matrices only)");
+  if (b.dtype != KILN_DTYPE_FLOAT32) n.unsupported(fmt::format("B '{}' is {}, expected float32", b.name, ir::dtype_name(b.dtype)));
+  std::vector<int32_t> b_shape = b.shape;
+  // Leading dims of 1 on B broadcast away; a 1-D B is a column.
+  while (b_shape.size() > 2 && b_shape[0] == 1) b_shape.erase(b_shape.begin());
+  const bool b_vector = b_shape.size() == 1;
+  if (b_vector) b_shape.push_back(1);
+  if (b_shape.size() != 2) n.unsupported(fmt::format("B of shape {}: batched matrix products are not supported", ir::shape_string(b.shape)));
+  if (a_shape.empty()) n.invalid("A is a scalar");
+  const int32_t k = b_shape[0], out_n = b_shape[1];
+  if (a_shape.back() != k) n.invalid(fmt::format("A {} and B {} do not multiply", ir::shape_string(a_shape), ir::shape_string(b.shape)));
+  if (b.shape.size() > a_shape.size()) n.unsupported("B of higher rank than A is not supported");
+  std::vector<float> weights(static_cast<size_t>(out_n) * k);
+  for (int32_t j = 0; j < out_n; ++j) {
+    for (int32_t i = 0; i < k; ++i) weights[static_cast<size_t>(j) * k + i] = b.as<float>()[i * out_n + j];
+  }
+  std::vector<int32_t> out_shape = a_shape;
+  if (b_vector) {
+    out_shape.pop_back();
+  } else {
+    out_shape.back() = out_n;
+  }
+  const Value a = n.plain(n.input(0));
+  emit_fully_connected(n, a, weights, out_n, k, -1, out_shape);
+}
+
+}  // namespace
+
+void register_nn_converters(std::map<std::string, Converter>& table) {
+  table["Conv"] = convert_conv;
+  table["ConvTranspose"] = convert_conv_transpose;
+  table["MaxPool"] = [](Node& n) { convert_pool(n, false); };
+  table["AveragePool"] = [](Node& n) { convert_pool(n, true); };
+  table["GlobalAveragePool"] = [](Node& n) { convert_global_pool(n, true); };
+  table["GlobalMaxPool"] = [](Node& n) { convert_global_pool(n, false); };
+  table["BatchNormalization"] = convert_batch_norm;
+  table["Gemm"] = convert_gemm;
+  table["MatMul"] = convert_matmul;
+}
+
+}  // namespace onnx_import
+}  // namespace kiln

@@ -1,0 +1,498 @@
+#include "compiler/import/onnx/importer.h"
+
+#include <fmt/format.h>
+
+#include <cstring>
+#include <limits>
+
+#include "compiler/common/error.h"
+#include "compiler/import/onnx/context.h"
+
+namespace kiln {
+namespace onnx_import {
+
+// ---- values, shapes and constants ----
+
+int32_t normalize_axis(int64_t axis, size_t rank) {
+  const int64_t r = static_cast<int64_t>(rank);
+  if (axis < -r || axis >= r) return -1;
+  return static_cast<int32_t>(axis < 0 ? axis + r : axis);
+}
+
+std::vector<int32_t> nhwc_shape(const std::vector<int32_t>& nchw) { return permute_shape(nchw, {0, 2, 3, 1}); }
+
+std::vector<int32_t> permute_shape(const std::vector<int32_t>& shape, const std::vector<int32_t>& perm) {
+  std::vector<int32_t> out(perm.size());
+  for (size_t i = 0; i < perm.size(); ++i) out[i] = shape[static_cast<size_t>(perm[i])];
+  return out;
+}
+
+std::vector<uint8_t> transpose_data(const std::vector<uint8_t>& data, const std::vector<int32_t>& shape,
+                                    const std::vector<int32_t>& perm, size_t element_size) {
+  const size_t rank = shape.size();
+  std::vector<size_t> in_strides(rank, 1);
+  for (size_t d = rank; d-- > 1;) in_strides[d - 1] = in_strides[d] * static_cast<size_t>(shape[d]);
+  const std::vector<int32_t> out_shape = permute_shape(shape, perm);
+  std::vector<uint8_t> out(data.size());
+  std::vector<int32_t> idx(rank, 0);
+  const size_t count = element_size ? data.size() / element_size : 0;
+  for (size_t o = 0; o < count; ++o) {
+    size_t src = 0;
+    for (size_t d = 0; d < rank; ++d) src += static_cast<size_t>(idx[d]) * in_strides[static_cast<size_t>(perm[d])];
+    std::memcpy(&out[o * element_size], &data[src * element_size], element_size);
+    for (size_t d = rank; d-- > 0;) {
+      if (++idx[d] < out_shape[d]) break;
+      idx[d] = 0;
+    }
+  }
+  return out;
+}
+
+kiln_dtype dtype_from_onnx(int32_t elem_type) {
+  switch (elem_type) {
+    case onnx::TensorProto::FLOAT: return KILN_DTYPE_FLOAT32;
+    case onnx::TensorProto::UINT8: return KILN_DTYPE_UINT8;
+    case onnx::TensorProto::INT8: return KILN_DTYPE_INT8;
+    case onnx::TensorProto::INT16: return KILN_DTYPE_INT16;
+    case onnx::TensorProto::INT32: return KILN_DTYPE_INT32;
+    case onnx::TensorProto::INT64: return KILN_DTYPE_INT64;
+    default: return KILN_DTYPE_COUNT;
+  }
+}
+
+namespace {
+
+const char* onnx_type_name(int32_t elem_type) {
+  return onnx::TensorProto::DataType_IsValid(elem_type)
+             ? onnx::TensorProto::DataType_Name(static_cast<onnx::TensorProto::DataType>(elem_type)).c_str()
+             : "unknown";
+}
+
+// Typed-field payloads, converted element by element.
+template <typename From, typename To, typename Field>
+void copy_field(const Field& field, std::vector<uint8_t>& out) {
+  out.resize(static_cast<size_t>(field.size()) * sizeof(To));
+  for (int i = 0; i < field.size(); ++i) {
+    const To v = static_cast<To>(static_cast<From>(field.Get(i)));
+    std::memcpy(&out[static_cast<size_t>(i) * sizeof(To)], &v, sizeof(To));
+  }
+}
+
+}  // namespace
+
+ir::Tensor tensor_from_proto(const onnx::TensorProto& proto, const std::string& where) {
+  ir::Tensor t;
+  t.name = proto.name();
+  t.constant = true;
+  for (int64_t d : proto.dims()) {
+    if (d < 0 || d > std::numeric_limits<int32_t>::max()) {
+      throw Error(ErrorKind::kBadModel, fmt::format("{}: tensor '{}' has dimension {}", where, t.name, d));
+    }
+    t.shape.push_back(static_cast<int32_t>(d));
+  }
+  if (proto.data_location() == onnx::TensorProto::EXTERNAL || proto.external_data_size() > 0) {
+    throw Error(ErrorKind::kUnsupported,
+                fmt::format("{}: tensor '{}' keeps its data in an external file, which kiln does not read", where, t.name));
+  }
+  const int32_t type = proto.data_type();
+  // Doubles are narrowed to float32: kiln's float kernels are single precision.
+  t.dtype = type == onnx::TensorProto::DOUBLE ? KILN_DTYPE_FLOAT32 : dtype_from_onnx(type);
+  if (t.dtype == KILN_DTYPE_COUNT) {
+    throw Error(ErrorKind::kUnsupported,
+                fmt::format("{}: tensor '{}' has type {}, which kiln does not support", where, t.name, onnx_type_name(type)));
+  }
+  const int64_t elements = t.elements();
+  if (elements < 0 || t.bytes() > ir::kMaxTensorBytes) {
+    throw Error(ErrorKind::kBadModel, fmt::format("{}: tensor '{}' of shape {} is too large", where, t.name,
+                                                  ir::shape_string(t.shape)));
+  }
+  if (proto.has_raw_data()) {
+    const std::string& raw = proto.raw_data();
+    if (type == onnx::TensorProto::DOUBLE) {
+      std::vector<uint8_t> doubles(raw.begin(), raw.end());
+      if (doubles.size() != static_cast<size_t>(elements) * 8) {
+        throw Error(ErrorKind::kBadModel, fmt::format("{}: tensor '{}' holds {} bytes, its shape {} needs {}", where,
+                                                      t.name, raw.size(), ir::shape_string(t.shape), elements * 8));
+      }
+      t.data.resize(static_cast<size_t>(elements) * 4);
+      for (int64_t i = 0; i < elements; ++i) {
+        double d;
+        std::memcpy(&d, &doubles[static_cast<size_t>(i) * 8], 8);
+        const float f = static_cast<float>(d);
+        std::memcpy(&t.data[static_cast<size_t>(i) * 4], &f, 4);
+      }
+      return t;
+    }
+    t.data.assign(raw.begin(), raw.end());
+  } else {
+    switch (type) {
+      case onnx::TensorProto::FLOAT: copy_field<float, float>(proto.float_data(), t.data); break;
+      case onnx::TensorProto::DOUBLE: copy_field<double, float>(proto.double_data(), t.data); break;
+      case onnx::TensorProto::INT64: copy_field<int64_t, int64_t>(proto.int64_data(), t.data); break;
+      case onnx::TensorProto::INT32: copy_field<int32_t, int32_t>(proto.int32_data(), t.data); break;
+      case onnx::TensorProto::INT16: copy_field<int32_t, int16_t>(proto.int32_data(), t.data); break;
+      case onnx::TensorProto::INT8: copy_field<int32_t, int8_t>(proto.int32_data(), t.data); break;
+      case onnx::TensorProto::UINT8: copy_field<int32_t, uint8_t>(proto.int32_data(), t.data); break;
+      default: break;
+    }
+  }
+  if (t.data.size() != t.bytes()) {
+    throw Error(ErrorKind::kBadModel, fmt::format("{}: tensor '{}' holds {} bytes, its shape {} of {} needs {}", where,
+                                                  t.name, t.data.size(), ir::shape_string(t.shape),
+                                                  ir::dtype_name(t.dtype), t.bytes()));
+  }
+  return t;
+}
+
+// ---- Node ----
+
+std::string Node::where() const {
+  return proto_.name().empty() ? fmt::format("node {} ({})", index_, op_type())
+                               : fmt::format("node {} '{}' ({})", index_, proto_.name(), op_type());
+}
+
+int64_t Node::opset() const { return im_.opset(); }
+ir::Graph& Node::graph() { return im_.graph(); }
+
+void Node::unsupported(const std::string& what) const {
+  throw Error(ErrorKind::kUnsupported, fmt::format("{}: {}: {}", im_.label(), where(), what));
+}
+
+void Node::invalid(const std::string& what) const {
+  throw Error(ErrorKind::kBadModel, fmt::format("{}: {}: {}", im_.label(), where(), what));
+}
+
+const onnx::AttributeProto* Node::find_attr(const std::string& name) const {
+  for (const onnx::AttributeProto& a : proto_.attribute()) {
+    if (a.name() == name) return &a;
+  }
+  return nullptr;
+}
+
+const onnx::AttributeProto& Node::attr_of_type(const std::string& name, onnx::AttributeProto::AttributeType type) const {
+  const onnx::AttributeProto* a = find_attr(name);
+  // Files from before the 'type' field leave it unset; trust the payload then.
+  if (a->type() != onnx::AttributeProto::UNDEFINED && a->type() != type) {
+    invalid(fmt::format("attribute '{}' is {}, expected {}", name, onnx::AttributeProto::AttributeType_Name(a->type()),
+                        onnx::AttributeProto::AttributeType_Name(type)));
+  }
+  return *a;
+}
+
+int64_t Node::attr_int(const std::string& name, int64_t fallback) const {
+  return has_attr(name) ? attr_of_type(name, onnx::AttributeProto::INT).i() : fallback;
+}
+
+float Node::attr_float(const std::string& name, float fallback) const {
+  return has_attr(name) ? attr_of_type(name, onnx::AttributeProto::FLOAT).f() : fallback;
+}
+
+std::string Node::attr_string(const std::string& name, const std::string& fallback) const {
+  return has_attr(name) ? attr_of_type(name, onnx::AttributeProto::STRING).s() : fallback;
+}
+
+std::vector<int64_t> Node::attr_ints(const std::string& name, const std::vector<int64_t>& fallback) const {
+  if (!has_attr(name)) return fallback;
+  const onnx::AttributeProto& a = attr_of_type(name, onnx::AttributeProto::INTS);
+  return std::vector<int64_t>(a.ints().begin(), a.ints().end());
+}
+
+std::vector<float> Node::attr_floats(const std::string& name) const {
+  if (!has_attr(name)) return {};
+  const onnx::AttributeProto& a = attr_of_type(name, onnx::AttributeProto::FLOATS);
+  return std::vector<float>(a.floats().begin(), a.floats().end());
+}
+
+const onnx::TensorProto* Node::attr_tensor(const std::string& name) const {
+  return has_attr(name) ? &attr_of_type(name, onnx::AttributeProto::TENSOR).t() : nullptr;
+}
+
+Value Node::input(size_t i) const {
+  if (!has_input(i)) invalid(fmt::format("input {} is missing", i));
+  const auto rebound = overrides_.find(i);
+  if (rebound != overrides_.end()) return rebound->second;
+  const std::string& name = proto_.input(static_cast<int>(i));
+  if (!im_.has_value(name)) invalid(fmt::format("input {} '{}' is not produced by any earlier node", i, name));
+  return im_.value(name);
+}
+
+const ir::Tensor& Node::input_tensor(size_t i) const {
+  return im_.graph().tensors[static_cast<size_t>(input(i).tensor)];
+}
+
+std::vector<int32_t> Node::input_shape(size_t i) const {
+  const Value v = input(i);
+  const std::vector<int32_t>& shape = im_.graph().tensors[static_cast<size_t>(v.tensor)].shape;
+  return v.nchw ? permute_shape(shape, {0, 3, 1, 2}) : shape;
+}
+
+const ir::Tensor& Node::constant_input(size_t i, const char* role) const {
+  const ir::Tensor& t = input_tensor(i);
+  if (!t.constant) {
+    unsupported(fmt::format("{} '{}' must be a constant (an initializer or a Constant node)", role,
+                            proto_.input(static_cast<int>(i))));
+  }
+  return t;
+}
+
+std::vector<int64_t> Node::int_values(size_t i, const char* role) const {
+  const ir::Tensor& t = constant_input(i, role);
+  std::vector<int64_t> out(static_cast<size_t>(t.elements()));
+  for (size_t k = 0; k < out.size(); ++k) {
+    if (t.dtype == KILN_DTYPE_INT64) {
+      out[k] = t.as<int64_t>()[k];
+    } else if (t.dtype == KILN_DTYPE_INT32) {
+      out[k] = t.as<int32_t>()[k];
+    } else {
+      invalid(fmt::format("{} '{}' must be int32 or int64, not {}", role, t.name, ir::dtype_name(t.dtype)));
+    }
+  }
+  return out;
+}
+
+std::vector<float> Node::float_values(size_t i, const char* role) const {
+  const ir::Tensor& t = constant_input(i, role);
+  if (t.dtype != KILN_DTYPE_FLOAT32) invalid(fmt::format("{} '{}' must be float, not {}", role, t.name, ir::dtype_name(t.dtype)));
+  return std::vector<float>(t.as<float>(), t.as<float>() + t.elements());
+}
+
+Value Node::define_output(size_t i, kiln_dtype dtype, std::vector<int32_t> shape, bool nchw) {
+  if (i >= num_outputs()) invalid(fmt::format("output {} is missing", i));
+  ir::Tensor t;
+  t.name = output_name(i);
+  t.dtype = dtype;
+  t.shape = std::move(shape);
+  if (t.elements() < 0 || t.bytes() > ir::kMaxTensorBytes) {
+    invalid(fmt::format("output '{}' of shape {} is too large", t.name, ir::shape_string(t.shape)));
+  }
+  im_.graph().tensors.push_back(std::move(t));
+  const Value v{static_cast<int>(im_.graph().tensors.size() - 1), nchw};
+  im_.bind(output_name(i), v);
+  return v;
+}
+
+void Node::alias_output(size_t i, Value v) {
+  if (i >= num_outputs()) invalid(fmt::format("output {} is missing", i));
+  im_.bind(output_name(i), v);
+}
+
+ir::Op& Node::emit(ir::OpKind kind, std::vector<int> inputs, std::vector<int> outputs, ir::OpAttrs attrs) {
+  ir::Op op;
+  op.kind = kind;
+  op.type_name = op_type();
+  op.location = where();
+  op.inputs = std::move(inputs);
+  op.outputs = std::move(outputs);
+  op.attrs = std::move(attrs);
+  im_.graph().ops.push_back(std::move(op));
+  return im_.graph().ops.back();
+}
+
+int Node::add_constant(const std::string& suffix, kiln_dtype dtype, std::vector<int32_t> shape, const void* data,
+                       size_t bytes) {
+  ir::Tensor t;
+  t.name = (num_outputs() > 0 ? output_name(0) : where()) + "/" + suffix;
+  t.dtype = dtype;
+  t.shape = std::move(shape);
+  t.constant = true;
+  t.data.resize(bytes);
+  if (bytes) std::memcpy(t.data.data(), data, bytes);
+  im_.graph().tensors.push_back(std::move(t));
+  return static_cast<int>(im_.graph().tensors.size() - 1);
+}
+
+int Node::add_float_constant(const std::string& suffix, std::vector<int32_t> shape, const std::vector<float>& values) {
+  return add_constant(suffix, KILN_DTYPE_FLOAT32, std::move(shape), values.data(), values.size() * sizeof(float));
+}
+
+int Node::add_intermediate(const std::string& suffix, kiln_dtype dtype, std::vector<int32_t> shape) {
+  ir::Tensor t;
+  t.name = (num_outputs() > 0 ? output_name(0) : where()) + "/" + suffix;
+  t.dtype = dtype;
+  t.shape = std::move(shape);
+  im_.graph().tensors.push_back(std::move(t));
+  return static_cast<int>(im_.graph().tensors.size() - 1);
+}
+
+Value Node::plain(Value v) {
+  if (!v.nchw) return v;
+  auto cached = im_.plain_cache().find(v.tensor);
+  if (cached != im_.plain_cache().end()) return cached->second;
+  const ir::Tensor& t = im_.graph().tensors[static_cast<size_t>(v.tensor)];
+  const std::string name = t.name + "/nchw";
+  const int out = add_intermediate("nchw", t.dtype, permute_shape(t.shape, {0, 3, 1, 2}));
+  im_.graph().tensors[static_cast<size_t>(out)].name = name;
+  im_.graph().tensors[static_cast<size_t>(out)].quant = im_.graph().tensors[static_cast<size_t>(v.tensor)].quant;
+  ir::OpAttrs a;
+  a.perm = {0, 3, 1, 2};
+  emit(ir::OpKind::kTranspose, {v.tensor}, {out}, a).type_name = "TRANSPOSE";
+  const Value result{out, false};
+  im_.plain_cache()[v.tensor] = result;
+  return result;
+}
+
+Value Node::nhwc(Value v) {
+  if (v.nchw) return v;
+  const ir::Tensor& t = im_.graph().tensors[static_cast<size_t>(v.tensor)];
+  if (t.shape.size() != 4) invalid(fmt::format("'{}' has shape {}, expected 4-D NCHW", t.name, ir::shape_string(t.shape)));
+  auto cached = im_.nhwc_cache().find(v.tensor);
+  if (cached != im_.nhwc_cache().end()) return cached->second;
+  if (t.constant) {
+    ir::Tensor c = t;
+    c.name = t.name + "/nhwc";
+    c.data = transpose_data(t.data, t.shape, {0, 2, 3, 1}, kiln_dtype_size(t.dtype));
+    c.shape = nhwc_shape(t.shape);
+    im_.graph().tensors.push_back(std::move(c));
+    const Value result{static_cast<int>(im_.graph().tensors.size() - 1), true};
+    im_.nhwc_cache()[v.tensor] = result;
+    return result;
+  }
+  const std::string name = t.name + "/nhwc";
+  const int out = add_intermediate("nhwc", t.dtype, nhwc_shape(t.shape));
+  im_.graph().tensors[static_cast<size_t>(out)].name = name;
+  im_.graph().tensors[static_cast<size_t>(out)].quant = im_.graph().tensors[static_cast<size_t>(v.tensor)].quant;
+  ir::OpAttrs a;
+  a.perm = {0, 2, 3, 1};
+  emit(ir::OpKind::kTranspose, {v.tensor}, {out}, a).type_name = "TRANSPOSE";
+  const Value result{out, true};
+  im_.nhwc_cache()[v.tensor] = result;
+  return result;
+}
+
+// ---- Importer ----
+
+namespace {
+
+const std::map<std::string, Converter>& converters() {
+  static const std::map<std::string, Converter> table = [] {
+    std::map<std::string, Converter> t;
+    register_nn_converters(t);
+    register_math_converters(t);
+    register_tensor_converters(t);
+    return t;
+  }();
+  return table;
+}
+
+}  // namespace
+
+void Importer::import_initializers() {
+  const onnx::GraphProto& g = model_.graph();
+  for (const onnx::TensorProto& init : g.initializer()) {
+    graph_.tensors.push_back(tensor_from_proto(init, fmt::format("{}: initializer '{}'", label_, init.name())));
+    values_[init.name()] = Value{static_cast<int>(graph_.tensors.size() - 1), false};
+  }
+}
+
+void Importer::import_inputs() {
+  const onnx::GraphProto& g = model_.graph();
+  for (const onnx::ValueInfoProto& in : g.input()) {
+    if (values_.count(in.name())) continue;  // an initializer listed as an input (IR version < 4)
+    const std::string where = fmt::format("{}: graph input '{}'", label_, in.name());
+    if (!in.type().has_tensor_type()) throw Error(ErrorKind::kUnsupported, where + " is not a tensor");
+    const onnx::TypeProto::Tensor& tt = in.type().tensor_type();
+    ir::Tensor t;
+    t.name = in.name();
+    t.dtype = dtype_from_onnx(tt.elem_type());
+    if (t.dtype == KILN_DTYPE_COUNT) {
+      throw Error(ErrorKind::kUnsupported, fmt::format("{} has type {}, which kiln does not support", where,
+                                                       onnx_type_name(tt.elem_type())));
+    }
+    if (!tt.has_shape()) throw Error(ErrorKind::kUnsupported, where + " has no shape; kiln needs static shapes");
+    for (int d = 0; d < tt.shape().dim_size(); ++d) {
+      const onnx::TensorShapeProto::Dimension& dim = tt.shape().dim(d);
+      if (dim.has_dim_value() && dim.dim_value() > 0 && dim.dim_value() <= std::numeric_limits<int32_t>::max()) {
+        t.shape.push_back(static_cast<int32_t>(dim.dim_value()));
+      } else if (d == 0) {
+        t.shape.push_back(1);  // a symbolic batch: kiln runs one sample at a time
+      } else {
+        throw Error(ErrorKind::kUnsupported,
+                    fmt::format("{} has no fixed size in dimension {} ('{}'); kiln needs static shapes", where, d,
+                                dim.dim_param()));
+      }
+    }
+    if (t.elements() < 0 || t.bytes() > ir::kMaxTensorBytes) {
+      throw Error(ErrorKind::kBadModel, fmt::format("{} of shape {} is too large", where, ir::shape_string(t.shape)));
+    }
+    // 4-D float inputs are images: kiln takes them NHWC.
+    const bool image = t.shape.size() == 4 && t.dtype == KILN_DTYPE_FLOAT32;
+    if (image) t.shape = nhwc_shape(t.shape);
+    graph_.tensors.push_back(std::move(t));
+    const int index = static_cast<int>(graph_.tensors.size() - 1);
+    values_[in.name()] = Value{index, image};
+    graph_.inputs.push_back(index);
+    graph_.input_source_perm.push_back(image ? std::vector<int32_t>(kNchwInIr, kNchwInIr + 4) : std::vector<int32_t>{});
+  }
+}
+
+void Importer::import_outputs() {
+  for (const onnx::ValueInfoProto& out : model_.graph().output()) {
+    if (!values_.count(out.name())) {
+      throw Error(ErrorKind::kBadModel, fmt::format("{}: graph output '{}' is never computed", label_, out.name()));
+    }
+    const Value v = values_.at(out.name());
+    if (graph_.tensors[static_cast<size_t>(v.tensor)].constant) {
+      throw Error(ErrorKind::kUnsupported, fmt::format("{}: graph output '{}' is a constant", label_, out.name()));
+    }
+    graph_.outputs.push_back(v.tensor);
+    graph_.output_source_perm.push_back(v.nchw ? std::vector<int32_t>(kNchwInIr, kNchwInIr + 4) : std::vector<int32_t>{});
+  }
+}
+
+ir::Graph Importer::run() {
+  if (!model_.has_graph()) throw Error(ErrorKind::kBadModel, label_ + ": the model has no graph");
+  for (const onnx::OperatorSetIdProto& set : model_.opset_import()) {
+    if (set.domain().empty() || set.domain() == "ai.onnx") opset_ = set.version();
+  }
+  if (opset_ < 7) {
+    // The legacy attributes of older opsets (consumed_inputs, broadcast) are
+    // read where they matter; anything older than opset 1 is not ONNX.
+    if (opset_ < 1) throw Error(ErrorKind::kBadModel, fmt::format("{}: opset {} is not valid", label_, opset_));
+  }
+  import_initializers();
+  import_inputs();
+  const onnx::GraphProto& g = model_.graph();
+  for (int i = 0; i < g.node_size(); ++i) {
+    const onnx::NodeProto& proto = g.node(i);
+    Node node(*this, proto, i);
+    if (!proto.domain().empty() && proto.domain() != "ai.onnx") {
+      node.unsupported(fmt::format("op '{}' of domain '{}' is not supported", proto.op_type(), proto.domain()));
+    }
+    const auto it = converters().find(proto.op_type());
+    if (it == converters().end()) node.unsupported(fmt::format("kiln does not support the ONNX op '{}'", proto.op_type()));
+    it->second(node);
+    for (int o = 0; o < proto.output_size(); ++o) {
+      if (!proto.output(o).empty() && !values_.count(proto.output(o))) {
+        node.unsupported(fmt::format("output {} '{}' is not supported", o, proto.output(o)));
+      }
+    }
+  }
+  import_outputs();
+  return std::move(graph_);
+}
+
+}  // namespace onnx_import
+
+namespace onnx_import {
+
+bool looks_like_onnx(const uint8_t* data, size_t size) {
+  if (size == 0 || size > static_cast<size_t>(std::numeric_limits<int>::max())) return false;
+  onnx::ModelProto model;
+  return model.ParseFromArray(data, static_cast<int>(size)) && model.has_graph() && model.ir_version() > 0;
+}
+
+ir::Graph import_onnx(const uint8_t* data, size_t size, const std::string& label) {
+  if (size > static_cast<size_t>(std::numeric_limits<int>::max())) {
+    throw Error(ErrorKind::kUnsupported, fmt::format("{}: {} bytes is beyond protobuf's 2 GiB limit", label, size));
+  }
+  onnx::ModelProto model;
+  if (!model.ParseFromArray(data, static_cast<int>(size))) {
+    throw Error(ErrorKind::kBadModel, fmt::format("{}: not an ONNX model (protobuf parsing failed)", label));
+  }
+  ir::Graph g = Importer(model, label).run();
+  ir::verify(g);
+  return g;
+}
+
+}  // namespace onnx_import
+}  // namespace kiln

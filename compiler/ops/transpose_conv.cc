@@ -1,0 +1,107 @@
+// TRANSPOSE_CONV. IR operands: input, filter [out_c, k_h, k_w, in_c / groups],
+// bias (optional); the output tensor states the output size.
+#include <fmt/format.h>
+
+#include "compiler/ops/op_util.h"
+
+namespace kiln {
+namespace {
+
+// The leading pad of one dim: SAME/VALID as TFLite derives it (the padding of
+// the forward convolution from output back to input), or the explicit one.
+int32_t transpose_conv_padding(const ir::OpAttrs& a, int32_t explicit_pad, int32_t in, int32_t filter,
+                               int32_t stride, int32_t dilation, int32_t out) {
+  if (a.padding == ir::Padding::kExplicit) return explicit_pad >= 0 ? explicit_pad : -1;
+  if (conv_output_size(a.padding, out, filter, stride, dilation) != in) return -1;
+  return a.padding == ir::Padding::kSame ? conv_padding(out, filter, stride, dilation, in) : 0;
+}
+
+void lower_transpose_conv(LowerContext& ctx, const ir::Op& op) {
+  const ir::Tensor& in = ctx.input(op, 0);
+  const ir::Tensor& filter = ctx.input(op, 1);
+  const ir::Tensor& out = ctx.output(op, 0);
+  require_rank(ctx, op, in, 4, "input");
+  require_rank(ctx, op, filter, 4, "filter");
+  require_rank(ctx, op, out, 4, "output");
+  const Numerics numerics = numerics_of(ctx, op, in, out);
+  const ir::OpAttrs& a = op.attrs;
+
+  TransposeConvParams p{};
+  p.batches = in.shape[0];
+  p.in_h = in.shape[1];
+  p.in_w = in.shape[2];
+  p.in_c = in.shape[3];
+  p.out_h = out.shape[1];
+  p.out_w = out.shape[2];
+  p.out_c = out.shape[3];
+  p.k_h = filter.shape[1];
+  p.k_w = filter.shape[2];
+  p.groups = filter.shape[3] > 0 ? p.in_c / filter.shape[3] : 0;
+  p.stride_h = a.stride_h;
+  p.stride_w = a.stride_w;
+  p.dilation_h = a.dilation_h;
+  p.dilation_w = a.dilation_w;
+  if (p.stride_h < 1 || p.stride_w < 1 || p.dilation_h < 1 || p.dilation_w < 1) {
+    ctx.invalid(op, fmt::format("stride {}x{} / dilation {}x{} must be positive", p.stride_h, p.stride_w,
+                                p.dilation_h, p.dilation_w));
+  }
+  if (filter.shape[0] != p.out_c || p.groups < 1 || p.groups * filter.shape[3] != p.in_c || out.shape[0] != p.batches) {
+    ctx.invalid(op, fmt::format("filter {} does not fit input {} and output {}", ir::shape_string(filter.shape),
+                                ir::shape_string(in.shape), ir::shape_string(out.shape)));
+  }
+  p.pad_h = transpose_conv_padding(a, a.pad_top, p.in_h, p.k_h, p.stride_h, p.dilation_h, p.out_h);
+  p.pad_w = transpose_conv_padding(a, a.pad_left, p.in_w, p.k_w, p.stride_w, p.dilation_w, p.out_w);
+  if (p.pad_h < 0 || p.pad_w < 0) {
+    ctx.invalid(op, fmt::format("output {} does not follow from input {} and the padding", ir::shape_string(out.shape),
+                                ir::shape_string(in.shape)));
+  }
+  const int bias = bias_for(ctx, op, 2, numerics);
+  p.has_bias = bias >= 0;
+  const int weights = weights_for(ctx, op, 1, numerics);
+  if (numerics == Numerics::kFloat32) {
+    const FloatRange r = activation_range_f32(a.activation);
+    p.act_min_f = r.min;
+    p.act_max_f = r.max;
+    ctx.emit(op, OpCode::TRANSPOSE_CONV_F32, p, {op.inputs[0], weights, bias}, {op.outputs[0]});
+    return;
+  }
+  const size_t channels = filter.quant.scales.size();
+  if (channels != 1 && channels != static_cast<size_t>(p.out_c)) {
+    ctx.invalid(op, fmt::format("filter '{}' has {} scales for {} output channels", filter.name, channels, p.out_c));
+  }
+  for (int64_t zp : filter.quant.zero_points) {
+    if (zp != 0) ctx.unsupported(op, fmt::format("filter '{}' has zero point {}; int8 weights must be symmetric", filter.name, zp));
+  }
+  p.input_offset = -in.quant.zero_point();
+  p.output_offset = out.quant.zero_point();
+  const IntRange r = activation_range_s8(a.activation, out.quant.scale(), out.quant.zero_point());
+  p.act_min = r.min;
+  p.act_max = r.max;
+  std::vector<int32_t> quant(2 * static_cast<size_t>(p.out_c));
+  for (int32_t c = 0; c < p.out_c; ++c) {
+    const double filter_scale = filter.quant.scales[channels == 1 ? 0 : static_cast<size_t>(c)];
+    const QuantizedMultiplier q = quantize_multiplier(static_cast<double>(in.quant.scale()) * filter_scale /
+                                                      static_cast<double>(out.quant.scale()));
+    quant[static_cast<size_t>(c)] = q.multiplier;
+    quant[static_cast<size_t>(p.out_c + c)] = q.shift;
+  }
+  const int quant_tensor = ctx.add_constant(out.name + "/requant", KILN_DTYPE_INT32, {2, p.out_c}, int32_bytes(quant));
+  const int scratch = ctx.add_scratch(out.name + "/accumulators", KILN_DTYPE_INT32, {p.out_h, p.out_w, p.out_c});
+  ctx.emit(op, OpCode::TRANSPOSE_CONV_S8, p, {op.inputs[0], weights, bias, quant_tensor}, {op.outputs[0], scratch});
+}
+
+int64_t transpose_conv_macs(const ir::Graph& g, const ir::Op& op) {
+  if (op.inputs.size() < 2) return 0;
+  const ir::Tensor& in = g.tensors[static_cast<size_t>(op.inputs[0])];
+  const ir::Tensor& filter = g.tensors[static_cast<size_t>(op.inputs[1])];
+  if (filter.shape.size() != 4) return 0;
+  // Every input element meets every tap of its group's output channels.
+  return in.elements() * filter.shape[0] * filter.shape[1] * filter.shape[2] /
+         std::max<int64_t>(1, in.shape.empty() ? 1 : in.shape.back() / std::max(1, filter.shape[3]));
+}
+
+}  // namespace
+
+const OpDef kTransposeConvDef = {ir::OpKind::kTransposeConv, lower_transpose_conv, transpose_conv_macs};
+
+}  // namespace kiln

@@ -1,0 +1,40 @@
+// Graph passes: each takes a graph and returns the rewritten one, with the
+// same outputs for every input (bit for bit on int8 graphs; float graphs up to
+// the rounding of a reassociated product). compile_graph runs `optimize`
+// before lowering; each pass is tested alone on before/after graphs.
+#ifndef KILN_COMPILER_PASSES_PASSES_H
+#define KILN_COMPILER_PASSES_PASSES_H
+
+#include "compiler/ir/graph.h"
+
+namespace kiln {
+namespace passes {
+
+// Transposes that move no data become reshapes; a transpose to NCHW feeding
+// (through reshapes) a fully connected layer is folded into its weights'
+// column order; back-to-back transposes compose; transposes next to the
+// graph's inputs and outputs move into their recorded source layout.
+ir::Graph fold_transposes(ir::Graph g);
+
+// A float convolution, depthwise convolution, transposed convolution or fully
+// connected layer followed by a MUL and/or ADD of a per-output-channel
+// constant (batch normalization, a separate bias) takes them into its
+// weights and bias.
+ir::Graph fold_affine_into_weights(ir::Graph g);
+
+// A CLAMP with ReLU, ReLU6 or ReLU-1..1 bounds after an op that can apply it
+// becomes that op's fused activation (float ops; int8 ops only when the clamp
+// keeps the quantization).
+ir::Graph fuse_activations(ir::Graph g);
+
+// Drops ops whose results nobody reads and tensors no op or graph
+// input/output refers to.
+ir::Graph remove_unused(ir::Graph g);
+
+// All of the above, to a fixed point, verifying the graph after each pass.
+ir::Graph optimize(ir::Graph g);
+
+}  // namespace passes
+}  // namespace kiln
+
+#endif
