@@ -33,20 +33,29 @@ ir::Graph import_model(const std::vector<uint8_t>& bytes, const std::string& lab
   throw Error(ErrorKind::kBadModel, fmt::format("{}: not a model (neither a .tflite flatbuffer nor an ONNX protobuf)", label));
 }
 
-CompiledModel compile_model(const std::vector<uint8_t>& bytes, const std::string& label, const CompileOptions& options) {
-  if (detect_format(bytes) == ModelFormat::kTflite) return compile_tflite(bytes, label, options);
-  return compile_graph(import_model(bytes, label), options);
-}
+namespace {
 
-CompiledModel compile_tflite(const std::vector<uint8_t>& bytes, const std::string& label,
-                             const CompileOptions& options) {
+// Errors from compiling a model name its file first.
+template <typename F>
+CompiledModel labelled(const std::string& label, F compile) {
   try {
-    return compile_graph(tflite_import::import_tflite(bytes.data(), bytes.size(), label), options);
+    return compile();
   } catch (const Error& e) {
     const std::string what = e.what();
     if (what.rfind(label + ":", 0) == 0) throw;
     throw Error(e.kind(), fmt::format("{}: {}", label, what));
   }
+}
+
+}  // namespace
+
+CompiledModel compile_model(const std::vector<uint8_t>& bytes, const std::string& label, const CompileOptions& options) {
+  return labelled(label, [&] { return compile_graph(import_model(bytes, label), options); });
+}
+
+CompiledModel compile_tflite(const std::vector<uint8_t>& bytes, const std::string& label,
+                             const CompileOptions& options) {
+  return labelled(label, [&] { return compile_graph(tflite_import::import_tflite(bytes.data(), bytes.size(), label), options); });
 }
 
 CompiledModel compile_graph(ir::Graph graph, const CompileOptions& options) {

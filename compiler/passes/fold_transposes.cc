@@ -2,6 +2,7 @@
 // behind; this pass removes them so that none runs on the device.
 #include <numeric>
 
+#include "compiler/ir/layout.h"
 #include "compiler/passes/graph_util.h"
 #include "compiler/passes/passes.h"
 
@@ -20,12 +21,6 @@ bool moves_no_data(const std::vector<int32_t>& shape, const std::vector<int32_t>
   return true;
 }
 
-std::vector<int32_t> inverse(const std::vector<int32_t>& perm) {
-  std::vector<int32_t> inv(perm.size());
-  for (size_t i = 0; i < perm.size(); ++i) inv[static_cast<size_t>(perm[i])] = static_cast<int32_t>(i);
-  return inv;
-}
-
 bool identity(const std::vector<int32_t>& perm) {
   for (size_t i = 0; i < perm.size(); ++i) {
     if (perm[i] != static_cast<int32_t>(i)) return false;
@@ -36,7 +31,7 @@ bool identity(const std::vector<int32_t>& perm) {
 // Source dim i = new kiln dim result[i], where new dim j = old dim perm[j]
 // and source dim i = old dim source[i] (empty: identity).
 std::vector<int32_t> compose_source(const std::vector<int32_t>& source, const std::vector<int32_t>& perm) {
-  const std::vector<int32_t> inv = inverse(perm);
+  const std::vector<int32_t> inv = ir::inverse_permutation(perm);
   std::vector<int32_t> out(perm.size());
   for (size_t i = 0; i < out.size(); ++i) out[i] = inv[static_cast<size_t>(source.empty() ? i : source[i])];
   return identity(out) ? std::vector<int32_t>{} : out;
@@ -107,7 +102,7 @@ bool fold_into_fully_connected(ir::Graph& g) {
     const size_t rank = in_shape.size();
     std::vector<int64_t> out_strides(rank, 1);
     for (size_t d = rank - 1; d-- > 0;) out_strides[d] = out_strides[d + 1] * out_shape[d + 1];
-    const std::vector<int32_t> inv = inverse(t.attrs.perm);
+    const std::vector<int32_t> inv = ir::inverse_permutation(t.attrs.perm);
     std::vector<int64_t> moved(static_cast<size_t>(row));
     std::vector<int32_t> idx(rank, 0);
     for (int64_t k = 0; k < row; ++k) {
@@ -152,6 +147,8 @@ bool absorb_at_interface(ir::Graph& g) {
     const ir::Op& t = g.ops[static_cast<size_t>(r)];
     if (uses.graph_output[static_cast<size_t>(t.outputs[0])]) continue;
     g.input_source_perm[k] = compose_source(g.input_source_perm[k], t.attrs.perm);
+    // The input keeps its name: it is the model's interface.
+    g.tensors[static_cast<size_t>(t.outputs[0])].name = tensor_of(g, g.inputs[k]).name;
     g.inputs[k] = t.outputs[0];
     erase_op(g, r);
     return true;
@@ -177,6 +174,7 @@ bool absorb_at_interface(ir::Graph& g) {
       source_perm[i] = t.attrs.perm[old_dim];
     }
     g.output_source_perm[k] = identity(source_perm) ? std::vector<int32_t>{} : source_perm;
+    g.tensors[static_cast<size_t>(source)].name = tensor_of(g, g.outputs[k]).name;
     g.outputs[k] = source;
     erase_op(g, producer);
     return true;

@@ -12,6 +12,7 @@
 #include "compiler/common/file_io.h"
 #include "compiler/compile.h"
 #include "compiler/eval/host_runner.h"
+#include "compiler/ir/layout.h"
 #include "tests/support/run_graph.h"
 #include "tests/support/test_support.h"
 
@@ -43,18 +44,24 @@ float float_tolerance(const ir::Graph& graph, float max_magnitude) {
 TEST_P(GoldenTest, MatchesReference) {
   const auto& [target, name] = GetParam();
   const test::Case c = test::load_case(name);
-  if (c.model_path.size() > 5 && c.model_path.substr(c.model_path.size() - 5) == ".onnx") {
-    GTEST_SKIP() << "ONNX import is not implemented yet";
-  }
   const std::vector<uint8_t> model = read_file(c.model_path);
-  const CompiledModel compiled = compile_tflite(model, c.model_path, {target});
+  const CompiledModel compiled = compile_model(model, c.model_path, {target});
+  const ir::Graph& g = compiled.graph;
   ASSERT_FALSE(c.samples.empty());
   for (const test::Sample& s : c.samples) {
     SCOPED_TRACE("sample " + std::to_string(s.k));
     HostRunner runner(compiled.blob);
-    for (size_t i = 0; i < s.inputs.size(); ++i) runner.set_input(static_cast<uint32_t>(i), read_file(s.inputs[i]));
+    // Inputs and outputs are in the source model's layout (NCHW for ONNX).
+    for (size_t i = 0; i < s.inputs.size(); ++i) {
+      const ir::Tensor& in = g.tensors[static_cast<size_t>(g.inputs[i])];
+      const std::vector<int32_t> perm = i < g.input_source_perm.size() ? g.input_source_perm[i] : std::vector<int32_t>{};
+      runner.set_input(static_cast<uint32_t>(i),
+                       ir::from_source_layout(read_file(s.inputs[i]), in.shape, perm, kiln_dtype_size(in.dtype)));
+    }
     runner.invoke();
-    const std::vector<uint8_t> got = runner.output(0);
+    const ir::Tensor& out = g.tensors[static_cast<size_t>(g.outputs[0])];
+    const std::vector<int32_t> out_perm = g.output_source_perm.empty() ? std::vector<int32_t>{} : g.output_source_perm[0];
+    const std::vector<uint8_t> got = ir::to_source_layout(runner.output(0), out.shape, out_perm, kiln_dtype_size(out.dtype));
     const std::vector<uint8_t> want = read_file(s.expected);
     ASSERT_EQ(got.size(), want.size());
     if (s.bit_exact) {

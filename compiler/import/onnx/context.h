@@ -12,19 +12,24 @@
 #include <vector>
 
 #include "compiler/ir/graph.h"
+#include "compiler/ir/layout.h"
 
 namespace kiln {
 namespace onnx_import {
 
-// An ONNX value as the IR holds it. A 4-D activation is stored NHWC: its
-// ONNX (NCHW) dim i is IR dim kNchwInIr[i].
+// An ONNX value as the IR holds it. Activations of convolutions and pooling
+// (rank 3 or 4) are stored channels-last, kiln's layout: ONNX's N, C, spatial
+// dims become N, spatial dims, C; see channels_last_dims.
 struct Value {
   int tensor = -1;
-  bool nchw = false;
+  bool channels_last = false;
 };
 
-constexpr int32_t kNchwInIr[4] = {0, 3, 1, 2};  // ONNX NCHW dim -> IR NHWC dim
-constexpr int32_t kNhwcInNchw[4] = {0, 2, 3, 1};  // IR NHWC dim -> ONNX NCHW dim
+// For a rank-r value stored channels-last: ONNX dim i is IR dim result[i]
+// ({0, 3, 1, 2} for NCHW stored NHWC).
+std::vector<int32_t> channels_last_dims(size_t rank);
+// The IR shape of an ONNX shape stored channels-last.
+std::vector<int32_t> channels_last_shape(const std::vector<int32_t>& onnx_shape);
 
 class Importer;
 
@@ -60,7 +65,7 @@ class Node {
   // This node reads `v` as input i (a converter's own rewrite of an operand).
   void rebind_input(size_t i, Value v) { overrides_[i] = v; }
   const ir::Tensor& input_tensor(size_t i) const;
-  // The input's ONNX shape (NCHW for a 4-D activation).
+  // The input's ONNX shape (NCHW for an image, whatever its IR layout).
   std::vector<int32_t> input_shape(size_t i) const;
   // A constant input (fails naming it otherwise).
   const ir::Tensor& constant_input(size_t i, const char* role) const;
@@ -71,8 +76,8 @@ class Node {
   size_t num_outputs() const { return static_cast<size_t>(proto_.output_size()); }
   const std::string& output_name(size_t i) const { return proto_.output(static_cast<int>(i)); }
   // Output i's IR tensor: a new activation of `dtype` with IR shape `shape`
-  // (already NHWC when `nchw`), bound to the output's name.
-  Value define_output(size_t i, kiln_dtype dtype, std::vector<int32_t> shape, bool nchw);
+  // (already channels-last when `channels_last`), bound to the output's name.
+  Value define_output(size_t i, kiln_dtype dtype, std::vector<int32_t> shape, bool channels_last);
   // Output i is another value (Identity, a Reshape that changes nothing).
   void alias_output(size_t i, Value v);
 
@@ -85,11 +90,15 @@ class Node {
   // A new activation tensor for this node's intermediate results.
   int add_intermediate(const std::string& suffix, kiln_dtype dtype, std::vector<int32_t> shape);
 
-  // The value in the element order of its ONNX shape (a TRANSPOSE from NHWC
-  // if it is stored NHWC), or a 4-D value stored NHWC (a TRANSPOSE from
-  // NCHW if it is not).
+  // The value in the element order of its ONNX shape (a TRANSPOSE if it is
+  // stored channels-last), or a rank-3/4 value stored channels-last (a
+  // TRANSPOSE if it is not; constants are rearranged on the host).
   Value plain(Value v);
-  Value nhwc(Value v);
+  Value channels_last(Value v);
+  // A new tensor holding `tensor` permuted (output dim i = input dim perm[i]).
+  int transpose(int tensor, const std::vector<int32_t>& perm, const std::string& suffix);
+  // A new tensor holding `tensor` with another shape of the same size.
+  int reshape(int tensor, std::vector<int32_t> shape, const std::string& suffix);
 
  private:
   const onnx::AttributeProto* find_attr(const std::string& name) const;
@@ -107,16 +116,23 @@ using Converter = void (*)(Node& node);
 void register_nn_converters(std::map<std::string, Converter>& table);
 void register_math_converters(std::map<std::string, Converter>& table);
 void register_tensor_converters(std::map<std::string, Converter>& table);
+void register_quant_converters(std::map<std::string, Converter>& table);
+
+// Quantized operands (convert_quant.cc). Input `value` as an int8 activation
+// with the quantization of inputs `scale` and `zero_point` (a uint8 one is
+// converted; a graph input takes the parameters of its first reader).
+Value quantized_input(Node& n, size_t value, size_t scale, size_t zero_point);
+// A constant int8 or uint8 input as an int8 tensor with its quantization (per
+// tensor, or per channel along `axis`; -1: the node's axis attribute).
+ir::Tensor quantized_constant(Node& n, size_t value, size_t scale, size_t zero_point, int32_t axis);
+// The int8 quantization of an output with these scale and zero point inputs.
+ir::Quantization output_quantization(Node& n, size_t scale, size_t zero_point);
 
 // Shared by the converters.
 // A rank-r ONNX dim index (negative counts from the end); -1 if out of range.
 int32_t normalize_axis(int64_t axis, size_t rank);
-// The IR shape of an ONNX 4-D shape stored NHWC.
-std::vector<int32_t> nhwc_shape(const std::vector<int32_t>& nchw);
-// Row-major transpose of a constant's elements: output dim i is input dim perm[i].
-std::vector<uint8_t> transpose_data(const std::vector<uint8_t>& data, const std::vector<int32_t>& shape,
-                                    const std::vector<int32_t>& perm, size_t element_size);
-std::vector<int32_t> permute_shape(const std::vector<int32_t>& shape, const std::vector<int32_t>& perm);
+using ir::permute_shape;
+using ir::transpose_data;
 
 // The graph-wide state: the IR being built and the values by name.
 class Importer {
@@ -132,7 +148,7 @@ class Importer {
   void bind(const std::string& name, Value v) { values_[name] = v; }
   // Layout conversions, remembered so that a value is transposed once.
   std::map<int, Value>& plain_cache() { return plain_cache_; }
-  std::map<int, Value>& nhwc_cache() { return nhwc_cache_; }
+  std::map<int, Value>& channels_last_cache() { return channels_last_cache_; }
 
  private:
   void import_initializers();
@@ -144,7 +160,7 @@ class Importer {
   int64_t opset_ = 1;
   ir::Graph graph_;
   std::map<std::string, Value> values_;
-  std::map<int, Value> plain_cache_, nhwc_cache_;
+  std::map<int, Value> plain_cache_, channels_last_cache_;
 };
 
 // Decodes a TensorProto (raw or typed fields) into a constant IR tensor.

@@ -25,23 +25,17 @@ std::vector<int32_t> broadcast_shape(Node& n, const std::vector<int32_t>& a, con
   return out;
 }
 
-// An operand of a 4-D NHWC-stored result, brought to that layout: constants
-// are rearranged on the host, lower-rank activations reshaped to 4-D first.
-Value operand_in_nhwc(Node& n, size_t i) {
+// An operand of a channels-last result of rank `rank`, brought to that
+// layout: constants are rearranged on the host, lower-rank activations
+// reshaped to the full rank first.
+Value operand_channels_last(Node& n, size_t i, size_t rank) {
   const Value v = n.input(i);
-  if (v.nchw) return v;
+  if (v.channels_last) return v;
   std::vector<int32_t> shape = n.input_shape(i);
-  if (shape.size() > 4) n.unsupported(fmt::format("input {} of rank {} broadcast against a 4-D image", i, shape.size()));
-  shape.insert(shape.begin(), 4 - shape.size(), 1);
-  const ir::Tensor& t = n.input_tensor(i);
-  if (t.constant) {
-    const std::vector<uint8_t> data = transpose_data(t.data, shape, {0, 2, 3, 1}, kiln_dtype_size(t.dtype));
-    return Value{n.add_constant(fmt::format("input{}_nhwc", i), t.dtype, nhwc_shape(shape), data.data(), data.size()), true};
-  }
-  if (t.shape.size() == 4) return n.nhwc(v);
-  const int reshaped = n.add_intermediate(fmt::format("input{}_4d", i), t.dtype, shape);
-  n.emit(ir::OpKind::kReshape, {v.tensor}, {reshaped});
-  return n.nhwc(Value{reshaped, false});
+  if (shape.size() > rank) n.unsupported(fmt::format("input {} of rank {} broadcast against rank {}", i, shape.size(), rank));
+  shape.insert(shape.begin(), rank - shape.size(), 1);
+  const int full = shape == n.input_tensor(i).shape ? v.tensor : n.reshape(v.tensor, shape, "full_rank");
+  return n.channels_last(Value{full, false});
 }
 
 // Opset 1-6 broadcasting places B's dims at A's dim `axis`; numpy
@@ -83,24 +77,21 @@ void convert_binary(Node& n, Arith arith) {
     for (size_t k = 0; k < reciprocal.size(); ++k) reciprocal[k] = 1.0f / divisor.as<float>()[k];
     b_tensor = n.add_float_constant("reciprocal", divisor.shape, reciprocal);
   }
-  const bool image = (a.nchw || b.nchw) && out_shape.size() == 4;
-  if (image) {
-    a = operand_in_nhwc(n, 0);
+  const bool channels_last = (a.channels_last || b.channels_last) && (out_shape.size() == 3 || out_shape.size() == 4);
+  if (channels_last) {
+    a = operand_channels_last(n, 0, out_shape.size());
     if (b_tensor == b.tensor) {
-      b = operand_in_nhwc(n, 1);
-      b_tensor = b.tensor;
+      b_tensor = operand_channels_last(n, 1, out_shape.size()).tensor;
     } else {
-      const ir::Tensor& r = n.graph().tensors[static_cast<size_t>(b_tensor)];
-      std::vector<int32_t> shape = r.shape;
-      shape.insert(shape.begin(), 4 - shape.size(), 1);
-      const std::vector<uint8_t> data = transpose_data(r.data, shape, {0, 2, 3, 1}, 4);
-      b_tensor = n.add_constant("reciprocal_nhwc", KILN_DTYPE_FLOAT32, nhwc_shape(shape), data.data(), data.size());
+      std::vector<int32_t> shape = n.graph().tensors[static_cast<size_t>(b_tensor)].shape;
+      shape.insert(shape.begin(), out_shape.size() - shape.size(), 1);
+      b_tensor = n.channels_last(Value{n.reshape(b_tensor, shape, "full_rank"), false}).tensor;
     }
   } else {
     a = n.plain(a);
     if (b_tensor == b.tensor) b_tensor = n.plain(b).tensor;
   }
-  const Value out = n.define_output(0, dtype, image ? nhwc_shape(out_shape) : out_shape, image);
+  const Value out = n.define_output(0, dtype, channels_last ? channels_last_shape(out_shape) : out_shape, channels_last);
   n.emit(kind, {a.tensor, b_tensor}, {out.tensor});
 }
 
@@ -109,7 +100,7 @@ void emit_unary(Node& n, ir::OpKind kind, const ir::OpAttrs& attrs = {}) {
   const Value in = n.input(0);
   const ir::Tensor& t = n.input_tensor(0);
   if (t.dtype != KILN_DTYPE_FLOAT32) n.unsupported(fmt::format("{} input: kiln computes float32", ir::dtype_name(t.dtype)));
-  const Value out = n.define_output(0, t.dtype, t.shape, in.nchw);
+  const Value out = n.define_output(0, t.dtype, t.shape, in.channels_last);
   n.emit(kind, {in.tensor}, {out.tensor}, attrs);
 }
 
@@ -127,21 +118,6 @@ void convert_clip(Node& n) {
   emit_unary(n, ir::OpKind::kClamp, a);
 }
 
-int transpose_of(Node& n, int tensor, const std::vector<int32_t>& perm, const char* suffix) {
-  const ir::Tensor& t = n.graph().tensors[static_cast<size_t>(tensor)];
-  const int out = n.add_intermediate(suffix, t.dtype, permute_shape(t.shape, perm));
-  ir::OpAttrs a;
-  a.perm = perm;
-  n.emit(ir::OpKind::kTranspose, {tensor}, {out}, a).type_name = "TRANSPOSE";
-  return out;
-}
-
-int reshape_of(Node& n, int tensor, std::vector<int32_t> shape, const char* suffix) {
-  const int out = n.add_intermediate(suffix, n.graph().tensors[static_cast<size_t>(tensor)].dtype, std::move(shape));
-  n.emit(ir::OpKind::kReshape, {tensor}, {out});
-  return out;
-}
-
 // kiln's SOFTMAX runs over the innermost IR dim; other axes are moved there.
 void convert_softmax(Node& n) {
   const Value in = n.input(0);
@@ -156,31 +132,31 @@ void convert_softmax(Node& n) {
     // Softmax over the flattened dims from `axis` on: per row of the 2-D view.
     const int32_t axis = normalize_axis(n.attr_int("axis", 1), rank);
     if (axis < 0) n.invalid("axis out of range");
-    // The set of elements in a row is the same in NCHW and NHWC order when the
-    // row spans C, H and W; otherwise use the ONNX element order.
-    const Value src = in.nchw && axis <= 1 ? in : n.plain(in);
+    // The set of elements in a row is the same in either layout when the row
+    // spans the channels and every spatial dim; otherwise use ONNX's order.
+    const Value src = in.channels_last && axis <= 1 ? in : n.plain(in);
     const std::vector<int32_t>& shape = n.graph().tensors[static_cast<size_t>(src.tensor)].shape;
     int64_t inner = 1;
     for (size_t d = static_cast<size_t>(axis); d < rank; ++d) inner *= shape[d];
     const int32_t outer = static_cast<int32_t>(t.elements() / std::max<int64_t>(1, inner));
     const bool flat = axis == static_cast<int32_t>(rank) - 1;
-    const int rows = flat ? src.tensor : reshape_of(n, src.tensor, {outer, static_cast<int32_t>(inner)}, "rows");
+    const int rows = flat ? src.tensor : n.reshape(src.tensor, {outer, static_cast<int32_t>(inner)}, "rows");
     if (flat) {
-      const Value out = n.define_output(0, t.dtype, shape, src.nchw);
+      const Value out = n.define_output(0, t.dtype, shape, src.channels_last);
       n.emit(ir::OpKind::kSoftmax, {rows}, {out.tensor}, attrs);
       return;
     }
     const int result = n.add_intermediate("softmax_rows", t.dtype, {outer, static_cast<int32_t>(inner)});
     n.emit(ir::OpKind::kSoftmax, {rows}, {result}, attrs);
-    const Value out = n.define_output(0, t.dtype, shape, src.nchw);
+    const Value out = n.define_output(0, t.dtype, shape, src.channels_last);
     n.emit(ir::OpKind::kReshape, {result}, {out.tensor});
     return;
   }
   const int32_t axis = normalize_axis(n.attr_int("axis", -1), rank);
   if (axis < 0) n.invalid("axis out of range");
-  const int32_t ir_axis = in.nchw ? kNchwInIr[axis] : axis;
+  const int32_t ir_axis = in.channels_last ? channels_last_dims(rank)[static_cast<size_t>(axis)] : axis;
   if (ir_axis == static_cast<int32_t>(rank) - 1) {
-    const Value out = n.define_output(0, t.dtype, ir_shape, in.nchw);
+    const Value out = n.define_output(0, t.dtype, ir_shape, in.channels_last);
     n.emit(ir::OpKind::kSoftmax, {in.tensor}, {out.tensor}, attrs);
     return;
   }
@@ -191,10 +167,10 @@ void convert_softmax(Node& n) {
   }
   perm.push_back(ir_axis);
   for (size_t d = 0; d < rank; ++d) inverse[static_cast<size_t>(perm[d])] = static_cast<int32_t>(d);
-  const int moved = transpose_of(n, in.tensor, perm, "axis_last");
+  const int moved = n.transpose(in.tensor, perm, "axis_last");
   const int result = n.add_intermediate("softmax_axis_last", t.dtype, permute_shape(ir_shape, perm));
   n.emit(ir::OpKind::kSoftmax, {moved}, {result}, attrs);
-  const Value out = n.define_output(0, t.dtype, ir_shape, in.nchw);
+  const Value out = n.define_output(0, t.dtype, ir_shape, in.channels_last);
   ir::OpAttrs back;
   back.perm = inverse;
   n.emit(ir::OpKind::kTranspose, {result}, {out.tensor}, back).type_name = "TRANSPOSE";

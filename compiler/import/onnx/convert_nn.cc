@@ -48,28 +48,45 @@ Window window(Node& n, const std::string& auto_pad, int64_t in, int64_t kernel, 
   return w;
 }
 
-// The two spatial dims of a 2-D window op (X is N, C, H, W).
+// The two spatial dims of a window op; a 1-D op (X is N, C, L) is a 2-D one
+// of height 1.
 struct Windows {
   Window h, w;
   int32_t stride_h, stride_w, dilation_h, dilation_w;
 };
 
-Windows windows(Node& n, const std::vector<int32_t>& x, int64_t k_h, int64_t k_w, bool ceil_mode) {
-  const std::vector<int64_t> strides = n.attr_ints("strides", {1, 1});
-  const std::vector<int64_t> dilations = n.attr_ints("dilations", {1, 1});
-  const std::vector<int64_t> pads = n.attr_ints("pads", {0, 0, 0, 0});
-  if (strides.size() != 2 || dilations.size() != 2 || pads.size() != 4) {
-    n.invalid(fmt::format("strides, dilations and pads must have 2, 2 and 4 values (have {}, {}, {})", strides.size(),
-                          dilations.size(), pads.size()));
+size_t spatial_dims(Node& n, const std::vector<int32_t>& x) {
+  if (x.size() != 3 && x.size() != 4) {
+    n.unsupported(fmt::format("input shape {}: only 1-D and 2-D windows (NCL and NCHW inputs) are supported",
+                              ir::shape_string(x)));
+  }
+  return x.size() - 2;
+}
+
+// kernel: one size per spatial dim.
+Windows windows(Node& n, const std::vector<int32_t>& x, const std::vector<int64_t>& kernel, bool ceil_mode) {
+  const size_t spatial = spatial_dims(n, x);
+  const std::vector<int64_t> strides = n.attr_ints("strides", std::vector<int64_t>(spatial, 1));
+  const std::vector<int64_t> dilations = n.attr_ints("dilations", std::vector<int64_t>(spatial, 1));
+  const std::vector<int64_t> pads = n.attr_ints("pads", std::vector<int64_t>(2 * spatial, 0));
+  if (kernel.size() != spatial || strides.size() != spatial || dilations.size() != spatial || pads.size() != 2 * spatial) {
+    n.invalid(fmt::format("kernel, strides, dilations and pads must have {}, {}, {} and {} values (have {}, {}, {}, {})",
+                          spatial, spatial, spatial, 2 * spatial, kernel.size(), strides.size(), dilations.size(),
+                          pads.size()));
   }
   const std::string auto_pad = n.attr_string("auto_pad", "NOTSET");
   Windows ws;
-  ws.h = window(n, auto_pad, x[2], k_h, strides[0], dilations[0], pads[0], pads[2], ceil_mode);
-  ws.w = window(n, auto_pad, x[3], k_w, strides[1], dilations[1], pads[1], pads[3], ceil_mode);
-  ws.stride_h = static_cast<int32_t>(strides[0]);
-  ws.stride_w = static_cast<int32_t>(strides[1]);
-  ws.dilation_h = static_cast<int32_t>(dilations[0]);
-  ws.dilation_w = static_cast<int32_t>(dilations[1]);
+  const size_t w = spatial - 1;  // the last spatial dim is the width
+  if (spatial == 2) {
+    ws.h = window(n, auto_pad, x[2], kernel[0], strides[0], dilations[0], pads[0], pads[2], ceil_mode);
+  } else {
+    ws.h = Window{1, 0, 0};
+  }
+  ws.w = window(n, auto_pad, x[x.size() - 1], kernel[w], strides[w], dilations[w], pads[w], pads[w + spatial], ceil_mode);
+  ws.stride_h = spatial == 2 ? static_cast<int32_t>(strides[0]) : 1;
+  ws.stride_w = static_cast<int32_t>(strides[w]);
+  ws.dilation_h = spatial == 2 ? static_cast<int32_t>(dilations[0]) : 1;
+  ws.dilation_w = static_cast<int32_t>(dilations[w]);
   return ws;
 }
 
@@ -85,10 +102,35 @@ ir::OpAttrs window_attrs(const Windows& ws) {
   return a;
 }
 
-void require_2d_image(Node& n, const std::vector<int32_t>& x) {
-  if (x.size() != 4) {
-    n.unsupported(fmt::format("input shape {}: only 2-D windows (4-D NCHW inputs) are supported", ir::shape_string(x)));
+// An activation as the 4-D NHWC tensor a window op reads (a 1-D op's
+// N, L, C viewed as N, 1, L, C).
+int image_of(Node& n, Value v) {
+  const Value in = n.channels_last(v);
+  const std::vector<int32_t> shape = n.graph().tensors[static_cast<size_t>(in.tensor)].shape;
+  if (shape.size() == 4) return in.tensor;
+  return n.reshape(in.tensor, {shape[0], 1, shape[1], shape[2]}, "as_image");
+}
+int image_input(Node& n) { return image_of(n, n.input(0)); }
+
+// Emits a window op writing NHWC `shape` into output 0 (of input 0's type
+// unless `quant` says otherwise); a 1-D op's output is reshaped back to
+// N, L, C.
+void emit_image_op(Node& n, ir::OpKind kind, std::vector<int> inputs, const std::vector<int32_t>& shape,
+                   const ir::OpAttrs& attrs, size_t onnx_rank, const ir::Quantization* quant = nullptr) {
+  const kiln_dtype dtype = n.graph().tensors[static_cast<size_t>(inputs[0])].dtype;
+  const ir::Quantization q = quant ? *quant : n.graph().tensors[static_cast<size_t>(inputs[0])].quant;
+  if (onnx_rank == 4) {
+    const Value out = n.define_output(0, dtype, shape, true);
+    n.graph().tensors[static_cast<size_t>(out.tensor)].quant = q;
+    n.emit(kind, std::move(inputs), {out.tensor}, attrs);
+    return;
   }
+  const int image = n.add_intermediate("image", dtype, shape);
+  n.graph().tensors[static_cast<size_t>(image)].quant = q;
+  n.emit(kind, std::move(inputs), {image}, attrs);
+  const Value out = n.define_output(0, dtype, {shape[0], shape[2], shape[3]}, true);
+  n.graph().tensors[static_cast<size_t>(out.tensor)].quant = q;
+  n.emit(ir::OpKind::kReshape, {image}, {out.tensor}).type_name = "RESHAPE";
 }
 
 const ir::Tensor& float_weights(Node& n, size_t i, size_t rank, const char* role) {
@@ -111,72 +153,122 @@ int bias_input(Node& n, size_t i, int32_t channels) {
   return n.input(i).tensor;
 }
 
+// Filter dims of a 1-D or 2-D ONNX weight tensor as (kH, kW).
+void kernel_hw(const ir::Tensor& w, int32_t* k_h, int32_t* k_w) {
+  *k_h = w.shape.size() == 4 ? w.shape[2] : 1;
+  *k_w = w.shape.back();
+}
+
+// A convolution of activation `x` (ONNX shape x_shape) by constant weights
+// [M, C / group, (kH,) kW] (float32, or int8 with per-tensor or per-output-
+// channel quantization) into output 0, of quantization `out_quant` when int8.
+void emit_conv(Node& n, Value x, const std::vector<int32_t>& x_shape, const ir::Tensor& w, int bias,
+               const ir::Quantization* out_quant) {
+  if (w.shape.size() != x_shape.size()) {
+    n.invalid(fmt::format("weights {} do not fit input {}", ir::shape_string(w.shape), ir::shape_string(x_shape)));
+  }
+  const int32_t out_c = w.shape[0], group = static_cast<int32_t>(n.attr_int("group", 1));
+  if (group < 1 || x_shape[1] % group != 0 || out_c % group != 0 || w.shape[1] * group != x_shape[1]) {
+    n.invalid(fmt::format("weights {} do not fit input {} with {} groups", ir::shape_string(w.shape),
+                          ir::shape_string(x_shape), group));
+  }
+  int32_t k_h, k_w;
+  kernel_hw(w, &k_h, &k_w);
+  const std::vector<int64_t> kernel(w.shape.begin() + 2, w.shape.end());
+  const Windows ws = windows(n, x_shape, kernel, false);
+  ir::OpAttrs a = window_attrs(ws);
+  const bool depthwise = group == x_shape[1] && group > 1 && w.shape[1] == 1;
+  // OIHW -> OHWI (TFLite's CONV_2D) or -> 1HWO (DEPTHWISE_CONV_2D).
+  const std::vector<int32_t> oihw = {w.shape[0], w.shape[1], k_h, k_w};
+  const std::vector<int32_t> perm = depthwise ? std::vector<int32_t>{1, 2, 3, 0} : std::vector<int32_t>{0, 2, 3, 1};
+  const std::vector<uint8_t> filter = transpose_data(w.data, oihw, perm, kiln_dtype_size(w.dtype));
+  const int filter_tensor = n.add_constant("filter", w.dtype, permute_shape(oihw, perm), filter.data(), filter.size());
+  if (w.quant.present()) {
+    ir::Quantization& q = n.graph().tensors[static_cast<size_t>(filter_tensor)].quant;
+    q = w.quant;
+    q.axis = depthwise ? 3 : 0;
+  }
+  if (depthwise) a.depth_multiplier = out_c / x_shape[1];
+  emit_image_op(n, depthwise ? ir::OpKind::kDepthwiseConv2D : ir::OpKind::kConv2D, {image_of(n, x), filter_tensor, bias},
+                {x_shape[0], ws.h.out, ws.w.out, out_c}, a, x_shape.size(), out_quant);
+}
+
 void convert_conv(Node& n) {
   const std::vector<int32_t> x = n.input_shape(0);
-  require_2d_image(n, x);
+  spatial_dims(n, x);
   if (n.input_tensor(0).dtype != KILN_DTYPE_FLOAT32) n.unsupported("only float inputs (quantized models use QLinearConv)");
-  const ir::Tensor& w = float_weights(n, 1, 4, "weights");
-  const int32_t out_c = w.shape[0], group = static_cast<int32_t>(n.attr_int("group", 1));
-  if (group < 1 || x[1] % group != 0 || out_c % group != 0 || w.shape[1] * group != x[1]) {
-    n.invalid(fmt::format("weights {} do not fit input {} with {} groups", ir::shape_string(w.shape), ir::shape_string(x), group));
+  const ir::Tensor& w = float_weights(n, 1, x.size(), "weights");
+  emit_conv(n, n.input(0), x, w, bias_input(n, 2, w.shape[0]), nullptr);
+}
+
+// QLinearConv: x, x_scale, x_zero_point, w, w_scale, w_zero_point, y_scale,
+// y_zero_point, B (int32).
+void convert_qlinear_conv(Node& n) {
+  const std::vector<int32_t> x_shape = n.input_shape(0);
+  spatial_dims(n, x_shape);
+  const Value x = quantized_input(n, 0, 1, 2);
+  const ir::Tensor w = quantized_constant(n, 3, 4, 5, 0);
+  for (int64_t zp : w.quant.zero_points) {
+    if (zp != 0) n.unsupported(fmt::format("weights with zero point {}: kiln's int8 convolutions take symmetric weights", zp));
   }
-  const Windows ws = windows(n, x, w.shape[2], w.shape[3], false);
-  ir::OpAttrs a = window_attrs(ws);
-  const bool depthwise = group == x[1] && group > 1 && w.shape[1] == 1;
-  // OIHW -> OHWI (TFLite's CONV_2D) or -> 1HWO (DEPTHWISE_CONV_2D).
-  const std::vector<int32_t> perm = depthwise ? std::vector<int32_t>{1, 2, 3, 0} : std::vector<int32_t>{0, 2, 3, 1};
-  const std::vector<uint8_t> filter = transpose_data(w.data, w.shape, perm, 4);
-  const int filter_tensor = n.add_constant("filter", KILN_DTYPE_FLOAT32, permute_shape(w.shape, perm), filter.data(), filter.size());
-  if (depthwise) a.depth_multiplier = out_c / x[1];
-  const int bias = bias_input(n, 2, out_c);
-  const Value input = n.nhwc(n.input(0));
-  const Value out = n.define_output(0, KILN_DTYPE_FLOAT32, {x[0], ws.h.out, ws.w.out, out_c}, true);
-  n.emit(depthwise ? ir::OpKind::kDepthwiseConv2D : ir::OpKind::kConv2D, {input.tensor, filter_tensor, bias}, {out.tensor}, a);
+  int bias = -1;
+  if (n.has_input(8)) {
+    const ir::Tensor& b = n.constant_input(8, "bias");
+    if (b.dtype != KILN_DTYPE_INT32 || b.elements() != w.shape[0]) n.invalid(fmt::format("bias '{}' must be int32 [{}]", b.name, w.shape[0]));
+    bias = n.input(8).tensor;
+  }
+  const ir::Quantization out = output_quantization(n, 6, 7);
+  emit_conv(n, x, x_shape, w, bias, &out);
 }
 
 void convert_conv_transpose(Node& n) {
   const std::vector<int32_t> x = n.input_shape(0);
-  require_2d_image(n, x);
-  const ir::Tensor& w = float_weights(n, 1, 4, "weights");
+  const size_t spatial = spatial_dims(n, x);
+  const ir::Tensor& w = float_weights(n, 1, x.size(), "weights");
   const int32_t group = static_cast<int32_t>(n.attr_int("group", 1));
   if (group < 1 || w.shape[0] != x[1] || x[1] % group != 0) {
     n.invalid(fmt::format("weights {} do not fit input {} with {} groups", ir::shape_string(w.shape), ir::shape_string(x), group));
   }
-  const int32_t out_c = w.shape[1] * group, k_h = w.shape[2], k_w = w.shape[3];
-  const std::vector<int64_t> strides = n.attr_ints("strides", {1, 1});
-  const std::vector<int64_t> dilations = n.attr_ints("dilations", {1, 1});
-  const std::vector<int64_t> output_padding = n.attr_ints("output_padding", {0, 0});
-  std::vector<int64_t> pads = n.attr_ints("pads", {0, 0, 0, 0});
+  int32_t k_h, k_w;
+  kernel_hw(w, &k_h, &k_w);
+  const int32_t out_c = w.shape[1] * group;
+  const std::vector<int64_t> ones(spatial, 1), zeros(spatial, 0);
+  const std::vector<int64_t> strides = n.attr_ints("strides", ones), dilations = n.attr_ints("dilations", ones);
+  const std::vector<int64_t> output_padding = n.attr_ints("output_padding", zeros);
+  std::vector<int64_t> pads = n.attr_ints("pads", std::vector<int64_t>(2 * spatial, 0));
   const std::vector<int64_t> output_shape = n.attr_ints("output_shape");
   const std::string auto_pad = n.attr_string("auto_pad", "NOTSET");
-  if (strides.size() != 2 || dilations.size() != 2 || output_padding.size() != 2 || pads.size() != 4 ||
-      (!output_shape.empty() && output_shape.size() != 2 && output_shape.size() != 4)) {
+  if (strides.size() != spatial || dilations.size() != spatial || output_padding.size() != spatial ||
+      pads.size() != 2 * spatial || (!output_shape.empty() && output_shape.size() != spatial && output_shape.size() != x.size())) {
     n.invalid("strides, dilations, output_padding, pads or output_shape has the wrong number of values");
   }
-  int64_t out_size[2];
-  for (int d = 0; d < 2; ++d) {
-    const int64_t in = x[static_cast<size_t>(2 + d)], k = d == 0 ? k_h : k_w;
+  // Per spatial dim (height first for 2-D): output size and leading pad.
+  std::vector<int32_t> out_size(spatial), pad_begin(spatial);
+  for (size_t d = 0; d < spatial; ++d) {
+    const int64_t in = x[2 + d], k = d + 1 == spatial ? k_w : k_h;
     if (strides[d] < 1 || dilations[d] < 1 || output_padding[d] < 0 || strides[d] > (1 << 16) || dilations[d] > (1 << 16)) {
       n.invalid("strides and dilations must be positive, output_padding not negative");
     }
     const int64_t full = strides[d] * (in - 1) + output_padding[d] + (k - 1) * dilations[d] + 1;
+    int64_t begin = pads[d], end = pads[d + spatial];
     const bool same = auto_pad == "SAME_UPPER" || auto_pad == "SAME_LOWER";
     if (!output_shape.empty() || same) {
-      const int64_t target = !output_shape.empty() ? output_shape[output_shape.size() - 2 + static_cast<size_t>(d)]
-                                                   : in * strides[d];
-      const int64_t total = full - target;
-      if (total < 0) n.unsupported("an output_shape larger than the full transposed convolution");
+      const int64_t target = !output_shape.empty() ? output_shape[output_shape.size() - spatial + d] : in * strides[d];
+      // A larger target than the full result extends it at the end.
+      const int64_t total = std::max<int64_t>(0, full - target);
       const int64_t half = total / 2;
-      pads[static_cast<size_t>(d)] = auto_pad == "SAME_UPPER" ? half : total - half;
-      pads[static_cast<size_t>(d + 2)] = total - pads[static_cast<size_t>(d)];
+      begin = auto_pad == "SAME_UPPER" ? half : total - half;
+      end = full - target - begin;
     } else if (auto_pad == "VALID") {
-      pads[static_cast<size_t>(d)] = pads[static_cast<size_t>(d + 2)] = 0;
+      begin = end = 0;
     }
-    if (pads[static_cast<size_t>(d)] < 0 || pads[static_cast<size_t>(d + 2)] < 0) n.invalid("negative pads");
-    out_size[d] = full - pads[static_cast<size_t>(d)] - pads[static_cast<size_t>(d + 2)];
-    if (out_size[d] < 1 || out_size[d] > (1 << 16)) n.invalid(fmt::format("output size {} is out of range", out_size[d]));
+    if (begin < 0) n.invalid("negative pads");
+    const int64_t size = full - begin - end;
+    if (size < 1 || size > (1 << 16)) n.invalid(fmt::format("output size {} is out of range", size));
+    out_size[d] = static_cast<int32_t>(size);
+    pad_begin[d] = static_cast<int32_t>(begin);
   }
-  // [in_c, out_c / group, kH, kW] -> [out_c, kH, kW, in_c / group].
+  // [in_c, out_c / group, (kH,) kW] -> [out_c, kH, kW, in_c / group].
   const int32_t in_per_group = x[1] / group, out_per_group = w.shape[1];
   std::vector<float> filter(static_cast<size_t>(out_c) * k_h * k_w * in_per_group);
   const float* src = w.as<float>();
@@ -195,58 +287,55 @@ void convert_conv_transpose(Node& n) {
   const int bias = bias_input(n, 2, out_c);
   ir::OpAttrs a;
   a.padding = ir::Padding::kExplicit;
-  a.pad_top = static_cast<int32_t>(pads[0]);
-  a.pad_left = static_cast<int32_t>(pads[1]);
-  a.stride_h = static_cast<int32_t>(strides[0]);
-  a.stride_w = static_cast<int32_t>(strides[1]);
-  a.dilation_h = static_cast<int32_t>(dilations[0]);
-  a.dilation_w = static_cast<int32_t>(dilations[1]);
-  const Value input = n.nhwc(n.input(0));
-  const Value out = n.define_output(0, KILN_DTYPE_FLOAT32,
-                                    {x[0], static_cast<int32_t>(out_size[0]), static_cast<int32_t>(out_size[1]), out_c}, true);
-  n.emit(ir::OpKind::kTransposeConv, {input.tensor, filter_tensor, bias}, {out.tensor}, a);
+  a.pad_top = spatial == 2 ? pad_begin[0] : 0;
+  a.pad_left = pad_begin.back();
+  a.stride_h = spatial == 2 ? static_cast<int32_t>(strides[0]) : 1;
+  a.stride_w = static_cast<int32_t>(strides.back());
+  a.dilation_h = spatial == 2 ? static_cast<int32_t>(dilations[0]) : 1;
+  a.dilation_w = static_cast<int32_t>(dilations.back());
+  emit_image_op(n, ir::OpKind::kTransposeConv, {image_input(n), filter_tensor, bias},
+                {x[0], spatial == 2 ? out_size[0] : 1, out_size.back(), out_c}, a, x.size());
 }
 
 void convert_pool(Node& n, bool average) {
   const std::vector<int32_t> x = n.input_shape(0);
-  require_2d_image(n, x);
+  spatial_dims(n, x);
   if (n.num_outputs() > 1 && !n.output_name(1).empty()) n.unsupported("the Indices output is not supported");
   const std::vector<int64_t> kernel = n.attr_ints("kernel_shape");
-  if (kernel.size() != 2) n.invalid(fmt::format("kernel_shape has {} values, expected 2", kernel.size()));
   const bool ceil_mode = n.attr_int("ceil_mode", 0) != 0;
-  Windows ws = windows(n, x, kernel[0], kernel[1], ceil_mode);
+  Windows ws = windows(n, x, kernel, ceil_mode);
   if (ws.dilation_h != 1 || ws.dilation_w != 1) n.unsupported("dilated pooling is not supported");
   if (n.attr_int("storage_order", 0) != 0) n.unsupported("column-major storage_order is not supported");
-  Value input = n.nhwc(n.input(0));
+  int input = image_input(n);
   const bool pads = ws.h.pad_begin || ws.h.pad_end || ws.w.pad_begin || ws.w.pad_end;
   if (average && n.attr_int("count_include_pad", 0) != 0 && pads) {
     // Padded taps count: pad with zeros first, then pool without padding.
     const std::vector<int32_t> paddings = {0, 0, ws.h.pad_begin, ws.h.pad_end, ws.w.pad_begin, ws.w.pad_end, 0, 0};
     const int pad_tensor = n.add_constant("paddings", KILN_DTYPE_INT32, {4, 2}, paddings.data(), paddings.size() * 4);
-    const std::vector<int32_t> padded_shape = {x[0], x[2] + ws.h.pad_begin + ws.h.pad_end,
-                                               x[3] + ws.w.pad_begin + ws.w.pad_end, x[1]};
+    const std::vector<int32_t>& image = n.graph().tensors[static_cast<size_t>(input)].shape;
+    const std::vector<int32_t> padded_shape = {image[0], image[1] + ws.h.pad_begin + ws.h.pad_end,
+                                               image[2] + ws.w.pad_begin + ws.w.pad_end, image[3]};
     const int padded = n.add_intermediate("padded", KILN_DTYPE_FLOAT32, padded_shape);
-    n.emit(ir::OpKind::kPad, {input.tensor, pad_tensor}, {padded});
-    input = Value{padded, true};
+    n.emit(ir::OpKind::kPad, {input, pad_tensor}, {padded});
+    input = padded;
     ws.h.pad_begin = ws.w.pad_begin = 0;
   }
   ir::OpAttrs a = window_attrs(ws);
-  a.filter_h = static_cast<int32_t>(kernel[0]);
-  a.filter_w = static_cast<int32_t>(kernel[1]);
-  const Value out = n.define_output(0, n.input_tensor(0).dtype, {x[0], ws.h.out, ws.w.out, x[1]}, true);
-  n.emit(average ? ir::OpKind::kAveragePool2D : ir::OpKind::kMaxPool2D, {input.tensor}, {out.tensor}, a);
+  a.filter_h = x.size() == 4 ? static_cast<int32_t>(kernel[0]) : 1;
+  a.filter_w = static_cast<int32_t>(kernel.back());
+  emit_image_op(n, average ? ir::OpKind::kAveragePool2D : ir::OpKind::kMaxPool2D, {input},
+                {x[0], ws.h.out, ws.w.out, x[1]}, a, x.size());
 }
 
 void convert_global_pool(Node& n, bool average) {
   const std::vector<int32_t> x = n.input_shape(0);
-  require_2d_image(n, x);
+  spatial_dims(n, x);
   ir::OpAttrs a;
   a.padding = ir::Padding::kValid;
-  a.filter_h = x[2];
-  a.filter_w = x[3];
-  const Value input = n.nhwc(n.input(0));
-  const Value out = n.define_output(0, n.input_tensor(0).dtype, {x[0], 1, 1, x[1]}, true);
-  n.emit(average ? ir::OpKind::kAveragePool2D : ir::OpKind::kMaxPool2D, {input.tensor}, {out.tensor}, a);
+  a.filter_h = x.size() == 4 ? x[2] : 1;
+  a.filter_w = x.back();
+  emit_image_op(n, average ? ir::OpKind::kAveragePool2D : ir::OpKind::kMaxPool2D, {image_input(n)}, {x[0], 1, 1, x[1]},
+                a, x.size());
 }
 
 // y = scale * (x - mean) / sqrt(var + epsilon) + bias, as a MUL and an ADD
@@ -274,15 +363,15 @@ void convert_batch_norm(Node& n) {
     add[c] = bias[c] - mean[c] * mul[c];
   }
   const Value in = n.input(0);
-  // Channels broadcast along the IR's last dim (NHWC) or ONNX's dim 1.
+  // Channels broadcast along the IR's last dim (channels-last) or ONNX's dim 1.
   std::vector<int32_t> shape = {channels};
-  if (!in.nchw) shape.resize(x.size() - 1, 1);
+  if (!in.channels_last) shape.resize(x.size() - 1, 1);
   const int mul_tensor = n.add_float_constant("scale", shape, mul);
   const int add_tensor = n.add_float_constant("shift", shape, add);
   const std::vector<int32_t> ir_shape = n.input_tensor(0).shape;
   const int scaled = n.add_intermediate("scaled", KILN_DTYPE_FLOAT32, ir_shape);
   n.emit(ir::OpKind::kMul, {in.tensor, mul_tensor}, {scaled});
-  const Value out = n.define_output(0, KILN_DTYPE_FLOAT32, ir_shape, in.nchw);
+  const Value out = n.define_output(0, KILN_DTYPE_FLOAT32, ir_shape, in.channels_last);
   n.emit(ir::OpKind::kAdd, {scaled, add_tensor}, {out.tensor});
 }
 
@@ -308,11 +397,7 @@ void convert_gemm(Node& n) {
   }
   Value a = n.input(0);
   if (trans_a) {
-    const int t = n.add_intermediate("a_transposed", KILN_DTYPE_FLOAT32, {m, k});
-    ir::OpAttrs attrs;
-    attrs.perm = {1, 0};
-    n.emit(ir::OpKind::kTranspose, {a.tensor, }, {t}, attrs).type_name = "TRANSPOSE";
-    a = Value{t, false};
+    a = Value{n.transpose(a.tensor, {1, 0}, "transposed"), false};
   }
   // Weights [n, k] = alpha * (B or B^T).
   std::vector<float> weights(static_cast<size_t>(out_n) * k);
@@ -383,10 +468,33 @@ void convert_matmul(Node& n) {
   emit_fully_connected(n, a, weights, out_n, k, -1, out_shape);
 }
 
+// QLinearMatMul by a constant matrix: an int8 fully connected layer (B's
+// zero point is the filter offset kiln's reference kernel applies).
+void convert_qlinear_matmul(Node& n) {
+  const std::vector<int32_t> a_shape = n.input_shape(0);
+  const Value a = n.plain(quantized_input(n, 0, 1, 2));
+  const ir::Tensor b = quantized_constant(n, 3, 4, 5, 1);
+  if (b.shape.size() != 2) n.unsupported(fmt::format("B of shape {}: batched matrix products are not supported", ir::shape_string(b.shape)));
+  if (b.quant.scales.size() != 1) n.unsupported("per-column scales of B (kiln's int8 fully connected layers are per tensor)");
+  const int32_t k = b.shape[0], out_n = b.shape[1];
+  if (a_shape.empty() || a_shape.back() != k) n.invalid(fmt::format("A {} and B {} do not multiply", ir::shape_string(a_shape), ir::shape_string(b.shape)));
+  const std::vector<uint8_t> weights = transpose_data(b.data, b.shape, {1, 0}, 1);
+  const int filter = n.add_constant("weights", KILN_DTYPE_INT8, {out_n, k}, weights.data(), weights.size());
+  n.graph().tensors[static_cast<size_t>(filter)].quant = b.quant;
+  n.graph().tensors[static_cast<size_t>(filter)].quant.axis = 0;
+  std::vector<int32_t> out_shape = a_shape;
+  out_shape.back() = out_n;
+  const Value out = n.define_output(0, KILN_DTYPE_INT8, out_shape, false);
+  n.graph().tensors[static_cast<size_t>(out.tensor)].quant = output_quantization(n, 6, 7);
+  n.emit(ir::OpKind::kFullyConnected, {a.tensor, filter, -1}, {out.tensor});
+}
+
 }  // namespace
 
 void register_nn_converters(std::map<std::string, Converter>& table) {
   table["Conv"] = convert_conv;
+  table["QLinearConv"] = convert_qlinear_conv;
+  table["QLinearMatMul"] = convert_qlinear_matmul;
   table["ConvTranspose"] = convert_conv_transpose;
   table["MaxPool"] = [](Node& n) { convert_pool(n, false); };
   table["AveragePool"] = [](Node& n) { convert_pool(n, true); };

@@ -137,10 +137,11 @@ void convert_transpose(Node& n) {
     n.alias_output(0, Value{n.add_constant("transposed", t.dtype, permute_shape(t.shape, perm), data.data(), data.size()), false});
     return;
   }
-  // On an NHWC-stored value, ONNX dim perm[j] is IR dim kNchwInIr[perm[j]].
+  // On a channels-last value, ONNX dim perm[j] is IR dim channels_last_dims[perm[j]].
   std::vector<int32_t> ir_perm = perm;
-  if (v.nchw) {
-    for (int32_t& p : ir_perm) p = kNchwInIr[p];
+  if (v.channels_last) {
+    const std::vector<int32_t> dims = channels_last_dims(perm.size());
+    for (int32_t& p : ir_perm) p = dims[static_cast<size_t>(p)];
   }
   const Value out = n.define_output(0, t.dtype, permute_shape(in, perm), false);
   ir::OpAttrs a;
@@ -155,7 +156,7 @@ void convert_concat(Node& n) {
   if (axis < 0) n.invalid("axis out of range");
   bool image = false, all_constant = true;
   for (size_t i = 0; i < n.num_inputs(); ++i) {
-    image = image || n.input(i).nchw;
+    image = image || n.input(i).channels_last;
     all_constant = all_constant && n.input_tensor(i).constant;
   }
   std::vector<int32_t> shape = first;
@@ -170,7 +171,7 @@ void convert_concat(Node& n) {
       }
     }
     shape[static_cast<size_t>(axis)] += s[static_cast<size_t>(axis)];
-    values.push_back(image ? n.nhwc(n.input(i)) : n.plain(n.input(i)));
+    values.push_back(image ? n.channels_last(n.input(i)) : n.plain(n.input(i)));
   }
   const kiln_dtype dtype = n.input_tensor(0).dtype;
   if (all_constant) {
@@ -191,8 +192,8 @@ void convert_concat(Node& n) {
   std::vector<int> inputs;
   for (const Value& v : values) inputs.push_back(v.tensor);
   ir::OpAttrs a;
-  a.axis = image ? kNchwInIr[axis] : axis;
-  const Value out = n.define_output(0, dtype, image ? nhwc_shape(shape) : shape, image);
+  a.axis = image ? channels_last_dims(shape.size())[static_cast<size_t>(axis)] : axis;
+  const Value out = n.define_output(0, dtype, image ? channels_last_shape(shape) : shape, image);
   n.emit(ir::OpKind::kConcatenation, inputs, {out.tensor}, a);
 }
 
@@ -218,10 +219,11 @@ void convert_pad(Node& n) {
   const Value v = n.input(0);
   const ir::Tensor& t = n.input_tensor(0);
   const size_t rank = in.size();
-  // IR dim d is ONNX dim kNhwcInNchw[d] on an NHWC-stored value.
+  // IR dim d is ONNX dim inverse(channels_last_dims)[d] on a channels-last value.
+  const std::vector<int32_t> onnx_dim = ir::inverse_permutation(channels_last_dims(rank));
   std::vector<int32_t> paddings(2 * rank), out_shape(rank);
   for (size_t d = 0; d < rank; ++d) {
-    const size_t src = v.nchw ? static_cast<size_t>(kNhwcInNchw[d]) : d;
+    const size_t src = v.channels_last ? static_cast<size_t>(onnx_dim[d]) : d;
     paddings[2 * d] = static_cast<int32_t>(pads[src]);
     paddings[2 * d + 1] = static_cast<int32_t>(pads[src + rank]);
     out_shape[d] = t.shape[d] + paddings[2 * d] + paddings[2 * d + 1];
@@ -230,7 +232,7 @@ void convert_pad(Node& n) {
                                         paddings.size() * 4);
   std::vector<int> inputs = {v.tensor, pad_tensor};
   if (value != 0.0f) inputs.push_back(n.add_float_constant("pad_value", {}, {value}));
-  const Value out = n.define_output(0, t.dtype, out_shape, v.nchw);
+  const Value out = n.define_output(0, t.dtype, out_shape, v.channels_last);
   n.emit(ir::OpKind::kPad, inputs, {out.tensor});
 }
 

@@ -19,33 +19,14 @@ int32_t normalize_axis(int64_t axis, size_t rank) {
   return static_cast<int32_t>(axis < 0 ? axis + r : axis);
 }
 
-std::vector<int32_t> nhwc_shape(const std::vector<int32_t>& nchw) { return permute_shape(nchw, {0, 2, 3, 1}); }
-
-std::vector<int32_t> permute_shape(const std::vector<int32_t>& shape, const std::vector<int32_t>& perm) {
-  std::vector<int32_t> out(perm.size());
-  for (size_t i = 0; i < perm.size(); ++i) out[i] = shape[static_cast<size_t>(perm[i])];
-  return out;
+std::vector<int32_t> channels_last_dims(size_t rank) {
+  std::vector<int32_t> dims(rank);
+  for (size_t i = 0; i < rank; ++i) dims[i] = i == 0 ? 0 : (i == 1 ? static_cast<int32_t>(rank) - 1 : static_cast<int32_t>(i) - 1);
+  return dims;
 }
 
-std::vector<uint8_t> transpose_data(const std::vector<uint8_t>& data, const std::vector<int32_t>& shape,
-                                    const std::vector<int32_t>& perm, size_t element_size) {
-  const size_t rank = shape.size();
-  std::vector<size_t> in_strides(rank, 1);
-  for (size_t d = rank; d-- > 1;) in_strides[d - 1] = in_strides[d] * static_cast<size_t>(shape[d]);
-  const std::vector<int32_t> out_shape = permute_shape(shape, perm);
-  std::vector<uint8_t> out(data.size());
-  std::vector<int32_t> idx(rank, 0);
-  const size_t count = element_size ? data.size() / element_size : 0;
-  for (size_t o = 0; o < count; ++o) {
-    size_t src = 0;
-    for (size_t d = 0; d < rank; ++d) src += static_cast<size_t>(idx[d]) * in_strides[static_cast<size_t>(perm[d])];
-    std::memcpy(&out[o * element_size], &data[src * element_size], element_size);
-    for (size_t d = rank; d-- > 0;) {
-      if (++idx[d] < out_shape[d]) break;
-      idx[d] = 0;
-    }
-  }
-  return out;
+std::vector<int32_t> channels_last_shape(const std::vector<int32_t>& onnx_shape) {
+  return permute_shape(onnx_shape, ir::inverse_permutation(channels_last_dims(onnx_shape.size())));
 }
 
 kiln_dtype dtype_from_onnx(int32_t elem_type) {
@@ -62,10 +43,11 @@ kiln_dtype dtype_from_onnx(int32_t elem_type) {
 
 namespace {
 
-const char* onnx_type_name(int32_t elem_type) {
-  return onnx::TensorProto::DataType_IsValid(elem_type)
-             ? onnx::TensorProto::DataType_Name(static_cast<onnx::TensorProto::DataType>(elem_type)).c_str()
-             : "unknown";
+std::string onnx_type_name(int32_t elem_type) {
+  if (onnx::TensorProto::DataType_IsValid(elem_type)) {
+    return onnx::TensorProto::DataType_Name(static_cast<onnx::TensorProto::DataType>(elem_type));
+  }
+  return fmt::format("data type {}", elem_type);
 }
 
 // Typed-field payloads, converted element by element.
@@ -223,7 +205,7 @@ const ir::Tensor& Node::input_tensor(size_t i) const {
 std::vector<int32_t> Node::input_shape(size_t i) const {
   const Value v = input(i);
   const std::vector<int32_t>& shape = im_.graph().tensors[static_cast<size_t>(v.tensor)].shape;
-  return v.nchw ? permute_shape(shape, {0, 3, 1, 2}) : shape;
+  return v.channels_last ? permute_shape(shape, channels_last_dims(shape.size())) : shape;
 }
 
 const ir::Tensor& Node::constant_input(size_t i, const char* role) const {
@@ -252,11 +234,11 @@ std::vector<int64_t> Node::int_values(size_t i, const char* role) const {
 
 std::vector<float> Node::float_values(size_t i, const char* role) const {
   const ir::Tensor& t = constant_input(i, role);
-  if (t.dtype != KILN_DTYPE_FLOAT32) invalid(fmt::format("{} '{}' must be float, not {}", role, t.name, ir::dtype_name(t.dtype)));
+  if (t.dtype != KILN_DTYPE_FLOAT32) unsupported(fmt::format("{} '{}' must be float, not {}", role, t.name, ir::dtype_name(t.dtype)));
   return std::vector<float>(t.as<float>(), t.as<float>() + t.elements());
 }
 
-Value Node::define_output(size_t i, kiln_dtype dtype, std::vector<int32_t> shape, bool nchw) {
+Value Node::define_output(size_t i, kiln_dtype dtype, std::vector<int32_t> shape, bool channels_last) {
   if (i >= num_outputs()) invalid(fmt::format("output {} is missing", i));
   ir::Tensor t;
   t.name = output_name(i);
@@ -266,7 +248,7 @@ Value Node::define_output(size_t i, kiln_dtype dtype, std::vector<int32_t> shape
     invalid(fmt::format("output '{}' of shape {} is too large", t.name, ir::shape_string(t.shape)));
   }
   im_.graph().tensors.push_back(std::move(t));
-  const Value v{static_cast<int>(im_.graph().tensors.size() - 1), nchw};
+  const Value v{static_cast<int>(im_.graph().tensors.size() - 1), channels_last};
   im_.bind(output_name(i), v);
   return v;
 }
@@ -314,48 +296,59 @@ int Node::add_intermediate(const std::string& suffix, kiln_dtype dtype, std::vec
   return static_cast<int>(im_.graph().tensors.size() - 1);
 }
 
+int Node::transpose(int tensor, const std::vector<int32_t>& perm, const std::string& suffix) {
+  const ir::Tensor& t = im_.graph().tensors[static_cast<size_t>(tensor)];
+  ir::Tensor out;
+  out.name = t.name + "/" + suffix;
+  out.dtype = t.dtype;
+  out.shape = permute_shape(t.shape, perm);
+  out.quant = t.quant;
+  if (t.constant) {
+    out.constant = true;
+    out.data = transpose_data(t.data, t.shape, perm, kiln_dtype_size(t.dtype));
+  }
+  im_.graph().tensors.push_back(std::move(out));
+  const int index = static_cast<int>(im_.graph().tensors.size() - 1);
+  if (!im_.graph().tensors[static_cast<size_t>(index)].constant) {
+    ir::OpAttrs a;
+    a.perm = perm;
+    emit(ir::OpKind::kTranspose, {tensor}, {index}, a).type_name = "TRANSPOSE";
+  }
+  return index;
+}
+
+int Node::reshape(int tensor, std::vector<int32_t> shape, const std::string& suffix) {
+  ir::Tensor out = im_.graph().tensors[static_cast<size_t>(tensor)];
+  out.name += "/" + suffix;
+  out.shape = std::move(shape);
+  const bool constant = out.constant;
+  im_.graph().tensors.push_back(std::move(out));
+  const int index = static_cast<int>(im_.graph().tensors.size() - 1);
+  if (!constant) emit(ir::OpKind::kReshape, {tensor}, {index}).type_name = "RESHAPE";
+  return index;
+}
+
 Value Node::plain(Value v) {
-  if (!v.nchw) return v;
+  if (!v.channels_last) return v;
   auto cached = im_.plain_cache().find(v.tensor);
   if (cached != im_.plain_cache().end()) return cached->second;
-  const ir::Tensor& t = im_.graph().tensors[static_cast<size_t>(v.tensor)];
-  const std::string name = t.name + "/nchw";
-  const int out = add_intermediate("nchw", t.dtype, permute_shape(t.shape, {0, 3, 1, 2}));
-  im_.graph().tensors[static_cast<size_t>(out)].name = name;
-  im_.graph().tensors[static_cast<size_t>(out)].quant = im_.graph().tensors[static_cast<size_t>(v.tensor)].quant;
-  ir::OpAttrs a;
-  a.perm = {0, 3, 1, 2};
-  emit(ir::OpKind::kTranspose, {v.tensor}, {out}, a).type_name = "TRANSPOSE";
-  const Value result{out, false};
+  const size_t rank = im_.graph().tensors[static_cast<size_t>(v.tensor)].shape.size();
+  const Value result{transpose(v.tensor, channels_last_dims(rank), "channels_first"), false};
   im_.plain_cache()[v.tensor] = result;
   return result;
 }
 
-Value Node::nhwc(Value v) {
-  if (v.nchw) return v;
+Value Node::channels_last(Value v) {
+  if (v.channels_last) return v;
   const ir::Tensor& t = im_.graph().tensors[static_cast<size_t>(v.tensor)];
-  if (t.shape.size() != 4) invalid(fmt::format("'{}' has shape {}, expected 4-D NCHW", t.name, ir::shape_string(t.shape)));
-  auto cached = im_.nhwc_cache().find(v.tensor);
-  if (cached != im_.nhwc_cache().end()) return cached->second;
-  if (t.constant) {
-    ir::Tensor c = t;
-    c.name = t.name + "/nhwc";
-    c.data = transpose_data(t.data, t.shape, {0, 2, 3, 1}, kiln_dtype_size(t.dtype));
-    c.shape = nhwc_shape(t.shape);
-    im_.graph().tensors.push_back(std::move(c));
-    const Value result{static_cast<int>(im_.graph().tensors.size() - 1), true};
-    im_.nhwc_cache()[v.tensor] = result;
-    return result;
+  if (t.shape.size() != 3 && t.shape.size() != 4) {
+    invalid(fmt::format("'{}' has shape {}, expected an NCL or NCHW activation", t.name, ir::shape_string(t.shape)));
   }
-  const std::string name = t.name + "/nhwc";
-  const int out = add_intermediate("nhwc", t.dtype, nhwc_shape(t.shape));
-  im_.graph().tensors[static_cast<size_t>(out)].name = name;
-  im_.graph().tensors[static_cast<size_t>(out)].quant = im_.graph().tensors[static_cast<size_t>(v.tensor)].quant;
-  ir::OpAttrs a;
-  a.perm = {0, 2, 3, 1};
-  emit(ir::OpKind::kTranspose, {v.tensor}, {out}, a).type_name = "TRANSPOSE";
-  const Value result{out, true};
-  im_.nhwc_cache()[v.tensor] = result;
+  auto cached = im_.channels_last_cache().find(v.tensor);
+  if (cached != im_.channels_last_cache().end()) return cached->second;
+  const std::vector<int32_t> perm = ir::inverse_permutation(channels_last_dims(t.shape.size()));
+  const Value result{transpose(v.tensor, perm, "channels_last"), true};
+  im_.channels_last_cache()[v.tensor] = result;
   return result;
 }
 
@@ -369,6 +362,7 @@ const std::map<std::string, Converter>& converters() {
     register_nn_converters(t);
     register_math_converters(t);
     register_tensor_converters(t);
+    register_quant_converters(t);
     return t;
   }();
   return table;
@@ -401,7 +395,11 @@ void Importer::import_inputs() {
     if (!tt.has_shape()) throw Error(ErrorKind::kUnsupported, where + " has no shape; kiln needs static shapes");
     for (int d = 0; d < tt.shape().dim_size(); ++d) {
       const onnx::TensorShapeProto::Dimension& dim = tt.shape().dim(d);
-      if (dim.has_dim_value() && dim.dim_value() > 0 && dim.dim_value() <= std::numeric_limits<int32_t>::max()) {
+      if (dim.has_dim_value()) {
+        if (dim.dim_value() <= 0 || dim.dim_value() > std::numeric_limits<int32_t>::max()) {
+          throw Error(ErrorKind::kUnsupported, fmt::format("{} has dimension {} of size {}; kiln needs non-empty tensors",
+                                                           where, d, dim.dim_value()));
+        }
         t.shape.push_back(static_cast<int32_t>(dim.dim_value()));
       } else if (d == 0) {
         t.shape.push_back(1);  // a symbolic batch: kiln runs one sample at a time
@@ -416,12 +414,12 @@ void Importer::import_inputs() {
     }
     // 4-D float inputs are images: kiln takes them NHWC.
     const bool image = t.shape.size() == 4 && t.dtype == KILN_DTYPE_FLOAT32;
-    if (image) t.shape = nhwc_shape(t.shape);
+    if (image) t.shape = channels_last_shape(t.shape);
     graph_.tensors.push_back(std::move(t));
     const int index = static_cast<int>(graph_.tensors.size() - 1);
     values_[in.name()] = Value{index, image};
     graph_.inputs.push_back(index);
-    graph_.input_source_perm.push_back(image ? std::vector<int32_t>(kNchwInIr, kNchwInIr + 4) : std::vector<int32_t>{});
+    graph_.input_source_perm.push_back(image ? channels_last_dims(4) : std::vector<int32_t>{});
   }
 }
 
@@ -434,8 +432,28 @@ void Importer::import_outputs() {
     if (graph_.tensors[static_cast<size_t>(v.tensor)].constant) {
       throw Error(ErrorKind::kUnsupported, fmt::format("{}: graph output '{}' is a constant", label_, out.name()));
     }
-    graph_.outputs.push_back(v.tensor);
-    graph_.output_source_perm.push_back(v.nchw ? std::vector<int32_t>(kNchwInIr, kNchwInIr + 4) : std::vector<int32_t>{});
+    int tensor = v.tensor;
+    // uint8 results are held as int8 (zero point - 128): convert back.
+    if (out.type().tensor_type().elem_type() == onnx::TensorProto::UINT8 &&
+        graph_.tensors[static_cast<size_t>(tensor)].dtype == KILN_DTYPE_INT8) {
+      ir::Tensor u = graph_.tensors[static_cast<size_t>(tensor)];
+      graph_.tensors[static_cast<size_t>(tensor)].name += "/int8";
+      u.dtype = KILN_DTYPE_UINT8;
+      for (int64_t& zp : u.quant.zero_points) zp += 128;
+      graph_.tensors.push_back(std::move(u));
+      const int converted = static_cast<int>(graph_.tensors.size() - 1);
+      ir::Op op;
+      op.kind = ir::OpKind::kQuantize;
+      op.type_name = "QUANTIZE";
+      op.location = fmt::format("graph output '{}'", out.name());
+      op.inputs = {tensor};
+      op.outputs = {converted};
+      graph_.ops.push_back(std::move(op));
+      tensor = converted;
+    }
+    graph_.outputs.push_back(tensor);
+    const size_t rank = graph_.tensors[static_cast<size_t>(tensor)].shape.size();
+    graph_.output_source_perm.push_back(v.channels_last ? channels_last_dims(rank) : std::vector<int32_t>{});
   }
 }
 

@@ -87,7 +87,9 @@ namespace kiln {
   X(TRANSPOSE_CONV_S8, 44, TransposeConvParams, transpose_conv_operand_sizes(p, 1, s),          \
     ref, transpose_conv_s8)                                                                     \
   X(TRANSPOSE_CONV_F32, 45, TransposeConvParams, transpose_conv_operand_sizes(p, 4, s),         \
-    ref, transpose_conv_f32)
+    ref, transpose_conv_f32)                                                                    \
+  X(REQUANTIZE_U8_S8, 46, QuantizeParams, quantize_operand_sizes(p, 1, 1, s), ref, requantize_u8_s8) \
+  X(REQUANTIZE_S8_U8, 47, QuantizeParams, quantize_operand_sizes(p, 1, 1, s), ref, requantize_s8_u8)
 
 enum class OpCode : uint16_t {
 #define KILN_OPCODE_ENUM(name, number, params, sizes, isa, kernel) name = number,

@@ -1,5 +1,5 @@
-// QUANTIZE (float32 -> int8, or int8 -> int8 rescale) and DEQUANTIZE
-// (int8 -> float32). Operands: input; output.
+// QUANTIZE (float32 -> int8, or a rescale int8 -> int8, uint8 -> int8,
+// int8 -> uint8) and DEQUANTIZE (int8 -> float32). Operands: input; output.
 //
 // These two ops are the float boundary of a quantized graph, so they carry the
 // float scale the way TFLite defines them (x / scale, rounded half away from
@@ -15,7 +15,7 @@ struct QuantizeParams {
   int32_t size;
   float scale;  // float <-> int8 only
   int32_t input_zero_point, output_zero_point;
-  int32_t multiplier, shift;  // int8 -> int8 only
+  int32_t multiplier, shift;  // rescales between integer types only
 };
 
 inline bool quantize_operand_sizes(const QuantizeParams& p, uint32_t in_size, uint32_t out_size,
@@ -32,6 +32,8 @@ inline bool quantize_operand_sizes(const QuantizeParams& p, uint32_t in_size, ui
 namespace ref {
 void quantize_f32_s8(const void* params, const void* const* inputs, void* const* outputs);
 void requantize_s8(const void* params, const void* const* inputs, void* const* outputs);
+void requantize_u8_s8(const void* params, const void* const* inputs, void* const* outputs);
+void requantize_s8_u8(const void* params, const void* const* inputs, void* const* outputs);
 void dequantize_s8_f32(const void* params, const void* const* inputs, void* const* outputs);
 }  // namespace ref
 

@@ -1,0 +1,54 @@
+#include "compiler/ir/layout.h"
+
+#include <cstring>
+
+namespace kiln {
+namespace ir {
+
+std::vector<int32_t> permute_shape(const std::vector<int32_t>& shape, const std::vector<int32_t>& perm) {
+  std::vector<int32_t> out(perm.size());
+  for (size_t i = 0; i < perm.size(); ++i) out[i] = shape[static_cast<size_t>(perm[i])];
+  return out;
+}
+
+std::vector<int32_t> inverse_permutation(const std::vector<int32_t>& perm) {
+  std::vector<int32_t> inv(perm.size());
+  for (size_t i = 0; i < perm.size(); ++i) inv[static_cast<size_t>(perm[i])] = static_cast<int32_t>(i);
+  return inv;
+}
+
+std::vector<uint8_t> transpose_data(const std::vector<uint8_t>& data, const std::vector<int32_t>& shape,
+                                    const std::vector<int32_t>& perm, size_t element_size) {
+  const size_t rank = shape.size();
+  std::vector<size_t> in_strides(rank, 1);
+  for (size_t d = rank; d-- > 1;) in_strides[d - 1] = in_strides[d] * static_cast<size_t>(shape[d]);
+  const std::vector<int32_t> out_shape = permute_shape(shape, perm);
+  std::vector<uint8_t> out(data.size());
+  std::vector<int32_t> idx(rank, 0);
+  const size_t count = element_size ? data.size() / element_size : 0;
+  for (size_t o = 0; o < count; ++o) {
+    size_t src = 0;
+    for (size_t d = 0; d < rank; ++d) src += static_cast<size_t>(idx[d]) * in_strides[static_cast<size_t>(perm[d])];
+    std::memcpy(&out[o * element_size], &data[src * element_size], element_size);
+    for (size_t d = rank; d-- > 0;) {
+      if (++idx[d] < out_shape[d]) break;
+      idx[d] = 0;
+    }
+  }
+  return out;
+}
+
+std::vector<uint8_t> from_source_layout(const std::vector<uint8_t>& data, const std::vector<int32_t>& kiln_shape,
+                                        const std::vector<int32_t>& source_perm, size_t element_size) {
+  if (source_perm.empty()) return data;
+  return transpose_data(data, permute_shape(kiln_shape, source_perm), inverse_permutation(source_perm), element_size);
+}
+
+std::vector<uint8_t> to_source_layout(const std::vector<uint8_t>& data, const std::vector<int32_t>& kiln_shape,
+                                      const std::vector<int32_t>& source_perm, size_t element_size) {
+  if (source_perm.empty()) return data;
+  return transpose_data(data, kiln_shape, source_perm, element_size);
+}
+
+}  // namespace ir
+}  // namespace kiln
