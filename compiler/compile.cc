@@ -62,7 +62,7 @@ CompiledModel compile_graph(ir::Graph graph, const CompileOptions& options) {
   const KernelTarget& target = kernel_target(options.target);
   ir::verify(graph);
   CompiledModel m;
-  m.graph = passes::optimize(std::move(graph));
+  m.graph = options.optimize ? passes::optimize(std::move(graph)) : std::move(graph);
   m.program = lower(m.graph, target, options.allow_unsupported ? &m.unsupported : nullptr);
   elide_copies(m.program);
   m.plan = plan_memory(m.program);

@@ -25,6 +25,8 @@ struct CompileOptions {
   std::string target = "portable";  // see kernel_target()
   // Record ops kiln cannot lower instead of throwing; no blob is written.
   bool allow_unsupported = false;
+  // Run the graph passes (compiler/passes) before lowering.
+  bool optimize = true;
 };
 
 enum class ModelFormat { kTflite, kOnnx, kKilnBlob, kUnknown };

@@ -74,6 +74,94 @@ TEST(TfliteImporter, RoundTripsKilnsOwnWriter) {
   }
 }
 
+// The ops ONNX models bring, written and read back: each keeps its options,
+// explicit padding becomes SAME or a PAD, and the file computes what the
+// graph does.
+TEST(TfliteImporter, RoundTripsTheOpsOfImportedModels) {
+  GraphBuilder b;
+  const int x = b.input("x", KILN_DTYPE_FLOAT32, {1, 4, 4, 2});
+  std::vector<float> w(3 * 3 * 3 * 2);
+  for (size_t i = 0; i < w.size(); ++i) w[i] = static_cast<float>(i % 7) * 0.1f - 0.3f;
+  const int filter = b.constant<float>("conv/filter", KILN_DTYPE_FLOAT32, {3, 3, 3, 2}, w);
+  const int conv = b.tensor("conv", KILN_DTYPE_FLOAT32, {1, 4, 4, 3});
+  ir::OpAttrs explicit_pads;  // top/left 1 with a 4-wide output: SAME
+  explicit_pads.padding = ir::Padding::kExplicit;
+  explicit_pads.pad_top = explicit_pads.pad_left = 1;
+  b.op(OpKind::kConv2D, {x, filter, -1}, {conv}, explicit_pads);
+  const int tfilter = b.constant<float>("up/filter", KILN_DTYPE_FLOAT32, {2, 2, 2, 3}, std::vector<float>(24, 0.25f));
+  const int up = b.tensor("up", KILN_DTYPE_FLOAT32, {1, 8, 8, 2});
+  ir::OpAttrs stride2;
+  stride2.padding = ir::Padding::kSame;
+  stride2.stride_h = stride2.stride_w = 2;
+  b.op(OpKind::kTransposeConv, {conv, tfilter, -1}, {up}, stride2);
+  const int offset = b.constant<float>("offset", KILN_DTYPE_FLOAT32, {2}, {0.5f, -0.5f});
+  const int diff = b.tensor("diff", KILN_DTYPE_FLOAT32, {1, 8, 8, 2});
+  b.op(OpKind::kSub, {up, offset}, {diff});
+  const int clamped = b.tensor("clamped", KILN_DTYPE_FLOAT32, {1, 8, 8, 2});
+  ir::OpAttrs relu6;
+  relu6.clamp_min = 0.0f;
+  relu6.clamp_max = 6.0f;
+  b.op(OpKind::kClamp, {diff}, {clamped}, relu6);
+  const int leaky = b.tensor("leaky", KILN_DTYPE_FLOAT32, {1, 8, 8, 2});
+  ir::OpAttrs alpha;
+  alpha.alpha = 0.1f;
+  b.op(OpKind::kLeakyRelu, {clamped}, {leaky}, alpha);
+  const int t = b.tensor("tanh", KILN_DTYPE_FLOAT32, {1, 8, 8, 2});
+  b.op(OpKind::kTanh, {leaky}, {t});
+  const int hs = b.tensor("hard_swish", KILN_DTYPE_FLOAT32, {1, 8, 8, 2});
+  b.op(OpKind::kHardSwish, {t}, {hs});
+  const int moved = b.tensor("moved", KILN_DTYPE_FLOAT32, {1, 2, 8, 8});
+  ir::OpAttrs nchw;
+  nchw.perm = {0, 3, 1, 2};
+  b.op(OpKind::kTranspose, {hs}, {moved}, nchw);
+  b.output(moved);
+  const ir::Graph original = b.build();
+
+  const std::vector<uint8_t> file = write_tflite(original);
+  const ir::Graph g = tflite_import::import_tflite(file.data(), file.size(), "test");
+  std::vector<OpKind> kinds;
+  for (const ir::Op& op : g.ops) kinds.push_back(op.kind);
+  EXPECT_EQ(kinds, (std::vector<OpKind>{OpKind::kConv2D, OpKind::kTransposeConv, OpKind::kSub, OpKind::kClamp,
+                                        OpKind::kLeakyRelu, OpKind::kTanh, OpKind::kHardSwish, OpKind::kTranspose}));
+  EXPECT_EQ(g.ops[0].attrs.padding, ir::Padding::kSame);
+  EXPECT_EQ(g.ops[1].attrs.stride_h, 2);
+  EXPECT_EQ(g.ops[1].inputs[0], original.ops[1].inputs[0]);  // operands back in kiln's order
+  EXPECT_EQ(g.ops[3].attrs.clamp_max, 6.0f);
+  EXPECT_EQ(g.ops[4].attrs.alpha, 0.1f);
+  EXPECT_EQ(g.ops[7].attrs.perm, (std::vector<int32_t>{0, 3, 1, 2}));
+
+  std::vector<float> input(32);
+  for (size_t i = 0; i < input.size(); ++i) input[i] = static_cast<float>(i % 5) - 2.0f;
+  const std::vector<float> want = test::run_graph<float>(original, {test::bytes_of(input)});
+  HostRunner runner(compile_tflite(file, "test").blob);
+  runner.set_input(0, test::bytes_of(input));
+  runner.invoke();
+  EXPECT_EQ(test::values_of<float>(runner.output(0)), want);
+}
+
+TEST(TfliteImporter, ExplicitPaddingWithoutASameFormIsWrittenAsPad) {
+  GraphBuilder b;
+  const int x = b.input("x", KILN_DTYPE_FLOAT32, {1, 3, 3, 1});
+  const int filter = b.constant<float>("filter", KILN_DTYPE_FLOAT32, {1, 2, 2, 1}, {1.0f, 2.0f, 3.0f, 4.0f});
+  const int y = b.tensor("y", KILN_DTYPE_FLOAT32, {1, 4, 4, 1});
+  ir::OpAttrs pads;  // 1 on every side: 4x4 out, which SAME would not give
+  pads.padding = ir::Padding::kExplicit;
+  pads.pad_top = pads.pad_left = 1;
+  b.op(OpKind::kConv2D, {x, filter, -1}, {y}, pads);
+  b.output(y);
+  const ir::Graph original = b.build();
+  const std::vector<uint8_t> file = write_tflite(original);
+  const ir::Graph g = tflite_import::import_tflite(file.data(), file.size(), "test");
+  ASSERT_EQ(g.ops.size(), 2u);
+  EXPECT_EQ(g.ops[0].kind, OpKind::kPad);
+  EXPECT_EQ(g.ops[1].attrs.padding, ir::Padding::kValid);
+  const std::vector<float> input = {1, 2, 3, 4, 5, 6, 7, 8, 9};
+  HostRunner runner(compile_tflite(file, "test").blob);
+  runner.set_input(0, test::bytes_of(input));
+  runner.invoke();
+  EXPECT_EQ(test::values_of<float>(runner.output(0)), test::run_graph<float>(original, {test::bytes_of(input)}));
+}
+
 TEST(TfliteImporter, ReadsDeprecatedBuiltinCodes) {
   // The MLPerf KWS file predates the 32-bit builtin_code field.
   const std::vector<uint8_t> file = read_file(test::shared_dir() + "/models/mlcommons_tiny/kws_ref_model.tflite");

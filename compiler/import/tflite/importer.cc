@@ -20,7 +20,7 @@ constexpr int kAdd = 0, kAveragePool2D = 1, kConcatenation = 2, kConv2D = 3,
               kDepthwiseConv2D = 4, kDequantize = 6, kFullyConnected = 9, kLogistic = 14,
               kMaxPool2D = 17, kMul = 18, kRelu = 19, kReluN1To1 = 20, kRelu6 = 21, kReshape = 22,
               kSoftmax = 25, kTanh = 28, kCustom = 32, kPad = 34, kTranspose = 39, kMean = 40,
-              kSub = 41, kTransposeConv = 67, kLeakyRelu = 98, kQuantize = 114, kHardSwish = 117;
+              kSub = 41, kPadV2 = 60, kTransposeConv = 67, kLeakyRelu = 98, kQuantize = 114, kHardSwish = 117;
 
 class Importer {
  public:
@@ -280,7 +280,8 @@ class Importer {
       case kLogistic: out.kind = ir::OpKind::kLogistic; break;
       case kQuantize: out.kind = ir::OpKind::kQuantize; break;
       case kDequantize: out.kind = ir::OpKind::kDequantize; break;
-      case kPad: out.kind = ir::OpKind::kPad; break;
+      case kPad:
+      case kPadV2: out.kind = ir::OpKind::kPad; break;
       default: out.kind = ir::OpKind::kUnsupported; break;
     }
     return out;
