@@ -27,6 +27,8 @@ class HostRunner {
   void set_input(uint32_t index, const std::vector<uint8_t>& bytes);
   void invoke();
   std::vector<uint8_t> output(uint32_t index) const;
+  // The arena: every planned tensor's bytes at its planned offset.
+  const uint8_t* arena() const { return reinterpret_cast<const uint8_t*>(arena_storage_.data()); }
 
  private:
   std::vector<uint64_t> blob_storage_;  // 8-byte aligned copy of the blob

@@ -126,4 +126,33 @@ MemoryPlan plan_memory(const Program& program, uint32_t alignment) {
   return plan;
 }
 
+MemoryPlan plan_without_reuse(const Program& program, uint32_t alignment) {
+  const size_t n = program.tensors.size();
+  std::vector<bool> touched(n, false);
+  auto touch = [&](int tensor) {
+    if (tensor >= 0 && !program.tensors[static_cast<size_t>(tensor)].constant) {
+      touched[static_cast<size_t>(buffer_root(program, tensor))] = true;
+    }
+  };
+  for (int t : program.inputs) touch(t);
+  for (int t : program.outputs) touch(t);
+  for (const ProgramOp& op : program.ops) {
+    for (int t : op.inputs) touch(t);
+    for (int t : op.outputs) touch(t);
+  }
+  MemoryPlan plan;
+  plan.offsets.assign(n, -1);
+  for (size_t t = 0; t < n; ++t) {
+    if (!touched[t]) continue;
+    plan.offsets[t] = static_cast<int64_t>(plan.arena_bytes);
+    plan.arena_bytes = (plan.arena_bytes + program.tensors[t].bytes + alignment - 1) / alignment * alignment;
+  }
+  for (size_t t = 0; t < n; ++t) {
+    if (program.tensors[t].alias_of >= 0) {
+      plan.offsets[t] = plan.offsets[static_cast<size_t>(buffer_root(program, static_cast<int>(t)))];
+    }
+  }
+  return plan;
+}
+
 }  // namespace kiln

@@ -27,6 +27,10 @@ void elide_copies(Program& program);
 // offset that fits between those already placed.
 MemoryPlan plan_memory(const Program& program, uint32_t alignment = kArenaAlignment);
 
+// Every tensor the program touches in a buffer of its own, so that all
+// intermediate results survive the run (the host evaluator reads them).
+MemoryPlan plan_without_reuse(const Program& program, uint32_t alignment = kArenaAlignment);
+
 // The tensor whose buffer `tensor` uses (itself unless it is an alias).
 int buffer_root(const Program& program, int tensor);
 

@@ -12,6 +12,8 @@ void register_convert(CLI::App& app);
 void register_run(CLI::App& app);
 void register_bench(CLI::App& app);
 void register_compile(CLI::App& app);
+void register_quantize(CLI::App& app);
+void register_validate(CLI::App& app);
 
 }  // namespace cli
 }  // namespace kiln

@@ -15,6 +15,8 @@ int main(int argc, char** argv) {
   kiln::cli::register_run(app);
   kiln::cli::register_bench(app);
   kiln::cli::register_compile(app);
+  kiln::cli::register_quantize(app);
+  kiln::cli::register_validate(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

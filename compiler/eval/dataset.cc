@@ -1,0 +1,171 @@
+#include "compiler/eval/dataset.h"
+
+#include <dirent.h>
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <fstream>
+#include <map>
+#include <regex>
+#include <sstream>
+
+#include "compiler/common/error.h"
+#include "compiler/common/file_io.h"
+#include "compiler/common/npy.h"
+#include "compiler/ir/layout.h"
+
+namespace kiln {
+namespace {
+
+int64_t elements_of(const std::vector<int32_t>& shape) {
+  int64_t n = 1;
+  for (int32_t d : shape) n *= d;
+  return n;
+}
+
+std::string describe(const ModelInput& in) {
+  return fmt::format("input '{}' is {} {}", in.name, ir::shape_string(in.shape), ir::dtype_name(in.dtype));
+}
+
+// One file's bytes as input `in` takes them.
+std::vector<uint8_t> read_sample(const std::string& path, const std::string& file, const ModelInput& in,
+                                 const char* what) {
+  const std::vector<uint8_t> bytes = read_file(path);
+  const uint64_t want = static_cast<uint64_t>(elements_of(in.shape)) * kiln_dtype_size(in.dtype);
+  if (looks_like_npy(bytes)) {
+    const NpyArray a = parse_npy(bytes, file);
+    std::vector<int32_t> shape(a.shape.begin(), a.shape.end());
+    // The batch dim may be left out.
+    const bool same = shape == in.shape || (in.shape.size() == shape.size() + 1 && in.shape[0] == 1 &&
+                                            std::equal(shape.begin(), shape.end(), in.shape.begin() + 1));
+    if (!same || a.dtype != in.dtype) {
+      throw Error(ErrorKind::kBadInput, fmt::format("{} '{}' has shape {} {} but the model's {}", what, file,
+                                                    ir::shape_string(shape), ir::dtype_name(a.dtype), describe(in)));
+    }
+    return a.data;
+  }
+  if (bytes.size() != want) {
+    const uint32_t size = kiln_dtype_size(in.dtype);
+    throw Error(ErrorKind::kBadInput,
+                fmt::format("{} '{}' holds {} bytes, shape [{}] of {}, but the model's {} ({} bytes)", what, file,
+                            bytes.size(), size ? bytes.size() / size : 0, ir::dtype_name(in.dtype), describe(in), want));
+  }
+  return bytes;
+}
+
+std::vector<std::string> files_in(const std::string& dir) {
+  DIR* d = opendir(dir.c_str());
+  if (!d) throw Error(ErrorKind::kFileNotFound, fmt::format("cannot open directory '{}'", dir));
+  std::vector<std::string> names;
+  while (dirent* e = readdir(d)) {
+    const std::string name = e->d_name;
+    const bool data = name.size() > 4 && (name.compare(name.size() - 4, 4, ".bin") == 0 ||
+                                          name.compare(name.size() - 4, 4, ".npy") == 0);
+    if (data) names.push_back(name);
+  }
+  closedir(d);
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+}  // namespace
+
+std::vector<ModelInput> model_inputs(const ir::Graph& graph) {
+  std::vector<ModelInput> inputs;
+  for (size_t i = 0; i < graph.inputs.size(); ++i) {
+    const ir::Tensor& t = graph.tensors[static_cast<size_t>(graph.inputs[i])];
+    const bool permuted = i < graph.input_source_perm.size() && !graph.input_source_perm[i].empty();
+    inputs.push_back({t.name, t.dtype, permuted ? ir::permute_shape(t.shape, graph.input_source_perm[i]) : t.shape});
+  }
+  return inputs;
+}
+
+Dataset load_dataset(const std::string& dir, const std::vector<ModelInput>& inputs, size_t limit, const char* what) {
+  const std::vector<std::string> files = files_in(dir);
+  static const std::regex kPerInput(R"((.+)_in(\d+)\.(bin|npy))");
+  std::map<std::string, std::map<size_t, std::string>> grouped;
+  for (const std::string& f : files) {
+    std::smatch m;
+    if (std::regex_match(f, m, kPerInput)) grouped[m[1]][std::stoul(m[2])] = f;
+  }
+  Dataset data;
+  if (grouped.empty()) {
+    if (inputs.size() != 1) {
+      throw Error(ErrorKind::kBadInput, fmt::format("'{}': the model has {} inputs; name the files <sample>_in<i>.bin", dir,
+                                                    inputs.size()));
+    }
+    for (const std::string& f : files) {
+      if (limit && data.names.size() >= limit) break;
+      data.names.push_back(f);
+      data.samples.push_back({read_sample(dir + "/" + f, f, inputs[0], what)});
+    }
+  } else {
+    for (const auto& [prefix, by_input] : grouped) {
+      if (limit && data.names.size() >= limit) break;
+      std::vector<std::vector<uint8_t>> sample;
+      for (size_t i = 0; i < inputs.size(); ++i) {
+        const auto it = by_input.find(i);
+        if (it == by_input.end()) {
+          throw Error(ErrorKind::kBadInput, fmt::format("{} '{}' has no file for input {} ('{}_in{}.bin')", what, prefix, i,
+                                                        prefix, i));
+        }
+        sample.push_back(read_sample(dir + "/" + it->second, it->second, inputs[i], what));
+      }
+      data.names.push_back(prefix);
+      data.samples.push_back(std::move(sample));
+    }
+  }
+  if (data.samples.empty()) throw Error(ErrorKind::kBadInput, fmt::format("'{}' holds no .bin or .npy samples", dir));
+  return data;
+}
+
+std::vector<uint8_t> input_to_kiln_layout(const ir::Graph& graph, size_t i, const std::vector<uint8_t>& bytes) {
+  const ir::Tensor& t = graph.tensors[static_cast<size_t>(graph.inputs[i])];
+  const std::vector<int32_t> perm = i < graph.input_source_perm.size() ? graph.input_source_perm[i] : std::vector<int32_t>{};
+  return ir::from_source_layout(bytes, t.shape, perm, kiln_dtype_size(t.dtype));
+}
+
+std::vector<uint8_t> output_to_source_layout(const ir::Graph& graph, size_t i, const std::vector<uint8_t>& bytes) {
+  const ir::Tensor& t = graph.tensors[static_cast<size_t>(graph.outputs[i])];
+  const std::vector<int32_t> perm = i < graph.output_source_perm.size() ? graph.output_source_perm[i] : std::vector<int32_t>{};
+  return ir::to_source_layout(bytes, t.shape, perm, kiln_dtype_size(t.dtype));
+}
+
+std::vector<int> load_labels(const std::string& path, const Dataset& data) {
+  const std::vector<uint8_t> bytes = read_file(path);
+  std::istringstream text(std::string(bytes.begin(), bytes.end()));
+  std::vector<int> in_order;
+  std::map<std::string, int> by_name;
+  std::string line;
+  for (int number = 1; std::getline(text, line); ++number) {
+    std::istringstream fields(line);
+    std::vector<std::string> parts;
+    for (std::string f; fields >> f;) parts.push_back(f);
+    if (parts.empty()) continue;
+    try {
+      size_t used = 0;
+      const int label = std::stoi(parts.back(), &used);
+      if (used != parts.back().size() || parts.size() > 2) throw std::invalid_argument("fields");
+      if (parts.size() == 2) by_name[parts[0]] = label;
+      else in_order.push_back(label);
+    } catch (const std::exception&) {
+      throw Error(ErrorKind::kBadInput, fmt::format("{}:{}: expected '<label>' or '<sample> <label>', got '{}'", path, number, line));
+    }
+  }
+  std::vector<int> labels;
+  for (size_t s = 0; s < data.names.size(); ++s) {
+    if (!by_name.empty()) {
+      const auto it = by_name.find(data.names[s]);
+      if (it == by_name.end()) throw Error(ErrorKind::kBadInput, fmt::format("{}: no label for sample '{}'", path, data.names[s]));
+      labels.push_back(it->second);
+    } else {
+      if (s >= in_order.size()) {
+        throw Error(ErrorKind::kBadInput, fmt::format("{}: {} labels for {} samples", path, in_order.size(), data.names.size()));
+      }
+      labels.push_back(in_order[s]);
+    }
+  }
+  return labels;
+}
+
+}  // namespace kiln

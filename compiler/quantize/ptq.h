@@ -1,0 +1,53 @@
+// Post-training quantization: a float graph and a calibration set become an
+// int8 graph in TFLite's scheme (per-channel symmetric int8 convolution
+// weights, per-tensor symmetric fully connected weights, int32 biases at
+// input scale x weight scale, asymmetric per-tensor int8 activations).
+#ifndef KILN_COMPILER_QUANTIZE_PTQ_H
+#define KILN_COMPILER_QUANTIZE_PTQ_H
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "compiler/ir/graph.h"
+#include "compiler/quantize/calibration.h"
+
+namespace kiln {
+
+struct QuantizeOptions {
+  CalibrationMethod method = CalibrationMethod::kMinMax;
+  double percentile = 99.99;                                  // for kPercentile
+  std::map<std::string, CalibrationMethod> tensor_methods;   // overrides, by tensor name
+  // Keep float inputs and outputs (QUANTIZE/DEQUANTIZE at the boundary)
+  // instead of int8 ones.
+  bool float_io = false;
+  // Called as calibration advances: (samples done, samples in all passes).
+  std::function<void(size_t done, size_t total)> progress;
+};
+
+// One activation's calibrated quantization.
+struct TensorQuantization {
+  std::string name;
+  CalibrationMethod method;
+  Range observed, chosen;
+  float scale;
+  int32_t zero_point;
+};
+
+struct QuantizeResult {
+  ir::Graph graph;  // int8, optimized
+  std::vector<TensorQuantization> activations;
+};
+
+// `samples`: per sample, per graph input, bytes in kiln's layout and the
+// float graph's input type. Throws Error(kUnsupported) naming the op for a
+// graph that is not float or uses an op without an int8 kernel.
+QuantizeResult quantize_post_training(const ir::Graph& float_graph,
+                                      const std::vector<std::vector<std::vector<uint8_t>>>& samples,
+                                      const QuantizeOptions& options);
+
+}  // namespace kiln
+
+#endif
