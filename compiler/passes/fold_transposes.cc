@@ -182,7 +182,34 @@ bool absorb_at_interface(ir::Graph& g) {
   return false;
 }
 
+bool collapse_one_reshape(ir::Graph& g) {
+  const Uses uses(g);
+  for (size_t i = 0; i < g.ops.size(); ++i) {
+    const ir::Op& op = g.ops[i];
+    if (op.kind != ir::OpKind::kReshape) continue;
+    const int in = op.inputs[0], out = op.outputs[0];
+    const int next = uses.single_reader(out);
+    if (next >= 0 && g.ops[static_cast<size_t>(next)].kind == ir::OpKind::kReshape) {
+      g.ops[static_cast<size_t>(next)].inputs[0] = in;
+      erase_op(g, static_cast<int>(i));
+      return true;
+    }
+    if (tensor_of(g, in).shape == tensor_of(g, out).shape && !uses.graph_output[static_cast<size_t>(out)]) {
+      replace_uses(g, out, in);
+      erase_op(g, static_cast<int>(i));
+      return true;
+    }
+  }
+  return false;
+}
+
 }  // namespace
+
+ir::Graph collapse_reshapes(ir::Graph g) {
+  while (collapse_one_reshape(g)) {
+  }
+  return g;
+}
 
 ir::Graph fold_transposes(ir::Graph g) {
   while (to_reshape(g) || compose_pairs(g) || fold_into_fully_connected(g) || absorb_at_interface(g)) {

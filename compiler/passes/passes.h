@@ -16,6 +16,10 @@ namespace passes {
 // graph's inputs and outputs move into their recorded source layout.
 ir::Graph fold_transposes(ir::Graph g);
 
+// A reshape of a reshape becomes one reshape; a reshape to the shape it
+// already has disappears (unless it makes a graph output).
+ir::Graph collapse_reshapes(ir::Graph g);
+
 // A float convolution, depthwise convolution, transposed convolution or fully
 // connected layer followed by a MUL and/or ADD of a per-output-channel
 // constant (batch normalization, a separate bias) takes them into its

@@ -263,6 +263,146 @@ void convert_constant(Node& n) {
   n.alias_output(0, Value{static_cast<int>(n.graph().tensors.size() - 1), false});
 }
 
+// Cast: constants are converted on the host; an activation cast to its own
+// type is the activation itself.
+void convert_cast(Node& n) {
+  const int64_t to = n.attr_int("to", 0);
+  const kiln_dtype dtype = dtype_from_onnx(static_cast<int32_t>(to));
+  const ir::Tensor& t = n.input_tensor(0);
+  if (!t.constant) {
+    if (dtype != t.dtype) {
+      n.unsupported(fmt::format("casting the activation '{}' from {} to ONNX type {}", t.name, ir::dtype_name(t.dtype), to));
+    }
+    n.alias_output(0, n.input(0));
+    return;
+  }
+  auto value = [&t](int64_t i) -> double {
+    switch (t.dtype) {
+      case KILN_DTYPE_FLOAT32: return t.as<float>()[i];
+      case KILN_DTYPE_INT8: return t.as<int8_t>()[i];
+      case KILN_DTYPE_UINT8: return t.as<uint8_t>()[i];
+      case KILN_DTYPE_INT16: return t.as<int16_t>()[i];
+      case KILN_DTYPE_INT32: return t.as<int32_t>()[i];
+      case KILN_DTYPE_INT64: return static_cast<double>(t.as<int64_t>()[i]);
+      default: return 0.0;
+    }
+  };
+  const int64_t count = t.elements();
+  std::vector<uint8_t> data(static_cast<size_t>(count) * kiln_dtype_size(dtype));
+  for (int64_t i = 0; i < count; ++i) {
+    const double v = value(i);
+    uint8_t* dst = data.data() + static_cast<size_t>(i) * kiln_dtype_size(dtype);
+    switch (dtype) {
+      case KILN_DTYPE_FLOAT32: {
+        const float f = static_cast<float>(v);
+        std::memcpy(dst, &f, 4);
+        break;
+      }
+      case KILN_DTYPE_INT32: {
+        const int32_t x = static_cast<int32_t>(v);
+        std::memcpy(dst, &x, 4);
+        break;
+      }
+      case KILN_DTYPE_INT64: {
+        const int64_t x = static_cast<int64_t>(v);
+        std::memcpy(dst, &x, 8);
+        break;
+      }
+      default: n.unsupported(fmt::format("casting constants to ONNX type {}", to));
+    }
+  }
+  n.alias_output(0, Value{n.add_constant("cast", dtype, t.shape, data.data(), data.size()), false});
+}
+
+// ConstantOfShape of a constant shape: a constant filled with `value`.
+void convert_constant_of_shape(Node& n) {
+  std::vector<int32_t> shape;
+  for (int64_t d : n.int_values(0, "shape")) {
+    if (d < 0 || d > (1 << 30)) n.invalid(fmt::format("dimension {} is out of range", d));
+    shape.push_back(static_cast<int32_t>(d));
+  }
+  ir::Tensor fill;
+  if (const onnx::TensorProto* value = n.attr_tensor("value")) {
+    fill = tensor_from_proto(*value, n.where());
+  } else {
+    fill.dtype = KILN_DTYPE_FLOAT32;
+    fill.data.assign(4, 0);
+  }
+  const size_t size = kiln_dtype_size(fill.dtype);
+  if (fill.data.size() != size) n.invalid("value must hold one element");
+  int64_t count = 1;
+  for (int32_t d : shape) count *= d;
+  if (count * static_cast<int64_t>(size) > static_cast<int64_t>(ir::kMaxTensorBytes)) n.invalid("the constant is too large");
+  std::vector<uint8_t> data;
+  for (int64_t i = 0; i < count; ++i) data.insert(data.end(), fill.data.begin(), fill.data.end());
+  n.alias_output(0, Value{n.add_constant("filled", fill.dtype, shape, data.data(), data.size()), false});
+}
+
+// Slice of a constant (the form shape computations take in exported
+// models), evaluated here.
+void convert_slice(Node& n) {
+  const ir::Tensor& t = n.input_tensor(0);
+  if (!t.constant) n.unsupported("slicing an activation is not supported (only constants)");
+  const size_t rank = t.shape.size();
+  std::vector<int64_t> starts, ends, axes, steps;
+  if (n.opset() < 10) {
+    starts = n.attr_ints("starts");
+    ends = n.attr_ints("ends");
+    axes = n.attr_ints("axes");
+  } else {
+    starts = n.int_values(1, "starts");
+    ends = n.int_values(2, "ends");
+    if (n.has_input(3)) axes = n.int_values(3, "axes");
+    if (n.has_input(4)) steps = n.int_values(4, "steps");
+  }
+  if (axes.empty()) {
+    for (size_t a = 0; a < starts.size(); ++a) axes.push_back(static_cast<int64_t>(a));
+  }
+  if (steps.empty()) steps.assign(starts.size(), 1);
+  if (ends.size() != starts.size() || axes.size() != starts.size() || steps.size() != starts.size()) {
+    n.invalid("starts, ends, axes and steps differ in length");
+  }
+  // Per dim: first index, step and count.
+  std::vector<int64_t> first(rank, 0), step(rank, 1), count(t.shape.begin(), t.shape.end());
+  for (size_t k = 0; k < axes.size(); ++k) {
+    const int32_t axis = normalize_axis(axes[k], rank);
+    if (axis < 0 || steps[k] == 0) n.invalid("axis out of range or zero step");
+    const int64_t dim = t.shape[static_cast<size_t>(axis)];
+    int64_t b = starts[k] < 0 ? starts[k] + dim : starts[k];
+    int64_t e = ends[k] < 0 ? ends[k] + dim : ends[k];
+    if (steps[k] > 0) {
+      b = std::clamp<int64_t>(b, 0, dim);
+      e = std::clamp<int64_t>(e, 0, dim);
+    } else {
+      b = std::clamp<int64_t>(b, 0, dim - 1);
+      e = std::clamp<int64_t>(e, -1, dim - 1);
+    }
+    const int64_t span = e - b;
+    first[static_cast<size_t>(axis)] = b;
+    step[static_cast<size_t>(axis)] = steps[k];
+    count[static_cast<size_t>(axis)] = steps[k] > 0 ? std::max<int64_t>(0, (span + steps[k] - 1) / steps[k])
+                                                    : std::max<int64_t>(0, (-span - steps[k] - 1) / -steps[k]);
+  }
+  std::vector<int32_t> shape(count.begin(), count.end());
+  const size_t size = kiln_dtype_size(t.dtype);
+  std::vector<int64_t> strides(rank, 1);
+  for (size_t d = rank; d-- > 1;) strides[d - 1] = strides[d] * t.shape[d];
+  std::vector<uint8_t> data;
+  std::vector<int64_t> idx(rank, 0);
+  const int64_t total = product(shape, 0, rank);
+  for (int64_t o = 0; o < total; ++o) {
+    int64_t src = 0;
+    for (size_t d = 0; d < rank; ++d) src += (first[d] + idx[d] * step[d]) * strides[d];
+    data.insert(data.end(), t.data.begin() + src * static_cast<int64_t>(size),
+                t.data.begin() + (src + 1) * static_cast<int64_t>(size));
+    for (size_t d = rank; d-- > 0;) {
+      if (++idx[d] < count[d]) break;
+      idx[d] = 0;
+    }
+  }
+  n.alias_output(0, Value{n.add_constant("sliced", t.dtype, shape, data.data(), data.size()), false});
+}
+
 void convert_identity(Node& n) {
   for (size_t o = 1; o < n.num_outputs(); ++o) {
     if (!n.output_name(o).empty()) n.unsupported("the mask output is not supported (inference only)");
@@ -282,6 +422,9 @@ void register_tensor_converters(std::map<std::string, Converter>& table) {
   table["Pad"] = convert_pad;
   table["Constant"] = convert_constant;
   table["Identity"] = convert_identity;
+  table["Cast"] = convert_cast;
+  table["ConstantOfShape"] = convert_constant_of_shape;
+  table["Slice"] = convert_slice;
   table["Dropout"] = convert_identity;
 }
 
