@@ -14,11 +14,15 @@ build=build-fuzz
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER=clang \
   -DCMAKE_CXX_COMPILER=clang++ -DKILN_SANITIZE=ON -DKILN_BUILD_FUZZERS=ON -DKILN_BUILD_TESTS=OFF \
   -DKILN_BUILD_BENCH=OFF -DKILN_BUILD_FIRMWARE=OFF >/dev/null
-cmake --build "$build" --target fuzz_tflite fuzz_blob kiln
+cmake --build "$build" --target fuzz_tflite fuzz_onnx fuzz_blob kiln
 
 seeds=$build/seeds
 rm -rf "$seeds"
-mkdir -p "$seeds/tflite" "$seeds/blob"
+mkdir -p "$seeds/tflite" "$seeds/onnx" "$seeds/blob"
+cp "$shared"/models/onnx_models/*.onnx "$seeds/onnx/"
+for case in "$shared"/conformance/onnx_node/test_*/; do
+  cp "$case/model.onnx" "$seeds/onnx/$(basename "$case").onnx"
+done
 for model in "$shared"/models/tflite_micro/*.tflite "$shared"/models/mlcommons_tiny/kws_ref_model.tflite; do
   [ -f "$model" ] || continue
   cp "$model" "$seeds/tflite/"
@@ -27,7 +31,7 @@ done
 
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-for target in tflite blob; do
+for target in tflite onnx blob; do
   mkdir -p "$build/corpus/$target"
   if [ -n "${KILN_FUZZ_SECONDS:-}" ]; then
     limit=(-max_total_time="$KILN_FUZZ_SECONDS")

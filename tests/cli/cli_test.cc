@@ -1,8 +1,6 @@
 // The kiln tool end to end: outputs, exit codes and messages for bad input.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
-#include <cstdio>
 #include <fstream>
 
 #include <fmt/format.h>
@@ -11,34 +9,16 @@
 #include "compiler/compile.h"
 #include "compiler/export/tflite_writer.h"
 #include "compiler/ir/builder.h"
+#include "tests/support/cli.h"
 #include "tests/support/test_support.h"
 
 namespace kiln {
 namespace {
 
-struct Result {
-  int exit_code;
-  std::string output;  // stdout and stderr
-};
-
-Result kiln_cli(const std::string& args) {
-  const std::string cmd = test::tool_path() + " " + args + " 2>&1";
-  FILE* pipe = popen(cmd.c_str(), "r");
-  Result r{-1, ""};
-  if (!pipe) return r;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof(buf), pipe)) > 0) r.output.append(buf, n);
-  const int status = pclose(pipe);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
-
-std::string temp_path(const std::string& name) {
-  return ::testing::TempDir() + "kiln_cli_" + name;
-}
-
-std::string model(const std::string& name) { return test::shared_dir() + "/models/" + name; }
+using Result = test::CliResult;
+using test::kiln_cli;
+using test::model;
+using test::temp_path;
 
 TEST(Cli, RunMatchesGoldenAndWritesOutput) {
   const std::string dir = test::shared_dir() + "/testvectors/mlperf_kws_ref/";

@@ -64,11 +64,13 @@ class Node {
   Value input(size_t i) const;
   // This node reads `v` as input i (a converter's own rewrite of an operand).
   void rebind_input(size_t i, Value v) { overrides_[i] = v; }
-  const ir::Tensor& input_tensor(size_t i) const;
+  // Copies: converters add tensors to the graph, which would leave a
+  // reference into its tensor list dangling.
+  ir::Tensor input_tensor(size_t i) const;
   // The input's ONNX shape (NCHW for an image, whatever its IR layout).
   std::vector<int32_t> input_shape(size_t i) const;
   // A constant input (fails naming it otherwise).
-  const ir::Tensor& constant_input(size_t i, const char* role) const;
+  ir::Tensor constant_input(size_t i, const char* role) const;
   // A constant integer (int32/int64) or float input read as int64 / float values.
   std::vector<int64_t> int_values(size_t i, const char* role) const;
   std::vector<float> float_values(size_t i, const char* role) const;

@@ -135,7 +135,7 @@ void convert_softmax(Node& n) {
     // The set of elements in a row is the same in either layout when the row
     // spans the channels and every spatial dim; otherwise use ONNX's order.
     const Value src = in.channels_last && axis <= 1 ? in : n.plain(in);
-    const std::vector<int32_t>& shape = n.graph().tensors[static_cast<size_t>(src.tensor)].shape;
+    const std::vector<int32_t> shape = n.graph().tensors[static_cast<size_t>(src.tensor)].shape;
     int64_t inner = 1;
     for (size_t d = static_cast<size_t>(axis); d < rank; ++d) inner *= shape[d];
     const int32_t outer = static_cast<int32_t>(t.elements() / std::max<int64_t>(1, inner));

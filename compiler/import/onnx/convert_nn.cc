@@ -133,8 +133,8 @@ void emit_image_op(Node& n, ir::OpKind kind, std::vector<int> inputs, const std:
   n.emit(ir::OpKind::kReshape, {image}, {out.tensor}).type_name = "RESHAPE";
 }
 
-const ir::Tensor& float_weights(Node& n, size_t i, size_t rank, const char* role) {
-  const ir::Tensor& w = n.constant_input(i, role);
+ir::Tensor float_weights(Node& n, size_t i, size_t rank, const char* role) {
+  ir::Tensor w = n.constant_input(i, role);
   if (w.dtype != KILN_DTYPE_FLOAT32 || w.shape.size() != rank) {
     n.unsupported(fmt::format("{} '{}' must be float32 of rank {} (is {} {})", role, w.name, rank, ir::dtype_name(w.dtype),
                               ir::shape_string(w.shape)));

@@ -145,7 +145,7 @@ Value quantized_input(Node& n, size_t value, size_t scale, size_t zero_point) {
   kiln_dtype onnx_dtype;
   const std::vector<int64_t> zps = zero_points_of(n, zero_point, 1, &onnx_dtype);
   const Value v = n.input(value);
-  ir::Tensor& t = n.graph().tensors[static_cast<size_t>(v.tensor)];
+  const ir::Tensor t = n.input_tensor(value);
   if (t.constant) n.unsupported(fmt::format("constant input '{}' where an activation is expected", t.name));
   if (t.dtype != KILN_DTYPE_INT8 && t.dtype != KILN_DTYPE_UINT8) {
     n.unsupported(fmt::format("{} input '{}' (int8 or uint8 expected)", ir::dtype_name(t.dtype), t.name));
@@ -153,14 +153,16 @@ Value quantized_input(Node& n, size_t value, size_t scale, size_t zero_point) {
   if (t.dtype == KILN_DTYPE_UINT8 && onnx_dtype != KILN_DTYPE_UINT8) n.invalid("uint8 input with an int8 zero point");
   const bool uint8 = t.dtype == KILN_DTYPE_UINT8;
   // A graph input learns its quantization from its first reader.
-  if (!t.quant.present()) {
-    t.quant.scales = scales;
-    t.quant.zero_points = {uint8 ? zps[0] + 128 : zps[0]};
+  ir::Quantization have = t.quant;
+  if (!have.present()) {
+    have.scales = scales;
+    have.zero_points = {uint8 ? zps[0] + 128 : zps[0]};
+    n.graph().tensors[static_cast<size_t>(v.tensor)].quant = have;
   }
   ir::Quantization want;
   want.scales = scales;
   want.zero_points = zps;
-  if (!uint8 && t.quant.scales == want.scales && t.quant.zero_points == want.zero_points) return v;
+  if (!uint8 && have.scales == want.scales && have.zero_points == want.zero_points) return v;
   // uint8 -> int8, or int8 read with other parameters: a requantizing QUANTIZE.
   const int out = n.add_intermediate(fmt::format("input{}_int8", value), KILN_DTYPE_INT8, t.shape);
   n.graph().tensors[static_cast<size_t>(out)].quant = want;

@@ -198,7 +198,7 @@ Value Node::input(size_t i) const {
   return im_.value(name);
 }
 
-const ir::Tensor& Node::input_tensor(size_t i) const {
+ir::Tensor Node::input_tensor(size_t i) const {
   return im_.graph().tensors[static_cast<size_t>(input(i).tensor)];
 }
 
@@ -208,8 +208,8 @@ std::vector<int32_t> Node::input_shape(size_t i) const {
   return v.channels_last ? permute_shape(shape, channels_last_dims(shape.size())) : shape;
 }
 
-const ir::Tensor& Node::constant_input(size_t i, const char* role) const {
-  const ir::Tensor& t = input_tensor(i);
+ir::Tensor Node::constant_input(size_t i, const char* role) const {
+  ir::Tensor t = input_tensor(i);
   if (!t.constant) {
     unsupported(fmt::format("{} '{}' must be a constant (an initializer or a Constant node)", role,
                             proto_.input(static_cast<int>(i))));
@@ -218,7 +218,7 @@ const ir::Tensor& Node::constant_input(size_t i, const char* role) const {
 }
 
 std::vector<int64_t> Node::int_values(size_t i, const char* role) const {
-  const ir::Tensor& t = constant_input(i, role);
+  const ir::Tensor t = constant_input(i, role);
   std::vector<int64_t> out(static_cast<size_t>(t.elements()));
   for (size_t k = 0; k < out.size(); ++k) {
     if (t.dtype == KILN_DTYPE_INT64) {
@@ -233,7 +233,7 @@ std::vector<int64_t> Node::int_values(size_t i, const char* role) const {
 }
 
 std::vector<float> Node::float_values(size_t i, const char* role) const {
-  const ir::Tensor& t = constant_input(i, role);
+  const ir::Tensor t = constant_input(i, role);
   if (t.dtype != KILN_DTYPE_FLOAT32) unsupported(fmt::format("{} '{}' must be float, not {}", role, t.name, ir::dtype_name(t.dtype)));
   return std::vector<float>(t.as<float>(), t.as<float>() + t.elements());
 }

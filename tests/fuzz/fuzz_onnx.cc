@@ -1,0 +1,27 @@
+// libFuzzer target: arbitrary bytes as an ONNX file through the importer,
+// the graph passes, the compiler and (when they are accepted) one inference.
+// Anything but a kiln::Error is a finding; ASan/UBSan turn memory errors
+// into findings.
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "compiler/common/error.h"
+#include "compiler/compile.h"
+#include "compiler/eval/host_runner.h"
+#include "compiler/import/onnx/importer.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  try {
+    const kiln::CompiledModel m =
+        kiln::compile_graph(kiln::onnx_import::import_onnx(data, size, "fuzz.onnx"), {"portable"});
+    if (m.plan.arena_bytes > (64u << 20)) return 0;  // valid but too large to run here
+    kiln::HostRunner runner(m.blob);
+    for (uint32_t i = 0; i < runner.executor().num_inputs(); ++i) {
+      runner.set_input(i, std::vector<uint8_t>(kiln::io_bytes(*runner.executor().input_info(i)), 0));
+    }
+    runner.invoke();
+  } catch (const kiln::Error&) {
+  }
+  return 0;
+}
