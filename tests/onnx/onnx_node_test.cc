@@ -41,7 +41,7 @@ const std::map<std::string, std::string> kExpectedUnsupported = {
     {"test_clip_default_int8_inbounds", "kiln computes float32"},
     {"test_clip_default_int8_max", "must be float"},
     {"test_clip_default_int8_min", "must be float"},
-    // Element types kiln has no kernels for: 16/32/64-bit unsigned, float16, float8, 2- and 4-bit.
+    // Element types kiln has no kernels for: 16/32/64-bit unsigned, 16-bit quantized, float8, 2- and 4-bit.
     {"test_add_uint16", "which kiln does not support"},
     {"test_add_uint32", "which kiln does not support"},
     {"test_add_uint64", "which kiln does not support"},
@@ -66,10 +66,8 @@ const std::map<std::string, std::string> kExpectedUnsupported = {
     {"test_quantizelinear_uint16", "which kiln does not support"},
     {"test_quantizelinear_uint2", "which kiln does not support"},
     {"test_quantizelinear_uint4", "which kiln does not support"},
-    {"test_qlinearmatmul_2D_int8_float16", "which kiln does not support"},
-    {"test_qlinearmatmul_2D_uint8_float16", "which kiln does not support"},
-    {"test_qlinearmatmul_3D_int8_float16", "which kiln does not support"},
-    {"test_qlinearmatmul_3D_uint8_float16", "which kiln does not support"},
+    {"test_qlinearmatmul_3D_int8_float16", "batched matrix products"},
+    {"test_qlinearmatmul_3D_uint8_float16", "batched matrix products"},
     {"test_dequantizelinear_int16", "is int16"},
     {"test_quantizelinear_int16", "is int16"},
     // 3-D windows and dilated pooling.

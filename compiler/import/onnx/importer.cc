@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
 #include <cstring>
 #include <limits>
 
@@ -60,6 +61,58 @@ void copy_field(const Field& field, std::vector<uint8_t>& out) {
   }
 }
 
+// IEEE half to float (subnormals, infinities and NaN included).
+float half_to_float(uint16_t h) {
+  const uint32_t sign = static_cast<uint32_t>(h & 0x8000u) << 16;
+  const uint32_t exponent = (h >> 10) & 0x1Fu, mantissa = h & 0x3FFu;
+  float magnitude;
+  if (exponent == 0) {
+    magnitude = std::ldexp(static_cast<float>(mantissa), -24);
+  } else if (exponent == 31) {
+    magnitude = mantissa ? std::numeric_limits<float>::quiet_NaN() : std::numeric_limits<float>::infinity();
+  } else {
+    magnitude = std::ldexp(static_cast<float>(mantissa | 0x400u), static_cast<int>(exponent) - 25);
+  }
+  uint32_t bits;
+  std::memcpy(&bits, &magnitude, 4);
+  bits |= sign;
+  float f;
+  std::memcpy(&f, &bits, 4);
+  return f;
+}
+
+// A double or float16 tensor's values as float32 bytes.
+std::vector<uint8_t> widened_to_float(const onnx::TensorProto& proto, int32_t type, const std::string& where) {
+  std::vector<float> values;
+  const bool half = type == onnx::TensorProto::FLOAT16;
+  if (proto.has_raw_data()) {
+    const std::string& raw = proto.raw_data();
+    const size_t width = half ? 2 : 8;
+    for (size_t i = 0; i + width <= raw.size(); i += width) {
+      if (half) {
+        uint16_t h;
+        std::memcpy(&h, raw.data() + i, 2);
+        values.push_back(half_to_float(h));
+      } else {
+        double d;
+        std::memcpy(&d, raw.data() + i, 8);
+        values.push_back(static_cast<float>(d));
+      }
+    }
+    if (raw.size() % width != 0) {
+      throw Error(ErrorKind::kBadModel, fmt::format("{}: tensor '{}' holds {} bytes, not whole {}-byte elements", where,
+                                                    proto.name(), raw.size(), width));
+    }
+  } else if (half) {
+    for (int32_t bits : proto.int32_data()) values.push_back(half_to_float(static_cast<uint16_t>(bits)));
+  } else {
+    for (double d : proto.double_data()) values.push_back(static_cast<float>(d));
+  }
+  std::vector<uint8_t> bytes(values.size() * 4);
+  if (!values.empty()) std::memcpy(bytes.data(), values.data(), bytes.size());
+  return bytes;
+}
+
 }  // namespace
 
 ir::Tensor tensor_from_proto(const onnx::TensorProto& proto, const std::string& where) {
@@ -77,8 +130,9 @@ ir::Tensor tensor_from_proto(const onnx::TensorProto& proto, const std::string& 
                 fmt::format("{}: tensor '{}' keeps its data in an external file, which kiln does not read", where, t.name));
   }
   const int32_t type = proto.data_type();
-  // Doubles are narrowed to float32: kiln's float kernels are single precision.
-  t.dtype = type == onnx::TensorProto::DOUBLE ? KILN_DTYPE_FLOAT32 : dtype_from_onnx(type);
+  // Doubles and halves become float32: kiln's float kernels are single precision.
+  const bool widened = type == onnx::TensorProto::DOUBLE || type == onnx::TensorProto::FLOAT16;
+  t.dtype = widened ? KILN_DTYPE_FLOAT32 : dtype_from_onnx(type);
   if (t.dtype == KILN_DTYPE_COUNT) {
     throw Error(ErrorKind::kUnsupported,
                 fmt::format("{}: tensor '{}' has type {}, which kiln does not support", where, t.name, onnx_type_name(type)));
@@ -88,28 +142,13 @@ ir::Tensor tensor_from_proto(const onnx::TensorProto& proto, const std::string& 
     throw Error(ErrorKind::kBadModel, fmt::format("{}: tensor '{}' of shape {} is too large", where, t.name,
                                                   ir::shape_string(t.shape)));
   }
-  if (proto.has_raw_data()) {
-    const std::string& raw = proto.raw_data();
-    if (type == onnx::TensorProto::DOUBLE) {
-      std::vector<uint8_t> doubles(raw.begin(), raw.end());
-      if (doubles.size() != static_cast<size_t>(elements) * 8) {
-        throw Error(ErrorKind::kBadModel, fmt::format("{}: tensor '{}' holds {} bytes, its shape {} needs {}", where,
-                                                      t.name, raw.size(), ir::shape_string(t.shape), elements * 8));
-      }
-      t.data.resize(static_cast<size_t>(elements) * 4);
-      for (int64_t i = 0; i < elements; ++i) {
-        double d;
-        std::memcpy(&d, &doubles[static_cast<size_t>(i) * 8], 8);
-        const float f = static_cast<float>(d);
-        std::memcpy(&t.data[static_cast<size_t>(i) * 4], &f, 4);
-      }
-      return t;
-    }
-    t.data.assign(raw.begin(), raw.end());
+  if (widened) {
+    t.data = widened_to_float(proto, type, where);
+  } else if (proto.has_raw_data()) {
+    t.data.assign(proto.raw_data().begin(), proto.raw_data().end());
   } else {
     switch (type) {
       case onnx::TensorProto::FLOAT: copy_field<float, float>(proto.float_data(), t.data); break;
-      case onnx::TensorProto::DOUBLE: copy_field<double, float>(proto.double_data(), t.data); break;
       case onnx::TensorProto::INT64: copy_field<int64_t, int64_t>(proto.int64_data(), t.data); break;
       case onnx::TensorProto::INT32: copy_field<int32_t, int32_t>(proto.int32_data(), t.data); break;
       case onnx::TensorProto::INT16: copy_field<int32_t, int16_t>(proto.int32_data(), t.data); break;
