@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <fstream>
 #include <map>
-#include <regex>
 #include <sstream>
 
 #include "compiler/common/error.h"
@@ -68,6 +67,19 @@ std::vector<std::string> files_in(const std::string& dir) {
   return names;
 }
 
+// "<prefix>_in<i>.bin" (or .npy): the prefix and i.
+bool per_input_name(const std::string& file, std::string* prefix, size_t* input) {
+  const size_t dot = file.size() - 4;  // files_in keeps .bin and .npy names only
+  const size_t marker = file.rfind("_in", dot);
+  if (marker == std::string::npos || marker == 0 || marker + 3 >= dot || dot - marker - 3 > 6) return false;
+  for (size_t i = marker + 3; i < dot; ++i) {
+    if (file[i] < '0' || file[i] > '9') return false;
+  }
+  *prefix = file.substr(0, marker);
+  *input = std::stoul(file.substr(marker + 3, dot - marker - 3));
+  return true;
+}
+
 }  // namespace
 
 std::vector<ModelInput> model_inputs(const ir::Graph& graph) {
@@ -82,11 +94,11 @@ std::vector<ModelInput> model_inputs(const ir::Graph& graph) {
 
 Dataset load_dataset(const std::string& dir, const std::vector<ModelInput>& inputs, size_t limit, const char* what) {
   const std::vector<std::string> files = files_in(dir);
-  static const std::regex kPerInput(R"((.+)_in(\d+)\.(bin|npy))");
   std::map<std::string, std::map<size_t, std::string>> grouped;
   for (const std::string& f : files) {
-    std::smatch m;
-    if (std::regex_match(f, m, kPerInput)) grouped[m[1]][std::stoul(m[2])] = f;
+    std::string prefix;
+    size_t input = 0;
+    if (per_input_name(f, &prefix, &input)) grouped[prefix][input] = f;
   }
   Dataset data;
   if (grouped.empty()) {
