@@ -7,12 +7,8 @@
 namespace kiln {
 namespace {
 
-// With symmetric weights a fully connected layer is a 1x1 convolution over
-// `batches` pixels, so it runs on the target's packed convolution.
-bool lower_packed(LowerContext& ctx, const ir::Op& op, const FullyConnectedParams& fc, int bias) {
-  const ir::Tensor& filter = ctx.input(op, 1);
-  if (!has_packed_conv2d(ctx.target()) || fc.filter_offset != 0 || filter.elements() != int64_t{fc.out_depth} * fc.accum_depth) return false;
-  if (bias >= 0 && (!ctx.tensor(bias).constant || ctx.tensor(bias).elements() != fc.out_depth)) return false;
+// A fully connected layer as a 1x1 convolution over `batches` pixels.
+Conv2DParams as_pointwise_conv(const FullyConnectedParams& fc, bool has_bias) {
   Conv2DParams p{};
   p.batches = fc.batches;
   p.in_h = p.in_w = p.out_h = p.out_w = 1;
@@ -21,18 +17,33 @@ bool lower_packed(LowerContext& ctx, const ir::Op& op, const FullyConnectedParam
   p.k_h = p.k_w = 1;
   p.depth_multiplier = 1;
   p.stride_h = p.stride_w = p.dilation_h = p.dilation_w = 1;
-  p.has_bias = bias >= 0;
+  p.has_bias = has_bias;
   p.input_offset = fc.input_offset;
   p.output_offset = fc.output_offset;
   p.act_min = fc.act_min;
   p.act_max = fc.act_max;
-  std::vector<int32_t> quant(2 * static_cast<size_t>(p.out_c));
-  for (size_t c = 0; c < static_cast<size_t>(p.out_c); ++c) {
-    quant[c] = fc.output_multiplier;
-    quant[static_cast<size_t>(p.out_c) + c] = fc.output_shift;
+  return p;
+}
+
+// int8 with symmetric weights: the target's packed convolution if it has
+// one, and the reference convolution for per-channel weights (the reference
+// fully connected kernel takes one multiplier). Multipliers then shifts, per
+// output channel.
+bool lower_as_conv(LowerContext& ctx, const ir::Op& op, const FullyConnectedParams& fc, int bias,
+                   const std::vector<int32_t>& quant) {
+  const ir::Tensor& filter = ctx.input(op, 1);
+  const bool per_channel = filter.quant.per_channel();
+  if (fc.filter_offset != 0 || filter.elements() != int64_t{fc.out_depth} * fc.accum_depth) return false;
+  if (bias >= 0 && (!ctx.tensor(bias).constant || ctx.tensor(bias).elements() != fc.out_depth)) return false;
+  const Conv2DParams p = as_pointwise_conv(fc, bias >= 0);
+  if (has_packed_conv2d(ctx.target())) {
+    const int32_t* bias_data = bias >= 0 ? ctx.tensor(bias).as<int32_t>() : nullptr;
+    if (lower_packed_conv2d(ctx, op, p, filter.as<int8_t>(), bias_data, quant)) return true;
   }
-  const int32_t* bias_data = bias >= 0 ? ctx.tensor(bias).as<int32_t>() : nullptr;
-  return lower_packed_conv2d(ctx, op, p, filter.as<int8_t>(), bias_data, quant);
+  if (!per_channel) return false;
+  const int quant_tensor = ctx.add_constant(ctx.output(op, 0).name + "/requant", KILN_DTYPE_INT32, {2, p.out_c}, int32_bytes(quant));
+  ctx.emit(op, OpCode::CONV_2D_S8, p, {op.inputs[0], op.inputs[1], bias, quant_tensor}, {op.outputs[0]});
+  return true;
 }
 
 void lower_fully_connected(LowerContext& ctx, const ir::Op& op) {
@@ -60,19 +71,32 @@ void lower_fully_connected(LowerContext& ctx, const ir::Op& op) {
     ctx.emit(op, OpCode::FULLY_CONNECTED_F32, p, {op.inputs[0], weights, bias}, {op.outputs[0]});
     return;
   }
-  if (filter.quant.per_channel()) ctx.unsupported(op, "per-channel FULLY_CONNECTED weights are not supported yet");
+  const size_t channels = filter.quant.scales.size();
+  if (channels != 1 && channels != static_cast<size_t>(p.out_depth)) {
+    ctx.invalid(op, fmt::format("filter '{}' has {} scales for {} outputs", filter.name, channels, p.out_depth));
+  }
+  if (filter.quant.per_channel()) {
+    for (int64_t zp : filter.quant.zero_points) {
+      if (zp != 0) ctx.unsupported(op, fmt::format("per-channel filter '{}' with zero point {}", filter.name, zp));
+    }
+  }
   p.input_offset = -in.quant.zero_point();
   p.filter_offset = -filter.quant.zero_point();
   p.output_offset = out.quant.zero_point();
-  const QuantizedMultiplier q = quantize_multiplier(static_cast<double>(in.quant.scale()) *
-                                                    static_cast<double>(filter.quant.scale()) /
-                                                    static_cast<double>(out.quant.scale()));
-  p.output_multiplier = q.multiplier;
-  p.output_shift = q.shift;
+  std::vector<int32_t> quant(2 * static_cast<size_t>(p.out_depth));
+  for (int32_t c = 0; c < p.out_depth; ++c) {
+    const QuantizedMultiplier q = quantize_multiplier(static_cast<double>(in.quant.scale()) *
+                                                      filter.quant.scales[channels == 1 ? 0 : static_cast<size_t>(c)] /
+                                                      static_cast<double>(out.quant.scale()));
+    quant[static_cast<size_t>(c)] = q.multiplier;
+    quant[static_cast<size_t>(p.out_depth + c)] = q.shift;
+  }
+  p.output_multiplier = quant[0];
+  p.output_shift = quant[static_cast<size_t>(p.out_depth)];
   const IntRange r = activation_range_s8(op.attrs.activation, out.quant.scale(), out.quant.zero_point());
   p.act_min = r.min;
   p.act_max = r.max;
-  if (lower_packed(ctx, op, p, bias)) return;
+  if (lower_as_conv(ctx, op, p, bias, quant)) return;
   ctx.emit(op, OpCode::FULLY_CONNECTED_S8, p, {op.inputs[0], weights, bias}, {op.outputs[0]});
 }
 

@@ -1,5 +1,6 @@
 // Transposes are what converting a model's layout at compile time leaves
 // behind; this pass removes them so that none runs on the device.
+#include <cstring>
 #include <numeric>
 
 #include "compiler/ir/layout.h"
@@ -91,7 +92,6 @@ bool fold_into_fully_connected(ir::Graph& g) {
     for (int r : readers) {
       const ir::Op& fc = g.ops[static_cast<size_t>(r)];
       const bool constant_weights = fc.inputs.size() > 1 && tensor_of(g, fc.inputs[1]).constant &&
-                                    tensor_of(g, fc.inputs[1]).dtype == KILN_DTYPE_FLOAT32 &&
                                     tensor_of(g, fc.inputs[1]).shape.size() == 2;
       foldable = foldable && fc.kind == ir::OpKind::kFullyConnected && fc.inputs[0] == tensor && constant_weights &&
                  tensor_of(g, fc.inputs[1]).shape[1] == row;
@@ -116,16 +116,21 @@ bool fold_into_fully_connected(ir::Graph& g) {
     }
     for (int r : readers) {
       ir::Op& fc = g.ops[static_cast<size_t>(r)];
-      const ir::Tensor& w = tensor_of(g, fc.inputs[1]);
-      const std::vector<float> old = float_data(w);
-      std::vector<float> permuted(old.size());
+      // Columns move; a row's (output channel's) quantization stays.
+      ir::Tensor w = tensor_of(g, fc.inputs[1]);
+      const size_t element = kiln_dtype_size(w.dtype);
+      std::vector<uint8_t> permuted(w.data.size());
       const int64_t outs = w.shape[0];
       for (int64_t o = 0; o < outs; ++o) {
-        for (int64_t k = 0; k < row; ++k) permuted[static_cast<size_t>(o * row + k)] = old[static_cast<size_t>(o * row + moved[static_cast<size_t>(k)])];
+        for (int64_t k = 0; k < row; ++k) {
+          std::memcpy(&permuted[static_cast<size_t>(o * row + k) * element],
+                      &w.data[static_cast<size_t>(o * row + moved[static_cast<size_t>(k)]) * element], element);
+        }
       }
-      const std::string name = w.name + "/columns_nhwc";
-      const std::vector<int32_t> shape = w.shape;
-      fc.inputs[1] = add_float_constant(g, name, shape, permuted);
+      w.name += "/columns_nhwc";
+      w.data = std::move(permuted);
+      g.tensors.push_back(std::move(w));
+      fc.inputs[1] = static_cast<int>(g.tensors.size() - 1);
     }
     g.ops[static_cast<size_t>(reshapes[0])].inputs[0] = t.inputs[0];
     erase_op(g, static_cast<int>(i));

@@ -31,6 +31,16 @@ ir::Graph fold_affine_into_weights(ir::Graph g);
 // keeps the quantization).
 ir::Graph fuse_activations(ir::Graph g);
 
+// An op between DEQUANTIZE of int8 inputs (dequantized int8 constant
+// weights, int32 biases) and a QUANTIZE of its result becomes the int8 op;
+// QUANTIZE(DEQUANTIZE(x)) with x's quantization becomes x. This is how
+// ONNX QDQ models become int8.
+ir::Graph fold_qdq(ir::Graph g);
+
+// DEQUANTIZE of a constant becomes a float constant (weights of a QDQ
+// model's ops that stay float).
+ir::Graph fold_constant_dequantize(ir::Graph g);
+
 // Drops ops whose results nobody reads and tensors no op or graph
 // input/output refers to.
 ir::Graph remove_unused(ir::Graph g);

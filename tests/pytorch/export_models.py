@@ -8,7 +8,10 @@ Writes into OUT_DIR:
       Fashion-MNIST (Debian's dataset-fashion-mnist);
   fashion_calibration/<i>.npy                    training images for calibration;
   fashion_test/<i>.bin, fashion_labels.txt       the test set and its labels;
-  fashion_float_accuracy.txt                     PyTorch's accuracy on it.
+  fashion_float_accuracy.txt                     PyTorch's accuracy on it;
+  fashion_cnn_qdq.onnx, fashion_qdq_out.npy      the same CNN quantized by
+      PyTorch (eager mode, fbgemm), exported in ONNX's QDQ form, and its int8
+      outputs for the first test images.
 
 Everything is seeded, so a run reproduces the same files (up to the thread
 scheduling of PyTorch's CPU kernels).
@@ -168,6 +171,39 @@ class FashionCnn(nn.Module):
         return self.fc2(F.relu(self.fc1(torch.flatten(x, 1))))
 
 
+class QuantizableFashionCnn(nn.Module):
+    """FashionCnn with the module structure PyTorch's eager quantization needs."""
+
+    def __init__(self, trained):
+        super().__init__()
+        self.quant = torch.ao.quantization.QuantStub()
+        self.c1, self.b1, self.r1 = trained.c1, trained.b1, nn.ReLU()
+        self.c2, self.b2, self.r2 = trained.c2, trained.b2, nn.ReLU()
+        self.p1, self.p2 = nn.MaxPool2d(2), nn.MaxPool2d(2)
+        self.fc1, self.r3, self.fc2 = trained.fc1, nn.ReLU(), trained.fc2
+        self.dequant = torch.ao.quantization.DeQuantStub()
+
+    def forward(self, x):
+        x = self.p1(self.r1(self.b1(self.c1(self.quant(x)))))
+        x = self.p2(self.r2(self.b2(self.c2(x))))
+        return self.dequant(self.fc2(self.r3(self.fc1(torch.flatten(x, 1)))))
+
+
+def export_quantized_fashion(model, train_x, test_x, out, compared=500):
+    q = QuantizableFashionCnn(model).eval()
+    q.qconfig = torch.ao.quantization.get_default_qconfig("fbgemm")
+    torch.ao.quantization.fuse_modules(q, [["c1", "b1", "r1"], ["c2", "b2", "r2"]], inplace=True)
+    torch.ao.quantization.prepare(q, inplace=True)
+    with torch.no_grad():
+        q(train_x[:200])
+    torch.ao.quantization.convert(q, inplace=True)
+    with torch.no_grad():
+        outputs = q(torch.from_numpy(test_x[:compared])).numpy()
+    np.save(os.path.join(out, "fashion_qdq_out.npy"), outputs)
+    torch.onnx.export(q, torch.from_numpy(test_x[:1]), os.path.join(out, "fashion_cnn_qdq.onnx"), opset_version=13,
+                      input_names=["image"], output_names=["logits"])
+
+
 def export_fashion(out, epochs=2, calibration=200):
     torch.manual_seed(1)
     torch.set_num_threads(max(1, os.cpu_count() or 1))
@@ -203,6 +239,7 @@ def export_fashion(out, epochs=2, calibration=200):
         f.writelines(f"{int(label)}\n" for label in test_y)
     with open(os.path.join(out, "fashion_float_accuracy.txt"), "w") as f:
         f.write(f"{accuracy}\n")
+    export_quantized_fashion(model, train_x, test_x, out)
 
 
 def main():

@@ -80,5 +80,45 @@ TEST(FashionMnist, Int8AccuracyWithinHalfAPointOfFloat) {
   EXPECT_TRUE(r.first_divergent_layer.empty()) << r.first_divergent_layer;
 }
 
+// The same CNN quantized by PyTorch and exported in ONNX's QDQ form runs as
+// int8 ops in kiln (fold_qdq) with PyTorch's int8 outputs.
+TEST(FashionMnist, PytorchQuantizedQdqModelRunsAsInt8) {
+  const std::string model = exported("fashion_cnn_qdq.onnx");
+  const CompiledModel m = compile_model(read_file(model), model, {"host"});
+  for (const ir::Op& op : m.graph.ops) {
+    if (op.kind == ir::OpKind::kQuantize || op.kind == ir::OpKind::kDequantize) continue;  // the float interface
+    for (int t : op.outputs) {
+      EXPECT_EQ(m.graph.tensors[static_cast<size_t>(t)].dtype, KILN_DTYPE_INT8) << op.type_name << " " << op.location;
+    }
+  }
+  const NpyArray want = parse_npy(read_file(exported("fashion_qdq_out.npy")), "fashion_qdq_out.npy");
+  const std::vector<float> expected = test::values_of<float>(want.data);
+  const size_t images = static_cast<size_t>(want.shape[0]), classes = static_cast<size_t>(want.shape[1]);
+  const ir::Tensor& logits = m.graph.tensors[static_cast<size_t>(m.graph.ops.back().inputs[0])];
+  const float step = logits.quant.scale();
+  HostRunner runner(m.blob);
+  size_t exact = 0, agree = 0;
+  float worst = 0.0f;
+  for (size_t i = 0; i < images; ++i) {
+    char name[32];
+    std::snprintf(name, sizeof(name), "fashion_test/%05zu.bin", i);
+    runner.set_input(0, input_to_kiln_layout(m.graph, 0, read_file(exported(name))));
+    runner.invoke();
+    const std::vector<float> got = test::values_of<float>(runner.output(0));
+    const float* w = &expected[i * classes];
+    bool same = true;
+    for (size_t c = 0; c < classes; ++c) {
+      worst = std::max(worst, std::fabs(got[c] - w[c]));
+      same = same && got[c] == w[c];
+    }
+    exact += same;
+    agree += std::max_element(got.begin(), got.end()) - got.begin() == std::max_element(w, w + classes) - w;
+  }
+  std::printf("QDQ fashion CNN, %zu images: %zu outputs identical to PyTorch's int8 ones, argmax agrees on %zu, "
+              "largest difference %.2f steps\n", images, exact, agree, worst / step);
+  EXPECT_LE(worst, step * 1.01f);
+  EXPECT_GE(static_cast<double>(agree), 0.99 * static_cast<double>(images));
+}
+
 }  // namespace
 }  // namespace kiln

@@ -8,7 +8,9 @@
 #include "compiler/common/error.h"
 #include "compiler/common/file_io.h"
 #include "compiler/compile.h"
+#include "compiler/eval/dataset.h"
 #include "compiler/eval/host_runner.h"
+#include "compiler/ir/layout.h"
 #include "compiler/ir/graph.h"
 #include "compiler/target/cortex_m.h"
 #include "tools/kiln/commands.h"
@@ -17,8 +19,9 @@ namespace kiln {
 namespace cli {
 namespace {
 
-// A one-line summary of an output tensor: argmax and the first values.
-std::string summarize(const blob::IoRecord& io, const std::vector<uint8_t>& bytes) {
+// A one-line summary of an output tensor (shown in `shape`): argmax and the
+// first values.
+std::string summarize(const blob::IoRecord& io, const std::string& shape, const std::vector<uint8_t>& bytes) {
   const size_t n = bytes.size() / std::max<uint32_t>(1, kiln_dtype_size(io.dtype));
   std::vector<double> values(n);
   for (size_t i = 0; i < n; ++i) {
@@ -35,26 +38,71 @@ std::string summarize(const blob::IoRecord& io, const std::vector<uint8_t>& byte
   }
   const size_t argmax = static_cast<size_t>(std::max_element(values.begin(), values.end()) - values.begin());
   std::vector<double> head(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(std::min<size_t>(n, 8)));
-  return fmt::format("{} {} argmax={} values=[{}{}]", ir::dtype_name(static_cast<kiln_dtype>(io.dtype)),
-                     io_shape_string(io), argmax, fmt::join(head, ", "), n > 8 ? ", ..." : "");
+  return fmt::format("{} {} argmax={} values=[{}{}]", ir::dtype_name(static_cast<kiln_dtype>(io.dtype)), shape, argmax,
+                     fmt::join(head, ", "), n > 8 ? ", ..." : "");
 }
 
-// Runs on an emulated core; outputs go to --output files and are summarized
-// from those files (or a temporary one).
+// A model to run: its blob and, for a .tflite or .onnx model, its graph,
+// whose inputs and outputs may be laid out differently in the source model
+// (ONNX's NCHW): data files are in the source layout and converted here.
+struct RunnableModel {
+  std::vector<uint8_t> blob;
+  ir::Graph graph;  // empty for a .kiln blob
+  bool has_graph() const { return !graph.tensors.empty(); }
+};
+
+RunnableModel load_runnable(const std::string& path, const std::string& target) {
+  const std::vector<uint8_t> bytes = read_file(path);
+  if (detect_format(bytes) == ModelFormat::kKilnBlob) return {bytes, {}};
+  CompiledModel m = compile_model(bytes, path, {target});
+  return {std::move(m.blob), std::move(m.graph)};
+}
+
+std::vector<uint8_t> input_data(const RunnableModel& m, size_t i, const std::vector<uint8_t>& bytes,
+                                const blob::IoRecord& io) {
+  if (!m.has_graph() || bytes.size() != io_bytes(io)) return bytes;  // a wrong size is reported by set_input
+  return input_to_kiln_layout(m.graph, i, bytes);
+}
+
+std::vector<uint8_t> output_data(const RunnableModel& m, size_t i, const std::vector<uint8_t>& bytes) {
+  return m.has_graph() ? output_to_source_layout(m.graph, i, bytes) : bytes;
+}
+
+std::string output_shape(const RunnableModel& m, size_t i, const blob::IoRecord& io) {
+  if (!m.has_graph() || i >= m.graph.output_source_perm.size() || m.graph.output_source_perm[i].empty()) {
+    return io_shape_string(io);
+  }
+  const std::vector<int32_t> dims(io.dims, io.dims + io.rank);
+  return ir::shape_string(ir::permute_shape(dims, m.graph.output_source_perm[i]));
+}
+
+// Runs on an emulated core; the firmware reads and writes files.
 template <typename Options>
 void run_on_target(const Options& opts) {
   CortexMRunner target(opts.target);
-  const std::vector<uint8_t> blob = load_blob(opts.model, opts.target);
-  HostRunner host(blob);  // the model's output shapes, for the summary
-  std::vector<std::string> outputs = opts.outputs;
-  std::vector<std::string> temporary;
-  for (uint32_t i = static_cast<uint32_t>(outputs.size()); i < host.executor().num_outputs(); ++i) {
+  const RunnableModel model = load_runnable(opts.model, opts.target);
+  HostRunner host(model.blob);  // the model's input and output records
+  const Executor& ex = host.executor();
+  if (!opts.inputs.empty() && opts.inputs.size() != ex.num_inputs()) {
+    throw Error(ErrorKind::kBadInput,
+                fmt::format("model has {} inputs but {} --input files were given", ex.num_inputs(), opts.inputs.size()));
+  }
+  std::vector<std::string> inputs, outputs, temporary;
+  for (uint32_t i = 0; i < opts.inputs.size() && i < ex.num_inputs(); ++i) {
+    temporary.push_back(fmt::format("/tmp/kiln-input-{}-{}.bin", getpid(), i));
+    const std::vector<uint8_t> data = input_data(model, i, read_file(opts.inputs[i]), *ex.input_info(i));
+    write_file(temporary.back(), data.data(), data.size());
+    inputs.push_back(temporary.back());
+  }
+  for (uint32_t i = 0; i < ex.num_outputs(); ++i) {
     temporary.push_back(fmt::format("/tmp/kiln-output-{}-{}.bin", getpid(), i));
     outputs.push_back(temporary.back());
   }
-  const TargetRunResult r = target.run(blob, opts.inputs, outputs, false);
-  for (uint32_t i = 0; i < host.executor().num_outputs(); ++i) {
-    fmt::print("output {}: {}\n", i, summarize(*host.executor().output_info(i), read_file(outputs[i])));
+  const TargetRunResult r = target.run(model.blob, inputs, outputs, false);
+  for (uint32_t i = 0; i < ex.num_outputs(); ++i) {
+    const std::vector<uint8_t> out = output_data(model, i, read_file(outputs[i]));
+    if (i < opts.outputs.size()) write_file(opts.outputs[i], out.data(), out.size());
+    fmt::print("output {}: {}\n", i, summarize(*ex.output_info(i), output_shape(model, i, *ex.output_info(i)), out));
   }
   for (const std::string& t : temporary) std::remove(t.c_str());
   fmt::print("{}: {} instructions per inference\n", opts.target, r.instructions);
@@ -84,7 +132,8 @@ void register_run(CLI::App& app) {
       run_on_target(*opts);
       return;
     }
-    HostRunner runner(load_blob(opts->model, "host"), opts->arena_bytes);
+    const RunnableModel model = load_runnable(opts->model, "host");
+    HostRunner runner(model.blob, opts->arena_bytes);
     Executor& ex = runner.executor();
     if (!opts->inputs.empty() && opts->inputs.size() != ex.num_inputs()) {
       throw Error(ErrorKind::kBadInput,
@@ -100,16 +149,16 @@ void register_run(CLI::App& app) {
         continue;
       }
       try {
-        runner.set_input(i, read_file(opts->inputs[i]));
+        runner.set_input(i, input_data(model, i, read_file(opts->inputs[i]), *ex.input_info(i)));
       } catch (const Error& e) {
         throw Error(e.kind(), fmt::format("{}: {}", opts->inputs[i], e.what()));
       }
     }
     runner.invoke();
     for (uint32_t i = 0; i < ex.num_outputs(); ++i) {
-      const std::vector<uint8_t> out = runner.output(i);
+      const std::vector<uint8_t> out = output_data(model, i, runner.output(i));
       if (i < opts->outputs.size()) write_file(opts->outputs[i], out.data(), out.size());
-      fmt::print("output {}: {}\n", i, summarize(*ex.output_info(i), out));
+      fmt::print("output {}: {}\n", i, summarize(*ex.output_info(i), output_shape(model, i, *ex.output_info(i)), out));
     }
   });
 }

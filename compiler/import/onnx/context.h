@@ -23,6 +23,9 @@ namespace onnx_import {
 struct Value {
   int tensor = -1;
   bool channels_last = false;
+  // An ONNX uint8 tensor held as int8 with zero point - 128 (the same real
+  // values; kiln's quantized kernels are int8).
+  bool as_uint8 = false;
 };
 
 // For a rank-r value stored channels-last: ONNX dim i is IR dim result[i]
@@ -71,6 +74,17 @@ class Node {
   std::vector<int32_t> input_shape(size_t i) const;
   // A constant input (fails naming it otherwise).
   ir::Tensor constant_input(size_t i, const char* role) const;
+  // A constant operand (weights, bias): a float32 constant, or the int8 /
+  // int32 constant a DequantizeLinear reads, with its quantization (a QDQ
+  // model's weights; `quantized` is then true).
+  struct ConstantOperand {
+    ir::Tensor tensor;
+    bool quantized = false;
+  };
+  ConstantOperand constant_operand(size_t i, const char* role) const;
+  // A constant operand as a float tensor an op reads: the float constant, or
+  // the quantized constant behind a DEQUANTIZE (folded away by the passes).
+  int float_operand(const std::string& suffix, const ConstantOperand& c);
   // A constant integer (int32/int64) or float input read as int64 / float values.
   std::vector<int64_t> int_values(size_t i, const char* role) const;
   std::vector<float> float_values(size_t i, const char* role) const;
@@ -151,6 +165,8 @@ class Importer {
   // Layout conversions, remembered so that a value is transposed once.
   std::map<int, Value>& plain_cache() { return plain_cache_; }
   std::map<int, Value>& channels_last_cache() { return channels_last_cache_; }
+  // Float tensors that DequantizeLinear makes of a constant -> that constant.
+  std::map<int, int>& dequantized_constants() { return dequantized_constants_; }
 
  private:
   void import_initializers();
@@ -163,6 +179,7 @@ class Importer {
   ir::Graph graph_;
   std::map<std::string, Value> values_;
   std::map<int, Value> plain_cache_, channels_last_cache_;
+  std::map<int, int> dequantized_constants_;
 };
 
 // Decodes a TensorProto (raw or typed fields) into a constant IR tensor.

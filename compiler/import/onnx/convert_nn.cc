@@ -133,24 +133,31 @@ void emit_image_op(Node& n, ir::OpKind kind, std::vector<int> inputs, const std:
   n.emit(ir::OpKind::kReshape, {image}, {out.tensor}).type_name = "RESHAPE";
 }
 
-ir::Tensor float_weights(Node& n, size_t i, size_t rank, const char* role) {
-  ir::Tensor w = n.constant_input(i, role);
-  if (w.dtype != KILN_DTYPE_FLOAT32 || w.shape.size() != rank) {
-    n.unsupported(fmt::format("{} '{}' must be float32 of rank {} (is {} {})", role, w.name, rank, ir::dtype_name(w.dtype),
-                              ir::shape_string(w.shape)));
+// Weights of a float op: a float32 constant, or (a QDQ model) an int8
+// constant behind a DequantizeLinear.
+Node::ConstantOperand weights(Node& n, size_t i, size_t rank, const char* role) {
+  Node::ConstantOperand w = n.constant_operand(i, role);
+  const kiln_dtype want = w.quantized ? KILN_DTYPE_INT8 : KILN_DTYPE_FLOAT32;
+  if (w.tensor.dtype != want || w.tensor.shape.size() != rank) {
+    n.unsupported(fmt::format("{} '{}' must be float32 (or dequantized int8) of rank {} (is {} {})", role, w.tensor.name,
+                              rank, ir::dtype_name(w.tensor.dtype), ir::shape_string(w.tensor.shape)));
   }
   return w;
 }
 
-// The optional bias: a float [channels] constant, or -1.
+// The optional bias of a float op: a float [channels] constant or a
+// dequantized int32 one; -1 if absent.
 int bias_input(Node& n, size_t i, int32_t channels) {
   if (!n.has_input(i)) return -1;
-  const ir::Tensor& b = n.constant_input(i, "bias");
-  if (b.dtype != KILN_DTYPE_FLOAT32 || b.elements() != channels) {
-    n.invalid(fmt::format("bias '{}' must be float32 with {} values (is {} {})", b.name, channels, ir::dtype_name(b.dtype),
-                          ir::shape_string(b.shape)));
+  const Node::ConstantOperand b = n.constant_operand(i, "bias");
+  const kiln_dtype want = b.quantized ? KILN_DTYPE_INT32 : KILN_DTYPE_FLOAT32;
+  if (b.tensor.dtype != want || b.tensor.elements() != channels) {
+    n.invalid(fmt::format("bias '{}' must be float32 (or dequantized int32) with {} values (is {} {})", b.tensor.name,
+                          channels, ir::dtype_name(b.tensor.dtype), ir::shape_string(b.tensor.shape)));
   }
-  return n.input(i).tensor;
+  ir::Tensor flat = b.tensor;
+  flat.shape = {channels};
+  return n.float_operand("bias", {flat, b.quantized});
 }
 
 // Filter dims of a 1-D or 2-D ONNX weight tensor as (kH, kW).
@@ -162,6 +169,7 @@ void kernel_hw(const ir::Tensor& w, int32_t* k_h, int32_t* k_w) {
 // A convolution of activation `x` (ONNX shape x_shape) by constant weights
 // [M, C / group, (kH,) kW] (float32, or int8 with per-tensor or per-output-
 // channel quantization) into output 0, of quantization `out_quant` when int8.
+// A float activation reads int8 weights through a DEQUANTIZE (a QDQ model).
 void emit_conv(Node& n, Value x, const std::vector<int32_t>& x_shape, const ir::Tensor& w, int bias,
                const ir::Quantization* out_quant) {
   if (w.shape.size() != x_shape.size()) {
@@ -181,13 +189,13 @@ void emit_conv(Node& n, Value x, const std::vector<int32_t>& x_shape, const ir::
   // OIHW -> OHWI (TFLite's CONV_2D) or -> 1HWO (DEPTHWISE_CONV_2D).
   const std::vector<int32_t> oihw = {w.shape[0], w.shape[1], k_h, k_w};
   const std::vector<int32_t> perm = depthwise ? std::vector<int32_t>{1, 2, 3, 0} : std::vector<int32_t>{0, 2, 3, 1};
-  const std::vector<uint8_t> filter = transpose_data(w.data, oihw, perm, kiln_dtype_size(w.dtype));
-  const int filter_tensor = n.add_constant("filter", w.dtype, permute_shape(oihw, perm), filter.data(), filter.size());
-  if (w.quant.present()) {
-    ir::Quantization& q = n.graph().tensors[static_cast<size_t>(filter_tensor)].quant;
-    q = w.quant;
-    q.axis = depthwise ? 3 : 0;
-  }
+  ir::Tensor filter = w;
+  filter.data = transpose_data(w.data, oihw, perm, kiln_dtype_size(w.dtype));
+  filter.shape = permute_shape(oihw, perm);
+  if (filter.quant.present()) filter.quant.axis = depthwise ? 3 : 0;
+  const bool dequantize = n.graph().tensors[static_cast<size_t>(x.tensor)].dtype == KILN_DTYPE_FLOAT32 &&
+                          w.dtype != KILN_DTYPE_FLOAT32;
+  const int filter_tensor = n.float_operand("filter", {filter, dequantize});
   if (depthwise) a.depth_multiplier = out_c / x_shape[1];
   emit_image_op(n, depthwise ? ir::OpKind::kDepthwiseConv2D : ir::OpKind::kConv2D, {image_of(n, x), filter_tensor, bias},
                 {x_shape[0], ws.h.out, ws.w.out, out_c}, a, x_shape.size(), out_quant);
@@ -197,8 +205,8 @@ void convert_conv(Node& n) {
   const std::vector<int32_t> x = n.input_shape(0);
   spatial_dims(n, x);
   if (n.input_tensor(0).dtype != KILN_DTYPE_FLOAT32) n.unsupported("only float inputs (quantized models use QLinearConv)");
-  const ir::Tensor& w = float_weights(n, 1, x.size(), "weights");
-  emit_conv(n, n.input(0), x, w, bias_input(n, 2, w.shape[0]), nullptr);
+  const Node::ConstantOperand w = weights(n, 1, x.size(), "weights");
+  emit_conv(n, n.input(0), x, w.tensor, bias_input(n, 2, w.tensor.shape[0]), nullptr);
 }
 
 // QLinearConv: x, x_scale, x_zero_point, w, w_scale, w_zero_point, y_scale,
@@ -224,7 +232,9 @@ void convert_qlinear_conv(Node& n) {
 void convert_conv_transpose(Node& n) {
   const std::vector<int32_t> x = n.input_shape(0);
   const size_t spatial = spatial_dims(n, x);
-  const ir::Tensor& w = float_weights(n, 1, x.size(), "weights");
+  const Node::ConstantOperand weight_operand = weights(n, 1, x.size(), "weights");
+  const ir::Tensor& w = weight_operand.tensor;
+  if (w.quant.per_channel()) n.unsupported("per-channel quantized ConvTranspose weights are not supported");
   const int32_t group = static_cast<int32_t>(n.attr_int("group", 1));
   if (group < 1 || w.shape[0] != x[1] || x[1] % group != 0) {
     n.invalid(fmt::format("weights {} do not fit input {} with {} groups", ir::shape_string(w.shape), ir::shape_string(x), group));
@@ -270,20 +280,22 @@ void convert_conv_transpose(Node& n) {
   }
   // [in_c, out_c / group, (kH,) kW] -> [out_c, kH, kW, in_c / group].
   const int32_t in_per_group = x[1] / group, out_per_group = w.shape[1];
-  std::vector<float> filter(static_cast<size_t>(out_c) * k_h * k_w * in_per_group);
-  const float* src = w.as<float>();
+  const size_t element = kiln_dtype_size(w.dtype);
+  ir::Tensor filter = w;
+  filter.shape = {out_c, k_h, k_w, in_per_group};
   for (int32_t oc = 0; oc < out_c; ++oc) {
     const int32_t g = oc / out_per_group, m = oc % out_per_group;
     for (int32_t y = 0; y < k_h; ++y) {
       for (int32_t xx = 0; xx < k_w; ++xx) {
         for (int32_t ic = 0; ic < in_per_group; ++ic) {
           const size_t from = ((static_cast<size_t>(g * in_per_group + ic) * out_per_group + m) * k_h + y) * k_w + xx;
-          filter[((static_cast<size_t>(oc) * k_h + y) * k_w + xx) * in_per_group + ic] = src[from];
+          const size_t to = ((static_cast<size_t>(oc) * k_h + y) * k_w + xx) * in_per_group + ic;
+          std::memcpy(&filter.data[to * element], &w.data[from * element], element);
         }
       }
     }
   }
-  const int filter_tensor = n.add_float_constant("filter", {out_c, k_h, k_w, in_per_group}, filter);
+  const int filter_tensor = n.float_operand("filter", {filter, weight_operand.quantized});
   const int bias = bias_input(n, 2, out_c);
   ir::OpAttrs a;
   a.padding = ir::Padding::kExplicit;
@@ -375,97 +387,125 @@ void convert_batch_norm(Node& n) {
   n.emit(ir::OpKind::kAdd, {scaled, add_tensor}, {out.tensor});
 }
 
-// A fully connected layer over the last dim of `a` (rows of `k`), with
-// weights [n, k] already arranged and an optional bias.
-void emit_fully_connected(Node& n, Value a, const std::vector<float>& weights, int32_t out_n, int32_t k, int bias,
-                          std::vector<int32_t> out_shape) {
-  const int filter = n.add_float_constant("weights", {out_n, k}, weights);
+// Fully connected weights [n, k] as a tensor a float op reads, from a
+// constant B stored [k, n] (or [n, k] when `b_is_nk`) times alpha: float,
+// or int8 behind a DEQUANTIZE (a QDQ model; alpha goes into the scales).
+int dense_weights(Node& n, const Node::ConstantOperand& b, bool b_is_nk, float alpha) {
+  const int32_t rows = b.tensor.shape[0], cols = b.tensor.shape[1];
+  ir::Tensor w = b.tensor;
+  if (!b_is_nk) {
+    w.data = transpose_data(b.tensor.data, b.tensor.shape, {1, 0}, kiln_dtype_size(b.tensor.dtype));
+    w.shape = {cols, rows};
+    if (w.quant.per_channel()) w.quant.axis = 1 - w.quant.axis;
+  }
+  if (w.quant.per_channel() && w.quant.axis != 0) n.unsupported("B quantized along its reduction axis");
+  if (b.quantized) {
+    if (alpha <= 0.0f) n.unsupported(fmt::format("alpha {} with quantized B", alpha));
+    for (float& scale : w.quant.scales) scale *= alpha;
+  } else if (alpha != 1.0f) {
+    float* v = reinterpret_cast<float*>(w.data.data());
+    for (int64_t i = 0; i < w.elements(); ++i) v[i] *= alpha;
+  }
+  return n.float_operand("weights", {w, b.quantized});
+}
+
+// A fully connected layer over the last dim of `a`, weights [n, k].
+void emit_fully_connected(Node& n, Value a, int weights, int bias, std::vector<int32_t> out_shape) {
   const Value out = n.define_output(0, KILN_DTYPE_FLOAT32, std::move(out_shape), false);
-  n.emit(ir::OpKind::kFullyConnected, {a.tensor, filter, bias}, {out.tensor});
+  n.emit(ir::OpKind::kFullyConnected, {a.tensor, weights, bias}, {out.tensor});
+}
+
+Node::ConstantOperand matrix_operand(Node& n, size_t i, const char* role) {
+  Node::ConstantOperand b = n.constant_operand(i, role);
+  const kiln_dtype want = b.quantized ? KILN_DTYPE_INT8 : KILN_DTYPE_FLOAT32;
+  if (b.tensor.dtype != want) {
+    n.unsupported(fmt::format("{} '{}' is {}, expected float32 (or dequantized int8)", role, b.tensor.name,
+                              ir::dtype_name(b.tensor.dtype)));
+  }
+  return b;
 }
 
 void convert_gemm(Node& n) {
   const std::vector<int32_t> a_shape = n.input_shape(0);
   if (a_shape.size() != 2) n.invalid(fmt::format("A has shape {}, expected 2-D", ir::shape_string(a_shape)));
-  const ir::Tensor& b = float_weights(n, 1, 2, "B");
+  const Node::ConstantOperand b = matrix_operand(n, 1, "B");
+  if (b.tensor.shape.size() != 2) n.invalid(fmt::format("B has shape {}, expected 2-D", ir::shape_string(b.tensor.shape)));
   const bool trans_a = n.attr_int("transA", 0) != 0, trans_b = n.attr_int("transB", 0) != 0;
   const float alpha = n.attr_float("alpha", 1.0f), beta = n.attr_float("beta", 1.0f);
   const int32_t m = trans_a ? a_shape[1] : a_shape[0], k = trans_a ? a_shape[0] : a_shape[1];
-  const int32_t out_n = trans_b ? b.shape[0] : b.shape[1];
-  if ((trans_b ? b.shape[1] : b.shape[0]) != k) {
-    n.invalid(fmt::format("A {} and B {} do not multiply", ir::shape_string(a_shape), ir::shape_string(b.shape)));
+  const int32_t out_n = trans_b ? b.tensor.shape[0] : b.tensor.shape[1];
+  if ((trans_b ? b.tensor.shape[1] : b.tensor.shape[0]) != k) {
+    n.invalid(fmt::format("A {} and B {} do not multiply", ir::shape_string(a_shape), ir::shape_string(b.tensor.shape)));
   }
   Value a = n.input(0);
-  if (trans_a) {
-    a = Value{n.transpose(a.tensor, {1, 0}, "transposed"), false};
-  }
-  // Weights [n, k] = alpha * (B or B^T).
-  std::vector<float> weights(static_cast<size_t>(out_n) * k);
-  for (int32_t j = 0; j < out_n; ++j) {
-    for (int32_t i = 0; i < k; ++i) {
-      weights[static_cast<size_t>(j) * k + i] = alpha * b.as<float>()[trans_b ? j * k + i : i * out_n + j];
-    }
-  }
-  int bias = -1;
-  std::vector<float> matrix_bias;
-  if (n.has_input(2) && beta != 0.0f) {
-    const std::vector<float> c = n.float_values(2, "C");
-    const std::vector<int32_t> c_shape = n.input_shape(2);
-    const bool per_column = c.size() == 1 || (c.size() == static_cast<size_t>(out_n) &&
-                                             (c_shape.size() == 1 || (c_shape.size() == 2 && c_shape[0] == 1)));
-    if (per_column) {
-      std::vector<float> values(static_cast<size_t>(out_n));
-      for (int32_t j = 0; j < out_n; ++j) values[static_cast<size_t>(j)] = beta * c[c.size() == 1 ? 0 : static_cast<size_t>(j)];
-      bias = n.add_float_constant("bias", {out_n}, values);
-    } else if (c.size() == static_cast<size_t>(m) * out_n || c.size() == static_cast<size_t>(m)) {
-      matrix_bias = c;
-    } else {
-      n.invalid(fmt::format("C {} does not broadcast to [{},{}]", ir::shape_string(c_shape), m, out_n));
-    }
-  }
-  if (matrix_bias.empty()) {
-    emit_fully_connected(n, a, weights, out_n, k, bias, {m, out_n});
+  if (trans_a) a = Value{n.transpose(a.tensor, {1, 0}, "transposed"), false};
+  const int weights = dense_weights(n, b, trans_b, alpha);
+  if (!n.has_input(2) || beta == 0.0f) {
+    emit_fully_connected(n, a, weights, -1, {m, out_n});
     return;
   }
+  const Node::ConstantOperand c = n.constant_operand(2, "C");
+  const std::vector<int32_t> c_shape = c.tensor.shape;
+  const int64_t count = c.tensor.elements();
+  const bool per_column = count == 1 || (count == out_n && (c_shape.size() == 1 || (c_shape.size() == 2 && c_shape[0] == 1)));
+  if (c.quantized) {
+    // A QDQ model's int32 bias, per output column.
+    if (!per_column || count != out_n || beta != 1.0f || c.tensor.dtype != KILN_DTYPE_INT32) {
+      n.unsupported("a quantized C other than an int32 bias per output column");
+    }
+    ir::Tensor bias = c.tensor;
+    bias.shape = {out_n};
+    emit_fully_connected(n, a, weights, n.float_operand("bias", {bias, true}), {m, out_n});
+    return;
+  }
+  const std::vector<float> values = n.float_values(2, "C");
+  if (per_column) {
+    std::vector<float> bias(static_cast<size_t>(out_n));
+    for (int32_t j = 0; j < out_n; ++j) bias[static_cast<size_t>(j)] = beta * values[count == 1 ? 0 : static_cast<size_t>(j)];
+    emit_fully_connected(n, a, weights, n.add_float_constant("bias", {out_n}, bias), {m, out_n});
+    return;
+  }
+  if (count != static_cast<int64_t>(m) * out_n && count != m) {
+    n.invalid(fmt::format("C {} does not broadcast to [{},{}]", ir::shape_string(c_shape), m, out_n));
+  }
   // A bias that varies by row: a broadcast ADD after the product.
-  const int filter = n.add_float_constant("weights", {out_n, k}, weights);
   const int product = n.add_intermediate("product", KILN_DTYPE_FLOAT32, {m, out_n});
-  n.emit(ir::OpKind::kFullyConnected, {a.tensor, filter, -1}, {product});
+  n.emit(ir::OpKind::kFullyConnected, {a.tensor, weights, -1}, {product});
+  std::vector<float> matrix_bias = values;
   for (float& v : matrix_bias) v *= beta;
-  const std::vector<int32_t> c_shape = matrix_bias.size() == static_cast<size_t>(m) * out_n ? std::vector<int32_t>{m, out_n}
-                                                                                           : std::vector<int32_t>{m, 1};
-  const int c_tensor = n.add_float_constant("bias", c_shape, matrix_bias);
+  const int c_tensor = n.add_float_constant("bias", count == m ? std::vector<int32_t>{m, 1} : std::vector<int32_t>{m, out_n},
+                                            matrix_bias);
   const Value out = n.define_output(0, KILN_DTYPE_FLOAT32, {m, out_n}, false);
   n.emit(ir::OpKind::kAdd, {product, c_tensor}, {out.tensor});
 }
 
 // MatMul by a constant matrix: a fully connected layer over A's last dim.
 void convert_matmul(Node& n) {
-  std::vector<int32_t> a_shape = n.input_shape(0);
-  const ir::Tensor& b = n.constant_input(1, "B (kiln multiplies by constant matrices only)");
-  if (b.dtype != KILN_DTYPE_FLOAT32) n.unsupported(fmt::format("B '{}' is {}, expected float32", b.name, ir::dtype_name(b.dtype)));
-  std::vector<int32_t> b_shape = b.shape;
+  const std::vector<int32_t> a_shape = n.input_shape(0);
+  Node::ConstantOperand b = matrix_operand(n, 1, "B (kiln multiplies by constant matrices only)");
+  std::vector<int32_t> b_shape = b.tensor.shape;
   // Leading dims of 1 on B broadcast away; a 1-D B is a column.
   while (b_shape.size() > 2 && b_shape[0] == 1) b_shape.erase(b_shape.begin());
   const bool b_vector = b_shape.size() == 1;
   if (b_vector) b_shape.push_back(1);
-  if (b_shape.size() != 2) n.unsupported(fmt::format("B of shape {}: batched matrix products are not supported", ir::shape_string(b.shape)));
-  if (a_shape.empty()) n.invalid("A is a scalar");
-  const int32_t k = b_shape[0], out_n = b_shape[1];
-  if (a_shape.back() != k) n.invalid(fmt::format("A {} and B {} do not multiply", ir::shape_string(a_shape), ir::shape_string(b.shape)));
-  if (b.shape.size() > a_shape.size()) n.unsupported("B of higher rank than A is not supported");
-  std::vector<float> weights(static_cast<size_t>(out_n) * k);
-  for (int32_t j = 0; j < out_n; ++j) {
-    for (int32_t i = 0; i < k; ++i) weights[static_cast<size_t>(j) * k + i] = b.as<float>()[i * out_n + j];
+  if (b_shape.size() != 2) {
+    n.unsupported(fmt::format("B of shape {}: batched matrix products are not supported", ir::shape_string(b.tensor.shape)));
   }
+  if (a_shape.empty()) n.invalid("A is a scalar");
+  if (a_shape.back() != b_shape[0]) {
+    n.invalid(fmt::format("A {} and B {} do not multiply", ir::shape_string(a_shape), ir::shape_string(b.tensor.shape)));
+  }
+  if (b.tensor.shape.size() > a_shape.size()) n.unsupported("B of higher rank than A is not supported");
+  if (b.quantized && b.tensor.quant.per_channel()) b.tensor.quant.axis = b.tensor.quant.axis - static_cast<int32_t>(b.tensor.shape.size() - 2);
+  b.tensor.shape = b_shape;
   std::vector<int32_t> out_shape = a_shape;
   if (b_vector) {
     out_shape.pop_back();
   } else {
-    out_shape.back() = out_n;
+    out_shape.back() = b_shape[1];
   }
   const Value a = n.plain(n.input(0));
-  emit_fully_connected(n, a, weights, out_n, k, -1, out_shape);
+  emit_fully_connected(n, a, dense_weights(n, b, false, 1.0f), -1, out_shape);
 }
 
 // QLinearMatMul by a constant matrix: an int8 fully connected layer (B's

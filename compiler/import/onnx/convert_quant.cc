@@ -5,6 +5,7 @@
 // shifted on the host.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
@@ -28,7 +29,8 @@ std::vector<float> scales_of(Node& n, size_t i) {
 }
 
 // Zero points in int8 terms (uint8 ones shifted by -128), and the ONNX type
-// they declare (uint8 when absent, as ONNX defaults).
+// they declare (uint8 when absent, as ONNX defaults). An int32 zero point (a
+// bias's) must be 0.
 std::vector<int64_t> zero_points_of(Node& n, size_t i, size_t count, kiln_dtype* onnx_dtype) {
   *onnx_dtype = KILN_DTYPE_UINT8;
   if (!n.has_input(i)) {
@@ -37,8 +39,8 @@ std::vector<int64_t> zero_points_of(Node& n, size_t i, size_t count, kiln_dtype*
     else if (output_dtype != 0 && output_dtype != onnx::TensorProto::UINT8) n.unsupported("only int8 and uint8 quantization is supported");
     return std::vector<int64_t>(count, *onnx_dtype == KILN_DTYPE_UINT8 ? -128 : 0);
   }
-  const ir::Tensor& z = n.constant_input(i, "zero point");
-  if (z.dtype != KILN_DTYPE_INT8 && z.dtype != KILN_DTYPE_UINT8) {
+  const ir::Tensor z = n.constant_input(i, "zero point");
+  if (z.dtype != KILN_DTYPE_INT8 && z.dtype != KILN_DTYPE_UINT8 && z.dtype != KILN_DTYPE_INT32) {
     n.unsupported(fmt::format("zero point '{}' is {}: kiln quantizes to int8 and uint8", z.name, ir::dtype_name(z.dtype)));
   }
   *onnx_dtype = z.dtype;
@@ -47,7 +49,12 @@ std::vector<int64_t> zero_points_of(Node& n, size_t i, size_t count, kiln_dtype*
   }
   std::vector<int64_t> v(count);
   for (size_t k = 0; k < count; ++k) {
-    v[k] = z.dtype == KILN_DTYPE_UINT8 ? int64_t{z.data[k]} - 128 : int64_t{static_cast<int8_t>(z.data[k])};
+    if (z.dtype == KILN_DTYPE_INT32) {
+      v[k] = z.as<int32_t>()[k];
+      if (v[k] != 0) n.unsupported(fmt::format("int32 zero point {} (int32 tensors are biases, zero point 0)", v[k]));
+    } else {
+      v[k] = z.dtype == KILN_DTYPE_UINT8 ? int64_t{z.data[k]} - 128 : int64_t{static_cast<int8_t>(z.data[k])};
+    }
   }
   return v;
 }
@@ -101,24 +108,24 @@ void convert_quantize_linear(Node& n) {
     return;
   }
   require_per_tensor(n, scales, "an activation");
+  if (onnx_dtype == KILN_DTYPE_INT32) n.unsupported("quantizing an activation to int32");
   const Value in = n.input(0);
-  const Value out = n.define_output(0, KILN_DTYPE_INT8, x.shape, in.channels_last);
+  Value out = n.define_output(0, KILN_DTYPE_INT8, x.shape, in.channels_last);
   n.graph().tensors[static_cast<size_t>(out.tensor)].quant = q;
   n.emit(ir::OpKind::kQuantize, {in.tensor}, {out.tensor});
+  out.as_uint8 = onnx_dtype == KILN_DTYPE_UINT8;
+  n.alias_output(0, out);
 }
 
 void convert_dequantize_linear(Node& n) {
   require_plain_blocks(n);
-  const ir::Tensor& x = n.input_tensor(0);
+  const ir::Tensor x = n.input_tensor(0);
   if (x.constant) {
-    const ir::Tensor q = quantized_constant(n, 0, 1, 2, -1);
-    const size_t channels = q.quant.scales.size();
-    std::vector<float> values(static_cast<size_t>(q.elements()));
-    for (size_t k = 0; k < values.size(); ++k) {
-      const size_t c = channel_of(q, q.quant.axis, k, channels);
-      values[k] = q.quant.scales[c] * static_cast<float>(static_cast<int8_t>(q.data[k]) - q.quant.zero_points[c]);
-    }
-    n.alias_output(0, Value{n.add_float_constant("dequantized", q.shape, values), false});
+    // Kept as DEQUANTIZE of the integer constant: a QDQ model's weights stay
+    // int8 for the pass that turns the model into int8 ops (fold_qdq); the
+    // passes fold whatever stays float into a float constant.
+    Node::ConstantOperand q{quantized_constant(n, 0, 1, 2, -1), true};
+    n.alias_output(0, Value{n.float_operand("dequantized", q), false});
     return;
   }
   require_per_tensor(n, scales_of(n, 1), "an activation");
@@ -172,13 +179,17 @@ Value quantized_input(Node& n, size_t value, size_t scale, size_t zero_point) {
 
 ir::Tensor quantized_constant(Node& n, size_t value, size_t scale, size_t zero_point, int32_t axis) {
   ir::Tensor t = n.constant_input(value, "quantized constant");
-  if (t.dtype != KILN_DTYPE_INT8 && t.dtype != KILN_DTYPE_UINT8) {
-    n.unsupported(fmt::format("{} constant '{}' (int8 or uint8 expected)", ir::dtype_name(t.dtype), t.name));
+  if (t.dtype != KILN_DTYPE_INT8 && t.dtype != KILN_DTYPE_UINT8 && t.dtype != KILN_DTYPE_INT32) {
+    n.unsupported(fmt::format("{} constant '{}' (int8, uint8 or int32 expected)", ir::dtype_name(t.dtype), t.name));
   }
   const std::vector<float> scales = scales_of(n, scale);
   kiln_dtype onnx_dtype;
-  const std::vector<int64_t> zps = zero_points_of(n, zero_point, scales.size(), &onnx_dtype);
-  if (t.dtype != onnx_dtype) n.invalid(fmt::format("'{}' is {} but its zero point is {}", t.name, ir::dtype_name(t.dtype), ir::dtype_name(onnx_dtype)));
+  std::vector<int64_t> zps = zero_points_of(n, zero_point, scales.size(), &onnx_dtype);
+  const bool absent_zero_point = !n.has_input(zero_point);
+  if (t.dtype != onnx_dtype && !(absent_zero_point && t.dtype != KILN_DTYPE_UINT8)) {
+    n.invalid(fmt::format("'{}' is {} but its zero point is {}", t.name, ir::dtype_name(t.dtype), ir::dtype_name(onnx_dtype)));
+  }
+  if (absent_zero_point && t.dtype != KILN_DTYPE_UINT8) std::fill(zps.begin(), zps.end(), 0);
   const int32_t a = axis >= 0 ? axis : axis_of(n, t.shape.size(), scales.size());
   if (scales.size() > 1 && (t.shape.empty() || static_cast<size_t>(t.shape[static_cast<size_t>(a)]) != scales.size())) {
     n.invalid(fmt::format("{} scales for dimension {} of {}", scales.size(), a, ir::shape_string(t.shape)));

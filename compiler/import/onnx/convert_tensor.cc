@@ -268,9 +268,11 @@ void convert_constant(Node& n) {
 void convert_cast(Node& n) {
   const int64_t to = n.attr_int("to", 0);
   const kiln_dtype dtype = dtype_from_onnx(static_cast<int32_t>(to));
-  const ir::Tensor& t = n.input_tensor(0);
+  const ir::Tensor t = n.input_tensor(0);
   if (!t.constant) {
-    if (dtype != t.dtype) {
+    // A uint8 tensor held as int8 (zero point - 128) casts to uint8 as itself.
+    const bool same = dtype == t.dtype || (dtype == KILN_DTYPE_UINT8 && n.input(0).as_uint8);
+    if (!same) {
       n.unsupported(fmt::format("casting the activation '{}' from {} to ONNX type {}", t.name, ir::dtype_name(t.dtype), to));
     }
     n.alias_output(0, n.input(0));

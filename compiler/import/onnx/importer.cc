@@ -256,6 +256,25 @@ ir::Tensor Node::constant_input(size_t i, const char* role) const {
   return t;
 }
 
+Node::ConstantOperand Node::constant_operand(size_t i, const char* role) const {
+  const Value v = input(i);
+  const auto dequantized = im_.dequantized_constants().find(v.tensor);
+  if (dequantized != im_.dequantized_constants().end()) {
+    return {im_.graph().tensors[static_cast<size_t>(dequantized->second)], true};
+  }
+  return {constant_input(i, role), false};
+}
+
+int Node::float_operand(const std::string& suffix, const ConstantOperand& c) {
+  const int constant = add_constant(suffix, c.tensor.dtype, c.tensor.shape, c.tensor.data.data(), c.tensor.data.size());
+  im_.graph().tensors[static_cast<size_t>(constant)].quant = c.tensor.quant;
+  if (!c.quantized) return constant;
+  const int values = add_intermediate(suffix + "_dequantized", KILN_DTYPE_FLOAT32, c.tensor.shape);
+  emit(ir::OpKind::kDequantize, {constant}, {values}).type_name = "DEQUANTIZE";
+  im_.dequantized_constants()[values] = constant;
+  return values;
+}
+
 std::vector<int64_t> Node::int_values(size_t i, const char* role) const {
   const ir::Tensor t = constant_input(i, role);
   std::vector<int64_t> out(static_cast<size_t>(t.elements()));
@@ -372,7 +391,7 @@ Value Node::plain(Value v) {
   auto cached = im_.plain_cache().find(v.tensor);
   if (cached != im_.plain_cache().end()) return cached->second;
   const size_t rank = im_.graph().tensors[static_cast<size_t>(v.tensor)].shape.size();
-  const Value result{transpose(v.tensor, channels_last_dims(rank), "channels_first"), false};
+  const Value result{transpose(v.tensor, channels_last_dims(rank), "channels_first"), false, v.as_uint8};
   im_.plain_cache()[v.tensor] = result;
   return result;
 }
@@ -386,7 +405,7 @@ Value Node::channels_last(Value v) {
   auto cached = im_.channels_last_cache().find(v.tensor);
   if (cached != im_.channels_last_cache().end()) return cached->second;
   const std::vector<int32_t> perm = ir::inverse_permutation(channels_last_dims(t.shape.size()));
-  const Value result{transpose(v.tensor, perm, "channels_last"), true};
+  const Value result{transpose(v.tensor, perm, "channels_last"), true, v.as_uint8};
   im_.channels_last_cache()[v.tensor] = result;
   return result;
 }
