@@ -10,6 +10,10 @@
 namespace kiln {
 namespace passes {
 
+// An op whose inputs are all constants (but a DEQUANTIZE, see fold_qdq)
+// runs once on the host through the reference kernels and becomes a constant.
+ir::Graph fold_constants(ir::Graph g);
+
 // Transposes that move no data become reshapes; a transpose to NCHW feeding
 // (through reshapes) a fully connected layer is folded into its weights'
 // column order; back-to-back transposes compose; transposes next to the

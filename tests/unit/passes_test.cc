@@ -170,6 +170,23 @@ TEST(Passes, TransposesThatMoveNoDataBecomeReshapesAndPairsCompose) {
   expect_near(run_float(after, ramp(15), false), run_float(before, ramp(15), false));
 }
 
+TEST(Passes, FoldConstantsRunsConstantOpsOnTheHost) {
+  GraphBuilder b;
+  const int x = b.input("x", KILN_DTYPE_FLOAT32, {2});
+  const int c1 = b.constant<float>("c1", KILN_DTYPE_FLOAT32, {2}, {1.0f, 4.0f});
+  const int c2 = b.constant<float>("c2", KILN_DTYPE_FLOAT32, {2}, {0.5f, -2.0f});
+  const int k = b.tensor("k", KILN_DTYPE_FLOAT32, {2});
+  b.op(OpKind::kMul, {c1, c2}, {k});
+  const int y = b.tensor("y", KILN_DTYPE_FLOAT32, {2});
+  b.op(OpKind::kAdd, {x, k}, {y});
+  b.output(y);
+  const ir::Graph after = passes::fold_constants(b.build());
+  ASSERT_EQ(kinds(after), (std::vector<OpKind>{OpKind::kAdd}));
+  const ir::Tensor& folded = after.tensors[static_cast<size_t>(after.ops[0].inputs[1])];
+  EXPECT_TRUE(folded.constant);
+  EXPECT_EQ(test::values_of<float>(folded.data), (std::vector<float>{0.5f, -8.0f}));
+}
+
 TEST(Passes, RemoveUnusedDropsDeadOpsAndTensors) {
   GraphBuilder b;
   const int x = b.input("x", KILN_DTYPE_FLOAT32, {4});

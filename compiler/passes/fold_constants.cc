@@ -1,0 +1,62 @@
+// Ops whose inputs are all constants run once on the host, through the same
+// reference kernels the device would run, and become constants.
+#include "compiler/common/error.h"
+#include "compiler/eval/graph_evaluator.h"
+#include "compiler/passes/graph_util.h"
+#include "compiler/passes/passes.h"
+
+namespace kiln {
+namespace passes {
+namespace {
+
+bool fold_one(ir::Graph& g) {
+  const Uses uses(g);
+  for (size_t i = 0; i < g.ops.size(); ++i) {
+    const ir::Op& op = g.ops[i];
+    // DEQUANTIZE of constants waits for fold_qdq, which wants the int8 values.
+    if (op.kind == ir::OpKind::kUnsupported || op.kind == ir::OpKind::kDequantize || op.inputs.empty()) continue;
+    bool constant = true;
+    for (int t : op.inputs) constant = constant && (t < 0 || tensor_of(g, t).constant);
+    for (int t : op.outputs) constant = constant && !uses.graph_output[static_cast<size_t>(t)];
+    if (!constant) continue;
+    // The op alone, as a graph without inputs.
+    ir::Graph single;
+    ir::Op copy = op;
+    for (std::vector<int>* list : {&copy.inputs, &copy.outputs}) {
+      for (int& t : *list) {
+        if (t < 0) continue;
+        single.tensors.push_back(tensor_of(g, t));
+        t = static_cast<int>(single.tensors.size() - 1);
+      }
+    }
+    single.outputs = copy.outputs;
+    single.ops.push_back(std::move(copy));
+    std::vector<std::vector<uint8_t>> values;
+    try {
+      GraphEvaluator evaluator(single);
+      evaluator.invoke();
+      for (int t : single.outputs) values.push_back(evaluator.bytes(t));
+    } catch (const Error&) {
+      continue;  // the op cannot run here; lowering will say why
+    }
+    for (size_t k = 0; k < op.outputs.size(); ++k) {
+      ir::Tensor& out = g.tensors[static_cast<size_t>(op.outputs[k])];
+      out.constant = true;
+      out.data = std::move(values[k]);
+    }
+    erase_op(g, static_cast<int>(i));
+    return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+ir::Graph fold_constants(ir::Graph g) {
+  while (fold_one(g)) {
+  }
+  return g;
+}
+
+}  // namespace passes
+}  // namespace kiln
