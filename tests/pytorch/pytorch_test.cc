@@ -2,6 +2,7 @@
 // tests, into $KILN_PYTORCH_DIR): kiln's outputs against PyTorch's own, and a
 // Fashion-MNIST CNN trained there, quantized by kiln: float against int8
 // accuracy on the 10,000 test images.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -100,9 +101,7 @@ TEST(FashionMnist, PytorchQuantizedQdqModelRunsAsInt8) {
   size_t exact = 0, agree = 0;
   float worst = 0.0f;
   for (size_t i = 0; i < images; ++i) {
-    char name[32];
-    std::snprintf(name, sizeof(name), "fashion_test/%05zu.bin", i);
-    runner.set_input(0, input_to_kiln_layout(m.graph, 0, read_file(exported(name))));
+    runner.set_input(0, input_to_kiln_layout(m.graph, 0, read_file(exported(fmt::format("fashion_test/{:05}.bin", i)))));
     runner.invoke();
     const std::vector<float> got = test::values_of<float>(runner.output(0));
     const float* w = &expected[i * classes];
