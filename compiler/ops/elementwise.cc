@@ -28,6 +28,43 @@ OpCode binary_opcode(Binary kind, Numerics numerics) {
   return s8 ? OpCode::MUL_S8 : OpCode::MUL_F32;
 }
 
+// The target's ADD variant (no broadcasting), or false.
+bool lower_packed_add(LowerContext& ctx, const ir::Op& op, const BinaryParams& p) {
+  const ir::Tensor& in1 = ctx.input(op, 0);
+  const ir::Tensor& in2 = ctx.input(op, 1);
+  const ir::Tensor& out = ctx.output(op, 0);
+  if (in1.elements() != out.elements() || in2.elements() != out.elements()) return false;
+  struct Variant {
+    KernelIsa isa;
+    OpCode opcode;
+  };
+  static constexpr Variant kVariants[] = {{KernelIsa::arm_dsp, OpCode::ADD_S8_ARM_DSP},
+                                          {KernelIsa::arm_mve, OpCode::ADD_S8_ARM_MVE},
+                                          {KernelIsa::x86_avx2, OpCode::ADD_S8_X86_AVX2}};
+  // A negative multiplier (no valid model has one) stays with the reference.
+  if (p.input1_multiplier < 0 || p.input2_multiplier < 0 || p.output_multiplier < 0) return false;
+  OpCode opcode = OpCode::ADD_S8;
+  for (KernelIsa isa : ctx.target().isas) {
+    for (const Variant& v : kVariants) {
+      if (opcode == OpCode::ADD_S8 && v.isa == isa) opcode = v.opcode;
+    }
+  }
+  if (opcode == OpCode::ADD_S8) return false;
+  PackedAddParams q{};
+  q.size = static_cast<int32_t>(out.elements());
+  q.input1_offset = p.input1_offset;
+  q.input2_offset = p.input2_offset;
+  q.output_offset = p.output_offset;
+  q.left_shift = p.left_shift;
+  q.input1 = fp::prepare_requant(p.input1_multiplier, p.input1_shift);
+  q.input2 = fp::prepare_requant(p.input2_multiplier, p.input2_shift);
+  q.output = fp::prepare_requant(p.output_multiplier, p.output_shift);
+  q.act_min = p.act_min;
+  q.act_max = p.act_max;
+  ctx.emit(op, opcode, q, {op.inputs[0], op.inputs[1]}, {op.outputs[0]});
+  return true;
+}
+
 void lower_binary(LowerContext& ctx, const ir::Op& op, Binary kind) {
   const ir::Tensor& in1 = ctx.input(op, 0);
   const ir::Tensor& in2 = ctx.input(op, 1);
@@ -80,6 +117,7 @@ void lower_binary(LowerContext& ctx, const ir::Op& op, Binary kind) {
   const IntRange r = activation_range_s8(op.attrs.activation, out.quant.scale(), out.quant.zero_point());
   p.act_min = r.min;
   p.act_max = r.max;
+  if (kind == Binary::kAdd && lower_packed_add(ctx, op, p)) return;
   ctx.emit(op, opcode, p, {op.inputs[0], op.inputs[1]}, {op.outputs[0]});
 }
 

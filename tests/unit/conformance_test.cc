@@ -74,10 +74,12 @@ std::vector<int32_t> output_size(const ConvCase& c) {
   return {1, one(c.h, c.k_h), one(c.w, c.k_w), c.out_c};
 }
 
-// One graph holding every case as an independent op (input i -> output i).
+// One graph holding every case as an independent op; inputs are the graph
+// inputs' contents, in order, and output i is case i's.
 struct Sweep {
   ir::Graph graph;
   std::vector<std::vector<uint8_t>> inputs;
+  size_t cases() const { return graph.outputs.size(); }
 };
 
 Sweep build_sweep(const std::vector<ConvCase>& cases, uint32_t seed) {
@@ -146,6 +148,55 @@ Sweep build_fully_connected_sweep(uint32_t seed, size_t first = 0, size_t count 
   return s;
 }
 
+struct AddCase {
+  int32_t size;
+  int32_t zero_point1, zero_point2, output_zero_point;
+  float scale1, scale2, output_scale;
+  ir::Activation activation;
+};
+
+// Sizes around the variants' blocks (2, 8, 16 elements) and their tails;
+// scales from equal to far apart (the larger input's rescale is then near 1);
+// zero points at the ends of the range; power-of-two scales, whose rescales
+// land exactly halfway between integers (rounding ties).
+std::vector<AddCase> add_cases() {
+  const ir::Activation relu = ir::Activation::kRelu, none = ir::Activation::kNone;
+  return {
+      {1, 0, 0, 0, 0.1f, 0.1f, 0.2f, none},           {3, -128, 127, 5, 0.05f, 0.07f, 0.1f, relu},
+      {8, 3, -4, -128, 0.02f, 0.5f, 0.4f, none},       {15, 127, -128, 127, 0.3f, 0.01f, 0.25f, none},
+      {16, -1, 2, 9, 0.015f, 0.015f, 0.015f, relu},    {17, 10, -20, 0, 1.0f, 0.001f, 0.9f, relu},
+      {64, -5, 7, -3, 0.0078f, 0.0312f, 0.0625f, none}, {257, 0, -60, 40, 0.2f, 0.11f, 0.05f, ir::Activation::kRelu6},
+      {100, -3, 5, 1, 0.25f, 0.125f, 0.5f, none},      {40, 0, 0, 0, 0.5f, 0.5f, 4.0f, none},
+  };
+}
+
+Sweep build_add_sweep(const std::vector<AddCase>& cases, uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::uniform_int_distribution<int> byte(-128, 127);
+  GraphBuilder b;
+  Sweep s;
+  for (size_t i = 0; i < cases.size(); ++i) {
+    const AddCase& c = cases[i];
+    const std::string n = "add" + std::to_string(i);
+    // Alternate shapes: the variants see only the element count.
+    const std::vector<int32_t> shape = i % 2 ? std::vector<int32_t>{1, c.size} : std::vector<int32_t>{1, 1, c.size, 1};
+    const int x1 = b.input(n + "/x1", KILN_DTYPE_INT8, shape, c.scale1, c.zero_point1);
+    const int x2 = b.input(n + "/x2", KILN_DTYPE_INT8, shape, c.scale2, c.zero_point2);
+    const int y = b.tensor(n + "/y", KILN_DTYPE_INT8, shape, c.output_scale, c.output_zero_point);
+    ir::OpAttrs a;
+    a.activation = c.activation;
+    b.op(OpKind::kAdd, {x1, x2}, {y}, a);
+    b.output(y);
+    for (int k = 0; k < 2; ++k) {
+      std::vector<uint8_t> in(static_cast<size_t>(c.size));
+      for (uint8_t& v : in) v = static_cast<uint8_t>(byte(rng));
+      s.inputs.push_back(in);
+    }
+  }
+  s.graph = b.build();
+  return s;
+}
+
 constexpr size_t kGuard = 64;
 constexpr uint8_t kGuardByte = 0xA5;
 
@@ -187,7 +238,12 @@ std::vector<std::vector<uint8_t>> run_ops_guarded(const CompiledModel& m, const 
         continue;
       }
       const ProgramTensor& pt = m.program.tensors[static_cast<size_t>(t)];
-      in.emplace_back(pt.constant ? pt.data : s.inputs[i]);
+      const auto graph_input = std::find(m.program.inputs.begin(), m.program.inputs.end(), t);
+      if (!pt.constant && graph_input == m.program.inputs.end()) {
+        ADD_FAILURE() << "op " << i << " reads a tensor that is neither constant nor a graph input";
+        return {};
+      }
+      in.emplace_back(pt.constant ? pt.data : s.inputs[static_cast<size_t>(graph_input - m.program.inputs.begin())]);
     }
     for (int t : op.outputs) {
       std::vector<uint8_t> garbage(t < 0 ? 0 : m.program.tensors[static_cast<size_t>(t)].bytes);
@@ -210,11 +266,11 @@ void expect_variants_match_reference(const Sweep& s) {
   const CompiledModel reference = compile_graph(s.graph, {"portable"});
   std::vector<std::string> ref_kernels;
   const std::vector<std::vector<uint8_t>> want = run_ops_guarded(reference, s, &ref_kernels);
-  ASSERT_EQ(want.size(), s.inputs.size());
+  ASSERT_EQ(want.size(), s.cases());
   for (const char* target : {"cortex-m4", "cortex-m55", "host"}) {
     SCOPED_TRACE(target);
     const CompiledModel m = compile_graph(s.graph, {target});
-    ASSERT_EQ(m.program.ops.size(), s.inputs.size());
+    ASSERT_EQ(m.program.ops.size(), s.cases());
     std::vector<std::string> kernels;
     const std::vector<std::vector<uint8_t>> got = run_ops_guarded(m, s, &kernels);
     ASSERT_EQ(got.size(), want.size());
@@ -233,8 +289,9 @@ void expect_device_variants_match_reference(const Sweep& s) {
   for (const char* target : {"cortex-m4", "cortex-m55"}) {
     SCOPED_TRACE(target);
     const CompiledModel m = compile_graph(s.graph, {target});
-    const std::vector<std::vector<uint8_t>> got = test::run_all_on_target(target, m.blob, s.inputs, s.inputs.size());
-    for (size_t i = 0; i < s.inputs.size(); ++i) EXPECT_EQ(got[i], runner.output(static_cast<uint32_t>(i))) << "case " << i;
+    const std::vector<std::vector<uint8_t>> got = test::run_all_on_target(target, m.blob, s.inputs, s.cases());
+    ASSERT_EQ(got.size(), s.cases());
+    for (size_t i = 0; i < s.cases(); ++i) EXPECT_EQ(got[i], runner.output(static_cast<uint32_t>(i))) << "case " << i;
   }
 }
 
@@ -243,6 +300,8 @@ TEST(Conformance, ConvolutionVariantsMatchReferenceOnHost) { expect_variants_mat
 TEST(Conformance, FullyConnectedVariantsMatchReferenceOnHost) {
   expect_variants_match_reference(build_fully_connected_sweep(2));
 }
+
+TEST(Conformance, AddVariantsMatchReferenceOnHost) { expect_variants_match_reference(build_add_sweep(add_cases(), 6)); }
 
 // The firmware's command line (one file per input and output) holds about
 // six cases, so the device sweep runs in slices.
@@ -263,20 +322,35 @@ TEST(Conformance, FullyConnectedVariantsMatchReferenceOnCortexM) {
   expect_device_variants_match_reference(build_fully_connected_sweep(5, 6));
 }
 
+TEST(Conformance, AddVariantsMatchReferenceOnCortexM) {
+  const std::vector<AddCase> cases = add_cases();
+  constexpr size_t kSlice = 4;  // three files per case
+  for (size_t first = 0; first < cases.size(); first += kSlice) {
+    SCOPED_TRACE("cases from " + std::to_string(first));
+    const size_t last = std::min(cases.size(), first + kSlice);
+    expect_device_variants_match_reference(build_add_sweep(
+        std::vector<AddCase>(cases.begin() + static_cast<long>(first), cases.begin() + static_cast<long>(last)),
+        static_cast<uint32_t>(7 + first)));
+  }
+}
+
 // The sweep must reach every variant, or the suite proves nothing about it.
 TEST(Conformance, SweepExercisesEveryVariant) {
-  const Sweep s = build_sweep(conv_cases(), 1);
   std::vector<std::string> seen;
-  for (const char* target : {"cortex-m4", "cortex-m55", "host"}) {
-    for (const ProgramOp& op : compile_graph(s.graph, {target}).program.ops) {
-      seen.push_back(find_kernel(static_cast<uint32_t>(op.opcode))->name);
+  for (const Sweep& s : {build_sweep(conv_cases(), 1), build_add_sweep(add_cases(), 6)}) {
+    for (const char* target : {"cortex-m4", "cortex-m55", "host"}) {
+      for (const ProgramOp& op : compile_graph(s.graph, {target}).program.ops) {
+        seen.push_back(find_kernel(static_cast<uint32_t>(op.opcode))->name);
+      }
     }
   }
-  std::vector<std::string> want = {"CONV_2D_S8_ARM_DSP", "DEPTHWISE_CONV_2D_S8_ARM_DSP", "CONV_2D_S8_ARM_MVE",
-                                   "DEPTHWISE_CONV_2D_S8_ARM_MVE", "DEPTHWISE_CONV_2D_S8"};
+  std::vector<std::string> want = {"CONV_2D_S8_ARM_DSP",   "DEPTHWISE_CONV_2D_S8_ARM_DSP", "CONV_2D_S8_ARM_MVE",
+                                   "DEPTHWISE_CONV_2D_S8_ARM_MVE", "DEPTHWISE_CONV_2D_S8", "ADD_S8_ARM_DSP",
+                                   "ADD_S8_ARM_MVE"};
   if (kernel_isa_available(KernelIsa::x86_avx2)) {
-    want.push_back("CONV_2D_S8_X86_AVX2");
-    want.push_back("DEPTHWISE_CONV_2D_S8_X86_AVX2");
+    for (const char* name : {"CONV_2D_S8_X86_AVX2", "DEPTHWISE_CONV_2D_S8_X86_AVX2", "ADD_S8_X86_AVX2"}) {
+      want.push_back(name);
+    }
   }
   for (const std::string& name : want) {
     EXPECT_NE(std::find(seen.begin(), seen.end(), name), seen.end()) << name << " is never chosen";

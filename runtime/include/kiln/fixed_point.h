@@ -231,13 +231,19 @@ inline PreparedRequant prepare_requant(int32_t multiplier, int shift) {
           shift > 0 ? 0 : -shift};
 }
 
-inline int32_t requantize_prepared(int32_t acc, const PreparedRequant& q, int32_t offset, int32_t lo, int32_t hi) {
+// multiply_by_quantized_multiplier(x, multiplier, shift) with `q` prepared
+// from them.
+inline int32_t multiply_prepared(int32_t x, const PreparedRequant& q) {
   // Masking the shifts keeps a corrupted table's shifts defined.
-  const int32_t x = static_cast<int32_t>(static_cast<uint32_t>(acc) << (q.left_shift & 31));
-  const int32_t high = static_cast<int32_t>((static_cast<int64_t>(x) * q.multiplier2 + (int64_t{1} << 31)) >> 32);
+  const int32_t shifted = static_cast<int32_t>(static_cast<uint32_t>(x) << (q.left_shift & 31));
+  const int32_t high = static_cast<int32_t>((static_cast<int64_t>(shifted) * q.multiplier2 + (int64_t{1} << 31)) >> 32);
   const int32_t scaled = static_cast<int32_t>(static_cast<uint32_t>(high) +
-                                              (static_cast<uint32_t>(x) & static_cast<uint32_t>(q.add_back)));
-  const int32_t v = saturating_add(rounding_divide_by_pot(scaled, q.right_shift & 31), offset);
+                                              (static_cast<uint32_t>(shifted) & static_cast<uint32_t>(q.add_back)));
+  return rounding_divide_by_pot(scaled, q.right_shift & 31);
+}
+
+inline int32_t requantize_prepared(int32_t acc, const PreparedRequant& q, int32_t offset, int32_t lo, int32_t hi) {
+  const int32_t v = saturating_add(multiply_prepared(acc, q), offset);
   return v < lo ? lo : (v > hi ? hi : v);
 }
 

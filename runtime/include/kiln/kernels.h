@@ -19,6 +19,7 @@
 #include "kiln/ops/fully_connected.h"
 #include "kiln/ops/mean.h"
 #include "kiln/ops/packed_conv2d.h"
+#include "kiln/ops/packed_elementwise.h"
 #include "kiln/ops/pool2d.h"
 #include "kiln/ops/quantize.h"
 #include "kiln/ops/transpose_conv.h"
@@ -89,7 +90,10 @@ namespace kiln {
   X(TRANSPOSE_CONV_F32, 45, TransposeConvParams, transpose_conv_operand_sizes(p, 4, s),         \
     ref, transpose_conv_f32)                                                                    \
   X(REQUANTIZE_U8_S8, 46, QuantizeParams, quantize_operand_sizes(p, 1, 1, s), ref, requantize_u8_s8) \
-  X(REQUANTIZE_S8_U8, 47, QuantizeParams, quantize_operand_sizes(p, 1, 1, s), ref, requantize_s8_u8)
+  X(REQUANTIZE_S8_U8, 47, QuantizeParams, quantize_operand_sizes(p, 1, 1, s), ref, requantize_s8_u8) \
+  X(ADD_S8_ARM_DSP, 48, PackedAddParams, packed_add_operand_sizes(p, s), arm_dsp, add_s8)         \
+  X(ADD_S8_ARM_MVE, 49, PackedAddParams, packed_add_operand_sizes(p, s), arm_mve, add_s8)         \
+  X(ADD_S8_X86_AVX2, 50, PackedAddParams, packed_add_operand_sizes(p, s), x86_avx2, add_s8)
 
 enum class OpCode : uint16_t {
 #define KILN_OPCODE_ENUM(name, number, params, sizes, isa, kernel) name = number,

@@ -46,6 +46,18 @@ struct Depthwise {
     acc = {lanes[0], lanes[1], lanes[2], lanes[3]};
   }
 
+  // A whole 3x3 window (the common interior case) in one unrolled block.
+  static void mac_window(Acc& acc, const kernels::Window& window, int32_t input_offset) {
+    if (window.rows != 3 || window.taps != 3 || window.filter_row_bytes != 3 * 8) {
+      kernels::mac_window_by_rows<Depthwise>(acc, window, input_offset);
+      return;
+    }
+    int32_t lanes[4] = {acc.c0, acc.c1, acc.c2, acc.c3};
+    depthwise4_window3x3(lanes, window.input, window.in_step, window.row_step,
+                         reinterpret_cast<const uint32_t*>(window.filter), dup16(input_offset));
+    acc = {lanes[0], lanes[1], lanes[2], lanes[3]};
+  }
+
   static void store(const Acc& acc, int32_t* lanes) {
     lanes[0] = acc.c0;
     lanes[1] = acc.c1;

@@ -9,6 +9,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "kiln/fixed_point.h"
+
 #if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
 #include <arm_acle.h>
 #define KILN_ARM_DSP_NATIVE 1
@@ -29,6 +31,15 @@ inline uint32_t load_u32(const void* p) {
 inline void store_u32(void* p, uint32_t v) { memcpy(p, &v, sizeof(v)); }
 
 #if KILN_ARM_DSP_NATIVE
+
+// (a * b + 2^31) >> 32: the rounding most-significant-word multiply.
+inline int32_t smmulr(int32_t a, int32_t b) {
+  int32_t r;
+  __asm__("smmulr %0, %1, %2" : "=r"(r) : "r"(a), "r"(b));
+  return r;
+}
+// a + b saturated to int32.
+inline int32_t qadd(int32_t a, int32_t b) { return __qadd(a, b); }
 
 // A rotate the compiler folds into SXTB16's ROR #8 operand.
 inline uint32_t ror8(uint32_t x) { return (x >> 8) | (x << 24); }
@@ -104,8 +115,9 @@ inline void dot4_pairs(const uint32_t* column, const uint32_t* block, int32_t gr
 // Four depthwise lanes over `taps` taps: per tap, four int8 inputs (the next
 // tap `in_step` bytes on) widened with the input offset added (SXTAB16), and
 // the tap's four pre-widened weights (w02, w13; the next tap 8 bytes on):
-// acc[l] += (x[l] + offset) * w[l]. 12 instructions per tap.
-inline void depthwise4_row(int32_t* acc, const int8_t* in, int32_t in_step, const uint32_t* w, int32_t taps,
+// acc[l] += (x[l] + offset) * w[l]. 12 instructions per tap. Not inlined: its
+// asm takes 13 registers, more than a large caller may have free.
+__attribute__((noinline)) inline void depthwise4_row(int32_t* acc, const int8_t* in, int32_t in_step, const uint32_t* w, int32_t taps,
                            uint32_t offset2) {
   if (taps <= 0) return;
   int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
@@ -133,7 +145,54 @@ inline void depthwise4_row(int32_t* acc, const int8_t* in, int32_t in_step, cons
   acc[3] = a3;
 }
 
+// One tap of depthwise4_taps3, its input at `address`.
+#define KILN_DSP_DEPTHWISE_TAP(address)          \
+  "ldr %[x], " address "\n\t"                   \
+  "ldrd %[w02], %[w13], [%[w]], #8\n\t"         \
+  "sxtab16 %[x02], %[off], %[x]\n\t"            \
+  "sxtab16 %[x], %[off], %[x], ror #8\n\t"      \
+  "smlabb %[a0], %[x02], %[w02], %[a0]\n\t"     \
+  "smlatt %[a2], %[x02], %[w02], %[a2]\n\t"     \
+  "smlabb %[a1], %[x], %[w13], %[a1]\n\t"       \
+  "smlatt %[a3], %[x], %[w13], %[a3]\n\t"
+
+// depthwise4_row for three taps, unrolled: 8 instructions per tap (the
+// inputs in, in + in_step, in + 2 in_step by register-offset addressing).
+// Returns the weights after them.
+inline const uint32_t* depthwise4_taps3(int32_t& a0, int32_t& a1, int32_t& a2, int32_t& a3, const int8_t* in,
+                                         int32_t in_step, const uint32_t* w, uint32_t offset2) {
+  uint32_t x, x02, w02, w13;
+  __asm__ volatile(KILN_DSP_DEPTHWISE_TAP("[%[in]]") KILN_DSP_DEPTHWISE_TAP("[%[in], %[step]]")
+                       KILN_DSP_DEPTHWISE_TAP("[%[in], %[step], lsl #1]")
+                   : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [w] "+r"(w), [x] "=&r"(x),
+                     [x02] "=&r"(x02), [w02] "=&r"(w02), [w13] "=&r"(w13)
+                   : [in] "r"(in), [step] "r"(in_step), [off] "r"(offset2)
+                   : "memory");
+  return w;
+}
+#undef KILN_DSP_DEPTHWISE_TAP
+
+// A whole 3x3 window of four depthwise lanes: the taps of a row in_step
+// bytes apart, the rows row_step bytes apart; weights as in depthwise4_row,
+// the nine taps in a row.
+__attribute__((noinline)) inline void depthwise4_window3x3(int32_t* acc, const int8_t* in, int32_t in_step,
+                                                         int32_t row_step, const uint32_t* w, uint32_t offset2) {
+  int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
+  w = depthwise4_taps3(a0, a1, a2, a3, in, in_step, w, offset2);
+  w = depthwise4_taps3(a0, a1, a2, a3, in + row_step, in_step, w, offset2);
+  depthwise4_taps3(a0, a1, a2, a3, in + 2 * row_step, in_step, w, offset2);
+  acc[0] = a0;
+  acc[1] = a1;
+  acc[2] = a2;
+  acc[3] = a3;
+}
+
 #else
+
+inline int32_t smmulr(int32_t a, int32_t b) {
+  return static_cast<int32_t>((static_cast<int64_t>(a) * b + (int64_t{1} << 31)) >> 32);
+}
+inline int32_t qadd(int32_t a, int32_t b) { return fp::saturating_add(a, b); }
 
 inline int32_t lo16(uint32_t x) { return static_cast<int16_t>(x & 0xFFFFu); }
 inline int32_t hi16(uint32_t x) { return static_cast<int16_t>(x >> 16); }
@@ -180,7 +239,26 @@ inline void depthwise4_row(int32_t* acc, const int8_t* in, int32_t in_step, cons
   }
 }
 
+inline void depthwise4_window3x3(int32_t* acc, const int8_t* in, int32_t in_step, int32_t row_step, const uint32_t* w,
+                                 uint32_t offset2) {
+  for (int row = 0; row < 3; ++row, in += row_step, w += 6) depthwise4_row(acc, in, in_step, w, 3, offset2);
+}
+
 #endif
+
+// fp::multiply_prepared with SMMULR for the rounding high multiply.
+inline int32_t multiply_prepared_smmulr(int32_t x, const fp::PreparedRequant& q) {
+  const int32_t shifted = static_cast<int32_t>(static_cast<uint32_t>(x) << (q.left_shift & 31));
+  const int32_t high = static_cast<int32_t>(static_cast<uint32_t>(smmulr(shifted, q.multiplier2)) +
+                                            (static_cast<uint32_t>(shifted) & static_cast<uint32_t>(q.add_back)));
+  return fp::rounding_divide_by_pot(high, q.right_shift & 31);
+}
+
+// fp::requantize_prepared with SMMULR and QADD.
+inline int32_t requantize_prepared_smmulr(int32_t acc, const fp::PreparedRequant& q, int32_t offset, int32_t lo, int32_t hi) {
+  const int32_t v = qadd(multiply_prepared_smmulr(acc, q), offset);
+  return v < lo ? lo : (v > hi ? hi : v);
+}
 
 // Both halves set to v (for SXTAB16's addend).
 inline uint32_t dup16(int32_t v) { return (static_cast<uint32_t>(v) & 0xFFFFu) * 0x00010001u; }

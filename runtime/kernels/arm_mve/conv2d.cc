@@ -49,6 +49,10 @@ struct Depthwise {
     }
   }
 
+  static void mac_window(Acc& acc, const kernels::Window& window, int32_t input_offset) {
+    kernels::mac_window_by_rows<Depthwise>(acc, window, input_offset);
+  }
+
   static void store(const Acc& acc, int32_t* lanes) { store_s32x4(lanes, acc); }
 };
 

@@ -7,6 +7,8 @@
 
 #include <stdint.h>
 
+#include "kiln/fixed_point.h"
+
 #if defined(__ARM_FEATURE_MVE) && (__ARM_FEATURE_MVE & 1)
 #include <arm_mve.h>
 #define KILN_ARM_MVE_NATIVE 1
@@ -32,6 +34,25 @@ inline void store_s32x4(int32_t* p, s32x4 v) { vst1q_s32(p, v); }
 inline s32x4 add_scalar(s32x4 a, int32_t b) { return vaddq_n_s32(a, b); }
 // acc + a * b per lane (wrapping).
 inline s32x4 multiply_accumulate(s32x4 acc, s32x4 a, s32x4 b) { return vaddq_s32(acc, vmulq_s32(a, b)); }
+
+// fp::multiply_prepared on 4 lanes: VQRDMULH is the rounding doubling high
+// multiply (by the multiplier, which is half the prepared one), VRSHL rounds
+// half up, so negative lanes step down one first to round ties away from zero.
+inline s32x4 multiply_prepared(s32x4 x, const fp::PreparedRequant& q) {
+  const int32_t multiplier = static_cast<int32_t>(static_cast<uint32_t>(q.multiplier2) >> 1);
+  const int32_t right = q.right_shift & 31;
+  const s32x4 high = vqrdmulhq_n_s32(vshlq_r_s32(x, q.left_shift & 31), multiplier);
+  const s32x4 fixup = right > 0 ? vshrq_n_s32(high, 31) : vdupq_n_s32(0);
+  return vrshlq_n_s32(vqaddq_s32(high, fixup), -right);
+}
+// Adds the output offset (saturating), clamps and stores 4 int8 results.
+inline void requantize_store(s32x4 acc, const fp::PreparedRequant& q, int32_t offset, int32_t lo, int32_t hi,
+                             int8_t* out) {
+  const s32x4 v = vqaddq_n_s32(multiply_prepared(acc, q), offset);
+  vstrbq_s32(out, vminq_s32(vmaxq_s32(v, vdupq_n_s32(lo)), vdupq_n_s32(hi)));
+}
+inline s32x4 shift_left(s32x4 a, int32_t bits) { return vshlq_r_s32(a, bits); }
+inline s32x4 add_lanes(s32x4 a, s32x4 b) { return vaddq_s32(a, b); }
 
 #else
 
@@ -72,6 +93,23 @@ inline s32x4 add_scalar(s32x4 a, int32_t b) {
 inline s32x4 multiply_accumulate(s32x4 acc, s32x4 a, s32x4 b) {
   for (int i = 0; i < 4; ++i) acc.lane[i] += a.lane[i] * b.lane[i];
   return acc;
+}
+
+inline s32x4 multiply_prepared(s32x4 x, const fp::PreparedRequant& q) {
+  for (int i = 0; i < 4; ++i) x.lane[i] = static_cast<uint32_t>(fp::multiply_prepared(static_cast<int32_t>(x.lane[i]), q));
+  return x;
+}
+inline void requantize_store(s32x4 acc, const fp::PreparedRequant& q, int32_t offset, int32_t lo, int32_t hi,
+                             int8_t* out) {
+  for (int i = 0; i < 4; ++i) out[i] = static_cast<int8_t>(fp::requantize_prepared(static_cast<int32_t>(acc.lane[i]), q, offset, lo, hi));
+}
+inline s32x4 shift_left(s32x4 a, int32_t bits) {
+  for (int i = 0; i < 4; ++i) a.lane[i] <<= (bits & 31);
+  return a;
+}
+inline s32x4 add_lanes(s32x4 a, s32x4 b) {
+  for (int i = 0; i < 4; ++i) a.lane[i] += b.lane[i];
+  return a;
 }
 
 #endif

@@ -16,6 +16,10 @@
 //     // filter by one group of lanes): acc[l] += (input[l] + input_offset) * filter[l].
 //     static void mac_row(Acc& acc, const int8_t* input, int32_t in_step, const void* filter, int32_t taps,
 //                         int32_t input_offset);
+//     // The same over `rows` rows of the window (row_step bytes apart in the
+//     // input, filter_row_bytes in the filter); mac_window_by_rows does it
+//     // with mac_row.
+//     static void mac_window(Acc& acc, const Window& window, int32_t input_offset);
 //     static void store(const Acc& acc, int32_t* lanes);
 //   };
 //
@@ -123,6 +127,23 @@ inline TapRange valid_taps(int32_t origin, int32_t dilation, int32_t taps, int32
   return r;
 }
 
+// The in-bounds part of one output pixel's window, for one group of lanes.
+struct Window {
+  const int8_t* input;  // the first tap
+  const uint8_t* filter;
+  int32_t in_step, row_step, filter_row_bytes;
+  int32_t rows, taps;
+};
+
+template <typename Depthwise>
+inline void mac_window_by_rows(typename Depthwise::Acc& acc, const Window& w, int32_t input_offset) {
+  const int8_t* in = w.input;
+  const uint8_t* filter = w.filter;
+  for (int32_t r = 0; r < w.rows; ++r, in += w.row_step, filter += w.filter_row_bytes) {
+    Depthwise::mac_row(acc, in, w.in_step, filter, w.taps, input_offset);
+  }
+}
+
 template <typename Depthwise>
 void packed_depthwise_conv2d_s8(const void* params, const void* const* inputs, void* const* outputs) {
   const Conv2DParams& p = *static_cast<const Conv2DParams*>(params);
@@ -145,14 +166,17 @@ void packed_depthwise_conv2d_s8(const void* params, const void* const* inputs, v
     const int32_t in_px = ((b * p.in_h + in_y0) * p.in_w + in_x0) * channels;
     const int32_t in_step_x = p.dilation_w * channels, in_step_y = p.dilation_h * p.in_w * channels;
     int8_t* out = output + output_index(p, b, out_y, out_x, 0);
+    Window window;
+    window.in_step = in_step_x;
+    window.row_step = in_step_y;
+    window.filter_row_bytes = p.k_w * kLanes * weight_bytes;
+    window.rows = ys.end - ys.begin;
+    window.taps = xs.end - xs.begin;
     for (int32_t c = 0; c < channels; c += kLanes) {
       typename Depthwise::Acc acc = Depthwise::load(bias + c);
-      const uint8_t* group_filter = filter + c * taps * weight_bytes;
-      for (int32_t fy = ys.begin; fy < ys.end; ++fy) {
-        const int8_t* in = input + (in_px + fy * in_step_y + xs.begin * in_step_x + c);
-        const uint8_t* w = group_filter + (fy * p.k_w + xs.begin) * kLanes * weight_bytes;
-        Depthwise::mac_row(acc, in, in_step_x, w, xs.end - xs.begin, input_offset);
-      }
+      window.input = input + (in_px + ys.begin * in_step_y + xs.begin * in_step_x + c);
+      window.filter = filter + c * taps * weight_bytes + (ys.begin * p.k_w + xs.begin) * kLanes * weight_bytes;
+      Depthwise::mac_window(acc, window, input_offset);
       int32_t lanes[kLanes];
       Depthwise::store(acc, lanes);
       for (int32_t l = 0; l < kLanes; ++l) {

@@ -63,6 +63,10 @@ struct Depthwise {
     store_256(acc.lane, sum);
   }
 
+  static void mac_window(Acc& acc, const kernels::Window& window, int32_t input_offset) {
+    kernels::mac_window_by_rows<Depthwise>(acc, window, input_offset);
+  }
+
   static void store(const Acc& acc, int32_t* lanes) {
     for (int i = 0; i < 8; ++i) lanes[i] = acc.lane[i];
   }

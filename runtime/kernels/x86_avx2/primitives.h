@@ -8,6 +8,8 @@
 #include <immintrin.h>
 #include <stdint.h>
 
+#include "kiln/fixed_point.h"
+
 #define KILN_AVX2 __attribute__((target("avx2")))
 
 namespace kiln {
@@ -38,6 +40,43 @@ KILN_AVX2 inline uint32_t horizontal_sum_s32(__m256i v) {
   s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0x4E));
   s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0xB1));
   return static_cast<uint32_t>(_mm_cvtsi128_si32(s));
+}
+
+// fp::multiply_prepared on 8 int32 lanes. The high word of x * multiplier2 +
+// 2^31 comes from 64-bit products of the even and odd lanes; add_back adds x
+// back where 2 * multiplier wrapped; the rounding right shift is TFLite's
+// (remainder against half the divisor, plus one for negatives).
+KILN_AVX2 inline __m256i multiply_prepared(__m256i x, const fp::PreparedRequant& q) {
+  x = _mm256_sll_epi32(x, _mm_cvtsi32_si128(q.left_shift & 31));
+  const __m256i m = _mm256_set1_epi32(q.multiplier2);
+  const __m256i round = _mm256_set1_epi64x(int64_t{1} << 31);
+  const __m256i even = _mm256_add_epi64(_mm256_mul_epi32(x, m), round);
+  const __m256i odd = _mm256_add_epi64(_mm256_mul_epi32(_mm256_srli_epi64(x, 32), m), round);
+  // High words: even lanes' from the top of each 64-bit even product, odd lanes' likewise.
+  const __m256i high = _mm256_blend_epi32(_mm256_srli_epi64(even, 32), odd, 0xAA);
+  const __m256i scaled = _mm256_add_epi32(high, _mm256_and_si256(x, _mm256_set1_epi32(q.add_back)));
+  const int right = q.right_shift & 31;
+  const __m256i mask = _mm256_set1_epi32(static_cast<int32_t>((uint32_t{1} << right) - 1));
+  const __m256i remainder = _mm256_and_si256(scaled, mask);
+  const __m256i negative = _mm256_srli_epi32(scaled, 31);
+  const __m256i threshold = _mm256_add_epi32(_mm256_srli_epi32(mask, 1), negative);
+  const __m256i up = _mm256_cmpgt_epi32(remainder, threshold);  // -1 where it rounds up
+  return _mm256_sub_epi32(_mm256_sra_epi32(scaled, _mm_cvtsi32_si128(right)), up);
+}
+
+// Adds the output offset (saturating), clamps and stores 8 int8 results.
+KILN_AVX2 inline void requantize_store_8(__m256i acc, const fp::PreparedRequant& q, int32_t offset, int32_t lo,
+                                         int32_t hi, int8_t* out) {
+  const __m256i v = multiply_prepared(acc, q);
+  // Saturating add of the offset: where the sign flips the wrong way, saturate.
+  const __m256i o = _mm256_set1_epi32(offset);
+  const __m256i sum = _mm256_add_epi32(v, o);
+  const __m256i overflow = _mm256_andnot_si256(_mm256_xor_si256(v, o), _mm256_xor_si256(v, sum));
+  const __m256i saturated = _mm256_xor_si256(_mm256_srai_epi32(v, 31), _mm256_set1_epi32(INT32_MAX));
+  const __m256i fixed = _mm256_blendv_epi8(sum, saturated, _mm256_srai_epi32(overflow, 31));
+  const __m256i clamped = _mm256_min_epi32(_mm256_max_epi32(fixed, _mm256_set1_epi32(lo)), _mm256_set1_epi32(hi));
+  const __m128i packed16 = _mm_packs_epi32(_mm256_castsi256_si128(clamped), _mm256_extracti128_si256(clamped, 1));
+  _mm_storel_epi64(reinterpret_cast<__m128i*>(out), _mm_packs_epi16(packed16, packed16));
 }
 
 }  // namespace x86_avx2

@@ -1,0 +1,44 @@
+// The fast (ISA-specific) int8 ADD: TFLite's integer ADD without
+// broadcasting, each of its three rescales prepared on the host
+// (fp::PreparedRequant), so the device spends no instruction on range checks
+// or shift splitting. Operands: input1, input2 (int8 [size]); output.
+#ifndef KILN_OPS_PACKED_ELEMENTWISE_H
+#define KILN_OPS_PACKED_ELEMENTWISE_H
+
+#include "kiln/fixed_point.h"
+#include "kiln/ops/operand_sizes.h"
+
+namespace kiln {
+
+struct PackedAddParams {
+  int32_t size;
+  int32_t input1_offset, input2_offset, output_offset;  // -zero points; the output's zero point
+  int32_t left_shift;                                   // inputs << left_shift before their rescale
+  fp::PreparedRequant input1, input2, output;
+  int32_t act_min, act_max;
+};
+
+inline bool packed_add_operand_sizes(const PackedAddParams& p, OperandSizes* s) {
+  if (p.left_shift < 0 || p.left_shift > 20 || p.act_min > p.act_max || !offset_ok(p.input1_offset) ||
+      !offset_ok(p.input2_offset) || !offset_ok(p.output_offset)) {
+    return false;
+  }
+  s->inputs[0] = s->inputs[1] = s->outputs[0] = operand_bytes(1, &p.size, 1);
+  s->num_inputs = 2;
+  s->num_outputs = 1;
+  return s->inputs[0] != 0;
+}
+
+namespace arm_dsp {
+void add_s8(const void* params, const void* const* inputs, void* const* outputs);
+}  // namespace arm_dsp
+namespace arm_mve {
+void add_s8(const void* params, const void* const* inputs, void* const* outputs);
+}  // namespace arm_mve
+namespace x86_avx2 {
+void add_s8(const void* params, const void* const* inputs, void* const* outputs);
+}  // namespace x86_avx2
+
+}  // namespace kiln
+
+#endif  // KILN_OPS_PACKED_ELEMENTWISE_H
