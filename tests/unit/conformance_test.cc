@@ -36,6 +36,8 @@ struct ConvCase {
   bool same;
   bool per_channel;
   int32_t input_zero_point;
+  float output_scale = 0.0f;  // 0: a typical one (rescale well below 1)
+  int32_t value_range = 128;  // weights in [-value_range, value_range), inputs that far from the zero point
 };
 
 std::vector<ConvCase> conv_cases() {
@@ -55,12 +57,17 @@ std::vector<ConvCase> conv_cases() {
   cases.push_back({OpKind::kConv2D, 9, 9, 5, 7, 3, 3, 1, 2, true, true, 127});
   cases.push_back({OpKind::kConv2D, 5, 11, 4, 4, 2, 5, 3, 1, true, false, 1});
   cases.push_back({OpKind::kConv2D, 4, 4, 20, 9, 4, 4, 1, 1, false, true, -1});
+  // Rescales near and above 1 (small and left shifts), which some variants
+  // requantize another way; small values keep the outputs off the clamps.
+  cases.push_back({OpKind::kConv2D, 3, 3, 8, 8, 1, 1, 1, 1, false, true, 2, 0.0004f, 4});
+  cases.push_back({OpKind::kConv2D, 3, 4, 4, 4, 1, 1, 1, 1, false, false, -3, 0.0015f, 6});
   // Depthwise: channels that are multiples of 4 and 8 (the variants' lanes)
   // and ones that are not (reference fallback), 3x3 and larger windows.
   for (int32_t c : {4, 8, 12, 16, 24, 6, 3}) {
     cases.push_back({OpKind::kDepthwiseConv2D, 7, 5, c, c, 3, 3, 1, 1, true, true, c - 9});
     cases.push_back({OpKind::kDepthwiseConv2D, 8, 9, c, c, 3, 3, 2, 1, true, c % 8 == 0, 3});
   }
+  cases.push_back({OpKind::kDepthwiseConv2D, 4, 4, 8, 8, 3, 3, 1, 1, true, true, 0, 0.0004f, 5});
   cases.push_back({OpKind::kDepthwiseConv2D, 10, 6, 8, 8, 5, 3, 1, 2, true, true, -100});
   cases.push_back({OpKind::kDepthwiseConv2D, 6, 6, 16, 16, 3, 3, 1, 1, false, true, 0});
   return cases;
@@ -92,17 +99,19 @@ Sweep build_sweep(const std::vector<ConvCase>& cases, uint32_t seed) {
     const ConvCase& c = cases[i];
     const std::string n = "case" + std::to_string(i);
     const bool depthwise = c.kind == OpKind::kDepthwiseConv2D;
-    const float in_scale = 0.05f, out_scale = 0.1f + 0.05f * static_cast<float>(i % 3);
+    const float in_scale = 0.05f;
+    const float out_scale = c.output_scale > 0 ? c.output_scale : 0.1f + 0.05f * static_cast<float>(i % 3);
     const int x = b.input(n + "/x", KILN_DTYPE_INT8, {1, c.h, c.w, c.in_c}, in_scale, c.input_zero_point);
     const std::vector<int32_t> w_shape = depthwise ? std::vector<int32_t>{1, c.k_h, c.k_w, c.out_c}
                                                    : std::vector<int32_t>{c.out_c, c.k_h, c.k_w, c.in_c};
     std::vector<int8_t> weights(static_cast<size_t>(c.out_c * c.k_h * c.k_w * (depthwise ? 1 : c.in_c)));
-    for (int8_t& v : weights) v = static_cast<int8_t>(byte(rng));
+    std::uniform_int_distribution<int> value(-c.value_range, c.value_range - 1);
+    for (int8_t& v : weights) v = static_cast<int8_t>(value(rng));
     std::vector<float> scales(c.per_channel ? static_cast<size_t>(c.out_c) : 1);
     for (float& v : scales) v = scale(rng);
     const int w = b.constant<int8_t>(n + "/w", KILN_DTYPE_INT8, w_shape, weights, scales, depthwise ? 3 : 0);
     std::vector<int32_t> bias(static_cast<size_t>(c.out_c));
-    for (int32_t& v : bias) v = byte(rng) * 64;
+    for (int32_t& v : bias) v = byte(rng) * c.value_range / 2;
     const int bias_t = b.constant<int32_t>(n + "/b", KILN_DTYPE_INT32, {c.out_c}, bias);
     const int y = b.tensor(n + "/y", KILN_DTYPE_INT8, output_size(c), out_scale, static_cast<int32_t>(i % 7) - 3);
     ir::OpAttrs a;
@@ -113,7 +122,9 @@ Sweep build_sweep(const std::vector<ConvCase>& cases, uint32_t seed) {
     b.op(c.kind, {x, w, i % 5 == 4 ? -1 : bias_t}, {y}, a);
     b.output(y);
     std::vector<uint8_t> in(static_cast<size_t>(c.h * c.w * c.in_c));
-    for (uint8_t& v : in) v = static_cast<uint8_t>(byte(rng));
+    // Small values sit around the zero point; full-range ones anywhere.
+    const int32_t centre = c.value_range < 128 ? c.input_zero_point : 0;
+    for (uint8_t& v : in) v = static_cast<uint8_t>(fp::clamp(centre + value(rng), -128, 127));
     s.inputs.push_back(in);
   }
   s.graph = b.build();

@@ -6,6 +6,7 @@
 
 #include "compiler/quantize/multiplier.h"
 #include "kiln/fixed_point.h"
+#include "runtime/kernels/arm_dsp/primitives.h"
 
 namespace kiln {
 namespace {
@@ -66,6 +67,27 @@ TEST(FixedPoint, PreparedRequantizeEqualsReference) {
     ASSERT_EQ(requantize_prepared(acc, q, offset, INT32_MIN, INT32_MAX),
               requantize(acc, multiplier, shift, offset, INT32_MIN, INT32_MAX));
   }
+}
+
+// The Arm DSP kernels' one-multiply form (its portable twin here; the
+// conformance suite runs the instructions on the emulated cores) equals the
+// reference wherever it applies, ties included: powers of two as multiplier
+// and accumulator land exactly between two results.
+TEST(FixedPoint, ArmDspSmlalRequantizeEqualsReference) {
+  std::mt19937 rng(3);
+  auto next = [&rng]() { return static_cast<uint32_t>(rng()); };
+  const int32_t edges[] = {INT32_MIN, INT32_MIN + 1, -(1 << 30), -3, -2, -1, 0, 1, 2, 3, 1 << 30, INT32_MAX};
+  for (int i = 0; i < 1000000; ++i) {
+    const int32_t acc = i < 12 * 30 ? edges[i % 12] : static_cast<int32_t>(next()) >> (next() % 32);
+    const int32_t multiplier = i % 3 == 0 ? 1 << 30 : static_cast<int32_t>(next() >> 1) >> (i % 4 == 0 ? next() % 31 : 0);
+    const int shift = -2 - static_cast<int>(next() % 30);
+    const PreparedRequant q = prepare_requant(multiplier, shift);
+    ASSERT_TRUE(arm_dsp::smlal_requant_applies(q));
+    ASSERT_EQ(arm_dsp::multiply_prepared_smlal(acc, q), multiply_by_quantized_multiplier(acc, multiplier, shift))
+        << acc << " * " << multiplier << " << " << shift;
+  }
+  EXPECT_FALSE(arm_dsp::smlal_requant_applies(prepare_requant(1 << 30, -1)));
+  EXPECT_FALSE(arm_dsp::smlal_requant_applies(prepare_requant(1 << 30, 1)));
 }
 
 TEST(FixedPoint, RoundingDivideByPotBreaksTiesAwayFromZero) {

@@ -11,7 +11,39 @@ namespace kiln {
 namespace arm_dsp {
 namespace {
 
-struct Conv {
+// Requantization four channels at a time when every channel of the layer
+// takes the SMLAL form (multiply_prepared_smlal), the portable one otherwise:
+// SMLAL and a rounding shift per channel, then QADD, SSAT and a four-lane
+// clamp (SSUB8/SEL) before one word store.
+struct DspOutputStage {
+  struct Stage {
+    kernels::PortableOutputStage::Stage portable;
+    bool smlal;
+    uint32_t lo4, hi4;  // the activation range in every byte
+  };
+
+  static Stage output_stage(const Conv2DParams& p, const fp::PreparedRequant* table, int32_t channels) {
+    bool smlal = true;
+    for (int32_t c = 0; c < channels; ++c) smlal = smlal && smlal_requant_applies(table[c]);
+    const uint32_t lo = static_cast<uint32_t>(ssat8(p.act_min)) & 0xFFu, hi = static_cast<uint32_t>(ssat8(p.act_max)) & 0xFFu;
+    return {kernels::PortableOutputStage::output_stage(p, table, channels), smlal, lo * 0x01010101u, hi * 0x01010101u};
+  }
+
+  static void requantize(const Stage& s, const int32_t* acc, const fp::PreparedRequant* table, int32_t n, int8_t* out) {
+    if (!s.smlal || n != 4) {
+      kernels::PortableOutputStage::requantize(s.portable, acc, table, n, out);
+      return;
+    }
+    const int32_t offset = s.portable.offset;
+    const uint32_t packed = pack_s8x4(ssat8(qadd(multiply_prepared_smlal(acc[0], table[0]), offset)),
+                                      ssat8(qadd(multiply_prepared_smlal(acc[1], table[1]), offset)),
+                                      ssat8(qadd(multiply_prepared_smlal(acc[2], table[2]), offset)),
+                                      ssat8(qadd(multiply_prepared_smlal(acc[3], table[3]), offset)));
+    store_u32(out, clamp_s8x4(packed, s.lo4, s.hi4));
+  }
+};
+
+struct Conv : DspOutputStage {
   static constexpr PackedLayout kLayout = kArmDspConvLayout;
 
   static const void* prepare_column(const int8_t* column, int32_t k_padded, void* widened) {
@@ -31,7 +63,7 @@ struct Conv {
 
 // Depthwise: four channels per step; SXTAB16 widens the input and adds the
 // input offset in one instruction, SMLABB/SMLATT accumulate each lane.
-struct Depthwise {
+struct Depthwise : DspOutputStage {
   static constexpr PackedLayout kLayout = kArmDspDepthwiseLayout;
   struct Acc {
     int32_t c0, c1, c2, c3;

@@ -187,6 +187,60 @@ __attribute__((noinline)) inline void depthwise4_window3x3(int32_t* acc, const i
   acc[3] = a3;
 }
 
+// v saturated to int8.
+inline int32_t ssat8(int32_t v) { return __ssat(v, 8); }
+// Four int8 lanes clamped to [lo, hi] lane by lane (SSUB8 sets a GE flag per
+// byte, SEL picks by them).
+inline uint32_t clamp_s8x4(uint32_t v, uint32_t lo, uint32_t hi) {
+  uint32_t t;
+  __asm__("ssub8 %[t], %[v], %[lo]\n\t"
+          "sel %[v], %[v], %[lo]\n\t"
+          "ssub8 %[t], %[hi], %[v]\n\t"
+          "sel %[v], %[v], %[hi]"
+          : [v] "+r"(v), [t] "=&r"(t)
+          : [lo] "r"(lo), [hi] "r"(hi)
+          : "cc");
+  return v;
+}
+
+// fp::multiply_prepared for a channel without left shift and with a right
+// shift of at least 2 (every real layer's): both of its roundings in one
+// 64-bit multiply-accumulate (SMLAL) and one rounding shift of the high word.
+// With h = floor((x * m + 2^30) / 2^31) and s the right shift, the reference
+// gives floor((h + 2^(s-1) - [h < 0]) / 2^s); [h < 0] may be taken as
+// [x < 0] (they differ only where h = 0, which rounds to 0 either way), and
+// the nested floors are one: floor((x * m + 2^30 - [x < 0] 2^31 + 2^(s+30))
+// / 2^(31+s)). The last term is a multiple of 2^32, so it becomes a rounding
+// shift of the high word by s - 1. 11 instructions.
+inline int32_t multiply_prepared_smlal(int32_t x, const fp::PreparedRequant& q) {
+  int32_t lo, hi, m, k, t;
+  __asm__("ldr %[m], [%[q]]\n\t"
+          "ldr %[k], [%[q], #12]\n\t"
+          "and %[lo], %[x], #0x80000000\n\t"
+          "asr %[hi], %[x], #31\n\t"
+          "eor %[lo], %[lo], #0x40000000\n\t"
+          "lsr %[m], %[m], #1\n\t"
+          "smlal %[lo], %[hi], %[x], %[m]\n\t"
+          "sub %[k], %[k], #1\n\t"
+          "lsl %[t], %[one], %[k]\n\t"
+          "add %[hi], %[hi], %[t], lsr #1\n\t"
+          "asr %[hi], %[hi], %[k]"
+          : [lo] "=&r"(lo), [hi] "=&r"(hi), [m] "=&r"(m), [k] "=&r"(k), [t] "=&r"(t)
+          : [x] "r"(x), [q] "r"(&q), [one] "r"(1), "m"(q));
+  return hi;
+}
+// Four int8 values in a word, lane 0 in the low byte (a's upper bytes are
+// overwritten).
+inline uint32_t pack_s8x4(int32_t a, int32_t b, int32_t c, int32_t d) {
+  uint32_t r = static_cast<uint32_t>(a);
+  __asm__("bfi %[r], %[b], #8, #8\n\t"
+          "bfi %[r], %[c], #16, #8\n\t"
+          "bfi %[r], %[d], #24, #8"
+          : [r] "+r"(r)
+          : [b] "r"(b), [c] "r"(c), [d] "r"(d));
+  return r;
+}
+
 #else
 
 inline int32_t smmulr(int32_t a, int32_t b) {
@@ -216,6 +270,28 @@ inline int32_t smlabb(uint32_t a, uint32_t b, int32_t acc) {
 }
 inline int32_t smlatt(uint32_t a, uint32_t b, int32_t acc) {
   return static_cast<int32_t>(static_cast<uint32_t>(acc) + static_cast<uint32_t>(hi16(a) * hi16(b)));
+}
+
+inline int32_t ssat8(int32_t v) { return v < -128 ? -128 : (v > 127 ? 127 : v); }
+inline uint32_t clamp_s8x4(uint32_t v, uint32_t lo, uint32_t hi) {
+  uint32_t r = 0;
+  for (int i = 0; i < 4; ++i) {
+    const int32_t x = fp::clamp(byte_s8(v, i), byte_s8(lo, i), byte_s8(hi, i));
+    r |= (static_cast<uint32_t>(x) & 0xFFu) << (8 * i);
+  }
+  return r;
+}
+
+inline int32_t multiply_prepared_smlal(int32_t x, const fp::PreparedRequant& q) {
+  const int32_t m = static_cast<int32_t>(static_cast<uint32_t>(q.multiplier2) >> 1);
+  const int64_t v = static_cast<int64_t>(x) * m + (x < 0 ? -(int64_t{1} << 30) : (int64_t{1} << 30));
+  const int32_t high = static_cast<int32_t>(v >> 32);  // in [-2^30, 2^30]: the rounding add cannot overflow
+  const int32_t k = (q.right_shift - 1) & 31;
+  return (high + static_cast<int32_t>((uint32_t{1} << k) >> 1)) >> k;
+}
+inline uint32_t pack_s8x4(int32_t a, int32_t b, int32_t c, int32_t d) {
+  return (static_cast<uint32_t>(a) & 0xFFu) | (static_cast<uint32_t>(b) & 0xFFu) << 8 |
+         (static_cast<uint32_t>(c) & 0xFFu) << 16 | static_cast<uint32_t>(d) << 24;
 }
 
 inline void dot4_pairs(const uint32_t* column, const uint32_t* block, int32_t groups, int32_t* acc) {
@@ -259,6 +335,9 @@ inline int32_t requantize_prepared_smmulr(int32_t acc, const fp::PreparedRequant
   const int32_t v = qadd(multiply_prepared_smmulr(acc, q), offset);
   return v < lo ? lo : (v > hi ? hi : v);
 }
+
+// Whether multiply_prepared_smlal computes channel q exactly.
+inline bool smlal_requant_applies(const fp::PreparedRequant& q) { return q.left_shift == 0 && q.right_shift >= 2; }
 
 // Both halves set to v (for SXTAB16's addend).
 inline uint32_t dup16(int32_t v) { return (static_cast<uint32_t>(v) & 0xFFFFu) * 0x00010001u; }

@@ -10,7 +10,7 @@ namespace kiln {
 namespace arm_mve {
 namespace {
 
-struct Conv {
+struct Conv : kernels::PortableOutputStage {
   static constexpr PackedLayout kLayout = kArmMveConvLayout;
 
   static const void* prepare_column(const int8_t* column, int32_t, void*) { return column; }
@@ -34,7 +34,7 @@ struct Conv {
 };
 
 // Depthwise: four channels per vector, widened to int32 lanes on load.
-struct Depthwise {
+struct Depthwise : kernels::PortableOutputStage {
   static constexpr PackedLayout kLayout = kArmMveDepthwiseLayout;
   using Acc = s32x4;
 

@@ -23,6 +23,14 @@
 //     static void store(const Acc& acc, int32_t* lanes);
 //   };
 //
+// Both also supply the output stage, or inherit PortableOutputStage's:
+//
+//     using Stage;    // what requantize needs, set up once per call
+//     static Stage output_stage(const Conv2DParams& p, const fp::PreparedRequant* table, int32_t channels);
+//     // out[j] = requantized acc[j] (channel table[j]) for j < n.
+//     static void requantize(const Stage& stage, const int32_t* acc, const fp::PreparedRequant* table, int32_t n,
+//                            int8_t* out);
+//
 // Arithmetic is the reference's: int32 accumulators that wrap, the same
 // per-channel requantization, so every variant is bit-exact with ref::.
 #ifndef KILN_RUNTIME_KERNELS_COMMON_PACKED_CONV_H
@@ -37,6 +45,21 @@
 
 namespace kiln {
 namespace kernels {
+
+// The output stage of the portable kernels: fp::requantize_prepared per channel.
+struct PortableOutputStage {
+  struct Stage {
+    int32_t offset, act_min, act_max;
+  };
+  static Stage output_stage(const Conv2DParams& p, const fp::PreparedRequant*, int32_t) {
+    return {p.output_offset, p.act_min, p.act_max};
+  }
+  static void requantize(const Stage& s, const int32_t* acc, const fp::PreparedRequant* table, int32_t n, int8_t* out) {
+    for (int32_t j = 0; j < n; ++j) {
+      out[j] = static_cast<int8_t>(fp::requantize_prepared(acc[j], table[j], s.offset, s.act_min, s.act_max));
+    }
+  }
+};
 
 // Copies the receptive field of output pixel (b, out_y, out_x) into `column`
 // in the filter's (y, x, in_c) order; taps outside the input hold the input
@@ -93,7 +116,7 @@ void packed_conv2d_s8(const void* params, const void* const* inputs, void* const
   // Locals, not params fields: int8 stores may alias the params, which
   // would make the compiler reload every field after every output byte.
   const int32_t out_c = p.out_c, oc_padded = pp.oc_padded, k_padded = pp.k_padded;
-  const int32_t output_offset = p.output_offset, act_min = p.act_min, act_max = p.act_max;
+  const typename Conv::Stage stage = Conv::output_stage(p, requant, out_c);
   for_each_output_pixel(p, [&](int32_t b, int32_t out_y, int32_t out_x) {
     const int8_t* source = column;
     if (direct) {
@@ -108,9 +131,7 @@ void packed_conv2d_s8(const void* params, const void* const* inputs, void* const
       for (int32_t j = 0; j < kConvChannelBlock; ++j) acc[j] = bias[oc + j];
       Conv::dot_block(prepared, filter + (oc / kConvChannelBlock) * block_bytes, k_padded, acc);
       const int32_t n = out_c - oc < kConvChannelBlock ? out_c - oc : kConvChannelBlock;
-      for (int32_t j = 0; j < n; ++j) {
-        out[oc + j] = static_cast<int8_t>(fp::requantize_prepared(acc[j], requant[oc + j], output_offset, act_min, act_max));
-      }
+      Conv::requantize(stage, acc, requant + oc, n, out + oc);
     }
   });
 }
@@ -157,7 +178,7 @@ void packed_depthwise_conv2d_s8(const void* params, const void* const* inputs, v
   const int32_t weight_bytes = static_cast<int32_t>(Depthwise::kLayout.weight_bytes);
   const int32_t channels = p.in_c, taps = p.k_h * p.k_w;
   const int32_t input_offset = p.input_offset;
-  const int32_t output_offset = p.output_offset, act_min = p.act_min, act_max = p.act_max;
+  const typename Depthwise::Stage stage = Depthwise::output_stage(p, requant, channels);
   for_each_output_pixel(p, [&](int32_t b, int32_t out_y, int32_t out_x) {
     const int32_t in_y0 = out_y * p.stride_h - p.pad_h, in_x0 = out_x * p.stride_w - p.pad_w;
     const TapRange ys = valid_taps(in_y0, p.dilation_h, p.k_h, p.in_h);
@@ -179,9 +200,7 @@ void packed_depthwise_conv2d_s8(const void* params, const void* const* inputs, v
       Depthwise::mac_window(acc, window, input_offset);
       int32_t lanes[kLanes];
       Depthwise::store(acc, lanes);
-      for (int32_t l = 0; l < kLanes; ++l) {
-        out[c + l] = static_cast<int8_t>(fp::requantize_prepared(lanes[l], requant[c + l], output_offset, act_min, act_max));
-      }
+      Depthwise::requantize(stage, lanes, requant + c, kLanes, out + c);
     }
   });
 }

@@ -10,7 +10,7 @@ namespace kiln {
 namespace x86_avx2 {
 namespace {
 
-struct Conv {
+struct Conv : kernels::PortableOutputStage {
   static constexpr PackedLayout kLayout = kX86Avx2ConvLayout;
 
   KILN_AVX2 static const void* prepare_column(const int8_t* column, int32_t k_padded, void* widened) {
@@ -40,7 +40,7 @@ struct Conv {
 // Depthwise: eight channels per vector, widened to int32 lanes on load. The
 // accumulator lives in memory between calls: the loop nest around it is
 // baseline x86-64 code, which must not pass AVX registers.
-struct Depthwise {
+struct Depthwise : kernels::PortableOutputStage {
   static constexpr PackedLayout kLayout = kX86Avx2DepthwiseLayout;
   struct Acc {
     int32_t lane[8];
