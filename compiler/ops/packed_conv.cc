@@ -53,18 +53,28 @@ void put_weight(std::vector<uint8_t>& out, size_t index, int8_t value, const Pac
   }
 }
 
-// The packed kernels' requantization table, or an empty vector if a
-// multiplier is negative (no valid model has one; the reference handles it).
-std::vector<uint8_t> prepared_requant(const std::vector<int32_t>& requant, int32_t channels) {
-  std::vector<fp::PreparedRequant> table(static_cast<size_t>(channels));
-  for (size_t c = 0; c < table.size(); ++c) {
-    const int32_t multiplier = requant[c];
-    if (multiplier < 0) return {};
-    table[c] = fp::prepare_requant(multiplier, requant[static_cast<size_t>(channels) + c]);
-  }
-  std::vector<uint8_t> bytes(table.size() * sizeof(fp::PreparedRequant));
+template <typename Entry>
+std::vector<uint8_t> table_bytes(const std::vector<Entry>& table) {
+  std::vector<uint8_t> bytes(table.size() * sizeof(Entry));
   std::memcpy(bytes.data(), table.data(), bytes.size());
   return bytes;
+}
+
+// The variant's requantization table, or an empty vector if a multiplier is
+// negative (no valid model has one; the reference handles it).
+std::vector<uint8_t> requant_table(const std::vector<int32_t>& requant, int32_t channels, const PackedLayout& layout) {
+  const size_t n = static_cast<size_t>(channels);
+  for (size_t c = 0; c < n; ++c) {
+    if (requant[c] < 0) return {};
+  }
+  if (layout.requant == RequantTable::kArmDsp) {
+    std::vector<ArmDspRequant> table(n);
+    for (size_t c = 0; c < n; ++c) table[c] = prepare_arm_dsp_requant(requant[c], requant[n + c]);
+    return table_bytes(table);
+  }
+  std::vector<fp::PreparedRequant> table(n);
+  for (size_t c = 0; c < n; ++c) table[c] = fp::prepare_requant(requant[c], requant[n + c]);
+  return table_bytes(table);
 }
 
 // A variant's operand sizes are bounded like every kernel's (one dimension
@@ -85,9 +95,9 @@ bool lower_packed_conv2d(LowerContext& ctx, const ir::Op& op, const Conv2DParams
   if (p.filter_in_c != p.in_c) return false;  // grouped convolution: reference only
   const Variant* v = choose(ctx.target(), kConvVariants, [](const Variant&) { return true; });
   if (!v) return false;
-  std::vector<uint8_t> requant_table = prepared_requant(requant, p.out_c);
-  if (requant_table.empty()) return false;
   const PackedLayout& layout = v->layout;
+  std::vector<uint8_t> requant_bytes = requant_table(requant, p.out_c, layout);
+  if (requant_bytes.empty()) return false;
   const int64_t k = int64_t{p.k_h} * p.k_w * p.in_c;
   PackedConv2DParams pp{};
   pp.conv = p;
@@ -123,7 +133,7 @@ bool lower_packed_conv2d(LowerContext& ctx, const ir::Op& op, const Conv2DParams
   const int packed_tensor = ctx.add_constant(base + "/packed_filter", layout.weight_bytes == 1 ? KILN_DTYPE_INT8 : KILN_DTYPE_INT16,
                                              {pp.oc_padded, pp.k_padded}, std::move(packed));
   const int bias_tensor = ctx.add_constant(base + "/folded_bias", KILN_DTYPE_INT32, {pp.oc_padded}, int32_bytes(folded));
-  const int requant_tensor = ctx.add_constant(base + "/requant", KILN_DTYPE_INT32, {p.out_c, 4}, std::move(requant_table));
+  const int requant_tensor = ctx.add_constant(base + "/requant", KILN_DTYPE_INT32, {p.out_c, 4}, std::move(requant_bytes));
   const int32_t scratch_bytes = packed_conv2d_scratch_bytes(pp, layout);
   const int scratch = scratch_bytes > 0 ? ctx.add_scratch(base + "/column", KILN_DTYPE_INT8, {scratch_bytes}) : -1;
   ctx.emit(op, v->opcode, pp, {op.inputs[0], packed_tensor, bias_tensor, requant_tensor}, {op.outputs[0], scratch});
@@ -136,12 +146,12 @@ bool lower_packed_depthwise(LowerContext& ctx, const ir::Op& op, const Conv2DPar
   const Variant* v = choose(ctx.target(), kDepthwiseVariants,
                             [&](const Variant& c) { return p.in_c % c.layout.k_multiple == 0; });
   if (!v) return false;
-  std::vector<uint8_t> requant_table = prepared_requant(requant, p.out_c);
-  if (requant_table.empty()) return false;
+  const PackedLayout& layout = v->layout;
+  std::vector<uint8_t> requant_bytes = requant_table(requant, p.out_c, layout);
+  if (requant_bytes.empty()) return false;
   Conv2DParams params = p;
   params.has_bias = 1;
   if (!within_variant_limits(v->opcode, &params)) return false;
-  const PackedLayout& layout = v->layout;
   const int32_t taps = p.k_h * p.k_w;
   std::vector<uint8_t> packed(static_cast<size_t>(taps) * static_cast<size_t>(p.out_c) * layout.weight_bytes);
   for (int32_t t = 0; t < taps; ++t) {
@@ -160,7 +170,7 @@ bool lower_packed_depthwise(LowerContext& ctx, const ir::Op& op, const Conv2DPar
   const int packed_tensor = ctx.add_constant(base + "/packed_filter", layout.weight_bytes == 1 ? KILN_DTYPE_INT8 : KILN_DTYPE_INT16,
                                              {p.k_h, p.k_w, p.out_c}, std::move(packed));
   const int bias_tensor = ctx.add_constant(base + "/bias", KILN_DTYPE_INT32, {p.out_c}, int32_bytes(bias_values));
-  const int requant_tensor = ctx.add_constant(base + "/requant", KILN_DTYPE_INT32, {p.out_c, 4}, std::move(requant_table));
+  const int requant_tensor = ctx.add_constant(base + "/requant", KILN_DTYPE_INT32, {p.out_c, 4}, std::move(requant_bytes));
   ctx.emit(op, v->opcode, params, {op.inputs[0], packed_tensor, bias_tensor, requant_tensor}, {op.outputs[0]});
   return true;
 }

@@ -11,34 +11,36 @@ namespace kiln {
 namespace arm_dsp {
 namespace {
 
-// Requantization four channels at a time when every channel of the layer
-// takes the SMLAL form (multiply_prepared_smlal), the portable one otherwise:
-// SMLAL and a rounding shift per channel, then QADD, SSAT and a four-lane
-// clamp (SSUB8/SEL) before one word store.
+// Requantization from the ArmDspRequant table, four channels at a time when
+// every channel of the layer takes multiply_smlal: SMLAL and a shift per
+// channel, then QADD, SSAT and a four-lane clamp (SSUB8/SEL) before one word
+// store.
 struct DspOutputStage {
+  using Requant = ArmDspRequant;
   struct Stage {
-    kernels::PortableOutputStage::Stage portable;
+    int32_t offset, act_min, act_max;
     bool smlal;
     uint32_t lo4, hi4;  // the activation range in every byte
   };
 
-  static Stage output_stage(const Conv2DParams& p, const fp::PreparedRequant* table, int32_t channels) {
+  static Stage output_stage(const Conv2DParams& p, const Requant* table, int32_t channels) {
     bool smlal = true;
-    for (int32_t c = 0; c < channels; ++c) smlal = smlal && smlal_requant_applies(table[c]);
+    for (int32_t c = 0; c < channels; ++c) smlal = smlal && smlal_applies(table[c]);
     const uint32_t lo = static_cast<uint32_t>(ssat8(p.act_min)) & 0xFFu, hi = static_cast<uint32_t>(ssat8(p.act_max)) & 0xFFu;
-    return {kernels::PortableOutputStage::output_stage(p, table, channels), smlal, lo * 0x01010101u, hi * 0x01010101u};
+    return {p.output_offset, p.act_min, p.act_max, smlal, lo * 0x01010101u, hi * 0x01010101u};
   }
 
-  static void requantize(const Stage& s, const int32_t* acc, const fp::PreparedRequant* table, int32_t n, int8_t* out) {
+  static void requantize(const Stage& s, const int32_t* acc, const Requant* table, int32_t n, int8_t* out) {
     if (!s.smlal || n != 4) {
-      kernels::PortableOutputStage::requantize(s.portable, acc, table, n, out);
+      for (int32_t j = 0; j < n; ++j) {
+        out[j] = static_cast<int8_t>(requantize_any(acc[j], table[j], s.offset, s.act_min, s.act_max));
+      }
       return;
     }
-    const int32_t offset = s.portable.offset;
-    const uint32_t packed = pack_s8x4(ssat8(qadd(multiply_prepared_smlal(acc[0], table[0]), offset)),
-                                      ssat8(qadd(multiply_prepared_smlal(acc[1], table[1]), offset)),
-                                      ssat8(qadd(multiply_prepared_smlal(acc[2], table[2]), offset)),
-                                      ssat8(qadd(multiply_prepared_smlal(acc[3], table[3]), offset)));
+    const uint32_t packed = pack_s8x4(ssat8(qadd(multiply_smlal(acc[0], table[0]), s.offset)),
+                                      ssat8(qadd(multiply_smlal(acc[1], table[1]), s.offset)),
+                                      ssat8(qadd(multiply_smlal(acc[2], table[2]), s.offset)),
+                                      ssat8(qadd(multiply_smlal(acc[3], table[3]), s.offset)));
     store_u32(out, clamp_s8x4(packed, s.lo4, s.hi4));
   }
 };
@@ -62,39 +64,30 @@ struct Conv : DspOutputStage {
 };
 
 // Depthwise: four channels per step; SXTAB16 widens the input and adds the
-// input offset in one instruction, SMLABB/SMLATT accumulate each lane.
+// input offset in one instruction, SMLABB/SMLATT accumulate each lane. A
+// whole 3x3 window (every interior pixel of a 3x3 layer) is one unrolled
+// block; other windows go row by row.
 struct Depthwise : DspOutputStage {
   static constexpr PackedLayout kLayout = kArmDspDepthwiseLayout;
-  struct Acc {
-    int32_t c0, c1, c2, c3;
-  };
 
-  static Acc load(const int32_t* bias) { return {bias[0], bias[1], bias[2], bias[3]}; }
-
-  static void mac_row(Acc& acc, const int8_t* input, int32_t in_step, const void* filter, int32_t taps,
-                      int32_t input_offset) {
-    int32_t lanes[4] = {acc.c0, acc.c1, acc.c2, acc.c3};
-    depthwise4_row(lanes, input, in_step, static_cast<const uint32_t*>(filter), taps, dup16(input_offset));
-    acc = {lanes[0], lanes[1], lanes[2], lanes[3]};
-  }
-
-  // A whole 3x3 window (the common interior case) in one unrolled block.
-  static void mac_window(Acc& acc, const kernels::Window& window, int32_t input_offset) {
-    if (window.rows != 3 || window.taps != 3 || window.filter_row_bytes != 3 * 8) {
-      kernels::mac_window_by_rows<Depthwise>(acc, window, input_offset);
-      return;
+  static void pixel(const kernels::DepthwisePixel<Requant>& px, const Stage& stage) {
+    const kernels::Window& w = px.window;
+    const uint32_t offset2 = dup16(px.input_offset);
+    const bool window3x3 = w.rows == 3 && w.taps == 3 && w.filter_row_bytes == 3 * 8;
+    const int8_t* in = w.input;
+    const uint8_t* filter = w.filter;
+    for (int32_t g = 0; g < px.groups; ++g, in += 4, filter += px.filter_group_bytes) {
+      int32_t acc[4] = {px.bias[4 * g], px.bias[4 * g + 1], px.bias[4 * g + 2], px.bias[4 * g + 3]};
+      if (window3x3) {
+        depthwise4_window3x3(acc, in, w.in_step, w.row_step, reinterpret_cast<const uint32_t*>(filter), offset2);
+      } else {
+        for (int32_t r = 0; r < w.rows; ++r) {
+          depthwise4_row(acc, in + r * w.row_step, w.in_step,
+                         reinterpret_cast<const uint32_t*>(filter + r * w.filter_row_bytes), w.taps, offset2);
+        }
+      }
+      requantize(stage, acc, px.requant + 4 * g, 4, px.out + 4 * g);
     }
-    int32_t lanes[4] = {acc.c0, acc.c1, acc.c2, acc.c3};
-    depthwise4_window3x3(lanes, window.input, window.in_step, window.row_step,
-                         reinterpret_cast<const uint32_t*>(window.filter), dup16(input_offset));
-    acc = {lanes[0], lanes[1], lanes[2], lanes[3]};
-  }
-
-  static void store(const Acc& acc, int32_t* lanes) {
-    lanes[0] = acc.c0;
-    lanes[1] = acc.c1;
-    lanes[2] = acc.c2;
-    lanes[3] = acc.c3;
   }
 };
 

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "kiln/fixed_point.h"
+#include "kiln/ops/packed_conv2d.h"
 
 #if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
 #include <arm_acle.h>
@@ -203,30 +204,26 @@ inline uint32_t clamp_s8x4(uint32_t v, uint32_t lo, uint32_t hi) {
   return v;
 }
 
-// fp::multiply_prepared for a channel without left shift and with a right
-// shift of at least 2 (every real layer's): both of its roundings in one
-// 64-bit multiply-accumulate (SMLAL) and one rounding shift of the high word.
-// With h = floor((x * m + 2^30) / 2^31) and s the right shift, the reference
-// gives floor((h + 2^(s-1) - [h < 0]) / 2^s); [h < 0] may be taken as
-// [x < 0] (they differ only where h = 0, which rounds to 0 either way), and
-// the nested floors are one: floor((x * m + 2^30 - [x < 0] 2^31 + 2^(s+30))
-// / 2^(31+s)). The last term is a multiple of 2^32, so it becomes a rounding
-// shift of the high word by s - 1. 11 instructions.
-inline int32_t multiply_prepared_smlal(int32_t x, const fp::PreparedRequant& q) {
-  int32_t lo, hi, m, k, t;
-  __asm__("ldr %[m], [%[q]]\n\t"
-          "ldr %[k], [%[q], #12]\n\t"
+// fp::multiply_by_quantized_multiplier for a channel without left shift and
+// with a right shift r of at least 2 (every real layer's): both of its
+// roundings in one 64-bit multiply-accumulate (SMLAL) and one shift. With
+// h = floor((x * m + 2^30) / 2^31), the reference gives
+// floor((h + 2^(r-1) - [h < 0]) / 2^r); [h < 0] may be taken as [x < 0] (they
+// differ only where h = 0, which rounds to 0 either way), and the nested
+// floors are one: floor((x * m + 2^30 - [x < 0] 2^31 + 2^(r+30)) / 2^(31+r)).
+// The last term is q.rounding in the high word, so the result is the high
+// word shifted right by r - 1. 7 instructions.
+inline int32_t multiply_smlal(int32_t x, const ArmDspRequant& q) {
+  int32_t lo, hi, m, rounding, shift;
+  __asm__("ldrd %[m], %[rounding], [%[q]]\n\t"
+          "ldr %[shift], [%[q], #8]\n\t"
           "and %[lo], %[x], #0x80000000\n\t"
-          "asr %[hi], %[x], #31\n\t"
+          "add %[hi], %[rounding], %[x], asr #31\n\t"
           "eor %[lo], %[lo], #0x40000000\n\t"
-          "lsr %[m], %[m], #1\n\t"
           "smlal %[lo], %[hi], %[x], %[m]\n\t"
-          "sub %[k], %[k], #1\n\t"
-          "lsl %[t], %[one], %[k]\n\t"
-          "add %[hi], %[hi], %[t], lsr #1\n\t"
-          "asr %[hi], %[hi], %[k]"
-          : [lo] "=&r"(lo), [hi] "=&r"(hi), [m] "=&r"(m), [k] "=&r"(k), [t] "=&r"(t)
-          : [x] "r"(x), [q] "r"(&q), [one] "r"(1), "m"(q));
+          "asr %[hi], %[hi], %[shift]"
+          : [lo] "=&r"(lo), [hi] "=&r"(hi), [m] "=&r"(m), [rounding] "=&r"(rounding), [shift] "=&r"(shift)
+          : [x] "r"(x), [q] "r"(&q), "m"(q));
   return hi;
 }
 // Four int8 values in a word, lane 0 in the low byte (a's upper bytes are
@@ -282,12 +279,10 @@ inline uint32_t clamp_s8x4(uint32_t v, uint32_t lo, uint32_t hi) {
   return r;
 }
 
-inline int32_t multiply_prepared_smlal(int32_t x, const fp::PreparedRequant& q) {
-  const int32_t m = static_cast<int32_t>(static_cast<uint32_t>(q.multiplier2) >> 1);
-  const int64_t v = static_cast<int64_t>(x) * m + (x < 0 ? -(int64_t{1} << 30) : (int64_t{1} << 30));
-  const int32_t high = static_cast<int32_t>(v >> 32);  // in [-2^30, 2^30]: the rounding add cannot overflow
-  const int32_t k = (q.right_shift - 1) & 31;
-  return (high + static_cast<int32_t>((uint32_t{1} << k) >> 1)) >> k;
+inline int32_t multiply_smlal(int32_t x, const ArmDspRequant& q) {
+  const int64_t v = static_cast<int64_t>(x) * q.multiplier + (x < 0 ? -(int64_t{1} << 30) : (int64_t{1} << 30));
+  const uint32_t high = static_cast<uint32_t>(static_cast<int32_t>(v >> 32)) + static_cast<uint32_t>(q.rounding);
+  return static_cast<int32_t>(high) >> (q.shift & 31);
 }
 inline uint32_t pack_s8x4(int32_t a, int32_t b, int32_t c, int32_t d) {
   return (static_cast<uint32_t>(a) & 0xFFu) | (static_cast<uint32_t>(b) & 0xFFu) << 8 |
@@ -336,8 +331,15 @@ inline int32_t requantize_prepared_smmulr(int32_t acc, const fp::PreparedRequant
   return v < lo ? lo : (v > hi ? hi : v);
 }
 
-// Whether multiply_prepared_smlal computes channel q exactly.
-inline bool smlal_requant_applies(const fp::PreparedRequant& q) { return q.left_shift == 0 && q.right_shift >= 2; }
+// Whether multiply_smlal computes channel q exactly.
+inline bool smlal_applies(const ArmDspRequant& q) { return q.left_shift == 0 && q.shift >= 1; }
+
+// fp::requantize for any channel.
+inline int32_t requantize_any(int32_t acc, const ArmDspRequant& q, int32_t offset, int32_t lo, int32_t hi) {
+  const int64_t shift = int64_t{q.left_shift} - q.shift - 1;
+  return fp::requantize(acc, q.multiplier, shift < -31 ? -31 : (shift > 30 ? 30 : static_cast<int>(shift)), offset, lo,
+                        hi);
+}
 
 // Both halves set to v (for SXTAB16's addend).
 inline uint32_t dup16(int32_t v) { return (static_cast<uint32_t>(v) & 0xFFFFu) * 0x00010001u; }

@@ -10,26 +10,28 @@
 //   };
 //   struct Depthwise {                // packed DEPTHWISE_CONV_2D
 //     static constexpr PackedLayout kLayout;   // k_multiple = lanes
+//     // Every channel of one output pixel.
+//     static void pixel(const DepthwisePixel<Requant>& px, const Stage& stage);
+//   };
+//
+// depthwise_pixel_by_groups implements pixel one group of lanes at a time
+// from these members:
+//
 //     using Acc;                               // kLayout.k_multiple int32 lanes
 //     static Acc load(const int32_t* bias);
 //     // For `taps` taps along a row (input advancing by in_step bytes, the
 //     // filter by one group of lanes): acc[l] += (input[l] + input_offset) * filter[l].
 //     static void mac_row(Acc& acc, const int8_t* input, int32_t in_step, const void* filter, int32_t taps,
 //                         int32_t input_offset);
-//     // The same over `rows` rows of the window (row_step bytes apart in the
-//     // input, filter_row_bytes in the filter); mac_window_by_rows does it
-//     // with mac_row.
-//     static void mac_window(Acc& acc, const Window& window, int32_t input_offset);
 //     static void store(const Acc& acc, int32_t* lanes);
-//   };
 //
 // Both also supply the output stage, or inherit PortableOutputStage's:
 //
+//     using Requant;  // an entry of the layout's requantization table
 //     using Stage;    // what requantize needs, set up once per call
-//     static Stage output_stage(const Conv2DParams& p, const fp::PreparedRequant* table, int32_t channels);
+//     static Stage output_stage(const Conv2DParams& p, const Requant* table, int32_t channels);
 //     // out[j] = requantized acc[j] (channel table[j]) for j < n.
-//     static void requantize(const Stage& stage, const int32_t* acc, const fp::PreparedRequant* table, int32_t n,
-//                            int8_t* out);
+//     static void requantize(const Stage& stage, const int32_t* acc, const Requant* table, int32_t n, int8_t* out);
 //
 // Arithmetic is the reference's: int32 accumulators that wrap, the same
 // per-channel requantization, so every variant is bit-exact with ref::.
@@ -48,13 +50,14 @@ namespace kernels {
 
 // The output stage of the portable kernels: fp::requantize_prepared per channel.
 struct PortableOutputStage {
+  using Requant = fp::PreparedRequant;
   struct Stage {
     int32_t offset, act_min, act_max;
   };
-  static Stage output_stage(const Conv2DParams& p, const fp::PreparedRequant*, int32_t) {
+  static Stage output_stage(const Conv2DParams& p, const Requant*, int32_t) {
     return {p.output_offset, p.act_min, p.act_max};
   }
-  static void requantize(const Stage& s, const int32_t* acc, const fp::PreparedRequant* table, int32_t n, int8_t* out) {
+  static void requantize(const Stage& s, const int32_t* acc, const Requant* table, int32_t n, int8_t* out) {
     for (int32_t j = 0; j < n; ++j) {
       out[j] = static_cast<int8_t>(fp::requantize_prepared(acc[j], table[j], s.offset, s.act_min, s.act_max));
     }
@@ -105,7 +108,7 @@ void packed_conv2d_s8(const void* params, const void* const* inputs, void* const
   const int8_t* input = static_cast<const int8_t*>(inputs[0]);
   const uint8_t* filter = static_cast<const uint8_t*>(inputs[1]);
   const int32_t* bias = static_cast<const int32_t*>(inputs[2]);
-  const fp::PreparedRequant* requant = static_cast<const fp::PreparedRequant*>(inputs[3]);
+  const auto* requant = static_cast<const typename Conv::Requant*>(inputs[3]);
   int8_t* output = static_cast<int8_t*>(outputs[0]);
   uint8_t* scratch = static_cast<uint8_t*>(outputs[1]);
   void* widened = scratch;
@@ -156,12 +159,35 @@ struct Window {
   int32_t rows, taps;
 };
 
+// One output pixel of a depthwise convolution: its window for the first
+// group of lanes; group g reads g * lanes bytes further into the input and
+// g * filter_group_bytes further into the filter.
+template <typename Requant>
+struct DepthwisePixel {
+  Window window;
+  int32_t filter_group_bytes;
+  int32_t groups;
+  int32_t input_offset;
+  const int32_t* bias;
+  const Requant* requant;
+  int8_t* out;
+};
+
 template <typename Depthwise>
-inline void mac_window_by_rows(typename Depthwise::Acc& acc, const Window& w, int32_t input_offset) {
-  const int8_t* in = w.input;
-  const uint8_t* filter = w.filter;
-  for (int32_t r = 0; r < w.rows; ++r, in += w.row_step, filter += w.filter_row_bytes) {
-    Depthwise::mac_row(acc, in, w.in_step, filter, w.taps, input_offset);
+inline void depthwise_pixel_by_groups(const DepthwisePixel<typename Depthwise::Requant>& px,
+                                      const typename Depthwise::Stage& stage) {
+  constexpr int32_t kLanes = Depthwise::kLayout.k_multiple;
+  Window w = px.window;
+  for (int32_t g = 0; g < px.groups; ++g, w.input += kLanes, w.filter += px.filter_group_bytes) {
+    typename Depthwise::Acc acc = Depthwise::load(px.bias + g * kLanes);
+    const int8_t* in = w.input;
+    const uint8_t* filter = w.filter;
+    for (int32_t r = 0; r < w.rows; ++r, in += w.row_step, filter += w.filter_row_bytes) {
+      Depthwise::mac_row(acc, in, w.in_step, filter, w.taps, px.input_offset);
+    }
+    int32_t lanes[kLanes];
+    Depthwise::store(acc, lanes);
+    Depthwise::requantize(stage, lanes, px.requant + g * kLanes, kLanes, px.out + g * kLanes);
   }
 }
 
@@ -171,7 +197,7 @@ void packed_depthwise_conv2d_s8(const void* params, const void* const* inputs, v
   const int8_t* input = static_cast<const int8_t*>(inputs[0]);
   const uint8_t* filter = static_cast<const uint8_t*>(inputs[1]);
   const int32_t* bias = static_cast<const int32_t*>(inputs[2]);
-  const fp::PreparedRequant* requant = static_cast<const fp::PreparedRequant*>(inputs[3]);
+  const auto* requant = static_cast<const typename Depthwise::Requant*>(inputs[3]);
   int8_t* output = static_cast<int8_t*>(outputs[0]);
 
   constexpr int32_t kLanes = Depthwise::kLayout.k_multiple;
@@ -186,22 +212,21 @@ void packed_depthwise_conv2d_s8(const void* params, const void* const* inputs, v
     // May be negative (a padded corner): only in-bounds taps become pointers.
     const int32_t in_px = ((b * p.in_h + in_y0) * p.in_w + in_x0) * channels;
     const int32_t in_step_x = p.dilation_w * channels, in_step_y = p.dilation_h * p.in_w * channels;
-    int8_t* out = output + output_index(p, b, out_y, out_x, 0);
-    Window window;
-    window.in_step = in_step_x;
-    window.row_step = in_step_y;
-    window.filter_row_bytes = p.k_w * kLanes * weight_bytes;
-    window.rows = ys.end - ys.begin;
-    window.taps = xs.end - xs.begin;
-    for (int32_t c = 0; c < channels; c += kLanes) {
-      typename Depthwise::Acc acc = Depthwise::load(bias + c);
-      window.input = input + (in_px + ys.begin * in_step_y + xs.begin * in_step_x + c);
-      window.filter = filter + c * taps * weight_bytes + (ys.begin * p.k_w + xs.begin) * kLanes * weight_bytes;
-      Depthwise::mac_window(acc, window, input_offset);
-      int32_t lanes[kLanes];
-      Depthwise::store(acc, lanes);
-      Depthwise::requantize(stage, lanes, requant + c, kLanes, out + c);
-    }
+    DepthwisePixel<typename Depthwise::Requant> px;
+    px.window.in_step = in_step_x;
+    px.window.row_step = in_step_y;
+    px.window.filter_row_bytes = p.k_w * kLanes * weight_bytes;
+    px.window.rows = ys.end - ys.begin;
+    px.window.taps = xs.end - xs.begin;
+    px.window.input = input + (in_px + ys.begin * in_step_y + xs.begin * in_step_x);
+    px.window.filter = filter + (ys.begin * p.k_w + xs.begin) * kLanes * weight_bytes;
+    px.filter_group_bytes = taps * kLanes * weight_bytes;
+    px.groups = channels / kLanes;
+    px.input_offset = input_offset;
+    px.bias = bias;
+    px.requant = requant;
+    px.out = output + output_index(p, b, out_y, out_x, 0);
+    Depthwise::pixel(px, stage);
   });
 }
 

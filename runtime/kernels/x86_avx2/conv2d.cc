@@ -63,8 +63,8 @@ struct Depthwise : kernels::PortableOutputStage {
     store_256(acc.lane, sum);
   }
 
-  static void mac_window(Acc& acc, const kernels::Window& window, int32_t input_offset) {
-    kernels::mac_window_by_rows<Depthwise>(acc, window, input_offset);
+  static void pixel(const kernels::DepthwisePixel<Requant>& px, const Stage& stage) {
+    kernels::depthwise_pixel_by_groups<Depthwise>(px, stage);
   }
 
   static void store(const Acc& acc, int32_t* lanes) {

@@ -5,8 +5,9 @@
 // PACKED CONV_2D (groups == 1; FULLY_CONNECTED lowers to it as a 1x1
 // convolution). Operands: input, packed filter, bias (int32 [oc_padded], the
 // input zero point folded in: bias + input_offset * sum of the channel's
-// weights), per-channel requantization (fp::PreparedRequant [out_c]); output,
-// scratch (one output pixel's receptive field).
+// weights), per-channel requantization (16 bytes a channel [out_c]: the
+// layout's table, fp::PreparedRequant or ArmDspRequant); output, scratch (one
+// output pixel's receptive field).
 //
 //   Packed filter: output channels in blocks of kConvChannelBlock; within a
 //   block, for each group of k_multiple taps, the block's channels one after
@@ -35,11 +36,32 @@ namespace kiln {
 
 constexpr int32_t kConvChannelBlock = 4;
 
+// The Arm DSP kernels' requantization of one channel, fp::requantize's
+// multiplier and shift arranged for one SMLAL and one shift (see
+// arm_dsp::multiply_smlal): with r the right shift,
+struct ArmDspRequant {
+  int32_t multiplier;  // Q31, [0, 2^31)
+  int32_t rounding;    // 2^(r - 2) if r >= 2, else 0
+  int32_t shift;       // r - 1, in [-1, 30]
+  int32_t left_shift;  // [0, 30]; 0 if r > 0
+};
+static_assert(sizeof(ArmDspRequant) == sizeof(fp::PreparedRequant), "one table size for every layout");
+
+inline ArmDspRequant prepare_arm_dsp_requant(int32_t multiplier, int shift) {
+  shift = shift < -31 ? -31 : (shift > 30 ? 30 : shift);
+  const int32_t right = shift > 0 ? 0 : -shift;
+  return {multiplier, right >= 2 ? int32_t{1} << (right - 2) : 0, right - 1, shift > 0 ? shift : 0};
+}
+
+// Which requantization table a variant reads.
+enum class RequantTable : uint8_t { kPrepared, kArmDsp };
+
 // How one variant wants its weights.
 struct PackedLayout {
   uint32_t weight_bytes;   // 1: int8, 2: int16 (pre-widened)
   int32_t k_multiple;      // taps per group (conv) / channels per group (depthwise)
   bool pair_interleave;    // (0, 2, 1, 3) within every 4 elements
+  RequantTable requant = RequantTable::kPrepared;
 };
 
 struct PackedConv2DParams {
@@ -78,7 +100,7 @@ inline bool packed_conv2d_operand_sizes(const PackedConv2DParams& pp, const Pack
   const int32_t scratch = packed_conv2d_scratch_bytes(pp, layout);
   s->inputs[1] = operand_bytes(1, filter_dims, 3);
   s->inputs[2] = operand_bytes(4, &pp.oc_padded, 1);
-  s->inputs[3] = operand_bytes(sizeof(fp::PreparedRequant), &p.out_c, 1);
+  s->inputs[3] = operand_bytes(sizeof(fp::PreparedRequant), &p.out_c, 1);  // every table's size
   s->outputs[1] = scratch > 0 ? operand_bytes(1, &scratch, 1) : 0;
   s->num_outputs = 2;
   return s->inputs[1] && s->inputs[2] && s->inputs[3] && (scratch == 0 || s->outputs[1]);
@@ -97,8 +119,8 @@ inline bool packed_depthwise_operand_sizes(const Conv2DParams& p, const PackedLa
 
 // Armv7E-M / Armv8-M DSP extension (Cortex-M4, M7, M33, M55): SMLAD on
 // 16-bit pairs, so weights are pre-widened and pair-interleaved.
-constexpr PackedLayout kArmDspConvLayout = {2, 4, true};
-constexpr PackedLayout kArmDspDepthwiseLayout = {2, 4, true};
+constexpr PackedLayout kArmDspConvLayout = {2, 4, true, RequantTable::kArmDsp};
+constexpr PackedLayout kArmDspDepthwiseLayout = {2, 4, true, RequantTable::kArmDsp};
 // Helium (M-profile Vector Extension, Cortex-M55): VMLADAVA on 16 int8 lanes.
 constexpr PackedLayout kArmMveConvLayout = {1, 16, false};
 constexpr PackedLayout kArmMveDepthwiseLayout = {1, 4, false};
