@@ -14,7 +14,8 @@ namespace {
 // Requantization from the ArmDspRequant table, four channels at a time when
 // every channel of the layer takes multiply_smlal: SMLAL and a shift per
 // channel, then QADD, SSAT and a four-lane clamp (SSUB8/SEL) before one word
-// store.
+// store. A layer with a channel it does not apply to (a rescale near or above
+// 1) goes channel by channel.
 struct DspOutputStage {
   using Requant = ArmDspRequant;
   struct Stage {
@@ -33,7 +34,10 @@ struct DspOutputStage {
   static void requantize(const Stage& s, const int32_t* acc, const Requant* table, int32_t n, int8_t* out) {
     if (!s.smlal || n != 4) {
       for (int32_t j = 0; j < n; ++j) {
-        out[j] = static_cast<int8_t>(requantize_any(acc[j], table[j], s.offset, s.act_min, s.act_max));
+        const int32_t v = smlal_applies(table[j])
+                              ? fp::clamp(qadd(multiply_smlal(acc[j], table[j]), s.offset), s.act_min, s.act_max)
+                              : requantize_any(acc[j], table[j], s.offset, s.act_min, s.act_max);
+        out[j] = static_cast<int8_t>(v);
       }
       return;
     }
