@@ -77,20 +77,29 @@ struct Depthwise : DspOutputStage {
   static void pixel(const kernels::DepthwisePixel<Requant>& px, const Stage& stage) {
     const kernels::Window& w = px.window;
     const uint32_t offset2 = dup16(px.input_offset);
-    const bool window3x3 = w.rows == 3 && w.taps == 3 && w.filter_row_bytes == 3 * 8;
+    const bool window3x3 = w.rows == 3 && w.taps == 3 && px.filter_group_bytes == 9 * 8;  // the whole 3x3 filter
     const int8_t* in = w.input;
-    const uint8_t* filter = w.filter;
-    for (int32_t g = 0; g < px.groups; ++g, in += 4, filter += px.filter_group_bytes) {
-      int32_t acc[4] = {px.bias[4 * g], px.bias[4 * g + 1], px.bias[4 * g + 2], px.bias[4 * g + 3]};
-      if (window3x3) {
-        depthwise4_window3x3(acc, in, w.in_step, w.row_step, reinterpret_cast<const uint32_t*>(filter), offset2);
-      } else {
-        for (int32_t r = 0; r < w.rows; ++r) {
-          depthwise4_row(acc, in + r * w.row_step, w.in_step,
-                         reinterpret_cast<const uint32_t*>(filter + r * w.filter_row_bytes), w.taps, offset2);
-        }
+    const int32_t* bias = px.bias;
+    const Requant* requant = px.requant;
+    int8_t* out = px.out;
+    if (window3x3) {
+      // The groups' filters follow one another.
+      const uint32_t* filter = reinterpret_cast<const uint32_t*>(w.filter);
+      for (int32_t g = 0; g < px.groups; ++g, in += 4, bias += 4, requant += 4, out += 4) {
+        int32_t acc[4] = {bias[0], bias[1], bias[2], bias[3]};
+        filter = depthwise4_window3x3(acc[0], acc[1], acc[2], acc[3], in, w.in_step, w.row_step, filter, offset2);
+        requantize(stage, acc, requant, 4, out);
       }
-      requantize(stage, acc, px.requant + 4 * g, 4, px.out + 4 * g);
+      return;
+    }
+    const uint8_t* filter = w.filter;
+    for (int32_t g = 0; g < px.groups; ++g, in += 4, filter += px.filter_group_bytes, bias += 4, requant += 4, out += 4) {
+      int32_t acc[4] = {bias[0], bias[1], bias[2], bias[3]};
+      for (int32_t r = 0; r < w.rows; ++r) {
+        depthwise4_row(acc, in + r * w.row_step, w.in_step,
+                       reinterpret_cast<const uint32_t*>(filter + r * w.filter_row_bytes), w.taps, offset2);
+      }
+      requantize(stage, acc, requant, 4, out);
     }
   }
 };
