@@ -96,8 +96,8 @@ struct Depthwise : DspOutputStage {
     for (int32_t g = 0; g < px.groups; ++g, in += 4, filter += px.filter_group_bytes, bias += 4, requant += 4, out += 4) {
       int32_t acc[4] = {bias[0], bias[1], bias[2], bias[3]};
       for (int32_t r = 0; r < w.rows; ++r) {
-        depthwise4_row(acc, in + r * w.row_step, w.in_step,
-                       reinterpret_cast<const uint32_t*>(filter + r * w.filter_row_bytes), w.taps, offset2);
+        depthwise4_taps(acc[0], acc[1], acc[2], acc[3], in + r * w.row_step, w.in_step,
+                        reinterpret_cast<const uint32_t*>(filter + r * w.filter_row_bytes), w.taps, offset2);
       }
       requantize(stage, acc, requant, 4, out);
     }

@@ -171,7 +171,37 @@ inline const uint32_t* depthwise4_taps3(int32_t& a0, int32_t& a1, int32_t& a2, i
                    : "memory");
   return w;
 }
+
+// The same for two taps.
+inline const uint32_t* depthwise4_taps2(int32_t& a0, int32_t& a1, int32_t& a2, int32_t& a3, const int8_t* in,
+                                         int32_t in_step, const uint32_t* w, uint32_t offset2) {
+  uint32_t x, x02, w02, w13;
+  __asm__ volatile(KILN_DSP_DEPTHWISE_TAP("[%[in]]") KILN_DSP_DEPTHWISE_TAP("[%[in], %[step]]")
+                   : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [w] "+r"(w), [x] "=&r"(x),
+                     [x02] "=&r"(x02), [w02] "=&r"(w02), [w13] "=&r"(w13)
+                   : [in] "r"(in), [step] "r"(in_step), [off] "r"(offset2)
+                   : "memory");
+  return w;
+}
 #undef KILN_DSP_DEPTHWISE_TAP
+
+// depthwise4_row on the four accumulators, unrolled for rows of 3 and 2 taps
+// (every row of a 3x3 window, borders included).
+inline void depthwise4_taps(int32_t& a0, int32_t& a1, int32_t& a2, int32_t& a3, const int8_t* in, int32_t in_step,
+                            const uint32_t* w, int32_t taps, uint32_t offset2) {
+  if (taps == 3) {
+    depthwise4_taps3(a0, a1, a2, a3, in, in_step, w, offset2);
+  } else if (taps == 2) {
+    depthwise4_taps2(a0, a1, a2, a3, in, in_step, w, offset2);
+  } else {
+    int32_t acc[4] = {a0, a1, a2, a3};
+    depthwise4_row(acc, in, in_step, w, taps, offset2);
+    a0 = acc[0];
+    a1 = acc[1];
+    a2 = acc[2];
+    a3 = acc[3];
+  }
+}
 
 // A whole 3x3 window of four depthwise lanes: the taps of a row in_step
 // bytes apart, the rows row_step bytes apart; weights as in depthwise4_row,
@@ -305,6 +335,16 @@ inline void depthwise4_row(int32_t* acc, const int8_t* in, int32_t in_step, cons
     acc[1] = smlabb(x13, w[1], acc[1]);
     acc[3] = smlatt(x13, w[1], acc[3]);
   }
+}
+
+inline void depthwise4_taps(int32_t& a0, int32_t& a1, int32_t& a2, int32_t& a3, const int8_t* in, int32_t in_step,
+                            const uint32_t* w, int32_t taps, uint32_t offset2) {
+  int32_t acc[4] = {a0, a1, a2, a3};
+  depthwise4_row(acc, in, in_step, w, taps, offset2);
+  a0 = acc[0];
+  a1 = acc[1];
+  a2 = acc[2];
+  a3 = acc[3];
 }
 
 inline const uint32_t* depthwise4_window3x3(int32_t& a0, int32_t& a1, int32_t& a2, int32_t& a3, const int8_t* in,
