@@ -91,7 +91,7 @@ namespace kiln {
     ref, transpose_conv_f32)                                                                    \
   X(REQUANTIZE_U8_S8, 46, QuantizeParams, quantize_operand_sizes(p, 1, 1, s), ref, requantize_u8_s8) \
   X(REQUANTIZE_S8_U8, 47, QuantizeParams, quantize_operand_sizes(p, 1, 1, s), ref, requantize_s8_u8) \
-  X(ADD_S8_ARM_DSP, 48, PackedAddParams, packed_add_operand_sizes(p, s), arm_dsp, add_s8)         \
+  X(ADD_S8_ARM_DSP, 48, PackedAddParams, arm_dsp_add_operand_sizes(p, s), arm_dsp, add_s8)       \
   X(ADD_S8_ARM_MVE, 49, PackedAddParams, packed_add_operand_sizes(p, s), arm_mve, add_s8)         \
   X(ADD_S8_X86_AVX2, 50, PackedAddParams, packed_add_operand_sizes(p, s), x86_avx2, add_s8)
 

@@ -33,12 +33,6 @@ inline void store_u32(void* p, uint32_t v) { memcpy(p, &v, sizeof(v)); }
 
 #if KILN_ARM_DSP_NATIVE
 
-// (a * b + 2^31) >> 32: the rounding most-significant-word multiply.
-inline int32_t smmulr(int32_t a, int32_t b) {
-  int32_t r;
-  __asm__("smmulr %0, %1, %2" : "=r"(r) : "r"(a), "r"(b));
-  return r;
-}
 // a + b saturated to int32.
 inline int32_t qadd(int32_t a, int32_t b) { return __qadd(a, b); }
 
@@ -239,18 +233,17 @@ inline uint32_t clamp_s8x4(uint32_t v, uint32_t lo, uint32_t hi) {
 // differ only where h = 0, which rounds to 0 either way), and the nested
 // floors are one: floor((x * m + 2^30 - [x < 0] 2^31 + 2^(r+30)) / 2^(31+r)).
 // The last term is q.rounding in the high word, so the result is the high
-// word shifted right by r - 1. 7 instructions.
+// word shifted right by r - 1. 5 instructions once the channel's three
+// words are in registers.
 inline int32_t multiply_smlal(int32_t x, const ArmDspRequant& q) {
-  int32_t lo, hi, m, rounding, shift;
-  __asm__("ldrd %[m], %[rounding], [%[q]]\n\t"
-          "ldr %[shift], [%[q], #8]\n\t"
-          "and %[lo], %[x], #0x80000000\n\t"
+  int32_t lo, hi;
+  __asm__("and %[lo], %[x], #0x80000000\n\t"
           "add %[hi], %[rounding], %[x], asr #31\n\t"
           "eor %[lo], %[lo], #0x40000000\n\t"
           "smlal %[lo], %[hi], %[x], %[m]\n\t"
           "asr %[hi], %[hi], %[shift]"
-          : [lo] "=&r"(lo), [hi] "=&r"(hi), [m] "=&r"(m), [rounding] "=&r"(rounding), [shift] "=&r"(shift)
-          : [x] "r"(x), [q] "r"(&q), "m"(q));
+          : [lo] "=&r"(lo), [hi] "=&r"(hi)
+          : [x] "r"(x), [m] "r"(q.multiplier), [rounding] "r"(q.rounding), [shift] "r"(q.shift));
   return hi;
 }
 // Four int8 values in a word, lane 0 in the low byte (a's upper bytes are
@@ -267,9 +260,6 @@ inline uint32_t pack_s8x4(int32_t a, int32_t b, int32_t c, int32_t d) {
 
 #else
 
-inline int32_t smmulr(int32_t a, int32_t b) {
-  return static_cast<int32_t>((static_cast<int64_t>(a) * b + (int64_t{1} << 31)) >> 32);
-}
 inline int32_t qadd(int32_t a, int32_t b) { return fp::saturating_add(a, b); }
 
 inline int32_t lo16(uint32_t x) { return static_cast<int16_t>(x & 0xFFFFu); }
@@ -360,19 +350,6 @@ inline const uint32_t* depthwise4_window3x3(int32_t& a0, int32_t& a1, int32_t& a
 
 #endif
 
-// fp::multiply_prepared with SMMULR for the rounding high multiply.
-inline int32_t multiply_prepared_smmulr(int32_t x, const fp::PreparedRequant& q) {
-  const int32_t shifted = static_cast<int32_t>(static_cast<uint32_t>(x) << (q.left_shift & 31));
-  const int32_t high = static_cast<int32_t>(static_cast<uint32_t>(smmulr(shifted, q.multiplier2)) +
-                                            (static_cast<uint32_t>(shifted) & static_cast<uint32_t>(q.add_back)));
-  return fp::rounding_divide_by_pot(high, q.right_shift & 31);
-}
-
-// fp::requantize_prepared with SMMULR and QADD.
-inline int32_t requantize_prepared_smmulr(int32_t acc, const fp::PreparedRequant& q, int32_t offset, int32_t lo, int32_t hi) {
-  const int32_t v = qadd(multiply_prepared_smmulr(acc, q), offset);
-  return v < lo ? lo : (v > hi ? hi : v);
-}
 
 // Whether multiply_smlal computes channel q exactly.
 inline bool smlal_applies(const ArmDspRequant& q) { return q.left_shift == 0 && q.shift >= 1; }

@@ -20,22 +20,12 @@
 namespace kiln {
 namespace kernels {
 
-// The portable rescales: fp::multiply_prepared and fp::requantize_prepared.
-struct PortableRescale {
-  static int32_t multiply(int32_t x, const fp::PreparedRequant& q) { return fp::multiply_prepared(x, q); }
-  static int32_t requantize(int32_t x, const fp::PreparedRequant& q, int32_t offset, int32_t lo, int32_t hi) {
-    return fp::requantize_prepared(x, q, offset, lo, hi);
-  }
-};
-
-// One element of TFLite's integer ADD, with the rescales of `Rescale` (an
-// instruction set may have a faster, equal form of them).
-template <typename Rescale = PortableRescale>
+// One element of TFLite's integer ADD.
 inline int8_t add_one(const PackedAddParams& p, int8_t a, int8_t b) {
   const int32_t shifted1 = static_cast<int32_t>(static_cast<uint32_t>(p.input1_offset + a) << p.left_shift);
   const int32_t shifted2 = static_cast<int32_t>(static_cast<uint32_t>(p.input2_offset + b) << p.left_shift);
-  const int32_t sum = fp::wrapping_add(Rescale::multiply(shifted1, p.input1), Rescale::multiply(shifted2, p.input2));
-  return static_cast<int8_t>(Rescale::requantize(sum, p.output, p.output_offset, p.act_min, p.act_max));
+  const int32_t sum = fp::wrapping_add(fp::multiply_prepared(shifted1, p.input1), fp::multiply_prepared(shifted2, p.input2));
+  return static_cast<int8_t>(fp::requantize_prepared(sum, p.output, p.output_offset, p.act_min, p.act_max));
 }
 
 template <typename Add>

@@ -1,12 +1,16 @@
 // The fast (ISA-specific) int8 ADD: TFLite's integer ADD without
 // broadcasting, each of its three rescales prepared on the host
 // (fp::PreparedRequant), so the device spends no instruction on range checks
-// or shift splitting. Operands: input1, input2 (int8 [size]); output.
+// or shift splitting. Operands: input1, input2 (int8 [size]); output. The
+// Arm DSP variant also reads a rescale table (ArmDspAddTable): an input has
+// only 256 values, so the host shifts and rescales each of them once, and an
+// element costs two table loads and an add before the output's rescale.
 #ifndef KILN_OPS_PACKED_ELEMENTWISE_H
 #define KILN_OPS_PACKED_ELEMENTWISE_H
 
 #include "kiln/fixed_point.h"
 #include "kiln/ops/operand_sizes.h"
+#include "kiln/ops/packed_conv2d.h"
 
 namespace kiln {
 
@@ -27,6 +31,18 @@ inline bool packed_add_operand_sizes(const PackedAddParams& p, OperandSizes* s) 
   s->num_inputs = 2;
   s->num_outputs = 1;
   return s->inputs[0] != 0;
+}
+
+struct ArmDspAddTable {
+  int32_t rescaled[2][256];  // [input][its byte, as uint8]: the input shifted and rescaled
+  ArmDspRequant output;
+};
+
+inline bool arm_dsp_add_operand_sizes(const PackedAddParams& p, OperandSizes* s) {
+  if (!packed_add_operand_sizes(p, s)) return false;
+  s->inputs[2] = sizeof(ArmDspAddTable);
+  s->num_inputs = 3;
+  return true;
 }
 
 namespace arm_dsp {
