@@ -118,7 +118,7 @@ void packed_conv2d_s8(const void* params, const void* const* inputs, void* const
   const bool direct = packed_conv2d_reads_input_directly(pp);
   // Locals, not params fields: int8 stores may alias the params, which
   // would make the compiler reload every field after every output byte.
-  const int32_t out_c = p.out_c, oc_padded = pp.oc_padded, k_padded = pp.k_padded;
+  const int32_t out_c = p.out_c, k_padded = pp.k_padded;
   const typename Conv::Stage stage = Conv::output_stage(p, requant, out_c);
   for_each_output_pixel(p, [&](int32_t b, int32_t out_y, int32_t out_x) {
     const int8_t* source = column;
@@ -129,12 +129,18 @@ void packed_conv2d_s8(const void* params, const void* const* inputs, void* const
     }
     const void* prepared = Conv::prepare_column(source, k_padded, widened);
     int8_t* out = output + output_index(p, b, out_y, out_x, 0);
-    for (int32_t oc = 0; oc < oc_padded; oc += kConvChannelBlock) {
+    const uint8_t* block = filter;
+    const int32_t* block_bias = bias;
+    const typename Conv::Requant* block_requant = requant;
+    for (int32_t left = out_c; left > 0; left -= kConvChannelBlock) {
       int32_t acc[kConvChannelBlock];
-      for (int32_t j = 0; j < kConvChannelBlock; ++j) acc[j] = bias[oc + j];
-      Conv::dot_block(prepared, filter + (oc / kConvChannelBlock) * block_bytes, k_padded, acc);
-      const int32_t n = out_c - oc < kConvChannelBlock ? out_c - oc : kConvChannelBlock;
-      Conv::requantize(stage, acc, requant + oc, n, out + oc);
+      for (int32_t j = 0; j < kConvChannelBlock; ++j) acc[j] = block_bias[j];
+      Conv::dot_block(prepared, block, k_padded, acc);
+      Conv::requantize(stage, acc, block_requant, left < kConvChannelBlock ? left : kConvChannelBlock, out);
+      block += block_bytes;
+      block_bias += kConvChannelBlock;
+      block_requant += kConvChannelBlock;
+      out += kConvChannelBlock;
     }
   });
 }
