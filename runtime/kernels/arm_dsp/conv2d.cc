@@ -32,7 +32,7 @@ struct DspOutputStage {
   }
 
   static void requantize(const Stage& s, const int32_t* acc, const Requant* table, int32_t n, int8_t* out) {
-    if (!s.smlal || n != 4) {
+    if (__builtin_expect(!s.smlal || n != 4, 0)) {
       for (int32_t j = 0; j < n; ++j) {
         const int32_t v = smlal_applies(table[j])
                               ? fp::clamp(qadd(multiply_smlal(acc[j], table[j]), s.offset), s.act_min, s.act_max)

@@ -64,6 +64,32 @@ struct PortableOutputStage {
   }
 };
 
+// memcpy and memset, inline for the few bytes of a first layer's filter row
+// or tap (a word at a time: unaligned word accesses are single instructions
+// on every target), where a call costs more than the copy.
+constexpr int32_t kInlineCopyBytes = 16;
+inline void copy_bytes(int8_t* dst, const int8_t* src, int32_t n) {
+  if (n > kInlineCopyBytes) {
+    memcpy(dst, src, static_cast<size_t>(n));
+    return;
+  }
+  for (; n >= 4; n -= 4, dst += 4, src += 4) {
+    uint32_t word;
+    memcpy(&word, src, 4);
+    memcpy(dst, &word, 4);
+  }
+  for (; n > 0; --n) *dst++ = *src++;
+}
+inline void fill_bytes(int8_t* dst, int8_t value, int32_t n) {
+  if (n > kInlineCopyBytes) {
+    memset(dst, value, static_cast<size_t>(n));
+    return;
+  }
+  const uint32_t word = static_cast<uint8_t>(value) * 0x01010101u;
+  for (; n >= 4; n -= 4, dst += 4) memcpy(dst, &word, 4);
+  for (; n > 0; --n) *dst++ = value;
+}
+
 // Copies the receptive field of output pixel (b, out_y, out_x) into `column`
 // in the filter's (y, x, in_c) order; taps outside the input hold the input
 // zero point (so they add nothing once the folded bias is counted), and the
@@ -79,26 +105,26 @@ inline void gather_column(const Conv2DParams& p, const int8_t* input, int32_t b,
   for (int32_t fy = 0; fy < p.k_h; ++fy, dst += row_bytes) {
     const int32_t in_y = in_y_origin + p.dilation_h * fy;
     if (in_y < 0 || in_y >= p.in_h) {
-      memset(dst, zero_point, static_cast<size_t>(row_bytes));
+      fill_bytes(dst, zero_point, row_bytes);
       continue;
     }
     const int8_t* src_row = input + (static_cast<int32_t>(b * p.in_h + in_y) * p.in_w) * p.in_c;
     if (row_contiguous) {
-      memcpy(dst, src_row + in_x_origin * p.in_c, static_cast<size_t>(row_bytes));
+      copy_bytes(dst, src_row + in_x_origin * p.in_c, row_bytes);
       continue;
     }
     for (int32_t fx = 0; fx < p.k_w; ++fx) {
       const int32_t in_x = in_x_origin + p.dilation_w * fx;
       int8_t* tap = dst + fx * p.in_c;
       if (in_x < 0 || in_x >= p.in_w) {
-        memset(tap, zero_point, static_cast<size_t>(p.in_c));
+        fill_bytes(tap, zero_point, p.in_c);
       } else {
-        memcpy(tap, src_row + in_x * p.in_c, static_cast<size_t>(p.in_c));
+        copy_bytes(tap, src_row + in_x * p.in_c, p.in_c);
       }
     }
   }
   const int32_t k = p.k_h * row_bytes;
-  memset(column + k, 0, static_cast<size_t>(k_padded - k));
+  fill_bytes(column + k, 0, k_padded - k);
 }
 
 template <typename Conv>
