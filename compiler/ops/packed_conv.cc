@@ -72,6 +72,11 @@ std::vector<uint8_t> requant_table(const std::vector<int32_t>& requant, int32_t 
     for (size_t c = 0; c < n; ++c) table[c] = prepare_arm_dsp_requant(requant[c], requant[n + c]);
     return table_bytes(table);
   }
+  if (layout.requant == RequantTable::kArmMve) {
+    std::vector<ArmMveRequant> table(n);
+    for (size_t c = 0; c < n; ++c) table[c] = prepare_arm_mve_requant(requant[c], requant[n + c]);
+    return table_bytes(table);
+  }
   std::vector<fp::PreparedRequant> table(n);
   for (size_t c = 0; c < n; ++c) table[c] = fp::prepare_requant(requant[c], requant[n + c]);
   return table_bytes(table);

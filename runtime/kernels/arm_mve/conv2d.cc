@@ -10,7 +10,29 @@ namespace kiln {
 namespace arm_mve {
 namespace {
 
-struct Conv : kernels::PortableOutputStage {
+// Requantization from the ArmMveRequant table, four channels per vector.
+struct MveOutputStage {
+  using Requant = ArmMveRequant;
+  struct Stage {
+    int32_t offset, act_min, act_max;
+  };
+
+  static Stage output_stage(const Conv2DParams& p, const Requant*, int32_t) {
+    return {p.output_offset, p.act_min, p.act_max};
+  }
+
+  static void requantize(const Stage& s, const int32_t* acc, const Requant* table, int32_t n, int8_t* out) {
+    if (n == 4) {
+      requantize4_store(load_s32x4(acc), table, s.offset, s.act_min, s.act_max, out);
+      return;
+    }
+    for (int32_t j = 0; j < n; ++j) {
+      out[j] = static_cast<int8_t>(requantize_one(acc[j], table[j], s.offset, s.act_min, s.act_max));
+    }
+  }
+};
+
+struct Conv : MveOutputStage {
   static constexpr PackedLayout kLayout = kArmMveConvLayout;
 
   static const void* prepare_column(const int8_t* column, int32_t, void*) { return column; }
@@ -34,7 +56,7 @@ struct Conv : kernels::PortableOutputStage {
 };
 
 // Depthwise: four channels per vector, widened to int32 lanes on load.
-struct Depthwise : kernels::PortableOutputStage {
+struct Depthwise : MveOutputStage {
   static constexpr PackedLayout kLayout = kArmMveDepthwiseLayout;
   using Acc = s32x4;
 

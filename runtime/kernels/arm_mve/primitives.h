@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "kiln/fixed_point.h"
+#include "kiln/ops/packed_conv2d.h"
 
 #if defined(__ARM_FEATURE_MVE) && (__ARM_FEATURE_MVE & 1)
 #include <arm_mve.h>
@@ -18,6 +19,14 @@
 
 namespace kiln {
 namespace arm_mve {
+
+// One channel's requantization from its ArmMveRequant entry, the reference's
+// way (the vector form below does four at once).
+inline int32_t requantize_one(int32_t acc, const ArmMveRequant& q, int32_t offset, int32_t lo, int32_t hi) {
+  const int64_t shift = int64_t{q.left_shift} + q.neg_right_shift;
+  return fp::requantize(acc, q.multiplier, shift < -31 ? -31 : (shift > 30 ? 30 : static_cast<int>(shift)), offset, lo,
+                        hi);
+}
 
 #if KILN_ARM_MVE_NATIVE
 
@@ -53,6 +62,18 @@ inline void requantize_store(s32x4 acc, const fp::PreparedRequant& q, int32_t of
 }
 inline s32x4 shift_left(s32x4 a, int32_t bits) { return vshlq_r_s32(a, bits); }
 inline s32x4 add_lanes(s32x4 a, s32x4 b) { return vaddq_s32(a, b); }
+
+// Four channels' requantization (ArmMveRequant entries table[0..3]) of four
+// accumulators, stored as int8 after the output offset (saturating) and the
+// clamp to [lo, hi]: 14 instructions.
+inline void requantize4_store(s32x4 acc, const ArmMveRequant* table, int32_t offset, int32_t lo, int32_t hi,
+                              int8_t* out) {
+  const int32x4x4_t q = vld4q_s32(&table->multiplier);
+  const s32x4 high = vqrdmulhq_s32(vshlq_s32(acc, q.val[1]), q.val[0]);
+  const s32x4 nudged = vqaddq_s32(high, vandq_s32(vshrq_n_s32(high, 31), q.val[3]));
+  const s32x4 v = vqaddq_n_s32(vrshlq_s32(nudged, q.val[2]), offset);
+  vstrbq_s32(out, vminq_s32(vmaxq_s32(v, vdupq_n_s32(lo)), vdupq_n_s32(hi)));
+}
 
 #else
 
@@ -110,6 +131,10 @@ inline s32x4 shift_left(s32x4 a, int32_t bits) {
 inline s32x4 add_lanes(s32x4 a, s32x4 b) {
   for (int i = 0; i < 4; ++i) a.lane[i] += b.lane[i];
   return a;
+}
+inline void requantize4_store(s32x4 acc, const ArmMveRequant* table, int32_t offset, int32_t lo, int32_t hi,
+                              int8_t* out) {
+  for (int i = 0; i < 4; ++i) out[i] = static_cast<int8_t>(requantize_one(static_cast<int32_t>(acc.lane[i]), table[i], offset, lo, hi));
 }
 
 #endif

@@ -6,7 +6,7 @@
 // convolution). Operands: input, packed filter, bias (int32 [oc_padded], the
 // input zero point folded in: bias + input_offset * sum of the channel's
 // weights), per-channel requantization (16 bytes a channel [out_c]: the
-// layout's table, fp::PreparedRequant or ArmDspRequant); output, scratch (one
+// layout's table: fp::PreparedRequant, ArmDspRequant or ArmMveRequant); output, scratch (one
 // output pixel's receptive field).
 //
 //   Packed filter: output channels in blocks of kConvChannelBlock; within a
@@ -53,8 +53,25 @@ inline ArmDspRequant prepare_arm_dsp_requant(int32_t multiplier, int shift) {
   return {multiplier, right >= 2 ? int32_t{1} << (right - 2) : 0, right - 1, shift > 0 ? shift : 0};
 }
 
+// The Helium kernels' requantization of one channel, for four channels at a
+// time from one de-interleaving load (VLD4): VQRDMULH is the rounding
+// doubling high multiply, VRSHL by -r rounds half up, so negative values
+// step down by one first (round_mask) to round ties away from zero.
+struct ArmMveRequant {
+  int32_t multiplier;        // Q31, [0, 2^31)
+  int32_t left_shift;        // [0, 30]
+  int32_t neg_right_shift;   // -r, [-31, 0]
+  int32_t round_mask;        // -1 if r > 0, else 0
+};
+static_assert(sizeof(ArmMveRequant) == sizeof(fp::PreparedRequant), "one table size for every layout");
+
+inline ArmMveRequant prepare_arm_mve_requant(int32_t multiplier, int shift) {
+  shift = shift < -31 ? -31 : (shift > 30 ? 30 : shift);
+  return {multiplier, shift > 0 ? shift : 0, shift > 0 ? 0 : shift, shift < 0 ? -1 : 0};
+}
+
 // Which requantization table a variant reads.
-enum class RequantTable : uint8_t { kPrepared, kArmDsp };
+enum class RequantTable : uint8_t { kPrepared, kArmDsp, kArmMve };
 
 // How one variant wants its weights.
 struct PackedLayout {
@@ -122,8 +139,8 @@ inline bool packed_depthwise_operand_sizes(const Conv2DParams& p, const PackedLa
 constexpr PackedLayout kArmDspConvLayout = {2, 4, true, RequantTable::kArmDsp};
 constexpr PackedLayout kArmDspDepthwiseLayout = {2, 4, true, RequantTable::kArmDsp};
 // Helium (M-profile Vector Extension, Cortex-M55): VMLADAVA on 16 int8 lanes.
-constexpr PackedLayout kArmMveConvLayout = {1, 16, false};
-constexpr PackedLayout kArmMveDepthwiseLayout = {1, 4, false};
+constexpr PackedLayout kArmMveConvLayout = {1, 16, false, RequantTable::kArmMve};
+constexpr PackedLayout kArmMveDepthwiseLayout = {1, 4, false, RequantTable::kArmMve};
 // x86-64 AVX2: VPMADDWD on 16 int16 lanes.
 constexpr PackedLayout kX86Avx2ConvLayout = {2, 16, false};
 constexpr PackedLayout kX86Avx2DepthwiseLayout = {1, 8, false};
