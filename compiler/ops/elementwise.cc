@@ -35,22 +35,8 @@ bool lower_packed_add(LowerContext& ctx, const ir::Op& op, const BinaryParams& p
   const ir::Tensor& in2 = ctx.input(op, 1);
   const ir::Tensor& out = ctx.output(op, 0);
   if (in1.elements() != out.elements() || in2.elements() != out.elements()) return false;
-  struct Variant {
-    KernelIsa isa;
-    OpCode opcode;
-  };
-  static constexpr Variant kVariants[] = {{KernelIsa::arm_dsp, OpCode::ADD_S8_ARM_DSP},
-                                          {KernelIsa::arm_mve, OpCode::ADD_S8_ARM_MVE},
-                                          {KernelIsa::x86_avx2, OpCode::ADD_S8_X86_AVX2}};
   // A negative multiplier (no valid model has one) stays with the reference.
   if (p.input1_multiplier < 0 || p.input2_multiplier < 0 || p.output_multiplier < 0) return false;
-  OpCode opcode = OpCode::ADD_S8;
-  for (KernelIsa isa : ctx.target().isas) {
-    for (const Variant& v : kVariants) {
-      if (opcode == OpCode::ADD_S8 && v.isa == isa) opcode = v.opcode;
-    }
-  }
-  if (opcode == OpCode::ADD_S8) return false;
   PackedAddParams q{};
   q.size = static_cast<int32_t>(out.elements());
   q.input1_offset = p.input1_offset;
@@ -62,6 +48,11 @@ bool lower_packed_add(LowerContext& ctx, const ir::Op& op, const BinaryParams& p
   q.output = fp::prepare_requant(p.output_multiplier, p.output_shift);
   q.act_min = p.act_min;
   q.act_max = p.act_max;
+  static constexpr IsaVariant kVariants[] = {{KernelIsa::arm_dsp, OpCode::ADD_S8_ARM_DSP},
+                                             {KernelIsa::arm_mve, OpCode::ADD_S8_ARM_MVE},
+                                             {KernelIsa::x86_avx2, OpCode::ADD_S8_X86_AVX2}};
+  const OpCode opcode = choose_variant(ctx.target(), kVariants, &q, OpCode::ADD_S8);
+  if (opcode == OpCode::ADD_S8) return false;
   if (opcode != OpCode::ADD_S8_ARM_DSP) {
     ctx.emit(op, opcode, q, {op.inputs[0], op.inputs[1]}, {op.outputs[0]});
     return true;

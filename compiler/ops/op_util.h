@@ -68,6 +68,31 @@ inline int bias_for(LowerContext& ctx, const ir::Op& op, size_t input, Numerics 
   return op.inputs[input];
 }
 
+// Whether a kernel accepts these params (its operand_sizes check): a
+// variant's conditions (lanes, window or size limits) are stated there once.
+inline bool kernel_accepts(OpCode opcode, const void* params) {
+  OperandSizes sizes{};
+  return find_kernel(static_cast<uint32_t>(opcode))->operand_sizes(params, &sizes);
+}
+
+// One instruction set's variant of an op.
+struct IsaVariant {
+  KernelIsa isa;
+  OpCode opcode;
+};
+
+// The first of `variants`, in the target's order of instruction sets, that
+// accepts `params`; `reference` if none does.
+template <size_t N>
+OpCode choose_variant(const KernelTarget& target, const IsaVariant (&variants)[N], const void* params, OpCode reference) {
+  for (KernelIsa isa : target.isas) {
+    for (const IsaVariant& v : variants) {
+      if (v.isa == isa && kernel_accepts(v.opcode, params)) return v.opcode;
+    }
+  }
+  return reference;
+}
+
 // For ops that do no multiply-accumulates.
 inline int64_t no_macs(const ir::Graph&, const ir::Op&) { return 0; }
 

@@ -82,12 +82,6 @@ std::vector<uint8_t> requant_table(const std::vector<int32_t>& requant, int32_t 
   return table_bytes(table);
 }
 
-// A variant's operand sizes are bounded like every kernel's (one dimension
-// at most kMaxDim): a layer beyond them runs on the reference kernel.
-bool within_variant_limits(OpCode opcode, const void* params) {
-  OperandSizes sizes{};
-  return find_kernel(static_cast<uint32_t>(opcode))->operand_sizes(params, &sizes);
-}
 
 }  // namespace
 
@@ -109,7 +103,7 @@ bool lower_packed_conv2d(LowerContext& ctx, const ir::Op& op, const Conv2DParams
   pp.conv.has_bias = 1;
   pp.k_padded = static_cast<int32_t>(round_up(k, layout.k_multiple));
   pp.oc_padded = static_cast<int32_t>(round_up(p.out_c, kConvChannelBlock));
-  if (!within_variant_limits(v->opcode, &pp)) return false;
+  if (!kernel_accepts(v->opcode, &pp)) return false;
 
   // Filter blocks of kConvChannelBlock channels; within a block, per group of
   // k_multiple taps, each channel's group in turn (packed_conv2d.h).
@@ -156,7 +150,7 @@ bool lower_packed_depthwise(LowerContext& ctx, const ir::Op& op, const Conv2DPar
   if (requant_bytes.empty()) return false;
   Conv2DParams params = p;
   params.has_bias = 1;
-  if (!within_variant_limits(v->opcode, &params)) return false;
+  if (!kernel_accepts(v->opcode, &params)) return false;
   const int32_t taps = p.k_h * p.k_w;
   std::vector<uint8_t> packed(static_cast<size_t>(taps) * static_cast<size_t>(p.out_c) * layout.weight_bytes);
   for (int32_t t = 0; t < taps; ++t) {

@@ -49,7 +49,15 @@ void lower_pool(LowerContext& ctx, const ir::Op& op, bool average) {
   const IntRange r = activation_range_s8(a.activation, out.quant.scale(), out.quant.zero_point());
   p.act_min = r.min;
   p.act_max = r.max;
-  ctx.emit(op, average ? OpCode::AVERAGE_POOL_2D_S8 : OpCode::MAX_POOL_2D_S8, p, {op.inputs[0]}, {op.outputs[0]});
+  static constexpr IsaVariant kAverageVariants[] = {{KernelIsa::arm_dsp, OpCode::AVERAGE_POOL_2D_S8_ARM_DSP},
+                                                    {KernelIsa::arm_mve, OpCode::AVERAGE_POOL_2D_S8_ARM_MVE},
+                                                    {KernelIsa::x86_avx2, OpCode::AVERAGE_POOL_2D_S8_X86_AVX2}};
+  static constexpr IsaVariant kMaxVariants[] = {{KernelIsa::arm_dsp, OpCode::MAX_POOL_2D_S8_ARM_DSP},
+                                                {KernelIsa::arm_mve, OpCode::MAX_POOL_2D_S8_ARM_MVE},
+                                                {KernelIsa::x86_avx2, OpCode::MAX_POOL_2D_S8_X86_AVX2}};
+  const OpCode opcode = average ? choose_variant(ctx.target(), kAverageVariants, &p, OpCode::AVERAGE_POOL_2D_S8)
+                                : choose_variant(ctx.target(), kMaxVariants, &p, OpCode::MAX_POOL_2D_S8);
+  ctx.emit(op, opcode, p, {op.inputs[0]}, {op.outputs[0]});
 }
 
 }  // namespace

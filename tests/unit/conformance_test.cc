@@ -208,6 +208,57 @@ Sweep build_add_sweep(const std::vector<AddCase>& cases, uint32_t seed) {
   return s;
 }
 
+struct PoolCase {
+  OpKind kind;
+  int32_t h, w, c, k_h, k_w, stride;
+  bool same;
+};
+
+// Channels around the lanes (4, 16, 32) and not a multiple of them
+// (reference), windows from 2x2 to global, clipped at the borders, and one
+// average window beyond 16-bit sums (reference).
+std::vector<PoolCase> pool_cases() {
+  std::vector<PoolCase> cases;
+  for (OpKind kind : {OpKind::kAveragePool2D, OpKind::kMaxPool2D}) {
+    cases.push_back({kind, 6, 5, 4, 2, 2, 2, false});
+    cases.push_back({kind, 7, 7, 16, 3, 3, 1, true});
+    cases.push_back({kind, 9, 8, 32, 3, 3, 2, true});
+    cases.push_back({kind, 5, 5, 64, 5, 5, 1, false});
+    cases.push_back({kind, 8, 6, 48, 5, 3, 2, true});
+    cases.push_back({kind, 4, 4, 6, 2, 2, 2, false});
+    cases.push_back({kind, 17, 16, 8, 17, 16, 1, false});
+  }
+  return cases;
+}
+
+Sweep build_pool_sweep(const std::vector<PoolCase>& cases, uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::uniform_int_distribution<int> byte(-128, 127);
+  GraphBuilder b;
+  Sweep s;
+  for (size_t i = 0; i < cases.size(); ++i) {
+    const PoolCase& c = cases[i];
+    const std::string n = "pool" + std::to_string(i);
+    auto out_size = [&](int32_t in, int32_t k) { return c.same ? (in + c.stride - 1) / c.stride : (in - k) / c.stride + 1; };
+    const int32_t zero_point = static_cast<int32_t>(i % 5) * 20 - 40;
+    const int x = b.input(n + "/x", KILN_DTYPE_INT8, {1, c.h, c.w, c.c}, 0.1f, zero_point);
+    const int y = b.tensor(n + "/y", KILN_DTYPE_INT8, {1, out_size(c.h, c.k_h), out_size(c.w, c.k_w), c.c}, 0.1f, zero_point);
+    ir::OpAttrs a;
+    a.padding = c.same ? ir::Padding::kSame : ir::Padding::kValid;
+    a.filter_h = c.k_h;
+    a.filter_w = c.k_w;
+    a.stride_h = a.stride_w = c.stride;
+    a.activation = i % 3 == 1 ? ir::Activation::kRelu : (i % 3 == 2 ? ir::Activation::kRelu6 : ir::Activation::kNone);
+    b.op(c.kind, {x}, {y}, a);
+    b.output(y);
+    std::vector<uint8_t> in(static_cast<size_t>(c.h * c.w * c.c));
+    for (uint8_t& v : in) v = static_cast<uint8_t>(byte(rng));
+    s.inputs.push_back(in);
+  }
+  s.graph = b.build();
+  return s;
+}
+
 constexpr size_t kGuard = 64;
 constexpr uint8_t kGuardByte = 0xA5;
 
@@ -314,6 +365,8 @@ TEST(Conformance, FullyConnectedVariantsMatchReferenceOnHost) {
 
 TEST(Conformance, AddVariantsMatchReferenceOnHost) { expect_variants_match_reference(build_add_sweep(add_cases(), 6)); }
 
+TEST(Conformance, PoolVariantsMatchReferenceOnHost) { expect_variants_match_reference(build_pool_sweep(pool_cases(), 8)); }
+
 // The firmware's command line (one file per input and output) holds about
 // six cases, so the device sweep runs in slices.
 TEST(Conformance, ConvolutionVariantsMatchReferenceOnCortexM) {
@@ -345,10 +398,22 @@ TEST(Conformance, AddVariantsMatchReferenceOnCortexM) {
   }
 }
 
+TEST(Conformance, PoolVariantsMatchReferenceOnCortexM) {
+  const std::vector<PoolCase> cases = pool_cases();
+  constexpr size_t kSlice = 5;
+  for (size_t first = 0; first < cases.size(); first += kSlice) {
+    SCOPED_TRACE("cases from " + std::to_string(first));
+    const size_t last = std::min(cases.size(), first + kSlice);
+    expect_device_variants_match_reference(build_pool_sweep(
+        std::vector<PoolCase>(cases.begin() + static_cast<long>(first), cases.begin() + static_cast<long>(last)),
+        static_cast<uint32_t>(9 + first)));
+  }
+}
+
 // The sweep must reach every variant, or the suite proves nothing about it.
 TEST(Conformance, SweepExercisesEveryVariant) {
   std::vector<std::string> seen;
-  for (const Sweep& s : {build_sweep(conv_cases(), 1), build_add_sweep(add_cases(), 6)}) {
+  for (const Sweep& s : {build_sweep(conv_cases(), 1), build_add_sweep(add_cases(), 6), build_pool_sweep(pool_cases(), 8)}) {
     for (const char* target : {"cortex-m4", "cortex-m55", "host"}) {
       for (const ProgramOp& op : compile_graph(s.graph, {target}).program.ops) {
         seen.push_back(find_kernel(static_cast<uint32_t>(op.opcode))->name);
@@ -357,9 +422,12 @@ TEST(Conformance, SweepExercisesEveryVariant) {
   }
   std::vector<std::string> want = {"CONV_2D_S8_ARM_DSP",   "DEPTHWISE_CONV_2D_S8_ARM_DSP", "CONV_2D_S8_ARM_MVE",
                                    "DEPTHWISE_CONV_2D_S8_ARM_MVE", "DEPTHWISE_CONV_2D_S8", "ADD_S8_ARM_DSP",
-                                   "ADD_S8_ARM_MVE"};
+                                   "ADD_S8_ARM_MVE", "AVERAGE_POOL_2D_S8_ARM_DSP", "MAX_POOL_2D_S8_ARM_DSP",
+                                   "AVERAGE_POOL_2D_S8_ARM_MVE", "MAX_POOL_2D_S8_ARM_MVE", "AVERAGE_POOL_2D_S8",
+                                   "MAX_POOL_2D_S8"};
   if (kernel_isa_available(KernelIsa::x86_avx2)) {
-    for (const char* name : {"CONV_2D_S8_X86_AVX2", "DEPTHWISE_CONV_2D_S8_X86_AVX2", "ADD_S8_X86_AVX2"}) {
+    for (const char* name : {"CONV_2D_S8_X86_AVX2", "DEPTHWISE_CONV_2D_S8_X86_AVX2", "ADD_S8_X86_AVX2",
+                             "AVERAGE_POOL_2D_S8_X86_AVX2", "MAX_POOL_2D_S8_X86_AVX2"}) {
       want.push_back(name);
     }
   }

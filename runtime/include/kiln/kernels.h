@@ -93,7 +93,19 @@ namespace kiln {
   X(REQUANTIZE_S8_U8, 47, QuantizeParams, quantize_operand_sizes(p, 1, 1, s), ref, requantize_s8_u8) \
   X(ADD_S8_ARM_DSP, 48, PackedAddParams, arm_dsp_add_operand_sizes(p, s), arm_dsp, add_s8)       \
   X(ADD_S8_ARM_MVE, 49, PackedAddParams, packed_add_operand_sizes(p, s), arm_mve, add_s8)         \
-  X(ADD_S8_X86_AVX2, 50, PackedAddParams, packed_add_operand_sizes(p, s), x86_avx2, add_s8)
+  X(ADD_S8_X86_AVX2, 50, PackedAddParams, packed_add_operand_sizes(p, s), x86_avx2, add_s8)         \
+  X(AVERAGE_POOL_2D_S8_ARM_DSP, 51, Pool2DParams, packed_pool2d_operand_sizes(p, kArmDspPoolLanes, true, s), \
+    arm_dsp, average_pool2d_s8)                                                                  \
+  X(MAX_POOL_2D_S8_ARM_DSP, 52, Pool2DParams, packed_pool2d_operand_sizes(p, kArmDspPoolLanes, false, s),    \
+    arm_dsp, max_pool2d_s8)                                                                      \
+  X(AVERAGE_POOL_2D_S8_ARM_MVE, 53, Pool2DParams, packed_pool2d_operand_sizes(p, kArmMvePoolLanes, true, s), \
+    arm_mve, average_pool2d_s8)                                                                  \
+  X(MAX_POOL_2D_S8_ARM_MVE, 54, Pool2DParams, packed_pool2d_operand_sizes(p, kArmMvePoolLanes, false, s),    \
+    arm_mve, max_pool2d_s8)                                                                      \
+  X(AVERAGE_POOL_2D_S8_X86_AVX2, 55, Pool2DParams,                                               \
+    packed_pool2d_operand_sizes(p, kX86Avx2PoolLanes, true, s), x86_avx2, average_pool2d_s8)     \
+  X(MAX_POOL_2D_S8_X86_AVX2, 56, Pool2DParams, packed_pool2d_operand_sizes(p, kX86Avx2PoolLanes, false, s), \
+    x86_avx2, max_pool2d_s8)
 
 enum class OpCode : uint16_t {
 #define KILN_OPCODE_ENUM(name, number, params, sizes, isa, kernel) name = number,

@@ -27,8 +27,7 @@ struct DspOutputStage {
   static Stage output_stage(const Conv2DParams& p, const Requant* table, int32_t channels) {
     bool smlal = true;
     for (int32_t c = 0; c < channels; ++c) smlal = smlal && smlal_applies(table[c]);
-    const uint32_t lo = static_cast<uint32_t>(ssat8(p.act_min)) & 0xFFu, hi = static_cast<uint32_t>(ssat8(p.act_max)) & 0xFFu;
-    return {p.output_offset, p.act_min, p.act_max, smlal, lo * 0x01010101u, hi * 0x01010101u};
+    return {p.output_offset, p.act_min, p.act_max, smlal, splat_s8x4(p.act_min), splat_s8x4(p.act_max)};
   }
 
   static void requantize(const Stage& s, const int32_t* acc, const Requant* table, int32_t n, int8_t* out) {

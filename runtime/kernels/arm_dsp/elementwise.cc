@@ -25,8 +25,7 @@ void add_s8(const void* params, const void* const* inputs, void* const* outputs)
   const ArmDspRequant q = table.output;
   int32_t i = 0;
   if (smlal_applies(q)) {
-    const uint32_t lo4 = (static_cast<uint32_t>(ssat8(p.act_min)) & 0xFFu) * 0x01010101u;
-    const uint32_t hi4 = (static_cast<uint32_t>(ssat8(p.act_max)) & 0xFFu) * 0x01010101u;
+    const uint32_t lo4 = splat_s8x4(p.act_min), hi4 = splat_s8x4(p.act_max);
     const int32_t offset = p.output_offset;
     for (; i + 4 <= p.size; i += 4) {
       const uint32_t wa = load_u32(a + i), wb = load_u32(b + i);

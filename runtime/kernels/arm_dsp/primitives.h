@@ -213,6 +213,16 @@ __attribute__((always_inline)) inline const uint32_t* depthwise4_window3x3(int32
 inline int32_t ssat8(int32_t v) { return __ssat(v, 8); }
 // Four int8 lanes clamped to [lo, hi] lane by lane (SSUB8 sets a GE flag per
 // byte, SEL picks by them).
+// The larger of each byte lane of a and b.
+inline uint32_t max_s8x4(uint32_t a, uint32_t b) {
+  uint32_t t;
+  __asm__("ssub8 %[t], %[a], %[b]\n\t"
+          "sel %[a], %[a], %[b]"
+          : [a] "+r"(a), [t] "=&r"(t)
+          : [b] "r"(b)
+          : "cc");
+  return a;
+}
 inline uint32_t clamp_s8x4(uint32_t v, uint32_t lo, uint32_t hi) {
   uint32_t t;
   __asm__("ssub8 %[t], %[v], %[lo]\n\t"
@@ -287,6 +297,14 @@ inline int32_t smlatt(uint32_t a, uint32_t b, int32_t acc) {
 }
 
 inline int32_t ssat8(int32_t v) { return v < -128 ? -128 : (v > 127 ? 127 : v); }
+inline uint32_t max_s8x4(uint32_t a, uint32_t b) {
+  uint32_t r = 0;
+  for (int i = 0; i < 4; ++i) {
+    const int32_t x = byte_s8(a, i) > byte_s8(b, i) ? byte_s8(a, i) : byte_s8(b, i);
+    r |= (static_cast<uint32_t>(x) & 0xFFu) << (8 * i);
+  }
+  return r;
+}
 inline uint32_t clamp_s8x4(uint32_t v, uint32_t lo, uint32_t hi) {
   uint32_t r = 0;
   for (int i = 0; i < 4; ++i) {
@@ -360,6 +378,9 @@ inline int32_t requantize_any(int32_t acc, const ArmDspRequant& q, int32_t offse
   return fp::requantize(acc, q.multiplier, shift < -31 ? -31 : (shift > 30 ? 30 : static_cast<int>(shift)), offset, lo,
                         hi);
 }
+
+// v saturated to int8 in all four bytes (a clamp bound for clamp_s8x4).
+inline uint32_t splat_s8x4(int32_t v) { return (static_cast<uint32_t>(ssat8(v)) & 0xFFu) * 0x01010101u; }
 
 // Both halves set to v (for SXTAB16's addend).
 inline uint32_t dup16(int32_t v) { return (static_cast<uint32_t>(v) & 0xFFFFu) * 0x00010001u; }

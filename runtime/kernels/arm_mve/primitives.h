@@ -63,6 +63,24 @@ inline void requantize_store(s32x4 acc, const fp::PreparedRequant& q, int32_t of
 inline s32x4 shift_left(s32x4 a, int32_t bits) { return vshlq_r_s32(a, bits); }
 inline s32x4 add_lanes(s32x4 a, s32x4 b) { return vaddq_s32(a, b); }
 
+// 16 int8 lanes as two vectors of 8 int16 (lanes 0-7, 8-15).
+struct s16x8x2 {
+  int16x8_t lo, hi;
+};
+inline s16x8x2 zero_s16x8x2() { return {vdupq_n_s16(0), vdupq_n_s16(0)}; }
+// sum + the 16 int8 values at p, widened (wrapping int16 lanes).
+inline s16x8x2 add_widened_s8x16(s16x8x2 sum, const int8_t* p) {
+  return {vaddq_s16(sum.lo, vldrbq_s16(p)), vaddq_s16(sum.hi, vldrbq_s16(p + 8))};
+}
+inline void store_s16x8x2(int16_t* p, s16x8x2 v) {
+  vst1q_s16(p, v.lo);
+  vst1q_s16(p + 8, v.hi);
+}
+inline s8x16 splat_s8x16(int8_t v) { return vdupq_n_s8(v); }
+inline s8x16 max_s8x16(s8x16 a, s8x16 b) { return vmaxq_s8(a, b); }
+inline s8x16 min_s8x16(s8x16 a, s8x16 b) { return vminq_s8(a, b); }
+inline void store_s8x16(int8_t* p, s8x16 v) { vst1q_s8(p, v); }
+
 // Four channels' requantization (ArmMveRequant entries table[0..3]) of four
 // accumulators, stored as int8 after the output offset (saturating) and the
 // clamp to [lo, hi]: 14 instructions.
@@ -131,6 +149,33 @@ inline s32x4 shift_left(s32x4 a, int32_t bits) {
 inline s32x4 add_lanes(s32x4 a, s32x4 b) {
   for (int i = 0; i < 4; ++i) a.lane[i] += b.lane[i];
   return a;
+}
+struct s16x8x2 {
+  uint16_t lane[16];  // unsigned: lane arithmetic wraps like the vector unit's
+};
+inline s16x8x2 zero_s16x8x2() { return {}; }
+inline s16x8x2 add_widened_s8x16(s16x8x2 sum, const int8_t* p) {
+  for (int i = 0; i < 16; ++i) sum.lane[i] = static_cast<uint16_t>(sum.lane[i] + static_cast<uint16_t>(p[i]));
+  return sum;
+}
+inline void store_s16x8x2(int16_t* p, s16x8x2 v) {
+  for (int i = 0; i < 16; ++i) p[i] = static_cast<int16_t>(v.lane[i]);
+}
+inline s8x16 splat_s8x16(int8_t v) {
+  s8x16 r;
+  for (int i = 0; i < 16; ++i) r.lane[i] = v;
+  return r;
+}
+inline s8x16 max_s8x16(s8x16 a, s8x16 b) {
+  for (int i = 0; i < 16; ++i) a.lane[i] = a.lane[i] > b.lane[i] ? a.lane[i] : b.lane[i];
+  return a;
+}
+inline s8x16 min_s8x16(s8x16 a, s8x16 b) {
+  for (int i = 0; i < 16; ++i) a.lane[i] = a.lane[i] < b.lane[i] ? a.lane[i] : b.lane[i];
+  return a;
+}
+inline void store_s8x16(int8_t* p, s8x16 v) {
+  for (int i = 0; i < 16; ++i) p[i] = v.lane[i];
 }
 inline void requantize4_store(s32x4 acc, const ArmMveRequant* table, int32_t offset, int32_t lo, int32_t hi,
                               int8_t* out) {

@@ -9,28 +9,13 @@ namespace kiln {
 namespace ref {
 namespace {
 
-struct Window {
-  int32_t y0, y1, x0, x1;  // input rows [y0, y1) and columns [x0, x1)
-};
-
-inline Window clip_window(const Pool2DParams& p, int32_t out_y, int32_t out_x) {
-  const int32_t in_y_origin = out_y * p.stride_h - p.pad_h;
-  const int32_t in_x_origin = out_x * p.stride_w - p.pad_w;
-  Window w;
-  w.y0 = in_y_origin < 0 ? 0 : in_y_origin;
-  w.x0 = in_x_origin < 0 ? 0 : in_x_origin;
-  w.y1 = in_y_origin + p.k_h < p.in_h ? in_y_origin + p.k_h : p.in_h;
-  w.x1 = in_x_origin + p.k_w < p.in_w ? in_x_origin + p.k_w : p.in_w;
-  return w;
-}
-
 // Visits every output element with its clipped window; `reduce` returns the value to store.
 template <typename T, typename Reduce>
 void pool(const Pool2DParams& p, const T* input, T* output, Reduce reduce) {
   for (int32_t b = 0; b < p.batches; ++b) {
     for (int32_t out_y = 0; out_y < p.out_h; ++out_y) {
       for (int32_t out_x = 0; out_x < p.out_w; ++out_x) {
-        const Window w = clip_window(p, out_y, out_x);
+        const PoolWindow w = pool_window(p, out_y, out_x);
         for (int32_t c = 0; c < p.channels; ++c) {
           const T* base = input + (b * p.in_h * p.in_w) * p.channels + c;
           output[((b * p.out_h + out_y) * p.out_w + out_x) * p.channels + c] = reduce(base, w);
@@ -45,7 +30,7 @@ void pool(const Pool2DParams& p, const T* input, T* output, Reduce reduce) {
 void average_pool2d_s8(const void* params, const void* const* inputs, void* const* outputs) {
   const Pool2DParams& p = *static_cast<const Pool2DParams*>(params);
   pool(p, static_cast<const int8_t*>(inputs[0]), static_cast<int8_t*>(outputs[0]),
-       [&p](const int8_t* base, const Window& w) {
+       [&p](const int8_t* base, const PoolWindow& w) {
          // 64-bit: a window clipped to the input can still hold 2^30 elements.
          int64_t acc = 0;
          int64_t count = 0;
@@ -55,18 +40,14 @@ void average_pool2d_s8(const void* params, const void* const* inputs, void* cons
              ++count;
            }
          }
-         // A window wholly in the padding has no inputs; the compiler never
-         // emits one, and a corrupted blob gets 0 rather than a division by zero.
-         if (count == 0) return static_cast<int8_t>(fp::clamp(0, p.act_min, p.act_max));
-         acc = acc > 0 ? (acc + count / 2) / count : (acc - count / 2) / count;
-         return static_cast<int8_t>(fp::clamp(static_cast<int32_t>(acc), p.act_min, p.act_max));
+         return static_cast<int8_t>(fp::clamp(pool_average(acc, count), p.act_min, p.act_max));
        });
 }
 
 void average_pool2d_f32(const void* params, const void* const* inputs, void* const* outputs) {
   const Pool2DParams& p = *static_cast<const Pool2DParams*>(params);
   pool(p, static_cast<const float*>(inputs[0]), static_cast<float*>(outputs[0]),
-       [&p](const float* base, const Window& w) {
+       [&p](const float* base, const PoolWindow& w) {
          float acc = 0.0f;
          int32_t count = 0;
          for (int32_t y = w.y0; y < w.y1; ++y) {
@@ -83,7 +64,7 @@ void average_pool2d_f32(const void* params, const void* const* inputs, void* con
 void max_pool2d_s8(const void* params, const void* const* inputs, void* const* outputs) {
   const Pool2DParams& p = *static_cast<const Pool2DParams*>(params);
   pool(p, static_cast<const int8_t*>(inputs[0]), static_cast<int8_t*>(outputs[0]),
-       [&p](const int8_t* base, const Window& w) {
+       [&p](const int8_t* base, const PoolWindow& w) {
          int32_t max = INT8_MIN;
          for (int32_t y = w.y0; y < w.y1; ++y) {
            for (int32_t x = w.x0; x < w.x1; ++x) {
@@ -98,7 +79,7 @@ void max_pool2d_s8(const void* params, const void* const* inputs, void* const* o
 void max_pool2d_f32(const void* params, const void* const* inputs, void* const* outputs) {
   const Pool2DParams& p = *static_cast<const Pool2DParams*>(params);
   pool(p, static_cast<const float*>(inputs[0]), static_cast<float*>(outputs[0]),
-       [&p](const float* base, const Window& w) {
+       [&p](const float* base, const PoolWindow& w) {
          float max = -3.402823466e+38f;
          for (int32_t y = w.y0; y < w.y1; ++y) {
            for (int32_t x = w.x0; x < w.x1; ++x) {

@@ -28,12 +28,63 @@ inline bool pool2d_operand_sizes(const Pool2DParams& p, uint32_t element_size, O
   return s->inputs[0] && s->outputs[0];
 }
 
+// The input rows [y0, y1) and columns [x0, x1) of one output's window,
+// clipped to the input as TFLite clips it.
+struct PoolWindow {
+  int32_t y0, y1, x0, x1;
+};
+
+inline PoolWindow pool_window(const Pool2DParams& p, int32_t out_y, int32_t out_x) {
+  const int32_t in_y_origin = out_y * p.stride_h - p.pad_h;
+  const int32_t in_x_origin = out_x * p.stride_w - p.pad_w;
+  PoolWindow w;
+  w.y0 = in_y_origin < 0 ? 0 : in_y_origin;
+  w.x0 = in_x_origin < 0 ? 0 : in_x_origin;
+  w.y1 = in_y_origin + p.k_h < p.in_h ? in_y_origin + p.k_h : p.in_h;
+  w.x1 = in_x_origin + p.k_w < p.in_w ? in_x_origin + p.k_w : p.in_w;
+  return w;
+}
+
+// TFLite's integer average: rounded half away from zero. A window wholly in
+// the padding (only a corrupted blob has one) averages to 0.
+inline int32_t pool_average(int64_t sum, int64_t count) {
+  if (count <= 0) return 0;
+  return static_cast<int32_t>(sum > 0 ? (sum + count / 2) / count : (sum - count / 2) / count);
+}
+
+// The fast (ISA-specific) int8 pooling: the same operands, channels a
+// multiple of the variant's lanes; average pooling sums in 16 bits, so its
+// window holds at most kPackedPoolMaxWindow elements.
+constexpr int32_t kPackedPoolMaxWindow = 256;
+
+inline bool packed_pool2d_operand_sizes(const Pool2DParams& p, int32_t lanes, bool average, OperandSizes* s) {
+  if (p.channels % lanes != 0 || (average && int64_t{p.k_h} * p.k_w > kPackedPoolMaxWindow)) return false;
+  return pool2d_operand_sizes(p, 1, s);
+}
+
 namespace ref {
 void average_pool2d_s8(const void* params, const void* const* inputs, void* const* outputs);
 void average_pool2d_f32(const void* params, const void* const* inputs, void* const* outputs);
 void max_pool2d_s8(const void* params, const void* const* inputs, void* const* outputs);
 void max_pool2d_f32(const void* params, const void* const* inputs, void* const* outputs);
 }  // namespace ref
+namespace arm_dsp {
+void average_pool2d_s8(const void* params, const void* const* inputs, void* const* outputs);
+void max_pool2d_s8(const void* params, const void* const* inputs, void* const* outputs);
+}  // namespace arm_dsp
+namespace arm_mve {
+void average_pool2d_s8(const void* params, const void* const* inputs, void* const* outputs);
+void max_pool2d_s8(const void* params, const void* const* inputs, void* const* outputs);
+}  // namespace arm_mve
+namespace x86_avx2 {
+void average_pool2d_s8(const void* params, const void* const* inputs, void* const* outputs);
+void max_pool2d_s8(const void* params, const void* const* inputs, void* const* outputs);
+}  // namespace x86_avx2
+
+// Lanes of each variant (channels must be a multiple).
+constexpr int32_t kArmDspPoolLanes = 4;
+constexpr int32_t kArmMvePoolLanes = 16;
+constexpr int32_t kX86Avx2PoolLanes = 32;
 
 }  // namespace kiln
 
