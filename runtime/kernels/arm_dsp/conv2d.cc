@@ -67,38 +67,57 @@ struct Conv : DspOutputStage {
 };
 
 // Depthwise: four channels per step; SXTAB16 widens the input and adds the
-// input offset in one instruction, SMLABB/SMLATT accumulate each lane. A
-// whole 3x3 window (every interior pixel of a 3x3 layer) is one unrolled
-// block; other windows go row by row.
+// input offset in one instruction, SMLABB/SMLATT accumulate each lane. The
+// windows of a 3x3 layer (3x3 inside, 2 or 3 rows of 2 or 3 taps at the
+// borders) are unrolled blocks; other windows go row by row.
 struct Depthwise : DspOutputStage {
   static constexpr PackedLayout kLayout = kArmDspDepthwiseLayout;
 
-  static void pixel(const kernels::DepthwisePixel<Requant>& px, const Stage& stage) {
+  // Every channel group of a window of Rows x Taps taps of a 3x3 filter.
+  template <int32_t Rows, int32_t Taps>
+  static void groups3x3(const kernels::DepthwisePixel<Requant>& px, const Stage& stage) {
     const kernels::Window& w = px.window;
     const uint32_t offset2 = dup16(px.input_offset);
-    const bool window3x3 = w.rows == 3 && w.taps == 3 && px.filter_group_bytes == 9 * 8;  // the whole 3x3 filter
     const int8_t* in = w.input;
+    const uint32_t* filter = reinterpret_cast<const uint32_t*>(w.filter);
     const int32_t* bias = px.bias;
     const Requant* requant = px.requant;
     int8_t* out = px.out;
-    if (window3x3) {
-      // The groups' filters follow one another.
-      const uint32_t* filter = reinterpret_cast<const uint32_t*>(w.filter);
-      for (int32_t g = 0; g < px.groups; ++g, in += 4, bias += 4, requant += 4, out += 4) {
-        int32_t acc[4] = {bias[0], bias[1], bias[2], bias[3]};
-        filter = depthwise4_window3x3(acc[0], acc[1], acc[2], acc[3], in, w.in_step, w.row_step, filter, offset2);
-        requantize(stage, acc, requant, 4, out);
-      }
-      return;
-    }
-    const uint8_t* filter = w.filter;
-    for (int32_t g = 0; g < px.groups; ++g, in += 4, filter += px.filter_group_bytes, bias += 4, requant += 4, out += 4) {
+    for (int32_t g = 0; g < px.groups; ++g, in += 4, filter += 9 * 2, bias += 4, requant += 4, out += 4) {
       int32_t acc[4] = {bias[0], bias[1], bias[2], bias[3]};
+      const int8_t* row = in;
+      for (int32_t r = 0; r < Rows; ++r, row += w.row_step) {
+        const uint32_t* taps = filter + r * 3 * 2;
+        if (Taps == 3) {
+          depthwise4_taps3(acc[0], acc[1], acc[2], acc[3], row, w.in_step, taps, offset2);
+        } else {
+          depthwise4_taps2(acc[0], acc[1], acc[2], acc[3], row, w.in_step, taps, offset2);
+        }
+      }
+      requantize(stage, acc, requant, 4, out);
+    }
+  }
+
+  static void pixel(const kernels::DepthwisePixel<Requant>& px, const Stage& stage) {
+    const kernels::Window& w = px.window;
+    if (px.filter_group_bytes == 9 * 8 && w.filter_row_bytes == 3 * 8 && w.rows >= 2 && w.taps >= 2) {
+      switch (w.rows * 4 + w.taps) {
+        case 3 * 4 + 3: return groups3x3<3, 3>(px, stage);
+        case 3 * 4 + 2: return groups3x3<3, 2>(px, stage);
+        case 2 * 4 + 3: return groups3x3<2, 3>(px, stage);
+        default: return groups3x3<2, 2>(px, stage);
+      }
+    }
+    const uint32_t offset2 = dup16(px.input_offset);
+    const int8_t* in = w.input;
+    const uint8_t* filter = w.filter;
+    for (int32_t g = 0; g < px.groups; ++g, in += 4, filter += px.filter_group_bytes) {
+      int32_t acc[4] = {px.bias[4 * g], px.bias[4 * g + 1], px.bias[4 * g + 2], px.bias[4 * g + 3]};
       for (int32_t r = 0; r < w.rows; ++r) {
         depthwise4_taps(acc[0], acc[1], acc[2], acc[3], in + r * w.row_step, w.in_step,
                         reinterpret_cast<const uint32_t*>(filter + r * w.filter_row_bytes), w.taps, offset2);
       }
-      requantize(stage, acc, requant, 4, out);
+      requantize(stage, acc, px.requant + 4 * g, 4, px.out + 4 * g);
     }
   }
 };

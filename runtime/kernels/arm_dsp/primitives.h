@@ -197,17 +197,6 @@ inline void depthwise4_taps(int32_t& a0, int32_t& a1, int32_t& a2, int32_t& a3, 
   }
 }
 
-// A whole 3x3 window of four depthwise lanes: the taps of a row in_step
-// bytes apart, the rows row_step bytes apart; weights as in depthwise4_row,
-// the nine taps in a row. Returns the weights after them (the next group's).
-__attribute__((always_inline)) inline const uint32_t* depthwise4_window3x3(int32_t& a0, int32_t& a1, int32_t& a2,
-                                                                          int32_t& a3, const int8_t* in, int32_t in_step,
-                                                                          int32_t row_step, const uint32_t* w,
-                                                                          uint32_t offset2) {
-  w = depthwise4_taps3(a0, a1, a2, a3, in, in_step, w, offset2);
-  w = depthwise4_taps3(a0, a1, a2, a3, in + row_step, in_step, w, offset2);
-  return depthwise4_taps3(a0, a1, a2, a3, in + 2 * row_step, in_step, w, offset2);
-}
 
 // v saturated to int8.
 inline int32_t ssat8(int32_t v) { return __ssat(v, 8); }
@@ -355,15 +344,15 @@ inline void depthwise4_taps(int32_t& a0, int32_t& a1, int32_t& a2, int32_t& a3, 
   a3 = acc[3];
 }
 
-inline const uint32_t* depthwise4_window3x3(int32_t& a0, int32_t& a1, int32_t& a2, int32_t& a3, const int8_t* in,
-                                            int32_t in_step, int32_t row_step, const uint32_t* w, uint32_t offset2) {
-  int32_t acc[4] = {a0, a1, a2, a3};
-  for (int row = 0; row < 3; ++row, in += row_step, w += 6) depthwise4_row(acc, in, in_step, w, 3, offset2);
-  a0 = acc[0];
-  a1 = acc[1];
-  a2 = acc[2];
-  a3 = acc[3];
-  return w;
+inline const uint32_t* depthwise4_taps3(int32_t& a0, int32_t& a1, int32_t& a2, int32_t& a3, const int8_t* in,
+                                         int32_t in_step, const uint32_t* w, uint32_t offset2) {
+  depthwise4_taps(a0, a1, a2, a3, in, in_step, w, 3, offset2);
+  return w + 3 * 2;
+}
+inline const uint32_t* depthwise4_taps2(int32_t& a0, int32_t& a1, int32_t& a2, int32_t& a3, const int8_t* in,
+                                         int32_t in_step, const uint32_t* w, uint32_t offset2) {
+  depthwise4_taps(a0, a1, a2, a3, in, in_step, w, 2, offset2);
+  return w + 2 * 2;
 }
 
 #endif
