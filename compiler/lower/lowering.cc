@@ -63,7 +63,7 @@ void LowerContext::emit_raw(const ir::Op& op, OpCode opcode, std::vector<uint8_t
                             std::vector<int> inputs, std::vector<int> outputs) {
   const KernelInfo* info = find_kernel(static_cast<uint32_t>(opcode));
   OperandSizes sizes{};
-  if (!info || params.size() != info->params_size || !info->operand_sizes(params.data(), &sizes) ||
+  if (!info || !info->operand_sizes || params.size() != info->params_size || !info->operand_sizes(params.data(), &sizes) ||
       sizes.num_inputs != static_cast<int>(inputs.size()) ||
       sizes.num_outputs != static_cast<int>(outputs.size())) {
     invalid(op, "parameters out of the kernel's range (a dimension, stride or pad too large?)");

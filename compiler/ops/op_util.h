@@ -71,8 +71,9 @@ inline int bias_for(LowerContext& ctx, const ir::Op& op, size_t input, Numerics 
 // Whether a kernel accepts these params (its operand_sizes check): a
 // variant's conditions (lanes, window or size limits) are stated there once.
 inline bool kernel_accepts(OpCode opcode, const void* params) {
+  const KernelInfo* info = find_kernel(static_cast<uint32_t>(opcode));
   OperandSizes sizes{};
-  return find_kernel(static_cast<uint32_t>(opcode))->operand_sizes(params, &sizes);
+  return info && info->operand_sizes && info->operand_sizes(params, &sizes);
 }
 
 // One instruction set's variant of an op.

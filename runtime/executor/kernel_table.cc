@@ -4,36 +4,46 @@
 namespace kiln {
 namespace {
 
+// Unused (and dropped) for the instruction sets a build does not compile.
 #define KILN_SIZES_FN(name, number, params_type, sizes_expr, isa, kernel_fn) \
-  bool name##_sizes(const void* params, OperandSizes* s) {                  \
+  [[maybe_unused]] bool name##_sizes(const void* params, OperandSizes* s) { \
     const params_type& p = *static_cast<const params_type*>(params);         \
     return sizes_expr;                                                       \
   }
 KILN_OPCODES(KILN_SIZES_FN)
 #undef KILN_SIZES_FN
 
-// A kernel's address if this build compiles its instruction set, else null
-// (the build system defines KILN_KERNELS_<ISA> for the sets it compiles).
+// A kernel's address and its operand check if this build compiles its
+// instruction set, else null (the build system defines KILN_KERNELS_<ISA>
+// for the sets it compiles): a device carries no code for another core's
+// variants.
 #define KILN_KERNEL_ref(fn) &ref::fn
+#define KILN_SIZES_ref(name) &name##_sizes
 #if KILN_KERNELS_ARM_DSP
 #define KILN_KERNEL_arm_dsp(fn) &arm_dsp::fn
+#define KILN_SIZES_arm_dsp(name) &name##_sizes
 #else
 #define KILN_KERNEL_arm_dsp(fn) nullptr
+#define KILN_SIZES_arm_dsp(name) nullptr
 #endif
 #if KILN_KERNELS_ARM_MVE
 #define KILN_KERNEL_arm_mve(fn) &arm_mve::fn
+#define KILN_SIZES_arm_mve(name) &name##_sizes
 #else
 #define KILN_KERNEL_arm_mve(fn) nullptr
+#define KILN_SIZES_arm_mve(name) nullptr
 #endif
 #if KILN_KERNELS_X86_AVX2
 #define KILN_KERNEL_x86_avx2(fn) &x86_avx2::fn
+#define KILN_SIZES_x86_avx2(name) &name##_sizes
 #else
 #define KILN_KERNEL_x86_avx2(fn) nullptr
+#define KILN_SIZES_x86_avx2(name) nullptr
 #endif
 
 constexpr KernelInfo kKernels[] = {
 #define KILN_KERNEL_ENTRY(name, number, params_type, sizes_expr, isa, kernel_fn) \
-  {OpCode::name, #name, KernelIsa::isa, sizeof(params_type), &name##_sizes, KILN_KERNEL_##isa(kernel_fn)},
+  {OpCode::name, #name, KernelIsa::isa, sizeof(params_type), KILN_SIZES_##isa(name), KILN_KERNEL_##isa(kernel_fn)},
     KILN_OPCODES(KILN_KERNEL_ENTRY)
 #undef KILN_KERNEL_ENTRY
 };

@@ -122,7 +122,7 @@ struct KernelInfo {
   const char* name;
   KernelIsa isa;
   uint32_t params_size;
-  bool (*operand_sizes)(const void* params, OperandSizes* sizes);
+  bool (*operand_sizes)(const void* params, OperandSizes* sizes);  // null as kernel is
   KernelFn kernel;  // null if this runtime was built without the instruction set
 };
 
