@@ -28,6 +28,26 @@ void lower_hybrid(LowerContext& ctx, const ir::Op& op, Conv2DParams p, int bias)
   ctx.emit(op, OpCode::CONV_2D_HYBRID, p, {op.inputs[0], op.inputs[1], bias, filter_scales}, {op.outputs[0], scratch});
 }
 
+// A depthwise convolution of one input channel (its depth multiplier the
+// output channels, as in micro_speech's first layer) is a plain convolution:
+// the same sums, so the packed convolution variants can run it. Its filter
+// [1, k_h, k_w, out_c] becomes OHWI [out_c, k_h, k_w, 1].
+bool lower_single_channel_depthwise(LowerContext& ctx, const ir::Op& op, const Conv2DParams& depthwise,
+                                    const int8_t* filter, const int32_t* bias, const std::vector<int32_t>& requant) {
+  Conv2DParams p = depthwise;
+  p.depth_multiplier = 1;
+  p.filter_in_c = 1;
+  const int32_t taps = p.k_h * p.k_w;
+  std::vector<int8_t> ohwi(static_cast<size_t>(taps) * static_cast<size_t>(p.out_c));
+  for (int32_t t = 0; t < taps; ++t) {
+    for (int32_t c = 0; c < p.out_c; ++c) {
+      ohwi[static_cast<size_t>(c) * static_cast<size_t>(taps) + static_cast<size_t>(t)] =
+          filter[static_cast<size_t>(t) * static_cast<size_t>(p.out_c) + static_cast<size_t>(c)];
+    }
+  }
+  return lower_packed_conv2d(ctx, op, p, ohwi.data(), bias, requant);
+}
+
 void lower_conv(LowerContext& ctx, const ir::Op& op, bool depthwise) {
   const ir::Tensor& in = ctx.input(op, 0);
   const ir::Tensor& filter = ctx.input(op, 1);
@@ -108,6 +128,9 @@ void lower_conv(LowerContext& ctx, const ir::Op& op, bool depthwise) {
   const bool bias_ok = bias < 0 || (ctx.tensor(bias).constant && ctx.tensor(bias).elements() == p.out_c);
   if (filter.elements() == filter_elements && bias_ok) {
     const int32_t* bias_data = bias >= 0 ? ctx.tensor(bias).as<int32_t>() : nullptr;
+    if (depthwise && p.in_c == 1 && lower_single_channel_depthwise(ctx, op, p, filter.as<int8_t>(), bias_data, quant)) {
+      return;
+    }
     const bool packed = depthwise ? lower_packed_depthwise(ctx, op, p, filter.as<int8_t>(), bias_data, quant)
                                   : lower_packed_conv2d(ctx, op, p, filter.as<int8_t>(), bias_data, quant);
     if (packed) return;

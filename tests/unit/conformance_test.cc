@@ -68,6 +68,8 @@ std::vector<ConvCase> conv_cases() {
     cases.push_back({OpKind::kDepthwiseConv2D, 8, 9, c, c, 3, 3, 2, 1, true, c % 8 == 0, 3});
   }
   cases.push_back({OpKind::kDepthwiseConv2D, 4, 4, 8, 8, 3, 3, 1, 1, true, true, 0, 0.0004f, 5});
+  // One input channel, depth multiplier 8: runs as a plain convolution.
+  cases.push_back({OpKind::kDepthwiseConv2D, 9, 7, 1, 8, 4, 3, 2, 1, true, true, -5});
   cases.push_back({OpKind::kDepthwiseConv2D, 10, 6, 8, 8, 5, 3, 1, 2, true, true, -100});
   cases.push_back({OpKind::kDepthwiseConv2D, 6, 6, 16, 16, 3, 3, 1, 1, false, true, 0});
   return cases;
