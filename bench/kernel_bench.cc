@@ -1,5 +1,6 @@
-// Host throughput of each convolution kernel variant on representative
-// layers of the MLPerf Tiny models, in multiply-accumulates per second: the
+// Host throughput of each kernel variant on representative layers of the
+// MLPerf Tiny models, in multiply-accumulates per second (ADD and pooling:
+// input elements per second): the
 // reference kernels (portable) and the host's variants (AVX2) in one run, and
 // the Arm DSP and Helium variants through their portable primitives (their
 // real cost is counted on the emulated cores: `kiln bench --layers`).
@@ -30,9 +31,37 @@ constexpr Layer kLayers[] = {
     {"vww_pointwise_128", OpKind::kConv2D, 6, 6, 128, 128, 1, 1},
     {"resnet_conv_3x3x16", OpKind::kConv2D, 32, 32, 16, 16, 3, 1},
     {"ad_fully_connected_640x128", OpKind::kFullyConnected, 1, 1, 640, 128, 1, 1},
+    {"resnet_add_32x32x16", OpKind::kAdd, 32, 32, 16, 16, 0, 1},
+    {"kws_average_pool_25x5x64", OpKind::kAveragePool2D, 25, 5, 64, 64, 0, 1},
 };
 
+// ADD of two inputs and a global average pool; *items is their input elements.
+kiln::ir::Graph elementwise_graph(const Layer& l, int64_t* items) {
+  GraphBuilder b;
+  const std::vector<int32_t> shape = {1, l.h, l.w, l.in_c};
+  const int x = b.input("x", KILN_DTYPE_INT8, shape, 0.05f, 3);
+  kiln::ir::OpAttrs a;
+  a.activation = kiln::ir::Activation::kRelu;
+  *items = int64_t{l.h} * l.w * l.in_c;
+  if (l.kind == OpKind::kAdd) {
+    const int x2 = b.input("x2", KILN_DTYPE_INT8, shape, 0.07f, -5);
+    const int y = b.tensor("y", KILN_DTYPE_INT8, shape, 0.1f, -2);
+    b.op(l.kind, {x, x2}, {y}, a);
+    b.output(y);
+    return b.build();
+  }
+  const int y = b.tensor("y", KILN_DTYPE_INT8, {1, 1, 1, l.in_c}, 0.05f, 3);
+  a.padding = kiln::ir::Padding::kValid;
+  a.filter_h = l.h;
+  a.filter_w = l.w;
+  a.stride_h = a.stride_w = 1;
+  b.op(l.kind, {x}, {y}, a);
+  b.output(y);
+  return b.build();
+}
+
 kiln::ir::Graph layer_graph(const Layer& l, int64_t* macs) {
+  if (l.kind == OpKind::kAdd || l.kind == OpKind::kAveragePool2D) return elementwise_graph(l, macs);
   GraphBuilder b;
   const bool fc = l.kind == OpKind::kFullyConnected, depthwise = l.kind == OpKind::kDepthwiseConv2D;
   const int32_t k_h = l.k ? l.k : 10, k_w = l.k ? l.k : 4;
@@ -69,7 +98,7 @@ void run_layer(benchmark::State& state, const Layer& l, const std::string& targe
     runner.invoke();
     benchmark::ClobberMemory();
   }
-  state.SetItemsProcessed(state.iterations() * macs);  // items/s = MACs per second
+  state.SetItemsProcessed(state.iterations() * macs);  // items/s = MACs (elements) per second
   state.SetLabel(m.program.ops.empty() ? "" : kiln::find_kernel(static_cast<uint32_t>(m.program.ops[0].opcode))->name);
 }
 
