@@ -53,7 +53,15 @@ struct Conv : DspOutputStage {
 
   static const void* prepare_column(const int8_t* column, int32_t k_padded, void* widened) {
     uint32_t* dst = static_cast<uint32_t*>(widened);
-    for (int32_t k = 0; k < k_padded; k += 4, dst += 2) {
+    int32_t k = 0;
+    for (; k + 8 <= k_padded; k += 8, dst += 4) {
+      const uint32_t x0 = load_u32(column + k), x1 = load_u32(column + k + 4);
+      dst[0] = sxtb16(x0);
+      dst[1] = sxtb16_ror8(x0);
+      dst[2] = sxtb16(x1);
+      dst[3] = sxtb16_ror8(x1);
+    }
+    if (k < k_padded) {
       const uint32_t x = load_u32(column + k);
       dst[0] = sxtb16(x);
       dst[1] = sxtb16_ror8(x);

@@ -36,13 +36,18 @@ inline void store_u32(void* p, uint32_t v) { memcpy(p, &v, sizeof(v)); }
 // a + b saturated to int32.
 inline int32_t qadd(int32_t a, int32_t b) { return __qadd(a, b); }
 
-// A rotate the compiler folds into SXTB16's ROR #8 operand.
+// A rotate for SXTAB16's ROR #8 operand (which the compiler folds in).
 inline uint32_t ror8(uint32_t x) { return (x >> 8) | (x << 24); }
 
 // Bytes 0 and 2 of x, sign-extended into the two halves.
 inline uint32_t sxtb16(uint32_t x) { return static_cast<uint32_t>(__sxtb16(static_cast<int32_t>(x))); }
 // Bytes 1 and 3 of x, sign-extended into the two halves.
-inline uint32_t sxtb16_ror8(uint32_t x) { return static_cast<uint32_t>(__sxtb16(static_cast<int32_t>(ror8(x)))); }
+// (The compiler does not fold the rotate into SXTB16 itself.)
+inline uint32_t sxtb16_ror8(uint32_t x) {
+  uint32_t r;
+  __asm__("sxtb16 %0, %1, ror #8" : "=r"(r) : "r"(x));
+  return r;
+}
 // Halves of `a` plus bytes 0 and 2 (or 1 and 3) of x, sign-extended.
 inline uint32_t sxtab16(uint32_t a, uint32_t x) {
   return static_cast<uint32_t>(__sxtab16(static_cast<int32_t>(a), static_cast<int32_t>(x)));
