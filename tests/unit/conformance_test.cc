@@ -369,18 +369,21 @@ TEST(Conformance, AddVariantsMatchReferenceOnHost) { expect_variants_match_refer
 
 TEST(Conformance, PoolVariantsMatchReferenceOnHost) { expect_variants_match_reference(build_pool_sweep(pool_cases(), 8)); }
 
-// The firmware's command line (one file per input and output) holds about
-// six cases, so the device sweep runs in slices.
-TEST(Conformance, ConvolutionVariantsMatchReferenceOnCortexM) {
-  const std::vector<ConvCase> cases = conv_cases();
-  constexpr size_t kSlice = 6;
-  for (size_t first = 0; first < cases.size(); first += kSlice) {
+// The firmware's command line holds a few files (each case's inputs and
+// output), so a device sweep runs in slices of `slice` cases.
+template <typename Case, typename Build>
+void expect_device_slices_match_reference(const std::vector<Case>& cases, size_t slice, uint32_t seed, Build build) {
+  for (size_t first = 0; first < cases.size(); first += slice) {
     SCOPED_TRACE("cases from " + std::to_string(first));
-    const size_t last = std::min(cases.size(), first + kSlice);
+    const size_t last = std::min(cases.size(), first + slice);
     expect_device_variants_match_reference(
-        build_sweep(std::vector<ConvCase>(cases.begin() + static_cast<long>(first), cases.begin() + static_cast<long>(last)),
-                    static_cast<uint32_t>(3 + first)));
+        build(std::vector<Case>(cases.begin() + static_cast<long>(first), cases.begin() + static_cast<long>(last)),
+              static_cast<uint32_t>(seed + first)));
   }
+}
+
+TEST(Conformance, ConvolutionVariantsMatchReferenceOnCortexM) {
+  expect_device_slices_match_reference(conv_cases(), 6, 3, build_sweep);
 }
 
 TEST(Conformance, FullyConnectedVariantsMatchReferenceOnCortexM) {
@@ -389,27 +392,11 @@ TEST(Conformance, FullyConnectedVariantsMatchReferenceOnCortexM) {
 }
 
 TEST(Conformance, AddVariantsMatchReferenceOnCortexM) {
-  const std::vector<AddCase> cases = add_cases();
-  constexpr size_t kSlice = 4;  // three files per case
-  for (size_t first = 0; first < cases.size(); first += kSlice) {
-    SCOPED_TRACE("cases from " + std::to_string(first));
-    const size_t last = std::min(cases.size(), first + kSlice);
-    expect_device_variants_match_reference(build_add_sweep(
-        std::vector<AddCase>(cases.begin() + static_cast<long>(first), cases.begin() + static_cast<long>(last)),
-        static_cast<uint32_t>(7 + first)));
-  }
+  expect_device_slices_match_reference(add_cases(), 4, 7, build_add_sweep);  // three files per case
 }
 
 TEST(Conformance, PoolVariantsMatchReferenceOnCortexM) {
-  const std::vector<PoolCase> cases = pool_cases();
-  constexpr size_t kSlice = 5;
-  for (size_t first = 0; first < cases.size(); first += kSlice) {
-    SCOPED_TRACE("cases from " + std::to_string(first));
-    const size_t last = std::min(cases.size(), first + kSlice);
-    expect_device_variants_match_reference(build_pool_sweep(
-        std::vector<PoolCase>(cases.begin() + static_cast<long>(first), cases.begin() + static_cast<long>(last)),
-        static_cast<uint32_t>(9 + first)));
-  }
+  expect_device_slices_match_reference(pool_cases(), 5, 9, build_pool_sweep);
 }
 
 // The sweep must reach every variant, or the suite proves nothing about it.

@@ -184,23 +184,6 @@ inline const uint32_t* depthwise4_taps2(int32_t& a0, int32_t& a1, int32_t& a2, i
 }
 #undef KILN_DSP_DEPTHWISE_TAP
 
-// depthwise4_row on the four accumulators, unrolled for rows of 3 and 2 taps
-// (every row of a 3x3 window, borders included).
-inline void depthwise4_taps(int32_t& a0, int32_t& a1, int32_t& a2, int32_t& a3, const int8_t* in, int32_t in_step,
-                            const uint32_t* w, int32_t taps, uint32_t offset2) {
-  if (taps == 3) {
-    depthwise4_taps3(a0, a1, a2, a3, in, in_step, w, offset2);
-  } else if (taps == 2) {
-    depthwise4_taps2(a0, a1, a2, a3, in, in_step, w, offset2);
-  } else {
-    int32_t acc[4] = {a0, a1, a2, a3};
-    depthwise4_row(acc, in, in_step, w, taps, offset2);
-    a0 = acc[0];
-    a1 = acc[1];
-    a2 = acc[2];
-    a3 = acc[3];
-  }
-}
 
 
 // v saturated to int8.
@@ -327,41 +310,57 @@ inline void dot4_pairs(const uint32_t* column, const uint32_t* block, int32_t gr
   }
 }
 
+// One tap of the depthwise rows below.
+inline void depthwise4_tap(int32_t& a0, int32_t& a1, int32_t& a2, int32_t& a3, uint32_t x, const uint32_t* w,
+                           uint32_t offset2) {
+  const uint32_t x02 = sxtab16(offset2, x), x13 = sxtab16_ror8(offset2, x);
+  a0 = smlabb(x02, w[0], a0);
+  a2 = smlatt(x02, w[0], a2);
+  a1 = smlabb(x13, w[1], a1);
+  a3 = smlatt(x13, w[1], a3);
+}
+
 inline void depthwise4_row(int32_t* acc, const int8_t* in, int32_t in_step, const uint32_t* w, int32_t taps,
                            uint32_t offset2) {
   for (int32_t t = 0; t < taps; ++t, in += in_step, w += 2) {
-    const uint32_t x = load_u32(in);
-    const uint32_t x02 = sxtab16(offset2, x), x13 = sxtab16_ror8(offset2, x);
-    acc[0] = smlabb(x02, w[0], acc[0]);
-    acc[2] = smlatt(x02, w[0], acc[2]);
-    acc[1] = smlabb(x13, w[1], acc[1]);
-    acc[3] = smlatt(x13, w[1], acc[3]);
+    depthwise4_tap(acc[0], acc[1], acc[2], acc[3], load_u32(in), w, offset2);
   }
 }
 
-inline void depthwise4_taps(int32_t& a0, int32_t& a1, int32_t& a2, int32_t& a3, const int8_t* in, int32_t in_step,
-                            const uint32_t* w, int32_t taps, uint32_t offset2) {
-  int32_t acc[4] = {a0, a1, a2, a3};
-  depthwise4_row(acc, in, in_step, w, taps, offset2);
-  a0 = acc[0];
-  a1 = acc[1];
-  a2 = acc[2];
-  a3 = acc[3];
+template <int32_t kTaps>
+inline const uint32_t* depthwise4_taps_unrolled(int32_t& a0, int32_t& a1, int32_t& a2, int32_t& a3, const int8_t* in,
+                                                int32_t in_step, const uint32_t* w, uint32_t offset2) {
+  for (int32_t t = 0; t < kTaps; ++t, in += in_step, w += 2) depthwise4_tap(a0, a1, a2, a3, load_u32(in), w, offset2);
+  return w;
 }
-
 inline const uint32_t* depthwise4_taps3(int32_t& a0, int32_t& a1, int32_t& a2, int32_t& a3, const int8_t* in,
                                          int32_t in_step, const uint32_t* w, uint32_t offset2) {
-  depthwise4_taps(a0, a1, a2, a3, in, in_step, w, 3, offset2);
-  return w + 3 * 2;
+  return depthwise4_taps_unrolled<3>(a0, a1, a2, a3, in, in_step, w, offset2);
 }
 inline const uint32_t* depthwise4_taps2(int32_t& a0, int32_t& a1, int32_t& a2, int32_t& a3, const int8_t* in,
                                          int32_t in_step, const uint32_t* w, uint32_t offset2) {
-  depthwise4_taps(a0, a1, a2, a3, in, in_step, w, 2, offset2);
-  return w + 2 * 2;
+  return depthwise4_taps_unrolled<2>(a0, a1, a2, a3, in, in_step, w, offset2);
 }
 
 #endif
 
+// depthwise4_row on the four accumulators, unrolled for rows of 3 and 2 taps
+// (every row of a 3x3 window, borders included).
+inline void depthwise4_taps(int32_t& a0, int32_t& a1, int32_t& a2, int32_t& a3, const int8_t* in, int32_t in_step,
+                            const uint32_t* w, int32_t taps, uint32_t offset2) {
+  if (taps == 3) {
+    depthwise4_taps3(a0, a1, a2, a3, in, in_step, w, offset2);
+  } else if (taps == 2) {
+    depthwise4_taps2(a0, a1, a2, a3, in, in_step, w, offset2);
+  } else {
+    int32_t acc[4] = {a0, a1, a2, a3};
+    depthwise4_row(acc, in, in_step, w, taps, offset2);
+    a0 = acc[0];
+    a1 = acc[1];
+    a2 = acc[2];
+    a3 = acc[3];
+  }
+}
 
 // Whether multiply_smlal computes channel q exactly.
 inline bool smlal_applies(const ArmDspRequant& q) { return q.left_shift == 0 && q.shift >= 1; }
