@@ -69,11 +69,12 @@ TEST(FixedPoint, PreparedRequantizeEqualsReference) {
   }
 }
 
-// The Arm DSP kernels' one-multiply form (its portable twin here; the
-// conformance suite runs the instructions on the emulated cores) equals the
-// reference wherever it applies, ties included: powers of two as multiplier
-// and accumulator land exactly between two results. Elsewhere the table
-// still gives the reference's multiplier and shift.
+// The Arm DSP kernels' one-multiply form, output offset included (its
+// portable twin here; the conformance suite runs the instructions on the
+// emulated cores) equals the reference wherever it applies, ties included:
+// powers of two as multiplier and accumulator land exactly between two
+// results. Elsewhere the table still gives the reference's multiplier and
+// shift.
 TEST(FixedPoint, ArmDspSmlalRequantizeEqualsReference) {
   std::mt19937 rng(3);
   auto next = [&rng]() { return static_cast<uint32_t>(rng()); };
@@ -82,12 +83,20 @@ TEST(FixedPoint, ArmDspSmlalRequantizeEqualsReference) {
     const int32_t acc = i < 12 * 30 ? edges[i % 12] : static_cast<int32_t>(next()) >> (next() % 32);
     const int32_t multiplier = i % 3 == 0 ? 1 << 30 : static_cast<int32_t>(next() >> 1) >> (i % 4 == 0 ? next() % 31 : 0);
     const int shift = static_cast<int>(next() % 62) - 31;
-    const int32_t offset = static_cast<int32_t>(next() % 513) - 256;
+    const int32_t offset = static_cast<int32_t>(next() % 256) - 128;  // an int8 zero point
     const ArmDspRequant q = prepare_arm_dsp_requant(multiplier, shift);
     ASSERT_EQ(arm_dsp::smlal_applies(q), shift <= -2);
     if (arm_dsp::smlal_applies(q)) {
       ASSERT_EQ(arm_dsp::multiply_smlal(acc, q), multiply_by_quantized_multiplier(acc, multiplier, shift))
           << acc << " * " << multiplier << " << " << shift;
+    }
+    // The zero point folded into the rounding: the sum is exact, saturated only to int8 after.
+    ArmDspRequant folded = q;
+    fold_arm_dsp_output_offset(&folded, 1, offset);
+    ASSERT_EQ(arm_dsp_offset_folds(&folded, 1), shift <= -2 && shift >= -23);
+    if (arm_dsp_offset_folds(&folded, 1)) {
+      ASSERT_EQ(arm_dsp::multiply_smlal(acc, folded), multiply_by_quantized_multiplier(acc, multiplier, shift) + offset)
+          << acc << " * " << multiplier << " << " << shift << " + " << offset;
     }
     ASSERT_EQ(arm_dsp::requantize_any(acc, q, offset, -128, 127), requantize(acc, multiplier, shift, offset, -128, 127));
   }

@@ -13,37 +13,46 @@ namespace {
 
 // Requantization from the ArmDspRequant table, four channels at a time when
 // every channel of the layer takes multiply_smlal: SMLAL and a shift per
-// channel, then QADD, SSAT and a four-lane clamp (SSUB8/SEL) before one word
-// store. A layer with a channel it does not apply to (a rescale near or above
-// 1) goes channel by channel.
+// channel (the output offset folded in, or one add), then SSAT and a
+// four-lane clamp (SSUB8/SEL) before one word store. A layer with a channel
+// it does not apply to (a rescale near or above 1) goes channel by channel.
 struct DspOutputStage {
   using Requant = ArmDspRequant;
   struct Stage {
     int32_t offset, act_min, act_max;
-    bool smlal;
+    bool smlal, offset_folded;
     uint32_t lo4, hi4;  // the activation range in every byte
   };
 
   static Stage output_stage(const Conv2DParams& p, const Requant* table, int32_t channels) {
     bool smlal = true;
     for (int32_t c = 0; c < channels; ++c) smlal = smlal && smlal_applies(table[c]);
-    return {p.output_offset, p.act_min, p.act_max, smlal, splat_s8x4(p.act_min), splat_s8x4(p.act_max)};
+    return {p.output_offset, p.act_min, p.act_max, smlal, arm_dsp_offset_folds(table, channels),
+            splat_s8x4(p.act_min), splat_s8x4(p.act_max)};
   }
 
   static void requantize(const Stage& s, const int32_t* acc, const Requant* table, int32_t n, int8_t* out) {
     if (__builtin_expect(!s.smlal || n != 4, 0)) {
+      const int32_t offset = s.offset_folded ? 0 : s.offset;
       for (int32_t j = 0; j < n; ++j) {
         const int32_t v = smlal_applies(table[j])
-                              ? fp::clamp(qadd(multiply_smlal(acc[j], table[j]), s.offset), s.act_min, s.act_max)
+                              ? fp::clamp(multiply_smlal(acc[j], table[j]) + offset, s.act_min, s.act_max)
                               : requantize_any(acc[j], table[j], s.offset, s.act_min, s.act_max);
         out[j] = static_cast<int8_t>(v);
       }
       return;
     }
-    const uint32_t packed = pack_s8x4(ssat8(qadd(multiply_smlal(acc[0], table[0]), s.offset)),
-                                      ssat8(qadd(multiply_smlal(acc[1], table[1]), s.offset)),
-                                      ssat8(qadd(multiply_smlal(acc[2], table[2]), s.offset)),
-                                      ssat8(qadd(multiply_smlal(acc[3], table[3]), s.offset)));
+    uint32_t packed;
+    if (__builtin_expect(s.offset_folded, 1)) {
+      packed = pack_s8x4(ssat8(multiply_smlal(acc[0], table[0])), ssat8(multiply_smlal(acc[1], table[1])),
+                         ssat8(multiply_smlal(acc[2], table[2])), ssat8(multiply_smlal(acc[3], table[3])));
+    } else {
+      // |multiply_smlal| <= 2^29 here: the add cannot overflow.
+      packed = pack_s8x4(ssat8(multiply_smlal(acc[0], table[0]) + s.offset),
+                         ssat8(multiply_smlal(acc[1], table[1]) + s.offset),
+                         ssat8(multiply_smlal(acc[2], table[2]) + s.offset),
+                         ssat8(multiply_smlal(acc[3], table[3]) + s.offset));
+    }
     store_u32(out, clamp_s8x4(packed, s.lo4, s.hi4));
   }
 };

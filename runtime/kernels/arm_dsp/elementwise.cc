@@ -26,13 +26,13 @@ void add_s8(const void* params, const void* const* inputs, void* const* outputs)
   int32_t i = 0;
   if (smlal_applies(q)) {
     const uint32_t lo4 = splat_s8x4(p.act_min), hi4 = splat_s8x4(p.act_max);
-    const int32_t offset = p.output_offset;
+    const int32_t offset = arm_dsp_offset_folds(&q, 1) ? 0 : p.output_offset;
     for (; i + 4 <= p.size; i += 4) {
       const uint32_t wa = load_u32(a + i), wb = load_u32(b + i);
-      const int32_t r0 = ssat8(qadd(multiply_smlal(rescaled_sum(table, wa, wb), q), offset));
-      const int32_t r1 = ssat8(qadd(multiply_smlal(rescaled_sum(table, wa >> 8, wb >> 8), q), offset));
-      const int32_t r2 = ssat8(qadd(multiply_smlal(rescaled_sum(table, wa >> 16, wb >> 16), q), offset));
-      const int32_t r3 = ssat8(qadd(multiply_smlal(rescaled_sum(table, wa >> 24, wb >> 24), q), offset));
+      const int32_t r0 = ssat8(multiply_smlal(rescaled_sum(table, wa, wb), q) + offset);
+      const int32_t r1 = ssat8(multiply_smlal(rescaled_sum(table, wa >> 8, wb >> 8), q) + offset);
+      const int32_t r2 = ssat8(multiply_smlal(rescaled_sum(table, wa >> 16, wb >> 16), q) + offset);
+      const int32_t r3 = ssat8(multiply_smlal(rescaled_sum(table, wa >> 24, wb >> 24), q) + offset);
       store_u32(out + i, clamp_s8x4(pack_s8x4(r0, r1, r2, r3), lo4, hi4));
     }
   }

@@ -33,8 +33,6 @@ inline void store_u32(void* p, uint32_t v) { memcpy(p, &v, sizeof(v)); }
 
 #if KILN_ARM_DSP_NATIVE
 
-// a + b saturated to int32.
-inline int32_t qadd(int32_t a, int32_t b) { return __qadd(a, b); }
 
 // A rotate for SXTAB16's ROR #8 operand (which the compiler folds in).
 inline uint32_t ror8(uint32_t x) { return (x >> 8) | (x << 24); }
@@ -220,8 +218,9 @@ inline uint32_t clamp_s8x4(uint32_t v, uint32_t lo, uint32_t hi) {
 // differ only where h = 0, which rounds to 0 either way), and the nested
 // floors are one: floor((x * m + 2^30 - [x < 0] 2^31 + 2^(r+30)) / 2^(31+r)).
 // The last term is q.rounding in the high word, so the result is the high
-// word shifted right by r - 1. 5 instructions once the channel's three
-// words are in registers.
+// word shifted right by r - 1; a rounding that also holds z * 2^(r-1)
+// (fold_arm_dsp_output_offset) adds the output offset z on the way. 5
+// instructions once the channel's three words are in registers.
 inline int32_t multiply_smlal(int32_t x, const ArmDspRequant& q) {
   int32_t lo, hi;
   __asm__("and %[lo], %[x], #0x80000000\n\t"
@@ -247,7 +246,6 @@ inline uint32_t pack_s8x4(int32_t a, int32_t b, int32_t c, int32_t d) {
 
 #else
 
-inline int32_t qadd(int32_t a, int32_t b) { return fp::saturating_add(a, b); }
 
 inline int32_t lo16(uint32_t x) { return static_cast<int16_t>(x & 0xFFFFu); }
 inline int32_t hi16(uint32_t x) { return static_cast<int16_t>(x >> 16); }
