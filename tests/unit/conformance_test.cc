@@ -83,6 +83,14 @@ std::vector<int32_t> output_size(const ConvCase& c) {
   return {1, one(c.h, c.k_h), one(c.w, c.k_w), c.out_c};
 }
 
+// Uniformly random bytes (int8 values of any value).
+std::vector<uint8_t> random_bytes(std::mt19937& rng, size_t n) {
+  std::uniform_int_distribution<int> byte(0, 255);
+  std::vector<uint8_t> bytes(n);
+  for (uint8_t& v : bytes) v = static_cast<uint8_t>(byte(rng));
+  return bytes;
+}
+
 // One graph holding every case as an independent op; inputs are the graph
 // inputs' contents, in order, and output i is case i's.
 struct Sweep {
@@ -153,9 +161,7 @@ Sweep build_fully_connected_sweep(uint32_t seed, size_t first = 0, size_t count 
     const int y = b.tensor(n + "/y", KILN_DTYPE_INT8, {batches, units}, 0.2f, 4);
     b.op(OpKind::kFullyConnected, {x, w, i % 2 ? -1 : bias_t}, {y});
     b.output(y);
-    std::vector<uint8_t> in(static_cast<size_t>(batches * depth));
-    for (uint8_t& v : in) v = static_cast<uint8_t>(byte(rng));
-    s.inputs.push_back(in);
+    s.inputs.push_back(random_bytes(rng, static_cast<size_t>(batches * depth)));
   }
   s.graph = b.build();
   return s;
@@ -200,11 +206,7 @@ Sweep build_add_sweep(const std::vector<AddCase>& cases, uint32_t seed) {
     a.activation = c.activation;
     b.op(OpKind::kAdd, {x1, x2}, {y}, a);
     b.output(y);
-    for (int k = 0; k < 2; ++k) {
-      std::vector<uint8_t> in(static_cast<size_t>(c.size));
-      for (uint8_t& v : in) v = static_cast<uint8_t>(byte(rng));
-      s.inputs.push_back(in);
-    }
+    for (int k = 0; k < 2; ++k) s.inputs.push_back(random_bytes(rng, static_cast<size_t>(c.size)));
   }
   s.graph = b.build();
   return s;
@@ -253,9 +255,7 @@ Sweep build_pool_sweep(const std::vector<PoolCase>& cases, uint32_t seed) {
     a.activation = i % 3 == 1 ? ir::Activation::kRelu : (i % 3 == 2 ? ir::Activation::kRelu6 : ir::Activation::kNone);
     b.op(c.kind, {x}, {y}, a);
     b.output(y);
-    std::vector<uint8_t> in(static_cast<size_t>(c.h * c.w * c.c));
-    for (uint8_t& v : in) v = static_cast<uint8_t>(byte(rng));
-    s.inputs.push_back(in);
+    s.inputs.push_back(random_bytes(rng, static_cast<size_t>(c.h * c.w * c.c)));
   }
   s.graph = b.build();
   return s;
