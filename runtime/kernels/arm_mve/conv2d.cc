@@ -22,13 +22,9 @@ struct MveOutputStage {
   }
 
   static void requantize(const Stage& s, const int32_t* acc, const Requant* table, int32_t n, int8_t* out) {
-    if (n == 4) {
-      requantize4_store(load_s32x4(acc), table, s.offset, s.act_min, s.act_max, out);
-      return;
-    }
-    for (int32_t j = 0; j < n; ++j) {
-      out[j] = static_cast<int8_t>(requantize_one(acc[j], table[j], s.offset, s.act_min, s.act_max));
-    }
+    int32_t j = 0;
+    for (; j + 4 <= n; j += 4) requantize4_store(load_s32x4(acc + j), table + j, s.offset, s.act_min, s.act_max, out + j);
+    for (; j < n; ++j) out[j] = static_cast<int8_t>(requantize_one(acc[j], table[j], s.offset, s.act_min, s.act_max));
   }
 };
 
@@ -55,27 +51,26 @@ struct Conv : MveOutputStage {
   }
 };
 
-// Depthwise: four channels per vector, widened to int32 lanes on load.
+// Depthwise: eight channels per step, input and weights widened to int16 on
+// load, the widening multiplies (VMULLB/VMULLT) accumulating even and odd
+// channels in two int32 vectors.
 struct Depthwise : MveOutputStage {
   static constexpr PackedLayout kLayout = kArmMveDepthwiseLayout;
-  using Acc = s32x4;
+  using Acc = s32x4x2;
 
-  static Acc load(const int32_t* bias) { return load_s32x4(bias); }
+  static Acc load(const int32_t* bias) { return load_s32x4x2_deinterleaved(bias); }
 
   static void mac_row(Acc& acc, const int8_t* input, int32_t in_step, const void* filter, int32_t taps,
                       int32_t input_offset) {
     const int8_t* w = static_cast<const int8_t*>(filter);
-    for (int32_t t = 0; t < taps; ++t, input += in_step, w += 4) {
-      const s32x4 x = add_scalar(load_s8x4_widened(input), input_offset);
-      acc = multiply_accumulate(acc, x, load_s8x4_widened(w));
-    }
+    for (int32_t t = 0; t < taps; ++t, input += in_step, w += 8) acc = multiply_accumulate_s8x8(acc, input, input_offset, w);
   }
 
   static void pixel(const kernels::DepthwisePixel<Requant>& px, const Stage& stage) {
     kernels::depthwise_pixel_by_groups<Depthwise>(px, stage);
   }
 
-  static void store(const Acc& acc, int32_t* lanes) { store_s32x4(lanes, acc); }
+  static void store(const Acc& acc, int32_t* lanes) { store_s32x4x2_interleaved(lanes, acc); }
 };
 
 }  // namespace

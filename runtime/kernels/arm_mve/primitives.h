@@ -41,8 +41,29 @@ inline s32x4 load_s8x4_widened(const int8_t* p) { return vldrbq_s32(p); }
 inline s32x4 load_s32x4(const int32_t* p) { return vld1q_s32(p); }
 inline void store_s32x4(int32_t* p, s32x4 v) { vst1q_s32(p, v); }
 inline s32x4 add_scalar(s32x4 a, int32_t b) { return vaddq_n_s32(a, b); }
-// acc + a * b per lane (wrapping).
-inline s32x4 multiply_accumulate(s32x4 acc, s32x4 a, s32x4 b) { return vaddq_s32(acc, vmulq_s32(a, b)); }
+// Eight channels as int32 lanes in two vectors: the even channels (0, 2, 4,
+// 6) and the odd ones, the order widening multiplies (VMULLB/VMULLT) give.
+struct s32x4x2 {
+  int32x4_t even, odd;
+};
+// Eight int32 values de-interleaved (VLD2) / interleaved back (VST2).
+inline s32x4x2 load_s32x4x2_deinterleaved(const int32_t* p) {
+  const int32x4x2_t v = vld2q_s32(p);
+  return {v.val[0], v.val[1]};
+}
+inline void store_s32x4x2_interleaved(int32_t* p, s32x4x2 v) {
+  int32x4x2_t pair;
+  pair.val[0] = v.even;
+  pair.val[1] = v.odd;
+  vst2q_s32(p, pair);
+}
+// acc += (x + offset) * w for 8 int8 lanes: x + offset fits int16 for every
+// zero point, the products are exact in int32 (VMULLB/VMULLT).
+inline s32x4x2 multiply_accumulate_s8x8(s32x4x2 acc, const int8_t* x, int32_t offset, const int8_t* w) {
+  const int16x8_t xs = vaddq_n_s16(vldrbq_s16(x), static_cast<int16_t>(offset));
+  const int16x8_t ws = vldrbq_s16(w);
+  return {vaddq_s32(acc.even, vmullbq_int_s16(xs, ws)), vaddq_s32(acc.odd, vmulltq_int_s16(xs, ws))};
+}
 
 // fp::multiply_prepared on 4 lanes: VQRDMULH is the rounding doubling high
 // multiply (by the multiplier, which is half the prepared one), VRSHL rounds
@@ -129,8 +150,31 @@ inline s32x4 add_scalar(s32x4 a, int32_t b) {
   for (int i = 0; i < 4; ++i) a.lane[i] += static_cast<uint32_t>(b);
   return a;
 }
-inline s32x4 multiply_accumulate(s32x4 acc, s32x4 a, s32x4 b) {
-  for (int i = 0; i < 4; ++i) acc.lane[i] += a.lane[i] * b.lane[i];
+struct s32x4x2 {
+  s32x4 even, odd;
+};
+inline s32x4x2 load_s32x4x2_deinterleaved(const int32_t* p) {
+  s32x4x2 v;
+  for (int i = 0; i < 4; ++i) {
+    v.even.lane[i] = static_cast<uint32_t>(p[2 * i]);
+    v.odd.lane[i] = static_cast<uint32_t>(p[2 * i + 1]);
+  }
+  return v;
+}
+inline void store_s32x4x2_interleaved(int32_t* p, s32x4x2 v) {
+  for (int i = 0; i < 4; ++i) {
+    p[2 * i] = static_cast<int32_t>(v.even.lane[i]);
+    p[2 * i + 1] = static_cast<int32_t>(v.odd.lane[i]);
+  }
+}
+inline s32x4x2 multiply_accumulate_s8x8(s32x4x2 acc, const int8_t* x, int32_t offset, const int8_t* w) {
+  for (int i = 0; i < 8; ++i) {
+    // int16 lanes wrap like the vector unit's; valid offsets never make them.
+    const int16_t xs = static_cast<int16_t>(static_cast<uint16_t>(x[i] + offset));
+    const uint32_t product = static_cast<uint32_t>(int32_t{xs} * w[i]);
+    s32x4& half = i % 2 ? acc.odd : acc.even;
+    half.lane[i / 2] += product;
+  }
   return acc;
 }
 

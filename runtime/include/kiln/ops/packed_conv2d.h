@@ -158,7 +158,7 @@ constexpr PackedLayout kArmDspConvLayout = {2, 4, true, RequantTable::kArmDsp};
 constexpr PackedLayout kArmDspDepthwiseLayout = {2, 4, true, RequantTable::kArmDsp};
 // Helium (M-profile Vector Extension, Cortex-M55): VMLADAVA on 16 int8 lanes.
 constexpr PackedLayout kArmMveConvLayout = {1, 16, false, RequantTable::kArmMve};
-constexpr PackedLayout kArmMveDepthwiseLayout = {1, 4, false, RequantTable::kArmMve};
+constexpr PackedLayout kArmMveDepthwiseLayout = {1, 8, false, RequantTable::kArmMve};
 // x86-64 AVX2: VPMADDWD on 16 int16 lanes.
 constexpr PackedLayout kX86Avx2ConvLayout = {2, 16, false};
 constexpr PackedLayout kX86Avx2DepthwiseLayout = {1, 8, false};
