@@ -94,6 +94,37 @@ OpCode choose_variant(const KernelTarget& target, const IsaVariant (&variants)[N
   return reference;
 }
 
+// The int8 output stage of a convolution: checks the filter's quantization
+// (one scale, or one per output channel; symmetric), sets p's input and
+// output offsets and activation range, and returns the per-channel
+// requantization, multipliers then shifts.
+template <typename Params>
+std::vector<int32_t> int8_output_stage(LowerContext& ctx, const ir::Op& op, const ir::Tensor& in,
+                                       const ir::Tensor& filter, const ir::Tensor& out, int32_t out_c,
+                                       ir::Activation activation, Params* p) {
+  const size_t channels = filter.quant.scales.size();
+  if (channels != 1 && channels != static_cast<size_t>(out_c)) {
+    ctx.invalid(op, fmt::format("filter '{}' has {} scales for {} output channels", filter.name, channels, out_c));
+  }
+  for (int64_t zp : filter.quant.zero_points) {
+    if (zp != 0) ctx.unsupported(op, fmt::format("filter '{}' has zero point {}; int8 weights must be symmetric", filter.name, zp));
+  }
+  p->input_offset = -in.quant.zero_point();
+  p->output_offset = out.quant.zero_point();
+  const IntRange r = activation_range_s8(activation, out.quant.scale(), out.quant.zero_point());
+  p->act_min = r.min;
+  p->act_max = r.max;
+  std::vector<int32_t> quant(2 * static_cast<size_t>(out_c));
+  for (int32_t c = 0; c < out_c; ++c) {
+    const double filter_scale = filter.quant.scales[channels == 1 ? 0 : static_cast<size_t>(c)];
+    const QuantizedMultiplier q = quantize_multiplier(static_cast<double>(in.quant.scale()) * filter_scale /
+                                                      static_cast<double>(out.quant.scale()));
+    quant[static_cast<size_t>(c)] = q.multiplier;
+    quant[static_cast<size_t>(out_c + c)] = q.shift;
+  }
+  return quant;
+}
+
 // For ops that do no multiply-accumulates.
 inline int64_t no_macs(const ir::Graph&, const ir::Op&) { return 0; }
 

@@ -65,26 +65,7 @@ void lower_transpose_conv(LowerContext& ctx, const ir::Op& op) {
     ctx.emit(op, OpCode::TRANSPOSE_CONV_F32, p, {op.inputs[0], weights, bias}, {op.outputs[0]});
     return;
   }
-  const size_t channels = filter.quant.scales.size();
-  if (channels != 1 && channels != static_cast<size_t>(p.out_c)) {
-    ctx.invalid(op, fmt::format("filter '{}' has {} scales for {} output channels", filter.name, channels, p.out_c));
-  }
-  for (int64_t zp : filter.quant.zero_points) {
-    if (zp != 0) ctx.unsupported(op, fmt::format("filter '{}' has zero point {}; int8 weights must be symmetric", filter.name, zp));
-  }
-  p.input_offset = -in.quant.zero_point();
-  p.output_offset = out.quant.zero_point();
-  const IntRange r = activation_range_s8(a.activation, out.quant.scale(), out.quant.zero_point());
-  p.act_min = r.min;
-  p.act_max = r.max;
-  std::vector<int32_t> quant(2 * static_cast<size_t>(p.out_c));
-  for (int32_t c = 0; c < p.out_c; ++c) {
-    const double filter_scale = filter.quant.scales[channels == 1 ? 0 : static_cast<size_t>(c)];
-    const QuantizedMultiplier q = quantize_multiplier(static_cast<double>(in.quant.scale()) * filter_scale /
-                                                      static_cast<double>(out.quant.scale()));
-    quant[static_cast<size_t>(c)] = q.multiplier;
-    quant[static_cast<size_t>(p.out_c + c)] = q.shift;
-  }
+  const std::vector<int32_t> quant = int8_output_stage(ctx, op, in, filter, out, p.out_c, a.activation, &p);
   const int quant_tensor = ctx.add_constant(out.name + "/requant", KILN_DTYPE_INT32, {2, p.out_c}, int32_bytes(quant));
   const int scratch = ctx.add_scratch(out.name + "/accumulators", KILN_DTYPE_INT32, {p.out_h, p.out_w, p.out_c});
   ctx.emit(op, OpCode::TRANSPOSE_CONV_S8, p, {op.inputs[0], weights, bias, quant_tensor}, {op.outputs[0], scratch});

@@ -39,7 +39,6 @@ inline int32_t dot_accumulate(int32_t acc, s8x16 a, s8x16 b) { return vmladavaq_
 // Four int8 values sign-extended into four int32 lanes.
 inline s32x4 load_s8x4_widened(const int8_t* p) { return vldrbq_s32(p); }
 inline s32x4 load_s32x4(const int32_t* p) { return vld1q_s32(p); }
-inline void store_s32x4(int32_t* p, s32x4 v) { vst1q_s32(p, v); }
 inline s32x4 add_scalar(s32x4 a, int32_t b) { return vaddq_n_s32(a, b); }
 // Eight channels as int32 lanes in two vectors: the even channels (0, 2, 4,
 // 6) and the odd ones, the order widening multiplies (VMULLB/VMULLT) give.
@@ -142,9 +141,6 @@ inline s32x4 load_s32x4(const int32_t* p) {
   s32x4 v;
   for (int i = 0; i < 4; ++i) v.lane[i] = static_cast<uint32_t>(p[i]);
   return v;
-}
-inline void store_s32x4(int32_t* p, s32x4 v) {
-  for (int i = 0; i < 4; ++i) p[i] = static_cast<int32_t>(v.lane[i]);
 }
 inline s32x4 add_scalar(s32x4 a, int32_t b) {
   for (int i = 0; i < 4; ++i) a.lane[i] += static_cast<uint32_t>(b);
