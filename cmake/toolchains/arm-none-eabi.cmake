@@ -9,6 +9,7 @@ set(CMAKE_TRY_COMPILE_TARGET_TYPE STATIC_LIBRARY)
 
 set(KILN_DEVICE_FLAGS "${KILN_CPU_FLAGS} -mthumb -ffunction-sections -fdata-sections")
 set(CMAKE_C_FLAGS_INIT "${KILN_DEVICE_FLAGS}")
+set(CMAKE_ASM_FLAGS_INIT "${KILN_DEVICE_FLAGS}")
 set(CMAKE_CXX_FLAGS_INIT "${KILN_DEVICE_FLAGS} -fno-exceptions -fno-rtti -fno-threadsafe-statics -fno-use-cxa-atexit")
 set(CMAKE_EXE_LINKER_FLAGS_INIT "${KILN_DEVICE_FLAGS} -nostartfiles -Wl,--gc-sections")
 

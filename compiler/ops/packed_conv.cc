@@ -44,7 +44,7 @@ int32_t slot_in_group(int32_t i, const PackedLayout& layout) {
   return (i & ~3) + kPairOrder[i & 3];
 }
 
-void put_weight(std::vector<uint8_t>& out, size_t index, int8_t value, const PackedLayout& layout) {
+void put_weight(uint8_t* out, size_t index, int8_t value, const PackedLayout& layout) {
   if (layout.weight_bytes == 1) {
     out[index] = static_cast<uint8_t>(value);
   } else {
@@ -107,37 +107,41 @@ bool lower_packed_conv2d(LowerContext& ctx, const ir::Op& op, const Conv2DParams
   pp.oc_padded = static_cast<int32_t>(round_up(p.out_c, kConvChannelBlock));
   if (!kernel_accepts(v->opcode, &pp)) return false;
 
-  // Filter blocks of kConvChannelBlock channels; within a block, per group of
-  // k_multiple taps, each channel's group in turn (packed_conv2d.h).
-  const int32_t groups = pp.k_padded / layout.k_multiple;
-  std::vector<uint8_t> packed(static_cast<size_t>(pp.oc_padded) * static_cast<size_t>(pp.k_padded) *
-                              layout.weight_bytes);
-  std::vector<int32_t> folded(static_cast<size_t>(pp.oc_padded), 0);
+  // One record per block of kConvChannelBlock channels: biases, weights (per
+  // group of k_multiple taps, each channel's group in turn), requantization
+  // entries (packed_conv2d.h).
+  const size_t record_bytes = static_cast<size_t>(packed_conv2d_record_bytes(pp, layout));
+  const size_t weights_offset = kConvChannelBlock * sizeof(int32_t);
+  const size_t requant_offset = record_bytes - kConvChannelBlock * kRequantEntryBytes;
+  std::vector<uint8_t> records(static_cast<size_t>(pp.oc_padded / kConvChannelBlock) * record_bytes);
   for (int32_t oc = 0; oc < p.out_c; ++oc) {
     const int32_t block = oc / kConvChannelBlock, lane = oc % kConvChannelBlock;
+    uint8_t* record = records.data() + static_cast<size_t>(block) * record_bytes;
     uint32_t weight_sum = 0;
     for (int64_t t = 0; t < k; ++t) {
       const int8_t w = filter[oc * k + t];
       weight_sum += static_cast<uint32_t>(static_cast<int32_t>(w));
       const int32_t group = static_cast<int32_t>(t / layout.k_multiple);
       const int32_t within = static_cast<int32_t>(t % layout.k_multiple);
-      const size_t index = ((static_cast<size_t>(block) * static_cast<size_t>(groups) + static_cast<size_t>(group)) *
-                                kConvChannelBlock + static_cast<size_t>(lane)) * static_cast<size_t>(layout.k_multiple) +
+      const size_t index = (static_cast<size_t>(group) * kConvChannelBlock + static_cast<size_t>(lane)) *
+                               static_cast<size_t>(layout.k_multiple) +
                            static_cast<size_t>(slot_in_group(within, layout));
-      put_weight(packed, index, w, layout);
+      put_weight(record + weights_offset, index, w, layout);
     }
     // bias + input_offset * sum(w): the kernel then multiplies raw inputs.
-    folded[static_cast<size_t>(oc)] = static_cast<int32_t>((bias ? static_cast<uint32_t>(bias[oc]) : 0u) +
-                                                           static_cast<uint32_t>(p.input_offset) * weight_sum);
+    const int32_t folded = static_cast<int32_t>((bias ? static_cast<uint32_t>(bias[oc]) : 0u) +
+                                                static_cast<uint32_t>(p.input_offset) * weight_sum);
+    std::memcpy(record + static_cast<size_t>(lane) * sizeof(int32_t), &folded, sizeof(folded));
+    std::memcpy(record + requant_offset + static_cast<size_t>(lane) * kRequantEntryBytes,
+                requant_bytes.data() + static_cast<size_t>(oc) * kRequantEntryBytes, kRequantEntryBytes);
   }
   const std::string base = ctx.output(op, 0).name;
-  const int packed_tensor = ctx.add_constant(base + "/packed_filter", layout.weight_bytes == 1 ? KILN_DTYPE_INT8 : KILN_DTYPE_INT16,
-                                             {pp.oc_padded, pp.k_padded}, std::move(packed));
-  const int bias_tensor = ctx.add_constant(base + "/folded_bias", KILN_DTYPE_INT32, {pp.oc_padded}, int32_bytes(folded));
-  const int requant_tensor = ctx.add_constant(base + "/requant", KILN_DTYPE_INT32, {p.out_c, 4}, std::move(requant_bytes));
+  const int packed_tensor = ctx.add_constant(base + "/packed_filter", KILN_DTYPE_INT8,
+                                             {pp.oc_padded / kConvChannelBlock, static_cast<int32_t>(record_bytes)},
+                                             std::move(records));
   const int32_t scratch_bytes = packed_conv2d_scratch_bytes(pp, layout);
   const int scratch = scratch_bytes > 0 ? ctx.add_scratch(base + "/column", KILN_DTYPE_INT8, {scratch_bytes}) : -1;
-  ctx.emit(op, v->opcode, pp, {op.inputs[0], packed_tensor, bias_tensor, requant_tensor}, {op.outputs[0], scratch});
+  ctx.emit(op, v->opcode, pp, {op.inputs[0], packed_tensor}, {op.outputs[0], scratch});
   return true;
 }
 
@@ -153,26 +157,29 @@ bool lower_packed_depthwise(LowerContext& ctx, const ir::Op& op, const Conv2DPar
   Conv2DParams params = p;
   params.has_bias = 1;
   if (!kernel_accepts(v->opcode, &params)) return false;
-  const int32_t taps = p.k_h * p.k_w;
-  std::vector<uint8_t> packed(static_cast<size_t>(taps) * static_cast<size_t>(p.out_c) * layout.weight_bytes);
-  for (int32_t t = 0; t < taps; ++t) {
-    for (int32_t c = 0; c < p.out_c; ++c) {
-      // Channel group, then tap, then the group's lanes (packed_conv2d.h).
-      const int32_t lanes = layout.k_multiple, group = c / lanes;
-      const size_t index = (static_cast<size_t>(group) * static_cast<size_t>(taps) + static_cast<size_t>(t)) *
-                               static_cast<size_t>(lanes) +
-                           static_cast<size_t>(slot_in_group(c % lanes, layout));
-      put_weight(packed, index, filter[t * p.out_c + c], layout);
+  // One record per group of k_multiple channels: biases, taps (each tap's
+  // lanes in the layout's order), requantization entries (packed_conv2d.h).
+  const int32_t taps = p.k_h * p.k_w, lanes = layout.k_multiple;
+  const size_t record_bytes = static_cast<size_t>(packed_depthwise_record_bytes(p, layout));
+  const size_t weights_offset = static_cast<size_t>(lanes) * sizeof(int32_t);
+  const size_t requant_offset = record_bytes - static_cast<size_t>(lanes) * kRequantEntryBytes;
+  std::vector<uint8_t> records(static_cast<size_t>(p.out_c / lanes) * record_bytes);
+  for (int32_t c = 0; c < p.out_c; ++c) {
+    const int32_t lane = c % lanes;
+    uint8_t* record = records.data() + static_cast<size_t>(c / lanes) * record_bytes;
+    for (int32_t t = 0; t < taps; ++t) {
+      const size_t index = static_cast<size_t>(t) * static_cast<size_t>(lanes) + static_cast<size_t>(slot_in_group(lane, layout));
+      put_weight(record + weights_offset, index, filter[t * p.out_c + c], layout);
     }
+    const int32_t b = bias ? bias[c] : 0;
+    std::memcpy(record + static_cast<size_t>(lane) * sizeof(int32_t), &b, sizeof(b));
+    std::memcpy(record + requant_offset + static_cast<size_t>(lane) * kRequantEntryBytes,
+                requant_bytes.data() + static_cast<size_t>(c) * kRequantEntryBytes, kRequantEntryBytes);
   }
-  std::vector<int32_t> bias_values(static_cast<size_t>(p.out_c), 0);
-  if (bias) bias_values.assign(bias, bias + p.out_c);
   const std::string base = ctx.output(op, 0).name;
-  const int packed_tensor = ctx.add_constant(base + "/packed_filter", layout.weight_bytes == 1 ? KILN_DTYPE_INT8 : KILN_DTYPE_INT16,
-                                             {p.k_h, p.k_w, p.out_c}, std::move(packed));
-  const int bias_tensor = ctx.add_constant(base + "/bias", KILN_DTYPE_INT32, {p.out_c}, int32_bytes(bias_values));
-  const int requant_tensor = ctx.add_constant(base + "/requant", KILN_DTYPE_INT32, {p.out_c, 4}, std::move(requant_bytes));
-  ctx.emit(op, v->opcode, params, {op.inputs[0], packed_tensor, bias_tensor, requant_tensor}, {op.outputs[0]});
+  const int packed_tensor = ctx.add_constant(base + "/packed_filter", KILN_DTYPE_INT8,
+                                             {p.out_c / lanes, static_cast<int32_t>(record_bytes)}, std::move(records));
+  ctx.emit(op, v->opcode, params, {op.inputs[0], packed_tensor}, {op.outputs[0]});
   return true;
 }
 

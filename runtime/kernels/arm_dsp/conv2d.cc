@@ -20,43 +20,43 @@ struct DspOutputStage {
   using Requant = ArmDspRequant;
   struct Stage {
     int32_t offset, act_min, act_max;
-    bool smlal, offset_folded;
-    uint32_t lo4, hi4;  // the activation range in every byte
+    bool folded;          // every channel takes multiply_smlal with the offset folded in
+    bool offset_folded;   // the table's roundings hold the output offset
+    uint32_t lo4, hi4;    // the activation range in every byte
   };
 
-  static Stage output_stage(const Conv2DParams& p, const Requant* table, int32_t channels) {
-    bool smlal = true;
-    for (int32_t c = 0; c < channels; ++c) smlal = smlal && smlal_applies(table[c]);
-    return {p.output_offset, p.act_min, p.act_max, smlal, arm_dsp_offset_folds(table, channels),
+  static Stage output_stage(const Conv2DParams& p, const kernels::RecordTable<Requant>& table, int32_t channels) {
+    bool smlal = true, offset_folded = channels > 0;
+    for (int32_t c = 0; c < channels; ++c) {
+      smlal = smlal && smlal_applies(table[c]);
+      offset_folded = offset_folded && arm_dsp_offset_folds(table[c]);
+    }
+    return {p.output_offset, p.act_min, p.act_max, smlal && offset_folded, offset_folded,
             splat_s8x4(p.act_min), splat_s8x4(p.act_max)};
   }
 
   static void requantize(const Stage& s, const int32_t* acc, const Requant* table, int32_t n, int8_t* out) {
-    if (__builtin_expect(!s.smlal || n != 4, 0)) {
-      const int32_t offset = s.offset_folded ? 0 : s.offset;
-      for (int32_t j = 0; j < n; ++j) {
-        const int32_t v = smlal_applies(table[j])
-                              ? fp::clamp(multiply_smlal(acc[j], table[j]) + offset, s.act_min, s.act_max)
-                              : requantize_any(acc[j], table[j], s.offset, s.act_min, s.act_max);
-        out[j] = static_cast<int8_t>(v);
-      }
+    if (__builtin_expect(!s.folded || n != 4, 0)) {
+      requantize_by_channel(s, acc, table, n, out);
       return;
     }
-    uint32_t packed;
-    if (__builtin_expect(s.offset_folded, 1)) {
-      packed = pack_s8x4(ssat8(multiply_smlal(acc[0], table[0])), ssat8(multiply_smlal(acc[1], table[1])),
-                         ssat8(multiply_smlal(acc[2], table[2])), ssat8(multiply_smlal(acc[3], table[3])));
-    } else {
-      // |multiply_smlal| <= 2^29 here: the add cannot overflow.
-      packed = pack_s8x4(ssat8(multiply_smlal(acc[0], table[0]) + s.offset),
-                         ssat8(multiply_smlal(acc[1], table[1]) + s.offset),
-                         ssat8(multiply_smlal(acc[2], table[2]) + s.offset),
-                         ssat8(multiply_smlal(acc[3], table[3]) + s.offset));
+    store_u32(out, clamp_s8x4(pack_s8x4(ssat8(multiply_smlal(acc[0], table[0])), ssat8(multiply_smlal(acc[1], table[1])),
+                                        ssat8(multiply_smlal(acc[2], table[2])), ssat8(multiply_smlal(acc[3], table[3]))),
+                              s.lo4, s.hi4));
+  }
+
+  // Any table: each channel by multiply_smlal where it applies, else by the
+  // reference arithmetic.
+  static void requantize_by_channel(const Stage& s, const int32_t* acc, const Requant* table, int32_t n, int8_t* out) {
+    const int32_t offset = s.offset_folded ? 0 : s.offset;
+    for (int32_t j = 0; j < n; ++j) {
+      const int32_t v = smlal_applies(table[j])
+                            ? fp::clamp(multiply_smlal(acc[j], table[j]) + offset, s.act_min, s.act_max)
+                            : requantize_any(acc[j], table[j], s.offset, s.act_min, s.act_max);
+      out[j] = static_cast<int8_t>(v);
     }
-    store_u32(out, clamp_s8x4(packed, s.lo4, s.hi4));
   }
 };
-
 struct Conv : DspOutputStage {
   static constexpr PackedLayout kLayout = kArmDspConvLayout;
 
@@ -78,8 +78,27 @@ struct Conv : DspOutputStage {
     return widened;
   }
 
-  static void dot_block(const void* column, const void* block, int32_t k_padded, int32_t* acc) {
-    dot4_pairs(static_cast<const uint32_t*>(column), static_cast<const uint32_t*>(block), k_padded / 4, acc);
+  // Full blocks of a folded layer go through conv_blocks in one call; the
+  // rest block by block.
+  static void pixel(const Stage& stage, const void* column, const uint8_t* records, int32_t k_padded, int32_t out_c,
+                    int8_t* out) {
+    if (stage.folded && out_c >= kConvChannelBlock) {
+      const int32_t blocks = out_c / kConvChannelBlock;
+      const ConvBlocksJob job{static_cast<const uint32_t*>(column), records, out, blocks, k_padded / 4,
+                              stage.lo4, stage.hi4};
+      conv_blocks(&job);
+      const int32_t done = blocks * kConvChannelBlock;
+      if (done == out_c) return;
+      records += blocks * (kConvChannelBlock * (4 + kRequantEntryBytes) + k_padded * kConvChannelBlock * 2);
+      out += done;
+      out_c -= done;
+    }
+    kernels::pixel_by_blocks<Conv>(stage, column, records, k_padded, out_c, out);
+  }
+
+  static const uint8_t* dot_block(const void* column, const uint8_t* weights, int32_t k_padded, int32_t* acc) {
+    return reinterpret_cast<const uint8_t*>(dot4_pairs(static_cast<const uint32_t*>(column),
+                                                       reinterpret_cast<const uint32_t*>(weights), k_padded / 4, acc));
   }
 };
 
@@ -90,34 +109,39 @@ struct Conv : DspOutputStage {
 struct Depthwise : DspOutputStage {
   static constexpr PackedLayout kLayout = kArmDspDepthwiseLayout;
 
+  // A group's record with a 3x3 filter: biases, 9 taps of four 16-bit
+  // lanes, requantization entries.
+  static constexpr int32_t kTaps3x3Bytes = 9 * 4 * 2;
+  static constexpr int32_t kRecord3x3Bytes = 4 * 4 + kTaps3x3Bytes + 4 * kRequantEntryBytes;
+
   // Every channel group of a window of Rows x Taps taps of a 3x3 filter.
   template <int32_t Rows, int32_t Taps>
   static void groups3x3(const kernels::DepthwisePixel<Requant>& px, const Stage& stage) {
     const kernels::Window& w = px.window;
     const uint32_t offset2 = dup16(px.input_offset);
     const int8_t* in = w.input;
-    const uint32_t* filter = reinterpret_cast<const uint32_t*>(w.filter);
-    const int32_t* bias = px.bias;
-    const Requant* requant = px.requant;
+    const uint8_t* record = px.record;
+    const int32_t first_tap = static_cast<int32_t>(w.filter - record);  // the window's first tap in a record
     int8_t* out = px.out;
-    for (int32_t g = 0; g < px.groups; ++g, in += 4, filter += 9 * 2, bias += 4, requant += 4, out += 4) {
-      int32_t acc[4] = {bias[0], bias[1], bias[2], bias[3]};
+    for (int32_t g = 0; g < px.groups; ++g, in += 4, record += kRecord3x3Bytes, out += 4) {
+      int32_t acc[4];
+      memcpy(acc, record, sizeof(acc));
+      const uint32_t* taps = reinterpret_cast<const uint32_t*>(record + first_tap);
       const int8_t* row = in;
-      for (int32_t r = 0; r < Rows; ++r, row += w.row_step) {
-        const uint32_t* taps = filter + r * 3 * 2;
+      for (int32_t r = 0; r < Rows; ++r, row += w.row_step, taps += 3 * 2) {
         if (Taps == 3) {
           depthwise4_taps3(acc[0], acc[1], acc[2], acc[3], row, w.in_step, taps, offset2);
         } else {
           depthwise4_taps2(acc[0], acc[1], acc[2], acc[3], row, w.in_step, taps, offset2);
         }
       }
-      requantize(stage, acc, requant, 4, out);
+      requantize(stage, acc, reinterpret_cast<const Requant*>(record + sizeof(acc) + kTaps3x3Bytes), 4, out);
     }
   }
 
   static void pixel(const kernels::DepthwisePixel<Requant>& px, const Stage& stage) {
     const kernels::Window& w = px.window;
-    if (px.filter_group_bytes == 9 * 8 && w.filter_row_bytes == 3 * 8 && w.rows >= 2 && w.taps >= 2) {
+    if (px.record_bytes == kRecord3x3Bytes && w.filter_row_bytes == 3 * 8 && w.rows >= 2 && w.taps >= 2) {
       switch (w.rows * 4 + w.taps) {
         case 3 * 4 + 3: return groups3x3<3, 3>(px, stage);
         case 3 * 4 + 2: return groups3x3<3, 2>(px, stage);
@@ -128,13 +152,14 @@ struct Depthwise : DspOutputStage {
     const uint32_t offset2 = dup16(px.input_offset);
     const int8_t* in = w.input;
     const uint8_t* filter = w.filter;
-    for (int32_t g = 0; g < px.groups; ++g, in += 4, filter += px.filter_group_bytes) {
-      int32_t acc[4] = {px.bias[4 * g], px.bias[4 * g + 1], px.bias[4 * g + 2], px.bias[4 * g + 3]};
+    for (int32_t g = 0; g < px.groups; ++g, in += 4, filter += px.record_bytes) {
+      const int32_t* bias = px.bias(g);
+      int32_t acc[4] = {bias[0], bias[1], bias[2], bias[3]};
       for (int32_t r = 0; r < w.rows; ++r) {
         depthwise4_taps(acc[0], acc[1], acc[2], acc[3], in + r * w.row_step, w.in_step,
                         reinterpret_cast<const uint32_t*>(filter + r * w.filter_row_bytes), w.taps, offset2);
       }
-      requantize(stage, acc, px.requant + 4 * g, 4, px.out + 4 * g);
+      requantize(stage, acc, px.requant(g), 4, px.out + 4 * g);
     }
   }
 };

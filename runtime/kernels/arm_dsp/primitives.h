@@ -83,7 +83,8 @@ inline int32_t smlatt(uint32_t a, uint32_t b, int32_t acc) {
   "smlad %[a3], %[x02], r10, %[a3]\n\t"          \
   "smlad %[a3], %[x13], r11, %[a3]\n\t"
 
-inline void dot4_pairs(const uint32_t* column, const uint32_t* block, int32_t groups, int32_t* acc) {
+// Returns the weights after the block.
+inline const uint32_t* dot4_pairs(const uint32_t* column, const uint32_t* block, int32_t groups, int32_t* acc) {
   int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
   uint32_t x02, x13;
   int32_t pairs = groups >> 1;
@@ -107,6 +108,7 @@ inline void dot4_pairs(const uint32_t* column, const uint32_t* block, int32_t gr
   acc[1] = a1;
   acc[2] = a2;
   acc[3] = a3;
+  return block;
 }
 #undef KILN_DSP_DOT4_GROUP
 
@@ -299,13 +301,14 @@ inline uint32_t pack_s8x4(int32_t a, int32_t b, int32_t c, int32_t d) {
          (static_cast<uint32_t>(c) & 0xFFu) << 16 | static_cast<uint32_t>(d) << 24;
 }
 
-inline void dot4_pairs(const uint32_t* column, const uint32_t* block, int32_t groups, int32_t* acc) {
+inline const uint32_t* dot4_pairs(const uint32_t* column, const uint32_t* block, int32_t groups, int32_t* acc) {
   for (int32_t g = 0; g < groups; ++g, column += 2, block += 8) {
     for (int j = 0; j < 4; ++j) {
       acc[j] = smlad(column[0], block[2 * j], acc[j]);
       acc[j] = smlad(column[1], block[2 * j + 1], acc[j]);
     }
   }
+  return block;
 }
 
 // One tap of the depthwise rows below.
@@ -358,6 +361,43 @@ inline void depthwise4_taps(int32_t& a0, int32_t& a1, int32_t& a2, int32_t& a3, 
     a2 = acc[2];
     a3 = acc[3];
   }
+}
+
+// A pixel's run of whole channel blocks for conv_blocks (the assembly in
+// conv_blocks.S reads these words in this order).
+struct ConvBlocksJob {
+  const uint32_t* column;  // widened (dot4_pairs' column)
+  const uint8_t* records;  // the first block's record (packed_conv2d.h)
+  int8_t* out;
+  int32_t blocks;          // >= 1
+  int32_t groups;          // groups of four taps, >= 1
+  uint32_t lo4, hi4;       // the activation range in every byte
+};
+
+#if KILN_ARM_DSP_NATIVE
+extern "C" void kiln_arm_dsp_conv_blocks(const ConvBlocksJob* job);
+#endif
+
+// Per block of job->blocks: acc = the record's biases, dot4_pairs with its
+// weights, multiply_smlal by its entries (their output offset folded in),
+// saturated, clamped and stored as one word.
+inline void conv_blocks(const ConvBlocksJob* job) {
+#if KILN_ARM_DSP_NATIVE
+  kiln_arm_dsp_conv_blocks(job);
+#else
+  const uint8_t* record = job->records;
+  int8_t* out = job->out;
+  for (int32_t b = 0; b < job->blocks; ++b, out += 4) {
+    int32_t acc[4];
+    memcpy(acc, record, sizeof(acc));
+    const uint32_t* weights = reinterpret_cast<const uint32_t*>(record + sizeof(acc));
+    const auto* entries = reinterpret_cast<const ArmDspRequant*>(dot4_pairs(job->column, weights, job->groups, acc));
+    const uint32_t packed = pack_s8x4(ssat8(multiply_smlal(acc[0], entries[0])), ssat8(multiply_smlal(acc[1], entries[1])),
+                                      ssat8(multiply_smlal(acc[2], entries[2])), ssat8(multiply_smlal(acc[3], entries[3])));
+    store_u32(out, clamp_s8x4(packed, job->lo4, job->hi4));
+    record = reinterpret_cast<const uint8_t*>(entries + 4);
+  }
+#endif
 }
 
 // Whether multiply_smlal computes channel q exactly.

@@ -17,7 +17,7 @@ struct MveOutputStage {
     int32_t offset, act_min, act_max;
   };
 
-  static Stage output_stage(const Conv2DParams& p, const Requant*, int32_t) {
+  static Stage output_stage(const Conv2DParams& p, const kernels::RecordTable<Requant>&, int32_t) {
     return {p.output_offset, p.act_min, p.act_max};
   }
 
@@ -33,9 +33,14 @@ struct Conv : MveOutputStage {
 
   static const void* prepare_column(const int8_t* column, int32_t, void*) { return column; }
 
-  static void dot_block(const void* column, const void* block, int32_t k_padded, int32_t* acc) {
+  static void pixel(const Stage& stage, const void* column, const uint8_t* records, int32_t k_padded, int32_t out_c,
+                    int8_t* out) {
+    kernels::pixel_by_blocks<Conv>(stage, column, records, k_padded, out_c, out);
+  }
+
+  static const uint8_t* dot_block(const void* column, const uint8_t* weights, int32_t k_padded, int32_t* acc) {
     const int8_t* x = static_cast<const int8_t*>(column);
-    const int8_t* w = static_cast<const int8_t*>(block);
+    const int8_t* w = reinterpret_cast<const int8_t*>(weights);
     int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
     for (int32_t k = 0; k < k_padded; k += 16, x += 16, w += 64) {
       const s8x16 xv = load_s8x16(x);
@@ -48,6 +53,7 @@ struct Conv : MveOutputStage {
     acc[1] = a1;
     acc[2] = a2;
     acc[3] = a3;
+    return reinterpret_cast<const uint8_t*>(w);
   }
 };
 

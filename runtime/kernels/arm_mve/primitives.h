@@ -106,7 +106,12 @@ inline void store_s8x16(int8_t* p, s8x16 v) { vst1q_s8(p, v); }
 // clamp to [lo, hi]: 14 instructions.
 inline void requantize4_store(s32x4 acc, const ArmMveRequant* table, int32_t offset, int32_t lo, int32_t hi,
                               int8_t* out) {
-  const int32x4x4_t q = vld4q_s32(&table->multiplier);
+  // The empty asm hides the pointer's origin: GCC 12 otherwise folds a
+  // following pointer increment into the VLD4s as a register post-increment,
+  // an addressing mode VLD4 does not have (the assembler rejects it).
+  const int32_t* entries = &table->multiplier;
+  __asm__("" : "+r"(entries));
+  const int32x4x4_t q = vld4q_s32(entries);
   const s32x4 high = vqrdmulhq_s32(vshlq_s32(acc, q.val[1]), q.val[0]);
   const s32x4 nudged = vqaddq_s32(high, vandq_s32(vshrq_n_s32(high, 31), q.val[3]));
   const s32x4 v = vqaddq_n_s32(vrshlq_s32(nudged, q.val[2]), offset);

@@ -5,9 +5,17 @@
 //     static constexpr PackedLayout kLayout;
 //     // The column the dot products read (e.g. widened into `widened`).
 //     static const void* prepare_column(const int8_t* column, int32_t k_padded, void* widened);
-//     // acc[j] += column . filter row j, for the kConvChannelBlock rows of a block.
-//     static void dot_block(const void* column, const void* block, int32_t k_padded, int32_t* acc);
+//     // Every channel of one output pixel from the column and the records.
+//     static void pixel(const Stage& stage, const void* column, const uint8_t* records, int32_t k_padded,
+//                       int32_t out_c, int8_t* out);
 //   };
+//
+// pixel_by_blocks implements a convolution's pixel one block at a time from
+//
+//     // acc[j] += column . filter row j, for the kConvChannelBlock rows of a
+//     // block's weights; returns the end of the weights (the block's
+//     // requantization entries).
+//     static const uint8_t* dot_block(const void* column, const uint8_t* weights, int32_t k_padded, int32_t* acc);
 //   struct Depthwise {                // packed DEPTHWISE_CONV_2D
 //     static constexpr PackedLayout kLayout;   // k_multiple = lanes
 //     // Every channel of one output pixel.
@@ -29,7 +37,7 @@
 //
 //     using Requant;  // an entry of the layout's requantization table
 //     using Stage;    // what requantize needs, set up once per call
-//     static Stage output_stage(const Conv2DParams& p, const Requant* table, int32_t channels);
+//     static Stage output_stage(const Conv2DParams& p, const RecordTable<Requant>& table, int32_t channels);
 //     // out[j] = requantized acc[j] (channel table[j]) for j < n.
 //     static void requantize(const Stage& stage, const int32_t* acc, const Requant* table, int32_t n, int8_t* out);
 //
@@ -48,13 +56,23 @@
 namespace kiln {
 namespace kernels {
 
+// The requantization entries of a packed filter's records, by channel.
+template <typename Requant>
+struct RecordTable {
+  const uint8_t* first;  // channel 0's entry
+  int32_t record_bytes, lanes;
+  const Requant& operator[](int32_t c) const {
+    return *reinterpret_cast<const Requant*>(first + (c / lanes) * record_bytes + (c % lanes) * kRequantEntryBytes);
+  }
+};
+
 // The output stage of the portable kernels: fp::requantize_prepared per channel.
 struct PortableOutputStage {
   using Requant = fp::PreparedRequant;
   struct Stage {
     int32_t offset, act_min, act_max;
   };
-  static Stage output_stage(const Conv2DParams& p, const Requant*, int32_t) {
+  static Stage output_stage(const Conv2DParams& p, const RecordTable<Requant>&, int32_t) {
     return {p.output_offset, p.act_min, p.act_max};
   }
   static void requantize(const Stage& s, const int32_t* acc, const Requant* table, int32_t n, int8_t* out) {
@@ -128,24 +146,40 @@ inline void gather_column(const Conv2DParams& p, const int8_t* input, int32_t b,
 }
 
 template <typename Conv>
+inline void pixel_by_blocks(const typename Conv::Stage& stage, const void* column, const uint8_t* record,
+                            int32_t k_padded, int32_t out_c, int8_t* out) {
+  using Requant = typename Conv::Requant;
+  constexpr int32_t kRequantBytes = kConvChannelBlock * kRequantEntryBytes;
+  for (int32_t left = out_c; left > 0; left -= kConvChannelBlock, out += kConvChannelBlock) {
+    int32_t acc[kConvChannelBlock];
+    memcpy(acc, record, sizeof(acc));
+    const uint8_t* entries = Conv::dot_block(column, record + sizeof(acc), k_padded, acc);
+    Conv::requantize(stage, acc, reinterpret_cast<const Requant*>(entries),
+                     left < kConvChannelBlock ? left : kConvChannelBlock, out);
+    record = entries + kRequantBytes;
+  }
+}
+
+template <typename Conv>
 void packed_conv2d_s8(const void* params, const void* const* inputs, void* const* outputs) {
+  using Requant = typename Conv::Requant;
   const PackedConv2DParams& pp = *static_cast<const PackedConv2DParams*>(params);
   const Conv2DParams& p = pp.conv;
   const int8_t* input = static_cast<const int8_t*>(inputs[0]);
-  const uint8_t* filter = static_cast<const uint8_t*>(inputs[1]);
-  const int32_t* bias = static_cast<const int32_t*>(inputs[2]);
-  const auto* requant = static_cast<const typename Conv::Requant*>(inputs[3]);
+  const uint8_t* records = static_cast<const uint8_t*>(inputs[1]);
   int8_t* output = static_cast<int8_t*>(outputs[0]);
   uint8_t* scratch = static_cast<uint8_t*>(outputs[1]);
   void* widened = scratch;
   int8_t* column = reinterpret_cast<int8_t*>(scratch) + packed_conv2d_widened_bytes(pp, Conv::kLayout);
 
-  const int32_t block_bytes = kConvChannelBlock * pp.k_padded * static_cast<int32_t>(Conv::kLayout.weight_bytes);
+  const int32_t record_bytes = packed_conv2d_record_bytes(pp, Conv::kLayout);
+  constexpr int32_t kRequantBytes = kConvChannelBlock * kRequantEntryBytes;
   const bool direct = packed_conv2d_reads_input_directly(pp);
   // Locals, not params fields: int8 stores may alias the params, which
   // would make the compiler reload every field after every output byte.
   const int32_t out_c = p.out_c, k_padded = pp.k_padded;
-  const typename Conv::Stage stage = Conv::output_stage(p, requant, out_c);
+  const RecordTable<Requant> table{records + record_bytes - kRequantBytes, record_bytes, kConvChannelBlock};
+  const typename Conv::Stage stage = Conv::output_stage(p, table, out_c);
   for_each_output_pixel(p, [&](int32_t b, int32_t out_y, int32_t out_x) {
     const int8_t* source = column;
     if (direct) {
@@ -154,20 +188,7 @@ void packed_conv2d_s8(const void* params, const void* const* inputs, void* const
       gather_column(p, input, b, out_y, out_x, pp.k_padded, column);
     }
     const void* prepared = Conv::prepare_column(source, k_padded, widened);
-    int8_t* out = output + output_index(p, b, out_y, out_x, 0);
-    const uint8_t* block = filter;
-    const int32_t* block_bias = bias;
-    const typename Conv::Requant* block_requant = requant;
-    for (int32_t left = out_c; left > 0; left -= kConvChannelBlock) {
-      int32_t acc[kConvChannelBlock];
-      for (int32_t j = 0; j < kConvChannelBlock; ++j) acc[j] = block_bias[j];
-      Conv::dot_block(prepared, block, k_padded, acc);
-      Conv::requantize(stage, acc, block_requant, left < kConvChannelBlock ? left : kConvChannelBlock, out);
-      block += block_bytes;
-      block_bias += kConvChannelBlock;
-      block_requant += kConvChannelBlock;
-      out += kConvChannelBlock;
-    }
+    Conv::pixel(stage, prepared, records, k_padded, out_c, output + output_index(p, b, out_y, out_x, 0));
   });
 }
 
@@ -193,16 +214,20 @@ struct Window {
 
 // One output pixel of a depthwise convolution: its window for the first
 // group of lanes; group g reads g * lanes bytes further into the input and
-// g * filter_group_bytes further into the filter.
+// its own record, g * record_bytes further into the packed filter.
 template <typename Requant>
 struct DepthwisePixel {
   Window window;
-  int32_t filter_group_bytes;
+  const uint8_t* record;  // group 0's record
+  int32_t record_bytes, requant_offset;
   int32_t groups;
   int32_t input_offset;
-  const int32_t* bias;
-  const Requant* requant;
   int8_t* out;
+
+  const int32_t* bias(int32_t g) const { return reinterpret_cast<const int32_t*>(record + g * record_bytes); }
+  const Requant* requant(int32_t g) const {
+    return reinterpret_cast<const Requant*>(record + g * record_bytes + requant_offset);
+  }
 };
 
 template <typename Depthwise>
@@ -210,8 +235,8 @@ inline void depthwise_pixel_by_groups(const DepthwisePixel<typename Depthwise::R
                                       const typename Depthwise::Stage& stage) {
   constexpr int32_t kLanes = Depthwise::kLayout.k_multiple;
   Window w = px.window;
-  for (int32_t g = 0; g < px.groups; ++g, w.input += kLanes, w.filter += px.filter_group_bytes) {
-    typename Depthwise::Acc acc = Depthwise::load(px.bias + g * kLanes);
+  for (int32_t g = 0; g < px.groups; ++g, w.input += kLanes, w.filter += px.record_bytes) {
+    typename Depthwise::Acc acc = Depthwise::load(px.bias(g));
     const int8_t* in = w.input;
     const uint8_t* filter = w.filter;
     for (int32_t r = 0; r < w.rows; ++r, in += w.row_step, filter += w.filter_row_bytes) {
@@ -219,24 +244,26 @@ inline void depthwise_pixel_by_groups(const DepthwisePixel<typename Depthwise::R
     }
     int32_t lanes[kLanes];
     Depthwise::store(acc, lanes);
-    Depthwise::requantize(stage, lanes, px.requant + g * kLanes, kLanes, px.out + g * kLanes);
+    Depthwise::requantize(stage, lanes, px.requant(g), kLanes, px.out + g * kLanes);
   }
 }
 
 template <typename Depthwise>
 void packed_depthwise_conv2d_s8(const void* params, const void* const* inputs, void* const* outputs) {
+  using Requant = typename Depthwise::Requant;
   const Conv2DParams& p = *static_cast<const Conv2DParams*>(params);
   const int8_t* input = static_cast<const int8_t*>(inputs[0]);
-  const uint8_t* filter = static_cast<const uint8_t*>(inputs[1]);
-  const int32_t* bias = static_cast<const int32_t*>(inputs[2]);
-  const auto* requant = static_cast<const typename Depthwise::Requant*>(inputs[3]);
+  const uint8_t* records = static_cast<const uint8_t*>(inputs[1]);
   int8_t* output = static_cast<int8_t*>(outputs[0]);
 
   constexpr int32_t kLanes = Depthwise::kLayout.k_multiple;
   const int32_t weight_bytes = static_cast<int32_t>(Depthwise::kLayout.weight_bytes);
-  const int32_t channels = p.in_c, taps = p.k_h * p.k_w;
+  const int32_t channels = p.in_c;
+  const int32_t record_bytes = packed_depthwise_record_bytes(p, Depthwise::kLayout);
+  const int32_t requant_offset = record_bytes - kLanes * kRequantEntryBytes;
   const int32_t input_offset = p.input_offset;
-  const typename Depthwise::Stage stage = Depthwise::output_stage(p, requant, channels);
+  const RecordTable<Requant> table{records + requant_offset, record_bytes, kLanes};
+  const typename Depthwise::Stage stage = Depthwise::output_stage(p, table, channels);
   for_each_output_pixel(p, [&](int32_t b, int32_t out_y, int32_t out_x) {
     const int32_t in_y0 = out_y * p.stride_h - p.pad_h, in_x0 = out_x * p.stride_w - p.pad_w;
     const TapRange ys = valid_taps(in_y0, p.dilation_h, p.k_h, p.in_h);
@@ -244,19 +271,19 @@ void packed_depthwise_conv2d_s8(const void* params, const void* const* inputs, v
     // May be negative (a padded corner): only in-bounds taps become pointers.
     const int32_t in_px = ((b * p.in_h + in_y0) * p.in_w + in_x0) * channels;
     const int32_t in_step_x = p.dilation_w * channels, in_step_y = p.dilation_h * p.in_w * channels;
-    DepthwisePixel<typename Depthwise::Requant> px;
+    DepthwisePixel<Requant> px;
     px.window.in_step = in_step_x;
     px.window.row_step = in_step_y;
     px.window.filter_row_bytes = p.k_w * kLanes * weight_bytes;
     px.window.rows = ys.end - ys.begin;
     px.window.taps = xs.end - xs.begin;
     px.window.input = input + (in_px + ys.begin * in_step_y + xs.begin * in_step_x);
-    px.window.filter = filter + (ys.begin * p.k_w + xs.begin) * kLanes * weight_bytes;
-    px.filter_group_bytes = taps * kLanes * weight_bytes;
+    px.window.filter = records + kLanes * sizeof(int32_t) + (ys.begin * p.k_w + xs.begin) * kLanes * weight_bytes;
+    px.record = records;
+    px.record_bytes = record_bytes;
+    px.requant_offset = requant_offset;
     px.groups = channels / kLanes;
     px.input_offset = input_offset;
-    px.bias = bias;
-    px.requant = requant;
     px.out = output + output_index(p, b, out_y, out_x, 0);
     Depthwise::pixel(px, stage);
   });

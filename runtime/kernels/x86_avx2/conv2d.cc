@@ -19,9 +19,15 @@ struct Conv : kernels::PortableOutputStage {
     return widened;
   }
 
-  KILN_AVX2 static void dot_block(const void* column, const void* block, int32_t k_padded, int32_t* acc) {
+  static void pixel(const Stage& stage, const void* column, const uint8_t* records, int32_t k_padded, int32_t out_c,
+                    int8_t* out) {
+    kernels::pixel_by_blocks<Conv>(stage, column, records, k_padded, out_c, out);
+  }
+
+  KILN_AVX2 static const uint8_t* dot_block(const void* column, const uint8_t* weights, int32_t k_padded,
+                                            int32_t* acc) {
     const int16_t* x = static_cast<const int16_t*>(column);
-    const int16_t* w = static_cast<const int16_t*>(block);
+    const int16_t* w = reinterpret_cast<const int16_t*>(weights);
     __m256i a0 = _mm256_setzero_si256(), a1 = a0, a2 = a0, a3 = a0;
     for (int32_t k = 0; k < k_padded; k += 16, x += 16, w += 64) {
       const __m256i xv = load_256(x);
@@ -34,6 +40,7 @@ struct Conv : kernels::PortableOutputStage {
     acc[1] = static_cast<int32_t>(static_cast<uint32_t>(acc[1]) + horizontal_sum_s32(a1));
     acc[2] = static_cast<int32_t>(static_cast<uint32_t>(acc[2]) + horizontal_sum_s32(a2));
     acc[3] = static_cast<int32_t>(static_cast<uint32_t>(acc[3]) + horizontal_sum_s32(a3));
+    return reinterpret_cast<const uint8_t*>(w);
   }
 };
 

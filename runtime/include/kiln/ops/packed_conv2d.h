@@ -3,18 +3,21 @@
 // rearranges or widens a weight at run time.
 //
 // PACKED CONV_2D (groups == 1; FULLY_CONNECTED lowers to it as a 1x1
-// convolution). Operands: input, packed filter, bias (int32 [oc_padded], the
-// input zero point folded in: bias + input_offset * sum of the channel's
-// weights), per-channel requantization (16 bytes a channel [out_c]: the
-// layout's table: fp::PreparedRequant, ArmDspRequant or ArmMveRequant); output, scratch (one
-// output pixel's receptive field).
+// convolution). Operands: input, packed filter; output, scratch (one output
+// pixel's receptive field).
 //
-//   Packed filter: output channels in blocks of kConvChannelBlock; within a
-//   block, for each group of k_multiple taps, the block's channels one after
-//   the other, each group's elements in order (or, with pair_interleave, as
-//   (0, 2, 1, 3) within every 4, the order Arm's SXTB16 widens them in).
-//   Taps are the filter's (y, x, in_c) in OHWI order, zero past k; channels
-//   past out_c are zero.
+//   Packed filter: one record per block of kConvChannelBlock output channels,
+//   so a kernel walks a block's every constant with one pointer:
+//     bias     int32 per channel, the input zero point folded in
+//              (bias + input_offset * sum of the channel's weights);
+//     weights  for each group of k_multiple taps, the block's channels one
+//              after the other, each group's elements in order (or, with
+//              pair_interleave, as (0, 2, 1, 3) within every 4, the order
+//              Arm's SXTB16 widens them in); taps are the filter's
+//              (y, x, in_c) in OHWI order, zero past k;
+//     requant  16 bytes per channel: the layout's table entry
+//              (fp::PreparedRequant, ArmDspRequant or ArmMveRequant).
+//   Channels past out_c have zero weights, bias and requantization.
 //   Scratch (packed_conv2d_scratch_bytes; absent if that is 0): for layouts
 //   with 16-bit weights, the column widened (2 * k_padded bytes); then,
 //   unless the convolution reads its column straight from the input (1x1,
@@ -22,10 +25,10 @@
 //   hold the input zero point, so the folded bias stays exact at the borders).
 //
 // PACKED DEPTHWISE_CONV_2D (depth multiplier 1, channels a multiple of the
-// variant's lanes). Operands: input, packed filter (channel groups of
-// k_multiple lanes; per group, its k_h * k_w taps in HW order, each tap's
-// lanes in the variant's order and width), bias (int32 [channels], zero if
-// the model has none), requantization as above; output.
+// variant's lanes). Operands: input, packed filter; output. The packed filter
+// is one record per group of k_multiple channels (lanes): their biases (int32,
+// zero if the model has none), their k_h * k_w taps in HW order (each tap's
+// lanes in the variant's order and width), their requantization entries.
 #ifndef KILN_OPS_PACKED_CONV2D_H
 #define KILN_OPS_PACKED_CONV2D_H
 
@@ -45,7 +48,8 @@ struct ArmDspRequant {
   int32_t shift;       // r - 1, in [-1, 30]
   int32_t left_shift;  // [0, 30]; 0 if r > 0
 };
-static_assert(sizeof(ArmDspRequant) == sizeof(fp::PreparedRequant), "one table size for every layout");
+constexpr int32_t kRequantEntryBytes = 16;
+static_assert(sizeof(ArmDspRequant) == kRequantEntryBytes, "one entry size for every layout");
 
 inline ArmDspRequant prepare_arm_dsp_requant(int32_t multiplier, int shift) {
   shift = shift < -31 ? -31 : (shift > 30 ? 30 : shift);
@@ -59,9 +63,13 @@ inline ArmDspRequant prepare_arm_dsp_requant(int32_t multiplier, int shift) {
 // the offset result directly. The device tells by the same test.
 constexpr int32_t kArmDspFoldMaxShift = 22;
 
+inline bool arm_dsp_offset_folds(const ArmDspRequant& q) {
+  return q.left_shift == 0 && q.shift >= 1 && q.shift <= kArmDspFoldMaxShift;
+}
+
 inline bool arm_dsp_offset_folds(const ArmDspRequant* table, int32_t channels) {
   for (int32_t c = 0; c < channels; ++c) {
-    if (table[c].left_shift != 0 || table[c].shift < 1 || table[c].shift > kArmDspFoldMaxShift) return false;
+    if (!arm_dsp_offset_folds(table[c])) return false;
   }
   return channels > 0;
 }
@@ -81,7 +89,8 @@ struct ArmMveRequant {
   int32_t neg_right_shift;   // -r, [-31, 0]
   int32_t round_mask;        // -1 if r > 0, else 0
 };
-static_assert(sizeof(ArmMveRequant) == sizeof(fp::PreparedRequant), "one table size for every layout");
+static_assert(sizeof(ArmMveRequant) == kRequantEntryBytes, "one entry size for every layout");
+static_assert(sizeof(fp::PreparedRequant) == kRequantEntryBytes, "one entry size for every layout");
 
 inline ArmMveRequant prepare_arm_mve_requant(int32_t multiplier, int shift) {
   shift = shift < -31 ? -31 : (shift > 30 ? 30 : shift);
@@ -122,6 +131,27 @@ inline int32_t packed_conv2d_scratch_bytes(const PackedConv2DParams& pp, const P
   return packed_conv2d_widened_bytes(pp, layout) + (packed_conv2d_reads_input_directly(pp) ? 0 : pp.k_padded);
 }
 
+// The bytes of one record of `lanes` channels whose weights take
+// `weight_bytes`; 0 past the operand limit.
+inline int32_t packed_record_bytes(int32_t lanes, int64_t weight_bytes) {
+  const int64_t bytes = lanes * int64_t{4 + kRequantEntryBytes} + weight_bytes;
+  return bytes <= static_cast<int64_t>(kMaxOperandBytes) ? static_cast<int32_t>(bytes) : 0;
+}
+
+// The bytes of `records` records; 0 past the operand limit.
+inline uint32_t packed_records_operand_bytes(int32_t records, int32_t record_bytes) {
+  const uint64_t bytes = static_cast<uint64_t>(records) * static_cast<uint64_t>(record_bytes);
+  return records > 0 && bytes <= kMaxOperandBytes ? static_cast<uint32_t>(bytes) : 0;
+}
+
+inline int32_t packed_conv2d_record_bytes(const PackedConv2DParams& pp, const PackedLayout& layout) {
+  return packed_record_bytes(kConvChannelBlock, int64_t{kConvChannelBlock} * pp.k_padded * layout.weight_bytes);
+}
+
+inline int32_t packed_depthwise_record_bytes(const Conv2DParams& p, const PackedLayout& layout) {
+  return packed_record_bytes(layout.k_multiple, int64_t{p.k_h} * p.k_w * layout.k_multiple * layout.weight_bytes);
+}
+
 inline bool packed_conv2d_operand_sizes(const PackedConv2DParams& pp, const PackedLayout& layout,
                                         OperandSizes* s) {
   const Conv2DParams& p = pp.conv;
@@ -131,25 +161,23 @@ inline bool packed_conv2d_operand_sizes(const PackedConv2DParams& pp, const Pack
       pp.oc_padded != round_up(p.out_c, kConvChannelBlock)) {
     return false;
   }
-  const int32_t filter_dims[3] = {pp.oc_padded, pp.k_padded, static_cast<int32_t>(layout.weight_bytes)};
   const int32_t scratch = packed_conv2d_scratch_bytes(pp, layout);
-  s->inputs[1] = operand_bytes(1, filter_dims, 3);
-  s->inputs[2] = operand_bytes(4, &pp.oc_padded, 1);
-  s->inputs[3] = operand_bytes(sizeof(fp::PreparedRequant), &p.out_c, 1);  // every table's size
+  s->inputs[1] = packed_records_operand_bytes(pp.oc_padded / kConvChannelBlock, packed_conv2d_record_bytes(pp, layout));
+  s->inputs[2] = s->inputs[3] = 0;
+  s->num_inputs = 2;
   s->outputs[1] = scratch > 0 ? operand_bytes(1, &scratch, 1) : 0;
   s->num_outputs = 2;
-  return s->inputs[1] && s->inputs[2] && s->inputs[3] && (scratch == 0 || s->outputs[1]);
+  return s->inputs[1] && (scratch == 0 || s->outputs[1]);
 }
 
 inline bool packed_depthwise_operand_sizes(const Conv2DParams& p, const PackedLayout& layout, OperandSizes* s) {
   if (!conv2d_operand_sizes(p, 1, true, s) || p.depth_multiplier != 1 || p.in_c % layout.k_multiple != 0) {
     return false;
   }
-  const int32_t filter_dims[4] = {p.k_h, p.k_w, p.out_c, static_cast<int32_t>(layout.weight_bytes)};
-  s->inputs[1] = operand_bytes(1, filter_dims, 4);
-  s->inputs[2] = operand_bytes(4, &p.out_c, 1);
-  s->inputs[3] = operand_bytes(sizeof(fp::PreparedRequant), &p.out_c, 1);
-  return s->inputs[1] && s->inputs[2] && s->inputs[3];
+  s->inputs[1] = packed_records_operand_bytes(p.out_c / layout.k_multiple, packed_depthwise_record_bytes(p, layout));
+  s->inputs[2] = s->inputs[3] = 0;
+  s->num_inputs = 2;
+  return s->inputs[1] != 0;
 }
 
 // Armv7E-M / Armv8-M DSP extension (Cortex-M4, M7, M33, M55): SMLAD on
