@@ -66,8 +66,7 @@ bool lower_packed_add(LowerContext& ctx, const ir::Op& op, const BinaryParams& p
     table.rescaled[1][byte] = fp::multiply_by_quantized_multiplier((p.input2_offset + value) * (1 << p.left_shift),
                                                                    p.input2_multiplier, p.input2_shift);
   }
-  table.output = prepare_arm_dsp_requant(p.output_multiplier, p.output_shift);
-  fold_arm_dsp_output_offset(&table.output, 1, p.output_offset);
+  table.output = prepare_arm_dsp_requant(p.output_multiplier, p.output_shift, p.output_offset);
   std::vector<uint8_t> bytes(sizeof(table));
   std::memcpy(bytes.data(), &table, sizeof(table));
   const int table_tensor = ctx.add_constant(out.name + "/rescale_table", KILN_DTYPE_INT32,

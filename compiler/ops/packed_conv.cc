@@ -70,8 +70,7 @@ std::vector<uint8_t> requant_table(const std::vector<int32_t>& requant, int32_t 
   }
   if (layout.requant == RequantTable::kArmDsp) {
     std::vector<ArmDspRequant> table(n);
-    for (size_t c = 0; c < n; ++c) table[c] = prepare_arm_dsp_requant(requant[c], requant[n + c]);
-    fold_arm_dsp_output_offset(table.data(), channels, output_offset);
+    for (size_t c = 0; c < n; ++c) table[c] = prepare_arm_dsp_requant(requant[c], requant[n + c], output_offset);
     return table_bytes(table);
   }
   if (layout.requant == RequantTable::kArmMve) {

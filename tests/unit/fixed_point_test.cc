@@ -84,18 +84,13 @@ TEST(FixedPoint, ArmDspSmlalRequantizeEqualsReference) {
     const int32_t multiplier = i % 3 == 0 ? 1 << 30 : static_cast<int32_t>(next() >> 1) >> (i % 4 == 0 ? next() % 31 : 0);
     const int shift = static_cast<int>(next() % 62) - 31;
     const int32_t offset = static_cast<int32_t>(next() % 256) - 128;  // an int8 zero point
-    const ArmDspRequant q = prepare_arm_dsp_requant(multiplier, shift);
+    const ArmDspRequant q = prepare_arm_dsp_requant(multiplier, shift, offset);
     ASSERT_EQ(arm_dsp::smlal_applies(q), shift <= -2);
+    // The zero point in the rounding where the shift allows, else added after:
+    // the sum is exact, saturated only to int8 after.
+    ASSERT_EQ(q.offset == 0, (shift <= -2 && shift >= -23) || offset == 0);
     if (arm_dsp::smlal_applies(q)) {
-      ASSERT_EQ(arm_dsp::multiply_smlal(acc, q), multiply_by_quantized_multiplier(acc, multiplier, shift))
-          << acc << " * " << multiplier << " << " << shift;
-    }
-    // The zero point folded into the rounding: the sum is exact, saturated only to int8 after.
-    ArmDspRequant folded = q;
-    fold_arm_dsp_output_offset(&folded, 1, offset);
-    ASSERT_EQ(arm_dsp_offset_folds(&folded, 1), shift <= -2 && shift >= -23);
-    if (arm_dsp_offset_folds(&folded, 1)) {
-      ASSERT_EQ(arm_dsp::multiply_smlal(acc, folded), multiply_by_quantized_multiplier(acc, multiplier, shift) + offset)
+      ASSERT_EQ(arm_dsp::multiply_smlal(acc, q) + q.offset, multiply_by_quantized_multiplier(acc, multiplier, shift) + offset)
           << acc << " * " << multiplier << " << " << shift << " + " << offset;
     }
     ASSERT_EQ(arm_dsp::requantize_any(acc, q, offset, -128, 127), requantize(acc, multiplier, shift, offset, -128, 127));

@@ -20,43 +20,52 @@ struct DspOutputStage {
   using Requant = ArmDspRequant;
   struct Stage {
     int32_t offset, act_min, act_max;
-    bool folded;          // every channel takes multiply_smlal with the offset folded in
-    bool offset_folded;   // the table's roundings hold the output offset
-    uint32_t lo4, hi4;    // the activation range in every byte
+    bool smlal;    // every channel takes multiply_smlal
+    bool folded;   // ... and has the output offset in its rounding
+    uint32_t lo4, hi4;  // the activation range in every byte
   };
 
   static Stage output_stage(const Conv2DParams& p, const kernels::RecordTable<Requant>& table, int32_t channels) {
-    bool smlal = true, offset_folded = channels > 0;
+    bool smlal = true, folded = true;
     for (int32_t c = 0; c < channels; ++c) {
       smlal = smlal && smlal_applies(table[c]);
-      offset_folded = offset_folded && arm_dsp_offset_folds(table[c]);
+      folded = folded && table[c].offset == 0;
     }
-    return {p.output_offset, p.act_min, p.act_max, smlal && offset_folded, offset_folded,
-            splat_s8x4(p.act_min), splat_s8x4(p.act_max)};
+    return {p.output_offset, p.act_min, p.act_max, smlal, smlal && folded, splat_s8x4(p.act_min),
+            splat_s8x4(p.act_max)};
   }
 
   static void requantize(const Stage& s, const int32_t* acc, const Requant* table, int32_t n, int8_t* out) {
-    if (__builtin_expect(!s.folded || n != 4, 0)) {
+    if (__builtin_expect(!s.smlal || n != 4, 0)) {
       requantize_by_channel(s, acc, table, n, out);
       return;
     }
-    store_u32(out, clamp_s8x4(pack_s8x4(ssat8(multiply_smlal(acc[0], table[0])), ssat8(multiply_smlal(acc[1], table[1])),
-                                        ssat8(multiply_smlal(acc[2], table[2])), ssat8(multiply_smlal(acc[3], table[3]))),
-                              s.lo4, s.hi4));
+    uint32_t packed;
+    if (__builtin_expect(s.folded, 1)) {
+      packed = pack_s8x4(ssat8(multiply_smlal(acc[0], table[0])), ssat8(multiply_smlal(acc[1], table[1])),
+                         ssat8(multiply_smlal(acc[2], table[2])), ssat8(multiply_smlal(acc[3], table[3])));
+    } else {
+      // |multiply_smlal| <= 2^29 here: the add cannot overflow.
+      packed = pack_s8x4(ssat8(multiply_smlal(acc[0], table[0]) + table[0].offset),
+                         ssat8(multiply_smlal(acc[1], table[1]) + table[1].offset),
+                         ssat8(multiply_smlal(acc[2], table[2]) + table[2].offset),
+                         ssat8(multiply_smlal(acc[3], table[3]) + table[3].offset));
+    }
+    store_u32(out, clamp_s8x4(packed, s.lo4, s.hi4));
   }
 
   // Any table: each channel by multiply_smlal where it applies, else by the
   // reference arithmetic.
   static void requantize_by_channel(const Stage& s, const int32_t* acc, const Requant* table, int32_t n, int8_t* out) {
-    const int32_t offset = s.offset_folded ? 0 : s.offset;
     for (int32_t j = 0; j < n; ++j) {
       const int32_t v = smlal_applies(table[j])
-                            ? fp::clamp(multiply_smlal(acc[j], table[j]) + offset, s.act_min, s.act_max)
+                            ? fp::clamp(multiply_smlal(acc[j], table[j]) + table[j].offset, s.act_min, s.act_max)
                             : requantize_any(acc[j], table[j], s.offset, s.act_min, s.act_max);
       out[j] = static_cast<int8_t>(v);
     }
   }
 };
+
 struct Conv : DspOutputStage {
   static constexpr PackedLayout kLayout = kArmDspConvLayout;
 
@@ -78,15 +87,15 @@ struct Conv : DspOutputStage {
     return widened;
   }
 
-  // Full blocks of a folded layer go through conv_blocks in one call; the
-  // rest block by block.
+  // Full blocks of a layer that requantizes by SMLAL go through conv_blocks
+  // in one call; the rest block by block.
   static void pixel(const Stage& stage, const void* column, const uint8_t* records, int32_t k_padded, int32_t out_c,
                     int8_t* out) {
-    if (stage.folded && out_c >= kConvChannelBlock) {
+    if (stage.smlal && out_c >= kConvChannelBlock) {
       const int32_t blocks = out_c / kConvChannelBlock;
       const ConvBlocksJob job{static_cast<const uint32_t*>(column), records, out, blocks, k_padded / 4,
                               stage.lo4, stage.hi4};
-      conv_blocks(&job);
+      conv_blocks(&job, stage.folded);
       const int32_t done = blocks * kConvChannelBlock;
       if (done == out_c) return;
       records += blocks * (kConvChannelBlock * (4 + kRequantEntryBytes) + k_padded * kConvChannelBlock * 2);

@@ -1,10 +1,12 @@
 // The Arm DSP convolution's per-pixel loop over blocks of four output
-// channels, for layers whose every channel requantizes by multiply_smlal with
-// the output offset folded in (DspOutputStage::Stage::folded): the whole loop
+// channels, for layers whose every channel requantizes by multiply_smlal
+// (DspOutputStage::Stage::smlal; _folded: with every output offset in the
+// roundings, so none is added after): the whole loop
 // in registers, which compiled C cannot manage (its dot product alone takes
 // 13 of them), so nothing is spilled between blocks.
 //
 //   void kiln_arm_dsp_conv_blocks(const kiln::arm_dsp::ConvBlocksJob* job);
+//   void kiln_arm_dsp_conv_blocks_folded(const kiln::arm_dsp::ConvBlocksJob* job);
 //
 // ConvBlocksJob (primitives.h): column, records, out, blocks, groups, lo4,
 // hi4, one word each. Per block: the record's four biases, its weights
@@ -15,8 +17,6 @@
 
     .syntax unified
     .thumb
-    .section .text.kiln_arm_dsp_conv_blocks, "ax", %progbits
-    .p2align 2
 
 // Registers: r0-r3 accumulators, r4 column, r5/r6 the column's pairs,
 // r7 count, r8-r11 weights, r12 record, lr output. The frame holds
@@ -38,48 +38,55 @@
     smlad   r3, r6, r11, r3
 .endm
 
-// acc = ssat8(multiply_smlal(acc, next entry)): the entry's multiplier,
-// rounding and shift in r8-r10 (r11 takes its unused left shift).
-.macro REQUANTIZE acc
+// acc = ssat8(multiply_smlal(acc, next entry) [+ its offset]): the entry's
+// multiplier, rounding, shift and offset in r8-r11.
+.macro REQUANTIZE acc, add_offset
     ldm     r12!, {r8, r9, r10, r11}
     and     r5, \acc, #0x80000000
     add     r9, r9, \acc, asr #31
     eor     r5, r5, #0x40000000
     smlal   r5, r9, \acc, r8
     asr     \acc, r9, r10
+.if \add_offset
+    add     \acc, \acc, r11
+.endif
     ssat    \acc, #8, \acc
 .endm
 
-    .global kiln_arm_dsp_conv_blocks
-    .type   kiln_arm_dsp_conv_blocks, %function
+// The routine, with (add_offset 1) or without the entries' offsets.
+.macro CONV_BLOCKS name, add_offset
+    .section .text.\name, "ax", %progbits
+    .p2align 2
+    .global \name
+    .type   \name, %function
     .thumb_func
-kiln_arm_dsp_conv_blocks:
+\name:
     push    {r4-r11, lr}
     ldm     r0, {r1, r2, r3, r4, r5, r6, r7}
     mov     r12, r2
     mov     lr, r3
     stmdb   sp!, {r1, r4, r5, r6, r7}
 
-.Lblock:
+1:  // a block
     ldm     r12!, {r0, r1, r2, r3}
     ldr     r4, [sp]
     ldr     r7, [sp, #8]
     lsrs    r7, r7, #1              // pairs of groups; carry: an odd one
-    bcc     .Lpairs
+    bcc     2f
     DOT_GROUP
-.Lpairs:
-    beq     .Lrequantize
-.Ldot:
+2:
+    beq     4f
+3:  // two groups
     DOT_GROUP
     DOT_GROUP
     subs    r7, r7, #1
-    bne     .Ldot
+    bne     3b
 
-.Lrequantize:
-    REQUANTIZE r0
-    REQUANTIZE r1
-    REQUANTIZE r2
-    REQUANTIZE r3
+4:  // requantize
+    REQUANTIZE r0, \add_offset
+    REQUANTIZE r1, \add_offset
+    REQUANTIZE r2, \add_offset
+    REQUANTIZE r3, \add_offset
     bfi     r0, r1, #8, #8
     bfi     r0, r2, #16, #8
     bfi     r0, r3, #24, #8
@@ -92,10 +99,14 @@ kiln_arm_dsp_conv_blocks:
     ldr     r7, [sp, #4]
     subs    r7, r7, #1
     str     r7, [sp, #4]
-    bne     .Lblock
+    bne     1b
 
     add     sp, sp, #20
     pop     {r4-r11, pc}
-    .size   kiln_arm_dsp_conv_blocks, . - kiln_arm_dsp_conv_blocks
+    .size   \name, . - \name
+.endm
+
+    CONV_BLOCKS kiln_arm_dsp_conv_blocks_folded, 0
+    CONV_BLOCKS kiln_arm_dsp_conv_blocks, 1
 
 #endif

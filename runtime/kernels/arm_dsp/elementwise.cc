@@ -26,7 +26,7 @@ void add_s8(const void* params, const void* const* inputs, void* const* outputs)
   int32_t i = 0;
   if (smlal_applies(q)) {
     const uint32_t lo4 = splat_s8x4(p.act_min), hi4 = splat_s8x4(p.act_max);
-    const int32_t offset = arm_dsp_offset_folds(&q, 1) ? 0 : p.output_offset;
+    const int32_t offset = q.offset;
     for (; i + 4 <= p.size; i += 4) {
       const uint32_t wa = load_u32(a + i), wb = load_u32(b + i);
       const int32_t r0 = ssat8(multiply_smlal(rescaled_sum(table, wa, wb), q) + offset);

@@ -221,7 +221,7 @@ inline uint32_t clamp_s8x4(uint32_t v, uint32_t lo, uint32_t hi) {
 // floors are one: floor((x * m + 2^30 - [x < 0] 2^31 + 2^(r+30)) / 2^(31+r)).
 // The last term is q.rounding in the high word, so the result is the high
 // word shifted right by r - 1; a rounding that also holds z * 2^(r-1)
-// (fold_arm_dsp_output_offset) adds the output offset z on the way. 5
+// (prepare_arm_dsp_requant) adds the output offset z on the way. 5
 // instructions once the channel's three words are in registers.
 inline int32_t multiply_smlal(int32_t x, const ArmDspRequant& q) {
   int32_t lo, hi;
@@ -376,15 +376,21 @@ struct ConvBlocksJob {
 
 #if KILN_ARM_DSP_NATIVE
 extern "C" void kiln_arm_dsp_conv_blocks(const ConvBlocksJob* job);
+extern "C" void kiln_arm_dsp_conv_blocks_folded(const ConvBlocksJob* job);
 #endif
 
 // Per block of job->blocks: acc = the record's biases, dot4_pairs with its
-// weights, multiply_smlal by its entries (their output offset folded in),
-// saturated, clamped and stored as one word.
-inline void conv_blocks(const ConvBlocksJob* job) {
+// weights, multiply_smlal by its entries plus their offsets (all zero if
+// `folded`), saturated, clamped and stored as one word.
+inline void conv_blocks(const ConvBlocksJob* job, bool folded) {
 #if KILN_ARM_DSP_NATIVE
-  kiln_arm_dsp_conv_blocks(job);
+  if (folded) {
+    kiln_arm_dsp_conv_blocks_folded(job);
+  } else {
+    kiln_arm_dsp_conv_blocks(job);
+  }
 #else
+  (void)folded;
   const uint8_t* record = job->records;
   int8_t* out = job->out;
   for (int32_t b = 0; b < job->blocks; ++b, out += 4) {
@@ -392,8 +398,10 @@ inline void conv_blocks(const ConvBlocksJob* job) {
     memcpy(acc, record, sizeof(acc));
     const uint32_t* weights = reinterpret_cast<const uint32_t*>(record + sizeof(acc));
     const auto* entries = reinterpret_cast<const ArmDspRequant*>(dot4_pairs(job->column, weights, job->groups, acc));
-    const uint32_t packed = pack_s8x4(ssat8(multiply_smlal(acc[0], entries[0])), ssat8(multiply_smlal(acc[1], entries[1])),
-                                      ssat8(multiply_smlal(acc[2], entries[2])), ssat8(multiply_smlal(acc[3], entries[3])));
+    const uint32_t packed = pack_s8x4(ssat8(multiply_smlal(acc[0], entries[0]) + entries[0].offset),
+                                      ssat8(multiply_smlal(acc[1], entries[1]) + entries[1].offset),
+                                      ssat8(multiply_smlal(acc[2], entries[2]) + entries[2].offset),
+                                      ssat8(multiply_smlal(acc[3], entries[3]) + entries[3].offset));
     store_u32(out, clamp_s8x4(packed, job->lo4, job->hi4));
     record = reinterpret_cast<const uint8_t*>(entries + 4);
   }
@@ -401,11 +409,13 @@ inline void conv_blocks(const ConvBlocksJob* job) {
 }
 
 // Whether multiply_smlal computes channel q exactly.
-inline bool smlal_applies(const ArmDspRequant& q) { return q.left_shift == 0 && q.shift >= 1; }
+inline bool smlal_applies(const ArmDspRequant& q) { return q.shift >= 1; }
 
 // fp::requantize for any channel.
 inline int32_t requantize_any(int32_t acc, const ArmDspRequant& q, int32_t offset, int32_t lo, int32_t hi) {
-  const int64_t shift = int64_t{q.left_shift} - q.shift - 1;
+  // The entry's shift back to fp::requantize's (left positive, right
+  // negative): -1 - shift under both of its encodings.
+  const int64_t shift = -1 - int64_t{q.shift};
   return fp::requantize(acc, q.multiplier, shift < -31 ? -31 : (shift > 30 ? 30 : static_cast<int>(shift)), offset, lo,
                         hi);
 }

@@ -41,42 +41,31 @@ constexpr int32_t kConvChannelBlock = 4;
 
 // The Arm DSP kernels' requantization of one channel, fp::requantize's
 // multiplier and shift arranged for one SMLAL and one shift (see
-// arm_dsp::multiply_smlal): with r the right shift,
+// arm_dsp::multiply_smlal), with r the right shift and z the output zero
+// point. Where r is 2 to 23 (nearly every real channel) z rides in the
+// rounding: the high word plus the rounding stays within int32, and the
+// SMLAL form yields the offset result directly; elsewhere it is added after.
 struct ArmDspRequant {
   int32_t multiplier;  // Q31, [0, 2^31)
-  int32_t rounding;    // 2^(r - 2) if r >= 2, else 0; plus z * 2^(r - 1) in a table with the offset folded
-  int32_t shift;       // r - 1, in [-1, 30]
-  int32_t left_shift;  // [0, 30]; 0 if r > 0
+  int32_t rounding;    // 2^(r - 2) if r >= 2, else 0; plus z * 2^(r - 1) if z is folded in
+  int32_t shift;       // r - 1 in [-1, 30]; for a left shift l > 0 (r = 0), -1 - l in [-31, -2]
+  int32_t offset;      // z if not folded into the rounding, else 0
 };
 constexpr int32_t kRequantEntryBytes = 16;
 static_assert(sizeof(ArmDspRequant) == kRequantEntryBytes, "one entry size for every layout");
 
-inline ArmDspRequant prepare_arm_dsp_requant(int32_t multiplier, int shift) {
+constexpr int32_t kArmDspFoldMaxShift = 22;  // r - 1
+
+inline ArmDspRequant prepare_arm_dsp_requant(int32_t multiplier, int shift, int32_t output_offset) {
   shift = shift < -31 ? -31 : (shift > 30 ? 30 : shift);
-  const int32_t right = shift > 0 ? 0 : -shift;
-  return {multiplier, right >= 2 ? int32_t{1} << (right - 2) : 0, right - 1, shift > 0 ? shift : 0};
-}
-
-// A table whose every channel has a right shift of 2 to 23 (nearly every
-// real layer) carries the output zero point z in its roundings: the high
-// word plus the rounding then stays within int32, and the SMLAL form yields
-// the offset result directly. The device tells by the same test.
-constexpr int32_t kArmDspFoldMaxShift = 22;
-
-inline bool arm_dsp_offset_folds(const ArmDspRequant& q) {
-  return q.left_shift == 0 && q.shift >= 1 && q.shift <= kArmDspFoldMaxShift;
-}
-
-inline bool arm_dsp_offset_folds(const ArmDspRequant* table, int32_t channels) {
-  for (int32_t c = 0; c < channels; ++c) {
-    if (!arm_dsp_offset_folds(table[c])) return false;
+  if (shift > 0) return {multiplier, 0, -1 - shift, output_offset};
+  const int32_t right = -shift;
+  ArmDspRequant q{multiplier, right >= 2 ? int32_t{1} << (right - 2) : 0, right - 1, output_offset};
+  if (q.shift >= 1 && q.shift <= kArmDspFoldMaxShift) {
+    q.rounding += output_offset * (int32_t{1} << q.shift);
+    q.offset = 0;
   }
-  return channels > 0;
-}
-
-inline void fold_arm_dsp_output_offset(ArmDspRequant* table, int32_t channels, int32_t output_offset) {
-  if (!arm_dsp_offset_folds(table, channels)) return;
-  for (int32_t c = 0; c < channels; ++c) table[c].rounding += output_offset * (int32_t{1} << table[c].shift);
+  return q;
 }
 
 // The Helium kernels' requantization of one channel, for four channels at a
