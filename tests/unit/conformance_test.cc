@@ -61,6 +61,10 @@ std::vector<ConvCase> conv_cases() {
   // requantize another way; small values keep the outputs off the clamps.
   cases.push_back({OpKind::kConv2D, 3, 3, 8, 8, 1, 1, 1, 1, false, true, 2, 0.0004f, 4});
   cases.push_back({OpKind::kConv2D, 3, 4, 4, 4, 1, 1, 1, 1, false, false, -3, 0.0015f, 6});
+  // Rescales so small (right shifts past 23) that the Arm DSP entries add the
+  // output zero point after the shift instead of folding it in.
+  cases.push_back({OpKind::kConv2D, 3, 3, 16, 8, 1, 1, 1, 1, false, true, 1, 20000.0f});
+  cases.push_back({OpKind::kConv2D, 2, 3, 16, 8, 1, 1, 1, 1, false, false, 1, 20000.0f});
   // Depthwise: channels that are multiples of 4 and 8 (the variants' lanes)
   // and ones that are not (reference fallback), 3x3 and larger windows.
   for (int32_t c : {4, 8, 12, 16, 24, 6, 3}) {
@@ -68,6 +72,13 @@ std::vector<ConvCase> conv_cases() {
     cases.push_back({OpKind::kDepthwiseConv2D, 8, 9, c, c, 3, 3, 2, 1, true, c % 8 == 0, 3});
   }
   cases.push_back({OpKind::kDepthwiseConv2D, 4, 4, 8, 8, 3, 3, 1, 1, true, true, 0, 0.0004f, 5});
+  cases.push_back({OpKind::kDepthwiseConv2D, 6, 7, 8, 8, 3, 3, 1, 1, true, true, 0, 20000.0f});
+  cases.push_back({OpKind::kDepthwiseConv2D, 7, 6, 8, 8, 3, 3, 1, 1, true, false, 0, 20000.0f});
+  // 3x3 windows wholly inside the input for a run of pixels: dilated, strided
+  // without padding, a row of one such pixel.
+  cases.push_back({OpKind::kDepthwiseConv2D, 9, 10, 8, 8, 3, 3, 1, 2, true, true, 4});
+  cases.push_back({OpKind::kDepthwiseConv2D, 9, 9, 12, 12, 3, 3, 2, 1, false, true, -2});
+  cases.push_back({OpKind::kDepthwiseConv2D, 3, 3, 4, 4, 3, 3, 1, 1, false, true, 7});
   // One input channel, depth multiplier 8: runs as a plain convolution.
   cases.push_back({OpKind::kDepthwiseConv2D, 9, 7, 1, 8, 4, 3, 2, 1, true, true, -5});
   cases.push_back({OpKind::kDepthwiseConv2D, 10, 6, 8, 8, 5, 3, 1, 2, true, true, -100});

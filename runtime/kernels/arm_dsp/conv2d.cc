@@ -179,8 +179,53 @@ void conv2d_s8(const void* params, const void* const* inputs, void* const* outpu
   kernels::packed_conv2d_s8<Conv>(params, inputs, outputs);
 }
 
+// The output positions [begin, end) along one dimension whose 3-tap window
+// lies inside the input.
+kernels::TapRange inside3(int32_t out_size, int32_t in_size, int32_t stride, int32_t pad, int32_t dilation) {
+  const int32_t last_origin = in_size - 1 - 2 * dilation + pad;  // the largest origin + pad that fits
+  if (last_origin < 0) return {0, 0};
+  const int32_t begin = (pad + stride - 1) / stride;
+  const int32_t end = last_origin / stride + 1;
+  return {begin, end < out_size ? end : out_size};
+}
+
+// With a 3x3 filter and every channel on SMLAL, each output row's pixels
+// whose windows lie inside the input run through depthwise3x3 in one call;
+// the border pixels (and every other layer) go pixel by pixel.
 void depthwise_conv2d_s8(const void* params, const void* const* inputs, void* const* outputs) {
-  kernels::packed_depthwise_conv2d_s8<Depthwise>(params, inputs, outputs);
+  const kernels::DepthwiseLayer<Depthwise> layer(params, inputs, outputs);
+  const Conv2DParams& p = layer.params();
+  const auto by_pixel = [&](int32_t b, int32_t out_y, int32_t out_x) { layer.pixel(b, out_y, out_x); };
+  if (p.k_h != 3 || p.k_w != 3 || layer.record_bytes() != Depthwise::kRecord3x3Bytes || !layer.stage().smlal) {
+    kernels::for_each_output_pixel(p, by_pixel);
+    return;
+  }
+  const kernels::TapRange rows = inside3(p.out_h, p.in_h, p.stride_h, p.pad_h, p.dilation_h);
+  const kernels::TapRange cols = inside3(p.out_w, p.in_w, p.stride_w, p.pad_w, p.dilation_w);
+  Depthwise3x3Job job{};
+  job.records = layer.records();
+  job.groups = p.in_c / 4;
+  job.pixels = cols.end - cols.begin;
+  job.in_step = p.dilation_w * p.in_c;
+  job.row_step = p.dilation_h * p.in_w * p.in_c;
+  job.pixel_step = p.stride_w * p.in_c;
+  job.lo4 = layer.stage().lo4;
+  job.hi4 = layer.stage().hi4;
+  job.offset2 = dup16(p.input_offset);
+  for (int32_t b = 0; b < p.batches; ++b) {
+    for (int32_t out_y = 0; out_y < p.out_h; ++out_y) {
+      if (out_y < rows.begin || out_y >= rows.end || job.pixels <= 0) {
+        for (int32_t out_x = 0; out_x < p.out_w; ++out_x) by_pixel(b, out_y, out_x);
+        continue;
+      }
+      for (int32_t out_x = 0; out_x < cols.begin; ++out_x) by_pixel(b, out_y, out_x);
+      const int32_t in_y = out_y * p.stride_h - p.pad_h, in_x = cols.begin * p.stride_w - p.pad_w;
+      job.input = layer.input() + ((b * p.in_h + in_y) * p.in_w + in_x) * p.in_c;
+      job.out = layer.output() + kernels::output_index(p, b, out_y, cols.begin, 0);
+      depthwise3x3(&job, layer.stage().folded);
+      for (int32_t out_x = cols.end; out_x < p.out_w; ++out_x) by_pixel(b, out_y, out_x);
+    }
+  }
 }
 
 }  // namespace arm_dsp

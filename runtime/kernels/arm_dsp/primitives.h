@@ -408,6 +408,60 @@ inline void conv_blocks(const ConvBlocksJob* job, bool folded) {
 #endif
 }
 
+// A run of output pixels whose 3x3 windows lie inside the input, for
+// depthwise3x3 (the assembly in depthwise3x3.S reads these words in this
+// order).
+struct Depthwise3x3Job {
+  const int8_t* input;     // the first pixel's top-left tap
+  const uint8_t* records;  // group 0's record (packed_conv2d.h): 4 biases, 9 taps of 4 lanes, 4 entries
+  int8_t* out;             // the first pixel's output; the next pixel's follows
+  int32_t groups;          // groups of four channels, >= 1
+  int32_t pixels;          // >= 1
+  int32_t in_step, row_step, pixel_step;  // input bytes between taps, rows and pixels
+  uint32_t lo4, hi4;       // the activation range in every byte
+  uint32_t offset2;        // the input offset in both halves
+};
+
+#if KILN_ARM_DSP_NATIVE
+extern "C" void kiln_arm_dsp_depthwise3x3(const Depthwise3x3Job* job);
+extern "C" void kiln_arm_dsp_depthwise3x3_folded(const Depthwise3x3Job* job);
+#endif
+
+// Every group of every pixel of the run: acc = the record's biases, the
+// nine taps, multiply_smlal by its entries plus their offsets (all zero if
+// `folded`), saturated, clamped and stored as one word.
+inline void depthwise3x3(const Depthwise3x3Job* job, bool folded) {
+#if KILN_ARM_DSP_NATIVE
+  if (folded) {
+    kiln_arm_dsp_depthwise3x3_folded(job);
+  } else {
+    kiln_arm_dsp_depthwise3x3(job);
+  }
+#else
+  (void)folded;
+  int8_t* out = job->out;
+  for (int32_t px = 0; px < job->pixels; ++px) {
+    const int8_t* in = job->input + px * job->pixel_step;
+    const uint8_t* record = job->records;
+    for (int32_t g = 0; g < job->groups; ++g, in += 4, out += 4) {
+      int32_t acc[4];
+      memcpy(acc, record, sizeof(acc));
+      const uint32_t* w = reinterpret_cast<const uint32_t*>(record + sizeof(acc));
+      for (int32_t r = 0; r < 3; ++r) {
+        w = depthwise4_taps3(acc[0], acc[1], acc[2], acc[3], in + r * job->row_step, job->in_step, w, job->offset2);
+      }
+      const auto* entries = reinterpret_cast<const ArmDspRequant*>(w);
+      const uint32_t packed = pack_s8x4(ssat8(multiply_smlal(acc[0], entries[0]) + entries[0].offset),
+                                        ssat8(multiply_smlal(acc[1], entries[1]) + entries[1].offset),
+                                        ssat8(multiply_smlal(acc[2], entries[2]) + entries[2].offset),
+                                        ssat8(multiply_smlal(acc[3], entries[3]) + entries[3].offset));
+      store_u32(out, clamp_s8x4(packed, job->lo4, job->hi4));
+      record = reinterpret_cast<const uint8_t*>(entries + 4);
+    }
+  }
+#endif
+}
+
 // Whether multiply_smlal computes channel q exactly.
 inline bool smlal_applies(const ArmDspRequant& q) { return q.shift >= 1; }
 

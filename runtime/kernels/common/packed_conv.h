@@ -248,23 +248,36 @@ inline void depthwise_pixel_by_groups(const DepthwisePixel<typename Depthwise::R
   }
 }
 
+// One call of a packed depthwise convolution: what its pixels share, and
+// each pixel's window.
 template <typename Depthwise>
-void packed_depthwise_conv2d_s8(const void* params, const void* const* inputs, void* const* outputs) {
+class DepthwiseLayer {
+ public:
   using Requant = typename Depthwise::Requant;
-  const Conv2DParams& p = *static_cast<const Conv2DParams*>(params);
-  const int8_t* input = static_cast<const int8_t*>(inputs[0]);
-  const uint8_t* records = static_cast<const uint8_t*>(inputs[1]);
-  int8_t* output = static_cast<int8_t*>(outputs[0]);
+  static constexpr int32_t kLanes = Depthwise::kLayout.k_multiple;
 
-  constexpr int32_t kLanes = Depthwise::kLayout.k_multiple;
-  const int32_t weight_bytes = static_cast<int32_t>(Depthwise::kLayout.weight_bytes);
-  const int32_t channels = p.in_c;
-  const int32_t record_bytes = packed_depthwise_record_bytes(p, Depthwise::kLayout);
-  const int32_t requant_offset = record_bytes - kLanes * kRequantEntryBytes;
-  const int32_t input_offset = p.input_offset;
-  const RecordTable<Requant> table{records + requant_offset, record_bytes, kLanes};
-  const typename Depthwise::Stage stage = Depthwise::output_stage(p, table, channels);
-  for_each_output_pixel(p, [&](int32_t b, int32_t out_y, int32_t out_x) {
+  DepthwiseLayer(const void* params, const void* const* inputs, void* const* outputs)
+      : p_(*static_cast<const Conv2DParams*>(params)),
+        input_(static_cast<const int8_t*>(inputs[0])),
+        records_(static_cast<const uint8_t*>(inputs[1])),
+        output_(static_cast<int8_t*>(outputs[0])),
+        record_bytes_(packed_depthwise_record_bytes(p_, Depthwise::kLayout)),
+        requant_offset_(record_bytes_ - kLanes * kRequantEntryBytes),
+        stage_(Depthwise::output_stage(p_, RecordTable<Requant>{records_ + requant_offset_, record_bytes_, kLanes},
+                                       p_.in_c)) {}
+
+  const Conv2DParams& params() const { return p_; }
+  const typename Depthwise::Stage& stage() const { return stage_; }
+  const int8_t* input() const { return input_; }
+  const uint8_t* records() const { return records_; }
+  int32_t record_bytes() const { return record_bytes_; }
+  int8_t* output() const { return output_; }
+
+  // Every channel of output pixel (b, out_y, out_x).
+  void pixel(int32_t b, int32_t out_y, int32_t out_x) const {
+    const Conv2DParams& p = p_;
+    constexpr int32_t weight_bytes = static_cast<int32_t>(Depthwise::kLayout.weight_bytes);
+    const int32_t channels = p.in_c;
     const int32_t in_y0 = out_y * p.stride_h - p.pad_h, in_x0 = out_x * p.stride_w - p.pad_w;
     const TapRange ys = valid_taps(in_y0, p.dilation_h, p.k_h, p.in_h);
     const TapRange xs = valid_taps(in_x0, p.dilation_w, p.k_w, p.in_w);
@@ -277,16 +290,31 @@ void packed_depthwise_conv2d_s8(const void* params, const void* const* inputs, v
     px.window.filter_row_bytes = p.k_w * kLanes * weight_bytes;
     px.window.rows = ys.end - ys.begin;
     px.window.taps = xs.end - xs.begin;
-    px.window.input = input + (in_px + ys.begin * in_step_y + xs.begin * in_step_x);
-    px.window.filter = records + kLanes * sizeof(int32_t) + (ys.begin * p.k_w + xs.begin) * kLanes * weight_bytes;
-    px.record = records;
-    px.record_bytes = record_bytes;
-    px.requant_offset = requant_offset;
+    px.window.input = input_ + (in_px + ys.begin * in_step_y + xs.begin * in_step_x);
+    px.window.filter = records_ + kLanes * sizeof(int32_t) + (ys.begin * p.k_w + xs.begin) * kLanes * weight_bytes;
+    px.record = records_;
+    px.record_bytes = record_bytes_;
+    px.requant_offset = requant_offset_;
     px.groups = channels / kLanes;
-    px.input_offset = input_offset;
-    px.out = output + output_index(p, b, out_y, out_x, 0);
-    Depthwise::pixel(px, stage);
-  });
+    px.input_offset = p.input_offset;
+    px.out = output_ + output_index(p, b, out_y, out_x, 0);
+    Depthwise::pixel(px, stage_);
+  }
+
+ private:
+  // Copies, not references into the params: int8 stores may alias them.
+  const Conv2DParams p_;
+  const int8_t* input_;
+  const uint8_t* records_;
+  int8_t* output_;
+  int32_t record_bytes_, requant_offset_;
+  typename Depthwise::Stage stage_;
+};
+
+template <typename Depthwise>
+void packed_depthwise_conv2d_s8(const void* params, const void* const* inputs, void* const* outputs) {
+  const DepthwiseLayer<Depthwise> layer(params, inputs, outputs);
+  for_each_output_pixel(layer.params(), [&](int32_t b, int32_t out_y, int32_t out_x) { layer.pixel(b, out_y, out_x); });
 }
 
 }  // namespace kernels

@@ -1,0 +1,141 @@
+// The Arm DSP depthwise convolution over a run of output pixels whose 3x3
+// windows lie wholly inside the input, for layers whose every channel
+// requantizes by multiply_smlal (_folded: with every output offset in the
+// roundings): every channel group of every pixel of the run in one call, its
+// state in registers or a fixed frame, so no pixel pays for window set-up.
+//
+//   void kiln_arm_dsp_depthwise3x3(const kiln::arm_dsp::Depthwise3x3Job* job);
+//   void kiln_arm_dsp_depthwise3x3_folded(const kiln::arm_dsp::Depthwise3x3Job* job);
+//
+// Depthwise3x3Job (primitives.h), one word each: input (the first pixel's
+// top-left tap), records, out, groups, pixels, in_step, row_step,
+// pixel_step, lo4, hi4, offset2. Per group of four channels, its record:
+// four biases, nine taps of (w02, w13) 16-bit pairs, four ArmDspRequant
+// entries; the four int8 results are stored as one word, and the pixels'
+// outputs follow one another.
+#if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
+
+    .syntax unified
+    .thumb
+
+// The frame: the job's words at their offsets, then the groups left.
+    .equ INPUT, 0
+    .equ RECORDS, 4
+    .equ GROUPS, 12
+    .equ PIXELS, 16
+    .equ IN_STEP, 20
+    .equ ROW_STEP, 24
+    .equ PIXEL_STEP, 28
+    .equ LO4, 32
+    .equ OFFSET2, 40
+    .equ GROUPS_LEFT, 44
+    .equ FRAME, 48
+
+// Registers: r0-r3 accumulators, r4 the group's top-left tap, r11 the
+// current row, r7 in_step, r10 offset2, r12 the record, lr the output;
+// r5, r6, r8, r9 temporaries.
+
+// One tap: four inputs at `address` widened with the input offset added,
+// against the tap's four weights.
+.macro TAP address:vararg
+    ldr     r5, \address
+    ldrd    r8, r9, [r12], #8
+    sxtab16 r6, r10, r5
+    sxtab16 r5, r10, r5, ror #8
+    smlabb  r0, r6, r8, r0
+    smlatt  r2, r6, r8, r2
+    smlabb  r1, r5, r9, r1
+    smlatt  r3, r5, r9, r3
+.endm
+
+.macro ROW base
+    TAP     [\base]
+    TAP     [\base, r7]
+    TAP     [\base, r7, lsl #1]
+.endm
+
+// acc = ssat8(multiply_smlal(acc, next entry) [+ its offset]): the entry's
+// multiplier, rounding, shift and offset in r5, r6, r8, r9.
+.macro REQUANTIZE acc, add_offset
+    ldm     r12!, {r5, r6, r8, r9}
+    and     r11, \acc, #0x80000000
+    add     r6, r6, \acc, asr #31
+    eor     r11, r11, #0x40000000
+    smlal   r11, r6, \acc, r5
+    asr     \acc, r6, r8
+.if \add_offset
+    add     \acc, \acc, r9
+.endif
+    ssat    \acc, #8, \acc
+.endm
+
+.macro DEPTHWISE3X3 name, add_offset
+    .section .text.\name, "ax", %progbits
+    .p2align 2
+    .global \name
+    .type   \name, %function
+    .thumb_func
+\name:
+    push    {r4-r11, lr}
+    sub     sp, sp, #FRAME
+    ldm     r0!, {r1, r2, r3, r4, r5, r6}
+    stm     sp, {r1, r2, r3, r4, r5, r6}
+    ldm     r0, {r1, r2, r3, r4, r5}
+    add     r6, sp, #24
+    stm     r6, {r1, r2, r3, r4, r5}
+    ldr     lr, [sp, #8]
+    ldr     r7, [sp, #IN_STEP]
+    ldr     r10, [sp, #OFFSET2]
+
+1:  // a pixel
+    ldr     r4, [sp, #INPUT]
+    ldr     r12, [sp, #RECORDS]
+    ldr     r5, [sp, #GROUPS]
+    str     r5, [sp, #GROUPS_LEFT]
+
+2:  // a group
+    ldm     r12!, {r0, r1, r2, r3}
+    ROW     r4
+    ldr     r11, [sp, #ROW_STEP]
+    add     r11, r11, r4
+    ROW     r11
+    ldr     r5, [sp, #ROW_STEP]
+    add     r11, r11, r5
+    ROW     r11
+    REQUANTIZE r0, \add_offset
+    REQUANTIZE r1, \add_offset
+    REQUANTIZE r2, \add_offset
+    REQUANTIZE r3, \add_offset
+    bfi     r0, r1, #8, #8
+    bfi     r0, r2, #16, #8
+    bfi     r0, r3, #24, #8
+    ldrd    r5, r6, [sp, #LO4]
+    ssub8   r11, r0, r5             // the activation clamp, byte by byte
+    sel     r0, r0, r5
+    ssub8   r11, r6, r0
+    sel     r0, r0, r6
+    str     r0, [lr], #4
+    adds    r4, r4, #4
+    ldr     r5, [sp, #GROUPS_LEFT]
+    subs    r5, r5, #1
+    str     r5, [sp, #GROUPS_LEFT]
+    bne     2b
+
+    ldr     r5, [sp, #INPUT]
+    ldr     r6, [sp, #PIXEL_STEP]
+    add     r5, r5, r6
+    str     r5, [sp, #INPUT]
+    ldr     r5, [sp, #PIXELS]
+    subs    r5, r5, #1
+    str     r5, [sp, #PIXELS]
+    bne     1b
+
+    add     sp, sp, #FRAME
+    pop     {r4-r11, pc}
+    .size   \name, . - \name
+.endm
+
+    DEPTHWISE3X3 kiln_arm_dsp_depthwise3x3_folded, 0
+    DEPTHWISE3X3 kiln_arm_dsp_depthwise3x3, 1
+
+#endif
