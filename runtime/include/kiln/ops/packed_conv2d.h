@@ -58,6 +58,9 @@ constexpr int32_t kArmDspFoldMaxShift = 22;  // r - 1
 
 inline ArmDspRequant prepare_arm_dsp_requant(int32_t multiplier, int shift, int32_t output_offset) {
   shift = shift < -31 ? -31 : (shift > 30 ? 30 : shift);
+  // A zero multiplier (a channel whose weights or scale are zero) rescales
+  // everything to 0 under any shift: a right shift of 2 lets it take SMLAL.
+  if (multiplier == 0) shift = -2;
   if (shift > 0) return {multiplier, 0, -1 - shift, output_offset};
   const int32_t right = -shift;
   ArmDspRequant q{multiplier, right >= 2 ? int32_t{1} << (right - 2) : 0, right - 1, output_offset};
