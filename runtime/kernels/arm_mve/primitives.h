@@ -39,6 +39,13 @@ inline int32_t dot_accumulate(int32_t acc, s8x16 a, s8x16 b) { return vmladavaq_
 // Four int8 values sign-extended into four int32 lanes.
 inline s32x4 load_s8x4_widened(const int8_t* p) { return vldrbq_s32(p); }
 inline s32x4 load_s32x4(const int32_t* p) { return vld1q_s32(p); }
+// Four scalars as the lanes of one vector (two VMOVs of two lanes each).
+inline s32x4 make_s32x4(int32_t a, int32_t b, int32_t c, int32_t d) {
+  s32x4 v = vdupq_n_s32(a);
+  v = vsetq_lane_s32(b, v, 1);
+  v = vsetq_lane_s32(c, v, 2);
+  return vsetq_lane_s32(d, v, 3);
+}
 inline s32x4 add_scalar(s32x4 a, int32_t b) { return vaddq_n_s32(a, b); }
 // Eight channels as int32 lanes in two vectors: the even channels (0, 2, 4,
 // 6) and the odd ones, the order widening multiplies (VMULLB/VMULLT) give.
@@ -146,6 +153,9 @@ inline s32x4 load_s32x4(const int32_t* p) {
   s32x4 v;
   for (int i = 0; i < 4; ++i) v.lane[i] = static_cast<uint32_t>(p[i]);
   return v;
+}
+inline s32x4 make_s32x4(int32_t a, int32_t b, int32_t c, int32_t d) {
+  return {{static_cast<uint32_t>(a), static_cast<uint32_t>(b), static_cast<uint32_t>(c), static_cast<uint32_t>(d)}};
 }
 inline s32x4 add_scalar(s32x4 a, int32_t b) {
   for (int i = 0; i < 4; ++i) a.lane[i] += static_cast<uint32_t>(b);
