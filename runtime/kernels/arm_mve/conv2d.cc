@@ -33,29 +33,21 @@ struct Conv : MveOutputStage {
 
   static const void* prepare_column(const int8_t* column, int32_t, void*) { return column; }
 
-  // Whole blocks with their four sums in scalar registers and the output
-  // stage's constants in vector registers across blocks; a last partial
-  // block through pixel_by_blocks.
-  static void pixel(const Stage& stage, const void* column, const uint8_t* record, int32_t k_padded, int32_t out_c,
+  // Whole blocks through conv_blocks in one call; a last partial block
+  // through pixel_by_blocks.
+  static void pixel(const Stage& stage, const void* column, const uint8_t* records, int32_t k_padded, int32_t out_c,
                     int8_t* out) {
-    const int8_t* x0 = static_cast<const int8_t*>(column);
-    for (; out_c >= kConvChannelBlock; out_c -= kConvChannelBlock, out += kConvChannelBlock) {
-      const int32_t* bias = reinterpret_cast<const int32_t*>(record);
-      int32_t a0 = bias[0], a1 = bias[1], a2 = bias[2], a3 = bias[3];
-      const int8_t* w = reinterpret_cast<const int8_t*>(record + kConvChannelBlock * sizeof(int32_t));
-      const int8_t* x = x0;
-      for (int32_t steps = k_padded / 16; steps > 0; --steps, x += 16, w += 64) {
-        const s8x16 xv = load_s8x16(x);
-        a0 = dot_accumulate(a0, xv, load_s8x16(w));
-        a1 = dot_accumulate(a1, xv, load_s8x16(w + 16));
-        a2 = dot_accumulate(a2, xv, load_s8x16(w + 32));
-        a3 = dot_accumulate(a3, xv, load_s8x16(w + 48));
-      }
-      const auto* entries = reinterpret_cast<const Requant*>(w);
-      requantize4_store(make_s32x4(a0, a1, a2, a3), entries, stage.offset, stage.act_min, stage.act_max, out);
-      record = reinterpret_cast<const uint8_t*>(entries + kConvChannelBlock);
+    const int32_t blocks = out_c / kConvChannelBlock;
+    if (blocks > 0) {
+      const ConvBlocksJob job{static_cast<const int8_t*>(column), records, out, blocks, k_padded / 16,
+                              stage.offset, stage.act_min, stage.act_max};
+      conv_blocks(&job);
+      if (blocks * kConvChannelBlock == out_c) return;
+      records += blocks * (kConvChannelBlock * (4 + kRequantEntryBytes) + k_padded * kConvChannelBlock);
+      out += blocks * kConvChannelBlock;
+      out_c -= blocks * kConvChannelBlock;
     }
-    if (out_c > 0) kernels::pixel_by_blocks<Conv>(stage, column, record, k_padded, out_c, out);
+    kernels::pixel_by_blocks<Conv>(stage, column, records, k_padded, out_c, out);
   }
 
   static const uint8_t* dot_block(const void* column, const uint8_t* weights, int32_t k_padded, int32_t* acc) {

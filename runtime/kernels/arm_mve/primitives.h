@@ -6,6 +6,7 @@
 #define KILN_RUNTIME_KERNELS_ARM_MVE_PRIMITIVES_H
 
 #include <stdint.h>
+#include <string.h>
 
 #include "kiln/fixed_point.h"
 #include "kiln/ops/packed_conv2d.h"
@@ -238,6 +239,45 @@ inline void requantize4_store(s32x4 acc, const ArmMveRequant* table, int32_t off
 }
 
 #endif
+
+// A pixel's run of whole channel blocks for conv_blocks (the assembly in
+// conv_blocks.S reads these words in this order).
+struct ConvBlocksJob {
+  const int8_t* column;
+  const uint8_t* records;  // the first block's record (packed_conv2d.h)
+  int8_t* out;
+  int32_t blocks;          // >= 1
+  int32_t steps;           // 16-tap steps per block (k_padded / 16), >= 1
+  int32_t offset, act_min, act_max;
+};
+
+#if KILN_ARM_MVE_NATIVE
+extern "C" void kiln_arm_mve_conv_blocks(const ConvBlocksJob* job);
+#endif
+
+// Per block of job->blocks: the record's biases plus the dot products of its
+// weights with the column (VMLADAVA), requantize4_store by its entries.
+inline void conv_blocks(const ConvBlocksJob* job) {
+#if KILN_ARM_MVE_NATIVE
+  kiln_arm_mve_conv_blocks(job);
+#else
+  const uint8_t* record = job->records;
+  int8_t* out = job->out;
+  for (int32_t b = 0; b < job->blocks; ++b, out += 4) {
+    int32_t acc[4];
+    memcpy(acc, record, sizeof(acc));
+    const int8_t* w = reinterpret_cast<const int8_t*>(record + sizeof(acc));
+    const int8_t* x = job->column;
+    for (int32_t step = 0; step < job->steps; ++step, x += 16, w += 64) {
+      const s8x16 xv = load_s8x16(x);
+      for (int j = 0; j < 4; ++j) acc[j] = dot_accumulate(acc[j], xv, load_s8x16(w + 16 * j));
+    }
+    const auto* entries = reinterpret_cast<const ArmMveRequant*>(w);
+    requantize4_store(make_s32x4(acc[0], acc[1], acc[2], acc[3]), entries, job->offset, job->act_min, job->act_max, out);
+    record = reinterpret_cast<const uint8_t*>(entries + 4);
+  }
+#endif
+}
 
 }  // namespace arm_mve
 }  // namespace kiln

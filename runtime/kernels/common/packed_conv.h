@@ -160,35 +160,67 @@ inline void pixel_by_blocks(const typename Conv::Stage& stage, const void* colum
   }
 }
 
+// One call of a packed convolution: what its pixels share, and each
+// pixel's int8 column.
+template <typename Conv>
+class ConvLayer {
+ public:
+  using Requant = typename Conv::Requant;
+
+  ConvLayer(const void* params, const void* const* inputs, void* const* outputs)
+      : pp_(*static_cast<const PackedConv2DParams*>(params)),
+        input_(static_cast<const int8_t*>(inputs[0])),
+        records_(static_cast<const uint8_t*>(inputs[1])),
+        output_(static_cast<int8_t*>(outputs[0])),
+        widened_(outputs[1]),
+        column_(static_cast<int8_t*>(outputs[1]) + packed_conv2d_widened_bytes(pp_, Conv::kLayout)),
+        direct_(packed_conv2d_reads_input_directly(pp_)),
+        stage_(output_stage(pp_, records_)) {}
+
+  const Conv2DParams& params() const { return pp_.conv; }
+  int32_t k_padded() const { return pp_.k_padded; }
+  const typename Conv::Stage& stage() const { return stage_; }
+  const uint8_t* records() const { return records_; }
+  void* widened() const { return widened_; }
+  // Whether every pixel's column is the input itself (at column()).
+  bool direct() const { return direct_; }
+  int8_t* output(int32_t b, int32_t out_y, int32_t out_x) const { return output_ + output_index(pp_.conv, b, out_y, out_x, 0); }
+
+  // Output pixel (b, out_y, out_x)'s receptive field in the filter's order:
+  // the input itself for a direct convolution, else gathered into scratch.
+  const int8_t* column(int32_t b, int32_t out_y, int32_t out_x) const {
+    const Conv2DParams& p = pp_.conv;
+    if (direct_) return input_ + ((b * p.in_h + out_y * p.stride_h) * p.in_w + out_x * p.stride_w) * p.in_c;
+    gather_column(p, input_, b, out_y, out_x, pp_.k_padded, column_);
+    return column_;
+  }
+
+ private:
+  static typename Conv::Stage output_stage(const PackedConv2DParams& pp, const uint8_t* records) {
+    const int32_t record_bytes = packed_conv2d_record_bytes(pp, Conv::kLayout);
+    const int32_t requant_offset = record_bytes - kConvChannelBlock * kRequantEntryBytes;
+    return Conv::output_stage(pp.conv, RecordTable<Requant>{records + requant_offset, record_bytes, kConvChannelBlock},
+                              pp.conv.out_c);
+  }
+
+  // Copies, not references into the params: int8 stores may alias them.
+  const PackedConv2DParams pp_;
+  const int8_t* input_;
+  const uint8_t* records_;
+  int8_t* output_;
+  void* widened_;
+  int8_t* column_;
+  bool direct_;
+  typename Conv::Stage stage_;
+};
+
 template <typename Conv>
 void packed_conv2d_s8(const void* params, const void* const* inputs, void* const* outputs) {
-  using Requant = typename Conv::Requant;
-  const PackedConv2DParams& pp = *static_cast<const PackedConv2DParams*>(params);
-  const Conv2DParams& p = pp.conv;
-  const int8_t* input = static_cast<const int8_t*>(inputs[0]);
-  const uint8_t* records = static_cast<const uint8_t*>(inputs[1]);
-  int8_t* output = static_cast<int8_t*>(outputs[0]);
-  uint8_t* scratch = static_cast<uint8_t*>(outputs[1]);
-  void* widened = scratch;
-  int8_t* column = reinterpret_cast<int8_t*>(scratch) + packed_conv2d_widened_bytes(pp, Conv::kLayout);
-
-  const int32_t record_bytes = packed_conv2d_record_bytes(pp, Conv::kLayout);
-  constexpr int32_t kRequantBytes = kConvChannelBlock * kRequantEntryBytes;
-  const bool direct = packed_conv2d_reads_input_directly(pp);
-  // Locals, not params fields: int8 stores may alias the params, which
-  // would make the compiler reload every field after every output byte.
-  const int32_t out_c = p.out_c, k_padded = pp.k_padded;
-  const RecordTable<Requant> table{records + record_bytes - kRequantBytes, record_bytes, kConvChannelBlock};
-  const typename Conv::Stage stage = Conv::output_stage(p, table, out_c);
-  for_each_output_pixel(p, [&](int32_t b, int32_t out_y, int32_t out_x) {
-    const int8_t* source = column;
-    if (direct) {
-      source = input + ((b * p.in_h + out_y * p.stride_h) * p.in_w + out_x * p.stride_w) * p.in_c;
-    } else {
-      gather_column(p, input, b, out_y, out_x, pp.k_padded, column);
-    }
-    const void* prepared = Conv::prepare_column(source, k_padded, widened);
-    Conv::pixel(stage, prepared, records, k_padded, out_c, output + output_index(p, b, out_y, out_x, 0));
+  const ConvLayer<Conv> layer(params, inputs, outputs);
+  const int32_t out_c = layer.params().out_c, k_padded = layer.k_padded();
+  for_each_output_pixel(layer.params(), [&](int32_t b, int32_t out_y, int32_t out_x) {
+    const void* prepared = Conv::prepare_column(layer.column(b, out_y, out_x), k_padded, layer.widened());
+    Conv::pixel(layer.stage(), prepared, layer.records(), k_padded, out_c, layer.output(b, out_y, out_x));
   });
 }
 
