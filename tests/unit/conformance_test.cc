@@ -57,6 +57,11 @@ std::vector<ConvCase> conv_cases() {
   cases.push_back({OpKind::kConv2D, 9, 9, 5, 7, 3, 3, 1, 2, true, true, 127});
   cases.push_back({OpKind::kConv2D, 5, 11, 4, 4, 2, 5, 3, 1, true, false, 1});
   cases.push_back({OpKind::kConv2D, 4, 4, 20, 9, 4, 4, 1, 1, false, true, -1});
+  // Window rows of whole words at unaligned input addresses (one and two
+  // input channels), read straight from the input by some variants.
+  cases.push_back({OpKind::kConv2D, 9, 13, 1, 8, 3, 8, 1, 1, true, true, 3});
+  cases.push_back({OpKind::kConv2D, 7, 9, 2, 4, 2, 4, 1, 1, false, true, -6});
+  cases.push_back({OpKind::kConv2D, 8, 10, 4, 12, 3, 3, 2, 1, true, true, 2});
   // Rescales near and above 1 (small and left shifts), which some variants
   // requantize another way; small values keep the outputs off the clamps.
   cases.push_back({OpKind::kConv2D, 3, 3, 8, 8, 1, 1, 1, 1, false, true, 2, 0.0004f, 4});

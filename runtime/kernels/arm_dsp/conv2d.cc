@@ -70,38 +70,12 @@ struct Conv : DspOutputStage {
   static constexpr PackedLayout kLayout = kArmDspConvLayout;
 
   static const void* prepare_column(const int8_t* column, int32_t k_padded, void* widened) {
-    uint32_t* dst = static_cast<uint32_t*>(widened);
-    int32_t k = 0;
-    for (; k + 8 <= k_padded; k += 8, dst += 4) {
-      const uint32_t x0 = load_u32(column + k), x1 = load_u32(column + k + 4);
-      dst[0] = sxtb16(x0);
-      dst[1] = sxtb16_ror8(x0);
-      dst[2] = sxtb16(x1);
-      dst[3] = sxtb16_ror8(x1);
-    }
-    if (k < k_padded) {
-      const uint32_t x = load_u32(column + k);
-      dst[0] = sxtb16(x);
-      dst[1] = sxtb16_ror8(x);
-    }
+    widen_column(column, k_padded, static_cast<uint32_t*>(widened));
     return widened;
   }
 
-  // Full blocks of a layer that requantizes by SMLAL go through conv_blocks
-  // in one call; the rest block by block.
   static void pixel(const Stage& stage, const void* column, const uint8_t* records, int32_t k_padded, int32_t out_c,
                     int8_t* out) {
-    if (stage.smlal && out_c >= kConvChannelBlock) {
-      const int32_t blocks = out_c / kConvChannelBlock;
-      const ConvBlocksJob job{static_cast<const uint32_t*>(column), records, out, blocks, k_padded / 4,
-                              stage.lo4, stage.hi4};
-      conv_blocks(&job, stage.folded);
-      const int32_t done = blocks * kConvChannelBlock;
-      if (done == out_c) return;
-      records += blocks * (kConvChannelBlock * (4 + kRequantEntryBytes) + k_padded * kConvChannelBlock * 2);
-      out += done;
-      out_c -= done;
-    }
     kernels::pixel_by_blocks<Conv>(stage, column, records, k_padded, out_c, out);
   }
 
@@ -175,18 +149,77 @@ struct Depthwise : DspOutputStage {
 
 }  // namespace
 
-void conv2d_s8(const void* params, const void* const* inputs, void* const* outputs) {
-  kernels::packed_conv2d_s8<Conv>(params, inputs, outputs);
-}
-
-// The output positions [begin, end) along one dimension whose 3-tap window
-// lies inside the input.
-kernels::TapRange inside3(int32_t out_size, int32_t in_size, int32_t stride, int32_t pad, int32_t dilation) {
-  const int32_t last_origin = in_size - 1 - 2 * dilation + pad;  // the largest origin + pad that fits
+// The output positions [begin, end) along one dimension whose window of
+// `taps` taps lies inside the input.
+kernels::TapRange window_inside(int32_t out_size, int32_t in_size, int32_t stride, int32_t pad, int32_t dilation,
+                                int32_t taps) {
+  const int32_t last_origin = in_size - 1 - (taps - 1) * dilation + pad;  // the largest origin + pad that fits
   if (last_origin < 0) return {0, 0};
   const int32_t begin = (pad + stride - 1) / stride;
   const int32_t end = last_origin / stride + 1;
   return {begin, end < out_size ? end : out_size};
+}
+
+// A layer on SMLAL runs through conv_pixels. Where a window's rows are whole
+// words of the input (k_w * in_c a multiple of 4, no horizontal dilation),
+// the pixels of an output row whose windows lie inside the input go in one
+// call that widens straight from the input (a 1x1 convolution's whole row);
+// the others one by one from a gathered column, a last partial block after.
+void conv2d_s8(const void* params, const void* const* inputs, void* const* outputs) {
+  const kernels::ConvLayer<Conv> layer(params, inputs, outputs);
+  const Conv2DParams& p = layer.params();
+  const int32_t blocks = p.out_c / kConvChannelBlock, k_padded = layer.k_padded();
+  if (!layer.stage().smlal || blocks == 0) {
+    kernels::packed_conv2d_s8<Conv>(params, inputs, outputs);
+    return;
+  }
+  const bool folded = layer.stage().folded, whole = blocks * kConvChannelBlock == p.out_c;
+  const int32_t row_bytes = p.k_w * p.in_c;
+  const bool rows_are_words = whole && p.dilation_w == 1 && row_bytes % 4 == 0 && p.k_h * row_bytes == k_padded;
+  const kernels::TapRange ys = rows_are_words ? window_inside(p.out_h, p.in_h, p.stride_h, p.pad_h, p.dilation_h, p.k_h)
+                                              : kernels::TapRange{0, 0};
+  const kernels::TapRange xs = rows_are_words ? window_inside(p.out_w, p.in_w, p.stride_w, p.pad_w, 1, p.k_w)
+                                              : kernels::TapRange{0, 0};
+  ConvPixelsJob job{};
+  job.records = layer.records();
+  job.blocks = blocks;
+  job.groups = k_padded / 4;
+  job.lo4 = layer.stage().lo4;
+  job.hi4 = layer.stage().hi4;
+  job.widened = static_cast<uint32_t*>(layer.widened());
+  const uint8_t* tail_records = layer.records() + blocks * layer.record_bytes();
+  // One pixel from its gathered (or direct) column.
+  const auto one_pixel = [&](int32_t b, int32_t out_y, int32_t out_x) {
+    job.input = layer.column(b, out_y, out_x);
+    job.out = layer.output(b, out_y, out_x);
+    job.pixels = 1;
+    job.rows = 1;
+    job.row_bytes = k_padded;
+    conv_pixels(&job, folded);
+    if (!whole) {
+      kernels::pixel_by_blocks<Conv>(layer.stage(), job.widened, tail_records, k_padded,
+                                     p.out_c - blocks * kConvChannelBlock, job.out + blocks * kConvChannelBlock);
+    }
+  };
+  for (int32_t b = 0; b < p.batches; ++b) {
+    for (int32_t out_y = 0; out_y < p.out_h; ++out_y) {
+      const bool run = out_y >= ys.begin && out_y < ys.end && xs.end > xs.begin;
+      const int32_t run_begin = run ? xs.begin : p.out_w, run_end = run ? xs.end : p.out_w;
+      for (int32_t out_x = 0; out_x < run_begin; ++out_x) one_pixel(b, out_y, out_x);
+      if (run) {
+        const int32_t in_y = out_y * p.stride_h - p.pad_h, in_x = run_begin * p.stride_w - p.pad_w;
+        job.input = layer.input() + ((b * p.in_h + in_y) * p.in_w + in_x) * p.in_c;
+        job.out = layer.output(b, out_y, run_begin);
+        job.pixels = run_end - run_begin;
+        job.pixel_step = p.stride_w * p.in_c;
+        job.rows = p.k_h;
+        job.row_bytes = row_bytes;
+        job.row_step = p.dilation_h * p.in_w * p.in_c;
+        conv_pixels(&job, folded);
+      }
+      for (int32_t out_x = run_end; out_x < p.out_w; ++out_x) one_pixel(b, out_y, out_x);
+    }
+  }
 }
 
 // With a 3x3 filter and every channel on SMLAL, each output row's pixels
@@ -200,8 +233,8 @@ void depthwise_conv2d_s8(const void* params, const void* const* inputs, void* co
     kernels::for_each_output_pixel(p, by_pixel);
     return;
   }
-  const kernels::TapRange rows = inside3(p.out_h, p.in_h, p.stride_h, p.pad_h, p.dilation_h);
-  const kernels::TapRange cols = inside3(p.out_w, p.in_w, p.stride_w, p.pad_w, p.dilation_w);
+  const kernels::TapRange rows = window_inside(p.out_h, p.in_h, p.stride_h, p.pad_h, p.dilation_h, 3);
+  const kernels::TapRange cols = window_inside(p.out_w, p.in_w, p.stride_w, p.pad_w, p.dilation_w, 3);
   Depthwise3x3Job job{};
   job.records = layer.records();
   job.groups = p.in_c / 4;

@@ -363,47 +363,78 @@ inline void depthwise4_taps(int32_t& a0, int32_t& a1, int32_t& a2, int32_t& a3, 
   }
 }
 
-// A pixel's run of whole channel blocks for conv_blocks (the assembly in
-// conv_blocks.S reads these words in this order).
-struct ConvBlocksJob {
-  const uint32_t* column;  // widened (dot4_pairs' column)
+// The int8 column (k_padded bytes, a multiple of 4) widened to 16-bit pairs
+// in SXTB16 order, dot4_pairs' column.
+inline void widen_column(const int8_t* column, int32_t k_padded, uint32_t* widened) {
+  int32_t k = 0;
+  for (; k + 8 <= k_padded; k += 8, widened += 4) {
+    const uint32_t x0 = load_u32(column + k), x1 = load_u32(column + k + 4);
+    widened[0] = sxtb16(x0);
+    widened[1] = sxtb16_ror8(x0);
+    widened[2] = sxtb16(x1);
+    widened[3] = sxtb16_ror8(x1);
+  }
+  if (k < k_padded) {
+    const uint32_t x = load_u32(column + k);
+    widened[0] = sxtb16(x);
+    widened[1] = sxtb16_ror8(x);
+  }
+}
+
+// A run of output pixels for conv_pixels (the assembly in conv_pixels.S
+// reads these words in this order).
+struct ConvPixelsJob {
+  const int8_t* input;     // the first row of the first pixel's column
   const uint8_t* records;  // the first block's record (packed_conv2d.h)
-  int8_t* out;
+  int8_t* out;             // the first pixel's output; the next pixel's follows
   int32_t blocks;          // >= 1
-  int32_t groups;          // groups of four taps, >= 1
+  int32_t groups;          // groups of four taps (k_padded / 4), >= 1
   uint32_t lo4, hi4;       // the activation range in every byte
+  uint32_t* widened;       // scratch for one widened column (2 * k_padded bytes)
+  int32_t pixels;          // >= 1
+  int32_t pixel_step;      // input bytes between pixels' columns
+  // A column is `rows` runs of row_bytes (a multiple of 4) input bytes,
+  // row_step apart; rows * row_bytes = 4 * groups.
+  int32_t rows, row_bytes, row_step;
 };
 
 #if KILN_ARM_DSP_NATIVE
-extern "C" void kiln_arm_dsp_conv_blocks(const ConvBlocksJob* job);
-extern "C" void kiln_arm_dsp_conv_blocks_folded(const ConvBlocksJob* job);
+extern "C" void kiln_arm_dsp_conv_pixels(const ConvPixelsJob* job);
+extern "C" void kiln_arm_dsp_conv_pixels_folded(const ConvPixelsJob* job);
 #endif
 
-// Per block of job->blocks: acc = the record's biases, dot4_pairs with its
-// weights, multiply_smlal by its entries plus their offsets (all zero if
-// `folded`), saturated, clamped and stored as one word.
-inline void conv_blocks(const ConvBlocksJob* job, bool folded) {
+// Per pixel: its column's rows widened into job->widened; per block of job->blocks:
+// acc = the record's biases, dot4_pairs with its weights, multiply_smlal by
+// its entries plus their offsets (all zero if `folded`), saturated, clamped
+// and stored as one word.
+inline void conv_pixels(const ConvPixelsJob* job, bool folded) {
 #if KILN_ARM_DSP_NATIVE
   if (folded) {
-    kiln_arm_dsp_conv_blocks_folded(job);
+    kiln_arm_dsp_conv_pixels_folded(job);
   } else {
-    kiln_arm_dsp_conv_blocks(job);
+    kiln_arm_dsp_conv_pixels(job);
   }
 #else
   (void)folded;
-  const uint8_t* record = job->records;
   int8_t* out = job->out;
-  for (int32_t b = 0; b < job->blocks; ++b, out += 4) {
-    int32_t acc[4];
-    memcpy(acc, record, sizeof(acc));
-    const uint32_t* weights = reinterpret_cast<const uint32_t*>(record + sizeof(acc));
-    const auto* entries = reinterpret_cast<const ArmDspRequant*>(dot4_pairs(job->column, weights, job->groups, acc));
-    const uint32_t packed = pack_s8x4(ssat8(multiply_smlal(acc[0], entries[0]) + entries[0].offset),
-                                      ssat8(multiply_smlal(acc[1], entries[1]) + entries[1].offset),
-                                      ssat8(multiply_smlal(acc[2], entries[2]) + entries[2].offset),
-                                      ssat8(multiply_smlal(acc[3], entries[3]) + entries[3].offset));
-    store_u32(out, clamp_s8x4(packed, job->lo4, job->hi4));
-    record = reinterpret_cast<const uint8_t*>(entries + 4);
+  for (int32_t px = 0; px < job->pixels; ++px) {
+    for (int32_t r = 0; r < job->rows; ++r) {
+      widen_column(job->input + px * job->pixel_step + r * job->row_step, job->row_bytes,
+                   job->widened + r * (job->row_bytes / 2));
+    }
+    const uint8_t* record = job->records;
+    for (int32_t b = 0; b < job->blocks; ++b, out += 4) {
+      int32_t acc[4];
+      memcpy(acc, record, sizeof(acc));
+      const uint32_t* weights = reinterpret_cast<const uint32_t*>(record + sizeof(acc));
+      const auto* entries = reinterpret_cast<const ArmDspRequant*>(dot4_pairs(job->widened, weights, job->groups, acc));
+      const uint32_t packed = pack_s8x4(ssat8(multiply_smlal(acc[0], entries[0]) + entries[0].offset),
+                                        ssat8(multiply_smlal(acc[1], entries[1]) + entries[1].offset),
+                                        ssat8(multiply_smlal(acc[2], entries[2]) + entries[2].offset),
+                                        ssat8(multiply_smlal(acc[3], entries[3]) + entries[3].offset));
+      store_u32(out, clamp_s8x4(packed, job->lo4, job->hi4));
+      record = reinterpret_cast<const uint8_t*>(entries + 4);
+    }
   }
 #endif
 }

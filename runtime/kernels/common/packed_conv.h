@@ -180,7 +180,9 @@ class ConvLayer {
   const Conv2DParams& params() const { return pp_.conv; }
   int32_t k_padded() const { return pp_.k_padded; }
   const typename Conv::Stage& stage() const { return stage_; }
+  const int8_t* input() const { return input_; }
   const uint8_t* records() const { return records_; }
+  int32_t record_bytes() const { return packed_conv2d_record_bytes(pp_, Conv::kLayout); }
   void* widened() const { return widened_; }
   // Whether every pixel's column is the input itself (at column()).
   bool direct() const { return direct_; }
