@@ -149,17 +149,6 @@ struct Depthwise : DspOutputStage {
 
 }  // namespace
 
-// The output positions [begin, end) along one dimension whose window of
-// `taps` taps lies inside the input.
-kernels::TapRange window_inside(int32_t out_size, int32_t in_size, int32_t stride, int32_t pad, int32_t dilation,
-                                int32_t taps) {
-  const int32_t last_origin = in_size - 1 - (taps - 1) * dilation + pad;  // the largest origin + pad that fits
-  if (last_origin < 0) return {0, 0};
-  const int32_t begin = (pad + stride - 1) / stride;
-  const int32_t end = last_origin / stride + 1;
-  return {begin, end < out_size ? end : out_size};
-}
-
 // A layer on SMLAL runs through conv_pixels. Where a window's rows are whole
 // words of the input (k_w * in_c a multiple of 4, no horizontal dilation),
 // the pixels of an output row whose windows lie inside the input go in one
@@ -176,9 +165,9 @@ void conv2d_s8(const void* params, const void* const* inputs, void* const* outpu
   const bool folded = layer.stage().folded, whole = blocks * kConvChannelBlock == p.out_c;
   const int32_t row_bytes = p.k_w * p.in_c;
   const bool rows_are_words = whole && p.dilation_w == 1 && row_bytes % 4 == 0 && p.k_h * row_bytes == k_padded;
-  const kernels::TapRange ys = rows_are_words ? window_inside(p.out_h, p.in_h, p.stride_h, p.pad_h, p.dilation_h, p.k_h)
+  const kernels::TapRange ys = rows_are_words ? kernels::window_inside(p.out_h, p.in_h, p.stride_h, p.pad_h, p.dilation_h, p.k_h)
                                               : kernels::TapRange{0, 0};
-  const kernels::TapRange xs = rows_are_words ? window_inside(p.out_w, p.in_w, p.stride_w, p.pad_w, 1, p.k_w)
+  const kernels::TapRange xs = rows_are_words ? kernels::window_inside(p.out_w, p.in_w, p.stride_w, p.pad_w, 1, p.k_w)
                                               : kernels::TapRange{0, 0};
   ConvPixelsJob job{};
   job.records = layer.records();
@@ -201,25 +190,17 @@ void conv2d_s8(const void* params, const void* const* inputs, void* const* outpu
                                      p.out_c - blocks * kConvChannelBlock, job.out + blocks * kConvChannelBlock);
     }
   };
-  for (int32_t b = 0; b < p.batches; ++b) {
-    for (int32_t out_y = 0; out_y < p.out_h; ++out_y) {
-      const bool run = out_y >= ys.begin && out_y < ys.end && xs.end > xs.begin;
-      const int32_t run_begin = run ? xs.begin : p.out_w, run_end = run ? xs.end : p.out_w;
-      for (int32_t out_x = 0; out_x < run_begin; ++out_x) one_pixel(b, out_y, out_x);
-      if (run) {
-        const int32_t in_y = out_y * p.stride_h - p.pad_h, in_x = run_begin * p.stride_w - p.pad_w;
-        job.input = layer.input() + ((b * p.in_h + in_y) * p.in_w + in_x) * p.in_c;
-        job.out = layer.output(b, out_y, run_begin);
-        job.pixels = run_end - run_begin;
-        job.pixel_step = p.stride_w * p.in_c;
-        job.rows = p.k_h;
-        job.row_bytes = row_bytes;
-        job.row_step = p.dilation_h * p.in_w * p.in_c;
-        conv_pixels(&job, folded);
-      }
-      for (int32_t out_x = run_end; out_x < p.out_w; ++out_x) one_pixel(b, out_y, out_x);
-    }
-  }
+  kernels::for_each_pixel_or_run(p, ys, xs, one_pixel, [&](int32_t b, int32_t out_y, int32_t begin, int32_t end) {
+    const int32_t in_y = out_y * p.stride_h - p.pad_h, in_x = begin * p.stride_w - p.pad_w;
+    job.input = layer.input() + ((b * p.in_h + in_y) * p.in_w + in_x) * p.in_c;
+    job.out = layer.output(b, out_y, begin);
+    job.pixels = end - begin;
+    job.pixel_step = p.stride_w * p.in_c;
+    job.rows = p.k_h;
+    job.row_bytes = row_bytes;
+    job.row_step = p.dilation_h * p.in_w * p.in_c;
+    conv_pixels(&job, folded);
+  });
 }
 
 // With a 3x3 filter and every channel on SMLAL, each output row's pixels
@@ -233,32 +214,24 @@ void depthwise_conv2d_s8(const void* params, const void* const* inputs, void* co
     kernels::for_each_output_pixel(p, by_pixel);
     return;
   }
-  const kernels::TapRange rows = window_inside(p.out_h, p.in_h, p.stride_h, p.pad_h, p.dilation_h, 3);
-  const kernels::TapRange cols = window_inside(p.out_w, p.in_w, p.stride_w, p.pad_w, p.dilation_w, 3);
+  const kernels::TapRange rows = kernels::window_inside(p.out_h, p.in_h, p.stride_h, p.pad_h, p.dilation_h, 3);
+  const kernels::TapRange cols = kernels::window_inside(p.out_w, p.in_w, p.stride_w, p.pad_w, p.dilation_w, 3);
   Depthwise3x3Job job{};
   job.records = layer.records();
   job.groups = p.in_c / 4;
-  job.pixels = cols.end - cols.begin;
   job.in_step = p.dilation_w * p.in_c;
   job.row_step = p.dilation_h * p.in_w * p.in_c;
   job.pixel_step = p.stride_w * p.in_c;
   job.lo4 = layer.stage().lo4;
   job.hi4 = layer.stage().hi4;
   job.offset2 = dup16(p.input_offset);
-  for (int32_t b = 0; b < p.batches; ++b) {
-    for (int32_t out_y = 0; out_y < p.out_h; ++out_y) {
-      if (out_y < rows.begin || out_y >= rows.end || job.pixels <= 0) {
-        for (int32_t out_x = 0; out_x < p.out_w; ++out_x) by_pixel(b, out_y, out_x);
-        continue;
-      }
-      for (int32_t out_x = 0; out_x < cols.begin; ++out_x) by_pixel(b, out_y, out_x);
-      const int32_t in_y = out_y * p.stride_h - p.pad_h, in_x = cols.begin * p.stride_w - p.pad_w;
-      job.input = layer.input() + ((b * p.in_h + in_y) * p.in_w + in_x) * p.in_c;
-      job.out = layer.output() + kernels::output_index(p, b, out_y, cols.begin, 0);
-      depthwise3x3(&job, layer.stage().folded);
-      for (int32_t out_x = cols.end; out_x < p.out_w; ++out_x) by_pixel(b, out_y, out_x);
-    }
-  }
+  kernels::for_each_pixel_or_run(p, rows, cols, by_pixel, [&](int32_t b, int32_t out_y, int32_t begin, int32_t end) {
+    const int32_t in_y = out_y * p.stride_h - p.pad_h, in_x = begin * p.stride_w - p.pad_w;
+    job.input = layer.input() + ((b * p.in_h + in_y) * p.in_w + in_x) * p.in_c;
+    job.out = layer.output() + kernels::output_index(p, b, out_y, begin, 0);
+    job.pixels = end - begin;
+    depthwise3x3(&job, layer.stage().folded);
+  });
 }
 
 }  // namespace arm_dsp

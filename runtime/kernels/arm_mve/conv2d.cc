@@ -97,8 +97,36 @@ void conv2d_s8(const void* params, const void* const* inputs, void* const* outpu
   kernels::packed_conv2d_s8<Conv>(params, inputs, outputs);
 }
 
+// With a 3x3 filter, each output row's pixels whose windows lie inside the
+// input run through depthwise3x3 in one call; the border pixels (and every
+// other layer) go pixel by pixel.
 void depthwise_conv2d_s8(const void* params, const void* const* inputs, void* const* outputs) {
-  kernels::packed_depthwise_conv2d_s8<Depthwise>(params, inputs, outputs);
+  const kernels::DepthwiseLayer<Depthwise> layer(params, inputs, outputs);
+  const Conv2DParams& p = layer.params();
+  const auto by_pixel = [&](int32_t b, int32_t out_y, int32_t out_x) { layer.pixel(b, out_y, out_x); };
+  if (p.k_h != 3 || p.k_w != 3) {
+    kernels::for_each_output_pixel(p, by_pixel);
+    return;
+  }
+  const kernels::TapRange rows = kernels::window_inside(p.out_h, p.in_h, p.stride_h, p.pad_h, p.dilation_h, 3);
+  const kernels::TapRange cols = kernels::window_inside(p.out_w, p.in_w, p.stride_w, p.pad_w, p.dilation_w, 3);
+  Depthwise3x3Job job{};
+  job.records = layer.records();
+  job.groups = p.in_c / 8;
+  job.in_step = p.dilation_w * p.in_c;
+  job.row_step = p.dilation_h * p.in_w * p.in_c;
+  job.pixel_step = p.stride_w * p.in_c;
+  job.input_offset = p.input_offset;
+  job.output_offset = p.output_offset;
+  job.act_min = p.act_min;
+  job.act_max = p.act_max;
+  kernels::for_each_pixel_or_run(p, rows, cols, by_pixel, [&](int32_t b, int32_t out_y, int32_t begin, int32_t end) {
+    const int32_t in_y = out_y * p.stride_h - p.pad_h, in_x = begin * p.stride_w - p.pad_w;
+    job.input = layer.input() + ((b * p.in_h + in_y) * p.in_w + in_x) * p.in_c;
+    job.out = layer.output() + kernels::output_index(p, b, out_y, begin, 0);
+    job.pixels = end - begin;
+    depthwise3x3(&job);
+  });
 }
 
 }  // namespace arm_mve

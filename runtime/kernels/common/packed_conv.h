@@ -238,6 +238,33 @@ inline TapRange valid_taps(int32_t origin, int32_t dilation, int32_t taps, int32
   return r;
 }
 
+// The output positions [begin, end) along one dimension whose window of
+// `taps` taps lies inside the input.
+inline TapRange window_inside(int32_t out_size, int32_t in_size, int32_t stride, int32_t pad, int32_t dilation,
+                              int32_t taps) {
+  const int32_t last_origin = in_size - 1 - (taps - 1) * dilation + pad;  // the largest origin + pad that fits
+  if (last_origin < 0) return {0, 0};
+  const int32_t begin = (pad + stride - 1) / stride;
+  const int32_t end = last_origin / stride + 1;
+  return {begin, end < out_size ? end : out_size};
+}
+
+// Every output pixel in NHWC order: for each output row inside `rows`, its
+// pixels inside `cols` as one run(b, out_y, begin, end) call, the others
+// (and every pixel of the other rows) as pixel(b, out_y, out_x) calls.
+template <typename Pixel, typename Run>
+inline void for_each_pixel_or_run(const Conv2DParams& p, TapRange rows, TapRange cols, Pixel pixel, Run run) {
+  for (int32_t b = 0; b < p.batches; ++b) {
+    for (int32_t out_y = 0; out_y < p.out_h; ++out_y) {
+      const bool runs = out_y >= rows.begin && out_y < rows.end && cols.end > cols.begin;
+      const int32_t begin = runs ? cols.begin : p.out_w, end = runs ? cols.end : p.out_w;
+      for (int32_t out_x = 0; out_x < begin; ++out_x) pixel(b, out_y, out_x);
+      if (runs) run(b, out_y, begin, end);
+      for (int32_t out_x = end; out_x < p.out_w; ++out_x) pixel(b, out_y, out_x);
+    }
+  }
+}
+
 // The in-bounds part of one output pixel's window, for one group of lanes.
 struct Window {
   const int8_t* input;  // the first tap

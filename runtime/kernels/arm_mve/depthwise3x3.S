@@ -1,0 +1,129 @@
+// The Helium depthwise convolution over a run of output pixels whose 3x3
+// windows lie wholly inside the input: every group of eight channels of every
+// pixel of the run in one call, the output stage's constants in vector
+// registers throughout.
+//
+//   void kiln_arm_mve_depthwise3x3(const kiln::arm_mve::Depthwise3x3Job* job);
+//
+// Depthwise3x3Job (primitives.h), one word each: input (the first pixel's
+// top-left tap), records, out, groups, pixels, in_step, row_step,
+// pixel_step, input_offset, output_offset, act_min, act_max. Per group of
+// eight channels, its record: eight biases, nine taps of eight int8 weights,
+// eight ArmMveRequant entries; the pixels' outputs follow one another.
+#if defined(__ARM_FEATURE_MVE) && (__ARM_FEATURE_MVE & 1)
+
+    .syntax unified
+    .thumb
+
+// The frame: eight int32 sums in channel order, then the run's state.
+    .equ SUMS, 0
+    .equ INPUT, 32
+    .equ RECORDS, 36
+    .equ GROUPS, 40
+    .equ PIXELS, 44
+    .equ PIXEL_STEP, 48
+    .equ FRAME, 52                  // 8-byte aligned with the 100 pushed
+
+// Registers: q0/q1 the even/odd channels' sums (VMULLB/VMULLT order), q6/q7
+// the activation range; r0 the group's top-left tap, r1 the tap, r10 the
+// row, r2 in_step, r7 row_step, r3 the record, r4 the input offset, r8 the
+// output offset, r5 the output, r6 groups left.
+
+// One tap: eight inputs widened to int16 plus the input offset, times the
+// tap's eight weights, into the even and odd sums.
+.macro TAP
+    vldrb.s16 q2, [r1]
+    add     r1, r1, r2
+    vadd.i16 q2, q2, r4
+    vldrb.s16 q3, [r3], #8
+    vmullb.s16 q4, q2, q3
+    vmullt.s16 q5, q2, q3
+    vadd.i32 q0, q0, q4
+    vadd.i32 q1, q1, q5
+.endm
+
+.macro ROW base
+    mov     r1, \base
+    TAP
+    TAP
+    TAP
+.endm
+
+// Four channels' sums (q0) requantized by the next four entries, stored as
+// int8: q1 is free.
+.macro REQUANTIZE4
+    vld40.32 {q2, q3, q4, q5}, [r3]
+    vld41.32 {q2, q3, q4, q5}, [r3]
+    vld42.32 {q2, q3, q4, q5}, [r3]
+    vld43.32 {q2, q3, q4, q5}, [r3]!
+    vshl.s32 q0, q0, q3
+    vqrdmulh.s32 q0, q0, q2
+    vshr.s32 q1, q0, #31
+    vand    q1, q1, q5
+    vqadd.s32 q0, q0, q1
+    vrshl.s32 q0, q0, q4
+    vqadd.s32 q0, q0, r8
+    vmax.s32 q0, q0, q6
+    vmin.s32 q0, q0, q7
+    vstrb.32 q0, [r5], #4
+.endm
+
+    .section .text.kiln_arm_mve_depthwise3x3, "ax", %progbits
+    .p2align 2
+    .global kiln_arm_mve_depthwise3x3
+    .type   kiln_arm_mve_depthwise3x3, %function
+    .thumb_func
+kiln_arm_mve_depthwise3x3:
+    push    {r4-r11, lr}
+    vpush   {d8-d15}
+    sub     sp, sp, #FRAME
+    ldm     r0!, {r1, r2, r3, r4, r5, r6, r7, r8}   // input .. pixel_step
+    str     r1, [sp, #INPUT]
+    str     r2, [sp, #RECORDS]
+    str     r4, [sp, #GROUPS]
+    str     r5, [sp, #PIXELS]
+    str     r8, [sp, #PIXEL_STEP]
+    mov     r5, r3                  // the output
+    mov     r2, r6                  // in_step (r7: row_step)
+    ldm     r0, {r4, r8, r9, r10}   // input_offset, output_offset, act_min, act_max
+    vdup.32 q6, r9
+    vdup.32 q7, r10
+
+1:  // a pixel
+    ldr     r0, [sp, #INPUT]
+    ldr     r3, [sp, #RECORDS]
+    ldr     r6, [sp, #GROUPS]
+
+2:  // a group: the biases de-interleaved into the even and odd sums
+    vld20.32 {q0, q1}, [r3]
+    vld21.32 {q0, q1}, [r3]!
+    ROW     r0
+    add     r10, r0, r7
+    ROW     r10
+    add     r10, r10, r7
+    ROW     r10
+    vst20.32 {q0, q1}, [sp]         // back to channel order
+    vst21.32 {q0, q1}, [sp]
+    vldrw.u32 q0, [sp, #SUMS]
+    REQUANTIZE4
+    vldrw.u32 q0, [sp, #SUMS + 16]
+    REQUANTIZE4
+    adds    r0, r0, #8
+    subs    r6, r6, #1
+    bne     2b
+
+    ldr     r0, [sp, #INPUT]        // the next pixel
+    ldr     r1, [sp, #PIXEL_STEP]
+    add     r0, r0, r1
+    str     r0, [sp, #INPUT]
+    ldr     r1, [sp, #PIXELS]
+    subs    r1, r1, #1
+    str     r1, [sp, #PIXELS]
+    bne     1b
+
+    add     sp, sp, #FRAME
+    vpop    {d8-d15}
+    pop     {r4-r11, pc}
+    .size   kiln_arm_mve_depthwise3x3, . - kiln_arm_mve_depthwise3x3
+
+#endif
