@@ -94,43 +94,39 @@ struct Depthwise : DspOutputStage {
 
   // A group's record with a 3x3 filter: biases, 9 taps of four 16-bit
   // lanes, requantization entries.
-  static constexpr int32_t kTaps3x3Bytes = 9 * 4 * 2;
-  static constexpr int32_t kRecord3x3Bytes = 4 * 4 + kTaps3x3Bytes + 4 * kRequantEntryBytes;
+  static constexpr int32_t kRecord3x3Bytes = 4 * 4 + 9 * 4 * 2 + 4 * kRequantEntryBytes;
 
-  // Every channel group of a window of Rows x Taps taps of a 3x3 filter.
-  template <int32_t Rows, int32_t Taps>
-  static void groups3x3(const kernels::DepthwisePixel<Requant>& px, const Stage& stage) {
-    const kernels::Window& w = px.window;
-    const uint32_t offset2 = dup16(px.input_offset);
-    const int8_t* in = w.input;
-    const uint8_t* record = px.record;
-    const int32_t first_tap = static_cast<int32_t>(w.filter - record);  // the window's first tap in a record
-    int8_t* out = px.out;
-    for (int32_t g = 0; g < px.groups; ++g, in += 4, record += kRecord3x3Bytes, out += 4) {
-      int32_t acc[4];
-      memcpy(acc, record, sizeof(acc));
-      const uint32_t* taps = reinterpret_cast<const uint32_t*>(record + first_tap);
-      const int8_t* row = in;
-      for (int32_t r = 0; r < Rows; ++r, row += w.row_step, taps += 3 * 2) {
-        if (Taps == 3) {
-          depthwise4_taps3(acc[0], acc[1], acc[2], acc[3], row, w.in_step, taps, offset2);
-        } else {
-          depthwise4_taps2(acc[0], acc[1], acc[2], acc[3], row, w.in_step, taps, offset2);
-        }
-      }
-      requantize(stage, acc, reinterpret_cast<const Requant*>(record + sizeof(acc) + kTaps3x3Bytes), 4, out);
-    }
+  // The job for whole windows of a 3x3 layer on SMLAL, but for the pixels'
+  // input, output, count and step.
+  static Depthwise3x3Job job3x3(const uint8_t* records, int32_t groups, int32_t in_step, int32_t row_step,
+                                int32_t input_offset, const Stage& stage) {
+    Depthwise3x3Job job{};
+    job.records = records;
+    job.groups = groups;
+    job.in_step = in_step;
+    job.row_step = row_step;
+    job.lo4 = stage.lo4;
+    job.hi4 = stage.hi4;
+    job.offset2 = dup16(input_offset);
+    job.rows = job.taps = 3;
+    return job;
   }
 
+  // A 3x3 layer on SMLAL: the pixel's window (all of it or, at a border, the
+  // rows and taps inside the input) through depthwise3x3_window.
   static void pixel(const kernels::DepthwisePixel<Requant>& px, const Stage& stage) {
     const kernels::Window& w = px.window;
-    if (px.record_bytes == kRecord3x3Bytes && w.filter_row_bytes == 3 * 8 && w.rows >= 2 && w.taps >= 2) {
-      switch (w.rows * 4 + w.taps) {
-        case 3 * 4 + 3: return groups3x3<3, 3>(px, stage);
-        case 3 * 4 + 2: return groups3x3<3, 2>(px, stage);
-        case 2 * 4 + 3: return groups3x3<2, 3>(px, stage);
-        default: return groups3x3<2, 2>(px, stage);
-      }
+    if (px.record_bytes == kRecord3x3Bytes && w.filter_row_bytes == 3 * 8 && stage.smlal && w.rows > 0 &&
+        w.taps > 0) {
+      Depthwise3x3Job job = job3x3(px.record, px.groups, w.in_step, w.row_step, px.input_offset, stage);
+      job.input = w.input;
+      job.out = px.out;
+      job.pixels = 1;
+      job.rows = w.rows;
+      job.taps = w.taps;
+      job.first_tap = static_cast<int32_t>(w.filter - px.record) - 4 * 4;
+      depthwise3x3_window(&job, stage.folded);
+      return;
     }
     const uint32_t offset2 = dup16(px.input_offset);
     const int8_t* in = w.input;
@@ -216,21 +212,15 @@ void depthwise_conv2d_s8(const void* params, const void* const* inputs, void* co
   }
   const kernels::TapRange rows = kernels::window_inside(p.out_h, p.in_h, p.stride_h, p.pad_h, p.dilation_h, 3);
   const kernels::TapRange cols = kernels::window_inside(p.out_w, p.in_w, p.stride_w, p.pad_w, p.dilation_w, 3);
-  Depthwise3x3Job job{};
-  job.records = layer.records();
-  job.groups = p.in_c / 4;
-  job.in_step = p.dilation_w * p.in_c;
-  job.row_step = p.dilation_h * p.in_w * p.in_c;
+  Depthwise3x3Job job = Depthwise::job3x3(layer.records(), p.in_c / 4, p.dilation_w * p.in_c,
+                                          p.dilation_h * p.in_w * p.in_c, p.input_offset, layer.stage());
   job.pixel_step = p.stride_w * p.in_c;
-  job.lo4 = layer.stage().lo4;
-  job.hi4 = layer.stage().hi4;
-  job.offset2 = dup16(p.input_offset);
   kernels::for_each_pixel_or_run(p, rows, cols, by_pixel, [&](int32_t b, int32_t out_y, int32_t begin, int32_t end) {
     const int32_t in_y = out_y * p.stride_h - p.pad_h, in_x = begin * p.stride_w - p.pad_w;
     job.input = layer.input() + ((b * p.in_h + in_y) * p.in_w + in_x) * p.in_c;
     job.out = layer.output() + kernels::output_index(p, b, out_y, begin, 0);
     job.pixels = end - begin;
-    depthwise3x3(&job, layer.stage().folded);
+    depthwise3x3_run(&job, layer.stage().folded);
   });
 }
 

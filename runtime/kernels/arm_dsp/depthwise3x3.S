@@ -7,9 +7,14 @@
 //   void kiln_arm_dsp_depthwise3x3(const kiln::arm_dsp::Depthwise3x3Job* job);
 //   void kiln_arm_dsp_depthwise3x3_folded(const kiln::arm_dsp::Depthwise3x3Job* job);
 //
+// and, for one border pixel whose window is only part of the filter,
+//
+//   void kiln_arm_dsp_depthwise3x3_window(const kiln::arm_dsp::Depthwise3x3Job* job);
+//   void kiln_arm_dsp_depthwise3x3_window_folded(const kiln::arm_dsp::Depthwise3x3Job* job);
+//
 // Depthwise3x3Job (primitives.h), one word each: input (the first pixel's
 // top-left tap), records, out, groups, pixels, in_step, row_step,
-// pixel_step, lo4, hi4, offset2. Per group of four channels, its record:
+// pixel_step, lo4, hi4, offset2, rows, taps, first_tap. Per group of four channels, its record:
 // four biases, nine taps of (w02, w13) 16-bit pairs, four ArmDspRequant
 // entries; the four int8 results are stored as one word, and the pixels'
 // outputs follow one another.
@@ -30,6 +35,15 @@
     .equ OFFSET2, 40
     .equ GROUPS_LEFT, 44
     .equ FRAME, 48
+// The window routine's frame: the job's words (rows, taps and first_tap
+// after the others), then its loop state.
+    .equ ROWS, 44
+    .equ TAPS, 48
+    .equ FIRST_TAP, 52
+    .equ W_GROUPS_LEFT, 56
+    .equ W_RECORD, 60
+    .equ W_ROWS_LEFT, 64
+    .equ W_FRAME, 68                // 8-byte aligned with the 36 pushed
 
 // Registers: r0-r3 accumulators, r4 the group's top-left tap, r11 the
 // current row, r7 in_step, r10 offset2, r12 the record, lr the output;
@@ -135,7 +149,95 @@
     .size   \name, . - \name
 .endm
 
+// One pixel whose window is `rows` rows of `taps` taps of the 3x3 filter
+// (a border pixel), its first tap first_tap bytes into each record's taps.
+.macro DEPTHWISE3X3_WINDOW name, add_offset
+    .section .text.\name, "ax", %progbits
+    .p2align 2
+    .global \name
+    .type   \name, %function
+    .thumb_func
+\name:
+    push    {r4-r11, lr}
+    sub     sp, sp, #W_FRAME
+    ldm     r0!, {r1, r2, r3, r4, r5, r6}
+    stm     sp, {r1, r2, r3, r4, r5, r6}
+    ldm     r0!, {r1, r2, r3, r4, r5}
+    add     r6, sp, #24
+    stm     r6, {r1, r2, r3, r4, r5}
+    ldm     r0, {r1, r2, r3}
+    add     r6, sp, #ROWS
+    stm     r6, {r1, r2, r3}
+    ldr     lr, [sp, #8]
+    ldr     r7, [sp, #IN_STEP]
+    ldr     r10, [sp, #OFFSET2]
+    ldr     r4, [sp, #INPUT]
+    ldr     r12, [sp, #RECORDS]
+    str     r12, [sp, #W_RECORD]
+    ldr     r5, [sp, #GROUPS]
+    str     r5, [sp, #W_GROUPS_LEFT]
+
+1:  // a group
+    ldr     r12, [sp, #W_RECORD]
+    ldm     r12!, {r0, r1, r2, r3}
+    ldr     r5, [sp, #FIRST_TAP]
+    add     r12, r12, r5
+    mov     r11, r4
+    ldr     r5, [sp, #ROWS]
+    str     r5, [sp, #W_ROWS_LEFT]
+2:  // a row of 3, 2 or 1 taps; the weights then move on to the next row's
+    ldr     r5, [sp, #TAPS]
+    cmp     r5, #2
+    blt     4f
+    beq     3f
+    ROW     r11
+    b       5f
+3:
+    TAP     [r11]
+    TAP     [r11, r7]
+    adds    r12, r12, #8
+    b       5f
+4:
+    TAP     [r11]
+    adds    r12, r12, #16
+5:
+    ldr     r5, [sp, #ROW_STEP]
+    add     r11, r11, r5
+    ldr     r5, [sp, #W_ROWS_LEFT]
+    subs    r5, r5, #1
+    str     r5, [sp, #W_ROWS_LEFT]
+    bne     2b
+
+    ldr     r12, [sp, #W_RECORD]    // the group's requantization entries
+    add     r12, r12, #(16 + 72)
+    REQUANTIZE r0, \add_offset
+    REQUANTIZE r1, \add_offset
+    REQUANTIZE r2, \add_offset
+    REQUANTIZE r3, \add_offset
+    str     r12, [sp, #W_RECORD]    // the next group's record
+    bfi     r0, r1, #8, #8
+    bfi     r0, r2, #16, #8
+    bfi     r0, r3, #24, #8
+    ldrd    r5, r6, [sp, #LO4]
+    ssub8   r11, r0, r5
+    sel     r0, r0, r5
+    ssub8   r11, r6, r0
+    sel     r0, r0, r6
+    str     r0, [lr], #4
+    adds    r4, r4, #4
+    ldr     r5, [sp, #W_GROUPS_LEFT]
+    subs    r5, r5, #1
+    str     r5, [sp, #W_GROUPS_LEFT]
+    bne     1b
+
+    add     sp, sp, #W_FRAME
+    pop     {r4-r11, pc}
+    .size   \name, . - \name
+.endm
+
     DEPTHWISE3X3 kiln_arm_dsp_depthwise3x3_folded, 0
     DEPTHWISE3X3 kiln_arm_dsp_depthwise3x3, 1
+    DEPTHWISE3X3_WINDOW kiln_arm_dsp_depthwise3x3_window_folded, 0
+    DEPTHWISE3X3_WINDOW kiln_arm_dsp_depthwise3x3_window, 1
 
 #endif

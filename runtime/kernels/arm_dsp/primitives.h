@@ -439,29 +439,60 @@ inline void conv_pixels(const ConvPixelsJob* job, bool folded) {
 #endif
 }
 
-// A run of output pixels whose 3x3 windows lie inside the input, for
-// depthwise3x3 (the assembly in depthwise3x3.S reads these words in this
-// order).
+// Output pixels of a 3x3 depthwise convolution for depthwise3x3_run and
+// depthwise3x3_window (the assembly in depthwise3x3.S reads these words in
+// this order).
 struct Depthwise3x3Job {
-  const int8_t* input;     // the first pixel's top-left tap
+  const int8_t* input;     // the first pixel's first (in-bounds) tap
   const uint8_t* records;  // group 0's record (packed_conv2d.h): 4 biases, 9 taps of 4 lanes, 4 entries
   int8_t* out;             // the first pixel's output; the next pixel's follows
   int32_t groups;          // groups of four channels, >= 1
-  int32_t pixels;          // >= 1
+  int32_t pixels;          // >= 1 (a window: 1)
   int32_t in_step, row_step, pixel_step;  // input bytes between taps, rows and pixels
   uint32_t lo4, hi4;       // the activation range in every byte
   uint32_t offset2;        // the input offset in both halves
+  // The window: rows (1-3) of taps (1-3), its first tap first_tap bytes into
+  // a record's taps (3, 3, 0 for a whole window).
+  int32_t rows, taps, first_tap;
 };
 
 #if KILN_ARM_DSP_NATIVE
 extern "C" void kiln_arm_dsp_depthwise3x3(const Depthwise3x3Job* job);
 extern "C" void kiln_arm_dsp_depthwise3x3_folded(const Depthwise3x3Job* job);
+extern "C" void kiln_arm_dsp_depthwise3x3_window(const Depthwise3x3Job* job);
+extern "C" void kiln_arm_dsp_depthwise3x3_window_folded(const Depthwise3x3Job* job);
+#else
+// Every group of every pixel: acc = the record's biases, the window's taps,
+// multiply_smlal by the entries plus their offsets, saturated, clamped and
+// stored as one word.
+inline void depthwise3x3_portable(const Depthwise3x3Job* job) {
+  constexpr int32_t kTapBytes = 8, kRowBytes = 3 * kTapBytes;
+  int8_t* out = job->out;
+  for (int32_t px = 0; px < job->pixels; ++px) {
+    const int8_t* in = job->input + px * job->pixel_step;
+    const uint8_t* record = job->records;
+    for (int32_t g = 0; g < job->groups; ++g, in += 4, out += 4, record += 16 + 9 * kTapBytes + 64) {
+      int32_t acc[4];
+      memcpy(acc, record, sizeof(acc));
+      const uint8_t* taps = record + sizeof(acc) + job->first_tap;
+      for (int32_t r = 0; r < job->rows; ++r) {
+        depthwise4_taps(acc[0], acc[1], acc[2], acc[3], in + r * job->row_step, job->in_step,
+                        reinterpret_cast<const uint32_t*>(taps + r * kRowBytes), job->taps, job->offset2);
+      }
+      const auto* entries = reinterpret_cast<const ArmDspRequant*>(record + sizeof(acc) + 9 * kTapBytes);
+      const uint32_t packed = pack_s8x4(ssat8(multiply_smlal(acc[0], entries[0]) + entries[0].offset),
+                                        ssat8(multiply_smlal(acc[1], entries[1]) + entries[1].offset),
+                                        ssat8(multiply_smlal(acc[2], entries[2]) + entries[2].offset),
+                                        ssat8(multiply_smlal(acc[3], entries[3]) + entries[3].offset));
+      store_u32(out, clamp_s8x4(packed, job->lo4, job->hi4));
+    }
+  }
+}
 #endif
 
-// Every group of every pixel of the run: acc = the record's biases, the
-// nine taps, multiply_smlal by its entries plus their offsets (all zero if
-// `folded`), saturated, clamped and stored as one word.
-inline void depthwise3x3(const Depthwise3x3Job* job, bool folded) {
+// A run of pixels whose windows are the whole filter; entry offsets all
+// zero if `folded`.
+inline void depthwise3x3_run(const Depthwise3x3Job* job, bool folded) {
 #if KILN_ARM_DSP_NATIVE
   if (folded) {
     kiln_arm_dsp_depthwise3x3_folded(job);
@@ -470,26 +501,21 @@ inline void depthwise3x3(const Depthwise3x3Job* job, bool folded) {
   }
 #else
   (void)folded;
-  int8_t* out = job->out;
-  for (int32_t px = 0; px < job->pixels; ++px) {
-    const int8_t* in = job->input + px * job->pixel_step;
-    const uint8_t* record = job->records;
-    for (int32_t g = 0; g < job->groups; ++g, in += 4, out += 4) {
-      int32_t acc[4];
-      memcpy(acc, record, sizeof(acc));
-      const uint32_t* w = reinterpret_cast<const uint32_t*>(record + sizeof(acc));
-      for (int32_t r = 0; r < 3; ++r) {
-        w = depthwise4_taps3(acc[0], acc[1], acc[2], acc[3], in + r * job->row_step, job->in_step, w, job->offset2);
-      }
-      const auto* entries = reinterpret_cast<const ArmDspRequant*>(w);
-      const uint32_t packed = pack_s8x4(ssat8(multiply_smlal(acc[0], entries[0]) + entries[0].offset),
-                                        ssat8(multiply_smlal(acc[1], entries[1]) + entries[1].offset),
-                                        ssat8(multiply_smlal(acc[2], entries[2]) + entries[2].offset),
-                                        ssat8(multiply_smlal(acc[3], entries[3]) + entries[3].offset));
-      store_u32(out, clamp_s8x4(packed, job->lo4, job->hi4));
-      record = reinterpret_cast<const uint8_t*>(entries + 4);
-    }
+  depthwise3x3_portable(job);
+#endif
+}
+
+// One pixel whose window is part of the filter.
+inline void depthwise3x3_window(const Depthwise3x3Job* job, bool folded) {
+#if KILN_ARM_DSP_NATIVE
+  if (folded) {
+    kiln_arm_dsp_depthwise3x3_window_folded(job);
+  } else {
+    kiln_arm_dsp_depthwise3x3_window(job);
   }
+#else
+  (void)folded;
+  depthwise3x3_portable(job);
 #endif
 }
 
