@@ -84,6 +84,10 @@ std::vector<ConvCase> conv_cases() {
   cases.push_back({OpKind::kDepthwiseConv2D, 9, 10, 8, 8, 3, 3, 1, 2, true, true, 4});
   cases.push_back({OpKind::kDepthwiseConv2D, 9, 9, 12, 12, 3, 3, 2, 1, false, true, -2});
   cases.push_back({OpKind::kDepthwiseConv2D, 3, 3, 4, 4, 3, 3, 1, 1, false, true, 7});
+  // Windows of one row or one column of taps: a one-pixel-high and a
+  // one-pixel-wide input, padded.
+  cases.push_back({OpKind::kDepthwiseConv2D, 1, 5, 8, 8, 3, 3, 1, 1, true, true, -3});
+  cases.push_back({OpKind::kDepthwiseConv2D, 4, 1, 8, 8, 3, 3, 1, 1, true, true, 6});
   // One input channel, depth multiplier 8: runs as a plain convolution.
   cases.push_back({OpKind::kDepthwiseConv2D, 9, 7, 1, 8, 4, 3, 2, 1, true, true, -5});
   cases.push_back({OpKind::kDepthwiseConv2D, 10, 6, 8, 8, 5, 3, 1, 2, true, true, -100});
