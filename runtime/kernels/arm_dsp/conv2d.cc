@@ -40,23 +40,13 @@ struct DspOutputStage {
       requantize_by_channel(s, acc, table, n, out);
       return;
     }
-    uint32_t packed;
-    if (__builtin_expect(s.folded, 1)) {
-      packed = pack_s8x4(ssat8(multiply_smlal(acc[0], table[0])), ssat8(multiply_smlal(acc[1], table[1])),
-                         ssat8(multiply_smlal(acc[2], table[2])), ssat8(multiply_smlal(acc[3], table[3])));
-    } else {
-      // |multiply_smlal| <= 2^29 here: the add cannot overflow.
-      packed = pack_s8x4(ssat8(multiply_smlal(acc[0], table[0]) + table[0].offset),
-                         ssat8(multiply_smlal(acc[1], table[1]) + table[1].offset),
-                         ssat8(multiply_smlal(acc[2], table[2]) + table[2].offset),
-                         ssat8(multiply_smlal(acc[3], table[3]) + table[3].offset));
-    }
-    store_u32(out, clamp_s8x4(packed, s.lo4, s.hi4));
+    store_u32(out, requantize4_smlal(acc, table, s.lo4, s.hi4));
   }
 
   // Any table: each channel by multiply_smlal where it applies, else by the
-  // reference arithmetic.
-  static void requantize_by_channel(const Stage& s, const int32_t* acc, const Requant* table, int32_t n, int8_t* out) {
+  // reference arithmetic. Out of line: rare, and inlined it would crowd the
+  // callers' hot paths.
+  __attribute__((noinline)) static void requantize_by_channel(const Stage& s, const int32_t* acc, const Requant* table, int32_t n, int8_t* out) {
     for (int32_t j = 0; j < n; ++j) {
       const int32_t v = smlal_applies(table[j])
                             ? fp::clamp(multiply_smlal(acc[j], table[j]) + table[j].offset, s.act_min, s.act_max)

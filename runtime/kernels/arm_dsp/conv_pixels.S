@@ -21,6 +21,8 @@
     .syntax unified
     .thumb
 
+#include "kernels/arm_dsp/asm_macros.inc"
+
 // The frame: the job's words at their offsets, then the blocks left.
     .equ INPUT, 0
     .equ RECORDS, 4
@@ -54,21 +56,6 @@
     smlad   r2, r6, r9, r2
     smlad   r3, r5, r10, r3
     smlad   r3, r6, r11, r3
-.endm
-
-// acc = ssat8(multiply_smlal(acc, next entry) [+ its offset]): the entry's
-// multiplier, rounding, shift and offset in r8-r11.
-.macro REQUANTIZE acc, add_offset
-    ldm     r12!, {r8, r9, r10, r11}
-    and     r5, \acc, #0x80000000
-    add     r9, r9, \acc, asr #31
-    eor     r5, r5, #0x40000000
-    smlal   r5, r9, \acc, r8
-    asr     \acc, r9, r10
-.if \add_offset
-    add     \acc, \acc, r11
-.endif
-    ssat    \acc, #8, \acc
 .endm
 
 // The routine, with (add_offset 1) or without the entries' offsets.
@@ -141,31 +128,15 @@
     bne     8b
 
 9:  // requantize
-    REQUANTIZE r0, \add_offset
-    REQUANTIZE r1, \add_offset
-    REQUANTIZE r2, \add_offset
-    REQUANTIZE r3, \add_offset
-    bfi     r0, r1, #8, #8
-    bfi     r0, r2, #16, #8
-    bfi     r0, r3, #24, #8
-    ldrd    r5, r6, [sp, #LO4]
-    ssub8   r7, r0, r5              // the activation clamp, byte by byte
-    sel     r0, r0, r5
-    ssub8   r7, r6, r0
-    sel     r0, r0, r6
-    str     r0, [lr], #4
-    ldr     r7, [sp, #BLOCKS_LEFT]
-    subs    r7, r7, #1
-    str     r7, [sp, #BLOCKS_LEFT]
+    REQUANTIZE4_STORE \add_offset, r12, LO4, r8, r9, r10, r11, r7
+    COUNT_DOWN BLOCKS_LEFT, r7
     bne     6b
 
     ldr     r4, [sp, #INPUT]        // the next pixel
     ldr     r5, [sp, #PIXEL_STEP]
     add     r4, r4, r5
     str     r4, [sp, #INPUT]
-    ldr     r7, [sp, #PIXELS]
-    subs    r7, r7, #1
-    str     r7, [sp, #PIXELS]
+    COUNT_DOWN PIXELS, r7
     bne     1b
 
     add     sp, sp, #FRAME

@@ -23,6 +23,8 @@
     .syntax unified
     .thumb
 
+#include "kernels/arm_dsp/asm_macros.inc"
+
 // The frame: the job's words at their offsets, then the groups left.
     .equ INPUT, 0
     .equ RECORDS, 4
@@ -68,21 +70,6 @@
     TAP     [\base, r7, lsl #1]
 .endm
 
-// acc = ssat8(multiply_smlal(acc, next entry) [+ its offset]): the entry's
-// multiplier, rounding, shift and offset in r5, r6, r8, r9.
-.macro REQUANTIZE acc, add_offset
-    ldm     r12!, {r5, r6, r8, r9}
-    and     r11, \acc, #0x80000000
-    add     r6, r6, \acc, asr #31
-    eor     r11, r11, #0x40000000
-    smlal   r11, r6, \acc, r5
-    asr     \acc, r6, r8
-.if \add_offset
-    add     \acc, \acc, r9
-.endif
-    ssat    \acc, #8, \acc
-.endm
-
 .macro DEPTHWISE3X3 name, add_offset
     .section .text.\name, "ax", %progbits
     .p2align 2
@@ -116,32 +103,16 @@
     ldr     r5, [sp, #ROW_STEP]
     add     r11, r11, r5
     ROW     r11
-    REQUANTIZE r0, \add_offset
-    REQUANTIZE r1, \add_offset
-    REQUANTIZE r2, \add_offset
-    REQUANTIZE r3, \add_offset
-    bfi     r0, r1, #8, #8
-    bfi     r0, r2, #16, #8
-    bfi     r0, r3, #24, #8
-    ldrd    r5, r6, [sp, #LO4]
-    ssub8   r11, r0, r5             // the activation clamp, byte by byte
-    sel     r0, r0, r5
-    ssub8   r11, r6, r0
-    sel     r0, r0, r6
-    str     r0, [lr], #4
+    REQUANTIZE4_STORE \add_offset, r12, LO4, r5, r6, r8, r9, r11
     adds    r4, r4, #4
-    ldr     r5, [sp, #GROUPS_LEFT]
-    subs    r5, r5, #1
-    str     r5, [sp, #GROUPS_LEFT]
+    COUNT_DOWN GROUPS_LEFT, r5
     bne     2b
 
     ldr     r5, [sp, #INPUT]
     ldr     r6, [sp, #PIXEL_STEP]
     add     r5, r5, r6
     str     r5, [sp, #INPUT]
-    ldr     r5, [sp, #PIXELS]
-    subs    r5, r5, #1
-    str     r5, [sp, #PIXELS]
+    COUNT_DOWN PIXELS, r5
     bne     1b
 
     add     sp, sp, #FRAME
@@ -203,31 +174,15 @@
 5:
     ldr     r5, [sp, #ROW_STEP]
     add     r11, r11, r5
-    ldr     r5, [sp, #W_ROWS_LEFT]
-    subs    r5, r5, #1
-    str     r5, [sp, #W_ROWS_LEFT]
+    COUNT_DOWN W_ROWS_LEFT, r5
     bne     2b
 
     ldr     r12, [sp, #W_RECORD]    // the group's requantization entries
     add     r12, r12, #(16 + 72)
-    REQUANTIZE r0, \add_offset
-    REQUANTIZE r1, \add_offset
-    REQUANTIZE r2, \add_offset
-    REQUANTIZE r3, \add_offset
+    REQUANTIZE4_STORE \add_offset, r12, LO4, r5, r6, r8, r9, r11
     str     r12, [sp, #W_RECORD]    // the next group's record
-    bfi     r0, r1, #8, #8
-    bfi     r0, r2, #16, #8
-    bfi     r0, r3, #24, #8
-    ldrd    r5, r6, [sp, #LO4]
-    ssub8   r11, r0, r5
-    sel     r0, r0, r5
-    ssub8   r11, r6, r0
-    sel     r0, r0, r6
-    str     r0, [lr], #4
     adds    r4, r4, #4
-    ldr     r5, [sp, #W_GROUPS_LEFT]
-    subs    r5, r5, #1
-    str     r5, [sp, #W_GROUPS_LEFT]
+    COUNT_DOWN W_GROUPS_LEFT, r5
     bne     1b
 
     add     sp, sp, #W_FRAME

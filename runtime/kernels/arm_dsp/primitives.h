@@ -363,6 +363,18 @@ inline void depthwise4_taps(int32_t& a0, int32_t& a1, int32_t& a2, int32_t& a3, 
   }
 }
 
+// Four sums requantized by multiply_smlal with their entries (each plus its
+// offset; SMLAL channels only), saturated, packed (lane 0 in the low byte)
+// and clamped byte by byte to [lo4, hi4].
+inline uint32_t requantize4_smlal(const int32_t* acc, const ArmDspRequant* entries, uint32_t lo4, uint32_t hi4) {
+  // |multiply_smlal| <= 2^29 for an entry with an offset: the add cannot overflow.
+  const uint32_t packed = pack_s8x4(ssat8(multiply_smlal(acc[0], entries[0]) + entries[0].offset),
+                                    ssat8(multiply_smlal(acc[1], entries[1]) + entries[1].offset),
+                                    ssat8(multiply_smlal(acc[2], entries[2]) + entries[2].offset),
+                                    ssat8(multiply_smlal(acc[3], entries[3]) + entries[3].offset));
+  return clamp_s8x4(packed, lo4, hi4);
+}
+
 // The int8 column (k_padded bytes, a multiple of 4) widened to 16-bit pairs
 // in SXTB16 order, dot4_pairs' column.
 inline void widen_column(const int8_t* column, int32_t k_padded, uint32_t* widened) {
@@ -428,11 +440,7 @@ inline void conv_pixels(const ConvPixelsJob* job, bool folded) {
       memcpy(acc, record, sizeof(acc));
       const uint32_t* weights = reinterpret_cast<const uint32_t*>(record + sizeof(acc));
       const auto* entries = reinterpret_cast<const ArmDspRequant*>(dot4_pairs(job->widened, weights, job->groups, acc));
-      const uint32_t packed = pack_s8x4(ssat8(multiply_smlal(acc[0], entries[0]) + entries[0].offset),
-                                        ssat8(multiply_smlal(acc[1], entries[1]) + entries[1].offset),
-                                        ssat8(multiply_smlal(acc[2], entries[2]) + entries[2].offset),
-                                        ssat8(multiply_smlal(acc[3], entries[3]) + entries[3].offset));
-      store_u32(out, clamp_s8x4(packed, job->lo4, job->hi4));
+      store_u32(out, requantize4_smlal(acc, entries, job->lo4, job->hi4));
       record = reinterpret_cast<const uint8_t*>(entries + 4);
     }
   }
@@ -480,11 +488,7 @@ inline void depthwise3x3_portable(const Depthwise3x3Job* job) {
                         reinterpret_cast<const uint32_t*>(taps + r * kRowBytes), job->taps, job->offset2);
       }
       const auto* entries = reinterpret_cast<const ArmDspRequant*>(record + sizeof(acc) + 9 * kTapBytes);
-      const uint32_t packed = pack_s8x4(ssat8(multiply_smlal(acc[0], entries[0]) + entries[0].offset),
-                                        ssat8(multiply_smlal(acc[1], entries[1]) + entries[1].offset),
-                                        ssat8(multiply_smlal(acc[2], entries[2]) + entries[2].offset),
-                                        ssat8(multiply_smlal(acc[3], entries[3]) + entries[3].offset));
-      store_u32(out, clamp_s8x4(packed, job->lo4, job->hi4));
+      store_u32(out, requantize4_smlal(acc, entries, job->lo4, job->hi4));
     }
   }
 }

@@ -13,6 +13,8 @@
 
     .syntax unified
     .thumb
+
+#include "kernels/arm_mve/asm_macros.inc"
     .section .text.kiln_arm_mve_conv_blocks, "ax", %progbits
     .p2align 2
     .global kiln_arm_mve_conv_blocks
@@ -46,26 +48,11 @@ kiln_arm_mve_conv_blocks:
     vmladava.s8 r6, q0, q4
     le      lr, 2b
 
-    // requantize_store: the entries de-interleaved into multipliers (q0),
-    // left shifts (q1), negated right shifts (q2) and rounding masks (q3)
-    vld40.32 {q0, q1, q2, q3}, [r3]
-    vld41.32 {q0, q1, q2, q3}, [r3]
-    vld42.32 {q0, q1, q2, q3}, [r3]
-    vld43.32 {q0, q1, q2, q3}, [r3]!
     vmov.32 q4[0], r0               // single lanes: plain where the two-lane
     vmov.32 q4[1], r2               // form's operand order is easy to misread
     vmov.32 q4[2], r4
     vmov.32 q4[3], r6
-    vshl.s32 q4, q4, q1
-    vqrdmulh.s32 q4, q4, q0
-    vshr.s32 q5, q4, #31
-    vand    q5, q5, q3
-    vqadd.s32 q4, q4, q5
-    vrshl.s32 q4, q4, q2
-    vqadd.s32 q4, q4, r9
-    vmax.s32 q4, q4, q6
-    vmin.s32 q4, q4, q7
-    vstrb.32 q4, [r5], #4
+    REQUANTIZE4_STORE r3, q4, q0, q1, q2, q3, q5, r9, q6, q7, r5
     subs    r7, r7, #1
     bne     1b
 

@@ -15,6 +15,8 @@
     .syntax unified
     .thumb
 
+#include "kernels/arm_mve/asm_macros.inc"
+
 // The frame: eight int32 sums in channel order, then the run's state.
     .equ SUMS, 0
     .equ INPUT, 32
@@ -47,25 +49,6 @@
     TAP
     TAP
     TAP
-.endm
-
-// Four channels' sums (q0) requantized by the next four entries, stored as
-// int8: q1 is free.
-.macro REQUANTIZE4
-    vld40.32 {q2, q3, q4, q5}, [r3]
-    vld41.32 {q2, q3, q4, q5}, [r3]
-    vld42.32 {q2, q3, q4, q5}, [r3]
-    vld43.32 {q2, q3, q4, q5}, [r3]!
-    vshl.s32 q0, q0, q3
-    vqrdmulh.s32 q0, q0, q2
-    vshr.s32 q1, q0, #31
-    vand    q1, q1, q5
-    vqadd.s32 q0, q0, q1
-    vrshl.s32 q0, q0, q4
-    vqadd.s32 q0, q0, r8
-    vmax.s32 q0, q0, q6
-    vmin.s32 q0, q0, q7
-    vstrb.32 q0, [r5], #4
 .endm
 
     .section .text.kiln_arm_mve_depthwise3x3, "ax", %progbits
@@ -105,9 +88,9 @@ kiln_arm_mve_depthwise3x3:
     vst20.32 {q0, q1}, [sp]         // back to channel order
     vst21.32 {q0, q1}, [sp]
     vldrw.u32 q0, [sp, #SUMS]
-    REQUANTIZE4
+    REQUANTIZE4_STORE r3, q0, q2, q3, q4, q5, q1, r8, q6, q7, r5
     vldrw.u32 q0, [sp, #SUMS + 16]
-    REQUANTIZE4
+    REQUANTIZE4_STORE r3, q0, q2, q3, q4, q5, q1, r8, q6, q7, r5
     adds    r0, r0, #8
     subs    r6, r6, #1
     bne     2b
