@@ -60,12 +60,7 @@
 
 // The routine, with (add_offset 1) or without the entries' offsets.
 .macro CONV_PIXELS name, add_offset
-    .section .text.\name, "ax", %progbits
-    .p2align 2
-    .global \name
-    .type   \name, %function
-    .thumb_func
-\name:
+    BEGIN_FUNCTION \name
     push    {r4-r11, lr}
     sub     sp, sp, #FRAME
     ldm     r0!, {r1, r2, r3, r4, r5, r6, r7}
@@ -132,16 +127,13 @@
     COUNT_DOWN BLOCKS_LEFT, r7
     bne     6b
 
-    ldr     r4, [sp, #INPUT]        // the next pixel
-    ldr     r5, [sp, #PIXEL_STEP]
-    add     r4, r4, r5
-    str     r4, [sp, #INPUT]
+    ADVANCE INPUT, PIXEL_STEP, r4, r5  // the next pixel
     COUNT_DOWN PIXELS, r7
     bne     1b
 
     add     sp, sp, #FRAME
     pop     {r4-r11, pc}
-    .size   \name, . - \name
+    END_FUNCTION \name
 .endm
 
     CONV_PIXELS kiln_arm_dsp_conv_pixels_folded, 0

@@ -71,12 +71,7 @@
 .endm
 
 .macro DEPTHWISE3X3 name, add_offset
-    .section .text.\name, "ax", %progbits
-    .p2align 2
-    .global \name
-    .type   \name, %function
-    .thumb_func
-\name:
+    BEGIN_FUNCTION \name
     push    {r4-r11, lr}
     sub     sp, sp, #FRAME
     ldm     r0!, {r1, r2, r3, r4, r5, r6}
@@ -108,27 +103,19 @@
     COUNT_DOWN GROUPS_LEFT, r5
     bne     2b
 
-    ldr     r5, [sp, #INPUT]
-    ldr     r6, [sp, #PIXEL_STEP]
-    add     r5, r5, r6
-    str     r5, [sp, #INPUT]
+    ADVANCE INPUT, PIXEL_STEP, r5, r6  // the next pixel
     COUNT_DOWN PIXELS, r5
     bne     1b
 
     add     sp, sp, #FRAME
     pop     {r4-r11, pc}
-    .size   \name, . - \name
+    END_FUNCTION \name
 .endm
 
 // One pixel whose window is `rows` rows of `taps` taps of the 3x3 filter
 // (a border pixel), its first tap first_tap bytes into each record's taps.
 .macro DEPTHWISE3X3_WINDOW name, add_offset
-    .section .text.\name, "ax", %progbits
-    .p2align 2
-    .global \name
-    .type   \name, %function
-    .thumb_func
-\name:
+    BEGIN_FUNCTION \name
     push    {r4-r11, lr}
     sub     sp, sp, #W_FRAME
     ldm     r0!, {r1, r2, r3, r4, r5, r6}
@@ -187,7 +174,7 @@
 
     add     sp, sp, #W_FRAME
     pop     {r4-r11, pc}
-    .size   \name, . - \name
+    END_FUNCTION \name
 .endm
 
     DEPTHWISE3X3 kiln_arm_dsp_depthwise3x3_folded, 0

@@ -15,15 +15,11 @@
     .thumb
 
 #include "kernels/arm_mve/asm_macros.inc"
-    .section .text.kiln_arm_mve_conv_blocks, "ax", %progbits
-    .p2align 2
-    .global kiln_arm_mve_conv_blocks
-    .type   kiln_arm_mve_conv_blocks, %function
-    .thumb_func
+
 // Registers: r0, r2, r4, r6 the sums; r1 the column; r3 the record; r5 the
 // output; r7 blocks left; r8 steps; r9 the output offset; r10 the column
 // pointer; lr the step count; q6/q7 the activation range.
-kiln_arm_mve_conv_blocks:
+    BEGIN_FUNCTION kiln_arm_mve_conv_blocks
     push    {r4-r10, lr}
     vpush   {d8-d15}
     ldm     r0, {r1, r3, r5, r7, r8, r9, r10, r12}
@@ -58,6 +54,6 @@ kiln_arm_mve_conv_blocks:
 
     vpop    {d8-d15}
     pop     {r4-r10, pc}
-    .size   kiln_arm_mve_conv_blocks, . - kiln_arm_mve_conv_blocks
+    END_FUNCTION kiln_arm_mve_conv_blocks
 
 #endif

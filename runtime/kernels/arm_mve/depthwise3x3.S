@@ -51,12 +51,7 @@
     TAP
 .endm
 
-    .section .text.kiln_arm_mve_depthwise3x3, "ax", %progbits
-    .p2align 2
-    .global kiln_arm_mve_depthwise3x3
-    .type   kiln_arm_mve_depthwise3x3, %function
-    .thumb_func
-kiln_arm_mve_depthwise3x3:
+    BEGIN_FUNCTION kiln_arm_mve_depthwise3x3
     push    {r4-r11, lr}
     vpush   {d8-d15}
     sub     sp, sp, #FRAME
@@ -95,18 +90,13 @@ kiln_arm_mve_depthwise3x3:
     subs    r6, r6, #1
     bne     2b
 
-    ldr     r0, [sp, #INPUT]        // the next pixel
-    ldr     r1, [sp, #PIXEL_STEP]
-    add     r0, r0, r1
-    str     r0, [sp, #INPUT]
-    ldr     r1, [sp, #PIXELS]
-    subs    r1, r1, #1
-    str     r1, [sp, #PIXELS]
+    ADVANCE INPUT, PIXEL_STEP, r0, r1  // the next pixel
+    COUNT_DOWN PIXELS, r1
     bne     1b
 
     add     sp, sp, #FRAME
     vpop    {d8-d15}
     pop     {r4-r11, pc}
-    .size   kiln_arm_mve_depthwise3x3, . - kiln_arm_mve_depthwise3x3
+    END_FUNCTION kiln_arm_mve_depthwise3x3
 
 #endif
