@@ -135,11 +135,11 @@ struct Depthwise : DspOutputStage {
 
 }  // namespace
 
-// A layer on SMLAL runs through conv_pixels. Where a window's rows are whole
-// words of the input (k_w * in_c a multiple of 4, no horizontal dilation),
-// the pixels of an output row whose windows lie inside the input go in one
-// call that widens straight from the input (a 1x1 convolution's whole row);
-// the others one by one from a gathered column, a last partial block after.
+// A layer on SMLAL runs through conv_pixels: the pixels of an output row
+// whose windows lie inside the input (with no horizontal dilation) in one
+// call that reads their rows straight from the input (a 1x1 convolution's
+// whole row), the others one by one from a gathered column, a last partial
+// block after.
 void conv2d_s8(const void* params, const void* const* inputs, void* const* outputs) {
   const kernels::ConvLayer<Conv> layer(params, inputs, outputs);
   const Conv2DParams& p = layer.params();
@@ -149,12 +149,14 @@ void conv2d_s8(const void* params, const void* const* inputs, void* const* outpu
     return;
   }
   const bool folded = layer.stage().folded, whole = blocks * kConvChannelBlock == p.out_c;
-  const int32_t row_bytes = p.k_w * p.in_c;
-  const bool rows_are_words = whole && p.dilation_w == 1 && row_bytes % 4 == 0 && p.k_h * row_bytes == k_padded;
-  const kernels::TapRange ys = rows_are_words ? kernels::window_inside(p.out_h, p.in_h, p.stride_h, p.pad_h, p.dilation_h, p.k_h)
-                                              : kernels::TapRange{0, 0};
-  const kernels::TapRange xs = rows_are_words ? kernels::window_inside(p.out_w, p.in_w, p.stride_w, p.pad_w, 1, p.k_w)
-                                              : kernels::TapRange{0, 0};
+  const int32_t row_bytes = p.k_w * p.in_c, k = p.k_h * row_bytes;
+  // Rows of whole words are widened in place; others are gathered into the
+  // column scratch, which a convolution that reads its input directly lacks.
+  const bool runs = whole && p.dilation_w == 1 && (row_bytes % 4 == 0 ? k == k_padded : !layer.direct());
+  const kernels::TapRange ys = runs ? kernels::window_inside(p.out_h, p.in_h, p.stride_h, p.pad_h, p.dilation_h, p.k_h)
+                                    : kernels::TapRange{0, 0};
+  const kernels::TapRange xs = runs ? kernels::window_inside(p.out_w, p.in_w, p.stride_w, p.pad_w, 1, p.k_w)
+                                    : kernels::TapRange{0, 0};
   ConvPixelsJob job{};
   job.records = layer.records();
   job.blocks = blocks;
@@ -162,6 +164,10 @@ void conv2d_s8(const void* params, const void* const* inputs, void* const* outpu
   job.lo4 = layer.stage().lo4;
   job.hi4 = layer.stage().hi4;
   job.widened = static_cast<uint32_t*>(layer.widened());
+  if (runs && row_bytes % 4 != 0) {
+    job.column = layer.column_scratch();
+    memset(job.column + k, 0, static_cast<size_t>(k_padded - k));  // zero weights' taps: any value, but defined
+  }
   const uint8_t* tail_records = layer.records() + blocks * layer.record_bytes();
   // One pixel from its gathered (or direct) column.
   const auto one_pixel = [&](int32_t b, int32_t out_y, int32_t out_x) {

@@ -11,9 +11,12 @@
 //
 // ConvPixelsJob (primitives.h), one word each: input (the first row of the
 // first pixel's receptive field), records, out, blocks, groups, lo4, hi4,
-// widened, pixels, pixel_step, rows, row_bytes, row_step: a pixel's column
-// is `rows` runs of row_bytes (a multiple of 4) input bytes, row_step apart. Per block: the record's four biases, its weights (groups of
-// four taps, per group each channel's two pairs: dot4_pairs' order), its four
+// widened, pixels, pixel_step, rows, row_bytes, row_step, column: a pixel's
+// column is `rows` runs of row_bytes input bytes, row_step apart, widened
+// straight from the input when row_bytes is a multiple of 4, else gathered
+// into `column` first (whose bytes past the rows, up to 4 * groups, hold
+// zeros). Per block: the record's four biases, its weights (groups of four
+// taps, per group each channel's two pairs: dot4_pairs' order), its four
 // ArmDspRequant entries; the four int8 results are stored as one word, and
 // the pixels' outputs follow one another.
 #if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
@@ -36,7 +39,8 @@
     .equ ROWS, 40
     .equ ROW_BYTES, 44
     .equ ROW_STEP, 48
-    .equ BLOCKS_LEFT, 52
+    .equ COLUMN, 52
+    .equ BLOCKS_LEFT, 56
     .equ FRAME, 60                  // 8-byte aligned with the 36 pushed
 
 // Registers in a block: r0-r3 accumulators, r4 the widened column, r5/r6
@@ -65,19 +69,45 @@
     sub     sp, sp, #FRAME
     ldm     r0!, {r1, r2, r3, r4, r5, r6, r7}
     stm     sp, {r1, r2, r3, r4, r5, r6, r7}
-    ldm     r0, {r1, r2, r3, r4, r5, r6}
-    add     r7, sp, #WIDENED
-    stm     r7, {r1, r2, r3, r4, r5, r6}
+    ldm     r0, {r1, r2, r3, r4, r5, r6, r7}
+    add     r0, sp, #WIDENED
+    stm     r0, {r1, r2, r3, r4, r5, r6, r7}
     ldr     lr, [sp, #OUT]
 
-1:  // a pixel: widen its column's rows, eight taps a step (SXTB16 order)
+1:  // a pixel: its column, in r0-r2 (free until the block loop) the row
+    // bytes, the row step and the gather pointer
     ldr     r12, [sp, #INPUT]
-    ldr     r5, [sp, #WIDENED]
     ldr     r6, [sp, #ROWS]
-2:  // a row
+    ldr     r0, [sp, #ROW_BYTES]
+    ldr     r1, [sp, #ROW_STEP]
+    ldr     r5, [sp, #WIDENED]
+    tst     r0, #3
+    beq     2f
+    ldr     r2, [sp, #COLUMN]       // rows of part words: gathered first
+10: mov     r4, r12
+    mov     r7, r0
+11: subs    r7, r7, #4
+    blt     12f
+    ldr     r8, [r4], #4
+    str     r8, [r2], #4
+    b       11b
+12: adds    r7, r7, #4
+    beq     14f
+13: ldrb    r8, [r4], #1
+    strb    r8, [r2], #1
+    subs    r7, r7, #1
+    bne     13b
+14: add     r12, r12, r1
+    subs    r6, r6, #1
+    bne     10b
+    ldr     r12, [sp, #COLUMN]      // then widened as one row
+    movs    r6, #1
+    ldr     r0, [sp, #GROUPS]
+    lsls    r0, r0, #2
+
+2:  // a row of r0 bytes at r12, widened eight taps a step (SXTB16 order)
     mov     r4, r12
-    ldr     r7, [sp, #ROW_BYTES]
-    lsrs    r7, r7, #3
+    lsrs    r7, r0, #3
     beq     4f
 3:  // (two LDRs: input rows may be unaligned, which LDRD faults on)
     ldr     r10, [r4], #4
@@ -90,16 +120,14 @@
     subs    r7, r7, #1
     bne     3b
 4:  // and a last four
-    ldr     r7, [sp, #ROW_BYTES]
-    tst     r7, #4
+    tst     r0, #4
     beq     5f
     ldr     r10, [r4]
     sxtb16  r8, r10
     sxtb16  r9, r10, ror #8
     stm     r5!, {r8, r9}
 5:
-    ldr     r7, [sp, #ROW_STEP]
-    add     r12, r12, r7
+    add     r12, r12, r1
     subs    r6, r6, #1
     bne     2b
 

@@ -405,9 +405,12 @@ struct ConvPixelsJob {
   uint32_t* widened;       // scratch for one widened column (2 * k_padded bytes)
   int32_t pixels;          // >= 1
   int32_t pixel_step;      // input bytes between pixels' columns
-  // A column is `rows` runs of row_bytes (a multiple of 4) input bytes,
-  // row_step apart; rows * row_bytes = 4 * groups.
+  // A column is `rows` runs of row_bytes input bytes, row_step apart: with
+  // row_bytes a multiple of 4, rows * row_bytes = 4 * groups and they are
+  // widened straight from the input; else they are gathered into `column`
+  // first, whose bytes past them (up to 4 * groups) hold zeros.
   int32_t rows, row_bytes, row_step;
+  int8_t* column;
 };
 
 #if KILN_ARM_DSP_NATIVE
@@ -430,9 +433,16 @@ inline void conv_pixels(const ConvPixelsJob* job, bool folded) {
   (void)folded;
   int8_t* out = job->out;
   for (int32_t px = 0; px < job->pixels; ++px) {
-    for (int32_t r = 0; r < job->rows; ++r) {
-      widen_column(job->input + px * job->pixel_step + r * job->row_step, job->row_bytes,
-                   job->widened + r * (job->row_bytes / 2));
+    const int8_t* first_row = job->input + px * job->pixel_step;
+    if (job->row_bytes % 4 == 0) {
+      for (int32_t r = 0; r < job->rows; ++r) {
+        widen_column(first_row + r * job->row_step, job->row_bytes, job->widened + r * (job->row_bytes / 2));
+      }
+    } else {
+      for (int32_t r = 0; r < job->rows; ++r) {
+        memcpy(job->column + r * job->row_bytes, first_row + r * job->row_step, static_cast<size_t>(job->row_bytes));
+      }
+      widen_column(job->column, 4 * job->groups, job->widened);
     }
     const uint8_t* record = job->records;
     for (int32_t b = 0; b < job->blocks; ++b, out += 4) {

@@ -184,6 +184,8 @@ class ConvLayer {
   const uint8_t* records() const { return records_; }
   int32_t record_bytes() const { return packed_conv2d_record_bytes(pp_, Conv::kLayout); }
   void* widened() const { return widened_; }
+  // The int8 column's scratch (absent, and null, when direct()).
+  int8_t* column_scratch() const { return direct_ ? nullptr : column_; }
   // Whether every pixel's column is the input itself (at column()).
   bool direct() const { return direct_; }
   int8_t* output(int32_t b, int32_t out_y, int32_t out_x) const { return output_ + output_index(pp_.conv, b, out_y, out_x, 0); }
