@@ -183,8 +183,7 @@ void conv2d_s8(const void* params, const void* const* inputs, void* const* outpu
     }
   };
   kernels::for_each_pixel_or_run(p, ys, xs, one_pixel, [&](int32_t b, int32_t out_y, int32_t begin, int32_t end) {
-    const int32_t in_y = out_y * p.stride_h - p.pad_h, in_x = begin * p.stride_w - p.pad_w;
-    job.input = layer.input() + ((b * p.in_h + in_y) * p.in_w + in_x) * p.in_c;
+    job.input = layer.input() + kernels::window_origin_index(p, b, out_y, begin);
     job.out = layer.output(b, out_y, begin);
     job.pixels = end - begin;
     job.pixel_step = p.stride_w * p.in_c;
@@ -212,9 +211,8 @@ void depthwise_conv2d_s8(const void* params, const void* const* inputs, void* co
                                           p.dilation_h * p.in_w * p.in_c, p.input_offset, layer.stage());
   job.pixel_step = p.stride_w * p.in_c;
   kernels::for_each_pixel_or_run(p, rows, cols, by_pixel, [&](int32_t b, int32_t out_y, int32_t begin, int32_t end) {
-    const int32_t in_y = out_y * p.stride_h - p.pad_h, in_x = begin * p.stride_w - p.pad_w;
-    job.input = layer.input() + ((b * p.in_h + in_y) * p.in_w + in_x) * p.in_c;
-    job.out = layer.output() + kernels::output_index(p, b, out_y, begin, 0);
+    job.input = layer.input() + kernels::window_origin_index(p, b, out_y, begin);
+    job.out = layer.output(b, out_y, begin);
     job.pixels = end - begin;
     depthwise3x3_run(&job, layer.stage().folded);
   });

@@ -334,7 +334,7 @@ class DepthwiseLayer {
   const int8_t* input() const { return input_; }
   const uint8_t* records() const { return records_; }
   int32_t record_bytes() const { return record_bytes_; }
-  int8_t* output() const { return output_; }
+  int8_t* output(int32_t b, int32_t out_y, int32_t out_x) const { return output_ + output_index(p_, b, out_y, out_x, 0); }
 
   // Every channel of output pixel (b, out_y, out_x).
   void pixel(int32_t b, int32_t out_y, int32_t out_x) const {
@@ -360,7 +360,7 @@ class DepthwiseLayer {
     px.requant_offset = requant_offset_;
     px.groups = channels / kLanes;
     px.input_offset = p.input_offset;
-    px.out = output_ + output_index(p, b, out_y, out_x, 0);
+    px.out = output(b, out_y, out_x);
     Depthwise::pixel(px, stage_);
   }
 
