@@ -10,6 +10,7 @@
 #include "compiler/common/file_io.h"
 #include "compiler/compile.h"
 #include "compiler/eval/host_runner.h"
+#include "kiln/blob_format.h"
 #include "kiln/executor.h"
 #include "tests/support/test_support.h"
 
@@ -134,7 +135,9 @@ TEST(CorruptBlob, ExactStatusCodes) {
   EXPECT_EQ(init_status(b), KILN_ERR_BAD_MAGIC);
 
   b = good;
-  b[4] = 2;  // version_major
+  b[4] = static_cast<uint8_t>(blob::kVersionMajor - 1);  // version_major: a blob of an older format
+  EXPECT_EQ(init_status(b), KILN_ERR_VERSION);
+  b[4] = static_cast<uint8_t>(blob::kVersionMajor + 1);
   EXPECT_EQ(init_status(b), KILN_ERR_VERSION);
 
   b = good;

@@ -16,8 +16,10 @@ namespace kiln {
 namespace blob {
 
 constexpr uint8_t kMagic[4] = {'K', 'I', 'L', 'N'};
-constexpr uint16_t kVersionMajor = 1;  // readers refuse any other major version
-constexpr uint16_t kVersionMinor = 0;  // additions a version-1 reader may ignore
+// Readers refuse any other major version. 2: the packed convolutions' constants
+// became one operand of per-block records.
+constexpr uint16_t kVersionMajor = 2;
+constexpr uint16_t kVersionMinor = 0;  // additions a reader of the major version may ignore
 constexpr uint32_t kSectionAlignment = 16;
 constexpr uint16_t kNoTensor = 0xFFFF;  // an absent optional operand
 constexpr int kMaxRank = 6;
