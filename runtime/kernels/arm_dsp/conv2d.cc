@@ -135,11 +135,10 @@ struct Depthwise : DspOutputStage {
 
 }  // namespace
 
-// A layer on SMLAL runs through conv_pixels: the pixels of an output row
-// whose windows lie inside the input (with no horizontal dilation) in one
-// call that reads their rows straight from the input (a 1x1 convolution's
-// whole row), the others one by one from a gathered column, a last partial
-// block after.
+// A layer on SMLAL runs through conv_pixels (conv_by_pixel_runs): the
+// routine widens rows of whole words straight from the input and gathers
+// other rows into the column scratch first (which a convolution that reads
+// its input directly lacks, and needs not).
 void conv2d_s8(const void* params, const void* const* inputs, void* const* outputs) {
   const kernels::ConvLayer<Conv> layer(params, inputs, outputs);
   const Conv2DParams& p = layer.params();
@@ -148,15 +147,9 @@ void conv2d_s8(const void* params, const void* const* inputs, void* const* outpu
     kernels::packed_conv2d_s8<Conv>(params, inputs, outputs);
     return;
   }
-  const bool folded = layer.stage().folded, whole = blocks * kConvChannelBlock == p.out_c;
-  const int32_t row_bytes = p.k_w * p.in_c, k = p.k_h * row_bytes;
-  // Rows of whole words are widened in place; others are gathered into the
-  // column scratch, which a convolution that reads its input directly lacks.
-  const bool runs = whole && p.dilation_w == 1 && (row_bytes % 4 == 0 ? k == k_padded : !layer.direct());
-  const kernels::TapRange ys = runs ? kernels::window_inside(p.out_h, p.in_h, p.stride_h, p.pad_h, p.dilation_h, p.k_h)
-                                    : kernels::TapRange{0, 0};
-  const kernels::TapRange xs = runs ? kernels::window_inside(p.out_w, p.in_w, p.stride_w, p.pad_w, 1, p.k_w)
-                                    : kernels::TapRange{0, 0};
+  const int32_t row_bytes = p.k_w * p.in_c, tail = p.out_c - blocks * kConvChannelBlock;
+  const bool word_rows = row_bytes % 4 == 0;
+  const bool runs = tail == 0 && p.dilation_w == 1 && (word_rows ? p.k_h * row_bytes == k_padded : !layer.direct());
   ConvPixelsJob job{};
   job.records = layer.records();
   job.blocks = blocks;
@@ -164,34 +157,17 @@ void conv2d_s8(const void* params, const void* const* inputs, void* const* outpu
   job.lo4 = layer.stage().lo4;
   job.hi4 = layer.stage().hi4;
   job.widened = static_cast<uint32_t*>(layer.widened());
-  if (runs && row_bytes % 4 != 0) {
-    job.column = layer.column_scratch();
-    memset(job.column + k, 0, static_cast<size_t>(k_padded - k));  // zero weights' taps: any value, but defined
-  }
+  const bool folded = layer.stage().folded;
   const uint8_t* tail_records = layer.records() + blocks * layer.record_bytes();
-  // One pixel from its gathered (or direct) column.
-  const auto one_pixel = [&](int32_t b, int32_t out_y, int32_t out_x) {
-    job.input = layer.column(b, out_y, out_x);
-    job.out = layer.output(b, out_y, out_x);
-    job.pixels = 1;
-    job.rows = 1;
-    job.row_bytes = k_padded;
-    conv_pixels(&job, folded);
-    if (!whole) {
-      kernels::pixel_by_blocks<Conv>(layer.stage(), job.widened, tail_records, k_padded,
-                                     p.out_c - blocks * kConvChannelBlock, job.out + blocks * kConvChannelBlock);
-    }
-  };
-  kernels::for_each_pixel_or_run(p, ys, xs, one_pixel, [&](int32_t b, int32_t out_y, int32_t begin, int32_t end) {
-    job.input = layer.input() + kernels::window_origin_index(p, b, out_y, begin);
-    job.out = layer.output(b, out_y, begin);
-    job.pixels = end - begin;
-    job.pixel_step = p.stride_w * p.in_c;
-    job.rows = p.k_h;
-    job.row_bytes = row_bytes;
-    job.row_step = p.dilation_h * p.in_w * p.in_c;
-    conv_pixels(&job, folded);
-  });
+  kernels::conv_by_pixel_runs(
+      layer, job, runs, word_rows ? nullptr : layer.column_scratch(),
+      [folded](const ConvPixelsJob& j) { conv_pixels(&j, folded); },
+      [&](const ConvPixelsJob& j) {
+        if (tail > 0) {
+          kernels::pixel_by_blocks<Conv>(layer.stage(), j.widened, tail_records, k_padded, tail,
+                                         j.out + blocks * kConvChannelBlock);
+        }
+      });
 }
 
 // With a 3x3 filter and every channel on SMLAL, each output row's pixels

@@ -33,20 +33,8 @@ struct Conv : MveOutputStage {
 
   static const void* prepare_column(const int8_t* column, int32_t, void*) { return column; }
 
-  // Whole blocks through conv_blocks in one call; a last partial block
-  // through pixel_by_blocks.
   static void pixel(const Stage& stage, const void* column, const uint8_t* records, int32_t k_padded, int32_t out_c,
                     int8_t* out) {
-    const int32_t blocks = out_c / kConvChannelBlock;
-    if (blocks > 0) {
-      const ConvBlocksJob job{static_cast<const int8_t*>(column), records, out, blocks, k_padded / 16,
-                              stage.offset, stage.act_min, stage.act_max};
-      conv_blocks(&job);
-      if (blocks * kConvChannelBlock == out_c) return;
-      records += blocks * (kConvChannelBlock * (4 + kRequantEntryBytes) + k_padded * kConvChannelBlock);
-      out += blocks * kConvChannelBlock;
-      out_c -= blocks * kConvChannelBlock;
-    }
     kernels::pixel_by_blocks<Conv>(stage, column, records, k_padded, out_c, out);
   }
 
@@ -93,8 +81,35 @@ struct Depthwise : MveOutputStage {
 
 }  // namespace
 
+// Through conv_pixels (conv_by_pixel_runs): the routine reads a direct
+// convolution's columns from the input and gathers other windows' rows into
+// the column scratch first.
 void conv2d_s8(const void* params, const void* const* inputs, void* const* outputs) {
-  kernels::packed_conv2d_s8<Conv>(params, inputs, outputs);
+  const kernels::ConvLayer<Conv> layer(params, inputs, outputs);
+  const Conv2DParams& p = layer.params();
+  const int32_t blocks = p.out_c / kConvChannelBlock, k_padded = layer.k_padded();
+  if (blocks == 0) {
+    kernels::packed_conv2d_s8<Conv>(params, inputs, outputs);
+    return;
+  }
+  const int32_t tail = p.out_c - blocks * kConvChannelBlock;
+  ConvPixelsJob job{};
+  job.records = layer.records();
+  job.blocks = blocks;
+  job.steps = k_padded / 16;
+  job.offset = p.output_offset;
+  job.act_min = p.act_min;
+  job.act_max = p.act_max;
+  const uint8_t* tail_records = layer.records() + blocks * layer.record_bytes();
+  kernels::conv_by_pixel_runs(
+      layer, job, tail == 0 && p.dilation_w == 1, layer.column_scratch(),
+      [](const ConvPixelsJob& j) { conv_pixels(&j); },
+      [&](const ConvPixelsJob& j) {
+        if (tail > 0) {
+          kernels::pixel_by_blocks<Conv>(layer.stage(), j.input, tail_records, k_padded, tail,
+                                         j.out + blocks * kConvChannelBlock);
+        }
+      });
 }
 
 // With a 3x3 filter, each output row's pixels whose windows lie inside the

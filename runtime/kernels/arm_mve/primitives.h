@@ -240,41 +240,59 @@ inline void requantize4_store(s32x4 acc, const ArmMveRequant* table, int32_t off
 
 #endif
 
-// A pixel's run of whole channel blocks for conv_blocks (the assembly in
-// conv_blocks.S reads these words in this order).
-struct ConvBlocksJob {
-  const int8_t* column;
+// A run of output pixels for conv_pixels (the assembly in conv_pixels.S
+// reads these words in this order).
+struct ConvPixelsJob {
+  const int8_t* input;     // the first pixel's column, or its window's first row
   const uint8_t* records;  // the first block's record (packed_conv2d.h)
-  int8_t* out;
+  int8_t* out;             // the first pixel's output; the next pixel's follows
   int32_t blocks;          // >= 1
   int32_t steps;           // 16-tap steps per block (k_padded / 16), >= 1
   int32_t offset, act_min, act_max;
+  int32_t pixels;          // >= 1
+  int32_t pixel_step;      // input bytes between pixels
+  // With `column` null, a pixel's column is the input at its pixel; else its
+  // `rows` rows of row_bytes input bytes, row_step apart, are copied one after
+  // the other into `column`, whose bytes past them (to 16 * steps) hold zeros.
+  int32_t rows, row_bytes, row_step;
+  int8_t* column;
 };
 
 #if KILN_ARM_MVE_NATIVE
-extern "C" void kiln_arm_mve_conv_blocks(const ConvBlocksJob* job);
+extern "C" void kiln_arm_mve_conv_pixels(const ConvPixelsJob* job);
 #endif
 
-// Per block of job->blocks: the record's biases plus the dot products of its
-// weights with the column (VMLADAVA), requantize4_store by its entries.
-inline void conv_blocks(const ConvBlocksJob* job) {
+// Per pixel, its column; per block of job->blocks: the record's biases plus
+// the dot products of its weights with the column (VMLADAVA),
+// requantize4_store by its entries.
+inline void conv_pixels(const ConvPixelsJob* job) {
 #if KILN_ARM_MVE_NATIVE
-  kiln_arm_mve_conv_blocks(job);
+  kiln_arm_mve_conv_pixels(job);
 #else
-  const uint8_t* record = job->records;
   int8_t* out = job->out;
-  for (int32_t b = 0; b < job->blocks; ++b, out += 4) {
-    int32_t acc[4];
-    memcpy(acc, record, sizeof(acc));
-    const int8_t* w = reinterpret_cast<const int8_t*>(record + sizeof(acc));
-    const int8_t* x = job->column;
-    for (int32_t step = 0; step < job->steps; ++step, x += 16, w += 64) {
-      const s8x16 xv = load_s8x16(x);
-      for (int j = 0; j < 4; ++j) acc[j] = dot_accumulate(acc[j], xv, load_s8x16(w + 16 * j));
+  for (int32_t px = 0; px < job->pixels; ++px) {
+    const int8_t* column = job->input + px * job->pixel_step;
+    if (job->column) {
+      for (int32_t r = 0; r < job->rows; ++r) {
+        memcpy(job->column + r * job->row_bytes, column + r * job->row_step, static_cast<size_t>(job->row_bytes));
+      }
+      column = job->column;
     }
-    const auto* entries = reinterpret_cast<const ArmMveRequant*>(w);
-    requantize4_store(make_s32x4(acc[0], acc[1], acc[2], acc[3]), entries, job->offset, job->act_min, job->act_max, out);
-    record = reinterpret_cast<const uint8_t*>(entries + 4);
+    const uint8_t* record = job->records;
+    for (int32_t b = 0; b < job->blocks; ++b, out += 4) {
+      int32_t acc[4];
+      memcpy(acc, record, sizeof(acc));
+      const int8_t* w = reinterpret_cast<const int8_t*>(record + sizeof(acc));
+      const int8_t* x = column;
+      for (int32_t step = 0; step < job->steps; ++step, x += 16, w += 64) {
+        const s8x16 xv = load_s8x16(x);
+        for (int j = 0; j < 4; ++j) acc[j] = dot_accumulate(acc[j], xv, load_s8x16(w + 16 * j));
+      }
+      const auto* entries = reinterpret_cast<const ArmMveRequant*>(w);
+      requantize4_store(make_s32x4(acc[0], acc[1], acc[2], acc[3]), entries, job->offset, job->act_min, job->act_max,
+                        out);
+      record = reinterpret_cast<const uint8_t*>(entries + 4);
+    }
   }
 #endif
 }

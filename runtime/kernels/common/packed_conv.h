@@ -112,8 +112,10 @@ inline void fill_bytes(int8_t* dst, int8_t value, int32_t n) {
 // in the filter's (y, x, in_c) order; taps outside the input hold the input
 // zero point (so they add nothing once the folded bias is counted), and the
 // tail up to k_padded holds zeros (its weights are zero).
-inline void gather_column(const Conv2DParams& p, const int8_t* input, int32_t b, int32_t out_y,
-                          int32_t out_x, int32_t k_padded, int8_t* column) {
+// Out of line: called for border pixels only where a routine runs the rest,
+// and inlined it would be copied into every caller.
+__attribute__((noinline)) inline void gather_column(const Conv2DParams& p, const int8_t* input, int32_t b,
+                                                    int32_t out_y, int32_t out_x, int32_t k_padded, int8_t* column) {
   const int8_t zero_point = static_cast<int8_t>(-p.input_offset);
   const int32_t in_y_origin = out_y * p.stride_h - p.pad_h;
   const int32_t in_x_origin = out_x * p.stride_w - p.pad_w;
@@ -265,6 +267,49 @@ inline void for_each_pixel_or_run(const Conv2DParams& p, TapRange rows, TapRange
       for (int32_t out_x = end; out_x < p.out_w; ++out_x) pixel(b, out_y, out_x);
     }
   }
+}
+
+// A packed convolution through an instruction set's pixel routine:
+// routine(job) computes job.pixels output pixels' whole blocks, each pixel's
+// column job.input + i * job.pixel_step or, with job.column set, its window's
+// job.rows rows (job.row_bytes each, job.row_step apart) gathered there first.
+// With `runs`, each output row's pixels whose windows lie inside the input
+// (no horizontal dilation) go in one call, rows read from the input and
+// gathered into `gather` (null: the column is the input itself, rows = 1);
+// every other pixel goes alone from layer.column() (rows = 1, row_bytes =
+// k_padded), then tail(job) for its last partial block. `job` holds the
+// layer's constants; Job names its fields as both routines' jobs do.
+template <typename Conv, typename Job, typename Routine, typename Tail>
+inline void conv_by_pixel_runs(const ConvLayer<Conv>& layer, Job job, bool runs, int8_t* gather, Routine routine,
+                               Tail tail) {
+  const Conv2DParams& p = layer.params();
+  const TapRange none{0, 0};
+  const TapRange ys = runs ? window_inside(p.out_h, p.in_h, p.stride_h, p.pad_h, p.dilation_h, p.k_h) : none;
+  const TapRange xs = runs ? window_inside(p.out_w, p.in_w, p.stride_w, p.pad_w, 1, p.k_w) : none;
+  const int32_t row_bytes = p.k_w * p.in_c, k = p.k_h * row_bytes;
+  // Zero weights meet the column past k: any value would do, but a defined one.
+  if (runs && gather) memset(gather + k, 0, static_cast<size_t>(layer.k_padded() - k));
+  const auto one_pixel = [&](int32_t b, int32_t out_y, int32_t out_x) {
+    job.input = layer.column(b, out_y, out_x);
+    job.out = layer.output(b, out_y, out_x);
+    job.pixels = 1;
+    job.rows = 1;
+    job.row_bytes = layer.k_padded();
+    job.column = nullptr;
+    routine(job);
+    tail(job);
+  };
+  for_each_pixel_or_run(p, ys, xs, one_pixel, [&](int32_t b, int32_t out_y, int32_t begin, int32_t end) {
+    job.input = layer.input() + window_origin_index(p, b, out_y, begin);
+    job.out = layer.output(b, out_y, begin);
+    job.pixels = end - begin;
+    job.pixel_step = p.stride_w * p.in_c;
+    job.rows = p.k_h;
+    job.row_bytes = row_bytes;
+    job.row_step = p.dilation_h * p.in_w * p.in_c;
+    job.column = gather;
+    routine(job);
+  });
 }
 
 // The in-bounds part of one output pixel's window, for one group of lanes.

@@ -1,0 +1,116 @@
+// The Helium convolution over a run of output pixels: per pixel, its column
+// (the input itself, or its window's rows gathered into a scratch column by
+// tail-predicated copies), then every block of four output channels,
+// register-allocated by hand: the output stage's constants stay in vector
+// registers and the four sums in the even registers VMLADAVA accumulates in,
+// where compiled C spills both.
+//
+//   void kiln_arm_mve_conv_pixels(const kiln::arm_mve::ConvPixelsJob* job);
+//
+// ConvPixelsJob (primitives.h), one word each: input, records, out, blocks,
+// steps (16-tap steps per block), offset, act_min, act_max, pixels,
+// pixel_step, rows, row_bytes, row_step, column. With column null a pixel's
+// column is the input at its pixel; else its `rows` rows of row_bytes input
+// bytes, row_step apart, are copied one after the other into `column`, whose
+// bytes past them (up to 16 * steps) hold zeros. Per block: the record's four
+// biases, its weights (per 16 taps, each channel's 16 in turn), its four
+// ArmMveRequant entries; four int8 results are stored, and the pixels'
+// outputs follow one another.
+#if defined(__ARM_FEATURE_MVE) && (__ARM_FEATURE_MVE & 1)
+
+    .syntax unified
+    .thumb
+
+#include "kernels/arm_mve/asm_macros.inc"
+
+// The frame: the job's words at their offsets.
+    .equ INPUT, 0
+    .equ RECORDS, 4
+    .equ BLOCKS, 12
+    .equ PIXELS, 32
+    .equ PIXEL_STEP, 36
+    .equ ROWS, 40
+    .equ ROW_BYTES, 44
+    .equ ROW_STEP, 48
+    .equ COLUMN, 52
+    .equ FRAME, 60                  // 8-byte aligned with the 100 pushed
+
+// Registers in a block: r0, r2, r4, r6 the sums; r1 the column; r3 the
+// record; r5 the output; r7 blocks left; r8 steps; r9 the output offset;
+// r10 the column pointer; lr the step count; q6/q7 the activation range.
+    BEGIN_FUNCTION kiln_arm_mve_conv_pixels
+    push    {r4-r11, lr}
+    vpush   {d8-d15}
+    sub     sp, sp, #FRAME
+    ldm     r0!, {r1, r2, r3, r4, r5, r6, r7}
+    stm     sp, {r1, r2, r3, r4, r5, r6, r7}
+    ldm     r0, {r1, r2, r3, r4, r5, r6, r7}
+    add     r0, sp, #28
+    stm     r0, {r1, r2, r3, r4, r5, r6, r7}
+    ldr     r5, [sp, #8]            // out
+    ldr     r8, [sp, #16]           // steps
+    ldr     r9, [sp, #20]           // offset
+    ldrd    r10, r12, [sp, #24]     // act_min, act_max
+    vdup.32 q6, r10
+    vdup.32 q7, r12
+
+1:  // a pixel: its column in r1
+    ldr     r1, [sp, #INPUT]
+    ldr     r11, [sp, #COLUMN]
+    cmp     r11, #0
+    beq     5f
+    ldr     r7, [sp, #ROWS]         // gather the rows into the column
+    ldr     r0, [sp, #ROW_BYTES]
+    ldr     r2, [sp, #ROW_STEP]
+    mov     r6, r11
+2:  mov     r4, r1
+    mov     r10, r6
+    wlstp.8 lr, r0, 4f
+3:  vldrb.8 q0, [r4], #16
+    vstrb.8 q0, [r10], #16
+    letp    lr, 3b
+4:  add     r1, r1, r2
+    add     r6, r6, r0
+    subs    r7, r7, #1
+    bne     2b
+    mov     r1, r11
+5:
+    ldr     r3, [sp, #RECORDS]
+    ldr     r7, [sp, #BLOCKS]
+
+6:  // a block
+    ldrd    r0, r2, [r3]
+    ldrd    r4, r6, [r3, #8]
+    adds    r3, r3, #16
+    mov     r10, r1
+    dls     lr, r8
+7:  // 16 taps of the four channels
+    vldrb.8 q0, [r10], #16
+    vldrb.8 q1, [r3], #16
+    vldrb.8 q2, [r3], #16
+    vldrb.8 q3, [r3], #16
+    vldrb.8 q4, [r3], #16
+    vmladava.s8 r0, q0, q1
+    vmladava.s8 r2, q0, q2
+    vmladava.s8 r4, q0, q3
+    vmladava.s8 r6, q0, q4
+    le      lr, 7b
+
+    vmov.32 q4[0], r0               // single lanes: plain where the two-lane
+    vmov.32 q4[1], r2               // form's operand order is easy to misread
+    vmov.32 q4[2], r4
+    vmov.32 q4[3], r6
+    REQUANTIZE4_STORE r3, q4, q0, q1, q2, q3, q5, r9, q6, q7, r5
+    subs    r7, r7, #1
+    bne     6b
+
+    ADVANCE INPUT, PIXEL_STEP, r0, r1  // the next pixel
+    COUNT_DOWN PIXELS, r1
+    bne     1b
+
+    add     sp, sp, #FRAME
+    vpop    {d8-d15}
+    pop     {r4-r11, pc}
+    END_FUNCTION kiln_arm_mve_conv_pixels
+
+#endif
