@@ -72,8 +72,43 @@ struct Depthwise : MveOutputStage {
     for (int32_t t = 0; t < taps; ++t, input += in_step, w += 8) acc = multiply_accumulate_s8x8(acc, input, input_offset, w);
   }
 
+  // A group's record with a 3x3 filter: biases, 9 taps of eight int8 lanes,
+  // requantization entries.
+  static constexpr int32_t kRecord3x3Bytes = 8 * 4 + 9 * 8 + 8 * kRequantEntryBytes;
+
+  // The job for whole windows of a 3x3 layer, but for the pixels' input,
+  // output, count and step.
+  static Depthwise3x3Job job3x3(const uint8_t* records, int32_t groups, int32_t in_step, int32_t row_step,
+                                int32_t input_offset, const Stage& stage) {
+    Depthwise3x3Job job{};
+    job.records = records;
+    job.groups = groups;
+    job.in_step = in_step;
+    job.row_step = row_step;
+    job.input_offset = input_offset;
+    job.output_offset = stage.offset;
+    job.act_min = stage.act_min;
+    job.act_max = stage.act_max;
+    job.rows = job.taps = 3;
+    return job;
+  }
+
+  // A 3x3 layer: the pixel's window (at a border, the rows and taps inside
+  // the input) through depthwise3x3_window.
   static void pixel(const kernels::DepthwisePixel<Requant>& px, const Stage& stage) {
-    kernels::depthwise_pixel_by_groups<Depthwise>(px, stage);
+    const kernels::Window& w = px.window;
+    if (px.record_bytes != kRecord3x3Bytes || w.filter_row_bytes != 3 * 8 || w.rows <= 0 || w.taps <= 0) {
+      kernels::depthwise_pixel_by_groups<Depthwise>(px, stage);
+      return;
+    }
+    Depthwise3x3Job job = job3x3(px.record, px.groups, w.in_step, w.row_step, px.input_offset, stage);
+    job.input = w.input;
+    job.out = px.out;
+    job.pixels = 1;
+    job.rows = w.rows;
+    job.taps = w.taps;
+    job.first_tap = static_cast<int32_t>(w.filter - px.record) - 8 * 4;
+    depthwise3x3_window(&job);
   }
 
   static void store(const Acc& acc, int32_t* lanes) { store_s32x4x2_interleaved(lanes, acc); }
@@ -125,21 +160,14 @@ void depthwise_conv2d_s8(const void* params, const void* const* inputs, void* co
   }
   const kernels::TapRange rows = kernels::window_inside(p.out_h, p.in_h, p.stride_h, p.pad_h, p.dilation_h, 3);
   const kernels::TapRange cols = kernels::window_inside(p.out_w, p.in_w, p.stride_w, p.pad_w, p.dilation_w, 3);
-  Depthwise3x3Job job{};
-  job.records = layer.records();
-  job.groups = p.in_c / 8;
-  job.in_step = p.dilation_w * p.in_c;
-  job.row_step = p.dilation_h * p.in_w * p.in_c;
+  Depthwise3x3Job job = Depthwise::job3x3(layer.records(), p.in_c / 8, p.dilation_w * p.in_c,
+                                          p.dilation_h * p.in_w * p.in_c, p.input_offset, layer.stage());
   job.pixel_step = p.stride_w * p.in_c;
-  job.input_offset = p.input_offset;
-  job.output_offset = p.output_offset;
-  job.act_min = p.act_min;
-  job.act_max = p.act_max;
   kernels::for_each_pixel_or_run(p, rows, cols, by_pixel, [&](int32_t b, int32_t out_y, int32_t begin, int32_t end) {
     job.input = layer.input() + kernels::window_origin_index(p, b, out_y, begin);
     job.out = layer.output(b, out_y, begin);
     job.pixels = end - begin;
-    depthwise3x3(&job);
+    depthwise3x3_run(&job);
   });
 }
 

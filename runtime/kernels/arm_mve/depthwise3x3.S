@@ -5,9 +5,13 @@
 //
 //   void kiln_arm_mve_depthwise3x3(const kiln::arm_mve::Depthwise3x3Job* job);
 //
+// and, for one border pixel whose window is only part of the filter,
+//
+//   void kiln_arm_mve_depthwise3x3_window(const kiln::arm_mve::Depthwise3x3Job* job);
+//
 // Depthwise3x3Job (primitives.h), one word each: input (the first pixel's
-// top-left tap), records, out, groups, pixels, in_step, row_step,
-// pixel_step, input_offset, output_offset, act_min, act_max. Per group of
+// first tap), records, out, groups, pixels, in_step, row_step, pixel_step,
+// input_offset, output_offset, act_min, act_max, rows, taps, first_tap. Per group of
 // eight channels, its record: eight biases, nine taps of eight int8 weights,
 // eight ArmMveRequant entries; the pixels' outputs follow one another.
 #if defined(__ARM_FEATURE_MVE) && (__ARM_FEATURE_MVE & 1)
@@ -51,6 +55,17 @@
     TAP
 .endm
 
+// The group's sums (q0 even, q1 odd channels) back to channel order through
+// the frame, requantized by the eight entries at r3 and stored.
+.macro REQUANTIZE8_STORE
+    vst20.32 {q0, q1}, [sp]
+    vst21.32 {q0, q1}, [sp]
+    vldrw.u32 q0, [sp, #SUMS]
+    REQUANTIZE4_STORE r3, q0, q2, q3, q4, q5, q1, r8, q6, q7, r5
+    vldrw.u32 q0, [sp, #SUMS + 16]
+    REQUANTIZE4_STORE r3, q0, q2, q3, q4, q5, q1, r8, q6, q7, r5
+.endm
+
     BEGIN_FUNCTION kiln_arm_mve_depthwise3x3
     push    {r4-r11, lr}
     vpush   {d8-d15}
@@ -80,12 +95,7 @@
     ROW     r10
     add     r10, r10, r7
     ROW     r10
-    vst20.32 {q0, q1}, [sp]         // back to channel order
-    vst21.32 {q0, q1}, [sp]
-    vldrw.u32 q0, [sp, #SUMS]
-    REQUANTIZE4_STORE r3, q0, q2, q3, q4, q5, q1, r8, q6, q7, r5
-    vldrw.u32 q0, [sp, #SUMS + 16]
-    REQUANTIZE4_STORE r3, q0, q2, q3, q4, q5, q1, r8, q6, q7, r5
+    REQUANTIZE8_STORE
     adds    r0, r0, #8
     subs    r6, r6, #1
     bne     2b
@@ -98,5 +108,72 @@
     vpop    {d8-d15}
     pop     {r4-r11, pc}
     END_FUNCTION kiln_arm_mve_depthwise3x3
+
+// The window routine's frame: the sums, then the group's record and the
+// groups left.
+    .equ W_RECORD, 32
+    .equ W_GROUPS_LEFT, 36
+    .equ W_FRAME, 44                // 8-byte aligned with the 100 pushed
+
+// Registers as above, and r11 the window's rows, r9 its taps, r12 its first
+// tap's offset in a record's taps, r6 rows left.
+    BEGIN_FUNCTION kiln_arm_mve_depthwise3x3_window
+    push    {r4-r11, lr}
+    vpush   {d8-d15}
+    sub     sp, sp, #W_FRAME
+    ldm     r0!, {r1, r2, r3, r4, r5, r6, r7, r8}   // input .. pixel_step
+    str     r2, [sp, #W_RECORD]
+    str     r4, [sp, #W_GROUPS_LEFT]
+    mov     r5, r3                  // the output
+    mov     r2, r6                  // in_step (r7: row_step)
+    mov     r6, r1                  // the first tap, into r0 below
+    ldm     r0, {r4, r8, r9, r10, r11, r12, lr}  // input_offset .. first_tap
+    mov     r0, r6
+    vdup.32 q6, r9
+    vdup.32 q7, r10
+    mov     r9, r12
+    mov     r12, lr
+
+1:  // a group
+    ldr     r3, [sp, #W_RECORD]
+    vld20.32 {q0, q1}, [r3]
+    vld21.32 {q0, q1}, [r3]!
+    add     r3, r3, r12
+    mov     r10, r0
+    mov     r6, r11
+2:  // a row of 3, 2 or 1 taps; the weights then move on to the next row's
+    mov     r1, r10
+    cmp     r9, #2
+    blt     4f
+    beq     3f
+    TAP
+    TAP
+    TAP
+    b       5f
+3:
+    TAP
+    TAP
+    adds    r3, r3, #8
+    b       5f
+4:
+    TAP
+    adds    r3, r3, #16
+5:
+    add     r10, r10, r7
+    subs    r6, r6, #1
+    bne     2b
+
+    ldr     r3, [sp, #W_RECORD]     // the group's requantization entries
+    add     r3, r3, #(32 + 72)
+    REQUANTIZE8_STORE
+    str     r3, [sp, #W_RECORD]     // the next group's record
+    adds    r0, r0, #8
+    COUNT_DOWN W_GROUPS_LEFT, r1
+    bne     1b
+
+    add     sp, sp, #W_FRAME
+    vpop    {d8-d15}
+    pop     {r4-r11, pc}
+    END_FUNCTION kiln_arm_mve_depthwise3x3_window
 
 #endif

@@ -297,47 +297,69 @@ inline void conv_pixels(const ConvPixelsJob* job) {
 #endif
 }
 
-// A run of output pixels whose 3x3 windows lie inside the input, for
-// depthwise3x3 (the assembly in depthwise3x3.S reads these words in this
-// order).
+// Output pixels of a 3x3 depthwise convolution for depthwise3x3_run and
+// depthwise3x3_window (the assembly in depthwise3x3.S reads these words in
+// this order).
 struct Depthwise3x3Job {
-  const int8_t* input;     // the first pixel's top-left tap
+  const int8_t* input;     // the first pixel's first (in-bounds) tap
   const uint8_t* records;  // group 0's record (packed_conv2d.h): 8 biases, 9 taps of 8 lanes, 8 entries
   int8_t* out;             // the first pixel's output; the next pixel's follows
   int32_t groups;          // groups of eight channels, >= 1
-  int32_t pixels;          // >= 1
+  int32_t pixels;          // >= 1 (a window: 1)
   int32_t in_step, row_step, pixel_step;  // input bytes between taps, rows and pixels
   int32_t input_offset, output_offset, act_min, act_max;
+  // The window: rows (1-3) of taps (1-3), its first tap first_tap bytes into
+  // a record's taps (3, 3, 0 for a whole window).
+  int32_t rows, taps, first_tap;
 };
 
 #if KILN_ARM_MVE_NATIVE
 extern "C" void kiln_arm_mve_depthwise3x3(const Depthwise3x3Job* job);
-#endif
-
-// Every group of every pixel of the run: the record's biases, the nine taps
-// (multiply_accumulate_s8x8), requantize4_store twice.
-inline void depthwise3x3(const Depthwise3x3Job* job) {
-#if KILN_ARM_MVE_NATIVE
-  kiln_arm_mve_depthwise3x3(job);
+extern "C" void kiln_arm_mve_depthwise3x3_window(const Depthwise3x3Job* job);
 #else
+// Every group of every pixel: the record's biases, the window's taps
+// (multiply_accumulate_s8x8), requantize4_store twice.
+inline void depthwise3x3_portable(const Depthwise3x3Job* job) {
+  constexpr int32_t kTapBytes = 8, kRowBytes = 3 * kTapBytes;
   int8_t* out = job->out;
   for (int32_t px = 0; px < job->pixels; ++px) {
     const int8_t* in = job->input + px * job->pixel_step;
     const uint8_t* record = job->records;
     for (int32_t g = 0; g < job->groups; ++g, in += 8, out += 8) {
       s32x4x2 acc = load_s32x4x2_deinterleaved(reinterpret_cast<const int32_t*>(record));
-      const int8_t* w = reinterpret_cast<const int8_t*>(record + 8 * sizeof(int32_t));
-      for (int32_t t = 0; t < 9; ++t, w += 8) {
-        acc = multiply_accumulate_s8x8(acc, in + (t / 3) * job->row_step + (t % 3) * job->in_step, job->input_offset, w);
+      const int8_t* taps = reinterpret_cast<const int8_t*>(record + 8 * sizeof(int32_t) + job->first_tap);
+      for (int32_t r = 0; r < job->rows; ++r) {
+        for (int32_t t = 0; t < job->taps; ++t) {
+          acc = multiply_accumulate_s8x8(acc, in + r * job->row_step + t * job->in_step, job->input_offset,
+                                         taps + r * kRowBytes + t * kTapBytes);
+        }
       }
       int32_t sums[8];
       store_s32x4x2_interleaved(sums, acc);
-      const auto* entries = reinterpret_cast<const ArmMveRequant*>(w);
+      const auto* entries = reinterpret_cast<const ArmMveRequant*>(record + 8 * sizeof(int32_t) + 9 * kTapBytes);
       requantize4_store(load_s32x4(sums), entries, job->output_offset, job->act_min, job->act_max, out);
       requantize4_store(load_s32x4(sums + 4), entries + 4, job->output_offset, job->act_min, job->act_max, out + 4);
       record = reinterpret_cast<const uint8_t*>(entries + 8);
     }
   }
+}
+#endif
+
+// A run of pixels whose windows are the whole filter.
+inline void depthwise3x3_run(const Depthwise3x3Job* job) {
+#if KILN_ARM_MVE_NATIVE
+  kiln_arm_mve_depthwise3x3(job);
+#else
+  depthwise3x3_portable(job);
+#endif
+}
+
+// One pixel whose window is part of the filter.
+inline void depthwise3x3_window(const Depthwise3x3Job* job) {
+#if KILN_ARM_MVE_NATIVE
+  kiln_arm_mve_depthwise3x3_window(job);
+#else
+  depthwise3x3_portable(job);
 #endif
 }
 
