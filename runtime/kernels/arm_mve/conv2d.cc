@@ -147,28 +147,20 @@ void conv2d_s8(const void* params, const void* const* inputs, void* const* outpu
       });
 }
 
-// With a 3x3 filter, each output row's pixels whose windows lie inside the
-// input run through depthwise3x3 in one call; the border pixels (and every
-// other layer) go pixel by pixel.
+// For a 3x3 layer, each output row's pixels whose windows lie inside the input
+// run through depthwise3x3_run in one call, the border pixels through
+// depthwise3x3_window (Depthwise::pixel); other layers go pixel by pixel.
 void depthwise_conv2d_s8(const void* params, const void* const* inputs, void* const* outputs) {
   const kernels::DepthwiseLayer<Depthwise> layer(params, inputs, outputs);
   const Conv2DParams& p = layer.params();
-  const auto by_pixel = [&](int32_t b, int32_t out_y, int32_t out_x) { layer.pixel(b, out_y, out_x); };
   if (p.k_h != 3 || p.k_w != 3) {
-    kernels::for_each_output_pixel(p, by_pixel);
+    kernels::for_each_output_pixel(p, [&](int32_t b, int32_t out_y, int32_t out_x) { layer.pixel(b, out_y, out_x); });
     return;
   }
-  const kernels::TapRange rows = kernels::window_inside(p.out_h, p.in_h, p.stride_h, p.pad_h, p.dilation_h, 3);
-  const kernels::TapRange cols = kernels::window_inside(p.out_w, p.in_w, p.stride_w, p.pad_w, p.dilation_w, 3);
-  Depthwise3x3Job job = Depthwise::job3x3(layer.records(), p.in_c / 8, p.dilation_w * p.in_c,
-                                          p.dilation_h * p.in_w * p.in_c, p.input_offset, layer.stage());
-  job.pixel_step = p.stride_w * p.in_c;
-  kernels::for_each_pixel_or_run(p, rows, cols, by_pixel, [&](int32_t b, int32_t out_y, int32_t begin, int32_t end) {
-    job.input = layer.input() + kernels::window_origin_index(p, b, out_y, begin);
-    job.out = layer.output(b, out_y, begin);
-    job.pixels = end - begin;
-    depthwise3x3_run(&job);
-  });
+  kernels::depthwise3x3_by_pixel_runs(
+      layer, Depthwise::job3x3(layer.records(), p.in_c / 8, p.dilation_w * p.in_c, p.dilation_h * p.in_w * p.in_c,
+                               p.input_offset, layer.stage()),
+      [](const Depthwise3x3Job& j) { depthwise3x3_run(&j); });
 }
 
 }  // namespace arm_mve

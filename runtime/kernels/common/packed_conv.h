@@ -419,6 +419,26 @@ class DepthwiseLayer {
   typename Depthwise::Stage stage_;
 };
 
+// A 3x3 depthwise convolution through an instruction set's routines: each
+// output row's pixels whose windows lie inside the input as one run(job)
+// call (job.input, out and pixels set; `job` holds the rest), the others
+// through layer.pixel.
+template <typename Depthwise, typename Job, typename Run>
+inline void depthwise3x3_by_pixel_runs(const DepthwiseLayer<Depthwise>& layer, Job job, Run run) {
+  const Conv2DParams& p = layer.params();
+  const TapRange rows = window_inside(p.out_h, p.in_h, p.stride_h, p.pad_h, p.dilation_h, 3);
+  const TapRange cols = window_inside(p.out_w, p.in_w, p.stride_w, p.pad_w, p.dilation_w, 3);
+  job.pixel_step = p.stride_w * p.in_c;
+  for_each_pixel_or_run(
+      p, rows, cols, [&](int32_t b, int32_t out_y, int32_t out_x) { layer.pixel(b, out_y, out_x); },
+      [&](int32_t b, int32_t out_y, int32_t begin, int32_t end) {
+        job.input = layer.input() + window_origin_index(p, b, out_y, begin);
+        job.out = layer.output(b, out_y, begin);
+        job.pixels = end - begin;
+        run(job);
+      });
+}
+
 template <typename Depthwise>
 void packed_depthwise_conv2d_s8(const void* params, const void* const* inputs, void* const* outputs) {
   const DepthwiseLayer<Depthwise> layer(params, inputs, outputs);
