@@ -170,9 +170,10 @@ void conv2d_s8(const void* params, const void* const* inputs, void* const* outpu
       });
 }
 
-// For a 3x3 layer on SMLAL, each output row's pixels whose windows lie inside the input
-// run through depthwise3x3_run in one call, the border pixels through
-// depthwise3x3_window (Depthwise::pixel); other layers go pixel by pixel.
+// For a 3x3 layer on SMLAL, each output row's pixels whose windows lie
+// inside the input run through depthwise3x3_run in one call, the border
+// pixels through depthwise3x3_window (Depthwise::pixel); other layers go
+// pixel by pixel.
 void depthwise_conv2d_s8(const void* params, const void* const* inputs, void* const* outputs) {
   const kernels::DepthwiseLayer<Depthwise> layer(params, inputs, outputs);
   const Conv2DParams& p = layer.params();
