@@ -76,9 +76,9 @@ struct Conv : DspOutputStage {
 };
 
 // Depthwise: four channels per step; SXTAB16 widens the input and adds the
-// input offset in one instruction, SMLABB/SMLATT accumulate each lane. The
-// windows of a 3x3 layer (3x3 inside, 2 or 3 rows of 2 or 3 taps at the
-// borders) are unrolled blocks; other windows go row by row.
+// input offset in one instruction, SMLABB/SMLATT accumulate each lane. A 3x3
+// layer on SMLAL runs through depthwise3x3.S (interior runs, border
+// windows); other layers go row by row.
 struct Depthwise : DspOutputStage {
   static constexpr PackedLayout kLayout = kArmDspDepthwiseLayout;
 
