@@ -21,6 +21,7 @@
 #include "compiler/compile.h"
 #include "compiler/eval/host_runner.h"
 #include "compiler/ir/builder.h"
+#include "kernels/common/packed_conv.h"
 #include "kiln/kernels.h"
 #include "tests/support/run_graph.h"
 
@@ -457,6 +458,47 @@ TEST(Conformance, LayerBeyondVariantLimitsFallsBackToReference) {
   const CompiledModel m = compile_graph(b.build(), {"cortex-m4"});
   ASSERT_EQ(m.program.ops.size(), 1u);
   EXPECT_EQ(m.program.ops[0].opcode, OpCode::CONV_2D_S8);
+}
+
+// The assembly routines read whole windows without bounds checks, so the
+// runs they get must hold exactly the output positions whose every tap lies
+// inside the input, and every pixel must be visited once, in order.
+TEST(Conformance, PixelRunsCoverExactlyTheWindowsInsideTheInput) {
+  for (int32_t in = 1; in <= 12; ++in) {
+    for (int32_t taps = 1; taps <= 4; ++taps) {
+      for (int32_t stride = 1; stride <= 3; ++stride) {
+        for (int32_t dilation = 1; dilation <= 2; ++dilation) {
+          for (int32_t pad = 0; pad <= taps; ++pad) {
+            const int32_t out = (in + 2 * pad - (taps - 1) * dilation - 1) / stride + 1;
+            if (out < 1) continue;
+            const kernels::TapRange r = kernels::window_inside(out, in, stride, pad, dilation, taps);
+            for (int32_t o = 0; o < out; ++o) {
+              const int32_t first = o * stride - pad, last = first + (taps - 1) * dilation;
+              const bool inside = first >= 0 && last < in;
+              EXPECT_EQ(inside, o >= r.begin && o < r.end)
+                  << "in " << in << " taps " << taps << " stride " << stride << " dilation " << dilation << " pad "
+                  << pad << " position " << o;
+            }
+          }
+        }
+      }
+    }
+  }
+  Conv2DParams p{};
+  p.batches = 2;
+  p.out_h = 3;
+  p.out_w = 5;
+  std::vector<int32_t> visits;
+  kernels::for_each_pixel_or_run(
+      p, kernels::TapRange{1, 2}, kernels::TapRange{1, 4},
+      [&](int32_t b, int32_t y, int32_t x) { visits.push_back((b * p.out_h + y) * p.out_w + x); },
+      [&](int32_t b, int32_t y, int32_t begin, int32_t end) {
+        EXPECT_EQ(y, 1);
+        for (int32_t x = begin; x < end; ++x) visits.push_back((b * p.out_h + y) * p.out_w + x);
+      });
+  std::vector<int32_t> want(static_cast<size_t>(p.batches * p.out_h * p.out_w));
+  for (size_t i = 0; i < want.size(); ++i) want[i] = static_cast<int32_t>(i);
+  EXPECT_EQ(visits, want);
 }
 
 }  // namespace
