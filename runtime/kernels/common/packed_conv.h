@@ -16,6 +16,7 @@
 //     // block's weights; returns the end of the weights (the block's
 //     // requantization entries).
 //     static const uint8_t* dot_block(const void* column, const uint8_t* weights, int32_t k_padded, int32_t* acc);
+//
 //   struct Depthwise {                // packed DEPTHWISE_CONV_2D
 //     static constexpr PackedLayout kLayout;   // k_multiple = lanes
 //     // Every channel of one output pixel.
@@ -40,6 +41,11 @@
 //     static Stage output_stage(const Conv2DParams& p, const RecordTable<Requant>& table, int32_t channels);
 //     // out[j] = requantized acc[j] (channel table[j]) for j < n.
 //     static void requantize(const Stage& stage, const int32_t* acc, const Requant* table, int32_t n, int8_t* out);
+//
+// An instruction set with routines of its own drives a call itself:
+// ConvLayer and DepthwiseLayer hold what a call's pixels share, and
+// conv_by_pixel_runs / depthwise3x3_by_pixel_runs hand its routines runs of
+// pixels whose windows lie inside the input, the border pixels apart.
 //
 // Arithmetic is the reference's: int32 accumulators that wrap, the same
 // per-channel requantization, so every variant is bit-exact with ref::.
