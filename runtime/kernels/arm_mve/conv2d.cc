@@ -39,21 +39,8 @@ struct Conv : MveOutputStage {
   }
 
   static const uint8_t* dot_block(const void* column, const uint8_t* weights, int32_t k_padded, int32_t* acc) {
-    const int8_t* x = static_cast<const int8_t*>(column);
-    const int8_t* w = reinterpret_cast<const int8_t*>(weights);
-    int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
-    for (int32_t k = 0; k < k_padded; k += 16, x += 16, w += 64) {
-      const s8x16 xv = load_s8x16(x);
-      a0 = dot_accumulate(a0, xv, load_s8x16(w));
-      a1 = dot_accumulate(a1, xv, load_s8x16(w + 16));
-      a2 = dot_accumulate(a2, xv, load_s8x16(w + 32));
-      a3 = dot_accumulate(a3, xv, load_s8x16(w + 48));
-    }
-    acc[0] = a0;
-    acc[1] = a1;
-    acc[2] = a2;
-    acc[3] = a3;
-    return reinterpret_cast<const uint8_t*>(w);
+    return reinterpret_cast<const uint8_t*>(dot4_s8x16(static_cast<const int8_t*>(column),
+                                                       reinterpret_cast<const int8_t*>(weights), k_padded / 16, acc));
   }
 };
 

@@ -240,6 +240,25 @@ inline void requantize4_store(s32x4 acc, const ArmMveRequant* table, int32_t off
 
 #endif
 
+// acc[j] += column . channel j's weights for a block of four channels over
+// `steps` steps of 16 taps (per step, each channel's 16 weights in turn):
+// one VMLADAVA per channel and step. Returns the weights after the block.
+inline const int8_t* dot4_s8x16(const int8_t* column, const int8_t* weights, int32_t steps, int32_t* acc) {
+  int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
+  for (int32_t step = 0; step < steps; ++step, column += 16, weights += 64) {
+    const s8x16 x = load_s8x16(column);
+    a0 = dot_accumulate(a0, x, load_s8x16(weights));
+    a1 = dot_accumulate(a1, x, load_s8x16(weights + 16));
+    a2 = dot_accumulate(a2, x, load_s8x16(weights + 32));
+    a3 = dot_accumulate(a3, x, load_s8x16(weights + 48));
+  }
+  acc[0] = a0;
+  acc[1] = a1;
+  acc[2] = a2;
+  acc[3] = a3;
+  return weights;
+}
+
 // A run of output pixels for conv_pixels (the assembly in conv_pixels.S
 // reads these words in this order).
 struct ConvPixelsJob {
@@ -282,13 +301,8 @@ inline void conv_pixels(const ConvPixelsJob* job) {
     for (int32_t b = 0; b < job->blocks; ++b, out += 4) {
       int32_t acc[4];
       memcpy(acc, record, sizeof(acc));
-      const int8_t* w = reinterpret_cast<const int8_t*>(record + sizeof(acc));
-      const int8_t* x = column;
-      for (int32_t step = 0; step < job->steps; ++step, x += 16, w += 64) {
-        const s8x16 xv = load_s8x16(x);
-        for (int j = 0; j < 4; ++j) acc[j] = dot_accumulate(acc[j], xv, load_s8x16(w + 16 * j));
-      }
-      const auto* entries = reinterpret_cast<const ArmMveRequant*>(w);
+      const int8_t* weights = reinterpret_cast<const int8_t*>(record + sizeof(acc));
+      const auto* entries = reinterpret_cast<const ArmMveRequant*>(dot4_s8x16(column, weights, job->steps, acc));
       requantize4_store(make_s32x4(acc[0], acc[1], acc[2], acc[3]), entries, job->offset, job->act_min, job->act_max,
                         out);
       record = reinterpret_cast<const uint8_t*>(entries + 4);
