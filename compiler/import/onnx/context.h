@@ -90,7 +90,9 @@ class Node {
   std::vector<float> float_values(size_t i, const char* role) const;
 
   size_t num_outputs() const { return static_cast<size_t>(proto_.output_size()); }
-  const std::string& output_name(size_t i) const { return proto_.output(static_cast<int>(i)); }
+  // Output i's name (an empty name is an unused optional output); fails
+  // naming the node if it has fewer outputs.
+  const std::string& output_name(size_t i) const;
   // Output i's IR tensor: a new activation of `dtype` with IR shape `shape`
   // (already channels-last when `channels_last`), bound to the output's name.
   Value define_output(size_t i, kiln_dtype dtype, std::vector<int32_t> shape, bool channels_last);

@@ -296,8 +296,12 @@ std::vector<float> Node::float_values(size_t i, const char* role) const {
   return std::vector<float>(t.as<float>(), t.as<float>() + t.elements());
 }
 
+const std::string& Node::output_name(size_t i) const {
+  if (i >= num_outputs()) invalid(fmt::format("output {} is missing (the node has {})", i, num_outputs()));
+  return proto_.output(static_cast<int>(i));
+}
+
 Value Node::define_output(size_t i, kiln_dtype dtype, std::vector<int32_t> shape, bool channels_last) {
-  if (i >= num_outputs()) invalid(fmt::format("output {} is missing", i));
   ir::Tensor t;
   t.name = output_name(i);
   t.dtype = dtype;
@@ -312,7 +316,6 @@ Value Node::define_output(size_t i, kiln_dtype dtype, std::vector<int32_t> shape
 }
 
 void Node::alias_output(size_t i, Value v) {
-  if (i >= num_outputs()) invalid(fmt::format("output {} is missing", i));
   im_.bind(output_name(i), v);
 }
 
