@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "compiler/compile.h"
-#include "compiler/eval/host_runner.h"
+#include "compiler/pipeline/compile.h"
+#include "compiler/exec/host_runner.h"
 #include "compiler/ir/builder.h"
 
 namespace {

@@ -15,8 +15,8 @@
 #include <string>
 
 #include "compiler/common/file_io.h"
-#include "compiler/compile.h"
-#include "compiler/eval/host_runner.h"
+#include "compiler/pipeline/compile.h"
+#include "compiler/exec/host_runner.h"
 
 namespace {
 

@@ -8,7 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "compiler/compile.h"
+#include "compiler/pipeline/compile.h"
 
 namespace kiln {
 

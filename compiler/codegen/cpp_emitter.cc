@@ -9,7 +9,7 @@
 
 #include "compiler/common/error.h"
 #include "compiler/lower/lowering.h"
-#include "compiler/target/cortex_m.h"
+#include "compiler/target/cores.h"
 #include "kiln/kernels.h"
 
 namespace kiln {
@@ -143,14 +143,16 @@ std::string identifier_from_path(const std::string& path) {
   return id;
 }
 
-GeneratedSources generate_cpp(const CompiledModel& m, const std::string& name, const std::string& target) {
+GeneratedSources generate_cpp(const ir::Graph& graph, const Program& p, const MemoryPlan& plan, const std::string& name,
+                              const std::string& target) {
   if (name.empty() || std::isdigit(static_cast<unsigned char>(name[0])) ||
       name.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") != std::string::npos) {
     throw Error(ErrorKind::kUsage, fmt::format("--name '{}' is not a C identifier", name));
   }
-  if (target != "host") find_target(target);
-  if (!m.unsupported.empty() || m.blob.empty()) throw Error(ErrorKind::kUnsupported, "the model has ops kiln cannot compile");
-  const Program& p = m.program;
+  if (target != "host") find_core(target);
+  for (const ProgramOp& op : p.ops) {
+    if (op.placeholder) throw Error(ErrorKind::kUnsupported, "the model has ops kiln cannot compile");
+  }
   const std::string NAME = upper(name);
 
   uint64_t weight_bytes = 0;
@@ -159,7 +161,7 @@ GeneratedSources generate_cpp(const CompiledModel& m, const std::string& name, c
   auto operand = [&](int t) -> std::string {
     if (t < 0) return "nullptr";
     const ProgramTensor& pt = p.tensors[static_cast<size_t>(t)];
-    if (!pt.constant) return fmt::format("a + {}", m.plan.offsets[static_cast<size_t>(t)]);
+    if (!pt.constant) return fmt::format("a + {}", plan.offsets[static_cast<size_t>(t)]);
     auto it = constants.find(t);
     if (it != constants.end()) return it->second;
     const std::string array = fmt::format("kTensor{}", t);
@@ -175,7 +177,7 @@ GeneratedSources generate_cpp(const CompiledModel& m, const std::string& name, c
   for (size_t i = 0; i < p.ops.size(); ++i) {
     const ProgramOp& op = p.ops[i];
     const KernelSymbol& k = kernel_symbol(op.opcode);
-    const ir::Op& source = m.graph.ops[static_cast<size_t>(op.source_op)];
+    const ir::Op& source = graph.ops[static_cast<size_t>(op.source_op)];
     std::vector<uint32_t> words(op.params.size() / 4);
     std::memcpy(words.data(), op.params.data(), words.size() * 4);
     std::vector<std::string> hex;
@@ -188,14 +190,14 @@ GeneratedSources generate_cpp(const CompiledModel& m, const std::string& name, c
     calls += fmt::format(
         "  {{  // {} {}: {}\n    const void* const in[] = {{{}}};\n    void* const out[] = {{{}}};\n"
         "    {}(&kParams{}, in, out);\n  }}\n",
-        i, source.type_name, comment_safe(m.graph.tensors[static_cast<size_t>(source.outputs[0])].name),
+        i, source.type_name, comment_safe(graph.tensors[static_cast<size_t>(source.outputs[0])].name),
         fmt::join(ins, ", "), fmt::join(outs, ", "), k.function, i);
   }
-  const int64_t macs = total_macs(m.graph);
+  const int64_t macs = total_macs(graph);
 
   std::vector<std::string> input_offsets, output_offsets;
-  for (int t : p.inputs) input_offsets.push_back(fmt::format("{}u", m.plan.offsets[static_cast<size_t>(t)]));
-  for (int t : p.outputs) output_offsets.push_back(fmt::format("{}u", m.plan.offsets[static_cast<size_t>(t)]));
+  for (int t : p.inputs) input_offsets.push_back(fmt::format("{}u", plan.offsets[static_cast<size_t>(t)]));
+  for (int t : p.outputs) output_offsets.push_back(fmt::format("{}u", plan.offsets[static_cast<size_t>(t)]));
 
   GeneratedSources g;
   std::string& h = g.header;
@@ -203,7 +205,7 @@ GeneratedSources generate_cpp(const CompiledModel& m, const std::string& name, c
   h += fmt::format("#ifndef {0}_H\n#define {0}_H\n\n#include <stddef.h>\n#include <stdint.h>\n\n", NAME);
   h += "#include \"kiln/status.h\"\n#include \"kiln/types.h\"\n\n";
   h += "/* Working memory: pass a 16-byte aligned buffer of this size to every call. */\n";
-  h += fmt::format("#define {}_ARENA_BYTES {}u\n", NAME, m.plan.arena_bytes);
+  h += fmt::format("#define {}_ARENA_BYTES {}u\n", NAME, plan.arena_bytes);
   h += fmt::format("#define {}_WEIGHTS_BYTES {}u\n", NAME, weight_bytes);
   h += fmt::format("#define {}_MACS {}u\n", NAME, macs);
   h += fmt::format("#define {}_NUM_INPUTS {}\n#define {}_NUM_OUTPUTS {}\n\n", NAME, p.inputs.size(), NAME, p.outputs.size());

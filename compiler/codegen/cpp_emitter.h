@@ -5,7 +5,9 @@
 
 #include <string>
 
-#include "compiler/compile.h"
+#include "compiler/ir/graph.h"
+#include "compiler/lower/program.h"
+#include "compiler/plan/planner.h"
 
 namespace kiln {
 
@@ -15,9 +17,11 @@ struct GeneratedSources {
   std::string cmake;       // CMakeLists.txt: static library NAME linking kiln::runtime
 };
 
-// `name` must be a C identifier; `target` names the core the kernels are
-// chosen for ("host", "cortex-m4", ...). Throws Error(kUsage) for a bad name.
-GeneratedSources generate_cpp(const CompiledModel& model, const std::string& name, const std::string& target);
+// The program lowered from `graph` and its memory plan, as sources. `name`
+// must be a C identifier; `target` names the core the kernels are chosen for
+// ("host", "cortex-m4", ...). Throws Error(kUsage) for a bad name.
+GeneratedSources generate_cpp(const ir::Graph& graph, const Program& program, const MemoryPlan& plan,
+                              const std::string& name, const std::string& target);
 
 // A C identifier from a file name: "kws_ref_model.tflite" -> "kws_ref_model".
 std::string identifier_from_path(const std::string& path);

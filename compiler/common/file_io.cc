@@ -5,7 +5,9 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <memory>
+#include <system_error>
 
 #include "compiler/common/error.h"
 
@@ -31,7 +33,15 @@ std::vector<uint8_t> read_file(const std::string& path) {
   return bytes;
 }
 
+void make_directories(const std::string& dir) {
+  std::error_code error;
+  std::filesystem::create_directories(dir, error);
+  if (error) throw Error(ErrorKind::kFileNotFound, fmt::format("cannot create '{}': {}", dir, error.message()));
+}
+
 void write_file(const std::string& path, const void* data, size_t size) {
+  const std::filesystem::path parent = std::filesystem::path(path).parent_path();
+  if (!parent.empty()) make_directories(parent.string());
   std::unique_ptr<FILE, FileCloser> f(std::fopen(path.c_str(), "wb"));
   if (!f || std::fwrite(data, 1, size, f.get()) != size) {
     throw Error(ErrorKind::kFileNotFound, fmt::format("cannot write '{}': {}", path, std::strerror(errno)));

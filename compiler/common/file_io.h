@@ -9,8 +9,12 @@ namespace kiln {
 
 // Whole file as bytes; throws Error(kFileNotFound) naming the path.
 std::vector<uint8_t> read_file(const std::string& path);
-// Throws Error(kFileNotFound) if the file cannot be written.
+// Creates the file's missing parent directories first; throws
+// Error(kFileNotFound) naming the path if it cannot be written.
 void write_file(const std::string& path, const void* data, size_t size);
+// Creates `dir` and any missing parents (nothing if it exists); throws
+// Error(kFileNotFound) naming it otherwise.
+void make_directories(const std::string& dir);
 
 }  // namespace kiln
 

@@ -22,12 +22,12 @@ int64_t elements_of(const std::vector<int32_t>& shape) {
   return n;
 }
 
-std::string describe(const ModelInput& in) {
+std::string describe(const TensorPort& in) {
   return fmt::format("input '{}' is {} {}", in.name, ir::shape_string(in.shape), ir::dtype_name(in.dtype));
 }
 
 // One file's bytes as input `in` takes them.
-std::vector<uint8_t> read_sample(const std::string& path, const std::string& file, const ModelInput& in,
+std::vector<uint8_t> read_sample(const std::string& path, const std::string& file, const TensorPort& in,
                                  const char* what) {
   const std::vector<uint8_t> bytes = read_file(path);
   const uint64_t want = static_cast<uint64_t>(elements_of(in.shape)) * kiln_dtype_size(in.dtype);
@@ -82,17 +82,7 @@ bool per_input_name(const std::string& file, std::string* prefix, size_t* input)
 
 }  // namespace
 
-std::vector<ModelInput> model_inputs(const ir::Graph& graph) {
-  std::vector<ModelInput> inputs;
-  for (size_t i = 0; i < graph.inputs.size(); ++i) {
-    const ir::Tensor& t = graph.tensors[static_cast<size_t>(graph.inputs[i])];
-    const bool permuted = i < graph.input_source_perm.size() && !graph.input_source_perm[i].empty();
-    inputs.push_back({t.name, t.dtype, permuted ? ir::permute_shape(t.shape, graph.input_source_perm[i]) : t.shape});
-  }
-  return inputs;
-}
-
-Dataset load_dataset(const std::string& dir, const std::vector<ModelInput>& inputs, size_t limit, const char* what) {
+Dataset load_dataset(const std::string& dir, const std::vector<TensorPort>& inputs, size_t limit, const char* what) {
   const std::vector<std::string> files = files_in(dir);
   std::map<std::string, std::map<size_t, std::string>> grouped;
   for (const std::string& f : files) {
@@ -129,18 +119,6 @@ Dataset load_dataset(const std::string& dir, const std::vector<ModelInput>& inpu
   }
   if (data.samples.empty()) throw Error(ErrorKind::kBadInput, fmt::format("'{}' holds no .bin or .npy samples", dir));
   return data;
-}
-
-std::vector<uint8_t> input_to_kiln_layout(const ir::Graph& graph, size_t i, const std::vector<uint8_t>& bytes) {
-  const ir::Tensor& t = graph.tensors[static_cast<size_t>(graph.inputs[i])];
-  const std::vector<int32_t> perm = i < graph.input_source_perm.size() ? graph.input_source_perm[i] : std::vector<int32_t>{};
-  return ir::from_source_layout(bytes, t.shape, perm, kiln_dtype_size(t.dtype));
-}
-
-std::vector<uint8_t> output_to_source_layout(const ir::Graph& graph, size_t i, const std::vector<uint8_t>& bytes) {
-  const ir::Tensor& t = graph.tensors[static_cast<size_t>(graph.outputs[i])];
-  const std::vector<int32_t> perm = i < graph.output_source_perm.size() ? graph.output_source_perm[i] : std::vector<int32_t>{};
-  return ir::to_source_layout(bytes, t.shape, perm, kiln_dtype_size(t.dtype));
 }
 
 std::vector<int> load_labels(const std::string& path, const Dataset& data) {

@@ -7,17 +7,9 @@
 #include <string>
 #include <vector>
 
-#include "compiler/ir/graph.h"
+#include "compiler/exec/runner.h"
 
 namespace kiln {
-
-// A model input as its user sees it.
-struct ModelInput {
-  std::string name;
-  kiln_dtype dtype = KILN_DTYPE_FLOAT32;
-  std::vector<int32_t> shape;  // in the source model's layout
-};
-std::vector<ModelInput> model_inputs(const ir::Graph& graph);
 
 struct Dataset {
   std::vector<std::string> names;                          // per sample: its file, or its prefix
@@ -31,11 +23,7 @@ struct Dataset {
 // `limit` > 0 keeps the first samples only. Every file is checked against its
 // input: a wrong size or .npy shape is Error(kBadInput) naming the file, both
 // shapes and `what` ("calibration sample").
-Dataset load_dataset(const std::string& dir, const std::vector<ModelInput>& inputs, size_t limit, const char* what);
-
-// Graph input i's bytes from the source layout into kiln's (and back for outputs).
-std::vector<uint8_t> input_to_kiln_layout(const ir::Graph& graph, size_t i, const std::vector<uint8_t>& bytes);
-std::vector<uint8_t> output_to_source_layout(const ir::Graph& graph, size_t i, const std::vector<uint8_t>& bytes);
+Dataset load_dataset(const std::string& dir, const std::vector<TensorPort>& inputs, size_t limit, const char* what);
 
 // Class labels for a dataset: a text file with one integer per sample in
 // the dataset's order, or lines "<sample name> <label>". Error(kBadInput)

@@ -1,44 +1,23 @@
 #include "compiler/eval/validate.h"
 
 #include <fmt/format.h>
-#include <unistd.h>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 #include <cstring>
 #include <map>
 #include <memory>
 
 #include "compiler/common/error.h"
 #include "compiler/common/file_io.h"
-#include "compiler/compile.h"
 #include "compiler/eval/dataset.h"
-#include "compiler/eval/graph_evaluator.h"
-#include "compiler/eval/host_runner.h"
-#include "compiler/passes/passes.h"
-#include "compiler/target/cortex_m.h"
+#include "compiler/exec/source_layout.h"
+#include "compiler/ir/layout.h"
+#include "compiler/run/open_model.h"
 
 namespace kiln {
 namespace {
-
-// A model input or output as the runtime sees it (kiln's layout).
-struct Port {
-  std::string name;
-  kiln_dtype dtype;
-  std::vector<int32_t> shape;
-  float scale = 0.0f;
-  int32_t zero_point = 0;
-};
-
-Port port_of(const ir::Tensor& t) {
-  return {t.name, t.dtype, t.shape, t.quant.present() ? t.quant.scale() : 0.0f, t.quant.zero_point()};
-}
-
-Port port_of(const blob::IoRecord& io, size_t index, const char* kind) {
-  return {fmt::format("{} {}", kind, index), static_cast<kiln_dtype>(io.dtype),
-          std::vector<int32_t>(io.dims, io.dims + io.rank), io.scale, io.zero_point};
-}
 
 int64_t elements(const std::vector<int32_t>& shape) {
   int64_t n = 1;
@@ -46,18 +25,8 @@ int64_t elements(const std::vector<int32_t>& shape) {
   return n;
 }
 
-std::vector<float> to_real(const Port& p, const std::vector<uint8_t>& bytes) {
-  ir::Tensor t;
-  t.dtype = p.dtype;
-  if (p.scale > 0.0f) {
-    t.quant.scales = {p.scale};
-    t.quant.zero_points = {p.zero_point};
-  }
-  return to_float(t, bytes);
-}
-
 // Real values in a port's type (TFLite's rounding, saturating).
-std::vector<uint8_t> from_real(const Port& p, const std::vector<float>& values) {
+std::vector<uint8_t> from_real(const TensorPort& p, const std::vector<float>& values) {
   const size_t size = kiln_dtype_size(p.dtype);
   std::vector<uint8_t> out(values.size() * size);
   for (size_t i = 0; i < values.size(); ++i) {
@@ -73,90 +42,40 @@ std::vector<uint8_t> from_real(const Port& p, const std::vector<float>& values) 
   return out;
 }
 
-// One model, ready to run samples.
-class ModelRun {
- public:
-  ModelRun(const std::string& path, const std::string& target) : path_(path), target_(target) {
-    const std::vector<uint8_t> bytes = read_file(path);
-    if (detect_format(bytes) == ModelFormat::kKilnBlob) {
-      blob_ = bytes;
-    } else {
-      graph_ = passes::optimize(import_model(bytes, path));
-      if (target == "host") {
-        evaluator_ = std::make_unique<GraphEvaluator>(graph_);
-      } else {
-        blob_ = compile_graph(graph_, {target}).blob;
-      }
-    }
-    if (!evaluator_) {
-      host_ = std::make_unique<HostRunner>(blob_);  // the blob's input/output records
-      if (target != "host") cortex_m_ = std::make_unique<CortexMRunner>(target);
-    }
-    for (size_t i = 0; i < num_inputs(); ++i) inputs_.push_back(evaluator_ ? port_of(tensor(graph_.inputs[i])) : port_of(*host_->executor().input_info(static_cast<uint32_t>(i)), i, "input"));
-    for (size_t i = 0; i < num_outputs(); ++i) outputs_.push_back(evaluator_ ? port_of(tensor(graph_.outputs[i])) : port_of(*host_->executor().output_info(static_cast<uint32_t>(i)), i, "output"));
+// One model, ready to run samples in kiln's layout: evaluated as a graph on
+// the host (every tensor kept, so layers can be compared), or compiled for
+// an emulated core, or a blob.
+struct ModelRun {
+  ModelRun(const std::string& path, const std::string& target) {
+    RunnerOptions options;
+    options.target = target;
+    options.evaluate_graph = target == "host";
+    options.source_layout = false;
+    model = open_model(path, options);
   }
+  const ir::Graph& graph() const { return model.compiled.graph; }
+  Runner& runner() const { return *model.runner; }
+  const std::vector<TensorPort>& inputs() const { return model.runner->inputs(); }
+  const std::vector<TensorPort>& outputs() const { return model.runner->outputs(); }
 
-  const std::string& path() const { return path_; }
-  bool has_graph() const { return !graph_.tensors.empty(); }
-  const ir::Graph& graph() const { return graph_; }
-  bool layer_by_layer() const { return evaluator_ != nullptr; }
-  const GraphEvaluator& evaluator() const { return *evaluator_; }
-  const std::vector<Port>& inputs() const { return inputs_; }
-  const std::vector<Port>& outputs() const { return outputs_; }
-
-  // Inputs and outputs in kiln's layout.
-  std::vector<std::vector<uint8_t>> run(const std::vector<std::vector<uint8_t>>& inputs) {
+  std::vector<std::vector<uint8_t>> run(const std::vector<std::vector<uint8_t>>& inputs) const {
+    for (size_t i = 0; i < inputs.size(); ++i) model.runner->set_input(i, inputs[i]);
+    model.runner->invoke();
     std::vector<std::vector<uint8_t>> outputs;
-    if (evaluator_) {
-      for (size_t i = 0; i < inputs.size(); ++i) evaluator_->set_input(i, inputs[i]);
-      evaluator_->invoke();
-      for (int t : graph_.outputs) outputs.push_back(evaluator_->bytes(t));
-    } else if (!cortex_m_) {
-      for (size_t i = 0; i < inputs.size(); ++i) host_->set_input(static_cast<uint32_t>(i), inputs[i]);
-      host_->invoke();
-      for (uint32_t o = 0; o < num_outputs(); ++o) outputs.push_back(host_->output(o));
-    } else {
-      // The emulated core reads and writes files.
-      std::vector<std::string> in_files, out_files;
-      for (size_t i = 0; i < inputs.size(); ++i) {
-        in_files.push_back(fmt::format("/tmp/kiln-validate-{}-in{}.bin", getpid(), i));
-        write_file(in_files.back(), inputs[i].data(), inputs[i].size());
-      }
-      for (size_t o = 0; o < num_outputs(); ++o) out_files.push_back(fmt::format("/tmp/kiln-validate-{}-out{}.bin", getpid(), o));
-      cortex_m_->run(blob_, in_files, out_files, false);
-      for (const std::string& f : out_files) {
-        outputs.push_back(read_file(f));
-        std::remove(f.c_str());
-      }
-      for (const std::string& f : in_files) std::remove(f.c_str());
-    }
+    for (size_t o = 0; o < model.runner->outputs().size(); ++o) outputs.push_back(model.runner->output(o));
     return outputs;
   }
 
- private:
-  size_t num_inputs() const { return evaluator_ ? graph_.inputs.size() : host_->executor().num_inputs(); }
-  size_t num_outputs() const { return evaluator_ ? graph_.outputs.size() : host_->executor().num_outputs(); }
-  const ir::Tensor& tensor(int t) const { return graph_.tensors[static_cast<size_t>(t)]; }
-
-  std::string path_, target_;
-  ir::Graph graph_;
-  std::vector<uint8_t> blob_;
-  std::unique_ptr<GraphEvaluator> evaluator_;
-  std::unique_ptr<HostRunner> host_;
-  std::unique_ptr<CortexMRunner> cortex_m_;
-  std::vector<Port> inputs_, outputs_;
+  OpenedModel model;
 };
 
 size_t argmax(const std::vector<float>& v) {
   return static_cast<size_t>(std::max_element(v.begin(), v.end()) - v.begin());
 }
 
-// The source-layout description of model A's inputs, for reading the data.
-std::vector<ModelInput> data_inputs(const ModelRun& a) {
-  if (a.has_graph()) return model_inputs(a.graph());
-  std::vector<ModelInput> inputs;
-  for (const Port& p : a.inputs()) inputs.push_back({p.name, p.dtype, p.shape});
-  return inputs;
+// Model A's inputs as the data holds them (the source layout).
+std::vector<TensorPort> data_inputs(const ModelRun& a) {
+  return a.model.has_graph() ? source_input_ports(a.graph()) : a.inputs();
 }
 
 // Tensors both graphs compute, by name, in A's op order.
@@ -164,14 +83,14 @@ std::vector<std::pair<int, int>> common_layers(const ModelRun& a, const ModelRun
   std::map<std::string, int> in_b;
   const ir::Graph& gb = b.graph();
   for (size_t t = 0; t < gb.tensors.size(); ++t) {
-    if (b.evaluator().has_value(static_cast<int>(t))) in_b[gb.tensors[t].name] = static_cast<int>(t);
+    if (b.model.evaluator->has_value(static_cast<int>(t))) in_b[gb.tensors[t].name] = static_cast<int>(t);
   }
   std::vector<std::pair<int, int>> pairs;
   for (const ir::Op& op : a.graph().ops) {
     for (int t : op.outputs) {
       const ir::Tensor& ta = a.graph().tensors[static_cast<size_t>(t)];
       const auto it = in_b.find(ta.name);
-      if (it != in_b.end() && a.evaluator().has_value(t) && gb.tensors[static_cast<size_t>(it->second)].elements() == ta.elements()) {
+      if (it != in_b.end() && a.model.evaluator->has_value(t) && gb.tensors[static_cast<size_t>(it->second)].elements() == ta.elements()) {
         pairs.push_back({t, it->second});
       }
     }
@@ -243,7 +162,7 @@ ValidateReport validate_models(const std::string& model_a, const std::string& mo
 
   ValidateReport report;
   report.samples = data.samples.size();
-  report.layers_compared = a.layer_by_layer() && b.layer_by_layer();
+  report.layers_compared = a.model.evaluator && b.model.evaluator;
   const std::vector<std::pair<int, int>> layers = report.layers_compared ? common_layers(a, b) : std::vector<std::pair<int, int>>{};
   std::vector<DifferenceMeter> layer_meters(layers.size());
   DifferenceMeter outputs;
@@ -251,15 +170,16 @@ ValidateReport validate_models(const std::string& model_a, const std::string& mo
   for (size_t s = 0; s < data.samples.size(); ++s) {
     std::vector<std::vector<uint8_t>> in_a, in_b;
     for (size_t i = 0; i < a.inputs().size(); ++i) {
-      const std::vector<uint8_t> kiln_a = a.has_graph() ? input_to_kiln_layout(a.graph(), i, data.samples[s][i]) : data.samples[s][i];
+      const std::vector<uint8_t> kiln_a =
+          a.model.has_graph() ? ir::input_to_kiln_layout(a.graph(), i, data.samples[s][i]) : data.samples[s][i];
       in_a.push_back(kiln_a);
       const bool same_type = a.inputs()[i].dtype == b.inputs()[i].dtype && a.inputs()[i].scale == b.inputs()[i].scale &&
                              a.inputs()[i].zero_point == b.inputs()[i].zero_point;
-      in_b.push_back(same_type ? kiln_a : from_real(b.inputs()[i], to_real(a.inputs()[i], kiln_a)));
+      in_b.push_back(same_type ? kiln_a : from_real(b.inputs()[i], to_float(a.inputs()[i], kiln_a)));
     }
     const std::vector<std::vector<uint8_t>> out_a = a.run(in_a), out_b = b.run(in_b);
     for (size_t o = 0; o < out_a.size(); ++o) {
-      const std::vector<float> ra = to_real(a.outputs()[o], out_a[o]), rb = to_real(b.outputs()[o], out_b[o]);
+      const std::vector<float> ra = to_float(a.outputs()[o], out_a[o]), rb = to_float(b.outputs()[o], out_b[o]);
       outputs.add(ra, rb);
       if (o == 0) {
         const size_t pa = argmax(ra), pb = argmax(rb);
@@ -271,7 +191,7 @@ ValidateReport validate_models(const std::string& model_a, const std::string& mo
       }
     }
     for (size_t l = 0; l < layers.size(); ++l) {
-      layer_meters[l].add(a.evaluator().values(layers[l].first), b.evaluator().values(layers[l].second));
+      layer_meters[l].add(a.model.evaluator->values(layers[l].first), b.model.evaluator->values(layers[l].second));
     }
     if (options.progress) options.progress(s + 1, data.samples.size());
   }
@@ -288,6 +208,49 @@ ValidateReport validate_models(const std::string& model_a, const std::string& mo
     report.layers.push_back(std::move(d));
   }
   return report;
+}
+
+namespace {
+
+nlohmann::json difference_json(const Difference& d) {
+  return {{"rmse", d.rmse}, {"mae", d.mae}, {"l2r", d.l2r}, {"cosine", d.cosine}, {"max_abs_diff", d.max_abs_diff}};
+}
+
+}  // namespace
+
+nlohmann::json to_json(const ValidateReport& r) {
+  nlohmann::json j = difference_json(r.outputs);
+  j["samples"] = r.samples;
+  j["top1_agreement"] = r.top1_agreement;
+  if (r.accuracy_a) j["accuracy_a"] = *r.accuracy_a;
+  if (r.accuracy_b) j["accuracy_b"] = *r.accuracy_b;
+  j["first_divergent_layer"] =
+      r.first_divergent_layer.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.first_divergent_layer);
+  j["layers_compared"] = r.layers_compared;
+  j["layers"] = nlohmann::json::array();
+  for (const LayerDifference& l : r.layers) {
+    nlohmann::json layer = difference_json(l.diff);
+    layer["name"] = l.name;
+    layer["op"] = l.op;
+    j["layers"].push_back(layer);
+  }
+  return j;
+}
+
+std::string to_table(const ValidateReport& r, double threshold) {
+  std::string s = fmt::format("samples              {}\n", r.samples);
+  if (r.accuracy_a) s += fmt::format("accuracy A / B       {:.2f}% / {:.2f}%\n", 100 * *r.accuracy_a, 100 * *r.accuracy_b);
+  s += fmt::format("top-1 agreement      {:.2f}%\n", 100 * r.top1_agreement);
+  s += fmt::format("outputs              rmse {:.6g}  mae {:.6g}  l2r {:.6g}  cosine {:.6f}  max |a-b| {:.6g}\n",
+                   r.outputs.rmse, r.outputs.mae, r.outputs.l2r, r.outputs.cosine, r.outputs.max_abs_diff);
+  if (!r.layers_compared) return s + "layers               not compared (needs two .tflite/.onnx models on the host)\n";
+  s += fmt::format("\n  {:<44} {:<20} {:>10} {:>10} {:>9}\n", "layer", "op", "rmse", "l2r", "cosine");
+  for (const LayerDifference& l : r.layers) {
+    s += fmt::format("  {:<44} {:<20} {:>10.4g} {:>10.4g} {:>9.5f}{}\n", l.name, l.op, l.diff.rmse, l.diff.l2r,
+                     l.diff.cosine, l.diff.l2r > threshold ? "  <" : "");
+  }
+  return s + fmt::format("\nfirst divergent layer (l2r > {}): {}\n", threshold,
+                         r.first_divergent_layer.empty() ? "none" : r.first_divergent_layer);
 }
 
 }  // namespace kiln

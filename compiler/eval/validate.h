@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 namespace kiln {
 
 struct ValidateOptions {
@@ -49,6 +51,11 @@ struct ValidateReport {
 // Error naming the file or model for inputs that do not fit.
 ValidateReport validate_models(const std::string& model_a, const std::string& model_b, const std::string& data_dir,
                                const ValidateOptions& options);
+
+// The report as JSON (`kiln validate --json`) and as text; layers whose l2r
+// exceeds `threshold` are marked.
+nlohmann::json to_json(const ValidateReport& report);
+std::string to_table(const ValidateReport& report, double threshold);
 
 // Accumulates a Difference over any number of value pairs.
 class DifferenceMeter {

@@ -50,5 +50,35 @@ std::vector<uint8_t> to_source_layout(const std::vector<uint8_t>& data, const st
   return transpose_data(data, kiln_shape, source_perm, element_size);
 }
 
+std::vector<uint8_t> input_to_kiln_layout(const Graph& graph, size_t i, const std::vector<uint8_t>& bytes) {
+  const Tensor& t = graph.tensors[static_cast<size_t>(graph.inputs[i])];
+  const std::vector<int32_t> perm = i < graph.input_source_perm.size() ? graph.input_source_perm[i] : std::vector<int32_t>{};
+  return from_source_layout(bytes, t.shape, perm, kiln_dtype_size(t.dtype));
+}
+
+std::vector<uint8_t> output_to_source_layout(const Graph& graph, size_t i, const std::vector<uint8_t>& bytes) {
+  const Tensor& t = graph.tensors[static_cast<size_t>(graph.outputs[i])];
+  const std::vector<int32_t> perm = i < graph.output_source_perm.size() ? graph.output_source_perm[i] : std::vector<int32_t>{};
+  return to_source_layout(bytes, t.shape, perm, kiln_dtype_size(t.dtype));
+}
+
+namespace {
+
+std::vector<int32_t> source_shape(const Graph& graph, int tensor, const std::vector<std::vector<int32_t>>& perms,
+                                  size_t i) {
+  const std::vector<int32_t>& shape = graph.tensors[static_cast<size_t>(tensor)].shape;
+  return i < perms.size() && !perms[i].empty() ? permute_shape(shape, perms[i]) : shape;
+}
+
+}  // namespace
+
+std::vector<int32_t> source_input_shape(const Graph& graph, size_t i) {
+  return source_shape(graph, graph.inputs[i], graph.input_source_perm, i);
+}
+
+std::vector<int32_t> source_output_shape(const Graph& graph, size_t i) {
+  return source_shape(graph, graph.outputs[i], graph.output_source_perm, i);
+}
+
 }  // namespace ir
 }  // namespace kiln

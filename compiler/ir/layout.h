@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "compiler/ir/graph.h"
+
 namespace kiln {
 namespace ir {
 
@@ -24,6 +26,14 @@ std::vector<uint8_t> from_source_layout(const std::vector<uint8_t>& data, const 
                                         const std::vector<int32_t>& source_perm, size_t element_size);
 std::vector<uint8_t> to_source_layout(const std::vector<uint8_t>& data, const std::vector<int32_t>& kiln_shape,
                                       const std::vector<int32_t>& source_perm, size_t element_size);
+
+// A graph's input i in kiln's layout from data in the source model's (and
+// output i back into the source layout).
+std::vector<uint8_t> input_to_kiln_layout(const Graph& graph, size_t i, const std::vector<uint8_t>& bytes);
+std::vector<uint8_t> output_to_source_layout(const Graph& graph, size_t i, const std::vector<uint8_t>& bytes);
+// Input or output i's shape in the source model's layout.
+std::vector<int32_t> source_input_shape(const Graph& graph, size_t i);
+std::vector<int32_t> source_output_shape(const Graph& graph, size_t i);
 
 }  // namespace ir
 }  // namespace kiln

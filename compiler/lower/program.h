@@ -40,6 +40,13 @@ struct Program {
   std::vector<int> inputs, outputs;
 };
 
+// Removes COPY ops (reshapes) whose output can share the input's buffer:
+// the output becomes an alias of an arena input, or a constant of its own.
+void elide_copies(Program& program);
+
+// The tensor whose buffer `tensor` uses (itself unless it is an alias).
+int buffer_root(const Program& program, int tensor);
+
 }  // namespace kiln
 
 #endif

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "compiler/lower/lowering.h"
-#include "compiler/quantize/multiplier.h"
+#include "compiler/numerics/multiplier.h"
 
 namespace kiln {
 

@@ -1,7 +1,7 @@
 // Ops whose inputs are all constants run once on the host, through the same
 // reference kernels the device would run, and become constants.
 #include "compiler/common/error.h"
-#include "compiler/eval/graph_evaluator.h"
+#include "compiler/exec/graph_evaluator.h"
 #include "compiler/passes/graph_util.h"
 #include "compiler/passes/passes.h"
 

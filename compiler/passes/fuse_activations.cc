@@ -3,7 +3,7 @@
 #include <cmath>
 
 #include "compiler/passes/graph_util.h"
-#include "compiler/quantize/multiplier.h"
+#include "compiler/numerics/multiplier.h"
 #include "compiler/passes/passes.h"
 
 namespace kiln {

@@ -6,33 +6,6 @@
 
 namespace kiln {
 
-int buffer_root(const Program& program, int tensor) {
-  while (program.tensors[static_cast<size_t>(tensor)].alias_of >= 0) {
-    tensor = program.tensors[static_cast<size_t>(tensor)].alias_of;
-  }
-  return tensor;
-}
-
-void elide_copies(Program& program) {
-  std::vector<ProgramOp> kept;
-  for (ProgramOp& op : program.ops) {
-    if (op.placeholder || op.opcode != OpCode::COPY) {
-      kept.push_back(std::move(op));
-      continue;
-    }
-    const int in = buffer_root(program, op.inputs[0]);
-    ProgramTensor& out = program.tensors[static_cast<size_t>(op.outputs[0])];
-    const ProgramTensor& src = program.tensors[static_cast<size_t>(in)];
-    if (src.constant) {
-      out.constant = true;
-      out.data = src.data;
-    } else {
-      out.alias_of = in;
-    }
-  }
-  program.ops = std::move(kept);
-}
-
 namespace {
 
 // Places buffers in the given order, each at the lowest aligned offset where
@@ -118,35 +91,6 @@ MemoryPlan plan_memory(const Program& program, uint32_t alignment) {
   }
   if (best.offsets.empty()) best.offsets.assign(n, -1);
   MemoryPlan& plan = best;
-  for (size_t t = 0; t < n; ++t) {
-    if (program.tensors[t].alias_of >= 0) {
-      plan.offsets[t] = plan.offsets[static_cast<size_t>(buffer_root(program, static_cast<int>(t)))];
-    }
-  }
-  return plan;
-}
-
-MemoryPlan plan_without_reuse(const Program& program, uint32_t alignment) {
-  const size_t n = program.tensors.size();
-  std::vector<bool> touched(n, false);
-  auto touch = [&](int tensor) {
-    if (tensor >= 0 && !program.tensors[static_cast<size_t>(tensor)].constant) {
-      touched[static_cast<size_t>(buffer_root(program, tensor))] = true;
-    }
-  };
-  for (int t : program.inputs) touch(t);
-  for (int t : program.outputs) touch(t);
-  for (const ProgramOp& op : program.ops) {
-    for (int t : op.inputs) touch(t);
-    for (int t : op.outputs) touch(t);
-  }
-  MemoryPlan plan;
-  plan.offsets.assign(n, -1);
-  for (size_t t = 0; t < n; ++t) {
-    if (!touched[t]) continue;
-    plan.offsets[t] = static_cast<int64_t>(plan.arena_bytes);
-    plan.arena_bytes = (plan.arena_bytes + program.tensors[t].bytes + alignment - 1) / alignment * alignment;
-  }
   for (size_t t = 0; t < n; ++t) {
     if (program.tensors[t].alias_of >= 0) {
       plan.offsets[t] = plan.offsets[static_cast<size_t>(buffer_root(program, static_cast<int>(t)))];

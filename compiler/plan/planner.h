@@ -16,23 +16,12 @@ struct MemoryPlan {
   uint64_t arena_bytes = 0;
 };
 
-// Removes COPY ops (reshapes) whose output can share the input's buffer:
-// the output becomes an alias of an arena input, or a constant of its own.
-void elide_copies(Program& program);
-
 // Places every non-constant tensor the program touches. A tensor is live from
 // the op that writes it (graph inputs: from the start) to the last op that
 // reads it (graph outputs: to the end); tensors whose lifetimes overlap never
 // share bytes. Placement is greedy by size, each tensor at the lowest aligned
 // offset that fits between those already placed.
 MemoryPlan plan_memory(const Program& program, uint32_t alignment = kArenaAlignment);
-
-// Every tensor the program touches in a buffer of its own, so that all
-// intermediate results survive the run (the host evaluator reads them).
-MemoryPlan plan_without_reuse(const Program& program, uint32_t alignment = kArenaAlignment);
-
-// The tensor whose buffer `tensor` uses (itself unless it is an alias).
-int buffer_root(const Program& program, int tensor);
 
 }  // namespace kiln
 

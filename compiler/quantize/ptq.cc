@@ -8,7 +8,7 @@
 #include <numeric>
 
 #include "compiler/common/error.h"
-#include "compiler/eval/graph_evaluator.h"
+#include "compiler/exec/graph_evaluator.h"
 #include "compiler/passes/passes.h"
 
 namespace kiln {

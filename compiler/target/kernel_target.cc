@@ -5,7 +5,7 @@
 #include <algorithm>
 
 #include "compiler/common/error.h"
-#include "compiler/target/cortex_m.h"
+#include "compiler/target/cores.h"
 
 namespace kiln {
 namespace {
@@ -14,7 +14,7 @@ std::vector<KernelTarget> make_targets() {
   std::vector<KernelTarget> targets = {{"portable", {}}, {"host", {}}};
   // The host target is whatever this machine's runtime can run.
   if (kernel_isa_available(KernelIsa::x86_avx2)) targets[1].isas.push_back(KernelIsa::x86_avx2);
-  for (const CortexMTarget& core : cortex_m_targets()) targets.push_back({core.name, core.kernel_isas});
+  for (const CortexMCore& core : cortex_m_cores()) targets.push_back({core.name, core.kernel_isas});
   return targets;
 }
 

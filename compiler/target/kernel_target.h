@@ -19,7 +19,7 @@ struct KernelTarget {
 
 // "portable" (reference kernels only: runs on any kiln runtime), "host" (this
 // machine: AVX2 if the processor has it), and every emulated core with its
-// variants (cortex_m_targets(): Arm DSP; Helium, then DSP on the M55). Throws
+// variants (cortex_m_cores(): Arm DSP; Helium, then DSP on the M55). Throws
 // Error(kUsage) listing them for any other name.
 const KernelTarget& kernel_target(const std::string& name);
 std::string kernel_target_names();

@@ -6,7 +6,7 @@
 #include <fmt/format.h>
 
 #include "compiler/common/file_io.h"
-#include "compiler/compile.h"
+#include "compiler/pipeline/compile.h"
 #include "compiler/export/tflite_writer.h"
 #include "compiler/ir/builder.h"
 #include "tests/support/cli.h"

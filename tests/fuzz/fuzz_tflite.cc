@@ -8,8 +8,8 @@
 #include <vector>
 
 #include "compiler/common/error.h"
-#include "compiler/compile.h"
-#include "compiler/eval/host_runner.h"
+#include "compiler/exec/host_runner.h"
+#include "compiler/pipeline/compile.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::vector<uint8_t> bytes(data, data + size);
@@ -19,8 +19,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const kiln::CompiledModel m = kiln::compile_tflite(bytes, "fuzz.tflite", {target});
     if (m.plan.arena_bytes > (64u << 20)) return 0;  // valid but too large to run here
     kiln::HostRunner runner(m.blob);
-    for (uint32_t i = 0; i < runner.executor().num_inputs(); ++i) {
-      runner.set_input(i, std::vector<uint8_t>(kiln::io_bytes(*runner.executor().input_info(i)), 0));
+    for (size_t i = 0; i < runner.inputs().size(); ++i) {
+      runner.set_input(i, std::vector<uint8_t>(runner.inputs()[i].bytes(), 0));
     }
     runner.invoke();
   } catch (const kiln::Error&) {

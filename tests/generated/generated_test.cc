@@ -6,9 +6,10 @@
 #include <cstring>
 
 #include "compiler/common/file_io.h"
-#include "compiler/compile.h"
-#include "compiler/eval/host_runner.h"
-#include "compiler/target/cortex_m.h"
+#include "compiler/common/temporary_directory.h"
+#include "compiler/pipeline/compile.h"
+#include "compiler/exec/host_runner.h"
+#include "compiler/run/emulated_core.h"
 #include "tests/generated/generated_models.h"
 #include "tests/support/test_support.h"
 
@@ -51,18 +52,14 @@ TEST_P(GeneratedModelTest, CortexM4MatchesTfliteMicro) {
   const std::string elf = std::string(KILN_GENERATED_FIRMWARE_DIR) + "/kiln-model-" + g.name + ".elf";
   for (const test::Sample& s : c.samples) {
     SCOPED_TRACE("sample " + std::to_string(s.k));
-    char dir_pattern[] = "/tmp/kiln-generated-XXXXXX";
-    const std::string dir = mkdtemp(dir_pattern);
+    const TemporaryDirectory dir;
     std::vector<std::string> args;
     for (const std::string& in : s.inputs) args.insert(args.end(), {"-i", in});
-    const std::string out = dir + "/out0.bin";
-    args.insert(args.end(), {"-o", out});
-    const FirmwareRun run = run_firmware(find_target("cortex-m4"), elf, args);
+    args.insert(args.end(), {"-o", dir.file("out0.bin")});
+    const FirmwareRun run = run_firmware(find_core("cortex-m4"), elf, args);
     ASSERT_EQ(run.exit_code, 0) << run.output;
-    EXPECT_EQ(read_file(out), read_file(s.expected));
+    EXPECT_EQ(read_file(dir.file("out0.bin")), read_file(s.expected));
     EXPECT_GT(run.value("instructions"), 0u);
-    std::remove(out.c_str());
-    rmdir(dir.c_str());
   }
 }
 

@@ -5,7 +5,7 @@
 
 #include "compiler/common/error.h"
 #include "compiler/common/file_io.h"
-#include "compiler/compile.h"
+#include "compiler/pipeline/compile.h"
 #include "tests/support/test_support.h"
 
 namespace kiln {

@@ -11,9 +11,10 @@
 
 #include "compiler/common/error.h"
 #include "compiler/common/file_io.h"
-#include "compiler/compile.h"
+#include "compiler/pipeline/compile.h"
 #include "compiler/eval/dataset.h"
-#include "compiler/eval/graph_evaluator.h"
+#include "compiler/exec/graph_evaluator.h"
+#include "compiler/exec/source_layout.h"
 #include "compiler/eval/validate.h"
 #include "compiler/export/tflite_writer.h"
 #include "compiler/ir/builder.h"
@@ -210,7 +211,7 @@ TEST_P(MlperfQuantization, MatchesFloatAndOfficialInt8) {
   const std::string data = test::shared_dir() + "/testvectors/" + c.vectors;
   const std::string float_data = ::testing::TempDir() + "/" + c.name + "_float_inputs";
   mkdir(float_data.c_str(), 0777);
-  const Dataset vectors = load_dataset(data, model_inputs(official), 0, "test vector");
+  const Dataset vectors = load_dataset(data, source_input_ports(official), 0, "test vector");
   for (size_t s = 0; s < vectors.samples.size(); ++s) {
     const std::vector<float> real = to_float(in, vectors.samples[s][0]);
     write_file(float_data + "/" + vectors.names[s] + "_in0.bin", real.data(), real.size() * sizeof(float));

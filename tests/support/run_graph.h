@@ -1,4 +1,5 @@
-// Compiles an IR graph and runs it once through the executor.
+// Compiles an IR graph and runs it once on the host, and on the emulated core
+// the test binary was given (--kiln-device), which must agree byte for byte.
 #ifndef KILN_TESTS_SUPPORT_RUN_GRAPH_H
 #define KILN_TESTS_SUPPORT_RUN_GRAPH_H
 
@@ -8,9 +9,11 @@
 #include <string>
 #include <vector>
 
-#include "compiler/compile.h"
-#include "compiler/eval/host_runner.h"
+#include "compiler/exec/host_runner.h"
 #include "compiler/ir/builder.h"
+#include "compiler/pipeline/compile.h"
+#include "compiler/run/emulated_core.h"
+#include "tests/support/test_support.h"
 
 namespace kiln {
 namespace test {
@@ -29,27 +32,28 @@ std::vector<T> values_of(const std::vector<uint8_t>& b) {
   return v;
 }
 
-// Every output of a compiled blob run once on an emulated core (cortex_m.h).
-std::vector<std::vector<uint8_t>> run_all_on_target(const std::string& target, const std::vector<uint8_t>& blob,
-                                                    const std::vector<std::vector<uint8_t>>& inputs,
-                                                    size_t num_outputs);
+// Every output of one invoke with these inputs.
+inline std::vector<std::vector<uint8_t>> run_once(Runner& runner, const std::vector<std::vector<uint8_t>>& inputs) {
+  for (size_t i = 0; i < inputs.size(); ++i) runner.set_input(i, inputs[i]);
+  runner.invoke();
+  std::vector<std::vector<uint8_t>> outputs;
+  for (size_t o = 0; o < runner.outputs().size(); ++o) outputs.push_back(runner.output(o));
+  return outputs;
+}
 
-// Output 0 of a compiled blob run on an emulated core.
-std::vector<uint8_t> run_on_target(const std::string& target, const std::vector<uint8_t>& blob,
-                                   const std::vector<std::vector<uint8_t>>& inputs);
-
-// Output 0 of the graph for the given inputs, as T, from the host runtime.
-// The same blob also runs on the emulated Cortex-M4, whose output must be
-// identical: every kernel test is a device test too.
+// Output 0 of the graph for the given inputs, as T, from the host runtime;
+// under --kiln-device the same blob also runs on that core and must give the
+// same bytes.
 template <typename T>
 std::vector<T> run_graph(const ir::Graph& graph, const std::vector<std::vector<uint8_t>>& inputs) {
   const CompiledModel m = compile_graph(graph);
-  HostRunner runner(m.blob);
-  for (size_t i = 0; i < inputs.size(); ++i) runner.set_input(static_cast<uint32_t>(i), inputs[i]);
-  runner.invoke();
-  const std::vector<uint8_t> host = runner.output(0);
-  EXPECT_EQ(run_on_target("cortex-m4", m.blob, inputs), host) << "cortex-m4 output differs from the host's";
-  return values_of<T>(host);
+  HostRunner host(m.blob);
+  const std::vector<uint8_t> out = run_once(host, inputs)[0];
+  if (!device().empty()) {
+    EmulatedCoreRunner core(m.blob, device());
+    EXPECT_EQ(run_once(core, inputs)[0], out) << device() << " output differs from the host's";
+  }
+  return values_of<T>(out);
 }
 
 }  // namespace test

@@ -2,15 +2,12 @@
 
 #include <dirent.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cstdlib>
 #include <fstream>
 
 #include "compiler/common/file_io.h"
-#include "compiler/target/cortex_m.h"
-#include "tests/support/run_graph.h"
 
 namespace kiln {
 namespace test {
@@ -63,29 +60,41 @@ Case load_case(const std::string& name) {
   return c;
 }
 
-std::vector<std::vector<uint8_t>> run_all_on_target(const std::string& target, const std::vector<uint8_t>& blob,
-                                                    const std::vector<std::vector<uint8_t>>& inputs,
-                                                    size_t num_outputs) {
-  char dir_pattern[] = "/tmp/kiln-test-XXXXXX";
-  const std::string dir = mkdtemp(dir_pattern);
-  std::vector<std::string> input_files, output_files;
-  for (size_t i = 0; i < inputs.size(); ++i) {
-    input_files.push_back(dir + "/in" + std::to_string(i) + ".bin");
-    write_file(input_files.back(), inputs[i].data(), inputs[i].size());
+std::vector<std::string> int8_case_names() {
+  std::vector<std::string> names;
+  for (const std::string& name : case_names()) {
+    const Case c = load_case(name);
+    if (!c.samples.empty() && c.samples[0].bit_exact) names.push_back(name);
   }
-  for (size_t i = 0; i < num_outputs; ++i) output_files.push_back(dir + "/out" + std::to_string(i) + ".bin");
-  CortexMRunner(target).run(blob, input_files, output_files, false);
-  std::vector<std::vector<uint8_t>> results;
-  for (const std::string& f : output_files) results.push_back(read_file(f));
-  for (const std::string& f : input_files) std::remove(f.c_str());
-  for (const std::string& f : output_files) std::remove(f.c_str());
-  rmdir(dir.c_str());
-  return results;
+  return names;
 }
 
-std::vector<uint8_t> run_on_target(const std::string& target, const std::vector<uint8_t>& blob,
-                                   const std::vector<std::vector<uint8_t>>& inputs) {
-  return run_all_on_target(target, blob, inputs, 1)[0];
+std::string target_case_label(const ::testing::TestParamInfo<std::tuple<std::string, std::string>>& info) {
+  std::string target = std::get<0>(info.param);
+  target.erase(std::remove(target.begin(), target.end(), '-'), target.end());
+  return target + "_" + std::get<1>(info.param);
+}
+
+namespace {
+
+std::string& device_storage() {
+  static std::string core;
+  return core;
+}
+
+}  // namespace
+
+const std::string& device() { return device_storage(); }
+
+void parse_device_flag(int* argc, char** argv) {
+  const std::string flag = "--kiln-device=";
+  int kept = 0;
+  for (int i = 0; i < *argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg.rfind(flag, 0) == 0) device_storage() = arg.substr(flag.size());
+    else argv[kept++] = argv[i];
+  }
+  *argc = kept;
 }
 
 }  // namespace test

@@ -1,9 +1,13 @@
-// Shared helpers for kiln's tests: locating ../shared, reading test vectors.
+// Shared helpers for kiln's tests: locating ../shared, reading test vectors,
+// and the emulated core a test binary compares against (--kiln-device).
 #ifndef KILN_TESTS_SUPPORT_TEST_SUPPORT_H
 #define KILN_TESTS_SUPPORT_TEST_SUPPORT_H
 
+#include <gtest/gtest.h>
+
 #include <cstdint>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -32,6 +36,18 @@ struct Case {
 
 std::vector<std::string> case_names();
 Case load_case(const std::string& name);
+// The cases whose goldens are TFLite Micro's (int8, bit-exact).
+std::vector<std::string> int8_case_names();
+
+// "cortexm4_mlperf_kws_ref" for the parameter ("cortex-m4", "mlperf_kws_ref").
+std::string target_case_label(const ::testing::TestParamInfo<std::tuple<std::string, std::string>>& info);
+
+// The emulated core given as --kiln-device=CORE to the test binary (its
+// ctest entries labelled `device`), or empty: tests that run a blob on the
+// host also run it there and compare (run_graph.h).
+const std::string& device();
+// Reads and removes --kiln-device=CORE from the command line (test_main.cc).
+void parse_device_flag(int* argc, char** argv);
 
 }  // namespace test
 }  // namespace kiln

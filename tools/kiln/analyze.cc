@@ -1,3 +1,4 @@
+// kiln analyze: per-layer MACs, weights and arena offsets, and model totals.
 #include <fmt/format.h>
 
 #include <memory>

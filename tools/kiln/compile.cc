@@ -1,13 +1,11 @@
+// kiln compile: the model as C++ sources and a CMake target.
 #include <fmt/format.h>
-#include <sys/stat.h>
 
-#include <cerrno>
-#include <cstring>
 #include <memory>
 
 #include "compiler/codegen/cpp_emitter.h"
-#include "compiler/common/error.h"
 #include "compiler/common/file_io.h"
+#include "compiler/pipeline/compile.h"
 #include "tools/kiln/commands.h"
 
 namespace kiln {
@@ -27,10 +25,9 @@ void register_compile(CLI::App& app) {
   cmd->callback([opts]() {
     const std::vector<uint8_t> bytes = read_file(opts->model);
     const std::string name = opts->name.empty() ? identifier_from_path(opts->model) : opts->name;
-    const GeneratedSources g = generate_cpp(compile_model(bytes, opts->model, {opts->target}), name, opts->target);
-    if (mkdir(opts->dir.c_str(), 0777) != 0 && errno != EEXIST) {
-      throw Error(ErrorKind::kFileNotFound, fmt::format("cannot create '{}': {}", opts->dir, std::strerror(errno)));
-    }
+    const CompiledModel m = compile_model(bytes, opts->model, {opts->target});
+    const GeneratedSources g = generate_cpp(m.graph, m.program, m.plan, name, opts->target);
+    make_directories(opts->dir);
     write_file(opts->dir + "/" + name + ".h", g.header.data(), g.header.size());
     write_file(opts->dir + "/" + name + ".cc", g.source.data(), g.source.size());
     write_file(opts->dir + "/CMakeLists.txt", g.cmake.data(), g.cmake.size());

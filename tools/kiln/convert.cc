@@ -1,10 +1,11 @@
+// kiln convert: a .tflite or .onnx model compiled into a .kiln blob.
 #include <fmt/format.h>
 
 #include <memory>
 
 #include "compiler/common/error.h"
 #include "compiler/common/file_io.h"
-#include "compiler/compile.h"
+#include "compiler/pipeline/compile.h"
 #include "compiler/target/kernel_target.h"
 #include "tools/kiln/commands.h"
 

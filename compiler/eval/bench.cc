@@ -1,0 +1,100 @@
+#include "compiler/eval/bench.h"
+
+#include <fmt/format.h>
+
+#include "compiler/lower/lowering.h"
+#include "compiler/run/open_model.h"
+#include "compiler/target/cores.h"
+
+namespace kiln {
+
+double macs_per_instruction(int64_t macs, uint64_t instructions) {
+  return macs > 0 && instructions > 0 ? static_cast<double>(macs) / static_cast<double>(instructions) : 0.0;
+}
+
+BenchReport bench_model(const std::string& model, const std::string& core, const std::vector<std::string>& input_files,
+                        bool per_layer) {
+  find_core(core);  // only the emulated cores count instructions
+  RunnerOptions options;
+  options.target = core;
+  options.per_layer = per_layer;
+  options.read_outputs = false;  // a figure of the inference alone, not of writing its results back
+  OpenedModel m = open_model(model, options);
+  set_inputs_from_files(*m.runner, input_files);
+  m.runner->invoke();
+
+  BenchReport r;
+  r.model = model;
+  r.target = core;
+  r.cost = *m.runner->cost();
+  if (m.has_graph()) r.macs = total_macs(m.compiled.graph);
+  for (const LayerCost& l : r.cost.layers) {
+    BenchLayer row;
+    const KernelInfo* k = find_kernel(l.opcode);
+    row.kernel = k ? k->name : "?";
+    row.instructions = l.instructions;
+    if (m.has_graph() && l.op_index < m.compiled.program.ops.size()) {
+      const ir::Graph& g = m.compiled.graph;
+      const ir::Op& op = g.ops[static_cast<size_t>(m.compiled.program.ops[l.op_index].source_op)];
+      row.op = op.type_name;
+      row.name = g.tensors[static_cast<size_t>(op.outputs[0])].name;
+      row.macs = op_macs(g, op);
+    }
+    r.layers.push_back(row);
+  }
+  return r;
+}
+
+nlohmann::json to_json(const BenchReport& r) {
+  nlohmann::json layers = nlohmann::json::array();
+  for (const BenchLayer& l : r.layers) {
+    layers.push_back({{"name", l.name},
+                      {"op", l.op},
+                      {"kernel", l.kernel},
+                      {"macs", l.macs},
+                      {"instructions", l.instructions},
+                      {"macs_per_instruction", macs_per_instruction(l.macs, l.instructions)}});
+  }
+  return {{"model", r.model},
+          {"target", r.target},
+          {"instructions", r.cost.instructions},
+          {"macs", r.macs},
+          {"macs_per_instruction", macs_per_instruction(r.macs, r.cost.instructions)},
+          {"arena_bytes", r.cost.arena_bytes},
+          {"static_ram_bytes", r.cost.static_ram_bytes},
+          {"stack_bytes", r.cost.stack_bytes},
+          {"ram_bytes", r.cost.ram_bytes()},
+          {"runtime_flash_bytes", r.cost.runtime_flash_bytes},
+          {"model_flash_bytes", r.cost.model_flash_bytes},
+          {"counter_overhead_instructions", r.cost.counter_overhead},
+          {"layers", layers}};
+}
+
+std::string to_table(const BenchReport& r) {
+  std::string s = fmt::format("{} on {}\n\n", r.model, r.target);
+  if (!r.layers.empty()) {
+    s += fmt::format("{:>3}  {:<18} {:<22} {:>11} {:>13} {:>9}  {}\n", "#", "op", "kernel", "MACs", "instructions",
+                     "MACs/ins", "name");
+    for (size_t i = 0; i < r.layers.size(); ++i) {
+      const BenchLayer& l = r.layers[i];
+      const std::string name = l.name.size() > 50 ? l.name.substr(0, 47) + "..." : l.name;
+      s += fmt::format("{:>3}  {:<18} {:<22} {:>11} {:>13} {:>9.3f}  {}\n", i, l.op, l.kernel, l.macs, l.instructions,
+                       macs_per_instruction(l.macs, l.instructions), name);
+    }
+    s += "\n";
+  }
+  const RunCost& c = r.cost;
+  s += fmt::format("instructions         {:>10}\n", c.instructions);
+  if (r.macs >= 0) {
+    s += fmt::format("MACs                 {:>10}\n", r.macs);
+    s += fmt::format("MACs/instruction     {:>10.3f}\n", macs_per_instruction(r.macs, c.instructions));
+  }
+  s += fmt::format("arena bytes          {:>10}\n", c.arena_bytes);
+  s += fmt::format("RAM bytes            {:>10}  (static {} + arena {} + peak stack {})\n", c.ram_bytes(),
+                   c.static_ram_bytes, c.arena_bytes, c.stack_bytes);
+  s += fmt::format("runtime flash bytes  {:>10}\n", c.runtime_flash_bytes);
+  s += fmt::format("model flash bytes    {:>10}\n", c.model_flash_bytes);
+  return s;
+}
+
+}  // namespace kiln

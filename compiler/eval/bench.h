@@ -1,0 +1,44 @@
+// What `kiln bench` reports: one inference on an emulated core, its
+// instructions (per op with `per_layer`), MACs per instruction, RAM and flash.
+#ifndef KILN_COMPILER_EVAL_BENCH_H
+#define KILN_COMPILER_EVAL_BENCH_H
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "compiler/exec/runner.h"
+
+namespace kiln {
+
+struct BenchLayer {
+  std::string name;    // the op's first output tensor (empty for a .kiln input)
+  std::string op;      // the source model's op
+  std::string kernel;  // the kernel it ran
+  int64_t macs = -1;   // unknown for a .kiln input
+  uint64_t instructions = 0;
+};
+
+struct BenchReport {
+  std::string model, target;
+  RunCost cost;
+  int64_t macs = -1;  // unknown for a .kiln input
+  std::vector<BenchLayer> layers;
+};
+
+// Compiles MODEL for `core` (a .kiln blob runs as it is) and runs it once on
+// the emulated core with the inputs in `input_files` (zeros if none).
+BenchReport bench_model(const std::string& model, const std::string& core, const std::vector<std::string>& input_files,
+                        bool per_layer);
+
+// MACs per instruction, 0 when either is unknown.
+double macs_per_instruction(int64_t macs, uint64_t instructions);
+
+nlohmann::json to_json(const BenchReport& report);
+std::string to_table(const BenchReport& report);
+
+}  // namespace kiln
+
+#endif

@@ -1,0 +1,40 @@
+// Runs a .kiln blob on the host through the device executor and its kernels:
+// the same code path as on a microcontroller.
+#ifndef KILN_COMPILER_EXEC_HOST_RUNNER_H
+#define KILN_COMPILER_EXEC_HOST_RUNNER_H
+
+#include <cstdint>
+#include <vector>
+
+#include "compiler/exec/runner.h"
+#include "kiln/executor.h"
+
+namespace kiln {
+
+class HostRunner : public Runner {
+ public:
+  // Copies the blob into aligned storage and initializes the executor with an
+  // arena of exactly the size the blob asks for (or `arena_bytes` if given).
+  // Throws Error(kBadModel / kArenaTooSmall / kUnsupported) with the status text.
+  explicit HostRunner(const std::vector<uint8_t>& blob, int64_t arena_bytes = -1);
+
+  const std::vector<TensorPort>& inputs() const override { return inputs_; }
+  const std::vector<TensorPort>& outputs() const override { return outputs_; }
+  void invoke() override;
+  std::vector<uint8_t> output(size_t i) const override;
+
+  uint32_t arena_bytes() const { return arena_bytes_; }
+
+ private:
+  void write_input(size_t i, const std::vector<uint8_t>& bytes) override;
+
+  std::vector<uint64_t> blob_storage_;  // 8-byte aligned copy of the blob
+  std::vector<uint64_t> arena_storage_;
+  uint32_t arena_bytes_ = 0;
+  Executor executor_;
+  std::vector<TensorPort> inputs_, outputs_;
+};
+
+}  // namespace kiln
+
+#endif

@@ -1,0 +1,77 @@
+// Where a model runs: one interface for the host executor (a compiled blob),
+// the graph evaluator (every intermediate tensor kept) and the emulated
+// Cortex-M cores. Tools and tests ask for a runner and feed it; none of them
+// chooses a backend itself.
+#ifndef KILN_COMPILER_EXEC_RUNNER_H
+#define KILN_COMPILER_EXEC_RUNNER_H
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "kiln/types.h"
+
+namespace kiln {
+
+// A model input or output as a runner takes or gives it: raw little-endian
+// data of this type and shape.
+struct TensorPort {
+  std::string name;
+  kiln_dtype dtype = KILN_DTYPE_FLOAT32;
+  std::vector<int32_t> shape;
+  float scale = 0.0f;  // 0: not quantized
+  int32_t zero_point = 0;
+
+  uint64_t bytes() const;
+  bool quantized() const { return scale > 0.0f; }
+};
+
+// One op's share of an inference on an emulated core.
+struct LayerCost {
+  uint32_t op_index = 0;  // in the compiled program
+  uint32_t opcode = 0;
+  uint64_t instructions = 0;
+};
+
+// What the last inference cost, where a runner measures it.
+struct RunCost {
+  uint64_t instructions = 0;
+  uint64_t counter_overhead = 0;  // instructions one counter read costs (already subtracted)
+  uint64_t arena_bytes = 0;
+  uint64_t model_flash_bytes = 0;
+  uint64_t runtime_flash_bytes = 0;
+  uint64_t static_ram_bytes = 0;
+  uint64_t stack_bytes = 0;  // measured peak
+  std::vector<LayerCost> layers;  // when the runner times each op
+  uint64_t ram_bytes() const { return static_ram_bytes + arena_bytes + stack_bytes; }
+};
+
+class Runner {
+ public:
+  virtual ~Runner() = default;
+  Runner() = default;
+  Runner(const Runner&) = delete;
+  Runner& operator=(const Runner&) = delete;
+
+  virtual const std::vector<TensorPort>& inputs() const = 0;
+  virtual const std::vector<TensorPort>& outputs() const = 0;
+
+  // Throws Error(kBadInput) naming both sizes if `bytes` does not fit input i.
+  void set_input(size_t i, const std::vector<uint8_t>& bytes);
+  // Runs one inference. Set every input before each invoke: an input never
+  // set reads as zeros the first time, and as anything after.
+  virtual void invoke() = 0;
+  // Output i of the last invoke.
+  virtual std::vector<uint8_t> output(size_t i) const = 0;
+  // The last invoke's cost; none on the host, where nothing is counted.
+  virtual std::optional<RunCost> cost() const { return std::nullopt; }
+
+ protected:
+  // Input i's bytes, already checked against its port.
+  virtual void write_input(size_t i, const std::vector<uint8_t>& bytes) = 0;
+};
+
+}  // namespace kiln
+
+#endif

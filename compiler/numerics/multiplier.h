@@ -1,0 +1,41 @@
+// Host-side derivation of the fixed-point parameters the int8 kernels use:
+// every real-valued rescale factor becomes a Q31 multiplier and a shift here,
+// once, exactly as TFLite derives them, so kernels never see a float scale.
+#ifndef KILN_COMPILER_NUMERICS_MULTIPLIER_H
+#define KILN_COMPILER_NUMERICS_MULTIPLIER_H
+
+#include <cstdint>
+
+#include "compiler/ir/graph.h"
+
+namespace kiln {
+
+struct QuantizedMultiplier {
+  int32_t multiplier = 0;  // Q31 in [2^30, 2^31), or 0
+  int32_t shift = 0;       // power-of-two exponent: value = multiplier * 2^(shift - 31)
+};
+
+// real = multiplier * 2^shift / 2^31, rounded as TFLite's QuantizeMultiplier.
+QuantizedMultiplier quantize_multiplier(double real);
+
+// Integer clamp bounds of a fused activation on an int8 tensor of this quantization.
+struct IntRange {
+  int32_t min, max;
+};
+IntRange activation_range_s8(ir::Activation activation, float scale, int32_t zero_point);
+// The same for clamping to [lo, hi] (either may be infinite); the range is
+// empty (min > max) when it holds no int8 value.
+IntRange clamp_range_s8(float lo, float hi, float scale, int32_t zero_point);
+
+struct FloatRange {
+  float min, max;
+};
+FloatRange activation_range_f32(ir::Activation activation);
+
+// floor of the largest input difference representable after scaling by
+// 2^input_left_shift in Q<integer_bits> (TFLite's CalculateInputRadius).
+int32_t input_radius(int integer_bits, int input_left_shift);
+
+}  // namespace kiln
+
+#endif

@@ -1,0 +1,55 @@
+// The compiler pipeline: model bytes -> IR -> passes -> lowered program ->
+// plan -> blob.
+#ifndef KILN_COMPILER_PIPELINE_COMPILE_H
+#define KILN_COMPILER_PIPELINE_COMPILE_H
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "compiler/ir/graph.h"
+#include "compiler/lower/program.h"
+#include "compiler/plan/planner.h"
+
+namespace kiln {
+
+struct CompiledModel {
+  ir::Graph graph;
+  Program program;
+  MemoryPlan plan;
+  std::vector<std::string> unsupported;  // ops that could not be lowered (analysis only)
+  std::vector<uint8_t> blob;             // empty when `unsupported` is not
+};
+
+struct CompileOptions {
+  std::string target = "portable";  // see kernel_target()
+  // Record ops kiln cannot lower instead of throwing; no blob is written.
+  bool allow_unsupported = false;
+  // Run the graph passes (compiler/passes) before lowering.
+  bool optimize = true;
+};
+
+enum class ModelFormat { kTflite, kOnnx, kKilnBlob, kUnknown };
+ModelFormat detect_format(const std::vector<uint8_t>& bytes);
+
+// Compiles an IR graph (verified first, then optimized by the graph passes).
+CompiledModel compile_graph(ir::Graph graph, const CompileOptions& options = {});
+
+// Imports a .tflite or .onnx model (Error(kBadModel) naming `label` for
+// anything else).
+ir::Graph import_model(const std::vector<uint8_t>& bytes, const std::string& label);
+
+// Compiles a .tflite or .onnx model.
+CompiledModel compile_model(const std::vector<uint8_t>& bytes, const std::string& label,
+                            const CompileOptions& options = {});
+// Compiles a .tflite model.
+CompiledModel compile_tflite(const std::vector<uint8_t>& bytes, const std::string& label,
+                             const CompileOptions& options = {});
+
+// The blob for a model file of any format (a .kiln file is returned as is, a
+// .tflite or .onnx model is compiled for `target`).
+std::vector<uint8_t> load_blob(const std::string& path, const std::string& target = "portable");
+
+}  // namespace kiln
+
+#endif

@@ -1,0 +1,99 @@
+// Running compiled models on emulated Cortex-M cores: QEMU system emulation
+// of an Arm MPS2/MPS3 board running kiln-runner (targets/), with exact
+// instruction counts from the icount clock.
+#ifndef KILN_COMPILER_RUN_EMULATED_CORE_H
+#define KILN_COMPILER_RUN_EMULATED_CORE_H
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "compiler/common/temporary_directory.h"
+#include "compiler/exec/host_runner.h"
+#include "compiler/exec/runner.h"
+#include "compiler/target/cores.h"
+
+namespace kiln {
+
+// The firmware's memory: what is left for a model after the runtime.
+struct FirmwareLayout {
+  uint64_t model_capacity = 0;   // flash bytes free for the blob
+  uint64_t arena_capacity = 0;   // RAM bytes between static data and the stack
+  uint64_t runtime_flash = 0;    // flash the runtime firmware uses
+  uint64_t static_ram = 0;       // .data + .bss
+  uint64_t stack_reserve = 0;
+};
+
+// One firmware run under QEMU: its exit status, everything it printed, and
+// its "kiln: key=value" report lines (per-layer lines in `layers`).
+struct FirmwareRun {
+  int exit_code = -1;
+  std::string output;
+  std::string error;  // the firmware's own "error:" line, if any
+  std::vector<std::pair<std::string, uint64_t>> values;
+  std::vector<LayerCost> layers;
+  uint64_t value(const std::string& key) const;  // 0 if absent
+};
+
+// Boots `elf` on the core's board with semihosting arguments `args`.
+FirmwareRun run_firmware(const CortexMCore& core, const std::string& elf, const std::vector<std::string>& args);
+
+// Where kiln's firmware for a core lives ($KILN_FIRMWARE_DIR/<core>).
+std::string firmware_dir(const CortexMCore& core);
+
+// kiln's blob-running firmware for one core and the room it leaves.
+class CoreFirmware {
+ public:
+  // Locates the core's firmware ($KILN_FIRMWARE_DIR or the build's).
+  explicit CoreFirmware(const std::string& core);
+
+  const CortexMCore& core() const { return core_; }
+  const std::string& elf() const { return elf_; }
+  const FirmwareLayout& layout() const { return layout_; }
+
+  // Throws Error(kArenaTooSmall) naming both sizes if a blob of this size, or
+  // its arena, does not fit the core's flash or RAM.
+  void check_fits(uint64_t blob_bytes, uint64_t arena_bytes) const;
+
+ private:
+  CortexMCore core_;
+  std::string elf_;
+  FirmwareLayout layout_;
+};
+
+// How an emulated core runs a blob.
+struct CoreRunOptions {
+  bool per_layer = false;     // a second inference, timed op by op
+  bool read_outputs = true;   // false: only count (the outputs are not written back)
+};
+
+// A blob on an emulated core. The firmware reads the blob and inputs and
+// writes the outputs through semihosting, in a temporary directory the runner
+// owns (removed with it). Each invoke boots the core once.
+class EmulatedCoreRunner : public Runner {
+ public:
+  // Checks the blob on the host first (clearer errors) and that it fits.
+  EmulatedCoreRunner(const std::vector<uint8_t>& blob, const std::string& core, CoreRunOptions options = {});
+
+  const std::vector<TensorPort>& inputs() const override { return host_.inputs(); }
+  const std::vector<TensorPort>& outputs() const override { return host_.outputs(); }
+  void invoke() override;
+  std::vector<uint8_t> output(size_t i) const override;
+  std::optional<RunCost> cost() const override { return cost_; }
+
+ private:
+  void write_input(size_t i, const std::vector<uint8_t>& bytes) override;
+
+  CoreFirmware firmware_;
+  HostRunner host_;  // the blob, checked; its input and output records
+  CoreRunOptions options_;
+  TemporaryDirectory dir_;
+  std::vector<std::vector<uint8_t>> inputs_, outputs_;
+  std::optional<RunCost> cost_;
+};
+
+}  // namespace kiln
+
+#endif

@@ -1,0 +1,65 @@
+#include "compiler/run/open_model.h"
+
+#include <fmt/format.h>
+
+#include "compiler/common/error.h"
+#include "compiler/common/file_io.h"
+#include "compiler/exec/host_runner.h"
+#include "compiler/exec/source_layout.h"
+#include "compiler/passes/passes.h"
+#include "compiler/run/emulated_core.h"
+#include "compiler/target/cores.h"
+
+namespace kiln {
+
+OpenedModel open_model(const std::string& path, const RunnerOptions& options) {
+  const bool host = options.target == "host";
+  if (!host && options.arena_bytes >= 0) {
+    throw Error(ErrorKind::kUsage, fmt::format("an arena size can only be given on the host; {} runs with the "
+                                               "arena its firmware leaves",
+                                               options.target));
+  }
+  if (!host) find_core(options.target);  // a clear error before any compiling
+  std::vector<uint8_t> bytes = read_file(path);
+  OpenedModel m;
+  if (detect_format(bytes) == ModelFormat::kKilnBlob) {
+    m.compiled.blob = std::move(bytes);
+  } else if (host && options.evaluate_graph) {
+    m.compiled.graph = passes::optimize(import_model(bytes, path));
+    auto evaluator = std::make_unique<GraphEvaluator>(m.compiled.graph);
+    m.evaluator = evaluator.get();
+    m.runner = std::move(evaluator);
+  } else {
+    m.compiled = compile_model(bytes, path, {options.target});
+  }
+  if (!m.runner) {
+    if (host) m.runner = std::make_unique<HostRunner>(m.compiled.blob, options.arena_bytes);
+    else m.runner = std::make_unique<EmulatedCoreRunner>(m.compiled.blob, options.target,
+                                                         CoreRunOptions{options.per_layer, options.read_outputs});
+  }
+  if (options.source_layout && m.has_graph()) {
+    m.runner = std::make_unique<SourceLayoutRunner>(std::move(m.runner), m.compiled.graph);
+  }
+  return m;
+}
+
+void set_inputs_from_files(Runner& runner, const std::vector<std::string>& files) {
+  if (!files.empty() && files.size() != runner.inputs().size()) {
+    throw Error(ErrorKind::kBadInput, fmt::format("model has {} inputs but {} input files were given",
+                                                  runner.inputs().size(), files.size()));
+  }
+  for (size_t i = 0; i < runner.inputs().size(); ++i) {
+    if (files.empty()) {
+      runner.set_input(i, std::vector<uint8_t>(runner.inputs()[i].bytes(), 0));
+      continue;
+    }
+    const std::vector<uint8_t> bytes = read_file(files[i]);
+    try {
+      runner.set_input(i, bytes);
+    } catch (const Error& e) {
+      throw Error(e.kind(), fmt::format("{}: {}", files[i], e.what()));
+    }
+  }
+}
+
+}  // namespace kiln

@@ -1,0 +1,53 @@
+// Opening a model file to run it: a .tflite or .onnx model is compiled for
+// where it runs (or evaluated as a graph), a .kiln blob runs as it is, and
+// the runner takes and gives data in the model's own layout. `kiln run`,
+// `validate`, `bench` and the tests all start here.
+#ifndef KILN_COMPILER_RUN_OPEN_MODEL_H
+#define KILN_COMPILER_RUN_OPEN_MODEL_H
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "compiler/exec/graph_evaluator.h"
+#include "compiler/exec/runner.h"
+#include "compiler/pipeline/compile.h"
+
+namespace kiln {
+
+struct RunnerOptions {
+  std::string target = "host";  // "host", or an emulated core: cortex-m4, cortex-m7, cortex-m33, cortex-m55
+  int64_t arena_bytes = -1;     // host: run with this arena instead of the planned one
+  bool per_layer = false;       // emulated cores: also time each op
+  bool read_outputs = true;     // emulated cores: false only counts (outputs are not written back)
+  // Host: run a .tflite or .onnx model as a graph with every tensor kept
+  // (GraphEvaluator, after the graph passes) instead of as a compiled blob.
+  bool evaluate_graph = false;
+  // Take and give data in the source model's layout (ONNX's NCHW); false:
+  // kiln's layout, as the compiled model has it.
+  bool source_layout = true;
+};
+
+struct OpenedModel {
+  // A .tflite or .onnx model: its graph after the passes and, unless it is
+  // evaluated as a graph, its program, plan and blob. A .kiln file: the blob.
+  CompiledModel compiled;
+  std::unique_ptr<Runner> runner;
+  const GraphEvaluator* evaluator = nullptr;  // the runner's graph evaluator, if it is one
+
+  bool has_graph() const { return !compiled.graph.tensors.empty(); }
+};
+
+// Throws Error naming the file for anything that cannot be opened, compiled
+// or run where asked (a blob too large for the core, an unknown target).
+OpenedModel open_model(const std::string& path, const RunnerOptions& options = {});
+
+// Sets every input of `runner` from a file (raw little-endian data of the
+// input's type and shape), or to zeros when `files` is empty. Errors name the
+// file and both sizes.
+void set_inputs_from_files(Runner& runner, const std::vector<std::string>& files);
+
+}  // namespace kiln
+
+#endif

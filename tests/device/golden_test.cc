@@ -1,0 +1,35 @@
+// Every int8 test-vector case on every emulated core: byte for byte what
+// TFLite Micro's reference kernels give, with the core's kernel variants.
+#include <gtest/gtest.h>
+
+#include "compiler/common/file_io.h"
+#include "compiler/pipeline/compile.h"
+#include "compiler/run/emulated_core.h"
+#include "compiler/run/open_model.h"
+#include "tests/support/test_support.h"
+
+namespace kiln {
+namespace {
+
+class GoldenCortexMTest : public ::testing::TestWithParam<std::tuple<std::string, std::string>> {};
+
+TEST_P(GoldenCortexMTest, MatchesTfliteMicro) {
+  const auto& [target, name] = GetParam();
+  const test::Case c = test::load_case(name);
+  const CompiledModel compiled = compile_tflite(read_file(c.model_path), c.model_path, {target});
+  for (const test::Sample& s : c.samples) {
+    SCOPED_TRACE("sample " + std::to_string(s.k));
+    EmulatedCoreRunner runner(compiled.blob, target);
+    set_inputs_from_files(runner, s.inputs);
+    runner.invoke();
+    EXPECT_EQ(runner.output(0), read_file(s.expected));
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(SharedTestVectors, GoldenCortexMTest,
+                         ::testing::Combine(::testing::Values("cortex-m4", "cortex-m7", "cortex-m33", "cortex-m55"),
+                                            ::testing::ValuesIn(test::int8_case_names())),
+                         test::target_case_label);
+
+}  // namespace
+}  // namespace kiln

@@ -1,0 +1,122 @@
+// Models exported from PyTorch by export_models.py (run by CTest before these
+// tests, into $KILN_PYTORCH_DIR): kiln's outputs against PyTorch's own, and a
+// Fashion-MNIST CNN trained there, quantized by kiln: float against int8
+// accuracy on the 10,000 test images.
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <memory>
+
+#include "compiler/common/file_io.h"
+#include "compiler/common/npy.h"
+#include "compiler/pipeline/compile.h"
+#include "compiler/eval/dataset.h"
+#include "compiler/exec/host_runner.h"
+#include "compiler/exec/source_layout.h"
+#include "compiler/eval/validate.h"
+#include "compiler/export/tflite_writer.h"
+#include "compiler/passes/passes.h"
+#include "compiler/quantize/quantize_file.h"
+#include "tests/support/run_graph.h"
+
+namespace kiln {
+namespace {
+
+std::string exported(const std::string& file) {
+  const char* dir = std::getenv("KILN_PYTORCH_DIR");
+  return std::string(dir ? dir : KILN_PYTORCH_DIR) + "/" + file;
+}
+
+class PytorchModel : public ::testing::TestWithParam<const char*> {};
+
+// Host, and the same blob on the emulated Cortex-M4 for one of them.
+TEST_P(PytorchModel, MatchesPytorch) {
+  const std::string name = GetParam();
+  const CompiledModel m = compile_model(read_file(exported(name + ".onnx")), name + ".onnx", {"host"});
+  const NpyArray in = parse_npy(read_file(exported(name + "_in0.npy")), name);
+  const NpyArray want = parse_npy(read_file(exported(name + "_out0.npy")), name);
+  SourceLayoutRunner runner(std::make_unique<HostRunner>(m.blob), m.graph);  // PyTorch's NCHW
+  runner.set_input(0, in.data);
+  runner.invoke();
+  const std::vector<float> got = test::values_of<float>(runner.output(0));
+  const std::vector<float> w = test::values_of<float>(want.data);
+  ASSERT_EQ(got.size(), w.size());
+  float max_magnitude = 0.0f, max_diff = 0.0f;
+  for (size_t i = 0; i < w.size(); ++i) {
+    max_magnitude = std::max(max_magnitude, std::fabs(w[i]));
+    max_diff = std::max(max_diff, std::fabs(got[i] - w[i]));
+  }
+  EXPECT_LE(max_diff, 1e-4f * max_magnitude) << "max |kiln - pytorch| = " << max_diff;
+  // No transpose is left for the device: layout changes folded away.
+  for (const ir::Op& op : m.graph.ops) EXPECT_NE(op.kind, ir::OpKind::kTranspose) << op.location;
+}
+
+INSTANTIATE_TEST_SUITE_P(Exported, PytorchModel,
+                         ::testing::Values("conv_bn_relu6", "depthwise_separable", "upsample", "pools", "mlp",
+                                           "concat_pad_permute", "audio_1d", "residual"));
+
+TEST(FashionMnist, Int8AccuracyWithinHalfAPointOfFloat) {
+  const std::string model = exported("fashion_cnn.onnx");
+  const ir::Graph graph = passes::optimize(import_model(read_file(model), model));
+  const QuantizeResult q = quantize_post_training(graph, calibration_samples(graph, exported("fashion_calibration"), 0), {});
+  const std::string int8_model = ::testing::TempDir() + "/fashion_cnn_int8.tflite";
+  const std::vector<uint8_t> file = write_tflite(q.graph);
+  write_file(int8_model, file.data(), file.size());
+
+  ValidateOptions options;
+  options.labels = exported("fashion_labels.txt");
+  const ValidateReport r = validate_models(model, int8_model, exported("fashion_test"), options);
+  double pytorch_accuracy = 0;
+  std::ifstream(exported("fashion_float_accuracy.txt")) >> pytorch_accuracy;
+  std::printf("fashion-mnist, %zu test images: PyTorch float %.4f, kiln float %.4f, kiln int8 %.4f; top-1 agreement %.4f\n",
+              r.samples, pytorch_accuracy, *r.accuracy_a, *r.accuracy_b, r.top1_agreement);
+  ASSERT_EQ(r.samples, 10000u);
+  EXPECT_NEAR(*r.accuracy_a, pytorch_accuracy, 0.0005);  // kiln's float run is PyTorch's model
+  EXPECT_LE(std::fabs(*r.accuracy_a - *r.accuracy_b), 0.005);
+  EXPECT_TRUE(r.first_divergent_layer.empty()) << r.first_divergent_layer;
+}
+
+// The same CNN quantized by PyTorch and exported in ONNX's QDQ form runs as
+// int8 ops in kiln (fold_qdq) with PyTorch's int8 outputs.
+TEST(FashionMnist, PytorchQuantizedQdqModelRunsAsInt8) {
+  const std::string model = exported("fashion_cnn_qdq.onnx");
+  const CompiledModel m = compile_model(read_file(model), model, {"host"});
+  for (const ir::Op& op : m.graph.ops) {
+    if (op.kind == ir::OpKind::kQuantize || op.kind == ir::OpKind::kDequantize) continue;  // the float interface
+    for (int t : op.outputs) {
+      EXPECT_EQ(m.graph.tensors[static_cast<size_t>(t)].dtype, KILN_DTYPE_INT8) << op.type_name << " " << op.location;
+    }
+  }
+  const NpyArray want = parse_npy(read_file(exported("fashion_qdq_out.npy")), "fashion_qdq_out.npy");
+  const std::vector<float> expected = test::values_of<float>(want.data);
+  const size_t images = static_cast<size_t>(want.shape[0]), classes = static_cast<size_t>(want.shape[1]);
+  const ir::Tensor& logits = m.graph.tensors[static_cast<size_t>(m.graph.ops.back().inputs[0])];
+  const float step = logits.quant.scale();
+  SourceLayoutRunner runner(std::make_unique<HostRunner>(m.blob), m.graph);
+  size_t exact = 0, agree = 0;
+  float worst = 0.0f;
+  for (size_t i = 0; i < images; ++i) {
+    runner.set_input(0, read_file(exported(fmt::format("fashion_test/{:05}.bin", i))));
+    runner.invoke();
+    const std::vector<float> got = test::values_of<float>(runner.output(0));
+    const float* w = &expected[i * classes];
+    bool same = true;
+    for (size_t c = 0; c < classes; ++c) {
+      worst = std::max(worst, std::fabs(got[c] - w[c]));
+      same = same && got[c] == w[c];
+    }
+    exact += same;
+    agree += std::max_element(got.begin(), got.end()) - got.begin() == std::max_element(w, w + classes) - w;
+  }
+  std::printf("QDQ fashion CNN, %zu images: %zu outputs identical to PyTorch's int8 ones, argmax agrees on %zu, "
+              "largest difference %.2f steps\n", images, exact, agree, worst / step);
+  EXPECT_LE(worst, step * 1.01f);
+  EXPECT_GE(static_cast<double>(agree), 0.99 * static_cast<double>(images));
+}
+
+}  // namespace
+}  // namespace kiln

@@ -1,0 +1,120 @@
+// Activation kernels (LOGISTIC, TANH, CLAMP, LEAKY_RELU, HARD_SWISH, SOFTMAX) on
+// cases worked out by hand, int8 with TFLite's rounding.
+// Every case runs on the host; with --kiln-device=CORE (the device label of
+// ctest) the same blob also runs on that emulated core and must give the
+// same bytes (run_graph).
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "tests/support/run_graph.h"
+
+namespace kiln {
+namespace {
+
+using ir::GraphBuilder;
+using ir::OpKind;
+using test::bytes_of;
+using test::run_graph;
+
+TEST(ActivationKernels, LogisticInt8) {
+  GraphBuilder b;
+  const int x = b.input("x", KILN_DTYPE_INT8, {5}, 0.1f, 0);
+  const int y = b.tensor("y", KILN_DTYPE_INT8, {5}, 1.0f / 256, -128);
+  b.op(OpKind::kLogistic, {x}, {y});
+  b.output(y);
+  const std::vector<int8_t> out = run_graph<int8_t>(b.build(), {bytes_of<int8_t>({0, 100, -100, 10, -10})});
+  EXPECT_EQ(out[0], 0);     // logistic(0) = 0.5
+  EXPECT_EQ(out[1], 127);   // beyond the input radius
+  EXPECT_EQ(out[2], -128);
+  EXPECT_EQ(out[3], 59);    // 256 * logistic(1) - 128 = 59.16
+  EXPECT_EQ(out[4], -59);   // 256 * logistic(-1) - 128 = -59.16
+}
+
+TEST(ActivationKernels, TanhInt8) {
+  GraphBuilder b;
+  const int x = b.input("x", KILN_DTYPE_INT8, {6}, 0.1f, 0);
+  const int y = b.tensor("y", KILN_DTYPE_INT8, {6}, 1.0f / 128, 0);
+  b.op(OpKind::kTanh, {x}, {y});
+  b.output(y);
+  // 128 * tanh(v): tanh(0) = 0, tanh(1) = 0.7616 -> 97.5, tanh(0.5) = 0.4621 -> 59.2;
+  // beyond the input radius the output saturates.
+  EXPECT_EQ(run_graph<int8_t>(b.build(), {bytes_of<int8_t>({0, 10, -10, 5, 127, -128})}),
+            (std::vector<int8_t>{0, 97, -97, 59, 127, -128}));
+}
+
+TEST(ActivationKernels, TanhFloatAndHardSwishFloat) {
+  for (OpKind kind : {OpKind::kTanh, OpKind::kHardSwish}) {
+    GraphBuilder b;
+    const int x = b.input("x", KILN_DTYPE_FLOAT32, {5});
+    const int y = b.tensor("y", KILN_DTYPE_FLOAT32, {5});
+    b.op(kind, {x}, {y});
+    b.output(y);
+    const std::vector<float> in = {-4.0f, -1.0f, 0.0f, 1.5f, 4.0f};
+    const std::vector<float> out = run_graph<float>(b.build(), {bytes_of<float>(in)});
+    for (size_t i = 0; i < in.size(); ++i) {
+      const float v = in[i];
+      const float want = kind == OpKind::kTanh ? std::tanh(v) : v * std::fmin(6.0f, std::fmax(0.0f, v + 3.0f)) / 6.0f;
+      EXPECT_NEAR(out[i], want, 1e-6f) << v;
+    }
+  }
+}
+
+TEST(ActivationKernels, ClampInt8RescalesThenClamps) {
+  GraphBuilder b;
+  const int x = b.input("x", KILN_DTYPE_INT8, {4}, 0.5f, 0);
+  const int y = b.tensor("y", KILN_DTYPE_INT8, {4}, 0.25f, -10);
+  ir::OpAttrs relu6;
+  relu6.clamp_min = 0.0f;
+  relu6.clamp_max = 6.0f;
+  b.op(OpKind::kClamp, {x}, {y}, relu6);
+  b.output(y);
+  // 1.5 -> -10 + 6; -2 -> 0 -> -10; 10 -> 6 -> -10 + 24; 0.5 -> -10 + 2.
+  EXPECT_EQ(run_graph<int8_t>(b.build(), {bytes_of<int8_t>({3, -4, 20, 1})}), (std::vector<int8_t>{-4, -10, 14, -8}));
+}
+
+TEST(ActivationKernels, ClampFloatAnyBounds) {
+  GraphBuilder b;
+  const int x = b.input("x", KILN_DTYPE_FLOAT32, {4});
+  const int y = b.tensor("y", KILN_DTYPE_FLOAT32, {4});
+  ir::OpAttrs a;
+  a.clamp_min = -0.5f;
+  a.clamp_max = 2.0f;
+  b.op(OpKind::kClamp, {x}, {y}, a);
+  b.output(y);
+  EXPECT_EQ(run_graph<float>(b.build(), {bytes_of<float>({-3.0f, 0.25f, 2.5f, 1.0f})}),
+            (std::vector<float>{-0.5f, 0.25f, 2.0f, 1.0f}));
+}
+
+TEST(ActivationKernels, LeakyReluInt8AndFloat) {
+  GraphBuilder b;
+  const int x = b.input("x", KILN_DTYPE_INT8, {4}, 0.5f, 0);
+  const int y = b.tensor("y", KILN_DTYPE_INT8, {4}, 0.5f, 0);
+  ir::OpAttrs a;
+  a.alpha = 0.25f;
+  b.op(OpKind::kLeakyRelu, {x}, {y}, a);
+  b.output(y);
+  // -6 * 0.25 = -1.5 rounds away from zero, as TFLite's rescale does.
+  EXPECT_EQ(run_graph<int8_t>(b.build(), {bytes_of<int8_t>({8, -8, -6, 0})}), (std::vector<int8_t>{8, -2, -2, 0}));
+
+  GraphBuilder f;
+  const int fx = f.input("x", KILN_DTYPE_FLOAT32, {3});
+  const int fy = f.tensor("y", KILN_DTYPE_FLOAT32, {3});
+  f.op(OpKind::kLeakyRelu, {fx}, {fy}, a);
+  f.output(fy);
+  EXPECT_EQ(run_graph<float>(f.build(), {bytes_of<float>({2.0f, -2.0f, 0.0f})}), (std::vector<float>{2.0f, -0.5f, 0.0f}));
+}
+
+TEST(ActivationKernels, SoftmaxFloat) {
+  GraphBuilder b;
+  const int x = b.input("x", KILN_DTYPE_FLOAT32, {1, 3});
+  const int y = b.tensor("y", KILN_DTYPE_FLOAT32, {1, 3});
+  b.op(OpKind::kSoftmax, {x}, {y});
+  b.output(y);
+  const std::vector<float> out = run_graph<float>(b.build(), {bytes_of<float>({1, 2, 3})});
+  const double sum = std::exp(1.0) + std::exp(2.0) + std::exp(3.0);
+  for (int i = 0; i < 3; ++i) EXPECT_NEAR(out[static_cast<size_t>(i)], std::exp(i + 1.0) / sum, 1e-6);
+}
+
+}  // namespace
+}  // namespace kiln

@@ -1,0 +1,38 @@
+// Pooling kernels on cases worked out by hand.
+// Every case runs on the host; with --kiln-device=CORE (the device label of
+// ctest) the same blob also runs on that emulated core and must give the
+// same bytes (run_graph).
+#include <gtest/gtest.h>
+
+#include "tests/support/run_graph.h"
+
+namespace kiln {
+namespace {
+
+using ir::GraphBuilder;
+using ir::OpKind;
+using test::bytes_of;
+using test::run_graph;
+
+TEST(PoolKernels, MaxPoolInt8AndFloat) {
+  for (kiln_dtype dtype : {KILN_DTYPE_INT8, KILN_DTYPE_FLOAT32}) {
+    GraphBuilder b;
+    const float scale = dtype == KILN_DTYPE_INT8 ? 0.1f : 0.0f;
+    const int x = b.input("x", dtype, {1, 2, 4, 1}, scale, 0);
+    const int y = b.tensor("y", dtype, {1, 1, 2, 1}, scale, 0);
+    ir::OpAttrs a;
+    a.filter_h = a.filter_w = a.stride_h = a.stride_w = 2;
+    b.op(OpKind::kMaxPool2D, {x}, {y}, a);
+    b.output(y);
+    if (dtype == KILN_DTYPE_INT8) {
+      EXPECT_EQ(run_graph<int8_t>(b.build(), {bytes_of<int8_t>({1, -5, 7, 2, 3, 4, -8, 6})}),
+                (std::vector<int8_t>{4, 7}));
+    } else {
+      EXPECT_EQ(run_graph<float>(b.build(), {bytes_of<float>({1, -5, 7, 2, 3, 4, -8, 6})}),
+                (std::vector<float>{4, 7}));
+    }
+  }
+}
+
+}  // namespace
+}  // namespace kiln

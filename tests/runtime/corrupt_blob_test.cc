@@ -1,0 +1,148 @@
+// Malformed .kiln blobs: the executor checks the whole blob once and answers
+// every corruption with its exact status code, never a crash or an
+// out-of-bounds read (the suite runs under ASan/UBSan).
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <random>
+
+#include "compiler/common/file_io.h"
+#include "compiler/pipeline/compile.h"
+#include "kiln/blob_format.h"
+#include "kiln/executor.h"
+#include "tests/support/test_support.h"
+
+namespace kiln {
+namespace {
+
+std::vector<uint8_t> good_blob() {
+  const std::string path = test::shared_dir() + "/models/tflite_micro/micro_speech_quantized.tflite";
+  return compile_tflite(read_file(path), "micro_speech").blob;
+}
+
+blob::BlobHeader header_of(const std::vector<uint8_t>& b) {
+  blob::BlobHeader h;
+  std::memcpy(&h, b.data(), sizeof(h));
+  return h;
+}
+
+// Recomputes the checksum the way the writer does, over whatever range the
+// (possibly corrupted) header names, as long as that range is in the buffer.
+void reseal(std::vector<uint8_t>& b) {
+  blob::BlobHeader h = header_of(b);
+  if (h.header_bytes > h.total_bytes || h.total_bytes > b.size()) return;
+  h.checksum = blob::crc32(b.data() + h.header_bytes, h.total_bytes - h.header_bytes);
+  std::memcpy(b.data(), &h, sizeof(h));
+}
+
+kiln_status init_status(const std::vector<uint8_t>& b, size_t arena_bytes = 1 << 20) {
+  std::vector<uint64_t> blob((b.size() + 7) / 8 + 1);
+  if (!b.empty()) std::memcpy(blob.data(), b.data(), b.size());
+  std::vector<uint64_t> arena(arena_bytes / 8 + 1);
+  Executor ex;
+  const kiln_status st = ex.init(blob.data(), b.size(), arena.data(), arena_bytes);
+  if (st == KILN_OK) {
+    EXPECT_EQ(ex.invoke(), KILN_OK);
+  }
+  return st;
+}
+
+TEST(CorruptBlob, ExactStatusCodes) {
+  const std::vector<uint8_t> good = good_blob();
+  EXPECT_EQ(init_status(good), KILN_OK);
+
+  std::vector<uint8_t> b = good;
+  b[0] = 'X';
+  EXPECT_EQ(init_status(b), KILN_ERR_BAD_MAGIC);
+
+  b = good;
+  b[4] = static_cast<uint8_t>(blob::kVersionMajor - 1);  // version_major: a blob of an older format
+  EXPECT_EQ(init_status(b), KILN_ERR_VERSION);
+  b[4] = static_cast<uint8_t>(blob::kVersionMajor + 1);
+  EXPECT_EQ(init_status(b), KILN_ERR_VERSION);
+
+  b = good;
+  b[b.size() - 100] ^= 0x40;
+  EXPECT_EQ(init_status(b), KILN_ERR_CHECKSUM);
+
+  EXPECT_EQ(init_status(good, header_of(good).arena_bytes - 1), KILN_ERR_ARENA_TOO_SMALL);
+  EXPECT_EQ(init_status(good, header_of(good).arena_bytes), KILN_OK);
+
+  // An arena tensor placed past the planned arena.
+  b = good;
+  blob::BlobHeader h = header_of(b);
+  blob::TensorRecord t;
+  std::memcpy(&t, b.data() + h.tensors_offset, sizeof(t));
+  ASSERT_EQ(t.location, static_cast<uint8_t>(blob::Location::kArena));
+  t.offset = h.arena_bytes;
+  std::memcpy(b.data() + h.tensors_offset, &t, sizeof(t));
+  reseal(b);
+  EXPECT_EQ(init_status(b), KILN_ERR_CORRUPT);
+
+  // An opcode this runtime does not have.
+  b = good;
+  blob::OpRecord op;
+  std::memcpy(&op, b.data() + h.ops_offset, sizeof(op));
+  op.opcode = 999;
+  std::memcpy(b.data() + h.ops_offset, &op, sizeof(op));
+  reseal(b);
+  EXPECT_EQ(init_status(b), KILN_ERR_UNSUPPORTED_OP);
+
+  // Params that no longer match the tensors: one more output channel.
+  b = good;
+  std::memcpy(&op, b.data() + h.ops_offset, sizeof(op));
+  ASSERT_EQ(op.opcode, static_cast<uint16_t>(OpCode::DEPTHWISE_CONV_2D_S8));
+  Conv2DParams p;
+  std::memcpy(&p, b.data() + h.params_offset + op.params_offset, sizeof(p));
+  p.out_c += 1;
+  std::memcpy(b.data() + h.params_offset + op.params_offset, &p, sizeof(p));
+  reseal(b);
+  EXPECT_EQ(init_status(b), KILN_ERR_BAD_PARAMS);
+
+  // Absurd section sizes and offsets.
+  for (uint32_t blob::BlobHeader::*field :
+       {&blob::BlobHeader::num_tensors, &blob::BlobHeader::tensors_offset, &blob::BlobHeader::num_ops,
+        &blob::BlobHeader::ops_offset, &blob::BlobHeader::io_offset, &blob::BlobHeader::num_operands,
+        &blob::BlobHeader::params_bytes, &blob::BlobHeader::data_offset, &blob::BlobHeader::num_inputs}) {
+    for (uint32_t value : {0xFFFFFFFFu, 0x7FFFFFF0u, static_cast<uint32_t>(good.size())}) {
+      b = good;
+      blob::BlobHeader hh = header_of(b);
+      hh.*field = value;
+      std::memcpy(b.data(), &hh, sizeof(hh));
+      EXPECT_EQ(init_status(b), KILN_ERR_CORRUPT) << value;
+    }
+  }
+  b = good;
+  h = header_of(b);
+  h.total_bytes = 0xFFFFFFF0u;
+  std::memcpy(b.data(), &h, sizeof(h));
+  EXPECT_EQ(init_status(b), KILN_ERR_TRUNCATED);
+}
+
+TEST(CorruptBlob, TruncatedAtEveryLength) {
+  const std::vector<uint8_t> good = good_blob();
+  for (size_t len = 0; len < good.size(); ++len) {
+    const std::vector<uint8_t> cut(good.begin(), good.begin() + static_cast<std::ptrdiff_t>(len));
+    const kiln_status st = init_status(cut);
+    EXPECT_EQ(st, KILN_ERR_TRUNCATED) << len;
+  }
+}
+
+TEST(CorruptBlob, ResealedRandomFlipsNeverCrash) {
+  // Flips with a recomputed checksum reach the table checks behind it.
+  const std::vector<uint8_t> good = good_blob();
+  const size_t tables_end = header_of(good).params_offset + header_of(good).params_bytes;
+  std::mt19937 rng(42);
+  int rejected = 0;
+  for (int trial = 0; trial < 3000; ++trial) {
+    std::vector<uint8_t> b = good;
+    const int flips = 1 + trial % 3;
+    for (int f = 0; f < flips; ++f) b[rng() % tables_end] ^= static_cast<uint8_t>(1u << (rng() % 8));
+    reseal(b);
+    rejected += init_status(b) != KILN_OK;
+  }
+  EXPECT_GT(rejected, 1000);
+}
+
+}  // namespace
+}  // namespace kiln
