@@ -2,7 +2,9 @@
 # examples/consumer built both ways a firmware project can take kiln —
 # add_subdirectory() of the source tree and find_package() of an installed
 # kiln — for the host and for the emulated Cortex-M4, from a clean tree each
-# time. Each build runs the generated demo model and must reproduce `kiln run`.
+# time, and once more as a subproject of a consumer with flags of its own
+# that kiln must neither break nor override. Each build runs the generated
+# demo model and must reproduce `kiln run`.
 set -euo pipefail
 src=$1 kiln=$2 demo=$3 work=$4
 m4_toolchain=$src/cmake/toolchains/cortex-m4.cmake
@@ -41,7 +43,23 @@ configure "$work/subdir-m4" -DKILN_SOURCE_DIR="$src" -DKILN_MODEL_DIR="$work/mod
   -DCMAKE_TOOLCHAIN_FILE="$m4_toolchain"
 run_m4 "$work/subdir-m4"
 
-# 2. find_package(kiln) after cmake --install
+# 2. add_subdirectory(kiln) under a consumer's own build type, language
+# standards, strict warnings and kiln options that only a top-level kiln
+# obeys (sanitizers, its own -Werror): the runtime builds clean under them,
+# and kiln changes neither the build type nor the consumer's instrumentation.
+configure "$work/subdir-strict" -DKILN_SOURCE_DIR="$src" -DKILN_MODEL_DIR="$work/model-host" \
+  -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_STANDARD=20 -DCMAKE_C_STANDARD=11 \
+  "-DCMAKE_CXX_FLAGS=-Wall -Wextra -Wshadow -Wpedantic -Werror" "-DCMAKE_C_FLAGS=-Wall -Wextra -Wshadow -Werror" \
+  -DKILN_SANITIZE=ON -DKILN_WERROR=ON
+run_host "$work/subdir-strict"
+grep -q '^CMAKE_BUILD_TYPE:STRING=Debug$' "$work/subdir-strict/CMakeCache.txt" ||
+  { echo "kiln changed the consumer's build type"; exit 1; }
+if nm "$work/subdir-strict/consumer" | grep -q __asan; then
+  echo "kiln's sanitizer option reached the consumer's build"
+  exit 1
+fi
+
+# 3. find_package(kiln) after cmake --install
 install_kiln() {  # prefix, extra cmake args...
   local prefix=$1
   shift
