@@ -6,7 +6,7 @@
 
 #include "compiler/numerics/multiplier.h"
 #include "kiln/fixed_point.h"
-#include "runtime/kernels/arm_dsp/primitives.h"
+#include "kernels/arm_dsp/primitives.h"
 
 namespace kiln {
 namespace {

@@ -9,7 +9,7 @@
 //   void kiln_arm_dsp_conv_pixels(const kiln::arm_dsp::ConvPixelsJob* job);
 //   void kiln_arm_dsp_conv_pixels_folded(const kiln::arm_dsp::ConvPixelsJob* job);
 //
-// ConvPixelsJob (primitives.h), one word each: input (the first row of the
+// ConvPixelsJob (conv_pixels_job.h), one word each: input (the first row of the
 // first pixel's receptive field), records, out, blocks, groups, lo4, hi4,
 // widened, pixels, pixel_step, rows, row_bytes, row_step, column: a pixel's
 // column is `rows` runs of row_bytes input bytes, row_step apart, widened
@@ -25,41 +25,36 @@
     .thumb
 
 #include "kernels/arm_dsp/asm_macros.inc"
+#include "kernels/arm_dsp/conv_pixels_job.h"
 
 // The frame: the job's words at their offsets, then the blocks left.
-    .equ INPUT, 0
-    .equ RECORDS, 4
-    .equ OUT, 8
-    .equ BLOCKS, 12
-    .equ GROUPS, 16
-    .equ LO4, 20
-    .equ WIDENED, 28
-    .equ PIXELS, 32
-    .equ PIXEL_STEP, 36
-    .equ ROWS, 40
-    .equ ROW_BYTES, 44
-    .equ ROW_STEP, 48
-    .equ COLUMN, 52
-    .equ BLOCKS_LEFT, 56
-    .equ FRAME, 60                  // 8-byte aligned with the 36 pushed
+    .equ INPUT, KILN_DSP_CONV_JOB_INPUT
+    .equ RECORDS, KILN_DSP_CONV_JOB_RECORDS
+    .equ OUT, KILN_DSP_CONV_JOB_OUT
+    .equ BLOCKS, KILN_DSP_CONV_JOB_BLOCKS
+    .equ GROUPS, KILN_DSP_CONV_JOB_GROUPS
+    .equ LO4, KILN_DSP_CONV_JOB_LO4
+    .equ WIDENED, KILN_DSP_CONV_JOB_WIDENED
+    .equ PIXELS, KILN_DSP_CONV_JOB_PIXELS
+    .equ PIXEL_STEP, KILN_DSP_CONV_JOB_PIXEL_STEP
+    .equ ROWS, KILN_DSP_CONV_JOB_ROWS
+    .equ ROW_BYTES, KILN_DSP_CONV_JOB_ROW_BYTES
+    .equ ROW_STEP, KILN_DSP_CONV_JOB_ROW_STEP
+    .equ COLUMN, KILN_DSP_CONV_JOB_COLUMN
+    .equ BLOCKS_LEFT, KILN_DSP_CONV_JOB_BYTES
+    .equ FRAME, BLOCKS_LEFT + 4     // 8-byte aligned with the 36 pushed
+// The prologue copies the job as two LDM/STM runs of seven words each.
+    .if KILN_DSP_CONV_JOB_BYTES != 14 * 4 || WIDENED != 7 * 4 || (FRAME + 36) % 8 != 0
+    .error "conv_pixels.S: the job's layout no longer matches its prologue"
+    .endif
 
 // Registers in a block: r0-r3 accumulators, r4 the widened column, r5/r6
 // the column's pairs, r7 count, r8-r11 weights, r12 the record, lr the
 // output.
 
-// One group of four taps: 16 multiply-accumulates.
+// One group of four taps: 16 multiply-accumulates (instruction_groups.h).
 .macro DOT_GROUP
-    ldrd    r5, r6, [r4], #8
-    ldm     r12!, {r8, r9, r10, r11}
-    smlad   r0, r5, r8, r0
-    smlad   r0, r6, r9, r0
-    smlad   r1, r5, r10, r1
-    smlad   r1, r6, r11, r1
-    ldm     r12!, {r8, r9, r10, r11}
-    smlad   r2, r5, r8, r2
-    smlad   r2, r6, r9, r2
-    smlad   r3, r5, r10, r3
-    smlad   r3, r6, r11, r3
+    KILN_DSP_DOT4_GROUP(r5, r6, r4, r12, r0, r1, r2, r3)
 .endm
 
 // The routine, with (add_offset 1) or without the entries' offsets.

@@ -12,7 +12,7 @@
 //   void kiln_arm_dsp_depthwise3x3_window(const kiln::arm_dsp::Depthwise3x3Job* job);
 //   void kiln_arm_dsp_depthwise3x3_window_folded(const kiln::arm_dsp::Depthwise3x3Job* job);
 //
-// Depthwise3x3Job (primitives.h), one word each: input (the first pixel's
+// Depthwise3x3Job (depthwise3x3_job.h), one word each: input (the first pixel's
 // top-left tap), records, out, groups, pixels, in_step, row_step,
 // pixel_step, lo4, hi4, offset2, rows, taps, first_tap. Per group of four channels, its record:
 // four biases, nine taps of (w02, w13) 16-bit pairs, four ArmDspRequant
@@ -24,28 +24,34 @@
     .thumb
 
 #include "kernels/arm_dsp/asm_macros.inc"
+#include "kernels/arm_dsp/depthwise3x3_job.h"
 
-// The frame: the job's words at their offsets, then the groups left.
-    .equ INPUT, 0
-    .equ RECORDS, 4
-    .equ GROUPS, 12
-    .equ PIXELS, 16
-    .equ IN_STEP, 20
-    .equ ROW_STEP, 24
-    .equ PIXEL_STEP, 28
-    .equ LO4, 32
-    .equ OFFSET2, 40
-    .equ GROUPS_LEFT, 44
-    .equ FRAME, 48
-// The window routine's frame: the job's words (rows, taps and first_tap
+// The frame: the job's words at their offsets up to offset2, then the groups left.
+    .equ INPUT, KILN_DSP_DW_JOB_INPUT
+    .equ RECORDS, KILN_DSP_DW_JOB_RECORDS
+    .equ OUT, KILN_DSP_DW_JOB_OUT
+    .equ GROUPS, KILN_DSP_DW_JOB_GROUPS
+    .equ PIXELS, KILN_DSP_DW_JOB_PIXELS
+    .equ IN_STEP, KILN_DSP_DW_JOB_IN_STEP
+    .equ ROW_STEP, KILN_DSP_DW_JOB_ROW_STEP
+    .equ PIXEL_STEP, KILN_DSP_DW_JOB_PIXEL_STEP
+    .equ LO4, KILN_DSP_DW_JOB_LO4
+    .equ OFFSET2, KILN_DSP_DW_JOB_OFFSET2
+    .equ GROUPS_LEFT, OFFSET2 + 4
+    .equ FRAME, GROUPS_LEFT + 4
+// The window routine's frame: all the job's words (rows, taps and first_tap
 // after the others), then its loop state.
-    .equ ROWS, 44
-    .equ TAPS, 48
-    .equ FIRST_TAP, 52
-    .equ W_GROUPS_LEFT, 56
-    .equ W_RECORD, 60
-    .equ W_ROWS_LEFT, 64
-    .equ W_FRAME, 68                // 8-byte aligned with the 36 pushed
+    .equ ROWS, KILN_DSP_DW_JOB_ROWS
+    .equ TAPS, KILN_DSP_DW_JOB_TAPS
+    .equ FIRST_TAP, KILN_DSP_DW_JOB_FIRST_TAP
+    .equ W_GROUPS_LEFT, KILN_DSP_DW_JOB_BYTES
+    .equ W_RECORD, W_GROUPS_LEFT + 4
+    .equ W_ROWS_LEFT, W_RECORD + 4
+    .equ W_FRAME, W_ROWS_LEFT + 4   // 8-byte aligned with the 36 pushed
+// The prologues copy the job in runs of six, five and three words.
+    .if ROW_STEP != 6 * 4 || OFFSET2 != 10 * 4 || ROWS != 11 * 4 || KILN_DSP_DW_JOB_BYTES != 14 * 4 || (W_FRAME + 36) % 8 != 0
+    .error "depthwise3x3.S: the job's layout no longer matches its prologues"
+    .endif
 
 // Registers: r0-r3 accumulators, r4 the group's top-left tap, r11 the
 // current row, r7 in_step, r10 offset2, r12 the record, lr the output;
@@ -55,13 +61,7 @@
 // against the tap's four weights.
 .macro TAP address:vararg
     ldr     r5, \address
-    ldrd    r8, r9, [r12], #8
-    sxtab16 r6, r10, r5
-    sxtab16 r5, r10, r5, ror #8
-    smlabb  r0, r6, r8, r0
-    smlatt  r2, r6, r8, r2
-    smlabb  r1, r5, r9, r1
-    smlatt  r3, r5, r9, r3
+    KILN_DSP_DEPTHWISE_TAP(r5, r6, r8, r9, r12, r10, r0, r1, r2, r3)
 .endm
 
 .macro ROW base
@@ -77,9 +77,9 @@
     ldm     r0!, {r1, r2, r3, r4, r5, r6}
     stm     sp, {r1, r2, r3, r4, r5, r6}
     ldm     r0, {r1, r2, r3, r4, r5}
-    add     r6, sp, #24
+    add     r6, sp, #ROW_STEP
     stm     r6, {r1, r2, r3, r4, r5}
-    ldr     lr, [sp, #8]
+    ldr     lr, [sp, #OUT]
     ldr     r7, [sp, #IN_STEP]
     ldr     r10, [sp, #OFFSET2]
 
@@ -121,12 +121,12 @@
     ldm     r0!, {r1, r2, r3, r4, r5, r6}
     stm     sp, {r1, r2, r3, r4, r5, r6}
     ldm     r0!, {r1, r2, r3, r4, r5}
-    add     r6, sp, #24
+    add     r6, sp, #ROW_STEP
     stm     r6, {r1, r2, r3, r4, r5}
     ldm     r0, {r1, r2, r3}
     add     r6, sp, #ROWS
     stm     r6, {r1, r2, r3}
-    ldr     lr, [sp, #8]
+    ldr     lr, [sp, #OUT]
     ldr     r7, [sp, #IN_STEP]
     ldr     r10, [sp, #OFFSET2]
     ldr     r4, [sp, #INPUT]

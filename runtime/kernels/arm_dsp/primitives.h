@@ -9,11 +9,15 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "kernels/arm_dsp/conv_pixels_job.h"
+#include "kernels/arm_dsp/depthwise3x3_job.h"
 #include "kiln/fixed_point.h"
 #include "kiln/ops/packed_conv2d.h"
 
 #if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
 #include <arm_acle.h>
+
+#include "kernels/arm_dsp/instruction_groups.h"
 #define KILN_ARM_DSP_NATIVE 1
 #else
 #define KILN_ARM_DSP_NATIVE 0
@@ -65,23 +69,11 @@ inline int32_t smlatt(uint32_t a, uint32_t b, int32_t acc) {
   return __smlatt(static_cast<int32_t>(a), static_cast<int32_t>(b), acc);
 }
 
-// One step of a four-channel dot product over widened pairs: for each of
-// `groups` groups of 4 taps, column words (x02, x13) against each channel's
-// (w02, w13): acc[j] += x02 . w[2j] + x13 . w[2j+1]. The weights stream in with
-// LDM (one instruction per two channels), so a group costs 13 instructions
-// for 16 multiply-accumulates.
-#define KILN_DSP_DOT4_GROUP                     \
-  "ldrd %[x02], %[x13], [%[x]], #8\n\t"          \
-  "ldm %[w]!, {r8, r9, r10, r11}\n\t"            \
-  "smlad %[a0], %[x02], r8, %[a0]\n\t"           \
-  "smlad %[a0], %[x13], r9, %[a0]\n\t"           \
-  "smlad %[a1], %[x02], r10, %[a1]\n\t"          \
-  "smlad %[a1], %[x13], r11, %[a1]\n\t"          \
-  "ldm %[w]!, {r8, r9, r10, r11}\n\t"            \
-  "smlad %[a2], %[x02], r8, %[a2]\n\t"           \
-  "smlad %[a2], %[x13], r9, %[a2]\n\t"           \
-  "smlad %[a3], %[x02], r10, %[a3]\n\t"          \
-  "smlad %[a3], %[x13], r11, %[a3]\n\t"
+// A four-channel dot product over widened pairs: for each of `groups`
+// groups of 4 taps, KILN_DSP_DOT4_GROUP (11 instructions for 16
+// multiply-accumulates; conv_pixels.S runs the same group).
+#define KILN_DSP_DOT4_GROUP_TEXT \
+  KILN_ASM_TEXT(KILN_DSP_DOT4_GROUP(%[x02], %[x13], %[x], %[w], %[a0], %[a1], %[a2], %[a3]))
 
 // Returns the weights after the block.
 inline const uint32_t* dot4_pairs(const uint32_t* column, const uint32_t* block, int32_t groups, int32_t* acc) {
@@ -89,7 +81,7 @@ inline const uint32_t* dot4_pairs(const uint32_t* column, const uint32_t* block,
   uint32_t x02, x13;
   int32_t pairs = groups >> 1;
   if (pairs > 0) {
-    __asm__ volatile("1:\n\t" KILN_DSP_DOT4_GROUP KILN_DSP_DOT4_GROUP
+    __asm__ volatile("1:\n\t" KILN_DSP_DOT4_GROUP_TEXT KILN_DSP_DOT4_GROUP_TEXT
                      "subs %[n], %[n], #1\n\t"
                      "bne 1b\n\t"
                      : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [x] "+r"(column),
@@ -98,7 +90,7 @@ inline const uint32_t* dot4_pairs(const uint32_t* column, const uint32_t* block,
                      : "r8", "r9", "r10", "r11", "cc", "memory");
   }
   if (groups & 1) {
-    __asm__ volatile(KILN_DSP_DOT4_GROUP
+    __asm__ volatile(KILN_DSP_DOT4_GROUP_TEXT
                      : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [x] "+r"(column),
                        [w] "+r"(block), [x02] "=&r"(x02), [x13] "=&r"(x13)
                      :
@@ -110,7 +102,11 @@ inline const uint32_t* dot4_pairs(const uint32_t* column, const uint32_t* block,
   acc[3] = a3;
   return block;
 }
-#undef KILN_DSP_DOT4_GROUP
+#undef KILN_DSP_DOT4_GROUP_TEXT
+
+// KILN_DSP_DEPTHWISE_TAP on the operands of the depthwise helpers below.
+#define KILN_DSP_DEPTHWISE_TAP_TEXT \
+  KILN_ASM_TEXT(KILN_DSP_DEPTHWISE_TAP(%[x], %[x02], %[w02], %[w13], %[w], %[off], %[a0], %[a1], %[a2], %[a3]))
 
 // Four depthwise lanes over `taps` taps: per tap, four int8 inputs (the next
 // tap `in_step` bytes on) widened with the input offset added (SXTAB16), and
@@ -126,13 +122,7 @@ __attribute__((noinline)) inline void depthwise4_row(int32_t* acc, const int8_t*
       "1:\n\t"
       "ldr %[x], [%[in]]\n\t"
       "add %[in], %[in], %[step]\n\t"
-      "ldrd %[w02], %[w13], [%[w]], #8\n\t"
-      "sxtab16 %[x02], %[off], %[x]\n\t"
-      "sxtab16 %[x], %[off], %[x], ror #8\n\t"
-      "smlabb %[a0], %[x02], %[w02], %[a0]\n\t"
-      "smlatt %[a2], %[x02], %[w02], %[a2]\n\t"
-      "smlabb %[a1], %[x], %[w13], %[a1]\n\t"
-      "smlatt %[a3], %[x], %[w13], %[a3]\n\t"
+      KILN_DSP_DEPTHWISE_TAP_TEXT
       "subs %[n], %[n], #1\n\t"
       "bne 1b\n\t"
       : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [in] "+r"(in), [w] "+r"(w), [n] "+r"(taps),
@@ -146,15 +136,7 @@ __attribute__((noinline)) inline void depthwise4_row(int32_t* acc, const int8_t*
 }
 
 // One tap of depthwise4_taps3, its input at `address`.
-#define KILN_DSP_DEPTHWISE_TAP(address)          \
-  "ldr %[x], " address "\n\t"                   \
-  "ldrd %[w02], %[w13], [%[w]], #8\n\t"         \
-  "sxtab16 %[x02], %[off], %[x]\n\t"            \
-  "sxtab16 %[x], %[off], %[x], ror #8\n\t"      \
-  "smlabb %[a0], %[x02], %[w02], %[a0]\n\t"     \
-  "smlatt %[a2], %[x02], %[w02], %[a2]\n\t"     \
-  "smlabb %[a1], %[x], %[w13], %[a1]\n\t"       \
-  "smlatt %[a3], %[x], %[w13], %[a3]\n\t"
+#define KILN_DSP_DEPTHWISE_TAP_AT(address) "ldr %[x], " address "\n\t" KILN_DSP_DEPTHWISE_TAP_TEXT
 
 // depthwise4_row for three taps, unrolled: 8 instructions per tap (the
 // inputs in, in + in_step, in + 2 in_step by register-offset addressing).
@@ -162,8 +144,8 @@ __attribute__((noinline)) inline void depthwise4_row(int32_t* acc, const int8_t*
 inline const uint32_t* depthwise4_taps3(int32_t& a0, int32_t& a1, int32_t& a2, int32_t& a3, const int8_t* in,
                                          int32_t in_step, const uint32_t* w, uint32_t offset2) {
   uint32_t x, x02, w02, w13;
-  __asm__ volatile(KILN_DSP_DEPTHWISE_TAP("[%[in]]") KILN_DSP_DEPTHWISE_TAP("[%[in], %[step]]")
-                       KILN_DSP_DEPTHWISE_TAP("[%[in], %[step], lsl #1]")
+  __asm__ volatile(KILN_DSP_DEPTHWISE_TAP_AT("[%[in]]") KILN_DSP_DEPTHWISE_TAP_AT("[%[in], %[step]]")
+                       KILN_DSP_DEPTHWISE_TAP_AT("[%[in], %[step], lsl #1]")
                    : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [w] "+r"(w), [x] "=&r"(x),
                      [x02] "=&r"(x02), [w02] "=&r"(w02), [w13] "=&r"(w13)
                    : [in] "r"(in), [step] "r"(in_step), [off] "r"(offset2)
@@ -175,14 +157,15 @@ inline const uint32_t* depthwise4_taps3(int32_t& a0, int32_t& a1, int32_t& a2, i
 inline const uint32_t* depthwise4_taps2(int32_t& a0, int32_t& a1, int32_t& a2, int32_t& a3, const int8_t* in,
                                          int32_t in_step, const uint32_t* w, uint32_t offset2) {
   uint32_t x, x02, w02, w13;
-  __asm__ volatile(KILN_DSP_DEPTHWISE_TAP("[%[in]]") KILN_DSP_DEPTHWISE_TAP("[%[in], %[step]]")
+  __asm__ volatile(KILN_DSP_DEPTHWISE_TAP_AT("[%[in]]") KILN_DSP_DEPTHWISE_TAP_AT("[%[in], %[step]]")
                    : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [w] "+r"(w), [x] "=&r"(x),
                      [x02] "=&r"(x02), [w02] "=&r"(w02), [w13] "=&r"(w13)
                    : [in] "r"(in), [step] "r"(in_step), [off] "r"(offset2)
                    : "memory");
   return w;
 }
-#undef KILN_DSP_DEPTHWISE_TAP
+#undef KILN_DSP_DEPTHWISE_TAP_AT
+#undef KILN_DSP_DEPTHWISE_TAP_TEXT
 
 
 
@@ -193,8 +176,7 @@ inline int32_t ssat8(int32_t v) { return __ssat(v, 8); }
 // The larger of each byte lane of a and b.
 inline uint32_t max_s8x4(uint32_t a, uint32_t b) {
   uint32_t t;
-  __asm__("ssub8 %[t], %[a], %[b]\n\t"
-          "sel %[a], %[a], %[b]"
+  __asm__(KILN_ASM_TEXT(KILN_DSP_MAX_S8X4(%[a], %[b], %[t]))
           : [a] "+r"(a), [t] "=&r"(t)
           : [b] "r"(b)
           : "cc");
@@ -202,10 +184,7 @@ inline uint32_t max_s8x4(uint32_t a, uint32_t b) {
 }
 inline uint32_t clamp_s8x4(uint32_t v, uint32_t lo, uint32_t hi) {
   uint32_t t;
-  __asm__("ssub8 %[t], %[v], %[lo]\n\t"
-          "sel %[v], %[v], %[lo]\n\t"
-          "ssub8 %[t], %[hi], %[v]\n\t"
-          "sel %[v], %[v], %[hi]"
+  __asm__(KILN_ASM_TEXT(KILN_DSP_MAX_S8X4(%[v], %[lo], %[t])) KILN_ASM_TEXT(KILN_DSP_MIN_S8X4(%[v], %[hi], %[t]))
           : [v] "+r"(v), [t] "=&r"(t)
           : [lo] "r"(lo), [hi] "r"(hi)
           : "cc");
@@ -225,11 +204,7 @@ inline uint32_t clamp_s8x4(uint32_t v, uint32_t lo, uint32_t hi) {
 // instructions once the channel's three words are in registers.
 inline int32_t multiply_smlal(int32_t x, const ArmDspRequant& q) {
   int32_t lo, hi;
-  __asm__("and %[lo], %[x], #0x80000000\n\t"
-          "add %[hi], %[rounding], %[x], asr #31\n\t"
-          "eor %[lo], %[lo], #0x40000000\n\t"
-          "smlal %[lo], %[hi], %[x], %[m]\n\t"
-          "asr %[hi], %[hi], %[shift]"
+  __asm__(KILN_ASM_TEXT(KILN_DSP_MULTIPLY_SMLAL(%[hi], %[x], %[m], %[rounding], %[shift], %[lo], %[hi]))
           : [lo] "=&r"(lo), [hi] "=&r"(hi)
           : [x] "r"(x), [m] "r"(q.multiplier), [rounding] "r"(q.rounding), [shift] "r"(q.shift));
   return hi;
@@ -238,9 +213,7 @@ inline int32_t multiply_smlal(int32_t x, const ArmDspRequant& q) {
 // overwritten).
 inline uint32_t pack_s8x4(int32_t a, int32_t b, int32_t c, int32_t d) {
   uint32_t r = static_cast<uint32_t>(a);
-  __asm__("bfi %[r], %[b], #8, #8\n\t"
-          "bfi %[r], %[c], #16, #8\n\t"
-          "bfi %[r], %[d], #24, #8"
+  __asm__(KILN_ASM_TEXT(KILN_DSP_PACK_S8X4(%[r], %[b], %[c], %[d]))
           : [r] "+r"(r)
           : [b] "r"(b), [c] "r"(c), [d] "r"(d));
   return r;
@@ -393,26 +366,6 @@ inline void widen_column(const int8_t* column, int32_t k_padded, uint32_t* widen
   }
 }
 
-// A run of output pixels for conv_pixels (the assembly in conv_pixels.S
-// reads these words in this order).
-struct ConvPixelsJob {
-  const int8_t* input;     // the first row of the first pixel's column
-  const uint8_t* records;  // the first block's record (packed_conv2d.h)
-  int8_t* out;             // the first pixel's output; the next pixel's follows
-  int32_t blocks;          // >= 1
-  int32_t groups;          // groups of four taps (k_padded / 4), >= 1
-  uint32_t lo4, hi4;       // the activation range in every byte
-  uint32_t* widened;       // scratch for one widened column (2 * k_padded bytes)
-  int32_t pixels;          // >= 1
-  int32_t pixel_step;      // input bytes between pixels' columns
-  // A column is `rows` runs of row_bytes input bytes, row_step apart: with
-  // row_bytes a multiple of 4, rows * row_bytes = 4 * groups and they are
-  // widened straight from the input; else they are gathered into `column`
-  // first, whose bytes past them (up to 4 * groups) hold zeros.
-  int32_t rows, row_bytes, row_step;
-  int8_t* column;
-};
-
 #if KILN_ARM_DSP_NATIVE
 extern "C" void kiln_arm_dsp_conv_pixels(const ConvPixelsJob* job);
 extern "C" void kiln_arm_dsp_conv_pixels_folded(const ConvPixelsJob* job);
@@ -456,23 +409,6 @@ inline void conv_pixels(const ConvPixelsJob* job, bool folded) {
   }
 #endif
 }
-
-// Output pixels of a 3x3 depthwise convolution for depthwise3x3_run and
-// depthwise3x3_window (the assembly in depthwise3x3.S reads these words in
-// this order).
-struct Depthwise3x3Job {
-  const int8_t* input;     // the first pixel's first (in-bounds) tap
-  const uint8_t* records;  // group 0's record (packed_conv2d.h): 4 biases, 9 taps of 4 lanes, 4 entries
-  int8_t* out;             // the first pixel's output; the next pixel's follows
-  int32_t groups;          // groups of four channels, >= 1
-  int32_t pixels;          // >= 1 (a window: 1)
-  int32_t in_step, row_step, pixel_step;  // input bytes between taps, rows and pixels
-  uint32_t lo4, hi4;       // the activation range in every byte
-  uint32_t offset2;        // the input offset in both halves
-  // The window: rows (1-3) of taps (1-3), its first tap first_tap bytes into
-  // a record's taps (3, 3, 0 for a whole window).
-  int32_t rows, taps, first_tap;
-};
 
 #if KILN_ARM_DSP_NATIVE
 extern "C" void kiln_arm_dsp_depthwise3x3(const Depthwise3x3Job* job);

@@ -7,7 +7,7 @@
 //
 //   void kiln_arm_mve_conv_pixels(const kiln::arm_mve::ConvPixelsJob* job);
 //
-// ConvPixelsJob (primitives.h), one word each: input, records, out, blocks,
+// ConvPixelsJob (conv_pixels_job.h), one word each: input, records, out, blocks,
 // steps (16-tap steps per block), offset, act_min, act_max, pixels,
 // pixel_step, rows, row_bytes, row_step, column. With column null a pixel's
 // column is the input at its pixel; else its `rows` rows of row_bytes input
@@ -22,18 +22,28 @@
     .thumb
 
 #include "kernels/arm_mve/asm_macros.inc"
+#include "kernels/arm_mve/conv_pixels_job.h"
 
 // The frame: the job's words at their offsets.
-    .equ INPUT, 0
-    .equ RECORDS, 4
-    .equ BLOCKS, 12
-    .equ PIXELS, 32
-    .equ PIXEL_STEP, 36
-    .equ ROWS, 40
-    .equ ROW_BYTES, 44
-    .equ ROW_STEP, 48
-    .equ COLUMN, 52
-    .equ FRAME, 60                  // 8-byte aligned with the 100 pushed
+    .equ INPUT, KILN_MVE_CONV_JOB_INPUT
+    .equ RECORDS, KILN_MVE_CONV_JOB_RECORDS
+    .equ OUT, KILN_MVE_CONV_JOB_OUT
+    .equ BLOCKS, KILN_MVE_CONV_JOB_BLOCKS
+    .equ STEPS, KILN_MVE_CONV_JOB_STEPS
+    .equ OFFSET, KILN_MVE_CONV_JOB_OFFSET
+    .equ ACT_MIN, KILN_MVE_CONV_JOB_ACT_MIN
+    .equ PIXELS, KILN_MVE_CONV_JOB_PIXELS
+    .equ PIXEL_STEP, KILN_MVE_CONV_JOB_PIXEL_STEP
+    .equ ROWS, KILN_MVE_CONV_JOB_ROWS
+    .equ ROW_BYTES, KILN_MVE_CONV_JOB_ROW_BYTES
+    .equ ROW_STEP, KILN_MVE_CONV_JOB_ROW_STEP
+    .equ COLUMN, KILN_MVE_CONV_JOB_COLUMN
+    .equ FRAME, KILN_MVE_CONV_JOB_BYTES + 4  // 8-byte aligned with the 100 pushed
+// The prologue copies the job as two runs of seven words, and reads act_min
+// and act_max as one pair.
+    .if KILN_MVE_CONV_JOB_BYTES != 14 * 4 || KILN_MVE_CONV_JOB_ACT_MAX != ACT_MIN + 4 || (FRAME + 100) % 8 != 0
+    .error "conv_pixels.S: the job's layout no longer matches its prologue"
+    .endif
 
 // Registers in a block: r0, r2, r4, r6 the sums; r1 the column; r3 the
 // record; r5 the output; r7 blocks left; r8 steps; r9 the output offset;
@@ -45,12 +55,12 @@
     ldm     r0!, {r1, r2, r3, r4, r5, r6, r7}
     stm     sp, {r1, r2, r3, r4, r5, r6, r7}
     ldm     r0, {r1, r2, r3, r4, r5, r6, r7}
-    add     r0, sp, #28
+    add     r0, sp, #(7 * 4)
     stm     r0, {r1, r2, r3, r4, r5, r6, r7}
-    ldr     r5, [sp, #8]            // out
-    ldr     r8, [sp, #16]           // steps
-    ldr     r9, [sp, #20]           // offset
-    ldrd    r10, r12, [sp, #24]     // act_min, act_max
+    ldr     r5, [sp, #OUT]
+    ldr     r8, [sp, #STEPS]
+    ldr     r9, [sp, #OFFSET]
+    ldrd    r10, r12, [sp, #ACT_MIN]  // act_min, act_max
     vdup.32 q6, r10
     vdup.32 q7, r12
 

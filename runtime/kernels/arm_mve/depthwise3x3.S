@@ -9,7 +9,7 @@
 //
 //   void kiln_arm_mve_depthwise3x3_window(const kiln::arm_mve::Depthwise3x3Job* job);
 //
-// Depthwise3x3Job (primitives.h), one word each: input (the first pixel's
+// Depthwise3x3Job (depthwise3x3_job.h), one word each: input (the first pixel's
 // first tap), records, out, groups, pixels, in_step, row_step, pixel_step,
 // input_offset, output_offset, act_min, act_max, rows, taps, first_tap. Per group of
 // eight channels, its record: eight biases, nine taps of eight int8 weights,
@@ -20,6 +20,13 @@
     .thumb
 
 #include "kernels/arm_mve/asm_macros.inc"
+#include "kernels/arm_mve/depthwise3x3_job.h"
+
+// Both routines load the job into registers: input to pixel_step with one
+// LDM, input_offset to act_max (the window: to first_tap) with another.
+    .if KILN_MVE_DW_JOB_PIXEL_STEP != KILN_MVE_DW_JOB_INPUT + 7 * 4 || KILN_MVE_DW_JOB_INPUT_OFFSET != 8 * 4 || KILN_MVE_DW_JOB_ACT_MAX != KILN_MVE_DW_JOB_INPUT_OFFSET + 3 * 4 || KILN_MVE_DW_JOB_FIRST_TAP != KILN_MVE_DW_JOB_INPUT_OFFSET + 6 * 4
+    .error "depthwise3x3.S: the job's layout no longer matches the routines' loads"
+    .endif
 
 // The frame: eight int32 sums in channel order, then the run's state.
     .equ SUMS, 0

@@ -8,6 +8,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "kernels/arm_mve/conv_pixels_job.h"
+#include "kernels/arm_mve/depthwise3x3_job.h"
 #include "kiln/fixed_point.h"
 #include "kiln/ops/packed_conv2d.h"
 
@@ -259,24 +261,6 @@ inline const int8_t* dot4_s8x16(const int8_t* column, const int8_t* weights, int
   return weights;
 }
 
-// A run of output pixels for conv_pixels (the assembly in conv_pixels.S
-// reads these words in this order).
-struct ConvPixelsJob {
-  const int8_t* input;     // the first pixel's column, or its window's first row
-  const uint8_t* records;  // the first block's record (packed_conv2d.h)
-  int8_t* out;             // the first pixel's output; the next pixel's follows
-  int32_t blocks;          // >= 1
-  int32_t steps;           // 16-tap steps per block (k_padded / 16), >= 1
-  int32_t offset, act_min, act_max;
-  int32_t pixels;          // >= 1
-  int32_t pixel_step;      // input bytes between pixels
-  // With `column` null, a pixel's column is the input at its pixel; else its
-  // `rows` rows of row_bytes input bytes, row_step apart, are copied one after
-  // the other into `column`, whose bytes past them (to 16 * steps) hold zeros.
-  int32_t rows, row_bytes, row_step;
-  int8_t* column;
-};
-
 #if KILN_ARM_MVE_NATIVE
 extern "C" void kiln_arm_mve_conv_pixels(const ConvPixelsJob* job);
 #endif
@@ -310,22 +294,6 @@ inline void conv_pixels(const ConvPixelsJob* job) {
   }
 #endif
 }
-
-// Output pixels of a 3x3 depthwise convolution for depthwise3x3_run and
-// depthwise3x3_window (the assembly in depthwise3x3.S reads these words in
-// this order).
-struct Depthwise3x3Job {
-  const int8_t* input;     // the first pixel's first (in-bounds) tap
-  const uint8_t* records;  // group 0's record (packed_conv2d.h): 8 biases, 9 taps of 8 lanes, 8 entries
-  int8_t* out;             // the first pixel's output; the next pixel's follows
-  int32_t groups;          // groups of eight channels, >= 1
-  int32_t pixels;          // >= 1 (a window: 1)
-  int32_t in_step, row_step, pixel_step;  // input bytes between taps, rows and pixels
-  int32_t input_offset, output_offset, act_min, act_max;
-  // The window: rows (1-3) of taps (1-3), its first tap first_tap bytes into
-  // a record's taps (3, 3, 0 for a whole window).
-  int32_t rows, taps, first_tap;
-};
 
 #if KILN_ARM_MVE_NATIVE
 extern "C" void kiln_arm_mve_depthwise3x3(const Depthwise3x3Job* job);
