@@ -9,6 +9,8 @@
 #ifndef KILN_RUNTIME_KERNELS_ARM_DSP_INSTRUCTION_GROUPS_H
 #define KILN_RUNTIME_KERNELS_ARM_DSP_INSTRUCTION_GROUPS_H
 
+// clang-format off: the groups are assembly text, laid out as assembly.
+
 // A group as a string for inline assembly.
 #define KILN_ASM_TEXT(...) KILN_ASM_TEXT_(__VA_ARGS__)
 #define KILN_ASM_TEXT_(...) #__VA_ARGS__ "\n\t"
@@ -19,12 +21,12 @@
 // instructions for 16 multiply-accumulates; column and weights advance.
 #define KILN_DSP_DOT4_GROUP(x02, x13, column, weights, a0, a1, a2, a3) \
   ldrd x02, x13, [column], 8;                                          \
-  ldm weights!, {r8, r9, r10, r11};                                    \
+  ldm weights !, {r8, r9, r10, r11};                                   \
   smlad a0, x02, r8, a0;                                               \
   smlad a0, x13, r9, a0;                                               \
   smlad a1, x02, r10, a1;                                              \
   smlad a1, x13, r11, a1;                                              \
-  ldm weights!, {r8, r9, r10, r11};                                    \
+  ldm weights !, {r8, r9, r10, r11};                                   \
   smlad a2, x02, r8, a2;                                               \
   smlad a2, x13, r9, a2;                                               \
   smlad a3, x02, r10, a3;                                              \
@@ -36,22 +38,22 @@
 // advances: acc[l] += (x[l] + offset) * w[l]. x02 is a temporary; x is
 // overwritten.
 #define KILN_DSP_DEPTHWISE_TAP(x, x02, w02, w13, weights, offset2, a0, a1, a2, a3) \
-  ldrd w02, w13, [weights], 8;                                                      \
-  sxtab16 x02, offset2, x;                                                          \
-  sxtab16 x, offset2, x, ror 8;                                                     \
-  smlabb a0, x02, w02, a0;                                                          \
-  smlatt a2, x02, w02, a2;                                                          \
-  smlabb a1, x, w13, a1;                                                            \
+  ldrd w02, w13, [weights], 8;                                                     \
+  sxtab16 x02, offset2, x;                                                         \
+  sxtab16 x, offset2, x, ror 8;                                                    \
+  smlabb a0, x02, w02, a0;                                                         \
+  smlatt a2, x02, w02, a2;                                                         \
+  smlabb a1, x, w13, a1;                                                           \
   smlatt a3, x, w13, a3
 
 // out = multiply_smlal(x, entry) for an entry's multiplier m, rounding and
 // shift (primitives.h derives it): both of TFLite's roundings in one SMLAL
 // and one shift. lo and hi are temporaries (hi may be `rounding`'s register).
 #define KILN_DSP_MULTIPLY_SMLAL(out, x, m, rounding, shift, lo, hi) \
-  and lo, x, 0x80000000;                                             \
-  add hi, rounding, x, asr 31;                                       \
-  eor lo, lo, 0x40000000;                                            \
-  smlal lo, hi, x, m;                                                \
+  and lo, x, 0x80000000;                                            \
+  add hi, rounding, x, asr 31;                                      \
+  eor lo, lo, 0x40000000;                                           \
+  smlal lo, hi, x, m;                                               \
   asr out, hi, shift
 
 // Four int8 lanes: v = max(v, b) and v = min(v, b) lane by lane (SSUB8 sets
@@ -68,5 +70,7 @@
   bfi r, b, 8, 8;                      \
   bfi r, c, 16, 8;                     \
   bfi r, d, 24, 8
+
+// clang-format on
 
 #endif  // KILN_RUNTIME_KERNELS_ARM_DSP_INSTRUCTION_GROUPS_H

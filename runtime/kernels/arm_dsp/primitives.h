@@ -37,12 +37,28 @@ inline void store_u32(void* p, uint32_t v) { memcpy(p, &v, sizeof(v)); }
 
 #if KILN_ARM_DSP_NATIVE
 
+// The instruction groups on the named operands of the inline assembly below
+// (KILN_ASM_TEXT keeps %[name] as written, so the formatter stays out).
+// clang-format off
+#define KILN_DSP_DOT4_GROUP_TEXT \
+  KILN_ASM_TEXT(KILN_DSP_DOT4_GROUP(%[x02], %[x13], %[x], %[w], %[a0], %[a1], %[a2], %[a3]))
+#define KILN_DSP_DEPTHWISE_TAP_TEXT \
+  KILN_ASM_TEXT(KILN_DSP_DEPTHWISE_TAP(%[x], %[x02], %[w02], %[w13], %[w], %[off], %[a0], %[a1], %[a2], %[a3]))
+#define KILN_DSP_MAX_S8X4_TEXT KILN_ASM_TEXT(KILN_DSP_MAX_S8X4(%[v], %[b], %[t]))
+#define KILN_DSP_CLAMP_S8X4_TEXT \
+  KILN_ASM_TEXT(KILN_DSP_MAX_S8X4(%[v], %[lo], %[t])) KILN_ASM_TEXT(KILN_DSP_MIN_S8X4(%[v], %[hi], %[t]))
+#define KILN_DSP_MULTIPLY_SMLAL_TEXT \
+  KILN_ASM_TEXT(KILN_DSP_MULTIPLY_SMLAL(%[hi], %[x], %[m], %[rounding], %[shift], %[lo], %[hi]))
+#define KILN_DSP_PACK_S8X4_TEXT KILN_ASM_TEXT(KILN_DSP_PACK_S8X4(%[r], %[b], %[c], %[d]))
+// clang-format on
 
 // A rotate for SXTAB16's ROR #8 operand (which the compiler folds in).
 inline uint32_t ror8(uint32_t x) { return (x >> 8) | (x << 24); }
 
 // Bytes 0 and 2 of x, sign-extended into the two halves.
-inline uint32_t sxtb16(uint32_t x) { return static_cast<uint32_t>(__sxtb16(static_cast<int32_t>(x))); }
+inline uint32_t sxtb16(uint32_t x) {
+  return static_cast<uint32_t>(__sxtb16(static_cast<int32_t>(x)));
+}
 // Bytes 1 and 3 of x, sign-extended into the two halves.
 // (The compiler does not fold the rotate into SXTB16 itself.)
 inline uint32_t sxtb16_ror8(uint32_t x) {
@@ -72,11 +88,9 @@ inline int32_t smlatt(uint32_t a, uint32_t b, int32_t acc) {
 // A four-channel dot product over widened pairs: for each of `groups`
 // groups of 4 taps, KILN_DSP_DOT4_GROUP (11 instructions for 16
 // multiply-accumulates; conv_pixels.S runs the same group).
-#define KILN_DSP_DOT4_GROUP_TEXT \
-  KILN_ASM_TEXT(KILN_DSP_DOT4_GROUP(%[x02], %[x13], %[x], %[w], %[a0], %[a1], %[a2], %[a3]))
-
 // Returns the weights after the block.
-inline const uint32_t* dot4_pairs(const uint32_t* column, const uint32_t* block, int32_t groups, int32_t* acc) {
+inline const uint32_t* dot4_pairs(const uint32_t* column, const uint32_t* block, int32_t groups,
+                                  int32_t* acc) {
   int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
   uint32_t x02, x13;
   int32_t pairs = groups >> 1;
@@ -102,31 +116,26 @@ inline const uint32_t* dot4_pairs(const uint32_t* column, const uint32_t* block,
   acc[3] = a3;
   return block;
 }
-#undef KILN_DSP_DOT4_GROUP_TEXT
-
-// KILN_DSP_DEPTHWISE_TAP on the operands of the depthwise helpers below.
-#define KILN_DSP_DEPTHWISE_TAP_TEXT \
-  KILN_ASM_TEXT(KILN_DSP_DEPTHWISE_TAP(%[x], %[x02], %[w02], %[w13], %[w], %[off], %[a0], %[a1], %[a2], %[a3]))
 
 // Four depthwise lanes over `taps` taps: per tap, four int8 inputs (the next
 // tap `in_step` bytes on) widened with the input offset added (SXTAB16), and
 // the tap's four pre-widened weights (w02, w13; the next tap 8 bytes on):
 // acc[l] += (x[l] + offset) * w[l]. 12 instructions per tap. Not inlined: its
 // asm takes 13 registers, more than a large caller may have free.
-__attribute__((noinline)) inline void depthwise4_row(int32_t* acc, const int8_t* in, int32_t in_step, const uint32_t* w, int32_t taps,
-                           uint32_t offset2) {
+__attribute__((noinline)) inline void depthwise4_row(int32_t* acc, const int8_t* in,
+                                                     int32_t in_step, const uint32_t* w,
+                                                     int32_t taps, uint32_t offset2) {
   if (taps <= 0) return;
   int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
   uint32_t x, x02, w02, w13;
   __asm__ volatile(
       "1:\n\t"
       "ldr %[x], [%[in]]\n\t"
-      "add %[in], %[in], %[step]\n\t"
-      KILN_DSP_DEPTHWISE_TAP_TEXT
+      "add %[in], %[in], %[step]\n\t" KILN_DSP_DEPTHWISE_TAP_TEXT
       "subs %[n], %[n], #1\n\t"
       "bne 1b\n\t"
-      : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [in] "+r"(in), [w] "+r"(w), [n] "+r"(taps),
-        [x] "=&r"(x), [x02] "=&r"(x02), [w02] "=&r"(w02), [w13] "=&r"(w13)
+      : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [in] "+r"(in), [w] "+r"(w),
+        [n] "+r"(taps), [x] "=&r"(x), [x02] "=&r"(x02), [w02] "=&r"(w02), [w13] "=&r"(w13)
       : [step] "r"(in_step), [off] "r"(offset2)
       : "cc", "memory");
   acc[0] = a0;
@@ -141,33 +150,34 @@ __attribute__((noinline)) inline void depthwise4_row(int32_t* acc, const int8_t*
 // depthwise4_row for three taps, unrolled: 8 instructions per tap (the
 // inputs in, in + in_step, in + 2 in_step by register-offset addressing).
 // Returns the weights after them.
-inline const uint32_t* depthwise4_taps3(int32_t& a0, int32_t& a1, int32_t& a2, int32_t& a3, const int8_t* in,
-                                         int32_t in_step, const uint32_t* w, uint32_t offset2) {
+inline const uint32_t* depthwise4_taps3(int32_t& a0, int32_t& a1, int32_t& a2, int32_t& a3,
+                                        const int8_t* in, int32_t in_step, const uint32_t* w,
+                                        uint32_t offset2) {
   uint32_t x, x02, w02, w13;
-  __asm__ volatile(KILN_DSP_DEPTHWISE_TAP_AT("[%[in]]") KILN_DSP_DEPTHWISE_TAP_AT("[%[in], %[step]]")
-                       KILN_DSP_DEPTHWISE_TAP_AT("[%[in], %[step], lsl #1]")
-                   : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [w] "+r"(w), [x] "=&r"(x),
-                     [x02] "=&r"(x02), [w02] "=&r"(w02), [w13] "=&r"(w13)
+  __asm__ volatile(KILN_DSP_DEPTHWISE_TAP_AT("[%[in]]")
+                       KILN_DSP_DEPTHWISE_TAP_AT("[%[in], %[step]]")
+                           KILN_DSP_DEPTHWISE_TAP_AT("[%[in], %[step], lsl #1]")
+                   : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [w] "+r"(w),
+                     [x] "=&r"(x), [x02] "=&r"(x02), [w02] "=&r"(w02), [w13] "=&r"(w13)
                    : [in] "r"(in), [step] "r"(in_step), [off] "r"(offset2)
                    : "memory");
   return w;
 }
 
 // The same for two taps.
-inline const uint32_t* depthwise4_taps2(int32_t& a0, int32_t& a1, int32_t& a2, int32_t& a3, const int8_t* in,
-                                         int32_t in_step, const uint32_t* w, uint32_t offset2) {
+inline const uint32_t* depthwise4_taps2(int32_t& a0, int32_t& a1, int32_t& a2, int32_t& a3,
+                                        const int8_t* in, int32_t in_step, const uint32_t* w,
+                                        uint32_t offset2) {
   uint32_t x, x02, w02, w13;
-  __asm__ volatile(KILN_DSP_DEPTHWISE_TAP_AT("[%[in]]") KILN_DSP_DEPTHWISE_TAP_AT("[%[in], %[step]]")
-                   : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [w] "+r"(w), [x] "=&r"(x),
-                     [x02] "=&r"(x02), [w02] "=&r"(w02), [w13] "=&r"(w13)
+  __asm__ volatile(KILN_DSP_DEPTHWISE_TAP_AT("[%[in]]")
+                       KILN_DSP_DEPTHWISE_TAP_AT("[%[in], %[step]]")
+                   : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [w] "+r"(w),
+                     [x] "=&r"(x), [x02] "=&r"(x02), [w02] "=&r"(w02), [w13] "=&r"(w13)
                    : [in] "r"(in), [step] "r"(in_step), [off] "r"(offset2)
                    : "memory");
   return w;
 }
 #undef KILN_DSP_DEPTHWISE_TAP_AT
-#undef KILN_DSP_DEPTHWISE_TAP_TEXT
-
-
 
 // v saturated to int8.
 inline int32_t ssat8(int32_t v) { return __ssat(v, 8); }
@@ -176,18 +186,12 @@ inline int32_t ssat8(int32_t v) { return __ssat(v, 8); }
 // The larger of each byte lane of a and b.
 inline uint32_t max_s8x4(uint32_t a, uint32_t b) {
   uint32_t t;
-  __asm__(KILN_ASM_TEXT(KILN_DSP_MAX_S8X4(%[a], %[b], %[t]))
-          : [a] "+r"(a), [t] "=&r"(t)
-          : [b] "r"(b)
-          : "cc");
+  __asm__(KILN_DSP_MAX_S8X4_TEXT : [v] "+r"(a), [t] "=&r"(t) : [b] "r"(b) : "cc");
   return a;
 }
 inline uint32_t clamp_s8x4(uint32_t v, uint32_t lo, uint32_t hi) {
   uint32_t t;
-  __asm__(KILN_ASM_TEXT(KILN_DSP_MAX_S8X4(%[v], %[lo], %[t])) KILN_ASM_TEXT(KILN_DSP_MIN_S8X4(%[v], %[hi], %[t]))
-          : [v] "+r"(v), [t] "=&r"(t)
-          : [lo] "r"(lo), [hi] "r"(hi)
-          : "cc");
+  __asm__(KILN_DSP_CLAMP_S8X4_TEXT : [v] "+r"(v), [t] "=&r"(t) : [lo] "r"(lo), [hi] "r"(hi) : "cc");
   return v;
 }
 
@@ -204,7 +208,7 @@ inline uint32_t clamp_s8x4(uint32_t v, uint32_t lo, uint32_t hi) {
 // instructions once the channel's three words are in registers.
 inline int32_t multiply_smlal(int32_t x, const ArmDspRequant& q) {
   int32_t lo, hi;
-  __asm__(KILN_ASM_TEXT(KILN_DSP_MULTIPLY_SMLAL(%[hi], %[x], %[m], %[rounding], %[shift], %[lo], %[hi]))
+  __asm__(KILN_DSP_MULTIPLY_SMLAL_TEXT
           : [lo] "=&r"(lo), [hi] "=&r"(hi)
           : [x] "r"(x), [m] "r"(q.multiplier), [rounding] "r"(q.rounding), [shift] "r"(q.shift));
   return hi;
@@ -213,14 +217,18 @@ inline int32_t multiply_smlal(int32_t x, const ArmDspRequant& q) {
 // overwritten).
 inline uint32_t pack_s8x4(int32_t a, int32_t b, int32_t c, int32_t d) {
   uint32_t r = static_cast<uint32_t>(a);
-  __asm__(KILN_ASM_TEXT(KILN_DSP_PACK_S8X4(%[r], %[b], %[c], %[d]))
-          : [r] "+r"(r)
-          : [b] "r"(b), [c] "r"(c), [d] "r"(d));
+  __asm__(KILN_DSP_PACK_S8X4_TEXT : [r] "+r"(r) : [b] "r"(b), [c] "r"(c), [d] "r"(d));
   return r;
 }
 
-#else
+#undef KILN_DSP_DOT4_GROUP_TEXT
+#undef KILN_DSP_DEPTHWISE_TAP_TEXT
+#undef KILN_DSP_MAX_S8X4_TEXT
+#undef KILN_DSP_CLAMP_S8X4_TEXT
+#undef KILN_DSP_MULTIPLY_SMLAL_TEXT
+#undef KILN_DSP_PACK_S8X4_TEXT
 
+#else
 
 inline int32_t lo16(uint32_t x) { return static_cast<int16_t>(x & 0xFFFFu); }
 inline int32_t hi16(uint32_t x) { return static_cast<int16_t>(x >> 16); }
@@ -231,19 +239,24 @@ inline int32_t byte_s8(uint32_t x, int i) { return static_cast<int8_t>((x >> (8 
 
 inline uint32_t sxtb16(uint32_t x) { return pack16(byte_s8(x, 0), byte_s8(x, 2)); }
 inline uint32_t sxtb16_ror8(uint32_t x) { return pack16(byte_s8(x, 1), byte_s8(x, 3)); }
-inline uint32_t sxtab16(uint32_t a, uint32_t x) { return pack16(lo16(a) + byte_s8(x, 0), hi16(a) + byte_s8(x, 2)); }
+inline uint32_t sxtab16(uint32_t a, uint32_t x) {
+  return pack16(lo16(a) + byte_s8(x, 0), hi16(a) + byte_s8(x, 2));
+}
 inline uint32_t sxtab16_ror8(uint32_t a, uint32_t x) {
   return pack16(lo16(a) + byte_s8(x, 1), hi16(a) + byte_s8(x, 3));
 }
 inline int32_t smlad(uint32_t a, uint32_t b, int32_t acc) {
-  return static_cast<int32_t>(static_cast<uint32_t>(acc) + static_cast<uint32_t>(lo16(a) * lo16(b)) +
+  return static_cast<int32_t>(static_cast<uint32_t>(acc) +
+                              static_cast<uint32_t>(lo16(a) * lo16(b)) +
                               static_cast<uint32_t>(hi16(a) * hi16(b)));
 }
 inline int32_t smlabb(uint32_t a, uint32_t b, int32_t acc) {
-  return static_cast<int32_t>(static_cast<uint32_t>(acc) + static_cast<uint32_t>(lo16(a) * lo16(b)));
+  return static_cast<int32_t>(static_cast<uint32_t>(acc) +
+                              static_cast<uint32_t>(lo16(a) * lo16(b)));
 }
 inline int32_t smlatt(uint32_t a, uint32_t b, int32_t acc) {
-  return static_cast<int32_t>(static_cast<uint32_t>(acc) + static_cast<uint32_t>(hi16(a) * hi16(b)));
+  return static_cast<int32_t>(static_cast<uint32_t>(acc) +
+                              static_cast<uint32_t>(hi16(a) * hi16(b)));
 }
 
 inline int32_t ssat8(int32_t v) { return v < -128 ? -128 : (v > 127 ? 127 : v); }
@@ -265,8 +278,10 @@ inline uint32_t clamp_s8x4(uint32_t v, uint32_t lo, uint32_t hi) {
 }
 
 inline int32_t multiply_smlal(int32_t x, const ArmDspRequant& q) {
-  const int64_t v = static_cast<int64_t>(x) * q.multiplier + (x < 0 ? -(int64_t{1} << 30) : (int64_t{1} << 30));
-  const uint32_t high = static_cast<uint32_t>(static_cast<int32_t>(v >> 32)) + static_cast<uint32_t>(q.rounding);
+  const int64_t v =
+      static_cast<int64_t>(x) * q.multiplier + (x < 0 ? -(int64_t{1} << 30) : (int64_t{1} << 30));
+  const uint32_t high =
+      static_cast<uint32_t>(static_cast<int32_t>(v >> 32)) + static_cast<uint32_t>(q.rounding);
   return static_cast<int32_t>(high) >> (q.shift & 31);
 }
 inline uint32_t pack_s8x4(int32_t a, int32_t b, int32_t c, int32_t d) {
@@ -274,7 +289,8 @@ inline uint32_t pack_s8x4(int32_t a, int32_t b, int32_t c, int32_t d) {
          (static_cast<uint32_t>(c) & 0xFFu) << 16 | static_cast<uint32_t>(d) << 24;
 }
 
-inline const uint32_t* dot4_pairs(const uint32_t* column, const uint32_t* block, int32_t groups, int32_t* acc) {
+inline const uint32_t* dot4_pairs(const uint32_t* column, const uint32_t* block, int32_t groups,
+                                  int32_t* acc) {
   for (int32_t g = 0; g < groups; ++g, column += 2, block += 8) {
     for (int j = 0; j < 4; ++j) {
       acc[j] = smlad(column[0], block[2 * j], acc[j]);
@@ -285,8 +301,8 @@ inline const uint32_t* dot4_pairs(const uint32_t* column, const uint32_t* block,
 }
 
 // One tap of the depthwise rows below.
-inline void depthwise4_tap(int32_t& a0, int32_t& a1, int32_t& a2, int32_t& a3, uint32_t x, const uint32_t* w,
-                           uint32_t offset2) {
+inline void depthwise4_tap(int32_t& a0, int32_t& a1, int32_t& a2, int32_t& a3, uint32_t x,
+                           const uint32_t* w, uint32_t offset2) {
   const uint32_t x02 = sxtab16(offset2, x), x13 = sxtab16_ror8(offset2, x);
   a0 = smlabb(x02, w[0], a0);
   a2 = smlatt(x02, w[0], a2);
@@ -294,25 +310,29 @@ inline void depthwise4_tap(int32_t& a0, int32_t& a1, int32_t& a2, int32_t& a3, u
   a3 = smlatt(x13, w[1], a3);
 }
 
-inline void depthwise4_row(int32_t* acc, const int8_t* in, int32_t in_step, const uint32_t* w, int32_t taps,
-                           uint32_t offset2) {
+inline void depthwise4_row(int32_t* acc, const int8_t* in, int32_t in_step, const uint32_t* w,
+                           int32_t taps, uint32_t offset2) {
   for (int32_t t = 0; t < taps; ++t, in += in_step, w += 2) {
     depthwise4_tap(acc[0], acc[1], acc[2], acc[3], load_u32(in), w, offset2);
   }
 }
 
 template <int32_t kTaps>
-inline const uint32_t* depthwise4_taps_unrolled(int32_t& a0, int32_t& a1, int32_t& a2, int32_t& a3, const int8_t* in,
-                                                int32_t in_step, const uint32_t* w, uint32_t offset2) {
-  for (int32_t t = 0; t < kTaps; ++t, in += in_step, w += 2) depthwise4_tap(a0, a1, a2, a3, load_u32(in), w, offset2);
+inline const uint32_t* depthwise4_taps_unrolled(int32_t& a0, int32_t& a1, int32_t& a2, int32_t& a3,
+                                                const int8_t* in, int32_t in_step,
+                                                const uint32_t* w, uint32_t offset2) {
+  for (int32_t t = 0; t < kTaps; ++t, in += in_step, w += 2)
+    depthwise4_tap(a0, a1, a2, a3, load_u32(in), w, offset2);
   return w;
 }
-inline const uint32_t* depthwise4_taps3(int32_t& a0, int32_t& a1, int32_t& a2, int32_t& a3, const int8_t* in,
-                                         int32_t in_step, const uint32_t* w, uint32_t offset2) {
+inline const uint32_t* depthwise4_taps3(int32_t& a0, int32_t& a1, int32_t& a2, int32_t& a3,
+                                        const int8_t* in, int32_t in_step, const uint32_t* w,
+                                        uint32_t offset2) {
   return depthwise4_taps_unrolled<3>(a0, a1, a2, a3, in, in_step, w, offset2);
 }
-inline const uint32_t* depthwise4_taps2(int32_t& a0, int32_t& a1, int32_t& a2, int32_t& a3, const int8_t* in,
-                                         int32_t in_step, const uint32_t* w, uint32_t offset2) {
+inline const uint32_t* depthwise4_taps2(int32_t& a0, int32_t& a1, int32_t& a2, int32_t& a3,
+                                        const int8_t* in, int32_t in_step, const uint32_t* w,
+                                        uint32_t offset2) {
   return depthwise4_taps_unrolled<2>(a0, a1, a2, a3, in, in_step, w, offset2);
 }
 
@@ -320,8 +340,8 @@ inline const uint32_t* depthwise4_taps2(int32_t& a0, int32_t& a1, int32_t& a2, i
 
 // depthwise4_row on the four accumulators, unrolled for rows of 3 and 2 taps
 // (every row of a 3x3 window, borders included).
-inline void depthwise4_taps(int32_t& a0, int32_t& a1, int32_t& a2, int32_t& a3, const int8_t* in, int32_t in_step,
-                            const uint32_t* w, int32_t taps, uint32_t offset2) {
+inline void depthwise4_taps(int32_t& a0, int32_t& a1, int32_t& a2, int32_t& a3, const int8_t* in,
+                            int32_t in_step, const uint32_t* w, int32_t taps, uint32_t offset2) {
   if (taps == 3) {
     depthwise4_taps3(a0, a1, a2, a3, in, in_step, w, offset2);
   } else if (taps == 2) {
@@ -339,7 +359,8 @@ inline void depthwise4_taps(int32_t& a0, int32_t& a1, int32_t& a2, int32_t& a3, 
 // Four sums requantized by multiply_smlal with their entries (each plus its
 // offset; SMLAL channels only), saturated, packed (lane 0 in the low byte)
 // and clamped byte by byte to [lo4, hi4].
-inline uint32_t requantize4_smlal(const int32_t* acc, const ArmDspRequant* entries, uint32_t lo4, uint32_t hi4) {
+inline uint32_t requantize4_smlal(const int32_t* acc, const ArmDspRequant* entries, uint32_t lo4,
+                                  uint32_t hi4) {
   // |multiply_smlal| <= 2^29 for an entry with an offset: the add cannot overflow.
   const uint32_t packed = pack_s8x4(ssat8(multiply_smlal(acc[0], entries[0]) + entries[0].offset),
                                     ssat8(multiply_smlal(acc[1], entries[1]) + entries[1].offset),
@@ -389,11 +410,13 @@ inline void conv_pixels(const ConvPixelsJob* job, bool folded) {
     const int8_t* first_row = job->input + px * job->pixel_step;
     if (job->row_bytes % 4 == 0) {
       for (int32_t r = 0; r < job->rows; ++r) {
-        widen_column(first_row + r * job->row_step, job->row_bytes, job->widened + r * (job->row_bytes / 2));
+        widen_column(first_row + r * job->row_step, job->row_bytes,
+                     job->widened + r * (job->row_bytes / 2));
       }
     } else {
       for (int32_t r = 0; r < job->rows; ++r) {
-        memcpy(job->column + r * job->row_bytes, first_row + r * job->row_step, static_cast<size_t>(job->row_bytes));
+        memcpy(job->column + r * job->row_bytes, first_row + r * job->row_step,
+               static_cast<size_t>(job->row_bytes));
       }
       widen_column(job->column, 4 * job->groups, job->widened);
     }
@@ -402,7 +425,8 @@ inline void conv_pixels(const ConvPixelsJob* job, bool folded) {
       int32_t acc[4];
       memcpy(acc, record, sizeof(acc));
       const uint32_t* weights = reinterpret_cast<const uint32_t*>(record + sizeof(acc));
-      const auto* entries = reinterpret_cast<const ArmDspRequant*>(dot4_pairs(job->widened, weights, job->groups, acc));
+      const auto* entries = reinterpret_cast<const ArmDspRequant*>(
+          dot4_pairs(job->widened, weights, job->groups, acc));
       store_u32(out, requantize4_smlal(acc, entries, job->lo4, job->hi4));
       record = reinterpret_cast<const uint8_t*>(entries + 4);
     }
@@ -425,15 +449,18 @@ inline void depthwise3x3_portable(const Depthwise3x3Job* job) {
   for (int32_t px = 0; px < job->pixels; ++px) {
     const int8_t* in = job->input + px * job->pixel_step;
     const uint8_t* record = job->records;
-    for (int32_t g = 0; g < job->groups; ++g, in += 4, out += 4, record += 16 + 9 * kTapBytes + 64) {
+    for (int32_t g = 0; g < job->groups;
+         ++g, in += 4, out += 4, record += 16 + 9 * kTapBytes + 64) {
       int32_t acc[4];
       memcpy(acc, record, sizeof(acc));
       const uint8_t* taps = record + sizeof(acc) + job->first_tap;
       for (int32_t r = 0; r < job->rows; ++r) {
         depthwise4_taps(acc[0], acc[1], acc[2], acc[3], in + r * job->row_step, job->in_step,
-                        reinterpret_cast<const uint32_t*>(taps + r * kRowBytes), job->taps, job->offset2);
+                        reinterpret_cast<const uint32_t*>(taps + r * kRowBytes), job->taps,
+                        job->offset2);
       }
-      const auto* entries = reinterpret_cast<const ArmDspRequant*>(record + sizeof(acc) + 9 * kTapBytes);
+      const auto* entries =
+          reinterpret_cast<const ArmDspRequant*>(record + sizeof(acc) + 9 * kTapBytes);
       store_u32(out, requantize4_smlal(acc, entries, job->lo4, job->hi4));
     }
   }
@@ -473,16 +500,20 @@ inline void depthwise3x3_window(const Depthwise3x3Job* job, bool folded) {
 inline bool smlal_applies(const ArmDspRequant& q) { return q.shift >= 1; }
 
 // fp::requantize for any channel.
-inline int32_t requantize_any(int32_t acc, const ArmDspRequant& q, int32_t offset, int32_t lo, int32_t hi) {
+inline int32_t requantize_any(int32_t acc, const ArmDspRequant& q, int32_t offset, int32_t lo,
+                              int32_t hi) {
   // The entry's shift back to fp::requantize's (left positive, right
   // negative): -1 - shift under both of its encodings.
   const int64_t shift = -1 - int64_t{q.shift};
-  return fp::requantize(acc, q.multiplier, shift < -31 ? -31 : (shift > 30 ? 30 : static_cast<int>(shift)), offset, lo,
+  return fp::requantize(acc, q.multiplier,
+                        shift < -31 ? -31 : (shift > 30 ? 30 : static_cast<int>(shift)), offset, lo,
                         hi);
 }
 
 // v saturated to int8 in all four bytes (a clamp bound for clamp_s8x4).
-inline uint32_t splat_s8x4(int32_t v) { return (static_cast<uint32_t>(ssat8(v)) & 0xFFu) * 0x01010101u; }
+inline uint32_t splat_s8x4(int32_t v) {
+  return (static_cast<uint32_t>(ssat8(v)) & 0xFFu) * 0x01010101u;
+}
 
 // Both halves set to v (for SXTAB16's addend).
 inline uint32_t dup16(int32_t v) { return (static_cast<uint32_t>(v) & 0xFFFFu) * 0x00010001u; }
