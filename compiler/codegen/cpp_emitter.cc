@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <cstring>
@@ -167,7 +168,7 @@ GeneratedSources generate_cpp(const ir::Graph& graph, const Program& p, const Me
     const std::string array = fmt::format("kTensor{}", t);
     data += fmt::format("// {} {} {}\nalignas(16) const {} {}[{}] = {{{}\n}};\n\n", comment_safe(pt.name),
                         ir::dtype_name(pt.dtype), ir::shape_string(pt.shape), c_type(pt.dtype), array,
-                        pt.data.size() / kiln_dtype_size(pt.dtype), array_body(pt));
+                        pt.data.size() / std::max<uint32_t>(1, kiln_dtype_size(pt.dtype)), array_body(pt));
     weight_bytes += pt.data.size();
     constants.emplace(t, array);
     return array;

@@ -80,6 +80,10 @@ void express_padding(ir::Graph& g, size_t op_index) {
   const ir::Tensor& out = g.tensors[static_cast<size_t>(op.outputs[0])];
   const ir::Tensor* filter = op.inputs.size() > 1 ? &g.tensors[static_cast<size_t>(op.inputs[1])] : nullptr;
   const bool pooling = op.kind == ir::OpKind::kAveragePool2D || op.kind == ir::OpKind::kMaxPool2D;
+  if (!pooling && filter == nullptr) {
+    throw Error(ErrorKind::kBadModel, fmt::format("{} ({}): explicit padding on an op without a filter",
+                                                  op.type_name, op.location));
+  }
   const int32_t k_h = pooling ? op.attrs.filter_h : filter->shape[1], k_w = pooling ? op.attrs.filter_w : filter->shape[2];
   const int32_t dil_h = pooling ? 1 : op.attrs.dilation_h, dil_w = pooling ? 1 : op.attrs.dilation_w;
   for (ir::Padding candidate : {ir::Padding::kValid, ir::Padding::kSame}) {

@@ -89,7 +89,7 @@ void lower_fully_connected(LowerContext& ctx, const ir::Op& op) {
                                                       filter.quant.scales[channels == 1 ? 0 : static_cast<size_t>(c)] /
                                                       static_cast<double>(out.quant.scale()));
     quant[static_cast<size_t>(c)] = q.multiplier;
-    quant[static_cast<size_t>(p.out_depth + c)] = q.shift;
+    quant[static_cast<size_t>(p.out_depth) + static_cast<size_t>(c)] = q.shift;
   }
   p.output_multiplier = quant[0];
   p.output_shift = quant[static_cast<size_t>(p.out_depth)];

@@ -120,7 +120,7 @@ std::vector<int32_t> int8_output_stage(LowerContext& ctx, const ir::Op& op, cons
     const QuantizedMultiplier q = quantize_multiplier(static_cast<double>(in.quant.scale()) * filter_scale /
                                                       static_cast<double>(out.quant.scale()));
     quant[static_cast<size_t>(c)] = q.multiplier;
-    quant[static_cast<size_t>(out_c + c)] = q.shift;
+    quant[static_cast<size_t>(out_c) + static_cast<size_t>(c)] = q.shift;
   }
   return quant;
 }

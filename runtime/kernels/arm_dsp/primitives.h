@@ -414,7 +414,9 @@ inline void conv_pixels(const ConvPixelsJob* job, bool folded) {
                      job->widened + r * (job->row_bytes / 2));
       }
     } else {
+      // Rows that are not whole words always come with a column (ConvPixelsJob).
       for (int32_t r = 0; r < job->rows; ++r) {
+        // NOLINTNEXTLINE(clang-analyzer-core.NonNullParamChecker)
         memcpy(job->column + r * job->row_bytes, first_row + r * job->row_step,
                static_cast<size_t>(job->row_bytes));
       }
