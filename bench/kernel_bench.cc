@@ -9,9 +9,9 @@
 #include <string>
 #include <vector>
 
-#include "compiler/pipeline/compile.h"
 #include "compiler/exec/host_runner.h"
 #include "compiler/ir/builder.h"
+#include "compiler/pipeline/compile.h"
 
 namespace {
 
@@ -67,15 +67,15 @@ kiln::ir::Graph layer_graph(const Layer& l, int64_t* macs) {
   const int32_t k_h = l.k ? l.k : 10, k_w = l.k ? l.k : 4;
   const int x = fc ? b.input("x", KILN_DTYPE_INT8, {1, l.in_c}, 0.05f, 3)
                    : b.input("x", KILN_DTYPE_INT8, {1, l.h, l.w, l.in_c}, 0.05f, 3);
-  std::vector<int32_t> w_shape = fc ? std::vector<int32_t>{l.out_c, l.in_c}
-                                    : depthwise ? std::vector<int32_t>{1, k_h, k_w, l.out_c}
-                                                : std::vector<int32_t>{l.out_c, k_h, k_w, l.in_c};
+  std::vector<int32_t> w_shape = fc          ? std::vector<int32_t>{l.out_c, l.in_c}
+                                 : depthwise ? std::vector<int32_t>{1, k_h, k_w, l.out_c}
+                                             : std::vector<int32_t>{l.out_c, k_h, k_w, l.in_c};
   int64_t w_elements = 1;
   for (int32_t d : w_shape) w_elements *= d;
   std::vector<int8_t> weights(static_cast<size_t>(w_elements));
   for (size_t i = 0; i < weights.size(); ++i) weights[i] = static_cast<int8_t>(i * 37 % 255 - 127);
-  const int w = b.constant<int8_t>("w", KILN_DTYPE_INT8, w_shape, weights, std::vector<float>(fc ? 1 : l.out_c, 0.01f),
-                                   depthwise ? 3 : 0);
+  const int w = b.constant<int8_t>("w", KILN_DTYPE_INT8, w_shape, weights,
+                                   std::vector<float>(fc ? 1 : l.out_c, 0.01f), depthwise ? 3 : 0);
   const int32_t out_h = (l.h + l.stride - 1) / l.stride, out_w = (l.w + l.stride - 1) / l.stride;
   const int y = fc ? b.tensor("y", KILN_DTYPE_INT8, {1, l.out_c}, 0.1f, -2)
                    : b.tensor("y", KILN_DTYPE_INT8, {1, out_h, out_w, l.out_c}, 0.1f, -2);
@@ -99,7 +99,9 @@ void run_layer(benchmark::State& state, const Layer& l, const std::string& targe
     benchmark::ClobberMemory();
   }
   state.SetItemsProcessed(state.iterations() * macs);  // items/s = MACs (elements) per second
-  state.SetLabel(m.program.ops.empty() ? "" : kiln::find_kernel(static_cast<uint32_t>(m.program.ops[0].opcode))->name);
+  state.SetLabel(m.program.ops.empty()
+                     ? ""
+                     : kiln::find_kernel(static_cast<uint32_t>(m.program.ops[0].opcode))->name);
 }
 
 }  // namespace

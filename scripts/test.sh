@@ -1,18 +1,21 @@
 #!/usr/bin/env bash
-# Builds kiln with AddressSanitizer and UndefinedBehaviorSanitizer and runs
-# the fuzzers for a fixed number of inputs (scripts/fuzz.sh), then the whole
-# test suite (unit, golden, Cortex-M, generated code, corruption, CLI,
-# integration) with CTest.
+# Checks the layout of every C and C++ file (scripts/format.sh --check), runs
+# the fuzzers for a fixed number of inputs (scripts/fuzz.sh), builds kiln
+# with AddressSanitizer and UndefinedBehaviorSanitizer, runs clang-tidy over
+# it (scripts/tidy.sh), then the whole test suite with CTest (labels unit,
+# device, cli, integration: `ctest -L unit` is the quick subset).
 # The golden tests read ../shared (override with KILN_SHARED_DIR).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/install-deps.sh
+scripts/format.sh --check
 scripts/fuzz.sh
 build=${KILN_TEST_BUILD_DIR:-build-test}
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DKILN_SANITIZE=ON -DKILN_WERROR=ON \
   -DKILN_BUILD_BENCH=OFF >/dev/null
 cmake --build "$build"
+scripts/tidy.sh "$build"
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 ctest --test-dir "$build" --output-on-failure -j "$(nproc)"

@@ -34,13 +34,17 @@ ModelReport analyze(const CompiledModel& m, const std::string& label, uint64_t m
     l.index = static_cast<int>(i);
     l.op = op.type_name;
     l.supported = !placeholder[i];
-    if (kernels.count(static_cast<int>(i))) l.kernel = fmt::format("{}", fmt::join(kernels[static_cast<int>(i)], "+"));
-    else if (l.supported) l.kernel = "(in place)";
+    if (kernels.count(static_cast<int>(i)))
+      l.kernel = fmt::format("{}", fmt::join(kernels[static_cast<int>(i)], "+"));
+    else if (l.supported)
+      l.kernel = "(in place)";
     for (int t : op.inputs) {
       if (t < 0) continue;
       const ir::Tensor& tensor = m.graph.tensors[static_cast<size_t>(t)];
-      if (tensor.constant) l.weight_bytes += tensor.data.size();
-      else l.input_shapes.push_back(tensor.shape);
+      if (tensor.constant)
+        l.weight_bytes += tensor.data.size();
+      else
+        l.input_shapes.push_back(tensor.shape);
     }
     if (!op.outputs.empty()) {
       const int out = op.outputs[0];
@@ -93,8 +97,8 @@ nlohmann::json to_json(const ModelReport& r) {
 
 std::string to_table(const ModelReport& r) {
   std::string s = fmt::format("{}\n\n", r.model);
-  s += fmt::format("{:>3}  {:<18} {:<22} {:<20} {:>11} {:>9} {:>8}  {}\n", "#", "op", "input", "output", "MACs",
-                   "weights", "offset", "name");
+  s += fmt::format("{:>3}  {:<18} {:<22} {:<20} {:>11} {:>9} {:>8}  {}\n", "#", "op", "input",
+                   "output", "MACs", "weights", "offset", "name");
   for (const LayerReport& l : r.layers) {
     const std::string in = l.input_shapes.empty() ? "-" : ir::shape_string(l.input_shapes[0]);
     const std::string offset = l.arena_offset >= 0 ? fmt::format("{}", l.arena_offset) : "-";
@@ -106,7 +110,8 @@ std::string to_table(const ModelReport& r) {
   s += fmt::format("\nMACs            {:>12}\n", r.macs);
   s += fmt::format("weights bytes   {:>12}\n", r.weights_bytes);
   s += fmt::format("arena bytes     {:>12}\n", r.arena_bytes);
-  s += fmt::format("blob bytes      {:>12}{}\n", r.blob_bytes, r.blob_bytes ? "" : "  (not compilable)");
+  s += fmt::format("blob bytes      {:>12}{}\n", r.blob_bytes,
+                   r.blob_bytes ? "" : "  (not compilable)");
   s += fmt::format("model bytes     {:>12}\n", r.model_bytes);
   s += fmt::format("op coverage     {:>9}/{}\n", r.ops_supported, r.ops_total);
   for (const std::string& u : r.unsupported) s += fmt::format("unsupported: {}\n", u);

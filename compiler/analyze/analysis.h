@@ -3,10 +3,9 @@
 #define KILN_COMPILER_ANALYZE_ANALYSIS_H
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "compiler/pipeline/compile.h"
 
@@ -16,7 +15,7 @@ struct LayerReport {
   int index = 0;
   std::string name;  // the op's first output tensor, as Netron labels it
   std::string op;
-  std::string kernel;  // kernel(s) it lowered to; empty if unsupported
+  std::string kernel;                              // kernel(s) it lowered to; empty if unsupported
   std::vector<std::vector<int32_t>> input_shapes;  // non-constant inputs
   std::vector<int32_t> output_shape;
   int64_t macs = 0;

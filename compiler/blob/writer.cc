@@ -24,7 +24,9 @@ void append(std::vector<uint8_t>& out, const T& value) {
   out.insert(out.end(), p, p + sizeof(T));
 }
 
-void pad_to(std::vector<uint8_t>& out, size_t alignment) { out.resize(align_up(out.size(), alignment), 0); }
+void pad_to(std::vector<uint8_t>& out, size_t alignment) {
+  out.resize(align_up(out.size(), alignment), 0);
+}
 
 }  // namespace
 
@@ -36,7 +38,8 @@ std::vector<uint8_t> write_blob(const Program& program, const MemoryPlan& plan) 
     if (t < 0) return blob::kNoTensor;
     auto it = index.find(t);
     if (it != index.end()) return it->second;
-    if (tensors.size() >= blob::kNoTensor) throw Error(ErrorKind::kUnsupported, "model has more than 65534 tensors");
+    if (tensors.size() >= blob::kNoTensor)
+      throw Error(ErrorKind::kUnsupported, "model has more than 65534 tensors");
     const uint16_t id = static_cast<uint16_t>(tensors.size());
     index.emplace(t, id);
     tensors.push_back(t);
@@ -48,9 +51,13 @@ std::vector<uint8_t> write_blob(const Program& program, const MemoryPlan& plan) 
     for (int t : *list) {
       const ProgramTensor& pt = program.tensors[static_cast<size_t>(t)];
       if (pt.shape.size() > static_cast<size_t>(blob::kMaxRank)) {
-        throw Error(ErrorKind::kUnsupported, fmt::format("model input/output '{}' has rank above {}", pt.name, blob::kMaxRank));
+        throw Error(
+            ErrorKind::kUnsupported,
+            fmt::format("model input/output '{}' has rank above {}", pt.name, blob::kMaxRank));
       }
-      if (pt.constant) throw Error(ErrorKind::kUnsupported, fmt::format("model output '{}' is a constant", pt.name));
+      if (pt.constant)
+        throw Error(ErrorKind::kUnsupported,
+                    fmt::format("model output '{}' is a constant", pt.name));
       IoRecord r{};
       r.tensor = number(t);
       r.dtype = static_cast<uint8_t>(pt.dtype);

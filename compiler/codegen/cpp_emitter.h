@@ -12,16 +12,17 @@
 namespace kiln {
 
 struct GeneratedSources {
-  std::string header;      // NAME.h, usable from C
-  std::string source;      // NAME.cc
-  std::string cmake;       // CMakeLists.txt: static library NAME linking kiln::runtime
+  std::string header;  // NAME.h, usable from C
+  std::string source;  // NAME.cc
+  std::string cmake;   // CMakeLists.txt: static library NAME linking kiln::runtime
 };
 
 // The program lowered from `graph` and its memory plan, as sources. `name`
 // must be a C identifier; `target` names the core the kernels are chosen for
 // ("host", "cortex-m4", ...). Throws Error(kUsage) for a bad name.
-GeneratedSources generate_cpp(const ir::Graph& graph, const Program& program, const MemoryPlan& plan,
-                              const std::string& name, const std::string& target);
+GeneratedSources generate_cpp(const ir::Graph& graph, const Program& program,
+                              const MemoryPlan& plan, const std::string& name,
+                              const std::string& target);
 
 // A C identifier from a file name: "kws_ref_model.tflite" -> "kws_ref_model".
 std::string identifier_from_path(const std::string& path);

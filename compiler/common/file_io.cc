@@ -22,13 +22,17 @@ struct FileCloser {
 
 std::vector<uint8_t> read_file(const std::string& path) {
   std::unique_ptr<FILE, FileCloser> f(std::fopen(path.c_str(), "rb"));
-  if (!f) throw Error(ErrorKind::kFileNotFound, fmt::format("cannot open '{}': {}", path, std::strerror(errno)));
+  if (!f)
+    throw Error(ErrorKind::kFileNotFound,
+                fmt::format("cannot open '{}': {}", path, std::strerror(errno)));
   std::vector<uint8_t> bytes;
   uint8_t chunk[1 << 16];
   size_t n;
-  while ((n = std::fread(chunk, 1, sizeof(chunk), f.get())) > 0) bytes.insert(bytes.end(), chunk, chunk + n);
+  while ((n = std::fread(chunk, 1, sizeof(chunk), f.get())) > 0)
+    bytes.insert(bytes.end(), chunk, chunk + n);
   if (std::ferror(f.get())) {
-    throw Error(ErrorKind::kFileNotFound, fmt::format("cannot read '{}': {}", path, std::strerror(errno)));
+    throw Error(ErrorKind::kFileNotFound,
+                fmt::format("cannot read '{}': {}", path, std::strerror(errno)));
   }
   return bytes;
 }
@@ -36,7 +40,9 @@ std::vector<uint8_t> read_file(const std::string& path) {
 void make_directories(const std::string& dir) {
   std::error_code error;
   std::filesystem::create_directories(dir, error);
-  if (error) throw Error(ErrorKind::kFileNotFound, fmt::format("cannot create '{}': {}", dir, error.message()));
+  if (error)
+    throw Error(ErrorKind::kFileNotFound,
+                fmt::format("cannot create '{}': {}", dir, error.message()));
 }
 
 void write_file(const std::string& path, const void* data, size_t size) {
@@ -44,7 +50,8 @@ void write_file(const std::string& path, const void* data, size_t size) {
   if (!parent.empty()) make_directories(parent.string());
   std::unique_ptr<FILE, FileCloser> f(std::fopen(path.c_str(), "wb"));
   if (!f || std::fwrite(data, 1, size, f.get()) != size) {
-    throw Error(ErrorKind::kFileNotFound, fmt::format("cannot write '{}': {}", path, std::strerror(errno)));
+    throw Error(ErrorKind::kFileNotFound,
+                fmt::format("cannot write '{}': {}", path, std::strerror(errno)));
   }
 }
 

@@ -12,7 +12,8 @@
 namespace kiln {
 
 struct NpyArray {
-  kiln_dtype dtype = KILN_DTYPE_FLOAT32;  // '<f4' float32, '|i1' int8, '|u1' uint8, '<i4' int32, '<i8' int64
+  kiln_dtype dtype =
+      KILN_DTYPE_FLOAT32;  // '<f4' float32, '|i1' int8, '|u1' uint8, '<i4' int32, '<i8' int64
   std::vector<int64_t> shape;
   std::vector<uint8_t> data;  // little-endian, C order
 };

@@ -15,7 +15,8 @@ namespace kiln {
 TemporaryDirectory::TemporaryDirectory() {
   char pattern[] = "/tmp/kiln-XXXXXX";
   if (!mkdtemp(pattern)) {
-    throw Error(ErrorKind::kFileNotFound, fmt::format("cannot create a temporary directory: {}", std::strerror(errno)));
+    throw Error(ErrorKind::kFileNotFound,
+                fmt::format("cannot create a temporary directory: {}", std::strerror(errno)));
   }
   path_ = pattern;
 }

@@ -9,11 +9,13 @@
 namespace kiln {
 
 double macs_per_instruction(int64_t macs, uint64_t instructions) {
-  return macs > 0 && instructions > 0 ? static_cast<double>(macs) / static_cast<double>(instructions) : 0.0;
+  return macs > 0 && instructions > 0
+             ? static_cast<double>(macs) / static_cast<double>(instructions)
+             : 0.0;
 }
 
-BenchReport bench_model(const std::string& model, const std::string& core, const std::vector<std::string>& input_files,
-                        bool per_layer) {
+BenchReport bench_model(const std::string& model, const std::string& core,
+                        const std::vector<std::string>& input_files, bool per_layer) {
   find_core(core);  // only the emulated cores count instructions
   RunnerOptions options;
   options.target = core;
@@ -73,13 +75,13 @@ nlohmann::json to_json(const BenchReport& r) {
 std::string to_table(const BenchReport& r) {
   std::string s = fmt::format("{} on {}\n\n", r.model, r.target);
   if (!r.layers.empty()) {
-    s += fmt::format("{:>3}  {:<18} {:<22} {:>11} {:>13} {:>9}  {}\n", "#", "op", "kernel", "MACs", "instructions",
-                     "MACs/ins", "name");
+    s += fmt::format("{:>3}  {:<18} {:<22} {:>11} {:>13} {:>9}  {}\n", "#", "op", "kernel", "MACs",
+                     "instructions", "MACs/ins", "name");
     for (size_t i = 0; i < r.layers.size(); ++i) {
       const BenchLayer& l = r.layers[i];
       const std::string name = l.name.size() > 50 ? l.name.substr(0, 47) + "..." : l.name;
-      s += fmt::format("{:>3}  {:<18} {:<22} {:>11} {:>13} {:>9.3f}  {}\n", i, l.op, l.kernel, l.macs, l.instructions,
-                       macs_per_instruction(l.macs, l.instructions), name);
+      s += fmt::format("{:>3}  {:<18} {:<22} {:>11} {:>13} {:>9.3f}  {}\n", i, l.op, l.kernel,
+                       l.macs, l.instructions, macs_per_instruction(l.macs, l.instructions), name);
     }
     s += "\n";
   }
@@ -87,11 +89,12 @@ std::string to_table(const BenchReport& r) {
   s += fmt::format("instructions         {:>10}\n", c.instructions);
   if (r.macs >= 0) {
     s += fmt::format("MACs                 {:>10}\n", r.macs);
-    s += fmt::format("MACs/instruction     {:>10.3f}\n", macs_per_instruction(r.macs, c.instructions));
+    s += fmt::format("MACs/instruction     {:>10.3f}\n",
+                     macs_per_instruction(r.macs, c.instructions));
   }
   s += fmt::format("arena bytes          {:>10}\n", c.arena_bytes);
-  s += fmt::format("RAM bytes            {:>10}  (static {} + arena {} + peak stack {})\n", c.ram_bytes(),
-                   c.static_ram_bytes, c.arena_bytes, c.stack_bytes);
+  s += fmt::format("RAM bytes            {:>10}  (static {} + arena {} + peak stack {})\n",
+                   c.ram_bytes(), c.static_ram_bytes, c.arena_bytes, c.stack_bytes);
   s += fmt::format("runtime flash bytes  {:>10}\n", c.runtime_flash_bytes);
   s += fmt::format("model flash bytes    {:>10}\n", c.model_flash_bytes);
   return s;

@@ -4,10 +4,9 @@
 #define KILN_COMPILER_EVAL_BENCH_H
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "compiler/exec/runner.h"
 
@@ -30,8 +29,8 @@ struct BenchReport {
 
 // Compiles MODEL for `core` (a .kiln blob runs as it is) and runs it once on
 // the emulated core with the inputs in `input_files` (zeros if none).
-BenchReport bench_model(const std::string& model, const std::string& core, const std::vector<std::string>& input_files,
-                        bool per_layer);
+BenchReport bench_model(const std::string& model, const std::string& core,
+                        const std::vector<std::string>& input_files, bool per_layer);
 
 // MACs per instruction, 0 when either is unknown.
 double macs_per_instruction(int64_t macs, uint64_t instructions);

@@ -23,31 +23,36 @@ int64_t elements_of(const std::vector<int32_t>& shape) {
 }
 
 std::string describe(const TensorPort& in) {
-  return fmt::format("input '{}' is {} {}", in.name, ir::shape_string(in.shape), ir::dtype_name(in.dtype));
+  return fmt::format("input '{}' is {} {}", in.name, ir::shape_string(in.shape),
+                     ir::dtype_name(in.dtype));
 }
 
 // One file's bytes as input `in` takes them.
-std::vector<uint8_t> read_sample(const std::string& path, const std::string& file, const TensorPort& in,
-                                 const char* what) {
+std::vector<uint8_t> read_sample(const std::string& path, const std::string& file,
+                                 const TensorPort& in, const char* what) {
   const std::vector<uint8_t> bytes = read_file(path);
   const uint64_t want = static_cast<uint64_t>(elements_of(in.shape)) * kiln_dtype_size(in.dtype);
   if (looks_like_npy(bytes)) {
     const NpyArray a = parse_npy(bytes, file);
     std::vector<int32_t> shape(a.shape.begin(), a.shape.end());
     // The batch dim may be left out.
-    const bool same = shape == in.shape || (in.shape.size() == shape.size() + 1 && in.shape[0] == 1 &&
-                                            std::equal(shape.begin(), shape.end(), in.shape.begin() + 1));
+    const bool same =
+        shape == in.shape || (in.shape.size() == shape.size() + 1 && in.shape[0] == 1 &&
+                              std::equal(shape.begin(), shape.end(), in.shape.begin() + 1));
     if (!same || a.dtype != in.dtype) {
-      throw Error(ErrorKind::kBadInput, fmt::format("{} '{}' has shape {} {} but the model's {}", what, file,
-                                                    ir::shape_string(shape), ir::dtype_name(a.dtype), describe(in)));
+      throw Error(ErrorKind::kBadInput,
+                  fmt::format("{} '{}' has shape {} {} but the model's {}", what, file,
+                              ir::shape_string(shape), ir::dtype_name(a.dtype), describe(in)));
     }
     return a.data;
   }
   if (bytes.size() != want) {
     const uint32_t size = kiln_dtype_size(in.dtype);
-    throw Error(ErrorKind::kBadInput,
-                fmt::format("{} '{}' holds {} bytes, shape [{}] of {}, but the model's {} ({} bytes)", what, file,
-                            bytes.size(), size ? bytes.size() / size : 0, ir::dtype_name(in.dtype), describe(in), want));
+    throw Error(
+        ErrorKind::kBadInput,
+        fmt::format("{} '{}' holds {} bytes, shape [{}] of {}, but the model's {} ({} bytes)", what,
+                    file, bytes.size(), size ? bytes.size() / size : 0, ir::dtype_name(in.dtype),
+                    describe(in), want));
   }
   return bytes;
 }
@@ -71,7 +76,8 @@ std::vector<std::string> files_in(const std::string& dir) {
 bool per_input_name(const std::string& file, std::string* prefix, size_t* input) {
   const size_t dot = file.size() - 4;  // files_in keeps .bin and .npy names only
   const size_t marker = file.rfind("_in", dot);
-  if (marker == std::string::npos || marker == 0 || marker + 3 >= dot || dot - marker - 3 > 6) return false;
+  if (marker == std::string::npos || marker == 0 || marker + 3 >= dot || dot - marker - 3 > 6)
+    return false;
   for (size_t i = marker + 3; i < dot; ++i) {
     if (file[i] < '0' || file[i] > '9') return false;
   }
@@ -82,7 +88,8 @@ bool per_input_name(const std::string& file, std::string* prefix, size_t* input)
 
 }  // namespace
 
-Dataset load_dataset(const std::string& dir, const std::vector<TensorPort>& inputs, size_t limit, const char* what) {
+Dataset load_dataset(const std::string& dir, const std::vector<TensorPort>& inputs, size_t limit,
+                     const char* what) {
   const std::vector<std::string> files = files_in(dir);
   std::map<std::string, std::map<size_t, std::string>> grouped;
   for (const std::string& f : files) {
@@ -93,8 +100,9 @@ Dataset load_dataset(const std::string& dir, const std::vector<TensorPort>& inpu
   Dataset data;
   if (grouped.empty()) {
     if (inputs.size() != 1) {
-      throw Error(ErrorKind::kBadInput, fmt::format("'{}': the model has {} inputs; name the files <sample>_in<i>.bin", dir,
-                                                    inputs.size()));
+      throw Error(ErrorKind::kBadInput,
+                  fmt::format("'{}': the model has {} inputs; name the files <sample>_in<i>.bin",
+                              dir, inputs.size()));
     }
     for (const std::string& f : files) {
       if (limit && data.names.size() >= limit) break;
@@ -108,8 +116,9 @@ Dataset load_dataset(const std::string& dir, const std::vector<TensorPort>& inpu
       for (size_t i = 0; i < inputs.size(); ++i) {
         const auto it = by_input.find(i);
         if (it == by_input.end()) {
-          throw Error(ErrorKind::kBadInput, fmt::format("{} '{}' has no file for input {} ('{}_in{}.bin')", what, prefix, i,
-                                                        prefix, i));
+          throw Error(ErrorKind::kBadInput,
+                      fmt::format("{} '{}' has no file for input {} ('{}_in{}.bin')", what, prefix,
+                                  i, prefix, i));
         }
         sample.push_back(read_sample(dir + "/" + it->second, it->second, inputs[i], what));
       }
@@ -117,7 +126,8 @@ Dataset load_dataset(const std::string& dir, const std::vector<TensorPort>& inpu
       data.samples.push_back(std::move(sample));
     }
   }
-  if (data.samples.empty()) throw Error(ErrorKind::kBadInput, fmt::format("'{}' holds no .bin or .npy samples", dir));
+  if (data.samples.empty())
+    throw Error(ErrorKind::kBadInput, fmt::format("'{}' holds no .bin or .npy samples", dir));
   return data;
 }
 
@@ -136,21 +146,28 @@ std::vector<int> load_labels(const std::string& path, const Dataset& data) {
       size_t used = 0;
       const int label = std::stoi(parts.back(), &used);
       if (used != parts.back().size() || parts.size() > 2) throw std::invalid_argument("fields");
-      if (parts.size() == 2) by_name[parts[0]] = label;
-      else in_order.push_back(label);
+      if (parts.size() == 2)
+        by_name[parts[0]] = label;
+      else
+        in_order.push_back(label);
     } catch (const std::exception&) {
-      throw Error(ErrorKind::kBadInput, fmt::format("{}:{}: expected '<label>' or '<sample> <label>', got '{}'", path, number, line));
+      throw Error(ErrorKind::kBadInput,
+                  fmt::format("{}:{}: expected '<label>' or '<sample> <label>', got '{}'", path,
+                              number, line));
     }
   }
   std::vector<int> labels;
   for (size_t s = 0; s < data.names.size(); ++s) {
     if (!by_name.empty()) {
       const auto it = by_name.find(data.names[s]);
-      if (it == by_name.end()) throw Error(ErrorKind::kBadInput, fmt::format("{}: no label for sample '{}'", path, data.names[s]));
+      if (it == by_name.end())
+        throw Error(ErrorKind::kBadInput,
+                    fmt::format("{}: no label for sample '{}'", path, data.names[s]));
       labels.push_back(it->second);
     } else {
       if (s >= in_order.size()) {
-        throw Error(ErrorKind::kBadInput, fmt::format("{}: {} labels for {} samples", path, in_order.size(), data.names.size()));
+        throw Error(ErrorKind::kBadInput, fmt::format("{}: {} labels for {} samples", path,
+                                                      in_order.size(), data.names.size()));
       }
       labels.push_back(in_order[s]);
     }

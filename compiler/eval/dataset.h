@@ -12,8 +12,9 @@
 namespace kiln {
 
 struct Dataset {
-  std::vector<std::string> names;                          // per sample: its file, or its prefix
-  std::vector<std::vector<std::vector<uint8_t>>> samples;  // [sample][input]: bytes as the files hold them
+  std::vector<std::string> names;  // per sample: its file, or its prefix
+  std::vector<std::vector<std::vector<uint8_t>>>
+      samples;  // [sample][input]: bytes as the files hold them
 };
 
 // Reads a directory in file-name order. Each `.bin` (raw little-endian) or
@@ -23,7 +24,8 @@ struct Dataset {
 // `limit` > 0 keeps the first samples only. Every file is checked against its
 // input: a wrong size or .npy shape is Error(kBadInput) naming the file, both
 // shapes and `what` ("calibration sample").
-Dataset load_dataset(const std::string& dir, const std::vector<TensorPort>& inputs, size_t limit, const char* what);
+Dataset load_dataset(const std::string& dir, const std::vector<TensorPort>& inputs, size_t limit,
+                     const char* what);
 
 // Class labels for a dataset: a text file with one integer per sample in
 // the dataset's order, or lines "<sample name> <label>". Error(kBadInput)

@@ -1,13 +1,13 @@
 #include "compiler/eval/validate.h"
 
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 
 #include "compiler/common/error.h"
 #include "compiler/common/file_io.h"
@@ -34,10 +34,15 @@ std::vector<uint8_t> from_real(const TensorPort& p, const std::vector<float>& va
       std::memcpy(&out[4 * i], &values[i], 4);
       continue;
     }
-    const double level = std::round(static_cast<double>(values[i]) / (p.scale > 0 ? p.scale : 1.0f)) + p.zero_point;
-    if (p.dtype == KILN_DTYPE_INT8) out[i] = static_cast<uint8_t>(static_cast<int8_t>(std::clamp(level, -128.0, 127.0)));
-    else if (p.dtype == KILN_DTYPE_UINT8) out[i] = static_cast<uint8_t>(std::clamp(level, 0.0, 255.0));
-    else throw Error(ErrorKind::kUnsupported, fmt::format("converting data for {} input '{}'", ir::dtype_name(p.dtype), p.name));
+    const double level =
+        std::round(static_cast<double>(values[i]) / (p.scale > 0 ? p.scale : 1.0f)) + p.zero_point;
+    if (p.dtype == KILN_DTYPE_INT8)
+      out[i] = static_cast<uint8_t>(static_cast<int8_t>(std::clamp(level, -128.0, 127.0)));
+    else if (p.dtype == KILN_DTYPE_UINT8)
+      out[i] = static_cast<uint8_t>(std::clamp(level, 0.0, 255.0));
+    else
+      throw Error(ErrorKind::kUnsupported, fmt::format("converting data for {} input '{}'",
+                                                       ir::dtype_name(p.dtype), p.name));
   }
   return out;
 }
@@ -62,7 +67,8 @@ struct ModelRun {
     for (size_t i = 0; i < inputs.size(); ++i) model.runner->set_input(i, inputs[i]);
     model.runner->invoke();
     std::vector<std::vector<uint8_t>> outputs;
-    for (size_t o = 0; o < model.runner->outputs().size(); ++o) outputs.push_back(model.runner->output(o));
+    for (size_t o = 0; o < model.runner->outputs().size(); ++o)
+      outputs.push_back(model.runner->output(o));
     return outputs;
   }
 
@@ -83,14 +89,16 @@ std::vector<std::pair<int, int>> common_layers(const ModelRun& a, const ModelRun
   std::map<std::string, int> in_b;
   const ir::Graph& gb = b.graph();
   for (size_t t = 0; t < gb.tensors.size(); ++t) {
-    if (b.model.evaluator->has_value(static_cast<int>(t))) in_b[gb.tensors[t].name] = static_cast<int>(t);
+    if (b.model.evaluator->has_value(static_cast<int>(t)))
+      in_b[gb.tensors[t].name] = static_cast<int>(t);
   }
   std::vector<std::pair<int, int>> pairs;
   for (const ir::Op& op : a.graph().ops) {
     for (int t : op.outputs) {
       const ir::Tensor& ta = a.graph().tensors[static_cast<size_t>(t)];
       const auto it = in_b.find(ta.name);
-      if (it != in_b.end() && a.model.evaluator->has_value(t) && gb.tensors[static_cast<size_t>(it->second)].elements() == ta.elements()) {
+      if (it != in_b.end() && a.model.evaluator->has_value(t) &&
+          gb.tensors[static_cast<size_t>(it->second)].elements() == ta.elements()) {
         pairs.push_back({t, it->second});
       }
     }
@@ -129,31 +137,35 @@ Difference DifferenceMeter::result() const {
   d.mae = sum_abs_ / count_;
   d.max_abs_diff = max_abs_;
   d.l2r = a_sq_ > 0 ? std::sqrt(sum_sq_ / a_sq_) : (sum_sq_ > 0 ? INFINITY : 0.0);
-  d.cosine = a_sq_ > 0 && b_sq_ > 0 ? dot_ / std::sqrt(a_sq_ * b_sq_) : (a_sq_ == b_sq_ ? 1.0 : 0.0);
+  d.cosine =
+      a_sq_ > 0 && b_sq_ > 0 ? dot_ / std::sqrt(a_sq_ * b_sq_) : (a_sq_ == b_sq_ ? 1.0 : 0.0);
   return d;
 }
 
-ValidateReport validate_models(const std::string& model_a, const std::string& model_b, const std::string& data_dir,
-                               const ValidateOptions& options) {
+ValidateReport validate_models(const std::string& model_a, const std::string& model_b,
+                               const std::string& data_dir, const ValidateOptions& options) {
   ModelRun a(model_a, "host");
   ModelRun b(model_b, options.target_b);
   if (a.inputs().size() != b.inputs().size() || a.outputs().size() != b.outputs().size()) {
-    throw Error(ErrorKind::kBadInput, fmt::format("{} has {} inputs and {} outputs, {} has {} and {}", model_a,
-                                                  a.inputs().size(), a.outputs().size(), model_b, b.inputs().size(),
-                                                  b.outputs().size()));
+    throw Error(
+        ErrorKind::kBadInput,
+        fmt::format("{} has {} inputs and {} outputs, {} has {} and {}", model_a, a.inputs().size(),
+                    a.outputs().size(), model_b, b.inputs().size(), b.outputs().size()));
   }
   for (size_t i = 0; i < a.inputs().size(); ++i) {
     if (elements(a.inputs()[i].shape) != elements(b.inputs()[i].shape)) {
-      throw Error(ErrorKind::kBadInput, fmt::format("input {}: {} takes {}, {} takes {}", i, model_a,
-                                                    ir::shape_string(a.inputs()[i].shape), model_b,
-                                                    ir::shape_string(b.inputs()[i].shape)));
+      throw Error(ErrorKind::kBadInput,
+                  fmt::format("input {}: {} takes {}, {} takes {}", i, model_a,
+                              ir::shape_string(a.inputs()[i].shape), model_b,
+                              ir::shape_string(b.inputs()[i].shape)));
     }
   }
   for (size_t o = 0; o < a.outputs().size(); ++o) {
     if (elements(a.outputs()[o].shape) != elements(b.outputs()[o].shape)) {
-      throw Error(ErrorKind::kBadInput, fmt::format("output {}: {} gives {}, {} gives {}", o, model_a,
-                                                    ir::shape_string(a.outputs()[o].shape), model_b,
-                                                    ir::shape_string(b.outputs()[o].shape)));
+      throw Error(ErrorKind::kBadInput,
+                  fmt::format("output {}: {} gives {}, {} gives {}", o, model_a,
+                              ir::shape_string(a.outputs()[o].shape), model_b,
+                              ir::shape_string(b.outputs()[o].shape)));
     }
   }
   const Dataset data = load_dataset(data_dir, data_inputs(a), options.limit, "sample");
@@ -163,7 +175,8 @@ ValidateReport validate_models(const std::string& model_a, const std::string& mo
   ValidateReport report;
   report.samples = data.samples.size();
   report.layers_compared = a.model.evaluator && b.model.evaluator;
-  const std::vector<std::pair<int, int>> layers = report.layers_compared ? common_layers(a, b) : std::vector<std::pair<int, int>>{};
+  const std::vector<std::pair<int, int>> layers =
+      report.layers_compared ? common_layers(a, b) : std::vector<std::pair<int, int>>{};
   std::vector<DifferenceMeter> layer_meters(layers.size());
   DifferenceMeter outputs;
   size_t agree = 0, correct_a = 0, correct_b = 0;
@@ -171,15 +184,19 @@ ValidateReport validate_models(const std::string& model_a, const std::string& mo
     std::vector<std::vector<uint8_t>> in_a, in_b;
     for (size_t i = 0; i < a.inputs().size(); ++i) {
       const std::vector<uint8_t> kiln_a =
-          a.model.has_graph() ? ir::input_to_kiln_layout(a.graph(), i, data.samples[s][i]) : data.samples[s][i];
+          a.model.has_graph() ? ir::input_to_kiln_layout(a.graph(), i, data.samples[s][i])
+                              : data.samples[s][i];
       in_a.push_back(kiln_a);
-      const bool same_type = a.inputs()[i].dtype == b.inputs()[i].dtype && a.inputs()[i].scale == b.inputs()[i].scale &&
+      const bool same_type = a.inputs()[i].dtype == b.inputs()[i].dtype &&
+                             a.inputs()[i].scale == b.inputs()[i].scale &&
                              a.inputs()[i].zero_point == b.inputs()[i].zero_point;
-      in_b.push_back(same_type ? kiln_a : from_real(b.inputs()[i], to_float(a.inputs()[i], kiln_a)));
+      in_b.push_back(same_type ? kiln_a
+                               : from_real(b.inputs()[i], to_float(a.inputs()[i], kiln_a)));
     }
     const std::vector<std::vector<uint8_t>> out_a = a.run(in_a), out_b = b.run(in_b);
     for (size_t o = 0; o < out_a.size(); ++o) {
-      const std::vector<float> ra = to_float(a.outputs()[o], out_a[o]), rb = to_float(b.outputs()[o], out_b[o]);
+      const std::vector<float> ra = to_float(a.outputs()[o], out_a[o]),
+                               rb = to_float(b.outputs()[o], out_b[o]);
       outputs.add(ra, rb);
       if (o == 0) {
         const size_t pa = argmax(ra), pb = argmax(rb);
@@ -191,7 +208,8 @@ ValidateReport validate_models(const std::string& model_a, const std::string& mo
       }
     }
     for (size_t l = 0; l < layers.size(); ++l) {
-      layer_meters[l].add(a.model.evaluator->values(layers[l].first), b.model.evaluator->values(layers[l].second));
+      layer_meters[l].add(a.model.evaluator->values(layers[l].first),
+                          b.model.evaluator->values(layers[l].second));
     }
     if (options.progress) options.progress(s + 1, data.samples.size());
   }
@@ -204,7 +222,8 @@ ValidateReport validate_models(const std::string& model_a, const std::string& mo
   for (size_t l = 0; l < layers.size(); ++l) {
     LayerDifference d{a.graph().tensors[static_cast<size_t>(layers[l].first)].name,
                       producer_op(a.graph(), layers[l].first), layer_meters[l].result()};
-    if (report.first_divergent_layer.empty() && d.diff.l2r > options.threshold) report.first_divergent_layer = d.name;
+    if (report.first_divergent_layer.empty() && d.diff.l2r > options.threshold)
+      report.first_divergent_layer = d.name;
     report.layers.push_back(std::move(d));
   }
   return report;
@@ -213,7 +232,11 @@ ValidateReport validate_models(const std::string& model_a, const std::string& mo
 namespace {
 
 nlohmann::json difference_json(const Difference& d) {
-  return {{"rmse", d.rmse}, {"mae", d.mae}, {"l2r", d.l2r}, {"cosine", d.cosine}, {"max_abs_diff", d.max_abs_diff}};
+  return {{"rmse", d.rmse},
+          {"mae", d.mae},
+          {"l2r", d.l2r},
+          {"cosine", d.cosine},
+          {"max_abs_diff", d.max_abs_diff}};
 }
 
 }  // namespace
@@ -224,8 +247,9 @@ nlohmann::json to_json(const ValidateReport& r) {
   j["top1_agreement"] = r.top1_agreement;
   if (r.accuracy_a) j["accuracy_a"] = *r.accuracy_a;
   if (r.accuracy_b) j["accuracy_b"] = *r.accuracy_b;
-  j["first_divergent_layer"] =
-      r.first_divergent_layer.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.first_divergent_layer);
+  j["first_divergent_layer"] = r.first_divergent_layer.empty()
+                                   ? nlohmann::json(nullptr)
+                                   : nlohmann::json(r.first_divergent_layer);
   j["layers_compared"] = r.layers_compared;
   j["layers"] = nlohmann::json::array();
   for (const LayerDifference& l : r.layers) {
@@ -239,15 +263,20 @@ nlohmann::json to_json(const ValidateReport& r) {
 
 std::string to_table(const ValidateReport& r, double threshold) {
   std::string s = fmt::format("samples              {}\n", r.samples);
-  if (r.accuracy_a) s += fmt::format("accuracy A / B       {:.2f}% / {:.2f}%\n", 100 * *r.accuracy_a, 100 * *r.accuracy_b);
+  if (r.accuracy_a)
+    s += fmt::format("accuracy A / B       {:.2f}% / {:.2f}%\n", 100 * *r.accuracy_a,
+                     100 * *r.accuracy_b);
   s += fmt::format("top-1 agreement      {:.2f}%\n", 100 * r.top1_agreement);
-  s += fmt::format("outputs              rmse {:.6g}  mae {:.6g}  l2r {:.6g}  cosine {:.6f}  max |a-b| {:.6g}\n",
-                   r.outputs.rmse, r.outputs.mae, r.outputs.l2r, r.outputs.cosine, r.outputs.max_abs_diff);
-  if (!r.layers_compared) return s + "layers               not compared (needs two .tflite/.onnx models on the host)\n";
-  s += fmt::format("\n  {:<44} {:<20} {:>10} {:>10} {:>9}\n", "layer", "op", "rmse", "l2r", "cosine");
+  s += fmt::format(
+      "outputs              rmse {:.6g}  mae {:.6g}  l2r {:.6g}  cosine {:.6f}  max |a-b| {:.6g}\n",
+      r.outputs.rmse, r.outputs.mae, r.outputs.l2r, r.outputs.cosine, r.outputs.max_abs_diff);
+  if (!r.layers_compared)
+    return s + "layers               not compared (needs two .tflite/.onnx models on the host)\n";
+  s += fmt::format("\n  {:<44} {:<20} {:>10} {:>10} {:>9}\n", "layer", "op", "rmse", "l2r",
+                   "cosine");
   for (const LayerDifference& l : r.layers) {
-    s += fmt::format("  {:<44} {:<20} {:>10.4g} {:>10.4g} {:>9.5f}{}\n", l.name, l.op, l.diff.rmse, l.diff.l2r,
-                     l.diff.cosine, l.diff.l2r > threshold ? "  <" : "");
+    s += fmt::format("  {:<44} {:<20} {:>10.4g} {:>10.4g} {:>9.5f}{}\n", l.name, l.op, l.diff.rmse,
+                     l.diff.l2r, l.diff.cosine, l.diff.l2r > threshold ? "  <" : "");
   }
   return s + fmt::format("\nfirst divergent layer (l2r > {}): {}\n", threshold,
                          r.first_divergent_layer.empty() ? "none" : r.first_divergent_layer);

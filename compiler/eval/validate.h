@@ -8,11 +8,10 @@
 
 #include <cstdint>
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 namespace kiln {
 
@@ -41,16 +40,16 @@ struct ValidateReport {
   Difference outputs;
   double top1_agreement = 0;  // fraction of samples whose output-0 argmax agree
   std::optional<double> accuracy_a, accuracy_b;
-  bool layers_compared = false;  // both models are graphs (.tflite / .onnx) run on the host
-  std::vector<LayerDifference> layers;   // in model A's op order
-  std::string first_divergent_layer;     // first layer with l2r > threshold; empty if none
+  bool layers_compared = false;         // both models are graphs (.tflite / .onnx) run on the host
+  std::vector<LayerDifference> layers;  // in model A's op order
+  std::string first_divergent_layer;    // first layer with l2r > threshold; empty if none
 };
 
 // Data in `data_dir` is in model A's input type and layout; model B receives
 // it converted (quantized or dequantized) to its own input type. Throws
 // Error naming the file or model for inputs that do not fit.
-ValidateReport validate_models(const std::string& model_a, const std::string& model_b, const std::string& data_dir,
-                               const ValidateOptions& options);
+ValidateReport validate_models(const std::string& model_a, const std::string& model_b,
+                               const std::string& data_dir, const ValidateOptions& options);
 
 // The report as JSON (`kiln validate --json`) and as text; layers whose l2r
 // exceeds `threshold` are marked.

@@ -26,7 +26,8 @@ void GraphEvaluator::write_input(size_t i, const std::vector<uint8_t>& bytes) {
 void GraphEvaluator::invoke() { execution_->run(); }
 
 std::vector<uint8_t> GraphEvaluator::output(size_t i) const {
-  if (i >= outputs_.size()) throw Error(ErrorKind::kUsage, fmt::format("model has no output {}", i));
+  if (i >= outputs_.size())
+    throw Error(ErrorKind::kUsage, fmt::format("model has no output {}", i));
   return bytes(graph_.outputs[i]);
 }
 
@@ -37,7 +38,8 @@ bool GraphEvaluator::has_value(int tensor) const {
 }
 
 std::vector<uint8_t> GraphEvaluator::bytes(int tensor) const {
-  if (!has_value(tensor)) throw Error(ErrorKind::kUsage, fmt::format("tensor {} is not computed by the graph", tensor));
+  if (!has_value(tensor))
+    throw Error(ErrorKind::kUsage, fmt::format("tensor {} is not computed by the graph", tensor));
   const uint8_t* data = execution_->data(tensor);
   return std::vector<uint8_t>(data, data + graph_.tensors[static_cast<size_t>(tensor)].bytes());
 }
@@ -47,7 +49,8 @@ std::vector<float> GraphEvaluator::values(int tensor) const {
 }
 
 TensorPort port_of(const ir::Tensor& t) {
-  return {t.name, t.dtype, t.shape, t.quant.present() ? t.quant.scale() : 0.0f, t.quant.zero_point()};
+  return {t.name, t.dtype, t.shape, t.quant.present() ? t.quant.scale() : 0.0f,
+          t.quant.zero_point()};
 }
 
 std::vector<float> to_float(const ir::Tensor& t, const std::vector<uint8_t>& bytes) {
@@ -58,8 +61,12 @@ std::vector<float> to_float(const ir::Tensor& t, const std::vector<uint8_t>& byt
   for (size_t i = 0; i < out.size(); ++i) {
     switch (t.dtype) {
       case KILN_DTYPE_FLOAT32: std::memcpy(&out[i], &bytes[4 * i], 4); break;
-      case KILN_DTYPE_INT8: out[i] = scale * static_cast<float>(static_cast<int8_t>(bytes[i]) - zero_point); break;
-      case KILN_DTYPE_UINT8: out[i] = scale * static_cast<float>(static_cast<int32_t>(bytes[i]) - zero_point); break;
+      case KILN_DTYPE_INT8:
+        out[i] = scale * static_cast<float>(static_cast<int8_t>(bytes[i]) - zero_point);
+        break;
+      case KILN_DTYPE_UINT8:
+        out[i] = scale * static_cast<float>(static_cast<int32_t>(bytes[i]) - zero_point);
+        break;
       case KILN_DTYPE_INT32: {
         int32_t v;
         std::memcpy(&v, &bytes[4 * i], 4);

@@ -36,10 +36,12 @@ HostRunner::HostRunner(const std::vector<uint8_t>& blob, int64_t arena_bytes) {
   }
   if (st != KILN_OK) {
     std::string msg = fmt::format("cannot load model: {}", kiln_status_string(st));
-    if (st == KILN_ERR_ARENA_TOO_SMALL) msg += fmt::format(" (needs {} bytes, given {})", needed, arena_bytes_);
+    if (st == KILN_ERR_ARENA_TOO_SMALL)
+      msg += fmt::format(" (needs {} bytes, given {})", needed, arena_bytes_);
     throw Error(error_kind(st), msg);
   }
-  for (uint32_t i = 0; i < executor_.num_inputs(); ++i) inputs_.push_back(port_of(*executor_.input_info(i), "input", i));
+  for (uint32_t i = 0; i < executor_.num_inputs(); ++i)
+    inputs_.push_back(port_of(*executor_.input_info(i), "input", i));
   for (uint32_t i = 0; i < executor_.num_outputs(); ++i) {
     outputs_.push_back(port_of(*executor_.output_info(i), "output", i));
   }
@@ -51,12 +53,15 @@ void HostRunner::write_input(size_t i, const std::vector<uint8_t>& bytes) {
 
 void HostRunner::invoke() {
   const kiln_status st = executor_.invoke();
-  if (st != KILN_OK) throw Error(ErrorKind::kBadModel, fmt::format("inference failed: {}", kiln_status_string(st)));
+  if (st != KILN_OK)
+    throw Error(ErrorKind::kBadModel, fmt::format("inference failed: {}", kiln_status_string(st)));
 }
 
 std::vector<uint8_t> HostRunner::output(size_t i) const {
-  if (i >= outputs_.size()) throw Error(ErrorKind::kUsage, fmt::format("model has no output {}", i));
-  const uint8_t* data = static_cast<const uint8_t*>(executor_.output_data(static_cast<uint32_t>(i)));
+  if (i >= outputs_.size())
+    throw Error(ErrorKind::kUsage, fmt::format("model has no output {}", i));
+  const uint8_t* data =
+      static_cast<const uint8_t*>(executor_.output_data(static_cast<uint32_t>(i)));
   return std::vector<uint8_t>(data, data + outputs_[i].bytes());
 }
 

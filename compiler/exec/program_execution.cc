@@ -16,17 +16,19 @@ ProgramExecution::ProgramExecution(Program program) : program_(std::move(program
     const size_t root = static_cast<size_t>(buffer_root(program_, tensor));
     const ProgramTensor& t = program_.tensors[root];
     if (!buffers_[root].empty()) return;
-    buffers_[root].resize(t.bytes == 0 ? 1 : (t.bytes + sizeof(Block) - 1) / sizeof(Block), Block{});
+    buffers_[root].resize(t.bytes == 0 ? 1 : (t.bytes + sizeof(Block) - 1) / sizeof(Block),
+                          Block{});
     if (t.constant) std::memcpy(buffers_[root].data(), t.data.data(), t.data.size());
   };
   for (int t : program_.inputs) allocate(t);
   for (int t : program_.outputs) allocate(t);
   for (const ProgramOp& op : program_.ops) {
-    if (op.placeholder) throw Error(ErrorKind::kUnsupported, "the program has ops kiln cannot compile");
+    if (op.placeholder)
+      throw Error(ErrorKind::kUnsupported, "the program has ops kiln cannot compile");
     if (!find_runnable_kernel(static_cast<uint32_t>(op.opcode))) {
       const KernelInfo* k = find_kernel(static_cast<uint32_t>(op.opcode));
-      throw Error(ErrorKind::kUnsupported,
-                  fmt::format("kernel {} does not run on this machine", k ? k->name : "(unknown opcode)"));
+      throw Error(ErrorKind::kUnsupported, fmt::format("kernel {} does not run on this machine",
+                                                       k ? k->name : "(unknown opcode)"));
     }
     for (int t : op.inputs) allocate(t);
     for (int t : op.outputs) allocate(t);
@@ -55,7 +57,8 @@ void ProgramExecution::run() {
     outputs_.clear();
     for (int t : op.inputs) inputs_.push_back(t < 0 ? nullptr : data(t));
     for (int t : op.outputs) outputs_.push_back(data(t));
-    find_runnable_kernel(static_cast<uint32_t>(op.opcode))->kernel(op.params.data(), inputs_.data(), outputs_.data());
+    find_runnable_kernel(static_cast<uint32_t>(op.opcode))
+        ->kernel(op.params.data(), inputs_.data(), outputs_.data());
   }
 }
 

@@ -15,13 +15,15 @@ uint64_t TensorPort::bytes() const {
 
 void Runner::set_input(size_t i, const std::vector<uint8_t>& bytes) {
   if (i >= inputs().size()) {
-    throw Error(ErrorKind::kBadInput, fmt::format("model has {} inputs, not {}", inputs().size(), i + 1));
+    throw Error(ErrorKind::kBadInput,
+                fmt::format("model has {} inputs, not {}", inputs().size(), i + 1));
   }
   const TensorPort& port = inputs()[i];
   if (bytes.size() != port.bytes()) {
     throw Error(ErrorKind::kBadInput,
-                fmt::format("input {} is {} bytes but the model's input {} {} {} needs {} bytes", i, bytes.size(), i,
-                            ir::dtype_name(port.dtype), ir::shape_string(port.shape), port.bytes()));
+                fmt::format("input {} is {} bytes but the model's input {} {} {} needs {} bytes", i,
+                            bytes.size(), i, ir::dtype_name(port.dtype),
+                            ir::shape_string(port.shape), port.bytes()));
   }
   write_input(i, bytes);
 }

@@ -42,7 +42,7 @@ struct RunCost {
   uint64_t model_flash_bytes = 0;
   uint64_t runtime_flash_bytes = 0;
   uint64_t static_ram_bytes = 0;
-  uint64_t stack_bytes = 0;  // measured peak
+  uint64_t stack_bytes = 0;       // measured peak
   std::vector<LayerCost> layers;  // when the runner times each op
   uint64_t ram_bytes() const { return static_ram_bytes + arena_bytes + stack_bytes; }
 };

@@ -38,7 +38,9 @@ fb::ActivationFunctionType activation(ir::Activation a) {
   return fb::ActivationFunctionType_NONE;
 }
 
-fb::Padding padding(ir::Padding p) { return p == ir::Padding::kSame ? fb::Padding_SAME : fb::Padding_VALID; }
+fb::Padding padding(ir::Padding p) {
+  return p == ir::Padding::kSame ? fb::Padding_SAME : fb::Padding_VALID;
+}
 
 // The builtin a CLAMP is: TFLite has only its three ReLU bounds.
 std::string clamp_builtin(const ir::Op& op) {
@@ -47,7 +49,8 @@ std::string clamp_builtin(const ir::Op& op) {
   if (lo == 0.0f && hi == 6.0f) return "RELU6";
   if (lo == -1.0f && hi == 1.0f) return "RELU_N1_TO_1";
   throw Error(ErrorKind::kUnsupported,
-              fmt::format("{} ({}): clamp to [{}, {}] has no TFLite builtin", op.type_name, op.location, lo, hi));
+              fmt::format("{} ({}): clamp to [{}, {}] has no TFLite builtin", op.type_name,
+                          op.location, lo, hi));
 }
 
 int builtin_of(const ir::Op& op) {
@@ -55,7 +58,8 @@ int builtin_of(const ir::Op& op) {
   if (op.kind == ir::OpKind::kClamp) name = clamp_builtin(op);
   if (op.kind == ir::OpKind::kPad && op.inputs.size() > 2) name = "PADV2";
   const int code = tflite_import::builtin_code(name);
-  if (code < 0) throw Error(ErrorKind::kUnsupported, fmt::format("op '{}' has no TFLite builtin", name));
+  if (code < 0)
+    throw Error(ErrorKind::kUnsupported, fmt::format("op '{}' has no TFLite builtin", name));
   return code;
 }
 
@@ -78,32 +82,41 @@ void express_padding(ir::Graph& g, size_t op_index) {
   ir::Op& op = g.ops[op_index];
   const ir::Tensor& in = g.tensors[static_cast<size_t>(op.inputs[0])];
   const ir::Tensor& out = g.tensors[static_cast<size_t>(op.outputs[0])];
-  const ir::Tensor* filter = op.inputs.size() > 1 ? &g.tensors[static_cast<size_t>(op.inputs[1])] : nullptr;
+  const ir::Tensor* filter =
+      op.inputs.size() > 1 ? &g.tensors[static_cast<size_t>(op.inputs[1])] : nullptr;
   const bool pooling = op.kind == ir::OpKind::kAveragePool2D || op.kind == ir::OpKind::kMaxPool2D;
   if (!pooling && filter == nullptr) {
-    throw Error(ErrorKind::kBadModel, fmt::format("{} ({}): explicit padding on an op without a filter",
-                                                  op.type_name, op.location));
+    throw Error(ErrorKind::kBadModel,
+                fmt::format("{} ({}): explicit padding on an op without a filter", op.type_name,
+                            op.location));
   }
-  const int32_t k_h = pooling ? op.attrs.filter_h : filter->shape[1], k_w = pooling ? op.attrs.filter_w : filter->shape[2];
-  const int32_t dil_h = pooling ? 1 : op.attrs.dilation_h, dil_w = pooling ? 1 : op.attrs.dilation_w;
+  const int32_t k_h = pooling ? op.attrs.filter_h : filter->shape[1],
+                k_w = pooling ? op.attrs.filter_w : filter->shape[2];
+  const int32_t dil_h = pooling ? 1 : op.attrs.dilation_h,
+                dil_w = pooling ? 1 : op.attrs.dilation_w;
   for (ir::Padding candidate : {ir::Padding::kValid, ir::Padding::kSame}) {
     const WindowDim h{in.shape[1], k_h, op.attrs.stride_h, dil_h, out.shape[1]};
     const WindowDim w{in.shape[2], k_w, op.attrs.stride_w, dil_w, out.shape[2]};
-    if (window_padding(candidate, 0, h) == op.attrs.pad_top && window_padding(candidate, 0, w) == op.attrs.pad_left) {
+    if (window_padding(candidate, 0, h) == op.attrs.pad_top &&
+        window_padding(candidate, 0, w) == op.attrs.pad_left) {
       op.attrs.padding = candidate;
       return;
     }
   }
   if (pooling) {
-    throw Error(ErrorKind::kUnsupported, fmt::format("{} ({}): its padding is neither SAME nor VALID, which TFLite's "
-                                                     "pooling cannot express",
-                                                     op.type_name, op.location));
+    throw Error(ErrorKind::kUnsupported,
+                fmt::format("{} ({}): its padding is neither SAME nor VALID, which TFLite's "
+                            "pooling cannot express",
+                            op.type_name, op.location));
   }
   // Pad to exactly the input the VALID window reads.
-  const int32_t pad_bottom = (out.shape[1] - 1) * op.attrs.stride_h + (k_h - 1) * dil_h + 1 - in.shape[1] - op.attrs.pad_top;
-  const int32_t pad_right = (out.shape[2] - 1) * op.attrs.stride_w + (k_w - 1) * dil_w + 1 - in.shape[2] - op.attrs.pad_left;
+  const int32_t pad_bottom = (out.shape[1] - 1) * op.attrs.stride_h + (k_h - 1) * dil_h + 1 -
+                             in.shape[1] - op.attrs.pad_top;
+  const int32_t pad_right = (out.shape[2] - 1) * op.attrs.stride_w + (k_w - 1) * dil_w + 1 -
+                            in.shape[2] - op.attrs.pad_left;
   if (pad_bottom < 0 || pad_right < 0) {
-    throw Error(ErrorKind::kUnsupported, fmt::format("{} ({}): its padding has no TFLite form", op.type_name, op.location));
+    throw Error(ErrorKind::kUnsupported,
+                fmt::format("{} ({}): its padding has no TFLite form", op.type_name, op.location));
   }
   ir::Tensor padded = in;
   padded.name = in.name + "/padded";
@@ -113,8 +126,9 @@ void express_padding(ir::Graph& g, size_t op_index) {
   padded.shape[2] += op.attrs.pad_left + pad_right;
   g.tensors.push_back(std::move(padded));
   const int padded_index = static_cast<int>(g.tensors.size() - 1);
-  const int paddings = add_int32_constant(g, g.tensors[static_cast<size_t>(padded_index)].name + "/paddings",
-                                          {0, 0, op.attrs.pad_top, pad_bottom, op.attrs.pad_left, pad_right, 0, 0});
+  const int paddings =
+      add_int32_constant(g, g.tensors[static_cast<size_t>(padded_index)].name + "/paddings",
+                         {0, 0, op.attrs.pad_top, pad_bottom, op.attrs.pad_left, pad_right, 0, 0});
   ir::Op pad;
   pad.kind = ir::OpKind::kPad;
   pad.type_name = "PAD";
@@ -133,19 +147,24 @@ ir::Graph tflite_form(ir::Graph g) {
     if (g.ops[i].attrs.padding == ir::Padding::kExplicit) {
       if (g.ops[i].kind == ir::OpKind::kTransposeConv) {
         throw Error(ErrorKind::kUnsupported,
-                    fmt::format("{} ({}): explicit padding has no TFLite form", g.ops[i].type_name, g.ops[i].location));
+                    fmt::format("{} ({}): explicit padding has no TFLite form", g.ops[i].type_name,
+                                g.ops[i].location));
       }
       express_padding(g, i);
       if (g.ops[i].kind == ir::OpKind::kPad) ++i;
     }
     ir::Op& op = g.ops[i];
     if (op.kind == ir::OpKind::kTranspose) {
-      op.inputs = {op.inputs[0], add_int32_constant(g, g.tensors[static_cast<size_t>(op.outputs[0])].name + "/perm",
-                                                    op.attrs.perm)};
+      op.inputs = {
+          op.inputs[0],
+          add_int32_constant(g, g.tensors[static_cast<size_t>(op.outputs[0])].name + "/perm",
+                             op.attrs.perm)};
     } else if (op.kind == ir::OpKind::kTransposeConv) {
       const std::vector<int32_t> shape = g.tensors[static_cast<size_t>(op.outputs[0])].shape;
-      std::vector<int> inputs = {add_int32_constant(g, g.tensors[static_cast<size_t>(op.outputs[0])].name + "/shape", shape),
-                                 op.inputs[1], op.inputs[0]};
+      std::vector<int> inputs = {
+          add_int32_constant(g, g.tensors[static_cast<size_t>(op.outputs[0])].name + "/shape",
+                             shape),
+          op.inputs[1], op.inputs[0]};
       if (op.inputs.size() > 2 && op.inputs[2] >= 0) inputs.push_back(op.inputs[2]);
       op.inputs = std::move(inputs);
     }
@@ -183,8 +202,8 @@ std::vector<uint8_t> build(const ir::Graph& g, int64_t data_base, std::vector<ui
     flatbuffers::Offset<fb::QuantizationParameters> quant;
     if (t.quant.present()) {
       quant = fb::CreateQuantizationParameters(b, 0, 0, b.CreateVector(t.quant.scales),
-                                               b.CreateVector(t.quant.zero_points), fb::QuantizationDetails_NONE, 0,
-                                               t.quant.axis);
+                                               b.CreateVector(t.quant.zero_points),
+                                               fb::QuantizationDetails_NONE, 0, t.quant.axis);
     }
     tensors.push_back(fb::CreateTensor(b, b.CreateVector(t.shape), tensor_type(t.dtype), buffer,
                                        b.CreateString(t.name), quant));
@@ -197,7 +216,8 @@ std::vector<uint8_t> build(const ir::Graph& g, int64_t data_base, std::vector<ui
     const int builtin = builtin_of(op);
     if (!code_index.count(builtin)) {
       code_index[builtin] = static_cast<int>(codes.size());
-      codes.push_back(fb::CreateOperatorCode(b, static_cast<int8_t>(std::min(builtin, 127)), 0, 1, builtin));
+      codes.push_back(
+          fb::CreateOperatorCode(b, static_cast<int8_t>(std::min(builtin, 127)), 0, 1, builtin));
     }
     const ir::OpAttrs& a = op.attrs;
     fb::BuiltinOptions type = fb::BuiltinOptions_NONE;
@@ -205,19 +225,23 @@ std::vector<uint8_t> build(const ir::Graph& g, int64_t data_base, std::vector<ui
     switch (op.kind) {
       case ir::OpKind::kConv2D:
         type = fb::BuiltinOptions_Conv2DOptions;
-        options = fb::CreateConv2DOptions(b, padding(a.padding), a.stride_w, a.stride_h, activation(a.activation),
-                                          a.dilation_w, a.dilation_h).Union();
+        options = fb::CreateConv2DOptions(b, padding(a.padding), a.stride_w, a.stride_h,
+                                          activation(a.activation), a.dilation_w, a.dilation_h)
+                      .Union();
         break;
       case ir::OpKind::kDepthwiseConv2D:
         type = fb::BuiltinOptions_DepthwiseConv2DOptions;
-        options = fb::CreateDepthwiseConv2DOptions(b, padding(a.padding), a.stride_w, a.stride_h, a.depth_multiplier,
-                                                   activation(a.activation), a.dilation_w, a.dilation_h).Union();
+        options = fb::CreateDepthwiseConv2DOptions(b, padding(a.padding), a.stride_w, a.stride_h,
+                                                   a.depth_multiplier, activation(a.activation),
+                                                   a.dilation_w, a.dilation_h)
+                      .Union();
         break;
       case ir::OpKind::kAveragePool2D:
       case ir::OpKind::kMaxPool2D:
         type = fb::BuiltinOptions_Pool2DOptions;
-        options = fb::CreatePool2DOptions(b, padding(a.padding), a.stride_w, a.stride_h, a.filter_w, a.filter_h,
-                                          activation(a.activation)).Union();
+        options = fb::CreatePool2DOptions(b, padding(a.padding), a.stride_w, a.stride_h, a.filter_w,
+                                          a.filter_h, activation(a.activation))
+                      .Union();
         break;
       case ir::OpKind::kFullyConnected:
         type = fb::BuiltinOptions_FullyConnectedOptions;
@@ -233,7 +257,8 @@ std::vector<uint8_t> build(const ir::Graph& g, int64_t data_base, std::vector<ui
         break;
       case ir::OpKind::kTransposeConv:
         type = fb::BuiltinOptions_TransposeConvOptions;
-        options = fb::CreateTransposeConvOptions(b, padding(a.padding), a.stride_w, a.stride_h, activation(a.activation))
+        options = fb::CreateTransposeConvOptions(b, padding(a.padding), a.stride_w, a.stride_h,
+                                                 activation(a.activation))
                       .Union();
         break;
       case ir::OpKind::kLeakyRelu:
@@ -272,12 +297,14 @@ std::vector<uint8_t> build(const ir::Graph& g, int64_t data_base, std::vector<ui
         break;
       default: break;
     }
-    ops.push_back(fb::CreateOperator(b, static_cast<uint32_t>(code_index[builtin]), b.CreateVector(op.inputs),
-                                     b.CreateVector(op.outputs), type, options));
+    ops.push_back(fb::CreateOperator(b, static_cast<uint32_t>(code_index[builtin]),
+                                     b.CreateVector(op.inputs), b.CreateVector(op.outputs), type,
+                                     options));
   }
 
-  auto subgraph = fb::CreateSubGraph(b, b.CreateVector(tensors), b.CreateVector(g.inputs), b.CreateVector(g.outputs),
-                                     b.CreateVector(ops), b.CreateString("main"));
+  auto subgraph =
+      fb::CreateSubGraph(b, b.CreateVector(tensors), b.CreateVector(g.inputs),
+                         b.CreateVector(g.outputs), b.CreateVector(ops), b.CreateString("main"));
   auto model = fb::CreateModel(b, 3, b.CreateVector(codes), b.CreateVector(&subgraph, 1),
                                b.CreateString("written by kiln"), b.CreateVector(buffers));
   fb::FinishModelBuffer(b, model);

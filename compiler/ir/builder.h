@@ -14,8 +14,8 @@ namespace ir {
 class GraphBuilder {
  public:
   // A non-constant tensor (per-tensor quantization when scale > 0).
-  int tensor(const std::string& name, kiln_dtype dtype, std::vector<int32_t> shape, float scale = 0.0f,
-             int32_t zero_point = 0) {
+  int tensor(const std::string& name, kiln_dtype dtype, std::vector<int32_t> shape,
+             float scale = 0.0f, int32_t zero_point = 0) {
     Tensor t;
     t.name = name;
     t.dtype = dtype;
@@ -28,8 +28,8 @@ class GraphBuilder {
     return static_cast<int>(graph_.tensors.size() - 1);
   }
 
-  int input(const std::string& name, kiln_dtype dtype, std::vector<int32_t> shape, float scale = 0.0f,
-            int32_t zero_point = 0) {
+  int input(const std::string& name, kiln_dtype dtype, std::vector<int32_t> shape,
+            float scale = 0.0f, int32_t zero_point = 0) {
     const int t = tensor(name, dtype, std::move(shape), scale, zero_point);
     graph_.inputs.push_back(t);
     return t;
@@ -37,8 +37,8 @@ class GraphBuilder {
 
   // A constant; `scales` empty for none, one for per-tensor, more for per-channel along `axis`.
   template <typename T>
-  int constant(const std::string& name, kiln_dtype dtype, std::vector<int32_t> shape, const std::vector<T>& values,
-               std::vector<float> scales = {}, int32_t axis = 0) {
+  int constant(const std::string& name, kiln_dtype dtype, std::vector<int32_t> shape,
+               const std::vector<T>& values, std::vector<float> scales = {}, int32_t axis = 0) {
     const int t = tensor(name, dtype, std::move(shape));
     Tensor& c = graph_.tensors[static_cast<size_t>(t)];
     c.constant = true;

@@ -71,13 +71,16 @@ void verify(const Graph& graph) {
   for (int i = 0; i < num_tensors; ++i) {
     const Tensor& t = graph.tensors[i];
     for (int32_t d : t.shape) {
-      if (d < 0) bad(fmt::format("tensor {} '{}' has a negative dimension {}", i, t.name, shape_string(t.shape)));
+      if (d < 0)
+        bad(fmt::format("tensor {} '{}' has a negative dimension {}", i, t.name,
+                        shape_string(t.shape)));
     }
     if (t.bytes() > kMaxTensorBytes) {
       bad(fmt::format("tensor {} '{}' of shape {} would take {} bytes (limit {})", i, t.name,
                       shape_string(t.shape), t.bytes(), kMaxTensorBytes));
     }
-    if (t.dtype >= KILN_DTYPE_COUNT) bad(fmt::format("tensor {} '{}' has an unknown type", i, t.name));
+    if (t.dtype >= KILN_DTYPE_COUNT)
+      bad(fmt::format("tensor {} '{}' has an unknown type", i, t.name));
     if (t.constant && t.data.size() != t.bytes()) {
       bad(fmt::format("tensor {} '{}': buffer holds {} bytes, shape {} of {} needs {}", i, t.name,
                       t.data.size(), shape_string(t.shape), dtype_name(t.dtype), t.bytes()));
@@ -108,14 +111,18 @@ void verify(const Graph& graph) {
   for (const Op& op : graph.ops) {
     for (int in : op.inputs) {
       if (in == -1) continue;
-      if (in < 0 || in >= num_tensors) bad(fmt::format("{} ({}) reads tensor {} which does not exist", op.type_name, op.location, in));
+      if (in < 0 || in >= num_tensors)
+        bad(fmt::format("{} ({}) reads tensor {} which does not exist", op.type_name, op.location,
+                        in));
       if (!available[in]) {
         bad(fmt::format("{} ({}) reads tensor {} '{}' before any op writes it", op.type_name,
                         op.location, in, graph.tensors[in].name));
       }
     }
     for (int out : op.outputs) {
-      if (out < 0 || out >= num_tensors) bad(fmt::format("{} ({}) writes tensor {} which does not exist", op.type_name, op.location, out));
+      if (out < 0 || out >= num_tensors)
+        bad(fmt::format("{} ({}) writes tensor {} which does not exist", op.type_name, op.location,
+                        out));
       if (graph.tensors[out].constant) {
         bad(fmt::format("{} ({}) writes constant tensor {} '{}'", op.type_name, op.location, out,
                         graph.tensors[out].name));

@@ -16,14 +16,16 @@ namespace kiln {
 namespace ir {
 
 struct Quantization {
-  std::vector<float> scales;        // one per tensor, or one per channel along `axis`
+  std::vector<float> scales;         // one per tensor, or one per channel along `axis`
   std::vector<int64_t> zero_points;  // same length as scales
   int32_t axis = 0;
 
   bool present() const { return !scales.empty(); }
   bool per_channel() const { return scales.size() > 1; }
   float scale() const { return scales.empty() ? 0.0f : scales[0]; }
-  int32_t zero_point() const { return zero_points.empty() ? 0 : static_cast<int32_t>(zero_points[0]); }
+  int32_t zero_point() const {
+    return zero_points.empty() ? 0 : static_cast<int32_t>(zero_points[0]);
+  }
 };
 
 struct Tensor {
@@ -81,14 +83,14 @@ struct OpAttrs {
   int32_t filter_h = 1, filter_w = 1;  // pooling window
   int32_t depth_multiplier = 1;
   Activation activation = Activation::kNone;
-  float beta = 1.0f;      // softmax
-  int32_t axis = 0;       // concatenation
-  bool keep_dims = false; // mean
-  int32_t pad_top = 0, pad_left = 0;  // Padding::kExplicit
+  float beta = 1.0f;                                          // softmax
+  int32_t axis = 0;                                           // concatenation
+  bool keep_dims = false;                                     // mean
+  int32_t pad_top = 0, pad_left = 0;                          // Padding::kExplicit
   float clamp_min = -std::numeric_limits<float>::infinity();  // clamp
   float clamp_max = std::numeric_limits<float>::infinity();
-  float alpha = 0.0f;          // leaky relu
-  std::vector<int32_t> perm;   // transpose: output dim i is input dim perm[i]
+  float alpha = 0.0f;         // leaky relu
+  std::vector<int32_t> perm;  // transpose: output dim i is input dim perm[i]
 };
 
 struct Op {

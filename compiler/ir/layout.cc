@@ -5,7 +5,8 @@
 namespace kiln {
 namespace ir {
 
-std::vector<int32_t> permute_shape(const std::vector<int32_t>& shape, const std::vector<int32_t>& perm) {
+std::vector<int32_t> permute_shape(const std::vector<int32_t>& shape,
+                                   const std::vector<int32_t>& perm) {
   std::vector<int32_t> out(perm.size());
   for (size_t i = 0; i < perm.size(); ++i) out[i] = shape[static_cast<size_t>(perm[i])];
   return out;
@@ -13,11 +14,13 @@ std::vector<int32_t> permute_shape(const std::vector<int32_t>& shape, const std:
 
 std::vector<int32_t> inverse_permutation(const std::vector<int32_t>& perm) {
   std::vector<int32_t> inv(perm.size());
-  for (size_t i = 0; i < perm.size(); ++i) inv[static_cast<size_t>(perm[i])] = static_cast<int32_t>(i);
+  for (size_t i = 0; i < perm.size(); ++i)
+    inv[static_cast<size_t>(perm[i])] = static_cast<int32_t>(i);
   return inv;
 }
 
-std::vector<uint8_t> transpose_data(const std::vector<uint8_t>& data, const std::vector<int32_t>& shape,
+std::vector<uint8_t> transpose_data(const std::vector<uint8_t>& data,
+                                    const std::vector<int32_t>& shape,
                                     const std::vector<int32_t>& perm, size_t element_size) {
   const size_t rank = shape.size();
   std::vector<size_t> in_strides(rank, 1);
@@ -28,7 +31,8 @@ std::vector<uint8_t> transpose_data(const std::vector<uint8_t>& data, const std:
   const size_t count = element_size ? data.size() / element_size : 0;
   for (size_t o = 0; o < count; ++o) {
     size_t src = 0;
-    for (size_t d = 0; d < rank; ++d) src += static_cast<size_t>(idx[d]) * in_strides[static_cast<size_t>(perm[d])];
+    for (size_t d = 0; d < rank; ++d)
+      src += static_cast<size_t>(idx[d]) * in_strides[static_cast<size_t>(perm[d])];
     std::memcpy(&out[o * element_size], &data[src * element_size], element_size);
     for (size_t d = rank; d-- > 0;) {
       if (++idx[d] < out_shape[d]) break;
@@ -38,34 +42,43 @@ std::vector<uint8_t> transpose_data(const std::vector<uint8_t>& data, const std:
   return out;
 }
 
-std::vector<uint8_t> from_source_layout(const std::vector<uint8_t>& data, const std::vector<int32_t>& kiln_shape,
-                                        const std::vector<int32_t>& source_perm, size_t element_size) {
+std::vector<uint8_t> from_source_layout(const std::vector<uint8_t>& data,
+                                        const std::vector<int32_t>& kiln_shape,
+                                        const std::vector<int32_t>& source_perm,
+                                        size_t element_size) {
   if (source_perm.empty()) return data;
-  return transpose_data(data, permute_shape(kiln_shape, source_perm), inverse_permutation(source_perm), element_size);
+  return transpose_data(data, permute_shape(kiln_shape, source_perm),
+                        inverse_permutation(source_perm), element_size);
 }
 
-std::vector<uint8_t> to_source_layout(const std::vector<uint8_t>& data, const std::vector<int32_t>& kiln_shape,
-                                      const std::vector<int32_t>& source_perm, size_t element_size) {
+std::vector<uint8_t> to_source_layout(const std::vector<uint8_t>& data,
+                                      const std::vector<int32_t>& kiln_shape,
+                                      const std::vector<int32_t>& source_perm,
+                                      size_t element_size) {
   if (source_perm.empty()) return data;
   return transpose_data(data, kiln_shape, source_perm, element_size);
 }
 
-std::vector<uint8_t> input_to_kiln_layout(const Graph& graph, size_t i, const std::vector<uint8_t>& bytes) {
+std::vector<uint8_t> input_to_kiln_layout(const Graph& graph, size_t i,
+                                          const std::vector<uint8_t>& bytes) {
   const Tensor& t = graph.tensors[static_cast<size_t>(graph.inputs[i])];
-  const std::vector<int32_t> perm = i < graph.input_source_perm.size() ? graph.input_source_perm[i] : std::vector<int32_t>{};
+  const std::vector<int32_t> perm =
+      i < graph.input_source_perm.size() ? graph.input_source_perm[i] : std::vector<int32_t>{};
   return from_source_layout(bytes, t.shape, perm, kiln_dtype_size(t.dtype));
 }
 
-std::vector<uint8_t> output_to_source_layout(const Graph& graph, size_t i, const std::vector<uint8_t>& bytes) {
+std::vector<uint8_t> output_to_source_layout(const Graph& graph, size_t i,
+                                             const std::vector<uint8_t>& bytes) {
   const Tensor& t = graph.tensors[static_cast<size_t>(graph.outputs[i])];
-  const std::vector<int32_t> perm = i < graph.output_source_perm.size() ? graph.output_source_perm[i] : std::vector<int32_t>{};
+  const std::vector<int32_t> perm =
+      i < graph.output_source_perm.size() ? graph.output_source_perm[i] : std::vector<int32_t>{};
   return to_source_layout(bytes, t.shape, perm, kiln_dtype_size(t.dtype));
 }
 
 namespace {
 
-std::vector<int32_t> source_shape(const Graph& graph, int tensor, const std::vector<std::vector<int32_t>>& perms,
-                                  size_t i) {
+std::vector<int32_t> source_shape(const Graph& graph, int tensor,
+                                  const std::vector<std::vector<int32_t>>& perms, size_t i) {
   const std::vector<int32_t>& shape = graph.tensors[static_cast<size_t>(tensor)].shape;
   return i < perms.size() && !perms[i].empty() ? permute_shape(shape, perms[i]) : shape;
 }

@@ -16,8 +16,8 @@ const ir::Tensor& LowerContext::output(const ir::Op& op, size_t i) const {
   return tensor(op.outputs[i]);
 }
 
-int LowerContext::add_constant(const std::string& name, kiln_dtype dtype, std::vector<int32_t> shape,
-                               std::vector<uint8_t> data) {
+int LowerContext::add_constant(const std::string& name, kiln_dtype dtype,
+                               std::vector<int32_t> shape, std::vector<uint8_t> data) {
   ProgramTensor t;
   t.name = name;
   t.dtype = dtype;
@@ -29,7 +29,8 @@ int LowerContext::add_constant(const std::string& name, kiln_dtype dtype, std::v
   return static_cast<int>(program_.tensors.size() - 1);
 }
 
-int LowerContext::add_scratch(const std::string& name, kiln_dtype dtype, std::vector<int32_t> shape) {
+int LowerContext::add_scratch(const std::string& name, kiln_dtype dtype,
+                              std::vector<int32_t> shape) {
   ProgramTensor t;
   t.name = name;
   t.dtype = dtype;
@@ -48,22 +49,25 @@ int LowerContext::add_float_constant(const std::string& name, std::vector<int32_
 }
 
 void LowerContext::unsupported(const ir::Op& op, const std::string& what) const {
-  throw Error(ErrorKind::kUnsupported,
-              fmt::format("{} ({}, output '{}'): {}", op.type_name, op.location,
-                          op.outputs.empty() ? std::string("?") : tensor(op.outputs[0]).name, what));
+  throw Error(
+      ErrorKind::kUnsupported,
+      fmt::format("{} ({}, output '{}'): {}", op.type_name, op.location,
+                  op.outputs.empty() ? std::string("?") : tensor(op.outputs[0]).name, what));
 }
 
 void LowerContext::invalid(const ir::Op& op, const std::string& what) const {
-  throw Error(ErrorKind::kBadModel,
-              fmt::format("{} ({}, output '{}'): {}", op.type_name, op.location,
-                          op.outputs.empty() ? std::string("?") : tensor(op.outputs[0]).name, what));
+  throw Error(
+      ErrorKind::kBadModel,
+      fmt::format("{} ({}, output '{}'): {}", op.type_name, op.location,
+                  op.outputs.empty() ? std::string("?") : tensor(op.outputs[0]).name, what));
 }
 
 void LowerContext::emit_raw(const ir::Op& op, OpCode opcode, std::vector<uint8_t> params,
                             std::vector<int> inputs, std::vector<int> outputs) {
   const KernelInfo* info = find_kernel(static_cast<uint32_t>(opcode));
   OperandSizes sizes{};
-  if (!info || !info->operand_sizes || params.size() != info->params_size || !info->operand_sizes(params.data(), &sizes) ||
+  if (!info || !info->operand_sizes || params.size() != info->params_size ||
+      !info->operand_sizes(params.data(), &sizes) ||
       sizes.num_inputs != static_cast<int>(inputs.size()) ||
       sizes.num_outputs != static_cast<int>(outputs.size())) {
     invalid(op, "parameters out of the kernel's range (a dimension, stride or pad too large?)");
@@ -71,9 +75,10 @@ void LowerContext::emit_raw(const ir::Op& op, OpCode opcode, std::vector<uint8_t
   auto check = [&](int tensor, uint32_t required, const char* role, size_t i) {
     const uint64_t have = tensor < 0 ? 0 : program_.tensors[static_cast<size_t>(tensor)].bytes;
     if (have != required) {
-      invalid(op, fmt::format("{} {} '{}' is {} bytes but the op's shapes imply {}", role, i,
-                              tensor < 0 ? "(absent)" : program_.tensors[static_cast<size_t>(tensor)].name,
-                              have, required));
+      invalid(op, fmt::format(
+                      "{} {} '{}' is {} bytes but the op's shapes imply {}", role, i,
+                      tensor < 0 ? "(absent)" : program_.tensors[static_cast<size_t>(tensor)].name,
+                      have, required));
     }
   };
   for (size_t i = 0; i < inputs.size(); ++i) check(inputs[i], sizes.inputs[i], "input", i);
@@ -89,11 +94,28 @@ void LowerContext::emit_raw(const ir::Op& op, OpCode opcode, std::vector<uint8_t
 
 const OpDef* find_op_def(ir::OpKind kind) {
   static const OpDef* const kDefs[] = {
-      &kConv2DDef,  &kDepthwiseConv2DDef, &kFullyConnectedDef, &kAveragePool2DDef, &kMaxPool2DDef,
-      &kAddDef,     &kMulDef,             &kReshapeDef,        &kSoftmaxDef,       &kLogisticDef,
-      &kQuantizeDef, &kDequantizeDef,     &kPadDef,            &kMeanDef,          &kConcatenationDef,
-      &kSubDef,      &kTransposeDef,      &kTransposeConvDef,  &kTanhDef,          &kClampDef,
-      &kLeakyReluDef, &kHardSwishDef,
+      &kConv2DDef,
+      &kDepthwiseConv2DDef,
+      &kFullyConnectedDef,
+      &kAveragePool2DDef,
+      &kMaxPool2DDef,
+      &kAddDef,
+      &kMulDef,
+      &kReshapeDef,
+      &kSoftmaxDef,
+      &kLogisticDef,
+      &kQuantizeDef,
+      &kDequantizeDef,
+      &kPadDef,
+      &kMeanDef,
+      &kConcatenationDef,
+      &kSubDef,
+      &kTransposeDef,
+      &kTransposeConvDef,
+      &kTanhDef,
+      &kClampDef,
+      &kLeakyReluDef,
+      &kHardSwishDef,
   };
   for (const OpDef* def : kDefs) {
     if (def->kind == kind) return def;
@@ -112,7 +134,8 @@ int64_t total_macs(const ir::Graph& graph) {
   return macs;
 }
 
-Program lower(const ir::Graph& graph, const KernelTarget& target, std::vector<std::string>* unsupported) {
+Program lower(const ir::Graph& graph, const KernelTarget& target,
+              std::vector<std::string>* unsupported) {
   Program program;
   for (const ir::Tensor& t : graph.tensors) {
     ProgramTensor p;
@@ -152,10 +175,12 @@ Program lower(const ir::Graph& graph, const KernelTarget& target, std::vector<st
   return program;
 }
 
-int32_t conv_output_size(ir::Padding padding, int32_t in, int32_t filter, int32_t stride, int32_t dilation) {
+int32_t conv_output_size(ir::Padding padding, int32_t in, int32_t filter, int32_t stride,
+                         int32_t dilation) {
   const int32_t effective = (filter - 1) * dilation + 1;
   if (stride <= 0) return 0;
-  return padding == ir::Padding::kSame ? (in + stride - 1) / stride : (in + stride - effective) / stride;
+  return padding == ir::Padding::kSame ? (in + stride - 1) / stride
+                                       : (in + stride - effective) / stride;
 }
 
 int32_t conv_padding(int32_t in, int32_t filter, int32_t stride, int32_t dilation, int32_t out) {
@@ -168,7 +193,8 @@ int32_t window_padding(ir::Padding padding, int32_t explicit_pad, const WindowDi
   if (d.stride < 1 || d.dilation < 1 || d.filter < 1) return -1;
   if (padding != ir::Padding::kExplicit) {
     if (conv_output_size(padding, d.in, d.filter, d.stride, d.dilation) != d.out) return -1;
-    return padding == ir::Padding::kSame ? conv_padding(d.in, d.filter, d.stride, d.dilation, d.out) : 0;
+    return padding == ir::Padding::kSame ? conv_padding(d.in, d.filter, d.stride, d.dilation, d.out)
+                                         : 0;
   }
   const int64_t effective = int64_t{d.filter - 1} * d.dilation + 1;
   const int64_t last_start = int64_t{d.out - 1} * d.stride - explicit_pad;

@@ -28,7 +28,9 @@ class LowerContext {
   // The op's i-th input/output tensor; fails naming the op if it is absent.
   const ir::Tensor& input(const ir::Op& op, size_t i) const;
   const ir::Tensor& output(const ir::Op& op, size_t i) const;
-  bool has_input(const ir::Op& op, size_t i) const { return i < op.inputs.size() && op.inputs[i] >= 0; }
+  bool has_input(const ir::Op& op, size_t i) const {
+    return i < op.inputs.size() && op.inputs[i] >= 0;
+  }
 
   // Adds a constant tensor to the program; returns its index.
   int add_constant(const std::string& name, kiln_dtype dtype, std::vector<int32_t> shape,
@@ -37,7 +39,8 @@ class LowerContext {
   // extra output, live only during that op.
   int add_scratch(const std::string& name, kiln_dtype dtype, std::vector<int32_t> shape);
   // Adds a float32 constant, e.g. int8 weights dequantized for a float op.
-  int add_float_constant(const std::string& name, std::vector<int32_t> shape, const std::vector<float>& values);
+  int add_float_constant(const std::string& name, std::vector<int32_t> shape,
+                         const std::vector<float>& values);
 
   // Emits a kernel call. Checks the params against the operands' byte sizes
   // with the kernel's own operand_sizes (the check the runtime repeats).
@@ -82,10 +85,12 @@ int64_t total_macs(const ir::Graph& graph);
 // Lowers every op of the graph. Throws Error naming the first op that fails,
 // unless `unsupported` is given: then ops kiln cannot compile are recorded
 // there (one message each) and kept as placeholders.
-Program lower(const ir::Graph& graph, const KernelTarget& target, std::vector<std::string>* unsupported = nullptr);
+Program lower(const ir::Graph& graph, const KernelTarget& target,
+              std::vector<std::string>* unsupported = nullptr);
 
 // TFLite's SAME/VALID output size and leading padding for one spatial dim.
-int32_t conv_output_size(ir::Padding padding, int32_t in, int32_t filter, int32_t stride, int32_t dilation);
+int32_t conv_output_size(ir::Padding padding, int32_t in, int32_t filter, int32_t stride,
+                         int32_t dilation);
 int32_t conv_padding(int32_t in, int32_t filter, int32_t stride, int32_t dilation, int32_t out);
 
 // One spatial dimension of a sliding window (convolution, pooling).
@@ -101,8 +106,8 @@ int32_t window_padding(ir::Padding padding, int32_t explicit_pad, const WindowDi
 // Op definitions, one per file under compiler/ops/.
 extern const OpDef kConv2DDef, kDepthwiseConv2DDef, kFullyConnectedDef, kAveragePool2DDef,
     kMaxPool2DDef, kAddDef, kMulDef, kReshapeDef, kSoftmaxDef, kLogisticDef, kQuantizeDef,
-    kDequantizeDef, kPadDef, kMeanDef, kConcatenationDef, kSubDef, kTransposeDef, kTransposeConvDef, kTanhDef,
-    kClampDef, kLeakyReluDef, kHardSwishDef;
+    kDequantizeDef, kPadDef, kMeanDef, kConcatenationDef, kSubDef, kTransposeDef, kTransposeConvDef,
+    kTanhDef, kClampDef, kLeakyReluDef, kHardSwishDef;
 
 }  // namespace kiln
 

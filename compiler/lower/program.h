@@ -20,7 +20,7 @@ struct ProgramTensor {
   std::vector<uint8_t> data;  // constant tensors
   float scale = 0.0f;         // per-tensor quantization, 0 if none
   int32_t zero_point = 0;
-  int alias_of = -1;          // shares this tensor's buffer (an in-place reshape)
+  int alias_of = -1;  // shares this tensor's buffer (an in-place reshape)
 };
 
 struct ProgramOp {
@@ -28,7 +28,7 @@ struct ProgramOp {
   std::vector<uint8_t> params;  // the kernel's params struct, as bytes
   std::vector<int> inputs;      // -1: absent optional operand
   std::vector<int> outputs;
-  int source_op = -1;           // index of the IR op it came from
+  int source_op = -1;  // index of the IR op it came from
   // An op kiln cannot lower, kept (with no kernel) so that analysis can still
   // plan memory and report coverage; such a program is never emitted.
   bool placeholder = false;

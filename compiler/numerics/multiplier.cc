@@ -11,7 +11,8 @@ QuantizedMultiplier quantize_multiplier(double real) {
   if (real == 0.0 || !std::isfinite(real)) return q;
   int shift = 0;
   const double fraction = std::frexp(real, &shift);
-  int64_t fixed = static_cast<int64_t>(std::round(fraction * static_cast<double>(int64_t{1} << 31)));
+  int64_t fixed =
+      static_cast<int64_t>(std::round(fraction * static_cast<double>(int64_t{1} << 31)));
   if (fixed == (int64_t{1} << 31)) {
     fixed /= 2;
     ++shift;

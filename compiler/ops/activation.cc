@@ -11,11 +11,12 @@ namespace {
 
 // int8 SOFTMAX and LOGISTIC outputs are fixed at scale 1/256, zero point
 // -128; TANH's at 1/128, 0.
-void require_output_quantization(LowerContext& ctx, const ir::Op& op, const ir::Tensor& out, float scale,
-                                 int32_t zero_point) {
+void require_output_quantization(LowerContext& ctx, const ir::Op& op, const ir::Tensor& out,
+                                 float scale, int32_t zero_point) {
   if (out.quant.scale() != scale || out.quant.zero_point() != zero_point) {
-    ctx.unsupported(op, fmt::format("int8 output '{}' must have scale {} and zero point {} (has {} and {})", out.name,
-                                    scale, zero_point, out.quant.scale(), out.quant.zero_point()));
+    ctx.unsupported(
+        op, fmt::format("int8 output '{}' must have scale {} and zero point {} (has {} and {})",
+                        out.name, scale, zero_point, out.quant.scale(), out.quant.zero_point()));
   }
 }
 
@@ -23,7 +24,8 @@ void require_unit_output(LowerContext& ctx, const ir::Op& op, const ir::Tensor& 
   require_output_quantization(ctx, op, out, 1.0f / 256, -128);
 }
 
-void require_same_size(LowerContext& ctx, const ir::Op& op, const ir::Tensor& in, const ir::Tensor& out) {
+void require_same_size(LowerContext& ctx, const ir::Op& op, const ir::Tensor& in,
+                       const ir::Tensor& out) {
   if (in.elements() != out.elements()) {
     ctx.invalid(op, fmt::format("input {} and output {} differ in size", ir::shape_string(in.shape),
                                 ir::shape_string(out.shape)));
@@ -35,7 +37,8 @@ void lower_softmax(LowerContext& ctx, const ir::Op& op) {
   const ir::Tensor& out = ctx.output(op, 0);
   const Numerics numerics = numerics_of(ctx, op, in, out);
   if (in.shape.empty() || in.shape != out.shape) {
-    ctx.invalid(op, fmt::format("input {} and output {} differ", ir::shape_string(in.shape), ir::shape_string(out.shape)));
+    ctx.invalid(op, fmt::format("input {} and output {} differ", ir::shape_string(in.shape),
+                                ir::shape_string(out.shape)));
   }
   SoftmaxParams p{};
   p.depth = in.shape.back();
@@ -47,9 +50,10 @@ void lower_softmax(LowerContext& ctx, const ir::Op& op) {
   }
   require_unit_output(ctx, op, out);
   constexpr int kScaledDiffIntegerBits = 5;
-  const double real = std::min(static_cast<double>(op.attrs.beta) * static_cast<double>(in.quant.scale()) *
-                                   static_cast<double>(int64_t{1} << (31 - kScaledDiffIntegerBits)),
-                               static_cast<double>((int64_t{1} << 31) - 1));
+  const double real =
+      std::min(static_cast<double>(op.attrs.beta) * static_cast<double>(in.quant.scale()) *
+                   static_cast<double>(int64_t{1} << (31 - kScaledDiffIntegerBits)),
+               static_cast<double>((int64_t{1} << 31) - 1));
   const QuantizedMultiplier q = quantize_multiplier(real);
   if (q.shift < 0) ctx.unsupported(op, "softmax input scale times beta is too small");
   p.input_multiplier = q.multiplier;
@@ -67,7 +71,8 @@ void lower_sigmoid_like(LowerContext& ctx, const ir::Op& op, bool tanh) {
   LogisticParams p{};
   p.size = static_cast<int32_t>(in.elements());
   if (numerics == Numerics::kFloat32) {
-    ctx.emit(op, tanh ? OpCode::TANH_F32 : OpCode::LOGISTIC_F32, p, {op.inputs[0]}, {op.outputs[0]});
+    ctx.emit(op, tanh ? OpCode::TANH_F32 : OpCode::LOGISTIC_F32, p, {op.inputs[0]},
+             {op.outputs[0]});
     return;
   }
   if (tanh) {
@@ -76,8 +81,8 @@ void lower_sigmoid_like(LowerContext& ctx, const ir::Op& op, bool tanh) {
     require_unit_output(ctx, op, out);
   }
   constexpr int kInputIntegerBits = 4;
-  const QuantizedMultiplier q = quantize_multiplier(static_cast<double>(in.quant.scale()) *
-                                                    static_cast<double>(1 << (31 - kInputIntegerBits)));
+  const QuantizedMultiplier q = quantize_multiplier(
+      static_cast<double>(in.quant.scale()) * static_cast<double>(1 << (31 - kInputIntegerBits)));
   if (q.shift < 0) ctx.unsupported(op, fmt::format("{} input scale is too small", op.type_name));
   p.input_zero_point = in.quant.zero_point();
   p.input_multiplier = q.multiplier;
@@ -102,15 +107,17 @@ void lower_clamp(LowerContext& ctx, const ir::Op& op) {
     ctx.emit(op, OpCode::CLAMP_F32, p, {op.inputs[0]}, {op.outputs[0]});
     return;
   }
-  const QuantizedMultiplier q =
-      quantize_multiplier(static_cast<double>(in.quant.scale()) / static_cast<double>(out.quant.scale()));
+  const QuantizedMultiplier q = quantize_multiplier(static_cast<double>(in.quant.scale()) /
+                                                    static_cast<double>(out.quant.scale()));
   p.input_zero_point = in.quant.zero_point();
   p.output_zero_point = out.quant.zero_point();
   p.multiplier = q.multiplier;
   p.shift = q.shift;
-  const IntRange r = clamp_range_s8(a.clamp_min, a.clamp_max, out.quant.scale(), out.quant.zero_point());
+  const IntRange r =
+      clamp_range_s8(a.clamp_min, a.clamp_max, out.quant.scale(), out.quant.zero_point());
   if (r.min > r.max) {
-    ctx.unsupported(op, fmt::format("bounds [{}, {}] hold no value of output '{}'", a.clamp_min, a.clamp_max, out.name));
+    ctx.unsupported(op, fmt::format("bounds [{}, {}] hold no value of output '{}'", a.clamp_min,
+                                    a.clamp_max, out.name));
   }
   p.act_min = r.min;
   p.act_max = r.max;
@@ -129,9 +136,11 @@ void lower_leaky_relu(LowerContext& ctx, const ir::Op& op) {
     ctx.emit(op, OpCode::LEAKY_RELU_F32, p, {op.inputs[0]}, {op.outputs[0]});
     return;
   }
-  const double ratio = static_cast<double>(in.quant.scale()) / static_cast<double>(out.quant.scale());
+  const double ratio =
+      static_cast<double>(in.quant.scale()) / static_cast<double>(out.quant.scale());
   const QuantizedMultiplier identity = quantize_multiplier(ratio);
-  const QuantizedMultiplier alpha = quantize_multiplier(ratio * static_cast<double>(op.attrs.alpha));
+  const QuantizedMultiplier alpha =
+      quantize_multiplier(ratio * static_cast<double>(op.attrs.alpha));
   p.input_zero_point = in.quant.zero_point();
   p.output_zero_point = out.quant.zero_point();
   p.identity_multiplier = identity.multiplier;
@@ -144,7 +153,8 @@ void lower_leaky_relu(LowerContext& ctx, const ir::Op& op) {
 void lower_hard_swish(LowerContext& ctx, const ir::Op& op) {
   const ir::Tensor& in = ctx.input(op, 0);
   const ir::Tensor& out = ctx.output(op, 0);
-  if (numerics_of(ctx, op, in, out) != Numerics::kFloat32) ctx.unsupported(op, "int8 HARD_SWISH is not supported yet");
+  if (numerics_of(ctx, op, in, out) != Numerics::kFloat32)
+    ctx.unsupported(op, "int8 HARD_SWISH is not supported yet");
   require_same_size(ctx, op, in, out);
   HardSwishParams p{static_cast<int32_t>(in.elements())};
   ctx.emit(op, OpCode::HARD_SWISH_F32, p, {op.inputs[0]}, {op.outputs[0]});
@@ -153,9 +163,11 @@ void lower_hard_swish(LowerContext& ctx, const ir::Op& op) {
 }  // namespace
 
 const OpDef kSoftmaxDef = {ir::OpKind::kSoftmax, lower_softmax, no_macs};
-const OpDef kLogisticDef = {ir::OpKind::kLogistic,
-                            [](LowerContext& c, const ir::Op& o) { lower_sigmoid_like(c, o, false); }, no_macs};
-const OpDef kTanhDef = {ir::OpKind::kTanh, [](LowerContext& c, const ir::Op& o) { lower_sigmoid_like(c, o, true); },
+const OpDef kLogisticDef = {
+    ir::OpKind::kLogistic,
+    [](LowerContext& c, const ir::Op& o) { lower_sigmoid_like(c, o, false); }, no_macs};
+const OpDef kTanhDef = {ir::OpKind::kTanh,
+                        [](LowerContext& c, const ir::Op& o) { lower_sigmoid_like(c, o, true); },
                         no_macs};
 const OpDef kClampDef = {ir::OpKind::kClamp, lower_clamp, no_macs};
 const OpDef kLeakyReluDef = {ir::OpKind::kLeakyRelu, lower_leaky_relu, no_macs};

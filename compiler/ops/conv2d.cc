@@ -12,7 +12,8 @@ namespace {
 void lower_hybrid(LowerContext& ctx, const ir::Op& op, Conv2DParams p, int bias) {
   const ir::Tensor& in = ctx.input(op, 0);
   const ir::Tensor& filter = ctx.input(op, 1);
-  if (!filter.constant || !filter.quant.present()) ctx.unsupported(op, "int8 weights without quantization");
+  if (!filter.constant || !filter.quant.present())
+    ctx.unsupported(op, "int8 weights without quantization");
   for (int64_t zp : filter.quant.zero_points) {
     if (zp != 0) ctx.unsupported(op, fmt::format("filter '{}' has zero point {}", filter.name, zp));
   }
@@ -24,16 +25,19 @@ void lower_hybrid(LowerContext& ctx, const ir::Op& op, Conv2DParams p, int bias)
   p.act_min_f = r.min;
   p.act_max_f = r.max;
   const int filter_scales = ctx.add_float_constant(filter.name + "/scales", {p.out_c}, scales);
-  const int scratch = ctx.add_scratch(ctx.output(op, 0).name + "/quantized_input", KILN_DTYPE_INT8, in.shape);
-  ctx.emit(op, OpCode::CONV_2D_HYBRID, p, {op.inputs[0], op.inputs[1], bias, filter_scales}, {op.outputs[0], scratch});
+  const int scratch =
+      ctx.add_scratch(ctx.output(op, 0).name + "/quantized_input", KILN_DTYPE_INT8, in.shape);
+  ctx.emit(op, OpCode::CONV_2D_HYBRID, p, {op.inputs[0], op.inputs[1], bias, filter_scales},
+           {op.outputs[0], scratch});
 }
 
 // A depthwise convolution of one input channel (its depth multiplier the
 // output channels, as in micro_speech's first layer) is a plain convolution:
 // the same sums, so the packed convolution variants can run it. Its filter
 // [1, k_h, k_w, out_c] becomes OHWI [out_c, k_h, k_w, 1].
-bool lower_single_channel_depthwise(LowerContext& ctx, const ir::Op& op, const Conv2DParams& depthwise,
-                                    const int8_t* filter, const int32_t* bias, const std::vector<int32_t>& requant) {
+bool lower_single_channel_depthwise(LowerContext& ctx, const ir::Op& op,
+                                    const Conv2DParams& depthwise, const int8_t* filter,
+                                    const int32_t* bias, const std::vector<int32_t>& requant) {
   Conv2DParams p = depthwise;
   p.depth_multiplier = 1;
   p.filter_in_c = 1;
@@ -75,14 +79,18 @@ void lower_conv(LowerContext& ctx, const ir::Op& op, bool depthwise) {
   p.dilation_h = a.dilation_h;
   p.dilation_w = a.dilation_w;
   if (p.stride_h < 1 || p.stride_w < 1 || p.dilation_h < 1 || p.dilation_w < 1) {
-    ctx.invalid(op, fmt::format("stride {}x{} / dilation {}x{} must be positive", p.stride_h, p.stride_w,
-                                p.dilation_h, p.dilation_w));
+    ctx.invalid(op, fmt::format("stride {}x{} / dilation {}x{} must be positive", p.stride_h,
+                                p.stride_w, p.dilation_h, p.dilation_w));
   }
-  p.pad_h = window_padding(a.padding, a.pad_top, {p.in_h, p.k_h, p.stride_h, p.dilation_h, p.out_h});
-  p.pad_w = window_padding(a.padding, a.pad_left, {p.in_w, p.k_w, p.stride_w, p.dilation_w, p.out_w});
+  p.pad_h =
+      window_padding(a.padding, a.pad_top, {p.in_h, p.k_h, p.stride_h, p.dilation_h, p.out_h});
+  p.pad_w =
+      window_padding(a.padding, a.pad_left, {p.in_w, p.k_w, p.stride_w, p.dilation_w, p.out_w});
   if (p.pad_h < 0 || p.pad_w < 0 || out.shape[0] != p.batches) {
-    ctx.invalid(op, fmt::format("output shape {} does not follow from input {}, filter {} and the padding",
-                                ir::shape_string(out.shape), ir::shape_string(in.shape), ir::shape_string(filter.shape)));
+    ctx.invalid(
+        op, fmt::format("output shape {} does not follow from input {}, filter {} and the padding",
+                        ir::shape_string(out.shape), ir::shape_string(in.shape),
+                        ir::shape_string(filter.shape)));
   }
   const int bias = bias_for(ctx, op, 2, numerics);
   p.has_bias = bias >= 0;
@@ -101,21 +109,27 @@ void lower_conv(LowerContext& ctx, const ir::Op& op, bool depthwise) {
              {op.inputs[0], weights, bias}, {op.outputs[0]});
     return;
   }
-  const std::vector<int32_t> quant = int8_output_stage(ctx, op, in, filter, out, p.out_c, a.activation, &p);
+  const std::vector<int32_t> quant =
+      int8_output_stage(ctx, op, in, filter, out, p.out_c, a.activation, &p);
   // The packed variants read weights and bias on the host: only when their
   // sizes match the op (otherwise the reference emit below names the mismatch).
-  const int64_t filter_elements = int64_t{p.k_h} * p.k_w * p.out_c * (depthwise ? 1 : p.filter_in_c);
-  const bool bias_ok = bias < 0 || (ctx.tensor(bias).constant && ctx.tensor(bias).elements() == p.out_c);
+  const int64_t filter_elements =
+      int64_t{p.k_h} * p.k_w * p.out_c * (depthwise ? 1 : p.filter_in_c);
+  const bool bias_ok =
+      bias < 0 || (ctx.tensor(bias).constant && ctx.tensor(bias).elements() == p.out_c);
   if (filter.elements() == filter_elements && bias_ok) {
     const int32_t* bias_data = bias >= 0 ? ctx.tensor(bias).as<int32_t>() : nullptr;
-    if (depthwise && p.in_c == 1 && lower_single_channel_depthwise(ctx, op, p, filter.as<int8_t>(), bias_data, quant)) {
+    if (depthwise && p.in_c == 1 &&
+        lower_single_channel_depthwise(ctx, op, p, filter.as<int8_t>(), bias_data, quant)) {
       return;
     }
-    const bool packed = depthwise ? lower_packed_depthwise(ctx, op, p, filter.as<int8_t>(), bias_data, quant)
-                                  : lower_packed_conv2d(ctx, op, p, filter.as<int8_t>(), bias_data, quant);
+    const bool packed =
+        depthwise ? lower_packed_depthwise(ctx, op, p, filter.as<int8_t>(), bias_data, quant)
+                  : lower_packed_conv2d(ctx, op, p, filter.as<int8_t>(), bias_data, quant);
     if (packed) return;
   }
-  const int quant_tensor = ctx.add_constant(out.name + "/requant", KILN_DTYPE_INT32, {2, p.out_c}, int32_bytes(quant));
+  const int quant_tensor =
+      ctx.add_constant(out.name + "/requant", KILN_DTYPE_INT32, {2, p.out_c}, int32_bytes(quant));
   ctx.emit(op, depthwise ? OpCode::DEPTHWISE_CONV_2D_S8 : OpCode::CONV_2D_S8, p,
            {op.inputs[0], weights, bias, quant_tensor}, {op.outputs[0]});
 }
@@ -132,9 +146,11 @@ int64_t conv_macs(const ir::Graph& g, const ir::Op& op) {
 
 }  // namespace
 
-const OpDef kConv2DDef = {ir::OpKind::kConv2D, [](LowerContext& c, const ir::Op& o) { lower_conv(c, o, false); },
+const OpDef kConv2DDef = {ir::OpKind::kConv2D,
+                          [](LowerContext& c, const ir::Op& o) { lower_conv(c, o, false); },
                           conv_macs};
 const OpDef kDepthwiseConv2DDef = {ir::OpKind::kDepthwiseConv2D,
-                                   [](LowerContext& c, const ir::Op& o) { lower_conv(c, o, true); }, conv_macs};
+                                   [](LowerContext& c, const ir::Op& o) { lower_conv(c, o, true); },
+                                   conv_macs};
 
 }  // namespace kiln

@@ -10,9 +10,12 @@
 namespace kiln {
 namespace {
 
-void require_same_quantization(LowerContext& ctx, const ir::Op& op, const ir::Tensor& a, const ir::Tensor& b) {
-  if (a.dtype != b.dtype || a.quant.scale() != b.quant.scale() || a.quant.zero_point() != b.quant.zero_point()) {
-    ctx.unsupported(op, fmt::format("'{}' and '{}' differ in type or quantization", a.name, b.name));
+void require_same_quantization(LowerContext& ctx, const ir::Op& op, const ir::Tensor& a,
+                               const ir::Tensor& b) {
+  if (a.dtype != b.dtype || a.quant.scale() != b.quant.scale() ||
+      a.quant.zero_point() != b.quant.zero_point()) {
+    ctx.unsupported(op,
+                    fmt::format("'{}' and '{}' differ in type or quantization", a.name, b.name));
   }
 }
 
@@ -22,8 +25,8 @@ void lower_reshape(LowerContext& ctx, const ir::Op& op) {
   const ir::Tensor& in = ctx.input(op, 0);
   const ir::Tensor& out = ctx.output(op, 0);
   if (in.bytes() != out.bytes() || in.dtype != out.dtype) {
-    ctx.invalid(op, fmt::format("reshape from {} to {} changes the size", ir::shape_string(in.shape),
-                                ir::shape_string(out.shape)));
+    ctx.invalid(op, fmt::format("reshape from {} to {} changes the size",
+                                ir::shape_string(in.shape), ir::shape_string(out.shape)));
   }
   CopyParams p{static_cast<int32_t>(in.bytes())};
   ctx.emit(op, OpCode::COPY, p, {op.inputs[0]}, {op.outputs[0]});
@@ -35,9 +38,12 @@ void lower_pad(LowerContext& ctx, const ir::Op& op) {
   const ir::Tensor& out = ctx.output(op, 0);
   require_same_quantization(ctx, op, in, out);
   const size_t rank = in.shape.size();
-  if (rank > static_cast<size_t>(kMaxPadRank)) ctx.unsupported(op, fmt::format("rank {} is above {}", rank, kMaxPadRank));
-  if (!paddings.constant || paddings.dtype != KILN_DTYPE_INT32 || paddings.elements() != static_cast<int64_t>(2 * rank)) {
-    ctx.unsupported(op, fmt::format("paddings '{}' must be a constant int32 [{}, 2] tensor", paddings.name, rank));
+  if (rank > static_cast<size_t>(kMaxPadRank))
+    ctx.unsupported(op, fmt::format("rank {} is above {}", rank, kMaxPadRank));
+  if (!paddings.constant || paddings.dtype != KILN_DTYPE_INT32 ||
+      paddings.elements() != static_cast<int64_t>(2 * rank)) {
+    ctx.unsupported(op, fmt::format("paddings '{}' must be a constant int32 [{}, 2] tensor",
+                                    paddings.name, rank));
   }
   PadParams p{};
   const size_t lead = kMaxPadRank - rank;
@@ -48,8 +54,8 @@ void lower_pad(LowerContext& ctx, const ir::Op& op) {
     p.after[i] = real ? paddings.as<int32_t>()[2 * (i - lead) + 1] : 0;
     if (p.before[i] < 0 || p.after[i] < 0) ctx.invalid(op, "negative padding");
     if (real && out.shape[i - lead] != p.in_dims[i] + p.before[i] + p.after[i]) {
-      ctx.invalid(op, fmt::format("output {} does not match input {} plus paddings", ir::shape_string(out.shape),
-                                  ir::shape_string(in.shape)));
+      ctx.invalid(op, fmt::format("output {} does not match input {} plus paddings",
+                                  ir::shape_string(out.shape), ir::shape_string(in.shape)));
     }
   }
   p.element_size = static_cast<int32_t>(kiln_dtype_size(in.dtype));
@@ -58,7 +64,8 @@ void lower_pad(LowerContext& ctx, const ir::Op& op) {
   float value = 0.0f;
   if (ctx.has_input(op, 2)) {
     const ir::Tensor& v = ctx.input(op, 2);
-    if (!v.constant || v.elements() != 1 || (v.dtype != KILN_DTYPE_FLOAT32 && v.dtype != in.dtype)) {
+    if (!v.constant || v.elements() != 1 ||
+        (v.dtype != KILN_DTYPE_FLOAT32 && v.dtype != in.dtype)) {
       ctx.unsupported(op, fmt::format("pad value '{}' must be one constant element", v.name));
     }
     if (v.dtype == KILN_DTYPE_FLOAT32) {
@@ -70,12 +77,14 @@ void lower_pad(LowerContext& ctx, const ir::Op& op) {
     }
   }
   if (in.dtype == KILN_DTYPE_INT8) {
-    const double q = std::round(static_cast<double>(value) / out.quant.scale()) + out.quant.zero_point();
+    const double q =
+        std::round(static_cast<double>(value) / out.quant.scale()) + out.quant.zero_point();
     p.pad_value_bits = static_cast<uint8_t>(static_cast<int8_t>(std::clamp(q, -128.0, 127.0)));
   } else if (in.dtype == KILN_DTYPE_FLOAT32) {
     std::memcpy(&p.pad_value_bits, &value, 4);
   } else if (value != 0.0f) {
-    ctx.unsupported(op, fmt::format("a float pad value for {} '{}'", ir::dtype_name(in.dtype), in.name));
+    ctx.unsupported(
+        op, fmt::format("a float pad value for {} '{}'", ir::dtype_name(in.dtype), in.name));
   }
   ctx.emit(op, OpCode::PAD, p, {op.inputs[0]}, {op.outputs[0]});
 }
@@ -83,12 +92,15 @@ void lower_pad(LowerContext& ctx, const ir::Op& op) {
 void lower_concatenation(LowerContext& ctx, const ir::Op& op) {
   const ir::Tensor& out = ctx.output(op, 0);
   if (op.inputs.empty() || op.inputs.size() > static_cast<size_t>(kMaxOperands)) {
-    ctx.unsupported(op, fmt::format("{} inputs (1 to {} supported)", op.inputs.size(), kMaxOperands));
+    ctx.unsupported(op,
+                    fmt::format("{} inputs (1 to {} supported)", op.inputs.size(), kMaxOperands));
   }
-  if (op.attrs.activation != ir::Activation::kNone) ctx.unsupported(op, "fused activation on CONCATENATION");
+  if (op.attrs.activation != ir::Activation::kNone)
+    ctx.unsupported(op, "fused activation on CONCATENATION");
   const int rank = static_cast<int>(out.shape.size());
   const int axis = op.attrs.axis < 0 ? op.attrs.axis + rank : op.attrs.axis;
-  if (axis < 0 || axis >= rank) ctx.invalid(op, fmt::format("axis {} out of range for rank {}", op.attrs.axis, rank));
+  if (axis < 0 || axis >= rank)
+    ctx.invalid(op, fmt::format("axis {} out of range for rank {}", op.attrs.axis, rank));
   ConcatParams p{};
   p.num_inputs = static_cast<int32_t>(op.inputs.size());
   int64_t outer = 1, inner = 1;
@@ -100,12 +112,15 @@ void lower_concatenation(LowerContext& ctx, const ir::Op& op) {
   for (size_t i = 0; i < op.inputs.size(); ++i) {
     const ir::Tensor& in = ctx.input(op, i);
     require_same_quantization(ctx, op, in, out);
-    if (static_cast<int>(in.shape.size()) != rank) ctx.invalid(op, fmt::format("input '{}' has a different rank", in.name));
+    if (static_cast<int>(in.shape.size()) != rank)
+      ctx.invalid(op, fmt::format("input '{}' has a different rank", in.name));
     axis_total += in.shape[static_cast<size_t>(axis)];
-    p.inner_bytes[i] = static_cast<int32_t>(in.shape[static_cast<size_t>(axis)] * inner * kiln_dtype_size(in.dtype));
+    p.inner_bytes[i] = static_cast<int32_t>(in.shape[static_cast<size_t>(axis)] * inner *
+                                            kiln_dtype_size(in.dtype));
     inputs.push_back(op.inputs[i]);
   }
-  if (axis_total != out.shape[static_cast<size_t>(axis)]) ctx.invalid(op, "input sizes along the axis do not add up to the output");
+  if (axis_total != out.shape[static_cast<size_t>(axis)])
+    ctx.invalid(op, "input sizes along the axis do not add up to the output");
   ctx.emit(op, OpCode::CONCATENATION, p, inputs, {op.outputs[0]});
 }
 
@@ -119,8 +134,9 @@ void lower_transpose(LowerContext& ctx, const ir::Op& op) {
     ctx.unsupported(op, fmt::format("rank {} is above {}", rank, kMaxTransposeRank));
   }
   if (perm.size() != rank || out.shape.size() != rank) {
-    ctx.invalid(op, fmt::format("permutation [{}] does not fit input {} and output {}", fmt::join(perm, ","),
-                                ir::shape_string(in.shape), ir::shape_string(out.shape)));
+    ctx.invalid(op, fmt::format("permutation [{}] does not fit input {} and output {}",
+                                fmt::join(perm, ","), ir::shape_string(in.shape),
+                                ir::shape_string(out.shape)));
   }
   TransposeParams p{};
   const size_t lead = kMaxTransposeRank - rank;
@@ -130,8 +146,9 @@ void lower_transpose(LowerContext& ctx, const ir::Op& op) {
     p.perm[i] = real ? perm[i - lead] + static_cast<int32_t>(lead) : static_cast<int32_t>(i);
     if (real && (perm[i - lead] < 0 || static_cast<size_t>(perm[i - lead]) >= rank ||
                  out.shape[i - lead] != in.shape[static_cast<size_t>(perm[i - lead])])) {
-      ctx.invalid(op, fmt::format("output {} is not input {} permuted by [{}]", ir::shape_string(out.shape),
-                                  ir::shape_string(in.shape), fmt::join(perm, ",")));
+      ctx.invalid(
+          op, fmt::format("output {} is not input {} permuted by [{}]", ir::shape_string(out.shape),
+                          ir::shape_string(in.shape), fmt::join(perm, ",")));
     }
   }
   p.element_size = static_cast<int32_t>(kiln_dtype_size(in.dtype));

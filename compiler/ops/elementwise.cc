@@ -13,7 +13,8 @@ namespace {
 bool align_shape(const std::vector<int32_t>& shape, int32_t* dims) {
   if (shape.size() > static_cast<size_t>(kMaxBroadcastRank)) return false;
   const size_t lead = kMaxBroadcastRank - shape.size();
-  for (size_t i = 0; i < static_cast<size_t>(kMaxBroadcastRank); ++i) dims[i] = i < lead ? 1 : shape[i - lead];
+  for (size_t i = 0; i < static_cast<size_t>(kMaxBroadcastRank); ++i)
+    dims[i] = i < lead ? 1 : shape[i - lead];
   return true;
 }
 
@@ -61,16 +62,17 @@ bool lower_packed_add(LowerContext& ctx, const ir::Op& op, const BinaryParams& p
   ArmDspAddTable table{};
   for (int32_t byte = 0; byte < 256; ++byte) {
     const int32_t value = static_cast<int8_t>(static_cast<uint8_t>(byte));
-    table.rescaled[0][byte] = fp::multiply_by_quantized_multiplier((p.input1_offset + value) * (1 << p.left_shift),
-                                                                   p.input1_multiplier, p.input1_shift);
-    table.rescaled[1][byte] = fp::multiply_by_quantized_multiplier((p.input2_offset + value) * (1 << p.left_shift),
-                                                                   p.input2_multiplier, p.input2_shift);
+    table.rescaled[0][byte] = fp::multiply_by_quantized_multiplier(
+        (p.input1_offset + value) * (1 << p.left_shift), p.input1_multiplier, p.input1_shift);
+    table.rescaled[1][byte] = fp::multiply_by_quantized_multiplier(
+        (p.input2_offset + value) * (1 << p.left_shift), p.input2_multiplier, p.input2_shift);
   }
   table.output = prepare_arm_dsp_requant(p.output_multiplier, p.output_shift, p.output_offset);
   std::vector<uint8_t> bytes(sizeof(table));
   std::memcpy(bytes.data(), &table, sizeof(table));
-  const int table_tensor = ctx.add_constant(out.name + "/rescale_table", KILN_DTYPE_INT32,
-                                            {static_cast<int32_t>(sizeof(table) / 4)}, std::move(bytes));
+  const int table_tensor =
+      ctx.add_constant(out.name + "/rescale_table", KILN_DTYPE_INT32,
+                       {static_cast<int32_t>(sizeof(table) / 4)}, std::move(bytes));
   ctx.emit(op, opcode, q, {op.inputs[0], op.inputs[1], table_tensor}, {op.outputs[0]});
   return true;
 }
@@ -89,9 +91,11 @@ void lower_binary(LowerContext& ctx, const ir::Op& op, Binary kind) {
   }
   for (int i = 0; i < kMaxBroadcastRank; ++i) {
     if (std::max(p.in1_dims[i], p.in2_dims[i]) != p.out_dims[i] ||
-        (p.in1_dims[i] != 1 && p.in1_dims[i] != p.out_dims[i]) || (p.in2_dims[i] != 1 && p.in2_dims[i] != p.out_dims[i])) {
-      ctx.invalid(op, fmt::format("shapes {} and {} do not broadcast to {}", ir::shape_string(in1.shape),
-                                  ir::shape_string(in2.shape), ir::shape_string(out.shape)));
+        (p.in1_dims[i] != 1 && p.in1_dims[i] != p.out_dims[i]) ||
+        (p.in2_dims[i] != 1 && p.in2_dims[i] != p.out_dims[i])) {
+      ctx.invalid(
+          op, fmt::format("shapes {} and {} do not broadcast to {}", ir::shape_string(in1.shape),
+                          ir::shape_string(in2.shape), ir::shape_string(out.shape)));
     }
   }
   const OpCode opcode = binary_opcode(kind, numerics);
@@ -124,7 +128,8 @@ void lower_binary(LowerContext& ctx, const ir::Op& op, Binary kind) {
     p.output_multiplier = q.multiplier;
     p.output_shift = q.shift;
   }
-  const IntRange r = activation_range_s8(op.attrs.activation, out.quant.scale(), out.quant.zero_point());
+  const IntRange r =
+      activation_range_s8(op.attrs.activation, out.quant.scale(), out.quant.zero_point());
   p.act_min = r.min;
   p.act_max = r.max;
   if (kind == Binary::kAdd && lower_packed_add(ctx, op, p)) return;
@@ -133,11 +138,14 @@ void lower_binary(LowerContext& ctx, const ir::Op& op, Binary kind) {
 
 }  // namespace
 
-const OpDef kAddDef = {ir::OpKind::kAdd, [](LowerContext& c, const ir::Op& o) { lower_binary(c, o, Binary::kAdd); },
+const OpDef kAddDef = {ir::OpKind::kAdd,
+                       [](LowerContext& c, const ir::Op& o) { lower_binary(c, o, Binary::kAdd); },
                        no_macs};
-const OpDef kSubDef = {ir::OpKind::kSub, [](LowerContext& c, const ir::Op& o) { lower_binary(c, o, Binary::kSub); },
+const OpDef kSubDef = {ir::OpKind::kSub,
+                       [](LowerContext& c, const ir::Op& o) { lower_binary(c, o, Binary::kSub); },
                        no_macs};
-const OpDef kMulDef = {ir::OpKind::kMul, [](LowerContext& c, const ir::Op& o) { lower_binary(c, o, Binary::kMul); },
+const OpDef kMulDef = {ir::OpKind::kMul,
+                       [](LowerContext& c, const ir::Op& o) { lower_binary(c, o, Binary::kMul); },
                        no_macs};
 
 }  // namespace kiln

@@ -33,16 +33,20 @@ bool lower_as_conv(LowerContext& ctx, const ir::Op& op, const FullyConnectedPara
                    const std::vector<int32_t>& quant) {
   const ir::Tensor& filter = ctx.input(op, 1);
   const bool per_channel = filter.quant.per_channel();
-  if (fc.filter_offset != 0 || filter.elements() != int64_t{fc.out_depth} * fc.accum_depth) return false;
-  if (bias >= 0 && (!ctx.tensor(bias).constant || ctx.tensor(bias).elements() != fc.out_depth)) return false;
+  if (fc.filter_offset != 0 || filter.elements() != int64_t{fc.out_depth} * fc.accum_depth)
+    return false;
+  if (bias >= 0 && (!ctx.tensor(bias).constant || ctx.tensor(bias).elements() != fc.out_depth))
+    return false;
   const Conv2DParams p = as_pointwise_conv(fc, bias >= 0);
   if (has_packed_conv2d(ctx.target())) {
     const int32_t* bias_data = bias >= 0 ? ctx.tensor(bias).as<int32_t>() : nullptr;
     if (lower_packed_conv2d(ctx, op, p, filter.as<int8_t>(), bias_data, quant)) return true;
   }
   if (!per_channel) return false;
-  const int quant_tensor = ctx.add_constant(ctx.output(op, 0).name + "/requant", KILN_DTYPE_INT32, {2, p.out_c}, int32_bytes(quant));
-  ctx.emit(op, OpCode::CONV_2D_S8, p, {op.inputs[0], op.inputs[1], bias, quant_tensor}, {op.outputs[0]});
+  const int quant_tensor = ctx.add_constant(ctx.output(op, 0).name + "/requant", KILN_DTYPE_INT32,
+                                            {2, p.out_c}, int32_bytes(quant));
+  ctx.emit(op, OpCode::CONV_2D_S8, p, {op.inputs[0], op.inputs[1], bias, quant_tensor},
+           {op.outputs[0]});
   return true;
 }
 
@@ -57,7 +61,8 @@ void lower_fully_connected(LowerContext& ctx, const ir::Op& op) {
   p.out_depth = filter.shape[0];
   p.accum_depth = filter.shape[1];
   if (p.accum_depth <= 0 || in.elements() % p.accum_depth != 0) {
-    ctx.invalid(op, fmt::format("input {} is not a whole number of rows of {}", ir::shape_string(in.shape), p.accum_depth));
+    ctx.invalid(op, fmt::format("input {} is not a whole number of rows of {}",
+                                ir::shape_string(in.shape), p.accum_depth));
   }
   p.batches = static_cast<int32_t>(in.elements() / p.accum_depth);
   const int bias = bias_for(ctx, op, 2, numerics);
@@ -73,11 +78,14 @@ void lower_fully_connected(LowerContext& ctx, const ir::Op& op) {
   }
   const size_t channels = filter.quant.scales.size();
   if (channels != 1 && channels != static_cast<size_t>(p.out_depth)) {
-    ctx.invalid(op, fmt::format("filter '{}' has {} scales for {} outputs", filter.name, channels, p.out_depth));
+    ctx.invalid(op, fmt::format("filter '{}' has {} scales for {} outputs", filter.name, channels,
+                                p.out_depth));
   }
   if (filter.quant.per_channel()) {
     for (int64_t zp : filter.quant.zero_points) {
-      if (zp != 0) ctx.unsupported(op, fmt::format("per-channel filter '{}' with zero point {}", filter.name, zp));
+      if (zp != 0)
+        ctx.unsupported(op,
+                        fmt::format("per-channel filter '{}' with zero point {}", filter.name, zp));
     }
   }
   p.input_offset = -in.quant.zero_point();
@@ -85,15 +93,17 @@ void lower_fully_connected(LowerContext& ctx, const ir::Op& op) {
   p.output_offset = out.quant.zero_point();
   std::vector<int32_t> quant(2 * static_cast<size_t>(p.out_depth));
   for (int32_t c = 0; c < p.out_depth; ++c) {
-    const QuantizedMultiplier q = quantize_multiplier(static_cast<double>(in.quant.scale()) *
-                                                      filter.quant.scales[channels == 1 ? 0 : static_cast<size_t>(c)] /
-                                                      static_cast<double>(out.quant.scale()));
+    const QuantizedMultiplier q =
+        quantize_multiplier(static_cast<double>(in.quant.scale()) *
+                            filter.quant.scales[channels == 1 ? 0 : static_cast<size_t>(c)] /
+                            static_cast<double>(out.quant.scale()));
     quant[static_cast<size_t>(c)] = q.multiplier;
     quant[static_cast<size_t>(p.out_depth) + static_cast<size_t>(c)] = q.shift;
   }
   p.output_multiplier = quant[0];
   p.output_shift = quant[static_cast<size_t>(p.out_depth)];
-  const IntRange r = activation_range_s8(op.attrs.activation, out.quant.scale(), out.quant.zero_point());
+  const IntRange r =
+      activation_range_s8(op.attrs.activation, out.quant.scale(), out.quant.zero_point());
   p.act_min = r.min;
   p.act_max = r.max;
   if (lower_as_conv(ctx, op, p, bias, quant)) return;
@@ -109,6 +119,7 @@ int64_t fully_connected_macs(const ir::Graph& g, const ir::Op& op) {
 
 }  // namespace
 
-const OpDef kFullyConnectedDef = {ir::OpKind::kFullyConnected, lower_fully_connected, fully_connected_macs};
+const OpDef kFullyConnectedDef = {ir::OpKind::kFullyConnected, lower_fully_connected,
+                                  fully_connected_macs};
 
 }  // namespace kiln

@@ -21,10 +21,12 @@ void lower_mean(LowerContext& ctx, const ir::Op& op) {
     }
   }
   if (in.shape.size() != 4 || axis_set != std::set<int32_t>{1, 2}) {
-    ctx.unsupported(op, fmt::format("only MEAN over axes 1 and 2 of a 4-D tensor is supported (input {})",
-                                    ir::shape_string(in.shape)));
+    ctx.unsupported(
+        op, fmt::format("only MEAN over axes 1 and 2 of a 4-D tensor is supported (input {})",
+                        ir::shape_string(in.shape)));
   }
-  if (out.elements() != int64_t{in.shape[0]} * in.shape[3]) ctx.invalid(op, "output size does not match the reduction");
+  if (out.elements() != int64_t{in.shape[0]} * in.shape[3])
+    ctx.invalid(op, "output size does not match the reduction");
   MeanParams p{};
   p.batches = in.shape[0];
   p.spatial = in.shape[1] * in.shape[2];
@@ -36,8 +38,8 @@ void lower_mean(LowerContext& ctx, const ir::Op& op) {
   // TFLite's integer mean rounds this way only for keep_dims; the other
   // form uses a different rounding kiln does not implement yet.
   if (!op.attrs.keep_dims) ctx.unsupported(op, "int8 MEAN without keep_dims is not supported yet");
-  const QuantizedMultiplier q =
-      quantize_multiplier(static_cast<double>(in.quant.scale()) / static_cast<double>(out.quant.scale()));
+  const QuantizedMultiplier q = quantize_multiplier(static_cast<double>(in.quant.scale()) /
+                                                    static_cast<double>(out.quant.scale()));
   p.input_zero_point = in.quant.zero_point();
   p.output_zero_point = out.quant.zero_point();
   p.multiplier = q.multiplier;

@@ -15,19 +15,23 @@ namespace kiln {
 // The dtype combination an op runs in.
 enum class Numerics { kInt8, kFloat32 };
 
-inline Numerics numerics_of(LowerContext& ctx, const ir::Op& op, const ir::Tensor& in, const ir::Tensor& out) {
+inline Numerics numerics_of(LowerContext& ctx, const ir::Op& op, const ir::Tensor& in,
+                            const ir::Tensor& out) {
   if (in.dtype == KILN_DTYPE_INT8 && out.dtype == KILN_DTYPE_INT8) {
-    if (!in.quant.present() || !out.quant.present()) ctx.invalid(op, "int8 tensors without quantization parameters");
+    if (!in.quant.present() || !out.quant.present())
+      ctx.invalid(op, "int8 tensors without quantization parameters");
     return Numerics::kInt8;
   }
   if (in.dtype == KILN_DTYPE_FLOAT32 && out.dtype == KILN_DTYPE_FLOAT32) return Numerics::kFloat32;
-  ctx.unsupported(op, fmt::format("{} input with {} output is not supported", ir::dtype_name(in.dtype),
-                                  ir::dtype_name(out.dtype)));
+  ctx.unsupported(op, fmt::format("{} input with {} output is not supported",
+                                  ir::dtype_name(in.dtype), ir::dtype_name(out.dtype)));
 }
 
-inline void require_rank(LowerContext& ctx, const ir::Op& op, const ir::Tensor& t, size_t rank, const char* role) {
+inline void require_rank(LowerContext& ctx, const ir::Op& op, const ir::Tensor& t, size_t rank,
+                         const char* role) {
   if (t.shape.size() != rank) {
-    ctx.invalid(op, fmt::format("{} '{}' has shape {}, expected rank {}", role, t.name, ir::shape_string(t.shape), rank));
+    ctx.invalid(op, fmt::format("{} '{}' has shape {}, expected rank {}", role, t.name,
+                                ir::shape_string(t.shape), rank));
   }
 }
 
@@ -37,12 +41,15 @@ inline int weights_for(LowerContext& ctx, const ir::Op& op, size_t input, Numeri
   const ir::Tensor& w = ctx.input(op, input);
   if (!w.constant) ctx.unsupported(op, fmt::format("weights '{}' are not constant", w.name));
   if (numerics == Numerics::kInt8) {
-    if (w.dtype != KILN_DTYPE_INT8) ctx.unsupported(op, fmt::format("int8 op with {} weights '{}'", ir::dtype_name(w.dtype), w.name));
+    if (w.dtype != KILN_DTYPE_INT8)
+      ctx.unsupported(op,
+                      fmt::format("int8 op with {} weights '{}'", ir::dtype_name(w.dtype), w.name));
     return op.inputs[input];
   }
   if (w.dtype == KILN_DTYPE_FLOAT32) return op.inputs[input];
   if (w.dtype != KILN_DTYPE_INT8 || !w.quant.present()) {
-    ctx.unsupported(op, fmt::format("float op with {} weights '{}'", ir::dtype_name(w.dtype), w.name));
+    ctx.unsupported(op,
+                    fmt::format("float op with {} weights '{}'", ir::dtype_name(w.dtype), w.name));
   }
   const size_t channels = w.quant.scales.size();
   const int32_t axis = w.quant.axis;
@@ -51,7 +58,8 @@ inline int weights_for(LowerContext& ctx, const ir::Op& op, size_t input, Numeri
   std::vector<float> values(static_cast<size_t>(w.elements()));
   for (size_t i = 0; i < values.size(); ++i) {
     const size_t c = channels > 1 ? (i / static_cast<size_t>(inner)) % channels : 0;
-    const int32_t zp = c < w.quant.zero_points.size() ? static_cast<int32_t>(w.quant.zero_points[c]) : 0;
+    const int32_t zp =
+        c < w.quant.zero_points.size() ? static_cast<int32_t>(w.quant.zero_points[c]) : 0;
     values[i] = w.quant.scales[c] * static_cast<float>(w.as<int8_t>()[i] - zp);
   }
   return ctx.add_float_constant(w.name + "/dequantized", w.shape, values);
@@ -63,7 +71,8 @@ inline int bias_for(LowerContext& ctx, const ir::Op& op, size_t input, Numerics 
   const ir::Tensor& b = ctx.input(op, input);
   const kiln_dtype want = numerics == Numerics::kInt8 ? KILN_DTYPE_INT32 : KILN_DTYPE_FLOAT32;
   if (b.dtype != want) {
-    ctx.unsupported(op, fmt::format("bias '{}' is {}, expected {}", b.name, ir::dtype_name(b.dtype), ir::dtype_name(want)));
+    ctx.unsupported(op, fmt::format("bias '{}' is {}, expected {}", b.name, ir::dtype_name(b.dtype),
+                                    ir::dtype_name(want)));
   }
   return op.inputs[input];
 }
@@ -85,7 +94,8 @@ struct IsaVariant {
 // The first of `variants`, in the target's order of instruction sets, that
 // accepts `params`; `reference` if none does.
 template <size_t N>
-OpCode choose_variant(const KernelTarget& target, const IsaVariant (&variants)[N], const void* params, OpCode reference) {
+OpCode choose_variant(const KernelTarget& target, const IsaVariant (&variants)[N],
+                      const void* params, OpCode reference) {
   for (KernelIsa isa : target.isas) {
     for (const IsaVariant& v : variants) {
       if (v.isa == isa && kernel_accepts(v.opcode, params)) return v.opcode;
@@ -100,14 +110,18 @@ OpCode choose_variant(const KernelTarget& target, const IsaVariant (&variants)[N
 // requantization, multipliers then shifts.
 template <typename Params>
 std::vector<int32_t> int8_output_stage(LowerContext& ctx, const ir::Op& op, const ir::Tensor& in,
-                                       const ir::Tensor& filter, const ir::Tensor& out, int32_t out_c,
-                                       ir::Activation activation, Params* p) {
+                                       const ir::Tensor& filter, const ir::Tensor& out,
+                                       int32_t out_c, ir::Activation activation, Params* p) {
   const size_t channels = filter.quant.scales.size();
   if (channels != 1 && channels != static_cast<size_t>(out_c)) {
-    ctx.invalid(op, fmt::format("filter '{}' has {} scales for {} output channels", filter.name, channels, out_c));
+    ctx.invalid(op, fmt::format("filter '{}' has {} scales for {} output channels", filter.name,
+                                channels, out_c));
   }
   for (int64_t zp : filter.quant.zero_points) {
-    if (zp != 0) ctx.unsupported(op, fmt::format("filter '{}' has zero point {}; int8 weights must be symmetric", filter.name, zp));
+    if (zp != 0)
+      ctx.unsupported(op,
+                      fmt::format("filter '{}' has zero point {}; int8 weights must be symmetric",
+                                  filter.name, zp));
   }
   p->input_offset = -in.quant.zero_point();
   p->output_offset = out.quant.zero_point();
@@ -117,8 +131,9 @@ std::vector<int32_t> int8_output_stage(LowerContext& ctx, const ir::Op& op, cons
   std::vector<int32_t> quant(2 * static_cast<size_t>(out_c));
   for (int32_t c = 0; c < out_c; ++c) {
     const double filter_scale = filter.quant.scales[channels == 1 ? 0 : static_cast<size_t>(c)];
-    const QuantizedMultiplier q = quantize_multiplier(static_cast<double>(in.quant.scale()) * filter_scale /
-                                                      static_cast<double>(out.quant.scale()));
+    const QuantizedMultiplier q =
+        quantize_multiplier(static_cast<double>(in.quant.scale()) * filter_scale /
+                            static_cast<double>(out.quant.scale()));
     quant[static_cast<size_t>(c)] = q.multiplier;
     quant[static_cast<size_t>(out_c) + static_cast<size_t>(c)] = q.shift;
   }

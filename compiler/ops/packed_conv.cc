@@ -62,15 +62,16 @@ std::vector<uint8_t> table_bytes(const std::vector<Entry>& table) {
 
 // The variant's requantization table, or an empty vector if a multiplier is
 // negative (no valid model has one; the reference handles it).
-std::vector<uint8_t> requant_table(const std::vector<int32_t>& requant, int32_t channels, const PackedLayout& layout,
-                                   int32_t output_offset) {
+std::vector<uint8_t> requant_table(const std::vector<int32_t>& requant, int32_t channels,
+                                   const PackedLayout& layout, int32_t output_offset) {
   const size_t n = static_cast<size_t>(channels);
   for (size_t c = 0; c < n; ++c) {
     if (requant[c] < 0) return {};
   }
   if (layout.requant == RequantTable::kArmDsp) {
     std::vector<ArmDspRequant> table(n);
-    for (size_t c = 0; c < n; ++c) table[c] = prepare_arm_dsp_requant(requant[c], requant[n + c], output_offset);
+    for (size_t c = 0; c < n; ++c)
+      table[c] = prepare_arm_dsp_requant(requant[c], requant[n + c], output_offset);
     return table_bytes(table);
   }
   if (layout.requant == RequantTable::kArmMve) {
@@ -83,15 +84,15 @@ std::vector<uint8_t> requant_table(const std::vector<int32_t>& requant, int32_t 
   return table_bytes(table);
 }
 
-
 }  // namespace
 
 bool has_packed_conv2d(const KernelTarget& target) {
   return choose(target, kConvVariants, [](const Variant&) { return true; }) != nullptr;
 }
 
-bool lower_packed_conv2d(LowerContext& ctx, const ir::Op& op, const Conv2DParams& p, const int8_t* filter,
-                         const int32_t* bias, const std::vector<int32_t>& requant) {
+bool lower_packed_conv2d(LowerContext& ctx, const ir::Op& op, const Conv2DParams& p,
+                         const int8_t* filter, const int32_t* bias,
+                         const std::vector<int32_t>& requant) {
   if (p.filter_in_c != p.in_c) return false;  // grouped convolution: reference only
   const Variant* v = choose(ctx.target(), kConvVariants, [](const Variant&) { return true; });
   if (!v) return false;
@@ -112,7 +113,8 @@ bool lower_packed_conv2d(LowerContext& ctx, const ir::Op& op, const Conv2DParams
   const size_t record_bytes = static_cast<size_t>(packed_conv2d_record_bytes(pp, layout));
   const size_t weights_offset = kConvChannelBlock * sizeof(int32_t);
   const size_t requant_offset = record_bytes - kConvChannelBlock * kRequantEntryBytes;
-  std::vector<uint8_t> records(static_cast<size_t>(pp.oc_padded / kConvChannelBlock) * record_bytes);
+  std::vector<uint8_t> records(static_cast<size_t>(pp.oc_padded / kConvChannelBlock) *
+                               record_bytes);
   for (int32_t oc = 0; oc < p.out_c; ++oc) {
     const int32_t block = oc / kConvChannelBlock, lane = oc % kConvChannelBlock;
     uint8_t* record = records.data() + static_cast<size_t>(block) * record_bytes;
@@ -122,9 +124,10 @@ bool lower_packed_conv2d(LowerContext& ctx, const ir::Op& op, const Conv2DParams
       weight_sum += static_cast<uint32_t>(static_cast<int32_t>(w));
       const int32_t group = static_cast<int32_t>(t / layout.k_multiple);
       const int32_t within = static_cast<int32_t>(t % layout.k_multiple);
-      const size_t index = (static_cast<size_t>(group) * kConvChannelBlock + static_cast<size_t>(lane)) *
-                               static_cast<size_t>(layout.k_multiple) +
-                           static_cast<size_t>(slot_in_group(within, layout));
+      const size_t index =
+          (static_cast<size_t>(group) * kConvChannelBlock + static_cast<size_t>(lane)) *
+              static_cast<size_t>(layout.k_multiple) +
+          static_cast<size_t>(slot_in_group(within, layout));
       put_weight(record + weights_offset, index, w, layout);
     }
     // bias + input_offset * sum(w): the kernel then multiplies raw inputs.
@@ -132,20 +135,23 @@ bool lower_packed_conv2d(LowerContext& ctx, const ir::Op& op, const Conv2DParams
                                                 static_cast<uint32_t>(p.input_offset) * weight_sum);
     std::memcpy(record + static_cast<size_t>(lane) * sizeof(int32_t), &folded, sizeof(folded));
     std::memcpy(record + requant_offset + static_cast<size_t>(lane) * kRequantEntryBytes,
-                requant_bytes.data() + static_cast<size_t>(oc) * kRequantEntryBytes, kRequantEntryBytes);
+                requant_bytes.data() + static_cast<size_t>(oc) * kRequantEntryBytes,
+                kRequantEntryBytes);
   }
   const std::string base = ctx.output(op, 0).name;
-  const int packed_tensor = ctx.add_constant(base + "/packed_filter", KILN_DTYPE_INT8,
-                                             {pp.oc_padded / kConvChannelBlock, static_cast<int32_t>(record_bytes)},
-                                             std::move(records));
+  const int packed_tensor = ctx.add_constant(
+      base + "/packed_filter", KILN_DTYPE_INT8,
+      {pp.oc_padded / kConvChannelBlock, static_cast<int32_t>(record_bytes)}, std::move(records));
   const int32_t scratch_bytes = packed_conv2d_scratch_bytes(pp, layout);
-  const int scratch = scratch_bytes > 0 ? ctx.add_scratch(base + "/column", KILN_DTYPE_INT8, {scratch_bytes}) : -1;
+  const int scratch =
+      scratch_bytes > 0 ? ctx.add_scratch(base + "/column", KILN_DTYPE_INT8, {scratch_bytes}) : -1;
   ctx.emit(op, v->opcode, pp, {op.inputs[0], packed_tensor}, {op.outputs[0], scratch});
   return true;
 }
 
-bool lower_packed_depthwise(LowerContext& ctx, const ir::Op& op, const Conv2DParams& p, const int8_t* filter,
-                            const int32_t* bias, const std::vector<int32_t>& requant) {
+bool lower_packed_depthwise(LowerContext& ctx, const ir::Op& op, const Conv2DParams& p,
+                            const int8_t* filter, const int32_t* bias,
+                            const std::vector<int32_t>& requant) {
   if (p.depth_multiplier != 1) return false;
   const Variant* v = choose(ctx.target(), kDepthwiseVariants,
                             [&](const Variant& c) { return p.in_c % c.layout.k_multiple == 0; });
@@ -167,17 +173,20 @@ bool lower_packed_depthwise(LowerContext& ctx, const ir::Op& op, const Conv2DPar
     const int32_t lane = c % lanes;
     uint8_t* record = records.data() + static_cast<size_t>(c / lanes) * record_bytes;
     for (int32_t t = 0; t < taps; ++t) {
-      const size_t index = static_cast<size_t>(t) * static_cast<size_t>(lanes) + static_cast<size_t>(slot_in_group(lane, layout));
+      const size_t index = static_cast<size_t>(t) * static_cast<size_t>(lanes) +
+                           static_cast<size_t>(slot_in_group(lane, layout));
       put_weight(record + weights_offset, index, filter[t * p.out_c + c], layout);
     }
     const int32_t b = bias ? bias[c] : 0;
     std::memcpy(record + static_cast<size_t>(lane) * sizeof(int32_t), &b, sizeof(b));
     std::memcpy(record + requant_offset + static_cast<size_t>(lane) * kRequantEntryBytes,
-                requant_bytes.data() + static_cast<size_t>(c) * kRequantEntryBytes, kRequantEntryBytes);
+                requant_bytes.data() + static_cast<size_t>(c) * kRequantEntryBytes,
+                kRequantEntryBytes);
   }
   const std::string base = ctx.output(op, 0).name;
-  const int packed_tensor = ctx.add_constant(base + "/packed_filter", KILN_DTYPE_INT8,
-                                             {p.out_c / lanes, static_cast<int32_t>(record_bytes)}, std::move(records));
+  const int packed_tensor =
+      ctx.add_constant(base + "/packed_filter", KILN_DTYPE_INT8,
+                       {p.out_c / lanes, static_cast<int32_t>(record_bytes)}, std::move(records));
   ctx.emit(op, v->opcode, params, {op.inputs[0], packed_tensor}, {op.outputs[0]});
   return true;
 }

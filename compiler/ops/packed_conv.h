@@ -16,15 +16,17 @@ namespace kiln {
 // reference kernels' table (out_c multipliers, then out_c shifts). Emits the target's
 // best variant and returns true, or returns false (nothing emitted) if the
 // target has none that applies.
-bool lower_packed_conv2d(LowerContext& ctx, const ir::Op& op, const Conv2DParams& p, const int8_t* filter,
-                         const int32_t* bias, const std::vector<int32_t>& requant);
+bool lower_packed_conv2d(LowerContext& ctx, const ir::Op& op, const Conv2DParams& p,
+                         const int8_t* filter, const int32_t* bias,
+                         const std::vector<int32_t>& requant);
 
 // Whether the target has a packed CONV_2D at all.
 bool has_packed_conv2d(const KernelTarget& target);
 
 // DEPTHWISE_CONV_2D; `filter` is 1HWC int8.
-bool lower_packed_depthwise(LowerContext& ctx, const ir::Op& op, const Conv2DParams& p, const int8_t* filter,
-                            const int32_t* bias, const std::vector<int32_t>& requant);
+bool lower_packed_depthwise(LowerContext& ctx, const ir::Op& op, const Conv2DParams& p,
+                            const int8_t* filter, const int32_t* bias,
+                            const std::vector<int32_t>& requant);
 
 }  // namespace kiln
 

@@ -26,21 +26,25 @@ void lower_pool(LowerContext& ctx, const ir::Op& op, bool average) {
   p.stride_h = a.stride_h;
   p.stride_w = a.stride_w;
   if (p.k_h < 1 || p.k_w < 1 || p.stride_h < 1 || p.stride_w < 1) {
-    ctx.invalid(op, fmt::format("window {}x{} and stride {}x{} must be positive", p.k_h, p.k_w, p.stride_h, p.stride_w));
+    ctx.invalid(op, fmt::format("window {}x{} and stride {}x{} must be positive", p.k_h, p.k_w,
+                                p.stride_h, p.stride_w));
   }
   p.pad_h = window_padding(a.padding, a.pad_top, {p.in_h, p.k_h, p.stride_h, 1, p.out_h});
   p.pad_w = window_padding(a.padding, a.pad_left, {p.in_w, p.k_w, p.stride_w, 1, p.out_w});
   if (p.pad_h < 0 || p.pad_w < 0 || out.shape[3] != p.channels || out.shape[0] != p.batches) {
-    ctx.invalid(op, fmt::format("output shape {} does not follow from input {}, the window and the padding",
-                                ir::shape_string(out.shape), ir::shape_string(in.shape)));
+    ctx.invalid(
+        op, fmt::format("output shape {} does not follow from input {}, the window and the padding",
+                        ir::shape_string(out.shape), ir::shape_string(in.shape)));
   }
-  if (p.pad_h >= p.k_h || p.pad_w >= p.k_w) ctx.invalid(op, "a pooling window lies wholly in the padding");
+  if (p.pad_h >= p.k_h || p.pad_w >= p.k_w)
+    ctx.invalid(op, "a pooling window lies wholly in the padding");
 
   if (numerics == Numerics::kFloat32) {
     const FloatRange r = activation_range_f32(a.activation);
     p.act_min_f = r.min;
     p.act_max_f = r.max;
-    ctx.emit(op, average ? OpCode::AVERAGE_POOL_2D_F32 : OpCode::MAX_POOL_2D_F32, p, {op.inputs[0]}, {op.outputs[0]});
+    ctx.emit(op, average ? OpCode::AVERAGE_POOL_2D_F32 : OpCode::MAX_POOL_2D_F32, p, {op.inputs[0]},
+             {op.outputs[0]});
     return;
   }
   if (in.quant.scale() != out.quant.scale() || in.quant.zero_point() != out.quant.zero_point()) {
@@ -49,22 +53,27 @@ void lower_pool(LowerContext& ctx, const ir::Op& op, bool average) {
   const IntRange r = activation_range_s8(a.activation, out.quant.scale(), out.quant.zero_point());
   p.act_min = r.min;
   p.act_max = r.max;
-  static constexpr IsaVariant kAverageVariants[] = {{KernelIsa::arm_dsp, OpCode::AVERAGE_POOL_2D_S8_ARM_DSP},
-                                                    {KernelIsa::arm_mve, OpCode::AVERAGE_POOL_2D_S8_ARM_MVE},
-                                                    {KernelIsa::x86_avx2, OpCode::AVERAGE_POOL_2D_S8_X86_AVX2}};
-  static constexpr IsaVariant kMaxVariants[] = {{KernelIsa::arm_dsp, OpCode::MAX_POOL_2D_S8_ARM_DSP},
-                                                {KernelIsa::arm_mve, OpCode::MAX_POOL_2D_S8_ARM_MVE},
-                                                {KernelIsa::x86_avx2, OpCode::MAX_POOL_2D_S8_X86_AVX2}};
-  const OpCode opcode = average ? choose_variant(ctx.target(), kAverageVariants, &p, OpCode::AVERAGE_POOL_2D_S8)
-                                : choose_variant(ctx.target(), kMaxVariants, &p, OpCode::MAX_POOL_2D_S8);
+  static constexpr IsaVariant kAverageVariants[] = {
+      {KernelIsa::arm_dsp, OpCode::AVERAGE_POOL_2D_S8_ARM_DSP},
+      {KernelIsa::arm_mve, OpCode::AVERAGE_POOL_2D_S8_ARM_MVE},
+      {KernelIsa::x86_avx2, OpCode::AVERAGE_POOL_2D_S8_X86_AVX2}};
+  static constexpr IsaVariant kMaxVariants[] = {
+      {KernelIsa::arm_dsp, OpCode::MAX_POOL_2D_S8_ARM_DSP},
+      {KernelIsa::arm_mve, OpCode::MAX_POOL_2D_S8_ARM_MVE},
+      {KernelIsa::x86_avx2, OpCode::MAX_POOL_2D_S8_X86_AVX2}};
+  const OpCode opcode =
+      average ? choose_variant(ctx.target(), kAverageVariants, &p, OpCode::AVERAGE_POOL_2D_S8)
+              : choose_variant(ctx.target(), kMaxVariants, &p, OpCode::MAX_POOL_2D_S8);
   ctx.emit(op, opcode, p, {op.inputs[0]}, {op.outputs[0]});
 }
 
 }  // namespace
 
 const OpDef kAveragePool2DDef = {ir::OpKind::kAveragePool2D,
-                                 [](LowerContext& c, const ir::Op& o) { lower_pool(c, o, true); }, no_macs};
-const OpDef kMaxPool2DDef = {ir::OpKind::kMaxPool2D, [](LowerContext& c, const ir::Op& o) { lower_pool(c, o, false); },
+                                 [](LowerContext& c, const ir::Op& o) { lower_pool(c, o, true); },
+                                 no_macs};
+const OpDef kMaxPool2DDef = {ir::OpKind::kMaxPool2D,
+                             [](LowerContext& c, const ir::Op& o) { lower_pool(c, o, false); },
                              no_macs};
 
 }  // namespace kiln

@@ -14,7 +14,8 @@ void lower_quantize(LowerContext& ctx, const ir::Op& op) {
   if (in.elements() != out.elements()) ctx.invalid(op, "input and output sizes differ");
   const bool int8_out = out.dtype == KILN_DTYPE_INT8, uint8_out = out.dtype == KILN_DTYPE_UINT8;
   if ((!int8_out && !uint8_out) || !out.quant.present() || out.quant.per_channel()) {
-    ctx.unsupported(op, fmt::format("output '{}' must be per-tensor int8 or uint8 (is {})", out.name, ir::dtype_name(out.dtype)));
+    ctx.unsupported(op, fmt::format("output '{}' must be per-tensor int8 or uint8 (is {})",
+                                    out.name, ir::dtype_name(out.dtype)));
   }
   QuantizeParams p{};
   p.size = static_cast<int32_t>(in.elements());
@@ -25,15 +26,18 @@ void lower_quantize(LowerContext& ctx, const ir::Op& op) {
     return;
   }
   const bool int8_in = in.dtype == KILN_DTYPE_INT8, uint8_in = in.dtype == KILN_DTYPE_UINT8;
-  if ((!int8_in && !uint8_in) || !in.quant.present() || in.quant.per_channel() || (uint8_in && uint8_out)) {
-    ctx.unsupported(op, fmt::format("{} input with {} output is not supported", ir::dtype_name(in.dtype), ir::dtype_name(out.dtype)));
+  if ((!int8_in && !uint8_in) || !in.quant.present() || in.quant.per_channel() ||
+      (uint8_in && uint8_out)) {
+    ctx.unsupported(op, fmt::format("{} input with {} output is not supported",
+                                    ir::dtype_name(in.dtype), ir::dtype_name(out.dtype)));
   }
-  const QuantizedMultiplier q =
-      quantize_multiplier(static_cast<double>(in.quant.scale()) / static_cast<double>(out.quant.scale()));
+  const QuantizedMultiplier q = quantize_multiplier(static_cast<double>(in.quant.scale()) /
+                                                    static_cast<double>(out.quant.scale()));
   p.input_zero_point = in.quant.zero_point();
   p.multiplier = q.multiplier;
   p.shift = q.shift;
-  const OpCode opcode = uint8_in ? OpCode::REQUANTIZE_U8_S8 : (uint8_out ? OpCode::REQUANTIZE_S8_U8 : OpCode::REQUANTIZE_S8);
+  const OpCode opcode = uint8_in ? OpCode::REQUANTIZE_U8_S8
+                                 : (uint8_out ? OpCode::REQUANTIZE_S8_U8 : OpCode::REQUANTIZE_S8);
   ctx.emit(op, opcode, p, {op.inputs[0]}, {op.outputs[0]});
 }
 

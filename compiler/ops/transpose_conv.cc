@@ -9,8 +9,8 @@ namespace {
 
 // The leading pad of one dim: SAME/VALID as TFLite derives it (the padding of
 // the forward convolution from output back to input), or the explicit one.
-int32_t transpose_conv_padding(const ir::OpAttrs& a, int32_t explicit_pad, int32_t in, int32_t filter,
-                               int32_t stride, int32_t dilation, int32_t out) {
+int32_t transpose_conv_padding(const ir::OpAttrs& a, int32_t explicit_pad, int32_t in,
+                               int32_t filter, int32_t stride, int32_t dilation, int32_t out) {
   if (a.padding == ir::Padding::kExplicit) return explicit_pad >= 0 ? explicit_pad : -1;
   if (conv_output_size(a.padding, out, filter, stride, dilation) != in) return -1;
   return a.padding == ir::Padding::kSame ? conv_padding(out, filter, stride, dilation, in) : 0;
@@ -42,18 +42,20 @@ void lower_transpose_conv(LowerContext& ctx, const ir::Op& op) {
   p.dilation_h = a.dilation_h;
   p.dilation_w = a.dilation_w;
   if (p.stride_h < 1 || p.stride_w < 1 || p.dilation_h < 1 || p.dilation_w < 1) {
-    ctx.invalid(op, fmt::format("stride {}x{} / dilation {}x{} must be positive", p.stride_h, p.stride_w,
-                                p.dilation_h, p.dilation_w));
+    ctx.invalid(op, fmt::format("stride {}x{} / dilation {}x{} must be positive", p.stride_h,
+                                p.stride_w, p.dilation_h, p.dilation_w));
   }
-  if (filter.shape[0] != p.out_c || p.groups < 1 || p.groups * filter.shape[3] != p.in_c || out.shape[0] != p.batches) {
-    ctx.invalid(op, fmt::format("filter {} does not fit input {} and output {}", ir::shape_string(filter.shape),
-                                ir::shape_string(in.shape), ir::shape_string(out.shape)));
+  if (filter.shape[0] != p.out_c || p.groups < 1 || p.groups * filter.shape[3] != p.in_c ||
+      out.shape[0] != p.batches) {
+    ctx.invalid(op, fmt::format("filter {} does not fit input {} and output {}",
+                                ir::shape_string(filter.shape), ir::shape_string(in.shape),
+                                ir::shape_string(out.shape)));
   }
   p.pad_h = transpose_conv_padding(a, a.pad_top, p.in_h, p.k_h, p.stride_h, p.dilation_h, p.out_h);
   p.pad_w = transpose_conv_padding(a, a.pad_left, p.in_w, p.k_w, p.stride_w, p.dilation_w, p.out_w);
   if (p.pad_h < 0 || p.pad_w < 0) {
-    ctx.invalid(op, fmt::format("output {} does not follow from input {} and the padding", ir::shape_string(out.shape),
-                                ir::shape_string(in.shape)));
+    ctx.invalid(op, fmt::format("output {} does not follow from input {} and the padding",
+                                ir::shape_string(out.shape), ir::shape_string(in.shape)));
   }
   const int bias = bias_for(ctx, op, 2, numerics);
   p.has_bias = bias >= 0;
@@ -65,10 +67,14 @@ void lower_transpose_conv(LowerContext& ctx, const ir::Op& op) {
     ctx.emit(op, OpCode::TRANSPOSE_CONV_F32, p, {op.inputs[0], weights, bias}, {op.outputs[0]});
     return;
   }
-  const std::vector<int32_t> quant = int8_output_stage(ctx, op, in, filter, out, p.out_c, a.activation, &p);
-  const int quant_tensor = ctx.add_constant(out.name + "/requant", KILN_DTYPE_INT32, {2, p.out_c}, int32_bytes(quant));
-  const int scratch = ctx.add_scratch(out.name + "/accumulators", KILN_DTYPE_INT32, {p.out_h, p.out_w, p.out_c});
-  ctx.emit(op, OpCode::TRANSPOSE_CONV_S8, p, {op.inputs[0], weights, bias, quant_tensor}, {op.outputs[0], scratch});
+  const std::vector<int32_t> quant =
+      int8_output_stage(ctx, op, in, filter, out, p.out_c, a.activation, &p);
+  const int quant_tensor =
+      ctx.add_constant(out.name + "/requant", KILN_DTYPE_INT32, {2, p.out_c}, int32_bytes(quant));
+  const int scratch =
+      ctx.add_scratch(out.name + "/accumulators", KILN_DTYPE_INT32, {p.out_h, p.out_w, p.out_c});
+  ctx.emit(op, OpCode::TRANSPOSE_CONV_S8, p, {op.inputs[0], weights, bias, quant_tensor},
+           {op.outputs[0], scratch});
 }
 
 int64_t transpose_conv_macs(const ir::Graph& g, const ir::Op& op) {
@@ -78,11 +84,13 @@ int64_t transpose_conv_macs(const ir::Graph& g, const ir::Op& op) {
   if (filter.shape.size() != 4) return 0;
   // Every input element meets every tap of its group's output channels.
   return in.elements() * filter.shape[0] * filter.shape[1] * filter.shape[2] /
-         std::max<int64_t>(1, in.shape.empty() ? 1 : in.shape.back() / std::max(1, filter.shape[3]));
+         std::max<int64_t>(1,
+                           in.shape.empty() ? 1 : in.shape.back() / std::max(1, filter.shape[3]));
 }
 
 }  // namespace
 
-const OpDef kTransposeConvDef = {ir::OpKind::kTransposeConv, lower_transpose_conv, transpose_conv_macs};
+const OpDef kTransposeConvDef = {ir::OpKind::kTransposeConv, lower_transpose_conv,
+                                 transpose_conv_macs};
 
 }  // namespace kiln

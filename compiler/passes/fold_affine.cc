@@ -38,12 +38,13 @@ bool fold_one(ir::Graph& g) {
   for (size_t i = 0; i < g.ops.size(); ++i) {
     const ir::Op& layer = g.ops[i];
     const int axis = channel_axis(layer);
-    if (axis < 0 || layer.attrs.activation != ir::Activation::kNone || layer.inputs.size() < 2) continue;
+    if (axis < 0 || layer.attrs.activation != ir::Activation::kNone || layer.inputs.size() < 2)
+      continue;
     const ir::Tensor& out = tensor_of(g, layer.outputs[0]);
     const ir::Tensor& w = tensor_of(g, layer.inputs[1]);
     const bool has_bias = layer.inputs.size() > 2 && layer.inputs[2] >= 0;
-    if (out.dtype != KILN_DTYPE_FLOAT32 || !w.constant || w.dtype != KILN_DTYPE_FLOAT32 || out.shape.empty() ||
-        (has_bias && !tensor_of(g, layer.inputs[2]).constant)) {
+    if (out.dtype != KILN_DTYPE_FLOAT32 || !w.constant || w.dtype != KILN_DTYPE_FLOAT32 ||
+        out.shape.empty() || (has_bias && !tensor_of(g, layer.inputs[2]).constant)) {
       continue;
     }
     const int next = uses.single_reader(layer.outputs[0]);
@@ -55,25 +56,33 @@ bool fold_one(ir::Graph& g) {
     const int other = affine.inputs[0] == layer.outputs[0] ? affine.inputs[1] : affine.inputs[0];
     const int32_t channels = out.shape.back();
     std::vector<float> c;
-    if (other == layer.outputs[0] || !per_channel(tensor_of(g, other), out.shape.size(), channels, &c)) continue;
+    if (other == layer.outputs[0] ||
+        !per_channel(tensor_of(g, other), out.shape.size(), channels, &c))
+      continue;
     if (tensor_of(g, affine.outputs[0]).shape != out.shape) continue;
     if (w.shape.empty() || w.shape[static_cast<size_t>(axis)] != channels) continue;
 
     std::vector<float> weights = float_data(w);
-    std::vector<float> bias = has_bias ? float_data(tensor_of(g, layer.inputs[2])) : std::vector<float>(static_cast<size_t>(channels), 0.0f);
+    std::vector<float> bias = has_bias ? float_data(tensor_of(g, layer.inputs[2]))
+                                       : std::vector<float>(static_cast<size_t>(channels), 0.0f);
     if (bias.size() != static_cast<size_t>(channels)) continue;
     if (mul) {
       // Channel of each weight: the dim `axis` index.
       int64_t inner = 1;
       for (size_t d = static_cast<size_t>(axis) + 1; d < w.shape.size(); ++d) inner *= w.shape[d];
-      for (size_t k = 0; k < weights.size(); ++k) weights[k] *= c[static_cast<size_t>((static_cast<int64_t>(k) / inner) % channels)];
-      for (int32_t o = 0; o < channels; ++o) bias[static_cast<size_t>(o)] *= c[static_cast<size_t>(o)];
+      for (size_t k = 0; k < weights.size(); ++k)
+        weights[k] *= c[static_cast<size_t>((static_cast<int64_t>(k) / inner) % channels)];
+      for (int32_t o = 0; o < channels; ++o)
+        bias[static_cast<size_t>(o)] *= c[static_cast<size_t>(o)];
     } else {
-      for (int32_t o = 0; o < channels; ++o) bias[static_cast<size_t>(o)] += sub ? -c[static_cast<size_t>(o)] : c[static_cast<size_t>(o)];
+      for (int32_t o = 0; o < channels; ++o)
+        bias[static_cast<size_t>(o)] +=
+            sub ? -c[static_cast<size_t>(o)] : c[static_cast<size_t>(o)];
     }
     const std::string name = tensor_of(g, affine.outputs[0]).name;
     const std::vector<int32_t> w_shape = w.shape;
-    const int new_w = mul ? add_float_constant(g, name + "/weights", w_shape, weights) : g.ops[i].inputs[1];
+    const int new_w =
+        mul ? add_float_constant(g, name + "/weights", w_shape, weights) : g.ops[i].inputs[1];
     const int new_b = add_float_constant(g, name + "/bias", {channels}, bias);
     ir::Op& folded = g.ops[i];
     folded.inputs.resize(3);

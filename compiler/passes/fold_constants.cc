@@ -14,7 +14,9 @@ bool fold_one(ir::Graph& g) {
   for (size_t i = 0; i < g.ops.size(); ++i) {
     const ir::Op& op = g.ops[i];
     // DEQUANTIZE of constants waits for fold_qdq, which wants the int8 values.
-    if (op.kind == ir::OpKind::kUnsupported || op.kind == ir::OpKind::kDequantize || op.inputs.empty()) continue;
+    if (op.kind == ir::OpKind::kUnsupported || op.kind == ir::OpKind::kDequantize ||
+        op.inputs.empty())
+      continue;
     bool constant = true;
     for (int t : op.inputs) constant = constant && (t < 0 || tensor_of(g, t).constant);
     for (int t : op.outputs) constant = constant && !uses.graph_output[static_cast<size_t>(t)];

@@ -72,18 +72,21 @@ bool foldable(ir::OpKind kind) {
 
 Role role_of(const ir::Op& op, size_t input) {
   const bool weighted = op.kind == ir::OpKind::kConv2D || op.kind == ir::OpKind::kDepthwiseConv2D ||
-                        op.kind == ir::OpKind::kFullyConnected || op.kind == ir::OpKind::kTransposeConv;
+                        op.kind == ir::OpKind::kFullyConnected ||
+                        op.kind == ir::OpKind::kTransposeConv;
   if (weighted) return input == 0 ? Role::kActivation : (input == 1 ? Role::kWeights : Role::kBias);
-  const bool all_data = op.kind == ir::OpKind::kAdd || op.kind == ir::OpKind::kSub || op.kind == ir::OpKind::kMul ||
-                        op.kind == ir::OpKind::kConcatenation;
+  const bool all_data = op.kind == ir::OpKind::kAdd || op.kind == ir::OpKind::kSub ||
+                        op.kind == ir::OpKind::kMul || op.kind == ir::OpKind::kConcatenation;
   return all_data || input == 0 ? Role::kActivation : Role::kOther;
 }
 
 // int8 kernels that fix or share their output's quantization.
-bool output_quantization_fits(const ir::Graph& g, const ir::Op& op, const std::vector<int>& inputs, const ir::Tensor& out) {
+bool output_quantization_fits(const ir::Graph& g, const ir::Op& op, const std::vector<int>& inputs,
+                              const ir::Tensor& out) {
   switch (op.kind) {
     case ir::OpKind::kSoftmax:
-    case ir::OpKind::kLogistic: return out.quant.scale() == 1.0f / 256 && out.quant.zero_point() == -128;
+    case ir::OpKind::kLogistic:
+      return out.quant.scale() == 1.0f / 256 && out.quant.zero_point() == -128;
     case ir::OpKind::kTanh: return out.quant.scale() == 1.0f / 128 && out.quant.zero_point() == 0;
     case ir::OpKind::kReshape:
     case ir::OpKind::kTranspose:
@@ -92,7 +95,8 @@ bool output_quantization_fits(const ir::Graph& g, const ir::Op& op, const std::v
     case ir::OpKind::kAveragePool2D:
     case ir::OpKind::kConcatenation:
       for (size_t i = 0; i < inputs.size(); ++i) {
-        if (role_of(op, i) == Role::kActivation && !same_quantization(tensor_of(g, inputs[i]), out)) return false;
+        if (role_of(op, i) == Role::kActivation && !same_quantization(tensor_of(g, inputs[i]), out))
+          return false;
       }
       return true;
     default: return true;
@@ -110,9 +114,11 @@ int quantize_bias(ir::Graph& g, int bias, float input_scale, const ir::Quantizat
   q.constant = true;
   q.data.resize(v.size() * 4);
   for (size_t i = 0; i < v.size(); ++i) {
-    const double scale = static_cast<double>(input_scale) * weights.scales[weights.per_channel() ? i : 0];
+    const double scale =
+        static_cast<double>(input_scale) * weights.scales[weights.per_channel() ? i : 0];
     q.quant.scales.push_back(static_cast<float>(scale));
-    const int32_t level = static_cast<int32_t>(std::fmax(-2147483647.0, std::fmin(2147483647.0, std::nearbyint(v[i] / scale))));
+    const int32_t level = static_cast<int32_t>(
+        std::fmax(-2147483647.0, std::fmin(2147483647.0, std::nearbyint(v[i] / scale))));
     std::memcpy(&q.data[4 * i], &level, 4);
   }
   q.quant.zero_points.assign(q.quant.scales.size(), 0);
@@ -123,7 +129,9 @@ int quantize_bias(ir::Graph& g, int bias, float input_scale, const ir::Quantizat
 // The int8 form of op i, or false if it has none.
 bool fold_op(ir::Graph& g, const Uses& uses, size_t i) {
   const ir::Op& op = g.ops[i];
-  if (!foldable(op.kind) || op.outputs.size() != 1 || tensor_of(g, op.outputs[0]).dtype != KILN_DTYPE_FLOAT32) return false;
+  if (!foldable(op.kind) || op.outputs.size() != 1 ||
+      tensor_of(g, op.outputs[0]).dtype != KILN_DTYPE_FLOAT32)
+    return false;
   const int q = uses.single_reader(op.outputs[0]);
   if (q < 0 || g.ops[static_cast<size_t>(q)].kind != ir::OpKind::kQuantize) return false;
   const int out = g.ops[static_cast<size_t>(q)].outputs[0];
@@ -143,15 +151,16 @@ bool fold_op(ir::Graph& g, const Uses& uses, size_t i) {
         inputs[k] = source;
         break;
       case Role::kWeights: {
-        if (source < 0 || !tensor_of(g, source).constant || tensor_of(g, source).dtype != KILN_DTYPE_INT8) return false;
+        if (source < 0 || !tensor_of(g, source).constant ||
+            tensor_of(g, source).dtype != KILN_DTYPE_INT8)
+          return false;
         for (int64_t zp : tensor_of(g, source).quant.zero_points) {
           if (zp != 0) return false;  // int8 kernels take symmetric weights
         }
         inputs[k] = weights = source;
         break;
       }
-      case Role::kBias:
-        break;  // after the weights, below
+      case Role::kBias: break;  // after the weights, below
       case Role::kOther:
         if (!tensor_of(g, t).constant) return false;
         break;
@@ -162,9 +171,11 @@ bool fold_op(ir::Graph& g, const Uses& uses, size_t i) {
     const float input_scale = tensor_of(g, inputs[0]).quant.scale();
     const ir::Quantization wq = tensor_of(g, weights).quant;
     const int source = dequantized_source(g, inputs[2]);
-    if (source >= 0 && tensor_of(g, source).constant && tensor_of(g, source).dtype == KILN_DTYPE_INT32) {
+    if (source >= 0 && tensor_of(g, source).constant &&
+        tensor_of(g, source).dtype == KILN_DTYPE_INT32) {
       inputs[2] = source;  // already int32 at input x weight scale, as QDQ defines it
-    } else if (tensor_of(g, inputs[2]).constant && tensor_of(g, inputs[2]).dtype == KILN_DTYPE_FLOAT32) {
+    } else if (tensor_of(g, inputs[2]).constant &&
+               tensor_of(g, inputs[2]).dtype == KILN_DTYPE_FLOAT32) {
       inputs[2] = quantize_bias(g, inputs[2], input_scale, wq);
     } else {
       return false;
@@ -180,9 +191,11 @@ bool fold_op(ir::Graph& g, const Uses& uses, size_t i) {
 // QUANTIZE(DEQUANTIZE(x)) with x's own quantization is x.
 bool drop_round_trip(ir::Graph& g, const Uses& uses, size_t i) {
   const ir::Op& op = g.ops[i];
-  if (op.kind != ir::OpKind::kQuantize || uses.graph_output[static_cast<size_t>(op.outputs[0])]) return false;
+  if (op.kind != ir::OpKind::kQuantize || uses.graph_output[static_cast<size_t>(op.outputs[0])])
+    return false;
   const int source = dequantized_source(g, op.inputs[0]);
-  if (source < 0 || !per_tensor_int8(tensor_of(g, source)) || !per_tensor_int8(tensor_of(g, op.outputs[0])) ||
+  if (source < 0 || !per_tensor_int8(tensor_of(g, source)) ||
+      !per_tensor_int8(tensor_of(g, op.outputs[0])) ||
       !same_quantization(tensor_of(g, source), tensor_of(g, op.outputs[0]))) {
     return false;
   }
@@ -198,7 +211,8 @@ bool sink_dequantize(ir::Graph& g, const Uses& uses, size_t i) {
   const ir::Op& op = g.ops[i];
   if (op.kind != ir::OpKind::kReshape && op.kind != ir::OpKind::kTranspose) return false;
   const int d = producer(g, op.inputs[0]);
-  if (d < 0 || g.ops[static_cast<size_t>(d)].kind != ir::OpKind::kDequantize || uses.single_reader(op.inputs[0]) != static_cast<int>(i)) {
+  if (d < 0 || g.ops[static_cast<size_t>(d)].kind != ir::OpKind::kDequantize ||
+      uses.single_reader(op.inputs[0]) != static_cast<int>(i)) {
     return false;
   }
   const int source = g.ops[static_cast<size_t>(d)].inputs[0];
@@ -222,7 +236,8 @@ bool sink_dequantize(ir::Graph& g, const Uses& uses, size_t i) {
 bool fold_one(ir::Graph& g) {
   const Uses uses(g);
   for (size_t i = 0; i < g.ops.size(); ++i) {
-    if (fold_op(g, uses, i) || drop_round_trip(g, uses, i) || sink_dequantize(g, uses, i)) return true;
+    if (fold_op(g, uses, i) || drop_round_trip(g, uses, i) || sink_dequantize(g, uses, i))
+      return true;
   }
   return false;
 }
@@ -239,14 +254,20 @@ bool fold_constant(ir::Graph& g) {
     const size_t channels = q.quant.scales.size();
     if (channels == 0) continue;
     int64_t inner = 1;
-    for (size_t d = static_cast<size_t>(q.quant.axis) + 1; d < q.shape.size(); ++d) inner *= q.shape[d];
+    for (size_t d = static_cast<size_t>(q.quant.axis) + 1; d < q.shape.size(); ++d)
+      inner *= q.shape[d];
     std::vector<float> values(static_cast<size_t>(q.elements()));
     for (size_t k = 0; k < values.size(); ++k) {
-      const size_t c = channels > 1 ? static_cast<size_t>((static_cast<int64_t>(k) / inner) % static_cast<int64_t>(channels)) : 0;
+      const size_t c = channels > 1 ? static_cast<size_t>((static_cast<int64_t>(k) / inner) %
+                                                          static_cast<int64_t>(channels))
+                                    : 0;
       int64_t level = 0;
-      if (q.dtype == KILN_DTYPE_INT8) level = static_cast<int8_t>(q.data[k]);
-      else if (q.dtype == KILN_DTYPE_INT32) level = q.as<int32_t>()[k];
-      else return false;
+      if (q.dtype == KILN_DTYPE_INT8)
+        level = static_cast<int8_t>(q.data[k]);
+      else if (q.dtype == KILN_DTYPE_INT32)
+        level = q.as<int32_t>()[k];
+      else
+        return false;
       values[k] = q.quant.scales[c] * static_cast<float>(level - q.quant.zero_points[c]);
     }
     const std::string name = tensor_of(g, op.outputs[0]).name;

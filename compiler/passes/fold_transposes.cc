@@ -31,16 +31,19 @@ bool identity(const std::vector<int32_t>& perm) {
 
 // Source dim i = new kiln dim result[i], where new dim j = old dim perm[j]
 // and source dim i = old dim source[i] (empty: identity).
-std::vector<int32_t> compose_source(const std::vector<int32_t>& source, const std::vector<int32_t>& perm) {
+std::vector<int32_t> compose_source(const std::vector<int32_t>& source,
+                                    const std::vector<int32_t>& perm) {
   const std::vector<int32_t> inv = ir::inverse_permutation(perm);
   std::vector<int32_t> out(perm.size());
-  for (size_t i = 0; i < out.size(); ++i) out[i] = inv[static_cast<size_t>(source.empty() ? i : source[i])];
+  for (size_t i = 0; i < out.size(); ++i)
+    out[i] = inv[static_cast<size_t>(source.empty() ? i : source[i])];
   return identity(out) ? std::vector<int32_t>{} : out;
 }
 
 bool to_reshape(ir::Graph& g) {
   for (ir::Op& op : g.ops) {
-    if (op.kind == ir::OpKind::kTranspose && moves_no_data(tensor_of(g, op.inputs[0]).shape, op.attrs.perm)) {
+    if (op.kind == ir::OpKind::kTranspose &&
+        moves_no_data(tensor_of(g, op.inputs[0]).shape, op.attrs.perm)) {
       op.kind = ir::OpKind::kReshape;
       op.type_name = "RESHAPE";
       op.attrs.perm.clear();
@@ -59,7 +62,8 @@ bool compose_pairs(ir::Graph& g) {
     if (next < 0 || g.ops[static_cast<size_t>(next)].kind != ir::OpKind::kTranspose) continue;
     ir::Op& second = g.ops[static_cast<size_t>(next)];
     std::vector<int32_t> perm(second.attrs.perm.size());
-    for (size_t j = 0; j < perm.size(); ++j) perm[j] = first.attrs.perm[static_cast<size_t>(second.attrs.perm[j])];
+    for (size_t j = 0; j < perm.size(); ++j)
+      perm[j] = first.attrs.perm[static_cast<size_t>(second.attrs.perm[j])];
     second.attrs.perm = perm;
     second.inputs[0] = first.inputs[0];
     erase_op(g, static_cast<int>(i));
@@ -79,13 +83,15 @@ bool fold_into_fully_connected(ir::Graph& g) {
     // Follow single-reader reshapes to the tensor the layers read.
     std::vector<int> reshapes;
     int tensor = t.outputs[0];
-    for (int r = uses.single_reader(tensor); r >= 0 && g.ops[static_cast<size_t>(r)].kind == ir::OpKind::kReshape;
+    for (int r = uses.single_reader(tensor);
+         r >= 0 && g.ops[static_cast<size_t>(r)].kind == ir::OpKind::kReshape;
          r = uses.single_reader(tensor)) {
       reshapes.push_back(r);
       tensor = g.ops[static_cast<size_t>(r)].outputs[0];
     }
     const std::vector<int>& readers = uses.readers[static_cast<size_t>(tensor)];
-    if (reshapes.empty() || readers.empty() || uses.graph_output[static_cast<size_t>(tensor)]) continue;
+    if (reshapes.empty() || readers.empty() || uses.graph_output[static_cast<size_t>(tensor)])
+      continue;
     const std::vector<int32_t>& in_shape = tensor_of(g, t.inputs[0]).shape;
     const int64_t row = tensor_of(g, t.inputs[0]).elements() / std::max(1, in_shape[0]);
     bool foldable = true;
@@ -93,8 +99,8 @@ bool fold_into_fully_connected(ir::Graph& g) {
       const ir::Op& fc = g.ops[static_cast<size_t>(r)];
       const bool constant_weights = fc.inputs.size() > 1 && tensor_of(g, fc.inputs[1]).constant &&
                                     tensor_of(g, fc.inputs[1]).shape.size() == 2;
-      foldable = foldable && fc.kind == ir::OpKind::kFullyConnected && fc.inputs[0] == tensor && constant_weights &&
-                 tensor_of(g, fc.inputs[1]).shape[1] == row;
+      foldable = foldable && fc.kind == ir::OpKind::kFullyConnected && fc.inputs[0] == tensor &&
+                 constant_weights && tensor_of(g, fc.inputs[1]).shape[1] == row;
     }
     if (!foldable) continue;
     // Position in the transposed row of each element of the untransposed row.
@@ -123,8 +129,10 @@ bool fold_into_fully_connected(ir::Graph& g) {
       const int64_t outs = w.shape[0];
       for (int64_t o = 0; o < outs; ++o) {
         for (int64_t k = 0; k < row; ++k) {
-          std::memcpy(&permuted[static_cast<size_t>(o * row + k) * element],
-                      &w.data[static_cast<size_t>(o * row + moved[static_cast<size_t>(k)]) * element], element);
+          std::memcpy(
+              &permuted[static_cast<size_t>(o * row + k) * element],
+              &w.data[static_cast<size_t>(o * row + moved[static_cast<size_t>(k)]) * element],
+              element);
         }
       }
       w.name += "/columns_nhwc";
@@ -163,7 +171,8 @@ bool absorb_at_interface(ir::Graph& g) {
     for (size_t i = 0; i < g.ops.size(); ++i) {
       for (int o : g.ops[i].outputs) producer = o == g.outputs[k] ? static_cast<int>(i) : producer;
     }
-    if (producer < 0 || g.ops[static_cast<size_t>(producer)].kind != ir::OpKind::kTranspose) continue;
+    if (producer < 0 || g.ops[static_cast<size_t>(producer)].kind != ir::OpKind::kTranspose)
+      continue;
     const ir::Op& t = g.ops[static_cast<size_t>(producer)];
     const int source = t.inputs[0];
     const bool is_input = std::find(g.inputs.begin(), g.inputs.end(), source) != g.inputs.end();
@@ -175,7 +184,8 @@ bool absorb_at_interface(ir::Graph& g) {
     // Kiln dim j of the old output is dim perm[j] of the new one.
     std::vector<int32_t> source_perm(t.attrs.perm.size());
     for (size_t i = 0; i < source_perm.size(); ++i) {
-      const size_t old_dim = g.output_source_perm[k].empty() ? i : static_cast<size_t>(g.output_source_perm[k][i]);
+      const size_t old_dim =
+          g.output_source_perm[k].empty() ? i : static_cast<size_t>(g.output_source_perm[k][i]);
       source_perm[i] = t.attrs.perm[old_dim];
     }
     g.output_source_perm[k] = identity(source_perm) ? std::vector<int32_t>{} : source_perm;
@@ -199,7 +209,8 @@ bool collapse_one_reshape(ir::Graph& g) {
       erase_op(g, static_cast<int>(i));
       return true;
     }
-    if (tensor_of(g, in).shape == tensor_of(g, out).shape && !uses.graph_output[static_cast<size_t>(out)]) {
+    if (tensor_of(g, in).shape == tensor_of(g, out).shape &&
+        !uses.graph_output[static_cast<size_t>(out)]) {
       replace_uses(g, out, in);
       erase_op(g, static_cast<int>(i));
       return true;
@@ -217,7 +228,8 @@ ir::Graph collapse_reshapes(ir::Graph g) {
 }
 
 ir::Graph fold_transposes(ir::Graph g) {
-  while (to_reshape(g) || compose_pairs(g) || fold_into_fully_connected(g) || absorb_at_interface(g)) {
+  while (to_reshape(g) || compose_pairs(g) || fold_into_fully_connected(g) ||
+         absorb_at_interface(g)) {
   }
   return g;
 }

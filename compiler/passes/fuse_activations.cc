@@ -2,8 +2,8 @@
 // becomes that op's fused activation, as TFLite's converter fuses them.
 #include <cmath>
 
-#include "compiler/passes/graph_util.h"
 #include "compiler/numerics/multiplier.h"
+#include "compiler/passes/graph_util.h"
 #include "compiler/passes/passes.h"
 
 namespace kiln {
@@ -27,11 +27,16 @@ bool takes_fused_activation(ir::OpKind kind) {
 
 // The fused activation clamping to [lo, hi], if there is one.
 bool as_activation(float lo, float hi, ir::Activation* out) {
-  if (lo == 0.0f && std::isinf(hi) && hi > 0) *out = ir::Activation::kRelu;
-  else if (lo == 0.0f && hi == 6.0f) *out = ir::Activation::kRelu6;
-  else if (lo == -1.0f && hi == 1.0f) *out = ir::Activation::kReluN1To1;
-  else if (std::isinf(lo) && std::isinf(hi)) *out = ir::Activation::kNone;
-  else return false;
+  if (lo == 0.0f && std::isinf(hi) && hi > 0)
+    *out = ir::Activation::kRelu;
+  else if (lo == 0.0f && hi == 6.0f)
+    *out = ir::Activation::kRelu6;
+  else if (lo == -1.0f && hi == 1.0f)
+    *out = ir::Activation::kReluN1To1;
+  else if (std::isinf(lo) && std::isinf(hi))
+    *out = ir::Activation::kNone;
+  else
+    return false;
   return true;
 }
 
@@ -42,12 +47,14 @@ bool compose(ir::Activation fused, const ir::OpAttrs& clamp, ir::Activation* out
 }
 
 bool same_quantization(const ir::Tensor& a, const ir::Tensor& b) {
-  return a.dtype == b.dtype && a.quant.scales == b.quant.scales && a.quant.zero_points == b.quant.zero_points;
+  return a.dtype == b.dtype && a.quant.scales == b.quant.scales &&
+         a.quant.zero_points == b.quant.zero_points;
 }
 
 // The op that reads `tensor` alone, seen through reshapes (which move no
 // data, so a clamp after them is a clamp of the tensor itself); -1 if none.
-int reader_through_reshapes(const ir::Graph& g, const Uses& uses, int tensor, std::vector<int>* reshapes) {
+int reader_through_reshapes(const ir::Graph& g, const Uses& uses, int tensor,
+                            std::vector<int>* reshapes) {
   int next = uses.single_reader(tensor);
   while (next >= 0 && g.ops[static_cast<size_t>(next)].kind == ir::OpKind::kReshape) {
     reshapes->push_back(next);

@@ -17,7 +17,8 @@ struct Uses {
   std::vector<std::vector<int>> readers;  // op indices, per tensor
   std::vector<bool> graph_output;
 
-  explicit Uses(const ir::Graph& g) : readers(g.tensors.size()), graph_output(g.tensors.size(), false) {
+  explicit Uses(const ir::Graph& g)
+      : readers(g.tensors.size()), graph_output(g.tensors.size(), false) {
     for (size_t i = 0; i < g.ops.size(); ++i) {
       for (int t : g.ops[i].inputs) {
         if (t >= 0) readers[static_cast<size_t>(t)].push_back(static_cast<int>(i));
@@ -38,7 +39,9 @@ struct Uses {
   }
 };
 
-inline const ir::Tensor& tensor_of(const ir::Graph& g, int index) { return g.tensors[static_cast<size_t>(index)]; }
+inline const ir::Tensor& tensor_of(const ir::Graph& g, int index) {
+  return g.tensors[static_cast<size_t>(index)];
+}
 
 // A float32 constant's values.
 inline std::vector<float> float_data(const ir::Tensor& t) {

@@ -55,8 +55,9 @@ ir::Graph remove_unused(ir::Graph g) {
 ir::Graph optimize(ir::Graph g) {
   // fold_qdq sees activations already fused; what it leaves float reads its
   // weights as float constants.
-  ir::Graph (*const pipeline[])(ir::Graph) = {fold_constants, fold_transposes, collapse_reshapes, fold_affine_into_weights,
-                                               fuse_activations, fold_qdq, fold_constant_dequantize, remove_unused};
+  ir::Graph (*const pipeline[])(ir::Graph) = {
+      fold_constants,   fold_transposes, collapse_reshapes,        fold_affine_into_weights,
+      fuse_activations, fold_qdq,        fold_constant_dequantize, remove_unused};
   // Each pass can expose work for another (a folded bias lets a clamp fuse):
   // repeat until the graph stops shrinking.
   for (size_t ops = g.ops.size() + 1, round = 0; g.ops.size() < ops && round < 8; ++round) {

@@ -16,7 +16,8 @@
 namespace kiln {
 
 ModelFormat detect_format(const std::vector<uint8_t>& bytes) {
-  if (bytes.size() >= 4 && std::memcmp(bytes.data(), blob::kMagic, 4) == 0) return ModelFormat::kKilnBlob;
+  if (bytes.size() >= 4 && std::memcmp(bytes.data(), blob::kMagic, 4) == 0)
+    return ModelFormat::kKilnBlob;
   if (tflite_import::looks_like_tflite(bytes.data(), bytes.size())) return ModelFormat::kTflite;
   if (onnx_import::looks_like_onnx(bytes.data(), bytes.size())) return ModelFormat::kOnnx;
   return ModelFormat::kUnknown;
@@ -24,13 +25,17 @@ ModelFormat detect_format(const std::vector<uint8_t>& bytes) {
 
 ir::Graph import_model(const std::vector<uint8_t>& bytes, const std::string& label) {
   switch (detect_format(bytes)) {
-    case ModelFormat::kTflite: return tflite_import::import_tflite(bytes.data(), bytes.size(), label);
+    case ModelFormat::kTflite:
+      return tflite_import::import_tflite(bytes.data(), bytes.size(), label);
     case ModelFormat::kOnnx: return onnx_import::import_onnx(bytes.data(), bytes.size(), label);
     case ModelFormat::kKilnBlob:
-      throw Error(ErrorKind::kBadModel, fmt::format("{}: a compiled .kiln blob, not a .tflite or .onnx model", label));
+      throw Error(ErrorKind::kBadModel,
+                  fmt::format("{}: a compiled .kiln blob, not a .tflite or .onnx model", label));
     case ModelFormat::kUnknown: break;
   }
-  throw Error(ErrorKind::kBadModel, fmt::format("{}: not a model (neither a .tflite flatbuffer nor an ONNX protobuf)", label));
+  throw Error(
+      ErrorKind::kBadModel,
+      fmt::format("{}: not a model (neither a .tflite flatbuffer nor an ONNX protobuf)", label));
 }
 
 namespace {
@@ -49,13 +54,16 @@ CompiledModel labelled(const std::string& label, F compile) {
 
 }  // namespace
 
-CompiledModel compile_model(const std::vector<uint8_t>& bytes, const std::string& label, const CompileOptions& options) {
+CompiledModel compile_model(const std::vector<uint8_t>& bytes, const std::string& label,
+                            const CompileOptions& options) {
   return labelled(label, [&] { return compile_graph(import_model(bytes, label), options); });
 }
 
 CompiledModel compile_tflite(const std::vector<uint8_t>& bytes, const std::string& label,
                              const CompileOptions& options) {
-  return labelled(label, [&] { return compile_graph(tflite_import::import_tflite(bytes.data(), bytes.size(), label), options); });
+  return labelled(label, [&] {
+    return compile_graph(tflite_import::import_tflite(bytes.data(), bytes.size(), label), options);
+  });
 }
 
 CompiledModel compile_graph(ir::Graph graph, const CompileOptions& options) {
@@ -79,8 +87,11 @@ std::vector<uint8_t> load_blob(const std::string& path, const std::string& targe
     case ModelFormat::kOnnx: return compile_model(bytes, path, {target}).blob;
     case ModelFormat::kUnknown: break;
   }
-  throw Error(ErrorKind::kBadModel,
-              fmt::format("{}: not a model (neither a .tflite flatbuffer, an ONNX protobuf nor a .kiln blob)", path));
+  throw Error(
+      ErrorKind::kBadModel,
+      fmt::format(
+          "{}: not a model (neither a .tflite flatbuffer, an ONNX protobuf nor a .kiln blob)",
+          path));
 }
 
 }  // namespace kiln

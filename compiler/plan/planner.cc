@@ -10,9 +10,11 @@ namespace {
 
 // Places buffers in the given order, each at the lowest aligned offset where
 // it overlaps no already-placed buffer that is live at the same time.
-MemoryPlan place(const std::vector<size_t>& order, const std::vector<int>& first, const std::vector<int>& last,
-                 const Program& program, uint32_t alignment) {
-  auto aligned = [alignment](uint64_t bytes) { return (bytes + alignment - 1) / alignment * alignment; };
+MemoryPlan place(const std::vector<size_t>& order, const std::vector<int>& first,
+                 const std::vector<int>& last, const Program& program, uint32_t alignment) {
+  auto aligned = [alignment](uint64_t bytes) {
+    return (bytes + alignment - 1) / alignment * alignment;
+  };
   MemoryPlan plan;
   plan.offsets.assign(program.tensors.size(), -1);
   std::vector<size_t> placed;
@@ -66,9 +68,13 @@ MemoryPlan plan_memory(const Program& program, uint32_t alignment) {
   using Order = std::function<bool(size_t, size_t)>;
   const std::vector<Order> orders = {
       // largest first (TFLite Micro's greedy planner)
-      [&](size_t a, size_t b) { return size_of(a) != size_of(b) ? size_of(a) > size_of(b) : first[a] < first[b]; },
+      [&](size_t a, size_t b) {
+        return size_of(a) != size_of(b) ? size_of(a) > size_of(b) : first[a] < first[b];
+      },
       // latest first: the deep end of a network first, the input last
-      [&](size_t a, size_t b) { return first[a] != first[b] ? first[a] > first[b] : size_of(a) > size_of(b); },
+      [&](size_t a, size_t b) {
+        return first[a] != first[b] ? first[a] > first[b] : size_of(a) > size_of(b);
+      },
       // longest-lived first
       [&](size_t a, size_t b) {
         const int la = last[a] - first[a], lb = last[b] - first[b];
@@ -93,7 +99,8 @@ MemoryPlan plan_memory(const Program& program, uint32_t alignment) {
   MemoryPlan& plan = best;
   for (size_t t = 0; t < n; ++t) {
     if (program.tensors[t].alias_of >= 0) {
-      plan.offsets[t] = plan.offsets[static_cast<size_t>(buffer_root(program, static_cast<int>(t)))];
+      plan.offsets[t] =
+          plan.offsets[static_cast<size_t>(buffer_root(program, static_cast<int>(t)))];
     }
   }
   return plan;

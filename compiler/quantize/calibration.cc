@@ -15,7 +15,8 @@ const char* calibration_method_name(CalibrationMethod m) {
 }
 
 bool parse_calibration_method(const std::string& name, CalibrationMethod* m) {
-  for (CalibrationMethod c : {CalibrationMethod::kMinMax, CalibrationMethod::kPercentile, CalibrationMethod::kMse}) {
+  for (CalibrationMethod c :
+       {CalibrationMethod::kMinMax, CalibrationMethod::kPercentile, CalibrationMethod::kMse}) {
     if (name == calibration_method_name(c)) {
       *m = c;
       return true;
@@ -92,7 +93,8 @@ double TensorStats::quantization_error(float lo, float hi) const {
 
 Range TensorStats::choose(CalibrationMethod method, double percentile) const {
   Range r{min_, max_};
-  if (method == CalibrationMethod::kPercentile && !histogram_.empty()) r = percentile_range(percentile);
+  if (method == CalibrationMethod::kPercentile && !histogram_.empty())
+    r = percentile_range(percentile);
   if (method == CalibrationMethod::kMse && !histogram_.empty()) {
     // Shrink the observed range toward zero and keep the clip with the
     // smallest expected error.

@@ -21,9 +21,13 @@ bool is_activation(const ir::Tensor& t) { return !t.constant && t.dtype == KILN_
 // same scale and zero point.
 class SharedQuantization {
  public:
-  explicit SharedQuantization(size_t n) : parent_(n) { std::iota(parent_.begin(), parent_.end(), 0); }
+  explicit SharedQuantization(size_t n) : parent_(n) {
+    std::iota(parent_.begin(), parent_.end(), 0);
+  }
   int find(int t) {
-    while (parent_[static_cast<size_t>(t)] != t) t = parent_[static_cast<size_t>(t)] = parent_[static_cast<size_t>(parent_[static_cast<size_t>(t)])];
+    while (parent_[static_cast<size_t>(t)] != t)
+      t = parent_[static_cast<size_t>(t)] =
+          parent_[static_cast<size_t>(parent_[static_cast<size_t>(t)])];
     return t;
   }
   void join(int a, int b) { parent_[static_cast<size_t>(find(a))] = find(b); }
@@ -61,10 +65,12 @@ void require_float_graph(const ir::Graph& g) {
         if (t < 0) continue;
         const ir::Tensor& tensor = g.tensors[static_cast<size_t>(t)];
         if (!tensor.constant && tensor.dtype != KILN_DTYPE_FLOAT32) {
-          throw Error(ErrorKind::kUnsupported,
-                      fmt::format("{} ({}) uses {} tensor '{}': the model is already quantized; quantize its float "
-                                  "original",
-                                  op.type_name, op.location, ir::dtype_name(tensor.dtype), tensor.name));
+          throw Error(
+              ErrorKind::kUnsupported,
+              fmt::format(
+                  "{} ({}) uses {} tensor '{}': the model is already quantized; quantize its float "
+                  "original",
+                  op.type_name, op.location, ir::dtype_name(tensor.dtype), tensor.name));
         }
       }
     }
@@ -79,14 +85,20 @@ std::vector<float> float_values(const ir::Tensor& t) {
     return v;
   }
   if (t.dtype != KILN_DTYPE_INT8 || !t.quant.present()) {
-    throw Error(ErrorKind::kUnsupported, fmt::format("constant '{}' of type {} cannot be requantized", t.name, ir::dtype_name(t.dtype)));
+    throw Error(ErrorKind::kUnsupported,
+                fmt::format("constant '{}' of type {} cannot be requantized", t.name,
+                            ir::dtype_name(t.dtype)));
   }
   const size_t channels = t.quant.scales.size();
   int64_t inner = 1;
-  for (size_t d = static_cast<size_t>(t.quant.axis) + 1; d < t.shape.size(); ++d) inner *= t.shape[d];
+  for (size_t d = static_cast<size_t>(t.quant.axis) + 1; d < t.shape.size(); ++d)
+    inner *= t.shape[d];
   for (size_t i = 0; i < v.size(); ++i) {
-    const size_t c = channels > 1 ? static_cast<size_t>((static_cast<int64_t>(i) / inner) % static_cast<int64_t>(channels)) : 0;
-    v[i] = t.quant.scales[c] * static_cast<float>(static_cast<int8_t>(t.data[i]) - t.quant.zero_points[c]);
+    const size_t c = channels > 1 ? static_cast<size_t>((static_cast<int64_t>(i) / inner) %
+                                                        static_cast<int64_t>(channels))
+                                  : 0;
+    v[i] = t.quant.scales[c] *
+           static_cast<float>(static_cast<int8_t>(t.data[i]) - t.quant.zero_points[c]);
   }
   return v;
 }
@@ -102,12 +114,16 @@ int quantize_weights(ir::Graph& g, int weights, int axis) {
   const std::vector<float> v = float_values(w);
   const size_t channels = axis >= 0 ? static_cast<size_t>(w.shape[static_cast<size_t>(axis)]) : 1;
   int64_t inner = 1;
-  for (size_t d = static_cast<size_t>(std::max(axis, 0)) + 1; axis >= 0 && d < w.shape.size(); ++d) inner *= w.shape[d];
+  for (size_t d = static_cast<size_t>(std::max(axis, 0)) + 1; axis >= 0 && d < w.shape.size(); ++d)
+    inner *= w.shape[d];
   auto channel = [&](size_t i) {
-    return axis >= 0 ? static_cast<size_t>((static_cast<int64_t>(i) / inner) % static_cast<int64_t>(channels)) : 0;
+    return axis >= 0 ? static_cast<size_t>((static_cast<int64_t>(i) / inner) %
+                                           static_cast<int64_t>(channels))
+                     : 0;
   };
   std::vector<float> max_abs(channels, 0.0f);
-  for (size_t i = 0; i < v.size(); ++i) max_abs[channel(i)] = std::max(max_abs[channel(i)], std::fabs(v[i]));
+  for (size_t i = 0; i < v.size(); ++i)
+    max_abs[channel(i)] = std::max(max_abs[channel(i)], std::fabs(v[i]));
   ir::Tensor q;
   q.name = w.name;
   q.dtype = KILN_DTYPE_INT8;
@@ -125,7 +141,8 @@ int quantize_weights(ir::Graph& g, int weights, int axis) {
 }
 
 // int32 bias at input scale x weight scale (per channel when the weights are).
-int quantize_bias(ir::Graph& g, int bias, float input_scale, const std::vector<float>& weight_scales) {
+int quantize_bias(ir::Graph& g, int bias, float input_scale,
+                  const std::vector<float>& weight_scales) {
   const ir::Tensor& b = g.tensors[static_cast<size_t>(bias)];
   const std::vector<float> v = float_values(b);
   ir::Tensor q;
@@ -166,7 +183,8 @@ int quantize_operand(ir::Graph& g, int constant) {
   q.quant.zero_points = {a.zero_point};
   q.data.resize(v.size());
   for (size_t i = 0; i < v.size(); ++i) {
-    const double level = std::clamp(std::nearbyint(static_cast<double>(v[i]) / a.scale) + a.zero_point, -128.0, 127.0);
+    const double level = std::clamp(
+        std::nearbyint(static_cast<double>(v[i]) / a.scale) + a.zero_point, -128.0, 127.0);
     q.data[i] = static_cast<uint8_t>(static_cast<int8_t>(level));
   }
   return add_tensor(g, std::move(q));
@@ -188,14 +206,17 @@ void quantize_constants(ir::Graph& g, ir::Op& op) {
     op.inputs[1] = quantize_weights(g, op.inputs[1], axis);
     if (op.inputs.size() > 2 && op.inputs[2] >= 0) {
       const float input_scale = g.tensors[static_cast<size_t>(op.inputs[0])].quant.scale();
-      const std::vector<float> weight_scales = g.tensors[static_cast<size_t>(op.inputs[1])].quant.scales;
+      const std::vector<float> weight_scales =
+          g.tensors[static_cast<size_t>(op.inputs[1])].quant.scales;
       op.inputs[2] = quantize_bias(g, op.inputs[2], input_scale, weight_scales);
     }
     return;
   }
   for (size_t i = 0; i < op.inputs.size(); ++i) {
     const int t = op.inputs[i];
-    if (t < 0 || !g.tensors[static_cast<size_t>(t)].constant || g.tensors[static_cast<size_t>(t)].dtype != KILN_DTYPE_FLOAT32) continue;
+    if (t < 0 || !g.tensors[static_cast<size_t>(t)].constant ||
+        g.tensors[static_cast<size_t>(t)].dtype != KILN_DTYPE_FLOAT32)
+      continue;
     if (op.kind == ir::OpKind::kPad && i == 2) continue;  // the fill value: PAD quantizes it itself
     op.inputs[i] = quantize_operand(g, t);
   }
@@ -249,7 +270,9 @@ QuantizeResult quantize_post_training(const ir::Graph& float_graph,
     return it != options.tensor_methods.end() ? it->second : options.method;
   };
   bool histograms = false;
-  for (size_t t = 0; t < n; ++t) histograms = histograms || (is_activation(g.tensors[t]) && method_of(t) != CalibrationMethod::kMinMax);
+  for (size_t t = 0; t < n; ++t)
+    histograms =
+        histograms || (is_activation(g.tensors[t]) && method_of(t) != CalibrationMethod::kMinMax);
   const size_t total = samples.size() * (histograms ? 2 : 1);
   size_t done = 0;
 
@@ -261,8 +284,10 @@ QuantizeResult quantize_post_training(const ir::Graph& float_graph,
       evaluator.invoke();
       for (size_t t = 0; t < n; ++t) {
         if (!is_activation(g.tensors[t]) || !evaluator.has_value(static_cast<int>(t))) continue;
-        if (pass == 0) stats[t].add_range(evaluator.values(static_cast<int>(t)));
-        else if (method_of(t) != CalibrationMethod::kMinMax) stats[t].add_histogram(evaluator.values(static_cast<int>(t)));
+        if (pass == 0)
+          stats[t].add_range(evaluator.values(static_cast<int>(t)));
+        else if (method_of(t) != CalibrationMethod::kMinMax)
+          stats[t].add_histogram(evaluator.values(static_cast<int>(t)));
       }
       if (options.progress) options.progress(++done, total);
     }
@@ -274,7 +299,8 @@ QuantizeResult quantize_post_training(const ir::Graph& float_graph,
     if (!moves_bytes_only(op.kind)) continue;
     const size_t data_inputs = op.kind == ir::OpKind::kConcatenation ? op.inputs.size() : 1;
     for (size_t i = 0; i < data_inputs; ++i) {
-      if (is_activation(g.tensors[static_cast<size_t>(op.inputs[i])])) shared.join(op.inputs[i], op.outputs[0]);
+      if (is_activation(g.tensors[static_cast<size_t>(op.inputs[i])]))
+        shared.join(op.inputs[i], op.outputs[0]);
     }
   }
   std::vector<Range> ranges(n);
@@ -284,7 +310,9 @@ QuantizeResult quantize_post_training(const ir::Graph& float_graph,
     if (!is_activation(g.tensors[t]) || !stats[t].seen()) continue;
     const Range r = stats[t].choose(method_of(t), options.percentile);
     const size_t root = static_cast<size_t>(shared.find(static_cast<int>(t)));
-    ranges[root] = has_range[root] ? Range{std::min(ranges[root].min, r.min), std::max(ranges[root].max, r.max)} : r;
+    ranges[root] = has_range[root]
+                       ? Range{std::min(ranges[root].min, r.min), std::max(ranges[root].max, r.max)}
+                       : r;
     has_range[root] = true;
   }
   std::vector<AffineQuantization> params(n);
@@ -308,7 +336,8 @@ QuantizeResult quantize_post_training(const ir::Graph& float_graph,
     if (!is_activation(g.tensors[t])) continue;
     if (!stats[t].seen()) {
       throw Error(ErrorKind::kUnsupported,
-                  fmt::format("tensor '{}' took no finite value on the calibration set", g.tensors[t].name));
+                  fmt::format("tensor '{}' took no finite value on the calibration set",
+                              g.tensors[t].name));
     }
     ir::Tensor& tensor = q.tensors[t];
     tensor.dtype = KILN_DTYPE_INT8;
@@ -316,8 +345,8 @@ QuantizeResult quantize_post_training(const ir::Graph& float_graph,
     tensor.quant.zero_points = {params[t].zero_point};
     tensor.quant.axis = 0;
     result.activations.push_back({tensor.name, method_of(t), stats[t].observed(),
-                                  stats[t].choose(method_of(t), options.percentile), params[t].scale,
-                                  params[t].zero_point});
+                                  stats[t].choose(method_of(t), options.percentile),
+                                  params[t].scale, params[t].zero_point});
   }
   for (ir::Op& op : q.ops) quantize_constants(q, op);
   if (options.float_io) add_float_boundaries(q, g);

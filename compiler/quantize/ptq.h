@@ -18,8 +18,8 @@ namespace kiln {
 
 struct QuantizeOptions {
   CalibrationMethod method = CalibrationMethod::kMinMax;
-  double percentile = 99.99;                                  // for kPercentile
-  std::map<std::string, CalibrationMethod> tensor_methods;   // overrides, by tensor name
+  double percentile = 99.99;                                // for kPercentile
+  std::map<std::string, CalibrationMethod> tensor_methods;  // overrides, by tensor name
   // Keep float inputs and outputs (QUANTIZE/DEQUANTIZE at the boundary)
   // instead of int8 ones.
   bool float_io = false;

@@ -13,8 +13,9 @@
 namespace kiln {
 
 struct QuantizeFileOptions {
-  std::string calibration_dir;  // samples in the model's input type and source layout (eval/dataset.h)
-  size_t limit = 0;             // first samples only (0: all)
+  std::string
+      calibration_dir;  // samples in the model's input type and source layout (eval/dataset.h)
+  size_t limit = 0;     // first samples only (0: all)
   std::string target = "portable";  // kernel variants of a .kiln output
   QuantizeOptions quantize;
 };
@@ -30,11 +31,13 @@ struct QuantizedFile {
 
 // Writes `output` (.tflite: TFLite's int8 scheme; .kiln: the compiled blob).
 // Compiling the result checks that every op has an int8 kernel.
-QuantizedFile quantize_file(const std::string& model, const std::string& output, const QuantizeFileOptions& options);
+QuantizedFile quantize_file(const std::string& model, const std::string& output,
+                            const QuantizeFileOptions& options);
 
 // The samples in `dir` (the graph's input types, source layout) as
 // quantize_post_training takes them: per sample, per input, kiln's layout.
-std::vector<std::vector<std::vector<uint8_t>>> calibration_samples(const ir::Graph& graph, const std::string& dir,
+std::vector<std::vector<std::vector<uint8_t>>> calibration_samples(const ir::Graph& graph,
+                                                                   const std::string& dir,
                                                                    size_t limit);
 
 // Applies "NAME=METHOD" (`--tensor-method`): Error(kUsage) if malformed.

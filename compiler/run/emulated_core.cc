@@ -5,8 +5,8 @@
 #include <unistd.h>
 
 #include <cstdio>
-#include <cstring>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -25,7 +25,9 @@ std::string firmware_root() {
 // Symbol values from `nm` output written next to the firmware.
 std::map<std::string, uint64_t> read_symbols(const std::string& path) {
   std::ifstream in(path);
-  if (!in) throw Error(ErrorKind::kFileNotFound, fmt::format("cannot open '{}': build the firmware first", path));
+  if (!in)
+    throw Error(ErrorKind::kFileNotFound,
+                fmt::format("cannot open '{}': build the firmware first", path));
   std::map<std::string, uint64_t> symbols;
   std::string line;
   while (std::getline(in, line)) {
@@ -54,11 +56,13 @@ uint64_t FirmwareRun::value(const std::string& key) const {
   return 0;
 }
 
-FirmwareRun run_firmware(const CortexMCore& core, const std::string& elf, const std::vector<std::string>& args) {
+FirmwareRun run_firmware(const CortexMCore& core, const std::string& elf,
+                         const std::vector<std::string>& args) {
   std::string semihosting_args = "arg=" + elf.substr(elf.find_last_of('/') + 1);
   for (const std::string& a : args) {
     if (a.find_first_of(", '") != std::string::npos) {
-      throw Error(ErrorKind::kUsage, fmt::format("firmware argument '{}' has a space, comma or quote", a));
+      throw Error(ErrorKind::kUsage,
+                  fmt::format("firmware argument '{}' has a space, comma or quote", a));
     }
     semihosting_args += ",arg=" + a;
   }
@@ -75,7 +79,8 @@ FirmwareRun run_firmware(const CortexMCore& core, const std::string& elf, const 
   const int status = pclose(pipe);
   run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   if (run.exit_code == 127) {
-    throw Error(ErrorKind::kFileNotFound, "qemu-system-arm not found (Debian package qemu-system-arm)");
+    throw Error(ErrorKind::kFileNotFound,
+                "qemu-system-arm not found (Debian package qemu-system-arm)");
   }
   std::istringstream lines(run.output);
   std::string line;
@@ -90,7 +95,8 @@ FirmwareRun run_firmware(const CortexMCore& core, const std::string& elf, const 
       if (eq != std::string::npos) kv[field.substr(0, eq)] = std::stoull(field.substr(eq + 1));
     }
     if (kv.count("layer")) {
-      run.layers.push_back({static_cast<uint32_t>(kv["layer"]), static_cast<uint32_t>(kv["opcode"]), kv["instructions"]});
+      run.layers.push_back({static_cast<uint32_t>(kv["layer"]), static_cast<uint32_t>(kv["opcode"]),
+                            kv["instructions"]});
     } else {
       run.values.insert(run.values.end(), kv.begin(), kv.end());
     }
@@ -106,28 +112,34 @@ CoreFirmware::CoreFirmware(const std::string& core) : core_(find_core(core)) {
   const auto s = read_symbols(dir + "/kiln-runner.syms");
   auto sym = [&](const char* name) {
     auto it = s.find(name);
-    if (it == s.end()) throw Error(ErrorKind::kBadModel, fmt::format("firmware symbol {} missing in {}", name, dir));
+    if (it == s.end())
+      throw Error(ErrorKind::kBadModel, fmt::format("firmware symbol {} missing in {}", name, dir));
     return it->second;
   };
   layout_.model_capacity = sym("__model_end") - sym("__model_start");
   layout_.arena_capacity = sym("__arena_end") - sym("__arena_start");
   layout_.runtime_flash = sym("__flash_used_end") - sym("__flash_start");
-  layout_.static_ram = (sym("__data_end") - sym("__data_start")) + (sym("__bss_end") - sym("__bss_start"));
+  layout_.static_ram =
+      (sym("__data_end") - sym("__data_start")) + (sym("__bss_end") - sym("__bss_start"));
   layout_.stack_reserve = sym("__stack_top") - sym("__stack_limit");
 }
 
 void CoreFirmware::check_fits(uint64_t blob_bytes, uint64_t arena) const {
   if (blob_bytes > layout_.model_capacity) {
-    throw Error(ErrorKind::kArenaTooSmall,
-                fmt::format("model does not fit {} flash: the blob is {} bytes, {} bytes are free after the "
-                            "{}-byte runtime",
-                            core_.name, blob_bytes, layout_.model_capacity, layout_.runtime_flash));
+    throw Error(
+        ErrorKind::kArenaTooSmall,
+        fmt::format(
+            "model does not fit {} flash: the blob is {} bytes, {} bytes are free after the "
+            "{}-byte runtime",
+            core_.name, blob_bytes, layout_.model_capacity, layout_.runtime_flash));
   }
   if (arena > layout_.arena_capacity) {
-    throw Error(ErrorKind::kArenaTooSmall,
-                fmt::format("model does not fit {} RAM: its arena needs {} bytes, {} bytes are free after {} "
-                            "bytes of static data and a {}-byte stack",
-                            core_.name, arena, layout_.arena_capacity, layout_.static_ram, layout_.stack_reserve));
+    throw Error(
+        ErrorKind::kArenaTooSmall,
+        fmt::format(
+            "model does not fit {} RAM: its arena needs {} bytes, {} bytes are free after {} "
+            "bytes of static data and a {}-byte stack",
+            core_.name, arena, layout_.arena_capacity, layout_.static_ram, layout_.stack_reserve));
   }
 }
 
@@ -140,7 +152,9 @@ EmulatedCoreRunner::EmulatedCoreRunner(const std::vector<uint8_t>& blob, const s
   write_file(dir_.file("model.kiln"), blob.data(), blob.size());
 }
 
-void EmulatedCoreRunner::write_input(size_t i, const std::vector<uint8_t>& bytes) { inputs_[i] = bytes; }
+void EmulatedCoreRunner::write_input(size_t i, const std::vector<uint8_t>& bytes) {
+  inputs_[i] = bytes;
+}
 
 void EmulatedCoreRunner::invoke() {
   std::vector<std::string> args = {dir_.file("model.kiln")};
@@ -156,8 +170,9 @@ void EmulatedCoreRunner::invoke() {
 
   const FirmwareRun run = run_firmware(firmware_.core(), firmware_.elf(), args);
   if (run.exit_code != 0) {
-    throw Error(exit_kind(run.exit_code), fmt::format("{} run failed (exit {}): {}", firmware_.core().name,
-                                                      run.exit_code, run.error.empty() ? run.output : run.error));
+    throw Error(exit_kind(run.exit_code),
+                fmt::format("{} run failed (exit {}): {}", firmware_.core().name, run.exit_code,
+                            run.error.empty() ? run.output : run.error));
   }
   RunCost c;
   c.instructions = run.value("instructions");
@@ -175,8 +190,10 @@ void EmulatedCoreRunner::invoke() {
 }
 
 std::vector<uint8_t> EmulatedCoreRunner::output(size_t i) const {
-  if (i >= outputs_.size()) throw Error(ErrorKind::kUsage, fmt::format("model has no output {}", i));
-  if (!options_.read_outputs) throw Error(ErrorKind::kUsage, "this run only counts: its outputs were not read");
+  if (i >= outputs_.size())
+    throw Error(ErrorKind::kUsage, fmt::format("model has no output {}", i));
+  if (!options_.read_outputs)
+    throw Error(ErrorKind::kUsage, "this run only counts: its outputs were not read");
   return outputs_[i];
 }
 

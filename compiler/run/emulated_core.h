@@ -19,10 +19,10 @@ namespace kiln {
 
 // The firmware's memory: what is left for a model after the runtime.
 struct FirmwareLayout {
-  uint64_t model_capacity = 0;   // flash bytes free for the blob
-  uint64_t arena_capacity = 0;   // RAM bytes between static data and the stack
-  uint64_t runtime_flash = 0;    // flash the runtime firmware uses
-  uint64_t static_ram = 0;       // .data + .bss
+  uint64_t model_capacity = 0;  // flash bytes free for the blob
+  uint64_t arena_capacity = 0;  // RAM bytes between static data and the stack
+  uint64_t runtime_flash = 0;   // flash the runtime firmware uses
+  uint64_t static_ram = 0;      // .data + .bss
   uint64_t stack_reserve = 0;
 };
 
@@ -38,7 +38,8 @@ struct FirmwareRun {
 };
 
 // Boots `elf` on the core's board with semihosting arguments `args`.
-FirmwareRun run_firmware(const CortexMCore& core, const std::string& elf, const std::vector<std::string>& args);
+FirmwareRun run_firmware(const CortexMCore& core, const std::string& elf,
+                         const std::vector<std::string>& args);
 
 // Where kiln's firmware for a core lives ($KILN_FIRMWARE_DIR/<core>).
 std::string firmware_dir(const CortexMCore& core);
@@ -65,8 +66,8 @@ class CoreFirmware {
 
 // How an emulated core runs a blob.
 struct CoreRunOptions {
-  bool per_layer = false;     // a second inference, timed op by op
-  bool read_outputs = true;   // false: only count (the outputs are not written back)
+  bool per_layer = false;    // a second inference, timed op by op
+  bool read_outputs = true;  // false: only count (the outputs are not written back)
 };
 
 // A blob on an emulated core. The firmware reads the blob and inputs and
@@ -75,7 +76,8 @@ struct CoreRunOptions {
 class EmulatedCoreRunner : public Runner {
  public:
   // Checks the blob on the host first (clearer errors) and that it fits.
-  EmulatedCoreRunner(const std::vector<uint8_t>& blob, const std::string& core, CoreRunOptions options = {});
+  EmulatedCoreRunner(const std::vector<uint8_t>& blob, const std::string& core,
+                     CoreRunOptions options = {});
 
   const std::vector<TensorPort>& inputs() const override { return host_.inputs(); }
   const std::vector<TensorPort>& outputs() const override { return host_.outputs(); }

@@ -15,9 +15,10 @@ namespace kiln {
 OpenedModel open_model(const std::string& path, const RunnerOptions& options) {
   const bool host = options.target == "host";
   if (!host && options.arena_bytes >= 0) {
-    throw Error(ErrorKind::kUsage, fmt::format("an arena size can only be given on the host; {} runs with the "
-                                               "arena its firmware leaves",
-                                               options.target));
+    throw Error(ErrorKind::kUsage,
+                fmt::format("an arena size can only be given on the host; {} runs with the "
+                            "arena its firmware leaves",
+                            options.target));
   }
   if (!host) find_core(options.target);  // a clear error before any compiling
   std::vector<uint8_t> bytes = read_file(path);
@@ -33,9 +34,11 @@ OpenedModel open_model(const std::string& path, const RunnerOptions& options) {
     m.compiled = compile_model(bytes, path, {options.target});
   }
   if (!m.runner) {
-    if (host) m.runner = std::make_unique<HostRunner>(m.compiled.blob, options.arena_bytes);
-    else m.runner = std::make_unique<EmulatedCoreRunner>(m.compiled.blob, options.target,
-                                                         CoreRunOptions{options.per_layer, options.read_outputs});
+    if (host)
+      m.runner = std::make_unique<HostRunner>(m.compiled.blob, options.arena_bytes);
+    else
+      m.runner = std::make_unique<EmulatedCoreRunner>(
+          m.compiled.blob, options.target, CoreRunOptions{options.per_layer, options.read_outputs});
   }
   if (options.source_layout && m.has_graph()) {
     m.runner = std::make_unique<SourceLayoutRunner>(std::move(m.runner), m.compiled.graph);
@@ -45,8 +48,9 @@ OpenedModel open_model(const std::string& path, const RunnerOptions& options) {
 
 void set_inputs_from_files(Runner& runner, const std::vector<std::string>& files) {
   if (!files.empty() && files.size() != runner.inputs().size()) {
-    throw Error(ErrorKind::kBadInput, fmt::format("model has {} inputs but {} input files were given",
-                                                  runner.inputs().size(), files.size()));
+    throw Error(ErrorKind::kBadInput,
+                fmt::format("model has {} inputs but {} input files were given",
+                            runner.inputs().size(), files.size()));
   }
   for (size_t i = 0; i < runner.inputs().size(); ++i) {
     if (files.empty()) {

@@ -17,10 +17,11 @@
 namespace kiln {
 
 struct RunnerOptions {
-  std::string target = "host";  // "host", or an emulated core: cortex-m4, cortex-m7, cortex-m33, cortex-m55
-  int64_t arena_bytes = -1;     // host: run with this arena instead of the planned one
-  bool per_layer = false;       // emulated cores: also time each op
-  bool read_outputs = true;     // emulated cores: false only counts (outputs are not written back)
+  std::string target =
+      "host";  // "host", or an emulated core: cortex-m4, cortex-m7, cortex-m33, cortex-m55
+  int64_t arena_bytes = -1;  // host: run with this arena instead of the planned one
+  bool per_layer = false;    // emulated cores: also time each op
+  bool read_outputs = true;  // emulated cores: false only counts (outputs are not written back)
   // Host: run a .tflite or .onnx model as a graph with every tensor kept
   // (GraphEvaluator, after the graph passes) instead of as a compiled blob.
   bool evaluate_graph = false;

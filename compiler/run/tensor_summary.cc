@@ -25,10 +25,13 @@ std::string tensor_summary(const TensorPort& port, const std::vector<uint8_t>& b
       default: values[i] = 0; break;
     }
   }
-  const size_t argmax = static_cast<size_t>(std::max_element(values.begin(), values.end()) - values.begin());
-  const std::vector<double> head(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(std::min<size_t>(n, 8)));
-  return fmt::format("{} {} argmax={} values=[{}{}]", ir::dtype_name(port.dtype), ir::shape_string(port.shape), argmax,
-                     fmt::join(head, ", "), n > 8 ? ", ..." : "");
+  const size_t argmax =
+      static_cast<size_t>(std::max_element(values.begin(), values.end()) - values.begin());
+  const std::vector<double> head(
+      values.begin(), values.begin() + static_cast<std::ptrdiff_t>(std::min<size_t>(n, 8)));
+  return fmt::format("{} {} argmax={} values=[{}{}]", ir::dtype_name(port.dtype),
+                     ir::shape_string(port.shape), argmax, fmt::join(head, ", "),
+                     n > 8 ? ", ..." : "");
 }
 
 }  // namespace kiln

@@ -25,7 +25,9 @@ const std::vector<KernelTarget>& targets() {
 
 }  // namespace
 
-bool KernelTarget::has(KernelIsa isa) const { return std::find(isas.begin(), isas.end(), isa) != isas.end(); }
+bool KernelTarget::has(KernelIsa isa) const {
+  return std::find(isas.begin(), isas.end(), isa) != isas.end();
+}
 
 std::string kernel_target_names() {
   std::string names;
@@ -37,7 +39,8 @@ const KernelTarget& kernel_target(const std::string& name) {
   for (const KernelTarget& t : targets()) {
     if (t.name == name) return t;
   }
-  throw Error(ErrorKind::kUsage, fmt::format("unknown target '{}' (targets: {})", name, kernel_target_names()));
+  throw Error(ErrorKind::kUsage,
+              fmt::format("unknown target '{}' (targets: {})", name, kernel_target_names()));
 }
 
 const char* kernel_isa_name(KernelIsa isa) {

@@ -1,6 +1,6 @@
-#include <stdio.h>
-
 #include "io.h"
+
+#include <stdio.h>
 
 int read_exact(const char* path, void* data, size_t size) {
   FILE* f = fopen(path, "rb");

@@ -1,19 +1,25 @@
 // The C API: a kiln::Executor constructed in the caller's kiln_model storage.
-#include <new>
 #include <string.h>
+
+#include <new>
 
 #include "kiln/executor.h"
 #include "kiln/kiln.h"
 
 namespace {
 
-static_assert(sizeof(kiln::Executor) <= sizeof(kiln_model), "kiln_model storage is too small for the executor");
-static_assert(alignof(kiln::Executor) <= alignof(kiln_model), "kiln_model storage is under-aligned");
+static_assert(sizeof(kiln::Executor) <= sizeof(kiln_model),
+              "kiln_model storage is too small for the executor");
+static_assert(alignof(kiln::Executor) <= alignof(kiln_model),
+              "kiln_model storage is under-aligned");
 
 kiln::Executor* executor(kiln_model* m) { return reinterpret_cast<kiln::Executor*>(m); }
-const kiln::Executor* executor(const kiln_model* m) { return reinterpret_cast<const kiln::Executor*>(m); }
+const kiln::Executor* executor(const kiln_model* m) {
+  return reinterpret_cast<const kiln::Executor*>(m);
+}
 
-kiln_status fill_info(const kiln::Executor& ex, const kiln::blob::IoRecord* io, kiln_tensor_info* info) {
+kiln_status fill_info(const kiln::Executor& ex, const kiln::blob::IoRecord* io,
+                      kiln_tensor_info* info) {
   if (io == nullptr || info == nullptr) return KILN_ERR_BAD_ARGUMENT;
   info->dtype = static_cast<kiln_dtype>(io->dtype);
   info->rank = io->rank;
@@ -32,21 +38,27 @@ kiln_status kiln_model_arena_bytes(const void* blob, size_t blob_bytes, uint32_t
   return kiln::Executor::required_arena_bytes(blob, blob_bytes, arena_bytes);
 }
 
-kiln_status kiln_model_init(kiln_model* model, const void* blob, size_t blob_bytes, void* arena, size_t arena_bytes) {
+kiln_status kiln_model_init(kiln_model* model, const void* blob, size_t blob_bytes, void* arena,
+                            size_t arena_bytes) {
   if (model == nullptr) return KILN_ERR_BAD_ARGUMENT;
   kiln::Executor* ex = new (model) kiln::Executor();
   return ex->init(blob, blob_bytes, arena, arena_bytes);
 }
 
-uint32_t kiln_model_num_inputs(const kiln_model* model) { return model ? executor(model)->num_inputs() : 0; }
-uint32_t kiln_model_num_outputs(const kiln_model* model) { return model ? executor(model)->num_outputs() : 0; }
+uint32_t kiln_model_num_inputs(const kiln_model* model) {
+  return model ? executor(model)->num_inputs() : 0;
+}
+uint32_t kiln_model_num_outputs(const kiln_model* model) {
+  return model ? executor(model)->num_outputs() : 0;
+}
 
 kiln_status kiln_model_input_info(const kiln_model* model, uint32_t index, kiln_tensor_info* info) {
   if (model == nullptr) return KILN_ERR_BAD_ARGUMENT;
   return fill_info(*executor(model), executor(model)->input_info(index), info);
 }
 
-kiln_status kiln_model_output_info(const kiln_model* model, uint32_t index, kiln_tensor_info* info) {
+kiln_status kiln_model_output_info(const kiln_model* model, uint32_t index,
+                                   kiln_tensor_info* info) {
   if (model == nullptr) return KILN_ERR_BAD_ARGUMENT;
   return fill_info(*executor(model), executor(model)->output_info(index), info);
 }
@@ -59,7 +71,8 @@ const void* kiln_model_output(const kiln_model* model, uint32_t index) {
   return model ? executor(model)->output_data(index) : nullptr;
 }
 
-kiln_status kiln_model_set_input(kiln_model* model, uint32_t index, const void* data, size_t bytes) {
+kiln_status kiln_model_set_input(kiln_model* model, uint32_t index, const void* data,
+                                 size_t bytes) {
   kiln_tensor_info info;
   const kiln_status st = kiln_model_input_info(model, index, &info);
   if (st != KILN_OK) return st;
@@ -69,7 +82,8 @@ kiln_status kiln_model_set_input(kiln_model* model, uint32_t index, const void* 
   return KILN_OK;
 }
 
-kiln_status kiln_model_get_output(const kiln_model* model, uint32_t index, void* data, size_t bytes) {
+kiln_status kiln_model_get_output(const kiln_model* model, uint32_t index, void* data,
+                                  size_t bytes) {
   kiln_tensor_info info;
   const kiln_status st = kiln_model_output_info(model, index, &info);
   if (st != KILN_OK) return st;

@@ -80,8 +80,8 @@ kiln_status Executor::init(const void* blob_ptr, size_t blob_bytes, void* arena,
   for (uint32_t i = 0; i < h->num_tensors; ++i) {
     const TensorRecord& t = tensors_[i];
     const uint64_t end = uint64_t{t.offset} + t.bytes;
-    const uint32_t limit = t.location == static_cast<uint8_t>(Location::kArena) ? h->arena_bytes
-                                                                                 : h->data_bytes;
+    const uint32_t limit =
+        t.location == static_cast<uint8_t>(Location::kArena) ? h->arena_bytes : h->data_bytes;
     if (t.location > static_cast<uint8_t>(Location::kConstant) || t.dtype >= KILN_DTYPE_COUNT ||
         t.offset % 4 != 0 || t.bytes == 0 || end > limit) {
       return KILN_ERR_CORRUPT;

@@ -6,7 +6,7 @@ namespace {
 
 // Unused (and dropped) for the instruction sets a build does not compile.
 #define KILN_SIZES_FN(name, number, params_type, sizes_expr, isa, kernel_fn) \
-  [[maybe_unused]] bool name##_sizes(const void* params, OperandSizes* s) { \
+  [[maybe_unused]] bool name##_sizes(const void* params, OperandSizes* s) {  \
     const params_type& p = *static_cast<const params_type*>(params);         \
     return sizes_expr;                                                       \
   }
@@ -43,7 +43,9 @@ KILN_OPCODES(KILN_SIZES_FN)
 
 constexpr KernelInfo kKernels[] = {
 #define KILN_KERNEL_ENTRY(name, number, params_type, sizes_expr, isa, kernel_fn) \
-  {OpCode::name, #name, KernelIsa::isa, sizeof(params_type), KILN_SIZES_##isa(name), KILN_KERNEL_##isa(kernel_fn)},
+  {OpCode::name,           #name,                                                \
+   KernelIsa::isa,         sizeof(params_type),                                  \
+   KILN_SIZES_##isa(name), KILN_KERNEL_##isa(kernel_fn)},
     KILN_OPCODES(KILN_KERNEL_ENTRY)
 #undef KILN_KERNEL_ENTRY
 };
@@ -61,7 +63,8 @@ const KernelInfo* find_kernel(uint32_t opcode) {
   // Opcodes are numbered densely from 1 in list order, so this is a direct
   // index on every invoke; the scan below only serves a list with gaps.
   constexpr uint32_t kCount = sizeof(kKernels) / sizeof(kKernels[0]);
-  if (opcode >= 1 && opcode <= kCount && static_cast<uint32_t>(kKernels[opcode - 1].opcode) == opcode) {
+  if (opcode >= 1 && opcode <= kCount &&
+      static_cast<uint32_t>(kKernels[opcode - 1].opcode) == opcode) {
     return &kKernels[opcode - 1];
   }
   for (const KernelInfo& k : kKernels) {

@@ -47,7 +47,8 @@ void fail(int status, const char* what, const char* detail) {
 }
 
 Args parse_args() {
-  if (sh_command_line(g_command_line, sizeof(g_command_line)) != 0) fail(kExitUsage, "no command line");
+  if (sh_command_line(g_command_line, sizeof(g_command_line)) != 0)
+    fail(kExitUsage, "no command line");
   Args args;
   char* p = g_command_line;
   char pending = 0;
@@ -77,7 +78,8 @@ Args parse_args() {
   return args;
 }
 
-size_t read_file(const char* path, uint8_t* buffer, size_t capacity, size_t exact, int too_big_status) {
+size_t read_file(const char* path, uint8_t* buffer, size_t capacity, size_t exact,
+                 int too_big_status) {
   const int h = sh_open(path, 0);
   if (h < 0) fail(kExitNoFile, "cannot open ", path);
   const long size = sh_file_length(h);
@@ -102,7 +104,8 @@ size_t read_file(const char* path, uint8_t* buffer, size_t capacity, size_t exac
     put(" free\n");
     sh_exit(too_big_status);
   }
-  if (sh_read(h, buffer, static_cast<size_t>(size)) != static_cast<size_t>(size)) fail(kExitNoFile, "short read of ", path);
+  if (sh_read(h, buffer, static_cast<size_t>(size)) != static_cast<size_t>(size))
+    fail(kExitNoFile, "short read of ", path);
   sh_close(h);
   return static_cast<size_t>(size);
 }

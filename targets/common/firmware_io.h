@@ -34,7 +34,8 @@ void report(const char* key, uint64_t value);
 // Reads a whole file into `buffer`. With exact != 0 the file must be exactly
 // that many bytes (exit kExitBadInput); a file over `capacity` exits with
 // `too_big_status`. Returns the size.
-size_t read_file(const char* path, uint8_t* buffer, size_t capacity, size_t exact, int too_big_status);
+size_t read_file(const char* path, uint8_t* buffer, size_t capacity, size_t exact,
+                 int too_big_status);
 void write_file(const char* path, const void* data, size_t size);
 
 // Static RAM (.data + .bss) and flash the firmware image itself uses.

@@ -43,7 +43,8 @@ int main() {
   const kiln_status st = MODEL_FN(_invoke)(g_arena);
   const uint64_t instructions = cost_counter_elapsed(start);
   if (st != KILN_OK) fail(kExitBadModel, "invoke failed");
-  for (uint32_t i = 0; i < MODEL_MACRO(_NUM_OUTPUTS) && static_cast<int>(i) < args.num_outputs; ++i) {
+  for (uint32_t i = 0; i < MODEL_MACRO(_NUM_OUTPUTS) && static_cast<int>(i) < args.num_outputs;
+       ++i) {
     write_file(args.outputs[i], MODEL_FN(_output)(g_arena, i), MODEL_FN(_output_bytes)(i));
   }
   report("instructions", instructions);

@@ -57,7 +57,8 @@ void on_op(void* context, uint32_t index, kiln::OpCode opcode, bool begin) {
 
 int main() {
   const Args args = parse_args();
-  if (!args.model) fail(kExitUsage, "usage: kiln-runner BLOB [-i INPUT]... [-o OUTPUT]... [--layers]");
+  if (!args.model)
+    fail(kExitUsage, "usage: kiln-runner BLOB [-i INPUT]... [-o OUTPUT]... [--layers]");
   const size_t flash_free = static_cast<size_t>(__model_end - __model_start);
   const size_t arena_free = static_cast<size_t>(__arena_end - __arena_start);
   const size_t blob_bytes = read_file(args.model, __model_start, flash_free, 0, kExitNoRoom);

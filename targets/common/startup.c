@@ -23,7 +23,9 @@ __attribute__((section(".vectors"), used)) void (*const kVectors[16])(void) = {
     Fault_Handler,  // BusFault
     Fault_Handler,  // UsageFault
     Fault_Handler,  // SecureFault (Armv8-M)
-    0, 0, 0,
+    0,
+    0,
+    0,
     Default_Handler,  // SVCall
     Default_Handler,  // DebugMonitor
     0,

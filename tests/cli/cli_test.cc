@@ -1,15 +1,15 @@
 // The kiln tool end to end: outputs, exit codes and messages for bad input.
+#include "tests/support/cli.h"
+
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <fstream>
 
-#include <fmt/format.h>
-
 #include "compiler/common/file_io.h"
-#include "compiler/pipeline/compile.h"
 #include "compiler/export/tflite_writer.h"
 #include "compiler/ir/builder.h"
-#include "tests/support/cli.h"
+#include "compiler/pipeline/compile.h"
 #include "tests/support/test_support.h"
 
 namespace kiln {
@@ -23,8 +23,8 @@ using test::temp_path;
 TEST(Cli, RunMatchesGoldenAndWritesOutput) {
   const std::string dir = test::shared_dir() + "/testvectors/mlperf_kws_ref/";
   const std::string out = temp_path("kws_out.bin");
-  const Result r = kiln_cli("run " + model("mlcommons_tiny/kws_ref_model.tflite") + " --input " + dir +
-                            "s0_in0.bin --output " + out);
+  const Result r = kiln_cli("run " + model("mlcommons_tiny/kws_ref_model.tflite") + " --input " +
+                            dir + "s0_in0.bin --output " + out);
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("argmax=5"), std::string::npos) << r.output;
   EXPECT_EQ(read_file(out), read_file(dir + "s0_tflm0.bin"));
@@ -32,7 +32,8 @@ TEST(Cli, RunMatchesGoldenAndWritesOutput) {
 
 TEST(Cli, ConvertThenRunBlob) {
   const std::string blob = temp_path("hello.kiln");
-  const Result c = kiln_cli("convert " + model("tflite_micro/hello_world_int8.tflite") + " -o " + blob);
+  const Result c =
+      kiln_cli("convert " + model("tflite_micro/hello_world_int8.tflite") + " -o " + blob);
   ASSERT_EQ(c.exit_code, 0) << c.output;
   const std::string dir = test::shared_dir() + "/testvectors/tflm_hello_world_int8/";
   const std::string out = temp_path("hello_out.bin");
@@ -58,7 +59,8 @@ TEST(Cli, AnalyzeJson) {
 TEST(Cli, FileNotFound) {
   const Result r = kiln_cli("run /nonexistent/model.tflite");
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_NE(r.output.find("cannot open '/nonexistent/model.tflite'"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("cannot open '/nonexistent/model.tflite'"), std::string::npos)
+      << r.output;
 }
 
 TEST(Cli, NotAModel) {
@@ -81,7 +83,9 @@ TEST(Cli, TruncatedModel) {
 
 TEST(Cli, CorruptedBlob) {
   const std::string blob = temp_path("corrupt.kiln");
-  ASSERT_EQ(kiln_cli("convert " + model("tflite_micro/hello_world_int8.tflite") + " -o " + blob).exit_code, 0);
+  ASSERT_EQ(kiln_cli("convert " + model("tflite_micro/hello_world_int8.tflite") + " -o " + blob)
+                .exit_code,
+            0);
   std::vector<uint8_t> bytes = read_file(blob);
   bytes[bytes.size() - 20] ^= 1;
   write_file(blob, bytes.data(), bytes.size());
@@ -103,7 +107,8 @@ TEST(Cli, UnsupportedOpIsNamedWithLocation) {
   write_file(path, file.data(), file.size());
   const Result run = kiln_cli("convert " + path + " -o " + temp_path("exp.kiln"));
   EXPECT_EQ(run.exit_code, 4);
-  EXPECT_NE(run.output.find("EXP (subgraph 0, operator 0, output 'y')"), std::string::npos) << run.output;
+  EXPECT_NE(run.output.find("EXP (subgraph 0, operator 0, output 'y')"), std::string::npos)
+      << run.output;
   // analyze still reports the model, with its coverage.
   const Result an = kiln_cli("analyze --json " + path);
   ASSERT_EQ(an.exit_code, 0) << an.output;
@@ -116,9 +121,11 @@ TEST(Cli, UnsupportedOpIsNamedWithLocation) {
 TEST(Cli, WrongInputSize) {
   const std::string path = temp_path("short_input.bin");
   std::ofstream(path) << "abc";
-  const Result r = kiln_cli("run " + model("mlcommons_tiny/kws_ref_model.tflite") + " --input " + path);
+  const Result r =
+      kiln_cli("run " + model("mlcommons_tiny/kws_ref_model.tflite") + " --input " + path);
   EXPECT_EQ(r.exit_code, 5);
-  EXPECT_NE(r.output.find("is 3 bytes but the model's input 0 int8 [1,49,10,1] needs 490 bytes"), std::string::npos)
+  EXPECT_NE(r.output.find("is 3 bytes but the model's input 0 int8 [1,49,10,1] needs 490 bytes"),
+            std::string::npos)
       << r.output;
 }
 
@@ -128,7 +135,9 @@ TEST(Cli, ArenaTooSmall) {
   const uint64_t needs = compile_tflite(read_file(kws), kws, {"host"}).plan.arena_bytes;
   const Result r = kiln_cli("run " + kws + " --arena-bytes " + std::to_string(needs - 1));
   EXPECT_EQ(r.exit_code, 6);
-  EXPECT_NE(r.output.find(fmt::format("needs {} bytes, given {}", needs, needs - 1)), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find(fmt::format("needs {} bytes, given {}", needs, needs - 1)),
+            std::string::npos)
+      << r.output;
 }
 
 }  // namespace
@@ -141,8 +150,9 @@ namespace {
 std::string oversized_model(const std::string& name, int32_t in_features, int32_t out_features) {
   ir::GraphBuilder b;
   const int x = b.input("x", KILN_DTYPE_INT8, {1, in_features}, 0.1f, 0);
-  const int w = b.constant<int8_t>("w", KILN_DTYPE_INT8, {out_features, in_features},
-                                   std::vector<int8_t>(static_cast<size_t>(in_features) * out_features, 1), {0.01f});
+  const int w = b.constant<int8_t>(
+      "w", KILN_DTYPE_INT8, {out_features, in_features},
+      std::vector<int8_t>(static_cast<size_t>(in_features) * out_features, 1), {0.01f});
   const int y = b.tensor("y", KILN_DTYPE_INT8, {1, out_features}, 0.1f, 0);
   b.op(ir::OpKind::kFullyConnected, {x, w, -1}, {y});
   b.output(y);
@@ -155,8 +165,8 @@ std::string oversized_model(const std::string& name, int32_t in_features, int32_
 TEST(CliTarget, RunsOnCortexM4BitExact) {
   const std::string dir = test::shared_dir() + "/testvectors/tflm_micro_speech/";
   const std::string out = temp_path("speech_m4.bin");
-  const Result r = kiln_cli("run " + model("tflite_micro/micro_speech_quantized.tflite") + " --target cortex-m4 --input " +
-                            dir + "s1_in0.bin --output " + out);
+  const Result r = kiln_cli("run " + model("tflite_micro/micro_speech_quantized.tflite") +
+                            " --target cortex-m4 --input " + dir + "s1_in0.bin --output " + out);
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("cortex-m4: "), std::string::npos) << r.output;
   EXPECT_EQ(read_file(out), read_file(dir + "s1_tflm0.bin"));
@@ -165,10 +175,15 @@ TEST(CliTarget, RunsOnCortexM4BitExact) {
 // A blob with Helium kernels is refused by the M4's runtime, which has none.
 TEST(CliTarget, BlobForAnotherCoreIsRefused) {
   const std::string blob = temp_path("kws_m55.kiln");
-  ASSERT_EQ(kiln_cli("convert " + model("mlcommons_tiny/kws_ref_model.tflite") + " --target cortex-m55 -o " + blob).exit_code, 0);
+  ASSERT_EQ(kiln_cli("convert " + model("mlcommons_tiny/kws_ref_model.tflite") +
+                     " --target cortex-m55 -o " + blob)
+                .exit_code,
+            0);
   const Result r = kiln_cli("run " + blob + " --target cortex-m4");
   EXPECT_EQ(r.exit_code, 3) << r.output;
-  EXPECT_NE(r.output.find("blob uses an op this runtime does not have (compiled for another target?)"), std::string::npos)
+  EXPECT_NE(
+      r.output.find("blob uses an op this runtime does not have (compiled for another target?)"),
+      std::string::npos)
       << r.output;
 }
 
@@ -193,9 +208,11 @@ TEST(CliTarget, BenchReportsCostAndMemory) {
 }
 
 TEST(CliTarget, ModelLargerThanFlashIsRefused) {
-  const Result r = kiln_cli("run " + oversized_model("big_weights.tflite", 1024, 1100) + " --target cortex-m4");
+  const Result r =
+      kiln_cli("run " + oversized_model("big_weights.tflite", 1024, 1100) + " --target cortex-m4");
   EXPECT_EQ(r.exit_code, 6) << r.output;
-  EXPECT_NE(r.output.find("model does not fit cortex-m4 flash: the blob is"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("model does not fit cortex-m4 flash: the blob is"), std::string::npos)
+      << r.output;
 }
 
 TEST(CliTarget, ArenaLargerThanRamIsRefused) {
@@ -210,14 +227,17 @@ TEST(CliTarget, ArenaLargerThanRamIsRefused) {
   write_file(path, file.data(), file.size());
   const Result r = kiln_cli("run " + path + " --target cortex-m4");
   EXPECT_EQ(r.exit_code, 6) << r.output;
-  EXPECT_NE(r.output.find("model does not fit cortex-m4 RAM: its arena needs 320000 bytes"), std::string::npos)
+  EXPECT_NE(r.output.find("model does not fit cortex-m4 RAM: its arena needs 320000 bytes"),
+            std::string::npos)
       << r.output;
 }
 
 TEST(CliTarget, UnknownTarget) {
-  const Result r = kiln_cli("run " + model("tflite_micro/hello_world_int8.tflite") + " --target cortex-m0");
+  const Result r =
+      kiln_cli("run " + model("tflite_micro/hello_world_int8.tflite") + " --target cortex-m0");
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_NE(r.output.find("unknown target 'cortex-m0' (known: cortex-m4, cortex-m7, cortex-m33, cortex-m55)"),
+  EXPECT_NE(r.output.find(
+                "unknown target 'cortex-m0' (known: cortex-m4, cortex-m7, cortex-m33, cortex-m55)"),
             std::string::npos)
       << r.output;
 }

@@ -18,9 +18,9 @@
 #include <string>
 #include <vector>
 
-#include "compiler/pipeline/compile.h"
 #include "compiler/exec/host_runner.h"
 #include "compiler/ir/builder.h"
+#include "compiler/pipeline/compile.h"
 #include "kernels/common/packed_conv.h"
 #include "kiln/kernels.h"
 #include "tests/support/run_graph.h"
@@ -38,7 +38,8 @@ struct ConvCase {
   bool per_channel;
   int32_t input_zero_point;
   float output_scale = 0.0f;  // 0: a typical one (rescale well below 1)
-  int32_t value_range = 128;  // weights in [-value_range, value_range), inputs that far from the zero point
+  int32_t value_range =
+      128;  // weights in [-value_range, value_range), inputs that far from the zero point
 };
 
 std::vector<ConvCase> conv_cases() {
@@ -47,7 +48,8 @@ std::vector<ConvCase> conv_cases() {
   // block of 4 channels and the 4 / 16 tap groups.
   for (int32_t in_c : {1, 3, 4, 8, 15, 16, 17, 33}) {
     for (int32_t out_c : {1, 4, 5, 12}) {
-      cases.push_back({OpKind::kConv2D, 3, 2, in_c, out_c, 1, 1, 1, 1, false, out_c % 2 == 0, in_c % 3 - 1});
+      cases.push_back(
+          {OpKind::kConv2D, 3, 2, in_c, out_c, 1, 1, 1, 1, false, out_c % 2 == 0, in_c % 3 - 1});
     }
   }
   // Spatial kernels: first layers (few input channels), strides, padding, dilation.
@@ -131,20 +133,26 @@ Sweep build_sweep(const std::vector<ConvCase>& cases, uint32_t seed) {
     const std::string n = "case" + std::to_string(i);
     const bool depthwise = c.kind == OpKind::kDepthwiseConv2D;
     const float in_scale = 0.05f;
-    const float out_scale = c.output_scale > 0 ? c.output_scale : 0.1f + 0.05f * static_cast<float>(i % 3);
-    const int x = b.input(n + "/x", KILN_DTYPE_INT8, {1, c.h, c.w, c.in_c}, in_scale, c.input_zero_point);
-    const std::vector<int32_t> w_shape = depthwise ? std::vector<int32_t>{1, c.k_h, c.k_w, c.out_c}
-                                                   : std::vector<int32_t>{c.out_c, c.k_h, c.k_w, c.in_c};
-    std::vector<int8_t> weights(static_cast<size_t>(c.out_c * c.k_h * c.k_w * (depthwise ? 1 : c.in_c)));
+    const float out_scale =
+        c.output_scale > 0 ? c.output_scale : 0.1f + 0.05f * static_cast<float>(i % 3);
+    const int x =
+        b.input(n + "/x", KILN_DTYPE_INT8, {1, c.h, c.w, c.in_c}, in_scale, c.input_zero_point);
+    const std::vector<int32_t> w_shape = depthwise
+                                             ? std::vector<int32_t>{1, c.k_h, c.k_w, c.out_c}
+                                             : std::vector<int32_t>{c.out_c, c.k_h, c.k_w, c.in_c};
+    std::vector<int8_t> weights(
+        static_cast<size_t>(c.out_c * c.k_h * c.k_w * (depthwise ? 1 : c.in_c)));
     std::uniform_int_distribution<int> value(-c.value_range, c.value_range - 1);
     for (int8_t& v : weights) v = static_cast<int8_t>(value(rng));
     std::vector<float> scales(c.per_channel ? static_cast<size_t>(c.out_c) : 1);
     for (float& v : scales) v = scale(rng);
-    const int w = b.constant<int8_t>(n + "/w", KILN_DTYPE_INT8, w_shape, weights, scales, depthwise ? 3 : 0);
+    const int w =
+        b.constant<int8_t>(n + "/w", KILN_DTYPE_INT8, w_shape, weights, scales, depthwise ? 3 : 0);
     std::vector<int32_t> bias(static_cast<size_t>(c.out_c));
     for (int32_t& v : bias) v = byte(rng) * c.value_range / 2;
     const int bias_t = b.constant<int32_t>(n + "/b", KILN_DTYPE_INT32, {c.out_c}, bias);
-    const int y = b.tensor(n + "/y", KILN_DTYPE_INT8, output_size(c), out_scale, static_cast<int32_t>(i % 7) - 3);
+    const int y = b.tensor(n + "/y", KILN_DTYPE_INT8, output_size(c), out_scale,
+                           static_cast<int32_t>(i % 7) - 3);
     ir::OpAttrs a;
     a.padding = c.same ? ir::Padding::kSame : ir::Padding::kValid;
     a.stride_h = a.stride_w = c.stride;
@@ -168,11 +176,13 @@ Sweep build_fully_connected_sweep(uint32_t seed, size_t first = 0, size_t count 
   std::uniform_int_distribution<int> byte(-128, 127);
   GraphBuilder b;
   Sweep s;
-  const int32_t shapes[][3] = {{1, 1, 1}, {1, 7, 3}, {1, 16, 4}, {2, 33, 10}, {1, 640, 128}, {3, 64, 12}, {1, 5, 17}};
+  const int32_t shapes[][3] = {{1, 1, 1},     {1, 7, 3},   {1, 16, 4}, {2, 33, 10},
+                               {1, 640, 128}, {3, 64, 12}, {1, 5, 17}};
   for (size_t i = first; i < sizeof(shapes) / sizeof(shapes[0]) && i - first < count; ++i) {
     const int32_t batches = shapes[i][0], depth = shapes[i][1], units = shapes[i][2];
     const std::string n = "fc" + std::to_string(i);
-    const int x = b.input(n + "/x", KILN_DTYPE_INT8, {batches, depth}, 0.04f, static_cast<int32_t>(i * 11) - 30);
+    const int x = b.input(n + "/x", KILN_DTYPE_INT8, {batches, depth}, 0.04f,
+                          static_cast<int32_t>(i * 11) - 30);
     std::vector<int8_t> weights(static_cast<size_t>(units * depth));
     for (int8_t& v : weights) v = static_cast<int8_t>(byte(rng));
     const int w = b.constant<int8_t>(n + "/w", KILN_DTYPE_INT8, {units, depth}, weights, {0.01f});
@@ -202,11 +212,16 @@ struct AddCase {
 std::vector<AddCase> add_cases() {
   const ir::Activation relu = ir::Activation::kRelu, none = ir::Activation::kNone;
   return {
-      {1, 0, 0, 0, 0.1f, 0.1f, 0.2f, none},           {3, -128, 127, 5, 0.05f, 0.07f, 0.1f, relu},
-      {8, 3, -4, -128, 0.02f, 0.5f, 0.4f, none},       {15, 127, -128, 127, 0.3f, 0.01f, 0.25f, none},
-      {16, -1, 2, 9, 0.015f, 0.015f, 0.015f, relu},    {17, 10, -20, 0, 1.0f, 0.001f, 0.9f, relu},
-      {64, -5, 7, -3, 0.0078f, 0.0312f, 0.0625f, none}, {257, 0, -60, 40, 0.2f, 0.11f, 0.05f, ir::Activation::kRelu6},
-      {100, -3, 5, 1, 0.25f, 0.125f, 0.5f, none},      {40, 0, 0, 0, 0.5f, 0.5f, 4.0f, none},
+      {1, 0, 0, 0, 0.1f, 0.1f, 0.2f, none},
+      {3, -128, 127, 5, 0.05f, 0.07f, 0.1f, relu},
+      {8, 3, -4, -128, 0.02f, 0.5f, 0.4f, none},
+      {15, 127, -128, 127, 0.3f, 0.01f, 0.25f, none},
+      {16, -1, 2, 9, 0.015f, 0.015f, 0.015f, relu},
+      {17, 10, -20, 0, 1.0f, 0.001f, 0.9f, relu},
+      {64, -5, 7, -3, 0.0078f, 0.0312f, 0.0625f, none},
+      {257, 0, -60, 40, 0.2f, 0.11f, 0.05f, ir::Activation::kRelu6},
+      {100, -3, 5, 1, 0.25f, 0.125f, 0.5f, none},
+      {40, 0, 0, 0, 0.5f, 0.5f, 4.0f, none},
   };
 }
 
@@ -219,7 +234,8 @@ Sweep build_add_sweep(const std::vector<AddCase>& cases, uint32_t seed) {
     const AddCase& c = cases[i];
     const std::string n = "add" + std::to_string(i);
     // Alternate shapes: the variants see only the element count.
-    const std::vector<int32_t> shape = i % 2 ? std::vector<int32_t>{1, c.size} : std::vector<int32_t>{1, 1, c.size, 1};
+    const std::vector<int32_t> shape =
+        i % 2 ? std::vector<int32_t>{1, c.size} : std::vector<int32_t>{1, 1, c.size, 1};
     const int x1 = b.input(n + "/x1", KILN_DTYPE_INT8, shape, c.scale1, c.zero_point1);
     const int x2 = b.input(n + "/x2", KILN_DTYPE_INT8, shape, c.scale2, c.zero_point2);
     const int y = b.tensor(n + "/y", KILN_DTYPE_INT8, shape, c.output_scale, c.output_zero_point);
@@ -264,16 +280,20 @@ Sweep build_pool_sweep(const std::vector<PoolCase>& cases, uint32_t seed) {
   for (size_t i = 0; i < cases.size(); ++i) {
     const PoolCase& c = cases[i];
     const std::string n = "pool" + std::to_string(i);
-    auto out_size = [&](int32_t in, int32_t k) { return c.same ? (in + c.stride - 1) / c.stride : (in - k) / c.stride + 1; };
+    auto out_size = [&](int32_t in, int32_t k) {
+      return c.same ? (in + c.stride - 1) / c.stride : (in - k) / c.stride + 1;
+    };
     const int32_t zero_point = static_cast<int32_t>(i % 5) * 20 - 40;
     const int x = b.input(n + "/x", KILN_DTYPE_INT8, {1, c.h, c.w, c.c}, 0.1f, zero_point);
-    const int y = b.tensor(n + "/y", KILN_DTYPE_INT8, {1, out_size(c.h, c.k_h), out_size(c.w, c.k_w), c.c}, 0.1f, zero_point);
+    const int y = b.tensor(n + "/y", KILN_DTYPE_INT8,
+                           {1, out_size(c.h, c.k_h), out_size(c.w, c.k_w), c.c}, 0.1f, zero_point);
     ir::OpAttrs a;
     a.padding = c.same ? ir::Padding::kSame : ir::Padding::kValid;
     a.filter_h = c.k_h;
     a.filter_w = c.k_w;
     a.stride_h = a.stride_w = c.stride;
-    a.activation = i % 3 == 1 ? ir::Activation::kRelu : (i % 3 == 2 ? ir::Activation::kRelu6 : ir::Activation::kNone);
+    a.activation = i % 3 == 1 ? ir::Activation::kRelu
+                              : (i % 3 == 2 ? ir::Activation::kRelu6 : ir::Activation::kNone);
     b.op(c.kind, {x}, {y}, a);
     b.output(y);
     s.inputs.push_back(random_bytes(rng, static_cast<size_t>(c.h * c.w * c.c)));
@@ -328,7 +348,9 @@ std::vector<std::vector<uint8_t>> run_ops_guarded(const CompiledModel& m, const 
         ADD_FAILURE() << "op " << i << " reads a tensor that is neither constant nor a graph input";
         return {};
       }
-      in.emplace_back(pt.constant ? pt.data : s.inputs[static_cast<size_t>(graph_input - m.program.inputs.begin())]);
+      in.emplace_back(pt.constant
+                          ? pt.data
+                          : s.inputs[static_cast<size_t>(graph_input - m.program.inputs.begin())]);
     }
     for (int t : op.outputs) {
       std::vector<uint8_t> garbage(t < 0 ? 0 : m.program.tensors[static_cast<size_t>(t)].bytes);
@@ -338,10 +360,13 @@ std::vector<std::vector<uint8_t>> run_ops_guarded(const CompiledModel& m, const 
     const void* inputs[kMaxOperands] = {};
     void* outputs[kMaxOperands] = {};
     for (size_t k = 0; k < in.size(); ++k) inputs[k] = op.inputs[k] < 0 ? nullptr : in[k].data();
-    for (size_t k = 0; k < out.size(); ++k) outputs[k] = op.outputs[k] < 0 ? nullptr : out[k].data();
+    for (size_t k = 0; k < out.size(); ++k)
+      outputs[k] = op.outputs[k] < 0 ? nullptr : out[k].data();
     info->kernel(op.params.data(), inputs, outputs);
-    for (const Guarded& g : in) EXPECT_TRUE(g.guards_intact()) << info->name << " wrote around an input of op " << i;
-    for (const Guarded& g : out) EXPECT_TRUE(g.guards_intact()) << info->name << " wrote past an output of op " << i;
+    for (const Guarded& g : in)
+      EXPECT_TRUE(g.guards_intact()) << info->name << " wrote around an input of op " << i;
+    for (const Guarded& g : out)
+      EXPECT_TRUE(g.guards_intact()) << info->name << " wrote past an output of op " << i;
     results.push_back(out[0].contents());
   }
   return results;
@@ -360,7 +385,8 @@ void expect_variants_match_reference(const Sweep& s) {
     const std::vector<std::vector<uint8_t>> got = run_ops_guarded(m, s, &kernels);
     ASSERT_EQ(got.size(), want.size());
     for (size_t i = 0; i < want.size(); ++i) {
-      EXPECT_EQ(got[i], want[i]) << "case " << i << ": " << kernels[i] << " differs from " << ref_kernels[i];
+      EXPECT_EQ(got[i], want[i]) << "case " << i << ": " << kernels[i] << " differs from "
+                                 << ref_kernels[i];
     }
   }
 }
@@ -381,25 +407,33 @@ void expect_device_variants_match_reference(const Sweep& s) {
   }
 }
 
-TEST(Conformance, ConvolutionVariantsMatchReferenceOnHost) { expect_variants_match_reference(build_sweep(conv_cases(), 1)); }
+TEST(Conformance, ConvolutionVariantsMatchReferenceOnHost) {
+  expect_variants_match_reference(build_sweep(conv_cases(), 1));
+}
 
 TEST(Conformance, FullyConnectedVariantsMatchReferenceOnHost) {
   expect_variants_match_reference(build_fully_connected_sweep(2));
 }
 
-TEST(Conformance, AddVariantsMatchReferenceOnHost) { expect_variants_match_reference(build_add_sweep(add_cases(), 6)); }
+TEST(Conformance, AddVariantsMatchReferenceOnHost) {
+  expect_variants_match_reference(build_add_sweep(add_cases(), 6));
+}
 
-TEST(Conformance, PoolVariantsMatchReferenceOnHost) { expect_variants_match_reference(build_pool_sweep(pool_cases(), 8)); }
+TEST(Conformance, PoolVariantsMatchReferenceOnHost) {
+  expect_variants_match_reference(build_pool_sweep(pool_cases(), 8));
+}
 
 // The firmware's command line holds a few files (each case's inputs and
 // output), so a device sweep runs in slices of `slice` cases.
 template <typename Case, typename Build>
-void expect_device_slices_match_reference(const std::vector<Case>& cases, size_t slice, uint32_t seed, Build build) {
+void expect_device_slices_match_reference(const std::vector<Case>& cases, size_t slice,
+                                          uint32_t seed, Build build) {
   for (size_t first = 0; first < cases.size(); first += slice) {
     SCOPED_TRACE("cases from " + std::to_string(first));
     const size_t last = std::min(cases.size(), first + slice);
     expect_device_variants_match_reference(
-        build(std::vector<Case>(cases.begin() + static_cast<long>(first), cases.begin() + static_cast<long>(last)),
+        build(std::vector<Case>(cases.begin() + static_cast<long>(first),
+                                cases.begin() + static_cast<long>(last)),
               static_cast<uint32_t>(seed + first)));
   }
 }
@@ -424,21 +458,25 @@ TEST(Conformance, PoolVariantsMatchReferenceOnCortexM) {
 // The sweep must reach every variant, or the suite proves nothing about it.
 TEST(Conformance, SweepExercisesEveryVariant) {
   std::vector<std::string> seen;
-  for (const Sweep& s : {build_sweep(conv_cases(), 1), build_add_sweep(add_cases(), 6), build_pool_sweep(pool_cases(), 8)}) {
+  for (const Sweep& s : {build_sweep(conv_cases(), 1), build_add_sweep(add_cases(), 6),
+                         build_pool_sweep(pool_cases(), 8)}) {
     for (const char* target : {"cortex-m4", "cortex-m55", "host"}) {
       for (const ProgramOp& op : compile_graph(s.graph, {target}).program.ops) {
         seen.push_back(find_kernel(static_cast<uint32_t>(op.opcode))->name);
       }
     }
   }
-  std::vector<std::string> want = {"CONV_2D_S8_ARM_DSP",   "DEPTHWISE_CONV_2D_S8_ARM_DSP", "CONV_2D_S8_ARM_MVE",
-                                   "DEPTHWISE_CONV_2D_S8_ARM_MVE", "DEPTHWISE_CONV_2D_S8", "ADD_S8_ARM_DSP",
-                                   "ADD_S8_ARM_MVE", "AVERAGE_POOL_2D_S8_ARM_DSP", "MAX_POOL_2D_S8_ARM_DSP",
-                                   "AVERAGE_POOL_2D_S8_ARM_MVE", "MAX_POOL_2D_S8_ARM_MVE", "AVERAGE_POOL_2D_S8",
+  std::vector<std::string> want = {"CONV_2D_S8_ARM_DSP",     "DEPTHWISE_CONV_2D_S8_ARM_DSP",
+                                   "CONV_2D_S8_ARM_MVE",     "DEPTHWISE_CONV_2D_S8_ARM_MVE",
+                                   "DEPTHWISE_CONV_2D_S8",   "ADD_S8_ARM_DSP",
+                                   "ADD_S8_ARM_MVE",         "AVERAGE_POOL_2D_S8_ARM_DSP",
+                                   "MAX_POOL_2D_S8_ARM_DSP", "AVERAGE_POOL_2D_S8_ARM_MVE",
+                                   "MAX_POOL_2D_S8_ARM_MVE", "AVERAGE_POOL_2D_S8",
                                    "MAX_POOL_2D_S8"};
   if (kernel_isa_available(KernelIsa::x86_avx2)) {
-    for (const char* name : {"CONV_2D_S8_X86_AVX2", "DEPTHWISE_CONV_2D_S8_X86_AVX2", "ADD_S8_X86_AVX2",
-                             "AVERAGE_POOL_2D_S8_X86_AVX2", "MAX_POOL_2D_S8_X86_AVX2"}) {
+    for (const char* name :
+         {"CONV_2D_S8_X86_AVX2", "DEPTHWISE_CONV_2D_S8_X86_AVX2", "ADD_S8_X86_AVX2",
+          "AVERAGE_POOL_2D_S8_X86_AVX2", "MAX_POOL_2D_S8_X86_AVX2"}) {
       want.push_back(name);
     }
   }
@@ -452,7 +490,8 @@ TEST(Conformance, SweepExercisesEveryVariant) {
 TEST(Conformance, LayerBeyondVariantLimitsFallsBackToReference) {
   GraphBuilder b;
   const int x = b.input("x", KILN_DTYPE_INT8, {1, 3, 3, 8192}, 0.05f, 0);
-  const int w = b.constant<int8_t>("w", KILN_DTYPE_INT8, {1, 3, 3, 8192}, std::vector<int8_t>(9 * 8192, 1), {0.01f});
+  const int w = b.constant<int8_t>("w", KILN_DTYPE_INT8, {1, 3, 3, 8192},
+                                   std::vector<int8_t>(9 * 8192, 1), {0.01f});
   const int y = b.tensor("y", KILN_DTYPE_INT8, {1, 1, 1, 1}, 1.0f, 0);
   b.op(OpKind::kConv2D, {x, w, -1}, {y});
   b.output(y);
@@ -472,13 +511,14 @@ TEST(Conformance, PixelRunsCoverExactlyTheWindowsInsideTheInput) {
           for (int32_t pad = 0; pad <= taps; ++pad) {
             const int32_t out = (in + 2 * pad - (taps - 1) * dilation - 1) / stride + 1;
             if (out < 1) continue;
-            const kernels::TapRange r = kernels::window_inside(out, in, stride, pad, dilation, taps);
+            const kernels::TapRange r =
+                kernels::window_inside(out, in, stride, pad, dilation, taps);
             for (int32_t o = 0; o < out; ++o) {
               const int32_t first = o * stride - pad, last = first + (taps - 1) * dilation;
               const bool inside = first >= 0 && last < in;
               EXPECT_EQ(inside, o >= r.begin && o < r.end)
-                  << "in " << in << " taps " << taps << " stride " << stride << " dilation " << dilation << " pad "
-                  << pad << " position " << o;
+                  << "in " << in << " taps " << taps << " stride " << stride << " dilation "
+                  << dilation << " pad " << pad << " position " << o;
             }
           }
         }

@@ -27,7 +27,8 @@ TEST_P(GoldenCortexMTest, MatchesTfliteMicro) {
 }
 
 INSTANTIATE_TEST_SUITE_P(SharedTestVectors, GoldenCortexMTest,
-                         ::testing::Combine(::testing::Values("cortex-m4", "cortex-m7", "cortex-m33", "cortex-m55"),
+                         ::testing::Combine(::testing::Values("cortex-m4", "cortex-m7",
+                                                              "cortex-m33", "cortex-m55"),
                                             ::testing::ValuesIn(test::int8_case_names())),
                          test::target_case_label);
 

@@ -22,7 +22,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
   }
   uint32_t arena_bytes = 0;
-  if (kiln::Executor::required_arena_bytes(blob, size, &arena_bytes) != KILN_OK || arena_bytes > (64u << 20)) {
+  if (kiln::Executor::required_arena_bytes(blob, size, &arena_bytes) != KILN_OK ||
+      arena_bytes > (64u << 20)) {
     return 0;
   }
   std::vector<uint64_t> arena(arena_bytes / 8 + 1);

@@ -8,8 +8,8 @@
 
 #include "compiler/common/error.h"
 #include "compiler/exec/host_runner.h"
-#include "compiler/pipeline/compile.h"
 #include "compiler/import/onnx/importer.h"
+#include "compiler/pipeline/compile.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   try {

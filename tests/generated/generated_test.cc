@@ -7,8 +7,8 @@
 
 #include "compiler/common/file_io.h"
 #include "compiler/common/temporary_directory.h"
-#include "compiler/pipeline/compile.h"
 #include "compiler/exec/host_runner.h"
+#include "compiler/pipeline/compile.h"
 #include "compiler/run/emulated_core.h"
 #include "tests/generated/generated_models.h"
 #include "tests/support/test_support.h"
@@ -25,7 +25,8 @@ TEST_P(GeneratedModelTest, HostMatchesTfliteMicroAndBlob) {
   const CompiledModel compiled = compile_tflite(read_file(c.model_path), c.model_path, {"host"});
   EXPECT_EQ(g.arena_bytes, compiled.plan.arena_bytes);  // one source of truth with `kiln analyze`
   std::vector<uint64_t> arena((g.arena_bytes + 7) / 8 + 2);
-  void* base = reinterpret_cast<void*>((reinterpret_cast<uintptr_t>(arena.data()) + 15) & ~uintptr_t{15});
+  void* base =
+      reinterpret_cast<void*>((reinterpret_cast<uintptr_t>(arena.data()) + 15) & ~uintptr_t{15});
   EXPECT_EQ(g.invoke(static_cast<uint8_t*>(base) + 4), KILN_ERR_BAD_ARGUMENT);  // misaligned arena
   for (const test::Sample& s : c.samples) {
     SCOPED_TRACE("sample " + std::to_string(s.k));
@@ -49,7 +50,8 @@ TEST_P(GeneratedModelTest, HostMatchesTfliteMicroAndBlob) {
 TEST_P(GeneratedModelTest, CortexM4MatchesTfliteMicro) {
   const test::GeneratedModel& g = GetParam();
   const test::Case c = test::load_case(g.test_case);
-  const std::string elf = std::string(KILN_GENERATED_FIRMWARE_DIR) + "/kiln-model-" + g.name + ".elf";
+  const std::string elf =
+      std::string(KILN_GENERATED_FIRMWARE_DIR) + "/kiln-model-" + g.name + ".elf";
   for (const test::Sample& s : c.samples) {
     SCOPED_TRACE("sample " + std::to_string(s.k));
     const TemporaryDirectory dir;
@@ -63,9 +65,12 @@ TEST_P(GeneratedModelTest, CortexM4MatchesTfliteMicro) {
   }
 }
 
-std::string label(const ::testing::TestParamInfo<test::GeneratedModel>& info) { return info.param.test_case; }
+std::string label(const ::testing::TestParamInfo<test::GeneratedModel>& info) {
+  return info.param.test_case;
+}
 
-INSTANTIATE_TEST_SUITE_P(SharedTestVectors, GeneratedModelTest, ::testing::ValuesIn(test::generated_models()), label);
+INSTANTIATE_TEST_SUITE_P(SharedTestVectors, GeneratedModelTest,
+                         ::testing::ValuesIn(test::generated_models()), label);
 
 }  // namespace
 }  // namespace kiln

@@ -72,8 +72,9 @@ TEST(CorruptTflite, WrongIdentifierIsNotAModel) {
 
 TEST(CorruptTflite, FlippedBytesNeverCrash) {
   std::mt19937 rng(1234);
-  for (const char* name : {"tflite_micro/hello_world_int8.tflite", "tflite_micro/network_tester_network_model.tflite",
-                           "tflite_micro/micro_speech_quantized.tflite"}) {
+  for (const char* name :
+       {"tflite_micro/hello_world_int8.tflite", "tflite_micro/network_tester_network_model.tflite",
+        "tflite_micro/micro_speech_quantized.tflite"}) {
     const std::vector<uint8_t> file = model_file(name);
     int accepted = 0;
     for (int trial = 0; trial < 400; ++trial) {

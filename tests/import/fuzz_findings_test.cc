@@ -33,8 +33,9 @@ TEST_P(FuzzFinding, IsRefusedWithAClearError) {
 
 // A Constant node without outputs.
 INSTANTIATE_TEST_SUITE_P(Shared, FuzzFinding,
-                         testing::Values(Finding{"onnx-import-crash-1.onnx", ErrorKind::kBadModel,
-                                                 "(Constant): output 0 is missing (the node has 0)"}));
+                         testing::Values(Finding{
+                             "onnx-import-crash-1.onnx", ErrorKind::kBadModel,
+                             "(Constant): output 0 is missing (the node has 0)"}));
 
 }  // namespace
 }  // namespace kiln

@@ -25,14 +25,39 @@ namespace kiln {
 namespace {
 
 // The ops of the ONNX import issue's list.
-const std::set<std::string> kImportedOps = {
-    "Conv", "ConvTranspose", "Gemm", "MatMul", "Add", "Sub", "Mul", "Relu", "Clip", "LeakyRelu", "Sigmoid", "Tanh",
-    "HardSwish", "MaxPool", "AveragePool", "GlobalAveragePool", "Reshape", "Flatten", "Transpose", "Concat", "Pad",
-    "Softmax", "BatchNormalization", "Constant", "QuantizeLinear", "DequantizeLinear", "QLinearConv", "QLinearMatMul"};
+const std::set<std::string> kImportedOps = {"Conv",
+                                            "ConvTranspose",
+                                            "Gemm",
+                                            "MatMul",
+                                            "Add",
+                                            "Sub",
+                                            "Mul",
+                                            "Relu",
+                                            "Clip",
+                                            "LeakyRelu",
+                                            "Sigmoid",
+                                            "Tanh",
+                                            "HardSwish",
+                                            "MaxPool",
+                                            "AveragePool",
+                                            "GlobalAveragePool",
+                                            "Reshape",
+                                            "Flatten",
+                                            "Transpose",
+                                            "Concat",
+                                            "Pad",
+                                            "Softmax",
+                                            "BatchNormalization",
+                                            "Constant",
+                                            "QuantizeLinear",
+                                            "DequantizeLinear",
+                                            "QLinearConv",
+                                            "QLinearMatMul"};
 
 // Cases of those ops that kiln refuses, with what the refusal must say.
 const std::map<std::string, std::string> kExpectedUnsupported = {
-    // Integer arithmetic on raw (unquantized) int tensors: kiln's integer kernels are quantized int8.
+    // Integer arithmetic on raw (unquantized) int tensors: kiln's integer kernels are quantized
+    // int8.
     {"test_add_int16", "kiln computes float32"},
     {"test_add_int8", "kiln computes float32"},
     {"test_add_uint8", "kiln computes float32"},
@@ -42,7 +67,8 @@ const std::map<std::string, std::string> kExpectedUnsupported = {
     {"test_clip_default_int8_inbounds", "kiln computes float32"},
     {"test_clip_default_int8_max", "must be float"},
     {"test_clip_default_int8_min", "must be float"},
-    // Element types kiln has no kernels for: 16/32/64-bit unsigned, 16-bit quantized, float8, 2- and 4-bit.
+    // Element types kiln has no kernels for: 16/32/64-bit unsigned, 16-bit quantized, float8, 2-
+    // and 4-bit.
     {"test_add_uint16", "which kiln does not support"},
     {"test_add_uint32", "which kiln does not support"},
     {"test_add_uint64", "which kiln does not support"},
@@ -73,10 +99,14 @@ const std::map<std::string, std::string> kExpectedUnsupported = {
     {"test_quantizelinear_int16", "is int16"},
     // 3-D windows and dilated pooling.
     {"test_averagepool_3d_default", "only 1-D and 2-D windows"},
-    {"test_averagepool_3d_dilations_large_count_include_pad_is_0_ceil_mode_is_False", "only 1-D and 2-D windows"},
-    {"test_averagepool_3d_dilations_large_count_include_pad_is_0_ceil_mode_is_True", "only 1-D and 2-D windows"},
-    {"test_averagepool_3d_dilations_large_count_include_pad_is_1_ceil_mode_is_False", "only 1-D and 2-D windows"},
-    {"test_averagepool_3d_dilations_large_count_include_pad_is_1_ceil_mode_is_True", "only 1-D and 2-D windows"},
+    {"test_averagepool_3d_dilations_large_count_include_pad_is_0_ceil_mode_is_False",
+     "only 1-D and 2-D windows"},
+    {"test_averagepool_3d_dilations_large_count_include_pad_is_0_ceil_mode_is_True",
+     "only 1-D and 2-D windows"},
+    {"test_averagepool_3d_dilations_large_count_include_pad_is_1_ceil_mode_is_False",
+     "only 1-D and 2-D windows"},
+    {"test_averagepool_3d_dilations_large_count_include_pad_is_1_ceil_mode_is_True",
+     "only 1-D and 2-D windows"},
     {"test_averagepool_3d_dilations_small", "only 1-D and 2-D windows"},
     {"test_convtranspose_3d", "only 1-D and 2-D windows"},
     {"test_maxpool_3d_default", "only 1-D and 2-D windows"},
@@ -88,14 +118,16 @@ const std::map<std::string, std::string> kExpectedUnsupported = {
     // Training-time behaviour.
     {"test_batchnorm_epsilon_training_mode", "training_mode"},
     {"test_batchnorm_example_training_mode", "training_mode"},
-    // Quantization schemes kiln does not run: per-axis or blocked activations, asymmetric (uint8, zero point != 128) convolution weights.
+    // Quantization schemes kiln does not run: per-axis or blocked activations, asymmetric (uint8,
+    // zero point != 128) convolution weights.
     {"test_dequantizelinear_axis", "per-axis quantization of an activation"},
     {"test_quantizelinear_axis", "per-axis quantization of an activation"},
     {"test_dequantizelinear_blocked", "blocked quantization"},
     {"test_quantizelinear_blocked_asymmetric", "blocked quantization"},
     {"test_quantizelinear_blocked_symmetric", "blocked quantization"},
     {"test_qlinearconv", "symmetric weights"},
-    // Batched matrix products (B with a batch dim), empty tensors, MaxPool's Indices, uint8 pooling without quantization.
+    // Batched matrix products (B with a batch dim), empty tensors, MaxPool's Indices, uint8 pooling
+    // without quantization.
     {"test_matmul_1d_3d", "batched matrix products"},
     {"test_matmul_3d", "batched matrix products"},
     {"test_matmul_4d", "batched matrix products"},
@@ -109,7 +141,8 @@ const std::map<std::string, std::string> kExpectedUnsupported = {
 };
 
 // Published outputs given to 4 decimals: compared within 1e-4.
-const std::set<std::string> kRoundedOutputs = {"test_averagepool_2d_ceil_last_window_starts_on_pad"};
+const std::set<std::string> kRoundedOutputs = {
+    "test_averagepool_2d_ceil_last_window_starts_on_pad"};
 
 std::string node_dir() { return test::shared_dir() + "/conformance/onnx_node"; }
 
@@ -123,7 +156,8 @@ std::vector<std::string> case_names() {
       const std::vector<uint8_t> bytes = read_file(node_dir() + "/" + name + "/model.onnx");
       if (!model.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) continue;
       bool listed = model.graph().node_size() > 0;
-      for (const onnx::NodeProto& n : model.graph().node()) listed = listed && kImportedOps.count(n.op_type());
+      for (const onnx::NodeProto& n : model.graph().node())
+        listed = listed && kImportedOps.count(n.op_type());
       if (listed) names.push_back(name);
     }
     closedir(d);
@@ -190,21 +224,24 @@ TEST_P(OnnxNodeTest, MatchesPublishedOutputs) {
     EXPECT_EQ(e.kind(), ErrorKind::kUnsupported) << e.what();
     EXPECT_NE(std::string(e.what()).find(expected->second), std::string::npos) << e.what();
     const std::string what = e.what();
-    EXPECT_TRUE(what.find("node 0") != std::string::npos || what.find("graph input") != std::string::npos ||
+    EXPECT_TRUE(what.find("node 0") != std::string::npos ||
+                what.find("graph input") != std::string::npos ||
                 what.find("initializer") != std::string::npos)
         << "the refusal names the node or tensor: " << what;
     return;
   }
-  ASSERT_EQ(expected, kExpectedUnsupported.end()) << "listed as unsupported (" << expected->second << ") but compiles";
+  ASSERT_EQ(expected, kExpectedUnsupported.end())
+      << "listed as unsupported (" << expected->second << ") but compiles";
 
   // Data in ONNX's layout, converted to and from kiln's by the runner.
   SourceLayoutRunner runner(std::make_unique<HostRunner>(compiled.blob), compiled.graph);
   ASSERT_EQ(runner.inputs().size(), fed.size());
-  for (size_t i = 0; i < fed.size(); ++i) runner.set_input(i, onnx_import::tensor_from_proto(fed[i], "input").data);
+  for (size_t i = 0; i < fed.size(); ++i)
+    runner.set_input(i, onnx_import::tensor_from_proto(fed[i], "input").data);
   runner.invoke();
   for (size_t o = 0; o < runner.outputs().size(); ++o) {
-    const ir::Tensor want =
-        onnx_import::tensor_from_proto(read_tensor(data_dir + "/output_" + std::to_string(o) + ".pb"), "output");
+    const ir::Tensor want = onnx_import::tensor_from_proto(
+        read_tensor(data_dir + "/output_" + std::to_string(o) + ".pb"), "output");
     const std::vector<uint8_t> got = runner.output(o);
     ASSERT_EQ(got.size(), want.data.size()) << "output " << o;
     if (want.dtype != KILN_DTYPE_FLOAT32) {
@@ -219,13 +256,16 @@ TEST_P(OnnxNodeTest, MatchesPublishedOutputs) {
       max_magnitude = std::max(max_magnitude, std::fabs(w[k]));
       max_diff = std::max(max_diff, std::fabs(gv[k] - w[k]));
     }
-    const float tolerance = kRoundedOutputs.count(GetParam()) ? 1e-4f : 1e-4f * std::max(max_magnitude, 1e-6f);
+    const float tolerance =
+        kRoundedOutputs.count(GetParam()) ? 1e-4f : 1e-4f * std::max(max_magnitude, 1e-6f);
     EXPECT_LE(max_diff, tolerance) << "output " << o << ": max |kiln - onnx| = " << max_diff;
   }
 }
 
 INSTANTIATE_TEST_SUITE_P(ShippedCases, OnnxNodeTest, ::testing::ValuesIn(case_names()),
-                         [](const ::testing::TestParamInfo<std::string>& info) { return info.param.substr(5); });
+                         [](const ::testing::TestParamInfo<std::string>& info) {
+                           return info.param.substr(5);
+                         });
 GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(OnnxNodeTest);
 
 }  // namespace

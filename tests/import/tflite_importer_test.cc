@@ -21,15 +21,19 @@ ir::Graph small_classifier() {
   GraphBuilder b;
   const int x = b.input("input", KILN_DTYPE_INT8, {1, 4, 4, 1}, 0.05f, -3);
   std::vector<int8_t> w(2 * 3 * 3);
-  for (size_t i = 0; i < w.size(); ++i) w[i] = static_cast<int8_t>(static_cast<int>(i * 37 % 255) - 127);
-  const int filter = b.constant<int8_t>("conv/filter", KILN_DTYPE_INT8, {2, 3, 3, 1}, w, {0.01f, 0.02f}, 0);
-  const int bias = b.constant<int32_t>("conv/bias", KILN_DTYPE_INT32, {2}, {100, -200}, {0.0005f, 0.001f}, 3);
+  for (size_t i = 0; i < w.size(); ++i)
+    w[i] = static_cast<int8_t>(static_cast<int>(i * 37 % 255) - 127);
+  const int filter =
+      b.constant<int8_t>("conv/filter", KILN_DTYPE_INT8, {2, 3, 3, 1}, w, {0.01f, 0.02f}, 0);
+  const int bias =
+      b.constant<int32_t>("conv/bias", KILN_DTYPE_INT32, {2}, {100, -200}, {0.0005f, 0.001f}, 3);
   const int conv = b.tensor("conv", KILN_DTYPE_INT8, {1, 2, 2, 2}, 0.1f, -128);
   ir::OpAttrs a;
   a.activation = ir::Activation::kRelu;
   b.op(OpKind::kConv2D, {x, filter, bias}, {conv}, a);
   std::vector<int8_t> fw(3 * 8);
-  for (size_t i = 0; i < fw.size(); ++i) fw[i] = static_cast<int8_t>(static_cast<int>(i * 53 % 200) - 100);
+  for (size_t i = 0; i < fw.size(); ++i)
+    fw[i] = static_cast<int8_t>(static_cast<int>(i * 53 % 200) - 100);
   const int fc_w = b.constant<int8_t>("fc/weights", KILN_DTYPE_INT8, {3, 8}, fw, {0.02f});
   const int logits = b.tensor("logits", KILN_DTYPE_INT8, {1, 3}, 0.2f, 4);
   b.op(OpKind::kFullyConnected, {conv, fc_w, -1}, {logits});
@@ -88,7 +92,8 @@ TEST(TfliteImporter, RoundTripsTheOpsOfImportedModels) {
   explicit_pads.padding = ir::Padding::kExplicit;
   explicit_pads.pad_top = explicit_pads.pad_left = 1;
   b.op(OpKind::kConv2D, {x, filter, -1}, {conv}, explicit_pads);
-  const int tfilter = b.constant<float>("up/filter", KILN_DTYPE_FLOAT32, {2, 2, 2, 3}, std::vector<float>(24, 0.25f));
+  const int tfilter = b.constant<float>("up/filter", KILN_DTYPE_FLOAT32, {2, 2, 2, 3},
+                                        std::vector<float>(24, 0.25f));
   const int up = b.tensor("up", KILN_DTYPE_FLOAT32, {1, 8, 8, 2});
   ir::OpAttrs stride2;
   stride2.padding = ir::Padding::kSame;
@@ -121,8 +126,9 @@ TEST(TfliteImporter, RoundTripsTheOpsOfImportedModels) {
   const ir::Graph g = tflite_import::import_tflite(file.data(), file.size(), "test");
   std::vector<OpKind> kinds;
   for (const ir::Op& op : g.ops) kinds.push_back(op.kind);
-  EXPECT_EQ(kinds, (std::vector<OpKind>{OpKind::kConv2D, OpKind::kTransposeConv, OpKind::kSub, OpKind::kClamp,
-                                        OpKind::kLeakyRelu, OpKind::kTanh, OpKind::kHardSwish, OpKind::kTranspose}));
+  EXPECT_EQ(kinds, (std::vector<OpKind>{OpKind::kConv2D, OpKind::kTransposeConv, OpKind::kSub,
+                                        OpKind::kClamp, OpKind::kLeakyRelu, OpKind::kTanh,
+                                        OpKind::kHardSwish, OpKind::kTranspose}));
   EXPECT_EQ(g.ops[0].attrs.padding, ir::Padding::kSame);
   EXPECT_EQ(g.ops[1].attrs.stride_h, 2);
   EXPECT_EQ(g.ops[1].inputs[0], original.ops[1].inputs[0]);  // operands back in kiln's order
@@ -142,7 +148,8 @@ TEST(TfliteImporter, RoundTripsTheOpsOfImportedModels) {
 TEST(TfliteImporter, ExplicitPaddingWithoutASameFormIsWrittenAsPad) {
   GraphBuilder b;
   const int x = b.input("x", KILN_DTYPE_FLOAT32, {1, 3, 3, 1});
-  const int filter = b.constant<float>("filter", KILN_DTYPE_FLOAT32, {1, 2, 2, 1}, {1.0f, 2.0f, 3.0f, 4.0f});
+  const int filter =
+      b.constant<float>("filter", KILN_DTYPE_FLOAT32, {1, 2, 2, 1}, {1.0f, 2.0f, 3.0f, 4.0f});
   const int y = b.tensor("y", KILN_DTYPE_FLOAT32, {1, 4, 4, 1});
   ir::OpAttrs pads;  // 1 on every side: 4x4 out, which SAME would not give
   pads.padding = ir::Padding::kExplicit;
@@ -159,12 +166,14 @@ TEST(TfliteImporter, ExplicitPaddingWithoutASameFormIsWrittenAsPad) {
   HostRunner runner(compile_tflite(file, "test").blob);
   runner.set_input(0, test::bytes_of(input));
   runner.invoke();
-  EXPECT_EQ(test::values_of<float>(runner.output(0)), test::run_graph<float>(original, {test::bytes_of(input)}));
+  EXPECT_EQ(test::values_of<float>(runner.output(0)),
+            test::run_graph<float>(original, {test::bytes_of(input)}));
 }
 
 TEST(TfliteImporter, ReadsDeprecatedBuiltinCodes) {
   // The MLPerf KWS file predates the 32-bit builtin_code field.
-  const std::vector<uint8_t> file = read_file(test::shared_dir() + "/models/mlcommons_tiny/kws_ref_model.tflite");
+  const std::vector<uint8_t> file =
+      read_file(test::shared_dir() + "/models/mlcommons_tiny/kws_ref_model.tflite");
   const ir::Graph g = tflite_import::import_tflite(file.data(), file.size(), "kws");
   ASSERT_EQ(g.ops.size(), 13u);
   EXPECT_EQ(g.ops[0].kind, OpKind::kConv2D);
@@ -182,9 +191,11 @@ TEST(TfliteImporter, NamesUnsupportedOpsInAnalysisMode) {
   b.op(OpKind::kUnsupported, {x}, {y}).type_name = "EXP";
   b.output(y);
   const std::vector<uint8_t> file = write_tflite(b.build());
-  const CompiledModel m = compile_tflite(file, "exp.tflite", {"portable", /*allow_unsupported=*/true});
+  const CompiledModel m =
+      compile_tflite(file, "exp.tflite", {"portable", /*allow_unsupported=*/true});
   ASSERT_EQ(m.unsupported.size(), 1u);
-  EXPECT_NE(m.unsupported[0].find("EXP (subgraph 0, operator 0, output 'y')"), std::string::npos) << m.unsupported[0];
+  EXPECT_NE(m.unsupported[0].find("EXP (subgraph 0, operator 0, output 'y')"), std::string::npos)
+      << m.unsupported[0];
   EXPECT_TRUE(m.blob.empty());
   EXPECT_EQ(m.plan.arena_bytes, 32u);
 }

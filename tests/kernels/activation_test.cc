@@ -23,12 +23,13 @@ TEST(ActivationKernels, LogisticInt8) {
   const int y = b.tensor("y", KILN_DTYPE_INT8, {5}, 1.0f / 256, -128);
   b.op(OpKind::kLogistic, {x}, {y});
   b.output(y);
-  const std::vector<int8_t> out = run_graph<int8_t>(b.build(), {bytes_of<int8_t>({0, 100, -100, 10, -10})});
-  EXPECT_EQ(out[0], 0);     // logistic(0) = 0.5
-  EXPECT_EQ(out[1], 127);   // beyond the input radius
+  const std::vector<int8_t> out =
+      run_graph<int8_t>(b.build(), {bytes_of<int8_t>({0, 100, -100, 10, -10})});
+  EXPECT_EQ(out[0], 0);    // logistic(0) = 0.5
+  EXPECT_EQ(out[1], 127);  // beyond the input radius
   EXPECT_EQ(out[2], -128);
-  EXPECT_EQ(out[3], 59);    // 256 * logistic(1) - 128 = 59.16
-  EXPECT_EQ(out[4], -59);   // 256 * logistic(-1) - 128 = -59.16
+  EXPECT_EQ(out[3], 59);   // 256 * logistic(1) - 128 = 59.16
+  EXPECT_EQ(out[4], -59);  // 256 * logistic(-1) - 128 = -59.16
 }
 
 TEST(ActivationKernels, TanhInt8) {
@@ -54,7 +55,9 @@ TEST(ActivationKernels, TanhFloatAndHardSwishFloat) {
     const std::vector<float> out = run_graph<float>(b.build(), {bytes_of<float>(in)});
     for (size_t i = 0; i < in.size(); ++i) {
       const float v = in[i];
-      const float want = kind == OpKind::kTanh ? std::tanh(v) : v * std::fmin(6.0f, std::fmax(0.0f, v + 3.0f)) / 6.0f;
+      const float want = kind == OpKind::kTanh
+                             ? std::tanh(v)
+                             : v * std::fmin(6.0f, std::fmax(0.0f, v + 3.0f)) / 6.0f;
       EXPECT_NEAR(out[i], want, 1e-6f) << v;
     }
   }
@@ -70,7 +73,8 @@ TEST(ActivationKernels, ClampInt8RescalesThenClamps) {
   b.op(OpKind::kClamp, {x}, {y}, relu6);
   b.output(y);
   // 1.5 -> -10 + 6; -2 -> 0 -> -10; 10 -> 6 -> -10 + 24; 0.5 -> -10 + 2.
-  EXPECT_EQ(run_graph<int8_t>(b.build(), {bytes_of<int8_t>({3, -4, 20, 1})}), (std::vector<int8_t>{-4, -10, 14, -8}));
+  EXPECT_EQ(run_graph<int8_t>(b.build(), {bytes_of<int8_t>({3, -4, 20, 1})}),
+            (std::vector<int8_t>{-4, -10, 14, -8}));
 }
 
 TEST(ActivationKernels, ClampFloatAnyBounds) {
@@ -95,14 +99,16 @@ TEST(ActivationKernels, LeakyReluInt8AndFloat) {
   b.op(OpKind::kLeakyRelu, {x}, {y}, a);
   b.output(y);
   // -6 * 0.25 = -1.5 rounds away from zero, as TFLite's rescale does.
-  EXPECT_EQ(run_graph<int8_t>(b.build(), {bytes_of<int8_t>({8, -8, -6, 0})}), (std::vector<int8_t>{8, -2, -2, 0}));
+  EXPECT_EQ(run_graph<int8_t>(b.build(), {bytes_of<int8_t>({8, -8, -6, 0})}),
+            (std::vector<int8_t>{8, -2, -2, 0}));
 
   GraphBuilder f;
   const int fx = f.input("x", KILN_DTYPE_FLOAT32, {3});
   const int fy = f.tensor("y", KILN_DTYPE_FLOAT32, {3});
   f.op(OpKind::kLeakyRelu, {fx}, {fy}, a);
   f.output(fy);
-  EXPECT_EQ(run_graph<float>(f.build(), {bytes_of<float>({2.0f, -2.0f, 0.0f})}), (std::vector<float>{2.0f, -0.5f, 0.0f}));
+  EXPECT_EQ(run_graph<float>(f.build(), {bytes_of<float>({2.0f, -2.0f, 0.0f})}),
+            (std::vector<float>{2.0f, -0.5f, 0.0f}));
 }
 
 TEST(ActivationKernels, SoftmaxFloat) {
@@ -113,7 +119,8 @@ TEST(ActivationKernels, SoftmaxFloat) {
   b.output(y);
   const std::vector<float> out = run_graph<float>(b.build(), {bytes_of<float>({1, 2, 3})});
   const double sum = std::exp(1.0) + std::exp(2.0) + std::exp(3.0);
-  for (int i = 0; i < 3; ++i) EXPECT_NEAR(out[static_cast<size_t>(i)], std::exp(i + 1.0) / sum, 1e-6);
+  for (int i = 0; i < 3; ++i)
+    EXPECT_NEAR(out[static_cast<size_t>(i)], std::exp(i + 1.0) / sum, 1e-6);
 }
 
 }  // namespace

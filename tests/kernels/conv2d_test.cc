@@ -29,7 +29,8 @@ TEST(Conv2DKernels, ConvFloatValidAndSameInt8) {
   // SAME padding, stride 2: every 3x3 window over a 3x3 image sees 4 pixels.
   GraphBuilder q;
   const int qx = q.input("x", KILN_DTYPE_INT8, {1, 3, 3, 1}, 1.0f, 0);
-  const int qw = q.constant<int8_t>("w", KILN_DTYPE_INT8, {2, 3, 3, 1}, std::vector<int8_t>(18, 1), {1.0f, 0.5f}, 0);
+  const int qw = q.constant<int8_t>("w", KILN_DTYPE_INT8, {2, 3, 3, 1}, std::vector<int8_t>(18, 1),
+                                    {1.0f, 0.5f}, 0);
   const int qy = q.tensor("y", KILN_DTYPE_INT8, {1, 2, 2, 2}, 1.0f, -1);
   ir::OpAttrs a;
   a.padding = ir::Padding::kSame;

@@ -35,8 +35,9 @@ TEST(DataMovementKernels, ConcatenationAlongChannels) {
   axis.axis = -1;
   b.op(OpKind::kConcatenation, {x, y}, {z}, axis);
   b.output(z);
-  EXPECT_EQ(run_graph<int8_t>(b.build(), {bytes_of<int8_t>({1, 2}), bytes_of<int8_t>({3, 4, 5, 6})}),
-            (std::vector<int8_t>{1, 3, 4, 2, 5, 6}));
+  EXPECT_EQ(
+      run_graph<int8_t>(b.build(), {bytes_of<int8_t>({1, 2}), bytes_of<int8_t>({3, 4, 5, 6})}),
+      (std::vector<int8_t>{1, 3, 4, 2, 5, 6}));
 }
 
 TEST(DataMovementKernels, PermutesAnyElementSize) {
@@ -48,7 +49,8 @@ TEST(DataMovementKernels, PermutesAnyElementSize) {
   a.perm = {1, 0};
   b.op(OpKind::kTranspose, {x}, {y}, a);
   b.output(y);
-  EXPECT_EQ(run_graph<int8_t>(b.build(), {bytes_of<int8_t>({1, 2, 3, 4, 5, 6})}), (std::vector<int8_t>{1, 4, 2, 5, 3, 6}));
+  EXPECT_EQ(run_graph<int8_t>(b.build(), {bytes_of<int8_t>({1, 2, 3, 4, 5, 6})}),
+            (std::vector<int8_t>{1, 4, 2, 5, 3, 6}));
 
   GraphBuilder f;
   const int fx = f.input("x", KILN_DTYPE_FLOAT32, {2, 2, 3});
@@ -64,7 +66,8 @@ TEST(DataMovementKernels, PermutesAnyElementSize) {
       for (int j = 0; j < 2; ++j) want.push_back(static_cast<float>(6 * i + 3 * j + k));
     }
   }
-  EXPECT_EQ(run_graph<float>(f.build(), {bytes_of<float>({0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11})}), want);
+  EXPECT_EQ(run_graph<float>(f.build(), {bytes_of<float>({0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11})}),
+            want);
 }
 
 }  // namespace

@@ -24,8 +24,9 @@ TEST(ElementwiseKernels, AddInt8Broadcast) {
   relu.activation = ir::Activation::kRelu;
   b.op(OpKind::kAdd, {x, y}, {z}, relu);
   b.output(z);
-  EXPECT_EQ(run_graph<int8_t>(b.build(), {bytes_of<int8_t>({3, -9, 120, 0}), bytes_of<int8_t>({4})}),
-            (std::vector<int8_t>{7, 0, 124, 4}));
+  EXPECT_EQ(
+      run_graph<int8_t>(b.build(), {bytes_of<int8_t>({3, -9, 120, 0}), bytes_of<int8_t>({4})}),
+      (std::vector<int8_t>{7, 0, 124, 4}));
 }
 
 TEST(ElementwiseKernels, MulInt8WithBroadcast) {
@@ -35,7 +36,8 @@ TEST(ElementwiseKernels, MulInt8WithBroadcast) {
   const int z = b.tensor("z", KILN_DTYPE_INT8, {1, 4}, 0.25f, 0);
   b.op(OpKind::kMul, {x, y}, {z});
   b.output(z);
-  EXPECT_EQ(run_graph<int8_t>(b.build(), {bytes_of<int8_t>({2, 3, -4, 10}), bytes_of<int8_t>({3, -5, 6, 12})}),
+  EXPECT_EQ(run_graph<int8_t>(b.build(),
+                              {bytes_of<int8_t>({2, 3, -4, 10}), bytes_of<int8_t>({3, -5, 6, 12})}),
             (std::vector<int8_t>{6, -15, -24, 120}));
 
   GraphBuilder c;
@@ -45,8 +47,9 @@ TEST(ElementwiseKernels, MulInt8WithBroadcast) {
   c.op(OpKind::kMul, {a, k}, {o});
   c.output(o);
   // (q - 1) * 0.5 * 4 * 0.5 / 0.5 - 3 = 2 (q - 1) - 3, clamped to int8.
-  EXPECT_EQ(run_graph<int8_t>(c.build(), {bytes_of<int8_t>({1, 5, -7, 100}), bytes_of<int8_t>({4})}),
-            (std::vector<int8_t>{-3, 5, -19, 127}));
+  EXPECT_EQ(
+      run_graph<int8_t>(c.build(), {bytes_of<int8_t>({1, 5, -7, 100}), bytes_of<int8_t>({4})}),
+      (std::vector<int8_t>{-3, 5, -19, 127}));
 }
 
 TEST(ElementwiseKernels, SubInt8AndFloat) {

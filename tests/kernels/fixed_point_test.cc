@@ -1,11 +1,12 @@
 // The requantization math against values worked out by hand.
+#include "kiln/fixed_point.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <random>
 
 #include "compiler/numerics/multiplier.h"
-#include "kiln/fixed_point.h"
 #include "kernels/arm_dsp/primitives.h"
 
 namespace kiln {
@@ -18,9 +19,9 @@ TEST(FixedPoint, SaturatingRoundingDoublingHighMul) {
   EXPECT_EQ(saturating_rounding_doubling_high_mul(1 << 30, 1 << 30), 1 << 29);  // 0.5 * 0.5
   EXPECT_EQ(saturating_rounding_doubling_high_mul(3, 1 << 30), 2);              // 1.5 rounds up
   // The nudge makes negative ties round toward zero, as in gemmlowp and TFLite.
-  EXPECT_EQ(saturating_rounding_doubling_high_mul(-3, 1 << 30), -1);            // -1.5
-  EXPECT_EQ(saturating_rounding_doubling_high_mul(-1, 1 << 30), 0);             // -0.5
-  EXPECT_EQ(saturating_rounding_doubling_high_mul(-5, 1 << 29), -1);            // -1.25
+  EXPECT_EQ(saturating_rounding_doubling_high_mul(-3, 1 << 30), -1);  // -1.5
+  EXPECT_EQ(saturating_rounding_doubling_high_mul(-1, 1 << 30), 0);   // -0.5
+  EXPECT_EQ(saturating_rounding_doubling_high_mul(-5, 1 << 29), -1);  // -1.25
 }
 
 // gemmlowp's own formulation (sign-dependent nudge, division truncating
@@ -35,9 +36,11 @@ int32_t gemmlowp_srdhm(int32_t a, int32_t b) {
 TEST(FixedPoint, SaturatingRoundingDoublingHighMulEqualsGemmlowpForm) {
   std::mt19937 rng(1);
   auto next = [&rng]() { return static_cast<int32_t>(rng()); };
-  const int32_t edges[] = {INT32_MIN, INT32_MIN + 1, -(1 << 30), -3, -1, 0, 1, 3, 1 << 30, INT32_MAX};
+  const int32_t edges[] = {INT32_MIN, INT32_MIN + 1, -(1 << 30), -3, -1, 0, 1,
+                           3,         1 << 30,       INT32_MAX};
   for (int32_t a : edges) {
-    for (int32_t b : edges) EXPECT_EQ(saturating_rounding_doubling_high_mul(a, b), gemmlowp_srdhm(a, b));
+    for (int32_t b : edges)
+      EXPECT_EQ(saturating_rounding_doubling_high_mul(a, b), gemmlowp_srdhm(a, b));
   }
   for (int i = 0; i < 1000000; ++i) {
     const int32_t a = next() >> (i % 24), b = next();
@@ -62,7 +65,8 @@ TEST(FixedPoint, PreparedRequantizeEqualsReference) {
     const int shift = static_cast<int>(next() % 62) - 31;
     const int32_t offset = static_cast<int32_t>(next() % 513) - 256;
     const PreparedRequant q = prepare_requant(multiplier, shift);
-    ASSERT_EQ(requantize_prepared(acc, q, offset, -128, 127), requantize(acc, multiplier, shift, offset, -128, 127))
+    ASSERT_EQ(requantize_prepared(acc, q, offset, -128, 127),
+              requantize(acc, multiplier, shift, offset, -128, 127))
         << acc << " * " << multiplier << " << " << shift;
     ASSERT_EQ(requantize_prepared(acc, q, offset, INT32_MIN, INT32_MAX),
               requantize(acc, multiplier, shift, offset, INT32_MIN, INT32_MAX));
@@ -78,10 +82,14 @@ TEST(FixedPoint, PreparedRequantizeEqualsReference) {
 TEST(FixedPoint, ArmDspSmlalRequantizeEqualsReference) {
   std::mt19937 rng(3);
   auto next = [&rng]() { return static_cast<uint32_t>(rng()); };
-  const int32_t edges[] = {INT32_MIN, INT32_MIN + 1, -(1 << 30), -3, -2, -1, 0, 1, 2, 3, 1 << 30, INT32_MAX};
+  const int32_t edges[] = {INT32_MIN, INT32_MIN + 1, -(1 << 30), -3, -2, -1, 0, 1, 2,
+                           3,         1 << 30,       INT32_MAX};
   for (int i = 0; i < 1000000; ++i) {
     const int32_t acc = i < 12 * 30 ? edges[i % 12] : static_cast<int32_t>(next()) >> (next() % 32);
-    const int32_t multiplier = i % 101 == 0 ? 0 : i % 3 == 0 ? 1 << 30 : static_cast<int32_t>(next() >> 1) >> (i % 4 == 0 ? next() % 31 : 0);
+    const int32_t multiplier =
+        i % 101 == 0 ? 0
+        : i % 3 == 0 ? 1 << 30
+                     : static_cast<int32_t>(next() >> 1) >> (i % 4 == 0 ? next() % 31 : 0);
     const int shift = static_cast<int>(next() % 62) - 31;
     const int32_t offset = static_cast<int32_t>(next() % 256) - 128;  // an int8 zero point
     const ArmDspRequant q = prepare_arm_dsp_requant(multiplier, shift, offset);
@@ -90,10 +98,12 @@ TEST(FixedPoint, ArmDspSmlalRequantizeEqualsReference) {
     // the sum is exact, saturated only to int8 after.
     ASSERT_EQ(q.offset == 0, (shift <= -2 && shift >= -23) || multiplier == 0 || offset == 0);
     if (arm_dsp::smlal_applies(q)) {
-      ASSERT_EQ(arm_dsp::multiply_smlal(acc, q) + q.offset, multiply_by_quantized_multiplier(acc, multiplier, shift) + offset)
+      ASSERT_EQ(arm_dsp::multiply_smlal(acc, q) + q.offset,
+                multiply_by_quantized_multiplier(acc, multiplier, shift) + offset)
           << acc << " * " << multiplier << " << " << shift << " + " << offset;
     }
-    ASSERT_EQ(arm_dsp::requantize_any(acc, q, offset, -128, 127), requantize(acc, multiplier, shift, offset, -128, 127));
+    ASSERT_EQ(arm_dsp::requantize_any(acc, q, offset, -128, 127),
+              requantize(acc, multiplier, shift, offset, -128, 127));
   }
 }
 

@@ -28,7 +28,8 @@ TEST(QuantizeKernels, QuantizeDequantizeRequantize) {
   const int df = d.tensor("f", KILN_DTYPE_FLOAT32, {3});
   d.op(OpKind::kDequantize, {di}, {df});
   d.output(df);
-  EXPECT_EQ(run_graph<float>(d.build(), {bytes_of<int8_t>({2, 4, -128})}), (std::vector<float>{0.0f, 1.0f, -65.0f}));
+  EXPECT_EQ(run_graph<float>(d.build(), {bytes_of<int8_t>({2, 4, -128})}),
+            (std::vector<float>{0.0f, 1.0f, -65.0f}));
 
   GraphBuilder r;
   const int ri = r.input("a", KILN_DTYPE_INT8, {3}, 1.0f, 0);
@@ -36,7 +37,8 @@ TEST(QuantizeKernels, QuantizeDequantizeRequantize) {
   r.op(OpKind::kQuantize, {ri}, {ro});
   r.output(ro);
   // 2.5 rounds up; -2.5 rounds toward zero in the doubling high multiply.
-  EXPECT_EQ(run_graph<int8_t>(r.build(), {bytes_of<int8_t>({4, 5, -5})}), (std::vector<int8_t>{12, 13, 8}));
+  EXPECT_EQ(run_graph<int8_t>(r.build(), {bytes_of<int8_t>({4, 5, -5})}),
+            (std::vector<int8_t>{12, 13, 8}));
 }
 
 }  // namespace

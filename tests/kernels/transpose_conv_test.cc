@@ -23,7 +23,8 @@ std::vector<T> blocks(const std::vector<int>& in, const std::vector<int>& filter
     for (int ix = 0; ix < 2; ++ix) {
       for (int fy = 0; fy < 2; ++fy) {
         for (int fx = 0; fx < 2; ++fx) {
-          out[(2 * iy + fy) * 4 + 2 * ix + fx] = static_cast<T>(in[iy * 2 + ix] * filter[fy * 2 + fx] + bias);
+          out[(2 * iy + fy) * 4 + 2 * ix + fx] =
+              static_cast<T>(in[iy * 2 + ix] * filter[fy * 2 + fx] + bias);
         }
       }
     }

@@ -8,7 +8,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
-
 #include <memory>
 
 #include "compiler/common/file_io.h"
@@ -37,7 +36,8 @@ float float_tolerance(const ir::Graph& graph, float max_magnitude) {
   float tolerance = 1e-4f * max_magnitude;
   for (const ir::Op& op : graph.ops) {
     if (op.kind == ir::OpKind::kDequantize && op.outputs[0] == graph.outputs[0]) {
-      tolerance = std::max(tolerance, graph.tensors[static_cast<size_t>(op.inputs[0])].quant.scale() * 1.0001f);
+      tolerance = std::max(
+          tolerance, graph.tensors[static_cast<size_t>(op.inputs[0])].quant.scale() * 1.0001f);
     }
   }
   return tolerance;
@@ -69,12 +69,14 @@ TEST_P(GoldenTest, MatchesReference) {
       max_magnitude = std::max(max_magnitude, std::fabs(w[i]));
       max_diff = std::max(max_diff, std::fabs(g[i] - w[i]));
     }
-    EXPECT_LE(max_diff, float_tolerance(compiled.graph, max_magnitude)) << "max |kiln - tflite| = " << max_diff;
+    EXPECT_LE(max_diff, float_tolerance(compiled.graph, max_magnitude))
+        << "max |kiln - tflite| = " << max_diff;
   }
 }
 
 INSTANTIATE_TEST_SUITE_P(SharedTestVectors, GoldenTest,
-                         ::testing::Combine(::testing::Values("portable", "host", "cortex-m4", "cortex-m55"),
+                         ::testing::Combine(::testing::Values("portable", "host", "cortex-m4",
+                                                              "cortex-m55"),
                                             ::testing::ValuesIn(test::case_names())),
                          test::target_case_label);
 

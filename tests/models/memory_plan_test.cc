@@ -21,7 +21,8 @@ class MemoryPlanTest : public ::testing::TestWithParam<PlanCase> {};
 
 TEST_P(MemoryPlanTest, ArenaIsExactAndSafe) {
   const PlanCase& p = GetParam();
-  const CompiledModel m = compile_tflite(read_file(test::shared_dir() + "/models/" + p.model), p.model);
+  const CompiledModel m =
+      compile_tflite(read_file(test::shared_dir() + "/models/" + p.model), p.model);
   EXPECT_EQ(m.plan.arena_bytes, p.arena_bytes);
   EXPECT_LE(m.plan.arena_bytes, p.tflm_arena);
   EXPECT_GE(m.plan.arena_bytes, p.floor);
@@ -48,12 +49,15 @@ TEST_P(MemoryPlanTest, ArenaIsExactAndSafe) {
     EXPECT_EQ(a0 % 16, 0) << prog.tensors[a].name;
     EXPECT_LE(static_cast<uint64_t>(a0) + prog.tensors[a].bytes, m.plan.arena_bytes);
     for (size_t b = a + 1; b < prog.tensors.size(); ++b) {
-      if (last[b] < 0 || buffer_root(prog, static_cast<int>(a)) == buffer_root(prog, static_cast<int>(b))) continue;
+      if (last[b] < 0 ||
+          buffer_root(prog, static_cast<int>(a)) == buffer_root(prog, static_cast<int>(b)))
+        continue;
       const bool live_together = first[a] <= last[b] && first[b] <= last[a];
       const int64_t b0 = m.plan.offsets[b];
       const bool overlap = a0 < b0 + static_cast<int64_t>(prog.tensors[b].bytes) &&
                            b0 < a0 + static_cast<int64_t>(prog.tensors[a].bytes);
-      EXPECT_FALSE(live_together && overlap) << prog.tensors[a].name << " and " << prog.tensors[b].name;
+      EXPECT_FALSE(live_together && overlap)
+          << prog.tensors[a].name << " and " << prog.tensors[b].name;
     }
   }
 }

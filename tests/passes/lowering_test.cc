@@ -23,7 +23,8 @@ TEST(Lowering, UnsupportedOpIsNamedWithItsLocation) {
     FAIL() << "expected an error";
   } catch (const Error& e) {
     EXPECT_EQ(e.kind(), ErrorKind::kUnsupported);
-    EXPECT_NE(std::string(e.what()).find("TANH (operator 0, output 'y')"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("TANH (operator 0, output 'y')"), std::string::npos)
+        << e.what();
   }
 }
 

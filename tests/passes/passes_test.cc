@@ -1,13 +1,14 @@
 // Each graph pass on a small graph: the ops it leaves, and the same outputs
 // as the graph before it (compiled without passes) on the same inputs.
+#include "compiler/passes/passes.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
 
-#include "compiler/pipeline/compile.h"
 #include "compiler/exec/host_runner.h"
 #include "compiler/ir/builder.h"
-#include "compiler/passes/passes.h"
+#include "compiler/pipeline/compile.h"
 #include "tests/support/run_graph.h"
 
 namespace kiln {
@@ -35,7 +36,8 @@ std::vector<float> ramp(size_t n) {
 
 void expect_near(const std::vector<float>& a, const std::vector<float>& b) {
   ASSERT_EQ(a.size(), b.size());
-  for (size_t i = 0; i < a.size(); ++i) EXPECT_NEAR(a[i], b[i], 1e-5f * (1.0f + std::fabs(b[i]))) << i;
+  for (size_t i = 0; i < a.size(); ++i)
+    EXPECT_NEAR(a[i], b[i], 1e-5f * (1.0f + std::fabs(b[i]))) << i;
 }
 
 std::vector<OpKind> kinds(const ir::Graph& g) {
@@ -49,7 +51,8 @@ std::vector<OpKind> kinds(const ir::Graph& g) {
 ir::Graph conv_bn_relu6() {
   GraphBuilder b;
   const int x = b.input("x", KILN_DTYPE_FLOAT32, {1, 3, 3, 2});
-  const int w = b.constant<float>("w", KILN_DTYPE_FLOAT32, {2, 1, 1, 2}, {0.5f, -1.0f, 2.0f, 0.25f});
+  const int w =
+      b.constant<float>("w", KILN_DTYPE_FLOAT32, {2, 1, 1, 2}, {0.5f, -1.0f, 2.0f, 0.25f});
   const int c = b.tensor("c", KILN_DTYPE_FLOAT32, {1, 3, 3, 2});
   b.op(OpKind::kConv2D, {x, w, -1}, {c});
   const int scale = b.constant<float>("scale", KILN_DTYPE_FLOAT32, {2}, {3.0f, -0.5f});
@@ -75,7 +78,8 @@ TEST(Passes, FoldAffineIntoWeights) {
 }
 
 TEST(Passes, FuseActivations) {
-  const ir::Graph after = passes::fuse_activations(passes::fold_affine_into_weights(conv_bn_relu6()));
+  const ir::Graph after =
+      passes::fuse_activations(passes::fold_affine_into_weights(conv_bn_relu6()));
   ASSERT_EQ(kinds(after), (std::vector<OpKind>{OpKind::kConv2D}));
   EXPECT_EQ(after.ops[0].attrs.activation, ir::Activation::kRelu6);
   expect_near(run_float(after, ramp(18), false), run_float(conv_bn_relu6(), ramp(18), false));
@@ -132,7 +136,11 @@ TEST(Passes, TransposeAtTheInputMovesIntoTheInterface) {
   nchw.perm = {0, 3, 1, 2};
   b.op(OpKind::kTranspose, {x}, {t}, nchw);
   const int y = b.tensor("y", KILN_DTYPE_FLOAT32, {1, 4, 2, 3});
-  b.op(OpKind::kClamp, {t, }, {y});
+  b.op(OpKind::kClamp,
+       {
+           t,
+       },
+       {y});
   b.output(y);
   ir::Graph g = b.build();
   g.input_source_perm = {{0, 3, 1, 2}};  // the user gives NCHW data
@@ -142,7 +150,8 @@ TEST(Passes, TransposeAtTheInputMovesIntoTheInterface) {
   ASSERT_EQ(after.input_source_perm.size(), 1u);
   EXPECT_TRUE(after.input_source_perm[0].empty());
   EXPECT_EQ(after.tensors[static_cast<size_t>(after.inputs[0])].name, "x");
-  EXPECT_EQ(after.tensors[static_cast<size_t>(after.inputs[0])].shape, (std::vector<int32_t>{1, 4, 2, 3}));
+  EXPECT_EQ(after.tensors[static_cast<size_t>(after.inputs[0])].shape,
+            (std::vector<int32_t>{1, 4, 2, 3}));
 }
 
 TEST(Passes, TransposesThatMoveNoDataBecomeReshapesAndPairsCompose) {
@@ -166,7 +175,8 @@ TEST(Passes, TransposesThatMoveNoDataBecomeReshapesAndPairsCompose) {
   const ir::Graph before = b.build();
   const ir::Graph after = passes::fold_transposes(before);
   // The first transpose is a reshape; the last two compose into one that moves no data either.
-  EXPECT_EQ(kinds(after), (std::vector<OpKind>{OpKind::kReshape, OpKind::kClamp, OpKind::kReshape}));
+  EXPECT_EQ(kinds(after),
+            (std::vector<OpKind>{OpKind::kReshape, OpKind::kClamp, OpKind::kReshape}));
   expect_near(run_float(after, ramp(15), false), run_float(before, ramp(15), false));
 }
 

@@ -1,7 +1,7 @@
 // The memory planner on small programs with offsets worked out by hand.
-#include <gtest/gtest.h>
-
 #include "compiler/plan/planner.h"
+
+#include <gtest/gtest.h>
 
 namespace kiln {
 namespace {

@@ -2,6 +2,8 @@
 // builds, and the four MLPerf Tiny float models quantized by kiln, compared
 // with the official int8 models and with their float originals on the
 // test-vector inputs.
+#include "compiler/quantize/ptq.h"
+
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
@@ -11,15 +13,14 @@
 
 #include "compiler/common/error.h"
 #include "compiler/common/file_io.h"
-#include "compiler/pipeline/compile.h"
 #include "compiler/eval/dataset.h"
+#include "compiler/eval/validate.h"
 #include "compiler/exec/graph_evaluator.h"
 #include "compiler/exec/source_layout.h"
-#include "compiler/eval/validate.h"
 #include "compiler/export/tflite_writer.h"
 #include "compiler/ir/builder.h"
 #include "compiler/passes/passes.h"
-#include "compiler/quantize/ptq.h"
+#include "compiler/pipeline/compile.h"
 #include "tests/support/run_graph.h"
 #include "tests/support/test_support.h"
 
@@ -85,7 +86,8 @@ ir::Graph small_float_classifier() {
   return b.build();
 }
 
-std::vector<std::vector<std::vector<uint8_t>>> random_samples(size_t n, size_t elements, float lo, float hi, unsigned seed) {
+std::vector<std::vector<std::vector<uint8_t>>> random_samples(size_t n, size_t elements, float lo,
+                                                              float hi, unsigned seed) {
   std::mt19937 rng(seed);
   std::uniform_real_distribution<float> u(lo, hi);
   std::vector<std::vector<std::vector<uint8_t>>> samples;
@@ -102,7 +104,8 @@ TEST(PostTrainingQuantization, BuildsTheTfliteInt8Scheme) {
   const QuantizeResult r = quantize_post_training(g, random_samples(16, 72, -1.0f, 1.0f, 1), {});
   const ir::Graph& q = r.graph;
   for (const ir::Op& op : q.ops) {
-    for (int t : op.outputs) EXPECT_EQ(q.tensors[static_cast<size_t>(t)].dtype, KILN_DTYPE_INT8) << op.type_name;
+    for (int t : op.outputs)
+      EXPECT_EQ(q.tensors[static_cast<size_t>(t)].dtype, KILN_DTYPE_INT8) << op.type_name;
   }
   const ir::Op& conv = q.ops[0];
   const ir::Tensor& w = q.tensors[static_cast<size_t>(conv.inputs[1])];
@@ -112,7 +115,8 @@ TEST(PostTrainingQuantization, BuildsTheTfliteInt8Scheme) {
   const ir::Tensor& bias = q.tensors[static_cast<size_t>(conv.inputs[2])];
   EXPECT_EQ(bias.dtype, KILN_DTYPE_INT32);
   const float input_scale = q.tensors[static_cast<size_t>(conv.inputs[0])].quant.scale();
-  for (size_t c = 0; c < 4; ++c) EXPECT_FLOAT_EQ(bias.quant.scales[c], input_scale * w.quant.scales[c]);
+  for (size_t c = 0; c < 4; ++c)
+    EXPECT_FLOAT_EQ(bias.quant.scales[c], input_scale * w.quant.scales[c]);
   // Pooling keeps its input's quantization; softmax's is fixed.
   EXPECT_EQ(q.tensors[static_cast<size_t>(q.ops[1].outputs[0])].quant.scales,
             q.tensors[static_cast<size_t>(q.ops[1].inputs[0])].quant.scales);
@@ -132,7 +136,8 @@ TEST(PostTrainingQuantization, BuildsTheTfliteInt8Scheme) {
     const ir::Tensor& qin = q.tensors[static_cast<size_t>(q.inputs[0])];
     std::vector<int8_t> quantized(in.size());
     for (size_t k = 0; k < in.size(); ++k) {
-      quantized[k] = static_cast<int8_t>(std::clamp(std::round(in[k] / qin.quant.scale()) + qin.quant.zero_point(), -128.0f, 127.0f));
+      quantized[k] = static_cast<int8_t>(std::clamp(
+          std::round(in[k] / qin.quant.scale()) + qin.quant.zero_point(), -128.0f, 127.0f));
     }
     i.set_input(0, test::bytes_of(quantized));
     i.invoke();
@@ -148,7 +153,8 @@ TEST(PostTrainingQuantization, FloatInterfaceAndTfliteExport) {
   QuantizeOptions options;
   options.float_io = true;
   options.method = CalibrationMethod::kMse;
-  const QuantizeResult r = quantize_post_training(small_float_classifier(), random_samples(8, 72, -1.0f, 1.0f, 1), options);
+  const QuantizeResult r = quantize_post_training(small_float_classifier(),
+                                                  random_samples(8, 72, -1.0f, 1.0f, 1), options);
   EXPECT_EQ(r.graph.ops.front().kind, OpKind::kQuantize);
   EXPECT_EQ(r.graph.ops.back().kind, OpKind::kDequantize);
   EXPECT_EQ(r.graph.tensors[static_cast<size_t>(r.graph.inputs[0])].dtype, KILN_DTYPE_FLOAT32);
@@ -156,7 +162,8 @@ TEST(PostTrainingQuantization, FloatInterfaceAndTfliteExport) {
   // The .tflite kiln writes reads back to the same int8 graph and outputs.
   const std::vector<uint8_t> file = write_tflite(r.graph);
   const std::vector<uint8_t> input = random_samples(1, 72, -1.0f, 1.0f, 9)[0][0];
-  HostRunner from_file(compile_tflite(file, "q.tflite").blob), from_graph(compile_graph(r.graph).blob);
+  HostRunner from_file(compile_tflite(file, "q.tflite").blob),
+      from_graph(compile_graph(r.graph).blob);
   from_file.set_input(0, input);
   from_graph.set_input(0, input);
   from_file.invoke();
@@ -186,7 +193,7 @@ struct MlperfCase {
   const char* name;
   const char* float_model;
   const char* int8_model;
-  const char* vectors;     // int8 test vectors
+  const char* vectors;  // int8 test vectors
   // Floors on the test-vector inputs (top-1 agreement; cosine of the outputs).
   double min_agreement_with_float, min_cosine_with_float, min_agreement_with_official;
 };
@@ -202,7 +209,8 @@ TEST_P(MlperfQuantization, MatchesFloatAndOfficialInt8) {
   const ir::Tensor& in = official.tensors[static_cast<size_t>(official.inputs[0])];
   const float lo = in.quant.scale() * static_cast<float>(-128 - in.quant.zero_point());
   const float hi = in.quant.scale() * static_cast<float>(127 - in.quant.zero_point());
-  const QuantizeResult r = quantize_post_training(float_graph, random_samples(32, static_cast<size_t>(in.elements()), lo, hi, 7), {});
+  const QuantizeResult r = quantize_post_training(
+      float_graph, random_samples(32, static_cast<size_t>(in.elements()), lo, hi, 7), {});
   const std::string out = ::testing::TempDir() + "/" + c.name + "_kiln_int8.tflite";
   const std::vector<uint8_t> file = write_tflite(passes::remove_unused(r.graph));
   write_file(out, file.data(), file.size());
@@ -214,16 +222,19 @@ TEST_P(MlperfQuantization, MatchesFloatAndOfficialInt8) {
   const Dataset vectors = load_dataset(data, source_input_ports(official), 0, "test vector");
   for (size_t s = 0; s < vectors.samples.size(); ++s) {
     const std::vector<float> real = to_float(in, vectors.samples[s][0]);
-    write_file(float_data + "/" + vectors.names[s] + "_in0.bin", real.data(), real.size() * sizeof(float));
+    write_file(float_data + "/" + vectors.names[s] + "_in0.bin", real.data(),
+               real.size() * sizeof(float));
   }
   const ValidateReport kiln_vs_float = validate_models(float_path, out, float_data, {});
   const ValidateReport official_vs_float = validate_models(float_path, int8_path, float_data, {});
   const ValidateReport kiln_vs_official = validate_models(int8_path, out, data, {});
-  for (const auto& [what, r] : {std::pair<const char*, const ValidateReport&>{"kiln int8 vs float", kiln_vs_float},
-                                {"official int8 vs float", official_vs_float},
-                                {"kiln int8 vs official int8", kiln_vs_official}}) {
-    std::printf("%-8s %-28s top-1 agreement %.3f  rmse %.5f  l2r %.4f  cosine %.5f  (%zu samples)\n", c.name, what,
-                r.top1_agreement, r.outputs.rmse, r.outputs.l2r, r.outputs.cosine, r.samples);
+  for (const auto& [what, r] :
+       {std::pair<const char*, const ValidateReport&>{"kiln int8 vs float", kiln_vs_float},
+        {"official int8 vs float", official_vs_float},
+        {"kiln int8 vs official int8", kiln_vs_official}}) {
+    std::printf(
+        "%-8s %-28s top-1 agreement %.3f  rmse %.5f  l2r %.4f  cosine %.5f  (%zu samples)\n",
+        c.name, what, r.top1_agreement, r.outputs.rmse, r.outputs.l2r, r.outputs.cosine, r.samples);
   }
   EXPECT_EQ(kiln_vs_official.samples, vectors.samples.size());
   EXPECT_TRUE(kiln_vs_float.layers_compared);
@@ -236,14 +247,18 @@ const MlperfCase kMlperfCases[] = {
     // KWS: on the two random draws the official int8 model disagrees with its
     // own float model (its ranges come from real audio, which the draws
     // exceed); on the real sample 0 kiln's output equals the official one.
-    {"kws", "kws_ref_model_float32.tflite", "kws_ref_model.tflite", "mlperf_kws_ref", 1.0, 0.999, 0.0},
+    {"kws", "kws_ref_model_float32.tflite", "kws_ref_model.tflite", "mlperf_kws_ref", 1.0, 0.999,
+     0.0},
     {"vww", "vww_96_float.tflite", "vww_96_int8.tflite", "mlperf_vww_96_int8", 1.0, 0.999, 1.0},
-    {"resnet8", "pretrainedResnet.tflite", "pretrainedResnet_quant.tflite", "mlperf_resnet8_int8", 1.0, 0.98, 1.0},
+    {"resnet8", "pretrainedResnet.tflite", "pretrainedResnet_quant.tflite", "mlperf_resnet8_int8",
+     1.0, 0.98, 1.0},
     // AD's output is a reconstruction: its argmax means nothing.
     {"ad", "ad01_fp32.tflite", "ad01_int8.tflite", "mlperf_ad01_int8", 0.0, 0.999, 0.0},
 };
 INSTANTIATE_TEST_SUITE_P(SharedModels, MlperfQuantization, ::testing::ValuesIn(kMlperfCases),
-                         [](const ::testing::TestParamInfo<MlperfCase>& info) { return std::string(info.param.name); });
+                         [](const ::testing::TestParamInfo<MlperfCase>& info) {
+                           return std::string(info.param.name);
+                         });
 
 }  // namespace
 }  // namespace kiln

@@ -6,8 +6,9 @@
 #include "kiln/kiln.hpp"
 #include "tests/support/test_support.h"
 
-extern "C" int kiln_c_api_run(const void* blob, size_t blob_bytes, void* arena, size_t arena_bytes, const void* input,
-                              size_t input_bytes, void* output, size_t output_bytes);
+extern "C" int kiln_c_api_run(const void* blob, size_t blob_bytes, void* arena, size_t arena_bytes,
+                              const void* input, size_t input_bytes, void* output,
+                              size_t output_bytes);
 
 namespace kiln {
 namespace {
@@ -21,7 +22,10 @@ struct Fixture {
 Fixture micro_speech() {
   Fixture f;
   const std::vector<uint8_t> b =
-      compile_tflite(read_file(test::shared_dir() + "/models/tflite_micro/micro_speech_quantized.tflite"), "ms").blob;
+      compile_tflite(
+          read_file(test::shared_dir() + "/models/tflite_micro/micro_speech_quantized.tflite"),
+          "ms")
+          .blob;
   f.blob.resize(b.size() / 8 + 1);
   std::memcpy(f.blob.data(), b.data(), b.size());
   f.blob_bytes = b.size();
@@ -35,8 +39,8 @@ TEST(CApi, FromC) {
   const Fixture f = micro_speech();
   std::vector<uint64_t> arena(8192);
   std::vector<uint8_t> out(f.expected.size());
-  EXPECT_EQ(kiln_c_api_run(f.blob.data(), f.blob_bytes, arena.data(), arena.size() * 8, f.input.data(),
-                           f.input.size(), out.data(), out.size()),
+  EXPECT_EQ(kiln_c_api_run(f.blob.data(), f.blob_bytes, arena.data(), arena.size() * 8,
+                           f.input.data(), f.input.size(), out.data(), out.size()),
             0);
   EXPECT_EQ(out, f.expected);
 }
@@ -47,7 +51,8 @@ TEST(CApi, CppWrapper) {
   ASSERT_EQ(Model::arena_bytes(f.blob.data(), f.blob_bytes, &needed), KILN_OK);
   std::vector<uint64_t> arena(needed / 8 + 1);
   Model model;
-  EXPECT_EQ(model.init(f.blob.data(), f.blob_bytes, arena.data(), needed - 1), KILN_ERR_ARENA_TOO_SMALL);
+  EXPECT_EQ(model.init(f.blob.data(), f.blob_bytes, arena.data(), needed - 1),
+            KILN_ERR_ARENA_TOO_SMALL);
   ASSERT_EQ(model.init(f.blob.data(), f.blob_bytes, arena.data(), needed), KILN_OK);
   kiln_tensor_info info;
   ASSERT_EQ(model.output_info(0, &info), KILN_OK);

@@ -16,7 +16,8 @@ namespace kiln {
 namespace {
 
 std::vector<uint8_t> good_blob() {
-  const std::string path = test::shared_dir() + "/models/tflite_micro/micro_speech_quantized.tflite";
+  const std::string path =
+      test::shared_dir() + "/models/tflite_micro/micro_speech_quantized.tflite";
   return compile_tflite(read_file(path), "micro_speech").blob;
 }
 
@@ -101,9 +102,10 @@ TEST(CorruptBlob, ExactStatusCodes) {
 
   // Absurd section sizes and offsets.
   for (uint32_t blob::BlobHeader::*field :
-       {&blob::BlobHeader::num_tensors, &blob::BlobHeader::tensors_offset, &blob::BlobHeader::num_ops,
-        &blob::BlobHeader::ops_offset, &blob::BlobHeader::io_offset, &blob::BlobHeader::num_operands,
-        &blob::BlobHeader::params_bytes, &blob::BlobHeader::data_offset, &blob::BlobHeader::num_inputs}) {
+       {&blob::BlobHeader::num_tensors, &blob::BlobHeader::tensors_offset,
+        &blob::BlobHeader::num_ops, &blob::BlobHeader::ops_offset, &blob::BlobHeader::io_offset,
+        &blob::BlobHeader::num_operands, &blob::BlobHeader::params_bytes,
+        &blob::BlobHeader::data_offset, &blob::BlobHeader::num_inputs}) {
     for (uint32_t value : {0xFFFFFFFFu, 0x7FFFFFF0u, static_cast<uint32_t>(good.size())}) {
       b = good;
       blob::BlobHeader hh = header_of(b);
@@ -137,7 +139,8 @@ TEST(CorruptBlob, ResealedRandomFlipsNeverCrash) {
   for (int trial = 0; trial < 3000; ++trial) {
     std::vector<uint8_t> b = good;
     const int flips = 1 + trial % 3;
-    for (int f = 0; f < flips; ++f) b[rng() % tables_end] ^= static_cast<uint8_t>(1u << (rng() % 8));
+    for (int f = 0; f < flips; ++f)
+      b[rng() % tables_end] ^= static_cast<uint8_t>(1u << (rng() % 8));
     reseal(b);
     rejected += init_status(b) != KILN_OK;
   }

@@ -31,7 +31,9 @@ inline CliResult kiln_cli(const std::string& args) {
   return r;
 }
 
-inline std::string temp_path(const std::string& name) { return ::testing::TempDir() + "kiln_cli_" + name; }
+inline std::string temp_path(const std::string& name) {
+  return ::testing::TempDir() + "kiln_cli_" + name;
+}
 
 inline std::string model(const std::string& name) { return shared_dir() + "/models/" + name; }
 

@@ -33,7 +33,8 @@ std::vector<T> values_of(const std::vector<uint8_t>& b) {
 }
 
 // Every output of one invoke with these inputs.
-inline std::vector<std::vector<uint8_t>> run_once(Runner& runner, const std::vector<std::vector<uint8_t>>& inputs) {
+inline std::vector<std::vector<uint8_t>> run_once(Runner& runner,
+                                                  const std::vector<std::vector<uint8_t>>& inputs) {
   for (size_t i = 0; i < inputs.size(); ++i) runner.set_input(i, inputs[i]);
   runner.invoke();
   std::vector<std::vector<uint8_t>> outputs;

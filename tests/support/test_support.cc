@@ -69,7 +69,8 @@ std::vector<std::string> int8_case_names() {
   return names;
 }
 
-std::string target_case_label(const ::testing::TestParamInfo<std::tuple<std::string, std::string>>& info) {
+std::string target_case_label(
+    const ::testing::TestParamInfo<std::tuple<std::string, std::string>>& info) {
   std::string target = std::get<0>(info.param);
   target.erase(std::remove(target.begin(), target.end(), '-'), target.end());
   return target + "_" + std::get<1>(info.param);
@@ -91,8 +92,10 @@ void parse_device_flag(int* argc, char** argv) {
   int kept = 0;
   for (int i = 0; i < *argc; ++i) {
     const std::string arg = argv[i];
-    if (arg.rfind(flag, 0) == 0) device_storage() = arg.substr(flag.size());
-    else argv[kept++] = argv[i];
+    if (arg.rfind(flag, 0) == 0)
+      device_storage() = arg.substr(flag.size());
+    else
+      argv[kept++] = argv[i];
   }
   *argc = kept;
 }

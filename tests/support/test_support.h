@@ -6,11 +6,10 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <tuple>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 namespace kiln {
 namespace test {
@@ -40,7 +39,8 @@ Case load_case(const std::string& name);
 std::vector<std::string> int8_case_names();
 
 // "cortexm4_mlperf_kws_ref" for the parameter ("cortex-m4", "mlperf_kws_ref").
-std::string target_case_label(const ::testing::TestParamInfo<std::tuple<std::string, std::string>>& info);
+std::string target_case_label(
+    const ::testing::TestParamInfo<std::tuple<std::string, std::string>>& info);
 
 // The emulated core given as --kiln-device=CORE to the test binary (its
 // ctest entries labelled `device`), or empty: tests that run a blob on the

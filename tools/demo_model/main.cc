@@ -26,7 +26,8 @@ class Weights {
     std::vector<int8_t> w(n);
     for (int8_t& v : w) {
       state_ = state_ * 1664525u + 1013904223u;
-      v = static_cast<int8_t>(static_cast<int>((state_ >> 16) % static_cast<uint32_t>(2 * range + 1)) - range);
+      v = static_cast<int8_t>(
+          static_cast<int>((state_ >> 16) % static_cast<uint32_t>(2 * range + 1)) - range);
     }
     return w;
   }
@@ -50,7 +51,8 @@ kiln::ir::Graph demo_graph() {
   conv1.stride_h = conv1.stride_w = 2;
   const int f1 = b.constant<int8_t>("conv1/filter", s8, {16, 5, 3, 1}, w.next(16 * 5 * 3, 60),
                                     std::vector<float>(16, 0.004f), 0);
-  const int b1 = b.constant<int32_t>("conv1/bias", s32, {16}, std::vector<int32_t>(16, 50), std::vector<float>(16, 0.002f));
+  const int b1 = b.constant<int32_t>("conv1/bias", s32, {16}, std::vector<int32_t>(16, 50),
+                                     std::vector<float>(16, 0.002f));
   const int a1 = b.tensor("conv1", s8, {1, 25, 5, 16}, 0.05f, -128);
   b.op(OpKind::kConv2D, {input, f1, b1}, {a1}, conv1);
 
@@ -58,13 +60,15 @@ kiln::ir::Graph demo_graph() {
   dw.padding = kiln::ir::Padding::kSame;
   const int f2 = b.constant<int8_t>("dw1/filter", s8, {1, 3, 3, 16}, w.next(9 * 16, 100),
                                     std::vector<float>(16, 0.01f), 3);
-  const int b2 = b.constant<int32_t>("dw1/bias", s32, {16}, std::vector<int32_t>(16, 0), std::vector<float>(16, 0.0005f));
+  const int b2 = b.constant<int32_t>("dw1/bias", s32, {16}, std::vector<int32_t>(16, 0),
+                                     std::vector<float>(16, 0.0005f));
   const int a2 = b.tensor("dw1", s8, {1, 25, 5, 16}, 0.05f, -128);
   b.op(OpKind::kDepthwiseConv2D, {a1, f2, b2}, {a2}, dw);
 
   const int f3 = b.constant<int8_t>("pw1/filter", s8, {32, 1, 1, 16}, w.next(32 * 16, 90),
                                     std::vector<float>(32, 0.01f), 0);
-  const int b3 = b.constant<int32_t>("pw1/bias", s32, {32}, std::vector<int32_t>(32, -20), std::vector<float>(32, 0.0005f));
+  const int b3 = b.constant<int32_t>("pw1/bias", s32, {32}, std::vector<int32_t>(32, -20),
+                                     std::vector<float>(32, 0.0005f));
   const int a3 = b.tensor("pw1", s8, {1, 25, 5, 32}, 0.05f, -128);
   b.op(OpKind::kConv2D, {a2, f3, b3}, {a3}, relu);
 
@@ -98,7 +102,8 @@ int main(int argc, char** argv) {
     kiln::write_file(argv[1], model.data(), model.size());
     // A chirp-like input: a ramp in time with a feature-dependent offset.
     std::vector<int8_t> input(49 * 10);
-    for (size_t i = 0; i < input.size(); ++i) input[i] = static_cast<int8_t>((i * 7 + (i % 10) * 13) % 200 - 100);
+    for (size_t i = 0; i < input.size(); ++i)
+      input[i] = static_cast<int8_t>((i * 7 + (i % 10) * 13) % 200 - 100);
     kiln::write_file(argv[2], input.data(), input.size());
     fmt::print("wrote {} ({} bytes) and {}\n", argv[1], model.size(), argv[2]);
   } catch (const kiln::Error& e) {

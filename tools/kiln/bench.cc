@@ -1,9 +1,10 @@
 // kiln bench: instructions, memory and flash of one inference on an emulated core.
+#include "compiler/eval/bench.h"
+
 #include <fmt/format.h>
 
 #include <memory>
 
-#include "compiler/eval/bench.h"
 #include "tools/kiln/commands.h"
 
 namespace kiln {
@@ -16,16 +17,21 @@ void register_bench(CLI::App& app) {
     bool json = false, layers = false;
   };
   auto opts = std::make_shared<Options>();
-  CLI::App* cmd = app.add_subcommand("bench", "instructions, memory and flash of one inference on an emulated core");
-  cmd->add_option("MODEL", opts->model, "a .tflite or .onnx model (or a .kiln blob: no MAC counts)")->required();
-  cmd->add_option("--target", opts->target, "cortex-m4, cortex-m7, cortex-m33 or cortex-m55")->required();
+  CLI::App* cmd = app.add_subcommand(
+      "bench", "instructions, memory and flash of one inference on an emulated core");
+  cmd->add_option("MODEL", opts->model, "a .tflite or .onnx model (or a .kiln blob: no MAC counts)")
+      ->required();
+  cmd->add_option("--target", opts->target, "cortex-m4, cortex-m7, cortex-m33 or cortex-m55")
+      ->required();
   cmd->add_option("-i,--input", opts->inputs, "input tensors (default: zeros)");
   cmd->add_flag("--layers", opts->layers, "also count instructions per op");
   cmd->add_flag("--json", opts->json, "print JSON");
   cmd->callback([opts]() {
     const BenchReport report = bench_model(opts->model, opts->target, opts->inputs, opts->layers);
-    if (opts->json) fmt::print("{}\n", to_json(report).dump(2));
-    else fmt::print("{}", to_table(report));
+    if (opts->json)
+      fmt::print("{}\n", to_json(report).dump(2));
+    else
+      fmt::print("{}", to_table(report));
   });
 }
 

@@ -1,11 +1,12 @@
 // kiln compile: the model as C++ sources and a CMake target.
+#include "compiler/pipeline/compile.h"
+
 #include <fmt/format.h>
 
 #include <memory>
 
 #include "compiler/codegen/cpp_emitter.h"
 #include "compiler/common/file_io.h"
-#include "compiler/pipeline/compile.h"
 #include "tools/kiln/commands.h"
 
 namespace kiln {
@@ -16,9 +17,12 @@ void register_compile(CLI::App& app) {
     std::string model, dir, name, target = "host";
   };
   auto opts = std::make_shared<Options>();
-  CLI::App* cmd = app.add_subcommand("compile", "generate C++ sources (header, weights, calls) and a CMake target");
+  CLI::App* cmd = app.add_subcommand(
+      "compile", "generate C++ sources (header, weights, calls) and a CMake target");
   cmd->add_option("MODEL", opts->model, "a .tflite or .onnx model")->required();
-  cmd->add_option("-o,--output", opts->dir, "directory to write NAME.h, NAME.cc and CMakeLists.txt to")->required();
+  cmd->add_option("-o,--output", opts->dir,
+                  "directory to write NAME.h, NAME.cc and CMakeLists.txt to")
+      ->required();
   cmd->add_option("--name", opts->name, "C identifier for the model (default: from the file name)");
   cmd->add_option("--target", opts->target, "host, cortex-m4, cortex-m7, cortex-m33 or cortex-m55")
       ->capture_default_str();
@@ -31,7 +35,8 @@ void register_compile(CLI::App& app) {
     write_file(opts->dir + "/" + name + ".h", g.header.data(), g.header.size());
     write_file(opts->dir + "/" + name + ".cc", g.source.data(), g.source.size());
     write_file(opts->dir + "/CMakeLists.txt", g.cmake.data(), g.cmake.size());
-    fmt::print("{}/{}.h, {}.cc, CMakeLists.txt: library target '{}' for {}\n", opts->dir, name, name, name, opts->target);
+    fmt::print("{}/{}.h, {}.cc, CMakeLists.txt: library target '{}' for {}\n", opts->dir, name,
+               name, name, opts->target);
   });
 }
 

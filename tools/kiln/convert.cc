@@ -17,19 +17,22 @@ void register_convert(CLI::App& app) {
     std::string model, output, target = "portable";
   };
   auto opts = std::make_shared<Options>();
-  CLI::App* cmd = app.add_subcommand("convert", "compile a .tflite or .onnx model into a .kiln blob");
+  CLI::App* cmd =
+      app.add_subcommand("convert", "compile a .tflite or .onnx model into a .kiln blob");
   cmd->add_option("MODEL", opts->model, "a .tflite or .onnx model")->required();
   cmd->add_option("-o,--output", opts->output, "the .kiln file to write")->required();
   cmd->add_option("--target", opts->target,
                   "kernel variants to use: " + kernel_target_names() +
-                      " (portable runs on every kiln runtime; the others only where their instructions exist)")
+                      " (portable runs on every kiln runtime; the others only where their "
+                      "instructions exist)")
       ->capture_default_str();
   cmd->callback([opts]() {
     const std::vector<uint8_t> bytes = read_file(opts->model);
     const CompiledModel m = compile_model(bytes, opts->model, {opts->target});
     write_file(opts->output, m.blob.data(), m.blob.size());
-    fmt::print("{}: {} bytes for {} ({} ops, arena {} bytes) from {} bytes of model\n", opts->output,
-               m.blob.size(), opts->target, m.program.ops.size(), m.plan.arena_bytes, bytes.size());
+    fmt::print("{}: {} bytes for {} ({} ops, arena {} bytes) from {} bytes of model\n",
+               opts->output, m.blob.size(), opts->target, m.program.ops.size(), m.plan.arena_bytes,
+               bytes.size());
   });
 }
 

@@ -1,7 +1,7 @@
 // kiln: the command-line tool.
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <CLI/CLI.hpp>
 #include <cstdio>
 
 #include "compiler/common/error.h"

@@ -12,7 +12,8 @@ namespace kiln {
 namespace cli {
 
 // A callback (done, total) printing "kiln: <verb> done/total".
-std::function<void(size_t, size_t)> progress_printer(const std::string& verb, bool quiet_when_piped = false);
+std::function<void(size_t, size_t)> progress_printer(const std::string& verb,
+                                                     bool quiet_when_piped = false);
 
 }  // namespace cli
 }  // namespace kiln

@@ -19,12 +19,15 @@ void register_run(CLI::App& app) {
     RunnerOptions runner;
   };
   auto opts = std::make_shared<Options>();
-  CLI::App* cmd = app.add_subcommand("run", "run a model with kiln's runtime, on the host or an emulated core");
+  CLI::App* cmd =
+      app.add_subcommand("run", "run a model with kiln's runtime, on the host or an emulated core");
   cmd->add_option("MODEL", opts->model, "a .tflite or .onnx model, or a .kiln blob")->required();
-  cmd->add_option("-i,--input", opts->inputs,
-                  "raw little-endian input tensor, once per model input, in order (default: zeros)");
+  cmd->add_option(
+      "-i,--input", opts->inputs,
+      "raw little-endian input tensor, once per model input, in order (default: zeros)");
   cmd->add_option("-o,--output", opts->outputs, "file to write each output tensor to, in order");
-  cmd->add_option("--arena-bytes", opts->runner.arena_bytes, "run with this arena size instead of the planned one");
+  cmd->add_option("--arena-bytes", opts->runner.arena_bytes,
+                  "run with this arena size instead of the planned one");
   cmd->add_option("--target", opts->runner.target,
                   "host, or an emulated core: cortex-m4, cortex-m7, cortex-m33, cortex-m55")
       ->capture_default_str();
@@ -32,8 +35,9 @@ void register_run(CLI::App& app) {
     OpenedModel m = open_model(opts->model, opts->runner);
     Runner& runner = *m.runner;
     if (opts->outputs.size() > runner.outputs().size()) {
-      throw Error(ErrorKind::kUsage, fmt::format("model has {} outputs but {} --output files were given",
-                                                 runner.outputs().size(), opts->outputs.size()));
+      throw Error(ErrorKind::kUsage,
+                  fmt::format("model has {} outputs but {} --output files were given",
+                              runner.outputs().size(), opts->outputs.size()));
     }
     set_inputs_from_files(runner, opts->inputs);
     runner.invoke();

@@ -39,7 +39,8 @@ class Importer;
 // One node being converted.
 class Node {
  public:
-  Node(Importer& importer, const onnx::NodeProto& proto, int index) : im_(importer), proto_(proto), index_(index) {}
+  Node(Importer& importer, const onnx::NodeProto& proto, int index)
+      : im_(importer), proto_(proto), index_(index) {}
 
   const onnx::NodeProto& proto() const { return proto_; }
   const std::string& op_type() const { return proto_.op_type(); }
@@ -57,13 +58,16 @@ class Node {
   int64_t attr_int(const std::string& name, int64_t fallback) const;
   float attr_float(const std::string& name, float fallback) const;
   std::string attr_string(const std::string& name, const std::string& fallback) const;
-  std::vector<int64_t> attr_ints(const std::string& name, const std::vector<int64_t>& fallback = {}) const;
+  std::vector<int64_t> attr_ints(const std::string& name,
+                                 const std::vector<int64_t>& fallback = {}) const;
   std::vector<float> attr_floats(const std::string& name) const;
   const onnx::TensorProto* attr_tensor(const std::string& name) const;
 
   // Inputs: an empty name is an absent optional input.
   size_t num_inputs() const { return static_cast<size_t>(proto_.input_size()); }
-  bool has_input(size_t i) const { return i < num_inputs() && !proto_.input(static_cast<int>(i)).empty(); }
+  bool has_input(size_t i) const {
+    return i < num_inputs() && !proto_.input(static_cast<int>(i)).empty();
+  }
   Value input(size_t i) const;
   // This node reads `v` as input i (a converter's own rewrite of an operand).
   void rebind_input(size_t i, Value v) { overrides_[i] = v; }
@@ -100,11 +104,13 @@ class Node {
   void alias_output(size_t i, Value v);
 
   // Emits an op reading `inputs` and writing `outputs` (IR tensor indices).
-  ir::Op& emit(ir::OpKind kind, std::vector<int> inputs, std::vector<int> outputs, ir::OpAttrs attrs = {});
+  ir::Op& emit(ir::OpKind kind, std::vector<int> inputs, std::vector<int> outputs,
+               ir::OpAttrs attrs = {});
   // A new constant tensor for this node.
-  int add_constant(const std::string& suffix, kiln_dtype dtype, std::vector<int32_t> shape, const void* data,
-                   size_t bytes);
-  int add_float_constant(const std::string& suffix, std::vector<int32_t> shape, const std::vector<float>& values);
+  int add_constant(const std::string& suffix, kiln_dtype dtype, std::vector<int32_t> shape,
+                   const void* data, size_t bytes);
+  int add_float_constant(const std::string& suffix, std::vector<int32_t> shape,
+                         const std::vector<float>& values);
   // A new activation tensor for this node's intermediate results.
   int add_intermediate(const std::string& suffix, kiln_dtype dtype, std::vector<int32_t> shape);
 
@@ -120,7 +126,8 @@ class Node {
 
  private:
   const onnx::AttributeProto* find_attr(const std::string& name) const;
-  const onnx::AttributeProto& attr_of_type(const std::string& name, onnx::AttributeProto::AttributeType type) const;
+  const onnx::AttributeProto& attr_of_type(const std::string& name,
+                                           onnx::AttributeProto::AttributeType type) const;
 
   Importer& im_;
   const onnx::NodeProto& proto_;
@@ -155,7 +162,8 @@ using ir::transpose_data;
 // The graph-wide state: the IR being built and the values by name.
 class Importer {
  public:
-  Importer(const onnx::ModelProto& model, const std::string& label) : model_(model), label_(label) {}
+  Importer(const onnx::ModelProto& model, const std::string& label)
+      : model_(model), label_(label) {}
   ir::Graph run();
 
   const std::string& label() const { return label_; }

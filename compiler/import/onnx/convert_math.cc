@@ -12,13 +12,15 @@ namespace onnx_import {
 namespace {
 
 // numpy broadcasting of two ONNX shapes.
-std::vector<int32_t> broadcast_shape(Node& n, const std::vector<int32_t>& a, const std::vector<int32_t>& b) {
+std::vector<int32_t> broadcast_shape(Node& n, const std::vector<int32_t>& a,
+                                     const std::vector<int32_t>& b) {
   std::vector<int32_t> out(std::max(a.size(), b.size()), 1);
   for (size_t i = 0; i < out.size(); ++i) {
     const int32_t da = i < out.size() - a.size() ? 1 : a[i - (out.size() - a.size())];
     const int32_t db = i < out.size() - b.size() ? 1 : b[i - (out.size() - b.size())];
     if (da != db && da != 1 && db != 1) {
-      n.invalid(fmt::format("shapes {} and {} do not broadcast", ir::shape_string(a), ir::shape_string(b)));
+      n.invalid(fmt::format("shapes {} and {} do not broadcast", ir::shape_string(a),
+                            ir::shape_string(b)));
     }
     out[i] = da == 1 ? db : da;
   }
@@ -32,9 +34,12 @@ Value operand_channels_last(Node& n, size_t i, size_t rank) {
   const Value v = n.input(i);
   if (v.channels_last) return v;
   std::vector<int32_t> shape = n.input_shape(i);
-  if (shape.size() > rank) n.unsupported(fmt::format("input {} of rank {} broadcast against rank {}", i, shape.size(), rank));
+  if (shape.size() > rank)
+    n.unsupported(
+        fmt::format("input {} of rank {} broadcast against rank {}", i, shape.size(), rank));
   shape.insert(shape.begin(), rank - shape.size(), 1);
-  const int full = shape == n.input_tensor(i).shape ? v.tensor : n.reshape(v.tensor, shape, "full_rank");
+  const int full =
+      shape == n.input_tensor(i).shape ? v.tensor : n.reshape(v.tensor, shape, "full_rank");
   return n.channels_last(Value{full, false});
 }
 
@@ -45,7 +50,8 @@ void align_legacy_broadcast(Node& n) {
   const ir::Tensor& b = n.constant_input(1, "B (legacy broadcasting)");
   const int32_t axis = normalize_axis(n.attr_int("axis", 0), a_rank);
   if (axis < 0 || static_cast<size_t>(axis) + b.shape.size() > a_rank) {
-    n.invalid(fmt::format("B {} does not fit A's dims from axis {}", ir::shape_string(b.shape), n.attr_int("axis", 0)));
+    n.invalid(fmt::format("B {} does not fit A's dims from axis {}", ir::shape_string(b.shape),
+                          n.attr_int("axis", 0)));
   }
   std::vector<int32_t> shape = b.shape;
   shape.resize(a_rank - static_cast<size_t>(axis), 1);
@@ -60,24 +66,29 @@ void align_legacy_broadcast(Node& n) {
 enum class Arith { kAdd, kSub, kMul, kDiv };
 
 void convert_binary(Node& n, Arith arith) {
-  if (n.opset() < 7 && n.attr_int("broadcast", 0) != 0 && n.has_attr("axis")) align_legacy_broadcast(n);
+  if (n.opset() < 7 && n.attr_int("broadcast", 0) != 0 && n.has_attr("axis"))
+    align_legacy_broadcast(n);
   const std::vector<int32_t> out_shape = broadcast_shape(n, n.input_shape(0), n.input_shape(1));
   const kiln_dtype dtype = n.input_tensor(0).dtype;
   if (dtype != KILN_DTYPE_FLOAT32 || n.input_tensor(1).dtype != dtype) {
-    n.unsupported(fmt::format("{} and {} operands: kiln computes float32 (quantized models go through QuantizeLinear)",
-                              ir::dtype_name(dtype), ir::dtype_name(n.input_tensor(1).dtype)));
+    n.unsupported(fmt::format(
+        "{} and {} operands: kiln computes float32 (quantized models go through QuantizeLinear)",
+        ir::dtype_name(dtype), ir::dtype_name(n.input_tensor(1).dtype)));
   }
   Value a = n.input(0), b = n.input(1);
   // Division by a constant is multiplication by its reciprocal.
   int b_tensor = b.tensor;
-  ir::OpKind kind = arith == Arith::kAdd ? ir::OpKind::kAdd : arith == Arith::kSub ? ir::OpKind::kSub : ir::OpKind::kMul;
+  ir::OpKind kind = arith == Arith::kAdd   ? ir::OpKind::kAdd
+                    : arith == Arith::kSub ? ir::OpKind::kSub
+                                           : ir::OpKind::kMul;
   if (arith == Arith::kDiv) {
     const ir::Tensor& divisor = n.constant_input(1, "divisor");
     std::vector<float> reciprocal(static_cast<size_t>(divisor.elements()));
     for (size_t k = 0; k < reciprocal.size(); ++k) reciprocal[k] = 1.0f / divisor.as<float>()[k];
     b_tensor = n.add_float_constant("reciprocal", divisor.shape, reciprocal);
   }
-  const bool channels_last = (a.channels_last || b.channels_last) && (out_shape.size() == 3 || out_shape.size() == 4);
+  const bool channels_last =
+      (a.channels_last || b.channels_last) && (out_shape.size() == 3 || out_shape.size() == 4);
   if (channels_last) {
     a = operand_channels_last(n, 0, out_shape.size());
     if (b_tensor == b.tensor) {
@@ -91,7 +102,8 @@ void convert_binary(Node& n, Arith arith) {
     a = n.plain(a);
     if (b_tensor == b.tensor) b_tensor = n.plain(b).tensor;
   }
-  const Value out = n.define_output(0, dtype, channels_last ? channels_last_shape(out_shape) : out_shape, channels_last);
+  const Value out = n.define_output(
+      0, dtype, channels_last ? channels_last_shape(out_shape) : out_shape, channels_last);
   n.emit(kind, {a.tensor, b_tensor}, {out.tensor});
 }
 
@@ -99,7 +111,8 @@ void convert_binary(Node& n, Arith arith) {
 void emit_unary(Node& n, ir::OpKind kind, const ir::OpAttrs& attrs = {}) {
   const Value in = n.input(0);
   const ir::Tensor& t = n.input_tensor(0);
-  if (t.dtype != KILN_DTYPE_FLOAT32) n.unsupported(fmt::format("{} input: kiln computes float32", ir::dtype_name(t.dtype)));
+  if (t.dtype != KILN_DTYPE_FLOAT32)
+    n.unsupported(fmt::format("{} input: kiln computes float32", ir::dtype_name(t.dtype)));
   const Value out = n.define_output(0, t.dtype, t.shape, in.channels_last);
   n.emit(kind, {in.tensor}, {out.tensor}, attrs);
 }
@@ -122,7 +135,8 @@ void convert_clip(Node& n) {
 void convert_softmax(Node& n) {
   const Value in = n.input(0);
   const ir::Tensor& t = n.input_tensor(0);
-  if (t.dtype != KILN_DTYPE_FLOAT32) n.unsupported(fmt::format("{} input: kiln computes float32", ir::dtype_name(t.dtype)));
+  if (t.dtype != KILN_DTYPE_FLOAT32)
+    n.unsupported(fmt::format("{} input: kiln computes float32", ir::dtype_name(t.dtype)));
   const std::vector<int32_t> logical = n.input_shape(0), ir_shape = t.shape;
   const size_t rank = logical.size();
   if (rank == 0) n.invalid("scalar input");
@@ -140,13 +154,15 @@ void convert_softmax(Node& n) {
     for (size_t d = static_cast<size_t>(axis); d < rank; ++d) inner *= shape[d];
     const int32_t outer = static_cast<int32_t>(t.elements() / std::max<int64_t>(1, inner));
     const bool flat = axis == static_cast<int32_t>(rank) - 1;
-    const int rows = flat ? src.tensor : n.reshape(src.tensor, {outer, static_cast<int32_t>(inner)}, "rows");
+    const int rows =
+        flat ? src.tensor : n.reshape(src.tensor, {outer, static_cast<int32_t>(inner)}, "rows");
     if (flat) {
       const Value out = n.define_output(0, t.dtype, shape, src.channels_last);
       n.emit(ir::OpKind::kSoftmax, {rows}, {out.tensor}, attrs);
       return;
     }
-    const int result = n.add_intermediate("softmax_rows", t.dtype, {outer, static_cast<int32_t>(inner)});
+    const int result =
+        n.add_intermediate("softmax_rows", t.dtype, {outer, static_cast<int32_t>(inner)});
     n.emit(ir::OpKind::kSoftmax, {rows}, {result}, attrs);
     const Value out = n.define_output(0, t.dtype, shape, src.channels_last);
     n.emit(ir::OpKind::kReshape, {result}, {out.tensor});
@@ -154,7 +170,8 @@ void convert_softmax(Node& n) {
   }
   const int32_t axis = normalize_axis(n.attr_int("axis", -1), rank);
   if (axis < 0) n.invalid("axis out of range");
-  const int32_t ir_axis = in.channels_last ? channels_last_dims(rank)[static_cast<size_t>(axis)] : axis;
+  const int32_t ir_axis =
+      in.channels_last ? channels_last_dims(rank)[static_cast<size_t>(axis)] : axis;
   if (ir_axis == static_cast<int32_t>(rank) - 1) {
     const Value out = n.define_output(0, t.dtype, ir_shape, in.channels_last);
     n.emit(ir::OpKind::kSoftmax, {in.tensor}, {out.tensor}, attrs);
@@ -168,7 +185,8 @@ void convert_softmax(Node& n) {
   perm.push_back(ir_axis);
   for (size_t d = 0; d < rank; ++d) inverse[static_cast<size_t>(perm[d])] = static_cast<int32_t>(d);
   const int moved = n.transpose(in.tensor, perm, "axis_last");
-  const int result = n.add_intermediate("softmax_axis_last", t.dtype, permute_shape(ir_shape, perm));
+  const int result =
+      n.add_intermediate("softmax_axis_last", t.dtype, permute_shape(ir_shape, perm));
   n.emit(ir::OpKind::kSoftmax, {moved}, {result}, attrs);
   const Value out = n.define_output(0, t.dtype, ir_shape, in.channels_last);
   ir::OpAttrs back;

@@ -18,11 +18,13 @@ namespace {
 std::vector<float> scales_of(Node& n, size_t i) {
   const ir::Tensor& s = n.constant_input(i, "scale");
   if (s.dtype != KILN_DTYPE_FLOAT32) {
-    n.unsupported(fmt::format("scale '{}' is {}: kiln reads float32 scales", s.name, ir::dtype_name(s.dtype)));
+    n.unsupported(fmt::format("scale '{}' is {}: kiln reads float32 scales", s.name,
+                              ir::dtype_name(s.dtype)));
   }
   std::vector<float> v(s.as<float>(), s.as<float>() + s.elements());
   for (float f : v) {
-    if (!(f > 0.0f) || !std::isfinite(f)) n.invalid(fmt::format("scale {} is not a positive number", f));
+    if (!(f > 0.0f) || !std::isfinite(f))
+      n.invalid(fmt::format("scale {} is not a positive number", f));
   }
   if (v.empty()) n.invalid("empty scale");
   return v;
@@ -35,36 +37,46 @@ std::vector<int64_t> zero_points_of(Node& n, size_t i, size_t count, kiln_dtype*
   *onnx_dtype = KILN_DTYPE_UINT8;
   if (!n.has_input(i)) {
     const int64_t output_dtype = n.attr_int("output_dtype", 0);
-    if (output_dtype == onnx::TensorProto::INT8) *onnx_dtype = KILN_DTYPE_INT8;
-    else if (output_dtype != 0 && output_dtype != onnx::TensorProto::UINT8) n.unsupported("only int8 and uint8 quantization is supported");
+    if (output_dtype == onnx::TensorProto::INT8)
+      *onnx_dtype = KILN_DTYPE_INT8;
+    else if (output_dtype != 0 && output_dtype != onnx::TensorProto::UINT8)
+      n.unsupported("only int8 and uint8 quantization is supported");
     return std::vector<int64_t>(count, *onnx_dtype == KILN_DTYPE_UINT8 ? -128 : 0);
   }
   const ir::Tensor z = n.constant_input(i, "zero point");
   if (z.dtype != KILN_DTYPE_INT8 && z.dtype != KILN_DTYPE_UINT8 && z.dtype != KILN_DTYPE_INT32) {
-    n.unsupported(fmt::format("zero point '{}' is {}: kiln quantizes to int8 and uint8", z.name, ir::dtype_name(z.dtype)));
+    n.unsupported(fmt::format("zero point '{}' is {}: kiln quantizes to int8 and uint8", z.name,
+                              ir::dtype_name(z.dtype)));
   }
   *onnx_dtype = z.dtype;
   if (static_cast<size_t>(z.elements()) != count) {
-    n.invalid(fmt::format("zero point '{}' has {} values for {} scales", z.name, z.elements(), count));
+    n.invalid(
+        fmt::format("zero point '{}' has {} values for {} scales", z.name, z.elements(), count));
   }
   std::vector<int64_t> v(count);
   for (size_t k = 0; k < count; ++k) {
     if (z.dtype == KILN_DTYPE_INT32) {
       v[k] = z.as<int32_t>()[k];
-      if (v[k] != 0) n.unsupported(fmt::format("int32 zero point {} (int32 tensors are biases, zero point 0)", v[k]));
+      if (v[k] != 0)
+        n.unsupported(
+            fmt::format("int32 zero point {} (int32 tensors are biases, zero point 0)", v[k]));
     } else {
-      v[k] = z.dtype == KILN_DTYPE_UINT8 ? int64_t{z.data[k]} - 128 : int64_t{static_cast<int8_t>(z.data[k])};
+      v[k] = z.dtype == KILN_DTYPE_UINT8 ? int64_t{z.data[k]} - 128
+                                         : int64_t{static_cast<int8_t>(z.data[k])};
     }
   }
   return v;
 }
 
 void require_per_tensor(Node& n, const std::vector<float>& scales, const char* what) {
-  if (scales.size() != 1) n.unsupported(fmt::format("per-axis quantization of {} (kiln quantizes activations per tensor)", what));
+  if (scales.size() != 1)
+    n.unsupported(
+        fmt::format("per-axis quantization of {} (kiln quantizes activations per tensor)", what));
 }
 
 void require_plain_blocks(Node& n) {
-  if (n.attr_int("block_size", 0) != 0) n.unsupported("blocked quantization (block_size) is not supported");
+  if (n.attr_int("block_size", 0) != 0)
+    n.unsupported("blocked quantization (block_size) is not supported");
 }
 
 // The channel of element k of a tensor quantized along `axis`.
@@ -88,7 +100,8 @@ void convert_quantize_linear(Node& n) {
   kiln_dtype onnx_dtype;
   const std::vector<int64_t> zps = zero_points_of(n, 2, scales.size(), &onnx_dtype);
   const ir::Tensor& x = n.input_tensor(0);
-  if (x.dtype != KILN_DTYPE_FLOAT32) n.unsupported(fmt::format("{} input (float32 expected)", ir::dtype_name(x.dtype)));
+  if (x.dtype != KILN_DTYPE_FLOAT32)
+    n.unsupported(fmt::format("{} input (float32 expected)", ir::dtype_name(x.dtype)));
   ir::Quantization q;
   q.scales = scales;
   q.zero_points = zps;
@@ -99,10 +112,12 @@ void convert_quantize_linear(Node& n) {
     std::vector<int8_t> values(static_cast<size_t>(x.elements()));
     for (size_t k = 0; k < values.size(); ++k) {
       const size_t c = channel_of(x, axis, k, scales.size());
-      const double v = std::nearbyint(static_cast<double>(x.as<float>()[k]) / scales[c]) + static_cast<double>(zps[c]);
+      const double v = std::nearbyint(static_cast<double>(x.as<float>()[k]) / scales[c]) +
+                       static_cast<double>(zps[c]);
       values[k] = static_cast<int8_t>(std::fmin(127.0, std::fmax(-128.0, v)));
     }
-    const int t = n.add_constant("quantized", KILN_DTYPE_INT8, x.shape, values.data(), values.size());
+    const int t =
+        n.add_constant("quantized", KILN_DTYPE_INT8, x.shape, values.data(), values.size());
     n.graph().tensors[static_cast<size_t>(t)].quant = q;
     n.alias_output(0, Value{t, false});
     return;
@@ -130,8 +145,9 @@ void convert_dequantize_linear(Node& n) {
   }
   require_per_tensor(n, scales_of(n, 1), "an activation");
   const Value in = quantized_input(n, 0, 1, 2);
-  const Value out = n.define_output(0, KILN_DTYPE_FLOAT32, n.graph().tensors[static_cast<size_t>(in.tensor)].shape,
-                                    in.channels_last);
+  const Value out =
+      n.define_output(0, KILN_DTYPE_FLOAT32,
+                      n.graph().tensors[static_cast<size_t>(in.tensor)].shape, in.channels_last);
   n.emit(ir::OpKind::kDequantize, {in.tensor}, {out.tensor});
 }
 
@@ -153,11 +169,14 @@ Value quantized_input(Node& n, size_t value, size_t scale, size_t zero_point) {
   const std::vector<int64_t> zps = zero_points_of(n, zero_point, 1, &onnx_dtype);
   const Value v = n.input(value);
   const ir::Tensor t = n.input_tensor(value);
-  if (t.constant) n.unsupported(fmt::format("constant input '{}' where an activation is expected", t.name));
+  if (t.constant)
+    n.unsupported(fmt::format("constant input '{}' where an activation is expected", t.name));
   if (t.dtype != KILN_DTYPE_INT8 && t.dtype != KILN_DTYPE_UINT8) {
-    n.unsupported(fmt::format("{} input '{}' (int8 or uint8 expected)", ir::dtype_name(t.dtype), t.name));
+    n.unsupported(
+        fmt::format("{} input '{}' (int8 or uint8 expected)", ir::dtype_name(t.dtype), t.name));
   }
-  if (t.dtype == KILN_DTYPE_UINT8 && onnx_dtype != KILN_DTYPE_UINT8) n.invalid("uint8 input with an int8 zero point");
+  if (t.dtype == KILN_DTYPE_UINT8 && onnx_dtype != KILN_DTYPE_UINT8)
+    n.invalid("uint8 input with an int8 zero point");
   const bool uint8 = t.dtype == KILN_DTYPE_UINT8;
   // A graph input learns its quantization from its first reader.
   ir::Quantization have = t.quant;
@@ -177,22 +196,27 @@ Value quantized_input(Node& n, size_t value, size_t scale, size_t zero_point) {
   return Value{out, v.channels_last};
 }
 
-ir::Tensor quantized_constant(Node& n, size_t value, size_t scale, size_t zero_point, int32_t axis) {
+ir::Tensor quantized_constant(Node& n, size_t value, size_t scale, size_t zero_point,
+                              int32_t axis) {
   ir::Tensor t = n.constant_input(value, "quantized constant");
   if (t.dtype != KILN_DTYPE_INT8 && t.dtype != KILN_DTYPE_UINT8 && t.dtype != KILN_DTYPE_INT32) {
-    n.unsupported(fmt::format("{} constant '{}' (int8, uint8 or int32 expected)", ir::dtype_name(t.dtype), t.name));
+    n.unsupported(fmt::format("{} constant '{}' (int8, uint8 or int32 expected)",
+                              ir::dtype_name(t.dtype), t.name));
   }
   const std::vector<float> scales = scales_of(n, scale);
   kiln_dtype onnx_dtype;
   std::vector<int64_t> zps = zero_points_of(n, zero_point, scales.size(), &onnx_dtype);
   const bool absent_zero_point = !n.has_input(zero_point);
   if (t.dtype != onnx_dtype && !(absent_zero_point && t.dtype != KILN_DTYPE_UINT8)) {
-    n.invalid(fmt::format("'{}' is {} but its zero point is {}", t.name, ir::dtype_name(t.dtype), ir::dtype_name(onnx_dtype)));
+    n.invalid(fmt::format("'{}' is {} but its zero point is {}", t.name, ir::dtype_name(t.dtype),
+                          ir::dtype_name(onnx_dtype)));
   }
   if (absent_zero_point && t.dtype != KILN_DTYPE_UINT8) std::fill(zps.begin(), zps.end(), 0);
   const int32_t a = axis >= 0 ? axis : axis_of(n, t.shape.size(), scales.size());
-  if (scales.size() > 1 && (t.shape.empty() || static_cast<size_t>(t.shape[static_cast<size_t>(a)]) != scales.size())) {
-    n.invalid(fmt::format("{} scales for dimension {} of {}", scales.size(), a, ir::shape_string(t.shape)));
+  if (scales.size() > 1 &&
+      (t.shape.empty() || static_cast<size_t>(t.shape[static_cast<size_t>(a)]) != scales.size())) {
+    n.invalid(fmt::format("{} scales for dimension {} of {}", scales.size(), a,
+                          ir::shape_string(t.shape)));
   }
   if (t.dtype == KILN_DTYPE_UINT8) {
     for (uint8_t& b : t.data) b = static_cast<uint8_t>(b - 128);

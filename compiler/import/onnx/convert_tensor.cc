@@ -25,7 +25,8 @@ void reshape_to(Node& n, std::vector<int32_t> shape) {
   int64_t elements = 1;
   for (int32_t d : shape) elements *= d;
   if (elements != t.elements()) {
-    n.invalid(fmt::format("cannot reshape {} elements to {}", t.elements(), ir::shape_string(shape)));
+    n.invalid(
+        fmt::format("cannot reshape {} elements to {}", t.elements(), ir::shape_string(shape)));
   }
   if (t.constant) {
     ir::Tensor c = t;
@@ -37,13 +38,15 @@ void reshape_to(Node& n, std::vector<int32_t> shape) {
   }
   const Value in = n.plain(n.input(0));
   const Value out = n.define_output(0, t.dtype, std::move(shape), false);
-  n.graph().tensors[static_cast<size_t>(out.tensor)].quant = n.graph().tensors[static_cast<size_t>(in.tensor)].quant;
+  n.graph().tensors[static_cast<size_t>(out.tensor)].quant =
+      n.graph().tensors[static_cast<size_t>(in.tensor)].quant;
   n.emit(ir::OpKind::kReshape, {in.tensor}, {out.tensor});
 }
 
 void convert_reshape(Node& n) {
   const std::vector<int32_t> in = n.input_shape(0);
-  const std::vector<int64_t> target = n.opset() < 5 ? n.attr_ints("shape") : n.int_values(1, "shape");
+  const std::vector<int64_t> target =
+      n.opset() < 5 ? n.attr_ints("shape") : n.int_values(1, "shape");
   const bool allow_zero = n.attr_int("allowzero", 0) != 0;
   std::vector<int32_t> shape(target.size());
   int inferred = -1;
@@ -51,7 +54,8 @@ void convert_reshape(Node& n) {
   for (size_t d = 0; d < target.size(); ++d) {
     int64_t v = target[d];
     if (v == 0 && !allow_zero) {
-      if (d >= in.size()) n.invalid(fmt::format("shape {} copies dimension {} of a rank-{} input", d, d, in.size()));
+      if (d >= in.size())
+        n.invalid(fmt::format("shape {} copies dimension {} of a rank-{} input", d, d, in.size()));
       v = in[d];
     }
     if (v == -1) {
@@ -65,7 +69,8 @@ void convert_reshape(Node& n) {
   }
   const int64_t elements = product(in, 0, in.size());
   if (inferred >= 0) {
-    if (known == 0 || elements % known != 0) n.invalid(fmt::format("cannot infer -1 reshaping {} elements", elements));
+    if (known == 0 || elements % known != 0)
+      n.invalid(fmt::format("cannot infer -1 reshaping {} elements", elements));
     shape[static_cast<size_t>(inferred)] = static_cast<int32_t>(elements / known);
   }
   reshape_to(n, shape);
@@ -75,7 +80,8 @@ void convert_flatten(Node& n) {
   const std::vector<int32_t> in = n.input_shape(0);
   int64_t axis = n.attr_int("axis", 1);
   if (axis < 0) axis += static_cast<int64_t>(in.size());
-  if (axis < 0 || axis > static_cast<int64_t>(in.size())) n.invalid(fmt::format("axis {} out of range", axis));
+  if (axis < 0 || axis > static_cast<int64_t>(in.size()))
+    n.invalid(fmt::format("axis {} out of range", axis));
   reshape_to(n, {static_cast<int32_t>(product(in, 0, static_cast<size_t>(axis))),
                  static_cast<int32_t>(product(in, static_cast<size_t>(axis), in.size()))});
 }
@@ -90,7 +96,8 @@ void convert_squeeze(Node& n) {
   std::set<int32_t> axes;
   for (int64_t a : axes_of(n)) {
     const int32_t axis = normalize_axis(a, in.size());
-    if (axis < 0 || in[static_cast<size_t>(axis)] != 1) n.invalid(fmt::format("cannot squeeze axis {} of {}", a, ir::shape_string(in)));
+    if (axis < 0 || in[static_cast<size_t>(axis)] != 1)
+      n.invalid(fmt::format("cannot squeeze axis {} of {}", a, ir::shape_string(in)));
     axes.insert(axis);
   }
   std::vector<int32_t> shape;
@@ -108,11 +115,13 @@ void convert_unsqueeze(Node& n) {
   std::set<int32_t> axes;
   for (int64_t a : raw) {
     const int32_t axis = normalize_axis(a, rank);
-    if (axis < 0 || !axes.insert(axis).second) n.invalid(fmt::format("axis {} is out of range or repeated", a));
+    if (axis < 0 || !axes.insert(axis).second)
+      n.invalid(fmt::format("axis {} is out of range or repeated", a));
   }
   std::vector<int32_t> shape;
   size_t next = 0;
-  for (size_t d = 0; d < rank; ++d) shape.push_back(axes.count(static_cast<int32_t>(d)) ? 1 : in[next++]);
+  for (size_t d = 0; d < rank; ++d)
+    shape.push_back(axes.count(static_cast<int32_t>(d)) ? 1 : in[next++]);
   reshape_to(n, shape);
 }
 
@@ -127,14 +136,18 @@ void convert_transpose(Node& n) {
   std::sort(sorted.begin(), sorted.end());
   for (size_t d = 0; d < sorted.size(); ++d) {
     if (sorted.size() != in.size() || sorted[d] != static_cast<int32_t>(d)) {
-      n.invalid(fmt::format("perm [{}] is not a permutation of {} dims", fmt::join(perm, ","), in.size()));
+      n.invalid(fmt::format("perm [{}] is not a permutation of {} dims", fmt::join(perm, ","),
+                            in.size()));
     }
   }
   const Value v = n.input(0);
   const ir::Tensor& t = n.input_tensor(0);
   if (t.constant) {
-    const std::vector<uint8_t> data = transpose_data(t.data, t.shape, perm, kiln_dtype_size(t.dtype));
-    n.alias_output(0, Value{n.add_constant("transposed", t.dtype, permute_shape(t.shape, perm), data.data(), data.size()), false});
+    const std::vector<uint8_t> data =
+        transpose_data(t.data, t.shape, perm, kiln_dtype_size(t.dtype));
+    n.alias_output(0, Value{n.add_constant("transposed", t.dtype, permute_shape(t.shape, perm),
+                                           data.data(), data.size()),
+                            false});
     return;
   }
   // On a channels-last value, ONNX dim perm[j] is IR dim channels_last_dims[perm[j]].
@@ -164,10 +177,12 @@ void convert_concat(Node& n) {
   std::vector<Value> values;
   for (size_t i = 0; i < n.num_inputs(); ++i) {
     const std::vector<int32_t> s = n.input_shape(i);
-    if (s.size() != first.size()) n.invalid(fmt::format("input {} has rank {}, expected {}", i, s.size(), first.size()));
+    if (s.size() != first.size())
+      n.invalid(fmt::format("input {} has rank {}, expected {}", i, s.size(), first.size()));
     for (size_t d = 0; d < s.size(); ++d) {
       if (d != static_cast<size_t>(axis) && s[d] != first[d]) {
-        n.invalid(fmt::format("input {} of shape {} does not match {} off the axis", i, ir::shape_string(s), ir::shape_string(first)));
+        n.invalid(fmt::format("input {} of shape {} does not match {} off the axis", i,
+                              ir::shape_string(s), ir::shape_string(first)));
       }
     }
     shape[static_cast<size_t>(axis)] += s[static_cast<size_t>(axis)];
@@ -186,7 +201,8 @@ void convert_concat(Node& n) {
                     t.data.begin() + static_cast<std::ptrdiff_t>((row + 1) * row_bytes));
       }
     }
-    n.alias_output(0, Value{n.add_constant("joined", dtype, shape, data.data(), data.size()), false});
+    n.alias_output(0,
+                   Value{n.add_constant("joined", dtype, shape, data.data(), data.size()), false});
     return;
   }
   std::vector<int> inputs;
@@ -199,7 +215,8 @@ void convert_concat(Node& n) {
 
 void convert_pad(Node& n) {
   const std::string mode = n.attr_string("mode", "constant");
-  if (mode != "constant") n.unsupported(fmt::format("mode '{}' is not supported (only 'constant')", mode));
+  if (mode != "constant")
+    n.unsupported(fmt::format("mode '{}' is not supported (only 'constant')", mode));
   const std::vector<int32_t> in = n.input_shape(0);
   std::vector<int64_t> pads;
   float value = 0.0f;
@@ -211,7 +228,8 @@ void convert_pad(Node& n) {
     if (n.has_input(2)) value = n.float_values(2, "constant_value").at(0);
     if (n.has_input(3)) n.unsupported("the axes input is not supported");
   }
-  if (pads.size() != 2 * in.size()) n.invalid(fmt::format("{} pads for rank {}", pads.size(), in.size()));
+  if (pads.size() != 2 * in.size())
+    n.invalid(fmt::format("{} pads for rank {}", pads.size(), in.size()));
   for (int64_t p : pads) {
     if (p < 0) n.unsupported("negative pads (cropping) are not supported");
     if (p > (1 << 16)) n.invalid(fmt::format("pad {} is too large", p));
@@ -228,8 +246,9 @@ void convert_pad(Node& n) {
     paddings[2 * d + 1] = static_cast<int32_t>(pads[src + rank]);
     out_shape[d] = t.shape[d] + paddings[2 * d] + paddings[2 * d + 1];
   }
-  const int pad_tensor = n.add_constant("paddings", KILN_DTYPE_INT32, {static_cast<int32_t>(rank), 2}, paddings.data(),
-                                        paddings.size() * 4);
+  const int pad_tensor =
+      n.add_constant("paddings", KILN_DTYPE_INT32, {static_cast<int32_t>(rank), 2}, paddings.data(),
+                     paddings.size() * 4);
   std::vector<int> inputs = {v.tensor, pad_tensor};
   if (value != 0.0f) inputs.push_back(n.add_float_constant("pad_value", {}, {value}));
   const Value out = n.define_output(0, t.dtype, out_shape, v.channels_last);
@@ -241,15 +260,17 @@ void convert_constant(Node& n) {
   if (const onnx::TensorProto* proto = n.attr_tensor("value")) {
     t = tensor_from_proto(*proto, n.where());
   } else if (n.has_attr("value_float") || n.has_attr("value_floats")) {
-    const std::vector<float> values =
-        n.has_attr("value_float") ? std::vector<float>{n.attr_float("value_float", 0.0f)} : n.attr_floats("value_floats");
+    const std::vector<float> values = n.has_attr("value_float")
+                                          ? std::vector<float>{n.attr_float("value_float", 0.0f)}
+                                          : n.attr_floats("value_floats");
     t.dtype = KILN_DTYPE_FLOAT32;
     if (n.has_attr("value_floats")) t.shape = {static_cast<int32_t>(values.size())};
     t.data.resize(values.size() * 4);
     std::memcpy(t.data.data(), values.data(), t.data.size());
   } else if (n.has_attr("value_int") || n.has_attr("value_ints")) {
-    const std::vector<int64_t> values = n.has_attr("value_int") ? std::vector<int64_t>{n.attr_int("value_int", 0)}
-                                                                : n.attr_ints("value_ints");
+    const std::vector<int64_t> values = n.has_attr("value_int")
+                                            ? std::vector<int64_t>{n.attr_int("value_int", 0)}
+                                            : n.attr_ints("value_ints");
     t.dtype = KILN_DTYPE_INT64;
     if (n.has_attr("value_ints")) t.shape = {static_cast<int32_t>(values.size())};
     t.data.resize(values.size() * 8);
@@ -273,7 +294,8 @@ void convert_cast(Node& n) {
     // A uint8 tensor held as int8 (zero point - 128) casts to uint8 as itself.
     const bool same = dtype == t.dtype || (dtype == KILN_DTYPE_UINT8 && n.input(0).as_uint8);
     if (!same) {
-      n.unsupported(fmt::format("casting the activation '{}' from {} to ONNX type {}", t.name, ir::dtype_name(t.dtype), to));
+      n.unsupported(fmt::format("casting the activation '{}' from {} to ONNX type {}", t.name,
+                                ir::dtype_name(t.dtype), to));
     }
     n.alias_output(0, n.input(0));
     return;
@@ -334,10 +356,12 @@ void convert_constant_of_shape(Node& n) {
   if (fill.data.size() != size) n.invalid("value must hold one element");
   int64_t count = 1;
   for (int32_t d : shape) count *= d;
-  if (count * static_cast<int64_t>(size) > static_cast<int64_t>(ir::kMaxTensorBytes)) n.invalid("the constant is too large");
+  if (count * static_cast<int64_t>(size) > static_cast<int64_t>(ir::kMaxTensorBytes))
+    n.invalid("the constant is too large");
   std::vector<uint8_t> data;
   for (int64_t i = 0; i < count; ++i) data.insert(data.end(), fill.data.begin(), fill.data.end());
-  n.alias_output(0, Value{n.add_constant("filled", fill.dtype, shape, data.data(), data.size()), false});
+  n.alias_output(
+      0, Value{n.add_constant("filled", fill.dtype, shape, data.data(), data.size()), false});
 }
 
 // Slice of a constant (the form shape computations take in exported
@@ -361,7 +385,8 @@ void convert_slice(Node& n) {
     for (size_t a = 0; a < starts.size(); ++a) axes.push_back(static_cast<int64_t>(a));
   }
   if (steps.empty()) steps.assign(starts.size(), 1);
-  if (ends.size() != starts.size() || axes.size() != starts.size() || steps.size() != starts.size()) {
+  if (ends.size() != starts.size() || axes.size() != starts.size() ||
+      steps.size() != starts.size()) {
     n.invalid("starts, ends, axes and steps differ in length");
   }
   // Per dim: first index, step and count.
@@ -382,8 +407,9 @@ void convert_slice(Node& n) {
     const int64_t span = e - b;
     first[static_cast<size_t>(axis)] = b;
     step[static_cast<size_t>(axis)] = steps[k];
-    count[static_cast<size_t>(axis)] = steps[k] > 0 ? std::max<int64_t>(0, (span + steps[k] - 1) / steps[k])
-                                                    : std::max<int64_t>(0, (-span - steps[k] - 1) / -steps[k]);
+    count[static_cast<size_t>(axis)] =
+        steps[k] > 0 ? std::max<int64_t>(0, (span + steps[k] - 1) / steps[k])
+                     : std::max<int64_t>(0, (-span - steps[k] - 1) / -steps[k]);
   }
   std::vector<int32_t> shape(count.begin(), count.end());
   const size_t size = kiln_dtype_size(t.dtype);
@@ -402,12 +428,14 @@ void convert_slice(Node& n) {
       idx[d] = 0;
     }
   }
-  n.alias_output(0, Value{n.add_constant("sliced", t.dtype, shape, data.data(), data.size()), false});
+  n.alias_output(0,
+                 Value{n.add_constant("sliced", t.dtype, shape, data.data(), data.size()), false});
 }
 
 void convert_identity(Node& n) {
   for (size_t o = 1; o < n.num_outputs(); ++o) {
-    if (!n.output_name(o).empty()) n.unsupported("the mask output is not supported (inference only)");
+    if (!n.output_name(o).empty())
+      n.unsupported("the mask output is not supported (inference only)");
   }
   n.alias_output(0, n.input(0));
 }

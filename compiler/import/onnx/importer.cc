@@ -22,7 +22,8 @@ int32_t normalize_axis(int64_t axis, size_t rank) {
 
 std::vector<int32_t> channels_last_dims(size_t rank) {
   std::vector<int32_t> dims(rank);
-  for (size_t i = 0; i < rank; ++i) dims[i] = i == 0 ? 0 : (i == 1 ? static_cast<int32_t>(rank) - 1 : static_cast<int32_t>(i) - 1);
+  for (size_t i = 0; i < rank; ++i)
+    dims[i] = i == 0 ? 0 : (i == 1 ? static_cast<int32_t>(rank) - 1 : static_cast<int32_t>(i) - 1);
   return dims;
 }
 
@@ -69,7 +70,8 @@ float half_to_float(uint16_t h) {
   if (exponent == 0) {
     magnitude = std::ldexp(static_cast<float>(mantissa), -24);
   } else if (exponent == 31) {
-    magnitude = mantissa ? std::numeric_limits<float>::quiet_NaN() : std::numeric_limits<float>::infinity();
+    magnitude =
+        mantissa ? std::numeric_limits<float>::quiet_NaN() : std::numeric_limits<float>::infinity();
   } else {
     magnitude = std::ldexp(static_cast<float>(mantissa | 0x400u), static_cast<int>(exponent) - 25);
   }
@@ -82,7 +84,8 @@ float half_to_float(uint16_t h) {
 }
 
 // A double or float16 tensor's values as float32 bytes.
-std::vector<uint8_t> widened_to_float(const onnx::TensorProto& proto, int32_t type, const std::string& where) {
+std::vector<uint8_t> widened_to_float(const onnx::TensorProto& proto, int32_t type,
+                                      const std::string& where) {
   std::vector<float> values;
   const bool half = type == onnx::TensorProto::FLOAT16;
   if (proto.has_raw_data()) {
@@ -100,11 +103,13 @@ std::vector<uint8_t> widened_to_float(const onnx::TensorProto& proto, int32_t ty
       }
     }
     if (raw.size() % width != 0) {
-      throw Error(ErrorKind::kBadModel, fmt::format("{}: tensor '{}' holds {} bytes, not whole {}-byte elements", where,
-                                                    proto.name(), raw.size(), width));
+      throw Error(ErrorKind::kBadModel,
+                  fmt::format("{}: tensor '{}' holds {} bytes, not whole {}-byte elements", where,
+                              proto.name(), raw.size(), width));
     }
   } else if (half) {
-    for (int32_t bits : proto.int32_data()) values.push_back(half_to_float(static_cast<uint16_t>(bits)));
+    for (int32_t bits : proto.int32_data())
+      values.push_back(half_to_float(static_cast<uint16_t>(bits)));
   } else {
     for (double d : proto.double_data()) values.push_back(static_cast<float>(d));
   }
@@ -121,13 +126,16 @@ ir::Tensor tensor_from_proto(const onnx::TensorProto& proto, const std::string& 
   t.constant = true;
   for (int64_t d : proto.dims()) {
     if (d < 0 || d > std::numeric_limits<int32_t>::max()) {
-      throw Error(ErrorKind::kBadModel, fmt::format("{}: tensor '{}' has dimension {}", where, t.name, d));
+      throw Error(ErrorKind::kBadModel,
+                  fmt::format("{}: tensor '{}' has dimension {}", where, t.name, d));
     }
     t.shape.push_back(static_cast<int32_t>(d));
   }
   if (proto.data_location() == onnx::TensorProto::EXTERNAL || proto.external_data_size() > 0) {
-    throw Error(ErrorKind::kUnsupported,
-                fmt::format("{}: tensor '{}' keeps its data in an external file, which kiln does not read", where, t.name));
+    throw Error(
+        ErrorKind::kUnsupported,
+        fmt::format("{}: tensor '{}' keeps its data in an external file, which kiln does not read",
+                    where, t.name));
   }
   const int32_t type = proto.data_type();
   // Doubles and halves become float32: kiln's float kernels are single precision.
@@ -135,12 +143,13 @@ ir::Tensor tensor_from_proto(const onnx::TensorProto& proto, const std::string& 
   t.dtype = widened ? KILN_DTYPE_FLOAT32 : dtype_from_onnx(type);
   if (t.dtype == KILN_DTYPE_COUNT) {
     throw Error(ErrorKind::kUnsupported,
-                fmt::format("{}: tensor '{}' has type {}, which kiln does not support", where, t.name, onnx_type_name(type)));
+                fmt::format("{}: tensor '{}' has type {}, which kiln does not support", where,
+                            t.name, onnx_type_name(type)));
   }
   const int64_t elements = t.elements();
   if (elements < 0 || t.bytes() > ir::kMaxTensorBytes) {
-    throw Error(ErrorKind::kBadModel, fmt::format("{}: tensor '{}' of shape {} is too large", where, t.name,
-                                                  ir::shape_string(t.shape)));
+    throw Error(ErrorKind::kBadModel, fmt::format("{}: tensor '{}' of shape {} is too large", where,
+                                                  t.name, ir::shape_string(t.shape)));
   }
   if (widened) {
     t.data = widened_to_float(proto, type, where);
@@ -149,18 +158,27 @@ ir::Tensor tensor_from_proto(const onnx::TensorProto& proto, const std::string& 
   } else {
     switch (type) {
       case onnx::TensorProto::FLOAT: copy_field<float, float>(proto.float_data(), t.data); break;
-      case onnx::TensorProto::INT64: copy_field<int64_t, int64_t>(proto.int64_data(), t.data); break;
-      case onnx::TensorProto::INT32: copy_field<int32_t, int32_t>(proto.int32_data(), t.data); break;
-      case onnx::TensorProto::INT16: copy_field<int32_t, int16_t>(proto.int32_data(), t.data); break;
+      case onnx::TensorProto::INT64:
+        copy_field<int64_t, int64_t>(proto.int64_data(), t.data);
+        break;
+      case onnx::TensorProto::INT32:
+        copy_field<int32_t, int32_t>(proto.int32_data(), t.data);
+        break;
+      case onnx::TensorProto::INT16:
+        copy_field<int32_t, int16_t>(proto.int32_data(), t.data);
+        break;
       case onnx::TensorProto::INT8: copy_field<int32_t, int8_t>(proto.int32_data(), t.data); break;
-      case onnx::TensorProto::UINT8: copy_field<int32_t, uint8_t>(proto.int32_data(), t.data); break;
+      case onnx::TensorProto::UINT8:
+        copy_field<int32_t, uint8_t>(proto.int32_data(), t.data);
+        break;
       default: break;
     }
   }
   if (t.data.size() != t.bytes()) {
-    throw Error(ErrorKind::kBadModel, fmt::format("{}: tensor '{}' holds {} bytes, its shape {} of {} needs {}", where,
-                                                  t.name, t.data.size(), ir::shape_string(t.shape),
-                                                  ir::dtype_name(t.dtype), t.bytes()));
+    throw Error(
+        ErrorKind::kBadModel,
+        fmt::format("{}: tensor '{}' holds {} bytes, its shape {} of {} needs {}", where, t.name,
+                    t.data.size(), ir::shape_string(t.shape), ir::dtype_name(t.dtype), t.bytes()));
   }
   return t;
 }
@@ -190,11 +208,13 @@ const onnx::AttributeProto* Node::find_attr(const std::string& name) const {
   return nullptr;
 }
 
-const onnx::AttributeProto& Node::attr_of_type(const std::string& name, onnx::AttributeProto::AttributeType type) const {
+const onnx::AttributeProto& Node::attr_of_type(const std::string& name,
+                                               onnx::AttributeProto::AttributeType type) const {
   const onnx::AttributeProto* a = find_attr(name);
   // Files from before the 'type' field leave it unset; trust the payload then.
   if (a->type() != onnx::AttributeProto::UNDEFINED && a->type() != type) {
-    invalid(fmt::format("attribute '{}' is {}, expected {}", name, onnx::AttributeProto::AttributeType_Name(a->type()),
+    invalid(fmt::format("attribute '{}' is {}, expected {}", name,
+                        onnx::AttributeProto::AttributeType_Name(a->type()),
                         onnx::AttributeProto::AttributeType_Name(type)));
   }
   return *a;
@@ -212,7 +232,8 @@ std::string Node::attr_string(const std::string& name, const std::string& fallba
   return has_attr(name) ? attr_of_type(name, onnx::AttributeProto::STRING).s() : fallback;
 }
 
-std::vector<int64_t> Node::attr_ints(const std::string& name, const std::vector<int64_t>& fallback) const {
+std::vector<int64_t> Node::attr_ints(const std::string& name,
+                                     const std::vector<int64_t>& fallback) const {
   if (!has_attr(name)) return fallback;
   const onnx::AttributeProto& a = attr_of_type(name, onnx::AttributeProto::INTS);
   return std::vector<int64_t>(a.ints().begin(), a.ints().end());
@@ -233,7 +254,8 @@ Value Node::input(size_t i) const {
   const auto rebound = overrides_.find(i);
   if (rebound != overrides_.end()) return rebound->second;
   const std::string& name = proto_.input(static_cast<int>(i));
-  if (!im_.has_value(name)) invalid(fmt::format("input {} '{}' is not produced by any earlier node", i, name));
+  if (!im_.has_value(name))
+    invalid(fmt::format("input {} '{}' is not produced by any earlier node", i, name));
   return im_.value(name);
 }
 
@@ -266,7 +288,8 @@ Node::ConstantOperand Node::constant_operand(size_t i, const char* role) const {
 }
 
 int Node::float_operand(const std::string& suffix, const ConstantOperand& c) {
-  const int constant = add_constant(suffix, c.tensor.dtype, c.tensor.shape, c.tensor.data.data(), c.tensor.data.size());
+  const int constant = add_constant(suffix, c.tensor.dtype, c.tensor.shape, c.tensor.data.data(),
+                                    c.tensor.data.size());
   im_.graph().tensors[static_cast<size_t>(constant)].quant = c.tensor.quant;
   if (!c.quantized) return constant;
   const int values = add_intermediate(suffix + "_dequantized", KILN_DTYPE_FLOAT32, c.tensor.shape);
@@ -284,7 +307,8 @@ std::vector<int64_t> Node::int_values(size_t i, const char* role) const {
     } else if (t.dtype == KILN_DTYPE_INT32) {
       out[k] = t.as<int32_t>()[k];
     } else {
-      invalid(fmt::format("{} '{}' must be int32 or int64, not {}", role, t.name, ir::dtype_name(t.dtype)));
+      invalid(fmt::format("{} '{}' must be int32 or int64, not {}", role, t.name,
+                          ir::dtype_name(t.dtype)));
     }
   }
   return out;
@@ -292,16 +316,20 @@ std::vector<int64_t> Node::int_values(size_t i, const char* role) const {
 
 std::vector<float> Node::float_values(size_t i, const char* role) const {
   const ir::Tensor t = constant_input(i, role);
-  if (t.dtype != KILN_DTYPE_FLOAT32) unsupported(fmt::format("{} '{}' must be float, not {}", role, t.name, ir::dtype_name(t.dtype)));
+  if (t.dtype != KILN_DTYPE_FLOAT32)
+    unsupported(
+        fmt::format("{} '{}' must be float, not {}", role, t.name, ir::dtype_name(t.dtype)));
   return std::vector<float>(t.as<float>(), t.as<float>() + t.elements());
 }
 
 const std::string& Node::output_name(size_t i) const {
-  if (i >= num_outputs()) invalid(fmt::format("output {} is missing (the node has {})", i, num_outputs()));
+  if (i >= num_outputs())
+    invalid(fmt::format("output {} is missing (the node has {})", i, num_outputs()));
   return proto_.output(static_cast<int>(i));
 }
 
-Value Node::define_output(size_t i, kiln_dtype dtype, std::vector<int32_t> shape, bool channels_last) {
+Value Node::define_output(size_t i, kiln_dtype dtype, std::vector<int32_t> shape,
+                          bool channels_last) {
   ir::Tensor t;
   t.name = output_name(i);
   t.dtype = dtype;
@@ -315,11 +343,10 @@ Value Node::define_output(size_t i, kiln_dtype dtype, std::vector<int32_t> shape
   return v;
 }
 
-void Node::alias_output(size_t i, Value v) {
-  im_.bind(output_name(i), v);
-}
+void Node::alias_output(size_t i, Value v) { im_.bind(output_name(i), v); }
 
-ir::Op& Node::emit(ir::OpKind kind, std::vector<int> inputs, std::vector<int> outputs, ir::OpAttrs attrs) {
+ir::Op& Node::emit(ir::OpKind kind, std::vector<int> inputs, std::vector<int> outputs,
+                   ir::OpAttrs attrs) {
   ir::Op op;
   op.kind = kind;
   op.type_name = op_type();
@@ -331,8 +358,8 @@ ir::Op& Node::emit(ir::OpKind kind, std::vector<int> inputs, std::vector<int> ou
   return im_.graph().ops.back();
 }
 
-int Node::add_constant(const std::string& suffix, kiln_dtype dtype, std::vector<int32_t> shape, const void* data,
-                       size_t bytes) {
+int Node::add_constant(const std::string& suffix, kiln_dtype dtype, std::vector<int32_t> shape,
+                       const void* data, size_t bytes) {
   ir::Tensor t;
   t.name = (num_outputs() > 0 ? output_name(0) : where()) + "/" + suffix;
   t.dtype = dtype;
@@ -344,11 +371,14 @@ int Node::add_constant(const std::string& suffix, kiln_dtype dtype, std::vector<
   return static_cast<int>(im_.graph().tensors.size() - 1);
 }
 
-int Node::add_float_constant(const std::string& suffix, std::vector<int32_t> shape, const std::vector<float>& values) {
-  return add_constant(suffix, KILN_DTYPE_FLOAT32, std::move(shape), values.data(), values.size() * sizeof(float));
+int Node::add_float_constant(const std::string& suffix, std::vector<int32_t> shape,
+                             const std::vector<float>& values) {
+  return add_constant(suffix, KILN_DTYPE_FLOAT32, std::move(shape), values.data(),
+                      values.size() * sizeof(float));
 }
 
-int Node::add_intermediate(const std::string& suffix, kiln_dtype dtype, std::vector<int32_t> shape) {
+int Node::add_intermediate(const std::string& suffix, kiln_dtype dtype,
+                           std::vector<int32_t> shape) {
   ir::Tensor t;
   t.name = (num_outputs() > 0 ? output_name(0) : where()) + "/" + suffix;
   t.dtype = dtype;
@@ -394,7 +424,8 @@ Value Node::plain(Value v) {
   auto cached = im_.plain_cache().find(v.tensor);
   if (cached != im_.plain_cache().end()) return cached->second;
   const size_t rank = im_.graph().tensors[static_cast<size_t>(v.tensor)].shape.size();
-  const Value result{transpose(v.tensor, channels_last_dims(rank), "channels_first"), false, v.as_uint8};
+  const Value result{transpose(v.tensor, channels_last_dims(rank), "channels_first"), false,
+                     v.as_uint8};
   im_.plain_cache()[v.tensor] = result;
   return result;
 }
@@ -403,7 +434,8 @@ Value Node::channels_last(Value v) {
   if (v.channels_last) return v;
   const ir::Tensor& t = im_.graph().tensors[static_cast<size_t>(v.tensor)];
   if (t.shape.size() != 3 && t.shape.size() != 4) {
-    invalid(fmt::format("'{}' has shape {}, expected an NCL or NCHW activation", t.name, ir::shape_string(t.shape)));
+    invalid(fmt::format("'{}' has shape {}, expected an NCL or NCHW activation", t.name,
+                        ir::shape_string(t.shape)));
   }
   auto cached = im_.channels_last_cache().find(v.tensor);
   if (cached != im_.channels_last_cache().end()) return cached->second;
@@ -434,7 +466,8 @@ const std::map<std::string, Converter>& converters() {
 void Importer::import_initializers() {
   const onnx::GraphProto& g = model_.graph();
   for (const onnx::TensorProto& init : g.initializer()) {
-    graph_.tensors.push_back(tensor_from_proto(init, fmt::format("{}: initializer '{}'", label_, init.name())));
+    graph_.tensors.push_back(
+        tensor_from_proto(init, fmt::format("{}: initializer '{}'", label_, init.name())));
     values_[init.name()] = Value{static_cast<int>(graph_.tensors.size() - 1), false};
   }
 }
@@ -444,34 +477,40 @@ void Importer::import_inputs() {
   for (const onnx::ValueInfoProto& in : g.input()) {
     if (values_.count(in.name())) continue;  // an initializer listed as an input (IR version < 4)
     const std::string where = fmt::format("{}: graph input '{}'", label_, in.name());
-    if (!in.type().has_tensor_type()) throw Error(ErrorKind::kUnsupported, where + " is not a tensor");
+    if (!in.type().has_tensor_type())
+      throw Error(ErrorKind::kUnsupported, where + " is not a tensor");
     const onnx::TypeProto::Tensor& tt = in.type().tensor_type();
     ir::Tensor t;
     t.name = in.name();
     t.dtype = dtype_from_onnx(tt.elem_type());
     if (t.dtype == KILN_DTYPE_COUNT) {
-      throw Error(ErrorKind::kUnsupported, fmt::format("{} has type {}, which kiln does not support", where,
-                                                       onnx_type_name(tt.elem_type())));
+      throw Error(ErrorKind::kUnsupported,
+                  fmt::format("{} has type {}, which kiln does not support", where,
+                              onnx_type_name(tt.elem_type())));
     }
-    if (!tt.has_shape()) throw Error(ErrorKind::kUnsupported, where + " has no shape; kiln needs static shapes");
+    if (!tt.has_shape())
+      throw Error(ErrorKind::kUnsupported, where + " has no shape; kiln needs static shapes");
     for (int d = 0; d < tt.shape().dim_size(); ++d) {
       const onnx::TensorShapeProto::Dimension& dim = tt.shape().dim(d);
       if (dim.has_dim_value()) {
         if (dim.dim_value() <= 0 || dim.dim_value() > std::numeric_limits<int32_t>::max()) {
-          throw Error(ErrorKind::kUnsupported, fmt::format("{} has dimension {} of size {}; kiln needs non-empty tensors",
-                                                           where, d, dim.dim_value()));
+          throw Error(ErrorKind::kUnsupported,
+                      fmt::format("{} has dimension {} of size {}; kiln needs non-empty tensors",
+                                  where, d, dim.dim_value()));
         }
         t.shape.push_back(static_cast<int32_t>(dim.dim_value()));
       } else if (d == 0) {
         t.shape.push_back(1);  // a symbolic batch: kiln runs one sample at a time
       } else {
-        throw Error(ErrorKind::kUnsupported,
-                    fmt::format("{} has no fixed size in dimension {} ('{}'); kiln needs static shapes", where, d,
-                                dim.dim_param()));
+        throw Error(
+            ErrorKind::kUnsupported,
+            fmt::format("{} has no fixed size in dimension {} ('{}'); kiln needs static shapes",
+                        where, d, dim.dim_param()));
       }
     }
     if (t.elements() < 0 || t.bytes() > ir::kMaxTensorBytes) {
-      throw Error(ErrorKind::kBadModel, fmt::format("{} of shape {} is too large", where, ir::shape_string(t.shape)));
+      throw Error(ErrorKind::kBadModel,
+                  fmt::format("{} of shape {} is too large", where, ir::shape_string(t.shape)));
     }
     // 4-D float inputs are images: kiln takes them NHWC.
     const bool image = t.shape.size() == 4 && t.dtype == KILN_DTYPE_FLOAT32;
@@ -487,11 +526,13 @@ void Importer::import_inputs() {
 void Importer::import_outputs() {
   for (const onnx::ValueInfoProto& out : model_.graph().output()) {
     if (!values_.count(out.name())) {
-      throw Error(ErrorKind::kBadModel, fmt::format("{}: graph output '{}' is never computed", label_, out.name()));
+      throw Error(ErrorKind::kBadModel,
+                  fmt::format("{}: graph output '{}' is never computed", label_, out.name()));
     }
     const Value v = values_.at(out.name());
     if (graph_.tensors[static_cast<size_t>(v.tensor)].constant) {
-      throw Error(ErrorKind::kUnsupported, fmt::format("{}: graph output '{}' is a constant", label_, out.name()));
+      throw Error(ErrorKind::kUnsupported,
+                  fmt::format("{}: graph output '{}' is a constant", label_, out.name()));
     }
     int tensor = v.tensor;
     // uint8 results are held as int8 (zero point - 128): convert back.
@@ -514,7 +555,8 @@ void Importer::import_outputs() {
     }
     graph_.outputs.push_back(tensor);
     const size_t rank = graph_.tensors[static_cast<size_t>(tensor)].shape.size();
-    graph_.output_source_perm.push_back(v.channels_last ? channels_last_dims(rank) : std::vector<int32_t>{});
+    graph_.output_source_perm.push_back(v.channels_last ? channels_last_dims(rank)
+                                                        : std::vector<int32_t>{});
   }
 }
 
@@ -526,7 +568,8 @@ ir::Graph Importer::run() {
   if (opset_ < 7) {
     // The legacy attributes of older opsets (consumed_inputs, broadcast) are
     // read where they matter; anything older than opset 1 is not ONNX.
-    if (opset_ < 1) throw Error(ErrorKind::kBadModel, fmt::format("{}: opset {} is not valid", label_, opset_));
+    if (opset_ < 1)
+      throw Error(ErrorKind::kBadModel, fmt::format("{}: opset {} is not valid", label_, opset_));
   }
   import_initializers();
   import_inputs();
@@ -535,10 +578,12 @@ ir::Graph Importer::run() {
     const onnx::NodeProto& proto = g.node(i);
     Node node(*this, proto, i);
     if (!proto.domain().empty() && proto.domain() != "ai.onnx") {
-      node.unsupported(fmt::format("op '{}' of domain '{}' is not supported", proto.op_type(), proto.domain()));
+      node.unsupported(
+          fmt::format("op '{}' of domain '{}' is not supported", proto.op_type(), proto.domain()));
     }
     const auto it = converters().find(proto.op_type());
-    if (it == converters().end()) node.unsupported(fmt::format("kiln does not support the ONNX op '{}'", proto.op_type()));
+    if (it == converters().end())
+      node.unsupported(fmt::format("kiln does not support the ONNX op '{}'", proto.op_type()));
     it->second(node);
     for (int o = 0; o < proto.output_size(); ++o) {
       if (!proto.output(o).empty() && !values_.count(proto.output(o))) {
@@ -557,16 +602,19 @@ namespace onnx_import {
 bool looks_like_onnx(const uint8_t* data, size_t size) {
   if (size == 0 || size > static_cast<size_t>(std::numeric_limits<int>::max())) return false;
   onnx::ModelProto model;
-  return model.ParseFromArray(data, static_cast<int>(size)) && model.has_graph() && model.ir_version() > 0;
+  return model.ParseFromArray(data, static_cast<int>(size)) && model.has_graph() &&
+         model.ir_version() > 0;
 }
 
 ir::Graph import_onnx(const uint8_t* data, size_t size, const std::string& label) {
   if (size > static_cast<size_t>(std::numeric_limits<int>::max())) {
-    throw Error(ErrorKind::kUnsupported, fmt::format("{}: {} bytes is beyond protobuf's 2 GiB limit", label, size));
+    throw Error(ErrorKind::kUnsupported,
+                fmt::format("{}: {} bytes is beyond protobuf's 2 GiB limit", label, size));
   }
   onnx::ModelProto model;
   if (!model.ParseFromArray(data, static_cast<int>(size))) {
-    throw Error(ErrorKind::kBadModel, fmt::format("{}: not an ONNX model (protobuf parsing failed)", label));
+    throw Error(ErrorKind::kBadModel,
+                fmt::format("{}: not an ONNX model (protobuf parsing failed)", label));
   }
   ir::Graph g = Importer(model, label).run();
   ir::verify(g);

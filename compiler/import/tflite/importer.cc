@@ -16,11 +16,11 @@ namespace {
 namespace fb = ::kiln::tflite;
 
 // Builtin operator codes kiln maps to an OpKind (TFLite schema numbering).
-constexpr int kAdd = 0, kAveragePool2D = 1, kConcatenation = 2, kConv2D = 3,
-              kDepthwiseConv2D = 4, kDequantize = 6, kFullyConnected = 9, kLogistic = 14,
-              kMaxPool2D = 17, kMul = 18, kRelu = 19, kReluN1To1 = 20, kRelu6 = 21, kReshape = 22,
-              kSoftmax = 25, kTanh = 28, kCustom = 32, kPad = 34, kTranspose = 39, kMean = 40,
-              kSub = 41, kPadV2 = 60, kTransposeConv = 67, kLeakyRelu = 98, kQuantize = 114, kHardSwish = 117;
+constexpr int kAdd = 0, kAveragePool2D = 1, kConcatenation = 2, kConv2D = 3, kDepthwiseConv2D = 4,
+              kDequantize = 6, kFullyConnected = 9, kLogistic = 14, kMaxPool2D = 17, kMul = 18,
+              kRelu = 19, kReluN1To1 = 20, kRelu6 = 21, kReshape = 22, kSoftmax = 25, kTanh = 28,
+              kCustom = 32, kPad = 34, kTranspose = 39, kMean = 40, kSub = 41, kPadV2 = 60,
+              kTransposeConv = 67, kLeakyRelu = 98, kQuantize = 114, kHardSwish = 117;
 
 class Importer {
  public:
@@ -84,16 +84,19 @@ class Importer {
     }
     if (t->shape()) out.shape.assign(t->shape()->begin(), t->shape()->end());
     if (t->is_variable()) {
-      unsupported(fmt::format("tensor {} '{}' is a variable (state) tensor, not supported yet", index, out.name));
+      unsupported(fmt::format("tensor {} '{}' is a variable (state) tensor, not supported yet",
+                              index, out.name));
     }
-    if (t->sparsity()) unsupported(fmt::format("tensor {} '{}' is sparse, not supported yet", index, out.name));
+    if (t->sparsity())
+      unsupported(fmt::format("tensor {} '{}' is sparse, not supported yet", index, out.name));
 
     if (const fb::QuantizationParameters* q = t->quantization()) {
       if (q->details_type() != fb::QuantizationDetails_NONE) {
         unsupported(fmt::format("tensor {} '{}' uses custom quantization", index, out.name));
       }
       if (q->scale()) out.quant.scales.assign(q->scale()->begin(), q->scale()->end());
-      if (q->zero_point()) out.quant.zero_points.assign(q->zero_point()->begin(), q->zero_point()->end());
+      if (q->zero_point())
+        out.quant.zero_points.assign(q->zero_point()->begin(), q->zero_point()->end());
       out.quant.axis = q->quantized_dimension();
       // A rank-1 tensor has one axis whatever the file says (see ir::verify).
       if (out.shape.size() == 1) out.quant.axis = 0;
@@ -114,7 +117,9 @@ class Importer {
         // from the start of the file.
         const uint64_t offset = buffer->offset(), size = buffer->size();
         if (offset > size_ || size > size_ - offset) {
-          bad(fmt::format("tensor {} '{}': buffer {} at offset {} size {} lies beyond the end of the {}-byte file",
+          bad(
+              fmt::format("tensor {} '{}': buffer {} at offset {} size {} lies beyond the end of "
+                          "the {}-byte file",
                           index, out.name, buffer_index, offset, size, size_));
         }
         out.data.assign(data_ + offset, data_ + offset + size);
@@ -129,7 +134,8 @@ class Importer {
     out.location = fmt::format("subgraph 0, operator {}", index);
     const auto* codes = model_->operator_codes();
     if (!codes || op->opcode_index() >= codes->size()) {
-      bad(fmt::format("operator {} has opcode index {} beyond the operator code table", index, op->opcode_index()));
+      bad(fmt::format("operator {} has opcode index {} beyond the operator code table", index,
+                      op->opcode_index()));
     }
     const fb::OperatorCode* code = codes->Get(op->opcode_index());
     // Files from before the 'builtin_code' field keep the code in the
@@ -137,15 +143,20 @@ class Importer {
     const int builtin = std::max<int>(code->builtin_code(), code->deprecated_builtin_code());
     out.type_name = builtin_name(builtin);
     if (builtin == kCustom) {
-      out.type_name = fmt::format("CUSTOM '{}'", code->custom_code() ? code->custom_code()->str() : "");
+      out.type_name =
+          fmt::format("CUSTOM '{}'", code->custom_code() ? code->custom_code()->str() : "");
     }
     out.inputs = indices(op->inputs());
     out.outputs = indices(op->outputs());
     for (int t : out.inputs) {
-      if (t < -1 || t >= static_cast<int>(g.tensors.size())) bad(fmt::format("{} ({}) reads tensor {} which does not exist", out.type_name, out.location, t));
+      if (t < -1 || t >= static_cast<int>(g.tensors.size()))
+        bad(fmt::format("{} ({}) reads tensor {} which does not exist", out.type_name, out.location,
+                        t));
     }
     for (int t : out.outputs) {
-      if (t < 0 || t >= static_cast<int>(g.tensors.size())) bad(fmt::format("{} ({}) writes tensor {} which does not exist", out.type_name, out.location, t));
+      if (t < 0 || t >= static_cast<int>(g.tensors.size()))
+        bad(fmt::format("{} ({}) writes tensor {} which does not exist", out.type_name,
+                        out.location, t));
     }
 
     ir::OpAttrs& a = out.attrs;
@@ -195,7 +206,8 @@ class Importer {
         out.kind = ir::OpKind::kFullyConnected;
         if (const auto* o = op->builtin_options_as_FullyConnectedOptions()) {
           if (o->weights_format() != 0) {
-            unsupported(fmt::format("{} ({}) uses shuffled weights, not supported", out.type_name, out.location));
+            unsupported(fmt::format("{} ({}) uses shuffled weights, not supported", out.type_name,
+                                    out.location));
           }
           a.activation = activation(o->fused_activation_function(), out);
         }
@@ -203,11 +215,13 @@ class Importer {
       }
       case kAdd:
         out.kind = ir::OpKind::kAdd;
-        if (const auto* o = op->builtin_options_as_AddOptions()) a.activation = activation(o->fused_activation_function(), out);
+        if (const auto* o = op->builtin_options_as_AddOptions())
+          a.activation = activation(o->fused_activation_function(), out);
         break;
       case kMul:
         out.kind = ir::OpKind::kMul;
-        if (const auto* o = op->builtin_options_as_MulOptions()) a.activation = activation(o->fused_activation_function(), out);
+        if (const auto* o = op->builtin_options_as_MulOptions())
+          a.activation = activation(o->fused_activation_function(), out);
         break;
       case kConcatenation:
         out.kind = ir::OpKind::kConcatenation;
@@ -229,7 +243,8 @@ class Importer {
         break;
       case kSub:
         out.kind = ir::OpKind::kSub;
-        if (const auto* o = op->builtin_options_as_SubOptions()) a.activation = activation(o->fused_activation_function(), out);
+        if (const auto* o = op->builtin_options_as_SubOptions())
+          a.activation = activation(o->fused_activation_function(), out);
         break;
       case kTransposeConv: {
         const auto* o = op->builtin_options_as_TransposeConvOptions();
@@ -241,7 +256,9 @@ class Importer {
         a.activation = activation(o->fused_activation_function(), out);
         // TFLite's operands are (output shape, filter, input[, bias]); kiln's
         // are (input, filter[, bias]) with the shape on the output tensor.
-        if (out.inputs.size() < 3) bad(fmt::format("{} ({}) has {} inputs, expected 3 or 4", out.type_name, out.location, out.inputs.size()));
+        if (out.inputs.size() < 3)
+          bad(fmt::format("{} ({}) has {} inputs, expected 3 or 4", out.type_name, out.location,
+                          out.inputs.size()));
         std::vector<int> reordered = {out.inputs[2], out.inputs[1]};
         if (out.inputs.size() > 3) reordered.push_back(out.inputs[3]);
         out.inputs = reordered;
@@ -267,7 +284,8 @@ class Importer {
         const int perm = out.inputs.size() == 2 ? out.inputs[1] : -1;
         if (perm < 0 || !g.tensors[static_cast<size_t>(perm)].constant ||
             g.tensors[static_cast<size_t>(perm)].dtype != KILN_DTYPE_INT32) {
-          unsupported(fmt::format("{} ({}) needs a constant int32 permutation", out.type_name, out.location));
+          unsupported(fmt::format("{} ({}) needs a constant int32 permutation", out.type_name,
+                                  out.location));
         }
         const ir::Tensor& t = g.tensors[static_cast<size_t>(perm)];
         a.perm.assign(t.as<int32_t>(), t.as<int32_t>() + t.data.size() / 4);

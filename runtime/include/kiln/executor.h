@@ -23,7 +23,8 @@ using OpObserver = void (*)(void* context, uint32_t op_index, OpCode opcode, boo
 class Executor {
  public:
   // Reads the header only: the arena size to give init(). The blob must be 4-byte aligned.
-  static kiln_status required_arena_bytes(const void* blob, size_t blob_bytes, uint32_t* arena_bytes);
+  static kiln_status required_arena_bytes(const void* blob, size_t blob_bytes,
+                                          uint32_t* arena_bytes);
 
   kiln_status init(const void* blob, size_t blob_bytes, void* arena, size_t arena_bytes);
   kiln_status invoke();

@@ -98,9 +98,9 @@ inline int32_t exp_on_interval_between_negative_one_quarter_and_0_excl(int32_t a
   const int32_t x4 = saturating_rounding_doubling_high_mul(x2, x2);
   const int32_t x4_over_4 = saturating_rounding_multiply_by_pot(x4, -2);
   const int32_t poly = saturating_rounding_multiply_by_pot(
-      wrapping_add(saturating_rounding_doubling_high_mul(wrapping_add(x4_over_4, x3),
-                                                         constant_1_over_3),
-                   x2),
+      wrapping_add(
+          saturating_rounding_doubling_high_mul(wrapping_add(x4_over_4, x3), constant_1_over_3),
+          x2),
       -1);
   return wrapping_add(constant_term,
                       saturating_rounding_doubling_high_mul(constant_term, wrapping_add(x, poly)));
@@ -139,7 +139,8 @@ inline int32_t newton_reciprocal_q2(int32_t half_denominator) {
                                                     half_denominator, constant_neg_32_over_17));
   const int32_t one_q2 = fixed_one(2);
   for (int i = 0; i < 3; ++i) {
-    const int32_t half_denominator_times_x = saturating_rounding_doubling_high_mul(half_denominator, x);
+    const int32_t half_denominator_times_x =
+        saturating_rounding_doubling_high_mul(half_denominator, x);
     const int32_t one_minus = wrapping_sub(one_q2, half_denominator_times_x);
     x = wrapping_add(x, rescale(saturating_rounding_doubling_high_mul(x, one_minus), 4, 2));
   }
@@ -170,7 +171,8 @@ inline int32_t reciprocal(int32_t x, int x_integer_digits, int* num_bits_over_un
   const int headroom_plus_one = count_leading_zeros(static_cast<uint32_t>(x));
   *num_bits_over_unit = x_integer_digits - headroom_plus_one;
   // x == 0 has no reciprocal; it arises only from corrupted parameters.
-  const uint32_t normalized = headroom_plus_one < 32 ? static_cast<uint32_t>(x) << headroom_plus_one : 0;
+  const uint32_t normalized =
+      headroom_plus_one < 32 ? static_cast<uint32_t>(x) << headroom_plus_one : 0;
   const int32_t shifted_minus_one = static_cast<int32_t>(normalized - (uint32_t{1} << 31));
   return one_over_one_plus_x_for_x_in_0_1(shifted_minus_one);
 }
@@ -179,7 +181,8 @@ inline int32_t reciprocal(int32_t x, int x_integer_digits, int* num_bits_over_un
 inline int32_t logistic(int32_t a, int integer_bits) {
   if (a == 0) return int32_t{1} << 30;  // one half
   const int32_t abs_a = a > 0 ? a : -a;
-  const int32_t positive = one_over_one_plus_x_for_x_in_0_1(exp_on_negative_values(-abs_a, integer_bits));
+  const int32_t positive =
+      one_over_one_plus_x_for_x_in_0_1(exp_on_negative_values(-abs_a, integer_bits));
   return a > 0 ? positive : wrapping_sub(kInt32Max, positive);
 }
 
@@ -189,7 +192,8 @@ inline int32_t logistic(int32_t a, int integer_bits) {
 inline int32_t tanh(int32_t a, int integer_bits) {
   if (a == 0) return 0;
   const int32_t negative = a < 0 ? a : -a;
-  const int32_t t = one_minus_x_over_one_plus_x_for_x_in_0_1(exp_on_negative_values(negative, integer_bits + 1));
+  const int32_t t =
+      one_minus_x_over_one_plus_x_for_x_in_0_1(exp_on_negative_values(negative, integer_bits + 1));
   return a < 0 ? -t : t;
 }
 
@@ -206,8 +210,10 @@ inline int32_t saturating_add(int32_t a, int32_t b) {
 // zero point, clamp to the activation range. The add saturates so that no
 // accumulator, however a corrupted model makes it, can overflow; clamping a
 // saturated sum gives what clamping the exact sum would, as lo <= hi.
-inline int32_t requantize(int32_t acc, int32_t multiplier, int shift, int32_t offset, int32_t lo, int32_t hi) {
-  const int32_t v = saturating_add(multiply_by_quantized_multiplier(acc, multiplier, shift), offset);
+inline int32_t requantize(int32_t acc, int32_t multiplier, int shift, int32_t offset, int32_t lo,
+                          int32_t hi) {
+  const int32_t v =
+      saturating_add(multiply_by_quantized_multiplier(acc, multiplier, shift), offset);
   return v < lo ? lo : (v > hi ? hi : v);
 }
 
@@ -227,8 +233,8 @@ struct PreparedRequant {
 inline PreparedRequant prepare_requant(int32_t multiplier, int shift) {
   shift = shift < -31 ? -31 : (shift > 30 ? 30 : shift);
   const uint32_t doubled = static_cast<uint32_t>(multiplier) << 1;
-  return {static_cast<int32_t>(doubled), multiplier >= (int32_t{1} << 30) ? -1 : 0, shift > 0 ? shift : 0,
-          shift > 0 ? 0 : -shift};
+  return {static_cast<int32_t>(doubled), multiplier >= (int32_t{1} << 30) ? -1 : 0,
+          shift > 0 ? shift : 0, shift > 0 ? 0 : -shift};
 }
 
 // multiply_by_quantized_multiplier(x, multiplier, shift) with `q` prepared
@@ -236,13 +242,16 @@ inline PreparedRequant prepare_requant(int32_t multiplier, int shift) {
 inline int32_t multiply_prepared(int32_t x, const PreparedRequant& q) {
   // Masking the shifts keeps a corrupted table's shifts defined.
   const int32_t shifted = static_cast<int32_t>(static_cast<uint32_t>(x) << (q.left_shift & 31));
-  const int32_t high = static_cast<int32_t>((static_cast<int64_t>(shifted) * q.multiplier2 + (int64_t{1} << 31)) >> 32);
-  const int32_t scaled = static_cast<int32_t>(static_cast<uint32_t>(high) +
-                                              (static_cast<uint32_t>(shifted) & static_cast<uint32_t>(q.add_back)));
+  const int32_t high = static_cast<int32_t>(
+      (static_cast<int64_t>(shifted) * q.multiplier2 + (int64_t{1} << 31)) >> 32);
+  const int32_t scaled =
+      static_cast<int32_t>(static_cast<uint32_t>(high) +
+                           (static_cast<uint32_t>(shifted) & static_cast<uint32_t>(q.add_back)));
   return rounding_divide_by_pot(scaled, q.right_shift & 31);
 }
 
-inline int32_t requantize_prepared(int32_t acc, const PreparedRequant& q, int32_t offset, int32_t lo, int32_t hi) {
+inline int32_t requantize_prepared(int32_t acc, const PreparedRequant& q, int32_t offset,
+                                   int32_t lo, int32_t hi) {
   const int32_t v = saturating_add(multiply_prepared(acc, q), offset);
   return v < lo ? lo : (v > hi ? hi : v);
 }

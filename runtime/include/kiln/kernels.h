@@ -5,8 +5,8 @@
 // part of the blob format and never changes. The reference kernels (`ref`)
 // run everywhere; a variant for an instruction set (`arm_dsp`, `arm_mve`,
 // `x86_avx2`) is chosen by the compiler for targets that have it, and a
-// runtime built without that set refuses blobs that name it. KILN_OPCODES drives the executor's dispatch
-// table, the compiler's lowering and the tests, so adding a kernel is one line.
+// runtime built without that set refuses blobs that name it. KILN_OPCODES drives the executor's
+// dispatch table, the compiler's lowering and the tests, so adding a kernel is one line.
 #ifndef KILN_KERNELS_H
 #define KILN_KERNELS_H
 
@@ -28,84 +28,84 @@ namespace kiln {
 
 // X(name, number, params struct, operand-size expression over `p` and `s`,
 //   instruction set, kernel: the function kiln::<instruction set>::<kernel>)
-#define KILN_OPCODES(X)                                                                         \
-  X(CONV_2D_S8, 1, Conv2DParams, conv2d_operand_sizes(p, 1, false, s), ref, conv2d_s8)          \
-  X(CONV_2D_F32, 2, Conv2DParams, conv2d_operand_sizes(p, 4, false, s), ref, conv2d_f32)        \
-  X(DEPTHWISE_CONV_2D_S8, 3, Conv2DParams, conv2d_operand_sizes(p, 1, true, s),                 \
-    ref, depthwise_conv2d_s8)                                                                   \
-  X(DEPTHWISE_CONV_2D_F32, 4, Conv2DParams, conv2d_operand_sizes(p, 4, true, s),                \
-    ref, depthwise_conv2d_f32)                                                                  \
-  X(FULLY_CONNECTED_S8, 5, FullyConnectedParams, fully_connected_operand_sizes(p, 1, s),        \
-    ref, fully_connected_s8)                                                                    \
-  X(FULLY_CONNECTED_F32, 6, FullyConnectedParams, fully_connected_operand_sizes(p, 4, s),       \
-    ref, fully_connected_f32)                                                                   \
-  X(AVERAGE_POOL_2D_S8, 7, Pool2DParams, pool2d_operand_sizes(p, 1, s), ref, average_pool2d_s8) \
-  X(AVERAGE_POOL_2D_F32, 8, Pool2DParams, pool2d_operand_sizes(p, 4, s),                        \
-    ref, average_pool2d_f32)                                                                    \
-  X(MAX_POOL_2D_S8, 9, Pool2DParams, pool2d_operand_sizes(p, 1, s), ref, max_pool2d_s8)         \
-  X(MAX_POOL_2D_F32, 10, Pool2DParams, pool2d_operand_sizes(p, 4, s), ref, max_pool2d_f32)      \
-  X(ADD_S8, 11, BinaryParams, binary_operand_sizes(p, 1, s), ref, add_s8)                       \
-  X(ADD_F32, 12, BinaryParams, binary_operand_sizes(p, 4, s), ref, add_f32)                     \
-  X(MUL_S8, 13, BinaryParams, binary_operand_sizes(p, 1, s), ref, mul_s8)                       \
-  X(MUL_F32, 14, BinaryParams, binary_operand_sizes(p, 4, s), ref, mul_f32)                     \
-  X(SOFTMAX_S8, 15, SoftmaxParams, softmax_operand_sizes(p, 1, s), ref, softmax_s8)             \
-  X(SOFTMAX_F32, 16, SoftmaxParams, softmax_operand_sizes(p, 4, s), ref, softmax_f32)           \
-  X(LOGISTIC_S8, 17, LogisticParams, logistic_operand_sizes(p, 1, s), ref, logistic_s8)         \
-  X(LOGISTIC_F32, 18, LogisticParams, logistic_operand_sizes(p, 4, s), ref, logistic_f32)       \
-  X(QUANTIZE_F32_S8, 19, QuantizeParams, quantize_operand_sizes(p, 4, 1, s),                    \
-    ref, quantize_f32_s8)                                                                       \
-  X(REQUANTIZE_S8, 20, QuantizeParams, quantize_operand_sizes(p, 1, 1, s), ref, requantize_s8)  \
-  X(DEQUANTIZE_S8_F32, 21, QuantizeParams, quantize_operand_sizes(p, 1, 4, s),                  \
-    ref, dequantize_s8_f32)                                                                     \
-  X(COPY, 22, CopyParams, copy_operand_sizes(p, s), ref, copy)                                  \
-  X(PAD, 23, PadParams, pad_operand_sizes(p, s), ref, pad)                                      \
-  X(CONCATENATION, 24, ConcatParams, concat_operand_sizes(p, s), ref, concatenation)            \
-  X(MEAN_S8, 25, MeanParams, mean_operand_sizes(p, 1, s), ref, mean_s8)                         \
-  X(MEAN_F32, 26, MeanParams, mean_operand_sizes(p, 4, s), ref, mean_f32)                       \
-  X(CONV_2D_HYBRID, 27, Conv2DParams, conv2d_hybrid_operand_sizes(p, s), ref, conv2d_hybrid)    \
-  X(CONV_2D_S8_ARM_DSP, 28, PackedConv2DParams,                                                 \
-    packed_conv2d_operand_sizes(p, kArmDspConvLayout, s), arm_dsp, conv2d_s8)                    \
-  X(DEPTHWISE_CONV_2D_S8_ARM_DSP, 29, Conv2DParams,                                             \
-    packed_depthwise_operand_sizes(p, kArmDspDepthwiseLayout, s), arm_dsp, depthwise_conv2d_s8)  \
-  X(CONV_2D_S8_ARM_MVE, 30, PackedConv2DParams,                                                 \
-    packed_conv2d_operand_sizes(p, kArmMveConvLayout, s), arm_mve, conv2d_s8)                    \
-  X(DEPTHWISE_CONV_2D_S8_ARM_MVE, 31, Conv2DParams,                                             \
-    packed_depthwise_operand_sizes(p, kArmMveDepthwiseLayout, s), arm_mve, depthwise_conv2d_s8)  \
-  X(CONV_2D_S8_X86_AVX2, 32, PackedConv2DParams,                                                \
-    packed_conv2d_operand_sizes(p, kX86Avx2ConvLayout, s), x86_avx2, conv2d_s8)                  \
-  X(DEPTHWISE_CONV_2D_S8_X86_AVX2, 33, Conv2DParams,                                            \
+#define KILN_OPCODES(X)                                                                            \
+  X(CONV_2D_S8, 1, Conv2DParams, conv2d_operand_sizes(p, 1, false, s), ref, conv2d_s8)             \
+  X(CONV_2D_F32, 2, Conv2DParams, conv2d_operand_sizes(p, 4, false, s), ref, conv2d_f32)           \
+  X(DEPTHWISE_CONV_2D_S8, 3, Conv2DParams, conv2d_operand_sizes(p, 1, true, s), ref,               \
+    depthwise_conv2d_s8)                                                                           \
+  X(DEPTHWISE_CONV_2D_F32, 4, Conv2DParams, conv2d_operand_sizes(p, 4, true, s), ref,              \
+    depthwise_conv2d_f32)                                                                          \
+  X(FULLY_CONNECTED_S8, 5, FullyConnectedParams, fully_connected_operand_sizes(p, 1, s), ref,      \
+    fully_connected_s8)                                                                            \
+  X(FULLY_CONNECTED_F32, 6, FullyConnectedParams, fully_connected_operand_sizes(p, 4, s), ref,     \
+    fully_connected_f32)                                                                           \
+  X(AVERAGE_POOL_2D_S8, 7, Pool2DParams, pool2d_operand_sizes(p, 1, s), ref, average_pool2d_s8)    \
+  X(AVERAGE_POOL_2D_F32, 8, Pool2DParams, pool2d_operand_sizes(p, 4, s), ref, average_pool2d_f32)  \
+  X(MAX_POOL_2D_S8, 9, Pool2DParams, pool2d_operand_sizes(p, 1, s), ref, max_pool2d_s8)            \
+  X(MAX_POOL_2D_F32, 10, Pool2DParams, pool2d_operand_sizes(p, 4, s), ref, max_pool2d_f32)         \
+  X(ADD_S8, 11, BinaryParams, binary_operand_sizes(p, 1, s), ref, add_s8)                          \
+  X(ADD_F32, 12, BinaryParams, binary_operand_sizes(p, 4, s), ref, add_f32)                        \
+  X(MUL_S8, 13, BinaryParams, binary_operand_sizes(p, 1, s), ref, mul_s8)                          \
+  X(MUL_F32, 14, BinaryParams, binary_operand_sizes(p, 4, s), ref, mul_f32)                        \
+  X(SOFTMAX_S8, 15, SoftmaxParams, softmax_operand_sizes(p, 1, s), ref, softmax_s8)                \
+  X(SOFTMAX_F32, 16, SoftmaxParams, softmax_operand_sizes(p, 4, s), ref, softmax_f32)              \
+  X(LOGISTIC_S8, 17, LogisticParams, logistic_operand_sizes(p, 1, s), ref, logistic_s8)            \
+  X(LOGISTIC_F32, 18, LogisticParams, logistic_operand_sizes(p, 4, s), ref, logistic_f32)          \
+  X(QUANTIZE_F32_S8, 19, QuantizeParams, quantize_operand_sizes(p, 4, 1, s), ref, quantize_f32_s8) \
+  X(REQUANTIZE_S8, 20, QuantizeParams, quantize_operand_sizes(p, 1, 1, s), ref, requantize_s8)     \
+  X(DEQUANTIZE_S8_F32, 21, QuantizeParams, quantize_operand_sizes(p, 1, 4, s), ref,                \
+    dequantize_s8_f32)                                                                             \
+  X(COPY, 22, CopyParams, copy_operand_sizes(p, s), ref, copy)                                     \
+  X(PAD, 23, PadParams, pad_operand_sizes(p, s), ref, pad)                                         \
+  X(CONCATENATION, 24, ConcatParams, concat_operand_sizes(p, s), ref, concatenation)               \
+  X(MEAN_S8, 25, MeanParams, mean_operand_sizes(p, 1, s), ref, mean_s8)                            \
+  X(MEAN_F32, 26, MeanParams, mean_operand_sizes(p, 4, s), ref, mean_f32)                          \
+  X(CONV_2D_HYBRID, 27, Conv2DParams, conv2d_hybrid_operand_sizes(p, s), ref, conv2d_hybrid)       \
+  X(CONV_2D_S8_ARM_DSP, 28, PackedConv2DParams,                                                    \
+    packed_conv2d_operand_sizes(p, kArmDspConvLayout, s), arm_dsp, conv2d_s8)                      \
+  X(DEPTHWISE_CONV_2D_S8_ARM_DSP, 29, Conv2DParams,                                                \
+    packed_depthwise_operand_sizes(p, kArmDspDepthwiseLayout, s), arm_dsp, depthwise_conv2d_s8)    \
+  X(CONV_2D_S8_ARM_MVE, 30, PackedConv2DParams,                                                    \
+    packed_conv2d_operand_sizes(p, kArmMveConvLayout, s), arm_mve, conv2d_s8)                      \
+  X(DEPTHWISE_CONV_2D_S8_ARM_MVE, 31, Conv2DParams,                                                \
+    packed_depthwise_operand_sizes(p, kArmMveDepthwiseLayout, s), arm_mve, depthwise_conv2d_s8)    \
+  X(CONV_2D_S8_X86_AVX2, 32, PackedConv2DParams,                                                   \
+    packed_conv2d_operand_sizes(p, kX86Avx2ConvLayout, s), x86_avx2, conv2d_s8)                    \
+  X(DEPTHWISE_CONV_2D_S8_X86_AVX2, 33, Conv2DParams,                                               \
     packed_depthwise_operand_sizes(p, kX86Avx2DepthwiseLayout, s), x86_avx2, depthwise_conv2d_s8)  \
-  X(SUB_S8, 34, BinaryParams, binary_operand_sizes(p, 1, s), ref, sub_s8)                       \
-  X(SUB_F32, 35, BinaryParams, binary_operand_sizes(p, 4, s), ref, sub_f32)                     \
-  X(TRANSPOSE, 36, TransposeParams, transpose_operand_sizes(p, s), ref, transpose)              \
-  X(TANH_S8, 37, TanhParams, logistic_operand_sizes(p, 1, s), ref, tanh_s8)                     \
-  X(TANH_F32, 38, TanhParams, logistic_operand_sizes(p, 4, s), ref, tanh_f32)                   \
-  X(CLAMP_S8, 39, ClampParams, clamp_operand_sizes(p, 1, s), ref, clamp_s8)                     \
-  X(CLAMP_F32, 40, ClampParams, clamp_operand_sizes(p, 4, s), ref, clamp_f32)                   \
-  X(LEAKY_RELU_S8, 41, LeakyReluParams, leaky_relu_operand_sizes(p, 1, s), ref, leaky_relu_s8)  \
-  X(LEAKY_RELU_F32, 42, LeakyReluParams, leaky_relu_operand_sizes(p, 4, s), ref, leaky_relu_f32) \
-  X(HARD_SWISH_F32, 43, HardSwishParams, hard_swish_operand_sizes(p, 4, s), ref, hard_swish_f32) \
-  X(TRANSPOSE_CONV_S8, 44, TransposeConvParams, transpose_conv_operand_sizes(p, 1, s),          \
-    ref, transpose_conv_s8)                                                                     \
-  X(TRANSPOSE_CONV_F32, 45, TransposeConvParams, transpose_conv_operand_sizes(p, 4, s),         \
-    ref, transpose_conv_f32)                                                                    \
-  X(REQUANTIZE_U8_S8, 46, QuantizeParams, quantize_operand_sizes(p, 1, 1, s), ref, requantize_u8_s8) \
-  X(REQUANTIZE_S8_U8, 47, QuantizeParams, quantize_operand_sizes(p, 1, 1, s), ref, requantize_s8_u8) \
-  X(ADD_S8_ARM_DSP, 48, PackedAddParams, arm_dsp_add_operand_sizes(p, s), arm_dsp, add_s8)       \
-  X(ADD_S8_ARM_MVE, 49, PackedAddParams, packed_add_operand_sizes(p, s), arm_mve, add_s8)         \
-  X(ADD_S8_X86_AVX2, 50, PackedAddParams, packed_add_operand_sizes(p, s), x86_avx2, add_s8)         \
-  X(AVERAGE_POOL_2D_S8_ARM_DSP, 51, Pool2DParams, packed_pool2d_operand_sizes(p, kArmDspPoolLanes, true, s), \
-    arm_dsp, average_pool2d_s8)                                                                  \
-  X(MAX_POOL_2D_S8_ARM_DSP, 52, Pool2DParams, packed_pool2d_operand_sizes(p, kArmDspPoolLanes, false, s),    \
-    arm_dsp, max_pool2d_s8)                                                                      \
-  X(AVERAGE_POOL_2D_S8_ARM_MVE, 53, Pool2DParams, packed_pool2d_operand_sizes(p, kArmMvePoolLanes, true, s), \
-    arm_mve, average_pool2d_s8)                                                                  \
-  X(MAX_POOL_2D_S8_ARM_MVE, 54, Pool2DParams, packed_pool2d_operand_sizes(p, kArmMvePoolLanes, false, s),    \
-    arm_mve, max_pool2d_s8)                                                                      \
-  X(AVERAGE_POOL_2D_S8_X86_AVX2, 55, Pool2DParams,                                               \
-    packed_pool2d_operand_sizes(p, kX86Avx2PoolLanes, true, s), x86_avx2, average_pool2d_s8)     \
-  X(MAX_POOL_2D_S8_X86_AVX2, 56, Pool2DParams, packed_pool2d_operand_sizes(p, kX86Avx2PoolLanes, false, s), \
-    x86_avx2, max_pool2d_s8)
+  X(SUB_S8, 34, BinaryParams, binary_operand_sizes(p, 1, s), ref, sub_s8)                          \
+  X(SUB_F32, 35, BinaryParams, binary_operand_sizes(p, 4, s), ref, sub_f32)                        \
+  X(TRANSPOSE, 36, TransposeParams, transpose_operand_sizes(p, s), ref, transpose)                 \
+  X(TANH_S8, 37, TanhParams, logistic_operand_sizes(p, 1, s), ref, tanh_s8)                        \
+  X(TANH_F32, 38, TanhParams, logistic_operand_sizes(p, 4, s), ref, tanh_f32)                      \
+  X(CLAMP_S8, 39, ClampParams, clamp_operand_sizes(p, 1, s), ref, clamp_s8)                        \
+  X(CLAMP_F32, 40, ClampParams, clamp_operand_sizes(p, 4, s), ref, clamp_f32)                      \
+  X(LEAKY_RELU_S8, 41, LeakyReluParams, leaky_relu_operand_sizes(p, 1, s), ref, leaky_relu_s8)     \
+  X(LEAKY_RELU_F32, 42, LeakyReluParams, leaky_relu_operand_sizes(p, 4, s), ref, leaky_relu_f32)   \
+  X(HARD_SWISH_F32, 43, HardSwishParams, hard_swish_operand_sizes(p, 4, s), ref, hard_swish_f32)   \
+  X(TRANSPOSE_CONV_S8, 44, TransposeConvParams, transpose_conv_operand_sizes(p, 1, s), ref,        \
+    transpose_conv_s8)                                                                             \
+  X(TRANSPOSE_CONV_F32, 45, TransposeConvParams, transpose_conv_operand_sizes(p, 4, s), ref,       \
+    transpose_conv_f32)                                                                            \
+  X(REQUANTIZE_U8_S8, 46, QuantizeParams, quantize_operand_sizes(p, 1, 1, s), ref,                 \
+    requantize_u8_s8)                                                                              \
+  X(REQUANTIZE_S8_U8, 47, QuantizeParams, quantize_operand_sizes(p, 1, 1, s), ref,                 \
+    requantize_s8_u8)                                                                              \
+  X(ADD_S8_ARM_DSP, 48, PackedAddParams, arm_dsp_add_operand_sizes(p, s), arm_dsp, add_s8)         \
+  X(ADD_S8_ARM_MVE, 49, PackedAddParams, packed_add_operand_sizes(p, s), arm_mve, add_s8)          \
+  X(ADD_S8_X86_AVX2, 50, PackedAddParams, packed_add_operand_sizes(p, s), x86_avx2, add_s8)        \
+  X(AVERAGE_POOL_2D_S8_ARM_DSP, 51, Pool2DParams,                                                  \
+    packed_pool2d_operand_sizes(p, kArmDspPoolLanes, true, s), arm_dsp, average_pool2d_s8)         \
+  X(MAX_POOL_2D_S8_ARM_DSP, 52, Pool2DParams,                                                      \
+    packed_pool2d_operand_sizes(p, kArmDspPoolLanes, false, s), arm_dsp, max_pool2d_s8)            \
+  X(AVERAGE_POOL_2D_S8_ARM_MVE, 53, Pool2DParams,                                                  \
+    packed_pool2d_operand_sizes(p, kArmMvePoolLanes, true, s), arm_mve, average_pool2d_s8)         \
+  X(MAX_POOL_2D_S8_ARM_MVE, 54, Pool2DParams,                                                      \
+    packed_pool2d_operand_sizes(p, kArmMvePoolLanes, false, s), arm_mve, max_pool2d_s8)            \
+  X(AVERAGE_POOL_2D_S8_X86_AVX2, 55, Pool2DParams,                                                 \
+    packed_pool2d_operand_sizes(p, kX86Avx2PoolLanes, true, s), x86_avx2, average_pool2d_s8)       \
+  X(MAX_POOL_2D_S8_X86_AVX2, 56, Pool2DParams,                                                     \
+    packed_pool2d_operand_sizes(p, kX86Avx2PoolLanes, false, s), x86_avx2, max_pool2d_s8)
 
 enum class OpCode : uint16_t {
 #define KILN_OPCODE_ENUM(name, number, params, sizes, isa, kernel) name = number,

@@ -35,7 +35,7 @@ typedef struct kiln_tensor_info {
   kiln_dtype dtype;
   uint32_t rank;
   int32_t dims[6];
-  float scale;        /* 0 when not quantized */
+  float scale; /* 0 when not quantized */
   int32_t zero_point;
   uint32_t bytes;
 } kiln_tensor_info;
@@ -43,7 +43,8 @@ typedef struct kiln_tensor_info {
 /* The arena size a blob needs (from its header). */
 kiln_status kiln_model_arena_bytes(const void* blob, size_t blob_bytes, uint32_t* arena_bytes);
 /* Checks the blob and binds it to the arena (4-byte aligned, at least the size above). */
-kiln_status kiln_model_init(kiln_model* model, const void* blob, size_t blob_bytes, void* arena, size_t arena_bytes);
+kiln_status kiln_model_init(kiln_model* model, const void* blob, size_t blob_bytes, void* arena,
+                            size_t arena_bytes);
 
 uint32_t kiln_model_num_inputs(const kiln_model* model);
 uint32_t kiln_model_num_outputs(const kiln_model* model);
@@ -57,7 +58,8 @@ const void* kiln_model_output(const kiln_model* model, uint32_t index);
 
 /* Copies `bytes` (which must equal the tensor's size) in or out. */
 kiln_status kiln_model_set_input(kiln_model* model, uint32_t index, const void* data, size_t bytes);
-kiln_status kiln_model_get_output(const kiln_model* model, uint32_t index, void* data, size_t bytes);
+kiln_status kiln_model_get_output(const kiln_model* model, uint32_t index, void* data,
+                                  size_t bytes);
 
 kiln_status kiln_model_invoke(kiln_model* model);
 

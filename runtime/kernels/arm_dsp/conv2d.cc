@@ -20,22 +20,25 @@ struct DspOutputStage {
   using Requant = ArmDspRequant;
   struct Stage {
     int32_t offset, act_min, act_max;
-    bool smlal;    // every channel takes multiply_smlal
-    bool folded;   // ... and has the output offset in its rounding
+    bool smlal;         // every channel takes multiply_smlal
+    bool folded;        // ... and has the output offset in its rounding
     uint32_t lo4, hi4;  // the activation range in every byte
   };
 
-  static Stage output_stage(const Conv2DParams& p, const kernels::RecordTable<Requant>& table, int32_t channels) {
+  static Stage output_stage(const Conv2DParams& p, const kernels::RecordTable<Requant>& table,
+                            int32_t channels) {
     bool smlal = true, folded = true;
     for (int32_t c = 0; c < channels; ++c) {
       smlal = smlal && smlal_applies(table[c]);
       folded = folded && table[c].offset == 0;
     }
-    return {p.output_offset, p.act_min, p.act_max, smlal, smlal && folded, splat_s8x4(p.act_min),
-            splat_s8x4(p.act_max)};
+    return {
+        p.output_offset,      p.act_min, p.act_max, smlal, smlal && folded, splat_s8x4(p.act_min),
+        splat_s8x4(p.act_max)};
   }
 
-  static void requantize(const Stage& s, const int32_t* acc, const Requant* table, int32_t n, int8_t* out) {
+  static void requantize(const Stage& s, const int32_t* acc, const Requant* table, int32_t n,
+                         int8_t* out) {
     if (__builtin_expect(!s.smlal || n != 4, 0)) {
       requantize_by_channel(s, acc, table, n, out);
       return;
@@ -46,11 +49,14 @@ struct DspOutputStage {
   // Any table: each channel by multiply_smlal where it applies, else by the
   // reference arithmetic. Out of line: rare, and inlined it would crowd the
   // callers' hot paths.
-  __attribute__((noinline)) static void requantize_by_channel(const Stage& s, const int32_t* acc, const Requant* table, int32_t n, int8_t* out) {
+  __attribute__((noinline)) static void requantize_by_channel(const Stage& s, const int32_t* acc,
+                                                              const Requant* table, int32_t n,
+                                                              int8_t* out) {
     for (int32_t j = 0; j < n; ++j) {
-      const int32_t v = smlal_applies(table[j])
-                            ? fp::clamp(multiply_smlal(acc[j], table[j]) + table[j].offset, s.act_min, s.act_max)
-                            : requantize_any(acc[j], table[j], s.offset, s.act_min, s.act_max);
+      const int32_t v =
+          smlal_applies(table[j])
+              ? fp::clamp(multiply_smlal(acc[j], table[j]) + table[j].offset, s.act_min, s.act_max)
+              : requantize_any(acc[j], table[j], s.offset, s.act_min, s.act_max);
       out[j] = static_cast<int8_t>(v);
     }
   }
@@ -64,14 +70,16 @@ struct Conv : DspOutputStage {
     return widened;
   }
 
-  static void pixel(const Stage& stage, const void* column, const uint8_t* records, int32_t k_padded, int32_t out_c,
-                    int8_t* out) {
+  static void pixel(const Stage& stage, const void* column, const uint8_t* records,
+                    int32_t k_padded, int32_t out_c, int8_t* out) {
     kernels::pixel_by_blocks<Conv>(stage, column, records, k_padded, out_c, out);
   }
 
-  static const uint8_t* dot_block(const void* column, const uint8_t* weights, int32_t k_padded, int32_t* acc) {
+  static const uint8_t* dot_block(const void* column, const uint8_t* weights, int32_t k_padded,
+                                  int32_t* acc) {
     return reinterpret_cast<const uint8_t*>(dot4_pairs(static_cast<const uint32_t*>(column),
-                                                       reinterpret_cast<const uint32_t*>(weights), k_padded / 4, acc));
+                                                       reinterpret_cast<const uint32_t*>(weights),
+                                                       k_padded / 4, acc));
   }
 };
 
@@ -88,8 +96,8 @@ struct Depthwise : DspOutputStage {
 
   // The job for whole windows of a 3x3 layer on SMLAL, but for the pixels'
   // input, output, count and step.
-  static Depthwise3x3Job job3x3(const uint8_t* records, int32_t groups, int32_t in_step, int32_t row_step,
-                                int32_t input_offset, const Stage& stage) {
+  static Depthwise3x3Job job3x3(const uint8_t* records, int32_t groups, int32_t in_step,
+                                int32_t row_step, int32_t input_offset, const Stage& stage) {
     Depthwise3x3Job job{};
     job.records = records;
     job.groups = groups;
@@ -106,9 +114,10 @@ struct Depthwise : DspOutputStage {
   // rows and taps inside the input) through depthwise3x3_window.
   static void pixel(const kernels::DepthwisePixel<Requant>& px, const Stage& stage) {
     const kernels::Window& w = px.window;
-    if (px.record_bytes == kRecord3x3Bytes && w.filter_row_bytes == 3 * 8 && stage.smlal && w.rows > 0 &&
-        w.taps > 0) {
-      Depthwise3x3Job job = job3x3(px.record, px.groups, w.in_step, w.row_step, px.input_offset, stage);
+    if (px.record_bytes == kRecord3x3Bytes && w.filter_row_bytes == 3 * 8 && stage.smlal &&
+        w.rows > 0 && w.taps > 0) {
+      Depthwise3x3Job job =
+          job3x3(px.record, px.groups, w.in_step, w.row_step, px.input_offset, stage);
       job.input = w.input;
       job.out = px.out;
       job.pixels = 1;
@@ -126,7 +135,8 @@ struct Depthwise : DspOutputStage {
       int32_t acc[4] = {bias[0], bias[1], bias[2], bias[3]};
       for (int32_t r = 0; r < w.rows; ++r) {
         depthwise4_taps(acc[0], acc[1], acc[2], acc[3], in + r * w.row_step, w.in_step,
-                        reinterpret_cast<const uint32_t*>(filter + r * w.filter_row_bytes), w.taps, offset2);
+                        reinterpret_cast<const uint32_t*>(filter + r * w.filter_row_bytes), w.taps,
+                        offset2);
       }
       requantize(stage, acc, px.requant(g), 4, px.out + 4 * g);
     }
@@ -149,7 +159,8 @@ void conv2d_s8(const void* params, const void* const* inputs, void* const* outpu
   }
   const int32_t row_bytes = p.k_w * p.in_c, tail = p.out_c - blocks * kConvChannelBlock;
   const bool word_rows = row_bytes % 4 == 0;
-  const bool runs = tail == 0 && p.dilation_w == 1 && (word_rows ? p.k_h * row_bytes == k_padded : !layer.direct());
+  const bool runs = tail == 0 && p.dilation_w == 1 &&
+                    (word_rows ? p.k_h * row_bytes == k_padded : !layer.direct());
   ConvPixelsJob job{};
   job.records = layer.records();
   job.blocks = blocks;
@@ -177,14 +188,17 @@ void conv2d_s8(const void* params, const void* const* inputs, void* const* outpu
 void depthwise_conv2d_s8(const void* params, const void* const* inputs, void* const* outputs) {
   const kernels::DepthwiseLayer<Depthwise> layer(params, inputs, outputs);
   const Conv2DParams& p = layer.params();
-  if (p.k_h != 3 || p.k_w != 3 || layer.record_bytes() != Depthwise::kRecord3x3Bytes || !layer.stage().smlal) {
-    kernels::for_each_output_pixel(p, [&](int32_t b, int32_t out_y, int32_t out_x) { layer.pixel(b, out_y, out_x); });
+  if (p.k_h != 3 || p.k_w != 3 || layer.record_bytes() != Depthwise::kRecord3x3Bytes ||
+      !layer.stage().smlal) {
+    kernels::for_each_output_pixel(
+        p, [&](int32_t b, int32_t out_y, int32_t out_x) { layer.pixel(b, out_y, out_x); });
     return;
   }
   const bool folded = layer.stage().folded;
   kernels::depthwise3x3_by_pixel_runs(
-      layer, Depthwise::job3x3(layer.records(), p.in_c / 4, p.dilation_w * p.in_c, p.dilation_h * p.in_w * p.in_c,
-                               p.input_offset, layer.stage()),
+      layer,
+      Depthwise::job3x3(layer.records(), p.in_c / 4, p.dilation_w * p.in_c,
+                        p.dilation_h * p.in_w * p.in_c, p.input_offset, layer.stage()),
       [folded](const Depthwise3x3Job& j) { depthwise3x3_run(&j, folded); });
 }
 

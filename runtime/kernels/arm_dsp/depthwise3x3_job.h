@@ -30,14 +30,15 @@ namespace kiln {
 namespace arm_dsp {
 
 struct Depthwise3x3Job {
-  const int8_t* input;     // the first pixel's first (in-bounds) tap
-  const uint8_t* records;  // group 0's record (packed_conv2d.h): 4 biases, 9 taps of 4 lanes, 4 entries
-  int8_t* out;             // the first pixel's output; the next pixel's follows
-  int32_t groups;          // groups of four channels, >= 1
-  int32_t pixels;          // >= 1 (a window: 1)
+  const int8_t* input;  // the first pixel's first (in-bounds) tap
+  const uint8_t*
+      records;     // group 0's record (packed_conv2d.h): 4 biases, 9 taps of 4 lanes, 4 entries
+  int8_t* out;     // the first pixel's output; the next pixel's follows
+  int32_t groups;  // groups of four channels, >= 1
+  int32_t pixels;  // >= 1 (a window: 1)
   int32_t in_step, row_step, pixel_step;  // input bytes between taps, rows and pixels
-  uint32_t lo4, hi4;       // the activation range in every byte
-  uint32_t offset2;        // the input offset in both halves
+  uint32_t lo4, hi4;                      // the activation range in every byte
+  uint32_t offset2;                       // the input offset in both halves
   // The window: rows (1-3) of taps (1-3), its first tap first_tap bytes into
   // a record's taps (3, 3, 0 for a whole window).
   int32_t rows, taps, first_tap;

@@ -37,7 +37,8 @@ void add_s8(const void* params, const void* const* inputs, void* const* outputs)
     }
   }
   for (; i < p.size; ++i) {
-    out[i] = static_cast<int8_t>(requantize_any(rescaled_sum(table, a[i], b[i]), q, p.output_offset, p.act_min, p.act_max));
+    out[i] = static_cast<int8_t>(
+        requantize_any(rescaled_sum(table, a[i], b[i]), q, p.output_offset, p.act_min, p.act_max));
   }
 }
 

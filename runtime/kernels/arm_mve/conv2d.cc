@@ -21,10 +21,14 @@ struct MveOutputStage {
     return {p.output_offset, p.act_min, p.act_max};
   }
 
-  static void requantize(const Stage& s, const int32_t* acc, const Requant* table, int32_t n, int8_t* out) {
+  static void requantize(const Stage& s, const int32_t* acc, const Requant* table, int32_t n,
+                         int8_t* out) {
     int32_t j = 0;
-    for (; j + 4 <= n; j += 4) requantize4_store(load_s32x4(acc + j), table + j, s.offset, s.act_min, s.act_max, out + j);
-    for (; j < n; ++j) out[j] = static_cast<int8_t>(requantize_one(acc[j], table[j], s.offset, s.act_min, s.act_max));
+    for (; j + 4 <= n; j += 4)
+      requantize4_store(load_s32x4(acc + j), table + j, s.offset, s.act_min, s.act_max, out + j);
+    for (; j < n; ++j)
+      out[j] =
+          static_cast<int8_t>(requantize_one(acc[j], table[j], s.offset, s.act_min, s.act_max));
   }
 };
 
@@ -33,14 +37,16 @@ struct Conv : MveOutputStage {
 
   static const void* prepare_column(const int8_t* column, int32_t, void*) { return column; }
 
-  static void pixel(const Stage& stage, const void* column, const uint8_t* records, int32_t k_padded, int32_t out_c,
-                    int8_t* out) {
+  static void pixel(const Stage& stage, const void* column, const uint8_t* records,
+                    int32_t k_padded, int32_t out_c, int8_t* out) {
     kernels::pixel_by_blocks<Conv>(stage, column, records, k_padded, out_c, out);
   }
 
-  static const uint8_t* dot_block(const void* column, const uint8_t* weights, int32_t k_padded, int32_t* acc) {
+  static const uint8_t* dot_block(const void* column, const uint8_t* weights, int32_t k_padded,
+                                  int32_t* acc) {
     return reinterpret_cast<const uint8_t*>(dot4_s8x16(static_cast<const int8_t*>(column),
-                                                       reinterpret_cast<const int8_t*>(weights), k_padded / 16, acc));
+                                                       reinterpret_cast<const int8_t*>(weights),
+                                                       k_padded / 16, acc));
   }
 };
 
@@ -53,10 +59,11 @@ struct Depthwise : MveOutputStage {
 
   static Acc load(const int32_t* bias) { return load_s32x4x2_deinterleaved(bias); }
 
-  static void mac_row(Acc& acc, const int8_t* input, int32_t in_step, const void* filter, int32_t taps,
-                      int32_t input_offset) {
+  static void mac_row(Acc& acc, const int8_t* input, int32_t in_step, const void* filter,
+                      int32_t taps, int32_t input_offset) {
     const int8_t* w = static_cast<const int8_t*>(filter);
-    for (int32_t t = 0; t < taps; ++t, input += in_step, w += 8) acc = multiply_accumulate_s8x8(acc, input, input_offset, w);
+    for (int32_t t = 0; t < taps; ++t, input += in_step, w += 8)
+      acc = multiply_accumulate_s8x8(acc, input, input_offset, w);
   }
 
   // A group's record with a 3x3 filter: biases, 9 taps of eight int8 lanes,
@@ -65,8 +72,8 @@ struct Depthwise : MveOutputStage {
 
   // The job for whole windows of a 3x3 layer, but for the pixels' input,
   // output, count and step.
-  static Depthwise3x3Job job3x3(const uint8_t* records, int32_t groups, int32_t in_step, int32_t row_step,
-                                int32_t input_offset, const Stage& stage) {
+  static Depthwise3x3Job job3x3(const uint8_t* records, int32_t groups, int32_t in_step,
+                                int32_t row_step, int32_t input_offset, const Stage& stage) {
     Depthwise3x3Job job{};
     job.records = records;
     job.groups = groups;
@@ -84,11 +91,13 @@ struct Depthwise : MveOutputStage {
   // the input) through depthwise3x3_window.
   static void pixel(const kernels::DepthwisePixel<Requant>& px, const Stage& stage) {
     const kernels::Window& w = px.window;
-    if (px.record_bytes != kRecord3x3Bytes || w.filter_row_bytes != 3 * 8 || w.rows <= 0 || w.taps <= 0) {
+    if (px.record_bytes != kRecord3x3Bytes || w.filter_row_bytes != 3 * 8 || w.rows <= 0 ||
+        w.taps <= 0) {
       kernels::depthwise_pixel_by_groups<Depthwise>(px, stage);
       return;
     }
-    Depthwise3x3Job job = job3x3(px.record, px.groups, w.in_step, w.row_step, px.input_offset, stage);
+    Depthwise3x3Job job =
+        job3x3(px.record, px.groups, w.in_step, w.row_step, px.input_offset, stage);
     job.input = w.input;
     job.out = px.out;
     job.pixels = 1;
@@ -141,12 +150,14 @@ void depthwise_conv2d_s8(const void* params, const void* const* inputs, void* co
   const kernels::DepthwiseLayer<Depthwise> layer(params, inputs, outputs);
   const Conv2DParams& p = layer.params();
   if (p.k_h != 3 || p.k_w != 3) {
-    kernels::for_each_output_pixel(p, [&](int32_t b, int32_t out_y, int32_t out_x) { layer.pixel(b, out_y, out_x); });
+    kernels::for_each_output_pixel(
+        p, [&](int32_t b, int32_t out_y, int32_t out_x) { layer.pixel(b, out_y, out_x); });
     return;
   }
   kernels::depthwise3x3_by_pixel_runs(
-      layer, Depthwise::job3x3(layer.records(), p.in_c / 8, p.dilation_w * p.in_c, p.dilation_h * p.in_w * p.in_c,
-                               p.input_offset, layer.stage()),
+      layer,
+      Depthwise::job3x3(layer.records(), p.in_c / 8, p.dilation_w * p.in_c,
+                        p.dilation_h * p.in_w * p.in_c, p.input_offset, layer.stage()),
       [](const Depthwise3x3Job& j) { depthwise3x3_run(&j); });
 }
 

@@ -35,8 +35,8 @@ struct ConvPixelsJob {
   int32_t blocks;          // >= 1
   int32_t steps;           // 16-tap steps per block (k_padded / 16), >= 1
   int32_t offset, act_min, act_max;
-  int32_t pixels;          // >= 1
-  int32_t pixel_step;      // input bytes between pixels
+  int32_t pixels;      // >= 1
+  int32_t pixel_step;  // input bytes between pixels
   // With `column` null, a pixel's column is the input at its pixel; else its
   // `rows` rows of row_bytes input bytes, row_step apart, are copied one after
   // the other into `column`, whose bytes past them (to 16 * steps) hold zeros.

@@ -32,11 +32,12 @@ namespace kiln {
 namespace arm_mve {
 
 struct Depthwise3x3Job {
-  const int8_t* input;     // the first pixel's first (in-bounds) tap
-  const uint8_t* records;  // group 0's record (packed_conv2d.h): 8 biases, 9 taps of 8 lanes, 8 entries
-  int8_t* out;             // the first pixel's output; the next pixel's follows
-  int32_t groups;          // groups of eight channels, >= 1
-  int32_t pixels;          // >= 1 (a window: 1)
+  const int8_t* input;  // the first pixel's first (in-bounds) tap
+  const uint8_t*
+      records;     // group 0's record (packed_conv2d.h): 8 biases, 9 taps of 8 lanes, 8 entries
+  int8_t* out;     // the first pixel's output; the next pixel's follows
+  int32_t groups;  // groups of eight channels, >= 1
+  int32_t pixels;  // >= 1 (a window: 1)
   int32_t in_step, row_step, pixel_step;  // input bytes between taps, rows and pixels
   int32_t input_offset, output_offset, act_min, act_max;
   // The window: rows (1-3) of taps (1-3), its first tap first_tap bytes into

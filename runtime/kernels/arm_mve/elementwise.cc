@@ -12,8 +12,10 @@ struct Add {
 
   static void block(const PackedAddParams& p, const int8_t* a, const int8_t* b, int8_t* out) {
     for (int32_t i = 0; i < kLanes; i += 4) {
-      const s32x4 x1 = shift_left(add_scalar(load_s8x4_widened(a + i), p.input1_offset), p.left_shift);
-      const s32x4 x2 = shift_left(add_scalar(load_s8x4_widened(b + i), p.input2_offset), p.left_shift);
+      const s32x4 x1 =
+          shift_left(add_scalar(load_s8x4_widened(a + i), p.input1_offset), p.left_shift);
+      const s32x4 x2 =
+          shift_left(add_scalar(load_s8x4_widened(b + i), p.input2_offset), p.left_shift);
       const s32x4 sum = add_lanes(multiply_prepared(x1, p.input1), multiply_prepared(x2, p.input2));
       requantize_store(sum, p.output, p.output_offset, p.act_min, p.act_max, out + i);
     }

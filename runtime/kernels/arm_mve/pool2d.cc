@@ -29,8 +29,9 @@ struct Max {
   static void max(Acc& acc, const int8_t* in) { acc = max_s8x16(acc, load_s8x16(in)); }
   static void store(const Acc& acc, int32_t lo, int32_t hi, int8_t* out) {
     // lo <= hi within int8 for every model; the casts only keep a corrupted blob defined.
-    store_s8x16(out, min_s8x16(max_s8x16(acc, splat_s8x16(static_cast<int8_t>(fp::clamp(lo, -128, 127)))),
-                               splat_s8x16(static_cast<int8_t>(fp::clamp(hi, -128, 127)))));
+    store_s8x16(
+        out, min_s8x16(max_s8x16(acc, splat_s8x16(static_cast<int8_t>(fp::clamp(lo, -128, 127)))),
+                       splat_s8x16(static_cast<int8_t>(fp::clamp(hi, -128, 127)))));
   }
 };
 

@@ -25,9 +25,11 @@ namespace arm_mve {
 
 // One channel's requantization from its ArmMveRequant entry, the reference's
 // way (the vector form below does four at once).
-inline int32_t requantize_one(int32_t acc, const ArmMveRequant& q, int32_t offset, int32_t lo, int32_t hi) {
+inline int32_t requantize_one(int32_t acc, const ArmMveRequant& q, int32_t offset, int32_t lo,
+                              int32_t hi) {
   const int64_t shift = int64_t{q.left_shift} + q.neg_right_shift;
-  return fp::requantize(acc, q.multiplier, shift < -31 ? -31 : (shift > 30 ? 30 : static_cast<int>(shift)), offset, lo,
+  return fp::requantize(acc, q.multiplier,
+                        shift < -31 ? -31 : (shift > 30 ? 30 : static_cast<int>(shift)), offset, lo,
                         hi);
 }
 
@@ -68,10 +70,12 @@ inline void store_s32x4x2_interleaved(int32_t* p, s32x4x2 v) {
 }
 // acc += (x + offset) * w for 8 int8 lanes: x + offset fits int16 for every
 // zero point, the products are exact in int32 (VMULLB/VMULLT).
-inline s32x4x2 multiply_accumulate_s8x8(s32x4x2 acc, const int8_t* x, int32_t offset, const int8_t* w) {
+inline s32x4x2 multiply_accumulate_s8x8(s32x4x2 acc, const int8_t* x, int32_t offset,
+                                        const int8_t* w) {
   const int16x8_t xs = vaddq_n_s16(vldrbq_s16(x), static_cast<int16_t>(offset));
   const int16x8_t ws = vldrbq_s16(w);
-  return {vaddq_s32(acc.even, vmullbq_int_s16(xs, ws)), vaddq_s32(acc.odd, vmulltq_int_s16(xs, ws))};
+  return {vaddq_s32(acc.even, vmullbq_int_s16(xs, ws)),
+          vaddq_s32(acc.odd, vmulltq_int_s16(xs, ws))};
 }
 
 // fp::multiply_prepared on 4 lanes: VQRDMULH is the rounding doubling high
@@ -85,8 +89,8 @@ inline s32x4 multiply_prepared(s32x4 x, const fp::PreparedRequant& q) {
   return vrshlq_n_s32(vqaddq_s32(high, fixup), -right);
 }
 // Adds the output offset (saturating), clamps and stores 4 int8 results.
-inline void requantize_store(s32x4 acc, const fp::PreparedRequant& q, int32_t offset, int32_t lo, int32_t hi,
-                             int8_t* out) {
+inline void requantize_store(s32x4 acc, const fp::PreparedRequant& q, int32_t offset, int32_t lo,
+                             int32_t hi, int8_t* out) {
   const s32x4 v = vqaddq_n_s32(multiply_prepared(acc, q), offset);
   vstrbq_s32(out, vminq_s32(vmaxq_s32(v, vdupq_n_s32(lo)), vdupq_n_s32(hi)));
 }
@@ -114,8 +118,8 @@ inline void store_s8x16(int8_t* p, s8x16 v) { vst1q_s8(p, v); }
 // Four channels' requantization (ArmMveRequant entries table[0..3]) of four
 // accumulators, stored as int8 after the output offset (saturating) and the
 // clamp to [lo, hi]: 14 instructions.
-inline void requantize4_store(s32x4 acc, const ArmMveRequant* table, int32_t offset, int32_t lo, int32_t hi,
-                              int8_t* out) {
+inline void requantize4_store(s32x4 acc, const ArmMveRequant* table, int32_t offset, int32_t lo,
+                              int32_t hi, int8_t* out) {
   // The empty asm hides the pointer's origin: GCC 12 otherwise folds a
   // following pointer increment into the VLD4s as a register post-increment,
   // an addressing mode VLD4 does not have (the assembler rejects it).
@@ -158,7 +162,8 @@ inline s32x4 load_s32x4(const int32_t* p) {
   return v;
 }
 inline s32x4 make_s32x4(int32_t a, int32_t b, int32_t c, int32_t d) {
-  return {{static_cast<uint32_t>(a), static_cast<uint32_t>(b), static_cast<uint32_t>(c), static_cast<uint32_t>(d)}};
+  return {{static_cast<uint32_t>(a), static_cast<uint32_t>(b), static_cast<uint32_t>(c),
+           static_cast<uint32_t>(d)}};
 }
 inline s32x4 add_scalar(s32x4 a, int32_t b) {
   for (int i = 0; i < 4; ++i) a.lane[i] += static_cast<uint32_t>(b);
@@ -181,7 +186,8 @@ inline void store_s32x4x2_interleaved(int32_t* p, s32x4x2 v) {
     p[2 * i + 1] = static_cast<int32_t>(v.odd.lane[i]);
   }
 }
-inline s32x4x2 multiply_accumulate_s8x8(s32x4x2 acc, const int8_t* x, int32_t offset, const int8_t* w) {
+inline s32x4x2 multiply_accumulate_s8x8(s32x4x2 acc, const int8_t* x, int32_t offset,
+                                        const int8_t* w) {
   for (int i = 0; i < 8; ++i) {
     // int16 lanes wrap like the vector unit's; valid offsets never make them.
     const int16_t xs = static_cast<int16_t>(static_cast<uint16_t>(x[i] + offset));
@@ -193,12 +199,15 @@ inline s32x4x2 multiply_accumulate_s8x8(s32x4x2 acc, const int8_t* x, int32_t of
 }
 
 inline s32x4 multiply_prepared(s32x4 x, const fp::PreparedRequant& q) {
-  for (int i = 0; i < 4; ++i) x.lane[i] = static_cast<uint32_t>(fp::multiply_prepared(static_cast<int32_t>(x.lane[i]), q));
+  for (int i = 0; i < 4; ++i)
+    x.lane[i] = static_cast<uint32_t>(fp::multiply_prepared(static_cast<int32_t>(x.lane[i]), q));
   return x;
 }
-inline void requantize_store(s32x4 acc, const fp::PreparedRequant& q, int32_t offset, int32_t lo, int32_t hi,
-                             int8_t* out) {
-  for (int i = 0; i < 4; ++i) out[i] = static_cast<int8_t>(fp::requantize_prepared(static_cast<int32_t>(acc.lane[i]), q, offset, lo, hi));
+inline void requantize_store(s32x4 acc, const fp::PreparedRequant& q, int32_t offset, int32_t lo,
+                             int32_t hi, int8_t* out) {
+  for (int i = 0; i < 4; ++i)
+    out[i] = static_cast<int8_t>(
+        fp::requantize_prepared(static_cast<int32_t>(acc.lane[i]), q, offset, lo, hi));
 }
 inline s32x4 shift_left(s32x4 a, int32_t bits) {
   for (int i = 0; i < 4; ++i) a.lane[i] <<= (bits & 31);
@@ -213,7 +222,8 @@ struct s16x8x2 {
 };
 inline s16x8x2 zero_s16x8x2() { return {}; }
 inline s16x8x2 add_widened_s8x16(s16x8x2 sum, const int8_t* p) {
-  for (int i = 0; i < 16; ++i) sum.lane[i] = static_cast<uint16_t>(sum.lane[i] + static_cast<uint16_t>(p[i]));
+  for (int i = 0; i < 16; ++i)
+    sum.lane[i] = static_cast<uint16_t>(sum.lane[i] + static_cast<uint16_t>(p[i]));
   return sum;
 }
 inline void store_s16x8x2(int16_t* p, s16x8x2 v) {
@@ -235,9 +245,11 @@ inline s8x16 min_s8x16(s8x16 a, s8x16 b) {
 inline void store_s8x16(int8_t* p, s8x16 v) {
   for (int i = 0; i < 16; ++i) p[i] = v.lane[i];
 }
-inline void requantize4_store(s32x4 acc, const ArmMveRequant* table, int32_t offset, int32_t lo, int32_t hi,
-                              int8_t* out) {
-  for (int i = 0; i < 4; ++i) out[i] = static_cast<int8_t>(requantize_one(static_cast<int32_t>(acc.lane[i]), table[i], offset, lo, hi));
+inline void requantize4_store(s32x4 acc, const ArmMveRequant* table, int32_t offset, int32_t lo,
+                              int32_t hi, int8_t* out) {
+  for (int i = 0; i < 4; ++i)
+    out[i] = static_cast<int8_t>(
+        requantize_one(static_cast<int32_t>(acc.lane[i]), table[i], offset, lo, hi));
 }
 
 #endif
@@ -245,7 +257,8 @@ inline void requantize4_store(s32x4 acc, const ArmMveRequant* table, int32_t off
 // acc[j] += column . channel j's weights for a block of four channels over
 // `steps` steps of 16 taps (per step, each channel's 16 weights in turn):
 // one VMLADAVA per channel and step. Returns the weights after the block.
-inline const int8_t* dot4_s8x16(const int8_t* column, const int8_t* weights, int32_t steps, int32_t* acc) {
+inline const int8_t* dot4_s8x16(const int8_t* column, const int8_t* weights, int32_t steps,
+                                int32_t* acc) {
   int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
   for (int32_t step = 0; step < steps; ++step, column += 16, weights += 64) {
     const s8x16 x = load_s8x16(column);
@@ -277,7 +290,8 @@ inline void conv_pixels(const ConvPixelsJob* job) {
     const int8_t* column = job->input + px * job->pixel_step;
     if (job->column) {
       for (int32_t r = 0; r < job->rows; ++r) {
-        memcpy(job->column + r * job->row_bytes, column + r * job->row_step, static_cast<size_t>(job->row_bytes));
+        memcpy(job->column + r * job->row_bytes, column + r * job->row_step,
+               static_cast<size_t>(job->row_bytes));
       }
       column = job->column;
     }
@@ -286,9 +300,10 @@ inline void conv_pixels(const ConvPixelsJob* job) {
       int32_t acc[4];
       memcpy(acc, record, sizeof(acc));
       const int8_t* weights = reinterpret_cast<const int8_t*>(record + sizeof(acc));
-      const auto* entries = reinterpret_cast<const ArmMveRequant*>(dot4_s8x16(column, weights, job->steps, acc));
-      requantize4_store(make_s32x4(acc[0], acc[1], acc[2], acc[3]), entries, job->offset, job->act_min, job->act_max,
-                        out);
+      const auto* entries =
+          reinterpret_cast<const ArmMveRequant*>(dot4_s8x16(column, weights, job->steps, acc));
+      requantize4_store(make_s32x4(acc[0], acc[1], acc[2], acc[3]), entries, job->offset,
+                        job->act_min, job->act_max, out);
       record = reinterpret_cast<const uint8_t*>(entries + 4);
     }
   }
@@ -309,18 +324,22 @@ inline void depthwise3x3_portable(const Depthwise3x3Job* job) {
     const uint8_t* record = job->records;
     for (int32_t g = 0; g < job->groups; ++g, in += 8, out += 8) {
       s32x4x2 acc = load_s32x4x2_deinterleaved(reinterpret_cast<const int32_t*>(record));
-      const int8_t* taps = reinterpret_cast<const int8_t*>(record + 8 * sizeof(int32_t) + job->first_tap);
+      const int8_t* taps =
+          reinterpret_cast<const int8_t*>(record + 8 * sizeof(int32_t) + job->first_tap);
       for (int32_t r = 0; r < job->rows; ++r) {
         for (int32_t t = 0; t < job->taps; ++t) {
-          acc = multiply_accumulate_s8x8(acc, in + r * job->row_step + t * job->in_step, job->input_offset,
-                                         taps + r * kRowBytes + t * kTapBytes);
+          acc = multiply_accumulate_s8x8(acc, in + r * job->row_step + t * job->in_step,
+                                         job->input_offset, taps + r * kRowBytes + t * kTapBytes);
         }
       }
       int32_t sums[8];
       store_s32x4x2_interleaved(sums, acc);
-      const auto* entries = reinterpret_cast<const ArmMveRequant*>(record + 8 * sizeof(int32_t) + 9 * kTapBytes);
-      requantize4_store(load_s32x4(sums), entries, job->output_offset, job->act_min, job->act_max, out);
-      requantize4_store(load_s32x4(sums + 4), entries + 4, job->output_offset, job->act_min, job->act_max, out + 4);
+      const auto* entries =
+          reinterpret_cast<const ArmMveRequant*>(record + 8 * sizeof(int32_t) + 9 * kTapBytes);
+      requantize4_store(load_s32x4(sums), entries, job->output_offset, job->act_min, job->act_max,
+                        out);
+      requantize4_store(load_s32x4(sums + 4), entries + 4, job->output_offset, job->act_min,
+                        job->act_max, out + 4);
       record = reinterpret_cast<const uint8_t*>(entries + 8);
     }
   }

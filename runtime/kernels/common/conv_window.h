@@ -42,10 +42,12 @@ inline void for_each_tap(const Conv2DParams& p, int32_t out_y, int32_t out_x, Ta
 // window starts, padding included: negative or past a row for a padded
 // border pixel.
 inline int32_t window_origin_index(const Conv2DParams& p, int32_t b, int32_t out_y, int32_t out_x) {
-  return ((b * p.in_h + out_y * p.stride_h - p.pad_h) * p.in_w + out_x * p.stride_w - p.pad_w) * p.in_c;
+  return ((b * p.in_h + out_y * p.stride_h - p.pad_h) * p.in_w + out_x * p.stride_w - p.pad_w) *
+         p.in_c;
 }
 
-inline int32_t output_index(const Conv2DParams& p, int32_t b, int32_t out_y, int32_t out_x, int32_t oc) {
+inline int32_t output_index(const Conv2DParams& p, int32_t b, int32_t out_y, int32_t out_x,
+                            int32_t oc) {
   return ((b * p.out_h + out_y) * p.out_w + out_x) * p.out_c + oc;
 }
 

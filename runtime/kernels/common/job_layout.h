@@ -10,10 +10,11 @@
 
 #include <stddef.h>
 
-#define KILN_JOB_FIELD_AT(Job, field, offset)                                     \
-  static_assert(sizeof(void*) != 4 || offsetof(Job, field) == (offset),           \
+#define KILN_JOB_FIELD_AT(Job, field, offset)                           \
+  static_assert(sizeof(void*) != 4 || offsetof(Job, field) == (offset), \
                 #Job "::" #field " must lie at byte " #offset ", where the assembly reads it")
-#define KILN_JOB_SIZE(Job, bytes) \
-  static_assert(sizeof(void*) != 4 || sizeof(Job) == (bytes), #Job " must be " #bytes " bytes, as the assembly copies it")
+#define KILN_JOB_SIZE(Job, bytes)                             \
+  static_assert(sizeof(void*) != 4 || sizeof(Job) == (bytes), \
+                #Job " must be " #bytes " bytes, as the assembly copies it")
 
 #endif  // KILN_RUNTIME_KERNELS_COMMON_JOB_LAYOUT_H

@@ -22,10 +22,14 @@ namespace kernels {
 
 // One element of TFLite's integer ADD.
 inline int8_t add_one(const PackedAddParams& p, int8_t a, int8_t b) {
-  const int32_t shifted1 = static_cast<int32_t>(static_cast<uint32_t>(p.input1_offset + a) << p.left_shift);
-  const int32_t shifted2 = static_cast<int32_t>(static_cast<uint32_t>(p.input2_offset + b) << p.left_shift);
-  const int32_t sum = fp::wrapping_add(fp::multiply_prepared(shifted1, p.input1), fp::multiply_prepared(shifted2, p.input2));
-  return static_cast<int8_t>(fp::requantize_prepared(sum, p.output, p.output_offset, p.act_min, p.act_max));
+  const int32_t shifted1 =
+      static_cast<int32_t>(static_cast<uint32_t>(p.input1_offset + a) << p.left_shift);
+  const int32_t shifted2 =
+      static_cast<int32_t>(static_cast<uint32_t>(p.input2_offset + b) << p.left_shift);
+  const int32_t sum = fp::wrapping_add(fp::multiply_prepared(shifted1, p.input1),
+                                       fp::multiply_prepared(shifted2, p.input2));
+  return static_cast<int8_t>(
+      fp::requantize_prepared(sum, p.output, p.output_offset, p.act_min, p.act_max));
 }
 
 template <typename Add>

@@ -6,7 +6,8 @@
 //     // The column the dot products read (e.g. widened into `widened`).
 //     static const void* prepare_column(const int8_t* column, int32_t k_padded, void* widened);
 //     // Every channel of one output pixel from the column and the records.
-//     static void pixel(const Stage& stage, const void* column, const uint8_t* records, int32_t k_padded,
+//     static void pixel(const Stage& stage, const void* column, const uint8_t* records, int32_t
+//     k_padded,
 //                       int32_t out_c, int8_t* out);
 //   };
 //
@@ -15,7 +16,8 @@
 //     // acc[j] += column . filter row j, for the kConvChannelBlock rows of a
 //     // block's weights; returns the end of the weights (the block's
 //     // requantization entries).
-//     static const uint8_t* dot_block(const void* column, const uint8_t* weights, int32_t k_padded, int32_t* acc);
+//     static const uint8_t* dot_block(const void* column, const uint8_t* weights, int32_t k_padded,
+//     int32_t* acc);
 //
 //   struct Depthwise {                // packed DEPTHWISE_CONV_2D
 //     static constexpr PackedLayout kLayout;   // k_multiple = lanes
@@ -30,7 +32,8 @@
 //     static Acc load(const int32_t* bias);
 //     // For `taps` taps along a row (input advancing by in_step bytes, the
 //     // filter by one group of lanes): acc[l] += (input[l] + input_offset) * filter[l].
-//     static void mac_row(Acc& acc, const int8_t* input, int32_t in_step, const void* filter, int32_t taps,
+//     static void mac_row(Acc& acc, const int8_t* input, int32_t in_step, const void* filter,
+//     int32_t taps,
 //                         int32_t input_offset);
 //     static void store(const Acc& acc, int32_t* lanes);
 //
@@ -38,9 +41,11 @@
 //
 //     using Requant;  // an entry of the layout's requantization table
 //     using Stage;    // what requantize needs, set up once per call
-//     static Stage output_stage(const Conv2DParams& p, const RecordTable<Requant>& table, int32_t channels);
+//     static Stage output_stage(const Conv2DParams& p, const RecordTable<Requant>& table, int32_t
+//     channels);
 //     // out[j] = requantized acc[j] (channel table[j]) for j < n.
-//     static void requantize(const Stage& stage, const int32_t* acc, const Requant* table, int32_t n, int8_t* out);
+//     static void requantize(const Stage& stage, const int32_t* acc, const Requant* table, int32_t
+//     n, int8_t* out);
 //
 // An instruction set with routines of its own drives a call itself:
 // ConvLayer and DepthwiseLayer hold what a call's pixels share, and
@@ -68,7 +73,8 @@ struct RecordTable {
   const uint8_t* first;  // channel 0's entry
   int32_t record_bytes, lanes;
   const Requant& operator[](int32_t c) const {
-    return *reinterpret_cast<const Requant*>(first + (c / lanes) * record_bytes + (c % lanes) * kRequantEntryBytes);
+    return *reinterpret_cast<const Requant*>(first + (c / lanes) * record_bytes +
+                                             (c % lanes) * kRequantEntryBytes);
   }
 };
 
@@ -81,9 +87,11 @@ struct PortableOutputStage {
   static Stage output_stage(const Conv2DParams& p, const RecordTable<Requant>&, int32_t) {
     return {p.output_offset, p.act_min, p.act_max};
   }
-  static void requantize(const Stage& s, const int32_t* acc, const Requant* table, int32_t n, int8_t* out) {
+  static void requantize(const Stage& s, const int32_t* acc, const Requant* table, int32_t n,
+                         int8_t* out) {
     for (int32_t j = 0; j < n; ++j) {
-      out[j] = static_cast<int8_t>(fp::requantize_prepared(acc[j], table[j], s.offset, s.act_min, s.act_max));
+      out[j] = static_cast<int8_t>(
+          fp::requantize_prepared(acc[j], table[j], s.offset, s.act_min, s.act_max));
     }
   }
 };
@@ -120,13 +128,15 @@ inline void fill_bytes(int8_t* dst, int8_t value, int32_t n) {
 // tail up to k_padded holds zeros (its weights are zero).
 // Out of line: called for border pixels only where a routine runs the rest,
 // and inlined it would be copied into every caller.
-__attribute__((noinline)) inline void gather_column(const Conv2DParams& p, const int8_t* input, int32_t b,
-                                                    int32_t out_y, int32_t out_x, int32_t k_padded, int8_t* column) {
+__attribute__((noinline)) inline void gather_column(const Conv2DParams& p, const int8_t* input,
+                                                    int32_t b, int32_t out_y, int32_t out_x,
+                                                    int32_t k_padded, int8_t* column) {
   const int8_t zero_point = static_cast<int8_t>(-p.input_offset);
   const int32_t in_y_origin = out_y * p.stride_h - p.pad_h;
   const int32_t in_x_origin = out_x * p.stride_w - p.pad_w;
   const int32_t row_bytes = p.k_w * p.in_c;
-  const bool row_contiguous = p.dilation_w == 1 && in_x_origin >= 0 && in_x_origin + p.k_w <= p.in_w;
+  const bool row_contiguous =
+      p.dilation_w == 1 && in_x_origin >= 0 && in_x_origin + p.k_w <= p.in_w;
   int8_t* dst = column;
   for (int32_t fy = 0; fy < p.k_h; ++fy, dst += row_bytes) {
     const int32_t in_y = in_y_origin + p.dilation_h * fy;
@@ -154,8 +164,8 @@ __attribute__((noinline)) inline void gather_column(const Conv2DParams& p, const
 }
 
 template <typename Conv>
-inline void pixel_by_blocks(const typename Conv::Stage& stage, const void* column, const uint8_t* record,
-                            int32_t k_padded, int32_t out_c, int8_t* out) {
+inline void pixel_by_blocks(const typename Conv::Stage& stage, const void* column,
+                            const uint8_t* record, int32_t k_padded, int32_t out_c, int8_t* out) {
   using Requant = typename Conv::Requant;
   constexpr int32_t kRequantBytes = kConvChannelBlock * kRequantEntryBytes;
   for (int32_t left = out_c; left > 0; left -= kConvChannelBlock, out += kConvChannelBlock) {
@@ -196,13 +206,16 @@ class ConvLayer {
   int8_t* column_scratch() const { return direct_ ? nullptr : column_; }
   // Whether every pixel's column is the input itself (at column()).
   bool direct() const { return direct_; }
-  int8_t* output(int32_t b, int32_t out_y, int32_t out_x) const { return output_ + output_index(pp_.conv, b, out_y, out_x, 0); }
+  int8_t* output(int32_t b, int32_t out_y, int32_t out_x) const {
+    return output_ + output_index(pp_.conv, b, out_y, out_x, 0);
+  }
 
   // Output pixel (b, out_y, out_x)'s receptive field in the filter's order:
   // the input itself for a direct convolution, else gathered into scratch.
   const int8_t* column(int32_t b, int32_t out_y, int32_t out_x) const {
     const Conv2DParams& p = pp_.conv;
-    if (direct_) return input_ + ((b * p.in_h + out_y * p.stride_h) * p.in_w + out_x * p.stride_w) * p.in_c;
+    if (direct_)
+      return input_ + ((b * p.in_h + out_y * p.stride_h) * p.in_w + out_x * p.stride_w) * p.in_c;
     gather_column(p, input_, b, out_y, out_x, pp_.k_padded, column_);
     return column_;
   }
@@ -211,8 +224,9 @@ class ConvLayer {
   static typename Conv::Stage output_stage(const PackedConv2DParams& pp, const uint8_t* records) {
     const int32_t record_bytes = packed_conv2d_record_bytes(pp, Conv::kLayout);
     const int32_t requant_offset = record_bytes - kConvChannelBlock * kRequantEntryBytes;
-    return Conv::output_stage(pp.conv, RecordTable<Requant>{records + requant_offset, record_bytes, kConvChannelBlock},
-                              pp.conv.out_c);
+    return Conv::output_stage(
+        pp.conv, RecordTable<Requant>{records + requant_offset, record_bytes, kConvChannelBlock},
+        pp.conv.out_c);
   }
 
   // Copies, not references into the params: int8 stores may alias them.
@@ -231,8 +245,10 @@ void packed_conv2d_s8(const void* params, const void* const* inputs, void* const
   const ConvLayer<Conv> layer(params, inputs, outputs);
   const int32_t out_c = layer.params().out_c, k_padded = layer.k_padded();
   for_each_output_pixel(layer.params(), [&](int32_t b, int32_t out_y, int32_t out_x) {
-    const void* prepared = Conv::prepare_column(layer.column(b, out_y, out_x), k_padded, layer.widened());
-    Conv::pixel(layer.stage(), prepared, layer.records(), k_padded, out_c, layer.output(b, out_y, out_x));
+    const void* prepared =
+        Conv::prepare_column(layer.column(b, out_y, out_x), k_padded, layer.widened());
+    Conv::pixel(layer.stage(), prepared, layer.records(), k_padded, out_c,
+                layer.output(b, out_y, out_x));
   });
 }
 
@@ -250,9 +266,10 @@ inline TapRange valid_taps(int32_t origin, int32_t dilation, int32_t taps, int32
 
 // The output positions [begin, end) along one dimension whose window of
 // `taps` taps lies inside the input.
-inline TapRange window_inside(int32_t out_size, int32_t in_size, int32_t stride, int32_t pad, int32_t dilation,
-                              int32_t taps) {
-  const int32_t last_origin = in_size - 1 - (taps - 1) * dilation + pad;  // the largest origin + pad that fits
+inline TapRange window_inside(int32_t out_size, int32_t in_size, int32_t stride, int32_t pad,
+                              int32_t dilation, int32_t taps) {
+  const int32_t last_origin =
+      in_size - 1 - (taps - 1) * dilation + pad;  // the largest origin + pad that fits
   if (last_origin < 0) return {0, 0};
   const int32_t begin = (pad + stride - 1) / stride;
   const int32_t end = last_origin / stride + 1;
@@ -263,7 +280,8 @@ inline TapRange window_inside(int32_t out_size, int32_t in_size, int32_t stride,
 // pixels inside `cols` as one run(b, out_y, begin, end) call, the others
 // (and every pixel of the other rows) as pixel(b, out_y, out_x) calls.
 template <typename Pixel, typename Run>
-inline void for_each_pixel_or_run(const Conv2DParams& p, TapRange rows, TapRange cols, Pixel pixel, Run run) {
+inline void for_each_pixel_or_run(const Conv2DParams& p, TapRange rows, TapRange cols, Pixel pixel,
+                                  Run run) {
   for (int32_t b = 0; b < p.batches; ++b) {
     for (int32_t out_y = 0; out_y < p.out_h; ++out_y) {
       const bool runs = out_y >= rows.begin && out_y < rows.end && cols.end > cols.begin;
@@ -286,11 +304,12 @@ inline void for_each_pixel_or_run(const Conv2DParams& p, TapRange rows, TapRange
 // k_padded), then tail(job) for its last partial block. `job` holds the
 // layer's constants; Job names its fields as both routines' jobs do.
 template <typename Conv, typename Job, typename Routine, typename Tail>
-inline void conv_by_pixel_runs(const ConvLayer<Conv>& layer, Job job, bool runs, int8_t* gather, Routine routine,
-                               Tail tail) {
+inline void conv_by_pixel_runs(const ConvLayer<Conv>& layer, Job job, bool runs, int8_t* gather,
+                               Routine routine, Tail tail) {
   const Conv2DParams& p = layer.params();
   const TapRange none{0, 0};
-  const TapRange ys = runs ? window_inside(p.out_h, p.in_h, p.stride_h, p.pad_h, p.dilation_h, p.k_h) : none;
+  const TapRange ys =
+      runs ? window_inside(p.out_h, p.in_h, p.stride_h, p.pad_h, p.dilation_h, p.k_h) : none;
   const TapRange xs = runs ? window_inside(p.out_w, p.in_w, p.stride_w, p.pad_w, 1, p.k_w) : none;
   const int32_t row_bytes = p.k_w * p.in_c, k = p.k_h * row_bytes;
   // Zero weights meet the column past k: any value would do, but a defined one.
@@ -305,17 +324,18 @@ inline void conv_by_pixel_runs(const ConvLayer<Conv>& layer, Job job, bool runs,
     routine(job);
     tail(job);
   };
-  for_each_pixel_or_run(p, ys, xs, one_pixel, [&](int32_t b, int32_t out_y, int32_t begin, int32_t end) {
-    job.input = layer.input() + window_origin_index(p, b, out_y, begin);
-    job.out = layer.output(b, out_y, begin);
-    job.pixels = end - begin;
-    job.pixel_step = p.stride_w * p.in_c;
-    job.rows = p.k_h;
-    job.row_bytes = row_bytes;
-    job.row_step = p.dilation_h * p.in_w * p.in_c;
-    job.column = gather;
-    routine(job);
-  });
+  for_each_pixel_or_run(p, ys, xs, one_pixel,
+                        [&](int32_t b, int32_t out_y, int32_t begin, int32_t end) {
+                          job.input = layer.input() + window_origin_index(p, b, out_y, begin);
+                          job.out = layer.output(b, out_y, begin);
+                          job.pixels = end - begin;
+                          job.pixel_step = p.stride_w * p.in_c;
+                          job.rows = p.k_h;
+                          job.row_bytes = row_bytes;
+                          job.row_step = p.dilation_h * p.in_w * p.in_c;
+                          job.column = gather;
+                          routine(job);
+                        });
 }
 
 // The in-bounds part of one output pixel's window, for one group of lanes.
@@ -338,7 +358,9 @@ struct DepthwisePixel {
   int32_t input_offset;
   int8_t* out;
 
-  const int32_t* bias(int32_t g) const { return reinterpret_cast<const int32_t*>(record + g * record_bytes); }
+  const int32_t* bias(int32_t g) const {
+    return reinterpret_cast<const int32_t*>(record + g * record_bytes);
+  }
   const Requant* requant(int32_t g) const {
     return reinterpret_cast<const Requant*>(record + g * record_bytes + requant_offset);
   }
@@ -377,15 +399,18 @@ class DepthwiseLayer {
         output_(static_cast<int8_t*>(outputs[0])),
         record_bytes_(packed_depthwise_record_bytes(p_, Depthwise::kLayout)),
         requant_offset_(record_bytes_ - kLanes * kRequantEntryBytes),
-        stage_(Depthwise::output_stage(p_, RecordTable<Requant>{records_ + requant_offset_, record_bytes_, kLanes},
-                                       p_.in_c)) {}
+        stage_(Depthwise::output_stage(
+            p_, RecordTable<Requant>{records_ + requant_offset_, record_bytes_, kLanes}, p_.in_c)) {
+  }
 
   const Conv2DParams& params() const { return p_; }
   const typename Depthwise::Stage& stage() const { return stage_; }
   const int8_t* input() const { return input_; }
   const uint8_t* records() const { return records_; }
   int32_t record_bytes() const { return record_bytes_; }
-  int8_t* output(int32_t b, int32_t out_y, int32_t out_x) const { return output_ + output_index(p_, b, out_y, out_x, 0); }
+  int8_t* output(int32_t b, int32_t out_y, int32_t out_x) const {
+    return output_ + output_index(p_, b, out_y, out_x, 0);
+  }
 
   // Every channel of output pixel (b, out_y, out_x).
   void pixel(int32_t b, int32_t out_y, int32_t out_x) const {
@@ -405,7 +430,8 @@ class DepthwiseLayer {
     px.window.rows = ys.end - ys.begin;
     px.window.taps = xs.end - xs.begin;
     px.window.input = input_ + (in_px + ys.begin * in_step_y + xs.begin * in_step_x);
-    px.window.filter = records_ + kLanes * sizeof(int32_t) + (ys.begin * p.k_w + xs.begin) * kLanes * weight_bytes;
+    px.window.filter =
+        records_ + kLanes * sizeof(int32_t) + (ys.begin * p.k_w + xs.begin) * kLanes * weight_bytes;
     px.record = records_;
     px.record_bytes = record_bytes_;
     px.requant_offset = requant_offset_;
@@ -446,9 +472,12 @@ inline void depthwise3x3_by_pixel_runs(const DepthwiseLayer<Depthwise>& layer, J
 }
 
 template <typename Depthwise>
-void packed_depthwise_conv2d_s8(const void* params, const void* const* inputs, void* const* outputs) {
+void packed_depthwise_conv2d_s8(const void* params, const void* const* inputs,
+                                void* const* outputs) {
   const DepthwiseLayer<Depthwise> layer(params, inputs, outputs);
-  for_each_output_pixel(layer.params(), [&](int32_t b, int32_t out_y, int32_t out_x) { layer.pixel(b, out_y, out_x); });
+  for_each_output_pixel(layer.params(), [&](int32_t b, int32_t out_y, int32_t out_x) {
+    layer.pixel(b, out_y, out_x);
+  });
 }
 
 }  // namespace kernels

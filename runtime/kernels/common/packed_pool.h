@@ -33,8 +33,8 @@ namespace kernels {
 // Calls group(input of the window's first pixel, output, window) for every
 // output pixel and group of `lanes` channels.
 template <typename Group>
-inline void for_each_pool_group(const Pool2DParams& p, const int8_t* input, int8_t* output, int32_t lanes,
-                                Group group) {
+inline void for_each_pool_group(const Pool2DParams& p, const int8_t* input, int8_t* output,
+                                int32_t lanes, Group group) {
   for (int32_t b = 0; b < p.batches; ++b) {
     const int8_t* image = input + b * p.in_h * p.in_w * p.channels;
     for (int32_t out_y = 0; out_y < p.out_h; ++out_y) {
@@ -51,18 +51,20 @@ template <typename Average>
 void packed_average_pool2d_s8(const void* params, const void* const* inputs, void* const* outputs) {
   const Pool2DParams p = *static_cast<const Pool2DParams*>(params);
   const int32_t row_bytes = p.in_w * p.channels;
-  for_each_pool_group(p, static_cast<const int8_t*>(inputs[0]), static_cast<int8_t*>(outputs[0]), Average::kLanes,
-                      [&](const int8_t* image, int8_t* out, const PoolWindow& w) {
+  for_each_pool_group(p, static_cast<const int8_t*>(inputs[0]), static_cast<int8_t*>(outputs[0]),
+                      Average::kLanes, [&](const int8_t* image, int8_t* out, const PoolWindow& w) {
                         typename Average::Sum sum = Average::zero();
                         for (int32_t y = w.y0; y < w.y1; ++y) {
                           const int8_t* in = image + y * row_bytes + w.x0 * p.channels;
-                          for (int32_t x = w.x0; x < w.x1; ++x, in += p.channels) Average::add(sum, in);
+                          for (int32_t x = w.x0; x < w.x1; ++x, in += p.channels)
+                            Average::add(sum, in);
                         }
                         int32_t lanes[Average::kLanes];
                         Average::sums(sum, lanes);
                         const int32_t count = (w.y1 - w.y0) * (w.x1 - w.x0);
                         for (int32_t l = 0; l < Average::kLanes; ++l) {
-                          out[l] = static_cast<int8_t>(fp::clamp(pool_average(lanes[l], count), p.act_min, p.act_max));
+                          out[l] = static_cast<int8_t>(
+                              fp::clamp(pool_average(lanes[l], count), p.act_min, p.act_max));
                         }
                       });
 }
@@ -71,8 +73,8 @@ template <typename Max>
 void packed_max_pool2d_s8(const void* params, const void* const* inputs, void* const* outputs) {
   const Pool2DParams p = *static_cast<const Pool2DParams*>(params);
   const int32_t row_bytes = p.in_w * p.channels;
-  for_each_pool_group(p, static_cast<const int8_t*>(inputs[0]), static_cast<int8_t*>(outputs[0]), Max::kLanes,
-                      [&](const int8_t* image, int8_t* out, const PoolWindow& w) {
+  for_each_pool_group(p, static_cast<const int8_t*>(inputs[0]), static_cast<int8_t*>(outputs[0]),
+                      Max::kLanes, [&](const int8_t* image, int8_t* out, const PoolWindow& w) {
                         typename Max::Acc acc = Max::lowest();
                         for (int32_t y = w.y0; y < w.y1; ++y) {
                           const int8_t* in = image + y * row_bytes + w.x0 * p.channels;

@@ -1,11 +1,12 @@
 // Reference SOFTMAX and the element-wise activations. The int8 versions
 // follow TFLite's fixed-point definitions (exp, 1/(1+x) and tanh in gemmlowp's
 // Q formats; clamps and leaky ReLU as rescales by Q31 multipliers).
+#include "kiln/ops/activation.h"
+
 #include <math.h>
 #include <stdint.h>
 
 #include "kiln/fixed_point.h"
-#include "kiln/ops/activation.h"
 
 namespace kiln {
 namespace ref {
@@ -19,7 +20,8 @@ void softmax_s8(const void* params, const void* const* inputs, void* const* outp
 
   auto scaled_exp = [&p](int32_t diff) {
     const int32_t rescaled = fp::saturating_rounding_doubling_high_mul(
-        static_cast<int32_t>(static_cast<uint32_t>(diff) << p.input_left_shift), p.input_multiplier);
+        static_cast<int32_t>(static_cast<uint32_t>(diff) << p.input_left_shift),
+        p.input_multiplier);
     return fp::exp_on_negative_values(rescaled, kScaledDiffIntegerBits);
   };
 
@@ -33,8 +35,8 @@ void softmax_s8(const void* params, const void* const* inputs, void* const* outp
     for (int32_t c = 0; c < p.depth; ++c) {
       const int32_t diff = in[c] - max_in_row;
       if (diff >= p.diff_min) {
-        sum_of_exps = fp::wrapping_add(
-            sum_of_exps, fp::rescale(scaled_exp(diff), 0, kAccumulationIntegerBits));
+        sum_of_exps = fp::wrapping_add(sum_of_exps,
+                                       fp::rescale(scaled_exp(diff), 0, kAccumulationIntegerBits));
       }
     }
     int num_bits_over_unit = 0;
@@ -79,8 +81,8 @@ namespace {
 // to Q4 and mapped by `f` to a Q0 value in (-1, 1), output with
 // `output_fraction_bits` fraction bits plus `output_offset`.
 template <typename F>
-void sigmoid_like_s8(const LogisticParams& p, const int8_t* input, int8_t* output, F f, int output_fraction_bits,
-                     int32_t output_offset) {
+void sigmoid_like_s8(const LogisticParams& p, const int8_t* input, int8_t* output, F f,
+                     int output_fraction_bits, int32_t output_offset) {
   constexpr int kInputIntegerBits = 4;
   for (int32_t i = 0; i < p.size; ++i) {
     const int32_t x = input[i] - p.input_zero_point;
@@ -90,8 +92,10 @@ void sigmoid_like_s8(const LogisticParams& p, const int8_t* input, int8_t* outpu
     } else if (x >= p.input_range_radius) {
       value = INT8_MAX;
     } else {
-      const int32_t x_q4 = fp::multiply_by_quantized_multiplier(x, p.input_multiplier, p.input_left_shift);
-      value = fp::rounding_divide_by_pot(f(x_q4, kInputIntegerBits), 31 - output_fraction_bits) + output_offset;
+      const int32_t x_q4 =
+          fp::multiply_by_quantized_multiplier(x, p.input_multiplier, p.input_left_shift);
+      value = fp::rounding_divide_by_pot(f(x_q4, kInputIntegerBits), 31 - output_fraction_bits) +
+              output_offset;
       value = fp::clamp(value, INT8_MIN, INT8_MAX);
     }
     output[i] = static_cast<int8_t>(value);
@@ -102,8 +106,9 @@ void sigmoid_like_s8(const LogisticParams& p, const int8_t* input, int8_t* outpu
 
 void logistic_s8(const void* params, const void* const* inputs, void* const* outputs) {
   // Output scale 1/256, zero point -128.
-  sigmoid_like_s8(*static_cast<const LogisticParams*>(params), static_cast<const int8_t*>(inputs[0]),
-                  static_cast<int8_t*>(outputs[0]), fp::logistic, 8, INT8_MIN);
+  sigmoid_like_s8(*static_cast<const LogisticParams*>(params),
+                  static_cast<const int8_t*>(inputs[0]), static_cast<int8_t*>(outputs[0]),
+                  fp::logistic, 8, INT8_MIN);
 }
 
 void logistic_f32(const void* params, const void* const* inputs, void* const* outputs) {
@@ -131,8 +136,9 @@ void clamp_s8(const void* params, const void* const* inputs, void* const* output
   const int8_t* input = static_cast<const int8_t*>(inputs[0]);
   int8_t* output = static_cast<int8_t*>(outputs[0]);
   for (int32_t i = 0; i < p.size; ++i) {
-    output[i] = static_cast<int8_t>(fp::requantize(input[i] - p.input_zero_point, p.multiplier, p.shift,
-                                                   p.output_zero_point, p.act_min, p.act_max));
+    output[i] =
+        static_cast<int8_t>(fp::requantize(input[i] - p.input_zero_point, p.multiplier, p.shift,
+                                           p.output_zero_point, p.act_min, p.act_max));
   }
 }
 
@@ -140,7 +146,8 @@ void clamp_f32(const void* params, const void* const* inputs, void* const* outpu
   const ClampParams& p = *static_cast<const ClampParams*>(params);
   const float* input = static_cast<const float*>(inputs[0]);
   float* output = static_cast<float*>(outputs[0]);
-  for (int32_t i = 0; i < p.size; ++i) output[i] = input[i] < p.lo ? p.lo : (input[i] > p.hi ? p.hi : input[i]);
+  for (int32_t i = 0; i < p.size; ++i)
+    output[i] = input[i] < p.lo ? p.lo : (input[i] > p.hi ? p.hi : input[i]);
 }
 
 void leaky_relu_s8(const void* params, const void* const* inputs, void* const* outputs) {
@@ -150,9 +157,9 @@ void leaky_relu_s8(const void* params, const void* const* inputs, void* const* o
   for (int32_t i = 0; i < p.size; ++i) {
     const int32_t x = input[i] - p.input_zero_point;
     const bool positive = x >= 0;
-    output[i] = static_cast<int8_t>(fp::requantize(x, positive ? p.identity_multiplier : p.alpha_multiplier,
-                                                   positive ? p.identity_shift : p.alpha_shift,
-                                                   p.output_zero_point, INT8_MIN, INT8_MAX));
+    output[i] = static_cast<int8_t>(fp::requantize(
+        x, positive ? p.identity_multiplier : p.alpha_multiplier,
+        positive ? p.identity_shift : p.alpha_shift, p.output_zero_point, INT8_MIN, INT8_MAX));
   }
 }
 

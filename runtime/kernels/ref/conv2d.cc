@@ -1,11 +1,12 @@
 // Reference CONV_2D: TFLite's ConvPerChannel loop order and rounding, its
 // float Conv, and its hybrid (float activations, int8 weights) Conv.
+#include "kiln/ops/conv2d.h"
+
 #include <math.h>
 #include <stdint.h>
 
 #include "kernels/common/conv_window.h"
 #include "kiln/fixed_point.h"
-#include "kiln/ops/conv2d.h"
 
 namespace kiln {
 namespace ref {
@@ -18,8 +19,8 @@ namespace {
 
 // Integer dot product of one output channel's filter with the input taps,
 // accumulated as TFLite's int32 accumulator (wrapping, without UB).
-inline uint32_t dot_s8(const Conv2DParams& p, const int8_t* input, const int8_t* filter, int32_t b, int32_t out_y,
-                       int32_t out_x, int32_t oc, int32_t input_offset) {
+inline uint32_t dot_s8(const Conv2DParams& p, const int8_t* input, const int8_t* filter, int32_t b,
+                       int32_t out_y, int32_t out_x, int32_t oc, int32_t input_offset) {
   const int32_t groups = p.in_c / p.filter_in_c;
   const int32_t in_c_base = (oc / (p.out_c / groups)) * p.filter_in_c;
   uint32_t acc = 0;
@@ -48,8 +49,9 @@ void conv2d_s8(const void* params, const void* const* inputs, void* const* outpu
     for (int32_t oc = 0; oc < p.out_c; ++oc) {
       uint32_t acc = dot_s8(p, input, filter, b, out_y, out_x, oc, p.input_offset);
       if (bias) acc += static_cast<uint32_t>(bias[oc]);
-      output[output_index(p, b, out_y, out_x, oc)] = static_cast<int8_t>(fp::requantize(
-          static_cast<int32_t>(acc), multipliers[oc], shifts[oc], p.output_offset, p.act_min, p.act_max));
+      output[output_index(p, b, out_y, out_x, oc)] =
+          static_cast<int8_t>(fp::requantize(static_cast<int32_t>(acc), multipliers[oc], shifts[oc],
+                                             p.output_offset, p.act_min, p.act_max));
     }
   });
 }
@@ -94,12 +96,14 @@ void conv2d_hybrid(const void* params, const void* const* inputs, void* const* o
     const float* in_batch = input + b * batch_size;
     int8_t* q_batch = quantized + b * batch_size;
     float range = 0.0f;
-    for (int32_t i = 0; i < batch_size; ++i) range = fabsf(in_batch[i]) > range ? fabsf(in_batch[i]) : range;
+    for (int32_t i = 0; i < batch_size; ++i)
+      range = fabsf(in_batch[i]) > range ? fabsf(in_batch[i]) : range;
     const float scale = range > 0.0f ? range / 127.0f : 1.0f;
     const float inverse = range > 0.0f ? 127.0f / range : 0.0f;
     for (int32_t i = 0; i < batch_size; ++i) {
       const float r = roundf(in_batch[i] * inverse);
-      q_batch[i] = static_cast<int8_t>(r > 127.0f ? 127 : (r < -127.0f ? -127 : static_cast<int32_t>(r)));
+      q_batch[i] =
+          static_cast<int8_t>(r > 127.0f ? 127 : (r < -127.0f ? -127 : static_cast<int32_t>(r)));
     }
     Conv2DParams one = p;
     one.batches = 1;

@@ -1,9 +1,9 @@
 // Reference RESHAPE (copy), PAD, CONCATENATION and TRANSPOSE: byte moves for
 // any element type.
+#include "kiln/ops/data_movement.h"
+
 #include <stdint.h>
 #include <string.h>
-
-#include "kiln/ops/data_movement.h"
 
 namespace kiln {
 namespace ref {
@@ -32,8 +32,9 @@ void pad(const void* params, const void* const* inputs, void* const* outputs) {
           const bool inside = ia >= 0 && ia < p.in_dims[0] && ib >= 0 && ib < p.in_dims[1] &&
                               ic >= 0 && ic < p.in_dims[2] && id >= 0 && id < p.in_dims[3];
           const uint8_t* src =
-              inside ? in + ((((ia * p.in_dims[1] + ib) * p.in_dims[2] + ic) * p.in_dims[3] + id) * es)
-                     : fill;
+              inside
+                  ? in + ((((ia * p.in_dims[1] + ib) * p.in_dims[2] + ic) * p.in_dims[3] + id) * es)
+                  : fill;
           memcpy(out, src, static_cast<size_t>(es));
           out += es;
         }

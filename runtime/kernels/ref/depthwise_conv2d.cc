@@ -33,8 +33,9 @@ void depthwise_conv2d_s8(const void* params, const void* const* inputs, void* co
           acc += static_cast<uint32_t>(f_val * (in_val + p.input_offset));
         });
         if (bias) acc += static_cast<uint32_t>(bias[oc]);
-        output[output_index(p, b, out_y, out_x, oc)] = static_cast<int8_t>(fp::requantize(
-            static_cast<int32_t>(acc), multipliers[oc], shifts[oc], p.output_offset, p.act_min, p.act_max));
+        output[output_index(p, b, out_y, out_x, oc)] =
+            static_cast<int8_t>(fp::requantize(static_cast<int32_t>(acc), multipliers[oc],
+                                               shifts[oc], p.output_offset, p.act_min, p.act_max));
       }
     }
   });
@@ -53,7 +54,8 @@ void depthwise_conv2d_f32(const void* params, const void* const* inputs, void* c
         const int32_t oc = ic * p.depth_multiplier + m;
         float acc = 0.0f;
         for_each_tap(p, out_y, out_x, [&](int32_t in_y, int32_t in_x, int32_t fy, int32_t fx) {
-          acc += input[((b * p.in_h + in_y) * p.in_w + in_x) * p.in_c + ic] * filter[(fy * p.k_w + fx) * p.out_c + oc];
+          acc += input[((b * p.in_h + in_y) * p.in_w + in_x) * p.in_c + ic] *
+                 filter[(fy * p.k_w + fx) * p.out_c + oc];
         });
         if (bias) acc += bias[oc];
         output[output_index(p, b, out_y, out_x, oc)] = clamp_f(acc, p.act_min_f, p.act_max_f);

@@ -1,10 +1,11 @@
 // Reference ADD, SUB and MUL with broadcasting: TFLite's integer Add and Sub
 // (inputs left-shifted by 20 and rescaled to twice the larger input scale)
 // and Mul.
+#include "kiln/ops/elementwise.h"
+
 #include <stdint.h>
 
 #include "kiln/fixed_point.h"
-#include "kiln/ops/elementwise.h"
 
 namespace kiln {
 namespace ref {
@@ -42,9 +43,9 @@ void broadcast(const BinaryParams& p, Op op) {
 
 inline float clamp_f(float v, float lo, float hi) { return v < lo ? lo : (v > hi ? hi : v); }
 
-
 // ADD (sign +1) and SUB (sign -1) share TFLite's integer arithmetic.
-void add_or_sub_s8(const BinaryParams& p, const int8_t* in1, const int8_t* in2, int8_t* out, bool subtract) {
+void add_or_sub_s8(const BinaryParams& p, const int8_t* in1, const int8_t* in2, int8_t* out,
+                   bool subtract) {
   broadcast(p, [&](int32_t a, int32_t b, int32_t o) {
     const int32_t shifted1 = (p.input1_offset + in1[a]) * (1 << p.left_shift);
     const int32_t shifted2 = (p.input2_offset + in2[b]) * (1 << p.left_shift);
@@ -52,9 +53,10 @@ void add_or_sub_s8(const BinaryParams& p, const int8_t* in1, const int8_t* in2, 
         fp::multiply_by_quantized_multiplier(shifted1, p.input1_multiplier, p.input1_shift);
     const int32_t scaled2 =
         fp::multiply_by_quantized_multiplier(shifted2, p.input2_multiplier, p.input2_shift);
-    const int32_t sum = subtract ? fp::wrapping_sub(scaled1, scaled2) : fp::wrapping_add(scaled1, scaled2);
-    out[o] = static_cast<int8_t>(
-        fp::requantize(sum, p.output_multiplier, p.output_shift, p.output_offset, p.act_min, p.act_max));
+    const int32_t sum =
+        subtract ? fp::wrapping_sub(scaled1, scaled2) : fp::wrapping_add(scaled1, scaled2);
+    out[o] = static_cast<int8_t>(fp::requantize(sum, p.output_multiplier, p.output_shift,
+                                                p.output_offset, p.act_min, p.act_max));
   });
 }
 
@@ -97,8 +99,8 @@ void mul_s8(const void* params, const void* const* inputs, void* const* outputs)
   int8_t* out = static_cast<int8_t*>(outputs[0]);
   broadcast(p, [&](int32_t a, int32_t b, int32_t o) {
     const int32_t product = (p.input1_offset + in1[a]) * (p.input2_offset + in2[b]);
-    out[o] = static_cast<int8_t>(
-        fp::requantize(product, p.output_multiplier, p.output_shift, p.output_offset, p.act_min, p.act_max));
+    out[o] = static_cast<int8_t>(fp::requantize(product, p.output_multiplier, p.output_shift,
+                                                p.output_offset, p.act_min, p.act_max));
   });
 }
 

@@ -1,8 +1,9 @@
 // Reference FULLY_CONNECTED: TFLite's integer FullyConnected loop and rounding.
+#include "kiln/ops/fully_connected.h"
+
 #include <stdint.h>
 
 #include "kiln/fixed_point.h"
-#include "kiln/ops/fully_connected.h"
 
 namespace kiln {
 namespace ref {
@@ -23,8 +24,9 @@ void fully_connected_s8(const void* params, const void* const* inputs, void* con
         acc += static_cast<uint32_t>((f_row[d] + p.filter_offset) * (in_row[d] + p.input_offset));
       }
       if (bias) acc += static_cast<uint32_t>(bias[o]);
-      output[b * p.out_depth + o] = static_cast<int8_t>(fp::requantize(
-          static_cast<int32_t>(acc), p.output_multiplier, p.output_shift, p.output_offset, p.act_min, p.act_max));
+      output[b * p.out_depth + o] = static_cast<int8_t>(
+          fp::requantize(static_cast<int32_t>(acc), p.output_multiplier, p.output_shift,
+                         p.output_offset, p.act_min, p.act_max));
     }
   }
 }

@@ -1,9 +1,10 @@
 // Reference MEAN over the spatial dims: TFLite's integer Mean (rescale the
 // sum first, then divide with rounding half away from zero).
+#include "kiln/ops/mean.h"
+
 #include <stdint.h>
 
 #include "kiln/fixed_point.h"
-#include "kiln/ops/mean.h"
 
 namespace kiln {
 namespace ref {
@@ -20,9 +21,11 @@ void mean_s8(const void* params, const void* const* inputs, void* const* outputs
       for (int32_t s = 0; s < n; ++s) {
         sum += static_cast<uint32_t>(input[(b * n + s) * p.channels + c] - p.input_zero_point);
       }
-      const int64_t scaled = fp::multiply_by_quantized_multiplier(static_cast<int32_t>(sum), p.multiplier, p.shift);
+      const int64_t scaled =
+          fp::multiply_by_quantized_multiplier(static_cast<int32_t>(sum), p.multiplier, p.shift);
       const int64_t mean = (scaled > 0 ? scaled + n / 2 : scaled - n / 2) / n + p.output_zero_point;
-      output[b * p.channels + c] = static_cast<int8_t>(mean < INT8_MIN ? INT8_MIN : (mean > INT8_MAX ? INT8_MAX : mean));
+      output[b * p.channels + c] =
+          static_cast<int8_t>(mean < INT8_MIN ? INT8_MIN : (mean > INT8_MAX ? INT8_MAX : mean));
     }
   }
 }

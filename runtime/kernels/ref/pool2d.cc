@@ -1,9 +1,10 @@
 // Reference AVERAGE_POOL_2D and MAX_POOL_2D: TFLite's window clipping and
 // its round-half-away-from-zero integer average.
+#include "kiln/ops/pool2d.h"
+
 #include <stdint.h>
 
 #include "kiln/fixed_point.h"
-#include "kiln/ops/pool2d.h"
 
 namespace kiln {
 namespace ref {

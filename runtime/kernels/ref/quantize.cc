@@ -1,11 +1,12 @@
 // Reference QUANTIZE, DEQUANTIZE and requantization between int8 and
 // int8/uint8 (TFLite's Requantize: uint8 tensors enter and leave int8 graphs
 // through it).
+#include "kiln/ops/quantize.h"
+
 #include <math.h>
 #include <stdint.h>
 
 #include "kiln/fixed_point.h"
-#include "kiln/ops/quantize.h"
 
 namespace kiln {
 namespace ref {
@@ -28,8 +29,8 @@ namespace {
 template <typename In, typename Out, int32_t kMin, int32_t kMax>
 void requantize(const QuantizeParams& p, const In* input, Out* output) {
   for (int32_t i = 0; i < p.size; ++i) {
-    output[i] = static_cast<Out>(
-        fp::requantize(input[i] - p.input_zero_point, p.multiplier, p.shift, p.output_zero_point, kMin, kMax));
+    output[i] = static_cast<Out>(fp::requantize(input[i] - p.input_zero_point, p.multiplier,
+                                                p.shift, p.output_zero_point, kMin, kMax));
   }
 }
 
@@ -37,17 +38,20 @@ void requantize(const QuantizeParams& p, const In* input, Out* output) {
 
 void requantize_s8(const void* params, const void* const* inputs, void* const* outputs) {
   requantize<int8_t, int8_t, INT8_MIN, INT8_MAX>(*static_cast<const QuantizeParams*>(params),
-                                                 static_cast<const int8_t*>(inputs[0]), static_cast<int8_t*>(outputs[0]));
+                                                 static_cast<const int8_t*>(inputs[0]),
+                                                 static_cast<int8_t*>(outputs[0]));
 }
 
 void requantize_u8_s8(const void* params, const void* const* inputs, void* const* outputs) {
   requantize<uint8_t, int8_t, INT8_MIN, INT8_MAX>(*static_cast<const QuantizeParams*>(params),
-                                                  static_cast<const uint8_t*>(inputs[0]), static_cast<int8_t*>(outputs[0]));
+                                                  static_cast<const uint8_t*>(inputs[0]),
+                                                  static_cast<int8_t*>(outputs[0]));
 }
 
 void requantize_s8_u8(const void* params, const void* const* inputs, void* const* outputs) {
   requantize<int8_t, uint8_t, 0, UINT8_MAX>(*static_cast<const QuantizeParams*>(params),
-                                            static_cast<const int8_t*>(inputs[0]), static_cast<uint8_t*>(outputs[0]));
+                                            static_cast<const int8_t*>(inputs[0]),
+                                            static_cast<uint8_t*>(outputs[0]));
 }
 
 void dequantize_s8_f32(const void* params, const void* const* inputs, void* const* outputs) {

@@ -2,12 +2,13 @@
 // products into the output window it reaches), then bias and requantization
 // per output channel. Groups and dilation generalize it as ONNX's
 // ConvTranspose defines them.
+#include "kiln/ops/transpose_conv.h"
+
 #include <stdint.h>
 #include <string.h>
 
 #include "kernels/common/conv_window.h"
 #include "kiln/fixed_point.h"
-#include "kiln/ops/transpose_conv.h"
 
 namespace kiln {
 namespace ref {
@@ -64,8 +65,9 @@ void transpose_conv_s8(const void* params, const void* const* inputs, void* cons
     for (int32_t o = 0; o < image; ++o) {
       const int32_t oc = o % p.out_c;
       const uint32_t sum = acc[o] + (bias ? static_cast<uint32_t>(bias[oc]) : 0u);
-      out[o] = static_cast<int8_t>(fp::requantize(static_cast<int32_t>(sum), multipliers[oc], shifts[oc],
-                                                  p.output_offset, p.act_min, p.act_max));
+      out[o] =
+          static_cast<int8_t>(fp::requantize(static_cast<int32_t>(sum), multipliers[oc], shifts[oc],
+                                             p.output_offset, p.act_min, p.act_max));
     }
   }
 }
@@ -82,7 +84,8 @@ void transpose_conv_f32(const void* params, const void* const* inputs, void* con
     for (int32_t o = 0; o < image; ++o) out[o] = 0.0f;
     scatter(p, b, [&](int32_t o, int32_t i, int32_t f) { out[o] += input[i] * filter[f]; });
     for (int32_t o = 0; o < image; ++o) {
-      out[o] = kernels::clamp_f(out[o] + (bias ? bias[o % p.out_c] : 0.0f), p.act_min_f, p.act_max_f);
+      out[o] =
+          kernels::clamp_f(out[o] + (bias ? bias[o % p.out_c] : 0.0f), p.act_min_f, p.act_max_f);
     }
   }
 }

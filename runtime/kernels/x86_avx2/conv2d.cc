@@ -13,19 +13,20 @@ namespace {
 struct Conv : kernels::PortableOutputStage {
   static constexpr PackedLayout kLayout = kX86Avx2ConvLayout;
 
-  KILN_AVX2 static const void* prepare_column(const int8_t* column, int32_t k_padded, void* widened) {
+  KILN_AVX2 static const void* prepare_column(const int8_t* column, int32_t k_padded,
+                                              void* widened) {
     int16_t* dst = static_cast<int16_t*>(widened);
     for (int32_t k = 0; k < k_padded; k += 16) store_256(dst + k, load_s8x16_widened(column + k));
     return widened;
   }
 
-  static void pixel(const Stage& stage, const void* column, const uint8_t* records, int32_t k_padded, int32_t out_c,
-                    int8_t* out) {
+  static void pixel(const Stage& stage, const void* column, const uint8_t* records,
+                    int32_t k_padded, int32_t out_c, int8_t* out) {
     kernels::pixel_by_blocks<Conv>(stage, column, records, k_padded, out_c, out);
   }
 
-  KILN_AVX2 static const uint8_t* dot_block(const void* column, const uint8_t* weights, int32_t k_padded,
-                                            int32_t* acc) {
+  KILN_AVX2 static const uint8_t* dot_block(const void* column, const uint8_t* weights,
+                                            int32_t k_padded, int32_t* acc) {
     const int16_t* x = static_cast<const int16_t*>(column);
     const int16_t* w = reinterpret_cast<const int16_t*>(weights);
     __m256i a0 = _mm256_setzero_si256(), a1 = a0, a2 = a0, a3 = a0;
@@ -59,8 +60,8 @@ struct Depthwise : kernels::PortableOutputStage {
     return a;
   }
 
-  KILN_AVX2 static void mac_row(Acc& acc, const int8_t* input, int32_t in_step, const void* filter, int32_t taps,
-                                int32_t input_offset) {
+  KILN_AVX2 static void mac_row(Acc& acc, const int8_t* input, int32_t in_step, const void* filter,
+                                int32_t taps, int32_t input_offset) {
     const int8_t* w = static_cast<const int8_t*>(filter);
     __m256i sum = load_256(acc.lane);
     for (int32_t t = 0; t < taps; ++t, input += in_step, w += 8) {

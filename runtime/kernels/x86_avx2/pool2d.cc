@@ -18,7 +18,8 @@ struct Average {
   static Sum zero() { return {}; }
   KILN_AVX2 static void add(Sum& sum, const int8_t* in) {
     store_256(sum.lane, _mm256_add_epi16(load_256(sum.lane), load_s8x16_widened(in)));
-    store_256(sum.lane + 16, _mm256_add_epi16(load_256(sum.lane + 16), load_s8x16_widened(in + 16)));
+    store_256(sum.lane + 16,
+              _mm256_add_epi16(load_256(sum.lane + 16), load_s8x16_widened(in + 16)));
   }
   static void sums(const Sum& sum, int32_t* lanes) {
     for (int32_t l = 0; l < kLanes; ++l) lanes[l] = sum.lane[l];
@@ -40,7 +41,8 @@ struct Max {
     store_256(acc.lane, _mm256_max_epi8(load_256(acc.lane), load_256(in)));
   }
   static void store(const Acc& acc, int32_t lo, int32_t hi, int8_t* out) {
-    for (int32_t l = 0; l < kLanes; ++l) out[l] = static_cast<int8_t>(fp::clamp(acc.lane[l], lo, hi));
+    for (int32_t l = 0; l < kLanes; ++l)
+      out[l] = static_cast<int8_t>(fp::clamp(acc.lane[l], lo, hi));
   }
 };
 

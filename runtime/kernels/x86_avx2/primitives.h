@@ -23,8 +23,12 @@ KILN_AVX2 inline __m256i load_s8x16_widened(const int8_t* p) {
 KILN_AVX2 inline __m256i load_s8x8_widened(const int8_t* p) {
   return _mm256_cvtepi8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p)));
 }
-KILN_AVX2 inline __m256i load_256(const void* p) { return _mm256_loadu_si256(static_cast<const __m256i*>(p)); }
-KILN_AVX2 inline void store_256(void* p, __m256i v) { _mm256_storeu_si256(static_cast<__m256i*>(p), v); }
+KILN_AVX2 inline __m256i load_256(const void* p) {
+  return _mm256_loadu_si256(static_cast<const __m256i*>(p));
+}
+KILN_AVX2 inline void store_256(void* p, __m256i v) {
+  _mm256_storeu_si256(static_cast<__m256i*>(p), v);
+}
 // acc + pairwise sums of a * b over 16 int16 lanes, into 8 int32 lanes (VPMADDWD).
 KILN_AVX2 inline __m256i dot_pairs_accumulate(__m256i acc, __m256i a, __m256i b) {
   return _mm256_add_epi32(acc, _mm256_madd_epi16(a, b));
@@ -33,7 +37,9 @@ KILN_AVX2 inline __m256i dot_pairs_accumulate(__m256i acc, __m256i a, __m256i b)
 KILN_AVX2 inline __m256i multiply_accumulate_s32(__m256i acc, __m256i a, __m256i b) {
   return _mm256_add_epi32(acc, _mm256_mullo_epi32(a, b));
 }
-KILN_AVX2 inline __m256i add_scalar_s32(__m256i a, int32_t b) { return _mm256_add_epi32(a, _mm256_set1_epi32(b)); }
+KILN_AVX2 inline __m256i add_scalar_s32(__m256i a, int32_t b) {
+  return _mm256_add_epi32(a, _mm256_set1_epi32(b));
+}
 // The wrapping sum of the 8 int32 lanes.
 KILN_AVX2 inline uint32_t horizontal_sum_s32(__m256i v) {
   __m128i s = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
@@ -65,17 +71,20 @@ KILN_AVX2 inline __m256i multiply_prepared(__m256i x, const fp::PreparedRequant&
 }
 
 // Adds the output offset (saturating), clamps and stores 8 int8 results.
-KILN_AVX2 inline void requantize_store_8(__m256i acc, const fp::PreparedRequant& q, int32_t offset, int32_t lo,
-                                         int32_t hi, int8_t* out) {
+KILN_AVX2 inline void requantize_store_8(__m256i acc, const fp::PreparedRequant& q, int32_t offset,
+                                         int32_t lo, int32_t hi, int8_t* out) {
   const __m256i v = multiply_prepared(acc, q);
   // Saturating add of the offset: where the sign flips the wrong way, saturate.
   const __m256i o = _mm256_set1_epi32(offset);
   const __m256i sum = _mm256_add_epi32(v, o);
   const __m256i overflow = _mm256_andnot_si256(_mm256_xor_si256(v, o), _mm256_xor_si256(v, sum));
-  const __m256i saturated = _mm256_xor_si256(_mm256_srai_epi32(v, 31), _mm256_set1_epi32(INT32_MAX));
+  const __m256i saturated =
+      _mm256_xor_si256(_mm256_srai_epi32(v, 31), _mm256_set1_epi32(INT32_MAX));
   const __m256i fixed = _mm256_blendv_epi8(sum, saturated, _mm256_srai_epi32(overflow, 31));
-  const __m256i clamped = _mm256_min_epi32(_mm256_max_epi32(fixed, _mm256_set1_epi32(lo)), _mm256_set1_epi32(hi));
-  const __m128i packed16 = _mm_packs_epi32(_mm256_castsi256_si128(clamped), _mm256_extracti128_si256(clamped, 1));
+  const __m256i clamped =
+      _mm256_min_epi32(_mm256_max_epi32(fixed, _mm256_set1_epi32(lo)), _mm256_set1_epi32(hi));
+  const __m128i packed16 =
+      _mm_packs_epi32(_mm256_castsi256_si128(clamped), _mm256_extracti128_si256(clamped, 1));
   _mm_storel_epi64(reinterpret_cast<__m128i*>(out), _mm_packs_epi16(packed16, packed16));
 }
 

@@ -3,17 +3,17 @@
 // models kiln quantizes, against kiln's own outputs for them.
 #include <gtest/gtest.h>
 
-#include <cstdlib>
 #include <cstdio>
+#include <cstdlib>
 
 #include "compiler/common/file_io.h"
-#include "compiler/pipeline/compile.h"
 #include "compiler/eval/dataset.h"
 #include "compiler/exec/graph_evaluator.h"
 #include "compiler/exec/host_runner.h"
 #include "compiler/exec/source_layout.h"
 #include "compiler/export/tflite_writer.h"
 #include "compiler/passes/passes.h"
+#include "compiler/pipeline/compile.h"
 #include "compiler/quantize/quantize_file.h"
 #include "tests/support/run_graph.h"
 #include "tests/support/test_support.h"
@@ -22,10 +22,12 @@ namespace kiln {
 namespace {
 
 // Output 0 of a .tflite under desktop TFLite.
-std::vector<uint8_t> run_desktop_tflite(const std::string& model, const std::vector<std::string>& inputs) {
+std::vector<uint8_t> run_desktop_tflite(const std::string& model,
+                                        const std::vector<std::string>& inputs) {
   const char* wasm = std::getenv("KILN_TFLITE_WASM_DIR");
   const std::string prefix = model + ".desktop_out";
-  std::string cmd = std::string("node ") + KILN_TFLITE_RUNNER + " " + (wasm ? wasm : KILN_TFLITE_WASM_DIR) + " " + model + " " + prefix;
+  std::string cmd = std::string("node ") + KILN_TFLITE_RUNNER + " " +
+                    (wasm ? wasm : KILN_TFLITE_WASM_DIR) + " " + model + " " + prefix;
   for (const std::string& in : inputs) cmd += " " + in;
   const std::string log = prefix + ".log";
   const int status = std::system((cmd + " 2>" + log).c_str());
@@ -39,7 +41,7 @@ struct ExportCase {
   const char* model;    // under ../shared/models
   const char* vectors;  // float inputs, under ../shared/testvectors
   bool float_io;
-  int max_steps;        // largest output difference in output quantization steps
+  int max_steps;  // largest output difference in output quantization steps
 };
 
 class DesktopTflite : public ::testing::TestWithParam<ExportCase> {};
@@ -50,7 +52,8 @@ TEST_P(DesktopTflite, RunsKilnsInt8Export) {
   const ir::Graph graph = passes::optimize(import_model(read_file(path), path));
   const std::string vectors = test::shared_dir() + "/testvectors/" + c.vectors;
   const Dataset data = load_dataset(vectors, source_input_ports(graph), 0, "sample");
-  const std::vector<std::vector<std::vector<uint8_t>>> samples = calibration_samples(graph, vectors, 0);
+  const std::vector<std::vector<std::vector<uint8_t>>> samples =
+      calibration_samples(graph, vectors, 0);
   QuantizeOptions options;
   options.float_io = c.float_io;
   const QuantizeResult q = quantize_post_training(graph, samples, options);
@@ -60,9 +63,10 @@ TEST_P(DesktopTflite, RunsKilnsInt8Export) {
 
   const ir::Tensor& in = q.graph.tensors[static_cast<size_t>(q.graph.inputs[0])];
   const ir::Tensor& out = q.graph.tensors[static_cast<size_t>(q.graph.outputs[0])];
-  const float step = out.dtype == KILN_DTYPE_FLOAT32
-                         ? q.graph.tensors[static_cast<size_t>(q.graph.ops.back().inputs[0])].quant.scale()
-                         : out.quant.scale();
+  const float step =
+      out.dtype == KILN_DTYPE_FLOAT32
+          ? q.graph.tensors[static_cast<size_t>(q.graph.ops.back().inputs[0])].quant.scale()
+          : out.quant.scale();
   HostRunner kiln(compile_tflite(bytes, file).blob);
   for (size_t s = 0; s < samples.size(); ++s) {
     SCOPED_TRACE(data.names[s]);
@@ -70,7 +74,8 @@ TEST_P(DesktopTflite, RunsKilnsInt8Export) {
     if (in.dtype == KILN_DTYPE_INT8) {  // the float sample quantized as the model's input says
       std::vector<int8_t> quantized;
       for (float v : test::values_of<float>(input)) {
-        quantized.push_back(static_cast<int8_t>(std::clamp(std::round(v / in.quant.scale()) + in.quant.zero_point(), -128.0f, 127.0f)));
+        quantized.push_back(static_cast<int8_t>(
+            std::clamp(std::round(v / in.quant.scale()) + in.quant.zero_point(), -128.0f, 127.0f)));
       }
       input = test::bytes_of(quantized);
     }
@@ -83,8 +88,10 @@ TEST_P(DesktopTflite, RunsKilnsInt8Export) {
     ASSERT_EQ(got.size(), want.size());
     float worst = 0.0f;
     for (size_t i = 0; i < got.size(); ++i) worst = std::max(worst, std::fabs(got[i] - want[i]));
-    EXPECT_LE(worst, step * (static_cast<float>(c.max_steps) + 0.01f)) << "in steps: " << worst / step;
-    std::printf("%s %s: largest difference from kiln %.0f output steps\n", c.name, data.names[s].c_str(), worst / step);
+    EXPECT_LE(worst, step * (static_cast<float>(c.max_steps) + 0.01f))
+        << "in steps: " << worst / step;
+    std::printf("%s %s: largest difference from kiln %.0f output steps\n", c.name,
+                data.names[s].c_str(), worst / step);
   }
 }
 
@@ -97,7 +104,9 @@ const ExportCase kCases[] = {
     {"mnist", "onnx_models/mnist.onnx", "onnx_mnist", true, 1},
 };
 INSTANTIATE_TEST_SUITE_P(KilnExports, DesktopTflite, ::testing::ValuesIn(kCases),
-                         [](const ::testing::TestParamInfo<ExportCase>& info) { return std::string(info.param.name); });
+                         [](const ::testing::TestParamInfo<ExportCase>& info) {
+                           return std::string(info.param.name);
+                         });
 
 }  // namespace
 }  // namespace kiln

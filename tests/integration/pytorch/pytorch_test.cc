@@ -13,13 +13,13 @@
 
 #include "compiler/common/file_io.h"
 #include "compiler/common/npy.h"
-#include "compiler/pipeline/compile.h"
 #include "compiler/eval/dataset.h"
+#include "compiler/eval/validate.h"
 #include "compiler/exec/host_runner.h"
 #include "compiler/exec/source_layout.h"
-#include "compiler/eval/validate.h"
 #include "compiler/export/tflite_writer.h"
 #include "compiler/passes/passes.h"
+#include "compiler/pipeline/compile.h"
 #include "compiler/quantize/quantize_file.h"
 #include "tests/support/run_graph.h"
 
@@ -36,7 +36,8 @@ class PytorchModel : public ::testing::TestWithParam<const char*> {};
 // Host, and the same blob on the emulated Cortex-M4 for one of them.
 TEST_P(PytorchModel, MatchesPytorch) {
   const std::string name = GetParam();
-  const CompiledModel m = compile_model(read_file(exported(name + ".onnx")), name + ".onnx", {"host"});
+  const CompiledModel m =
+      compile_model(read_file(exported(name + ".onnx")), name + ".onnx", {"host"});
   const NpyArray in = parse_npy(read_file(exported(name + "_in0.npy")), name);
   const NpyArray want = parse_npy(read_file(exported(name + "_out0.npy")), name);
   SourceLayoutRunner runner(std::make_unique<HostRunner>(m.blob), m.graph);  // PyTorch's NCHW
@@ -56,13 +57,15 @@ TEST_P(PytorchModel, MatchesPytorch) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Exported, PytorchModel,
-                         ::testing::Values("conv_bn_relu6", "depthwise_separable", "upsample", "pools", "mlp",
-                                           "concat_pad_permute", "audio_1d", "residual"));
+                         ::testing::Values("conv_bn_relu6", "depthwise_separable", "upsample",
+                                           "pools", "mlp", "concat_pad_permute", "audio_1d",
+                                           "residual"));
 
 TEST(FashionMnist, Int8AccuracyWithinHalfAPointOfFloat) {
   const std::string model = exported("fashion_cnn.onnx");
   const ir::Graph graph = passes::optimize(import_model(read_file(model), model));
-  const QuantizeResult q = quantize_post_training(graph, calibration_samples(graph, exported("fashion_calibration"), 0), {});
+  const QuantizeResult q = quantize_post_training(
+      graph, calibration_samples(graph, exported("fashion_calibration"), 0), {});
   const std::string int8_model = ::testing::TempDir() + "/fashion_cnn_int8.tflite";
   const std::vector<uint8_t> file = write_tflite(q.graph);
   write_file(int8_model, file.data(), file.size());
@@ -72,8 +75,10 @@ TEST(FashionMnist, Int8AccuracyWithinHalfAPointOfFloat) {
   const ValidateReport r = validate_models(model, int8_model, exported("fashion_test"), options);
   double pytorch_accuracy = 0;
   std::ifstream(exported("fashion_float_accuracy.txt")) >> pytorch_accuracy;
-  std::printf("fashion-mnist, %zu test images: PyTorch float %.4f, kiln float %.4f, kiln int8 %.4f; top-1 agreement %.4f\n",
-              r.samples, pytorch_accuracy, *r.accuracy_a, *r.accuracy_b, r.top1_agreement);
+  std::printf(
+      "fashion-mnist, %zu test images: PyTorch float %.4f, kiln float %.4f, kiln int8 %.4f; top-1 "
+      "agreement %.4f\n",
+      r.samples, pytorch_accuracy, *r.accuracy_a, *r.accuracy_b, r.top1_agreement);
   ASSERT_EQ(r.samples, 10000u);
   EXPECT_NEAR(*r.accuracy_a, pytorch_accuracy, 0.0005);  // kiln's float run is PyTorch's model
   EXPECT_LE(std::fabs(*r.accuracy_a - *r.accuracy_b), 0.005);
@@ -86,14 +91,18 @@ TEST(FashionMnist, PytorchQuantizedQdqModelRunsAsInt8) {
   const std::string model = exported("fashion_cnn_qdq.onnx");
   const CompiledModel m = compile_model(read_file(model), model, {"host"});
   for (const ir::Op& op : m.graph.ops) {
-    if (op.kind == ir::OpKind::kQuantize || op.kind == ir::OpKind::kDequantize) continue;  // the float interface
+    if (op.kind == ir::OpKind::kQuantize || op.kind == ir::OpKind::kDequantize)
+      continue;  // the float interface
     for (int t : op.outputs) {
-      EXPECT_EQ(m.graph.tensors[static_cast<size_t>(t)].dtype, KILN_DTYPE_INT8) << op.type_name << " " << op.location;
+      EXPECT_EQ(m.graph.tensors[static_cast<size_t>(t)].dtype, KILN_DTYPE_INT8)
+          << op.type_name << " " << op.location;
     }
   }
-  const NpyArray want = parse_npy(read_file(exported("fashion_qdq_out.npy")), "fashion_qdq_out.npy");
+  const NpyArray want =
+      parse_npy(read_file(exported("fashion_qdq_out.npy")), "fashion_qdq_out.npy");
   const std::vector<float> expected = test::values_of<float>(want.data);
-  const size_t images = static_cast<size_t>(want.shape[0]), classes = static_cast<size_t>(want.shape[1]);
+  const size_t images = static_cast<size_t>(want.shape[0]),
+               classes = static_cast<size_t>(want.shape[1]);
   const ir::Tensor& logits = m.graph.tensors[static_cast<size_t>(m.graph.ops.back().inputs[0])];
   const float step = logits.quant.scale();
   SourceLayoutRunner runner(std::make_unique<HostRunner>(m.blob), m.graph);
@@ -110,10 +119,14 @@ TEST(FashionMnist, PytorchQuantizedQdqModelRunsAsInt8) {
       same = same && got[c] == w[c];
     }
     exact += same;
-    agree += std::max_element(got.begin(), got.end()) - got.begin() == std::max_element(w, w + classes) - w;
+    agree += std::max_element(got.begin(), got.end()) - got.begin() ==
+             std::max_element(w, w + classes) - w;
   }
-  std::printf("QDQ fashion CNN, %zu images: %zu outputs identical to PyTorch's int8 ones, argmax agrees on %zu, "
-              "largest difference %.2f steps\n", images, exact, agree, worst / step);
+  std::printf(
+      "QDQ fashion CNN, %zu images: %zu outputs identical to PyTorch's int8 ones, argmax agrees on "
+      "%zu, "
+      "largest difference %.2f steps\n",
+      images, exact, agree, worst / step);
   EXPECT_LE(worst, step * 1.01f);
   EXPECT_GE(static_cast<double>(agree), 0.99 * static_cast<double>(images));
 }

@@ -29,7 +29,8 @@ struct LogisticParams {
   int32_t input_zero_point, input_range_radius, input_multiplier, input_left_shift;
 };
 
-inline bool logistic_operand_sizes(const LogisticParams& p, uint32_t element_size, OperandSizes* s) {
+inline bool logistic_operand_sizes(const LogisticParams& p, uint32_t element_size,
+                                   OperandSizes* s) {
   if (!shift_ok(p.input_left_shift) || !offset_ok(p.input_zero_point)) return false;
   s->inputs[0] = s->outputs[0] = operand_bytes(element_size, &p.size, 1);
   s->num_inputs = s->num_outputs = 1;
@@ -69,7 +70,8 @@ struct LeakyReluParams {
   float alpha;
 };
 
-inline bool leaky_relu_operand_sizes(const LeakyReluParams& p, uint32_t element_size, OperandSizes* s) {
+inline bool leaky_relu_operand_sizes(const LeakyReluParams& p, uint32_t element_size,
+                                     OperandSizes* s) {
   if (!shift_ok(p.identity_shift) || !shift_ok(p.alpha_shift) || !offset_ok(p.input_zero_point) ||
       !offset_ok(p.output_zero_point)) {
     return false;
@@ -84,7 +86,8 @@ struct HardSwishParams {
   int32_t size;
 };
 
-inline bool hard_swish_operand_sizes(const HardSwishParams& p, uint32_t element_size, OperandSizes* s) {
+inline bool hard_swish_operand_sizes(const HardSwishParams& p, uint32_t element_size,
+                                     OperandSizes* s) {
   s->inputs[0] = s->outputs[0] = operand_bytes(element_size, &p.size, 1);
   s->num_inputs = s->num_outputs = 1;
   return s->inputs[0] != 0;

@@ -30,8 +30,8 @@ struct Conv2DParams {
 inline bool conv2d_geometry_ok(const Conv2DParams& p) {
   return dim_ok(p.batches) && dim_ok(p.in_h) && dim_ok(p.in_w) && dim_ok(p.in_c) &&
          dim_ok(p.out_h) && dim_ok(p.out_w) && dim_ok(p.out_c) && dim_ok(p.k_h) && dim_ok(p.k_w) &&
-         dim_ok(p.stride_h) && dim_ok(p.stride_w) && dim_ok(p.dilation_h) &&
-         dim_ok(p.dilation_w) && pad_ok(p.pad_h) && pad_ok(p.pad_w) && p.act_min <= p.act_max &&
+         dim_ok(p.stride_h) && dim_ok(p.stride_w) && dim_ok(p.dilation_h) && dim_ok(p.dilation_w) &&
+         pad_ok(p.pad_h) && pad_ok(p.pad_w) && p.act_min <= p.act_max &&
          offset_ok(p.input_offset) && offset_ok(p.output_offset);
 }
 

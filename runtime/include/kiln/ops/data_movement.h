@@ -79,13 +79,15 @@ struct TransposeParams {
 };
 
 inline bool transpose_operand_sizes(const TransposeParams& p, OperandSizes* s) {
-  if (p.element_size != 1 && p.element_size != 2 && p.element_size != 4 && p.element_size != 8) return false;
+  if (p.element_size != 1 && p.element_size != 2 && p.element_size != 4 && p.element_size != 8)
+    return false;
   bool seen[kMaxTransposeRank] = {false, false, false, false, false, false};
   for (int i = 0; i < kMaxTransposeRank; ++i) {
     if (p.perm[i] < 0 || p.perm[i] >= kMaxTransposeRank || seen[p.perm[i]]) return false;
     seen[p.perm[i]] = true;
   }
-  s->inputs[0] = s->outputs[0] = operand_bytes(static_cast<uint32_t>(p.element_size), p.in_dims, kMaxTransposeRank);
+  s->inputs[0] = s->outputs[0] =
+      operand_bytes(static_cast<uint32_t>(p.element_size), p.in_dims, kMaxTransposeRank);
   s->num_inputs = s->num_outputs = 1;
   return s->inputs[0] != 0;
 }

@@ -29,7 +29,8 @@ inline bool fully_connected_operand_sizes(const FullyConnectedParams& p, uint32_
   const int32_t out_dims[2] = {p.batches, p.out_depth};
   s->inputs[0] = operand_bytes(element_size, in_dims, 2);
   s->inputs[1] = operand_bytes(element_size, filter_dims, 2);
-  s->inputs[2] = p.has_bias ? operand_bytes(element_size == 1 ? 4 : element_size, &p.out_depth, 1) : 0;
+  s->inputs[2] =
+      p.has_bias ? operand_bytes(element_size == 1 ? 4 : element_size, &p.out_depth, 1) : 0;
   s->outputs[0] = operand_bytes(element_size, out_dims, 2);
   s->num_inputs = 3;
   s->num_outputs = 1;

@@ -17,7 +17,7 @@ constexpr int32_t kMaxDim = 1 << 16;
 constexpr uint64_t kMaxOperandBytes = uint64_t{1} << 30;
 
 struct OperandSizes {
-  uint32_t inputs[kMaxOperands];   // 0: the operand must be absent (optional input)
+  uint32_t inputs[kMaxOperands];  // 0: the operand must be absent (optional input)
   uint32_t outputs[kMaxOperands];
   int num_inputs;
   int num_outputs;

@@ -76,10 +76,10 @@ inline ArmDspRequant prepare_arm_dsp_requant(int32_t multiplier, int shift, int3
 // doubling high multiply, VRSHL by -r rounds half up, so negative values
 // step down by one first (round_mask) to round ties away from zero.
 struct ArmMveRequant {
-  int32_t multiplier;        // Q31, [0, 2^31)
-  int32_t left_shift;        // [0, 30]
-  int32_t neg_right_shift;   // -r, [-31, 0]
-  int32_t round_mask;        // -1 if r > 0, else 0
+  int32_t multiplier;       // Q31, [0, 2^31)
+  int32_t left_shift;       // [0, 30]
+  int32_t neg_right_shift;  // -r, [-31, 0]
+  int32_t round_mask;       // -1 if r > 0, else 0
 };
 static_assert(sizeof(ArmMveRequant) == kRequantEntryBytes, "one entry size for every layout");
 static_assert(sizeof(fp::PreparedRequant) == kRequantEntryBytes, "one entry size for every layout");
@@ -94,9 +94,9 @@ enum class RequantTable : uint8_t { kPrepared, kArmDsp, kArmMve };
 
 // How one variant wants its weights.
 struct PackedLayout {
-  uint32_t weight_bytes;   // 1: int8, 2: int16 (pre-widened)
-  int32_t k_multiple;      // taps per group (conv) / channels per group (depthwise)
-  bool pair_interleave;    // (0, 2, 1, 3) within every 4 elements
+  uint32_t weight_bytes;  // 1: int8, 2: int16 (pre-widened)
+  int32_t k_multiple;     // taps per group (conv) / channels per group (depthwise)
+  bool pair_interleave;   // (0, 2, 1, 3) within every 4 elements
   RequantTable requant = RequantTable::kPrepared;
 };
 
@@ -106,7 +106,9 @@ struct PackedConv2DParams {
   int32_t oc_padded;  // out_c rounded up to kConvChannelBlock
 };
 
-inline int64_t round_up(int64_t v, int64_t multiple) { return (v + multiple - 1) / multiple * multiple; }
+inline int64_t round_up(int64_t v, int64_t multiple) {
+  return (v + multiple - 1) / multiple * multiple;
+}
 
 // A 1x1 unpadded convolution whose depth needs no padding reads each
 // output pixel's column straight from the input.
@@ -115,12 +117,15 @@ inline bool packed_conv2d_reads_input_directly(const PackedConv2DParams& pp) {
   return p.k_h == 1 && p.k_w == 1 && p.pad_h == 0 && p.pad_w == 0 && p.in_c == pp.k_padded;
 }
 
-inline int32_t packed_conv2d_widened_bytes(const PackedConv2DParams& pp, const PackedLayout& layout) {
+inline int32_t packed_conv2d_widened_bytes(const PackedConv2DParams& pp,
+                                           const PackedLayout& layout) {
   return layout.weight_bytes == 2 ? 2 * pp.k_padded : 0;
 }
 
-inline int32_t packed_conv2d_scratch_bytes(const PackedConv2DParams& pp, const PackedLayout& layout) {
-  return packed_conv2d_widened_bytes(pp, layout) + (packed_conv2d_reads_input_directly(pp) ? 0 : pp.k_padded);
+inline int32_t packed_conv2d_scratch_bytes(const PackedConv2DParams& pp,
+                                           const PackedLayout& layout) {
+  return packed_conv2d_widened_bytes(pp, layout) +
+         (packed_conv2d_reads_input_directly(pp) ? 0 : pp.k_padded);
 }
 
 // The bytes of one record of `lanes` channels whose weights take
@@ -136,12 +141,15 @@ inline uint32_t packed_records_operand_bytes(int32_t records, int32_t record_byt
   return records > 0 && bytes <= kMaxOperandBytes ? static_cast<uint32_t>(bytes) : 0;
 }
 
-inline int32_t packed_conv2d_record_bytes(const PackedConv2DParams& pp, const PackedLayout& layout) {
-  return packed_record_bytes(kConvChannelBlock, int64_t{kConvChannelBlock} * pp.k_padded * layout.weight_bytes);
+inline int32_t packed_conv2d_record_bytes(const PackedConv2DParams& pp,
+                                          const PackedLayout& layout) {
+  return packed_record_bytes(kConvChannelBlock,
+                             int64_t{kConvChannelBlock} * pp.k_padded * layout.weight_bytes);
 }
 
 inline int32_t packed_depthwise_record_bytes(const Conv2DParams& p, const PackedLayout& layout) {
-  return packed_record_bytes(layout.k_multiple, int64_t{p.k_h} * p.k_w * layout.k_multiple * layout.weight_bytes);
+  return packed_record_bytes(layout.k_multiple,
+                             int64_t{p.k_h} * p.k_w * layout.k_multiple * layout.weight_bytes);
 }
 
 inline bool packed_conv2d_operand_sizes(const PackedConv2DParams& pp, const PackedLayout& layout,
@@ -154,7 +162,8 @@ inline bool packed_conv2d_operand_sizes(const PackedConv2DParams& pp, const Pack
     return false;
   }
   const int32_t scratch = packed_conv2d_scratch_bytes(pp, layout);
-  s->inputs[1] = packed_records_operand_bytes(pp.oc_padded / kConvChannelBlock, packed_conv2d_record_bytes(pp, layout));
+  s->inputs[1] = packed_records_operand_bytes(pp.oc_padded / kConvChannelBlock,
+                                              packed_conv2d_record_bytes(pp, layout));
   s->inputs[2] = s->inputs[3] = 0;
   s->num_inputs = 2;
   s->outputs[1] = scratch > 0 ? operand_bytes(1, &scratch, 1) : 0;
@@ -162,11 +171,14 @@ inline bool packed_conv2d_operand_sizes(const PackedConv2DParams& pp, const Pack
   return s->inputs[1] && (scratch == 0 || s->outputs[1]);
 }
 
-inline bool packed_depthwise_operand_sizes(const Conv2DParams& p, const PackedLayout& layout, OperandSizes* s) {
-  if (!conv2d_operand_sizes(p, 1, true, s) || p.depth_multiplier != 1 || p.in_c % layout.k_multiple != 0) {
+inline bool packed_depthwise_operand_sizes(const Conv2DParams& p, const PackedLayout& layout,
+                                           OperandSizes* s) {
+  if (!conv2d_operand_sizes(p, 1, true, s) || p.depth_multiplier != 1 ||
+      p.in_c % layout.k_multiple != 0) {
     return false;
   }
-  s->inputs[1] = packed_records_operand_bytes(p.out_c / layout.k_multiple, packed_depthwise_record_bytes(p, layout));
+  s->inputs[1] = packed_records_operand_bytes(p.out_c / layout.k_multiple,
+                                              packed_depthwise_record_bytes(p, layout));
   s->inputs[2] = s->inputs[3] = 0;
   s->num_inputs = 2;
   return s->inputs[1] != 0;

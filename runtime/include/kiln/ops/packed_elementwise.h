@@ -23,8 +23,8 @@ struct PackedAddParams {
 };
 
 inline bool packed_add_operand_sizes(const PackedAddParams& p, OperandSizes* s) {
-  if (p.left_shift < 0 || p.left_shift > 20 || p.act_min > p.act_max || !offset_ok(p.input1_offset) ||
-      !offset_ok(p.input2_offset) || !offset_ok(p.output_offset)) {
+  if (p.left_shift < 0 || p.left_shift > 20 || p.act_min > p.act_max ||
+      !offset_ok(p.input1_offset) || !offset_ok(p.input2_offset) || !offset_ok(p.output_offset)) {
     return false;
   }
   s->inputs[0] = s->inputs[1] = s->outputs[0] = operand_bytes(1, &p.size, 1);

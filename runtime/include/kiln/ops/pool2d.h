@@ -57,8 +57,10 @@ inline int32_t pool_average(int64_t sum, int64_t count) {
 // window holds at most kPackedPoolMaxWindow elements.
 constexpr int32_t kPackedPoolMaxWindow = 256;
 
-inline bool packed_pool2d_operand_sizes(const Pool2DParams& p, int32_t lanes, bool average, OperandSizes* s) {
-  if (p.channels % lanes != 0 || (average && int64_t{p.k_h} * p.k_w > kPackedPoolMaxWindow)) return false;
+inline bool packed_pool2d_operand_sizes(const Pool2DParams& p, int32_t lanes, bool average,
+                                        OperandSizes* s) {
+  if (p.channels % lanes != 0 || (average && int64_t{p.k_h} * p.k_w > kPackedPoolMaxWindow))
+    return false;
   return pool2d_operand_sizes(p, 1, s);
 }
 

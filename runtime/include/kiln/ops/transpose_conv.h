@@ -28,12 +28,14 @@ struct TransposeConvParams {
   float act_min_f, act_max_f;
 };
 
-inline bool transpose_conv_operand_sizes(const TransposeConvParams& p, uint32_t element_size, OperandSizes* s) {
-  if (!dim_ok(p.batches) || !dim_ok(p.in_h) || !dim_ok(p.in_w) || !dim_ok(p.in_c) || !dim_ok(p.out_h) ||
-      !dim_ok(p.out_w) || !dim_ok(p.out_c) || !dim_ok(p.k_h) || !dim_ok(p.k_w) || !dim_ok(p.groups) ||
-      !dim_ok(p.stride_h) || !dim_ok(p.stride_w) || !dim_ok(p.dilation_h) || !dim_ok(p.dilation_w) ||
-      !pad_ok(p.pad_h) || !pad_ok(p.pad_w) || p.in_c % p.groups != 0 || p.out_c % p.groups != 0 ||
-      p.act_min > p.act_max || !offset_ok(p.input_offset) || !offset_ok(p.output_offset)) {
+inline bool transpose_conv_operand_sizes(const TransposeConvParams& p, uint32_t element_size,
+                                         OperandSizes* s) {
+  if (!dim_ok(p.batches) || !dim_ok(p.in_h) || !dim_ok(p.in_w) || !dim_ok(p.in_c) ||
+      !dim_ok(p.out_h) || !dim_ok(p.out_w) || !dim_ok(p.out_c) || !dim_ok(p.k_h) ||
+      !dim_ok(p.k_w) || !dim_ok(p.groups) || !dim_ok(p.stride_h) || !dim_ok(p.stride_w) ||
+      !dim_ok(p.dilation_h) || !dim_ok(p.dilation_w) || !pad_ok(p.pad_h) || !pad_ok(p.pad_w) ||
+      p.in_c % p.groups != 0 || p.out_c % p.groups != 0 || p.act_min > p.act_max ||
+      !offset_ok(p.input_offset) || !offset_ok(p.output_offset)) {
     return false;
   }
   const int32_t in_dims[4] = {p.batches, p.in_h, p.in_w, p.in_c};
