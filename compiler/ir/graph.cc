@@ -64,6 +64,23 @@ std::string shape_string(const std::vector<int32_t>& shape) {
   return fmt::format("[{}]", fmt::join(shape, ","));
 }
 
+namespace {
+
+struct Range {
+  int64_t min = 0, max = 0;  // empty (min == max) for types without zero points
+};
+
+Range value_range(kiln_dtype dtype) {
+  switch (dtype) {
+    case KILN_DTYPE_INT8: return {-128, 127};
+    case KILN_DTYPE_UINT8: return {0, 255};
+    case KILN_DTYPE_INT16: return {-32768, 32767};
+    default: return {};
+  }
+}
+
+}  // namespace
+
 void verify(const Graph& graph) {
   const int num_tensors = static_cast<int>(graph.tensors.size());
   auto bad = [](const std::string& what) { throw Error(ErrorKind::kBadModel, what); };
@@ -89,6 +106,15 @@ void verify(const Graph& graph) {
     if (q.zero_points.size() != q.scales.size() && !q.zero_points.empty()) {
       bad(fmt::format("tensor {} '{}': {} scales but {} zero points", i, t.name, q.scales.size(),
                       q.zero_points.size()));
+    }
+    // A zero point is a value of the tensor's type (the kernels' offset
+    // arithmetic relies on it).
+    const Range range = value_range(t.dtype);
+    for (int64_t z : q.zero_points) {
+      if (range.min < range.max && (z < range.min || z > range.max)) {
+        bad(fmt::format("tensor {} '{}': zero point {} is outside {}'s range [{}, {}]", i, t.name,
+                        z, dtype_name(t.dtype), range.min, range.max));
+      }
     }
     // TFLite's converter writes 1-D per-channel bias tensors whose
     // quantized_dimension is out of range; TFLite Micro reads them along

@@ -1,10 +1,12 @@
-// Inputs that once broke an importer (../shared/fuzz_findings): each is now
-// refused with a clear error naming what is wrong, never a crash or a read
-// past a protobuf or flatbuffer field.
+// Inputs that once broke an importer or the compiler (../shared/fuzz_findings,
+// and what kiln's own fuzz runs found): each is now refused with a clear error
+// naming what is wrong, never a crash, an overflow or a read past a protobuf or
+// flatbuffer field.
 #include <gtest/gtest.h>
 
 #include "compiler/common/error.h"
 #include "compiler/common/file_io.h"
+#include "compiler/ir/builder.h"
 #include "compiler/pipeline/compile.h"
 #include "tests/support/test_support.h"
 
@@ -36,6 +38,29 @@ INSTANTIATE_TEST_SUITE_P(Shared, FuzzFinding,
                          testing::Values(Finding{
                              "onnx-import-crash-1.onnx", ErrorKind::kBadModel,
                              "(Constant): output 0 is missing (the node has 0)"}));
+
+// fuzz_tflite (about 290k executions): a depthwise convolution whose int8
+// output's zero point was 33554429 overflowed while the Arm DSP
+// requantization folded it into its rounding.
+TEST(FuzzFinding, ZeroPointOutsideItsTypeIsRefused) {
+  ir::GraphBuilder b;
+  const int x = b.input("x", KILN_DTYPE_INT8, {1, 3, 3, 4}, 0.5f, 0);
+  const int w = b.constant<int8_t>("w", KILN_DTYPE_INT8, {1, 3, 3, 4}, std::vector<int8_t>(36, 1),
+                                   {0.5f, 0.5f, 0.5f, 0.5f}, 3);
+  const int y = b.tensor("y", KILN_DTYPE_INT8, {1, 1, 1, 4}, 0.25f, 33554429);
+  b.op(ir::OpKind::kDepthwiseConv2D, {x, w, -1}, {y});
+  b.output(y);
+  try {
+    compile_graph(b.build(), {"cortex-m4"});
+    FAIL() << "compiled";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kBadModel);
+    EXPECT_NE(std::string(e.what()).find(
+                  "tensor 2 'y': zero point 33554429 is outside int8's range [-128, 127]"),
+              std::string::npos)
+        << e.what();
+  }
+}
 
 }  // namespace
 }  // namespace kiln
