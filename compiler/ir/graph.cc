@@ -21,28 +21,10 @@ int64_t Tensor::elements() const {
 
 const char* op_kind_name(OpKind kind) {
   switch (kind) {
-    case OpKind::kConv2D: return "CONV_2D";
-    case OpKind::kDepthwiseConv2D: return "DEPTHWISE_CONV_2D";
-    case OpKind::kFullyConnected: return "FULLY_CONNECTED";
-    case OpKind::kAveragePool2D: return "AVERAGE_POOL_2D";
-    case OpKind::kMaxPool2D: return "MAX_POOL_2D";
-    case OpKind::kAdd: return "ADD";
-    case OpKind::kMul: return "MUL";
-    case OpKind::kReshape: return "RESHAPE";
-    case OpKind::kSoftmax: return "SOFTMAX";
-    case OpKind::kLogistic: return "LOGISTIC";
-    case OpKind::kQuantize: return "QUANTIZE";
-    case OpKind::kDequantize: return "DEQUANTIZE";
-    case OpKind::kPad: return "PAD";
-    case OpKind::kMean: return "MEAN";
-    case OpKind::kConcatenation: return "CONCATENATION";
-    case OpKind::kSub: return "SUB";
-    case OpKind::kTranspose: return "TRANSPOSE";
-    case OpKind::kTransposeConv: return "TRANSPOSE_CONV";
-    case OpKind::kTanh: return "TANH";
-    case OpKind::kClamp: return "CLAMP";
-    case OpKind::kLeakyRelu: return "LEAKY_RELU";
-    case OpKind::kHardSwish: return "HARD_SWISH";
+#define KILN_OP_KIND_NAME(kind, name, min_inputs, max_inputs, outputs) \
+  case OpKind::kind: return name;
+    KILN_OP_KINDS(KILN_OP_KIND_NAME)
+#undef KILN_OP_KIND_NAME
     case OpKind::kUnsupported: return "UNSUPPORTED";
   }
   return "?";
@@ -69,6 +51,23 @@ namespace {
 struct Range {
   int64_t min = 0, max = 0;  // empty (min == max) for types without zero points
 };
+
+// An op kind's operand counts (op_kinds.h); -1: any number (an op kiln
+// cannot compile keeps whatever the model gives it).
+struct Arity {
+  int min_inputs, max_inputs, outputs;
+};
+
+Arity arity_of(OpKind kind) {
+  switch (kind) {
+#define KILN_OP_KIND_ARITY(kind, name, min_inputs, max_inputs, outputs) \
+  case OpKind::kind: return {min_inputs, max_inputs, outputs};
+    KILN_OP_KINDS(KILN_OP_KIND_ARITY)
+#undef KILN_OP_KIND_ARITY
+    case OpKind::kUnsupported: break;
+  }
+  return {0, -1, -1};
+}
 
 Range value_range(kiln_dtype dtype) {
   switch (dtype) {
@@ -135,6 +134,24 @@ void verify(const Graph& graph) {
     available[in] = true;
   }
   for (const Op& op : graph.ops) {
+    const Arity arity = arity_of(op.kind);
+    const int ins = static_cast<int>(op.inputs.size()), outs = static_cast<int>(op.outputs.size());
+    if (ins < arity.min_inputs || (arity.max_inputs >= 0 && ins > arity.max_inputs)) {
+      bad(fmt::format("{} ({}) has {} inputs; {} takes {}", op.type_name, op.location, ins,
+                      op_kind_name(op.kind),
+                      arity.max_inputs < 0 ? fmt::format("at least {}", arity.min_inputs)
+                      : arity.min_inputs == arity.max_inputs
+                          ? fmt::format("{}", arity.min_inputs)
+                          : fmt::format("{} to {}", arity.min_inputs, arity.max_inputs)));
+    }
+    if (arity.outputs >= 0 && outs != arity.outputs) {
+      bad(fmt::format("{} ({}) has {} outputs; {} gives {}", op.type_name, op.location, outs,
+                      op_kind_name(op.kind), arity.outputs));
+    }
+    for (int i = 0; i < arity.min_inputs; ++i) {
+      if (op.inputs[static_cast<size_t>(i)] == -1)
+        bad(fmt::format("{} ({}) lacks its input {}", op.type_name, op.location, i));
+    }
     for (int in : op.inputs) {
       if (in == -1) continue;
       if (in < 0 || in >= num_tensors)

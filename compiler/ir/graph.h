@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "compiler/ir/op_kinds.h"
 #include "kiln/types.h"
 
 namespace kiln {
@@ -46,29 +47,10 @@ struct Tensor {
 };
 
 enum class OpKind : uint8_t {
-  kConv2D,
-  kDepthwiseConv2D,
-  kFullyConnected,
-  kAveragePool2D,
-  kMaxPool2D,
-  kAdd,
-  kMul,
-  kReshape,
-  kSoftmax,
-  kLogistic,
-  kQuantize,
-  kDequantize,
-  kPad,
-  kMean,
-  kConcatenation,
-  kSub,
-  kTranspose,
-  kTransposeConv,
-  kTanh,
-  kClamp,  // RELU, RELU6, RELU_N1_TO_1 and any other bounds
-  kLeakyRelu,
-  kHardSwish,
-  kUnsupported,  // kept so analysis can report coverage; never lowered
+#define KILN_OP_KIND_ENUM(kind, name, min_inputs, max_inputs, outputs) kind,
+  KILN_OP_KINDS(KILN_OP_KIND_ENUM)
+#undef KILN_OP_KIND_ENUM
+      kUnsupported,  // kept so analysis can report coverage; never lowered
 };
 
 enum class Activation : uint8_t { kNone, kRelu, kReluN1To1, kRelu6 };

@@ -62,5 +62,39 @@ TEST(FuzzFinding, ZeroPointOutsideItsTypeIsRefused) {
   }
 }
 
+// fuzz_tflite (about 264k executions): a DEPTHWISE_CONV_2D without outputs
+// reached the graph passes, which read the output of every layer they fold.
+// Every op kind's operand counts are checked on import (ir/op_kinds.h).
+TEST(FuzzFinding, OpWithoutItsOperandsIsRefused) {
+  ir::GraphBuilder b;
+  const int x = b.input("x", KILN_DTYPE_FLOAT32, {1, 3, 3, 4});
+  const int w = b.constant<float>("w", KILN_DTYPE_FLOAT32, {1, 3, 3, 4}, std::vector<float>(36, 1));
+  const int y = b.tensor("y", KILN_DTYPE_FLOAT32, {1, 1, 1, 4});
+  b.op(ir::OpKind::kDepthwiseConv2D, {x, w, -1}, {});
+  b.op(ir::OpKind::kDepthwiseConv2D, {x, w}, {y});
+  b.output(y);
+  try {
+    compile_graph(b.build());
+    FAIL() << "compiled";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kBadModel);
+    EXPECT_NE(std::string(e.what()).find("has 0 outputs; DEPTHWISE_CONV_2D gives 1"),
+              std::string::npos)
+        << e.what();
+  }
+  ir::GraphBuilder c;
+  const int cx = c.input("x", KILN_DTYPE_FLOAT32, {1, 4});
+  const int cy = c.tensor("y", KILN_DTYPE_FLOAT32, {1, 4});
+  c.op(ir::OpKind::kAdd, {cx, -1}, {cy});
+  c.output(cy);
+  try {
+    compile_graph(c.build());
+    FAIL() << "compiled";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kBadModel);
+    EXPECT_NE(std::string(e.what()).find("lacks its input 1"), std::string::npos) << e.what();
+  }
+}
+
 }  // namespace
 }  // namespace kiln

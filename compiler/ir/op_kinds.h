@@ -1,0 +1,35 @@
+// Every op kind of the IR, in one list: X(kind, name, min_inputs, max_inputs,
+// outputs). The name is TFLite's builtin where one exists; min_inputs are the
+// operands an op cannot do without (never absent, -1), max_inputs -1 means
+// any number. ir/graph.h makes the OpKind enum of it, ir::verify checks
+// every op against its counts, and compiler/ops holds each kind's record.
+#ifndef KILN_COMPILER_IR_OP_KINDS_H
+#define KILN_COMPILER_IR_OP_KINDS_H
+
+// clang-format off: one kind a line.
+#define KILN_OP_KINDS(X)                                   \
+  X(kConv2D,          "CONV_2D",           2,  3, 1)       \
+  X(kDepthwiseConv2D, "DEPTHWISE_CONV_2D", 2,  3, 1)       \
+  X(kFullyConnected,  "FULLY_CONNECTED",   2,  3, 1)       \
+  X(kAveragePool2D,   "AVERAGE_POOL_2D",   1,  1, 1)       \
+  X(kMaxPool2D,       "MAX_POOL_2D",       1,  1, 1)       \
+  X(kAdd,             "ADD",               2,  2, 1)       \
+  X(kMul,             "MUL",               2,  2, 1)       \
+  X(kReshape,         "RESHAPE",           1,  2, 1)       \
+  X(kSoftmax,         "SOFTMAX",           1,  1, 1)       \
+  X(kLogistic,        "LOGISTIC",          1,  1, 1)       \
+  X(kQuantize,        "QUANTIZE",          1,  1, 1)       \
+  X(kDequantize,      "DEQUANTIZE",        1,  1, 1)       \
+  X(kPad,             "PAD",               2,  3, 1)       \
+  X(kMean,            "MEAN",              2,  2, 1)       \
+  X(kConcatenation,   "CONCATENATION",     1, -1, 1)       \
+  X(kSub,             "SUB",               2,  2, 1)       \
+  X(kTranspose,       "TRANSPOSE",         1,  1, 1)       \
+  X(kTransposeConv,   "TRANSPOSE_CONV",    2,  3, 1)       \
+  X(kTanh,            "TANH",              1,  1, 1)       \
+  X(kClamp,           "CLAMP",             1,  1, 1)       \
+  X(kLeakyRelu,       "LEAKY_RELU",        1,  1, 1)       \
+  X(kHardSwish,       "HARD_SWISH",        1,  1, 1)
+// clang-format on
+
+#endif  // KILN_COMPILER_IR_OP_KINDS_H
