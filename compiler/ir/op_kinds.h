@@ -6,7 +6,8 @@
 #ifndef KILN_COMPILER_IR_OP_KINDS_H
 #define KILN_COMPILER_IR_OP_KINDS_H
 
-// clang-format off: one kind a line.
+// One kind a line, in columns.
+// clang-format off
 #define KILN_OP_KINDS(X)                                   \
   X(kConv2D,          "CONV_2D",           2,  3, 1)       \
   X(kDepthwiseConv2D, "DEPTHWISE_CONV_2D", 2,  3, 1)       \

@@ -9,7 +9,8 @@
 #ifndef KILN_RUNTIME_KERNELS_ARM_DSP_INSTRUCTION_GROUPS_H
 #define KILN_RUNTIME_KERNELS_ARM_DSP_INSTRUCTION_GROUPS_H
 
-// clang-format off: the groups are assembly text, laid out as assembly.
+// The groups are assembly text, laid out as assembly.
+// clang-format off
 
 // A group as a string for inline assembly.
 #define KILN_ASM_TEXT(...) KILN_ASM_TEXT_(__VA_ARGS__)
