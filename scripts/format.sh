@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Formats kiln's C and C++ files with clang-format 14 (.clang-format), or with
+# Formats kiln's C and C++ files (tracked, and new ones git does not ignore)
+# with clang-format 14 (.clang-format), or with
 # --check only lists the files it would change and fails if there are any
 # (scripts/test.sh runs that).
 set -euo pipefail
@@ -7,7 +8,7 @@ cd "$(dirname "$0")/.."
 
 format=$(command -v clang-format-14 || command -v clang-format || true)
 [ -n "$format" ] || { echo "kiln: clang-format not found (scripts/install-deps.sh installs it)" >&2; exit 1; }
-mapfile -t files < <(git ls-files '*.h' '*.cc' '*.c')
+mapfile -t files < <(git ls-files --cached --others --exclude-standard '*.h' '*.cc' '*.c')
 if [ "${1:-}" = "--check" ]; then
   unformatted=()
   for f in "${files[@]}"; do
