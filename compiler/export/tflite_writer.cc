@@ -7,8 +7,8 @@
 #include <map>
 
 #include "compiler/common/error.h"
-#include "compiler/import/tflite/builtin_names.h"
 #include "compiler/lower/lowering.h"
+#include "compiler/tflite/builtin_names.h"
 #include "tflite_schema_generated.h"
 
 namespace kiln {
@@ -57,7 +57,7 @@ int builtin_of(const ir::Op& op) {
   std::string name = op.kind == ir::OpKind::kUnsupported ? op.type_name : ir::op_kind_name(op.kind);
   if (op.kind == ir::OpKind::kClamp) name = clamp_builtin(op);
   if (op.kind == ir::OpKind::kPad && op.inputs.size() > 2) name = "PADV2";
-  const int code = tflite_import::builtin_code(name);
+  const int code = tflite_format::builtin_code(name);
   if (code < 0)
     throw Error(ErrorKind::kUnsupported, fmt::format("op '{}' has no TFLite builtin", name));
   return code;
@@ -216,8 +216,8 @@ std::vector<uint8_t> build(const ir::Graph& g, int64_t data_base, std::vector<ui
     const int builtin = builtin_of(op);
     if (!code_index.count(builtin)) {
       code_index[builtin] = static_cast<int>(codes.size());
-      codes.push_back(
-          fb::CreateOperatorCode(b, static_cast<int8_t>(std::min(builtin, 127)), 0, 1, builtin));
+      codes.push_back(fb::CreateOperatorCode(b, static_cast<int8_t>(std::min(builtin, 127)), 0, 1,
+                                             static_cast<fb::BuiltinOperator>(builtin)));
     }
     const ir::OpAttrs& a = op.attrs;
     fb::BuiltinOptions type = fb::BuiltinOptions_NONE;

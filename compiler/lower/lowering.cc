@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "compiler/common/error.h"
+#include "compiler/ops/op_record.h"
 
 namespace kiln {
 
@@ -92,40 +93,9 @@ void LowerContext::emit_raw(const ir::Op& op, OpCode opcode, std::vector<uint8_t
   program_.ops.push_back(std::move(p));
 }
 
-const OpDef* find_op_def(ir::OpKind kind) {
-  static const OpDef* const kDefs[] = {
-      &kConv2DDef,
-      &kDepthwiseConv2DDef,
-      &kFullyConnectedDef,
-      &kAveragePool2DDef,
-      &kMaxPool2DDef,
-      &kAddDef,
-      &kMulDef,
-      &kReshapeDef,
-      &kSoftmaxDef,
-      &kLogisticDef,
-      &kQuantizeDef,
-      &kDequantizeDef,
-      &kPadDef,
-      &kMeanDef,
-      &kConcatenationDef,
-      &kSubDef,
-      &kTransposeDef,
-      &kTransposeConvDef,
-      &kTanhDef,
-      &kClampDef,
-      &kLeakyReluDef,
-      &kHardSwishDef,
-  };
-  for (const OpDef* def : kDefs) {
-    if (def->kind == kind) return def;
-  }
-  return nullptr;
-}
-
 int64_t op_macs(const ir::Graph& graph, const ir::Op& op) {
-  const OpDef* def = find_op_def(op.kind);
-  return def ? def->macs(graph, op) : 0;
+  const OpRecord* record = find_op_record(op.kind);
+  return record && record->macs ? record->macs(graph, op) : 0;
 }
 
 int64_t total_macs(const ir::Graph& graph) {
@@ -158,9 +128,9 @@ Program lower(const ir::Graph& graph, const KernelTarget& target,
     const ir::Op& op = graph.ops[i];
     ctx.current_op = static_cast<int>(i);
     try {
-      const OpDef* def = find_op_def(op.kind);
-      if (!def) ctx.unsupported(op, "kiln has no kernel for this op");
-      def->lower(ctx, op);
+      const OpRecord* record = find_op_record(op.kind);
+      if (!record) ctx.unsupported(op, "kiln has no kernel for this op");
+      record->lower(ctx, op);
     } catch (const Error& e) {
       if (!unsupported || e.kind() != ErrorKind::kUnsupported) throw;
       unsupported->push_back(e.what());

@@ -1,8 +1,9 @@
 // Lowering: each IR op becomes one or more kernel calls with filled params.
 //
-// Every op's compiler definition (compiler/ops/<op>.cc) is an OpDef: it checks
-// the op's types and shapes, derives the fixed-point parameters and emits the
-// kernel call. Errors name the op, its location in the model and the tensor.
+// Every op's record (compiler/ops/op_record.h, one file per op under
+// compiler/ops/) lowers it: it checks the op's types and shapes, derives the
+// fixed-point parameters and emits the kernel call. Errors name the op, its
+// location in the model and the tensor.
 #ifndef KILN_COMPILER_LOWER_LOWERING_H
 #define KILN_COMPILER_LOWER_LOWERING_H
 
@@ -68,15 +69,6 @@ class LowerContext {
   const KernelTarget& target_;
 };
 
-struct OpDef {
-  ir::OpKind kind;
-  void (*lower)(LowerContext& ctx, const ir::Op& op);
-  int64_t (*macs)(const ir::Graph& graph, const ir::Op& op);  // multiply-accumulates
-};
-
-// The definition of an op kind; null for kUnsupported.
-const OpDef* find_op_def(ir::OpKind kind);
-
 // Multiply-accumulates of one op (0 for ops kiln has no definition of), and
 // of the whole graph.
 int64_t op_macs(const ir::Graph& graph, const ir::Op& op);
@@ -102,12 +94,6 @@ struct WindowDim {
 // SAME/VALID it must be TFLite's size, and with explicit pads every window
 // must overlap the input.
 int32_t window_padding(ir::Padding padding, int32_t explicit_pad, const WindowDim& d);
-
-// Op definitions, one per file under compiler/ops/.
-extern const OpDef kConv2DDef, kDepthwiseConv2DDef, kFullyConnectedDef, kAveragePool2DDef,
-    kMaxPool2DDef, kAddDef, kMulDef, kReshapeDef, kSoftmaxDef, kLogisticDef, kQuantizeDef,
-    kDequantizeDef, kPadDef, kMeanDef, kConcatenationDef, kSubDef, kTransposeDef, kTransposeConvDef,
-    kTanhDef, kClampDef, kLeakyReluDef, kHardSwishDef;
 
 }  // namespace kiln
 

@@ -162,15 +162,18 @@ void lower_hard_swish(LowerContext& ctx, const ir::Op& op) {
 
 }  // namespace
 
-const OpDef kSoftmaxDef = {ir::OpKind::kSoftmax, lower_softmax, no_macs};
-const OpDef kLogisticDef = {
-    ir::OpKind::kLogistic,
-    [](LowerContext& c, const ir::Op& o) { lower_sigmoid_like(c, o, false); }, no_macs};
-const OpDef kTanhDef = {ir::OpKind::kTanh,
-                        [](LowerContext& c, const ir::Op& o) { lower_sigmoid_like(c, o, true); },
-                        no_macs};
-const OpDef kClampDef = {ir::OpKind::kClamp, lower_clamp, no_macs};
-const OpDef kLeakyReluDef = {ir::OpKind::kLeakyRelu, lower_leaky_relu, no_macs};
-const OpDef kHardSwishDef = {ir::OpKind::kHardSwish, lower_hard_swish, no_macs};
+const OpRecord kSoftmaxRecord = {ir::OpKind::kSoftmax,
+                                 OpTraits().fixed_output(1.0f / 256, -128).folds_qdq(),
+                                 lower_softmax, nullptr};
+const OpRecord kLogisticRecord = {
+    ir::OpKind::kLogistic, OpTraits().fixed_output(1.0f / 256, -128).folds_qdq(),
+    [](LowerContext& c, const ir::Op& o) { lower_sigmoid_like(c, o, false); }, nullptr};
+const OpRecord kTanhRecord = {
+    ir::OpKind::kTanh, OpTraits().fixed_output(1.0f / 128, 0).folds_qdq(),
+    [](LowerContext& c, const ir::Op& o) { lower_sigmoid_like(c, o, true); }, nullptr};
+const OpRecord kClampRecord = {ir::OpKind::kClamp, OpTraits().folds_qdq(), lower_clamp, nullptr};
+const OpRecord kLeakyReluRecord = {ir::OpKind::kLeakyRelu, OpTraits().folds_qdq(), lower_leaky_relu,
+                                   nullptr};
+const OpRecord kHardSwishRecord = {ir::OpKind::kHardSwish, OpTraits(), lower_hard_swish, nullptr};
 
 }  // namespace kiln

@@ -146,11 +146,11 @@ int64_t conv_macs(const ir::Graph& g, const ir::Op& op) {
 
 }  // namespace
 
-const OpDef kConv2DDef = {ir::OpKind::kConv2D,
-                          [](LowerContext& c, const ir::Op& o) { lower_conv(c, o, false); },
-                          conv_macs};
-const OpDef kDepthwiseConv2DDef = {ir::OpKind::kDepthwiseConv2D,
-                                   [](LowerContext& c, const ir::Op& o) { lower_conv(c, o, true); },
-                                   conv_macs};
+const OpRecord kConv2DRecord = {
+    ir::OpKind::kConv2D, OpTraits().weighted(0).fuses_activation().folds_qdq(),
+    [](LowerContext& c, const ir::Op& o) { lower_conv(c, o, false); }, conv_macs};
+const OpRecord kDepthwiseConv2DRecord = {
+    ir::OpKind::kDepthwiseConv2D, OpTraits().weighted(3).fuses_activation().folds_qdq(),
+    [](LowerContext& c, const ir::Op& o) { lower_conv(c, o, true); }, conv_macs};
 
 }  // namespace kiln

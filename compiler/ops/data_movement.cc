@@ -157,9 +157,16 @@ void lower_transpose(LowerContext& ctx, const ir::Op& op) {
 
 }  // namespace
 
-const OpDef kTransposeDef = {ir::OpKind::kTranspose, lower_transpose, no_macs};
-const OpDef kReshapeDef = {ir::OpKind::kReshape, lower_reshape, no_macs};
-const OpDef kPadDef = {ir::OpKind::kPad, lower_pad, no_macs};
-const OpDef kConcatenationDef = {ir::OpKind::kConcatenation, lower_concatenation, no_macs};
+const OpRecord kTransposeRecord = {ir::OpKind::kTranspose,
+                                   OpTraits().same_quantization_as_input().folds_qdq(),
+                                   lower_transpose, nullptr};
+const OpRecord kReshapeRecord = {ir::OpKind::kReshape,
+                                 OpTraits().same_quantization_as_input().folds_qdq(), lower_reshape,
+                                 nullptr};
+const OpRecord kPadRecord = {ir::OpKind::kPad, OpTraits().same_quantization_as_input().folds_qdq(),
+                             lower_pad, nullptr};
+const OpRecord kConcatenationRecord = {
+    ir::OpKind::kConcatenation, OpTraits().all_data().same_quantization_as_input().folds_qdq(),
+    lower_concatenation, nullptr};
 
 }  // namespace kiln

@@ -138,14 +138,14 @@ void lower_binary(LowerContext& ctx, const ir::Op& op, Binary kind) {
 
 }  // namespace
 
-const OpDef kAddDef = {ir::OpKind::kAdd,
-                       [](LowerContext& c, const ir::Op& o) { lower_binary(c, o, Binary::kAdd); },
-                       no_macs};
-const OpDef kSubDef = {ir::OpKind::kSub,
-                       [](LowerContext& c, const ir::Op& o) { lower_binary(c, o, Binary::kSub); },
-                       no_macs};
-const OpDef kMulDef = {ir::OpKind::kMul,
-                       [](LowerContext& c, const ir::Op& o) { lower_binary(c, o, Binary::kMul); },
-                       no_macs};
+const OpRecord kAddRecord = {
+    ir::OpKind::kAdd, OpTraits().all_data().fuses_activation().folds_qdq(),
+    [](LowerContext& c, const ir::Op& o) { lower_binary(c, o, Binary::kAdd); }, nullptr};
+const OpRecord kSubRecord = {
+    ir::OpKind::kSub, OpTraits().all_data().fuses_activation().folds_qdq(),
+    [](LowerContext& c, const ir::Op& o) { lower_binary(c, o, Binary::kSub); }, nullptr};
+const OpRecord kMulRecord = {
+    ir::OpKind::kMul, OpTraits().all_data().fuses_activation().folds_qdq(),
+    [](LowerContext& c, const ir::Op& o) { lower_binary(c, o, Binary::kMul); }, nullptr};
 
 }  // namespace kiln

@@ -119,7 +119,9 @@ int64_t fully_connected_macs(const ir::Graph& g, const ir::Op& op) {
 
 }  // namespace
 
-const OpDef kFullyConnectedDef = {ir::OpKind::kFullyConnected, lower_fully_connected,
-                                  fully_connected_macs};
+const OpRecord kFullyConnectedRecord = {
+    ir::OpKind::kFullyConnected,
+    OpTraits().weighted(0, /*per_channel=*/false).fuses_activation().folds_qdq(),
+    lower_fully_connected, fully_connected_macs};
 
 }  // namespace kiln

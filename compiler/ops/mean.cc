@@ -49,6 +49,6 @@ void lower_mean(LowerContext& ctx, const ir::Op& op) {
 
 }  // namespace
 
-const OpDef kMeanDef = {ir::OpKind::kMean, lower_mean, no_macs};
+const OpRecord kMeanRecord = {ir::OpKind::kMean, OpTraits().folds_qdq(), lower_mean, nullptr};
 
 }  // namespace kiln

@@ -9,6 +9,7 @@
 
 #include "compiler/lower/lowering.h"
 #include "compiler/numerics/multiplier.h"
+#include "compiler/ops/op_record.h"
 
 namespace kiln {
 
@@ -141,7 +142,6 @@ std::vector<int32_t> int8_output_stage(LowerContext& ctx, const ir::Op& op, cons
 }
 
 // For ops that do no multiply-accumulates.
-inline int64_t no_macs(const ir::Graph&, const ir::Op&) { return 0; }
 
 inline std::vector<uint8_t> int32_bytes(const std::vector<int32_t>& values) {
   std::vector<uint8_t> bytes(values.size() * sizeof(int32_t));

@@ -69,11 +69,12 @@ void lower_pool(LowerContext& ctx, const ir::Op& op, bool average) {
 
 }  // namespace
 
-const OpDef kAveragePool2DDef = {ir::OpKind::kAveragePool2D,
-                                 [](LowerContext& c, const ir::Op& o) { lower_pool(c, o, true); },
-                                 no_macs};
-const OpDef kMaxPool2DDef = {ir::OpKind::kMaxPool2D,
-                             [](LowerContext& c, const ir::Op& o) { lower_pool(c, o, false); },
-                             no_macs};
+const OpRecord kAveragePool2DRecord = {
+    ir::OpKind::kAveragePool2D,
+    OpTraits().same_quantization_as_input().fuses_activation().folds_qdq(),
+    [](LowerContext& c, const ir::Op& o) { lower_pool(c, o, true); }, nullptr};
+const OpRecord kMaxPool2DRecord = {
+    ir::OpKind::kMaxPool2D, OpTraits().same_quantization_as_input().fuses_activation().folds_qdq(),
+    [](LowerContext& c, const ir::Op& o) { lower_pool(c, o, false); }, nullptr};
 
 }  // namespace kiln

@@ -59,7 +59,7 @@ void lower_dequantize(LowerContext& ctx, const ir::Op& op) {
 
 }  // namespace
 
-const OpDef kQuantizeDef = {ir::OpKind::kQuantize, lower_quantize, no_macs};
-const OpDef kDequantizeDef = {ir::OpKind::kDequantize, lower_dequantize, no_macs};
+const OpRecord kQuantizeRecord = {ir::OpKind::kQuantize, OpTraits(), lower_quantize, nullptr};
+const OpRecord kDequantizeRecord = {ir::OpKind::kDequantize, OpTraits(), lower_dequantize, nullptr};
 
 }  // namespace kiln

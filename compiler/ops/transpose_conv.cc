@@ -90,7 +90,8 @@ int64_t transpose_conv_macs(const ir::Graph& g, const ir::Op& op) {
 
 }  // namespace
 
-const OpDef kTransposeConvDef = {ir::OpKind::kTransposeConv, lower_transpose_conv,
-                                 transpose_conv_macs};
+const OpRecord kTransposeConvRecord = {ir::OpKind::kTransposeConv,
+                                       OpTraits().weighted(0).fuses_activation().folds_qdq(),
+                                       lower_transpose_conv, transpose_conv_macs};
 
 }  // namespace kiln

@@ -1,5 +1,6 @@
 // Per-channel scales and shifts after a layer with constant weights (batch
 // normalization, a bias added separately) become part of those weights.
+#include "compiler/ops/op_record.h"
 #include "compiler/passes/graph_util.h"
 #include "compiler/passes/passes.h"
 
@@ -7,15 +8,10 @@ namespace kiln {
 namespace passes {
 namespace {
 
-// The dim of the weights that indexes output channels.
+// The dim of the weights that indexes output channels; -1 for an op without weights.
 int channel_axis(const ir::Op& op) {
-  switch (op.kind) {
-    case ir::OpKind::kConv2D:
-    case ir::OpKind::kFullyConnected:
-    case ir::OpKind::kTransposeConv: return 0;
-    case ir::OpKind::kDepthwiseConv2D: return 3;
-    default: return -1;
-  }
+  const OpTraits& traits = op_traits(op.kind);
+  return traits.weighted() ? traits.weights_axis : -1;
 }
 
 // The constant's value per output channel if it broadcasts along the last

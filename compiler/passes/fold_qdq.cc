@@ -10,6 +10,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "compiler/ops/op_record.h"
 #include "compiler/passes/graph_util.h"
 #include "compiler/passes/passes.h"
 
@@ -42,65 +43,23 @@ int dequantized_source(const ir::Graph& g, int tensor) {
   return g.ops[static_cast<size_t>(p)].inputs[0];
 }
 
-// How an op's inputs take part in the rewrite.
-enum class Role { kActivation, kWeights, kBias, kOther };
-
-bool foldable(ir::OpKind kind) {
-  switch (kind) {
-    case ir::OpKind::kConv2D:
-    case ir::OpKind::kDepthwiseConv2D:
-    case ir::OpKind::kFullyConnected:
-    case ir::OpKind::kTransposeConv:
-    case ir::OpKind::kAveragePool2D:
-    case ir::OpKind::kMaxPool2D:
-    case ir::OpKind::kAdd:
-    case ir::OpKind::kSub:
-    case ir::OpKind::kMul:
-    case ir::OpKind::kReshape:
-    case ir::OpKind::kTranspose:
-    case ir::OpKind::kPad:
-    case ir::OpKind::kConcatenation:
-    case ir::OpKind::kSoftmax:
-    case ir::OpKind::kLogistic:
-    case ir::OpKind::kTanh:
-    case ir::OpKind::kClamp:
-    case ir::OpKind::kLeakyRelu:
-    case ir::OpKind::kMean: return true;
-    default: return false;
-  }
-}
-
-Role role_of(const ir::Op& op, size_t input) {
-  const bool weighted = op.kind == ir::OpKind::kConv2D || op.kind == ir::OpKind::kDepthwiseConv2D ||
-                        op.kind == ir::OpKind::kFullyConnected ||
-                        op.kind == ir::OpKind::kTransposeConv;
-  if (weighted) return input == 0 ? Role::kActivation : (input == 1 ? Role::kWeights : Role::kBias);
-  const bool all_data = op.kind == ir::OpKind::kAdd || op.kind == ir::OpKind::kSub ||
-                        op.kind == ir::OpKind::kMul || op.kind == ir::OpKind::kConcatenation;
-  return all_data || input == 0 ? Role::kActivation : Role::kOther;
-}
-
 // int8 kernels that fix or share their output's quantization.
 bool output_quantization_fits(const ir::Graph& g, const ir::Op& op, const std::vector<int>& inputs,
                               const ir::Tensor& out) {
-  switch (op.kind) {
-    case ir::OpKind::kSoftmax:
-    case ir::OpKind::kLogistic:
-      return out.quant.scale() == 1.0f / 256 && out.quant.zero_point() == -128;
-    case ir::OpKind::kTanh: return out.quant.scale() == 1.0f / 128 && out.quant.zero_point() == 0;
-    case ir::OpKind::kReshape:
-    case ir::OpKind::kTranspose:
-    case ir::OpKind::kPad:
-    case ir::OpKind::kMaxPool2D:
-    case ir::OpKind::kAveragePool2D:
-    case ir::OpKind::kConcatenation:
+  const OpTraits& traits = op_traits(op.kind);
+  switch (traits.int8_output) {
+    case OutputQuantization::kFixed:
+      return out.quant.scale() == traits.fixed_scale &&
+             out.quant.zero_point() == traits.fixed_zero_point;
+    case OutputQuantization::kSameAsInput:
       for (size_t i = 0; i < inputs.size(); ++i) {
-        if (role_of(op, i) == Role::kActivation && !same_quantization(tensor_of(g, inputs[i]), out))
+        if (traits.role(i) == InputRole::kData && !same_quantization(tensor_of(g, inputs[i]), out))
           return false;
       }
       return true;
-    default: return true;
+    case OutputQuantization::kFree: return true;
   }
+  return true;
 }
 
 // A float bias as int32 at input scale x weight scale.
@@ -129,7 +88,7 @@ int quantize_bias(ir::Graph& g, int bias, float input_scale, const ir::Quantizat
 // The int8 form of op i, or false if it has none.
 bool fold_op(ir::Graph& g, const Uses& uses, size_t i) {
   const ir::Op& op = g.ops[i];
-  if (!foldable(op.kind) || op.outputs.size() != 1 ||
+  if (!op_traits(op.kind).qdq || op.outputs.size() != 1 ||
       tensor_of(g, op.outputs[0]).dtype != KILN_DTYPE_FLOAT32)
     return false;
   const int q = uses.single_reader(op.outputs[0]);
@@ -142,15 +101,15 @@ bool fold_op(ir::Graph& g, const Uses& uses, size_t i) {
   for (size_t k = 0; k < inputs.size(); ++k) {
     const int t = inputs[k];
     if (t < 0) continue;
-    const Role role = role_of(op, k);
+    const InputRole role = op_traits(op.kind).role(k);
     const int source = dequantized_source(g, t);
     switch (role) {
-      case Role::kActivation:
+      case InputRole::kData:
         // A dequantized int8 tensor, activation or constant.
         if (source < 0 || !per_tensor_int8(tensor_of(g, source))) return false;
         inputs[k] = source;
         break;
-      case Role::kWeights: {
+      case InputRole::kWeights: {
         if (source < 0 || !tensor_of(g, source).constant ||
             tensor_of(g, source).dtype != KILN_DTYPE_INT8)
           return false;
@@ -160,8 +119,8 @@ bool fold_op(ir::Graph& g, const Uses& uses, size_t i) {
         inputs[k] = weights = source;
         break;
       }
-      case Role::kBias: break;  // after the weights, below
-      case Role::kOther:
+      case InputRole::kBias: break;  // after the weights, below
+      case InputRole::kParameter:
         if (!tensor_of(g, t).constant) return false;
         break;
     }

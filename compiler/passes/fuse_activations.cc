@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "compiler/numerics/multiplier.h"
+#include "compiler/ops/op_record.h"
 #include "compiler/passes/graph_util.h"
 #include "compiler/passes/passes.h"
 
@@ -10,20 +11,7 @@ namespace kiln {
 namespace passes {
 namespace {
 
-bool takes_fused_activation(ir::OpKind kind) {
-  switch (kind) {
-    case ir::OpKind::kConv2D:
-    case ir::OpKind::kDepthwiseConv2D:
-    case ir::OpKind::kFullyConnected:
-    case ir::OpKind::kTransposeConv:
-    case ir::OpKind::kAveragePool2D:
-    case ir::OpKind::kMaxPool2D:
-    case ir::OpKind::kAdd:
-    case ir::OpKind::kSub:
-    case ir::OpKind::kMul: return true;
-    default: return false;
-  }
-}
+bool takes_fused_activation(ir::OpKind kind) { return op_traits(kind).fused_activation; }
 
 // The fused activation clamping to [lo, hi], if there is one.
 bool as_activation(float lo, float hi, ir::Activation* out) {

@@ -9,6 +9,7 @@
 
 #include "compiler/common/error.h"
 #include "compiler/exec/graph_evaluator.h"
+#include "compiler/ops/op_record.h"
 #include "compiler/passes/passes.h"
 
 namespace kiln {
@@ -36,26 +37,12 @@ class SharedQuantization {
   std::vector<int> parent_;
 };
 
-bool moves_bytes_only(ir::OpKind kind) {
-  switch (kind) {
-    case ir::OpKind::kReshape:
-    case ir::OpKind::kTranspose:
-    case ir::OpKind::kPad:
-    case ir::OpKind::kMaxPool2D:
-    case ir::OpKind::kAveragePool2D:
-    case ir::OpKind::kConcatenation: return true;
-    default: return false;
-  }
-}
-
 // Ops whose int8 kernels fix their output's quantization.
 bool fixed_output(ir::OpKind kind, AffineQuantization* q) {
-  switch (kind) {
-    case ir::OpKind::kSoftmax:
-    case ir::OpKind::kLogistic: *q = {1.0f / 256, -128}; return true;
-    case ir::OpKind::kTanh: *q = {1.0f / 128, 0}; return true;
-    default: return false;
-  }
+  const OpTraits& traits = op_traits(kind);
+  if (traits.int8_output != OutputQuantization::kFixed) return false;
+  *q = {traits.fixed_scale, traits.fixed_zero_point};
+  return true;
 }
 
 void require_float_graph(const ir::Graph& g) {
@@ -192,18 +179,10 @@ int quantize_operand(ir::Graph& g, int constant) {
 
 // The op's constant operands in int8 form.
 void quantize_constants(ir::Graph& g, ir::Op& op) {
-  auto weights_axis = [&]() -> int {
-    switch (op.kind) {
-      case ir::OpKind::kConv2D:
-      case ir::OpKind::kTransposeConv: return 0;
-      case ir::OpKind::kDepthwiseConv2D: return 3;
-      case ir::OpKind::kFullyConnected: return -1;  // kiln's int8 FC weights are per tensor
-      default: return -2;
-    }
-  };
-  const int axis = weights_axis();
-  if (axis > -2) {
-    op.inputs[1] = quantize_weights(g, op.inputs[1], axis);
+  const OpTraits& traits = op_traits(op.kind);
+  if (traits.weighted()) {
+    op.inputs[1] =
+        quantize_weights(g, op.inputs[1], traits.per_channel_weights ? traits.weights_axis : -1);
     if (op.inputs.size() > 2 && op.inputs[2] >= 0) {
       const float input_scale = g.tensors[static_cast<size_t>(op.inputs[0])].quant.scale();
       const std::vector<float> weight_scales =
@@ -212,12 +191,14 @@ void quantize_constants(ir::Graph& g, ir::Op& op) {
     }
     return;
   }
+  // Constant data operands become int8; parameters (a pad value, axes) stay
+  // as the op reads them.
   for (size_t i = 0; i < op.inputs.size(); ++i) {
     const int t = op.inputs[i];
-    if (t < 0 || !g.tensors[static_cast<size_t>(t)].constant ||
+    if (t < 0 || traits.role(i) != InputRole::kData ||
+        !g.tensors[static_cast<size_t>(t)].constant ||
         g.tensors[static_cast<size_t>(t)].dtype != KILN_DTYPE_FLOAT32)
       continue;
-    if (op.kind == ir::OpKind::kPad && i == 2) continue;  // the fill value: PAD quantizes it itself
     op.inputs[i] = quantize_operand(g, t);
   }
 }
@@ -296,10 +277,11 @@ QuantizeResult quantize_post_training(const ir::Graph& float_graph,
   // Each activation's range, merged over tensors that share quantization.
   SharedQuantization shared(n);
   for (const ir::Op& op : g.ops) {
-    if (!moves_bytes_only(op.kind)) continue;
-    const size_t data_inputs = op.kind == ir::OpKind::kConcatenation ? op.inputs.size() : 1;
-    for (size_t i = 0; i < data_inputs; ++i) {
-      if (is_activation(g.tensors[static_cast<size_t>(op.inputs[i])]))
+    const OpTraits& traits = op_traits(op.kind);
+    if (traits.int8_output != OutputQuantization::kSameAsInput) continue;
+    for (size_t i = 0; i < op.inputs.size(); ++i) {
+      if (traits.role(i) == InputRole::kData && op.inputs[i] >= 0 &&
+          is_activation(g.tensors[static_cast<size_t>(op.inputs[i])]))
         shared.join(op.inputs[i], op.outputs[0]);
     }
   }

@@ -6,7 +6,7 @@
 #include <cstring>
 
 #include "compiler/common/error.h"
-#include "compiler/import/tflite/builtin_names.h"
+#include "compiler/tflite/builtin_names.h"
 #include "tflite_schema_generated.h"
 
 namespace kiln {
@@ -141,7 +141,7 @@ class Importer {
     // Files from before the 'builtin_code' field keep the code in the
     // deprecated byte; newer files fill both. The larger one is the code.
     const int builtin = std::max<int>(code->builtin_code(), code->deprecated_builtin_code());
-    out.type_name = builtin_name(builtin);
+    out.type_name = tflite_format::builtin_name(builtin);
     if (builtin == kCustom) {
       out.type_name =
           fmt::format("CUSTOM '{}'", code->custom_code() ? code->custom_code()->str() : "");

@@ -1,0 +1,115 @@
+// Everything kiln knows about one op kind, in one record. Each is defined in
+// compiler/ops/<op>.cc as k<Kind>Record, listed by ir/op_kinds.h, and looked
+// up by the importers, the graph passes, the quantizer, the TFLite writer and
+// lowering, none of which switches on op kinds.
+#ifndef KILN_COMPILER_OPS_OP_RECORD_H
+#define KILN_COMPILER_OPS_OP_RECORD_H
+
+#include <array>
+#include <cstdint>
+
+#include "compiler/ir/graph.h"
+#include "compiler/lower/lowering.h"
+
+namespace kiln {
+
+// What an operand is to its op.
+enum class InputRole : uint8_t {
+  kData,       // an activation: quantized like one (int8 in an int8 op)
+  kWeights,    // constant weights: int8, per channel along OpTraits::weights_axis
+  kBias,       // constant bias: int32 at input scale x weight scale
+  kParameter,  // a constant the op reads as it is (axes, paddings, a shape, a pad value)
+};
+
+// How an int8 op's output is quantized.
+enum class OutputQuantization : uint8_t {
+  kFree,         // any scale and zero point (calibrated)
+  kSameAsInput,  // the data inputs' (the kernel moves or compares values, never rescales)
+  kFixed,        // fixed by the kernel: OpTraits::fixed_scale, fixed_zero_point
+};
+
+// What passes and the quantizer need to know of an op kind. Built with the
+// setters below: OpTraits().weighted(0).fuses_activation().folds_qdq().
+struct OpTraits {
+  // The roles of the first operands; operands past them take `other_inputs`.
+  std::array<InputRole, 3> inputs = {InputRole::kData, InputRole::kParameter,
+                                     InputRole::kParameter};
+  InputRole other_inputs = InputRole::kParameter;
+  // A weighted op's weights: the dim that indexes output channels, and whether
+  // kiln's int8 weights are per channel along it (else per tensor).
+  int8_t weights_axis = 0;
+  bool per_channel_weights = true;
+  OutputQuantization int8_output = OutputQuantization::kFree;
+  float fixed_scale = 0.0f;  // kFixed
+  int32_t fixed_zero_point = 0;
+  bool fused_activation = false;  // takes a fused ReLU-style clamp (fuse_activations)
+  bool qdq = false;               // DEQUANTIZE -> op -> QUANTIZE becomes the int8 op (fold_qdq)
+
+  InputRole role(size_t input) const {
+    return input < inputs.size() ? inputs[input] : other_inputs;
+  }
+  bool weighted() const { return inputs[1] == InputRole::kWeights; }
+
+  // (data, weights, bias): a convolution or a fully connected layer.
+  constexpr OpTraits weighted(int8_t axis, bool per_channel = true) const {
+    OpTraits t = *this;
+    t.inputs = {InputRole::kData, InputRole::kWeights, InputRole::kBias};
+    t.weights_axis = axis;
+    t.per_channel_weights = per_channel;
+    return t;
+  }
+  // Every operand is data (element-wise arithmetic, concatenation).
+  constexpr OpTraits all_data() const {
+    OpTraits t = *this;
+    t.inputs = {InputRole::kData, InputRole::kData, InputRole::kData};
+    t.other_inputs = InputRole::kData;
+    return t;
+  }
+  constexpr OpTraits same_quantization_as_input() const {
+    OpTraits t = *this;
+    t.int8_output = OutputQuantization::kSameAsInput;
+    return t;
+  }
+  constexpr OpTraits fixed_output(float scale, int32_t zero_point) const {
+    OpTraits t = *this;
+    t.int8_output = OutputQuantization::kFixed;
+    t.fixed_scale = scale;
+    t.fixed_zero_point = zero_point;
+    return t;
+  }
+  constexpr OpTraits fuses_activation() const {
+    OpTraits t = *this;
+    t.fused_activation = true;
+    return t;
+  }
+  constexpr OpTraits folds_qdq() const {
+    OpTraits t = *this;
+    t.qdq = true;
+    return t;
+  }
+};
+
+struct OpRecord {
+  ir::OpKind kind;
+  OpTraits traits;
+  // Checks the op, derives its fixed-point parameters and emits its kernel
+  // calls (lowering.h). Errors name the op, its location and the tensor.
+  void (*lower)(LowerContext& ctx, const ir::Op& op);
+  // Multiply-accumulates; null: none.
+  int64_t (*macs)(const ir::Graph& graph, const ir::Op& op);
+};
+
+// The record of an op kind; null for kUnsupported.
+const OpRecord* find_op_record(ir::OpKind kind);
+// The traits of an op kind (defaults for kUnsupported: nothing folds or fuses).
+const OpTraits& op_traits(ir::OpKind kind);
+
+// The records, one per kind of ir/op_kinds.h.
+#define KILN_DECLARE_OP_RECORD(kind, name, min_inputs, max_inputs, outputs) \
+  extern const OpRecord kind##Record;
+KILN_OP_KINDS(KILN_DECLARE_OP_RECORD)
+#undef KILN_DECLARE_OP_RECORD
+
+}  // namespace kiln
+
+#endif  // KILN_COMPILER_OPS_OP_RECORD_H

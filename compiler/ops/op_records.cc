@@ -1,0 +1,27 @@
+// The table of op records, made from ir/op_kinds.h: a kind added there
+// without its record fails to link.
+#include "compiler/ops/op_record.h"
+
+namespace kiln {
+namespace {
+
+constexpr const OpRecord* kRecords[] = {
+#define KILN_OP_RECORD_ENTRY(kind, name, min_inputs, max_inputs, outputs) &kind##Record,
+    KILN_OP_KINDS(KILN_OP_RECORD_ENTRY)
+#undef KILN_OP_RECORD_ENTRY
+};
+
+}  // namespace
+
+const OpRecord* find_op_record(ir::OpKind kind) {
+  const size_t index = static_cast<size_t>(kind);
+  return index < sizeof(kRecords) / sizeof(kRecords[0]) ? kRecords[index] : nullptr;
+}
+
+const OpTraits& op_traits(ir::OpKind kind) {
+  static const OpTraits kNone{};
+  const OpRecord* record = find_op_record(kind);
+  return record ? record->traits : kNone;
+}
+
+}  // namespace kiln
