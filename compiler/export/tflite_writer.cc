@@ -8,8 +8,9 @@
 
 #include "compiler/common/error.h"
 #include "compiler/lower/lowering.h"
+#include "compiler/ops/op_record.h"
 #include "compiler/tflite/builtin_names.h"
-#include "tflite_schema_generated.h"
+#include "compiler/tflite/operator_io.h"
 
 namespace kiln {
 namespace {
@@ -28,51 +29,21 @@ fb::TensorType tensor_type(kiln_dtype dtype) {
   }
 }
 
-fb::ActivationFunctionType activation(ir::Activation a) {
-  switch (a) {
-    case ir::Activation::kNone: return fb::ActivationFunctionType_NONE;
-    case ir::Activation::kRelu: return fb::ActivationFunctionType_RELU;
-    case ir::Activation::kReluN1To1: return fb::ActivationFunctionType_RELU_N1_TO_1;
-    case ir::Activation::kRelu6: return fb::ActivationFunctionType_RELU6;
-  }
-  return fb::ActivationFunctionType_NONE;
-}
-
-fb::Padding padding(ir::Padding p) {
-  return p == ir::Padding::kSame ? fb::Padding_SAME : fb::Padding_VALID;
-}
-
-// The builtin a CLAMP is: TFLite has only its three ReLU bounds.
-std::string clamp_builtin(const ir::Op& op) {
-  const float lo = op.attrs.clamp_min, hi = op.attrs.clamp_max;
-  if (lo == 0.0f && std::isinf(hi) && hi > 0) return "RELU";
-  if (lo == 0.0f && hi == 6.0f) return "RELU6";
-  if (lo == -1.0f && hi == 1.0f) return "RELU_N1_TO_1";
-  throw Error(ErrorKind::kUnsupported,
-              fmt::format("{} ({}): clamp to [{}, {}] has no TFLite builtin", op.type_name,
-                          op.location, lo, hi));
-}
-
 int builtin_of(const ir::Op& op) {
-  std::string name = op.kind == ir::OpKind::kUnsupported ? op.type_name : ir::op_kind_name(op.kind);
-  if (op.kind == ir::OpKind::kClamp) name = clamp_builtin(op);
-  if (op.kind == ir::OpKind::kPad && op.inputs.size() > 2) name = "PADV2";
-  const int code = tflite_format::builtin_code(name);
-  if (code < 0)
-    throw Error(ErrorKind::kUnsupported, fmt::format("op '{}' has no TFLite builtin", name));
+  const OpRecord* record = find_op_record(op.kind);
+  if (!record) {
+    const int code = tflite_format::builtin_code(op.type_name);
+    if (code < 0)
+      throw Error(ErrorKind::kUnsupported,
+                  fmt::format("op '{}' has no TFLite builtin", op.type_name));
+    return code;
+  }
+  const int code = record->tflite.builtin ? record->tflite.builtin(op) : record->tflite.builtins[0];
+  if (code < 0) {
+    throw Error(ErrorKind::kUnsupported,
+                fmt::format("{} ({}) has no TFLite form", op.type_name, op.location));
+  }
   return code;
-}
-
-int add_int32_constant(ir::Graph& g, const std::string& name, const std::vector<int32_t>& values) {
-  ir::Tensor t;
-  t.name = name;
-  t.dtype = KILN_DTYPE_INT32;
-  t.shape = {static_cast<int32_t>(values.size())};
-  t.constant = true;
-  t.data.resize(values.size() * 4);
-  std::memcpy(t.data.data(), values.data(), t.data.size());
-  g.tensors.push_back(std::move(t));
-  return static_cast<int>(g.tensors.size() - 1);
 }
 
 // Explicit padding as TFLite states it: SAME or VALID when the leading pads
@@ -126,9 +97,9 @@ void express_padding(ir::Graph& g, size_t op_index) {
   padded.shape[2] += op.attrs.pad_left + pad_right;
   g.tensors.push_back(std::move(padded));
   const int padded_index = static_cast<int>(g.tensors.size() - 1);
-  const int paddings =
-      add_int32_constant(g, g.tensors[static_cast<size_t>(padded_index)].name + "/paddings",
-                         {0, 0, op.attrs.pad_top, pad_bottom, op.attrs.pad_left, pad_right, 0, 0});
+  const int paddings = ir::add_int32_constant(
+      g, g.tensors[static_cast<size_t>(padded_index)].name + "/paddings",
+      {0, 0, op.attrs.pad_top, pad_bottom, op.attrs.pad_left, pad_right, 0, 0});
   ir::Op pad;
   pad.kind = ir::OpKind::kPad;
   pad.type_name = "PAD";
@@ -153,21 +124,8 @@ ir::Graph tflite_form(ir::Graph g) {
       express_padding(g, i);
       if (g.ops[i].kind == ir::OpKind::kPad) ++i;
     }
-    ir::Op& op = g.ops[i];
-    if (op.kind == ir::OpKind::kTranspose) {
-      op.inputs = {
-          op.inputs[0],
-          add_int32_constant(g, g.tensors[static_cast<size_t>(op.outputs[0])].name + "/perm",
-                             op.attrs.perm)};
-    } else if (op.kind == ir::OpKind::kTransposeConv) {
-      const std::vector<int32_t> shape = g.tensors[static_cast<size_t>(op.outputs[0])].shape;
-      std::vector<int> inputs = {
-          add_int32_constant(g, g.tensors[static_cast<size_t>(op.outputs[0])].name + "/shape",
-                             shape),
-          op.inputs[1], op.inputs[0]};
-      if (op.inputs.size() > 2 && op.inputs[2] >= 0) inputs.push_back(op.inputs[2]);
-      op.inputs = std::move(inputs);
-    }
+    const OpRecord* record = find_op_record(g.ops[i].kind);
+    if (record && record->tflite.to_tflite_operands) record->tflite.to_tflite_operands(g, g.ops[i]);
   }
   return g;
 }
@@ -219,87 +177,15 @@ std::vector<uint8_t> build(const ir::Graph& g, int64_t data_base, std::vector<ui
       codes.push_back(fb::CreateOperatorCode(b, static_cast<int8_t>(std::min(builtin, 127)), 0, 1,
                                              static_cast<fb::BuiltinOperator>(builtin)));
     }
-    const ir::OpAttrs& a = op.attrs;
-    fb::BuiltinOptions type = fb::BuiltinOptions_NONE;
-    flatbuffers::Offset<void> options;
-    switch (op.kind) {
-      case ir::OpKind::kConv2D:
-        type = fb::BuiltinOptions_Conv2DOptions;
-        options = fb::CreateConv2DOptions(b, padding(a.padding), a.stride_w, a.stride_h,
-                                          activation(a.activation), a.dilation_w, a.dilation_h)
-                      .Union();
-        break;
-      case ir::OpKind::kDepthwiseConv2D:
-        type = fb::BuiltinOptions_DepthwiseConv2DOptions;
-        options = fb::CreateDepthwiseConv2DOptions(b, padding(a.padding), a.stride_w, a.stride_h,
-                                                   a.depth_multiplier, activation(a.activation),
-                                                   a.dilation_w, a.dilation_h)
-                      .Union();
-        break;
-      case ir::OpKind::kAveragePool2D:
-      case ir::OpKind::kMaxPool2D:
-        type = fb::BuiltinOptions_Pool2DOptions;
-        options = fb::CreatePool2DOptions(b, padding(a.padding), a.stride_w, a.stride_h, a.filter_w,
-                                          a.filter_h, activation(a.activation))
-                      .Union();
-        break;
-      case ir::OpKind::kFullyConnected:
-        type = fb::BuiltinOptions_FullyConnectedOptions;
-        options = fb::CreateFullyConnectedOptions(b, activation(a.activation)).Union();
-        break;
-      case ir::OpKind::kSub:
-        type = fb::BuiltinOptions_SubOptions;
-        options = fb::CreateSubOptions(b, activation(a.activation)).Union();
-        break;
-      case ir::OpKind::kTranspose:
-        type = fb::BuiltinOptions_TransposeOptions;
-        options = fb::CreateTransposeOptions(b).Union();
-        break;
-      case ir::OpKind::kTransposeConv:
-        type = fb::BuiltinOptions_TransposeConvOptions;
-        options = fb::CreateTransposeConvOptions(b, padding(a.padding), a.stride_w, a.stride_h,
-                                                 activation(a.activation))
-                      .Union();
-        break;
-      case ir::OpKind::kLeakyRelu:
-        type = fb::BuiltinOptions_LeakyReluOptions;
-        options = fb::CreateLeakyReluOptions(b, a.alpha).Union();
-        break;
-      case ir::OpKind::kHardSwish:
-        type = fb::BuiltinOptions_HardSwishOptions;
-        options = fb::CreateHardSwishOptions(b).Union();
-        break;
-      case ir::OpKind::kAdd:
-        type = fb::BuiltinOptions_AddOptions;
-        options = fb::CreateAddOptions(b, activation(a.activation)).Union();
-        break;
-      case ir::OpKind::kMul:
-        type = fb::BuiltinOptions_MulOptions;
-        options = fb::CreateMulOptions(b, activation(a.activation)).Union();
-        break;
-      case ir::OpKind::kSoftmax:
-        type = fb::BuiltinOptions_SoftmaxOptions;
-        options = fb::CreateSoftmaxOptions(b, a.beta).Union();
-        break;
-      case ir::OpKind::kConcatenation:
-        type = fb::BuiltinOptions_ConcatenationOptions;
-        options = fb::CreateConcatenationOptions(b, a.axis, activation(a.activation)).Union();
-        break;
-      case ir::OpKind::kReshape: {
-        const ir::Tensor& out = g.tensors[static_cast<size_t>(op.outputs.at(0))];
-        type = fb::BuiltinOptions_ReshapeOptions;
-        options = fb::CreateReshapeOptions(b, b.CreateVector(out.shape)).Union();
-        break;
-      }
-      case ir::OpKind::kMean:
-        type = fb::BuiltinOptions_ReducerOptions;
-        options = fb::CreateReducerOptions(b, a.keep_dims).Union();
-        break;
-      default: break;
+    tflite_format::WrittenOptions options;
+    const OpRecord* record = find_op_record(op.kind);
+    if (record && record->tflite.write) {
+      tflite_format::OperatorWriter writer(b, g, op);
+      options = record->tflite.write(writer);
     }
     ops.push_back(fb::CreateOperator(b, static_cast<uint32_t>(code_index[builtin]),
-                                     b.CreateVector(op.inputs), b.CreateVector(op.outputs), type,
-                                     options));
+                                     b.CreateVector(op.inputs), b.CreateVector(op.outputs),
+                                     options.type, options.table));
   }
 
   auto subgraph =

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <cstring>
+
 #include "compiler/common/error.h"
 
 namespace kiln {
@@ -44,6 +46,18 @@ const char* dtype_name(kiln_dtype dtype) {
 
 std::string shape_string(const std::vector<int32_t>& shape) {
   return fmt::format("[{}]", fmt::join(shape, ","));
+}
+
+int add_int32_constant(Graph& g, const std::string& name, const std::vector<int32_t>& values) {
+  Tensor t;
+  t.name = name;
+  t.dtype = KILN_DTYPE_INT32;
+  t.shape = {static_cast<int32_t>(values.size())};
+  t.constant = true;
+  t.data.resize(values.size() * 4);
+  if (!values.empty()) std::memcpy(t.data.data(), values.data(), t.data.size());
+  g.tensors.push_back(std::move(t));
+  return static_cast<int>(g.tensors.size() - 1);
 }
 
 namespace {

@@ -101,6 +101,9 @@ const char* op_kind_name(OpKind kind);
 const char* dtype_name(kiln_dtype dtype);
 std::string shape_string(const std::vector<int32_t>& shape);
 
+// Appends a constant int32 tensor of shape [values.size()]; returns its index.
+int add_int32_constant(Graph& g, const std::string& name, const std::vector<int32_t>& values);
+
 // Checks structural invariants (indices in range, constants hold their bytes,
 // every op input produced before use, per-channel quantization sized to its
 // axis). Throws Error(kBadModel) naming the op or tensor.

@@ -162,18 +162,73 @@ void lower_hard_swish(LowerContext& ctx, const ir::Op& op) {
 
 }  // namespace
 
-const OpRecord kSoftmaxRecord = {ir::OpKind::kSoftmax,
-                                 OpTraits().fixed_output(1.0f / 256, -128).folds_qdq(),
-                                 lower_softmax, nullptr};
+namespace {
+
+void read_softmax(tflite_format::OperatorReader& r) {
+  r.attrs().beta = r.options<tflite::SoftmaxOptions>().beta();
+}
+
+tflite_format::WrittenOptions write_softmax(tflite_format::OperatorWriter& w) {
+  return w.options(tflite::CreateSoftmaxOptions(w.builder(), w.attrs().beta));
+}
+
+// RELU, RELU6 and RELU_N1_TO_1 are clamps to their bounds.
+void read_relu(tflite_format::OperatorReader& r) {
+  ir::OpAttrs& a = r.attrs();
+  a.clamp_min = r.builtin() == tflite::BuiltinOperator_RELU_N1_TO_1 ? -1.0f : 0.0f;
+  if (r.builtin() == tflite::BuiltinOperator_RELU6) a.clamp_max = 6.0f;
+  if (r.builtin() == tflite::BuiltinOperator_RELU_N1_TO_1) a.clamp_max = 1.0f;
+}
+
+// The ReLU a clamp is; TFLite has no other bounds (-1: none).
+int relu_builtin(const ir::Op& op) {
+  const float lo = op.attrs.clamp_min, hi = op.attrs.clamp_max;
+  if (lo == 0.0f && std::isinf(hi) && hi > 0) return tflite::BuiltinOperator_RELU;
+  if (lo == 0.0f && hi == 6.0f) return tflite::BuiltinOperator_RELU6;
+  if (lo == -1.0f && hi == 1.0f) return tflite::BuiltinOperator_RELU_N1_TO_1;
+  return -1;
+}
+
+void read_leaky_relu(tflite_format::OperatorReader& r) {
+  r.attrs().alpha = r.options<tflite::LeakyReluOptions>().alpha();
+}
+
+tflite_format::WrittenOptions write_leaky_relu(tflite_format::OperatorWriter& w) {
+  return w.options(tflite::CreateLeakyReluOptions(w.builder(), w.attrs().alpha));
+}
+
+tflite_format::WrittenOptions write_hard_swish(tflite_format::OperatorWriter& w) {
+  return w.options(tflite::CreateHardSwishOptions(w.builder()));
+}
+
+}  // namespace
+
+const OpRecord kSoftmaxRecord = {
+    ir::OpKind::kSoftmax, OpTraits().fixed_output(1.0f / 256, -128).folds_qdq(),
+    TfliteForm(tflite::BuiltinOperator_SOFTMAX).reads(read_softmax).writes(write_softmax),
+    lower_softmax, nullptr};
 const OpRecord kLogisticRecord = {
     ir::OpKind::kLogistic, OpTraits().fixed_output(1.0f / 256, -128).folds_qdq(),
+    TfliteForm(tflite::BuiltinOperator_LOGISTIC),
     [](LowerContext& c, const ir::Op& o) { lower_sigmoid_like(c, o, false); }, nullptr};
 const OpRecord kTanhRecord = {
     ir::OpKind::kTanh, OpTraits().fixed_output(1.0f / 128, 0).folds_qdq(),
+    TfliteForm(tflite::BuiltinOperator_TANH),
     [](LowerContext& c, const ir::Op& o) { lower_sigmoid_like(c, o, true); }, nullptr};
-const OpRecord kClampRecord = {ir::OpKind::kClamp, OpTraits().folds_qdq(), lower_clamp, nullptr};
-const OpRecord kLeakyReluRecord = {ir::OpKind::kLeakyRelu, OpTraits().folds_qdq(), lower_leaky_relu,
-                                   nullptr};
-const OpRecord kHardSwishRecord = {ir::OpKind::kHardSwish, OpTraits(), lower_hard_swish, nullptr};
+const OpRecord kClampRecord = {
+    ir::OpKind::kClamp, OpTraits().folds_qdq(),
+    TfliteForm(tflite::BuiltinOperator_RELU, tflite::BuiltinOperator_RELU6,
+               tflite::BuiltinOperator_RELU_N1_TO_1)
+        .reads(read_relu)
+        .written_as(relu_builtin),
+    lower_clamp, nullptr};
+const OpRecord kLeakyReluRecord = {
+    ir::OpKind::kLeakyRelu, OpTraits().folds_qdq(),
+    TfliteForm(tflite::BuiltinOperator_LEAKY_RELU).reads(read_leaky_relu).writes(write_leaky_relu),
+    lower_leaky_relu, nullptr};
+const OpRecord kHardSwishRecord = {
+    ir::OpKind::kHardSwish, OpTraits(),
+    TfliteForm(tflite::BuiltinOperator_HARD_SWISH).writes(write_hard_swish), lower_hard_swish,
+    nullptr};
 
 }  // namespace kiln

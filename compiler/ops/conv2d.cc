@@ -146,11 +146,56 @@ int64_t conv_macs(const ir::Graph& g, const ir::Op& op) {
 
 }  // namespace
 
+namespace {
+
+void read_conv2d(tflite_format::OperatorReader& r) {
+  const auto& o = r.options<tflite::Conv2DOptions>();
+  ir::OpAttrs& a = r.attrs();
+  a.padding = r.padding(o.padding());
+  a.stride_h = o.stride_h();
+  a.stride_w = o.stride_w();
+  a.dilation_h = o.dilation_h_factor();
+  a.dilation_w = o.dilation_w_factor();
+  a.activation = r.activation(o.fused_activation_function());
+}
+
+tflite_format::WrittenOptions write_conv2d(tflite_format::OperatorWriter& w) {
+  const ir::OpAttrs& a = w.attrs();
+  return w.options(tflite::CreateConv2DOptions(w.builder(), w.padding(a.padding), a.stride_w,
+                                               a.stride_h, w.activation(a.activation), a.dilation_w,
+                                               a.dilation_h));
+}
+
+void read_depthwise(tflite_format::OperatorReader& r) {
+  const auto& o = r.options<tflite::DepthwiseConv2DOptions>();
+  ir::OpAttrs& a = r.attrs();
+  a.padding = r.padding(o.padding());
+  a.stride_h = o.stride_h();
+  a.stride_w = o.stride_w();
+  a.dilation_h = o.dilation_h_factor();
+  a.dilation_w = o.dilation_w_factor();
+  a.depth_multiplier = o.depth_multiplier();
+  a.activation = r.activation(o.fused_activation_function());
+}
+
+tflite_format::WrittenOptions write_depthwise(tflite_format::OperatorWriter& w) {
+  const ir::OpAttrs& a = w.attrs();
+  return w.options(tflite::CreateDepthwiseConv2DOptions(
+      w.builder(), w.padding(a.padding), a.stride_w, a.stride_h, a.depth_multiplier,
+      w.activation(a.activation), a.dilation_w, a.dilation_h));
+}
+
+}  // namespace
+
 const OpRecord kConv2DRecord = {
     ir::OpKind::kConv2D, OpTraits().weighted(0).fuses_activation().folds_qdq(),
+    TfliteForm(tflite::BuiltinOperator_CONV_2D).reads(read_conv2d).writes(write_conv2d),
     [](LowerContext& c, const ir::Op& o) { lower_conv(c, o, false); }, conv_macs};
 const OpRecord kDepthwiseConv2DRecord = {
     ir::OpKind::kDepthwiseConv2D, OpTraits().weighted(3).fuses_activation().folds_qdq(),
+    TfliteForm(tflite::BuiltinOperator_DEPTHWISE_CONV_2D)
+        .reads(read_depthwise)
+        .writes(write_depthwise),
     [](LowerContext& c, const ir::Op& o) { lower_conv(c, o, true); }, conv_macs};
 
 }  // namespace kiln

@@ -157,16 +157,67 @@ void lower_transpose(LowerContext& ctx, const ir::Op& op) {
 
 }  // namespace
 
+namespace {
+
+// TFLite's permutation is a constant input; kiln's an attribute.
+void read_transpose(tflite_format::OperatorReader& r) {
+  r.attrs().perm = r.int32_input(1, "permutation");
+  r.op().inputs.resize(1);
+}
+
+void transpose_operands(ir::Graph& g, ir::Op& op) {
+  op.inputs = {op.inputs[0],
+               ir::add_int32_constant(
+                   g, g.tensors[static_cast<size_t>(op.outputs[0])].name + "/perm", op.attrs.perm)};
+}
+
+tflite_format::WrittenOptions write_transpose(tflite_format::OperatorWriter& w) {
+  return w.options(tflite::CreateTransposeOptions(w.builder()));
+}
+
+tflite_format::WrittenOptions write_reshape(tflite_format::OperatorWriter& w) {
+  const ir::Tensor& out = w.graph().tensors[static_cast<size_t>(w.op().outputs.at(0))];
+  return w.options(tflite::CreateReshapeOptions(w.builder(), w.builder().CreateVector(out.shape)));
+}
+
+// PADV2 carries the pad value as a third operand.
+int pad_builtin(const ir::Op& op) {
+  return op.inputs.size() > 2 ? tflite::BuiltinOperator_PADV2 : tflite::BuiltinOperator_PAD;
+}
+
+void read_concatenation(tflite_format::OperatorReader& r) {
+  if (const auto* o = r.options_if_any<tflite::ConcatenationOptions>()) {
+    r.attrs().axis = o->axis();
+    r.attrs().activation = r.activation(o->fused_activation_function());
+  }
+}
+
+tflite_format::WrittenOptions write_concatenation(tflite_format::OperatorWriter& w) {
+  return w.options(tflite::CreateConcatenationOptions(w.builder(), w.attrs().axis,
+                                                      w.activation(w.attrs().activation)));
+}
+
+}  // namespace
+
 const OpRecord kTransposeRecord = {ir::OpKind::kTranspose,
                                    OpTraits().same_quantization_as_input().folds_qdq(),
+                                   TfliteForm(tflite::BuiltinOperator_TRANSPOSE)
+                                       .reads(read_transpose)
+                                       .with_operands(transpose_operands)
+                                       .writes(write_transpose),
                                    lower_transpose, nullptr};
-const OpRecord kReshapeRecord = {ir::OpKind::kReshape,
-                                 OpTraits().same_quantization_as_input().folds_qdq(), lower_reshape,
-                                 nullptr};
-const OpRecord kPadRecord = {ir::OpKind::kPad, OpTraits().same_quantization_as_input().folds_qdq(),
-                             lower_pad, nullptr};
+const OpRecord kReshapeRecord = {
+    ir::OpKind::kReshape, OpTraits().same_quantization_as_input().folds_qdq(),
+    TfliteForm(tflite::BuiltinOperator_RESHAPE).writes(write_reshape), lower_reshape, nullptr};
+const OpRecord kPadRecord = {
+    ir::OpKind::kPad, OpTraits().same_quantization_as_input().folds_qdq(),
+    TfliteForm(tflite::BuiltinOperator_PAD, tflite::BuiltinOperator_PADV2).written_as(pad_builtin),
+    lower_pad, nullptr};
 const OpRecord kConcatenationRecord = {
     ir::OpKind::kConcatenation, OpTraits().all_data().same_quantization_as_input().folds_qdq(),
+    TfliteForm(tflite::BuiltinOperator_CONCATENATION)
+        .reads(read_concatenation)
+        .writes(write_concatenation),
     lower_concatenation, nullptr};
 
 }  // namespace kiln

@@ -138,14 +138,44 @@ void lower_binary(LowerContext& ctx, const ir::Op& op, Binary kind) {
 
 }  // namespace
 
+namespace {
+
+// ADD, SUB and MUL: a fused activation, if the operator has options.
+template <typename Options>
+void read_binary(tflite_format::OperatorReader& r) {
+  if (const Options* o = r.options_if_any<Options>())
+    r.attrs().activation = r.activation(o->fused_activation_function());
+}
+
+tflite_format::WrittenOptions write_add(tflite_format::OperatorWriter& w) {
+  return w.options(tflite::CreateAddOptions(w.builder(), w.activation(w.attrs().activation)));
+}
+tflite_format::WrittenOptions write_sub(tflite_format::OperatorWriter& w) {
+  return w.options(tflite::CreateSubOptions(w.builder(), w.activation(w.attrs().activation)));
+}
+tflite_format::WrittenOptions write_mul(tflite_format::OperatorWriter& w) {
+  return w.options(tflite::CreateMulOptions(w.builder(), w.activation(w.attrs().activation)));
+}
+
+}  // namespace
+
 const OpRecord kAddRecord = {
     ir::OpKind::kAdd, OpTraits().all_data().fuses_activation().folds_qdq(),
+    TfliteForm(tflite::BuiltinOperator_ADD)
+        .reads(read_binary<tflite::AddOptions>)
+        .writes(write_add),
     [](LowerContext& c, const ir::Op& o) { lower_binary(c, o, Binary::kAdd); }, nullptr};
 const OpRecord kSubRecord = {
     ir::OpKind::kSub, OpTraits().all_data().fuses_activation().folds_qdq(),
+    TfliteForm(tflite::BuiltinOperator_SUB)
+        .reads(read_binary<tflite::SubOptions>)
+        .writes(write_sub),
     [](LowerContext& c, const ir::Op& o) { lower_binary(c, o, Binary::kSub); }, nullptr};
 const OpRecord kMulRecord = {
     ir::OpKind::kMul, OpTraits().all_data().fuses_activation().folds_qdq(),
+    TfliteForm(tflite::BuiltinOperator_MUL)
+        .reads(read_binary<tflite::MulOptions>)
+        .writes(write_mul),
     [](LowerContext& c, const ir::Op& o) { lower_binary(c, o, Binary::kMul); }, nullptr};
 
 }  // namespace kiln

@@ -119,9 +119,28 @@ int64_t fully_connected_macs(const ir::Graph& g, const ir::Op& op) {
 
 }  // namespace
 
+namespace {
+
+void read_fully_connected(tflite_format::OperatorReader& r) {
+  const auto* o = r.options_if_any<tflite::FullyConnectedOptions>();
+  if (!o) return;
+  if (o->weights_format() != 0) r.unsupported("uses shuffled weights, not supported");
+  r.attrs().activation = r.activation(o->fused_activation_function());
+}
+
+tflite_format::WrittenOptions write_fully_connected(tflite_format::OperatorWriter& w) {
+  return w.options(
+      tflite::CreateFullyConnectedOptions(w.builder(), w.activation(w.attrs().activation)));
+}
+
+}  // namespace
+
 const OpRecord kFullyConnectedRecord = {
     ir::OpKind::kFullyConnected,
     OpTraits().weighted(0, /*per_channel=*/false).fuses_activation().folds_qdq(),
+    TfliteForm(tflite::BuiltinOperator_FULLY_CONNECTED)
+        .reads(read_fully_connected)
+        .writes(write_fully_connected),
     lower_fully_connected, fully_connected_macs};
 
 }  // namespace kiln

@@ -49,6 +49,22 @@ void lower_mean(LowerContext& ctx, const ir::Op& op) {
 
 }  // namespace
 
-const OpRecord kMeanRecord = {ir::OpKind::kMean, OpTraits().folds_qdq(), lower_mean, nullptr};
+namespace {
+
+void read_mean(tflite_format::OperatorReader& r) {
+  if (const auto* o = r.options_if_any<tflite::ReducerOptions>())
+    r.attrs().keep_dims = o->keep_dims();
+}
+
+tflite_format::WrittenOptions write_mean(tflite_format::OperatorWriter& w) {
+  return w.options(tflite::CreateReducerOptions(w.builder(), w.attrs().keep_dims));
+}
+
+}  // namespace
+
+const OpRecord kMeanRecord = {
+    ir::OpKind::kMean, OpTraits().folds_qdq(),
+    TfliteForm(tflite::BuiltinOperator_MEAN).reads(read_mean).writes(write_mean), lower_mean,
+    nullptr};
 
 }  // namespace kiln

@@ -10,6 +10,7 @@
 
 #include "compiler/ir/graph.h"
 #include "compiler/lower/lowering.h"
+#include "compiler/tflite/operator_io.h"
 
 namespace kiln {
 
@@ -89,9 +90,54 @@ struct OpTraits {
   }
 };
 
+// How an op kind is stored in a .tflite file. Built with the setters:
+// TfliteForm(tflite::BuiltinOperator_CONV_2D).reads(read_conv2d).writes(...).
+struct TfliteForm {
+  // The builtin codes read as this kind (-1: none); the first is the one
+  // written unless `builtin` chooses.
+  std::array<int16_t, 4> builtins = {-1, -1, -1, -1};
+  // Reads the operator's options into the op, and puts its operands in
+  // kiln's order; null: nothing to read.
+  void (*read)(tflite_format::OperatorReader& r) = nullptr;
+  // The builtin an op is written as, where the kind has several (the ReLUs of
+  // CLAMP, PAD and PADV2); null: builtins[0].
+  int (*builtin)(const ir::Op& op) = nullptr;
+  // Puts back what the reader took out of the operands (TRANSPOSE's
+  // permutation, TRANSPOSE_CONV's output shape), as constants in `g`.
+  void (*to_tflite_operands)(ir::Graph& g, ir::Op& op) = nullptr;
+  tflite_format::WrittenOptions (*write)(tflite_format::OperatorWriter& w) = nullptr;
+
+  constexpr TfliteForm() = default;
+  constexpr explicit TfliteForm(int b0, int b1 = -1, int b2 = -1)
+      : builtins{static_cast<int16_t>(b0), static_cast<int16_t>(b1), static_cast<int16_t>(b2), -1} {
+  }
+  constexpr TfliteForm reads(void (*f)(tflite_format::OperatorReader&)) const {
+    TfliteForm t = *this;
+    t.read = f;
+    return t;
+  }
+  constexpr TfliteForm writes(
+      tflite_format::WrittenOptions (*f)(tflite_format::OperatorWriter&)) const {
+    TfliteForm t = *this;
+    t.write = f;
+    return t;
+  }
+  constexpr TfliteForm written_as(int (*f)(const ir::Op&)) const {
+    TfliteForm t = *this;
+    t.builtin = f;
+    return t;
+  }
+  constexpr TfliteForm with_operands(void (*f)(ir::Graph&, ir::Op&)) const {
+    TfliteForm t = *this;
+    t.to_tflite_operands = f;
+    return t;
+  }
+};
+
 struct OpRecord {
   ir::OpKind kind;
   OpTraits traits;
+  TfliteForm tflite;
   // Checks the op, derives its fixed-point parameters and emits its kernel
   // calls (lowering.h). Errors name the op, its location and the tensor.
   void (*lower)(LowerContext& ctx, const ir::Op& op);
@@ -103,6 +149,8 @@ struct OpRecord {
 const OpRecord* find_op_record(ir::OpKind kind);
 // The traits of an op kind (defaults for kUnsupported: nothing folds or fuses).
 const OpTraits& op_traits(ir::OpKind kind);
+// The record whose TFLite form reads builtin `code`; null if none does.
+const OpRecord* find_tflite_record(int code);
 
 // The records, one per kind of ir/op_kinds.h.
 #define KILN_DECLARE_OP_RECORD(kind, name, min_inputs, max_inputs, outputs) \

@@ -24,4 +24,13 @@ const OpTraits& op_traits(ir::OpKind kind) {
   return record ? record->traits : kNone;
 }
 
+const OpRecord* find_tflite_record(int code) {
+  for (const OpRecord* record : kRecords) {
+    for (int16_t b : record->tflite.builtins) {
+      if (b >= 0 && b == code) return record;
+    }
+  }
+  return nullptr;
+}
+
 }  // namespace kiln

@@ -69,12 +69,36 @@ void lower_pool(LowerContext& ctx, const ir::Op& op, bool average) {
 
 }  // namespace
 
+namespace {
+
+void read_pool(tflite_format::OperatorReader& r) {
+  const auto& o = r.options<tflite::Pool2DOptions>();
+  ir::OpAttrs& a = r.attrs();
+  a.padding = r.padding(o.padding());
+  a.stride_h = o.stride_h();
+  a.stride_w = o.stride_w();
+  a.filter_h = o.filter_height();
+  a.filter_w = o.filter_width();
+  a.activation = r.activation(o.fused_activation_function());
+}
+
+tflite_format::WrittenOptions write_pool(tflite_format::OperatorWriter& w) {
+  const ir::OpAttrs& a = w.attrs();
+  return w.options(tflite::CreatePool2DOptions(w.builder(), w.padding(a.padding), a.stride_w,
+                                               a.stride_h, a.filter_w, a.filter_h,
+                                               w.activation(a.activation)));
+}
+
+}  // namespace
+
 const OpRecord kAveragePool2DRecord = {
     ir::OpKind::kAveragePool2D,
     OpTraits().same_quantization_as_input().fuses_activation().folds_qdq(),
+    TfliteForm(tflite::BuiltinOperator_AVERAGE_POOL_2D).reads(read_pool).writes(write_pool),
     [](LowerContext& c, const ir::Op& o) { lower_pool(c, o, true); }, nullptr};
 const OpRecord kMaxPool2DRecord = {
     ir::OpKind::kMaxPool2D, OpTraits().same_quantization_as_input().fuses_activation().folds_qdq(),
+    TfliteForm(tflite::BuiltinOperator_MAX_POOL_2D).reads(read_pool).writes(write_pool),
     [](LowerContext& c, const ir::Op& o) { lower_pool(c, o, false); }, nullptr};
 
 }  // namespace kiln

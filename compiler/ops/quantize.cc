@@ -59,7 +59,11 @@ void lower_dequantize(LowerContext& ctx, const ir::Op& op) {
 
 }  // namespace
 
-const OpRecord kQuantizeRecord = {ir::OpKind::kQuantize, OpTraits(), lower_quantize, nullptr};
-const OpRecord kDequantizeRecord = {ir::OpKind::kDequantize, OpTraits(), lower_dequantize, nullptr};
+const OpRecord kQuantizeRecord = {ir::OpKind::kQuantize, OpTraits(),
+                                  TfliteForm(tflite::BuiltinOperator_QUANTIZE), lower_quantize,
+                                  nullptr};
+const OpRecord kDequantizeRecord = {ir::OpKind::kDequantize, OpTraits(),
+                                    TfliteForm(tflite::BuiltinOperator_DEQUANTIZE),
+                                    lower_dequantize, nullptr};
 
 }  // namespace kiln

@@ -90,8 +90,46 @@ int64_t transpose_conv_macs(const ir::Graph& g, const ir::Op& op) {
 
 }  // namespace
 
+namespace {
+
+// TFLite's operands are (output shape, filter, input[, bias]); kiln's are
+// (input, filter[, bias]) with the shape on the output tensor.
+void read_transpose_conv(tflite_format::OperatorReader& r) {
+  const auto& o = r.options<tflite::TransposeConvOptions>();
+  ir::OpAttrs& a = r.attrs();
+  a.padding = r.padding(o.padding());
+  a.stride_h = o.stride_h();
+  a.stride_w = o.stride_w();
+  a.activation = r.activation(o.fused_activation_function());
+  std::vector<int>& in = r.op().inputs;
+  if (in.size() < 3) r.bad(fmt::format("has {} inputs, expected 3 or 4", in.size()));
+  std::vector<int> reordered = {in[2], in[1]};
+  if (in.size() > 3) reordered.push_back(in[3]);
+  in = std::move(reordered);
+}
+
+void transpose_conv_operands(ir::Graph& g, ir::Op& op) {
+  const ir::Tensor& out = g.tensors[static_cast<size_t>(op.outputs[0])];
+  std::vector<int> inputs = {ir::add_int32_constant(g, out.name + "/shape", out.shape),
+                             op.inputs[1], op.inputs[0]};
+  if (op.inputs.size() > 2 && op.inputs[2] >= 0) inputs.push_back(op.inputs[2]);
+  op.inputs = std::move(inputs);
+}
+
+tflite_format::WrittenOptions write_transpose_conv(tflite_format::OperatorWriter& w) {
+  const ir::OpAttrs& a = w.attrs();
+  return w.options(tflite::CreateTransposeConvOptions(w.builder(), w.padding(a.padding), a.stride_w,
+                                                      a.stride_h, w.activation(a.activation)));
+}
+
+}  // namespace
+
 const OpRecord kTransposeConvRecord = {ir::OpKind::kTransposeConv,
                                        OpTraits().weighted(0).fuses_activation().folds_qdq(),
+                                       TfliteForm(tflite::BuiltinOperator_TRANSPOSE_CONV)
+                                           .reads(read_transpose_conv)
+                                           .with_operands(transpose_conv_operands)
+                                           .writes(write_transpose_conv),
                                        lower_transpose_conv, transpose_conv_macs};
 
 }  // namespace kiln

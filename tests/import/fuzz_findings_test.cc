@@ -6,9 +6,11 @@
 
 #include "compiler/common/error.h"
 #include "compiler/common/file_io.h"
+#include "compiler/import/tflite/importer.h"
 #include "compiler/ir/builder.h"
 #include "compiler/pipeline/compile.h"
 #include "tests/support/test_support.h"
+#include "tflite_schema_generated.h"
 
 namespace kiln {
 namespace {
@@ -94,6 +96,46 @@ TEST(FuzzFinding, OpWithoutItsOperandsIsRefused) {
     EXPECT_EQ(e.kind(), ErrorKind::kBadModel);
     EXPECT_NE(std::string(e.what()).find("lacks its input 1"), std::string::npos) << e.what();
   }
+}
+
+// fuzz_tflite (about 99k executions): the flatbuffer verifier aligns a
+// vector's length, not its elements, so a file may hold int64 zero points
+// at a 4-byte boundary; reading them through a typed pointer was a misaligned
+// load. A model built so, read under UBSan.
+TEST(FuzzFinding, ZeroPointsAtAFourByteBoundaryAreRead) {
+  namespace fb = ::kiln::tflite;
+  bool misaligned = false;
+  for (int shift = 0; shift < 2; ++shift) {  // one of the two lands off an 8-byte boundary
+    flatbuffers::FlatBufferBuilder b;
+    if (shift) b.PushElement<int32_t>(0);
+    const int64_t zero_points[] = {3};
+    b.StartVector(1, 4);  // 4-byte alignment only, as a hand-made file may have it
+    b.PushBytes(reinterpret_cast<const uint8_t*>(zero_points), sizeof(zero_points));
+    const auto zp = flatbuffers::Offset<flatbuffers::Vector<int64_t>>(b.EndVector(1));
+    const auto quant = fb::CreateQuantizationParameters(b, 0, 0, b.CreateVector<float>({0.5f}), zp);
+    const std::vector<int32_t> shape = {1, 4};
+    const auto in = fb::CreateTensor(b, b.CreateVector(shape), fb::TensorType_INT8, 0,
+                                     b.CreateString("in"), quant);
+    const auto out = fb::CreateTensor(b, b.CreateVector(shape), fb::TensorType_INT8, 0,
+                                      b.CreateString("out"), quant);
+    const std::vector<flatbuffers::Offset<fb::Tensor>> tensors = {in, out};
+    const std::vector<int32_t> ins = {0}, outs = {1};
+    const auto op = fb::CreateOperator(b, 0, b.CreateVector(ins), b.CreateVector(outs));
+    const auto subgraph = fb::CreateSubGraph(b, b.CreateVector(tensors), b.CreateVector(ins),
+                                             b.CreateVector(outs), b.CreateVector(&op, 1));
+    const auto code = fb::CreateOperatorCode(b, 0, 0, 1, fb::BuiltinOperator_RESHAPE);
+    const auto model = fb::CreateModel(
+        b, 3, b.CreateVector(&code, 1), b.CreateVector(&subgraph, 1), 0,
+        b.CreateVector(std::vector<flatbuffers::Offset<fb::Buffer>>{fb::CreateBuffer(b)}));
+    fb::FinishModelBuffer(b, model);
+    const auto* read = fb::GetModel(b.GetBufferPointer())->subgraphs()->Get(0)->tensors()->Get(0);
+    misaligned |= reinterpret_cast<uintptr_t>(read->quantization()->zero_point()->Data()) % 8 != 0;
+    const ir::Graph g =
+        tflite_import::import_tflite(b.GetBufferPointer(), b.GetSize(), "zp.tflite");
+    ASSERT_EQ(g.tensors.size(), 2u);
+    EXPECT_EQ(g.tensors[0].quant.zero_points, std::vector<int64_t>{3});
+  }
+  EXPECT_TRUE(misaligned) << "neither model put the zero points off an 8-byte boundary";
 }
 
 }  // namespace

@@ -6,8 +6,9 @@
 #include <cstring>
 
 #include "compiler/common/error.h"
+#include "compiler/ops/op_record.h"
 #include "compiler/tflite/builtin_names.h"
-#include "tflite_schema_generated.h"
+#include "compiler/tflite/operator_io.h"
 
 namespace kiln {
 namespace tflite_import {
@@ -15,12 +16,7 @@ namespace {
 
 namespace fb = ::kiln::tflite;
 
-// Builtin operator codes kiln maps to an OpKind (TFLite schema numbering).
-constexpr int kAdd = 0, kAveragePool2D = 1, kConcatenation = 2, kConv2D = 3, kDepthwiseConv2D = 4,
-              kDequantize = 6, kFullyConnected = 9, kLogistic = 14, kMaxPool2D = 17, kMul = 18,
-              kRelu = 19, kReluN1To1 = 20, kRelu6 = 21, kReshape = 22, kSoftmax = 25, kTanh = 28,
-              kCustom = 32, kPad = 34, kTranspose = 39, kMean = 40, kSub = 41, kPadV2 = 60,
-              kTransposeConv = 67, kLeakyRelu = 98, kQuantize = 114, kHardSwish = 117;
+constexpr int kCustom = fb::BuiltinOperator_CUSTOM;
 
 class Importer {
  public:
@@ -62,11 +58,16 @@ class Importer {
     throw Error(ErrorKind::kUnsupported, fmt::format("{}: {}", label_, what));
   }
 
-  static std::vector<int> indices(const flatbuffers::Vector<int32_t>* v) {
-    std::vector<int> out;
-    if (v) out.assign(v->begin(), v->end());
+  // A vector's elements, copied byte-wise: the flatbuffer verifier aligns a
+  // vector's length field, not its 8-byte elements, so a file may hold them
+  // at any 4-byte boundary.
+  template <typename T>
+  static std::vector<T> values(const flatbuffers::Vector<T>* v) {
+    std::vector<T> out(v ? v->size() : 0);
+    if (!out.empty()) std::memcpy(out.data(), v->Data(), out.size() * sizeof(T));
     return out;
   }
+  static std::vector<int> indices(const flatbuffers::Vector<int32_t>* v) { return values(v); }
 
   ir::Tensor import_tensor(const fb::Tensor* t, int index) {
     ir::Tensor out;
@@ -82,7 +83,7 @@ class Importer {
         unsupported(fmt::format("tensor {} '{}' has type {}, which kiln does not support", index,
                                 out.name, fb::EnumNameTensorType(t->type())));
     }
-    if (t->shape()) out.shape.assign(t->shape()->begin(), t->shape()->end());
+    out.shape = values(t->shape());
     if (t->is_variable()) {
       unsupported(fmt::format("tensor {} '{}' is a variable (state) tensor, not supported yet",
                               index, out.name));
@@ -94,9 +95,8 @@ class Importer {
       if (q->details_type() != fb::QuantizationDetails_NONE) {
         unsupported(fmt::format("tensor {} '{}' uses custom quantization", index, out.name));
       }
-      if (q->scale()) out.quant.scales.assign(q->scale()->begin(), q->scale()->end());
-      if (q->zero_point())
-        out.quant.zero_points.assign(q->zero_point()->begin(), q->zero_point()->end());
+      out.quant.scales = values(q->scale());
+      out.quant.zero_points = values(q->zero_point());
       out.quant.axis = q->quantized_dimension();
       // A rank-1 tensor has one axis whatever the file says (see ir::verify).
       if (out.shape.size() == 1) out.quant.axis = 0;
@@ -159,166 +159,18 @@ class Importer {
                         out.location, t));
     }
 
-    ir::OpAttrs& a = out.attrs;
-    auto need = [&](const void* options) {
-      if (!options) bad(fmt::format("{} ({}) has no options", out.type_name, out.location));
-    };
-    switch (builtin) {
-      case kConv2D: {
-        const auto* o = op->builtin_options_as_Conv2DOptions();
-        need(o);
-        out.kind = ir::OpKind::kConv2D;
-        a.padding = padding(o->padding());
-        a.stride_h = o->stride_h();
-        a.stride_w = o->stride_w();
-        a.dilation_h = o->dilation_h_factor();
-        a.dilation_w = o->dilation_w_factor();
-        a.activation = activation(o->fused_activation_function(), out);
-        break;
+    const OpRecord* record = find_tflite_record(builtin);
+    if (!record) return out;  // kUnsupported, named by its builtin
+    out.kind = record->kind;
+    if (record->tflite.read) {
+      tflite_format::OperatorReader reader(*op, builtin, g, out);
+      try {
+        record->tflite.read(reader);
+      } catch (const Error& e) {
+        throw Error(e.kind(), fmt::format("{}: {}", label_, e.what()));
       }
-      case kDepthwiseConv2D: {
-        const auto* o = op->builtin_options_as_DepthwiseConv2DOptions();
-        need(o);
-        out.kind = ir::OpKind::kDepthwiseConv2D;
-        a.padding = padding(o->padding());
-        a.stride_h = o->stride_h();
-        a.stride_w = o->stride_w();
-        a.dilation_h = o->dilation_h_factor();
-        a.dilation_w = o->dilation_w_factor();
-        a.depth_multiplier = o->depth_multiplier();
-        a.activation = activation(o->fused_activation_function(), out);
-        break;
-      }
-      case kAveragePool2D:
-      case kMaxPool2D: {
-        const auto* o = op->builtin_options_as_Pool2DOptions();
-        need(o);
-        out.kind = builtin == kMaxPool2D ? ir::OpKind::kMaxPool2D : ir::OpKind::kAveragePool2D;
-        a.padding = padding(o->padding());
-        a.stride_h = o->stride_h();
-        a.stride_w = o->stride_w();
-        a.filter_h = o->filter_height();
-        a.filter_w = o->filter_width();
-        a.activation = activation(o->fused_activation_function(), out);
-        break;
-      }
-      case kFullyConnected: {
-        out.kind = ir::OpKind::kFullyConnected;
-        if (const auto* o = op->builtin_options_as_FullyConnectedOptions()) {
-          if (o->weights_format() != 0) {
-            unsupported(fmt::format("{} ({}) uses shuffled weights, not supported", out.type_name,
-                                    out.location));
-          }
-          a.activation = activation(o->fused_activation_function(), out);
-        }
-        break;
-      }
-      case kAdd:
-        out.kind = ir::OpKind::kAdd;
-        if (const auto* o = op->builtin_options_as_AddOptions())
-          a.activation = activation(o->fused_activation_function(), out);
-        break;
-      case kMul:
-        out.kind = ir::OpKind::kMul;
-        if (const auto* o = op->builtin_options_as_MulOptions())
-          a.activation = activation(o->fused_activation_function(), out);
-        break;
-      case kConcatenation:
-        out.kind = ir::OpKind::kConcatenation;
-        if (const auto* o = op->builtin_options_as_ConcatenationOptions()) {
-          a.axis = o->axis();
-          a.activation = activation(o->fused_activation_function(), out);
-        }
-        break;
-      case kSoftmax: {
-        const auto* o = op->builtin_options_as_SoftmaxOptions();
-        need(o);
-        out.kind = ir::OpKind::kSoftmax;
-        a.beta = o->beta();
-        break;
-      }
-      case kMean:
-        out.kind = ir::OpKind::kMean;
-        if (const auto* o = op->builtin_options_as_ReducerOptions()) a.keep_dims = o->keep_dims();
-        break;
-      case kSub:
-        out.kind = ir::OpKind::kSub;
-        if (const auto* o = op->builtin_options_as_SubOptions())
-          a.activation = activation(o->fused_activation_function(), out);
-        break;
-      case kTransposeConv: {
-        const auto* o = op->builtin_options_as_TransposeConvOptions();
-        need(o);
-        out.kind = ir::OpKind::kTransposeConv;
-        a.padding = padding(o->padding());
-        a.stride_h = o->stride_h();
-        a.stride_w = o->stride_w();
-        a.activation = activation(o->fused_activation_function(), out);
-        // TFLite's operands are (output shape, filter, input[, bias]); kiln's
-        // are (input, filter[, bias]) with the shape on the output tensor.
-        if (out.inputs.size() < 3)
-          bad(fmt::format("{} ({}) has {} inputs, expected 3 or 4", out.type_name, out.location,
-                          out.inputs.size()));
-        std::vector<int> reordered = {out.inputs[2], out.inputs[1]};
-        if (out.inputs.size() > 3) reordered.push_back(out.inputs[3]);
-        out.inputs = reordered;
-        break;
-      }
-      case kRelu:
-      case kRelu6:
-      case kReluN1To1:
-        out.kind = ir::OpKind::kClamp;
-        a.clamp_min = builtin == kReluN1To1 ? -1.0f : 0.0f;
-        if (builtin != kRelu) a.clamp_max = builtin == kRelu6 ? 6.0f : 1.0f;
-        break;
-      case kLeakyRelu: {
-        const auto* o = op->builtin_options_as_LeakyReluOptions();
-        need(o);
-        out.kind = ir::OpKind::kLeakyRelu;
-        a.alpha = o->alpha();
-        break;
-      }
-      case kTranspose: {
-        out.kind = ir::OpKind::kTranspose;
-        // The permutation is a constant int32 input.
-        const int perm = out.inputs.size() == 2 ? out.inputs[1] : -1;
-        if (perm < 0 || !g.tensors[static_cast<size_t>(perm)].constant ||
-            g.tensors[static_cast<size_t>(perm)].dtype != KILN_DTYPE_INT32) {
-          unsupported(fmt::format("{} ({}) needs a constant int32 permutation", out.type_name,
-                                  out.location));
-        }
-        const ir::Tensor& t = g.tensors[static_cast<size_t>(perm)];
-        a.perm.assign(t.as<int32_t>(), t.as<int32_t>() + t.data.size() / 4);
-        out.inputs.resize(1);
-        break;
-      }
-      case kTanh: out.kind = ir::OpKind::kTanh; break;
-      case kHardSwish: out.kind = ir::OpKind::kHardSwish; break;
-      case kReshape: out.kind = ir::OpKind::kReshape; break;
-      case kLogistic: out.kind = ir::OpKind::kLogistic; break;
-      case kQuantize: out.kind = ir::OpKind::kQuantize; break;
-      case kDequantize: out.kind = ir::OpKind::kDequantize; break;
-      case kPad:
-      case kPadV2: out.kind = ir::OpKind::kPad; break;
-      default: out.kind = ir::OpKind::kUnsupported; break;
     }
     return out;
-  }
-
-  ir::Padding padding(fb::Padding p) const {
-    return p == fb::Padding_SAME ? ir::Padding::kSame : ir::Padding::kValid;
-  }
-
-  ir::Activation activation(fb::ActivationFunctionType f, const ir::Op& op) const {
-    switch (f) {
-      case fb::ActivationFunctionType_NONE: return ir::Activation::kNone;
-      case fb::ActivationFunctionType_RELU: return ir::Activation::kRelu;
-      case fb::ActivationFunctionType_RELU_N1_TO_1: return ir::Activation::kReluN1To1;
-      case fb::ActivationFunctionType_RELU6: return ir::Activation::kRelu6;
-      default:
-        unsupported(fmt::format("{} ({}) has fused activation {}, not supported", op.type_name,
-                                op.location, fb::EnumNameActivationFunctionType(f)));
-    }
   }
 
   const uint8_t* data_;
