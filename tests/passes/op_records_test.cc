@@ -1,0 +1,54 @@
+// Every op kind of ir/op_kinds.h has a complete record, and the records
+// agree with each other: the lookups the importers and passes rely on.
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "compiler/ops/op_record.h"
+#include "compiler/tflite/builtin_names.h"
+
+namespace kiln {
+namespace {
+
+std::vector<ir::OpKind> all_kinds() {
+  return {
+#define KILN_TEST_KIND(kind, name, min_inputs, max_inputs, outputs) ir::OpKind::kind,
+      KILN_OP_KINDS(KILN_TEST_KIND)
+#undef KILN_TEST_KIND
+  };
+}
+
+TEST(OpRecords, EveryKindHasACompleteRecord) {
+  for (ir::OpKind kind : all_kinds()) {
+    SCOPED_TRACE(ir::op_kind_name(kind));
+    const OpRecord* record = find_op_record(kind);
+    ASSERT_NE(record, nullptr);
+    EXPECT_EQ(record->kind, kind);
+    EXPECT_NE(record->lower, nullptr);
+    EXPECT_GE(record->tflite.builtins[0], 0) << "no TFLite builtin reads as this kind";
+    const OpTraits& t = record->traits;
+    if (t.weighted()) {
+      EXPECT_EQ(t.inputs[0], InputRole::kData);
+      EXPECT_EQ(t.inputs[2], InputRole::kBias);
+      EXPECT_GE(t.weights_axis, 0);
+    }
+    if (t.int8_output == OutputQuantization::kFixed) EXPECT_GT(t.fixed_scale, 0.0f);
+  }
+  EXPECT_EQ(find_op_record(ir::OpKind::kUnsupported), nullptr);
+}
+
+TEST(OpRecords, EachTfliteBuiltinReadsAsOneKind) {
+  std::set<int> seen;
+  for (ir::OpKind kind : all_kinds()) {
+    for (int16_t code : find_op_record(kind)->tflite.builtins) {
+      if (code < 0) continue;
+      SCOPED_TRACE(tflite_format::builtin_name(code));
+      EXPECT_TRUE(seen.insert(code).second) << "claimed by two records";
+      ASSERT_NE(find_tflite_record(code), nullptr);
+      EXPECT_EQ(find_tflite_record(code)->kind, kind);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace kiln
