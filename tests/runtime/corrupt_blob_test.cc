@@ -39,7 +39,10 @@ void reseal(std::vector<uint8_t>& b) {
 kiln_status init_status(const std::vector<uint8_t>& b, size_t arena_bytes = 1 << 20) {
   std::vector<uint64_t> blob((b.size() + 7) / 8 + 1);
   if (!b.empty()) std::memcpy(blob.data(), b.data(), b.size());
-  std::vector<uint64_t> arena(arena_bytes / 8 + 1);
+  // One arena for every call: thousands of corrupted blobs are tried, and
+  // what an arena held before never matters to the executor.
+  static std::vector<uint64_t> arena;
+  if (arena.size() < arena_bytes / 8 + 1) arena.resize(arena_bytes / 8 + 1);
   Executor ex;
   const kiln_status st = ex.init(blob.data(), b.size(), arena.data(), arena_bytes);
   if (st == KILN_OK) {
