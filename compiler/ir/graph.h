@@ -71,6 +71,9 @@ struct OpAttrs {
   int32_t pad_top = 0, pad_left = 0;                          // Padding::kExplicit
   float clamp_min = -std::numeric_limits<float>::infinity();  // clamp
   float clamp_max = std::numeric_limits<float>::infinity();
+  // Clamp: the int8 bounds and result stay in the input's quantization, the
+  // output's ignored (TFLite Micro's RELU6; desktop TFLite requantizes).
+  bool clamp_in_input_quantization = false;
   float alpha = 0.0f;         // leaky relu
   std::vector<int32_t> perm;  // transpose: output dim i is input dim perm[i]
 };

@@ -2,6 +2,7 @@
 // LEAKY_RELU, HARD_SWISH.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "compiler/ops/op_util.h"
@@ -107,6 +108,23 @@ void lower_clamp(LowerContext& ctx, const ir::Op& op) {
     ctx.emit(op, OpCode::CLAMP_F32, p, {op.inputs[0]}, {op.outputs[0]});
     return;
   }
+  if (a.clamp_in_input_quantization) {
+    // TFLM's RELU6: the input's bytes clamped to its own quantization of the
+    // bounds (FloatToQuantizedType: float division, rounding half away).
+    const QuantizedMultiplier identity = quantize_multiplier(1.0);
+    p.input_zero_point = p.output_zero_point = in.quant.zero_point();
+    p.multiplier = identity.multiplier;
+    p.shift = identity.shift;
+    auto bound = [&](float v) {
+      const int32_t q =
+          static_cast<int32_t>(std::round(v / in.quant.scale())) + in.quant.zero_point();
+      return std::clamp(q, -128, 127);
+    };
+    p.act_min = std::isfinite(a.clamp_min) ? bound(a.clamp_min) : -128;
+    p.act_max = std::isfinite(a.clamp_max) ? bound(a.clamp_max) : 127;
+    ctx.emit(op, OpCode::CLAMP_S8, p, {op.inputs[0]}, {op.outputs[0]});
+    return;
+  }
   const QuantizedMultiplier q = quantize_multiplier(static_cast<double>(in.quant.scale()) /
                                                     static_cast<double>(out.quant.scale()));
   p.input_zero_point = in.quant.zero_point();
@@ -176,7 +194,10 @@ tflite_format::WrittenOptions write_softmax(tflite_format::OperatorWriter& w) {
 void read_relu(tflite_format::OperatorReader& r) {
   ir::OpAttrs& a = r.attrs();
   a.clamp_min = r.builtin() == tflite::BuiltinOperator_RELU_N1_TO_1 ? -1.0f : 0.0f;
-  if (r.builtin() == tflite::BuiltinOperator_RELU6) a.clamp_max = 6.0f;
+  if (r.builtin() == tflite::BuiltinOperator_RELU6) {
+    a.clamp_max = 6.0f;
+    a.clamp_in_input_quantization = true;
+  }
   if (r.builtin() == tflite::BuiltinOperator_RELU_N1_TO_1) a.clamp_max = 1.0f;
 }
 

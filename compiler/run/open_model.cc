@@ -6,6 +6,7 @@
 #include "compiler/common/file_io.h"
 #include "compiler/exec/host_runner.h"
 #include "compiler/exec/source_layout.h"
+#include "compiler/ir/graph.h"
 #include "compiler/passes/passes.h"
 #include "compiler/run/emulated_core.h"
 #include "compiler/target/cores.h"
@@ -46,24 +47,40 @@ OpenedModel open_model(const std::string& path, const RunnerOptions& options) {
   return m;
 }
 
-void set_inputs_from_files(Runner& runner, const std::vector<std::string>& files) {
+InputSteps read_input_steps(const Runner& runner, const std::vector<std::string>& files,
+                            size_t steps) {
   if (!files.empty() && files.size() != runner.inputs().size()) {
     throw Error(ErrorKind::kBadInput,
                 fmt::format("model has {} inputs but {} input files were given",
                             runner.inputs().size(), files.size()));
   }
+  if (steps == 0) throw Error(ErrorKind::kUsage, "at least one invocation is needed");
+  InputSteps out(steps);
   for (size_t i = 0; i < runner.inputs().size(); ++i) {
-    if (files.empty()) {
-      runner.set_input(i, std::vector<uint8_t>(runner.inputs()[i].bytes(), 0));
-      continue;
+    const TensorPort& port = runner.inputs()[i];
+    const uint64_t step_bytes = port.bytes();
+    const std::vector<uint8_t> bytes =
+        files.empty() ? std::vector<uint8_t>(step_bytes * steps, 0) : read_file(files[i]);
+    if (bytes.size() != step_bytes * steps) {
+      throw Error(
+          ErrorKind::kBadInput,
+          fmt::format("{}: input {} is {} bytes but the model's input {} {} {} needs {} bytes{}",
+                      files[i], i, bytes.size(), i, ir::dtype_name(port.dtype),
+                      ir::shape_string(port.shape), step_bytes * steps,
+                      steps > 1 ? fmt::format(" ({} invocations of {})", steps, step_bytes)
+                                : std::string()));
     }
-    const std::vector<uint8_t> bytes = read_file(files[i]);
-    try {
-      runner.set_input(i, bytes);
-    } catch (const Error& e) {
-      throw Error(e.kind(), fmt::format("{}: {}", files[i], e.what()));
+    for (size_t k = 0; k < steps; ++k) {
+      const auto begin = bytes.begin() + static_cast<std::ptrdiff_t>(k * step_bytes);
+      out[k].emplace_back(begin, begin + static_cast<std::ptrdiff_t>(step_bytes));
     }
   }
+  return out;
+}
+
+void set_inputs_from_files(Runner& runner, const std::vector<std::string>& files) {
+  const InputSteps steps = read_input_steps(runner, files, 1);
+  for (size_t i = 0; i < steps[0].size(); ++i) runner.set_input(i, steps[0][i]);
 }
 
 }  // namespace kiln

@@ -44,9 +44,15 @@ struct OpenedModel {
 // or run where asked (a blob too large for the core, an unknown target).
 OpenedModel open_model(const std::string& path, const RunnerOptions& options = {});
 
-// Sets every input of `runner` from a file (raw little-endian data of the
-// input's type and shape), or to zeros when `files` is empty. Errors name the
-// file and both sizes.
+// The inputs of `steps` invocations, [step][input]: from one file per model
+// input holding the steps' tensors back to back (raw little-endian data of
+// the input's type and shape), or zeros when `files` is empty. Errors name
+// the file and both sizes.
+using InputSteps = std::vector<std::vector<std::vector<uint8_t>>>;
+InputSteps read_input_steps(const Runner& runner, const std::vector<std::string>& files,
+                            size_t steps);
+
+// Sets every input of `runner` from a file holding one tensor (or zeros).
 void set_inputs_from_files(Runner& runner, const std::vector<std::string>& files);
 
 }  // namespace kiln

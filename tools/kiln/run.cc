@@ -17,6 +17,7 @@ void register_run(CLI::App& app) {
     std::string model;
     std::vector<std::string> inputs, outputs;
     RunnerOptions runner;
+    size_t invocations = 1;
   };
   auto opts = std::make_shared<Options>();
   CLI::App* cmd =
@@ -28,6 +29,11 @@ void register_run(CLI::App& app) {
   cmd->add_option("-o,--output", opts->outputs, "file to write each output tensor to, in order");
   cmd->add_option("--arena-bytes", opts->runner.arena_bytes,
                   "run with this arena size instead of the planned one");
+  cmd->add_option("--invocations", opts->invocations,
+                  "invoke N times, each input file holding N tensors back to back (streaming "
+                  "models); outputs are the last invocation's")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
   cmd->add_option("--target", opts->runner.target,
                   "host, or an emulated core: cortex-m4, cortex-m7, cortex-m33, cortex-m55")
       ->capture_default_str();
@@ -39,8 +45,10 @@ void register_run(CLI::App& app) {
                   fmt::format("model has {} outputs but {} --output files were given",
                               runner.outputs().size(), opts->outputs.size()));
     }
-    set_inputs_from_files(runner, opts->inputs);
-    runner.invoke();
+    for (const auto& step : read_input_steps(runner, opts->inputs, opts->invocations)) {
+      for (size_t i = 0; i < step.size(); ++i) runner.set_input(i, step[i]);
+      runner.invoke();
+    }
     for (size_t i = 0; i < runner.outputs().size(); ++i) {
       const std::vector<uint8_t> out = runner.output(i);
       if (i < opts->outputs.size()) write_file(opts->outputs[i], out.data(), out.size());

@@ -17,8 +17,9 @@ namespace blob {
 
 constexpr uint8_t kMagic[4] = {'K', 'I', 'L', 'N'};
 // Readers refuse any other major version. 2: the packed convolutions' constants
-// became one operand of per-block records.
-constexpr uint16_t kVersionMajor = 2;
+// became one operand of per-block records. 3: MEAN reduces any axes
+// (ReduceParams), with an int32 scratch operand for its integer sums.
+constexpr uint16_t kVersionMajor = 3;
 constexpr uint16_t kVersionMinor = 0;  // additions a reader of the major version may ignore
 constexpr uint32_t kSectionAlignment = 16;
 constexpr uint16_t kNoTensor = 0xFFFF;  // an absent optional operand

@@ -17,11 +17,11 @@
 #include "kiln/ops/data_movement.h"
 #include "kiln/ops/elementwise.h"
 #include "kiln/ops/fully_connected.h"
-#include "kiln/ops/mean.h"
 #include "kiln/ops/packed_conv2d.h"
 #include "kiln/ops/packed_elementwise.h"
 #include "kiln/ops/pool2d.h"
 #include "kiln/ops/quantize.h"
+#include "kiln/ops/reduce.h"
 #include "kiln/ops/transpose_conv.h"
 
 namespace kiln {
@@ -58,8 +58,8 @@ namespace kiln {
   X(COPY, 22, CopyParams, copy_operand_sizes(p, s), ref, copy)                                     \
   X(PAD, 23, PadParams, pad_operand_sizes(p, s), ref, pad)                                         \
   X(CONCATENATION, 24, ConcatParams, concat_operand_sizes(p, s), ref, concatenation)               \
-  X(MEAN_S8, 25, MeanParams, mean_operand_sizes(p, 1, s), ref, mean_s8)                            \
-  X(MEAN_F32, 26, MeanParams, mean_operand_sizes(p, 4, s), ref, mean_f32)                          \
+  X(MEAN_S8, 25, ReduceParams, reduce_operand_sizes(p, 1, true, s), ref, mean_s8)                  \
+  X(MEAN_F32, 26, ReduceParams, reduce_operand_sizes(p, 4, false, s), ref, mean_f32)               \
   X(CONV_2D_HYBRID, 27, Conv2DParams, conv2d_hybrid_operand_sizes(p, s), ref, conv2d_hybrid)       \
   X(CONV_2D_S8_ARM_DSP, 28, PackedConv2DParams,                                                    \
     packed_conv2d_operand_sizes(p, kArmDspConvLayout, s), arm_dsp, conv2d_s8)                      \
@@ -105,7 +105,8 @@ namespace kiln {
   X(AVERAGE_POOL_2D_S8_X86_AVX2, 55, Pool2DParams,                                                 \
     packed_pool2d_operand_sizes(p, kX86Avx2PoolLanes, true, s), x86_avx2, average_pool2d_s8)       \
   X(MAX_POOL_2D_S8_X86_AVX2, 56, Pool2DParams,                                                     \
-    packed_pool2d_operand_sizes(p, kX86Avx2PoolLanes, false, s), x86_avx2, max_pool2d_s8)
+    packed_pool2d_operand_sizes(p, kX86Avx2PoolLanes, false, s), x86_avx2, max_pool2d_s8)          \
+  X(MEAN_S16, 57, ReduceParams, reduce_operand_sizes(p, 2, true, s), ref, mean_s16)
 
 enum class OpCode : uint16_t {
 #define KILN_OPCODE_ENUM(name, number, params, sizes, isa, kernel) name = number,

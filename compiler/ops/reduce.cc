@@ -1,0 +1,108 @@
+// MEAN over any axes (the reduction kernels of kiln/ops/reduce.h). int8 and
+// int16 fold 1/count into the rescale exactly as TFLite Micro prepares it.
+#include <fmt/format.h>
+
+#include "compiler/ops/op_util.h"
+
+namespace kiln {
+namespace {
+
+int floor_log2(uint64_t v) {
+  int bits = -1;
+  while (v) {
+    v >>= 1;
+    ++bits;
+  }
+  return bits;
+}
+
+// The reduction's params from the input shape and the constant axes operand.
+ReduceParams reduce_params(LowerContext& ctx, const ir::Op& op) {
+  const ir::Tensor& in = ctx.input(op, 0);
+  const ir::Tensor& axes = ctx.input(op, 1);
+  const ir::Tensor& out = ctx.output(op, 0);
+  const int rank = static_cast<int>(in.shape.size());
+  if (rank < 1 || rank > kMaxReduceRank) {
+    ctx.unsupported(op, fmt::format("input '{}' has rank {}; reductions take rank 1 to {}", in.name,
+                                    rank, kMaxReduceRank));
+  }
+  if (!axes.constant || (axes.dtype != KILN_DTYPE_INT32)) {
+    ctx.unsupported(op, fmt::format("axes '{}' must be a constant int32 tensor", axes.name));
+  }
+  ReduceParams p{};
+  p.rank = rank;
+  for (int a = 0; a < rank; ++a) p.dims[a] = in.shape[static_cast<size_t>(a)];
+  for (int64_t i = 0; i < axes.elements(); ++i) {
+    const int32_t a = axes.as<int32_t>()[i];
+    if (a < -rank || a >= rank) {
+      ctx.invalid(op, fmt::format("axis {} is outside the input's {} dims", a, rank));
+    }
+    p.reduced |= 1u << (a < 0 ? a + rank : a);
+  }
+  uint32_t outputs = 0, count = 0;
+  reduce_counts(p, &outputs, &count);
+  if (outputs == 0) {
+    ctx.unsupported(op, fmt::format("input {} is beyond the reduction kernels' limits",
+                                    ir::shape_string(in.shape)));
+  }
+  if (out.elements() != outputs) {
+    ctx.invalid(op, fmt::format("output {} does not hold the {} results of reducing {}",
+                                ir::shape_string(out.shape), outputs, ir::shape_string(in.shape)));
+  }
+  return p;
+}
+
+void lower_mean(LowerContext& ctx, const ir::Op& op) {
+  const ir::Tensor& in = ctx.input(op, 0);
+  const ir::Tensor& out = ctx.output(op, 0);
+  ReduceParams p = reduce_params(ctx, op);
+  if (in.dtype == KILN_DTYPE_FLOAT32 && out.dtype == KILN_DTYPE_FLOAT32) {
+    ctx.emit(op, OpCode::MEAN_F32, p, {op.inputs[0]}, {op.outputs[0]});
+    return;
+  }
+  const bool int8 = in.dtype == KILN_DTYPE_INT8 && out.dtype == KILN_DTYPE_INT8;
+  const bool int16 = in.dtype == KILN_DTYPE_INT16 && out.dtype == KILN_DTYPE_INT16;
+  if (!int8 && !int16) {
+    ctx.unsupported(op, fmt::format("{} input with {} output is not supported",
+                                    ir::dtype_name(in.dtype), ir::dtype_name(out.dtype)));
+  }
+  if (!in.quant.present() || !out.quant.present() || in.quant.per_channel() ||
+      out.quant.per_channel()) {
+    ctx.invalid(op, "quantized tensors without per-tensor quantization parameters");
+  }
+  // TFLM: the input/output rescale, then 1/count folded into the multiplier
+  // with as much precision as its shift allows.
+  const QuantizedMultiplier q = quantize_multiplier(static_cast<double>(in.quant.scale()) /
+                                                    static_cast<double>(out.quant.scale()));
+  uint32_t outputs = 0, count = 0;
+  reduce_counts(p, &outputs, &count);
+  int shift = floor_log2(count);
+  shift = std::min(shift, 32);
+  shift = std::min(shift, 31 + q.shift);
+  p.multiplier =
+      static_cast<int32_t>((static_cast<int64_t>(q.multiplier) << shift) / int64_t{count});
+  p.shift = q.shift - shift;
+  p.input_zero_point = in.quant.zero_point();
+  p.output_zero_point = out.quant.zero_point();
+  const int sums =
+      ctx.add_scratch(out.name + "/sums", KILN_DTYPE_INT32, {static_cast<int32_t>(outputs)});
+  ctx.emit(op, int8 ? OpCode::MEAN_S8 : OpCode::MEAN_S16, p, {op.inputs[0]}, {op.outputs[0], sums});
+}
+
+void read_mean(tflite_format::OperatorReader& r) {
+  if (const auto* o = r.options_if_any<tflite::ReducerOptions>())
+    r.attrs().keep_dims = o->keep_dims();
+}
+
+tflite_format::WrittenOptions write_mean(tflite_format::OperatorWriter& w) {
+  return w.options(tflite::CreateReducerOptions(w.builder(), w.attrs().keep_dims));
+}
+
+}  // namespace
+
+const OpRecord kMeanRecord = {
+    ir::OpKind::kMean, OpTraits().folds_qdq(),
+    TfliteForm(tflite::BuiltinOperator_MEAN).reads(read_mean).writes(write_mean), lower_mean,
+    nullptr};
+
+}  // namespace kiln

@@ -1,0 +1,84 @@
+// Reference reductions. Integer MEAN follows TFLite Micro's: the raw values'
+// int32 sum, less the input zero point times the count, rescaled once by a
+// multiplier that carries 1/count (compiler/ops/reduce.cc derives it as TFLM
+// does), plus the output zero point, saturated. Float MEAN sums in the input's
+// row-major order, then divides.
+#include "kiln/ops/reduce.h"
+
+#include <stdint.h>
+
+#include "kiln/fixed_point.h"
+
+namespace kiln {
+namespace ref {
+namespace {
+
+// Calls add(output index, input index) for every input element in row-major
+// order.
+template <typename Add>
+void for_each_element(const ReduceParams& p, Add add) {
+  int32_t index[kMaxReduceRank] = {0};
+  int32_t out_stride[kMaxReduceRank];
+  int32_t stride = 1;
+  for (int a = p.rank - 1; a >= 0; --a) {
+    out_stride[a] = ((p.reduced >> a) & 1u) ? 0 : stride;
+    if (!((p.reduced >> a) & 1u)) stride *= p.dims[a];
+  }
+  uint32_t outputs = 0, count = 0;
+  reduce_counts(p, &outputs, &count);
+  const uint32_t total = outputs * count;
+  int32_t out = 0;
+  for (uint32_t i = 0; i < total; ++i) {
+    add(out, i);
+    for (int a = p.rank - 1; a >= 0; --a) {  // the next index, odometer-wise
+      out += out_stride[a];
+      if (++index[a] < p.dims[a]) break;
+      out -= out_stride[a] * p.dims[a];
+      index[a] = 0;
+    }
+  }
+}
+
+template <typename T>
+void integer_mean(const void* params, const void* const* inputs, void* const* outputs, int32_t lo,
+                  int32_t hi) {
+  const ReduceParams& p = *static_cast<const ReduceParams*>(params);
+  const T* input = static_cast<const T*>(inputs[0]);
+  T* output = static_cast<T*>(outputs[0]);
+  uint32_t* sums = static_cast<uint32_t*>(outputs[1]);  // wrapping, as TFLM's int32 sums would
+  uint32_t n = 0, count = 0;
+  reduce_counts(p, &n, &count);
+  for (uint32_t o = 0; o < n; ++o) sums[o] = 0;
+  for_each_element(p, [&](int32_t o, uint32_t i) { sums[o] += static_cast<uint32_t>(input[i]); });
+  const uint32_t zero_point_sum = static_cast<uint32_t>(p.input_zero_point) * count;
+  for (uint32_t o = 0; o < n; ++o) {
+    const int32_t shifted = static_cast<int32_t>(sums[o] - zero_point_sum);
+    const int32_t v = fp::saturating_add(
+        fp::multiply_by_quantized_multiplier(shifted, p.multiplier, p.shift), p.output_zero_point);
+    output[o] = static_cast<T>(v < lo ? lo : (v > hi ? hi : v));
+  }
+}
+
+}  // namespace
+
+void mean_s8(const void* params, const void* const* inputs, void* const* outputs) {
+  integer_mean<int8_t>(params, inputs, outputs, INT8_MIN, INT8_MAX);
+}
+
+void mean_s16(const void* params, const void* const* inputs, void* const* outputs) {
+  integer_mean<int16_t>(params, inputs, outputs, INT16_MIN, INT16_MAX);
+}
+
+void mean_f32(const void* params, const void* const* inputs, void* const* outputs) {
+  const ReduceParams& p = *static_cast<const ReduceParams*>(params);
+  const float* input = static_cast<const float*>(inputs[0]);
+  float* output = static_cast<float*>(outputs[0]);
+  uint32_t n = 0, count = 0;
+  reduce_counts(p, &n, &count);
+  for (uint32_t o = 0; o < n; ++o) output[o] = 0.0f;
+  for_each_element(p, [&](int32_t o, uint32_t i) { output[o] += input[i]; });
+  for (uint32_t o = 0; o < n; ++o) output[o] = output[o] / static_cast<float>(count);
+}
+
+}  // namespace ref
+}  // namespace kiln
