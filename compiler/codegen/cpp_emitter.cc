@@ -46,6 +46,7 @@ const char* c_type(kiln_dtype dtype) {
     case KILN_DTYPE_INT32: return "int32_t";
     case KILN_DTYPE_INT64: return "int64_t";
     case KILN_DTYPE_UINT8: return "uint8_t";
+    case KILN_DTYPE_BOOL: return "uint8_t";
     default: return "uint8_t";
   }
 }

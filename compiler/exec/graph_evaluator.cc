@@ -67,6 +67,7 @@ std::vector<float> to_float(const ir::Tensor& t, const std::vector<uint8_t>& byt
       case KILN_DTYPE_UINT8:
         out[i] = scale * static_cast<float>(static_cast<int32_t>(bytes[i]) - zero_point);
         break;
+      case KILN_DTYPE_BOOL: out[i] = bytes[i] ? 1.0f : 0.0f; break;
       case KILN_DTYPE_INT32: {
         int32_t v;
         std::memcpy(&v, &bytes[4 * i], 4);

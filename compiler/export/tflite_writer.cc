@@ -25,6 +25,7 @@ fb::TensorType tensor_type(kiln_dtype dtype) {
     case KILN_DTYPE_INT32: return fb::TensorType_INT32;
     case KILN_DTYPE_INT64: return fb::TensorType_INT64;
     case KILN_DTYPE_UINT8: return fb::TensorType_UINT8;
+    case KILN_DTYPE_BOOL: return fb::TensorType_BOOL;
     default: throw Error(ErrorKind::kUnsupported, "tensor type has no TFLite equivalent");
   }
 }

@@ -40,6 +40,7 @@ const char* dtype_name(kiln_dtype dtype) {
     case KILN_DTYPE_INT32: return "int32";
     case KILN_DTYPE_INT64: return "int64";
     case KILN_DTYPE_UINT8: return "uint8";
+    case KILN_DTYPE_BOOL: return "bool";
     default: return "?";
   }
 }

@@ -66,7 +66,7 @@ struct OpAttrs {
   int32_t depth_multiplier = 1;
   Activation activation = Activation::kNone;
   float beta = 1.0f;                                          // softmax
-  int32_t axis = 0;                                           // concatenation
+  int32_t axis = 0;                                           // concatenation, split, pack, unpack
   bool keep_dims = false;                                     // mean
   int32_t pad_top = 0, pad_left = 0;                          // Padding::kExplicit
   float clamp_min = -std::numeric_limits<float>::infinity();  // clamp
@@ -76,6 +76,11 @@ struct OpAttrs {
   bool clamp_in_input_quantization = false;
   float alpha = 0.0f;         // leaky relu
   std::vector<int32_t> perm;  // transpose: output dim i is input dim perm[i]
+  // strided slice: per-axis bits as TFLite's (bit i: axis i); with `offset`,
+  // each end is relative to its begin.
+  int32_t begin_mask = 0, end_mask = 0, shrink_axis_mask = 0;
+  bool end_is_offset = false;
+  int32_t block_size = 1;  // depth to space, space to depth
 };
 
 struct Op {

@@ -30,7 +30,22 @@
   X(kTanh,            "TANH",              1,  1, 1)       \
   X(kClamp,           "CLAMP",             1,  1, 1)       \
   X(kLeakyRelu,       "LEAKY_RELU",        1,  1, 1)       \
-  X(kHardSwish,       "HARD_SWISH",        1,  1, 1)
+  X(kHardSwish,       "HARD_SWISH",        1,  1, 1)       \
+  X(kSlice,           "SLICE",             3,  3, 1)       \
+  X(kStridedSlice,    "STRIDED_SLICE",     4,  4, 1)       \
+  X(kReverse,         "REVERSE_V2",        2,  2, 1)       \
+  X(kBroadcastTo,     "BROADCAST_TO",      2,  2, 1)       \
+  X(kSplit,           "SPLIT",             1,  1, -1)      \
+  X(kSplitV,          "SPLIT_V",           2,  2, -1)      \
+  X(kUnpack,          "UNPACK",            1,  1, -1)      \
+  X(kPack,            "PACK",              1, -1, 1)       \
+  X(kDepthToSpace,    "DEPTH_TO_SPACE",    1,  1, 1)       \
+  X(kSpaceToDepth,    "SPACE_TO_DEPTH",    1,  1, 1)       \
+  X(kBatchToSpace,    "BATCH_TO_SPACE_ND", 3,  3, 1)       \
+  X(kSpaceToBatch,    "SPACE_TO_BATCH_ND", 3,  3, 1)       \
+  X(kFill,            "FILL",              2,  2, 1)       \
+  X(kZerosLike,       "ZEROS_LIKE",        1,  1, 1)       \
+  X(kShape,           "SHAPE",             1,  1, 1)
 // clang-format on
 
 #endif  // KILN_COMPILER_IR_OP_KINDS_H

@@ -26,6 +26,11 @@ class LowerContext {
   // The kernel variants this compilation may choose from.
   const KernelTarget& target() const { return target_; }
   const ir::Tensor& tensor(int index) const { return graph_.tensors[static_cast<size_t>(index)]; }
+  // A tensor of the program, including those lowering added (constants,
+  // scratch buffers) after the graph's.
+  const ProgramTensor& program_tensor(int index) const {
+    return program_.tensors[static_cast<size_t>(index)];
+  }
   // The op's i-th input/output tensor; fails naming the op if it is absent.
   const ir::Tensor& input(const ir::Op& op, size_t i) const;
   const ir::Tensor& output(const ir::Op& op, size_t i) const;

@@ -1,5 +1,6 @@
 #include "compiler/lower/program.h"
 
+#include <algorithm>
 #include <utility>
 
 namespace kiln {
@@ -21,7 +22,12 @@ void elide_copies(Program& program) {
     const int in = buffer_root(program, op.inputs[0]);
     ProgramTensor& out = program.tensors[static_cast<size_t>(op.outputs[0])];
     const ProgramTensor& src = program.tensors[static_cast<size_t>(in)];
-    if (src.constant) {
+    const bool model_output = std::find(program.outputs.begin(), program.outputs.end(),
+                                        op.outputs[0]) != program.outputs.end();
+    if (src.constant && model_output) {
+      // Outputs live in the arena, where the caller reads them: copy it there.
+      kept.push_back(std::move(op));
+    } else if (src.constant) {
       out.constant = true;
       out.data = src.data;
     } else {

@@ -41,7 +41,8 @@ struct Program {
 };
 
 // Removes COPY ops (reshapes) whose output can share the input's buffer:
-// the output becomes an alias of an arena input, or a constant of its own.
+// the output becomes an alias of an arena input, or a constant of its own
+// (unless it is a model output, which the copy puts in the arena).
 void elide_copies(Program& program);
 
 // The tensor whose buffer `tensor` uses (itself unless it is an alias).

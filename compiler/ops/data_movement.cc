@@ -1,4 +1,4 @@
-// RESHAPE, PAD, CONCATENATION and TRANSPOSE.
+// RESHAPE (and SQUEEZE, EXPAND_DIMS), PAD, CONCATENATION, PACK and TRANSPOSE.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -9,15 +9,6 @@
 
 namespace kiln {
 namespace {
-
-void require_same_quantization(LowerContext& ctx, const ir::Op& op, const ir::Tensor& a,
-                               const ir::Tensor& b) {
-  if (a.dtype != b.dtype || a.quant.scale() != b.quant.scale() ||
-      a.quant.zero_point() != b.quant.zero_point()) {
-    ctx.unsupported(op,
-                    fmt::format("'{}' and '{}' differ in type or quantization", a.name, b.name));
-  }
-}
 
 // A reshape is a copy the memory planner usually removes by giving the output
 // the input's buffer (see elide_copies).
@@ -124,6 +115,39 @@ void lower_concatenation(LowerContext& ctx, const ir::Op& op) {
   ctx.emit(op, OpCode::CONCATENATION, p, inputs, {op.outputs[0]});
 }
 
+// PACK stacks its inputs along a new output axis: a concatenation in which
+// each input adds one entry along it.
+void lower_pack(LowerContext& ctx, const ir::Op& op) {
+  const ir::Tensor& out = ctx.output(op, 0);
+  if (op.inputs.size() > static_cast<size_t>(kMaxOperands)) {
+    ctx.unsupported(op,
+                    fmt::format("{} inputs (1 to {} supported)", op.inputs.size(), kMaxOperands));
+  }
+  const size_t axis = normalized_axis(ctx, op, op.attrs.axis, out.shape.size());
+  std::vector<int32_t> stacked = out.shape;
+  stacked.erase(stacked.begin() + static_cast<ptrdiff_t>(axis));
+  if (out.shape[axis] != static_cast<int32_t>(op.inputs.size()))
+    ctx.invalid(
+        op, fmt::format("{} inputs stacked into {} entries", op.inputs.size(), out.shape[axis]));
+  ConcatParams p{};
+  p.num_inputs = static_cast<int32_t>(op.inputs.size());
+  int64_t outer = 1, inner = 1;
+  for (size_t d = 0; d < axis; ++d) outer *= out.shape[d];
+  for (size_t d = axis + 1; d < out.shape.size(); ++d) inner *= out.shape[d];
+  p.outer = static_cast<int32_t>(outer);
+  for (size_t i = 0; i < op.inputs.size(); ++i) {
+    const ir::Tensor& in = ctx.input(op, i);
+    require_same_quantization(ctx, op, in, out);
+    if (in.shape != stacked) {
+      ctx.invalid(op, fmt::format("input '{}' has shape {}; stacking into {} needs {}", in.name,
+                                  ir::shape_string(in.shape), ir::shape_string(out.shape),
+                                  ir::shape_string(stacked)));
+    }
+    p.inner_bytes[i] = static_cast<int32_t>(inner * kiln_dtype_size(in.dtype));
+  }
+  ctx.emit(op, OpCode::CONCATENATION, p, op.inputs, {op.outputs[0]});
+}
+
 void lower_transpose(LowerContext& ctx, const ir::Op& op) {
   const ir::Tensor& in = ctx.input(op, 0);
   const ir::Tensor& out = ctx.output(op, 0);
@@ -175,6 +199,21 @@ tflite_format::WrittenOptions write_transpose(tflite_format::OperatorWriter& w) 
   return w.options(tflite::CreateTransposeOptions(w.builder()));
 }
 
+void read_pack(tflite_format::OperatorReader& r) {
+  r.attrs().axis = r.options<tflite::PackOptions>().axis();
+}
+
+tflite_format::WrittenOptions write_pack(tflite_format::OperatorWriter& w) {
+  return w.options(tflite::CreatePackOptions(
+      w.builder(), static_cast<int32_t>(w.op().inputs.size()), w.attrs().axis));
+}
+
+// SQUEEZE and EXPAND_DIMS are reshapes: the output's shape says it all.
+// EXPAND_DIMS's axis operand goes, as RESHAPE's second operand is a shape.
+void read_reshape(tflite_format::OperatorReader& r) {
+  if (r.builtin() == tflite::BuiltinOperator_EXPAND_DIMS) r.op().inputs.resize(1);
+}
+
 tflite_format::WrittenOptions write_reshape(tflite_format::OperatorWriter& w) {
   const ir::Tensor& out = w.graph().tensors[static_cast<size_t>(w.op().outputs.at(0))];
   return w.options(tflite::CreateReshapeOptions(w.builder(), w.builder().CreateVector(out.shape)));
@@ -208,7 +247,11 @@ const OpRecord kTransposeRecord = {ir::OpKind::kTranspose,
                                    lower_transpose, nullptr};
 const OpRecord kReshapeRecord = {
     ir::OpKind::kReshape, OpTraits().same_quantization_as_input().folds_qdq(),
-    TfliteForm(tflite::BuiltinOperator_RESHAPE).writes(write_reshape), lower_reshape, nullptr};
+    TfliteForm(tflite::BuiltinOperator_RESHAPE, tflite::BuiltinOperator_SQUEEZE,
+               tflite::BuiltinOperator_EXPAND_DIMS)
+        .reads(read_reshape)
+        .writes(write_reshape),
+    lower_reshape, nullptr};
 const OpRecord kPadRecord = {
     ir::OpKind::kPad, OpTraits().same_quantization_as_input().folds_qdq(),
     TfliteForm(tflite::BuiltinOperator_PAD, tflite::BuiltinOperator_PADV2).written_as(pad_builtin),
@@ -219,5 +262,9 @@ const OpRecord kConcatenationRecord = {
         .reads(read_concatenation)
         .writes(write_concatenation),
     lower_concatenation, nullptr};
+const OpRecord kPackRecord = {
+    ir::OpKind::kPack, OpTraits().all_data().same_quantization_as_input().folds_qdq(),
+    TfliteForm(tflite::BuiltinOperator_PACK).reads(read_pack).writes(write_pack), lower_pack,
+    nullptr};
 
 }  // namespace kiln

@@ -141,6 +141,46 @@ std::vector<int32_t> int8_output_stage(LowerContext& ctx, const ir::Op& op, cons
   return quant;
 }
 
+// Ops that move values keep their type and quantization: `b` must match `a`.
+inline void require_same_quantization(LowerContext& ctx, const ir::Op& op, const ir::Tensor& a,
+                                      const ir::Tensor& b) {
+  if (a.dtype != b.dtype || a.quant.scale() != b.quant.scale() ||
+      a.quant.zero_point() != b.quant.zero_point()) {
+    ctx.unsupported(op,
+                    fmt::format("'{}' and '{}' differ in type or quantization", a.name, b.name));
+  }
+}
+
+// The values of constant integer input i (int32 or int64): axes, sizes,
+// begin and end indices.
+inline std::vector<int64_t> constant_integers(LowerContext& ctx, const ir::Op& op, size_t i,
+                                              const char* role) {
+  const ir::Tensor& t = ctx.input(op, i);
+  if (!t.constant || (t.dtype != KILN_DTYPE_INT32 && t.dtype != KILN_DTYPE_INT64)) {
+    ctx.unsupported(op,
+                    fmt::format("{} '{}' must be a constant int32 or int64 tensor", role, t.name));
+  }
+  std::vector<int64_t> values(static_cast<size_t>(t.elements()));
+  for (size_t k = 0; k < values.size(); ++k) {
+    if (t.dtype == KILN_DTYPE_INT32) {
+      int32_t v;
+      std::memcpy(&v, t.data.data() + 4 * k, 4);
+      values[k] = v;
+    } else {
+      std::memcpy(&values[k], t.data.data() + 8 * k, 8);
+    }
+  }
+  return values;
+}
+
+// An axis in [-rank, rank) as an index in [0, rank).
+inline size_t normalized_axis(LowerContext& ctx, const ir::Op& op, int64_t axis, size_t rank) {
+  const int64_t r = static_cast<int64_t>(rank);
+  if (axis < -r || axis >= r)
+    ctx.invalid(op, fmt::format("axis {} out of range for rank {}", axis, rank));
+  return static_cast<size_t>(axis < 0 ? axis + r : axis);
+}
+
 // For ops that do no multiply-accumulates.
 
 inline std::vector<uint8_t> int32_bytes(const std::vector<int32_t>& values) {

@@ -281,8 +281,9 @@ QuantizeResult quantize_post_training(const ir::Graph& float_graph,
     if (traits.int8_output != OutputQuantization::kSameAsInput) continue;
     for (size_t i = 0; i < op.inputs.size(); ++i) {
       if (traits.role(i) == InputRole::kData && op.inputs[i] >= 0 &&
-          is_activation(g.tensors[static_cast<size_t>(op.inputs[i])]))
-        shared.join(op.inputs[i], op.outputs[0]);
+          is_activation(g.tensors[static_cast<size_t>(op.inputs[i])])) {
+        for (int out : op.outputs) shared.join(op.inputs[i], out);
+      }
     }
   }
   std::vector<Range> ranges(n);

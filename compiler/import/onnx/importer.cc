@@ -35,6 +35,7 @@ kiln_dtype dtype_from_onnx(int32_t elem_type) {
   switch (elem_type) {
     case onnx::TensorProto::FLOAT: return KILN_DTYPE_FLOAT32;
     case onnx::TensorProto::UINT8: return KILN_DTYPE_UINT8;
+    case onnx::TensorProto::BOOL: return KILN_DTYPE_BOOL;
     case onnx::TensorProto::INT8: return KILN_DTYPE_INT8;
     case onnx::TensorProto::INT16: return KILN_DTYPE_INT16;
     case onnx::TensorProto::INT32: return KILN_DTYPE_INT32;
@@ -169,8 +170,7 @@ ir::Tensor tensor_from_proto(const onnx::TensorProto& proto, const std::string& 
         break;
       case onnx::TensorProto::INT8: copy_field<int32_t, int8_t>(proto.int32_data(), t.data); break;
       case onnx::TensorProto::UINT8:
-        copy_field<int32_t, uint8_t>(proto.int32_data(), t.data);
-        break;
+      case onnx::TensorProto::BOOL: copy_field<int32_t, uint8_t>(proto.int32_data(), t.data); break;
       default: break;
     }
   }

@@ -79,6 +79,7 @@ class Importer {
       case fb::TensorType_INT32: out.dtype = KILN_DTYPE_INT32; break;
       case fb::TensorType_INT64: out.dtype = KILN_DTYPE_INT64; break;
       case fb::TensorType_UINT8: out.dtype = KILN_DTYPE_UINT8; break;
+      case fb::TensorType_BOOL: out.dtype = KILN_DTYPE_BOOL; break;
       default:
         unsupported(fmt::format("tensor {} '{}' has type {}, which kiln does not support", index,
                                 out.name, fb::EnumNameTensorType(t->type())));

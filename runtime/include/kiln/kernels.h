@@ -106,7 +106,8 @@ namespace kiln {
     packed_pool2d_operand_sizes(p, kX86Avx2PoolLanes, true, s), x86_avx2, average_pool2d_s8)       \
   X(MAX_POOL_2D_S8_X86_AVX2, 56, Pool2DParams,                                                     \
     packed_pool2d_operand_sizes(p, kX86Avx2PoolLanes, false, s), x86_avx2, max_pool2d_s8)          \
-  X(MEAN_S16, 57, ReduceParams, reduce_operand_sizes(p, 2, true, s), ref, mean_s16)
+  X(MEAN_S16, 57, ReduceParams, reduce_operand_sizes(p, 2, true, s), ref, mean_s16)                \
+  X(STRIDED_COPY, 58, StridedCopyParams, strided_copy_operand_sizes(p, s), ref, strided_copy)
 
 enum class OpCode : uint16_t {
 #define KILN_OPCODE_ENUM(name, number, params, sizes, isa, kernel) name = number,

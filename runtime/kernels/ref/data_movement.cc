@@ -85,5 +85,31 @@ void transpose(const void* params, const void* const* inputs, void* const* outpu
   }
 }
 
+void strided_copy(const void* params, const void* const* inputs, void* const* outputs) {
+  const StridedCopyParams& p = *static_cast<const StridedCopyParams*>(params);
+  const uint8_t* in = static_cast<const uint8_t*>(inputs[0]);
+  uint8_t* out = static_cast<uint8_t*>(outputs[0]);
+  const size_t es = static_cast<size_t>(p.element_size);
+  constexpr int kInner = kMaxCopyRank - 1;
+  // A contiguous innermost dim is copied as one run.
+  const bool contiguous = p.strides[kInner] == 1;
+  const size_t run = contiguous ? static_cast<size_t>(p.dims[kInner]) : 1;
+  const int outer_dims = contiguous ? kInner : kMaxCopyRank;
+  int64_t runs = 1;
+  for (int d = 0; d < outer_dims; ++d) runs *= p.dims[d];
+  int32_t idx[kMaxCopyRank] = {0, 0, 0, 0, 0, 0};
+  int64_t src = p.offset;  // 64-bit: a stride times a dim may exceed int32 on the way
+  for (int64_t r = 0; r < runs; ++r) {
+    memcpy(out, in + static_cast<size_t>(src) * es, run * es);
+    out += run * es;
+    for (int d = outer_dims - 1; d >= 0; --d) {  // the next run's index, odometer-wise
+      src += p.strides[d];
+      if (++idx[d] < p.dims[d]) break;
+      src -= int64_t{p.strides[d]} * p.dims[d];
+      idx[d] = 0;
+    }
+  }
+}
+
 }  // namespace ref
 }  // namespace kiln

@@ -1,6 +1,7 @@
 // Ops that move bytes without arithmetic, for any element type:
-// RESHAPE (a copy when the planner could not alias it), PAD, CONCATENATION
-// and TRANSPOSE.
+// RESHAPE (a copy when the planner could not alias it), PAD, CONCATENATION,
+// TRANSPOSE, and STRIDED_COPY, the view that slicing, reversing,
+// broadcasting, splitting and space/depth/batch rearrangements lower to.
 #ifndef KILN_OPS_DATA_MOVEMENT_H
 #define KILN_OPS_DATA_MOVEMENT_H
 
@@ -14,9 +15,10 @@ struct CopyParams {
 };
 
 inline bool copy_operand_sizes(const CopyParams& p, OperandSizes* s) {
-  s->inputs[0] = s->outputs[0] = operand_bytes(1, &p.bytes, 1);
+  if (p.bytes < 1 || static_cast<uint64_t>(p.bytes) > kMaxOperandBytes) return false;
+  s->inputs[0] = s->outputs[0] = static_cast<uint32_t>(p.bytes);
   s->num_inputs = s->num_outputs = 1;
-  return s->inputs[0] != 0;
+  return true;
 }
 
 constexpr int kMaxPadRank = 4;
@@ -92,11 +94,51 @@ inline bool transpose_operand_sizes(const TransposeParams& p, OperandSizes* s) {
   return s->inputs[0] != 0;
 }
 
+constexpr int kMaxCopyRank = 6;
+
+// STRIDED_COPY: operands input; output. Any view of the input's elements:
+// output[i0, .., i5] = input[offset + i0 * strides[0] + .. + i5 * strides[5]],
+// output dims right-aligned (leading dims 1); a stride may be zero
+// (broadcast) or negative (reverse). Every element the view reaches lies in
+// the input, which the operand check proves from the extremes.
+struct StridedCopyParams {
+  int32_t dims[kMaxCopyRank];     // the output's
+  int32_t strides[kMaxCopyRank];  // in input elements
+  int32_t offset;                 // input element of output element 0
+  int32_t input_elements;
+  int32_t element_size;  // 1, 2, 4 or 8
+};
+
+inline bool strided_copy_operand_sizes(const StridedCopyParams& p, OperandSizes* s) {
+  if (p.element_size != 1 && p.element_size != 2 && p.element_size != 4 && p.element_size != 8)
+    return false;
+  if (p.input_elements < 1 || p.offset < 0 || p.offset >= p.input_elements) return false;
+  int64_t lowest = p.offset, highest = p.offset;
+  for (int d = 0; d < kMaxCopyRank; ++d) {
+    if (!dim_ok(p.dims[d]) || p.strides[d] < -kMaxDim * int64_t{kMaxDim} ||
+        p.strides[d] > kMaxDim * int64_t{kMaxDim})
+      return false;
+    const int64_t reach = int64_t{p.dims[d] - 1} * p.strides[d];
+    if (reach < 0)
+      lowest += reach;
+    else
+      highest += reach;
+  }
+  if (lowest < 0 || highest >= p.input_elements) return false;
+  const uint64_t in = uint64_t{static_cast<uint32_t>(p.input_elements)} * p.element_size;
+  if (in > kMaxOperandBytes) return false;
+  s->inputs[0] = static_cast<uint32_t>(in);
+  s->outputs[0] = operand_bytes(static_cast<uint32_t>(p.element_size), p.dims, kMaxCopyRank);
+  s->num_inputs = s->num_outputs = 1;
+  return s->outputs[0] != 0;
+}
+
 namespace ref {
 void copy(const void* params, const void* const* inputs, void* const* outputs);
 void pad(const void* params, const void* const* inputs, void* const* outputs);
 void concatenation(const void* params, const void* const* inputs, void* const* outputs);
 void transpose(const void* params, const void* const* inputs, void* const* outputs);
+void strided_copy(const void* params, const void* const* inputs, void* const* outputs);
 }  // namespace ref
 
 }  // namespace kiln
