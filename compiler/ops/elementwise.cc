@@ -1,22 +1,15 @@
-// ADD, SUB and MUL with broadcasting.
+// ADD, SUB and MUL with broadcasting: int8 in TFLite's fixed point, float,
+// and int32 as pointwise arithmetic (pointwise.h).
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <cstring>
 
 #include "compiler/ops/op_util.h"
+#include "compiler/ops/pointwise.h"
 
 namespace kiln {
 namespace {
-
-// Right-aligns a shape to kMaxBroadcastRank dims.
-bool align_shape(const std::vector<int32_t>& shape, int32_t* dims) {
-  if (shape.size() > static_cast<size_t>(kMaxBroadcastRank)) return false;
-  const size_t lead = kMaxBroadcastRank - shape.size();
-  for (size_t i = 0; i < static_cast<size_t>(kMaxBroadcastRank); ++i)
-    dims[i] = i < lead ? 1 : shape[i - lead];
-  return true;
-}
 
 enum class Binary { kAdd, kSub, kMul };
 
@@ -81,23 +74,20 @@ void lower_binary(LowerContext& ctx, const ir::Op& op, Binary kind) {
   const ir::Tensor& in1 = ctx.input(op, 0);
   const ir::Tensor& in2 = ctx.input(op, 1);
   const ir::Tensor& out = ctx.output(op, 0);
+  if (in1.dtype == KILN_DTYPE_INT32) {  // no quantization: plain arithmetic
+    static constexpr PointwiseOp kOps[] = {PointwiseOp::kAdd, PointwiseOp::kSub, PointwiseOp::kMul};
+    ir::Op as_run = op;
+    // TFLite Micro's int32 ADD ignores its fused activation (SUB and MUL
+    // apply theirs); kiln gives the same results.
+    if (kind == Binary::kAdd) as_run.attrs.activation = ir::Activation::kNone;
+    lower_pointwise(ctx, as_run, kOps[static_cast<int>(kind)]);
+    return;
+  }
   const Numerics numerics = numerics_of(ctx, op, in1, out);
   if (in2.dtype != in1.dtype) ctx.unsupported(op, "inputs of different types");
 
   BinaryParams p{};
-  if (!align_shape(in1.shape, p.in1_dims) || !align_shape(in2.shape, p.in2_dims) ||
-      !align_shape(out.shape, p.out_dims)) {
-    ctx.unsupported(op, fmt::format("rank above {} is not supported", kMaxBroadcastRank));
-  }
-  for (int i = 0; i < kMaxBroadcastRank; ++i) {
-    if (std::max(p.in1_dims[i], p.in2_dims[i]) != p.out_dims[i] ||
-        (p.in1_dims[i] != 1 && p.in1_dims[i] != p.out_dims[i]) ||
-        (p.in2_dims[i] != 1 && p.in2_dims[i] != p.out_dims[i])) {
-      ctx.invalid(
-          op, fmt::format("shapes {} and {} do not broadcast to {}", ir::shape_string(in1.shape),
-                          ir::shape_string(in2.shape), ir::shape_string(out.shape)));
-    }
-  }
+  broadcast_dims<2>(ctx, op, out, {&in1, &in2}, p.out_dims, {p.in1_dims, p.in2_dims});
   const OpCode opcode = binary_opcode(kind, numerics);
   if (numerics == Numerics::kFloat32) {
     const FloatRange r = activation_range_f32(op.attrs.activation);

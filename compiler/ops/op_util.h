@@ -4,7 +4,10 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <array>
 #include <cstring>
+#include <string>
 #include <vector>
 
 #include "compiler/lower/lowering.h"
@@ -179,6 +182,38 @@ inline size_t normalized_axis(LowerContext& ctx, const ir::Op& op, int64_t axis,
   if (axis < -r || axis >= r)
     ctx.invalid(op, fmt::format("axis {} out of range for rank {}", axis, rank));
   return static_cast<size_t>(axis < 0 ? axis + r : axis);
+}
+
+// Right-aligns the output's and the inputs' shapes to kMaxBroadcastRank dims
+// (into out_dims and in_dims[k]); fails naming the op unless every input
+// broadcasts to the output.
+template <size_t N>
+void broadcast_dims(LowerContext& ctx, const ir::Op& op, const ir::Tensor& out,
+                    const std::array<const ir::Tensor*, N>& inputs, int32_t* out_dims,
+                    const std::array<int32_t*, N>& in_dims) {
+  auto align = [&](const ir::Tensor& t, int32_t* dims) {
+    if (t.shape.size() > static_cast<size_t>(kMaxBroadcastRank))
+      ctx.unsupported(op, fmt::format("'{}' has rank above {}", t.name, kMaxBroadcastRank));
+    const size_t lead = kMaxBroadcastRank - t.shape.size();
+    for (size_t i = 0; i < static_cast<size_t>(kMaxBroadcastRank); ++i)
+      dims[i] = i < lead ? 1 : t.shape[i - lead];
+  };
+  align(out, out_dims);
+  for (size_t k = 0; k < N; ++k) align(*inputs[k], in_dims[k]);
+  for (int i = 0; i < kMaxBroadcastRank; ++i) {
+    int32_t widest = 1;
+    for (size_t k = 0; k < N; ++k) {
+      const int32_t d = in_dims[k][i];
+      if (d != 1 && d != out_dims[i]) widest = -1;
+      if (widest > 0) widest = std::max(widest, d);
+    }
+    if (widest != out_dims[i]) {
+      std::vector<std::string> shapes;
+      for (const ir::Tensor* t : inputs) shapes.push_back(ir::shape_string(t->shape));
+      ctx.invalid(op, fmt::format("shapes {} do not broadcast to {}", fmt::join(shapes, " and "),
+                                  ir::shape_string(out.shape)));
+    }
+  }
 }
 
 // For ops that do no multiply-accumulates.

@@ -99,15 +99,16 @@ TEST(Cli, UnsupportedOpIsNamedWithLocation) {
   const int x = b.input("x", KILN_DTYPE_FLOAT32, {1, 4});
   const int y = b.tensor("y", KILN_DTYPE_FLOAT32, {1, 4});
   const int z = b.tensor("z", KILN_DTYPE_FLOAT32, {1, 4});
-  b.op(ir::OpKind::kUnsupported, {x}, {y}).type_name = "EXP";
-  b.op(ir::OpKind::kUnsupported, {y}, {z}).type_name = "SQRT";
+  b.op(ir::OpKind::kUnsupported, {x}, {y}).type_name = "LSH_PROJECTION";
+  b.op(ir::OpKind::kUnsupported, {y}, {z}).type_name = "HASHTABLE_LOOKUP";
   b.output(z);
   const std::vector<uint8_t> file = write_tflite(b.build());
   const std::string path = temp_path("exp.tflite");
   write_file(path, file.data(), file.size());
   const Result run = kiln_cli("convert " + path + " -o " + temp_path("exp.kiln"));
   EXPECT_EQ(run.exit_code, 4);
-  EXPECT_NE(run.output.find("EXP (subgraph 0, operator 0, output 'y')"), std::string::npos)
+  EXPECT_NE(run.output.find("LSH_PROJECTION (subgraph 0, operator 0, output 'y')"),
+            std::string::npos)
       << run.output;
   // analyze still reports the model, with its coverage.
   const Result an = kiln_cli("analyze --json " + path);

@@ -188,13 +188,14 @@ TEST(TfliteImporter, NamesUnsupportedOpsInAnalysisMode) {
   GraphBuilder b;
   const int x = b.input("x", KILN_DTYPE_FLOAT32, {1, 4});
   const int y = b.tensor("y", KILN_DTYPE_FLOAT32, {1, 4});
-  b.op(OpKind::kUnsupported, {x}, {y}).type_name = "EXP";
+  b.op(OpKind::kUnsupported, {x}, {y}).type_name = "LSH_PROJECTION";
   b.output(y);
   const std::vector<uint8_t> file = write_tflite(b.build());
   const CompiledModel m =
       compile_tflite(file, "exp.tflite", {"portable", /*allow_unsupported=*/true});
   ASSERT_EQ(m.unsupported.size(), 1u);
-  EXPECT_NE(m.unsupported[0].find("EXP (subgraph 0, operator 0, output 'y')"), std::string::npos)
+  EXPECT_NE(m.unsupported[0].find("LSH_PROJECTION (subgraph 0, operator 0, output 'y')"),
+            std::string::npos)
       << m.unsupported[0];
   EXPECT_TRUE(m.blob.empty());
   EXPECT_EQ(m.plan.arena_bytes, 32u);

@@ -19,6 +19,7 @@
 #include "kiln/ops/fully_connected.h"
 #include "kiln/ops/packed_conv2d.h"
 #include "kiln/ops/packed_elementwise.h"
+#include "kiln/ops/pointwise.h"
 #include "kiln/ops/pool2d.h"
 #include "kiln/ops/quantize.h"
 #include "kiln/ops/reduce.h"
@@ -107,7 +108,20 @@ namespace kiln {
   X(MAX_POOL_2D_S8_X86_AVX2, 56, Pool2DParams,                                                     \
     packed_pool2d_operand_sizes(p, kX86Avx2PoolLanes, false, s), x86_avx2, max_pool2d_s8)          \
   X(MEAN_S16, 57, ReduceParams, reduce_operand_sizes(p, 2, true, s), ref, mean_s16)                \
-  X(STRIDED_COPY, 58, StridedCopyParams, strided_copy_operand_sizes(p, s), ref, strided_copy)
+  X(STRIDED_COPY, 58, StridedCopyParams, strided_copy_operand_sizes(p, s), ref, strided_copy)      \
+  X(POINTWISE_F32, 59, PointwiseParams, pointwise_operand_sizes(p, PointwiseType::kF32, s), ref,   \
+    pointwise_f32)                                                                                 \
+  X(POINTWISE_S32, 60, PointwiseParams, pointwise_operand_sizes(p, PointwiseType::kS32, s), ref,   \
+    pointwise_s32)                                                                                 \
+  X(POINTWISE_S64, 61, PointwiseParams, pointwise_operand_sizes(p, PointwiseType::kS64, s), ref,   \
+    pointwise_s64)                                                                                 \
+  X(POINTWISE_S16, 62, PointwiseParams, pointwise_operand_sizes(p, PointwiseType::kS16, s), ref,   \
+    pointwise_s16)                                                                                 \
+  X(POINTWISE_S8, 63, PointwiseParams, pointwise_operand_sizes(p, PointwiseType::kS8, s), ref,     \
+    pointwise_s8)                                                                                  \
+  X(POINTWISE_BOOL, 64, PointwiseParams, pointwise_operand_sizes(p, PointwiseType::kBool, s), ref, \
+    pointwise_bool)                                                                                \
+  X(SELECT, 65, SelectParams, select_operand_sizes(p, s), ref, select)
 
 enum class OpCode : uint16_t {
 #define KILN_OPCODE_ENUM(name, number, params, sizes, isa, kernel) name = number,

@@ -5,6 +5,7 @@
 
 #include <stdint.h>
 
+#include "kernels/common/broadcast.h"
 #include "kiln/fixed_point.h"
 
 namespace kiln {
@@ -14,31 +15,9 @@ namespace {
 // Calls op(in1_index, in2_index, out_index) for every output element.
 template <typename Op>
 void broadcast(const BinaryParams& p, Op op) {
-  int32_t in1_strides[kMaxBroadcastRank], in2_strides[kMaxBroadcastRank];
-  int32_t s1 = 1, s2 = 1;
-  for (int i = kMaxBroadcastRank - 1; i >= 0; --i) {
-    in1_strides[i] = p.in1_dims[i] == 1 ? 0 : s1;
-    in2_strides[i] = p.in2_dims[i] == 1 ? 0 : s2;
-    s1 *= p.in1_dims[i];
-    s2 *= p.in2_dims[i];
-  }
-  int32_t idx[kMaxBroadcastRank] = {0, 0, 0, 0, 0, 0};
-  int32_t out_count = 1;
-  for (int i = 0; i < kMaxBroadcastRank; ++i) out_count *= p.out_dims[i];
-  int32_t i1 = 0, i2 = 0;
-  for (int32_t o = 0; o < out_count; ++o) {
-    op(i1, i2, o);
-    // Odometer increment over the output index, keeping input offsets in step.
-    for (int d = kMaxBroadcastRank - 1; d >= 0; --d) {
-      ++idx[d];
-      i1 += in1_strides[d];
-      i2 += in2_strides[d];
-      if (idx[d] < p.out_dims[d]) break;
-      i1 -= in1_strides[d] * idx[d];
-      i2 -= in2_strides[d] * idx[d];
-      idx[d] = 0;
-    }
-  }
+  const int32_t* const dims[2] = {p.in1_dims, p.in2_dims};
+  for_each_broadcast<2>(p.out_dims, dims,
+                        [&](const int32_t* in, int32_t o) { op(in[0], in[1], o); });
 }
 
 inline float clamp_f(float v, float lo, float hi) { return v < lo ? lo : (v > hi ? hi : v); }
