@@ -73,7 +73,8 @@
   X(kRound,             "ROUND",               1,  1, 1)   \
   X(kSin,               "SIN",                 1,  1, 1)   \
   X(kCos,               "COS",                 1,  1, 1)   \
-  X(kSelect,            "SELECT_V2",           3,  3, 1)
+  X(kSelect,            "SELECT_V2",           3,  3, 1)   \
+  X(kCast,              "CAST",                1,  1, 1)
 // clang-format on
 
 #endif  // KILN_COMPILER_IR_OP_KINDS_H

@@ -1,4 +1,4 @@
-// QUANTIZE and DEQUANTIZE.
+// QUANTIZE, DEQUANTIZE and CAST: the conversions between element types.
 #include <fmt/format.h>
 
 #include "compiler/ops/op_util.h"
@@ -6,55 +6,101 @@
 namespace kiln {
 namespace {
 
-// QUANTIZE: float32 -> int8 by the output scale; between int8 and int8 or
-// uint8 (either side) a fixed-point rescale, as TFLite's Requantize.
+struct Conversion {
+  kiln_dtype from, to;
+  OpCode opcode;
+};
+
+// QUANTIZE from float: by the output's scale.
+constexpr Conversion kFromFloat[] = {
+    {KILN_DTYPE_FLOAT32, KILN_DTYPE_INT8, OpCode::QUANTIZE_F32_S8},
+    {KILN_DTYPE_FLOAT32, KILN_DTYPE_INT16, OpCode::QUANTIZE_F32_S16},
+};
+// QUANTIZE between integer types: a fixed-point rescale (TFLite's Requantize).
+constexpr Conversion kRescale[] = {
+    {KILN_DTYPE_INT8, KILN_DTYPE_INT8, OpCode::REQUANTIZE_S8},
+    {KILN_DTYPE_UINT8, KILN_DTYPE_INT8, OpCode::REQUANTIZE_U8_S8},
+    {KILN_DTYPE_INT8, KILN_DTYPE_UINT8, OpCode::REQUANTIZE_S8_U8},
+    {KILN_DTYPE_INT16, KILN_DTYPE_INT16, OpCode::REQUANTIZE_S16},
+    {KILN_DTYPE_INT16, KILN_DTYPE_INT8, OpCode::REQUANTIZE_S16_S8},
+    {KILN_DTYPE_INT8, KILN_DTYPE_INT16, OpCode::REQUANTIZE_S8_S16},
+    {KILN_DTYPE_INT16, KILN_DTYPE_INT32, OpCode::REQUANTIZE_S16_S32},
+    {KILN_DTYPE_INT8, KILN_DTYPE_INT32, OpCode::REQUANTIZE_S8_S32},
+};
+// DEQUANTIZE: to float by the input's scale.
+constexpr Conversion kToFloat[] = {
+    {KILN_DTYPE_INT8, KILN_DTYPE_FLOAT32, OpCode::DEQUANTIZE_S8_F32},
+    {KILN_DTYPE_INT16, KILN_DTYPE_FLOAT32, OpCode::DEQUANTIZE_S16_F32},
+    {KILN_DTYPE_UINT8, KILN_DTYPE_FLOAT32, OpCode::DEQUANTIZE_U8_F32},
+};
+
+template <size_t N>
+const Conversion* find_conversion(const Conversion (&table)[N], kiln_dtype from, kiln_dtype to) {
+  for (const Conversion& c : table) {
+    if (c.from == from && c.to == to) return &c;
+  }
+  return nullptr;
+}
+
+void require_per_tensor(LowerContext& ctx, const ir::Op& op, const ir::Tensor& t) {
+  if (!t.quant.present() || t.quant.per_channel()) {
+    ctx.unsupported(op, fmt::format("'{}' must have per-tensor quantization", t.name));
+  }
+}
+
+[[noreturn]] void no_conversion(LowerContext& ctx, const ir::Op& op, const ir::Tensor& in,
+                                const ir::Tensor& out) {
+  ctx.unsupported(op, fmt::format("{} input with {} output is not supported",
+                                  ir::dtype_name(in.dtype), ir::dtype_name(out.dtype)));
+}
+
 void lower_quantize(LowerContext& ctx, const ir::Op& op) {
   const ir::Tensor& in = ctx.input(op, 0);
   const ir::Tensor& out = ctx.output(op, 0);
   if (in.elements() != out.elements()) ctx.invalid(op, "input and output sizes differ");
-  const bool int8_out = out.dtype == KILN_DTYPE_INT8, uint8_out = out.dtype == KILN_DTYPE_UINT8;
-  if ((!int8_out && !uint8_out) || !out.quant.present() || out.quant.per_channel()) {
-    ctx.unsupported(op, fmt::format("output '{}' must be per-tensor int8 or uint8 (is {})",
-                                    out.name, ir::dtype_name(out.dtype)));
-  }
   QuantizeParams p{};
   p.size = static_cast<int32_t>(in.elements());
-  p.output_zero_point = out.quant.zero_point();
-  if (in.dtype == KILN_DTYPE_FLOAT32 && int8_out) {
+  if (const Conversion* c = find_conversion(kFromFloat, in.dtype, out.dtype)) {
+    require_per_tensor(ctx, op, out);
     p.scale = out.quant.scale();
-    ctx.emit(op, OpCode::QUANTIZE_F32_S8, p, {op.inputs[0]}, {op.outputs[0]});
+    p.output_zero_point = out.quant.zero_point();
+    ctx.emit(op, c->opcode, p, {op.inputs[0]}, {op.outputs[0]});
     return;
   }
-  const bool int8_in = in.dtype == KILN_DTYPE_INT8, uint8_in = in.dtype == KILN_DTYPE_UINT8;
-  if ((!int8_in && !uint8_in) || !in.quant.present() || in.quant.per_channel() ||
-      (uint8_in && uint8_out)) {
-    ctx.unsupported(op, fmt::format("{} input with {} output is not supported",
-                                    ir::dtype_name(in.dtype), ir::dtype_name(out.dtype)));
-  }
+  const Conversion* c = find_conversion(kRescale, in.dtype, out.dtype);
+  if (!c) no_conversion(ctx, op, in, out);
+  require_per_tensor(ctx, op, in);
+  require_per_tensor(ctx, op, out);
   const QuantizedMultiplier q = quantize_multiplier(static_cast<double>(in.quant.scale()) /
                                                     static_cast<double>(out.quant.scale()));
   p.input_zero_point = in.quant.zero_point();
+  p.output_zero_point = out.quant.zero_point();
   p.multiplier = q.multiplier;
   p.shift = q.shift;
-  const OpCode opcode = uint8_in ? OpCode::REQUANTIZE_U8_S8
-                                 : (uint8_out ? OpCode::REQUANTIZE_S8_U8 : OpCode::REQUANTIZE_S8);
-  ctx.emit(op, opcode, p, {op.inputs[0]}, {op.outputs[0]});
+  ctx.emit(op, c->opcode, p, {op.inputs[0]}, {op.outputs[0]});
 }
 
 void lower_dequantize(LowerContext& ctx, const ir::Op& op) {
   const ir::Tensor& in = ctx.input(op, 0);
   const ir::Tensor& out = ctx.output(op, 0);
   if (in.elements() != out.elements()) ctx.invalid(op, "input and output sizes differ");
-  if (in.dtype != KILN_DTYPE_INT8 || out.dtype != KILN_DTYPE_FLOAT32 || !in.quant.present() ||
-      in.quant.per_channel()) {
-    ctx.unsupported(op, fmt::format("only per-tensor int8 -> float32 is supported ({} -> {})",
-                                    ir::dtype_name(in.dtype), ir::dtype_name(out.dtype)));
-  }
+  const Conversion* c = find_conversion(kToFloat, in.dtype, out.dtype);
+  if (!c) no_conversion(ctx, op, in, out);
+  require_per_tensor(ctx, op, in);
   QuantizeParams p{};
   p.size = static_cast<int32_t>(in.elements());
   p.scale = in.quant.scale();
   p.input_zero_point = in.quant.zero_point();
-  ctx.emit(op, OpCode::DEQUANTIZE_S8_F32, p, {op.inputs[0]}, {op.outputs[0]});
+  ctx.emit(op, c->opcode, p, {op.inputs[0]}, {op.outputs[0]});
+}
+
+// CAST converts values, whatever the quantization says.
+void lower_cast(LowerContext& ctx, const ir::Op& op) {
+  const ir::Tensor& in = ctx.input(op, 0);
+  const ir::Tensor& out = ctx.output(op, 0);
+  if (in.shape != out.shape) ctx.invalid(op, "output shape differs from the input's");
+  CastParams p{static_cast<int32_t>(in.elements()), in.dtype, out.dtype};
+  ctx.emit(op, OpCode::CAST, p, {op.inputs[0]}, {op.outputs[0]});
 }
 
 }  // namespace
@@ -65,5 +111,7 @@ const OpRecord kQuantizeRecord = {ir::OpKind::kQuantize, OpTraits(),
 const OpRecord kDequantizeRecord = {ir::OpKind::kDequantize, OpTraits(),
                                     TfliteForm(tflite::BuiltinOperator_DEQUANTIZE),
                                     lower_dequantize, nullptr};
+const OpRecord kCastRecord = {ir::OpKind::kCast, OpTraits(),
+                              TfliteForm(tflite::BuiltinOperator_CAST), lower_cast, nullptr};
 
 }  // namespace kiln

@@ -4,6 +4,8 @@
 // same bytes (run_graph).
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "tests/support/run_graph.h"
 
 namespace kiln {
@@ -39,6 +41,44 @@ TEST(QuantizeKernels, QuantizeDequantizeRequantize) {
   // 2.5 rounds up; -2.5 rounds toward zero in the doubling high multiply.
   EXPECT_EQ(run_graph<int8_t>(r.build(), {bytes_of<int8_t>({4, 5, -5})}),
             (std::vector<int8_t>{12, 13, 8}));
+}
+
+TEST(QuantizeKernels, Int16AndInt32Rescales) {
+  GraphBuilder q;
+  const int f = q.input("f", KILN_DTYPE_FLOAT32, {3});
+  const int i16 = q.tensor("q", KILN_DTYPE_INT16, {3}, 0.001f, 0);
+  q.op(OpKind::kQuantize, {f}, {i16});
+  q.output(i16);
+  EXPECT_EQ(run_graph<int16_t>(q.build(), {bytes_of<float>({0.0125f, -1.0f, 40.0f})}),
+            (std::vector<int16_t>{13, -1000, 32767}));
+
+  // int8 (scale 0.5, zero point 3) to int32 at scale 0.125: (q - 3) * 4.
+  GraphBuilder w;
+  const int a = w.input("a", KILN_DTYPE_INT8, {2}, 0.5f, 3);
+  const int b = w.tensor("b", KILN_DTYPE_INT32, {2}, 0.125f, 0);
+  w.op(OpKind::kQuantize, {a}, {b});
+  w.output(b);
+  EXPECT_EQ(run_graph<int32_t>(w.build(), {bytes_of<int8_t>({3, -128})}),
+            (std::vector<int32_t>{0, -524}));
+}
+
+// CAST as TFLite Micro computes it: floats truncate, integers wrap.
+TEST(QuantizeKernels, CastTruncatesAndWraps) {
+  GraphBuilder g;
+  const int f = g.input("f", KILN_DTYPE_FLOAT32, {5});
+  const int i8 = g.tensor("i8", KILN_DTYPE_INT8, {5});
+  g.op(OpKind::kCast, {f}, {i8});
+  const int i = g.input("i", KILN_DTYPE_INT32, {2});
+  const int b = g.tensor("b", KILN_DTYPE_BOOL, {2});
+  g.op(OpKind::kCast, {i}, {b});
+  g.output(i8);
+  g.output(b);
+  const CompiledModel m = compile_graph(g.build());
+  HostRunner host(m.blob);
+  const auto out = test::run_once(
+      host, {bytes_of<float>({1.9f, -1.9f, 134.5f, NAN, 1e20f}), bytes_of<int32_t>({0, -7})});
+  EXPECT_EQ(test::values_of<int8_t>(out[0]), (std::vector<int8_t>{1, -1, -122, 0, -1}));
+  EXPECT_EQ(out[1], (std::vector<uint8_t>{0, 1}));
 }
 
 }  // namespace

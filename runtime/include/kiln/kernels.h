@@ -121,7 +121,23 @@ namespace kiln {
     pointwise_s8)                                                                                  \
   X(POINTWISE_BOOL, 64, PointwiseParams, pointwise_operand_sizes(p, PointwiseType::kBool, s), ref, \
     pointwise_bool)                                                                                \
-  X(SELECT, 65, SelectParams, select_operand_sizes(p, s), ref, select)
+  X(SELECT, 65, SelectParams, select_operand_sizes(p, s), ref, select)                             \
+  X(QUANTIZE_F32_S16, 66, QuantizeParams, quantize_operand_sizes(p, 4, 2, s), ref,                 \
+    quantize_f32_s16)                                                                              \
+  X(REQUANTIZE_S16, 67, QuantizeParams, quantize_operand_sizes(p, 2, 2, s), ref, requantize_s16)   \
+  X(REQUANTIZE_S16_S8, 68, QuantizeParams, quantize_operand_sizes(p, 2, 1, s), ref,                \
+    requantize_s16_s8)                                                                             \
+  X(REQUANTIZE_S8_S16, 69, QuantizeParams, quantize_operand_sizes(p, 1, 2, s), ref,                \
+    requantize_s8_s16)                                                                             \
+  X(REQUANTIZE_S16_S32, 70, QuantizeParams, quantize_operand_sizes(p, 2, 4, s), ref,               \
+    requantize_s16_s32)                                                                            \
+  X(REQUANTIZE_S8_S32, 71, QuantizeParams, quantize_operand_sizes(p, 1, 4, s), ref,                \
+    requantize_s8_s32)                                                                             \
+  X(DEQUANTIZE_S16_F32, 72, QuantizeParams, quantize_operand_sizes(p, 2, 4, s), ref,               \
+    dequantize_s16_f32)                                                                            \
+  X(DEQUANTIZE_U8_F32, 73, QuantizeParams, quantize_operand_sizes(p, 1, 4, s), ref,                \
+    dequantize_u8_f32)                                                                             \
+  X(CAST, 74, CastParams, cast_operand_sizes(p, s), ref, cast)
 
 enum class OpCode : uint16_t {
 #define KILN_OPCODE_ENUM(name, number, params, sizes, isa, kernel) name = number,

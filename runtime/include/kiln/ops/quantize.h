@@ -1,13 +1,16 @@
-// QUANTIZE (float32 -> int8, or a rescale int8 -> int8, uint8 -> int8,
-// int8 -> uint8) and DEQUANTIZE (int8 -> float32). Operands: input; output.
+// QUANTIZE (float32 -> int8 or int16, or a rescale between int8, uint8,
+// int16 and int32), DEQUANTIZE (int8, int16 or uint8 -> float32) and CAST
+// (any type to any other, by value). Operands: input; output.
 //
-// These two ops are the float boundary of a quantized graph, so they carry the
-// float scale the way TFLite defines them (x / scale, rounded half away from
-// zero); every int8 -> int8 rescale uses a fixed-point multiplier instead.
+// QUANTIZE and DEQUANTIZE are the float boundary of a quantized graph, so
+// they carry the float scale the way TFLite defines them (x / scale, rounded
+// half away from zero); every integer rescale uses a fixed-point multiplier
+// instead.
 #ifndef KILN_OPS_QUANTIZE_H
 #define KILN_OPS_QUANTIZE_H
 
 #include "kiln/ops/operand_sizes.h"
+#include "kiln/types.h"
 
 namespace kiln {
 
@@ -18,13 +21,34 @@ struct QuantizeParams {
   int32_t multiplier, shift;  // rescales between integer types only
 };
 
+// Zero points of any integer type up to int16 (int32 tensors have 0).
+inline bool zero_point_ok(int32_t zp) { return zp >= -65536 && zp <= 65536; }
+
 inline bool quantize_operand_sizes(const QuantizeParams& p, uint32_t in_size, uint32_t out_size,
                                    OperandSizes* s) {
-  if (!shift_ok(p.shift) || !offset_ok(p.input_zero_point) || !offset_ok(p.output_zero_point)) {
+  if (!shift_ok(p.shift) || !zero_point_ok(p.input_zero_point) ||
+      !zero_point_ok(p.output_zero_point)) {
     return false;
   }
   s->inputs[0] = operand_bytes(in_size, &p.size, 1);
   s->outputs[0] = operand_bytes(out_size, &p.size, 1);
+  s->num_inputs = s->num_outputs = 1;
+  return s->inputs[0] && s->outputs[0];
+}
+
+// CAST: static_cast of each value, as TFLite Micro computes it: to bool,
+// nonzero; floats to integers truncate towards zero (saturating at the int32
+// range, NaN giving 0), and integers wrap to a narrower type.
+struct CastParams {
+  int32_t size;
+  int32_t from, to;  // kiln_dtype
+};
+
+inline bool cast_operand_sizes(const CastParams& p, OperandSizes* s) {
+  if (p.from < 0 || p.from >= KILN_DTYPE_COUNT || p.to < 0 || p.to >= KILN_DTYPE_COUNT)
+    return false;
+  s->inputs[0] = operand_bytes(kiln_dtype_size(static_cast<uint32_t>(p.from)), &p.size, 1);
+  s->outputs[0] = operand_bytes(kiln_dtype_size(static_cast<uint32_t>(p.to)), &p.size, 1);
   s->num_inputs = s->num_outputs = 1;
   return s->inputs[0] && s->outputs[0];
 }
@@ -35,6 +59,15 @@ void requantize_s8(const void* params, const void* const* inputs, void* const* o
 void requantize_u8_s8(const void* params, const void* const* inputs, void* const* outputs);
 void requantize_s8_u8(const void* params, const void* const* inputs, void* const* outputs);
 void dequantize_s8_f32(const void* params, const void* const* inputs, void* const* outputs);
+void quantize_f32_s16(const void* params, const void* const* inputs, void* const* outputs);
+void requantize_s16(const void* params, const void* const* inputs, void* const* outputs);
+void requantize_s16_s8(const void* params, const void* const* inputs, void* const* outputs);
+void requantize_s8_s16(const void* params, const void* const* inputs, void* const* outputs);
+void requantize_s16_s32(const void* params, const void* const* inputs, void* const* outputs);
+void requantize_s8_s32(const void* params, const void* const* inputs, void* const* outputs);
+void dequantize_s16_f32(const void* params, const void* const* inputs, void* const* outputs);
+void dequantize_u8_f32(const void* params, const void* const* inputs, void* const* outputs);
+void cast(const void* params, const void* const* inputs, void* const* outputs);
 }  // namespace ref
 
 }  // namespace kiln
