@@ -74,7 +74,10 @@
   X(kSin,               "SIN",                 1,  1, 1)   \
   X(kCos,               "COS",                 1,  1, 1)   \
   X(kSelect,            "SELECT_V2",           3,  3, 1)   \
-  X(kCast,              "CAST",                1,  1, 1)
+  X(kCast,              "CAST",                1,  1, 1)   \
+  X(kSum,               "SUM",                 2,  2, 1)   \
+  X(kReduceMax,         "REDUCE_MAX",          2,  2, 1)   \
+  X(kReduceMin,         "REDUCE_MIN",          2,  2, 1)
 // clang-format on
 
 #endif  // KILN_COMPILER_IR_OP_KINDS_H

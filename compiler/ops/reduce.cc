@@ -1,5 +1,6 @@
-// MEAN over any axes (the reduction kernels of kiln/ops/reduce.h). int8 and
-// int16 fold 1/count into the rescale exactly as TFLite Micro prepares it.
+// MEAN, SUM, REDUCE_MAX and REDUCE_MIN over any axes (kiln/ops/reduce.h).
+// An int8 or int16 mean folds 1/count into the rescale exactly as TFLite
+// Micro prepares it.
 #include <fmt/format.h>
 
 #include "compiler/ops/op_util.h"
@@ -52,12 +53,27 @@ ReduceParams reduce_params(LowerContext& ctx, const ir::Op& op) {
   return p;
 }
 
-void lower_mean(LowerContext& ctx, const ir::Op& op) {
+// The kernels of one reduction, by element type.
+struct ReduceKernels {
+  OpCode f32, s8, s16;
+};
+
+enum class Reduction { kMean, kSum, kMax, kMin };
+
+constexpr ReduceKernels kReduceKernels[] = {
+    {OpCode::MEAN_F32, OpCode::MEAN_S8, OpCode::MEAN_S16},                    // kMean
+    {OpCode::SUM_F32, OpCode::MEAN_S8, OpCode::MEAN_S16},                     // kSum: no 1/count
+    {OpCode::REDUCE_MAX_F32, OpCode::REDUCE_MAX_S8, OpCode::REDUCE_MAX_S16},  // kMax
+    {OpCode::REDUCE_MIN_F32, OpCode::REDUCE_MIN_S8, OpCode::REDUCE_MIN_S16},  // kMin
+};
+
+void lower_reduction(LowerContext& ctx, const ir::Op& op, Reduction reduction) {
   const ir::Tensor& in = ctx.input(op, 0);
   const ir::Tensor& out = ctx.output(op, 0);
   ReduceParams p = reduce_params(ctx, op);
+  const ReduceKernels& kernels = kReduceKernels[static_cast<int>(reduction)];
   if (in.dtype == KILN_DTYPE_FLOAT32 && out.dtype == KILN_DTYPE_FLOAT32) {
-    ctx.emit(op, OpCode::MEAN_F32, p, {op.inputs[0]}, {op.outputs[0]});
+    ctx.emit(op, kernels.f32, p, {op.inputs[0]}, {op.outputs[0]});
     return;
   }
   const bool int8 = in.dtype == KILN_DTYPE_INT8 && out.dtype == KILN_DTYPE_INT8;
@@ -70,31 +86,46 @@ void lower_mean(LowerContext& ctx, const ir::Op& op) {
       out.quant.per_channel()) {
     ctx.invalid(op, "quantized tensors without per-tensor quantization parameters");
   }
-  // TFLM: the input/output rescale, then 1/count folded into the multiplier
-  // with as much precision as its shift allows.
+  if (reduction == Reduction::kMax || reduction == Reduction::kMin) {
+    // Stored values compared: TFLM requires one quantization.
+    require_same_quantization(ctx, op, in, out);
+    ctx.emit(op, int8 ? kernels.s8 : kernels.s16, p, {op.inputs[0]}, {op.outputs[0]});
+    return;
+  }
+  // TFLM: the input/output rescale; for a mean, 1/count folded into the
+  // multiplier with as much precision as its shift allows.
   const QuantizedMultiplier q = quantize_multiplier(static_cast<double>(in.quant.scale()) /
                                                     static_cast<double>(out.quant.scale()));
   uint32_t outputs = 0, count = 0;
   reduce_counts(p, &outputs, &count);
-  int shift = floor_log2(count);
-  shift = std::min(shift, 32);
-  shift = std::min(shift, 31 + q.shift);
-  p.multiplier =
-      static_cast<int32_t>((static_cast<int64_t>(q.multiplier) << shift) / int64_t{count});
-  p.shift = q.shift - shift;
+  p.multiplier = q.multiplier;
+  p.shift = q.shift;
+  if (reduction == Reduction::kMean) {
+    int shift = floor_log2(count);
+    shift = std::min(shift, 32);
+    shift = std::min(shift, 31 + q.shift);
+    p.multiplier =
+        static_cast<int32_t>((static_cast<int64_t>(q.multiplier) << shift) / int64_t{count});
+    p.shift = q.shift - shift;
+  }
   p.input_zero_point = in.quant.zero_point();
   p.output_zero_point = out.quant.zero_point();
   const int sums =
       ctx.add_scratch(out.name + "/sums", KILN_DTYPE_INT32, {static_cast<int32_t>(outputs)});
-  ctx.emit(op, int8 ? OpCode::MEAN_S8 : OpCode::MEAN_S16, p, {op.inputs[0]}, {op.outputs[0], sums});
+  ctx.emit(op, int8 ? kernels.s8 : kernels.s16, p, {op.inputs[0]}, {op.outputs[0], sums});
 }
 
-void read_mean(tflite_format::OperatorReader& r) {
+template <Reduction R>
+void lower_as(LowerContext& ctx, const ir::Op& op) {
+  lower_reduction(ctx, op, R);
+}
+
+void read_reducer(tflite_format::OperatorReader& r) {
   if (const auto* o = r.options_if_any<tflite::ReducerOptions>())
     r.attrs().keep_dims = o->keep_dims();
 }
 
-tflite_format::WrittenOptions write_mean(tflite_format::OperatorWriter& w) {
+tflite_format::WrittenOptions write_reducer(tflite_format::OperatorWriter& w) {
   return w.options(tflite::CreateReducerOptions(w.builder(), w.attrs().keep_dims));
 }
 
@@ -102,7 +133,19 @@ tflite_format::WrittenOptions write_mean(tflite_format::OperatorWriter& w) {
 
 const OpRecord kMeanRecord = {
     ir::OpKind::kMean, OpTraits().folds_qdq(),
-    TfliteForm(tflite::BuiltinOperator_MEAN).reads(read_mean).writes(write_mean), lower_mean,
-    nullptr};
+    TfliteForm(tflite::BuiltinOperator_MEAN).reads(read_reducer).writes(write_reducer),
+    lower_as<Reduction::kMean>, nullptr};
+const OpRecord kSumRecord = {
+    ir::OpKind::kSum, OpTraits().folds_qdq(),
+    TfliteForm(tflite::BuiltinOperator_SUM).reads(read_reducer).writes(write_reducer),
+    lower_as<Reduction::kSum>, nullptr};
+const OpRecord kReduceMaxRecord = {
+    ir::OpKind::kReduceMax, OpTraits().same_quantization_as_input().folds_qdq(),
+    TfliteForm(tflite::BuiltinOperator_REDUCE_MAX).reads(read_reducer).writes(write_reducer),
+    lower_as<Reduction::kMax>, nullptr};
+const OpRecord kReduceMinRecord = {
+    ir::OpKind::kReduceMin, OpTraits().same_quantization_as_input().folds_qdq(),
+    TfliteForm(tflite::BuiltinOperator_REDUCE_MIN).reads(read_reducer).writes(write_reducer),
+    lower_as<Reduction::kMin>, nullptr};
 
 }  // namespace kiln

@@ -137,7 +137,14 @@ namespace kiln {
     dequantize_s16_f32)                                                                            \
   X(DEQUANTIZE_U8_F32, 73, QuantizeParams, quantize_operand_sizes(p, 1, 4, s), ref,                \
     dequantize_u8_f32)                                                                             \
-  X(CAST, 74, CastParams, cast_operand_sizes(p, s), ref, cast)
+  X(CAST, 74, CastParams, cast_operand_sizes(p, s), ref, cast)                                     \
+  X(SUM_F32, 75, ReduceParams, reduce_operand_sizes(p, 4, false, s), ref, sum_f32)                 \
+  X(REDUCE_MAX_F32, 76, ReduceParams, reduce_operand_sizes(p, 4, false, s), ref, reduce_max_f32)   \
+  X(REDUCE_MAX_S8, 77, ReduceParams, reduce_operand_sizes(p, 1, false, s), ref, reduce_max_s8)     \
+  X(REDUCE_MAX_S16, 78, ReduceParams, reduce_operand_sizes(p, 2, false, s), ref, reduce_max_s16)   \
+  X(REDUCE_MIN_F32, 79, ReduceParams, reduce_operand_sizes(p, 4, false, s), ref, reduce_min_f32)   \
+  X(REDUCE_MIN_S8, 80, ReduceParams, reduce_operand_sizes(p, 1, false, s), ref, reduce_min_s8)     \
+  X(REDUCE_MIN_S16, 81, ReduceParams, reduce_operand_sizes(p, 2, false, s), ref, reduce_min_s16)
 
 enum class OpCode : uint16_t {
 #define KILN_OPCODE_ENUM(name, number, params, sizes, isa, kernel) name = number,

@@ -1,11 +1,14 @@
-// Reference reductions. Integer MEAN follows TFLite Micro's: the raw values'
-// int32 sum, less the input zero point times the count, rescaled once by a
-// multiplier that carries 1/count (compiler/ops/reduce.cc derives it as TFLM
-// does), plus the output zero point, saturated. Float MEAN sums in the input's
-// row-major order, then divides.
+// Reference reductions. Integer MEAN and SUM follow TFLite Micro's: the raw
+// values' int32 sum, less the input zero point times the count, rescaled once
+// by a multiplier (for MEAN carrying 1/count; compiler/ops/reduce.cc derives
+// it as TFLM does), plus the output zero point, saturated. Float MEAN and SUM
+// add in the input's row-major order (MEAN then divides); MAX and MIN keep
+// the first extreme as TFLM's ReduceGeneric does.
 #include "kiln/ops/reduce.h"
 
 #include <stdint.h>
+
+#include <limits>
 
 #include "kiln/fixed_point.h"
 
@@ -59,7 +62,51 @@ void integer_mean(const void* params, const void* const* inputs, void* const* ou
   }
 }
 
+template <typename T, bool kMax>
+void extremum(const void* params, const void* const* inputs, void* const* outputs) {
+  const ReduceParams& p = *static_cast<const ReduceParams*>(params);
+  const T* input = static_cast<const T*>(inputs[0]);
+  T* output = static_cast<T*>(outputs[0]);
+  uint32_t n = 0, count = 0;
+  reduce_counts(p, &n, &count);
+  const T init = kMax ? std::numeric_limits<T>::lowest() : std::numeric_limits<T>::max();
+  for (uint32_t o = 0; o < n; ++o) output[o] = init;
+  for_each_element(p, [&](int32_t o, uint32_t i) {
+    const T in = input[i];
+    if (kMax ? in > output[o] : in < output[o]) output[o] = in;
+  });
+}
+
 }  // namespace
+
+void reduce_max_f32(const void* params, const void* const* inputs, void* const* outputs) {
+  extremum<float, true>(params, inputs, outputs);
+}
+void reduce_max_s8(const void* params, const void* const* inputs, void* const* outputs) {
+  extremum<int8_t, true>(params, inputs, outputs);
+}
+void reduce_max_s16(const void* params, const void* const* inputs, void* const* outputs) {
+  extremum<int16_t, true>(params, inputs, outputs);
+}
+void reduce_min_f32(const void* params, const void* const* inputs, void* const* outputs) {
+  extremum<float, false>(params, inputs, outputs);
+}
+void reduce_min_s8(const void* params, const void* const* inputs, void* const* outputs) {
+  extremum<int8_t, false>(params, inputs, outputs);
+}
+void reduce_min_s16(const void* params, const void* const* inputs, void* const* outputs) {
+  extremum<int16_t, false>(params, inputs, outputs);
+}
+
+void sum_f32(const void* params, const void* const* inputs, void* const* outputs) {
+  const ReduceParams& p = *static_cast<const ReduceParams*>(params);
+  const float* input = static_cast<const float*>(inputs[0]);
+  float* output = static_cast<float*>(outputs[0]);
+  uint32_t n = 0, count = 0;
+  reduce_counts(p, &n, &count);
+  for (uint32_t o = 0; o < n; ++o) output[o] = 0.0f;
+  for_each_element(p, [&](int32_t o, uint32_t i) { output[o] += input[i]; });
+}
 
 void mean_s8(const void* params, const void* const* inputs, void* const* outputs) {
   integer_mean<int8_t>(params, inputs, outputs, INT8_MIN, INT8_MAX);

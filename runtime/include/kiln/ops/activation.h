@@ -32,7 +32,7 @@ struct LogisticParams {
 inline bool logistic_operand_sizes(const LogisticParams& p, uint32_t element_size,
                                    OperandSizes* s) {
   if (!shift_ok(p.input_left_shift) || !offset_ok(p.input_zero_point)) return false;
-  s->inputs[0] = s->outputs[0] = operand_bytes(element_size, &p.size, 1);
+  s->inputs[0] = s->outputs[0] = flat_bytes(element_size, p.size);
   s->num_inputs = s->num_outputs = 1;
   return s->inputs[0] != 0;
 }
@@ -55,7 +55,7 @@ inline bool clamp_operand_sizes(const ClampParams& p, uint32_t element_size, Ope
       p.act_min > p.act_max) {
     return false;
   }
-  s->inputs[0] = s->outputs[0] = operand_bytes(element_size, &p.size, 1);
+  s->inputs[0] = s->outputs[0] = flat_bytes(element_size, p.size);
   s->num_inputs = s->num_outputs = 1;
   return s->inputs[0] != 0;
 }
@@ -76,7 +76,7 @@ inline bool leaky_relu_operand_sizes(const LeakyReluParams& p, uint32_t element_
       !offset_ok(p.output_zero_point)) {
     return false;
   }
-  s->inputs[0] = s->outputs[0] = operand_bytes(element_size, &p.size, 1);
+  s->inputs[0] = s->outputs[0] = flat_bytes(element_size, p.size);
   s->num_inputs = s->num_outputs = 1;
   return s->inputs[0] != 0;
 }
@@ -88,7 +88,7 @@ struct HardSwishParams {
 
 inline bool hard_swish_operand_sizes(const HardSwishParams& p, uint32_t element_size,
                                      OperandSizes* s) {
-  s->inputs[0] = s->outputs[0] = operand_bytes(element_size, &p.size, 1);
+  s->inputs[0] = s->outputs[0] = flat_bytes(element_size, p.size);
   s->num_inputs = s->num_outputs = 1;
   return s->inputs[0] != 0;
 }

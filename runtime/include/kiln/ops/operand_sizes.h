@@ -37,6 +37,14 @@ inline uint32_t operand_bytes(uint32_t element_size, const int32_t* dims, int ra
   return static_cast<uint32_t>(n);
 }
 
+// Bytes of a flat run of `count` elements (element-wise kernels index it
+// with one int32), or 0 if empty or above kMaxOperandBytes: no per-dim bound.
+inline uint32_t flat_bytes(uint32_t element_size, int32_t count) {
+  if (count < 1) return 0;
+  const uint64_t n = static_cast<uint64_t>(count) * element_size;
+  return n > kMaxOperandBytes ? 0 : static_cast<uint32_t>(n);
+}
+
 inline bool shift_ok(int32_t shift) { return shift >= -31 && shift <= 30; }
 // Zero-point offsets: int8 zero points (negated or not) are within +-128;
 // the bound keeps every product and shifted sum of the int8 kernels in int32.

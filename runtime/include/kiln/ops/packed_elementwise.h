@@ -27,7 +27,7 @@ inline bool packed_add_operand_sizes(const PackedAddParams& p, OperandSizes* s) 
       !offset_ok(p.input1_offset) || !offset_ok(p.input2_offset) || !offset_ok(p.output_offset)) {
     return false;
   }
-  s->inputs[0] = s->inputs[1] = s->outputs[0] = operand_bytes(1, &p.size, 1);
+  s->inputs[0] = s->inputs[1] = s->outputs[0] = flat_bytes(1, p.size);
   s->num_inputs = 2;
   s->num_outputs = 1;
   return s->inputs[0] != 0;

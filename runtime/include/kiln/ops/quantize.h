@@ -30,8 +30,8 @@ inline bool quantize_operand_sizes(const QuantizeParams& p, uint32_t in_size, ui
       !zero_point_ok(p.output_zero_point)) {
     return false;
   }
-  s->inputs[0] = operand_bytes(in_size, &p.size, 1);
-  s->outputs[0] = operand_bytes(out_size, &p.size, 1);
+  s->inputs[0] = flat_bytes(in_size, p.size);
+  s->outputs[0] = flat_bytes(out_size, p.size);
   s->num_inputs = s->num_outputs = 1;
   return s->inputs[0] && s->outputs[0];
 }
@@ -47,8 +47,8 @@ struct CastParams {
 inline bool cast_operand_sizes(const CastParams& p, OperandSizes* s) {
   if (p.from < 0 || p.from >= KILN_DTYPE_COUNT || p.to < 0 || p.to >= KILN_DTYPE_COUNT)
     return false;
-  s->inputs[0] = operand_bytes(kiln_dtype_size(static_cast<uint32_t>(p.from)), &p.size, 1);
-  s->outputs[0] = operand_bytes(kiln_dtype_size(static_cast<uint32_t>(p.to)), &p.size, 1);
+  s->inputs[0] = flat_bytes(kiln_dtype_size(static_cast<uint32_t>(p.from)), p.size);
+  s->outputs[0] = flat_bytes(kiln_dtype_size(static_cast<uint32_t>(p.to)), p.size);
   s->num_inputs = s->num_outputs = 1;
   return s->inputs[0] && s->outputs[0];
 }

@@ -1,4 +1,4 @@
-// Reductions (MEAN) over any set of axes of a tensor of up to 6 dims, as
+// Reductions (MEAN, SUM, MAX, MIN) over any set of axes of a tensor of up to 6 dims, as
 // TFLite Micro's reduce kernels compute them: the input is walked in
 // row-major order, each element added to the sum of the output it reduces
 // into. Operands: input, output (the kept dims), and an int32 scratch of one
@@ -16,9 +16,10 @@ struct ReduceParams {
   int32_t rank;
   int32_t dims[kMaxReduceRank];  // the input's
   uint32_t reduced;              // bit a: axis a is reduced
-  // Integer mean: sum - input_zero_point * count, times multiplier * 2^shift
-  // (TFLM's input/output rescale with 1/count folded in), plus the output's
-  // zero point.
+  // Integer mean and sum: sum - input_zero_point * count, times
+  // multiplier * 2^shift (TFLM's input/output rescale, for a mean with
+  // 1/count folded in), plus the output's zero point. MAX and MIN compare
+  // stored values and ignore these.
   int32_t input_zero_point, output_zero_point;
   int32_t multiplier, shift;
 };
@@ -66,6 +67,13 @@ namespace ref {
 void mean_s8(const void* params, const void* const* inputs, void* const* outputs);
 void mean_s16(const void* params, const void* const* inputs, void* const* outputs);
 void mean_f32(const void* params, const void* const* inputs, void* const* outputs);
+void sum_f32(const void* params, const void* const* inputs, void* const* outputs);
+void reduce_max_f32(const void* params, const void* const* inputs, void* const* outputs);
+void reduce_max_s8(const void* params, const void* const* inputs, void* const* outputs);
+void reduce_max_s16(const void* params, const void* const* inputs, void* const* outputs);
+void reduce_min_f32(const void* params, const void* const* inputs, void* const* outputs);
+void reduce_min_s8(const void* params, const void* const* inputs, void* const* outputs);
+void reduce_min_s16(const void* params, const void* const* inputs, void* const* outputs);
 }  // namespace ref
 
 }  // namespace kiln
