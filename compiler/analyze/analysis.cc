@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <map>
 
 #include "compiler/lower/lowering.h"
@@ -22,7 +23,11 @@ ModelReport analyze(const CompiledModel& m, const std::string& label, uint64_t m
   r.model_bytes = model_bytes;
   std::map<int, std::vector<std::string>> kernels;  // IR op -> kernels it became
   for (const ProgramOp& op : m.program.ops) {
-    if (!op.placeholder) kernels[op.source_op].push_back(opcode_name(op.opcode));
+    if (op.placeholder) continue;
+    const std::string name = opcode_name(op.opcode);
+    kernels[op.source_op].push_back(name);
+    if (std::find(r.kernels.begin(), r.kernels.end(), name) == r.kernels.end())
+      r.kernels.push_back(name);
   }
   std::vector<bool> placeholder(m.graph.ops.size(), false);
   for (const ProgramOp& op : m.program.ops) {
@@ -92,6 +97,7 @@ nlohmann::json to_json(const ModelReport& r) {
           {"ops_supported", r.ops_supported},
           {"op_coverage", r.ops_total ? static_cast<double>(r.ops_supported) / r.ops_total : 1.0},
           {"unsupported", r.unsupported},
+          {"kernels", r.kernels},
           {"layers", layers}};
 }
 
@@ -114,6 +120,9 @@ std::string to_table(const ModelReport& r) {
                    r.blob_bytes ? "" : "  (not compilable)");
   s += fmt::format("model bytes     {:>12}\n", r.model_bytes);
   s += fmt::format("op coverage     {:>9}/{}\n", r.ops_supported, r.ops_total);
+  if (!r.kernels.empty())
+    s += fmt::format("kernels         {} (KILN_KERNELS=\"{}\")\n", r.kernels.size(),
+                     fmt::join(r.kernels, ";"));
   for (const std::string& u : r.unsupported) s += fmt::format("unsupported: {}\n", u);
   return s;
 }

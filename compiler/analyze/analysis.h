@@ -36,6 +36,9 @@ struct ModelReport {
   int ops_total = 0;
   int ops_supported = 0;
   std::vector<std::string> unsupported;
+  // The kernels the blob runs, each once, by opcode name: a runtime built
+  // with KILN_KERNELS set to these carries no other kernel's code.
+  std::vector<std::string> kernels;
 };
 
 ModelReport analyze(const CompiledModel& model, const std::string& label, uint64_t model_bytes);

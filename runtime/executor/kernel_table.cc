@@ -41,18 +41,40 @@ KILN_OPCODES(KILN_SIZES_FN)
 #define KILN_SIZES_x86_avx2(name) nullptr
 #endif
 
+// Whether the build carries a kernel: all of them, unless the build system
+// names a selection (the KILN_KERNELS CMake option). An unselected entry has
+// no code address, so the linker drops the kernel.
+#ifdef KILN_KERNEL_SELECTION_HEADER
+#include KILN_KERNEL_SELECTION_HEADER
+#define KILN_SELECTED_OPCODE(name) OpCode::name,
+constexpr OpCode kSelected[] = {KILN_SELECTED_KERNELS(KILN_SELECTED_OPCODE)};
+#undef KILN_SELECTED_OPCODE
+constexpr bool selected(OpCode opcode) {
+  for (OpCode s : kSelected) {
+    if (s == opcode) return true;
+  }
+  return false;
+}
+#else
+constexpr bool selected(OpCode) { return true; }
+#endif
+
 constexpr KernelInfo kKernels[] = {
 #define KILN_KERNEL_ENTRY(name, number, params_type, sizes_expr, isa, kernel_fn) \
-  {OpCode::name,           #name,                                                \
-   KernelIsa::isa,         sizeof(params_type),                                  \
-   KILN_SIZES_##isa(name), KILN_KERNEL_##isa(kernel_fn)},
+  {OpCode::name,                                                                 \
+   #name,                                                                        \
+   KernelIsa::isa,                                                               \
+   sizeof(params_type),                                                          \
+   selected(OpCode::name) ? KILN_SIZES_##isa(name) : nullptr,                    \
+   selected(OpCode::name) ? KILN_KERNEL_##isa(kernel_fn) : nullptr},
     KILN_OPCODES(KILN_KERNEL_ENTRY)
 #undef KILN_KERNEL_ENTRY
 };
 
+// Whether this build carries any kernel of the instruction set.
 bool isa_compiled(KernelIsa isa) {
   for (const KernelInfo& k : kKernels) {
-    if (k.isa == isa) return k.kernel != nullptr;
+    if (k.isa == isa && k.kernel != nullptr) return true;
   }
   return false;
 }
