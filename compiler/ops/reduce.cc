@@ -1,4 +1,5 @@
-// MEAN, SUM, REDUCE_MAX and REDUCE_MIN over any axes (kiln/ops/reduce.h).
+// MEAN, SUM, REDUCE_MAX and REDUCE_MIN over any axes, ARG_MAX and ARG_MIN
+// (kiln/ops/reduce.h).
 // An int8 or int16 mean folds 1/count into the rescale exactly as TFLite
 // Micro prepares it.
 #include <fmt/format.h>
@@ -98,6 +99,7 @@ void lower_reduction(LowerContext& ctx, const ir::Op& op, Reduction reduction) {
                                                     static_cast<double>(out.quant.scale()));
   uint32_t outputs = 0, count = 0;
   reduce_counts(p, &outputs, &count);
+  if (count == 0) ctx.invalid(op, "reduces an empty tensor");
   p.multiplier = q.multiplier;
   p.shift = q.shift;
   if (reduction == Reduction::kMean) {
@@ -118,6 +120,64 @@ void lower_reduction(LowerContext& ctx, const ir::Op& op, Reduction reduction) {
 template <Reduction R>
 void lower_as(LowerContext& ctx, const ir::Op& op) {
   lower_reduction(ctx, op, R);
+}
+
+struct ArgKernels {
+  kiln_dtype dtype;
+  OpCode max, min;
+};
+
+constexpr ArgKernels kArgKernels[] = {
+    {KILN_DTYPE_FLOAT32, OpCode::ARG_MAX_F32, OpCode::ARG_MIN_F32},
+    {KILN_DTYPE_INT8, OpCode::ARG_MAX_S8, OpCode::ARG_MIN_S8},
+    {KILN_DTYPE_INT16, OpCode::ARG_MAX_S16, OpCode::ARG_MIN_S16},
+    {KILN_DTYPE_INT32, OpCode::ARG_MAX_S32, OpCode::ARG_MIN_S32},
+};
+
+// ARG_MAX, ARG_MIN: (input, axis) -> int32 or int64 indices.
+template <bool kMax>
+void lower_arg(LowerContext& ctx, const ir::Op& op) {
+  const ir::Tensor& in = ctx.input(op, 0);
+  const ir::Tensor& out = ctx.output(op, 0);
+  const std::vector<int64_t> axes = constant_integers(ctx, op, 1, "axis");
+  if (axes.size() != 1) ctx.invalid(op, "axis must be one value");
+  const size_t axis = normalized_axis(ctx, op, axes[0], in.shape.size());
+  std::vector<int32_t> shape = in.shape;
+  shape.erase(shape.begin() + static_cast<ptrdiff_t>(axis));
+  if (out.shape != shape || (out.dtype != KILN_DTYPE_INT32 && out.dtype != KILN_DTYPE_INT64)) {
+    ctx.invalid(op, fmt::format("output '{}' must be int32 or int64 {}", out.name,
+                                ir::shape_string(shape)));
+  }
+  const ArgKernels* kernels = nullptr;
+  for (const ArgKernels& k : kArgKernels) {
+    if (k.dtype == in.dtype) kernels = &k;
+  }
+  if (!kernels) {
+    ctx.unsupported(
+        op, fmt::format("{} input '{}' is not supported", ir::dtype_name(in.dtype), in.name));
+  }
+  ArgParams p{};
+  p.outer = 1;
+  p.inner = 1;
+  for (size_t d = 0; d < axis; ++d) p.outer *= in.shape[d];
+  for (size_t d = axis + 1; d < in.shape.size(); ++d) p.inner *= in.shape[d];
+  p.axis_size = in.shape[axis];
+  p.output_size = static_cast<int32_t>(kiln_dtype_size(out.dtype));
+  ctx.emit(op, kMax ? kernels->max : kernels->min, p, {op.inputs[0]}, {op.outputs[0]});
+}
+
+tflite_format::WrittenOptions write_arg_max(tflite_format::OperatorWriter& w) {
+  const ir::Tensor& out = w.graph().tensors[static_cast<size_t>(w.op().outputs.at(0))];
+  return w.options(tflite::CreateArgMaxOptions(w.builder(), out.dtype == KILN_DTYPE_INT64
+                                                                ? tflite::TensorType_INT64
+                                                                : tflite::TensorType_INT32));
+}
+
+tflite_format::WrittenOptions write_arg_min(tflite_format::OperatorWriter& w) {
+  const ir::Tensor& out = w.graph().tensors[static_cast<size_t>(w.op().outputs.at(0))];
+  return w.options(tflite::CreateArgMinOptions(w.builder(), out.dtype == KILN_DTYPE_INT64
+                                                                ? tflite::TensorType_INT64
+                                                                : tflite::TensorType_INT32));
 }
 
 void read_reducer(tflite_format::OperatorReader& r) {
@@ -147,5 +207,12 @@ const OpRecord kReduceMinRecord = {
     ir::OpKind::kReduceMin, OpTraits().same_quantization_as_input().folds_qdq(),
     TfliteForm(tflite::BuiltinOperator_REDUCE_MIN).reads(read_reducer).writes(write_reducer),
     lower_as<Reduction::kMin>, nullptr};
+
+const OpRecord kArgMaxRecord = {ir::OpKind::kArgMax, OpTraits(),
+                                TfliteForm(tflite::BuiltinOperator_ARG_MAX).writes(write_arg_max),
+                                lower_arg<true>, nullptr};
+const OpRecord kArgMinRecord = {ir::OpKind::kArgMin, OpTraits(),
+                                TfliteForm(tflite::BuiltinOperator_ARG_MIN).writes(write_arg_min),
+                                lower_arg<false>, nullptr};
 
 }  // namespace kiln

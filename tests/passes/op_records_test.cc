@@ -32,7 +32,9 @@ TEST(OpRecords, EveryKindHasACompleteRecord) {
       EXPECT_EQ(t.inputs[2], InputRole::kBias);
       EXPECT_GE(t.weights_axis, 0);
     }
-    if (t.int8_output == OutputQuantization::kFixed) EXPECT_GT(t.fixed_scale, 0.0f);
+    if (t.int8_output == OutputQuantization::kFixed) {
+      EXPECT_GT(t.fixed_scale, 0.0f);
+    }
   }
   EXPECT_EQ(find_op_record(ir::OpKind::kUnsupported), nullptr);
 }

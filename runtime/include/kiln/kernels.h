@@ -17,6 +17,7 @@
 #include "kiln/ops/data_movement.h"
 #include "kiln/ops/elementwise.h"
 #include "kiln/ops/fully_connected.h"
+#include "kiln/ops/gather.h"
 #include "kiln/ops/packed_conv2d.h"
 #include "kiln/ops/packed_elementwise.h"
 #include "kiln/ops/pointwise.h"
@@ -144,7 +145,17 @@ namespace kiln {
   X(REDUCE_MAX_S16, 78, ReduceParams, reduce_operand_sizes(p, 2, false, s), ref, reduce_max_s16)   \
   X(REDUCE_MIN_F32, 79, ReduceParams, reduce_operand_sizes(p, 4, false, s), ref, reduce_min_f32)   \
   X(REDUCE_MIN_S8, 80, ReduceParams, reduce_operand_sizes(p, 1, false, s), ref, reduce_min_s8)     \
-  X(REDUCE_MIN_S16, 81, ReduceParams, reduce_operand_sizes(p, 2, false, s), ref, reduce_min_s16)
+  X(REDUCE_MIN_S16, 81, ReduceParams, reduce_operand_sizes(p, 2, false, s), ref, reduce_min_s16)   \
+  X(GATHER, 82, GatherParams, gather_operand_sizes(p, s), ref, gather)                             \
+  X(GATHER_ND, 83, GatherNdParams, gather_nd_operand_sizes(p, s), ref, gather_nd)                  \
+  X(ARG_MAX_F32, 84, ArgParams, arg_operand_sizes(p, 4, s), ref, arg_max_f32)                      \
+  X(ARG_MAX_S8, 85, ArgParams, arg_operand_sizes(p, 1, s), ref, arg_max_s8)                        \
+  X(ARG_MAX_S16, 86, ArgParams, arg_operand_sizes(p, 2, s), ref, arg_max_s16)                      \
+  X(ARG_MAX_S32, 87, ArgParams, arg_operand_sizes(p, 4, s), ref, arg_max_s32)                      \
+  X(ARG_MIN_F32, 88, ArgParams, arg_operand_sizes(p, 4, s), ref, arg_min_f32)                      \
+  X(ARG_MIN_S8, 89, ArgParams, arg_operand_sizes(p, 1, s), ref, arg_min_s8)                        \
+  X(ARG_MIN_S16, 90, ArgParams, arg_operand_sizes(p, 2, s), ref, arg_min_s16)                      \
+  X(ARG_MIN_S32, 91, ArgParams, arg_operand_sizes(p, 4, s), ref, arg_min_s32)
 
 enum class OpCode : uint16_t {
 #define KILN_OPCODE_ENUM(name, number, params, sizes, isa, kernel) name = number,

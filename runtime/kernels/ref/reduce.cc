@@ -3,10 +3,12 @@
 // by a multiplier (for MEAN carrying 1/count; compiler/ops/reduce.cc derives
 // it as TFLM does), plus the output zero point, saturated. Float MEAN and SUM
 // add in the input's row-major order (MEAN then divides); MAX and MIN keep
-// the first extreme as TFLM's ReduceGeneric does.
+// the first extreme as TFLM's ReduceGeneric does; ARG_MAX and ARG_MIN give
+// the index of the first extreme, as TFLM's ArgMinMax.
 #include "kiln/ops/reduce.h"
 
 #include <stdint.h>
+#include <string.h>
 
 #include <limits>
 
@@ -77,7 +79,49 @@ void extremum(const void* params, const void* const* inputs, void* const* output
   });
 }
 
+template <typename T, bool kMax>
+void arg_extremum(const void* params, const void* const* inputs, void* const* outputs) {
+  const ArgParams& p = *static_cast<const ArgParams*>(params);
+  const T* input = static_cast<const T*>(inputs[0]);
+  uint8_t* output = static_cast<uint8_t*>(outputs[0]);
+  for (int32_t o = 0; o < p.outer; ++o) {
+    for (int32_t i = 0; i < p.inner; ++i) {
+      const T* at = input + static_cast<size_t>(o) * p.axis_size * p.inner + i;
+      T best = at[0];
+      int32_t index = 0;
+      for (int32_t k = 1; k < p.axis_size; ++k) {
+        const T v = at[static_cast<size_t>(k) * p.inner];
+        if (kMax ? v > best : v < best) {
+          best = v;
+          index = k;
+        }
+      }
+      const size_t slot = static_cast<size_t>(o) * p.inner + i;
+      if (p.output_size == 8) {
+        const int64_t wide = index;
+        memcpy(output + slot * 8, &wide, 8);
+      } else {
+        memcpy(output + slot * 4, &index, 4);
+      }
+    }
+  }
+}
+
 }  // namespace
+
+#define KILN_ARG_KERNEL(name, T, is_max)                                           \
+  void name(const void* params, const void* const* inputs, void* const* outputs) { \
+    arg_extremum<T, is_max>(params, inputs, outputs);                              \
+  }
+KILN_ARG_KERNEL(arg_max_f32, float, true)
+KILN_ARG_KERNEL(arg_max_s8, int8_t, true)
+KILN_ARG_KERNEL(arg_max_s16, int16_t, true)
+KILN_ARG_KERNEL(arg_max_s32, int32_t, true)
+KILN_ARG_KERNEL(arg_min_f32, float, false)
+KILN_ARG_KERNEL(arg_min_s8, int8_t, false)
+KILN_ARG_KERNEL(arg_min_s16, int16_t, false)
+KILN_ARG_KERNEL(arg_min_s32, int32_t, false)
+#undef KILN_ARG_KERNEL
 
 void reduce_max_f32(const void* params, const void* const* inputs, void* const* outputs) {
   extremum<float, true>(params, inputs, outputs);

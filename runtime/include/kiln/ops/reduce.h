@@ -63,6 +63,24 @@ inline bool reduce_operand_sizes(const ReduceParams& p, uint32_t element_size, b
   return true;
 }
 
+// ARG_MAX, ARG_MIN: operands input [outer, axis_size, inner]; output
+// [outer, inner] of int32 or int64: the index of the first largest
+// (smallest) value along the axis.
+struct ArgParams {
+  int32_t outer, axis_size, inner;
+  int32_t output_size;  // 4 or 8
+};
+
+inline bool arg_operand_sizes(const ArgParams& p, uint32_t element_size, OperandSizes* s) {
+  if ((p.output_size != 4 && p.output_size != 8) || !dim_ok(p.axis_size)) return false;
+  const int32_t in_dims[3] = {p.outer, p.axis_size, p.inner};
+  const int32_t out_dims[2] = {p.outer, p.inner};
+  s->inputs[0] = operand_bytes(element_size, in_dims, 3);
+  s->outputs[0] = operand_bytes(static_cast<uint32_t>(p.output_size), out_dims, 2);
+  s->num_inputs = s->num_outputs = 1;
+  return s->inputs[0] && s->outputs[0];
+}
+
 namespace ref {
 void mean_s8(const void* params, const void* const* inputs, void* const* outputs);
 void mean_s16(const void* params, const void* const* inputs, void* const* outputs);
@@ -74,6 +92,14 @@ void reduce_max_s16(const void* params, const void* const* inputs, void* const* 
 void reduce_min_f32(const void* params, const void* const* inputs, void* const* outputs);
 void reduce_min_s8(const void* params, const void* const* inputs, void* const* outputs);
 void reduce_min_s16(const void* params, const void* const* inputs, void* const* outputs);
+void arg_max_f32(const void* params, const void* const* inputs, void* const* outputs);
+void arg_max_s8(const void* params, const void* const* inputs, void* const* outputs);
+void arg_max_s16(const void* params, const void* const* inputs, void* const* outputs);
+void arg_max_s32(const void* params, const void* const* inputs, void* const* outputs);
+void arg_min_f32(const void* params, const void* const* inputs, void* const* outputs);
+void arg_min_s8(const void* params, const void* const* inputs, void* const* outputs);
+void arg_min_s16(const void* params, const void* const* inputs, void* const* outputs);
+void arg_min_s32(const void* params, const void* const* inputs, void* const* outputs);
 }  // namespace ref
 
 }  // namespace kiln
