@@ -30,20 +30,31 @@ QuantizedMultiplier quantize_multiplier(double real) {
   return q;
 }
 
-IntRange clamp_range_s8(float lo, float hi, float scale, int32_t zero_point) {
+IntRange value_range(kiln_dtype dtype) {
+  switch (dtype) {
+    case KILN_DTYPE_UINT8: return {0, 255};
+    case KILN_DTYPE_INT16: return {-32768, 32767};
+    default: return {-128, 127};
+  }
+}
+
+IntRange clamp_range(float lo, float hi, float scale, int32_t zero_point, kiln_dtype dtype) {
+  IntRange r = value_range(dtype);
+  // Clamped one step beyond the type first, so a far bound cannot overflow.
+  const double below = r.min - 1.0, above = r.max + 1.0;
   auto quantize = [&](float f) {
     const double q = zero_point + std::round(static_cast<double>(f) / static_cast<double>(scale));
-    return static_cast<int32_t>(std::clamp(q, -129.0, 128.0));
+    return static_cast<int32_t>(std::clamp(q, below, above));
   };
-  IntRange r{-128, 127};
   if (std::isfinite(lo)) r.min = std::max(r.min, quantize(lo));
   if (std::isfinite(hi)) r.max = std::min(r.max, quantize(hi));
   return r;
 }
 
-IntRange activation_range_s8(ir::Activation activation, float scale, int32_t zero_point) {
+IntRange activation_range(ir::Activation activation, float scale, int32_t zero_point,
+                          kiln_dtype dtype) {
   const FloatRange f = activation_range_f32(activation);
-  return clamp_range_s8(f.min, f.max, scale, zero_point);
+  return clamp_range(f.min, f.max, scale, zero_point, dtype);
 }
 
 FloatRange activation_range_f32(ir::Activation activation) {

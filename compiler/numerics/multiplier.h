@@ -18,14 +18,19 @@ struct QuantizedMultiplier {
 // real = multiplier * 2^shift / 2^31, rounded as TFLite's QuantizeMultiplier.
 QuantizedMultiplier quantize_multiplier(double real);
 
-// Integer clamp bounds of a fused activation on an int8 tensor of this quantization.
+// Integer clamp bounds of a fused activation on an int8 (or, given `dtype`,
+// int16) tensor of this quantization.
 struct IntRange {
   int32_t min, max;
 };
-IntRange activation_range_s8(ir::Activation activation, float scale, int32_t zero_point);
+// The values a tensor of `dtype` (int8, uint8, int16) holds.
+IntRange value_range(kiln_dtype dtype);
+IntRange activation_range(ir::Activation activation, float scale, int32_t zero_point,
+                          kiln_dtype dtype = KILN_DTYPE_INT8);
 // The same for clamping to [lo, hi] (either may be infinite); the range is
-// empty (min > max) when it holds no int8 value.
-IntRange clamp_range_s8(float lo, float hi, float scale, int32_t zero_point);
+// empty (min > max) when it holds no value of the type.
+IntRange clamp_range(float lo, float hi, float scale, int32_t zero_point,
+                     kiln_dtype dtype = KILN_DTYPE_INT8);
 
 struct FloatRange {
   float min, max;

@@ -97,7 +97,9 @@ void lower_sigmoid_like(LowerContext& ctx, const ir::Op& op, bool tanh) {
 void lower_clamp(LowerContext& ctx, const ir::Op& op) {
   const ir::Tensor& in = ctx.input(op, 0);
   const ir::Tensor& out = ctx.output(op, 0);
-  const Numerics numerics = numerics_of(ctx, op, in, out);
+  const Numerics numerics = numerics_of(ctx, op, in, out, Int16::kSupported);
+  const OpCode opcode = numerics == Numerics::kInt16 ? OpCode::CLAMP_S16 : OpCode::CLAMP_S8;
+  const IntRange values = value_range(in.dtype);
   require_same_size(ctx, op, in, out);
   const ir::OpAttrs& a = op.attrs;
   ClampParams p{};
@@ -118,11 +120,11 @@ void lower_clamp(LowerContext& ctx, const ir::Op& op) {
     auto bound = [&](float v) {
       const int32_t q =
           static_cast<int32_t>(std::round(v / in.quant.scale())) + in.quant.zero_point();
-      return std::clamp(q, -128, 127);
+      return std::clamp(q, values.min, values.max);
     };
-    p.act_min = std::isfinite(a.clamp_min) ? bound(a.clamp_min) : -128;
-    p.act_max = std::isfinite(a.clamp_max) ? bound(a.clamp_max) : 127;
-    ctx.emit(op, OpCode::CLAMP_S8, p, {op.inputs[0]}, {op.outputs[0]});
+    p.act_min = std::isfinite(a.clamp_min) ? bound(a.clamp_min) : values.min;
+    p.act_max = std::isfinite(a.clamp_max) ? bound(a.clamp_max) : values.max;
+    ctx.emit(op, opcode, p, {op.inputs[0]}, {op.outputs[0]});
     return;
   }
   const QuantizedMultiplier q = quantize_multiplier(static_cast<double>(in.quant.scale()) /
@@ -132,20 +134,20 @@ void lower_clamp(LowerContext& ctx, const ir::Op& op) {
   p.multiplier = q.multiplier;
   p.shift = q.shift;
   const IntRange r =
-      clamp_range_s8(a.clamp_min, a.clamp_max, out.quant.scale(), out.quant.zero_point());
+      clamp_range(a.clamp_min, a.clamp_max, out.quant.scale(), out.quant.zero_point(), out.dtype);
   if (r.min > r.max) {
     ctx.unsupported(op, fmt::format("bounds [{}, {}] hold no value of output '{}'", a.clamp_min,
                                     a.clamp_max, out.name));
   }
   p.act_min = r.min;
   p.act_max = r.max;
-  ctx.emit(op, OpCode::CLAMP_S8, p, {op.inputs[0]}, {op.outputs[0]});
+  ctx.emit(op, opcode, p, {op.inputs[0]}, {op.outputs[0]});
 }
 
 void lower_leaky_relu(LowerContext& ctx, const ir::Op& op) {
   const ir::Tensor& in = ctx.input(op, 0);
   const ir::Tensor& out = ctx.output(op, 0);
-  const Numerics numerics = numerics_of(ctx, op, in, out);
+  const Numerics numerics = numerics_of(ctx, op, in, out, Int16::kSupported);
   require_same_size(ctx, op, in, out);
   LeakyReluParams p{};
   p.size = static_cast<int32_t>(in.elements());
@@ -165,7 +167,8 @@ void lower_leaky_relu(LowerContext& ctx, const ir::Op& op) {
   p.identity_shift = identity.shift;
   p.alpha_multiplier = alpha.multiplier;
   p.alpha_shift = alpha.shift;
-  ctx.emit(op, OpCode::LEAKY_RELU_S8, p, {op.inputs[0]}, {op.outputs[0]});
+  ctx.emit(op, numerics == Numerics::kInt16 ? OpCode::LEAKY_RELU_S16 : OpCode::LEAKY_RELU_S8, p,
+           {op.inputs[0]}, {op.outputs[0]});
 }
 
 void lower_hard_swish(LowerContext& ctx, const ir::Op& op) {

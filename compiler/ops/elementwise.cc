@@ -1,4 +1,4 @@
-// ADD, SUB and MUL with broadcasting: int8 in TFLite's fixed point, float,
+// ADD, SUB and MUL with broadcasting: int8 and int16 in TFLite's fixed point, float,
 // and int32 as pointwise arithmetic (pointwise.h).
 #include <fmt/format.h>
 
@@ -14,13 +14,11 @@ namespace {
 enum class Binary { kAdd, kSub, kMul };
 
 OpCode binary_opcode(Binary kind, Numerics numerics) {
-  const bool s8 = numerics == Numerics::kInt8;
-  switch (kind) {
-    case Binary::kAdd: return s8 ? OpCode::ADD_S8 : OpCode::ADD_F32;
-    case Binary::kSub: return s8 ? OpCode::SUB_S8 : OpCode::SUB_F32;
-    case Binary::kMul: break;
-  }
-  return s8 ? OpCode::MUL_S8 : OpCode::MUL_F32;
+  static constexpr OpCode kOpcodes[3][3] = {// int8, int16, float32
+                                            {OpCode::ADD_S8, OpCode::ADD_S16, OpCode::ADD_F32},
+                                            {OpCode::SUB_S8, OpCode::SUB_S16, OpCode::SUB_F32},
+                                            {OpCode::MUL_S8, OpCode::MUL_S16, OpCode::MUL_F32}};
+  return kOpcodes[static_cast<int>(kind)][static_cast<int>(numerics)];
 }
 
 // The target's ADD variant (no broadcasting), or false.
@@ -83,7 +81,7 @@ void lower_binary(LowerContext& ctx, const ir::Op& op, Binary kind) {
     lower_pointwise(ctx, as_run, kOps[static_cast<int>(kind)]);
     return;
   }
-  const Numerics numerics = numerics_of(ctx, op, in1, out);
+  const Numerics numerics = numerics_of(ctx, op, in1, out, Int16::kSupported);
   if (in2.dtype != in1.dtype) ctx.unsupported(op, "inputs of different types");
 
   BinaryParams p{};
@@ -101,8 +99,9 @@ void lower_binary(LowerContext& ctx, const ir::Op& op, Binary kind) {
   p.input2_offset = -in2.quant.zero_point();
   p.output_offset = out.quant.zero_point();
   if (kind != Binary::kMul) {
-    // Both inputs go to a common scale (twice the larger) with 20 bits of headroom.
-    p.left_shift = 20;
+    // Both inputs go to a common scale (twice the larger) with 20 bits of
+    // headroom for int8, 15 for int16.
+    p.left_shift = numerics == Numerics::kInt16 ? 15 : 20;
     const double twice_max = 2 * std::max(s1, s2);
     const QuantizedMultiplier q1 = quantize_multiplier(s1 / twice_max);
     const QuantizedMultiplier q2 = quantize_multiplier(s2 / twice_max);
@@ -119,10 +118,10 @@ void lower_binary(LowerContext& ctx, const ir::Op& op, Binary kind) {
     p.output_shift = q.shift;
   }
   const IntRange r =
-      activation_range_s8(op.attrs.activation, out.quant.scale(), out.quant.zero_point());
+      activation_range(op.attrs.activation, out.quant.scale(), out.quant.zero_point(), out.dtype);
   p.act_min = r.min;
   p.act_max = r.max;
-  if (kind == Binary::kAdd && lower_packed_add(ctx, op, p)) return;
+  if (kind == Binary::kAdd && numerics == Numerics::kInt8 && lower_packed_add(ctx, op, p)) return;
   ctx.emit(op, opcode, p, {op.inputs[0], op.inputs[1]}, {op.outputs[0]});
 }
 

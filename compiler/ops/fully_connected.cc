@@ -103,7 +103,7 @@ void lower_fully_connected(LowerContext& ctx, const ir::Op& op) {
   p.output_multiplier = quant[0];
   p.output_shift = quant[static_cast<size_t>(p.out_depth)];
   const IntRange r =
-      activation_range_s8(op.attrs.activation, out.quant.scale(), out.quant.zero_point());
+      activation_range(op.attrs.activation, out.quant.scale(), out.quant.zero_point());
   p.act_min = r.min;
   p.act_max = r.max;
   if (lower_as_conv(ctx, op, p, bias, quant)) return;

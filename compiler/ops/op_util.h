@@ -17,14 +17,23 @@
 namespace kiln {
 
 // The dtype combination an op runs in.
-enum class Numerics { kInt8, kFloat32 };
+enum class Numerics { kInt8, kInt16, kFloat32 };
+// Whether a lowering handles int16 activations (TFLite's 16x8 scheme).
+enum class Int16 { kRefused, kSupported };
 
 inline Numerics numerics_of(LowerContext& ctx, const ir::Op& op, const ir::Tensor& in,
-                            const ir::Tensor& out) {
+                            const ir::Tensor& out, Int16 int16 = Int16::kRefused) {
   if (in.dtype == KILN_DTYPE_INT8 && out.dtype == KILN_DTYPE_INT8) {
     if (!in.quant.present() || !out.quant.present())
       ctx.invalid(op, "int8 tensors without quantization parameters");
     return Numerics::kInt8;
+  }
+  if (int16 == Int16::kSupported && in.dtype == KILN_DTYPE_INT16 && out.dtype == KILN_DTYPE_INT16) {
+    // TFLite's int16 kernels take symmetric activations only.
+    if (!in.quant.present() || !out.quant.present() || in.quant.zero_point() != 0 ||
+        out.quant.zero_point() != 0)
+      ctx.unsupported(op, "int16 tensors need per-tensor quantization with zero point 0");
+    return Numerics::kInt16;
   }
   if (in.dtype == KILN_DTYPE_FLOAT32 && out.dtype == KILN_DTYPE_FLOAT32) return Numerics::kFloat32;
   ctx.unsupported(op, fmt::format("{} input with {} output is not supported",
@@ -129,7 +138,7 @@ std::vector<int32_t> int8_output_stage(LowerContext& ctx, const ir::Op& op, cons
   }
   p->input_offset = -in.quant.zero_point();
   p->output_offset = out.quant.zero_point();
-  const IntRange r = activation_range_s8(activation, out.quant.scale(), out.quant.zero_point());
+  const IntRange r = activation_range(activation, out.quant.scale(), out.quant.zero_point());
   p->act_min = r.min;
   p->act_max = r.max;
   std::vector<int32_t> quant(2 * static_cast<size_t>(out_c));

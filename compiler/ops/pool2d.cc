@@ -11,7 +11,7 @@ void lower_pool(LowerContext& ctx, const ir::Op& op, bool average) {
   const ir::Tensor& out = ctx.output(op, 0);
   require_rank(ctx, op, in, 4, "input");
   require_rank(ctx, op, out, 4, "output");
-  const Numerics numerics = numerics_of(ctx, op, in, out);
+  const Numerics numerics = numerics_of(ctx, op, in, out, Int16::kSupported);
   const ir::OpAttrs& a = op.attrs;
 
   Pool2DParams p{};
@@ -48,11 +48,17 @@ void lower_pool(LowerContext& ctx, const ir::Op& op, bool average) {
     return;
   }
   if (in.quant.scale() != out.quant.scale() || in.quant.zero_point() != out.quant.zero_point()) {
-    ctx.unsupported(op, "int8 pooling with different input and output quantization");
+    ctx.unsupported(op, "quantized pooling with different input and output quantization");
   }
-  const IntRange r = activation_range_s8(a.activation, out.quant.scale(), out.quant.zero_point());
+  const IntRange r =
+      activation_range(a.activation, out.quant.scale(), out.quant.zero_point(), out.dtype);
   p.act_min = r.min;
   p.act_max = r.max;
+  if (numerics == Numerics::kInt16) {
+    ctx.emit(op, average ? OpCode::AVERAGE_POOL_2D_S16 : OpCode::MAX_POOL_2D_S16, p, {op.inputs[0]},
+             {op.outputs[0]});
+    return;
+  }
   static constexpr IsaVariant kAverageVariants[] = {
       {KernelIsa::arm_dsp, OpCode::AVERAGE_POOL_2D_S8_ARM_DSP},
       {KernelIsa::arm_mve, OpCode::AVERAGE_POOL_2D_S8_ARM_MVE},

@@ -77,6 +77,20 @@ TEST(ActivationKernels, ClampInt8RescalesThenClamps) {
             (std::vector<int8_t>{-4, -10, 14, -8}));
 }
 
+TEST(ActivationKernels, Relu6Int16ClampsInTheInputQuantization) {
+  GraphBuilder b;
+  const int x = b.input("x", KILN_DTYPE_INT16, {4}, 0.001f, 0);
+  const int y = b.tensor("y", KILN_DTYPE_INT16, {4}, 0.5f, 0);  // ignored, as in TFLM
+  ir::OpAttrs relu6;
+  relu6.clamp_min = 0.0f;
+  relu6.clamp_max = 6.0f;
+  relu6.clamp_in_input_quantization = true;
+  b.op(OpKind::kClamp, {x}, {y}, relu6);
+  b.output(y);
+  EXPECT_EQ(run_graph<int16_t>(b.build(), {bytes_of<int16_t>({-5, 1234, 6000, 32767})}),
+            (std::vector<int16_t>{0, 1234, 6000, 6000}));
+}
+
 TEST(ActivationKernels, ClampFloatAnyBounds) {
   GraphBuilder b;
   const int x = b.input("x", KILN_DTYPE_FLOAT32, {4});

@@ -5,6 +5,7 @@
 // same bytes (run_graph).
 #include <gtest/gtest.h>
 
+#include "compiler/common/error.h"
 #include "tests/support/run_graph.h"
 
 namespace kiln {
@@ -27,6 +28,36 @@ TEST(ElementwiseKernels, AddInt8Broadcast) {
   EXPECT_EQ(
       run_graph<int8_t>(b.build(), {bytes_of<int8_t>({3, -9, 120, 0}), bytes_of<int8_t>({4})}),
       (std::vector<int8_t>{7, 0, 124, 4}));
+}
+
+TEST(ElementwiseKernels, AddInt16ShiftsBy15AndRoundsHalfAway) {
+  // Inputs of scale 1 and 0.5 meet at scale 2 (multipliers 1/2 and 1/4)
+  // after a 15-bit shift; the output step is 2 / 2^15 / 1 = 2^-14.
+  // 100 + (-15.5) = 84.5 -> 85; its negation -> -85; 32767 + 16383.5 saturates.
+  GraphBuilder b;
+  const int x = b.input("x", KILN_DTYPE_INT16, {3}, 1.0f, 0);
+  const int y = b.input("y", KILN_DTYPE_INT16, {3}, 0.5f, 0);
+  const int z = b.tensor("z", KILN_DTYPE_INT16, {3}, 1.0f, 0);
+  b.op(OpKind::kAdd, {x, y}, {z});
+  b.output(z);
+  EXPECT_EQ(run_graph<int16_t>(b.build(), {bytes_of<int16_t>({100, -100, 32767}),
+                                           bytes_of<int16_t>({-31, 31, 32767})}),
+            (std::vector<int16_t>{85, -85, 32767}));
+}
+
+TEST(ElementwiseKernels, Int16NeedsZeroPointZero) {
+  GraphBuilder b;
+  const int x = b.input("x", KILN_DTYPE_INT16, {2}, 1.0f, 3);
+  const int z = b.tensor("z", KILN_DTYPE_INT16, {2}, 1.0f, 0);
+  b.op(OpKind::kMul, {x, x}, {z});
+  b.output(z);
+  try {
+    compile_graph(b.build());
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kUnsupported);
+    EXPECT_NE(std::string(e.what()).find("zero point 0"), std::string::npos) << e.what();
+  }
 }
 
 TEST(ElementwiseKernels, MulInt8WithBroadcast) {

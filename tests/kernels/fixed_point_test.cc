@@ -163,13 +163,13 @@ TEST(FixedPoint, ReciprocalAndLogistic) {
 }
 
 TEST(FixedPoint, ActivationRanges) {
-  const IntRange relu = activation_range_s8(ir::Activation::kRelu, 0.05f, -10);
+  const IntRange relu = activation_range(ir::Activation::kRelu, 0.05f, -10);
   EXPECT_EQ(relu.min, -10);
   EXPECT_EQ(relu.max, 127);
-  const IntRange relu6 = activation_range_s8(ir::Activation::kRelu6, 0.05f, -10);
+  const IntRange relu6 = activation_range(ir::Activation::kRelu6, 0.05f, -10);
   EXPECT_EQ(relu6.min, -10);
   EXPECT_EQ(relu6.max, 110);  // -10 + 6 / 0.05
-  const IntRange n1 = activation_range_s8(ir::Activation::kReluN1To1, 0.5f, 0);
+  const IntRange n1 = activation_range(ir::Activation::kReluN1To1, 0.5f, 0);
   EXPECT_EQ(n1.min, -2);
   EXPECT_EQ(n1.max, 2);
 }

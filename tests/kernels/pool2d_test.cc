@@ -34,5 +34,19 @@ TEST(PoolKernels, MaxPoolInt8AndFloat) {
   }
 }
 
+TEST(PoolKernels, AveragePoolInt16RoundsHalfAwayFromZero) {
+  GraphBuilder b;
+  const int x = b.input("x", KILN_DTYPE_INT16, {1, 2, 4, 1}, 0.01f, 0);
+  const int y = b.tensor("y", KILN_DTYPE_INT16, {1, 1, 2, 1}, 0.01f, 0);
+  ir::OpAttrs a;
+  a.filter_h = a.filter_w = a.stride_h = a.stride_w = 2;
+  b.op(OpKind::kAveragePool2D, {x}, {y}, a);
+  b.output(y);
+  // (30000 + 30001 + 30000 + 30001) / 4 = 30000.5 -> 30001; (-1 - 2 - 2 - 1) / 4 = -1.5 -> -2
+  EXPECT_EQ(run_graph<int16_t>(b.build(),
+                               {bytes_of<int16_t>({30000, 30001, -1, -2, 30000, 30001, -2, -1})}),
+            (std::vector<int16_t>{30001, -2}));
+}
+
 }  // namespace
 }  // namespace kiln

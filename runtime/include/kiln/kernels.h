@@ -155,7 +155,14 @@ namespace kiln {
   X(ARG_MIN_F32, 88, ArgParams, arg_operand_sizes(p, 4, s), ref, arg_min_f32)                      \
   X(ARG_MIN_S8, 89, ArgParams, arg_operand_sizes(p, 1, s), ref, arg_min_s8)                        \
   X(ARG_MIN_S16, 90, ArgParams, arg_operand_sizes(p, 2, s), ref, arg_min_s16)                      \
-  X(ARG_MIN_S32, 91, ArgParams, arg_operand_sizes(p, 4, s), ref, arg_min_s32)
+  X(ARG_MIN_S32, 91, ArgParams, arg_operand_sizes(p, 4, s), ref, arg_min_s32)                      \
+  X(ADD_S16, 92, BinaryParams, binary_operand_sizes(p, 2, s), ref, add_s16)                        \
+  X(SUB_S16, 93, BinaryParams, binary_operand_sizes(p, 2, s), ref, sub_s16)                        \
+  X(MUL_S16, 94, BinaryParams, binary_operand_sizes(p, 2, s), ref, mul_s16)                        \
+  X(CLAMP_S16, 95, ClampParams, clamp_operand_sizes(p, 2, s), ref, clamp_s16)                      \
+  X(LEAKY_RELU_S16, 96, LeakyReluParams, leaky_relu_operand_sizes(p, 2, s), ref, leaky_relu_s16)   \
+  X(AVERAGE_POOL_2D_S16, 97, Pool2DParams, pool2d_operand_sizes(p, 2, s), ref, average_pool2d_s16) \
+  X(MAX_POOL_2D_S16, 98, Pool2DParams, pool2d_operand_sizes(p, 2, s), ref, max_pool2d_s16)
 
 enum class OpCode : uint16_t {
 #define KILN_OPCODE_ENUM(name, number, params, sizes, isa, kernel) name = number,

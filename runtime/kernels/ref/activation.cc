@@ -131,15 +131,43 @@ void tanh_f32(const void* params, const void* const* inputs, void* const* output
   for (int32_t i = 0; i < p.size; ++i) output[i] = tanhf(input[i]);
 }
 
-void clamp_s8(const void* params, const void* const* inputs, void* const* outputs) {
+namespace {
+
+template <typename T>
+void clamp_q(const void* params, const void* const* inputs, void* const* outputs) {
   const ClampParams& p = *static_cast<const ClampParams*>(params);
-  const int8_t* input = static_cast<const int8_t*>(inputs[0]);
-  int8_t* output = static_cast<int8_t*>(outputs[0]);
+  const T* input = static_cast<const T*>(inputs[0]);
+  T* output = static_cast<T*>(outputs[0]);
   for (int32_t i = 0; i < p.size; ++i) {
-    output[i] =
-        static_cast<int8_t>(fp::requantize(input[i] - p.input_zero_point, p.multiplier, p.shift,
-                                           p.output_zero_point, p.act_min, p.act_max));
+    output[i] = static_cast<T>(fp::requantize(input[i] - p.input_zero_point, p.multiplier, p.shift,
+                                              p.output_zero_point, p.act_min, p.act_max));
   }
+}
+
+template <typename T>
+void leaky_relu_q(const void* params, const void* const* inputs, void* const* outputs) {
+  const LeakyReluParams& p = *static_cast<const LeakyReluParams*>(params);
+  const T* input = static_cast<const T*>(inputs[0]);
+  T* output = static_cast<T*>(outputs[0]);
+  const int32_t lo = sizeof(T) == 1 ? INT8_MIN : INT16_MIN;
+  const int32_t hi = sizeof(T) == 1 ? INT8_MAX : INT16_MAX;
+  for (int32_t i = 0; i < p.size; ++i) {
+    const int32_t x = input[i] - p.input_zero_point;
+    const bool positive = x >= 0;
+    output[i] = static_cast<T>(
+        fp::requantize(x, positive ? p.identity_multiplier : p.alpha_multiplier,
+                       positive ? p.identity_shift : p.alpha_shift, p.output_zero_point, lo, hi));
+  }
+}
+
+}  // namespace
+
+void clamp_s8(const void* params, const void* const* inputs, void* const* outputs) {
+  clamp_q<int8_t>(params, inputs, outputs);
+}
+
+void clamp_s16(const void* params, const void* const* inputs, void* const* outputs) {
+  clamp_q<int16_t>(params, inputs, outputs);
 }
 
 void clamp_f32(const void* params, const void* const* inputs, void* const* outputs) {
@@ -151,16 +179,11 @@ void clamp_f32(const void* params, const void* const* inputs, void* const* outpu
 }
 
 void leaky_relu_s8(const void* params, const void* const* inputs, void* const* outputs) {
-  const LeakyReluParams& p = *static_cast<const LeakyReluParams*>(params);
-  const int8_t* input = static_cast<const int8_t*>(inputs[0]);
-  int8_t* output = static_cast<int8_t*>(outputs[0]);
-  for (int32_t i = 0; i < p.size; ++i) {
-    const int32_t x = input[i] - p.input_zero_point;
-    const bool positive = x >= 0;
-    output[i] = static_cast<int8_t>(fp::requantize(
-        x, positive ? p.identity_multiplier : p.alpha_multiplier,
-        positive ? p.identity_shift : p.alpha_shift, p.output_zero_point, INT8_MIN, INT8_MAX));
-  }
+  leaky_relu_q<int8_t>(params, inputs, outputs);
+}
+
+void leaky_relu_s16(const void* params, const void* const* inputs, void* const* outputs) {
+  leaky_relu_q<int16_t>(params, inputs, outputs);
 }
 
 void leaky_relu_f32(const void* params, const void* const* inputs, void* const* outputs) {

@@ -1,6 +1,6 @@
 // Reference ADD, SUB and MUL with broadcasting: TFLite's integer Add and Sub
-// (inputs left-shifted by 20 and rescaled to twice the larger input scale)
-// and Mul.
+// (inputs left-shifted and rescaled to twice the larger input scale) and Mul,
+// for int8 and int16.
 #include "kiln/ops/elementwise.h"
 
 #include <stdint.h>
@@ -22,9 +22,15 @@ void broadcast(const BinaryParams& p, Op op) {
 
 inline float clamp_f(float v, float lo, float hi) { return v < lo ? lo : (v > hi ? hi : v); }
 
-// ADD (sign +1) and SUB (sign -1) share TFLite's integer arithmetic.
-void add_or_sub_s8(const BinaryParams& p, const int8_t* in1, const int8_t* in2, int8_t* out,
-                   bool subtract) {
+// ADD and SUB share TFLite's integer arithmetic (int8 and int16 alike; the
+// left shift is 20 for int8 and 15 for int16).
+template <typename T>
+void add_or_sub_q(const void* params, const void* const* inputs, void* const* outputs,
+                  bool subtract) {
+  const BinaryParams& p = *static_cast<const BinaryParams*>(params);
+  const T* in1 = static_cast<const T*>(inputs[0]);
+  const T* in2 = static_cast<const T*>(inputs[1]);
+  T* out = static_cast<T*>(outputs[0]);
   broadcast(p, [&](int32_t a, int32_t b, int32_t o) {
     const int32_t shifted1 = (p.input1_offset + in1[a]) * (1 << p.left_shift);
     const int32_t shifted2 = (p.input2_offset + in2[b]) * (1 << p.left_shift);
@@ -34,21 +40,40 @@ void add_or_sub_s8(const BinaryParams& p, const int8_t* in1, const int8_t* in2, 
         fp::multiply_by_quantized_multiplier(shifted2, p.input2_multiplier, p.input2_shift);
     const int32_t sum =
         subtract ? fp::wrapping_sub(scaled1, scaled2) : fp::wrapping_add(scaled1, scaled2);
-    out[o] = static_cast<int8_t>(fp::requantize(sum, p.output_multiplier, p.output_shift,
-                                                p.output_offset, p.act_min, p.act_max));
+    out[o] = static_cast<T>(fp::requantize(sum, p.output_multiplier, p.output_shift,
+                                           p.output_offset, p.act_min, p.act_max));
+  });
+}
+
+template <typename T>
+void mul_q(const void* params, const void* const* inputs, void* const* outputs) {
+  const BinaryParams& p = *static_cast<const BinaryParams*>(params);
+  const T* in1 = static_cast<const T*>(inputs[0]);
+  const T* in2 = static_cast<const T*>(inputs[1]);
+  T* out = static_cast<T*>(outputs[0]);
+  broadcast(p, [&](int32_t a, int32_t b, int32_t o) {
+    const int32_t product = (p.input1_offset + in1[a]) * (p.input2_offset + in2[b]);
+    out[o] = static_cast<T>(fp::requantize(product, p.output_multiplier, p.output_shift,
+                                           p.output_offset, p.act_min, p.act_max));
   });
 }
 
 }  // namespace
 
 void add_s8(const void* params, const void* const* inputs, void* const* outputs) {
-  add_or_sub_s8(*static_cast<const BinaryParams*>(params), static_cast<const int8_t*>(inputs[0]),
-                static_cast<const int8_t*>(inputs[1]), static_cast<int8_t*>(outputs[0]), false);
+  add_or_sub_q<int8_t>(params, inputs, outputs, false);
+}
+
+void add_s16(const void* params, const void* const* inputs, void* const* outputs) {
+  add_or_sub_q<int16_t>(params, inputs, outputs, false);
 }
 
 void sub_s8(const void* params, const void* const* inputs, void* const* outputs) {
-  add_or_sub_s8(*static_cast<const BinaryParams*>(params), static_cast<const int8_t*>(inputs[0]),
-                static_cast<const int8_t*>(inputs[1]), static_cast<int8_t*>(outputs[0]), true);
+  add_or_sub_q<int8_t>(params, inputs, outputs, true);
+}
+
+void sub_s16(const void* params, const void* const* inputs, void* const* outputs) {
+  add_or_sub_q<int16_t>(params, inputs, outputs, true);
 }
 
 void add_f32(const void* params, const void* const* inputs, void* const* outputs) {
@@ -72,15 +97,11 @@ void sub_f32(const void* params, const void* const* inputs, void* const* outputs
 }
 
 void mul_s8(const void* params, const void* const* inputs, void* const* outputs) {
-  const BinaryParams& p = *static_cast<const BinaryParams*>(params);
-  const int8_t* in1 = static_cast<const int8_t*>(inputs[0]);
-  const int8_t* in2 = static_cast<const int8_t*>(inputs[1]);
-  int8_t* out = static_cast<int8_t*>(outputs[0]);
-  broadcast(p, [&](int32_t a, int32_t b, int32_t o) {
-    const int32_t product = (p.input1_offset + in1[a]) * (p.input2_offset + in2[b]);
-    out[o] = static_cast<int8_t>(fp::requantize(product, p.output_multiplier, p.output_shift,
-                                                p.output_offset, p.act_min, p.act_max));
-  });
+  mul_q<int8_t>(params, inputs, outputs);
+}
+
+void mul_s16(const void* params, const void* const* inputs, void* const* outputs) {
+  mul_q<int16_t>(params, inputs, outputs);
 }
 
 void mul_f32(const void* params, const void* const* inputs, void* const* outputs) {

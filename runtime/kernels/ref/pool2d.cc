@@ -26,12 +26,11 @@ void pool(const Pool2DParams& p, const T* input, T* output, Reduce reduce) {
   }
 }
 
-}  // namespace
-
-void average_pool2d_s8(const void* params, const void* const* inputs, void* const* outputs) {
+template <typename T>
+void average_pool2d_q(const void* params, const void* const* inputs, void* const* outputs) {
   const Pool2DParams& p = *static_cast<const Pool2DParams*>(params);
-  pool(p, static_cast<const int8_t*>(inputs[0]), static_cast<int8_t*>(outputs[0]),
-       [&p](const int8_t* base, const PoolWindow& w) {
+  pool(p, static_cast<const T*>(inputs[0]), static_cast<T*>(outputs[0]),
+       [&p](const T* base, const PoolWindow& w) {
          // 64-bit: a window clipped to the input can still hold 2^30 elements.
          int64_t acc = 0;
          int64_t count = 0;
@@ -41,8 +40,42 @@ void average_pool2d_s8(const void* params, const void* const* inputs, void* cons
              ++count;
            }
          }
-         return static_cast<int8_t>(fp::clamp(pool_average(acc, count), p.act_min, p.act_max));
+         return static_cast<T>(fp::clamp(pool_average(acc, count), p.act_min, p.act_max));
        });
+}
+
+template <typename T>
+void max_pool2d_q(const void* params, const void* const* inputs, void* const* outputs) {
+  const Pool2DParams& p = *static_cast<const Pool2DParams*>(params);
+  pool(p, static_cast<const T*>(inputs[0]), static_cast<T*>(outputs[0]),
+       [&p](const T* base, const PoolWindow& w) {
+         int32_t max = sizeof(T) == 1 ? INT8_MIN : INT16_MIN;
+         for (int32_t y = w.y0; y < w.y1; ++y) {
+           for (int32_t x = w.x0; x < w.x1; ++x) {
+             const int32_t v = base[(y * p.in_w + x) * p.channels];
+             max = v > max ? v : max;
+           }
+         }
+         return static_cast<T>(fp::clamp(max, p.act_min, p.act_max));
+       });
+}
+
+}  // namespace
+
+void average_pool2d_s8(const void* params, const void* const* inputs, void* const* outputs) {
+  average_pool2d_q<int8_t>(params, inputs, outputs);
+}
+
+void average_pool2d_s16(const void* params, const void* const* inputs, void* const* outputs) {
+  average_pool2d_q<int16_t>(params, inputs, outputs);
+}
+
+void max_pool2d_s8(const void* params, const void* const* inputs, void* const* outputs) {
+  max_pool2d_q<int8_t>(params, inputs, outputs);
+}
+
+void max_pool2d_s16(const void* params, const void* const* inputs, void* const* outputs) {
+  max_pool2d_q<int16_t>(params, inputs, outputs);
 }
 
 void average_pool2d_f32(const void* params, const void* const* inputs, void* const* outputs) {
@@ -59,21 +92,6 @@ void average_pool2d_f32(const void* params, const void* const* inputs, void* con
          }
          float avg = count ? acc / static_cast<float>(count) : 0.0f;
          return avg < p.act_min_f ? p.act_min_f : (avg > p.act_max_f ? p.act_max_f : avg);
-       });
-}
-
-void max_pool2d_s8(const void* params, const void* const* inputs, void* const* outputs) {
-  const Pool2DParams& p = *static_cast<const Pool2DParams*>(params);
-  pool(p, static_cast<const int8_t*>(inputs[0]), static_cast<int8_t*>(outputs[0]),
-       [&p](const int8_t* base, const PoolWindow& w) {
-         int32_t max = INT8_MIN;
-         for (int32_t y = w.y0; y < w.y1; ++y) {
-           for (int32_t x = w.x0; x < w.x1; ++x) {
-             const int32_t v = base[(y * p.in_w + x) * p.channels];
-             max = v > max ? v : max;
-           }
-         }
-         return static_cast<int8_t>(fp::clamp(max, p.act_min, p.act_max));
        });
 }
 

@@ -101,8 +101,10 @@ void logistic_f32(const void* params, const void* const* inputs, void* const* ou
 void tanh_s8(const void* params, const void* const* inputs, void* const* outputs);
 void tanh_f32(const void* params, const void* const* inputs, void* const* outputs);
 void clamp_s8(const void* params, const void* const* inputs, void* const* outputs);
+void clamp_s16(const void* params, const void* const* inputs, void* const* outputs);
 void clamp_f32(const void* params, const void* const* inputs, void* const* outputs);
 void leaky_relu_s8(const void* params, const void* const* inputs, void* const* outputs);
+void leaky_relu_s16(const void* params, const void* const* inputs, void* const* outputs);
 void leaky_relu_f32(const void* params, const void* const* inputs, void* const* outputs);
 void hard_swish_f32(const void* params, const void* const* inputs, void* const* outputs);
 }  // namespace ref

@@ -34,7 +34,9 @@ inline bool binary_operand_sizes(const BinaryParams& p, uint32_t element_size, O
       return false;
     }
   }
-  if (p.left_shift < 0 || p.left_shift > 20 || !shift_ok(p.input1_shift) ||
+  // int16 values shifted by more than 15 bits would leave int32.
+  const int32_t max_left_shift = element_size == 2 ? 15 : 20;
+  if (p.left_shift < 0 || p.left_shift > max_left_shift || !shift_ok(p.input1_shift) ||
       !shift_ok(p.input2_shift) || !shift_ok(p.output_shift) || p.act_min > p.act_max ||
       !offset_ok(p.input1_offset) || !offset_ok(p.input2_offset) || !offset_ok(p.output_offset)) {
     return false;
@@ -49,10 +51,13 @@ inline bool binary_operand_sizes(const BinaryParams& p, uint32_t element_size, O
 
 namespace ref {
 void add_s8(const void* params, const void* const* inputs, void* const* outputs);
+void add_s16(const void* params, const void* const* inputs, void* const* outputs);
 void add_f32(const void* params, const void* const* inputs, void* const* outputs);
 void sub_s8(const void* params, const void* const* inputs, void* const* outputs);
+void sub_s16(const void* params, const void* const* inputs, void* const* outputs);
 void sub_f32(const void* params, const void* const* inputs, void* const* outputs);
 void mul_s8(const void* params, const void* const* inputs, void* const* outputs);
+void mul_s16(const void* params, const void* const* inputs, void* const* outputs);
 void mul_f32(const void* params, const void* const* inputs, void* const* outputs);
 }  // namespace ref
 

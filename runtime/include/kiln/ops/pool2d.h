@@ -66,8 +66,10 @@ inline bool packed_pool2d_operand_sizes(const Pool2DParams& p, int32_t lanes, bo
 
 namespace ref {
 void average_pool2d_s8(const void* params, const void* const* inputs, void* const* outputs);
+void average_pool2d_s16(const void* params, const void* const* inputs, void* const* outputs);
 void average_pool2d_f32(const void* params, const void* const* inputs, void* const* outputs);
 void max_pool2d_s8(const void* params, const void* const* inputs, void* const* outputs);
+void max_pool2d_s16(const void* params, const void* const* inputs, void* const* outputs);
 void max_pool2d_f32(const void* params, const void* const* inputs, void* const* outputs);
 }  // namespace ref
 namespace arm_dsp {
