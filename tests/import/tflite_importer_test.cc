@@ -1,13 +1,15 @@
 // The TFLite importer: round trips through kiln's own writer, and the forms
 // real files take (deprecated op codes, buffers after the flatbuffer, 1-D bias
-// tensors with an out-of-range quantized_dimension).
+// tensors with an out-of-range quantized_dimension, int4 constants).
 #include <gtest/gtest.h>
 
+#include "compiler/common/error.h"
 #include "compiler/common/file_io.h"
 #include "compiler/export/tflite_writer.h"
 #include "compiler/import/tflite/importer.h"
 #include "tests/support/run_graph.h"
 #include "tests/support/test_support.h"
+#include "tflite_schema_generated.h"
 
 namespace kiln {
 namespace {
@@ -199,6 +201,62 @@ TEST(TfliteImporter, NamesUnsupportedOpsInAnalysisMode) {
       << m.unsupported[0];
   EXPECT_TRUE(m.blob.empty());
   EXPECT_EQ(m.plan.arena_bytes, 32u);
+}
+
+// A model whose only op reads tensor 0 (of `type`, constant with `packed`
+// bytes unless empty) into an int8 tensor 1 of the same shape.
+std::vector<uint8_t> model_reading(tflite::TensorType type, const std::vector<int32_t>& shape,
+                                   const std::vector<uint8_t>& packed) {
+  namespace fb = ::kiln::tflite;
+  flatbuffers::FlatBufferBuilder b;
+  const auto quant = fb::CreateQuantizationParameters(b, 0, 0, b.CreateVector<float>({0.5f}),
+                                                      b.CreateVector<int64_t>({0}));
+  const auto in = fb::CreateTensor(b, b.CreateVector(shape), type, packed.empty() ? 0 : 1,
+                                   b.CreateString("w"), quant);
+  const auto out = fb::CreateTensor(b, b.CreateVector(shape), fb::TensorType_INT8, 0,
+                                    b.CreateString("out"), quant);
+  const std::vector<flatbuffers::Offset<fb::Tensor>> tensors = {in, out};
+  const std::vector<int32_t> ins = {0}, outs = {1};
+  const std::vector<int32_t> graph_ins = packed.empty() ? ins : std::vector<int32_t>{};
+  const auto op = fb::CreateOperator(b, 0, b.CreateVector(ins), b.CreateVector(outs));
+  const auto subgraph = fb::CreateSubGraph(b, b.CreateVector(tensors), b.CreateVector(graph_ins),
+                                           b.CreateVector(outs), b.CreateVector(&op, 1));
+  const auto code = fb::CreateOperatorCode(b, 0, 0, 1, fb::BuiltinOperator_RESHAPE);
+  const std::vector<flatbuffers::Offset<fb::Buffer>> buffers = {
+      fb::CreateBuffer(b), fb::CreateBuffer(b, b.CreateVector(packed))};
+  const auto model = fb::CreateModel(b, 3, b.CreateVector(&code, 1), b.CreateVector(&subgraph, 1),
+                                     0, b.CreateVector(buffers));
+  fb::FinishModelBuffer(b, model);
+  return std::vector<uint8_t>(b.GetBufferPointer(), b.GetBufferPointer() + b.GetSize());
+}
+
+TEST(TfliteImporter, UnpacksInt4ConstantsLowNibbleFirst) {
+  const std::vector<uint8_t> file = model_reading(tflite::TensorType_INT4, {3}, {0x9F, 0x07});
+  const ir::Graph g = tflite_import::import_tflite(file.data(), file.size(), "int4.tflite");
+  EXPECT_EQ(g.tensors[0].dtype, KILN_DTYPE_INT8);
+  const std::vector<uint8_t> want = {0xFF, 0xF9, 0x07};  // -1, -7, 7
+  EXPECT_EQ(g.tensors[0].data, want);
+}
+
+TEST(TfliteImporter, RefusesInt4OfTheWrongSizeOrNotConstant) {
+  struct Case {
+    std::vector<uint8_t> packed;
+    ErrorKind kind;
+    const char* message;
+  };
+  const Case cases[] = {
+      {{0x9F}, ErrorKind::kBadModel, "3 int4 values need 2 bytes, the buffer holds 1"},
+      {{}, ErrorKind::kUnsupported, "int4 is supported for constant weights only"}};
+  for (const Case& c : cases) {
+    const std::vector<uint8_t> file = model_reading(tflite::TensorType_INT4, {3}, c.packed);
+    try {
+      tflite_import::import_tflite(file.data(), file.size(), "int4.tflite");
+      ADD_FAILURE() << "expected: " << c.message;
+    } catch (const Error& e) {
+      EXPECT_EQ(e.kind(), c.kind);
+      EXPECT_NE(std::string(e.what()).find(c.message), std::string::npos) << e.what();
+    }
+  }
 }
 
 }  // namespace

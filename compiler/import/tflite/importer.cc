@@ -80,6 +80,7 @@ class Importer {
       case fb::TensorType_INT64: out.dtype = KILN_DTYPE_INT64; break;
       case fb::TensorType_UINT8: out.dtype = KILN_DTYPE_UINT8; break;
       case fb::TensorType_BOOL: out.dtype = KILN_DTYPE_BOOL; break;
+      case fb::TensorType_INT4: out.dtype = KILN_DTYPE_INT8; break;  // unpacked below
       default:
         unsupported(fmt::format("tensor {} '{}' has type {}, which kiln does not support", index,
                                 out.name, fb::EnumNameTensorType(t->type())));
@@ -127,7 +128,37 @@ class Importer {
         out.constant = true;
       }
     }
+    if (t->type() == fb::TensorType_INT4) unpack_int4(&out, index);
     return out;
+  }
+
+  // TFLite packs int4 constants two to a byte, the first value in the low
+  // nibble. TFLite Micro unpacks them to int8 before its int8 kernels; kiln
+  // unpacks them here and computes the same.
+  void unpack_int4(ir::Tensor* t, int index) const {
+    if (!t->constant) {
+      unsupported(
+          fmt::format("tensor {} '{}' holds int4 activations; int4 is supported for "
+                      "constant weights only",
+                      index, t->name));
+    }
+    uint64_t count = 1;
+    for (int32_t d : t->shape) {
+      if (d < 0) bad(fmt::format("tensor {} '{}' has a negative dim", index, t->name));
+      count *= static_cast<uint64_t>(d);
+      if (count > t->data.size() * 2) break;
+    }
+    if ((count + 1) / 2 != t->data.size()) {
+      bad(fmt::format("tensor {} '{}': {} int4 values need {} bytes, the buffer holds {}", index,
+                      t->name, count, (count + 1) / 2, t->data.size()));
+    }
+    std::vector<uint8_t> unpacked(count);
+    for (uint64_t i = 0; i < count; ++i) {
+      const uint8_t byte = t->data[i / 2];
+      const int nibble = (i % 2 == 0) ? (byte & 0x0F) : (byte >> 4);
+      unpacked[i] = static_cast<uint8_t>(static_cast<int8_t>(nibble >= 8 ? nibble - 16 : nibble));
+    }
+    t->data = std::move(unpacked);
   }
 
   ir::Op import_op(const fb::Operator* op, int index, const ir::Graph& g) {
