@@ -83,6 +83,7 @@ struct OpAttrs {
   int32_t block_size = 1;                                  // depth to space, space to depth
   int32_t batch_dims = 0;                                  // gather
   bool align_corners = false, half_pixel_centers = false;  // resize
+  bool mirror_symmetric = false;  // mirror pad: SYMMETRIC (edge repeated) or REFLECT
 };
 
 struct Op {

@@ -1,6 +1,6 @@
 // Ops that copy slices chosen by indices: GATHER, GATHER_ND, EMBEDDING_LOOKUP
-// (gathers of run-time indices, kiln/ops/gather.h) and
-// RESIZE_NEAREST_NEIGHBOR (gathers of index tables computed here).
+// (gathers of run-time indices, kiln/ops/gather.h), RESIZE_NEAREST_NEIGHBOR
+// and MIRROR_PAD (gathers of index tables computed here).
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -131,8 +131,45 @@ int32_t nearest(int32_t i, int32_t in, int32_t out, bool align_corners, bool hal
   return half_pixel_centers ? std::max(0, v) : v;
 }
 
+// Copies input 0 of `op` into its output through one gather per dim at a
+// compile-time index table (`tables[d]` lists the source index of each output
+// index along d; a table that keeps every index is skipped).
+void emit_index_tables(LowerContext& ctx, const ir::Op& op,
+                       const std::vector<std::vector<int32_t>>& tables) {
+  const ir::Tensor& in = ctx.input(op, 0);
+  const ir::Tensor& out = ctx.output(op, 0);
+  std::vector<size_t> axes;
+  for (size_t d = 0; d < tables.size(); ++d) {
+    bool identity = tables[d].size() == static_cast<size_t>(in.shape[d]);
+    for (size_t i = 0; identity && i < tables[d].size(); ++i)
+      identity = tables[d][i] == static_cast<int32_t>(i);
+    if (!identity) axes.push_back(d);
+  }
+  if (axes.empty()) {
+    emit_view(ctx, op, op.inputs[0], whole_view(in.shape), op.outputs[0]);
+    return;
+  }
+  std::vector<int32_t> current = in.shape;
+  int source = op.inputs[0];
+  for (size_t axis : axes) {
+    const std::vector<int32_t>& table = tables[axis];
+    const int indices =
+        ctx.add_constant(fmt::format("{}/indices{}", out.name, axis), KILN_DTYPE_INT32,
+                         {static_cast<int32_t>(table.size())}, int32_bytes(table));
+    std::vector<int32_t> next = current;
+    next[axis] = static_cast<int32_t>(table.size());
+    const int destination =
+        axis == axes.back()
+            ? op.outputs[0]
+            : ctx.add_scratch(fmt::format("{}/along{}", out.name, axis), in.dtype, next);
+    emit_gather(ctx, op, source, current, axis, indices, next[axis], 4, destination);
+    source = destination;
+    current = next;
+  }
+}
+
 // RESIZE_NEAREST_NEIGHBOR: a gather of rows, then of columns, at index
-// tables computed as TFLite does (a dim that keeps its indices is skipped).
+// tables computed as TFLite does.
 void lower_resize_nearest(LowerContext& ctx, const ir::Op& op) {
   const ir::Tensor& in = ctx.input(op, 0);
   const ir::Tensor& out = ctx.output(op, 0);
@@ -146,31 +183,60 @@ void lower_resize_nearest(LowerContext& ctx, const ir::Op& op) {
     ctx.invalid(op, fmt::format("output {} is not the resize's shape {}",
                                 ir::shape_string(out.shape), ir::shape_string(shape)));
   }
-  std::vector<int32_t> current = in.shape;
-  int source = op.inputs[0];
-  for (size_t axis = 1; axis <= 2; ++axis) {
-    std::vector<int32_t> table(static_cast<size_t>(shape[axis]));
+  std::vector<std::vector<int32_t>> tables(4);
+  for (size_t axis = 0; axis < 4; ++axis) {
+    const bool spatial = axis == 1 || axis == 2;
     for (int32_t i = 0; i < shape[axis]; ++i) {
-      table[static_cast<size_t>(i)] = nearest(i, in.shape[axis], shape[axis],
-                                              op.attrs.align_corners, op.attrs.half_pixel_centers);
+      tables[axis].push_back(spatial ? nearest(i, in.shape[axis], shape[axis],
+                                               op.attrs.align_corners, op.attrs.half_pixel_centers)
+                                     : i);
     }
-    bool identity = shape[axis] == in.shape[axis];
-    for (int32_t i = 0; identity && i < shape[axis]; ++i)
-      identity = table[static_cast<size_t>(i)] == i;
-    if (identity) continue;
-    const int indices = ctx.add_constant(fmt::format("{}/rows{}", out.name, axis), KILN_DTYPE_INT32,
-                                         {shape[axis]}, int32_bytes(table));
-    std::vector<int32_t> next = current;
-    next[axis] = shape[axis];
-    const bool last = axis == 2 || next == shape;
-    const int destination =
-        last ? op.outputs[0] : ctx.add_scratch(out.name + "/resized_rows", in.dtype, next);
-    emit_gather(ctx, op, source, current, axis, indices, shape[axis], 4, destination);
-    source = destination;
-    current = next;
-    if (last) return;
   }
-  emit_view(ctx, op, source, whole_view(current), op.outputs[0]);  // no dim changed
+  emit_index_tables(ctx, op, tables);
+}
+
+// MIRROR_PAD: per dim, output index o reads input index o - before, mirrored
+// at the edges: REFLECT leaves the edge value out (padding up to size - 1),
+// SYMMETRIC repeats it (padding up to size).
+void lower_mirror_pad(LowerContext& ctx, const ir::Op& op) {
+  const ir::Tensor& in = ctx.input(op, 0);
+  const ir::Tensor& out = ctx.output(op, 0);
+  require_same_quantization(ctx, op, in, out);
+  const std::vector<int64_t> pads = constant_integers(ctx, op, 1, "paddings");
+  if (pads.size() != 2 * in.shape.size() || out.shape.size() != in.shape.size())
+    ctx.invalid(op, fmt::format("paddings must hold {} values", 2 * in.shape.size()));
+  const bool symmetric = op.attrs.mirror_symmetric;
+  std::vector<std::vector<int32_t>> tables(in.shape.size());
+  for (size_t d = 0; d < in.shape.size(); ++d) {
+    const int64_t n = in.shape[d], before = pads[2 * d], after = pads[2 * d + 1];
+    const int64_t most = symmetric ? n : n - 1;
+    if (before < 0 || after < 0 || before > most || after > most) {
+      ctx.invalid(op, fmt::format("paddings {} and {} of dim {} (size {}) exceed {} for {}", before,
+                                  after, d, n, most, symmetric ? "SYMMETRIC" : "REFLECT"));
+    }
+    if (out.shape[d] != n + before + after) {
+      ctx.invalid(op, fmt::format("output dim {} is {}, the padded size is {}", d, out.shape[d],
+                                  n + before + after));
+    }
+    for (int64_t o = 0; o < out.shape[d]; ++o) {
+      int64_t i = o - before;
+      if (i < 0) i = symmetric ? -i - 1 : -i;
+      if (i >= n) i = symmetric ? 2 * n - 1 - i : 2 * n - 2 - i;
+      tables[d].push_back(static_cast<int32_t>(i));
+    }
+  }
+  emit_index_tables(ctx, op, tables);
+}
+
+void read_mirror_pad(tflite_format::OperatorReader& r) {
+  if (const auto* o = r.options_if_any<tflite::MirrorPadOptions>())
+    r.attrs().mirror_symmetric = o->mode() == tflite::MirrorPadMode_SYMMETRIC;
+}
+
+tflite_format::WrittenOptions write_mirror_pad(tflite_format::OperatorWriter& w) {
+  return w.options(tflite::CreateMirrorPadOptions(
+      w.builder(), w.attrs().mirror_symmetric ? tflite::MirrorPadMode_SYMMETRIC
+                                              : tflite::MirrorPadMode_REFLECT));
 }
 
 void read_gather(tflite_format::OperatorReader& r) {
@@ -215,5 +281,10 @@ const OpRecord kResizeNearestRecord = {ir::OpKind::kResizeNearest, kCopy,
                                            .reads(read_resize_nearest)
                                            .writes(write_resize_nearest),
                                        lower_resize_nearest, nullptr};
+
+const OpRecord kMirrorPadRecord = {
+    ir::OpKind::kMirrorPad, kCopy,
+    TfliteForm(tflite::BuiltinOperator_MIRROR_PAD).reads(read_mirror_pad).writes(write_mirror_pad),
+    lower_mirror_pad, nullptr};
 
 }  // namespace kiln

@@ -1,10 +1,12 @@
 // Index-driven copies worked out by hand: GATHER (an index outside the input
 // gives a zero slice), GATHER_ND, RESIZE_NEAREST_NEIGHBOR (two gathers at
-// compile-time tables), EMBEDDING_LOOKUP of an int8 table into floats, and
-// ARG_MAX / ARG_MIN (the first extreme wins a tie).
+// compile-time tables), MIRROR_PAD (a gather per padded dim),
+// EMBEDDING_LOOKUP of an int8 table into floats, and ARG_MAX / ARG_MIN (the
+// first extreme wins a tie).
 // With --kiln-device=CORE the blobs also run on that emulated core (run_graph).
 #include <gtest/gtest.h>
 
+#include "compiler/common/error.h"
 #include "tests/support/run_graph.h"
 
 namespace kiln {
@@ -51,6 +53,36 @@ TEST(GatherKernels, ResizeNearestDoublesRowsAndColumns) {
   // rows floor(i * 2 / 3) = 0 0 1, columns floor(j / 2) = 0 0 1 1
   EXPECT_EQ(run_graph<int8_t>(b.build(), {bytes_of<int8_t>({1, 2, 3, 4})}),
             (std::vector<int8_t>{1, 1, 2, 2, 1, 1, 2, 2, 3, 3, 4, 4}));
+}
+
+ir::Graph mirror_pad(bool symmetric, int32_t before, int32_t after) {
+  GraphBuilder b;
+  const int x = b.input("x", KILN_DTYPE_INT8, {1, 3}, 1.0f, 0);
+  const int pads = b.constant<int32_t>("pads", KILN_DTYPE_INT32, {2, 2}, {0, 0, before, after});
+  const int y = b.tensor("y", KILN_DTYPE_INT8, {1, 3 + before + after}, 1.0f, 0);
+  ir::OpAttrs attrs;
+  attrs.mirror_symmetric = symmetric;
+  b.op(OpKind::kMirrorPad, {x, pads}, {y}, attrs);
+  b.output(y);
+  return b.build();
+}
+
+TEST(GatherKernels, MirrorPadReflectsWithoutOrWithTheEdge) {
+  const std::vector<uint8_t> x = bytes_of<int8_t>({1, 2, 3});
+  EXPECT_EQ(run_graph<int8_t>(mirror_pad(false, 2, 2), {x}),
+            (std::vector<int8_t>{3, 2, 1, 2, 3, 2, 1}));
+  EXPECT_EQ(run_graph<int8_t>(mirror_pad(true, 2, 3), {x}),
+            (std::vector<int8_t>{2, 1, 1, 2, 3, 3, 2, 1}));
+}
+
+TEST(GatherKernels, MirrorPadBeyondTheEdgeIsRefused) {
+  try {
+    compile_graph(mirror_pad(false, 3, 0));  // REFLECT pads at most size - 1
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kBadModel);
+    EXPECT_NE(std::string(e.what()).find("exceed 2 for REFLECT"), std::string::npos) << e.what();
+  }
 }
 
 TEST(GatherKernels, HybridEmbeddingLookupDequantizesWithTheTableScale) {
