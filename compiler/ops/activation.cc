@@ -156,11 +156,12 @@ void lower_leaky_relu(LowerContext& ctx, const ir::Op& op) {
     ctx.emit(op, OpCode::LEAKY_RELU_F32, p, {op.inputs[0]}, {op.outputs[0]});
     return;
   }
-  const double ratio =
-      static_cast<double>(in.quant.scale()) / static_cast<double>(out.quant.scale());
-  const QuantizedMultiplier identity = quantize_multiplier(ratio);
-  const QuantizedMultiplier alpha =
-      quantize_multiplier(ratio * static_cast<double>(op.attrs.alpha));
+  // TFLM forms both ratios in float before widening them (in double, one in
+  // a few thousand int16 values lands one step off).
+  const QuantizedMultiplier identity =
+      quantize_multiplier(static_cast<double>(in.quant.scale() / out.quant.scale()));
+  const QuantizedMultiplier alpha = quantize_multiplier(
+      static_cast<double>(in.quant.scale() * op.attrs.alpha / out.quant.scale()));
   p.input_zero_point = in.quant.zero_point();
   p.output_zero_point = out.quant.zero_point();
   p.identity_multiplier = identity.multiplier;

@@ -59,7 +59,7 @@ void lower_conv(LowerContext& ctx, const ir::Op& op, bool depthwise) {
   require_rank(ctx, op, in, 4, "input");
   require_rank(ctx, op, filter, 4, "filter");
   require_rank(ctx, op, out, 4, "output");
-  const Numerics numerics = numerics_of(ctx, op, in, out);
+  const Numerics numerics = numerics_of(ctx, op, in, out, Int16::kSupported);
   const ir::OpAttrs& a = op.attrs;
 
   Conv2DParams p{};
@@ -111,6 +111,15 @@ void lower_conv(LowerContext& ctx, const ir::Op& op, bool depthwise) {
   }
   const std::vector<int32_t> quant =
       int8_output_stage(ctx, op, in, filter, out, p.out_c, a.activation, &p);
+  if (numerics == Numerics::kInt16) {
+    if (depthwise && bias >= 0 && ctx.tensor(bias).dtype != KILN_DTYPE_INT64)
+      ctx.unsupported(op, "an int16 depthwise convolution takes an int64 bias");
+    const int quant_tensor =
+        ctx.add_constant(out.name + "/requant", KILN_DTYPE_INT32, {2, p.out_c}, int32_bytes(quant));
+    ctx.emit(op, conv_16x8_opcode(ctx, bias, depthwise), p,
+             {op.inputs[0], weights, bias, quant_tensor}, {op.outputs[0]});
+    return;
+  }
   // The packed variants read weights and bias on the host: only when their
   // sizes match the op (otherwise the reference emit below names the mismatch).
   const int64_t filter_elements =

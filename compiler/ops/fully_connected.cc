@@ -55,7 +55,7 @@ void lower_fully_connected(LowerContext& ctx, const ir::Op& op) {
   const ir::Tensor& filter = ctx.input(op, 1);
   const ir::Tensor& out = ctx.output(op, 0);
   require_rank(ctx, op, filter, 2, "filter");
-  const Numerics numerics = numerics_of(ctx, op, in, out);
+  const Numerics numerics = numerics_of(ctx, op, in, out, Int16::kSupported);
 
   FullyConnectedParams p{};
   p.out_depth = filter.shape[0];
@@ -103,9 +103,19 @@ void lower_fully_connected(LowerContext& ctx, const ir::Op& op) {
   p.output_multiplier = quant[0];
   p.output_shift = quant[static_cast<size_t>(p.out_depth)];
   const IntRange r =
-      activation_range(op.attrs.activation, out.quant.scale(), out.quant.zero_point());
+      activation_range(op.attrs.activation, out.quant.scale(), out.quant.zero_point(), out.dtype);
   p.act_min = r.min;
   p.act_max = r.max;
+  if (numerics == Numerics::kInt16) {
+    // A 1x1 convolution of the 16x8 kernels, one multiplier per output.
+    if (p.filter_offset != 0)
+      ctx.unsupported(op, fmt::format("int16 op with asymmetric filter '{}'", filter.name));
+    const int quant_tensor = ctx.add_constant(out.name + "/requant", KILN_DTYPE_INT32,
+                                              {2, p.out_depth}, int32_bytes(quant));
+    ctx.emit(op, conv_16x8_opcode(ctx, bias, false), as_pointwise_conv(p, bias >= 0),
+             {op.inputs[0], weights, bias, quant_tensor}, {op.outputs[0]});
+    return;
+  }
   if (lower_as_conv(ctx, op, p, bias, quant)) return;
   ctx.emit(op, OpCode::FULLY_CONNECTED_S8, p, {op.inputs[0], weights, bias}, {op.outputs[0]});
 }

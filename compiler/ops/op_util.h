@@ -53,10 +53,12 @@ inline void require_rank(LowerContext& ctx, const ir::Op& op, const ir::Tensor& 
 inline int weights_for(LowerContext& ctx, const ir::Op& op, size_t input, Numerics numerics) {
   const ir::Tensor& w = ctx.input(op, input);
   if (!w.constant) ctx.unsupported(op, fmt::format("weights '{}' are not constant", w.name));
-  if (numerics == Numerics::kInt8) {
-    if (w.dtype != KILN_DTYPE_INT8)
-      ctx.unsupported(op,
-                      fmt::format("int8 op with {} weights '{}'", ir::dtype_name(w.dtype), w.name));
+  if (numerics != Numerics::kFloat32) {
+    if (w.dtype != KILN_DTYPE_INT8) {
+      ctx.unsupported(op, fmt::format("{} op with {} weights '{}'",
+                                      numerics == Numerics::kInt8 ? "int8" : "int16",
+                                      ir::dtype_name(w.dtype), w.name));
+    }
     return op.inputs[input];
   }
   if (w.dtype == KILN_DTYPE_FLOAT32) return op.inputs[input];
@@ -78,16 +80,26 @@ inline int weights_for(LowerContext& ctx, const ir::Op& op, size_t input, Numeri
   return ctx.add_float_constant(w.name + "/dequantized", w.shape, values);
 }
 
-// Optional bias: int32 for int8 ops, float32 for float ops; -1 if absent.
+// Optional bias: int32 for int8 ops, int64 or int32 for int16 ops, float32
+// for float ops; -1 if absent.
 inline int bias_for(LowerContext& ctx, const ir::Op& op, size_t input, Numerics numerics) {
   if (!ctx.has_input(op, input)) return -1;
   const ir::Tensor& b = ctx.input(op, input);
-  const kiln_dtype want = numerics == Numerics::kInt8 ? KILN_DTYPE_INT32 : KILN_DTYPE_FLOAT32;
+  if (numerics == Numerics::kInt16 && b.dtype == KILN_DTYPE_INT64) return op.inputs[input];
+  const kiln_dtype want = numerics == Numerics::kFloat32 ? KILN_DTYPE_FLOAT32 : KILN_DTYPE_INT32;
   if (b.dtype != want) {
     ctx.unsupported(op, fmt::format("bias '{}' is {}, expected {}", b.name, ir::dtype_name(b.dtype),
                                     ir::dtype_name(want)));
   }
   return op.inputs[input];
+}
+
+// The 16x8 convolution kernel for `bias` (-1: none): 32-bit sums for an
+// int32 bias, 64-bit for int64 or none, as TFLite Micro picks them.
+inline OpCode conv_16x8_opcode(LowerContext& ctx, int bias, bool depthwise) {
+  const bool wide = bias < 0 || ctx.tensor(bias).dtype == KILN_DTYPE_INT64;
+  if (depthwise) return OpCode::DEPTHWISE_CONV_2D_S16;
+  return wide ? OpCode::CONV_2D_S16 : OpCode::CONV_2D_S16_B32;
 }
 
 // Whether a kernel accepts these params (its operand_sizes check): a
@@ -117,7 +129,7 @@ OpCode choose_variant(const KernelTarget& target, const IsaVariant (&variants)[N
   return reference;
 }
 
-// The int8 output stage of a convolution: checks the filter's quantization
+// The int8 (or int16) output stage of a convolution: checks the filter's quantization
 // (one scale, or one per output channel; symmetric), sets p's input and
 // output offsets and activation range, and returns the per-channel
 // requantization, multipliers then shifts.
@@ -138,7 +150,8 @@ std::vector<int32_t> int8_output_stage(LowerContext& ctx, const ir::Op& op, cons
   }
   p->input_offset = -in.quant.zero_point();
   p->output_offset = out.quant.zero_point();
-  const IntRange r = activation_range(activation, out.quant.scale(), out.quant.zero_point());
+  const IntRange r =
+      activation_range(activation, out.quant.scale(), out.quant.zero_point(), out.dtype);
   p->act_min = r.min;
   p->act_max = r.max;
   std::vector<int32_t> quant(2 * static_cast<size_t>(out_c));

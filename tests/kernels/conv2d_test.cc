@@ -42,5 +42,30 @@ TEST(Conv2DKernels, ConvFloatValidAndSameInt8) {
             (std::vector<int8_t>{11, 5, 11, 5, 11, 5, 11, 5}));
 }
 
+// 16x8: int16 activations, int8 weights. 30000 * 127 * 2 plus a bias of
+// 2^33 leaves int32; the 64-bit sum scaled by 2^-20 (Q15 multiplier 2^14,
+// shift 34) is 8199.27 -> 8199. With an int32 bias of 100 the 32-bit path
+// gives 7620100 / 2^20 = 7.27 -> 7.
+ir::Graph fully_connected_16x8(kiln_dtype bias_dtype) {
+  GraphBuilder b;
+  const int x = b.input("x", KILN_DTYPE_INT16, {1, 2}, 1.0f, 0);
+  const int w = b.constant<int8_t>("w", KILN_DTYPE_INT8, {1, 2}, {127, 127}, {1.0f});
+  const int bias = bias_dtype == KILN_DTYPE_INT64
+                       ? b.constant<int64_t>("b", KILN_DTYPE_INT64, {1}, {int64_t{1} << 33}, {1.0f})
+                       : b.constant<int32_t>("b", KILN_DTYPE_INT32, {1}, {100}, {1.0f});
+  const int y = b.tensor("y", KILN_DTYPE_INT16, {1, 1}, 1048576.0f, 0);
+  b.op(OpKind::kFullyConnected, {x, w, bias}, {y});
+  b.output(y);
+  return b.build();
+}
+
+TEST(Conv2DKernels, FullyConnected16x8SumsIn64BitsWithAnInt64Bias) {
+  const std::vector<uint8_t> x = bytes_of<int16_t>({30000, 30000});
+  EXPECT_EQ(run_graph<int16_t>(fully_connected_16x8(KILN_DTYPE_INT64), {x}),
+            (std::vector<int16_t>{8199}));
+  EXPECT_EQ(run_graph<int16_t>(fully_connected_16x8(KILN_DTYPE_INT32), {x}),
+            (std::vector<int16_t>{7}));
+}
+
 }  // namespace
 }  // namespace kiln

@@ -57,6 +57,21 @@ inline int32_t multiply_by_quantized_multiplier(int32_t x, int32_t multiplier, i
                                 right_shift);
 }
 
+// The 64-bit form TFLite uses for 16x8 accumulators: the multiplier reduced
+// to Q15 (rounded), one rounding shift. TFLite requires |x| < 2^47 and
+// shift < 8; x and shift are clamped to those ranges here so that any bytes
+// give a defined result (a valid model never reaches the bounds).
+inline int32_t multiply_by_quantized_multiplier_64(int64_t x, int32_t multiplier, int shift) {
+  const int64_t bound = int64_t{1} << 47;
+  x = x < -bound ? -bound : (x > bound - 1 ? bound - 1 : x);
+  shift = shift < -31 ? -31 : (shift > 7 ? 7 : shift);
+  multiplier = multiplier < 0 ? 0 : multiplier;
+  const int32_t reduced = multiplier < 0x7FFF0000 ? (multiplier + (1 << 15)) >> 16 : 0x7FFF;
+  const int total_shift = 15 - shift;
+  const int64_t round = int64_t{1} << (total_shift - 1);
+  return static_cast<int32_t>((x * reduced + round) >> total_shift);
+}
+
 // x * 2^exponent with saturation (exponent > 0) or rounding (exponent < 0).
 inline int32_t saturating_rounding_multiply_by_pot(int32_t x, int exponent) {
   if (exponent == 0) return x;

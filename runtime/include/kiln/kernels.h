@@ -162,7 +162,12 @@ namespace kiln {
   X(CLAMP_S16, 95, ClampParams, clamp_operand_sizes(p, 2, s), ref, clamp_s16)                      \
   X(LEAKY_RELU_S16, 96, LeakyReluParams, leaky_relu_operand_sizes(p, 2, s), ref, leaky_relu_s16)   \
   X(AVERAGE_POOL_2D_S16, 97, Pool2DParams, pool2d_operand_sizes(p, 2, s), ref, average_pool2d_s16) \
-  X(MAX_POOL_2D_S16, 98, Pool2DParams, pool2d_operand_sizes(p, 2, s), ref, max_pool2d_s16)
+  X(MAX_POOL_2D_S16, 98, Pool2DParams, pool2d_operand_sizes(p, 2, s), ref, max_pool2d_s16)         \
+  X(CONV_2D_S16, 99, Conv2DParams, conv2d_16x8_operand_sizes(p, false, 8, s), ref, conv2d_s16)     \
+  X(CONV_2D_S16_B32, 100, Conv2DParams, conv2d_16x8_operand_sizes(p, false, 4, s), ref,            \
+    conv2d_s16_b32)                                                                                \
+  X(DEPTHWISE_CONV_2D_S16, 101, Conv2DParams, conv2d_16x8_operand_sizes(p, true, 8, s), ref,       \
+    depthwise_conv2d_s16)
 
 enum class OpCode : uint16_t {
 #define KILN_OPCODE_ENUM(name, number, params, sizes, isa, kernel) name = number,

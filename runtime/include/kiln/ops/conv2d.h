@@ -67,6 +67,20 @@ inline bool conv2d_operand_sizes(const Conv2DParams& p, uint32_t element_size, b
   return s->inputs[0] && s->inputs[1] && s->outputs[0];
 }
 
+// The 16x8 form: int16 activations, int8 weights, bias of `bias_size` bytes
+// (8: int64 or none, accumulated in 64 bits; 4: int32, accumulated in 32
+// bits as TFLite Micro does), the per-channel requantization table.
+inline bool conv2d_16x8_operand_sizes(const Conv2DParams& p, bool depthwise, uint32_t bias_size,
+                                      OperandSizes* s) {
+  if (!conv2d_operand_sizes(p, 1, depthwise, s)) return false;
+  const int32_t in_dims[4] = {p.batches, p.in_h, p.in_w, p.in_c};
+  const int32_t out_dims[4] = {p.batches, p.out_h, p.out_w, p.out_c};
+  s->inputs[0] = operand_bytes(2, in_dims, 4);
+  s->inputs[2] = p.has_bias ? operand_bytes(bias_size, &p.out_c, 1) : 0;
+  s->outputs[0] = operand_bytes(2, out_dims, 4);
+  return s->inputs[0] && s->outputs[0];
+}
+
 // The hybrid form: float activations with int8 weights, as TFLite's
 // dynamic-range quantized models store them.
 inline bool conv2d_hybrid_operand_sizes(const Conv2DParams& p, OperandSizes* s) {
@@ -86,6 +100,9 @@ void conv2d_hybrid(const void* params, const void* const* inputs, void* const* o
 void conv2d_s8(const void* params, const void* const* inputs, void* const* outputs);
 void conv2d_f32(const void* params, const void* const* inputs, void* const* outputs);
 void depthwise_conv2d_s8(const void* params, const void* const* inputs, void* const* outputs);
+void conv2d_s16(const void* params, const void* const* inputs, void* const* outputs);
+void conv2d_s16_b32(const void* params, const void* const* inputs, void* const* outputs);
+void depthwise_conv2d_s16(const void* params, const void* const* inputs, void* const* outputs);
 void depthwise_conv2d_f32(const void* params, const void* const* inputs, void* const* outputs);
 }  // namespace ref
 
