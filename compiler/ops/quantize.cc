@@ -26,6 +26,8 @@ constexpr Conversion kRescale[] = {
     {KILN_DTYPE_INT8, KILN_DTYPE_INT16, OpCode::REQUANTIZE_S8_S16},
     {KILN_DTYPE_INT16, KILN_DTYPE_INT32, OpCode::REQUANTIZE_S16_S32},
     {KILN_DTYPE_INT8, KILN_DTYPE_INT32, OpCode::REQUANTIZE_S8_S32},
+    {KILN_DTYPE_INT32, KILN_DTYPE_INT16, OpCode::REQUANTIZE_S32_S16},
+    {KILN_DTYPE_INT32, KILN_DTYPE_INT8, OpCode::REQUANTIZE_S32_S8},
 };
 // DEQUANTIZE: to float by the input's scale.
 constexpr Conversion kToFloat[] = {

@@ -2,6 +2,8 @@
 // bias (optional); the output tensor states the output size.
 #include <fmt/format.h>
 
+#include <cstring>
+
 #include "compiler/ops/op_util.h"
 
 namespace kiln {
@@ -16,6 +18,24 @@ int32_t transpose_conv_padding(const ir::OpAttrs& a, int32_t explicit_pad, int32
   return a.padding == ir::Padding::kSame ? conv_padding(out, filter, stride, dilation, in) : 0;
 }
 
+// The int64 bias of a 16x8 transpose convolution (-1: none). TFLM also
+// takes an int16 bias, widening it at run time; kiln widens it here.
+int wide_bias(LowerContext& ctx, const ir::Op& op) {
+  if (!ctx.has_input(op, 2)) return -1;
+  const ir::Tensor& b = ctx.input(op, 2);
+  if (b.dtype == KILN_DTYPE_INT64) return op.inputs[2];
+  if (b.dtype != KILN_DTYPE_INT16 || !b.constant) {
+    ctx.unsupported(op, fmt::format("bias '{}' is {}; int16 TRANSPOSE_CONV takes int64 or int16",
+                                    b.name, ir::dtype_name(b.dtype)));
+  }
+  std::vector<uint8_t> bytes(static_cast<size_t>(b.elements()) * sizeof(int64_t));
+  for (int64_t i = 0; i < b.elements(); ++i) {
+    const int64_t v = b.as<int16_t>()[i];
+    std::memcpy(bytes.data() + i * sizeof(int64_t), &v, sizeof(v));
+  }
+  return ctx.add_constant(b.name + "/int64", KILN_DTYPE_INT64, b.shape, bytes);
+}
+
 void lower_transpose_conv(LowerContext& ctx, const ir::Op& op) {
   const ir::Tensor& in = ctx.input(op, 0);
   const ir::Tensor& filter = ctx.input(op, 1);
@@ -23,7 +43,7 @@ void lower_transpose_conv(LowerContext& ctx, const ir::Op& op) {
   require_rank(ctx, op, in, 4, "input");
   require_rank(ctx, op, filter, 4, "filter");
   require_rank(ctx, op, out, 4, "output");
-  const Numerics numerics = numerics_of(ctx, op, in, out);
+  const Numerics numerics = numerics_of(ctx, op, in, out, Int16::kSupported);
   const ir::OpAttrs& a = op.attrs;
 
   TransposeConvParams p{};
@@ -57,7 +77,8 @@ void lower_transpose_conv(LowerContext& ctx, const ir::Op& op) {
     ctx.invalid(op, fmt::format("output {} does not follow from input {} and the padding",
                                 ir::shape_string(out.shape), ir::shape_string(in.shape)));
   }
-  const int bias = bias_for(ctx, op, 2, numerics);
+  const int bias =
+      numerics == Numerics::kInt16 ? wide_bias(ctx, op) : bias_for(ctx, op, 2, numerics);
   p.has_bias = bias >= 0;
   const int weights = weights_for(ctx, op, 1, numerics);
   if (numerics == Numerics::kFloat32) {
@@ -71,10 +92,12 @@ void lower_transpose_conv(LowerContext& ctx, const ir::Op& op) {
       int8_output_stage(ctx, op, in, filter, out, p.out_c, a.activation, &p);
   const int quant_tensor =
       ctx.add_constant(out.name + "/requant", KILN_DTYPE_INT32, {2, p.out_c}, int32_bytes(quant));
+  const bool wide = numerics == Numerics::kInt16;
   const int scratch =
-      ctx.add_scratch(out.name + "/accumulators", KILN_DTYPE_INT32, {p.out_h, p.out_w, p.out_c});
-  ctx.emit(op, OpCode::TRANSPOSE_CONV_S8, p, {op.inputs[0], weights, bias, quant_tensor},
-           {op.outputs[0], scratch});
+      ctx.add_scratch(out.name + "/accumulators", wide ? KILN_DTYPE_INT64 : KILN_DTYPE_INT32,
+                      {p.out_h, p.out_w, p.out_c});
+  ctx.emit(op, wide ? OpCode::TRANSPOSE_CONV_S16 : OpCode::TRANSPOSE_CONV_S8, p,
+           {op.inputs[0], weights, bias, quant_tensor}, {op.outputs[0], scratch});
 }
 
 int64_t transpose_conv_macs(const ir::Graph& g, const ir::Op& op) {

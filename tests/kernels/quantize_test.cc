@@ -60,6 +60,15 @@ TEST(QuantizeKernels, Int16AndInt32Rescales) {
   w.output(b);
   EXPECT_EQ(run_graph<int32_t>(w.build(), {bytes_of<int8_t>({3, -128})}),
             (std::vector<int32_t>{0, -524}));
+
+  // int32 (scale 0.125) to int16 (scale 0.5): / 4, rounded half away, saturated.
+  GraphBuilder n;
+  const int c = n.input("c", KILN_DTYPE_INT32, {3}, 0.125f, 0);
+  const int d = n.tensor("d", KILN_DTYPE_INT16, {3}, 0.5f, 0);
+  n.op(OpKind::kQuantize, {c}, {d});
+  n.output(d);
+  EXPECT_EQ(run_graph<int16_t>(n.build(), {bytes_of<int32_t>({10, -10, 1 << 20})}),
+            (std::vector<int16_t>{3, -3, 32767}));
 }
 
 // CAST as TFLite Micro computes it: floats truncate, integers wrap.

@@ -62,5 +62,21 @@ TEST(TransposeConvKernels, TransposeConvFloatAndInt8) {
   }
 }
 
+TEST(TransposeConvKernels, TransposeConv16x8WidensAnInt16Bias) {
+  // 1000 * 100 + 7 = 100007 in 64 bits, scaled by 1/4 (Q15 multiplier 2^14,
+  // shift 16): 25001.75 -> 25002.
+  ir::OpAttrs a;
+  a.padding = ir::Padding::kValid;
+  GraphBuilder b;
+  const int x = b.input("x", KILN_DTYPE_INT16, {1, 1, 1, 1}, 1.0f, 0);
+  const int w = b.constant<int8_t>("w", KILN_DTYPE_INT8, {1, 1, 1, 1}, {100}, {1.0f});
+  const int bias = b.constant<int16_t>("b", KILN_DTYPE_INT16, {1}, {7});
+  const int y = b.tensor("y", KILN_DTYPE_INT16, {1, 1, 1, 1}, 4.0f, 0);
+  b.op(OpKind::kTransposeConv, {x, w, bias}, {y}, a);
+  b.output(y);
+  EXPECT_EQ(run_graph<int16_t>(b.build(), {bytes_of<int16_t>({1000})}),
+            (std::vector<int16_t>{25002}));
+}
+
 }  // namespace
 }  // namespace kiln

@@ -167,7 +167,13 @@ namespace kiln {
   X(CONV_2D_S16_B32, 100, Conv2DParams, conv2d_16x8_operand_sizes(p, false, 4, s), ref,            \
     conv2d_s16_b32)                                                                                \
   X(DEPTHWISE_CONV_2D_S16, 101, Conv2DParams, conv2d_16x8_operand_sizes(p, true, 8, s), ref,       \
-    depthwise_conv2d_s16)
+    depthwise_conv2d_s16)                                                                          \
+  X(TRANSPOSE_CONV_S16, 102, TransposeConvParams, transpose_conv_16x8_operand_sizes(p, s), ref,    \
+    transpose_conv_s16)                                                                            \
+  X(REQUANTIZE_S32_S16, 103, QuantizeParams, quantize_operand_sizes(p, 4, 2, s), ref,              \
+    requantize_s32_s16)                                                                            \
+  X(REQUANTIZE_S32_S8, 104, QuantizeParams, quantize_operand_sizes(p, 4, 1, s), ref,               \
+    requantize_s32_s8)
 
 enum class OpCode : uint16_t {
 #define KILN_OPCODE_ENUM(name, number, params, sizes, isa, kernel) name = number,

@@ -51,8 +51,10 @@ namespace {
 template <typename In, typename Out, int32_t kMin, int32_t kMax>
 void requantize(const QuantizeParams& p, const In* input, Out* output) {
   for (int32_t i = 0; i < p.size; ++i) {
-    output[i] = static_cast<Out>(fp::requantize(input[i] - p.input_zero_point, p.multiplier,
-                                                p.shift, p.output_zero_point, kMin, kMax));
+    // Wrapping: an int32 input less its zero point may leave int32.
+    const int32_t centered = fp::wrapping_sub(static_cast<int32_t>(input[i]), p.input_zero_point);
+    output[i] = static_cast<Out>(
+        fp::requantize(centered, p.multiplier, p.shift, p.output_zero_point, kMin, kMax));
   }
 }
 
@@ -87,6 +89,8 @@ KILN_REQUANTIZE(requantize_s16_s8, int16_t, int8_t, INT8_MIN, INT8_MAX)
 KILN_REQUANTIZE(requantize_s8_s16, int8_t, int16_t, INT16_MIN, INT16_MAX)
 KILN_REQUANTIZE(requantize_s16_s32, int16_t, int32_t, INT32_MIN, INT32_MAX)
 KILN_REQUANTIZE(requantize_s8_s32, int8_t, int32_t, INT32_MIN, INT32_MAX)
+KILN_REQUANTIZE(requantize_s32_s16, int32_t, int16_t, INT16_MIN, INT16_MAX)
+KILN_REQUANTIZE(requantize_s32_s8, int32_t, int8_t, INT8_MIN, INT8_MAX)
 #undef KILN_REQUANTIZE
 
 void dequantize_s8_f32(const void* params, const void* const* inputs, void* const* outputs) {

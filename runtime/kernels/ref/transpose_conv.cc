@@ -72,6 +72,35 @@ void transpose_conv_s8(const void* params, const void* const* inputs, void* cons
   }
 }
 
+// 16x8: int16 input, int8 filter, int64 bias; 64-bit accumulators and
+// TFLite's Q15 requantization of them.
+void transpose_conv_s16(const void* params, const void* const* inputs, void* const* outputs) {
+  const TransposeConvParams& p = *static_cast<const TransposeConvParams*>(params);
+  const int16_t* input = static_cast<const int16_t*>(inputs[0]);
+  const int8_t* filter = static_cast<const int8_t*>(inputs[1]);
+  const int64_t* bias = static_cast<const int64_t*>(inputs[2]);
+  const int32_t* multipliers = static_cast<const int32_t*>(inputs[3]);
+  const int32_t* shifts = multipliers + p.out_c;
+  int16_t* output = static_cast<int16_t*>(outputs[0]);
+  uint64_t* acc = static_cast<uint64_t*>(outputs[1]);  // wrapping, without UB
+  const int32_t image = p.out_h * p.out_w * p.out_c;
+  for (int32_t b = 0; b < p.batches; ++b) {
+    memset(acc, 0, static_cast<size_t>(image) * sizeof(uint64_t));
+    scatter(p, b, [&](int32_t o, int32_t i, int32_t f) {
+      acc[o] += static_cast<uint64_t>(static_cast<int64_t>(input[i] * filter[f]));
+    });
+    int16_t* out = output + b * image;
+    for (int32_t o = 0; o < image; ++o) {
+      const int32_t oc = o % p.out_c;
+      const uint64_t sum = acc[o] + (bias ? static_cast<uint64_t>(bias[oc]) : 0u);
+      const int32_t v = fp::multiply_by_quantized_multiplier_64(static_cast<int64_t>(sum),
+                                                                multipliers[oc], shifts[oc]);
+      out[o] = static_cast<int16_t>(
+          fp::clamp(fp::saturating_add(v, p.output_offset), p.act_min, p.act_max));
+    }
+  }
+}
+
 void transpose_conv_f32(const void* params, const void* const* inputs, void* const* outputs) {
   const TransposeConvParams& p = *static_cast<const TransposeConvParams*>(params);
   const float* input = static_cast<const float*>(inputs[0]);

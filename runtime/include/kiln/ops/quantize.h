@@ -65,6 +65,8 @@ void requantize_s16_s8(const void* params, const void* const* inputs, void* cons
 void requantize_s8_s16(const void* params, const void* const* inputs, void* const* outputs);
 void requantize_s16_s32(const void* params, const void* const* inputs, void* const* outputs);
 void requantize_s8_s32(const void* params, const void* const* inputs, void* const* outputs);
+void requantize_s32_s16(const void* params, const void* const* inputs, void* const* outputs);
+void requantize_s32_s8(const void* params, const void* const* inputs, void* const* outputs);
 void dequantize_s16_f32(const void* params, const void* const* inputs, void* const* outputs);
 void dequantize_u8_f32(const void* params, const void* const* inputs, void* const* outputs);
 void cast(const void* params, const void* const* inputs, void* const* outputs);

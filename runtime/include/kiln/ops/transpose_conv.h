@@ -7,6 +7,8 @@
 // Operands (int8): input, filter, bias (int32, optional), per-channel
 // requantization (int32: out_c multipliers then out_c shifts); output,
 // scratch (int32 [out_h, out_w, out_c]: one image's accumulators).
+// Operands (16x8): int16 input, int8 filter, int64 bias (optional), the
+// requantization; int16 output, int64 scratch [out_h, out_w, out_c].
 // Operands (float32): input, filter, bias (optional); output.
 #ifndef KILN_OPS_TRANSPOSE_CONV_H
 #define KILN_OPS_TRANSPOSE_CONV_H
@@ -60,7 +62,20 @@ inline bool transpose_conv_operand_sizes(const TransposeConvParams& p, uint32_t 
   return s->inputs[0] && s->inputs[1] && s->outputs[0] && (!p.has_bias || s->inputs[2]);
 }
 
+inline bool transpose_conv_16x8_operand_sizes(const TransposeConvParams& p, OperandSizes* s) {
+  if (!transpose_conv_operand_sizes(p, 1, s)) return false;
+  const int32_t in_dims[4] = {p.batches, p.in_h, p.in_w, p.in_c};
+  const int32_t out_dims[4] = {p.batches, p.out_h, p.out_w, p.out_c};
+  const int32_t scratch_dims[3] = {p.out_h, p.out_w, p.out_c};
+  s->inputs[0] = operand_bytes(2, in_dims, 4);
+  s->inputs[2] = p.has_bias ? operand_bytes(8, &p.out_c, 1) : 0;
+  s->outputs[0] = operand_bytes(2, out_dims, 4);
+  s->outputs[1] = operand_bytes(8, scratch_dims, 3);
+  return s->inputs[0] && s->outputs[0] && s->outputs[1] && (!p.has_bias || s->inputs[2]);
+}
+
 namespace ref {
+void transpose_conv_s16(const void* params, const void* const* inputs, void* const* outputs);
 void transpose_conv_s8(const void* params, const void* const* inputs, void* const* outputs);
 void transpose_conv_f32(const void* params, const void* const* inputs, void* const* outputs);
 }  // namespace ref
