@@ -1,4 +1,4 @@
-// ADD, SUB and MUL with broadcasting: int8 and int16 in TFLite's fixed point, float,
+// ADD, SUB, MUL and PRELU with broadcasting: int8 and int16 in TFLite's fixed point, float,
 // and int32 as pointwise arithmetic (pointwise.h).
 #include <fmt/format.h>
 
@@ -125,6 +125,39 @@ void lower_binary(LowerContext& ctx, const ir::Op& op, Binary kind) {
   ctx.emit(op, opcode, p, {op.inputs[0], op.inputs[1]}, {op.outputs[0]});
 }
 
+// PRELU: alpha (usually a constant of per-channel slopes) broadcast against
+// the input; TFLite's two multipliers.
+void lower_prelu(LowerContext& ctx, const ir::Op& op) {
+  const ir::Tensor& in = ctx.input(op, 0);
+  const ir::Tensor& alpha = ctx.input(op, 1);
+  const ir::Tensor& out = ctx.output(op, 0);
+  const Numerics numerics = numerics_of(ctx, op, in, out, Int16::kSupported);
+  const kiln_dtype alpha_dtype =
+      numerics == Numerics::kFloat32 ? KILN_DTYPE_FLOAT32 : KILN_DTYPE_INT8;
+  if (alpha.dtype != alpha_dtype || (numerics != Numerics::kFloat32 && !alpha.quant.present())) {
+    ctx.unsupported(op, fmt::format("alpha '{}' is {}; a {} PRELU takes a quantized {} alpha",
+                                    alpha.name, ir::dtype_name(alpha.dtype),
+                                    ir::dtype_name(in.dtype), ir::dtype_name(alpha_dtype)));
+  }
+  PreluParams p{};
+  broadcast_dims<2>(ctx, op, out, {&in, &alpha}, p.out_dims, {p.in_dims, p.alpha_dims});
+  static constexpr OpCode kOpcodes[] = {OpCode::PRELU_S8, OpCode::PRELU_S16, OpCode::PRELU_F32};
+  if (numerics != Numerics::kFloat32) {
+    p.input_offset = -in.quant.zero_point();
+    p.alpha_offset = -alpha.quant.zero_point();
+    p.output_offset = out.quant.zero_point();
+    const double si = in.quant.scale(), sa = alpha.quant.scale(), so = out.quant.scale();
+    const QuantizedMultiplier identity = quantize_multiplier(si / so);
+    const QuantizedMultiplier slope = quantize_multiplier(si * sa / so);
+    p.identity_multiplier = identity.multiplier;
+    p.identity_shift = identity.shift;
+    p.alpha_multiplier = slope.multiplier;
+    p.alpha_shift = slope.shift;
+  }
+  ctx.emit(op, kOpcodes[static_cast<int>(numerics)], p, {op.inputs[0], op.inputs[1]},
+           {op.outputs[0]});
+}
+
 }  // namespace
 
 namespace {
@@ -166,5 +199,8 @@ const OpRecord kMulRecord = {
         .reads(read_binary<tflite::MulOptions>)
         .writes(write_mul),
     [](LowerContext& c, const ir::Op& o) { lower_binary(c, o, Binary::kMul); }, nullptr};
+
+const OpRecord kPreluRecord = {ir::OpKind::kPrelu, OpTraits().all_data(),
+                               TfliteForm(tflite::BuiltinOperator_PRELU), lower_prelu, nullptr};
 
 }  // namespace kiln

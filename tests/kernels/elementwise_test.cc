@@ -104,5 +104,26 @@ TEST(ElementwiseKernels, SubInt8AndFloat) {
             (std::vector<float>{0, 1, -7, -6}));
 }
 
+TEST(ElementwiseKernels, PreluScalesNegativeInputsByAlpha) {
+  // int8: alpha 64 at scale 1/128 is 0.5; -4 -> -2, -3 -> -1.5 -> -2 (half away).
+  GraphBuilder b;
+  const int x = b.input("x", KILN_DTYPE_INT8, {1, 3}, 0.5f, 0);
+  const int alpha = b.constant<int8_t>("alpha", KILN_DTYPE_INT8, {1}, {64}, {1.0f / 128});
+  const int y = b.tensor("y", KILN_DTYPE_INT8, {1, 3}, 0.5f, 0);
+  b.op(OpKind::kPrelu, {x, alpha}, {y});
+  b.output(y);
+  EXPECT_EQ(run_graph<int8_t>(b.build(), {bytes_of<int8_t>({4, -4, -3})}),
+            (std::vector<int8_t>{4, -2, -2}));
+
+  GraphBuilder f;
+  const int fx = f.input("x", KILN_DTYPE_FLOAT32, {2, 2});
+  const int fa = f.constant<float>("alpha", KILN_DTYPE_FLOAT32, {2}, {0.25f, 2.0f});
+  const int fy = f.tensor("y", KILN_DTYPE_FLOAT32, {2, 2});
+  f.op(OpKind::kPrelu, {fx, fa}, {fy});
+  f.output(fy);
+  EXPECT_EQ(run_graph<float>(f.build(), {bytes_of<float>({2, -2, -4, 3})}),
+            (std::vector<float>{2, -4, -1, 3}));
+}
+
 }  // namespace
 }  // namespace kiln

@@ -173,7 +173,10 @@ namespace kiln {
   X(REQUANTIZE_S32_S16, 103, QuantizeParams, quantize_operand_sizes(p, 4, 2, s), ref,              \
     requantize_s32_s16)                                                                            \
   X(REQUANTIZE_S32_S8, 104, QuantizeParams, quantize_operand_sizes(p, 4, 1, s), ref,               \
-    requantize_s32_s8)
+    requantize_s32_s8)                                                                             \
+  X(PRELU_S8, 105, PreluParams, prelu_operand_sizes(p, 1, s), ref, prelu_s8)                       \
+  X(PRELU_S16, 106, PreluParams, prelu_operand_sizes(p, 2, s), ref, prelu_s16)                     \
+  X(PRELU_F32, 107, PreluParams, prelu_operand_sizes(p, 4, s), ref, prelu_f32)
 
 enum class OpCode : uint16_t {
 #define KILN_OPCODE_ENUM(name, number, params, sizes, isa, kernel) name = number,

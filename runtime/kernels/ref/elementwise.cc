@@ -1,4 +1,4 @@
-// Reference ADD, SUB and MUL with broadcasting: TFLite's integer Add and Sub
+// Reference ADD, SUB, MUL and PRELU with broadcasting: TFLite's integer Add and Sub
 // (inputs left-shifted and rescaled to twice the larger input scale) and Mul,
 // for int8 and int16.
 #include "kiln/ops/elementwise.h"
@@ -111,6 +111,49 @@ void mul_f32(const void* params, const void* const* inputs, void* const* outputs
   float* out = static_cast<float*>(outputs[0]);
   broadcast(p, [&](int32_t a, int32_t b, int32_t o) {
     out[o] = clamp_f(in1[a] * in2[b], p.act_min_f, p.act_max_f);
+  });
+}
+
+namespace {
+
+template <typename T>
+void prelu_q(const void* params, const void* const* inputs, void* const* outputs) {
+  const PreluParams& p = *static_cast<const PreluParams*>(params);
+  const T* input = static_cast<const T*>(inputs[0]);
+  const int8_t* alpha = static_cast<const int8_t*>(inputs[1]);
+  T* out = static_cast<T*>(outputs[0]);
+  const int32_t* const dims[2] = {p.in_dims, p.alpha_dims};
+  const int32_t lo = sizeof(T) == 1 ? INT8_MIN : INT16_MIN;
+  const int32_t hi = sizeof(T) == 1 ? INT8_MAX : INT16_MAX;
+  for_each_broadcast<2>(p.out_dims, dims, [&](const int32_t* in, int32_t o) {
+    const int32_t x = p.input_offset + input[in[0]];
+    const int32_t v =
+        x >= 0 ? fp::multiply_by_quantized_multiplier(x, p.identity_multiplier, p.identity_shift)
+               : fp::multiply_by_quantized_multiplier(x * (p.alpha_offset + alpha[in[1]]),
+                                                      p.alpha_multiplier, p.alpha_shift);
+    out[o] = static_cast<T>(fp::clamp(fp::saturating_add(v, p.output_offset), lo, hi));
+  });
+}
+
+}  // namespace
+
+void prelu_s8(const void* params, const void* const* inputs, void* const* outputs) {
+  prelu_q<int8_t>(params, inputs, outputs);
+}
+
+void prelu_s16(const void* params, const void* const* inputs, void* const* outputs) {
+  prelu_q<int16_t>(params, inputs, outputs);
+}
+
+void prelu_f32(const void* params, const void* const* inputs, void* const* outputs) {
+  const PreluParams& p = *static_cast<const PreluParams*>(params);
+  const float* input = static_cast<const float*>(inputs[0]);
+  const float* alpha = static_cast<const float*>(inputs[1]);
+  float* out = static_cast<float*>(outputs[0]);
+  const int32_t* const dims[2] = {p.in_dims, p.alpha_dims};
+  for_each_broadcast<2>(p.out_dims, dims, [&](const int32_t* in, int32_t o) {
+    const float x = input[in[0]];
+    out[o] = x >= 0.0f ? x : x * alpha[in[1]];
   });
 }
 

@@ -49,7 +49,45 @@ inline bool binary_operand_sizes(const BinaryParams& p, uint32_t element_size, O
   return s->inputs[0] && s->inputs[1] && s->outputs[0];
 }
 
+// PRELU: output = input >= 0 ? input : input * alpha, alpha broadcast
+// against the input. Operands: input, alpha (int8 for int8 and int16 inputs,
+// float for float); output. Quantized: the input
+// less its zero point rescaled by input/output scale when not negative, its
+// product with alpha (less its zero point) by input * alpha / output scale
+// when negative.
+struct PreluParams {
+  int32_t out_dims[kMaxBroadcastRank];
+  int32_t in_dims[kMaxBroadcastRank];  // each 1 or equal to out_dims
+  int32_t alpha_dims[kMaxBroadcastRank];
+  int32_t input_offset, alpha_offset, output_offset;
+  int32_t identity_multiplier, identity_shift;
+  int32_t alpha_multiplier, alpha_shift;
+};
+
+inline bool prelu_operand_sizes(const PreluParams& p, uint32_t element_size, OperandSizes* s) {
+  for (int i = 0; i < kMaxBroadcastRank; ++i) {
+    if ((p.in_dims[i] != 1 && p.in_dims[i] != p.out_dims[i]) ||
+        (p.alpha_dims[i] != 1 && p.alpha_dims[i] != p.out_dims[i])) {
+      return false;
+    }
+  }
+  if (!shift_ok(p.identity_shift) || !shift_ok(p.alpha_shift) || !offset_ok(p.input_offset) ||
+      !offset_ok(p.alpha_offset) || !offset_ok(p.output_offset)) {
+    return false;
+  }
+  s->inputs[0] = operand_bytes(element_size, p.in_dims, kMaxBroadcastRank);
+  s->inputs[1] =
+      operand_bytes(element_size == 2 ? 1 : element_size, p.alpha_dims, kMaxBroadcastRank);
+  s->outputs[0] = operand_bytes(element_size, p.out_dims, kMaxBroadcastRank);
+  s->num_inputs = 2;
+  s->num_outputs = 1;
+  return s->inputs[0] && s->inputs[1] && s->outputs[0];
+}
+
 namespace ref {
+void prelu_s8(const void* params, const void* const* inputs, void* const* outputs);
+void prelu_s16(const void* params, const void* const* inputs, void* const* outputs);
+void prelu_f32(const void* params, const void* const* inputs, void* const* outputs);
 void add_s8(const void* params, const void* const* inputs, void* const* outputs);
 void add_s16(const void* params, const void* const* inputs, void* const* outputs);
 void add_f32(const void* params, const void* const* inputs, void* const* outputs);
