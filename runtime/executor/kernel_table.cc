@@ -43,7 +43,7 @@ KILN_OPCODES(KILN_SIZES_FN)
 
 // Whether the build carries a kernel: all of them, unless the build system
 // names a selection (the KILN_KERNELS CMake option). An unselected entry has
-// no code address, so the linker drops the kernel.
+// no code address and no name, so the linker drops the kernel and its name.
 #ifdef KILN_KERNEL_SELECTION_HEADER
 #include KILN_KERNEL_SELECTION_HEADER
 #define KILN_SELECTED_OPCODE(name) OpCode::name,
@@ -62,7 +62,7 @@ constexpr bool selected(OpCode) { return true; }
 constexpr KernelInfo kKernels[] = {
 #define KILN_KERNEL_ENTRY(name, number, params_type, sizes_expr, isa, kernel_fn) \
   {OpCode::name,                                                                 \
-   #name,                                                                        \
+   selected(OpCode::name) ? #name : nullptr,                                     \
    KernelIsa::isa,                                                               \
    sizeof(params_type),                                                          \
    selected(OpCode::name) ? KILN_SIZES_##isa(name) : nullptr,                    \

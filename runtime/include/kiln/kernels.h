@@ -190,7 +190,7 @@ using KernelFn = void (*)(const void* params, const void* const* inputs, void* c
 
 struct KernelInfo {
   OpCode opcode;
-  const char* name;
+  const char* name;  // null if a kernel selection left the kernel out
   KernelIsa isa;
   uint32_t params_size;
   bool (*operand_sizes)(const void* params, OperandSizes* sizes);  // null as kernel is
