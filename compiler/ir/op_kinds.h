@@ -85,7 +85,8 @@
   X(kArgMax,            "ARG_MAX",                  2,  2, 1)   \
   X(kArgMin,            "ARG_MIN",                  2,  2, 1)   \
   X(kMirrorPad,         "MIRROR_PAD",               2,  2, 1)   \
-  X(kPrelu,             "PRELU",                    2,  2, 1)
+  X(kPrelu,             "PRELU",                    2,  2, 1)   \
+  X(kElu,               "ELU",                      1,  1, 1)
 // clang-format on
 
 #endif  // KILN_COMPILER_IR_OP_KINDS_H

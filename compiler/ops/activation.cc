@@ -1,11 +1,14 @@
 // SOFTMAX and the element-wise activations: LOGISTIC, TANH, CLAMP,
-// LEAKY_RELU, HARD_SWISH.
+// LEAKY_RELU, HARD_SWISH, ELU.
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <cmath>
 
+#include "compiler/ops/lookup.h"
 #include "compiler/ops/op_util.h"
+#include "compiler/ops/pointwise.h"
+#include "kiln/fixed_point.h"
 
 namespace kiln {
 namespace {
@@ -172,14 +175,76 @@ void lower_leaky_relu(LowerContext& ctx, const ir::Op& op) {
            {op.inputs[0]}, {op.outputs[0]});
 }
 
+// TFLite's int16 helpers of its int8 HARD_SWISH.
+int32_t saturating_rounding_doubling_high_mul_16(int32_t a, int32_t b) {
+  if (a == -32768 && b == -32768) return 32767;
+  const int32_t product = a * b;
+  return (product + (product >= 0 ? (1 << 14) : 1 - (1 << 14))) / (1 << 15);
+}
+
+int32_t saturating_left_shift_16(int32_t a, int n) {
+  return static_cast<int32_t>(std::clamp<int64_t>(int64_t{a} * (int64_t{1} << n), -32768, 32767));
+}
+
+// A Q31 multiplier rounded to Q15.
+int32_t q15_multiplier(int32_t multiplier) {
+  return multiplier >= INT32_MAX - 32768 ? 32767 : (multiplier + 32768) >> 16;
+}
+
+// HARD_SWISH: float directly; int8 as a table of TFLite's int16 arithmetic:
+// the input in a 2^-7-finer scale, a "reluish" factor relu6(x + 3) / 6 mapped
+// to [0, 1) in Q15, and their product (truncated) rescaled to the output.
 void lower_hard_swish(LowerContext& ctx, const ir::Op& op) {
   const ir::Tensor& in = ctx.input(op, 0);
   const ir::Tensor& out = ctx.output(op, 0);
-  if (numerics_of(ctx, op, in, out) != Numerics::kFloat32)
-    ctx.unsupported(op, "int8 HARD_SWISH is not supported yet");
   require_same_size(ctx, op, in, out);
-  HardSwishParams p{static_cast<int32_t>(in.elements())};
-  ctx.emit(op, OpCode::HARD_SWISH_F32, p, {op.inputs[0]}, {op.outputs[0]});
+  if (numerics_of(ctx, op, in, out) == Numerics::kFloat32) {
+    HardSwishParams p{static_cast<int32_t>(in.elements())};
+    ctx.emit(op, OpCode::HARD_SWISH_F32, p, {op.inputs[0]}, {op.outputs[0]});
+    return;
+  }
+  const float high_res_scale = (1.0f / 128.0f) * in.quant.scale();
+  const QuantizedMultiplier output =
+      quantize_multiplier(static_cast<double>(high_res_scale / out.quant.scale()));
+  const QuantizedMultiplier reluish =
+      quantize_multiplier(static_cast<double>(high_res_scale / (3.0f / 32768.0f)));
+  if (output.shift > 0)
+    ctx.unsupported(op, "the output scale is below 1/128 of the input scale");
+  const int32_t output_multiplier = q15_multiplier(output.multiplier);
+  const int32_t reluish_multiplier = q15_multiplier(reluish.multiplier);
+  const int32_t in_zero = in.quant.zero_point(), out_zero = out.quant.zero_point();
+  emit_lookup_s8(ctx, op, [&](int32_t x) {
+    const int32_t high_res = (x - in_zero) * 128;
+    const int32_t preshift = saturating_rounding_doubling_high_mul_16(high_res, output_multiplier);
+    int32_t factor = high_res;
+    if (reluish.shift > 0) factor = saturating_left_shift_16(factor, reluish.shift - 1);
+    factor = saturating_rounding_doubling_high_mul_16(factor, reluish_multiplier);
+    if (reluish.shift > 0) factor = saturating_left_shift_16(factor, 1);
+    if (reluish.shift < 0) factor = fp::rounding_divide_by_pot(factor, -reluish.shift);
+    factor = (factor + 32768) >> 1;  // [-1, 1] to [0, 1] in Q15
+    const int32_t product = factor == -32768 && preshift == -32768
+                                ? 32767
+                                : static_cast<int32_t>(static_cast<int16_t>(factor * preshift / 32768));
+    return fp::rounding_divide_by_pot(product, -output.shift) + out_zero;
+  });
+}
+
+// ELU: float as exp(x) - 1 below zero; int8 as TFLM's table, whose entries
+// are computed in float (dequantize, transform, round half away, requantize).
+void lower_elu(LowerContext& ctx, const ir::Op& op) {
+  const ir::Tensor& in = ctx.input(op, 0);
+  const ir::Tensor& out = ctx.output(op, 0);
+  if (numerics_of(ctx, op, in, out) == Numerics::kFloat32) {
+    lower_pointwise(ctx, op, PointwiseOp::kElu);
+    return;
+  }
+  const float in_scale = in.quant.scale(), inverse_out_scale = 1.0f / out.quant.scale();
+  const int32_t in_zero = in.quant.zero_point(), out_zero = out.quant.zero_point();
+  emit_lookup_s8(ctx, op, [&](int32_t x) {
+    const float value = in_scale * static_cast<float>(x - in_zero);
+    const float elu = value < 0.0f ? std::exp(value) - 1.0f : value;
+    return static_cast<int32_t>(std::round(elu * inverse_out_scale)) + out_zero;
+  });
 }
 
 }  // namespace
@@ -255,5 +320,7 @@ const OpRecord kHardSwishRecord = {
     ir::OpKind::kHardSwish, OpTraits(),
     TfliteForm(tflite::BuiltinOperator_HARD_SWISH).writes(write_hard_swish), lower_hard_swish,
     nullptr};
+const OpRecord kEluRecord = {ir::OpKind::kElu, OpTraits(), TfliteForm(tflite::BuiltinOperator_ELU),
+                             lower_elu, nullptr};
 
 }  // namespace kiln

@@ -6,9 +6,13 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
 #include <limits>
 
+#include "compiler/ops/lookup.h"
 #include "compiler/ops/op_util.h"
+#include "kiln/fixed_point.h"
+#include "kiln/ops/quantize.h"
 
 namespace kiln {
 namespace {
@@ -112,6 +116,44 @@ void lower_as(LowerContext& ctx, const ir::Op& op) {
   lower_pointwise(ctx, op, Operation);
 }
 
+// ABS and RSQRT of quantized values: TFLite rescales |x - zero point| by the
+// ratio of the scales (ABS, only when they differ) or takes its fixed-point
+// inverse square root (RSQRT). int8 becomes a table, int16 a kernel.
+void lower_quantized_unary(LowerContext& ctx, const ir::Op& op, PointwiseOp operation) {
+  const ir::Tensor& in = ctx.input(op, 0);
+  const ir::Tensor& out = ctx.output(op, 0);
+  const bool quantized =
+      (in.dtype == KILN_DTYPE_INT8 || in.dtype == KILN_DTYPE_INT16) && in.quant.present();
+  if (!quantized) {
+    lower_pointwise(ctx, op, operation);
+    return;
+  }
+  const Numerics numerics = numerics_of(ctx, op, in, out, Int16::kSupported);
+  if (in.elements() != out.elements()) ctx.invalid(op, "output size differs from the input's");
+  const bool rsqrt = operation == PointwiseOp::kRsqrt;
+  const double in_scale = in.quant.scale(), out_scale = out.quant.scale();
+  const QuantizedMultiplier q = quantize_multiplier(
+      rsqrt ? 1.0 / (std::sqrt(in_scale) * out_scale)
+            : (in.quant.scale() == out.quant.scale() ? 1.0 : in_scale / out_scale));
+  const int32_t in_zero = in.quant.zero_point(), out_zero = out.quant.zero_point();
+  if (numerics == Numerics::kInt16) {
+    const QuantizeParams p{static_cast<int32_t>(in.elements()), 0.0f, in_zero, out_zero,
+                           q.multiplier, q.shift};
+    ctx.emit(op, rsqrt ? OpCode::RSQRT_S16 : OpCode::ABS_S16, p, {op.inputs[0]}, {op.outputs[0]});
+    return;
+  }
+  emit_lookup_s8(ctx, op, [&](int32_t x) {
+    const int32_t v = x - in_zero;
+    if (rsqrt) return fp::quantized_rsqrt(v, q.multiplier, q.shift, out_zero, -128, 127);
+    return fp::requantize(v < 0 ? -v : v, q.multiplier, q.shift, out_zero, -128, 127);
+  });
+}
+
+template <PointwiseOp Operation>
+void lower_quantized_as(LowerContext& ctx, const ir::Op& op) {
+  lower_quantized_unary(ctx, op, Operation);
+}
+
 // SELECT_V2 (and SELECT): condition, x, y broadcast to the output.
 void lower_select(LowerContext& ctx, const ir::Op& op) {
   const ir::Tensor& condition = ctx.input(op, 0);
@@ -195,7 +237,7 @@ const OpRecord kLogicalNotRecord =
     pointwise_record(ir::OpKind::kLogicalNot, kUnary, tflite::BuiltinOperator_LOGICAL_NOT,
                      lower_as<PointwiseOp::kLogicalNot>);
 const OpRecord kAbsRecord = pointwise_record(ir::OpKind::kAbs, kUnary, tflite::BuiltinOperator_ABS,
-                                             lower_as<PointwiseOp::kAbs>);
+                                             lower_quantized_as<PointwiseOp::kAbs>);
 const OpRecord kNegRecord = pointwise_record(ir::OpKind::kNeg, kUnary, tflite::BuiltinOperator_NEG,
                                              lower_as<PointwiseOp::kNeg>);
 const OpRecord kExpRecord = pointwise_record(ir::OpKind::kExp, kUnary, tflite::BuiltinOperator_EXP,
@@ -205,7 +247,7 @@ const OpRecord kLogRecord = pointwise_record(ir::OpKind::kLog, kUnary, tflite::B
 const OpRecord kSqrtRecord = pointwise_record(
     ir::OpKind::kSqrt, kUnary, tflite::BuiltinOperator_SQRT, lower_as<PointwiseOp::kSqrt>);
 const OpRecord kRsqrtRecord = pointwise_record(
-    ir::OpKind::kRsqrt, kUnary, tflite::BuiltinOperator_RSQRT, lower_as<PointwiseOp::kRsqrt>);
+    ir::OpKind::kRsqrt, kUnary, tflite::BuiltinOperator_RSQRT, lower_quantized_as<PointwiseOp::kRsqrt>);
 const OpRecord kSquareRecord = pointwise_record(
     ir::OpKind::kSquare, kUnary, tflite::BuiltinOperator_SQUARE, lower_as<PointwiseOp::kSquare>);
 const OpRecord kFloorRecord = pointwise_record(

@@ -125,6 +125,40 @@ TEST(ActivationKernels, LeakyReluInt8AndFloat) {
             (std::vector<float>{2.0f, -0.5f, 0.0f}));
 }
 
+TEST(ActivationKernels, EluInt8TableAndFloat) {
+  // x at 0.1 -> y at 0.05: 1.0 -> 20; -1.0 -> e^-1 - 1 = -0.632 -> -12.6 -> -13;
+  // -12.8 -> -1.0 (to float precision) -> -20.
+  GraphBuilder b;
+  const int x = b.input("x", KILN_DTYPE_INT8, {4}, 0.1f, 0);
+  const int y = b.tensor("y", KILN_DTYPE_INT8, {4}, 0.05f, 0);
+  b.op(OpKind::kElu, {x}, {y});
+  b.output(y);
+  EXPECT_EQ(run_graph<int8_t>(b.build(), {bytes_of<int8_t>({10, -10, -128, 0})}),
+            (std::vector<int8_t>{20, -13, -20, 0}));
+
+  GraphBuilder f;
+  const int fx = f.input("x", KILN_DTYPE_FLOAT32, {2});
+  const int fy = f.tensor("y", KILN_DTYPE_FLOAT32, {2});
+  f.op(OpKind::kElu, {fx}, {fy});
+  f.output(fy);
+  const std::vector<float> out = run_graph<float>(f.build(), {bytes_of<float>({-1.0f, 2.0f})});
+  EXPECT_NEAR(out[0], std::expm1(-1.0), 1e-7);
+  EXPECT_EQ(out[1], 2.0f);
+}
+
+TEST(ActivationKernels, HardSwishInt8) {
+  // Scale 0.05 both sides: x * relu6(x + 3) / 6 at 4.0 is 4.0 (80), at 3.0
+  // is 3.0 (60), at -4.0 and 0 is 0, at 1.0 is 0.667 (13.3 -> 13), at -1.0
+  // -0.333 (-6.7 -> -7).
+  GraphBuilder b;
+  const int x = b.input("x", KILN_DTYPE_INT8, {6}, 0.05f, 0);
+  const int y = b.tensor("y", KILN_DTYPE_INT8, {6}, 0.05f, 0);
+  b.op(OpKind::kHardSwish, {x}, {y});
+  b.output(y);
+  EXPECT_EQ(run_graph<int8_t>(b.build(), {bytes_of<int8_t>({80, 60, -80, 0, 20, -20})}),
+            (std::vector<int8_t>{80, 60, 0, 0, 13, -7}));
+}
+
 TEST(ActivationKernels, SoftmaxFloat) {
   GraphBuilder b;
   const int x = b.input("x", KILN_DTYPE_FLOAT32, {1, 3});

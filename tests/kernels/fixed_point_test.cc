@@ -162,6 +162,28 @@ TEST(FixedPoint, ReciprocalAndLogistic) {
   }
 }
 
+TEST(FixedPoint, InverseSquareRootMultiplier) {
+  // 2^20 / sqrt(v) through the multiplier, as RSQRT forms it.
+  auto scaled = [](int32_t v) {
+    int32_t multiplier;
+    int shift;
+    fp::inverse_sqrt_multiplier(v, &multiplier, &shift);
+    return fp::multiply_by_quantized_multiplier(1, multiplier, shift + 20);
+  };
+  EXPECT_EQ(scaled(4), 1 << 19);
+  EXPECT_EQ(scaled(100), 104858);  // 2^20 / 10 = 104857.6
+  EXPECT_EQ(scaled(2), 741454);    // 2^20 / sqrt(2) = 741455.2, one step low
+  int32_t multiplier;
+  int shift;
+  fp::inverse_sqrt_multiplier(255, &multiplier, &shift);
+  EXPECT_EQ(multiplier, 268961290);
+  EXPECT_EQ(shift, -1);
+  EXPECT_EQ(scaled(255), 65664);  // 2^20 / sqrt(255) = 65664.0
+  fp::inverse_sqrt_multiplier(1, &multiplier, &shift);
+  EXPECT_EQ(multiplier, INT32_MAX);
+  EXPECT_EQ(shift, 0);
+}
+
 TEST(FixedPoint, ActivationRanges) {
   const IntRange relu = activation_range(ir::Activation::kRelu, 0.05f, -10);
   EXPECT_EQ(relu.min, -10);

@@ -214,6 +214,61 @@ inline int32_t tanh(int32_t a, int integer_bits) {
 
 inline int32_t clamp(int32_t v, int32_t lo, int32_t hi) { return v < lo ? lo : (v > hi ? hi : v); }
 
+// 1/sqrt(v) for v >= 0 as a Q31 mantissa and a left shift (TFLite's
+// GetInvSqrtQuantizedMultiplierExp): v is normalized to [2^27, 2^29) by pairs
+// of bits, then five Newton steps x <- x (3 - v x^2) / 2 run on Q3 values.
+inline void inverse_sqrt_multiplier(int32_t v, int32_t* multiplier, int* shift) {
+  if (v <= 1) {
+    *multiplier = kInt32Max;
+    *shift = 0;
+    return;
+  }
+  int exponent = 11;
+  while (v >= (1 << 29)) {
+    v /= 4;
+    ++exponent;
+  }
+  const int bit_pairs = (count_leading_zeros(static_cast<uint32_t>(v)) - 1) / 2 - 1;
+  exponent -= bit_pairs;
+  v = static_cast<int32_t>(static_cast<uint32_t>(v) << (2 * bit_pairs));
+  const int32_t half_v = rounding_divide_by_pot(v >> 1, 1);  // v / 2 in Q3
+  constexpr int32_t kThreeHalves = (1 << 28) + (1 << 27);    // 1.5 in Q3
+  int32_t x = 1 << 28;                                       // 1 in Q3
+  for (int i = 0; i < 5; ++i) {
+    const int32_t x3 = saturating_rounding_multiply_by_pot(
+        saturating_rounding_doubling_high_mul(saturating_rounding_doubling_high_mul(x, x), x), 6);
+    x = saturating_rounding_multiply_by_pot(
+        wrapping_sub(saturating_rounding_doubling_high_mul(kThreeHalves, x),
+                     saturating_rounding_doubling_high_mul(half_v, x3)),
+        3);
+  }
+  constexpr int32_t kHalfSqrt2 = 1518500250;  // sqrt(2) / 2 in Q0
+  x = saturating_rounding_doubling_high_mul(x, kHalfSqrt2);
+  if (exponent < 0) {
+    x = static_cast<int32_t>(static_cast<uint32_t>(x) << -exponent);
+    exponent = 0;
+  }
+  *multiplier = x;
+  *shift = -exponent;
+}
+
+// TFLite's quantized RSQRT of v = input - zero point: 2^20 / sqrt(v) as an
+// integer, rescaled by (multiplier, shift) = 1 / (sqrt(input scale) * output
+// scale) less the 2^20. v = 0 gives `hi`; so does v < 0, where TFLite stops
+// with an error (rsqrt of a negative number is not a number).
+inline int32_t quantized_rsqrt(int32_t v, int32_t multiplier, int shift, int32_t output_offset,
+                               int32_t lo, int32_t hi) {
+  if (v <= 0) return hi;
+  constexpr int kScaleBits = 20;
+  int32_t inv_multiplier;
+  int inv_shift;
+  inverse_sqrt_multiplier(v, &inv_multiplier, &inv_shift);
+  const int32_t scaled = multiply_by_quantized_multiplier(1, inv_multiplier, inv_shift + kScaleBits);
+  const int32_t out =
+      multiply_by_quantized_multiplier(scaled, multiplier, shift - kScaleBits) + output_offset;
+  return out < lo ? lo : (out > hi ? hi : out);
+}
+
 // a + b saturated to int32.
 inline int32_t saturating_add(int32_t a, int32_t b) {
   int32_t sum;

@@ -176,7 +176,10 @@ namespace kiln {
     requantize_s32_s8)                                                                             \
   X(PRELU_S8, 105, PreluParams, prelu_operand_sizes(p, 1, s), ref, prelu_s8)                       \
   X(PRELU_S16, 106, PreluParams, prelu_operand_sizes(p, 2, s), ref, prelu_s16)                     \
-  X(PRELU_F32, 107, PreluParams, prelu_operand_sizes(p, 4, s), ref, prelu_f32)
+  X(PRELU_F32, 107, PreluParams, prelu_operand_sizes(p, 4, s), ref, prelu_f32)                    \
+  X(LOOKUP_S8, 108, LookupParams, lookup_operand_sizes(p, s), ref, lookup_s8)                     \
+  X(ABS_S16, 109, QuantizeParams, quantize_operand_sizes(p, 2, 2, s), ref, abs_s16)                \
+  X(RSQRT_S16, 110, QuantizeParams, quantize_operand_sizes(p, 2, 2, s), ref, rsqrt_s16)
 
 enum class OpCode : uint16_t {
 #define KILN_OPCODE_ENUM(name, number, params, sizes, isa, kernel) name = number,

@@ -193,6 +193,14 @@ void leaky_relu_f32(const void* params, const void* const* inputs, void* const* 
   for (int32_t i = 0; i < p.size; ++i) output[i] = input[i] >= 0.0f ? input[i] : input[i] * p.alpha;
 }
 
+void lookup_s8(const void* params, const void* const* inputs, void* const* outputs) {
+  const LookupParams& p = *static_cast<const LookupParams*>(params);
+  const int8_t* input = static_cast<const int8_t*>(inputs[0]);
+  const int8_t* table = static_cast<const int8_t*>(inputs[1]);
+  int8_t* output = static_cast<int8_t*>(outputs[0]);
+  for (int32_t i = 0; i < p.size; ++i) output[i] = table[input[i] + 128];
+}
+
 void hard_swish_f32(const void* params, const void* const* inputs, void* const* outputs) {
   const HardSwishParams& p = *static_cast<const HardSwishParams*>(params);
   const float* input = static_cast<const float*>(inputs[0]);

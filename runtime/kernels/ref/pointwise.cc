@@ -146,6 +146,8 @@ void pointwise_f32(const void* params, const void* const* inputs, void* const* o
     case PointwiseOp::kRound: return unary<float>(p, a, out, [](float x) { return nearbyintf(x); });
     case PointwiseOp::kSin: return unary<float>(p, a, out, [](float x) { return sinf(x); });
     case PointwiseOp::kCos: return unary<float>(p, a, out, [](float x) { return cosf(x); });
+    case PointwiseOp::kElu:
+      return unary<float>(p, a, out, [](float x) { return x < 0.0f ? expm1f(x) : x; });
     default: return compare_raw<float>(p, a, b, out);
   }
 }

@@ -93,6 +93,29 @@ KILN_REQUANTIZE(requantize_s32_s16, int32_t, int16_t, INT16_MIN, INT16_MAX)
 KILN_REQUANTIZE(requantize_s32_s8, int32_t, int8_t, INT8_MIN, INT8_MAX)
 #undef KILN_REQUANTIZE
 
+void abs_s16(const void* params, const void* const* inputs, void* const* outputs) {
+  const QuantizeParams& p = *static_cast<const QuantizeParams*>(params);
+  const int16_t* input = static_cast<const int16_t*>(inputs[0]);
+  int16_t* output = static_cast<int16_t*>(outputs[0]);
+  for (int32_t i = 0; i < p.size; ++i) {
+    const int32_t v = input[i] - p.input_zero_point;
+    output[i] = static_cast<int16_t>(
+        fp::requantize(v < 0 ? -v : v, p.multiplier, p.shift, p.output_zero_point, INT16_MIN,
+                       INT16_MAX));
+  }
+}
+
+void rsqrt_s16(const void* params, const void* const* inputs, void* const* outputs) {
+  const QuantizeParams& p = *static_cast<const QuantizeParams*>(params);
+  const int16_t* input = static_cast<const int16_t*>(inputs[0]);
+  int16_t* output = static_cast<int16_t*>(outputs[0]);
+  for (int32_t i = 0; i < p.size; ++i) {
+    output[i] = static_cast<int16_t>(fp::quantized_rsqrt(input[i] - p.input_zero_point,
+                                                         p.multiplier, p.shift,
+                                                         p.output_zero_point, INT16_MIN, INT16_MAX));
+  }
+}
+
 void dequantize_s8_f32(const void* params, const void* const* inputs, void* const* outputs) {
   dequantize_to_f32(*static_cast<const QuantizeParams*>(params),
                     static_cast<const int8_t*>(inputs[0]), static_cast<float*>(outputs[0]));

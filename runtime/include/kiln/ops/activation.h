@@ -1,6 +1,7 @@
 // SOFTMAX (over the innermost dim), the element-wise activations LOGISTIC,
 // TANH, CLAMP (RELU, RELU6, RELU_N1_TO_1 and any other bounds), LEAKY_RELU and
-// HARD_SWISH. Operands: input; output.
+// HARD_SWISH, and LOOKUP_S8 (any int8 function of one int8 input as a table).
+// Operands: input; output (LOOKUP_S8: input, table; output).
 #ifndef KILN_OPS_ACTIVATION_H
 #define KILN_OPS_ACTIVATION_H
 
@@ -93,7 +94,26 @@ inline bool hard_swish_operand_sizes(const HardSwishParams& p, uint32_t element_
   return s->inputs[0] != 0;
 }
 
+// LOOKUP_S8: output[i] = table[input[i] + 128]. The compiler fills the
+// 256-entry int8 table by evaluating TFLite's integer arithmetic of the op
+// (ELU, HARD_SWISH, ABS, RSQRT, ...) for every input value, so the table
+// reproduces the reference kernel exactly and costs one load per element.
+struct LookupParams {
+  int32_t size;
+};
+
+inline constexpr uint32_t kLookupTableEntries = 256;
+
+inline bool lookup_operand_sizes(const LookupParams& p, OperandSizes* s) {
+  s->inputs[0] = s->outputs[0] = flat_bytes(1, p.size);
+  s->inputs[1] = kLookupTableEntries;
+  s->num_inputs = 2;
+  s->num_outputs = 1;
+  return s->inputs[0] != 0;
+}
+
 namespace ref {
+void lookup_s8(const void* params, const void* const* inputs, void* const* outputs);
 void softmax_s8(const void* params, const void* const* inputs, void* const* outputs);
 void softmax_f32(const void* params, const void* const* inputs, void* const* outputs);
 void logistic_s8(const void* params, const void* const* inputs, void* const* outputs);

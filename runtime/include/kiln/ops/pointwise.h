@@ -46,7 +46,8 @@ enum class PointwiseOp : int32_t {
   kRound = 27,  // half to even, as TFLite
   kSin = 28,
   kCos = 29,
-  kCount = 30
+  kElu = 30,  // x < 0 ? exp(x) - 1 : x
+  kCount = 31
 };
 
 inline bool pointwise_is_unary(int32_t op) {

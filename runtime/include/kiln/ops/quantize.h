@@ -69,6 +69,10 @@ void requantize_s32_s16(const void* params, const void* const* inputs, void* con
 void requantize_s32_s8(const void* params, const void* const* inputs, void* const* outputs);
 void dequantize_s16_f32(const void* params, const void* const* inputs, void* const* outputs);
 void dequantize_u8_f32(const void* params, const void* const* inputs, void* const* outputs);
+// ABS_S16: |input - input zero point| requantized; RSQRT_S16: TFLite's
+// quantized 1/sqrt (fp::quantized_rsqrt). int8 ABS and RSQRT are tables.
+void abs_s16(const void* params, const void* const* inputs, void* const* outputs);
+void rsqrt_s16(const void* params, const void* const* inputs, void* const* outputs);
 void cast(const void* params, const void* const* inputs, void* const* outputs);
 }  // namespace ref
 
