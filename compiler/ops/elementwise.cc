@@ -1,5 +1,6 @@
-// ADD, SUB, MUL and PRELU with broadcasting: int8 and int16 in TFLite's fixed point, float,
-// and int32 as pointwise arithmetic (pointwise.h).
+// ADD, SUB, MUL, SQUARED_DIFFERENCE, DIV and PRELU with broadcasting: int8
+// (and int16 but for DIV) in TFLite's fixed point; float and int32 as
+// pointwise arithmetic (pointwise.h) where no kernel of their own exists.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -125,6 +126,77 @@ void lower_binary(LowerContext& ctx, const ir::Op& op, Binary kind) {
   ctx.emit(op, opcode, p, {op.inputs[0], op.inputs[1]}, {op.outputs[0]});
 }
 
+// SQUARED_DIFFERENCE of int8 and int16: ADD's common scale (left shift 7 for
+// int8, none for int16), the output multiplier over the squared shift, formed
+// in float as TFLite does.
+void lower_squared_difference(LowerContext& ctx, const ir::Op& op) {
+  const ir::Tensor& in1 = ctx.input(op, 0);
+  const ir::Tensor& in2 = ctx.input(op, 1);
+  const ir::Tensor& out = ctx.output(op, 0);
+  if ((in1.dtype != KILN_DTYPE_INT8 && in1.dtype != KILN_DTYPE_INT16) || !in1.quant.present()) {
+    lower_pointwise(ctx, op, PointwiseOp::kSquaredDifference);
+    return;
+  }
+  const Numerics numerics = numerics_of(ctx, op, in1, out, Int16::kSupported);
+  if (in2.dtype != in1.dtype || !in2.quant.present())
+    ctx.unsupported(op, "inputs of different types");
+  BinaryParams p{};
+  broadcast_dims<2>(ctx, op, out, {&in1, &in2}, p.out_dims, {p.in1_dims, p.in2_dims});
+  p.left_shift = numerics == Numerics::kInt16 ? 0 : 7;
+  p.input1_offset = -in1.quant.zero_point();
+  p.input2_offset = -in2.quant.zero_point();
+  p.output_offset = out.quant.zero_point();
+  const double twice_max = 2.0 * static_cast<double>(std::max(in1.quant.scale(), in2.quant.scale()));
+  const QuantizedMultiplier q1 = quantize_multiplier(in1.quant.scale() / twice_max);
+  const QuantizedMultiplier q2 = quantize_multiplier(in2.quant.scale() / twice_max);
+  const float shifted_out_scale =
+      static_cast<float>(1 << (2 * p.left_shift)) * out.quant.scale();
+  const QuantizedMultiplier qo =
+      quantize_multiplier(twice_max * twice_max / static_cast<double>(shifted_out_scale));
+  p.input1_multiplier = q1.multiplier;
+  p.input1_shift = q1.shift;
+  p.input2_multiplier = q2.multiplier;
+  p.input2_shift = q2.shift;
+  p.output_multiplier = qo.multiplier;
+  p.output_shift = qo.shift;
+  const IntRange r = value_range(out.dtype);
+  p.act_min = r.min;
+  p.act_max = r.max;
+  ctx.emit(op,
+           numerics == Numerics::kInt16 ? OpCode::SQUARED_DIFFERENCE_S16
+                                        : OpCode::SQUARED_DIFFERENCE_S8,
+           p, {op.inputs[0], op.inputs[1]}, {op.outputs[0]});
+}
+
+// DIV of int8: the scales' ratio formed in float, as TFLite does; float and
+// int32 divide stored values.
+void lower_div(LowerContext& ctx, const ir::Op& op) {
+  const ir::Tensor& in1 = ctx.input(op, 0);
+  const ir::Tensor& in2 = ctx.input(op, 1);
+  const ir::Tensor& out = ctx.output(op, 0);
+  if (in1.dtype != KILN_DTYPE_INT8) {
+    lower_pointwise(ctx, op, PointwiseOp::kDiv);
+    return;
+  }
+  numerics_of(ctx, op, in1, out);
+  if (in2.dtype != in1.dtype || !in2.quant.present())
+    ctx.unsupported(op, "inputs of different types");
+  BinaryParams p{};
+  broadcast_dims<2>(ctx, op, out, {&in1, &in2}, p.out_dims, {p.in1_dims, p.in2_dims});
+  p.input1_offset = -in1.quant.zero_point();
+  p.input2_offset = -in2.quant.zero_point();
+  p.output_offset = out.quant.zero_point();
+  const QuantizedMultiplier q = quantize_multiplier(
+      static_cast<double>(in1.quant.scale() / (in2.quant.scale() * out.quant.scale())));
+  p.output_multiplier = q.multiplier;
+  p.output_shift = q.shift;
+  const IntRange r =
+      activation_range(op.attrs.activation, out.quant.scale(), out.quant.zero_point(), out.dtype);
+  p.act_min = r.min;
+  p.act_max = r.max;
+  ctx.emit(op, OpCode::DIV_S8, p, {op.inputs[0], op.inputs[1]}, {op.outputs[0]});
+}
+
 // PRELU: alpha (usually a constant of per-channel slopes) broadcast against
 // the input; TFLite's two multipliers.
 void lower_prelu(LowerContext& ctx, const ir::Op& op) {
@@ -162,7 +234,7 @@ void lower_prelu(LowerContext& ctx, const ir::Op& op) {
 
 namespace {
 
-// ADD, SUB and MUL: a fused activation, if the operator has options.
+// ADD, SUB, MUL and DIV: a fused activation, if the operator has options.
 template <typename Options>
 void read_binary(tflite_format::OperatorReader& r) {
   if (const Options* o = r.options_if_any<Options>())
@@ -175,6 +247,10 @@ tflite_format::WrittenOptions write_add(tflite_format::OperatorWriter& w) {
 tflite_format::WrittenOptions write_sub(tflite_format::OperatorWriter& w) {
   return w.options(tflite::CreateSubOptions(w.builder(), w.activation(w.attrs().activation)));
 }
+tflite_format::WrittenOptions write_div(tflite_format::OperatorWriter& w) {
+  return w.options(tflite::CreateDivOptions(w.builder(), w.activation(w.attrs().activation)));
+}
+
 tflite_format::WrittenOptions write_mul(tflite_format::OperatorWriter& w) {
   return w.options(tflite::CreateMulOptions(w.builder(), w.activation(w.attrs().activation)));
 }
@@ -200,6 +276,15 @@ const OpRecord kMulRecord = {
         .writes(write_mul),
     [](LowerContext& c, const ir::Op& o) { lower_binary(c, o, Binary::kMul); }, nullptr};
 
+const OpRecord kDivRecord = {
+    ir::OpKind::kDiv, OpTraits().all_data().fuses_activation(),
+    TfliteForm(tflite::BuiltinOperator_DIV)
+        .reads(read_binary<tflite::DivOptions>)
+        .writes(write_div),
+    lower_div, nullptr};
+const OpRecord kSquaredDifferenceRecord = {ir::OpKind::kSquaredDifference, OpTraits().all_data(),
+                                           TfliteForm(tflite::BuiltinOperator_SQUARED_DIFFERENCE),
+                                           lower_squared_difference, nullptr};
 const OpRecord kPreluRecord = {ir::OpKind::kPrelu, OpTraits().all_data(),
                                TfliteForm(tflite::BuiltinOperator_PRELU), lower_prelu, nullptr};
 

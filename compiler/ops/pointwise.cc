@@ -1,5 +1,4 @@
-// Element-wise ops on stored values: DIV, MINIMUM, MAXIMUM,
-// SQUARED_DIFFERENCE, FLOOR_DIV, FLOOR_MOD, the comparisons, the logical ops,
+// Element-wise ops on stored values: MINIMUM, MAXIMUM, FLOOR_DIV, FLOOR_MOD, the comparisons, the logical ops,
 // the float math functions, and SELECT_V2. One record each; all lower
 // through lower_pointwise to the kernel of their element type.
 #include "compiler/ops/pointwise.h"
@@ -171,15 +170,6 @@ void lower_select(LowerContext& ctx, const ir::Op& op) {
   ctx.emit(op, OpCode::SELECT, p, {op.inputs[0], op.inputs[1], op.inputs[2]}, {op.outputs[0]});
 }
 
-void read_div(tflite_format::OperatorReader& r) {
-  if (const auto* o = r.options_if_any<tflite::DivOptions>())
-    r.attrs().activation = r.activation(o->fused_activation_function());
-}
-
-tflite_format::WrittenOptions write_div(tflite_format::OperatorWriter& w) {
-  return w.options(tflite::CreateDivOptions(w.builder(), w.activation(w.attrs().activation)));
-}
-
 constexpr OpTraits kBinary = OpTraits().all_data();
 constexpr OpTraits kUnary = OpTraits();
 
@@ -192,19 +182,12 @@ constexpr OpRecord pointwise_record(ir::OpKind kind, OpTraits traits, int builti
 
 using tflite::BuiltinOperator;
 
-const OpRecord kDivRecord = {
-    ir::OpKind::kDiv, kBinary.fuses_activation(),
-    TfliteForm(tflite::BuiltinOperator_DIV).reads(read_div).writes(write_div),
-    lower_as<PointwiseOp::kDiv>, nullptr};
 const OpRecord kMinimumRecord =
     pointwise_record(ir::OpKind::kMinimum, kBinary.same_quantization_as_input().folds_qdq(),
                      tflite::BuiltinOperator_MINIMUM, lower_as<PointwiseOp::kMinimum>);
 const OpRecord kMaximumRecord =
     pointwise_record(ir::OpKind::kMaximum, kBinary.same_quantization_as_input().folds_qdq(),
                      tflite::BuiltinOperator_MAXIMUM, lower_as<PointwiseOp::kMaximum>);
-const OpRecord kSquaredDifferenceRecord = pointwise_record(
-    ir::OpKind::kSquaredDifference, kBinary, tflite::BuiltinOperator_SQUARED_DIFFERENCE,
-    lower_as<PointwiseOp::kSquaredDifference>);
 const OpRecord kFloorDivRecord =
     pointwise_record(ir::OpKind::kFloorDiv, kBinary, tflite::BuiltinOperator_FLOOR_DIV,
                      lower_as<PointwiseOp::kFloorDiv>);

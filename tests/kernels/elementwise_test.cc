@@ -104,6 +104,41 @@ TEST(ElementwiseKernels, SubInt8AndFloat) {
             (std::vector<float>{0, 1, -7, -6}));
 }
 
+// x (op) y on quantized tensors of one type and shape.
+template <typename T>
+std::vector<T> run_quantized_binary(OpKind kind, kiln_dtype dtype, float x_scale, float y_scale,
+                                    float out_scale, const std::vector<T>& x,
+                                    const std::vector<T>& y) {
+  GraphBuilder b;
+  const std::vector<int32_t> shape = {static_cast<int32_t>(x.size())};
+  const int in1 = b.input("x", dtype, shape, x_scale, 0);
+  const int in2 = b.input("y", dtype, shape, y_scale, 0);
+  const int out = b.tensor("z", dtype, shape, out_scale, 0);
+  b.op(kind, {in1, in2}, {out});
+  b.output(out);
+  return run_graph<T>(b.build(), {bytes_of<T>(x), bytes_of<T>(y)});
+}
+
+TEST(ElementwiseKernels, SquaredDifferenceInt8AndInt16) {
+  // int8 at 0.5 into 1.0: (3 - 0)^2 = 9, (-1 - 1)^2 = 4, 1.5^2 = 2.25 -> 2.
+  EXPECT_EQ(run_quantized_binary<int8_t>(OpKind::kSquaredDifference, KILN_DTYPE_INT8, 0.5f, 0.5f,
+                                         1.0f, {6, -2, 3}, {0, 2, 0}),
+            (std::vector<int8_t>{9, 4, 2}));
+  // int16 at 1/256 into 1/64: (2 - 1)^2 = 1 -> 64, (-1 - 1)^2 = 4 -> 256.
+  EXPECT_EQ(run_quantized_binary<int16_t>(OpKind::kSquaredDifference, KILN_DTYPE_INT16,
+                                          1.0f / 256, 1.0f / 256, 1.0f / 64, {512, -256},
+                                          {256, 256}),
+            (std::vector<int16_t>{64, 256}));
+}
+
+TEST(ElementwiseKernels, DivInt8) {
+  // x at 0.5, y at 0.25, out at 0.5: 4 / 2 = 2 -> 4, -4 / 2 -> -4, 3.5 / 1 -> 7,
+  // 0.5 / 3 = 0.167 -> 0.33 -> 0; a zero divisor gives the bound of the sign.
+  EXPECT_EQ(run_quantized_binary<int8_t>(OpKind::kDiv, KILN_DTYPE_INT8, 0.5f, 0.25f, 0.5f,
+                                         {8, -8, 7, 1, 5, -5}, {8, 8, 4, 12, 0, 0}),
+            (std::vector<int8_t>{4, -4, 7, 0, 127, -128}));
+}
+
 TEST(ElementwiseKernels, PreluScalesNegativeInputsByAlpha) {
   // int8: alpha 64 at scale 1/128 is 0.5; -4 -> -2, -3 -> -1.5 -> -2 (half away).
   GraphBuilder b;

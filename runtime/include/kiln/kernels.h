@@ -179,7 +179,12 @@ namespace kiln {
   X(PRELU_F32, 107, PreluParams, prelu_operand_sizes(p, 4, s), ref, prelu_f32)                    \
   X(LOOKUP_S8, 108, LookupParams, lookup_operand_sizes(p, s), ref, lookup_s8)                     \
   X(ABS_S16, 109, QuantizeParams, quantize_operand_sizes(p, 2, 2, s), ref, abs_s16)                \
-  X(RSQRT_S16, 110, QuantizeParams, quantize_operand_sizes(p, 2, 2, s), ref, rsqrt_s16)
+  X(RSQRT_S16, 110, QuantizeParams, quantize_operand_sizes(p, 2, 2, s), ref, rsqrt_s16)            \
+  X(SQUARED_DIFFERENCE_S8, 111, BinaryParams, binary_operand_sizes(p, 1, s), ref,                   \
+    squared_difference_s8)                                                                         \
+  X(SQUARED_DIFFERENCE_S16, 112, BinaryParams, binary_operand_sizes(p, 2, s), ref,                  \
+    squared_difference_s16)                                                                        \
+  X(DIV_S8, 113, BinaryParams, binary_operand_sizes(p, 1, s), ref, div_s8)
 
 enum class OpCode : uint16_t {
 #define KILN_OPCODE_ENUM(name, number, params, sizes, isa, kernel) name = number,

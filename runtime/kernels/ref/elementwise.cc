@@ -1,6 +1,7 @@
-// Reference ADD, SUB, MUL and PRELU with broadcasting: TFLite's integer Add and Sub
-// (inputs left-shifted and rescaled to twice the larger input scale) and Mul,
-// for int8 and int16.
+// Reference ADD, SUB, MUL, SQUARED_DIFFERENCE, DIV and PRELU with
+// broadcasting: TFLite's integer Add, Sub and SquaredDifference (inputs
+// left-shifted and rescaled to twice the larger input scale), Mul and Div, for
+// int8 and int16.
 #include "kiln/ops/elementwise.h"
 
 #include <stdint.h>
@@ -58,7 +59,70 @@ void mul_q(const void* params, const void* const* inputs, void* const* outputs) 
   });
 }
 
+// SQUARED_DIFFERENCE: both inputs to the common scale as ADD does, their
+// difference squared (wrapping, as TFLite's int32 product would), rescaled.
+template <typename T>
+void squared_difference_q(const void* params, const void* const* inputs, void* const* outputs) {
+  const BinaryParams& p = *static_cast<const BinaryParams*>(params);
+  const T* in1 = static_cast<const T*>(inputs[0]);
+  const T* in2 = static_cast<const T*>(inputs[1]);
+  T* out = static_cast<T*>(outputs[0]);
+  broadcast(p, [&](int32_t a, int32_t b, int32_t o) {
+    const int32_t scaled1 = fp::multiply_by_quantized_multiplier(
+        (p.input1_offset + in1[a]) * (1 << p.left_shift), p.input1_multiplier, p.input1_shift);
+    const int32_t scaled2 = fp::multiply_by_quantized_multiplier(
+        (p.input2_offset + in2[b]) * (1 << p.left_shift), p.input2_multiplier, p.input2_shift);
+    const uint32_t difference = static_cast<uint32_t>(fp::wrapping_sub(scaled1, scaled2));
+    const int32_t square = static_cast<int32_t>(difference * difference);
+    out[o] = static_cast<T>(fp::requantize(square, p.output_multiplier, p.output_shift,
+                                           p.output_offset, p.act_min, p.act_max));
+  });
+}
+
+// One int8 DIV as TFLite computes it: the divisor made positive, its
+// reciprocal's Q31 mantissa, the dividend shifted up by its headroom and
+// multiplied by it, then one rounding shift by the output multiplier and all
+// the exponents. A zero divisor (TFLite leaves it undefined) gives the
+// activation bound of the dividend's sign, as float division would.
+int32_t divide_s8(const BinaryParams& p, int32_t dividend, int32_t divisor) {
+  if (divisor < 0) {
+    dividend = -dividend;
+    divisor = -divisor;
+  }
+  if (divisor == 0) return dividend >= 0 ? p.act_max : p.act_min;
+  int reciprocal_shift;
+  const int32_t reciprocal = fp::reciprocal(divisor, 31, &reciprocal_shift);
+  const int headroom =
+      fp::count_leading_zeros(static_cast<uint32_t>(dividend >= 0 ? dividend : ~dividend)) - 1;
+  const int32_t quotient = fp::saturating_rounding_doubling_high_mul(
+      static_cast<int32_t>(static_cast<uint32_t>(dividend) << headroom), reciprocal);
+  // TFLite needs the total shift in [-31, 0]; valid models stay inside.
+  const int total_shift = fp::clamp(p.output_shift - reciprocal_shift - headroom, -31, 0);
+  const int32_t v = fp::rounding_divide_by_pot(
+      fp::saturating_rounding_doubling_high_mul(quotient, p.output_multiplier), -total_shift);
+  return fp::clamp(fp::saturating_add(v, p.output_offset), p.act_min, p.act_max);
+}
+
 }  // namespace
+
+void squared_difference_s8(const void* params, const void* const* inputs, void* const* outputs) {
+  squared_difference_q<int8_t>(params, inputs, outputs);
+}
+
+void squared_difference_s16(const void* params, const void* const* inputs, void* const* outputs) {
+  squared_difference_q<int16_t>(params, inputs, outputs);
+}
+
+void div_s8(const void* params, const void* const* inputs, void* const* outputs) {
+  const BinaryParams& p = *static_cast<const BinaryParams*>(params);
+  const int8_t* in1 = static_cast<const int8_t*>(inputs[0]);
+  const int8_t* in2 = static_cast<const int8_t*>(inputs[1]);
+  int8_t* out = static_cast<int8_t*>(outputs[0]);
+  broadcast(p, [&](int32_t a, int32_t b, int32_t o) {
+    out[o] = static_cast<int8_t>(
+        divide_s8(p, p.input1_offset + in1[a], p.input2_offset + in2[b]));
+  });
+}
 
 void add_s8(const void* params, const void* const* inputs, void* const* outputs) {
   add_or_sub_q<int8_t>(params, inputs, outputs, false);

@@ -1,4 +1,5 @@
-// ADD, SUB and MUL with broadcasting. Operands: input1, input2; output.
+// ADD, SUB, MUL, SQUARED_DIFFERENCE (int8, int16), DIV (int8) and PRELU with
+// broadcasting. Operands: input1, input2; output.
 //
 // Shapes are right-aligned to kMaxBroadcastRank dims; a broadcast input has
 // stride 0 along the dims it repeats, so one loop nest serves every case.
@@ -16,9 +17,9 @@ struct BinaryParams {
   int32_t in1_dims[kMaxBroadcastRank];  // each 1 or equal to out_dims
   int32_t in2_dims[kMaxBroadcastRank];
   int32_t input1_offset, input2_offset, output_offset;
-  // ADD and SUB: inputs are left-shifted, each rescaled to a common scale,
-  // summed (subtracted) and rescaled to the output. MUL uses only the output
-  // multiplier.
+  // ADD, SUB and SQUARED_DIFFERENCE: inputs are left-shifted, each rescaled
+  // to a common scale, summed (subtracted, squared) and rescaled to the
+  // output. MUL and DIV use only the output multiplier.
   int32_t left_shift;
   int32_t input1_multiplier, input1_shift;
   int32_t input2_multiplier, input2_shift;
@@ -97,6 +98,9 @@ void sub_f32(const void* params, const void* const* inputs, void* const* outputs
 void mul_s8(const void* params, const void* const* inputs, void* const* outputs);
 void mul_s16(const void* params, const void* const* inputs, void* const* outputs);
 void mul_f32(const void* params, const void* const* inputs, void* const* outputs);
+void squared_difference_s8(const void* params, const void* const* inputs, void* const* outputs);
+void squared_difference_s16(const void* params, const void* const* inputs, void* const* outputs);
+void div_s8(const void* params, const void* const* inputs, void* const* outputs);
 }  // namespace ref
 
 }  // namespace kiln
