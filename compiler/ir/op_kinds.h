@@ -86,7 +86,10 @@
   X(kArgMin,            "ARG_MIN",                  2,  2, 1)   \
   X(kMirrorPad,         "MIRROR_PAD",               2,  2, 1)   \
   X(kPrelu,             "PRELU",                    2,  2, 1)   \
-  X(kElu,               "ELU",                      1,  1, 1)
+  X(kElu,               "ELU",                      1,  1, 1)   \
+  X(kL2Pool2D,          "L2_POOL_2D",               1,  1, 1)   \
+  X(kReduceAll,         "REDUCE_ALL",               2,  2, 1)   \
+  X(kReduceAny,         "REDUCE_ANY",               2,  2, 1)
 // clang-format on
 
 #endif  // KILN_COMPILER_IR_OP_KINDS_H

@@ -1,4 +1,4 @@
-// AVERAGE_POOL_2D and MAX_POOL_2D.
+// AVERAGE_POOL_2D, MAX_POOL_2D and L2_POOL_2D (float32, as in TFLite).
 #include <fmt/format.h>
 
 #include "compiler/ops/op_util.h"
@@ -6,7 +6,10 @@
 namespace kiln {
 namespace {
 
-void lower_pool(LowerContext& ctx, const ir::Op& op, bool average) {
+enum class Pool { kAverage, kMax, kL2 };
+
+void lower_pool(LowerContext& ctx, const ir::Op& op, Pool pool) {
+  const bool average = pool == Pool::kAverage;
   const ir::Tensor& in = ctx.input(op, 0);
   const ir::Tensor& out = ctx.output(op, 0);
   require_rank(ctx, op, in, 4, "input");
@@ -43,10 +46,12 @@ void lower_pool(LowerContext& ctx, const ir::Op& op, bool average) {
     const FloatRange r = activation_range_f32(a.activation);
     p.act_min_f = r.min;
     p.act_max_f = r.max;
-    ctx.emit(op, average ? OpCode::AVERAGE_POOL_2D_F32 : OpCode::MAX_POOL_2D_F32, p, {op.inputs[0]},
-             {op.outputs[0]});
+    static constexpr OpCode kOpcodes[] = {OpCode::AVERAGE_POOL_2D_F32, OpCode::MAX_POOL_2D_F32,
+                                          OpCode::L2_POOL_2D_F32};
+    ctx.emit(op, kOpcodes[static_cast<int>(pool)], p, {op.inputs[0]}, {op.outputs[0]});
     return;
   }
+  if (pool == Pool::kL2) ctx.unsupported(op, "L2_POOL_2D runs on float32 only, as in TFLite");
   if (in.quant.scale() != out.quant.scale() || in.quant.zero_point() != out.quant.zero_point()) {
     ctx.unsupported(op, "quantized pooling with different input and output quantization");
   }
@@ -101,10 +106,14 @@ const OpRecord kAveragePool2DRecord = {
     ir::OpKind::kAveragePool2D,
     OpTraits().same_quantization_as_input().fuses_activation().folds_qdq(),
     TfliteForm(tflite::BuiltinOperator_AVERAGE_POOL_2D).reads(read_pool).writes(write_pool),
-    [](LowerContext& c, const ir::Op& o) { lower_pool(c, o, true); }, nullptr};
+    [](LowerContext& c, const ir::Op& o) { lower_pool(c, o, Pool::kAverage); }, nullptr};
 const OpRecord kMaxPool2DRecord = {
     ir::OpKind::kMaxPool2D, OpTraits().same_quantization_as_input().fuses_activation().folds_qdq(),
     TfliteForm(tflite::BuiltinOperator_MAX_POOL_2D).reads(read_pool).writes(write_pool),
-    [](LowerContext& c, const ir::Op& o) { lower_pool(c, o, false); }, nullptr};
+    [](LowerContext& c, const ir::Op& o) { lower_pool(c, o, Pool::kMax); }, nullptr};
+const OpRecord kL2Pool2DRecord = {
+    ir::OpKind::kL2Pool2D, OpTraits().fuses_activation(),
+    TfliteForm(tflite::BuiltinOperator_L2_POOL_2D).reads(read_pool).writes(write_pool),
+    [](LowerContext& c, const ir::Op& o) { lower_pool(c, o, Pool::kL2); }, nullptr};
 
 }  // namespace kiln

@@ -1,5 +1,5 @@
-// MEAN, SUM, REDUCE_MAX and REDUCE_MIN over any axes, ARG_MAX and ARG_MIN
-// (kiln/ops/reduce.h).
+// MEAN, SUM, REDUCE_MAX, REDUCE_MIN, REDUCE_ALL and REDUCE_ANY over any axes,
+// ARG_MAX and ARG_MIN (kiln/ops/reduce.h).
 // An int8 or int16 mean folds 1/count into the rescale exactly as TFLite
 // Micro prepares it.
 #include <fmt/format.h>
@@ -122,6 +122,20 @@ void lower_as(LowerContext& ctx, const ir::Op& op) {
   lower_reduction(ctx, op, R);
 }
 
+// REDUCE_ALL and REDUCE_ANY of bools (stored 0 or 1): the minimum and the
+// maximum of the bytes.
+template <Reduction R>
+void lower_logical(LowerContext& ctx, const ir::Op& op) {
+  const ir::Tensor& in = ctx.input(op, 0);
+  const ir::Tensor& out = ctx.output(op, 0);
+  if (in.dtype != KILN_DTYPE_BOOL || out.dtype != KILN_DTYPE_BOOL) {
+    ctx.unsupported(op, fmt::format("{} input with {} output: both must be bool",
+                                    ir::dtype_name(in.dtype), ir::dtype_name(out.dtype)));
+  }
+  const ReduceParams p = reduce_params(ctx, op);
+  ctx.emit(op, kReduceKernels[static_cast<int>(R)].s8, p, {op.inputs[0]}, {op.outputs[0]});
+}
+
 struct ArgKernels {
   kiln_dtype dtype;
   OpCode max, min;
@@ -207,6 +221,15 @@ const OpRecord kReduceMinRecord = {
     ir::OpKind::kReduceMin, OpTraits().same_quantization_as_input().folds_qdq(),
     TfliteForm(tflite::BuiltinOperator_REDUCE_MIN).reads(read_reducer).writes(write_reducer),
     lower_as<Reduction::kMin>, nullptr};
+
+const OpRecord kReduceAllRecord = {
+    ir::OpKind::kReduceAll, OpTraits(),
+    TfliteForm(tflite::BuiltinOperator_REDUCE_ALL).reads(read_reducer).writes(write_reducer),
+    lower_logical<Reduction::kMin>, nullptr};
+const OpRecord kReduceAnyRecord = {
+    ir::OpKind::kReduceAny, OpTraits(),
+    TfliteForm(tflite::BuiltinOperator_REDUCE_ANY).reads(read_reducer).writes(write_reducer),
+    lower_logical<Reduction::kMax>, nullptr};
 
 const OpRecord kArgMaxRecord = {ir::OpKind::kArgMax, OpTraits(),
                                 TfliteForm(tflite::BuiltinOperator_ARG_MAX).writes(write_arg_max),

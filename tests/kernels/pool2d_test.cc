@@ -34,6 +34,19 @@ TEST(PoolKernels, MaxPoolInt8AndFloat) {
   }
 }
 
+TEST(PoolKernels, L2PoolIsTheRootMeanSquare) {
+  GraphBuilder b;
+  const int x = b.input("x", KILN_DTYPE_FLOAT32, {1, 2, 4, 1});
+  const int y = b.tensor("y", KILN_DTYPE_FLOAT32, {1, 1, 2, 1});
+  ir::OpAttrs a;
+  a.filter_h = a.filter_w = a.stride_h = a.stride_w = 2;
+  b.op(OpKind::kL2Pool2D, {x}, {y}, a);
+  b.output(y);
+  // sqrt((1 + 1 + 1 + 1) / 4) = 1; sqrt((9 + 16 + 0 + 0) / 4) = 2.5.
+  EXPECT_EQ(run_graph<float>(b.build(), {bytes_of<float>({1, -1, 3, 0, 1, -1, -4, 0})}),
+            (std::vector<float>{1.0f, 2.5f}));
+}
+
 TEST(PoolKernels, AveragePoolInt16RoundsHalfAwayFromZero) {
   GraphBuilder b;
   const int x = b.input("x", KILN_DTYPE_INT16, {1, 2, 4, 1}, 0.01f, 0);

@@ -59,5 +59,22 @@ TEST(ReduceKernels, MaxAndMinOverLeadingAxis) {
   EXPECT_EQ(test::values_of<float>(out[1]), (std::vector<float>{1, -7}));
 }
 
+TEST(ReduceKernels, AllAndAnyOfBools) {
+  GraphBuilder b;
+  const int x = b.input("x", KILN_DTYPE_BOOL, {2, 3});
+  const int axes = b.constant<int32_t>("axes", KILN_DTYPE_INT32, {1}, {1});
+  const int all = b.tensor("all", KILN_DTYPE_BOOL, {2});
+  const int any = b.tensor("any", KILN_DTYPE_BOOL, {2});
+  b.op(OpKind::kReduceAll, {x, axes}, {all});
+  b.op(OpKind::kReduceAny, {x, axes}, {any});
+  b.output(all);
+  b.output(any);
+  const CompiledModel m = compile_graph(b.build());
+  HostRunner host(m.blob);
+  const auto out = test::run_once(host, {bytes_of<uint8_t>({1, 1, 1, 0, 1, 0})});
+  EXPECT_EQ(test::values_of<uint8_t>(out[0]), (std::vector<uint8_t>{1, 0}));
+  EXPECT_EQ(test::values_of<uint8_t>(out[1]), (std::vector<uint8_t>{1, 1}));
+}
+
 }  // namespace
 }  // namespace kiln

@@ -184,7 +184,8 @@ namespace kiln {
     squared_difference_s8)                                                                         \
   X(SQUARED_DIFFERENCE_S16, 112, BinaryParams, binary_operand_sizes(p, 2, s), ref,                  \
     squared_difference_s16)                                                                        \
-  X(DIV_S8, 113, BinaryParams, binary_operand_sizes(p, 1, s), ref, div_s8)
+  X(DIV_S8, 113, BinaryParams, binary_operand_sizes(p, 1, s), ref, div_s8)                        \
+  X(L2_POOL_2D_F32, 114, Pool2DParams, pool2d_operand_sizes(p, 4, s), ref, l2_pool2d_f32)
 
 enum class OpCode : uint16_t {
 #define KILN_OPCODE_ENUM(name, number, params, sizes, isa, kernel) name = number,

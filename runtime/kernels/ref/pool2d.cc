@@ -1,7 +1,8 @@
-// Reference AVERAGE_POOL_2D and MAX_POOL_2D: TFLite's window clipping and
-// its round-half-away-from-zero integer average.
+// Reference AVERAGE_POOL_2D, MAX_POOL_2D and L2_POOL_2D: TFLite's window
+// clipping and its round-half-away-from-zero integer average.
 #include "kiln/ops/pool2d.h"
 
+#include <math.h>
 #include <stdint.h>
 
 #include "kiln/fixed_point.h"
@@ -92,6 +93,25 @@ void average_pool2d_f32(const void* params, const void* const* inputs, void* con
          }
          float avg = count ? acc / static_cast<float>(count) : 0.0f;
          return avg < p.act_min_f ? p.act_min_f : (avg > p.act_max_f ? p.act_max_f : avg);
+       });
+}
+
+// L2_POOL_2D: the root of the mean square over the window's inputs.
+void l2_pool2d_f32(const void* params, const void* const* inputs, void* const* outputs) {
+  const Pool2DParams& p = *static_cast<const Pool2DParams*>(params);
+  pool(p, static_cast<const float*>(inputs[0]), static_cast<float*>(outputs[0]),
+       [&p](const float* base, const PoolWindow& w) {
+         float sum_of_squares = 0.0f;
+         int32_t count = 0;
+         for (int32_t y = w.y0; y < w.y1; ++y) {
+           for (int32_t x = w.x0; x < w.x1; ++x) {
+             const float v = base[(y * p.in_w + x) * p.channels];
+             sum_of_squares += v * v;
+             ++count;
+           }
+         }
+         const float l2 = count ? sqrtf(sum_of_squares / static_cast<float>(count)) : 0.0f;
+         return l2 < p.act_min_f ? p.act_min_f : (l2 > p.act_max_f ? p.act_max_f : l2);
        });
 }
 

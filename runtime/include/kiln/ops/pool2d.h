@@ -1,4 +1,4 @@
-// AVERAGE_POOL_2D and MAX_POOL_2D over NHWC. Operands: input; output.
+// AVERAGE_POOL_2D, MAX_POOL_2D and L2_POOL_2D over NHWC. Operands: input; output.
 #ifndef KILN_OPS_POOL2D_H
 #define KILN_OPS_POOL2D_H
 
@@ -70,6 +70,7 @@ void average_pool2d_s16(const void* params, const void* const* inputs, void* con
 void average_pool2d_f32(const void* params, const void* const* inputs, void* const* outputs);
 void max_pool2d_s8(const void* params, const void* const* inputs, void* const* outputs);
 void max_pool2d_s16(const void* params, const void* const* inputs, void* const* outputs);
+void l2_pool2d_f32(const void* params, const void* const* inputs, void* const* outputs);
 void max_pool2d_f32(const void* params, const void* const* inputs, void* const* outputs);
 }  // namespace ref
 namespace arm_dsp {
