@@ -214,6 +214,62 @@ inline int32_t tanh(int32_t a, int integer_bits) {
 
 inline int32_t clamp(int32_t v, int32_t lo, int32_t hi) { return v < lo ? lo : (v > hi ? hi : v); }
 
+// a + b and a - b saturated to int32.
+inline int32_t saturating_add_64(int32_t a, int32_t b) {
+  const int64_t v = int64_t{a} + b;
+  return v < kInt32Min ? kInt32Min : (v > kInt32Max ? kInt32Max : static_cast<int32_t>(v));
+}
+inline int32_t saturating_sub_64(int32_t a, int32_t b) {
+  const int64_t v = int64_t{a} - b;
+  return v < kInt32Min ? kInt32Min : (v > kInt32Max ? kInt32Max : static_cast<int32_t>(v));
+}
+
+// log(x) for x >= 1 in Q<input_bits>, result in Q<output_bits> (TFLite's
+// log_x_for_x_greater_than_or_equal_to_1): x = 2^e * r with r in [sqrt(1/2), 1)
+// chosen from two normalizations, then log r from a rational approximation
+// around 2^(-1/4); accumulated in Q<output_bits + 1>.
+inline int32_t log_x_for_x_at_least_1(int32_t x, int input_bits, int output_bits) {
+  constexpr int32_t kLog2 = 1488522236;         // log(2) in Q0
+  constexpr int32_t kSqrtSqrtHalf = 1805811301;  // 2^(-1/4)
+  constexpr int32_t kSqrtHalf = 1518500250;      // 2^(-1/2)
+  constexpr int32_t kQuarter = 536870912;
+  constexpr int32_t kAlphaN = 117049297;   // 11/240 * 2^(1/4)
+  constexpr int32_t kAlphaD = 127690142;   // 1/20 * 2^(1/4)
+  constexpr int32_t kAlphaI = 1057819769;  // 2 / 2^(1/4) - 2^(1/4)
+  constexpr int32_t kAlphaF = 638450708;   // 1/4 * 2^(1/4)
+  const int accum_bits = output_bits + 1;
+  const int32_t shifted_quarter = rescale(kQuarter, 0, accum_bits);
+  auto mul = saturating_rounding_doubling_high_mul;
+
+  const int a_headroom_plus_1 = count_leading_zeros(static_cast<uint32_t>(x));
+  const int32_t r_a = saturating_rounding_multiply_by_pot(
+      mul(saturating_rounding_multiply_by_pot(x, a_headroom_plus_1 - 1), kSqrtHalf), 1);
+  const int32_t a_exponent = saturating_add_64(
+      saturating_rounding_multiply_by_pot(input_bits - a_headroom_plus_1, 31 - accum_bits),
+      shifted_quarter);
+  const int b_headroom = count_leading_zeros(static_cast<uint32_t>(mul(x, kSqrtHalf))) - 1;
+  const int32_t r_b = saturating_rounding_multiply_by_pot(x, b_headroom);
+  const int32_t b_exponent = saturating_sub_64(
+      saturating_rounding_multiply_by_pot(input_bits - b_headroom, 31 - accum_bits),
+      shifted_quarter);
+  const int32_t r = r_a < r_b ? r_a : r_b;
+  const int32_t exponent = a_exponent > b_exponent ? a_exponent : b_exponent;
+
+  const int64_t half_sum = int64_t{r} + kSqrtSqrtHalf;  // RoundingHalfSum
+  const int32_t p = static_cast<int32_t>((half_sum + (half_sum >= 0 ? 1 : -1)) / 2);
+  int32_t q = wrapping_sub(r, kSqrtSqrtHalf);
+  q = wrapping_add(q, q);
+  const int32_t q_squared = mul(q, q);
+  const int32_t numerator = wrapping_add(mul(q, r), mul(mul(q, q_squared), kAlphaN));
+  const int32_t denominator_minus_one =
+      wrapping_add(mul(p, wrapping_add(wrapping_add(kAlphaI, q), mul(kAlphaD, q_squared))),
+                   mul(kAlphaF, q));
+  const int32_t reciprocal_denominator = one_over_one_plus_x_for_x_in_0_1(denominator_minus_one);
+  const int32_t sum = wrapping_add(mul(exponent, kLog2),
+                                   mul(rescale(numerator, 0, accum_bits), reciprocal_denominator));
+  return rescale(sum, accum_bits, output_bits);
+}
+
 // 1/sqrt(v) for v >= 0 as a Q31 mantissa and a left shift (TFLite's
 // GetInvSqrtQuantizedMultiplierExp): v is normalized to [2^27, 2^29) by pairs
 // of bits, then five Newton steps x <- x (3 - v x^2) / 2 run on Q3 values.

@@ -18,6 +18,7 @@
 #include "kiln/ops/elementwise.h"
 #include "kiln/ops/fully_connected.h"
 #include "kiln/ops/gather.h"
+#include "kiln/ops/normalization.h"
 #include "kiln/ops/packed_conv2d.h"
 #include "kiln/ops/packed_elementwise.h"
 #include "kiln/ops/pointwise.h"
@@ -185,7 +186,14 @@ namespace kiln {
   X(SQUARED_DIFFERENCE_S16, 112, BinaryParams, binary_operand_sizes(p, 2, s), ref,                  \
     squared_difference_s16)                                                                        \
   X(DIV_S8, 113, BinaryParams, binary_operand_sizes(p, 1, s), ref, div_s8)                        \
-  X(L2_POOL_2D_F32, 114, Pool2DParams, pool2d_operand_sizes(p, 4, s), ref, l2_pool2d_f32)
+  X(L2_POOL_2D_F32, 114, Pool2DParams, pool2d_operand_sizes(p, 4, s), ref, l2_pool2d_f32)          \
+  X(LOG_SOFTMAX_S8, 115, LogSoftmaxParams, log_softmax_operand_sizes(p, 1, s), ref, log_softmax_s8) \
+  X(LOG_SOFTMAX_F32, 116, LogSoftmaxParams, log_softmax_operand_sizes(p, 4, s), ref,                \
+    log_softmax_f32)                                                                               \
+  X(L2_NORMALIZATION_S8, 117, L2NormalizationParams, l2_normalization_operand_sizes(p, 1, s), ref,  \
+    l2_normalization_s8)                                                                           \
+  X(L2_NORMALIZATION_F32, 118, L2NormalizationParams, l2_normalization_operand_sizes(p, 4, s), ref, \
+    l2_normalization_f32)
 
 enum class OpCode : uint16_t {
 #define KILN_OPCODE_ENUM(name, number, params, sizes, isa, kernel) name = number,
