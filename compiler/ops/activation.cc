@@ -4,7 +4,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 
+#include "compiler/numerics/int16_table.h"
 #include "compiler/ops/lookup.h"
 #include "compiler/ops/op_util.h"
 #include "compiler/ops/pointwise.h"
@@ -14,13 +16,15 @@ namespace kiln {
 namespace {
 
 // int8 SOFTMAX and LOGISTIC outputs are fixed at scale 1/256, zero point
-// -128; TANH's at 1/128, 0.
+// -128; TANH's at 1/128, 0; int16 SOFTMAX's at 1/32768, 0 (from int8
+// inputs 1/65536, -32768).
 void require_output_quantization(LowerContext& ctx, const ir::Op& op, const ir::Tensor& out,
                                  float scale, int32_t zero_point) {
   if (out.quant.scale() != scale || out.quant.zero_point() != zero_point) {
     ctx.unsupported(
-        op, fmt::format("int8 output '{}' must have scale {} and zero point {} (has {} and {})",
-                        out.name, scale, zero_point, out.quant.scale(), out.quant.zero_point()));
+        op, fmt::format("{} output '{}' must have scale {} and zero point {} (has {} and {})",
+                        ir::dtype_name(out.dtype), out.name, scale, zero_point, out.quant.scale(),
+                        out.quant.zero_point()));
   }
 }
 
@@ -36,10 +40,40 @@ void require_same_size(LowerContext& ctx, const ir::Op& op, const ir::Tensor& in
   }
 }
 
+// int16 SOFTMAX: TFLite's exp and 1/(1+x) tables as constants, the input
+// rescaled so that a difference of -10 reaches the bottom of the int16 range.
+void lower_softmax_s16(LowerContext& ctx, const ir::Op& op, SoftmaxParams p) {
+  const ir::Tensor& in = ctx.input(op, 0);
+  const ir::Tensor& out = ctx.output(op, 0);
+  require_output_quantization(ctx, op, out, 1.0f / 32768, 0);
+  const QuantizedMultiplier q = quantize_multiplier(static_cast<double>(in.quant.scale()) *
+                                                    static_cast<double>(op.attrs.beta) /
+                                                    (10.0 / 65535.0));
+  p.input_multiplier = q.multiplier;
+  p.input_left_shift = q.shift;
+  constexpr float kRange = 65535.0f;
+  auto table = [&](const char* name, float scale, int32_t zero_point, float (*f)(float)) {
+    const std::vector<int16_t> values = int16_table(scale, zero_point, 2.0f / kRange, 0, f);
+    std::vector<uint8_t> bytes(values.size() * sizeof(int16_t));
+    std::memcpy(bytes.data(), values.data(), bytes.size());
+    return ctx.add_constant(fmt::format("{}/{}", out.name, name), KILN_DTYPE_INT16,
+                            {static_cast<int32_t>(values.size())}, std::move(bytes));
+  };
+  const int exp_table = table("exp_table", 10.0f / kRange, INT16_MAX,
+                              [](float v) { return std::exp(v); });
+  const int reciprocal_table = table("reciprocal_table", 1.0f / kRange, INT16_MIN,
+                                     [](float v) { return 1.0f / (1.0f + v); });
+  ctx.emit(op, OpCode::SOFTMAX_S16, p, {op.inputs[0], exp_table, reciprocal_table},
+           {op.outputs[0]});
+}
+
 void lower_softmax(LowerContext& ctx, const ir::Op& op) {
   const ir::Tensor& in = ctx.input(op, 0);
   const ir::Tensor& out = ctx.output(op, 0);
-  const Numerics numerics = numerics_of(ctx, op, in, out);
+  // int8 into int16 is TFLite's int8 arithmetic with a wider output.
+  const bool int8_to_int16 = in.dtype == KILN_DTYPE_INT8 && out.dtype == KILN_DTYPE_INT16;
+  const Numerics numerics =
+      int8_to_int16 ? Numerics::kInt8 : numerics_of(ctx, op, in, out, Int16::kSupported);
   if (in.shape.empty() || in.shape != out.shape) {
     ctx.invalid(op, fmt::format("input {} and output {} differ", ir::shape_string(in.shape),
                                 ir::shape_string(out.shape)));
@@ -52,7 +86,16 @@ void lower_softmax(LowerContext& ctx, const ir::Op& op) {
     ctx.emit(op, OpCode::SOFTMAX_F32, p, {op.inputs[0]}, {op.outputs[0]});
     return;
   }
-  require_unit_output(ctx, op, out);
+  if (numerics == Numerics::kInt16) {
+    lower_softmax_s16(ctx, op, p);
+    return;
+  }
+  if (int8_to_int16) {
+    if (!in.quant.present()) ctx.invalid(op, "int8 input without quantization parameters");
+    require_output_quantization(ctx, op, out, 1.0f / 65536, -32768);
+  } else {
+    require_unit_output(ctx, op, out);
+  }
   constexpr int kScaledDiffIntegerBits = 5;
   const double real =
       std::min(static_cast<double>(op.attrs.beta) * static_cast<double>(in.quant.scale()) *
@@ -63,7 +106,8 @@ void lower_softmax(LowerContext& ctx, const ir::Op& op) {
   p.input_multiplier = q.multiplier;
   p.input_left_shift = q.shift;
   p.diff_min = -input_radius(kScaledDiffIntegerBits, q.shift);
-  ctx.emit(op, OpCode::SOFTMAX_S8, p, {op.inputs[0]}, {op.outputs[0]});
+  ctx.emit(op, int8_to_int16 ? OpCode::SOFTMAX_S8_S16 : OpCode::SOFTMAX_S8, p, {op.inputs[0]},
+           {op.outputs[0]});
 }
 
 // LOGISTIC and TANH: int8 rescales the input to Q4 (TFLite's prepare for both).

@@ -159,6 +159,32 @@ TEST(ActivationKernels, HardSwishInt8) {
             (std::vector<int8_t>{80, 60, 0, 0, 13, -7}));
 }
 
+TEST(ActivationKernels, SoftmaxInt16AndInt8ToInt16) {
+  // int8 into int16 (1/65536 around -32768): two equal values are 1/2 -> 0;
+  // one far below the other: 1 -> 32767 and 0 -> -32768.
+  GraphBuilder b;
+  const int x = b.input("x", KILN_DTYPE_INT8, {2, 2}, 0.1f, 0);
+  const int y = b.tensor("y", KILN_DTYPE_INT16, {2, 2}, 1.0f / 65536, -32768);
+  b.op(OpKind::kSoftmax, {x}, {y});
+  b.output(y);
+  EXPECT_EQ(run_graph<int16_t>(b.build(), {bytes_of<int8_t>({3, 3, 127, -128})}),
+            (std::vector<int16_t>{0, 0, 32767, -32768}));
+
+  // int16 (1/32768): 1/2 each, within the tables' interpolation error; a
+  // difference past -10 counts as -10 (exp(-10) is 2/32768 in the table).
+  GraphBuilder c;
+  const int cx = c.input("x", KILN_DTYPE_INT16, {2, 2}, 1.0f / 1024, 0);
+  const int cy = c.tensor("y", KILN_DTYPE_INT16, {2, 2}, 1.0f / 32768, 0);
+  c.op(OpKind::kSoftmax, {cx}, {cy});
+  c.output(cy);
+  const std::vector<int16_t> out =
+      run_graph<int16_t>(c.build(), {bytes_of<int16_t>({100, 100, 20000, 0})});
+  EXPECT_NEAR(out[0], 16384, 2);
+  EXPECT_EQ(out[1], out[0]);
+  EXPECT_NEAR(out[2], 32767, 2);
+  EXPECT_EQ(out[3], 2);
+}
+
 TEST(ActivationKernels, SoftmaxFloat) {
   GraphBuilder b;
   const int x = b.input("x", KILN_DTYPE_FLOAT32, {1, 3});

@@ -214,6 +214,17 @@ inline int32_t tanh(int32_t a, int integer_bits) {
 
 inline int32_t clamp(int32_t v, int32_t lo, int32_t hi) { return v < lo ? lo : (v > hi ? hi : v); }
 
+// A 513-entry int16 table (TFLite's int16 LUTs) at an int16 value: the
+// value's top 9 bits pick the entry, its low 7 interpolate to the next.
+inline int16_t int16_table_lookup(int16_t value, const int16_t* table) {
+  const int32_t index = 256 + (value >> 7);
+  const int32_t offset = value & 0x7f;
+  const int16_t base = table[index];
+  const int16_t slope = static_cast<int16_t>(table[index + 1] - base);
+  const int16_t delta = static_cast<int16_t>((slope * offset + 64) >> 7);
+  return static_cast<int16_t>(base + delta);
+}
+
 // a + b and a - b saturated to int32.
 inline int32_t saturating_add_64(int32_t a, int32_t b) {
   const int64_t v = int64_t{a} + b;

@@ -50,8 +50,8 @@ namespace kiln {
   X(ADD_F32, 12, BinaryParams, binary_operand_sizes(p, 4, s), ref, add_f32)                        \
   X(MUL_S8, 13, BinaryParams, binary_operand_sizes(p, 1, s), ref, mul_s8)                          \
   X(MUL_F32, 14, BinaryParams, binary_operand_sizes(p, 4, s), ref, mul_f32)                        \
-  X(SOFTMAX_S8, 15, SoftmaxParams, softmax_operand_sizes(p, 1, s), ref, softmax_s8)                \
-  X(SOFTMAX_F32, 16, SoftmaxParams, softmax_operand_sizes(p, 4, s), ref, softmax_f32)              \
+  X(SOFTMAX_S8, 15, SoftmaxParams, softmax_operand_sizes(p, 1, 1, s), ref, softmax_s8)                \
+  X(SOFTMAX_F32, 16, SoftmaxParams, softmax_operand_sizes(p, 4, 4, s), ref, softmax_f32)              \
   X(LOGISTIC_S8, 17, LogisticParams, logistic_operand_sizes(p, 1, s), ref, logistic_s8)            \
   X(LOGISTIC_F32, 18, LogisticParams, logistic_operand_sizes(p, 4, s), ref, logistic_f32)          \
   X(QUANTIZE_F32_S8, 19, QuantizeParams, quantize_operand_sizes(p, 4, 1, s), ref, quantize_f32_s8) \
@@ -193,7 +193,9 @@ namespace kiln {
   X(L2_NORMALIZATION_S8, 117, L2NormalizationParams, l2_normalization_operand_sizes(p, 1, s), ref,  \
     l2_normalization_s8)                                                                           \
   X(L2_NORMALIZATION_F32, 118, L2NormalizationParams, l2_normalization_operand_sizes(p, 4, s), ref, \
-    l2_normalization_f32)
+    l2_normalization_f32)                                                                          \
+  X(SOFTMAX_S8_S16, 119, SoftmaxParams, softmax_operand_sizes(p, 1, 2, s), ref, softmax_s8_s16)     \
+  X(SOFTMAX_S16, 120, SoftmaxParams, softmax_s16_operand_sizes(p, s), ref, softmax_s16)
 
 enum class OpCode : uint16_t {
 #define KILN_OPCODE_ENUM(name, number, params, sizes, isa, kernel) name = number,

@@ -11,12 +11,16 @@
 namespace kiln {
 namespace ref {
 
-void softmax_s8(const void* params, const void* const* inputs, void* const* outputs) {
-  const SoftmaxParams& p = *static_cast<const SoftmaxParams*>(params);
-  const int8_t* input = static_cast<const int8_t*>(inputs[0]);
-  int8_t* output = static_cast<int8_t*>(outputs[0]);
+namespace {
+
+// SOFTMAX of int8 inputs into int8 or int16 (TFLite's Softmax<int8, Out>):
+// exps of the differences to the row's maximum in Q5, summed in Q12, each
+// multiplied by the sum's reciprocal and offset by the type's minimum.
+template <typename Out, int32_t kMin, int32_t kMax>
+void softmax_from_s8(const SoftmaxParams& p, const int8_t* input, Out* output) {
   constexpr int kScaledDiffIntegerBits = 5;
   constexpr int kAccumulationIntegerBits = 12;
+  constexpr int kOutputBits = sizeof(Out) * 8;
 
   auto scaled_exp = [&p](int32_t diff) {
     const int32_t rescaled = fp::saturating_rounding_doubling_high_mul(
@@ -27,7 +31,7 @@ void softmax_s8(const void* params, const void* const* inputs, void* const* outp
 
   for (int32_t row = 0; row < p.outer; ++row) {
     const int8_t* in = input + row * p.depth;
-    int8_t* out = output + row * p.depth;
+    Out* out = output + row * p.depth;
     int32_t max_in_row = INT8_MIN;
     for (int32_t c = 0; c < p.depth; ++c) max_in_row = in[c] > max_in_row ? in[c] : max_in_row;
 
@@ -42,17 +46,74 @@ void softmax_s8(const void* params, const void* const* inputs, void* const* outp
     int num_bits_over_unit = 0;
     const int32_t shifted_scale =
         fp::reciprocal(sum_of_exps, kAccumulationIntegerBits, &num_bits_over_unit);
-    int exponent = num_bits_over_unit + 31 - 8;
+    int exponent = num_bits_over_unit + 31 - kOutputBits;
     exponent = exponent < 0 ? 0 : (exponent > 31 ? 31 : exponent);
     for (int32_t c = 0; c < p.depth; ++c) {
       const int32_t diff = in[c] - max_in_row;
-      int32_t value = INT8_MIN;
+      int32_t value = kMin;
       if (diff >= p.diff_min) {
         const int32_t unsat = fp::rounding_divide_by_pot(
             fp::saturating_rounding_doubling_high_mul(shifted_scale, scaled_exp(diff)), exponent);
-        value = fp::clamp(unsat + INT8_MIN, INT8_MIN, INT8_MAX);
+        value = fp::clamp(unsat + kMin, kMin, kMax);
       }
-      out[c] = static_cast<int8_t>(value);
+      out[c] = static_cast<Out>(value);
+    }
+  }
+}
+
+}  // namespace
+
+void softmax_s8(const void* params, const void* const* inputs, void* const* outputs) {
+  softmax_from_s8<int8_t, INT8_MIN, INT8_MAX>(*static_cast<const SoftmaxParams*>(params),
+                                              static_cast<const int8_t*>(inputs[0]),
+                                              static_cast<int8_t*>(outputs[0]));
+}
+
+void softmax_s8_s16(const void* params, const void* const* inputs, void* const* outputs) {
+  softmax_from_s8<int16_t, INT16_MIN, INT16_MAX>(*static_cast<const SoftmaxParams*>(params),
+                                                 static_cast<const int8_t*>(inputs[0]),
+                                                 static_cast<int16_t*>(outputs[0]));
+}
+
+// int16 SOFTMAX (TFLite's SoftmaxInt16): differences to the row's maximum
+// rescaled to [-10, 0] over the int16 range and looked up in the exp table;
+// the sum normalized to [1, 2) and looked up in the 1/(1+x) table; each exp
+// times that reciprocal, shifted back by the sum's magnitude.
+void softmax_s16(const void* params, const void* const* inputs, void* const* outputs) {
+  const SoftmaxParams& p = *static_cast<const SoftmaxParams*>(params);
+  const int16_t* input = static_cast<const int16_t*>(inputs[0]);
+  const int16_t* exp_table = static_cast<const int16_t*>(inputs[1]);
+  const int16_t* reciprocal_table = static_cast<const int16_t*>(inputs[2]);
+  int16_t* output = static_cast<int16_t*>(outputs[0]);
+  for (int32_t row = 0; row < p.outer; ++row) {
+    const int16_t* in = input + row * p.depth;
+    int16_t* out = output + row * p.depth;
+    int32_t max_in_row = INT16_MIN;
+    for (int32_t c = 0; c < p.depth; ++c) max_in_row = in[c] > max_in_row ? in[c] : max_in_row;
+    int32_t sum_of_exps = 0;
+    for (int32_t c = 0; c < p.depth; ++c) {
+      const int32_t scaled = fp::multiply_by_quantized_multiplier(
+          in[c] - max_in_row, p.input_multiplier, p.input_left_shift);
+      const int16_t symmetric = static_cast<int16_t>(
+          fp::clamp(fp::saturating_add(scaled, INT16_MAX), INT16_MIN, INT16_MAX));
+      out[c] = fp::int16_table_lookup(symmetric, exp_table);
+      sum_of_exps = fp::wrapping_add(sum_of_exps, out[c]);
+    }
+    const int headroom_plus_one = fp::count_leading_zeros(static_cast<uint32_t>(sum_of_exps));
+    const int normalize = headroom_plus_one > 0 ? headroom_plus_one - 1 : 0;
+    const int64_t shifted_sum =
+        ((static_cast<int64_t>(static_cast<uint32_t>(sum_of_exps)) << normalize) + (1 << 13)) >> 14;
+    const int16_t symmetric_sum = static_cast<int16_t>(
+        fp::clamp(static_cast<int32_t>(shifted_sum - ((1 << 15) + (1 << 16))), INT16_MIN,
+                  INT16_MAX));
+    const int32_t reciprocal = fp::int16_table_lookup(symmetric_sum, reciprocal_table);
+    // A valid table keeps the sum at 32767 or more (shift 14..16); clamped so
+    // that any table bytes give defined shifts.
+    const int right_shift = fp::clamp(31 - headroom_plus_one, 1, 31);
+    const int64_t round = int64_t{1} << (right_shift - 1);
+    for (int32_t c = 0; c < p.depth; ++c) {
+      const int64_t v = (static_cast<int64_t>(out[c]) * reciprocal + round) >> right_shift;
+      out[c] = static_cast<int16_t>(v < 0 ? 0 : (v > INT16_MAX ? INT16_MAX : v));
     }
   }
 }

@@ -17,11 +17,29 @@ struct SoftmaxParams {
   float beta;  // float32 kernel only
 };
 
-inline bool softmax_operand_sizes(const SoftmaxParams& p, uint32_t element_size, OperandSizes* s) {
+inline bool softmax_operand_sizes(const SoftmaxParams& p, uint32_t in_size, uint32_t out_size,
+                                  OperandSizes* s) {
   if (p.input_left_shift < 0 || p.input_left_shift > 31) return false;
   const int32_t dims[2] = {p.outer, p.depth};
-  s->inputs[0] = s->outputs[0] = operand_bytes(element_size, dims, 2);
+  s->inputs[0] = operand_bytes(in_size, dims, 2);
+  s->outputs[0] = operand_bytes(out_size, dims, 2);
   s->num_inputs = s->num_outputs = 1;
+  return s->inputs[0] != 0;
+}
+
+// int16 SOFTMAX: input_multiplier and input_left_shift (either sign) rescale
+// the differences to the row's maximum so that [-10, 0] spans the int16
+// range. Operands: input, the exp table, the 1/(1+x) table (513 int16
+// entries each); output.
+inline constexpr uint32_t kSoftmaxTableBytes = 513 * 2;
+
+inline bool softmax_s16_operand_sizes(const SoftmaxParams& p, OperandSizes* s) {
+  if (!shift_ok(p.input_left_shift)) return false;
+  const int32_t dims[2] = {p.outer, p.depth};
+  s->inputs[0] = s->outputs[0] = operand_bytes(2, dims, 2);
+  s->inputs[1] = s->inputs[2] = kSoftmaxTableBytes;
+  s->num_inputs = 3;
+  s->num_outputs = 1;
   return s->inputs[0] != 0;
 }
 
@@ -115,6 +133,8 @@ inline bool lookup_operand_sizes(const LookupParams& p, OperandSizes* s) {
 namespace ref {
 void lookup_s8(const void* params, const void* const* inputs, void* const* outputs);
 void softmax_s8(const void* params, const void* const* inputs, void* const* outputs);
+void softmax_s8_s16(const void* params, const void* const* inputs, void* const* outputs);
+void softmax_s16(const void* params, const void* const* inputs, void* const* outputs);
 void softmax_f32(const void* params, const void* const* inputs, void* const* outputs);
 void logistic_s8(const void* params, const void* const* inputs, void* const* outputs);
 void logistic_f32(const void* params, const void* const* inputs, void* const* outputs);
