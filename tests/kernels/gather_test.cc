@@ -55,6 +55,34 @@ TEST(GatherKernels, ResizeNearestDoublesRowsAndColumns) {
             (std::vector<int8_t>{1, 1, 2, 2, 1, 1, 2, 2, 3, 3, 4, 4}));
 }
 
+template <typename T>
+std::vector<T> resize_bilinear_row(kiln_dtype dtype, int32_t out_w, bool align_corners,
+                                   const std::vector<T>& row) {
+  GraphBuilder b;
+  const float scale = dtype == KILN_DTYPE_INT8 ? 1.0f : 0.0f;
+  const int x = b.input("x", dtype, {1, 1, static_cast<int32_t>(row.size()), 1}, scale, 0);
+  const int size = b.constant<int32_t>("size", KILN_DTYPE_INT32, {2}, {1, out_w});
+  const int y = b.tensor("y", dtype, {1, 1, out_w, 1}, scale, 0);
+  ir::OpAttrs a;
+  a.align_corners = align_corners;
+  b.op(OpKind::kResizeBilinear, {x, size}, {y}, a);
+  b.output(y);
+  return run_graph<T>(b.build(), {bytes_of<T>(row)});
+}
+
+TEST(GatherKernels, ResizeBilinearInterpolatesBetweenNeighbours) {
+  // 2 -> 4 columns: positions 0, 0.5, 1, 1.5 (the last clamped to column 1).
+  EXPECT_EQ(resize_bilinear_row<int8_t>(KILN_DTYPE_INT8, 4, false, {0, 10}),
+            (std::vector<int8_t>{0, 5, 10, 10}));
+  EXPECT_EQ(resize_bilinear_row<float>(KILN_DTYPE_FLOAT32, 4, false, {0, 10}),
+            (std::vector<float>{0, 5, 10, 10}));
+  // align_corners, 2 -> 3: positions 0, 0.5, 1; int8 rounds 2.5 away from zero.
+  EXPECT_EQ(resize_bilinear_row<int8_t>(KILN_DTYPE_INT8, 3, true, {0, 5}),
+            (std::vector<int8_t>{0, 3, 5}));
+  EXPECT_EQ(resize_bilinear_row<int8_t>(KILN_DTYPE_INT8, 3, true, {0, -5}),
+            (std::vector<int8_t>{0, -3, -5}));
+}
+
 ir::Graph mirror_pad(bool symmetric, int32_t before, int32_t after) {
   GraphBuilder b;
   const int x = b.input("x", KILN_DTYPE_INT8, {1, 3}, 1.0f, 0);

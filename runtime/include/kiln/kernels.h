@@ -25,6 +25,7 @@
 #include "kiln/ops/pool2d.h"
 #include "kiln/ops/quantize.h"
 #include "kiln/ops/reduce.h"
+#include "kiln/ops/resize.h"
 #include "kiln/ops/transpose_conv.h"
 
 namespace kiln {
@@ -195,7 +196,11 @@ namespace kiln {
   X(L2_NORMALIZATION_F32, 118, L2NormalizationParams, l2_normalization_operand_sizes(p, 4, s), ref, \
     l2_normalization_f32)                                                                          \
   X(SOFTMAX_S8_S16, 119, SoftmaxParams, softmax_operand_sizes(p, 1, 2, s), ref, softmax_s8_s16)     \
-  X(SOFTMAX_S16, 120, SoftmaxParams, softmax_s16_operand_sizes(p, s), ref, softmax_s16)
+  X(SOFTMAX_S16, 120, SoftmaxParams, softmax_s16_operand_sizes(p, s), ref, softmax_s16)            \
+  X(RESIZE_BILINEAR_S8, 121, ResizeBilinearParams, resize_bilinear_operand_sizes(p, 1, s), ref,     \
+    resize_bilinear_s8)                                                                            \
+  X(RESIZE_BILINEAR_F32, 122, ResizeBilinearParams, resize_bilinear_operand_sizes(p, 4, s), ref,    \
+    resize_bilinear_f32)
 
 enum class OpCode : uint16_t {
 #define KILN_OPCODE_ENUM(name, number, params, sizes, isa, kernel) name = number,
