@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "kiln/ops/activation.h"
+#include "kiln/ops/batch_matmul.h"
 #include "kiln/ops/conv2d.h"
 #include "kiln/ops/data_movement.h"
 #include "kiln/ops/elementwise.h"
@@ -200,7 +201,13 @@ namespace kiln {
   X(RESIZE_BILINEAR_S8, 121, ResizeBilinearParams, resize_bilinear_operand_sizes(p, 1, s), ref,     \
     resize_bilinear_s8)                                                                            \
   X(RESIZE_BILINEAR_F32, 122, ResizeBilinearParams, resize_bilinear_operand_sizes(p, 4, s), ref,    \
-    resize_bilinear_f32)
+    resize_bilinear_f32)                                                                           \
+  X(BATCH_MATMUL_S8, 123, BatchMatMulParams, batch_matmul_operand_sizes(p, 1, s), ref,              \
+    batch_matmul_s8)                                                                               \
+  X(BATCH_MATMUL_S16, 124, BatchMatMulParams, batch_matmul_operand_sizes(p, 2, s), ref,             \
+    batch_matmul_s16)                                                                              \
+  X(BATCH_MATMUL_F32, 125, BatchMatMulParams, batch_matmul_operand_sizes(p, 4, s), ref,             \
+    batch_matmul_f32)
 
 enum class OpCode : uint16_t {
 #define KILN_OPCODE_ENUM(name, number, params, sizes, isa, kernel) name = number,
