@@ -93,7 +93,9 @@
   X(kLogSoftmax,        "LOG_SOFTMAX",              1,  1, 1)   \
   X(kL2Normalization,   "L2_NORMALIZATION",         1,  1, 1)   \
   X(kResizeBilinear,    "RESIZE_BILINEAR",          2,  2, 1)   \
-  X(kBatchMatMul,       "BATCH_MATMUL",             2,  2, 1)
+  X(kBatchMatMul,       "BATCH_MATMUL",             2,  2, 1)   \
+  X(kAddN,              "ADD_N",                    1, -1, 1)   \
+  X(kCumsum,            "CUMSUM",                   2,  2, 1)
 // clang-format on
 
 #endif  // KILN_COMPILER_IR_OP_KINDS_H

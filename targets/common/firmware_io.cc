@@ -11,6 +11,7 @@ namespace kiln {
 namespace firmware {
 namespace {
 
+// Counted in the image's static RAM: kept to what a dozen short paths need.
 char g_command_line[512];
 
 }  // namespace
@@ -48,7 +49,7 @@ void fail(int status, const char* what, const char* detail) {
 
 Args parse_args() {
   if (sh_command_line(g_command_line, sizeof(g_command_line)) != 0)
-    fail(kExitUsage, "no command line");
+    fail(kExitUsage, "no command line, or one longer than 511 bytes");
   Args args;
   char* p = g_command_line;
   char pending = 0;
@@ -61,11 +62,10 @@ Args parse_args() {
     if (*p) *p++ = 0;
     if (program_name) {
       program_name = false;
-    } else if (pending == 'i' && args.num_inputs < kMaxFiles) {
-      args.inputs[args.num_inputs++] = token;
-      pending = 0;
-    } else if (pending == 'o' && args.num_outputs < kMaxFiles) {
-      args.outputs[args.num_outputs++] = token;
+    } else if (pending == 'i' || pending == 'o') {
+      int& count = pending == 'i' ? args.num_inputs : args.num_outputs;
+      if (count == kMaxFiles) fail(kExitUsage, "more than 32 inputs or outputs: ", token);
+      (pending == 'i' ? args.inputs : args.outputs)[count++] = token;
       pending = 0;
     } else if (!strcmp(token, "-i") || !strcmp(token, "-o")) {
       pending = token[1];

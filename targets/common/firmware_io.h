@@ -14,7 +14,7 @@ constexpr int kExitNoFile = 2;
 constexpr int kExitBadModel = 3;
 constexpr int kExitBadInput = 5;
 constexpr int kExitNoRoom = 6;
-constexpr int kMaxFiles = 8;
+constexpr int kMaxFiles = 32;  // inputs, and outputs, of one model
 
 // PROGRAM [MODEL] [-i INPUT]... [-o OUTPUT]... [--layers]
 struct Args {

@@ -27,6 +27,7 @@
 #include "kiln/ops/quantize.h"
 #include "kiln/ops/reduce.h"
 #include "kiln/ops/resize.h"
+#include "kiln/ops/sums.h"
 #include "kiln/ops/transpose_conv.h"
 
 namespace kiln {
@@ -207,7 +208,11 @@ namespace kiln {
   X(BATCH_MATMUL_S16, 124, BatchMatMulParams, batch_matmul_operand_sizes(p, 2, s), ref,             \
     batch_matmul_s16)                                                                              \
   X(BATCH_MATMUL_F32, 125, BatchMatMulParams, batch_matmul_operand_sizes(p, 4, s), ref,             \
-    batch_matmul_f32)
+    batch_matmul_f32)                                                                              \
+  X(ADD_N_S8, 126, AddNParams, add_n_operand_sizes(p, 1, s), ref, add_n_s8)                         \
+  X(ADD_N_F32, 127, AddNParams, add_n_operand_sizes(p, 4, s), ref, add_n_f32)                       \
+  X(CUMSUM_S8, 128, CumsumParams, cumsum_operand_sizes(p, 1, s), ref, cumsum_s8)                    \
+  X(CUMSUM_F32, 129, CumsumParams, cumsum_operand_sizes(p, 4, s), ref, cumsum_f32)
 
 enum class OpCode : uint16_t {
 #define KILN_OPCODE_ENUM(name, number, params, sizes, isa, kernel) name = number,
