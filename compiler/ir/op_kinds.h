@@ -95,7 +95,9 @@
   X(kResizeBilinear,    "RESIZE_BILINEAR",          2,  2, 1)   \
   X(kBatchMatMul,       "BATCH_MATMUL",             2,  2, 1)   \
   X(kAddN,              "ADD_N",                    1, -1, 1)   \
-  X(kCumsum,            "CUMSUM",                   2,  2, 1)
+  X(kCumsum,            "CUMSUM",                   2,  2, 1)   \
+  X(kDynamicUpdateSlice, "DYNAMIC_UPDATE_SLICE",    3,  3, 1)   \
+  X(kBroadcastArgs,     "BROADCAST_ARGS",           2,  2, 1)
 // clang-format on
 
 #endif  // KILN_COMPILER_IR_OP_KINDS_H

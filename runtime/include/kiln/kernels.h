@@ -16,6 +16,7 @@
 #include "kiln/ops/batch_matmul.h"
 #include "kiln/ops/conv2d.h"
 #include "kiln/ops/data_movement.h"
+#include "kiln/ops/dynamic.h"
 #include "kiln/ops/elementwise.h"
 #include "kiln/ops/fully_connected.h"
 #include "kiln/ops/gather.h"
@@ -212,7 +213,11 @@ namespace kiln {
   X(ADD_N_S8, 126, AddNParams, add_n_operand_sizes(p, 1, s), ref, add_n_s8)                         \
   X(ADD_N_F32, 127, AddNParams, add_n_operand_sizes(p, 4, s), ref, add_n_f32)                       \
   X(CUMSUM_S8, 128, CumsumParams, cumsum_operand_sizes(p, 1, s), ref, cumsum_s8)                    \
-  X(CUMSUM_F32, 129, CumsumParams, cumsum_operand_sizes(p, 4, s), ref, cumsum_f32)
+  X(CUMSUM_F32, 129, CumsumParams, cumsum_operand_sizes(p, 4, s), ref, cumsum_f32)                 \
+  X(DYNAMIC_UPDATE_SLICE, 130, DynamicUpdateSliceParams, dynamic_update_slice_operand_sizes(p, s),  \
+    ref, dynamic_update_slice)                                                                     \
+  X(BROADCAST_ARGS, 131, BroadcastArgsParams, broadcast_args_operand_sizes(p, s), ref,              \
+    broadcast_args)
 
 enum class OpCode : uint16_t {
 #define KILN_OPCODE_ENUM(name, number, params, sizes, isa, kernel) name = number,
