@@ -83,7 +83,7 @@ struct OpAttrs {
   int32_t block_size = 1;                                  // depth to space, space to depth
   int32_t batch_dims = 0;                                  // gather
   bool align_corners = false, half_pixel_centers = false;  // resize
-  bool mirror_symmetric = false;  // mirror pad: SYMMETRIC (edge repeated) or REFLECT
+  bool mirror_symmetric = false;      // mirror pad: SYMMETRIC (edge repeated) or REFLECT
   bool adj_x = false, adj_y = false;  // batch matmul: an operand stored transposed
   // cumsum: each output leaves its own element out; sums run from the end
   bool exclusive = false, reverse = false;

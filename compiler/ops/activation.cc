@@ -46,9 +46,9 @@ void lower_softmax_s16(LowerContext& ctx, const ir::Op& op, SoftmaxParams p) {
   const ir::Tensor& in = ctx.input(op, 0);
   const ir::Tensor& out = ctx.output(op, 0);
   require_output_quantization(ctx, op, out, 1.0f / 32768, 0);
-  const QuantizedMultiplier q = quantize_multiplier(static_cast<double>(in.quant.scale()) *
-                                                    static_cast<double>(op.attrs.beta) /
-                                                    (10.0 / 65535.0));
+  const QuantizedMultiplier q =
+      quantize_multiplier(static_cast<double>(in.quant.scale()) *
+                          static_cast<double>(op.attrs.beta) / (10.0 / 65535.0));
   p.input_multiplier = q.multiplier;
   p.input_left_shift = q.shift;
   constexpr float kRange = 65535.0f;
@@ -59,8 +59,8 @@ void lower_softmax_s16(LowerContext& ctx, const ir::Op& op, SoftmaxParams p) {
     return ctx.add_constant(fmt::format("{}/{}", out.name, name), KILN_DTYPE_INT16,
                             {static_cast<int32_t>(values.size())}, std::move(bytes));
   };
-  const int exp_table = table("exp_table", 10.0f / kRange, INT16_MAX,
-                              [](float v) { return std::exp(v); });
+  const int exp_table =
+      table("exp_table", 10.0f / kRange, INT16_MAX, [](float v) { return std::exp(v); });
   const int reciprocal_table = table("reciprocal_table", 1.0f / kRange, INT16_MIN,
                                      [](float v) { return 1.0f / (1.0f + v); });
   ctx.emit(op, OpCode::SOFTMAX_S16, p, {op.inputs[0], exp_table, reciprocal_table},
@@ -252,8 +252,7 @@ void lower_hard_swish(LowerContext& ctx, const ir::Op& op) {
       quantize_multiplier(static_cast<double>(high_res_scale / out.quant.scale()));
   const QuantizedMultiplier reluish =
       quantize_multiplier(static_cast<double>(high_res_scale / (3.0f / 32768.0f)));
-  if (output.shift > 0)
-    ctx.unsupported(op, "the output scale is below 1/128 of the input scale");
+  if (output.shift > 0) ctx.unsupported(op, "the output scale is below 1/128 of the input scale");
   const int32_t output_multiplier = q15_multiplier(output.multiplier);
   const int32_t reluish_multiplier = q15_multiplier(reluish.multiplier);
   const int32_t in_zero = in.quant.zero_point(), out_zero = out.quant.zero_point();
@@ -266,9 +265,10 @@ void lower_hard_swish(LowerContext& ctx, const ir::Op& op) {
     if (reluish.shift > 0) factor = saturating_left_shift_16(factor, 1);
     if (reluish.shift < 0) factor = fp::rounding_divide_by_pot(factor, -reluish.shift);
     factor = (factor + 32768) >> 1;  // [-1, 1] to [0, 1] in Q15
-    const int32_t product = factor == -32768 && preshift == -32768
-                                ? 32767
-                                : static_cast<int32_t>(static_cast<int16_t>(factor * preshift / 32768));
+    const int32_t product =
+        factor == -32768 && preshift == -32768
+            ? 32767
+            : static_cast<int32_t>(static_cast<int16_t>(factor * preshift / 32768));
     return fp::rounding_divide_by_pot(product, -output.shift) + out_zero;
   });
 }

@@ -101,11 +101,10 @@ tflite_format::WrittenOptions write_batch_matmul(tflite_format::OperatorWriter& 
 
 }  // namespace
 
-const OpRecord kBatchMatMulRecord = {
-    ir::OpKind::kBatchMatMul, OpTraits().all_data(),
-    TfliteForm(tflite::BuiltinOperator_BATCH_MATMUL)
-        .reads(read_batch_matmul)
-        .writes(write_batch_matmul),
-    lower_batch_matmul, batch_matmul_macs};
+const OpRecord kBatchMatMulRecord = {ir::OpKind::kBatchMatMul, OpTraits().all_data(),
+                                     TfliteForm(tflite::BuiltinOperator_BATCH_MATMUL)
+                                         .reads(read_batch_matmul)
+                                         .writes(write_batch_matmul),
+                                     lower_batch_matmul, batch_matmul_macs};
 
 }  // namespace kiln

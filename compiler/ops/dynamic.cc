@@ -22,12 +22,12 @@ void lower_dynamic_update_slice(LowerContext& ctx, const ir::Op& op) {
   }
   const size_t rank = in.shape.size();
   if (!is_index_type(start.dtype) || start.elements() != static_cast<int64_t>(rank)) {
-    ctx.invalid(op, fmt::format("start indices '{}' must be {} int32 or int64 values", start.name,
-                                rank));
+    ctx.invalid(
+        op, fmt::format("start indices '{}' must be {} int32 or int64 values", start.name, rank));
   }
   if (update.shape.size() != rank || rank < 1 || rank > static_cast<size_t>(kMaxDynamicRank)) {
-    ctx.unsupported(op, fmt::format("input and update must have one rank from 1 to {}",
-                                    kMaxDynamicRank));
+    ctx.unsupported(
+        op, fmt::format("input and update must have one rank from 1 to {}", kMaxDynamicRank));
   }
   DynamicUpdateSliceParams p{};
   const size_t lead = kMaxDynamicRank - rank;

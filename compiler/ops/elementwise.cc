@@ -146,11 +146,11 @@ void lower_squared_difference(LowerContext& ctx, const ir::Op& op) {
   p.input1_offset = -in1.quant.zero_point();
   p.input2_offset = -in2.quant.zero_point();
   p.output_offset = out.quant.zero_point();
-  const double twice_max = 2.0 * static_cast<double>(std::max(in1.quant.scale(), in2.quant.scale()));
+  const double twice_max =
+      2.0 * static_cast<double>(std::max(in1.quant.scale(), in2.quant.scale()));
   const QuantizedMultiplier q1 = quantize_multiplier(in1.quant.scale() / twice_max);
   const QuantizedMultiplier q2 = quantize_multiplier(in2.quant.scale() / twice_max);
-  const float shifted_out_scale =
-      static_cast<float>(1 << (2 * p.left_shift)) * out.quant.scale();
+  const float shifted_out_scale = static_cast<float>(1 << (2 * p.left_shift)) * out.quant.scale();
   const QuantizedMultiplier qo =
       quantize_multiplier(twice_max * twice_max / static_cast<double>(shifted_out_scale));
   p.input1_multiplier = q1.multiplier;
@@ -162,10 +162,10 @@ void lower_squared_difference(LowerContext& ctx, const ir::Op& op) {
   const IntRange r = value_range(out.dtype);
   p.act_min = r.min;
   p.act_max = r.max;
-  ctx.emit(op,
-           numerics == Numerics::kInt16 ? OpCode::SQUARED_DIFFERENCE_S16
-                                        : OpCode::SQUARED_DIFFERENCE_S8,
-           p, {op.inputs[0], op.inputs[1]}, {op.outputs[0]});
+  ctx.emit(
+      op,
+      numerics == Numerics::kInt16 ? OpCode::SQUARED_DIFFERENCE_S16 : OpCode::SQUARED_DIFFERENCE_S8,
+      p, {op.inputs[0], op.inputs[1]}, {op.outputs[0]});
 }
 
 // DIV of int8: the scales' ratio formed in float, as TFLite does; float and
@@ -276,12 +276,11 @@ const OpRecord kMulRecord = {
         .writes(write_mul),
     [](LowerContext& c, const ir::Op& o) { lower_binary(c, o, Binary::kMul); }, nullptr};
 
-const OpRecord kDivRecord = {
-    ir::OpKind::kDiv, OpTraits().all_data().fuses_activation(),
-    TfliteForm(tflite::BuiltinOperator_DIV)
-        .reads(read_binary<tflite::DivOptions>)
-        .writes(write_div),
-    lower_div, nullptr};
+const OpRecord kDivRecord = {ir::OpKind::kDiv, OpTraits().all_data().fuses_activation(),
+                             TfliteForm(tflite::BuiltinOperator_DIV)
+                                 .reads(read_binary<tflite::DivOptions>)
+                                 .writes(write_div),
+                             lower_div, nullptr};
 const OpRecord kSquaredDifferenceRecord = {ir::OpKind::kSquaredDifference, OpTraits().all_data(),
                                            TfliteForm(tflite::BuiltinOperator_SQUARED_DIFFERENCE),
                                            lower_squared_difference, nullptr};

@@ -1,6 +1,6 @@
-// Element-wise ops on stored values: MINIMUM, MAXIMUM, FLOOR_DIV, FLOOR_MOD, the comparisons, the logical ops,
-// the float math functions, and SELECT_V2. One record each; all lower
-// through lower_pointwise to the kernel of their element type.
+// Element-wise ops on stored values: MINIMUM, MAXIMUM, FLOOR_DIV, FLOOR_MOD, the comparisons, the
+// logical ops, the float math functions, and SELECT_V2. One record each; all lower through
+// lower_pointwise to the kernel of their element type.
 #include "compiler/ops/pointwise.h"
 
 #include <fmt/format.h>
@@ -136,8 +136,8 @@ void lower_quantized_unary(LowerContext& ctx, const ir::Op& op, PointwiseOp oper
             : (in.quant.scale() == out.quant.scale() ? 1.0 : in_scale / out_scale));
   const int32_t in_zero = in.quant.zero_point(), out_zero = out.quant.zero_point();
   if (numerics == Numerics::kInt16) {
-    const QuantizeParams p{static_cast<int32_t>(in.elements()), 0.0f, in_zero, out_zero,
-                           q.multiplier, q.shift};
+    const QuantizeParams p{
+        static_cast<int32_t>(in.elements()), 0.0f, in_zero, out_zero, q.multiplier, q.shift};
     ctx.emit(op, rsqrt ? OpCode::RSQRT_S16 : OpCode::ABS_S16, p, {op.inputs[0]}, {op.outputs[0]});
     return;
   }
@@ -229,8 +229,9 @@ const OpRecord kLogRecord = pointwise_record(ir::OpKind::kLog, kUnary, tflite::B
                                              lower_as<PointwiseOp::kLog>);
 const OpRecord kSqrtRecord = pointwise_record(
     ir::OpKind::kSqrt, kUnary, tflite::BuiltinOperator_SQRT, lower_as<PointwiseOp::kSqrt>);
-const OpRecord kRsqrtRecord = pointwise_record(
-    ir::OpKind::kRsqrt, kUnary, tflite::BuiltinOperator_RSQRT, lower_quantized_as<PointwiseOp::kRsqrt>);
+const OpRecord kRsqrtRecord =
+    pointwise_record(ir::OpKind::kRsqrt, kUnary, tflite::BuiltinOperator_RSQRT,
+                     lower_quantized_as<PointwiseOp::kRsqrt>);
 const OpRecord kSquareRecord = pointwise_record(
     ir::OpKind::kSquare, kUnary, tflite::BuiltinOperator_SQUARE, lower_as<PointwiseOp::kSquare>);
 const OpRecord kFloorRecord = pointwise_record(

@@ -17,8 +17,7 @@ namespace {
 std::vector<int32_t> float_taps(int32_t in, int32_t out, bool align_corners,
                                 bool half_pixel_centers) {
   float scale = static_cast<float>(in) / static_cast<float>(out);
-  if (align_corners && out > 1)
-    scale = static_cast<float>(in - 1) / static_cast<float>(out - 1);
+  if (align_corners && out > 1) scale = static_cast<float>(in - 1) / static_cast<float>(out - 1);
   std::vector<int32_t> taps;
   for (int32_t i = 0; i < out; ++i) {
     const float v = static_cast<float>(i);
@@ -64,8 +63,12 @@ void lower_resize_bilinear(LowerContext& ctx, const ir::Op& op) {
   const std::vector<int64_t> size = constant_integers(ctx, op, 1, "size");
   if (size.size() != 2 || size[0] < 1 || size[1] < 1 || size[0] > kMaxDim || size[1] > kMaxDim)
     ctx.invalid(op, "size must hold a positive height and width");
-  ResizeBilinearParams p{in.shape[0], in.shape[1], in.shape[2], in.shape[3],
-                         static_cast<int32_t>(size[0]), static_cast<int32_t>(size[1])};
+  ResizeBilinearParams p{in.shape[0],
+                         in.shape[1],
+                         in.shape[2],
+                         in.shape[3],
+                         static_cast<int32_t>(size[0]),
+                         static_cast<int32_t>(size[1])};
   const std::vector<int32_t> shape = {p.batches, p.out_h, p.out_w, p.channels};
   if (out.shape != shape) {
     ctx.invalid(op, fmt::format("output {} is not the resize's shape {}",
@@ -97,11 +100,11 @@ tflite_format::WrittenOptions write_resize_bilinear(tflite_format::OperatorWrite
 
 }  // namespace
 
-const OpRecord kResizeBilinearRecord = {
-    ir::OpKind::kResizeBilinear, OpTraits().same_quantization_as_input().folds_qdq(),
-    TfliteForm(tflite::BuiltinOperator_RESIZE_BILINEAR)
-        .reads(read_resize_bilinear)
-        .writes(write_resize_bilinear),
-    lower_resize_bilinear, nullptr};
+const OpRecord kResizeBilinearRecord = {ir::OpKind::kResizeBilinear,
+                                        OpTraits().same_quantization_as_input().folds_qdq(),
+                                        TfliteForm(tflite::BuiltinOperator_RESIZE_BILINEAR)
+                                            .reads(read_resize_bilinear)
+                                            .writes(write_resize_bilinear),
+                                        lower_resize_bilinear, nullptr};
 
 }  // namespace kiln

@@ -23,8 +23,8 @@ void lower_add_n(LowerContext& ctx, const ir::Op& op) {
   for (size_t i = 1; i < op.inputs.size(); ++i) {
     const ir::Tensor& in = ctx.input(op, i);
     if (in.shape != first.shape || in.dtype != first.dtype)
-      ctx.invalid(op, fmt::format("input '{}' differs from '{}' in shape or type", in.name,
-                                  first.name));
+      ctx.invalid(
+          op, fmt::format("input '{}' differs from '{}' in shape or type", in.name, first.name));
     if (numerics == Numerics::kInt8) require_same_quantization(ctx, op, first, in);
   }
   if (out.shape != first.shape) ctx.invalid(op, "the output's shape differs from the inputs'");

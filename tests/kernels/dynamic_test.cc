@@ -38,8 +38,9 @@ TEST(DynamicKernels, BroadcastArgsRightAligns) {
   const int y = b.tensor("y", KILN_DTYPE_INT32, {3});
   b.op(OpKind::kBroadcastArgs, {s1, s2}, {y});
   b.output(y);
-  EXPECT_EQ(run_graph<int32_t>(b.build(), {bytes_of<int32_t>({2, 1, 5}), bytes_of<int32_t>({4, 1})}),
-            (std::vector<int32_t>{2, 4, 5}));
+  EXPECT_EQ(
+      run_graph<int32_t>(b.build(), {bytes_of<int32_t>({2, 1, 5}), bytes_of<int32_t>({4, 1})}),
+      (std::vector<int32_t>{2, 4, 5}));
 }
 
 }  // namespace

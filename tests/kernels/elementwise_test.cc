@@ -125,9 +125,8 @@ TEST(ElementwiseKernels, SquaredDifferenceInt8AndInt16) {
                                          1.0f, {6, -2, 3}, {0, 2, 0}),
             (std::vector<int8_t>{9, 4, 2}));
   // int16 at 1/256 into 1/64: (2 - 1)^2 = 1 -> 64, (-1 - 1)^2 = 4 -> 256.
-  EXPECT_EQ(run_quantized_binary<int16_t>(OpKind::kSquaredDifference, KILN_DTYPE_INT16,
-                                          1.0f / 256, 1.0f / 256, 1.0f / 64, {512, -256},
-                                          {256, 256}),
+  EXPECT_EQ(run_quantized_binary<int16_t>(OpKind::kSquaredDifference, KILN_DTYPE_INT16, 1.0f / 256,
+                                          1.0f / 256, 1.0f / 64, {512, -256}, {256, 256}),
             (std::vector<int16_t>{64, 256}));
 }
 

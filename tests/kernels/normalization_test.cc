@@ -46,12 +46,12 @@ TEST(NormalizationKernels, LogSoftmaxInt8) {
 
 TEST(NormalizationKernels, L2NormalizationInt8AndFloat) {
   // (3, 4) / 5 = (0.6, 0.8) -> 76.8, 102.4 at 1/128; an all-zero row stays 0.
-  EXPECT_EQ(run_rows<int8_t>(OpKind::kL2Normalization, KILN_DTYPE_INT8, {2, 2}, 0.5f, 1,
-                             1.0f / 128, 0, {7, 9, 1, 1}),
+  EXPECT_EQ(run_rows<int8_t>(OpKind::kL2Normalization, KILN_DTYPE_INT8, {2, 2}, 0.5f, 1, 1.0f / 128,
+                             0, {7, 9, 1, 1}),
             (std::vector<int8_t>{77, 102, 0, 0}));
-  EXPECT_EQ(run_rows<float>(OpKind::kL2Normalization, KILN_DTYPE_FLOAT32, {1, 2}, 0, 0, 0, 0,
-                            {3, 4}),
-            (std::vector<float>{0.6f, 0.8f}));
+  EXPECT_EQ(
+      run_rows<float>(OpKind::kL2Normalization, KILN_DTYPE_FLOAT32, {1, 2}, 0, 0, 0, 0, {3, 4}),
+      (std::vector<float>{0.6f, 0.8f}));
 }
 
 }  // namespace

@@ -119,9 +119,9 @@ TEST(PointwiseKernels, QuantizedAbsRescalesOnlyWhenTheScalesDiffer) {
   // Same scales: stored values, |-128| saturating to 127.
   EXPECT_EQ(run_unary<int8_t>(OpKind::kAbs, KILN_DTYPE_INT8, 0.5f, 0.5f, {-5, 4, -128}),
             (std::vector<int8_t>{5, 4, 127}));
-  EXPECT_EQ(run_unary<int16_t>(OpKind::kAbs, KILN_DTYPE_INT16, 1.0f / 1024, 1.0f / 512,
-                               {-5, 4, -32768}),
-            (std::vector<int16_t>{3, 2, 16384}));
+  EXPECT_EQ(
+      run_unary<int16_t>(OpKind::kAbs, KILN_DTYPE_INT16, 1.0f / 1024, 1.0f / 512, {-5, 4, -32768}),
+      (std::vector<int16_t>{3, 2, 16384}));
   EXPECT_EQ(run_unary<int16_t>(OpKind::kAbs, KILN_DTYPE_INT16, 0.5f, 0.5f, {-7, -32768}),
             (std::vector<int16_t>{7, 32767}));
 }
@@ -129,9 +129,9 @@ TEST(PointwiseKernels, QuantizedAbsRescalesOnlyWhenTheScalesDiffer) {
 TEST(PointwiseKernels, QuantizedRsqrtFollowsTheFixedPointInverseSquareRoot) {
   // x at 1/16: 16 is 1.0, 64 is 4.0, 4 is 0.25; outputs at 1/64: 1 -> 64,
   // 1/2 -> 32, 2 -> 128 saturating to 127; zero saturates too.
-  EXPECT_EQ(run_unary<int8_t>(OpKind::kRsqrt, KILN_DTYPE_INT8, 1.0f / 16, 1.0f / 64,
-                              {16, 64, 4, 0}),
-            (std::vector<int8_t>{64, 32, 127, 127}));
+  EXPECT_EQ(
+      run_unary<int8_t>(OpKind::kRsqrt, KILN_DTYPE_INT8, 1.0f / 16, 1.0f / 64, {16, 64, 4, 0}),
+      (std::vector<int8_t>{64, 32, 127, 127}));
   // 1/sqrt(2) * 4096 = 2896.3.
   EXPECT_EQ(run_unary<int16_t>(OpKind::kRsqrt, KILN_DTYPE_INT16, 1.0f / 256, 1.0f / 4096,
                                {256, 512, 1024, 0}),

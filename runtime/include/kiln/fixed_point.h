@@ -240,7 +240,7 @@ inline int32_t saturating_sub_64(int32_t a, int32_t b) {
 // chosen from two normalizations, then log r from a rational approximation
 // around 2^(-1/4); accumulated in Q<output_bits + 1>.
 inline int32_t log_x_for_x_at_least_1(int32_t x, int input_bits, int output_bits) {
-  constexpr int32_t kLog2 = 1488522236;         // log(2) in Q0
+  constexpr int32_t kLog2 = 1488522236;          // log(2) in Q0
   constexpr int32_t kSqrtSqrtHalf = 1805811301;  // 2^(-1/4)
   constexpr int32_t kSqrtHalf = 1518500250;      // 2^(-1/2)
   constexpr int32_t kQuarter = 536870912;
@@ -272,9 +272,8 @@ inline int32_t log_x_for_x_at_least_1(int32_t x, int input_bits, int output_bits
   q = wrapping_add(q, q);
   const int32_t q_squared = mul(q, q);
   const int32_t numerator = wrapping_add(mul(q, r), mul(mul(q, q_squared), kAlphaN));
-  const int32_t denominator_minus_one =
-      wrapping_add(mul(p, wrapping_add(wrapping_add(kAlphaI, q), mul(kAlphaD, q_squared))),
-                   mul(kAlphaF, q));
+  const int32_t denominator_minus_one = wrapping_add(
+      mul(p, wrapping_add(wrapping_add(kAlphaI, q), mul(kAlphaD, q_squared))), mul(kAlphaF, q));
   const int32_t reciprocal_denominator = one_over_one_plus_x_for_x_in_0_1(denominator_minus_one);
   const int32_t sum = wrapping_add(mul(exponent, kLog2),
                                    mul(rescale(numerator, 0, accum_bits), reciprocal_denominator));
@@ -330,7 +329,8 @@ inline int32_t quantized_rsqrt(int32_t v, int32_t multiplier, int shift, int32_t
   int32_t inv_multiplier;
   int inv_shift;
   inverse_sqrt_multiplier(v, &inv_multiplier, &inv_shift);
-  const int32_t scaled = multiply_by_quantized_multiplier(1, inv_multiplier, inv_shift + kScaleBits);
+  const int32_t scaled =
+      multiply_by_quantized_multiplier(1, inv_multiplier, inv_shift + kScaleBits);
   const int32_t out =
       multiply_by_quantized_multiplier(scaled, multiplier, shift - kScaleBits) + output_offset;
   return out < lo ? lo : (out > hi ? hi : out);

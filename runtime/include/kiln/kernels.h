@@ -54,8 +54,8 @@ namespace kiln {
   X(ADD_F32, 12, BinaryParams, binary_operand_sizes(p, 4, s), ref, add_f32)                        \
   X(MUL_S8, 13, BinaryParams, binary_operand_sizes(p, 1, s), ref, mul_s8)                          \
   X(MUL_F32, 14, BinaryParams, binary_operand_sizes(p, 4, s), ref, mul_f32)                        \
-  X(SOFTMAX_S8, 15, SoftmaxParams, softmax_operand_sizes(p, 1, 1, s), ref, softmax_s8)                \
-  X(SOFTMAX_F32, 16, SoftmaxParams, softmax_operand_sizes(p, 4, 4, s), ref, softmax_f32)              \
+  X(SOFTMAX_S8, 15, SoftmaxParams, softmax_operand_sizes(p, 1, 1, s), ref, softmax_s8)             \
+  X(SOFTMAX_F32, 16, SoftmaxParams, softmax_operand_sizes(p, 4, 4, s), ref, softmax_f32)           \
   X(LOGISTIC_S8, 17, LogisticParams, logistic_operand_sizes(p, 1, s), ref, logistic_s8)            \
   X(LOGISTIC_F32, 18, LogisticParams, logistic_operand_sizes(p, 4, s), ref, logistic_f32)          \
   X(QUANTIZE_F32_S8, 19, QuantizeParams, quantize_operand_sizes(p, 4, 1, s), ref, quantize_f32_s8) \
@@ -181,42 +181,43 @@ namespace kiln {
     requantize_s32_s8)                                                                             \
   X(PRELU_S8, 105, PreluParams, prelu_operand_sizes(p, 1, s), ref, prelu_s8)                       \
   X(PRELU_S16, 106, PreluParams, prelu_operand_sizes(p, 2, s), ref, prelu_s16)                     \
-  X(PRELU_F32, 107, PreluParams, prelu_operand_sizes(p, 4, s), ref, prelu_f32)                    \
-  X(LOOKUP_S8, 108, LookupParams, lookup_operand_sizes(p, s), ref, lookup_s8)                     \
+  X(PRELU_F32, 107, PreluParams, prelu_operand_sizes(p, 4, s), ref, prelu_f32)                     \
+  X(LOOKUP_S8, 108, LookupParams, lookup_operand_sizes(p, s), ref, lookup_s8)                      \
   X(ABS_S16, 109, QuantizeParams, quantize_operand_sizes(p, 2, 2, s), ref, abs_s16)                \
   X(RSQRT_S16, 110, QuantizeParams, quantize_operand_sizes(p, 2, 2, s), ref, rsqrt_s16)            \
-  X(SQUARED_DIFFERENCE_S8, 111, BinaryParams, binary_operand_sizes(p, 1, s), ref,                   \
+  X(SQUARED_DIFFERENCE_S8, 111, BinaryParams, binary_operand_sizes(p, 1, s), ref,                  \
     squared_difference_s8)                                                                         \
-  X(SQUARED_DIFFERENCE_S16, 112, BinaryParams, binary_operand_sizes(p, 2, s), ref,                  \
+  X(SQUARED_DIFFERENCE_S16, 112, BinaryParams, binary_operand_sizes(p, 2, s), ref,                 \
     squared_difference_s16)                                                                        \
-  X(DIV_S8, 113, BinaryParams, binary_operand_sizes(p, 1, s), ref, div_s8)                        \
+  X(DIV_S8, 113, BinaryParams, binary_operand_sizes(p, 1, s), ref, div_s8)                         \
   X(L2_POOL_2D_F32, 114, Pool2DParams, pool2d_operand_sizes(p, 4, s), ref, l2_pool2d_f32)          \
-  X(LOG_SOFTMAX_S8, 115, LogSoftmaxParams, log_softmax_operand_sizes(p, 1, s), ref, log_softmax_s8) \
-  X(LOG_SOFTMAX_F32, 116, LogSoftmaxParams, log_softmax_operand_sizes(p, 4, s), ref,                \
+  X(LOG_SOFTMAX_S8, 115, LogSoftmaxParams, log_softmax_operand_sizes(p, 1, s), ref,                \
+    log_softmax_s8)                                                                                \
+  X(LOG_SOFTMAX_F32, 116, LogSoftmaxParams, log_softmax_operand_sizes(p, 4, s), ref,               \
     log_softmax_f32)                                                                               \
-  X(L2_NORMALIZATION_S8, 117, L2NormalizationParams, l2_normalization_operand_sizes(p, 1, s), ref,  \
+  X(L2_NORMALIZATION_S8, 117, L2NormalizationParams, l2_normalization_operand_sizes(p, 1, s), ref, \
     l2_normalization_s8)                                                                           \
-  X(L2_NORMALIZATION_F32, 118, L2NormalizationParams, l2_normalization_operand_sizes(p, 4, s), ref, \
-    l2_normalization_f32)                                                                          \
-  X(SOFTMAX_S8_S16, 119, SoftmaxParams, softmax_operand_sizes(p, 1, 2, s), ref, softmax_s8_s16)     \
+  X(L2_NORMALIZATION_F32, 118, L2NormalizationParams, l2_normalization_operand_sizes(p, 4, s),     \
+    ref, l2_normalization_f32)                                                                     \
+  X(SOFTMAX_S8_S16, 119, SoftmaxParams, softmax_operand_sizes(p, 1, 2, s), ref, softmax_s8_s16)    \
   X(SOFTMAX_S16, 120, SoftmaxParams, softmax_s16_operand_sizes(p, s), ref, softmax_s16)            \
-  X(RESIZE_BILINEAR_S8, 121, ResizeBilinearParams, resize_bilinear_operand_sizes(p, 1, s), ref,     \
+  X(RESIZE_BILINEAR_S8, 121, ResizeBilinearParams, resize_bilinear_operand_sizes(p, 1, s), ref,    \
     resize_bilinear_s8)                                                                            \
-  X(RESIZE_BILINEAR_F32, 122, ResizeBilinearParams, resize_bilinear_operand_sizes(p, 4, s), ref,    \
+  X(RESIZE_BILINEAR_F32, 122, ResizeBilinearParams, resize_bilinear_operand_sizes(p, 4, s), ref,   \
     resize_bilinear_f32)                                                                           \
-  X(BATCH_MATMUL_S8, 123, BatchMatMulParams, batch_matmul_operand_sizes(p, 1, s), ref,              \
+  X(BATCH_MATMUL_S8, 123, BatchMatMulParams, batch_matmul_operand_sizes(p, 1, s), ref,             \
     batch_matmul_s8)                                                                               \
-  X(BATCH_MATMUL_S16, 124, BatchMatMulParams, batch_matmul_operand_sizes(p, 2, s), ref,             \
+  X(BATCH_MATMUL_S16, 124, BatchMatMulParams, batch_matmul_operand_sizes(p, 2, s), ref,            \
     batch_matmul_s16)                                                                              \
-  X(BATCH_MATMUL_F32, 125, BatchMatMulParams, batch_matmul_operand_sizes(p, 4, s), ref,             \
+  X(BATCH_MATMUL_F32, 125, BatchMatMulParams, batch_matmul_operand_sizes(p, 4, s), ref,            \
     batch_matmul_f32)                                                                              \
-  X(ADD_N_S8, 126, AddNParams, add_n_operand_sizes(p, 1, s), ref, add_n_s8)                         \
-  X(ADD_N_F32, 127, AddNParams, add_n_operand_sizes(p, 4, s), ref, add_n_f32)                       \
-  X(CUMSUM_S8, 128, CumsumParams, cumsum_operand_sizes(p, 1, s), ref, cumsum_s8)                    \
+  X(ADD_N_S8, 126, AddNParams, add_n_operand_sizes(p, 1, s), ref, add_n_s8)                        \
+  X(ADD_N_F32, 127, AddNParams, add_n_operand_sizes(p, 4, s), ref, add_n_f32)                      \
+  X(CUMSUM_S8, 128, CumsumParams, cumsum_operand_sizes(p, 1, s), ref, cumsum_s8)                   \
   X(CUMSUM_F32, 129, CumsumParams, cumsum_operand_sizes(p, 4, s), ref, cumsum_f32)                 \
-  X(DYNAMIC_UPDATE_SLICE, 130, DynamicUpdateSliceParams, dynamic_update_slice_operand_sizes(p, s),  \
+  X(DYNAMIC_UPDATE_SLICE, 130, DynamicUpdateSliceParams, dynamic_update_slice_operand_sizes(p, s), \
     ref, dynamic_update_slice)                                                                     \
-  X(BROADCAST_ARGS, 131, BroadcastArgsParams, broadcast_args_operand_sizes(p, s), ref,              \
+  X(BROADCAST_ARGS, 131, BroadcastArgsParams, broadcast_args_operand_sizes(p, s), ref,             \
     broadcast_args)
 
 enum class OpCode : uint16_t {

@@ -103,9 +103,8 @@ void softmax_s16(const void* params, const void* const* inputs, void* const* out
     const int normalize = headroom_plus_one > 0 ? headroom_plus_one - 1 : 0;
     const int64_t shifted_sum =
         ((static_cast<int64_t>(static_cast<uint32_t>(sum_of_exps)) << normalize) + (1 << 13)) >> 14;
-    const int16_t symmetric_sum = static_cast<int16_t>(
-        fp::clamp(static_cast<int32_t>(shifted_sum - ((1 << 15) + (1 << 16))), INT16_MIN,
-                  INT16_MAX));
+    const int16_t symmetric_sum = static_cast<int16_t>(fp::clamp(
+        static_cast<int32_t>(shifted_sum - ((1 << 15) + (1 << 16))), INT16_MIN, INT16_MAX));
     const int32_t reciprocal = fp::int16_table_lookup(symmetric_sum, reciprocal_table);
     // A valid table keeps the sum at 32767 or more (shift 14..16); clamped so
     // that any table bytes give defined shifts.

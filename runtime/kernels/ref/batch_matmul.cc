@@ -52,8 +52,9 @@ void batch_matmul(const void* params, const void* const* inputs, void* const* ou
       for (int32_t col = 0; col < p.cols; ++col) {
         Acc sum = 0;
         for (int32_t k = 0; k < p.depth; ++k) {
-          sum = accumulate(sum, (static_cast<Acc>(rhs[r + k * rhs_k + col * rhs_col]) + rhs_offset) *
-                                    (static_cast<Acc>(lhs[l + row * lhs_row + k * lhs_k]) + lhs_offset));
+          sum = accumulate(sum,
+                           (static_cast<Acc>(rhs[r + k * rhs_k + col * rhs_col]) + rhs_offset) *
+                               (static_cast<Acc>(lhs[l + row * lhs_row + k * lhs_k]) + lhs_offset));
         }
         out[o + row * p.cols + col] = finish(sum);
       }
@@ -65,12 +66,11 @@ void batch_matmul(const void* params, const void* const* inputs, void* const* ou
 
 void batch_matmul_s8(const void* params, const void* const* inputs, void* const* outputs) {
   const BatchMatMulParams& p = *static_cast<const BatchMatMulParams*>(params);
-  batch_matmul<int8_t, int32_t>(params, inputs, outputs, p.lhs_offset, p.rhs_offset,
-                                [&p](int32_t sum) {
-                                  return static_cast<int8_t>(
-                                      fp::requantize(sum, p.output_multiplier, p.output_shift,
-                                                     p.output_offset, INT8_MIN, INT8_MAX));
-                                });
+  batch_matmul<int8_t, int32_t>(
+      params, inputs, outputs, p.lhs_offset, p.rhs_offset, [&p](int32_t sum) {
+        return static_cast<int8_t>(fp::requantize(sum, p.output_multiplier, p.output_shift,
+                                                  p.output_offset, INT8_MIN, INT8_MAX));
+      });
 }
 
 void batch_matmul_s16(const void* params, const void* const* inputs, void* const* outputs) {

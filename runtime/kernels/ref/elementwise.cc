@@ -119,8 +119,7 @@ void div_s8(const void* params, const void* const* inputs, void* const* outputs)
   const int8_t* in2 = static_cast<const int8_t*>(inputs[1]);
   int8_t* out = static_cast<int8_t*>(outputs[0]);
   broadcast(p, [&](int32_t a, int32_t b, int32_t o) {
-    out[o] = static_cast<int8_t>(
-        divide_s8(p, p.input1_offset + in1[a], p.input2_offset + in2[b]));
+    out[o] = static_cast<int8_t>(divide_s8(p, p.input1_offset + in1[a], p.input2_offset + in2[b]));
   });
 }
 

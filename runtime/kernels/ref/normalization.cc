@@ -37,7 +37,7 @@ void log_softmax_s8(const void* params, const void* const* inputs, void* const* 
       }
     }
     const int32_t log_sum = fp::log_x_for_x_at_least_1(sum_of_exps, kAccumulationIntegerBits,
-                                                        kScaledDiffIntegerBits);  // Q5
+                                                       kScaledDiffIntegerBits);  // Q5
     const int32_t reversed = fp::rounding_divide_by_pot(
         fp::saturating_rounding_doubling_high_mul(log_sum + INT32_MIN, p.reverse_scaling_divisor),
         p.reverse_scaling_right_shift);
@@ -89,8 +89,8 @@ void l2_normalization_s8(const void* params, const void* const* inputs, void* co
     int shift;
     fp::inverse_sqrt_multiplier(static_cast<int32_t>(sum_of_squares), &multiplier, &shift);
     for (int32_t c = 0; c < p.depth; ++c) {
-      const int32_t v = fp::multiply_by_quantized_multiplier(in[c] - p.input_zero_point,
-                                                             multiplier, shift + kOutputFractionBits);
+      const int32_t v = fp::multiply_by_quantized_multiplier(in[c] - p.input_zero_point, multiplier,
+                                                             shift + kOutputFractionBits);
       out[c] = static_cast<int8_t>(fp::clamp(v, INT8_MIN, INT8_MAX));
     }
   }

@@ -99,9 +99,8 @@ void abs_s16(const void* params, const void* const* inputs, void* const* outputs
   int16_t* output = static_cast<int16_t*>(outputs[0]);
   for (int32_t i = 0; i < p.size; ++i) {
     const int32_t v = input[i] - p.input_zero_point;
-    output[i] = static_cast<int16_t>(
-        fp::requantize(v < 0 ? -v : v, p.multiplier, p.shift, p.output_zero_point, INT16_MIN,
-                       INT16_MAX));
+    output[i] = static_cast<int16_t>(fp::requantize(v < 0 ? -v : v, p.multiplier, p.shift,
+                                                    p.output_zero_point, INT16_MIN, INT16_MAX));
   }
 }
 
@@ -111,8 +110,8 @@ void rsqrt_s16(const void* params, const void* const* inputs, void* const* outpu
   int16_t* output = static_cast<int16_t*>(outputs[0]);
   for (int32_t i = 0; i < p.size; ++i) {
     output[i] = static_cast<int16_t>(fp::quantized_rsqrt(input[i] - p.input_zero_point,
-                                                         p.multiplier, p.shift,
-                                                         p.output_zero_point, INT16_MIN, INT16_MAX));
+                                                         p.multiplier, p.shift, p.output_zero_point,
+                                                         INT16_MIN, INT16_MAX));
   }
 }
 

@@ -20,10 +20,9 @@ struct DynamicUpdateSliceParams {
   int32_t element_size, index_size;      // bytes: 1, 2, 4 or 8; 4 or 8
 };
 
-inline bool dynamic_update_slice_operand_sizes(const DynamicUpdateSliceParams& p,
-                                               OperandSizes* s) {
-  const bool element_ok = p.element_size == 1 || p.element_size == 2 || p.element_size == 4 ||
-                          p.element_size == 8;
+inline bool dynamic_update_slice_operand_sizes(const DynamicUpdateSliceParams& p, OperandSizes* s) {
+  const bool element_ok =
+      p.element_size == 1 || p.element_size == 2 || p.element_size == 4 || p.element_size == 8;
   if (!element_ok || (p.index_size != 4 && p.index_size != 8) || p.rank < 1 ||
       p.rank > kMaxDynamicRank) {
     return false;
