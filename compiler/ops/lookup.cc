@@ -20,9 +20,9 @@ void emit_lookup_s8(LowerContext& ctx, const ir::Op& op,
                                 ir::shape_string(out.shape)));
   }
   std::vector<uint8_t> table(kLookupTableEntries);
-  for (int32_t x = -128; x <= 127; ++x) {
-    table[static_cast<size_t>(x + 128)] =
-        static_cast<uint8_t>(static_cast<int8_t>(std::clamp(value_of(x), -128, 127)));
+  for (size_t i = 0; i < table.size(); ++i) {
+    const int32_t x = static_cast<int32_t>(i) - 128;  // the stored input value
+    table[i] = static_cast<uint8_t>(static_cast<int8_t>(std::clamp(value_of(x), -128, 127)));
   }
   const int table_tensor =
       ctx.add_constant(fmt::format("{}/table", out.name), KILN_DTYPE_INT8,
