@@ -318,24 +318,6 @@ inline void inverse_sqrt_multiplier(int32_t v, int32_t* multiplier, int* shift) 
   *shift = -exponent;
 }
 
-// TFLite's quantized RSQRT of v = input - zero point: 2^20 / sqrt(v) as an
-// integer, rescaled by (multiplier, shift) = 1 / (sqrt(input scale) * output
-// scale) less the 2^20. v = 0 gives `hi`; so does v < 0, where TFLite stops
-// with an error (rsqrt of a negative number is not a number).
-inline int32_t quantized_rsqrt(int32_t v, int32_t multiplier, int shift, int32_t output_offset,
-                               int32_t lo, int32_t hi) {
-  if (v <= 0) return hi;
-  constexpr int kScaleBits = 20;
-  int32_t inv_multiplier;
-  int inv_shift;
-  inverse_sqrt_multiplier(v, &inv_multiplier, &inv_shift);
-  const int32_t scaled =
-      multiply_by_quantized_multiplier(1, inv_multiplier, inv_shift + kScaleBits);
-  const int32_t out =
-      multiply_by_quantized_multiplier(scaled, multiplier, shift - kScaleBits) + output_offset;
-  return out < lo ? lo : (out > hi ? hi : out);
-}
-
 // a + b saturated to int32.
 inline int32_t saturating_add(int32_t a, int32_t b) {
   int32_t sum;
@@ -352,6 +334,22 @@ inline int32_t requantize(int32_t acc, int32_t multiplier, int shift, int32_t of
   const int32_t v =
       saturating_add(multiply_by_quantized_multiplier(acc, multiplier, shift), offset);
   return v < lo ? lo : (v > hi ? hi : v);
+}
+
+// TFLite's quantized RSQRT of v = input - zero point: 2^20 / sqrt(v) as an
+// integer, rescaled by (multiplier, shift) = 1 / (sqrt(input scale) * output
+// scale) less the 2^20. v = 0 gives `hi`; so does v < 0, where TFLite stops
+// with an error (rsqrt of a negative number is not a number).
+inline int32_t quantized_rsqrt(int32_t v, int32_t multiplier, int shift, int32_t output_offset,
+                               int32_t lo, int32_t hi) {
+  if (v <= 0) return hi;
+  constexpr int kScaleBits = 20;
+  int32_t inv_multiplier;
+  int inv_shift;
+  inverse_sqrt_multiplier(v, &inv_multiplier, &inv_shift);
+  const int32_t scaled =
+      multiply_by_quantized_multiplier(1, inv_multiplier, inv_shift + kScaleBits);
+  return requantize(scaled, multiplier, shift - kScaleBits, output_offset, lo, hi);
 }
 
 // One output channel's requantization, prepared on the host so that the fast

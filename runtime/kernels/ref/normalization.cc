@@ -39,7 +39,8 @@ void log_softmax_s8(const void* params, const void* const* inputs, void* const* 
     const int32_t log_sum = fp::log_x_for_x_at_least_1(sum_of_exps, kAccumulationIntegerBits,
                                                        kScaledDiffIntegerBits);  // Q5
     const int32_t reversed = fp::rounding_divide_by_pot(
-        fp::saturating_rounding_doubling_high_mul(log_sum + INT32_MIN, p.reverse_scaling_divisor),
+        fp::saturating_rounding_doubling_high_mul(fp::wrapping_add(log_sum, INT32_MIN),
+                                                  p.reverse_scaling_divisor),
         p.reverse_scaling_right_shift);
     const int32_t adjusted_diff_min = reversed > p.diff_min - 1 ? reversed : p.diff_min - 1;
     for (int32_t c = 0; c < p.depth; ++c) {

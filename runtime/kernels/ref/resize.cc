@@ -49,14 +49,18 @@ void resize(const void* params, const void* const* inputs, void* const* outputs,
 }  // namespace
 
 void resize_bilinear_s8(const void* params, const void* const* inputs, void* const* outputs) {
-  resize<int8_t>(params, inputs, outputs,
-                 [](int32_t v00, int32_t v10, int32_t v01, int32_t v11, int32_t fy, int32_t fx) {
-                   const int64_t sum = int64_t{v00} * (1024 - fy) * (1024 - fx) +
-                                       int64_t{v10} * fy * (1024 - fx) +
-                                       int64_t{v01} * (1024 - fy) * fx + int64_t{v11} * fy * fx;
-                   const int64_t round = sum > 0 ? (1 << 19) : -(1 << 19);
-                   return static_cast<int8_t>((sum + round) / (1 << 20));
-                 });
+  resize<int8_t>(
+      params, inputs, outputs,
+      [](int32_t v00, int32_t v10, int32_t v01, int32_t v11, int32_t y_weight, int32_t x_weight) {
+        // Valid weights lie in [-512, 1024); bounded so that no
+        // table bytes can overflow the 64-bit sum.
+        const int64_t fy = y_weight < -4096 ? -4096 : (y_weight > 4096 ? 4096 : y_weight);
+        const int64_t fx = x_weight < -4096 ? -4096 : (x_weight > 4096 ? 4096 : x_weight);
+        const int64_t sum = v00 * (1024 - fy) * (1024 - fx) + v10 * fy * (1024 - fx) +
+                            v01 * (1024 - fy) * fx + v11 * fy * fx;
+        const int64_t round = sum > 0 ? (1 << 19) : -(1 << 19);
+        return static_cast<int8_t>((sum + round) / (1 << 20));
+      });
 }
 
 void resize_bilinear_f32(const void* params, const void* const* inputs, void* const* outputs) {
