@@ -75,4 +75,13 @@ int32_t input_radius(int integer_bits, int input_left_shift) {
   return static_cast<int32_t>(std::floor(max_input_rescaled));
 }
 
+SoftmaxScaling softmax_scaling(double beta, double input_scale) {
+  constexpr int kScaledDiffIntegerBits = 5;
+  const double real = std::min(
+      beta * input_scale * static_cast<double>(int64_t{1} << (31 - kScaledDiffIntegerBits)),
+      static_cast<double>((int64_t{1} << 31) - 1));
+  const QuantizedMultiplier q = quantize_multiplier(real);
+  return {q, -input_radius(kScaledDiffIntegerBits, q.shift)};
+}
+
 }  // namespace kiln

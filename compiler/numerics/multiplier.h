@@ -41,6 +41,16 @@ FloatRange activation_range_f32(ir::Activation activation);
 // 2^input_left_shift in Q<integer_bits> (TFLite's CalculateInputRadius).
 int32_t input_radius(int integer_bits, int input_left_shift);
 
+// How TFLite's int8 SOFTMAX and LOG_SOFTMAX scale the differences to a row's
+// maximum (PreprocessSoftmaxScaling): beta * input scale * 2^26 as a Q31
+// multiplier with a shift (negative: the scale is too small for them), the
+// differences then in Q5; diff_min is the smallest difference that counts.
+struct SoftmaxScaling {
+  QuantizedMultiplier input;
+  int32_t diff_min;
+};
+SoftmaxScaling softmax_scaling(double beta, double input_scale);
+
 }  // namespace kiln
 
 #endif

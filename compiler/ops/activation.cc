@@ -96,16 +96,11 @@ void lower_softmax(LowerContext& ctx, const ir::Op& op) {
   } else {
     require_unit_output(ctx, op, out);
   }
-  constexpr int kScaledDiffIntegerBits = 5;
-  const double real =
-      std::min(static_cast<double>(op.attrs.beta) * static_cast<double>(in.quant.scale()) *
-                   static_cast<double>(int64_t{1} << (31 - kScaledDiffIntegerBits)),
-               static_cast<double>((int64_t{1} << 31) - 1));
-  const QuantizedMultiplier q = quantize_multiplier(real);
-  if (q.shift < 0) ctx.unsupported(op, "softmax input scale times beta is too small");
-  p.input_multiplier = q.multiplier;
-  p.input_left_shift = q.shift;
-  p.diff_min = -input_radius(kScaledDiffIntegerBits, q.shift);
+  const SoftmaxScaling scaling = softmax_scaling(op.attrs.beta, in.quant.scale());
+  if (scaling.input.shift < 0) ctx.unsupported(op, "softmax input scale times beta is too small");
+  p.input_multiplier = scaling.input.multiplier;
+  p.input_left_shift = scaling.input.shift;
+  p.diff_min = scaling.diff_min;
   ctx.emit(op, int8_to_int16 ? OpCode::SOFTMAX_S8_S16 : OpCode::SOFTMAX_S8, p, {op.inputs[0]},
            {op.outputs[0]});
 }

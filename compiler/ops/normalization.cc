@@ -43,11 +43,8 @@ void lower_log_softmax(LowerContext& ctx, const ir::Op& op) {
   }
   require_output(ctx, op, out, 16.0f / 256, 127);
   // TFLite ignores beta here and scales by the input scale alone.
-  constexpr int kScaledDiffIntegerBits = 5;
-  const double real = std::min(static_cast<double>(in.quant.scale()) *
-                                   static_cast<double>(int64_t{1} << (31 - kScaledDiffIntegerBits)),
-                               static_cast<double>((int64_t{1} << 31) - 1));
-  const QuantizedMultiplier q = quantize_multiplier(real);
+  const SoftmaxScaling scaling = softmax_scaling(1.0, in.quant.scale());
+  const QuantizedMultiplier q = scaling.input;
   if (q.shift < 0) ctx.unsupported(op, "the input scale is too small");
   const QuantizedMultiplier reverse =
       quantize_multiplier(static_cast<double>(int64_t{1} << (31 - q.shift)) / q.multiplier);
@@ -56,7 +53,7 @@ void lower_log_softmax(LowerContext& ctx, const ir::Op& op) {
   p.input_left_shift = q.shift;
   p.reverse_scaling_divisor = reverse.multiplier;
   p.reverse_scaling_right_shift = -reverse.shift;
-  p.diff_min = -input_radius(kScaledDiffIntegerBits, q.shift);
+  p.diff_min = scaling.diff_min;
   ctx.emit(op, OpCode::LOG_SOFTMAX_S8, p, {op.inputs[0]}, {op.outputs[0]});
 }
 
