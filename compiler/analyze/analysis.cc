@@ -67,6 +67,7 @@ ModelReport analyze(const CompiledModel& m, const std::string& label, uint64_t m
     r.layers.push_back(std::move(l));
   }
   r.arena_bytes = m.plan.arena_bytes;
+  r.state_bytes = m.plan.state_bytes;
   r.blob_bytes = m.blob.size();
   r.unsupported = m.unsupported;
   return r;
@@ -92,6 +93,7 @@ nlohmann::json to_json(const ModelReport& r) {
           {"macs", r.macs},
           {"weights_bytes", r.weights_bytes},
           {"arena_bytes", r.arena_bytes},
+          {"state_bytes", r.state_bytes},
           {"blob_bytes", r.blob_bytes},
           {"ops_total", r.ops_total},
           {"ops_supported", r.ops_supported},
@@ -116,6 +118,9 @@ std::string to_table(const ModelReport& r) {
   s += fmt::format("\nMACs            {:>12}\n", r.macs);
   s += fmt::format("weights bytes   {:>12}\n", r.weights_bytes);
   s += fmt::format("arena bytes     {:>12}\n", r.arena_bytes);
+  if (r.state_bytes > 0) {
+    s += fmt::format("  state bytes   {:>12}  (kept between invocations)\n", r.state_bytes);
+  }
   s += fmt::format("blob bytes      {:>12}{}\n", r.blob_bytes,
                    r.blob_bytes ? "" : "  (not compilable)");
   s += fmt::format("model bytes     {:>12}\n", r.model_bytes);

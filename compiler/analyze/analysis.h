@@ -32,7 +32,8 @@ struct ModelReport {
   int64_t macs = 0;
   uint64_t weights_bytes = 0;
   uint64_t arena_bytes = 0;
-  uint64_t blob_bytes = 0;  // 0 when the model cannot be compiled
+  uint64_t state_bytes = 0;  // the part of the arena kept between invocations
+  uint64_t blob_bytes = 0;   // 0 when the model cannot be compiled
   int ops_total = 0;
   int ops_supported = 0;
   std::vector<std::string> unsupported;

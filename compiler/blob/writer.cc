@@ -90,21 +90,39 @@ std::vector<uint8_t> write_blob(const Program& program, const MemoryPlan& plan) 
 
   std::vector<uint8_t> data;
   std::vector<TensorRecord> records;
-  for (int t : tensors) {
-    const ProgramTensor& pt = program.tensors[static_cast<size_t>(t)];
+  auto add_constant = [&](const ProgramTensor& pt) {
     TensorRecord r{};
     r.bytes = static_cast<uint32_t>(pt.bytes);
     r.dtype = static_cast<uint8_t>(pt.dtype);
-    if (pt.constant) {
-      pad_to(data, blob::kSectionAlignment);
-      r.location = static_cast<uint8_t>(blob::Location::kConstant);
-      r.offset = static_cast<uint32_t>(data.size());
-      data.insert(data.end(), pt.data.begin(), pt.data.end());
-    } else {
-      r.location = static_cast<uint8_t>(blob::Location::kArena);
-      r.offset = static_cast<uint32_t>(plan.offsets[static_cast<size_t>(t)]);
-    }
+    pad_to(data, blob::kSectionAlignment);
+    r.location = static_cast<uint8_t>(blob::Location::kConstant);
+    r.offset = static_cast<uint32_t>(data.size());
+    data.insert(data.end(), pt.data.begin(), pt.data.end());
     records.push_back(r);
+  };
+  for (int t : tensors) {
+    const ProgramTensor& pt = program.tensors[static_cast<size_t>(t)];
+    if (pt.constant) {
+      add_constant(pt);
+      continue;
+    }
+    TensorRecord r{};
+    r.bytes = static_cast<uint32_t>(pt.bytes);
+    r.dtype = static_cast<uint8_t>(pt.dtype);
+    r.location =
+        static_cast<uint8_t>(pt.persistent ? blob::Location::kState : blob::Location::kArena);
+    r.offset = static_cast<uint32_t>(plan.offsets[static_cast<size_t>(t)]);
+    r.reset_value = pt.persistent ? blob::kNoTensor : 0;
+    records.push_back(r);
+  }
+  // A persistent tensor's reset value, unless zeros, is a constant of its own.
+  for (size_t i = 0, count = records.size(); i < count; ++i) {
+    const ProgramTensor& pt = program.tensors[static_cast<size_t>(tensors[i])];
+    if (!pt.persistent || pt.data.empty()) continue;
+    if (records.size() >= blob::kNoTensor)
+      throw Error(ErrorKind::kUnsupported, "model has more than 65534 tensors");
+    records[i].reset_value = static_cast<uint16_t>(records.size());
+    add_constant(pt);
   }
 
   std::vector<uint8_t> out(sizeof(BlobHeader), 0);
@@ -114,6 +132,7 @@ std::vector<uint8_t> write_blob(const Program& program, const MemoryPlan& plan) 
   h.version_minor = blob::kVersionMinor;
   h.header_bytes = sizeof(BlobHeader);
   h.arena_bytes = static_cast<uint32_t>(plan.arena_bytes);
+  h.state_bytes = static_cast<uint32_t>(plan.state_bytes);
   auto section = [&out](auto begin, auto end) {
     pad_to(out, blob::kSectionAlignment);
     const uint32_t offset = static_cast<uint32_t>(out.size());

@@ -39,7 +39,8 @@ BenchReport bench_model(const std::string& model, const std::string& core,
       const ir::Graph& g = m.compiled.graph;
       const ir::Op& op = g.ops[static_cast<size_t>(m.compiled.program.ops[l.op_index].source_op)];
       row.op = op.type_name;
-      row.name = g.tensors[static_cast<size_t>(op.outputs[0])].name;
+      row.name =
+          op.outputs.empty() ? op.type_name : g.tensors[static_cast<size_t>(op.outputs[0])].name;
       row.macs = op_macs(g, op);
     }
     r.layers.push_back(row);

@@ -25,6 +25,8 @@ void GraphEvaluator::write_input(size_t i, const std::vector<uint8_t>& bytes) {
 
 void GraphEvaluator::invoke() { execution_->run(); }
 
+void GraphEvaluator::reset_state() { execution_->reset_state(); }
+
 std::vector<uint8_t> GraphEvaluator::output(size_t i) const {
   if (i >= outputs_.size())
     throw Error(ErrorKind::kUsage, fmt::format("model has no output {}", i));

@@ -27,6 +27,7 @@ class GraphEvaluator : public Runner {
   const std::vector<TensorPort>& inputs() const override { return inputs_; }
   const std::vector<TensorPort>& outputs() const override { return outputs_; }
   void invoke() override;
+  void reset_state() override;
   std::vector<uint8_t> output(size_t i) const override;
 
   // Whether the run computes tensor t (graph inputs and op results).

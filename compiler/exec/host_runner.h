@@ -21,6 +21,8 @@ class HostRunner : public Runner {
   const std::vector<TensorPort>& inputs() const override { return inputs_; }
   const std::vector<TensorPort>& outputs() const override { return outputs_; }
   void invoke() override;
+  void reset_state() override { executor_.reset_state(); }
+  uint32_t state_bytes() const { return executor_.state_bytes(); }
   std::vector<uint8_t> output(size_t i) const override;
 
   uint32_t arena_bytes() const { return arena_bytes_; }

@@ -18,7 +18,9 @@ ProgramExecution::ProgramExecution(Program program) : program_(std::move(program
     if (!buffers_[root].empty()) return;
     buffers_[root].resize(t.bytes == 0 ? 1 : (t.bytes + sizeof(Block) - 1) / sizeof(Block),
                           Block{});
-    if (t.constant) std::memcpy(buffers_[root].data(), t.data.data(), t.data.size());
+    if ((t.constant || t.persistent) && !t.data.empty()) {
+      std::memcpy(buffers_[root].data(), t.data.data(), t.data.size());
+    }
   };
   for (int t : program_.inputs) allocate(t);
   for (int t : program_.outputs) allocate(t);
@@ -49,6 +51,15 @@ uint8_t* ProgramExecution::data(int tensor) {
 const uint8_t* ProgramExecution::data(int tensor) const {
   const std::vector<Block>& buffer = buffers_[static_cast<size_t>(buffer_root(program_, tensor))];
   return buffer.empty() ? nullptr : buffer[0].bytes;
+}
+
+void ProgramExecution::reset_state() {
+  for (size_t t = 0; t < program_.tensors.size(); ++t) {
+    const ProgramTensor& pt = program_.tensors[t];
+    if (!pt.persistent || buffers_[t].empty()) continue;
+    std::memset(buffers_[t].data(), 0, buffers_[t].size() * sizeof(Block));
+    if (!pt.data.empty()) std::memcpy(buffers_[t].data(), pt.data.data(), pt.data.size());
+  }
 }
 
 void ProgramExecution::run() {

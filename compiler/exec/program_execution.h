@@ -15,8 +15,9 @@ namespace kiln {
 class ProgramExecution {
  public:
   // Allocates a zeroed buffer for every tensor the program touches (an alias
-  // shares its root's) and copies the constants in. Throws Error(kUnsupported)
-  // naming an op whose kernel this runtime cannot run.
+  // shares its root's) and copies the constants and the persistent tensors'
+  // reset values in; persistent tensors then keep their values across runs. Throws
+  // Error(kUnsupported) naming an op whose kernel this runtime cannot run.
   explicit ProgramExecution(Program program);
   ProgramExecution(const ProgramExecution&) = delete;
   ProgramExecution& operator=(const ProgramExecution&) = delete;
@@ -31,6 +32,8 @@ class ProgramExecution {
 
   // Every op in order.
   void run();
+  // Persistent tensors back to their reset values.
+  void reset_state();
 
  private:
   // 16-byte blocks keep every buffer as aligned as an arena slot.

@@ -62,6 +62,10 @@ class Runner {
   // Runs one inference. Set every input before each invoke: an input never
   // set reads as zeros the first time, and as anything after.
   virtual void invoke() = 0;
+  // Puts the model's state (variables, recurrent layers' memory) back to its
+  // reset value, where a new runner starts. Invocations in between carry it
+  // from one to the next; stateless models have none.
+  virtual void reset_state() = 0;
   // Output i of the last invoke.
   virtual std::vector<uint8_t> output(size_t i) const = 0;
   // The last invoke's cost; none on the host, where nothing is counted.

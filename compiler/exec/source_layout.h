@@ -27,6 +27,7 @@ class SourceLayoutRunner : public Runner {
   const std::vector<TensorPort>& inputs() const override { return inputs_; }
   const std::vector<TensorPort>& outputs() const override { return outputs_; }
   void invoke() override { inner_->invoke(); }
+  void reset_state() override { inner_->reset_state(); }
   std::vector<uint8_t> output(size_t i) const override;
   std::optional<RunCost> cost() const override { return inner_->cost(); }
 

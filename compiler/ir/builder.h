@@ -50,6 +50,14 @@ class GraphBuilder {
     return t;
   }
 
+  // A persistent tensor (state kept between invocations), reset to zeros.
+  int variable(const std::string& name, kiln_dtype dtype, std::vector<int32_t> shape,
+               float scale = 0.0f, int32_t zero_point = 0) {
+    const int t = tensor(name, dtype, std::move(shape), scale, zero_point);
+    graph_.tensors[static_cast<size_t>(t)].persistent = true;
+    return t;
+  }
+
   Op& op(OpKind kind, std::vector<int> inputs, std::vector<int> outputs, OpAttrs attrs = {}) {
     Op o;
     o.kind = kind;

@@ -112,7 +112,9 @@ void verify(const Graph& graph) {
     }
     if (t.dtype >= KILN_DTYPE_COUNT)
       bad(fmt::format("tensor {} '{}' has an unknown type", i, t.name));
-    if (t.constant && t.data.size() != t.bytes()) {
+    if (t.constant && t.persistent)
+      bad(fmt::format("tensor {} '{}' is both a constant and a variable", i, t.name));
+    if ((t.constant || (t.persistent && !t.data.empty())) && t.data.size() != t.bytes()) {
       bad(fmt::format("tensor {} '{}': buffer holds {} bytes, shape {} of {} needs {}", i, t.name,
                       t.data.size(), shape_string(t.shape), dtype_name(t.dtype), t.bytes()));
     }
@@ -143,7 +145,9 @@ void verify(const Graph& graph) {
   }
 
   std::vector<bool> available(num_tensors, false);
-  for (int i = 0; i < num_tensors; ++i) available[i] = graph.tensors[i].constant;
+  for (int i = 0; i < num_tensors; ++i) {
+    available[i] = graph.tensors[i].constant || graph.tensors[i].persistent;
+  }
   for (int in : graph.inputs) {
     if (in < 0 || in >= num_tensors) bad(fmt::format("graph input {} is not a tensor", in));
     available[in] = true;
@@ -181,8 +185,9 @@ void verify(const Graph& graph) {
       if (out < 0 || out >= num_tensors)
         bad(fmt::format("{} ({}) writes tensor {} which does not exist", op.type_name, op.location,
                         out));
-      if (graph.tensors[out].constant) {
-        bad(fmt::format("{} ({}) writes constant tensor {} '{}'", op.type_name, op.location, out,
+      if (graph.tensors[out].constant || graph.tensors[out].persistent) {
+        bad(fmt::format("{} ({}) writes {} tensor {} '{}' as an output", op.type_name, op.location,
+                        graph.tensors[out].constant ? "constant" : "variable", out,
                         graph.tensors[out].name));
       }
       available[out] = true;

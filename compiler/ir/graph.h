@@ -35,7 +35,11 @@ struct Tensor {
   std::vector<int32_t> shape;
   Quantization quant;
   bool constant = false;
-  std::vector<uint8_t> data;  // constant tensors only
+  // State that persists from one invocation to the next (a TFLite variable
+  // tensor or resource variable): ops read it as an input and may update it
+  // in place. `data` holds its value after a reset; empty means zeros.
+  bool persistent = false;
+  std::vector<uint8_t> data;  // constant tensors, and persistent ones' initial value
 
   int64_t elements() const;
   uint64_t bytes() const { return static_cast<uint64_t>(elements()) * kiln_dtype_size(dtype); }
@@ -87,6 +91,10 @@ struct OpAttrs {
   bool adj_x = false, adj_y = false;  // batch matmul: an operand stored transposed
   // cumsum: each output leaves its own element out; sums run from the end
   bool exclusive = false, reverse = false;
+  int32_t rank = 1;  // svdf: filters per unit
+  // assign variable: runs once, before the first invocation (TFLite's
+  // CALL_ONCE initialization), so the value becomes the variable's initial one
+  bool at_reset = false;
 };
 
 struct Op {

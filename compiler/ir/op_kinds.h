@@ -97,7 +97,10 @@
   X(kAddN,              "ADD_N",                    1, -1, 1)   \
   X(kCumsum,            "CUMSUM",                   2,  2, 1)   \
   X(kDynamicUpdateSlice, "DYNAMIC_UPDATE_SLICE",    3,  3, 1)   \
-  X(kBroadcastArgs,     "BROADCAST_ARGS",           2,  2, 1)
+  X(kBroadcastArgs,     "BROADCAST_ARGS",           2,  2, 1)   \
+  X(kReadVariable,      "READ_VARIABLE",            1,  1, 1)   \
+  X(kAssignVariable,    "ASSIGN_VARIABLE",          2,  2, 0)   \
+  X(kSvdf,              "SVDF",                     3,  5, 1)
 // clang-format on
 
 #endif  // KILN_COMPILER_IR_OP_KINDS_H

@@ -114,6 +114,7 @@ Program lower(const ir::Graph& graph, const KernelTarget& target,
     p.shape = t.shape;
     p.bytes = t.bytes();
     p.constant = t.constant;
+    p.persistent = t.persistent;
     p.data = t.data;
     if (t.quant.present() && !t.quant.per_channel()) {
       p.scale = t.quant.scale();

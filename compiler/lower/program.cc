@@ -24,7 +24,9 @@ void elide_copies(Program& program) {
     const ProgramTensor& src = program.tensors[static_cast<size_t>(in)];
     const bool model_output = std::find(program.outputs.begin(), program.outputs.end(),
                                         op.outputs[0]) != program.outputs.end();
-    if (src.constant && model_output) {
+    if (src.persistent || out.persistent) {
+      kept.push_back(std::move(op));
+    } else if (src.constant && model_output) {
       // Outputs live in the arena, where the caller reads them: copy it there.
       kept.push_back(std::move(op));
     } else if (src.constant) {

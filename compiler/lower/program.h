@@ -17,7 +17,10 @@ struct ProgramTensor {
   std::vector<int32_t> shape;
   uint64_t bytes = 0;
   bool constant = false;
-  std::vector<uint8_t> data;  // constant tensors
+  // Kept from one invocation to the next in the state region; `data` is its
+  // value after a reset (empty: zeros).
+  bool persistent = false;
+  std::vector<uint8_t> data;  // constant tensors, persistent ones' reset value
   float scale = 0.0f;         // per-tensor quantization, 0 if none
   int32_t zero_point = 0;
   int alias_of = -1;  // shares this tensor's buffer (an in-place reshape)
@@ -42,7 +45,8 @@ struct Program {
 
 // Removes COPY ops (reshapes) whose output can share the input's buffer:
 // the output becomes an alias of an arena input, or a constant of its own
-// (unless it is a model output, which the copy puts in the arena).
+// (unless it is a model output, which the copy puts in the arena). Copies
+// into or out of a persistent tensor stay: they take a snapshot.
 void elide_copies(Program& program);
 
 // The tensor whose buffer `tensor` uses (itself unless it is an alias).

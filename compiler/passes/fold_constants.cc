@@ -9,9 +9,24 @@ namespace kiln {
 namespace passes {
 namespace {
 
+// An assignment that runs before the first invocation (a CALL_ONCE's) of a
+// constant becomes the variable's value after a reset.
+bool fold_initial_value(ir::Graph& g, size_t i) {
+  const ir::Op& op = g.ops[i];
+  if (!op.attrs.at_reset || op.inputs.size() != 2) return false;
+  const ir::Tensor& value = tensor_of(g, op.inputs[1]);
+  ir::Tensor& variable = g.tensors[static_cast<size_t>(op.inputs[0])];
+  if (!value.constant || !variable.persistent || value.data.size() != variable.bytes())
+    return false;
+  variable.data = value.data;
+  erase_op(g, static_cast<int>(i));
+  return true;
+}
+
 bool fold_one(ir::Graph& g) {
   const Uses uses(g);
   for (size_t i = 0; i < g.ops.size(); ++i) {
+    if (fold_initial_value(g, i)) return true;
     const ir::Op& op = g.ops[i];
     // DEQUANTIZE of constants waits for fold_qdq, which wants the int8 values.
     if (op.kind == ir::OpKind::kUnsupported || op.kind == ir::OpKind::kDequantize ||

@@ -46,7 +46,9 @@ MemoryPlan plan_memory(const Program& program, uint32_t alignment) {
   const int end = static_cast<int>(program.ops.size());
   std::vector<int> first(n, std::numeric_limits<int>::max()), last(n, -1);
   auto touch = [&](int tensor, int time) {
-    if (tensor < 0 || program.tensors[static_cast<size_t>(tensor)].constant) return;
+    if (tensor < 0) return;
+    const ProgramTensor& t = program.tensors[static_cast<size_t>(tensor)];
+    if (t.constant || t.persistent) return;
     const size_t root = static_cast<size_t>(buffer_root(program, tensor));
     first[root] = std::min(first[root], time);
     last[root] = std::max(last[root], time);
@@ -97,6 +99,23 @@ MemoryPlan plan_memory(const Program& program, uint32_t alignment) {
   }
   if (best.offsets.empty()) best.offsets.assign(n, -1);
   MemoryPlan& plan = best;
+  auto aligned = [alignment](uint64_t bytes) {
+    return (bytes + alignment - 1) / alignment * alignment;
+  };
+  std::vector<int64_t> state_offsets(n, -1);
+  for (size_t t = 0; t < n; ++t) {
+    if (!program.tensors[t].persistent) continue;
+    state_offsets[t] = static_cast<int64_t>(plan.state_bytes);
+    plan.state_bytes = aligned(plan.state_bytes + program.tensors[t].bytes);
+  }
+  for (size_t t = 0; t < n; ++t) {
+    if (state_offsets[t] >= 0) {
+      plan.offsets[t] = state_offsets[t];
+    } else if (plan.offsets[t] >= 0) {
+      plan.offsets[t] += static_cast<int64_t>(plan.state_bytes);
+    }
+  }
+  plan.arena_bytes += plan.state_bytes;
   for (size_t t = 0; t < n; ++t) {
     if (program.tensors[t].alias_of >= 0) {
       plan.offsets[t] =

@@ -13,10 +13,13 @@ constexpr uint32_t kArenaAlignment = 16;
 
 struct MemoryPlan {
   std::vector<int64_t> offsets;  // per program tensor; -1 if it is not in the arena
-  uint64_t arena_bytes = 0;
+  uint64_t arena_bytes = 0;      // the state region and the working tensors
+  uint64_t state_bytes = 0;      // the state region: arena bytes [0, state_bytes)
 };
 
-// Places every non-constant tensor the program touches. A tensor is live from
+// Persistent tensors go first, one after another, into the state region at
+// the start of the arena, which no other tensor shares. Then it places every
+// other non-constant tensor the program touches. A tensor is live from
 // the op that writes it (graph inputs: from the start) to the last op that
 // reads it (graph outputs: to the end); tensors whose lifetimes overlap never
 // share bytes. Placement is greedy by size, each tensor at the lowest aligned

@@ -167,6 +167,14 @@ void EmulatedCoreRunner::invoke() {
     args.insert(args.end(), {"-o", dir_.file(fmt::format("out{}.bin", i))});
   }
   if (options_.per_layer) args.push_back("--layers");
+  const std::string state_in = dir_.file("state_in.bin"), state_out = dir_.file("state_out.bin");
+  if (host_.state_bytes() > 0) {
+    if (!state_.empty()) {
+      write_file(state_in, state_.data(), state_.size());
+      args.insert(args.end(), {"-s", state_in});
+    }
+    args.insert(args.end(), {"-S", state_out});
+  }
 
   const FirmwareRun run = run_firmware(firmware_.core(), firmware_.elf(), args);
   if (run.exit_code != 0) {
@@ -184,6 +192,7 @@ void EmulatedCoreRunner::invoke() {
   c.stack_bytes = run.value("stack_bytes");
   c.layers = run.layers;
   cost_ = c;
+  if (host_.state_bytes() > 0) state_ = read_file(state_out);
   for (size_t i = 0; options_.read_outputs && i < outputs_.size(); ++i) {
     outputs_[i] = read_file(dir_.file(fmt::format("out{}.bin", i)));
   }

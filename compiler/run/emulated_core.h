@@ -82,6 +82,9 @@ class EmulatedCoreRunner : public Runner {
   const std::vector<TensorPort>& inputs() const override { return host_.inputs(); }
   const std::vector<TensorPort>& outputs() const override { return host_.outputs(); }
   void invoke() override;
+  // The core boots for every invoke: a stateful model's state goes to the
+  // firmware and comes back through a file.
+  void reset_state() override { state_.clear(); }
   std::vector<uint8_t> output(size_t i) const override;
   std::optional<RunCost> cost() const override { return cost_; }
 
@@ -94,6 +97,7 @@ class EmulatedCoreRunner : public Runner {
   TemporaryDirectory dir_;
   std::vector<std::vector<uint8_t>> inputs_, outputs_;
   std::optional<RunCost> cost_;
+  std::vector<uint8_t> state_;  // after the last invoke; empty: the reset value
 };
 
 }  // namespace kiln

@@ -97,4 +97,12 @@ kiln_status kiln_model_invoke(kiln_model* model) {
   return model ? executor(model)->invoke() : KILN_ERR_BAD_ARGUMENT;
 }
 
+kiln_status kiln_model_reset_state(kiln_model* model) {
+  return model ? executor(model)->reset_state() : KILN_ERR_BAD_ARGUMENT;
+}
+
+uint32_t kiln_model_state_bytes(const kiln_model* model) {
+  return model ? executor(model)->state_bytes() : 0;
+}
+
 }  // extern "C"

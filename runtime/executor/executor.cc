@@ -77,15 +77,10 @@ kiln_status Executor::init(const void* blob_ptr, size_t blob_bytes, void* arena,
   data_ = blob + h->data_offset;
   arena_ = static_cast<uint8_t*>(arena);
 
+  if (h->state_bytes > h->arena_bytes || h->state_bytes % 4 != 0) return KILN_ERR_CORRUPT;
   for (uint32_t i = 0; i < h->num_tensors; ++i) {
-    const TensorRecord& t = tensors_[i];
-    const uint64_t end = uint64_t{t.offset} + t.bytes;
-    const uint32_t limit =
-        t.location == static_cast<uint8_t>(Location::kArena) ? h->arena_bytes : h->data_bytes;
-    if (t.location > static_cast<uint8_t>(Location::kConstant) || t.dtype >= KILN_DTYPE_COUNT ||
-        t.offset % 4 != 0 || t.bytes == 0 || end > limit) {
-      return KILN_ERR_CORRUPT;
-    }
+    st = check_tensor(*h, tensors_[i]);
+    if (st != KILN_OK) return st;
   }
   for (uint32_t i = 0; i < h->num_inputs + h->num_outputs; ++i) {
     const IoRecord& io = io_[i];
@@ -107,6 +102,48 @@ kiln_status Executor::init(const void* blob_ptr, size_t blob_bytes, void* arena,
     if (st != KILN_OK) return st;
   }
   header_ = h;
+  return reset_state();
+}
+
+kiln_status Executor::check_tensor(const BlobHeader& h, const TensorRecord& t) const {
+  const uint64_t end = uint64_t{t.offset} + t.bytes;
+  uint64_t begin_limit = 0, end_limit = 0;
+  switch (static_cast<Location>(t.location)) {
+    case Location::kArena:
+      begin_limit = h.state_bytes;
+      end_limit = h.arena_bytes;
+      break;
+    case Location::kConstant: end_limit = h.data_bytes; break;
+    case Location::kState: end_limit = h.state_bytes; break;
+    default: return KILN_ERR_CORRUPT;
+  }
+  if (t.dtype >= KILN_DTYPE_COUNT || t.offset % 4 != 0 || t.bytes == 0 || t.offset < begin_limit ||
+      end > end_limit) {
+    return KILN_ERR_CORRUPT;
+  }
+  if (t.location != static_cast<uint8_t>(Location::kState)) {
+    return t.reset_value == 0 ? KILN_OK : KILN_ERR_CORRUPT;
+  }
+  if (t.reset_value == blob::kNoTensor) return KILN_OK;
+  if (t.reset_value >= h.num_tensors) return KILN_ERR_CORRUPT;
+  const TensorRecord& value = tensors_[t.reset_value];
+  return value.location == static_cast<uint8_t>(Location::kConstant) && value.bytes == t.bytes &&
+                 uint64_t{value.offset} + value.bytes <= h.data_bytes
+             ? KILN_OK
+             : KILN_ERR_CORRUPT;
+}
+
+kiln_status Executor::reset_state() {
+  if (header_ == nullptr) return KILN_ERR_BAD_ARGUMENT;
+  for (uint32_t i = 0; i < header_->num_tensors; ++i) {
+    const TensorRecord& t = tensors_[i];
+    if (t.location != static_cast<uint8_t>(Location::kState)) continue;
+    if (t.reset_value == blob::kNoTensor) {
+      memset(arena_ + t.offset, 0, t.bytes);
+    } else {
+      memcpy(arena_ + t.offset, data_ + tensors_[t.reset_value].offset, t.bytes);
+    }
+  }
   return KILN_OK;
 }
 
@@ -136,7 +173,7 @@ kiln_status Executor::check_op(const OpRecord& op) const {
     }
     if (tensor >= h.num_tensors) return KILN_ERR_CORRUPT;
     if (tensors_[tensor].bytes != required) return KILN_ERR_BAD_PARAMS;
-    if (is_output && tensors_[tensor].location != static_cast<uint8_t>(Location::kArena)) {
+    if (is_output && tensors_[tensor].location == static_cast<uint8_t>(Location::kConstant)) {
       return KILN_ERR_BAD_PARAMS;
     }
   }
@@ -146,7 +183,7 @@ kiln_status Executor::check_op(const OpRecord& op) const {
 const void* Executor::tensor_data(uint16_t tensor) const {
   if (tensor == blob::kNoTensor) return nullptr;
   const TensorRecord& t = tensors_[tensor];
-  return (t.location == static_cast<uint8_t>(Location::kArena) ? arena_ : data_) + t.offset;
+  return (t.location == static_cast<uint8_t>(Location::kConstant) ? data_ : arena_) + t.offset;
 }
 
 kiln_status Executor::invoke() {

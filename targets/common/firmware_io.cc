@@ -67,7 +67,11 @@ Args parse_args() {
       if (count == kMaxFiles) fail(kExitUsage, "more than 32 inputs or outputs: ", token);
       (pending == 'i' ? args.inputs : args.outputs)[count++] = token;
       pending = 0;
-    } else if (!strcmp(token, "-i") || !strcmp(token, "-o")) {
+    } else if (pending == 's' || pending == 'S') {
+      (pending == 's' ? args.state_in : args.state_out) = token;
+      pending = 0;
+    } else if (!strcmp(token, "-i") || !strcmp(token, "-o") || !strcmp(token, "-s") ||
+               !strcmp(token, "-S")) {
       pending = token[1];
     } else if (!strcmp(token, "--layers")) {
       args.layers = true;

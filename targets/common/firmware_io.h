@@ -16,9 +16,13 @@ constexpr int kExitBadInput = 5;
 constexpr int kExitNoRoom = 6;
 constexpr int kMaxFiles = 32;  // inputs, and outputs, of one model
 
-// PROGRAM [MODEL] [-i INPUT]... [-o OUTPUT]... [--layers]
+// PROGRAM [MODEL] [-i INPUT]... [-o OUTPUT]... [-s STATE_IN] [-S STATE_OUT] [--layers]
+// A stateful model's state region is read from STATE_IN before the
+// invocation (else it starts at its reset value) and written to STATE_OUT.
 struct Args {
   const char* model = nullptr;
+  const char* state_in = nullptr;
+  const char* state_out = nullptr;
   const char* inputs[kMaxFiles];
   const char* outputs[kMaxFiles];
   int num_inputs = 0, num_outputs = 0;

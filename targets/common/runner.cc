@@ -1,6 +1,7 @@
 // kiln-runner: firmware that runs a .kiln blob on an emulated Cortex-M core.
 //
-// Command line (semihosting): BLOB [-i INPUT]... [-o OUTPUT]... [--layers]
+// Command line (semihosting): BLOB [-i INPUT]... [-o OUTPUT]... [-s STATE_IN]
+// [-S STATE_OUT] [--layers]
 // The blob is read into the flash left after the runtime, inputs straight
 // into the arena; outputs are written back to host files. It reports, one
 // "kiln: key=value" line each, the instructions per inference (and per op
@@ -31,6 +32,13 @@ void load_inputs(const Args& args, kiln::Executor& ex) {
       memset(data, 0, bytes);
     }
   }
+}
+
+// A stateful model starts from the state the host kept (or its reset value).
+void load_state(const Args& args, kiln::Executor& ex) {
+  ex.reset_state();
+  if (args.state_in)
+    read_file(args.state_in, __arena_start, ex.state_bytes(), ex.state_bytes(), kExitBadInput);
 }
 
 struct LayerCounter {
@@ -78,6 +86,7 @@ int main() {
   st = ex.init(__model_start, blob_bytes, __arena_start, arena_bytes);
   if (st != KILN_OK) fail(kExitBadModel, "cannot load model: ", kiln_status_string(st));
 
+  load_state(args, ex);
   load_inputs(args, ex);
   // Started after everything whose instruction count depends on the command
   // line (file names), so that the counter's wrap interrupts land at the same
@@ -92,12 +101,14 @@ int main() {
 
   if (args.layers) {
     LayerCounter counter{0};
+    load_state(args, ex);
     load_inputs(args, ex);
     ex.set_observer(on_op, &counter);
     ex.invoke();
     ex.set_observer(nullptr, nullptr);
   }
 
+  if (args.state_out) write_file(args.state_out, __arena_start, ex.state_bytes());
   report("instructions", instructions);
   report("counter_overhead", cost_counter_read_overhead());
   report("arena_bytes", arena_bytes);

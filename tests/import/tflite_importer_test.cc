@@ -1,6 +1,7 @@
 // The TFLite importer: round trips through kiln's own writer, and the forms
 // real files take (deprecated op codes, buffers after the flatbuffer, 1-D bias
 // tensors with an out-of-range quantized_dimension, int4 constants).
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "compiler/common/error.h"
@@ -257,6 +258,73 @@ TEST(TfliteImporter, RefusesInt4OfTheWrongSizeOrNotConstant) {
       EXPECT_NE(std::string(e.what()).find(c.message), std::string::npos) << e.what();
     }
   }
+}
+
+// A model whose operator 0 is CALL_ONCE of subgraph `init` (subgraph 1 has
+// no ops) and whose operator 1 copies input x to output y.
+std::vector<uint8_t> model_calling_once(int32_t init) {
+  namespace fb = ::kiln::tflite;
+  flatbuffers::FlatBufferBuilder b;
+  const std::vector<int32_t> shape = {2};
+  const std::vector<flatbuffers::Offset<fb::Tensor>> tensors = {
+      fb::CreateTensor(b, b.CreateVector(shape), fb::TensorType_FLOAT32, 0, b.CreateString("x")),
+      fb::CreateTensor(b, b.CreateVector(shape), fb::TensorType_FLOAT32, 0, b.CreateString("y"))};
+  const std::vector<int32_t> ins = {0}, outs = {1}, none = {};
+  const std::vector<flatbuffers::Offset<fb::Operator>> ops = {
+      fb::CreateOperator(b, 0, b.CreateVector(none), b.CreateVector(none),
+                         fb::BuiltinOptions_CallOnceOptions,
+                         fb::CreateCallOnceOptions(b, init).Union()),
+      fb::CreateOperator(b, 1, b.CreateVector(ins), b.CreateVector(outs))};
+  const std::vector<flatbuffers::Offset<fb::SubGraph>> subgraphs = {
+      fb::CreateSubGraph(b, b.CreateVector(tensors), b.CreateVector(ins), b.CreateVector(outs),
+                         b.CreateVector(ops)),
+      fb::CreateSubGraph(b, b.CreateVector(std::vector<flatbuffers::Offset<fb::Tensor>>{}))};
+  const std::vector<flatbuffers::Offset<fb::OperatorCode>> codes = {
+      fb::CreateOperatorCode(b, 127, 0, 1, fb::BuiltinOperator_CALL_ONCE),
+      fb::CreateOperatorCode(b, 0, 0, 1, fb::BuiltinOperator_RESHAPE)};
+  const std::vector<flatbuffers::Offset<fb::Buffer>> buffers = {fb::CreateBuffer(b)};
+  const auto model = fb::CreateModel(b, 3, b.CreateVector(codes), b.CreateVector(subgraphs), 0,
+                                     b.CreateVector(buffers));
+  fb::FinishModelBuffer(b, model);
+  return std::vector<uint8_t>(b.GetBufferPointer(), b.GetBufferPointer() + b.GetSize());
+}
+
+TEST(TfliteImporter, ChecksTheSubgraphACallOnceRuns) {
+  const std::vector<uint8_t> good = model_calling_once(1);
+  const ir::Graph g = tflite_import::import_tflite(good.data(), good.size(), "once.tflite");
+  ASSERT_EQ(g.ops.size(), 1u);  // the empty initialization inlines to nothing
+  EXPECT_EQ(g.ops[0].kind, OpKind::kReshape);
+  for (int32_t index : {0, 2, -1}) {
+    const std::vector<uint8_t> file = model_calling_once(index);
+    try {
+      tflite_import::import_tflite(file.data(), file.size(), "once.tflite");
+      ADD_FAILURE() << "subgraph " << index << " accepted";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.kind(), ErrorKind::kBadModel);
+      EXPECT_NE(std::string(e.what()).find(fmt::format(
+                    "CALL_ONCE (subgraph 0, operator 0) runs subgraph {}, but the model's "
+                    "subgraphs are 1 to 1",
+                    index)),
+                std::string::npos)
+          << e.what();
+    }
+  }
+}
+
+TEST(TfliteImporter, ResourceVariablesBecomePersistentTensors) {
+  // The conformance set's delay line: VAR_HANDLE, READ_VARIABLE, ASSIGN_VARIABLE.
+  const std::vector<uint8_t> file =
+      read_file(test::shared_dir() + "/conformance/tflm_ops/VAR_HANDLE/i8_0/model.tflite");
+  const ir::Graph g = tflite_import::import_tflite(file.data(), file.size(), "var.tflite");
+  ASSERT_EQ(g.ops.size(), 2u);
+  EXPECT_EQ(g.ops[0].kind, OpKind::kReadVariable);
+  EXPECT_EQ(g.ops[1].kind, OpKind::kAssignVariable);
+  const ir::Tensor& v = g.tensors[static_cast<size_t>(g.ops[0].inputs[0])];
+  EXPECT_EQ(g.ops[1].inputs[0], g.ops[0].inputs[0]);
+  EXPECT_TRUE(v.persistent);
+  EXPECT_EQ(v.name, "acc");
+  // TFLite Micro resets an int8 variable to its zero point (12 here).
+  EXPECT_EQ(v.data, std::vector<uint8_t>(4, 12));
 }
 
 }  // namespace

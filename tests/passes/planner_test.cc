@@ -34,6 +34,24 @@ TEST(Planner, GreedyBySizeWithSkipConnection) {
   EXPECT_EQ(plan.arena_bytes, 370u);
 }
 
+TEST(Planner, PersistentTensorsFillTheStateRegionFirst) {
+  // t0 (input) -> op0(t0, state1) -> t2; op1(t2, state3) -> t4 (output)
+  Program p;
+  p.tensors = {arena_tensor(32), arena_tensor(10), arena_tensor(32), arena_tensor(20),
+               arena_tensor(32)};
+  p.tensors[1].persistent = true;
+  p.tensors[3].persistent = true;
+  p.ops = {op({0, 1}, {2}), op({2, 3}, {4})};
+  p.inputs = {0};
+  p.outputs = {4};
+  const MemoryPlan plan = plan_memory(p);
+  // The state: 10 bytes at 0, 20 at 16, 48 in all. The working tensors
+  // follow it: t0 and t4 share 48 (never live together), t2 at 80.
+  EXPECT_EQ(plan.state_bytes, 48u);
+  EXPECT_EQ(plan.offsets, (std::vector<int64_t>{48, 0, 80, 16, 48}));
+  EXPECT_EQ(plan.arena_bytes, 112u);
+}
+
 TEST(Planner, ConstantsAreNotPlaced) {
   Program p;
   p.tensors = {arena_tensor(16), arena_tensor(32), arena_tensor(16)};

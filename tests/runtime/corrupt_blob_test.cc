@@ -124,6 +124,58 @@ TEST(CorruptBlob, ExactStatusCodes) {
   EXPECT_EQ(init_status(b), KILN_ERR_TRUNCATED);
 }
 
+// The state region's checks, on a model whose variable has a reset value.
+TEST(CorruptBlob, StateRegionChecks) {
+  const std::string path =
+      test::shared_dir() + "/conformance/tflm_ops/CALL_ONCE/f32_0/model.tflite";
+  const std::vector<uint8_t> good = compile_tflite(read_file(path), "call_once").blob;
+  EXPECT_EQ(init_status(good), KILN_OK);
+  const blob::BlobHeader h = header_of(good);
+  ASSERT_EQ(h.state_bytes, 16u);
+  std::vector<blob::TensorRecord> tensors(h.num_tensors);
+  std::memcpy(tensors.data(), good.data() + h.tensors_offset,
+              tensors.size() * sizeof(blob::TensorRecord));
+  size_t state = tensors.size(), arena = tensors.size();
+  for (size_t i = 0; i < tensors.size(); ++i) {
+    if (tensors[i].location == static_cast<uint8_t>(blob::Location::kState)) state = i;
+    if (tensors[i].location == static_cast<uint8_t>(blob::Location::kArena)) arena = i;
+  }
+  ASSERT_LT(state, tensors.size());
+  ASSERT_LT(arena, tensors.size());
+  ASSERT_NE(tensors[state].reset_value, blob::kNoTensor);
+
+  auto with_tensor = [&](size_t i, auto edit) {
+    std::vector<uint8_t> b = good;
+    blob::TensorRecord t = tensors[i];
+    edit(t);
+    std::memcpy(b.data() + h.tensors_offset + i * sizeof(t), &t, sizeof(t));
+    reseal(b);
+    return init_status(b);
+  };
+  auto with_header = [&](auto edit) {
+    std::vector<uint8_t> b = good;
+    blob::BlobHeader hh = h;
+    edit(hh);
+    std::memcpy(b.data(), &hh, sizeof(hh));
+    reseal(b);
+    return init_status(b);
+  };
+  // A state tensor past the state region, or a reset value that is not a
+  // constant of its size.
+  EXPECT_EQ(with_tensor(state, [](auto& t) { t.offset = 16; }), KILN_ERR_CORRUPT);
+  EXPECT_EQ(with_tensor(state, [&](auto& t) { t.reset_value = static_cast<uint16_t>(arena); }),
+            KILN_ERR_CORRUPT);
+  EXPECT_EQ(with_tensor(state, [&](auto& t) { t.reset_value = h.num_tensors; }), KILN_ERR_CORRUPT);
+  EXPECT_EQ(with_tensor(state, [](auto& t) { t.bytes = 8; }), KILN_ERR_CORRUPT);
+  // A working tensor inside the state region, or one claiming a reset value.
+  EXPECT_EQ(with_tensor(arena, [](auto& t) { t.offset = 0; }), KILN_ERR_CORRUPT);
+  EXPECT_EQ(with_tensor(arena, [](auto& t) { t.reset_value = 1; }), KILN_ERR_CORRUPT);
+  // A state region larger than the arena, misaligned, or missing.
+  EXPECT_EQ(with_header([](auto& hh) { hh.state_bytes = hh.arena_bytes + 16; }), KILN_ERR_CORRUPT);
+  EXPECT_EQ(with_header([](auto& hh) { hh.state_bytes = 6; }), KILN_ERR_CORRUPT);
+  EXPECT_EQ(with_header([](auto& hh) { hh.state_bytes = 0; }), KILN_ERR_CORRUPT);
+}
+
 TEST(CorruptBlob, TruncatedAtEveryLength) {
   const std::vector<uint8_t> good = good_blob();
   for (size_t len = 0; len < good.size(); ++len) {

@@ -57,6 +57,31 @@ std::vector<T> run_graph(const ir::Graph& graph, const std::vector<std::vector<u
   return values_of<T>(out);
 }
 
+// Output 0 after each of several invocations (inputs[k] feeds invocation k)
+// of a stateful graph: state carries from one to the next. Under
+// --kiln-device the emulated core, given the state back each time, must
+// agree at every step.
+template <typename T>
+std::vector<std::vector<T>> run_graph_steps(
+    const ir::Graph& graph, const std::vector<std::vector<std::vector<uint8_t>>>& steps) {
+  const CompiledModel m = compile_graph(graph);
+  HostRunner host(m.blob);
+  std::vector<std::vector<T>> outs;
+  std::vector<std::vector<uint8_t>> raw;
+  for (const auto& inputs : steps) {
+    raw.push_back(run_once(host, inputs)[0]);
+    outs.push_back(values_of<T>(raw.back()));
+  }
+  if (!device().empty()) {
+    EmulatedCoreRunner core(m.blob, device());
+    for (size_t k = 0; k < steps.size(); ++k) {
+      EXPECT_EQ(run_once(core, steps[k])[0], raw[k])
+          << device() << " output differs from the host's at invocation " << k;
+    }
+  }
+  return outs;
+}
+
 }  // namespace test
 }  // namespace kiln
 

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <map>
 
 #include "compiler/common/error.h"
 #include "compiler/ops/op_record.h"
@@ -33,20 +34,18 @@ class Importer {
     model_ = fb::GetModel(data_);
     if (!model_->subgraphs() || model_->subgraphs()->size() == 0) bad("model has no subgraphs");
     if (!model_->buffers()) bad("model has no buffer table");
-    const fb::SubGraph* sg = model_->subgraphs()->Get(0);
-    if (!sg->tensors()) bad("subgraph 0 has no tensor table");
 
+    // The main subgraph, and the subgraphs its CALL_ONCE ops run, whose ops
+    // kiln inlines as the variables' initialization.
     ir::Graph g;
-    for (flatbuffers::uoffset_t i = 0; i < sg->tensors()->size(); ++i) {
-      g.tensors.push_back(import_tensor(sg->tensors()->Get(i), static_cast<int>(i)));
-    }
-    g.inputs = indices(sg->inputs());
-    g.outputs = indices(sg->outputs());
-    if (sg->operators()) {
-      for (flatbuffers::uoffset_t i = 0; i < sg->operators()->size(); ++i) {
-        g.ops.push_back(import_op(sg->operators()->Get(i), static_cast<int>(i), g));
-      }
-    }
+    std::vector<int> subgraphs = {0};
+    for (int s : init_subgraphs()) subgraphs.push_back(s);
+    for (int s : subgraphs) tensor_maps_[s] = import_tensors(s, g);
+    declare_variables(subgraphs, g);
+    const fb::SubGraph* sg = model_->subgraphs()->Get(0);
+    for (int t : indices(sg->inputs())) g.inputs.push_back(mapped(0, t, "graph input"));
+    for (int t : indices(sg->outputs())) g.outputs.push_back(mapped(0, t, "graph output"));
+    import_operators(0, g);
     return g;
   }
 
@@ -86,10 +85,6 @@ class Importer {
                                 out.name, fb::EnumNameTensorType(t->type())));
     }
     out.shape = values(t->shape());
-    if (t->is_variable()) {
-      unsupported(fmt::format("tensor {} '{}' is a variable (state) tensor, not supported yet",
-                              index, out.name));
-    }
     if (t->sparsity())
       unsupported(fmt::format("tensor {} '{}' is sparse, not supported yet", index, out.name));
 
@@ -129,6 +124,15 @@ class Importer {
       }
     }
     if (t->type() == fb::TensorType_INT4) unpack_int4(&out, index);
+    if (t->is_variable()) {
+      if (out.constant) {
+        // TFLite Micro ignores a variable's buffer and resets it to zeros.
+        out.constant = false;
+        out.data.clear();
+      }
+      out.persistent = true;
+      set_reset_value(out);
+    }
     return out;
   }
 
@@ -161,34 +165,234 @@ class Importer {
     t->data = std::move(unpacked);
   }
 
-  ir::Op import_op(const fb::Operator* op, int index, const ir::Graph& g) {
-    ir::Op out;
-    out.location = fmt::format("subgraph 0, operator {}", index);
+  const fb::SubGraph* subgraph(int index) const {
+    const fb::SubGraph* sg = model_->subgraphs()->Get(static_cast<flatbuffers::uoffset_t>(index));
+    if (!sg->tensors()) bad(fmt::format("subgraph {} has no tensor table", index));
+    return sg;
+  }
+
+  int builtin_of(const fb::Operator* op, const std::string& location) const {
     const auto* codes = model_->operator_codes();
     if (!codes || op->opcode_index() >= codes->size()) {
-      bad(fmt::format("operator {} has opcode index {} beyond the operator code table", index,
+      bad(fmt::format("{} has opcode index {} beyond the operator code table", location,
                       op->opcode_index()));
     }
     const fb::OperatorCode* code = codes->Get(op->opcode_index());
     // Files from before the 'builtin_code' field keep the code in the
     // deprecated byte; newer files fill both. The larger one is the code.
-    const int builtin = std::max<int>(code->builtin_code(), code->deprecated_builtin_code());
+    return std::max<int>(code->builtin_code(), code->deprecated_builtin_code());
+  }
+
+  // The subgraphs the main subgraph's CALL_ONCE ops name, checked.
+  std::vector<int> init_subgraphs() const {
+    std::vector<int> found;
+    const fb::SubGraph* sg = subgraph(0);
+    if (!sg->operators()) return found;
+    const int count = static_cast<int>(model_->subgraphs()->size());
+    for (flatbuffers::uoffset_t i = 0; i < sg->operators()->size(); ++i) {
+      const fb::Operator* op = sg->operators()->Get(i);
+      const std::string location = fmt::format("subgraph 0, operator {}", i);
+      if (builtin_of(op, location) != fb::BuiltinOperator_CALL_ONCE) continue;
+      const fb::CallOnceOptions* o = op->builtin_options_as_CallOnceOptions();
+      const int index = o ? o->init_subgraph_index() : -1;
+      if (index < 1 || index >= count) {
+        bad(
+            fmt::format("CALL_ONCE ({}) runs subgraph {}, but the model's subgraphs are 1 to {} "
+                        "besides the main one",
+                        location, index, count - 1));
+      }
+      if (std::find(found.begin(), found.end(), index) == found.end()) found.push_back(index);
+    }
+    return found;
+  }
+
+  // Appends subgraph `s`'s tensors to `g`; returns where each went (-1 for
+  // resource handles, bound to their variables by declare_variables).
+  std::vector<int> import_tensors(int s, ir::Graph& g) {
+    const fb::SubGraph* sg = subgraph(s);
+    std::vector<int> map(sg->tensors()->size(), -1);
+    for (flatbuffers::uoffset_t i = 0; i < sg->tensors()->size(); ++i) {
+      const fb::Tensor* t = sg->tensors()->Get(i);
+      if (t->type() == fb::TensorType_RESOURCE) continue;
+      map[i] = static_cast<int>(g.tensors.size());
+      g.tensors.push_back(import_tensor(t, static_cast<int>(i)));
+      if (s != 0) g.tensors.back().name = fmt::format("subgraph{}/{}", s, g.tensors.back().name);
+    }
+    return map;
+  }
+
+  int mapped(int s, int t, const char* role) const {
+    const std::vector<int>& map = tensor_maps_.at(s);
+    if (t < 0 || t >= static_cast<int>(map.size()))
+      bad(fmt::format("subgraph {}: {} {} is not a tensor", s, role, t));
+    if (map[static_cast<size_t>(t)] < 0) {
+      bad(fmt::format("subgraph {}: {} {} is a resource handle that no VAR_HANDLE defines", s, role,
+                      t));
+    }
+    return map[static_cast<size_t>(t)];
+  }
+
+  // Resource variables (VAR_HANDLE -> READ_VARIABLE / ASSIGN_VARIABLE) become
+  // persistent tensors, one per container and shared name, typed by the
+  // values assigned to them (or, never assigned, by what reads them); every
+  // handle of one becomes that tensor.
+  void declare_variables(const std::vector<int>& subgraphs, ir::Graph& g) {
+    struct Handle {
+      int subgraph, tensor;
+      std::string key, name;
+    };
+    std::vector<Handle> handles;
+    std::map<std::string, const fb::Tensor*> typed_by;
+    for (int s : subgraphs) {
+      const fb::SubGraph* sg = subgraph(s);
+      if (!sg->operators()) continue;
+      for (flatbuffers::uoffset_t i = 0; i < sg->operators()->size(); ++i) {
+        const fb::Operator* op = sg->operators()->Get(i);
+        if (builtin_of(op, fmt::format("subgraph {}, operator {}", s, i)) !=
+            fb::BuiltinOperator_VAR_HANDLE)
+          continue;
+        const fb::VarHandleOptions* o = op->builtin_options_as_VarHandleOptions();
+        const std::string container = o && o->container() ? o->container()->str() : "";
+        const std::string name = o && o->shared_name() ? o->shared_name()->str() : "";
+        const std::vector<int> outs = indices(op->outputs());
+        if (outs.size() != 1 || outs[0] < 0 || outs[0] >= static_cast<int>(sg->tensors()->size()) ||
+            sg->tensors()->Get(static_cast<flatbuffers::uoffset_t>(outs[0]))->type() !=
+                fb::TensorType_RESOURCE) {
+          bad(fmt::format("VAR_HANDLE (subgraph {}, operator {}) must write one resource tensor", s,
+                          i));
+        }
+        handles.push_back({s, outs[0], container + "/" + name, name});
+      }
+    }
+    auto key_of = [&](int s, int t) -> const Handle* {
+      for (const Handle& h : handles) {
+        if (h.subgraph == s && h.tensor == t) return &h;
+      }
+      return nullptr;
+    };
+    // Type each variable: assignments first, then reads.
+    for (int builtin : {fb::BuiltinOperator_ASSIGN_VARIABLE, fb::BuiltinOperator_READ_VARIABLE}) {
+      for (int s : subgraphs) {
+        const fb::SubGraph* sg = subgraph(s);
+        if (!sg->operators()) continue;
+        for (flatbuffers::uoffset_t i = 0; i < sg->operators()->size(); ++i) {
+          const fb::Operator* op = sg->operators()->Get(i);
+          const std::string location = fmt::format("subgraph {}, operator {}", s, i);
+          if (builtin_of(op, location) != builtin) continue;
+          const bool assign = builtin == fb::BuiltinOperator_ASSIGN_VARIABLE;
+          const std::vector<int> ins = indices(op->inputs()), outs = indices(op->outputs());
+          const size_t needed_ins = assign ? 2 : 1, needed_outs = assign ? 0 : 1;
+          if (ins.size() != needed_ins || outs.size() != needed_outs) {
+            bad(fmt::format("{} ({}) needs {} inputs and {} outputs",
+                            assign ? "ASSIGN_VARIABLE" : "READ_VARIABLE", location, needed_ins,
+                            needed_outs));
+          }
+          const Handle* h = key_of(s, ins[0]);
+          if (!h) {
+            bad(fmt::format("{} ({}) reads a handle that no VAR_HANDLE of its subgraph writes",
+                            assign ? "ASSIGN_VARIABLE" : "READ_VARIABLE", location));
+          }
+          const int value = assign ? ins[1] : outs[0];
+          if (value < 0 || value >= static_cast<int>(sg->tensors()->size()))
+            bad(fmt::format("{} refers to tensor {}, which does not exist", location, value));
+          const fb::Tensor* t = sg->tensors()->Get(static_cast<flatbuffers::uoffset_t>(value));
+          auto [it, inserted] = typed_by.emplace(h->key, t);
+          if (!inserted && assign &&
+              (it->second->type() != t->type() ||
+               values(it->second->shape()) != values(t->shape())))
+            bad(fmt::format("{}: variable '{}' is assigned values of different types or shapes",
+                            location, h->name));
+        }
+      }
+    }
+    std::map<std::string, int> variables;
+    for (const Handle& h : handles) {
+      auto found = variables.find(h.key);
+      if (found == variables.end()) {
+        auto typed = typed_by.find(h.key);
+        if (typed == typed_by.end()) continue;  // a handle nothing reads or writes
+        ir::Tensor v = import_tensor(typed->second, h.tensor);
+        v.name = h.name.empty() ? fmt::format("variable_{}", variables.size()) : h.name;
+        v.constant = false;
+        v.data.clear();
+        v.persistent = true;
+        set_reset_value(v);
+        found = variables.emplace(h.key, static_cast<int>(g.tensors.size())).first;
+        g.tensors.push_back(std::move(v));
+      }
+      tensor_maps_[h.subgraph][static_cast<size_t>(h.tensor)] = found->second;
+    }
+  }
+
+  // TFLite Micro resets a variable to zeros, and an int8 one to its zero point.
+  static void set_reset_value(ir::Tensor& t) {
+    if (t.dtype == KILN_DTYPE_INT8 && t.quant.zero_point() != 0) {
+      t.data.assign(t.bytes(), static_cast<uint8_t>(static_cast<int8_t>(t.quant.zero_point())));
+    }
+  }
+
+  // Imports subgraph s's operators into g. A CALL_ONCE's subgraph is inlined
+  // in its place with its assignments marked to run at reset.
+  void import_operators(int s, ir::Graph& g, bool at_reset = false) {
+    const fb::SubGraph* sg = subgraph(s);
+    if (!sg->operators()) return;
+    bool variables_used = false;
+    for (flatbuffers::uoffset_t i = 0; i < sg->operators()->size(); ++i) {
+      const fb::Operator* fop = sg->operators()->Get(i);
+      const std::string location = fmt::format("subgraph {}, operator {}", s, i);
+      const int builtin = builtin_of(fop, location);
+      if (builtin == fb::BuiltinOperator_VAR_HANDLE) continue;  // its handle is the variable
+      if (builtin == fb::BuiltinOperator_CALL_ONCE) {
+        if (at_reset) unsupported(fmt::format("CALL_ONCE ({}) inside a CALL_ONCE", location));
+        if (variables_used) {
+          unsupported(fmt::format(
+              "CALL_ONCE ({}) follows an op that reads or assigns a variable; kiln runs a "
+              "CALL_ONCE's initialization before the first invocation",
+              location));
+        }
+        import_operators(fop->builtin_options_as_CallOnceOptions()->init_subgraph_index(), g, true);
+        continue;
+      }
+      ir::Op op = import_op(fop, builtin, location, s, g);
+      if (op.kind == ir::OpKind::kReadVariable || op.kind == ir::OpKind::kAssignVariable) {
+        variables_used = true;
+        if (at_reset && op.kind == ir::OpKind::kReadVariable) {
+          unsupported(
+              fmt::format("READ_VARIABLE ({}) in a CALL_ONCE's subgraph: kiln computes a "
+                          "variable's initial value from constants only",
+                          location));
+        }
+      }
+      op.attrs.at_reset = at_reset && op.kind == ir::OpKind::kAssignVariable;
+      if (at_reset && op.kind == ir::OpKind::kUnsupported) {
+        unsupported(fmt::format("{} ({}) in a CALL_ONCE's subgraph", op.type_name, location));
+      }
+      g.ops.push_back(std::move(op));
+    }
+  }
+
+  ir::Op import_op(const fb::Operator* op, int builtin, const std::string& location, int s,
+                   const ir::Graph& g) {
+    ir::Op out;
+    out.location = location;
     out.type_name = tflite_format::builtin_name(builtin);
     if (builtin == kCustom) {
+      const fb::OperatorCode* code = model_->operator_codes()->Get(op->opcode_index());
       out.type_name =
           fmt::format("CUSTOM '{}'", code->custom_code() ? code->custom_code()->str() : "");
     }
-    out.inputs = indices(op->inputs());
-    out.outputs = indices(op->outputs());
-    for (int t : out.inputs) {
-      if (t < -1 || t >= static_cast<int>(g.tensors.size()))
-        bad(fmt::format("{} ({}) reads tensor {} which does not exist", out.type_name, out.location,
+    const std::vector<int>& map = tensor_maps_.at(s);
+    for (int t : indices(op->inputs())) {
+      if (t < -1 || t >= static_cast<int>(map.size()))
+        bad(fmt::format("{} ({}) reads tensor {} which does not exist", out.type_name, location,
                         t));
+      out.inputs.push_back(t < 0 ? -1 : mapped(s, t, "operator input"));
     }
-    for (int t : out.outputs) {
-      if (t < 0 || t >= static_cast<int>(g.tensors.size()))
-        bad(fmt::format("{} ({}) writes tensor {} which does not exist", out.type_name,
-                        out.location, t));
+    for (int t : indices(op->outputs())) {
+      if (t < 0 || t >= static_cast<int>(map.size()))
+        bad(fmt::format("{} ({}) writes tensor {} which does not exist", out.type_name, location,
+                        t));
+      out.outputs.push_back(mapped(s, t, "operator output"));
     }
 
     const OpRecord* record = find_tflite_record(builtin);
@@ -209,6 +413,7 @@ class Importer {
   size_t size_;
   std::string label_;
   const fb::Model* model_ = nullptr;
+  std::map<int, std::vector<int>> tensor_maps_;  // per subgraph: file tensor -> IR tensor
 };
 
 }  // namespace

@@ -20,7 +20,10 @@ constexpr uint8_t kMagic[4] = {'K', 'I', 'L', 'N'};
 // became one operand of per-block records. 3: MEAN reduces any axes
 // (ReduceParams), with an int32 scratch operand for its integer sums.
 constexpr uint16_t kVersionMajor = 3;
-constexpr uint16_t kVersionMinor = 0;  // additions a reader of the major version may ignore
+// Minor 1: persistent tensors in a state region (Location::kState,
+// BlobHeader::state_bytes, TensorRecord::reset_value); a reader of 3.0
+// refuses such a blob by its tensor locations.
+constexpr uint16_t kVersionMinor = 1;
 constexpr uint32_t kSectionAlignment = 16;
 constexpr uint16_t kNoTensor = 0xFFFF;  // an absent optional operand
 constexpr int kMaxRank = 6;
@@ -32,25 +35,31 @@ struct BlobHeader {
   uint32_t header_bytes;  // sizeof(BlobHeader) when written
   uint32_t total_bytes;   // the whole blob
   uint32_t checksum;      // CRC-32 of bytes [header_bytes, total_bytes)
-  uint32_t arena_bytes;   // the arena the plan needs
+  uint32_t arena_bytes;   // the arena the plan needs, state region included
   uint32_t num_tensors, tensors_offset;
   uint32_t num_ops, ops_offset;
   uint32_t num_inputs, num_outputs, io_offset;
   uint32_t num_operands, operands_offset;
   uint32_t params_offset, params_bytes;
   uint32_t data_offset, data_bytes;
-  uint32_t reserved;
+  // The state region: arena bytes [0, state_bytes), kept from one invocation
+  // to the next and rewritten only by a reset (init() resets).
+  uint32_t state_bytes;
 };
 static_assert(sizeof(BlobHeader) == 80, "BlobHeader layout is part of the format");
 
-enum class Location : uint8_t { kArena = 0, kConstant = 1 };
+// kArena tensors lie in [state_bytes, arena_bytes) of the arena, kState
+// ones in [0, state_bytes).
+enum class Location : uint8_t { kArena = 0, kConstant = 1, kState = 2 };
 
 struct TensorRecord {
   uint32_t offset;  // into the arena or the constant data section
   uint32_t bytes;
   uint8_t location;  // Location
   uint8_t dtype;     // kiln_dtype
-  uint16_t reserved;
+  // kState: the constant tensor a reset copies in, or kNoTensor for zeros.
+  // Otherwise 0.
+  uint16_t reset_value;
 };
 static_assert(sizeof(TensorRecord) == 12, "TensorRecord layout is part of the format");
 

@@ -28,6 +28,11 @@ class Executor {
 
   kiln_status init(const void* blob, size_t blob_bytes, void* arena, size_t arena_bytes);
   kiln_status invoke();
+  // Puts every persistent tensor back to its reset value (init() does it
+  // once); invocations in between carry state from one to the next.
+  kiln_status reset_state();
+  // The state region's size, at the start of the arena.
+  uint32_t state_bytes() const { return header_ ? header_->state_bytes : 0; }
 
   uint32_t num_inputs() const { return header_ ? header_->num_inputs : 0; }
   uint32_t num_outputs() const { return header_ ? header_->num_outputs : 0; }
@@ -47,6 +52,7 @@ class Executor {
 
  private:
   kiln_status check_op(const blob::OpRecord& op) const;
+  kiln_status check_tensor(const blob::BlobHeader& h, const blob::TensorRecord& t) const;
   const void* tensor_data(uint16_t tensor) const;
 
   const uint8_t* blob_ = nullptr;

@@ -29,6 +29,7 @@
 #include "kiln/ops/reduce.h"
 #include "kiln/ops/resize.h"
 #include "kiln/ops/sums.h"
+#include "kiln/ops/svdf.h"
 #include "kiln/ops/transpose_conv.h"
 
 namespace kiln {
@@ -218,7 +219,9 @@ namespace kiln {
   X(DYNAMIC_UPDATE_SLICE, 130, DynamicUpdateSliceParams, dynamic_update_slice_operand_sizes(p, s), \
     ref, dynamic_update_slice)                                                                     \
   X(BROADCAST_ARGS, 131, BroadcastArgsParams, broadcast_args_operand_sizes(p, s), ref,             \
-    broadcast_args)
+    broadcast_args)                                                                                \
+  X(SVDF_S8, 132, SvdfParams, svdf_operand_sizes(p, 1, 1, 2, s), ref, svdf_s8)                     \
+  X(SVDF_F32, 133, SvdfParams, svdf_operand_sizes(p, 4, 4, 4, s), ref, svdf_f32)
 
 enum class OpCode : uint16_t {
 #define KILN_OPCODE_ENUM(name, number, params, sizes, isa, kernel) name = number,

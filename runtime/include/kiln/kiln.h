@@ -62,6 +62,12 @@ kiln_status kiln_model_get_output(const kiln_model* model, uint32_t index, void*
                                   size_t bytes);
 
 kiln_status kiln_model_invoke(kiln_model* model);
+/* Stateful models (recurrent layers, variables) carry state from one invoke
+ * to the next in the first kiln_model_state_bytes() bytes of the arena.
+ * init() starts it at its reset value; this puts it back there (e.g. at the
+ * start of a new stream). */
+kiln_status kiln_model_reset_state(kiln_model* model);
+uint32_t kiln_model_state_bytes(const kiln_model* model);
 
 #ifdef __cplusplus
 }

@@ -34,6 +34,8 @@ class Model {
     return kiln_model_get_output(&model_, index, data, bytes);
   }
   kiln_status invoke() { return kiln_model_invoke(&model_); }
+  kiln_status reset_state() { return kiln_model_reset_state(&model_); }
+  uint32_t state_bytes() const { return kiln_model_state_bytes(&model_); }
 
  private:
   kiln_model model_ = {};
