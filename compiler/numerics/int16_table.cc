@@ -36,4 +36,18 @@ std::vector<int16_t> int16_table(float input_scale, int32_t input_zero_point, fl
   return table;
 }
 
+std::vector<uint16_t> sigmoid_table_uint16() {
+  // In double: every entry lies at least 0.004 from a rounding boundary, far
+  // more than any libm's error.
+  auto f = [](double i) { return 65536.0 / (1.0 + std::exp(-i / 24.0)); };
+  std::vector<uint16_t> table(kSigmoidTableEntries);
+  for (int i = 0; i + 1 < kSigmoidTableEntries; ++i) {
+    const double midpoint_error = f(i + 0.5) - (f(i) + f(i + 1)) / 2;
+    table[static_cast<size_t>(i)] =
+        static_cast<uint16_t>(std::min(65535.0, std::round(f(i) + midpoint_error / 2)));
+  }
+  table.back() = 65535;
+  return table;
+}
+
 }  // namespace kiln

@@ -18,6 +18,14 @@ inline constexpr int kInt16TableEntries = 513;
 std::vector<int16_t> int16_table(float input_scale, int32_t input_zero_point, float output_scale,
                                  int32_t output_zero_point, float (*f)(float));
 
+// The 256-entry table of TFLite's int16 LOGISTIC and TANH (kiln/ops/
+// activation.h): sigmoid(i / 24) in unsigned 0.16 fixed point for i = 0..255,
+// each entry raised by half the error linear interpolation makes at the
+// midpoint of its step to the next, rounded to nearest; the last entry is
+// sigmoid's limit, 1, saturated to 65535.
+inline constexpr int kSigmoidTableEntries = 256;
+std::vector<uint16_t> sigmoid_table_uint16();
+
 }  // namespace kiln
 
 #endif  // KILN_COMPILER_NUMERICS_INT16_TABLE_H

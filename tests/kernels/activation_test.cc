@@ -91,6 +91,26 @@ TEST(ActivationKernels, Relu6Int16ClampsInTheInputQuantization) {
             (std::vector<int16_t>{0, 1234, 6000, 6000}));
 }
 
+TEST(ActivationKernels, LogisticAndTanhInt16ReadTheSigmoidTable) {
+  // Input scale 2^-12 is a power of two needing no rescale: the input times 3
+  // is in steps of 1/(3 x 4096). 1.0 lands on entry 24 of the table (47911)
+  // for sigmoid, entry 48 (57724) for tanh at twice the step.
+  for (const bool tanh : {false, true}) {
+    GraphBuilder b;
+    const int x = b.input("x", KILN_DTYPE_INT16, {4}, 1.0f / 4096, 0);
+    const int y = b.tensor("y", KILN_DTYPE_INT16, {4}, 1.0f / 32768, 0);
+    b.op(tanh ? OpKind::kTanh : OpKind::kLogistic, {x}, {y});
+    b.output(y);
+    const auto got = run_graph<int16_t>(b.build(), {bytes_of<int16_t>({0, 4096, -4096, 32767})});
+    // sigmoid: 0.5; (47911 * 2^9 + 2^9) >> 10; (2^25 - 47911 * 2^9 + 2^9 - 1) >> 10;
+    // 8.0 from entries 191 and 192. tanh: 0; (57724 * 2^8 - 2^23 + 2^7) >> 8; its mirror;
+    // 8.0 past the table's end, saturated.
+    EXPECT_EQ(got, tanh ? (std::vector<int16_t>{0, 24956, -24956, 32767})
+                        : (std::vector<int16_t>{16384, 23956, 8812, 32757}))
+        << (tanh ? "tanh" : "logistic");
+  }
+}
+
 TEST(ActivationKernels, ClampFloatAnyBounds) {
   GraphBuilder b;
   const int x = b.input("x", KILN_DTYPE_FLOAT32, {4});

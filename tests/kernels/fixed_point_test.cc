@@ -6,6 +6,7 @@
 #include <cmath>
 #include <random>
 
+#include "compiler/numerics/int16_table.h"
 #include "compiler/numerics/multiplier.h"
 #include "kernels/arm_dsp/primitives.h"
 
@@ -194,6 +195,18 @@ TEST(FixedPoint, ActivationRanges) {
   const IntRange n1 = activation_range(ir::Activation::kReluN1To1, 0.5f, 0);
   EXPECT_EQ(n1.min, -2);
   EXPECT_EQ(n1.max, 2);
+}
+
+TEST(FixedPoint, SigmoidTableIsBiasedForInterpolation) {
+  const std::vector<uint16_t> t = sigmoid_table_uint16();
+  ASSERT_EQ(t.size(), 256u);
+  EXPECT_EQ(t[0], 32768);  // sigmoid(0) = 0.5
+  EXPECT_EQ(t[1], 33451);  // 65536 sigmoid(1/24) = 33450.6
+  // 65536 sigmoid(28/24) = 49973.95, raised by half the 1.36 by which the
+  // chord to the next entry falls short at the midpoint: 49974.63.
+  EXPECT_EQ(t[28], 49975);
+  EXPECT_EQ(t[255], 65535);
+  for (size_t i = 1; i < t.size(); ++i) EXPECT_LE(t[i - 1], t[i]) << i;
 }
 
 }  // namespace

@@ -221,7 +221,9 @@ namespace kiln {
   X(BROADCAST_ARGS, 131, BroadcastArgsParams, broadcast_args_operand_sizes(p, s), ref,             \
     broadcast_args)                                                                                \
   X(SVDF_S8, 132, SvdfParams, svdf_operand_sizes(p, 1, 1, 2, s), ref, svdf_s8)                     \
-  X(SVDF_F32, 133, SvdfParams, svdf_operand_sizes(p, 4, 4, 4, s), ref, svdf_f32)
+  X(SVDF_F32, 133, SvdfParams, svdf_operand_sizes(p, 4, 4, 4, s), ref, svdf_f32)                   \
+  X(LOGISTIC_S16, 134, LogisticParams, sigmoid_table_operand_sizes(p, s), ref, logistic_s16)       \
+  X(TANH_S16, 135, TanhParams, sigmoid_table_operand_sizes(p, s), ref, tanh_s16)
 
 enum class OpCode : uint16_t {
 #define KILN_OPCODE_ENUM(name, number, params, sizes, isa, kernel) name = number,

@@ -59,6 +59,25 @@ inline bool logistic_operand_sizes(const LogisticParams& p, uint32_t element_siz
 // TANH shares LOGISTIC's parameters: TFLite prepares both the same way.
 using TanhParams = LogisticParams;
 
+// int16 LOGISTIC and TANH (zero points 0, output scale 2^-15): the input is
+// rescaled by (input_multiplier, rounding right shift input_left_shift) to
+// steps of 1/(3 x 4096), then read from a 256-entry table of sigmoid(i / 24)
+// in unsigned 0.16 with linear interpolation (tanh(x) = 2 sigmoid(2x) - 1).
+// Operands: input, the table; output.
+inline constexpr uint32_t kSigmoidTableBytes = 256 * 2;
+
+inline bool sigmoid_table_operand_sizes(const LogisticParams& p, OperandSizes* s) {
+  if (p.input_multiplier < 0 || p.input_multiplier > 32767 || p.input_left_shift < 0 ||
+      p.input_left_shift > 30) {
+    return false;
+  }
+  s->inputs[0] = s->outputs[0] = flat_bytes(2, p.size);
+  s->inputs[1] = kSigmoidTableBytes;
+  s->num_inputs = 2;
+  s->num_outputs = 1;
+  return s->inputs[0] != 0;
+}
+
 // CLAMP: int8 rescales the input to the output's quantization, then clamps
 // (TFLite's quantized RELU); float32 clamps to [lo, hi].
 struct ClampParams {
@@ -139,6 +158,8 @@ void softmax_f32(const void* params, const void* const* inputs, void* const* out
 void logistic_s8(const void* params, const void* const* inputs, void* const* outputs);
 void logistic_f32(const void* params, const void* const* inputs, void* const* outputs);
 void tanh_s8(const void* params, const void* const* inputs, void* const* outputs);
+void logistic_s16(const void* params, const void* const* inputs, void* const* outputs);
+void tanh_s16(const void* params, const void* const* inputs, void* const* outputs);
 void tanh_f32(const void* params, const void* const* inputs, void* const* outputs);
 void clamp_s8(const void* params, const void* const* inputs, void* const* outputs);
 void clamp_s16(const void* params, const void* const* inputs, void* const* outputs);
