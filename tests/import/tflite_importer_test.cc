@@ -327,5 +327,22 @@ TEST(TfliteImporter, ResourceVariablesBecomePersistentTensors) {
   EXPECT_EQ(v.data, std::vector<uint8_t>(4, 12));
 }
 
+TEST(TfliteImporter, IfRunsBothBranchesAndSelects) {
+  // then: ADD(a, b); else: MUL(a, b) (the conformance set's IF).
+  const std::vector<uint8_t> file =
+      read_file(test::shared_dir() + "/conformance/tflm_ops/IF/f32_0/model.tflite");
+  const ir::Graph g = tflite_import::import_tflite(file.data(), file.size(), "if.tflite");
+  ASSERT_EQ(g.ops.size(), 3u);
+  EXPECT_EQ(g.ops[0].kind, OpKind::kAdd);
+  EXPECT_EQ(g.ops[1].kind, OpKind::kMul);
+  EXPECT_EQ(g.ops[2].kind, OpKind::kSelect);
+  EXPECT_EQ(g.ops[2].inputs,
+            (std::vector<int>{g.inputs[0], g.ops[0].outputs[0], g.ops[1].outputs[0]}));
+  EXPECT_EQ(g.ops[2].outputs[0], g.outputs[0]);
+  // Each branch reads the IF's own operands.
+  EXPECT_EQ(g.ops[0].inputs, (std::vector<int>{g.inputs[1], g.inputs[2]}));
+  EXPECT_EQ(g.ops[1].inputs, (std::vector<int>{g.inputs[1], g.inputs[2]}));
+}
+
 }  // namespace
 }  // namespace kiln

@@ -331,9 +331,13 @@ class Importer {
     }
   }
 
+  // Where a subgraph's operators are being imported.
+  enum class Scope { kMain, kInit, kBranch };
+
   // Imports subgraph s's operators into g. A CALL_ONCE's subgraph is inlined
-  // in its place with its assignments marked to run at reset.
-  void import_operators(int s, ir::Graph& g, bool at_reset = false) {
+  // in its place with its assignments marked to run at reset; an IF's two
+  // branches are inlined and their results selected.
+  void import_operators(int s, ir::Graph& g, Scope scope = Scope::kMain, int depth = 0) {
     const fb::SubGraph* sg = subgraph(s);
     if (!sg->operators()) return;
     bool variables_used = false;
@@ -341,34 +345,123 @@ class Importer {
       const fb::Operator* fop = sg->operators()->Get(i);
       const std::string location = fmt::format("subgraph {}, operator {}", s, i);
       const int builtin = builtin_of(fop, location);
+      const bool variable_op = builtin == fb::BuiltinOperator_VAR_HANDLE ||
+                               builtin == fb::BuiltinOperator_READ_VARIABLE ||
+                               builtin == fb::BuiltinOperator_ASSIGN_VARIABLE ||
+                               builtin == fb::BuiltinOperator_CALL_ONCE;
+      if (scope == Scope::kBranch && variable_op) {
+        unsupported(
+            fmt::format("{} ({}) in an IF branch: kiln runs both branches and selects, "
+                        "so a branch must not touch variables",
+                        tflite_format::builtin_name(builtin), location));
+      }
       if (builtin == fb::BuiltinOperator_VAR_HANDLE) continue;  // its handle is the variable
       if (builtin == fb::BuiltinOperator_CALL_ONCE) {
-        if (at_reset) unsupported(fmt::format("CALL_ONCE ({}) inside a CALL_ONCE", location));
+        if (scope == Scope::kInit)
+          unsupported(fmt::format("CALL_ONCE ({}) inside a CALL_ONCE", location));
         if (variables_used) {
           unsupported(fmt::format(
               "CALL_ONCE ({}) follows an op that reads or assigns a variable; kiln runs a "
               "CALL_ONCE's initialization before the first invocation",
               location));
         }
-        import_operators(fop->builtin_options_as_CallOnceOptions()->init_subgraph_index(), g, true);
+        import_operators(fop->builtin_options_as_CallOnceOptions()->init_subgraph_index(), g,
+                         Scope::kInit, depth);
+        continue;
+      }
+      if (builtin == fb::BuiltinOperator_IF) {
+        inline_if(fop, location, s, g, depth);
         continue;
       }
       ir::Op op = import_op(fop, builtin, location, s, g);
       if (op.kind == ir::OpKind::kReadVariable || op.kind == ir::OpKind::kAssignVariable) {
         variables_used = true;
-        if (at_reset && op.kind == ir::OpKind::kReadVariable) {
+        if (scope == Scope::kInit && op.kind == ir::OpKind::kReadVariable) {
           unsupported(
               fmt::format("READ_VARIABLE ({}) in a CALL_ONCE's subgraph: kiln computes a "
                           "variable's initial value from constants only",
                           location));
         }
       }
-      op.attrs.at_reset = at_reset && op.kind == ir::OpKind::kAssignVariable;
-      if (at_reset && op.kind == ir::OpKind::kUnsupported) {
+      op.attrs.at_reset = scope == Scope::kInit && op.kind == ir::OpKind::kAssignVariable;
+      if (scope == Scope::kInit && op.kind == ir::OpKind::kUnsupported) {
         unsupported(fmt::format("{} ({}) in a CALL_ONCE's subgraph", op.type_name, location));
       }
       g.ops.push_back(std::move(op));
     }
+  }
+
+  // IF: both branches run (inlined, their inputs the IF's operands) and a
+  // SELECT_V2 on the condition picks each result. Exact, since branches
+  // that touch no variables have no effect besides their results.
+  void inline_if(const fb::Operator* op, const std::string& location, int s, ir::Graph& g,
+                 int depth) {
+    const fb::IfOptions* o = op->builtin_options_as_IfOptions();
+    const std::vector<int> ins = indices(op->inputs()), outs = indices(op->outputs());
+    if (!o || ins.empty()) bad(fmt::format("IF ({}) needs its options and a condition", location));
+    const int cond = mapped(s, ins[0], "IF condition");
+    if (g.tensors[static_cast<size_t>(cond)].dtype != KILN_DTYPE_BOOL ||
+        g.tensors[static_cast<size_t>(cond)].elements() != 1) {
+      bad(fmt::format("IF ({}): the condition must be one bool", location));
+    }
+    std::vector<int> args;
+    for (size_t i = 1; i < ins.size(); ++i) args.push_back(mapped(s, ins[i], "IF input"));
+    const std::vector<int> then_results =
+        inline_subgraph(o->then_subgraph_index(), args, location, g, depth + 1);
+    const std::vector<int> else_results =
+        inline_subgraph(o->else_subgraph_index(), args, location, g, depth + 1);
+    if (then_results.size() != outs.size() || else_results.size() != outs.size()) {
+      bad(fmt::format("IF ({}) has {} outputs but its branches give {} and {}", location,
+                      outs.size(), then_results.size(), else_results.size()));
+    }
+    const OpRecord* select = find_op_record(ir::OpKind::kSelect);
+    for (size_t k = 0; k < outs.size(); ++k) {
+      ir::Op pick;
+      pick.kind = select->kind;
+      pick.type_name = "IF";
+      pick.location = location;
+      pick.inputs = {cond, then_results[k], else_results[k]};
+      pick.outputs = {mapped(s, outs[k], "IF output")};
+      g.ops.push_back(std::move(pick));
+    }
+  }
+
+  // Inlines subgraph `index` with its inputs bound to `args`; returns the
+  // IR tensors of its outputs.
+  std::vector<int> inline_subgraph(int index, const std::vector<int>& args,
+                                   const std::string& caller, ir::Graph& g, int depth) {
+    constexpr int kMaxDepth = 8;
+    const int count = static_cast<int>(model_->subgraphs()->size());
+    if (index < 1 || index >= count) {
+      bad(
+          fmt::format("{} runs subgraph {}, but the model's subgraphs are 1 to {} besides the "
+                      "main one",
+                      caller, index, count - 1));
+    }
+    if (depth > kMaxDepth)
+      unsupported(fmt::format("{}: IFs nested deeper than {}", caller, kMaxDepth));
+    const fb::SubGraph* sg = subgraph(index);
+    const std::vector<int> inputs = indices(sg->inputs()), outputs = indices(sg->outputs());
+    if (inputs.size() != args.size()) {
+      bad(fmt::format("{}: subgraph {} takes {} inputs, given {}", caller, index, inputs.size(),
+                      args.size()));
+    }
+    // A subgraph may be inlined more than once (and recursively): its tensors
+    // are fresh each time, and the caller's numbering comes back after.
+    const auto saved =
+        tensor_maps_.find(index) == tensor_maps_.end() ? std::vector<int>{} : tensor_maps_[index];
+    std::vector<int> map = import_tensors(index, g);
+    for (size_t i = 0; i < inputs.size(); ++i) {
+      if (inputs[i] < 0 || inputs[i] >= static_cast<int>(map.size()))
+        bad(fmt::format("subgraph {}: input {} is not a tensor", index, inputs[i]));
+      map[static_cast<size_t>(inputs[i])] = args[i];
+    }
+    tensor_maps_[index] = map;
+    import_operators(index, g, Scope::kBranch, depth);
+    std::vector<int> results;
+    for (int t : outputs) results.push_back(mapped(index, t, "subgraph output"));
+    tensor_maps_[index] = saved;
+    return results;
   }
 
   ir::Op import_op(const fb::Operator* op, int builtin, const std::string& location, int s,
