@@ -91,7 +91,9 @@ struct OpAttrs {
   bool adj_x = false, adj_y = false;  // batch matmul: an operand stored transposed
   // cumsum: each output leaves its own element out; sums run from the end
   bool exclusive = false, reverse = false;
-  int32_t rank = 1;  // svdf: filters per unit
+  int32_t rank = 1;         // svdf: filters per unit
+  bool time_major = false;  // sequence lstm: [time, batch, ...] rather than [batch, time, ...]
+  float cell_clip = 0.0f;   // sequence lstm: the cell state's bound (0: none)
   // assign variable: runs once, before the first invocation (TFLite's
   // CALL_ONCE initialization), so the value becomes the variable's initial one
   bool at_reset = false;

@@ -100,7 +100,8 @@
   X(kBroadcastArgs,     "BROADCAST_ARGS",           2,  2, 1)   \
   X(kReadVariable,      "READ_VARIABLE",            1,  1, 1)   \
   X(kAssignVariable,    "ASSIGN_VARIABLE",          2,  2, 0)   \
-  X(kSvdf,              "SVDF",                     3,  5, 1)
+  X(kSvdf,              "SVDF",                     3,  5, 1)   \
+  X(kSequenceLstm,      "UNIDIRECTIONAL_SEQUENCE_LSTM", 1, 24, 1)
 // clang-format on
 
 #endif  // KILN_COMPILER_IR_OP_KINDS_H

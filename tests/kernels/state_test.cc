@@ -3,6 +3,9 @@
 // emulated core under the device label, the state carried through a file).
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <string>
+
 #include "tests/support/run_graph.h"
 
 namespace kiln {
@@ -106,6 +109,51 @@ TEST(StateKernels, ResetPutsTheStateBack) {
   runner.reset_state();
   runner.invoke();
   EXPECT_EQ(test::values_of<int32_t>(runner.output(0)), (std::vector<int32_t>{40, 41}));
+}
+
+// One unit over one input, every weight 0 but input-to-cell (1), and gate
+// biases of 17, where TFLite's float sigmoid is exactly 1: the forget, input
+// and output gates stay open, so c accumulates tanh(x) and h = tanh(c).
+ir::Graph open_gate_lstm(float cell_clip) {
+  GraphBuilder b;
+  const int x = b.input("x", KILN_DTYPE_FLOAT32, {1, 2, 1});  // batch-major: one sequence of 2
+  std::vector<int> inputs(24, -1);
+  inputs[0] = x;
+  for (int g = 0; g < 4; ++g) {
+    inputs[1 + g] = b.constant<float>("wx" + std::to_string(g), KILN_DTYPE_FLOAT32, {1, 1},
+                                      {g == kLstmCellGate ? 1.0f : 0.0f});
+    inputs[5 + g] = b.constant<float>("wh" + std::to_string(g), KILN_DTYPE_FLOAT32, {1, 1}, {0.0f});
+    inputs[12 + g] = b.constant<float>("bias" + std::to_string(g), KILN_DTYPE_FLOAT32, {1},
+                                       {g == kLstmCellGate ? 0.0f : 17.0f});
+  }
+  inputs[18] = b.variable("h", KILN_DTYPE_FLOAT32, {1, 1});
+  inputs[19] = b.variable("c", KILN_DTYPE_FLOAT32, {1, 1});
+  const int y = b.tensor("y", KILN_DTYPE_FLOAT32, {1, 2, 1});
+  ir::OpAttrs a;
+  a.cell_clip = cell_clip;
+  b.op(OpKind::kSequenceLstm, inputs, {y}, a);
+  b.output(y);
+  return b.build();
+}
+
+// tanhf as the kernel calls it: at run time, through the C library (the
+// compiler folds tanhf of a constant with its own, correctly rounded, math).
+float run_time_tanh(float x) {
+  volatile float v = x;
+  return tanhf(v);
+}
+
+TEST(StateKernels, SequenceLstmFloatAccumulatesThroughOpenGates) {
+  const std::vector<std::vector<std::vector<uint8_t>>> steps = {{bytes_of<float>({0.5f, 0.25f})},
+                                                                {bytes_of<float>({-1.0f, 0.0f})}};
+  const auto t = run_time_tanh;
+  const float c1 = t(0.5f), c2 = c1 + t(0.25f), c3 = c2 + t(-1.0f);
+  EXPECT_EQ(run_graph_steps<float>(open_gate_lstm(0.0f), steps),
+            (std::vector<std::vector<float>>{{t(c1), t(c2)}, {t(c3), t(c3)}}));
+  // A cell clip of 0.6 holds c2 (0.707) at 0.6.
+  const float clipped = 0.6f + t(-1.0f);
+  EXPECT_EQ(run_graph_steps<float>(open_gate_lstm(0.6f), steps),
+            (std::vector<std::vector<float>>{{t(c1), t(0.6f)}, {t(clipped), t(clipped)}}));
 }
 
 }  // namespace

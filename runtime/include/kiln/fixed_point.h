@@ -216,6 +216,38 @@ inline int32_t clamp(int32_t v, int32_t lo, int32_t hi) { return v < lo ? lo : (
 
 // A 513-entry int16 table (TFLite's int16 LUTs) at an int16 value: the
 // value's top 9 bits pick the entry, its low 7 interpolate to the next.
+// TFLite's int16 sigmoid and tanh (LOGISTIC, TANH and the LSTM's gates):
+// x in steps of 1/(3 x 4096), read from the 256-entry table of sigmoid(i/24)
+// in unsigned 0.16 (compiler/numerics/int16_table.h) with linear
+// interpolation, the result in Q0.15. Unsigned arithmetic keeps any table
+// bytes defined.
+inline uint32_t sigmoid_table_interpolate(const uint16_t* table, uint32_t magnitude, int bits) {
+  const uint32_t step = magnitude >> bits, frac = magnitude & ((1u << bits) - 1);
+  const uint32_t a = table[step], b = table[step + 1];
+  return (a << bits) + frac * (b - a);
+}
+
+inline int16_t sigmoid_s16(int32_t x, const uint16_t* table) {
+  const uint32_t magnitude = static_cast<uint32_t>(x < 0 ? -x : x);
+  // sigmoid(|x|) (table step 2^9), saturating at 1.
+  uint32_t result =
+      (magnitude >> 9) >= 255 ? 0x7FFFu << 10 : sigmoid_table_interpolate(table, magnitude, 9);
+  // sigmoid(-x) = 1 - sigmoid(x); round to 2^-15 steps.
+  result = x >= 0 ? result + (1u << 9) : (1u << 25) - result + (1u << 9) - 1;
+  return static_cast<int16_t>(static_cast<uint16_t>(result >> 10));
+}
+
+inline int16_t tanh_s16(int32_t x, const uint16_t* table) {
+  const uint32_t magnitude = static_cast<uint32_t>(x < 0 ? -x : x);
+  // sigmoid(2|x|): the table at half the step.
+  const int64_t s = (magnitude >> 8) >= 255
+                        ? int64_t{0xFFFF} << 8
+                        : int64_t{sigmoid_table_interpolate(table, magnitude, 8)};
+  // tanh = 2 sigmoid(2x) - 1, rounded to 2^-15 steps.
+  const int64_t result = x >= 0 ? s - (1 << 23) + (1 << 7) : -s + (1 << 23) + (1 << 7) - 1;
+  return static_cast<int16_t>(static_cast<uint16_t>(static_cast<uint64_t>(result >> 8)));
+}
+
 inline int16_t int16_table_lookup(int16_t value, const int16_t* table) {
   const int32_t index = 256 + (value >> 7);
   const int32_t offset = value & 0x7f;

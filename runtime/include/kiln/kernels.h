@@ -20,6 +20,7 @@
 #include "kiln/ops/elementwise.h"
 #include "kiln/ops/fully_connected.h"
 #include "kiln/ops/gather.h"
+#include "kiln/ops/lstm.h"
 #include "kiln/ops/normalization.h"
 #include "kiln/ops/packed_conv2d.h"
 #include "kiln/ops/packed_elementwise.h"
@@ -223,7 +224,10 @@ namespace kiln {
   X(SVDF_S8, 132, SvdfParams, svdf_operand_sizes(p, 1, 1, 2, s), ref, svdf_s8)                     \
   X(SVDF_F32, 133, SvdfParams, svdf_operand_sizes(p, 4, 4, 4, s), ref, svdf_f32)                   \
   X(LOGISTIC_S16, 134, LogisticParams, sigmoid_table_operand_sizes(p, s), ref, logistic_s16)       \
-  X(TANH_S16, 135, TanhParams, sigmoid_table_operand_sizes(p, s), ref, tanh_s16)
+  X(TANH_S16, 135, TanhParams, sigmoid_table_operand_sizes(p, s), ref, tanh_s16)                   \
+  X(LSTM_S8, 136, LstmParams, lstm_operand_sizes(p, 1, 1, 4, 2, true, s), ref, lstm_s8)            \
+  X(LSTM_S16, 137, LstmParams, lstm_operand_sizes(p, 2, 1, 8, 2, true, s), ref, lstm_s16)          \
+  X(LSTM_F32, 138, LstmParams, lstm_operand_sizes(p, 4, 4, 4, 4, false, s), ref, lstm_f32)
 
 enum class OpCode : uint16_t {
 #define KILN_OPCODE_ENUM(name, number, params, sizes, isa, kernel) name = number,

@@ -193,19 +193,10 @@ void tanh_f32(const void* params, const void* const* inputs, void* const* output
 
 namespace {
 
-// The int16 input in steps of 1/(3 x 4096): both kernels index the sigmoid
-// table with it (TFLite's int16 LOGISTIC and TANH).
+// The int16 input in steps of 1/(3 x 4096), as the sigmoid table wants it.
 inline int32_t table_input(const LogisticParams& p, int16_t x) {
   const int32_t round = p.input_left_shift > 0 ? 1 << (p.input_left_shift - 1) : 0;
   return (x * p.input_multiplier + round) >> p.input_left_shift;
-}
-
-// table[step] + frac / 2^bits of the way to table[step + 1], in 2^-bits
-// units; unsigned, so that any table bytes stay defined.
-inline uint32_t interpolate(const uint16_t* table, uint32_t magnitude, int bits) {
-  const uint32_t step = magnitude >> bits, frac = magnitude & ((1u << bits) - 1);
-  const uint32_t a = table[step], b = table[step + 1];
-  return (a << bits) + frac * (b - a);
 }
 
 }  // namespace
@@ -215,15 +206,7 @@ void logistic_s16(const void* params, const void* const* inputs, void* const* ou
   const int16_t* input = static_cast<const int16_t*>(inputs[0]);
   const uint16_t* table = static_cast<const uint16_t*>(inputs[1]);
   int16_t* output = static_cast<int16_t*>(outputs[0]);
-  for (int32_t i = 0; i < p.size; ++i) {
-    const int32_t x = table_input(p, input[i]);
-    const uint32_t magnitude = static_cast<uint32_t>(x < 0 ? -x : x);
-    // sigmoid(|x|) in 0.25 fixed point (table step 2^9), saturating at 1.
-    uint32_t result = (magnitude >> 9) >= 255 ? 0x7FFFu << 10 : interpolate(table, magnitude, 9);
-    // sigmoid(-x) = 1 - sigmoid(x); round to the output's 2^-15 steps.
-    result = x >= 0 ? result + (1u << 9) : (1u << 25) - result + (1u << 9) - 1;
-    output[i] = static_cast<int16_t>(static_cast<uint16_t>(result >> 10));
-  }
+  for (int32_t i = 0; i < p.size; ++i) output[i] = fp::sigmoid_s16(table_input(p, input[i]), table);
 }
 
 void tanh_s16(const void* params, const void* const* inputs, void* const* outputs) {
@@ -231,16 +214,7 @@ void tanh_s16(const void* params, const void* const* inputs, void* const* output
   const int16_t* input = static_cast<const int16_t*>(inputs[0]);
   const uint16_t* table = static_cast<const uint16_t*>(inputs[1]);
   int16_t* output = static_cast<int16_t*>(outputs[0]);
-  for (int32_t i = 0; i < p.size; ++i) {
-    const int32_t x = table_input(p, input[i]);
-    const uint32_t magnitude = static_cast<uint32_t>(x < 0 ? -x : x);
-    // sigmoid(2|x|): the table at half the step.
-    const int64_t s =
-        (magnitude >> 8) >= 255 ? int64_t{0xFFFF} << 8 : int64_t{interpolate(table, magnitude, 8)};
-    // tanh = 2 sigmoid(2x) - 1, rounded to the output's 2^-15 steps.
-    const int64_t result = x >= 0 ? s - (1 << 23) + (1 << 7) : -s + (1 << 23) + (1 << 7) - 1;
-    output[i] = static_cast<int16_t>(static_cast<uint16_t>(static_cast<uint64_t>(result >> 8)));
-  }
+  for (int32_t i = 0; i < p.size; ++i) output[i] = fp::tanh_s16(table_input(p, input[i]), table);
 }
 
 namespace {
