@@ -30,6 +30,14 @@ for model in "$shared"/models/tflite_micro/*.tflite "$shared"/models/mlcommons_t
   cp "$model" "$seeds/tflite/"
   "$build/tools/kiln/kiln" convert "$model" -o "$seeds/blob/$(basename "$model" .tflite).kiln" >/dev/null
 done
+# Several subgraphs, variables and recurrent state (the blobs carry a state region).
+for case in CALL_ONCE/f32_0 VAR_HANDLE/i8_0 IF/i32_0 WHILE/i32_0 SVDF/i8_0 \
+  UNIDIRECTIONAL_SEQUENCE_LSTM/i8_0 UNIDIRECTIONAL_SEQUENCE_LSTM/i16x8_0; do
+  name=$(echo "$case" | tr / _)
+  cp "$shared/conformance/tflm_ops/$case/model.tflite" "$seeds/tflite/$name.tflite"
+  "$build/tools/kiln/kiln" convert "$seeds/tflite/$name.tflite" -o "$seeds/blob/$name.kiln" \
+    >/dev/null 2>&1 || true  # WHILE does not compile: a seed for the importer only
+done
 
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1

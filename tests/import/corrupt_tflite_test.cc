@@ -92,5 +92,23 @@ TEST(CorruptTflite, FlippedBytesNeverCrash) {
   }
 }
 
+// Models with variables, several subgraphs and recurrent state: the
+// importer's subgraph inlining and the state region under random flips.
+TEST(CorruptTflite, FlippedStatefulModelsNeverCrash) {
+  std::mt19937 rng(4321);
+  for (const char* name : {"CALL_ONCE/f32_0", "VAR_HANDLE/i8_0", "IF/i32_0", "WHILE/i32_0",
+                           "SVDF/i8_0", "UNIDIRECTIONAL_SEQUENCE_LSTM/i8_0"}) {
+    const std::vector<uint8_t> file =
+        read_file(test::shared_dir() + "/conformance/tflm_ops/" + name + "/model.tflite");
+    for (int trial = 0; trial < 300; ++trial) {
+      std::vector<uint8_t> bad = file;
+      for (int f = 0; f < 1 + trial % 3; ++f) {
+        bad[rng() % bad.size()] ^= static_cast<uint8_t>(1u << (rng() % 8));
+      }
+      compile_and_run(bad);
+    }
+  }
+}
+
 }  // namespace
 }  // namespace kiln

@@ -46,7 +46,8 @@ struct Integer {
       for (int32_t u = 0; u < p.units; ++u) {
         Acc acc = 0;
         for (int32_t d = 0; d < depth; ++d) {
-          acc = add(acc, static_cast<Acc>(w[u * depth + d] * (x[r * depth + d] + offset)));
+          const int32_t product = w[u * depth + d] * (x[r * depth + d] + offset);
+          acc = add(acc, product);
         }
         if (bias) acc = add(acc, bias[u]);
         out[r * p.units + u] = saturate16(rescale(acc, m, s));
