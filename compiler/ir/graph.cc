@@ -150,6 +150,8 @@ void verify(const Graph& graph) {
   }
   for (int in : graph.inputs) {
     if (in < 0 || in >= num_tensors) bad(fmt::format("graph input {} is not a tensor", in));
+    if (graph.tensors[in].persistent)
+      bad(fmt::format("graph input {} '{}' is a variable tensor", in, graph.tensors[in].name));
     available[in] = true;
   }
   for (const Op& op : graph.ops) {
@@ -196,6 +198,10 @@ void verify(const Graph& graph) {
   for (int out : graph.outputs) {
     if (out < 0 || out >= num_tensors || !available[out]) {
       bad(fmt::format("graph output {} is never computed", out));
+    }
+    if (graph.tensors[out].persistent) {
+      bad(fmt::format("graph output {} '{}' is a variable tensor (read it with an op)", out,
+                      graph.tensors[out].name));
     }
   }
 }
