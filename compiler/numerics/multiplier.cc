@@ -84,4 +84,11 @@ SoftmaxScaling softmax_scaling(double beta, double input_scale) {
   return {q, -input_radius(kScaledDiffIntegerBits, q.shift)};
 }
 
+bool checked_log2(float x, int* exponent) {
+  const float log2 = std::log(x) * (1.0f / std::log(2.0f));
+  const float rounded = std::round(log2);
+  *exponent = static_cast<int>(rounded);
+  return std::abs(log2 - rounded) < 1e-3f;
+}
+
 }  // namespace kiln

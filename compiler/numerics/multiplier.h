@@ -41,6 +41,10 @@ FloatRange activation_range_f32(ir::Activation activation);
 // 2^input_left_shift in Q<integer_bits> (TFLite's CalculateInputRadius).
 int32_t input_radius(int integer_bits, int input_left_shift);
 
+// log2(x) rounded to an integer, in float as TFLite's CheckedLog2; true if x
+// is that power of two to within 1e-3 of an octave.
+bool checked_log2(float x, int* exponent);
+
 // How TFLite's int8 SOFTMAX and LOG_SOFTMAX scale the differences to a row's
 // maximum (PreprocessSoftmaxScaling): beta * input scale * 2^26 as a Q31
 // multiplier with a shift (negative: the scale is too small for them), the

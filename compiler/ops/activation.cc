@@ -106,14 +106,6 @@ void lower_softmax(LowerContext& ctx, const ir::Op& op) {
 }
 
 // LOGISTIC and TANH: int8 rescales the input to Q4 (TFLite's prepare for both).
-// Whether x is 2^n to within TFLite's tolerance (CheckedLog2); n rounded.
-bool power_of_two(float x, int* exponent) {
-  const double log2 = std::log(static_cast<double>(x)) / std::log(2.0);
-  const double rounded = std::round(log2);
-  *exponent = static_cast<int>(rounded);
-  return std::abs(log2 - rounded) < 1e-3;
-}
-
 // int16 LOGISTIC and TANH as TFLite prepares them: a power-of-two input
 // scale whose shift is 0 (TANH: or 1) needs no rescale; any other scale is
 // rescaled to steps of 1/(3 x 4096) with a 15-bit multiplier.
@@ -121,11 +113,11 @@ void lower_sigmoid_like_s16(LowerContext& ctx, const ir::Op& op, bool tanh, Logi
   const ir::Tensor& in = ctx.input(op, 0);
   const ir::Tensor& out = ctx.output(op, 0);
   int exponent = 0;
-  if (!power_of_two(out.quant.scale(), &exponent) || exponent != -15) {
+  if (!checked_log2(out.quant.scale(), &exponent) || exponent != -15) {
     ctx.unsupported(op, fmt::format("int16 output scale {} is not 2^-15", out.quant.scale()));
   }
   constexpr int kInputIntegerBits = 3;
-  const bool pot = power_of_two(in.quant.scale(), &exponent);
+  const bool pot = checked_log2(in.quant.scale(), &exponent);
   const int shift = (15 - kInputIntegerBits) + exponent;
   if (pot && (shift == 0 || (tanh && shift == 1))) {
     p.input_multiplier = 3 << shift;
@@ -142,11 +134,7 @@ void lower_sigmoid_like_s16(LowerContext& ctx, const ir::Op& op, bool tanh, Logi
     }
     p.input_multiplier = static_cast<int32_t>(multiplier);
   }
-  const std::vector<uint16_t> table = sigmoid_table_uint16();
-  std::vector<uint8_t> bytes(table.size() * sizeof(uint16_t));
-  std::memcpy(bytes.data(), table.data(), bytes.size());
-  const int table_tensor = ctx.add_constant(out.name + "/sigmoid_table", KILN_DTYPE_INT16,
-                                            {kSigmoidTableEntries}, std::move(bytes));
+  const int table_tensor = add_sigmoid_table(ctx, out.name + "/sigmoid_table");
   ctx.emit(op, tanh ? OpCode::TANH_S16 : OpCode::LOGISTIC_S16, p, {op.inputs[0], table_tensor},
            {op.outputs[0]});
 }

@@ -6,7 +6,6 @@
 
 #include <cmath>
 
-#include "compiler/numerics/int16_table.h"
 #include "compiler/ops/op_util.h"
 
 namespace kiln {
@@ -141,8 +140,9 @@ void lower_sequence_lstm(LowerContext& ctx, const ir::Op& op) {
   p.hidden_offset = -hidden.quant.zero_point();
   p.hidden_zero_point = hidden.quant.zero_point();
   // tanh(c): the cell state 2^power rescaled to the table's 1/(3 x 4096).
-  const int power =
-      static_cast<int>(std::round(std::log(cell.quant.scale()) * (1.0f / std::log(2.0f))));
+  // TFLite Micro takes the rounded exponent whether or not it is exact.
+  int power = 0;
+  checked_log2(cell.quant.scale(), &power);
   const int shift = 12 + power;
   if (shift > 13) {
     ctx.unsupported(op, fmt::format("cell state scale {} is too coarse", cell.quant.scale()));
@@ -154,11 +154,7 @@ void lower_sequence_lstm(LowerContext& ctx, const ir::Op& op) {
         32767.0, std::max(-32768.0, static_cast<double>(op.attrs.cell_clip) / cell_scale)));
     p.quantized_cell_clip = static_cast<int32_t>(clip);
   }
-  const std::vector<uint16_t> table = sigmoid_table_uint16();
-  std::vector<uint8_t> table_bytes(table.size() * sizeof(uint16_t));
-  std::memcpy(table_bytes.data(), table.data(), table_bytes.size());
-  const int table_tensor = ctx.add_constant(out.name + "/sigmoid_table", KILN_DTYPE_INT16,
-                                            {kSigmoidTableEntries}, std::move(table_bytes));
+  const int table_tensor = add_sigmoid_table(ctx, out.name + "/sigmoid_table");
   ctx.emit(op, int16 ? OpCode::LSTM_S16 : OpCode::LSTM_S8, p,
            {op.inputs[0], weights, biases, table_tensor}, outputs);
 }

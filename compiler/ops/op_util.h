@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "compiler/lower/lowering.h"
+#include "compiler/numerics/int16_table.h"
 #include "compiler/numerics/multiplier.h"
 #include "compiler/ops/op_record.h"
 
@@ -38,6 +39,15 @@ inline Numerics numerics_of(LowerContext& ctx, const ir::Op& op, const ir::Tenso
   if (in.dtype == KILN_DTYPE_FLOAT32 && out.dtype == KILN_DTYPE_FLOAT32) return Numerics::kFloat32;
   ctx.unsupported(op, fmt::format("{} input with {} output is not supported",
                                   ir::dtype_name(in.dtype), ir::dtype_name(out.dtype)));
+}
+
+// The int16 sigmoid table (compiler/numerics/int16_table.h) as a constant
+// operand, for the kernels that read it (int16 LOGISTIC and TANH, the LSTM).
+inline int add_sigmoid_table(LowerContext& ctx, const std::string& name) {
+  const std::vector<uint16_t> table = sigmoid_table_uint16();
+  std::vector<uint8_t> bytes(table.size() * sizeof(uint16_t));
+  std::memcpy(bytes.data(), table.data(), bytes.size());
+  return ctx.add_constant(name, KILN_DTYPE_INT16, {kSigmoidTableEntries}, std::move(bytes));
 }
 
 inline void require_rank(LowerContext& ctx, const ir::Op& op, const ir::Tensor& t, size_t rank,
