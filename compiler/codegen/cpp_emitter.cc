@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstring>
 #include <map>
+#include <set>
 
 #include "compiler/common/error.h"
 #include "compiler/lower/lowering.h"
@@ -179,11 +180,28 @@ GeneratedSources generate_cpp(const ir::Graph& graph, const Program& p, const Me
     return array;
   };
 
+  // A loop's BRANCH ops become gotos to labels before their targets.
+  std::set<size_t> targets;
+  for (const ProgramOp& op : p.ops) {
+    if (op.opcode == OpCode::BRANCH) targets.insert(branch_target(op));
+  }
+  auto label = [](size_t op) { return fmt::format("op{}", op); };
   std::string params, calls;
   for (size_t i = 0; i < p.ops.size(); ++i) {
     const ProgramOp& op = p.ops[i];
-    const KernelSymbol& k = kernel_symbol(op.opcode);
     const ir::Op& source = graph.ops[static_cast<size_t>(op.source_op)];
+    if (targets.count(i)) calls += label(i) + ":\n";
+    if (op.opcode == OpCode::BRANCH) {
+      BranchParams branch;
+      std::memcpy(&branch, op.params.data(), sizeof(branch));
+      calls +=
+          branch.if_false
+              ? fmt::format("  if (!*({})) goto {};  // {} {}\n", operand(op.inputs[0]),
+                            label(branch.target), i, source.type_name)
+              : fmt::format("  goto {};  // {} {}\n", label(branch.target), i, source.type_name);
+      continue;
+    }
+    const KernelSymbol& k = kernel_symbol(op.opcode);
     std::vector<uint32_t> words(op.params.size() / 4);
     std::memcpy(words.data(), op.params.data(), words.size() * 4);
     std::vector<std::string> hex;
@@ -309,6 +327,7 @@ GeneratedSources generate_cpp(const ir::Graph& graph, const Program& p, const Me
   s += "  if (!arena_ok(arena)) return KILN_ERR_BAD_ARGUMENT;\n";
   s += "  uint8_t* const a = static_cast<uint8_t*>(arena);\n";
   s += calls;
+  if (targets.count(p.ops.size())) s += label(p.ops.size()) + ":\n";
   s += "  return KILN_OK;\n}\n\n";
   s += fmt::format("extern \"C\" kiln_status {}_reset(void* arena) {{\n", name);
   s += "  if (!arena_ok(arena)) return KILN_ERR_BAD_ARGUMENT;\n";

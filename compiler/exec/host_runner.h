@@ -26,6 +26,8 @@ class HostRunner : public Runner {
   std::vector<uint8_t> output(size_t i) const override;
 
   uint32_t arena_bytes() const { return arena_bytes_; }
+  // Bounds one invoke's loop iterations (Executor::set_loop_limit; 0: none).
+  void set_loop_limit(uint32_t max_iterations) { executor_.set_loop_limit(max_iterations); }
 
  private:
   void write_input(size_t i, const std::vector<uint8_t>& bytes) override;

@@ -63,7 +63,15 @@ void ProgramExecution::reset_state() {
 }
 
 void ProgramExecution::run() {
-  for (const ProgramOp& op : program_.ops) {
+  for (uint32_t i = 0; i < program_.ops.size();) {
+    const ProgramOp& op = program_.ops[i];
+    if (op.opcode == OpCode::BRANCH) {
+      BranchParams branch;
+      std::memcpy(&branch, op.params.data(), sizeof(branch));
+      i = branch_next(branch, op.inputs.empty() ? nullptr : data(op.inputs[0]), i);
+      continue;
+    }
+    ++i;
     inputs_.clear();
     outputs_.clear();
     for (int t : op.inputs) inputs_.push_back(t < 0 ? nullptr : data(t));

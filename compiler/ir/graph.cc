@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "compiler/common/error.h"
@@ -112,8 +113,9 @@ void verify(const Graph& graph) {
     }
     if (t.dtype >= KILN_DTYPE_COUNT)
       bad(fmt::format("tensor {} '{}' has an unknown type", i, t.name));
-    if (t.constant && t.persistent)
-      bad(fmt::format("tensor {} '{}' is both a constant and a variable", i, t.name));
+    if (int{t.constant} + int{t.persistent} + int{t.loop_variable} > 1)
+      bad(fmt::format("tensor {} '{}' is more than one of constant, variable, loop variable", i,
+                      t.name));
     if ((t.constant || (t.persistent && !t.data.empty())) && t.data.size() != t.bytes()) {
       bad(fmt::format("tensor {} '{}': buffer holds {} bytes, shape {} of {} needs {}", i, t.name,
                       t.data.size(), shape_string(t.shape), dtype_name(t.dtype), t.bytes()));
@@ -146,15 +148,23 @@ void verify(const Graph& graph) {
 
   std::vector<bool> available(num_tensors, false);
   for (int i = 0; i < num_tensors; ++i) {
-    available[i] = graph.tensors[i].constant || graph.tensors[i].persistent;
+    available[i] = graph.tensors[i].constant || graph.tensors[i].variable();
   }
+  // The loops open at each op (their LOOP ops' indices, innermost last), and
+  // per tensor the innermost loop that computes it (-1: none).
+  std::vector<int> open_loops;
+  std::vector<int> computed_in(static_cast<size_t>(num_tensors), -1);
+  auto in_open_loop = [&](int loop) {
+    return loop < 0 || std::find(open_loops.begin(), open_loops.end(), loop) != open_loops.end();
+  };
   for (int in : graph.inputs) {
     if (in < 0 || in >= num_tensors) bad(fmt::format("graph input {} is not a tensor", in));
-    if (graph.tensors[in].persistent)
+    if (graph.tensors[in].variable())
       bad(fmt::format("graph input {} '{}' is a variable tensor", in, graph.tensors[in].name));
     available[in] = true;
   }
-  for (const Op& op : graph.ops) {
+  for (size_t i = 0; i < graph.ops.size(); ++i) {
+    const Op& op = graph.ops[i];
     const Arity arity = arity_of(op.kind);
     const int ins = static_cast<int>(op.inputs.size()), outs = static_cast<int>(op.outputs.size());
     if (ins < arity.min_inputs || (arity.max_inputs >= 0 && ins > arity.max_inputs)) {
@@ -182,24 +192,38 @@ void verify(const Graph& graph) {
         bad(fmt::format("{} ({}) reads tensor {} '{}' before any op writes it", op.type_name,
                         op.location, in, graph.tensors[in].name));
       }
+      if (!in_open_loop(computed_in[static_cast<size_t>(in)])) {
+        bad(fmt::format("{} ({}) reads tensor {} '{}' after the loop that computes it",
+                        op.type_name, op.location, in, graph.tensors[in].name));
+      }
     }
+    if (op.kind == OpKind::kLoop) open_loops.push_back(static_cast<int>(i));
+    if ((op.kind == OpKind::kBreakUnless || op.kind == OpKind::kEndLoop) && open_loops.empty())
+      bad(fmt::format("{} ({}) is outside any loop", op.type_name, op.location));
+    if (op.kind == OpKind::kEndLoop) open_loops.pop_back();
     for (int out : op.outputs) {
       if (out < 0 || out >= num_tensors)
         bad(fmt::format("{} ({}) writes tensor {} which does not exist", op.type_name, op.location,
                         out));
-      if (graph.tensors[out].constant || graph.tensors[out].persistent) {
+      if (graph.tensors[out].constant || graph.tensors[out].variable()) {
         bad(fmt::format("{} ({}) writes {} tensor {} '{}' as an output", op.type_name, op.location,
                         graph.tensors[out].constant ? "constant" : "variable", out,
                         graph.tensors[out].name));
       }
       available[out] = true;
+      computed_in[static_cast<size_t>(out)] = open_loops.empty() ? -1 : open_loops.back();
     }
   }
+  if (!open_loops.empty()) {
+    const Op& loop = graph.ops[static_cast<size_t>(open_loops.back())];
+    bad(fmt::format("{} ({}) has no END_LOOP", loop.type_name, loop.location));
+  }
   for (int out : graph.outputs) {
-    if (out < 0 || out >= num_tensors || !available[out]) {
+    if (out < 0 || out >= num_tensors || !available[out] ||
+        computed_in[static_cast<size_t>(out)] >= 0) {
       bad(fmt::format("graph output {} is never computed", out));
     }
-    if (graph.tensors[out].persistent) {
+    if (graph.tensors[out].variable()) {
       bad(fmt::format("graph output {} '{}' is a variable tensor (read it with an op)", out,
                       graph.tensors[out].name));
     }

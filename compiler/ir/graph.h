@@ -40,6 +40,13 @@ struct Tensor {
   // in place. `data` holds its value after a reset; empty means zeros.
   bool persistent = false;
   std::vector<uint8_t> data;  // constant tensors, and persistent ones' initial value
+  // A variable that lives within one invocation: a value a loop carries from
+  // one iteration to the next, assigned before the loop and at the end of
+  // each iteration, read with READ_VARIABLE (never persistent).
+  bool loop_variable = false;
+
+  // Written in place by ASSIGN_VARIABLE rather than as an op's output.
+  bool variable() const { return persistent || loop_variable; }
 
   int64_t elements() const;
   uint64_t bytes() const { return static_cast<uint64_t>(elements()) * kiln_dtype_size(dtype); }
@@ -130,7 +137,8 @@ int add_int32_constant(Graph& g, const std::string& name, const std::vector<int3
 
 // Checks structural invariants (indices in range, constants hold their bytes,
 // every op input produced before use, per-channel quantization sized to its
-// axis). Throws Error(kBadModel) naming the op or tensor.
+// axis, loops nested and nothing computed in a loop read after it). Throws
+// Error(kBadModel) naming the op or tensor.
 void verify(const Graph& graph);
 
 }  // namespace ir

@@ -1,8 +1,11 @@
 // Every op kind of the IR, in one list: X(kind, name, min_inputs, max_inputs,
 // outputs). The name is TFLite's builtin where one exists; min_inputs are the
 // operands an op cannot do without (never absent, -1), max_inputs -1 means
-// any number. ir/graph.h makes the OpKind enum of it, ir::verify checks
-// every op against its counts, and compiler/ops holds each kind's record.
+// any number. LOOP, BREAK_UNLESS (leaves the innermost loop unless its bool
+// input is true) and END_LOOP (back to its LOOP) are a WHILE's control flow,
+// the only ops without a TFLite builtin of their own. ir/graph.h makes the
+// OpKind enum of it, ir::verify checks every op against its counts, and
+// compiler/ops holds each kind's record.
 #ifndef KILN_COMPILER_IR_OP_KINDS_H
 #define KILN_COMPILER_IR_OP_KINDS_H
 
@@ -101,7 +104,10 @@
   X(kReadVariable,      "READ_VARIABLE",            1,  1, 1)   \
   X(kAssignVariable,    "ASSIGN_VARIABLE",          2,  2, 0)   \
   X(kSvdf,              "SVDF",                     3,  5, 1)   \
-  X(kSequenceLstm,      "UNIDIRECTIONAL_SEQUENCE_LSTM", 1, 24, 1)
+  X(kSequenceLstm,      "UNIDIRECTIONAL_SEQUENCE_LSTM", 1, 24, 1) \
+  X(kLoop,              "LOOP",                     0,  0, 0)   \
+  X(kBreakUnless,       "BREAK_UNLESS",             1,  1, 0)   \
+  X(kEndLoop,           "END_LOOP",                 0,  0, 0)
 // clang-format on
 
 #endif  // KILN_COMPILER_IR_OP_KINDS_H

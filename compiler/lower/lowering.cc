@@ -93,6 +93,29 @@ void LowerContext::emit_raw(const ir::Op& op, OpCode opcode, std::vector<uint8_t
   program_.ops.push_back(std::move(p));
 }
 
+void LowerContext::begin_loop() { loops_.push_back({program_.ops.size(), {}}); }
+
+void LowerContext::exit_loop_unless(const ir::Op& op, int condition) {
+  if (loops_.empty()) invalid(op, "is outside any loop");
+  const ir::Tensor& c = tensor(condition);
+  if (c.dtype != KILN_DTYPE_BOOL || c.elements() != 1)
+    invalid(op, fmt::format("the loop condition '{}' must be one bool", c.name));
+  loops_.back().exits.push_back(program_.ops.size());
+  emit(op, OpCode::BRANCH, BranchParams{0, 1}, {condition}, {});
+}
+
+void LowerContext::end_loop(const ir::Op& op) {
+  if (loops_.empty()) invalid(op, "is outside any loop");
+  const OpenLoop loop = loops_.back();
+  loops_.pop_back();
+  emit(op, OpCode::BRANCH, BranchParams{static_cast<uint32_t>(loop.start), 0}, {}, {});
+  for (size_t exit : loop.exits) set_branch_target(program_.ops[exit], program_.ops.size());
+}
+
+void LowerContext::check_loops_closed(const ir::Op& last) const {
+  if (!loops_.empty()) invalid(last, "a loop is not closed by END_LOOP");
+}
+
 int64_t op_macs(const ir::Graph& graph, const ir::Op& op) {
   const OpRecord* record = find_op_record(op.kind);
   return record && record->macs ? record->macs(graph, op) : 0;
@@ -115,6 +138,7 @@ Program lower(const ir::Graph& graph, const KernelTarget& target,
     p.bytes = t.bytes();
     p.constant = t.constant;
     p.persistent = t.persistent;
+    p.loop_variable = t.loop_variable;
     p.data = t.data;
     if (t.quant.present() && !t.quant.per_channel()) {
       p.scale = t.quant.scale();
@@ -143,6 +167,7 @@ Program lower(const ir::Graph& graph, const KernelTarget& target,
       program.ops.push_back(std::move(placeholder));
     }
   }
+  if (!graph.ops.empty()) ctx.check_loops_closed(graph.ops.back());
   return program;
 }
 

@@ -58,6 +58,15 @@ class LowerContext {
     emit_raw(op, opcode, std::move(bytes), std::move(inputs), std::move(outputs));
   }
 
+  // A loop's control flow (the LOOP, BREAK_UNLESS and END_LOOP records): the
+  // loop starts at the next op emitted; an exit emits a BRANCH to the op after
+  // the loop when `condition` (a bool) is false; the end emits the BRANCH back.
+  void begin_loop();
+  void exit_loop_unless(const ir::Op& op, int condition);
+  void end_loop(const ir::Op& op);
+  // Fails naming the op if a loop is still open (called after the last op).
+  void check_loops_closed(const ir::Op& last) const;
+
   // The model is valid but kiln cannot compile it (kUnsupported).
   [[noreturn]] void unsupported(const ir::Op& op, const std::string& what) const;
   // The model contradicts itself (kBadModel).
@@ -69,9 +78,15 @@ class LowerContext {
   void emit_raw(const ir::Op& op, OpCode opcode, std::vector<uint8_t> params,
                 std::vector<int> inputs, std::vector<int> outputs);
 
+  struct OpenLoop {
+    size_t start;               // the loop's first program op
+    std::vector<size_t> exits;  // its exits' BRANCH ops, whose target is the op after it
+  };
+
   const ir::Graph& graph_;
   Program& program_;
   const KernelTarget& target_;
+  std::vector<OpenLoop> loops_;
 };
 
 // Multiply-accumulates of one op (0 for ops kiln has no definition of), and

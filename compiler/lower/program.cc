@@ -1,6 +1,7 @@
 #include "compiler/lower/program.h"
 
 #include <algorithm>
+#include <cstring>
 #include <utility>
 
 namespace kiln {
@@ -12,9 +13,26 @@ int buffer_root(const Program& program, int tensor) {
   return tensor;
 }
 
+size_t branch_target(const ProgramOp& op) {
+  BranchParams p;
+  std::memcpy(&p, op.params.data(), sizeof(p));
+  return p.target;
+}
+
+void set_branch_target(ProgramOp& op, size_t target) {
+  BranchParams p;
+  std::memcpy(&p, op.params.data(), sizeof(p));
+  p.target = static_cast<uint32_t>(target);
+  std::memcpy(op.params.data(), &p, sizeof(p));
+}
+
 void elide_copies(Program& program) {
   std::vector<ProgramOp> kept;
+  // Per op of the program (and its end), the index of the first kept op at
+  // or after it: where a branch to it now lands.
+  std::vector<size_t> kept_index;
   for (ProgramOp& op : program.ops) {
+    kept_index.push_back(kept.size());
     if (op.placeholder || op.opcode != OpCode::COPY) {
       kept.push_back(std::move(op));
       continue;
@@ -24,7 +42,7 @@ void elide_copies(Program& program) {
     const ProgramTensor& src = program.tensors[static_cast<size_t>(in)];
     const bool model_output = std::find(program.outputs.begin(), program.outputs.end(),
                                         op.outputs[0]) != program.outputs.end();
-    if (src.persistent || out.persistent) {
+    if (src.persistent || out.persistent || src.loop_variable || out.loop_variable) {
       kept.push_back(std::move(op));
     } else if (src.constant && model_output) {
       // Outputs live in the arena, where the caller reads them: copy it there.
@@ -35,6 +53,11 @@ void elide_copies(Program& program) {
     } else {
       out.alias_of = in;
     }
+  }
+  kept_index.push_back(kept.size());
+  for (ProgramOp& op : kept) {
+    if (!op.placeholder && op.opcode == OpCode::BRANCH)
+      set_branch_target(op, kept_index[branch_target(op)]);
   }
   program.ops = std::move(kept);
 }

@@ -24,6 +24,8 @@ struct ProgramTensor {
   float scale = 0.0f;         // per-tensor quantization, 0 if none
   int32_t zero_point = 0;
   int alias_of = -1;  // shares this tensor's buffer (an in-place reshape)
+  // A value a loop carries between iterations: written by several copies.
+  bool loop_variable = false;
 };
 
 struct ProgramOp {
@@ -43,10 +45,15 @@ struct Program {
   std::vector<int> inputs, outputs;
 };
 
+// A BRANCH op's target (an index into Program::ops; ops.size(): the end).
+size_t branch_target(const ProgramOp& op);
+void set_branch_target(ProgramOp& op, size_t target);
+
 // Removes COPY ops (reshapes) whose output can share the input's buffer:
 // the output becomes an alias of an arena input, or a constant of its own
 // (unless it is a model output, which the copy puts in the arena). Copies
-// into or out of a persistent tensor stay: they take a snapshot.
+// into or out of a variable (persistent or loop-carried) stay: they take a
+// snapshot. Branch targets follow the ops that remain.
 void elide_copies(Program& program);
 
 // The tensor whose buffer `tensor` uses (itself unless it is an alias).

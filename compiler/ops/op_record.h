@@ -45,6 +45,9 @@ struct OpTraits {
   int32_t fixed_zero_point = 0;
   bool fused_activation = false;  // takes a fused ReLU-style clamp (fuse_activations)
   bool qdq = false;               // DEQUANTIZE -> op -> QUANTIZE becomes the int8 op (fold_qdq)
+  // A loop's control flow, which the importer makes of a WHILE: no TFLite
+  // builtin of its own.
+  bool control_flow = false;
 
   InputRole role(size_t input) const {
     return input < inputs.size() ? inputs[input] : other_inputs;
@@ -86,6 +89,11 @@ struct OpTraits {
   constexpr OpTraits folds_qdq() const {
     OpTraits t = *this;
     t.qdq = true;
+    return t;
+  }
+  constexpr OpTraits controls_flow() const {
+    OpTraits t = *this;
+    t.control_flow = true;
     return t;
   }
 };

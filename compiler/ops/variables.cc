@@ -1,7 +1,7 @@
-// READ_VARIABLE and ASSIGN_VARIABLE: copies out of and into a persistent
-// tensor (the importer turns each resource variable into one). Copies that
-// touch a persistent tensor are never elided (elide_copies), so a value read
-// stays what it was when read.
+// READ_VARIABLE and ASSIGN_VARIABLE: copies out of and into a variable, a
+// persistent tensor (the importer turns each resource variable into one) or
+// a WHILE loop's carried value. Copies that touch a variable are never elided
+// (elide_copies), so a value read stays what it was when read.
 #include <fmt/format.h>
 
 #include "compiler/ops/op_util.h"
@@ -21,7 +21,7 @@ void require_copyable(LowerContext& ctx, const ir::Op& op, const ir::Tensor& fro
 
 void lower_read_variable(LowerContext& ctx, const ir::Op& op) {
   const ir::Tensor& variable = ctx.input(op, 0);
-  if (!variable.persistent) ctx.invalid(op, fmt::format("'{}' is not a variable", variable.name));
+  if (!variable.variable()) ctx.invalid(op, fmt::format("'{}' is not a variable", variable.name));
   require_copyable(ctx, op, variable, ctx.output(op, 0));
   ctx.emit(op, OpCode::COPY, CopyParams{static_cast<int32_t>(variable.bytes())}, {op.inputs[0]},
            {op.outputs[0]});
@@ -30,7 +30,7 @@ void lower_read_variable(LowerContext& ctx, const ir::Op& op) {
 void lower_assign_variable(LowerContext& ctx, const ir::Op& op) {
   const ir::Tensor& variable = ctx.input(op, 0);
   const ir::Tensor& value = ctx.input(op, 1);
-  if (!variable.persistent) ctx.invalid(op, fmt::format("'{}' is not a variable", variable.name));
+  if (!variable.variable()) ctx.invalid(op, fmt::format("'{}' is not a variable", variable.name));
   if (op.attrs.at_reset) {
     ctx.unsupported(op, fmt::format("the initial value of variable '{}' is not a constant kiln "
                                     "can compute at compile time",

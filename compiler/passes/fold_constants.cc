@@ -29,8 +29,9 @@ bool fold_one(ir::Graph& g) {
     if (fold_initial_value(g, i)) return true;
     const ir::Op& op = g.ops[i];
     // DEQUANTIZE of constants waits for fold_qdq, which wants the int8 values.
+    // An op without outputs is there for its effect (a loop's exit).
     if (op.kind == ir::OpKind::kUnsupported || op.kind == ir::OpKind::kDequantize ||
-        op.inputs.empty())
+        op.inputs.empty() || op.outputs.empty())
       continue;
     bool constant = true;
     for (int t : op.inputs) constant = constant && (t < 0 || tensor_of(g, t).constant);

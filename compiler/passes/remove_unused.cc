@@ -6,13 +6,15 @@ namespace passes {
 
 ir::Graph remove_unused(ir::Graph g) {
   // Ops are live if they write a graph output or a tensor a live op reads,
-  // or touch a variable (which may update it for the next invocation).
+  // touch a variable (which may update it for the next invocation or
+  // iteration), or have no outputs (a loop's control flow, assignments).
   std::vector<bool> needed(g.tensors.size(), false);
   for (int t : g.outputs) needed[static_cast<size_t>(t)] = true;
   std::vector<bool> live(g.ops.size(), false);
   for (size_t i = g.ops.size(); i-- > 0;) {
+    live[i] = g.ops[i].outputs.empty();
     for (int o : g.ops[i].outputs) live[i] = live[i] || needed[static_cast<size_t>(o)];
-    for (int t : g.ops[i].inputs) live[i] = live[i] || (t >= 0 && tensor_of(g, t).persistent);
+    for (int t : g.ops[i].inputs) live[i] = live[i] || (t >= 0 && tensor_of(g, t).variable());
     if (!live[i]) continue;
     for (int t : g.ops[i].inputs) {
       if (t >= 0) needed[static_cast<size_t>(t)] = true;

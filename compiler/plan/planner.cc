@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <functional>
 #include <limits>
+#include <utility>
 
 namespace kiln {
 
@@ -39,6 +40,32 @@ MemoryPlan place(const std::vector<size_t>& order, const std::vector<int>& first
   return plan;
 }
 
+// A loop runs its ops [start, end] again and again: a buffer written before
+// the loop and used in it (an input of the loop, a carried value) must
+// survive until the loop's last op, not only until its last use in program
+// order. Buffers written and read within one iteration keep their lifetimes.
+void extend_over_loops(const Program& program, const std::vector<int>& first,
+                       std::vector<int>& last) {
+  std::vector<std::pair<int, int>> loops;  // [start, end] of each backward branch
+  for (size_t i = 0; i < program.ops.size(); ++i) {
+    const ProgramOp& op = program.ops[i];
+    if (op.placeholder || op.opcode != OpCode::BRANCH || branch_target(op) > i) continue;
+    loops.emplace_back(static_cast<int>(branch_target(op)), static_cast<int>(i));
+  }
+  // An extension by an inner loop can reach into an outer one: repeat.
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (const auto& [start, end] : loops) {
+      for (size_t t = 0; t < first.size(); ++t) {
+        if (first[t] < start && last[t] >= start && last[t] < end) {
+          last[t] = end;
+          changed = true;
+        }
+      }
+    }
+  }
+}
+
 }  // namespace
 
 MemoryPlan plan_memory(const Program& program, uint32_t alignment) {
@@ -59,6 +86,7 @@ MemoryPlan plan_memory(const Program& program, uint32_t alignment) {
     for (int t : program.ops[static_cast<size_t>(i)].inputs) touch(t, i);
     for (int t : program.ops[static_cast<size_t>(i)].outputs) touch(t, i);
   }
+  extend_over_loops(program, first, last);
 
   std::vector<size_t> buffers;
   for (size_t t = 0; t < n; ++t) {

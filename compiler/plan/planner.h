@@ -21,8 +21,9 @@ struct MemoryPlan {
 // the start of the arena, which no other tensor shares. Then it places every
 // other non-constant tensor the program touches. A tensor is live from
 // the op that writes it (graph inputs: from the start) to the last op that
-// reads it (graph outputs: to the end); tensors whose lifetimes overlap never
-// share bytes. Placement is greedy by size, each tensor at the lowest aligned
+// reads it (graph outputs: to the end), and to a loop's last op if it is
+// written before the loop and used in it; tensors whose lifetimes overlap
+// never share bytes. Placement is greedy by size, each tensor at the lowest aligned
 // offset that fits between those already placed.
 MemoryPlan plan_memory(const Program& program, uint32_t alignment = kArenaAlignment);
 

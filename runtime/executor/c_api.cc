@@ -105,4 +105,10 @@ uint32_t kiln_model_state_bytes(const kiln_model* model) {
   return model ? executor(model)->state_bytes() : 0;
 }
 
+kiln_status kiln_model_set_loop_limit(kiln_model* model, uint32_t max_iterations) {
+  if (model == nullptr) return KILN_ERR_BAD_ARGUMENT;
+  executor(model)->set_loop_limit(max_iterations);
+  return KILN_OK;
+}
+
 }  // extern "C"

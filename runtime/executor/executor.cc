@@ -177,6 +177,10 @@ kiln_status Executor::check_op(const OpRecord& op) const {
       return KILN_ERR_BAD_PARAMS;
     }
   }
+  if (op.opcode == static_cast<uint16_t>(OpCode::BRANCH) &&
+      reinterpret_cast<const BranchParams*>(params_ + op.params_offset)->target > h.num_ops) {
+    return KILN_ERR_CORRUPT;
+  }
   return KILN_OK;
 }
 
@@ -190,9 +194,18 @@ kiln_status Executor::invoke() {
   if (header_ == nullptr) return KILN_ERR_BAD_ARGUMENT;
   const void* inputs[kMaxOperands];
   void* outputs[kMaxOperands];
-  for (uint32_t i = 0; i < header_->num_ops; ++i) {
+  uint32_t iterations = 0;
+  for (uint32_t i = 0; i < header_->num_ops;) {
     const OpRecord& op = ops_[i];
     const uint16_t* operands = operands_ + op.first_operand;
+    if (op.opcode == static_cast<uint16_t>(OpCode::BRANCH)) {
+      const uint32_t next =
+          branch_next(*reinterpret_cast<const BranchParams*>(params_ + op.params_offset),
+                      op.num_inputs ? tensor_data(operands[0]) : nullptr, i);
+      if (next <= i && loop_limit_ != 0 && ++iterations > loop_limit_) return KILN_ERR_LOOP_LIMIT;
+      i = next;
+      continue;
+    }
     for (int k = 0; k < op.num_inputs; ++k) inputs[k] = tensor_data(operands[k]);
     for (int k = 0; k < op.num_outputs; ++k) {
       outputs[k] = const_cast<void*>(tensor_data(operands[op.num_inputs + k]));
@@ -201,6 +214,7 @@ kiln_status Executor::invoke() {
     if (observer_) observer_(observer_context_, i, opcode, true);
     find_kernel(op.opcode)->kernel(params_ + op.params_offset, inputs, outputs);
     if (observer_) observer_(observer_context_, i, opcode, false);
+    ++i;
   }
   return KILN_OK;
 }

@@ -15,6 +15,8 @@ extern "C" const char* kiln_status_string(kiln_status status) {
     case KILN_ERR_BAD_PARAMS: return "op parameters do not match their tensors";
     case KILN_ERR_ARENA_TOO_SMALL: return "arena is smaller than the model needs";
     case KILN_ERR_SIZE_MISMATCH: return "buffer size does not match the tensor";
+    case KILN_ERR_LOOP_LIMIT:
+      return "a loop ran more iterations than the limit set (a WHILE whose condition never fails?)";
   }
   return "unknown status";
 }

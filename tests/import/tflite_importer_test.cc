@@ -344,5 +344,86 @@ TEST(TfliteImporter, IfRunsBothBranchesAndSelects) {
   EXPECT_EQ(g.ops[1].inputs, (std::vector<int>{g.inputs[1], g.inputs[2]}));
 }
 
+TEST(TfliteImporter, WhileBecomesALoopOverCarriedValues) {
+  // cond: i < 3; body: i += 1, x *= 2 (the conformance set's WHILE).
+  const std::vector<uint8_t> file =
+      read_file(test::shared_dir() + "/conformance/tflm_ops/WHILE/i32_1/model.tflite");
+  const ir::Graph g = tflite_import::import_tflite(file.data(), file.size(), "while.tflite");
+  std::vector<OpKind> kinds;
+  for (const ir::Op& op : g.ops) kinds.push_back(op.kind);
+  EXPECT_EQ(kinds,
+            (std::vector<OpKind>{OpKind::kAssignVariable, OpKind::kAssignVariable, OpKind::kLoop,
+                                 OpKind::kReadVariable, OpKind::kReadVariable, OpKind::kLess,
+                                 OpKind::kBreakUnless, OpKind::kAdd, OpKind::kMul,
+                                 OpKind::kAssignVariable, OpKind::kAssignVariable, OpKind::kEndLoop,
+                                 OpKind::kReadVariable, OpKind::kReadVariable}));
+  // The carried values start as the WHILE's inputs and end as its outputs.
+  const int i = g.ops[0].inputs[0], x = g.ops[1].inputs[0];
+  EXPECT_TRUE(g.tensors[static_cast<size_t>(i)].loop_variable);
+  EXPECT_FALSE(g.tensors[static_cast<size_t>(i)].persistent);
+  EXPECT_EQ(g.ops[0].inputs[1], g.inputs[0]);
+  EXPECT_EQ(g.ops[1].inputs[1], g.inputs[1]);
+  EXPECT_EQ(g.ops[9].inputs, (std::vector<int>{i, g.ops[7].outputs[0]}));
+  EXPECT_EQ(g.ops[10].inputs, (std::vector<int>{x, g.ops[8].outputs[0]}));
+  EXPECT_EQ(g.ops[12].outputs[0], g.outputs[0]);
+  EXPECT_EQ(g.ops[13].outputs[0], g.outputs[1]);
+  EXPECT_EQ(g.ops[6].type_name, "WHILE/BREAK_UNLESS");
+}
+
+TEST(TfliteImporter, AWhileRunsUntilItsConditionFailsOrTheLoopLimit) {
+  const std::vector<uint8_t> file =
+      read_file(test::shared_dir() + "/conformance/tflm_ops/WHILE/i32_0/model.tflite");
+  HostRunner runner(compile_tflite(file, "while.tflite").blob);
+  // i from -10 to 2, doubling x each time: 12 iterations.
+  const std::vector<std::vector<uint8_t>> inputs = {test::bytes_of<int32_t>({-10}),
+                                                    test::bytes_of<int32_t>({3})};
+  const auto outputs = test::run_once(runner, inputs);
+  EXPECT_EQ(test::values_of<int32_t>(outputs[0]), (std::vector<int32_t>{2}));
+  EXPECT_EQ(test::values_of<int32_t>(outputs[1]), (std::vector<int32_t>{3 << 12}));
+  runner.set_loop_limit(12);
+  EXPECT_EQ(test::values_of<int32_t>(test::run_once(runner, inputs)[1]),
+            (std::vector<int32_t>{3 << 12}));
+  runner.set_loop_limit(11);
+  try {
+    test::run_once(runner, inputs);
+    ADD_FAILURE() << "ran past the loop limit";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("a loop ran more iterations than the limit set"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
+TEST(TfliteImporter, NothingALoopComputesIsReadAfterIt) {
+  // y = NEG(x) inside a loop, read by a NEG after it: on an exit before
+  // the NEG, y would hold nothing.
+  GraphBuilder b;
+  const int x = b.input("x", KILN_DTYPE_FLOAT32, {1});
+  const int c = b.tensor("c", KILN_DTYPE_BOOL, {1});
+  const int y = b.tensor("y", KILN_DTYPE_FLOAT32, {1});
+  const int z = b.tensor("z", KILN_DTYPE_FLOAT32, {1});
+  b.op(OpKind::kLoop, {}, {});
+  b.op(OpKind::kLess, {x, x}, {c});
+  b.op(OpKind::kBreakUnless, {c}, {});
+  b.op(OpKind::kNeg, {x}, {y});
+  b.op(OpKind::kEndLoop, {}, {});
+  b.op(OpKind::kNeg, {y}, {z});
+  b.output(z);
+  try {
+    b.build();
+    ADD_FAILURE() << "accepted";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kBadModel);
+    EXPECT_NE(std::string(e.what()).find("NEG (operator 5) reads tensor 2 'y' after the loop that "
+                                         "computes it"),
+              std::string::npos)
+        << e.what();
+  }
+  b.graph().ops.pop_back();
+  b.graph().ops.pop_back();  // no END_LOOP
+  b.graph().outputs = {y};
+  EXPECT_THROW(b.build(), Error);
+}
+
 }  // namespace
 }  // namespace kiln

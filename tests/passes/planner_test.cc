@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstring>
+
 namespace kiln {
 namespace {
 
@@ -50,6 +52,47 @@ TEST(Planner, PersistentTensorsFillTheStateRegionFirst) {
   EXPECT_EQ(plan.state_bytes, 48u);
   EXPECT_EQ(plan.offsets, (std::vector<int64_t>{48, 0, 80, 16, 48}));
   EXPECT_EQ(plan.arena_bytes, 112u);
+}
+
+ProgramOp branch(uint32_t target, std::vector<int> condition) {
+  ProgramOp o = op(std::move(condition), {});
+  o.opcode = OpCode::BRANCH;
+  const BranchParams params{target, o.inputs.empty() ? 0u : 1u};
+  o.params.resize(sizeof(params));
+  std::memcpy(o.params.data(), &params, sizeof(params));
+  return o;
+}
+
+TEST(Planner, ALoopKeepsWhatItReadsFromBeforeItAlive) {
+  // op0: t0 -> t1 (the carried value); loop: op1 (t1, t0) -> t2,
+  // op2: t2 -> t3, op3: t3 -> t1, op4: back to op1; op5: t1 -> t4.
+  // t0 is last read by op1, but the next iteration reads it again: it
+  // stays live until op4, so t3 cannot take its bytes.
+  Program p;
+  p.tensors = {arena_tensor(64), arena_tensor(16), arena_tensor(16), arena_tensor(16),
+               arena_tensor(16)};
+  p.ops = {op({0}, {1}), op({1, 0}, {2}), op({2}, {3}), op({3}, {1}), branch(1, {}), op({1}, {4})};
+  p.inputs = {0};
+  p.outputs = {4};
+  const MemoryPlan plan = plan_memory(p);
+  EXPECT_EQ(plan.offsets, (std::vector<int64_t>{0, 64, 80, 96, 0}));
+  EXPECT_EQ(plan.arena_bytes, 112u);
+}
+
+TEST(Planner, ElidedCopiesMoveBranchTargets) {
+  // op0: t0 -> t1; op1: reshape t1 -> t2 (elided); op2: exit to the end
+  // unless t2; op3: back to op1. After elision the reshape is gone: the
+  // loop starts at op2 (the exit, now op1) and the end is op3.
+  Program p;
+  p.tensors = {arena_tensor(1), arena_tensor(1), arena_tensor(1)};
+  ProgramOp reshape = op({1}, {2});
+  reshape.opcode = OpCode::COPY;
+  p.ops = {op({0}, {1}), reshape, branch(4, {2}), branch(1, {})};
+  p.inputs = {0};
+  elide_copies(p);
+  ASSERT_EQ(p.ops.size(), 3u);
+  EXPECT_EQ(branch_target(p.ops[1]), 3u);
+  EXPECT_EQ(branch_target(p.ops[2]), 1u);
 }
 
 TEST(Planner, ConstantsAreNotPlaced) {

@@ -125,6 +125,36 @@ TEST(CorruptBlob, ExactStatusCodes) {
 }
 
 // The state region's checks, on a model whose variable has a reset value.
+TEST(CorruptBlob, BranchesStayInsideTheProgram) {
+  const std::string path = test::shared_dir() + "/conformance/tflm_ops/WHILE/i32_0/model.tflite";
+  const std::vector<uint8_t> good = compile_tflite(read_file(path), "while").blob;
+  const blob::BlobHeader h = header_of(good);
+  std::vector<blob::OpRecord> ops(h.num_ops);
+  std::memcpy(ops.data(), good.data() + h.ops_offset, ops.size() * sizeof(blob::OpRecord));
+  int branches = 0;
+  for (const blob::OpRecord& op : ops) {
+    if (op.opcode != static_cast<uint16_t>(OpCode::BRANCH)) continue;
+    ++branches;
+    auto with_params = [&](uint32_t target, uint32_t if_false) {
+      std::vector<uint8_t> b = good;
+      const BranchParams p{target, if_false};
+      std::memcpy(b.data() + h.params_offset + op.params_offset, &p, sizeof(p));
+      reseal(b);
+      std::vector<uint64_t> blob(b.size() / 8 + 1), arena(h.arena_bytes / 8 + 1);
+      std::memcpy(blob.data(), b.data(), b.size());
+      Executor ex;
+      return ex.init(blob.data(), b.size(), arena.data(), h.arena_bytes);
+    };
+    const uint32_t if_false = op.num_inputs;
+    EXPECT_EQ(with_params(h.num_ops, if_false), KILN_OK);  // the end
+    EXPECT_EQ(with_params(h.num_ops + 1, if_false), KILN_ERR_CORRUPT);
+    EXPECT_EQ(with_params(UINT32_MAX, if_false), KILN_ERR_CORRUPT);
+    EXPECT_EQ(with_params(0, 1 - if_false), KILN_ERR_BAD_PARAMS);  // operands do not match
+    EXPECT_EQ(with_params(0, 2), KILN_ERR_BAD_PARAMS);
+  }
+  EXPECT_EQ(branches, 2);  // the exit and the jump back
+}
+
 TEST(CorruptBlob, StateRegionChecks) {
   const std::string path =
       test::shared_dir() + "/conformance/tflm_ops/CALL_ONCE/f32_0/model.tflite";

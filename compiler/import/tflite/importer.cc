@@ -350,10 +350,11 @@ class Importer {
                                builtin == fb::BuiltinOperator_ASSIGN_VARIABLE ||
                                builtin == fb::BuiltinOperator_CALL_ONCE;
       if (scope == Scope::kBranch && variable_op) {
-        unsupported(
-            fmt::format("{} ({}) in an IF branch: kiln runs both branches and selects, "
-                        "so a branch must not touch variables",
-                        tflite_format::builtin_name(builtin), location));
+        unsupported(fmt::format(
+            "{} ({}) in an IF branch or a WHILE loop: kiln runs both of an IF's branches and "
+            "selects, and keeps a loop's values in variables of its own, so neither may touch "
+            "the model's variables",
+            tflite_format::builtin_name(builtin), location));
       }
       if (builtin == fb::BuiltinOperator_VAR_HANDLE) continue;  // its handle is the variable
       if (builtin == fb::BuiltinOperator_CALL_ONCE) {
@@ -371,6 +372,10 @@ class Importer {
       }
       if (builtin == fb::BuiltinOperator_IF) {
         inline_if(fop, location, s, g, depth);
+        continue;
+      }
+      if (builtin == fb::BuiltinOperator_WHILE) {
+        inline_while(fop, location, s, g, depth);
         continue;
       }
       ir::Op op = import_op(fop, builtin, location, s, g);
@@ -426,6 +431,71 @@ class Importer {
     }
   }
 
+  // WHILE: each value the loop carries becomes a loop variable, assigned the
+  // WHILE's input before the loop and the body's result at the end of each
+  // iteration; the condition and the body are inlined between LOOP and
+  // END_LOOP, reading the variables' values at the top of the iteration, and
+  // BREAK_UNLESS leaves when the condition is false. The WHILE's outputs read
+  // the variables after the loop.
+  void inline_while(const fb::Operator* op, const std::string& location, int s, ir::Graph& g,
+                    int depth) {
+    const fb::WhileOptions* o = op->builtin_options_as_WhileOptions();
+    const std::vector<int> ins = indices(op->inputs()), outs = indices(op->outputs());
+    if (!o) bad(fmt::format("WHILE ({}) needs its options", location));
+    if (ins.size() != outs.size()) {
+      bad(fmt::format("WHILE ({}) has {} inputs but {} outputs", location, ins.size(),
+                      outs.size()));
+    }
+    auto add_op = [&](ir::OpKind kind, std::vector<int> inputs, std::vector<int> outputs) {
+      ir::Op control;
+      control.kind = kind;
+      control.type_name = fmt::format("WHILE/{}", ir::op_kind_name(kind));
+      control.location = location;
+      control.inputs = std::move(inputs);
+      control.outputs = std::move(outputs);
+      g.ops.push_back(std::move(control));
+    };
+    auto add_tensor = [&](const ir::Tensor& like, const std::string& suffix, bool loop_variable) {
+      ir::Tensor t;
+      t.name = like.name + suffix;
+      t.dtype = like.dtype;
+      t.shape = like.shape;
+      t.quant = like.quant;
+      t.loop_variable = loop_variable;
+      g.tensors.push_back(std::move(t));
+      return static_cast<int>(g.tensors.size() - 1);
+    };
+    std::vector<int> variables, values;
+    for (int in : ins) {
+      const int init = mapped(s, in, "WHILE input");
+      variables.push_back(add_tensor(g.tensors[static_cast<size_t>(init)], "/carried", true));
+      add_op(ir::OpKind::kAssignVariable, {variables.back(), init}, {});
+    }
+    add_op(ir::OpKind::kLoop, {}, {});
+    for (int v : variables) {
+      values.push_back(add_tensor(g.tensors[static_cast<size_t>(v)], "/value", false));
+      add_op(ir::OpKind::kReadVariable, {v}, {values.back()});
+    }
+    const std::vector<int> cond =
+        inline_subgraph(o->cond_subgraph_index(), values, location, g, depth + 1);
+    if (cond.size() != 1) {
+      bad(fmt::format("WHILE ({}): the condition subgraph has {} outputs, not 1", location,
+                      cond.size()));
+    }
+    add_op(ir::OpKind::kBreakUnless, {cond[0]}, {});
+    const std::vector<int> results =
+        inline_subgraph(o->body_subgraph_index(), values, location, g, depth + 1);
+    if (results.size() != variables.size()) {
+      bad(fmt::format("WHILE ({}) carries {} values but its body gives {}", location,
+                      variables.size(), results.size()));
+    }
+    for (size_t k = 0; k < variables.size(); ++k)
+      add_op(ir::OpKind::kAssignVariable, {variables[k], results[k]}, {});
+    add_op(ir::OpKind::kEndLoop, {}, {});
+    for (size_t k = 0; k < variables.size(); ++k)
+      add_op(ir::OpKind::kReadVariable, {variables[k]}, {mapped(s, outs[k], "WHILE output")});
+  }
+
   // Inlines subgraph `index` with its inputs bound to `args`; returns the
   // IR tensors of its outputs.
   std::vector<int> inline_subgraph(int index, const std::vector<int>& args,
@@ -439,7 +509,7 @@ class Importer {
                       caller, index, count - 1));
     }
     if (depth > kMaxDepth)
-      unsupported(fmt::format("{}: IFs nested deeper than {}", caller, kMaxDepth));
+      unsupported(fmt::format("{}: IFs and WHILEs nested deeper than {}", caller, kMaxDepth));
     const fb::SubGraph* sg = subgraph(index);
     const std::vector<int> inputs = indices(sg->inputs()), outputs = indices(sg->outputs());
     if (inputs.size() != args.size()) {

@@ -45,6 +45,11 @@ class Executor {
   uint32_t num_ops() const { return header_ ? header_->num_ops : 0; }
   const blob::OpRecord* op(uint32_t index) const;
 
+  // Bounds the backward jumps (loop iterations, over all loops) of one
+  // invoke: past the limit, invoke() stops with KILN_ERR_LOOP_LIMIT. 0, the
+  // default, sets none: like TFLite, a WHILE runs until its condition fails.
+  void set_loop_limit(uint32_t max_iterations) { loop_limit_ = max_iterations; }
+
   void set_observer(OpObserver observer, void* context) {
     observer_ = observer;
     observer_context_ = context;
@@ -64,6 +69,7 @@ class Executor {
   const uint8_t* params_ = nullptr;
   const uint8_t* data_ = nullptr;
   uint8_t* arena_ = nullptr;
+  uint32_t loop_limit_ = 0;
   OpObserver observer_ = nullptr;
   void* observer_context_ = nullptr;
 };

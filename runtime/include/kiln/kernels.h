@@ -14,6 +14,7 @@
 
 #include "kiln/ops/activation.h"
 #include "kiln/ops/batch_matmul.h"
+#include "kiln/ops/control.h"
 #include "kiln/ops/conv2d.h"
 #include "kiln/ops/data_movement.h"
 #include "kiln/ops/dynamic.h"
@@ -227,7 +228,8 @@ namespace kiln {
   X(TANH_S16, 135, TanhParams, sigmoid_table_operand_sizes(p, s), ref, tanh_s16)                   \
   X(LSTM_S8, 136, LstmParams, lstm_operand_sizes(p, 1, 1, 4, 2, true, s), ref, lstm_s8)            \
   X(LSTM_S16, 137, LstmParams, lstm_operand_sizes(p, 2, 1, 8, 2, true, s), ref, lstm_s16)          \
-  X(LSTM_F32, 138, LstmParams, lstm_operand_sizes(p, 4, 4, 4, 4, false, s), ref, lstm_f32)
+  X(LSTM_F32, 138, LstmParams, lstm_operand_sizes(p, 4, 4, 4, 4, false, s), ref, lstm_f32)         \
+  X(BRANCH, 139, BranchParams, branch_operand_sizes(p, s), ref, branch)
 
 enum class OpCode : uint16_t {
 #define KILN_OPCODE_ENUM(name, number, params, sizes, isa, kernel) name = number,

@@ -68,6 +68,10 @@ kiln_status kiln_model_invoke(kiln_model* model);
  * start of a new stream). */
 kiln_status kiln_model_reset_state(kiln_model* model);
 uint32_t kiln_model_state_bytes(const kiln_model* model);
+/* Models with loops (a TFLite WHILE) run each loop until its condition
+ * fails. This bounds the iterations of one invoke, over all loops; past it,
+ * invoke returns KILN_ERR_LOOP_LIMIT. 0 (the default): no bound. */
+kiln_status kiln_model_set_loop_limit(kiln_model* model, uint32_t max_iterations);
 
 #ifdef __cplusplus
 }

@@ -36,6 +36,9 @@ class Model {
   kiln_status invoke() { return kiln_model_invoke(&model_); }
   kiln_status reset_state() { return kiln_model_reset_state(&model_); }
   uint32_t state_bytes() const { return kiln_model_state_bytes(&model_); }
+  kiln_status set_loop_limit(uint32_t max_iterations) {
+    return kiln_model_set_loop_limit(&model_, max_iterations);
+  }
 
  private:
   kiln_model model_ = {};

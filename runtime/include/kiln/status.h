@@ -17,7 +17,8 @@ typedef enum kiln_status {
   KILN_ERR_UNSUPPORTED_OP = 7,  /* opcode unknown, or a variant for another target */
   KILN_ERR_BAD_PARAMS = 8,      /* op parameters inconsistent with its tensors */
   KILN_ERR_ARENA_TOO_SMALL = 9, /* caller's arena smaller than the plan needs */
-  KILN_ERR_SIZE_MISMATCH = 10   /* input/output buffer of the wrong size */
+  KILN_ERR_SIZE_MISMATCH = 10,  /* input/output buffer of the wrong size */
+  KILN_ERR_LOOP_LIMIT = 11      /* a loop ran more iterations than the limit set */
 } kiln_status;
 
 /* A short English description of a status code; never null. */
