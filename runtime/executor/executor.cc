@@ -97,9 +97,11 @@ kiln_status Executor::init(const void* blob_ptr, size_t blob_bytes, void* arena,
       return KILN_ERR_CORRUPT;
     }
   }
+  has_branches_ = false;
   for (uint32_t i = 0; i < h->num_ops; ++i) {
     st = check_op(ops_[i]);
     if (st != KILN_OK) return st;
+    has_branches_ = has_branches_ || ops_[i].opcode == static_cast<uint16_t>(OpCode::BRANCH);
   }
   header_ = h;
   return reset_state();
@@ -190,31 +192,42 @@ const void* Executor::tensor_data(uint16_t tensor) const {
   return (t.location == static_cast<uint8_t>(Location::kConstant) ? data_ : arena_) + t.offset;
 }
 
-kiln_status Executor::invoke() {
-  if (header_ == nullptr) return KILN_ERR_BAD_ARGUMENT;
+// One op's kernel call (inlined into both loops of invoke()).
+inline void Executor::run_op(uint32_t index) const {
   const void* inputs[kMaxOperands];
   void* outputs[kMaxOperands];
+  const OpRecord& op = ops_[index];
+  const uint16_t* operands = operands_ + op.first_operand;
+  for (int k = 0; k < op.num_inputs; ++k) inputs[k] = tensor_data(operands[k]);
+  for (int k = 0; k < op.num_outputs; ++k) {
+    outputs[k] = const_cast<void*>(tensor_data(operands[op.num_inputs + k]));
+  }
+  const OpCode opcode = static_cast<OpCode>(op.opcode);
+  if (observer_) observer_(observer_context_, index, opcode, true);
+  find_kernel(op.opcode)->kernel(params_ + op.params_offset, inputs, outputs);
+  if (observer_) observer_(observer_context_, index, opcode, false);
+}
+
+kiln_status Executor::invoke() {
+  if (header_ == nullptr) return KILN_ERR_BAD_ARGUMENT;
+  // A program without loops runs straight through, with no per-op test
+  // for a branch.
+  if (!has_branches_) {
+    for (uint32_t i = 0; i < header_->num_ops; ++i) run_op(i);
+    return KILN_OK;
+  }
   uint32_t iterations = 0;
   for (uint32_t i = 0; i < header_->num_ops;) {
     const OpRecord& op = ops_[i];
-    const uint16_t* operands = operands_ + op.first_operand;
-    if (op.opcode == static_cast<uint16_t>(OpCode::BRANCH)) {
-      const uint32_t next =
-          branch_next(*reinterpret_cast<const BranchParams*>(params_ + op.params_offset),
-                      op.num_inputs ? tensor_data(operands[0]) : nullptr, i);
-      if (next <= i && loop_limit_ != 0 && ++iterations > loop_limit_) return KILN_ERR_LOOP_LIMIT;
-      i = next;
+    if (op.opcode != static_cast<uint16_t>(OpCode::BRANCH)) {
+      run_op(i++);
       continue;
     }
-    for (int k = 0; k < op.num_inputs; ++k) inputs[k] = tensor_data(operands[k]);
-    for (int k = 0; k < op.num_outputs; ++k) {
-      outputs[k] = const_cast<void*>(tensor_data(operands[op.num_inputs + k]));
-    }
-    const OpCode opcode = static_cast<OpCode>(op.opcode);
-    if (observer_) observer_(observer_context_, i, opcode, true);
-    find_kernel(op.opcode)->kernel(params_ + op.params_offset, inputs, outputs);
-    if (observer_) observer_(observer_context_, i, opcode, false);
-    ++i;
+    const uint32_t next =
+        branch_next(*reinterpret_cast<const BranchParams*>(params_ + op.params_offset),
+                    op.num_inputs ? tensor_data(operands_[op.first_operand]) : nullptr, i);
+    if (next <= i && loop_limit_ != 0 && ++iterations > loop_limit_) return KILN_ERR_LOOP_LIMIT;
+    i = next;
   }
   return KILN_OK;
 }

@@ -59,6 +59,7 @@ class Executor {
   kiln_status check_op(const blob::OpRecord& op) const;
   kiln_status check_tensor(const blob::BlobHeader& h, const blob::TensorRecord& t) const;
   const void* tensor_data(uint16_t tensor) const;
+  void run_op(uint32_t index) const;
 
   const uint8_t* blob_ = nullptr;
   const blob::BlobHeader* header_ = nullptr;
@@ -69,6 +70,7 @@ class Executor {
   const uint8_t* params_ = nullptr;
   const uint8_t* data_ = nullptr;
   uint8_t* arena_ = nullptr;
+  bool has_branches_ = false;  // whether invoke() must look for BRANCH ops
   uint32_t loop_limit_ = 0;
   OpObserver observer_ = nullptr;
   void* observer_context_ = nullptr;
