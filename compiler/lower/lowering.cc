@@ -71,7 +71,14 @@ void LowerContext::emit_raw(const ir::Op& op, OpCode opcode, std::vector<uint8_t
       !info->operand_sizes(params.data(), &sizes) ||
       sizes.num_inputs != static_cast<int>(inputs.size()) ||
       sizes.num_outputs != static_cast<int>(outputs.size())) {
-    invalid(op, "parameters out of the kernel's range (a dimension, stride or pad too large?)");
+    std::vector<std::string> shapes;
+    for (int t : op.inputs) shapes.push_back(t < 0 ? "-" : ir::shape_string(tensor(t).shape));
+    for (int t : op.outputs) shapes.push_back(ir::shape_string(tensor(t).shape));
+    unsupported(op, fmt::format("kernel {} takes no such parameters: its limits are {} for a "
+                                "dimension, stride, dilation or pad, {} bytes for an operand, "
+                                "and {} operands a side (the op's operands: {})",
+                                info && info->name ? info->name : "(unknown)", kMaxDim,
+                                kMaxOperandBytes, kMaxOperands, fmt::join(shapes, ", ")));
   }
   auto check = [&](int tensor, uint32_t required, const char* role, size_t i) {
     const uint64_t have = tensor < 0 ? 0 : program_.tensors[static_cast<size_t>(tensor)].bytes;

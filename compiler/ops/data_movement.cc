@@ -80,61 +80,90 @@ void lower_pad(LowerContext& ctx, const ir::Op& op) {
   ctx.emit(op, OpCode::PAD, p, {op.inputs[0]}, {op.outputs[0]});
 }
 
+// Row i of the output is row i of every input, side by side (`row_bytes[k]`
+// of input k). One kernel call takes kMaxOperands inputs: more are joined
+// in groups into scratch buffers first, and the groups then joined.
+void emit_concat(LowerContext& ctx, const ir::Op& op, int32_t outer, std::vector<int> inputs,
+                 std::vector<int64_t> row_bytes, int destination) {
+  constexpr size_t kGroup = static_cast<size_t>(kMaxOperands);
+  for (int level = 0; inputs.size() > kGroup; ++level) {
+    std::vector<int> joined;
+    std::vector<int64_t> joined_bytes;
+    for (size_t first = 0; first < inputs.size(); first += kGroup) {
+      const size_t end = std::min(inputs.size(), first + kGroup);
+      if (end - first == 1) {
+        joined.push_back(inputs[first]);
+        joined_bytes.push_back(row_bytes[first]);
+        continue;
+      }
+      ConcatParams p{};
+      p.num_inputs = static_cast<int32_t>(end - first);
+      p.outer = outer;
+      int64_t bytes = 0;
+      for (size_t k = first; k < end; ++k) {
+        p.inner_bytes[k - first] = static_cast<int32_t>(row_bytes[k]);
+        bytes += row_bytes[k];
+      }
+      const int group = ctx.add_scratch(
+          fmt::format("{}/group{}_{}", ctx.program_tensor(destination).name, level, first / kGroup),
+          KILN_DTYPE_UINT8, {outer, static_cast<int32_t>(bytes)});
+      ctx.emit(op, OpCode::CONCATENATION, p,
+               std::vector<int>(inputs.begin() + static_cast<ptrdiff_t>(first),
+                                inputs.begin() + static_cast<ptrdiff_t>(end)),
+               {group});
+      joined.push_back(group);
+      joined_bytes.push_back(bytes);
+    }
+    inputs = std::move(joined);
+    row_bytes = std::move(joined_bytes);
+  }
+  ConcatParams p{};
+  p.num_inputs = static_cast<int32_t>(inputs.size());
+  p.outer = outer;
+  for (size_t k = 0; k < inputs.size(); ++k) p.inner_bytes[k] = static_cast<int32_t>(row_bytes[k]);
+  ctx.emit(op, OpCode::CONCATENATION, p, inputs, {destination});
+}
+
 void lower_concatenation(LowerContext& ctx, const ir::Op& op) {
   const ir::Tensor& out = ctx.output(op, 0);
-  if (op.inputs.empty() || op.inputs.size() > static_cast<size_t>(kMaxOperands)) {
-    ctx.unsupported(op,
-                    fmt::format("{} inputs (1 to {} supported)", op.inputs.size(), kMaxOperands));
-  }
+  if (op.inputs.empty()) ctx.invalid(op, "has no inputs");
   if (op.attrs.activation != ir::Activation::kNone)
     ctx.unsupported(op, "fused activation on CONCATENATION");
   const int rank = static_cast<int>(out.shape.size());
   const int axis = op.attrs.axis < 0 ? op.attrs.axis + rank : op.attrs.axis;
   if (axis < 0 || axis >= rank)
     ctx.invalid(op, fmt::format("axis {} out of range for rank {}", op.attrs.axis, rank));
-  ConcatParams p{};
-  p.num_inputs = static_cast<int32_t>(op.inputs.size());
   int64_t outer = 1, inner = 1;
   for (int d = 0; d < axis; ++d) outer *= out.shape[static_cast<size_t>(d)];
   for (int d = axis + 1; d < rank; ++d) inner *= out.shape[static_cast<size_t>(d)];
-  p.outer = static_cast<int32_t>(outer);
   int64_t axis_total = 0;
-  std::vector<int> inputs;
+  std::vector<int64_t> row_bytes;
   for (size_t i = 0; i < op.inputs.size(); ++i) {
     const ir::Tensor& in = ctx.input(op, i);
     require_same_quantization(ctx, op, in, out);
     if (static_cast<int>(in.shape.size()) != rank)
       ctx.invalid(op, fmt::format("input '{}' has a different rank", in.name));
     axis_total += in.shape[static_cast<size_t>(axis)];
-    p.inner_bytes[i] = static_cast<int32_t>(in.shape[static_cast<size_t>(axis)] * inner *
-                                            kiln_dtype_size(in.dtype));
-    inputs.push_back(op.inputs[i]);
+    row_bytes.push_back(in.shape[static_cast<size_t>(axis)] * inner * kiln_dtype_size(in.dtype));
   }
   if (axis_total != out.shape[static_cast<size_t>(axis)])
     ctx.invalid(op, "input sizes along the axis do not add up to the output");
-  ctx.emit(op, OpCode::CONCATENATION, p, inputs, {op.outputs[0]});
+  emit_concat(ctx, op, static_cast<int32_t>(outer), op.inputs, row_bytes, op.outputs[0]);
 }
 
 // PACK stacks its inputs along a new output axis: a concatenation in which
 // each input adds one entry along it.
 void lower_pack(LowerContext& ctx, const ir::Op& op) {
   const ir::Tensor& out = ctx.output(op, 0);
-  if (op.inputs.size() > static_cast<size_t>(kMaxOperands)) {
-    ctx.unsupported(op,
-                    fmt::format("{} inputs (1 to {} supported)", op.inputs.size(), kMaxOperands));
-  }
   const size_t axis = normalized_axis(ctx, op, op.attrs.axis, out.shape.size());
   std::vector<int32_t> stacked = out.shape;
   stacked.erase(stacked.begin() + static_cast<ptrdiff_t>(axis));
   if (out.shape[axis] != static_cast<int32_t>(op.inputs.size()))
     ctx.invalid(
         op, fmt::format("{} inputs stacked into {} entries", op.inputs.size(), out.shape[axis]));
-  ConcatParams p{};
-  p.num_inputs = static_cast<int32_t>(op.inputs.size());
   int64_t outer = 1, inner = 1;
   for (size_t d = 0; d < axis; ++d) outer *= out.shape[d];
   for (size_t d = axis + 1; d < out.shape.size(); ++d) inner *= out.shape[d];
-  p.outer = static_cast<int32_t>(outer);
   for (size_t i = 0; i < op.inputs.size(); ++i) {
     const ir::Tensor& in = ctx.input(op, i);
     require_same_quantization(ctx, op, in, out);
@@ -143,9 +172,10 @@ void lower_pack(LowerContext& ctx, const ir::Op& op) {
                                   ir::shape_string(in.shape), ir::shape_string(out.shape),
                                   ir::shape_string(stacked)));
     }
-    p.inner_bytes[i] = static_cast<int32_t>(inner * kiln_dtype_size(in.dtype));
   }
-  ctx.emit(op, OpCode::CONCATENATION, p, op.inputs, {op.outputs[0]});
+  emit_concat(ctx, op, static_cast<int32_t>(outer), op.inputs,
+              std::vector<int64_t>(op.inputs.size(), inner * kiln_dtype_size(out.dtype)),
+              op.outputs[0]);
 }
 
 void lower_transpose(LowerContext& ctx, const ir::Op& op) {

@@ -45,13 +45,23 @@ void lower_broadcast_to(LowerContext& ctx, const ir::Op& op) {
   emit_view(ctx, op, op.inputs[0], broadcast_view(ctx, op, in.shape, out.shape), op.outputs[0]);
 }
 
-// FILL: (value, dims) in kiln's order; the value is one element.
+// FILL: (value, dims) in kiln's order; the value is one element. The
+// output's shape is the model's; dims computed from static shapes (SHAPE,
+// then slices and packs) are constants by now and must agree with it.
 void lower_fill(LowerContext& ctx, const ir::Op& op) {
   const ir::Tensor& value = ctx.input(op, 0);
   const ir::Tensor& out = ctx.output(op, 0);
   require_same_quantization(ctx, op, value, out);
   if (value.elements() != 1)
     ctx.invalid(op, fmt::format("value '{}' must be one element", value.name));
+  if (ctx.has_input(op, 1) && ctx.input(op, 1).constant) {
+    const std::vector<int64_t> dims = constant_integers(ctx, op, 1, "dims");
+    if (std::vector<int32_t>(dims.begin(), dims.end()) != out.shape ||
+        dims.size() != out.shape.size()) {
+      ctx.invalid(op, fmt::format("output '{}' is {}, not the dims operand's [{}]", out.name,
+                                  ir::shape_string(out.shape), fmt::join(dims, ",")));
+    }
+  }
   emit_view(ctx, op, op.inputs[0], broadcast_view(ctx, op, {}, out.shape), op.outputs[0]);
 }
 
@@ -138,7 +148,7 @@ const OpRecord kZerosLikeRecord = {
     TfliteForm(tflite::BuiltinOperator_ZEROS_LIKE).writes(write_zeros_like), lower_zeros_like,
     nullptr};
 const OpRecord kShapeRecord = {
-    ir::OpKind::kShape, OpTraits(),
+    ir::OpKind::kShape, OpTraits().reads_shape_only(),
     TfliteForm(tflite::BuiltinOperator_SHAPE).reads(read_shape).writes(write_shape), lower_shape,
     nullptr};
 

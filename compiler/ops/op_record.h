@@ -48,6 +48,9 @@ struct OpTraits {
   // A loop's control flow, which the importer makes of a WHILE: no TFLite
   // builtin of its own.
   bool control_flow = false;
+  // The result depends on the input's shape only (SHAPE): a constant however
+  // the input is computed (fold_constants).
+  bool shape_only = false;
 
   InputRole role(size_t input) const {
     return input < inputs.size() ? inputs[input] : other_inputs;
@@ -89,6 +92,11 @@ struct OpTraits {
   constexpr OpTraits folds_qdq() const {
     OpTraits t = *this;
     t.qdq = true;
+    return t;
+  }
+  constexpr OpTraits reads_shape_only() const {
+    OpTraits t = *this;
+    t.shape_only = true;
     return t;
   }
   constexpr OpTraits controls_flow() const {

@@ -2,6 +2,7 @@
 // reference kernels the device would run, and become constants.
 #include "compiler/common/error.h"
 #include "compiler/exec/graph_evaluator.h"
+#include "compiler/ops/op_record.h"
 #include "compiler/passes/graph_util.h"
 #include "compiler/passes/passes.h"
 
@@ -33,11 +34,14 @@ bool fold_one(ir::Graph& g) {
     if (op.kind == ir::OpKind::kUnsupported || op.kind == ir::OpKind::kDequantize ||
         op.inputs.empty() || op.outputs.empty())
       continue;
+    const bool shape_only = op_traits(op.kind).shape_only;
     bool constant = true;
-    for (int t : op.inputs) constant = constant && (t < 0 || tensor_of(g, t).constant);
+    for (int t : op.inputs)
+      constant = constant && (t < 0 || tensor_of(g, t).constant || shape_only);
     for (int t : op.outputs) constant = constant && !uses.graph_output[static_cast<size_t>(t)];
     if (!constant) continue;
-    // The op alone, as a graph without inputs.
+    // The op alone, as a graph without inputs (an op that reads shapes only
+    // gets zeros of the right shape).
     ir::Graph single;
     ir::Op copy = op;
     for (std::vector<int>* list : {&copy.inputs, &copy.outputs}) {
@@ -46,6 +50,13 @@ bool fold_one(ir::Graph& g) {
         single.tensors.push_back(tensor_of(g, t));
         t = static_cast<int>(single.tensors.size() - 1);
       }
+    }
+    for (int t : copy.inputs) {
+      if (t < 0 || single.tensors[static_cast<size_t>(t)].constant) continue;
+      ir::Tensor& in = single.tensors[static_cast<size_t>(t)];
+      in.persistent = in.loop_variable = false;
+      in.constant = true;
+      in.data.assign(in.bytes(), 0);
     }
     single.outputs = copy.outputs;
     single.ops.push_back(std::move(copy));

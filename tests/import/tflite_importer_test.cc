@@ -289,6 +289,54 @@ std::vector<uint8_t> model_calling_once(int32_t init) {
   return std::vector<uint8_t>(b.GetBufferPointer(), b.GetBufferPointer() + b.GetSize());
 }
 
+// A model with one int8 variable tensor of `shape` (zero point 5) that
+// RESHAPE copies to the output.
+std::vector<uint8_t> model_with_variable(const std::vector<int32_t>& shape) {
+  namespace fb = ::kiln::tflite;
+  flatbuffers::FlatBufferBuilder b;
+  const std::vector<float> scale = {0.5f};
+  const std::vector<int64_t> zero_point = {5};
+  const auto quant =
+      fb::CreateQuantizationParameters(b, 0, 0, b.CreateVector(scale), b.CreateVector(zero_point));
+  const std::vector<flatbuffers::Offset<fb::Tensor>> tensors = {
+      fb::CreateTensor(b, b.CreateVector(shape), fb::TensorType_INT8, 0, b.CreateString("state"),
+                       quant, true),
+      fb::CreateTensor(b, b.CreateVector(shape), fb::TensorType_INT8, 0, b.CreateString("y"))};
+  const std::vector<int32_t> ins = {0}, outs = {1}, none = {};
+  const std::vector<flatbuffers::Offset<fb::Operator>> ops = {
+      fb::CreateOperator(b, 0, b.CreateVector(ins), b.CreateVector(outs))};
+  const std::vector<flatbuffers::Offset<fb::SubGraph>> subgraphs = {fb::CreateSubGraph(
+      b, b.CreateVector(tensors), b.CreateVector(none), b.CreateVector(outs), b.CreateVector(ops))};
+  const std::vector<flatbuffers::Offset<fb::OperatorCode>> codes = {
+      fb::CreateOperatorCode(b, 22, 0, 1, fb::BuiltinOperator_RESHAPE)};
+  const std::vector<flatbuffers::Offset<fb::Buffer>> buffers = {fb::CreateBuffer(b)};
+  const auto model = fb::CreateModel(b, 3, b.CreateVector(codes), b.CreateVector(subgraphs), 0,
+                                     b.CreateVector(buffers));
+  fb::FinishModelBuffer(b, model);
+  return std::vector<uint8_t>(b.GetBufferPointer(), b.GetBufferPointer() + b.GetSize());
+}
+
+TEST(TfliteImporter, RefusesAVariableOfAShapeThatCannotExist) {
+  // Found by fuzz_tflite: the reset value (the zero point in every byte) of
+  // a variable with a negative or huge shape was allocated before the shape
+  // was checked.
+  for (const auto& [shape, message] : std::vector<std::pair<std::vector<int32_t>, std::string>>{
+           {{-3, 4}, "tensor 0 'state' has a negative dimension [-3,4]"},
+           {{65536, 65536, 65536}, "tensor 0 'state' of shape [65536,65536,65536] would take"}}) {
+    const std::vector<uint8_t> file = model_with_variable(shape);
+    try {
+      tflite_import::import_tflite(file.data(), file.size(), "variable.tflite");
+      ADD_FAILURE() << "accepted";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.kind(), ErrorKind::kBadModel);
+      EXPECT_NE(std::string(e.what()).find(message), std::string::npos) << e.what();
+    }
+  }
+  const std::vector<uint8_t> good = model_with_variable({2, 3});
+  const ir::Graph g = tflite_import::import_tflite(good.data(), good.size(), "variable.tflite");
+  EXPECT_EQ(g.tensors[0].data, std::vector<uint8_t>(6, 5));
+}
+
 TEST(TfliteImporter, ChecksTheSubgraphACallOnceRuns) {
   const std::vector<uint8_t> good = model_calling_once(1);
   const ir::Graph g = tflite_import::import_tflite(good.data(), good.size(), "once.tflite");

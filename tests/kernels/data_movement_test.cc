@@ -40,6 +40,83 @@ TEST(DataMovementKernels, ConcatenationAlongChannels) {
       (std::vector<int8_t>{1, 3, 4, 2, 5, 6}));
 }
 
+TEST(DataMovementKernels, ConcatenationOfMoreInputsThanOneCallTakes) {
+  // 20 inputs of [2, k] (k = 1 + i % 3) along axis 1, as in a DenseNet
+  // block: joined eight at a time, then the groups. Each input's row r
+  // holds 100 * i + 10 * r + j.
+  GraphBuilder b;
+  std::vector<int> inputs;
+  std::vector<std::vector<uint8_t>> feeds;
+  int32_t width = 0;
+  for (int i = 0; i < 20; ++i) {
+    const int32_t k = 1 + i % 3;
+    inputs.push_back(b.input("x" + std::to_string(i), KILN_DTYPE_INT32, {2, k}));
+    std::vector<int32_t> values;
+    for (int32_t r = 0; r < 2; ++r) {
+      for (int32_t j = 0; j < k; ++j) values.push_back(100 * i + 10 * r + j);
+    }
+    feeds.push_back(bytes_of(values));
+    width += k;
+  }
+  const int y = b.tensor("y", KILN_DTYPE_INT32, {2, width});
+  ir::OpAttrs axis;
+  axis.axis = 1;
+  b.op(OpKind::kConcatenation, inputs, {y}, axis);
+  b.output(y);
+  std::vector<int32_t> expected;
+  for (int32_t r = 0; r < 2; ++r) {
+    for (int i = 0; i < 20; ++i) {
+      for (int32_t j = 0; j < 1 + i % 3; ++j) expected.push_back(100 * i + 10 * r + j);
+    }
+  }
+  EXPECT_EQ(run_graph<int32_t>(b.build(), feeds), expected);
+  // PACK of 10 scalars.
+  GraphBuilder p;
+  std::vector<int> scalars;
+  std::vector<std::vector<uint8_t>> values;
+  for (int i = 0; i < 10; ++i) {
+    scalars.push_back(p.input("s" + std::to_string(i), KILN_DTYPE_FLOAT32, {}));
+    values.push_back(bytes_of<float>({0.5f * static_cast<float>(i)}));
+  }
+  const int packed = p.tensor("packed", KILN_DTYPE_FLOAT32, {10});
+  p.op(OpKind::kPack, scalars, {packed});
+  p.output(packed);
+  EXPECT_EQ(run_graph<float>(p.build(), values),
+            (std::vector<float>{0, 0.5f, 1, 1.5f, 2, 2.5f, 3, 3.5f, 4, 4.5f}));
+}
+
+TEST(DataMovementKernels, FlattenedCountsMayExceedAnyOneDimensionsLimit) {
+  // 65,792 rows: more than the 65,536 one dimension may have, but a count
+  // the kernels only index within their operands (host only: the rows take
+  // more RAM than the emulated Cortex-M4 has).
+  constexpr int32_t kRows = 257 * 256;
+  GraphBuilder b;
+  const int x = b.input("x", KILN_DTYPE_INT8, {kRows, 1}, 1.0f, 0);
+  const int y = b.tensor("y", KILN_DTYPE_INT8, {kRows, 2}, 1.0f, 0);
+  ir::OpAttrs axis;
+  axis.axis = 1;
+  b.op(OpKind::kConcatenation, {x, x}, {y}, axis);
+  const int first = b.tensor("first", KILN_DTYPE_INT8, {kRows, 1}, 1.0f, 0);
+  b.op(OpKind::kStridedSlice,
+       {y, b.constant<int32_t>("begin", KILN_DTYPE_INT32, {2}, {0, 1}),
+        b.constant<int32_t>("end", KILN_DTYPE_INT32, {2}, {kRows, 2}),
+        b.constant<int32_t>("strides", KILN_DTYPE_INT32, {2}, {1, 1})},
+       {first});
+  b.output(y);
+  b.output(first);
+  std::vector<int8_t> in(kRows);
+  for (int32_t i = 0; i < kRows; ++i) in[static_cast<size_t>(i)] = static_cast<int8_t>(i % 251);
+  HostRunner runner(compile_graph(b.build()).blob);
+  const auto out = test::run_once(runner, {bytes_of(in)});
+  const std::vector<int8_t> joined = test::values_of<int8_t>(out[0]);
+  ASSERT_EQ(joined.size(), 2u * kRows);
+  for (int32_t i = 0; i < kRows; i += 997) {
+    EXPECT_EQ(joined[2 * static_cast<size_t>(i)], in[static_cast<size_t>(i)]);
+    EXPECT_EQ(joined[2 * static_cast<size_t>(i) + 1], in[static_cast<size_t>(i)]);
+  }
+  EXPECT_EQ(test::values_of<int8_t>(out[1]), in);
+}
+
 TEST(DataMovementKernels, PermutesAnyElementSize) {
   // [2, 3] -> [3, 2] for int8, and a 3-D permutation of float32.
   GraphBuilder b;

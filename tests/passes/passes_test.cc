@@ -6,6 +6,7 @@
 
 #include <cmath>
 
+#include "compiler/common/error.h"
 #include "compiler/exec/host_runner.h"
 #include "compiler/ir/builder.h"
 #include "compiler/pipeline/compile.h"
@@ -195,6 +196,56 @@ TEST(Passes, FoldConstantsRunsConstantOpsOnTheHost) {
   const ir::Tensor& folded = after.tensors[static_cast<size_t>(after.ops[0].inputs[1])];
   EXPECT_TRUE(folded.constant);
   EXPECT_EQ(test::values_of<float>(folded.data), (std::vector<float>{0.5f, -8.0f}));
+}
+
+TEST(Passes, ShapesComputedFromStaticShapesFold) {
+  // Keras's zero state: FILL(0.5, [SHAPE(x)[0], 4]), added to y. TFLite
+  // Micro refuses FILL with computed dims; here the whole chain is constant.
+  GraphBuilder b;
+  const int x = b.input("x", KILN_DTYPE_FLOAT32, {2, 5, 3});
+  const int y = b.input("y", KILN_DTYPE_FLOAT32, {2, 4});
+  const int shape = b.tensor("shape", KILN_DTYPE_INT32, {3});
+  b.op(OpKind::kShape, {x}, {shape});
+  const int batch = b.tensor("batch", KILN_DTYPE_INT32, {});
+  ir::OpAttrs first;
+  first.shrink_axis_mask = 1;
+  b.op(OpKind::kStridedSlice,
+       {shape, b.constant<int32_t>("begin", KILN_DTYPE_INT32, {1}, {0}),
+        b.constant<int32_t>("end", KILN_DTYPE_INT32, {1}, {1}),
+        b.constant<int32_t>("strides", KILN_DTYPE_INT32, {1}, {1})},
+       {batch}, first);
+  const int dims = b.tensor("dims", KILN_DTYPE_INT32, {2});
+  b.op(OpKind::kPack, {batch, b.constant<int32_t>("units", KILN_DTYPE_INT32, {}, {4})}, {dims});
+  const int zero_state = b.tensor("zero_state", KILN_DTYPE_FLOAT32, {2, 4});
+  b.op(OpKind::kFill, {b.constant<float>("half", KILN_DTYPE_FLOAT32, {}, {0.5f}), dims},
+       {zero_state});
+  const int out = b.tensor("out", KILN_DTYPE_FLOAT32, {2, 4});
+  b.op(OpKind::kAdd, {y, zero_state}, {out});
+  b.output(out);
+  const ir::Graph after = passes::optimize(b.build());
+  EXPECT_EQ(kinds(after), (std::vector<OpKind>{OpKind::kAdd}));
+  const std::vector<float> ys = {1, 2, 3, 4, 5, 6, 7, 8};
+  EXPECT_EQ(test::run_graph<float>(after, {std::vector<uint8_t>(120, 0), test::bytes_of(ys)}),
+            (std::vector<float>{1.5f, 2.5f, 3.5f, 4.5f, 5.5f, 6.5f, 7.5f, 8.5f}));
+}
+
+TEST(Passes, FillRefusesDimsThatContradictItsOutput) {
+  GraphBuilder b;
+  const int out = b.tensor("out", KILN_DTYPE_FLOAT32, {2, 4});
+  b.op(OpKind::kFill,
+       {b.constant<float>("half", KILN_DTYPE_FLOAT32, {}, {0.5f}),
+        b.constant<int32_t>("dims", KILN_DTYPE_INT32, {2}, {2, 5})},
+       {out});
+  b.output(out);
+  try {
+    compile_graph(b.build());
+    ADD_FAILURE() << "compiled";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kBadModel);
+    EXPECT_NE(std::string(e.what()).find("output 'out' is [2,4], not the dims operand's [2,5]"),
+              std::string::npos)
+        << e.what();
+  }
 }
 
 TEST(Passes, RemoveUnusedDropsDeadOpsAndTensors) {

@@ -19,10 +19,10 @@ struct SoftmaxParams {
 
 inline bool softmax_operand_sizes(const SoftmaxParams& p, uint32_t in_size, uint32_t out_size,
                                   OperandSizes* s) {
-  if (p.input_left_shift < 0 || p.input_left_shift > 31) return false;
-  const int32_t dims[2] = {p.outer, p.depth};
-  s->inputs[0] = operand_bytes(in_size, dims, 2);
-  s->outputs[0] = operand_bytes(out_size, dims, 2);
+  if (p.input_left_shift < 0 || p.input_left_shift > 31 || !dim_ok(p.depth)) return false;
+  const int32_t dims[2] = {p.outer, p.depth};  // rows of any count, each of one softmax
+  s->inputs[0] = block_bytes(in_size, dims, 2);
+  s->outputs[0] = block_bytes(out_size, dims, 2);
   s->num_inputs = s->num_outputs = 1;
   return s->inputs[0] != 0;
 }
@@ -34,9 +34,9 @@ inline bool softmax_operand_sizes(const SoftmaxParams& p, uint32_t in_size, uint
 inline constexpr uint32_t kSoftmaxTableBytes = 513 * 2;
 
 inline bool softmax_s16_operand_sizes(const SoftmaxParams& p, OperandSizes* s) {
-  if (!shift_ok(p.input_left_shift)) return false;
+  if (!shift_ok(p.input_left_shift) || !dim_ok(p.depth)) return false;
   const int32_t dims[2] = {p.outer, p.depth};
-  s->inputs[0] = s->outputs[0] = operand_bytes(2, dims, 2);
+  s->inputs[0] = s->outputs[0] = block_bytes(2, dims, 2);
   s->inputs[1] = s->inputs[2] = kSoftmaxTableBytes;
   s->num_inputs = 3;
   s->num_outputs = 1;

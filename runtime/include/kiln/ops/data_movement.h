@@ -56,12 +56,12 @@ inline bool concat_operand_sizes(const ConcatParams& p, OperandSizes* s) {
   if (p.num_inputs < 1 || p.num_inputs > kMaxOperands) return false;
   int64_t row = 0;
   for (int i = 0; i < p.num_inputs; ++i) {
+    // Rows and row bytes of any count: the kernel's offsets stay inside each input.
     const int32_t dims[2] = {p.outer, p.inner_bytes[i]};
-    s->inputs[i] = operand_bytes(1, dims, 2);
+    s->inputs[i] = block_bytes(1, dims, 2);
     if (!s->inputs[i]) return false;
     row += p.inner_bytes[i];
   }
-  if (row > kMaxDim * int64_t{kMaxDim}) return false;
   const uint64_t out = static_cast<uint64_t>(row) * static_cast<uint64_t>(p.outer);
   if (out > kMaxOperandBytes) return false;
   s->outputs[0] = static_cast<uint32_t>(out);
@@ -113,10 +113,13 @@ inline bool strided_copy_operand_sizes(const StridedCopyParams& p, OperandSizes*
   if (p.element_size != 1 && p.element_size != 2 && p.element_size != 4 && p.element_size != 8)
     return false;
   if (p.input_elements < 1 || p.offset < 0 || p.offset >= p.input_elements) return false;
+  // Dims of any count (a view merges whole runs of dims into one), their
+  // product bounded first: then the dims' steps add up to at most 2^30, and
+  // with int32 strides the reaches below stay under 2^61.
+  s->outputs[0] = block_bytes(static_cast<uint32_t>(p.element_size), p.dims, kMaxCopyRank);
+  if (!s->outputs[0]) return false;
   int64_t lowest = p.offset, highest = p.offset;
   for (int d = 0; d < kMaxCopyRank; ++d) {
-    // Any int32 stride over at most 2^16 steps reaches no further than 2^47.
-    if (!dim_ok(p.dims[d])) return false;
     const int64_t reach = int64_t{p.dims[d] - 1} * p.strides[d];
     if (reach < 0)
       lowest += reach;
@@ -127,9 +130,8 @@ inline bool strided_copy_operand_sizes(const StridedCopyParams& p, OperandSizes*
   const uint64_t in = uint64_t{static_cast<uint32_t>(p.input_elements)} * p.element_size;
   if (in > kMaxOperandBytes) return false;
   s->inputs[0] = static_cast<uint32_t>(in);
-  s->outputs[0] = operand_bytes(static_cast<uint32_t>(p.element_size), p.dims, kMaxCopyRank);
   s->num_inputs = s->num_outputs = 1;
-  return s->outputs[0] != 0;
+  return true;
 }
 
 namespace ref {

@@ -52,8 +52,9 @@ struct GatherNdParams {
 };
 
 inline bool gather_nd_operand_sizes(const GatherNdParams& p, OperandSizes* s) {
+  // count: the indices' leading dims flattened, bounded by the bytes below
   if ((p.index_size != 4 && p.index_size != 8) || p.depth < 1 || p.depth > kMaxGatherNdDepth ||
-      !dim_ok(p.count) || p.slice_bytes < 1)
+      p.count < 1 || p.slice_bytes < 1)
     return false;
   uint64_t slices = 1;
   for (int d = 0; d < p.depth; ++d) {

@@ -22,11 +22,11 @@ struct LogSoftmaxParams {
 inline bool log_softmax_operand_sizes(const LogSoftmaxParams& p, uint32_t element_size,
                                       OperandSizes* s) {
   if (p.input_left_shift < 0 || p.input_left_shift > 31 || p.reverse_scaling_right_shift < 0 ||
-      p.reverse_scaling_right_shift > 31) {
+      p.reverse_scaling_right_shift > 31 || !dim_ok(p.depth)) {
     return false;
   }
-  const int32_t dims[2] = {p.outer, p.depth};
-  s->inputs[0] = s->outputs[0] = operand_bytes(element_size, dims, 2);
+  const int32_t dims[2] = {p.outer, p.depth};  // rows of any count
+  s->inputs[0] = s->outputs[0] = block_bytes(element_size, dims, 2);
   s->num_inputs = s->num_outputs = 1;
   return s->inputs[0] != 0;
 }
@@ -41,9 +41,9 @@ struct L2NormalizationParams {
 
 inline bool l2_normalization_operand_sizes(const L2NormalizationParams& p, uint32_t element_size,
                                            OperandSizes* s) {
-  if (!offset_ok(p.input_zero_point)) return false;
-  const int32_t dims[2] = {p.outer, p.depth};
-  s->inputs[0] = s->outputs[0] = operand_bytes(element_size, dims, 2);
+  if (!offset_ok(p.input_zero_point) || !dim_ok(p.depth)) return false;
+  const int32_t dims[2] = {p.outer, p.depth};  // rows of any count
+  s->inputs[0] = s->outputs[0] = block_bytes(element_size, dims, 2);
   s->num_inputs = s->num_outputs = 1;
   return s->inputs[0] != 0;
 }

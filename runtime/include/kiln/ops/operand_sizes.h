@@ -37,6 +37,20 @@ inline uint32_t operand_bytes(uint32_t element_size, const int32_t* dims, int ra
   return static_cast<uint32_t>(n);
 }
 
+// Bytes of an operand viewed as [dims...] where the dims are counts the
+// kernel indexes only within the operand (the rows of a flattened tensor,
+// say): each at least 1 and only the total bounded (kMaxOperandBytes, so
+// every index fits int32). 0 if out of range.
+inline uint32_t block_bytes(uint32_t element_size, const int32_t* dims, int rank) {
+  uint64_t n = element_size;
+  for (int i = 0; i < rank; ++i) {
+    if (dims[i] < 1) return 0;
+    n *= static_cast<uint64_t>(dims[i]);
+    if (n > kMaxOperandBytes) return 0;
+  }
+  return static_cast<uint32_t>(n);
+}
+
 // Bytes of a flat run of `count` elements (element-wise kernels index it
 // with one int32), or 0 if empty or above kMaxOperandBytes: no per-dim bound.
 inline uint32_t flat_bytes(uint32_t element_size, int32_t count) {

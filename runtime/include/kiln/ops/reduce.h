@@ -75,8 +75,9 @@ inline bool arg_operand_sizes(const ArgParams& p, uint32_t element_size, Operand
   if ((p.output_size != 4 && p.output_size != 8) || !dim_ok(p.axis_size)) return false;
   const int32_t in_dims[3] = {p.outer, p.axis_size, p.inner};
   const int32_t out_dims[2] = {p.outer, p.inner};
-  s->inputs[0] = operand_bytes(element_size, in_dims, 3);
-  s->outputs[0] = operand_bytes(static_cast<uint32_t>(p.output_size), out_dims, 2);
+  // outer and inner: flattened dims, bounded by the operand's bytes
+  s->inputs[0] = block_bytes(element_size, in_dims, 3);
+  s->outputs[0] = block_bytes(static_cast<uint32_t>(p.output_size), out_dims, 2);
   s->num_inputs = s->num_outputs = 1;
   return s->inputs[0] && s->outputs[0];
 }

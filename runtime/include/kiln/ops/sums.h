@@ -44,9 +44,9 @@ struct CumsumParams {
 };
 
 inline bool cumsum_operand_sizes(const CumsumParams& p, uint32_t element_size, OperandSizes* s) {
-  if (!sum_quantization_ok(p.q)) return false;
-  const int32_t dims[3] = {p.outer, p.length, p.inner};
-  s->inputs[0] = s->outputs[0] = operand_bytes(element_size, dims, 3);
+  if (!sum_quantization_ok(p.q) || !dim_ok(p.length)) return false;
+  const int32_t dims[3] = {p.outer, p.length, p.inner};  // outer and inner: flattened dims
+  s->inputs[0] = s->outputs[0] = block_bytes(element_size, dims, 3);
   s->num_inputs = s->num_outputs = 1;
   return s->inputs[0] != 0;
 }
