@@ -12,7 +12,7 @@ namespace kiln {
 namespace test {
 
 struct GeneratedModel {
-  const char* test_case;  // folder under testvectors/
+  const char* test_case;  // folder under testvectors/ (conformance: under tflm_ops/)
   const char* name;       // the generated model's C name
   uint32_t arena_bytes;
   uint32_t num_inputs, num_outputs;
@@ -21,9 +21,12 @@ struct GeneratedModel {
   uint32_t (*input_bytes)(uint32_t index);
   uint32_t (*output_bytes)(uint32_t index);
   kiln_status (*invoke)(void* arena);
+  kiln_status (*reset)(void* arena);
 };
 
 const std::vector<GeneratedModel>& generated_models();
+// Conformance cases with loops, branches and state.
+const std::vector<GeneratedModel>& generated_conformance_models();
 
 }  // namespace test
 }  // namespace kiln

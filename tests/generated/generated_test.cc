@@ -3,6 +3,9 @@
 // header states the same arena as `kiln analyze`.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cctype>
+#include <cmath>
 #include <cstring>
 
 #include "compiler/common/file_io.h"
@@ -11,6 +14,7 @@
 #include "compiler/pipeline/compile.h"
 #include "compiler/run/emulated_core.h"
 #include "tests/generated/generated_models.h"
+#include "tests/support/run_graph.h"
 #include "tests/support/test_support.h"
 
 namespace kiln {
@@ -65,12 +69,62 @@ TEST_P(GeneratedModelTest, CortexM4MatchesTfliteMicro) {
   }
 }
 
+class GeneratedConformanceTest : public ::testing::TestWithParam<test::GeneratedModel> {};
+
+// TFLite Micro's outputs at every invocation, from the generated code run
+// straight after its reset function: integers byte for byte, float within
+// 1e-5 of the output's largest magnitude.
+TEST_P(GeneratedConformanceTest, HostMatchesTfliteMicroAtEveryStep) {
+  const test::GeneratedModel& g = GetParam();
+  const std::string dir = test::shared_dir() + "/conformance/tflm_ops/" + g.test_case;
+  const nlohmann::json meta = nlohmann::json::parse(read_file(dir + "/meta.json"));
+  const int steps = meta.value("invocations", 1);
+  std::vector<uint64_t> arena((g.arena_bytes + 7) / 8 + 2);
+  void* base =
+      reinterpret_cast<void*>((reinterpret_cast<uintptr_t>(arena.data()) + 15) & ~uintptr_t{15});
+  ASSERT_EQ(g.reset(base), KILN_OK);
+  std::vector<std::vector<uint8_t>> feeds;
+  for (uint32_t i = 0; i < g.num_inputs; ++i) {
+    feeds.push_back(read_file(dir + "/in" + std::to_string(i) + ".bin"));
+    ASSERT_EQ(feeds[i].size(), g.input_bytes(i) * static_cast<size_t>(steps));
+  }
+  for (int k = 0; k < steps; ++k) {
+    SCOPED_TRACE("invocation " + std::to_string(k));
+    for (uint32_t i = 0; i < g.num_inputs; ++i)
+      std::memcpy(g.input(base, i), feeds[i].data() + k * g.input_bytes(i), g.input_bytes(i));
+    ASSERT_EQ(g.invoke(base), KILN_OK);
+    for (uint32_t o = 0; o < g.num_outputs; ++o) {
+      std::string want = dir + "/out" + std::to_string(o) + "_step" + std::to_string(k) + ".bin";
+      if (!test::file_exists(want)) {
+        if (k + 1 < steps) continue;
+        want = dir + "/out" + std::to_string(o) + ".bin";
+      }
+      const uint8_t* out = static_cast<const uint8_t*>(g.output(base, o));
+      const std::vector<uint8_t> got(out, out + g.output_bytes(o)), expected = read_file(want);
+      if (meta["outputs"][o]["dtype"] != "f32") {
+        EXPECT_EQ(got, expected) << "output " << o;
+        continue;
+      }
+      ASSERT_EQ(got.size(), expected.size());
+      const std::vector<float> gf = test::values_of<float>(got),
+                               ef = test::values_of<float>(expected);
+      float largest = 0.0f;
+      for (float v : ef) largest = std::max(largest, std::fabs(v));
+      for (size_t i = 0; i < ef.size(); ++i) EXPECT_NEAR(gf[i], ef[i], 1e-5f * largest) << i;
+    }
+  }
+}
+
 std::string label(const ::testing::TestParamInfo<test::GeneratedModel>& info) {
-  return info.param.test_case;
+  std::string name = info.param.test_case;
+  for (char& c : name) c = std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
+  return name;
 }
 
 INSTANTIATE_TEST_SUITE_P(SharedTestVectors, GeneratedModelTest,
                          ::testing::ValuesIn(test::generated_models()), label);
+INSTANTIATE_TEST_SUITE_P(TflmOps, GeneratedConformanceTest,
+                         ::testing::ValuesIn(test::generated_conformance_models()), label);
 
 }  // namespace
 }  // namespace kiln

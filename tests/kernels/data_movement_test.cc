@@ -41,48 +41,48 @@ TEST(DataMovementKernels, ConcatenationAlongChannels) {
 }
 
 TEST(DataMovementKernels, ConcatenationOfMoreInputsThanOneCallTakes) {
-  // 20 inputs of [2, k] (k = 1 + i % 3) along axis 1, as in a DenseNet
-  // block: joined eight at a time, then the groups. Each input's row r
-  // holds 100 * i + 10 * r + j.
+  // 20 operands along axis 1, as in a DenseNet block: joined eight at a
+  // time, then the groups. Operand i is input i % 3, of [2, 1 + i % 3],
+  // whose row r holds 100 * (i % 3) + 10 * r + j.
   GraphBuilder b;
   std::vector<int> inputs;
   std::vector<std::vector<uint8_t>> feeds;
-  int32_t width = 0;
-  for (int i = 0; i < 20; ++i) {
-    const int32_t k = 1 + i % 3;
-    inputs.push_back(b.input("x" + std::to_string(i), KILN_DTYPE_INT32, {2, k}));
+  for (int i = 0; i < 3; ++i) {
+    inputs.push_back(b.input("x" + std::to_string(i), KILN_DTYPE_INT32, {2, 1 + i}));
     std::vector<int32_t> values;
     for (int32_t r = 0; r < 2; ++r) {
-      for (int32_t j = 0; j < k; ++j) values.push_back(100 * i + 10 * r + j);
+      for (int32_t j = 0; j <= i; ++j) values.push_back(100 * i + 10 * r + j);
     }
     feeds.push_back(bytes_of(values));
-    width += k;
+  }
+  std::vector<int> operands;
+  int32_t width = 0;
+  for (int i = 0; i < 20; ++i) {
+    operands.push_back(inputs[static_cast<size_t>(i % 3)]);
+    width += 1 + i % 3;
   }
   const int y = b.tensor("y", KILN_DTYPE_INT32, {2, width});
   ir::OpAttrs axis;
   axis.axis = 1;
-  b.op(OpKind::kConcatenation, inputs, {y}, axis);
+  b.op(OpKind::kConcatenation, operands, {y}, axis);
   b.output(y);
   std::vector<int32_t> expected;
   for (int32_t r = 0; r < 2; ++r) {
     for (int i = 0; i < 20; ++i) {
-      for (int32_t j = 0; j < 1 + i % 3; ++j) expected.push_back(100 * i + 10 * r + j);
+      for (int32_t j = 0; j <= i % 3; ++j) expected.push_back(100 * (i % 3) + 10 * r + j);
     }
   }
   EXPECT_EQ(run_graph<int32_t>(b.build(), feeds), expected);
-  // PACK of 10 scalars.
+  // PACK of 10 scalars: s0 and s1, alternately.
   GraphBuilder p;
+  const int s0 = p.input("s0", KILN_DTYPE_FLOAT32, {}), s1 = p.input("s1", KILN_DTYPE_FLOAT32, {});
   std::vector<int> scalars;
-  std::vector<std::vector<uint8_t>> values;
-  for (int i = 0; i < 10; ++i) {
-    scalars.push_back(p.input("s" + std::to_string(i), KILN_DTYPE_FLOAT32, {}));
-    values.push_back(bytes_of<float>({0.5f * static_cast<float>(i)}));
-  }
+  for (int i = 0; i < 10; ++i) scalars.push_back(i % 2 ? s1 : s0);
   const int packed = p.tensor("packed", KILN_DTYPE_FLOAT32, {10});
   p.op(OpKind::kPack, scalars, {packed});
   p.output(packed);
-  EXPECT_EQ(run_graph<float>(p.build(), values),
-            (std::vector<float>{0, 0.5f, 1, 1.5f, 2, 2.5f, 3, 3.5f, 4, 4.5f}));
+  EXPECT_EQ(run_graph<float>(p.build(), {bytes_of<float>({0.5f}), bytes_of<float>({-2.0f})}),
+            (std::vector<float>{0.5f, -2, 0.5f, -2, 0.5f, -2, 0.5f, -2, 0.5f, -2}));
 }
 
 TEST(DataMovementKernels, FlattenedCountsMayExceedAnyOneDimensionsLimit) {
