@@ -192,8 +192,7 @@ GeneratedSources generate_cpp(const ir::Graph& graph, const Program& p, const Me
     const ir::Op& source = graph.ops[static_cast<size_t>(op.source_op)];
     if (targets.count(i)) calls += label(i) + ":\n";
     if (op.opcode == OpCode::BRANCH) {
-      BranchParams branch;
-      std::memcpy(&branch, op.params.data(), sizeof(branch));
+      const BranchParams branch = branch_params(op);
       calls +=
           branch.if_false
               ? fmt::format("  if (!*({})) goto {};  // {} {}\n", operand(op.inputs[0]),

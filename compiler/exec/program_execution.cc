@@ -66,9 +66,7 @@ void ProgramExecution::run() {
   for (uint32_t i = 0; i < program_.ops.size();) {
     const ProgramOp& op = program_.ops[i];
     if (op.opcode == OpCode::BRANCH) {
-      BranchParams branch;
-      std::memcpy(&branch, op.params.data(), sizeof(branch));
-      i = branch_next(branch, op.inputs.empty() ? nullptr : data(op.inputs[0]), i);
+      i = branch_next(branch_params(op), op.inputs.empty() ? nullptr : data(op.inputs[0]), i);
       continue;
     }
     ++i;

@@ -13,15 +13,16 @@ int buffer_root(const Program& program, int tensor) {
   return tensor;
 }
 
-size_t branch_target(const ProgramOp& op) {
+BranchParams branch_params(const ProgramOp& op) {
   BranchParams p;
   std::memcpy(&p, op.params.data(), sizeof(p));
-  return p.target;
+  return p;
 }
 
+size_t branch_target(const ProgramOp& op) { return branch_params(op).target; }
+
 void set_branch_target(ProgramOp& op, size_t target) {
-  BranchParams p;
-  std::memcpy(&p, op.params.data(), sizeof(p));
+  BranchParams p = branch_params(op);
   p.target = static_cast<uint32_t>(target);
   std::memcpy(op.params.data(), &p, sizeof(p));
 }

@@ -45,7 +45,9 @@ struct Program {
   std::vector<int> inputs, outputs;
 };
 
-// A BRANCH op's target (an index into Program::ops; ops.size(): the end).
+// A BRANCH op's params, and its target (an index into Program::ops;
+// ops.size(): the end).
+BranchParams branch_params(const ProgramOp& op);
 size_t branch_target(const ProgramOp& op);
 void set_branch_target(ProgramOp& op, size_t target);
 
