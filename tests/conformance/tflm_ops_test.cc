@@ -13,8 +13,6 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <cmath>
-#include <cstring>
 #include <fstream>
 #include <map>
 #include <memory>
@@ -79,32 +77,6 @@ std::set<std::string>& passing() {
 std::map<std::pair<std::string, std::string>, std::pair<int, int>>& table() {
   static std::map<std::pair<std::string, std::string>, std::pair<int, int>> t;
   return t;
-}
-
-// Whether `got` is TFLM's `want` for an output of this meta.json dtype.
-::testing::AssertionResult same_output(const std::string& dtype, const std::vector<uint8_t>& got,
-                                       const std::vector<uint8_t>& want) {
-  if (got.size() != want.size()) {
-    return ::testing::AssertionFailure() << got.size() << " bytes, TFLM's are " << want.size();
-  }
-  if (dtype != "f32") {
-    if (got == want) return ::testing::AssertionSuccess();
-    size_t first = 0;
-    while (got[first] == want[first]) ++first;
-    return ::testing::AssertionFailure() << "differs from byte " << first;
-  }
-  std::vector<float> g(got.size() / 4), w(want.size() / 4);
-  std::memcpy(g.data(), got.data(), got.size());
-  std::memcpy(w.data(), want.data(), want.size());
-  float largest = 0.0f, worst = 0.0f;
-  for (size_t i = 0; i < w.size(); ++i) {
-    largest = std::max(largest, std::fabs(w[i]));
-    worst = std::max(worst, std::fabs(g[i] - w[i]));
-    if (std::isnan(w[i]) != std::isnan(g[i]))
-      return ::testing::AssertionFailure() << "NaN at " << i;
-  }
-  if (worst <= 1e-5f * largest) return ::testing::AssertionSuccess();
-  return ::testing::AssertionFailure() << "largest difference " << worst << " of " << largest;
 }
 
 // The runner of a blob compiled for `target`: an emulated core, or the host.
@@ -175,12 +147,12 @@ bool run_case(const std::string& op, const std::string& name, const std::string&
       const std::string base = dir + "/out" + std::to_string(o);
       const std::string step_file = base + "_step" + std::to_string(k) + ".bin";
       if (test::file_exists(step_file)) {
-        const auto ok = same_output(dtype, runner.output(o), read_file(step_file));
+        const auto ok = test::same_output(dtype, runner.output(o), read_file(step_file));
         EXPECT_TRUE(ok) << "output " << o << " at invocation " << k;
         pass = pass && ok;
       }
       if (k + 1 == steps) {
-        const auto ok = same_output(dtype, runner.output(o), read_file(base + ".bin"));
+        const auto ok = test::same_output(dtype, runner.output(o), read_file(base + ".bin"));
         EXPECT_TRUE(ok) << "output " << o;
         pass = pass && ok;
       }

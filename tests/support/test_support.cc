@@ -4,7 +4,9 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 
 #include "compiler/common/file_io.h"
@@ -98,6 +100,31 @@ void parse_device_flag(int* argc, char** argv) {
       argv[kept++] = argv[i];
   }
   *argc = kept;
+}
+
+::testing::AssertionResult same_output(const std::string& dtype, const std::vector<uint8_t>& got,
+                                       const std::vector<uint8_t>& want) {
+  if (got.size() != want.size()) {
+    return ::testing::AssertionFailure() << got.size() << " bytes, TFLM's are " << want.size();
+  }
+  if (dtype != "f32") {
+    if (got == want) return ::testing::AssertionSuccess();
+    size_t first = 0;
+    while (got[first] == want[first]) ++first;
+    return ::testing::AssertionFailure() << "differs from byte " << first;
+  }
+  std::vector<float> g(got.size() / 4), w(want.size() / 4);
+  std::memcpy(g.data(), got.data(), got.size());
+  std::memcpy(w.data(), want.data(), want.size());
+  float largest = 0.0f, worst = 0.0f;
+  for (size_t i = 0; i < w.size(); ++i) {
+    largest = std::max(largest, std::fabs(w[i]));
+    worst = std::max(worst, std::fabs(g[i] - w[i]));
+    if (std::isnan(w[i]) != std::isnan(g[i]))
+      return ::testing::AssertionFailure() << "NaN at " << i;
+  }
+  if (worst <= 1e-5f * largest) return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure() << "largest difference " << worst << " of " << largest;
 }
 
 }  // namespace test

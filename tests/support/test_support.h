@@ -46,6 +46,12 @@ std::string target_case_label(
 // ctest entries labelled `device`), or empty: tests that run a blob on the
 // host also run it there and compare (run_graph.h).
 const std::string& device();
+
+// Whether `got` is TFLite Micro's `want` for an output of a conformance
+// meta.json dtype: integers byte for byte, "f32" within 1e-5 of the
+// output's largest magnitude.
+::testing::AssertionResult same_output(const std::string& dtype, const std::vector<uint8_t>& got,
+                                       const std::vector<uint8_t>& want);
 // Reads and removes --kiln-device=CORE from the command line (test_main.cc).
 void parse_device_flag(int* argc, char** argv);
 
