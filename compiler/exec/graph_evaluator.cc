@@ -92,4 +92,35 @@ std::vector<float> to_float(const TensorPort& port, const std::vector<uint8_t>& 
   return to_float(t, bytes);
 }
 
+std::vector<std::vector<uint8_t>> evaluate_op(const ir::Graph& graph, const ir::Op& op) {
+  // The op alone, as a graph without inputs.
+  ir::Graph single;
+  ir::Op copy = op;
+  for (std::vector<int>* list : {&copy.inputs, &copy.outputs}) {
+    for (int& t : *list) {
+      if (t < 0) continue;
+      single.tensors.push_back(graph.tensors.at(static_cast<size_t>(t)));
+      t = static_cast<int>(single.tensors.size() - 1);
+    }
+  }
+  for (int t : copy.inputs) {
+    if (t < 0 || single.tensors[static_cast<size_t>(t)].constant) continue;
+    ir::Tensor& in = single.tensors[static_cast<size_t>(t)];
+    in.persistent = in.loop_variable = false;
+    in.constant = true;
+    in.data.assign(in.bytes(), 0);
+  }
+  single.outputs = copy.outputs;
+  single.ops.push_back(std::move(copy));
+  std::vector<std::vector<uint8_t>> values;
+  try {
+    GraphEvaluator evaluator(single);
+    evaluator.invoke();
+    for (int t : single.outputs) values.push_back(evaluator.bytes(t));
+  } catch (const Error&) {
+    return {};
+  }
+  return values;
+}
+
 }  // namespace kiln

@@ -45,6 +45,12 @@ class GraphEvaluator : public Runner {
   std::vector<TensorPort> inputs_, outputs_;
 };
 
+// Runs one op of `graph` whose inputs are constants (or, for an op that reads
+// shapes only, of known shape: zeros stand in for their values) and returns
+// its outputs' bytes; empty if the op cannot run on the host (lowering will
+// say why where it matters).
+std::vector<std::vector<uint8_t>> evaluate_op(const ir::Graph& graph, const ir::Op& op);
+
 // A graph input's or output's port (its name, type, shape and per-tensor
 // quantization).
 TensorPort port_of(const ir::Tensor& tensor);

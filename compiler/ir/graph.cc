@@ -230,5 +230,7 @@ void verify(const Graph& graph) {
   }
 }
 
+int op_kind_max_inputs(OpKind kind) { return arity_of(kind).max_inputs; }
+
 }  // namespace ir
 }  // namespace kiln

@@ -86,6 +86,7 @@ struct OpAttrs {
   // output's ignored (TFLite Micro's RELU6; desktop TFLite requantizes).
   bool clamp_in_input_quantization = false;
   float alpha = 0.0f;         // leaky relu
+  bool approximate = false;   // gelu: the tanh form
   std::vector<int32_t> perm;  // transpose: output dim i is input dim perm[i]
   // strided slice: per-axis bits as TFLite's (bit i: axis i); with `offset`,
   // each end is relative to its begin.
@@ -129,6 +130,8 @@ struct Graph {
 constexpr uint64_t kMaxTensorBytes = uint64_t{1} << 30;
 
 const char* op_kind_name(OpKind kind);
+// The most operands an op of `kind` takes (ir/op_kinds.h); -1: any number.
+int op_kind_max_inputs(OpKind kind);
 const char* dtype_name(kiln_dtype dtype);
 std::string shape_string(const std::vector<int32_t>& shape);
 

@@ -105,6 +105,7 @@
   X(kAssignVariable,    "ASSIGN_VARIABLE",          2,  2, 0)   \
   X(kSvdf,              "SVDF",                     3,  5, 1)   \
   X(kSequenceLstm,      "UNIDIRECTIONAL_SEQUENCE_LSTM", 1, 24, 1) \
+  X(kGelu,              "GELU",                     1,  1, 1)   \
   X(kLoop,              "LOOP",                     0,  0, 0)   \
   X(kBreakUnless,       "BREAK_UNLESS",             1,  1, 0)   \
   X(kEndLoop,           "END_LOOP",                 0,  0, 0)

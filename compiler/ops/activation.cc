@@ -1,10 +1,11 @@
 // SOFTMAX and the element-wise activations: LOGISTIC, TANH, CLAMP,
-// LEAKY_RELU, HARD_SWISH, ELU.
+// LEAKY_RELU, HARD_SWISH, ELU, GELU.
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <limits>
 
 #include "compiler/numerics/int16_table.h"
 #include "compiler/ops/lookup.h"
@@ -323,6 +324,28 @@ void lower_elu(LowerContext& ctx, const ir::Op& op) {
   });
 }
 
+// GELU: float computes it; int8 is TFLite's table of the float function of
+// each dequantized value, rounded to the output's scale.
+void lower_gelu(LowerContext& ctx, const ir::Op& op) {
+  const ir::Tensor& in = ctx.input(op, 0);
+  const ir::Tensor& out = ctx.output(op, 0);
+  const bool approximate = op.attrs.approximate;
+  if (numerics_of(ctx, op, in, out) == Numerics::kFloat32) {
+    lower_pointwise(ctx, op, approximate ? PointwiseOp::kGeluTanh : PointwiseOp::kGelu);
+    return;
+  }
+  const float in_scale = in.quant.scale(), inverse_out_scale = 1.0f / out.quant.scale();
+  const int32_t in_zero = in.quant.zero_point(), out_zero = out.quant.zero_point();
+  emit_lookup_s8(ctx, op, [&](int32_t x) {
+    const float v = in_scale * static_cast<float>(x - in_zero);
+    const float gelu =
+        approximate
+            ? 0.5f * v * (1.0f + std::tanh(0.7978845608028654f * (v + 0.044715f * v * v * v)))
+            : 0.5f * v * std::erfc(v * -0.70710678118654752f);
+    return static_cast<int32_t>(std::round(gelu * inverse_out_scale)) + out_zero;
+  });
+}
+
 }  // namespace
 
 namespace {
@@ -363,40 +386,111 @@ tflite_format::WrittenOptions write_leaky_relu(tflite_format::OperatorWriter& w)
   return w.options(tflite::CreateLeakyReluOptions(w.builder(), w.attrs().alpha));
 }
 
+void read_gelu(tflite_format::OperatorReader& r) {
+  const tflite::GeluOptions* o = r.options_if_any<tflite::GeluOptions>();
+  r.attrs().approximate = o != nullptr && o->approximate();
+}
+
+tflite_format::WrittenOptions write_gelu(tflite_format::OperatorWriter& w) {
+  return w.options(tflite::CreateGeluOptions(w.builder(), w.attrs().approximate));
+}
+
+// ONNX's Gelu (opset 20): approximate "none" or "tanh".
+void read_onnx_gelu(const OnnxNodeAttributes& node, ir::OpAttrs& a) {
+  const std::string mode = node.attr_string("approximate", "none");
+  if (mode != "none" && mode != "tanh") node.invalid(fmt::format("approximate '{}'", mode));
+  a.approximate = mode == "tanh";
+}
+
 tflite_format::WrittenOptions write_hard_swish(tflite_format::OperatorWriter& w) {
   return w.options(tflite::CreateHardSwishOptions(w.builder()));
+}
+
+// ONNX: Relu is a clamp at 0; Clip's bounds are attributes before opset 11,
+// optional constant inputs from it. A lower bound above the upper gives the
+// upper bound everywhere.
+void read_onnx_clamp(const OnnxNodeAttributes& node, ir::OpAttrs& a) {
+  if (node.op_type() == "Relu") {
+    a.clamp_min = 0.0f;
+    return;
+  }
+  if (node.opset() < 11) {
+    a.clamp_min = node.attr_float("min", -std::numeric_limits<float>::infinity());
+    a.clamp_max = node.attr_float("max", std::numeric_limits<float>::infinity());
+  } else {
+    if (node.has_input(1)) a.clamp_min = node.float_values(1, "min").at(0);
+    if (node.has_input(2)) a.clamp_max = node.float_values(2, "max").at(0);
+  }
+  if (a.clamp_min > a.clamp_max) a.clamp_min = a.clamp_max;
+}
+
+void read_onnx_leaky_relu(const OnnxNodeAttributes& node, ir::OpAttrs& a) {
+  a.alpha = node.attr_float("alpha", 0.01f);
+}
+
+// TFLite's ELU has alpha 1.
+void read_onnx_elu(const OnnxNodeAttributes& node, ir::OpAttrs&) {
+  const float alpha = node.attr_float("alpha", 1.0f);
+  if (alpha != 1.0f) node.unsupported(fmt::format("alpha {} (kiln's ELU has alpha 1)", alpha));
 }
 
 }  // namespace
 
 const OpRecord kSoftmaxRecord = {
-    ir::OpKind::kSoftmax, OpTraits().fixed_output(1.0f / 256, -128).folds_qdq(),
+    ir::OpKind::kSoftmax,
+    OpTraits().fixed_output(1.0f / 256, -128).folds_qdq(),
     TfliteForm(tflite::BuiltinOperator_SOFTMAX).reads(read_softmax).writes(write_softmax),
-    lower_softmax, nullptr};
+    lower_softmax,
+    nullptr,
+    OnnxForm(OnnxPattern::kAlongLastAxis, "Softmax")};
 const OpRecord kLogisticRecord = {
-    ir::OpKind::kLogistic, OpTraits().fixed_output(1.0f / 256, -128).folds_qdq(),
+    ir::OpKind::kLogistic,
+    OpTraits().fixed_output(1.0f / 256, -128).folds_qdq(),
     TfliteForm(tflite::BuiltinOperator_LOGISTIC),
-    [](LowerContext& c, const ir::Op& o) { lower_sigmoid_like(c, o, false); }, nullptr};
+    [](LowerContext& c, const ir::Op& o) { lower_sigmoid_like(c, o, false); },
+    nullptr,
+    OnnxForm(OnnxPattern::kElementwise, "Sigmoid")};
 const OpRecord kTanhRecord = {
-    ir::OpKind::kTanh, OpTraits().fixed_output(1.0f / 128, 0).folds_qdq(),
+    ir::OpKind::kTanh,
+    OpTraits().fixed_output(1.0f / 128, 0).folds_qdq(),
     TfliteForm(tflite::BuiltinOperator_TANH),
-    [](LowerContext& c, const ir::Op& o) { lower_sigmoid_like(c, o, true); }, nullptr};
+    [](LowerContext& c, const ir::Op& o) { lower_sigmoid_like(c, o, true); },
+    nullptr,
+    OnnxForm(OnnxPattern::kElementwise, "Tanh")};
 const OpRecord kClampRecord = {
-    ir::OpKind::kClamp, OpTraits().folds_qdq(),
+    ir::OpKind::kClamp,
+    OpTraits().folds_qdq(),
     TfliteForm(tflite::BuiltinOperator_RELU, tflite::BuiltinOperator_RELU6,
                tflite::BuiltinOperator_RELU_N1_TO_1)
         .reads(read_relu)
         .written_as(relu_builtin),
-    lower_clamp, nullptr};
+    lower_clamp,
+    nullptr,
+    OnnxForm(OnnxPattern::kElementwise, "Relu", "Clip").with_operands(1).reads(read_onnx_clamp)};
 const OpRecord kLeakyReluRecord = {
-    ir::OpKind::kLeakyRelu, OpTraits().folds_qdq(),
+    ir::OpKind::kLeakyRelu,
+    OpTraits().folds_qdq(),
     TfliteForm(tflite::BuiltinOperator_LEAKY_RELU).reads(read_leaky_relu).writes(write_leaky_relu),
-    lower_leaky_relu, nullptr};
+    lower_leaky_relu,
+    nullptr,
+    OnnxForm(OnnxPattern::kElementwise, "LeakyRelu").reads(read_onnx_leaky_relu)};
 const OpRecord kHardSwishRecord = {
-    ir::OpKind::kHardSwish, OpTraits(),
-    TfliteForm(tflite::BuiltinOperator_HARD_SWISH).writes(write_hard_swish), lower_hard_swish,
-    nullptr};
-const OpRecord kEluRecord = {ir::OpKind::kElu, OpTraits(), TfliteForm(tflite::BuiltinOperator_ELU),
-                             lower_elu, nullptr};
+    ir::OpKind::kHardSwish,
+    OpTraits(),
+    TfliteForm(tflite::BuiltinOperator_HARD_SWISH).writes(write_hard_swish),
+    lower_hard_swish,
+    nullptr,
+    OnnxForm(OnnxPattern::kElementwise, "HardSwish")};
+const OpRecord kEluRecord = {
+    ir::OpKind::kElu, OpTraits(), TfliteForm(tflite::BuiltinOperator_ELU),
+    lower_elu,        nullptr,    OnnxForm(OnnxPattern::kElementwise, "Elu").reads(read_onnx_elu)};
+
+const OpRecord kGeluRecord = {
+    ir::OpKind::kGelu,
+    OpTraits().folds_qdq(),
+    TfliteForm(tflite::BuiltinOperator_GELU).reads(read_gelu).writes(write_gelu),
+    lower_gelu,
+    nullptr,
+    OnnxForm(OnnxPattern::kElementwise, "Gelu").reads(read_onnx_gelu)};
 
 }  // namespace kiln

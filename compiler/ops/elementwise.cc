@@ -73,7 +73,7 @@ void lower_binary(LowerContext& ctx, const ir::Op& op, Binary kind) {
   const ir::Tensor& in1 = ctx.input(op, 0);
   const ir::Tensor& in2 = ctx.input(op, 1);
   const ir::Tensor& out = ctx.output(op, 0);
-  if (in1.dtype == KILN_DTYPE_INT32) {  // no quantization: plain arithmetic
+  if (in1.dtype == KILN_DTYPE_INT32 || in1.dtype == KILN_DTYPE_INT64) {  // plain arithmetic
     static constexpr PointwiseOp kOps[] = {PointwiseOp::kAdd, PointwiseOp::kSub, PointwiseOp::kMul};
     ir::Op as_run = op;
     // TFLite Micro's int32 ADD ignores its fused activation (SUB and MUL
@@ -258,33 +258,49 @@ tflite_format::WrittenOptions write_mul(tflite_format::OperatorWriter& w) {
 }  // namespace
 
 const OpRecord kAddRecord = {
-    ir::OpKind::kAdd, OpTraits().all_data().fuses_activation().folds_qdq(),
+    ir::OpKind::kAdd,
+    OpTraits().all_data().fuses_activation().folds_qdq(),
     TfliteForm(tflite::BuiltinOperator_ADD)
         .reads(read_binary<tflite::AddOptions>)
         .writes(write_add),
-    [](LowerContext& c, const ir::Op& o) { lower_binary(c, o, Binary::kAdd); }, nullptr};
+    [](LowerContext& c, const ir::Op& o) { lower_binary(c, o, Binary::kAdd); },
+    nullptr,
+    OnnxForm(OnnxPattern::kElementwise, "Add", "Sum")};
 const OpRecord kSubRecord = {
-    ir::OpKind::kSub, OpTraits().all_data().fuses_activation().folds_qdq(),
+    ir::OpKind::kSub,
+    OpTraits().all_data().fuses_activation().folds_qdq(),
     TfliteForm(tflite::BuiltinOperator_SUB)
         .reads(read_binary<tflite::SubOptions>)
         .writes(write_sub),
-    [](LowerContext& c, const ir::Op& o) { lower_binary(c, o, Binary::kSub); }, nullptr};
+    [](LowerContext& c, const ir::Op& o) { lower_binary(c, o, Binary::kSub); },
+    nullptr,
+    OnnxForm(OnnxPattern::kElementwise, "Sub")};
 const OpRecord kMulRecord = {
-    ir::OpKind::kMul, OpTraits().all_data().fuses_activation().folds_qdq(),
+    ir::OpKind::kMul,
+    OpTraits().all_data().fuses_activation().folds_qdq(),
     TfliteForm(tflite::BuiltinOperator_MUL)
         .reads(read_binary<tflite::MulOptions>)
         .writes(write_mul),
-    [](LowerContext& c, const ir::Op& o) { lower_binary(c, o, Binary::kMul); }, nullptr};
+    [](LowerContext& c, const ir::Op& o) { lower_binary(c, o, Binary::kMul); },
+    nullptr,
+    OnnxForm(OnnxPattern::kElementwise, "Mul")};
 
-const OpRecord kDivRecord = {ir::OpKind::kDiv, OpTraits().all_data().fuses_activation(),
+const OpRecord kDivRecord = {ir::OpKind::kDiv,
+                             OpTraits().all_data().fuses_activation(),
                              TfliteForm(tflite::BuiltinOperator_DIV)
                                  .reads(read_binary<tflite::DivOptions>)
                                  .writes(write_div),
-                             lower_div, nullptr};
+                             lower_div,
+                             nullptr,
+                             OnnxForm(OnnxPattern::kElementwise, "Div")};
 const OpRecord kSquaredDifferenceRecord = {ir::OpKind::kSquaredDifference, OpTraits().all_data(),
                                            TfliteForm(tflite::BuiltinOperator_SQUARED_DIFFERENCE),
                                            lower_squared_difference, nullptr};
-const OpRecord kPreluRecord = {ir::OpKind::kPrelu, OpTraits().all_data(),
-                               TfliteForm(tflite::BuiltinOperator_PRELU), lower_prelu, nullptr};
+const OpRecord kPreluRecord = {ir::OpKind::kPrelu,
+                               OpTraits().all_data(),
+                               TfliteForm(tflite::BuiltinOperator_PRELU),
+                               lower_prelu,
+                               nullptr,
+                               OnnxForm(OnnxPattern::kElementwise, "PRelu")};
 
 }  // namespace kiln

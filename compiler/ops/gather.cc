@@ -264,12 +264,31 @@ tflite_format::WrittenOptions write_resize_nearest(tflite_format::OperatorWriter
 
 constexpr OpTraits kCopy = OpTraits().same_quantization_as_input().folds_qdq();
 
+void read_onnx_gather(const OnnxNodeAttributes& node, ir::OpAttrs& a) {
+  a.axis = static_cast<int32_t>(node.attr_int("axis", 0));
+}
+
+// The data's dims before the axis, the indices' dims, the data's after it.
+std::vector<int32_t> gather_shape(const OnnxNodeAttributes&,
+                                  const std::vector<std::vector<int32_t>>& operands,
+                                  const ir::OpAttrs& a) {
+  const std::vector<int32_t>& data = operands.at(0);
+  const auto axis = static_cast<ptrdiff_t>(a.axis);
+  std::vector<int32_t> shape(data.begin(), data.begin() + axis);
+  shape.insert(shape.end(), operands.at(1).begin(), operands.at(1).end());
+  shape.insert(shape.end(), data.begin() + axis + 1, data.end());
+  return shape;
+}
+
 }  // namespace
 
 const OpRecord kGatherRecord = {
-    ir::OpKind::kGather, kCopy,
+    ir::OpKind::kGather,
+    kCopy,
     TfliteForm(tflite::BuiltinOperator_GATHER).reads(read_gather).writes(write_gather),
-    lower_gather, nullptr};
+    lower_gather,
+    nullptr,
+    OnnxForm(OnnxPattern::kAlongAxis, "Gather").reads(read_onnx_gather).shaped_by(gather_shape)};
 const OpRecord kGatherNdRecord = {ir::OpKind::kGatherNd, kCopy,
                                   TfliteForm(tflite::BuiltinOperator_GATHER_ND), lower_gather_nd,
                                   nullptr};

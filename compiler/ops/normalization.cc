@@ -90,9 +90,12 @@ tflite_format::WrittenOptions write_log_softmax(tflite_format::OperatorWriter& w
 }  // namespace
 
 const OpRecord kLogSoftmaxRecord = {
-    ir::OpKind::kLogSoftmax, OpTraits().fixed_output(16.0f / 256, 127).folds_qdq(),
-    TfliteForm(tflite::BuiltinOperator_LOG_SOFTMAX).writes(write_log_softmax), lower_log_softmax,
-    nullptr};
+    ir::OpKind::kLogSoftmax,
+    OpTraits().fixed_output(16.0f / 256, 127).folds_qdq(),
+    TfliteForm(tflite::BuiltinOperator_LOG_SOFTMAX).writes(write_log_softmax),
+    lower_log_softmax,
+    nullptr,
+    OnnxForm(OnnxPattern::kAlongLastAxis, "LogSoftmax")};
 const OpRecord kL2NormalizationRecord = {
     ir::OpKind::kL2Normalization, OpTraits().fixed_output(1.0f / 128, 0).folds_qdq(),
     TfliteForm(tflite::BuiltinOperator_L2_NORMALIZATION).reads(read_l2_norm).writes(write_l2_norm),

@@ -7,9 +7,11 @@
 
 #include <array>
 #include <cstdint>
+#include <string>
 
 #include "compiler/ir/graph.h"
 #include "compiler/lower/lowering.h"
+#include "compiler/ops/onnx_form.h"
 #include "compiler/tflite/operator_io.h"
 
 namespace kiln {
@@ -159,6 +161,8 @@ struct OpRecord {
   void (*lower)(LowerContext& ctx, const ir::Op& op);
   // Multiply-accumulates; null: none.
   int64_t (*macs)(const ir::Graph& graph, const ir::Op& op);
+  // The ONNX ops read as this kind (onnx_form.h); none by default.
+  OnnxForm onnx = {};
 };
 
 // The record of an op kind; null for kUnsupported.
@@ -167,6 +171,8 @@ const OpRecord* find_op_record(ir::OpKind kind);
 const OpTraits& op_traits(ir::OpKind kind);
 // The record whose TFLite form reads builtin `code`; null if none does.
 const OpRecord* find_tflite_record(int code);
+// The record whose ONNX form reads `op_type`; null if none does.
+const OpRecord* find_onnx_record(const std::string& op_type);
 
 // The records, one per kind of ir/op_kinds.h.
 #define KILN_DECLARE_OP_RECORD(kind, name, min_inputs, max_inputs, outputs) \

@@ -33,4 +33,13 @@ const OpRecord* find_tflite_record(int code) {
   return nullptr;
 }
 
+const OpRecord* find_onnx_record(const std::string& op_type) {
+  for (const OpRecord* record : kRecords) {
+    for (const char* t : record->onnx.op_types) {
+      if (t != nullptr && op_type == t) return record;
+    }
+  }
+  return nullptr;
+}
+
 }  // namespace kiln

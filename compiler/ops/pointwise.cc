@@ -173,9 +173,23 @@ void lower_select(LowerContext& ctx, const ir::Op& op) {
 constexpr OpTraits kBinary = OpTraits().all_data();
 constexpr OpTraits kUnary = OpTraits();
 
+// `onnx`: the ONNX op type read as this kind (null: none); comparisons give bools.
 constexpr OpRecord pointwise_record(ir::OpKind kind, OpTraits traits, int builtin,
-                                    void (*lower)(LowerContext&, const ir::Op&)) {
-  return {kind, traits, TfliteForm(builtin), lower, nullptr};
+                                    void (*lower)(LowerContext&, const ir::Op&),
+                                    const char* onnx = nullptr,
+                                    OnnxResult result = OnnxResult::kLikeFirst) {
+  return {kind,
+          traits,
+          TfliteForm(builtin),
+          lower,
+          nullptr,
+          onnx ? OnnxForm(OnnxPattern::kElementwise, onnx).result_like(result) : OnnxForm()};
+}
+
+// ONNX's Mod is Python's (floor) modulo unless fmod=1.
+void read_onnx_mod(const OnnxNodeAttributes& node, ir::OpAttrs&) {
+  if (node.attr_int("fmod", 0) != 0)
+    node.unsupported("fmod=1 (C's remainder; kiln has the floor modulo of fmod=0)");
 }
 
 }  // namespace
@@ -184,69 +198,79 @@ using tflite::BuiltinOperator;
 
 const OpRecord kMinimumRecord =
     pointwise_record(ir::OpKind::kMinimum, kBinary.same_quantization_as_input().folds_qdq(),
-                     tflite::BuiltinOperator_MINIMUM, lower_as<PointwiseOp::kMinimum>);
+                     tflite::BuiltinOperator_MINIMUM, lower_as<PointwiseOp::kMinimum>, "Min");
 const OpRecord kMaximumRecord =
     pointwise_record(ir::OpKind::kMaximum, kBinary.same_quantization_as_input().folds_qdq(),
-                     tflite::BuiltinOperator_MAXIMUM, lower_as<PointwiseOp::kMaximum>);
+                     tflite::BuiltinOperator_MAXIMUM, lower_as<PointwiseOp::kMaximum>, "Max");
 const OpRecord kFloorDivRecord =
     pointwise_record(ir::OpKind::kFloorDiv, kBinary, tflite::BuiltinOperator_FLOOR_DIV,
                      lower_as<PointwiseOp::kFloorDiv>);
-const OpRecord kFloorModRecord =
-    pointwise_record(ir::OpKind::kFloorMod, kBinary, tflite::BuiltinOperator_FLOOR_MOD,
-                     lower_as<PointwiseOp::kFloorMod>);
+const OpRecord kFloorModRecord = {ir::OpKind::kFloorMod,
+                                  kBinary,
+                                  TfliteForm(tflite::BuiltinOperator_FLOOR_MOD),
+                                  lower_as<PointwiseOp::kFloorMod>,
+                                  nullptr,
+                                  OnnxForm(OnnxPattern::kElementwise, "Mod").reads(read_onnx_mod)};
 const OpRecord kLogicalAndRecord =
     pointwise_record(ir::OpKind::kLogicalAnd, kBinary, tflite::BuiltinOperator_LOGICAL_AND,
-                     lower_as<PointwiseOp::kLogicalAnd>);
+                     lower_as<PointwiseOp::kLogicalAnd>, "And", OnnxResult::kBool);
 const OpRecord kLogicalOrRecord =
     pointwise_record(ir::OpKind::kLogicalOr, kBinary, tflite::BuiltinOperator_LOGICAL_OR,
-                     lower_as<PointwiseOp::kLogicalOr>);
-const OpRecord kEqualRecord = pointwise_record(
-    ir::OpKind::kEqual, kBinary, tflite::BuiltinOperator_EQUAL, lower_as<PointwiseOp::kEqual>);
+                     lower_as<PointwiseOp::kLogicalOr>, "Or", OnnxResult::kBool);
+const OpRecord kEqualRecord =
+    pointwise_record(ir::OpKind::kEqual, kBinary, tflite::BuiltinOperator_EQUAL,
+                     lower_as<PointwiseOp::kEqual>, "Equal", OnnxResult::kBool);
 const OpRecord kNotEqualRecord =
     pointwise_record(ir::OpKind::kNotEqual, kBinary, tflite::BuiltinOperator_NOT_EQUAL,
                      lower_as<PointwiseOp::kNotEqual>);
-const OpRecord kLessRecord = pointwise_record(
-    ir::OpKind::kLess, kBinary, tflite::BuiltinOperator_LESS, lower_as<PointwiseOp::kLess>);
+const OpRecord kLessRecord =
+    pointwise_record(ir::OpKind::kLess, kBinary, tflite::BuiltinOperator_LESS,
+                     lower_as<PointwiseOp::kLess>, "Less", OnnxResult::kBool);
 const OpRecord kLessEqualRecord =
     pointwise_record(ir::OpKind::kLessEqual, kBinary, tflite::BuiltinOperator_LESS_EQUAL,
-                     lower_as<PointwiseOp::kLessEqual>);
+                     lower_as<PointwiseOp::kLessEqual>, "LessOrEqual", OnnxResult::kBool);
 const OpRecord kGreaterRecord =
     pointwise_record(ir::OpKind::kGreater, kBinary, tflite::BuiltinOperator_GREATER,
-                     lower_as<PointwiseOp::kGreater>);
+                     lower_as<PointwiseOp::kGreater>, "Greater", OnnxResult::kBool);
 const OpRecord kGreaterEqualRecord =
     pointwise_record(ir::OpKind::kGreaterEqual, kBinary, tflite::BuiltinOperator_GREATER_EQUAL,
-                     lower_as<PointwiseOp::kGreaterEqual>);
+                     lower_as<PointwiseOp::kGreaterEqual>, "GreaterOrEqual", OnnxResult::kBool);
 const OpRecord kLogicalNotRecord =
     pointwise_record(ir::OpKind::kLogicalNot, kUnary, tflite::BuiltinOperator_LOGICAL_NOT,
-                     lower_as<PointwiseOp::kLogicalNot>);
+                     lower_as<PointwiseOp::kLogicalNot>, "Not");
 const OpRecord kAbsRecord = pointwise_record(ir::OpKind::kAbs, kUnary, tflite::BuiltinOperator_ABS,
-                                             lower_quantized_as<PointwiseOp::kAbs>);
+                                             lower_quantized_as<PointwiseOp::kAbs>, "Abs");
 const OpRecord kNegRecord = pointwise_record(ir::OpKind::kNeg, kUnary, tflite::BuiltinOperator_NEG,
-                                             lower_as<PointwiseOp::kNeg>);
+                                             lower_as<PointwiseOp::kNeg>, "Neg");
 const OpRecord kExpRecord = pointwise_record(ir::OpKind::kExp, kUnary, tflite::BuiltinOperator_EXP,
-                                             lower_as<PointwiseOp::kExp>);
+                                             lower_as<PointwiseOp::kExp>, "Exp");
 const OpRecord kLogRecord = pointwise_record(ir::OpKind::kLog, kUnary, tflite::BuiltinOperator_LOG,
-                                             lower_as<PointwiseOp::kLog>);
+                                             lower_as<PointwiseOp::kLog>, "Log");
 const OpRecord kSqrtRecord = pointwise_record(
-    ir::OpKind::kSqrt, kUnary, tflite::BuiltinOperator_SQRT, lower_as<PointwiseOp::kSqrt>);
+    ir::OpKind::kSqrt, kUnary, tflite::BuiltinOperator_SQRT, lower_as<PointwiseOp::kSqrt>, "Sqrt");
 const OpRecord kRsqrtRecord =
     pointwise_record(ir::OpKind::kRsqrt, kUnary, tflite::BuiltinOperator_RSQRT,
                      lower_quantized_as<PointwiseOp::kRsqrt>);
 const OpRecord kSquareRecord = pointwise_record(
     ir::OpKind::kSquare, kUnary, tflite::BuiltinOperator_SQUARE, lower_as<PointwiseOp::kSquare>);
-const OpRecord kFloorRecord = pointwise_record(
-    ir::OpKind::kFloor, kUnary, tflite::BuiltinOperator_FLOOR, lower_as<PointwiseOp::kFloor>);
+const OpRecord kFloorRecord =
+    pointwise_record(ir::OpKind::kFloor, kUnary, tflite::BuiltinOperator_FLOOR,
+                     lower_as<PointwiseOp::kFloor>, "Floor");
 const OpRecord kCeilRecord = pointwise_record(
-    ir::OpKind::kCeil, kUnary, tflite::BuiltinOperator_CEIL, lower_as<PointwiseOp::kCeil>);
-const OpRecord kRoundRecord = pointwise_record(
-    ir::OpKind::kRound, kUnary, tflite::BuiltinOperator_ROUND, lower_as<PointwiseOp::kRound>);
+    ir::OpKind::kCeil, kUnary, tflite::BuiltinOperator_CEIL, lower_as<PointwiseOp::kCeil>, "Ceil");
+const OpRecord kRoundRecord =
+    pointwise_record(ir::OpKind::kRound, kUnary, tflite::BuiltinOperator_ROUND,
+                     lower_as<PointwiseOp::kRound>, "Round");
 const OpRecord kSinRecord = pointwise_record(ir::OpKind::kSin, kUnary, tflite::BuiltinOperator_SIN,
-                                             lower_as<PointwiseOp::kSin>);
+                                             lower_as<PointwiseOp::kSin>, "Sin");
 const OpRecord kCosRecord = pointwise_record(ir::OpKind::kCos, kUnary, tflite::BuiltinOperator_COS,
-                                             lower_as<PointwiseOp::kCos>);
+                                             lower_as<PointwiseOp::kCos>, "Cos");
 const OpRecord kSelectRecord = {
-    ir::OpKind::kSelect, OpTraits().all_data().same_quantization_as_input(),
-    TfliteForm(tflite::BuiltinOperator_SELECT_V2, tflite::BuiltinOperator_SELECT), lower_select,
-    nullptr};
+    ir::OpKind::kSelect,
+    OpTraits().all_data().same_quantization_as_input(),
+    TfliteForm(tflite::BuiltinOperator_SELECT_V2, tflite::BuiltinOperator_SELECT),
+    lower_select,
+    nullptr,
+    OnnxForm(OnnxPattern::kElementwise, "Where").result_like(OnnxResult::kLikeLast)};
 
 }  // namespace kiln

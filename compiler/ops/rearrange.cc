@@ -236,18 +236,64 @@ tflite_format::WrittenOptions write_space_to_batch(tflite_format::OperatorWriter
 
 constexpr OpTraits kView = OpTraits().same_quantization_as_input().folds_qdq();
 
+// ONNX's DCR order is TFLite's; CRD (PyTorch's pixel shuffle) is not.
+void read_onnx_depth_to_space(const OnnxNodeAttributes& node, ir::OpAttrs& a) {
+  a.block_size = static_cast<int32_t>(node.attr_int("blocksize", 0));
+  const std::string mode = node.attr_string("mode", "DCR");
+  if (mode != "DCR") node.unsupported(fmt::format("mode '{}' (kiln has DCR)", mode));
+  if (a.block_size < 1) node.invalid(fmt::format("blocksize {}", a.block_size));
+}
+
+void read_onnx_space_to_depth(const OnnxNodeAttributes& node, ir::OpAttrs& a) {
+  a.block_size = static_cast<int32_t>(node.attr_int("blocksize", 0));
+  if (a.block_size < 1) node.invalid(fmt::format("blocksize {}", a.block_size));
+}
+
+// NHWC shapes: channels into (or out of) blocks of b x b pixels.
+std::vector<int32_t> depth_to_space_shape(const OnnxNodeAttributes& node,
+                                          const std::vector<std::vector<int32_t>>& operands,
+                                          const ir::OpAttrs& a) {
+  const std::vector<int32_t>& in = operands.at(0);
+  const int64_t b = a.block_size;
+  if (in[3] % (b * b) != 0)
+    node.invalid(fmt::format("{} channels are not a multiple of {}x{}", in[3], b, b));
+  return {in[0], static_cast<int32_t>(in[1] * b), static_cast<int32_t>(in[2] * b),
+          static_cast<int32_t>(in[3] / (b * b))};
+}
+
+std::vector<int32_t> space_to_depth_shape(const OnnxNodeAttributes& node,
+                                          const std::vector<std::vector<int32_t>>& operands,
+                                          const ir::OpAttrs& a) {
+  const std::vector<int32_t>& in = operands.at(0);
+  const int64_t b = a.block_size;
+  if (in[1] % b != 0 || in[2] % b != 0)
+    node.invalid(fmt::format("{}x{} pixels are not blocks of {}x{}", in[1], in[2], b, b));
+  return {in[0], static_cast<int32_t>(in[1] / b), static_cast<int32_t>(in[2] / b),
+          static_cast<int32_t>(in[3] * b * b)};
+}
+
 }  // namespace
 
-const OpRecord kDepthToSpaceRecord = {ir::OpKind::kDepthToSpace, kView,
+const OpRecord kDepthToSpaceRecord = {ir::OpKind::kDepthToSpace,
+                                      kView,
                                       TfliteForm(tflite::BuiltinOperator_DEPTH_TO_SPACE)
                                           .reads(read_depth_to_space)
                                           .writes(write_depth_to_space),
-                                      lower_depth_to_space, nullptr};
-const OpRecord kSpaceToDepthRecord = {ir::OpKind::kSpaceToDepth, kView,
+                                      lower_depth_to_space,
+                                      nullptr,
+                                      OnnxForm(OnnxPattern::kImage, "DepthToSpace")
+                                          .reads(read_onnx_depth_to_space)
+                                          .shaped_by(depth_to_space_shape)};
+const OpRecord kSpaceToDepthRecord = {ir::OpKind::kSpaceToDepth,
+                                      kView,
                                       TfliteForm(tflite::BuiltinOperator_SPACE_TO_DEPTH)
                                           .reads(read_space_to_depth)
                                           .writes(write_space_to_depth),
-                                      lower_space_to_depth, nullptr};
+                                      lower_space_to_depth,
+                                      nullptr,
+                                      OnnxForm(OnnxPattern::kImage, "SpaceToDepth")
+                                          .reads(read_onnx_space_to_depth)
+                                          .shaped_by(space_to_depth_shape)};
 const OpRecord kBatchToSpaceRecord = {
     ir::OpKind::kBatchToSpace, kView,
     TfliteForm(tflite::BuiltinOperator_BATCH_TO_SPACE_ND).writes(write_batch_to_space),

@@ -206,21 +206,33 @@ tflite_format::WrittenOptions write_reducer(tflite_format::OperatorWriter& w) {
 }  // namespace
 
 const OpRecord kMeanRecord = {
-    ir::OpKind::kMean, OpTraits().folds_qdq(),
+    ir::OpKind::kMean,
+    OpTraits().folds_qdq(),
     TfliteForm(tflite::BuiltinOperator_MEAN).reads(read_reducer).writes(write_reducer),
-    lower_as<Reduction::kMean>, nullptr};
+    lower_as<Reduction::kMean>,
+    nullptr,
+    OnnxForm(OnnxPattern::kReduction, "ReduceMean").with_operands(1).axes_input_from_opset(18)};
 const OpRecord kSumRecord = {
-    ir::OpKind::kSum, OpTraits().folds_qdq(),
+    ir::OpKind::kSum,
+    OpTraits().folds_qdq(),
     TfliteForm(tflite::BuiltinOperator_SUM).reads(read_reducer).writes(write_reducer),
-    lower_as<Reduction::kSum>, nullptr};
+    lower_as<Reduction::kSum>,
+    nullptr,
+    OnnxForm(OnnxPattern::kReduction, "ReduceSum").with_operands(1).axes_input_from_opset(13)};
 const OpRecord kReduceMaxRecord = {
-    ir::OpKind::kReduceMax, OpTraits().same_quantization_as_input().folds_qdq(),
+    ir::OpKind::kReduceMax,
+    OpTraits().same_quantization_as_input().folds_qdq(),
     TfliteForm(tflite::BuiltinOperator_REDUCE_MAX).reads(read_reducer).writes(write_reducer),
-    lower_as<Reduction::kMax>, nullptr};
+    lower_as<Reduction::kMax>,
+    nullptr,
+    OnnxForm(OnnxPattern::kReduction, "ReduceMax").with_operands(1).axes_input_from_opset(18)};
 const OpRecord kReduceMinRecord = {
-    ir::OpKind::kReduceMin, OpTraits().same_quantization_as_input().folds_qdq(),
+    ir::OpKind::kReduceMin,
+    OpTraits().same_quantization_as_input().folds_qdq(),
     TfliteForm(tflite::BuiltinOperator_REDUCE_MIN).reads(read_reducer).writes(write_reducer),
-    lower_as<Reduction::kMin>, nullptr};
+    lower_as<Reduction::kMin>,
+    nullptr,
+    OnnxForm(OnnxPattern::kReduction, "ReduceMin").with_operands(1).axes_input_from_opset(18)};
 
 const OpRecord kReduceAllRecord = {
     ir::OpKind::kReduceAll, OpTraits(),

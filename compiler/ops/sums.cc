@@ -89,13 +89,22 @@ tflite_format::WrittenOptions write_cumsum(tflite_format::OperatorWriter& w) {
       tflite::CreateCumsumOptions(w.builder(), w.attrs().exclusive, w.attrs().reverse));
 }
 
+// ONNX's CumSum reads its axis as input 1, as kiln's op does.
+void read_onnx_cumsum(const OnnxNodeAttributes& node, ir::OpAttrs& a) {
+  a.exclusive = node.attr_int("exclusive", 0) != 0;
+  a.reverse = node.attr_int("reverse", 0) != 0;
+}
+
 }  // namespace
 
 const OpRecord kAddNRecord = {ir::OpKind::kAddN, OpTraits().all_data(),
                               TfliteForm(tflite::BuiltinOperator_ADD_N), lower_add_n, nullptr};
 const OpRecord kCumsumRecord = {
-    ir::OpKind::kCumsum, OpTraits(),
+    ir::OpKind::kCumsum,
+    OpTraits(),
     TfliteForm(tflite::BuiltinOperator_CUMSUM).reads(read_cumsum).writes(write_cumsum),
-    lower_cumsum, nullptr};
+    lower_cumsum,
+    nullptr,
+    OnnxForm(OnnxPattern::kAlongAxis, "CumSum").reads(read_onnx_cumsum)};
 
 }  // namespace kiln

@@ -1,6 +1,5 @@
 // Ops whose inputs are all constants run once on the host, through the same
 // reference kernels the device would run, and become constants.
-#include "compiler/common/error.h"
 #include "compiler/exec/graph_evaluator.h"
 #include "compiler/ops/op_record.h"
 #include "compiler/passes/graph_util.h"
@@ -40,34 +39,8 @@ bool fold_one(ir::Graph& g) {
       constant = constant && (t < 0 || tensor_of(g, t).constant || shape_only);
     for (int t : op.outputs) constant = constant && !uses.graph_output[static_cast<size_t>(t)];
     if (!constant) continue;
-    // The op alone, as a graph without inputs (an op that reads shapes only
-    // gets zeros of the right shape).
-    ir::Graph single;
-    ir::Op copy = op;
-    for (std::vector<int>* list : {&copy.inputs, &copy.outputs}) {
-      for (int& t : *list) {
-        if (t < 0) continue;
-        single.tensors.push_back(tensor_of(g, t));
-        t = static_cast<int>(single.tensors.size() - 1);
-      }
-    }
-    for (int t : copy.inputs) {
-      if (t < 0 || single.tensors[static_cast<size_t>(t)].constant) continue;
-      ir::Tensor& in = single.tensors[static_cast<size_t>(t)];
-      in.persistent = in.loop_variable = false;
-      in.constant = true;
-      in.data.assign(in.bytes(), 0);
-    }
-    single.outputs = copy.outputs;
-    single.ops.push_back(std::move(copy));
-    std::vector<std::vector<uint8_t>> values;
-    try {
-      GraphEvaluator evaluator(single);
-      evaluator.invoke();
-      for (int t : single.outputs) values.push_back(evaluator.bytes(t));
-    } catch (const Error&) {
-      continue;  // the op cannot run here; lowering will say why
-    }
+    std::vector<std::vector<uint8_t>> values = evaluate_op(g, op);
+    if (values.empty()) continue;  // the op cannot run here; lowering will say why
     for (size_t k = 0; k < op.outputs.size(); ++k) {
       ir::Tensor& out = g.tensors[static_cast<size_t>(op.outputs[k])];
       out.constant = true;

@@ -1,4 +1,4 @@
-// Activation kernels (LOGISTIC, TANH, CLAMP, LEAKY_RELU, HARD_SWISH, SOFTMAX) on
+// Activation kernels (LOGISTIC, TANH, CLAMP, LEAKY_RELU, HARD_SWISH, ELU, GELU, SOFTMAX) on
 // cases worked out by hand, int8 with TFLite's rounding.
 // Every case runs on the host; with --kiln-device=CORE (the device label of
 // ctest) the same blob also runs on that emulated core and must give the
@@ -164,6 +164,38 @@ TEST(ActivationKernels, EluInt8TableAndFloat) {
   const std::vector<float> out = run_graph<float>(f.build(), {bytes_of<float>({-1.0f, 2.0f})});
   EXPECT_NEAR(out[0], std::expm1(-1.0), 1e-7);
   EXPECT_EQ(out[1], 2.0f);
+}
+
+TEST(ActivationKernels, GeluInt8TableAndFloat) {
+  // Scale 0.05 both sides: gelu(1.0) = 0.8413 -> 16.8 -> 17; gelu(-1.0) =
+  // -0.1587 -> -3.2 -> -3; gelu(2.0) = 1.9545 -> 39.1 -> 39; gelu(-6.4) ~ 0.
+  GraphBuilder b;
+  const int x = b.input("x", KILN_DTYPE_INT8, {5}, 0.05f, 0);
+  const int y = b.tensor("y", KILN_DTYPE_INT8, {5}, 0.05f, 0);
+  b.op(OpKind::kGelu, {x}, {y});
+  b.output(y);
+  EXPECT_EQ(run_graph<int8_t>(b.build(), {bytes_of<int8_t>({20, -20, 40, -128, 0})}),
+            (std::vector<int8_t>{17, -3, 39, 0, 0}));
+
+  for (const bool approximate : {false, true}) {
+    GraphBuilder f;
+    const int fx = f.input("x", KILN_DTYPE_FLOAT32, {3});
+    const int fy = f.tensor("y", KILN_DTYPE_FLOAT32, {3});
+    ir::OpAttrs attrs;
+    attrs.approximate = approximate;
+    f.op(OpKind::kGelu, {fx}, {fy}, attrs);
+    f.output(fy);
+    const std::vector<float> in = {-1.0f, 0.5f, 3.0f};
+    const std::vector<float> out = run_graph<float>(f.build(), {bytes_of<float>(in)});
+    for (size_t i = 0; i < in.size(); ++i) {
+      const double v = in[i];
+      const double want = approximate ? 0.5 * v *
+                                            (1 + std::tanh(std::sqrt(2 / 3.14159265358979323846) *
+                                                           (v + 0.044715 * v * v * v)))
+                                      : 0.5 * v * (1 + std::erf(v / std::sqrt(2.0)));
+      EXPECT_NEAR(out[i], want, 1e-6) << "approximate " << approximate << ", x " << v;
+    }
+  }
 }
 
 TEST(ActivationKernels, HardSwishInt8) {

@@ -7,14 +7,18 @@
 #include <onnx/onnx_pb.h>
 
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "compiler/ir/graph.h"
 #include "compiler/ir/layout.h"
+#include "compiler/ops/onnx_form.h"
 
 namespace kiln {
+struct OpRecord;
 namespace onnx_import {
 
 // An ONNX value as the IR holds it. Activations of convolutions and pooling
@@ -37,27 +41,27 @@ std::vector<int32_t> channels_last_shape(const std::vector<int32_t>& onnx_shape)
 class Importer;
 
 // One node being converted.
-class Node {
+class Node final : public OnnxNodeAttributes {
  public:
   Node(Importer& importer, const onnx::NodeProto& proto, int index)
       : im_(importer), proto_(proto), index_(index) {}
 
   const onnx::NodeProto& proto() const { return proto_; }
-  const std::string& op_type() const { return proto_.op_type(); }
+  const std::string& op_type() const override { return proto_.op_type(); }
   // "node 3 'conv1' (Conv)": how errors name the node.
   std::string where() const;
-  int64_t opset() const;
+  int64_t opset() const override;
   ir::Graph& graph();
 
-  [[noreturn]] void unsupported(const std::string& what) const;
-  [[noreturn]] void invalid(const std::string& what) const;
+  [[noreturn]] void unsupported(const std::string& what) const override;
+  [[noreturn]] void invalid(const std::string& what) const override;
 
   // Attributes, with defaults when absent; a present attribute of the wrong
   // type is an error.
   bool has_attr(const std::string& name) const { return find_attr(name) != nullptr; }
-  int64_t attr_int(const std::string& name, int64_t fallback) const;
-  float attr_float(const std::string& name, float fallback) const;
-  std::string attr_string(const std::string& name, const std::string& fallback) const;
+  int64_t attr_int(const std::string& name, int64_t fallback) const override;
+  float attr_float(const std::string& name, float fallback) const override;
+  std::string attr_string(const std::string& name, const std::string& fallback) const override;
   std::vector<int64_t> attr_ints(const std::string& name,
                                  const std::vector<int64_t>& fallback = {}) const;
   std::vector<float> attr_floats(const std::string& name) const;
@@ -65,7 +69,7 @@ class Node {
 
   // Inputs: an empty name is an absent optional input.
   size_t num_inputs() const { return static_cast<size_t>(proto_.input_size()); }
-  bool has_input(size_t i) const {
+  bool has_input(size_t i) const override {
     return i < num_inputs() && !proto_.input(static_cast<int>(i)).empty();
   }
   Value input(size_t i) const;
@@ -90,8 +94,8 @@ class Node {
   // the quantized constant behind a DEQUANTIZE (folded away by the passes).
   int float_operand(const std::string& suffix, const ConstantOperand& c);
   // A constant integer (int32/int64) or float input read as int64 / float values.
-  std::vector<int64_t> int_values(size_t i, const char* role) const;
-  std::vector<float> float_values(size_t i, const char* role) const;
+  std::vector<int64_t> int_values(size_t i, const char* role) const override;
+  std::vector<float> float_values(size_t i, const char* role) const override;
 
   size_t num_outputs() const { return static_cast<size_t>(proto_.output_size()); }
   // Output i's name (an empty name is an unused optional output); fails
@@ -137,11 +141,23 @@ class Node {
 
 using Converter = void (*)(Node& node);
 
-// Converters by ONNX op type; each file registers its own group.
+// Converts a node onto the op kind whose record's ONNX form reads its type
+// (convert_records.cc).
+void convert_by_record(Node& node, const OpRecord& record);
+
+// Converters of ONNX ops that are not one op kind (Conv with its layout,
+// Gemm, BatchNormalization, QLinear*, Reshape, Shape, ...), by ONNX op type;
+// each file registers its own group.
 void register_nn_converters(std::map<std::string, Converter>& table);
 void register_math_converters(std::map<std::string, Converter>& table);
 void register_tensor_converters(std::map<std::string, Converter>& table);
 void register_quant_converters(std::map<std::string, Converter>& table);
+void register_slicing_converters(std::map<std::string, Converter>& table);
+
+// Computes the op just emitted on the host, through the kernels the device
+// would run, if its inputs are all constants: its outputs become constants
+// (shape arithmetic). Leaves it if it cannot run there.
+void fold_if_constant(Node& n);
 
 // Quantized operands (convert_quant.cc). Input `value` as an int8 activation
 // with the quantization of inputs `scale` and `zero_point` (a uint8 one is
@@ -191,6 +207,15 @@ class Importer {
   std::map<int, Value> plain_cache_, channels_last_cache_;
   std::map<int, int> dequantized_constants_;
 };
+
+// The graph's nodes as the importer converts them, with their indices in
+// the graph: node sequences that are one kiln op replaced by that op's node
+// (patterns.cc: PyTorch's GELU of Erf). `fused` owns the nodes made here.
+struct NodeList {
+  std::vector<std::pair<int, const onnx::NodeProto*>> nodes;
+  std::deque<onnx::NodeProto> fused;
+};
+NodeList nodes_with_patterns_fused(const onnx::GraphProto& graph);
 
 // Decodes a TensorProto (raw or typed fields) into a constant IR tensor.
 // Throws Error(kBadModel / kUnsupported) with `where` in the message.

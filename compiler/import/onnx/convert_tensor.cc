@@ -285,7 +285,7 @@ void convert_constant(Node& n) {
 }
 
 // Cast: constants are converted on the host; an activation cast to its own
-// type is the activation itself.
+// type is the activation itself, to another a CAST.
 void convert_cast(Node& n) {
   const int64_t to = n.attr_int("to", 0);
   const kiln_dtype dtype = dtype_from_onnx(static_cast<int32_t>(to));
@@ -293,11 +293,12 @@ void convert_cast(Node& n) {
   if (!t.constant) {
     // A uint8 tensor held as int8 (zero point - 128) casts to uint8 as itself.
     const bool same = dtype == t.dtype || (dtype == KILN_DTYPE_UINT8 && n.input(0).as_uint8);
-    if (!same) {
+    if (same) return n.alias_output(0, n.input(0));
+    if (dtype == KILN_DTYPE_COUNT || n.input(0).as_uint8)
       n.unsupported(fmt::format("casting the activation '{}' from {} to ONNX type {}", t.name,
-                                ir::dtype_name(t.dtype), to));
-    }
-    n.alias_output(0, n.input(0));
+                                n.input(0).as_uint8 ? "uint8" : ir::dtype_name(t.dtype), to));
+    const Value out = n.define_output(0, dtype, t.shape, n.input(0).channels_last);
+    n.emit(ir::OpKind::kCast, {n.input(0).tensor}, {out.tensor});
     return;
   }
   auto value = [&t](int64_t i) -> double {
@@ -364,74 +365,6 @@ void convert_constant_of_shape(Node& n) {
       0, Value{n.add_constant("filled", fill.dtype, shape, data.data(), data.size()), false});
 }
 
-// Slice of a constant (the form shape computations take in exported
-// models), evaluated here.
-void convert_slice(Node& n) {
-  const ir::Tensor& t = n.input_tensor(0);
-  if (!t.constant) n.unsupported("slicing an activation is not supported (only constants)");
-  const size_t rank = t.shape.size();
-  std::vector<int64_t> starts, ends, axes, steps;
-  if (n.opset() < 10) {
-    starts = n.attr_ints("starts");
-    ends = n.attr_ints("ends");
-    axes = n.attr_ints("axes");
-  } else {
-    starts = n.int_values(1, "starts");
-    ends = n.int_values(2, "ends");
-    if (n.has_input(3)) axes = n.int_values(3, "axes");
-    if (n.has_input(4)) steps = n.int_values(4, "steps");
-  }
-  if (axes.empty()) {
-    for (size_t a = 0; a < starts.size(); ++a) axes.push_back(static_cast<int64_t>(a));
-  }
-  if (steps.empty()) steps.assign(starts.size(), 1);
-  if (ends.size() != starts.size() || axes.size() != starts.size() ||
-      steps.size() != starts.size()) {
-    n.invalid("starts, ends, axes and steps differ in length");
-  }
-  // Per dim: first index, step and count.
-  std::vector<int64_t> first(rank, 0), step(rank, 1), count(t.shape.begin(), t.shape.end());
-  for (size_t k = 0; k < axes.size(); ++k) {
-    const int32_t axis = normalize_axis(axes[k], rank);
-    if (axis < 0 || steps[k] == 0) n.invalid("axis out of range or zero step");
-    const int64_t dim = t.shape[static_cast<size_t>(axis)];
-    int64_t b = starts[k] < 0 ? starts[k] + dim : starts[k];
-    int64_t e = ends[k] < 0 ? ends[k] + dim : ends[k];
-    if (steps[k] > 0) {
-      b = std::clamp<int64_t>(b, 0, dim);
-      e = std::clamp<int64_t>(e, 0, dim);
-    } else {
-      b = std::clamp<int64_t>(b, 0, dim - 1);
-      e = std::clamp<int64_t>(e, -1, dim - 1);
-    }
-    const int64_t span = e - b;
-    first[static_cast<size_t>(axis)] = b;
-    step[static_cast<size_t>(axis)] = steps[k];
-    count[static_cast<size_t>(axis)] =
-        steps[k] > 0 ? std::max<int64_t>(0, (span + steps[k] - 1) / steps[k])
-                     : std::max<int64_t>(0, (-span - steps[k] - 1) / -steps[k]);
-  }
-  std::vector<int32_t> shape(count.begin(), count.end());
-  const size_t size = kiln_dtype_size(t.dtype);
-  std::vector<int64_t> strides(rank, 1);
-  for (size_t d = rank; d-- > 1;) strides[d - 1] = strides[d] * t.shape[d];
-  std::vector<uint8_t> data;
-  std::vector<int64_t> idx(rank, 0);
-  const int64_t total = product(shape, 0, rank);
-  for (int64_t o = 0; o < total; ++o) {
-    int64_t src = 0;
-    for (size_t d = 0; d < rank; ++d) src += (first[d] + idx[d] * step[d]) * strides[d];
-    data.insert(data.end(), t.data.begin() + src * static_cast<int64_t>(size),
-                t.data.begin() + (src + 1) * static_cast<int64_t>(size));
-    for (size_t d = rank; d-- > 0;) {
-      if (++idx[d] < count[d]) break;
-      idx[d] = 0;
-    }
-  }
-  n.alias_output(0,
-                 Value{n.add_constant("sliced", t.dtype, shape, data.data(), data.size()), false});
-}
-
 void convert_identity(Node& n) {
   for (size_t o = 1; o < n.num_outputs(); ++o) {
     if (!n.output_name(o).empty())
@@ -454,7 +387,6 @@ void register_tensor_converters(std::map<std::string, Converter>& table) {
   table["Identity"] = convert_identity;
   table["Cast"] = convert_cast;
   table["ConstantOfShape"] = convert_constant_of_shape;
-  table["Slice"] = convert_slice;
   table["Dropout"] = convert_identity;
 }
 

@@ -8,6 +8,7 @@
 
 #include "compiler/common/error.h"
 #include "compiler/import/onnx/context.h"
+#include "compiler/ops/op_record.h"
 
 namespace kiln {
 namespace onnx_import {
@@ -456,6 +457,7 @@ const std::map<std::string, Converter>& converters() {
     register_math_converters(t);
     register_tensor_converters(t);
     register_quant_converters(t);
+    register_slicing_converters(t);
     return t;
   }();
   return table;
@@ -573,18 +575,22 @@ ir::Graph Importer::run() {
   }
   import_initializers();
   import_inputs();
-  const onnx::GraphProto& g = model_.graph();
-  for (int i = 0; i < g.node_size(); ++i) {
-    const onnx::NodeProto& proto = g.node(i);
+  const NodeList nodes = nodes_with_patterns_fused(model_.graph());
+  for (const auto& [i, node_proto] : nodes.nodes) {
+    const onnx::NodeProto& proto = *node_proto;
     Node node(*this, proto, i);
     if (!proto.domain().empty() && proto.domain() != "ai.onnx") {
       node.unsupported(
           fmt::format("op '{}' of domain '{}' is not supported", proto.op_type(), proto.domain()));
     }
     const auto it = converters().find(proto.op_type());
-    if (it == converters().end())
+    if (it != converters().end()) {
+      it->second(node);
+    } else if (const OpRecord* record = find_onnx_record(proto.op_type())) {
+      convert_by_record(node, *record);
+    } else {
       node.unsupported(fmt::format("kiln does not support the ONNX op '{}'", proto.op_type()));
-    it->second(node);
+    }
     for (int o = 0; o < proto.output_size(); ++o) {
       if (!proto.output(o).empty() && !values_.count(proto.output(o))) {
         node.unsupported(fmt::format("output {} '{}' is not supported", o, proto.output(o)));

@@ -105,6 +105,13 @@ float floor_mod_f32(float x, float y) {
   return (m != 0 && ((y < 0) != (m < 0))) ? m + y : m;
 }
 
+// TFLite's GELU, exact (through erfc, which keeps large negative x from
+// cancelling) and in its tanh approximation.
+float gelu_f32(float x) { return 0.5f * x * erfcf(x * -0.70710678118654752f); }
+float gelu_tanh_f32(float x) {
+  return 0.5f * x * (1.0f + tanhf(0.7978845608028654f * (x + 0.044715f * x * x * x)));
+}
+
 float clamp_f(float v, const PointwiseParams& p) {
   return v < p.act_min_f ? p.act_min_f : (v > p.act_max_f ? p.act_max_f : v);
 }
@@ -148,6 +155,8 @@ void pointwise_f32(const void* params, const void* const* inputs, void* const* o
     case PointwiseOp::kCos: return unary<float>(p, a, out, [](float x) { return cosf(x); });
     case PointwiseOp::kElu:
       return unary<float>(p, a, out, [](float x) { return x < 0.0f ? expm1f(x) : x; });
+    case PointwiseOp::kGelu: return unary<float>(p, a, out, gelu_f32);
+    case PointwiseOp::kGeluTanh: return unary<float>(p, a, out, gelu_tanh_f32);
     default: return compare_raw<float>(p, a, b, out);
   }
 }
@@ -185,9 +194,26 @@ void pointwise_s32(const void* params, const void* const* inputs, void* const* o
   }
 }
 
+// int64 arithmetic (the shape computations of ONNX models) wraps, and a
+// division truncates; nothing clamps.
 void pointwise_s64(const void* params, const void* const* inputs, void* const* outputs) {
   const PointwiseParams& p = *static_cast<const PointwiseParams*>(params);
+  using U = uint64_t;
+  const auto wrap64 = [](U v) { return static_cast<int64_t>(v); };
   switch (static_cast<PointwiseOp>(p.operation)) {
+    case PointwiseOp::kAdd:
+      return binary<int64_t>(p, inputs[0], inputs[1], outputs[0],
+                             [&](int64_t x, int64_t y) { return wrap64(U(x) + U(y)); });
+    case PointwiseOp::kSub:
+      return binary<int64_t>(p, inputs[0], inputs[1], outputs[0],
+                             [&](int64_t x, int64_t y) { return wrap64(U(x) - U(y)); });
+    case PointwiseOp::kMul:
+      return binary<int64_t>(p, inputs[0], inputs[1], outputs[0],
+                             [&](int64_t x, int64_t y) { return wrap64(U(x) * U(y)); });
+    case PointwiseOp::kDiv:
+      return binary<int64_t>(p, inputs[0], inputs[1], outputs[0], [&](int64_t x, int64_t y) {
+        return y == 0 ? int64_t{0} : (y == -1 ? wrap64(U{0} - U(x)) : x / y);
+      });
     case PointwiseOp::kMinimum:
       return binary<int64_t>(p, inputs[0], inputs[1], outputs[0], minimum<int64_t>);
     case PointwiseOp::kMaximum:

@@ -2,8 +2,12 @@
 """Models exported from PyTorch for kiln's ONNX tests.
 
 Writes into OUT_DIR:
-  <name>.onnx, <name>_in0.npy, <name>_out0.npy   small models covering the
+  <name>.onnx, <name>_in<i>.npy, <name>_out<i>.npy   small models covering the
       imported ops, with PyTorch's own outputs for a seeded random input;
+  tv_<model>.onnx, tv_<model>_in0.npy, tv_<model>_out0.npy
+                                                 torchvision's classification
+      models (random weights, batch-norm statistics randomized), exported as
+      PyTorch users export them, at a small input size;
   fashion_cnn.onnx                               a CNN trained here on
       Fashion-MNIST (Debian's dataset-fashion-mnist);
   fashion_calibration/<i>.npy                    training images for calibration;
@@ -29,13 +33,21 @@ FASHION = "/usr/share/datasets/fashion-mnist"
 
 
 def export(model, x, name, out, constant_folding=True):
+    """Exports `model` run on `x` (a tensor or a tuple of them): NAME.onnx and
+    NAME_in<i>.npy, NAME_out<i>.npy for each input and output."""
     model.eval()
+    inputs = x if isinstance(x, tuple) else (x,)
     with torch.no_grad():
-        y = model(x)
-    torch.onnx.export(model, x, os.path.join(out, name + ".onnx"), opset_version=14,
-                      do_constant_folding=constant_folding, input_names=["input"], output_names=["output"])
-    np.save(os.path.join(out, name + "_in0.npy"), x.numpy())
-    np.save(os.path.join(out, name + "_out0.npy"), y.numpy())
+        y = model(*inputs)
+    outputs = y if isinstance(y, tuple) else (y,)
+    torch.onnx.export(model, inputs, os.path.join(out, name + ".onnx"), opset_version=14,
+                      do_constant_folding=constant_folding,
+                      input_names=["input"] + [f"input{i}" for i in range(1, len(inputs))],
+                      output_names=["output"] + [f"output{i}" for i in range(1, len(outputs))])
+    for i, t in enumerate(inputs):
+        np.save(os.path.join(out, f"{name}_in{i}.npy"), t.numpy())
+    for i, t in enumerate(outputs):
+        np.save(os.path.join(out, f"{name}_out{i}.npy"), t.numpy())
 
 
 class ConvBnRelu6(nn.Module):
@@ -121,6 +133,61 @@ class Residual(nn.Module):
         return torch.matmul(y.reshape(1, -1), self.w)
 
 
+class Reductions(nn.Module):
+    def forward(self, x):
+        a = x.mean(dim=(2, 3), keepdim=True) * x
+        b = a.sum(dim=1) + a.amax(dim=1) - a.amin(dim=1)
+        return torch.cat([b.mean(dim=-1), torch.log_softmax(b, dim=1).mean(dim=1)], dim=1)
+
+
+class Slicing(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(6, 6, 1)
+        self.register_buffer("index", torch.tensor([3, 0, 2]))
+
+    def forward(self, x):
+        y = self.conv(x)
+        a, b = torch.split(y, [2, 4], dim=1)
+        c = y[:, 1:5:2, 1:, ::2]
+        d = torch.index_select(b, 1, self.index)
+        e = y.flip(3)[:, :, :, 1:4]
+        return torch.cat([a[:, :, 1:, ::2] + c, d[:, :2, 1:, ::2]], dim=1).flatten(1), e.sum(1)
+
+
+class Comparisons(nn.Module):
+    def forward(self, x, y):
+        m = (x > y) | ((x <= 0.5) & ~(y < -0.5))
+        z = torch.where(m, x, y * 0.1) + torch.where(x == y, torch.ones_like(x), x * 0.5)
+        return torch.maximum(torch.minimum(z, y), x - 1.0) / (y.abs() + 1.0)
+
+
+class UnaryMath(nn.Module):
+    def forward(self, x):
+        a = torch.exp(-x.abs()) + torch.log(x.abs() + 1.0) + torch.sqrt(x.abs())
+        b = torch.floor(x * 3.0) - torch.ceil(x * 2.0) + torch.round(x * 4.0) - x.neg()
+        c = torch.sin(x) * torch.cos(x) + x.pow(2) + torch.cumsum(x, dim=1)
+        return a + b + c
+
+
+class Activations(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(4, 8, 3, padding=1)
+        self.prelu = nn.PReLU(8)
+
+    def forward(self, x):
+        y = self.prelu(self.conv(x))
+        y = F.elu(y) + F.hardsigmoid(y) * F.gelu(y)
+        return F.softmax(y, dim=1) + torch.sigmoid(y).expand(2, 8, 6, 6)[1:]
+
+
+class Repeats(nn.Module):
+    def forward(self, x):
+        y = x.repeat(1, 2, 1, 3) + x.mean(dim=1, keepdim=True).expand(-1, 6, -1, -1).repeat(1, 1, 1, 3)
+        return F.pixel_unshuffle(y, 2).flatten(1)
+
+
 def randomize_batch_norms(model):
     for m in model.modules():
         if isinstance(m, (nn.BatchNorm1d, nn.BatchNorm2d)):
@@ -140,11 +207,38 @@ def export_op_models(out):
         ("concat_pad_permute", ConcatPadPermute(), (1, 3, 7, 9), True),
         ("audio_1d", Audio1d(), (1, 4, 32), True),
         ("residual", Residual(), (1, 8, 6, 6), False),
+        ("reductions", Reductions(), (1, 5, 4, 6), True),
+        ("slicing", Slicing(), (1, 6, 5, 8), True),
+        ("comparisons", Comparisons(), [(2, 3, 4), (2, 3, 4)], True),
+        ("unary_math", UnaryMath(), (3, 7), True),
+        ("activations", Activations(), (1, 4, 6, 6), True),
+        ("repeats", Repeats(), (1, 3, 4, 2), True),
     ]
     for name, model, shape, folding in cases:
         torch.manual_seed(sum(map(ord, name)))
         randomize_batch_norms(model)
-        export(model, torch.randn(*shape), name, out, constant_folding=folding)
+        shapes = shape if isinstance(shape, list) else [shape]
+        export(model, tuple(torch.randn(*s) for s in shapes), name, out, constant_folding=folding)
+
+
+# One model of each torchvision classification family small enough to run in
+# the test suite, and its input size (inception_v3 needs 75 pixels or more).
+TORCHVISION = [
+    ("resnet18", 64), ("mobilenet_v2", 64), ("mobilenet_v3_small", 64),
+    ("squeezenet1_1", 64), ("shufflenet_v2_x0_5", 64), ("mnasnet0_5", 64),
+    ("efficientnet_b0", 64), ("regnet_y_400mf", 64), ("densenet121", 64),
+    ("googlenet", 64), ("convnext_tiny", 64), ("resnext50_32x4d", 64),
+]
+
+
+def export_torchvision(out):
+    import torchvision
+    for name, size in TORCHVISION:
+        torch.manual_seed(sum(map(ord, name)))
+        model = getattr(torchvision.models, name)(weights=None)
+        randomize_batch_norms(model)
+        export(model, torch.randn(1, 3, size, size), "tv_" + name, out)
+        print(f"torchvision: {name} exported", flush=True)
 
 
 def read_idx(name):
@@ -246,6 +340,7 @@ def main():
     out = sys.argv[1]
     os.makedirs(out, exist_ok=True)
     export_op_models(out)
+    export_torchvision(out)
     export_fashion(out)
 
 

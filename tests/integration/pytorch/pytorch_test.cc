@@ -1,10 +1,12 @@
 // Models exported from PyTorch by export_models.py (run by CTest before these
-// tests, into $KILN_PYTORCH_DIR): kiln's outputs against PyTorch's own, and a
+// tests, into $KILN_PYTORCH_DIR): kiln's outputs against PyTorch's own (small
+// models of the imported ops, torchvision's classification models), and a
 // Fashion-MNIST CNN trained there, quantized by kiln: float against int8
 // accuracy on the 10,000 test images.
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -31,27 +33,38 @@ std::string exported(const std::string& file) {
   return std::string(dir ? dir : KILN_PYTORCH_DIR) + "/" + file;
 }
 
+// Compiles NAME.onnx for the host, runs it on NAME_in<i>.npy in PyTorch's
+// layout and expects PyTorch's NAME_out<i>.npy within 1e-4 of each output's
+// largest magnitude.
+CompiledModel expect_pytorch_outputs(const std::string& name) {
+  CompiledModel m = compile_model(read_file(exported(name + ".onnx")), name + ".onnx", {"host"});
+  SourceLayoutRunner runner(std::make_unique<HostRunner>(m.blob), m.graph);
+  for (size_t i = 0; i < runner.inputs().size(); ++i) {
+    const std::string file = fmt::format("{}_in{}.npy", name, i);
+    runner.set_input(i, parse_npy(read_file(exported(file)), file).data);
+  }
+  runner.invoke();
+  for (size_t o = 0; o < runner.outputs().size(); ++o) {
+    const std::string file = fmt::format("{}_out{}.npy", name, o);
+    const std::vector<float> want =
+        test::values_of<float>(parse_npy(read_file(exported(file)), file).data);
+    const std::vector<float> got = test::values_of<float>(runner.output(o));
+    EXPECT_EQ(got.size(), want.size()) << file;
+    float max_magnitude = 0.0f, max_diff = 0.0f;
+    for (size_t i = 0; i < std::min(want.size(), got.size()); ++i) {
+      max_magnitude = std::max(max_magnitude, std::fabs(want[i]));
+      max_diff = std::max(max_diff, std::fabs(got[i] - want[i]));
+    }
+    EXPECT_LE(max_diff, 1e-4f * max_magnitude) << file << ": max |kiln - pytorch| = " << max_diff
+                                               << ", largest |pytorch| = " << max_magnitude;
+  }
+  return m;
+}
+
 class PytorchModel : public ::testing::TestWithParam<const char*> {};
 
-// Host, and the same blob on the emulated Cortex-M4 for one of them.
 TEST_P(PytorchModel, MatchesPytorch) {
-  const std::string name = GetParam();
-  const CompiledModel m =
-      compile_model(read_file(exported(name + ".onnx")), name + ".onnx", {"host"});
-  const NpyArray in = parse_npy(read_file(exported(name + "_in0.npy")), name);
-  const NpyArray want = parse_npy(read_file(exported(name + "_out0.npy")), name);
-  SourceLayoutRunner runner(std::make_unique<HostRunner>(m.blob), m.graph);  // PyTorch's NCHW
-  runner.set_input(0, in.data);
-  runner.invoke();
-  const std::vector<float> got = test::values_of<float>(runner.output(0));
-  const std::vector<float> w = test::values_of<float>(want.data);
-  ASSERT_EQ(got.size(), w.size());
-  float max_magnitude = 0.0f, max_diff = 0.0f;
-  for (size_t i = 0; i < w.size(); ++i) {
-    max_magnitude = std::max(max_magnitude, std::fabs(w[i]));
-    max_diff = std::max(max_diff, std::fabs(got[i] - w[i]));
-  }
-  EXPECT_LE(max_diff, 1e-4f * max_magnitude) << "max |kiln - pytorch| = " << max_diff;
+  const CompiledModel m = expect_pytorch_outputs(GetParam());
   // No transpose is left for the device: layout changes folded away.
   for (const ir::Op& op : m.graph.ops) EXPECT_NE(op.kind, ir::OpKind::kTranspose) << op.location;
 }
@@ -60,6 +73,35 @@ INSTANTIATE_TEST_SUITE_P(Exported, PytorchModel,
                          ::testing::Values("conv_bn_relu6", "depthwise_separable", "upsample",
                                            "pools", "mlp", "concat_pad_permute", "audio_1d",
                                            "residual"));
+
+// Models of the ops mapped through the op records' ONNX forms; some need a
+// transpose on the device (a softmax over channels, a slice in PyTorch's
+// element order).
+class PytorchOpModel : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(PytorchOpModel, MatchesPytorch) { expect_pytorch_outputs(GetParam()); }
+
+INSTANTIATE_TEST_SUITE_P(Exported, PytorchOpModel,
+                         ::testing::Values("reductions", "slicing", "comparisons", "unary_math",
+                                           "activations", "repeats"));
+
+// torchvision's classification models as PyTorch users export them
+// (export_models.py's TORCHVISION).
+class TorchvisionModel : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(TorchvisionModel, MatchesPytorch) {
+  const CompiledModel m = expect_pytorch_outputs(std::string("tv_") + GetParam());
+  int transposes = 0;
+  for (const ir::Op& op : m.graph.ops) transposes += op.kind == ir::OpKind::kTranspose;
+  RecordProperty("ops", static_cast<int>(m.graph.ops.size()));
+  RecordProperty("transposes", transposes);
+}
+
+INSTANTIATE_TEST_SUITE_P(Classification, TorchvisionModel,
+                         ::testing::Values("resnet18", "mobilenet_v2", "mobilenet_v3_small",
+                                           "squeezenet1_1", "shufflenet_v2_x0_5", "mnasnet0_5",
+                                           "efficientnet_b0", "regnet_y_400mf", "densenet121",
+                                           "googlenet", "convnext_tiny", "resnext50_32x4d"));
 
 TEST(FashionMnist, Int8AccuracyWithinHalfAPointOfFloat) {
   const std::string model = exported("fashion_cnn.onnx");

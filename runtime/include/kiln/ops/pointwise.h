@@ -46,8 +46,10 @@ enum class PointwiseOp : int32_t {
   kRound = 27,  // half to even, as TFLite
   kSin = 28,
   kCos = 29,
-  kElu = 30,  // x < 0 ? exp(x) - 1 : x
-  kCount = 31
+  kElu = 30,       // x < 0 ? exp(x) - 1 : x
+  kGelu = 31,      // x erfc(-x / sqrt 2) / 2 = x (1 + erf(x / sqrt 2)) / 2
+  kGeluTanh = 32,  // x (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3))) / 2
+  kCount = 33
 };
 
 inline bool pointwise_is_unary(int32_t op) {
@@ -78,6 +80,7 @@ inline bool pointwise_supports(PointwiseType type, int32_t op) {
     case PointwiseType::kS32:
       return (op >= 0 && op <= static_cast<int32_t>(PointwiseOp::kFloorMod)) || comparison;
     case PointwiseType::kS64:
+      return (op >= 0 && op <= static_cast<int32_t>(PointwiseOp::kDiv)) || min_max || comparison;
     case PointwiseType::kS16:
     case PointwiseType::kS8: return min_max || comparison;
     case PointwiseType::kBool: return equality || logical;
