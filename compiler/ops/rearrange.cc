@@ -30,7 +30,9 @@ void require_shape(LowerContext& ctx, const ir::Op& op, const ir::Tensor& out,
 }
 
 // out[n, h*b + i, w*b + j, c] = in[n, h, w, (i*b + j)*C + c]: the output as
-// [N, H, b, W, b, C] steps through the input's channels block-wise.
+// [N, H, b, W, b, C] steps through the input's channels block-wise (TFLite's
+// and ONNX's DCR order; ONNX's CRD order, PyTorch's pixel shuffle, reads
+// in[n, h, w, c*b*b + i*b + j]).
 void lower_depth_to_space(LowerContext& ctx, const ir::Op& op) {
   const ir::Tensor& in = ctx.input(op, 0);
   const ir::Tensor& out = ctx.output(op, 0);
@@ -42,7 +44,10 @@ void lower_depth_to_space(LowerContext& ctx, const ir::Op& op) {
   require_shape(ctx, op, out, {n, h * b, w * b, oc});
   ElementView v;
   v.dims = {n, h, b, w, b, oc};
-  v.strides = {int64_t{h} * w * c, int64_t{w} * c, int64_t{b} * oc, c, oc, 1};
+  v.strides =
+      op.attrs.channels_column_row
+          ? std::vector<int64_t>{int64_t{h} * w * c, int64_t{w} * c, b, c, 1, int64_t{b} * b}
+          : std::vector<int64_t>{int64_t{h} * w * c, int64_t{w} * c, int64_t{b} * oc, c, oc, 1};
   emit_view(ctx, op, op.inputs[0], v, op.outputs[0]);
 }
 
@@ -219,6 +224,8 @@ void read_space_to_depth(tflite_format::OperatorReader& r) {
 }
 
 tflite_format::WrittenOptions write_depth_to_space(tflite_format::OperatorWriter& w) {
+  if (w.attrs().channels_column_row)
+    w.unsupported("ONNX's CRD channel order (TFLite's DEPTH_TO_SPACE has DCR's)");
   return w.options(tflite::CreateDepthToSpaceOptions(w.builder(), w.attrs().block_size));
 }
 
@@ -236,11 +243,12 @@ tflite_format::WrittenOptions write_space_to_batch(tflite_format::OperatorWriter
 
 constexpr OpTraits kView = OpTraits().same_quantization_as_input().folds_qdq();
 
-// ONNX's DCR order is TFLite's; CRD (PyTorch's pixel shuffle) is not.
+// ONNX's DCR order is TFLite's; CRD is PyTorch's pixel shuffle.
 void read_onnx_depth_to_space(const OnnxNodeAttributes& node, ir::OpAttrs& a) {
   a.block_size = static_cast<int32_t>(node.attr_int("blocksize", 0));
   const std::string mode = node.attr_string("mode", "DCR");
-  if (mode != "DCR") node.unsupported(fmt::format("mode '{}' (kiln has DCR)", mode));
+  if (mode != "DCR" && mode != "CRD") node.invalid(fmt::format("mode '{}'", mode));
+  a.channels_column_row = mode == "CRD";
   if (a.block_size < 1) node.invalid(fmt::format("blocksize {}", a.block_size));
 }
 

@@ -52,7 +52,9 @@ const std::set<std::string> kImportedOps = {"Conv",
                                             "QuantizeLinear",
                                             "DequantizeLinear",
                                             "QLinearConv",
-                                            "QLinearMatMul"};
+                                            "QLinearMatMul",
+                                            "Resize",
+                                            "HardSigmoid"};
 
 // Cases of those ops that kiln refuses, with what the refusal must say.
 const std::map<std::string, std::string> kExpectedUnsupported = {
@@ -138,6 +140,25 @@ const std::map<std::string, std::string> kExpectedUnsupported = {
     {"test_maxpool_with_argmax_2d_precomputed_pads", "Indices output"},
     {"test_maxpool_with_argmax_2d_precomputed_strides", "Indices output"},
     {"test_maxpool_2d_uint8", "uint8 input with uint8 output"},
+    // Resize: cubic interpolation, antialiasing and tf_crop_and_resize (kiln has nearest and
+    // linear, with every other coordinate transform).
+    {"test_resize_downsample_scales_cubic", "mode 'cubic'"},
+    {"test_resize_downsample_scales_cubic_A_n0p5_exclude_outside", "mode 'cubic'"},
+    {"test_resize_downsample_scales_cubic_align_corners", "mode 'cubic'"},
+    {"test_resize_downsample_scales_cubic_antialias", "antialias"},
+    {"test_resize_downsample_scales_linear_antialias", "antialias"},
+    {"test_resize_downsample_sizes_cubic", "mode 'cubic'"},
+    {"test_resize_downsample_sizes_cubic_antialias", "antialias"},
+    {"test_resize_downsample_sizes_linear_antialias", "antialias"},
+    {"test_resize_tf_crop_and_resize", "tf_crop_and_resize"},
+    {"test_resize_tf_crop_and_resize_axes_2_3", "tf_crop_and_resize"},
+    {"test_resize_tf_crop_and_resize_axes_3_2", "tf_crop_and_resize"},
+    {"test_resize_tf_crop_and_resize_extrapolation_value", "tf_crop_and_resize"},
+    {"test_resize_upsample_scales_cubic", "mode 'cubic'"},
+    {"test_resize_upsample_scales_cubic_A_n0p5_exclude_outside", "mode 'cubic'"},
+    {"test_resize_upsample_scales_cubic_align_corners", "mode 'cubic'"},
+    {"test_resize_upsample_scales_cubic_asymmetric", "mode 'cubic'"},
+    {"test_resize_upsample_sizes_cubic", "mode 'cubic'"},
 };
 
 // Published outputs given to 4 decimals: compared within 1e-4.

@@ -153,6 +153,7 @@ void register_math_converters(std::map<std::string, Converter>& table);
 void register_tensor_converters(std::map<std::string, Converter>& table);
 void register_quant_converters(std::map<std::string, Converter>& table);
 void register_slicing_converters(std::map<std::string, Converter>& table);
+void register_resize_converters(std::map<std::string, Converter>& table);
 
 // Computes the op just emitted on the host, through the kernels the device
 // would run, if its inputs are all constants: its outputs become constants

@@ -458,6 +458,7 @@ const std::map<std::string, Converter>& converters() {
     register_tensor_converters(t);
     register_quant_converters(t);
     register_slicing_converters(t);
+    register_resize_converters(t);
     return t;
   }();
   return table;

@@ -188,6 +188,19 @@ class Repeats(nn.Module):
         return F.pixel_unshuffle(y, 2).flatten(1)
 
 
+class Resizing(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 12, 3, padding=1)
+
+    def forward(self, x):
+        y = F.pixel_shuffle(self.conv(x), 2)
+        a = F.interpolate(y, scale_factor=2, mode="nearest")
+        b = F.interpolate(y, size=(a.shape[2], a.shape[3]), mode="bilinear", align_corners=False)
+        c = F.interpolate(y, scale_factor=2, mode="bilinear", align_corners=True)
+        return a + b + c + F.interpolate(x, scale_factor=4, mode="nearest")
+
+
 def randomize_batch_norms(model):
     for m in model.modules():
         if isinstance(m, (nn.BatchNorm1d, nn.BatchNorm2d)):
@@ -213,6 +226,7 @@ def export_op_models(out):
         ("unary_math", UnaryMath(), (3, 7), True),
         ("activations", Activations(), (1, 4, 6, 6), True),
         ("repeats", Repeats(), (1, 3, 4, 2), True),
+        ("resizing", Resizing(), (1, 3, 5, 4), True),
     ]
     for name, model, shape, folding in cases:
         torch.manual_seed(sum(map(ord, name)))

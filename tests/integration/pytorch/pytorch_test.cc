@@ -83,7 +83,7 @@ TEST_P(PytorchOpModel, MatchesPytorch) { expect_pytorch_outputs(GetParam()); }
 
 INSTANTIATE_TEST_SUITE_P(Exported, PytorchOpModel,
                          ::testing::Values("reductions", "slicing", "comparisons", "unary_math",
-                                           "activations", "repeats"));
+                                           "activations", "repeats", "resizing"));
 
 // torchvision's classification models as PyTorch users export them
 // (export_models.py's TORCHVISION).
