@@ -1,9 +1,13 @@
 // Every op kind of ir/op_kinds.h has a complete record, and the records
 // agree with each other: the lookups the importers and passes rely on.
+// docs/onnx.md stays true to the ONNX ops the importer takes.
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <set>
+#include <sstream>
 
+#include "compiler/import/onnx/importer.h"
 #include "compiler/ops/op_record.h"
 #include "compiler/tflite/builtin_names.h"
 
@@ -52,6 +56,36 @@ TEST(OpRecords, EachTfliteBuiltinReadsAsOneKind) {
       EXPECT_EQ(find_tflite_record(code)->kind, kind);
     }
   }
+}
+
+// The importer tries its own converters first: an op type with a converter
+// and a record would never reach the record.
+TEST(OpRecords, EachOnnxOpTypeReadsAsOneKindOrHasAConverter) {
+  std::vector<std::string> converted;
+  onnx_import::supported_op_types(&converted);
+  std::set<std::string> seen(converted.begin(), converted.end());
+  for (ir::OpKind kind : all_kinds()) {
+    for (const char* type : find_op_record(kind)->onnx.op_types) {
+      if (!type) continue;
+      SCOPED_TRACE(type);
+      EXPECT_TRUE(seen.insert(type).second)
+          << "read by two records, or by a record and a converter";
+      ASSERT_NE(find_onnx_record(type), nullptr);
+      EXPECT_EQ(find_onnx_record(type)->kind, kind);
+      EXPECT_NE(find_op_record(kind)->onnx.pattern, OnnxPattern::kNone);
+    }
+  }
+}
+
+// docs/onnx.md names every ONNX op kiln imports.
+TEST(OpRecords, OnnxDocumentationListsEveryImportedOp) {
+  std::ifstream file(std::string(KILN_SOURCE_DIR) + "/docs/onnx.md");
+  ASSERT_TRUE(file) << "docs/onnx.md";
+  std::stringstream doc;
+  doc << file.rdbuf();
+  for (const std::string& type : onnx_import::supported_op_types())
+    EXPECT_NE(doc.str().find("`" + type + "`"), std::string::npos)
+        << type << " is not in docs/onnx.md";
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <set>
 
 #include "compiler/common/error.h"
 #include "compiler/import/onnx/context.h"
@@ -465,6 +466,22 @@ const std::map<std::string, Converter>& converters() {
 }
 
 }  // namespace
+
+std::vector<std::string> supported_op_types(std::vector<std::string>* converted) {
+  std::set<std::string> types;
+  for (const auto& [type, converter] : converters()) {
+    types.insert(type);
+    if (converted) converted->push_back(type);
+  }
+  for (int k = 0; k < static_cast<int>(ir::OpKind::kUnsupported); ++k) {
+    const OpRecord* record = find_op_record(static_cast<ir::OpKind>(k));
+    if (!record) continue;
+    for (const char* type : record->onnx.op_types) {
+      if (type) types.insert(type);
+    }
+  }
+  return {types.begin(), types.end()};
+}
 
 void Importer::import_initializers() {
   const onnx::GraphProto& g = model_.graph();

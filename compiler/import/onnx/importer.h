@@ -16,6 +16,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "compiler/ir/graph.h"
 
@@ -29,6 +30,11 @@ bool looks_like_onnx(const uint8_t* data, size_t size);
 // for a file that is not a valid model and Error(kUnsupported) naming the node
 // and op for anything kiln cannot compile; both messages start with `label`.
 ir::Graph import_onnx(const uint8_t* data, size_t size, const std::string& label);
+
+// The ONNX op types kiln imports, sorted: those of the op records' ONNX
+// forms and those with converters of their own. `converted` (if not null)
+// gets the latter.
+std::vector<std::string> supported_op_types(std::vector<std::string>* converted = nullptr);
 
 }  // namespace onnx_import
 }  // namespace kiln
