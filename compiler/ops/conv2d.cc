@@ -116,7 +116,7 @@ void lower_conv(LowerContext& ctx, const ir::Op& op, bool depthwise) {
       ctx.unsupported(op, "an int16 depthwise convolution takes an int64 bias");
     const int quant_tensor =
         ctx.add_constant(out.name + "/requant", KILN_DTYPE_INT32, {2, p.out_c}, int32_bytes(quant));
-    ctx.emit(op, conv_16x8_opcode(ctx, bias, depthwise), p,
+    ctx.emit(op, conv_16x8_opcode(ctx, bias, depthwise, p), p,
              {op.inputs[0], weights, bias, quant_tensor}, {op.outputs[0]});
     return;
   }

@@ -112,7 +112,8 @@ void lower_fully_connected(LowerContext& ctx, const ir::Op& op) {
       ctx.unsupported(op, fmt::format("int16 op with asymmetric filter '{}'", filter.name));
     const int quant_tensor = ctx.add_constant(out.name + "/requant", KILN_DTYPE_INT32,
                                               {2, p.out_depth}, int32_bytes(quant));
-    ctx.emit(op, conv_16x8_opcode(ctx, bias, false), as_pointwise_conv(p, bias >= 0),
+    const Conv2DParams conv = as_pointwise_conv(p, bias >= 0);
+    ctx.emit(op, conv_16x8_opcode(ctx, bias, false, conv), conv,
              {op.inputs[0], weights, bias, quant_tensor}, {op.outputs[0]});
     return;
   }

@@ -106,11 +106,6 @@ inline int bias_for(LowerContext& ctx, const ir::Op& op, size_t input, Numerics 
 
 // The 16x8 convolution kernel for `bias` (-1: none): 32-bit sums for an
 // int32 bias, 64-bit for int64 or none, as TFLite Micro picks them.
-inline OpCode conv_16x8_opcode(LowerContext& ctx, int bias, bool depthwise) {
-  const bool wide = bias < 0 || ctx.tensor(bias).dtype == KILN_DTYPE_INT64;
-  if (depthwise) return OpCode::DEPTHWISE_CONV_2D_S16;
-  return wide ? OpCode::CONV_2D_S16 : OpCode::CONV_2D_S16_B32;
-}
 
 // Whether a kernel accepts these params (its operand_sizes check): a
 // variant's conditions (lanes, window or size limits) are stated there once.
@@ -137,6 +132,20 @@ OpCode choose_variant(const KernelTarget& target, const IsaVariant (&variants)[N
     }
   }
   return reference;
+}
+
+// The 16x8 convolution kernel for `p`: 64-bit sums with an int64 bias (or
+// none), 32-bit with an int32 one; the target's DSP or Helium inner product
+// where it has one.
+inline OpCode conv_16x8_opcode(LowerContext& ctx, int bias, bool depthwise, const Conv2DParams& p) {
+  if (depthwise) return OpCode::DEPTHWISE_CONV_2D_S16;
+  static constexpr IsaVariant kWide[] = {{KernelIsa::arm_mve, OpCode::CONV_2D_S16_ARM_MVE},
+                                         {KernelIsa::arm_dsp, OpCode::CONV_2D_S16_ARM_DSP}};
+  static constexpr IsaVariant kNarrow[] = {{KernelIsa::arm_mve, OpCode::CONV_2D_S16_B32_ARM_MVE},
+                                           {KernelIsa::arm_dsp, OpCode::CONV_2D_S16_B32_ARM_DSP}};
+  const bool wide = bias < 0 || ctx.tensor(bias).dtype == KILN_DTYPE_INT64;
+  return wide ? choose_variant(ctx.target(), kWide, &p, OpCode::CONV_2D_S16)
+              : choose_variant(ctx.target(), kNarrow, &p, OpCode::CONV_2D_S16_B32);
 }
 
 // The int8 (or int16) output stage of a convolution: checks the filter's quantization

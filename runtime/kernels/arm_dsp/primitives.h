@@ -11,6 +11,7 @@
 
 #include "kernels/arm_dsp/conv_pixels_job.h"
 #include "kernels/arm_dsp/depthwise3x3_job.h"
+#include "kernels/common/conv_16x8.h"
 #include "kiln/fixed_point.h"
 #include "kiln/ops/packed_conv2d.h"
 
@@ -83,6 +84,11 @@ inline int32_t smlabb(uint32_t a, uint32_t b, int32_t acc) {
 }
 inline int32_t smlatt(uint32_t a, uint32_t b, int32_t acc) {
   return __smlatt(static_cast<int32_t>(a), static_cast<int32_t>(b), acc);
+}
+// acc + a.lo * b.lo + a.hi * b.hi in 64 bits (wrapping).
+inline uint64_t smlald(uint32_t a, uint32_t b, uint64_t acc) {
+  return static_cast<uint64_t>(
+      __smlald(static_cast<int32_t>(a), static_cast<int32_t>(b), static_cast<int64_t>(acc)));
 }
 
 // A four-channel dot product over widened pairs: for each of `groups`
@@ -257,6 +263,10 @@ inline int32_t smlabb(uint32_t a, uint32_t b, int32_t acc) {
 inline int32_t smlatt(uint32_t a, uint32_t b, int32_t acc) {
   return static_cast<int32_t>(static_cast<uint32_t>(acc) +
                               static_cast<uint32_t>(hi16(a) * hi16(b)));
+}
+inline uint64_t smlald(uint32_t a, uint32_t b, uint64_t acc) {
+  return acc + static_cast<uint64_t>(static_cast<int64_t>(lo16(a) * lo16(b))) +
+         static_cast<uint64_t>(static_cast<int64_t>(hi16(a) * hi16(b)));
 }
 
 inline int32_t ssat8(int32_t v) { return v < -128 ? -128 : (v > 127 ? 127 : v); }
@@ -519,6 +529,51 @@ inline uint32_t splat_s8x4(int32_t v) {
 
 // Both halves set to v (for SXTAB16's addend).
 inline uint32_t dup16(int32_t v) { return (static_cast<uint32_t>(v) & 0xFFFFu) * 0x00010001u; }
+
+// The low halves of `lo` and `hi`, and their high halves, as one word each
+// (the compiler makes each one PKHBT / PKHTB).
+inline uint32_t pack_low_halves(uint32_t lo, uint32_t hi) { return (lo & 0xFFFFu) | (hi << 16); }
+inline uint32_t pack_high_halves(uint32_t lo, uint32_t hi) {
+  return (lo >> 16) | (hi & 0xFFFF0000u);
+}
+
+// The product sum of n int16 activations and int8 weights, modulo 2^64:
+// per 4 channels, the weights widened in pairs (0, 2) and (1, 3) and the
+// activations paired to match, two SMLALDs.
+inline uint64_t dot_s16_s8(const int16_t* x, const int8_t* w, int32_t n) {
+  uint64_t acc = 0;
+  int32_t i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const uint32_t weights = load_u32(w + i);
+    const uint32_t x01 = load_u32(x + i), x23 = load_u32(x + i + 2);
+    acc = smlald(sxtb16(weights), pack_low_halves(x01, x23), acc);
+    acc = smlald(sxtb16_ror8(weights), pack_high_halves(x01, x23), acc);
+  }
+  for (; i < n; ++i)
+    acc += static_cast<uint64_t>(static_cast<int64_t>(static_cast<int32_t>(w[i]) * x[i]));
+  return acc;
+}
+
+// The same for two weight rows: each activation pair is loaded and paired
+// once for both (14 instructions for 8 multiply-accumulates).
+inline kernels::Sums2 dot2_s16_s8(const int16_t* x, const int8_t* w0, const int8_t* w1, int32_t n) {
+  uint64_t acc0 = 0, acc1 = 0;
+  int32_t i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const uint32_t x01 = load_u32(x + i), x23 = load_u32(x + i + 2);
+    const uint32_t x02 = pack_low_halves(x01, x23), x13 = pack_high_halves(x01, x23);
+    const uint32_t a = load_u32(w0 + i), b = load_u32(w1 + i);
+    acc0 = smlald(sxtb16(a), x02, acc0);
+    acc0 = smlald(sxtb16_ror8(a), x13, acc0);
+    acc1 = smlald(sxtb16(b), x02, acc1);
+    acc1 = smlald(sxtb16_ror8(b), x13, acc1);
+  }
+  for (; i < n; ++i) {
+    acc0 += static_cast<uint64_t>(static_cast<int64_t>(static_cast<int32_t>(w0[i]) * x[i]));
+    acc1 += static_cast<uint64_t>(static_cast<int64_t>(static_cast<int32_t>(w1[i]) * x[i]));
+  }
+  return {acc0, acc1};
+}
 
 }  // namespace arm_dsp
 }  // namespace kiln

@@ -4,6 +4,7 @@
 // them to a scalar accumulator, so per 16 taps the inner loop is one column
 // load, and per channel of the block one filter load and one VMLADAVA.
 #include "kernels/arm_mve/primitives.h"
+#include "kernels/common/conv_16x8.h"
 #include "kernels/common/packed_conv.h"
 
 namespace kiln {
@@ -159,6 +160,16 @@ void depthwise_conv2d_s8(const void* params, const void* const* inputs, void* co
       Depthwise::job3x3(layer.records(), p.in_c / 8, p.dilation_w * p.in_c,
                         p.dilation_h * p.in_w * p.in_c, p.input_offset, layer.stage()),
       [](const Depthwise3x3Job& j) { depthwise3x3_run(&j); });
+}
+
+// 16x8 convolutions (and fully connected layers, as 1x1 convolutions): the
+// reference's loops with this instruction set's inner product.
+void conv2d_s16(const void* params, const void* const* inputs, void* const* outputs) {
+  kernels::conv2d_16x8<int64_t>(params, inputs, outputs, dot_s16_s8, dot2_s16_s8);
+}
+
+void conv2d_s16_b32(const void* params, const void* const* inputs, void* const* outputs) {
+  kernels::conv2d_16x8<int32_t>(params, inputs, outputs, dot_s16_s8, dot2_s16_s8);
 }
 
 }  // namespace arm_mve

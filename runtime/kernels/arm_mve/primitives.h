@@ -10,6 +10,7 @@
 
 #include "kernels/arm_mve/conv_pixels_job.h"
 #include "kernels/arm_mve/depthwise3x3_job.h"
+#include "kernels/common/conv_16x8.h"
 #include "kiln/fixed_point.h"
 #include "kiln/ops/packed_conv2d.h"
 
@@ -361,6 +362,42 @@ inline void depthwise3x3_window(const Depthwise3x3Job* job) {
   kiln_arm_mve_depthwise3x3_window(job);
 #else
   depthwise3x3_portable(job);
+#endif
+}
+
+// The product sum of n int16 activations and int8 weights, modulo 2^64:
+// eight channels a step, the weights widened as they load (VLDRB.S16), the
+// tail predicated (loads of lanes past n give 0), summed into 64 bits
+// (VMLALDAVA).
+inline uint64_t dot_s16_s8(const int16_t* x, const int8_t* w, int32_t n) {
+#if KILN_ARM_MVE_NATIVE
+  int64_t acc = 0;
+  for (int32_t i = 0; i < n; i += 8) {
+    const mve_pred16_t lanes = vctp16q(static_cast<uint32_t>(n - i));
+    acc = vmlaldavaq_s16(acc, vldrhq_z_s16(x + i, lanes), vldrbq_z_s16(w + i, lanes));
+  }
+  return static_cast<uint64_t>(acc);
+#else
+  uint64_t acc = 0;
+  for (int32_t i = 0; i < n; ++i)
+    acc += static_cast<uint64_t>(static_cast<int64_t>(static_cast<int32_t>(w[i]) * x[i]));
+  return acc;
+#endif
+}
+
+// The same for two weight rows, each activation vector loaded once.
+inline kernels::Sums2 dot2_s16_s8(const int16_t* x, const int8_t* w0, const int8_t* w1, int32_t n) {
+#if KILN_ARM_MVE_NATIVE
+  int64_t acc0 = 0, acc1 = 0;
+  for (int32_t i = 0; i < n; i += 8) {
+    const mve_pred16_t lanes = vctp16q(static_cast<uint32_t>(n - i));
+    const int16x8_t xv = vldrhq_z_s16(x + i, lanes);
+    acc0 = vmlaldavaq_s16(acc0, xv, vldrbq_z_s16(w0 + i, lanes));
+    acc1 = vmlaldavaq_s16(acc1, xv, vldrbq_z_s16(w1 + i, lanes));
+  }
+  return {static_cast<uint64_t>(acc0), static_cast<uint64_t>(acc1)};
+#else
+  return {dot_s16_s8(x, w0, n), dot_s16_s8(x, w1, n)};
 #endif
 }
 

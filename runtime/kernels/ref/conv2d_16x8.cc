@@ -1,10 +1,9 @@
 // Reference 16x8 CONV_2D and DEPTHWISE_CONV_2D (int16 activations, int8
-// weights): TFLite's ConvPerChannel and DepthwiseConvPerChannel for int16.
-// With an int64 bias (or none) the sums are 64-bit and requantized through a
-// Q15 multiplier; with an int32 bias they are 32-bit and requantized as int8
-// convolutions are.
+// weights): TFLite's ConvPerChannel (kernels/common/conv_16x8.h, with the
+// portable inner product) and DepthwiseConvPerChannel for int16.
 #include <stdint.h>
 
+#include "kernels/common/conv_16x8.h"
 #include "kernels/common/conv_window.h"
 #include "kiln/fixed_point.h"
 #include "kiln/ops/conv2d.h"
@@ -16,62 +15,12 @@ using kernels::for_each_output_pixel;
 using kernels::for_each_tap;
 using kernels::output_index;
 
-namespace {
-
-// int64 sums (Bias int64_t) or int32 sums (Bias int32_t), wrapping without UB.
-template <typename Bias>
-struct Accumulator {
-  using Unsigned = uint64_t;
-  static int32_t requantize(uint64_t acc, int32_t multiplier, int32_t shift) {
-    return fp::multiply_by_quantized_multiplier_64(static_cast<int64_t>(acc), multiplier, shift);
-  }
-};
-template <>
-struct Accumulator<int32_t> {
-  using Unsigned = uint32_t;
-  static int32_t requantize(uint32_t acc, int32_t multiplier, int32_t shift) {
-    return fp::multiply_by_quantized_multiplier(static_cast<int32_t>(acc), multiplier, shift);
-  }
-};
-
-template <typename Bias>
-void conv2d_16x8(const void* params, const void* const* inputs, void* const* outputs) {
-  using Sum = typename Accumulator<Bias>::Unsigned;
-  const Conv2DParams& p = *static_cast<const Conv2DParams*>(params);
-  const int16_t* input = static_cast<const int16_t*>(inputs[0]);
-  const int8_t* filter = static_cast<const int8_t*>(inputs[1]);
-  const Bias* bias = static_cast<const Bias*>(inputs[2]);
-  const int32_t* multipliers = static_cast<const int32_t*>(inputs[3]);
-  const int32_t* shifts = multipliers + p.out_c;
-  int16_t* output = static_cast<int16_t*>(outputs[0]);
-  const int32_t groups = p.in_c / p.filter_in_c;
-
-  for_each_output_pixel(p, [&](int32_t b, int32_t out_y, int32_t out_x) {
-    for (int32_t oc = 0; oc < p.out_c; ++oc) {
-      const int32_t in_c_base = (oc / (p.out_c / groups)) * p.filter_in_c;
-      Sum acc = 0;
-      for_each_tap(p, out_y, out_x, [&](int32_t in_y, int32_t in_x, int32_t fy, int32_t fx) {
-        const int16_t* in_px = input + ((b * p.in_h + in_y) * p.in_w + in_x) * p.in_c + in_c_base;
-        const int8_t* f_px = filter + ((oc * p.k_h + fy) * p.k_w + fx) * p.filter_in_c;
-        for (int32_t ic = 0; ic < p.filter_in_c; ++ic)
-          acc += static_cast<Sum>(static_cast<int32_t>(f_px[ic]) * in_px[ic]);
-      });
-      if (bias) acc += static_cast<Sum>(bias[oc]);
-      const int32_t v = Accumulator<Bias>::requantize(acc, multipliers[oc], shifts[oc]);
-      output[output_index(p, b, out_y, out_x, oc)] = static_cast<int16_t>(
-          fp::clamp(fp::saturating_add(v, p.output_offset), p.act_min, p.act_max));
-    }
-  });
-}
-
-}  // namespace
-
 void conv2d_s16(const void* params, const void* const* inputs, void* const* outputs) {
-  conv2d_16x8<int64_t>(params, inputs, outputs);
+  kernels::conv2d_16x8<int64_t>(params, inputs, outputs, kernels::dot_s16_s8, kernels::dot2_s16_s8);
 }
 
 void conv2d_s16_b32(const void* params, const void* const* inputs, void* const* outputs) {
-  conv2d_16x8<int32_t>(params, inputs, outputs);
+  kernels::conv2d_16x8<int32_t>(params, inputs, outputs, kernels::dot_s16_s8, kernels::dot2_s16_s8);
 }
 
 void depthwise_conv2d_s16(const void* params, const void* const* inputs, void* const* outputs) {

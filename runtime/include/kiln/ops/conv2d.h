@@ -106,6 +106,15 @@ void depthwise_conv2d_s16(const void* params, const void* const* inputs, void* c
 void depthwise_conv2d_f32(const void* params, const void* const* inputs, void* const* outputs);
 }  // namespace ref
 
+namespace arm_dsp {
+void conv2d_s16(const void* params, const void* const* inputs, void* const* outputs);
+void conv2d_s16_b32(const void* params, const void* const* inputs, void* const* outputs);
+}  // namespace arm_dsp
+namespace arm_mve {
+void conv2d_s16(const void* params, const void* const* inputs, void* const* outputs);
+void conv2d_s16_b32(const void* params, const void* const* inputs, void* const* outputs);
+}  // namespace arm_mve
+
 }  // namespace kiln
 
 #endif  // KILN_OPS_CONV2D_H
