@@ -97,20 +97,20 @@ TEST(OnnxCli, UnsupportedOpIsNamedWithItsNode) {
   relu->set_op_type("Relu");
   relu->add_input("x");
   relu->add_output("r");
-  onnx::NodeProto* resize = g->add_node();
-  resize->set_op_type("Resize");
-  resize->set_name("upsample");
-  resize->add_input("r");
-  resize->add_output("y");
+  onnx::NodeProto* einsum = g->add_node();
+  einsum->set_op_type("Einsum");
+  einsum->set_name("mix");
+  einsum->add_input("r");
+  einsum->add_output("y");
   g->add_output()->set_name("y");
   std::string bytes;
   m.SerializeToString(&bytes);
-  const std::string path = temp_path("resize.onnx");
+  const std::string path = temp_path("einsum.onnx");
   write_file(path, bytes.data(), bytes.size());
-  const test::CliResult r = kiln_cli("convert " + path + " -o " + temp_path("resize.kiln"));
+  const test::CliResult r = kiln_cli("convert " + path + " -o " + temp_path("einsum.kiln"));
   EXPECT_EQ(r.exit_code, 4) << r.output;
-  EXPECT_NE(r.output.find("node 1 'upsample' (Resize)"), std::string::npos) << r.output;
-  EXPECT_NE(r.output.find("ONNX op 'Resize'"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("node 1 'mix' (Einsum)"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("ONNX op 'Einsum'"), std::string::npos) << r.output;
 }
 
 TEST(OnnxCli, NotAModel) {
