@@ -92,9 +92,9 @@ struct OpAttrs {
   // each end is relative to its begin.
   int32_t begin_mask = 0, end_mask = 0, shrink_axis_mask = 0;
   bool end_is_offset = false;
-  int32_t block_size = 1;                                  // depth to space, space to depth
+  int32_t block_size = 1;            // depth to space, space to depth
   bool channels_column_row = false;  // depth to space: ONNX's CRD channel order, not DCR
-  int32_t batch_dims = 0;                                  // gather
+  int32_t batch_dims = 0;            // gather
   bool align_corners = false, half_pixel_centers = false;  // resize
   bool mirror_symmetric = false;      // mirror pad: SYMMETRIC (edge repeated) or REFLECT
   bool adj_x = false, adj_y = false;  // batch matmul: an operand stored transposed

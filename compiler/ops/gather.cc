@@ -288,7 +288,10 @@ const OpRecord kGatherRecord = {
     TfliteForm(tflite::BuiltinOperator_GATHER).reads(read_gather).writes(write_gather),
     lower_gather,
     nullptr,
-    OnnxForm(OnnxPattern::kAlongAxis, "Gather").reads(read_onnx_gather).shaped_by(gather_shape)};
+    OnnxForm(OnnxPattern::kAlongAxis, "Gather")
+        .reads(read_onnx_gather)
+        .shaped_by(gather_shape)
+        .indices_in(1)};
 const OpRecord kGatherNdRecord = {ir::OpKind::kGatherNd, kCopy,
                                   TfliteForm(tflite::BuiltinOperator_GATHER_ND), lower_gather_nd,
                                   nullptr};

@@ -71,6 +71,9 @@ struct OnnxForm {
   OnnxResult result = OnnxResult::kLikeFirst;
   // Reduction: the first opset whose axes are input 1 rather than an attribute.
   int8_t axes_input_from = 0;
+  // Along an axis: the operand of indices into it, which ONNX counts from the
+  // end where negative (a constant's are made positive; -1: none).
+  int8_t index_operand = -1;
   // Reads the node's attributes (and constant parameters) into the op's;
   // null: none. It may refuse a value kiln's kernel lacks.
   void (*read)(const OnnxNodeAttributes& node, ir::OpAttrs& attrs) = nullptr;
@@ -105,6 +108,11 @@ struct OnnxForm {
   constexpr OnnxForm result_like(OnnxResult r) const {
     OnnxForm o = *this;
     o.result = r;
+    return o;
+  }
+  constexpr OnnxForm indices_in(int8_t operand) const {
+    OnnxForm o = *this;
+    o.index_operand = operand;
     return o;
   }
   constexpr OnnxForm axes_input_from_opset(int8_t opset) const {

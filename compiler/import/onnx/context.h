@@ -90,6 +90,8 @@ class Node final : public OnnxNodeAttributes {
     bool quantized = false;
   };
   ConstantOperand constant_operand(size_t i, const char* role) const;
+  // Whether input i is such a constant operand.
+  bool has_constant_operand(size_t i) const;
   // A constant operand as a float tensor an op reads: the float constant, or
   // the quantized constant behind a DEQUANTIZE (folded away by the passes).
   int float_operand(const std::string& suffix, const ConstantOperand& c);

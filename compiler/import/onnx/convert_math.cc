@@ -15,7 +15,7 @@ Value unary_output(Node& n, const Value& in) {
   return n.define_output(0, t.dtype, t.shape, in.channels_last);
 }
 
-// x^2 is SQUARE and x^0.5 SQRT; other exponents are refused.
+// x^2 is SQUARE, x^0.5 SQRT and x^-0.5 RSQRT; other exponents are refused.
 void convert_pow(Node& n) {
   const std::vector<float> exponent = n.float_values(1, "exponent");
   for (float e : exponent) {
@@ -24,10 +24,12 @@ void convert_pow(Node& n) {
   const float e = exponent.at(0);
   const Value in = n.input(0);
   if (e == 1.0f) return n.alias_output(0, in);
-  if (e != 2.0f && e != 0.5f)
-    n.unsupported(fmt::format("exponent {} (kiln computes x^2 and x^0.5)", e));
+  if (e != 2.0f && e != 0.5f && e != -0.5f)
+    n.unsupported(fmt::format("exponent {} (kiln computes x^2, x^0.5 and x^-0.5)", e));
   const Value out = unary_output(n, in);
-  n.emit(e == 2.0f ? ir::OpKind::kSquare : ir::OpKind::kSqrt, {in.tensor}, {out.tensor});
+  const ir::OpKind kind =
+      e == 2.0f ? ir::OpKind::kSquare : (e == 0.5f ? ir::OpKind::kSqrt : ir::OpKind::kRsqrt);
+  n.emit(kind, {in.tensor}, {out.tensor});
 }
 
 // max(0, min(1, alpha * x + beta)): MUL, ADD, CLAMP.

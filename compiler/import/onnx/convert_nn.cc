@@ -533,7 +533,34 @@ void convert_gemm(Node& n) {
 }
 
 // MatMul by a constant matrix: a fully connected layer over A's last dim.
+// MatMul of two activations (attention's products): BATCH_MATMUL, whose
+// batch dims broadcast as numpy's do.
+void convert_batch_matmul(Node& n) {
+  const std::vector<int32_t> a_shape = n.input_shape(0), b_shape = n.input_shape(1);
+  if (a_shape.size() < 2 || b_shape.size() < 2)
+    n.unsupported("a 1-D operand of a product of two activations");
+  if (a_shape.back() != b_shape[b_shape.size() - 2]) {
+    n.invalid(fmt::format("A {} and B {} do not multiply", ir::shape_string(a_shape),
+                          ir::shape_string(b_shape)));
+  }
+  const size_t batch_rank = std::max(a_shape.size(), b_shape.size()) - 2;
+  std::vector<int32_t> out_shape(batch_rank, 1);
+  for (size_t i = 0; i < batch_rank; ++i) {
+    const size_t from_end = batch_rank - i;  // batch dims right-aligned
+    const int32_t da = from_end + 2 <= a_shape.size() ? a_shape[a_shape.size() - 2 - from_end] : 1;
+    const int32_t db = from_end + 2 <= b_shape.size() ? b_shape[b_shape.size() - 2 - from_end] : 1;
+    if (da != db && da != 1 && db != 1) n.invalid("batch dims do not broadcast");
+    out_shape[i] = da == 1 ? db : da;
+  }
+  out_shape.push_back(a_shape[a_shape.size() - 2]);
+  out_shape.push_back(b_shape.back());
+  const Value a = n.plain(n.input(0)), b = n.plain(n.input(1));
+  const Value out = n.define_output(0, n.input_tensor(0).dtype, out_shape, false);
+  n.emit(ir::OpKind::kBatchMatMul, {a.tensor, b.tensor}, {out.tensor});
+}
+
 void convert_matmul(Node& n) {
+  if (!n.has_constant_operand(1)) return convert_batch_matmul(n);
   const std::vector<int32_t> a_shape = n.input_shape(0);
   Node::ConstantOperand b = matrix_operand(n, 1, "B (kiln multiplies by constant matrices only)");
   std::vector<int32_t> b_shape = b.tensor.shape;

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstring>
 #include <numeric>
 
 #include "compiler/exec/graph_evaluator.h"
@@ -229,6 +230,36 @@ void convert_reduction(Node& n, const OpRecord& record, ir::OpAttrs attrs) {
   fold_if_constant(n);
 }
 
+// Constant indices into a dim of size `dim` with ONNX's negative ones
+// counted from the end (a new constant if any is negative).
+int positive_indices(Node& n, int tensor, int32_t dim) {
+  const ir::Tensor t = n.graph().tensors[static_cast<size_t>(tensor)];
+  if (!t.constant || (t.dtype != KILN_DTYPE_INT32 && t.dtype != KILN_DTYPE_INT64)) return tensor;
+  std::vector<uint8_t> data = t.data;
+  bool changed = false;
+  const size_t size = kiln_dtype_size(t.dtype);
+  for (size_t k = 0; k + size <= data.size(); k += size) {
+    int64_t v = 0;
+    if (size == 4) {
+      int32_t v32;
+      std::memcpy(&v32, &data[k], 4);
+      v = v32;
+    } else {
+      std::memcpy(&v, &data[k], 8);
+    }
+    if (v >= 0 || v < -static_cast<int64_t>(dim)) continue;
+    v += dim;
+    changed = true;
+    if (size == 4) {
+      const int32_t v32 = static_cast<int32_t>(v);
+      std::memcpy(&data[k], &v32, 4);
+    } else {
+      std::memcpy(&data[k], &v, 8);
+    }
+  }
+  return changed ? n.add_constant("indices", t.dtype, t.shape, data.data(), data.size()) : tensor;
+}
+
 // In ONNX's element order, along attrs.axis (normalized here).
 void convert_along_axis(Node& n, const OpRecord& record, ir::OpAttrs attrs) {
   const std::vector<Operand> operands = operands_of(n, record.onnx);
@@ -242,6 +273,10 @@ void convert_along_axis(Node& n, const OpRecord& record, ir::OpAttrs attrs) {
   if (axis < 0)
     n.invalid(fmt::format("axis {} out of range for rank {}", attrs.axis, shapes[0].size()));
   attrs.axis = axis;
+  const int index = record.onnx.index_operand;
+  if (index > 0 && static_cast<size_t>(index) < inputs.size())
+    inputs[static_cast<size_t>(index)] = positive_indices(n, inputs[static_cast<size_t>(index)],
+                                                          shapes[0][static_cast<size_t>(axis)]);
   const std::vector<int32_t> shape =
       record.onnx.shape ? record.onnx.shape(n, shapes, attrs) : shapes[0];
   const Value out = n.define_output(0, result_type(n, record.onnx, operands), shape, false);

@@ -1,9 +1,10 @@
 // ONNX ops that take parts of a value or repeat it: Shape (a constant: shapes
-// are static), Slice, Split, Expand, Tile. Each works per dim, so a value
-// stored channels-last stays so: ONNX dims are mapped to kiln's.
+// are static), Slice, Split, Expand, Tile; and Range of constant bounds. Each works per dim, so a
+// value stored channels-last stays so: ONNX dims are mapped to kiln's.
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 
 #include "compiler/import/onnx/context.h"
 
@@ -215,6 +216,44 @@ void convert_tile(Node& n) {
   }
 }
 
+// Range of constant bounds: a constant (shape arithmetic, window masks).
+void convert_range(Node& n) {
+  const ir::Tensor start = n.constant_input(0, "start");
+  const kiln_dtype dtype = start.dtype;
+  if (dtype == KILN_DTYPE_FLOAT32) {
+    const float first = n.float_values(0, "start").at(0), limit = n.float_values(1, "limit").at(0),
+                delta = n.float_values(2, "delta").at(0);
+    if (delta == 0.0f) n.invalid("delta 0");
+    const double count = std::ceil((static_cast<double>(limit) - first) / delta);
+    if (!(count < (1 << 24))) n.invalid("too many elements");
+    std::vector<float> values;
+    for (int64_t i = 0; i < static_cast<int64_t>(count); ++i)
+      values.push_back(first + static_cast<float>(i) * delta);
+    return n.alias_output(
+        0,
+        Value{n.add_float_constant("range", {static_cast<int32_t>(values.size())}, values), false});
+  }
+  if (dtype != KILN_DTYPE_INT32 && dtype != KILN_DTYPE_INT64)
+    n.unsupported(fmt::format("Range of {}", ir::dtype_name(dtype)));
+  const int64_t first = n.int_values(0, "start").at(0), limit = n.int_values(1, "limit").at(0),
+                delta = n.int_values(2, "delta").at(0);
+  if (delta == 0) n.invalid("delta 0");
+  const int64_t span = limit - first;
+  const int64_t count = std::max<int64_t>(0, (span + delta + (delta > 0 ? -1 : 1)) / delta);
+  if (count > (1 << 24)) n.invalid("too many elements");
+  std::vector<uint8_t> data;
+  for (int64_t i = 0; i < count; ++i) {
+    const int64_t v = first + i * delta;
+    const int32_t v32 = static_cast<int32_t>(v);
+    const uint8_t* bytes = dtype == KILN_DTYPE_INT64 ? reinterpret_cast<const uint8_t*>(&v)
+                                                     : reinterpret_cast<const uint8_t*>(&v32);
+    data.insert(data.end(), bytes, bytes + kiln_dtype_size(dtype));
+  }
+  n.alias_output(0, Value{n.add_constant("range", dtype, {static_cast<int32_t>(count)}, data.data(),
+                                         data.size()),
+                          false});
+}
+
 }  // namespace
 
 void register_slicing_converters(std::map<std::string, Converter>& table) {
@@ -223,6 +262,7 @@ void register_slicing_converters(std::map<std::string, Converter>& table) {
   table["Split"] = convert_split;
   table["Expand"] = convert_expand;
   table["Tile"] = convert_tile;
+  table["Range"] = convert_range;
 }
 
 }  // namespace onnx_import

@@ -365,10 +365,15 @@ void convert_constant_of_shape(Node& n) {
       0, Value{n.add_constant("filled", fill.dtype, shape, data.data(), data.size()), false});
 }
 
-void convert_identity(Node& n) {
-  for (size_t o = 1; o < n.num_outputs(); ++o) {
-    if (!n.output_name(o).empty())
-      n.unsupported("the mask output is not supported (inference only)");
+void convert_identity(Node& n) { n.alias_output(0, n.input(0)); }
+
+// Dropout at inference: the input, and a mask (if asked for) of all true.
+void convert_dropout(Node& n) {
+  if (n.num_outputs() > 1 && !n.output_name(1).empty()) {
+    const std::vector<int32_t> shape = n.input_shape(0);
+    const std::vector<uint8_t> ones(static_cast<size_t>(n.input_tensor(0).elements()), 1);
+    n.alias_output(
+        1, Value{n.add_constant("mask", KILN_DTYPE_BOOL, shape, ones.data(), ones.size()), false});
   }
   n.alias_output(0, n.input(0));
 }
@@ -387,7 +392,7 @@ void register_tensor_converters(std::map<std::string, Converter>& table) {
   table["Identity"] = convert_identity;
   table["Cast"] = convert_cast;
   table["ConstantOfShape"] = convert_constant_of_shape;
-  table["Dropout"] = convert_identity;
+  table["Dropout"] = convert_dropout;
 }
 
 }  // namespace onnx_import

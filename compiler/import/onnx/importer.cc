@@ -289,6 +289,12 @@ Node::ConstantOperand Node::constant_operand(size_t i, const char* role) const {
   return {constant_input(i, role), false};
 }
 
+bool Node::has_constant_operand(size_t i) const {
+  const Value v = input(i);
+  return im_.graph().tensors[static_cast<size_t>(v.tensor)].constant ||
+         im_.dequantized_constants().count(v.tensor) != 0;
+}
+
 int Node::float_operand(const std::string& suffix, const ConstantOperand& c) {
   const int constant = add_constant(suffix, c.tensor.dtype, c.tensor.shape, c.tensor.data.data(),
                                     c.tensor.data.size());

@@ -229,7 +229,7 @@ namespace kiln {
   X(LSTM_S8, 136, LstmParams, lstm_operand_sizes(p, 1, 1, 4, 2, true, s), ref, lstm_s8)            \
   X(LSTM_S16, 137, LstmParams, lstm_operand_sizes(p, 2, 1, 8, 2, true, s), ref, lstm_s16)          \
   X(LSTM_F32, 138, LstmParams, lstm_operand_sizes(p, 4, 4, 4, 4, false, s), ref, lstm_f32)         \
-  X(BRANCH, 139, BranchParams, branch_operand_sizes(p, s), ref, branch)                          \
+  X(BRANCH, 139, BranchParams, branch_operand_sizes(p, s), ref, branch)                            \
   X(CONV_2D_S16_ARM_DSP, 140, Conv2DParams, conv2d_16x8_operand_sizes(p, false, 8, s), arm_dsp,    \
     conv2d_s16)                                                                                    \
   X(CONV_2D_S16_B32_ARM_DSP, 141, Conv2DParams, conv2d_16x8_operand_sizes(p, false, 4, s),         \

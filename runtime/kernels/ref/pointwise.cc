@@ -194,8 +194,8 @@ void pointwise_s32(const void* params, const void* const* inputs, void* const* o
   }
 }
 
-// int64 arithmetic (the shape computations of ONNX models) wraps, and a
-// division truncates; nothing clamps.
+// int64 arithmetic (the shape computations of ONNX models) wraps, a
+// division truncates and the floor forms round down; nothing clamps.
 void pointwise_s64(const void* params, const void* const* inputs, void* const* outputs) {
   const PointwiseParams& p = *static_cast<const PointwiseParams*>(params);
   using U = uint64_t;
@@ -213,6 +213,24 @@ void pointwise_s64(const void* params, const void* const* inputs, void* const* o
     case PointwiseOp::kDiv:
       return binary<int64_t>(p, inputs[0], inputs[1], outputs[0], [&](int64_t x, int64_t y) {
         return y == 0 ? int64_t{0} : (y == -1 ? wrap64(U{0} - U(x)) : x / y);
+      });
+    case PointwiseOp::kSquaredDifference:
+      return binary<int64_t>(p, inputs[0], inputs[1], outputs[0], [&](int64_t x, int64_t y) {
+        const U d = U(x) - U(y);
+        return wrap64(d * d);
+      });
+    case PointwiseOp::kFloorDiv:
+      return binary<int64_t>(p, inputs[0], inputs[1], outputs[0], [&](int64_t x, int64_t y) {
+        if (y == 0) return int64_t{0};
+        if (y == -1) return wrap64(U{0} - U(x));
+        const int64_t q = x / y;
+        return (x % y != 0 && ((x < 0) != (y < 0))) ? q - 1 : q;
+      });
+    case PointwiseOp::kFloorMod:
+      return binary<int64_t>(p, inputs[0], inputs[1], outputs[0], [](int64_t x, int64_t y) {
+        if (y == 0 || y == -1) return int64_t{0};
+        const int64_t m = x % y;
+        return (m != 0 && ((y < 0) != (m < 0))) ? m + y : m;
       });
     case PointwiseOp::kMinimum:
       return binary<int64_t>(p, inputs[0], inputs[1], outputs[0], minimum<int64_t>);

@@ -78,9 +78,8 @@ inline bool pointwise_supports(PointwiseType type, int32_t op) {
     case PointwiseType::kF32:
       return op >= 0 && op < static_cast<int32_t>(PointwiseOp::kCount) && !logical;
     case PointwiseType::kS32:
-      return (op >= 0 && op <= static_cast<int32_t>(PointwiseOp::kFloorMod)) || comparison;
     case PointwiseType::kS64:
-      return (op >= 0 && op <= static_cast<int32_t>(PointwiseOp::kDiv)) || min_max || comparison;
+      return (op >= 0 && op <= static_cast<int32_t>(PointwiseOp::kFloorMod)) || comparison;
     case PointwiseType::kS16:
     case PointwiseType::kS8: return min_max || comparison;
     case PointwiseType::kBool: return equality || logical;
