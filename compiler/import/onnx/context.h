@@ -65,6 +65,7 @@ class Node final : public OnnxNodeAttributes {
   std::vector<int64_t> attr_ints(const std::string& name,
                                  const std::vector<int64_t>& fallback = {}) const;
   std::vector<float> attr_floats(const std::string& name) const;
+  std::vector<std::string> attr_strings(const std::string& name) const;
   const onnx::TensorProto* attr_tensor(const std::string& name) const;
 
   // Inputs: an empty name is an absent optional input.
@@ -156,6 +157,7 @@ void register_tensor_converters(std::map<std::string, Converter>& table);
 void register_quant_converters(std::map<std::string, Converter>& table);
 void register_slicing_converters(std::map<std::string, Converter>& table);
 void register_resize_converters(std::map<std::string, Converter>& table);
+void register_recurrent_converters(std::map<std::string, Converter>& table);
 
 // Computes the op just emitted on the host, through the kernels the device
 // would run, if its inputs are all constants: its outputs become constants

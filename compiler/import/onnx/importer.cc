@@ -247,6 +247,12 @@ std::vector<float> Node::attr_floats(const std::string& name) const {
   return std::vector<float>(a.floats().begin(), a.floats().end());
 }
 
+std::vector<std::string> Node::attr_strings(const std::string& name) const {
+  if (!has_attr(name)) return {};
+  const onnx::AttributeProto& a = attr_of_type(name, onnx::AttributeProto::STRINGS);
+  return std::vector<std::string>(a.strings().begin(), a.strings().end());
+}
+
 const onnx::TensorProto* Node::attr_tensor(const std::string& name) const {
   return has_attr(name) ? &attr_of_type(name, onnx::AttributeProto::TENSOR).t() : nullptr;
 }
@@ -466,6 +472,7 @@ const std::map<std::string, Converter>& converters() {
     register_quant_converters(t);
     register_slicing_converters(t);
     register_resize_converters(t);
+    register_recurrent_converters(t);
     return t;
   }();
   return table;

@@ -201,6 +201,17 @@ class Resizing(nn.Module):
         return a + b + c + F.interpolate(x, scale_factor=4, mode="nearest")
 
 
+class Recurrent(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.lstm = nn.LSTM(5, 8, batch_first=True)
+        self.fc = nn.Linear(8, 3)
+
+    def forward(self, x):
+        y, (h, c) = self.lstm(x)
+        return self.fc(y), h + c
+
+
 def randomize_batch_norms(model):
     for m in model.modules():
         if isinstance(m, (nn.BatchNorm1d, nn.BatchNorm2d)):
@@ -227,6 +238,7 @@ def export_op_models(out):
         ("activations", Activations(), (1, 4, 6, 6), True),
         ("repeats", Repeats(), (1, 3, 4, 2), True),
         ("resizing", Resizing(), (1, 3, 5, 4), True),
+        ("recurrent", Recurrent(), (2, 6, 5), True),
     ]
     for name, model, shape, folding in cases:
         torch.manual_seed(sum(map(ord, name)))
