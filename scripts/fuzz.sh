@@ -22,6 +22,7 @@ seeds=$build/seeds
 rm -rf "$seeds"
 mkdir -p "$seeds/tflite" "$seeds/onnx" "$seeds/blob"
 cp "$shared"/models/onnx_models/*.onnx "$seeds/onnx/"
+cp tests/fuzz/seeds/onnx/*.onnx "$seeds/onnx/"
 # Inputs that once broke a target stay in its seeds.
 cp "$shared"/fuzz_findings/*.onnx "$seeds/onnx/" 2>/dev/null || true
 for case in "$shared"/conformance/onnx_node/test_*/; do
