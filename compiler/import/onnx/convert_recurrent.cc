@@ -80,20 +80,24 @@ void convert_lstm(Node& n) {
   if (x_shape.size() != 3) n.invalid(fmt::format("X of shape {}", ir::shape_string(x_shape)));
   const int32_t steps = x_shape[batch_major ? 1 : 0], batch = x_shape[batch_major ? 0 : 1];
   const int32_t input_size = x_shape[2];
-  const int32_t hidden = static_cast<int32_t>(n.attr_int("hidden_size", 0));
+  const int64_t hidden_size = n.attr_int("hidden_size", 0);
+  if (hidden_size < 1 || hidden_size > 65536)
+    n.invalid(fmt::format("hidden_size {} (1 to 65536)", hidden_size));
+  const auto hidden = static_cast<int32_t>(hidden_size);
+  const auto units = static_cast<size_t>(hidden);
   const ir::Tensor w = n.constant_input(1, "W"), r = n.constant_input(2, "R");
   if (w.dtype != KILN_DTYPE_FLOAT32 || n.input_tensor(0).dtype != KILN_DTYPE_FLOAT32)
     n.unsupported("a quantized LSTM (float LSTMs import; kiln quantize makes int8 ones)");
-  if (hidden < 1 || w.shape != std::vector<int32_t>{1, 4 * hidden, input_size} ||
+  if (w.shape != std::vector<int32_t>{1, 4 * hidden, input_size} ||
       r.shape != std::vector<int32_t>{1, 4 * hidden, hidden}) {
     n.invalid(fmt::format("W {} and R {} for hidden_size {} and input size {}",
                           ir::shape_string(w.shape), ir::shape_string(r.shape), hidden,
                           input_size));
   }
-  std::vector<float> biases(static_cast<size_t>(8 * hidden), 0.0f);
+  std::vector<float> biases(8 * units, 0.0f);
   if (n.has_input(3)) {
     biases = n.float_values(3, "B");
-    if (biases.size() != static_cast<size_t>(8 * hidden))
+    if (biases.size() != 8 * units)
       n.invalid(fmt::format("B has {} values, not 8 x {}", biases.size(), hidden));
   }
   std::vector<int> operands(kOperands, -1);
@@ -105,11 +109,10 @@ void convert_lstm(Node& n) {
         "input_to_" + name, {hidden, input_size}, gate_block(w, block, hidden, input_size));
     operands[kRecurrentToGateWeights + gate] = n.add_float_constant(
         "recurrent_to_" + name, {hidden, hidden}, gate_block(r, block, hidden, hidden));
-    std::vector<float> bias(static_cast<size_t>(hidden));
-    for (int32_t k = 0; k < hidden; ++k) {
-      bias[static_cast<size_t>(k)] = biases[static_cast<size_t>(block * hidden + k)] +
-                                     biases[static_cast<size_t>((4 + block) * hidden + k)];
-    }
+    const auto b = static_cast<size_t>(block);
+    std::vector<float> bias(units);
+    for (size_t k = 0; k < units; ++k)
+      bias[k] = biases[b * units + k] + biases[(4 + b) * units + k];
     operands[kGateBiases + gate] = n.add_float_constant(name + "_bias", {hidden}, bias);
   }
   operands[kHiddenState] = state(n, 5, "hidden", batch, hidden);
