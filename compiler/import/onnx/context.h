@@ -118,6 +118,8 @@ class Node final : public OnnxNodeAttributes {
                    const void* data, size_t bytes);
   int add_float_constant(const std::string& suffix, std::vector<int32_t> shape,
                          const std::vector<float>& values);
+  // A 1-D int32 constant (axes, sizes, slice bounds, gather indices).
+  int add_int32_constant(const std::string& suffix, const std::vector<int32_t>& values);
   // A new activation tensor for this node's intermediate results.
   int add_intermediate(const std::string& suffix, kiln_dtype dtype, std::vector<int32_t> shape);
 

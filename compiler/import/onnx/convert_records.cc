@@ -222,9 +222,7 @@ void convert_reduction(Node& n, const OpRecord& record, ir::OpAttrs attrs) {
     if (!reduced_ir[i] || keep) out_shape.push_back(reduced_ir[i] ? 1 : t.shape[i]);
   }
   attrs.keep_dims = keep;
-  const int axes_tensor =
-      n.add_constant("axes", KILN_DTYPE_INT32, {static_cast<int32_t>(ir_axes.size())},
-                     ir_axes.data(), ir_axes.size() * sizeof(int32_t));
+  const int axes_tensor = n.add_int32_constant("axes", ir_axes);
   const Value out = n.define_output(0, t.dtype, out_shape, in.channels_last && keep);
   n.emit(record.kind, {in.tensor, axes_tensor}, {out.tensor}, attrs);
   fold_if_constant(n);

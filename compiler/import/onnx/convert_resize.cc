@@ -122,11 +122,6 @@ int32_t nearest_index(Node& n, const std::string& rounding, double x, int32_t in
   return static_cast<int32_t>(std::clamp<double>(r, 0, in - 1));
 }
 
-int int32_constant(Node& n, const std::string& suffix, const std::vector<int32_t>& values) {
-  return n.add_constant(suffix, KILN_DTYPE_INT32, {static_cast<int32_t>(values.size())},
-                        values.data(), values.size() * sizeof(int32_t));
-}
-
 // `v` (NHWC) with IR dim `dim` gathered at `indices`.
 int gather(Node& n, int v, int32_t dim, const std::vector<int32_t>& indices,
            const std::string& suffix, int output = -1) {
@@ -136,7 +131,8 @@ int gather(Node& n, int v, int32_t dim, const std::vector<int32_t>& indices,
   const int out = output >= 0 ? output : n.add_intermediate(suffix, dtype, shape);
   ir::OpAttrs attrs;
   attrs.axis = dim;
-  n.emit(ir::OpKind::kGather, {v, int32_constant(n, suffix + "_indices", indices)}, {out}, attrs);
+  n.emit(ir::OpKind::kGather, {v, n.add_int32_constant(suffix + "_indices", indices)}, {out},
+         attrs);
   return out;
 }
 
@@ -212,7 +208,8 @@ void convert_resize(Node& n) {
     attrs.align_corners = coordinates == "align_corners";
     attrs.half_pixel_centers = coordinates == "half_pixel" || coordinates == "pytorch_half_pixel";
     n.emit(ir::OpKind::kResizeBilinear,
-           {in.tensor, int32_constant(n, "size", {axes[2].out, axes[3].out})}, {out.tensor}, attrs);
+           {in.tensor, n.add_int32_constant("size", {axes[2].out, axes[3].out})}, {out.tensor},
+           attrs);
     return;
   }
   if (t.dtype != KILN_DTYPE_FLOAT32)

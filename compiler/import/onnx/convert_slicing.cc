@@ -17,11 +17,6 @@ int32_t ir_dim(const Value& v, int32_t axis, size_t rank) {
   return v.channels_last ? channels_last_dims(rank)[static_cast<size_t>(axis)] : axis;
 }
 
-int add_int32_constant(Node& n, const std::string& suffix, const std::vector<int32_t>& values) {
-  return n.add_constant(suffix, KILN_DTYPE_INT32, {static_cast<int32_t>(values.size())},
-                        values.data(), values.size() * sizeof(int32_t));
-}
-
 // Shape (opset 15: from `start` to `end`) of the static shape.
 void convert_shape(Node& n) {
   const std::vector<int32_t> shape = n.input_shape(0);
@@ -109,9 +104,9 @@ void convert_slice(Node& n) {
     if (last < 0) attrs.end_mask |= 1 << k;
   }
   const ir::Tensor t = n.input_tensor(0);
-  const int b = add_int32_constant(n, "begin", begin);
-  const int e = add_int32_constant(n, "end", end);
-  const int st = add_int32_constant(n, "strides", strides);
+  const int b = n.add_int32_constant("begin", begin);
+  const int e = n.add_int32_constant("end", end);
+  const int st = n.add_int32_constant("strides", strides);
   const Value out = n.define_output(0, t.dtype, out_shape, in.channels_last);
   n.emit(ir::OpKind::kStridedSlice, {in.tensor, b, e, st}, {out.tensor}, attrs);
   fold_if_constant(n);
@@ -154,7 +149,7 @@ void convert_split(Node& n) {
   }
   ir::OpAttrs attrs;
   attrs.axis = k_axis;
-  n.emit(ir::OpKind::kSplitV, {in.tensor, add_int32_constant(n, "sizes", size_splits)}, outputs,
+  n.emit(ir::OpKind::kSplitV, {in.tensor, n.add_int32_constant("sizes", size_splits)}, outputs,
          attrs);
 }
 
@@ -179,7 +174,7 @@ void convert_expand(Node& n) {
   const Value src = channels_last ? in : n.plain(in);
   const std::vector<int32_t> ir_shape = channels_last ? channels_last_shape(shape) : shape;
   const Value out = n.define_output(0, n.input_tensor(0).dtype, ir_shape, channels_last);
-  n.emit(ir::OpKind::kBroadcastTo, {src.tensor, add_int32_constant(n, "shape", ir_shape)},
+  n.emit(ir::OpKind::kBroadcastTo, {src.tensor, n.add_int32_constant("shape", ir_shape)},
          {out.tensor});
   fold_if_constant(n);
 }

@@ -391,6 +391,11 @@ int Node::add_float_constant(const std::string& suffix, std::vector<int32_t> sha
                       values.size() * sizeof(float));
 }
 
+int Node::add_int32_constant(const std::string& suffix, const std::vector<int32_t>& values) {
+  return add_constant(suffix, KILN_DTYPE_INT32, {static_cast<int32_t>(values.size())},
+                      values.data(), values.size() * sizeof(int32_t));
+}
+
 int Node::add_intermediate(const std::string& suffix, kiln_dtype dtype,
                            std::vector<int32_t> shape) {
   ir::Tensor t;

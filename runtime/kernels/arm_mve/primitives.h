@@ -378,10 +378,7 @@ inline uint64_t dot_s16_s8(const int16_t* x, const int8_t* w, int32_t n) {
   }
   return static_cast<uint64_t>(acc);
 #else
-  uint64_t acc = 0;
-  for (int32_t i = 0; i < n; ++i)
-    acc += static_cast<uint64_t>(static_cast<int64_t>(static_cast<int32_t>(w[i]) * x[i]));
-  return acc;
+  return kernels::dot_s16_s8(x, w, n);
 #endif
 }
 
@@ -397,7 +394,7 @@ inline kernels::Sums2 dot2_s16_s8(const int16_t* x, const int8_t* w0, const int8
   }
   return {static_cast<uint64_t>(acc0), static_cast<uint64_t>(acc1)};
 #else
-  return {dot_s16_s8(x, w0, n), dot_s16_s8(x, w1, n)};
+  return kernels::dot2_s16_s8(x, w0, w1, n);
 #endif
 }
 
