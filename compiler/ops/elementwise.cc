@@ -41,10 +41,8 @@ bool lower_packed_add(LowerContext& ctx, const ir::Op& op, const BinaryParams& p
   q.output = fp::prepare_requant(p.output_multiplier, p.output_shift);
   q.act_min = p.act_min;
   q.act_max = p.act_max;
-  static constexpr IsaVariant kVariants[] = {{KernelIsa::arm_dsp, OpCode::ADD_S8_ARM_DSP},
-                                             {KernelIsa::arm_mve, OpCode::ADD_S8_ARM_MVE},
-                                             {KernelIsa::x86_avx2, OpCode::ADD_S8_X86_AVX2}};
-  const OpCode opcode = choose_variant(ctx.target(), kVariants, &q, OpCode::ADD_S8);
+  // ADD_S8's variants take PackedAddParams; without one the reference runs.
+  const OpCode opcode = choose_variant(ctx.target(), OpCode::ADD_S8, q);
   if (opcode == OpCode::ADD_S8) return false;
   if (opcode != OpCode::ADD_S8_ARM_DSP) {
     ctx.emit(op, opcode, q, {op.inputs[0], op.inputs[1]}, {op.outputs[0]});

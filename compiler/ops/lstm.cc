@@ -155,7 +155,7 @@ void lower_sequence_lstm(LowerContext& ctx, const ir::Op& op) {
     p.quantized_cell_clip = static_cast<int32_t>(clip);
   }
   const int table_tensor = add_sigmoid_table(ctx, out.name + "/sigmoid_table");
-  ctx.emit(op, int16 ? OpCode::LSTM_S16 : OpCode::LSTM_S8, p,
+  ctx.emit(op, choose_variant(ctx.target(), int16 ? OpCode::LSTM_S16 : OpCode::LSTM_S8, p), p,
            {op.inputs[0], weights, biases, table_tensor}, outputs);
 }
 

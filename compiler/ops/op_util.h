@@ -104,48 +104,15 @@ inline int bias_for(LowerContext& ctx, const ir::Op& op, size_t input, Numerics 
   return op.inputs[input];
 }
 
-// The 16x8 convolution kernel for `bias` (-1: none): 32-bit sums for an
-// int32 bias, 64-bit for int64 or none, as TFLite Micro picks them.
-
-// Whether a kernel accepts these params (its operand_sizes check): a
-// variant's conditions (lanes, window or size limits) are stated there once.
-inline bool kernel_accepts(OpCode opcode, const void* params) {
-  const KernelInfo* info = find_kernel(static_cast<uint32_t>(opcode));
-  OperandSizes sizes{};
-  return info && info->operand_sizes && info->operand_sizes(params, &sizes);
-}
-
-// One instruction set's variant of an op.
-struct IsaVariant {
-  KernelIsa isa;
-  OpCode opcode;
-};
-
-// The first of `variants`, in the target's order of instruction sets, that
-// accepts `params`; `reference` if none does.
-template <size_t N>
-OpCode choose_variant(const KernelTarget& target, const IsaVariant (&variants)[N],
-                      const void* params, OpCode reference) {
-  for (KernelIsa isa : target.isas) {
-    for (const IsaVariant& v : variants) {
-      if (v.isa == isa && kernel_accepts(v.opcode, params)) return v.opcode;
-    }
-  }
-  return reference;
-}
-
 // The 16x8 convolution kernel for `p`: 64-bit sums with an int64 bias (or
-// none), 32-bit with an int32 one; the target's DSP or Helium inner product
-// where it has one.
+// none), 32-bit with an int32 one (as TFLite Micro picks them); the
+// target's DSP or Helium variant where it has one.
 inline OpCode conv_16x8_opcode(LowerContext& ctx, int bias, bool depthwise, const Conv2DParams& p) {
-  if (depthwise) return OpCode::DEPTHWISE_CONV_2D_S16;
-  static constexpr IsaVariant kWide[] = {{KernelIsa::arm_mve, OpCode::CONV_2D_S16_ARM_MVE},
-                                         {KernelIsa::arm_dsp, OpCode::CONV_2D_S16_ARM_DSP}};
-  static constexpr IsaVariant kNarrow[] = {{KernelIsa::arm_mve, OpCode::CONV_2D_S16_B32_ARM_MVE},
-                                           {KernelIsa::arm_dsp, OpCode::CONV_2D_S16_B32_ARM_DSP}};
   const bool wide = bias < 0 || ctx.tensor(bias).dtype == KILN_DTYPE_INT64;
-  return wide ? choose_variant(ctx.target(), kWide, &p, OpCode::CONV_2D_S16)
-              : choose_variant(ctx.target(), kNarrow, &p, OpCode::CONV_2D_S16_B32);
+  const OpCode reference = depthwise ? OpCode::DEPTHWISE_CONV_2D_S16
+                           : wide    ? OpCode::CONV_2D_S16
+                                     : OpCode::CONV_2D_S16_B32;
+  return choose_variant(ctx.target(), reference, p);
 }
 
 // The int8 (or int16) output stage of a convolution: checks the filter's quantization

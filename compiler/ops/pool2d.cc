@@ -64,17 +64,8 @@ void lower_pool(LowerContext& ctx, const ir::Op& op, Pool pool) {
              {op.outputs[0]});
     return;
   }
-  static constexpr IsaVariant kAverageVariants[] = {
-      {KernelIsa::arm_dsp, OpCode::AVERAGE_POOL_2D_S8_ARM_DSP},
-      {KernelIsa::arm_mve, OpCode::AVERAGE_POOL_2D_S8_ARM_MVE},
-      {KernelIsa::x86_avx2, OpCode::AVERAGE_POOL_2D_S8_X86_AVX2}};
-  static constexpr IsaVariant kMaxVariants[] = {
-      {KernelIsa::arm_dsp, OpCode::MAX_POOL_2D_S8_ARM_DSP},
-      {KernelIsa::arm_mve, OpCode::MAX_POOL_2D_S8_ARM_MVE},
-      {KernelIsa::x86_avx2, OpCode::MAX_POOL_2D_S8_X86_AVX2}};
-  const OpCode opcode =
-      average ? choose_variant(ctx.target(), kAverageVariants, &p, OpCode::AVERAGE_POOL_2D_S8)
-              : choose_variant(ctx.target(), kMaxVariants, &p, OpCode::MAX_POOL_2D_S8);
+  const OpCode opcode = choose_variant(
+      ctx.target(), average ? OpCode::AVERAGE_POOL_2D_S8 : OpCode::MAX_POOL_2D_S8, p);
   ctx.emit(op, opcode, p, {op.inputs[0]}, {op.outputs[0]});
 }
 

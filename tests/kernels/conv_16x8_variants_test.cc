@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "kiln/fixed_point.h"
-#include "kiln/ops/conv2d.h"
+#include "kiln/kernels.h"
 
 namespace kiln {
 namespace {
@@ -120,6 +120,85 @@ TEST(Conv16x8Variants, MatchTheReferenceBitForBit) {
     EXPECT_EQ(run(arm_dsp::conv2d_s16_b32, p, input, filter, bias32.data(), requant), want32);
     EXPECT_EQ(run(arm_mve::conv2d_s16_b32, p, input, filter, bias32.data(), requant), want32);
   }
+}
+
+// The depthwise variants against the reference kernel (which the conformance
+// suite checks against TFLite Micro): channel counts around the 4- and
+// 16-lane blocks, windows cut by padding on every side and pixels wholly in
+// the padding, stride, dilation, and a 1x511 window of extreme values, the
+// most taps whose sums the variants keep in 32 bits.
+TEST(Conv16x8Variants, DepthwiseMatchesTheReferenceBitForBit) {
+  struct DepthwiseGeometry {
+    int32_t in_h, in_w, channels, k_h, k_w, stride, dilation, pad;
+    bool extremes;
+  };
+  const DepthwiseGeometry geometries[] = {
+      {6, 6, 16, 3, 3, 1, 1, 1, false},  {5, 7, 37, 3, 3, 1, 1, 1, false},
+      {9, 8, 4, 5, 5, 2, 1, 2, false},   {7, 7, 21, 3, 3, 1, 2, 2, false},
+      {2, 2, 3, 3, 3, 1, 1, 3, false},   {1, 511, 6, 1, 511, 1, 1, 0, true},
+      {3, 12, 64, 3, 4, 1, 1, 0, false},
+  };
+  std::mt19937 rng(17);
+  std::uniform_int_distribution<int32_t> activation(-32768, 32767), weight(-128, 127);
+  std::uniform_int_distribution<int32_t> bias_value(-(1 << 20), 1 << 20);
+  for (const DepthwiseGeometry& g : geometries) {
+    SCOPED_TRACE(testing::Message() << g.in_h << "x" << g.in_w << "x" << g.channels << ", " << g.k_h
+                                    << "x" << g.k_w << " pad " << g.pad);
+    Conv2DParams p{};
+    p.batches = 1;
+    p.in_h = g.in_h;
+    p.in_w = g.in_w;
+    p.in_c = p.out_c = g.channels;
+    p.k_h = g.k_h;
+    p.k_w = g.k_w;
+    p.filter_in_c = 1;
+    p.depth_multiplier = 1;
+    p.stride_h = p.stride_w = g.stride;
+    p.dilation_h = p.dilation_w = g.dilation;
+    p.pad_h = p.pad_w = g.pad;
+    p.out_h = (g.in_h + 2 * g.pad - g.dilation * (g.k_h - 1) - 1) / g.stride + 1;
+    p.out_w = (g.in_w + 2 * g.pad - g.dilation * (g.k_w - 1) - 1) / g.stride + 1;
+    p.has_bias = 1;
+    p.act_min = -32768;
+    p.act_max = 32767;
+    std::vector<int16_t> input(static_cast<size_t>(g.in_h * g.in_w * g.channels));
+    for (int16_t& v : input) v = static_cast<int16_t>(g.extremes ? -32768 : activation(rng));
+    std::vector<int8_t> filter(static_cast<size_t>(g.k_h * g.k_w * g.channels));
+    for (int8_t& v : filter) v = static_cast<int8_t>(g.extremes ? -128 : weight(rng));
+    std::vector<int64_t> bias(static_cast<size_t>(g.channels));
+    std::vector<int32_t> requant(2 * static_cast<size_t>(g.channels));
+    for (int32_t c = 0; c < g.channels; ++c) {
+      bias[static_cast<size_t>(c)] = bias_value(rng);
+      requant[static_cast<size_t>(c)] = 1518500250 + c;
+      requant[static_cast<size_t>(g.channels + c)] = g.extremes ? -24 : -14 - (c % 3);
+    }
+    OperandSizes sizes{};
+    ASSERT_TRUE(depthwise_16x8_variant_operand_sizes(p, &sizes));
+    const std::vector<int16_t> want =
+        run(ref::depthwise_conv2d_s16, p, input, filter, bias.data(), requant);
+    EXPECT_EQ(run(arm_dsp::depthwise_conv2d_s16, p, input, filter, bias.data(), requant), want);
+    EXPECT_EQ(run(arm_mve::depthwise_conv2d_s16, p, input, filter, bias.data(), requant), want);
+  }
+}
+
+// Beyond 511 taps or with a depth multiplier the reference kernel runs.
+TEST(Conv16x8Variants, DepthwiseVariantsRefuseWhatTheirSumsCannotHold) {
+  Conv2DParams p{};
+  p.batches = p.in_h = p.out_h = p.out_w = p.k_h = 1;
+  p.in_w = p.k_w = 512;
+  p.in_c = p.out_c = 4;
+  p.filter_in_c = p.depth_multiplier = 1;
+  p.stride_h = p.stride_w = p.dilation_h = p.dilation_w = 1;
+  p.act_min = -32768;
+  p.act_max = 32767;
+  OperandSizes sizes{};
+  EXPECT_TRUE(conv2d_16x8_operand_sizes(p, true, 8, &sizes));
+  EXPECT_FALSE(depthwise_16x8_variant_operand_sizes(p, &sizes));
+  p.in_w = p.k_w = 511;
+  EXPECT_TRUE(depthwise_16x8_variant_operand_sizes(p, &sizes));
+  p.depth_multiplier = 2;
+  p.out_c = 8;
+  EXPECT_FALSE(depthwise_16x8_variant_operand_sizes(p, &sizes));
 }
 
 }  // namespace

@@ -5,8 +5,9 @@
 // part of the blob format and never changes. The reference kernels (`ref`)
 // run everywhere; a variant for an instruction set (`arm_dsp`, `arm_mve`,
 // `x86_avx2`) is chosen by the compiler for targets that have it, and a
-// runtime built without that set refuses blobs that name it. KILN_OPCODES drives the executor's
-// dispatch table, the compiler's lowering and the tests, so adding a kernel is one line.
+// runtime built without that set refuses blobs that name it. KILN_OPCODES drives the
+// kernels' declarations, the executor's dispatch table, the compiler's choice of
+// variants and the tests, so adding a kernel is its source file and one line.
 #ifndef KILN_KERNELS_H
 #define KILN_KERNELS_H
 
@@ -237,7 +238,19 @@ namespace kiln {
   X(CONV_2D_S16_ARM_MVE, 142, Conv2DParams, conv2d_16x8_operand_sizes(p, false, 8, s), arm_mve,    \
     conv2d_s16)                                                                                    \
   X(CONV_2D_S16_B32_ARM_MVE, 143, Conv2DParams, conv2d_16x8_operand_sizes(p, false, 4, s),         \
-    arm_mve, conv2d_s16_b32)
+    arm_mve, conv2d_s16_b32)                                                                       \
+  X(DEPTHWISE_CONV_2D_S16_ARM_DSP, 144, Conv2DParams, depthwise_16x8_variant_operand_sizes(p, s),  \
+    arm_dsp, depthwise_conv2d_s16)                                                                 \
+  X(DEPTHWISE_CONV_2D_S16_ARM_MVE, 145, Conv2DParams, depthwise_16x8_variant_operand_sizes(p, s),  \
+    arm_mve, depthwise_conv2d_s16)                                                                 \
+  X(LSTM_S8_ARM_DSP, 146, LstmParams, lstm_operand_sizes(p, 1, 1, 4, 2, true, s), arm_dsp,         \
+    lstm_s8)                                                                                       \
+  X(LSTM_S16_ARM_DSP, 147, LstmParams, lstm_operand_sizes(p, 2, 1, 8, 2, true, s), arm_dsp,        \
+    lstm_s16)                                                                                      \
+  X(LSTM_S8_ARM_MVE, 148, LstmParams, lstm_operand_sizes(p, 1, 1, 4, 2, true, s), arm_mve,         \
+    lstm_s8)                                                                                       \
+  X(LSTM_S16_ARM_MVE, 149, LstmParams, lstm_operand_sizes(p, 2, 1, 8, 2, true, s), arm_mve,        \
+    lstm_s16)
 
 enum class OpCode : uint16_t {
 #define KILN_OPCODE_ENUM(name, number, params, sizes, isa, kernel) name = number,
@@ -248,6 +261,14 @@ enum class OpCode : uint16_t {
 enum class KernelIsa : uint8_t { ref, arm_dsp, arm_mve, x86_avx2 };
 
 using KernelFn = void (*)(const void* params, const void* const* inputs, void* const* outputs);
+
+// Every kernel's declaration: kiln::<instruction set>::<kernel>.
+#define KILN_DECLARE_KERNEL(name, number, params, sizes, isa, kernel)               \
+  namespace isa {                                                                   \
+  void kernel(const void* params, const void* const* inputs, void* const* outputs); \
+  }
+KILN_OPCODES(KILN_DECLARE_KERNEL)
+#undef KILN_DECLARE_KERNEL
 
 struct KernelInfo {
   OpCode opcode;

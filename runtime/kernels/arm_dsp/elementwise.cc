@@ -3,6 +3,7 @@
 // four elements per step with one word load per input and one word store.
 // The arithmetic is the reference's, table entries included.
 #include "kernels/arm_dsp/primitives.h"
+#include "kiln/kernels.h"
 #include "kiln/ops/packed_elementwise.h"
 
 namespace kiln {

@@ -4,6 +4,7 @@
 // picks by them).
 #include "kernels/arm_dsp/primitives.h"
 #include "kernels/common/packed_pool.h"
+#include "kiln/kernels.h"
 
 namespace kiln {
 namespace arm_dsp {

@@ -78,12 +78,18 @@ inline uint32_t sxtab16_ror8(uint32_t a, uint32_t x) {
 inline int32_t smlad(uint32_t a, uint32_t b, int32_t acc) {
   return __smlad(static_cast<int32_t>(a), static_cast<int32_t>(b), acc);
 }
-// acc + a.lo * b.lo, and acc + a.hi * b.hi.
+// acc + a.lo * b.lo, acc + a.hi * b.hi, acc + a.lo * b.hi, acc + a.hi * b.lo.
 inline int32_t smlabb(uint32_t a, uint32_t b, int32_t acc) {
   return __smlabb(static_cast<int32_t>(a), static_cast<int32_t>(b), acc);
 }
 inline int32_t smlatt(uint32_t a, uint32_t b, int32_t acc) {
   return __smlatt(static_cast<int32_t>(a), static_cast<int32_t>(b), acc);
+}
+inline int32_t smlabt(uint32_t a, uint32_t b, int32_t acc) {
+  return __smlabt(static_cast<int32_t>(a), static_cast<int32_t>(b), acc);
+}
+inline int32_t smlatb(uint32_t a, uint32_t b, int32_t acc) {
+  return __smlatb(static_cast<int32_t>(a), static_cast<int32_t>(b), acc);
 }
 // acc + a.lo * b.lo + a.hi * b.hi in 64 bits (wrapping).
 inline uint64_t smlald(uint32_t a, uint32_t b, uint64_t acc) {
@@ -263,6 +269,14 @@ inline int32_t smlabb(uint32_t a, uint32_t b, int32_t acc) {
 inline int32_t smlatt(uint32_t a, uint32_t b, int32_t acc) {
   return static_cast<int32_t>(static_cast<uint32_t>(acc) +
                               static_cast<uint32_t>(hi16(a) * hi16(b)));
+}
+inline int32_t smlabt(uint32_t a, uint32_t b, int32_t acc) {
+  return static_cast<int32_t>(static_cast<uint32_t>(acc) +
+                              static_cast<uint32_t>(lo16(a) * hi16(b)));
+}
+inline int32_t smlatb(uint32_t a, uint32_t b, int32_t acc) {
+  return static_cast<int32_t>(static_cast<uint32_t>(acc) +
+                              static_cast<uint32_t>(hi16(a) * lo16(b)));
 }
 inline uint64_t smlald(uint32_t a, uint32_t b, uint64_t acc) {
   return acc + static_cast<uint64_t>(static_cast<int64_t>(lo16(a) * lo16(b))) +

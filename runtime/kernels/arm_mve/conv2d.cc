@@ -6,6 +6,7 @@
 #include "kernels/arm_mve/primitives.h"
 #include "kernels/common/conv_16x8.h"
 #include "kernels/common/packed_conv.h"
+#include "kiln/kernels.h"
 
 namespace kiln {
 namespace arm_mve {

@@ -2,6 +2,7 @@
 // rescales on the vector unit (VQRDMULH, VRSHL).
 #include "kernels/arm_mve/primitives.h"
 #include "kernels/common/packed_add.h"
+#include "kiln/kernels.h"
 
 namespace kiln {
 namespace arm_mve {

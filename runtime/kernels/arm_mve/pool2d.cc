@@ -3,6 +3,7 @@
 // VMAX on int8 lanes.
 #include "kernels/arm_mve/primitives.h"
 #include "kernels/common/packed_pool.h"
+#include "kiln/kernels.h"
 
 namespace kiln {
 namespace arm_mve {

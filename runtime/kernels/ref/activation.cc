@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "kiln/fixed_point.h"
+#include "kiln/kernels.h"
 
 namespace kiln {
 namespace ref {

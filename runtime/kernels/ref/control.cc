@@ -2,6 +2,8 @@
 // (kiln/ops/control.h): the kernel itself has nothing to compute.
 #include "kiln/ops/control.h"
 
+#include "kiln/kernels.h"
+
 namespace kiln {
 namespace ref {
 

@@ -3,6 +3,7 @@
 
 #include "kernels/common/conv_window.h"
 #include "kiln/fixed_point.h"
+#include "kiln/kernels.h"
 #include "kiln/ops/conv2d.h"
 
 namespace kiln {

@@ -4,6 +4,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "kiln/kernels.h"
+
 namespace kiln {
 namespace ref {
 namespace {

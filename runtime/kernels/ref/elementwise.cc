@@ -8,6 +8,7 @@
 
 #include "kernels/common/broadcast.h"
 #include "kiln/fixed_point.h"
+#include "kiln/kernels.h"
 
 namespace kiln {
 namespace ref {

@@ -5,6 +5,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "kiln/kernels.h"
+
 namespace kiln {
 namespace ref {
 namespace {

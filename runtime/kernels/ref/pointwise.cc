@@ -10,6 +10,7 @@
 
 #include "kernels/common/broadcast.h"
 #include "kiln/fixed_point.h"
+#include "kiln/kernels.h"
 
 namespace kiln {
 namespace ref {

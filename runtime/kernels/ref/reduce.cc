@@ -13,6 +13,7 @@
 #include <limits>
 
 #include "kiln/fixed_point.h"
+#include "kiln/kernels.h"
 
 namespace kiln {
 namespace ref {

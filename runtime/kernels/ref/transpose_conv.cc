@@ -9,6 +9,7 @@
 
 #include "kernels/common/conv_window.h"
 #include "kiln/fixed_point.h"
+#include "kiln/kernels.h"
 
 namespace kiln {
 namespace ref {

@@ -5,6 +5,7 @@
 // per channel of the block, one filter load and one VPMADDWD.
 #include "kernels/common/packed_conv.h"
 #include "kernels/x86_avx2/primitives.h"
+#include "kiln/kernels.h"
 
 namespace kiln {
 namespace x86_avx2 {

@@ -2,6 +2,7 @@
 // products of even and odd lanes.
 #include "kernels/common/packed_add.h"
 #include "kernels/x86_avx2/primitives.h"
+#include "kiln/kernels.h"
 
 namespace kiln {
 namespace x86_avx2 {

@@ -4,6 +4,7 @@
 // baseline x86-64 code, which must not pass AVX registers.
 #include "kernels/common/packed_pool.h"
 #include "kernels/x86_avx2/primitives.h"
+#include "kiln/kernels.h"
 
 namespace kiln {
 namespace x86_avx2 {

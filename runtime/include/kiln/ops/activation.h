@@ -149,27 +149,6 @@ inline bool lookup_operand_sizes(const LookupParams& p, OperandSizes* s) {
   return s->inputs[0] != 0;
 }
 
-namespace ref {
-void lookup_s8(const void* params, const void* const* inputs, void* const* outputs);
-void softmax_s8(const void* params, const void* const* inputs, void* const* outputs);
-void softmax_s8_s16(const void* params, const void* const* inputs, void* const* outputs);
-void softmax_s16(const void* params, const void* const* inputs, void* const* outputs);
-void softmax_f32(const void* params, const void* const* inputs, void* const* outputs);
-void logistic_s8(const void* params, const void* const* inputs, void* const* outputs);
-void logistic_f32(const void* params, const void* const* inputs, void* const* outputs);
-void tanh_s8(const void* params, const void* const* inputs, void* const* outputs);
-void logistic_s16(const void* params, const void* const* inputs, void* const* outputs);
-void tanh_s16(const void* params, const void* const* inputs, void* const* outputs);
-void tanh_f32(const void* params, const void* const* inputs, void* const* outputs);
-void clamp_s8(const void* params, const void* const* inputs, void* const* outputs);
-void clamp_s16(const void* params, const void* const* inputs, void* const* outputs);
-void clamp_f32(const void* params, const void* const* inputs, void* const* outputs);
-void leaky_relu_s8(const void* params, const void* const* inputs, void* const* outputs);
-void leaky_relu_s16(const void* params, const void* const* inputs, void* const* outputs);
-void leaky_relu_f32(const void* params, const void* const* inputs, void* const* outputs);
-void hard_swish_f32(const void* params, const void* const* inputs, void* const* outputs);
-}  // namespace ref
-
 }  // namespace kiln
 
 #endif  // KILN_OPS_ACTIVATION_H

@@ -53,12 +53,6 @@ inline bool batch_matmul_operand_sizes(const BatchMatMulParams& p, uint32_t elem
   return s->inputs[0] && s->inputs[1] && s->outputs[0];
 }
 
-namespace ref {
-void batch_matmul_s8(const void* params, const void* const* inputs, void* const* outputs);
-void batch_matmul_s16(const void* params, const void* const* inputs, void* const* outputs);
-void batch_matmul_f32(const void* params, const void* const* inputs, void* const* outputs);
-}  // namespace ref
-
 }  // namespace kiln
 
 #endif  // KILN_OPS_BATCH_MATMUL_H

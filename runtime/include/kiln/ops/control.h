@@ -33,10 +33,6 @@ inline uint32_t branch_next(const BranchParams& p, const void* condition, uint32
                                                                               : index + 1;
 }
 
-namespace ref {
-void branch(const void* params, const void* const* inputs, void* const* outputs);
-}  // namespace ref
-
 }  // namespace kiln
 
 #endif  // KILN_OPS_CONTROL_H

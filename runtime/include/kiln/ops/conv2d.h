@@ -81,6 +81,15 @@ inline bool conv2d_16x8_operand_sizes(const Conv2DParams& p, bool depthwise, uin
   return s->inputs[0] && s->outputs[0];
 }
 
+// The 16x8 depthwise variants' conditions: depth multiplier 1 and at most
+// kDepthwise16x8MaxTaps taps, whose products (at most 2^22 each) they sum in
+// 32 bits exactly.
+constexpr int32_t kDepthwise16x8MaxTaps = 511;
+inline bool depthwise_16x8_variant_operand_sizes(const Conv2DParams& p, OperandSizes* s) {
+  return p.depth_multiplier == 1 && int64_t{p.k_h} * p.k_w <= kDepthwise16x8MaxTaps &&
+         conv2d_16x8_operand_sizes(p, true, 8, s);
+}
+
 // The hybrid form: float activations with int8 weights, as TFLite's
 // dynamic-range quantized models store them.
 inline bool conv2d_hybrid_operand_sizes(const Conv2DParams& p, OperandSizes* s) {
@@ -94,26 +103,6 @@ inline bool conv2d_hybrid_operand_sizes(const Conv2DParams& p, OperandSizes* s) 
   s->num_outputs = 2;
   return s->inputs[1] && s->inputs[3] && s->outputs[1];
 }
-
-namespace ref {
-void conv2d_hybrid(const void* params, const void* const* inputs, void* const* outputs);
-void conv2d_s8(const void* params, const void* const* inputs, void* const* outputs);
-void conv2d_f32(const void* params, const void* const* inputs, void* const* outputs);
-void depthwise_conv2d_s8(const void* params, const void* const* inputs, void* const* outputs);
-void conv2d_s16(const void* params, const void* const* inputs, void* const* outputs);
-void conv2d_s16_b32(const void* params, const void* const* inputs, void* const* outputs);
-void depthwise_conv2d_s16(const void* params, const void* const* inputs, void* const* outputs);
-void depthwise_conv2d_f32(const void* params, const void* const* inputs, void* const* outputs);
-}  // namespace ref
-
-namespace arm_dsp {
-void conv2d_s16(const void* params, const void* const* inputs, void* const* outputs);
-void conv2d_s16_b32(const void* params, const void* const* inputs, void* const* outputs);
-}  // namespace arm_dsp
-namespace arm_mve {
-void conv2d_s16(const void* params, const void* const* inputs, void* const* outputs);
-void conv2d_s16_b32(const void* params, const void* const* inputs, void* const* outputs);
-}  // namespace arm_mve
 
 }  // namespace kiln
 

@@ -134,14 +134,6 @@ inline bool strided_copy_operand_sizes(const StridedCopyParams& p, OperandSizes*
   return true;
 }
 
-namespace ref {
-void copy(const void* params, const void* const* inputs, void* const* outputs);
-void pad(const void* params, const void* const* inputs, void* const* outputs);
-void concatenation(const void* params, const void* const* inputs, void* const* outputs);
-void transpose(const void* params, const void* const* inputs, void* const* outputs);
-void strided_copy(const void* params, const void* const* inputs, void* const* outputs);
-}  // namespace ref
-
 }  // namespace kiln
 
 #endif  // KILN_OPS_DATA_MOVEMENT_H

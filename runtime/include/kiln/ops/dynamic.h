@@ -63,11 +63,6 @@ inline bool broadcast_args_operand_sizes(const BroadcastArgsParams& p, OperandSi
   return true;
 }
 
-namespace ref {
-void dynamic_update_slice(const void* params, const void* const* inputs, void* const* outputs);
-void broadcast_args(const void* params, const void* const* inputs, void* const* outputs);
-}  // namespace ref
-
 }  // namespace kiln
 
 #endif  // KILN_OPS_DYNAMIC_H

@@ -85,24 +85,6 @@ inline bool prelu_operand_sizes(const PreluParams& p, uint32_t element_size, Ope
   return s->inputs[0] && s->inputs[1] && s->outputs[0];
 }
 
-namespace ref {
-void prelu_s8(const void* params, const void* const* inputs, void* const* outputs);
-void prelu_s16(const void* params, const void* const* inputs, void* const* outputs);
-void prelu_f32(const void* params, const void* const* inputs, void* const* outputs);
-void add_s8(const void* params, const void* const* inputs, void* const* outputs);
-void add_s16(const void* params, const void* const* inputs, void* const* outputs);
-void add_f32(const void* params, const void* const* inputs, void* const* outputs);
-void sub_s8(const void* params, const void* const* inputs, void* const* outputs);
-void sub_s16(const void* params, const void* const* inputs, void* const* outputs);
-void sub_f32(const void* params, const void* const* inputs, void* const* outputs);
-void mul_s8(const void* params, const void* const* inputs, void* const* outputs);
-void mul_s16(const void* params, const void* const* inputs, void* const* outputs);
-void mul_f32(const void* params, const void* const* inputs, void* const* outputs);
-void squared_difference_s8(const void* params, const void* const* inputs, void* const* outputs);
-void squared_difference_s16(const void* params, const void* const* inputs, void* const* outputs);
-void div_s8(const void* params, const void* const* inputs, void* const* outputs);
-}  // namespace ref
-
 }  // namespace kiln
 
 #endif  // KILN_OPS_ELEMENTWISE_H

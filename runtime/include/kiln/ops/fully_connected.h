@@ -40,11 +40,6 @@ inline bool fully_connected_operand_sizes(const FullyConnectedParams& p, uint32_
   return s->inputs[0] && s->inputs[1] && s->outputs[0];
 }
 
-namespace ref {
-void fully_connected_s8(const void* params, const void* const* inputs, void* const* outputs);
-void fully_connected_f32(const void* params, const void* const* inputs, void* const* outputs);
-}  // namespace ref
-
 }  // namespace kiln
 
 #endif  // KILN_OPS_FULLY_CONNECTED_H

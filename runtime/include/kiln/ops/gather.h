@@ -74,11 +74,6 @@ inline bool gather_nd_operand_sizes(const GatherNdParams& p, OperandSizes* s) {
   return true;
 }
 
-namespace ref {
-void gather(const void* params, const void* const* inputs, void* const* outputs);
-void gather_nd(const void* params, const void* const* inputs, void* const* outputs);
-}  // namespace ref
-
 }  // namespace kiln
 
 #endif  // KILN_OPS_GATHER_H

@@ -87,12 +87,6 @@ inline bool lstm_operand_sizes(const LstmParams& p, uint32_t data_size, uint32_t
   return true;
 }
 
-namespace ref {
-void lstm_s8(const void* params, const void* const* inputs, void* const* outputs);
-void lstm_s16(const void* params, const void* const* inputs, void* const* outputs);
-void lstm_f32(const void* params, const void* const* inputs, void* const* outputs);
-}  // namespace ref
-
 }  // namespace kiln
 
 #endif  // KILN_OPS_LSTM_H

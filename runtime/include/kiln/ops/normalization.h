@@ -48,13 +48,6 @@ inline bool l2_normalization_operand_sizes(const L2NormalizationParams& p, uint3
   return s->inputs[0] != 0;
 }
 
-namespace ref {
-void log_softmax_s8(const void* params, const void* const* inputs, void* const* outputs);
-void log_softmax_f32(const void* params, const void* const* inputs, void* const* outputs);
-void l2_normalization_s8(const void* params, const void* const* inputs, void* const* outputs);
-void l2_normalization_f32(const void* params, const void* const* inputs, void* const* outputs);
-}  // namespace ref
-
 }  // namespace kiln
 
 #endif  // KILN_OPS_NORMALIZATION_H

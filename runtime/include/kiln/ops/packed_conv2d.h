@@ -195,19 +195,6 @@ constexpr PackedLayout kArmMveDepthwiseLayout = {1, 8, false, RequantTable::kArm
 constexpr PackedLayout kX86Avx2ConvLayout = {2, 16, false};
 constexpr PackedLayout kX86Avx2DepthwiseLayout = {1, 8, false};
 
-namespace arm_dsp {
-void conv2d_s8(const void* params, const void* const* inputs, void* const* outputs);
-void depthwise_conv2d_s8(const void* params, const void* const* inputs, void* const* outputs);
-}  // namespace arm_dsp
-namespace arm_mve {
-void conv2d_s8(const void* params, const void* const* inputs, void* const* outputs);
-void depthwise_conv2d_s8(const void* params, const void* const* inputs, void* const* outputs);
-}  // namespace arm_mve
-namespace x86_avx2 {
-void conv2d_s8(const void* params, const void* const* inputs, void* const* outputs);
-void depthwise_conv2d_s8(const void* params, const void* const* inputs, void* const* outputs);
-}  // namespace x86_avx2
-
 }  // namespace kiln
 
 #endif  // KILN_OPS_PACKED_CONV2D_H

@@ -45,16 +45,6 @@ inline bool arm_dsp_add_operand_sizes(const PackedAddParams& p, OperandSizes* s)
   return true;
 }
 
-namespace arm_dsp {
-void add_s8(const void* params, const void* const* inputs, void* const* outputs);
-}  // namespace arm_dsp
-namespace arm_mve {
-void add_s8(const void* params, const void* const* inputs, void* const* outputs);
-}  // namespace arm_mve
-namespace x86_avx2 {
-void add_s8(const void* params, const void* const* inputs, void* const* outputs);
-}  // namespace x86_avx2
-
 }  // namespace kiln
 
 #endif  // KILN_OPS_PACKED_ELEMENTWISE_H

@@ -156,16 +156,6 @@ inline bool select_operand_sizes(const SelectParams& p, OperandSizes* s) {
   return s->inputs[0] && s->inputs[1] && s->inputs[2] && s->outputs[0];
 }
 
-namespace ref {
-void pointwise_f32(const void* params, const void* const* inputs, void* const* outputs);
-void pointwise_s32(const void* params, const void* const* inputs, void* const* outputs);
-void pointwise_s64(const void* params, const void* const* inputs, void* const* outputs);
-void pointwise_s16(const void* params, const void* const* inputs, void* const* outputs);
-void pointwise_s8(const void* params, const void* const* inputs, void* const* outputs);
-void pointwise_bool(const void* params, const void* const* inputs, void* const* outputs);
-void select(const void* params, const void* const* inputs, void* const* outputs);
-}  // namespace ref
-
 }  // namespace kiln
 
 #endif  // KILN_OPS_POINTWISE_H

@@ -64,28 +64,6 @@ inline bool packed_pool2d_operand_sizes(const Pool2DParams& p, int32_t lanes, bo
   return pool2d_operand_sizes(p, 1, s);
 }
 
-namespace ref {
-void average_pool2d_s8(const void* params, const void* const* inputs, void* const* outputs);
-void average_pool2d_s16(const void* params, const void* const* inputs, void* const* outputs);
-void average_pool2d_f32(const void* params, const void* const* inputs, void* const* outputs);
-void max_pool2d_s8(const void* params, const void* const* inputs, void* const* outputs);
-void max_pool2d_s16(const void* params, const void* const* inputs, void* const* outputs);
-void l2_pool2d_f32(const void* params, const void* const* inputs, void* const* outputs);
-void max_pool2d_f32(const void* params, const void* const* inputs, void* const* outputs);
-}  // namespace ref
-namespace arm_dsp {
-void average_pool2d_s8(const void* params, const void* const* inputs, void* const* outputs);
-void max_pool2d_s8(const void* params, const void* const* inputs, void* const* outputs);
-}  // namespace arm_dsp
-namespace arm_mve {
-void average_pool2d_s8(const void* params, const void* const* inputs, void* const* outputs);
-void max_pool2d_s8(const void* params, const void* const* inputs, void* const* outputs);
-}  // namespace arm_mve
-namespace x86_avx2 {
-void average_pool2d_s8(const void* params, const void* const* inputs, void* const* outputs);
-void max_pool2d_s8(const void* params, const void* const* inputs, void* const* outputs);
-}  // namespace x86_avx2
-
 // Lanes of each variant (channels must be a multiple).
 constexpr int32_t kArmDspPoolLanes = 4;
 constexpr int32_t kArmMvePoolLanes = 16;

@@ -53,28 +53,8 @@ inline bool cast_operand_sizes(const CastParams& p, OperandSizes* s) {
   return s->inputs[0] && s->outputs[0];
 }
 
-namespace ref {
-void quantize_f32_s8(const void* params, const void* const* inputs, void* const* outputs);
-void requantize_s8(const void* params, const void* const* inputs, void* const* outputs);
-void requantize_u8_s8(const void* params, const void* const* inputs, void* const* outputs);
-void requantize_s8_u8(const void* params, const void* const* inputs, void* const* outputs);
-void dequantize_s8_f32(const void* params, const void* const* inputs, void* const* outputs);
-void quantize_f32_s16(const void* params, const void* const* inputs, void* const* outputs);
-void requantize_s16(const void* params, const void* const* inputs, void* const* outputs);
-void requantize_s16_s8(const void* params, const void* const* inputs, void* const* outputs);
-void requantize_s8_s16(const void* params, const void* const* inputs, void* const* outputs);
-void requantize_s16_s32(const void* params, const void* const* inputs, void* const* outputs);
-void requantize_s8_s32(const void* params, const void* const* inputs, void* const* outputs);
-void requantize_s32_s16(const void* params, const void* const* inputs, void* const* outputs);
-void requantize_s32_s8(const void* params, const void* const* inputs, void* const* outputs);
-void dequantize_s16_f32(const void* params, const void* const* inputs, void* const* outputs);
-void dequantize_u8_f32(const void* params, const void* const* inputs, void* const* outputs);
 // ABS_S16: |input - input zero point| requantized; RSQRT_S16: TFLite's
 // quantized 1/sqrt (fp::quantized_rsqrt). int8 ABS and RSQRT are tables.
-void abs_s16(const void* params, const void* const* inputs, void* const* outputs);
-void rsqrt_s16(const void* params, const void* const* inputs, void* const* outputs);
-void cast(const void* params, const void* const* inputs, void* const* outputs);
-}  // namespace ref
 
 }  // namespace kiln
 

@@ -82,27 +82,6 @@ inline bool arg_operand_sizes(const ArgParams& p, uint32_t element_size, Operand
   return s->inputs[0] && s->outputs[0];
 }
 
-namespace ref {
-void mean_s8(const void* params, const void* const* inputs, void* const* outputs);
-void mean_s16(const void* params, const void* const* inputs, void* const* outputs);
-void mean_f32(const void* params, const void* const* inputs, void* const* outputs);
-void sum_f32(const void* params, const void* const* inputs, void* const* outputs);
-void reduce_max_f32(const void* params, const void* const* inputs, void* const* outputs);
-void reduce_max_s8(const void* params, const void* const* inputs, void* const* outputs);
-void reduce_max_s16(const void* params, const void* const* inputs, void* const* outputs);
-void reduce_min_f32(const void* params, const void* const* inputs, void* const* outputs);
-void reduce_min_s8(const void* params, const void* const* inputs, void* const* outputs);
-void reduce_min_s16(const void* params, const void* const* inputs, void* const* outputs);
-void arg_max_f32(const void* params, const void* const* inputs, void* const* outputs);
-void arg_max_s8(const void* params, const void* const* inputs, void* const* outputs);
-void arg_max_s16(const void* params, const void* const* inputs, void* const* outputs);
-void arg_max_s32(const void* params, const void* const* inputs, void* const* outputs);
-void arg_min_f32(const void* params, const void* const* inputs, void* const* outputs);
-void arg_min_s8(const void* params, const void* const* inputs, void* const* outputs);
-void arg_min_s16(const void* params, const void* const* inputs, void* const* outputs);
-void arg_min_s32(const void* params, const void* const* inputs, void* const* outputs);
-}  // namespace ref
-
 }  // namespace kiln
 
 #endif  // KILN_OPS_REDUCE_H

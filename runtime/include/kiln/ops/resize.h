@@ -32,11 +32,6 @@ inline bool resize_bilinear_operand_sizes(const ResizeBilinearParams& p, uint32_
   return s->inputs[0] && s->inputs[1] && s->inputs[2] && s->outputs[0];
 }
 
-namespace ref {
-void resize_bilinear_s8(const void* params, const void* const* inputs, void* const* outputs);
-void resize_bilinear_f32(const void* params, const void* const* inputs, void* const* outputs);
-}  // namespace ref
-
 }  // namespace kiln
 
 #endif  // KILN_OPS_RESIZE_H

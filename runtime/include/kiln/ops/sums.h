@@ -51,13 +51,6 @@ inline bool cumsum_operand_sizes(const CumsumParams& p, uint32_t element_size, O
   return s->inputs[0] != 0;
 }
 
-namespace ref {
-void add_n_s8(const void* params, const void* const* inputs, void* const* outputs);
-void add_n_f32(const void* params, const void* const* inputs, void* const* outputs);
-void cumsum_s8(const void* params, const void* const* inputs, void* const* outputs);
-void cumsum_f32(const void* params, const void* const* inputs, void* const* outputs);
-}  // namespace ref
-
 }  // namespace kiln
 
 #endif  // KILN_OPS_SUMS_H

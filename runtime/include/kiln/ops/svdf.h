@@ -53,11 +53,6 @@ inline bool svdf_operand_sizes(const SvdfParams& p, uint32_t data_size, uint32_t
          s->outputs[2] && (!p.has_bias || s->inputs[3]);
 }
 
-namespace ref {
-void svdf_s8(const void* params, const void* const* inputs, void* const* outputs);
-void svdf_f32(const void* params, const void* const* inputs, void* const* outputs);
-}  // namespace ref
-
 }  // namespace kiln
 
 #endif  // KILN_OPS_SVDF_H

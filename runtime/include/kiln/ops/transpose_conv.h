@@ -74,12 +74,6 @@ inline bool transpose_conv_16x8_operand_sizes(const TransposeConvParams& p, Oper
   return s->inputs[0] && s->outputs[0] && s->outputs[1] && (!p.has_bias || s->inputs[2]);
 }
 
-namespace ref {
-void transpose_conv_s16(const void* params, const void* const* inputs, void* const* outputs);
-void transpose_conv_s8(const void* params, const void* const* inputs, void* const* outputs);
-void transpose_conv_f32(const void* params, const void* const* inputs, void* const* outputs);
-}  // namespace ref
-
 }  // namespace kiln
 
 #endif  // KILN_OPS_TRANSPOSE_CONV_H
