@@ -12,6 +12,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstdint>
 #include <cstring>
 #include <random>
@@ -21,6 +22,7 @@
 #include "compiler/exec/host_runner.h"
 #include "compiler/ir/builder.h"
 #include "compiler/pipeline/compile.h"
+#include "compiler/target/kernel_target.h"
 #include "kernels/common/packed_conv.h"
 #include "kiln/kernels.h"
 #include "tests/support/run_graph.h"
@@ -482,6 +484,34 @@ TEST(Conformance, SweepExercisesEveryVariant) {
   }
   for (const std::string& name : want) {
     EXPECT_NE(std::find(seen.begin(), seen.end(), name), seen.end()) << name << " is never chosen";
+  }
+}
+
+// The compiler finds a variant by its name, <REFERENCE>_<INSTRUCTION SET>:
+// every variant in the kernel list must be named after a reference kernel.
+TEST(Conformance, EveryVariantIsNamedAfterItsReferenceKernel) {
+  std::vector<std::string> reference;
+  std::vector<const KernelInfo*> variants;
+  for (uint32_t number = 0; number < 1024; ++number) {
+    const KernelInfo* k = find_kernel(number);
+    if (!k || !k->name) continue;
+    if (k->isa == KernelIsa::ref) {
+      reference.push_back(k->name);
+    } else {
+      variants.push_back(k);
+    }
+  }
+  ASSERT_GE(variants.size(), 20u);  // the loop saw the list
+  for (const KernelInfo* v : variants) {
+    std::string suffix = std::string("_") + kernel_isa_name(v->isa);
+    std::transform(suffix.begin(), suffix.end(), suffix.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+    const std::string name = v->name;
+    ASSERT_GT(name.size(), suffix.size()) << name;
+    EXPECT_EQ(name.substr(name.size() - suffix.size()), suffix) << name;
+    const std::string base = name.substr(0, name.size() - suffix.size());
+    EXPECT_NE(std::find(reference.begin(), reference.end(), base), reference.end())
+        << name << " names no reference kernel " << base;
   }
 }
 

@@ -61,15 +61,25 @@ inline int32_t multiply_by_quantized_multiplier(int32_t x, int32_t multiplier, i
 // to Q15 (rounded), one rounding shift. TFLite requires |x| < 2^47 and
 // shift < 8; x and shift are clamped to those ranges here so that any bytes
 // give a defined result (a valid model never reaches the bounds).
-inline int32_t multiply_by_quantized_multiplier_64(int64_t x, int32_t multiplier, int shift) {
-  const int64_t bound = int64_t{1} << 47;
-  x = x < -bound ? -bound : (x > bound - 1 ? bound - 1 : x);
+// Its multiplier and shift prepared (once per channel in a loop over pixels).
+struct Requant64 {
+  int32_t reduced;      // the multiplier in Q15, rounded
+  int32_t total_shift;  // 15 - shift, in [8, 46]
+};
+inline Requant64 prepare_requant_64(int32_t multiplier, int shift) {
   shift = shift < -31 ? -31 : (shift > 7 ? 7 : shift);
   multiplier = multiplier < 0 ? 0 : multiplier;
   const int32_t reduced = multiplier < 0x7FFF0000 ? (multiplier + (1 << 15)) >> 16 : 0x7FFF;
-  const int total_shift = 15 - shift;
-  const int64_t round = int64_t{1} << (total_shift - 1);
-  return static_cast<int32_t>((x * reduced + round) >> total_shift);
+  return {reduced, 15 - shift};
+}
+inline int32_t requantize_64(int64_t x, Requant64 q) {
+  const int64_t bound = int64_t{1} << 47;
+  x = x < -bound ? -bound : (x > bound - 1 ? bound - 1 : x);
+  const int64_t round = int64_t{1} << (q.total_shift - 1);
+  return static_cast<int32_t>((x * q.reduced + round) >> q.total_shift);
+}
+inline int32_t multiply_by_quantized_multiplier_64(int64_t x, int32_t multiplier, int shift) {
+  return requantize_64(x, prepare_requant_64(multiplier, shift));
 }
 
 // x * 2^exponent with saturation (exponent > 0) or rounding (exponent < 0).

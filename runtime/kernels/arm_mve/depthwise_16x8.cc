@@ -49,7 +49,10 @@ void sums16(const kernels::TapRectangle& t, int32_t lanes, int32_t* sums) {
 }  // namespace
 
 void depthwise_conv2d_s16(const void* params, const void* const* inputs, void* const* outputs) {
-  kernels::depthwise_16x8<kBlock>(params, inputs, outputs, sums16);
+  // A lambda, not the function's address, so that the compiler inlines it.
+  kernels::depthwise_16x8<kBlock>(
+      params, inputs, outputs,
+      [](const kernels::TapRectangle& t, int32_t lanes, int32_t* sums) { sums16(t, lanes, sums); });
 }
 
 }  // namespace arm_mve

@@ -69,41 +69,45 @@ void depthwise_16x8(const void* params, const void* const* inputs, void* const* 
   int16_t* output = static_cast<int16_t*>(outputs[0]);
   const int32_t channels = p.out_c;
 
-  for_each_output_pixel(p, [&](int32_t b, int32_t out_y, int32_t out_x) {
-    const int32_t in_y_origin = out_y * p.stride_h - p.pad_h;
-    const int32_t in_x_origin = out_x * p.stride_w - p.pad_w;
-    int32_t fy, fy_end, fx, fx_end;
-    taps_inside(in_y_origin, p.dilation_h, p.k_h, p.in_h, &fy, &fy_end);
-    taps_inside(in_x_origin, p.dilation_w, p.k_w, p.in_w, &fx, &fx_end);
-    TapRectangle taps{};
-    taps.rows = fy_end - fy;
-    taps.cols = fx_end - fx;
-    taps.input_col_step = p.dilation_w * channels;
-    taps.input_row_step = p.dilation_h * p.in_w * channels;
-    taps.channels = channels;
-    taps.filter_row_step = p.k_w * channels;
-    const int32_t in_y = in_y_origin + p.dilation_h * fy;
-    const int32_t in_x = in_x_origin + p.dilation_w * fx;
-    // Without taps (a pixel wholly in the padding) nothing is read.
-    const bool any = taps.rows > 0 && taps.cols > 0;
-    const int16_t* first_tap =
-        any ? input + ((b * p.in_h + in_y) * p.in_w + in_x) * channels : input;
-    const int8_t* first_weights = any ? filter + (fy * p.k_w + fx) * channels : filter;
-    for (int32_t c = 0; c < channels; c += Block) {
-      const int32_t lanes = channels - c < Block ? channels - c : Block;
+  // Channel blocks outermost, so that each channel's bias and requantization
+  // are prepared once for all pixels.
+  for (int32_t c = 0; c < channels; c += Block) {
+    const int32_t lanes = channels - c < Block ? channels - c : Block;
+    fp::Requant64 requant[Block];
+    int64_t biases[Block];
+    for (int32_t l = 0; l < lanes; ++l) {
+      requant[l] = fp::prepare_requant_64(multipliers[c + l], shifts[c + l]);
+      biases[l] = bias ? bias[c + l] : 0;
+    }
+    for_each_output_pixel(p, [&](int32_t b, int32_t out_y, int32_t out_x) {
+      const int32_t in_y_origin = out_y * p.stride_h - p.pad_h;
+      const int32_t in_x_origin = out_x * p.stride_w - p.pad_w;
+      int32_t fy, fy_end, fx, fx_end;
+      taps_inside(in_y_origin, p.dilation_h, p.k_h, p.in_h, &fy, &fy_end);
+      taps_inside(in_x_origin, p.dilation_w, p.k_w, p.in_w, &fx, &fx_end);
+      TapRectangle taps{};
+      taps.rows = fy_end - fy;
+      taps.cols = fx_end - fx;
+      taps.input_col_step = p.dilation_w * channels;
+      taps.input_row_step = p.dilation_h * p.in_w * channels;
+      taps.channels = channels;
+      taps.filter_row_step = p.k_w * channels;
+      // Without taps (a pixel wholly in the padding) nothing is read.
+      const bool any = taps.rows > 0 && taps.cols > 0;
+      const int32_t in_y = in_y_origin + p.dilation_h * fy;
+      const int32_t in_x = in_x_origin + p.dilation_w * fx;
+      taps.input = any ? input + ((b * p.in_h + in_y) * p.in_w + in_x) * channels + c : input;
+      taps.filter = any ? filter + (fy * p.k_w + fx) * channels + c : filter;
       int32_t sums[Block];
-      taps.input = first_tap + c;
-      taps.filter = first_weights + c;
       block_sums(taps, lanes, sums);
+      int16_t* out = output + output_index(p, b, out_y, out_x, c);
       for (int32_t l = 0; l < lanes; ++l) {
-        const int32_t oc = c + l;
-        const int64_t acc = int64_t{sums[l]} + (bias ? bias[oc] : 0);
-        const int32_t v = fp::multiply_by_quantized_multiplier_64(acc, multipliers[oc], shifts[oc]);
-        output[output_index(p, b, out_y, out_x, oc)] = static_cast<int16_t>(
+        const int32_t v = fp::requantize_64(int64_t{sums[l]} + biases[l], requant[l]);
+        out[l] = static_cast<int16_t>(
             fp::clamp(fp::saturating_add(v, p.output_offset), p.act_min, p.act_max));
       }
-    }
-  });
+    });
+  }
 }
 
 }  // namespace kernels
