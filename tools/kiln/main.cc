@@ -17,6 +17,9 @@ int main(int argc, char** argv) {
   kiln::cli::register_compile(app);
   kiln::cli::register_quantize(app);
   kiln::cli::register_validate(app);
+#if KILN_HAS_TRAINING
+  kiln::cli::register_train(app);
+#endif
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,0 +1,51 @@
+// A float kiln graph as a libtorch module. Training runs the graph itself,
+// so a model is described once, whether it is a built-in architecture or an
+// imported .tflite/.onnx: every constant weight and bias becomes a
+// parameter, forward() runs the ops in order with libtorch's functions on
+// channels-last values (kiln's layout), and trained() puts the parameters
+// back into a copy of the graph, ready for kiln's export and quantization.
+#ifndef KILN_COMPILER_TRAIN_GRAPH_MODULE_H
+#define KILN_COMPILER_TRAIN_GRAPH_MODULE_H
+
+#include <torch/torch.h>
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "compiler/ir/graph.h"
+
+namespace kiln {
+namespace train {
+
+class GraphModule : public torch::nn::Module {
+ public:
+  // Throws Error(kUnsupported) naming the first op training cannot run.
+  explicit GraphModule(const ir::Graph& graph);
+
+  // The first output for a batch of the first input ([N, ...], the input's
+  // shape with any batch size). A final SOFTMAX is left out: the result is
+  // its logits, as cross-entropy takes them.
+  torch::Tensor forward(const torch::Tensor& input);
+
+  // The graph with the trained parameters.
+  ir::Graph trained() const;
+
+ private:
+  torch::Tensor run_op(const ir::Op& op, const std::vector<torch::Tensor>& inputs) const;
+  const torch::Tensor& parameter(int tensor) const;
+
+  ir::Graph graph_;
+  // Parameters by tensor index, in libtorch's layout (convolution filters
+  // [out, in, h, w]).
+  std::map<int, torch::Tensor> parameters_;
+  std::map<int, ir::OpKind> filters_;  // the op of each filter parameter
+};
+
+// The op kinds GraphModule runs.
+bool trainable_op(ir::OpKind kind);
+
+}  // namespace train
+}  // namespace kiln
+
+#endif

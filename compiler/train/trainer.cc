@@ -1,0 +1,102 @@
+#include "compiler/train/trainer.h"
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <cmath>
+
+#include "compiler/common/error.h"
+
+namespace kiln {
+namespace train {
+namespace {
+
+// A permutation of [0, n) drawn from `seed` (libtorch's generator, so that
+// the same seed gives the same order everywhere kiln runs).
+torch::Tensor permutation(int64_t n, uint64_t seed) {
+  auto generator = at::detail::createCPUGenerator(seed);
+  return torch::randperm(n, generator, torch::kInt64);
+}
+
+}  // namespace
+
+double accuracy(GraphModule& model, const LabelledImages& data, int64_t batch) {
+  torch::NoGradGuard no_grad;
+  model.eval();
+  const int64_t n = data.images.size(0);
+  int64_t correct = 0;
+  for (int64_t at = 0; at < n; at += batch) {
+    const int64_t end = std::min(n, at + batch);
+    const torch::Tensor logits = model.forward(data.images.slice(0, at, end));
+    correct += logits.argmax(1).eq(data.labels.slice(0, at, end)).sum().item<int64_t>();
+  }
+  return n ? static_cast<double>(correct) / static_cast<double>(n) : 0.0;
+}
+
+std::vector<EpochReport> fit(GraphModule& model, const LabelledImages& data,
+                             const TrainOptions& options) {
+  torch::manual_seed(options.seed);
+  const int64_t n = data.images.size(0);
+  const torch::Tensor order = permutation(n, options.seed);
+  const int64_t held_out =
+      static_cast<int64_t>(static_cast<double>(n) * options.validation_fraction);
+  const torch::Tensor train_index = order.slice(0, held_out, n);
+  const torch::Tensor validation_index = order.slice(0, 0, held_out);
+  const LabelledImages validation{data.images.index_select(0, validation_index),
+                                  data.labels.index_select(0, validation_index)};
+  const int64_t train_n = train_index.size(0);
+  const size_t batches = static_cast<size_t>((train_n + options.batch - 1) / options.batch);
+
+  torch::optim::Adam optimizer(model.parameters(),
+                               torch::optim::AdamOptions(options.learning_rate));
+  std::vector<EpochReport> reports;
+  std::vector<torch::Tensor> last_good;
+  for (const torch::Tensor& p : model.parameters()) last_good.push_back(p.detach().clone());
+  for (int epoch = 1; epoch <= options.epochs; ++epoch) {
+    const auto start = std::chrono::steady_clock::now();
+    model.train();
+    const torch::Tensor shuffled = train_index.index_select(
+        0, permutation(train_n, options.seed + static_cast<uint64_t>(epoch)));
+    double loss_sum = 0.0;
+    int64_t correct = 0;
+    for (size_t b = 0; b < batches; ++b) {
+      const int64_t at = static_cast<int64_t>(b) * options.batch;
+      const torch::Tensor index = shuffled.slice(0, at, std::min(train_n, at + options.batch));
+      const torch::Tensor x = data.images.index_select(0, index);
+      const torch::Tensor y = data.labels.index_select(0, index);
+      optimizer.zero_grad();
+      const torch::Tensor logits = model.forward(x);
+      const torch::Tensor loss = torch::nn::functional::cross_entropy(logits, y);
+      const double value = loss.item<double>();
+      if (!std::isfinite(value)) {
+        torch::NoGradGuard no_grad;
+        auto params = model.parameters();
+        for (size_t i = 0; i < params.size(); ++i) params[i].copy_(last_good[i]);
+        throw Error(ErrorKind::kBadInput,
+                    fmt::format("training diverged: the loss is {} in epoch {}, batch {}; the "
+                                "model keeps the parameters of epoch {} (try a lower "
+                                "--learning-rate)",
+                                value, epoch, b + 1, epoch - 1));
+      }
+      loss.backward();
+      optimizer.step();
+      loss_sum += value * static_cast<double>(index.size(0));
+      correct += logits.argmax(1).eq(y).sum().item<int64_t>();
+      if (options.progress) options.progress(b + 1, batches);
+    }
+    EpochReport r;
+    r.epoch = epoch;
+    r.loss = loss_sum / static_cast<double>(train_n);
+    r.train_accuracy = static_cast<double>(correct) / static_cast<double>(train_n);
+    r.validation_accuracy = held_out ? accuracy(model, validation) : 0.0;
+    r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    reports.push_back(r);
+    for (size_t i = 0; i < last_good.size(); ++i)
+      last_good[i] = model.parameters()[i].detach().clone();
+    if (options.epoch_done) options.epoch_done(r);
+  }
+  return reports;
+}
+
+}  // namespace train
+}  // namespace kiln

@@ -1,0 +1,184 @@
+// Training on libtorch (compiler/train): the graph module computes what
+// kiln's own kernels compute for the same graph, trained parameters go back
+// into the graph in kiln's layouts, one seed gives one model byte for byte,
+// and missing data is named.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <random>
+
+#include "compiler/common/error.h"
+#include "compiler/export/tflite_writer.h"
+#include "compiler/ir/builder.h"
+#include "compiler/train/architectures.h"
+#include "compiler/train/fashion_mnist.h"
+#include "compiler/train/graph_module.h"
+#include "compiler/train/trainer.h"
+#include "tests/support/cli.h"
+#include "tests/support/run_graph.h"
+
+namespace kiln {
+namespace {
+
+using ir::OpKind;
+
+// A graph with every layout question: SAME padding with the odd pixel last,
+// stride 2, a depthwise convolution, pooling, a RELU6 and a fully connected
+// layer over a flattened image.
+ir::Graph layout_graph() {
+  ir::GraphBuilder b;
+  std::mt19937 rng(3);
+  std::uniform_real_distribution<float> draw(-0.5f, 0.5f);
+  const auto values = [&](size_t n) {
+    std::vector<float> v(n);
+    for (float& x : v) x = draw(rng);
+    return v;
+  };
+  const int x = b.input("x", KILN_DTYPE_FLOAT32, {1, 9, 8, 3});
+  const int w1 = b.constant<float>("w1", KILN_DTYPE_FLOAT32, {4, 3, 3, 3}, values(108));
+  const int b1 = b.constant<float>("b1", KILN_DTYPE_FLOAT32, {4}, values(4));
+  const int c1 = b.tensor("c1", KILN_DTYPE_FLOAT32, {1, 5, 4, 4});
+  ir::OpAttrs conv;
+  conv.padding = ir::Padding::kSame;
+  conv.stride_h = conv.stride_w = 2;
+  conv.activation = ir::Activation::kRelu;
+  b.op(OpKind::kConv2D, {x, w1, b1}, {c1}, conv);
+  const int w2 = b.constant<float>("w2", KILN_DTYPE_FLOAT32, {1, 3, 3, 4}, values(36));
+  const int c2 = b.tensor("c2", KILN_DTYPE_FLOAT32, {1, 5, 4, 4});
+  ir::OpAttrs depthwise;
+  depthwise.padding = ir::Padding::kSame;
+  b.op(OpKind::kDepthwiseConv2D, {c1, w2, -1}, {c2}, depthwise);
+  const int r = b.tensor("r", KILN_DTYPE_FLOAT32, {1, 5, 4, 4});
+  ir::OpAttrs relu6;
+  relu6.clamp_min = 0.0f;
+  relu6.clamp_max = 6.0f;
+  b.op(OpKind::kClamp, {c2}, {r}, relu6);
+  const int p = b.tensor("p", KILN_DTYPE_FLOAT32, {1, 2, 2, 4});
+  ir::OpAttrs pool;
+  pool.filter_h = pool.filter_w = pool.stride_h = pool.stride_w = 2;
+  b.op(OpKind::kMaxPool2D, {r}, {p}, pool);
+  const int shape = b.constant<int32_t>("shape", KILN_DTYPE_INT32, {2}, {-1, 16});
+  const int f = b.tensor("f", KILN_DTYPE_FLOAT32, {1, 16});
+  b.op(OpKind::kReshape, {p, shape}, {f});
+  const int w3 = b.constant<float>("w3", KILN_DTYPE_FLOAT32, {5, 16}, values(80));
+  const int y = b.tensor("y", KILN_DTYPE_FLOAT32, {1, 5});
+  b.op(OpKind::kFullyConnected, {f, w3, -1}, {y});
+  b.output(y);
+  return b.build();
+}
+
+TEST(GraphModule, ComputesWhatKilnsKernelsCompute) {
+  const ir::Graph graph = layout_graph();
+  train::GraphModule module(graph);
+  torch::manual_seed(5);
+  const torch::Tensor input = torch::rand({1, 9, 8, 3}) * 4 - 2;
+  const torch::Tensor got = module.forward(input).contiguous();
+  std::vector<float> in(static_cast<size_t>(input.numel()));
+  std::memcpy(in.data(), input.contiguous().data_ptr<float>(), in.size() * sizeof(float));
+  const std::vector<float> want = test::run_graph<float>(graph, {test::bytes_of(in)});
+  ASSERT_EQ(static_cast<size_t>(got.numel()), want.size());
+  for (size_t i = 0; i < want.size(); ++i) EXPECT_NEAR(got.data_ptr<float>()[i], want[i], 1e-5);
+}
+
+TEST(GraphModule, TrainedParametersGoBackInKilnsLayouts) {
+  const ir::Graph graph = layout_graph();
+  train::GraphModule module(graph);
+  const ir::Graph back = module.trained();
+  for (size_t t = 0; t < graph.tensors.size(); ++t) {
+    EXPECT_EQ(back.tensors[t].data, graph.tensors[t].data) << graph.tensors[t].name;
+  }
+}
+
+TEST(GraphModule, RefusesAnOpItCannotTrainByName) {
+  ir::GraphBuilder b;
+  const int x = b.input("x", KILN_DTYPE_FLOAT32, {1, 4});
+  const int y = b.tensor("y", KILN_DTYPE_FLOAT32, {1, 4});
+  b.op(OpKind::kExp, {x}, {y});
+  b.output(y);
+  try {
+    train::GraphModule module(b.build());
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kUnsupported);
+    EXPECT_NE(std::string(e.what()).find("EXP (operator 0)"), std::string::npos) << e.what();
+  }
+}
+
+// A short run on 2,000 Fashion-MNIST images, twice with one seed.
+TEST(Training, OneSeedGivesOneModelByteForByte) {
+  const train::LabelledImages all = train::load_fashion_mnist(train::fashion_mnist_dir(), "t10k");
+  const train::LabelledImages some{all.images.slice(0, 0, 2000), all.labels.slice(0, 0, 2000)};
+  torch::set_num_threads(1);
+  std::vector<uint8_t> first;
+  for (int run = 0; run < 2; ++run) {
+    train::GraphModule model(train::lenet({}, {4, 8}, 10, 7));
+    train::TrainOptions options;
+    options.epochs = 1;
+    options.seed = 7;
+    const std::vector<train::EpochReport> r = train::fit(model, some, options);
+    ASSERT_EQ(r.size(), 1u);
+    EXPECT_GT(r[0].validation_accuracy, 0.3);  // learning, from 0.1 by chance
+    const std::vector<uint8_t> file = write_tflite(model.trained());
+    if (run == 0) {
+      first = file;
+    } else {
+      EXPECT_EQ(file, first);
+    }
+  }
+}
+
+TEST(Training, MissingDatasetNamesThePackage) {
+  try {
+    train::load_fashion_mnist("/nonexistent", "train");
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kFileNotFound);
+    EXPECT_NE(std::string(e.what()).find("dataset-fashion-mnist"), std::string::npos);
+  }
+}
+
+TEST(Training, ArchitecturesHaveTheirParameterCounts) {
+  EXPECT_EQ(train::parameter_count(train::mlp({}, {256, 128, 64}, 10, 1)),
+            784 * 256 + 256 + 256 * 128 + 128 + 128 * 64 + 64 + 64 * 10 + 10);
+  EXPECT_EQ(train::parameter_count(train::lenet({}, {32, 64}, 10, 1)),
+            25 * 32 + 32 + 25 * 32 * 64 + 64 + 7 * 7 * 64 * 10 + 10);
+}
+
+TEST(TrainCli, TrainsAModelKilnCompiles) {
+  const std::string out = test::temp_path("mlp16.tflite"), report = test::temp_path("mlp16.json");
+  const test::CliResult r = test::kiln_cli(
+      "train --arch mlp --widths 16 --epochs 1 --threads 1 -o " + out + " --report " + report);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("epoch 1: loss"), std::string::npos) << r.output;
+  const nlohmann::json j = nlohmann::json::parse(std::ifstream(report));
+  EXPECT_EQ(j["parameters"], 784 * 16 + 16 + 16 * 10 + 10);
+  EXPECT_GT(j["test_accuracy"].get<double>(), 0.75);
+  ASSERT_EQ(j["epochs"].size(), 1u);
+  const test::CliResult a = test::kiln_cli("analyze " + out);
+  EXPECT_EQ(a.exit_code, 0) << a.output;
+}
+
+TEST(TrainCli, MissingDatasetNamesThePackage) {
+  setenv("KILN_FASHION_MNIST_DIR", "/nonexistent", 1);
+  const test::CliResult r =
+      test::kiln_cli("train --arch mlp -o " + test::temp_path("never.tflite"));
+  unsetenv("KILN_FASHION_MNIST_DIR");
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("dataset-fashion-mnist"), std::string::npos) << r.output;
+}
+
+TEST(TrainCli, UnknownArchitectureOrWidthsAreUsageErrors) {
+  const std::string out = " -o " + test::temp_path("never.tflite");
+  const test::CliResult arch = test::kiln_cli("train --arch transformer" + out);
+  EXPECT_EQ(arch.exit_code, 1) << arch.output;
+  EXPECT_NE(arch.output.find("expected mlp or cnn"), std::string::npos) << arch.output;
+  const test::CliResult widths = test::kiln_cli("train --arch mlp --widths 16,x" + out);
+  EXPECT_EQ(widths.exit_code, 1) << widths.output;
+  EXPECT_NE(widths.output.find("--widths '16,x'"), std::string::npos) << widths.output;
+}
+
+}  // namespace
+}  // namespace kiln
