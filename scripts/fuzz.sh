@@ -15,7 +15,7 @@ build=build-fuzz
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Debug "-DCMAKE_CXX_FLAGS_DEBUG=-O1 -gline-tables-only" \
   "-DCMAKE_C_FLAGS_DEBUG=-O1 -gline-tables-only" -DCMAKE_C_COMPILER=clang \
   -DCMAKE_CXX_COMPILER=clang++ -DKILN_SANITIZE=ON -DKILN_BUILD_FUZZERS=ON -DKILN_BUILD_TESTS=OFF \
-  -DKILN_BUILD_BENCH=OFF -DKILN_BUILD_FIRMWARE=OFF >/dev/null
+  -DKILN_BUILD_BENCH=OFF -DKILN_BUILD_FIRMWARE=OFF -DKILN_TRAINING=OFF >/dev/null
 cmake --build "$build" --target fuzz_tflite fuzz_onnx fuzz_blob kiln
 
 seeds=$build/seeds
