@@ -46,10 +46,7 @@ void sums4(const kernels::TapRectangle& t, int32_t lanes, int32_t* sums) {
 }  // namespace
 
 void depthwise_conv2d_s16(const void* params, const void* const* inputs, void* const* outputs) {
-  // A lambda, not the function's address, so that the compiler inlines it.
-  kernels::depthwise_16x8<4>(
-      params, inputs, outputs,
-      [](const kernels::TapRectangle& t, int32_t lanes, int32_t* sums) { sums4(t, lanes, sums); });
+  kernels::depthwise_16x8<4, sums4>(params, inputs, outputs);
 }
 
 }  // namespace arm_dsp

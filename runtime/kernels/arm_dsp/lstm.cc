@@ -13,14 +13,10 @@ namespace kiln {
 namespace arm_dsp {
 namespace {
 
-// Σ w over n weights (the offset's share of an int16 row's products).
-int64_t weight_sum(const int8_t* w, int32_t n) {
-  int64_t sum = 0;
-  for (int32_t i = 0; i < n; ++i) sum += w[i];
-  return sum;
-}
+struct GateProducts : kernels::Int16GateProducts<dot_s16_s8, dot2_s16_s8, kernels::weight_sum> {
+  using Int16GateProducts::dot;
+  using Int16GateProducts::dot2;
 
-struct GateProducts {
   static uint64_t dot(const int8_t* x, const int8_t* w, int32_t n, int32_t offset) {
     return dot2(x, w, w, n, offset).first;
   }
@@ -45,36 +41,16 @@ struct GateProducts {
     }
     return {sum0, sum1};
   }
-
-  static uint64_t dot(const int16_t* x, const int8_t* w, int32_t n, int32_t offset) {
-    uint64_t sum = dot_s16_s8(x, w, n);
-    if (offset != 0) sum += static_cast<uint64_t>(offset * weight_sum(w, n));
-    return sum;
-  }
-  static kernels::GateSums2 dot2(const int16_t* x, const int8_t* w0, const int8_t* w1, int32_t n,
-                                 int32_t offset) {
-    const kernels::Sums2 sums = dot2_s16_s8(x, w0, w1, n);
-    kernels::GateSums2 result{sums.first, sums.second};
-    if (offset != 0) {
-      result.first += static_cast<uint64_t>(offset * weight_sum(w0, n));
-      result.second += static_cast<uint64_t>(offset * weight_sum(w1, n));
-    }
-    return result;
-  }
 };
 
 }  // namespace
 
 void lstm_s8(const void* params, const void* const* inputs, void* const* outputs) {
-  const kernels::IntegerLstm<int8_t, int32_t, GateProducts> math{
-      *static_cast<const LstmParams*>(params), static_cast<const uint16_t*>(inputs[3])};
-  kernels::lstm<decltype(math), int8_t>(math, inputs, outputs);
+  kernels::lstm_s8<GateProducts>(params, inputs, outputs);
 }
 
 void lstm_s16(const void* params, const void* const* inputs, void* const* outputs) {
-  const kernels::IntegerLstm<int16_t, int64_t, GateProducts> math{
-      *static_cast<const LstmParams*>(params), static_cast<const uint16_t*>(inputs[3])};
-  kernels::lstm<decltype(math), int8_t>(math, inputs, outputs);
+  kernels::lstm_s16<GateProducts>(params, inputs, outputs);
 }
 
 }  // namespace arm_dsp

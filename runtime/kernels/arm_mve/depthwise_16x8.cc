@@ -49,10 +49,7 @@ void sums16(const kernels::TapRectangle& t, int32_t lanes, int32_t* sums) {
 }  // namespace
 
 void depthwise_conv2d_s16(const void* params, const void* const* inputs, void* const* outputs) {
-  // A lambda, not the function's address, so that the compiler inlines it.
-  kernels::depthwise_16x8<kBlock>(
-      params, inputs, outputs,
-      [](const kernels::TapRectangle& t, int32_t lanes, int32_t* sums) { sums16(t, lanes, sums); });
+  kernels::depthwise_16x8<kBlock, sums16>(params, inputs, outputs);
 }
 
 }  // namespace arm_mve

@@ -21,13 +21,14 @@ int64_t weight_sum(const int8_t* w, int32_t n) {
   }
   return sum;
 #else
-  int64_t sum = 0;
-  for (int32_t i = 0; i < n; ++i) sum += w[i];
-  return sum;
+  return kernels::weight_sum(w, n);
 #endif
 }
 
-struct GateProducts {
+struct GateProducts : kernels::Int16GateProducts<dot_s16_s8, dot2_s16_s8, weight_sum> {
+  using Int16GateProducts::dot;
+  using Int16GateProducts::dot2;
+
   static uint64_t dot(const int8_t* x, const int8_t* w, int32_t n, int32_t offset) {
 #if KILN_ARM_MVE_NATIVE
     int32_t acc = 0;
@@ -59,36 +60,16 @@ struct GateProducts {
     return kernels::PortableGateProducts::dot2(x, w0, w1, n, offset);
 #endif
   }
-
-  static uint64_t dot(const int16_t* x, const int8_t* w, int32_t n, int32_t offset) {
-    uint64_t sum = dot_s16_s8(x, w, n);
-    if (offset != 0) sum += static_cast<uint64_t>(offset * weight_sum(w, n));
-    return sum;
-  }
-  static kernels::GateSums2 dot2(const int16_t* x, const int8_t* w0, const int8_t* w1, int32_t n,
-                                 int32_t offset) {
-    const kernels::Sums2 sums = dot2_s16_s8(x, w0, w1, n);
-    kernels::GateSums2 result{sums.first, sums.second};
-    if (offset != 0) {
-      result.first += static_cast<uint64_t>(offset * weight_sum(w0, n));
-      result.second += static_cast<uint64_t>(offset * weight_sum(w1, n));
-    }
-    return result;
-  }
 };
 
 }  // namespace
 
 void lstm_s8(const void* params, const void* const* inputs, void* const* outputs) {
-  const kernels::IntegerLstm<int8_t, int32_t, GateProducts> math{
-      *static_cast<const LstmParams*>(params), static_cast<const uint16_t*>(inputs[3])};
-  kernels::lstm<decltype(math), int8_t>(math, inputs, outputs);
+  kernels::lstm_s8<GateProducts>(params, inputs, outputs);
 }
 
 void lstm_s16(const void* params, const void* const* inputs, void* const* outputs) {
-  const kernels::IntegerLstm<int16_t, int64_t, GateProducts> math{
-      *static_cast<const LstmParams*>(params), static_cast<const uint16_t*>(inputs[3])};
-  kernels::lstm<decltype(math), int8_t>(math, inputs, outputs);
+  kernels::lstm_s16<GateProducts>(params, inputs, outputs);
 }
 
 }  // namespace arm_mve

@@ -55,11 +55,10 @@ inline void depthwise_16x8_sums_portable(const TapRectangle& t, int32_t lanes, i
   }
 }
 
-// BlockSums(const TapRectangle&, int32_t lanes, int32_t* sums): the sums of
-// `lanes` (at most Block) channels from the rectangle's first.
-template <int32_t Block, typename BlockSums>
-void depthwise_16x8(const void* params, const void* const* inputs, void* const* outputs,
-                    BlockSums block_sums) {
+// BlockSums(taps, lanes, sums): the sums of `lanes` (at most Block) channels
+// from the rectangle's first (a template argument, so that it is inlined).
+template <int32_t Block, void (*BlockSums)(const TapRectangle&, int32_t, int32_t*)>
+void depthwise_16x8(const void* params, const void* const* inputs, void* const* outputs) {
   const Conv2DParams& p = *static_cast<const Conv2DParams*>(params);
   const int16_t* input = static_cast<const int16_t*>(inputs[0]);
   const int8_t* filter = static_cast<const int8_t*>(inputs[1]);
@@ -99,7 +98,7 @@ void depthwise_16x8(const void* params, const void* const* inputs, void* const* 
       taps.input = any ? input + ((b * p.in_h + in_y) * p.in_w + in_x) * channels + c : input;
       taps.filter = any ? filter + (fy * p.k_w + fx) * channels + c : filter;
       int32_t sums[Block];
-      block_sums(taps, lanes, sums);
+      BlockSums(taps, lanes, sums);
       int16_t* out = output + output_index(p, b, out_y, out_x, c);
       for (int32_t l = 0; l < lanes; ++l) {
         const int32_t v = fp::requantize_64(int64_t{sums[l]} + biases[l], requant[l]);

@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "kernels/common/conv_16x8.h"
 #include "kiln/fixed_point.h"
 #include "kiln/ops/lstm.h"
 
@@ -20,10 +21,8 @@ namespace kiln {
 namespace kernels {
 
 // Two units' gate sums modulo 2^64 (their low 32 bits for int32
-// accumulators).
-struct GateSums2 {
-  uint64_t first, second;
-};
+// accumulators): the 16x8 convolution's pair of sums.
+using GateSums2 = Sums2;
 
 // The reference's gate products, one product at a time.
 struct PortableGateProducts {
@@ -38,6 +37,36 @@ struct PortableGateProducts {
   template <typename T>
   static GateSums2 dot2(const T* x, const int8_t* w0, const int8_t* w1, int32_t n, int32_t offset) {
     return {dot(x, w0, n, offset), dot(x, w1, n, offset)};
+  }
+};
+
+// Σ w over n weights, one at a time.
+inline int64_t weight_sum(const int8_t* w, int32_t n) {
+  int64_t sum = 0;
+  for (int32_t i = 0; i < n; ++i) sum += w[i];
+  return sum;
+}
+
+// Gate products of int16 activations from an instruction set's 16x8
+// convolution products (Dot, Dot2: Σ w * x for one and two weight rows) and
+// its weight sum: the offset (0 in TFLite's int16 models) adds offset * Σ w.
+template <uint64_t (*Dot)(const int16_t*, const int8_t*, int32_t),
+          Sums2 (*Dot2)(const int16_t*, const int8_t*, const int8_t*, int32_t),
+          int64_t (*WeightSum)(const int8_t*, int32_t)>
+struct Int16GateProducts {
+  static uint64_t dot(const int16_t* x, const int8_t* w, int32_t n, int32_t offset) {
+    uint64_t sum = Dot(x, w, n);
+    if (offset != 0) sum += static_cast<uint64_t>(offset * WeightSum(w, n));
+    return sum;
+  }
+  static GateSums2 dot2(const int16_t* x, const int8_t* w0, const int8_t* w1, int32_t n,
+                        int32_t offset) {
+    GateSums2 sums = Dot2(x, w0, w1, n);
+    if (offset != 0) {
+      sums.first += static_cast<uint64_t>(offset * WeightSum(w0, n));
+      sums.second += static_cast<uint64_t>(offset * WeightSum(w1, n));
+    }
+    return sums;
   }
 };
 
@@ -207,6 +236,21 @@ void lstm(const Math& math, const void* const* inputs, void* const* outputs) {
            output + row * p.units);
     }
   }
+}
+
+// The integer kernels (operands as kiln/ops/lstm.h states) with the gate
+// products of `Products`.
+template <typename Products>
+void lstm_s8(const void* params, const void* const* inputs, void* const* outputs) {
+  const IntegerLstm<int8_t, int32_t, Products> math{*static_cast<const LstmParams*>(params),
+                                                    static_cast<const uint16_t*>(inputs[3])};
+  lstm<decltype(math), int8_t>(math, inputs, outputs);
+}
+template <typename Products>
+void lstm_s16(const void* params, const void* const* inputs, void* const* outputs) {
+  const IntegerLstm<int16_t, int64_t, Products> math{*static_cast<const LstmParams*>(params),
+                                                     static_cast<const uint16_t*>(inputs[3])};
+  lstm<decltype(math), int8_t>(math, inputs, outputs);
 }
 
 }  // namespace kernels

@@ -8,15 +8,11 @@ namespace kiln {
 namespace ref {
 
 void lstm_s8(const void* params, const void* const* inputs, void* const* outputs) {
-  const kernels::IntegerLstm<int8_t, int32_t, kernels::PortableGateProducts> math{
-      *static_cast<const LstmParams*>(params), static_cast<const uint16_t*>(inputs[3])};
-  kernels::lstm<decltype(math), int8_t>(math, inputs, outputs);
+  kernels::lstm_s8<kernels::PortableGateProducts>(params, inputs, outputs);
 }
 
 void lstm_s16(const void* params, const void* const* inputs, void* const* outputs) {
-  const kernels::IntegerLstm<int16_t, int64_t, kernels::PortableGateProducts> math{
-      *static_cast<const LstmParams*>(params), static_cast<const uint16_t*>(inputs[3])};
-  kernels::lstm<decltype(math), int8_t>(math, inputs, outputs);
+  kernels::lstm_s16<kernels::PortableGateProducts>(params, inputs, outputs);
 }
 
 void lstm_f32(const void* params, const void* const* inputs, void* const* outputs) {
