@@ -17,9 +17,7 @@ namespace {
 
 bool is_activation(const ir::Tensor& t) { return !t.constant && t.dtype == KILN_DTYPE_FLOAT32; }
 
-// Tensors that must share one quantization: int8 kernels that only move
-// bytes (reshape, transpose, pad, pooling, concatenation) read and write the
-// same scale and zero point.
+// Union-find over tensors that share one quantization.
 class SharedQuantization {
  public:
   explicit SharedQuantization(size_t n) : parent_(n) {
@@ -36,14 +34,6 @@ class SharedQuantization {
  private:
   std::vector<int> parent_;
 };
-
-// Ops whose int8 kernels fix their output's quantization.
-bool fixed_output(ir::OpKind kind, AffineQuantization* q) {
-  const OpTraits& traits = op_traits(kind);
-  if (traits.int8_output != OutputQuantization::kFixed) return false;
-  *q = {traits.fixed_scale, traits.fixed_zero_point};
-  return true;
-}
 
 void require_float_graph(const ir::Graph& g) {
   for (const ir::Op& op : g.ops) {
@@ -238,12 +228,47 @@ void add_float_boundaries(ir::Graph& g, const ir::Graph& float_graph) {
 
 }  // namespace
 
+std::vector<int> quantization_groups(const ir::Graph& g) {
+  SharedQuantization shared(g.tensors.size());
+  for (const ir::Op& op : g.ops) {
+    const OpTraits& traits = op_traits(op.kind);
+    if (traits.int8_output != OutputQuantization::kSameAsInput) continue;
+    for (size_t i = 0; i < op.inputs.size(); ++i) {
+      if (traits.role(i) == InputRole::kData && op.inputs[i] >= 0 &&
+          is_activation(g.tensors[static_cast<size_t>(op.inputs[i])])) {
+        for (int out : op.outputs) shared.join(op.inputs[i], out);
+      }
+    }
+  }
+  std::vector<int> group(g.tensors.size());
+  for (size_t t = 0; t < group.size(); ++t) group[t] = shared.find(static_cast<int>(t));
+  return group;
+}
+
+bool fixed_output_quantization(ir::OpKind kind, AffineQuantization* q) {
+  const OpTraits& traits = op_traits(kind);
+  if (traits.int8_output != OutputQuantization::kFixed) return false;
+  *q = {traits.fixed_scale, traits.fixed_zero_point};
+  return true;
+}
+
 QuantizeResult quantize_post_training(const ir::Graph& float_graph,
                                       const std::vector<std::vector<std::vector<uint8_t>>>& samples,
                                       const QuantizeOptions& options) {
   if (samples.empty()) throw Error(ErrorKind::kBadInput, "the calibration set is empty");
   const ir::Graph g = passes::optimize(float_graph);
   require_float_graph(g);
+  for (const auto& [name, range] : options.ranges) {
+    const bool found = std::any_of(g.tensors.begin(), g.tensors.end(), [&](const ir::Tensor& t) {
+      return t.name == name && is_activation(t);
+    });
+    if (!found) {
+      throw Error(ErrorKind::kBadInput,
+                  fmt::format("a quantization range is given for '{}', which is not an activation "
+                              "of the optimized float graph",
+                              name));
+    }
+  }
   GraphEvaluator evaluator(g);
   const size_t n = g.tensors.size();
   auto method_of = [&](size_t t) {
@@ -275,24 +300,17 @@ QuantizeResult quantize_post_training(const ir::Graph& float_graph,
   }
 
   // Each activation's range, merged over tensors that share quantization.
-  SharedQuantization shared(n);
-  for (const ir::Op& op : g.ops) {
-    const OpTraits& traits = op_traits(op.kind);
-    if (traits.int8_output != OutputQuantization::kSameAsInput) continue;
-    for (size_t i = 0; i < op.inputs.size(); ++i) {
-      if (traits.role(i) == InputRole::kData && op.inputs[i] >= 0 &&
-          is_activation(g.tensors[static_cast<size_t>(op.inputs[i])])) {
-        for (int out : op.outputs) shared.join(op.inputs[i], out);
-      }
-    }
-  }
+  const std::vector<int> group = quantization_groups(g);
   std::vector<Range> ranges(n);
   std::vector<bool> has_range(n, false);
   std::vector<TensorQuantization> report;
   for (size_t t = 0; t < n; ++t) {
     if (!is_activation(g.tensors[t]) || !stats[t].seen()) continue;
-    const Range r = stats[t].choose(method_of(t), options.percentile);
-    const size_t root = static_cast<size_t>(shared.find(static_cast<int>(t)));
+    const auto given = options.ranges.find(g.tensors[t].name);
+    const Range r = given != options.ranges.end()
+                        ? given->second
+                        : stats[t].choose(method_of(t), options.percentile);
+    const size_t root = static_cast<size_t>(group[t]);
     ranges[root] = has_range[root]
                        ? Range{std::min(ranges[root].min, r.min), std::max(ranges[root].max, r.max)}
                        : r;
@@ -300,15 +318,15 @@ QuantizeResult quantize_post_training(const ir::Graph& float_graph,
   }
   std::vector<AffineQuantization> params(n);
   for (size_t t = 0; t < n; ++t) {
-    const size_t root = static_cast<size_t>(shared.find(static_cast<int>(t)));
+    const size_t root = static_cast<size_t>(group[t]);
     if (has_range[root]) params[t] = affine_int8(ranges[root]);
   }
   for (const ir::Op& op : g.ops) {
     AffineQuantization fixed;
-    if (!fixed_output(op.kind, &fixed)) continue;
-    const int root = shared.find(op.outputs[0]);
+    if (!fixed_output_quantization(op.kind, &fixed)) continue;
+    const int root = group[static_cast<size_t>(op.outputs[0])];
     for (size_t t = 0; t < n; ++t) {
-      if (shared.find(static_cast<int>(t)) == root) params[t] = fixed;
+      if (group[t] == root) params[t] = fixed;
     }
   }
 
@@ -327,8 +345,11 @@ QuantizeResult quantize_post_training(const ir::Graph& float_graph,
     tensor.quant.scales = {params[t].scale};
     tensor.quant.zero_points = {params[t].zero_point};
     tensor.quant.axis = 0;
+    const auto given = options.ranges.find(tensor.name);
     result.activations.push_back({tensor.name, method_of(t), stats[t].observed(),
-                                  stats[t].choose(method_of(t), options.percentile),
+                                  given != options.ranges.end()
+                                      ? given->second
+                                      : stats[t].choose(method_of(t), options.percentile),
                                   params[t].scale, params[t].zero_point});
   }
   for (ir::Op& op : q.ops) quantize_constants(q, op);

@@ -20,6 +20,9 @@ struct QuantizeOptions {
   CalibrationMethod method = CalibrationMethod::kMinMax;
   double percentile = 99.99;                                // for kPercentile
   std::map<std::string, CalibrationMethod> tensor_methods;  // overrides, by tensor name
+  // Ranges chosen before calibration (quantization-aware training's), by
+  // tensor name: they replace the calibrated range of those tensors.
+  std::map<std::string, Range> ranges;
   // Keep float inputs and outputs (QUANTIZE/DEQUANTIZE at the boundary)
   // instead of int8 ones.
   bool float_io = false;
@@ -47,6 +50,16 @@ struct QuantizeResult {
 QuantizeResult quantize_post_training(const ir::Graph& float_graph,
                                       const std::vector<std::vector<std::vector<uint8_t>>>& samples,
                                       const QuantizeOptions& options);
+
+// For each tensor of a float graph (as passes::optimize leaves it), the
+// representative of the tensors whose int8 quantization must be the same:
+// int8 kernels that only move bytes (reshape, transpose, pad, pooling,
+// concatenation) read and write one scale and zero point.
+std::vector<int> quantization_groups(const ir::Graph& g);
+
+// The quantization an op's int8 kernel fixes for its output (softmax,
+// logistic, tanh); false for an op whose output is calibrated.
+bool fixed_output_quantization(ir::OpKind kind, AffineQuantization* q);
 
 }  // namespace kiln
 

@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "compiler/common/error.h"
+#include "compiler/ops/op_record.h"
 
 namespace kiln {
 namespace train {
@@ -81,7 +82,7 @@ bool trainable_op(OpKind kind) {
   }
 }
 
-GraphModule::GraphModule(const ir::Graph& graph) : graph_(graph) {
+GraphModule::GraphModule(const ir::Graph& graph) : graph_(graph), quantizer_(graph) {
   if (graph.inputs.size() != 1 || graph.outputs.empty()) {
     throw Error(ErrorKind::kUnsupported, "training needs a model with one input");
   }
@@ -116,19 +117,15 @@ GraphModule::GraphModule(const ir::Graph& graph) : graph_(graph) {
   }
 }
 
-const torch::Tensor& GraphModule::parameter(int tensor) const { return parameters_.at(tensor); }
-
 torch::Tensor GraphModule::run_op(const ir::Op& op, const std::vector<torch::Tensor>& in) const {
   const ir::OpAttrs& a = op.attrs;
   const ir::Tensor& out = graph_.tensors[static_cast<size_t>(op.outputs[0])];
   const ir::Tensor& first = graph_.tensors[static_cast<size_t>(op.inputs[0])];
-  const auto bias = [&](size_t i) {
-    return op.inputs.size() > i && op.inputs[i] >= 0 ? parameter(op.inputs[i]) : torch::Tensor();
-  };
+  const auto bias = [&](size_t i) { return in.size() > i ? in[i] : torch::Tensor(); };
   switch (op.kind) {
     case OpKind::kConv2D:
     case OpKind::kDepthwiseConv2D: {
-      const torch::Tensor& w = parameter(op.inputs[1]);
+      const torch::Tensor& w = in[1];
       const int64_t groups =
           op.kind == OpKind::kDepthwiseConv2D ? first.shape[3] : first.shape[3] / w.size(1);
       const torch::Tensor x = padded_nchw(in[0], a, first, out, w.size(2), w.size(3), 0.0);
@@ -141,7 +138,7 @@ torch::Tensor GraphModule::run_op(const ir::Op& op, const std::vector<torch::Ten
       return activate(to_nhwc(y), a.activation);
     }
     case OpKind::kFullyConnected: {
-      const torch::Tensor& w = parameter(op.inputs[1]);
+      const torch::Tensor& w = in[1];
       torch::Tensor y = F::linear(in[0].reshape({-1, w.size(1)}), w, bias(2));
       std::vector<int64_t> shape(out.shape.begin(), out.shape.end());
       shape[0] = -1;
@@ -205,11 +202,15 @@ torch::Tensor GraphModule::run_op(const ir::Op& op, const std::vector<torch::Ten
 }
 
 torch::Tensor GraphModule::forward(const torch::Tensor& input) {
+  quantizer_.begin_batch();
   std::map<int, torch::Tensor> values;
-  values[graph_.inputs[0]] = input;
+  values[graph_.inputs[0]] = quantizer_.apply(graph_.inputs[0], input);
   const int result = graph_.outputs[0];
   for (const ir::Op& op : graph_.ops) {
-    if (op.kind == OpKind::kSoftmax && op.outputs[0] == result) return values.at(op.inputs[0]);
+    if (op.kind == OpKind::kSoftmax && op.outputs[0] == result) {
+      values[result] = values.at(op.inputs[0]);
+      break;
+    }
     std::vector<torch::Tensor> in;
     for (int t : op.inputs) {
       if (t < 0) {
@@ -222,9 +223,22 @@ torch::Tensor GraphModule::forward(const torch::Tensor& input) {
         in.push_back(float_constant(graph_.tensors[static_cast<size_t>(t)]));
       }
     }
-    values[op.outputs[0]] = run_op(op, in);
+    if (quantizer_.mode() == ActivationQuantizer::Mode::kQuantize &&
+        op_traits(op.kind).weighted()) {
+      quantize_parameters(op, in);
+    }
+    values[op.outputs[0]] = quantizer_.apply(op.outputs[0], run_op(op, in));
   }
+  quantizer_.end_batch(is_training());
   return values.at(result);
+}
+
+void GraphModule::quantize_parameters(const ir::Op& op, std::vector<torch::Tensor>& in) {
+  const torch::Tensor scales = weight_scales(in[1], op_traits(op.kind).per_channel_weights);
+  in[1] = fake_quantize_weights(in[1], scales);
+  if (in.size() > 2 && in[2].defined()) {
+    in[2] = fake_quantize_bias(in[2], quantizer_.quantization(op.inputs[0]).scale, scales);
+  }
 }
 
 ir::Graph GraphModule::trained() const {

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "compiler/ir/graph.h"
+#include "compiler/train/fake_quantization.h"
 
 namespace kiln {
 namespace train {
@@ -31,15 +32,24 @@ class GraphModule : public torch::nn::Module {
   // The graph with the trained parameters.
   ir::Graph trained() const;
 
+  // Quantization-aware training: off until its mode is set. The graph must
+  // then be as passes::optimize leaves it (activations fused), so that the
+  // tensors it quantizes are those of the int8 model.
+  ActivationQuantizer& quantizer() { return quantizer_; }
+  const ActivationQuantizer& quantizer() const { return quantizer_; }
+
  private:
+  // `inputs`: the op's values, weights and bias included.
   torch::Tensor run_op(const ir::Op& op, const std::vector<torch::Tensor>& inputs) const;
-  const torch::Tensor& parameter(int tensor) const;
+  // Fake-quantizes a weighted op's weights and bias in `inputs`.
+  void quantize_parameters(const ir::Op& op, std::vector<torch::Tensor>& inputs);
 
   ir::Graph graph_;
   // Parameters by tensor index, in libtorch's layout (convolution filters
   // [out, in, h, w]).
   std::map<int, torch::Tensor> parameters_;
   std::map<int, ir::OpKind> filters_;  // the op of each filter parameter
+  ActivationQuantizer quantizer_;
 };
 
 // The op kinds GraphModule runs.

@@ -11,6 +11,8 @@ namespace kiln {
 namespace train {
 namespace {
 
+constexpr double kPi = 3.14159265358979323846;
+
 // A permutation of [0, n) drawn from `seed` (libtorch's generator, so that
 // the same seed gives the same order everywhere kiln runs).
 torch::Tensor permutation(int64_t n, uint64_t seed) {
@@ -20,17 +22,25 @@ torch::Tensor permutation(int64_t n, uint64_t seed) {
 
 }  // namespace
 
-double accuracy(GraphModule& model, const LabelledImages& data, int64_t batch) {
+torch::Tensor predictions(GraphModule& model, const torch::Tensor& images, int64_t batch) {
   torch::NoGradGuard no_grad;
   model.eval();
-  const int64_t n = data.images.size(0);
-  int64_t correct = 0;
-  for (int64_t at = 0; at < n; at += batch) {
-    const int64_t end = std::min(n, at + batch);
-    const torch::Tensor logits = model.forward(data.images.slice(0, at, end));
-    correct += logits.argmax(1).eq(data.labels.slice(0, at, end)).sum().item<int64_t>();
-  }
-  return n ? static_cast<double>(correct) / static_cast<double>(n) : 0.0;
+  const int64_t n = images.size(0);
+  std::vector<torch::Tensor> parts;
+  for (int64_t at = 0; at < n; at += batch)
+    parts.push_back(model.forward(images.slice(0, at, std::min(n, at + batch))).argmax(1));
+  return parts.empty() ? torch::empty({0}, torch::kInt64) : torch::cat(parts);
+}
+
+double accuracy(const torch::Tensor& predicted, const torch::Tensor& labels) {
+  const int64_t n = labels.size(0);
+  return n ? static_cast<double>(predicted.eq(labels).sum().item<int64_t>()) /
+                 static_cast<double>(n)
+           : 0.0;
+}
+
+double accuracy(GraphModule& model, const LabelledImages& data, int64_t batch) {
+  return accuracy(predictions(model, data.images, batch), data.labels);
 }
 
 std::vector<EpochReport> fit(GraphModule& model, const LabelledImages& data,
@@ -58,12 +68,21 @@ std::vector<EpochReport> fit(GraphModule& model, const LabelledImages& data,
     const torch::Tensor shuffled = train_index.index_select(
         0, permutation(train_n, options.seed + static_cast<uint64_t>(epoch)));
     double loss_sum = 0.0;
-    int64_t correct = 0;
+    int64_t correct = 0, seen = 0;
     for (size_t b = 0; b < batches; ++b) {
       const int64_t at = static_cast<int64_t>(b) * options.batch;
       const torch::Tensor index = shuffled.slice(0, at, std::min(train_n, at + options.batch));
       const torch::Tensor x = data.images.index_select(0, index);
       const torch::Tensor y = data.labels.index_select(0, index);
+      if (options.cosine_schedule) {
+        const double step = static_cast<double>((epoch - 1) * static_cast<int64_t>(batches) +
+                                                static_cast<int64_t>(b));
+        const double total = static_cast<double>(options.epochs * static_cast<int64_t>(batches));
+        for (torch::optim::OptimizerParamGroup& group : optimizer.param_groups()) {
+          static_cast<torch::optim::AdamOptions&>(group.options())
+              .lr(options.learning_rate * 0.5 * (1.0 + std::cos(kPi * step / total)));
+        }
+      }
       optimizer.zero_grad();
       const torch::Tensor logits = model.forward(x);
       const torch::Tensor loss = torch::nn::functional::cross_entropy(logits, y);
@@ -82,7 +101,13 @@ std::vector<EpochReport> fit(GraphModule& model, const LabelledImages& data,
       optimizer.step();
       loss_sum += value * static_cast<double>(index.size(0));
       correct += logits.argmax(1).eq(y).sum().item<int64_t>();
-      if (options.progress) options.progress(b + 1, batches);
+      seen += index.size(0);
+      if (options.progress) {
+        options.progress(
+            {epoch, options.epochs, b + 1, batches, loss_sum / static_cast<double>(seen),
+             static_cast<double>(correct) / static_cast<double>(seen),
+             std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()});
+      }
     }
     EpochReport r;
     r.epoch = epoch;

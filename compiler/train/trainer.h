@@ -22,15 +22,26 @@ struct EpochReport {
   double seconds = 0.0;
 };
 
+// Where an epoch is, after each batch.
+struct BatchProgress {
+  int epoch = 0, epochs = 0;
+  size_t batch = 0, batches = 0;
+  double loss = 0.0;      // mean over the epoch's batches so far
+  double accuracy = 0.0;  // on the epoch's batches so far
+  double seconds = 0.0;   // since the epoch began
+};
+
 struct TrainOptions {
   int epochs = 10;
   int64_t batch = 64;
   double learning_rate = 1e-3;
   uint64_t seed = 1;
   double validation_fraction = 0.1;  // of the training images, chosen by the seed
-  // Called after every batch with (done, total) batches of the epoch, and
-  // after every epoch with its report.
-  std::function<void(size_t, size_t)> progress;
+  // The step size falls from learning_rate to 0 along half a cosine over the
+  // epochs (per batch); false keeps it constant.
+  bool cosine_schedule = true;
+  // Called after every batch, and after every epoch with its report.
+  std::function<void(const BatchProgress&)> progress;
   std::function<void(const EpochReport&)> epoch_done;
 };
 
@@ -39,8 +50,14 @@ struct TrainOptions {
 std::vector<EpochReport> fit(GraphModule& model, const LabelledImages& data,
                              const TrainOptions& options);
 
-// Top-1 accuracy of `model` on `data`, in batches.
+// Top-1 predictions of `model` (in evaluation mode) for each image, in batches.
+torch::Tensor predictions(GraphModule& model, const torch::Tensor& images, int64_t batch = 500);
+
+// Top-1 accuracy of `model` on `data`.
 double accuracy(GraphModule& model, const LabelledImages& data, int64_t batch = 500);
+
+// The fraction of `predicted` equal to `labels`.
+double accuracy(const torch::Tensor& predicted, const torch::Tensor& labels);
 
 }  // namespace train
 }  // namespace kiln

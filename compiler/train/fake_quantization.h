@@ -1,0 +1,82 @@
+// Quantization-aware training: the float forward pass sees the rounding and
+// clipping of the int8 model kiln will make from it. Each value is quantized
+// and dequantized as quantize_post_training quantizes it (per-channel
+// symmetric weights, biases at input scale x weight scale, per-tensor
+// asymmetric activations with TFLite's zero-point nudging, fixed output
+// quantization for softmax, logistic and tanh), and gradients pass straight
+// through the rounding (and stop where an activation clips).
+#ifndef KILN_COMPILER_TRAIN_FAKE_QUANTIZATION_H
+#define KILN_COMPILER_TRAIN_FAKE_QUANTIZATION_H
+
+#include <torch/torch.h>
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "compiler/ir/graph.h"
+#include "compiler/quantize/calibration.h"
+
+namespace kiln {
+namespace train {
+
+// Symmetric int8 weight scales, max|w| / 127: per output channel (dim 0 of
+// libtorch's layout) or one for the tensor. A channel of zeros gets 1.
+torch::Tensor weight_scales(const torch::Tensor& w, bool per_channel);
+
+// w's values after int8 quantization and back (levels rounded half to even,
+// clamped to ±127), with the gradient of the identity.
+torch::Tensor fake_quantize_weights(const torch::Tensor& w, const torch::Tensor& scales);
+
+// A bias after int32 quantization at input_scale x weight_scales.
+torch::Tensor fake_quantize_bias(const torch::Tensor& bias, double input_scale,
+                                 const torch::Tensor& weight_scales);
+
+// The activations' int8 ranges during training, one per group of tensors
+// that share a quantization (quantization_groups), in three modes: off;
+// observing (the union of every value seen: calibration before QAT); and
+// quantizing, where each tensor is fake-quantized with its group's range and
+// training batches move the range towards the batch's own (an exponential
+// moving average, as TensorFlow's QAT tracks ranges).
+class ActivationQuantizer {
+ public:
+  enum class Mode { kOff, kObserve, kQuantize };
+
+  ActivationQuantizer() = default;
+  // `graph` as the module runs it (activations fused, as passes::optimize
+  // leaves a graph, so the tensors are those the int8 model has).
+  explicit ActivationQuantizer(const ir::Graph& graph, double momentum = 0.01);
+
+  Mode mode() const { return mode_; }
+  void set_mode(Mode mode) { mode_ = mode; }
+
+  // Brackets one forward pass: the batch's ranges are folded into the
+  // tracked ones at its end (training batches only).
+  void begin_batch();
+  void end_batch(bool training);
+
+  // Tensor t's value as the int8 model holds it (unchanged when off).
+  torch::Tensor apply(int tensor, const torch::Tensor& x);
+
+  // Tensor t's int8 quantization (Error(kBadInput) if nothing was observed).
+  AffineQuantization quantization(int tensor) const;
+
+  // Every observed activation's range by tensor name, as
+  // QuantizeOptions::ranges takes them.
+  std::map<std::string, Range> ranges() const;
+
+ private:
+  Mode mode_ = Mode::kOff;
+  double momentum_ = 0.01;
+  std::vector<std::string> names_;
+  std::vector<int> group_;
+  std::vector<std::optional<AffineQuantization>> fixed_;  // by group
+  std::vector<std::optional<Range>> range_, batch_;       // by group
+  std::vector<bool> used_;                                // by tensor
+};
+
+}  // namespace train
+}  // namespace kiln
+
+#endif

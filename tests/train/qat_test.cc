@@ -1,0 +1,195 @@
+// Quantization-aware training (compiler/train/fake_quantization): the
+// training graph simulates the int8 model kiln exports from it. Weights and
+// activation quantizations are those quantize_post_training writes, and the
+// exported model's outputs stay within one output step of the simulation.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "compiler/common/error.h"
+#include "compiler/exec/graph_evaluator.h"
+#include "compiler/passes/passes.h"
+#include "compiler/pipeline/compile.h"
+#include "compiler/train/graph_module.h"
+#include "compiler/train/int8_export.h"
+#include "tests/support/cli.h"
+#include "tests/support/run_graph.h"
+#include "tests/train/layout_graph.h"
+
+namespace kiln {
+namespace {
+
+using Mode = train::ActivationQuantizer::Mode;
+
+const ir::Tensor& named(const ir::Graph& g, const std::string& name) {
+  for (const ir::Tensor& t : g.tensors) {
+    if (t.name == name) return t;
+  }
+  throw std::runtime_error("no tensor " + name);
+}
+
+// The module in quantization-aware mode with ranges observed on `images`.
+void start_quantization_aware(train::GraphModule& module, const torch::Tensor& images) {
+  torch::NoGradGuard no_grad;
+  module.eval();
+  module.quantizer().set_mode(Mode::kObserve);
+  module.forward(images);
+  module.quantizer().set_mode(Mode::kQuantize);
+}
+
+TEST(FakeQuantization, WeightsAreTheLevelsPostTrainingQuantizationWrites) {
+  torch::manual_seed(2);
+  const torch::Tensor w = torch::randn({3, 2, 2, 2});
+  const torch::Tensor scales = train::weight_scales(w, true);
+  const torch::Tensor q = train::fake_quantize_weights(w, scales);
+  for (int64_t c = 0; c < 3; ++c) {
+    const float max_abs = w[c].abs().max().item<float>();
+    EXPECT_EQ(scales[c].item<float>(), max_abs / 127.0f);
+    const torch::Tensor levels = q[c] / scales[c];
+    EXPECT_LT((levels - torch::round(levels)).abs().max().item<float>(), 1e-4);  // on the grid
+    EXPECT_EQ(torch::round(levels).abs().max().item<float>(), 127.0f);  // the largest is ±127
+  }
+  // A channel of zeros keeps scale 1, as quantize_weights gives it.
+  EXPECT_EQ(train::weight_scales(torch::zeros({2, 3}), true)[1].item<float>(), 1.0f);
+  EXPECT_EQ(train::weight_scales(w, false).numel(), 1);
+}
+
+TEST(FakeQuantization, GradientsPassStraightThroughTheRounding) {
+  const torch::Tensor w = torch::tensor({0.3f, -1.0f, 0.71f}).requires_grad_(true);
+  train::fake_quantize_weights(w, train::weight_scales(w, false)).sum().backward();
+  EXPECT_TRUE(torch::equal(w.grad(), torch::ones({3})));
+}
+
+TEST(QuantizationAware, NeedsRangesBeforeItQuantizes) {
+  train::GraphModule module(passes::optimize(test::layout_graph()));
+  module.quantizer().set_mode(Mode::kQuantize);
+  try {
+    module.forward(torch::rand({1, 9, 8, 3}));
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kBadInput);
+    EXPECT_NE(std::string(e.what()).find("activation 'x' has no range"), std::string::npos)
+        << e.what();
+  }
+}
+
+// The exported int8 model quantizes every tensor as the training graph did,
+// and its output is within one step of the simulated one.
+TEST(QuantizationAware, Int8ModelIsTheTrainingGraphsSimulation) {
+  const ir::Graph graph = passes::optimize(test::layout_graph());
+  train::GraphModule module(graph);
+  torch::manual_seed(4);
+  const torch::Tensor images = torch::rand({64, 9, 8, 3}) * 4 - 2;
+  start_quantization_aware(module, images);
+  const QuantizeResult q = train::quantize_trained(module, images.slice(0, 0, 8));
+
+  for (const TensorQuantization& t : q.activations) {
+    const ir::Tensor& float_tensor = named(graph, t.name);
+    int index = static_cast<int>(&float_tensor - graph.tensors.data());
+    const AffineQuantization want = module.quantizer().quantization(index);
+    EXPECT_EQ(t.scale, want.scale) << t.name;
+    EXPECT_EQ(t.zero_point, want.zero_point) << t.name;
+  }
+  for (const ir::Op& op : q.graph.ops) {
+    if (op.kind != ir::OpKind::kConv2D && op.kind != ir::OpKind::kDepthwiseConv2D &&
+        op.kind != ir::OpKind::kFullyConnected)
+      continue;
+    const ir::Tensor& w = q.graph.tensors[static_cast<size_t>(op.inputs[1])];
+    const ir::Tensor& f = named(graph, w.name);
+    // The float weights in kiln's layout, output channels first for the
+    // simulation; compared with the int8 levels times their scales.
+    std::vector<int64_t> shape(f.shape.begin(), f.shape.end());
+    torch::Tensor weights =
+        torch::from_blob(const_cast<uint8_t*>(f.data.data()), shape, torch::kFloat32);
+    torch::Tensor levels =
+        torch::from_blob(const_cast<uint8_t*>(w.data.data()), shape, torch::kInt8)
+            .to(torch::kFloat32);
+    if (op.kind == ir::OpKind::kDepthwiseConv2D) {
+      weights = weights.permute({3, 0, 1, 2});
+      levels = levels.permute({3, 0, 1, 2});
+    }
+    const torch::Tensor scales = torch::tensor(w.quant.scales);
+    const torch::Tensor simulated_weights = train::fake_quantize_weights(
+        weights, train::weight_scales(weights, op.kind != ir::OpKind::kFullyConnected));
+    const torch::Tensor exported =
+        levels * (scales.numel() > 1 ? scales.reshape({-1, 1, 1, 1}) : scales);
+    EXPECT_TRUE(torch::equal(simulated_weights, exported)) << w.name;
+  }
+
+  const torch::Tensor simulated = [&] {
+    torch::NoGradGuard no_grad;
+    module.eval();
+    return module.forward(images).contiguous();
+  }();
+  const CompiledModel int8 = compile_graph(q.graph);
+  HostRunner runner(int8.blob);
+  const TensorPort in = runner.inputs()[0], out = runner.outputs()[0];
+  const torch::Tensor levels =
+      torch::clamp(torch::round(images / in.scale) + in.zero_point, -128, 127).to(torch::kInt8);
+  double worst = 0.0;
+  for (int64_t i = 0; i < images.size(0); ++i) {
+    const torch::Tensor sample = levels[i].contiguous();
+    const std::vector<uint8_t> bytes(
+        static_cast<const uint8_t*>(sample.data_ptr()),
+        static_cast<const uint8_t*>(sample.data_ptr()) + sample.numel());
+    const std::vector<int8_t> got = test::values_of<int8_t>(test::run_once(runner, {bytes})[0]);
+    for (size_t k = 0; k < got.size(); ++k) {
+      const double real = out.scale * (got[k] - out.zero_point);
+      worst =
+          std::max(worst, std::fabs(real - simulated[i][static_cast<int64_t>(k)].item<double>()));
+    }
+  }
+  EXPECT_LE(worst, 1.0001 * out.scale);
+}
+
+TEST(QuantizationAware, RangesFollowTrainingBatches) {
+  train::GraphModule module(passes::optimize(test::layout_graph()));
+  start_quantization_aware(module, torch::rand({8, 9, 8, 3}));  // inputs in [0, 1)
+  const Range before = module.quantizer().ranges().at("x");
+  module.train();
+  module.forward(torch::rand({8, 9, 8, 3}) * 3);  // a batch reaching 3
+  const Range after = module.quantizer().ranges().at("x");
+  EXPECT_GT(after.max, before.max);
+  EXPECT_LT(after.max, 3.0f);  // moved 1% of the way, not all of it
+  module.eval();
+  module.forward(torch::rand({8, 9, 8, 3}) * 10);  // evaluation never moves them
+  EXPECT_EQ(module.quantizer().ranges().at("x").max, after.max);
+}
+
+TEST(QuantizePostTraining, RefusesARangeForATensorTheGraphLacks) {
+  QuantizeOptions options;
+  options.ranges["no such tensor"] = {0.0f, 1.0f};
+  const std::vector<uint8_t> sample(9 * 8 * 3 * 4, 0);
+  try {
+    quantize_post_training(test::layout_graph(), {{sample}}, options);
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kBadInput);
+    EXPECT_NE(std::string(e.what()).find("'no such tensor'"), std::string::npos) << e.what();
+  }
+}
+
+TEST(TrainCli, QuantizationAwareTrainingWritesTheInt8Model) {
+  const std::string out = test::temp_path("qat16.tflite"), report = test::temp_path("qat16.json");
+  const test::CliResult r =
+      test::kiln_cli("train --arch mlp --widths 16 --epochs 1 --qat-epochs 1 --threads 1 -o " +
+                     out + " --report " + report);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("int8, post-training quantization"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("int8, quantization-aware: test accuracy"), std::string::npos)
+      << r.output;
+  const nlohmann::json j = nlohmann::json::parse(std::ifstream(report));
+  EXPECT_GT(j["int8_qat_accuracy"].get<double>(), 0.75);
+  ASSERT_EQ(j["qat_epochs"].size(), 1u);
+  // The int8 model and its simulation disagree only where two scores tie
+  // within an int8 step: a handful of 10,000.
+  EXPECT_LE(j["qat_predictions_differing"].get<int64_t>(), 20);
+  const test::CliResult a = test::kiln_cli("analyze " + out);
+  ASSERT_EQ(a.exit_code, 0) << a.output;
+  EXPECT_NE(a.output.find("FULLY_CONNECTED_S8"), std::string::npos) << a.output;
+}
+
+}  // namespace
+}  // namespace kiln
