@@ -71,6 +71,7 @@ bool trainable_op(OpKind kind) {
     case OpKind::kMaxPool2D:
     case OpKind::kAveragePool2D:
     case OpKind::kReshape:
+    case OpKind::kTranspose:
     case OpKind::kSoftmax:
     case OpKind::kAdd:
     case OpKind::kMean:
@@ -97,8 +98,11 @@ GraphModule::GraphModule(const ir::Graph& graph) : graph_(graph), quantizer_(gra
       const int index = op.inputs[i];
       if (index < 0) continue;
       const ir::Tensor& t = graph.tensors[static_cast<size_t>(index)];
-      if (t.dtype != KILN_DTYPE_FLOAT32 && !(op.kind == OpKind::kReshape && i == 1) &&
-          !(op.kind == OpKind::kMean && i == 1)) {
+      // Shapes, axes and permutations are integer operands.
+      const bool integer_operand =
+          i == 1 && (op.kind == OpKind::kReshape || op.kind == OpKind::kMean ||
+                     op.kind == OpKind::kTranspose);
+      if (t.dtype != KILN_DTYPE_FLOAT32 && !integer_operand) {
         throw Error(ErrorKind::kUnsupported,
                     fmt::format("{} ({}): '{}' is {}; training takes a float model", op.type_name,
                                 op.location, t.name, ir::dtype_name(t.dtype)));
@@ -175,6 +179,12 @@ torch::Tensor GraphModule::run_op(const ir::Op& op, const std::vector<torch::Ten
       std::vector<int64_t> shape(out.shape.begin(), out.shape.end());
       shape[0] = -1;
       return in[0].reshape(shape);
+    }
+    case OpKind::kTranspose: {
+      const ir::Tensor& perm = graph_.tensors[static_cast<size_t>(op.inputs[1])];
+      std::vector<int64_t> dims;
+      for (int64_t i = 0; i < perm.elements(); ++i) dims.push_back(perm.as<int32_t>()[i]);
+      return in[0].permute(dims);
     }
     case OpKind::kSoftmax: return torch::softmax(in[0] * a.beta, -1);
     case OpKind::kAdd: return activate(in[0] + in[1], a.activation);

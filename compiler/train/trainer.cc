@@ -12,6 +12,21 @@ namespace train {
 namespace {
 
 constexpr double kPi = 3.14159265358979323846;
+namespace F = torch::nn::functional;
+
+torch::Tensor distillation_loss(const torch::Tensor& logits, const torch::Tensor& labels,
+                                const torch::Tensor& teacher, const TrainOptions& options) {
+  if (teacher.sizes() != logits.sizes()) {
+    throw Error(ErrorKind::kBadInput,
+                fmt::format("the teacher gives {} scores per image and the student {}",
+                            teacher.size(1), logits.size(1)));
+  }
+  const double t = options.temperature;
+  const torch::Tensor soft =
+      F::kl_div(torch::log_softmax(logits / t, 1), torch::softmax(teacher / t, 1),
+                F::KLDivFuncOptions().reduction(torch::kBatchMean));
+  return options.alpha * F::cross_entropy(logits, labels) + (1.0 - options.alpha) * t * t * soft;
+}
 
 // A permutation of [0, n) drawn from `seed` (libtorch's generator, so that
 // the same seed gives the same order everywhere kiln runs).
@@ -43,10 +58,15 @@ double accuracy(GraphModule& model, const LabelledImages& data, int64_t batch) {
   return accuracy(predictions(model, data.images, batch), data.labels);
 }
 
-std::vector<EpochReport> fit(GraphModule& model, const LabelledImages& data,
-                             const TrainOptions& options) {
+TrainResult fit(GraphModule& model, const LabelledImages& data, const TrainOptions& options) {
   torch::manual_seed(options.seed);
   const int64_t n = data.images.size(0);
+  if (options.teacher_logits.defined() &&
+      (options.teacher_logits.dim() != 2 || options.teacher_logits.size(0) != n)) {
+    throw Error(ErrorKind::kBadInput,
+                fmt::format("the teacher's logits are for {} images; training has {}",
+                            options.teacher_logits.dim() ? options.teacher_logits.size(0) : 0, n));
+  }
   const torch::Tensor order = permutation(n, options.seed);
   const int64_t held_out =
       static_cast<int64_t>(static_cast<double>(n) * options.validation_fraction);
@@ -59,9 +79,16 @@ std::vector<EpochReport> fit(GraphModule& model, const LabelledImages& data,
 
   torch::optim::Adam optimizer(model.parameters(),
                                torch::optim::AdamOptions(options.learning_rate));
-  std::vector<EpochReport> reports;
-  std::vector<torch::Tensor> last_good;
+  TrainResult result;
+  std::vector<torch::Tensor> last_good, best;
   for (const torch::Tensor& p : model.parameters()) last_good.push_back(p.detach().clone());
+  best = last_good;
+  double best_accuracy = -1.0;
+  const auto restore = [&model](const std::vector<torch::Tensor>& saved) {
+    torch::NoGradGuard no_grad;
+    auto params = model.parameters();
+    for (size_t i = 0; i < params.size(); ++i) params[i].copy_(saved[i]);
+  };
   for (int epoch = 1; epoch <= options.epochs; ++epoch) {
     const auto start = std::chrono::steady_clock::now();
     model.train();
@@ -70,6 +97,11 @@ std::vector<EpochReport> fit(GraphModule& model, const LabelledImages& data,
     double loss_sum = 0.0;
     int64_t correct = 0, seen = 0;
     for (size_t b = 0; b < batches; ++b) {
+      if (options.stop && options.stop->load()) {
+        restore(best);
+        result.stopped = true;
+        return result;
+      }
       const int64_t at = static_cast<int64_t>(b) * options.batch;
       const torch::Tensor index = shuffled.slice(0, at, std::min(train_n, at + options.batch));
       const torch::Tensor x = data.images.index_select(0, index);
@@ -85,12 +117,13 @@ std::vector<EpochReport> fit(GraphModule& model, const LabelledImages& data,
       }
       optimizer.zero_grad();
       const torch::Tensor logits = model.forward(x);
-      const torch::Tensor loss = torch::nn::functional::cross_entropy(logits, y);
+      const torch::Tensor loss =
+          options.teacher_logits.defined()
+              ? distillation_loss(logits, y, options.teacher_logits.index_select(0, index), options)
+              : F::cross_entropy(logits, y);
       const double value = loss.item<double>();
       if (!std::isfinite(value)) {
-        torch::NoGradGuard no_grad;
-        auto params = model.parameters();
-        for (size_t i = 0; i < params.size(); ++i) params[i].copy_(last_good[i]);
+        restore(last_good);
         throw Error(ErrorKind::kBadInput,
                     fmt::format("training diverged: the loss is {} in epoch {}, batch {}; the "
                                 "model keeps the parameters of epoch {} (try a lower "
@@ -115,12 +148,18 @@ std::vector<EpochReport> fit(GraphModule& model, const LabelledImages& data,
     r.train_accuracy = static_cast<double>(correct) / static_cast<double>(train_n);
     r.validation_accuracy = held_out ? accuracy(model, validation) : 0.0;
     r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    reports.push_back(r);
+    result.epochs.push_back(r);
     for (size_t i = 0; i < last_good.size(); ++i)
       last_good[i] = model.parameters()[i].detach().clone();
+    if (r.validation_accuracy > best_accuracy) {
+      best_accuracy = r.validation_accuracy;
+      best = last_good;
+      result.kept_epoch = epoch;
+    }
     if (options.epoch_done) options.epoch_done(r);
   }
-  return reports;
+  result.kept_epoch = options.epochs;
+  return result;
 }
 
 }  // namespace train

@@ -4,6 +4,7 @@
 #ifndef KILN_COMPILER_TRAIN_TRAINER_H
 #define KILN_COMPILER_TRAIN_TRAINER_H
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <vector>
@@ -40,15 +41,31 @@ struct TrainOptions {
   // The step size falls from learning_rate to 0 along half a cosine over the
   // epochs (per batch); false keeps it constant.
   bool cosine_schedule = true;
+  // Knowledge distillation: a teacher's logits for each image of the data
+  // fit() gets ([N, classes]). When given, the loss is
+  // alpha x cross-entropy + (1 - alpha) x T^2 x KL(teacher || student), the
+  // two distributions softened by the temperature T.
+  torch::Tensor teacher_logits;
+  double alpha = 0.5, temperature = 4.0;
   // Called after every batch, and after every epoch with its report.
   std::function<void(const BatchProgress&)> progress;
   std::function<void(const EpochReport&)> epoch_done;
+  // Set (by a signal handler) to end training after the current batch.
+  const std::atomic<bool>* stop = nullptr;
+};
+
+struct TrainResult {
+  std::vector<EpochReport> epochs;  // the completed ones
+  // Training was stopped: the model holds the parameters of the completed
+  // epoch with the best validation accuracy (`kept_epoch`; 0: the initial ones).
+  bool stopped = false;
+  int kept_epoch = 0;
 };
 
 // Trains `model` in place. Throws Error(kBadInput) when the loss stops being
-// a number (the parameters are those of the last epoch that ended finite).
-std::vector<EpochReport> fit(GraphModule& model, const LabelledImages& data,
-                             const TrainOptions& options);
+// a number (the parameters are those of the last epoch that ended finite),
+// and when the teacher's logits do not match the images or the student.
+TrainResult fit(GraphModule& model, const LabelledImages& data, const TrainOptions& options);
 
 // Top-1 predictions of `model` (in evaluation mode) for each image, in batches.
 torch::Tensor predictions(GraphModule& model, const torch::Tensor& images, int64_t batch = 500);

@@ -4,7 +4,9 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <fstream>
 #include <memory>
@@ -20,6 +22,7 @@
 #include "compiler/train/fashion_mnist.h"
 #include "compiler/train/graph_module.h"
 #include "compiler/train/int8_export.h"
+#include "compiler/train/runtime_outputs.h"
 #include "compiler/train/trainer.h"
 #include "tools/kiln/commands.h"
 #include "tools/kiln/progress.h"
@@ -48,17 +51,20 @@ std::vector<int32_t> parse_widths(const std::string& text, const std::string& op
 }
 
 struct Options {
-  std::string arch = "cnn", widths, data = "fashion-mnist", output, float_output, report;
-  std::string target = "portable";
+  std::string arch = "cnn", widths, model, data = "fashion-mnist", output, float_output, report;
+  std::string target = "portable", teacher;
   train::TrainOptions train;
   int threads = 0;
   bool int8 = false;
   int qat_epochs = 0;
   double qat_learning_rate = 0.0;  // 0: a tenth of --learning-rate
   int64_t calibration_images = 1000;
+  std::string samples_dir;  // test images written here for kiln run/validate
+  int64_t sample_count = 100;
 };
 
 ir::Graph architecture(const Options& opts) {
+  if (!opts.model.empty()) return import_model(read_file(opts.model), opts.model);
   if (opts.arch == "mlp") {
     return train::mlp({},
                       parse_widths(opts.widths.empty() ? "256,128,64" : opts.widths, "--widths"),
@@ -102,6 +108,33 @@ std::function<void(const train::BatchProgress&)> batch_progress() {
   };
 }
 
+// The first `count` test images as sample files in the model's input type
+// (float, or int8 quantized as its input says) and their labels, in the
+// form kiln validate and kiln run read (eval/dataset.h).
+void write_test_samples(const Options& opts, const train::LabelledImages& test,
+                        const ir::Graph& model) {
+  const ir::Tensor& input = model.tensors[static_cast<size_t>(model.inputs[0])];
+  const int64_t count = std::min(opts.sample_count, test.images.size(0));
+  torch::Tensor images = test.images.slice(0, 0, count);
+  if (input.dtype == KILN_DTYPE_INT8) {
+    images = torch::clamp(torch::round(images / input.quant.scales[0]) + input.quant.zero_points[0],
+                          -128, 127)
+                 .to(torch::kInt8);
+  }
+  images = images.contiguous();
+  make_directories(opts.samples_dir);
+  std::string labels;
+  for (int64_t i = 0; i < count; ++i) {
+    const torch::Tensor image = images[i];
+    write_file(fmt::format("{}/t10k_{:05d}.bin", opts.samples_dir, i), image.data_ptr(),
+               static_cast<size_t>(image.numel() * static_cast<int64_t>(image.element_size())));
+    labels += fmt::format("{}\n", test.labels[i].item<int64_t>());
+  }
+  write_file(opts.samples_dir + "/labels.txt", labels.data(), labels.size());
+  std::printf("wrote %lld test images (%s) and their labels to %s\n", static_cast<long long>(count),
+              ir::dtype_name(input.dtype), opts.samples_dir.c_str());
+}
+
 void print_epoch(const train::EpochReport& r) {
   std::printf("epoch %d: loss %.4f, training accuracy %.4f, validation accuracy %.4f (%.1f s)\n",
               r.epoch, r.loss, r.train_accuracy, r.validation_accuracy, r.seconds);
@@ -127,105 +160,180 @@ torch::Tensor int8_predictions(const QuantizeResult& q, const train::LabelledIma
   return train::runtime_predictions(blob, test.images, progress_printer("running " + what, true));
 }
 
-void run(Options& opts) {
+void check(const Options& opts) {
   if (opts.data != "fashion-mnist") {
     throw Error(ErrorKind::kUsage, fmt::format("--data '{}': expected fashion-mnist", opts.data));
   }
-  if (opts.train.epochs < 1 || opts.train.batch < 1 || !(opts.train.learning_rate > 0.0) ||
-      opts.qat_epochs < 0 || opts.qat_learning_rate < 0.0 || opts.calibration_images < 1) {
+  const train::TrainOptions& t = opts.train;
+  if (t.epochs < 1 || t.batch < 1 || !(t.learning_rate > 0.0) || !(t.temperature > 0.0) ||
+      opts.calibration_images < 1 || opts.sample_count < 1) {
     throw Error(ErrorKind::kUsage,
-                "--epochs, --batch, --learning-rate and --calibration-images must be positive, "
-                "--qat-epochs and --qat-learning-rate not negative");
+                "--epochs, --batch, --learning-rate, --temperature, --calibration-images and "
+                "--sample-count must be positive");
+  }
+  if (opts.qat_epochs < 0 || opts.qat_learning_rate < 0.0 || !(t.alpha >= 0.0 && t.alpha <= 1.0)) {
+    throw Error(
+        ErrorKind::kUsage,
+        "--qat-epochs and --qat-learning-rate must not be negative, --alpha is from 0 to 1");
   }
   if (!ends_with(opts.output, ".tflite") && !ends_with(opts.output, ".kiln")) {
     throw Error(ErrorKind::kUsage,
                 fmt::format("-o '{}': expected a .tflite or .kiln file", opts.output));
   }
+}
+
+// Ctrl-C ends training after the current batch (a second one ends kiln).
+std::atomic<bool> interrupted{false};
+extern "C" void on_interrupt(int) {
+  interrupted = true;
+  std::signal(SIGINT, SIG_DFL);
+}
+
+// One training run (float or quantization-aware), its epochs in the report.
+bool fit(train::GraphModule& model, const train::LabelledImages& data,
+         const train::TrainOptions& options, nlohmann::json& report, const char* key,
+         double* seconds) {
+  const auto start = std::chrono::steady_clock::now();
+  const train::TrainResult r = train::fit(model, data, options);
+  *seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  report[key] = epochs_json(r.epochs);
+  if (r.stopped) {
+    std::printf("interrupted: the model keeps epoch %d, the best on the held-out images\n",
+                r.kept_epoch);
+    report["interrupted"] = true;
+  }
+  return !r.stopped;
+}
+
+struct Run {
+  Options& opts;
+  train::LabelledImages training, test;
+  nlohmann::json report;
+};
+
+void distil_from_teacher(Run& run) {
+  Options& opts = run.opts;
+  opts.train.teacher_logits = train::teacher_logits(opts.teacher, run.training.images,
+                                                    progress_printer("running the teacher", true));
+  const double teacher_accuracy = train::accuracy(
+      train::teacher_logits(opts.teacher, run.test.images).argmax(1), run.test.labels);
+  std::printf("teacher %s: test accuracy %.4f; distilling with alpha %g, temperature %g\n",
+              opts.teacher.c_str(), teacher_accuracy, opts.train.alpha, opts.train.temperature);
+  run.report["teacher"] = {{"model", opts.teacher},
+                           {"test_accuracy", teacher_accuracy},
+                           {"alpha", opts.train.alpha},
+                           {"temperature", opts.train.temperature}};
+}
+
+// Quantization-aware epochs from the calibration images' ranges. False if
+// interrupted.
+bool train_quantization_aware(Run& run, train::GraphModule& model,
+                              const torch::Tensor& calibration) {
+  {
+    torch::NoGradGuard no_grad;
+    model.eval();
+    model.quantizer().set_mode(train::ActivationQuantizer::Mode::kObserve);
+    for (int64_t at = 0; at < calibration.size(0); at += 500)
+      model.forward(calibration.slice(0, at, std::min(calibration.size(0), at + 500)));
+  }
+  model.quantizer().set_mode(train::ActivationQuantizer::Mode::kQuantize);
+  train::TrainOptions qat = run.opts.train;
+  qat.epochs = run.opts.qat_epochs;
+  qat.learning_rate = run.opts.qat_learning_rate > 0.0 ? run.opts.qat_learning_rate
+                                                       : run.opts.train.learning_rate / 10.0;
+  std::printf("quantization-aware training: %d epochs from learning rate %g\n", qat.epochs,
+              qat.learning_rate);
+  double seconds = 0.0;
+  const bool completed = fit(model, run.training, qat, run.report, "qat_epochs", &seconds);
+  run.report["qat_seconds"] = seconds;
+  return completed;
+}
+
+void run(Options& opts) {
+  check(opts);
   if (opts.threads > 0) torch::set_num_threads(opts.threads);
   const bool int8 = opts.int8 || opts.qat_epochs > 0;
   // The graph as kiln's int8 model will have it (activations fused), so
   // that quantization-aware training quantizes the tensors the model has.
   const ir::Graph graph = passes::optimize(architecture(opts));
   const std::string dir = train::fashion_mnist_dir();
-  const train::LabelledImages training = train::load_fashion_mnist(dir, "train");
-  const train::LabelledImages test = train::load_fashion_mnist(dir, "t10k");
+  Run run{
+      opts, train::load_fashion_mnist(dir, "train"), train::load_fashion_mnist(dir, "t10k"), {}};
+  nlohmann::json& report = run.report;
+  const train::LabelledImages& test = run.test;
+  const std::string name = opts.model.empty() ? opts.arch : opts.model;
   std::printf(
       "%s: %lld parameters; Fashion-MNIST %lld training images (%.0f%% held out), %lld test "
       "images\n",
-      opts.arch.c_str(), static_cast<long long>(train::parameter_count(graph)),
-      static_cast<long long>(training.images.size(0)), 100.0 * opts.train.validation_fraction,
+      name.c_str(), static_cast<long long>(train::parameter_count(graph)),
+      static_cast<long long>(run.training.images.size(0)), 100.0 * opts.train.validation_fraction,
       static_cast<long long>(test.images.size(0)));
-  train::GraphModule model(graph);
-  opts.train.progress = batch_progress();
-  opts.train.epoch_done = print_epoch;
-  nlohmann::json report;
-  report["architecture"] = opts.arch;
+  report["architecture"] = name;
   report["parameters"] = train::parameter_count(graph);
   report["seed"] = opts.train.seed;
+  train::GraphModule model(graph);
+  if (!opts.model.empty()) {
+    report["test_accuracy_before"] = train::accuracy(model, test);
+    std::printf("before fine-tuning: test accuracy %.4f\n",
+                report["test_accuracy_before"].get<double>());
+  }
+  if (!opts.teacher.empty()) distil_from_teacher(run);
+  opts.train.progress = batch_progress();
+  opts.train.epoch_done = print_epoch;
+  interrupted = false;
+  opts.train.stop = &interrupted;
+  std::signal(SIGINT, on_interrupt);
 
-  auto start = std::chrono::steady_clock::now();
-  report["epochs"] = epochs_json(train::fit(model, training, opts.train));
-  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  const double float_accuracy = train::accuracy(model, test);
-  std::printf("float: test accuracy %.4f on %lld images; %.1f s of training\n", float_accuracy,
-              static_cast<long long>(test.images.size(0)), seconds);
-  report["test_accuracy"] = float_accuracy;
+  double seconds = 0.0;
+  bool completed = fit(model, run.training, opts.train, report, "epochs", &seconds);
   report["training_seconds"] = seconds;
+  if (completed) {
+    report["test_accuracy"] = train::accuracy(model, test);
+    std::printf("float: test accuracy %.4f on %lld images; %.1f s of training\n",
+                report["test_accuracy"].get<double>(), static_cast<long long>(test.images.size(0)),
+                seconds);
+  }
   if (!opts.float_output.empty()) {
     const size_t bytes = write_model(model.trained(), opts.float_output, opts.target);
     std::printf("wrote %s (float, %zu bytes)\n", opts.float_output.c_str(), bytes);
   }
-  if (!int8) {
-    const size_t bytes = write_model(model.trained(), opts.output, opts.target);
-    std::printf("wrote %s (float, %zu bytes)\n", opts.output.c_str(), bytes);
-    if (!opts.report.empty()) std::ofstream(opts.report) << report.dump(2) << "\n";
-    return;
-  }
-
-  const torch::Tensor calibration =
-      training.images.slice(0, 0, std::min(opts.calibration_images, training.images.size(0)));
-  QuantizeResult quantized = train::quantize_trained(model, calibration);
-  const double ptq_accuracy = train::accuracy(
-      int8_predictions(quantized, test, "the post-training int8 model"), test.labels);
-  std::printf("int8, post-training quantization (%lld calibration images): test accuracy %.4f\n",
-              static_cast<long long>(calibration.size(0)), ptq_accuracy);
-  report["int8_post_training_accuracy"] = ptq_accuracy;
-
-  if (opts.qat_epochs > 0) {
-    {  // Ranges to start from: the calibration images' (as post-training quantization's).
-      torch::NoGradGuard no_grad;
-      model.eval();
-      model.quantizer().set_mode(train::ActivationQuantizer::Mode::kObserve);
-      for (int64_t at = 0; at < calibration.size(0); at += 500)
-        model.forward(calibration.slice(0, at, std::min(calibration.size(0), at + 500)));
+  ir::Graph written = model.trained();
+  if (int8) {
+    const torch::Tensor calibration = run.training.images.slice(
+        0, 0, std::min(opts.calibration_images, run.training.images.size(0)));
+    QuantizeResult quantized = train::quantize_trained(model, calibration);
+    if (completed) {
+      report["int8_post_training_accuracy"] = train::accuracy(
+          int8_predictions(quantized, test, "the post-training int8 model"), test.labels);
+      std::printf(
+          "int8, post-training quantization (%lld calibration images): test accuracy %.4f\n",
+          static_cast<long long>(calibration.size(0)),
+          report["int8_post_training_accuracy"].get<double>());
     }
-    model.quantizer().set_mode(train::ActivationQuantizer::Mode::kQuantize);
-    train::TrainOptions qat = opts.train;
-    qat.epochs = opts.qat_epochs;
-    qat.learning_rate =
-        opts.qat_learning_rate > 0.0 ? opts.qat_learning_rate : opts.train.learning_rate / 10.0;
-    std::printf("quantization-aware training: %d epochs from learning rate %g\n", qat.epochs,
-                qat.learning_rate);
-    start = std::chrono::steady_clock::now();
-    report["qat_epochs"] = epochs_json(train::fit(model, training, qat));
-    seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    const torch::Tensor simulated = train::predictions(model, test.images);
-    quantized = train::quantize_trained(model, calibration);
-    const torch::Tensor device =
-        int8_predictions(quantized, test, "the quantization-aware int8 model");
-    const int64_t differ = simulated.ne(device).sum().item<int64_t>();
-    std::printf(
-        "int8, quantization-aware: test accuracy %.4f (training graph %.4f); the int8 model and "
-        "the training graph differ on %lld of %lld predictions; %.1f s of training\n",
-        train::accuracy(device, test.labels), train::accuracy(simulated, test.labels),
-        static_cast<long long>(differ), static_cast<long long>(test.images.size(0)), seconds);
-    report["int8_qat_accuracy"] = train::accuracy(device, test.labels);
-    report["qat_graph_accuracy"] = train::accuracy(simulated, test.labels);
-    report["qat_predictions_differing"] = differ;
-    report["qat_seconds"] = seconds;
+    if (completed && opts.qat_epochs > 0) {
+      completed = train_quantization_aware(run, model, calibration);
+      quantized = train::quantize_trained(model, calibration);
+    }
+    if (completed && opts.qat_epochs > 0) {
+      const torch::Tensor simulated = train::predictions(model, test.images);
+      const torch::Tensor device =
+          int8_predictions(quantized, test, "the quantization-aware int8 model");
+      report["int8_qat_accuracy"] = train::accuracy(device, test.labels);
+      report["qat_graph_accuracy"] = train::accuracy(simulated, test.labels);
+      report["qat_predictions_differing"] = simulated.ne(device).sum().item<int64_t>();
+      std::printf(
+          "int8, quantization-aware: test accuracy %.4f (training graph %.4f); the int8 model "
+          "and the training graph differ on %lld of %lld predictions\n",
+          report["int8_qat_accuracy"].get<double>(), report["qat_graph_accuracy"].get<double>(),
+          static_cast<long long>(report["qat_predictions_differing"].get<int64_t>()),
+          static_cast<long long>(test.images.size(0)));
+    }
+    written = std::move(quantized.graph);
   }
-  const size_t bytes = write_model(quantized.graph, opts.output, opts.target);
-  std::printf("wrote %s (int8, %zu bytes)\n", opts.output.c_str(), bytes);
+  std::signal(SIGINT, SIG_DFL);
+  const size_t bytes = write_model(written, opts.output, opts.target);
+  std::printf("wrote %s (%s, %zu bytes)\n", opts.output.c_str(), int8 ? "int8" : "float", bytes);
+  if (!opts.samples_dir.empty()) write_test_samples(opts, test, written);
   if (!opts.report.empty()) std::ofstream(opts.report) << report.dump(2) << "\n";
 }
 
@@ -242,6 +350,9 @@ void register_train(CLI::App& app) {
   cmd->add_option("--widths", opts->widths,
                   "hidden units (mlp, default 256,128,64) or channels per convolution (cnn, "
                   "default 32,64), comma-separated");
+  cmd->add_option("--model", opts->model,
+                  "fine-tune this float model (.tflite or .onnx) instead of a built-in "
+                  "architecture; its input must take 28x28 images");
   cmd->add_option("--data", opts->data,
                   "fashion-mnist (Debian's dataset-fashion-mnist, or KILN_FASHION_MNIST_DIR)")
       ->capture_default_str();
@@ -278,7 +389,21 @@ void register_train(CLI::App& app) {
   cmd->add_option("--calibration-images", opts->calibration_images,
                   "training images whose ranges start the int8 activations' ranges")
       ->capture_default_str();
+  cmd->add_option("--teacher", opts->teacher,
+                  "distil from this model (.tflite, .onnx or .kiln, float or int8; kiln runs it)");
+  cmd->add_option("--alpha", opts->train.alpha,
+                  "with --teacher: the weight of the labels' cross-entropy; the teacher's "
+                  "softened outputs get the rest")
+      ->capture_default_str();
+  cmd->add_option("--temperature", opts->train.temperature,
+                  "with --teacher: how much both outputs are softened")
+      ->capture_default_str();
   cmd->add_option("--target", opts->target, "kernel variants of a .kiln output")
+      ->capture_default_str();
+  cmd->add_option("--samples", opts->samples_dir,
+                  "write test images here as the model's input (and labels.txt), for kiln run "
+                  "and kiln validate");
+  cmd->add_option("--sample-count", opts->sample_count, "how many test images --samples writes")
       ->capture_default_str();
   cmd->add_option("--seed", opts->train.seed,
                   "initial weights, validation split and shuffling (same seed and threads: the "

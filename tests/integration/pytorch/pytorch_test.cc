@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <memory>
+#include <nlohmann/json.hpp>
 
 #include "compiler/common/file_io.h"
 #include "compiler/common/npy.h"
@@ -23,6 +24,7 @@
 #include "compiler/passes/passes.h"
 #include "compiler/pipeline/compile.h"
 #include "compiler/quantize/quantize_file.h"
+#include "tests/support/cli.h"
 #include "tests/support/run_graph.h"
 
 namespace kiln {
@@ -129,6 +131,29 @@ TEST(FashionMnist, Int8AccuracyWithinHalfAPointOfFloat) {
   EXPECT_NEAR(*r.accuracy_a, pytorch_accuracy, 0.0005);  // kiln's float run is PyTorch's model
   EXPECT_LE(std::fabs(*r.accuracy_a - *r.accuracy_b), 0.005);
   EXPECT_TRUE(r.first_divergent_layer.empty()) << r.first_divergent_layer;
+}
+
+// kiln train fine-tunes the imported ONNX CNN (its batch norms folded into
+// the convolutions), quantization-aware: before, the module computes
+// PyTorch's model; after, the int8 model keeps the float accuracy.
+TEST(FashionMnist, FineTunesTheImportedModelQuantizationAware) {
+#ifndef KILN_HAS_TRAINING
+  GTEST_SKIP() << "kiln is built without kiln train (KILN_TRAINING)";
+#endif
+  const std::string report = ::testing::TempDir() + "/fashion_finetune.json";
+  const test::CliResult r =
+      test::kiln_cli("train --model " + exported("fashion_cnn.onnx") +
+                     " --epochs 1 --learning-rate 1e-4 --qat-epochs 1 -o " + ::testing::TempDir() +
+                     "/fashion_finetuned_int8.tflite --report " + report);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  std::printf("%s", r.output.c_str());
+  const nlohmann::json j = nlohmann::json::parse(std::ifstream(report));
+  double pytorch_accuracy = 0;
+  std::ifstream(exported("fashion_float_accuracy.txt")) >> pytorch_accuracy;
+  EXPECT_NEAR(j["test_accuracy_before"].get<double>(), pytorch_accuracy, 0.0005);
+  EXPECT_GE(j["test_accuracy"].get<double>(), j["test_accuracy_before"].get<double>() - 0.005);
+  EXPECT_GE(j["int8_qat_accuracy"].get<double>(), j["test_accuracy"].get<double>() - 0.003);
+  EXPECT_LE(j["qat_predictions_differing"].get<int64_t>(), 20);
 }
 
 // The same CNN quantized by PyTorch and exported in ONNX's QDQ form runs as

@@ -1,0 +1,123 @@
+#include "compiler/train/runtime_outputs.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "compiler/common/error.h"
+#include "compiler/common/file_io.h"
+#include "compiler/exec/host_runner.h"
+#include "compiler/passes/passes.h"
+#include "compiler/pipeline/compile.h"
+
+namespace kiln {
+namespace train {
+namespace {
+
+std::vector<uint8_t> bytes_of(const torch::Tensor& contiguous) {
+  const auto* data = static_cast<const uint8_t*>(contiguous.data_ptr());
+  return {data, data + contiguous.numel() * static_cast<int64_t>(contiguous.element_size())};
+}
+
+// Output 0 of every image as real values (int8 dequantized): [N, outputs].
+torch::Tensor run_images(const std::vector<uint8_t>& blob, const torch::Tensor& images,
+                         const Progress& progress) {
+  HostRunner runner(blob);
+  if (runner.inputs().size() != 1 || runner.outputs().empty()) {
+    throw Error(ErrorKind::kUnsupported, "running images needs a model with one input");
+  }
+  const TensorPort& in = runner.inputs()[0];
+  const TensorPort& out = runner.outputs()[0];
+  torch::Tensor values = images.to(torch::kFloat32);
+  if (in.dtype == KILN_DTYPE_INT8 && in.quantized()) {
+    values =
+        torch::clamp(torch::round(values / in.scale) + in.zero_point, -128, 127).to(torch::kInt8);
+  } else if (in.dtype != KILN_DTYPE_FLOAT32) {
+    throw Error(ErrorKind::kUnsupported,
+                fmt::format("input '{}' is neither float nor quantized int8", in.name));
+  }
+  const bool int8 = out.dtype == KILN_DTYPE_INT8 && out.quantized();
+  if (!int8 && out.dtype != KILN_DTYPE_FLOAT32) {
+    throw Error(ErrorKind::kUnsupported,
+                fmt::format("output '{}' is neither float nor quantized int8", out.name));
+  }
+  values = values.contiguous();
+  const int64_t n = values.size(0);
+  int64_t elements = 1;
+  for (int32_t d : out.shape) elements *= d;
+  torch::Tensor result = torch::empty({n, elements}, torch::kFloat32);
+  for (int64_t i = 0; i < n; ++i) {
+    runner.set_input(0, bytes_of(values[i]));
+    runner.invoke();
+    const std::vector<uint8_t> bytes = runner.output(0);
+    float* row = result[i].data_ptr<float>();
+    for (int64_t k = 0; k < elements; ++k) {
+      if (int8) {
+        row[k] = out.scale * static_cast<float>(static_cast<int8_t>(bytes[static_cast<size_t>(k)]) -
+                                                out.zero_point);
+      } else {
+        std::memcpy(&row[k], &bytes[static_cast<size_t>(k) * 4], 4);
+      }
+    }
+    if (progress) progress(static_cast<size_t>(i + 1), static_cast<size_t>(n));
+  }
+  return result;
+}
+
+// The graph without its final softmax: output 0 becomes the softmax's input.
+bool drop_final_softmax(ir::Graph& g) {
+  if (g.ops.empty() || g.ops.back().kind != ir::OpKind::kSoftmax ||
+      g.ops.back().outputs[0] != g.outputs[0])
+    return false;
+  g.outputs[0] = g.ops.back().inputs[0];
+  g.ops.pop_back();
+  g = passes::remove_unused(std::move(g));
+  return true;
+}
+
+}  // namespace
+
+torch::Tensor runtime_predictions(const std::vector<uint8_t>& blob, const torch::Tensor& images,
+                                  const Progress& progress) {
+  // Dequantization keeps the order of int8 values, and argmax takes the
+  // first of equal ones: the prediction of the int8 output itself.
+  return run_images(blob, images, progress).argmax(1);
+}
+
+torch::Tensor teacher_logits(const std::string& path, const torch::Tensor& images,
+                             const Progress& progress) {
+  const std::vector<uint8_t> bytes = read_file(path);
+  std::vector<uint8_t> blob;
+  bool logits = true;
+  switch (detect_format(bytes)) {
+    case ModelFormat::kKilnBlob:
+      blob = bytes;
+      logits = false;
+      break;
+    case ModelFormat::kTflite:
+    case ModelFormat::kOnnx: {
+      ir::Graph g = passes::optimize(import_model(bytes, path));
+      logits = drop_final_softmax(g);
+      blob = compile_graph(std::move(g), {"host"}).blob;
+      break;
+    }
+    case ModelFormat::kUnknown:
+      throw Error(ErrorKind::kBadModel,
+                  fmt::format("teacher {}: not a model (neither .tflite, .onnx nor .kiln)", path));
+  }
+  torch::Tensor out;
+  try {
+    out = run_images(blob, images, progress);
+  } catch (const Error& e) {
+    throw Error(e.kind(), fmt::format("teacher {}: {}", path, e.what()));
+  }
+  if (logits) return out;
+  // Probabilities (a softmax's output, sums of 1) become logits by their log.
+  const bool probabilities =
+      out.min().item<float>() >= 0.0f && (out.sum(1) - 1.0f).abs().max().item<float>() < 0.05f;
+  return probabilities ? torch::log(torch::clamp_min(out, 1.0f / 512.0f)) : out;
+}
+
+}  // namespace train
+}  // namespace kiln

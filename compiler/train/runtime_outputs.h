@@ -1,0 +1,38 @@
+// Running a model over images with kiln's runtime on the host: the exported
+// int8 model's predictions (what the device will answer, not what the float
+// graph does) and a teacher's logits for distillation, from any model kiln
+// runs.
+#ifndef KILN_COMPILER_TRAIN_RUNTIME_OUTPUTS_H
+#define KILN_COMPILER_TRAIN_RUNTIME_OUTPUTS_H
+
+#include <torch/torch.h>
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace kiln {
+namespace train {
+
+using Progress = std::function<void(size_t done, size_t total)>;
+
+// Output 0's argmax for each of `images` ([N, ...] float, kiln's layout),
+// running the compiled `blob`; images are quantized to an int8 input as the
+// input's scale and zero point say.
+torch::Tensor runtime_predictions(const std::vector<uint8_t>& blob, const torch::Tensor& images,
+                                  const Progress& progress = {});
+
+// A teacher's logits for each of `images` ([N, classes] float). The teacher
+// is a .tflite or .onnx model (float or int8), whose final softmax is left
+// out, or a .kiln blob, whose outputs are taken as logits, or as
+// probabilities (log taken) when they are a softmax's. Throws Error naming
+// the file for a model that is not one, or whose input does not take the
+// images.
+torch::Tensor teacher_logits(const std::string& path, const torch::Tensor& images,
+                             const Progress& progress = {});
+
+}  // namespace train
+}  // namespace kiln
+
+#endif
