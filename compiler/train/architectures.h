@@ -26,6 +26,27 @@ ir::Graph mlp(ImageShape input, const std::vector<int32_t>& hidden, int32_t clas
 ir::Graph lenet(ImageShape input, const std::vector<int32_t>& channels, int32_t classes,
                 uint64_t seed);
 
+// DS-CNN (Hello Edge's keyword spotter): a 3x3 stride-2 convolution to
+// `channels`, `blocks` depthwise-separable blocks (3x3 depthwise, 1x1
+// pointwise, ReLU after each), global average pooling, a fully connected
+// layer and a softmax.
+ir::Graph ds_cnn(ImageShape input, int32_t channels, int32_t blocks, int32_t classes,
+                 uint64_t seed);
+
+// MobileNetV2-style: a 3x3 stride-2 stem, then per entry of `widths` a stage
+// of `blocks` inverted residual blocks (1x1 expansion by `expansion`, 3x3
+// depthwise, ReLU6 after both, linear 1x1 projection, the input added back
+// where the shapes allow; each stage after the first halves the image).
+ir::Graph mobilenet(ImageShape input, const std::vector<int32_t>& widths, int32_t blocks,
+                    int32_t expansion, int32_t classes, uint64_t seed);
+
+// ResNet-style: a 3x3 stem to widths[0], then per entry of `widths` a stage
+// of `blocks` basic blocks (two 3x3 convolutions, the input added back
+// through a 1x1 projection where the shape changes, ReLU after the sum; each
+// stage after the first halves the image).
+ir::Graph resnet(ImageShape input, const std::vector<int32_t>& widths, int32_t blocks,
+                 int32_t classes, uint64_t seed);
+
 // Trainable parameters of a graph: the elements of its weight and bias constants.
 int64_t parameter_count(const ir::Graph& graph);
 

@@ -155,7 +155,8 @@ TEST(TrainCli, UnknownArchitectureOrWidthsAreUsageErrors) {
   const std::string out = " -o " + test::temp_path("never.tflite");
   const test::CliResult arch = test::kiln_cli("train --arch transformer" + out);
   EXPECT_EQ(arch.exit_code, 1) << arch.output;
-  EXPECT_NE(arch.output.find("expected mlp or cnn"), std::string::npos) << arch.output;
+  EXPECT_NE(arch.output.find("expected mlp, cnn, ds-cnn, mobilenet or resnet"), std::string::npos)
+      << arch.output;
   const test::CliResult widths = test::kiln_cli("train --arch mlp --widths 16,x" + out);
   EXPECT_EQ(widths.exit_code, 1) << widths.output;
   EXPECT_NE(widths.output.find("--widths '16,x'"), std::string::npos) << widths.output;

@@ -23,6 +23,7 @@
 #include "compiler/train/graph_module.h"
 #include "compiler/train/int8_export.h"
 #include "compiler/train/runtime_outputs.h"
+#include "compiler/train/spec.h"
 #include "compiler/train/trainer.h"
 #include "tools/kiln/commands.h"
 #include "tools/kiln/progress.h"
@@ -51,7 +52,8 @@ std::vector<int32_t> parse_widths(const std::string& text, const std::string& op
 }
 
 struct Options {
-  std::string arch = "cnn", widths, model, data = "fashion-mnist", output, float_output, report;
+  std::string arch = "cnn", widths, model, spec, data = "fashion-mnist", output, float_output,
+              report;
   std::string target = "portable", teacher;
   train::TrainOptions train;
   int threads = 0;
@@ -59,22 +61,36 @@ struct Options {
   int qat_epochs = 0;
   double qat_learning_rate = 0.0;  // 0: a tenth of --learning-rate
   int64_t calibration_images = 1000;
+  int depth = 0;  // blocks (ds-cnn) or blocks per stage; 0: the architecture's default
+  int expansion = 4;
   std::string samples_dir;  // test images written here for kiln run/validate
   int64_t sample_count = 100;
 };
 
 ir::Graph architecture(const Options& opts) {
   if (!opts.model.empty()) return import_model(read_file(opts.model), opts.model);
-  if (opts.arch == "mlp") {
-    return train::mlp({},
-                      parse_widths(opts.widths.empty() ? "256,128,64" : opts.widths, "--widths"),
-                      10, opts.train.seed);
+  if (!opts.spec.empty()) return train::load_spec(opts.spec, opts.train.seed);
+  const auto widths = [&](const char* fallback) {
+    return parse_widths(opts.widths.empty() ? fallback : opts.widths, "--widths");
+  };
+  const uint64_t seed = opts.train.seed;
+  if (opts.arch == "mlp") return train::mlp({}, widths("256,128,64"), 10, seed);
+  if (opts.arch == "cnn") return train::lenet({}, widths("32,64"), 10, seed);
+  if (opts.arch == "ds-cnn") {
+    const std::vector<int32_t> w = widths("64");
+    if (w.size() != 1) throw Error(ErrorKind::kUsage, "--widths: ds-cnn takes one width");
+    return train::ds_cnn({}, w[0], opts.depth > 0 ? opts.depth : 4, 10, seed);
   }
-  if (opts.arch == "cnn") {
-    return train::lenet({}, parse_widths(opts.widths.empty() ? "32,64" : opts.widths, "--widths"),
-                        10, opts.train.seed);
+  if (opts.arch == "mobilenet") {
+    return train::mobilenet({}, widths("16,24,32"), opts.depth > 0 ? opts.depth : 2, opts.expansion,
+                            10, seed);
   }
-  throw Error(ErrorKind::kUsage, fmt::format("--arch '{}': expected mlp or cnn", opts.arch));
+  if (opts.arch == "resnet") {
+    return train::resnet({}, widths("16,32,64"), opts.depth > 0 ? opts.depth : 1, 10, seed);
+  }
+  throw Error(
+      ErrorKind::kUsage,
+      fmt::format("--arch '{}': expected mlp, cnn, ds-cnn, mobilenet or resnet", opts.arch));
 }
 
 bool ends_with(const std::string& s, const std::string& suffix) {
@@ -166,10 +182,11 @@ void check(const Options& opts) {
   }
   const train::TrainOptions& t = opts.train;
   if (t.epochs < 1 || t.batch < 1 || !(t.learning_rate > 0.0) || !(t.temperature > 0.0) ||
-      opts.calibration_images < 1 || opts.sample_count < 1) {
+      opts.calibration_images < 1 || opts.sample_count < 1 || opts.depth < 0 || opts.depth > 64 ||
+      opts.expansion < 1 || opts.expansion > 16) {
     throw Error(ErrorKind::kUsage,
                 "--epochs, --batch, --learning-rate, --temperature, --calibration-images and "
-                "--sample-count must be positive");
+                "--sample-count must be positive, --depth at most 64, --expansion from 1 to 16");
   }
   if (opts.qat_epochs < 0 || opts.qat_learning_rate < 0.0 || !(t.alpha >= 0.0 && t.alpha <= 1.0)) {
     throw Error(
@@ -261,7 +278,9 @@ void run(Options& opts) {
       opts, train::load_fashion_mnist(dir, "train"), train::load_fashion_mnist(dir, "t10k"), {}};
   nlohmann::json& report = run.report;
   const train::LabelledImages& test = run.test;
-  const std::string name = opts.model.empty() ? opts.arch : opts.model;
+  const std::string name = !opts.model.empty()  ? opts.model
+                           : !opts.spec.empty() ? opts.spec
+                                                : opts.arch;
   std::printf(
       "%s: %lld parameters; Fashion-MNIST %lld training images (%.0f%% held out), %lld test "
       "images\n",
@@ -345,11 +364,21 @@ void register_train(CLI::App& app) {
       "train",
       "train a built-in architecture on Fashion-MNIST (libtorch), optionally quantization-aware, "
       "and write the float or int8 model");
-  cmd->add_option("--arch", opts->arch, "mlp (fully connected) or cnn (LeNet-style)")
+  cmd->add_option("--arch", opts->arch,
+                  "mlp (fully connected), cnn (LeNet-style), ds-cnn (depthwise separable), "
+                  "mobilenet (inverted residual) or resnet (basic blocks)")
       ->capture_default_str();
   cmd->add_option("--widths", opts->widths,
-                  "hidden units (mlp, default 256,128,64) or channels per convolution (cnn, "
-                  "default 32,64), comma-separated");
+                  "comma-separated: hidden units (mlp, default 256,128,64), channels per "
+                  "convolution (cnn, 32,64), channels (ds-cnn, 64) or per stage (mobilenet, "
+                  "16,24,32; resnet, 16,32,64)");
+  cmd->add_option("--depth", opts->depth,
+                  "blocks (ds-cnn, default 4) or blocks per stage (mobilenet 2, resnet 1)");
+  cmd->add_option("--expansion", opts->expansion, "mobilenet's expansion factor")
+      ->capture_default_str();
+  cmd->add_option("--spec", opts->spec,
+                  "train the model this file describes instead of a built-in architecture "
+                  "(compiler/train/spec.h: one layer per line)");
   cmd->add_option("--model", opts->model,
                   "fine-tune this float model (.tflite or .onnx) instead of a built-in "
                   "architecture; its input must take 28x28 images");
