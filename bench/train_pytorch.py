@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """Trains one of kiln train's built-in architectures with PyTorch (Debian's
 python3-torch) and kiln train's hyper-parameters: the same layers and
 initialization (PyTorch's defaults), Adam with the step size falling along

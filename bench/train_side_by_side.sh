@@ -9,13 +9,14 @@ build=${1:-build}
 arch=${2:-cnn}
 epochs=${3:-10}
 threads=${4:-2}
+python=${PYTHON:-/usr/bin/python3}  # Debian's, where python3-torch is
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 "$build/tools/kiln/kiln" train --arch "$arch" --epochs "$epochs" --threads "$threads" \
   -o "$work/model.tflite" --report "$work/kiln.json" >/dev/null
-python3 "$(dirname "$0")/train_pytorch.py" --arch "$arch" --epochs "$epochs" \
+"$python" "$(dirname "$0")/train_pytorch.py" --arch "$arch" --epochs "$epochs" \
   --threads "$threads" >"$work/pytorch.json"
-python3 - "$work/kiln.json" "$work/pytorch.json" <<'PY'
+"$python" - "$work/kiln.json" "$work/pytorch.json" <<'PY'
 import json, sys
 kiln, torch = (json.load(open(p)) for p in sys.argv[1:3])
 print(f"{kiln['architecture']}, {kiln['parameters']} parameters, {len(kiln['epochs'])} epochs")

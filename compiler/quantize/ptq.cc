@@ -258,7 +258,8 @@ QuantizeResult quantize_post_training(const ir::Graph& float_graph,
   if (samples.empty()) throw Error(ErrorKind::kBadInput, "the calibration set is empty");
   const ir::Graph g = passes::optimize(float_graph);
   require_float_graph(g);
-  for (const auto& [name, range] : options.ranges) {
+  for (const auto& given : options.ranges) {
+    const std::string& name = given.first;
     const bool found = std::any_of(g.tensors.begin(), g.tensors.end(), [&](const ir::Tensor& t) {
       return t.name == name && is_activation(t);
     });

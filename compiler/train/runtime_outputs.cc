@@ -78,6 +78,11 @@ bool drop_final_softmax(ir::Graph& g) {
 
 }  // namespace
 
+torch::Tensor quantize_images(const torch::Tensor& images, float scale, int32_t zero_point) {
+  return torch::clamp(torch::round(images.to(torch::kFloat32) / scale) + zero_point, -128, 127)
+      .to(torch::kInt8);
+}
+
 torch::Tensor runtime_predictions(const std::vector<uint8_t>& blob, const torch::Tensor& images,
                                   const Progress& progress) {
   // Dequantization keeps the order of int8 values, and argmax takes the

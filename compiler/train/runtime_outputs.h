@@ -17,6 +17,9 @@ namespace train {
 
 using Progress = std::function<void(size_t done, size_t total)>;
 
+// Float images as an int8 input with this scale and zero point takes them.
+torch::Tensor quantize_images(const torch::Tensor& images, float scale, int32_t zero_point);
+
 // Output 0's argmax for each of `images` ([N, ...] float, kiln's layout),
 // running the compiled `blob`; images are quantized to an int8 input as the
 // input's scale and zero point say.

@@ -3,10 +3,12 @@
 // into the graph in kiln's layouts, one seed gives one model byte for byte,
 // and missing data is named.
 #include <gtest/gtest.h>
+#include <zlib.h>
 
 #include <atomic>
 #include <cmath>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <random>
@@ -109,6 +111,52 @@ TEST(Training, StoppingKeepsTheBestCompletedEpoch) {
   EXPECT_EQ(r.epochs.size(), 1u);
   EXPECT_EQ(r.kept_epoch, 1);
   EXPECT_EQ(write_tflite(model.trained()), after_first);
+}
+
+// A run whose loss stops being a number ends with a message and the
+// parameters of the last epoch that ended finite (here: the initial ones).
+TEST(Training, DivergingRunKeepsTheLastGoodParameters) {
+  const train::LabelledImages all = train::load_fashion_mnist(train::fashion_mnist_dir(), "t10k");
+  const train::LabelledImages some{all.images.slice(0, 0, 1000), all.labels.slice(0, 0, 1000)};
+  train::GraphModule model(train::mlp({}, {16}, 10, 2));
+  const std::vector<uint8_t> initial = write_tflite(model.trained());
+  train::TrainOptions options;
+  options.epochs = 2;
+  options.learning_rate = 1e30;
+  try {
+    train::fit(model, some, options);
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kBadInput);
+    EXPECT_NE(std::string(e.what()).find("training diverged: the loss is"), std::string::npos)
+        << e.what();
+    EXPECT_NE(std::string(e.what()).find("keeps the parameters of epoch 0"), std::string::npos)
+        << e.what();
+  }
+  EXPECT_EQ(write_tflite(model.trained()), initial);
+}
+
+// IDX files whose image and label counts differ.
+TEST(Training, LabelsThatDoNotMatchTheImagesAreNamed) {
+  const std::string dir = ::testing::TempDir() + "/kiln_idx_mismatch";
+  std::filesystem::create_directories(dir);
+  const auto write_gz = [](const std::string& path, const std::vector<uint8_t>& bytes) {
+    gzFile f = gzopen(path.c_str(), "wb");
+    ASSERT_NE(f, nullptr);
+    gzwrite(f, bytes.data(), static_cast<unsigned>(bytes.size()));
+    gzclose(f);
+  };
+  std::vector<uint8_t> images = {0, 0, 8, 3, 0, 0, 0, 3, 0, 0, 0, 28, 0, 0, 0, 28};
+  images.resize(images.size() + 3 * 28 * 28, 7);
+  write_gz(dir + "/t10k-images-idx3-ubyte.gz", images);
+  write_gz(dir + "/t10k-labels-idx1-ubyte.gz", {0, 0, 8, 1, 0, 0, 0, 2, 4, 5});
+  try {
+    train::load_fashion_mnist(dir, "t10k");
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kBadModel);
+    EXPECT_NE(std::string(e.what()).find("3 images but 2 labels"), std::string::npos) << e.what();
+  }
 }
 
 TEST(Training, MissingDatasetNamesThePackage) {

@@ -1,8 +1,8 @@
-// kiln train: trains a built-in architecture on Fashion-MNIST with libtorch,
-// optionally quantization-aware, and writes the float or int8 model
-// (.tflite or .kiln). The int8 figures it prints are those of kiln's runtime.
+// kiln train: trains a built-in architecture, a spec file's model or an imported
+// float model on Fashion-MNIST with libtorch, optionally distilled and
+// quantization-aware, and writes the float or int8 model (.tflite or .kiln).
+// The int8 figures it prints are those of kiln's runtime.
 #include <fmt/format.h>
-#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
@@ -12,10 +12,10 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <thread>
 
 #include "compiler/common/error.h"
 #include "compiler/common/file_io.h"
-#include "compiler/export/tflite_writer.h"
 #include "compiler/passes/passes.h"
 #include "compiler/pipeline/compile.h"
 #include "compiler/train/architectures.h"
@@ -27,6 +27,7 @@
 #include "compiler/train/trainer.h"
 #include "tools/kiln/commands.h"
 #include "tools/kiln/progress.h"
+#include "tools/kiln/train_output.h"
 
 namespace kiln {
 namespace cli {
@@ -65,6 +66,7 @@ struct Options {
   int expansion = 4;
   std::string samples_dir;  // test images written here for kiln run/validate
   int64_t sample_count = 100;
+  int64_t train_images = 0;  // 0: all
 };
 
 ir::Graph architecture(const Options& opts) {
@@ -93,82 +95,6 @@ ir::Graph architecture(const Options& opts) {
       fmt::format("--arch '{}': expected mlp, cnn, ds-cnn, mobilenet or resnet", opts.arch));
 }
 
-bool ends_with(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() &&
-         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
-// A .tflite file (TFLite's schema, float or int8) or a .kiln blob.
-size_t write_model(const ir::Graph& graph, const std::string& path, const std::string& target) {
-  const std::vector<uint8_t> file = ends_with(path, ".kiln")
-                                        ? compile_graph(graph, {target}).blob
-                                        : write_tflite(passes::remove_unused(graph));
-  write_file(path, file.data(), file.size());
-  return file.size();
-}
-
-// One line per batch on a terminal: the epoch's bar, loss, accuracy and the
-// time left; nothing elsewhere (each epoch's summary line follows anyway).
-std::function<void(const train::BatchProgress&)> batch_progress() {
-  if (!isatty(fileno(stderr))) return {};
-  return [](const train::BatchProgress& p) {
-    constexpr size_t kWidth = 24;
-    const size_t filled = p.batch * kWidth / p.batches;
-    const double left =
-        p.seconds / static_cast<double>(p.batch) * static_cast<double>(p.batches - p.batch);
-    std::fprintf(stderr, "\repoch %d/%d [%s%s] %zu/%zu loss %.4f accuracy %.4f ETA %.0f s  ",
-                 p.epoch, p.epochs, std::string(filled, '#').c_str(),
-                 std::string(kWidth - filled, '.').c_str(), p.batch, p.batches, p.loss, p.accuracy,
-                 left);
-    if (p.batch == p.batches) std::fprintf(stderr, "\r%*s\r", 110, "");
-  };
-}
-
-// The first `count` test images as sample files in the model's input type
-// (float, or int8 quantized as its input says) and their labels, in the
-// form kiln validate and kiln run read (eval/dataset.h).
-void write_test_samples(const Options& opts, const train::LabelledImages& test,
-                        const ir::Graph& model) {
-  const ir::Tensor& input = model.tensors[static_cast<size_t>(model.inputs[0])];
-  const int64_t count = std::min(opts.sample_count, test.images.size(0));
-  torch::Tensor images = test.images.slice(0, 0, count);
-  if (input.dtype == KILN_DTYPE_INT8) {
-    images = torch::clamp(torch::round(images / input.quant.scales[0]) + input.quant.zero_points[0],
-                          -128, 127)
-                 .to(torch::kInt8);
-  }
-  images = images.contiguous();
-  make_directories(opts.samples_dir);
-  std::string labels;
-  for (int64_t i = 0; i < count; ++i) {
-    const torch::Tensor image = images[i];
-    write_file(fmt::format("{}/t10k_{:05d}.bin", opts.samples_dir, i), image.data_ptr(),
-               static_cast<size_t>(image.numel() * static_cast<int64_t>(image.element_size())));
-    labels += fmt::format("{}\n", test.labels[i].item<int64_t>());
-  }
-  write_file(opts.samples_dir + "/labels.txt", labels.data(), labels.size());
-  std::printf("wrote %lld test images (%s) and their labels to %s\n", static_cast<long long>(count),
-              ir::dtype_name(input.dtype), opts.samples_dir.c_str());
-}
-
-void print_epoch(const train::EpochReport& r) {
-  std::printf("epoch %d: loss %.4f, training accuracy %.4f, validation accuracy %.4f (%.1f s)\n",
-              r.epoch, r.loss, r.train_accuracy, r.validation_accuracy, r.seconds);
-  std::fflush(stdout);
-}
-
-nlohmann::json epochs_json(const std::vector<train::EpochReport>& epochs) {
-  nlohmann::json list = nlohmann::json::array();
-  for (const train::EpochReport& r : epochs) {
-    list.push_back({{"epoch", r.epoch},
-                    {"loss", r.loss},
-                    {"train_accuracy", r.train_accuracy},
-                    {"validation_accuracy", r.validation_accuracy},
-                    {"seconds", r.seconds}});
-  }
-  return list;
-}
-
 // The int8 model's test accuracy through kiln's runtime on the host.
 torch::Tensor int8_predictions(const QuantizeResult& q, const train::LabelledImages& test,
                                const std::string& what) {
@@ -182,8 +108,8 @@ void check(const Options& opts) {
   }
   const train::TrainOptions& t = opts.train;
   if (t.epochs < 1 || t.batch < 1 || !(t.learning_rate > 0.0) || !(t.temperature > 0.0) ||
-      opts.calibration_images < 1 || opts.sample_count < 1 || opts.depth < 0 || opts.depth > 64 ||
-      opts.expansion < 1 || opts.expansion > 16) {
+      opts.calibration_images < 1 || opts.sample_count < 1 || opts.train_images < 0 ||
+      opts.depth < 0 || opts.depth > 64 || opts.expansion < 1 || opts.expansion > 16) {
     throw Error(ErrorKind::kUsage,
                 "--epochs, --batch, --learning-rate, --temperature, --calibration-images and "
                 "--sample-count must be positive, --depth at most 64, --expansion from 1 to 16");
@@ -196,6 +122,9 @@ void check(const Options& opts) {
   if (!ends_with(opts.output, ".tflite") && !ends_with(opts.output, ".kiln")) {
     throw Error(ErrorKind::kUsage,
                 fmt::format("-o '{}': expected a .tflite or .kiln file", opts.output));
+  }
+  if (!opts.model.empty() && !opts.spec.empty()) {
+    throw Error(ErrorKind::kUsage, "--model and --spec: give one model to train");
   }
 }
 
@@ -266,9 +195,50 @@ bool train_quantization_aware(Run& run, train::GraphModule& model,
   return completed;
 }
 
+// The int8 model: post-training quantization, then quantization-aware
+// epochs when asked for, each measured through kiln's runtime unless
+// training was interrupted.
+ir::Graph quantize(Run& run, train::GraphModule& model, bool completed) {
+  const Options& opts = run.opts;
+  const train::LabelledImages& test = run.test;
+  nlohmann::json& report = run.report;
+  const torch::Tensor calibration = run.training.images.slice(
+      0, 0, std::min(opts.calibration_images, run.training.images.size(0)));
+  QuantizeResult quantized = train::quantize_trained(model, calibration);
+  if (completed) {
+    report["int8_post_training_accuracy"] = train::accuracy(
+        int8_predictions(quantized, test, "the post-training int8 model"), test.labels);
+    std::printf("int8, post-training quantization (%lld calibration images): test accuracy %.4f\n",
+                static_cast<long long>(calibration.size(0)),
+                report["int8_post_training_accuracy"].get<double>());
+  }
+  if (completed && opts.qat_epochs > 0) {
+    completed = train_quantization_aware(run, model, calibration);
+    quantized = train::quantize_trained(model, calibration);
+  }
+  if (completed && opts.qat_epochs > 0) {
+    const torch::Tensor simulated = train::predictions(model, test.images);
+    const torch::Tensor device =
+        int8_predictions(quantized, test, "the quantization-aware int8 model");
+    report["int8_qat_accuracy"] = train::accuracy(device, test.labels);
+    report["qat_graph_accuracy"] = train::accuracy(simulated, test.labels);
+    report["qat_predictions_differing"] = simulated.ne(device).sum().item<int64_t>();
+    std::printf(
+        "int8, quantization-aware: test accuracy %.4f (training graph %.4f); the int8 model "
+        "and the training graph differ on %lld of %lld predictions\n",
+        report["int8_qat_accuracy"].get<double>(), report["qat_graph_accuracy"].get<double>(),
+        static_cast<long long>(report["qat_predictions_differing"].get<int64_t>()),
+        static_cast<long long>(test.images.size(0)));
+  }
+  return std::move(quantized.graph);
+}
+
 void run(Options& opts) {
   check(opts);
-  if (opts.threads > 0) torch::set_num_threads(opts.threads);
+  // libtorch alone may take one thread; training takes every core unless told.
+  torch::set_num_threads(opts.threads > 0
+                             ? opts.threads
+                             : static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
   const bool int8 = opts.int8 || opts.qat_epochs > 0;
   // The graph as kiln's int8 model will have it (activations fused), so
   // that quantization-aware training quantizes the tensors the model has.
@@ -276,6 +246,10 @@ void run(Options& opts) {
   const std::string dir = train::fashion_mnist_dir();
   Run run{
       opts, train::load_fashion_mnist(dir, "train"), train::load_fashion_mnist(dir, "t10k"), {}};
+  if (opts.train_images > 0 && opts.train_images < run.training.images.size(0)) {
+    run.training = {run.training.images.slice(0, 0, opts.train_images),
+                    run.training.labels.slice(0, 0, opts.train_images)};
+  }
   nlohmann::json& report = run.report;
   const train::LabelledImages& test = run.test;
   const std::string name = !opts.model.empty()  ? opts.model
@@ -316,43 +290,12 @@ void run(Options& opts) {
     const size_t bytes = write_model(model.trained(), opts.float_output, opts.target);
     std::printf("wrote %s (float, %zu bytes)\n", opts.float_output.c_str(), bytes);
   }
-  ir::Graph written = model.trained();
-  if (int8) {
-    const torch::Tensor calibration = run.training.images.slice(
-        0, 0, std::min(opts.calibration_images, run.training.images.size(0)));
-    QuantizeResult quantized = train::quantize_trained(model, calibration);
-    if (completed) {
-      report["int8_post_training_accuracy"] = train::accuracy(
-          int8_predictions(quantized, test, "the post-training int8 model"), test.labels);
-      std::printf(
-          "int8, post-training quantization (%lld calibration images): test accuracy %.4f\n",
-          static_cast<long long>(calibration.size(0)),
-          report["int8_post_training_accuracy"].get<double>());
-    }
-    if (completed && opts.qat_epochs > 0) {
-      completed = train_quantization_aware(run, model, calibration);
-      quantized = train::quantize_trained(model, calibration);
-    }
-    if (completed && opts.qat_epochs > 0) {
-      const torch::Tensor simulated = train::predictions(model, test.images);
-      const torch::Tensor device =
-          int8_predictions(quantized, test, "the quantization-aware int8 model");
-      report["int8_qat_accuracy"] = train::accuracy(device, test.labels);
-      report["qat_graph_accuracy"] = train::accuracy(simulated, test.labels);
-      report["qat_predictions_differing"] = simulated.ne(device).sum().item<int64_t>();
-      std::printf(
-          "int8, quantization-aware: test accuracy %.4f (training graph %.4f); the int8 model "
-          "and the training graph differ on %lld of %lld predictions\n",
-          report["int8_qat_accuracy"].get<double>(), report["qat_graph_accuracy"].get<double>(),
-          static_cast<long long>(report["qat_predictions_differing"].get<int64_t>()),
-          static_cast<long long>(test.images.size(0)));
-    }
-    written = std::move(quantized.graph);
-  }
+  const ir::Graph written = int8 ? quantize(run, model, completed) : model.trained();
   std::signal(SIGINT, SIG_DFL);
   const size_t bytes = write_model(written, opts.output, opts.target);
   std::printf("wrote %s (%s, %zu bytes)\n", opts.output.c_str(), int8 ? "int8" : "float", bytes);
-  if (!opts.samples_dir.empty()) write_test_samples(opts, test, written);
+  if (!opts.samples_dir.empty())
+    write_test_samples(opts.samples_dir, opts.sample_count, test, written);
   if (!opts.report.empty()) std::ofstream(opts.report) << report.dump(2) << "\n";
 }
 
@@ -390,6 +333,9 @@ void register_train(CLI::App& app) {
       ->required();
   cmd->add_option("--float-output", opts->float_output,
                   "also write the float model (before quantization-aware training) here");
+  cmd->add_option("--train-images", opts->train_images,
+                  "train on the first N training images only (0: all 60,000)")
+      ->capture_default_str();
   cmd->add_option("--epochs", opts->train.epochs, "passes over the training images")
       ->capture_default_str();
   cmd->add_option("--batch", opts->train.batch, "images per step")->capture_default_str();
@@ -438,7 +384,7 @@ void register_train(CLI::App& app) {
                   "initial weights, validation split and shuffling (same seed and threads: the "
                   "same model, byte for byte)")
       ->capture_default_str();
-  cmd->add_option("--threads", opts->threads, "libtorch's threads (0: its default)")
+  cmd->add_option("--threads", opts->threads, "libtorch's threads (0: one per core)")
       ->capture_default_str();
   cmd->add_option("--report", opts->report, "write a JSON training report here");
   cmd->callback([opts]() { run(*opts); });

@@ -15,6 +15,7 @@
 #include "compiler/passes/passes.h"
 #include "compiler/pipeline/compile.h"
 #include "compiler/quantize/quantize_file.h"
+#include "tests/support/cli.h"
 #include "tests/support/run_graph.h"
 #include "tests/support/test_support.h"
 
@@ -107,6 +108,32 @@ INSTANTIATE_TEST_SUITE_P(KilnExports, DesktopTflite, ::testing::ValuesIn(kCases)
                          [](const ::testing::TestParamInfo<ExportCase>& info) {
                            return std::string(info.param.name);
                          });
+
+// An int8 model kiln train wrote after quantization-aware training: desktop
+// TFLite loads it and gives kiln's outputs within a step.
+TEST(DesktopTflite, RunsAModelKilnTrainedQuantizationAware) {
+#ifndef KILN_HAS_TRAINING
+  GTEST_SKIP() << "kiln is built without kiln train (KILN_TRAINING)";
+#endif
+  const std::string dir = ::testing::TempDir() + "/kiln_trained_qat";
+  const std::string model = dir + "/cnn_int8.tflite";
+  const test::CliResult r = test::kiln_cli(
+      "train --arch cnn --widths 4,8 --train-images 6000 --epochs 1 --qat-epochs 1 -o " + model +
+      " --samples " + dir + "/samples --sample-count 5");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  HostRunner kiln(compile_tflite(read_file(model), model).blob);
+  const TensorPort out = kiln.outputs()[0];
+  ASSERT_EQ(out.dtype, KILN_DTYPE_INT8);
+  for (int i = 0; i < 5; ++i) {
+    const std::string input = dir + "/samples/t10k_0000" + std::to_string(i) + ".bin";
+    kiln.set_input(0, read_file(input));
+    kiln.invoke();
+    const std::vector<int8_t> want = test::values_of<int8_t>(kiln.output(0));
+    const std::vector<int8_t> got = test::values_of<int8_t>(run_desktop_tflite(model, {input}));
+    ASSERT_EQ(got.size(), want.size());
+    for (size_t k = 0; k < got.size(); ++k) EXPECT_LE(std::abs(got[k] - want[k]), 1) << input;
+  }
+}
 
 }  // namespace
 }  // namespace kiln

@@ -143,8 +143,8 @@ TEST(FashionMnist, FineTunesTheImportedModelQuantizationAware) {
   const std::string report = ::testing::TempDir() + "/fashion_finetune.json";
   const test::CliResult r =
       test::kiln_cli("train --model " + exported("fashion_cnn.onnx") +
-                     " --epochs 1 --learning-rate 1e-4 --qat-epochs 1 -o " + ::testing::TempDir() +
-                     "/fashion_finetuned_int8.tflite --report " + report);
+                     " --train-images 12000 --epochs 1 --learning-rate 1e-4 --qat-epochs 1 -o " +
+                     ::testing::TempDir() + "/fashion_finetuned_int8.tflite --report " + report);
   ASSERT_EQ(r.exit_code, 0) << r.output;
   std::printf("%s", r.output.c_str());
   const nlohmann::json j = nlohmann::json::parse(std::ifstream(report));
