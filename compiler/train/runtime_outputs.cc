@@ -15,11 +15,6 @@ namespace kiln {
 namespace train {
 namespace {
 
-std::vector<uint8_t> bytes_of(const torch::Tensor& contiguous) {
-  const auto* data = static_cast<const uint8_t*>(contiguous.data_ptr());
-  return {data, data + contiguous.numel() * static_cast<int64_t>(contiguous.element_size())};
-}
-
 // Output 0 of every image as real values (int8 dequantized): [N, outputs].
 torch::Tensor run_images(const std::vector<uint8_t>& blob, const torch::Tensor& images,
                          const Progress& progress) {
@@ -48,7 +43,7 @@ torch::Tensor run_images(const std::vector<uint8_t>& blob, const torch::Tensor& 
   for (int32_t d : out.shape) elements *= d;
   torch::Tensor result = torch::empty({n, elements}, torch::kFloat32);
   for (int64_t i = 0; i < n; ++i) {
-    runner.set_input(0, bytes_of(values[i]));
+    runner.set_input(0, tensor_bytes(values[i]));
     runner.invoke();
     const std::vector<uint8_t> bytes = runner.output(0);
     float* row = result[i].data_ptr<float>();
@@ -77,6 +72,11 @@ bool drop_final_softmax(ir::Graph& g) {
 }
 
 }  // namespace
+
+std::vector<uint8_t> tensor_bytes(const torch::Tensor& contiguous) {
+  const auto* data = static_cast<const uint8_t*>(contiguous.data_ptr());
+  return {data, data + contiguous.numel() * static_cast<int64_t>(contiguous.element_size())};
+}
 
 torch::Tensor quantize_images(const torch::Tensor& images, float scale, int32_t zero_point) {
   return torch::clamp(torch::round(images.to(torch::kFloat32) / scale) + zero_point, -128, 127)

@@ -17,6 +17,9 @@ namespace train {
 
 using Progress = std::function<void(size_t done, size_t total)>;
 
+// A contiguous tensor's bytes, as a runner's input takes them.
+std::vector<uint8_t> tensor_bytes(const torch::Tensor& contiguous);
+
 // Float images as an int8 input with this scale and zero point takes them.
 torch::Tensor quantize_images(const torch::Tensor& images, float scale, int32_t zero_point);
 
