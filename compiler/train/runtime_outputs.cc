@@ -7,6 +7,7 @@
 
 #include "compiler/common/error.h"
 #include "compiler/common/file_io.h"
+#include "compiler/exec/graph_evaluator.h"
 #include "compiler/exec/host_runner.h"
 #include "compiler/passes/passes.h"
 #include "compiler/pipeline/compile.h"
@@ -26,8 +27,7 @@ torch::Tensor run_images(const std::vector<uint8_t>& blob, const torch::Tensor& 
   const TensorPort& out = runner.outputs()[0];
   torch::Tensor values = images.to(torch::kFloat32);
   if (in.dtype == KILN_DTYPE_INT8 && in.quantized()) {
-    values =
-        torch::clamp(torch::round(values / in.scale) + in.zero_point, -128, 127).to(torch::kInt8);
+    values = quantize_images(values, in.scale, in.zero_point);
   } else if (in.dtype != KILN_DTYPE_FLOAT32) {
     throw Error(ErrorKind::kUnsupported,
                 fmt::format("input '{}' is neither float nor quantized int8", in.name));
@@ -45,16 +45,13 @@ torch::Tensor run_images(const std::vector<uint8_t>& blob, const torch::Tensor& 
   for (int64_t i = 0; i < n; ++i) {
     runner.set_input(0, tensor_bytes(values[i]));
     runner.invoke();
-    const std::vector<uint8_t> bytes = runner.output(0);
-    float* row = result[i].data_ptr<float>();
-    for (int64_t k = 0; k < elements; ++k) {
-      if (int8) {
-        row[k] = out.scale * static_cast<float>(static_cast<int8_t>(bytes[static_cast<size_t>(k)]) -
-                                                out.zero_point);
-      } else {
-        std::memcpy(&row[k], &bytes[static_cast<size_t>(k) * 4], 4);
-      }
+    const std::vector<float> row = to_float(out, runner.output(0));
+    if (static_cast<int64_t>(row.size()) != elements) {
+      throw Error(ErrorKind::kUnsupported,
+                  fmt::format("output '{}' gave {} values, its shape says {}", out.name, row.size(),
+                              elements));
     }
+    std::memcpy(result[i].data_ptr<float>(), row.data(), row.size() * sizeof(float));
     if (progress) progress(static_cast<size_t>(i + 1), static_cast<size_t>(n));
   }
   return result;

@@ -14,6 +14,7 @@
 #include "compiler/pipeline/compile.h"
 #include "compiler/train/graph_module.h"
 #include "compiler/train/int8_export.h"
+#include "compiler/train/runtime_outputs.h"
 #include "tests/support/cli.h"
 #include "tests/support/run_graph.h"
 #include "tests/train/layout_graph.h"
@@ -126,8 +127,7 @@ TEST(QuantizationAware, Int8ModelIsTheTrainingGraphsSimulation) {
   const CompiledModel int8 = compile_graph(q.graph);
   HostRunner runner(int8.blob);
   const TensorPort in = runner.inputs()[0], out = runner.outputs()[0];
-  const torch::Tensor levels =
-      torch::clamp(torch::round(images / in.scale) + in.zero_point, -128, 127).to(torch::kInt8);
+  const torch::Tensor levels = train::quantize_images(images, in.scale, in.zero_point);
   double worst = 0.0;
   for (int64_t i = 0; i < images.size(0); ++i) {
     const torch::Tensor sample = levels[i].contiguous();
