@@ -57,7 +57,23 @@ std::vector<uint8_t> read_sample(const std::string& path, const std::string& fil
   return bytes;
 }
 
-std::vector<std::string> files_in(const std::string& dir) {
+// "<prefix>_in<i>.bin" (or .npy): the prefix and i.
+bool per_input_name(const std::string& file, std::string* prefix, size_t* input) {
+  const size_t dot = file.size() - 4;  // sample_files keeps .bin and .npy names only
+  const size_t marker = file.rfind("_in", dot);
+  if (marker == std::string::npos || marker == 0 || marker + 3 >= dot || dot - marker - 3 > 6)
+    return false;
+  for (size_t i = marker + 3; i < dot; ++i) {
+    if (file[i] < '0' || file[i] > '9') return false;
+  }
+  *prefix = file.substr(0, marker);
+  *input = std::stoul(file.substr(marker + 3, dot - marker - 3));
+  return true;
+}
+
+}  // namespace
+
+std::vector<std::string> sample_files(const std::string& dir) {
   DIR* d = opendir(dir.c_str());
   if (!d) throw Error(ErrorKind::kFileNotFound, fmt::format("cannot open directory '{}'", dir));
   std::vector<std::string> names;
@@ -72,25 +88,9 @@ std::vector<std::string> files_in(const std::string& dir) {
   return names;
 }
 
-// "<prefix>_in<i>.bin" (or .npy): the prefix and i.
-bool per_input_name(const std::string& file, std::string* prefix, size_t* input) {
-  const size_t dot = file.size() - 4;  // files_in keeps .bin and .npy names only
-  const size_t marker = file.rfind("_in", dot);
-  if (marker == std::string::npos || marker == 0 || marker + 3 >= dot || dot - marker - 3 > 6)
-    return false;
-  for (size_t i = marker + 3; i < dot; ++i) {
-    if (file[i] < '0' || file[i] > '9') return false;
-  }
-  *prefix = file.substr(0, marker);
-  *input = std::stoul(file.substr(marker + 3, dot - marker - 3));
-  return true;
-}
-
-}  // namespace
-
 Dataset load_dataset(const std::string& dir, const std::vector<TensorPort>& inputs, size_t limit,
                      const char* what) {
-  const std::vector<std::string> files = files_in(dir);
+  const std::vector<std::string> files = sample_files(dir);
   std::map<std::string, std::map<size_t, std::string>> grouped;
   for (const std::string& f : files) {
     std::string prefix;

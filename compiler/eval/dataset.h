@@ -17,6 +17,10 @@ struct Dataset {
       samples;  // [sample][input]: bytes as the files hold them
 };
 
+// The .bin and .npy files of a directory, in name order. Error(kFileNotFound)
+// when it cannot be opened.
+std::vector<std::string> sample_files(const std::string& dir);
+
 // Reads a directory in file-name order. Each `.bin` (raw little-endian) or
 // `.npy` file is one sample of a single-input model; files named
 // `<prefix>_in<i>.bin` (or .npy) are input i of sample <prefix>, the form

@@ -1,5 +1,8 @@
 #include "compiler/train/architectures.h"
 
+#include <fmt/format.h>
+
+#include "compiler/common/error.h"
 #include "compiler/train/layers.h"
 
 namespace kiln {
@@ -19,6 +22,12 @@ ir::Graph lenet(ImageShape input, const std::vector<int32_t>& channels, int32_t 
                 uint64_t seed) {
   Layers l(input, seed);
   for (int32_t c : channels) {
+    if (l.shape()[1] < 2 || l.shape()[2] < 2) {
+      throw Error(ErrorKind::kUsage,
+                  fmt::format("cnn: {} 2x2 max pools do not fit {}x{} samples (--input-shape "
+                              "gives samples a height and a width)",
+                              channels.size(), input.height, input.width));
+    }
     l.conv(c, 5);
     l.max_pool();
   }

@@ -22,7 +22,7 @@ ir::Graph mlp(ImageShape input, const std::vector<int32_t>& hidden, int32_t clas
 
 // LeNet-style: for each entry of `channels`, a 5x5 SAME convolution with
 // ReLU and a 2x2 max pool; then a fully connected layer to `classes` and a
-// softmax.
+// softmax. Error(kUsage) when the pools do not fit the image.
 ir::Graph lenet(ImageShape input, const std::vector<int32_t>& channels, int32_t classes,
                 uint64_t seed);
 

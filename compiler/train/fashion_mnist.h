@@ -4,17 +4,12 @@
 #ifndef KILN_COMPILER_TRAIN_FASHION_MNIST_H
 #define KILN_COMPILER_TRAIN_FASHION_MNIST_H
 
-#include <torch/torch.h>
-
 #include <string>
+
+#include "compiler/train/labelled_images.h"
 
 namespace kiln {
 namespace train {
-
-struct LabelledImages {
-  torch::Tensor images;  // [N, 28, 28, 1] float
-  torch::Tensor labels;  // [N] int64
-};
 
 // The package's directory (KILN_FASHION_MNIST_DIR overrides it).
 std::string fashion_mnist_dir();

@@ -1,6 +1,7 @@
 #include "compiler/train/runtime_outputs.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <cstring>
@@ -87,38 +88,84 @@ torch::Tensor runtime_predictions(const std::vector<uint8_t>& blob, const torch:
   return run_images(blob, images, progress).argmax(1);
 }
 
-torch::Tensor teacher_logits(const std::string& path, const torch::Tensor& images,
-                             const Progress& progress) {
+namespace {
+
+bool float_graph(const ir::Graph& g) {
+  for (const ir::Tensor& t : g.tensors) {
+    if (t.dtype != KILN_DTYPE_FLOAT32 && t.dtype != KILN_DTYPE_INT32) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+Teacher::Teacher(const std::string& path) : path_(path) {
   const std::vector<uint8_t> bytes = read_file(path);
-  std::vector<uint8_t> blob;
-  bool logits = true;
   switch (detect_format(bytes)) {
     case ModelFormat::kKilnBlob:
-      blob = bytes;
-      logits = false;
-      break;
+      blob_ = bytes;
+      blob_gives_logits_ = false;
+      return;
     case ModelFormat::kTflite:
     case ModelFormat::kOnnx: {
       ir::Graph g = passes::optimize(import_model(bytes, path));
-      logits = drop_final_softmax(g);
-      blob = compile_graph(std::move(g), {"host"}).blob;
-      break;
+      if (float_graph(g)) {
+        try {
+          input_shape_ = g.tensors[static_cast<size_t>(g.inputs[0])].shape;
+          module_ = std::make_shared<GraphModule>(g);
+          module_->eval();
+          return;
+        } catch (const Error& e) {
+          if (e.kind() != ErrorKind::kUnsupported) throw;  // kiln's runtime runs the rest
+        }
+      }
+      blob_gives_logits_ = drop_final_softmax(g);
+      blob_ = compile_graph(std::move(g), {"host"}).blob;
+      return;
     }
-    case ModelFormat::kUnknown:
-      throw Error(ErrorKind::kBadModel,
-                  fmt::format("teacher {}: not a model (neither .tflite, .onnx nor .kiln)", path));
+    case ModelFormat::kUnknown: break;
   }
+  throw Error(ErrorKind::kBadModel,
+              fmt::format("teacher {}: not a model (neither .tflite, .onnx nor .kiln)", path));
+}
+
+torch::Tensor Teacher::logits(const torch::Tensor& images, const Progress& progress) {
   torch::Tensor out;
   try {
-    out = run_images(blob, images, progress);
+    if (module_) {
+      const std::vector<int64_t> want(input_shape_.begin() + 1, input_shape_.end());
+      if (images.sizes().slice(1) != c10::IntArrayRef(want)) {
+        throw Error(ErrorKind::kBadInput,
+                    fmt::format("its input is {}, the images are {}",
+                                ir::shape_string(input_shape_), fmt::join(images.sizes(), "x")));
+      }
+      torch::NoGradGuard no_grad;
+      std::vector<torch::Tensor> parts;
+      for (int64_t at = 0; at < images.size(0); at += 500) {
+        parts.push_back(module_->forward(images.slice(0, at, std::min(images.size(0), at + 500))));
+        if (progress)
+          progress(static_cast<size_t>(std::min(images.size(0), at + 500)),
+                   static_cast<size_t>(images.size(0)));
+      }
+      return torch::cat(parts);
+    }
+    out = run_images(blob_, images, progress);
   } catch (const Error& e) {
-    throw Error(e.kind(), fmt::format("teacher {}: {}", path, e.what()));
+    throw Error(e.kind(), fmt::format("teacher {}: {}", path_, e.what()));
+  } catch (const c10::Error& e) {
+    throw Error(ErrorKind::kBadInput,
+                fmt::format("teacher {}: {}", path_, e.what_without_backtrace()));
   }
-  if (logits) return out;
+  if (blob_gives_logits_) return out;
   // Probabilities (a softmax's output, sums of 1) become logits by their log.
   const bool probabilities =
       out.min().item<float>() >= 0.0f && (out.sum(1) - 1.0f).abs().max().item<float>() < 0.05f;
   return probabilities ? torch::log(torch::clamp_min(out, 1.0f / 512.0f)) : out;
+}
+
+torch::Tensor teacher_logits(const std::string& path, const torch::Tensor& images,
+                             const Progress& progress) {
+  return Teacher(path).logits(images, progress);
 }
 
 }  // namespace train

@@ -9,8 +9,11 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
+
+#include "compiler/train/graph_module.h"
 
 namespace kiln {
 namespace train {
@@ -29,12 +32,32 @@ torch::Tensor quantize_images(const torch::Tensor& images, float scale, int32_t 
 torch::Tensor runtime_predictions(const std::vector<uint8_t>& blob, const torch::Tensor& images,
                                   const Progress& progress = {});
 
-// A teacher's logits for each of `images` ([N, classes] float). The teacher
-// is a .tflite or .onnx model (float or int8), whose final softmax is left
-// out, or a .kiln blob, whose outputs are taken as logits, or as
-// probabilities (log taken) when they are a softmax's. Throws Error naming
-// the file for a model that is not one, or whose input does not take the
-// images.
+// A model whose logits distillation learns from: a .tflite or .onnx model
+// (float or int8), whose final softmax is left out, or a .kiln blob, whose
+// outputs are taken as logits, or as probabilities (log taken) when they are
+// a softmax's. A float model whose ops libtorch runs goes through
+// GraphModule, fast enough to score every augmented batch; anything else is
+// compiled once and run by kiln's runtime. Throws Error naming the file for
+// a model that is not one, or whose input does not take the images.
+class Teacher {
+ public:
+  explicit Teacher(const std::string& path);
+
+  // The logits for each of `images` ([N, classes] float).
+  torch::Tensor logits(const torch::Tensor& images, const Progress& progress = {});
+
+  // "libtorch" or "kiln's runtime".
+  const char* engine() const { return module_ ? "libtorch" : "kiln's runtime"; }
+
+ private:
+  std::string path_;
+  std::shared_ptr<GraphModule> module_;
+  std::vector<int32_t> input_shape_;  // the module's
+  std::vector<uint8_t> blob_;
+  bool blob_gives_logits_ = true;
+};
+
+// Teacher(path).logits(images, progress).
 torch::Tensor teacher_logits(const std::string& path, const torch::Tensor& images,
                              const Progress& progress = {});
 

@@ -37,6 +37,29 @@ torch::Tensor permutation(int64_t n, uint64_t seed) {
 
 }  // namespace
 
+torch::Tensor augment(const torch::Tensor& images, const Augmentation& augmentation,
+                      at::Generator& generator) {
+  torch::Tensor out = images;
+  const int64_t n = images.size(0), h = images.size(1), w = images.size(2);
+  if (augmentation.shift > 0) {
+    const int64_t s = augmentation.shift;
+    // Padding lists the last dimension first: channels, width, height.
+    const torch::Tensor padded = F::pad(images, F::PadFuncOptions({0, 0, s, s, s, s}));
+    const torch::Tensor offsets = torch::randint(0, 2 * s + 1, {n, 2}, generator, torch::kInt64);
+    const auto at = offsets.accessor<int64_t, 2>();
+    std::vector<torch::Tensor> shifted;
+    for (int64_t i = 0; i < n; ++i)
+      shifted.push_back(
+          padded[i].slice(0, at[i][0], at[i][0] + h).slice(1, at[i][1], at[i][1] + w));
+    out = torch::stack(shifted);
+  }
+  if (augmentation.flip) {
+    const torch::Tensor flipped = torch::rand({n, 1, 1, 1}, generator).lt(0.5);
+    out = torch::where(flipped, out.flip({2}), out);
+  }
+  return out;
+}
+
 torch::Tensor predictions(GraphModule& model, const torch::Tensor& images, int64_t batch) {
   torch::NoGradGuard no_grad;
   model.eval();
@@ -67,6 +90,14 @@ TrainResult fit(GraphModule& model, const LabelledImages& data, const TrainOptio
                 fmt::format("the teacher's logits are for {} images; training has {}",
                             options.teacher_logits.dim() ? options.teacher_logits.size(0) : 0, n));
   }
+  if (options.augmentation.any() && options.teacher_logits.defined()) {
+    throw Error(ErrorKind::kBadInput,
+                "augmented images need a teacher that scores each batch, not logits computed "
+                "before training");
+  }
+  if (options.augmentation.any() && data.images.dim() != 4) {
+    throw Error(ErrorKind::kBadInput, "augmentation needs images [N, height, width, channels]");
+  }
   const torch::Tensor order = permutation(n, options.seed);
   const int64_t held_out =
       static_cast<int64_t>(static_cast<double>(n) * options.validation_fraction);
@@ -94,6 +125,8 @@ TrainResult fit(GraphModule& model, const LabelledImages& data, const TrainOptio
     model.train();
     const torch::Tensor shuffled = train_index.index_select(
         0, permutation(train_n, options.seed + static_cast<uint64_t>(epoch)));
+    auto augmentation_generator =
+        at::detail::createCPUGenerator(options.seed * 7919u + static_cast<uint64_t>(epoch));
     double loss_sum = 0.0;
     int64_t correct = 0, seen = 0;
     for (size_t b = 0; b < batches; ++b) {
@@ -104,7 +137,8 @@ TrainResult fit(GraphModule& model, const LabelledImages& data, const TrainOptio
       }
       const int64_t at = static_cast<int64_t>(b) * options.batch;
       const torch::Tensor index = shuffled.slice(0, at, std::min(train_n, at + options.batch));
-      const torch::Tensor x = data.images.index_select(0, index);
+      torch::Tensor x = data.images.index_select(0, index);
+      if (options.augmentation.any()) x = augment(x, options.augmentation, augmentation_generator);
       const torch::Tensor y = data.labels.index_select(0, index);
       if (options.cosine_schedule) {
         const double step = static_cast<double>((epoch - 1) * static_cast<int64_t>(batches) +
@@ -117,10 +151,15 @@ TrainResult fit(GraphModule& model, const LabelledImages& data, const TrainOptio
       }
       optimizer.zero_grad();
       const torch::Tensor logits = model.forward(x);
-      const torch::Tensor loss =
-          options.teacher_logits.defined()
-              ? distillation_loss(logits, y, options.teacher_logits.index_select(0, index), options)
-              : F::cross_entropy(logits, y);
+      torch::Tensor teacher;
+      if (options.teacher) {
+        torch::NoGradGuard no_grad;
+        teacher = options.teacher(x);
+      } else if (options.teacher_logits.defined()) {
+        teacher = options.teacher_logits.index_select(0, index);
+      }
+      const torch::Tensor loss = teacher.defined() ? distillation_loss(logits, y, teacher, options)
+                                                   : F::cross_entropy(logits, y);
       const double value = loss.item<double>();
       if (!std::isfinite(value)) {
         restore(last_good);

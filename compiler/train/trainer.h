@@ -9,8 +9,8 @@
 #include <functional>
 #include <vector>
 
-#include "compiler/train/fashion_mnist.h"
 #include "compiler/train/graph_module.h"
+#include "compiler/train/labelled_images.h"
 
 namespace kiln {
 namespace train {
@@ -32,6 +32,19 @@ struct BatchProgress {
   double seconds = 0.0;   // since the epoch began
 };
 
+// Random changes to each training image, new every epoch and drawn from
+// the seed. Test and validation images are left as they are.
+struct Augmentation {
+  int32_t shift = 0;  // up to this many pixels each way, zeros shifted in
+  bool flip = false;  // left-right, half of the images
+  bool any() const { return shift > 0 || flip; }
+};
+
+// `images` ([N, H, W, C]) shifted and flipped as `augmentation` says, with
+// offsets and flips drawn from `generator`.
+torch::Tensor augment(const torch::Tensor& images, const Augmentation& augmentation,
+                      at::Generator& generator);
+
 struct TrainOptions {
   int epochs = 10;
   int64_t batch = 64;
@@ -46,7 +59,11 @@ struct TrainOptions {
   // alpha x cross-entropy + (1 - alpha) x T^2 x KL(teacher || student), the
   // two distributions softened by the temperature T.
   torch::Tensor teacher_logits;
+  // Or a teacher that scores each batch as the student sees it: needed when
+  // the images are augmented.
+  std::function<torch::Tensor(const torch::Tensor& images)> teacher;
   double alpha = 0.5, temperature = 4.0;
+  Augmentation augmentation;
   // Called after every batch, and after every epoch with its report.
   std::function<void(const BatchProgress&)> progress;
   std::function<void(const EpochReport&)> epoch_done;
@@ -64,7 +81,8 @@ struct TrainResult {
 
 // Trains `model` in place. Throws Error(kBadInput) when the loss stops being
 // a number (the parameters are those of the last epoch that ended finite),
-// and when the teacher's logits do not match the images or the student.
+// when the teacher's logits do not match the images or the student, and
+// when images are augmented for a teacher whose logits were computed before.
 TrainResult fit(GraphModule& model, const LabelledImages& data, const TrainOptions& options);
 
 // Top-1 predictions of `model` (in evaluation mode) for each image, in batches.

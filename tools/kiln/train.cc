@@ -19,7 +19,7 @@
 #include "compiler/passes/passes.h"
 #include "compiler/pipeline/compile.h"
 #include "compiler/train/architectures.h"
-#include "compiler/train/fashion_mnist.h"
+#include "compiler/train/datasets.h"
 #include "compiler/train/graph_module.h"
 #include "compiler/train/int8_export.h"
 #include "compiler/train/runtime_outputs.h"
@@ -44,17 +44,72 @@ std::vector<int32_t> parse_widths(const std::string& text, const std::string& op
       if (used != item.size() || value < 1 || value > 4096) throw std::invalid_argument(item);
       widths.push_back(value);
     } catch (const std::exception&) {
-      throw Error(
-          ErrorKind::kUsage,
-          fmt::format("{} '{}': expected widths from 1 to 4096 separated by commas", option, text));
+      throw Error(ErrorKind::kUsage,
+                  fmt::format("{} '{}': expected numbers from 1 to 4096 separated by commas",
+                              option, text));
     }
   }
   return widths;
 }
 
+// "shift", "shift=N" and "flip", separated by commas.
+train::Augmentation parse_augmentation(const std::string& text) {
+  train::Augmentation a;
+  std::stringstream in(text);
+  std::string item;
+  while (std::getline(in, item, ',')) {
+    if (item == "flip") {
+      a.flip = true;
+    } else if (item == "shift") {
+      a.shift = 2;
+    } else if (item.rfind("shift=", 0) == 0 && item.size() > 6 && item.size() <= 8 &&
+               item.find_first_not_of("0123456789", 6) == std::string::npos) {
+      a.shift = std::stoi(item.substr(6));
+    } else {
+      throw Error(ErrorKind::kUsage,
+                  fmt::format("--augment '{}': expected shift, shift=N or flip, separated by "
+                              "commas",
+                              text));
+    }
+  }
+  return a;
+}
+
+void add_data_options(CLI::App& cmd, train::DataOptions& data) {
+  cmd.add_option("--data", data.data,
+                 "fashion-mnist (Debian's dataset-fashion-mnist, or KILN_FASHION_MNIST_DIR), a "
+                 "directory of .npy/.bin samples with --labels, or a .csv file (one sample per "
+                 "row)")
+      ->capture_default_str();
+  cmd.add_option("--labels", data.labels,
+                 "the samples' classes: one per line in file order, or '<sample> <label>'");
+  cmd.add_option("--test-data", data.test_data,
+                 "test samples of the same kind (default: --test-fraction of --data)");
+  cmd.add_option("--test-labels", data.test_labels, "the test samples' classes");
+  cmd.add_option("--test-fraction", data.test_fraction,
+                 "without --test-data: the share of --data held out for testing")
+      ->capture_default_str();
+  cmd.add_option("--label-column", data.csv.label,
+                 "CSV: the class column, by header name or number from 1 (default: the last)");
+  cmd.add_option_function<std::string>(
+      "--feature-columns",
+      [&data](const std::string& s) {
+        data.csv.features.clear();
+        std::stringstream in(s);
+        for (std::string item; std::getline(in, item, ',');) data.csv.features.push_back(item);
+      },
+      "CSV: the columns to train on, by name or number, separated by commas (default: all but "
+      "the label)");
+  cmd.add_option_function<std::string>(
+      "--input-shape",
+      [&data](const std::string& s) { data.input_shape = parse_widths(s, "--input-shape"); },
+      "each sample's shape: FEATURES, TIME,CHANNELS or HEIGHT,WIDTH,CHANNELS (default: a .npy "
+      "file's shape or a CSV row's features)");
+}
+
 struct Options {
-  std::string arch = "cnn", widths, model, spec, data = "fashion-mnist", output, float_output,
-              report;
+  std::string arch = "cnn", widths, model, spec, output, float_output, report;
+  train::DataOptions data;
   std::string target = "portable", teacher;
   train::TrainOptions train;
   int threads = 0;
@@ -69,26 +124,28 @@ struct Options {
   int64_t train_images = 0;  // 0: all
 };
 
-ir::Graph architecture(const Options& opts) {
+ir::Graph architecture(const Options& opts, const train::TrainingData& data) {
   if (!opts.model.empty()) return import_model(read_file(opts.model), opts.model);
   if (!opts.spec.empty()) return train::load_spec(opts.spec, opts.train.seed);
   const auto widths = [&](const char* fallback) {
     return parse_widths(opts.widths.empty() ? fallback : opts.widths, "--widths");
   };
   const uint64_t seed = opts.train.seed;
-  if (opts.arch == "mlp") return train::mlp({}, widths("256,128,64"), 10, seed);
-  if (opts.arch == "cnn") return train::lenet({}, widths("32,64"), 10, seed);
+  const train::ImageShape in = data.shape;
+  const int32_t classes = data.classes;
+  if (opts.arch == "mlp") return train::mlp(in, widths("256,128,64"), classes, seed);
+  if (opts.arch == "cnn") return train::lenet(in, widths("32,64"), classes, seed);
   if (opts.arch == "ds-cnn") {
     const std::vector<int32_t> w = widths("64");
     if (w.size() != 1) throw Error(ErrorKind::kUsage, "--widths: ds-cnn takes one width");
-    return train::ds_cnn({}, w[0], opts.depth > 0 ? opts.depth : 4, 10, seed);
+    return train::ds_cnn(in, w[0], opts.depth > 0 ? opts.depth : 4, classes, seed);
   }
   if (opts.arch == "mobilenet") {
-    return train::mobilenet({}, widths("16,24,32"), opts.depth > 0 ? opts.depth : 2, opts.expansion,
-                            10, seed);
+    return train::mobilenet(in, widths("16,24,32"), opts.depth > 0 ? opts.depth : 2, opts.expansion,
+                            classes, seed);
   }
   if (opts.arch == "resnet") {
-    return train::resnet({}, widths("16,32,64"), opts.depth > 0 ? opts.depth : 1, 10, seed);
+    return train::resnet(in, widths("16,32,64"), opts.depth > 0 ? opts.depth : 1, classes, seed);
   }
   throw Error(
       ErrorKind::kUsage,
@@ -103,9 +160,6 @@ torch::Tensor int8_predictions(const QuantizeResult& q, const train::LabelledIma
 }
 
 void check(const Options& opts) {
-  if (opts.data != "fashion-mnist") {
-    throw Error(ErrorKind::kUsage, fmt::format("--data '{}': expected fashion-mnist", opts.data));
-  }
   const train::TrainOptions& t = opts.train;
   if (t.epochs < 1 || t.batch < 1 || !(t.learning_rate > 0.0) || !(t.temperature > 0.0) ||
       opts.calibration_images < 1 || opts.sample_count < 1 || opts.train_images < 0 ||
@@ -119,9 +173,18 @@ void check(const Options& opts) {
         ErrorKind::kUsage,
         "--qat-epochs and --qat-learning-rate must not be negative, --alpha is from 0 to 1");
   }
-  if (!ends_with(opts.output, ".tflite") && !ends_with(opts.output, ".kiln")) {
+  const bool int8 = opts.int8 || opts.qat_epochs > 0;
+  if (!ends_with(opts.output, ".tflite") && !ends_with(opts.output, ".kiln") &&
+      !(ends_with(opts.output, ".onnx") && !int8)) {
     throw Error(ErrorKind::kUsage,
-                fmt::format("-o '{}': expected a .tflite or .kiln file", opts.output));
+                fmt::format("-o '{}': expected a .tflite or .kiln file{}", opts.output,
+                            int8 ? " (ONNX files are float)" : ", or a float .onnx file"));
+  }
+  if (!opts.float_output.empty() && !ends_with(opts.float_output, ".tflite") &&
+      !ends_with(opts.float_output, ".onnx")) {
+    throw Error(
+        ErrorKind::kUsage,
+        fmt::format("--float-output '{}': expected a .tflite or .onnx file", opts.float_output));
   }
   if (!opts.model.empty() && !opts.spec.empty()) {
     throw Error(ErrorKind::kUsage, "--model and --spec: give one model to train");
@@ -159,12 +222,20 @@ struct Run {
 
 void distil_from_teacher(Run& run) {
   Options& opts = run.opts;
-  opts.train.teacher_logits = train::teacher_logits(opts.teacher, run.training.images,
-                                                    progress_printer("running the teacher", true));
-  const double teacher_accuracy = train::accuracy(
-      train::teacher_logits(opts.teacher, run.test.images).argmax(1), run.test.labels);
-  std::printf("teacher %s: test accuracy %.4f; distilling with alpha %g, temperature %g\n",
-              opts.teacher.c_str(), teacher_accuracy, opts.train.alpha, opts.train.temperature);
+  auto teacher = std::make_shared<train::Teacher>(opts.teacher);
+  if (opts.train.augmentation.any()) {
+    // Each augmented batch is scored as the student sees it.
+    opts.train.teacher = [teacher](const torch::Tensor& images) { return teacher->logits(images); };
+  } else {
+    opts.train.teacher_logits =
+        teacher->logits(run.training.images, progress_printer("running the teacher", true));
+  }
+  const double teacher_accuracy =
+      train::accuracy(teacher->logits(run.test.images).argmax(1), run.test.labels);
+  std::printf(
+      "teacher %s (run by %s): test accuracy %.4f; distilling with alpha %g, temperature %g\n",
+      opts.teacher.c_str(), teacher->engine(), teacher_accuracy, opts.train.alpha,
+      opts.train.temperature);
   run.report["teacher"] = {{"model", opts.teacher},
                            {"test_accuracy", teacher_accuracy},
                            {"alpha", opts.train.alpha},
@@ -240,12 +311,12 @@ void run(Options& opts) {
                              ? opts.threads
                              : static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
   const bool int8 = opts.int8 || opts.qat_epochs > 0;
+  opts.data.seed = opts.train.seed;
+  train::TrainingData data = train::load_training_data(opts.data);
   // The graph as kiln's int8 model will have it (activations fused), so
   // that quantization-aware training quantizes the tensors the model has.
-  const ir::Graph graph = passes::optimize(architecture(opts));
-  const std::string dir = train::fashion_mnist_dir();
-  Run run{
-      opts, train::load_fashion_mnist(dir, "train"), train::load_fashion_mnist(dir, "t10k"), {}};
+  const ir::Graph graph = passes::optimize(architecture(opts, data));
+  Run run{opts, std::move(data.training), std::move(data.test), {}};
   if (opts.train_images > 0 && opts.train_images < run.training.images.size(0)) {
     run.training = {run.training.images.slice(0, 0, opts.train_images),
                     run.training.labels.slice(0, 0, opts.train_images)};
@@ -256,11 +327,13 @@ void run(Options& opts) {
                            : !opts.spec.empty() ? opts.spec
                                                 : opts.arch;
   std::printf(
-      "%s: %lld parameters; Fashion-MNIST %lld training images (%.0f%% held out), %lld test "
-      "images\n",
-      name.c_str(), static_cast<long long>(train::parameter_count(graph)),
+      "%s: %lld parameters; %s: %lld training samples (%.0f%% held out for validation), %lld test "
+      "samples, %d classes\n",
+      name.c_str(), static_cast<long long>(train::parameter_count(graph)), data.description.c_str(),
       static_cast<long long>(run.training.images.size(0)), 100.0 * opts.train.validation_fraction,
-      static_cast<long long>(test.images.size(0)));
+      static_cast<long long>(test.images.size(0)), data.classes);
+  report["data"] = data.description;
+  if (!data.class_names.empty()) report["classes"] = data.class_names;
   report["architecture"] = name;
   report["parameters"] = train::parameter_count(graph);
   report["seed"] = opts.train.seed;
@@ -282,7 +355,7 @@ void run(Options& opts) {
   report["training_seconds"] = seconds;
   if (completed) {
     report["test_accuracy"] = train::accuracy(model, test);
-    std::printf("float: test accuracy %.4f on %lld images; %.1f s of training\n",
+    std::printf("float: test accuracy %.4f on %lld samples; %.1f s of training\n",
                 report["test_accuracy"].get<double>(), static_cast<long long>(test.images.size(0)),
                 seconds);
   }
@@ -324,15 +397,15 @@ void register_train(CLI::App& app) {
                   "(compiler/train/spec.h: one layer per line)");
   cmd->add_option("--model", opts->model,
                   "fine-tune this float model (.tflite or .onnx) instead of a built-in "
-                  "architecture; its input must take 28x28 images");
-  cmd->add_option("--data", opts->data,
-                  "fashion-mnist (Debian's dataset-fashion-mnist, or KILN_FASHION_MNIST_DIR)")
-      ->capture_default_str();
+                  "architecture; its input must take the data's samples");
+  add_data_options(*cmd, opts->data);
   cmd->add_option("-o,--output", opts->output,
-                  "the trained model: .tflite or .kiln (int8 with --int8 or --qat-epochs)")
+                  "the trained model: .tflite or .kiln (int8 with --int8 or --qat-epochs), or a "
+                  "float .onnx")
       ->required();
   cmd->add_option("--float-output", opts->float_output,
-                  "also write the float model (before quantization-aware training) here");
+                  "also write the float model (before quantization-aware training) here, .tflite "
+                  "or .onnx");
   cmd->add_option("--train-images", opts->train_images,
                   "train on the first N training images only (0: all 60,000)")
       ->capture_default_str();
@@ -373,6 +446,11 @@ void register_train(CLI::App& app) {
   cmd->add_option("--temperature", opts->train.temperature,
                   "with --teacher: how much both outputs are softened")
       ->capture_default_str();
+  cmd->add_option_function<std::string>(
+      "--augment",
+      [opts](const std::string& s) { opts->train.augmentation = parse_augmentation(s); },
+      "change each training image every epoch: shift (2 pixels each way) or shift=N, and flip "
+      "(left-right), separated by commas");
   cmd->add_option("--target", opts->target, "kernel variants of a .kiln output")
       ->capture_default_str();
   cmd->add_option("--samples", opts->samples_dir,

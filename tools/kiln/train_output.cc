@@ -7,6 +7,7 @@
 #include <cstdio>
 
 #include "compiler/common/file_io.h"
+#include "compiler/export/onnx_writer.h"
 #include "compiler/export/tflite_writer.h"
 #include "compiler/passes/passes.h"
 #include "compiler/pipeline/compile.h"
@@ -21,8 +22,9 @@ bool ends_with(const std::string& s, const std::string& suffix) {
 }
 
 size_t write_model(const ir::Graph& graph, const std::string& path, const std::string& target) {
-  const std::vector<uint8_t> file = ends_with(path, ".kiln")
-                                        ? compile_graph(graph, {target}).blob
+  const std::vector<uint8_t> file = ends_with(path, ".kiln") ? compile_graph(graph, {target}).blob
+                                    : ends_with(path, ".onnx")
+                                        ? write_onnx(passes::remove_unused(graph))
                                         : write_tflite(passes::remove_unused(graph));
   write_file(path, file.data(), file.size());
   return file.size();

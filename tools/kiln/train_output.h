@@ -18,8 +18,9 @@ namespace cli {
 
 bool ends_with(const std::string& s, const std::string& suffix);
 
-// Writes `graph` as a .tflite file (TFLite's schema, float or int8) or, for a
-// path ending in .kiln, as a blob compiled for `target`. Returns its bytes.
+// Writes `graph` as a .tflite file (TFLite's schema, float or int8), a float
+// .onnx file, or, for a path ending in .kiln, a blob compiled for `target`.
+// Returns its bytes.
 size_t write_model(const ir::Graph& graph, const std::string& path, const std::string& target);
 
 // One line per batch on a terminal: the epoch's bar, loss, accuracy and the
