@@ -196,13 +196,14 @@ class OnnxWriter {
     const int32_t out_c = depthwise ? last : filter.shape[0], in_c = depthwise ? 1 : last;
     const std::vector<float> w = floats(op.inputs[1]);
     std::vector<float> onnx_w(w.size());
-    for (int32_t o = 0; o < out_c; ++o)
-      for (int32_t y = 0; y < kh; ++y)
-        for (int32_t x = 0; x < kw; ++x)
-          for (int32_t i = 0; i < in_c; ++i) {
-            const size_t from = depthwise ? static_cast<size_t>((y * kw + x) * last + o)
-                                          : static_cast<size_t>(((o * kh + y) * kw + x) * in_c + i);
-            onnx_w[static_cast<size_t>(((o * in_c + i) * kh + y) * kw + x)] = w[from];
+    for (int64_t o = 0; o < out_c; ++o)
+      for (int64_t y = 0; y < kh; ++y)
+        for (int64_t x = 0; x < kw; ++x)
+          for (int64_t i = 0; i < in_c; ++i) {
+            const int64_t from =
+                depthwise ? (y * kw + x) * last + o : ((o * kh + y) * kw + x) * in_c + i;
+            onnx_w[static_cast<size_t>(((o * in_c + i) * kh + y) * kw + x)] =
+                w[static_cast<size_t>(from)];
           }
     std::vector<std::string> inputs = {layout(op.inputs[0], true),
                                        initializer(filter.name, {out_c, in_c, kh, kw}, onnx_w)};

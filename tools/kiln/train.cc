@@ -1,58 +1,19 @@
-// kiln train: trains a built-in architecture, a spec file's model or an imported
-// float model on Fashion-MNIST with libtorch, optionally distilled and
-// quantization-aware, and writes the float or int8 model (.tflite or .kiln).
-// The int8 figures it prints are those of kiln's runtime.
+// kiln train: trains a built-in architecture, a spec file's model or an
+// imported float model with libtorch, optionally distilled and
+// quantization-aware, and writes the float or int8 model (tools/kiln/
+// train_run.h runs it).
 #include <fmt/format.h>
 
-#include <atomic>
-#include <chrono>
-#include <csignal>
-#include <cstdio>
-#include <fstream>
 #include <memory>
-#include <nlohmann/json.hpp>
 #include <sstream>
-#include <thread>
 
 #include "compiler/common/error.h"
-#include "compiler/common/file_io.h"
-#include "compiler/passes/passes.h"
-#include "compiler/pipeline/compile.h"
-#include "compiler/train/architectures.h"
-#include "compiler/train/datasets.h"
-#include "compiler/train/graph_module.h"
-#include "compiler/train/int8_export.h"
-#include "compiler/train/runtime_outputs.h"
-#include "compiler/train/spec.h"
-#include "compiler/train/trainer.h"
 #include "tools/kiln/commands.h"
-#include "tools/kiln/progress.h"
-#include "tools/kiln/train_output.h"
+#include "tools/kiln/train_run.h"
 
 namespace kiln {
 namespace cli {
-namespace {
 
-std::vector<int32_t> parse_widths(const std::string& text, const std::string& option) {
-  std::vector<int32_t> widths;
-  std::stringstream in(text);
-  std::string item;
-  while (std::getline(in, item, ',')) {
-    try {
-      size_t used = 0;
-      const int value = std::stoi(item, &used);
-      if (used != item.size() || value < 1 || value > 4096) throw std::invalid_argument(item);
-      widths.push_back(value);
-    } catch (const std::exception&) {
-      throw Error(ErrorKind::kUsage,
-                  fmt::format("{} '{}': expected numbers from 1 to 4096 separated by commas",
-                              option, text));
-    }
-  }
-  return widths;
-}
-
-// "shift", "shift=N" and "flip", separated by commas.
 train::Augmentation parse_augmentation(const std::string& text) {
   train::Augmentation a;
   std::stringstream in(text);
@@ -107,275 +68,8 @@ void add_data_options(CLI::App& cmd, train::DataOptions& data) {
       "file's shape or a CSV row's features)");
 }
 
-struct Options {
-  std::string arch = "cnn", widths, model, spec, output, float_output, report;
-  train::DataOptions data;
-  std::string target = "portable", teacher;
-  train::TrainOptions train;
-  int threads = 0;
-  bool int8 = false;
-  int qat_epochs = 0;
-  double qat_learning_rate = 0.0;  // 0: a tenth of --learning-rate
-  int64_t calibration_images = 1000;
-  int depth = 0;  // blocks (ds-cnn) or blocks per stage; 0: the architecture's default
-  int expansion = 4;
-  std::string samples_dir;  // test images written here for kiln run/validate
-  int64_t sample_count = 100;
-  int64_t train_images = 0;  // 0: all
-};
-
-ir::Graph architecture(const Options& opts, const train::TrainingData& data) {
-  if (!opts.model.empty()) return import_model(read_file(opts.model), opts.model);
-  if (!opts.spec.empty()) return train::load_spec(opts.spec, opts.train.seed);
-  const auto widths = [&](const char* fallback) {
-    return parse_widths(opts.widths.empty() ? fallback : opts.widths, "--widths");
-  };
-  const uint64_t seed = opts.train.seed;
-  const train::ImageShape in = data.shape;
-  const int32_t classes = data.classes;
-  if (opts.arch == "mlp") return train::mlp(in, widths("256,128,64"), classes, seed);
-  if (opts.arch == "cnn") return train::lenet(in, widths("32,64"), classes, seed);
-  if (opts.arch == "ds-cnn") {
-    const std::vector<int32_t> w = widths("64");
-    if (w.size() != 1) throw Error(ErrorKind::kUsage, "--widths: ds-cnn takes one width");
-    return train::ds_cnn(in, w[0], opts.depth > 0 ? opts.depth : 4, classes, seed);
-  }
-  if (opts.arch == "mobilenet") {
-    return train::mobilenet(in, widths("16,24,32"), opts.depth > 0 ? opts.depth : 2, opts.expansion,
-                            classes, seed);
-  }
-  if (opts.arch == "resnet") {
-    return train::resnet(in, widths("16,32,64"), opts.depth > 0 ? opts.depth : 1, classes, seed);
-  }
-  throw Error(
-      ErrorKind::kUsage,
-      fmt::format("--arch '{}': expected mlp, cnn, ds-cnn, mobilenet or resnet", opts.arch));
-}
-
-// The int8 model's test accuracy through kiln's runtime on the host.
-torch::Tensor int8_predictions(const QuantizeResult& q, const train::LabelledImages& test,
-                               const std::string& what) {
-  const std::vector<uint8_t> blob = compile_graph(q.graph, {"host"}).blob;
-  return train::runtime_predictions(blob, test.images, progress_printer("running " + what, true));
-}
-
-void check(const Options& opts) {
-  const train::TrainOptions& t = opts.train;
-  if (t.epochs < 1 || t.batch < 1 || !(t.learning_rate > 0.0) || !(t.temperature > 0.0) ||
-      opts.calibration_images < 1 || opts.sample_count < 1 || opts.train_images < 0 ||
-      opts.depth < 0 || opts.depth > 64 || opts.expansion < 1 || opts.expansion > 16) {
-    throw Error(ErrorKind::kUsage,
-                "--epochs, --batch, --learning-rate, --temperature, --calibration-images and "
-                "--sample-count must be positive, --depth at most 64, --expansion from 1 to 16");
-  }
-  if (opts.qat_epochs < 0 || opts.qat_learning_rate < 0.0 || !(t.alpha >= 0.0 && t.alpha <= 1.0)) {
-    throw Error(
-        ErrorKind::kUsage,
-        "--qat-epochs and --qat-learning-rate must not be negative, --alpha is from 0 to 1");
-  }
-  const bool int8 = opts.int8 || opts.qat_epochs > 0;
-  if (!ends_with(opts.output, ".tflite") && !ends_with(opts.output, ".kiln") &&
-      !(ends_with(opts.output, ".onnx") && !int8)) {
-    throw Error(ErrorKind::kUsage,
-                fmt::format("-o '{}': expected a .tflite or .kiln file{}", opts.output,
-                            int8 ? " (ONNX files are float)" : ", or a float .onnx file"));
-  }
-  if (!opts.float_output.empty() && !ends_with(opts.float_output, ".tflite") &&
-      !ends_with(opts.float_output, ".onnx")) {
-    throw Error(
-        ErrorKind::kUsage,
-        fmt::format("--float-output '{}': expected a .tflite or .onnx file", opts.float_output));
-  }
-  if (!opts.model.empty() && !opts.spec.empty()) {
-    throw Error(ErrorKind::kUsage, "--model and --spec: give one model to train");
-  }
-}
-
-// Ctrl-C ends training after the current batch (a second one ends kiln).
-std::atomic<bool> interrupted{false};
-extern "C" void on_interrupt(int) {
-  interrupted = true;
-  std::signal(SIGINT, SIG_DFL);
-}
-
-// One training run (float or quantization-aware), its epochs in the report.
-bool fit(train::GraphModule& model, const train::LabelledImages& data,
-         const train::TrainOptions& options, nlohmann::json& report, const char* key,
-         double* seconds) {
-  const auto start = std::chrono::steady_clock::now();
-  const train::TrainResult r = train::fit(model, data, options);
-  *seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  report[key] = epochs_json(r.epochs);
-  if (r.stopped) {
-    std::printf("interrupted: the model keeps epoch %d, the best on the held-out images\n",
-                r.kept_epoch);
-    report["interrupted"] = true;
-  }
-  return !r.stopped;
-}
-
-struct Run {
-  Options& opts;
-  train::LabelledImages training, test;
-  nlohmann::json report;
-};
-
-void distil_from_teacher(Run& run) {
-  Options& opts = run.opts;
-  auto teacher = std::make_shared<train::Teacher>(opts.teacher);
-  if (opts.train.augmentation.any()) {
-    // Each augmented batch is scored as the student sees it.
-    opts.train.teacher = [teacher](const torch::Tensor& images) { return teacher->logits(images); };
-  } else {
-    opts.train.teacher_logits =
-        teacher->logits(run.training.images, progress_printer("running the teacher", true));
-  }
-  const double teacher_accuracy =
-      train::accuracy(teacher->logits(run.test.images).argmax(1), run.test.labels);
-  std::printf(
-      "teacher %s (run by %s): test accuracy %.4f; distilling with alpha %g, temperature %g\n",
-      opts.teacher.c_str(), teacher->engine(), teacher_accuracy, opts.train.alpha,
-      opts.train.temperature);
-  run.report["teacher"] = {{"model", opts.teacher},
-                           {"test_accuracy", teacher_accuracy},
-                           {"alpha", opts.train.alpha},
-                           {"temperature", opts.train.temperature}};
-}
-
-// Quantization-aware epochs from the calibration images' ranges. False if
-// interrupted.
-bool train_quantization_aware(Run& run, train::GraphModule& model,
-                              const torch::Tensor& calibration) {
-  {
-    torch::NoGradGuard no_grad;
-    model.eval();
-    model.quantizer().set_mode(train::ActivationQuantizer::Mode::kObserve);
-    for (int64_t at = 0; at < calibration.size(0); at += 500)
-      model.forward(calibration.slice(0, at, std::min(calibration.size(0), at + 500)));
-  }
-  model.quantizer().set_mode(train::ActivationQuantizer::Mode::kQuantize);
-  train::TrainOptions qat = run.opts.train;
-  qat.epochs = run.opts.qat_epochs;
-  qat.learning_rate = run.opts.qat_learning_rate > 0.0 ? run.opts.qat_learning_rate
-                                                       : run.opts.train.learning_rate / 10.0;
-  std::printf("quantization-aware training: %d epochs from learning rate %g\n", qat.epochs,
-              qat.learning_rate);
-  double seconds = 0.0;
-  const bool completed = fit(model, run.training, qat, run.report, "qat_epochs", &seconds);
-  run.report["qat_seconds"] = seconds;
-  return completed;
-}
-
-// The int8 model: post-training quantization, then quantization-aware
-// epochs when asked for, each measured through kiln's runtime unless
-// training was interrupted.
-ir::Graph quantize(Run& run, train::GraphModule& model, bool completed) {
-  const Options& opts = run.opts;
-  const train::LabelledImages& test = run.test;
-  nlohmann::json& report = run.report;
-  const torch::Tensor calibration = run.training.images.slice(
-      0, 0, std::min(opts.calibration_images, run.training.images.size(0)));
-  QuantizeResult quantized = train::quantize_trained(model, calibration);
-  if (completed) {
-    report["int8_post_training_accuracy"] = train::accuracy(
-        int8_predictions(quantized, test, "the post-training int8 model"), test.labels);
-    std::printf("int8, post-training quantization (%lld calibration images): test accuracy %.4f\n",
-                static_cast<long long>(calibration.size(0)),
-                report["int8_post_training_accuracy"].get<double>());
-  }
-  if (completed && opts.qat_epochs > 0) {
-    completed = train_quantization_aware(run, model, calibration);
-    quantized = train::quantize_trained(model, calibration);
-  }
-  if (completed && opts.qat_epochs > 0) {
-    const torch::Tensor simulated = train::predictions(model, test.images);
-    const torch::Tensor device =
-        int8_predictions(quantized, test, "the quantization-aware int8 model");
-    report["int8_qat_accuracy"] = train::accuracy(device, test.labels);
-    report["qat_graph_accuracy"] = train::accuracy(simulated, test.labels);
-    report["qat_predictions_differing"] = simulated.ne(device).sum().item<int64_t>();
-    std::printf(
-        "int8, quantization-aware: test accuracy %.4f (training graph %.4f); the int8 model "
-        "and the training graph differ on %lld of %lld predictions\n",
-        report["int8_qat_accuracy"].get<double>(), report["qat_graph_accuracy"].get<double>(),
-        static_cast<long long>(report["qat_predictions_differing"].get<int64_t>()),
-        static_cast<long long>(test.images.size(0)));
-  }
-  return std::move(quantized.graph);
-}
-
-void run(Options& opts) {
-  check(opts);
-  // libtorch alone may take one thread; training takes every core unless told.
-  torch::set_num_threads(opts.threads > 0
-                             ? opts.threads
-                             : static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
-  const bool int8 = opts.int8 || opts.qat_epochs > 0;
-  opts.data.seed = opts.train.seed;
-  train::TrainingData data = train::load_training_data(opts.data);
-  // The graph as kiln's int8 model will have it (activations fused), so
-  // that quantization-aware training quantizes the tensors the model has.
-  const ir::Graph graph = passes::optimize(architecture(opts, data));
-  Run run{opts, std::move(data.training), std::move(data.test), {}};
-  if (opts.train_images > 0 && opts.train_images < run.training.images.size(0)) {
-    run.training = {run.training.images.slice(0, 0, opts.train_images),
-                    run.training.labels.slice(0, 0, opts.train_images)};
-  }
-  nlohmann::json& report = run.report;
-  const train::LabelledImages& test = run.test;
-  const std::string name = !opts.model.empty()  ? opts.model
-                           : !opts.spec.empty() ? opts.spec
-                                                : opts.arch;
-  std::printf(
-      "%s: %lld parameters; %s: %lld training samples (%.0f%% held out for validation), %lld test "
-      "samples, %d classes\n",
-      name.c_str(), static_cast<long long>(train::parameter_count(graph)), data.description.c_str(),
-      static_cast<long long>(run.training.images.size(0)), 100.0 * opts.train.validation_fraction,
-      static_cast<long long>(test.images.size(0)), data.classes);
-  report["data"] = data.description;
-  if (!data.class_names.empty()) report["classes"] = data.class_names;
-  report["architecture"] = name;
-  report["parameters"] = train::parameter_count(graph);
-  report["seed"] = opts.train.seed;
-  train::GraphModule model(graph);
-  if (!opts.model.empty()) {
-    report["test_accuracy_before"] = train::accuracy(model, test);
-    std::printf("before fine-tuning: test accuracy %.4f\n",
-                report["test_accuracy_before"].get<double>());
-  }
-  if (!opts.teacher.empty()) distil_from_teacher(run);
-  opts.train.progress = batch_progress();
-  opts.train.epoch_done = print_epoch;
-  interrupted = false;
-  opts.train.stop = &interrupted;
-  std::signal(SIGINT, on_interrupt);
-
-  double seconds = 0.0;
-  bool completed = fit(model, run.training, opts.train, report, "epochs", &seconds);
-  report["training_seconds"] = seconds;
-  if (completed) {
-    report["test_accuracy"] = train::accuracy(model, test);
-    std::printf("float: test accuracy %.4f on %lld samples; %.1f s of training\n",
-                report["test_accuracy"].get<double>(), static_cast<long long>(test.images.size(0)),
-                seconds);
-  }
-  if (!opts.float_output.empty()) {
-    const size_t bytes = write_model(model.trained(), opts.float_output, opts.target);
-    std::printf("wrote %s (float, %zu bytes)\n", opts.float_output.c_str(), bytes);
-  }
-  const ir::Graph written = int8 ? quantize(run, model, completed) : model.trained();
-  std::signal(SIGINT, SIG_DFL);
-  const size_t bytes = write_model(written, opts.output, opts.target);
-  std::printf("wrote %s (%s, %zu bytes)\n", opts.output.c_str(), int8 ? "int8" : "float", bytes);
-  if (!opts.samples_dir.empty())
-    write_test_samples(opts.samples_dir, opts.sample_count, test, written);
-  if (!opts.report.empty()) std::ofstream(opts.report) << report.dump(2) << "\n";
-}
-
-}  // namespace
-
 void register_train(CLI::App& app) {
-  auto opts = std::make_shared<Options>();
+  auto opts = std::make_shared<TrainCommand>();
   CLI::App* cmd = app.add_subcommand(
       "train",
       "train a built-in architecture on Fashion-MNIST (libtorch), optionally quantization-aware, "
@@ -406,6 +100,9 @@ void register_train(CLI::App& app) {
   cmd->add_option("--float-output", opts->float_output,
                   "also write the float model (before quantization-aware training) here, .tflite "
                   "or .onnx");
+  cmd->add_option("--prune-channels", opts->prune_channels,
+                  "remove this share of each layer's filters before training (structured "
+                  "pruning, as kiln compress does)");
   cmd->add_option("--train-images", opts->train_images,
                   "train on the first N training images only (0: all 60,000)")
       ->capture_default_str();
@@ -465,7 +162,7 @@ void register_train(CLI::App& app) {
   cmd->add_option("--threads", opts->threads, "libtorch's threads (0: one per core)")
       ->capture_default_str();
   cmd->add_option("--report", opts->report, "write a JSON training report here");
-  cmd->callback([opts]() { run(*opts); });
+  cmd->callback([opts]() { run_training(*opts); });
 }
 
 }  // namespace cli

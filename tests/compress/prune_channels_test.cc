@@ -1,0 +1,170 @@
+// Structured pruning (compiler/compress/prune_channels.h): the weakest
+// filters go, the layers that read them shrink, layers whose channels
+// feed a residual add or the scores keep them, and the pruned graph
+// computes exactly what the original computes with those channels zeroed.
+#include "compiler/compress/prune_channels.h"
+
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <random>
+
+#include "compiler/common/error.h"
+#include "compiler/passes/passes.h"
+#include "compiler/train/architectures.h"
+#include "tests/support/cli.h"
+#include "tests/support/run_graph.h"
+
+namespace kiln {
+namespace {
+
+const ir::Tensor& named(const ir::Graph& g, const std::string& name) {
+  for (const ir::Tensor& t : g.tensors)
+    if (t.name == name) return t;
+  throw std::runtime_error("no tensor " + name);
+}
+
+// The original with each removed channel's filter and bias zeroed, and the
+// bias of the depthwise convolution it passes through: it then adds
+// nothing downstream (ReLU and ReLU6 give 0 for 0).
+ir::Graph zeroed(ir::Graph g, const ChannelPruning& pruned) {
+  for (const PrunedLayer& layer : pruned.layers) {
+    if (layer.kept.empty()) continue;
+    for (size_t i = 0; i < g.ops.size(); ++i) {
+      const ir::Op& op = g.ops[i];
+      if (g.tensors[static_cast<size_t>(op.outputs[0])].name != layer.name) continue;
+      for (int32_t c = 0; c < layer.channels_before; ++c) {
+        if (std::find(layer.kept.begin(), layer.kept.end(), c) != layer.kept.end()) continue;
+        ir::Tensor& filter = g.tensors[static_cast<size_t>(op.inputs[1])];
+        const int64_t per = filter.elements() / filter.shape[0];
+        std::memset(filter.data.data() + c * per * 4, 0, static_cast<size_t>(per) * 4);
+        std::memset(g.tensors[static_cast<size_t>(op.inputs[2])].data.data() + c * 4, 0, 4);
+        const ir::Op& next = g.ops[i + 1];  // the architectures' depthwise follows directly
+        if (next.kind == ir::OpKind::kDepthwiseConv2D && next.inputs[0] == op.outputs[0])
+          std::memset(g.tensors[static_cast<size_t>(next.inputs[2])].data.data() + c * 4, 0, 4);
+      }
+    }
+  }
+  return g;
+}
+
+std::vector<float> run(const ir::Graph& g, const std::vector<float>& input) {
+  return test::run_graph<float>(g, {test::bytes_of(input)});
+}
+
+std::vector<float> random_input(size_t n) {
+  std::mt19937 rng(4);
+  std::uniform_real_distribution<float> u(0.0f, 1.0f);
+  std::vector<float> v(n);
+  for (float& x : v) x = u(rng);
+  return v;
+}
+
+TEST(PruneChannels, LenetLosesHalfItsFiltersAndItsReadersShrink) {
+  const ir::Graph graph = passes::optimize(train::lenet({12, 12, 1}, {8, 16}, 10, 3));
+  const ChannelPruning p = prune_channels(graph, 0.5);
+  ASSERT_EQ(p.layers.size(), 3u);
+  EXPECT_EQ(p.layers[0].channels_after, 4);
+  EXPECT_EQ(p.layers[1].channels_after, 8);
+  EXPECT_EQ(p.layers[2].channels_after, 10);
+  EXPECT_EQ(p.layers[2].kept_because, "SOFTMAX (operator 6) reads its channels");
+  EXPECT_EQ(named(p.graph, "conv1/weights").shape, (std::vector<int32_t>{4, 5, 5, 1}));
+  EXPECT_EQ(named(p.graph, "conv2/weights").shape, (std::vector<int32_t>{8, 5, 5, 4}));
+  EXPECT_EQ(named(p.graph, "dense3/weights").shape, (std::vector<int32_t>{10, 3 * 3 * 8}));
+  const std::vector<float> x = random_input(144);
+  const std::vector<float> want = run(zeroed(graph, p), x), got = run(p.graph, x);
+  ASSERT_EQ(got.size(), want.size());
+  for (size_t i = 0; i < want.size(); ++i) EXPECT_NEAR(got[i], want[i], 1e-6) << i;
+}
+
+TEST(PruneChannels, KeepsTheStrongestFilters) {
+  ir::Graph graph = passes::optimize(train::lenet({8, 8, 1}, {4, 4}, 3, 1));
+  ir::Tensor& filter = graph.tensors[static_cast<size_t>(graph.ops[0].inputs[1])];
+  float* w = reinterpret_cast<float*>(filter.data.data());
+  for (int64_t i = 0; i < 25; ++i) {
+    w[i] = 0.01f;       // channel 0: weakest
+    w[25 + i] = 1.0f;   // channel 1: strongest
+    w[50 + i] = -0.5f;  // channel 2: strong in magnitude
+    w[75 + i] = 0.02f;  // channel 3
+  }
+  EXPECT_EQ(prune_channels(graph, 0.5).layers[0].kept, (std::vector<int32_t>{1, 2}));
+}
+
+TEST(PruneChannels, DepthwiseLayersShrinkWithTheirInputs) {
+  const ir::Graph graph = passes::optimize(train::ds_cnn({16, 16, 2}, 8, 2, 4, 5));
+  const ChannelPruning p = prune_channels(graph, 0.25);
+  for (const PrunedLayer& l : p.layers) {
+    SCOPED_TRACE(l.name);
+    if (l.name == "dense6") {
+      EXPECT_FALSE(l.kept_because.empty());
+    } else {
+      EXPECT_EQ(l.channels_after, 6) << l.kept_because;
+    }
+  }
+  EXPECT_EQ(named(p.graph, "depthwise2/weights").shape, (std::vector<int32_t>{1, 3, 3, 6}));
+  EXPECT_EQ(named(p.graph, "dense6/weights").shape, (std::vector<int32_t>{4, 6}));
+  const std::vector<float> x = random_input(16 * 16 * 2);
+  const std::vector<float> want = run(zeroed(graph, p), x), got = run(p.graph, x);
+  for (size_t i = 0; i < want.size(); ++i) EXPECT_NEAR(got[i], want[i], 1e-5) << i;
+}
+
+TEST(PruneChannels, ResidualsKeepTheirChannelsAndSayWhy) {
+  const ir::Graph graph = passes::optimize(train::mobilenet({16, 16, 1}, {8}, 2, 2, 3, 6));
+  const ChannelPruning p = prune_channels(graph, 0.5);
+  int pruned = 0, kept_for_add = 0;
+  for (const PrunedLayer& l : p.layers) {
+    pruned += l.kept_because.empty() ? 1 : 0;
+    kept_for_add += l.kept_because.find("ADD") != std::string::npos ? 1 : 0;
+  }
+  EXPECT_EQ(pruned, 2);        // the expansions, each read by a depthwise then a projection
+  EXPECT_GE(kept_for_add, 2);  // the projections and the stem feed residual adds
+  EXPECT_NO_THROW(run(p.graph, random_input(256)));
+}
+
+TEST(PruneChannels, FractionOutsideTheRangeIsAUsageError) {
+  const ir::Graph graph = train::mlp({2, 2, 1}, {4}, 2, 1);
+  for (double f : {-0.1, 1.0, 1.5}) {
+    try {
+      prune_channels(graph, f);
+      FAIL() << f;
+    } catch (const Error& e) {
+      EXPECT_EQ(e.kind(), ErrorKind::kUsage);
+    }
+  }
+}
+
+TEST(CompressCli, PrunesFineTunesDistilledAndWritesTheSmallerModel) {
+  const std::string original = test::temp_path("compress_cnn.tflite");
+  const test::CliResult t = test::kiln_cli(
+      "train --arch cnn --widths 8,16 --epochs 1 --train-images 3000 --threads 1 -o " + original);
+  ASSERT_EQ(t.exit_code, 0) << t.output;
+  const std::string out = test::temp_path("compress_cnn_pruned.tflite");
+  const std::string report = test::temp_path("compress_cnn_pruned.json");
+  const test::CliResult c = test::kiln_cli("compress " + original +
+                                           " --prune-channels 0.5 --finetune 1 --train-images 3000 "
+                                           "--threads 1 --qat-epochs 1 -o " +
+                                           out + " --report " + report);
+  ASSERT_EQ(c.exit_code, 0) << c.output;
+  EXPECT_NE(c.output.find("conv1                       8 ->    4 channels"), std::string::npos)
+      << c.output;
+  const nlohmann::json j = nlohmann::json::parse(std::ifstream(report));
+  EXPECT_EQ(j["pruning"]["parameters_after"], 25 * 4 + 4 + 25 * 4 * 8 + 8 + 7 * 7 * 8 * 10 + 10);
+  EXPECT_EQ(j["teacher"]["model"], original);  // distilled from the original by default
+  EXPECT_GT(j["int8_qat_accuracy"].get<double>(), 0.6);
+  const test::CliResult a = test::kiln_cli("analyze " + out);
+  ASSERT_EQ(a.exit_code, 0) << a.output;
+  EXPECT_NE(a.output.find("[1,28,28,4]"), std::string::npos) << a.output;
+}
+
+TEST(CompressCli, QuantizedModelsAreRefused) {
+  const test::CliResult c =
+      test::kiln_cli("compress " + test::model("mlcommons_tiny/kws_ref_model.tflite") +
+                     " --prune-channels 0.5 -o " + test::temp_path("never_pruned.tflite"));
+  EXPECT_NE(c.exit_code, 0) << c.output;
+  EXPECT_NE(c.output.find("float"), std::string::npos) << c.output;
+}
+
+}  // namespace
+}  // namespace kiln

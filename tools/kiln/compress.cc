@@ -1,0 +1,69 @@
+// kiln compress: makes a trained float model smaller and faster on the
+// device and fine-tunes it to win back accuracy, distilled from the model
+// it was (tools/kiln/train_run.h runs it). Structured pruning removes whole
+// filters, so the dense kernels run fewer MACs over smaller weights.
+#include <fmt/format.h>
+
+#include <memory>
+
+#include "compiler/common/error.h"
+#include "tools/kiln/commands.h"
+#include "tools/kiln/train_run.h"
+
+namespace kiln {
+namespace cli {
+
+void register_compress(CLI::App& app) {
+  auto opts = std::make_shared<TrainCommand>();
+  auto distil = std::make_shared<bool>(true);
+  opts->train.epochs = 3;
+  CLI::App* cmd = app.add_subcommand(
+      "compress",
+      "prune a trained float model's filters (structured), fine-tune it distilled from the "
+      "original, and write the float or int8 model");
+  cmd->add_option("MODEL", opts->model, "the trained float model (.tflite or .onnx)")->required();
+  cmd->add_option("-o,--output", opts->output,
+                  "the compressed model: .tflite or .kiln (int8 with --int8 or --qat-epochs), or "
+                  "a float .onnx")
+      ->required();
+  cmd->add_option("--prune-channels", opts->prune_channels,
+                  "the share of each layer's filters to remove, the weakest (L1 norm) first; "
+                  "the layers reading them shrink too")
+      ->required();
+  cmd->add_option("--finetune", opts->train.epochs, "epochs of fine-tuning after compression")
+      ->capture_default_str();
+  cmd->add_flag("!--no-distill", *distil,
+                "fine-tune on the labels alone, not distilled from MODEL");
+  add_data_options(*cmd, opts->data);
+  cmd->add_option("--train-images", opts->train_images,
+                  "fine-tune on the first N training samples only (0: all)")
+      ->capture_default_str();
+  cmd->add_option("--learning-rate", opts->train.learning_rate, "Adam's initial step size")
+      ->capture_default_str();
+  cmd->add_option("--alpha", opts->train.alpha, "the labels' weight in distillation's loss")
+      ->capture_default_str();
+  cmd->add_option("--temperature", opts->train.temperature, "distillation's softening")
+      ->capture_default_str();
+  cmd->add_option_function<std::string>(
+      "--augment",
+      [opts](const std::string& s) { opts->train.augmentation = parse_augmentation(s); },
+      "change each training image every epoch: shift, shift=N, flip");
+  cmd->add_flag("--int8", opts->int8, "write the int8 model (post-training quantization)");
+  cmd->add_option("--qat-epochs", opts->qat_epochs,
+                  "quantization-aware epochs after fine-tuning (implies --int8)")
+      ->capture_default_str();
+  cmd->add_option("--target", opts->target, "kernel variants of a .kiln output")
+      ->capture_default_str();
+  cmd->add_option("--seed", opts->train.seed, "validation split and shuffling")
+      ->capture_default_str();
+  cmd->add_option("--threads", opts->threads, "libtorch's threads (0: one per core)")
+      ->capture_default_str();
+  cmd->add_option("--report", opts->report, "write a JSON report here");
+  cmd->callback([opts, distil]() {
+    if (*distil) opts->teacher = opts->model;
+    run_training(*opts);
+  });
+}
+
+}  // namespace cli
+}  // namespace kiln

@@ -1,0 +1,53 @@
+// kiln train's and kiln compress's shared run: the options both fill in,
+// and the pipeline from data and model to the written file.
+#ifndef KILN_TOOLS_KILN_TRAIN_RUN_H
+#define KILN_TOOLS_KILN_TRAIN_RUN_H
+
+#include <CLI/CLI.hpp>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "compiler/train/datasets.h"
+#include "compiler/train/trainer.h"
+
+namespace kiln {
+namespace cli {
+
+struct TrainCommand {
+  std::string arch = "cnn", widths, model, spec, output, float_output, report;
+  train::DataOptions data;
+  std::string target = "portable", teacher;
+  train::TrainOptions train;
+  int threads = 0;
+  bool int8 = false;
+  int qat_epochs = 0;
+  double qat_learning_rate = 0.0;  // 0: a tenth of --learning-rate
+  int64_t calibration_images = 1000;
+  int depth = 0;  // blocks (ds-cnn) or blocks per stage; 0: the architecture's default
+  int expansion = 4;
+  std::string samples_dir;  // test images written here for kiln run/validate
+  int64_t sample_count = 100;
+  int64_t train_images = 0;     // 0: all
+  double prune_channels = 0.0;  // the share of filters structured pruning removes
+};
+
+// "shift", "shift=N" and "flip", separated by commas (--augment).
+train::Augmentation parse_augmentation(const std::string& text);
+
+// --data, --labels, --test-data, --test-labels, --test-fraction,
+// --label-column, --feature-columns and --input-shape.
+void add_data_options(CLI::App& cmd, train::DataOptions& data);
+
+// Comma-separated numbers from 1 to 4096; Error(kUsage) naming `option`.
+std::vector<int32_t> parse_widths(const std::string& text, const std::string& option);
+
+// Loads the data, builds or imports the model (pruned when asked), trains
+// it (distilled, quantization-aware when asked) and writes it, printing
+// each step's figures.
+void run_training(TrainCommand& opts);
+
+}  // namespace cli
+}  // namespace kiln
+
+#endif
