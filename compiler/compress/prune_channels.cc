@@ -44,7 +44,7 @@ class Pruner {
 
   ir::Graph& graph() { return g_; }
 
-  PrunedLayer prune(size_t producer, double fraction) {
+  PrunedLayer prune(size_t producer, double fraction, int32_t multiple) {
     const ir::Op& op = g_.ops[producer];
     PrunedLayer layer;
     layer.name = tensor(op.outputs[0]).name;
@@ -60,10 +60,13 @@ class Pruner {
       layer.kept_because = "its weights are not float constants";
       return layer;
     }
-    const int32_t keep_count = std::max<int32_t>(
+    int32_t keep_count = std::max<int32_t>(
         1, static_cast<int32_t>(std::ceil(static_cast<double>(channels) * (1.0 - fraction))));
+    keep_count = std::min(channels, (keep_count + multiple - 1) / multiple * multiple);
     if (keep_count == channels) {
-      layer.kept_because = "too few channels to remove one";
+      layer.kept_because =
+          multiple > 1 ? fmt::format("a multiple of {} channels keeps all {}", multiple, channels)
+                       : "too few channels to remove one";
       return layer;
     }
     const std::vector<int32_t> keep = strongest(op.inputs[1], keep_count);
@@ -209,7 +212,10 @@ class Pruner {
 
 }  // namespace
 
-ChannelPruning prune_channels(const ir::Graph& graph, double fraction) {
+ChannelPruning prune_channels(const ir::Graph& graph, double fraction, int32_t multiple) {
+  if (multiple < 1 || multiple > 1024)
+    throw Error(ErrorKind::kUsage,
+                fmt::format("channel multiple {}: expected 1 to 1024", multiple));
   if (!(fraction >= 0.0 && fraction < 1.0))
     throw Error(ErrorKind::kUsage,
                 fmt::format("pruning {}: expected a fraction from 0 to below 1", fraction));
@@ -218,7 +224,7 @@ ChannelPruning prune_channels(const ir::Graph& graph, double fraction) {
   for (size_t i = 0; i < graph.ops.size(); ++i) {
     const OpKind kind = graph.ops[i].kind;
     if (kind == OpKind::kConv2D || kind == OpKind::kFullyConnected)
-      out.layers.push_back(pruner.prune(i, fraction));
+      out.layers.push_back(pruner.prune(i, fraction, multiple));
   }
   out.graph = std::move(pruner.graph());
   return out;

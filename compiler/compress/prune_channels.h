@@ -34,8 +34,10 @@ struct ChannelPruning {
 // convolution or fully connected layer: the channels whose filters have the
 // smallest L1 norm, at least one kept. Layers feeding anything else (an
 // ADD, a graph output, a softmax) keep their channels, with the reason.
-// Throws Error(kUsage) for a fraction outside [0, 1).
-ChannelPruning prune_channels(const ir::Graph& graph, double fraction);
+// The channels kept are rounded up to a multiple of `multiple` (where the
+// layer has more), since vector kernels run whole groups of channels.
+// Throws Error(kUsage) for a fraction outside [0, 1) or a multiple below 1.
+ChannelPruning prune_channels(const ir::Graph& graph, double fraction, int32_t multiple = 1);
 
 }  // namespace kiln
 

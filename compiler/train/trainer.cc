@@ -111,14 +111,24 @@ TrainResult fit(GraphModule& model, const LabelledImages& data, const TrainOptio
   torch::optim::Adam optimizer(model.parameters(),
                                torch::optim::AdamOptions(options.learning_rate));
   TrainResult result;
-  std::vector<torch::Tensor> last_good, best;
-  for (const torch::Tensor& p : model.parameters()) last_good.push_back(p.detach().clone());
-  best = last_good;
+  // Parameters and activation ranges (quantization-aware training moves
+  // them too) as an epoch left them.
+  struct Saved {
+    std::vector<torch::Tensor> parameters;
+    ActivationQuantizer quantizer;
+  };
+  const auto save = [&model] {
+    Saved s{{}, model.quantizer()};
+    for (const torch::Tensor& p : model.parameters()) s.parameters.push_back(p.detach().clone());
+    return s;
+  };
+  Saved last_good = save(), best = last_good;
   double best_accuracy = -1.0;
-  const auto restore = [&model](const std::vector<torch::Tensor>& saved) {
+  const auto restore = [&model](const Saved& saved) {
     torch::NoGradGuard no_grad;
     auto params = model.parameters();
-    for (size_t i = 0; i < params.size(); ++i) params[i].copy_(saved[i]);
+    for (size_t i = 0; i < params.size(); ++i) params[i].copy_(saved.parameters[i]);
+    model.quantizer() = saved.quantizer;
   };
   for (int epoch = 1; epoch <= options.epochs; ++epoch) {
     const auto start = std::chrono::steady_clock::now();
@@ -188,8 +198,7 @@ TrainResult fit(GraphModule& model, const LabelledImages& data, const TrainOptio
     r.validation_accuracy = held_out ? accuracy(model, validation) : 0.0;
     r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     result.epochs.push_back(r);
-    for (size_t i = 0; i < last_good.size(); ++i)
-      last_good[i] = model.parameters()[i].detach().clone();
+    last_good = save();
     if (r.validation_accuracy > best_accuracy) {
       best_accuracy = r.validation_accuracy;
       best = last_good;

@@ -123,6 +123,16 @@ TEST(PruneChannels, ResidualsKeepTheirChannelsAndSayWhy) {
   EXPECT_NO_THROW(run(p.graph, random_input(256)));
 }
 
+TEST(PruneChannels, KeptChannelsAreRoundedUpToTheMultiple) {
+  const ir::Graph graph = passes::optimize(train::lenet({12, 12, 1}, {32, 64}, 10, 3));
+  const ChannelPruning p = prune_channels(graph, 0.3, 8);
+  EXPECT_EQ(p.layers[0].channels_after, 24);  // 22.4 -> 23 -> 24
+  EXPECT_EQ(p.layers[1].channels_after, 48);  // 44.8 -> 45 -> 48
+  const ChannelPruning none = prune_channels(graph, 0.1, 16);
+  EXPECT_EQ(none.layers[0].channels_after, 32);
+  EXPECT_EQ(none.layers[0].kept_because, "a multiple of 16 channels keeps all 32");
+}
+
 TEST(PruneChannels, FractionOutsideTheRangeIsAUsageError) {
   const ir::Graph graph = train::mlp({2, 2, 1}, {4}, 2, 1);
   for (double f : {-0.1, 1.0, 1.5}) {
@@ -142,10 +152,12 @@ TEST(CompressCli, PrunesFineTunesDistilledAndWritesTheSmallerModel) {
   ASSERT_EQ(t.exit_code, 0) << t.output;
   const std::string out = test::temp_path("compress_cnn_pruned.tflite");
   const std::string report = test::temp_path("compress_cnn_pruned.json");
-  const test::CliResult c = test::kiln_cli("compress " + original +
-                                           " --prune-channels 0.5 --finetune 1 --train-images 3000 "
-                                           "--threads 1 --qat-epochs 1 -o " +
-                                           out + " --report " + report);
+  const test::CliResult c =
+      test::kiln_cli("compress " + original +
+                     " --prune-channels 0.5 --channel-multiple 4 --finetune 1 "
+                     "--train-images 3000 "
+                     "--threads 1 --qat-epochs 1 -o " +
+                     out + " --report " + report);
   ASSERT_EQ(c.exit_code, 0) << c.output;
   EXPECT_NE(c.output.find("conv1                       8 ->    4 channels"), std::string::npos)
       << c.output;

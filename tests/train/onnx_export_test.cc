@@ -15,6 +15,7 @@
 #include "compiler/train/architectures.h"
 #include "compiler/train/graph_module.h"
 #include "compiler/train/int8_export.h"
+#include "tests/support/cli.h"
 #include "tests/support/run_graph.h"
 
 namespace kiln {
@@ -76,6 +77,22 @@ TEST(OnnxExport, QuantizedModelsAreRefusedNamingTheOp) {
         << e.what();
     EXPECT_NE(std::string(e.what()).find("is int8, not float"), std::string::npos) << e.what();
   }
+}
+
+TEST(TrainCli, WritesTheFloatModelAsOnnx) {
+  const std::string onnx = test::temp_path("trained_cnn.onnx");
+  const test::CliResult r = test::kiln_cli(
+      "train --arch cnn --widths 4,8 --epochs 1 --train-images 2000 --threads 1 -o " + onnx);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("wrote " + onnx + " (float"), std::string::npos) << r.output;
+  const test::CliResult a = test::kiln_cli("analyze " + onnx);
+  EXPECT_EQ(a.exit_code, 0) << a.output;
+  const test::CliResult q =
+      test::kiln_cli("train --arch mlp --int8 -o " + test::temp_path("never_int8.onnx"));
+  EXPECT_EQ(q.exit_code, 1) << q.output;
+  EXPECT_NE(q.output.find("expected a .tflite or .kiln file (ONNX files are float)"),
+            std::string::npos)
+      << q.output;
 }
 
 }  // namespace

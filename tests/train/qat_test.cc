@@ -4,17 +4,21 @@
 // exported model's outputs stay within one output step of the simulation.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <cmath>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "compiler/common/error.h"
 #include "compiler/exec/graph_evaluator.h"
 #include "compiler/passes/passes.h"
 #include "compiler/pipeline/compile.h"
+#include "compiler/train/architectures.h"
 #include "compiler/train/graph_module.h"
 #include "compiler/train/int8_export.h"
 #include "compiler/train/runtime_outputs.h"
+#include "compiler/train/trainer.h"
 #include "tests/support/cli.h"
 #include "tests/support/run_graph.h"
 #include "tests/train/layout_graph.h"
@@ -156,6 +160,45 @@ TEST(QuantizationAware, RangesFollowTrainingBatches) {
   module.eval();
   module.forward(torch::rand({8, 9, 8, 3}) * 10);  // evaluation never moves them
   EXPECT_EQ(module.quantizer().ranges().at("x").max, after.max);
+}
+
+// Ctrl-C in quantization-aware training: the ranges go back with the
+// parameters to the best completed epoch.
+TEST(QuantizationAware, StoppingKeepsTheBestEpochsRanges) {
+  torch::manual_seed(3);
+  train::GraphModule module(passes::optimize(train::mlp({4, 4, 1}, {8}, 3, 1)));
+  const train::LabelledImages data{torch::rand({640, 4, 4, 1}),
+                                   torch::randint(0, 3, {640}, torch::kInt64)};
+  start_quantization_aware(module, data.images);
+  std::atomic<bool> stop{false};
+  std::map<std::string, Range> after_first, at_stop;
+  train::TrainOptions options;
+  options.epochs = 3;
+  options.validation_fraction = 0.5;
+  options.stop = &stop;
+  options.epoch_done = [&](const train::EpochReport&) {
+    after_first = module.quantizer().ranges();
+  };
+  // Two batches of the second epoch move the ranges, then the stop comes.
+  options.progress = [&](const train::BatchProgress& p) {
+    if (p.epoch == 2 && p.batch == 2) {
+      stop = true;
+      at_stop = module.quantizer().ranges();
+    }
+  };
+  const train::TrainResult r = train::fit(module, data, options);
+  ASSERT_TRUE(r.stopped);
+  EXPECT_EQ(r.kept_epoch, 1);
+  const std::map<std::string, Range> kept = module.quantizer().ranges();
+  bool moved = false;
+  for (const auto& entry : after_first)
+    moved = moved || at_stop.at(entry.first).max != entry.second.max;
+  EXPECT_TRUE(moved);
+  ASSERT_EQ(kept.size(), after_first.size());
+  for (const auto& entry : after_first) {
+    EXPECT_EQ(kept.at(entry.first).min, entry.second.min) << entry.first;
+    EXPECT_EQ(kept.at(entry.first).max, entry.second.max) << entry.first;
+  }
 }
 
 TEST(QuantizePostTraining, RefusesARangeForATensorTheGraphLacks) {

@@ -30,6 +30,10 @@ void register_compress(CLI::App& app) {
                   "the share of each layer's filters to remove, the weakest (L1 norm) first; "
                   "the layers reading them shrink too")
       ->required();
+  cmd->add_option("--channel-multiple", opts->channel_multiple,
+                  "pruned layers keep a multiple of this many channels (vector kernels run "
+                  "channels in groups: Helium's int8 lanes, the Arm DSP's pairs)")
+      ->capture_default_str();
   cmd->add_option("--finetune", opts->train.epochs, "epochs of fine-tuning after compression")
       ->capture_default_str();
   cmd->add_flag("!--no-distill", *distil,

@@ -103,6 +103,9 @@ void register_train(CLI::App& app) {
   cmd->add_option("--prune-channels", opts->prune_channels,
                   "remove this share of each layer's filters before training (structured "
                   "pruning, as kiln compress does)");
+  cmd->add_option("--channel-multiple", opts->channel_multiple,
+                  "with --prune-channels: layers keep a multiple of this many channels")
+      ->capture_default_str();
   cmd->add_option("--train-images", opts->train_images,
                   "train on the first N training images only (0: all 60,000)")
       ->capture_default_str();

@@ -249,9 +249,10 @@ ir::Graph quantize(Run& run, train::GraphModule& model, bool completed) {
 
 // Structured pruning, with a line per layer and the whole model's MACs and
 // parameters before and after.
-ir::Graph prune(const ir::Graph& graph, double fraction, nlohmann::json& report) {
-  ChannelPruning p = prune_channels(graph, fraction);
-  std::printf("structured pruning, %.0f%% of each layer's filters:\n", 100.0 * fraction);
+ir::Graph prune(const ir::Graph& graph, double fraction, int32_t multiple, nlohmann::json& report) {
+  ChannelPruning p = prune_channels(graph, fraction, multiple);
+  std::printf("structured pruning, %.0f%% of each layer's filters (keeping multiples of %d):\n",
+              100.0 * fraction, multiple);
   nlohmann::json layers = nlohmann::json::array();
   for (const PrunedLayer& l : p.layers) {
     if (l.kept_because.empty()) {
@@ -274,9 +275,13 @@ ir::Graph prune(const ir::Graph& graph, double fraction, nlohmann::json& report)
               static_cast<long long>(macs), static_cast<long long>(pruned_macs),
               static_cast<double>(macs) / static_cast<double>(std::max<int64_t>(1, pruned_macs)),
               static_cast<long long>(params), static_cast<long long>(pruned_params));
-  report["pruning"] = {{"fraction", fraction},        {"layers", layers},
-                       {"macs_before", macs},         {"macs_after", pruned_macs},
-                       {"parameters_before", params}, {"parameters_after", pruned_params}};
+  report["pruning"] = {{"fraction", fraction},
+                       {"channel_multiple", multiple},
+                       {"layers", layers},
+                       {"macs_before", macs},
+                       {"macs_after", pruned_macs},
+                       {"parameters_before", params},
+                       {"parameters_after", pruned_params}};
   return std::move(p.graph);
 }
 
@@ -315,7 +320,8 @@ void run_training(TrainCommand& opts) {
   report["architecture"] = name;
   report["parameters"] = train::parameter_count(graph);
   report["seed"] = opts.train.seed;
-  if (opts.prune_channels > 0.0) graph = prune(graph, opts.prune_channels, report);
+  if (opts.prune_channels > 0.0)
+    graph = prune(graph, opts.prune_channels, opts.channel_multiple, report);
   train::GraphModule model(graph);
   if (!opts.model.empty()) {
     report["test_accuracy_before"] = train::accuracy(model, test);

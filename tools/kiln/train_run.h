@@ -28,8 +28,9 @@ struct TrainCommand {
   int expansion = 4;
   std::string samples_dir;  // test images written here for kiln run/validate
   int64_t sample_count = 100;
-  int64_t train_images = 0;     // 0: all
-  double prune_channels = 0.0;  // the share of filters structured pruning removes
+  int64_t train_images = 0;      // 0: all
+  double prune_channels = 0.0;   // the share of filters structured pruning removes
+  int32_t channel_multiple = 8;  // pruned layers keep a multiple of this many channels
 };
 
 // "shift", "shift=N" and "flip", separated by commas (--augment).
