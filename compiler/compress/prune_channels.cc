@@ -4,8 +4,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <deque>
 #include <map>
 #include <numeric>
+#include <set>
 
 #include "compiler/common/error.h"
 
@@ -13,6 +15,8 @@ namespace kiln {
 namespace {
 
 using ir::OpKind;
+
+bool weighted(OpKind kind) { return kind == OpKind::kConv2D || kind == OpKind::kFullyConnected; }
 
 // The ops a pruned channel passes through unchanged, one channel in, the
 // same channel out.
@@ -34,77 +38,68 @@ bool per_channel(const ir::Op& op, const ir::Graph& g) {
   }
 }
 
+// One set of channels: the values that must keep the same channels because
+// per-channel ops and residual adds join them, the layers that write them
+// and the layers that read them.
+struct ChannelSpace {
+  std::set<int> values;
+  std::set<size_t> producers, passes, readers;  // op indices
+  std::map<size_t, size_t> flattens;            // reader FC -> the RESHAPE before it
+  std::string problem;                          // why it cannot be pruned
+};
+
 class Pruner {
  public:
   explicit Pruner(const ir::Graph& g) : g_(g) {
-    for (size_t i = 0; i < g_.ops.size(); ++i)
+    for (size_t i = 0; i < g_.ops.size(); ++i) {
       for (int t : g_.ops[i].inputs)
-        if (t >= 0) readers_[static_cast<size_t>(t)].push_back(i);
+        if (t >= 0) readers_[t].push_back(i);
+      for (int t : g_.ops[i].outputs) writer_[t] = i;
+    }
   }
 
   ir::Graph& graph() { return g_; }
 
-  PrunedLayer prune(size_t producer, double fraction, int32_t multiple) {
-    const ir::Op& op = g_.ops[producer];
-    PrunedLayer layer;
-    layer.name = tensor(op.outputs[0]).name;
-    layer.op = fmt::format("{} ({})", op.type_name, op.location);
-    const ir::Tensor& filter = tensor(op.inputs[1]);
-    const int32_t channels = filter.shape[0];
-    layer.channels_before = layer.channels_after = channels;
-    std::vector<size_t> chain;  // the per-channel ops after the producer
-    size_t consumer = 0;
-    layer.kept_because = follow(op.outputs[0], &chain, &consumer);
-    if (!layer.kept_because.empty()) return layer;
-    if (filter.dtype != KILN_DTYPE_FLOAT32 || !filter.constant) {
-      layer.kept_because = "its weights are not float constants";
-      return layer;
+  // Prunes the space of `producer`'s output unless an earlier layer's
+  // pruning took it; returns a line per producer it covered.
+  std::vector<PrunedLayer> prune(size_t producer, double fraction, int32_t multiple) {
+    if (done_.count(producer)) return {};
+    ChannelSpace space = explore(g_.ops[producer].outputs[0]);
+    space.producers.insert(producer);
+    for (size_t p : space.producers) done_.insert(p);
+    const int32_t channels = tensor(g_.ops[producer].inputs[1]).shape[0];
+    std::string reason = space.problem;
+    for (size_t p : space.producers) {
+      const ir::Tensor& filter = tensor(g_.ops[p].inputs[1]);
+      if (reason.empty() && (filter.dtype != KILN_DTYPE_FLOAT32 || !filter.constant))
+        reason = "its weights are not float constants";
     }
     int32_t keep_count = std::max<int32_t>(
         1, static_cast<int32_t>(std::ceil(static_cast<double>(channels) * (1.0 - fraction))));
     keep_count = std::min(channels, (keep_count + multiple - 1) / multiple * multiple);
-    if (keep_count == channels) {
-      layer.kept_because =
-          multiple > 1 ? fmt::format("a multiple of {} channels keeps all {}", multiple, channels)
-                       : "too few channels to remove one";
-      return layer;
+    if (reason.empty() && keep_count == channels) {
+      reason = multiple > 1
+                   ? fmt::format("a multiple of {} channels keeps all {}", multiple, channels)
+                   : "too few channels to remove one";
     }
-    const std::vector<int32_t> keep = strongest(op.inputs[1], keep_count);
-    // The producer's filters and bias, then everything the channels pass through.
-    slice(op.inputs[1], 0, keep);
-    if (op.inputs.size() > 2 && op.inputs[2] >= 0) slice(op.inputs[2], 0, keep);
-    resize_last(op.outputs[0], channels, keep_count);
-    int32_t positions = 1;  // per channel in the consumer's input: H x W once flattened
-    for (size_t i : chain) {
-      const ir::Op& c = g_.ops[i];
-      if (c.kind == OpKind::kReshape) {
-        const std::vector<int32_t>& image = tensor(c.inputs[0]).shape;
-        positions = image[1] * image[2];
-        tensor(c.outputs[0]).shape = {image[0], positions * keep_count};
-        retarget_reshape(i);
-        continue;
-      }
-      if (c.kind == OpKind::kDepthwiseConv2D) {
-        slice(c.inputs[1], 3, keep);
-        if (c.inputs.size() > 2 && c.inputs[2] >= 0) slice(c.inputs[2], 0, keep);
-      }
-      resize_last(c.outputs[0], channels, keep_count);
+    std::vector<int32_t> keep;
+    if (reason.empty()) {
+      keep = strongest(space, keep_count);
+      apply(space, channels, keep);
     }
-    // The reader loses the weights of removed channels: a convolution's
-    // input channels, or a fully connected layer's inputs (channel k of
-    // every position once flattened).
-    const ir::Op& reader = g_.ops[consumer];
-    if (reader.kind == OpKind::kConv2D) {
-      slice(reader.inputs[1], 3, keep);
-    } else {
-      std::vector<int32_t> columns;
-      for (int32_t p = 0; p < positions; ++p)
-        for (int32_t k : keep) columns.push_back(p * channels + k);
-      slice(reader.inputs[1], 1, columns);
+    std::vector<PrunedLayer> lines;
+    for (size_t p : space.producers) {
+      const ir::Op& op = g_.ops[p];
+      PrunedLayer layer;
+      layer.name = tensor(op.outputs[0]).name;
+      layer.op = fmt::format("{} ({})", op.type_name, op.location);
+      layer.channels_before = channels;
+      layer.channels_after = reason.empty() ? keep_count : channels;
+      layer.kept = keep;
+      layer.kept_because = reason;
+      lines.push_back(std::move(layer));
     }
-    layer.channels_after = keep_count;
-    layer.kept = keep;
-    return layer;
+    return lines;
   }
 
  private:
@@ -113,47 +108,95 @@ class Pruner {
     return std::find(g_.outputs.begin(), g_.outputs.end(), t) != g_.outputs.end();
   }
 
-  // Walks from `value` through per-channel ops to the layer that reads the
-  // channels; returns why pruning must stop, or "".
-  std::string follow(int value, std::vector<size_t>* chain, size_t* consumer) {
-    for (;;) {
-      if (graph_output(value)) return "its channels are a graph output";
-      const std::vector<size_t>& readers = readers_[static_cast<size_t>(value)];
-      if (readers.size() != 1) return fmt::format("its output has {} readers", readers.size());
-      const ir::Op& next = g_.ops[readers[0]];
-      if (next.inputs[0] != value) return fmt::format("{} reads it as a weight", next.type_name);
-      const bool flattening = next.kind == OpKind::kReshape &&
-                              tensor(next.outputs[0]).shape.size() == 2 &&
-                              tensor(value).shape.size() == 4;
-      if (flattening) {
-        const std::vector<size_t>& after = readers_[static_cast<size_t>(next.outputs[0])];
-        if (after.size() != 1 || g_.ops[after[0]].kind != OpKind::kFullyConnected ||
-            graph_output(next.outputs[0]))
-          return "it is flattened into something other than a fully connected layer";
-        chain->push_back(readers[0]);
-        *consumer = after[0];
-        return "";
+  // Every value joined to `start` through per-channel ops and adds, forward
+  // to the layers that read it and backward to the layers that write it.
+  ChannelSpace explore(int start) {
+    ChannelSpace s;
+    std::deque<int> todo = {start};
+    const auto add = [&](int t) {
+      if (s.values.insert(t).second) todo.push_back(t);
+    };
+    s.values.insert(start);
+    while (!todo.empty() && s.problem.empty()) {
+      const int t = todo.front();
+      todo.pop_front();
+      if (graph_output(t)) {
+        s.problem = "its channels are a graph output";
+        break;
       }
-      if (next.kind == OpKind::kConv2D || next.kind == OpKind::kFullyConnected) {
-        if (next.kind == OpKind::kFullyConnected && tensor(value).shape.size() != 2)
-          return "a fully connected layer reads it unflattened";
-        *consumer = readers[0];
-        return "";
+      // Backward: who writes t.
+      const auto w = writer_.find(t);
+      if (w == writer_.end()) {
+        s.problem = fmt::format("its channels meet the graph input '{}'", tensor(t).name);
+        break;
       }
-      if (!per_channel(next, g_))
-        return fmt::format("{} ({}) reads its channels", next.type_name, next.location);
-      chain->push_back(readers[0]);
-      value = next.outputs[0];
+      const ir::Op& writer = g_.ops[w->second];
+      if (weighted(writer.kind)) {
+        s.producers.insert(w->second);
+      } else if (writer.kind == OpKind::kAdd && !tensor(writer.inputs[1]).constant) {
+        s.passes.insert(w->second);
+        add(writer.inputs[0]);
+        add(writer.inputs[1]);
+      } else if (per_channel(writer, g_)) {
+        s.passes.insert(w->second);
+        add(writer.inputs[0]);
+      } else {
+        s.problem = fmt::format("{} ({}) writes its channels", writer.type_name, writer.location);
+        break;
+      }
+      // Forward: who reads t.
+      for (size_t r : readers_[t]) {
+        const ir::Op& reader = g_.ops[r];
+        if (reader.inputs[0] != t && !(reader.kind == OpKind::kAdd && reader.inputs[1] == t)) {
+          s.problem =
+              fmt::format("{} ({}) reads it as a weight", reader.type_name, reader.location);
+          break;
+        }
+        if (weighted(reader.kind)) {
+          if (reader.kind == OpKind::kFullyConnected && tensor(t).shape.size() != 2) {
+            s.problem = "a fully connected layer reads it unflattened";
+            break;
+          }
+          s.readers.insert(r);
+        } else if (reader.kind == OpKind::kReshape && tensor(t).shape.size() == 4 &&
+                   tensor(reader.outputs[0]).shape.size() == 2 && flattened_into_fc(reader)) {
+          s.flattens[readers_[reader.outputs[0]][0]] = r;
+          s.readers.insert(readers_[reader.outputs[0]][0]);
+        } else if (reader.kind == OpKind::kAdd && !tensor(reader.inputs[1]).constant) {
+          s.passes.insert(r);
+          add(reader.inputs[0]);
+          add(reader.inputs[1]);
+          add(reader.outputs[0]);
+        } else if (per_channel(reader, g_)) {
+          s.passes.insert(r);
+          add(reader.outputs[0]);
+        } else {
+          s.problem = fmt::format("{} ({}) reads its channels", reader.type_name, reader.location);
+          break;
+        }
+      }
     }
+    return s;
   }
 
-  // The `count` output channels with the largest L1 norms, in order.
-  std::vector<int32_t> strongest(int filter, int32_t count) {
-    const ir::Tensor& f = tensor(filter);
-    const int64_t per = f.elements() / f.shape[0];
-    std::vector<double> norm(static_cast<size_t>(f.shape[0]), 0.0);
-    for (int64_t i = 0; i < f.elements(); ++i)
-      norm[static_cast<size_t>(i / per)] += std::fabs(static_cast<double>(f.as<float>()[i]));
+  bool flattened_into_fc(const ir::Op& reshape) {
+    const int out = reshape.outputs[0];
+    const std::vector<size_t>& after = readers_[out];
+    return after.size() == 1 && g_.ops[after[0]].kind == OpKind::kFullyConnected &&
+           g_.ops[after[0]].inputs[0] == out && !graph_output(out);
+  }
+
+  // The `count` channels whose filters, summed over every layer that writes
+  // them, have the largest L1 norms; in order.
+  std::vector<int32_t> strongest(const ChannelSpace& s, int32_t count) {
+    std::vector<double> norm;
+    for (size_t p : s.producers) {
+      const ir::Tensor& f = tensor(g_.ops[p].inputs[1]);
+      norm.resize(static_cast<size_t>(f.shape[0]), 0.0);
+      const int64_t per = f.elements() / f.shape[0];
+      for (int64_t i = 0; i < f.elements(); ++i)
+        norm[static_cast<size_t>(i / per)] += std::fabs(static_cast<double>(f.as<float>()[i]));
+    }
     std::vector<int32_t> order(norm.size());
     std::iota(order.begin(), order.end(), 0);
     std::stable_sort(order.begin(), order.end(), [&](int32_t a, int32_t b) {
@@ -162,6 +205,51 @@ class Pruner {
     order.resize(static_cast<size_t>(count));
     std::sort(order.begin(), order.end());
     return order;
+  }
+
+  void apply(const ChannelSpace& s, int32_t channels, const std::vector<int32_t>& keep) {
+    const auto kept = static_cast<int32_t>(keep.size());
+    for (size_t p : s.producers) {
+      const ir::Op& op = g_.ops[p];
+      slice(op.inputs[1], 0, keep);
+      if (op.inputs.size() > 2 && op.inputs[2] >= 0) slice(op.inputs[2], 0, keep);
+    }
+    for (size_t p : s.passes) {
+      const ir::Op& op = g_.ops[p];
+      if (op.kind != OpKind::kDepthwiseConv2D) continue;
+      slice(op.inputs[1], 3, keep);
+      if (op.inputs.size() > 2 && op.inputs[2] >= 0) slice(op.inputs[2], 0, keep);
+    }
+    for (int t : s.values) {
+      if (tensor(t).shape.back() != channels) {
+        throw Error(ErrorKind::kBadModel,
+                    fmt::format("'{}' does not end in {} channels", tensor(t).name, channels));
+      }
+      tensor(t).shape.back() = kept;
+    }
+    // Readers lose the weights of removed channels: a convolution's input
+    // channels, a fully connected layer's inputs (channel k of every
+    // position once flattened).
+    for (size_t r : s.readers) {
+      const ir::Op& reader = g_.ops[r];
+      if (reader.kind == OpKind::kConv2D) {
+        slice(reader.inputs[1], 3, keep);
+        continue;
+      }
+      int32_t positions = 1;
+      const auto flatten = s.flattens.find(r);
+      if (flatten != s.flattens.end()) {
+        const ir::Op& reshape = g_.ops[flatten->second];
+        const std::vector<int32_t>& image = tensor(reshape.inputs[0]).shape;
+        positions = image[1] * image[2];
+        tensor(reshape.outputs[0]).shape = {image[0], positions * kept};
+        retarget_reshape(flatten->second);
+      }
+      std::vector<int32_t> columns;
+      for (int32_t p = 0; p < positions; ++p)
+        for (int32_t k : keep) columns.push_back(p * channels + k);
+      slice(reader.inputs[1], 1, columns);
+    }
   }
 
   // Keeps the indices `keep` of dimension `axis` of a float constant.
@@ -182,14 +270,6 @@ class Pruner {
                   reinterpret_cast<const uint8_t*>(out.data() + out.size()));
   }
 
-  void resize_last(int t, int32_t before, int32_t after) {
-    ir::Tensor& v = tensor(t);
-    if (v.shape.back() != before)
-      throw Error(ErrorKind::kBadModel,
-                  fmt::format("'{}' does not end in {} channels", v.name, before));
-    v.shape.back() = after;
-  }
-
   // A RESHAPE's constant target shape follows its output's new shape, in a
   // tensor of its own (others may share the original).
   void retarget_reshape(size_t index) {
@@ -207,7 +287,9 @@ class Pruner {
   }
 
   ir::Graph g_;
-  std::map<size_t, std::vector<size_t>> readers_;
+  std::map<int, std::vector<size_t>> readers_;
+  std::map<int, size_t> writer_;
+  std::set<size_t> done_;
 };
 
 }  // namespace
@@ -216,15 +298,15 @@ ChannelPruning prune_channels(const ir::Graph& graph, double fraction, int32_t m
   if (multiple < 1 || multiple > 1024)
     throw Error(ErrorKind::kUsage,
                 fmt::format("channel multiple {}: expected 1 to 1024", multiple));
-  if (!(fraction >= 0.0 && fraction < 1.0))
+  if (!(fraction >= 0.0 && fraction < 1.0)) {
     throw Error(ErrorKind::kUsage,
                 fmt::format("pruning {}: expected a fraction from 0 to below 1", fraction));
+  }
   Pruner pruner(graph);
   ChannelPruning out;
   for (size_t i = 0; i < graph.ops.size(); ++i) {
-    const OpKind kind = graph.ops[i].kind;
-    if (kind == OpKind::kConv2D || kind == OpKind::kFullyConnected)
-      out.layers.push_back(pruner.prune(i, fraction, multiple));
+    if (!weighted(graph.ops[i].kind)) continue;
+    for (PrunedLayer& l : pruner.prune(i, fraction, multiple)) out.layers.push_back(std::move(l));
   }
   out.graph = std::move(pruner.graph());
   return out;

@@ -28,12 +28,14 @@ struct ChannelPruning {
 };
 
 // Removes `fraction` (0 to 1) of the output channels of every float
-// CONV_2D and FULLY_CONNECTED layer whose output only flows, through
+// CONV_2D and FULLY_CONNECTED layer whose channels flow, through
 // per-channel ops (activations, pooling, depthwise convolutions with one
-// filter per channel, spatial means, a flattening reshape), into another
-// convolution or fully connected layer: the channels whose filters have the
-// smallest L1 norm, at least one kept. Layers feeding anything else (an
-// ADD, a graph output, a softmax) keep their channels, with the reason.
+// filter per channel, spatial means, a flattening reshape), only into other
+// convolutions and fully connected layers. Layers whose outputs meet at
+// residual ADDs share one set of channels and are pruned together. The
+// channels whose filters have the smallest L1 norm (summed over the layers
+// that share them) go, at least one kept. Layers whose channels reach
+// anything else (a softmax, a graph output) keep them, with the reason.
 // The channels kept are rounded up to a multiple of `multiple` (where the
 // layer has more), since vector kernels run whole groups of channels.
 // Throws Error(kUsage) for a fraction outside [0, 1) or a multiple below 1.

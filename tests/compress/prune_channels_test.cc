@@ -8,6 +8,7 @@
 
 #include <cstring>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <random>
 
@@ -110,17 +111,49 @@ TEST(PruneChannels, DepthwiseLayersShrinkWithTheirInputs) {
   for (size_t i = 0; i < want.size(); ++i) EXPECT_NEAR(got[i], want[i], 1e-5) << i;
 }
 
-TEST(PruneChannels, ResidualsKeepTheirChannelsAndSayWhy) {
-  const ir::Graph graph = passes::optimize(train::mobilenet({16, 16, 1}, {8}, 2, 2, 3, 6));
-  const ChannelPruning p = prune_channels(graph, 0.5);
-  int pruned = 0, kept_for_add = 0;
-  for (const PrunedLayer& l : p.layers) {
-    pruned += l.kept_because.empty() ? 1 : 0;
-    kept_for_add += l.kept_because.find("ADD") != std::string::npos ? 1 : 0;
+// Layers whose outputs meet at residual adds share one set of channels:
+// they are pruned together, keeping the channels strongest over all of them.
+TEST(PruneChannels, ResidualBlocksArePrunedTogether) {
+  struct Case {
+    const char* name;
+    ir::Graph graph;
+    size_t pruned;                                 // layers
+    std::vector<std::vector<std::string>> groups;  // layers that share their channels
+  };
+  const Case cases[] = {
+      // Stem, then two blocks: expansion, depthwise, projection added to the input.
+      {"mobilenet",
+       passes::optimize(train::mobilenet({16, 16, 1}, {8}, 2, 2, 3, 6)),
+       5,
+       {{"conv1", "conv4", "conv7"}}},
+      // Stem, a block, then a block whose 1x1 projection (conv4) carries the shortcut.
+      {"resnet",
+       passes::optimize(train::resnet({16, 16, 1}, {8, 16}, 1, 3, 7)),
+       6,
+       {{"conv1", "conv3"}, {"conv4", "conv6"}}}};
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    const ChannelPruning p = prune_channels(c.graph, 0.5);
+    std::map<std::string, const PrunedLayer*> by_name;
+    size_t pruned = 0;
+    for (const PrunedLayer& l : p.layers) {
+      by_name[l.name] = &l;
+      pruned += l.kept_because.empty() ? 1 : 0;
+    }
+    EXPECT_EQ(pruned, c.pruned);
+    for (const std::vector<std::string>& group : c.groups) {
+      for (const std::string& name : group) {
+        ASSERT_TRUE(by_name.count(name)) << name;
+        EXPECT_EQ(by_name[name]->kept, by_name[group[0]]->kept) << name;
+        EXPECT_EQ(by_name[name]->channels_after * 2, by_name[name]->channels_before) << name;
+      }
+    }
+    EXPECT_EQ(p.layers.back().kept_because.find("SOFTMAX"), 0u) << p.layers.back().kept_because;
+    const std::vector<float> x = random_input(256);
+    const std::vector<float> want = run(zeroed(c.graph, p), x), got = run(p.graph, x);
+    ASSERT_EQ(got.size(), want.size());
+    for (size_t i = 0; i < want.size(); ++i) EXPECT_NEAR(got[i], want[i], 1e-5) << i;
   }
-  EXPECT_EQ(pruned, 2);        // the expansions, each read by a depthwise then a projection
-  EXPECT_GE(kept_for_add, 2);  // the projections and the stem feed residual adds
-  EXPECT_NO_THROW(run(p.graph, random_input(256)));
 }
 
 TEST(PruneChannels, KeptChannelsAreRoundedUpToTheMultiple) {
