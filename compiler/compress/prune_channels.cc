@@ -71,8 +71,9 @@ class Pruner {
     std::string reason = space.problem;
     for (size_t p : space.producers) {
       const ir::Tensor& filter = tensor(g_.ops[p].inputs[1]);
-      if (reason.empty() && (filter.dtype != KILN_DTYPE_FLOAT32 || !filter.constant))
-        reason = "its weights are not float constants";
+      const bool int8 = filter.dtype == KILN_DTYPE_INT8 && filter.quant.present();
+      if (reason.empty() && (!(filter.dtype == KILN_DTYPE_FLOAT32 || int8) || !filter.constant))
+        reason = "its weights are neither float nor int8 constants";
     }
     int32_t keep_count = std::max<int32_t>(
         1, static_cast<int32_t>(std::ceil(static_cast<double>(channels) * (1.0 - fraction))));
@@ -195,7 +196,7 @@ class Pruner {
       norm.resize(static_cast<size_t>(f.shape[0]), 0.0);
       const int64_t per = f.elements() / f.shape[0];
       for (int64_t i = 0; i < f.elements(); ++i)
-        norm[static_cast<size_t>(i / per)] += std::fabs(static_cast<double>(f.as<float>()[i]));
+        norm[static_cast<size_t>(i / per)] += std::fabs(real_value(f, i, i / per));
     }
     std::vector<int32_t> order(norm.size());
     std::iota(order.begin(), order.end(), 0);
@@ -252,22 +253,42 @@ class Pruner {
     }
   }
 
-  // Keeps the indices `keep` of dimension `axis` of a float constant.
+  // Element i of a float or int8 constant as a real number (`channel`: its
+  // output channel, for per-channel scales).
+  static double real_value(const ir::Tensor& t, int64_t i, int64_t channel) {
+    if (t.dtype == KILN_DTYPE_FLOAT32) return t.as<float>()[i];
+    const size_t q = t.quant.per_channel() ? static_cast<size_t>(channel) : 0;
+    return (static_cast<double>(t.as<int8_t>()[i]) - static_cast<double>(t.quant.zero_points[q])) *
+           t.quant.scales[q];
+  }
+
+  // Keeps the indices `keep` of dimension `axis` of a constant, and their
+  // scales and zero points when it is quantized per channel along `axis`.
   void slice(int t, size_t axis, const std::vector<int32_t>& keep) {
     ir::Tensor& c = tensor(t);
     int64_t outer = 1, inner = 1;
     for (size_t d = 0; d < axis; ++d) outer *= c.shape[d];
     for (size_t d = axis + 1; d < c.shape.size(); ++d) inner *= c.shape[d];
     const int64_t n = c.shape[axis];
-    std::vector<float> out;
-    out.reserve(static_cast<size_t>(outer * inner) * keep.size());
-    const float* in = c.as<float>();
+    const auto size = static_cast<int64_t>(kiln_dtype_size(c.dtype));
+    std::vector<uint8_t> out;
+    out.reserve(static_cast<size_t>(outer * inner * size) * keep.size());
     for (int64_t o = 0; o < outer; ++o)
       for (int32_t k : keep)
-        out.insert(out.end(), in + (o * n + k) * inner, in + (o * n + k + 1) * inner);
+        out.insert(out.end(), c.data.begin() + (o * n + k) * inner * size,
+                   c.data.begin() + (o * n + k + 1) * inner * size);
     c.shape[axis] = static_cast<int32_t>(keep.size());
-    c.data.assign(reinterpret_cast<const uint8_t*>(out.data()),
-                  reinterpret_cast<const uint8_t*>(out.data() + out.size()));
+    c.data = std::move(out);
+    if (c.quant.per_channel() && static_cast<size_t>(c.quant.axis) == axis) {
+      ir::Quantization q = c.quant;
+      q.scales.clear();
+      q.zero_points.clear();
+      for (int32_t k : keep) {
+        q.scales.push_back(c.quant.scales[static_cast<size_t>(k)]);
+        q.zero_points.push_back(c.quant.zero_points[static_cast<size_t>(k)]);
+      }
+      c.quant = std::move(q);
+    }
   }
 
   // A RESHAPE's constant target shape follows its output's new shape, in a

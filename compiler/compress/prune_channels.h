@@ -27,8 +27,9 @@ struct ChannelPruning {
   std::vector<PrunedLayer> layers;  // every convolution and fully connected layer
 };
 
-// Removes `fraction` (0 to 1) of the output channels of every float
-// CONV_2D and FULLY_CONNECTED layer whose channels flow, through
+// Removes `fraction` (0 to 1) of the output channels of every float or
+// int8 (per-channel scales follow their channels) CONV_2D and
+// FULLY_CONNECTED layer whose channels flow, through
 // per-channel ops (activations, pooling, depthwise convolutions with one
 // filter per channel, spatial means, a flattening reshape), only into other
 // convolutions and fully connected layers. Layers whose outputs meet at

@@ -15,6 +15,8 @@
 #include "compiler/common/error.h"
 #include "compiler/passes/passes.h"
 #include "compiler/train/architectures.h"
+#include "compiler/train/graph_module.h"
+#include "compiler/train/int8_export.h"
 #include "tests/support/cli.h"
 #include "tests/support/run_graph.h"
 
@@ -156,6 +158,43 @@ TEST(PruneChannels, ResidualBlocksArePrunedTogether) {
   }
 }
 
+// int8: per-channel scales follow their channels, and the pruned model's
+// int8 outputs equal, bit for bit, the original's with the removed filters
+// and biases zeroed (a removed channel then holds the zero point, which
+// the next layer's input offset cancels).
+TEST(PruneChannels, Int8ModelsPruneBitExactly) {
+  const ir::Graph float_graph = passes::optimize(train::lenet({12, 12, 1}, {8, 16}, 10, 3));
+  train::GraphModule module(float_graph);
+  const torch::Tensor calibration = torch::rand({16, 12, 12, 1});
+  const ir::Graph graph = train::quantize_trained(module, calibration).graph;
+  const ChannelPruning p = prune_channels(graph, 0.5);
+  ASSERT_EQ(p.layers[0].channels_after, 4);
+  const ir::Tensor& before = named(graph, "conv1/weights");
+  const ir::Tensor& after = named(p.graph, "conv1/weights");
+  ASSERT_EQ(after.quant.scales.size(), 4u);
+  for (size_t i = 0; i < 4; ++i)
+    EXPECT_EQ(after.quant.scales[i], before.quant.scales[static_cast<size_t>(p.layers[0].kept[i])]);
+  ir::Graph zeroed_int8 = graph;
+  for (const PrunedLayer& l : p.layers) {
+    if (l.kept.empty()) continue;
+    for (const ir::Op& op : zeroed_int8.ops) {
+      if (zeroed_int8.tensors[static_cast<size_t>(op.outputs[0])].name != l.name) continue;
+      ir::Tensor& w = zeroed_int8.tensors[static_cast<size_t>(op.inputs[1])];
+      ir::Tensor& b = zeroed_int8.tensors[static_cast<size_t>(op.inputs[2])];
+      const int64_t per = w.elements() / w.shape[0];
+      for (int32_t c = 0; c < l.channels_before; ++c) {
+        if (std::find(l.kept.begin(), l.kept.end(), c) != l.kept.end()) continue;
+        std::memset(w.data.data() + c * per, 0, static_cast<size_t>(per));
+        std::memset(b.data.data() + c * 4, 0, 4);
+      }
+    }
+  }
+  std::vector<uint8_t> input(144);
+  for (size_t i = 0; i < input.size(); ++i) input[i] = static_cast<uint8_t>((i * 37) % 256);
+  EXPECT_EQ(test::run_graph<int8_t>(p.graph, {input}),
+            test::run_graph<int8_t>(zeroed_int8, {input}));
+}
+
 TEST(PruneChannels, KeptChannelsAreRoundedUpToTheMultiple) {
   const ir::Graph graph = passes::optimize(train::lenet({12, 12, 1}, {32, 64}, 10, 3));
   const ChannelPruning p = prune_channels(graph, 0.3, 8);
@@ -203,12 +242,30 @@ TEST(CompressCli, PrunesFineTunesDistilledAndWritesTheSmallerModel) {
   EXPECT_NE(a.output.find("[1,28,28,4]"), std::string::npos) << a.output;
 }
 
-TEST(CompressCli, QuantizedModelsAreRefused) {
+// An int8 model has no float weights to fine-tune: its weights are pruned
+// as they are, per-channel scales following their channels.
+TEST(CompressCli, PrunesAnInt8ModelAsItIs) {
+  const std::string kws = test::model("mlcommons_tiny/kws_ref_model.tflite");
+  const std::string out = test::temp_path("kws_pruned.tflite");
+  const std::string report = test::temp_path("kws_pruned.json");
   const test::CliResult c =
-      test::kiln_cli("compress " + test::model("mlcommons_tiny/kws_ref_model.tflite") +
-                     " --prune-channels 0.5 -o " + test::temp_path("never_pruned.tflite"));
-  EXPECT_NE(c.exit_code, 0) << c.output;
-  EXPECT_NE(c.output.find("float"), std::string::npos) << c.output;
+      test::kiln_cli("compress " + kws + " --prune-channels 0.3 -o " + out + " --report " + report);
+  ASSERT_EQ(c.exit_code, 0) << c.output;
+  EXPECT_NE(c.output.find("int8, pruned without fine-tuning"), std::string::npos) << c.output;
+  const nlohmann::json j = nlohmann::json::parse(std::ifstream(report));
+  EXPECT_EQ(j["pruning"]["macs_before"], 2656768);
+  EXPECT_EQ(j["pruning"]["macs_after"], 1608576);  // five 64-channel layers left with 48
+  // The pruned model runs, and its outputs are those of a model of its own.
+  const test::CliResult v = test::kiln_cli("validate " + kws + " " + out + " --data " +
+                                           test::shared_dir() + "/testvectors/mlperf_kws_ref");
+  EXPECT_EQ(v.exit_code, 0) << v.output;
+  EXPECT_NE(v.output.find("top-1 agreement"), std::string::npos) << v.output;
+  const test::CliResult f =
+      test::kiln_cli("compress " + kws + " --prune-channels 0.3 --finetune 2 -o " + out);
+  EXPECT_EQ(f.exit_code, 1) << f.output;
+  EXPECT_NE(f.output.find("is quantized, and training starts from a float model"),
+            std::string::npos)
+      << f.output;
 }
 
 }  // namespace

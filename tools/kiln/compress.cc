@@ -1,17 +1,56 @@
-// kiln compress: makes a trained float model smaller and faster on the
-// device and fine-tunes it to win back accuracy, distilled from the model
-// it was (tools/kiln/train_run.h runs it). Structured pruning removes whole
-// filters, so the dense kernels run fewer MACs over smaller weights.
+// kiln compress: makes a trained model smaller and faster on the device.
+// Structured pruning removes whole filters, so the dense kernels run fewer
+// MACs over smaller weights. A float model is then fine-tuned to win back
+// accuracy, distilled from the model it was (tools/kiln/train_run.h runs
+// it); an int8 model is pruned as it is.
 #include <fmt/format.h>
 
+#include <cstdio>
+#include <fstream>
 #include <memory>
+#include <nlohmann/json.hpp>
 
 #include "compiler/common/error.h"
+#include "compiler/common/file_io.h"
+#include "compiler/passes/passes.h"
+#include "compiler/pipeline/compile.h"
 #include "tools/kiln/commands.h"
+#include "tools/kiln/train_output.h"
 #include "tools/kiln/train_run.h"
 
 namespace kiln {
 namespace cli {
+
+namespace {
+
+bool quantized(const ir::Graph& g) {
+  for (const ir::Tensor& t : g.tensors)
+    if (t.quant.present()) return true;
+  return false;
+}
+
+// An int8 model has no float weights to fine-tune: its weights are pruned
+// as they are (per-channel scales follow their channels), and `kiln
+// validate` then tells how far its outputs moved.
+void compress_quantized(const ir::Graph& graph, const TrainCommand& opts) {
+  if (opts.int8 || opts.qat_epochs > 0) {
+    throw Error(ErrorKind::kUsage,
+                fmt::format("--int8/--qat-epochs: {} is already quantized", opts.model));
+  }
+  nlohmann::json report;
+  report["model"] = opts.model;
+  std::printf("%s: int8, pruned without fine-tuning\n", opts.model.c_str());
+  const ir::Graph pruned =
+      prune_and_report(passes::optimize(graph), opts.prune_channels, opts.channel_multiple, report);
+  const size_t bytes = write_model(pruned, opts.output, opts.target);
+  std::printf(
+      "wrote %s (int8, %zu bytes); kiln validate %s %s --data DIR compares their "
+      "outputs\n",
+      opts.output.c_str(), bytes, opts.model.c_str(), opts.output.c_str());
+  if (!opts.report.empty()) std::ofstream(opts.report) << report.dump(2) << "\n";
+}
+
+}  // namespace
 
 void register_compress(CLI::App& app) {
   auto opts = std::make_shared<TrainCommand>();
@@ -63,7 +102,17 @@ void register_compress(CLI::App& app) {
   cmd->add_option("--threads", opts->threads, "libtorch's threads (0: one per core)")
       ->capture_default_str();
   cmd->add_option("--report", opts->report, "write a JSON report here");
-  cmd->callback([opts, distil]() {
+  cmd->callback([opts, distil, cmd]() {
+    const ir::Graph graph = import_model(read_file(opts->model), opts->model);
+    if (quantized(graph)) {
+      if (cmd->count("--finetune") > 0 && opts->train.epochs > 0) {
+        throw Error(ErrorKind::kUsage,
+                    fmt::format("--finetune: {} is quantized, and training starts from a float "
+                                "model; its int8 weights are pruned as they are",
+                                opts->model));
+      }
+      return compress_quantized(graph, *opts);
+    }
     if (*distil) opts->teacher = opts->model;
     run_training(*opts);
   });

@@ -247,19 +247,23 @@ ir::Graph quantize(Run& run, train::GraphModule& model, bool completed) {
   return std::move(quantized.graph);
 }
 
-// Structured pruning, with a line per layer and the whole model's MACs and
-// parameters before and after.
-ir::Graph prune(const ir::Graph& graph, double fraction, int32_t multiple, nlohmann::json& report) {
+}  // namespace
+
+ir::Graph prune_and_report(const ir::Graph& graph, double fraction, int32_t multiple,
+                           nlohmann::json& report) {
   ChannelPruning p = prune_channels(graph, fraction, multiple);
   std::printf("structured pruning, %.0f%% of each layer's filters (keeping multiples of %d):\n",
               100.0 * fraction, multiple);
   nlohmann::json layers = nlohmann::json::array();
   for (const PrunedLayer& l : p.layers) {
+    // TFLite's long fused names end in the layer's own.
+    const std::string name =
+        l.name.size() > 32 ? "..." + l.name.substr(l.name.size() - 29) : l.name;
     if (l.kept_because.empty()) {
-      std::printf("  %-24s %4d -> %4d channels\n", l.name.c_str(), l.channels_before,
+      std::printf("  %-32s %4d -> %4d channels\n", name.c_str(), l.channels_before,
                   l.channels_after);
     } else {
-      std::printf("  %-24s %4d channels kept: %s\n", l.name.c_str(), l.channels_before,
+      std::printf("  %-32s %4d channels kept: %s\n", name.c_str(), l.channels_before,
                   l.kept_because.c_str());
     }
     layers.push_back({{"layer", l.name},
@@ -284,8 +288,6 @@ ir::Graph prune(const ir::Graph& graph, double fraction, int32_t multiple, nlohm
                        {"parameters_after", pruned_params}};
   return std::move(p.graph);
 }
-
-}  // namespace
 
 void run_training(TrainCommand& opts) {
   check(opts);
@@ -321,7 +323,7 @@ void run_training(TrainCommand& opts) {
   report["parameters"] = train::parameter_count(graph);
   report["seed"] = opts.train.seed;
   if (opts.prune_channels > 0.0)
-    graph = prune(graph, opts.prune_channels, opts.channel_multiple, report);
+    graph = prune_and_report(graph, opts.prune_channels, opts.channel_multiple, report);
   train::GraphModule model(graph);
   if (!opts.model.empty()) {
     report["test_accuracy_before"] = train::accuracy(model, test);

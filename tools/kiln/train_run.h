@@ -5,9 +5,11 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
+#include "compiler/ir/graph.h"
 #include "compiler/train/datasets.h"
 #include "compiler/train/trainer.h"
 
@@ -42,6 +44,11 @@ void add_data_options(CLI::App& cmd, train::DataOptions& data);
 
 // Comma-separated numbers from 1 to 4096; Error(kUsage) naming `option`.
 std::vector<int32_t> parse_widths(const std::string& text, const std::string& option);
+
+// Structured pruning (compress/prune_channels.h) with a line per layer and
+// the whole model's MACs and parameters before and after, also in `report`.
+ir::Graph prune_and_report(const ir::Graph& graph, double fraction, int32_t multiple,
+                           nlohmann::json& report);
 
 // Loads the data, builds or imports the model (pruned when asked), trains
 // it (distilled, quantization-aware when asked) and writes it, printing
