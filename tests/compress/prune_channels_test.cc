@@ -4,6 +4,7 @@
 // computes exactly what the original computes with those channels zeroed.
 #include "compiler/compress/prune_channels.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <cstring>
@@ -231,7 +232,8 @@ TEST(CompressCli, PrunesFineTunesDistilledAndWritesTheSmallerModel) {
                      "--threads 1 --qat-epochs 1 -o " +
                      out + " --report " + report);
   ASSERT_EQ(c.exit_code, 0) << c.output;
-  EXPECT_NE(c.output.find("conv1                       8 ->    4 channels"), std::string::npos)
+  EXPECT_NE(c.output.find(fmt::format("  {:<32} {:4} -> {:4} channels", "conv1", 8, 4)),
+            std::string::npos)
       << c.output;
   const nlohmann::json j = nlohmann::json::parse(std::ifstream(report));
   EXPECT_EQ(j["pruning"]["parameters_after"], 25 * 4 + 4 + 25 * 4 * 8 + 8 + 7 * 7 * 8 * 10 + 10);
