@@ -58,9 +58,11 @@ void register_compress(CLI::App& app) {
   opts->train.epochs = 3;
   CLI::App* cmd = app.add_subcommand(
       "compress",
-      "prune a trained float model's filters (structured), fine-tune it distilled from the "
-      "original, and write the float or int8 model");
-  cmd->add_option("MODEL", opts->model, "the trained float model (.tflite or .onnx)")->required();
+      "prune a trained model's filters (structured); a float model is then fine-tuned, "
+      "distilled from the original, and written float or int8");
+  cmd->add_option("MODEL", opts->model,
+                  "the trained model (.tflite or .onnx): float, or int8 (pruned as it is)")
+      ->required();
   cmd->add_option("-o,--output", opts->output,
                   "the compressed model: .tflite or .kiln (int8 with --int8 or --qat-epochs), or "
                   "a float .onnx")
@@ -69,39 +71,12 @@ void register_compress(CLI::App& app) {
                   "the share of each layer's filters to remove, the weakest (L1 norm) first; "
                   "the layers reading them shrink too")
       ->required();
-  cmd->add_option("--channel-multiple", opts->channel_multiple,
-                  "pruned layers keep a multiple of this many channels (vector kernels run "
-                  "channels in groups: Helium's int8 lanes, the Arm DSP's pairs)")
-      ->capture_default_str();
   cmd->add_option("--finetune", opts->train.epochs, "epochs of fine-tuning after compression")
       ->capture_default_str();
   cmd->add_flag("!--no-distill", *distil,
                 "fine-tune on the labels alone, not distilled from MODEL");
   add_data_options(*cmd, opts->data);
-  cmd->add_option("--train-images", opts->train_images,
-                  "fine-tune on the first N training samples only (0: all)")
-      ->capture_default_str();
-  cmd->add_option("--learning-rate", opts->train.learning_rate, "Adam's initial step size")
-      ->capture_default_str();
-  cmd->add_option("--alpha", opts->train.alpha, "the labels' weight in distillation's loss")
-      ->capture_default_str();
-  cmd->add_option("--temperature", opts->train.temperature, "distillation's softening")
-      ->capture_default_str();
-  cmd->add_option_function<std::string>(
-      "--augment",
-      [opts](const std::string& s) { opts->train.augmentation = parse_augmentation(s); },
-      "change each training image every epoch: shift, shift=N, flip");
-  cmd->add_flag("--int8", opts->int8, "write the int8 model (post-training quantization)");
-  cmd->add_option("--qat-epochs", opts->qat_epochs,
-                  "quantization-aware epochs after fine-tuning (implies --int8)")
-      ->capture_default_str();
-  cmd->add_option("--target", opts->target, "kernel variants of a .kiln output")
-      ->capture_default_str();
-  cmd->add_option("--seed", opts->train.seed, "validation split and shuffling")
-      ->capture_default_str();
-  cmd->add_option("--threads", opts->threads, "libtorch's threads (0: one per core)")
-      ->capture_default_str();
-  cmd->add_option("--report", opts->report, "write a JSON report here");
+  add_run_options(*cmd, opts);
   cmd->callback([opts, distil, cmd]() {
     const ir::Graph graph = import_model(read_file(opts->model), opts->model);
     if (quantized(graph)) {

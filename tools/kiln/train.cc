@@ -68,12 +68,53 @@ void add_data_options(CLI::App& cmd, train::DataOptions& data) {
       "file's shape or a CSV row's features)");
 }
 
+void add_run_options(CLI::App& cmd, const std::shared_ptr<TrainCommand>& opts) {
+  cmd.add_option("--train-images", opts->train_images,
+                 "use the first N training samples only (0: all)")
+      ->capture_default_str();
+  cmd.add_option("--learning-rate", opts->train.learning_rate, "Adam's initial step size")
+      ->capture_default_str();
+  cmd.add_option("--alpha", opts->train.alpha,
+                 "distillation: the weight of the labels' cross-entropy; the teacher's softened "
+                 "outputs get the rest")
+      ->capture_default_str();
+  cmd.add_option("--temperature", opts->train.temperature,
+                 "distillation: how much both outputs are softened")
+      ->capture_default_str();
+  cmd.add_option_function<std::string>(
+      "--augment",
+      [opts](const std::string& s) { opts->train.augmentation = parse_augmentation(s); },
+      "change each training image every epoch: shift (2 pixels each way) or shift=N, and flip "
+      "(left-right), separated by commas");
+  cmd.add_option("--channel-multiple", opts->channel_multiple,
+                 "pruned layers keep a multiple of this many channels (vector kernels run "
+                 "channels in groups: Helium's int8 lanes, the Arm DSP's pairs)")
+      ->capture_default_str();
+  cmd.add_flag("--int8", opts->int8,
+               "write the int8 model (post-training quantization, or quantization-aware with "
+               "--qat-epochs)");
+  cmd.add_option("--qat-epochs", opts->qat_epochs,
+                 "quantization-aware epochs after the float ones (kiln's int8 numerics "
+                 "simulated; implies --int8)")
+      ->capture_default_str();
+  cmd.add_option("--target", opts->target, "kernel variants of a .kiln output")
+      ->capture_default_str();
+  cmd.add_option("--seed", opts->train.seed,
+                 "initial weights, validation split and shuffling (same seed and threads: the "
+                 "same model, byte for byte)")
+      ->capture_default_str();
+  cmd.add_option("--threads", opts->threads, "libtorch's threads (0: one per core)")
+      ->capture_default_str();
+  cmd.add_option("--report", opts->report, "write a JSON report here");
+}
+
 void register_train(CLI::App& app) {
   auto opts = std::make_shared<TrainCommand>();
   CLI::App* cmd = app.add_subcommand(
       "train",
-      "train a built-in architecture on Fashion-MNIST (libtorch), optionally quantization-aware, "
-      "and write the float or int8 model");
+      "train a built-in architecture, a spec file's model or an imported float model (libtorch) "
+      "on Fashion-MNIST, sample directories or CSV, optionally distilled and "
+      "quantization-aware, and write the float or int8 model");
   cmd->add_option("--arch", opts->arch,
                   "mlp (fully connected), cnn (LeNet-style), ds-cnn (depthwise separable), "
                   "mobilenet (inverted residual) or resnet (basic blocks)")
@@ -103,17 +144,9 @@ void register_train(CLI::App& app) {
   cmd->add_option("--prune-channels", opts->prune_channels,
                   "remove this share of each layer's filters before training (structured "
                   "pruning, as kiln compress does)");
-  cmd->add_option("--channel-multiple", opts->channel_multiple,
-                  "with --prune-channels: layers keep a multiple of this many channels")
-      ->capture_default_str();
-  cmd->add_option("--train-images", opts->train_images,
-                  "train on the first N training images only (0: all 60,000)")
-      ->capture_default_str();
   cmd->add_option("--epochs", opts->train.epochs, "passes over the training images")
       ->capture_default_str();
   cmd->add_option("--batch", opts->train.batch, "images per step")->capture_default_str();
-  cmd->add_option("--learning-rate", opts->train.learning_rate, "Adam's initial step size")
-      ->capture_default_str();
   cmd->add_option_function<std::string>(
       "--schedule",
       [opts](const std::string& s) {
@@ -124,13 +157,6 @@ void register_train(CLI::App& app) {
         opts->train.cosine_schedule = s == "cosine";
       },
       "the step size over each run: cosine (down to 0) or constant [cosine]");
-  cmd->add_flag("--int8", opts->int8,
-                "write the int8 model (post-training quantization, or quantization-aware with "
-                "--qat-epochs)");
-  cmd->add_option("--qat-epochs", opts->qat_epochs,
-                  "quantization-aware epochs after the float ones (kiln's int8 numerics "
-                  "simulated; implies --int8)")
-      ->capture_default_str();
   cmd->add_option("--qat-learning-rate", opts->qat_learning_rate,
                   "initial step size of quantization-aware training (default: a tenth of "
                   "--learning-rate)");
@@ -139,32 +165,12 @@ void register_train(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--teacher", opts->teacher,
                   "distil from this model (.tflite, .onnx or .kiln, float or int8; kiln runs it)");
-  cmd->add_option("--alpha", opts->train.alpha,
-                  "with --teacher: the weight of the labels' cross-entropy; the teacher's "
-                  "softened outputs get the rest")
-      ->capture_default_str();
-  cmd->add_option("--temperature", opts->train.temperature,
-                  "with --teacher: how much both outputs are softened")
-      ->capture_default_str();
-  cmd->add_option_function<std::string>(
-      "--augment",
-      [opts](const std::string& s) { opts->train.augmentation = parse_augmentation(s); },
-      "change each training image every epoch: shift (2 pixels each way) or shift=N, and flip "
-      "(left-right), separated by commas");
-  cmd->add_option("--target", opts->target, "kernel variants of a .kiln output")
-      ->capture_default_str();
   cmd->add_option("--samples", opts->samples_dir,
                   "write test images here as the model's input (and labels.txt), for kiln run "
                   "and kiln validate");
   cmd->add_option("--sample-count", opts->sample_count, "how many test images --samples writes")
       ->capture_default_str();
-  cmd->add_option("--seed", opts->train.seed,
-                  "initial weights, validation split and shuffling (same seed and threads: the "
-                  "same model, byte for byte)")
-      ->capture_default_str();
-  cmd->add_option("--threads", opts->threads, "libtorch's threads (0: one per core)")
-      ->capture_default_str();
-  cmd->add_option("--report", opts->report, "write a JSON training report here");
+  add_run_options(*cmd, opts);
   cmd->callback([opts]() { run_training(*opts); });
 }
 

@@ -5,6 +5,7 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdint>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -41,6 +42,11 @@ train::Augmentation parse_augmentation(const std::string& text);
 // --data, --labels, --test-data, --test-labels, --test-fraction,
 // --label-column, --feature-columns and --input-shape.
 void add_data_options(CLI::App& cmd, train::DataOptions& data);
+
+// The options kiln train and kiln compress share: samples used, step size,
+// distillation's weights, augmentation, channel multiple, int8 output,
+// target, seed, threads and report.
+void add_run_options(CLI::App& cmd, const std::shared_ptr<TrainCommand>& opts);
 
 // Comma-separated numbers from 1 to 4096; Error(kUsage) naming `option`.
 std::vector<int32_t> parse_widths(const std::string& text, const std::string& option);
