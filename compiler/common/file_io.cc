@@ -55,4 +55,9 @@ void write_file(const std::string& path, const void* data, size_t size) {
   }
 }
 
+bool ends_with(const std::string& path, const std::string& suffix) {
+  return path.size() >= suffix.size() &&
+         path.compare(path.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
 }  // namespace kiln

@@ -15,6 +15,8 @@ void write_file(const std::string& path, const void* data, size_t size);
 // Creates `dir` and any missing parents (nothing if it exists); throws
 // Error(kFileNotFound) naming it otherwise.
 void make_directories(const std::string& dir);
+// Whether `path` ends in `suffix` (a file name's extension, ".tflite").
+bool ends_with(const std::string& path, const std::string& suffix);
 
 }  // namespace kiln
 

@@ -13,14 +13,6 @@
 #include "compiler/passes/passes.h"
 
 namespace kiln {
-namespace {
-
-bool ends_with(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() &&
-         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
-}  // namespace
 
 uint64_t QuantizedFile::weight_bytes() const {
   uint64_t bytes = 0;

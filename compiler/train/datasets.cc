@@ -15,11 +15,6 @@ namespace kiln {
 namespace train {
 namespace {
 
-bool ends_with(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() &&
-         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
 // [features] → 1x1xF, [time, channels] → Tx1xC, [height, width, channels].
 ImageShape image_shape(const std::vector<int64_t>& dims, const std::string& what) {
   const auto d = [&](size_t i) { return static_cast<int32_t>(dims[i]); };

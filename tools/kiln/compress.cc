@@ -23,12 +23,6 @@ namespace cli {
 
 namespace {
 
-bool quantized(const ir::Graph& g) {
-  for (const ir::Tensor& t : g.tensors)
-    if (t.quant.present()) return true;
-  return false;
-}
-
 // An int8 model has no float weights to fine-tune: its weights are pruned
 // as they are (per-channel scales follow their channels), and `kiln
 // validate` then tells how far its outputs moved.
@@ -79,7 +73,7 @@ void register_compress(CLI::App& app) {
   add_run_options(*cmd, opts);
   cmd->callback([opts, distil, cmd]() {
     const ir::Graph graph = import_model(read_file(opts->model), opts->model);
-    if (quantized(graph)) {
+    if (first_quantized(graph)) {
       if (cmd->count("--finetune") > 0 && opts->train.epochs > 0) {
         throw Error(ErrorKind::kUsage,
                     fmt::format("--finetune: {} is quantized, and training starts from a float "

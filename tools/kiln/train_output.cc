@@ -16,11 +16,6 @@
 namespace kiln {
 namespace cli {
 
-bool ends_with(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() &&
-         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
 size_t write_model(const ir::Graph& graph, const std::string& path, const std::string& target) {
   const std::vector<uint8_t> file = ends_with(path, ".kiln") ? compile_graph(graph, {target}).blob
                                     : ends_with(path, ".onnx")

@@ -16,8 +16,6 @@
 namespace kiln {
 namespace cli {
 
-bool ends_with(const std::string& s, const std::string& suffix);
-
 // Writes `graph` as a .tflite file (TFLite's schema, float or int8), a float
 // .onnx file, or, for a path ending in .kiln, a blob compiled for `target`.
 // Returns its bytes.

@@ -58,13 +58,11 @@ namespace {
 ir::Graph architecture(const TrainCommand& opts, const train::TrainingData& data) {
   if (!opts.model.empty()) {
     ir::Graph g = import_model(read_file(opts.model), opts.model);
-    for (const ir::Tensor& t : g.tensors) {
-      if (t.quant.present()) {
-        throw Error(ErrorKind::kUnsupported,
-                    fmt::format("{}: a quantized model (tensor '{}' is {}); training and "
-                                "compression start from the float model",
-                                opts.model, t.name, ir::dtype_name(t.dtype)));
-      }
+    if (const ir::Tensor* t = first_quantized(g)) {
+      throw Error(ErrorKind::kUnsupported,
+                  fmt::format("{}: a quantized model (tensor '{}' is {}); training and "
+                              "compression start from the float model",
+                              opts.model, t->name, ir::dtype_name(t->dtype)));
     }
     return g;
   }
@@ -248,6 +246,12 @@ ir::Graph quantize(Run& run, train::GraphModule& model, bool completed) {
 }
 
 }  // namespace
+
+const ir::Tensor* first_quantized(const ir::Graph& graph) {
+  for (const ir::Tensor& t : graph.tensors)
+    if (t.quant.present()) return &t;
+  return nullptr;
+}
 
 ir::Graph prune_and_report(const ir::Graph& graph, double fraction, int32_t multiple,
                            nlohmann::json& report) {

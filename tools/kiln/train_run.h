@@ -51,6 +51,9 @@ void add_run_options(CLI::App& cmd, const std::shared_ptr<TrainCommand>& opts);
 // Comma-separated numbers from 1 to 4096; Error(kUsage) naming `option`.
 std::vector<int32_t> parse_widths(const std::string& text, const std::string& option);
 
+// The graph's first quantized tensor, or null for a float model.
+const ir::Tensor* first_quantized(const ir::Graph& graph);
+
 // Structured pruning (compress/prune_channels.h) with a line per layer and
 // the whole model's MACs and parameters before and after, also in `report`.
 ir::Graph prune_and_report(const ir::Graph& graph, double fraction, int32_t multiple,
