@@ -34,9 +34,11 @@ for model in "$shared"/models/tflite_micro/*.tflite "$shared"/models/mlcommons_t
   "$build/tools/kiln/kiln" convert "$model" -o "$seeds/blob/$(basename "$model" .tflite).kiln" >/dev/null
 done
 # Several subgraphs, variables, loops and recurrent state (the blobs carry a
-# state region and branches).
+# state region and branches); int4 weights (the blobs carry 4-bit coded
+# filters and codebooks).
 for case in CALL_ONCE/f32_0 VAR_HANDLE/i8_0 IF/i32_0 WHILE/i32_0 SVDF/i8_0 \
-  UNIDIRECTIONAL_SEQUENCE_LSTM/i8_0 UNIDIRECTIONAL_SEQUENCE_LSTM/i16x8_0; do
+  UNIDIRECTIONAL_SEQUENCE_LSTM/i8_0 UNIDIRECTIONAL_SEQUENCE_LSTM/i16x8_0 \
+  CONV_2D/i8_i4w_0 DEPTHWISE_CONV_2D/i8_i4w_1 FULLY_CONNECTED/i8_i4w_2; do
   name=$(echo "$case" | tr / _)
   cp "$shared/conformance/tflm_ops/$case/model.tflite" "$seeds/tflite/$name.tflite"
   "$build/tools/kiln/kiln" convert "$seeds/tflite/$name.tflite" -o "$seeds/blob/$name.kiln" >/dev/null

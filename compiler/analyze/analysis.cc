@@ -3,7 +3,9 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstring>
 #include <map>
+#include <set>
 
 #include "compiler/lower/lowering.h"
 
@@ -22,10 +24,25 @@ ModelReport analyze(const CompiledModel& m, const std::string& label, uint64_t m
   r.model = label;
   r.model_bytes = model_bytes;
   std::map<int, std::vector<std::string>> kernels;  // IR op -> kernels it became
+  std::map<int, std::set<int>> constants;           // IR op -> its kernels' constants
+  std::map<int, int32_t> codebooks;
+  std::set<int> stored;
   for (const ProgramOp& op : m.program.ops) {
     if (op.placeholder) continue;
     const std::string name = opcode_name(op.opcode);
     kernels[op.source_op].push_back(name);
+    for (int t : op.inputs) {
+      if (t >= 0 && m.program.tensors[static_cast<size_t>(t)].constant) {
+        constants[op.source_op].insert(t);
+        stored.insert(t);
+      }
+    }
+    if ((op.opcode == OpCode::CONV_2D_S8_W4 || op.opcode == OpCode::DEPTHWISE_CONV_2D_S8_W4) &&
+        op.params.size() == sizeof(Conv2DW4Params)) {
+      Conv2DW4Params p;
+      std::memcpy(&p, op.params.data(), sizeof(p));
+      codebooks[op.source_op] = p.codebooks;
+    }
     if (std::find(r.kernels.begin(), r.kernels.end(), name) == r.kernels.end())
       r.kernels.push_back(name);
   }
@@ -59,6 +76,9 @@ ModelReport analyze(const CompiledModel& m, const std::string& label, uint64_t m
       l.output_bytes = tensor.bytes();
       l.arena_offset = m.plan.offsets[static_cast<size_t>(out)];
     }
+    for (int t : constants[static_cast<int>(i)])
+      l.stored_weight_bytes += m.program.tensors[static_cast<size_t>(t)].bytes;
+    l.codebooks = codebooks.count(static_cast<int>(i)) ? codebooks[static_cast<int>(i)] : 0;
     l.macs = op_macs(m.graph, op);
     r.macs += l.macs;
     r.weights_bytes += l.weight_bytes;
@@ -66,6 +86,7 @@ ModelReport analyze(const CompiledModel& m, const std::string& label, uint64_t m
     if (l.supported) ++r.ops_supported;
     r.layers.push_back(std::move(l));
   }
+  for (int t : stored) r.stored_weights_bytes += m.program.tensors[static_cast<size_t>(t)].bytes;
   r.arena_bytes = m.plan.arena_bytes;
   r.state_bytes = m.plan.state_bytes;
   r.blob_bytes = m.blob.size();
@@ -84,6 +105,8 @@ nlohmann::json to_json(const ModelReport& r) {
                       {"output_shape", l.output_shape},
                       {"macs", l.macs},
                       {"weight_bytes", l.weight_bytes},
+                      {"stored_weight_bytes", l.stored_weight_bytes},
+                      {"codebooks", l.codebooks},
                       {"arena_offset", l.arena_offset},
                       {"output_bytes", l.output_bytes},
                       {"supported", l.supported}});
@@ -92,6 +115,7 @@ nlohmann::json to_json(const ModelReport& r) {
           {"model_bytes", r.model_bytes},
           {"macs", r.macs},
           {"weights_bytes", r.weights_bytes},
+          {"stored_weights_bytes", r.stored_weights_bytes},
           {"arena_bytes", r.arena_bytes},
           {"state_bytes", r.state_bytes},
           {"blob_bytes", r.blob_bytes},
@@ -105,18 +129,25 @@ nlohmann::json to_json(const ModelReport& r) {
 
 std::string to_table(const ModelReport& r) {
   std::string s = fmt::format("{}\n\n", r.model);
-  s += fmt::format("{:>3}  {:<18} {:<22} {:<20} {:>11} {:>9} {:>8}  {}\n", "#", "op", "input",
-                   "output", "MACs", "weights", "offset", "name");
+  s += fmt::format("{:>3}  {:<18} {:<22} {:<20} {:>11} {:>9} {:>9} {:<9} {:>8}  {}\n", "#", "op",
+                   "input", "output", "MACs", "weights", "stored", "format", "offset", "name");
   for (const LayerReport& l : r.layers) {
     const std::string in = l.input_shapes.empty() ? "-" : ir::shape_string(l.input_shapes[0]);
     const std::string offset = l.arena_offset >= 0 ? fmt::format("{}", l.arena_offset) : "-";
     std::string name = l.name.size() > 60 ? l.name.substr(0, 57) + "..." : l.name;
-    s += fmt::format("{:>3}  {:<18} {:<22} {:<20} {:>11} {:>9} {:>8}  {}{}\n", l.index, l.op, in,
-                     ir::shape_string(l.output_shape), l.macs, l.weight_bytes, offset, name,
+    // 4-bit coded filters show their codebooks ("4-bit/1": one for the layer).
+    const std::string format = l.codebooks > 0      ? fmt::format("4-bit/{}", l.codebooks)
+                               : l.weight_bytes > 0 ? "dense"
+                                                    : "-";
+    s += fmt::format("{:>3}  {:<18} {:<22} {:<20} {:>11} {:>9} {:>9} {:<9} {:>8}  {}{}\n", l.index,
+                     l.op, in, ir::shape_string(l.output_shape), l.macs, l.weight_bytes,
+                     l.stored_weight_bytes, format, offset, name,
                      l.supported ? "" : "  [UNSUPPORTED]");
   }
   s += fmt::format("\nMACs            {:>12}\n", r.macs);
-  s += fmt::format("weights bytes   {:>12}\n", r.weights_bytes);
+  s += fmt::format("weights bytes   {:>12}  (in the model)\n", r.weights_bytes);
+  s += fmt::format("  stored bytes  {:>12}  (as the blob stores them for the target)\n",
+                   r.stored_weights_bytes);
   s += fmt::format("arena bytes     {:>12}\n", r.arena_bytes);
   if (r.state_bytes > 0) {
     s += fmt::format("  state bytes   {:>12}  (kept between invocations)\n", r.state_bytes);

@@ -20,6 +20,10 @@ struct LayerReport {
   std::vector<int32_t> output_shape;
   int64_t macs = 0;
   uint64_t weight_bytes = 0;  // constant inputs, as stored in the model
+  // Constant operands of its kernels, as the blob stores them for the
+  // target (packed, widened or 4-bit coded).
+  uint64_t stored_weight_bytes = 0;
+  int32_t codebooks = 0;      // 4-bit coded filter: its codebooks; 0 otherwise
   int64_t arena_offset = -1;  // of the output; -1 if not in the arena
   uint64_t output_bytes = 0;
   bool supported = true;
@@ -31,6 +35,7 @@ struct ModelReport {
   std::vector<LayerReport> layers;
   int64_t macs = 0;
   uint64_t weights_bytes = 0;
+  uint64_t stored_weights_bytes = 0;  // every constant the blob stores, once
   uint64_t arena_bytes = 0;
   uint64_t state_bytes = 0;  // the part of the arena kept between invocations
   uint64_t blob_bytes = 0;   // 0 when the model cannot be compiled

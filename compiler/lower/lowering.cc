@@ -135,7 +135,7 @@ int64_t total_macs(const ir::Graph& graph) {
 }
 
 Program lower(const ir::Graph& graph, const KernelTarget& target,
-              std::vector<std::string>* unsupported) {
+              std::vector<std::string>* unsupported, const LowerOptions& options) {
   Program program;
   for (const ir::Tensor& t : graph.tensors) {
     ProgramTensor p;
@@ -155,7 +155,7 @@ Program lower(const ir::Graph& graph, const KernelTarget& target,
   }
   program.inputs = graph.inputs;
   program.outputs = graph.outputs;
-  LowerContext ctx(graph, program, target);
+  LowerContext ctx(graph, program, target, options);
   for (size_t i = 0; i < graph.ops.size(); ++i) {
     const ir::Op& op = graph.ops[i];
     ctx.current_op = static_cast<int>(i);

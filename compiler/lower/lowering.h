@@ -17,14 +17,24 @@
 
 namespace kiln {
 
+struct LowerOptions {
+  // Keep every filter in int8, even one int4 or clustered weights would
+  // store in 4 bits (the dense kernels may be faster).
+  bool dense_weights = false;
+};
+
 class LowerContext {
  public:
-  LowerContext(const ir::Graph& graph, Program& program, const KernelTarget& target)
-      : graph_(graph), program_(program), target_(target) {}
+  LowerContext(const ir::Graph& graph, Program& program, const KernelTarget& target,
+               const LowerOptions& options = {})
+      : graph_(graph), program_(program), target_(target), options_(options) {}
 
   const ir::Graph& graph() const { return graph_; }
   // The kernel variants this compilation may choose from.
   const KernelTarget& target() const { return target_; }
+  // Whether filters with at most 16 distinct values may be stored as 4-bit
+  // indices into a codebook (compiler/ops/coded_weights.h).
+  bool coded_weights() const { return !options_.dense_weights; }
   const ir::Tensor& tensor(int index) const { return graph_.tensors[static_cast<size_t>(index)]; }
   // A tensor of the program, including those lowering added (constants,
   // scratch buffers) after the graph's.
@@ -86,6 +96,7 @@ class LowerContext {
   const ir::Graph& graph_;
   Program& program_;
   const KernelTarget& target_;
+  LowerOptions options_;
   std::vector<OpenLoop> loops_;
 };
 
@@ -98,7 +109,7 @@ int64_t total_macs(const ir::Graph& graph);
 // unless `unsupported` is given: then ops kiln cannot compile are recorded
 // there (one message each) and kept as placeholders.
 Program lower(const ir::Graph& graph, const KernelTarget& target,
-              std::vector<std::string>* unsupported = nullptr);
+              std::vector<std::string>* unsupported = nullptr, const LowerOptions& options = {});
 
 // TFLite's SAME/VALID output size and leading padding for one spatial dim.
 int32_t conv_output_size(ir::Padding padding, int32_t in, int32_t filter, int32_t stride,

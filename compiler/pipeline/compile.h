@@ -27,6 +27,8 @@ struct CompileOptions {
   bool allow_unsupported = false;
   // Run the graph passes (compiler/passes) before lowering.
   bool optimize = true;
+  // Keep int4 and clustered filters in int8 (LowerOptions::dense_weights).
+  bool dense_weights = false;
 };
 
 enum class ModelFormat { kTflite, kOnnx, kKilnBlob, kUnknown };

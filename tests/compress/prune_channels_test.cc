@@ -253,7 +253,7 @@ TEST(CompressCli, PrunesAnInt8ModelAsItIs) {
   const test::CliResult c =
       test::kiln_cli("compress " + kws + " --prune-channels 0.3 -o " + out + " --report " + report);
   ASSERT_EQ(c.exit_code, 0) << c.output;
-  EXPECT_NE(c.output.find("int8, pruned without fine-tuning"), std::string::npos) << c.output;
+  EXPECT_NE(c.output.find("int8, compressed without fine-tuning"), std::string::npos) << c.output;
   const nlohmann::json j = nlohmann::json::parse(std::ifstream(report));
   EXPECT_EQ(j["pruning"]["macs_before"], 2656768);
   EXPECT_EQ(j["pruning"]["macs_after"], 1608576);  // five 64-channel layers left with 48

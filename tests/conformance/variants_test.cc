@@ -8,7 +8,9 @@
 // kernel is called directly with guard bytes around every operand and
 // garbage in its outputs and scratch; on emulated Cortex-M4 (Arm DSP) and
 // Cortex-M55 (Helium) the whole sweep runs as one model. Outputs must equal
-// the reference kernels' byte for byte.
+// the reference kernels' byte for byte. The same sweeps with filters of at
+// most 16 values (int4 ones, and codebooks per layer and per channel) check
+// the 4-bit coded kernels against the int8 reference on the decoded weights.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -374,14 +376,47 @@ std::vector<std::vector<uint8_t>> run_ops_guarded(const CompiledModel& m, const 
   return results;
 }
 
-void expect_variants_match_reference(const Sweep& s) {
-  const CompiledModel reference = compile_graph(s.graph, {"portable"});
+// The sweep with every convolution's and fully connected layer's filter
+// reduced to at most 16 values: cases alternate between the int4 range, one
+// random codebook for the layer and one per output channel.
+Sweep with_coded_weights(Sweep s, uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::uniform_int_distribution<int> byte(-128, 127);
+  for (size_t i = 0; i < s.graph.ops.size(); ++i) {
+    const ir::Op& op = s.graph.ops[i];
+    ir::Tensor& filter = s.graph.tensors[static_cast<size_t>(op.inputs[1])];
+    const bool depthwise = op.kind == OpKind::kDepthwiseConv2D;
+    const int32_t channels = depthwise ? filter.shape.back() : filter.shape.front();
+    const size_t books = i % 3 == 2 ? static_cast<size_t>(channels) : 1;
+    std::vector<int8_t> codebooks(books * 16);
+    for (size_t k = 0; k < codebooks.size(); ++k)
+      codebooks[k] = static_cast<int8_t>(i % 3 == 0 ? static_cast<int>(k % 16) - 8 : byte(rng));
+    const int64_t n = filter.elements(), per_channel = n / channels;
+    auto* values = reinterpret_cast<int8_t*>(filter.data.data());
+    for (int64_t e = 0; e < n; ++e) {
+      const size_t c =
+          books == 1 ? 0 : static_cast<size_t>(depthwise ? e % channels : e / per_channel);
+      values[e] = codebooks[c * 16 + static_cast<size_t>(values[e] & 15)];
+    }
+  }
+  return s;
+}
+
+CompileOptions compile_options(const char* target, bool coded) {
+  CompileOptions options;
+  options.target = target;
+  options.dense_weights = !coded;
+  return options;
+}
+
+void expect_variants_match_reference(const Sweep& s, bool coded = false) {
+  const CompiledModel reference = compile_graph(s.graph, compile_options("portable", false));
   std::vector<std::string> ref_kernels;
   const std::vector<std::vector<uint8_t>> want = run_ops_guarded(reference, s, &ref_kernels);
   ASSERT_EQ(want.size(), s.cases());
   for (const char* target : {"cortex-m4", "cortex-m55", "host"}) {
     SCOPED_TRACE(target);
-    const CompiledModel m = compile_graph(s.graph, {target});
+    const CompiledModel m = compile_graph(s.graph, compile_options(target, coded));
     ASSERT_EQ(m.program.ops.size(), s.cases());
     std::vector<std::string> kernels;
     const std::vector<std::vector<uint8_t>> got = run_ops_guarded(m, s, &kernels);
@@ -394,14 +429,14 @@ void expect_variants_match_reference(const Sweep& s) {
 }
 
 // The Arm variants compiled for the real instruction sets, on the emulated cores.
-void expect_device_variants_match_reference(const Sweep& s) {
-  const CompiledModel reference = compile_graph(s.graph, {"portable"});
+void expect_device_variants_match_reference(const Sweep& s, bool coded = false) {
+  const CompiledModel reference = compile_graph(s.graph, compile_options("portable", false));
   HostRunner runner(reference.blob);
   for (size_t i = 0; i < s.inputs.size(); ++i) runner.set_input(i, s.inputs[i]);
   runner.invoke();
   for (const char* target : {"cortex-m4", "cortex-m55"}) {
     SCOPED_TRACE(target);
-    const CompiledModel m = compile_graph(s.graph, {target});
+    const CompiledModel m = compile_graph(s.graph, compile_options(target, coded));
     EmulatedCoreRunner core(m.blob, target);
     const std::vector<std::vector<uint8_t>> got = test::run_once(core, s.inputs);
     ASSERT_EQ(got.size(), s.cases());
@@ -429,14 +464,14 @@ TEST(Conformance, PoolVariantsMatchReferenceOnHost) {
 // output), so a device sweep runs in slices of `slice` cases.
 template <typename Case, typename Build>
 void expect_device_slices_match_reference(const std::vector<Case>& cases, size_t slice,
-                                          uint32_t seed, Build build) {
+                                          uint32_t seed, Build build, bool coded = false) {
   for (size_t first = 0; first < cases.size(); first += slice) {
     SCOPED_TRACE("cases from " + std::to_string(first));
     const size_t last = std::min(cases.size(), first + slice);
-    expect_device_variants_match_reference(
-        build(std::vector<Case>(cases.begin() + static_cast<long>(first),
-                                cases.begin() + static_cast<long>(last)),
-              static_cast<uint32_t>(seed + first)));
+    const Sweep s = build(std::vector<Case>(cases.begin() + static_cast<long>(first),
+                                            cases.begin() + static_cast<long>(last)),
+                          static_cast<uint32_t>(seed + first));
+    expect_device_variants_match_reference(coded ? with_coded_weights(s, seed) : s, coded);
   }
 }
 
@@ -457,13 +492,49 @@ TEST(Conformance, PoolVariantsMatchReferenceOnCortexM) {
   expect_device_slices_match_reference(pool_cases(), 5, 9, build_pool_sweep);
 }
 
+TEST(Conformance, CodedWeightKernelsMatchReferenceOnHost) {
+  expect_variants_match_reference(with_coded_weights(build_sweep(conv_cases(), 1), 10), true);
+  expect_variants_match_reference(with_coded_weights(build_fully_connected_sweep(2), 11), true);
+}
+
+TEST(Conformance, CodedWeightKernelsMatchReferenceOnCortexM) {
+  expect_device_slices_match_reference(conv_cases(), 6, 12, build_sweep, true);
+  expect_device_variants_match_reference(
+      with_coded_weights(build_fully_connected_sweep(4, 0, 6), 13), true);
+}
+
+// Every filter of the coded sweeps that a codebook makes smaller runs coded,
+// on every target; the rest (fewer than 32 weights, or small channels with
+// a codebook each) stay int8.
+TEST(Conformance, CodedSweepsReachTheCodedKernels) {
+  for (const Sweep& s : {with_coded_weights(build_sweep(conv_cases(), 1), 10),
+                         with_coded_weights(build_fully_connected_sweep(2), 11)}) {
+    for (const char* target : {"portable", "cortex-m4", "cortex-m55", "host"}) {
+      SCOPED_TRACE(target);
+      const CompiledModel m = compile_graph(s.graph, compile_options(target, true));
+      int coded = 0;
+      for (size_t i = 0; i < m.program.ops.size(); ++i) {
+        const std::string name = find_kernel(static_cast<uint32_t>(m.program.ops[i].opcode))->name;
+        const ir::Tensor& filter = s.graph.tensors[static_cast<size_t>(s.graph.ops[i].inputs[1])];
+        const bool w4 = name.find("_S8_W4") != std::string::npos;
+        coded += w4;
+        if (filter.elements() >= 64 && i % 3 != 2) {
+          EXPECT_TRUE(w4) << "case " << i << ": " << name;
+        }
+      }
+      EXPECT_GE(coded, static_cast<int>(s.cases()) / 2);
+    }
+  }
+}
+
 // The sweep must reach every variant, or the suite proves nothing about it.
 TEST(Conformance, SweepExercisesEveryVariant) {
   std::vector<std::string> seen;
   for (const Sweep& s : {build_sweep(conv_cases(), 1), build_add_sweep(add_cases(), 6),
                          build_pool_sweep(pool_cases(), 8)}) {
     for (const char* target : {"cortex-m4", "cortex-m55", "host"}) {
-      for (const ProgramOp& op : compile_graph(s.graph, {target}).program.ops) {
+      for (const ProgramOp& op :
+           compile_graph(s.graph, compile_options(target, false)).program.ops) {
         seen.push_back(find_kernel(static_cast<uint32_t>(op.opcode))->name);
       }
     }
@@ -525,7 +596,7 @@ TEST(Conformance, LayerBeyondVariantLimitsFallsBackToReference) {
   const int y = b.tensor("y", KILN_DTYPE_INT8, {1, 1, 1, 1}, 1.0f, 0);
   b.op(OpKind::kConv2D, {x, w, -1}, {y});
   b.output(y);
-  const CompiledModel m = compile_graph(b.build(), {"cortex-m4"});
+  const CompiledModel m = compile_graph(b.build(), compile_options("cortex-m4", false));
   ASSERT_EQ(m.program.ops.size(), 1u);
   EXPECT_EQ(m.program.ops[0].opcode, OpCode::CONV_2D_S8);
 }

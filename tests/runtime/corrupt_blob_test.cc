@@ -206,6 +206,55 @@ TEST(CorruptBlob, StateRegionChecks) {
   EXPECT_EQ(with_header([](auto& hh) { hh.state_bytes = 0; }), KILN_ERR_CORRUPT);
 }
 
+// A layer with 4-bit coded weights (an int4 model): a codebook count that
+// does not match the filter, an index section one byte short, and random
+// flips over the whole blob, resealed, including indices and codebooks
+// (every index names a codebook entry, so their contents cannot lead a read
+// astray).
+TEST(CorruptBlob, CodedWeightSections) {
+  const std::string path =
+      test::shared_dir() + "/conformance/tflm_ops/CONV_2D/i8_i4w_0/model.tflite";
+  const std::vector<uint8_t> good = compile_tflite(read_file(path), "int4 conv").blob;
+  EXPECT_EQ(init_status(good), KILN_OK);
+  const blob::BlobHeader h = header_of(good);
+  blob::OpRecord op;
+  std::memcpy(&op, good.data() + h.ops_offset, sizeof(op));
+  ASSERT_EQ(op.opcode, static_cast<uint16_t>(OpCode::CONV_2D_S8_W4));
+
+  for (int32_t codebooks : {0, 2, -1, 1 << 30}) {
+    std::vector<uint8_t> b = good;
+    Conv2DW4Params p;
+    std::memcpy(&p, b.data() + h.params_offset + op.params_offset, sizeof(p));
+    p.codebooks = codebooks;
+    std::memcpy(b.data() + h.params_offset + op.params_offset, &p, sizeof(p));
+    reseal(b);
+    EXPECT_EQ(init_status(b), KILN_ERR_BAD_PARAMS) << codebooks;
+  }
+
+  // The index operand (the op's second) one byte short.
+  std::vector<uint8_t> b = good;
+  uint16_t index_tensor;
+  std::memcpy(&index_tensor,
+              b.data() + h.operands_offset + (op.first_operand + 1) * sizeof(uint16_t),
+              sizeof(index_tensor));
+  blob::TensorRecord t;
+  const size_t record = h.tensors_offset + index_tensor * sizeof(t);
+  std::memcpy(&t, b.data() + record, sizeof(t));
+  t.bytes -= 1;
+  std::memcpy(b.data() + record, &t, sizeof(t));
+  reseal(b);
+  EXPECT_EQ(init_status(b), KILN_ERR_BAD_PARAMS);
+
+  std::mt19937 rng(7);
+  for (int trial = 0; trial < 2000; ++trial) {
+    b = good;
+    for (int f = 0; f < 1 + trial % 4; ++f)
+      b[rng() % b.size()] ^= static_cast<uint8_t>(1u << (rng() % 8));
+    reseal(b);
+    init_status(b);  // any status, or an inference; never a crash
+  }
+}
+
 TEST(CorruptBlob, TruncatedAtEveryLength) {
   const std::vector<uint8_t> good = good_blob();
   for (size_t len = 0; len < good.size(); ++len) {

@@ -15,6 +15,7 @@ namespace cli {
 void register_compile(CLI::App& app) {
   struct Options {
     std::string model, dir, name, target = "host";
+    bool dense_weights = false;
   };
   auto opts = std::make_shared<Options>();
   CLI::App* cmd = app.add_subcommand(
@@ -26,10 +27,14 @@ void register_compile(CLI::App& app) {
   cmd->add_option("--name", opts->name, "C identifier for the model (default: from the file name)");
   cmd->add_option("--target", opts->target, "host, cortex-m4, cortex-m7, cortex-m33 or cortex-m55")
       ->capture_default_str();
+  cmd->add_flag("--dense-weights", opts->dense_weights,
+                "keep int4 and clustered filters in int8 instead of 4-bit indices and a "
+                "codebook (larger, and faster where the target's dense kernels are)");
   cmd->callback([opts]() {
     const std::vector<uint8_t> bytes = read_file(opts->model);
     const std::string name = opts->name.empty() ? identifier_from_path(opts->model) : opts->name;
-    const CompiledModel m = compile_model(bytes, opts->model, {opts->target});
+    const CompiledModel m =
+        compile_model(bytes, opts->model, {opts->target, false, true, opts->dense_weights});
     const GeneratedSources g = generate_cpp(m.graph, m.program, m.plan, name, opts->target);
     make_directories(opts->dir);
     write_file(opts->dir + "/" + name + ".h", g.header.data(), g.header.size());

@@ -1,8 +1,10 @@
 // kiln compress: makes a trained model smaller and faster on the device.
 // Structured pruning removes whole filters, so the dense kernels run fewer
-// MACs over smaller weights. A float model is then fine-tuned to win back
-// accuracy, distilled from the model it was (tools/kiln/train_run.h runs
-// it); an int8 model is pruned as it is.
+// MACs over smaller weights; weight clustering leaves each int8 filter at
+// most 16 values, which kiln stores as 4-bit indices into a codebook. A
+// float model is fine-tuned after pruning to win back accuracy, distilled
+// from the model it was (tools/kiln/train_run.h runs it), and clustered once
+// quantized; an int8 model is pruned and clustered as it is.
 #include <fmt/format.h>
 
 #include <cstdio>
@@ -33,10 +35,15 @@ void compress_quantized(const ir::Graph& graph, const TrainCommand& opts) {
   }
   nlohmann::json report;
   report["model"] = opts.model;
-  std::printf("%s: int8, pruned without fine-tuning\n", opts.model.c_str());
-  const ir::Graph pruned =
-      prune_and_report(passes::optimize(graph), opts.prune_channels, opts.channel_multiple, report);
-  const size_t bytes = write_model(pruned, opts.output, opts.target);
+  std::printf("%s: int8, compressed without fine-tuning\n", opts.model.c_str());
+  ir::Graph compressed = passes::optimize(graph);
+  if (opts.prune_channels > 0.0) {
+    compressed = prune_and_report(compressed, opts.prune_channels, opts.channel_multiple, report);
+  }
+  if (opts.clusters > 0) {
+    compressed = cluster_and_report(compressed, opts.clusters, opts.per_channel_clusters, report);
+  }
+  const size_t bytes = write_model(compressed, opts.output, opts.target);
   std::printf(
       "wrote %s (int8, %zu bytes); kiln validate %s %s --data DIR compares their "
       "outputs\n",
@@ -52,8 +59,8 @@ void register_compress(CLI::App& app) {
   opts->train.epochs = 3;
   CLI::App* cmd = app.add_subcommand(
       "compress",
-      "prune a trained model's filters (structured); a float model is then fine-tuned, "
-      "distilled from the original, and written float or int8");
+      "prune a trained model's filters (structured) and cluster its weights; a float model "
+      "is fine-tuned after pruning, distilled from the original, and written float or int8");
   cmd->add_option("MODEL", opts->model,
                   "the trained model (.tflite or .onnx): float, or int8 (pruned as it is)")
       ->required();
@@ -63,8 +70,12 @@ void register_compress(CLI::App& app) {
       ->required();
   cmd->add_option("--prune-channels", opts->prune_channels,
                   "the share of each layer's filters to remove, the weakest (L1 norm) first; "
-                  "the layers reading them shrink too")
-      ->required();
+                  "the layers reading them shrink too");
+  cmd->add_option("--cluster", opts->clusters,
+                  "share each int8 filter's weights among this many values (2 to 16, k-means), "
+                  "stored as 4-bit indices into a codebook");
+  cmd->add_flag("--per-channel-clusters", opts->per_channel_clusters,
+                "one set of cluster values per output channel instead of per layer");
   cmd->add_option("--finetune", opts->train.epochs, "epochs of fine-tuning after compression")
       ->capture_default_str();
   cmd->add_flag("!--no-distill", *distil,
@@ -72,6 +83,9 @@ void register_compress(CLI::App& app) {
   add_data_options(*cmd, opts->data);
   add_run_options(*cmd, opts);
   cmd->callback([opts, distil, cmd]() {
+    if (opts->prune_channels <= 0.0 && opts->clusters == 0) {
+      throw Error(ErrorKind::kUsage, "nothing to do: give --prune-channels or --cluster");
+    }
     const ir::Graph graph = import_model(read_file(opts->model), opts->model);
     if (first_quantized(graph)) {
       if (cmd->count("--finetune") > 0 && opts->train.epochs > 0) {

@@ -18,6 +18,7 @@
 
 #include "compiler/common/error.h"
 #include "compiler/common/file_io.h"
+#include "compiler/compress/cluster.h"
 #include "compiler/compress/prune_channels.h"
 #include "compiler/lower/lowering.h"
 #include "compiler/passes/passes.h"
@@ -93,9 +94,9 @@ ir::Graph architecture(const TrainCommand& opts, const train::TrainingData& data
 }
 
 // The int8 model's test accuracy through kiln's runtime on the host.
-torch::Tensor int8_predictions(const QuantizeResult& q, const train::LabelledImages& test,
+torch::Tensor int8_predictions(const ir::Graph& graph, const train::LabelledImages& test,
                                const std::string& what) {
-  const std::vector<uint8_t> blob = compile_graph(q.graph, {"host"}).blob;
+  const std::vector<uint8_t> blob = compile_graph(graph, {"host"}).blob;
   return train::runtime_predictions(blob, test.images, progress_printer("running " + what, true));
 }
 
@@ -126,6 +127,10 @@ void check(const TrainCommand& opts) {
     throw Error(
         ErrorKind::kUsage,
         fmt::format("--float-output '{}': expected a .tflite or .onnx file", opts.float_output));
+  }
+  if (opts.clusters != 0 && !int8) {
+    throw Error(ErrorKind::kUsage,
+                "--cluster shares the int8 model's weights: add --int8 or --qat-epochs");
   }
   if (!opts.model.empty() && !opts.spec.empty()) {
     throw Error(ErrorKind::kUsage, "--model and --spec: give one model to train");
@@ -219,7 +224,7 @@ ir::Graph quantize(Run& run, train::GraphModule& model, bool completed) {
   QuantizeResult quantized = train::quantize_trained(model, calibration);
   if (completed) {
     report["int8_post_training_accuracy"] = train::accuracy(
-        int8_predictions(quantized, test, "the post-training int8 model"), test.labels);
+        int8_predictions(quantized.graph, test, "the post-training int8 model"), test.labels);
     std::printf("int8, post-training quantization (%lld calibration images): test accuracy %.4f\n",
                 static_cast<long long>(calibration.size(0)),
                 report["int8_post_training_accuracy"].get<double>());
@@ -231,7 +236,7 @@ ir::Graph quantize(Run& run, train::GraphModule& model, bool completed) {
   if (completed && opts.qat_epochs > 0) {
     const torch::Tensor simulated = train::predictions(model, test.images);
     const torch::Tensor device =
-        int8_predictions(quantized, test, "the quantization-aware int8 model");
+        int8_predictions(quantized.graph, test, "the quantization-aware int8 model");
     report["int8_qat_accuracy"] = train::accuracy(device, test.labels);
     report["qat_graph_accuracy"] = train::accuracy(simulated, test.labels);
     report["qat_predictions_differing"] = simulated.ne(device).sum().item<int64_t>();
@@ -291,6 +296,51 @@ ir::Graph prune_and_report(const ir::Graph& graph, double fraction, int32_t mult
                        {"parameters_before", params},
                        {"parameters_after", pruned_params}};
   return std::move(p.graph);
+}
+
+ir::Graph cluster_and_report(const ir::Graph& graph, int32_t clusters, bool per_channel,
+                             nlohmann::json& report) {
+  Clustering c = cluster_weights(graph, clusters, per_channel);
+  std::printf("weight clustering, %d values per %s:\n", clusters,
+              per_channel ? "output channel" : "layer");
+  std::printf("  %-32s %8s %7s %9s %12s %9s\n", "layer", "weights", "values", "codebooks", "bytes",
+              "rms error");
+  nlohmann::json layers = nlohmann::json::array();
+  int64_t int8_bytes = 0, coded_bytes = 0;
+  for (const ClusteredLayer& l : c.layers) {
+    const std::string name =
+        l.name.size() > 32 ? "..." + l.name.substr(l.name.size() - 29) : l.name;
+    if (l.codebooks > 0) {
+      std::printf("  %-32s %8lld %7d %9d %5lld->%-6lld %8.2f%%\n", name.c_str(),
+                  static_cast<long long>(l.weights), l.values_before, l.codebooks,
+                  static_cast<long long>(l.int8_bytes), static_cast<long long>(l.coded_bytes),
+                  100.0 * l.rms_error);
+    } else {
+      std::printf("  %-32s %8lld kept: %s\n", name.c_str(), static_cast<long long>(l.weights),
+                  l.kept_because.c_str());
+    }
+    int8_bytes += l.int8_bytes;
+    coded_bytes += l.coded_bytes;
+    layers.push_back({{"layer", l.name},
+                      {"op", l.op},
+                      {"weights", l.weights},
+                      {"values_before", l.values_before},
+                      {"codebooks", l.codebooks},
+                      {"int8_bytes", l.int8_bytes},
+                      {"coded_bytes", l.coded_bytes},
+                      {"rms_error", l.rms_error},
+                      {"kept_because", l.kept_because}});
+  }
+  std::printf(
+      "  filters %lld -> %lld bytes (%.2fx of int8; indices and codebooks)\n",
+      static_cast<long long>(int8_bytes), static_cast<long long>(coded_bytes),
+      static_cast<double>(coded_bytes) / static_cast<double>(std::max<int64_t>(1, int8_bytes)));
+  report["clustering"] = {{"clusters", clusters},
+                          {"per_channel", per_channel},
+                          {"layers", layers},
+                          {"filter_bytes_int8", int8_bytes},
+                          {"filter_bytes_coded", coded_bytes}};
+  return std::move(c.graph);
 }
 
 void run_training(TrainCommand& opts) {
@@ -355,7 +405,16 @@ void run_training(TrainCommand& opts) {
     const size_t bytes = write_model(model.trained(), opts.float_output, opts.target);
     std::printf("wrote %s (float, %zu bytes)\n", opts.float_output.c_str(), bytes);
   }
-  const ir::Graph written = int8 ? quantize(run, model, completed) : model.trained();
+  ir::Graph written = int8 ? quantize(run, model, completed) : model.trained();
+  if (opts.clusters > 0) {
+    written = cluster_and_report(written, opts.clusters, opts.per_channel_clusters, report);
+    if (completed) {
+      report["int8_clustered_accuracy"] =
+          train::accuracy(int8_predictions(written, test, "the clustered int8 model"), test.labels);
+      std::printf("int8, clustered: test accuracy %.4f\n",
+                  report["int8_clustered_accuracy"].get<double>());
+    }
+  }
   std::signal(SIGINT, SIG_DFL);
   const size_t bytes = write_model(written, opts.output, opts.target);
   std::printf("wrote %s (%s, %zu bytes)\n", opts.output.c_str(), int8 ? "int8" : "float", bytes);

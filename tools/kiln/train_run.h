@@ -34,6 +34,8 @@ struct TrainCommand {
   int64_t train_images = 0;      // 0: all
   double prune_channels = 0.0;   // the share of filters structured pruning removes
   int32_t channel_multiple = 8;  // pruned layers keep a multiple of this many channels
+  int32_t clusters = 0;          // weight clustering of the int8 model (0: none)
+  bool per_channel_clusters = false;
 };
 
 // "shift", "shift=N" and "flip", separated by commas (--augment).
@@ -58,6 +60,11 @@ const ir::Tensor* first_quantized(const ir::Graph& graph);
 // the whole model's MACs and parameters before and after, also in `report`.
 ir::Graph prune_and_report(const ir::Graph& graph, double fraction, int32_t multiple,
                            nlohmann::json& report);
+
+// Weight clustering (compress/cluster.h) of an int8 graph with a line per
+// layer and the filters' bytes before and after, also in `report`.
+ir::Graph cluster_and_report(const ir::Graph& graph, int32_t clusters, bool per_channel,
+                             nlohmann::json& report);
 
 // Loads the data, builds or imports the model (pruned when asked), trains
 // it (distilled, quantization-aware when asked) and writes it, printing

@@ -17,6 +17,7 @@
 #include "kiln/ops/batch_matmul.h"
 #include "kiln/ops/control.h"
 #include "kiln/ops/conv2d.h"
+#include "kiln/ops/conv2d_w4.h"
 #include "kiln/ops/data_movement.h"
 #include "kiln/ops/dynamic.h"
 #include "kiln/ops/elementwise.h"
@@ -250,7 +251,10 @@ namespace kiln {
   X(LSTM_S8_ARM_MVE, 148, LstmParams, lstm_operand_sizes(p, 1, 1, 4, 2, true, s), arm_mve,         \
     lstm_s8)                                                                                       \
   X(LSTM_S16_ARM_MVE, 149, LstmParams, lstm_operand_sizes(p, 2, 1, 8, 2, true, s), arm_mve,        \
-    lstm_s16)
+    lstm_s16)                                                                                      \
+  X(CONV_2D_S8_W4, 150, Conv2DW4Params, conv2d_w4_operand_sizes(p, false, s), ref, conv2d_s8_w4)   \
+  X(DEPTHWISE_CONV_2D_S8_W4, 151, Conv2DW4Params, conv2d_w4_operand_sizes(p, true, s), ref,        \
+    depthwise_conv2d_s8_w4)
 
 enum class OpCode : uint16_t {
 #define KILN_OPCODE_ENUM(name, number, params, sizes, isa, kernel) name = number,

@@ -1,0 +1,168 @@
+#include "compiler/compress/cluster.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <limits>
+
+#include "compiler/common/error.h"
+#include "compiler/ops/coded_weights.h"
+
+namespace kiln {
+namespace {
+
+constexpr int kValues = 256;  // int8 values, indexed by value + 128
+
+using Histogram = std::array<double, kValues>;  // weight of each int8 value
+using Mapping = std::array<int8_t, kValues>;    // each value's centre
+
+// The optimal k-means of a weighted histogram in one dimension: clusters
+// are runs of consecutive values, found by dynamic programming over the
+// values present (Wang and Song's Ckmeans.1d.dp, in its simple O(k n^2) form).
+Mapping optimal_centres(const Histogram& histogram, int32_t clusters) {
+  std::vector<int> values;
+  for (int v = 0; v < kValues; ++v)
+    if (histogram[static_cast<size_t>(v)] > 0.0) values.push_back(v);
+  Mapping mapping{};
+  for (int v = 0; v < kValues; ++v) mapping[static_cast<size_t>(v)] = static_cast<int8_t>(v - 128);
+  const size_t n = values.size();
+  if (n <= static_cast<size_t>(clusters)) return mapping;
+
+  // Prefix sums of weight, weight * x and weight * x^2 over the values present.
+  std::vector<double> w(n + 1, 0.0), wx(n + 1, 0.0), wxx(n + 1, 0.0);
+  for (size_t i = 0; i < n; ++i) {
+    const double x = values[i] - 128;
+    const double h = histogram[static_cast<size_t>(values[i])];
+    w[i + 1] = w[i] + h;
+    wx[i + 1] = wx[i] + h * x;
+    wxx[i + 1] = wxx[i] + h * x * x;
+  }
+  auto cost = [&](size_t first, size_t last) {  // values first..last, inclusive
+    const double sw = w[last + 1] - w[first];
+    const double swx = wx[last + 1] - wx[first];
+    return (wxx[last + 1] - wxx[first]) - swx * swx / sw;
+  };
+  const size_t k = static_cast<size_t>(clusters);
+  // best[c][j]: the least cost of values 0..j in c + 1 clusters; start[c][j]
+  // the first value of the last of them.
+  std::vector<std::vector<double>> best(k, std::vector<double>(n));
+  std::vector<std::vector<size_t>> start(k, std::vector<size_t>(n, 0));
+  for (size_t j = 0; j < n; ++j) best[0][j] = cost(0, j);
+  for (size_t c = 1; c < k; ++c) {
+    for (size_t j = c; j < n; ++j) {
+      best[c][j] = std::numeric_limits<double>::infinity();
+      for (size_t i = c; i <= j; ++i) {
+        const double total = best[c - 1][i - 1] + cost(i, j);
+        if (total < best[c][j]) {
+          best[c][j] = total;
+          start[c][j] = i;
+        }
+      }
+    }
+  }
+  size_t last = n - 1;
+  for (size_t c = k; c-- > 0;) {
+    const size_t first = c == 0 ? 0 : start[c][last];
+    const double centre = (wx[last + 1] - wx[first]) / (w[last + 1] - w[first]);
+    const auto rounded = static_cast<int8_t>(std::lround(std::clamp(centre, -128.0, 127.0)));
+    for (size_t i = first; i <= last; ++i) mapping[static_cast<size_t>(values[i])] = rounded;
+    if (c == 0) break;
+    last = first - 1;
+  }
+  return mapping;
+}
+
+bool clusterable(const ir::Graph& graph, const ir::Op& op) {
+  if (op.kind != ir::OpKind::kConv2D && op.kind != ir::OpKind::kDepthwiseConv2D &&
+      op.kind != ir::OpKind::kFullyConnected) {
+    return false;
+  }
+  if (op.inputs.size() < 2 || op.inputs[1] < 0) return false;
+  const ir::Tensor& filter = graph.tensors[static_cast<size_t>(op.inputs[1])];
+  return filter.constant && filter.dtype == KILN_DTYPE_INT8 && filter.quant.present() &&
+         !filter.shape.empty();
+}
+
+ClusteredLayer cluster_layer(ir::Graph& graph, const ir::Op& op, size_t index, int32_t clusters,
+                             bool per_channel) {
+  ir::Tensor& filter = graph.tensors[static_cast<size_t>(op.inputs[1])];
+  const ir::Tensor& out = graph.tensors[static_cast<size_t>(op.outputs[0])];
+  ClusteredLayer layer;
+  layer.name = out.name;
+  layer.op = fmt::format("{} (operator {})", ir::op_kind_name(op.kind), index);
+  const bool depthwise = op.kind == ir::OpKind::kDepthwiseConv2D;
+  const int64_t n = filter.elements();
+  const int32_t channels = depthwise ? filter.shape.back() : filter.shape.front();
+  const int64_t per = n / channels;
+  auto channel_of = [&](int64_t i) {
+    return static_cast<size_t>(depthwise ? i % channels : i / per);
+  };
+  auto scale_of = [&](size_t c) {
+    return static_cast<double>(filter.quant.scales[filter.quant.per_channel() ? c : 0]);
+  };
+  int8_t* values = reinterpret_cast<int8_t*>(filter.data.data());
+  layer.weights = n;
+  layer.int8_bytes = n;
+
+  std::vector<Histogram> histograms(per_channel ? static_cast<size_t>(channels) : 1, Histogram{});
+  for (int64_t i = 0; i < n; ++i) {
+    const size_t c = channel_of(i);
+    const double s = scale_of(c);
+    histograms[per_channel ? c : 0][static_cast<size_t>(values[i] + 128)] += s * s;
+  }
+  for (const Histogram& h : histograms) {
+    int32_t distinct = 0;
+    for (double x : h) distinct += x > 0.0;
+    layer.values_before = std::max(layer.values_before, distinct);
+  }
+  std::vector<Mapping> mappings;
+  for (const Histogram& h : histograms) mappings.push_back(optimal_centres(h, clusters));
+
+  std::vector<int8_t> clustered(values, values + n);
+  double error = 0.0, energy = 0.0;
+  for (int64_t i = 0; i < n; ++i) {
+    const size_t c = channel_of(i);
+    const int8_t v = mappings[per_channel ? c : 0][static_cast<size_t>(values[i] + 128)];
+    const double s = scale_of(c);
+    error += (v - values[i]) * (v - values[i]) * s * s;
+    energy += values[i] * values[i] * s * s;
+    clustered[static_cast<size_t>(i)] = v;
+  }
+  const std::optional<CodedWeights> coded = code_weights(clustered.data(), n, channels, depthwise);
+  if (!coded) {
+    layer.coded_bytes = n;
+    layer.kept_because = fmt::format("{} weights: a codebook would not make it smaller", n);
+    return layer;
+  }
+  std::copy(clustered.begin(), clustered.end(), values);
+  layer.codebooks = coded->count;
+  layer.coded_bytes = static_cast<int64_t>(coded->indices.size() + coded->codebooks.size());
+  layer.rms_error = energy > 0.0 ? std::sqrt(error / energy) : 0.0;
+  return layer;
+}
+
+}  // namespace
+
+Clustering cluster_weights(const ir::Graph& graph, int32_t clusters, bool per_channel) {
+  if (clusters < 2 || clusters > kCodebookEntries) {
+    throw Error(ErrorKind::kUsage,
+                fmt::format("--cluster {}: kiln stores 2 to {} clusters (4-bit indices)", clusters,
+                            kCodebookEntries));
+  }
+  Clustering result{graph, {}};
+  for (size_t i = 0; i < result.graph.ops.size(); ++i) {
+    const ir::Op& op = result.graph.ops[i];
+    if (!clusterable(result.graph, op)) continue;
+    result.layers.push_back(cluster_layer(result.graph, op, i, clusters, per_channel));
+  }
+  if (result.layers.empty()) {
+    throw Error(ErrorKind::kUnsupported,
+                "--cluster: the model has no int8 convolution or fully connected weights to "
+                "cluster (quantize it first: --int8 or --qat-epochs)");
+  }
+  return result;
+}
+
+}  // namespace kiln

@@ -1,0 +1,47 @@
+// Weight clustering (weight sharing): each int8 filter of a convolution or
+// fully connected layer is reduced to at most K distinct values, the
+// centres of an optimal one-dimensional k-means over its int8 values, so
+// that kiln stores it as 4-bit indices into a codebook
+// (compiler/ops/coded_weights.h) and decodes it in the kernels' inner loops.
+#ifndef KILN_COMPILER_COMPRESS_CLUSTER_H
+#define KILN_COMPILER_COMPRESS_CLUSTER_H
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "compiler/ir/graph.h"
+
+namespace kiln {
+
+struct ClusteredLayer {
+  std::string name;  // the layer's output tensor
+  std::string op;    // e.g. "CONV_2D (operator 3)"
+  int64_t weights = 0;
+  int32_t values_before = 0;  // distinct int8 values (largest over channels if per channel)
+  int32_t codebooks = 0;      // 0: left as it was (kept_because says why)
+  int64_t int8_bytes = 0, coded_bytes = 0;  // the filter as kiln stores it, before and after
+  double rms_error = 0.0;  // of the real (dequantized) weights, relative to their RMS
+  std::string kept_because;
+};
+
+struct Clustering {
+  ir::Graph graph;
+  std::vector<ClusteredLayer> layers;  // every int8 convolution and fully connected layer
+};
+
+// Clusters the int8 filters of every CONV_2D, DEPTHWISE_CONV_2D and
+// FULLY_CONNECTED layer into at most `clusters` (2 to 16) values, with one
+// set of centres for the layer or, `per_channel`, one per output channel.
+// The k-means is exact (dynamic programming over the 256 int8 values) and
+// minimizes the squared error of the real weights, so channels with larger
+// scales weigh more in a shared codebook; centres are rounded to int8.
+// Scales, zero points and biases are unchanged. Layers whose filters kiln
+// would not store coded (too small for a codebook to pay) are left as they
+// are. Throws Error(kUsage) for `clusters` outside [2, 16] and
+// Error(kUnsupported) for a graph without int8 weights.
+Clustering cluster_weights(const ir::Graph& graph, int32_t clusters, bool per_channel);
+
+}  // namespace kiln
+
+#endif  // KILN_COMPILER_COMPRESS_CLUSTER_H
