@@ -37,8 +37,7 @@ ModelReport analyze(const CompiledModel& m, const std::string& label, uint64_t m
         stored.insert(t);
       }
     }
-    if ((op.opcode == OpCode::CONV_2D_S8_W4 || op.opcode == OpCode::DEPTHWISE_CONV_2D_S8_W4) &&
-        op.params.size() == sizeof(Conv2DW4Params)) {
+    if (name.find("_S8_W4") != std::string::npos && op.params.size() == sizeof(Conv2DW4Params)) {
       Conv2DW4Params p;
       std::memcpy(&p, op.params.data(), sizeof(p));
       codebooks[op.source_op] = p.codebooks;

@@ -95,17 +95,26 @@ bool lower_coded_conv2d(LowerContext& ctx, const ir::Op& op, const Conv2DParams&
   const int indices =
       ctx.add_constant(base + "/weight_indices", KILN_DTYPE_UINT8,
                        {static_cast<int32_t>(coded->indices.size())}, coded->indices);
-  const int codebooks =
-      ctx.add_constant(base + "/codebooks", KILN_DTYPE_INT8, {coded->count, kCodebookEntries},
-                       std::vector<uint8_t>(coded->codebooks.begin(), coded->codebooks.end()));
-  const int quant =
-      ctx.add_constant(base + "/requant", KILN_DTYPE_INT32, {2, p.out_c}, int32_bytes(requant));
   Conv2DW4Params pw{};
   pw.conv = p;
   pw.codebooks = coded->count;
   const OpCode reference = depthwise ? OpCode::DEPTHWISE_CONV_2D_S8_W4 : OpCode::CONV_2D_S8_W4;
-  ctx.emit(op, choose_variant(ctx.target(), reference, pw), pw,
-           {op.inputs[0], indices, codebooks, bias, quant}, {op.outputs[0]});
+  const OpCode opcode = choose_variant(ctx.target(), reference, pw);
+  // The Arm DSP variant decodes through a pair table instead of the codebook.
+  int book;
+  if (find_kernel(static_cast<uint32_t>(opcode))->isa == KernelIsa::arm_dsp) {
+    std::vector<int32_t> table(kW4PairTableEntries);
+    for (uint32_t b = 0; b < table.size(); ++b)
+      table[b] = static_cast<int32_t>(w4_pair_entry(coded->codebooks.data(), b));
+    book = ctx.add_constant(base + "/weight_pairs", KILN_DTYPE_INT32, {kW4PairTableEntries},
+                            int32_bytes(table));
+  } else {
+    book = ctx.add_constant(base + "/codebooks", KILN_DTYPE_INT8, {coded->count, kCodebookEntries},
+                            std::vector<uint8_t>(coded->codebooks.begin(), coded->codebooks.end()));
+  }
+  const int quant =
+      ctx.add_constant(base + "/requant", KILN_DTYPE_INT32, {2, p.out_c}, int32_bytes(requant));
+  ctx.emit(op, opcode, pw, {op.inputs[0], indices, book, bias, quant}, {op.outputs[0]});
   return true;
 }
 

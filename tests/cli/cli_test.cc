@@ -151,9 +151,11 @@ namespace {
 std::string oversized_model(const std::string& name, int32_t in_features, int32_t out_features) {
   ir::GraphBuilder b;
   const int x = b.input("x", KILN_DTYPE_INT8, {1, in_features}, 0.1f, 0);
-  const int w = b.constant<int8_t>(
-      "w", KILN_DTYPE_INT8, {out_features, in_features},
-      std::vector<int8_t>(static_cast<size_t>(in_features) * out_features, 1), {0.01f});
+  // Varied weights: a filter of 16 values or fewer would be stored in 4 bits.
+  std::vector<int8_t> weights(static_cast<size_t>(in_features) * out_features);
+  for (size_t i = 0; i < weights.size(); ++i) weights[i] = static_cast<int8_t>(i * 37 % 255 - 127);
+  const int w =
+      b.constant<int8_t>("w", KILN_DTYPE_INT8, {out_features, in_features}, weights, {0.01f});
   const int y = b.tensor("y", KILN_DTYPE_INT8, {1, out_features}, 0.1f, 0);
   b.op(ir::OpKind::kFullyConnected, {x, w, -1}, {y});
   b.output(y);

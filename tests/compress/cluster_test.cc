@@ -170,11 +170,11 @@ TEST(Cluster, LayersAreCodedAndTooSmallOnesKept) {
     EXPECT_EQ(w1.quant.scales, g.tensors[1].quant.scales);
     EXPECT_EQ(c.graph.tensors[2].data, g.tensors[2].data);
     const CompiledModel coded = compile_graph(c.graph, {"cortex-m4"});
-    EXPECT_EQ(coded.program.ops[0].opcode, OpCode::CONV_2D_S8_W4);
+    EXPECT_EQ(coded.program.ops[0].opcode, OpCode::CONV_2D_S8_W4_ARM_DSP);
     CompileOptions dense;
     dense.target = "cortex-m4";
     dense.dense_weights = true;
-    EXPECT_NE(compile_graph(c.graph, dense).program.ops[0].opcode, OpCode::CONV_2D_S8_W4);
+    EXPECT_EQ(compile_graph(c.graph, dense).program.ops[0].opcode, OpCode::CONV_2D_S8_ARM_DSP);
     std::vector<int8_t> in(64);
     for (size_t i = 0; i < in.size(); ++i) in[i] = static_cast<int8_t>(i * 7 % 256 - 128);
     const std::vector<int8_t> out = test::run_graph<int8_t>(c.graph, {test::bytes_of(in)});

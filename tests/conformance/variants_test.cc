@@ -180,8 +180,8 @@ Sweep build_fully_connected_sweep(uint32_t seed, size_t first = 0, size_t count 
   std::uniform_int_distribution<int> byte(-128, 127);
   GraphBuilder b;
   Sweep s;
-  const int32_t shapes[][3] = {{1, 1, 1},     {1, 7, 3},   {1, 16, 4}, {2, 33, 10},
-                               {1, 640, 128}, {3, 64, 12}, {1, 5, 17}};
+  const int32_t shapes[][3] = {{1, 1, 1},   {1, 7, 3},  {1, 16, 4}, {2, 33, 10}, {1, 640, 128},
+                               {3, 64, 12}, {1, 5, 17}, {1, 50, 8}, {2, 784, 6}};
   for (size_t i = first; i < sizeof(shapes) / sizeof(shapes[0]) && i - first < count; ++i) {
     const int32_t batches = shapes[i][0], depth = shapes[i][1], units = shapes[i][2];
     const std::string n = "fc" + std::to_string(i);
@@ -501,12 +501,16 @@ TEST(Conformance, CodedWeightKernelsMatchReferenceOnCortexM) {
   expect_device_slices_match_reference(conv_cases(), 6, 12, build_sweep, true);
   expect_device_variants_match_reference(
       with_coded_weights(build_fully_connected_sweep(4, 0, 6), 13), true);
+  expect_device_variants_match_reference(with_coded_weights(build_fully_connected_sweep(5, 6), 14),
+                                         true);
 }
 
 // Every filter of the coded sweeps that a codebook makes smaller runs coded,
 // on every target; the rest (fewer than 32 weights, or small channels with
-// a codebook each) stay int8.
+// a codebook each) stay int8. The sweeps reach the Arm DSP variant (one
+// codebook, 2,048 weights or more) and the Helium one.
 TEST(Conformance, CodedSweepsReachTheCodedKernels) {
+  std::vector<std::string> seen;
   for (const Sweep& s : {with_coded_weights(build_sweep(conv_cases(), 1), 10),
                          with_coded_weights(build_fully_connected_sweep(2), 11)}) {
     for (const char* target : {"portable", "cortex-m4", "cortex-m55", "host"}) {
@@ -518,12 +522,17 @@ TEST(Conformance, CodedSweepsReachTheCodedKernels) {
         const ir::Tensor& filter = s.graph.tensors[static_cast<size_t>(s.graph.ops[i].inputs[1])];
         const bool w4 = name.find("_S8_W4") != std::string::npos;
         coded += w4;
+        seen.push_back(name);
         if (filter.elements() >= 64 && i % 3 != 2) {
           EXPECT_TRUE(w4) << "case " << i << ": " << name;
         }
       }
       EXPECT_GE(coded, static_cast<int>(s.cases()) / 2);
     }
+  }
+  for (const char* name : {"CONV_2D_S8_W4", "DEPTHWISE_CONV_2D_S8_W4", "CONV_2D_S8_W4_ARM_DSP",
+                           "CONV_2D_S8_W4_ARM_MVE"}) {
+    EXPECT_NE(std::find(seen.begin(), seen.end(), name), seen.end()) << name << " is never chosen";
   }
 }
 

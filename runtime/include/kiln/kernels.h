@@ -254,7 +254,11 @@ namespace kiln {
     lstm_s16)                                                                                      \
   X(CONV_2D_S8_W4, 150, Conv2DW4Params, conv2d_w4_operand_sizes(p, false, s), ref, conv2d_s8_w4)   \
   X(DEPTHWISE_CONV_2D_S8_W4, 151, Conv2DW4Params, conv2d_w4_operand_sizes(p, true, s), ref,        \
-    depthwise_conv2d_s8_w4)
+    depthwise_conv2d_s8_w4)                                                                        \
+  X(CONV_2D_S8_W4_ARM_DSP, 152, Conv2DW4Params, conv2d_w4_pair_table_operand_sizes(p, s), arm_dsp, \
+    conv2d_s8_w4)                                                                                  \
+  X(CONV_2D_S8_W4_ARM_MVE, 153, Conv2DW4Params, conv2d_w4_runs_operand_sizes(p, s), arm_mve,       \
+    conv2d_s8_w4)
 
 enum class OpCode : uint16_t {
 #define KILN_OPCODE_ENUM(name, number, params, sizes, isa, kernel) name = number,

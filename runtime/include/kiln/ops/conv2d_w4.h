@@ -14,6 +14,11 @@
 //   for depthwise) as one stream of nibbles, two per byte, the low nibble
 //   first: TFLite's int4 packing, so an int4 tensor's buffer is already the
 //   index stream. A final odd nibble's byte has its high nibble zero.
+//
+// The Arm DSP CONV_2D variant (groups 1, even in_c, one codebook, at least
+// 2,048 weights so that its table is small beside them) takes a pair table
+// in place of the codebook: for each of the 256 index bytes, its two
+// weights as int16 halves (w4_pair_entry), ready for SMLAD.
 #ifndef KILN_OPS_CONV2D_W4_H
 #define KILN_OPS_CONV2D_W4_H
 
@@ -34,6 +39,16 @@ inline int8_t w4_weight(const uint8_t* indices, const int8_t* codebook, int32_t 
   return codebook[(i & 1) ? (pair >> 4) : (pair & 0xF)];
 }
 
+constexpr int32_t kW4PairTableEntries = 256;
+constexpr uint32_t kW4PairTableMinWeights = 2048;
+
+// The pair table's entry for index byte `pair`: the low nibble's weight in
+// the low half.
+inline uint32_t w4_pair_entry(const int8_t* codebook, uint32_t pair) {
+  return (static_cast<uint32_t>(static_cast<int32_t>(codebook[pair & 0xF])) & 0xFFFFu) |
+         (static_cast<uint32_t>(static_cast<int32_t>(codebook[(pair >> 4) & 0xF])) << 16);
+}
+
 inline bool conv2d_w4_operand_sizes(const Conv2DW4Params& p, bool depthwise, OperandSizes* s) {
   if (!conv2d_operand_sizes(p.conv, 1, depthwise, s)) return false;
   if (p.codebooks != 1 && p.codebooks != p.conv.out_c) return false;
@@ -44,6 +59,23 @@ inline bool conv2d_w4_operand_sizes(const Conv2DW4Params& p, bool depthwise, Ope
   s->inputs[2] = static_cast<uint32_t>(p.codebooks) * kCodebookEntries;
   s->num_inputs = 5;
   return s->inputs[1] != 0;
+}
+
+// The Helium CONV_2D variant: groups 1 and an even in_c (whole index bytes
+// for every tap), any codebooks.
+inline bool conv2d_w4_runs_operand_sizes(const Conv2DW4Params& p, OperandSizes* s) {
+  return conv2d_w4_operand_sizes(p, false, s) && p.conv.filter_in_c == p.conv.in_c &&
+         p.conv.in_c % 2 == 0;
+}
+
+inline bool conv2d_w4_pair_table_operand_sizes(const Conv2DW4Params& p, OperandSizes* s) {
+  if (!conv2d_w4_operand_sizes(p, false, s)) return false;
+  if (p.codebooks != 1 || p.conv.filter_in_c != p.conv.in_c || p.conv.in_c % 2 != 0 ||
+      s->inputs[1] < kW4PairTableMinWeights / 2) {
+    return false;
+  }
+  s->inputs[2] = kW4PairTableEntries * 4;
+  return true;
 }
 
 }  // namespace kiln

@@ -1,0 +1,81 @@
+// The loop nest of the fast CONV_2D_S8_W4 variants (kiln/ops/conv2d_w4.h),
+// written once: groups == 1 and an even number of input channels, so every
+// run of in_c weights of a filter tap starts on an index byte. Each output
+// pixel's channels are taken four at a time, so every input word a variant
+// widens serves four filters; taps in the padding are skipped, as the
+// reference skips them. A variant supplies
+//
+//   struct Dot {
+//     static constexpr int32_t kBookBytes;  // one codebook in the variant's form
+//     // acc[k] += sum over n (even) inputs x of (x + offset) * filter k's
+//     // weights, whose indices start at idx[k] and decode through book[k]
+//     // (the layer's codebook, or the filter's own).
+//     static void dot4(int32_t acc[4], const int8_t* x, const uint8_t* const idx[4],
+//                      int32_t n, int32_t offset, const void* const book[4]);
+//     static int32_t dot1(int32_t acc, const int8_t* x, const uint8_t* idx, int32_t n,
+//                         int32_t offset, const void* book);
+//   };
+#ifndef KILN_RUNTIME_KERNELS_COMMON_CONV_W4_H
+#define KILN_RUNTIME_KERNELS_COMMON_CONV_W4_H
+
+#include <stdint.h>
+
+#include "kernels/common/conv_window.h"
+#include "kiln/fixed_point.h"
+#include "kiln/ops/conv2d_w4.h"
+
+namespace kiln {
+namespace kernels {
+
+template <typename Dot>
+void conv2d_s8_w4(const void* params, const void* const* inputs, void* const* outputs) {
+  const Conv2DW4Params& pw = *static_cast<const Conv2DW4Params*>(params);
+  const Conv2DParams& p = pw.conv;
+  const int8_t* input = static_cast<const int8_t*>(inputs[0]);
+  const uint8_t* indices = static_cast<const uint8_t*>(inputs[1]);
+  const uint8_t* books = static_cast<const uint8_t*>(inputs[2]);
+  auto book = [&](int32_t oc) -> const void* {
+    return books + (pw.codebooks == 1 ? 0 : oc * Dot::kBookBytes);
+  };
+  const int32_t* bias = static_cast<const int32_t*>(inputs[3]);
+  const int32_t* multipliers = static_cast<const int32_t*>(inputs[4]);
+  const int32_t* shifts = multipliers + p.out_c;
+  int8_t* output = static_cast<int8_t*>(outputs[0]);
+  const int32_t row_bytes = p.k_h * p.k_w * p.in_c / 2;
+
+  auto store = [&](int32_t b, int32_t y, int32_t x, int32_t oc, int32_t acc) {
+    if (bias)
+      acc = static_cast<int32_t>(static_cast<uint32_t>(acc) + static_cast<uint32_t>(bias[oc]));
+    output[output_index(p, b, y, x, oc)] = static_cast<int8_t>(
+        fp::requantize(acc, multipliers[oc], shifts[oc], p.output_offset, p.act_min, p.act_max));
+  };
+  for_each_output_pixel(p, [&](int32_t b, int32_t out_y, int32_t out_x) {
+    int32_t oc = 0;
+    for (; oc + 4 <= p.out_c; oc += 4) {
+      int32_t acc[4] = {0, 0, 0, 0};
+      for_each_tap(p, out_y, out_x, [&](int32_t in_y, int32_t in_x, int32_t fy, int32_t fx) {
+        const int8_t* x = input + ((b * p.in_h + in_y) * p.in_w + in_x) * p.in_c;
+        const uint8_t* first = indices + oc * row_bytes + (fy * p.k_w + fx) * p.in_c / 2;
+        const uint8_t* const idx[4] = {first, first + row_bytes, first + 2 * row_bytes,
+                                       first + 3 * row_bytes};
+        const void* const block_books[4] = {book(oc), book(oc + 1), book(oc + 2), book(oc + 3)};
+        Dot::dot4(acc, x, idx, p.in_c, p.input_offset, block_books);
+      });
+      for (int32_t k = 0; k < 4; ++k) store(b, out_y, out_x, oc + k, acc[k]);
+    }
+    for (; oc < p.out_c; ++oc) {
+      int32_t acc = 0;
+      for_each_tap(p, out_y, out_x, [&](int32_t in_y, int32_t in_x, int32_t fy, int32_t fx) {
+        const int8_t* x = input + ((b * p.in_h + in_y) * p.in_w + in_x) * p.in_c;
+        const uint8_t* idx = indices + oc * row_bytes + (fy * p.k_w + fx) * p.in_c / 2;
+        acc = Dot::dot1(acc, x, idx, p.in_c, p.input_offset, book(oc));
+      });
+      store(b, out_y, out_x, oc, acc);
+    }
+  });
+}
+
+}  // namespace kernels
+}  // namespace kiln
+
+#endif  // KILN_RUNTIME_KERNELS_COMMON_CONV_W4_H
