@@ -143,7 +143,86 @@ ClusteredLayer cluster_layer(ir::Graph& graph, const ir::Op& op, size_t index, i
   return layer;
 }
 
+// The layer's filter in [-7, 7] per scale group, its scales and its bias
+// rescaled to match.
+ClusteredLayer requantize_layer(ir::Graph& graph, const ir::Op& op, size_t index) {
+  ir::Tensor& filter = graph.tensors[static_cast<size_t>(op.inputs[1])];
+  const ir::Tensor& out = graph.tensors[static_cast<size_t>(op.outputs[0])];
+  ClusteredLayer layer;
+  layer.name = out.name;
+  layer.op = fmt::format("{} (operator {})", ir::op_kind_name(op.kind), index);
+  const bool depthwise = op.kind == ir::OpKind::kDepthwiseConv2D;
+  const int64_t n = filter.elements();
+  const size_t groups = filter.quant.scales.size();
+  const int32_t channels = depthwise ? filter.shape.back() : filter.shape.front();
+  const int64_t per = n / channels;
+  auto group_of = [&](int64_t i) {
+    if (groups == 1) return size_t{0};
+    return static_cast<size_t>(depthwise ? i % channels : i / per);
+  };
+  int8_t* values = reinterpret_cast<int8_t*>(filter.data.data());
+  std::vector<int32_t> largest(groups, 0);
+  std::array<bool, kValues> seen{};
+  for (int64_t i = 0; i < n; ++i) {
+    largest[group_of(i)] = std::max(largest[group_of(i)], std::abs(int32_t{values[i]}));
+    seen[static_cast<size_t>(values[i] + 128)] = true;
+  }
+  layer.values_before = static_cast<int32_t>(std::count(seen.begin(), seen.end(), true));
+  layer.weights = layer.int8_bytes = n;
+  // ratio[g]: new level per old level; the scale grows by its inverse.
+  std::vector<double> ratio(groups, 1.0);
+  for (size_t g = 0; g < groups; ++g) {
+    if (largest[g] > 7) ratio[g] = 7.0 / largest[g];
+  }
+  double error = 0.0, energy = 0.0;
+  for (int64_t i = 0; i < n; ++i) {
+    const size_t g = group_of(i);
+    const double s = filter.quant.scales[g];
+    const auto level = static_cast<int8_t>(std::lround(values[i] * ratio[g]));
+    const double real = level * s / ratio[g];
+    error += (real - values[i] * s) * (real - values[i] * s);
+    energy += values[i] * s * values[i] * s;
+    values[i] = level;
+  }
+  for (size_t g = 0; g < groups; ++g)
+    filter.quant.scales[g] = static_cast<float>(filter.quant.scales[g] / ratio[g]);
+  if (op.inputs.size() > 2 && op.inputs[2] >= 0) {
+    ir::Tensor& bias = graph.tensors[static_cast<size_t>(op.inputs[2])];
+    if (bias.constant && bias.dtype == KILN_DTYPE_INT32) {
+      int32_t* b = reinterpret_cast<int32_t*>(bias.data.data());
+      for (int64_t c = 0; c < bias.elements(); ++c)
+        b[c] = static_cast<int32_t>(
+            std::llround(b[c] * ratio[groups == 1 ? 0 : static_cast<size_t>(c)]));
+      if (bias.quant.scales.size() == groups) {
+        for (size_t g = 0; g < groups; ++g)
+          bias.quant.scales[g] = static_cast<float>(bias.quant.scales[g] / ratio[g]);
+      }
+    }
+  }
+  const std::optional<CodedWeights> coded = code_weights(values, n, channels, depthwise);
+  layer.codebooks = coded ? coded->count : 0;
+  layer.coded_bytes =
+      coded ? static_cast<int64_t>(coded->indices.size() + coded->codebooks.size()) : n;
+  if (!coded) layer.kept_because = fmt::format("{} weights: stored in int8", n);
+  layer.rms_error = energy > 0.0 ? std::sqrt(error / energy) : 0.0;
+  return layer;
+}
+
 }  // namespace
+
+Clustering requantize_int4(const ir::Graph& graph) {
+  Clustering result{graph, {}};
+  for (size_t i = 0; i < result.graph.ops.size(); ++i) {
+    const ir::Op& op = result.graph.ops[i];
+    if (!clusterable(result.graph, op)) continue;
+    result.layers.push_back(requantize_layer(result.graph, op, i));
+  }
+  if (result.layers.empty()) {
+    throw Error(ErrorKind::kUnsupported,
+                "--weights int4: the model has no int8 convolution or fully connected weights");
+  }
+  return result;
+}
 
 Clustering cluster_weights(const ir::Graph& graph, int32_t clusters, bool per_channel) {
   if (clusters < 2 || clusters > kCodebookEntries) {

@@ -42,6 +42,14 @@ struct Clustering {
 // Error(kUnsupported) for a graph without int8 weights.
 Clustering cluster_weights(const ir::Graph& graph, int32_t clusters, bool per_channel);
 
+// int4 weights from int8 ones, with no data: each filter (per channel where
+// its scales are) is requantized symmetrically to [-7, 7] at max|w| / 7, and
+// its int32 bias to the new weight scale, so that kiln stores it in 4 bits
+// under the int4 codebook. Layers are reported as by cluster_weights, with
+// one codebook each. Throws Error(kUnsupported) for a graph without int8
+// weights.
+Clustering requantize_int4(const ir::Graph& graph);
+
 }  // namespace kiln
 
 #endif  // KILN_COMPILER_COMPRESS_CLUSTER_H

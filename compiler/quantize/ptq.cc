@@ -85,8 +85,9 @@ int add_tensor(ir::Graph& g, ir::Tensor t) {
   return static_cast<int>(g.tensors.size() - 1);
 }
 
-// Symmetric int8 weights: per channel along `axis`, or per tensor (axis < 0).
-int quantize_weights(ir::Graph& g, int weights, int axis) {
+// Symmetric int8 weights in [-levels, levels]: per channel along `axis`, or
+// per tensor (axis < 0).
+int quantize_weights(ir::Graph& g, int weights, int axis, int32_t levels) {
   const ir::Tensor& w = g.tensors[static_cast<size_t>(weights)];
   const std::vector<float> v = float_values(w);
   const size_t channels = axis >= 0 ? static_cast<size_t>(w.shape[static_cast<size_t>(axis)]) : 1;
@@ -107,12 +108,13 @@ int quantize_weights(ir::Graph& g, int weights, int axis) {
   q.shape = w.shape;
   q.constant = true;
   q.quant.axis = std::max(axis, 0);
-  for (float m : max_abs) q.quant.scales.push_back(m > 0.0f ? m / 127.0f : 1.0f);
+  const auto top = static_cast<float>(levels);
+  for (float m : max_abs) q.quant.scales.push_back(m > 0.0f ? m / top : 1.0f);
   q.quant.zero_points.assign(channels, 0);
   q.data.resize(v.size());
   for (size_t i = 0; i < v.size(); ++i) {
     const float level = std::nearbyint(v[i] / q.quant.scales[channel(i)]);
-    q.data[i] = static_cast<uint8_t>(static_cast<int8_t>(std::clamp(level, -127.0f, 127.0f)));
+    q.data[i] = static_cast<uint8_t>(static_cast<int8_t>(std::clamp(level, -top, top)));
   }
   return add_tensor(g, std::move(q));
 }
@@ -168,11 +170,11 @@ int quantize_operand(ir::Graph& g, int constant) {
 }
 
 // The op's constant operands in int8 form.
-void quantize_constants(ir::Graph& g, ir::Op& op) {
+void quantize_constants(ir::Graph& g, ir::Op& op, int32_t weight_levels) {
   const OpTraits& traits = op_traits(op.kind);
   if (traits.weighted()) {
-    op.inputs[1] =
-        quantize_weights(g, op.inputs[1], traits.per_channel_weights ? traits.weights_axis : -1);
+    op.inputs[1] = quantize_weights(
+        g, op.inputs[1], traits.per_channel_weights ? traits.weights_axis : -1, weight_levels);
     if (op.inputs.size() > 2 && op.inputs[2] >= 0) {
       const float input_scale = g.tensors[static_cast<size_t>(op.inputs[0])].quant.scale();
       const std::vector<float> weight_scales =
@@ -353,7 +355,11 @@ QuantizeResult quantize_post_training(const ir::Graph& float_graph,
                                       : stats[t].choose(method_of(t), options.percentile),
                                   params[t].scale, params[t].zero_point});
   }
-  for (ir::Op& op : q.ops) quantize_constants(q, op);
+  if (options.weight_levels < 1 || options.weight_levels > kInt8WeightLevels) {
+    throw Error(ErrorKind::kUsage, fmt::format("weight levels {}: expected 1 to {}",
+                                               options.weight_levels, kInt8WeightLevels));
+  }
+  for (ir::Op& op : q.ops) quantize_constants(q, op, options.weight_levels);
   if (options.float_io) add_float_boundaries(q, g);
   q = passes::remove_unused(std::move(q));
   ir::verify(q);

@@ -16,6 +16,9 @@
 
 namespace kiln {
 
+constexpr int32_t kInt8WeightLevels = 127;
+constexpr int32_t kInt4WeightLevels = 7;
+
 struct QuantizeOptions {
   CalibrationMethod method = CalibrationMethod::kMinMax;
   double percentile = 99.99;                                // for kPercentile
@@ -26,6 +29,9 @@ struct QuantizeOptions {
   // Keep float inputs and outputs (QUANTIZE/DEQUANTIZE at the boundary)
   // instead of int8 ones.
   bool float_io = false;
+  // The largest weight level: 127 (int8 weights), or 7 for int4 weights in
+  // [-7, 7] (which kiln then stores in 4 bits; see compiler/ops/coded_weights.h).
+  int32_t weight_levels = kInt8WeightLevels;
   // Called as calibration advances: (samples done, samples in all passes).
   std::function<void(size_t done, size_t total)> progress;
 };

@@ -31,24 +31,25 @@ Range merged(const std::optional<Range>& a, Range b) {
 
 }  // namespace
 
-torch::Tensor weight_scales(const torch::Tensor& w, bool per_channel_scales) {
+torch::Tensor weight_scales(const torch::Tensor& w, bool per_channel_scales, int32_t levels) {
   torch::NoGradGuard no_grad;
   const torch::Tensor magnitude = w.detach().abs();
   const torch::Tensor max_abs = per_channel_scales && w.dim() > 1
                                     ? magnitude.reshape({w.size(0), -1}).amax(1)
                                     : magnitude.max().reshape({1});
-  // max / 127 in float, as quantize_post_training divides.
-  return torch::where(max_abs > 0, max_abs / 127.0f, torch::ones_like(max_abs));
+  // max / levels in float, as quantize_post_training divides.
+  return torch::where(max_abs > 0, max_abs / static_cast<float>(levels), torch::ones_like(max_abs));
 }
 
-torch::Tensor fake_quantize_weights(const torch::Tensor& w, const torch::Tensor& scales) {
+torch::Tensor fake_quantize_weights(const torch::Tensor& w, const torch::Tensor& scales,
+                                    int32_t levels) {
   const torch::Tensor s = per_channel(scales, w);
-  torch::Tensor levels;
+  torch::Tensor rounded;
   {
     torch::NoGradGuard no_grad;
-    levels = torch::clamp(torch::round(w.detach() / s), -127, 127);
+    rounded = torch::clamp(torch::round(w.detach() / s), -levels, levels);
   }
-  return straight_through(w, levels * s);
+  return straight_through(w, rounded * s);
 }
 
 torch::Tensor fake_quantize_bias(const torch::Tensor& bias, double input_scale,

@@ -21,13 +21,15 @@
 namespace kiln {
 namespace train {
 
-// Symmetric int8 weight scales, max|w| / 127: per output channel (dim 0 of
-// libtorch's layout) or one for the tensor. A channel of zeros gets 1.
-torch::Tensor weight_scales(const torch::Tensor& w, bool per_channel);
+// Symmetric weight scales, max|w| / levels (127 for int8, 7 for int4): per
+// output channel (dim 0 of libtorch's layout) or one for the tensor. A
+// channel of zeros gets 1.
+torch::Tensor weight_scales(const torch::Tensor& w, bool per_channel, int32_t levels = 127);
 
-// w's values after int8 quantization and back (levels rounded half to even,
-// clamped to ±127), with the gradient of the identity.
-torch::Tensor fake_quantize_weights(const torch::Tensor& w, const torch::Tensor& scales);
+// w's values after quantization and back (levels rounded half to even,
+// clamped to ±levels), with the gradient of the identity.
+torch::Tensor fake_quantize_weights(const torch::Tensor& w, const torch::Tensor& scales,
+                                    int32_t levels = 127);
 
 // A bias after int32 quantization at input_scale x weight_scales.
 torch::Tensor fake_quantize_bias(const torch::Tensor& bias, double input_scale,

@@ -37,6 +37,10 @@ class GraphModule : public torch::nn::Module {
   // tensors it quantizes are those of the int8 model.
   ActivationQuantizer& quantizer() { return quantizer_; }
   const ActivationQuantizer& quantizer() const { return quantizer_; }
+  // The largest weight level quantization-aware training simulates (127:
+  // int8; 7: int4), as QuantizeOptions::weight_levels.
+  void set_weight_levels(int32_t levels) { weight_levels_ = levels; }
+  int32_t weight_levels() const { return weight_levels_; }
 
  private:
   // `inputs`: the op's values, weights and bias included.
@@ -50,6 +54,7 @@ class GraphModule : public torch::nn::Module {
   std::map<int, torch::Tensor> parameters_;
   std::map<int, ir::OpKind> filters_;  // the op of each filter parameter
   ActivationQuantizer quantizer_;
+  int32_t weight_levels_ = 127;
 };
 
 // The op kinds GraphModule runs.

@@ -11,6 +11,7 @@ QuantizeResult quantize_trained(const GraphModule& model, const torch::Tensor& c
   for (int64_t i = 0; i < images.size(0); ++i) samples.push_back({tensor_bytes(images[i])});
   QuantizeOptions options;
   options.ranges = model.quantizer().ranges();
+  options.weight_levels = model.weight_levels();
   return quantize_post_training(model.trained(), samples, options);
 }
 

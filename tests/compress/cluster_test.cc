@@ -183,6 +183,41 @@ TEST(Cluster, LayersAreCodedAndTooSmallOnesKept) {
   }
 }
 
+// int8 weights requantized to [-7, 7] with their scales and biases: the
+// largest level becomes 7, the scale grows by the same factor, and the
+// bias keeps its real value.
+TEST(Int4, RequantizesFiltersScalesAndBiases) {
+  ir::GraphBuilder b;
+  const int x = b.input("x", KILN_DTYPE_INT8, {1, 34}, 0.5f, 0);
+  std::vector<int8_t> w(2 * 34, 0);
+  w[0] = -127;
+  w[1] = 64;
+  w[2] = 127;
+  w[34] = 14;  // channel 1: largest 14
+  w[35] = -3;
+  const int f = b.constant<int8_t>("w", KILN_DTYPE_INT8, {2, 34}, w, {0.01f, 0.02f});
+  const int bias = b.constant<int32_t>("b", KILN_DTYPE_INT32, {2}, {1000, -1000}, {0.005f, 0.01f});
+  const int y = b.tensor("y", KILN_DTYPE_INT8, {1, 2}, 1.0f, 0);
+  b.op(ir::OpKind::kFullyConnected, {x, f, bias}, {y});
+  b.output(y);
+  const Clustering c = requantize_int4(b.build());
+  const ir::Tensor& q = c.graph.tensors[static_cast<size_t>(f)];
+  EXPECT_EQ(q.as<int8_t>()[0], -7);
+  EXPECT_EQ(q.as<int8_t>()[1], 4);  // 64 * 7 / 127 = 3.53
+  EXPECT_EQ(q.as<int8_t>()[2], 7);
+  EXPECT_EQ(q.as<int8_t>()[34], 7);
+  EXPECT_EQ(q.as<int8_t>()[35], -2);  // -3 * 7 / 14 = -1.5, away from zero
+  EXPECT_FLOAT_EQ(q.quant.scales[0], 0.01f * 127 / 7);
+  EXPECT_FLOAT_EQ(q.quant.scales[1], 0.02f * 14 / 7);
+  const ir::Tensor& qb = c.graph.tensors[static_cast<size_t>(bias)];
+  EXPECT_EQ(qb.as<int32_t>()[0], 55);    // 1000 * 7 / 127 = 55.1
+  EXPECT_EQ(qb.as<int32_t>()[1], -500);  // -1000 * 7 / 14
+  EXPECT_FLOAT_EQ(qb.quant.scales[0], 0.005f * 127 / 7);
+  ASSERT_EQ(c.layers.size(), 1u);
+  EXPECT_EQ(c.layers[0].codebooks, 1);
+  EXPECT_EQ(c.layers[0].coded_bytes, 34 + 16);
+}
+
 TEST(Cluster, BadSettingsAreRefused) {
   const ir::Graph g = two_layers(false);
   for (int32_t k : {1, 17, 0}) {
@@ -228,7 +263,8 @@ TEST(CompressCli, ClustersAnInt8Model) {
   EXPECT_EQ(v.exit_code, 0) << v.output;
   const test::CliResult none = test::kiln_cli("compress " + kws + " -o " + out);
   EXPECT_EQ(none.exit_code, 1) << none.output;
-  EXPECT_NE(none.output.find("give --prune-channels or --cluster"), std::string::npos);
+  EXPECT_NE(none.output.find("give --prune-channels, --cluster or --weights int4"),
+            std::string::npos);
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "compiler/common/error.h"
+#include "compiler/common/file_io.h"
 #include "compiler/exec/graph_evaluator.h"
 #include "compiler/passes/passes.h"
 #include "compiler/pipeline/compile.h"
@@ -59,6 +60,17 @@ TEST(FakeQuantization, WeightsAreTheLevelsPostTrainingQuantizationWrites) {
   // A channel of zeros keeps scale 1, as quantize_weights gives it.
   EXPECT_EQ(train::weight_scales(torch::zeros({2, 3}), true)[1].item<float>(), 1.0f);
   EXPECT_EQ(train::weight_scales(w, false).numel(), 1);
+}
+
+TEST(FakeQuantization, Int4WeightsTakeFifteenLevels) {
+  torch::manual_seed(3);
+  const torch::Tensor w = torch::randn({4, 9});
+  const torch::Tensor scales = train::weight_scales(w, true, 7);
+  const torch::Tensor levels =
+      torch::round(train::fake_quantize_weights(w, scales, 7) / scales.reshape({4, 1}));
+  EXPECT_EQ(levels.abs().max().item<float>(), 7.0f);
+  EXPECT_LE(std::get<0>(at::_unique(levels)).numel(), 15);
+  EXPECT_FLOAT_EQ(scales[0].item<float>(), w[0].abs().max().item<float>() / 7.0f);
 }
 
 TEST(FakeQuantization, GradientsPassStraightThroughTheRounding) {
@@ -232,6 +244,38 @@ TEST(TrainCli, QuantizationAwareTrainingWritesTheInt8Model) {
   const test::CliResult a = test::kiln_cli("analyze " + out);
   ASSERT_EQ(a.exit_code, 0) << a.output;
   EXPECT_NE(a.output.find("FULLY_CONNECTED_S8"), std::string::npos) << a.output;
+}
+
+// --weights int4: training simulates weights of 15 levels, the int8 model
+// holds them, and kiln stores every filter large enough in 4 bits.
+TEST(TrainCli, Int4WeightsAreTrainedAndStoredInFourBits) {
+  const std::string out = test::temp_path("qat_int4.tflite");
+  const test::CliResult r = test::kiln_cli(
+      "train --arch mlp --widths 16 --epochs 1 --qat-epochs 1 --weights int4 "
+      "--threads 1 -o " +
+      out);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("int8, quantization-aware: test accuracy"), std::string::npos)
+      << r.output;
+  const ir::Graph g = import_model(read_file(out), out);
+  int filters = 0;
+  for (const ir::Op& op : g.ops) {
+    if (op.kind != ir::OpKind::kFullyConnected) continue;
+    const ir::Tensor& w = g.tensors[static_cast<size_t>(op.inputs[1])];
+    for (int64_t i = 0; i < w.elements(); ++i) {
+      EXPECT_LE(std::abs(int32_t{w.as<int8_t>()[i]}), 7) << w.name;
+    }
+    ++filters;
+  }
+  EXPECT_EQ(filters, 2);
+  const test::CliResult a = test::kiln_cli("analyze " + out + " --target cortex-m4");
+  EXPECT_NE(a.output.find("4-bit/1"), std::string::npos) << a.output;
+  const test::CliResult bad =
+      test::kiln_cli("train --arch mlp --widths 16 --epochs 1 --weights int4 -o " + out);
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_NE(bad.output.find("--weights int4 quantizes the weights: add --int8 or --qat-epochs"),
+            std::string::npos)
+      << bad.output;
 }
 
 }  // namespace

@@ -40,6 +40,7 @@ void compress_quantized(const ir::Graph& graph, const TrainCommand& opts) {
   if (opts.prune_channels > 0.0) {
     compressed = prune_and_report(compressed, opts.prune_channels, opts.channel_multiple, report);
   }
+  if (opts.weights == "int4") compressed = int4_and_report(compressed, report);
   if (opts.clusters > 0) {
     compressed = cluster_and_report(compressed, opts.clusters, opts.per_channel_clusters, report);
   }
@@ -83,8 +84,9 @@ void register_compress(CLI::App& app) {
   add_data_options(*cmd, opts->data);
   add_run_options(*cmd, opts);
   cmd->callback([opts, distil, cmd]() {
-    if (opts->prune_channels <= 0.0 && opts->clusters == 0) {
-      throw Error(ErrorKind::kUsage, "nothing to do: give --prune-channels or --cluster");
+    if (opts->prune_channels <= 0.0 && opts->clusters == 0 && opts->weights == "int8") {
+      throw Error(ErrorKind::kUsage,
+                  "nothing to do: give --prune-channels, --cluster or --weights int4");
     }
     const ir::Graph graph = import_model(read_file(opts->model), opts->model);
     if (first_quantized(graph)) {

@@ -97,6 +97,11 @@ void add_run_options(CLI::App& cmd, const std::shared_ptr<TrainCommand>& opts) {
                  "quantization-aware epochs after the float ones (kiln's int8 numerics "
                  "simulated; implies --int8)")
       ->capture_default_str();
+  cmd.add_option("--weights", opts->weights,
+                 "int8, or int4 (levels -7 to 7, simulated by quantization-aware training; "
+                 "kiln stores them in 4 bits)")
+      ->check(CLI::IsMember({"int8", "int4"}))
+      ->capture_default_str();
   cmd.add_option("--target", opts->target, "kernel variants of a .kiln output")
       ->capture_default_str();
   cmd.add_option("--seed", opts->train.seed,

@@ -128,6 +128,13 @@ void check(const TrainCommand& opts) {
         ErrorKind::kUsage,
         fmt::format("--float-output '{}': expected a .tflite or .onnx file", opts.float_output));
   }
+  if (opts.weights == "int4" && !int8) {
+    throw Error(ErrorKind::kUsage,
+                "--weights int4 quantizes the weights: add --int8 or --qat-epochs");
+  }
+  if (opts.weights == "int4" && opts.clusters != 0) {
+    throw Error(ErrorKind::kUsage, "--weights int4 and --cluster: choose one way to 16 values");
+  }
   if (opts.clusters != 0 && !int8) {
     throw Error(ErrorKind::kUsage,
                 "--cluster shares the int8 model's weights: add --int8 or --qat-epochs");
@@ -298,11 +305,10 @@ ir::Graph prune_and_report(const ir::Graph& graph, double fraction, int32_t mult
   return std::move(p.graph);
 }
 
-ir::Graph cluster_and_report(const ir::Graph& graph, int32_t clusters, bool per_channel,
-                             nlohmann::json& report) {
-  Clustering c = cluster_weights(graph, clusters, per_channel);
-  std::printf("weight clustering, %d values per %s:\n", clusters,
-              per_channel ? "output channel" : "layer");
+namespace {
+
+// The per-layer table of a clustering or int4 requantization, and its JSON.
+nlohmann::json report_coded_layers(const Clustering& c) {
   std::printf("  %-32s %8s %7s %9s %12s %9s\n", "layer", "weights", "values", "codebooks", "bytes",
               "rms error");
   nlohmann::json layers = nlohmann::json::array();
@@ -335,11 +341,27 @@ ir::Graph cluster_and_report(const ir::Graph& graph, int32_t clusters, bool per_
       "  filters %lld -> %lld bytes (%.2fx of int8; indices and codebooks)\n",
       static_cast<long long>(int8_bytes), static_cast<long long>(coded_bytes),
       static_cast<double>(coded_bytes) / static_cast<double>(std::max<int64_t>(1, int8_bytes)));
-  report["clustering"] = {{"clusters", clusters},
-                          {"per_channel", per_channel},
-                          {"layers", layers},
-                          {"filter_bytes_int8", int8_bytes},
-                          {"filter_bytes_coded", coded_bytes}};
+  return {
+      {"layers", layers}, {"filter_bytes_int8", int8_bytes}, {"filter_bytes_coded", coded_bytes}};
+}
+
+}  // namespace
+
+ir::Graph cluster_and_report(const ir::Graph& graph, int32_t clusters, bool per_channel,
+                             nlohmann::json& report) {
+  Clustering c = cluster_weights(graph, clusters, per_channel);
+  std::printf("weight clustering, %d values per %s:\n", clusters,
+              per_channel ? "output channel" : "layer");
+  report["clustering"] = report_coded_layers(c);
+  report["clustering"]["clusters"] = clusters;
+  report["clustering"]["per_channel"] = per_channel;
+  return std::move(c.graph);
+}
+
+ir::Graph int4_and_report(const ir::Graph& graph, nlohmann::json& report) {
+  Clustering c = requantize_int4(graph);
+  std::printf("int4 weights, requantized from int8 (levels -7 to 7):\n");
+  report["int4"] = report_coded_layers(c);
   return std::move(c.graph);
 }
 
@@ -379,6 +401,7 @@ void run_training(TrainCommand& opts) {
   if (opts.prune_channels > 0.0)
     graph = prune_and_report(graph, opts.prune_channels, opts.channel_multiple, report);
   train::GraphModule model(graph);
+  if (opts.weights == "int4") model.set_weight_levels(kInt4WeightLevels);
   if (!opts.model.empty()) {
     report["test_accuracy_before"] = train::accuracy(model, test);
     std::printf("%s: test accuracy %.4f\n",

@@ -34,6 +34,7 @@ struct TrainCommand {
   int64_t train_images = 0;      // 0: all
   double prune_channels = 0.0;   // the share of filters structured pruning removes
   int32_t channel_multiple = 8;  // pruned layers keep a multiple of this many channels
+  std::string weights = "int8";  // or "int4"
   int32_t clusters = 0;          // weight clustering of the int8 model (0: none)
   bool per_channel_clusters = false;
 };
@@ -65,6 +66,10 @@ ir::Graph prune_and_report(const ir::Graph& graph, double fraction, int32_t mult
 // layer and the filters' bytes before and after, also in `report`.
 ir::Graph cluster_and_report(const ir::Graph& graph, int32_t clusters, bool per_channel,
                              nlohmann::json& report);
+
+// int4 weights from an int8 model (compress/cluster.h's requantize_int4),
+// reported as cluster_and_report reports.
+ir::Graph int4_and_report(const ir::Graph& graph, nlohmann::json& report);
 
 // Loads the data, builds or imports the model (pruned when asked), trains
 // it (distilled, quantization-aware when asked) and writes it, printing
