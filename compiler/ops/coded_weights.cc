@@ -91,15 +91,18 @@ bool lower_coded_conv2d(LowerContext& ctx, const ir::Op& op, const Conv2DParams&
   const int64_t n = int64_t{p.k_h} * p.k_w * p.out_c * (depthwise ? 1 : p.filter_in_c);
   const std::optional<CodedWeights> coded = code_weights(filter, n, p.out_c, depthwise);
   if (!coded) return false;
-  const std::string base = ctx.output(op, 0).name;
-  const int indices =
-      ctx.add_constant(base + "/weight_indices", KILN_DTYPE_UINT8,
-                       {static_cast<int32_t>(coded->indices.size())}, coded->indices);
   Conv2DW4Params pw{};
   pw.conv = p;
   pw.codebooks = coded->count;
   const OpCode reference = depthwise ? OpCode::DEPTHWISE_CONV_2D_S8_W4 : OpCode::CONV_2D_S8_W4;
   const OpCode opcode = choose_variant(ctx.target(), reference, pw);
+  // The reference coded kernel runs several times slower than a target's
+  // dense variants: it is used on targets without any (portable ones).
+  if (opcode == reference && !ctx.target().isas.empty()) return false;
+  const std::string base = ctx.output(op, 0).name;
+  const int indices =
+      ctx.add_constant(base + "/weight_indices", KILN_DTYPE_UINT8,
+                       {static_cast<int32_t>(coded->indices.size())}, coded->indices);
   // The Arm DSP variant decodes through a pair table instead of the codebook.
   int book;
   if (find_kernel(static_cast<uint32_t>(opcode))->isa == KernelIsa::arm_dsp) {

@@ -30,8 +30,10 @@ std::optional<CodedWeights> code_weights(const int8_t* weights, int64_t n, int32
 
 // Emits CONV_2D_S8_W4 or DEPTHWISE_CONV_2D_S8_W4 for an int8 convolution
 // (FULLY_CONNECTED as a 1x1 convolution) whose filter codes, and returns
-// true; false (nothing emitted) if it does not or the compilation keeps
-// weights dense. `requant` is the reference kernels' table.
+// true; false (nothing emitted) if it does not, if the compilation keeps
+// weights dense, or if the target has instruction-set kernels but no coded
+// one takes this layer (its dense variant is then much faster than the
+// reference coded kernel). `requant` is the reference kernels' table.
 bool lower_coded_conv2d(LowerContext& ctx, const ir::Op& op, const Conv2DParams& p, bool depthwise,
                         const int8_t* filter, int bias, const std::vector<int32_t>& requant);
 

@@ -255,7 +255,7 @@ TEST(CompressCli, ClustersAnInt8Model) {
   const nlohmann::json j = nlohmann::json::parse(std::ifstream(report));
   EXPECT_EQ(j["clustering"]["filter_bytes_int8"], 22016);
   EXPECT_LT(j["clustering"]["filter_bytes_coded"].get<int64_t>(), 22016 * 53 / 100);
-  const test::CliResult a = test::kiln_cli("analyze " + out + " --target cortex-m4");
+  const test::CliResult a = test::kiln_cli("analyze " + out);
   EXPECT_NE(a.output.find("CONV_2D_S8_W4"), std::string::npos) << a.output;
   EXPECT_NE(a.output.find("DEPTHWISE_CONV_2D_S8_W4"), std::string::npos) << a.output;
   const test::CliResult v = test::kiln_cli("validate " + kws + " " + out + " --data " +
