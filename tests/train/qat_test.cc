@@ -255,7 +255,8 @@ TEST(TrainCli, Int4WeightsAreTrainedAndStoredInFourBits) {
       "--threads 1 -o " +
       out);
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  EXPECT_NE(r.output.find("int8, quantization-aware: test accuracy"), std::string::npos)
+  EXPECT_NE(r.output.find("int8 (int4 weights), quantization-aware: test accuracy"),
+            std::string::npos)
       << r.output;
   const ir::Graph g = import_model(read_file(out), out);
   int filters = 0;

@@ -229,11 +229,14 @@ ir::Graph quantize(Run& run, train::GraphModule& model, bool completed) {
   const torch::Tensor calibration = run.training.images.slice(
       0, 0, std::min(opts.calibration_images, run.training.images.size(0)));
   QuantizeResult quantized = train::quantize_trained(model, calibration);
+  // int8 activations, and int8 or int4 weights.
+  const char* kind = model.weight_levels() == kInt4WeightLevels ? "int8 (int4 weights)" : "int8";
+  report["weights"] = opts.weights;
   if (completed) {
     report["int8_post_training_accuracy"] = train::accuracy(
         int8_predictions(quantized.graph, test, "the post-training int8 model"), test.labels);
-    std::printf("int8, post-training quantization (%lld calibration images): test accuracy %.4f\n",
-                static_cast<long long>(calibration.size(0)),
+    std::printf("%s, post-training quantization (%lld calibration images): test accuracy %.4f\n",
+                kind, static_cast<long long>(calibration.size(0)),
                 report["int8_post_training_accuracy"].get<double>());
   }
   if (completed && opts.qat_epochs > 0) {
@@ -248,9 +251,9 @@ ir::Graph quantize(Run& run, train::GraphModule& model, bool completed) {
     report["qat_graph_accuracy"] = train::accuracy(simulated, test.labels);
     report["qat_predictions_differing"] = simulated.ne(device).sum().item<int64_t>();
     std::printf(
-        "int8, quantization-aware: test accuracy %.4f (training graph %.4f); the int8 model "
+        "%s, quantization-aware: test accuracy %.4f (training graph %.4f); the int8 model "
         "and the training graph differ on %lld of %lld predictions\n",
-        report["int8_qat_accuracy"].get<double>(), report["qat_graph_accuracy"].get<double>(),
+        kind, report["int8_qat_accuracy"].get<double>(), report["qat_graph_accuracy"].get<double>(),
         static_cast<long long>(report["qat_predictions_differing"].get<int64_t>()),
         static_cast<long long>(test.images.size(0)));
   }
