@@ -85,26 +85,47 @@ bool clusterable(const ir::Graph& graph, const ir::Op& op) {
          !filter.shape.empty();
 }
 
+// A layer's int8 filter, and the output channel of each of its elements.
+struct LayerFilter {
+  ir::Tensor& tensor;
+  bool depthwise;
+  int64_t n;
+  int32_t channels;
+  size_t channel_of(int64_t i) const {
+    return static_cast<size_t>(depthwise ? i % channels : i / (n / channels));
+  }
+  int8_t* values() const { return reinterpret_cast<int8_t*>(tensor.data.data()); }
+};
+
+LayerFilter filter_of(ir::Graph& graph, const ir::Op& op) {
+  ir::Tensor& filter = graph.tensors[static_cast<size_t>(op.inputs[1])];
+  const bool depthwise = op.kind == ir::OpKind::kDepthwiseConv2D;
+  return {filter, depthwise, filter.elements(),
+          depthwise ? filter.shape.back() : filter.shape.front()};
+}
+
+// The report entry of operator `index`, before any change.
+ClusteredLayer entry_of(const ir::Graph& graph, const ir::Op& op, size_t index, int64_t weights) {
+  ClusteredLayer layer;
+  layer.name = graph.tensors[static_cast<size_t>(op.outputs[0])].name;
+  layer.op = fmt::format("{} (operator {})", ir::op_kind_name(op.kind), index);
+  layer.weights = layer.int8_bytes = weights;
+  return layer;
+}
+
 ClusteredLayer cluster_layer(ir::Graph& graph, const ir::Op& op, size_t index, int32_t clusters,
                              bool per_channel) {
-  ir::Tensor& filter = graph.tensors[static_cast<size_t>(op.inputs[1])];
-  const ir::Tensor& out = graph.tensors[static_cast<size_t>(op.outputs[0])];
-  ClusteredLayer layer;
-  layer.name = out.name;
-  layer.op = fmt::format("{} (operator {})", ir::op_kind_name(op.kind), index);
-  const bool depthwise = op.kind == ir::OpKind::kDepthwiseConv2D;
-  const int64_t n = filter.elements();
-  const int32_t channels = depthwise ? filter.shape.back() : filter.shape.front();
-  const int64_t per = n / channels;
-  auto channel_of = [&](int64_t i) {
-    return static_cast<size_t>(depthwise ? i % channels : i / per);
-  };
+  const LayerFilter f = filter_of(graph, op);
+  const ir::Tensor& filter = f.tensor;
+  const bool depthwise = f.depthwise;
+  const int64_t n = f.n;
+  const int32_t channels = f.channels;
+  auto channel_of = [&](int64_t i) { return f.channel_of(i); };
+  ClusteredLayer layer = entry_of(graph, op, index, n);
   auto scale_of = [&](size_t c) {
     return static_cast<double>(filter.quant.scales[filter.quant.per_channel() ? c : 0]);
   };
-  int8_t* values = reinterpret_cast<int8_t*>(filter.data.data());
-  layer.weights = n;
-  layer.int8_bytes = n;
+  int8_t* values = f.values();
 
   std::vector<Histogram> histograms(per_channel ? static_cast<size_t>(channels) : 1, Histogram{});
   for (int64_t i = 0; i < n; ++i) {
@@ -146,21 +167,13 @@ ClusteredLayer cluster_layer(ir::Graph& graph, const ir::Op& op, size_t index, i
 // The layer's filter in [-7, 7] per scale group, its scales and its bias
 // rescaled to match.
 ClusteredLayer requantize_layer(ir::Graph& graph, const ir::Op& op, size_t index) {
-  ir::Tensor& filter = graph.tensors[static_cast<size_t>(op.inputs[1])];
-  const ir::Tensor& out = graph.tensors[static_cast<size_t>(op.outputs[0])];
-  ClusteredLayer layer;
-  layer.name = out.name;
-  layer.op = fmt::format("{} (operator {})", ir::op_kind_name(op.kind), index);
-  const bool depthwise = op.kind == ir::OpKind::kDepthwiseConv2D;
-  const int64_t n = filter.elements();
+  const LayerFilter f = filter_of(graph, op);
+  ir::Tensor& filter = f.tensor;
+  const int64_t n = f.n;
   const size_t groups = filter.quant.scales.size();
-  const int32_t channels = depthwise ? filter.shape.back() : filter.shape.front();
-  const int64_t per = n / channels;
-  auto group_of = [&](int64_t i) {
-    if (groups == 1) return size_t{0};
-    return static_cast<size_t>(depthwise ? i % channels : i / per);
-  };
-  int8_t* values = reinterpret_cast<int8_t*>(filter.data.data());
+  auto group_of = [&](int64_t i) { return groups == 1 ? size_t{0} : f.channel_of(i); };
+  int8_t* values = f.values();
+  ClusteredLayer layer = entry_of(graph, op, index, n);
   std::vector<int32_t> largest(groups, 0);
   std::array<bool, kValues> seen{};
   for (int64_t i = 0; i < n; ++i) {
@@ -168,7 +181,6 @@ ClusteredLayer requantize_layer(ir::Graph& graph, const ir::Op& op, size_t index
     seen[static_cast<size_t>(values[i] + 128)] = true;
   }
   layer.values_before = static_cast<int32_t>(std::count(seen.begin(), seen.end(), true));
-  layer.weights = layer.int8_bytes = n;
   // ratio[g]: new level per old level; the scale grows by its inverse.
   std::vector<double> ratio(groups, 1.0);
   for (size_t g = 0; g < groups; ++g) {
@@ -199,7 +211,7 @@ ClusteredLayer requantize_layer(ir::Graph& graph, const ir::Op& op, size_t index
       }
     }
   }
-  const std::optional<CodedWeights> coded = code_weights(values, n, channels, depthwise);
+  const std::optional<CodedWeights> coded = code_weights(values, n, f.channels, f.depthwise);
   layer.codebooks = coded ? coded->count : 0;
   layer.coded_bytes =
       coded ? static_cast<int64_t>(coded->indices.size() + coded->codebooks.size()) : n;

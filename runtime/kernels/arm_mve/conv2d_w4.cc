@@ -28,9 +28,20 @@ inline uint32_t dot_pairs(uint32_t acc, const int8_t* x, const uint8_t* idx, int
 }
 
 #if KILN_ARM_MVE_NATIVE
+// One filter's step over a block: dot += sum x * w, sum += sum w.
+inline void block_step(int32_t& dot, int32_t& sum, int8x16x2_t xs, const uint8_t* idx,
+                       const int8_t* book, uint8x16_t low) {
+  const uint8x16_t pairs = vld1q_u8(idx);
+  const int8x16_t even = vldrbq_gather_offset_s8(book, vandq_u8(pairs, low));
+  const int8x16_t odd = vldrbq_gather_offset_s8(book, vshrq_n_u8(pairs, 4));
+  dot = vmladavaq_s8(dot, xs.val[0], even);
+  dot = vmladavaq_s8(dot, xs.val[1], odd);
+  sum = vaddvaq_s8(sum, even);
+  sum = vaddvaq_s8(sum, odd);
+}
+
 // Two filters' sums over the whole blocks of a run, kept out of line so that
-// its vectors and pointers get the registers: dots[k] += sum x * w,
-// sums[k] += sum w.
+// its vectors and pointers get the registers.
 __attribute__((noinline)) void blocks2(int32_t* dots, int32_t* sums, const int8_t* x,
                                        const uint8_t* i0, const uint8_t* i1, int32_t blocks,
                                        const int8_t* b0, const int8_t* b1) {
@@ -38,19 +49,8 @@ __attribute__((noinline)) void blocks2(int32_t* dots, int32_t* sums, const int8_
   const uint8x16_t low = vdupq_n_u8(0xF);
   for (int32_t k = 0; k < blocks; ++k, x += kBlock, i0 += kBlock / 2, i1 += kBlock / 2) {
     const int8x16x2_t xs = vld2q_s8(x);
-    const uint8x16_t p0 = vld1q_u8(i0), p1 = vld1q_u8(i1);
-    const int8x16_t e0 = vldrbq_gather_offset_s8(b0, vandq_u8(p0, low));
-    const int8x16_t o0 = vldrbq_gather_offset_s8(b0, vshrq_n_u8(p0, 4));
-    d0 = vmladavaq_s8(d0, xs.val[0], e0);
-    d0 = vmladavaq_s8(d0, xs.val[1], o0);
-    s0 = vaddvaq_s8(s0, e0);
-    s0 = vaddvaq_s8(s0, o0);
-    const int8x16_t e1 = vldrbq_gather_offset_s8(b1, vandq_u8(p1, low));
-    const int8x16_t o1 = vldrbq_gather_offset_s8(b1, vshrq_n_u8(p1, 4));
-    d1 = vmladavaq_s8(d1, xs.val[0], e1);
-    d1 = vmladavaq_s8(d1, xs.val[1], o1);
-    s1 = vaddvaq_s8(s1, e1);
-    s1 = vaddvaq_s8(s1, o1);
+    block_step(d0, s0, xs, i0, b0, low);
+    block_step(d1, s1, xs, i1, b1, low);
   }
   dots[0] = d0;
   dots[1] = d1;
