@@ -115,8 +115,20 @@ bool lower_coded_conv2d(LowerContext& ctx, const ir::Op& op, const Conv2DParams&
     book = ctx.add_constant(base + "/codebooks", KILN_DTYPE_INT8, {coded->count, kCodebookEntries},
                             std::vector<uint8_t>(coded->codebooks.begin(), coded->codebooks.end()));
   }
-  const int quant =
-      ctx.add_constant(base + "/requant", KILN_DTYPE_INT32, {2, p.out_c}, int32_bytes(requant));
+  // The variants take the requantization prepared (kiln/ops/conv2d_w4.h).
+  int quant;
+  if (opcode != reference) {
+    std::vector<fp::PreparedRequant> table(static_cast<size_t>(p.out_c));
+    for (size_t c = 0; c < table.size(); ++c)
+      table[c] = fp::prepare_requant(requant[c], requant[table.size() + c]);
+    const auto* bytes = reinterpret_cast<const uint8_t*>(table.data());
+    quant = ctx.add_constant(base + "/requant", KILN_DTYPE_UINT8,
+                             {static_cast<int32_t>(table.size() * sizeof(fp::PreparedRequant))},
+                             std::vector<uint8_t>(bytes, bytes + table.size() * sizeof(table[0])));
+  } else {
+    quant =
+        ctx.add_constant(base + "/requant", KILN_DTYPE_INT32, {2, p.out_c}, int32_bytes(requant));
+  }
   ctx.emit(op, opcode, pw, {op.inputs[0], indices, book, bias, quant}, {op.outputs[0]});
   return true;
 }

@@ -39,8 +39,7 @@ void conv2d_s8_w4(const void* params, const void* const* inputs, void* const* ou
     return books + (pw.codebooks == 1 ? 0 : oc * Dot::kBookBytes);
   };
   const int32_t* bias = static_cast<const int32_t*>(inputs[3]);
-  const int32_t* multipliers = static_cast<const int32_t*>(inputs[4]);
-  const int32_t* shifts = multipliers + p.out_c;
+  const fp::PreparedRequant* requant = static_cast<const fp::PreparedRequant*>(inputs[4]);
   int8_t* output = static_cast<int8_t*>(outputs[0]);
   const int32_t row_bytes = p.k_h * p.k_w * p.in_c / 2;
 
@@ -48,7 +47,7 @@ void conv2d_s8_w4(const void* params, const void* const* inputs, void* const* ou
     if (bias)
       acc = static_cast<int32_t>(static_cast<uint32_t>(acc) + static_cast<uint32_t>(bias[oc]));
     output[output_index(p, b, y, x, oc)] = static_cast<int8_t>(
-        fp::requantize(acc, multipliers[oc], shifts[oc], p.output_offset, p.act_min, p.act_max));
+        fp::requantize_prepared(acc, requant[oc], p.output_offset, p.act_min, p.act_max));
   };
   // Calls run(x, first weight, length) for each run of taps of output
   // pixel (b, out_y, out_x) inside the input.

@@ -18,10 +18,13 @@
 // The Arm DSP CONV_2D variant (groups 1, even in_c, one codebook, at least
 // 2,048 weights so that its table is small beside them) takes a pair table
 // in place of the codebook: for each of the 256 index bytes, its two
-// weights as int16 halves (w4_pair_entry), ready for SMLAD.
+// weights as int16 halves (w4_pair_entry), ready for SMLAD. The variants
+// take the requantization prepared on the host (fp::PreparedRequant, 16
+// bytes per output channel) in place of the multipliers and shifts.
 #ifndef KILN_OPS_CONV2D_W4_H
 #define KILN_OPS_CONV2D_W4_H
 
+#include "kiln/fixed_point.h"
 #include "kiln/ops/conv2d.h"
 
 namespace kiln {
@@ -64,16 +67,17 @@ inline bool conv2d_w4_operand_sizes(const Conv2DW4Params& p, bool depthwise, Ope
 // The Helium CONV_2D variant: groups 1 and an even in_c (whole index bytes
 // for every tap), any codebooks.
 inline bool conv2d_w4_runs_operand_sizes(const Conv2DW4Params& p, OperandSizes* s) {
-  return conv2d_w4_operand_sizes(p, false, s) && p.conv.filter_in_c == p.conv.in_c &&
-         p.conv.in_c % 2 == 0;
+  if (!conv2d_w4_operand_sizes(p, false, s) || p.conv.filter_in_c != p.conv.in_c ||
+      p.conv.in_c % 2 != 0) {
+    return false;
+  }
+  s->inputs[4] = static_cast<uint32_t>(p.conv.out_c) * sizeof(fp::PreparedRequant);
+  return true;
 }
 
 inline bool conv2d_w4_pair_table_operand_sizes(const Conv2DW4Params& p, OperandSizes* s) {
-  if (!conv2d_w4_operand_sizes(p, false, s)) return false;
-  if (p.codebooks != 1 || p.conv.filter_in_c != p.conv.in_c || p.conv.in_c % 2 != 0 ||
-      s->inputs[1] < kW4PairTableMinWeights / 2) {
-    return false;
-  }
+  if (!conv2d_w4_runs_operand_sizes(p, s)) return false;
+  if (p.codebooks != 1 || s->inputs[1] < kW4PairTableMinWeights / 2) return false;
   s->inputs[2] = kW4PairTableEntries * 4;
   return true;
 }
