@@ -220,20 +220,25 @@ ClusteredLayer requantize_layer(ir::Graph& graph, const ir::Op& op, size_t index
   return layer;
 }
 
-}  // namespace
-
-Clustering requantize_int4(const ir::Graph& graph) {
+// `code(graph, op, index)` on every layer with an int8 filter, in a copy of
+// the graph; Error(kUnsupported) with `none` if there is no such layer.
+template <typename Code>
+Clustering code_each_layer(const ir::Graph& graph, const char* none, Code code) {
   Clustering result{graph, {}};
   for (size_t i = 0; i < result.graph.ops.size(); ++i) {
     const ir::Op& op = result.graph.ops[i];
-    if (!clusterable(result.graph, op)) continue;
-    result.layers.push_back(requantize_layer(result.graph, op, i));
+    if (clusterable(result.graph, op)) result.layers.push_back(code(result.graph, op, i));
   }
-  if (result.layers.empty()) {
-    throw Error(ErrorKind::kUnsupported,
-                "--weights int4: the model has no int8 convolution or fully connected weights");
-  }
+  if (result.layers.empty()) throw Error(ErrorKind::kUnsupported, none);
   return result;
+}
+
+}  // namespace
+
+Clustering requantize_int4(const ir::Graph& graph) {
+  return code_each_layer(
+      graph, "--weights int4: the model has no int8 convolution or fully connected weights",
+      requantize_layer);
 }
 
 Clustering cluster_weights(const ir::Graph& graph, int32_t clusters, bool per_channel) {
@@ -242,18 +247,12 @@ Clustering cluster_weights(const ir::Graph& graph, int32_t clusters, bool per_ch
                 fmt::format("--cluster {}: kiln stores 2 to {} clusters (4-bit indices)", clusters,
                             kCodebookEntries));
   }
-  Clustering result{graph, {}};
-  for (size_t i = 0; i < result.graph.ops.size(); ++i) {
-    const ir::Op& op = result.graph.ops[i];
-    if (!clusterable(result.graph, op)) continue;
-    result.layers.push_back(cluster_layer(result.graph, op, i, clusters, per_channel));
-  }
-  if (result.layers.empty()) {
-    throw Error(ErrorKind::kUnsupported,
-                "--cluster: the model has no int8 convolution or fully connected weights to "
-                "cluster (quantize it first: --int8 or --qat-epochs)");
-  }
-  return result;
+  return code_each_layer(graph,
+                         "--cluster: the model has no int8 convolution or fully connected weights "
+                         "to cluster (quantize it first: --int8 or --qat-epochs)",
+                         [&](ir::Graph& g, const ir::Op& op, size_t index) {
+                           return cluster_layer(g, op, index, clusters, per_channel);
+                         });
 }
 
 }  // namespace kiln
