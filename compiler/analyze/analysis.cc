@@ -26,6 +26,7 @@ ModelReport analyze(const CompiledModel& m, const std::string& label, uint64_t m
   std::map<int, std::vector<std::string>> kernels;  // IR op -> kernels it became
   std::map<int, std::set<int>> constants;           // IR op -> its kernels' constants
   std::map<int, int32_t> codebooks;
+  std::map<int, Conv2DSparseParams> sparse;
   std::set<int> stored;
   for (const ProgramOp& op : m.program.ops) {
     if (op.placeholder) continue;
@@ -41,6 +42,12 @@ ModelReport analyze(const CompiledModel& m, const std::string& label, uint64_t m
       Conv2DW4Params p;
       std::memcpy(&p, op.params.data(), sizeof(p));
       codebooks[op.source_op] = p.codebooks;
+    }
+    if (name.find("_S8_SPARSE") != std::string::npos &&
+        op.params.size() == sizeof(Conv2DSparseParams)) {
+      Conv2DSparseParams p;
+      std::memcpy(&p, op.params.data(), sizeof(p));
+      sparse[op.source_op] = p;
     }
     if (std::find(r.kernels.begin(), r.kernels.end(), name) == r.kernels.end())
       r.kernels.push_back(name);
@@ -78,6 +85,12 @@ ModelReport analyze(const CompiledModel& m, const std::string& label, uint64_t m
     for (int t : constants[static_cast<int>(i)])
       l.stored_weight_bytes += m.program.tensors[static_cast<size_t>(t)].bytes;
     l.codebooks = codebooks.count(static_cast<int>(i)) ? codebooks[static_cast<int>(i)] : 0;
+    if (sparse.count(static_cast<int>(i))) {
+      const Conv2DSparseParams& p = sparse[static_cast<int>(i)];
+      l.stored_nonzeros = int64_t{p.nonzeros} * p.block;
+      l.sparse_block = p.block;
+      l.filter_weights = int64_t{p.conv.in_c} * p.conv.out_c;
+    }
     l.macs = op_macs(m.graph, op);
     r.macs += l.macs;
     r.weights_bytes += l.weight_bytes;
@@ -106,6 +119,8 @@ nlohmann::json to_json(const ModelReport& r) {
                       {"weight_bytes", l.weight_bytes},
                       {"stored_weight_bytes", l.stored_weight_bytes},
                       {"codebooks", l.codebooks},
+                      {"stored_nonzeros", l.stored_nonzeros},
+                      {"sparse_block", l.sparse_block},
                       {"arena_offset", l.arena_offset},
                       {"output_bytes", l.output_bytes},
                       {"supported", l.supported}});
@@ -128,17 +143,23 @@ nlohmann::json to_json(const ModelReport& r) {
 
 std::string to_table(const ModelReport& r) {
   std::string s = fmt::format("{}\n\n", r.model);
-  s += fmt::format("{:>3}  {:<18} {:<22} {:<20} {:>11} {:>9} {:>9} {:<9} {:>8}  {}\n", "#", "op",
+  s += fmt::format("{:>3}  {:<18} {:<22} {:<20} {:>11} {:>9} {:>9} {:<12} {:>8}  {}\n", "#", "op",
                    "input", "output", "MACs", "weights", "stored", "format", "offset", "name");
   for (const LayerReport& l : r.layers) {
     const std::string in = l.input_shapes.empty() ? "-" : ir::shape_string(l.input_shapes[0]);
     const std::string offset = l.arena_offset >= 0 ? fmt::format("{}", l.arena_offset) : "-";
     std::string name = l.name.size() > 60 ? l.name.substr(0, 57) + "..." : l.name;
-    // 4-bit coded filters show their codebooks ("4-bit/1": one for the layer).
-    const std::string format = l.codebooks > 0      ? fmt::format("4-bit/{}", l.codebooks)
-                               : l.weight_bytes > 0 ? "dense"
-                                                    : "-";
-    s += fmt::format("{:>3}  {:<18} {:<22} {:<20} {:>11} {:>9} {:>9} {:<9} {:>8}  {}{}\n", l.index,
+    // 4-bit coded filters show their codebooks ("4-bit/1": one for the
+    // layer), sparse ones the share of weights they store ("sparse" single
+    // weights, "block4" blocks of four).
+    std::string format = l.weight_bytes > 0 ? "dense" : "-";
+    if (l.codebooks > 0) format = fmt::format("4-bit/{}", l.codebooks);
+    if (l.sparse_block > 0) {
+      format = fmt::format(
+          "{}/{:.1f}%", l.sparse_block == 1 ? "sparse" : "block4",
+          100.0 * static_cast<double>(l.stored_nonzeros) / static_cast<double>(l.filter_weights));
+    }
+    s += fmt::format("{:>3}  {:<18} {:<22} {:<20} {:>11} {:>9} {:>9} {:<12} {:>8}  {}{}\n", l.index,
                      l.op, in, ir::shape_string(l.output_shape), l.macs, l.weight_bytes,
                      l.stored_weight_bytes, format, offset, name,
                      l.supported ? "" : "  [UNSUPPORTED]");

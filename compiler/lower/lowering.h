@@ -18,8 +18,8 @@
 namespace kiln {
 
 struct LowerOptions {
-  // Keep every filter in int8, even one int4 or clustered weights would
-  // store in 4 bits (the dense kernels may be faster).
+  // Keep every filter dense in int8, even one that int4 or clustered
+  // weights would store in 4 bits or pruned weights as their nonzeros.
   bool dense_weights = false;
 };
 
@@ -32,9 +32,10 @@ class LowerContext {
   const ir::Graph& graph() const { return graph_; }
   // The kernel variants this compilation may choose from.
   const KernelTarget& target() const { return target_; }
-  // Whether filters with at most 16 distinct values may be stored as 4-bit
-  // indices into a codebook (compiler/ops/coded_weights.h).
-  bool coded_weights() const { return !options_.dense_weights; }
+  // Whether filters may be stored compressed: as 4-bit indices into a
+  // codebook (compiler/ops/coded_weights.h) or as their nonzero weights
+  // (compiler/ops/sparse_weights.h).
+  bool compressed_weights() const { return !options_.dense_weights; }
   const ir::Tensor& tensor(int index) const { return graph_.tensors[static_cast<size_t>(index)]; }
   // A tensor of the program, including those lowering added (constants,
   // scratch buffers) after the graph's.

@@ -87,7 +87,7 @@ std::optional<CodedWeights> code_weights(const int8_t* weights, int64_t n, int32
 
 bool lower_coded_conv2d(LowerContext& ctx, const ir::Op& op, const Conv2DParams& p, bool depthwise,
                         const int8_t* filter, int bias, const std::vector<int32_t>& requant) {
-  if (!ctx.coded_weights()) return false;
+  if (!ctx.compressed_weights()) return false;
   const int64_t n = int64_t{p.k_h} * p.k_w * p.out_c * (depthwise ? 1 : p.filter_in_c);
   const std::optional<CodedWeights> coded = code_weights(filter, n, p.out_c, depthwise);
   if (!coded) return false;
@@ -116,19 +116,13 @@ bool lower_coded_conv2d(LowerContext& ctx, const ir::Op& op, const Conv2DParams&
                             std::vector<uint8_t>(coded->codebooks.begin(), coded->codebooks.end()));
   }
   // The variants take the requantization prepared (kiln/ops/conv2d_w4.h).
-  int quant;
-  if (opcode != reference) {
-    std::vector<fp::PreparedRequant> table(static_cast<size_t>(p.out_c));
-    for (size_t c = 0; c < table.size(); ++c)
-      table[c] = fp::prepare_requant(requant[c], requant[table.size() + c]);
-    const auto* bytes = reinterpret_cast<const uint8_t*>(table.data());
-    quant = ctx.add_constant(base + "/requant", KILN_DTYPE_UINT8,
-                             {static_cast<int32_t>(table.size() * sizeof(fp::PreparedRequant))},
-                             std::vector<uint8_t>(bytes, bytes + table.size() * sizeof(table[0])));
-  } else {
-    quant =
-        ctx.add_constant(base + "/requant", KILN_DTYPE_INT32, {2, p.out_c}, int32_bytes(requant));
-  }
+  const int quant =
+      opcode != reference
+          ? ctx.add_constant(base + "/requant", KILN_DTYPE_UINT8,
+                             {p.out_c * static_cast<int32_t>(sizeof(fp::PreparedRequant))},
+                             prepared_requant_bytes(requant))
+          : ctx.add_constant(base + "/requant", KILN_DTYPE_INT32, {2, p.out_c},
+                             int32_bytes(requant));
   ctx.emit(op, opcode, pw, {op.inputs[0], indices, book, bias, quant}, {op.outputs[0]});
   return true;
 }

@@ -14,6 +14,7 @@
 #include "compiler/numerics/int16_table.h"
 #include "compiler/numerics/multiplier.h"
 #include "compiler/ops/op_record.h"
+#include "kiln/fixed_point.h"
 
 namespace kiln {
 
@@ -229,6 +230,18 @@ void broadcast_dims(LowerContext& ctx, const ir::Op& op, const ir::Tensor& out,
 inline std::vector<uint8_t> int32_bytes(const std::vector<int32_t>& values) {
   std::vector<uint8_t> bytes(values.size() * sizeof(int32_t));
   std::memcpy(bytes.data(), values.data(), bytes.size());
+  return bytes;
+}
+
+// The reference kernels' requantization table (out_c multipliers, then out_c
+// shifts) as the variants take it, prepared on the host: one
+// fp::PreparedRequant per output channel.
+inline std::vector<uint8_t> prepared_requant_bytes(const std::vector<int32_t>& requant) {
+  std::vector<fp::PreparedRequant> table(requant.size() / 2);
+  for (size_t c = 0; c < table.size(); ++c)
+    table[c] = fp::prepare_requant(requant[c], requant[table.size() + c]);
+  std::vector<uint8_t> bytes(table.size() * sizeof(fp::PreparedRequant));
+  std::memcpy(bytes.data(), table.data(), bytes.size());
   return bytes;
 }
 

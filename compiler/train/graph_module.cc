@@ -226,7 +226,7 @@ torch::Tensor GraphModule::forward(const torch::Tensor& input) {
       if (t < 0) {
         in.emplace_back();
       } else if (parameters_.count(t)) {
-        in.push_back(parameters_.at(t));
+        in.push_back(parameter(t));
       } else if (values.count(t)) {
         in.push_back(values.at(t));
       } else {
@@ -252,12 +252,26 @@ void GraphModule::quantize_parameters(const ir::Op& op, std::vector<torch::Tenso
   }
 }
 
+void GraphModule::keep_zeros(const std::vector<int>& filters) {
+  torch::NoGradGuard no_grad;
+  for (int t : filters) {
+    const auto p = parameters_.find(t);
+    if (p != parameters_.end()) masks_[t] = (p->second != 0).to(torch::kFloat32);
+  }
+}
+
+torch::Tensor GraphModule::parameter(int tensor) const {
+  const torch::Tensor& p = parameters_.at(tensor);
+  const auto mask = masks_.find(tensor);
+  return mask == masks_.end() ? p : p * mask->second;
+}
+
 ir::Graph GraphModule::trained() const {
   ir::Graph g = graph_;
   torch::NoGradGuard no_grad;
   for (const auto& [index, p] : parameters_) {
     ir::Tensor& t = g.tensors[static_cast<size_t>(index)];
-    torch::Tensor values = p;
+    torch::Tensor values = parameter(index);
     const auto filter = filters_.find(index);
     if (filter != filters_.end()) {  // back to kiln's filter layouts
       values =

@@ -41,8 +41,14 @@ class GraphModule : public torch::nn::Module {
   // int8; 7: int4), as QuantizeOptions::weight_levels.
   void set_weight_levels(int32_t levels) { weight_levels_ = levels; }
   int32_t weight_levels() const { return weight_levels_; }
+  // Keeps the zero weights of the filter tensors `filters` (pruned ones) at
+  // zero through training: forward() and trained() use each such filter
+  // times its mask of nonzeros, so no gradient revives them.
+  void keep_zeros(const std::vector<int>& filters);
 
  private:
+  // A parameter as the ops use it (masked by keep_zeros).
+  torch::Tensor parameter(int tensor) const;
   // `inputs`: the op's values, weights and bias included.
   torch::Tensor run_op(const ir::Op& op, const std::vector<torch::Tensor>& inputs) const;
   // Fake-quantizes a weighted op's weights and bias in `inputs`.
@@ -52,7 +58,8 @@ class GraphModule : public torch::nn::Module {
   // Parameters by tensor index, in libtorch's layout (convolution filters
   // [out, in, h, w]).
   std::map<int, torch::Tensor> parameters_;
-  std::map<int, ir::OpKind> filters_;  // the op of each filter parameter
+  std::map<int, ir::OpKind> filters_;   // the op of each filter parameter
+  std::map<int, torch::Tensor> masks_;  // keep_zeros: 1 where a weight may be nonzero
   ActivationQuantizer quantizer_;
   int32_t weight_levels_ = 127;
 };

@@ -179,6 +179,16 @@ kiln_status Executor::check_op(const OpRecord& op) const {
       return KILN_ERR_BAD_PARAMS;
     }
   }
+  if (info->constants_ok != nullptr) {
+    const void* constants[kMaxOperands];
+    for (int i = 0; i < op.num_inputs; ++i) {
+      const uint16_t tensor = operands[i];
+      const bool constant = tensor != blob::kNoTensor &&
+                            tensors_[tensor].location == static_cast<uint8_t>(Location::kConstant);
+      constants[i] = constant ? data_ + tensors_[tensor].offset : nullptr;
+    }
+    if (!info->constants_ok(params_ + op.params_offset, constants)) return KILN_ERR_BAD_PARAMS;
+  }
   if (op.opcode == static_cast<uint16_t>(OpCode::BRANCH) &&
       reinterpret_cast<const BranchParams*>(params_ + op.params_offset)->target > h.num_ops) {
     return KILN_ERR_CORRUPT;

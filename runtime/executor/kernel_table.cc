@@ -13,6 +13,16 @@ namespace {
 KILN_OPCODES(KILN_SIZES_FN)
 #undef KILN_SIZES_FN
 
+// The contents check of a params struct that has one (kChecksConstants).
+template <typename Params>
+bool checked_constants(const void* params, const void* const* inputs) {
+  if constexpr (kChecksConstants<Params>) {
+    return constants_ok(*static_cast<const Params*>(params), inputs);
+  } else {
+    return true;
+  }
+}
+
 // A kernel's address and its operand check if this build compiles its
 // instruction set, else null (the build system defines KILN_KERNELS_<ISA>
 // for the sets it compiles): a device carries no code for another core's
@@ -66,6 +76,7 @@ constexpr KernelInfo kKernels[] = {
    KernelIsa::isa,                                                               \
    sizeof(params_type),                                                          \
    selected(OpCode::name) ? KILN_SIZES_##isa(name) : nullptr,                    \
+   kChecksConstants<params_type> ? &checked_constants<params_type> : nullptr,    \
    selected(OpCode::name) ? KILN_KERNEL_##isa(kernel_fn) : nullptr},
     KILN_OPCODES(KILN_KERNEL_ENTRY)
 #undef KILN_KERNEL_ENTRY

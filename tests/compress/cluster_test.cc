@@ -263,8 +263,9 @@ TEST(CompressCli, ClustersAnInt8Model) {
   EXPECT_EQ(v.exit_code, 0) << v.output;
   const test::CliResult none = test::kiln_cli("compress " + kws + " -o " + out);
   EXPECT_EQ(none.exit_code, 1) << none.output;
-  EXPECT_NE(none.output.find("give --prune-channels, --cluster or --weights int4"),
-            std::string::npos);
+  EXPECT_NE(
+      none.output.find("give --prune-channels, --prune, --sparsity, --cluster or --weights int4"),
+      std::string::npos);
 }
 
 }  // namespace

@@ -14,6 +14,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <cstdint>
 #include <cstring>
@@ -174,15 +175,24 @@ Sweep build_sweep(const std::vector<ConvCase>& cases, uint32_t seed) {
   return s;
 }
 
+using FullyConnectedShape = std::array<int32_t, 3>;  // batches, depth, units
+
 // Fully connected layers run as 1x1 convolutions in the variants.
-Sweep build_fully_connected_sweep(uint32_t seed, size_t first = 0, size_t count = SIZE_MAX) {
+Sweep build_fully_connected_sweep(uint32_t seed, size_t first = 0, size_t count = SIZE_MAX,
+                                  const std::vector<FullyConnectedShape>& shapes = {{1, 1, 1},
+                                                                                    {1, 7, 3},
+                                                                                    {1, 16, 4},
+                                                                                    {2, 33, 10},
+                                                                                    {1, 640, 128},
+                                                                                    {3, 64, 12},
+                                                                                    {1, 5, 17},
+                                                                                    {1, 50, 8},
+                                                                                    {2, 784, 6}}) {
   std::mt19937 rng(seed);
   std::uniform_int_distribution<int> byte(-128, 127);
   GraphBuilder b;
   Sweep s;
-  const int32_t shapes[][3] = {{1, 1, 1},   {1, 7, 3},  {1, 16, 4}, {2, 33, 10}, {1, 640, 128},
-                               {3, 64, 12}, {1, 5, 17}, {1, 50, 8}, {2, 784, 6}};
-  for (size_t i = first; i < sizeof(shapes) / sizeof(shapes[0]) && i - first < count; ++i) {
+  for (size_t i = first; i < shapes.size() && i - first < count; ++i) {
     const int32_t batches = shapes[i][0], depth = shapes[i][1], units = shapes[i][2];
     const std::string n = "fc" + std::to_string(i);
     const int x = b.input(n + "/x", KILN_DTYPE_INT8, {batches, depth}, 0.04f,
@@ -402,6 +412,32 @@ Sweep with_coded_weights(Sweep s, uint32_t seed) {
   return s;
 }
 
+// Layers large enough for the sparse kernels to pay on every core: several
+// windows of single weights (1,000, 2,048 and 1,030 deep; 1,030 has no
+// blocks of four) and of blocks (2,048), small ones, and batches.
+const std::vector<FullyConnectedShape> kSparseShapes = {{1, 1000, 64}, {2, 2048, 16}, {1, 1030, 5},
+                                                        {3, 96, 40},   {1, 300, 33},  {1, 8, 3}};
+
+// The sweep with most of every layer's weights set to zero: the even cases
+// keep 2% of single weights, the odd ones 5% of the blocks of four along the
+// depth (and so run the block form), and some output channels keep none.
+Sweep with_sparse_weights(Sweep s, uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::uniform_int_distribution<int> per_mille(0, 999);
+  for (size_t i = 0; i < s.graph.ops.size(); ++i) {
+    ir::Tensor& filter = s.graph.tensors[static_cast<size_t>(s.graph.ops[i].inputs[1])];
+    auto* values = reinterpret_cast<int8_t*>(filter.data.data());
+    const int64_t depth = filter.shape.back();
+    const bool blocks = i % 2 == 1 && depth % 4 == 0;
+    bool keep = false;
+    for (int64_t e = 0; e < filter.elements(); ++e) {
+      if (!blocks || e % 4 == 0) keep = per_mille(rng) < (blocks ? 50 : 20);
+      if (!keep || values[e] == 0) values[e] = keep ? 1 : 0;
+    }
+  }
+  return s;
+}
+
 CompileOptions compile_options(const char* target, bool coded) {
   CompileOptions options;
   options.target = target;
@@ -506,6 +542,57 @@ TEST(Conformance, CodedWeightKernelsMatchReferenceOnCortexM) {
       with_coded_weights(build_fully_connected_sweep(4, 0, 6), 13), true);
   expect_device_variants_match_reference(with_coded_weights(build_fully_connected_sweep(5, 6), 14),
                                          true);
+}
+
+Sweep sparse_sweep(uint32_t seed) {
+  return with_sparse_weights(build_fully_connected_sweep(seed, 0, SIZE_MAX, kSparseShapes), seed);
+}
+
+TEST(Conformance, SparseWeightKernelsMatchReferenceOnHost) {
+  expect_variants_match_reference(sparse_sweep(15), true);
+  // Pointwise convolutions too; the others keep their dense kernels.
+  expect_variants_match_reference(with_sparse_weights(build_sweep(conv_cases(), 1), 16), true);
+}
+
+TEST(Conformance, SparseWeightKernelsMatchReferenceOnCortexM) {
+  expect_device_variants_match_reference(sparse_sweep(17), true);
+}
+
+// Every layer of the sparse sweep runs a sparse kernel on the portable
+// target and the Arm cores, in the form the case was pruned for (the AVX2
+// host has no sparse variant and keeps its dense one). On the cores the
+// three large layers do; for the small ones the dense kernels are cheaper.
+TEST(Conformance, SparseSweepsReachTheSparseKernels) {
+  const Sweep s = sparse_sweep(15);
+  std::vector<std::string> seen;
+  for (const char* target : {"portable", "cortex-m4", "cortex-m55"}) {
+    SCOPED_TRACE(target);
+    const CompiledModel m = compile_graph(s.graph, compile_options(target, true));
+    for (size_t i = 0; i < m.program.ops.size(); ++i) {
+      const ProgramOp& op = m.program.ops[i];
+      const std::string name = find_kernel(static_cast<uint32_t>(op.opcode))->name;
+      seen.push_back(name);
+      const ir::Tensor& filter = s.graph.tensors[static_cast<size_t>(s.graph.ops[i].inputs[1])];
+      const auto* values = filter.as<int8_t>();
+      if (std::none_of(values, values + filter.elements(), [](int8_t v) { return v != 0; })) {
+        continue;
+      }
+      if (std::string(target) != "portable" && i >= 3) continue;
+      ASSERT_NE(name.find("_S8_SPARSE"), std::string::npos) << "case " << i << ": " << name;
+      Conv2DSparseParams p;
+      ASSERT_EQ(op.params.size(), sizeof(p));
+      std::memcpy(&p, op.params.data(), sizeof(p));
+      // Layers pruned in blocks run the block form; unstructured ones either
+      // (a block form with fewer windows can cost less).
+      if (i % 2 == 1 && kSparseShapes[i][1] % 4 == 0) {
+        EXPECT_EQ(p.block, 4) << "case " << i;
+      }
+    }
+  }
+  for (const char* name :
+       {"CONV_2D_S8_SPARSE", "CONV_2D_S8_SPARSE_ARM_DSP", "CONV_2D_S8_SPARSE_ARM_MVE"}) {
+    EXPECT_NE(std::find(seen.begin(), seen.end(), name), seen.end()) << name << " is never chosen";
+  }
 }
 
 // Every filter of the coded sweeps that a codebook makes smaller runs coded

@@ -255,6 +255,63 @@ TEST(CorruptBlob, CodedWeightSections) {
   }
 }
 
+// A fully connected layer with 95% of its weights zero runs the sparse
+// kernel, whose offsets steer its reads: the loader checks them.
+TEST(CorruptBlob, SparseWeightSections) {
+  const std::string path =
+      test::shared_dir() + "/conformance/tflm_ops/FULLY_CONNECTED/i8_pc_0/model.tflite";
+  ir::Graph graph = import_model(read_file(path), "fully connected");
+  ir::Tensor& filter = graph.tensors[static_cast<size_t>(graph.ops.at(0).inputs[1])];
+  for (size_t i = 0; i < filter.data.size(); ++i) {
+    if (i % 20 != 3) filter.data[i] = 0;
+  }
+  CompileOptions options;
+  options.target = "portable";
+  const std::vector<uint8_t> good = compile_graph(graph, options).blob;
+  EXPECT_EQ(init_status(good), KILN_OK);
+  const blob::BlobHeader h = header_of(good);
+  blob::OpRecord op;
+  std::memcpy(&op, good.data() + h.ops_offset, sizeof(op));
+  ASSERT_EQ(op.opcode, static_cast<uint16_t>(OpCode::CONV_2D_S8_SPARSE));
+  auto operand_record = [&](const std::vector<uint8_t>& b, int operand) {
+    uint16_t tensor;
+    std::memcpy(&tensor,
+                b.data() + h.operands_offset + (op.first_operand + operand) * sizeof(uint16_t),
+                sizeof(tensor));
+    blob::TensorRecord t;
+    std::memcpy(&t, b.data() + h.tensors_offset + tensor * sizeof(t), sizeof(t));
+    return t;
+  };
+  const blob::TensorRecord counts = operand_record(good, 1), offsets = operand_record(good, 2);
+  // A count one more (the counts no longer sum to the nonzeros), a count past
+  // its window, and an offset past its window: each refused.
+  for (int change = 0; change < 3; ++change) {
+    std::vector<uint8_t> b = good;
+    uint8_t* data = b.data() + h.data_offset;
+    if (change == 0) {
+      uint16_t c;
+      std::memcpy(&c, data + counts.offset, sizeof(c));
+      c = static_cast<uint16_t>(c + 1);
+      std::memcpy(data + counts.offset, &c, sizeof(c));
+    } else if (change == 1) {
+      const uint16_t c = 0xFFFF;
+      std::memcpy(data + counts.offset, &c, sizeof(c));
+    } else {
+      data[offsets.offset] = 0xFF;
+    }
+    reseal(b);
+    EXPECT_EQ(init_status(b), KILN_ERR_BAD_PARAMS) << "change " << change;
+  }
+  std::mt19937 rng(11);
+  for (int trial = 0; trial < 2000; ++trial) {
+    std::vector<uint8_t> b = good;
+    for (int f = 0; f < 1 + trial % 4; ++f)
+      b[rng() % b.size()] ^= static_cast<uint8_t>(1u << (rng() % 8));
+    reseal(b);
+    init_status(b);  // any status, or an inference; never a crash
+  }
+}
+
 TEST(CorruptBlob, TruncatedAtEveryLength) {
   const std::vector<uint8_t> good = good_blob();
   for (size_t len = 0; len < good.size(); ++len) {

@@ -40,6 +40,7 @@ void compress_quantized(const ir::Graph& graph, const TrainCommand& opts) {
   if (opts.prune_channels > 0.0) {
     compressed = prune_and_report(compressed, opts.prune_channels, opts.channel_multiple, report);
   }
+  if (prunes_weights(opts)) compressed = prune_weights_and_report(compressed, opts, report);
   if (opts.weights == "int4") compressed = int4_and_report(compressed, report);
   if (opts.clusters > 0) {
     compressed = cluster_and_report(compressed, opts.clusters, opts.per_channel_clusters, report);
@@ -72,6 +73,17 @@ void register_compress(CLI::App& app) {
   cmd->add_option("--prune-channels", opts->prune_channels,
                   "the share of each layer's filters to remove, the weakest (L1 norm) first; "
                   "the layers reading them shrink too");
+  cmd->add_option("--prune", opts->prune,
+                  "the share of each fully connected and 1x1 convolution layer's weights to set "
+                  "to zero, the smallest first (unstructured); kiln stores the nonzeros and "
+                  "skips the zeros");
+  cmd->add_option("--prune-block", opts->prune_block,
+                  "--prune zeroes whole blocks of this many consecutive weights along the input "
+                  "depth (1, 2, 4 or 8; 4: the block form the Cortex-M kernels run fastest)")
+      ->capture_default_str();
+  cmd->add_option("--sparsity", opts->sparsity,
+                  "N:M pruning: keep the N largest of every M consecutive weights along the "
+                  "input depth (e.g. 1:8)");
   cmd->add_option("--cluster", opts->clusters,
                   "share each int8 filter's weights among this many values (2 to 16, k-means), "
                   "stored as 4-bit indices into a codebook");
@@ -84,9 +96,11 @@ void register_compress(CLI::App& app) {
   add_data_options(*cmd, opts->data);
   add_run_options(*cmd, opts);
   cmd->callback([opts, distil, cmd]() {
-    if (opts->prune_channels <= 0.0 && opts->clusters == 0 && opts->weights == "int8") {
+    if (opts->prune_channels <= 0.0 && !prunes_weights(*opts) && opts->clusters == 0 &&
+        opts->weights == "int8") {
       throw Error(ErrorKind::kUsage,
-                  "nothing to do: give --prune-channels, --cluster or --weights int4");
+                  "nothing to do: give --prune-channels, --prune, --sparsity, --cluster or "
+                  "--weights int4");
     }
     const ir::Graph graph = import_model(read_file(opts->model), opts->model);
     if (first_quantized(graph)) {

@@ -20,6 +20,7 @@
 #include "compiler/common/file_io.h"
 #include "compiler/compress/cluster.h"
 #include "compiler/compress/prune_channels.h"
+#include "compiler/compress/prune_weights.h"
 #include "compiler/lower/lowering.h"
 #include "compiler/passes/passes.h"
 #include "compiler/pipeline/compile.h"
@@ -268,6 +269,41 @@ const ir::Tensor* first_quantized(const ir::Graph& graph) {
   return nullptr;
 }
 
+bool prunes_weights(const TrainCommand& opts) { return opts.prune > 0.0 || !opts.sparsity.empty(); }
+
+ir::Graph prune_weights_and_report(const ir::Graph& graph, const TrainCommand& opts,
+                                   nlohmann::json& report, std::vector<int>* filters) {
+  if (opts.prune > 0.0 && !opts.sparsity.empty())
+    throw Error(ErrorKind::kUsage, "--prune and --sparsity: give one of them");
+  Sparsity sparsity;
+  sparsity.fraction = opts.prune;
+  if (!opts.sparsity.empty()) sparsity = parse_n_of_m(opts.sparsity);
+  sparsity.block = opts.prune_block;
+  WeightPruning p = prune_weights(graph, sparsity);
+  if (sparsity.m > 0) {
+    std::printf("%d:%d pruning (%d of every %d weights along the input depth kept):\n", sparsity.n,
+                sparsity.m, sparsity.n, sparsity.m);
+  } else {
+    std::printf("unstructured pruning, %.0f%% of each layer's weights%s:\n", 100.0 * opts.prune,
+                sparsity.block > 1
+                    ? fmt::format(" in blocks of {} along the input depth", sparsity.block).c_str()
+                    : "");
+  }
+  nlohmann::json layers = nlohmann::json::array();
+  for (const SparseLayer& l : p.layers) {
+    const std::string name =
+        l.name.size() > 32 ? "..." + l.name.substr(l.name.size() - 29) : l.name;
+    std::printf("  %-32s %8lld weights, %5.1f%% zero\n", name.c_str(),
+                static_cast<long long>(l.weights),
+                100.0 * static_cast<double>(l.zeros) / static_cast<double>(l.weights));
+    layers.push_back({{"layer", l.name}, {"op", l.op}, {"weights", l.weights}, {"zeros", l.zeros}});
+    if (filters) filters->push_back(l.filter);
+  }
+  report["weight_pruning"] = {
+      {"fraction", sparsity.fraction}, {"n", sparsity.n}, {"m", sparsity.m}, {"layers", layers}};
+  return p.graph;
+}
+
 ir::Graph prune_and_report(const ir::Graph& graph, double fraction, int32_t multiple,
                            nlohmann::json& report) {
   ChannelPruning p = prune_channels(graph, fraction, multiple);
@@ -403,12 +439,16 @@ void run_training(TrainCommand& opts) {
   report["seed"] = opts.train.seed;
   if (opts.prune_channels > 0.0)
     graph = prune_and_report(graph, opts.prune_channels, opts.channel_multiple, report);
+  std::vector<int> pruned_filters;
+  if (prunes_weights(opts)) graph = prune_weights_and_report(graph, opts, report, &pruned_filters);
   train::GraphModule model(graph);
+  model.keep_zeros(pruned_filters);
   if (opts.weights == "int4") model.set_weight_levels(kInt4WeightLevels);
   if (!opts.model.empty()) {
     report["test_accuracy_before"] = train::accuracy(model, test);
     std::printf("%s: test accuracy %.4f\n",
-                opts.prune_channels > 0.0 ? "pruned, before fine-tuning" : "before fine-tuning",
+                opts.prune_channels > 0.0 || prunes_weights(opts) ? "pruned, before fine-tuning"
+                                                                  : "before fine-tuning",
                 report["test_accuracy_before"].get<double>());
   }
   if (!opts.teacher.empty()) distil_from_teacher(run);

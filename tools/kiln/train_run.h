@@ -34,6 +34,9 @@ struct TrainCommand {
   int64_t train_images = 0;      // 0: all
   double prune_channels = 0.0;   // the share of filters structured pruning removes
   int32_t channel_multiple = 8;  // pruned layers keep a multiple of this many channels
+  double prune = 0.0;            // the share of weights unstructured pruning zeroes
+  std::string sparsity;          // N:M pruning ("" for none)
+  int32_t prune_block = 1;       // --prune zeroes blocks of this many weights
   std::string weights = "int8";  // or "int4"
   int32_t clusters = 0;          // weight clustering of the int8 model (0: none)
   bool per_channel_clusters = false;
@@ -61,6 +64,15 @@ const ir::Tensor* first_quantized(const ir::Graph& graph);
 // the whole model's MACs and parameters before and after, also in `report`.
 ir::Graph prune_and_report(const ir::Graph& graph, double fraction, int32_t multiple,
                            nlohmann::json& report);
+
+// Whether --prune or --sparsity asks for weight pruning.
+bool prunes_weights(const TrainCommand& opts);
+
+// Weight pruning (compress/prune_weights.h) as --prune or --sparsity ask,
+// with a line per layer and the share of zeros, also in `report`. Returns
+// the pruned graph; `filters` receives the pruned filters' tensors.
+ir::Graph prune_weights_and_report(const ir::Graph& graph, const TrainCommand& opts,
+                                   nlohmann::json& report, std::vector<int>* filters = nullptr);
 
 // Weight clustering (compress/cluster.h) of an int8 graph with a line per
 // layer and the filters' bytes before and after, also in `report`.

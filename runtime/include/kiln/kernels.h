@@ -17,6 +17,7 @@
 #include "kiln/ops/batch_matmul.h"
 #include "kiln/ops/control.h"
 #include "kiln/ops/conv2d.h"
+#include "kiln/ops/conv2d_sparse.h"
 #include "kiln/ops/conv2d_w4.h"
 #include "kiln/ops/data_movement.h"
 #include "kiln/ops/dynamic.h"
@@ -258,7 +259,13 @@ namespace kiln {
   X(CONV_2D_S8_W4_ARM_DSP, 152, Conv2DW4Params, conv2d_w4_pair_table_operand_sizes(p, s), arm_dsp, \
     conv2d_s8_w4)                                                                                  \
   X(CONV_2D_S8_W4_ARM_MVE, 153, Conv2DW4Params, conv2d_w4_runs_operand_sizes(p, s), arm_mve,       \
-    conv2d_s8_w4)
+    conv2d_s8_w4)                                                                                  \
+  X(CONV_2D_S8_SPARSE, 154, Conv2DSparseParams, conv2d_sparse_operand_sizes(p, s), ref,            \
+    conv2d_s8_sparse)                                                                              \
+  X(CONV_2D_S8_SPARSE_ARM_DSP, 155, Conv2DSparseParams, conv2d_sparse_variant_operand_sizes(p, s), \
+    arm_dsp, conv2d_s8_sparse)                                                                     \
+  X(CONV_2D_S8_SPARSE_ARM_MVE, 156, Conv2DSparseParams, conv2d_sparse_variant_operand_sizes(p, s), \
+    arm_mve, conv2d_s8_sparse)
 
 enum class OpCode : uint16_t {
 #define KILN_OPCODE_ENUM(name, number, params, sizes, isa, kernel) name = number,
@@ -284,6 +291,8 @@ struct KernelInfo {
   KernelIsa isa;
   uint32_t params_size;
   bool (*operand_sizes)(const void* params, OperandSizes* sizes);  // null as kernel is
+  // Null unless the kernel checks its constants' contents (kChecksConstants).
+  bool (*constants_ok)(const void* params, const void* const* inputs);
   KernelFn kernel;  // null if this runtime was built without the instruction set
 };
 

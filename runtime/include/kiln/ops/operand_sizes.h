@@ -16,6 +16,14 @@ constexpr int32_t kMaxDim = 1 << 16;
 // Upper bound on any one operand, in bytes.
 constexpr uint64_t kMaxOperandBytes = uint64_t{1} << 30;
 
+// Kernels whose constant operands steer their reads (the offsets of sparse
+// weights) check those operands' contents too, once when a blob loads: the
+// params header sets kChecksConstants for its params struct and defines
+// `bool constants_ok(const Params&, const void* const* inputs)`, where
+// inputs[i] is input i's data if the blob stores it as a constant, else null.
+template <typename Params>
+constexpr bool kChecksConstants = false;
+
 struct OperandSizes {
   uint32_t inputs[kMaxOperands];  // 0: the operand must be absent (optional input)
   uint32_t outputs[kMaxOperands];
