@@ -63,7 +63,6 @@ inline int32_t window_dot(int32_t acc, const int8_t* x, const uint8_t* o, const 
 __attribute__((noinline)) void channels(const kernels::SparseLayer& l, const int8_t* x,
                                         int8_t* out) {
   const Conv2DParams& p = *l.conv;
-  const fp::PreparedRequant* requant = static_cast<const fp::PreparedRequant*>(l.requant);
   const uint16_t* count = l.counts;
   const uint8_t* o = l.offsets;
   const int8_t* w = l.weights;
@@ -77,11 +76,7 @@ __attribute__((noinline)) void channels(const kernels::SparseLayer& l, const int
       o += n;
       w += n * l.block;
     }
-    uint32_t sum = static_cast<uint32_t>(acc);
-    if (p.input_offset != 0) sum = kernels::add_offset_share(sum, p.input_offset, first, w);
-    if (l.bias) sum += static_cast<uint32_t>(l.bias[oc]);
-    out[oc] = static_cast<int8_t>(fp::requantize_prepared(static_cast<int32_t>(sum), requant[oc],
-                                                          p.output_offset, p.act_min, p.act_max));
+    out[oc] = kernels::prepared_output(l, oc, acc, first, w);
   }
 }
 
