@@ -252,11 +252,18 @@ void GraphModule::quantize_parameters(const ir::Op& op, std::vector<torch::Tenso
   }
 }
 
-void GraphModule::keep_zeros(const std::vector<int>& filters) {
+void GraphModule::mask_zeros(const ir::Graph& pruned, const std::vector<int>& filters) {
   torch::NoGradGuard no_grad;
   for (int t : filters) {
     const auto p = parameters_.find(t);
-    if (p != parameters_.end()) masks_[t] = (p->second != 0).to(torch::kFloat32);
+    const ir::Tensor& f = pruned.tensors.at(static_cast<size_t>(t));
+    if (p == parameters_.end() || f.dtype != KILN_DTYPE_FLOAT32 ||
+        f.elements() != p->second.numel()) {
+      throw Error(ErrorKind::kUnsupported, fmt::format("training cannot mask filter '{}'", f.name));
+    }
+    const torch::Tensor values =
+        torch::from_blob(const_cast<float*>(f.as<float>()), {f.elements()}, torch::kFloat32);
+    masks_[t] = (values != 0).to(torch::kFloat32).reshape(p->second.sizes());
   }
 }
 

@@ -41,10 +41,12 @@ class GraphModule : public torch::nn::Module {
   // int8; 7: int4), as QuantizeOptions::weight_levels.
   void set_weight_levels(int32_t levels) { weight_levels_ = levels; }
   int32_t weight_levels() const { return weight_levels_; }
-  // Keeps the zero weights of the filter tensors `filters` (pruned ones) at
-  // zero through training: forward() and trained() use each such filter
-  // times its mask of nonzeros, so no gradient revives them.
-  void keep_zeros(const std::vector<int>& filters);
+  // Masks the filter tensors `filters` where the same tensors of `pruned`
+  // (this module's graph with those filters pruned: fully connected or 1x1
+  // convolution ones, whose element order kiln and libtorch share) are zero:
+  // forward() and trained() use each filter times its mask, so no gradient
+  // revives a pruned weight. A later call replaces the masks.
+  void mask_zeros(const ir::Graph& pruned, const std::vector<int>& filters);
 
  private:
   // A parameter as the ops use it (masked by keep_zeros).
@@ -59,7 +61,7 @@ class GraphModule : public torch::nn::Module {
   // [out, in, h, w]).
   std::map<int, torch::Tensor> parameters_;
   std::map<int, ir::OpKind> filters_;   // the op of each filter parameter
-  std::map<int, torch::Tensor> masks_;  // keep_zeros: 1 where a weight may be nonzero
+  std::map<int, torch::Tensor> masks_;  // mask_zeros: 1 where a weight may be nonzero
   ActivationQuantizer quantizer_;
   int32_t weight_levels_ = 127;
 };

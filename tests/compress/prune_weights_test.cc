@@ -201,5 +201,27 @@ TEST(CompressCli, FineTuningKeepsThePrunedZeros) {
   EXPECT_NE(a.output.find("sparse/12.5%"), std::string::npos) << a.output;
 }
 
+// Unstructured pruning before several epochs is gradual, and ends at the
+// share asked for.
+TEST(CompressCli, PruningBeforeSeveralEpochsIsGradual) {
+  const std::string original = test::temp_path("gradual_mlp.tflite");
+  const test::CliResult t = test::kiln_cli(
+      "train --arch mlp --widths 32 --epochs 1 --train-images 2000 --threads 1 -o " + original);
+  ASSERT_EQ(t.exit_code, 0) << t.output;
+  const std::string out = test::temp_path("gradual_mlp_sparse.tflite");
+  const test::CliResult c = test::kiln_cli("compress " + original +
+                                           " --prune 0.8 --finetune 4 --train-images 2000 "
+                                           "--threads 1 --int8 -o " +
+                                           out);
+  ASSERT_EQ(c.exit_code, 0) << c.output;
+  // 0.8 x (1 - (1 - 1/2)^3) before the first epoch, 80% from the second.
+  EXPECT_NE(c.output.find("gradual pruning: 70.0% before the first epoch, 80% from epoch 2"),
+            std::string::npos)
+      << c.output;
+  const test::CliResult a = test::kiln_cli("analyze " + out + " --target portable");
+  ASSERT_EQ(a.exit_code, 0) << a.output;
+  EXPECT_NE(a.output.find("sparse/20.0%"), std::string::npos) << a.output;
+}
+
 }  // namespace
 }  // namespace kiln

@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <cstring>
 #include <random>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -568,6 +569,15 @@ TEST(Conformance, SparseSweepsReachTheSparseKernels) {
   for (const char* target : {"portable", "cortex-m4", "cortex-m55"}) {
     SCOPED_TRACE(target);
     const CompiledModel m = compile_graph(s.graph, compile_options(target, true));
+    std::set<int32_t> forms;  // every target runs both
+    for (const ProgramOp& op : m.program.ops) {
+      const std::string name = find_kernel(static_cast<uint32_t>(op.opcode))->name;
+      if (name.find("_S8_SPARSE") == std::string::npos) continue;
+      Conv2DSparseParams p;
+      std::memcpy(&p, op.params.data(), sizeof(p));
+      forms.insert(p.block);
+    }
+    EXPECT_EQ(forms, (std::set<int32_t>{1, 4}));
     for (size_t i = 0; i < m.program.ops.size(); ++i) {
       const ProgramOp& op = m.program.ops[i];
       const std::string name = find_kernel(static_cast<uint32_t>(op.opcode))->name;

@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <csignal>
 #include <cstdio>
 #include <fstream>
@@ -269,16 +270,32 @@ const ir::Tensor* first_quantized(const ir::Graph& graph) {
   return nullptr;
 }
 
+int gradual_pruning_epochs(int epochs) { return std::max(1, epochs / 2); }
+
+double gradual_pruning_share(double target, int epoch, int epochs) {
+  const double t = std::min(1.0, static_cast<double>(epoch) / gradual_pruning_epochs(epochs));
+  return target * (1.0 - std::pow(1.0 - t, 3));
+}
+
 bool prunes_weights(const TrainCommand& opts) { return opts.prune > 0.0 || !opts.sparsity.empty(); }
 
-ir::Graph prune_weights_and_report(const ir::Graph& graph, const TrainCommand& opts,
-                                   nlohmann::json& report, std::vector<int>* filters) {
+namespace {
+
+Sparsity sparsity_of(const TrainCommand& opts) {
   if (opts.prune > 0.0 && !opts.sparsity.empty())
     throw Error(ErrorKind::kUsage, "--prune and --sparsity: give one of them");
   Sparsity sparsity;
   sparsity.fraction = opts.prune;
   if (!opts.sparsity.empty()) sparsity = parse_n_of_m(opts.sparsity);
   sparsity.block = opts.prune_block;
+  return sparsity;
+}
+
+}  // namespace
+
+ir::Graph prune_weights_and_report(const ir::Graph& graph, const TrainCommand& opts,
+                                   nlohmann::json& report, std::vector<int>* filters) {
+  const Sparsity sparsity = sparsity_of(opts);
   WeightPruning p = prune_weights(graph, sparsity);
   if (sparsity.m > 0) {
     std::printf("%d:%d pruning (%d of every %d weights along the input depth kept):\n", sparsity.n,
@@ -439,10 +456,28 @@ void run_training(TrainCommand& opts) {
   report["seed"] = opts.train.seed;
   if (opts.prune_channels > 0.0)
     graph = prune_and_report(graph, opts.prune_channels, opts.channel_multiple, report);
+  // Unstructured pruning before two or more epochs is gradual: the
+  // schedule's share of weights, by magnitude, before each epoch.
   std::vector<int> pruned_filters;
-  if (prunes_weights(opts)) graph = prune_weights_and_report(graph, opts, report, &pruned_filters);
+  const bool gradual = prunes_weights(opts) && opts.sparsity.empty() && opts.train.epochs >= 2;
+  if (prunes_weights(opts)) {
+    ir::Graph pruned = prune_weights_and_report(graph, opts, report, &pruned_filters);
+    if (!gradual) graph = std::move(pruned);
+  }
   train::GraphModule model(graph);
-  model.keep_zeros(pruned_filters);
+  auto prune_before = [&](int epoch) {
+    Sparsity step = sparsity_of(opts);
+    step.fraction = gradual_pruning_share(step.fraction, epoch, opts.train.epochs);
+    model.mask_zeros(prune_weights(model.trained(), step).graph, pruned_filters);
+    return step.fraction;
+  };
+  if (gradual) {
+    std::printf("gradual pruning: %.1f%% before the first epoch, %.0f%% from epoch %d\n",
+                100.0 * prune_before(1), 100.0 * opts.prune,
+                gradual_pruning_epochs(opts.train.epochs));
+  } else if (prunes_weights(opts)) {
+    model.mask_zeros(graph, pruned_filters);
+  }
   if (opts.weights == "int4") model.set_weight_levels(kInt4WeightLevels);
   if (!opts.model.empty()) {
     report["test_accuracy_before"] = train::accuracy(model, test);
@@ -453,7 +488,10 @@ void run_training(TrainCommand& opts) {
   }
   if (!opts.teacher.empty()) distil_from_teacher(run);
   opts.train.progress = batch_progress();
-  opts.train.epoch_done = print_epoch;
+  opts.train.epoch_done = [&](const train::EpochReport& r) {
+    print_epoch(r);
+    if (gradual && r.epoch < opts.train.epochs) prune_before(r.epoch + 1);
+  };
   interrupted = false;
   opts.train.stop = &interrupted;
   std::signal(SIGINT, on_interrupt);
