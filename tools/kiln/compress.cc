@@ -1,6 +1,7 @@
 // kiln compress: makes a trained model smaller and faster on the device.
 // Structured pruning removes whole filters, so the dense kernels run fewer
-// MACs over smaller weights; weight clustering leaves each int8 filter at
+// MACs over smaller weights; weight pruning zeroes weights that the sparse
+// kernels then skip; weight clustering leaves each int8 filter at
 // most 16 values, which kiln stores as 4-bit indices into a codebook. A
 // float model is fine-tuned after pruning to win back accuracy, distilled
 // from the model it was (tools/kiln/train_run.h runs it), and clustered once
@@ -61,8 +62,9 @@ void register_compress(CLI::App& app) {
   opts->train.epochs = 3;
   CLI::App* cmd = app.add_subcommand(
       "compress",
-      "prune a trained model's filters (structured) and cluster its weights; a float model "
-      "is fine-tuned after pruning, distilled from the original, and written float or int8");
+      "prune a trained model's filters (structured) or weights (unstructured, blocks, N:M) and "
+      "cluster its weights; a float model is fine-tuned after pruning, distilled from the "
+      "original, and written float or int8");
   cmd->add_option("MODEL", opts->model,
                   "the trained model (.tflite or .onnx): float, or int8 (pruned as it is)")
       ->required();

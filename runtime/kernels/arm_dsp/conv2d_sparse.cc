@@ -109,6 +109,7 @@ inline int32_t dot_blocks(int32_t acc, const int8_t* x, const uint8_t*& o, const
 __attribute__((noinline)) void channels(const kernels::SparseLayer& l, const int8_t* x,
                                         int8_t* out) {
   const Conv2DParams& p = *l.conv;
+  const ArmDspRequant* requant = static_cast<const ArmDspRequant*>(l.requant);
   const uint16_t* count = l.counts;
   const uint8_t* o = l.offsets;
   const int8_t* w = l.weights;
@@ -126,7 +127,16 @@ __attribute__((noinline)) void channels(const kernels::SparseLayer& l, const int
       for (int32_t r = n & 3; r > 0; --r, ++o, ++w)
         acc = smlabb(static_cast<uint32_t>(window[*o]), static_cast<uint32_t>(*w), acc);
     }
-    out[oc] = kernels::prepared_output(l, oc, acc, first, w);
+    uint32_t sum = static_cast<uint32_t>(acc);
+    if (p.input_offset != 0) sum = kernels::add_offset_share(sum, p.input_offset, first, w);
+    if (l.bias) sum += static_cast<uint32_t>(l.bias[oc]);
+    // One SMLAL and a shift for nearly every channel (ArmDspRequant).
+    const ArmDspRequant& q = requant[oc];
+    int32_t v = smlal_applies(q) ? ssat8(multiply_smlal(static_cast<int32_t>(sum), q) + q.offset)
+                                 : requantize_any(static_cast<int32_t>(sum), q, p.output_offset,
+                                                  p.act_min, p.act_max);
+    v = v < p.act_min ? p.act_min : (v > p.act_max ? p.act_max : v);
+    out[oc] = static_cast<int8_t>(v);
   }
 }
 
