@@ -74,7 +74,7 @@ inline bool conv2d_sparse_variant_operand_sizes(const Conv2DSparseParams& p, Ope
 }
 
 template <>
-constexpr bool kChecksConstants<Conv2DSparseParams> = true;
+inline constexpr bool kChecksConstants<Conv2DSparseParams> = true;
 
 // The check of the counts and offsets (inputs[1] and [2], null unless the
 // blob stores them as constants), after their sizes have been checked.

@@ -22,7 +22,7 @@ constexpr uint64_t kMaxOperandBytes = uint64_t{1} << 30;
 // `bool constants_ok(const Params&, const void* const* inputs)`, where
 // inputs[i] is input i's data if the blob stores it as a constant, else null.
 template <typename Params>
-constexpr bool kChecksConstants = false;
+inline constexpr bool kChecksConstants = false;
 
 struct OperandSizes {
   uint32_t inputs[kMaxOperands];  // 0: the operand must be absent (optional input)
