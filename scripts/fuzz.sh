@@ -43,13 +43,12 @@ for case in CALL_ONCE/f32_0 VAR_HANDLE/i8_0 IF/i32_0 WHILE/i32_0 SVDF/i8_0 \
   cp "$shared/conformance/tflm_ops/$case/model.tflite" "$seeds/tflite/$name.tflite"
   "$build/tools/kiln/kiln" convert "$seeds/tflite/$name.tflite" -o "$seeds/blob/$name.kiln" >/dev/null
 done
-# Pruned weights (the blobs carry sparse filters: counts, offsets, nonzeros),
-# single weights and blocks of four.
-for block in 1 4; do
-  name=kws_sparse_block$block
-  "$build/tools/kiln/kiln" compress "$shared/models/mlcommons_tiny/kws_ref_model.tflite" \
-    --prune 0.95 --prune-block "$block" -o "$seeds/tflite/$name.tflite" >/dev/null
-  "$build/tools/kiln/kiln" convert "$seeds/tflite/$name.tflite" -o "$seeds/blob/$name.kiln" >/dev/null
+# Pruned weights (the blobs carry sparse filters: counts, offsets and
+# nonzero weights, single and in blocks of four), made by kiln compress
+# --prune (tests/fuzz/seeds/tflite).
+for model in tests/fuzz/seeds/tflite/*.tflite; do
+  cp "$model" "$seeds/tflite/"
+  "$build/tools/kiln/kiln" convert "$model" -o "$seeds/blob/$(basename "$model" .tflite).kiln" >/dev/null
 done
 
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
