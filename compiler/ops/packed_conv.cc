@@ -60,21 +60,21 @@ std::vector<uint8_t> table_bytes(const std::vector<Entry>& table) {
   return bytes;
 }
 
-// The variant's requantization table, or an empty vector if a multiplier is
-// negative (no valid model has one; the reference handles it).
+}  // namespace
+
 std::vector<uint8_t> requant_table(const std::vector<int32_t>& requant, int32_t channels,
-                                   const PackedLayout& layout, int32_t output_offset) {
+                                   RequantTable kind, int32_t output_offset) {
   const size_t n = static_cast<size_t>(channels);
   for (size_t c = 0; c < n; ++c) {
     if (requant[c] < 0) return {};
   }
-  if (layout.requant == RequantTable::kArmDsp) {
+  if (kind == RequantTable::kArmDsp) {
     std::vector<ArmDspRequant> table(n);
     for (size_t c = 0; c < n; ++c)
       table[c] = prepare_arm_dsp_requant(requant[c], requant[n + c], output_offset);
     return table_bytes(table);
   }
-  if (layout.requant == RequantTable::kArmMve) {
+  if (kind == RequantTable::kArmMve) {
     std::vector<ArmMveRequant> table(n);
     for (size_t c = 0; c < n; ++c) table[c] = prepare_arm_mve_requant(requant[c], requant[n + c]);
     return table_bytes(table);
@@ -83,8 +83,6 @@ std::vector<uint8_t> requant_table(const std::vector<int32_t>& requant, int32_t 
   for (size_t c = 0; c < n; ++c) table[c] = fp::prepare_requant(requant[c], requant[n + c]);
   return table_bytes(table);
 }
-
-}  // namespace
 
 bool has_packed_conv2d(const KernelTarget& target) {
   return choose(target, kConvVariants, [](const Variant&) { return true; }) != nullptr;
@@ -97,7 +95,8 @@ bool lower_packed_conv2d(LowerContext& ctx, const ir::Op& op, const Conv2DParams
   const Variant* v = choose(ctx.target(), kConvVariants, [](const Variant&) { return true; });
   if (!v) return false;
   const PackedLayout& layout = v->layout;
-  std::vector<uint8_t> requant_bytes = requant_table(requant, p.out_c, layout, p.output_offset);
+  std::vector<uint8_t> requant_bytes =
+      requant_table(requant, p.out_c, layout.requant, p.output_offset);
   if (requant_bytes.empty()) return false;
   const int64_t k = int64_t{p.k_h} * p.k_w * p.in_c;
   PackedConv2DParams pp{};
@@ -157,7 +156,8 @@ bool lower_packed_depthwise(LowerContext& ctx, const ir::Op& op, const Conv2DPar
                             [&](const Variant& c) { return p.in_c % c.layout.k_multiple == 0; });
   if (!v) return false;
   const PackedLayout& layout = v->layout;
-  std::vector<uint8_t> requant_bytes = requant_table(requant, p.out_c, layout, p.output_offset);
+  std::vector<uint8_t> requant_bytes =
+      requant_table(requant, p.out_c, layout.requant, p.output_offset);
   if (requant_bytes.empty()) return false;
   Conv2DParams params = p;
   params.has_bias = 1;

@@ -20,6 +20,12 @@ bool lower_packed_conv2d(LowerContext& ctx, const ir::Op& op, const Conv2DParams
                          const int8_t* filter, const int32_t* bias,
                          const std::vector<int32_t>& requant);
 
+// A variant's requantization table (`kind`) from the reference kernels'
+// (`channels` multipliers, then `channels` shifts), or an empty vector if a
+// multiplier is negative (no valid model has one; the reference handles it).
+std::vector<uint8_t> requant_table(const std::vector<int32_t>& requant, int32_t channels,
+                                   RequantTable kind, int32_t output_offset);
+
 // Whether the target has a packed CONV_2D at all.
 bool has_packed_conv2d(const KernelTarget& target);
 

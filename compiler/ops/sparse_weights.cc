@@ -1,6 +1,7 @@
 #include "compiler/ops/sparse_weights.h"
 
 #include "compiler/ops/op_util.h"
+#include "compiler/ops/packed_conv.h"
 
 namespace kiln {
 
@@ -35,7 +36,7 @@ SparseCosts sparse_costs(KernelIsa isa) {
     // 10% in single weights and in blocks (kiln bench --layers on the
     // emulated cores).
     case KernelIsa::arm_dsp: return {0.75, 36.0, 4.25, 10.0, 62.0, 15.0};
-    case KernelIsa::arm_mve: return {0.15, 11.0, 5.0 / 16, 5.0 / 4, 75.0, 10.0};
+    case KernelIsa::arm_mve: return {0.15, 11.0, 5.0 / 16, 5.0 / 4, 39.0, 15.0};
     default: return {0.0, 0.0, 1e9, 1e9, 1e9, 1e9};
   }
 }
@@ -94,6 +95,14 @@ bool lower_sparse_conv2d(LowerContext& ctx, const ir::Op& op, const Conv2DParams
   if (s.units() == 0 || cost(s) >= dense) return false;
   ps.block = s.block;
   ps.nonzeros = static_cast<int32_t>(s.units());
+  // The requantization in the form the kernel takes (kiln/ops/conv2d_sparse.h).
+  const std::vector<uint8_t> table =
+      isa == KernelIsa::ref
+          ? int32_bytes(requant)
+          : requant_table(requant, p.out_c,
+                          isa == KernelIsa::arm_dsp ? RequantTable::kArmDsp : RequantTable::kArmMve,
+                          p.output_offset);
+  if (table.empty()) return false;  // a negative multiplier: the reference kernel takes it
 
   const std::string base = ctx.output(op, 0).name;
   std::vector<uint8_t> count_bytes(s.counts.size() * sizeof(uint16_t));
@@ -108,24 +117,10 @@ bool lower_sparse_conv2d(LowerContext& ctx, const ir::Op& op, const Conv2DParams
   const int32_t* b = bias >= 0 ? ctx.tensor(bias).as<int32_t>() : nullptr;
   const int biases = ctx.add_constant(base + "/folded_bias", KILN_DTYPE_INT32, {p.out_c},
                                       int32_bytes(folded_bias(p, filter, b)));
-  // The requantization in the form the kernel takes (kiln/ops/conv2d_sparse.h).
-  int quant;
-  if (isa == KernelIsa::ref) {
-    quant =
-        ctx.add_constant(base + "/requant", KILN_DTYPE_INT32, {2, p.out_c}, int32_bytes(requant));
-  } else {
-    std::vector<uint8_t> table = prepared_requant_bytes(requant);
-    if (isa == KernelIsa::arm_dsp) {
-      const auto channels = static_cast<size_t>(p.out_c);
-      for (size_t c = 0; c < channels; ++c) {
-        const ArmDspRequant q =
-            prepare_arm_dsp_requant(requant[c], requant[channels + c], p.output_offset);
-        std::memcpy(table.data() + c * sizeof(q), &q, sizeof(q));
-      }
-    }
-    quant = ctx.add_constant(base + "/requant", KILN_DTYPE_UINT8,
-                             {static_cast<int32_t>(table.size())}, table);
-  }
+  const int quant = isa == KernelIsa::ref
+                        ? ctx.add_constant(base + "/requant", KILN_DTYPE_INT32, {2, p.out_c}, table)
+                        : ctx.add_constant(base + "/requant", KILN_DTYPE_UINT8,
+                                           {static_cast<int32_t>(table.size())}, table);
   ctx.emit(op, opcode, ps, {op.inputs[0], counts, offsets, weights, biases, quant},
            {op.outputs[0]});
   return true;

@@ -168,7 +168,7 @@ TEST(CompressCli, PrunesAnInt8ModelToSparseKernels) {
   EXPECT_EQ(j["weight_pruning"]["layers"][0]["zeros"], 3891);
   // The portable target runs them sparse; on the Cortex-M cores KWS's
   // 64x64 layers are too small for it to pay (each output channel costs
-  // the sparse kernels 60 to 75 instructions around its sums).
+  // the sparse kernels 40 to 60 instructions around its sums).
   const test::CliResult a = test::kiln_cli("analyze " + out + " --target portable");
   ASSERT_EQ(a.exit_code, 0) << a.output;
   EXPECT_NE(a.output.find("sparse/5.0%"), std::string::npos) << a.output;

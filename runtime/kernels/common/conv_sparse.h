@@ -13,7 +13,6 @@
 #include <stdint.h>
 
 #include "kernels/common/conv_window.h"
-#include "kiln/fixed_point.h"
 #include "kiln/ops/conv2d_sparse.h"
 
 namespace kiln {
@@ -56,20 +55,6 @@ inline uint32_t add_offset_share(uint32_t acc, int32_t input_offset, const int8_
                                  const int8_t* last) {
   for (; first != last; ++first) acc += static_cast<uint32_t>(input_offset * *first);
   return acc;
-}
-
-// A variant's output of channel oc from its sum over the weights [first,
-// last): the input offset's share if the blob has not folded it into the
-// bias, the bias, and the requantization prepared on the host.
-inline int8_t prepared_output(const SparseLayer& l, int32_t oc, int32_t acc, const int8_t* first,
-                              const int8_t* last) {
-  const Conv2DParams& p = *l.conv;
-  uint32_t sum = static_cast<uint32_t>(acc);
-  if (p.input_offset != 0) sum = add_offset_share(sum, p.input_offset, first, last);
-  if (l.bias) sum += static_cast<uint32_t>(l.bias[oc]);
-  const fp::PreparedRequant* requant = static_cast<const fp::PreparedRequant*>(l.requant);
-  return static_cast<int8_t>(fp::requantize_prepared(static_cast<int32_t>(sum), requant[oc],
-                                                     p.output_offset, p.act_min, p.act_max));
 }
 
 }  // namespace kernels

@@ -20,9 +20,8 @@
 // it loads (constants_ok): counts that sum to the nonzero units, each at most
 // its window's length, and every offset inside its window.
 //
-// The variants take the requantization prepared on the host, 16 bytes per
-// output channel: the Arm DSP one as its dense kernels do (ArmDspRequant),
-// the Helium one as fp::PreparedRequant. Kiln's compiler folds
+// The variants take the requantization prepared on the host as their dense
+// kernels do, 16 bytes per output channel (ArmDspRequant, ArmMveRequant). Kiln's compiler folds
 // the input offset into the bias (sum (x + offset) * w = sum x * w + offset *
 // sum w, exact in wrapping int32) and sets input_offset 0; every kernel
 // still adds any input_offset a blob gives.
