@@ -45,10 +45,12 @@ for case in CALL_ONCE/f32_0 VAR_HANDLE/i8_0 IF/i32_0 WHILE/i32_0 SVDF/i8_0 \
 done
 # Pruned weights (the blobs carry sparse filters: counts, offsets and
 # nonzero weights, single and in blocks of four), made by kiln compress
-# --prune (tests/fuzz/seeds/tflite).
+# --prune (tests/fuzz/seeds/tflite), and the same filters entropy-coded.
 for model in tests/fuzz/seeds/tflite/*.tflite; do
   cp "$model" "$seeds/tflite/"
   "$build/tools/kiln/kiln" convert "$model" -o "$seeds/blob/$(basename "$model" .tflite).kiln" >/dev/null
+  "$build/tools/kiln/kiln" convert "$model" --entropy \
+    -o "$seeds/blob/$(basename "$model" .tflite)_entropy.kiln" >/dev/null
 done
 
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1

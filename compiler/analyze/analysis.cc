@@ -27,6 +27,7 @@ ModelReport analyze(const CompiledModel& m, const std::string& label, uint64_t m
   std::map<int, std::set<int>> constants;           // IR op -> its kernels' constants
   std::map<int, int32_t> codebooks;
   std::map<int, Conv2DSparseParams> sparse;
+  std::map<int, Conv2DEntropyParams> entropy;
   std::set<int> stored;
   for (const ProgramOp& op : m.program.ops) {
     if (op.placeholder) continue;
@@ -48,6 +49,12 @@ ModelReport analyze(const CompiledModel& m, const std::string& label, uint64_t m
       Conv2DSparseParams p;
       std::memcpy(&p, op.params.data(), sizeof(p));
       sparse[op.source_op] = p;
+    }
+    if (op.opcode == OpCode::CONV_2D_S8_ENTROPY &&
+        op.params.size() == sizeof(Conv2DEntropyParams)) {
+      Conv2DEntropyParams p;
+      std::memcpy(&p, op.params.data(), sizeof(p));
+      entropy[op.source_op] = p;
     }
     if (std::find(r.kernels.begin(), r.kernels.end(), name) == r.kernels.end())
       r.kernels.push_back(name);
@@ -91,6 +98,11 @@ ModelReport analyze(const CompiledModel& m, const std::string& label, uint64_t m
       l.sparse_block = p.block;
       l.filter_weights = int64_t{p.conv.in_c} * p.conv.out_c;
     }
+    if (entropy.count(static_cast<int>(i))) {
+      const Conv2DEntropyParams& p = entropy[static_cast<int>(i)];
+      l.entropy_stream_bytes = p.stream_bytes;
+      l.filter_weights = int64_t{entropy_row(p.conv)} * p.conv.out_c;
+    }
     l.macs = op_macs(m.graph, op);
     r.macs += l.macs;
     r.weights_bytes += l.weight_bytes;
@@ -121,6 +133,7 @@ nlohmann::json to_json(const ModelReport& r) {
                       {"codebooks", l.codebooks},
                       {"stored_nonzeros", l.stored_nonzeros},
                       {"sparse_block", l.sparse_block},
+                      {"entropy_stream_bytes", l.entropy_stream_bytes},
                       {"arena_offset", l.arena_offset},
                       {"output_bytes", l.output_bytes},
                       {"supported", l.supported}});
@@ -151,13 +164,18 @@ std::string to_table(const ModelReport& r) {
     std::string name = l.name.size() > 60 ? l.name.substr(0, 57) + "..." : l.name;
     // 4-bit coded filters show their codebooks ("4-bit/1": one for the
     // layer), sparse ones the share of weights they store ("sparse" single
-    // weights, "block4" blocks of four).
+    // weights, "block4" blocks of four), entropy-coded ones their stream's
+    // bits per weight ("rANS/0.91b").
     std::string format = l.weight_bytes > 0 ? "dense" : "-";
     if (l.codebooks > 0) format = fmt::format("4-bit/{}", l.codebooks);
     if (l.sparse_block > 0) {
       format = fmt::format(
           "{}/{:.1f}%", l.sparse_block == 1 ? "sparse" : "block4",
           100.0 * static_cast<double>(l.stored_nonzeros) / static_cast<double>(l.filter_weights));
+    }
+    if (l.entropy_stream_bytes > 0) {
+      format = fmt::format("rANS/{:.2f}b", 8.0 * static_cast<double>(l.entropy_stream_bytes) /
+                                               static_cast<double>(l.filter_weights));
     }
     s += fmt::format("{:>3}  {:<18} {:<22} {:<20} {:>11} {:>9} {:>9} {:<12} {:>8}  {}{}\n", l.index,
                      l.op, in, ir::shape_string(l.output_shape), l.macs, l.weight_bytes,

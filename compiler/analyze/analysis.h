@@ -23,11 +23,12 @@ struct LayerReport {
   // Constant operands of its kernels, as the blob stores them for the
   // target (packed, widened or 4-bit coded).
   uint64_t stored_weight_bytes = 0;
-  int32_t codebooks = 0;        // 4-bit coded filter: its codebooks; 0 otherwise
-  int32_t sparse_block = 0;     // sparse filter: weights per stored unit (1 or 4); 0 otherwise
-  int64_t stored_nonzeros = 0;  // sparse filter: the weights of its stored units
-  int64_t filter_weights = 0;   // sparse filter: all its weights
-  int64_t arena_offset = -1;    // of the output; -1 if not in the arena
+  int32_t codebooks = 0;             // 4-bit coded filter: its codebooks; 0 otherwise
+  int32_t sparse_block = 0;          // sparse filter: weights per stored unit (1 or 4); 0 otherwise
+  int64_t stored_nonzeros = 0;       // sparse filter: the weights of its stored units
+  int64_t filter_weights = 0;        // sparse or entropy-coded filter: all its weights
+  int64_t entropy_stream_bytes = 0;  // entropy-coded filter: its rANS stream
+  int64_t arena_offset = -1;         // of the output; -1 if not in the arena
   uint64_t output_bytes = 0;
   bool supported = true;
 };

@@ -21,6 +21,9 @@ struct LowerOptions {
   // Keep every filter dense in int8, even one that int4 or clustered
   // weights would store in 4 bits or pruned weights as their nonzeros.
   bool dense_weights = false;
+  // Store filters entropy-coded where that is smallest
+  // (compiler/ops/entropy_weights.h), at a decoding cost per weight.
+  bool entropy_weights = false;
 };
 
 class LowerContext {
@@ -36,6 +39,8 @@ class LowerContext {
   // codebook (compiler/ops/coded_weights.h) or as their nonzero weights
   // (compiler/ops/sparse_weights.h).
   bool compressed_weights() const { return !options_.dense_weights; }
+  // Whether filters may be stored entropy-coded (LowerOptions::entropy_weights).
+  bool entropy_weights() const { return options_.entropy_weights && !options_.dense_weights; }
   const ir::Tensor& tensor(int index) const { return graph_.tensors[static_cast<size_t>(index)]; }
   // A tensor of the program, including those lowering added (constants,
   // scratch buffers) after the graph's.

@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include "compiler/ops/coded_weights.h"
+#include "compiler/ops/entropy_weights.h"
 #include "compiler/ops/op_util.h"
 #include "compiler/ops/packed_conv.h"
 #include "compiler/ops/sparse_weights.h"
@@ -130,6 +131,7 @@ void lower_conv(LowerContext& ctx, const ir::Op& op, bool depthwise) {
       bias < 0 || (ctx.tensor(bias).constant && ctx.tensor(bias).elements() == p.out_c);
   if (filter.elements() == filter_elements && bias_ok) {
     const int32_t* bias_data = bias >= 0 ? ctx.tensor(bias).as<int32_t>() : nullptr;
+    if (lower_entropy_conv2d(ctx, op, p, depthwise, filter.as<int8_t>(), bias, quant)) return;
     if (lower_sparse_conv2d(ctx, op, p, depthwise, filter.as<int8_t>(), bias, quant)) return;
     if (lower_coded_conv2d(ctx, op, p, depthwise, filter.as<int8_t>(), bias, quant)) return;
     if (depthwise && p.in_c == 1 &&

@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include "compiler/ops/coded_weights.h"
+#include "compiler/ops/entropy_weights.h"
 #include "compiler/ops/op_util.h"
 #include "compiler/ops/packed_conv.h"
 #include "compiler/ops/sparse_weights.h"
@@ -40,6 +41,7 @@ bool lower_as_conv(LowerContext& ctx, const ir::Op& op, const FullyConnectedPara
   if (bias >= 0 && (!ctx.tensor(bias).constant || ctx.tensor(bias).elements() != fc.out_depth))
     return false;
   const Conv2DParams p = as_pointwise_conv(fc, bias >= 0);
+  if (lower_entropy_conv2d(ctx, op, p, false, filter.as<int8_t>(), bias, quant)) return true;
   if (lower_sparse_conv2d(ctx, op, p, false, filter.as<int8_t>(), bias, quant)) return true;
   if (lower_coded_conv2d(ctx, op, p, false, filter.as<int8_t>(), bias, quant)) return true;
   if (has_packed_conv2d(ctx.target())) {

@@ -72,7 +72,7 @@ CompiledModel compile_graph(ir::Graph graph, const CompileOptions& options) {
   CompiledModel m;
   m.graph = options.optimize ? passes::optimize(std::move(graph)) : std::move(graph);
   m.program = lower(m.graph, target, options.allow_unsupported ? &m.unsupported : nullptr,
-                    LowerOptions{options.dense_weights});
+                    LowerOptions{options.dense_weights, options.entropy_weights});
   elide_copies(m.program);
   m.plan = plan_memory(m.program);
   if (m.plan.arena_bytes > UINT32_MAX) throw Error(ErrorKind::kUnsupported, "arena above 4 GiB");

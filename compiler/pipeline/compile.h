@@ -29,6 +29,9 @@ struct CompileOptions {
   bool optimize = true;
   // Keep int4 and clustered filters in int8 (LowerOptions::dense_weights).
   bool dense_weights = false;
+  // Entropy-code filters where that stores them smallest
+  // (LowerOptions::entropy_weights).
+  bool entropy_weights = false;
 };
 
 enum class ModelFormat { kTflite, kOnnx, kKilnBlob, kUnknown };

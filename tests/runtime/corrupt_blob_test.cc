@@ -312,6 +312,61 @@ TEST(CorruptBlob, SparseWeightSections) {
   }
 }
 
+// A fully connected layer with 90% of its weights zero and the rest among
+// three values, entropy-coded: its
+// stream steers the decoder's reads of itself, so the loader decodes it in
+// full. A changed byte is refused, or (where the stream still decodes
+// exactly, to other weights) runs; a changed frequency is refused.
+TEST(CorruptBlob, EntropyCodedSections) {
+  const std::string path =
+      test::shared_dir() + "/conformance/tflm_ops/FULLY_CONNECTED/i8_pc_0/model.tflite";
+  ir::Graph graph = import_model(read_file(path), "fully connected");
+  ir::Tensor& filter = graph.tensors[static_cast<size_t>(graph.ops.at(0).inputs[1])];
+  for (size_t i = 0; i < filter.data.size(); ++i)
+    filter.data[i] = i % 10 == 3 ? static_cast<uint8_t>(1 + i / 10 % 3) : 0;
+  CompileOptions options;
+  options.target = "portable";
+  options.entropy_weights = true;
+  const std::vector<uint8_t> good = compile_graph(graph, options).blob;
+  EXPECT_EQ(init_status(good), KILN_OK);
+  const blob::BlobHeader h = header_of(good);
+  blob::OpRecord op;
+  std::memcpy(&op, good.data() + h.ops_offset, sizeof(op));
+  ASSERT_EQ(op.opcode, static_cast<uint16_t>(OpCode::CONV_2D_S8_ENTROPY));
+  auto operand_record = [&](int operand) {
+    uint16_t tensor;
+    std::memcpy(&tensor,
+                good.data() + h.operands_offset + (op.first_operand + operand) * sizeof(uint16_t),
+                sizeof(tensor));
+    blob::TensorRecord t;
+    std::memcpy(&t, good.data() + h.tensors_offset + tensor * sizeof(t), sizeof(t));
+    return t;
+  };
+  const blob::TensorRecord frequencies = operand_record(1), stream = operand_record(3);
+  uint32_t refused = 0;
+  for (uint32_t i = 0; i < stream.bytes; ++i) {
+    std::vector<uint8_t> b = good;
+    b[h.data_offset + stream.offset + i] ^= 0x41;
+    reseal(b);
+    const kiln_status status = init_status(b);
+    EXPECT_TRUE(status == KILN_ERR_BAD_PARAMS || status == KILN_OK) << "byte " << i;
+    refused += status == KILN_ERR_BAD_PARAMS;
+  }
+  EXPECT_GE(refused, stream.bytes * 9 / 10);
+  std::vector<uint8_t> b = good;
+  ++b[h.data_offset + frequencies.offset];
+  reseal(b);
+  EXPECT_EQ(init_status(b), KILN_ERR_BAD_PARAMS);
+  std::mt19937 rng(13);
+  for (int trial = 0; trial < 2000; ++trial) {
+    b = good;
+    for (int f = 0; f < 1 + trial % 4; ++f)
+      b[rng() % b.size()] ^= static_cast<uint8_t>(1u << (rng() % 8));
+    reseal(b);
+    init_status(b);  // any status, or an inference; never a crash
+  }
+}
+
 TEST(CorruptBlob, TruncatedAtEveryLength) {
   const std::vector<uint8_t> good = good_blob();
   for (size_t len = 0; len < good.size(); ++len) {

@@ -8,6 +8,7 @@
 #include "compiler/common/file_io.h"
 #include "compiler/target/kernel_target.h"
 #include "tools/kiln/commands.h"
+#include "tools/kiln/storage_flags.h"
 
 namespace kiln {
 namespace cli {
@@ -17,6 +18,7 @@ void register_analyze(CLI::App& app) {
     std::string model;
     std::string target = "portable";
     bool json = false;
+    CompileOptions compile;
   };
   auto opts = std::make_shared<Options>();
   CLI::App* cmd =
@@ -25,10 +27,12 @@ void register_analyze(CLI::App& app) {
   cmd->add_flag("--json", opts->json, "print JSON instead of a table");
   cmd->add_option("--target", opts->target, "kernel variants to plan for: " + kernel_target_names())
       ->capture_default_str();
+  add_storage_flags(cmd, &opts->compile);
   cmd->callback([opts]() {
     const std::vector<uint8_t> bytes = read_file(opts->model);
-    const CompiledModel m =
-        compile_model(bytes, opts->model, {opts->target, /*allow_unsupported=*/true});
+    CompileOptions options = with_target(opts->compile, opts->target);
+    options.allow_unsupported = true;
+    const CompiledModel m = compile_model(bytes, opts->model, options);
     const ModelReport report = analyze(m, opts->model, bytes.size());
     if (opts->json)
       fmt::print("{}\n", to_json(report).dump(2));

@@ -8,6 +8,7 @@
 #include "compiler/codegen/cpp_emitter.h"
 #include "compiler/common/file_io.h"
 #include "tools/kiln/commands.h"
+#include "tools/kiln/storage_flags.h"
 
 namespace kiln {
 namespace cli {
@@ -15,7 +16,7 @@ namespace cli {
 void register_compile(CLI::App& app) {
   struct Options {
     std::string model, dir, name, target = "host";
-    bool dense_weights = false;
+    CompileOptions compile;
   };
   auto opts = std::make_shared<Options>();
   CLI::App* cmd = app.add_subcommand(
@@ -27,14 +28,12 @@ void register_compile(CLI::App& app) {
   cmd->add_option("--name", opts->name, "C identifier for the model (default: from the file name)");
   cmd->add_option("--target", opts->target, "host, cortex-m4, cortex-m7, cortex-m33 or cortex-m55")
       ->capture_default_str();
-  cmd->add_flag("--dense-weights", opts->dense_weights,
-                "keep int4 and clustered filters in int8 instead of 4-bit indices and a "
-                "codebook (larger, and faster where the target's dense kernels are)");
+  add_storage_flags(cmd, &opts->compile);
   cmd->callback([opts]() {
     const std::vector<uint8_t> bytes = read_file(opts->model);
     const std::string name = opts->name.empty() ? identifier_from_path(opts->model) : opts->name;
     const CompiledModel m =
-        compile_model(bytes, opts->model, {opts->target, false, true, opts->dense_weights});
+        compile_model(bytes, opts->model, with_target(opts->compile, opts->target));
     const GeneratedSources g = generate_cpp(m.graph, m.program, m.plan, name, opts->target);
     make_directories(opts->dir);
     write_file(opts->dir + "/" + name + ".h", g.header.data(), g.header.size());

@@ -2,7 +2,8 @@
 // Structured pruning removes whole filters, so the dense kernels run fewer
 // MACs over smaller weights; weight pruning zeroes weights that the sparse
 // kernels then skip; weight clustering leaves each int8 filter at
-// most 16 values, which kiln stores as 4-bit indices into a codebook. A
+// most 16 values, which kiln stores as 4-bit indices into a codebook; a
+// .kiln output may store them entropy-coded (--entropy). A
 // float model is fine-tuned after pruning to win back accuracy, distilled
 // from the model it was (tools/kiln/train_run.h runs it), and clustered once
 // quantized; an int8 model is pruned and clustered as it is.
@@ -46,7 +47,7 @@ void compress_quantized(const ir::Graph& graph, const TrainCommand& opts) {
   if (opts.clusters > 0) {
     compressed = cluster_and_report(compressed, opts.clusters, opts.per_channel_clusters, report);
   }
-  const size_t bytes = write_model(compressed, opts.output, opts.target);
+  const size_t bytes = write_model(compressed, opts.output, opts.target, opts.entropy);
   std::printf(
       "wrote %s (int8, %zu bytes); kiln validate %s %s --data DIR compares their "
       "outputs\n",
@@ -91,6 +92,10 @@ void register_compress(CLI::App& app) {
                   "stored as 4-bit indices into a codebook");
   cmd->add_flag("--per-channel-clusters", opts->per_channel_clusters,
                 "one set of cluster values per output channel instead of per layer");
+  cmd->add_flag("--entropy", opts->entropy,
+                "a .kiln output stores each filter rANS-coded where that is smallest (pruned and "
+                "clustered filters code in well under 4 bits per weight), at a decoding cost "
+                "per weight");
   cmd->add_option("--finetune", opts->train.epochs, "epochs of fine-tuning after compression")
       ->capture_default_str();
   cmd->add_flag("!--no-distill", *distil,
@@ -99,10 +104,17 @@ void register_compress(CLI::App& app) {
   add_run_options(*cmd, opts);
   cmd->callback([opts, distil, cmd]() {
     if (opts->prune_channels <= 0.0 && !prunes_weights(*opts) && opts->clusters == 0 &&
-        opts->weights == "int8") {
+        opts->weights == "int8" && !opts->entropy) {
       throw Error(ErrorKind::kUsage,
-                  "nothing to do: give --prune-channels, --prune, --sparsity, --cluster or "
-                  "--weights int4");
+                  "nothing to do: give --prune-channels, --prune, --sparsity, --cluster, "
+                  "--weights int4 or --entropy");
+    }
+    if (opts->entropy && !ends_with(opts->output, ".kiln")) {
+      throw Error(ErrorKind::kUsage,
+                  fmt::format("--entropy: {} is not a .kiln blob; entropy-coded filters are a "
+                              "form of kiln's blobs and generated code (write -o NAME.kiln, or "
+                              "compile the model with kiln convert or kiln compile --entropy)",
+                              opts->output));
     }
     const ir::Graph graph = import_model(read_file(opts->model), opts->model);
     if (first_quantized(graph)) {

@@ -8,6 +8,7 @@
 #include "compiler/pipeline/compile.h"
 #include "compiler/target/kernel_target.h"
 #include "tools/kiln/commands.h"
+#include "tools/kiln/storage_flags.h"
 
 namespace kiln {
 namespace cli {
@@ -15,7 +16,7 @@ namespace cli {
 void register_convert(CLI::App& app) {
   struct Options {
     std::string model, output, target = "portable";
-    bool dense_weights = false;
+    CompileOptions compile;
   };
   auto opts = std::make_shared<Options>();
   CLI::App* cmd =
@@ -27,13 +28,11 @@ void register_convert(CLI::App& app) {
                       " (portable runs on every kiln runtime; the others only where their "
                       "instructions exist)")
       ->capture_default_str();
-  cmd->add_flag("--dense-weights", opts->dense_weights,
-                "keep int4 and clustered filters in int8 instead of 4-bit indices and a "
-                "codebook (larger, and faster where the target's dense kernels are)");
+  add_storage_flags(cmd, &opts->compile);
   cmd->callback([opts]() {
     const std::vector<uint8_t> bytes = read_file(opts->model);
     const CompiledModel m =
-        compile_model(bytes, opts->model, {opts->target, false, true, opts->dense_weights});
+        compile_model(bytes, opts->model, with_target(opts->compile, opts->target));
     write_file(opts->output, m.blob.data(), m.blob.size());
     fmt::print("{}: {} bytes for {} ({} ops, arena {} bytes) from {} bytes of model\n",
                opts->output, m.blob.size(), opts->target, m.program.ops.size(), m.plan.arena_bytes,

@@ -16,8 +16,12 @@
 namespace kiln {
 namespace cli {
 
-size_t write_model(const ir::Graph& graph, const std::string& path, const std::string& target) {
-  const std::vector<uint8_t> file = ends_with(path, ".kiln") ? compile_graph(graph, {target}).blob
+size_t write_model(const ir::Graph& graph, const std::string& path, const std::string& target,
+                   bool entropy) {
+  CompileOptions options;
+  options.target = target;
+  options.entropy_weights = entropy;
+  const std::vector<uint8_t> file = ends_with(path, ".kiln") ? compile_graph(graph, options).blob
                                     : ends_with(path, ".onnx")
                                         ? write_onnx(passes::remove_unused(graph))
                                         : write_tflite(passes::remove_unused(graph));

@@ -17,9 +17,11 @@ namespace kiln {
 namespace cli {
 
 // Writes `graph` as a .tflite file (TFLite's schema, float or int8), a float
-// .onnx file, or, for a path ending in .kiln, a blob compiled for `target`.
+// .onnx file, or, for a path ending in .kiln, a blob compiled for `target`,
+// its filters entropy-coded if `entropy` (CompileOptions::entropy_weights).
 // Returns its bytes.
-size_t write_model(const ir::Graph& graph, const std::string& path, const std::string& target);
+size_t write_model(const ir::Graph& graph, const std::string& path, const std::string& target,
+                   bool entropy = false);
 
 // One line per batch on a terminal: the epoch's bar, loss, accuracy and the
 // time left; none elsewhere (each epoch's summary line follows anyway).

@@ -520,7 +520,7 @@ void run_training(TrainCommand& opts) {
     }
   }
   std::signal(SIGINT, SIG_DFL);
-  const size_t bytes = write_model(written, opts.output, opts.target);
+  const size_t bytes = write_model(written, opts.output, opts.target, opts.entropy);
   std::printf("wrote %s (%s, %zu bytes)\n", opts.output.c_str(), int8 ? "int8" : "float", bytes);
   if (!opts.samples_dir.empty())
     write_test_samples(opts.samples_dir, opts.sample_count, test, written);

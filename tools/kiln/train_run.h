@@ -40,6 +40,7 @@ struct TrainCommand {
   std::string weights = "int8";  // or "int4"
   int32_t clusters = 0;          // weight clustering of the int8 model (0: none)
   bool per_channel_clusters = false;
+  bool entropy = false;  // a .kiln output stores filters entropy-coded
 };
 
 // "shift", "shift=N" and "flip", separated by commas (--augment).

@@ -17,6 +17,7 @@
 #include "kiln/ops/batch_matmul.h"
 #include "kiln/ops/control.h"
 #include "kiln/ops/conv2d.h"
+#include "kiln/ops/conv2d_entropy.h"
 #include "kiln/ops/conv2d_sparse.h"
 #include "kiln/ops/conv2d_w4.h"
 #include "kiln/ops/data_movement.h"
@@ -265,7 +266,9 @@ namespace kiln {
   X(CONV_2D_S8_SPARSE_ARM_DSP, 155, Conv2DSparseParams, conv2d_sparse_variant_operand_sizes(p, s), \
     arm_dsp, conv2d_s8_sparse)                                                                     \
   X(CONV_2D_S8_SPARSE_ARM_MVE, 156, Conv2DSparseParams, conv2d_sparse_variant_operand_sizes(p, s), \
-    arm_mve, conv2d_s8_sparse)
+    arm_mve, conv2d_s8_sparse)                                                                     \
+  X(CONV_2D_S8_ENTROPY, 157, Conv2DEntropyParams, conv2d_entropy_operand_sizes(p, s), ref,         \
+    conv2d_s8_entropy)
 
 enum class OpCode : uint16_t {
 #define KILN_OPCODE_ENUM(name, number, params, sizes, isa, kernel) name = number,

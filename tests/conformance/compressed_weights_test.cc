@@ -1,0 +1,363 @@
+// Conformance of the compressed-weight kernels: the variants' sweeps
+// (sweeps.h) with filters as int4 and clustering (at most 16 values),
+// pruning (mostly zeros) and entropy coding leave them, against the int8
+// reference kernels on the decoded filters, byte for byte, on the host op by
+// op and on the emulated cores; and the entropy coder itself.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <map>
+#include <random>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "compiler/ops/entropy_weights.h"
+#include "compiler/pipeline/compile.h"
+#include "kiln/kernels.h"
+#include "tests/conformance/sweeps.h"
+
+namespace kiln {
+namespace {
+
+using conformance::build_fully_connected_sweep;
+using conformance::build_sweep;
+using conformance::compile_options;
+using conformance::conv_cases;
+using conformance::expect_device_slices_match_reference;
+using conformance::expect_device_variants_match_reference;
+using conformance::expect_variants_match_reference;
+using conformance::FullyConnectedShape;
+using conformance::Storage;
+using conformance::Sweep;
+using ir::OpKind;
+
+// The sweep with every convolution's and fully connected layer's filter
+// reduced to at most 16 values: cases alternate between the int4 range, one
+// random codebook for the layer and one per output channel.
+Sweep with_coded_weights(Sweep s, uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::uniform_int_distribution<int> byte(-128, 127);
+  for (size_t i = 0; i < s.graph.ops.size(); ++i) {
+    const ir::Op& op = s.graph.ops[i];
+    ir::Tensor& filter = s.graph.tensors[static_cast<size_t>(op.inputs[1])];
+    const bool depthwise = op.kind == OpKind::kDepthwiseConv2D;
+    const int32_t channels = depthwise ? filter.shape.back() : filter.shape.front();
+    const size_t books = i % 3 == 2 ? static_cast<size_t>(channels) : 1;
+    std::vector<int8_t> codebooks(books * 16);
+    for (size_t k = 0; k < codebooks.size(); ++k)
+      codebooks[k] = static_cast<int8_t>(i % 3 == 0 ? static_cast<int>(k % 16) - 8 : byte(rng));
+    const int64_t n = filter.elements(), per_channel = n / channels;
+    auto* values = reinterpret_cast<int8_t*>(filter.data.data());
+    for (int64_t e = 0; e < n; ++e) {
+      const size_t c =
+          books == 1 ? 0 : static_cast<size_t>(depthwise ? e % channels : e / per_channel);
+      values[e] = codebooks[c * 16 + static_cast<size_t>(values[e] & 15)];
+    }
+  }
+  return s;
+}
+
+// Layers large enough for the sparse kernels to pay on every core: several
+// windows of single weights (1,000, 2,048 and 1,030 deep; 1,030 has no
+// blocks of four) and of blocks (2,048), small ones, and batches.
+const std::vector<FullyConnectedShape> kSparseShapes = {{1, 1000, 64}, {2, 2048, 16}, {1, 1030, 5},
+                                                        {3, 96, 40},   {1, 300, 33},  {1, 8, 3}};
+
+// The sweep with most of every layer's weights set to zero: the even cases
+// keep 2% of single weights, the odd ones 5% of the blocks of four along the
+// depth (and so run the block form), and some output channels keep none.
+Sweep with_sparse_weights(Sweep s, uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::uniform_int_distribution<int> per_mille(0, 999);
+  for (size_t i = 0; i < s.graph.ops.size(); ++i) {
+    ir::Tensor& filter = s.graph.tensors[static_cast<size_t>(s.graph.ops[i].inputs[1])];
+    auto* values = reinterpret_cast<int8_t*>(filter.data.data());
+    const int64_t depth = filter.shape.back();
+    const bool blocks = i % 2 == 1 && depth % 4 == 0;
+    bool keep = false;
+    for (int64_t e = 0; e < filter.elements(); ++e) {
+      if (!blocks || e % 4 == 0) keep = per_mille(rng) < (blocks ? 50 : 20);
+      if (!keep || values[e] == 0) values[e] = keep ? 1 : 0;
+    }
+  }
+  return s;
+}
+
+TEST(Conformance, CodedWeightKernelsMatchReferenceOnHost) {
+  expect_variants_match_reference(with_coded_weights(build_sweep(conv_cases(), 1), 10),
+                                  Storage::kCompressed);
+  expect_variants_match_reference(with_coded_weights(build_fully_connected_sweep(2), 11),
+                                  Storage::kCompressed);
+}
+
+TEST(Conformance, CodedWeightKernelsMatchReferenceOnCortexM) {
+  expect_device_slices_match_reference(conv_cases(), 6, 12, build_sweep, Storage::kCompressed,
+                                       with_coded_weights);
+  expect_device_variants_match_reference(
+      with_coded_weights(build_fully_connected_sweep(4, 0, 6), 13), Storage::kCompressed);
+  expect_device_variants_match_reference(with_coded_weights(build_fully_connected_sweep(5, 6), 14),
+                                         Storage::kCompressed);
+}
+
+Sweep sparse_sweep(uint32_t seed) {
+  return with_sparse_weights(build_fully_connected_sweep(seed, 0, SIZE_MAX, kSparseShapes), seed);
+}
+
+TEST(Conformance, SparseWeightKernelsMatchReferenceOnHost) {
+  expect_variants_match_reference(sparse_sweep(15), Storage::kCompressed);
+  // Pointwise convolutions too; the others keep their dense kernels.
+  expect_variants_match_reference(with_sparse_weights(build_sweep(conv_cases(), 1), 16),
+                                  Storage::kCompressed);
+}
+
+TEST(Conformance, SparseWeightKernelsMatchReferenceOnCortexM) {
+  expect_device_variants_match_reference(sparse_sweep(17), Storage::kCompressed);
+}
+
+// Every layer of the sparse sweep runs a sparse kernel on the portable
+// target and the Arm cores, in the form the case was pruned for (the AVX2
+// host has no sparse variant and keeps its dense one). On the cores the
+// three large layers do; for the small ones the dense kernels are cheaper.
+TEST(Conformance, SparseSweepsReachTheSparseKernels) {
+  const Sweep s = sparse_sweep(15);
+  std::vector<std::string> seen;
+  for (const char* target : {"portable", "cortex-m4", "cortex-m55"}) {
+    SCOPED_TRACE(target);
+    const CompiledModel m = compile_graph(s.graph, compile_options(target, Storage::kCompressed));
+    std::set<int32_t> forms;  // every target runs both
+    for (const ProgramOp& op : m.program.ops) {
+      const std::string name = find_kernel(static_cast<uint32_t>(op.opcode))->name;
+      if (name.find("_S8_SPARSE") == std::string::npos) continue;
+      Conv2DSparseParams p;
+      std::memcpy(&p, op.params.data(), sizeof(p));
+      forms.insert(p.block);
+    }
+    EXPECT_EQ(forms, (std::set<int32_t>{1, 4}));
+    for (size_t i = 0; i < m.program.ops.size(); ++i) {
+      const ProgramOp& op = m.program.ops[i];
+      const std::string name = find_kernel(static_cast<uint32_t>(op.opcode))->name;
+      seen.push_back(name);
+      const ir::Tensor& filter = s.graph.tensors[static_cast<size_t>(s.graph.ops[i].inputs[1])];
+      const auto* values = filter.as<int8_t>();
+      if (std::none_of(values, values + filter.elements(), [](int8_t v) { return v != 0; })) {
+        continue;
+      }
+      if (std::string(target) != "portable" && i >= 3) continue;
+      ASSERT_NE(name.find("_S8_SPARSE"), std::string::npos) << "case " << i << ": " << name;
+      Conv2DSparseParams p;
+      ASSERT_EQ(op.params.size(), sizeof(p));
+      std::memcpy(&p, op.params.data(), sizeof(p));
+      // Layers pruned in blocks run the block form; unstructured ones either
+      // (a block form with fewer windows can cost less).
+      if (i % 2 == 1 && kSparseShapes[i][1] % 4 == 0) {
+        EXPECT_EQ(p.block, 4) << "case " << i;
+      }
+    }
+  }
+  for (const char* name :
+       {"CONV_2D_S8_SPARSE", "CONV_2D_S8_SPARSE_ARM_DSP", "CONV_2D_S8_SPARSE_ARM_MVE"}) {
+    EXPECT_NE(std::find(seen.begin(), seen.end(), name), seen.end()) << name << " is never chosen";
+  }
+}
+
+// Every filter of the coded sweeps that a codebook makes smaller runs coded
+// on the portable target; the rest (fewer than 32 weights, or small
+// channels with a codebook each) stay int8. Targets with instruction-set
+// kernels run coded only where a coded variant takes the layer (the Arm DSP
+// one: one codebook, 2,048 weights or more; the Helium one), never the
+// reference coded kernel.
+TEST(Conformance, CodedSweepsReachTheCodedKernels) {
+  std::vector<std::string> seen;
+  for (const Sweep& s : {with_coded_weights(build_sweep(conv_cases(), 1), 10),
+                         with_coded_weights(build_fully_connected_sweep(2), 11)}) {
+    for (const char* target : {"portable", "cortex-m4", "cortex-m55", "host"}) {
+      SCOPED_TRACE(target);
+      const CompiledModel m = compile_graph(s.graph, compile_options(target, Storage::kCompressed));
+      int coded = 0;
+      for (size_t i = 0; i < m.program.ops.size(); ++i) {
+        const std::string name = find_kernel(static_cast<uint32_t>(m.program.ops[i].opcode))->name;
+        const ir::Tensor& filter = s.graph.tensors[static_cast<size_t>(s.graph.ops[i].inputs[1])];
+        const bool w4 = name.find("_S8_W4") != std::string::npos;
+        coded += w4;
+        seen.push_back(name);
+        const bool portable = std::string(target) == "portable";
+        if (portable && filter.elements() >= 64 && i % 3 != 2) {
+          EXPECT_TRUE(w4) << "case " << i << ": " << name;
+        }
+        if (!portable) {
+          EXPECT_NE(name, "CONV_2D_S8_W4");
+          EXPECT_NE(name, "DEPTHWISE_CONV_2D_S8_W4");
+        }
+      }
+      if (std::string(target) == "portable") {
+        EXPECT_GE(coded, static_cast<int>(s.cases()) / 2);
+      }
+    }
+  }
+  for (const char* name : {"CONV_2D_S8_W4", "DEPTHWISE_CONV_2D_S8_W4", "CONV_2D_S8_W4_ARM_DSP",
+                           "CONV_2D_S8_W4_ARM_MVE"}) {
+    EXPECT_NE(std::find(seen.begin(), seen.end(), name), seen.end()) << name << " is never chosen";
+  }
+}
+
+// The sweep with filters as pruning and clustering leave them: in two cases
+// of three, 90% zeros and the rest among 15 values (the first) or one value
+// throughout (the second: one symbol, a stream of its first state alone);
+// the third keeps its uniformly random int8 weights, which no static model
+// codes in fewer than 8 bits, so it stays int8.
+Sweep with_skewed_weights(Sweep s, uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::uniform_int_distribution<int> per_mille(0, 999), value(0, 14);
+  for (size_t i = 0; i < s.graph.ops.size(); ++i) {
+    ir::Tensor& filter = s.graph.tensors[static_cast<size_t>(s.graph.ops[i].inputs[1])];
+    auto* values = reinterpret_cast<int8_t*>(filter.data.data());
+    for (int64_t e = 0; e < filter.elements(); ++e) {
+      if (i % 3 == 0)
+        values[e] = per_mille(rng) < 900 ? 0 : static_cast<int8_t>(value(rng) * 17 - 119);
+      if (i % 3 == 1) values[e] = -37;
+    }
+  }
+  return s;
+}
+
+const std::vector<FullyConnectedShape> kEntropyShapes = {{1, 784, 64}, {2, 300, 17}, {1, 1030, 5},
+                                                         {1, 64, 10},  {3, 96, 40},  {1, 8, 3}};
+
+TEST(Conformance, EntropyCodedKernelMatchesReferenceOnHost) {
+  expect_variants_match_reference(with_skewed_weights(build_sweep(conv_cases(), 1), 18),
+                                  Storage::kEntropy);
+  expect_variants_match_reference(
+      with_skewed_weights(build_fully_connected_sweep(19, 0, SIZE_MAX, kEntropyShapes), 19),
+      Storage::kEntropy);
+}
+
+TEST(Conformance, EntropyCodedKernelMatchesReferenceOnCortexM) {
+  expect_device_slices_match_reference(conv_cases(), 6, 20, build_sweep, Storage::kEntropy,
+                                       with_skewed_weights);
+  expect_device_variants_match_reference(
+      with_skewed_weights(build_fully_connected_sweep(21, 0, SIZE_MAX, kEntropyShapes), 21),
+      Storage::kEntropy);
+}
+
+// Skewed filters of groups-1 convolutions with at least 512 weights run
+// entropy-coded on every target (smaller ones may store smaller as nonzero
+// weights or 4-bit codes); random ones never do, nor depthwise ones.
+TEST(Conformance, EntropySweepsReachTheEntropyKernel) {
+  for (const Sweep& s :
+       {with_skewed_weights(build_sweep(conv_cases(), 1), 18),
+        with_skewed_weights(build_fully_connected_sweep(19, 0, SIZE_MAX, kEntropyShapes), 19)}) {
+    for (const char* target : {"portable", "cortex-m4", "cortex-m55", "host"}) {
+      SCOPED_TRACE(target);
+      const CompiledModel m = compile_graph(s.graph, compile_options(target, Storage::kEntropy));
+      ASSERT_EQ(m.program.ops.size(), s.cases());
+      int coded = 0;
+      for (size_t i = 0; i < s.cases(); ++i) {
+        const ir::Op& op = s.graph.ops[i];
+        const ir::Tensor& filter = s.graph.tensors[static_cast<size_t>(op.inputs[1])];
+        const bool entropy = m.program.ops[i].opcode == OpCode::CONV_2D_S8_ENTROPY;
+        coded += entropy;
+        if (i % 3 == 2 || op.kind == OpKind::kDepthwiseConv2D) {
+          EXPECT_FALSE(entropy) << "case " << i;
+        } else if (filter.elements() >= 512) {
+          EXPECT_TRUE(entropy) << "case " << i;
+        }
+      }
+      EXPECT_GE(coded, static_cast<int>(s.cases()) / 4);
+    }
+  }
+}
+
+// Decodes `n` weights of a coded filter as the kernel does; checks the
+// stream as the loader does.
+std::vector<int8_t> entropy_decoded(const EntropyCoded& c, int64_t n, bool* checks) {
+  EntropyDecoder d(c.frequencies.data(), c.values.data(), static_cast<int32_t>(c.values.size()),
+                   c.stream.data(), static_cast<uint32_t>(c.stream.size()));
+  std::vector<int8_t> out;
+  for (int64_t i = 0; i < n; ++i) out.push_back(d.decode());
+  *checks = !d.malformed && d.next == d.end && d.state == kEntropyStateLow;
+  return out;
+}
+
+TEST(EntropyCoding, DecodesExactlyAndNearTheEntropy) {
+  std::mt19937 rng(5);
+  std::uniform_int_distribution<int> per_mille(0, 999), value(-128, 127);
+  for (int zeros : {0, 500, 900, 990, 1000}) {
+    SCOPED_TRACE(zeros);
+    std::vector<int8_t> w(20000);
+    for (int8_t& v : w) v = per_mille(rng) < zeros ? 0 : static_cast<int8_t>(value(rng) / 16 * 16);
+    const EntropyCoded c = entropy_code(w.data(), static_cast<int64_t>(w.size()));
+    bool checks = false;
+    EXPECT_EQ(entropy_decoded(c, static_cast<int64_t>(w.size()), &checks), w);
+    EXPECT_TRUE(checks);
+    // Within 1% and 8 bytes of the weights' empirical entropy.
+    std::map<int8_t, double> count;
+    for (int8_t v : w) count[v] += 1.0;
+    double bits = 0.0;
+    for (const auto& [v, k] : count) bits -= k * std::log2(k / static_cast<double>(w.size()));
+    EXPECT_LE(static_cast<double>(c.stream.size()), bits / 8.0 * 1.01 + 8.0);
+    EXPECT_TRUE(std::is_sorted(c.frequencies.rbegin(), c.frequencies.rend()));
+  }
+}
+
+TEST(EntropyCoding, FrequenciesSumToTheTotalAndKeepEverySymbol) {
+  for (const std::vector<int64_t>& counts :
+       {std::vector<int64_t>{1}, std::vector<int64_t>{1000000, 1}, std::vector<int64_t>(256, 7),
+        std::vector<int64_t>{5, 3, 3, 1, 1, 1}}) {
+    const std::vector<uint16_t> f = entropy_frequencies(counts);
+    ASSERT_EQ(f.size(), counts.size());
+    int64_t sum = 0;
+    for (uint16_t v : f) {
+      EXPECT_GE(v, 1);
+      sum += v;
+    }
+    EXPECT_EQ(sum, kEntropyTotal);
+  }
+}
+
+// A stream one byte short or one byte long, or frequencies that do not sum
+// to the total, fail the loader's check (constants_ok). A changed byte
+// mostly does; where the changed stream still decodes exactly (rANS makes
+// most byte strings some filter's code) it decodes other weights, which the
+// blob's checksum, not this check, is there to catch. Either way the check
+// reads no byte past the stream (the buffers here are exactly its size).
+TEST(EntropyCoding, TheLoaderRefusesDamagedStreams) {
+  std::vector<int8_t> w(3000);
+  for (size_t i = 0; i < w.size(); ++i) w[i] = static_cast<int8_t>(i % 7 == 0 ? i % 5 : 0);
+  const EntropyCoded c = entropy_code(w.data(), static_cast<int64_t>(w.size()));
+  Conv2DEntropyParams p{};
+  p.conv.batches = p.conv.in_h = p.conv.in_w = p.conv.k_h = p.conv.k_w = 1;
+  p.conv.out_h = p.conv.out_w = p.conv.stride_h = p.conv.stride_w = 1;
+  p.conv.dilation_h = p.conv.dilation_w = 1;
+  p.conv.in_c = p.conv.filter_in_c = 300;
+  p.conv.out_c = 10;
+  p.symbols = static_cast<int32_t>(c.values.size());
+  auto ok = [&](std::vector<uint8_t> stream, std::vector<uint16_t> frequencies) {
+    p.stream_bytes = static_cast<int32_t>(stream.size());
+    const void* inputs[kMaxOperands] = {nullptr, frequencies.data(), c.values.data(),
+                                        stream.data()};
+    return constants_ok(p, inputs);
+  };
+  EXPECT_TRUE(ok(c.stream, c.frequencies));
+  std::vector<uint8_t> shorter(c.stream.begin(), c.stream.end() - 1);
+  EXPECT_FALSE(ok(shorter, c.frequencies));
+  std::vector<uint8_t> longer = c.stream;
+  longer.push_back(0);
+  EXPECT_FALSE(ok(longer, c.frequencies));
+  int refused = 0;
+  for (size_t i = 0; i < c.stream.size(); ++i) {
+    std::vector<uint8_t> changed = c.stream;
+    changed[i] ^= 0x10;
+    refused += !ok(changed, c.frequencies);
+  }
+  EXPECT_GE(refused, static_cast<int>(c.stream.size()) * 9 / 10);
+  std::vector<uint16_t> wrong = c.frequencies;
+  wrong[0] += 1;
+  EXPECT_FALSE(ok(c.stream, wrong));
+}
+
+}  // namespace
+}  // namespace kiln
