@@ -1,9 +1,10 @@
 #include "compiler/ops/entropy_weights.h"
 
 #include <algorithm>
-#include <array>
 #include <cmath>
+#include <map>
 #include <numeric>
+#include <utility>
 
 #include "compiler/ops/coded_weights.h"
 #include "compiler/ops/op_util.h"
@@ -40,40 +41,72 @@ std::vector<uint16_t> entropy_frequencies(const std::vector<int64_t>& counts) {
   return std::vector<uint16_t>(f.begin(), f.end());
 }
 
-EntropyCoded entropy_code(const int8_t* weights, int64_t n) {
-  std::array<int64_t, 256> count{};
-  for (int64_t i = 0; i < n; ++i) ++count[static_cast<uint8_t>(weights[i])];
-  EntropyCoded coded;
-  for (int v = -128; v < 128; ++v) {
-    if (count[static_cast<uint8_t>(v)] > 0) coded.values.push_back(static_cast<int8_t>(v));
+namespace {
+
+// A symbol: a value, and the run of it.
+using SymbolKey = std::pair<int8_t, uint8_t>;
+
+// The filter as symbols, in order.
+std::vector<SymbolKey> entropy_symbols(const int8_t* weights, int64_t rows, int32_t row,
+                                       int32_t max_run) {
+  std::vector<SymbolKey> symbols;
+  for (int64_t r = 0; r < rows; ++r) {
+    const int8_t* w = weights + r * row;
+    for (int32_t i = 0; i < row;) {
+      int32_t run = 1;
+      if (w[i] == 0) {
+        while (run < max_run && i + run < row && w[i + run] == 0) ++run;
+      }
+      symbols.emplace_back(w[i], static_cast<uint8_t>(run));
+      i += run;
+    }
   }
-  std::stable_sort(coded.values.begin(), coded.values.end(), [&](int8_t a, int8_t b) {
-    return count[static_cast<uint8_t>(a)] > count[static_cast<uint8_t>(b)];
-  });
+  return symbols;
+}
+
+}  // namespace
+
+EntropyCoded entropy_code(const int8_t* weights, int64_t rows, int32_t row) {
+  EntropyCoded singles = entropy_code(weights, rows, row, 1);
+  EntropyCoded runs = entropy_code(weights, rows, row, kEntropyMaxRun);
+  return runs.bytes() < singles.bytes() ? runs : singles;
+}
+
+EntropyCoded entropy_code(const int8_t* weights, int64_t rows, int32_t row, int32_t max_run) {
+  const std::vector<SymbolKey> symbols = entropy_symbols(weights, rows, row, max_run);
+  std::map<SymbolKey, int64_t> count;
+  for (const SymbolKey& k : symbols) ++count[k];
+  std::vector<SymbolKey> keys;
+  for (const auto& [key, n] : count) keys.push_back(key);
+  std::stable_sort(keys.begin(), keys.end(),
+                   [&](const SymbolKey& a, const SymbolKey& b) { return count[a] > count[b]; });
+  EntropyCoded coded;
   std::vector<int64_t> counts;
-  for (int8_t v : coded.values) counts.push_back(count[static_cast<uint8_t>(v)]);
+  for (const SymbolKey& k : keys) {
+    coded.values.push_back(k.first);
+    coded.runs.push_back(k.second);
+    counts.push_back(count[k]);
+  }
   coded.frequencies = entropy_frequencies(counts);
 
-  std::array<uint32_t, 256> freq{}, cum{};
+  std::map<SymbolKey, std::pair<uint32_t, uint32_t>> range;  // frequency, cumulative
   uint32_t next = 0;
-  for (size_t s = 0; s < coded.values.size(); ++s) {
-    const uint8_t v = static_cast<uint8_t>(coded.values[s]);
-    freq[v] = coded.frequencies[s];
-    cum[v] = next;
+  for (size_t s = 0; s < keys.size(); ++s) {
+    range[keys[s]] = {coded.frequencies[s], next};
     next += coded.frequencies[s];
   }
   // The encoder runs backwards, so that the decoder reads forwards; its
   // bytes come out last first.
   std::vector<uint8_t> reversed;
   uint32_t state = kEntropyStateLow;
-  for (int64_t i = n - 1; i >= 0; --i) {
-    const uint8_t v = static_cast<uint8_t>(weights[i]);
-    const uint64_t limit = uint64_t{(kEntropyStateLow >> kEntropyPrecisionBits) << 8} * freq[v];
+  for (auto k = symbols.rbegin(); k != symbols.rend(); ++k) {
+    const auto [freq, cum] = range[*k];
+    const uint64_t limit = uint64_t{(kEntropyStateLow >> kEntropyPrecisionBits) << 8} * freq;
     while (state >= limit) {
       reversed.push_back(static_cast<uint8_t>(state));
       state >>= 8;
     }
-    state = ((state / freq[v]) << kEntropyPrecisionBits) + state % freq[v] + cum[v];
+    state = ((state / freq) << kEntropyPrecisionBits) + state % freq + cum;
   }
   for (int i = 0; i < 4; ++i, state >>= 8) reversed.push_back(static_cast<uint8_t>(state));
   coded.stream.assign(reversed.rbegin(), reversed.rend());
@@ -111,8 +144,9 @@ bool lower_entropy_conv2d(LowerContext& ctx, const ir::Op& op, const Conv2DParam
   if (!ctx.entropy_weights() || depthwise || p.filter_in_c != p.in_c) return false;
   const int32_t row = entropy_row(p);
   const int64_t n = int64_t{row} * p.out_c;
-  EntropyCoded coded = entropy_code(filter, n);
+  EntropyCoded coded = entropy_code(filter, p.out_c, row);
   if (coded.bytes() >= smallest_other_form(p, filter, n) ||
+      coded.values.size() > static_cast<size_t>(kEntropyMaxSymbols) ||
       coded.stream.size() > kMaxOperandBytes) {
     return false;
   }
@@ -129,13 +163,16 @@ bool lower_entropy_conv2d(LowerContext& ctx, const ir::Op& op, const Conv2DParam
   const int values =
       ctx.add_constant(base + "/weight_values", KILN_DTYPE_INT8, {pe.symbols},
                        std::vector<uint8_t>(coded.values.begin(), coded.values.end()));
+  const int runs =
+      ctx.add_constant(base + "/weight_runs", KILN_DTYPE_UINT8, {pe.symbols}, coded.runs);
   const int stream = ctx.add_constant(base + "/weight_stream", KILN_DTYPE_UINT8, {pe.stream_bytes},
                                       std::move(coded.stream));
   const int quant =
       ctx.add_constant(base + "/requant", KILN_DTYPE_INT32, {2, p.out_c}, int32_bytes(requant));
   const int scratch = ctx.add_scratch(base + "/decoded_filter_row", KILN_DTYPE_INT8, {row});
   ctx.emit(op, OpCode::CONV_2D_S8_ENTROPY, pe,
-           {op.inputs[0], frequencies, values, stream, bias, quant}, {op.outputs[0], scratch});
+           {op.inputs[0], frequencies, values, runs, stream, bias, quant},
+           {op.outputs[0], scratch});
   return true;
 }
 

@@ -14,20 +14,30 @@
 namespace kiln {
 
 struct EntropyCoded {
-  std::vector<int8_t> values;         // the distinct weights, most frequent first
+  // The symbols, most frequent first: runs[s] weights of value values[s].
+  std::vector<int8_t> values;
+  std::vector<uint8_t> runs;
   std::vector<uint16_t> frequencies;  // their shares of kEntropyTotal, each at least 1
   std::vector<uint8_t> stream;
-  // What the layer stores: the model's two tables and the stream.
-  int64_t bytes() const { return static_cast<int64_t>(values.size() * 3 + stream.size()); }
+  // What the layer stores: the model's three tables and the stream.
+  int64_t bytes() const { return static_cast<int64_t>(values.size() * 4 + stream.size()); }
 };
 
 // The shares of kEntropyTotal, each at least 1, that code `counts` (each
 // at least 1, at most kEntropyTotal of them) in the fewest bits.
 std::vector<uint16_t> entropy_frequencies(const std::vector<int64_t>& counts);
 
-// The rANS coding of `n` int8 weights, in order, under the model of their
-// own counts.
-EntropyCoded entropy_code(const int8_t* weights, int64_t n);
+// The rANS coding of an int8 filter of `rows` rows (output channels) of
+// `row` weights, under the model of its own symbols: each nonzero weight
+// one symbol, and zeros one at a time or in runs of up to kEntropyMaxRun
+// inside a row, whichever codes smaller. Zeros scattered at random code
+// smaller one at a time (a run costs its length and the fact that a run
+// comes); zeros in long stretches (the inputs a layer never uses) in runs,
+// which the kernels also skip at once.
+EntropyCoded entropy_code(const int8_t* weights, int64_t rows, int32_t row);
+
+// The coding with runs of at most `max_run` zeros.
+EntropyCoded entropy_code(const int8_t* weights, int64_t rows, int32_t row, int32_t max_run);
 
 // Emits CONV_2D_S8_ENTROPY for an int8 convolution with groups 1
 // (FULLY_CONNECTED as a 1x1 convolution) and returns true if the compilation

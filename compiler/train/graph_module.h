@@ -49,7 +49,7 @@ class GraphModule : public torch::nn::Module {
   void mask_zeros(const ir::Graph& pruned, const std::vector<int>& filters);
 
  private:
-  // A parameter as the ops use it (masked by keep_zeros).
+  // A parameter as the ops use it (masked by mask_zeros).
   torch::Tensor parameter(int tensor) const;
   // `inputs`: the op's values, weights and bias included.
   torch::Tensor run_op(const ir::Op& op, const std::vector<torch::Tensor>& inputs) const;

@@ -271,35 +271,61 @@ TEST(Conformance, EntropySweepsReachTheEntropyKernel) {
   }
 }
 
-// Decodes `n` weights of a coded filter as the kernel does; checks the
-// stream as the loader does.
-std::vector<int8_t> entropy_decoded(const EntropyCoded& c, int64_t n, bool* checks) {
-  EntropyDecoder d(c.frequencies.data(), c.values.data(), static_cast<int32_t>(c.values.size()),
-                   c.stream.data(), static_cast<uint32_t>(c.stream.size()));
+// Decodes a coded filter of `rows` rows of `row` weights as the kernel
+// does; checks the stream as the loader does.
+std::vector<int8_t> entropy_decoded(const EntropyCoded& c, int64_t rows, int32_t row,
+                                    bool* checks) {
+  EntropyDecoder d(c.frequencies.data(), static_cast<int32_t>(c.values.size()), c.stream.data(),
+                   static_cast<uint32_t>(c.stream.size()));
   std::vector<int8_t> out;
-  for (int64_t i = 0; i < n; ++i) out.push_back(d.decode());
-  *checks = !d.malformed && d.next == d.end && d.state == kEntropyStateLow;
+  bool runs_fit = true;
+  for (int64_t r = 0; r < rows; ++r) {
+    for (int32_t i = 0; i < row;) {
+      const int32_t s = d.decode();
+      runs_fit = runs_fit && c.runs[static_cast<size_t>(s)] <= row - i;
+      out.insert(out.end(), c.runs[static_cast<size_t>(s)], c.values[static_cast<size_t>(s)]);
+      i += c.runs[static_cast<size_t>(s)];
+    }
+  }
+  *checks = runs_fit && !d.malformed && d.next == d.end && d.state == kEntropyStateLow;
   return out;
 }
 
-TEST(EntropyCoding, DecodesExactlyAndNearTheEntropy) {
+// The weights' empirical entropy, in bits: what coding them one at a time
+// under a static model of their values can reach.
+double entropy_bits(const std::vector<int8_t>& w) {
+  std::map<int8_t, double> count;
+  for (int8_t v : w) count[v] += 1.0;
+  double bits = 0.0;
+  for (const auto& [v, k] : count) bits -= k * std::log2(k / static_cast<double>(w.size()));
+  return bits;
+}
+
+// Exact decoding, one zero at a time and in runs, of filters from dense to
+// all zeros, with zeros at random and in stretches; within 1% (and 8 bytes)
+// of the weights' entropy.
+TEST(EntropyCoding, DecodesExactlyNearTheEntropy) {
   std::mt19937 rng(5);
   std::uniform_int_distribution<int> per_mille(0, 999), value(-128, 127);
-  for (int zeros : {0, 500, 900, 990, 1000}) {
-    SCOPED_TRACE(zeros);
-    std::vector<int8_t> w(20000);
-    for (int8_t& v : w) v = per_mille(rng) < zeros ? 0 : static_cast<int8_t>(value(rng) / 16 * 16);
-    const EntropyCoded c = entropy_code(w.data(), static_cast<int64_t>(w.size()));
-    bool checks = false;
-    EXPECT_EQ(entropy_decoded(c, static_cast<int64_t>(w.size()), &checks), w);
-    EXPECT_TRUE(checks);
-    // Within 1% and 8 bytes of the weights' empirical entropy.
-    std::map<int8_t, double> count;
-    for (int8_t v : w) count[v] += 1.0;
-    double bits = 0.0;
-    for (const auto& [v, k] : count) bits -= k * std::log2(k / static_cast<double>(w.size()));
-    EXPECT_LE(static_cast<double>(c.stream.size()), bits / 8.0 * 1.01 + 8.0);
-    EXPECT_TRUE(std::is_sorted(c.frequencies.rbegin(), c.frequencies.rend()));
+  for (bool stretches : {false, true}) {
+    for (int zeros : {0, 500, 900, 990, 1000}) {
+      SCOPED_TRACE(std::to_string(zeros) + (stretches ? " with stretches" : ""));
+      std::vector<int8_t> w(20000);
+      for (size_t i = 0; i < w.size(); ++i) {
+        const bool stretch = stretches && i % 1000 < 400;  // inputs no output channel uses
+        w[i] = stretch || per_mille(rng) < zeros ? 0 : static_cast<int8_t>(value(rng) / 16 * 16);
+      }
+      for (int32_t max_run : {1, kEntropyMaxRun}) {
+        bool checks = false;
+        EXPECT_EQ(entropy_decoded(entropy_code(w.data(), 20, 1000, max_run), 20, 1000, &checks), w);
+        EXPECT_TRUE(checks);
+      }
+      const EntropyCoded c = entropy_code(w.data(), 20, 1000);
+      const double coded_bits = 8.0 * static_cast<double>(c.stream.size());
+      const double bits = entropy_bits(w);
+      EXPECT_LE(coded_bits, bits * 1.01 + 64);
+      EXPECT_TRUE(std::is_sorted(c.frequencies.rbegin(), c.frequencies.rend()));
+    }
   }
 }
 
@@ -327,7 +353,7 @@ TEST(EntropyCoding, FrequenciesSumToTheTotalAndKeepEverySymbol) {
 TEST(EntropyCoding, TheLoaderRefusesDamagedStreams) {
   std::vector<int8_t> w(3000);
   for (size_t i = 0; i < w.size(); ++i) w[i] = static_cast<int8_t>(i % 7 == 0 ? i % 5 : 0);
-  const EntropyCoded c = entropy_code(w.data(), static_cast<int64_t>(w.size()));
+  const EntropyCoded c = entropy_code(w.data(), 10, 300);
   Conv2DEntropyParams p{};
   p.conv.batches = p.conv.in_h = p.conv.in_w = p.conv.k_h = p.conv.k_w = 1;
   p.conv.out_h = p.conv.out_w = p.conv.stride_h = p.conv.stride_w = 1;
@@ -335,29 +361,35 @@ TEST(EntropyCoding, TheLoaderRefusesDamagedStreams) {
   p.conv.in_c = p.conv.filter_in_c = 300;
   p.conv.out_c = 10;
   p.symbols = static_cast<int32_t>(c.values.size());
-  auto ok = [&](std::vector<uint8_t> stream, std::vector<uint16_t> frequencies) {
+  auto ok = [&](std::vector<uint8_t> stream, std::vector<uint16_t> frequencies,
+                std::vector<uint8_t> runs) {
     p.stream_bytes = static_cast<int32_t>(stream.size());
-    const void* inputs[kMaxOperands] = {nullptr, frequencies.data(), c.values.data(),
+    const void* inputs[kMaxOperands] = {nullptr, frequencies.data(), c.values.data(), runs.data(),
                                         stream.data()};
     return constants_ok(p, inputs);
   };
-  EXPECT_TRUE(ok(c.stream, c.frequencies));
+  EXPECT_TRUE(ok(c.stream, c.frequencies, c.runs));
   std::vector<uint8_t> shorter(c.stream.begin(), c.stream.end() - 1);
-  EXPECT_FALSE(ok(shorter, c.frequencies));
+  EXPECT_FALSE(ok(shorter, c.frequencies, c.runs));
   std::vector<uint8_t> longer = c.stream;
   longer.push_back(0);
-  EXPECT_FALSE(ok(longer, c.frequencies));
+  EXPECT_FALSE(ok(longer, c.frequencies, c.runs));
   int refused = 0;
   for (size_t i = 0; i < c.stream.size(); ++i) {
     std::vector<uint8_t> changed = c.stream;
     changed[i] ^= 0x10;
-    refused += !ok(changed, c.frequencies);
+    refused += !ok(changed, c.frequencies, c.runs);
   }
   EXPECT_GE(refused, static_cast<int>(c.stream.size()) * 9 / 10);
   std::vector<uint16_t> wrong = c.frequencies;
   wrong[0] += 1;
-  EXPECT_FALSE(ok(c.stream, wrong));
+  EXPECT_FALSE(ok(c.stream, wrong, c.runs));
+  // A run of zero weights would never end; a longer run would cross rows.
+  for (uint8_t run : {0, 255}) {
+    std::vector<uint8_t> runs = c.runs;
+    runs[0] = run;
+    EXPECT_FALSE(ok(c.stream, c.frequencies, runs)) << int{run};
+  }
 }
-
 }  // namespace
 }  // namespace kiln

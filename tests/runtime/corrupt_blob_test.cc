@@ -342,7 +342,7 @@ TEST(CorruptBlob, EntropyCodedSections) {
     std::memcpy(&t, good.data() + h.tensors_offset + tensor * sizeof(t), sizeof(t));
     return t;
   };
-  const blob::TensorRecord frequencies = operand_record(1), stream = operand_record(3);
+  const blob::TensorRecord frequencies = operand_record(1), stream = operand_record(4);
   uint32_t refused = 0;
   for (uint32_t i = 0; i < stream.bytes; ++i) {
     std::vector<uint8_t> b = good;
