@@ -51,6 +51,58 @@ kiln_status init_status(const std::vector<uint8_t>& b, size_t arena_bytes = 1 <<
   return st;
 }
 
+// The first op's record.
+blob::OpRecord first_op(const std::vector<uint8_t>& b) {
+  blob::OpRecord op;
+  std::memcpy(&op, b.data() + header_of(b).ops_offset, sizeof(op));
+  return op;
+}
+
+// Where the tensor record of `op`'s input `operand` sits in the blob.
+size_t operand_record_offset(const std::vector<uint8_t>& b, const blob::OpRecord& op, int operand) {
+  const blob::BlobHeader h = header_of(b);
+  uint16_t tensor;
+  std::memcpy(&tensor,
+              b.data() + h.operands_offset + (op.first_operand + operand) * sizeof(uint16_t),
+              sizeof(tensor));
+  return h.tensors_offset + tensor * sizeof(blob::TensorRecord);
+}
+
+blob::TensorRecord operand_record(const std::vector<uint8_t>& b, const blob::OpRecord& op,
+                                  int operand) {
+  blob::TensorRecord t;
+  std::memcpy(&t, b.data() + operand_record_offset(b, op, operand), sizeof(t));
+  return t;
+}
+
+// 2,000 blobs with one to four random bits flipped, resealed: any status,
+// or an inference; never a crash.
+void expect_random_flips_never_crash(const std::vector<uint8_t>& good, uint32_t seed) {
+  std::mt19937 rng(seed);
+  for (int trial = 0; trial < 2000; ++trial) {
+    std::vector<uint8_t> b = good;
+    for (int f = 0; f < 1 + trial % 4; ++f)
+      b[rng() % b.size()] ^= static_cast<uint8_t>(1u << (rng() % 8));
+    reseal(b);
+    init_status(b);
+  }
+}
+
+// The conformance set's int8 fully connected layer with its weights set by
+// `weight(i)`, compiled for the portable target.
+template <typename Weight>
+std::vector<uint8_t> fully_connected_blob(Weight weight, bool entropy) {
+  const std::string path =
+      test::shared_dir() + "/conformance/tflm_ops/FULLY_CONNECTED/i8_pc_0/model.tflite";
+  ir::Graph graph = import_model(read_file(path), "fully connected");
+  ir::Tensor& filter = graph.tensors[static_cast<size_t>(graph.ops.at(0).inputs[1])];
+  for (size_t i = 0; i < filter.data.size(); ++i) filter.data[i] = weight(i, filter.data[i]);
+  CompileOptions options;
+  options.target = "portable";
+  options.entropy_weights = entropy;
+  return compile_graph(graph, options).blob;
+}
+
 TEST(CorruptBlob, ExactStatusCodes) {
   const std::vector<uint8_t> good = good_blob();
   EXPECT_EQ(init_status(good), KILN_OK);
@@ -217,8 +269,7 @@ TEST(CorruptBlob, CodedWeightSections) {
   const std::vector<uint8_t> good = compile_tflite(read_file(path), "int4 conv").blob;
   EXPECT_EQ(init_status(good), KILN_OK);
   const blob::BlobHeader h = header_of(good);
-  blob::OpRecord op;
-  std::memcpy(&op, good.data() + h.ops_offset, sizeof(op));
+  const blob::OpRecord op = first_op(good);
   ASSERT_EQ(op.opcode, static_cast<uint16_t>(OpCode::CONV_2D_S8_W4));
 
   for (int32_t codebooks : {0, 2, -1, 1 << 30}) {
@@ -233,56 +284,25 @@ TEST(CorruptBlob, CodedWeightSections) {
 
   // The index operand (the op's second) one byte short.
   std::vector<uint8_t> b = good;
-  uint16_t index_tensor;
-  std::memcpy(&index_tensor,
-              b.data() + h.operands_offset + (op.first_operand + 1) * sizeof(uint16_t),
-              sizeof(index_tensor));
-  blob::TensorRecord t;
-  const size_t record = h.tensors_offset + index_tensor * sizeof(t);
-  std::memcpy(&t, b.data() + record, sizeof(t));
+  blob::TensorRecord t = operand_record(b, op, 1);
   t.bytes -= 1;
-  std::memcpy(b.data() + record, &t, sizeof(t));
+  std::memcpy(b.data() + operand_record_offset(b, op, 1), &t, sizeof(t));
   reseal(b);
   EXPECT_EQ(init_status(b), KILN_ERR_BAD_PARAMS);
-
-  std::mt19937 rng(7);
-  for (int trial = 0; trial < 2000; ++trial) {
-    b = good;
-    for (int f = 0; f < 1 + trial % 4; ++f)
-      b[rng() % b.size()] ^= static_cast<uint8_t>(1u << (rng() % 8));
-    reseal(b);
-    init_status(b);  // any status, or an inference; never a crash
-  }
+  expect_random_flips_never_crash(good, 7);
 }
 
 // A fully connected layer with 95% of its weights zero runs the sparse
 // kernel, whose offsets steer its reads: the loader checks them.
 TEST(CorruptBlob, SparseWeightSections) {
-  const std::string path =
-      test::shared_dir() + "/conformance/tflm_ops/FULLY_CONNECTED/i8_pc_0/model.tflite";
-  ir::Graph graph = import_model(read_file(path), "fully connected");
-  ir::Tensor& filter = graph.tensors[static_cast<size_t>(graph.ops.at(0).inputs[1])];
-  for (size_t i = 0; i < filter.data.size(); ++i) {
-    if (i % 20 != 3) filter.data[i] = 0;
-  }
-  CompileOptions options;
-  options.target = "portable";
-  const std::vector<uint8_t> good = compile_graph(graph, options).blob;
+  const std::vector<uint8_t> good =
+      fully_connected_blob([](size_t i, uint8_t w) { return i % 20 == 3 ? w : uint8_t{0}; }, false);
   EXPECT_EQ(init_status(good), KILN_OK);
   const blob::BlobHeader h = header_of(good);
-  blob::OpRecord op;
-  std::memcpy(&op, good.data() + h.ops_offset, sizeof(op));
+  const blob::OpRecord op = first_op(good);
   ASSERT_EQ(op.opcode, static_cast<uint16_t>(OpCode::CONV_2D_S8_SPARSE));
-  auto operand_record = [&](const std::vector<uint8_t>& b, int operand) {
-    uint16_t tensor;
-    std::memcpy(&tensor,
-                b.data() + h.operands_offset + (op.first_operand + operand) * sizeof(uint16_t),
-                sizeof(tensor));
-    blob::TensorRecord t;
-    std::memcpy(&t, b.data() + h.tensors_offset + tensor * sizeof(t), sizeof(t));
-    return t;
-  };
-  const blob::TensorRecord counts = operand_record(good, 1), offsets = operand_record(good, 2);
+  const blob::TensorRecord counts = operand_record(good, op, 1),
+                           offsets = operand_record(good, op, 2);
   // A count one more (the counts no longer sum to the nonzeros), a count past
   // its window, and an offset past its window: each refused.
   for (int change = 0; change < 3; ++change) {
@@ -302,47 +322,25 @@ TEST(CorruptBlob, SparseWeightSections) {
     reseal(b);
     EXPECT_EQ(init_status(b), KILN_ERR_BAD_PARAMS) << "change " << change;
   }
-  std::mt19937 rng(11);
-  for (int trial = 0; trial < 2000; ++trial) {
-    std::vector<uint8_t> b = good;
-    for (int f = 0; f < 1 + trial % 4; ++f)
-      b[rng() % b.size()] ^= static_cast<uint8_t>(1u << (rng() % 8));
-    reseal(b);
-    init_status(b);  // any status, or an inference; never a crash
-  }
+  expect_random_flips_never_crash(good, 11);
 }
 
 // A fully connected layer with 90% of its weights zero and the rest among
-// three values, entropy-coded: its
-// stream steers the decoder's reads of itself, so the loader decodes it in
-// full. A changed byte is refused, or (where the stream still decodes
-// exactly, to other weights) runs; a changed frequency is refused.
+// three values, entropy-coded: its stream steers the decoder's reads of
+// itself, so the loader decodes it in full. A changed byte is refused, or (where the stream still
+// decodes exactly, to other weights) runs; a changed frequency is refused.
 TEST(CorruptBlob, EntropyCodedSections) {
-  const std::string path =
-      test::shared_dir() + "/conformance/tflm_ops/FULLY_CONNECTED/i8_pc_0/model.tflite";
-  ir::Graph graph = import_model(read_file(path), "fully connected");
-  ir::Tensor& filter = graph.tensors[static_cast<size_t>(graph.ops.at(0).inputs[1])];
-  for (size_t i = 0; i < filter.data.size(); ++i)
-    filter.data[i] = i % 10 == 3 ? static_cast<uint8_t>(1 + i / 10 % 3) : 0;
-  CompileOptions options;
-  options.target = "portable";
-  options.entropy_weights = true;
-  const std::vector<uint8_t> good = compile_graph(graph, options).blob;
+  const std::vector<uint8_t> good = fully_connected_blob(
+      [](size_t i, uint8_t) {
+        return i % 10 == 3 ? static_cast<uint8_t>(1 + i / 10 % 3) : uint8_t{0};
+      },
+      true);
   EXPECT_EQ(init_status(good), KILN_OK);
   const blob::BlobHeader h = header_of(good);
-  blob::OpRecord op;
-  std::memcpy(&op, good.data() + h.ops_offset, sizeof(op));
+  const blob::OpRecord op = first_op(good);
   ASSERT_EQ(op.opcode, static_cast<uint16_t>(OpCode::CONV_2D_S8_ENTROPY));
-  auto operand_record = [&](int operand) {
-    uint16_t tensor;
-    std::memcpy(&tensor,
-                good.data() + h.operands_offset + (op.first_operand + operand) * sizeof(uint16_t),
-                sizeof(tensor));
-    blob::TensorRecord t;
-    std::memcpy(&t, good.data() + h.tensors_offset + tensor * sizeof(t), sizeof(t));
-    return t;
-  };
-  const blob::TensorRecord frequencies = operand_record(1), stream = operand_record(4);
+  const blob::TensorRecord frequencies = operand_record(good, op, 1),
+                           stream = operand_record(good, op, 4);
   uint32_t refused = 0;
   for (uint32_t i = 0; i < stream.bytes; ++i) {
     std::vector<uint8_t> b = good;
@@ -357,14 +355,7 @@ TEST(CorruptBlob, EntropyCodedSections) {
   ++b[h.data_offset + frequencies.offset];
   reseal(b);
   EXPECT_EQ(init_status(b), KILN_ERR_BAD_PARAMS);
-  std::mt19937 rng(13);
-  for (int trial = 0; trial < 2000; ++trial) {
-    b = good;
-    for (int f = 0; f < 1 + trial % 4; ++f)
-      b[rng() % b.size()] ^= static_cast<uint8_t>(1u << (rng() % 8));
-    reseal(b);
-    init_status(b);  // any status, or an inference; never a crash
-  }
+  expect_random_flips_never_crash(good, 13);
 }
 
 TEST(CorruptBlob, TruncatedAtEveryLength) {
