@@ -13,6 +13,7 @@
 namespace kiln {
 
 std::vector<uint16_t> entropy_frequencies(const std::vector<int64_t>& counts) {
+  if (counts.empty()) return {};  // a model with no symbols (an all-zero filter's values)
   const int64_t total = std::accumulate(counts.begin(), counts.end(), int64_t{0});
   std::vector<int64_t> f(counts.size());
   for (size_t i = 0; i < counts.size(); ++i) {
@@ -43,64 +44,74 @@ std::vector<uint16_t> entropy_frequencies(const std::vector<int64_t>& counts) {
 
 namespace {
 
-// A symbol: a value, and the run of it.
-using SymbolKey = std::pair<int8_t, uint8_t>;
+// One symbol of the stream: a run of zeros (`run`) or a nonzero weight.
+struct Token {
+  bool run;
+  int32_t symbol;  // the run's length, or the weight
+};
 
-// The filter as symbols, in order.
-std::vector<SymbolKey> entropy_symbols(const int8_t* weights, int64_t rows, int32_t row,
-                                       int32_t max_run) {
-  std::vector<SymbolKey> symbols;
+// The filter's symbols in order, as the kernels read them
+// (entropy_decode_row).
+std::vector<Token> entropy_tokens(const int8_t* weights, int64_t rows, int32_t row) {
+  std::vector<Token> tokens;
   for (int64_t r = 0; r < rows; ++r) {
     const int8_t* w = weights + r * row;
     for (int32_t i = 0; i < row;) {
-      int32_t run = 1;
-      if (w[i] == 0) {
-        while (run < max_run && i + run < row && w[i + run] == 0) ++run;
-      }
-      symbols.emplace_back(w[i], static_cast<uint8_t>(run));
-      i += run;
+      int32_t next = i;
+      while (next < row && w[next] == 0) ++next;
+      const int32_t zeros = std::min(next - i, kEntropyMaxRun);
+      tokens.push_back({true, zeros});
+      i += zeros;
+      if (zeros == kEntropyMaxRun || i == row) continue;
+      tokens.push_back({false, w[i]});
+      ++i;
     }
   }
-  return symbols;
+  return tokens;
+}
+
+// A model of the symbols `count` holds: the symbols, the most frequent
+// first, and their frequencies; `range` gets each one's frequency and
+// cumulative frequency.
+template <typename Symbol>
+std::vector<uint16_t> model_of(const std::map<int32_t, int64_t>& count,
+                               std::vector<Symbol>* symbols,
+                               std::map<int32_t, std::pair<uint32_t, uint32_t>>* range) {
+  std::vector<int32_t> keys;
+  for (const auto& [key, n] : count) keys.push_back(key);
+  std::stable_sort(keys.begin(), keys.end(),
+                   [&](int32_t a, int32_t b) { return count.at(a) > count.at(b); });
+  std::vector<int64_t> counts;
+  for (int32_t k : keys) {
+    symbols->push_back(static_cast<Symbol>(k));
+    counts.push_back(count.at(k));
+  }
+  const std::vector<uint16_t> frequencies = entropy_frequencies(counts);
+  uint32_t cum = 0;
+  for (size_t s = 0; s < keys.size(); ++s) {
+    (*range)[keys[s]] = {frequencies[s], cum};
+    cum += frequencies[s];
+  }
+  return frequencies;
 }
 
 }  // namespace
 
 EntropyCoded entropy_code(const int8_t* weights, int64_t rows, int32_t row) {
-  EntropyCoded singles = entropy_code(weights, rows, row, 1);
-  EntropyCoded runs = entropy_code(weights, rows, row, kEntropyMaxRun);
-  return runs.bytes() < singles.bytes() ? runs : singles;
-}
-
-EntropyCoded entropy_code(const int8_t* weights, int64_t rows, int32_t row, int32_t max_run) {
-  const std::vector<SymbolKey> symbols = entropy_symbols(weights, rows, row, max_run);
-  std::map<SymbolKey, int64_t> count;
-  for (const SymbolKey& k : symbols) ++count[k];
-  std::vector<SymbolKey> keys;
-  for (const auto& [key, n] : count) keys.push_back(key);
-  std::stable_sort(keys.begin(), keys.end(),
-                   [&](const SymbolKey& a, const SymbolKey& b) { return count[a] > count[b]; });
+  const std::vector<Token> tokens = entropy_tokens(weights, rows, row);
+  std::map<int32_t, int64_t> run_count, value_count;
+  for (const Token& t : tokens) ++(t.run ? run_count : value_count)[t.symbol];
   EntropyCoded coded;
-  std::vector<int64_t> counts;
-  for (const SymbolKey& k : keys) {
-    coded.values.push_back(k.first);
-    coded.runs.push_back(k.second);
-    counts.push_back(count[k]);
-  }
-  coded.frequencies = entropy_frequencies(counts);
+  std::map<int32_t, std::pair<uint32_t, uint32_t>> run_range, value_range;
+  coded.run_frequencies = model_of(run_count, &coded.run_lengths, &run_range);
+  coded.value_frequencies = model_of(value_count, &coded.values, &value_range);
 
-  std::map<SymbolKey, std::pair<uint32_t, uint32_t>> range;  // frequency, cumulative
-  uint32_t next = 0;
-  for (size_t s = 0; s < keys.size(); ++s) {
-    range[keys[s]] = {coded.frequencies[s], next};
-    next += coded.frequencies[s];
-  }
   // The encoder runs backwards, so that the decoder reads forwards; its
   // bytes come out last first.
   std::vector<uint8_t> reversed;
   uint32_t state = kEntropyStateLow;
-  for (auto k = symbols.rbegin(); k != symbols.rend(); ++k) {
-    const auto [freq, cum] = range[*k];
+  for (auto t = tokens.rbegin(); t != tokens.rend(); ++t) {
+    const auto [freq, cum] = (t->run ? run_range : value_range).at(t->symbol);
     const uint64_t limit = uint64_t{(kEntropyStateLow >> kEntropyPrecisionBits) << 8} * freq;
     while (state >= limit) {
       reversed.push_back(static_cast<uint8_t>(state));
@@ -146,25 +157,29 @@ bool lower_entropy_conv2d(LowerContext& ctx, const ir::Op& op, const Conv2DParam
   const int64_t n = int64_t{row} * p.out_c;
   EntropyCoded coded = entropy_code(filter, p.out_c, row);
   if (coded.bytes() >= smallest_other_form(p, filter, n) ||
-      coded.values.size() > static_cast<size_t>(kEntropyMaxSymbols) ||
       coded.stream.size() > kMaxOperandBytes) {
     return false;
   }
   Conv2DEntropyParams pe{};
   pe.conv = p;
-  pe.symbols = static_cast<int32_t>(coded.values.size());
+  pe.run_symbols = static_cast<int32_t>(coded.run_lengths.size());
+  pe.value_symbols = static_cast<int32_t>(coded.values.size());
   pe.stream_bytes = static_cast<int32_t>(coded.stream.size());
 
   const std::string base = ctx.output(op, 0).name;
-  std::vector<uint8_t> frequency_bytes(coded.frequencies.size() * sizeof(uint16_t));
-  std::memcpy(frequency_bytes.data(), coded.frequencies.data(), frequency_bytes.size());
+  std::vector<uint16_t> models = coded.run_frequencies;
+  models.insert(models.end(), coded.value_frequencies.begin(), coded.value_frequencies.end());
+  std::vector<uint8_t> model_bytes(models.size() * sizeof(uint16_t));
+  std::memcpy(model_bytes.data(), models.data(), model_bytes.size());
   const int frequencies = ctx.add_constant(base + "/weight_frequencies", KILN_DTYPE_INT16,
-                                           {pe.symbols}, frequency_bytes);
-  const int values =
-      ctx.add_constant(base + "/weight_values", KILN_DTYPE_INT8, {pe.symbols},
-                       std::vector<uint8_t>(coded.values.begin(), coded.values.end()));
-  const int runs =
-      ctx.add_constant(base + "/weight_runs", KILN_DTYPE_UINT8, {pe.symbols}, coded.runs);
+                                           {static_cast<int32_t>(models.size())}, model_bytes);
+  // An all-zero filter has no values; its operand is one unread byte.
+  std::vector<uint8_t> value_bytes(coded.values.begin(), coded.values.end());
+  if (value_bytes.empty()) value_bytes.push_back(0);
+  const int values = ctx.add_constant(base + "/weight_values", KILN_DTYPE_INT8,
+                                      {static_cast<int32_t>(value_bytes.size())}, value_bytes);
+  const int runs = ctx.add_constant(base + "/weight_runs", KILN_DTYPE_UINT8, {pe.run_symbols},
+                                    coded.run_lengths);
   const int stream = ctx.add_constant(base + "/weight_stream", KILN_DTYPE_UINT8, {pe.stream_bytes},
                                       std::move(coded.stream));
   const int quant =

@@ -1,7 +1,8 @@
 // Entropy-coded weights (kiln/ops/conv2d_entropy.h): with kiln compile
-// --entropy, an int8 filter is stored as one rANS stream under a static
-// model of its values when that is smaller than every other form it could
-// take (int8, 4-bit indices, nonzero weights). Decoding costs instructions
+// --entropy, an int8 filter is stored as one rANS stream under static
+// models of its runs of zeros and its nonzero values when that is smaller
+// than every other form it could take (int8, 4-bit indices, nonzero
+// weights). Decoding costs instructions
 // per weight, so the form is the user's choice, not the compiler's.
 #ifndef KILN_COMPILER_OPS_ENTROPY_WEIGHTS_H
 #define KILN_COMPILER_OPS_ENTROPY_WEIGHTS_H
@@ -13,14 +14,18 @@
 
 namespace kiln {
 
+// An entropy-coded filter (kiln/ops/conv2d_entropy.h): the runs' and the
+// values' models, each the most frequent symbol first, and the stream.
 struct EntropyCoded {
-  // The symbols, most frequent first: runs[s] weights of value values[s].
+  std::vector<uint8_t> run_lengths;
+  std::vector<uint16_t> run_frequencies;
   std::vector<int8_t> values;
-  std::vector<uint8_t> runs;
-  std::vector<uint16_t> frequencies;  // their shares of kEntropyTotal, each at least 1
+  std::vector<uint16_t> value_frequencies;
   std::vector<uint8_t> stream;
-  // What the layer stores: the model's three tables and the stream.
-  int64_t bytes() const { return static_cast<int64_t>(values.size() * 4 + stream.size()); }
+  // What the layer stores: the models (3 bytes a symbol) and the stream.
+  int64_t bytes() const {
+    return static_cast<int64_t>((run_lengths.size() + values.size()) * 3 + stream.size());
+  }
 };
 
 // The shares of kEntropyTotal, each at least 1, that code `counts` (each
@@ -28,16 +33,9 @@ struct EntropyCoded {
 std::vector<uint16_t> entropy_frequencies(const std::vector<int64_t>& counts);
 
 // The rANS coding of an int8 filter of `rows` rows (output channels) of
-// `row` weights, under the model of its own symbols: each nonzero weight
-// one symbol, and zeros one at a time or in runs of up to kEntropyMaxRun
-// inside a row, whichever codes smaller. Zeros scattered at random code
-// smaller one at a time (a run costs its length and the fact that a run
-// comes); zeros in long stretches (the inputs a layer never uses) in runs,
-// which the kernels also skip at once.
+// `row` weights under the models of its own runs of zeros and nonzero
+// values.
 EntropyCoded entropy_code(const int8_t* weights, int64_t rows, int32_t row);
-
-// The coding with runs of at most `max_run` zeros.
-EntropyCoded entropy_code(const int8_t* weights, int64_t rows, int32_t row, int32_t max_run);
 
 // Emits CONV_2D_S8_ENTROPY for an int8 convolution with groups 1
 // (FULLY_CONNECTED as a 1x1 convolution) and returns true if the compilation

@@ -243,7 +243,7 @@ TEST(Conformance, EntropyCodedKernelMatchesReferenceOnCortexM) {
       Storage::kEntropy);
 }
 
-// Skewed filters of groups-1 convolutions with at least 512 weights run
+// Skewed filters of groups-1 convolutions with at least 1,024 weights run
 // entropy-coded on every target (smaller ones may store smaller as nonzero
 // weights or 4-bit codes); random ones never do, nor depthwise ones.
 TEST(Conformance, EntropySweepsReachTheEntropyKernel) {
@@ -262,32 +262,52 @@ TEST(Conformance, EntropySweepsReachTheEntropyKernel) {
         coded += entropy;
         if (i % 3 == 2 || op.kind == OpKind::kDepthwiseConv2D) {
           EXPECT_FALSE(entropy) << "case " << i;
-        } else if (filter.elements() >= 512) {
+        } else if (filter.elements() >= 1024) {
           EXPECT_TRUE(entropy) << "case " << i;
         }
       }
-      EXPECT_GE(coded, static_cast<int>(s.cases()) / 4);
+      EXPECT_GE(coded, static_cast<int>(s.cases()) / 5);
     }
   }
 }
+
+// The operands a coded filter becomes (frequencies, values, runs, stream),
+// as the kernel and the loader take them.
+struct CodedOperands {
+  std::vector<uint16_t> frequencies;
+  std::vector<int8_t> values;
+  std::vector<uint8_t> runs, stream;
+  explicit CodedOperands(const EntropyCoded& c)
+      : frequencies(c.run_frequencies), values(c.values), runs(c.run_lengths), stream(c.stream) {
+    frequencies.insert(frequencies.end(), c.value_frequencies.begin(), c.value_frequencies.end());
+    if (values.empty()) values.push_back(0);
+  }
+};
 
 // Decodes a coded filter of `rows` rows of `row` weights as the kernel
 // does; checks the stream as the loader does.
 std::vector<int8_t> entropy_decoded(const EntropyCoded& c, int64_t rows, int32_t row,
                                     bool* checks) {
-  EntropyDecoder d(c.frequencies.data(), static_cast<int32_t>(c.values.size()), c.stream.data(),
-                   static_cast<uint32_t>(c.stream.size()));
-  std::vector<int8_t> out;
-  bool runs_fit = true;
+  const CodedOperands o(c);
+  Conv2DEntropyParams p{};
+  p.run_symbols = static_cast<int32_t>(c.run_lengths.size());
+  p.value_symbols = static_cast<int32_t>(c.values.size());
+  const void* inputs[kMaxOperands] = {nullptr, o.frequencies.data(), o.values.data(), o.runs.data(),
+                                      o.stream.data()};
+  const EntropyCode code = entropy_code_of(p, inputs);
+  EntropyDecoder d(o.stream.data(), static_cast<uint32_t>(o.stream.size()));
+  std::vector<int8_t> out(static_cast<size_t>(rows * row), 99);
+  bool rows_ok = true;
   for (int64_t r = 0; r < rows; ++r) {
-    for (int32_t i = 0; i < row;) {
-      const int32_t s = d.decode();
-      runs_fit = runs_fit && c.runs[static_cast<size_t>(s)] <= row - i;
-      out.insert(out.end(), c.runs[static_cast<size_t>(s)], c.values[static_cast<size_t>(s)]);
-      i += c.runs[static_cast<size_t>(s)];
-    }
+    int8_t* decoded = out.data() + r * row;
+    rows_ok = rows_ok && entropy_decode_row(
+                             d, code, row,
+                             [&](int32_t first, int32_t count) {
+                               std::fill(decoded + first, decoded + first + count, 0);
+                             },
+                             [&](int32_t i, int8_t w) { decoded[i] = w; });
   }
-  *checks = runs_fit && !d.malformed && d.next == d.end && d.state == kEntropyStateLow;
+  *checks = rows_ok && !d.malformed && d.next == d.end && d.state == kEntropyStateLow;
   return out;
 }
 
@@ -301,9 +321,9 @@ double entropy_bits(const std::vector<int8_t>& w) {
   return bits;
 }
 
-// Exact decoding, one zero at a time and in runs, of filters from dense to
-// all zeros, with zeros at random and in stretches; within 1% (and 8 bytes)
-// of the weights' entropy.
+// Exact decoding of filters from dense to all zeros, with zeros at random
+// and in stretches; within 3% (and 24 bytes) of the weights' entropy, what
+// coding each weight alone under a static model could reach.
 TEST(EntropyCoding, DecodesExactlyNearTheEntropy) {
   std::mt19937 rng(5);
   std::uniform_int_distribution<int> per_mille(0, 999), value(-128, 127);
@@ -315,16 +335,15 @@ TEST(EntropyCoding, DecodesExactlyNearTheEntropy) {
         const bool stretch = stretches && i % 1000 < 400;  // inputs no output channel uses
         w[i] = stretch || per_mille(rng) < zeros ? 0 : static_cast<int8_t>(value(rng) / 16 * 16);
       }
-      for (int32_t max_run : {1, kEntropyMaxRun}) {
-        bool checks = false;
-        EXPECT_EQ(entropy_decoded(entropy_code(w.data(), 20, 1000, max_run), 20, 1000, &checks), w);
-        EXPECT_TRUE(checks);
-      }
       const EntropyCoded c = entropy_code(w.data(), 20, 1000);
+      bool checks = false;
+      EXPECT_EQ(entropy_decoded(c, 20, 1000, &checks), w);
+      EXPECT_TRUE(checks);
       const double coded_bits = 8.0 * static_cast<double>(c.stream.size());
       const double bits = entropy_bits(w);
-      EXPECT_LE(coded_bits, bits * 1.01 + 64);
-      EXPECT_TRUE(std::is_sorted(c.frequencies.rbegin(), c.frequencies.rend()));
+      EXPECT_LE(coded_bits, bits * 1.03 + 192);
+      EXPECT_TRUE(std::is_sorted(c.run_frequencies.rbegin(), c.run_frequencies.rend()));
+      EXPECT_TRUE(std::is_sorted(c.value_frequencies.rbegin(), c.value_frequencies.rend()));
     }
   }
 }
@@ -360,36 +379,38 @@ TEST(EntropyCoding, TheLoaderRefusesDamagedStreams) {
   p.conv.dilation_h = p.conv.dilation_w = 1;
   p.conv.in_c = p.conv.filter_in_c = 300;
   p.conv.out_c = 10;
-  p.symbols = static_cast<int32_t>(c.values.size());
-  auto ok = [&](std::vector<uint8_t> stream, std::vector<uint16_t> frequencies,
-                std::vector<uint8_t> runs) {
-    p.stream_bytes = static_cast<int32_t>(stream.size());
-    const void* inputs[kMaxOperands] = {nullptr, frequencies.data(), c.values.data(), runs.data(),
-                                        stream.data()};
+  p.run_symbols = static_cast<int32_t>(c.run_lengths.size());
+  p.value_symbols = static_cast<int32_t>(c.values.size());
+  auto ok = [&](const CodedOperands& o) {
+    p.stream_bytes = static_cast<int32_t>(o.stream.size());
+    const void* inputs[kMaxOperands] = {nullptr, o.frequencies.data(), o.values.data(),
+                                        o.runs.data(), o.stream.data()};
     return constants_ok(p, inputs);
   };
-  EXPECT_TRUE(ok(c.stream, c.frequencies, c.runs));
-  std::vector<uint8_t> shorter(c.stream.begin(), c.stream.end() - 1);
-  EXPECT_FALSE(ok(shorter, c.frequencies, c.runs));
-  std::vector<uint8_t> longer = c.stream;
-  longer.push_back(0);
-  EXPECT_FALSE(ok(longer, c.frequencies, c.runs));
+  const CodedOperands good(c);
+  EXPECT_TRUE(ok(good));
+  CodedOperands shorter = good, longer = good;
+  shorter.stream.pop_back();
+  EXPECT_FALSE(ok(shorter));
+  longer.stream.push_back(0);
+  EXPECT_FALSE(ok(longer));
   int refused = 0;
-  for (size_t i = 0; i < c.stream.size(); ++i) {
-    std::vector<uint8_t> changed = c.stream;
-    changed[i] ^= 0x10;
-    refused += !ok(changed, c.frequencies, c.runs);
+  for (size_t i = 0; i < good.stream.size(); ++i) {
+    CodedOperands changed = good;
+    changed.stream[i] ^= 0x10;
+    refused += !ok(changed);
   }
-  EXPECT_GE(refused, static_cast<int>(c.stream.size()) * 9 / 10);
-  std::vector<uint16_t> wrong = c.frequencies;
-  wrong[0] += 1;
-  EXPECT_FALSE(ok(c.stream, wrong, c.runs));
-  // A run of zero weights would never end; a longer run would cross rows.
-  for (uint8_t run : {0, 255}) {
-    std::vector<uint8_t> runs = c.runs;
-    runs[0] = run;
-    EXPECT_FALSE(ok(c.stream, c.frequencies, runs)) << int{run};
+  EXPECT_GE(refused, static_cast<int>(good.stream.size()) * 9 / 10);
+  // A model that does not sum to the total (the runs', the values'), and a
+  // run longer than any.
+  for (size_t model : {size_t{0}, c.run_lengths.size()}) {
+    CodedOperands wrong = good;
+    wrong.frequencies[model] += 1;
+    EXPECT_FALSE(ok(wrong)) << model;
   }
+  CodedOperands long_run = good;
+  long_run.runs[0] = kEntropyMaxRun + 1;
+  EXPECT_FALSE(ok(long_run));
 }
 }  // namespace
 }  // namespace kiln
