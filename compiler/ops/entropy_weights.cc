@@ -184,7 +184,8 @@ bool lower_entropy_conv2d(LowerContext& ctx, const ir::Op& op, const Conv2DParam
                                       std::move(coded.stream));
   const int quant =
       ctx.add_constant(base + "/requant", KILN_DTYPE_INT32, {2, p.out_c}, int32_bytes(requant));
-  const int scratch = ctx.add_scratch(base + "/decoded_filter_row", KILN_DTYPE_INT8, {row});
+  const int scratch = ctx.add_scratch(base + "/decoding", KILN_DTYPE_INT8,
+                                      {2 * static_cast<int32_t>(sizeof(EntropyLookup)) + row});
   ctx.emit(op, OpCode::CONV_2D_S8_ENTROPY, pe,
            {op.inputs[0], frequencies, values, runs, stream, bias, quant},
            {op.outputs[0], scratch});

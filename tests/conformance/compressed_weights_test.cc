@@ -296,12 +296,15 @@ std::vector<int8_t> entropy_decoded(const EntropyCoded& c, int64_t rows, int32_t
                                       o.stream.data()};
   const EntropyCode code = entropy_code_of(p, inputs);
   EntropyDecoder d(o.stream.data(), static_cast<uint32_t>(o.stream.size()));
+  EntropyLookup lookups[2];
+  lookups[0].build(code.runs);
+  if (code.values.symbols > 0) lookups[1].build(code.values);
   std::vector<int8_t> out(static_cast<size_t>(rows * row), 99);
   bool rows_ok = true;
   for (int64_t r = 0; r < rows; ++r) {
     int8_t* decoded = out.data() + r * row;
     rows_ok = rows_ok && entropy_decode_row(
-                             d, code, row,
+                             d, code, lookups, row,
                              [&](int32_t first, int32_t count) {
                                std::fill(decoded + first, decoded + first + count, 0);
                              },

@@ -15,7 +15,8 @@ namespace {
 struct EntropyLayer {
   const Conv2DParams* conv;
   EntropyCode code;
-  const int32_t* bias;  // null if none
+  const EntropyLookup* lookups;  // the runs', the values'
+  const int32_t* bias;           // null if none
   const int32_t* multipliers;
   const int32_t* shifts;
 
@@ -34,7 +35,7 @@ void one_pixel(const EntropyLayer& l, EntropyDecoder& d, const int8_t* x, int8_t
   for (int32_t oc = 0; oc < p.out_c; ++oc) {
     uint32_t acc = l.bias_of(oc);
     entropy_decode_row(
-        d, l.code, p.in_c, [](int32_t, int32_t) {},
+        d, l.code, l.lookups, p.in_c, [](int32_t, int32_t) {},
         [&](int32_t i, int8_t w) { acc += static_cast<uint32_t>(w * (x[i] + p.input_offset)); });
     output[oc] = l.requantized(oc, acc);
   }
@@ -45,7 +46,7 @@ void by_rows(const EntropyLayer& l, EntropyDecoder& d, const int8_t* input, int8
   const Conv2DParams& p = *l.conv;
   for (int32_t oc = 0; oc < p.out_c; ++oc) {
     entropy_decode_row(
-        d, l.code, entropy_row(p),
+        d, l.code, l.lookups, entropy_row(p),
         [&](int32_t first, int32_t count) {
           for (int32_t i = first; i < first + count; ++i) row[i] = 0;
         },
@@ -70,9 +71,14 @@ void conv2d_s8_entropy(const void* params, const void* const* inputs, void* cons
   const Conv2DEntropyParams& pe = *static_cast<const Conv2DEntropyParams*>(params);
   const Conv2DParams& p = pe.conv;
   const int32_t* multipliers = static_cast<const int32_t*>(inputs[6]);
-  const EntropyLayer layer = {&p, entropy_code_of(pe, inputs),
-                              static_cast<const int32_t*>(inputs[5]), multipliers,
-                              multipliers + p.out_c};
+  // The scratch buffer: the lookups (the arena aligns it), then the row.
+  EntropyLookup* lookups = static_cast<EntropyLookup*>(outputs[1]);
+  const EntropyCode code = entropy_code_of(pe, inputs);
+  lookups[0].build(code.runs);
+  if (code.values.symbols > 0) lookups[1].build(code.values);
+  const EntropyLayer layer = {&p,          code,
+                              lookups,     static_cast<const int32_t*>(inputs[5]),
+                              multipliers, multipliers + p.out_c};
   EntropyDecoder d(static_cast<const uint8_t*>(inputs[4]), static_cast<uint32_t>(pe.stream_bytes));
   const int8_t* input = static_cast<const int8_t*>(inputs[0]);
   int8_t* output = static_cast<int8_t*>(outputs[0]);
@@ -82,7 +88,7 @@ void conv2d_s8_entropy(const void* params, const void* const* inputs, void* cons
   if (one_input_pixel) {
     one_pixel(layer, d, input, output);
   } else {
-    by_rows(layer, d, input, output, static_cast<int8_t*>(outputs[1]));
+    by_rows(layer, d, input, output, reinterpret_cast<int8_t*>(lookups + 2));
   }
 }
 

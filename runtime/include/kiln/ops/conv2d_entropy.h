@@ -23,7 +23,8 @@
 // zero), runs (uint8 [run_symbols], each at most kEntropyMaxRun), stream
 // (uint8 [stream_bytes]), bias (int32, optional), per-channel
 // requantization (int32: out_c multipliers then out_c shifts); outputs:
-// output, scratch (int8: one output channel's filter, k_h x k_w x in_c).
+// output, scratch (the runs' and the values' EntropyLookup, then one output
+// channel's filter, k_h x k_w x in_c int8).
 //
 //   The stream: rANS with a 32-bit state kept in [kEntropyStateLow,
 //   kEntropyStateLow << 8) and renormalized a byte at a time. The state
@@ -97,17 +98,45 @@ struct EntropyDecoder {
     return 0u;
   }
 
-  // The next symbol's index under `model` (which has at least one). The
-  // search for the slot's symbol mostly stops at the first.
-  int32_t decode(const EntropyModel& model) {
+  // The next symbol's index under `model` (which has at least one),
+  // searched from the first.
+  int32_t decode(const EntropyModel& model) { return decode_from(model, 0, 0); }
+
+  // The same, searched from symbol `s` whose cumulative frequency is `cum`,
+  // at or before the slot's symbol.
+  int32_t decode_from(const EntropyModel& model, int32_t s, uint32_t cum) {
     const uint32_t slot = state & (kEntropyTotal - 1);
-    uint32_t cum = 0;
-    int32_t s = 0;
     while (s + 1 < model.symbols && slot >= cum + model.frequencies[s])
       cum += model.frequencies[s++];
     state = model.frequencies[s] * (state >> kEntropyPrecisionBits) + slot - cum;
     while (state < kEntropyStateLow) state = (state << 8) | take();
     return s;
+  }
+};
+
+// Where the search for a slot's symbol starts: for each of
+// kEntropyLookupBuckets equal ranges of slots, the symbol holding the
+// range's first slot and its cumulative frequency. A kernel builds it in its
+// scratch buffer once per call, so a symbol takes a step or two to find
+// rather than a walk over the model.
+constexpr int32_t kEntropyLookupBuckets = 64;
+struct EntropyLookup {
+  uint16_t symbol[kEntropyLookupBuckets];
+  uint16_t cum[kEntropyLookupBuckets];
+
+  void build(const EntropyModel& m) {
+    int32_t s = 0;
+    uint32_t c = 0;
+    for (int32_t b = 0; b < kEntropyLookupBuckets; ++b) {
+      const uint32_t first = static_cast<uint32_t>(b) * (kEntropyTotal / kEntropyLookupBuckets);
+      while (s + 1 < m.symbols && first >= c + m.frequencies[s]) c += m.frequencies[s++];
+      symbol[b] = static_cast<uint16_t>(s);
+      cum[b] = static_cast<uint16_t>(c);
+    }
+  }
+  int32_t decode(EntropyDecoder& d, const EntropyModel& m) const {
+    const uint32_t b = (d.state & (kEntropyTotal - 1)) / (kEntropyTotal / kEntropyLookupBuckets);
+    return d.decode_from(m, symbol[b], cum[b]);
   }
 };
 
@@ -127,20 +156,24 @@ inline EntropyCode entropy_code_of(const Conv2DEntropyParams& p, const void* con
 }
 
 // Decodes one output channel's filter of `row` weights: zeros(first, count)
-// for each run of zeros, weight(index, value) for each nonzero weight.
-// Returns false, having stopped, if a run passes the row's end or a weight
-// comes where the values' model is empty.
+// for each run of zeros, weight(index, value) for each nonzero weight; with
+// `lookups` (the runs' and the values'), through them. Returns false, having
+// stopped, if a run passes the row's end or a weight comes where the values'
+// model is empty.
 template <typename Zeros, typename Weight>
-inline bool entropy_decode_row(EntropyDecoder& d, const EntropyCode& code, int32_t row, Zeros zeros,
+inline bool entropy_decode_row(EntropyDecoder& d, const EntropyCode& code,
+                               const EntropyLookup* lookups, int32_t row, Zeros zeros,
                                Weight weight) {
   for (int32_t i = 0; i < row;) {
-    const int32_t run = code.run_lengths[d.decode(code.runs)];
+    const int32_t r = lookups ? lookups[0].decode(d, code.runs) : d.decode(code.runs);
+    const int32_t run = code.run_lengths[r];
     if (run > row - i) return false;
     zeros(i, run);
     i += run;
     if (run == kEntropyMaxRun || i == row) continue;
     if (code.values.symbols == 0) return false;
-    weight(i, code.weights[d.decode(code.values)]);
+    const int32_t v = lookups ? lookups[1].decode(d, code.values) : d.decode(code.values);
+    weight(i, code.weights[v]);
     ++i;
   }
   return true;
@@ -163,7 +196,8 @@ inline bool conv2d_entropy_operand_sizes(const Conv2DEntropyParams& p, OperandSi
   s->inputs[3] = operand_bytes(1, &p.run_symbols, 1);
   s->inputs[4] = flat_bytes(1, p.stream_bytes);
   s->num_inputs = 7;
-  s->outputs[1] = operand_bytes(1, &row, 1);
+  const int32_t scratch = 2 * static_cast<int32_t>(sizeof(EntropyLookup)) + row;
+  s->outputs[1] = operand_bytes(1, &scratch, 1);
   s->num_outputs = 2;
   return s->inputs[1] != 0 && s->inputs[4] != 0 && s->outputs[1] != 0;
 }
@@ -198,7 +232,7 @@ inline bool constants_ok(const Conv2DEntropyParams& p, const void* const* inputs
   const int32_t row = entropy_row(p.conv);
   for (int32_t oc = 0; oc < p.conv.out_c; ++oc) {
     if (!entropy_decode_row(
-            d, code, row, [](int32_t, int32_t) {}, [](int32_t, int8_t) {}) ||
+            d, code, nullptr, row, [](int32_t, int32_t) {}, [](int32_t, int8_t) {}) ||
         d.malformed) {
       return false;
     }
