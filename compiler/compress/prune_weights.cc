@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 
 #include "compiler/common/error.h"
 
@@ -73,12 +74,41 @@ Sparsity parse_n_of_m(const std::string& text) {
   return s;
 }
 
-WeightPruning prune_weights(const ir::Graph& graph, const Sparsity& sparsity) {
-  if (sparsity.m == 0 && !(sparsity.fraction > 0.0 && sparsity.fraction < 1.0)) {
-    throw Error(ErrorKind::kUsage,
-                fmt::format("--prune {}: the share of weights to zero must be in (0, 1)",
-                            sparsity.fraction));
+std::map<std::string, double> parse_layer_fractions(const std::string& text) {
+  std::map<std::string, double> fractions;
+  size_t start = 0;
+  while (start <= text.size()) {
+    const size_t end = std::min(text.find(',', start), text.size());
+    const std::string item = text.substr(start, end - start);
+    const size_t equals = item.rfind('=');
+    char* rest = nullptr;
+    const double share =
+        equals == std::string::npos ? 0.0 : std::strtod(item.c_str() + equals + 1, &rest);
+    if (equals == 0 || equals == std::string::npos || rest == item.c_str() + equals + 1 ||
+        *rest != '\0') {
+      throw Error(ErrorKind::kUsage,
+                  fmt::format("--prune-layers {}: expected NAME=SHARE[,NAME=SHARE...], e.g. "
+                              "dense1=0.95,dense4=0.5",
+                              text));
+    }
+    fractions[item.substr(0, equals)] = share;
+    start = end + 1;
   }
+  return fractions;
+}
+
+WeightPruning prune_weights(const ir::Graph& graph, const Sparsity& sparsity) {
+  auto check_share = [](double share, const std::string& what) {
+    if (!(share > 0.0 && share < 1.0)) {
+      throw Error(
+          ErrorKind::kUsage,
+          fmt::format("{} {}: the share of weights to zero must be in (0, 1)", what, share));
+    }
+  };
+  if (sparsity.m == 0 && sparsity.layer_fractions.empty())
+    check_share(sparsity.fraction, "--prune");
+  for (const auto& [name, share] : sparsity.layer_fractions)
+    check_share(share, "--prune-layers " + name + "=");
   if (sparsity.block != 1 && sparsity.block != 2 && sparsity.block != 4 && sparsity.block != 8) {
     throw Error(ErrorKind::kUsage,
                 fmt::format("--prune-block {}: expected 1, 2, 4 or 8", sparsity.block));
@@ -115,12 +145,17 @@ WeightPruning prune_weights(const ir::Graph& graph, const Sparsity& sparsity) {
                                 "a multiple of {}",
                                 sparsity.block, layer.name, layer.op, depth, sparsity.block));
       }
+      const auto named = sparsity.layer_fractions.find(layer.name);
+      const double share =
+          named != sparsity.layer_fractions.end() ? named->second : sparsity.fraction;
+      // With shares for named layers only, the others stay as they are.
+      if (named == sparsity.layer_fractions.end() && share != 0.0) check_share(share, "--prune");
       const auto block = static_cast<size_t>(sparsity.block);
       const size_t blocks = magnitude.size() / block;
-      prune_group(
-          f, magnitude, 0, magnitude.size(),
-          static_cast<size_t>(std::llround(sparsity.fraction * static_cast<double>(blocks))),
-          block);
+      if (share > 0.0) {
+        prune_group(f, magnitude, 0, magnitude.size(),
+                    static_cast<size_t>(std::llround(share * static_cast<double>(blocks))), block);
+      }
     }
     for (size_t i = 0; i < magnitude.size(); ++i) {
       layer.zeros +=
@@ -132,6 +167,17 @@ WeightPruning prune_weights(const ir::Graph& graph, const Sparsity& sparsity) {
     throw Error(ErrorKind::kUnsupported,
                 "no fully connected or 1x1 convolution layer to prune: kiln's sparse kernels run "
                 "only those");
+  }
+  for (const auto& [name, share] : sparsity.layer_fractions) {
+    if (std::none_of(result.layers.begin(), result.layers.end(),
+                     [&](const SparseLayer& l) { return l.name == name; })) {
+      std::string names;
+      for (const SparseLayer& l : result.layers) names += (names.empty() ? "" : ", ") + l.name;
+      throw Error(ErrorKind::kUsage,
+                  fmt::format("--prune-layers: no layer '{}' to prune; the fully connected and "
+                              "1x1 convolution layers are {}",
+                              name, names));
+    }
   }
   return result;
 }

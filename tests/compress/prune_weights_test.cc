@@ -9,6 +9,7 @@
 
 #include <cmath>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <random>
 
@@ -71,6 +72,43 @@ TEST(PruneWeights, UnstructuredZeroesTheSmallestShareOfEachLayer) {
     ++convolutions;
   }
   EXPECT_EQ(convolutions, 2);
+}
+
+// --prune-layers: a named layer's share in place of --prune's; without
+// --prune the other layers stay as they are; an unknown name lists the
+// layers, a malformed list or share says what is expected.
+TEST(PruneWeights, LayersTakeTheirOwnShares) {
+  const ir::Graph g = lenet_with_distinct_weights();
+  Sparsity by_layer;
+  by_layer.fraction = 0.5;
+  const WeightPruning half = prune_weights(g, by_layer);
+  ASSERT_EQ(half.layers.size(), 1u);
+  const std::string name = half.layers[0].name;
+  EXPECT_EQ(half.layers[0].zeros, 360);
+  by_layer.layer_fractions = parse_layer_fractions(name + "=0.9");
+  EXPECT_EQ(prune_weights(g, by_layer).layers[0].zeros, 648);
+  by_layer.fraction = 0.0;
+  EXPECT_EQ(prune_weights(g, by_layer).layers[0].zeros, 648);
+
+  EXPECT_EQ(parse_layer_fractions("a=0.5,b=0.25"),
+            (std::map<std::string, double>{{"a", 0.5}, {"b", 0.25}}));
+  by_layer.layer_fractions = {{"nowhere", 0.5}};
+  try {
+    prune_weights(g, by_layer);
+    ADD_FAILURE() << "an unknown layer was accepted";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kUsage);
+    EXPECT_NE(std::string(e.what()).find("no layer 'nowhere' to prune; the fully connected and "
+                                         "1x1 convolution layers are " +
+                                         name),
+              std::string::npos)
+        << e.what();
+  }
+  by_layer.layer_fractions = {{name, 1.0}};
+  EXPECT_THROW(prune_weights(g, by_layer), Error);
+  for (const char* bad : {"dense1", "=0.5", "dense1=", "dense1=half", "a=0.5,"}) {
+    EXPECT_THROW(parse_layer_fractions(bad), Error) << bad;
+  }
 }
 
 TEST(PruneWeights, NOfMKeepsTheLargestNOfEveryMAlongTheDepth) {

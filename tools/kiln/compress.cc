@@ -80,6 +80,9 @@ void register_compress(CLI::App& app) {
                   "the share of each fully connected and 1x1 convolution layer's weights to set "
                   "to zero, the smallest first (unstructured); kiln stores the nonzeros and "
                   "skips the zeros");
+  cmd->add_option("--prune-layers", opts->prune_layers,
+                  "shares for named layers in place of --prune's (which the others keep, or "
+                  "are left unpruned without it), e.g. dense1=0.95,dense4=0.5");
   cmd->add_option("--prune-block", opts->prune_block,
                   "--prune zeroes whole blocks of this many consecutive weights along the input "
                   "depth (1, 2, 4 or 8; 4: the block form the Cortex-M kernels run fastest)")
@@ -105,9 +108,10 @@ void register_compress(CLI::App& app) {
   cmd->callback([opts, distil, cmd]() {
     if (opts->prune_channels <= 0.0 && !prunes_weights(*opts) && opts->clusters == 0 &&
         opts->weights == "int8" && !opts->entropy) {
-      throw Error(ErrorKind::kUsage,
-                  "nothing to do: give --prune-channels, --prune, --sparsity, --cluster, "
-                  "--weights int4 or --entropy");
+      throw Error(
+          ErrorKind::kUsage,
+          "nothing to do: give --prune-channels, --prune, --prune-layers, --sparsity, --cluster, "
+          "--weights int4 or --entropy");
     }
     if (opts->entropy && !ends_with(opts->output, ".kiln")) {
       throw Error(ErrorKind::kUsage,

@@ -277,15 +277,29 @@ double gradual_pruning_share(double target, int epoch, int epochs) {
   return target * (1.0 - std::pow(1.0 - t, 3));
 }
 
-bool prunes_weights(const TrainCommand& opts) { return opts.prune > 0.0 || !opts.sparsity.empty(); }
+bool prunes_weights(const TrainCommand& opts) {
+  return opts.prune > 0.0 || !opts.prune_layers.empty() || !opts.sparsity.empty();
+}
 
 namespace {
 
+// The share of the pruned layers' weights that are zero.
+double zero_share(const WeightPruning& p) {
+  double zeros = 0.0, weights = 0.0;
+  for (const SparseLayer& l : p.layers) {
+    zeros += static_cast<double>(l.zeros);
+    weights += static_cast<double>(l.weights);
+  }
+  return weights > 0.0 ? zeros / weights : 0.0;
+}
+
 Sparsity sparsity_of(const TrainCommand& opts) {
-  if (opts.prune > 0.0 && !opts.sparsity.empty())
-    throw Error(ErrorKind::kUsage, "--prune and --sparsity: give one of them");
+  if ((opts.prune > 0.0 || !opts.prune_layers.empty()) && !opts.sparsity.empty())
+    throw Error(ErrorKind::kUsage, "--prune (or --prune-layers) and --sparsity: give one of them");
   Sparsity sparsity;
   sparsity.fraction = opts.prune;
+  if (!opts.prune_layers.empty())
+    sparsity.layer_fractions = parse_layer_fractions(opts.prune_layers);
   if (!opts.sparsity.empty()) sparsity = parse_n_of_m(opts.sparsity);
   sparsity.block = opts.prune_block;
   return sparsity;
@@ -301,7 +315,10 @@ ir::Graph prune_weights_and_report(const ir::Graph& graph, const TrainCommand& o
     std::printf("%d:%d pruning (%d of every %d weights along the input depth kept):\n", sparsity.n,
                 sparsity.m, sparsity.n, sparsity.m);
   } else {
-    std::printf("unstructured pruning, %.0f%% of each layer's weights%s:\n", 100.0 * opts.prune,
+    std::printf("unstructured pruning, %s%s:\n",
+                opts.prune_layers.empty()
+                    ? fmt::format("{:.0f}% of each layer's weights", 100.0 * opts.prune).c_str()
+                    : fmt::format("by layer ({})", opts.prune_layers).c_str(),
                 sparsity.block > 1
                     ? fmt::format(" in blocks of {} along the input depth", sparsity.block).c_str()
                     : "");
@@ -468,12 +485,16 @@ void run_training(TrainCommand& opts) {
   auto prune_before = [&](int epoch) {
     Sparsity step = sparsity_of(opts);
     step.fraction = gradual_pruning_share(step.fraction, epoch, opts.train.epochs);
-    model.mask_zeros(prune_weights(model.trained(), step).graph, pruned_filters);
-    return step.fraction;
+    for (auto& [name, share] : step.layer_fractions)
+      share = gradual_pruning_share(share, epoch, opts.train.epochs);
+    const WeightPruning pruned = prune_weights(model.trained(), step);
+    model.mask_zeros(pruned.graph, pruned_filters);
+    return zero_share(pruned);
   };
   if (gradual) {
+    const double first = prune_before(1);
     std::printf("gradual pruning: %.1f%% before the first epoch, %.0f%% from epoch %d\n",
-                100.0 * prune_before(1), 100.0 * opts.prune,
+                100.0 * first, 100.0 * zero_share(prune_weights(graph, sparsity_of(opts))),
                 gradual_pruning_epochs(opts.train.epochs));
   } else if (prunes_weights(opts)) {
     model.mask_zeros(graph, pruned_filters);

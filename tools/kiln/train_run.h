@@ -35,6 +35,7 @@ struct TrainCommand {
   double prune_channels = 0.0;   // the share of filters structured pruning removes
   int32_t channel_multiple = 8;  // pruned layers keep a multiple of this many channels
   double prune = 0.0;            // the share of weights unstructured pruning zeroes
+  std::string prune_layers;      // shares for named layers ("NAME=F,..."; "" for none)
   std::string sparsity;          // N:M pruning ("" for none)
   int32_t prune_block = 1;       // --prune zeroes blocks of this many weights
   std::string weights = "int8";  // or "int4"
