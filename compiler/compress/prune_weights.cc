@@ -168,7 +168,8 @@ WeightPruning prune_weights(const ir::Graph& graph, const Sparsity& sparsity) {
                 "no fully connected or 1x1 convolution layer to prune: kiln's sparse kernels run "
                 "only those");
   }
-  for (const auto& [name, share] : sparsity.layer_fractions) {
+  for (const auto& named : sparsity.layer_fractions) {
+    const std::string& name = named.first;
     if (std::none_of(result.layers.begin(), result.layers.end(),
                      [&](const SparseLayer& l) { return l.name == name; })) {
       std::string names;
