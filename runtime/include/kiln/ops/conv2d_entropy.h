@@ -196,8 +196,8 @@ inline bool conv2d_entropy_operand_sizes(const Conv2DEntropyParams& p, OperandSi
   s->inputs[3] = operand_bytes(1, &p.run_symbols, 1);
   s->inputs[4] = flat_bytes(1, p.stream_bytes);
   s->num_inputs = 7;
-  const int32_t scratch = 2 * static_cast<int32_t>(sizeof(EntropyLookup)) + row;
-  s->outputs[1] = operand_bytes(1, &scratch, 1);
+  // The filter's bytes are bounded (kMaxOperandBytes), so its row is too.
+  s->outputs[1] = flat_bytes(1, 2 * static_cast<int32_t>(sizeof(EntropyLookup)) + row);
   s->num_outputs = 2;
   return s->inputs[1] != 0 && s->inputs[4] != 0 && s->outputs[1] != 0;
 }
