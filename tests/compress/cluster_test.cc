@@ -264,10 +264,10 @@ TEST(CompressCli, ClustersAnInt8Model) {
   EXPECT_EQ(v.exit_code, 0) << v.output;
   const test::CliResult none = test::kiln_cli("compress " + kws + " -o " + out);
   EXPECT_EQ(none.exit_code, 1) << none.output;
-  EXPECT_NE(
-      none.output.find(
-          "give --prune-channels, --prune, --sparsity, --cluster, --weights int4 or --entropy"),
-      std::string::npos)
+  EXPECT_NE(none.output.find("give --prune-channels, --prune, --prune-layers, --sparsity, "
+                             "--cluster, --weights int4 or "
+                             "--entropy"),
+            std::string::npos)
       << none.output;
 }
 
