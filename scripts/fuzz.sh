@@ -43,9 +43,11 @@ for case in CALL_ONCE/f32_0 VAR_HANDLE/i8_0 IF/i32_0 WHILE/i32_0 SVDF/i8_0 \
   cp "$shared/conformance/tflm_ops/$case/model.tflite" "$seeds/tflite/$name.tflite"
   "$build/tools/kiln/kiln" convert "$seeds/tflite/$name.tflite" -o "$seeds/blob/$name.kiln" >/dev/null
 done
-# Pruned weights (the blobs carry sparse filters: counts, offsets and
-# nonzero weights, single and in blocks of four), made by kiln compress
-# --prune (tests/fuzz/seeds/tflite), and the same filters entropy-coded.
+# Compressed weights (tests/fuzz/seeds/tflite): pruned ones, whose blobs
+# carry sparse filters (counts, offsets and nonzero weights, single and in
+# blocks of four), made by kiln compress --prune; binary ones (bits and two
+# values per channel), made by kiln train --weights binary; and the same
+# filters entropy-coded.
 for model in tests/fuzz/seeds/tflite/*.tflite; do
   cp "$model" "$seeds/tflite/"
   "$build/tools/kiln/kiln" convert "$model" -o "$seeds/blob/$(basename "$model" .tflite).kiln" >/dev/null

@@ -28,7 +28,7 @@ ModelReport analyze(const CompiledModel& m, const std::string& label, uint64_t m
   std::map<int, int32_t> codebooks;
   std::map<int, Conv2DSparseParams> sparse;
   std::map<int, Conv2DEntropyParams> entropy;
-  std::set<int> stored;
+  std::set<int> stored, binary;
   for (const ProgramOp& op : m.program.ops) {
     if (op.placeholder) continue;
     const std::string name = opcode_name(op.opcode);
@@ -56,6 +56,7 @@ ModelReport analyze(const CompiledModel& m, const std::string& label, uint64_t m
       std::memcpy(&p, op.params.data(), sizeof(p));
       entropy[op.source_op] = p;
     }
+    if (op.opcode == OpCode::CONV_2D_S8_B1) binary.insert(op.source_op);
     if (std::find(r.kernels.begin(), r.kernels.end(), name) == r.kernels.end())
       r.kernels.push_back(name);
   }
@@ -103,6 +104,7 @@ ModelReport analyze(const CompiledModel& m, const std::string& label, uint64_t m
       l.entropy_stream_bytes = p.stream_bytes;
       l.filter_weights = int64_t{entropy_row(p.conv)} * p.conv.out_c;
     }
+    l.binary_weights = binary.count(static_cast<int>(i)) > 0;
     l.macs = op_macs(m.graph, op);
     r.macs += l.macs;
     r.weights_bytes += l.weight_bytes;
@@ -134,6 +136,7 @@ nlohmann::json to_json(const ModelReport& r) {
                       {"stored_nonzeros", l.stored_nonzeros},
                       {"sparse_block", l.sparse_block},
                       {"entropy_stream_bytes", l.entropy_stream_bytes},
+                      {"binary_weights", l.binary_weights},
                       {"arena_offset", l.arena_offset},
                       {"output_bytes", l.output_bytes},
                       {"supported", l.supported}});
@@ -165,9 +168,10 @@ std::string to_table(const ModelReport& r) {
     // 4-bit coded filters show their codebooks ("4-bit/1": one for the
     // layer), sparse ones the share of weights they store ("sparse" single
     // weights, "block4" blocks of four), entropy-coded ones their stream's
-    // bits per weight ("rANS/0.91b").
+    // bits per weight ("rANS/0.91b"), binary ones "1-bit".
     std::string format = l.weight_bytes > 0 ? "dense" : "-";
     if (l.codebooks > 0) format = fmt::format("4-bit/{}", l.codebooks);
+    if (l.binary_weights) format = "1-bit";
     if (l.sparse_block > 0) {
       format = fmt::format(
           "{}/{:.1f}%", l.sparse_block == 1 ? "sparse" : "block4",

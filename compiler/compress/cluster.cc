@@ -220,6 +220,44 @@ ClusteredLayer requantize_layer(ir::Graph& graph, const ir::Op& op, size_t index
   return layer;
 }
 
+// The layer's filter as binary weights in its own scales: each channel's
+// weights +a or -a by sign, a the channel's mean magnitude in levels
+// (rounded, at least 1 if the channel has a nonzero weight).
+ClusteredLayer binarize_layer(ir::Graph& graph, const ir::Op& op, size_t index) {
+  const LayerFilter f = filter_of(graph, op);
+  const ir::Tensor& filter = f.tensor;
+  const int64_t n = f.n;
+  int8_t* values = f.values();
+  ClusteredLayer layer = entry_of(graph, op, index, n);
+  std::vector<int64_t> magnitude(static_cast<size_t>(f.channels), 0);
+  std::array<bool, kValues> seen{};
+  for (int64_t i = 0; i < n; ++i) {
+    magnitude[f.channel_of(i)] += std::abs(int32_t{values[i]});
+    seen[static_cast<size_t>(values[i] + 128)] = true;
+  }
+  layer.values_before = static_cast<int32_t>(std::count(seen.begin(), seen.end(), true));
+  const int64_t per_channel = n / f.channels;
+  std::vector<int8_t> level(magnitude.size());
+  for (size_t c = 0; c < magnitude.size(); ++c) {
+    const int64_t rounded = (2 * magnitude[c] + per_channel) / (2 * per_channel);
+    level[c] = static_cast<int8_t>(magnitude[c] > 0 ? std::max<int64_t>(1, rounded) : 0);
+  }
+  double error = 0.0, energy = 0.0;
+  for (int64_t i = 0; i < n; ++i) {
+    const size_t c = f.channel_of(i);
+    const double s = filter.quant.scales[filter.quant.per_channel() ? c : 0];
+    const int32_t binary = values[i] >= 0 ? level[c] : -level[c];
+    error += (binary - values[i]) * (binary - values[i]) * s * s;
+    energy += values[i] * values[i] * s * s;
+    values[i] = static_cast<int8_t>(binary);
+  }
+  layer.rms_error = energy > 0.0 ? std::sqrt(error / energy) : 0.0;
+  layer.codebooks = f.channels;
+  layer.coded_bytes = f.depthwise ? n : f.channels * ((per_channel + 7) / 8 + 2);
+  if (f.depthwise) layer.kept_because = "depthwise: stored in int8 (two values per channel)";
+  return layer;
+}
+
 // `code(graph, op, index)` on every layer with an int8 filter, in a copy of
 // the graph; Error(kUnsupported) with `none` if there is no such layer.
 template <typename Code>
@@ -239,6 +277,12 @@ Clustering requantize_int4(const ir::Graph& graph) {
   return code_each_layer(
       graph, "--weights int4: the model has no int8 convolution or fully connected weights",
       requantize_layer);
+}
+
+Clustering binarize_weights(const ir::Graph& graph) {
+  return code_each_layer(
+      graph, "--weights binary: the model has no int8 convolution or fully connected weights",
+      binarize_layer);
 }
 
 Clustering cluster_weights(const ir::Graph& graph, int32_t clusters, bool per_channel) {

@@ -50,6 +50,15 @@ Clustering cluster_weights(const ir::Graph& graph, int32_t clusters, bool per_ch
 // weights.
 Clustering requantize_int4(const ir::Graph& graph);
 
+// Binary weights from int8 ones, with no data: each output channel's
+// weights become +a or -a by their sign, a the channel's mean magnitude in
+// its int8 levels; scales and biases are unchanged. kiln stores the
+// convolution and fully connected filters in one bit per weight
+// (compiler/ops/binary_weights.h); depthwise ones stay int8. Reported as
+// by cluster_weights, with a codebook of two values per channel. Throws
+// Error(kUnsupported) for a graph without int8 weights.
+Clustering binarize_weights(const ir::Graph& graph);
+
 }  // namespace kiln
 
 #endif  // KILN_COMPILER_COMPRESS_CLUSTER_H

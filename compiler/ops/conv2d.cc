@@ -1,6 +1,7 @@
 // CONV_2D and DEPTHWISE_CONV_2D.
 #include <fmt/format.h>
 
+#include "compiler/ops/binary_weights.h"
 #include "compiler/ops/coded_weights.h"
 #include "compiler/ops/entropy_weights.h"
 #include "compiler/ops/op_util.h"
@@ -133,6 +134,7 @@ void lower_conv(LowerContext& ctx, const ir::Op& op, bool depthwise) {
     const int32_t* bias_data = bias >= 0 ? ctx.tensor(bias).as<int32_t>() : nullptr;
     if (lower_entropy_conv2d(ctx, op, p, depthwise, filter.as<int8_t>(), bias, quant)) return;
     if (lower_sparse_conv2d(ctx, op, p, depthwise, filter.as<int8_t>(), bias, quant)) return;
+    if (lower_binary_conv2d(ctx, op, p, depthwise, filter.as<int8_t>(), bias, quant)) return;
     if (lower_coded_conv2d(ctx, op, p, depthwise, filter.as<int8_t>(), bias, quant)) return;
     if (depthwise && p.in_c == 1 &&
         lower_single_channel_depthwise(ctx, op, p, filter.as<int8_t>(), bias_data, quant)) {

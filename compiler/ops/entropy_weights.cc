@@ -6,6 +6,7 @@
 #include <numeric>
 #include <utility>
 
+#include "compiler/ops/binary_weights.h"
 #include "compiler/ops/coded_weights.h"
 #include "compiler/ops/op_util.h"
 #include "compiler/ops/sparse_weights.h"
@@ -127,10 +128,12 @@ EntropyCoded entropy_code(const int8_t* weights, int64_t rows, int32_t row) {
 namespace {
 
 // The fewest bytes the filter takes in the forms kiln stores without
-// --entropy: int8, 4-bit indices with their codebooks, or (pointwise)
-// nonzero units with their counts and offsets.
+// --entropy: int8, bits and two values per channel, 4-bit indices with their codebooks, or
+// (pointwise) nonzero units with their counts and offsets.
 int64_t smallest_other_form(const Conv2DParams& p, const int8_t* filter, int64_t n) {
   int64_t smallest = n;
+  if (auto binary = binary_weights(filter, p.out_c, b1_row(p)))
+    smallest = std::min(smallest, binary->bytes());
   if (auto coded = code_weights(filter, n, p.out_c, false)) {
     smallest = std::min<int64_t>(
         smallest, static_cast<int64_t>(coded->indices.size() + coded->codebooks.size()));

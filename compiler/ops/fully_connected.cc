@@ -1,6 +1,7 @@
 // FULLY_CONNECTED.
 #include <fmt/format.h>
 
+#include "compiler/ops/binary_weights.h"
 #include "compiler/ops/coded_weights.h"
 #include "compiler/ops/entropy_weights.h"
 #include "compiler/ops/op_util.h"
@@ -43,6 +44,7 @@ bool lower_as_conv(LowerContext& ctx, const ir::Op& op, const FullyConnectedPara
   const Conv2DParams p = as_pointwise_conv(fc, bias >= 0);
   if (lower_entropy_conv2d(ctx, op, p, false, filter.as<int8_t>(), bias, quant)) return true;
   if (lower_sparse_conv2d(ctx, op, p, false, filter.as<int8_t>(), bias, quant)) return true;
+  if (lower_binary_conv2d(ctx, op, p, false, filter.as<int8_t>(), bias, quant)) return true;
   if (lower_coded_conv2d(ctx, op, p, false, filter.as<int8_t>(), bias, quant)) return true;
   if (has_packed_conv2d(ctx.target())) {
     const int32_t* bias_data = bias >= 0 ? ctx.tensor(bias).as<int32_t>() : nullptr;

@@ -119,6 +119,49 @@ int quantize_weights(ir::Graph& g, int weights, int axis, int32_t levels) {
   return add_tensor(g, std::move(q));
 }
 
+// Binary weights: each channel along `axis` +a or -a by sign, a its mean
+// magnitude as a level of its own scale (per_channel: a is 127 levels) or
+// of the tensor's (the largest a is 127 levels); see
+// QuantizeOptions::binary_weights.
+int quantize_binary_weights(ir::Graph& g, int weights, int axis, bool per_channel) {
+  const ir::Tensor& w = g.tensors[static_cast<size_t>(weights)];
+  const std::vector<float> v = float_values(w);
+  const auto channels = static_cast<size_t>(w.shape[static_cast<size_t>(axis)]);
+  int64_t inner = 1;
+  for (size_t d = static_cast<size_t>(axis) + 1; d < w.shape.size(); ++d) inner *= w.shape[d];
+  auto channel = [&](size_t i) {
+    return static_cast<size_t>((static_cast<int64_t>(i) / inner) % static_cast<int64_t>(channels));
+  };
+  std::vector<double> magnitude(channels, 0.0);
+  for (size_t i = 0; i < v.size(); ++i) magnitude[channel(i)] += std::fabs(v[i]);
+  const auto top = static_cast<float>(kInt8WeightLevels);
+  std::vector<float> mean(channels);
+  for (size_t c = 0; c < channels; ++c)
+    mean[c] = static_cast<float>(magnitude[c] * static_cast<double>(channels) /
+                                 static_cast<double>(v.size()));
+  ir::Tensor q;
+  q.name = w.name;
+  q.dtype = KILN_DTYPE_INT8;
+  q.shape = w.shape;
+  q.constant = true;
+  q.quant.axis = per_channel ? axis : 0;
+  if (per_channel) {
+    for (float m : mean) q.quant.scales.push_back(m > 0.0f ? m / top : 1.0f);
+  } else {
+    const float largest = *std::max_element(mean.begin(), mean.end());
+    q.quant.scales = {largest > 0.0f ? largest / top : 1.0f};
+  }
+  q.quant.zero_points.assign(q.quant.scales.size(), 0);
+  q.data.resize(v.size());
+  for (size_t i = 0; i < v.size(); ++i) {
+    const size_t c = channel(i);
+    const float level =
+        std::clamp(std::nearbyint(mean[c] / q.quant.scales[per_channel ? c : 0]), 0.0f, top);
+    q.data[i] = static_cast<uint8_t>(static_cast<int8_t>(v[i] >= 0.0f ? level : -level));
+  }
+  return add_tensor(g, std::move(q));
+}
+
 // int32 bias at input scale x weight scale (per channel when the weights are).
 int quantize_bias(ir::Graph& g, int bias, float input_scale,
                   const std::vector<float>& weight_scales) {
@@ -170,11 +213,15 @@ int quantize_operand(ir::Graph& g, int constant) {
 }
 
 // The op's constant operands in int8 form.
-void quantize_constants(ir::Graph& g, ir::Op& op, int32_t weight_levels) {
+void quantize_constants(ir::Graph& g, ir::Op& op, const QuantizeOptions& options) {
   const OpTraits& traits = op_traits(op.kind);
   if (traits.weighted()) {
-    op.inputs[1] = quantize_weights(
-        g, op.inputs[1], traits.per_channel_weights ? traits.weights_axis : -1, weight_levels);
+    op.inputs[1] = options.binary_weights
+                       ? quantize_binary_weights(g, op.inputs[1], traits.weights_axis,
+                                                 traits.per_channel_weights)
+                       : quantize_weights(g, op.inputs[1],
+                                          traits.per_channel_weights ? traits.weights_axis : -1,
+                                          options.weight_levels);
     if (op.inputs.size() > 2 && op.inputs[2] >= 0) {
       const float input_scale = g.tensors[static_cast<size_t>(op.inputs[0])].quant.scale();
       const std::vector<float> weight_scales =
@@ -359,7 +406,7 @@ QuantizeResult quantize_post_training(const ir::Graph& float_graph,
     throw Error(ErrorKind::kUsage, fmt::format("weight levels {}: expected 1 to {}",
                                                options.weight_levels, kInt8WeightLevels));
   }
-  for (ir::Op& op : q.ops) quantize_constants(q, op, options.weight_levels);
+  for (ir::Op& op : q.ops) quantize_constants(q, op, options);
   if (options.float_io) add_float_boundaries(q, g);
   q = passes::remove_unused(std::move(q));
   ir::verify(q);

@@ -32,6 +32,11 @@ struct QuantizeOptions {
   // The largest weight level: 127 (int8 weights), or 7 for int4 weights in
   // [-7, 7] (which kiln then stores in 4 bits; see compiler/ops/coded_weights.h).
   int32_t weight_levels = kInt8WeightLevels;
+  // Binary weights instead: each output channel's weights +a or -a by their
+  // sign, a the channel's mean magnitude as an int8 level (127 levels of its
+  // own scale, or of the tensor's scale set by the largest a), which kiln
+  // then stores in one bit each (see compiler/ops/binary_weights.h).
+  bool binary_weights = false;
   // Called as calibration advances: (samples done, samples in all passes).
   std::function<void(size_t done, size_t total)> progress;
 };

@@ -52,6 +52,24 @@ torch::Tensor fake_quantize_weights(const torch::Tensor& w, const torch::Tensor&
   return straight_through(w, rounded * s);
 }
 
+torch::Tensor fake_binarize_weights(const torch::Tensor& w, bool per_channel_scales,
+                                    torch::Tensor* scales) {
+  torch::Tensor binary;
+  {
+    torch::NoGradGuard no_grad;
+    const torch::Tensor magnitude = w.detach().abs().reshape({w.size(0), -1}).mean(1);
+    const torch::Tensor top = per_channel_scales ? magnitude : magnitude.max().reshape({1});
+    *scales =
+        torch::where(top > 0, top / static_cast<float>(kInt8WeightLevels), torch::ones_like(top));
+    const torch::Tensor levels =
+        torch::clamp(torch::round(magnitude / *scales), 0, kInt8WeightLevels);
+    const torch::Tensor ones = torch::ones_like(w);
+    const torch::Tensor signs = torch::where(w.detach() >= 0, ones, -ones);
+    binary = signs * per_channel(levels * *scales, w);
+  }
+  return straight_through(w, binary);
+}
+
 torch::Tensor fake_quantize_bias(const torch::Tensor& bias, double input_scale,
                                  const torch::Tensor& weight_scales) {
   torch::Tensor quantized;

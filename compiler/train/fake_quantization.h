@@ -31,6 +31,16 @@ torch::Tensor weight_scales(const torch::Tensor& w, bool per_channel, int32_t le
 torch::Tensor fake_quantize_weights(const torch::Tensor& w, const torch::Tensor& scales,
                                     int32_t levels = 127);
 
+// Binary weights: each output channel's weights become +a or -a by their
+// sign (zero counts as positive), a the mean magnitude of the channel's
+// weights (XNOR-Net's choice, the least squared error) as an int8 level of
+// the weight scale: per channel, a is its channel's scale times 127; for
+// the tensor, the largest a is 127 levels and the others are rounded to
+// theirs, as quantize_post_training's binary weights are. Sets *scales to
+// the scales; the gradient is the identity's.
+torch::Tensor fake_binarize_weights(const torch::Tensor& w, bool per_channel_scales,
+                                    torch::Tensor* scales);
+
 // A bias after int32 quantization at input_scale x weight_scales.
 torch::Tensor fake_quantize_bias(const torch::Tensor& bias, double input_scale,
                                  const torch::Tensor& weight_scales);

@@ -244,9 +244,14 @@ torch::Tensor GraphModule::forward(const torch::Tensor& input) {
 }
 
 void GraphModule::quantize_parameters(const ir::Op& op, std::vector<torch::Tensor>& in) {
-  const torch::Tensor scales =
-      weight_scales(in[1], op_traits(op.kind).per_channel_weights, weight_levels_);
-  in[1] = fake_quantize_weights(in[1], scales, weight_levels_);
+  const bool per_channel = op_traits(op.kind).per_channel_weights;
+  torch::Tensor scales;
+  if (binary_weights_) {
+    in[1] = fake_binarize_weights(in[1], per_channel, &scales);
+  } else {
+    scales = weight_scales(in[1], per_channel, weight_levels_);
+    in[1] = fake_quantize_weights(in[1], scales, weight_levels_);
+  }
   if (in.size() > 2 && in[2].defined()) {
     in[2] = fake_quantize_bias(in[2], quantizer_.quantization(op.inputs[0]).scale, scales);
   }

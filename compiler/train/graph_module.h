@@ -41,6 +41,10 @@ class GraphModule : public torch::nn::Module {
   // int8; 7: int4), as QuantizeOptions::weight_levels.
   void set_weight_levels(int32_t levels) { weight_levels_ = levels; }
   int32_t weight_levels() const { return weight_levels_; }
+  // Binary weights (fake_binarize_weights) in place of weight levels, as
+  // QuantizeOptions::binary_weights.
+  void set_binary_weights(bool binary) { binary_weights_ = binary; }
+  bool binary_weights() const { return binary_weights_; }
   // Masks the filter tensors `filters` where the same tensors of `pruned`
   // (this module's graph with those filters pruned: fully connected or 1x1
   // convolution ones, whose element order kiln and libtorch share) are zero:
@@ -64,6 +68,7 @@ class GraphModule : public torch::nn::Module {
   std::map<int, torch::Tensor> masks_;  // mask_zeros: 1 where a weight may be nonzero
   ActivationQuantizer quantizer_;
   int32_t weight_levels_ = 127;
+  bool binary_weights_ = false;
 };
 
 // The op kinds GraphModule runs.

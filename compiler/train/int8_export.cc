@@ -12,6 +12,7 @@ QuantizeResult quantize_trained(const GraphModule& model, const torch::Tensor& c
   QuantizeOptions options;
   options.ranges = model.quantizer().ranges();
   options.weight_levels = model.weight_levels();
+  options.binary_weights = model.binary_weights();
   return quantize_post_training(model.trained(), samples, options);
 }
 

@@ -1,11 +1,12 @@
 // Conformance of the compressed-weight kernels: the variants' sweeps
 // (sweeps.h) with filters as int4 and clustering (at most 16 values),
-// pruning (mostly zeros) and entropy coding leave them, against the int8
+// pruning (mostly zeros), binary weights and entropy coding leave them, against the int8
 // reference kernels on the decoded filters, byte for byte, on the host op by
 // op and on the emulated cores; and the entropy coder itself.
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -267,6 +268,77 @@ TEST(Conformance, EntropySweepsReachTheEntropyKernel) {
         }
       }
       EXPECT_GE(coded, static_cast<int>(s.cases()) / 5);
+    }
+  }
+}
+
+// The sweep with every filter binary: each output channel takes two
+// values, in turn -a and +a (as kiln compress --weights binary leaves
+// them), two random ones, and one value throughout.
+Sweep with_binary_weights(Sweep s, uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::uniform_int_distribution<int> byte(-128, 127), bit(0, 1);
+  for (size_t i = 0; i < s.graph.ops.size(); ++i) {
+    const ir::Op& op = s.graph.ops[i];
+    ir::Tensor& filter = s.graph.tensors[static_cast<size_t>(op.inputs[1])];
+    const bool depthwise = op.kind == OpKind::kDepthwiseConv2D;
+    const int32_t channels = depthwise ? filter.shape.back() : filter.shape.front();
+    std::vector<std::array<int8_t, 2>> pairs(static_cast<size_t>(channels));
+    for (auto& pair : pairs) {
+      const auto a = static_cast<int8_t>(byte(rng));
+      pair = i % 3 == 0   ? std::array<int8_t, 2>{static_cast<int8_t>(a == -128 ? 127 : -a), a}
+             : i % 3 == 1 ? std::array<int8_t, 2>{a, static_cast<int8_t>(byte(rng))}
+                          : std::array<int8_t, 2>{a, a};
+    }
+    const int64_t n = filter.elements(), per_channel = n / channels;
+    auto* values = reinterpret_cast<int8_t*>(filter.data.data());
+    for (int64_t e = 0; e < n; ++e) {
+      const auto c = static_cast<size_t>(depthwise ? e % channels : e / per_channel);
+      values[e] = pairs[c][static_cast<size_t>(bit(rng))];
+    }
+  }
+  return s;
+}
+
+TEST(Conformance, BinaryWeightKernelMatchesReferenceOnHost) {
+  expect_variants_match_reference(with_binary_weights(build_sweep(conv_cases(), 1), 22),
+                                  Storage::kCompressed);
+  expect_variants_match_reference(
+      with_binary_weights(build_fully_connected_sweep(23, 0, SIZE_MAX, kEntropyShapes), 23),
+      Storage::kCompressed);
+}
+
+TEST(Conformance, BinaryWeightKernelMatchesReferenceOnCortexM) {
+  expect_device_slices_match_reference(conv_cases(), 6, 24, build_sweep, Storage::kCompressed,
+                                       with_binary_weights);
+  expect_device_variants_match_reference(
+      with_binary_weights(build_fully_connected_sweep(25, 0, SIZE_MAX, kEntropyShapes), 25),
+      Storage::kCompressed);
+}
+
+// Binary filters of groups-1 convolutions run binary on every target once a
+// channel has at least four weights (three take as many bytes as in int8,
+// with the two values); depthwise ones never do, nor any with --dense-weights.
+TEST(Conformance, BinarySweepsReachTheBinaryKernel) {
+  for (const Sweep& s :
+       {with_binary_weights(build_sweep(conv_cases(), 1), 22),
+        with_binary_weights(build_fully_connected_sweep(23, 0, SIZE_MAX, kEntropyShapes), 23)}) {
+    for (const char* target : {"portable", "cortex-m4", "cortex-m55", "host"}) {
+      SCOPED_TRACE(target);
+      const CompiledModel m = compile_graph(s.graph, compile_options(target, Storage::kCompressed));
+      const CompiledModel dense = compile_graph(s.graph, compile_options(target, Storage::kDense));
+      ASSERT_EQ(m.program.ops.size(), s.cases());
+      for (size_t i = 0; i < s.cases(); ++i) {
+        const ir::Op& op = s.graph.ops[i];
+        const ir::Tensor& filter = s.graph.tensors[static_cast<size_t>(op.inputs[1])];
+        const int64_t row = filter.elements() / filter.shape.front();
+        const bool grouped =
+            op.kind == OpKind::kConv2D &&
+            filter.shape.back() != s.graph.tensors[static_cast<size_t>(op.inputs[0])].shape.back();
+        const bool expected = op.kind != OpKind::kDepthwiseConv2D && !grouped && row >= 4;
+        EXPECT_EQ(m.program.ops[i].opcode == OpCode::CONV_2D_S8_B1, expected) << "case " << i;
+        EXPECT_NE(dense.program.ops[i].opcode, OpCode::CONV_2D_S8_B1) << "case " << i;
+      }
     }
   }
 }

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <random>
@@ -147,6 +148,45 @@ TEST(PostTrainingQuantization, BuildsTheTfliteInt8Scheme) {
   }
   EXPECT_LT(meter.result().l2r, 0.05);
   EXPECT_LT(meter.result().max_abs_diff, 0.05);
+}
+
+// Binary weights: each output channel's weights are +a or -a by sign, a the
+// channel's mean magnitude: 127 levels of its own scale for the per-channel
+// convolution; for the fully connected layer's one scale, the largest
+// channel's a is 127 levels and the others' are rounded to theirs.
+TEST(PostTrainingQuantization, BinaryWeightsTakeTwoValuesPerChannel) {
+  const ir::Graph g = small_float_classifier();
+  QuantizeOptions options;
+  options.binary_weights = true;
+  const ir::Graph q =
+      quantize_post_training(g, random_samples(16, 72, -1.0f, 1.0f, 1), options).graph;
+  auto float_weights = [&](const char* name) {
+    for (const ir::Tensor& t : g.tensors) {
+      if (t.name == name) return std::vector<float>(t.as<float>(), t.as<float>() + t.elements());
+    }
+    return std::vector<float>{};
+  };
+  const ir::Tensor& conv_w = q.tensors[static_cast<size_t>(q.ops[0].inputs[1])];
+  const std::vector<float> conv_f = float_weights("conv/w");
+  ASSERT_EQ(conv_w.quant.scales.size(), 4u);
+  for (size_t c = 0; c < 4; ++c) {
+    double mean = 0.0;
+    for (size_t i = c * 18; i < (c + 1) * 18; ++i) mean += std::fabs(conv_f[i]) / 18.0;
+    EXPECT_NEAR(conv_w.quant.scales[c], mean / 127.0, 1e-6) << c;
+    for (size_t i = c * 18; i < (c + 1) * 18; ++i)
+      EXPECT_EQ(conv_w.as<int8_t>()[i], conv_f[i] >= 0.0f ? 127 : -127) << i;
+  }
+  const ir::Tensor& fc_w = q.tensors[static_cast<size_t>(q.ops[2].inputs[1])];
+  const std::vector<float> fc_f = float_weights("fc/w");
+  ASSERT_EQ(fc_w.quant.scales.size(), 1u);
+  std::vector<double> means(3, 0.0);
+  for (size_t i = 0; i < 12; ++i) means[i / 4] += std::fabs(fc_f[i]) / 4.0;
+  const double scale = *std::max_element(means.begin(), means.end()) / 127.0;
+  EXPECT_NEAR(fc_w.quant.scales[0], scale, 1e-6);
+  for (size_t i = 0; i < 12; ++i) {
+    const auto level = static_cast<int>(std::lround(means[i / 4] / scale));
+    EXPECT_EQ(fc_w.as<int8_t>()[i], fc_f[i] >= 0.0f ? level : -level) << i;
+  }
 }
 
 TEST(PostTrainingQuantization, FloatInterfaceAndTfliteExport) {

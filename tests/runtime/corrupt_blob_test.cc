@@ -358,6 +358,25 @@ TEST(CorruptBlob, EntropyCodedSections) {
   expect_random_flips_never_crash(good, 13);
 }
 
+// A fully connected layer whose channels take -5 and 5 runs the binary
+// kernel: its bits, values and scratch are sized by the loader.
+TEST(CorruptBlob, BinaryWeightSections) {
+  const std::vector<uint8_t> good = fully_connected_blob(
+      [](size_t i, uint8_t) { return static_cast<uint8_t>(i % 3 ? 5 : -5); }, false);
+  EXPECT_EQ(init_status(good), KILN_OK);
+  const blob::OpRecord op = first_op(good);
+  ASSERT_EQ(op.opcode, static_cast<uint16_t>(OpCode::CONV_2D_S8_B1));
+  for (int operand : {1, 2, 6}) {  // bits, values, scratch (the op's second output)
+    std::vector<uint8_t> b = good;
+    blob::TensorRecord t = operand_record(b, op, operand);
+    t.bytes -= 1;
+    std::memcpy(b.data() + operand_record_offset(b, op, operand), &t, sizeof(t));
+    reseal(b);
+    EXPECT_EQ(init_status(b), KILN_ERR_BAD_PARAMS) << "operand " << operand;
+  }
+  expect_random_flips_never_crash(good, 17);
+}
+
 TEST(CorruptBlob, TruncatedAtEveryLength) {
   const std::vector<uint8_t> good = good_blob();
   for (size_t len = 0; len < good.size(); ++len) {

@@ -279,5 +279,36 @@ TEST(TrainCli, Int4WeightsAreTrainedAndStoredInFourBits) {
       << bad.output;
 }
 
+// --weights binary: training simulates each output channel's weights as
+// +a or -a (straight-through gradients), the int8 model holds them, and kiln
+// stores the filters in one bit per weight.
+TEST(TrainCli, BinaryWeightsAreTrainedAndStoredInOneBit) {
+  const std::string out = test::temp_path("qat_binary.tflite");
+  const test::CliResult r = test::kiln_cli(
+      "train --arch mlp --widths 16 --epochs 1 --qat-epochs 1 --weights binary "
+      "--threads 1 -o " +
+      out);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("int8 (binary weights), quantization-aware: test accuracy"),
+            std::string::npos)
+      << r.output;
+  const ir::Graph g = import_model(read_file(out), out);
+  int filters = 0;
+  for (const ir::Op& op : g.ops) {
+    if (op.kind != ir::OpKind::kFullyConnected) continue;
+    const ir::Tensor& w = g.tensors[static_cast<size_t>(op.inputs[1])];
+    const int64_t row = w.shape.back();
+    for (int64_t i = 0; i < w.elements(); ++i) {
+      EXPECT_EQ(std::abs(int32_t{w.as<int8_t>()[i]}),
+                std::abs(int32_t{w.as<int8_t>()[i / row * row]}))
+          << w.name << " " << i;
+    }
+    ++filters;
+  }
+  EXPECT_EQ(filters, 2);
+  const test::CliResult a = test::kiln_cli("analyze " + out + " --target cortex-m4");
+  EXPECT_NE(a.output.find("1-bit"), std::string::npos) << a.output;
+}
+
 }  // namespace
 }  // namespace kiln

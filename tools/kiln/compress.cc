@@ -43,7 +43,7 @@ void compress_quantized(const ir::Graph& graph, const TrainCommand& opts) {
     compressed = prune_and_report(compressed, opts.prune_channels, opts.channel_multiple, report);
   }
   if (prunes_weights(opts)) compressed = prune_weights_and_report(compressed, opts, report);
-  if (opts.weights == "int4") compressed = int4_and_report(compressed, report);
+  if (opts.weights != "int8") compressed = requantize_and_report(compressed, opts.weights, report);
   if (opts.clusters > 0) {
     compressed = cluster_and_report(compressed, opts.clusters, opts.per_channel_clusters, report);
   }
@@ -111,7 +111,7 @@ void register_compress(CLI::App& app) {
       throw Error(
           ErrorKind::kUsage,
           "nothing to do: give --prune-channels, --prune, --prune-layers, --sparsity, --cluster, "
-          "--weights int4 or --entropy");
+          "--weights int4|binary or --entropy");
     }
     if (opts->entropy && !ends_with(opts->output, ".kiln")) {
       throw Error(ErrorKind::kUsage,

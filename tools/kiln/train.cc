@@ -98,9 +98,10 @@ void add_run_options(CLI::App& cmd, const std::shared_ptr<TrainCommand>& opts) {
                  "simulated; implies --int8)")
       ->capture_default_str();
   cmd.add_option("--weights", opts->weights,
-                 "int8, or int4 (levels -7 to 7, simulated by quantization-aware training; "
-                 "kiln stores them in 4 bits)")
-      ->check(CLI::IsMember({"int8", "int4"}))
+                 "int8, int4 (levels -7 to 7; kiln stores them in 4 bits) or binary (each "
+                 "output channel +a or -a; kiln stores them in 1 bit), simulated by "
+                 "quantization-aware training")
+      ->check(CLI::IsMember({"int8", "int4", "binary"}))
       ->capture_default_str();
   cmd.add_option("--target", opts->target, "kernel variants of a .kiln output")
       ->capture_default_str();

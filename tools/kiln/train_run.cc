@@ -130,12 +130,15 @@ void check(const TrainCommand& opts) {
         ErrorKind::kUsage,
         fmt::format("--float-output '{}': expected a .tflite or .onnx file", opts.float_output));
   }
-  if (opts.weights == "int4" && !int8) {
+  if (opts.weights != "int8" && !int8) {
     throw Error(ErrorKind::kUsage,
-                "--weights int4 quantizes the weights: add --int8 or --qat-epochs");
+                fmt::format("--weights {} quantizes the weights: add --int8 or --qat-epochs",
+                            opts.weights));
   }
-  if (opts.weights == "int4" && opts.clusters != 0) {
-    throw Error(ErrorKind::kUsage, "--weights int4 and --cluster: choose one way to 16 values");
+  if (opts.weights != "int8" && opts.clusters != 0) {
+    throw Error(ErrorKind::kUsage, fmt::format("--weights {} and --cluster: choose one way to "
+                                               "fewer values",
+                                               opts.weights));
   }
   if (opts.clusters != 0 && !int8) {
     throw Error(ErrorKind::kUsage,
@@ -231,8 +234,10 @@ ir::Graph quantize(Run& run, train::GraphModule& model, bool completed) {
   const torch::Tensor calibration = run.training.images.slice(
       0, 0, std::min(opts.calibration_images, run.training.images.size(0)));
   QuantizeResult quantized = train::quantize_trained(model, calibration);
-  // int8 activations, and int8 or int4 weights.
-  const char* kind = model.weight_levels() == kInt4WeightLevels ? "int8 (int4 weights)" : "int8";
+  // int8 activations, and int8, int4 or binary weights.
+  const std::string kind_text =
+      opts.weights == "int8" ? "int8" : fmt::format("int8 ({} weights)", opts.weights);
+  const char* kind = kind_text.c_str();
   report["weights"] = opts.weights;
   if (completed) {
     report["int8_post_training_accuracy"] = train::accuracy(
@@ -431,10 +436,13 @@ ir::Graph cluster_and_report(const ir::Graph& graph, int32_t clusters, bool per_
   return std::move(c.graph);
 }
 
-ir::Graph int4_and_report(const ir::Graph& graph, nlohmann::json& report) {
-  Clustering c = requantize_int4(graph);
-  std::printf("int4 weights, requantized from int8 (levels -7 to 7):\n");
-  report["int4"] = report_coded_layers(c);
+ir::Graph requantize_and_report(const ir::Graph& graph, const std::string& weights,
+                                nlohmann::json& report) {
+  const bool binary = weights == "binary";
+  Clustering c = binary ? binarize_weights(graph) : requantize_int4(graph);
+  std::printf(binary ? "binary weights from int8 (each channel +a or -a, a its mean magnitude):\n"
+                     : "int4 weights, requantized from int8 (levels -7 to 7):\n");
+  report[weights] = report_coded_layers(c);
   return std::move(c.graph);
 }
 
@@ -500,6 +508,7 @@ void run_training(TrainCommand& opts) {
     model.mask_zeros(graph, pruned_filters);
   }
   if (opts.weights == "int4") model.set_weight_levels(kInt4WeightLevels);
+  model.set_binary_weights(opts.weights == "binary");
   if (!opts.model.empty()) {
     report["test_accuracy_before"] = train::accuracy(model, test);
     std::printf("%s: test accuracy %.4f\n",

@@ -38,7 +38,7 @@ struct TrainCommand {
   std::string prune_layers;      // shares for named layers ("NAME=F,..."; "" for none)
   std::string sparsity;          // N:M pruning ("" for none)
   int32_t prune_block = 1;       // --prune zeroes blocks of this many weights
-  std::string weights = "int8";  // or "int4"
+  std::string weights = "int8";  // or "int4", "binary"
   int32_t clusters = 0;          // weight clustering of the int8 model (0: none)
   bool per_channel_clusters = false;
   bool entropy = false;  // a .kiln output stores filters entropy-coded
@@ -90,9 +90,10 @@ ir::Graph prune_weights_and_report(const ir::Graph& graph, const TrainCommand& o
 ir::Graph cluster_and_report(const ir::Graph& graph, int32_t clusters, bool per_channel,
                              nlohmann::json& report);
 
-// int4 weights from an int8 model (compress/cluster.h's requantize_int4),
-// reported as cluster_and_report reports.
-ir::Graph int4_and_report(const ir::Graph& graph, nlohmann::json& report);
+// int4 or binary weights (`weights`) from an int8 model (compress/cluster.h's
+// requantize_int4, binarize_weights), reported as cluster_and_report reports.
+ir::Graph requantize_and_report(const ir::Graph& graph, const std::string& weights,
+                                nlohmann::json& report);
 
 // Loads the data, builds or imports the model (pruned when asked), trains
 // it (distilled, quantization-aware when asked) and writes it, printing

@@ -17,6 +17,7 @@
 #include "kiln/ops/batch_matmul.h"
 #include "kiln/ops/control.h"
 #include "kiln/ops/conv2d.h"
+#include "kiln/ops/conv2d_b1.h"
 #include "kiln/ops/conv2d_entropy.h"
 #include "kiln/ops/conv2d_sparse.h"
 #include "kiln/ops/conv2d_w4.h"
@@ -268,7 +269,8 @@ namespace kiln {
   X(CONV_2D_S8_SPARSE_ARM_MVE, 156, Conv2DSparseParams, conv2d_sparse_variant_operand_sizes(p, s), \
     arm_mve, conv2d_s8_sparse)                                                                     \
   X(CONV_2D_S8_ENTROPY, 157, Conv2DEntropyParams, conv2d_entropy_operand_sizes(p, s), ref,         \
-    conv2d_s8_entropy)
+    conv2d_s8_entropy)                                                                             \
+  X(CONV_2D_S8_B1, 158, Conv2DParams, conv2d_b1_operand_sizes(p, s), ref, conv2d_s8_b1)
 
 enum class OpCode : uint16_t {
 #define KILN_OPCODE_ENUM(name, number, params, sizes, isa, kernel) name = number,

@@ -1,0 +1,138 @@
+// CONV_2D with binary weights (kiln/ops/conv2d_b1.h), for every target: per
+// output pixel, its window (input plus offset, 0 in the padding) gathered
+// into the scratch as int16 with its sum, then per output channel the sum
+// over the window where its bits are 1 — through subset tables, four bytes
+// of the window at a time, when the layer has many channels — combined with
+// the channel's two values in the 32-bit wrapping accumulator; requantized
+// in TFLite's rounding.
+#include "kiln/ops/conv2d_b1.h"
+
+#include <stdint.h>
+
+#include "kernels/common/conv_window.h"
+#include "kiln/fixed_point.h"
+#include "kiln/kernels.h"
+
+namespace kiln {
+namespace ref {
+namespace {
+
+// The window of output pixel (b, out_y, out_x) in the filter's order, row
+// padded to whole bytes with zeros; returns its sum (wrapping).
+uint32_t gather_window(const Conv2DParams& p, const int8_t* input, int32_t b, int32_t out_y,
+                       int32_t out_x, int16_t* window) {
+  const int32_t padded = b1_row_bytes(p) * 8;
+  for (int32_t i = 0; i < padded; ++i) window[i] = 0;
+  uint32_t sum = 0;
+  kernels::for_each_tap(p, out_y, out_x, [&](int32_t in_y, int32_t in_x, int32_t fy, int32_t fx) {
+    const int8_t* x = input + ((b * p.in_h + in_y) * p.in_w + in_x) * p.in_c;
+    int16_t* w = window + (fy * p.k_w + fx) * p.in_c;
+    for (int32_t ic = 0; ic < p.in_c; ++ic) {
+      w[ic] = static_cast<int16_t>(x[ic] + p.input_offset);
+      sum += static_cast<uint32_t>(w[ic]);
+    }
+  });
+  return sum;
+}
+
+// table[s] = the sum of the eight values at the set bits of s: the first
+// two bits' four sums, then each further bit doubles the table four
+// entries at a time. Kept out of line so that its loop has the registers.
+__attribute__((noinline)) void build_subset_table(const int16_t* values, int32_t* table) {
+  const int32_t v0 = values[0], v1 = values[1];
+  table[0] = 0;
+  table[1] = v0;
+  table[2] = v1;
+  table[3] = v0 + v1;
+  for (int32_t bit = 2, size = 4; bit < 8; ++bit, size *= 2) {
+    const int32_t v = values[bit];
+    const int32_t* from = table;
+    int32_t* to = table + size;
+    for (int32_t s = 0; s < size; s += 4, from += 4, to += 4) {
+      to[0] = from[0] + v;
+      to[1] = from[1] + v;
+      to[2] = from[2] + v;
+      to[3] = from[3] + v;
+    }
+  }
+}
+
+// sums[oc] = the sum of the window where channel oc's bits are 1, a table
+// per byte of the window, kB1Tables bytes at a time.
+void sum_through_tables(const Conv2DParams& p, const uint8_t* bits, const int16_t* window,
+                        B1Scratch* scratch, uint32_t* sums) {
+  const int32_t row_bytes = b1_row_bytes(p), out_c = p.out_c;
+  for (int32_t oc = 0; oc < out_c; ++oc) sums[oc] = 0;
+  for (int32_t first = 0; first < row_bytes; first += kB1Tables) {
+    const int32_t tables = row_bytes - first < kB1Tables ? row_bytes - first : kB1Tables;
+    for (int32_t t = 0; t < tables; ++t)
+      build_subset_table(window + (first + t) * 8, scratch->tables[t]);
+    const int32_t(*table)[kB1TableEntries] = scratch->tables;
+    const uint8_t* row = bits + first;
+    if (tables == kB1Tables) {
+      for (int32_t oc = 0; oc < out_c; ++oc, row += row_bytes) {
+        sums[oc] += static_cast<uint32_t>(table[0][row[0]] + table[1][row[1]] + table[2][row[2]] +
+                                          table[3][row[3]]);
+      }
+      continue;
+    }
+    for (int32_t oc = 0; oc < out_c; ++oc, row += row_bytes) {
+      int32_t sum = 0;
+      for (int32_t t = 0; t < tables; ++t) sum += table[t][row[t]];
+      sums[oc] += static_cast<uint32_t>(sum);
+    }
+  }
+}
+
+// The same sums bit by bit, for layers of few channels.
+void sum_bit_by_bit(const Conv2DParams& p, const uint8_t* bits, const int16_t* window,
+                    uint32_t* sums) {
+  const int32_t row_bytes = b1_row_bytes(p);
+  for (int32_t oc = 0; oc < p.out_c; ++oc) {
+    const uint8_t* row = bits + oc * row_bytes;
+    uint32_t sum = 0;
+    for (int32_t byte = 0; byte < row_bytes; ++byte) {
+      const int16_t* w = window + byte * 8;
+      for (uint32_t set = row[byte]; set != 0; set &= set - 1)
+        sum += static_cast<uint32_t>(w[__builtin_ctz(set)]);
+    }
+    sums[oc] = sum;
+  }
+}
+
+}  // namespace
+
+void conv2d_s8_b1(const void* params, const void* const* inputs, void* const* outputs) {
+  const Conv2DParams& p = *static_cast<const Conv2DParams*>(params);
+  const int8_t* input = static_cast<const int8_t*>(inputs[0]);
+  const uint8_t* bits = static_cast<const uint8_t*>(inputs[1]);
+  const int8_t* values = static_cast<const int8_t*>(inputs[2]);
+  const int32_t* bias = static_cast<const int32_t*>(inputs[3]);
+  const int32_t* multipliers = static_cast<const int32_t*>(inputs[4]);
+  const int32_t* shifts = multipliers + p.out_c;
+  int8_t* output = static_cast<int8_t*>(outputs[0]);
+  B1Scratch* scratch = static_cast<B1Scratch*>(outputs[1]);
+  uint32_t* sums = scratch->sums();
+  int16_t* window = scratch->window(p.out_c);
+
+  kernels::for_each_output_pixel(p, [&](int32_t b, int32_t out_y, int32_t out_x) {
+    const uint32_t all = gather_window(p, input, b, out_y, out_x, window);
+    if (p.out_c >= kB1TableMinChannels) {
+      sum_through_tables(p, bits, window, scratch, sums);
+    } else {
+      sum_bit_by_bit(p, bits, window, sums);
+    }
+    for (int32_t oc = 0; oc < p.out_c; ++oc) {
+      const int32_t low = values[2 * oc], high = values[2 * oc + 1];
+      uint32_t acc =
+          static_cast<uint32_t>(low) * all + static_cast<uint32_t>(high - low) * sums[oc];
+      if (bias) acc += static_cast<uint32_t>(bias[oc]);
+      output[kernels::output_index(p, b, out_y, out_x, oc)] =
+          static_cast<int8_t>(fp::requantize(static_cast<int32_t>(acc), multipliers[oc], shifts[oc],
+                                             p.output_offset, p.act_min, p.act_max));
+    }
+  });
+}
+
+}  // namespace ref
+}  // namespace kiln
