@@ -43,11 +43,16 @@ bool lower_binary_conv2d(LowerContext& ctx, const ir::Op& op, const Conv2DParams
                        std::vector<uint8_t>(binary->values.begin(), binary->values.end()));
   const int quant =
       ctx.add_constant(base + "/requant", KILN_DTYPE_INT32, {2, p.out_c}, int32_bytes(requant));
-  const int32_t scratch_bytes =
-      static_cast<int32_t>(sizeof(B1Scratch)) + 4 * p.out_c + 16 * b1_row_bytes(p);
-  const int scratch = ctx.add_scratch(base + "/window", KILN_DTYPE_INT8, {scratch_bytes});
-  ctx.emit(op, OpCode::CONV_2D_S8_B1, p, {op.inputs[0], bits, values, bias, quant},
-           {op.outputs[0], scratch});
+  const OpCode opcode = choose_variant(ctx.target(), OpCode::CONV_2D_S8_B1, p);
+  OperandSizes sizes{};
+  if (opcode == OpCode::CONV_2D_S8_B1_ARM_MVE) {
+    conv2d_b1_helium_operand_sizes(p, &sizes);
+  } else {
+    conv2d_b1_operand_sizes(p, &sizes);
+  }
+  const int scratch =
+      ctx.add_scratch(base + "/window", KILN_DTYPE_INT8, {static_cast<int32_t>(sizes.outputs[1])});
+  ctx.emit(op, opcode, p, {op.inputs[0], bits, values, bias, quant}, {op.outputs[0], scratch});
   return true;
 }
 

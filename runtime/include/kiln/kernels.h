@@ -270,7 +270,9 @@ namespace kiln {
     arm_mve, conv2d_s8_sparse)                                                                     \
   X(CONV_2D_S8_ENTROPY, 157, Conv2DEntropyParams, conv2d_entropy_operand_sizes(p, s), ref,         \
     conv2d_s8_entropy)                                                                             \
-  X(CONV_2D_S8_B1, 158, Conv2DParams, conv2d_b1_operand_sizes(p, s), ref, conv2d_s8_b1)
+  X(CONV_2D_S8_B1, 158, Conv2DParams, conv2d_b1_operand_sizes(p, s), ref, conv2d_s8_b1)            \
+  X(CONV_2D_S8_B1_ARM_MVE, 159, Conv2DParams, conv2d_b1_helium_operand_sizes(p, s), arm_mve,       \
+    conv2d_s8_b1)
 
 enum class OpCode : uint16_t {
 #define KILN_OPCODE_ENUM(name, number, params, sizes, isa, kernel) name = number,

@@ -1,13 +1,15 @@
 // CONV_2D with binary weights (kiln/ops/conv2d_b1.h), for every target: per
 // output pixel, its window (input plus offset, 0 in the padding) gathered
 // into the scratch as int16 with its sum, then per output channel the sum
-// over the window where its bits are 1 — through subset tables, four bytes
-// of the window at a time, when the layer has many channels — combined with
+// over the window where its bits are 1 — through tables of the sums of
+// each four window values' subsets, when the layer has many channels —
+// combined with
 // the channel's two values in the 32-bit wrapping accumulator; requantized
 // in TFLite's rounding.
 #include "kiln/ops/conv2d_b1.h"
 
 #include <stdint.h>
+#include <string.h>
 
 #include "kernels/common/conv_window.h"
 #include "kiln/fixed_point.h"
@@ -35,50 +37,44 @@ uint32_t gather_window(const Conv2DParams& p, const int8_t* input, int32_t b, in
   return sum;
 }
 
-// table[s] = the sum of the eight values at the set bits of s: the first
-// two bits' four sums, then each further bit doubles the table four
-// entries at a time. Kept out of line so that its loop has the registers.
-__attribute__((noinline)) void build_subset_table(const int16_t* values, int32_t* table) {
-  const int32_t v0 = values[0], v1 = values[1];
+// table[s] = the sum of the four values at the set bits of s.
+void build_nibble_table(const int16_t* values, int32_t* table) {
+  const int32_t v0 = values[0], v1 = values[1], v2 = values[2], v3 = values[3];
   table[0] = 0;
   table[1] = v0;
   table[2] = v1;
   table[3] = v0 + v1;
-  for (int32_t bit = 2, size = 4; bit < 8; ++bit, size *= 2) {
-    const int32_t v = values[bit];
-    const int32_t* from = table;
-    int32_t* to = table + size;
-    for (int32_t s = 0; s < size; s += 4, from += 4, to += 4) {
-      to[0] = from[0] + v;
-      to[1] = from[1] + v;
-      to[2] = from[2] + v;
-      to[3] = from[3] + v;
-    }
-  }
+  for (int32_t s = 0; s < 4; ++s) table[4 + s] = table[s] + v2;
+  for (int32_t s = 0; s < 8; ++s) table[8 + s] = table[s] + v3;
 }
 
-// sums[oc] = the sum of the window where channel oc's bits are 1, a table
-// per byte of the window, kB1Tables bytes at a time.
+// sums[oc] = the sum of the window where channel oc's bits are 1, through
+// a table per four window values, kB1PassBytes bytes of bits at a time.
 void sum_through_tables(const Conv2DParams& p, const uint8_t* bits, const int16_t* window,
                         B1Scratch* scratch, uint32_t* sums) {
   const int32_t row_bytes = b1_row_bytes(p), out_c = p.out_c;
   for (int32_t oc = 0; oc < out_c; ++oc) sums[oc] = 0;
-  for (int32_t first = 0; first < row_bytes; first += kB1Tables) {
-    const int32_t tables = row_bytes - first < kB1Tables ? row_bytes - first : kB1Tables;
-    for (int32_t t = 0; t < tables; ++t)
-      build_subset_table(window + (first + t) * 8, scratch->tables[t]);
-    const int32_t(*table)[kB1TableEntries] = scratch->tables;
+  const int32_t(*table)[kB1NibbleEntries] = scratch->tables;
+  for (int32_t first = 0; first < row_bytes; first += kB1PassBytes) {
+    const int32_t bytes = row_bytes - first < kB1PassBytes ? row_bytes - first : kB1PassBytes;
+    for (int32_t t = 0; t < 2 * bytes; ++t)
+      build_nibble_table(window + first * 8 + t * 4, scratch->tables[t]);
     const uint8_t* row = bits + first;
-    if (tables == kB1Tables) {
+    if (bytes == kB1PassBytes) {
       for (int32_t oc = 0; oc < out_c; ++oc, row += row_bytes) {
-        sums[oc] += static_cast<uint32_t>(table[0][row[0]] + table[1][row[1]] + table[2][row[2]] +
-                                          table[3][row[3]]);
+        uint32_t w;  // four bytes of bits, the first in the low byte
+        memcpy(&w, row, sizeof(w));
+        sums[oc] += static_cast<uint32_t>(table[0][w & 15] + table[1][(w >> 4) & 15] +
+                                          table[2][(w >> 8) & 15] + table[3][(w >> 12) & 15] +
+                                          table[4][(w >> 16) & 15] + table[5][(w >> 20) & 15] +
+                                          table[6][(w >> 24) & 15] + table[7][w >> 28]);
       }
       continue;
     }
     for (int32_t oc = 0; oc < out_c; ++oc, row += row_bytes) {
       int32_t sum = 0;
-      for (int32_t t = 0; t < tables; ++t) sum += table[t][row[t]];
+      for (int32_t b = 0; b < bytes; ++b)
+        sum += table[2 * b][row[b] & 15] + table[2 * b + 1][row[b] >> 4];
       sums[oc] += static_cast<uint32_t>(sum);
     }
   }

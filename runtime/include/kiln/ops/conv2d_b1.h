@@ -7,8 +7,8 @@
 // Operands: input, bits (uint8 [out_c x row_bytes]), values (int8
 // [out_c x 2]: each channel's weight for a 0 bit, then for a 1 bit), bias
 // (int32, optional), per-channel requantization (int32: out_c multipliers
-// then out_c shifts); outputs: output, scratch (B1Scratch: kB1Tables tables
-// of 256 int32, out_c uint32 sums, then the window of row_bytes x 8 int16).
+// then out_c shifts); outputs: output, scratch (B1Scratch: 8 tables of 16
+// int32, out_c uint32 sums, then the window of row_bytes x 8 int16).
 //
 //   Bits: each output channel's filter in its int8 order (OHWI), weight i at
 //   bit i % 8 of byte i / 8 of the channel's row, rows of b1_row_bytes bytes
@@ -20,9 +20,9 @@
 // the 32-bit wrapping accumulator, so this is the int8 kernel's result bit
 // for bit, and the first sum serves every output channel. The window (x +
 // offset, 0 in the padding) is gathered once per pixel; with many output
-// channels, the second sum is read from tables: for each byte of the window,
-// the sums of its 256 subsets, so one table load adds eight weights' worth
-// for every channel.
+// channels, the second sum is read from tables: for each four values of the
+// window, the sums of its 16 subsets, so one table load adds four weights'
+// worth, and each table, built once per pixel, serves every channel.
 #ifndef KILN_OPS_CONV2D_B1_H
 #define KILN_OPS_CONV2D_B1_H
 
@@ -42,17 +42,23 @@ inline int8_t b1_weight(const uint8_t* row_bits, const int8_t* values, int32_t i
 // Output channels from which the kernel sums through subset tables (fewer
 // would not repay building them).
 constexpr int32_t kB1TableMinChannels = 16;
-constexpr int32_t kB1TableEntries = 256;
-constexpr int32_t kB1Tables = 4;  // window bytes summed per pass over the channels
+constexpr int32_t kB1NibbleEntries = 16;  // the subsets of four window values
+constexpr int32_t kB1PassBytes = 4;       // bytes of bits summed per pass over the channels
 
 // The scratch buffer's layout (the arena aligns it).
 struct B1Scratch {
-  int32_t tables[kB1Tables][kB1TableEntries];
+  int32_t tables[2 * kB1PassBytes][kB1NibbleEntries];
   // Followed by the sums (uint32 [out_c], wrapping), then the window
   // (int16 [row_bytes x 8]).
   uint32_t* sums() { return reinterpret_cast<uint32_t*>(this + 1); }
   int16_t* window(int32_t out_c) { return reinterpret_cast<int16_t*>(sums() + out_c); }
 };
+
+// The Helium variant sums a channel's 1 bits 16 at a time with predicated
+// VADDVA: the window stays int8 (the padding holds the zero point, so its
+// inputs plus offset are 0), and the predicate is 16 bits of the row. Its
+// scratch: the window (int8, row_bytes x 8 rounded up to 16).
+inline int32_t b1_window_lanes(const Conv2DParams& p) { return (b1_row_bytes(p) + 1) / 2 * 16; }
 
 inline bool conv2d_b1_operand_sizes(const Conv2DParams& p, OperandSizes* s) {
   if (!conv2d_operand_sizes(p, 1, false, s) || p.filter_in_c != p.in_c) return false;
@@ -67,6 +73,12 @@ inline bool conv2d_b1_operand_sizes(const Conv2DParams& p, OperandSizes* s) {
   s->outputs[1] = scratch > kMaxOperandBytes ? 0 : static_cast<uint32_t>(scratch);
   s->num_outputs = 2;
   return s->outputs[1] != 0;
+}
+
+inline bool conv2d_b1_helium_operand_sizes(const Conv2DParams& p, OperandSizes* s) {
+  if (!conv2d_b1_operand_sizes(p, s)) return false;
+  s->outputs[1] = static_cast<uint32_t>(b1_window_lanes(p));
+  return true;
 }
 
 }  // namespace kiln
