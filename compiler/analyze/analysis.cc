@@ -56,7 +56,7 @@ ModelReport analyze(const CompiledModel& m, const std::string& label, uint64_t m
       std::memcpy(&p, op.params.data(), sizeof(p));
       entropy[op.source_op] = p;
     }
-    if (op.opcode == OpCode::CONV_2D_S8_B1) binary.insert(op.source_op);
+    if (name.rfind("CONV_2D_S8_B1", 0) == 0) binary.insert(op.source_op);  // or its variants
     if (std::find(r.kernels.begin(), r.kernels.end(), name) == r.kernels.end())
       r.kernels.push_back(name);
   }

@@ -261,11 +261,14 @@ ClusteredLayer binarize_layer(ir::Graph& graph, const ir::Op& op, size_t index) 
 // `code(graph, op, index)` on every layer with an int8 filter, in a copy of
 // the graph; Error(kUnsupported) with `none` if there is no such layer.
 template <typename Code>
-Clustering code_each_layer(const ir::Graph& graph, const char* none, Code code) {
+Clustering code_each_layer(const ir::Graph& graph, const char* none, Code code,
+                           const std::set<std::string>& layers = {}) {
   Clustering result{graph, {}};
   for (size_t i = 0; i < result.graph.ops.size(); ++i) {
     const ir::Op& op = result.graph.ops[i];
-    if (clusterable(result.graph, op)) result.layers.push_back(code(result.graph, op, i));
+    const std::string& name = result.graph.tensors[static_cast<size_t>(op.outputs[0])].name;
+    if (clusterable(result.graph, op) && (layers.empty() || layers.count(name) > 0))
+      result.layers.push_back(code(result.graph, op, i));
   }
   if (result.layers.empty()) throw Error(ErrorKind::kUnsupported, none);
   return result;
@@ -273,16 +276,16 @@ Clustering code_each_layer(const ir::Graph& graph, const char* none, Code code) 
 
 }  // namespace
 
-Clustering requantize_int4(const ir::Graph& graph) {
+Clustering requantize_int4(const ir::Graph& graph, const std::set<std::string>& layers) {
   return code_each_layer(
       graph, "--weights int4: the model has no int8 convolution or fully connected weights",
-      requantize_layer);
+      requantize_layer, layers);
 }
 
-Clustering binarize_weights(const ir::Graph& graph) {
+Clustering binarize_weights(const ir::Graph& graph, const std::set<std::string>& layers) {
   return code_each_layer(
       graph, "--weights binary: the model has no int8 convolution or fully connected weights",
-      binarize_layer);
+      binarize_layer, layers);
 }
 
 Clustering cluster_weights(const ir::Graph& graph, int32_t clusters, bool per_channel) {

@@ -7,6 +7,7 @@
 #define KILN_COMPILER_COMPRESS_CLUSTER_H
 
 #include <cstdint>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -47,8 +48,8 @@ Clustering cluster_weights(const ir::Graph& graph, int32_t clusters, bool per_ch
 // its int32 bias to the new weight scale, so that kiln stores it in 4 bits
 // under the int4 codebook. Layers are reported as by cluster_weights, with
 // one codebook each. Throws Error(kUnsupported) for a graph without int8
-// weights.
-Clustering requantize_int4(const ir::Graph& graph);
+// weights. Only `layers` (output tensor names), if any are given.
+Clustering requantize_int4(const ir::Graph& graph, const std::set<std::string>& layers = {});
 
 // Binary weights from int8 ones, with no data: each output channel's
 // weights become +a or -a by their sign, a the channel's mean magnitude in
@@ -56,8 +57,9 @@ Clustering requantize_int4(const ir::Graph& graph);
 // convolution and fully connected filters in one bit per weight
 // (compiler/ops/binary_weights.h); depthwise ones stay int8. Reported as
 // by cluster_weights, with a codebook of two values per channel. Throws
-// Error(kUnsupported) for a graph without int8 weights.
-Clustering binarize_weights(const ir::Graph& graph);
+// Error(kUnsupported) for a graph without int8 weights. Only `layers`, if
+// any are given.
+Clustering binarize_weights(const ir::Graph& graph, const std::set<std::string>& layers = {});
 
 }  // namespace kiln
 

@@ -216,12 +216,15 @@ int quantize_operand(ir::Graph& g, int constant) {
 void quantize_constants(ir::Graph& g, ir::Op& op, const QuantizeOptions& options) {
   const OpTraits& traits = op_traits(op.kind);
   if (traits.weighted()) {
-    op.inputs[1] = options.binary_weights
+    const bool chosen =
+        options.weight_layers.empty() ||
+        options.weight_layers.count(g.tensors[static_cast<size_t>(op.outputs[0])].name) > 0;
+    op.inputs[1] = chosen && options.binary_weights
                        ? quantize_binary_weights(g, op.inputs[1], traits.weights_axis,
                                                  traits.per_channel_weights)
                        : quantize_weights(g, op.inputs[1],
                                           traits.per_channel_weights ? traits.weights_axis : -1,
-                                          options.weight_levels);
+                                          chosen ? options.weight_levels : kInt8WeightLevels);
     if (op.inputs.size() > 2 && op.inputs[2] >= 0) {
       const float input_scale = g.tensors[static_cast<size_t>(op.inputs[0])].quant.scale();
       const std::vector<float> weight_scales =

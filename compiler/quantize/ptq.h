@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -37,6 +38,9 @@ struct QuantizeOptions {
   // own scale, or of the tensor's scale set by the largest a), which kiln
   // then stores in one bit each (see compiler/ops/binary_weights.h).
   bool binary_weights = false;
+  // The layers (by output tensor name) weight_levels and binary_weights
+  // apply to; empty: every layer. The others keep int8 weights.
+  std::set<std::string> weight_layers;
   // Called as calibration advances: (samples done, samples in all passes).
   std::function<void(size_t done, size_t total)> progress;
 };

@@ -8,6 +8,7 @@
 
 #include "compiler/common/error.h"
 #include "compiler/ops/op_record.h"
+#include "compiler/quantize/ptq.h"
 
 namespace kiln {
 namespace train {
@@ -245,12 +246,16 @@ torch::Tensor GraphModule::forward(const torch::Tensor& input) {
 
 void GraphModule::quantize_parameters(const ir::Op& op, std::vector<torch::Tensor>& in) {
   const bool per_channel = op_traits(op.kind).per_channel_weights;
+  const bool chosen =
+      weight_layers_.empty() ||
+      weight_layers_.count(graph_.tensors[static_cast<size_t>(op.outputs[0])].name) > 0;
+  const int32_t levels = chosen ? weight_levels_ : kInt8WeightLevels;
   torch::Tensor scales;
-  if (binary_weights_) {
+  if (chosen && binary_weights_) {
     in[1] = fake_binarize_weights(in[1], per_channel, &scales);
   } else {
-    scales = weight_scales(in[1], per_channel, weight_levels_);
-    in[1] = fake_quantize_weights(in[1], scales, weight_levels_);
+    scales = weight_scales(in[1], per_channel, levels);
+    in[1] = fake_quantize_weights(in[1], scales, levels);
   }
   if (in.size() > 2 && in[2].defined()) {
     in[2] = fake_quantize_bias(in[2], quantizer_.quantization(op.inputs[0]).scale, scales);

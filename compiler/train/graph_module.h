@@ -10,6 +10,7 @@
 #include <torch/torch.h>
 
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -45,6 +46,10 @@ class GraphModule : public torch::nn::Module {
   // QuantizeOptions::binary_weights.
   void set_binary_weights(bool binary) { binary_weights_ = binary; }
   bool binary_weights() const { return binary_weights_; }
+  // The layers (output tensor names) the weight levels or binary weights
+  // apply to, as QuantizeOptions::weight_layers; empty: every layer.
+  void set_weight_layers(std::set<std::string> layers) { weight_layers_ = std::move(layers); }
+  const std::set<std::string>& weight_layers() const { return weight_layers_; }
   // Masks the filter tensors `filters` where the same tensors of `pruned`
   // (this module's graph with those filters pruned: fully connected or 1x1
   // convolution ones, whose element order kiln and libtorch share) are zero:
@@ -69,6 +74,7 @@ class GraphModule : public torch::nn::Module {
   ActivationQuantizer quantizer_;
   int32_t weight_levels_ = 127;
   bool binary_weights_ = false;
+  std::set<std::string> weight_layers_;
 };
 
 // The op kinds GraphModule runs.

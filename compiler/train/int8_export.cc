@@ -13,6 +13,7 @@ QuantizeResult quantize_trained(const GraphModule& model, const torch::Tensor& c
   options.ranges = model.quantizer().ranges();
   options.weight_levels = model.weight_levels();
   options.binary_weights = model.binary_weights();
+  options.weight_layers = model.weight_layers();
   return quantize_post_training(model.trained(), samples, options);
 }
 

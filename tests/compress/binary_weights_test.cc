@@ -9,6 +9,8 @@
 
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
 
 #include "compiler/compress/cluster.h"
 #include "compiler/ir/builder.h"
@@ -61,6 +63,64 @@ TEST(Binarize, ChannelsTakeTheirMeanMagnitude) {
   EXPECT_FLOAT_EQ(q.quant.scales[0], 0.01f);
   ASSERT_EQ(c.layers.size(), 1u);
   EXPECT_EQ(c.layers[0].coded_bytes, 3 * (1 + 2));
+}
+
+// Only the named layers are binarized; the others keep their weights.
+TEST(Binarize, OnlyTheNamedLayers) {
+  ir::GraphBuilder b;
+  const int x = b.input("x", KILN_DTYPE_INT8, {1, 8}, 0.5f, 0);
+  const std::vector<int8_t> w = {-127, 64, 0, 1, 3, -9, 20, 2};
+  const int f1 = b.constant<int8_t>("w1", KILN_DTYPE_INT8, {1, 8}, w, {0.01f});
+  const int f2 = b.constant<int8_t>("w2", KILN_DTYPE_INT8, {1, 8}, w, {0.01f});
+  const int y1 = b.tensor("y1", KILN_DTYPE_INT8, {1, 1}, 1.0f, 0);
+  const int y2 = b.tensor("y2", KILN_DTYPE_INT8, {1, 1}, 1.0f, 0);
+  b.op(ir::OpKind::kFullyConnected, {x, f1, -1}, {y1});
+  b.op(ir::OpKind::kFullyConnected, {x, f2, -1}, {y2});
+  b.output(y1);
+  b.output(y2);
+  const Clustering c = binarize_weights(b.build(), {"y2"});
+  ASSERT_EQ(c.layers.size(), 1u);
+  EXPECT_EQ(c.layers[0].name, "y2");
+  auto values = [&](int t) {
+    const ir::Tensor& q = c.graph.tensors[static_cast<size_t>(t)];
+    return std::vector<int8_t>(q.as<int8_t>(), q.as<int8_t>() + 8);
+  };
+  EXPECT_EQ(values(f1), w);
+  EXPECT_EQ(values(f2), (std::vector<int8_t>{-28, 28, 28, 28, 28, -28, 28, 28}));
+}
+
+// --weights-layers: the named layers only; a name that is no layer with
+// weights lists the layers; without --weights it is refused.
+TEST(CompressCli, WeightsLayersNameTheLayers) {
+  const std::string kws = test::model("mlcommons_tiny/kws_ref_model.tflite");
+  const std::string out = test::temp_path("kws_binary_dense.tflite");
+  const test::CliResult c = test::kiln_cli("compress " + kws +
+                                           " --weights binary --weights-layers "
+                                           "functional_1/dense/BiasAdd -o " +
+                                           out);
+  ASSERT_EQ(c.exit_code, 0) << c.output;
+  const test::CliResult a = test::kiln_cli("analyze " + out + " --json");
+  ASSERT_EQ(a.exit_code, 0) << a.output;
+  const nlohmann::json report_json = nlohmann::json::parse(a.output);
+  std::vector<std::string> binary;
+  for (const nlohmann::json& l : report_json["layers"]) {
+    if (l["binary_weights"].get<bool>()) binary.push_back(l["name"]);
+  }
+  EXPECT_EQ(binary, std::vector<std::string>{"functional_1/dense/BiasAdd"});
+
+  const test::CliResult unknown =
+      test::kiln_cli("compress " + kws + " --weights binary --weights-layers nope -o " + out);
+  EXPECT_EQ(unknown.exit_code, 1);
+  EXPECT_NE(unknown.output.find("--weights-layers: no layer 'nope' with weights; the layers are "),
+            std::string::npos)
+      << unknown.output;
+  EXPECT_NE(unknown.output.find("functional_1/dense/BiasAdd"), std::string::npos);
+  const test::CliResult alone = test::kiln_cli(
+      "compress " + kws + " --cluster 16 --weights-layers functional_1/dense/BiasAdd -o " + out);
+  EXPECT_EQ(alone.exit_code, 1);
+  EXPECT_NE(alone.output.find("--weights-layers names the layers of --weights int4 or binary"),
+            std::string::npos)
+      << alone.output;
 }
 
 // kiln compress --weights binary on KWS: its convolution and fully connected

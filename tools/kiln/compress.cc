@@ -35,6 +35,10 @@ void compress_quantized(const ir::Graph& graph, const TrainCommand& opts) {
     throw Error(ErrorKind::kUsage,
                 fmt::format("--int8/--qat-epochs: {} is already quantized", opts.model));
   }
+  if (opts.weights == "int8" && !opts.weights_layers.empty()) {
+    throw Error(ErrorKind::kUsage,
+                "--weights-layers names the layers of --weights int4 or binary: add --weights");
+  }
   nlohmann::json report;
   report["model"] = opts.model;
   std::printf("%s: int8, compressed without fine-tuning\n", opts.model.c_str());
@@ -43,7 +47,7 @@ void compress_quantized(const ir::Graph& graph, const TrainCommand& opts) {
     compressed = prune_and_report(compressed, opts.prune_channels, opts.channel_multiple, report);
   }
   if (prunes_weights(opts)) compressed = prune_weights_and_report(compressed, opts, report);
-  if (opts.weights != "int8") compressed = requantize_and_report(compressed, opts.weights, report);
+  if (opts.weights != "int8") compressed = requantize_and_report(compressed, opts, report);
   if (opts.clusters > 0) {
     compressed = cluster_and_report(compressed, opts.clusters, opts.per_channel_clusters, report);
   }

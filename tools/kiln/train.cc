@@ -103,6 +103,9 @@ void add_run_options(CLI::App& cmd, const std::shared_ptr<TrainCommand>& opts) {
                  "quantization-aware training")
       ->check(CLI::IsMember({"int8", "int4", "binary"}))
       ->capture_default_str();
+  cmd.add_option("--weights-layers", opts->weights_layers,
+                 "NAME,...: the layers --weights int4|binary applies to (the others keep int8 "
+                 "weights); default every convolution and fully connected layer");
   cmd.add_option("--target", opts->target, "kernel variants of a .kiln output")
       ->capture_default_str();
   cmd.add_option("--seed", opts->train.seed,

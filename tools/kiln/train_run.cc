@@ -23,6 +23,7 @@
 #include "compiler/compress/prune_channels.h"
 #include "compiler/compress/prune_weights.h"
 #include "compiler/lower/lowering.h"
+#include "compiler/ops/op_record.h"
 #include "compiler/passes/passes.h"
 #include "compiler/pipeline/compile.h"
 #include "compiler/train/architectures.h"
@@ -134,6 +135,10 @@ void check(const TrainCommand& opts) {
     throw Error(ErrorKind::kUsage,
                 fmt::format("--weights {} quantizes the weights: add --int8 or --qat-epochs",
                             opts.weights));
+  }
+  if (opts.weights == "int8" && !opts.weights_layers.empty()) {
+    throw Error(ErrorKind::kUsage,
+                "--weights-layers names the layers of --weights int4 or binary: add --weights");
   }
   if (opts.weights != "int8" && opts.clusters != 0) {
     throw Error(ErrorKind::kUsage, fmt::format("--weights {} and --cluster: choose one way to "
@@ -436,10 +441,33 @@ ir::Graph cluster_and_report(const ir::Graph& graph, int32_t clusters, bool per_
   return std::move(c.graph);
 }
 
-ir::Graph requantize_and_report(const ir::Graph& graph, const std::string& weights,
+std::set<std::string> weight_layers(const ir::Graph& graph, const TrainCommand& opts) {
+  std::set<std::string> names, layers;
+  for (const ir::Op& op : graph.ops) {
+    if (op_traits(op.kind).weighted())
+      layers.insert(graph.tensors[static_cast<size_t>(op.outputs[0])].name);
+  }
+  size_t start = 0;
+  while (!opts.weights_layers.empty() && start <= opts.weights_layers.size()) {
+    const size_t end = std::min(opts.weights_layers.find(',', start), opts.weights_layers.size());
+    const std::string name = opts.weights_layers.substr(start, end - start);
+    if (layers.count(name) == 0) {
+      throw Error(ErrorKind::kUsage,
+                  fmt::format("--weights-layers: no layer '{}' with weights; the layers are {}",
+                              name, fmt::join(layers, ", ")));
+    }
+    names.insert(name);
+    start = end + 1;
+  }
+  return names;
+}
+
+ir::Graph requantize_and_report(const ir::Graph& graph, const TrainCommand& opts,
                                 nlohmann::json& report) {
+  const std::string& weights = opts.weights;
   const bool binary = weights == "binary";
-  Clustering c = binary ? binarize_weights(graph) : requantize_int4(graph);
+  const std::set<std::string> layers = weight_layers(graph, opts);
+  Clustering c = binary ? binarize_weights(graph, layers) : requantize_int4(graph, layers);
   std::printf(binary ? "binary weights from int8 (each channel +a or -a, a its mean magnitude):\n"
                      : "int4 weights, requantized from int8 (levels -7 to 7):\n");
   report[weights] = report_coded_layers(c);
@@ -509,6 +537,7 @@ void run_training(TrainCommand& opts) {
   }
   if (opts.weights == "int4") model.set_weight_levels(kInt4WeightLevels);
   model.set_binary_weights(opts.weights == "binary");
+  model.set_weight_layers(weight_layers(graph, opts));
   if (!opts.model.empty()) {
     report["test_accuracy_before"] = train::accuracy(model, test);
     std::printf("%s: test accuracy %.4f\n",

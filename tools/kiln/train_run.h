@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -39,6 +40,7 @@ struct TrainCommand {
   std::string sparsity;          // N:M pruning ("" for none)
   int32_t prune_block = 1;       // --prune zeroes blocks of this many weights
   std::string weights = "int8";  // or "int4", "binary"
+  std::string weights_layers;    // the layers --weights applies to ("NAME,..."; "": all)
   int32_t clusters = 0;          // weight clustering of the int8 model (0: none)
   bool per_channel_clusters = false;
   bool entropy = false;  // a .kiln output stores filters entropy-coded
@@ -92,8 +94,12 @@ ir::Graph cluster_and_report(const ir::Graph& graph, int32_t clusters, bool per_
 
 // int4 or binary weights (`weights`) from an int8 model (compress/cluster.h's
 // requantize_int4, binarize_weights), reported as cluster_and_report reports.
-ir::Graph requantize_and_report(const ir::Graph& graph, const std::string& weights,
+ir::Graph requantize_and_report(const ir::Graph& graph, const TrainCommand& opts,
                                 nlohmann::json& report);
+
+// The layers --weights-layers names (every weighted layer if none), each
+// checked against the graph's convolution and fully connected layers.
+std::set<std::string> weight_layers(const ir::Graph& graph, const TrainCommand& opts);
 
 // Loads the data, builds or imports the model (pruned when asked), trains
 // it (distilled, quantization-aware when asked) and writes it, printing
