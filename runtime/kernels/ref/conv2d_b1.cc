@@ -1,11 +1,10 @@
 // CONV_2D with binary weights (kiln/ops/conv2d_b1.h), for every target: per
 // output pixel, its window (input plus offset, 0 in the padding) gathered
 // into the scratch as int16 with its sum, then per output channel the sum
-// over the window where its bits are 1 — through tables of the sums of
-// each four window values' subsets, when the layer has many channels —
-// combined with
-// the channel's two values in the 32-bit wrapping accumulator; requantized
-// in TFLite's rounding.
+// over the window where its bits are 1 (through tables of the subset sums
+// of every four window values, when the layer has many channels), combined
+// with the channel's two values in the 32-bit wrapping accumulator;
+// requantized in TFLite's rounding.
 #include "kiln/ops/conv2d_b1.h"
 
 #include <stdint.h>
