@@ -9,8 +9,7 @@
 #include <string.h>
 
 #include "kernels/arm_mve/primitives.h"
-#include "kernels/common/conv_window.h"
-#include "kiln/fixed_point.h"
+#include "kernels/common/conv_b1.h"
 #include "kiln/kernels.h"
 
 namespace kiln {
@@ -66,14 +65,8 @@ inline uint32_t window_sum(const int8_t* window, int32_t lanes) {
 }  // namespace
 
 void conv2d_s8_b1(const void* params, const void* const* inputs, void* const* outputs) {
-  const Conv2DParams& p = *static_cast<const Conv2DParams*>(params);
-  const int8_t* input = static_cast<const int8_t*>(inputs[0]);
-  const uint8_t* bits = static_cast<const uint8_t*>(inputs[1]);
-  const int8_t* values = static_cast<const int8_t*>(inputs[2]);
-  const int32_t* bias = static_cast<const int32_t*>(inputs[3]);
-  const int32_t* multipliers = static_cast<const int32_t*>(inputs[4]);
-  const int32_t* shifts = multipliers + p.out_c;
-  int8_t* output = static_cast<int8_t*>(outputs[0]);
+  const kernels::B1Layer l(params, inputs, outputs);
+  const Conv2DParams& p = l.p;
   int8_t* window = static_cast<int8_t*>(outputs[1]);
   const int32_t row_bytes = b1_row_bytes(p), lanes = b1_window_lanes(p);
   const auto zero_point = static_cast<int8_t>(-p.input_offset);
@@ -82,21 +75,14 @@ void conv2d_s8_b1(const void* params, const void* const* inputs, void* const* ou
     memset(window, zero_point, static_cast<size_t>(lanes));
     kernels::for_each_tap(p, out_y, out_x, [&](int32_t in_y, int32_t in_x, int32_t fy, int32_t fx) {
       memcpy(window + (fy * p.k_w + fx) * p.in_c,
-             input + ((b * p.in_h + in_y) * p.in_w + in_x) * p.in_c, static_cast<size_t>(p.in_c));
+             l.input + ((b * p.in_h + in_y) * p.in_w + in_x) * p.in_c, static_cast<size_t>(p.in_c));
     });
     // Every lane's input plus offset, the padding's 0 included.
     const uint32_t all = window_sum(window, lanes) +
                          static_cast<uint32_t>(p.input_offset) * static_cast<uint32_t>(lanes);
-    const uint8_t* row = bits;
-    for (int32_t oc = 0; oc < p.out_c; ++oc, row += row_bytes) {
-      const uint32_t ones = ones_sum(window, row, row_bytes, p.input_offset);
-      const int32_t low = values[2 * oc], high = values[2 * oc + 1];
-      uint32_t acc = static_cast<uint32_t>(low) * all + static_cast<uint32_t>(high - low) * ones;
-      if (bias) acc += static_cast<uint32_t>(bias[oc]);
-      output[kernels::output_index(p, b, out_y, out_x, oc)] =
-          static_cast<int8_t>(fp::requantize(static_cast<int32_t>(acc), multipliers[oc], shifts[oc],
-                                             p.output_offset, p.act_min, p.act_max));
-    }
+    const uint8_t* row = l.bits;
+    for (int32_t oc = 0; oc < p.out_c; ++oc, row += row_bytes)
+      l.store(b, out_y, out_x, oc, all, ones_sum(window, row, row_bytes, p.input_offset));
   });
 }
 

@@ -10,8 +10,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "kernels/common/conv_window.h"
-#include "kiln/fixed_point.h"
+#include "kernels/common/conv_b1.h"
 #include "kiln/kernels.h"
 
 namespace kiln {
@@ -98,34 +97,20 @@ void sum_bit_by_bit(const Conv2DParams& p, const uint8_t* bits, const int16_t* w
 }  // namespace
 
 void conv2d_s8_b1(const void* params, const void* const* inputs, void* const* outputs) {
-  const Conv2DParams& p = *static_cast<const Conv2DParams*>(params);
-  const int8_t* input = static_cast<const int8_t*>(inputs[0]);
-  const uint8_t* bits = static_cast<const uint8_t*>(inputs[1]);
-  const int8_t* values = static_cast<const int8_t*>(inputs[2]);
-  const int32_t* bias = static_cast<const int32_t*>(inputs[3]);
-  const int32_t* multipliers = static_cast<const int32_t*>(inputs[4]);
-  const int32_t* shifts = multipliers + p.out_c;
-  int8_t* output = static_cast<int8_t*>(outputs[0]);
+  const kernels::B1Layer l(params, inputs, outputs);
+  const Conv2DParams& p = l.p;
   B1Scratch* scratch = static_cast<B1Scratch*>(outputs[1]);
   uint32_t* sums = scratch->sums();
   int16_t* window = scratch->window(p.out_c);
 
   kernels::for_each_output_pixel(p, [&](int32_t b, int32_t out_y, int32_t out_x) {
-    const uint32_t all = gather_window(p, input, b, out_y, out_x, window);
+    const uint32_t all = gather_window(p, l.input, b, out_y, out_x, window);
     if (p.out_c >= kB1TableMinChannels) {
-      sum_through_tables(p, bits, window, scratch, sums);
+      sum_through_tables(p, l.bits, window, scratch, sums);
     } else {
-      sum_bit_by_bit(p, bits, window, sums);
+      sum_bit_by_bit(p, l.bits, window, sums);
     }
-    for (int32_t oc = 0; oc < p.out_c; ++oc) {
-      const int32_t low = values[2 * oc], high = values[2 * oc + 1];
-      uint32_t acc =
-          static_cast<uint32_t>(low) * all + static_cast<uint32_t>(high - low) * sums[oc];
-      if (bias) acc += static_cast<uint32_t>(bias[oc]);
-      output[kernels::output_index(p, b, out_y, out_x, oc)] =
-          static_cast<int8_t>(fp::requantize(static_cast<int32_t>(acc), multipliers[oc], shifts[oc],
-                                             p.output_offset, p.act_min, p.act_max));
-    }
+    for (int32_t oc = 0; oc < p.out_c; ++oc) l.store(b, out_y, out_x, oc, all, sums[oc]);
   });
 }
 
