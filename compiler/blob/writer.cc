@@ -159,4 +159,42 @@ std::vector<uint8_t> write_blob(const Program& program, const MemoryPlan& plan) 
   return out;
 }
 
+BlobParts& BlobParts::operator+=(const BlobParts& o) {
+  tensors += o.tensors;
+  ops += o.ops;
+  io += o.io;
+  operands += o.operands;
+  params += o.params;
+  data += o.data;
+  return *this;
+}
+
+BlobParts BlobParts::operator-(const BlobParts& o) const {
+  return {tensors - o.tensors,   ops - o.ops,       io - o.io,
+          operands - o.operands, params - o.params, data - o.data};
+}
+
+BlobParts blob_parts(const std::vector<uint8_t>& blob) {
+  BlobHeader h{};
+  if (blob.size() < sizeof(h)) throw Error(ErrorKind::kBadModel, "blob shorter than its header");
+  std::memcpy(&h, blob.data(), sizeof(h));
+  BlobParts p;
+  p.tensors = int64_t{h.num_tensors} * static_cast<int64_t>(sizeof(TensorRecord));
+  p.ops = int64_t{h.num_ops} * static_cast<int64_t>(sizeof(OpRecord));
+  p.io = (int64_t{h.num_inputs} + h.num_outputs) * static_cast<int64_t>(sizeof(IoRecord));
+  p.operands = int64_t{h.num_operands} * static_cast<int64_t>(sizeof(uint16_t));
+  // Only the last op's parameters and the last constant end unpadded.
+  p.params = static_cast<int64_t>(align_up(h.params_bytes, 4));
+  p.data = static_cast<int64_t>(align_up(h.data_bytes, blob::kSectionAlignment));
+  return p;
+}
+
+int64_t blob_bytes(const BlobParts& parts) {
+  const auto padded = [](int64_t bytes) {
+    return static_cast<int64_t>(align_up(static_cast<size_t>(bytes), blob::kSectionAlignment));
+  };
+  return padded(sizeof(BlobHeader)) + padded(parts.tensors) + padded(parts.ops) + padded(parts.io) +
+         padded(parts.operands) + padded(parts.params) + padded(parts.data);
+}
+
 }  // namespace kiln

@@ -14,6 +14,25 @@ namespace kiln {
 // Throws Error(kUnsupported) if the program holds placeholder ops.
 std::vector<uint8_t> write_blob(const Program& program, const MemoryPlan& plan);
 
+// A blob's size in parts that add up: each section's bytes before the
+// section is padded, with every op's parameters padded to 4 bytes and every
+// constant to the section alignment, as the writer places them. Two
+// programs' parts subtract to what one op or constant more or less costs,
+// and blob_bytes() of any sum of such differences is the blob's size exactly.
+struct BlobParts {
+  int64_t tensors = 0, ops = 0, io = 0, operands = 0, params = 0, data = 0;
+
+  BlobParts& operator+=(const BlobParts& o);
+  BlobParts operator-(const BlobParts& o) const;
+};
+
+// The parts of a blob write_blob wrote (read from its header).
+BlobParts blob_parts(const std::vector<uint8_t>& blob);
+
+// The blob's bytes: the header, then each part padded to the section
+// alignment.
+int64_t blob_bytes(const BlobParts& parts);
+
 }  // namespace kiln
 
 #endif

@@ -288,18 +288,21 @@ Clustering binarize_weights(const ir::Graph& graph, const std::set<std::string>&
       binarize_layer, layers);
 }
 
-Clustering cluster_weights(const ir::Graph& graph, int32_t clusters, bool per_channel) {
+Clustering cluster_weights(const ir::Graph& graph, int32_t clusters, bool per_channel,
+                           const std::set<std::string>& layers) {
   if (clusters < 2 || clusters > kCodebookEntries) {
     throw Error(ErrorKind::kUsage,
                 fmt::format("--cluster {}: kiln stores 2 to {} clusters (4-bit indices)", clusters,
                             kCodebookEntries));
   }
-  return code_each_layer(graph,
-                         "--cluster: the model has no int8 convolution or fully connected weights "
-                         "to cluster (quantize it first: --int8 or --qat-epochs)",
-                         [&](ir::Graph& g, const ir::Op& op, size_t index) {
-                           return cluster_layer(g, op, index, clusters, per_channel);
-                         });
+  return code_each_layer(
+      graph,
+      "--cluster: the model has no int8 convolution or fully connected weights "
+      "to cluster (quantize it first: --int8 or --qat-epochs)",
+      [&](ir::Graph& g, const ir::Op& op, size_t index) {
+        return cluster_layer(g, op, index, clusters, per_channel);
+      },
+      layers);
 }
 
 }  // namespace kiln

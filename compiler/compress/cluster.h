@@ -40,8 +40,10 @@ struct Clustering {
 // Scales, zero points and biases are unchanged. Layers whose filters kiln
 // would not store coded (too small for a codebook to pay) are left as they
 // are. Throws Error(kUsage) for `clusters` outside [2, 16] and
-// Error(kUnsupported) for a graph without int8 weights.
-Clustering cluster_weights(const ir::Graph& graph, int32_t clusters, bool per_channel);
+// Error(kUnsupported) for a graph without int8 weights. Only `layers`
+// (output tensor names), if any are given.
+Clustering cluster_weights(const ir::Graph& graph, int32_t clusters, bool per_channel,
+                           const std::set<std::string>& layers = {});
 
 // int4 weights from int8 ones, with no data: each filter (per channel where
 // its scales are) is requantized symmetrically to [-7, 7] at max|w| / 7, and

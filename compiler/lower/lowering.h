@@ -8,6 +8,7 @@
 #define KILN_COMPILER_LOWER_LOWERING_H
 
 #include <cstring>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,9 @@ struct LowerOptions {
   // Store filters entropy-coded where that is smallest
   // (compiler/ops/entropy_weights.h), at a decoding cost per weight.
   bool entropy_weights = false;
+  // With entropy_weights: only these layers' filters (by output tensor
+  // name); empty: every layer's.
+  std::set<std::string> entropy_layers = {};
 };
 
 class LowerContext {
@@ -39,8 +43,13 @@ class LowerContext {
   // codebook (compiler/ops/coded_weights.h) or as their nonzero weights
   // (compiler/ops/sparse_weights.h).
   bool compressed_weights() const { return !options_.dense_weights; }
-  // Whether filters may be stored entropy-coded (LowerOptions::entropy_weights).
-  bool entropy_weights() const { return options_.entropy_weights && !options_.dense_weights; }
+  // Whether `op`'s filter may be stored entropy-coded
+  // (LowerOptions::entropy_weights and entropy_layers).
+  bool entropy_weights(const ir::Op& op) const {
+    return options_.entropy_weights && !options_.dense_weights &&
+           (options_.entropy_layers.empty() ||
+            options_.entropy_layers.count(output(op, 0).name) > 0);
+  }
   const ir::Tensor& tensor(int index) const { return graph_.tensors[static_cast<size_t>(index)]; }
   // A tensor of the program, including those lowering added (constants,
   // scratch buffers) after the graph's.

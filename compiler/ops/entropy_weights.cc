@@ -155,7 +155,7 @@ int64_t smallest_other_form(const Conv2DParams& p, const int8_t* filter, int64_t
 bool lower_entropy_conv2d(LowerContext& ctx, const ir::Op& op, const Conv2DParams& p,
                           bool depthwise, const int8_t* filter, int bias,
                           const std::vector<int32_t>& requant) {
-  if (!ctx.entropy_weights() || depthwise || p.filter_in_c != p.in_c) return false;
+  if (!ctx.entropy_weights(op) || depthwise || p.filter_in_c != p.in_c) return false;
   const int32_t row = entropy_row(p);
   const int64_t n = int64_t{row} * p.out_c;
   EntropyCoded coded = entropy_code(filter, p.out_c, row);

@@ -71,8 +71,9 @@ CompiledModel compile_graph(ir::Graph graph, const CompileOptions& options) {
   ir::verify(graph);
   CompiledModel m;
   m.graph = options.optimize ? passes::optimize(std::move(graph)) : std::move(graph);
-  m.program = lower(m.graph, target, options.allow_unsupported ? &m.unsupported : nullptr,
-                    LowerOptions{options.dense_weights, options.entropy_weights});
+  m.program =
+      lower(m.graph, target, options.allow_unsupported ? &m.unsupported : nullptr,
+            LowerOptions{options.dense_weights, options.entropy_weights, options.entropy_layers});
   elide_copies(m.program);
   m.plan = plan_memory(m.program);
   if (m.plan.arena_bytes > UINT32_MAX) throw Error(ErrorKind::kUnsupported, "arena above 4 GiB");

@@ -4,6 +4,7 @@
 #define KILN_COMPILER_PIPELINE_COMPILE_H
 
 #include <cstdint>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -32,6 +33,8 @@ struct CompileOptions {
   // Entropy-code filters where that stores them smallest
   // (LowerOptions::entropy_weights).
   bool entropy_weights = false;
+  // With entropy_weights: only these layers (LowerOptions::entropy_layers).
+  std::set<std::string> entropy_layers = {};
 };
 
 enum class ModelFormat { kTflite, kOnnx, kKilnBlob, kUnknown };

@@ -15,11 +15,9 @@
 
 namespace kiln {
 namespace train {
-namespace {
 
-// Output 0 of every image as real values (int8 dequantized): [N, outputs].
-torch::Tensor run_images(const std::vector<uint8_t>& blob, const torch::Tensor& images,
-                         const Progress& progress) {
+torch::Tensor runtime_outputs(const std::vector<uint8_t>& blob, const torch::Tensor& images,
+                              const Progress& progress) {
   HostRunner runner(blob);
   if (runner.inputs().size() != 1 || runner.outputs().empty()) {
     throw Error(ErrorKind::kUnsupported, "running images needs a model with one input");
@@ -58,6 +56,8 @@ torch::Tensor run_images(const std::vector<uint8_t>& blob, const torch::Tensor& 
   return result;
 }
 
+namespace {
+
 // The graph without its final softmax: output 0 becomes the softmax's input.
 bool drop_final_softmax(ir::Graph& g) {
   if (g.ops.empty() || g.ops.back().kind != ir::OpKind::kSoftmax ||
@@ -85,7 +85,7 @@ torch::Tensor runtime_predictions(const std::vector<uint8_t>& blob, const torch:
                                   const Progress& progress) {
   // Dequantization keeps the order of int8 values, and argmax takes the
   // first of equal ones: the prediction of the int8 output itself.
-  return run_images(blob, images, progress).argmax(1);
+  return runtime_outputs(blob, images, progress).argmax(1);
 }
 
 namespace {
@@ -149,7 +149,7 @@ torch::Tensor Teacher::logits(const torch::Tensor& images, const Progress& progr
       }
       return torch::cat(parts);
     }
-    out = run_images(blob_, images, progress);
+    out = runtime_outputs(blob_, images, progress);
   } catch (const Error& e) {
     throw Error(e.kind(), fmt::format("teacher {}: {}", path_, e.what()));
   } catch (const c10::Error& e) {

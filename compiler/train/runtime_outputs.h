@@ -26,6 +26,13 @@ std::vector<uint8_t> tensor_bytes(const torch::Tensor& contiguous);
 // Float images as an int8 input with this scale and zero point takes them.
 torch::Tensor quantize_images(const torch::Tensor& images, float scale, int32_t zero_point);
 
+// Output 0 for each of `images` ([N, ...] float, kiln's layout) as real
+// values (int8 dequantized), [N, outputs], running the compiled `blob`;
+// images are quantized to an int8 input as the input's scale and zero point
+// say.
+torch::Tensor runtime_outputs(const std::vector<uint8_t>& blob, const torch::Tensor& images,
+                              const Progress& progress = {});
+
 // Output 0's argmax for each of `images` ([N, ...] float, kiln's layout),
 // running the compiled `blob`; images are quantized to an int8 input as the
 // input's scale and zero point say.

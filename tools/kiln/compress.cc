@@ -19,6 +19,7 @@
 #include "compiler/passes/passes.h"
 #include "compiler/pipeline/compile.h"
 #include "tools/kiln/commands.h"
+#include "tools/kiln/flash_budget.h"
 #include "tools/kiln/train_output.h"
 #include "tools/kiln/train_run.h"
 
@@ -46,6 +47,11 @@ void compress_quantized(const ir::Graph& graph, const TrainCommand& opts) {
   if (opts.prune_channels > 0.0) {
     compressed = prune_and_report(compressed, opts.prune_channels, opts.channel_multiple, report);
   }
+  if (!opts.flash_budget.empty()) {
+    compress_to_budget(compressed, opts, report);
+    if (!opts.report.empty()) std::ofstream(opts.report) << report.dump(2) << "\n";
+    return;
+  }
   if (prunes_weights(opts)) compressed = prune_weights_and_report(compressed, opts, report);
   if (opts.weights != "int8") compressed = requantize_and_report(compressed, opts, report);
   if (opts.clusters > 0) {
@@ -57,6 +63,23 @@ void compress_quantized(const ir::Graph& graph, const TrainCommand& opts) {
       "outputs\n",
       opts.output.c_str(), bytes, opts.model.c_str(), opts.output.c_str());
   if (!opts.report.empty()) std::ofstream(opts.report) << report.dump(2) << "\n";
+}
+
+// Budget mode chooses the pruning, clustering, binary and entropy-coded
+// forms itself, for an int8 model.
+void check_budget_options(const TrainCommand& opts) {
+  if (opts.flash_budget.empty()) {
+    if (!opts.ram_budget.empty() || opts.max_accuracy_drop >= 0.0) {
+      throw Error(ErrorKind::kUsage, "--ram-budget and --max-accuracy-drop go with --flash-budget");
+    }
+    return;
+  }
+  if (prunes_weights(opts) || opts.clusters != 0 || opts.weights != "int8" || opts.entropy) {
+    throw Error(ErrorKind::kUsage,
+                "--flash-budget chooses each layer's pruning, clusters, binary weights and "
+                "entropy coding itself: leave out --prune, --prune-layers, --sparsity, --cluster, "
+                "--weights and --entropy");
+  }
 }
 
 }  // namespace
@@ -103,6 +126,18 @@ void register_compress(CLI::App& app) {
                 "a .kiln output stores each filter rANS-coded where that is smallest (pruned and "
                 "clustered filters code in well under 4 bits per weight), at a decoding cost "
                 "per weight");
+  cmd->add_option("--flash-budget", opts->flash_budget,
+                  "an int8 model: store each layer's weights in the form (int8, pruned, "
+                  "clustered, binary, entropy-coded) that fits the compiled model in this much "
+                  "model flash on --target with the least change to its outputs on the test "
+                  "images; BYTES, a share of the int8 model's (1/4, 25%) or a size (64KiB)");
+  cmd->add_option("--ram-budget", opts->ram_budget,
+                  "with --flash-budget: the arena bytes the plan must fit");
+  cmd->add_option("--max-accuracy-drop", opts->max_accuracy_drop,
+                  "with --flash-budget: refuse a plan that loses more test accuracy (points)");
+  cmd->add_option("--budget-images", opts->budget_images,
+                  "with --flash-budget: test images that measure each form's output error")
+      ->capture_default_str();
   cmd->add_option("--finetune", opts->train.epochs, "epochs of fine-tuning after compression")
       ->capture_default_str();
   cmd->add_flag("!--no-distill", *distil,
@@ -111,12 +146,13 @@ void register_compress(CLI::App& app) {
   add_run_options(*cmd, opts);
   cmd->callback([opts, distil, cmd]() {
     if (opts->prune_channels <= 0.0 && !prunes_weights(*opts) && opts->clusters == 0 &&
-        opts->weights == "int8" && !opts->entropy) {
+        opts->weights == "int8" && !opts->entropy && opts->flash_budget.empty()) {
       throw Error(
           ErrorKind::kUsage,
           "nothing to do: give --prune-channels, --prune, --prune-layers, --sparsity, --cluster, "
-          "--weights int4|binary or --entropy");
+          "--weights int4|binary, --entropy or --flash-budget");
     }
+    check_budget_options(*opts);
     if (opts->entropy && !ends_with(opts->output, ".kiln")) {
       throw Error(ErrorKind::kUsage,
                   fmt::format("--entropy: {} is not a .kiln blob; entropy-coded filters are a "
@@ -125,6 +161,13 @@ void register_compress(CLI::App& app) {
                               opts->output));
     }
     const ir::Graph graph = import_model(read_file(opts->model), opts->model);
+    if (!opts->flash_budget.empty() && !first_quantized(graph)) {
+      throw Error(ErrorKind::kUsage,
+                  fmt::format("--flash-budget: {} is a float model; budget mode plans an int8 "
+                              "one (kiln train --model {} --epochs 0 --qat-epochs N -o "
+                              "MODEL_int8.tflite writes it)",
+                              opts->model, opts->model));
+    }
     if (first_quantized(graph)) {
       if (cmd->count("--finetune") > 0 && opts->train.epochs > 0) {
         throw Error(ErrorKind::kUsage,

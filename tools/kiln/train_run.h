@@ -44,6 +44,10 @@ struct TrainCommand {
   int32_t clusters = 0;          // weight clustering of the int8 model (0: none)
   bool per_channel_clusters = false;
   bool entropy = false;  // a .kiln output stores filters entropy-coded
+  // Budget mode (tools/kiln/flash_budget.h): "" for none.
+  std::string flash_budget, ram_budget;
+  double max_accuracy_drop = -1.0;  // points; negative: any
+  int64_t budget_images = 1000;     // test images that measure each form's error
 };
 
 // "shift", "shift=N" and "flip", separated by commas (--augment).

@@ -1,0 +1,341 @@
+#include "compiler/compress/flash_budget.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <limits>
+
+#include "compiler/common/error.h"
+#include "compiler/compress/cluster.h"
+#include "compiler/compress/prune_weights.h"
+#include "compiler/pipeline/compile.h"
+
+namespace kiln {
+namespace {
+
+const ir::Tensor* int8_filter(const ir::Graph& graph, const ir::Op& op) {
+  if (op.kind != ir::OpKind::kConv2D && op.kind != ir::OpKind::kDepthwiseConv2D &&
+      op.kind != ir::OpKind::kFullyConnected) {
+    return nullptr;
+  }
+  if (op.inputs.size() < 2 || op.inputs[1] < 0) return nullptr;
+  const ir::Tensor& f = graph.tensors[static_cast<size_t>(op.inputs[1])];
+  return f.constant && f.dtype == KILN_DTYPE_INT8 && f.quant.present() && !f.shape.empty()
+             ? &f
+             : nullptr;
+}
+
+// Layers whose filters kiln can store binary and entropy-coded: groups-1
+// convolutions (the filter's depth is the input's) and fully connected ones.
+bool dense_layer(const ir::Graph& graph, const ir::Op& op, const ir::Tensor& filter) {
+  if (op.kind == ir::OpKind::kFullyConnected) return true;
+  if (op.kind != ir::OpKind::kConv2D) return false;
+  const ir::Tensor& input = graph.tensors[static_cast<size_t>(op.inputs[0])];
+  return !input.shape.empty() && filter.shape.back() == input.shape.back();
+}
+
+// Layers a sparse kernel takes (compress/prune_weights.h).
+bool prunable(const ir::Op& op, const ir::Tensor& filter) {
+  if (op.kind == ir::OpKind::kFullyConnected) return filter.shape.size() == 2;
+  return op.kind == ir::OpKind::kConv2D && filter.shape.size() == 4 && filter.shape[1] == 1 &&
+         filter.shape[2] == 1;
+}
+
+// Compiles `graph` and fills `cost`'s flash, parts and arena.
+void compile_cost(const ir::Graph& graph, const std::string& target,
+                  const std::set<std::string>& entropy_layers, FormCost& cost) {
+  CompileOptions options;
+  options.target = target;
+  options.entropy_weights = !entropy_layers.empty();
+  options.entropy_layers = entropy_layers;
+  const CompiledModel m = compile_graph(graph, options);
+  cost.arena_bytes = static_cast<int64_t>(m.plan.arena_bytes);
+  cost.flash_bytes = static_cast<int64_t>(m.blob.size());
+  cost.parts = blob_parts(m.blob);
+}
+
+// Indices into `forms` along the lower convex hull of (flash, error) from
+// forms[0] towards fewer bytes: each step the one of least added error per
+// byte saved.
+std::vector<size_t> lower_hull(const std::vector<FormCost>& forms, int64_t ram_bytes) {
+  std::vector<size_t> hull{0};
+  for (;;) {
+    const FormCost& at = forms[hull.back()];
+    size_t best = forms.size();
+    double best_slope = std::numeric_limits<double>::infinity();
+    for (size_t f = 1; f < forms.size(); ++f) {
+      if (forms[f].flash_bytes >= at.flash_bytes) continue;
+      if (ram_bytes > 0 && forms[f].arena_bytes > ram_bytes) continue;
+      const double slope =
+          (forms[f].error - at.error) / static_cast<double>(at.flash_bytes - forms[f].flash_bytes);
+      if (slope < best_slope ||
+          (slope == best_slope && forms[f].flash_bytes < forms[best].flash_bytes)) {
+        best = f;
+        best_slope = slope;
+      }
+    }
+    if (best == forms.size()) return hull;
+    hull.push_back(best);
+  }
+}
+
+bool same_weights(const WeightForm& a, const WeightForm& b) {
+  return a.prune == b.prune && a.clusters == b.clusters && a.binary == b.binary;
+}
+
+std::string with_commas(int64_t bytes) {
+  std::string digits = std::to_string(bytes), out;
+  for (size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string WeightForm::name() const {
+  std::vector<std::string> parts;
+  if (prune > 0.0) parts.push_back(fmt::format("{:g}% pruned", prune * 100.0));
+  if (clusters > 0) parts.push_back(fmt::format("{} clusters", clusters));
+  if (binary) parts.emplace_back("binary");
+  if (parts.empty()) parts.emplace_back("int8");
+  if (entropy) parts.emplace_back("entropy-coded");
+  std::string text = parts[0];
+  for (size_t i = 1; i < parts.size(); ++i) text += ", " + parts[i];
+  return text;
+}
+
+std::vector<WeightForm> weight_forms(const ir::Graph& graph, const ir::Op& op) {
+  const ir::Tensor* filter = int8_filter(graph, op);
+  if (filter == nullptr) return {};
+  const bool dense = dense_layer(graph, op, *filter);
+  std::vector<WeightForm> forms{WeightForm{}};
+  auto add = [&](WeightForm f) {
+    forms.push_back(f);
+    if (dense) {
+      f.entropy = true;
+      forms.push_back(f);
+    }
+  };
+  if (dense) forms.push_back(WeightForm{0.0, 0, false, true});
+  forms.push_back(WeightForm{0.0, 16, false, false});
+  if (dense) {
+    // Fewer clusters than 16 save bytes only entropy-coded (4-bit indices).
+    for (int32_t k : {16, 8, 4}) forms.push_back(WeightForm{0.0, k, false, true});
+    forms.push_back(WeightForm{0.0, 0, true, false});
+  }
+  if (prunable(op, *filter)) {
+    for (double share : {0.5, 0.75, 0.9}) {
+      add(WeightForm{share, 0, false, false});
+      if (dense) forms.push_back(WeightForm{share, 16, false, true});
+    }
+  }
+  return forms;
+}
+
+ir::Graph apply_weight_form(const ir::Graph& graph, const std::string& layer,
+                            const WeightForm& form) {
+  ir::Graph g = graph;
+  if (form.prune > 0.0) {
+    Sparsity s;
+    s.layer_fractions[layer] = form.prune;
+    g = prune_weights(g, s).graph;
+  }
+  if (form.clusters > 0) g = cluster_weights(g, form.clusters, false, {layer}).graph;
+  if (form.binary) g = binarize_weights(g, {layer}).graph;
+  return g;
+}
+
+BudgetPlan plan_flash_budget(const ir::Graph& graph, const ModelError& error,
+                             const BudgetOptions& options) {
+  BudgetPlan plan;
+  FormCost int8;
+  compile_cost(graph, options.target, {}, int8);
+  plan.int8_flash_bytes = int8.flash_bytes;
+  plan.int8_arena_bytes = int8.arena_bytes;
+  if (options.ram_bytes > 0 && plan.int8_arena_bytes > options.ram_bytes) {
+    throw Error(ErrorKind::kUsage,
+                fmt::format("--ram-budget {}: the model needs an arena of {} bytes as it is, "
+                            "and weight forms do not shrink it",
+                            with_commas(options.ram_bytes), with_commas(plan.int8_arena_bytes)));
+  }
+  std::vector<std::vector<WeightForm>> forms;
+  size_t total = 0;
+  for (size_t i = 0; i < graph.ops.size(); ++i) {
+    const ir::Op& op = graph.ops[i];
+    std::vector<WeightForm> f = weight_forms(graph, op);
+    if (f.empty()) continue;
+    BudgetLayer layer;
+    layer.name = graph.tensors[static_cast<size_t>(op.outputs[0])].name;
+    layer.op = fmt::format("{} (operator {})", ir::op_kind_name(op.kind), i);
+    layer.weights = graph.tensors[static_cast<size_t>(op.inputs[1])].elements();
+    plan.layers.push_back(layer);
+    total += f.size();
+    forms.push_back(std::move(f));
+  }
+  if (plan.layers.empty()) {
+    throw Error(ErrorKind::kUnsupported,
+                "--flash-budget: the model has no int8 convolution or fully connected weights "
+                "(quantize it first: kiln train --int8 or --qat-epochs)");
+  }
+
+  // Each layer alone in each form.
+  size_t done = 0;
+  for (size_t l = 0; l < plan.layers.size(); ++l) {
+    BudgetLayer& layer = plan.layers[l];
+    ir::Graph lossy_graph;
+    double lossy_error = 0.0;
+    for (const WeightForm& form : forms[l]) {
+      try {
+        // An entropy-coded form stores the weights of the form before it.
+        const bool recoded =
+            form.entropy && !layer.forms.empty() && same_weights(layer.forms.back().form, form);
+        if (!recoded) {
+          WeightForm weights = form;
+          weights.entropy = false;
+          lossy_graph = apply_weight_form(graph, layer.name, weights);
+          lossy_error = form.lossless() ? 0.0 : error(lossy_graph);
+        }
+        FormCost cost;
+        cost.form = form;
+        cost.error = lossy_error;
+        compile_cost(lossy_graph, options.target,
+                     form.entropy ? std::set<std::string>{layer.name} : std::set<std::string>{},
+                     cost);
+        layer.forms.push_back(cost);
+      } catch (const Error& e) {
+        // A form the layer cannot take (a shape the sparse kernel skips).
+        if (e.kind() != ErrorKind::kUsage && e.kind() != ErrorKind::kUnsupported) throw;
+      }
+      if (options.progress) options.progress(++done, total);
+    }
+  }
+
+  // The plan's flash with layer l in form choice[l], from the blobs' parts.
+  const BlobParts int8_parts = int8.parts;
+  std::vector<size_t> choice(plan.layers.size(), 0);
+  auto flash_of = [&](const std::vector<size_t>& c) {
+    BlobParts parts = int8_parts;
+    for (size_t l = 0; l < c.size(); ++l) parts += plan.layers[l].forms[c[l]].parts - int8_parts;
+    return blob_bytes(parts);
+  };
+
+  // Down the hulls until the budget holds.
+  std::vector<std::vector<size_t>> hulls;
+  std::vector<size_t> smallest;
+  for (const BudgetLayer& layer : plan.layers) {
+    hulls.push_back(lower_hull(layer.forms, options.ram_bytes));
+    smallest.push_back(hulls.back().back());
+  }
+  plan.smallest_flash_bytes = flash_of(smallest);
+  if (plan.smallest_flash_bytes > options.flash_bytes) {
+    throw Error(
+        ErrorKind::kUsage,
+        fmt::format("--flash-budget {}: the smallest plan takes {} bytes of model flash "
+                    "on {} (every layer in its smallest form; the model as given takes "
+                    "{}){}",
+                    with_commas(options.flash_bytes), with_commas(plan.smallest_flash_bytes),
+                    options.target, with_commas(plan.int8_flash_bytes),
+                    options.ram_bytes > 0 ? " within --ram-budget" : ""));
+  }
+  std::vector<size_t> step(plan.layers.size(), 0);
+  while (flash_of(choice) > options.flash_bytes) {
+    size_t best = plan.layers.size();
+    double best_slope = std::numeric_limits<double>::infinity();
+    for (size_t l = 0; l < plan.layers.size(); ++l) {
+      if (step[l] + 1 >= hulls[l].size()) continue;
+      const FormCost& at = plan.layers[l].forms[choice[l]];
+      const FormCost& next = plan.layers[l].forms[hulls[l][step[l] + 1]];
+      const double slope =
+          (next.error - at.error) / static_cast<double>(at.flash_bytes - next.flash_bytes);
+      if (slope < best_slope) {
+        best = l;
+        best_slope = slope;
+      }
+    }
+    choice[best] = hulls[best][++step[best]];
+  }
+
+  // The last step may have saved more than needed: give back error where
+  // another form of a layer still fits, the largest reduction first.
+  for (;;) {
+    size_t best_layer = plan.layers.size(), best_form = 0;
+    double best_gain = 0.0;
+    for (size_t l = 0; l < plan.layers.size(); ++l) {
+      const std::vector<FormCost>& forms = plan.layers[l].forms;
+      for (size_t f = 0; f < forms.size(); ++f) {
+        const double gain = forms[choice[l]].error - forms[f].error;
+        if (gain <= best_gain) continue;
+        if (options.ram_bytes > 0 && forms[f].arena_bytes > options.ram_bytes) continue;
+        std::vector<size_t> other = choice;
+        other[l] = f;
+        if (flash_of(other) > options.flash_bytes) continue;
+        best_gain = gain;
+        best_layer = l;
+        best_form = f;
+      }
+    }
+    if (best_layer == plan.layers.size()) break;
+    choice[best_layer] = best_form;
+  }
+
+  plan.graph = graph;
+  plan.predicted_flash_bytes = flash_of(choice);
+  for (size_t l = 0; l < plan.layers.size(); ++l) {
+    BudgetLayer& layer = plan.layers[l];
+    layer.chosen = choice[l];
+    const FormCost& c = layer.forms[layer.chosen];
+    plan.graph = apply_weight_form(plan.graph, layer.name, c.form);
+    if (c.form.entropy) plan.entropy_layers.insert(layer.name);
+    plan.predicted_error += c.error;
+  }
+  FormCost compiled;
+  compile_cost(plan.graph, options.target, plan.entropy_layers, compiled);
+  plan.flash_bytes = compiled.flash_bytes;
+  plan.arena_bytes = compiled.arena_bytes;
+  if (options.ram_bytes > 0 && plan.arena_bytes > options.ram_bytes) {
+    throw Error(ErrorKind::kUsage,
+                fmt::format("--ram-budget {}: the plan's arena takes {} bytes",
+                            with_commas(options.ram_bytes), with_commas(plan.arena_bytes)));
+  }
+  return plan;
+}
+
+int64_t parse_budget(const std::string& option, const std::string& text, int64_t reference_bytes) {
+  auto bad = [&]() {
+    return Error(ErrorKind::kUsage,
+                 fmt::format("{} {}: expected BYTES, a share of the int8 model's (1/4, 25%) or a "
+                             "size (64KiB, 64kB)",
+                             option, text));
+  };
+  char* end = nullptr;
+  const double number = std::strtod(text.c_str(), &end);
+  if (end == text.c_str() || !(number > 0.0) || !std::isfinite(number)) throw bad();
+  const std::string unit(end);
+  double bytes = 0.0;
+  if (unit.empty()) {
+    bytes = number;
+  } else if (unit == "%") {
+    bytes = std::floor(static_cast<double>(reference_bytes) * number / 100.0);
+  } else if (unit[0] == '/') {
+    char* denominator_end = nullptr;
+    const double denominator = std::strtod(unit.c_str() + 1, &denominator_end);
+    if (*denominator_end != '\0' || !(denominator > 0.0)) throw bad();
+    bytes = std::floor(static_cast<double>(reference_bytes) * number / denominator);
+  } else if (unit == "KiB" || unit == "kB" || unit == "MiB" || unit == "MB") {
+    const double scale = unit == "KiB"   ? 1024.0
+                         : unit == "kB"  ? 1000.0
+                         : unit == "MiB" ? 1048576.0
+                                         : 1e6;
+    bytes = std::floor(number * scale);
+  } else {
+    throw bad();
+  }
+  if (bytes < 1.0 || bytes > 9.0e15 || (unit.empty() && bytes != std::floor(bytes))) throw bad();
+  return static_cast<int64_t>(bytes);
+}
+
+}  // namespace kiln

@@ -1,0 +1,160 @@
+#include "tools/kiln/flash_budget.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstdio>
+
+#include "compiler/common/error.h"
+#include "compiler/common/file_io.h"
+#include "compiler/compress/flash_budget.h"
+#include "compiler/pipeline/compile.h"
+#include "compiler/train/datasets.h"
+#include "compiler/train/runtime_outputs.h"
+#include "compiler/train/trainer.h"
+#include "tools/kiln/progress.h"
+
+namespace kiln {
+namespace cli {
+namespace {
+
+std::vector<uint8_t> compiled_blob(const ir::Graph& graph, const std::string& target,
+                                   const std::set<std::string>& entropy_layers) {
+  CompileOptions options;
+  options.target = target;
+  options.entropy_weights = !entropy_layers.empty();
+  options.entropy_layers = entropy_layers;
+  return compile_graph(graph, options).blob;
+}
+
+// The share of the int8 model's output energy its outputs moved by.
+double relative_error(const torch::Tensor& outputs, const torch::Tensor& reference) {
+  const double energy = reference.pow(2).sum().item<double>();
+  return (outputs - reference).pow(2).sum().item<double>() / std::max(energy, 1e-30);
+}
+
+void print_plan(const BudgetPlan& plan) {
+  size_t width = 5;
+  for (const BudgetLayer& l : plan.layers) width = std::max(width, l.name.size());
+  std::printf("  %-*s %9s  %-38s %12s %12s\n", static_cast<int>(width), "layer", "weights", "form",
+              "flash saved", "output error");
+  for (const BudgetLayer& l : plan.layers) {
+    const FormCost& c = l.forms[l.chosen];
+    std::printf("  %-*s %9lld  %-38s %12lld %12.6f\n", static_cast<int>(width), l.name.c_str(),
+                static_cast<long long>(l.weights), c.form.name().c_str(),
+                static_cast<long long>(plan.int8_flash_bytes - c.flash_bytes), c.error);
+  }
+}
+
+nlohmann::json plan_json(const BudgetPlan& plan) {
+  nlohmann::json layers = nlohmann::json::array();
+  for (const BudgetLayer& l : plan.layers) {
+    nlohmann::json forms = nlohmann::json::array();
+    for (const FormCost& c : l.forms) {
+      forms.push_back({{"form", c.form.name()},
+                       {"flash_bytes", c.flash_bytes},
+                       {"arena_bytes", c.arena_bytes},
+                       {"output_error", c.error}});
+    }
+    layers.push_back({{"name", l.name},
+                      {"op", l.op},
+                      {"weights", l.weights},
+                      {"form", l.forms[l.chosen].form.name()},
+                      {"flash_saved", plan.int8_flash_bytes - l.forms[l.chosen].flash_bytes},
+                      {"forms", forms}});
+  }
+  return {{"layers", layers},
+          {"int8_flash_bytes", plan.int8_flash_bytes},
+          {"smallest_flash_bytes", plan.smallest_flash_bytes},
+          {"predicted_flash_bytes", plan.predicted_flash_bytes},
+          {"flash_bytes", plan.flash_bytes},
+          {"int8_arena_bytes", plan.int8_arena_bytes},
+          {"arena_bytes", plan.arena_bytes},
+          {"predicted_output_error", plan.predicted_error}};
+}
+
+}  // namespace
+
+void compress_to_budget(const ir::Graph& graph, const TrainCommand& opts, nlohmann::json& report) {
+  if (!ends_with(opts.output, ".kiln")) {
+    throw Error(ErrorKind::kUsage,
+                fmt::format("--flash-budget: {} is not a .kiln blob; the plan's flash is the "
+                            "blob's for --target (write -o NAME.kiln)",
+                            opts.output));
+  }
+  if (opts.budget_images < 1) {
+    throw Error(ErrorKind::kUsage, "--budget-images must be positive");
+  }
+  const int64_t int8_flash = static_cast<int64_t>(compiled_blob(graph, opts.target, {}).size());
+  BudgetOptions budget;
+  budget.target = opts.target;
+  budget.flash_bytes = parse_budget("--flash-budget", opts.flash_budget, int8_flash);
+  if (!opts.ram_budget.empty()) {
+    budget.ram_bytes = parse_budget("--ram-budget", opts.ram_budget,
+                                    compile_graph(graph, {opts.target}).plan.arena_bytes);
+  }
+
+  const train::TrainingData data = train::load_training_data(opts.data);
+  const train::LabelledImages& test = data.test;
+  const int64_t sizing_count = std::min<int64_t>(opts.budget_images, test.images.size(0));
+  const torch::Tensor sizing = test.images.slice(0, 0, sizing_count);
+  const torch::Tensor reference = train::runtime_outputs(compiled_blob(graph, "host", {}), sizing);
+  std::printf(
+      "%s: int8, %lld bytes of model flash on %s; budget %lld bytes (%.3fx); each layer's forms "
+      "measured on %lld %s test images\n",
+      opts.model.c_str(), static_cast<long long>(int8_flash), opts.target.c_str(),
+      static_cast<long long>(budget.flash_bytes),
+      static_cast<double>(budget.flash_bytes) / static_cast<double>(int8_flash),
+      static_cast<long long>(sizing_count), data.description.c_str());
+  std::fflush(stdout);
+  budget.progress = progress_printer("sizing forms", true);
+  const BudgetPlan plan = plan_flash_budget(
+      graph,
+      [&](const ir::Graph& g) {
+        return relative_error(train::runtime_outputs(compiled_blob(g, "host", {}), sizing),
+                              reference);
+      },
+      budget);
+  std::printf("plan:\n");
+  print_plan(plan);
+  std::printf(
+      "model flash: predicted %lld, compiled %lld bytes (budget %lld; int8 %lld, %.3fx); arena "
+      "%lld bytes (int8 %lld)\n",
+      static_cast<long long>(plan.predicted_flash_bytes), static_cast<long long>(plan.flash_bytes),
+      static_cast<long long>(budget.flash_bytes), static_cast<long long>(int8_flash),
+      static_cast<double>(plan.flash_bytes) / static_cast<double>(int8_flash),
+      static_cast<long long>(plan.arena_bytes), static_cast<long long>(plan.int8_arena_bytes));
+
+  const torch::Tensor outputs =
+      train::runtime_outputs(compiled_blob(plan.graph, "host", plan.entropy_layers), test.images,
+                             progress_printer("running the plan", true));
+  const torch::Tensor int8_outputs =
+      train::runtime_outputs(compiled_blob(graph, "host", {}), test.images);
+  const double int8_accuracy = train::accuracy(int8_outputs.argmax(1), test.labels);
+  const double accuracy = train::accuracy(outputs.argmax(1), test.labels);
+  const double drop = 100.0 * (int8_accuracy - accuracy);
+  std::printf(
+      "test accuracy: int8 %.4f, plan %.4f (%+.2f points) on %lld images; output error %.6f "
+      "(predicted %.6f)\n",
+      int8_accuracy, accuracy, -drop, static_cast<long long>(test.images.size(0)),
+      relative_error(outputs.slice(0, 0, sizing_count), reference), plan.predicted_error);
+  report["flash_budget"] = plan_json(plan);
+  report["flash_budget"]["budget_bytes"] = budget.flash_bytes;
+  report["flash_budget"]["target"] = opts.target;
+  report["flash_budget"]["int8_accuracy"] = int8_accuracy;
+  report["flash_budget"]["accuracy"] = accuracy;
+  if (opts.max_accuracy_drop >= 0.0 && drop > opts.max_accuracy_drop) {
+    throw Error(ErrorKind::kUsage,
+                fmt::format("--max-accuracy-drop {:g}: the plan for {} bytes loses {:.2f} points "
+                            "of test accuracy; nothing written (raise the budget, or fine-tune a "
+                            "compressed float model with kiln compress --qat-epochs)",
+                            opts.max_accuracy_drop, budget.flash_bytes, drop));
+  }
+  const std::vector<uint8_t> blob = compiled_blob(plan.graph, opts.target, plan.entropy_layers);
+  write_file(opts.output, blob.data(), blob.size());
+  std::printf("wrote %s (%zu bytes for %s)\n", opts.output.c_str(), blob.size(),
+              opts.target.c_str());
+}
+
+}  // namespace cli
+}  // namespace kiln
