@@ -113,24 +113,17 @@ std::vector<WeightForm> weight_forms(const ir::Graph& graph, const ir::Op& op) {
   if (filter == nullptr) return {};
   const bool dense = dense_layer(graph, op, *filter);
   std::vector<WeightForm> forms{WeightForm{}};
-  auto add = [&](WeightForm f) {
-    forms.push_back(f);
-    if (dense) {
-      f.entropy = true;
-      forms.push_back(f);
-    }
-  };
   if (dense) forms.push_back(WeightForm{0.0, 0, false, true});
   forms.push_back(WeightForm{0.0, 16, false, false});
-  if (dense) {
-    // Fewer clusters than 16 save bytes only entropy-coded (4-bit indices).
-    for (int32_t k : {16, 8, 4}) forms.push_back(WeightForm{0.0, k, false, true});
-    forms.push_back(WeightForm{0.0, 0, true, false});
-  }
+  if (!dense) return forms;  // depthwise: kiln codes it in 4 bits, never entropy-coded
+  // Fewer clusters than 16 save bytes only entropy-coded (4-bit indices).
+  for (int32_t k : {16, 8, 4, 2}) forms.push_back(WeightForm{0.0, k, false, true});
+  forms.push_back(WeightForm{0.0, 0, true, false});
   if (prunable(op, *filter)) {
     for (double share : {0.5, 0.75, 0.9}) {
-      add(WeightForm{share, 0, false, false});
-      if (dense) forms.push_back(WeightForm{share, 16, false, true});
+      forms.push_back(WeightForm{share, 0, false, false});
+      forms.push_back(WeightForm{share, 0, false, true});
+      for (int32_t k : {16, 4}) forms.push_back(WeightForm{share, k, false, true});
     }
   }
   return forms;

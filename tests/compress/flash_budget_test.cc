@@ -1,0 +1,243 @@
+// Budget mode (compiler/compress/flash_budget.h): the plan fits the budget,
+// its flash is predicted to the byte before it is compiled, on every
+// target's kernels, and budgets it cannot reach are refused with the
+// smallest it can. kiln compress --flash-budget runs it on a trained model.
+#include "compiler/compress/flash_budget.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "compiler/common/error.h"
+#include "compiler/common/file_io.h"
+#include "compiler/ir/builder.h"
+#include "compiler/pipeline/compile.h"
+#include "tests/support/cli.h"
+
+namespace kiln {
+namespace {
+
+std::vector<int8_t> random_weights(size_t n, uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::normal_distribution<double> normal(0.0, 30.0);
+  std::vector<int8_t> w(n);
+  for (int8_t& v : w) v = static_cast<int8_t>(std::clamp(std::lround(normal(rng)), -127L, 127L));
+  return w;
+}
+
+// A 3x3 convolution, a 1x1 convolution, a depthwise convolution and a fully
+// connected layer, int8 with random weights.
+ir::Graph small_network() {
+  ir::GraphBuilder b;
+  const int x = b.input("x", KILN_DTYPE_INT8, {1, 8, 8, 8}, 0.05f, 0);
+  ir::OpAttrs same;
+  same.padding = ir::Padding::kSame;
+  auto layer = [&](ir::OpKind kind, int in, const std::string& name, std::vector<int32_t> filter,
+                   std::vector<int32_t> out_shape, int32_t channels, uint32_t seed) {
+    size_t n = 1;
+    for (int32_t d : filter) n *= static_cast<size_t>(d);
+    const int w = b.constant<int8_t>(name + "/w", KILN_DTYPE_INT8, filter, random_weights(n, seed),
+                                     std::vector<float>(static_cast<size_t>(channels), 0.002f),
+                                     kind == ir::OpKind::kDepthwiseConv2D ? 3 : 0);
+    const int bias = b.constant<int32_t>(name + "/b", KILN_DTYPE_INT32, {channels},
+                                         std::vector<int32_t>(static_cast<size_t>(channels), 7),
+                                         std::vector<float>(static_cast<size_t>(channels), 1e-4f));
+    const int y = b.tensor(name, KILN_DTYPE_INT8, std::move(out_shape), 0.1f, -3);
+    b.op(kind, {in, w, bias}, {y}, kind == ir::OpKind::kFullyConnected ? ir::OpAttrs{} : same);
+    return y;
+  };
+  const int c1 = layer(ir::OpKind::kConv2D, x, "conv", {32, 3, 3, 8}, {1, 8, 8, 32}, 32, 1);
+  const int c2 = layer(ir::OpKind::kConv2D, c1, "pointwise", {32, 1, 1, 32}, {1, 8, 8, 32}, 32, 2);
+  const int c3 =
+      layer(ir::OpKind::kDepthwiseConv2D, c2, "depthwise", {1, 3, 3, 32}, {1, 8, 8, 32}, 32, 3);
+  const int fc = layer(ir::OpKind::kFullyConnected, c3, "dense", {64, 2048}, {1, 64}, 64, 4);
+  b.output(fc);
+  return compile_graph(b.build(), {}).graph;  // optimized, as kiln compress plans it
+}
+
+// A stand-in for the model's output error: each filter's squared change
+// relative to its energy, summed (the planner only compares errors).
+double filter_change(const ir::Graph& original, const ir::Graph& g) {
+  double error = 0.0;
+  for (size_t t = 0; t < g.tensors.size(); ++t) {
+    const ir::Tensor& a = original.tensors[t];
+    if (!a.constant || a.dtype != KILN_DTYPE_INT8) continue;
+    const int8_t* p = a.as<int8_t>();
+    const int8_t* q = g.tensors[t].as<int8_t>();
+    double change = 0.0, energy = 0.0;
+    for (int64_t i = 0; i < a.elements(); ++i) {
+      change += (p[i] - q[i]) * (p[i] - q[i]);
+      energy += p[i] * p[i];
+    }
+    error += change / std::max(energy, 1.0);
+  }
+  return error;
+}
+
+std::vector<uint8_t> compiled(const BudgetPlan& plan, const std::string& target) {
+  CompileOptions options;
+  options.target = target;
+  options.entropy_weights = !plan.entropy_layers.empty();
+  options.entropy_layers = plan.entropy_layers;
+  return compile_graph(plan.graph, options).blob;
+}
+
+TEST(FlashBudget, PlansFitAndTheirFlashIsPredictedExactlyOnEveryTarget) {
+  const ir::Graph graph = small_network();
+  const ModelError error = [&](const ir::Graph& g) { return filter_change(graph, g); };
+  for (const std::string target : {"portable", "cortex-m4", "cortex-m55"}) {
+    const int64_t int8_flash = static_cast<int64_t>(compile_graph(graph, {target}).blob.size());
+    double last_error = 0.0;
+    for (int64_t share : {2, 4, 8}) {
+      SCOPED_TRACE(target + " 1/" + std::to_string(share));
+      BudgetOptions options;
+      options.target = target;
+      options.flash_bytes = int8_flash / share;
+      const BudgetPlan plan = plan_flash_budget(graph, error, options);
+      EXPECT_EQ(plan.int8_flash_bytes, int8_flash);
+      EXPECT_EQ(plan.predicted_flash_bytes, plan.flash_bytes);
+      EXPECT_LE(plan.flash_bytes, options.flash_bytes);
+      EXPECT_EQ(static_cast<int64_t>(compiled(plan, target).size()), plan.flash_bytes);
+      ASSERT_EQ(plan.layers.size(), 4u);
+      EXPECT_EQ(plan.layers[2].name, "depthwise");
+      // Depthwise filters are never entropy-coded, binary or pruned.
+      EXPECT_EQ(plan.layers[2].forms.size(), 2u);
+      // A smaller budget costs at least as much error.
+      EXPECT_GE(plan.predicted_error, last_error);
+      last_error = plan.predicted_error;
+      EXPECT_DOUBLE_EQ(plan.predicted_error, [&] {
+        double sum = 0.0;
+        for (const BudgetLayer& l : plan.layers) sum += l.forms[l.chosen].error;
+        return sum;
+      }());
+    }
+  }
+}
+
+TEST(FlashBudget, AGenerousBudgetKeepsTheModelAsItIs) {
+  const ir::Graph graph = small_network();
+  BudgetOptions options;
+  options.flash_bytes = 1 << 20;
+  const BudgetPlan plan = plan_flash_budget(
+      graph, [&](const ir::Graph& g) { return filter_change(graph, g); }, options);
+  for (const BudgetLayer& l : plan.layers) EXPECT_EQ(l.forms[l.chosen].error, 0.0) << l.name;
+  EXPECT_LE(plan.flash_bytes, plan.int8_flash_bytes);
+}
+
+TEST(FlashBudget, RefusesABudgetBelowTheSmallestPlan) {
+  const ir::Graph graph = small_network();
+  BudgetOptions options;
+  options.flash_bytes = 1000;
+  try {
+    plan_flash_budget(
+        graph, [](const ir::Graph&) { return 0.0; }, options);
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kUsage);
+    EXPECT_NE(std::string(e.what()).find("--flash-budget 1,000: the smallest plan takes"),
+              std::string::npos)
+        << e.what();
+  }
+  options.flash_bytes = 1 << 20;
+  options.ram_bytes = 100;
+  try {
+    plan_flash_budget(
+        graph, [](const ir::Graph&) { return 0.0; }, options);
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kUsage);
+    EXPECT_NE(std::string(e.what()).find("--ram-budget 100: the model needs an arena of"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
+TEST(FlashBudget, ParsesBytesSharesAndSizes) {
+  EXPECT_EQ(parse_budget("--flash-budget", "30000", 1000), 30000);
+  EXPECT_EQ(parse_budget("--flash-budget", "1/4", 1001), 250);
+  EXPECT_EQ(parse_budget("--flash-budget", "25%", 1001), 250);
+  EXPECT_EQ(parse_budget("--flash-budget", "64KiB", 0), 65536);
+  EXPECT_EQ(parse_budget("--flash-budget", "64kB", 0), 64000);
+  EXPECT_EQ(parse_budget("--flash-budget", "1.5MiB", 0), 1572864);
+  for (const char* bad : {"", "0", "-5", "1/0", "12 bytes", "2.5", "1/4x", "nan", "1/4", "10%"}) {
+    try {
+      // With no reference, a share of it is no bytes at all.
+      parse_budget("--ram-budget", bad, 0);
+      FAIL() << bad;
+    } catch (const Error& e) {
+      EXPECT_EQ(e.kind(), ErrorKind::kUsage);
+      EXPECT_EQ(std::string(e.what()).rfind(std::string("--ram-budget ") + bad + ": expected", 0),
+                0u)
+          << e.what();
+    }
+  }
+}
+
+TEST(WeightForms, NameThemselves) {
+  EXPECT_EQ(WeightForm{}.name(), "int8");
+  EXPECT_EQ((WeightForm{0.0, 0, false, true}.name()), "int8, entropy-coded");
+  EXPECT_EQ((WeightForm{0.75, 16, false, true}.name()), "75% pruned, 16 clusters, entropy-coded");
+  EXPECT_EQ((WeightForm{0.0, 0, true, false}.name()), "binary");
+}
+
+// A small Fashion-MNIST MLP, trained and quantized, fitted into a quarter
+// of its int8 flash on the M4: the plan is printed, its flash predicted
+// and compiled to the same byte, and the blob written is that size.
+TEST(CompressCli, FitsAnInt8ModelIntoAFlashBudget) {
+  const std::string model = test::temp_path("budget_mlp.tflite");
+  const test::CliResult t = test::kiln_cli(
+      "train --arch mlp --widths 64 --epochs 1 --int8 --train-images 6000 --threads 1 -o " + model);
+  ASSERT_EQ(t.exit_code, 0) << t.output;
+  const std::string out = test::temp_path("budget_mlp.kiln");
+  const std::string report = test::temp_path("budget_mlp.json");
+  const test::CliResult c = test::kiln_cli("compress " + model +
+                                           " --flash-budget 1/4 --target cortex-m4 "
+                                           "--budget-images 300 -o " +
+                                           out + " --report " + report);
+  ASSERT_EQ(c.exit_code, 0) << c.output;
+  EXPECT_NE(c.output.find("plan:"), std::string::npos) << c.output;
+  std::ifstream in(report);
+  const nlohmann::json j = nlohmann::json::parse(in);
+  const nlohmann::json& plan = j.at("flash_budget");
+  const int64_t flash = plan.at("flash_bytes").get<int64_t>();
+  EXPECT_EQ(plan.at("predicted_flash_bytes").get<int64_t>(), flash);
+  EXPECT_EQ(plan.at("budget_bytes").get<int64_t>(), plan.at("int8_flash_bytes").get<int64_t>() / 4);
+  EXPECT_LE(flash, plan.at("budget_bytes").get<int64_t>());
+  EXPECT_EQ(static_cast<int64_t>(read_file(out).size()), flash);
+  EXPECT_NE(c.output.find("model flash: predicted " + std::to_string(flash) + ", compiled " +
+                          std::to_string(flash)),
+            std::string::npos)
+      << c.output;
+  EXPECT_EQ(plan.at("layers").size(), 2u);
+  EXPECT_GT(plan.at("accuracy").get<double>(), 0.5);
+
+  const test::CliResult r = test::kiln_cli("run " + out + " --target cortex-m4");
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+
+  const test::CliResult tiny =
+      test::kiln_cli("compress " + model + " --flash-budget 100 -o " + out);
+  EXPECT_EQ(tiny.exit_code, 1);
+  EXPECT_NE(tiny.output.find("--flash-budget 100: the smallest plan takes"), std::string::npos)
+      << tiny.output;
+  const test::CliResult tflite = test::kiln_cli("compress " + model + " --flash-budget 1/4 -o " +
+                                                test::temp_path("budget_mlp_out.tflite"));
+  EXPECT_EQ(tflite.exit_code, 1);
+  EXPECT_NE(tflite.output.find("is not a .kiln blob"), std::string::npos) << tflite.output;
+  const test::CliResult mixed =
+      test::kiln_cli("compress " + model + " --flash-budget 1/4 --cluster 16 -o " + out);
+  EXPECT_EQ(mixed.exit_code, 1);
+  EXPECT_NE(mixed.output.find("--flash-budget chooses each layer's"), std::string::npos)
+      << mixed.output;
+  const test::CliResult alone =
+      test::kiln_cli("compress " + model + " --prune 0.5 --max-accuracy-drop 1 -o " + out);
+  EXPECT_EQ(alone.exit_code, 1);
+  EXPECT_NE(alone.output.find("go with --flash-budget"), std::string::npos) << alone.output;
+}
+
+}  // namespace
+}  // namespace kiln
