@@ -43,42 +43,18 @@ bool prunable(const ir::Op& op, const ir::Tensor& filter) {
          filter.shape[2] == 1;
 }
 
-// Compiles `graph` and fills `cost`'s flash, parts and arena.
-void compile_cost(const ir::Graph& graph, const std::string& target,
+// Compiles `graph` and fills `cost`'s flash, parts, arena and instructions.
+void compile_cost(const ir::Graph& graph, const BudgetOptions& budget,
                   const std::set<std::string>& entropy_layers, FormCost& cost) {
   CompileOptions options;
-  options.target = target;
+  options.target = budget.target;
   options.entropy_weights = !entropy_layers.empty();
   options.entropy_layers = entropy_layers;
   const CompiledModel m = compile_graph(graph, options);
   cost.arena_bytes = static_cast<int64_t>(m.plan.arena_bytes);
   cost.flash_bytes = static_cast<int64_t>(m.blob.size());
   cost.parts = blob_parts(m.blob);
-}
-
-// Indices into `forms` along the lower convex hull of (flash, error) from
-// forms[0] towards fewer bytes: each step the one of least added error per
-// byte saved.
-std::vector<size_t> lower_hull(const std::vector<FormCost>& forms, int64_t ram_bytes) {
-  std::vector<size_t> hull{0};
-  for (;;) {
-    const FormCost& at = forms[hull.back()];
-    size_t best = forms.size();
-    double best_slope = std::numeric_limits<double>::infinity();
-    for (size_t f = 1; f < forms.size(); ++f) {
-      if (forms[f].flash_bytes >= at.flash_bytes) continue;
-      if (ram_bytes > 0 && forms[f].arena_bytes > ram_bytes) continue;
-      const double slope =
-          (forms[f].error - at.error) / static_cast<double>(at.flash_bytes - forms[f].flash_bytes);
-      if (slope < best_slope ||
-          (slope == best_slope && forms[f].flash_bytes < forms[best].flash_bytes)) {
-        best = f;
-        best_slope = slope;
-      }
-    }
-    if (best == forms.size()) return hull;
-    hull.push_back(best);
-  }
+  if (budget.instructions) cost.instructions = budget.instructions(m.blob);
 }
 
 bool same_weights(const WeightForm& a, const WeightForm& b) {
@@ -146,7 +122,7 @@ BudgetPlan plan_flash_budget(const ir::Graph& graph, const ModelError& error,
                              const BudgetOptions& options) {
   BudgetPlan plan;
   FormCost int8;
-  compile_cost(graph, options.target, {}, int8);
+  compile_cost(graph, options, {}, int8);
   plan.int8_flash_bytes = int8.flash_bytes;
   plan.int8_arena_bytes = int8.arena_bytes;
   if (options.ram_bytes > 0 && plan.int8_arena_bytes > options.ram_bytes) {
@@ -195,7 +171,7 @@ BudgetPlan plan_flash_budget(const ir::Graph& graph, const ModelError& error,
         FormCost cost;
         cost.form = form;
         cost.error = lossy_error;
-        compile_cost(lossy_graph, options.target,
+        compile_cost(lossy_graph, options,
                      form.entropy ? std::set<std::string>{layer.name} : std::set<std::string>{},
                      cost);
         layer.forms.push_back(cost);
@@ -207,49 +183,98 @@ BudgetPlan plan_flash_budget(const ir::Graph& graph, const ModelError& error,
     }
   }
 
-  // The plan's flash with layer l in form choice[l], from the blobs' parts.
-  const BlobParts int8_parts = int8.parts;
+  // The plan's flash and instructions with layer l in form choice[l]: the
+  // int8 model's plus each form's difference.
   std::vector<size_t> choice(plan.layers.size(), 0);
   auto flash_of = [&](const std::vector<size_t>& c) {
-    BlobParts parts = int8_parts;
-    for (size_t l = 0; l < c.size(); ++l) parts += plan.layers[l].forms[c[l]].parts - int8_parts;
+    BlobParts parts = int8.parts;
+    for (size_t l = 0; l < c.size(); ++l) parts += plan.layers[l].forms[c[l]].parts - int8.parts;
     return blob_bytes(parts);
   };
-
-  // Down the hulls until the budget holds.
-  std::vector<std::vector<size_t>> hulls;
-  std::vector<size_t> smallest;
-  for (const BudgetLayer& layer : plan.layers) {
-    hulls.push_back(lower_hull(layer.forms, options.ram_bytes));
-    smallest.push_back(hulls.back().back());
-  }
-  plan.smallest_flash_bytes = flash_of(smallest);
-  if (plan.smallest_flash_bytes > options.flash_bytes) {
-    throw Error(
-        ErrorKind::kUsage,
-        fmt::format("--flash-budget {}: the smallest plan takes {} bytes of model flash "
-                    "on {} (every layer in its smallest form; the model as given takes "
-                    "{}){}",
-                    with_commas(options.flash_bytes), with_commas(plan.smallest_flash_bytes),
-                    options.target, with_commas(plan.int8_flash_bytes),
-                    options.ram_bytes > 0 ? " within --ram-budget" : ""));
-  }
-  std::vector<size_t> step(plan.layers.size(), 0);
-  while (flash_of(choice) > options.flash_bytes) {
-    size_t best = plan.layers.size();
-    double best_slope = std::numeric_limits<double>::infinity();
-    for (size_t l = 0; l < plan.layers.size(); ++l) {
-      if (step[l] + 1 >= hulls[l].size()) continue;
-      const FormCost& at = plan.layers[l].forms[choice[l]];
-      const FormCost& next = plan.layers[l].forms[hulls[l][step[l] + 1]];
-      const double slope =
-          (next.error - at.error) / static_cast<double>(at.flash_bytes - next.flash_bytes);
-      if (slope < best_slope) {
-        best = l;
-        best_slope = slope;
-      }
+  auto instructions_of = [&](const std::vector<size_t>& c) {
+    int64_t n = int8.instructions;
+    for (size_t l = 0; l < c.size(); ++l) {
+      n += plan.layers[l].forms[c[l]].instructions - int8.instructions;
     }
-    choice[best] = hulls[best][++step[best]];
+    return n;
+  };
+  // Whether layer l may take form f, the others as in `c`.
+  auto allowed = [&](const std::vector<size_t>& c, size_t l, size_t f) {
+    if (options.ram_bytes > 0 && plan.layers[l].forms[f].arena_bytes > options.ram_bytes) {
+      return false;
+    }
+    if (options.max_instructions <= 0) return true;
+    std::vector<size_t> other = c;
+    other[l] = f;
+    return instructions_of(other) <= options.max_instructions;
+  };
+  if (options.max_instructions > 0 && int8.instructions > options.max_instructions) {
+    throw Error(ErrorKind::kUsage,
+                fmt::format("the model as given takes {} instructions on {}, above the cap of {}",
+                            with_commas(int8.instructions), options.target,
+                            with_commas(options.max_instructions)));
+  }
+
+  // Down from the model as given, the least added cost per byte saved
+  // first, until the budget holds; the cost is the error plus `penalty` per
+  // instruction. False if stuck above the budget.
+  auto descend = [&](double penalty) {
+    std::fill(choice.begin(), choice.end(), 0);
+    while (flash_of(choice) > options.flash_bytes) {
+      size_t best_layer = plan.layers.size(), best_form = 0;
+      double best_slope = std::numeric_limits<double>::infinity();
+      int64_t best_saving = 0;
+      for (size_t l = 0; l < plan.layers.size(); ++l) {
+        const std::vector<FormCost>& forms = plan.layers[l].forms;
+        const FormCost& at = forms[choice[l]];
+        for (size_t f = 0; f < forms.size(); ++f) {
+          const int64_t saving = at.flash_bytes - forms[f].flash_bytes;
+          if (saving <= 0 || !allowed(choice, l, f)) continue;
+          const double cost =
+              forms[f].error - at.error +
+              penalty * static_cast<double>(forms[f].instructions - at.instructions);
+          const double slope = cost / static_cast<double>(saving);
+          if (slope < best_slope || (slope == best_slope && saving > best_saving)) {
+            best_layer = l;
+            best_form = f;
+            best_slope = slope;
+            best_saving = saving;
+          }
+        }
+      }
+      if (best_layer == plan.layers.size()) return false;
+      choice[best_layer] = best_form;
+    }
+    return true;
+  };
+  // Under an instruction cap, greedy steps that spend instructions cheaply
+  // in error can strand the plan above the budget: weigh instructions
+  // more, up to where they outweigh any error, until it fits.
+  bool fits = descend(0.0);
+  if (!fits && options.max_instructions > 0) {
+    double largest_error = 0.0;
+    for (const BudgetLayer& layer : plan.layers) {
+      for (const FormCost& f : layer.forms) largest_error = std::max(largest_error, f.error);
+    }
+    const double per_instruction =
+        std::max(largest_error, 1e-12) /
+        static_cast<double>(std::max<int64_t>(1, options.max_instructions - int8.instructions));
+    for (double scale = 1.0 / 1024; !fits && scale <= 1024.0; scale *= 2.0) {
+      fits = descend(per_instruction * scale);
+    }
+  }
+  if (!fits) {
+    plan.smallest_flash_bytes = flash_of(choice);
+    throw Error(ErrorKind::kUsage,
+                fmt::format("--flash-budget {}: the smallest plan takes {} bytes of model "
+                            "flash on {} (every layer in its smallest form{}; the model as "
+                            "given takes {})",
+                            with_commas(options.flash_bytes),
+                            with_commas(plan.smallest_flash_bytes), options.target,
+                            options.ram_bytes > 0 || options.max_instructions > 0
+                                ? " within the RAM and instruction caps"
+                                : "",
+                            with_commas(plan.int8_flash_bytes)));
   }
 
   // The last step may have saved more than needed: give back error where
@@ -261,8 +286,7 @@ BudgetPlan plan_flash_budget(const ir::Graph& graph, const ModelError& error,
       const std::vector<FormCost>& forms = plan.layers[l].forms;
       for (size_t f = 0; f < forms.size(); ++f) {
         const double gain = forms[choice[l]].error - forms[f].error;
-        if (gain <= best_gain) continue;
-        if (options.ram_bytes > 0 && forms[f].arena_bytes > options.ram_bytes) continue;
+        if (gain <= best_gain || !allowed(choice, l, f)) continue;
         std::vector<size_t> other = choice;
         other[l] = f;
         if (flash_of(other) > options.flash_bytes) continue;
@@ -274,6 +298,16 @@ BudgetPlan plan_flash_budget(const ir::Graph& graph, const ModelError& error,
     if (best_layer == plan.layers.size()) break;
     choice[best_layer] = best_form;
   }
+  std::vector<size_t> smallest(plan.layers.size(), 0);
+  for (size_t l = 0; l < plan.layers.size(); ++l) {
+    const std::vector<FormCost>& forms = plan.layers[l].forms;
+    for (size_t f = 0; f < forms.size(); ++f) {
+      if (forms[f].flash_bytes < forms[smallest[l]].flash_bytes) smallest[l] = f;
+    }
+  }
+  plan.smallest_flash_bytes = flash_of(smallest);
+  plan.int8_instructions = int8.instructions;
+  plan.predicted_instructions = instructions_of(choice);
 
   plan.graph = graph;
   plan.predicted_flash_bytes = flash_of(choice);
@@ -286,9 +320,10 @@ BudgetPlan plan_flash_budget(const ir::Graph& graph, const ModelError& error,
     plan.predicted_error += c.error;
   }
   FormCost compiled;
-  compile_cost(plan.graph, options.target, plan.entropy_layers, compiled);
+  compile_cost(plan.graph, options, plan.entropy_layers, compiled);
   plan.flash_bytes = compiled.flash_bytes;
   plan.arena_bytes = compiled.arena_bytes;
+  plan.instructions = compiled.instructions;
   if (options.ram_bytes > 0 && plan.arena_bytes > options.ram_bytes) {
     throw Error(ErrorKind::kUsage,
                 fmt::format("--ram-budget {}: the plan's arena takes {} bytes",

@@ -8,11 +8,14 @@
 // section does not depend on the other layers' forms, so the plan's flash is
 // the int8 model's sections plus the chosen forms' differences, padded as
 // the blob writer pads them: exact before it is compiled. Its error is predicted
-// as the sum of the forms' errors and measured again once chosen. The
-// choice is a multiple-choice knapsack: the layers move down the lower
-// convex hulls of their (flash, error) points, cheapest error per byte
-// first, until the budget holds; then any layer whose better form still
-// fits takes it.
+// as the sum of the forms' errors and measured again once chosen. Where
+// the caller counts a blob's instructions on a core, each form's are
+// counted too; kernels cost the same whatever the other layers do, so the
+// plan's instructions are predicted exactly as well, and may be capped.
+// The choice is a multiple-choice knapsack: step by step the layer whose
+// next smaller form adds the least error per byte saved takes it (walking
+// each layer's lower convex hull of (flash, error)) until the budget holds;
+// then any layer whose better form still fits takes it.
 #ifndef KILN_COMPILER_COMPRESS_FLASH_BUDGET_H
 #define KILN_COMPILER_COMPRESS_FLASH_BUDGET_H
 
@@ -53,10 +56,11 @@ ir::Graph apply_weight_form(const ir::Graph& graph, const std::string& layer,
 
 struct FormCost {
   WeightForm form;
-  int64_t flash_bytes = 0;  // the compiled model's, this layer alone in this form
-  BlobParts parts;          // its blob's parts (blob/writer.h)
-  int64_t arena_bytes = 0;  // likewise
-  double error = 0.0;       // the model's output error, likewise
+  int64_t flash_bytes = 0;   // the compiled model's, this layer alone in this form
+  BlobParts parts;           // its blob's parts (blob/writer.h)
+  int64_t arena_bytes = 0;   // likewise
+  int64_t instructions = 0;  // likewise, if counted (BudgetOptions::instructions)
+  double error = 0.0;        // the model's output error, likewise
 };
 
 struct BudgetLayer {
@@ -71,6 +75,10 @@ struct BudgetOptions {
   int64_t flash_bytes = 0;  // the model flash the plan must fit
   int64_t ram_bytes = 0;    // the arena it must fit (0: any)
   std::string target = "portable";
+  // One inference's instructions for a blob compiled for `target` (an
+  // emulated core), or null: instructions are neither counted nor capped.
+  std::function<int64_t(const std::vector<uint8_t>& blob)> instructions;
+  int64_t max_instructions = 0;  // with `instructions`: the plan's cap (0: none)
   // Called after each form is sized and measured.
   std::function<void(size_t done, size_t total)> progress;
 };
@@ -84,6 +92,8 @@ struct BudgetPlan {
   int64_t predicted_flash_bytes = 0;
   int64_t flash_bytes = 0;  // the plan compiled
   int64_t int8_arena_bytes = 0, arena_bytes = 0;
+  // If counted: the model as given, the plan predicted and compiled.
+  int64_t int8_instructions = 0, predicted_instructions = 0, instructions = 0;
   double predicted_error = 0.0;  // the chosen forms' errors, summed
 };
 
@@ -94,8 +104,9 @@ using ModelError = std::function<double(const ir::Graph&)>;
 // Chooses a form for every convolution and fully connected layer with int8
 // weights of `graph` (optimized, as kiln compiles it) so that it compiles for
 // `options.target` into at most `options.flash_bytes` of model flash (and an
-// arena of at most `options.ram_bytes`). Throws Error(kUsage) naming the
-// smallest flash (or arena) reachable when the budget is below it, and
+// arena of at most `options.ram_bytes`, in at most
+// `options.max_instructions`). Throws Error(kUsage) naming the smallest
+// flash (or arena) reachable when the budget is below it, and
 // Error(kUnsupported) for a graph without int8 weights.
 BudgetPlan plan_flash_budget(const ir::Graph& graph, const ModelError& error,
                              const BudgetOptions& options);

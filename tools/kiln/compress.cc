@@ -69,10 +69,17 @@ void compress_quantized(const ir::Graph& graph, const TrainCommand& opts) {
 // forms itself, for an int8 model.
 void check_budget_options(const TrainCommand& opts) {
   if (opts.flash_budget.empty()) {
-    if (!opts.ram_budget.empty() || opts.max_accuracy_drop >= 0.0) {
-      throw Error(ErrorKind::kUsage, "--ram-budget and --max-accuracy-drop go with --flash-budget");
+    if (!opts.ram_budget.empty() || opts.max_accuracy_drop >= 0.0 || opts.max_slowdown != 0.0) {
+      throw Error(ErrorKind::kUsage,
+                  "--ram-budget, --max-accuracy-drop and --max-slowdown go with --flash-budget");
     }
     return;
+  }
+  if (opts.max_slowdown < 0.0) {
+    throw Error(ErrorKind::kUsage,
+                fmt::format("--max-slowdown {:g}: expected a positive multiple of the int8 "
+                            "model's instructions",
+                            opts.max_slowdown));
   }
   if (prunes_weights(opts) || opts.clusters != 0 || opts.weights != "int8" || opts.entropy) {
     throw Error(ErrorKind::kUsage,
@@ -135,6 +142,10 @@ void register_compress(CLI::App& app) {
                   "with --flash-budget: the arena bytes the plan must fit");
   cmd->add_option("--max-accuracy-drop", opts->max_accuracy_drop,
                   "with --flash-budget: refuse a plan that loses more test accuracy (points)");
+  cmd->add_option("--max-slowdown", opts->max_slowdown,
+                  "with --flash-budget on an emulated core: the plan's instructions at most "
+                  "this many times the int8 model's (e.g. 1.5; entropy-coded weights decode "
+                  "at several instructions each)");
   cmd->add_option("--budget-images", opts->budget_images,
                   "with --flash-budget: test images that measure each form's output error")
       ->capture_default_str();

@@ -9,6 +9,8 @@
 #include "compiler/common/file_io.h"
 #include "compiler/compress/flash_budget.h"
 #include "compiler/pipeline/compile.h"
+#include "compiler/run/emulated_core.h"
+#include "compiler/target/cores.h"
 #include "compiler/train/datasets.h"
 #include "compiler/train/runtime_outputs.h"
 #include "compiler/train/trainer.h"
@@ -36,13 +38,14 @@ double relative_error(const torch::Tensor& outputs, const torch::Tensor& referen
 void print_plan(const BudgetPlan& plan) {
   size_t width = 5;
   for (const BudgetLayer& l : plan.layers) width = std::max(width, l.name.size());
-  std::printf("  %-*s %9s  %-38s %12s %12s\n", static_cast<int>(width), "layer", "weights", "form",
-              "flash saved", "output error");
+  std::printf("  %-*s %9s  %-38s %12s %12s %13s\n", static_cast<int>(width), "layer", "weights",
+              "form", "flash saved", "output error", "instructions");
   for (const BudgetLayer& l : plan.layers) {
     const FormCost& c = l.forms[l.chosen];
-    std::printf("  %-*s %9lld  %-38s %12lld %12.6f\n", static_cast<int>(width), l.name.c_str(),
-                static_cast<long long>(l.weights), c.form.name().c_str(),
-                static_cast<long long>(plan.int8_flash_bytes - c.flash_bytes), c.error);
+    std::printf("  %-*s %9lld  %-38s %12lld %12.6f %+13lld\n", static_cast<int>(width),
+                l.name.c_str(), static_cast<long long>(l.weights), c.form.name().c_str(),
+                static_cast<long long>(plan.int8_flash_bytes - c.flash_bytes), c.error,
+                static_cast<long long>(c.instructions - plan.int8_instructions));
   }
 }
 
@@ -54,6 +57,7 @@ nlohmann::json plan_json(const BudgetPlan& plan) {
       forms.push_back({{"form", c.form.name()},
                        {"flash_bytes", c.flash_bytes},
                        {"arena_bytes", c.arena_bytes},
+                       {"instructions", c.instructions},
                        {"output_error", c.error}});
     }
     layers.push_back({{"name", l.name},
@@ -70,7 +74,27 @@ nlohmann::json plan_json(const BudgetPlan& plan) {
           {"flash_bytes", plan.flash_bytes},
           {"int8_arena_bytes", plan.int8_arena_bytes},
           {"arena_bytes", plan.arena_bytes},
+          {"int8_instructions", plan.int8_instructions},
+          {"predicted_instructions", plan.predicted_instructions},
+          {"instructions", plan.instructions},
           {"predicted_output_error", plan.predicted_error}};
+}
+
+bool emulated(const std::string& target) {
+  for (const CortexMCore& core : cortex_m_cores()) {
+    if (target == core.name) return true;
+  }
+  return false;
+}
+
+// One inference on the emulated core, inputs zeros: the kernels kiln picks
+// for these weight forms take the same instructions whatever the data.
+int64_t core_instructions(const std::vector<uint8_t>& blob, const std::string& core) {
+  CoreRunOptions options;
+  options.read_outputs = false;
+  EmulatedCoreRunner runner(blob, core, options);
+  runner.invoke();
+  return static_cast<int64_t>(runner.cost()->instructions);
 }
 
 }  // namespace
@@ -92,6 +116,22 @@ void compress_to_budget(const ir::Graph& graph, const TrainCommand& opts, nlohma
   if (!opts.ram_budget.empty()) {
     budget.ram_bytes = parse_budget("--ram-budget", opts.ram_budget,
                                     compile_graph(graph, {opts.target}).plan.arena_bytes);
+  }
+
+  if (emulated(opts.target)) {
+    budget.instructions = [&](const std::vector<uint8_t>& blob) {
+      return core_instructions(blob, opts.target);
+    };
+    if (opts.max_slowdown > 0.0) {
+      const auto int8_instructions = static_cast<double>(
+          core_instructions(compiled_blob(graph, opts.target, {}), opts.target));
+      budget.max_instructions = static_cast<int64_t>(opts.max_slowdown * int8_instructions);
+    }
+  } else if (opts.max_slowdown > 0.0) {
+    throw Error(ErrorKind::kUsage,
+                fmt::format("--max-slowdown: instructions are counted on an emulated core, and "
+                            "--target is {} (give cortex-m4, cortex-m7, cortex-m33 or cortex-m55)",
+                            opts.target));
   }
 
   const train::TrainingData data = train::load_training_data(opts.data);
@@ -117,6 +157,14 @@ void compress_to_budget(const ir::Graph& graph, const TrainCommand& opts, nlohma
       budget);
   std::printf("plan:\n");
   print_plan(plan);
+  if (budget.instructions) {
+    std::printf("instructions on %s: predicted %lld, counted %lld (int8 %lld, %.2fx)\n",
+                opts.target.c_str(), static_cast<long long>(plan.predicted_instructions),
+                static_cast<long long>(plan.instructions),
+                static_cast<long long>(plan.int8_instructions),
+                static_cast<double>(plan.instructions) /
+                    static_cast<double>(std::max<int64_t>(1, plan.int8_instructions)));
+  }
   std::printf(
       "model flash: predicted %lld, compiled %lld bytes (budget %lld; int8 %lld, %.3fx); arena "
       "%lld bytes (int8 %lld)\n",

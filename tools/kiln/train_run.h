@@ -47,6 +47,7 @@ struct TrainCommand {
   // Budget mode (tools/kiln/flash_budget.h): "" for none.
   std::string flash_budget, ram_budget;
   double max_accuracy_drop = -1.0;  // points; negative: any
+  double max_slowdown = 0.0;        // x the int8 model's instructions; 0: any
   int64_t budget_images = 1000;     // test images that measure each form's error
 };
 
