@@ -6,7 +6,9 @@
 // .kiln output may store them entropy-coded (--entropy). A
 // float model is fine-tuned after pruning to win back accuracy, distilled
 // from the model it was (tools/kiln/train_run.h runs it), and clustered once
-// quantized; an int8 model is pruned and clustered as it is.
+// quantized; an int8 model is pruned and clustered as it is. With
+// --flash-budget, an int8 model's layers each take the form that fits the
+// budget with the least change to its outputs (tools/kiln/flash_budget.h).
 #include <fmt/format.h>
 
 #include <cstdio>

@@ -164,6 +164,11 @@ void compress_to_budget(const ir::Graph& graph, const TrainCommand& opts, nlohma
                 static_cast<long long>(plan.int8_instructions),
                 static_cast<double>(plan.instructions) /
                     static_cast<double>(std::max<int64_t>(1, plan.int8_instructions)));
+    if (opts.max_slowdown == 0.0 && plan.instructions > 2 * plan.int8_instructions) {
+      std::printf(
+          "  (entropy-coded and sparse layers trade instructions for flash; --max-slowdown X "
+          "keeps the plan within X times the int8 model's instructions)\n");
+    }
   }
   std::printf(
       "model flash: predicted %lld, compiled %lld bytes (budget %lld; int8 %lld, %.3fx); arena "
