@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <limits>
+#include <utility>
 
 #include "compiler/common/error.h"
 #include "compiler/compress/cluster.h"
@@ -222,23 +223,24 @@ BudgetPlan plan_flash_budget(const ir::Graph& graph, const ModelError& error,
     std::fill(choice.begin(), choice.end(), 0);
     while (flash_of(choice) > options.flash_bytes) {
       size_t best_layer = plan.layers.size(), best_form = 0;
-      double best_slope = std::numeric_limits<double>::infinity();
-      int64_t best_saving = 0;
+      // Ties in cost (forms storing the same weights) go to the fewest
+      // added instructions per byte saved.
+      double best_slope = std::numeric_limits<double>::infinity(), best_speed = 0.0;
       for (size_t l = 0; l < plan.layers.size(); ++l) {
         const std::vector<FormCost>& forms = plan.layers[l].forms;
         const FormCost& at = forms[choice[l]];
         for (size_t f = 0; f < forms.size(); ++f) {
           const int64_t saving = at.flash_bytes - forms[f].flash_bytes;
           if (saving <= 0 || !allowed(choice, l, f)) continue;
-          const double cost =
-              forms[f].error - at.error +
-              penalty * static_cast<double>(forms[f].instructions - at.instructions);
-          const double slope = cost / static_cast<double>(saving);
-          if (slope < best_slope || (slope == best_slope && saving > best_saving)) {
+          const auto added = static_cast<double>(forms[f].instructions - at.instructions);
+          const double slope =
+              (forms[f].error - at.error + penalty * added) / static_cast<double>(saving);
+          const double speed = added / static_cast<double>(saving);
+          if (slope < best_slope || (slope == best_slope && speed < best_speed)) {
             best_layer = l;
             best_form = f;
             best_slope = slope;
-            best_saving = saving;
+            best_speed = speed;
           }
         }
       }
@@ -278,15 +280,18 @@ BudgetPlan plan_flash_budget(const ir::Graph& graph, const ModelError& error,
   }
 
   // The last step may have saved more than needed: give back error where
-  // another form of a layer still fits, the largest reduction first.
+  // another form of a layer still fits, the largest reduction first, or at
+  // equal error instructions.
   for (;;) {
     size_t best_layer = plan.layers.size(), best_form = 0;
-    double best_gain = 0.0;
+    std::pair<double, int64_t> best_gain{0.0, 0};
     for (size_t l = 0; l < plan.layers.size(); ++l) {
       const std::vector<FormCost>& forms = plan.layers[l].forms;
       for (size_t f = 0; f < forms.size(); ++f) {
-        const double gain = forms[choice[l]].error - forms[f].error;
-        if (gain <= best_gain || !allowed(choice, l, f)) continue;
+        const std::pair<double, int64_t> gain{
+            forms[choice[l]].error - forms[f].error,
+            forms[choice[l]].instructions - forms[f].instructions};
+        if (gain <= best_gain || gain.first < 0.0 || !allowed(choice, l, f)) continue;
         std::vector<size_t> other = choice;
         other[l] = f;
         if (flash_of(other) > options.flash_bytes) continue;

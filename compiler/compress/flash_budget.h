@@ -10,8 +10,11 @@
 // the blob writer pads them: exact before it is compiled. Its error is predicted
 // as the sum of the forms' errors and measured again once chosen. Where
 // the caller counts a blob's instructions on a core, each form's are
-// counted too; kernels cost the same whatever the other layers do, so the
-// plan's instructions are predicted exactly as well, and may be capped.
+// counted too and the plan's predicted as the int8 model's plus each form's
+// difference, and may be capped. A layer's kernel costs the same whatever
+// the other layers do, but kernels whose cost depends on their inputs
+// (softmax) move by a few instructions when the layers before them change:
+// the prediction is close, not exact, and the plan is counted again.
 // The choice is a multiple-choice knapsack: step by step the layer whose
 // next smaller form adds the least error per byte saved takes it (walking
 // each layer's lower convex hull of (flash, error)) until the budget holds;
