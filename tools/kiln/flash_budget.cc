@@ -4,7 +4,9 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <map>
 
+#include "compiler/analyze/analysis.h"
 #include "compiler/common/error.h"
 #include "compiler/common/file_io.h"
 #include "compiler/compress/flash_budget.h"
@@ -20,13 +22,26 @@ namespace kiln {
 namespace cli {
 namespace {
 
-std::vector<uint8_t> compiled_blob(const ir::Graph& graph, const std::string& target,
-                                   const std::set<std::string>& entropy_layers) {
+CompiledModel compiled(const ir::Graph& graph, const std::string& target,
+                       const std::set<std::string>& entropy_layers) {
   CompileOptions options;
   options.target = target;
   options.entropy_weights = !entropy_layers.empty();
   options.entropy_layers = entropy_layers;
-  return compile_graph(graph, options).blob;
+  return compile_graph(graph, options);
+}
+
+std::vector<uint8_t> compiled_blob(const ir::Graph& graph, const std::string& target,
+                                   const std::set<std::string>& entropy_layers) {
+  return compiled(graph, target, entropy_layers).blob;
+}
+
+// Each layer's constants as the blob stores them (analyze's stored weight
+// bytes: filter, codebooks or coding models, bias and requantization).
+std::map<std::string, uint64_t> stored_bytes(const CompiledModel& model) {
+  std::map<std::string, uint64_t> bytes;  // by layer name
+  for (const LayerReport& l : analyze(model, "", 0).layers) bytes[l.name] = l.stored_weight_bytes;
+  return bytes;
 }
 
 // The share of the int8 model's output energy its outputs moved by.
@@ -35,21 +50,34 @@ double relative_error(const torch::Tensor& outputs, const torch::Tensor& referen
   return (outputs - reference).pow(2).sum().item<double>() / std::max(energy, 1e-30);
 }
 
-void print_plan(const BudgetPlan& plan) {
+using LayerBytes = std::map<std::string, uint64_t>;
+
+uint64_t bytes_of(const LayerBytes& bytes, const std::string& layer) {
+  const auto it = bytes.find(layer);
+  return it == bytes.end() ? 0 : it->second;
+}
+
+// `counted`: instructions were counted on an emulated core.
+void print_plan(const BudgetPlan& plan, const LayerBytes& int8_bytes, const LayerBytes& bytes,
+                bool counted) {
   size_t width = 5;
   for (const BudgetLayer& l : plan.layers) width = std::max(width, l.name.size());
-  std::printf("  %-*s %9s  %-38s %12s %12s %13s\n", static_cast<int>(width), "layer", "weights",
-              "form", "flash saved", "output error", "instructions");
+  std::printf("  %-*s %9s  %-38s %17s %12s %13s\n", static_cast<int>(width), "layer", "weights",
+              "form", "stored bytes", "output error", "instructions");
   for (const BudgetLayer& l : plan.layers) {
     const FormCost& c = l.forms[l.chosen];
-    std::printf("  %-*s %9lld  %-38s %12lld %12.6f %+13lld\n", static_cast<int>(width),
-                l.name.c_str(), static_cast<long long>(l.weights), c.form.name().c_str(),
-                static_cast<long long>(plan.int8_flash_bytes - c.flash_bytes), c.error,
-                static_cast<long long>(c.instructions - plan.int8_instructions));
+    const std::string stored =
+        fmt::format("{} -> {}", bytes_of(int8_bytes, l.name), bytes_of(bytes, l.name));
+    const std::string added =
+        counted ? fmt::format("{:+}", c.instructions - plan.int8_instructions) : "-";
+    std::printf("  %-*s %9lld  %-38s %17s %12.6f %13s\n", static_cast<int>(width), l.name.c_str(),
+                static_cast<long long>(l.weights), c.form.name().c_str(), stored.c_str(), c.error,
+                added.c_str());
   }
 }
 
-nlohmann::json plan_json(const BudgetPlan& plan) {
+nlohmann::json plan_json(const BudgetPlan& plan, const LayerBytes& int8_bytes,
+                         const LayerBytes& bytes) {
   nlohmann::json layers = nlohmann::json::array();
   for (const BudgetLayer& l : plan.layers) {
     nlohmann::json forms = nlohmann::json::array();
@@ -64,6 +92,8 @@ nlohmann::json plan_json(const BudgetPlan& plan) {
                       {"op", l.op},
                       {"weights", l.weights},
                       {"form", l.forms[l.chosen].form.name()},
+                      {"int8_stored_bytes", bytes_of(int8_bytes, l.name)},
+                      {"stored_bytes", bytes_of(bytes, l.name)},
                       {"flash_saved", plan.int8_flash_bytes - l.forms[l.chosen].flash_bytes},
                       {"forms", forms}});
   }
@@ -155,8 +185,11 @@ void compress_to_budget(const ir::Graph& graph, const TrainCommand& opts, nlohma
                               reference);
       },
       budget);
-  std::printf("plan:\n");
-  print_plan(plan);
+  const CompiledModel int8_model = compiled(graph, opts.target, {});
+  const CompiledModel planned = compiled(plan.graph, opts.target, plan.entropy_layers);
+  std::printf("plan (stored bytes: the layer's constants, int8 -> planned):\n");
+  const LayerBytes int8_bytes = stored_bytes(int8_model), bytes = stored_bytes(planned);
+  print_plan(plan, int8_bytes, bytes, static_cast<bool>(budget.instructions));
   if (budget.instructions) {
     std::printf("instructions on %s: predicted %lld, counted %lld (int8 %lld, %.2fx)\n",
                 opts.target.c_str(), static_cast<long long>(plan.predicted_instructions),
@@ -191,7 +224,7 @@ void compress_to_budget(const ir::Graph& graph, const TrainCommand& opts, nlohma
       "(predicted %.6f)\n",
       int8_accuracy, accuracy, -drop, static_cast<long long>(test.images.size(0)),
       relative_error(outputs.slice(0, 0, sizing_count), reference), plan.predicted_error);
-  report["flash_budget"] = plan_json(plan);
+  report["flash_budget"] = plan_json(plan, int8_bytes, bytes);
   report["flash_budget"]["budget_bytes"] = budget.flash_bytes;
   report["flash_budget"]["target"] = opts.target;
   report["flash_budget"]["int8_accuracy"] = int8_accuracy;
@@ -203,7 +236,7 @@ void compress_to_budget(const ir::Graph& graph, const TrainCommand& opts, nlohma
                             "compressed float model with kiln compress --qat-epochs)",
                             opts.max_accuracy_drop, budget.flash_bytes, drop));
   }
-  const std::vector<uint8_t> blob = compiled_blob(plan.graph, opts.target, plan.entropy_layers);
+  const std::vector<uint8_t>& blob = planned.blob;
   write_file(opts.output, blob.data(), blob.size());
   std::printf("wrote %s (%zu bytes for %s)\n", opts.output.c_str(), blob.size(),
               opts.target.c_str());
