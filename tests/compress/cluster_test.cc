@@ -265,8 +265,8 @@ TEST(CompressCli, ClustersAnInt8Model) {
   const test::CliResult none = test::kiln_cli("compress " + kws + " -o " + out);
   EXPECT_EQ(none.exit_code, 1) << none.output;
   EXPECT_NE(none.output.find("give --prune-channels, --prune, --prune-layers, --sparsity, "
-                             "--cluster, --weights int4|binary or "
-                             "--entropy"),
+                             "--cluster, --weights int4|binary, --entropy or "
+                             "--flash-budget"),
             std::string::npos)
       << none.output;
 }
