@@ -66,11 +66,38 @@ CompiledModel compile_tflite(const std::vector<uint8_t>& bytes, const std::strin
   });
 }
 
+namespace {
+
+// Every name of CompileOptions::entropy_layers is a layer with a filter.
+void check_entropy_layers(const ir::Graph& graph, const std::set<std::string>& layers) {
+  std::set<std::string> known;
+  for (const ir::Op& op : graph.ops) {
+    const bool filtered = op.kind == ir::OpKind::kConv2D ||
+                          op.kind == ir::OpKind::kDepthwiseConv2D ||
+                          op.kind == ir::OpKind::kFullyConnected;
+    if (filtered && !op.outputs.empty()) {
+      known.insert(graph.tensors[static_cast<size_t>(op.outputs[0])].name);
+    }
+  }
+  for (const std::string& name : layers) {
+    if (known.count(name) > 0) continue;
+    std::string list;
+    for (const std::string& k : known) list += (list.empty() ? "" : ", ") + k;
+    throw Error(ErrorKind::kUsage,
+                fmt::format("--entropy-layers: the model has no convolution or fully connected "
+                            "layer '{}' (its layers: {})",
+                            name, list));
+  }
+}
+
+}  // namespace
+
 CompiledModel compile_graph(ir::Graph graph, const CompileOptions& options) {
   const KernelTarget& target = kernel_target(options.target);
   ir::verify(graph);
   CompiledModel m;
   m.graph = options.optimize ? passes::optimize(std::move(graph)) : std::move(graph);
+  check_entropy_layers(m.graph, options.entropy_layers);
   m.program =
       lower(m.graph, target, options.allow_unsupported ? &m.unsupported : nullptr,
             LowerOptions{options.dense_weights, options.entropy_weights, options.entropy_layers});

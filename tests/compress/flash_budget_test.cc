@@ -261,10 +261,34 @@ TEST(CompressCli, FitsAnInt8ModelIntoAFlashBudget) {
   EXPECT_EQ(tiny.exit_code, 1);
   EXPECT_NE(tiny.output.find("--flash-budget 100: the smallest plan takes"), std::string::npos)
       << tiny.output;
-  const test::CliResult tflite = test::kiln_cli("compress " + model + " --flash-budget 1/4 -o " +
-                                                test::temp_path("budget_mlp_out.tflite"));
-  EXPECT_EQ(tflite.exit_code, 1);
-  EXPECT_NE(tflite.output.find("is not a .kiln blob"), std::string::npos) << tflite.output;
+  // A .tflite plan carries the weights; kiln convert --entropy-layers
+  // compiles it to the same blob.
+  const std::string tflite = test::temp_path("budget_mlp_plan.tflite");
+  const test::CliResult t2 = test::kiln_cli("compress " + model +
+                                            " --flash-budget 1/4 --target cortex-m4 "
+                                            "--budget-images 300 -o " +
+                                            tflite + " --report " + report);
+  ASSERT_EQ(t2.exit_code, 0) << t2.output;
+  std::ifstream in2(report);
+  const std::string layers = nlohmann::json::parse(in2).at("flash_budget").at("entropy_layers");
+  const std::string again = test::temp_path("budget_mlp_again.kiln");
+  const test::CliResult convert =
+      test::kiln_cli("convert " + tflite + " --target cortex-m4 -o " + again +
+                     (layers.empty() ? "" : " --entropy-layers " + layers));
+  ASSERT_EQ(convert.exit_code, 0) << convert.output;
+  EXPECT_EQ(read_file(again), read_file(out));
+  const test::CliResult unknown =
+      test::kiln_cli("convert " + tflite + " --entropy-layers nope -o " + again);
+  EXPECT_EQ(unknown.exit_code, 1);
+  EXPECT_NE(unknown.output.find("--entropy-layers: the model has no convolution or fully "
+                                "connected layer 'nope' (its layers: dense1, dense2)"),
+            std::string::npos)
+      << unknown.output;
+  const test::CliResult onnx = test::kiln_cli("compress " + model + " --flash-budget 1/4 -o " +
+                                              test::temp_path("budget_mlp_out.onnx"));
+  EXPECT_EQ(onnx.exit_code, 1);
+  EXPECT_NE(onnx.output.find("is neither a .kiln blob nor a .tflite model"), std::string::npos)
+      << onnx.output;
   const test::CliResult mixed =
       test::kiln_cli("compress " + model + " --flash-budget 1/4 --cluster 16 -o " + out);
   EXPECT_EQ(mixed.exit_code, 1);

@@ -17,6 +17,7 @@
 #include "compiler/train/runtime_outputs.h"
 #include "compiler/train/trainer.h"
 #include "tools/kiln/progress.h"
+#include "tools/kiln/train_output.h"
 
 namespace kiln {
 namespace cli {
@@ -130,10 +131,11 @@ int64_t core_instructions(const std::vector<uint8_t>& blob, const std::string& c
 }  // namespace
 
 void compress_to_budget(const ir::Graph& graph, const TrainCommand& opts, nlohmann::json& report) {
-  if (!ends_with(opts.output, ".kiln")) {
+  if (!ends_with(opts.output, ".kiln") && !ends_with(opts.output, ".tflite")) {
     throw Error(ErrorKind::kUsage,
-                fmt::format("--flash-budget: {} is not a .kiln blob; the plan's flash is the "
-                            "blob's for --target (write -o NAME.kiln)",
+                fmt::format("--flash-budget: {} is neither a .kiln blob nor a .tflite model "
+                            "(the plan for --target: write -o NAME.kiln, or -o NAME.tflite and "
+                            "compile it with the --entropy-layers printed)",
                             opts.output));
   }
   if (opts.budget_images < 1) {
@@ -236,10 +238,32 @@ void compress_to_budget(const ir::Graph& graph, const TrainCommand& opts, nlohma
                             "compressed float model with kiln compress --qat-epochs)",
                             opts.max_accuracy_drop, budget.flash_bytes, drop));
   }
-  const std::vector<uint8_t>& blob = planned.blob;
-  write_file(opts.output, blob.data(), blob.size());
-  std::printf("wrote %s (%zu bytes for %s)\n", opts.output.c_str(), blob.size(),
-              opts.target.c_str());
+  std::string entropy_layers;
+  for (const std::string& name : plan.entropy_layers) {
+    entropy_layers += (entropy_layers.empty() ? "" : ",") + name;
+  }
+  report["flash_budget"]["entropy_layers"] = entropy_layers;
+  if (ends_with(opts.output, ".kiln")) {
+    write_file(opts.output, planned.blob.data(), planned.blob.size());
+    std::printf("wrote %s (%zu bytes for %s)\n", opts.output.c_str(), planned.blob.size(),
+                opts.target.c_str());
+    return;
+  }
+  // A .tflite file carries the weights; which layers are entropy-coded is
+  // the compilation's choice, so the file is compiled again to check it.
+  write_model(plan.graph, opts.output, opts.target);
+  const std::string flags =
+      entropy_layers.empty() ? "" : fmt::format(" --entropy-layers {}", entropy_layers);
+  CompileOptions options;
+  options.target = opts.target;
+  options.entropy_weights = !plan.entropy_layers.empty();
+  options.entropy_layers = plan.entropy_layers;
+  const size_t compiled_bytes =
+      compile_model(read_file(opts.output), opts.output, options).blob.size();
+  std::printf(
+      "wrote %s; kiln convert %s --target %s%s (or kiln compile) gives the plan: %zu "
+      "bytes of model flash\n",
+      opts.output.c_str(), opts.output.c_str(), opts.target.c_str(), flags.c_str(), compiled_bytes);
 }
 
 }  // namespace cli

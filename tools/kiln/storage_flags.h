@@ -11,8 +11,8 @@
 namespace kiln {
 namespace cli {
 
-// --dense-weights and --entropy, into options->dense_weights and
-// options->entropy_weights.
+// --dense-weights, --entropy and --entropy-layers, into
+// options->dense_weights, entropy_weights and entropy_layers.
 void add_storage_flags(CLI::App* cmd, CompileOptions* options);
 
 inline CompileOptions with_target(CompileOptions options, const std::string& target) {
