@@ -300,5 +300,33 @@ TEST(CompressCli, FitsAnInt8ModelIntoAFlashBudget) {
   EXPECT_NE(alone.output.find("go with --flash-budget"), std::string::npos) << alone.output;
 }
 
+// A float model in budget mode: its post-training int8 version is planned,
+// fine-tuning learns the plan's pruning, and the fine-tuned int8 model is
+// planned again to fit.
+TEST(CompressCli, FineTunesAFloatModelForAFlashBudget) {
+  const std::string model = test::temp_path("budget_float.tflite");
+  const test::CliResult t = test::kiln_cli(
+      "train --arch mlp --widths 64 --epochs 1 --train-images 6000 --threads 1 -o " + model);
+  ASSERT_EQ(t.exit_code, 0) << t.output;
+  const std::string out = test::temp_path("budget_float.kiln");
+  const std::string report = test::temp_path("budget_float.json");
+  const test::CliResult c = test::kiln_cli(
+      "compress " + model +
+      " --flash-budget 1/8 --finetune 2 --qat-epochs 1 --train-images 6000 --threads 1 "
+      "--budget-images 300 -o " +
+      out + " --report " + report);
+  ASSERT_EQ(c.exit_code, 0) << c.output;
+  EXPECT_NE(c.output.find("post-training int8 (test accuracy"), std::string::npos) << c.output;
+  EXPECT_NE(c.output.find("fine-tuning for the plan:"), std::string::npos) << c.output;
+  EXPECT_NE(c.output.find("quantization-aware: test accuracy"), std::string::npos) << c.output;
+  std::ifstream in(report);
+  const nlohmann::json plan = nlohmann::json::parse(in).at("flash_budget");
+  const int64_t flash = plan.at("flash_bytes").get<int64_t>();
+  EXPECT_EQ(plan.at("predicted_flash_bytes").get<int64_t>(), flash);
+  EXPECT_LE(flash, plan.at("budget_bytes").get<int64_t>());
+  EXPECT_EQ(static_cast<int64_t>(read_file(out).size()), flash);
+  EXPECT_GT(plan.at("accuracy").get<double>(), 0.5);
+}
+
 }  // namespace
 }  // namespace kiln

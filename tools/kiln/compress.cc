@@ -174,13 +174,6 @@ void register_compress(CLI::App& app) {
                               opts->output));
     }
     const ir::Graph graph = import_model(read_file(opts->model), opts->model);
-    if (!opts->flash_budget.empty() && !first_quantized(graph)) {
-      throw Error(ErrorKind::kUsage,
-                  fmt::format("--flash-budget: {} is a float model; budget mode plans an int8 "
-                              "one (kiln train --model {} --epochs 0 --qat-epochs N -o "
-                              "MODEL_int8.tflite writes it)",
-                              opts->model, opts->model));
-    }
     if (first_quantized(graph)) {
       if (cmd->count("--finetune") > 0 && opts->train.epochs > 0) {
         throw Error(ErrorKind::kUsage,
@@ -190,6 +183,7 @@ void register_compress(CLI::App& app) {
       }
       return compress_quantized(graph, *opts);
     }
+    if (!opts->flash_budget.empty()) plan_fine_tuning(*opts);
     if (*distil) opts->teacher = opts->model;
     run_training(*opts);
   });

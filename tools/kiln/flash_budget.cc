@@ -10,10 +10,13 @@
 #include "compiler/common/error.h"
 #include "compiler/common/file_io.h"
 #include "compiler/compress/flash_budget.h"
+#include "compiler/passes/passes.h"
 #include "compiler/pipeline/compile.h"
 #include "compiler/run/emulated_core.h"
 #include "compiler/target/cores.h"
 #include "compiler/train/datasets.h"
+#include "compiler/train/graph_module.h"
+#include "compiler/train/int8_export.h"
 #include "compiler/train/runtime_outputs.h"
 #include "compiler/train/trainer.h"
 #include "tools/kiln/progress.h"
@@ -128,33 +131,30 @@ int64_t core_instructions(const std::vector<uint8_t>& blob, const std::string& c
   return static_cast<int64_t>(runner.cost()->instructions);
 }
 
-}  // namespace
-
-void compress_to_budget(const ir::Graph& graph, const TrainCommand& opts, nlohmann::json& report) {
-  if (!ends_with(opts.output, ".kiln") && !ends_with(opts.output, ".tflite")) {
-    throw Error(ErrorKind::kUsage,
-                fmt::format("--flash-budget: {} is neither a .kiln blob nor a .tflite model "
-                            "(the plan for --target: write -o NAME.kiln, or -o NAME.tflite and "
-                            "compile it with the --entropy-layers printed)",
-                            opts.output));
-  }
-  if (opts.budget_images < 1) {
-    throw Error(ErrorKind::kUsage, "--budget-images must be positive");
-  }
-  const int64_t int8_flash = static_cast<int64_t>(compiled_blob(graph, opts.target, {}).size());
+// The budget's bytes, arena and instruction cap: as resolved for the
+// model before fine-tuning (TrainCommand::budget_*), or from the options
+// against `graph`.
+BudgetOptions budget_options(const ir::Graph& graph, const TrainCommand& opts) {
   BudgetOptions budget;
   budget.target = opts.target;
-  budget.flash_bytes = parse_budget("--flash-budget", opts.flash_budget, int8_flash);
-  if (!opts.ram_budget.empty()) {
-    budget.ram_bytes = parse_budget("--ram-budget", opts.ram_budget,
-                                    compile_graph(graph, {opts.target}).plan.arena_bytes);
+  budget.flash_bytes = opts.budget_flash_bytes;
+  budget.ram_bytes = opts.budget_ram_bytes;
+  budget.max_instructions = opts.budget_max_instructions;
+  if (budget.flash_bytes == 0) {
+    budget.flash_bytes =
+        parse_budget("--flash-budget", opts.flash_budget,
+                     static_cast<int64_t>(compiled_blob(graph, opts.target, {}).size()));
+    if (!opts.ram_budget.empty()) {
+      budget.ram_bytes = parse_budget("--ram-budget", opts.ram_budget,
+                                      compile_graph(graph, {opts.target}).plan.arena_bytes);
+    }
   }
-
   if (emulated(opts.target)) {
-    budget.instructions = [&](const std::vector<uint8_t>& blob) {
-      return core_instructions(blob, opts.target);
+    const std::string target = opts.target;
+    budget.instructions = [target](const std::vector<uint8_t>& blob) {
+      return core_instructions(blob, target);
     };
-    if (opts.max_slowdown > 0.0) {
+    if (opts.max_slowdown > 0.0 && budget.max_instructions == 0) {
       const auto int8_instructions = static_cast<double>(
           core_instructions(compiled_blob(graph, opts.target, {}), opts.target));
       budget.max_instructions = static_cast<int64_t>(opts.max_slowdown * int8_instructions);
@@ -165,32 +165,49 @@ void compress_to_budget(const ir::Graph& graph, const TrainCommand& opts, nlohma
                             "--target is {} (give cortex-m4, cortex-m7, cortex-m33 or cortex-m55)",
                             opts.target));
   }
+  return budget;
+}
 
-  const train::TrainingData data = train::load_training_data(opts.data);
+struct PlannedModel {
+  BudgetPlan plan;
+  CompiledModel compiled;  // for the target
+};
+
+// Plans `graph` for `budget`, each form's error measured on the first
+// --budget-images test images, and prints the plan.
+PlannedModel plan_and_print(const ir::Graph& graph, const TrainCommand& opts,
+                            const train::TrainingData& data, BudgetOptions budget,
+                            nlohmann::json& report) {
+  if (opts.budget_images < 1) {
+    throw Error(ErrorKind::kUsage, "--budget-images must be positive");
+  }
   const train::LabelledImages& test = data.test;
   const int64_t sizing_count = std::min<int64_t>(opts.budget_images, test.images.size(0));
   const torch::Tensor sizing = test.images.slice(0, 0, sizing_count);
   const torch::Tensor reference = train::runtime_outputs(compiled_blob(graph, "host", {}), sizing);
+  const CompiledModel int8_model = compiled(graph, opts.target, {});
+  const auto int8_flash = static_cast<int64_t>(int8_model.blob.size());
   std::printf(
-      "%s: int8, %lld bytes of model flash on %s; budget %lld bytes (%.3fx); each layer's forms "
+      "%lld bytes of model flash on %s; budget %lld bytes (%.3fx); each layer's forms "
       "measured on %lld %s test images\n",
-      opts.model.c_str(), static_cast<long long>(int8_flash), opts.target.c_str(),
+      static_cast<long long>(int8_flash), opts.target.c_str(),
       static_cast<long long>(budget.flash_bytes),
       static_cast<double>(budget.flash_bytes) / static_cast<double>(int8_flash),
       static_cast<long long>(sizing_count), data.description.c_str());
   std::fflush(stdout);
   budget.progress = progress_printer("sizing forms", true);
-  const BudgetPlan plan = plan_flash_budget(
+  PlannedModel p;
+  p.plan = plan_flash_budget(
       graph,
       [&](const ir::Graph& g) {
         return relative_error(train::runtime_outputs(compiled_blob(g, "host", {}), sizing),
                               reference);
       },
       budget);
-  const CompiledModel int8_model = compiled(graph, opts.target, {});
-  const CompiledModel planned = compiled(plan.graph, opts.target, plan.entropy_layers);
+  const BudgetPlan& plan = p.plan;
+  p.compiled = compiled(plan.graph, opts.target, plan.entropy_layers);
   std::printf("plan (stored bytes: the layer's constants, int8 -> planned):\n");
-  const LayerBytes int8_bytes = stored_bytes(int8_model), bytes = stored_bytes(planned);
+  const LayerBytes int8_bytes = stored_bytes(int8_model), bytes = stored_bytes(p.compiled);
   print_plan(plan, int8_bytes, bytes, static_cast<bool>(budget.instructions));
   if (budget.instructions) {
     std::printf("instructions on %s: predicted %lld, counted %lld (int8 %lld, %.2fx)\n",
@@ -199,7 +216,7 @@ void compress_to_budget(const ir::Graph& graph, const TrainCommand& opts, nlohma
                 static_cast<long long>(plan.int8_instructions),
                 static_cast<double>(plan.instructions) /
                     static_cast<double>(std::max<int64_t>(1, plan.int8_instructions)));
-    if (opts.max_slowdown == 0.0 && plan.instructions > 2 * plan.int8_instructions) {
+    if (budget.max_instructions == 0 && plan.instructions > 2 * plan.int8_instructions) {
       std::printf(
           "  (entropy-coded and sparse layers trade instructions for flash; --max-slowdown X "
           "keeps the plan within X times the int8 model's instructions)\n");
@@ -212,23 +229,91 @@ void compress_to_budget(const ir::Graph& graph, const TrainCommand& opts, nlohma
       static_cast<long long>(budget.flash_bytes), static_cast<long long>(int8_flash),
       static_cast<double>(plan.flash_bytes) / static_cast<double>(int8_flash),
       static_cast<long long>(plan.arena_bytes), static_cast<long long>(plan.int8_arena_bytes));
+  report["flash_budget"] = plan_json(plan, int8_bytes, bytes);
+  report["flash_budget"]["budget_bytes"] = budget.flash_bytes;
+  report["flash_budget"]["target"] = opts.target;
+  return p;
+}
+
+}  // namespace
+
+void plan_fine_tuning(TrainCommand& opts) {
+  opts.data.seed = opts.train.seed;
+  const train::TrainingData data = train::load_training_data(opts.data);
+  const ir::Graph graph = passes::optimize(import_model(read_file(opts.model), opts.model));
+  const train::GraphModule module(graph);
+  const torch::Tensor calibration = data.training.images.slice(
+      0, 0, std::min(opts.calibration_images, data.training.images.size(0)));
+  const ir::Graph int8 = train::quantize_trained(module, calibration).graph;
+  const BudgetOptions budget = budget_options(int8, opts);
+  opts.budget_flash_bytes = budget.flash_bytes;
+  opts.budget_ram_bytes = budget.ram_bytes;
+  opts.budget_max_instructions = budget.max_instructions;
+  opts.budget_reference_accuracy = train::accuracy(
+      train::runtime_outputs(compiled_blob(int8, "host", {}), data.test.images).argmax(1),
+      data.test.labels);
+  std::printf("%s, post-training int8 (test accuracy %.4f): ", opts.model.c_str(),
+              opts.budget_reference_accuracy);
+  nlohmann::json first;
+  const BudgetPlan plan = plan_and_print(int8, opts, data, budget, first).plan;
+
+  // Fine-tuning learns the plan's pruning and binary weights; clusters are
+  // taken after quantization-aware training.
+  std::string prune_layers, binary_layers;
+  for (const BudgetLayer& l : plan.layers) {
+    const WeightForm& form = l.forms[l.chosen].form;
+    if (form.prune > 0.0) {
+      prune_layers += fmt::format("{}{}={:g}", prune_layers.empty() ? "" : ",", l.name, form.prune);
+    }
+    if (form.binary) binary_layers += (binary_layers.empty() ? "" : ",") + l.name;
+    if (form.clusters > 0) opts.budget_clusters[l.name] = form.clusters;
+  }
+  opts.prune_layers = prune_layers;
+  if (!binary_layers.empty()) {
+    opts.weights = "binary";
+    opts.weights_layers = binary_layers;
+  }
+  if (opts.qat_epochs == 0) opts.int8 = true;
+  std::printf(
+      "fine-tuning for the plan:%s%s%s\n",
+      prune_layers.empty() ? "" : (" --prune-layers " + prune_layers).c_str(),
+      binary_layers.empty() ? "" : (" --weights binary --weights-layers " + binary_layers).c_str(),
+      opts.budget_clusters.empty() ? "" : ", then clusters; planned again after");
+}
+
+void compress_to_budget(const ir::Graph& graph, const TrainCommand& opts, nlohmann::json& report) {
+  if (!ends_with(opts.output, ".kiln") && !ends_with(opts.output, ".tflite")) {
+    throw Error(ErrorKind::kUsage,
+                fmt::format("--flash-budget: {} is neither a .kiln blob nor a .tflite model "
+                            "(the plan for --target: write -o NAME.kiln, or -o NAME.tflite and "
+                            "compile it with the --entropy-layers printed)",
+                            opts.output));
+  }
+  const BudgetOptions budget = budget_options(graph, opts);
+  const train::TrainingData data = train::load_training_data(opts.data);
+  const train::LabelledImages& test = data.test;
+  std::printf("%s: ", opts.model.c_str());
+  const PlannedModel planned_model = plan_and_print(graph, opts, data, budget, report);
+  const BudgetPlan& plan = planned_model.plan;
+  const CompiledModel& planned = planned_model.compiled;
 
   const torch::Tensor outputs =
       train::runtime_outputs(compiled_blob(plan.graph, "host", plan.entropy_layers), test.images,
                              progress_printer("running the plan", true));
-  const torch::Tensor int8_outputs =
-      train::runtime_outputs(compiled_blob(graph, "host", {}), test.images);
-  const double int8_accuracy = train::accuracy(int8_outputs.argmax(1), test.labels);
+  // Against the int8 model before fine-tuning, when there was one.
+  const double int8_accuracy =
+      opts.budget_reference_accuracy >= 0.0
+          ? opts.budget_reference_accuracy
+          : train::accuracy(
+                train::runtime_outputs(compiled_blob(graph, "host", {}), test.images).argmax(1),
+                test.labels);
   const double accuracy = train::accuracy(outputs.argmax(1), test.labels);
   const double drop = 100.0 * (int8_accuracy - accuracy);
   std::printf(
-      "test accuracy: int8 %.4f, plan %.4f (%+.2f points) on %lld images; output error %.6f "
-      "(predicted %.6f)\n",
+      "test accuracy: int8 %.4f, plan %.4f (%+.2f points) on %lld images; predicted output "
+      "error %.6f\n",
       int8_accuracy, accuracy, -drop, static_cast<long long>(test.images.size(0)),
-      relative_error(outputs.slice(0, 0, sizing_count), reference), plan.predicted_error);
-  report["flash_budget"] = plan_json(plan, int8_bytes, bytes);
-  report["flash_budget"]["budget_bytes"] = budget.flash_bytes;
-  report["flash_budget"]["target"] = opts.target;
+      plan.predicted_error);
   report["flash_budget"]["int8_accuracy"] = int8_accuracy;
   report["flash_budget"]["accuracy"] = accuracy;
   if (opts.max_accuracy_drop >= 0.0 && drop > opts.max_accuracy_drop) {

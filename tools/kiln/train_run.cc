@@ -31,6 +31,7 @@
 #include "compiler/train/int8_export.h"
 #include "compiler/train/runtime_outputs.h"
 #include "compiler/train/spec.h"
+#include "tools/kiln/flash_budget.h"
 #include "tools/kiln/progress.h"
 #include "tools/kiln/train_output.h"
 
@@ -579,6 +580,15 @@ void run_training(TrainCommand& opts) {
     }
   }
   std::signal(SIGINT, SIG_DFL);
+  if (!opts.flash_budget.empty()) {
+    for (const auto& [layer, clusters] : opts.budget_clusters) {
+      written = cluster_weights(written, clusters, false, {layer}).graph;
+      std::printf("%s: %d clusters\n", layer.c_str(), clusters);
+    }
+    compress_to_budget(written, opts, report);
+    if (!opts.report.empty()) std::ofstream(opts.report) << report.dump(2) << "\n";
+    return;
+  }
   const size_t bytes = write_model(written, opts.output, opts.target, opts.entropy);
   std::printf("wrote %s (%s, %zu bytes)\n", opts.output.c_str(), int8 ? "int8" : "float", bytes);
   if (!opts.samples_dir.empty())
