@@ -136,10 +136,11 @@ void register_compress(CLI::App& app) {
                 "clustered filters code in well under 4 bits per weight), at a decoding cost "
                 "per weight");
   cmd->add_option("--flash-budget", opts->flash_budget,
-                  "an int8 model: store each layer's weights in the form (int8, pruned, "
-                  "clustered, binary, entropy-coded) that fits the compiled model in this much "
-                  "model flash on --target with the least change to its outputs on the test "
-                  "images; BYTES, a share of the int8 model's (1/4, 25%) or a size (64KiB)");
+                  "store each layer's weights in the form (int8, pruned, clustered, binary, "
+                  "entropy-coded) that fits the compiled model in this much model flash on "
+                  "--target with the least change to its outputs on the test images (a float "
+                  "model: planned as int8, fine-tuned for the plan, planned again); BYTES, a "
+                  "share of the int8 model's (1/4, 25%) or a size (64KiB)");
   cmd->add_option("--ram-budget", opts->ram_budget,
                   "with --flash-budget: the arena bytes the plan must fit");
   cmd->add_option("--max-accuracy-drop", opts->max_accuracy_drop,
