@@ -257,8 +257,9 @@ void plan_fine_tuning(TrainCommand& opts) {
   nlohmann::json first;
   const BudgetPlan plan = plan_and_print(int8, opts, data, budget, first).plan;
 
-  // Fine-tuning learns the plan's pruning and binary weights; clusters are
-  // taken after quantization-aware training.
+  // Fine-tuning learns the plan's pruning and binary weights. Clusters are
+  // left to the second plan, which measures them on the fine-tuned weights
+  // and may choose other ones.
   std::string prune_layers, binary_layers;
   for (const BudgetLayer& l : plan.layers) {
     const WeightForm& form = l.forms[l.chosen].form;
@@ -266,7 +267,6 @@ void plan_fine_tuning(TrainCommand& opts) {
       prune_layers += fmt::format("{}{}={:g}", prune_layers.empty() ? "" : ",", l.name, form.prune);
     }
     if (form.binary) binary_layers += (binary_layers.empty() ? "" : ",") + l.name;
-    if (form.clusters > 0) opts.budget_clusters[l.name] = form.clusters;
   }
   opts.prune_layers = prune_layers;
   if (!binary_layers.empty()) {
@@ -275,10 +275,9 @@ void plan_fine_tuning(TrainCommand& opts) {
   }
   if (opts.qat_epochs == 0) opts.int8 = true;
   std::printf(
-      "fine-tuning for the plan:%s%s%s\n",
+      "fine-tuning for the plan:%s%s; then planned again\n",
       prune_layers.empty() ? "" : (" --prune-layers " + prune_layers).c_str(),
-      binary_layers.empty() ? "" : (" --weights binary --weights-layers " + binary_layers).c_str(),
-      opts.budget_clusters.empty() ? "" : ", then clusters; planned again after");
+      binary_layers.empty() ? "" : (" --weights binary --weights-layers " + binary_layers).c_str());
 }
 
 void compress_to_budget(const ir::Graph& graph, const TrainCommand& opts, nlohmann::json& report) {

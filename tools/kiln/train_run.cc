@@ -581,10 +581,6 @@ void run_training(TrainCommand& opts) {
   }
   std::signal(SIGINT, SIG_DFL);
   if (!opts.flash_budget.empty()) {
-    for (const auto& [layer, clusters] : opts.budget_clusters) {
-      written = cluster_weights(written, clusters, false, {layer}).graph;
-      std::printf("%s: %d clusters\n", layer.c_str(), clusters);
-    }
     compress_to_budget(written, opts, report);
     if (!opts.report.empty()) std::ofstream(opts.report) << report.dump(2) << "\n";
     return;
