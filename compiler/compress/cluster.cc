@@ -15,17 +15,13 @@ namespace {
 
 constexpr int kValues = 256;  // int8 values, indexed by value + 128
 
-using Histogram = std::array<double, kValues>;  // weight of each int8 value
-using Mapping = std::array<int8_t, kValues>;    // each value's centre
+}  // namespace
 
-// The optimal k-means of a weighted histogram in one dimension: clusters
-// are runs of consecutive values, found by dynamic programming over the
-// values present (Wang and Song's Ckmeans.1d.dp, in its simple O(k n^2) form).
-Mapping optimal_centres(const Histogram& histogram, int32_t clusters) {
+Int8Mapping optimal_int8_centres(const Int8Histogram& histogram, int32_t clusters) {
   std::vector<int> values;
   for (int v = 0; v < kValues; ++v)
     if (histogram[static_cast<size_t>(v)] > 0.0) values.push_back(v);
-  Mapping mapping{};
+  Int8Mapping mapping{};
   for (int v = 0; v < kValues; ++v) mapping[static_cast<size_t>(v)] = static_cast<int8_t>(v - 128);
   const size_t n = values.size();
   if (n <= static_cast<size_t>(clusters)) return mapping;
@@ -73,6 +69,11 @@ Mapping optimal_centres(const Histogram& histogram, int32_t clusters) {
   }
   return mapping;
 }
+
+namespace {
+
+using Histogram = Int8Histogram;
+using Mapping = Int8Mapping;
 
 bool clusterable(const ir::Graph& graph, const ir::Op& op) {
   if (op.kind != ir::OpKind::kConv2D && op.kind != ir::OpKind::kDepthwiseConv2D &&
@@ -139,7 +140,7 @@ ClusteredLayer cluster_layer(ir::Graph& graph, const ir::Op& op, size_t index, i
     layer.values_before = std::max(layer.values_before, distinct);
   }
   std::vector<Mapping> mappings;
-  for (const Histogram& h : histograms) mappings.push_back(optimal_centres(h, clusters));
+  for (const Histogram& h : histograms) mappings.push_back(optimal_int8_centres(h, clusters));
 
   std::vector<int8_t> clustered(values, values + n);
   double error = 0.0, energy = 0.0;

@@ -6,6 +6,7 @@
 #ifndef KILN_COMPILER_COMPRESS_CLUSTER_H
 #define KILN_COMPILER_COMPRESS_CLUSTER_H
 
+#include <array>
 #include <cstdint>
 #include <set>
 #include <string>
@@ -14,6 +15,17 @@
 #include "compiler/ir/graph.h"
 
 namespace kiln {
+
+// Weights of each int8 value (index: value + 128), and each value's centre.
+using Int8Histogram = std::array<double, 256>;
+using Int8Mapping = std::array<int8_t, 256>;
+
+// The optimal one-dimensional k-means of the int8 values `histogram` weighs
+// into at most `clusters` runs of consecutive values (dynamic programming,
+// Wang and Song's Ckmeans.1d.dp in its simple O(k n^2) form): each value's
+// centre, rounded to int8. What cluster_weights does to a filter, and what
+// training with weight clusters simulates.
+Int8Mapping optimal_int8_centres(const Int8Histogram& histogram, int32_t clusters);
 
 struct ClusteredLayer {
   std::string name;  // the layer's output tensor

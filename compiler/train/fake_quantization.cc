@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "compiler/common/error.h"
+#include "compiler/compress/cluster.h"
 #include "compiler/quantize/ptq.h"
 
 namespace kiln {
@@ -50,6 +51,30 @@ torch::Tensor fake_quantize_weights(const torch::Tensor& w, const torch::Tensor&
     rounded = torch::clamp(torch::round(w.detach() / s), -levels, levels);
   }
   return straight_through(w, rounded * s);
+}
+
+torch::Tensor fake_cluster_weights(const torch::Tensor& w, const torch::Tensor& scales,
+                                   int32_t clusters) {
+  const torch::Tensor s = per_channel(scales, w);
+  torch::Tensor shared;
+  {
+    torch::NoGradGuard no_grad;
+    const torch::Tensor levels =
+        torch::clamp(torch::round(w.detach() / s), -kInt8WeightLevels, kInt8WeightLevels);
+    const torch::Tensor index = (levels + 128).to(torch::kLong).reshape({-1});
+    const torch::Tensor weight = (s * s).expand_as(levels).reshape({-1}).to(torch::kFloat64);
+    const torch::Tensor histogram =
+        torch::zeros({256}, torch::kFloat64).index_add_(0, index, weight).contiguous();
+    Int8Histogram h{};
+    std::copy_n(histogram.data_ptr<double>(), h.size(), h.begin());
+    const Int8Mapping mapping = optimal_int8_centres(h, clusters);
+    torch::Tensor centres = torch::empty({256}, torch::kFloat32);
+    for (size_t v = 0; v < mapping.size(); ++v) {
+      centres[static_cast<int64_t>(v)] = static_cast<float>(mapping[v]);
+    }
+    shared = centres.index_select(0, index).reshape(levels.sizes()) * s;
+  }
+  return straight_through(w, shared);
 }
 
 torch::Tensor fake_binarize_weights(const torch::Tensor& w, bool per_channel_scales,

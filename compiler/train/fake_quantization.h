@@ -41,6 +41,14 @@ torch::Tensor fake_quantize_weights(const torch::Tensor& w, const torch::Tensor&
 torch::Tensor fake_binarize_weights(const torch::Tensor& w, bool per_channel_scales,
                                     torch::Tensor* scales);
 
+// Weights fake-quantized at `scales` (per output channel or one) shared
+// among at most `clusters` int8 values: the optimal k-means of their levels
+// weighted by each level's squared scale (compress/cluster.h's
+// optimal_int8_centres, which kiln compress's clustering applies to the
+// int8 model), recomputed on every call. The gradient is the identity's.
+torch::Tensor fake_cluster_weights(const torch::Tensor& w, const torch::Tensor& scales,
+                                   int32_t clusters);
+
 // A bias after int32 quantization at input_scale x weight_scales.
 torch::Tensor fake_quantize_bias(const torch::Tensor& bias, double input_scale,
                                  const torch::Tensor& weight_scales);

@@ -246,9 +246,8 @@ torch::Tensor GraphModule::forward(const torch::Tensor& input) {
 
 void GraphModule::quantize_parameters(const ir::Op& op, std::vector<torch::Tensor>& in) {
   const bool per_channel = op_traits(op.kind).per_channel_weights;
-  const bool chosen =
-      weight_layers_.empty() ||
-      weight_layers_.count(graph_.tensors[static_cast<size_t>(op.outputs[0])].name) > 0;
+  const std::string& name = graph_.tensors[static_cast<size_t>(op.outputs[0])].name;
+  const bool chosen = weight_layers_.empty() || weight_layers_.count(name) > 0;
   const int32_t levels = chosen ? weight_levels_ : kInt8WeightLevels;
   torch::Tensor scales;
   if (chosen && binary_weights_) {
@@ -256,6 +255,10 @@ void GraphModule::quantize_parameters(const ir::Op& op, std::vector<torch::Tenso
   } else {
     scales = weight_scales(in[1], per_channel, levels);
     in[1] = fake_quantize_weights(in[1], scales, levels);
+    const auto clusters = weight_clusters_.find(name);
+    if (clusters != weight_clusters_.end()) {
+      in[1] = fake_cluster_weights(in[1], scales, clusters->second);
+    }
   }
   if (in.size() > 2 && in[2].defined()) {
     in[2] = fake_quantize_bias(in[2], quantizer_.quantization(op.inputs[0]).scale, scales);

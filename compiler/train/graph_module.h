@@ -50,6 +50,12 @@ class GraphModule : public torch::nn::Module {
   // apply to, as QuantizeOptions::weight_layers; empty: every layer.
   void set_weight_layers(std::set<std::string> layers) { weight_layers_ = std::move(layers); }
   const std::set<std::string>& weight_layers() const { return weight_layers_; }
+  // Layers (output tensor names) whose int8 weights quantization-aware
+  // training shares among this many values each (fake_cluster_weights), as
+  // cluster_weights then stores them.
+  void set_weight_clusters(std::map<std::string, int32_t> clusters) {
+    weight_clusters_ = std::move(clusters);
+  }
   // Masks the filter tensors `filters` where the same tensors of `pruned`
   // (this module's graph with those filters pruned: fully connected or 1x1
   // convolution ones, whose element order kiln and libtorch share) are zero:
@@ -75,6 +81,7 @@ class GraphModule : public torch::nn::Module {
   int32_t weight_levels_ = 127;
   bool binary_weights_ = false;
   std::set<std::string> weight_layers_;
+  std::map<std::string, int32_t> weight_clusters_;
 };
 
 // The op kinds GraphModule runs.

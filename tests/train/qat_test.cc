@@ -12,7 +12,9 @@
 
 #include "compiler/common/error.h"
 #include "compiler/common/file_io.h"
+#include "compiler/compress/cluster.h"
 #include "compiler/exec/graph_evaluator.h"
+#include "compiler/ir/builder.h"
 #include "compiler/passes/passes.h"
 #include "compiler/pipeline/compile.h"
 #include "compiler/train/architectures.h"
@@ -71,6 +73,38 @@ TEST(FakeQuantization, Int4WeightsTakeFifteenLevels) {
   EXPECT_EQ(levels.abs().max().item<float>(), 7.0f);
   EXPECT_LE(std::get<0>(at::_unique(levels)).numel(), 15);
   EXPECT_FLOAT_EQ(scales[0].item<float>(), w[0].abs().max().item<float>() / 7.0f);
+}
+
+// Weight clusters: the levels take at most K values, the ones
+// cluster_weights gives the int8 filter (the same k-means, weighted by the
+// squared scales), and the gradient passes straight through.
+TEST(FakeQuantization, ClusteredWeightsAreTheLevelsClusteringStores) {
+  torch::manual_seed(5);
+  const torch::Tensor w = torch::randn({4, 32}).requires_grad_(true);
+  const torch::Tensor scales = train::weight_scales(w, true);
+  const torch::Tensor clustered = train::fake_cluster_weights(w, scales, 4);
+  const torch::Tensor levels = torch::round(clustered / scales.reshape({4, 1})).detach();
+  EXPECT_LE(std::get<0>(at::_unique(levels)).numel(), 4);
+
+  ir::GraphBuilder b;
+  const int x = b.input("x", KILN_DTYPE_INT8, {1, 32}, 0.1f, 0);
+  const torch::Tensor q = torch::round(w.detach() / scales.reshape({4, 1})).to(torch::kInt8);
+  std::vector<float> channel_scales(4);
+  for (int64_t c = 0; c < 4; ++c) channel_scales[static_cast<size_t>(c)] = scales[c].item<float>();
+  const int f = b.constant<int8_t>(
+      "w", KILN_DTYPE_INT8, {4, 32},
+      std::vector<int8_t>(q.data_ptr<int8_t>(), q.data_ptr<int8_t>() + q.numel()), channel_scales);
+  const int y = b.tensor("y", KILN_DTYPE_INT8, {1, 4}, 1.0f, 0);
+  b.op(ir::OpKind::kFullyConnected, {x, f, -1}, {y});
+  b.output(y);
+  const ir::Graph g = cluster_weights(b.build(), 4, false).graph;
+  const int8_t* stored = g.tensors[static_cast<size_t>(f)].as<int8_t>();
+  const torch::Tensor expected =
+      torch::from_blob(const_cast<int8_t*>(stored), {4, 32}, torch::kInt8).to(torch::kFloat32);
+  EXPECT_TRUE(torch::equal(levels, expected));
+
+  clustered.sum().backward();
+  EXPECT_TRUE(torch::equal(w.grad(), torch::ones({4, 32})));
 }
 
 TEST(FakeQuantization, GradientsPassStraightThroughTheRounding) {

@@ -257,16 +257,20 @@ void plan_fine_tuning(TrainCommand& opts) {
   nlohmann::json first;
   const BudgetPlan plan = plan_and_print(int8, opts, data, budget, first).plan;
 
-  // Fine-tuning learns the plan's pruning and binary weights. Clusters are
-  // left to the second plan, which measures them on the fine-tuned weights
-  // and may choose other ones.
-  std::string prune_layers, binary_layers;
+  // Fine-tuning learns the plan's pruning and binary weights, and
+  // quantization-aware training its clusters; the second plan then measures
+  // every form again on the weights the model ends with.
+  std::string prune_layers, binary_layers, clusters;
   for (const BudgetLayer& l : plan.layers) {
     const WeightForm& form = l.forms[l.chosen].form;
     if (form.prune > 0.0) {
       prune_layers += fmt::format("{}{}={:g}", prune_layers.empty() ? "" : ",", l.name, form.prune);
     }
     if (form.binary) binary_layers += (binary_layers.empty() ? "" : ",") + l.name;
+    if (form.clusters > 0 && opts.qat_epochs > 0) {
+      opts.budget_clusters[l.name] = form.clusters;
+      clusters += fmt::format("{}{}={}", clusters.empty() ? "" : ",", l.name, form.clusters);
+    }
   }
   opts.prune_layers = prune_layers;
   if (!binary_layers.empty()) {
@@ -275,9 +279,10 @@ void plan_fine_tuning(TrainCommand& opts) {
   }
   if (opts.qat_epochs == 0) opts.int8 = true;
   std::printf(
-      "fine-tuning for the plan:%s%s; then planned again\n",
+      "fine-tuning for the plan:%s%s%s; then planned again\n",
       prune_layers.empty() ? "" : (" --prune-layers " + prune_layers).c_str(),
-      binary_layers.empty() ? "" : (" --weights binary --weights-layers " + binary_layers).c_str());
+      binary_layers.empty() ? "" : (" --weights binary --weights-layers " + binary_layers).c_str(),
+      clusters.empty() ? "" : (", quantization-aware clusters " + clusters).c_str());
 }
 
 void compress_to_budget(const ir::Graph& graph, const TrainCommand& opts, nlohmann::json& report) {

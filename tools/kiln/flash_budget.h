@@ -20,10 +20,11 @@ namespace cli {
 void compress_to_budget(const ir::Graph& graph, const TrainCommand& opts, nlohmann::json& report);
 
 // A float model (opts.model) in budget mode: its post-training int8
-// version is planned, and the plan's pruning shares and binary layers are
-// set in `opts` (prune_layers, weights, weights_layers) for run_training to
-// fine-tune, with the budget resolved to bytes (budget_*); run_training
-// then plans the fine-tuned int8 model again, clusters and all.
+// version is planned, and the plan's pruning shares, binary layers and
+// clusters are set in `opts` (prune_layers, weights, weights_layers,
+// budget_clusters) for run_training to fine-tune and train
+// quantization-aware, with the budget resolved to bytes (budget_*);
+// run_training then plans the fine-tuned int8 model again.
 void plan_fine_tuning(TrainCommand& opts);
 
 }  // namespace cli

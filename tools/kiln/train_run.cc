@@ -539,6 +539,7 @@ void run_training(TrainCommand& opts) {
   if (opts.weights == "int4") model.set_weight_levels(kInt4WeightLevels);
   model.set_binary_weights(opts.weights == "binary");
   model.set_weight_layers(weight_layers(graph, opts));
+  model.set_weight_clusters(opts.budget_clusters);
   if (!opts.model.empty()) {
     report["test_accuracy_before"] = train::accuracy(model, test);
     std::printf("%s: test accuracy %.4f\n",
@@ -581,6 +582,9 @@ void run_training(TrainCommand& opts) {
   }
   std::signal(SIGINT, SIG_DFL);
   if (!opts.flash_budget.empty()) {
+    for (const auto& [layer, clusters] : opts.budget_clusters) {
+      written = cluster_weights(written, clusters, false, {layer}).graph;
+    }
     compress_to_budget(written, opts, report);
     if (!opts.report.empty()) std::ofstream(opts.report) << report.dump(2) << "\n";
     return;

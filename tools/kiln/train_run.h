@@ -5,6 +5,7 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -50,9 +51,12 @@ struct TrainCommand {
   double max_slowdown = 0.0;        // x the int8 model's instructions; 0: any
   int64_t budget_images = 1000;     // test images that measure each form's error
   // Resolved by plan_fine_tuning for a float model (0 / negative: not yet):
-  // the budget against the int8 model before fine-tuning, and its accuracy.
+  // the budget against the int8 model before fine-tuning, its accuracy, and
+  // the clusters quantization-aware training shares each layer's weights
+  // among (the int8 model is clustered so after it).
   int64_t budget_flash_bytes = 0, budget_ram_bytes = 0, budget_max_instructions = 0;
   double budget_reference_accuracy = -1.0;
+  std::map<std::string, int32_t> budget_clusters;
 };
 
 // "shift", "shift=N" and "flip", separated by commas (--augment).
