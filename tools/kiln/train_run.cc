@@ -255,6 +255,10 @@ ir::Graph quantize(Run& run, train::GraphModule& model, bool completed) {
   if (completed && opts.qat_epochs > 0) {
     completed = train_quantization_aware(run, model, calibration);
     quantized = train::quantize_trained(model, calibration);
+    // The clusters training shared the weights among, stored so.
+    for (const auto& [layer, clusters] : opts.budget_clusters) {
+      quantized.graph = cluster_weights(quantized.graph, clusters, false, {layer}).graph;
+    }
   }
   if (completed && opts.qat_epochs > 0) {
     const torch::Tensor simulated = train::predictions(model, test.images);
@@ -582,9 +586,6 @@ void run_training(TrainCommand& opts) {
   }
   std::signal(SIGINT, SIG_DFL);
   if (!opts.flash_budget.empty()) {
-    for (const auto& [layer, clusters] : opts.budget_clusters) {
-      written = cluster_weights(written, clusters, false, {layer}).graph;
-    }
     compress_to_budget(written, opts, report);
     if (!opts.report.empty()) std::ofstream(opts.report) << report.dump(2) << "\n";
     return;
