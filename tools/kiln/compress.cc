@@ -83,6 +83,13 @@ void check_budget_options(const TrainCommand& opts) {
                             "model's instructions",
                             opts.max_slowdown));
   }
+  if (!ends_with(opts.output, ".kiln") && !ends_with(opts.output, ".tflite")) {
+    throw Error(ErrorKind::kUsage,
+                fmt::format("--flash-budget: {} is neither a .kiln blob nor a .tflite model "
+                            "(the plan for --target: write -o NAME.kiln, or -o NAME.tflite and "
+                            "compile it with the --entropy-layers printed)",
+                            opts.output));
+  }
   if (prunes_weights(opts) || opts.clusters != 0 || opts.weights != "int8" || opts.entropy) {
     throw Error(ErrorKind::kUsage,
                 "--flash-budget chooses each layer's pruning, clusters, binary weights and "

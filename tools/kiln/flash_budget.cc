@@ -286,13 +286,6 @@ void plan_fine_tuning(TrainCommand& opts) {
 }
 
 void compress_to_budget(const ir::Graph& graph, const TrainCommand& opts, nlohmann::json& report) {
-  if (!ends_with(opts.output, ".kiln") && !ends_with(opts.output, ".tflite")) {
-    throw Error(ErrorKind::kUsage,
-                fmt::format("--flash-budget: {} is neither a .kiln blob nor a .tflite model "
-                            "(the plan for --target: write -o NAME.kiln, or -o NAME.tflite and "
-                            "compile it with the --entropy-layers printed)",
-                            opts.output));
-  }
   const BudgetOptions budget = budget_options(graph, opts);
   const train::TrainingData data = train::load_training_data(opts.data);
   const train::LabelledImages& test = data.test;
@@ -321,11 +314,12 @@ void compress_to_budget(const ir::Graph& graph, const TrainCommand& opts, nlohma
   report["flash_budget"]["int8_accuracy"] = int8_accuracy;
   report["flash_budget"]["accuracy"] = accuracy;
   if (opts.max_accuracy_drop >= 0.0 && drop > opts.max_accuracy_drop) {
-    throw Error(ErrorKind::kUsage,
-                fmt::format("--max-accuracy-drop {:g}: the plan for {} bytes loses {:.2f} points "
-                            "of test accuracy; nothing written (raise the budget, or fine-tune a "
-                            "compressed float model with kiln compress --qat-epochs)",
-                            opts.max_accuracy_drop, budget.flash_bytes, drop));
+    throw Error(
+        ErrorKind::kUsage,
+        fmt::format("--max-accuracy-drop {:g}: the plan for {} bytes loses {:.2f} points "
+                    "of test accuracy; nothing written (raise the budget or, from the float "
+                    "model, fine-tune longer: --finetune, --qat-epochs)",
+                    opts.max_accuracy_drop, budget.flash_bytes, drop));
   }
   std::string entropy_layers;
   for (const std::string& name : plan.entropy_layers) {
