@@ -70,11 +70,6 @@ Int8Mapping optimal_int8_centres(const Int8Histogram& histogram, int32_t cluster
   return mapping;
 }
 
-namespace {
-
-using Histogram = Int8Histogram;
-using Mapping = Int8Mapping;
-
 bool clusterable(const ir::Graph& graph, const ir::Op& op) {
   if (op.kind != ir::OpKind::kConv2D && op.kind != ir::OpKind::kDepthwiseConv2D &&
       op.kind != ir::OpKind::kFullyConnected) {
@@ -85,6 +80,11 @@ bool clusterable(const ir::Graph& graph, const ir::Op& op) {
   return filter.constant && filter.dtype == KILN_DTYPE_INT8 && filter.quant.present() &&
          !filter.shape.empty();
 }
+
+namespace {
+
+using Histogram = Int8Histogram;
+using Mapping = Int8Mapping;
 
 // A layer's int8 filter, and the output channel of each of its elements.
 struct LayerFilter {

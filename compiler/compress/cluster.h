@@ -27,6 +27,11 @@ using Int8Mapping = std::array<int8_t, 256>;
 // training with weight clusters simulates.
 Int8Mapping optimal_int8_centres(const Int8Histogram& histogram, int32_t clusters);
 
+// Whether `op` is a CONV_2D, DEPTHWISE_CONV_2D or FULLY_CONNECTED layer
+// with a constant, quantized int8 filter: the layers clustering, int4 and
+// binary weights (and budget mode) work on.
+bool clusterable(const ir::Graph& graph, const ir::Op& op);
+
 struct ClusteredLayer {
   std::string name;  // the layer's output tensor
   std::string op;    // e.g. "CONV_2D (operator 3)"

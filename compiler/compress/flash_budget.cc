@@ -16,18 +16,6 @@
 namespace kiln {
 namespace {
 
-const ir::Tensor* int8_filter(const ir::Graph& graph, const ir::Op& op) {
-  if (op.kind != ir::OpKind::kConv2D && op.kind != ir::OpKind::kDepthwiseConv2D &&
-      op.kind != ir::OpKind::kFullyConnected) {
-    return nullptr;
-  }
-  if (op.inputs.size() < 2 || op.inputs[1] < 0) return nullptr;
-  const ir::Tensor& f = graph.tensors[static_cast<size_t>(op.inputs[1])];
-  return f.constant && f.dtype == KILN_DTYPE_INT8 && f.quant.present() && !f.shape.empty()
-             ? &f
-             : nullptr;
-}
-
 // Layers whose filters kiln can store binary and entropy-coded: groups-1
 // convolutions (the filter's depth is the input's) and fully connected ones.
 bool dense_layer(const ir::Graph& graph, const ir::Op& op, const ir::Tensor& filter) {
@@ -37,21 +25,10 @@ bool dense_layer(const ir::Graph& graph, const ir::Op& op, const ir::Tensor& fil
   return !input.shape.empty() && filter.shape.back() == input.shape.back();
 }
 
-// Layers a sparse kernel takes (compress/prune_weights.h).
-bool prunable(const ir::Op& op, const ir::Tensor& filter) {
-  if (op.kind == ir::OpKind::kFullyConnected) return filter.shape.size() == 2;
-  return op.kind == ir::OpKind::kConv2D && filter.shape.size() == 4 && filter.shape[1] == 1 &&
-         filter.shape[2] == 1;
-}
-
 // Compiles `graph` and fills `cost`'s flash, parts, arena and instructions.
 void compile_cost(const ir::Graph& graph, const BudgetOptions& budget,
                   const std::set<std::string>& entropy_layers, FormCost& cost) {
-  CompileOptions options;
-  options.target = budget.target;
-  options.entropy_weights = !entropy_layers.empty();
-  options.entropy_layers = entropy_layers;
-  const CompiledModel m = compile_graph(graph, options);
+  const CompiledModel m = compile_graph(graph, plan_compile_options(budget.target, entropy_layers));
   cost.arena_bytes = static_cast<int64_t>(m.plan.arena_bytes);
   cost.flash_bytes = static_cast<int64_t>(m.blob.size());
   cost.parts = blob_parts(m.blob);
@@ -85,10 +62,19 @@ std::string WeightForm::name() const {
   return text;
 }
 
+CompileOptions plan_compile_options(const std::string& target,
+                                    const std::set<std::string>& entropy_layers) {
+  CompileOptions options;
+  options.target = target;
+  options.entropy_weights = !entropy_layers.empty();
+  options.entropy_layers = entropy_layers;
+  return options;
+}
+
 std::vector<WeightForm> weight_forms(const ir::Graph& graph, const ir::Op& op) {
-  const ir::Tensor* filter = int8_filter(graph, op);
-  if (filter == nullptr) return {};
-  const bool dense = dense_layer(graph, op, *filter);
+  if (!clusterable(graph, op)) return {};
+  const ir::Tensor& filter = graph.tensors[static_cast<size_t>(op.inputs[1])];
+  const bool dense = dense_layer(graph, op, filter);
   std::vector<WeightForm> forms{WeightForm{}};
   if (dense) forms.push_back(WeightForm{0.0, 0, false, true});
   forms.push_back(WeightForm{0.0, 16, false, false});
@@ -96,7 +82,7 @@ std::vector<WeightForm> weight_forms(const ir::Graph& graph, const ir::Op& op) {
   // Fewer clusters than 16 save bytes only entropy-coded (4-bit indices).
   for (int32_t k : {16, 8, 4, 2}) forms.push_back(WeightForm{0.0, k, false, true});
   forms.push_back(WeightForm{0.0, 0, true, false});
-  if (prunable(op, *filter)) {
+  if (sparse_able(graph, op)) {
     for (double share : {0.5, 0.75, 0.9}) {
       forms.push_back(WeightForm{share, 0, false, false});
       forms.push_back(WeightForm{share, 0, false, true});

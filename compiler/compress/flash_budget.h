@@ -30,6 +30,7 @@
 
 #include "compiler/blob/writer.h"
 #include "compiler/ir/graph.h"
+#include "compiler/pipeline/compile.h"
 
 namespace kiln {
 
@@ -99,6 +100,11 @@ struct BudgetPlan {
   int64_t int8_instructions = 0, predicted_instructions = 0, instructions = 0;
   double predicted_error = 0.0;  // the chosen forms' errors, summed
 };
+
+// How a plan compiles for `target`: its entropy-coded layers, and no
+// other, entropy-coded.
+CompileOptions plan_compile_options(const std::string& target,
+                                    const std::set<std::string>& entropy_layers);
 
 // The model's output error for a graph: 0 for the graph as given, more the
 // further its outputs move (the caller runs it on data).

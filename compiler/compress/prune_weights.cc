@@ -11,16 +11,6 @@
 namespace kiln {
 namespace {
 
-// The layers a sparse kernel takes: a filter [out, in] or [out, 1, 1, in].
-bool sparse_able(const ir::Graph& graph, const ir::Op& op) {
-  if (op.kind != ir::OpKind::kFullyConnected && op.kind != ir::OpKind::kConv2D) return false;
-  if (op.inputs.size() < 2 || op.inputs[1] < 0) return false;
-  const ir::Tensor& f = graph.tensors[static_cast<size_t>(op.inputs[1])];
-  if (!f.constant || (f.dtype != KILN_DTYPE_INT8 && f.dtype != KILN_DTYPE_FLOAT32)) return false;
-  if (op.kind == ir::OpKind::kFullyConnected) return f.shape.size() == 2;
-  return f.shape.size() == 4 && f.shape[1] == 1 && f.shape[2] == 1;
-}
-
 // Each weight's magnitude, int8 ones times their channel's scale.
 std::vector<double> magnitudes(const ir::Tensor& f, int32_t depth) {
   std::vector<double> m(static_cast<size_t>(f.elements()));
@@ -61,6 +51,15 @@ void prune_group(ir::Tensor& f, const std::vector<double>& magnitude, size_t fir
 }
 
 }  // namespace
+
+bool sparse_able(const ir::Graph& graph, const ir::Op& op) {
+  if (op.kind != ir::OpKind::kFullyConnected && op.kind != ir::OpKind::kConv2D) return false;
+  if (op.inputs.size() < 2 || op.inputs[1] < 0) return false;
+  const ir::Tensor& f = graph.tensors[static_cast<size_t>(op.inputs[1])];
+  if (!f.constant || (f.dtype != KILN_DTYPE_INT8 && f.dtype != KILN_DTYPE_FLOAT32)) return false;
+  if (op.kind == ir::OpKind::kFullyConnected) return f.shape.size() == 2;
+  return f.shape.size() == 4 && f.shape[1] == 1 && f.shape[2] == 1;
+}
 
 Sparsity parse_n_of_m(const std::string& text) {
   Sparsity s;

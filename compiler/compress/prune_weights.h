@@ -49,6 +49,10 @@ struct WeightPruning {
   std::vector<SparseLayer> layers;  // every layer a sparse kernel takes
 };
 
+// Whether a sparse kernel takes `op`: FULLY_CONNECTED or 1x1 CONV_2D with
+// a constant float or int8 filter ([out, in] or [out, 1, 1, in]).
+bool sparse_able(const ir::Graph& graph, const ir::Op& op);
+
 // Prunes the filter of every FULLY_CONNECTED and 1x1 CONV_2D layer (the
 // layers kiln's sparse kernels run), float or int8, by magnitude: an int8
 // weight weighs |q| times its channel's scale. Other layers are left as they

@@ -80,11 +80,7 @@ double filter_change(const ir::Graph& original, const ir::Graph& g) {
 }
 
 std::vector<uint8_t> compiled(const BudgetPlan& plan, const std::string& target) {
-  CompileOptions options;
-  options.target = target;
-  options.entropy_weights = !plan.entropy_layers.empty();
-  options.entropy_layers = plan.entropy_layers;
-  return compile_graph(plan.graph, options).blob;
+  return compile_graph(plan.graph, plan_compile_options(target, plan.entropy_layers)).blob;
 }
 
 TEST(FlashBudget, PlansFitAndTheirFlashIsPredictedExactlyOnEveryTarget) {

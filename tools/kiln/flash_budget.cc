@@ -28,11 +28,7 @@ namespace {
 
 CompiledModel compiled(const ir::Graph& graph, const std::string& target,
                        const std::set<std::string>& entropy_layers) {
-  CompileOptions options;
-  options.target = target;
-  options.entropy_weights = !entropy_layers.empty();
-  options.entropy_layers = entropy_layers;
-  return compile_graph(graph, options);
+  return compile_graph(graph, plan_compile_options(target, entropy_layers));
 }
 
 std::vector<uint8_t> compiled_blob(const ir::Graph& graph, const std::string& target,
@@ -337,12 +333,10 @@ void compress_to_budget(const ir::Graph& graph, const TrainCommand& opts, nlohma
   write_model(plan.graph, opts.output, opts.target);
   const std::string flags =
       entropy_layers.empty() ? "" : fmt::format(" --entropy-layers {}", entropy_layers);
-  CompileOptions options;
-  options.target = opts.target;
-  options.entropy_weights = !plan.entropy_layers.empty();
-  options.entropy_layers = plan.entropy_layers;
   const size_t compiled_bytes =
-      compile_model(read_file(opts.output), opts.output, options).blob.size();
+      compile_model(read_file(opts.output), opts.output,
+                    plan_compile_options(opts.target, plan.entropy_layers))
+          .blob.size();
   std::printf(
       "wrote %s; kiln convert %s --target %s%s (or kiln compile) gives the plan: %zu "
       "bytes of model flash\n",
