@@ -25,7 +25,13 @@ struct BinaryWeights {
 // smaller value is its 0 bit's.
 std::optional<BinaryWeights> binary_weights(const int8_t* weights, int32_t rows, int32_t row);
 
-// Emits CONV_2D_S8_B1 for an int8 convolution with groups 1 (FULLY_CONNECTED
+// True if int8 `tensor` takes only its zero point z and z + 1 (a ReLU
+// quantized to one bit): the output of a layer, add or clamp whose clamp
+// leaves those two values, possibly through reshapes.
+bool binary_activations(const ir::Graph& g, int tensor);
+
+// Emits CONV_2D_A1_B1 when the input is binary too (binary_activations),
+// CONV_2D_S8_B1 otherwise, for an int8 convolution with groups 1 (FULLY_CONNECTED
 // as a 1x1 convolution) whose channels each take at most two values, and
 // returns true; false (nothing emitted) otherwise or if the compilation
 // keeps weights dense. `requant` is the reference kernels' table.

@@ -347,6 +347,111 @@ TEST(Conformance, BinarySweepsReachTheBinaryKernel) {
   }
 }
 
+// Whether the sweep's op runs fully binary once its filter is binary and its
+// input binary: a groups-1 convolution or fully connected layer with
+// channels of at least four weights (three take as many bytes as in int8).
+bool takes_binary_input(const ir::Graph& g, const ir::Op& op) {
+  const ir::Tensor& in = g.tensors[static_cast<size_t>(op.inputs[0])];
+  const ir::Tensor& filter = g.tensors[static_cast<size_t>(op.inputs[1])];
+  const bool groups_1 = op.kind == OpKind::kFullyConnected ||
+                        (op.kind == OpKind::kConv2D && filter.shape.back() == in.shape.back());
+  return groups_1 && filter.elements() / filter.shape.front() >= 4;
+}
+
+// The binary sweep (with_binary_weights) with binary activations: each
+// groups-1 layer reads its input through a clamp to [0, the clamp's output
+// scale], which leaves the output's zero point z and z + 1 (z varying from
+// case to case), so the layer runs fully binary; every third one's output
+// is a ReLU quantized to one bit too (z = 126), so its kernel compares with
+// thresholds instead of requantizing.
+Sweep with_binary_activations(Sweep s, uint32_t seed) {
+  s = with_binary_weights(std::move(s), seed);
+  ir::Graph& g = s.graph;
+  std::vector<ir::Op> ops;
+  int layer = 0;
+  for (ir::Op op : g.ops) {
+    if (op.kind != OpKind::kDepthwiseConv2D && takes_binary_input(g, op)) {
+      ir::Tensor bits = g.tensors[static_cast<size_t>(op.inputs[0])];
+      bits.name += "/bits";
+      const float scale = bits.quant.scale() * 4;
+      bits.quant.scales = {scale};
+      bits.quant.zero_points = {-128 + (layer * 37) % 255};
+      g.tensors.push_back(bits);
+      ir::Op clamp;
+      clamp.kind = OpKind::kClamp;
+      clamp.type_name = "RELU";
+      clamp.inputs = {op.inputs[0]};
+      clamp.outputs = {static_cast<int>(g.tensors.size()) - 1};
+      clamp.attrs.clamp_min = 0.0f;
+      clamp.attrs.clamp_max = scale;
+      ops.push_back(clamp);
+      op.inputs[0] = clamp.outputs[0];
+      if (layer % 3 == 2) {
+        op.attrs.activation = ir::Activation::kRelu;
+        g.tensors[static_cast<size_t>(op.outputs[0])].quant.zero_points = {126};
+      }
+      ++layer;
+    }
+    ops.push_back(op);
+  }
+  g.ops = ops;
+  return s;
+}
+
+Sweep fully_binary_conv_sweep() {
+  return with_binary_activations(build_sweep(conv_cases(), 1), 26);
+}
+
+Sweep fully_binary_fully_connected_sweep() {
+  return with_binary_activations(build_fully_connected_sweep(27, 0, SIZE_MAX, kEntropyShapes), 27);
+}
+
+TEST(Conformance, FullyBinaryKernelMatchesReferenceOnHost) {
+  expect_variants_match_reference(fully_binary_conv_sweep(), Storage::kCompressed);
+  expect_variants_match_reference(fully_binary_fully_connected_sweep(), Storage::kCompressed);
+}
+
+TEST(Conformance, FullyBinaryKernelMatchesReferenceOnCortexM) {
+  expect_device_slices_match_reference(conv_cases(), 6, 26, build_sweep, Storage::kCompressed,
+                                       with_binary_activations);
+  expect_device_variants_match_reference(fully_binary_fully_connected_sweep(),
+                                         Storage::kCompressed);
+}
+
+// Every groups-1 layer whose input is binary runs fully binary on every
+// target, those whose output takes two values with thresholds; with
+// --dense-weights none does.
+TEST(Conformance, BinaryActivationSweepsReachTheFullyBinaryKernel) {
+  for (const Sweep& s : {fully_binary_conv_sweep(), fully_binary_fully_connected_sweep()}) {
+    for (const char* target : {"portable", "cortex-m4", "cortex-m55", "host"}) {
+      SCOPED_TRACE(target);
+      const CompiledModel m = compile_graph(s.graph, compile_options(target, Storage::kCompressed));
+      const CompiledModel dense = compile_graph(s.graph, compile_options(target, Storage::kDense));
+      ASSERT_EQ(m.program.ops.size(), s.graph.ops.size());
+      int fully_binary = 0;
+      for (size_t i = 0; i < s.graph.ops.size(); ++i) {
+        const ir::Op& op = s.graph.ops[i];
+        const bool binary_input =
+            s.graph.ops[i > 0 ? i - 1 : 0].kind == OpKind::kClamp && op.kind != OpKind::kClamp;
+        const bool expected = binary_input && takes_binary_input(s.graph, op);
+        const ProgramOp& lowered = m.program.ops[i];
+        EXPECT_EQ(lowered.opcode == OpCode::CONV_2D_A1_B1, expected) << "op " << i;
+        EXPECT_NE(dense.program.ops[i].opcode, OpCode::CONV_2D_A1_B1) << "op " << i;
+        if (lowered.opcode != OpCode::CONV_2D_A1_B1) continue;
+        ++fully_binary;
+        Conv2DA1Params p;
+        ASSERT_EQ(lowered.params.size(), sizeof(p));
+        std::memcpy(&p, lowered.params.data(), sizeof(p));
+        const ir::Tensor& out = s.graph.tensors[static_cast<size_t>(op.outputs[0])];
+        const bool two_valued =
+            op.attrs.activation == ir::Activation::kRelu && out.quant.zero_point() == 126;
+        EXPECT_EQ(p.steps, two_valued ? 1 : 0) << "op " << i;
+      }
+      EXPECT_GE(fully_binary, 6);
+    }
+  }
+}
+
 // The operands a coded filter becomes (frequencies, values, runs, stream),
 // as the kernel and the loader take them.
 struct CodedOperands {

@@ -75,8 +75,9 @@ Sweep build_pool_sweep(const std::vector<PoolCase>& cases, uint32_t seed);
 
 // Runs every op of a compiled sweep by calling its kernel directly, each
 // operand in its own guarded buffer, outputs and scratch filled with garbage;
-// fails the test if a kernel writes outside its outputs. Returns each op's
-// output 0, and each op's kernel name in `kernels`.
+// fails the test if a kernel writes outside its outputs. An op reads graph
+// inputs, constants and earlier ops' outputs 0. Returns each op's output 0,
+// and each op's kernel name in `kernels`.
 std::vector<std::vector<uint8_t>> run_ops_guarded(const CompiledModel& m, const Sweep& s,
                                                   std::vector<std::string>* kernels);
 
