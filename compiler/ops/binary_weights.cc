@@ -83,8 +83,11 @@ void lower_fully_binary_conv2d(LowerContext& ctx, const ir::Op& op, const Conv2D
       const std::optional<int32_t> t = output_threshold(
           requant[static_cast<size_t>(oc)], requant[static_cast<size_t>(p.out_c + oc)], p,
           b + row * std::min({int64_t{0}, v0, v1}), b + row * std::max({int64_t{0}, v0, v1}));
-      if (!t) break;
-      thresholds.push_back(*t);
+      // The kernel compares the dot product without the bias: it too must
+      // stay in int32.
+      const int64_t dot_hi = row * std::max({int64_t{0}, v0, v1}) + 1;
+      if (!t || dot_hi > std::numeric_limits<int32_t>::max()) break;
+      thresholds.push_back(static_cast<int32_t>(*t - b));
     }
     if (thresholds.size() == static_cast<size_t>(p.out_c)) {
       a.steps = 1;
@@ -100,9 +103,14 @@ void lower_fully_binary_conv2d(LowerContext& ctx, const ir::Op& op, const Conv2D
   const int output_stage =
       ctx.add_constant(base + (a.steps ? "/thresholds" : "/requant"), KILN_DTYPE_INT32,
                        {static_cast<int32_t>(stage.size())}, int32_bytes(stage));
-  const int window = ctx.add_scratch(base + "/window_bits", KILN_DTYPE_UINT8, {row_bytes});
-  ctx.emit(op, choose_variant(ctx.target(), OpCode::CONV_2D_A1_B1, a), a,
-           {op.inputs[0], weight_bits, values, bias, output_stage}, {op.outputs[0], window});
+  // The variant's scratch: the window's bits, and for some its counts.
+  const OpCode opcode = choose_variant(ctx.target(), OpCode::CONV_2D_A1_B1, a);
+  OperandSizes sizes{};
+  find_kernel(static_cast<uint32_t>(opcode))->operand_sizes(&a, &sizes);
+  const int scratch = ctx.add_scratch(base + "/window_bits", KILN_DTYPE_UINT8,
+                                      {static_cast<int32_t>(sizes.outputs[1])});
+  ctx.emit(op, opcode, a, {op.inputs[0], weight_bits, values, bias, output_stage},
+           {op.outputs[0], scratch});
 }
 
 }  // namespace

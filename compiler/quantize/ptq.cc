@@ -9,6 +9,7 @@
 
 #include "compiler/common/error.h"
 #include "compiler/exec/graph_evaluator.h"
+#include "compiler/numerics/multiplier.h"
 #include "compiler/ops/op_record.h"
 #include "compiler/passes/passes.h"
 
@@ -304,6 +305,43 @@ bool fixed_output_quantization(ir::OpKind kind, AffineQuantization* q) {
   return true;
 }
 
+namespace {
+
+// Quantizes each binary activation (and its group) with its step as the
+// scale and zero point 126, after checking that its producer's clamp then
+// leaves two values.
+void set_binary_activations(const ir::Graph& g, const std::vector<int>& group,
+                            const std::map<std::string, float>& steps,
+                            std::vector<AffineQuantization>& params) {
+  for (const auto& [name, step] : steps) {
+    const auto t = std::find_if(g.tensors.begin(), g.tensors.end(),
+                                [&](const ir::Tensor& tensor) { return tensor.name == name; });
+    const auto producer = std::find_if(g.ops.begin(), g.ops.end(), [&](const ir::Op& op) {
+      return t != g.tensors.end() && op.outputs[0] == static_cast<int>(t - g.tensors.begin());
+    });
+    if (producer == g.ops.end()) {
+      throw Error(ErrorKind::kBadInput,
+                  fmt::format("binary activation '{}' is not an op's output in the optimized "
+                              "float graph",
+                              name));
+    }
+    const IntRange r =
+        activation_range(producer->attrs.activation, step, kBinaryActivationZeroPoint);
+    if (!(step > 0.0f) || r.min != kBinaryActivationZeroPoint || r.max != r.min + 1) {
+      throw Error(ErrorKind::kUnsupported,
+                  fmt::format("activation '{}' cannot be binary: its {} has no ReLU to clamp "
+                              "it to two values",
+                              name, producer->type_name));
+    }
+    const int root = group[static_cast<size_t>(t - g.tensors.begin())];
+    for (size_t i = 0; i < params.size(); ++i) {
+      if (group[i] == root) params[i] = {step, kBinaryActivationZeroPoint};
+    }
+  }
+}
+
+}  // namespace
+
 QuantizeResult quantize_post_training(const ir::Graph& float_graph,
                                       const std::vector<std::vector<std::vector<uint8_t>>>& samples,
                                       const QuantizeOptions& options) {
@@ -382,6 +420,8 @@ QuantizeResult quantize_post_training(const ir::Graph& float_graph,
       if (group[t] == root) params[t] = fixed;
     }
   }
+
+  set_binary_activations(g, group, options.binary_activations, params);
 
   QuantizeResult result;
   ir::Graph& q = result.graph;

@@ -19,6 +19,9 @@ namespace kiln {
 
 constexpr int32_t kInt8WeightLevels = 127;
 constexpr int32_t kInt4WeightLevels = 7;
+// A binary activation's int8 zero point: a ReLU's output quantized with it
+// and its step as the scale is clamped to 126 (0) and 127 (the step).
+constexpr int32_t kBinaryActivationZeroPoint = 126;
 
 struct QuantizeOptions {
   CalibrationMethod method = CalibrationMethod::kMinMax;
@@ -41,6 +44,11 @@ struct QuantizeOptions {
   // The layers (by output tensor name) weight_levels and binary_weights
   // apply to; empty: every layer. The others keep int8 weights.
   std::set<std::string> weight_layers;
+  // Activations quantized to one bit, by tensor name: the output of a ReLU
+  // (fused in the layer that makes it) takes 0 or the given step s, scale s
+  // and zero point kBinaryActivationZeroPoint, which kiln stores as a bit
+  // for a binary-weight layer that reads it (compiler/ops/binary_weights.h).
+  std::map<std::string, float> binary_activations;
   // Called as calibration advances: (samples done, samples in all passes).
   std::function<void(size_t done, size_t total)> progress;
 };

@@ -117,6 +117,9 @@ ActivationQuantizer::ActivationQuantizer(const ir::Graph& graph, double momentum
   range_.resize(n);
   batch_.resize(n);
   used_.assign(n, false);
+  binary_.assign(n, false);
+  positive_sum_.assign(n, 0.0);
+  positive_count_.assign(n, 0.0);
   for (const ir::Op& op : graph.ops) {
     AffineQuantization q;
     if (fixed_output_quantization(op.kind, &q))
@@ -145,6 +148,17 @@ torch::Tensor ActivationQuantizer::apply(int tensor, const torch::Tensor& x) {
   const auto t = static_cast<size_t>(tensor);
   const auto g = static_cast<size_t>(group_[t]);
   used_[t] = true;
+  if (binary_[g]) {
+    if (mode_ == Mode::kObserve) {
+      const torch::Tensor positive = x.detach().clamp_min(0.0);
+      positive_sum_[g] += positive.sum().item<double>();
+      positive_count_[g] += static_cast<double>((positive > 0).sum().item<int64_t>());
+      return x;
+    }
+    const AffineQuantization q = quantization(tensor);
+    return torch::fake_quantize_per_tensor_affine(
+        x, q.scale, q.zero_point, kBinaryActivationZeroPoint, kBinaryActivationZeroPoint + 1);
+  }
   if (!fixed_[g]) {
     const auto [lo, hi] = torch::aminmax(x.detach());
     const Range batch{lo.item<float>(), hi.item<float>()};
@@ -155,8 +169,27 @@ torch::Tensor ActivationQuantizer::apply(int tensor, const torch::Tensor& x) {
   return torch::fake_quantize_per_tensor_affine(x, q.scale, q.zero_point, -128, 127);
 }
 
+void ActivationQuantizer::set_binary(const std::set<int>& tensors) {
+  for (int t : tensors) binary_[static_cast<size_t>(group_[static_cast<size_t>(t)])] = true;
+}
+
+float ActivationQuantizer::binary_step(size_t group) const {
+  if (positive_count_[group] == 0.0) return 1.0f;  // never positive: any step gives 0
+  return static_cast<float>(2.0 * positive_sum_[group] / positive_count_[group]);
+}
+
+std::map<std::string, float> ActivationQuantizer::binary_steps() const {
+  std::map<std::string, float> by_name;
+  for (size_t t = 0; t < used_.size(); ++t) {
+    const auto g = static_cast<size_t>(group_[t]);
+    if (used_[t] && binary_[g]) by_name[names_[t]] = binary_step(g);
+  }
+  return by_name;
+}
+
 AffineQuantization ActivationQuantizer::quantization(int tensor) const {
   const auto g = static_cast<size_t>(group_[static_cast<size_t>(tensor)]);
+  if (binary_[g]) return {binary_step(g), kBinaryActivationZeroPoint};
   if (fixed_[g]) return *fixed_[g];
   if (!range_[g]) {
     throw Error(ErrorKind::kBadInput,
@@ -171,7 +204,7 @@ std::map<std::string, Range> ActivationQuantizer::ranges() const {
   std::map<std::string, Range> by_name;
   for (size_t t = 0; t < used_.size(); ++t) {
     const auto g = static_cast<size_t>(group_[t]);
-    if (used_[t] && !fixed_[g] && range_[g]) by_name[names_[t]] = *range_[g];
+    if (used_[t] && !fixed_[g] && !binary_[g] && range_[g]) by_name[names_[t]] = *range_[g];
   }
   return by_name;
 }

@@ -12,6 +12,7 @@
 
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -83,8 +84,19 @@ class ActivationQuantizer {
   AffineQuantization quantization(int tensor) const;
 
   // Every observed activation's range by tensor name, as
-  // QuantizeOptions::ranges takes them.
+  // QuantizeOptions::ranges takes them (binary activations left out).
   std::map<std::string, Range> ranges() const;
+
+  // Binary activations: the tensors' groups are quantized to one bit, 0 or
+  // a step s (scale s and zero point 126, so that int8's ReLU clamp leaves
+  // 126 and 127: kiln runs a binary-weight layer reading them fully
+  // binary). s is twice the mean of the positive values observed; while
+  // quantizing, x becomes s where x >= s / 2 and 0 elsewhere, and the
+  // gradient passes straight through where x lies in [-s / 2, 3s / 2).
+  void set_binary(const std::set<int>& tensors);
+  // Each binary activation's step by tensor name, as
+  // QuantizeOptions::binary_activations takes them.
+  std::map<std::string, float> binary_steps() const;
 
  private:
   Mode mode_ = Mode::kOff;
@@ -94,6 +106,10 @@ class ActivationQuantizer {
   std::vector<std::optional<AffineQuantization>> fixed_;  // by group
   std::vector<std::optional<Range>> range_, batch_;       // by group
   std::vector<bool> used_;                                // by tensor
+  // Binary groups: the sum and count of the positive values observed.
+  std::vector<bool> binary_;
+  std::vector<double> positive_sum_, positive_count_;
+  float binary_step(size_t group) const;
 };
 
 }  // namespace train

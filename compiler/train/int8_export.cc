@@ -14,6 +14,7 @@ QuantizeResult quantize_trained(const GraphModule& model, const torch::Tensor& c
   options.weight_levels = model.weight_levels();
   options.binary_weights = model.binary_weights();
   options.weight_layers = model.weight_layers();
+  options.binary_activations = model.quantizer().binary_steps();
   return quantize_post_training(model.trained(), samples, options);
 }
 

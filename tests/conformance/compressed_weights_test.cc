@@ -419,8 +419,9 @@ TEST(Conformance, FullyBinaryKernelMatchesReferenceOnCortexM) {
 }
 
 // Every groups-1 layer whose input is binary runs fully binary on every
-// target, those whose output takes two values with thresholds; with
-// --dense-weights none does.
+// target (the Arm DSP variant on the cores, rows of at most 30 words), those
+// whose output takes two values with thresholds; with --dense-weights none
+// does.
 TEST(Conformance, BinaryActivationSweepsReachTheFullyBinaryKernel) {
   for (const Sweep& s : {fully_binary_conv_sweep(), fully_binary_fully_connected_sweep()}) {
     for (const char* target : {"portable", "cortex-m4", "cortex-m55", "host"}) {
@@ -435,13 +436,20 @@ TEST(Conformance, BinaryActivationSweepsReachTheFullyBinaryKernel) {
             s.graph.ops[i > 0 ? i - 1 : 0].kind == OpKind::kClamp && op.kind != OpKind::kClamp;
         const bool expected = binary_input && takes_binary_input(s.graph, op);
         const ProgramOp& lowered = m.program.ops[i];
-        EXPECT_EQ(lowered.opcode == OpCode::CONV_2D_A1_B1, expected) << "op " << i;
+        const bool binary_kernel = lowered.opcode == OpCode::CONV_2D_A1_B1 ||
+                                   lowered.opcode == OpCode::CONV_2D_A1_B1_ARM_DSP;
+        EXPECT_EQ(binary_kernel, expected) << "op " << i;
         EXPECT_NE(dense.program.ops[i].opcode, OpCode::CONV_2D_A1_B1) << "op " << i;
-        if (lowered.opcode != OpCode::CONV_2D_A1_B1) continue;
+        if (!binary_kernel) continue;
         ++fully_binary;
         Conv2DA1Params p;
         ASSERT_EQ(lowered.params.size(), sizeof(p));
         std::memcpy(&p, lowered.params.data(), sizeof(p));
+        // The Arm cores count with the DSP routine up to its longest row.
+        const bool arm = std::string(target).rfind("cortex-m", 0) == 0;
+        EXPECT_EQ(lowered.opcode == OpCode::CONV_2D_A1_B1_ARM_DSP,
+                  arm && a1_row_words(p.conv) <= kA1DspMaxWords)
+            << "op " << i;
         const ir::Tensor& out = s.graph.tensors[static_cast<size_t>(op.outputs[0])];
         const bool two_valued =
             op.attrs.activation == ir::Activation::kRelu && out.quant.zero_point() == 126;

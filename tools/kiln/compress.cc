@@ -42,6 +42,12 @@ void compress_quantized(const ir::Graph& graph, const TrainCommand& opts) {
     throw Error(ErrorKind::kUsage,
                 "--weights-layers names the layers of --weights int4 or binary: add --weights");
   }
+  if (opts.activations == "binary") {
+    throw Error(ErrorKind::kUsage,
+                fmt::format("--activations binary is learned in quantization-aware training: {} "
+                            "is already int8; give its float model",
+                            opts.model));
+  }
   nlohmann::json report;
   report["model"] = opts.model;
   std::printf("%s: int8, compressed without fine-tuning\n", opts.model.c_str());

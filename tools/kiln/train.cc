@@ -97,6 +97,9 @@ void add_run_options(CLI::App& cmd, const std::shared_ptr<TrainCommand>& opts) {
                  "quantization-aware epochs after the float ones (kiln's int8 numerics "
                  "simulated; implies --int8)")
       ->capture_default_str();
+  cmd.add_option("--qat-learning-rate", opts->qat_learning_rate,
+                 "initial step size of quantization-aware training (default: a tenth of "
+                 "--learning-rate)");
   cmd.add_option("--weights", opts->weights,
                  "int8, int4 (levels -7 to 7; kiln stores them in 4 bits) or binary (each "
                  "output channel +a or -a; kiln stores them in 1 bit), simulated by "
@@ -106,6 +109,12 @@ void add_run_options(CLI::App& cmd, const std::shared_ptr<TrainCommand>& opts) {
   cmd.add_option("--weights-layers", opts->weights_layers,
                  "NAME,...: the layers --weights int4|binary applies to (the others keep int8 "
                  "weights); default every convolution and fully connected layer");
+  cmd.add_option("--activations", opts->activations,
+                 "int8, or binary: the layers of --weights binary that read a ReLU's output "
+                 "read it in one bit (0 or a step), learned in the quantization-aware epochs; "
+                 "kiln runs them fully binary (AND and population counts)")
+      ->check(CLI::IsMember({"int8", "binary"}))
+      ->capture_default_str();
   cmd.add_option("--target", opts->target, "kernel variants of a .kiln output")
       ->capture_default_str();
   cmd.add_option("--seed", opts->train.seed,
@@ -166,9 +175,6 @@ void register_train(CLI::App& app) {
         opts->train.cosine_schedule = s == "cosine";
       },
       "the step size over each run: cosine (down to 0) or constant [cosine]");
-  cmd->add_option("--qat-learning-rate", opts->qat_learning_rate,
-                  "initial step size of quantization-aware training (default: a tenth of "
-                  "--learning-rate)");
   cmd->add_option("--calibration-images", opts->calibration_images,
                   "training images whose ranges start the int8 activations' ranges")
       ->capture_default_str();

@@ -141,6 +141,11 @@ void check(const TrainCommand& opts) {
     throw Error(ErrorKind::kUsage,
                 "--weights-layers names the layers of --weights int4 or binary: add --weights");
   }
+  if (opts.activations == "binary" && (opts.weights != "binary" || opts.qat_epochs < 1)) {
+    throw Error(ErrorKind::kUsage,
+                "--activations binary feeds layers of binary weights, both learned in "
+                "quantization-aware epochs: add --weights binary and --qat-epochs N");
+  }
   if (opts.weights != "int8" && opts.clusters != 0) {
     throw Error(ErrorKind::kUsage, fmt::format("--weights {} and --cluster: choose one way to "
                                                "fewer values",
@@ -241,10 +246,16 @@ ir::Graph quantize(Run& run, train::GraphModule& model, bool completed) {
       0, 0, std::min(opts.calibration_images, run.training.images.size(0)));
   QuantizeResult quantized = train::quantize_trained(model, calibration);
   // int8 activations, and int8, int4 or binary weights.
-  const std::string kind_text =
-      opts.weights == "int8" ? "int8" : fmt::format("int8 ({} weights)", opts.weights);
+  const std::string kind_text = opts.weights == "int8" ? "int8"
+                                : opts.activations == "int8"
+                                    ? fmt::format("int8 ({} weights)", opts.weights)
+                                    : fmt::format(
+                                          "int8 ({} weights, {} activations after "
+                                          "quantization-aware training)",
+                                          opts.weights, opts.activations);
   const char* kind = kind_text.c_str();
   report["weights"] = opts.weights;
+  report["activations"] = opts.activations;
   if (completed) {
     report["int8_post_training_accuracy"] = train::accuracy(
         int8_predictions(quantized.graph, test, "the post-training int8 model"), test.labels);
@@ -467,6 +478,33 @@ std::set<std::string> weight_layers(const ir::Graph& graph, const TrainCommand& 
   return names;
 }
 
+std::set<int> binary_activations(const ir::Graph& graph, const TrainCommand& opts) {
+  const std::set<std::string> layers = weight_layers(graph, opts);
+  std::set<int> tensors;
+  std::vector<std::string> readers;
+  for (const ir::Op& op : graph.ops) {
+    const std::string& name = graph.tensors[static_cast<size_t>(op.outputs[0])].name;
+    if (!op_traits(op.kind).weighted() || (!layers.empty() && layers.count(name) == 0)) continue;
+    const int input = op.inputs[0];
+    for (const ir::Op& producer : graph.ops) {
+      const ir::Activation a = producer.attrs.activation;
+      if (producer.outputs[0] == input &&
+          (a == ir::Activation::kRelu || a == ir::Activation::kRelu6)) {
+        tensors.insert(input);
+        readers.push_back(name);
+      }
+    }
+  }
+  if (tensors.empty()) {
+    throw Error(ErrorKind::kUsage,
+                "--activations binary: no layer of --weights binary reads a layer's ReLU output "
+                "(a first layer reads the model's input, which stays int8)");
+  }
+  std::printf("binary activations: the inputs of %s (quantization-aware epochs)\n",
+              fmt::format("{}", fmt::join(readers, ", ")).c_str());
+  return tensors;
+}
+
 ir::Graph requantize_and_report(const ir::Graph& graph, const TrainCommand& opts,
                                 nlohmann::json& report) {
   const std::string& weights = opts.weights;
@@ -543,6 +581,7 @@ void run_training(TrainCommand& opts) {
   if (opts.weights == "int4") model.set_weight_levels(kInt4WeightLevels);
   model.set_binary_weights(opts.weights == "binary");
   model.set_weight_layers(weight_layers(graph, opts));
+  if (opts.activations == "binary") model.quantizer().set_binary(binary_activations(graph, opts));
   model.set_weight_clusters(opts.budget_clusters);
   if (!opts.model.empty()) {
     report["test_accuracy_before"] = train::accuracy(model, test);

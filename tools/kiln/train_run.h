@@ -33,16 +33,17 @@ struct TrainCommand {
   int expansion = 4;
   std::string samples_dir;  // test images written here for kiln run/validate
   int64_t sample_count = 100;
-  int64_t train_images = 0;      // 0: all
-  double prune_channels = 0.0;   // the share of filters structured pruning removes
-  int32_t channel_multiple = 8;  // pruned layers keep a multiple of this many channels
-  double prune = 0.0;            // the share of weights unstructured pruning zeroes
-  std::string prune_layers;      // shares for named layers ("NAME=F,..."; "" for none)
-  std::string sparsity;          // N:M pruning ("" for none)
-  int32_t prune_block = 1;       // --prune zeroes blocks of this many weights
-  std::string weights = "int8";  // or "int4", "binary"
-  std::string weights_layers;    // the layers --weights applies to ("NAME,..."; "": all)
-  int32_t clusters = 0;          // weight clustering of the int8 model (0: none)
+  int64_t train_images = 0;          // 0: all
+  double prune_channels = 0.0;       // the share of filters structured pruning removes
+  int32_t channel_multiple = 8;      // pruned layers keep a multiple of this many channels
+  double prune = 0.0;                // the share of weights unstructured pruning zeroes
+  std::string prune_layers;          // shares for named layers ("NAME=F,..."; "" for none)
+  std::string sparsity;              // N:M pruning ("" for none)
+  int32_t prune_block = 1;           // --prune zeroes blocks of this many weights
+  std::string weights = "int8";      // or "int4", "binary"
+  std::string weights_layers;        // the layers --weights applies to ("NAME,..."; "": all)
+  std::string activations = "int8";  // or "binary" (with --weights binary)
+  int32_t clusters = 0;              // weight clustering of the int8 model (0: none)
   bool per_channel_clusters = false;
   bool entropy = false;  // a .kiln output stores filters entropy-coded
   // Budget mode (tools/kiln/flash_budget.h): "" for none.
@@ -104,6 +105,10 @@ ir::Graph prune_weights_and_report(const ir::Graph& graph, const TrainCommand& o
 // layer and the filters' bytes before and after, also in `report`.
 ir::Graph cluster_and_report(const ir::Graph& graph, int32_t clusters, bool per_channel,
                              nlohmann::json& report);
+
+// --activations binary: the inputs of the --weights-layers (or all weighted
+// layers) that a layer's ReLU makes, by tensor index; Error(kUsage) if none.
+std::set<int> binary_activations(const ir::Graph& graph, const TrainCommand& opts);
 
 // int4 or binary weights (`weights`) from an int8 model (compress/cluster.h's
 // requantize_int4, binarize_weights), reported as cluster_and_report reports.

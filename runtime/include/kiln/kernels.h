@@ -274,7 +274,9 @@ namespace kiln {
   X(CONV_2D_S8_B1, 158, Conv2DParams, conv2d_b1_operand_sizes(p, s), ref, conv2d_s8_b1)            \
   X(CONV_2D_S8_B1_ARM_MVE, 159, Conv2DParams, conv2d_b1_helium_operand_sizes(p, s), arm_mve,       \
     conv2d_s8_b1)                                                                                  \
-  X(CONV_2D_A1_B1, 160, Conv2DA1Params, conv2d_a1_operand_sizes(p, s), ref, conv2d_a1_b1)
+  X(CONV_2D_A1_B1, 160, Conv2DA1Params, conv2d_a1_operand_sizes(p, s), ref, conv2d_a1_b1)          \
+  X(CONV_2D_A1_B1_ARM_DSP, 161, Conv2DA1Params, conv2d_a1_dsp_operand_sizes(p, s), arm_dsp,        \
+    conv2d_a1_b1)
 
 enum class OpCode : uint16_t {
 #define KILN_OPCODE_ENUM(name, number, params, sizes, isa, kernel) name = number,

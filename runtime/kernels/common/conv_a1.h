@@ -34,17 +34,35 @@ struct A1Layer {
         stage(static_cast<const int32_t*>(inputs[4])),
         output(static_cast<int8_t*>(outputs[0])) {}
 
-  // Output channel oc of the pixel whose output index is `at`: `ones` counts
-  // the window's 1 bits, `both` those where oc's bits are 1 too.
-  void store(int32_t at, int32_t oc, uint32_t ones, uint32_t both) const {
-    const int32_t low = values[2 * oc], high = values[2 * oc + 1];
-    uint32_t acc = static_cast<uint32_t>(low) * ones + static_cast<uint32_t>(high - low) * both;
-    if (bias) acc += static_cast<uint32_t>(bias[oc]);
-    const int32_t sum = static_cast<int32_t>(acc);
-    output[at] =
-        static_cast<int8_t>(a.steps ? (sum >= stage[oc] ? p.act_max : p.act_min)
-                                    : fp::requantize(sum, stage[oc], stage[p.out_c + oc],
-                                                     p.output_offset, p.act_min, p.act_max));
+  // Output channels [first, end) of the pixel whose outputs start at `out`:
+  // `ones` counts the window's 1 bits, both[oc - first] those where oc's
+  // bits are 1 too.
+  void store(int8_t* out, int32_t first, int32_t end, uint32_t ones, const uint32_t* both) const {
+    if (a.steps) {
+      store_steps(out + first, end - first, values + 2 * first, stage + first, ones, both,
+                  static_cast<int8_t>(p.act_min), static_cast<int8_t>(p.act_max));
+      return;
+    }
+    for (int32_t oc = first; oc < end; ++oc) {
+      uint32_t acc = dot(values + 2 * oc, ones, both[oc - first]);
+      if (bias) acc += static_cast<uint32_t>(bias[oc]);
+      out[oc] = static_cast<int8_t>(fp::requantize(static_cast<int32_t>(acc), stage[oc],
+                                                   stage[p.out_c + oc], p.output_offset, p.act_min,
+                                                   p.act_max));
+    }
+  }
+
+ private:
+  // A channel's dot product without its bias (wrapping): v0 * ones + (v1 - v0) * both.
+  static uint32_t dot(const int8_t* v, uint32_t ones, uint32_t both) {
+    return static_cast<uint32_t>(v[0]) * ones + static_cast<uint32_t>(v[1] - v[0]) * both;
+  }
+
+  // n channels' outputs by their thresholds (which hold the bias).
+  static void store_steps(int8_t* out, int32_t n, const int8_t* values, const int32_t* thresholds,
+                          uint32_t ones, const uint32_t* both, int8_t lo, int8_t hi) {
+    for (int32_t i = 0; i < n; ++i, values += 2)
+      out[i] = static_cast<int32_t>(dot(values, ones, both[i])) >= thresholds[i] ? hi : lo;
   }
 };
 
@@ -93,15 +111,27 @@ inline void a1_gather_window(const Conv2DParams& p, const int8_t* input, int32_t
   });
 }
 
+// The masks of the population count. On Arm they are kept in registers
+// (the empty asm hides their values from the compiler), where an AND takes
+// a register shifted for free but an immediate mask costs a separate shift.
+struct A1Masks {
+  uint32_t pairs = 0x55555555u, nibbles = 0x33333333u, bytes = 0x0F0F0F0Fu;
+  A1Masks() {
+#if defined(__arm__)
+    __asm__("" : "+r"(pairs), "+r"(nibbles), "+r"(bytes));
+#endif
+  }
+};
+
 // Per nibble of x, how many of its bits are 1 (0 to 4).
-inline uint32_t a1_nibble_counts(uint32_t x) {
-  x -= (x >> 1) & 0x55555555u;
-  return (x & 0x33333333u) + ((x >> 2) & 0x33333333u);
+inline uint32_t a1_nibble_counts(uint32_t x, const A1Masks& m) {
+  x -= (x >> 1) & m.pairs;
+  return (x & m.nibbles) + ((x >> 2) & m.nibbles);
 }
 
 // Nibble counts (at most 15 each) added up per byte.
-inline uint32_t a1_byte_counts(uint32_t nibbles) {
-  return (nibbles & 0x0F0F0F0Fu) + ((nibbles >> 4) & 0x0F0F0F0Fu);
+inline uint32_t a1_byte_counts(uint32_t nibbles, const A1Masks& m) {
+  return (nibbles & m.bytes) + ((nibbles >> 4) & m.bytes);
 }
 
 // The sum of the four bytes of x: bytes added in pairs into halfwords,
@@ -117,20 +147,25 @@ inline uint32_t a1_sum_bytes(uint32_t x) {
 // are summed (at most 240 per byte).
 inline void a1_count_pair(const uint32_t* window, const uint32_t* r0, const uint32_t* r1,
                           int32_t words, uint32_t* both0, uint32_t* both1) {
+  const A1Masks m;
   uint32_t total0 = 0, total1 = 0;
   for (int32_t i = 0; i < words;) {
     const int32_t end = words - i < 30 ? words : i + 30;
     uint32_t bytes0 = 0, bytes1 = 0;
     for (; i + 3 <= end; i += 3) {
       const uint32_t x0 = window[i], x1 = window[i + 1], x2 = window[i + 2];
-      bytes0 += a1_byte_counts(a1_nibble_counts(x0 & r0[i]) + a1_nibble_counts(x1 & r0[i + 1]) +
-                               a1_nibble_counts(x2 & r0[i + 2]));
-      bytes1 += a1_byte_counts(a1_nibble_counts(x0 & r1[i]) + a1_nibble_counts(x1 & r1[i + 1]) +
-                               a1_nibble_counts(x2 & r1[i + 2]));
+      bytes0 +=
+          a1_byte_counts(a1_nibble_counts(x0 & r0[i], m) + a1_nibble_counts(x1 & r0[i + 1], m) +
+                             a1_nibble_counts(x2 & r0[i + 2], m),
+                         m);
+      bytes1 +=
+          a1_byte_counts(a1_nibble_counts(x0 & r1[i], m) + a1_nibble_counts(x1 & r1[i + 1], m) +
+                             a1_nibble_counts(x2 & r1[i + 2], m),
+                         m);
     }
     for (; i < end; ++i) {
-      bytes0 += a1_byte_counts(a1_nibble_counts(window[i] & r0[i]));
-      bytes1 += a1_byte_counts(a1_nibble_counts(window[i] & r1[i]));
+      bytes0 += a1_byte_counts(a1_nibble_counts(window[i] & r0[i], m), m);
+      bytes1 += a1_byte_counts(a1_nibble_counts(window[i] & r1[i], m), m);
     }
     total0 += a1_sum_bytes(bytes0);
     total1 += a1_sum_bytes(bytes1);

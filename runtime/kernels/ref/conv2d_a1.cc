@@ -24,19 +24,14 @@ void conv2d_a1_b1(const void* params, const void* const* inputs, void* const* ou
     kernels::a1_gather_window(p, l.input, b, out_y, out_x, window);
     uint32_t ones, unused;
     kernels::a1_count_pair(window, window, window, words, &ones, &unused);
-    const int32_t at = kernels::output_index(p, b, out_y, out_x, 0);
+    int8_t* out = l.output + kernels::output_index(p, b, out_y, out_x, 0);
     const uint32_t* row = l.bits;
-    int32_t oc = 0;
-    for (; oc + 2 <= p.out_c; oc += 2, row += 2 * words) {
-      uint32_t both0, both1;
-      kernels::a1_count_pair(window, row, row + words, words, &both0, &both1);
-      l.store(at + oc, oc, ones, both0);
-      l.store(at + oc + 1, oc + 1, ones, both1);
-    }
-    if (oc < p.out_c) {
-      uint32_t both;
-      kernels::a1_count_pair(window, row, row, words, &both, &unused);
-      l.store(at + oc, oc, ones, both);
+    for (int32_t oc = 0; oc < p.out_c; oc += 2, row += 2 * words) {
+      uint32_t both[2];
+      const int32_t end = oc + 2 <= p.out_c ? oc + 2 : oc + 1;
+      kernels::a1_count_pair(window, row, end - oc == 2 ? row + words : row, words, &both[0],
+                             &both[1]);
+      l.store(out, oc, end, ones, both);
     }
   });
 }

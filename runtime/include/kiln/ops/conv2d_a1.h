@@ -22,9 +22,11 @@
 //
 // When the output takes two values too (act_max = act_min + 1, the next
 // layer's binary input), requantizing only decides which: a channel's
-// output is act_max exactly when its accumulator reaches the channel's
-// threshold, the least int32 the requantization takes to act_max, which the
-// compiler finds; the kernel compares instead of requantizing.
+// output is act_max exactly when its accumulator reaches the least value
+// the requantization takes to act_max. The compiler finds it and stores it
+// less the bias (the accumulators a channel can reach are bounded and never
+// wrap, so the comparison is the same); the kernel compares the dot product
+// with it instead of requantizing.
 #ifndef KILN_OPS_CONV2D_A1_H
 #define KILN_OPS_CONV2D_A1_H
 
@@ -54,6 +56,17 @@ inline bool conv2d_a1_operand_sizes(const Conv2DA1Params& a, OperandSizes* s) {
   s->num_inputs = 5;
   s->outputs[1] = row_bytes;
   s->num_outputs = 2;
+  return true;
+}
+
+// The Arm DSP variant counts rows of at most this many words (bytes of
+// nibble counts stay below 256), every channel's count into its scratch
+// after the window's bits.
+constexpr int32_t kA1DspMaxWords = 30;
+
+inline bool conv2d_a1_dsp_operand_sizes(const Conv2DA1Params& a, OperandSizes* s) {
+  if (!conv2d_a1_operand_sizes(a, s) || a1_row_words(a.conv) > kA1DspMaxWords) return false;
+  s->outputs[1] += 4 * static_cast<uint32_t>(a.conv.out_c);
   return true;
 }
 
