@@ -28,7 +28,7 @@ ModelReport analyze(const CompiledModel& m, const std::string& label, uint64_t m
   std::map<int, int32_t> codebooks;
   std::map<int, Conv2DSparseParams> sparse;
   std::map<int, Conv2DEntropyParams> entropy;
-  std::set<int> stored, binary;
+  std::set<int> stored, binary, fully_binary;
   for (const ProgramOp& op : m.program.ops) {
     if (op.placeholder) continue;
     const std::string name = opcode_name(op.opcode);
@@ -57,6 +57,10 @@ ModelReport analyze(const CompiledModel& m, const std::string& label, uint64_t m
       entropy[op.source_op] = p;
     }
     if (name.rfind("CONV_2D_S8_B1", 0) == 0) binary.insert(op.source_op);  // or its variants
+    if (name.rfind("CONV_2D_A1_B1", 0) == 0) {
+      binary.insert(op.source_op);
+      fully_binary.insert(op.source_op);
+    }
     if (std::find(r.kernels.begin(), r.kernels.end(), name) == r.kernels.end())
       r.kernels.push_back(name);
   }
@@ -105,6 +109,7 @@ ModelReport analyze(const CompiledModel& m, const std::string& label, uint64_t m
       l.filter_weights = int64_t{entropy_row(p.conv)} * p.conv.out_c;
     }
     l.binary_weights = binary.count(static_cast<int>(i)) > 0;
+    l.binary_activations = fully_binary.count(static_cast<int>(i)) > 0;
     l.macs = op_macs(m.graph, op);
     r.macs += l.macs;
     r.weights_bytes += l.weight_bytes;
@@ -137,6 +142,7 @@ nlohmann::json to_json(const ModelReport& r) {
                       {"sparse_block", l.sparse_block},
                       {"entropy_stream_bytes", l.entropy_stream_bytes},
                       {"binary_weights", l.binary_weights},
+                      {"binary_activations", l.binary_activations},
                       {"arena_offset", l.arena_offset},
                       {"output_bytes", l.output_bytes},
                       {"supported", l.supported}});
@@ -168,10 +174,11 @@ std::string to_table(const ModelReport& r) {
     // 4-bit coded filters show their codebooks ("4-bit/1": one for the
     // layer), sparse ones the share of weights they store ("sparse" single
     // weights, "block4" blocks of four), entropy-coded ones their stream's
-    // bits per weight ("rANS/0.91b"), binary ones "1-bit".
+    // bits per weight ("rANS/0.91b"), binary ones "1-bit" ("1-bit/1-bit"
+    // with binary inputs).
     std::string format = l.weight_bytes > 0 ? "dense" : "-";
     if (l.codebooks > 0) format = fmt::format("4-bit/{}", l.codebooks);
-    if (l.binary_weights) format = "1-bit";
+    if (l.binary_weights) format = l.binary_activations ? "1-bit/1-bit" : "1-bit";
     if (l.sparse_block > 0) {
       format = fmt::format(
           "{}/{:.1f}%", l.sparse_block == 1 ? "sparse" : "block4",

@@ -29,6 +29,7 @@ struct LayerReport {
   int64_t filter_weights = 0;        // sparse or entropy-coded filter: all its weights
   int64_t entropy_stream_bytes = 0;  // entropy-coded filter: its rANS stream
   bool binary_weights = false;       // a bit per weight and two values per channel
+  bool binary_activations = false;   // and a bit per input: the layer runs fully binary
   int64_t arena_offset = -1;         // of the output; -1 if not in the arena
   uint64_t output_bytes = 0;
   bool supported = true;

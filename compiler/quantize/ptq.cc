@@ -331,7 +331,7 @@ void set_binary_activations(const ir::Graph& g, const std::vector<int>& group,
       throw Error(ErrorKind::kUnsupported,
                   fmt::format("activation '{}' cannot be binary: its {} has no ReLU to clamp "
                               "it to two values",
-                              name, producer->type_name));
+                              name, ir::op_kind_name(producer->kind)));
     }
     const int root = group[static_cast<size_t>(t - g.tensors.begin())];
     for (size_t i = 0; i < params.size(); ++i) {
