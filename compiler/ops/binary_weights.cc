@@ -69,7 +69,7 @@ void lower_fully_binary_conv2d(LowerContext& ctx, const ir::Op& op, const Conv2D
   }
   Conv2DA1Params a{};
   a.conv = p;
-  std::vector<int32_t> stage = requant;
+  std::vector<uint8_t> stage = prepared_requant_bytes(requant);
   if (p.act_max == p.act_min + 1) {
     // Each input plus offset is 0 or 1, so a channel's accumulator is its
     // bias plus at most `row` of its values.
@@ -81,7 +81,8 @@ void lower_fully_binary_conv2d(LowerContext& ctx, const ir::Op& op, const Conv2D
       const int64_t v1 = binary.values[2 * static_cast<size_t>(oc) + 1];
       const int64_t b = bias_data ? bias_data[oc] : 0;
       const std::optional<int32_t> t = output_threshold(
-          requant[static_cast<size_t>(oc)], requant[static_cast<size_t>(p.out_c + oc)], p,
+          requant[static_cast<size_t>(oc)],
+          requant[static_cast<size_t>(p.out_c) + static_cast<size_t>(oc)], p,
           b + row * std::min({int64_t{0}, v0, v1}), b + row * std::max({int64_t{0}, v0, v1}));
       // The kernel compares the dot product without the bias: it too must
       // stay in int32.
@@ -91,7 +92,7 @@ void lower_fully_binary_conv2d(LowerContext& ctx, const ir::Op& op, const Conv2D
     }
     if (thresholds.size() == static_cast<size_t>(p.out_c)) {
       a.steps = 1;
-      stage = thresholds;
+      stage = int32_bytes(thresholds);
     }
   }
   const std::string base = ctx.output(op, 0).name;
@@ -101,8 +102,8 @@ void lower_fully_binary_conv2d(LowerContext& ctx, const ir::Op& op, const Conv2D
       ctx.add_constant(base + "/weight_values", KILN_DTYPE_INT8, {p.out_c, 2},
                        std::vector<uint8_t>(binary.values.begin(), binary.values.end()));
   const int output_stage =
-      ctx.add_constant(base + (a.steps ? "/thresholds" : "/requant"), KILN_DTYPE_INT32,
-                       {static_cast<int32_t>(stage.size())}, int32_bytes(stage));
+      ctx.add_constant(base + (a.steps ? "/thresholds" : "/requant"), KILN_DTYPE_UINT8,
+                       {static_cast<int32_t>(stage.size())}, stage);
   // The variant's scratch: the window's bits, and for some its counts.
   const OpCode opcode = choose_variant(ctx.target(), OpCode::CONV_2D_A1_B1, a);
   OperandSizes sizes{};

@@ -313,7 +313,9 @@ namespace {
 void set_binary_activations(const ir::Graph& g, const std::vector<int>& group,
                             const std::map<std::string, float>& steps,
                             std::vector<AffineQuantization>& params) {
-  for (const auto& [name, step] : steps) {
+  for (const auto& entry : steps) {
+    const std::string& name = entry.first;
+    const float step = entry.second;
     const auto t = std::find_if(g.tensors.begin(), g.tensors.end(),
                                 [&](const ir::Tensor& tensor) { return tensor.name == name; });
     const auto producer = std::find_if(g.ops.begin(), g.ops.end(), [&](const ir::Op& op) {

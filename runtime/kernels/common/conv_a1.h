@@ -21,7 +21,7 @@ struct A1Layer {
   const uint32_t* bits;  // rows of a1_row_words(p) words
   const int8_t* values;  // per channel: the weight of a 0 bit, of a 1 bit
   const int32_t* bias;   // null if none
-  const int32_t* stage;  // multipliers then shifts, or thresholds
+  const int32_t* stage;  // fp::PreparedRequant entries, or thresholds
   int8_t* output;
 
   A1Layer(const void* params, const void* const* inputs, void* const* outputs)
@@ -43,12 +43,12 @@ struct A1Layer {
                   static_cast<int8_t>(p.act_min), static_cast<int8_t>(p.act_max));
       return;
     }
+    const auto* requant = reinterpret_cast<const fp::PreparedRequant*>(stage);
     for (int32_t oc = first; oc < end; ++oc) {
       uint32_t acc = dot(values + 2 * oc, ones, both[oc - first]);
       if (bias) acc += static_cast<uint32_t>(bias[oc]);
-      out[oc] = static_cast<int8_t>(fp::requantize(static_cast<int32_t>(acc), stage[oc],
-                                                   stage[p.out_c + oc], p.output_offset, p.act_min,
-                                                   p.act_max));
+      out[oc] = static_cast<int8_t>(fp::requantize_prepared(static_cast<int32_t>(acc), requant[oc],
+                                                            p.output_offset, p.act_min, p.act_max));
     }
   }
 

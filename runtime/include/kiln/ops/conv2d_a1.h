@@ -16,7 +16,7 @@
 // channel's row at bit i % 32 of word i / 32, little-endian, the last word
 // padded with zero bits), values (int8 [out_c x 2]: each channel's weight
 // for a 0 bit, then for a 1 bit), bias (int32, optional), output stage
-// (int32: out_c multipliers then out_c shifts; or, with `steps`, out_c
+// (out_c fp::PreparedRequant entries; or, with `steps`, out_c int32
 // thresholds); outputs: output, scratch (the window's bits, uint32
 // [a1_row_words]).
 //
@@ -30,6 +30,7 @@
 #ifndef KILN_OPS_CONV2D_A1_H
 #define KILN_OPS_CONV2D_A1_H
 
+#include "kiln/fixed_point.h"
 #include "kiln/ops/conv2d.h"
 
 namespace kiln {
@@ -49,7 +50,8 @@ inline bool conv2d_a1_operand_sizes(const Conv2DA1Params& a, OperandSizes* s) {
   if (!conv2d_operand_sizes(p, 1, false, s) || p.filter_in_c != p.in_c) return false;
   if (a.steps != 0 && (a.steps != 1 || p.act_max != p.act_min + 1)) return false;
   const uint32_t row_bytes = 4 * static_cast<uint32_t>(a1_row_words(p));
-  s->inputs[4] = a.steps ? static_cast<uint32_t>(p.out_c) * 4 : s->inputs[3];
+  s->inputs[4] = static_cast<uint32_t>(p.out_c) *
+                 (a.steps ? 4 : static_cast<uint32_t>(sizeof(fp::PreparedRequant)));
   s->inputs[3] = s->inputs[2];
   s->inputs[1] = static_cast<uint32_t>(p.out_c) * row_bytes;
   s->inputs[2] = static_cast<uint32_t>(p.out_c) * 2;
