@@ -50,6 +50,15 @@ std::string shape_string(const std::vector<int32_t>& shape) {
   return fmt::format("[{}]", fmt::join(shape, ","));
 }
 
+int producer(const Graph& g, int tensor) {
+  for (size_t i = 0; i < g.ops.size(); ++i) {
+    for (int o : g.ops[i].outputs) {
+      if (o == tensor) return static_cast<int>(i);
+    }
+  }
+  return -1;
+}
+
 int add_int32_constant(Graph& g, const std::string& name, const std::vector<int32_t>& values) {
   Tensor t;
   t.name = name;

@@ -136,6 +136,9 @@ int op_kind_max_inputs(OpKind kind);
 const char* dtype_name(kiln_dtype dtype);
 std::string shape_string(const std::vector<int32_t>& shape);
 
+// The index of the first op writing `tensor`, or -1 (a graph input or constant).
+int producer(const Graph& g, int tensor);
+
 // Appends a constant int32 tensor of shape [values.size()]; returns its index.
 int add_int32_constant(Graph& g, const std::string& name, const std::vector<int32_t>& values);
 

@@ -8,13 +8,6 @@
 namespace kiln {
 namespace {
 
-const ir::Op* producer_of(const ir::Graph& g, int tensor) {
-  for (const ir::Op& op : g.ops) {
-    if (std::find(op.outputs.begin(), op.outputs.end(), tensor) != op.outputs.end()) return &op;
-  }
-  return nullptr;
-}
-
 // The values an op's int8 output is clamped to, if the op clamps it: fused
 // activations of the layers and adds, and standalone clamps (RELU).
 std::optional<IntRange> output_clamp(const ir::Op& op, const ir::Tensor& out) {
@@ -120,8 +113,9 @@ bool binary_activations(const ir::Graph& g, int tensor) {
   for (;;) {
     const ir::Tensor& t = g.tensors[static_cast<size_t>(tensor)];
     if (t.dtype != KILN_DTYPE_INT8 || !t.quant.present() || t.quant.per_channel()) return false;
-    const ir::Op* producer = producer_of(g, tensor);
-    if (!producer) return false;
+    const int writer = ir::producer(g, tensor);
+    if (writer < 0) return false;
+    const ir::Op* producer = &g.ops[static_cast<size_t>(writer)];
     if (producer->kind == ir::OpKind::kReshape) {
       const ir::Tensor& in = g.tensors[static_cast<size_t>(producer->inputs[0])];
       if (in.quant.scales != t.quant.scales || in.quant.zero_points != t.quant.zero_points)

@@ -26,19 +26,9 @@ bool same_quantization(const ir::Tensor& a, const ir::Tensor& b) {
   return a.quant.scales == b.quant.scales && a.quant.zero_points == b.quant.zero_points;
 }
 
-// The op writing `tensor`, or -1.
-int producer(const ir::Graph& g, int tensor) {
-  for (size_t i = 0; i < g.ops.size(); ++i) {
-    for (int o : g.ops[i].outputs) {
-      if (o == tensor) return static_cast<int>(i);
-    }
-  }
-  return -1;
-}
-
 // What a DEQUANTIZE reads, if `tensor` is its result (else -1).
 int dequantized_source(const ir::Graph& g, int tensor) {
-  const int p = tensor < 0 ? -1 : producer(g, tensor);
+  const int p = tensor < 0 ? -1 : ir::producer(g, tensor);
   if (p < 0 || g.ops[static_cast<size_t>(p)].kind != ir::OpKind::kDequantize) return -1;
   return g.ops[static_cast<size_t>(p)].inputs[0];
 }
@@ -169,7 +159,7 @@ bool drop_round_trip(ir::Graph& g, const Uses& uses, size_t i) {
 bool sink_dequantize(ir::Graph& g, const Uses& uses, size_t i) {
   const ir::Op& op = g.ops[i];
   if (op.kind != ir::OpKind::kReshape && op.kind != ir::OpKind::kTranspose) return false;
-  const int d = producer(g, op.inputs[0]);
+  const int d = ir::producer(g, op.inputs[0]);
   if (d < 0 || g.ops[static_cast<size_t>(d)].kind != ir::OpKind::kDequantize ||
       uses.single_reader(op.inputs[0]) != static_cast<int>(i)) {
     return false;

@@ -318,10 +318,10 @@ void set_binary_activations(const ir::Graph& g, const std::vector<int>& group,
     const float step = entry.second;
     const auto t = std::find_if(g.tensors.begin(), g.tensors.end(),
                                 [&](const ir::Tensor& tensor) { return tensor.name == name; });
-    const auto producer = std::find_if(g.ops.begin(), g.ops.end(), [&](const ir::Op& op) {
-      return t != g.tensors.end() && op.outputs[0] == static_cast<int>(t - g.tensors.begin());
-    });
-    if (producer == g.ops.end()) {
+    const int index = t == g.tensors.end() ? -1 : static_cast<int>(t - g.tensors.begin());
+    const int writer = index < 0 ? -1 : ir::producer(g, index);
+    const ir::Op* producer = writer < 0 ? nullptr : &g.ops[static_cast<size_t>(writer)];
+    if (!producer || producer->outputs[0] != index) {
       throw Error(ErrorKind::kBadInput,
                   fmt::format("binary activation '{}' is not an op's output in the optimized "
                               "float graph",
@@ -335,7 +335,7 @@ void set_binary_activations(const ir::Graph& g, const std::vector<int>& group,
                               "it to two values",
                               name, ir::op_kind_name(producer->kind)));
     }
-    const int root = group[static_cast<size_t>(t - g.tensors.begin())];
+    const int root = group[static_cast<size_t>(index)];
     for (size_t i = 0; i < params.size(); ++i) {
       if (group[i] == root) params[i] = {step, kBinaryActivationZeroPoint};
     }

@@ -486,13 +486,12 @@ std::set<int> binary_activations(const ir::Graph& graph, const TrainCommand& opt
     const std::string& name = graph.tensors[static_cast<size_t>(op.outputs[0])].name;
     if (!op_traits(op.kind).weighted() || (!layers.empty() && layers.count(name) == 0)) continue;
     const int input = op.inputs[0];
-    for (const ir::Op& producer : graph.ops) {
-      const ir::Activation a = producer.attrs.activation;
-      if (producer.outputs[0] == input &&
-          (a == ir::Activation::kRelu || a == ir::Activation::kRelu6)) {
-        tensors.insert(input);
-        readers.push_back(name);
-      }
+    const int writer = ir::producer(graph, input);
+    if (writer < 0 || graph.ops[static_cast<size_t>(writer)].outputs[0] != input) continue;
+    const ir::Activation a = graph.ops[static_cast<size_t>(writer)].attrs.activation;
+    if (a == ir::Activation::kRelu || a == ir::Activation::kRelu6) {
+      tensors.insert(input);
+      readers.push_back(name);
     }
   }
   if (tensors.empty()) {
