@@ -199,6 +199,7 @@ ClusteredLayer requantize_layer(ir::Graph& graph, const ir::Op& op, size_t index
   }
   for (size_t g = 0; g < groups; ++g)
     filter.quant.scales[g] = static_cast<float>(filter.quant.scales[g] / ratio[g]);
+  filter.int4 = true;
   if (op.inputs.size() > 2 && op.inputs[2] >= 0) {
     ir::Tensor& bias = graph.tensors[static_cast<size_t>(op.inputs[2])];
     if (bias.constant && bias.dtype == KILN_DTYPE_INT32) {

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstring>
 #include <map>
+#include <optional>
 
 #include "compiler/common/error.h"
 #include "compiler/lower/lowering.h"
@@ -28,6 +29,19 @@ fb::TensorType tensor_type(kiln_dtype dtype) {
     case KILN_DTYPE_BOOL: return fb::TensorType_BOOL;
     default: throw Error(ErrorKind::kUnsupported, "tensor type has no TFLite equivalent");
   }
+}
+
+// An int4 tensor's values two to a byte, the first in the low nibble, as
+// TFLite stores INT4; nullopt when it is not int4 or a value left [-8, 7].
+std::optional<std::vector<uint8_t>> int4_packed(const ir::Tensor& t) {
+  if (!t.int4 || !t.constant || t.dtype != KILN_DTYPE_INT8) return std::nullopt;
+  std::vector<uint8_t> packed((t.data.size() + 1) / 2, 0);
+  for (size_t i = 0; i < t.data.size(); ++i) {
+    const auto v = static_cast<int8_t>(t.data[i]);
+    if (v < -8 || v > 7) return std::nullopt;
+    packed[i / 2] |= static_cast<uint8_t>((v & 0x0F) << (i % 2 == 0 ? 0 : 4));
+  }
+  return packed;
 }
 
 int builtin_of(const ir::Op& op) {
@@ -146,15 +160,17 @@ std::vector<uint8_t> build(const ir::Graph& g, int64_t data_base, std::vector<ui
   std::vector<flatbuffers::Offset<fb::Tensor>> tensors;
   for (const ir::Tensor& t : g.tensors) {
     uint32_t buffer = 0;
+    const std::optional<std::vector<uint8_t>> int4 = int4_packed(t);
+    const std::vector<uint8_t>& bytes = int4 ? *int4 : t.data;
     if (t.constant && data_base >= 0) {
       trailing->resize((trailing->size() + 15) / 16 * 16, 0);
       const uint64_t offset = static_cast<uint64_t>(data_base) + trailing->size();
-      trailing->insert(trailing->end(), t.data.begin(), t.data.end());
+      trailing->insert(trailing->end(), bytes.begin(), bytes.end());
       buffer = static_cast<uint32_t>(buffers.size());
-      buffers.push_back(fb::CreateBuffer(b, 0, offset, t.data.size()));
+      buffers.push_back(fb::CreateBuffer(b, 0, offset, bytes.size()));
     } else if (t.constant) {
-      b.ForceVectorAlignment(t.data.size(), 1, 16);
-      auto data = b.CreateVector(t.data);
+      b.ForceVectorAlignment(bytes.size(), 1, 16);
+      auto data = b.CreateVector(bytes);
       buffer = static_cast<uint32_t>(buffers.size());
       buffers.push_back(fb::CreateBuffer(b, data));
     }
@@ -164,8 +180,9 @@ std::vector<uint8_t> build(const ir::Graph& g, int64_t data_base, std::vector<ui
                                                b.CreateVector(t.quant.zero_points),
                                                fb::QuantizationDetails_NONE, 0, t.quant.axis);
     }
-    tensors.push_back(fb::CreateTensor(b, b.CreateVector(t.shape), tensor_type(t.dtype), buffer,
-                                       b.CreateString(t.name), quant));
+    const fb::TensorType type = int4 ? fb::TensorType_INT4 : tensor_type(t.dtype);
+    tensors.push_back(
+        fb::CreateTensor(b, b.CreateVector(t.shape), type, buffer, b.CreateString(t.name), quant));
   }
 
   std::map<int, int> code_index;

@@ -44,6 +44,10 @@ struct Tensor {
   // one iteration to the next, assigned before the loop and at the end of
   // each iteration, read with READ_VARIABLE (never persistent).
   bool loop_variable = false;
+  // Int4 weights held as int8 values in [-8, 7]: file formats that can
+  // (TFLite's INT4) store them two to a byte. Set by int4 quantization and by
+  // importing an INT4 tensor; a writer checks the values before packing.
+  bool int4 = false;
 
   // Written in place by ASSIGN_VARIABLE rather than as an op's output.
   bool variable() const { return persistent || loop_variable; }

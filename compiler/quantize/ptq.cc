@@ -112,6 +112,7 @@ int quantize_weights(ir::Graph& g, int weights, int axis, int32_t levels) {
   const auto top = static_cast<float>(levels);
   for (float m : max_abs) q.quant.scales.push_back(m > 0.0f ? m / top : 1.0f);
   q.quant.zero_points.assign(channels, 0);
+  q.int4 = levels <= 7;
   q.data.resize(v.size());
   for (size_t i = 0; i < v.size(); ++i) {
     const float level = std::nearbyint(v[i] / q.quant.scales[channel(i)]);

@@ -210,6 +210,7 @@ TEST(Int4, RequantizesFiltersScalesAndBiases) {
   EXPECT_EQ(q.as<int8_t>()[35], -2);  // -3 * 7 / 14 = -1.5, away from zero
   EXPECT_FLOAT_EQ(q.quant.scales[0], 0.01f * 127 / 7);
   EXPECT_FLOAT_EQ(q.quant.scales[1], 0.02f * 14 / 7);
+  EXPECT_TRUE(q.int4);  // a .tflite stores it as INT4
   const ir::Tensor& qb = c.graph.tensors[static_cast<size_t>(bias)];
   EXPECT_EQ(qb.as<int32_t>()[0], 55);    // 1000 * 7 / 127 = 55.1
   EXPECT_EQ(qb.as<int32_t>()[1], -500);  // -1000 * 7 / 14

@@ -1,6 +1,7 @@
 // The TFLite importer: round trips through kiln's own writer, and the forms
 // real files take (deprecated op codes, buffers after the flatbuffer, 1-D bias
-// tensors with an out-of-range quantized_dimension, int4 constants).
+// tensors with an out-of-range quantized_dimension, int4 constants, written
+// back two to a byte).
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
@@ -237,6 +238,45 @@ TEST(TfliteImporter, UnpacksInt4ConstantsLowNibbleFirst) {
   EXPECT_EQ(g.tensors[0].dtype, KILN_DTYPE_INT8);
   const std::vector<uint8_t> want = {0xFF, 0xF9, 0x07};  // -1, -7, 7
   EXPECT_EQ(g.tensors[0].data, want);
+}
+
+// The file's tensor `index`: its type and buffer bytes.
+std::pair<tflite::TensorType, std::vector<uint8_t>> stored_tensor(const std::vector<uint8_t>& file,
+                                                                  int index) {
+  const tflite::Model* model = tflite::GetModel(file.data());
+  const tflite::Tensor* t =
+      model->subgraphs()->Get(0)->tensors()->Get(static_cast<flatbuffers::uoffset_t>(index));
+  const flatbuffers::Vector<uint8_t>* data = model->buffers()->Get(t->buffer())->data();
+  return {t->type(),
+          data ? std::vector<uint8_t>(data->begin(), data->end()) : std::vector<uint8_t>{}};
+}
+
+// TFLM's int4 models come back out of kiln's writer as they went in: the
+// weights two to a byte, the same bytes; a value pushed outside [-8, 7]
+// makes the tensor int8 again.
+TEST(TfliteImporter, WritesInt4WeightsBackTwoToAByte) {
+  for (const char* name :
+       {"CONV_2D/i8_i4w_0", "DEPTHWISE_CONV_2D/i8_i4w_0", "FULLY_CONNECTED/i8_i4w_0"}) {
+    SCOPED_TRACE(name);
+    const std::vector<uint8_t> original =
+        read_file(test::shared_dir() + "/conformance/tflm_ops/" + name + "/model.tflite");
+    ir::Graph g = tflite_import::import_tflite(original.data(), original.size(), name);
+    const int filter = g.ops.at(0).inputs.at(1);
+    ASSERT_TRUE(g.tensors[static_cast<size_t>(filter)].int4);
+    const auto [type, bytes] = stored_tensor(original, filter);
+    ASSERT_EQ(type, tflite::TensorType_INT4);
+    const std::vector<uint8_t> written = write_tflite(g);
+    EXPECT_EQ(stored_tensor(written, filter), std::make_pair(type, bytes));
+    const ir::Graph back = tflite_import::import_tflite(written.data(), written.size(), name);
+    EXPECT_EQ(back.tensors[static_cast<size_t>(filter)].data,
+              g.tensors[static_cast<size_t>(filter)].data);
+
+    g.tensors[static_cast<size_t>(filter)].data[0] = 8;
+    const std::vector<uint8_t> widened = write_tflite(g);
+    const auto [int8_type, int8_bytes] = stored_tensor(widened, filter);
+    EXPECT_EQ(int8_type, tflite::TensorType_INT8);
+    EXPECT_EQ(int8_bytes, g.tensors[static_cast<size_t>(filter)].data);
+  }
 }
 
 TEST(TfliteImporter, RefusesInt4OfTheWrongSizeOrNotConstant) {

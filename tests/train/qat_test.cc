@@ -281,7 +281,8 @@ TEST(TrainCli, QuantizationAwareTrainingWritesTheInt8Model) {
 }
 
 // --weights int4: training simulates weights of 15 levels, the int8 model
-// holds them, and kiln stores every filter large enough in 4 bits.
+// holds them, the .tflite stores them as INT4, and kiln stores every filter
+// large enough in 4 bits.
 TEST(TrainCli, Int4WeightsAreTrainedAndStoredInFourBits) {
   const std::string out = test::temp_path("qat_int4.tflite");
   const test::CliResult r = test::kiln_cli(
@@ -300,6 +301,7 @@ TEST(TrainCli, Int4WeightsAreTrainedAndStoredInFourBits) {
     for (int64_t i = 0; i < w.elements(); ++i) {
       EXPECT_LE(std::abs(int32_t{w.as<int8_t>()[i]}), 7) << w.name;
     }
+    EXPECT_TRUE(w.int4) << w.name << ": the .tflite stores it as INT4";
     ++filters;
   }
   EXPECT_EQ(filters, 2);

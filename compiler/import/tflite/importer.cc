@@ -131,6 +131,7 @@ void Importer::unpack_int4(ir::Tensor* t, int index) const {
     unpacked[i] = static_cast<uint8_t>(static_cast<int8_t>(nibble >= 8 ? nibble - 16 : nibble));
   }
   t->data = std::move(unpacked);
+  t->int4 = true;
 }
 
 const fb::SubGraph* Importer::subgraph(int index) const {
