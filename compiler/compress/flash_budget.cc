@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "compiler/common/error.h"
+#include "compiler/common/text.h"
 #include "compiler/compress/cluster.h"
 #include "compiler/compress/prune_weights.h"
 #include "compiler/pipeline/compile.h"
@@ -37,15 +38,6 @@ void compile_cost(const ir::Graph& graph, const BudgetOptions& budget,
 
 bool same_weights(const WeightForm& a, const WeightForm& b) {
   return a.prune == b.prune && a.clusters == b.clusters && a.binary == b.binary;
-}
-
-std::string with_commas(int64_t bytes) {
-  std::string digits = std::to_string(bytes), out;
-  for (size_t i = 0; i < digits.size(); ++i) {
-    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
-    out += digits[i];
-  }
-  return out;
 }
 
 }  // namespace

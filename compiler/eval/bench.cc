@@ -29,7 +29,8 @@ BenchReport bench_model(const std::string& model, const std::string& core,
   r.model = model;
   r.target = core;
   r.cost = *m.runner->cost();
-  if (m.has_graph()) r.macs = total_macs(m.compiled.graph);
+  r.has_graph = m.has_graph();
+  if (r.has_graph) r.macs = total_macs(m.compiled.graph);
   for (const LayerCost& l : r.cost.layers) {
     BenchLayer row;
     const KernelInfo* k = find_kernel(l.opcode);
@@ -42,6 +43,7 @@ BenchReport bench_model(const std::string& model, const std::string& core,
       row.name =
           op.outputs.empty() ? op.type_name : g.tensors[static_cast<size_t>(op.outputs[0])].name;
       row.macs = op_macs(g, op);
+      row.source_index = op.source_index;
     }
     r.layers.push_back(row);
   }
@@ -73,9 +75,9 @@ nlohmann::json to_json(const BenchReport& r) {
           {"layers", layers}};
 }
 
-std::string to_table(const BenchReport& r) {
-  std::string s = fmt::format("{} on {}\n\n", r.model, r.target);
-  if (!r.layers.empty()) {
+std::string to_table(const BenchReport& r, bool summary_only) {
+  std::string s = summary_only ? "" : fmt::format("{} on {}\n\n", r.model, r.target);
+  if (!r.layers.empty() && !summary_only) {
     s += fmt::format("{:>3}  {:<18} {:<22} {:>11} {:>13} {:>9}  {}\n", "#", "op", "kernel", "MACs",
                      "instructions", "MACs/ins", "name");
     for (size_t i = 0; i < r.layers.size(); ++i) {

@@ -18,6 +18,7 @@ struct BenchLayer {
   std::string kernel;  // the kernel it ran
   int64_t macs = -1;   // unknown for a .kiln input
   uint64_t instructions = 0;
+  int source_index = -1;  // ir::Op::source_index of the op it ran for
 };
 
 struct BenchReport {
@@ -25,6 +26,7 @@ struct BenchReport {
   RunCost cost;
   int64_t macs = -1;  // unknown for a .kiln input
   std::vector<BenchLayer> layers;
+  bool has_graph = false;  // false for a .kiln input: no names, MACs or sources
 };
 
 // Compiles MODEL for `core` (a .kiln blob runs as it is) and runs it once on
@@ -36,7 +38,9 @@ BenchReport bench_model(const std::string& model, const std::string& core,
 double macs_per_instruction(int64_t macs, uint64_t instructions);
 
 nlohmann::json to_json(const BenchReport& report);
-std::string to_table(const BenchReport& report);
+// The per-op table (when the report has one) and the totals; `summary_only`
+// leaves out the model line and the per-op table.
+std::string to_table(const BenchReport& report, bool summary_only = false);
 
 }  // namespace kiln
 

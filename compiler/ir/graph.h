@@ -116,6 +116,9 @@ struct Op {
   OpKind kind = OpKind::kUnsupported;
   std::string type_name;  // the importer's name for the op, e.g. "CONV_2D"
   std::string location;   // where it is in the source file, e.g. "subgraph 0, operator 3"
+  // Its operator index in a TFLite model's main subgraph, kept by the ops
+  // passes make from it; -1 for other sources and for ops kiln adds.
+  int source_index = -1;
   std::vector<int> inputs, outputs;
   OpAttrs attrs;
 };

@@ -172,6 +172,7 @@ void Importer::import_operators(int s, ir::Graph& g, Scope scope, int depth) {
       continue;
     }
     ir::Op op = import_op(fop, builtin, location, s, g);
+    if (s == 0) op.source_index = static_cast<int>(i);
     if (op.kind == ir::OpKind::kReadVariable || op.kind == ir::OpKind::kAssignVariable) {
       variables_used = true;
       if (scope == Scope::kInit && op.kind == ir::OpKind::kReadVariable) {
