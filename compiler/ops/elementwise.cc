@@ -44,25 +44,27 @@ bool lower_packed_add(LowerContext& ctx, const ir::Op& op, const BinaryParams& p
   // ADD_S8's variants take PackedAddParams; without one the reference runs.
   const OpCode opcode = choose_variant(ctx.target(), OpCode::ADD_S8, q);
   if (opcode == OpCode::ADD_S8) return false;
-  if (opcode != OpCode::ADD_S8_ARM_DSP) {
+  if (opcode != OpCode::ADD_S8_ARM_DSP && opcode != OpCode::ADD_S8_ARM_MVE) {
     ctx.emit(op, opcode, q, {op.inputs[0], op.inputs[1]}, {op.outputs[0]});
     return true;
   }
-  // Each input byte shifted and rescaled exactly as the reference does it.
+  // Each input byte shifted and rescaled exactly as the reference does it;
+  // the Arm DSP variant's table adds the output's requantization.
   ArmDspAddTable table{};
   for (int32_t byte = 0; byte < 256; ++byte) {
     const int32_t value = static_cast<int8_t>(static_cast<uint8_t>(byte));
-    table.rescaled[0][byte] = fp::multiply_by_quantized_multiplier(
+    table.inputs.rescaled[0][byte] = fp::multiply_by_quantized_multiplier(
         (p.input1_offset + value) * (1 << p.left_shift), p.input1_multiplier, p.input1_shift);
-    table.rescaled[1][byte] = fp::multiply_by_quantized_multiplier(
+    table.inputs.rescaled[1][byte] = fp::multiply_by_quantized_multiplier(
         (p.input2_offset + value) * (1 << p.left_shift), p.input2_multiplier, p.input2_shift);
   }
   table.output = prepare_arm_dsp_requant(p.output_multiplier, p.output_shift, p.output_offset);
-  std::vector<uint8_t> bytes(sizeof(table));
-  std::memcpy(bytes.data(), &table, sizeof(table));
-  const int table_tensor =
-      ctx.add_constant(out.name + "/rescale_table", KILN_DTYPE_INT32,
-                       {static_cast<int32_t>(sizeof(table) / 4)}, std::move(bytes));
+  const size_t size =
+      opcode == OpCode::ADD_S8_ARM_DSP ? sizeof(ArmDspAddTable) : sizeof(AddRescaleTable);
+  std::vector<uint8_t> bytes(size);
+  std::memcpy(bytes.data(), &table, size);
+  const int table_tensor = ctx.add_constant(out.name + "/rescale_table", KILN_DTYPE_INT32,
+                                            {static_cast<int32_t>(size / 4)}, std::move(bytes));
   ctx.emit(op, opcode, q, {op.inputs[0], op.inputs[1], table_tensor}, {op.outputs[0]});
   return true;
 }

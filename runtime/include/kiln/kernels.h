@@ -107,8 +107,10 @@ namespace kiln {
     requantize_u8_s8)                                                                              \
   X(REQUANTIZE_S8_U8, 47, QuantizeParams, quantize_operand_sizes(p, 1, 1, s), ref,                 \
     requantize_s8_u8)                                                                              \
-  X(ADD_S8_ARM_DSP, 48, PackedAddParams, arm_dsp_add_operand_sizes(p, s), arm_dsp, add_s8)         \
-  X(ADD_S8_ARM_MVE, 49, PackedAddParams, packed_add_operand_sizes(p, s), arm_mve, add_s8)          \
+  X(ADD_S8_ARM_DSP, 48, PackedAddParams, rescaled_add_operand_sizes<ArmDspAddTable>(p, s),         \
+    arm_dsp, add_s8)                                                                               \
+  X(ADD_S8_ARM_MVE, 49, PackedAddParams, rescaled_add_operand_sizes<AddRescaleTable>(p, s),        \
+    arm_mve, add_s8)                                                                               \
   X(ADD_S8_X86_AVX2, 50, PackedAddParams, packed_add_operand_sizes(p, s), x86_avx2, add_s8)        \
   X(AVERAGE_POOL_2D_S8_ARM_DSP, 51, Pool2DParams,                                                  \
     packed_pool2d_operand_sizes(p, kArmDspPoolLanes, true, s), arm_dsp, average_pool2d_s8)         \

@@ -11,7 +11,7 @@ namespace arm_dsp {
 namespace {
 
 inline int32_t rescaled_sum(const ArmDspAddTable& t, uint32_t a, uint32_t b) {
-  return fp::wrapping_add(t.rescaled[0][a & 0xFFu], t.rescaled[1][b & 0xFFu]);
+  return fp::wrapping_add(t.inputs.rescaled[0][a & 0xFFu], t.inputs.rescaled[1][b & 0xFFu]);
 }
 
 }  // namespace

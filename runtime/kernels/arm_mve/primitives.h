@@ -45,6 +45,10 @@ inline int32_t dot_accumulate(int32_t acc, s8x16 a, s8x16 b) { return vmladavaq_
 // Four int8 values sign-extended into four int32 lanes.
 inline s32x4 load_s8x4_widened(const int8_t* p) { return vldrbq_s32(p); }
 inline s32x4 load_s32x4(const int32_t* p) { return vld1q_s32(p); }
+// table[b] for four bytes b at p (VLDRB.U32, then a word gather).
+inline s32x4 lookup_s32x4(const int32_t* table, const uint8_t* p) {
+  return vldrwq_gather_shifted_offset_s32(table, vldrbq_u32(p));
+}
 // Four scalars as the lanes of one vector (two VMOVs of two lanes each).
 inline s32x4 make_s32x4(int32_t a, int32_t b, int32_t c, int32_t d) {
   s32x4 v = vdupq_n_s32(a);
@@ -160,6 +164,11 @@ inline s32x4 load_s8x4_widened(const int8_t* p) {
 inline s32x4 load_s32x4(const int32_t* p) {
   s32x4 v;
   for (int i = 0; i < 4; ++i) v.lane[i] = static_cast<uint32_t>(p[i]);
+  return v;
+}
+inline s32x4 lookup_s32x4(const int32_t* table, const uint8_t* p) {
+  s32x4 v;
+  for (int i = 0; i < 4; ++i) v.lane[i] = static_cast<uint32_t>(table[p[i]]);
   return v;
 }
 inline s32x4 make_s32x4(int32_t a, int32_t b, int32_t c, int32_t d) {

@@ -2,9 +2,10 @@
 // broadcasting, each of its three rescales prepared on the host
 // (fp::PreparedRequant), so the device spends no instruction on range checks
 // or shift splitting. Operands: input1, input2 (int8 [size]); output. The
-// Arm DSP variant also reads a rescale table (ArmDspAddTable): an input has
-// only 256 values, so the host shifts and rescales each of them once, and an
-// element costs two table loads and an add before the output's rescale.
+// Arm DSP and Helium variants also read a rescale table (AddRescaleTable,
+// which ArmDspAddTable begins with): an input has only 256 values, so the
+// host shifts and rescales each of them once, and an element costs two table
+// loads and an add before the output's rescale.
 #ifndef KILN_OPS_PACKED_ELEMENTWISE_H
 #define KILN_OPS_PACKED_ELEMENTWISE_H
 
@@ -33,14 +34,20 @@ inline bool packed_add_operand_sizes(const PackedAddParams& p, OperandSizes* s) 
   return s->inputs[0] != 0;
 }
 
-struct ArmDspAddTable {
+struct AddRescaleTable {
   int32_t rescaled[2][256];  // [input][its byte, as uint8]: the input shifted and rescaled
+};
+struct ArmDspAddTable {
+  AddRescaleTable inputs;
   ArmDspRequant output;
 };
 
-inline bool arm_dsp_add_operand_sizes(const PackedAddParams& p, OperandSizes* s) {
+// Operand sizes of a variant that reads its rescale table (of Table) as
+// input 2.
+template <typename Table>
+inline bool rescaled_add_operand_sizes(const PackedAddParams& p, OperandSizes* s) {
   if (!packed_add_operand_sizes(p, s)) return false;
-  s->inputs[2] = sizeof(ArmDspAddTable);
+  s->inputs[2] = sizeof(Table);
   s->num_inputs = 3;
   return true;
 }
