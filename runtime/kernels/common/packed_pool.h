@@ -18,7 +18,8 @@
 //   };
 //
 // Windows are clipped as the reference clips them (pool_window) and averages
-// rounded by pool_average, so every variant is bit-exact with ref::.
+// rounded as pool_average rounds them (packed_pool_average), so every
+// variant is bit-exact with ref::.
 #ifndef KILN_RUNTIME_KERNELS_COMMON_PACKED_POOL_H
 #define KILN_RUNTIME_KERNELS_COMMON_PACKED_POOL_H
 
@@ -63,8 +64,8 @@ void packed_average_pool2d_s8(const void* params, const void* const* inputs, voi
                         Average::sums(sum, lanes);
                         const int32_t count = (w.y1 - w.y0) * (w.x1 - w.x0);
                         for (int32_t l = 0; l < Average::kLanes; ++l) {
-                          out[l] = static_cast<int8_t>(
-                              fp::clamp(pool_average(lanes[l], count), p.act_min, p.act_max));
+                          out[l] = static_cast<int8_t>(fp::clamp(
+                              packed_pool_average(lanes[l], count), p.act_min, p.act_max));
                         }
                       });
 }

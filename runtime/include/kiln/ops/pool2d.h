@@ -57,6 +57,14 @@ inline int32_t pool_average(int64_t sum, int64_t count) {
 // window holds at most kPackedPoolMaxWindow elements.
 constexpr int32_t kPackedPoolMaxWindow = 256;
 
+// pool_average of a packed variant's sum (at most kPackedPoolMaxWindow int8
+// values, so it fits 32 bits): the same rounding with one hardware division,
+// where the 64-bit form calls a library routine on the Cortex-M cores.
+inline int32_t packed_pool_average(int32_t sum, int32_t count) {
+  if (count <= 0) return 0;
+  return sum > 0 ? (sum + count / 2) / count : (sum - count / 2) / count;
+}
+
 inline bool packed_pool2d_operand_sizes(const Pool2DParams& p, int32_t lanes, bool average,
                                         OperandSizes* s) {
   if (p.channels % lanes != 0 || (average && int64_t{p.k_h} * p.k_w > kPackedPoolMaxWindow))
