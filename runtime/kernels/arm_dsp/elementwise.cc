@@ -10,8 +10,9 @@ namespace kiln {
 namespace arm_dsp {
 namespace {
 
+// The element in byte 0 of a and b.
 inline int32_t rescaled_sum(const ArmDspAddTable& t, uint32_t a, uint32_t b) {
-  return fp::wrapping_add(t.inputs.rescaled[0][a & 0xFFu], t.inputs.rescaled[1][b & 0xFFu]);
+  return kiln::rescaled_sum(t.inputs, static_cast<uint8_t>(a), static_cast<uint8_t>(b));
 }
 
 }  // namespace

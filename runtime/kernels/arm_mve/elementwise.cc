@@ -23,9 +23,8 @@ void add_s8(const void* params, const void* const* inputs, void* const* outputs)
     requantize_store(sum, p.output, p.output_offset, p.act_min, p.act_max, out + i);
   }
   for (; i < p.size; ++i) {
-    const int32_t sum = fp::wrapping_add(table.rescaled[0][a[i]], table.rescaled[1][b[i]]);
-    out[i] = static_cast<int8_t>(
-        fp::requantize_prepared(sum, p.output, p.output_offset, p.act_min, p.act_max));
+    out[i] = static_cast<int8_t>(fp::requantize_prepared(rescaled_sum(table, a[i], b[i]), p.output,
+                                                         p.output_offset, p.act_min, p.act_max));
   }
 }
 

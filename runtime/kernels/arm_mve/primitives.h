@@ -42,8 +42,6 @@ using s32x4 = int32x4_t;
 inline s8x16 load_s8x16(const int8_t* p) { return vld1q_s8(p); }
 // acc + sum over the 16 lanes of a * b (VMLADAVA: 16 multiply-accumulates).
 inline int32_t dot_accumulate(int32_t acc, s8x16 a, s8x16 b) { return vmladavaq_s8(acc, a, b); }
-// Four int8 values sign-extended into four int32 lanes.
-inline s32x4 load_s8x4_widened(const int8_t* p) { return vldrbq_s32(p); }
 inline s32x4 load_s32x4(const int32_t* p) { return vld1q_s32(p); }
 // table[b] for four bytes b at p (VLDRB.U32, then a word gather).
 inline s32x4 lookup_s32x4(const int32_t* table, const uint8_t* p) {
@@ -56,7 +54,6 @@ inline s32x4 make_s32x4(int32_t a, int32_t b, int32_t c, int32_t d) {
   v = vsetq_lane_s32(c, v, 2);
   return vsetq_lane_s32(d, v, 3);
 }
-inline s32x4 add_scalar(s32x4 a, int32_t b) { return vaddq_n_s32(a, b); }
 // Eight channels as int32 lanes in two vectors: the even channels (0, 2, 4,
 // 6) and the odd ones, the order widening multiplies (VMULLB/VMULLT) give.
 struct s32x4x2 {
@@ -99,7 +96,6 @@ inline void requantize_store(s32x4 acc, const fp::PreparedRequant& q, int32_t of
   const s32x4 v = vqaddq_n_s32(multiply_prepared(acc, q), offset);
   vstrbq_s32(out, vminq_s32(vmaxq_s32(v, vdupq_n_s32(lo)), vdupq_n_s32(hi)));
 }
-inline s32x4 shift_left(s32x4 a, int32_t bits) { return vshlq_r_s32(a, bits); }
 inline s32x4 add_lanes(s32x4 a, s32x4 b) { return vaddq_s32(a, b); }
 
 // 16 int8 lanes as two vectors of 8 int16 (lanes 0-7, 8-15).
@@ -156,11 +152,6 @@ inline int32_t dot_accumulate(int32_t acc, s8x16 a, s8x16 b) {
   for (int i = 0; i < 16; ++i) sum += static_cast<uint32_t>(a.lane[i] * b.lane[i]);
   return static_cast<int32_t>(sum);
 }
-inline s32x4 load_s8x4_widened(const int8_t* p) {
-  s32x4 v;
-  for (int i = 0; i < 4; ++i) v.lane[i] = static_cast<uint32_t>(static_cast<int32_t>(p[i]));
-  return v;
-}
 inline s32x4 load_s32x4(const int32_t* p) {
   s32x4 v;
   for (int i = 0; i < 4; ++i) v.lane[i] = static_cast<uint32_t>(p[i]);
@@ -174,10 +165,6 @@ inline s32x4 lookup_s32x4(const int32_t* table, const uint8_t* p) {
 inline s32x4 make_s32x4(int32_t a, int32_t b, int32_t c, int32_t d) {
   return {{static_cast<uint32_t>(a), static_cast<uint32_t>(b), static_cast<uint32_t>(c),
            static_cast<uint32_t>(d)}};
-}
-inline s32x4 add_scalar(s32x4 a, int32_t b) {
-  for (int i = 0; i < 4; ++i) a.lane[i] += static_cast<uint32_t>(b);
-  return a;
 }
 struct s32x4x2 {
   s32x4 even, odd;
@@ -218,10 +205,6 @@ inline void requantize_store(s32x4 acc, const fp::PreparedRequant& q, int32_t of
   for (int i = 0; i < 4; ++i)
     out[i] = static_cast<int8_t>(
         fp::requantize_prepared(static_cast<int32_t>(acc.lane[i]), q, offset, lo, hi));
-}
-inline s32x4 shift_left(s32x4 a, int32_t bits) {
-  for (int i = 0; i < 4; ++i) a.lane[i] <<= (bits & 31);
-  return a;
 }
 inline s32x4 add_lanes(s32x4 a, s32x4 b) {
   for (int i = 0; i < 4; ++i) a.lane[i] += b.lane[i];

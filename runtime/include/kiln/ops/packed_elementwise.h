@@ -37,6 +37,10 @@ inline bool packed_add_operand_sizes(const PackedAddParams& p, OperandSizes* s) 
 struct AddRescaleTable {
   int32_t rescaled[2][256];  // [input][its byte, as uint8]: the input shifted and rescaled
 };
+// One element's sum before the output's rescale, as the reference forms it.
+inline int32_t rescaled_sum(const AddRescaleTable& t, uint8_t a, uint8_t b) {
+  return fp::wrapping_add(t.rescaled[0][a], t.rescaled[1][b]);
+}
 struct ArmDspAddTable {
   AddRescaleTable inputs;
   ArmDspRequant output;
