@@ -1,5 +1,6 @@
 #include "compiler/ops/packed_conv.h"
 
+#include <algorithm>
 #include <cstring>
 #include <vector>
 
@@ -12,6 +13,12 @@ struct Variant {
   KernelIsa isa;
   OpCode opcode;
   PackedLayout layout;
+  // The layout a depthwise layer takes, where it depends on the layer.
+  PackedLayout (*layer_layout)(const Conv2DParams&) = nullptr;
+
+  PackedLayout layout_for(const Conv2DParams& p) const {
+    return layer_layout ? layer_layout(p) : layout;
+  }
 };
 
 constexpr Variant kConvVariants[] = {
@@ -21,7 +28,8 @@ constexpr Variant kConvVariants[] = {
 };
 constexpr Variant kDepthwiseVariants[] = {
     {KernelIsa::arm_dsp, OpCode::DEPTHWISE_CONV_2D_S8_ARM_DSP, kArmDspDepthwiseLayout},
-    {KernelIsa::arm_mve, OpCode::DEPTHWISE_CONV_2D_S8_ARM_MVE, kArmMveDepthwiseLayout},
+    {KernelIsa::arm_mve, OpCode::DEPTHWISE_CONV_2D_S8_ARM_MVE, kArmMveDepthwiseLayout,
+     arm_mve_depthwise_layout},
     {KernelIsa::x86_avx2, OpCode::DEPTHWISE_CONV_2D_S8_X86_AVX2, kX86Avx2DepthwiseLayout},
 };
 
@@ -152,10 +160,15 @@ bool lower_packed_depthwise(LowerContext& ctx, const ir::Op& op, const Conv2DPar
                             const int8_t* filter, const int32_t* bias,
                             const std::vector<int32_t>& requant) {
   if (p.depth_multiplier != 1) return false;
-  const Variant* v = choose(ctx.target(), kDepthwiseVariants,
-                            [&](const Variant& c) { return p.in_c % c.layout.k_multiple == 0; });
+  const int64_t filter_size = int64_t{p.k_h} * p.k_w * p.out_c;
+  const bool has_weight_min =
+      std::find(filter, filter + filter_size, int8_t{-128}) != filter + filter_size;
+  const Variant* v = choose(ctx.target(), kDepthwiseVariants, [&](const Variant& c) {
+    const PackedLayout l = c.layout_for(p);
+    return p.in_c % l.k_multiple == 0 && !(l.excludes_weight_min && has_weight_min);
+  });
   if (!v) return false;
-  const PackedLayout& layout = v->layout;
+  const PackedLayout layout = v->layout_for(p);
   std::vector<uint8_t> requant_bytes =
       requant_table(requant, p.out_c, layout.requant, p.output_offset);
   if (requant_bytes.empty()) return false;
@@ -163,22 +176,37 @@ bool lower_packed_depthwise(LowerContext& ctx, const ir::Op& op, const Conv2DPar
   params.has_bias = 1;
   if (!kernel_accepts(v->opcode, &params)) return false;
   // One record per group of k_multiple channels: biases, taps (each tap's
-  // lanes in the layout's order), requantization entries (packed_conv2d.h).
+  // lanes in the layout's order), with offset_folded the plain biases,
+  // requantization entries (packed_conv2d.h).
   const int32_t taps = p.k_h * p.k_w, lanes = layout.k_multiple;
   const size_t record_bytes = static_cast<size_t>(packed_depthwise_record_bytes(p, layout));
   const size_t weights_offset = static_cast<size_t>(lanes) * sizeof(int32_t);
   const size_t requant_offset = record_bytes - static_cast<size_t>(lanes) * kRequantEntryBytes;
+  const size_t plain_bias_offset =
+      requant_offset - static_cast<size_t>(packed_depthwise_plain_bias_bytes(layout));
   std::vector<uint8_t> records(static_cast<size_t>(p.out_c / lanes) * record_bytes);
   for (int32_t c = 0; c < p.out_c; ++c) {
     const int32_t lane = c % lanes;
     uint8_t* record = records.data() + static_cast<size_t>(c / lanes) * record_bytes;
+    uint32_t weight_sum = 0;
     for (int32_t t = 0; t < taps; ++t) {
       const size_t index = static_cast<size_t>(t) * static_cast<size_t>(lanes) +
                            static_cast<size_t>(slot_in_group(lane, layout));
-      put_weight(record + weights_offset, index, filter[t * p.out_c + c], layout);
+      const int8_t w = filter[t * p.out_c + c];
+      weight_sum += static_cast<uint32_t>(static_cast<int32_t>(w));
+      put_weight(record + weights_offset, index, w, layout);
     }
     const int32_t b = bias ? bias[c] : 0;
-    std::memcpy(record + static_cast<size_t>(lane) * sizeof(int32_t), &b, sizeof(b));
+    const size_t bias_index = static_cast<size_t>(lane) * sizeof(int32_t);
+    if (layout.offset_folded) {
+      // bias + input_offset * sum(w), wrapping as the kernel's int32 sums do.
+      const int32_t folded = static_cast<int32_t>(
+          static_cast<uint32_t>(b) + static_cast<uint32_t>(p.input_offset) * weight_sum);
+      std::memcpy(record + bias_index, &folded, sizeof(folded));
+      std::memcpy(record + plain_bias_offset + bias_index, &b, sizeof(b));
+    } else {
+      std::memcpy(record + bias_index, &b, sizeof(b));
+    }
     std::memcpy(record + requant_offset + static_cast<size_t>(lane) * kRequantEntryBytes,
                 requant_bytes.data() + static_cast<size_t>(c) * kRequantEntryBytes,
                 kRequantEntryBytes);

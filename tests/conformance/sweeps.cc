@@ -107,6 +107,14 @@ std::vector<ConvCase> conv_cases() {
   cases.push_back({OpKind::kDepthwiseConv2D, 9, 7, 1, 8, 4, 3, 2, 1, true, true, -5});
   cases.push_back({OpKind::kDepthwiseConv2D, 10, 6, 8, 8, 5, 3, 1, 2, true, true, -100});
   cases.push_back({OpKind::kDepthwiseConv2D, 6, 6, 16, 16, 3, 3, 1, 1, false, true, 0});
+  // Helium's paired layout (3x3, channels in sixteens, no weight of -128):
+  // padded and unpadded, strided, dilated, one row; zero points at both ends.
+  cases.push_back({OpKind::kDepthwiseConv2D, 7, 6, 16, 16, 3, 3, 1, 1, true, true, -1, 0.0f, 127});
+  cases.push_back({OpKind::kDepthwiseConv2D, 9, 8, 32, 32, 3, 3, 2, 1, true, false, 90, 0.0f, 127});
+  cases.push_back(
+      {OpKind::kDepthwiseConv2D, 9, 10, 16, 16, 3, 3, 1, 2, true, true, -128, 0.0f, 127});
+  cases.push_back({OpKind::kDepthwiseConv2D, 5, 12, 48, 48, 3, 3, 1, 1, false, true, 5, 0.0f, 127});
+  cases.push_back({OpKind::kDepthwiseConv2D, 1, 5, 16, 16, 3, 3, 1, 1, true, true, 127, 0.0f, 127});
   return cases;
 }
 

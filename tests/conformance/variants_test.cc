@@ -152,6 +152,40 @@ TEST(Conformance, LayerBeyondVariantLimitsFallsBackToReference) {
   EXPECT_EQ(m.program.ops[0].opcode, OpCode::CONV_2D_S8);
 }
 
+// Helium's 3x3 depthwise layers with channels in sixteens take the paired
+// layout: one 528-byte record per sixteen channels, its first biases with the
+// input offset folded in (bias + input_offset * the weights' sum), the plain
+// biases after the taps. A weight of -128 would overflow the int16 sum of two
+// products, so such a filter goes to the next variant, Arm DSP's.
+TEST(Conformance, HeliumDepthwisePairsTapsWhenNoWeightIsMinus128) {
+  auto compile = [](int8_t first_weight) {
+    GraphBuilder b;
+    const int x = b.input("x", KILN_DTYPE_INT8, {1, 5, 5, 16}, 0.05f, -3);
+    std::vector<int8_t> weights(9 * 16, 2);
+    weights[0] = first_weight;
+    const int w = b.constant<int8_t>("w", KILN_DTYPE_INT8, {1, 3, 3, 16}, weights, {0.01f}, 3);
+    const int bias = b.constant<int32_t>("b", KILN_DTYPE_INT32, {16}, std::vector<int32_t>(16, 10));
+    const int y = b.tensor("y", KILN_DTYPE_INT8, {1, 5, 5, 16}, 0.1f, 0);
+    ir::OpAttrs a;
+    a.padding = ir::Padding::kSame;
+    b.op(OpKind::kDepthwiseConv2D, {x, w, bias}, {y}, a);
+    b.output(y);
+    return compile_graph(b.build(), compile_options("cortex-m55", Storage::kDense));
+  };
+  const CompiledModel paired = compile(-127);
+  ASSERT_EQ(paired.program.ops.size(), 1u);
+  EXPECT_EQ(paired.program.ops[0].opcode, OpCode::DEPTHWISE_CONV_2D_S8_ARM_MVE);
+  const std::vector<uint8_t>& record = paired.program.tensors[paired.program.ops[0].inputs[1]].data;
+  ASSERT_EQ(record.size(), 528u);
+  int32_t folded[2], plain;
+  std::memcpy(folded, record.data(), sizeof(folded));
+  std::memcpy(&plain, record.data() + 208, sizeof(plain));
+  EXPECT_EQ(folded[0], 10 + 3 * (-127 + 8 * 2));  // input_offset 3
+  EXPECT_EQ(folded[1], 10 + 3 * (9 * 2));
+  EXPECT_EQ(plain, 10);
+  EXPECT_EQ(compile(-128).program.ops[0].opcode, OpCode::DEPTHWISE_CONV_2D_S8_ARM_DSP);
+}
+
 // The assembly routines read whole windows without bounds checks, so the
 // runs they get must hold exactly the output positions whose every tap lies
 // inside the input, and every pixel must be visited once, in order.

@@ -84,7 +84,8 @@ namespace kiln {
   X(CONV_2D_S8_ARM_MVE, 30, PackedConv2DParams,                                                    \
     packed_conv2d_operand_sizes(p, kArmMveConvLayout, s), arm_mve, conv2d_s8)                      \
   X(DEPTHWISE_CONV_2D_S8_ARM_MVE, 31, Conv2DParams,                                                \
-    packed_depthwise_operand_sizes(p, kArmMveDepthwiseLayout, s), arm_mve, depthwise_conv2d_s8)    \
+    packed_depthwise_operand_sizes(p, arm_mve_depthwise_layout(p), s), arm_mve,                    \
+    depthwise_conv2d_s8)                                                                           \
   X(CONV_2D_S8_X86_AVX2, 32, PackedConv2DParams,                                                   \
     packed_conv2d_operand_sizes(p, kX86Avx2ConvLayout, s), x86_avx2, conv2d_s8)                    \
   X(DEPTHWISE_CONV_2D_S8_X86_AVX2, 33, Conv2DParams,                                               \

@@ -112,6 +112,26 @@ struct Depthwise : MveOutputStage {
   static void store(const Acc& acc, int32_t* lanes) { store_s32x4x2_interleaved(lanes, acc); }
 };
 
+// Depthwise 3x3 with sixteen channels a group (the paired layout): whole
+// windows through depthwise3x3_paired_run, border pixels through
+// depthwise3x3_paired_window.
+struct DepthwisePaired : MveOutputStage {
+  static constexpr PackedLayout kLayout = kArmMveDepthwisePairedLayout;
+
+  static void pixel(const kernels::DepthwisePixel<Requant>& px, const Stage& stage) {
+    const kernels::Window& w = px.window;
+    Depthwise3x3Job job =
+        Depthwise::job3x3(px.record, px.groups, w.in_step, w.row_step, px.input_offset, stage);
+    job.input = w.input;
+    job.out = px.out;
+    job.pixels = 1;
+    job.rows = w.taps > 0 ? w.rows : 0;  // no tap inside: the biases alone
+    job.taps = w.taps;
+    job.first_tap = static_cast<int32_t>(w.filter - px.record) - KILN_MVE_DW_PAIRED_TAPS;
+    depthwise3x3_paired_window(&job);
+  }
+};
+
 }  // namespace
 
 // Through conv_pixels (conv_by_pixel_runs): the routine reads a direct
@@ -146,9 +166,20 @@ void conv2d_s8(const void* params, const void* const* inputs, void* const* outpu
 }
 
 // For a 3x3 layer, each output row's pixels whose windows lie inside the input
-// run through depthwise3x3_run in one call, the border pixels through
-// depthwise3x3_window (Depthwise::pixel); other layers go pixel by pixel.
+// run through depthwise3x3_run (the paired layout: depthwise3x3_paired_run)
+// in one call, the border pixels through depthwise3x3_window (Depthwise::pixel;
+// DepthwisePaired::pixel); other layers go pixel by pixel.
 void depthwise_conv2d_s8(const void* params, const void* const* inputs, void* const* outputs) {
+  if (arm_mve_depthwise_layout(*static_cast<const Conv2DParams*>(params)).offset_folded) {
+    const kernels::DepthwiseLayer<DepthwisePaired> layer(params, inputs, outputs);
+    const Conv2DParams& p = layer.params();
+    kernels::depthwise3x3_by_pixel_runs(
+        layer,
+        Depthwise::job3x3(layer.records(), p.in_c / 16, p.dilation_w * p.in_c,
+                          p.dilation_h * p.in_w * p.in_c, p.input_offset, layer.stage()),
+        [](const Depthwise3x3Job& j) { depthwise3x3_paired_run(&j); });
+    return;
+  }
   const kernels::DepthwiseLayer<Depthwise> layer(params, inputs, outputs);
   const Conv2DParams& p = layer.params();
   if (p.k_h != 3 || p.k_w != 3) {

@@ -23,6 +23,14 @@
 #define KILN_MVE_DW_JOB_FIRST_TAP 56
 #define KILN_MVE_DW_JOB_BYTES 60
 
+// A record of the paired layout (kArmMveDepthwisePairedLayout, sixteen
+// channels): folded biases, nine taps of sixteen int8 weights, plain biases,
+// requantization entries, at these offsets.
+#define KILN_MVE_DW_PAIRED_TAPS 64
+#define KILN_MVE_DW_PAIRED_PLAIN_BIASES 208
+#define KILN_MVE_DW_PAIRED_REQUANT 272
+#define KILN_MVE_DW_PAIRED_RECORD_BYTES 528
+
 #ifndef __ASSEMBLER__
 #include <stdint.h>
 
@@ -33,17 +41,24 @@ namespace arm_mve {
 
 struct Depthwise3x3Job {
   const int8_t* input;  // the first pixel's first (in-bounds) tap
-  const uint8_t*
-      records;     // group 0's record (packed_conv2d.h): 8 biases, 9 taps of 8 lanes, 8 entries
-  int8_t* out;     // the first pixel's output; the next pixel's follows
-  int32_t groups;  // groups of eight channels, >= 1
-  int32_t pixels;  // >= 1 (a window: 1)
+  // Group 0's record (packed_conv2d.h): 8 biases, 9 taps of 8 lanes, 8
+  // entries; in the paired layout, the record above.
+  const uint8_t* records;
+  int8_t* out;                            // the first pixel's output; the next pixel's follows
+  int32_t groups;                         // groups of eight (paired: sixteen) channels, >= 1
+  int32_t pixels;                         // >= 1 (a window: 1)
   int32_t in_step, row_step, pixel_step;  // input bytes between taps, rows and pixels
   int32_t input_offset, output_offset, act_min, act_max;
-  // The window: rows (1-3) of taps (1-3), its first tap first_tap bytes into
-  // a record's taps (3, 3, 0 for a whole window).
+  // The window: rows (1-3; paired: 0-3) of taps (1-3), its first tap
+  // first_tap bytes into a record's taps (3, 3, 0 for a whole window).
   int32_t rows, taps, first_tap;
 };
+
+static_assert(KILN_MVE_DW_PAIRED_TAPS == 16 * 4 &&
+                  KILN_MVE_DW_PAIRED_PLAIN_BIASES == KILN_MVE_DW_PAIRED_TAPS + 9 * 16 &&
+                  KILN_MVE_DW_PAIRED_REQUANT == KILN_MVE_DW_PAIRED_PLAIN_BIASES + 16 * 4 &&
+                  KILN_MVE_DW_PAIRED_RECORD_BYTES == KILN_MVE_DW_PAIRED_REQUANT + 16 * 16,
+              "the paired record's parts follow one another");
 
 KILN_JOB_FIELD_AT(Depthwise3x3Job, input, KILN_MVE_DW_JOB_INPUT);
 KILN_JOB_FIELD_AT(Depthwise3x3Job, records, KILN_MVE_DW_JOB_RECORDS);

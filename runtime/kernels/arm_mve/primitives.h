@@ -339,6 +339,68 @@ inline void depthwise3x3_portable(const Depthwise3x3Job* job) {
 }
 #endif
 
+#if KILN_ARM_MVE_NATIVE
+extern "C" void kiln_arm_mve_depthwise3x3_paired(const Depthwise3x3Job* job);
+extern "C" void kiln_arm_mve_depthwise3x3_paired_window(const Depthwise3x3Job* job);
+#else
+// The paired layout's groups of sixteen channels, each pixel's window from
+// the folded biases on raw inputs (a run) or from the plain biases on inputs
+// plus the input offset (a window). The routines sum two taps' int8 products
+// in int16 first; without a weight of -128 that sum is exact, so plain int32
+// sums here are the same.
+inline void depthwise3x3_paired_portable(const Depthwise3x3Job* job, bool window) {
+  constexpr int32_t kLanes = 16, kRowBytes = 3 * kLanes;
+  const int32_t bias_offset = window ? KILN_MVE_DW_PAIRED_PLAIN_BIASES : 0;
+  const int32_t offset = window ? job->input_offset : 0;
+  int8_t* out = job->out;
+  for (int32_t px = 0; px < job->pixels; ++px) {
+    const int8_t* in = job->input + px * job->pixel_step;
+    const uint8_t* record = job->records;
+    for (int32_t g = 0; g < job->groups;
+         ++g, in += kLanes, out += kLanes, record += KILN_MVE_DW_PAIRED_RECORD_BYTES) {
+      uint32_t sums[kLanes];
+      memcpy(sums, record + bias_offset, sizeof(sums));
+      const int8_t* taps =
+          reinterpret_cast<const int8_t*>(record + KILN_MVE_DW_PAIRED_TAPS + job->first_tap);
+      for (int32_t r = 0; r < job->rows; ++r) {
+        for (int32_t t = 0; t < job->taps; ++t) {
+          const int8_t* x = in + r * job->row_step + t * job->in_step;
+          const int8_t* w = taps + r * kRowBytes + t * kLanes;
+          for (int32_t c = 0; c < kLanes; ++c)
+            sums[c] += static_cast<uint32_t>((x[c] + offset) * w[c]);
+        }
+      }
+      const auto* entries =
+          reinterpret_cast<const ArmMveRequant*>(record + KILN_MVE_DW_PAIRED_REQUANT);
+      for (int32_t c = 0; c < kLanes; c += 4) {
+        int32_t four[4];
+        memcpy(four, sums + c, sizeof(four));
+        requantize4_store(load_s32x4(four), entries + c, job->output_offset, job->act_min,
+                          job->act_max, out + c);
+      }
+    }
+  }
+}
+#endif
+
+// The paired layout's run of pixels whose windows are the whole filter.
+inline void depthwise3x3_paired_run(const Depthwise3x3Job* job) {
+#if KILN_ARM_MVE_NATIVE
+  kiln_arm_mve_depthwise3x3_paired(job);
+#else
+  depthwise3x3_paired_portable(job, false);
+#endif
+}
+
+// The paired layout's pixel whose window is part of the filter (or none of it).
+inline void depthwise3x3_paired_window(const Depthwise3x3Job* job) {
+#if KILN_ARM_MVE_NATIVE
+  kiln_arm_mve_depthwise3x3_paired_window(job);
+#else
+  depthwise3x3_paired_portable(job, true);
+#endif
+}
+
 // A run of pixels whose windows are the whole filter.
 inline void depthwise3x3_run(const Depthwise3x3Job* job) {
 #if KILN_ARM_MVE_NATIVE

@@ -29,6 +29,10 @@
 // is one record per group of k_multiple channels (lanes): their biases (int32,
 // zero if the model has none), their k_h * k_w taps in HW order (each tap's
 // lanes in the variant's order and width), their requantization entries.
+// With offset_folded the biases hold bias + input_offset * sum of the
+// channel's weights (the kernel multiplies raw inputs wherever the whole
+// window is inside the input), and the plain biases follow the taps, for the
+// border pixels whose windows are partial.
 #ifndef KILN_OPS_PACKED_CONV2D_H
 #define KILN_OPS_PACKED_CONV2D_H
 
@@ -98,6 +102,8 @@ struct PackedLayout {
   int32_t k_multiple;     // taps per group (conv) / channels per group (depthwise)
   bool pair_interleave;   // (0, 2, 1, 3) within every 4 elements
   RequantTable requant = RequantTable::kPrepared;
+  bool offset_folded = false;        // depthwise: see PACKED DEPTHWISE_CONV_2D above
+  bool excludes_weight_min = false;  // for filters with no weight of -128 only
 };
 
 struct PackedConv2DParams {
@@ -147,9 +153,16 @@ inline int32_t packed_conv2d_record_bytes(const PackedConv2DParams& pp,
                              int64_t{kConvChannelBlock} * pp.k_padded * layout.weight_bytes);
 }
 
+// The bytes before a depthwise record's requantization entries that are not
+// its biases or taps: the plain biases of an offset_folded layout.
+inline int32_t packed_depthwise_plain_bias_bytes(const PackedLayout& layout) {
+  return layout.offset_folded ? layout.k_multiple * 4 : 0;
+}
+
 inline int32_t packed_depthwise_record_bytes(const Conv2DParams& p, const PackedLayout& layout) {
   return packed_record_bytes(layout.k_multiple,
-                             int64_t{p.k_h} * p.k_w * layout.k_multiple * layout.weight_bytes);
+                             int64_t{p.k_h} * p.k_w * layout.k_multiple * layout.weight_bytes +
+                                 packed_depthwise_plain_bias_bytes(layout));
 }
 
 inline bool packed_conv2d_operand_sizes(const PackedConv2DParams& pp, const PackedLayout& layout,
@@ -190,7 +203,17 @@ constexpr PackedLayout kArmDspConvLayout = {2, 4, true, RequantTable::kArmDsp};
 constexpr PackedLayout kArmDspDepthwiseLayout = {2, 4, true, RequantTable::kArmDsp};
 // Helium (M-profile Vector Extension, Cortex-M55): VMLADAVA on 16 int8 lanes.
 constexpr PackedLayout kArmMveConvLayout = {1, 16, false, RequantTable::kArmMve};
+// Depthwise: eight int16-widened channels per step; a 3x3 layer whose
+// channels come in sixteens multiplies sixteen int8 lanes and sums two taps'
+// products in int16 before widening (arm_mve_depthwise_layout). The int16 sum
+// of two products is exact while no weight is -128, which the compiler checks.
 constexpr PackedLayout kArmMveDepthwiseLayout = {1, 8, false, RequantTable::kArmMve};
+constexpr PackedLayout kArmMveDepthwisePairedLayout = {1,    16,  false, RequantTable::kArmMve,
+                                                       true, true};
+inline PackedLayout arm_mve_depthwise_layout(const Conv2DParams& p) {
+  return p.k_h == 3 && p.k_w == 3 && p.in_c % 16 == 0 ? kArmMveDepthwisePairedLayout
+                                                      : kArmMveDepthwiseLayout;
+}
 // x86-64 AVX2: VPMADDWD on 16 int16 lanes.
 constexpr PackedLayout kX86Avx2ConvLayout = {2, 16, false};
 constexpr PackedLayout kX86Avx2DepthwiseLayout = {1, 8, false};
