@@ -38,7 +38,12 @@
     .equ ROW_BYTES, KILN_MVE_CONV_JOB_ROW_BYTES
     .equ ROW_STEP, KILN_MVE_CONV_JOB_ROW_STEP
     .equ COLUMN, KILN_MVE_CONV_JOB_COLUMN
-    .equ FRAME, KILN_MVE_CONV_JOB_BYTES + 4  // 8-byte aligned with the 100 pushed
+// Then the state of two pixels run together: their columns and the blocks left.
+    .equ COLUMN_A, KILN_MVE_CONV_JOB_BYTES
+    .equ COLUMN_B, KILN_MVE_CONV_JOB_BYTES + 4
+    .equ BLOCKS_LEFT, KILN_MVE_CONV_JOB_BYTES + 8
+    .equ SUMS, KILN_MVE_CONV_JOB_BYTES + 12  // four sums on their way to a vector
+    .equ FRAME, KILN_MVE_CONV_JOB_BYTES + 28  // 8-byte aligned with the 100 pushed
 // The prologue copies the job as two runs of seven words, and reads act_min
 // and act_max as one pair.
     .if KILN_MVE_CONV_JOB_BYTES != 14 * 4 || KILN_MVE_CONV_JOB_ACT_MAX != ACT_MIN + 4 || (FRAME + 100) % 8 != 0
@@ -48,6 +53,8 @@
 // Registers in a block: r0, r2, r4, r6 the sums; r1 the column; r3 the
 // record; r5 the output; r7 blocks left; r8 steps; r9 the output offset;
 // r10 the column pointer; lr the step count; q6/q7 the activation range.
+// Columns read straight from the input go two pixels at a time (label 10),
+// sharing each weight vector between eight sums.
     BEGIN_FUNCTION kiln_arm_mve_conv_pixels
     push    {r4-r11, lr}
     vpush   {d8-d15}
@@ -68,12 +75,17 @@
     ldr     r1, [sp, #INPUT]
     ldr     r11, [sp, #COLUMN]
     cmp     r11, #0
-    beq     5f
+    bne     2f
+    ldr     r0, [sp, #PIXELS]       // a column straight from the input: two
+    cmp     r0, #2                  // pixels at once while two are left
+    bge     10f
+    b       5f
+2:
     ldr     r7, [sp, #ROWS]         // gather the rows into the column
     ldr     r0, [sp, #ROW_BYTES]
     ldr     r2, [sp, #ROW_STEP]
     mov     r6, r11
-2:  mov     r4, r1
+8:  mov     r4, r1
     mov     r10, r6
     wlstp.8 lr, r0, 4f
 3:  vldrb.8 q0, [r4], #16
@@ -82,7 +94,7 @@
 4:  add     r1, r1, r2
     add     r6, r6, r0
     subs    r7, r7, #1
-    bne     2b
+    bne     8b
     mov     r1, r11
 5:
     ldr     r3, [sp, #RECORDS]
@@ -117,8 +129,71 @@
     ADVANCE INPUT, PIXEL_STEP, r0, r1  // the next pixel
     COUNT_DOWN PIXELS, r1
     bne     1b
+    b       20f
 
-    add     sp, sp, #FRAME
+10: // two pixels, A (column r1) and B, each weight vector loaded once for
+    // both: their sums r0, r2, r4, r6 and r8, r10, r12, lr; r9 and r11 the
+    // columns, r5 the record, r7 the step count, r1 and r3 the outputs (the
+    // narrowing stores take low registers only)
+    ldr     r0, [sp, #PIXEL_STEP]
+    add     r0, r1, r0
+    str     r1, [sp, #COLUMN_A]
+    str     r0, [sp, #COLUMN_B]
+    ldr     r0, [sp, #BLOCKS]
+    str     r0, [sp, #BLOCKS_LEFT]
+    mov     r1, r5
+    add     r3, r5, r0, lsl #2      // B's output follows A's blocks
+    ldr     r5, [sp, #RECORDS]
+11: // a block of both pixels
+    ldm     r5, {r8, r10, r12, lr}
+    ldm     r5!, {r0, r2, r4, r6}
+    ldr     r9, [sp, #COLUMN_A]
+    ldr     r11, [sp, #COLUMN_B]
+    ldr     r7, [sp, #STEPS]
+12: // 16 taps of the four channels of both pixels
+    vldrb.8 q0, [r9], #16
+    vldrb.8 q1, [r11], #16
+    vldrb.8 q2, [r5], #16
+    vmladava.s8 r0, q0, q2
+    vmladava.s8 r8, q1, q2
+    vldrb.8 q3, [r5], #16
+    vmladava.s8 r2, q0, q3
+    vmladava.s8 r10, q1, q3
+    vldrb.8 q2, [r5], #16
+    vmladava.s8 r4, q0, q2
+    vmladava.s8 r12, q1, q2
+    vldrb.8 q3, [r5], #16
+    vmladava.s8 r6, q0, q3
+    vmladava.s8 lr, q1, q3
+    subs    r7, r7, #1
+    bne     12b
+
+    strd    r0, r2, [sp, #SUMS]     // A's sums to a vector through the frame
+    strd    r4, r6, [sp, #SUMS + 8]
+    vldrw.u32 q4, [sp, #SUMS]
+    ldr     r0, [sp, #OFFSET]
+    REQUANT_ENTRIES r5, q0, q1, q2, q3
+    REQUANT_STORE q4, q0, q1, q2, q3, q5, r0, q6, q7, r1
+    strd    r8, r10, [sp, #SUMS]    // then B's
+    strd    r12, lr, [sp, #SUMS + 8]
+    vldrw.u32 q4, [sp, #SUMS]
+    REQUANT_STORE q4, q0, q1, q2, q3, q5, r0, q6, q7, r3
+    COUNT_DOWN BLOCKS_LEFT, r7
+    bne     11b
+
+    mov     r5, r3                  // the output after B's
+    ldr     r0, [sp, #INPUT]        // the pixel after B
+    ldr     r1, [sp, #PIXEL_STEP]
+    add     r0, r0, r1, lsl #1
+    str     r0, [sp, #INPUT]
+    ldr     r1, [sp, #PIXELS]
+    subs    r1, r1, #2
+    str     r1, [sp, #PIXELS]
+    ldr     r8, [sp, #STEPS]        // the one-pixel path's registers back
+    ldr     r9, [sp, #OFFSET]
+    bne     1b
+
+20: add     sp, sp, #FRAME
     vpop    {d8-d15}
     pop     {r4-r11, pc}
     END_FUNCTION kiln_arm_mve_conv_pixels
