@@ -70,22 +70,21 @@
     ldrd    r10, r12, [sp, #ACT_MIN]  // act_min, act_max
     vdup.32 q6, r10
     vdup.32 q7, r12
+    cmp     r2, #2                  // pixels (r2) and column (r7) from the
+    blt     1f                      // copy: columns straight from the input
+    cmp     r7, #0                  // go two pixels at once
+    beq     9f
 
 1:  // a pixel: its column in r1
     ldr     r1, [sp, #INPUT]
     ldr     r11, [sp, #COLUMN]
     cmp     r11, #0
-    bne     2f
-    ldr     r0, [sp, #PIXELS]       // a column straight from the input: two
-    cmp     r0, #2                  // pixels at once while two are left
-    bge     10f
-    b       5f
-2:
+    beq     5f
     ldr     r7, [sp, #ROWS]         // gather the rows into the column
     ldr     r0, [sp, #ROW_BYTES]
     ldr     r2, [sp, #ROW_STEP]
     mov     r6, r11
-8:  mov     r4, r1
+2:  mov     r4, r1
     mov     r10, r6
     wlstp.8 lr, r0, 4f
 3:  vldrb.8 q0, [r4], #16
@@ -94,7 +93,7 @@
 4:  add     r1, r1, r2
     add     r6, r6, r0
     subs    r7, r7, #1
-    bne     8b
+    bne     2b
     mov     r1, r11
 5:
     ldr     r3, [sp, #RECORDS]
@@ -131,6 +130,7 @@
     bne     1b
     b       20f
 
+9:  ldr     r1, [sp, #INPUT]
 10: // two pixels, A (column r1) and B, each weight vector loaded once for
     // both: their sums r0, r2, r4, r6 and r8, r10, r12, lr; r9 and r11 the
     // columns, r5 the record, r7 the step count, r1 and r3 the outputs (the
@@ -189,9 +189,12 @@
     ldr     r1, [sp, #PIXELS]
     subs    r1, r1, #2
     str     r1, [sp, #PIXELS]
-    ldr     r8, [sp, #STEPS]        // the one-pixel path's registers back
-    ldr     r9, [sp, #OFFSET]
-    bne     1b
+    beq     20f
+    cmp     r1, #2
+    bge     9b
+    ldr     r8, [sp, #STEPS]        // one pixel left: the one-pixel path's
+    ldr     r9, [sp, #OFFSET]       // registers back
+    b       1b
 
 20: add     sp, sp, #FRAME
     vpop    {d8-d15}
