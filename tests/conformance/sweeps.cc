@@ -72,6 +72,10 @@ std::vector<ConvCase> conv_cases() {
   cases.push_back({OpKind::kConv2D, 9, 9, 5, 7, 3, 3, 1, 2, true, true, 127});
   cases.push_back({OpKind::kConv2D, 5, 11, 4, 4, 2, 5, 3, 1, true, false, 1});
   cases.push_back({OpKind::kConv2D, 4, 4, 20, 9, 4, 4, 1, 1, false, true, -1});
+  // Window rows of whole 16-tap steps (Helium reads them from the input, two
+  // pixels at a time): strided, dilated.
+  cases.push_back({OpKind::kConv2D, 9, 10, 16, 8, 3, 3, 2, 1, true, true, 4});
+  cases.push_back({OpKind::kConv2D, 9, 9, 32, 4, 3, 3, 1, 2, true, false, -2});
   // Window rows of whole words at unaligned input addresses (one and two
   // input channels), read straight from the input by some variants.
   cases.push_back({OpKind::kConv2D, 9, 13, 1, 8, 3, 8, 1, 1, true, true, 3});

@@ -38,12 +38,19 @@
     .equ ROW_BYTES, KILN_MVE_CONV_JOB_ROW_BYTES
     .equ ROW_STEP, KILN_MVE_CONV_JOB_ROW_STEP
     .equ COLUMN, KILN_MVE_CONV_JOB_COLUMN
-// Then the state of two pixels run together: their columns and the blocks left.
+// Then the state of two pixels run together: their columns, the blocks left,
+// four sums on their way to a vector; with windows of several rows, the
+// outputs, the 16-tap steps per row and the bytes from a row's end to the
+// next row.
     .equ COLUMN_A, KILN_MVE_CONV_JOB_BYTES
     .equ COLUMN_B, KILN_MVE_CONV_JOB_BYTES + 4
     .equ BLOCKS_LEFT, KILN_MVE_CONV_JOB_BYTES + 8
-    .equ SUMS, KILN_MVE_CONV_JOB_BYTES + 12  // four sums on their way to a vector
-    .equ FRAME, KILN_MVE_CONV_JOB_BYTES + 28  // 8-byte aligned with the 100 pushed
+    .equ SUMS, KILN_MVE_CONV_JOB_BYTES + 12
+    .equ OUT_A, KILN_MVE_CONV_JOB_BYTES + 28
+    .equ OUT_B, KILN_MVE_CONV_JOB_BYTES + 32
+    .equ ROW_STEPS, KILN_MVE_CONV_JOB_BYTES + 36
+    .equ ROW_SKIP, KILN_MVE_CONV_JOB_BYTES + 40
+    .equ FRAME, KILN_MVE_CONV_JOB_BYTES + 44  // 8-byte aligned with the 100 pushed
 // The prologue copies the job as two runs of seven words, and reads act_min
 // and act_max as one pair.
     .if KILN_MVE_CONV_JOB_BYTES != 14 * 4 || KILN_MVE_CONV_JOB_ACT_MAX != ACT_MIN + 4 || (FRAME + 100) % 8 != 0
@@ -53,8 +60,68 @@
 // Registers in a block: r0, r2, r4, r6 the sums; r1 the column; r3 the
 // record; r5 the output; r7 blocks left; r8 steps; r9 the output offset;
 // r10 the column pointer; lr the step count; q6/q7 the activation range.
-// Columns read straight from the input go two pixels at a time (label 10),
-// sharing each weight vector between eight sums.
+// Columns read straight from the input (label 9), and windows whose rows are
+// whole 16-tap steps read from the input row by row (label 28), go two
+// pixels at a time, sharing each weight vector between eight sums.
+// One step of two pixels: 16 taps of each column (r9, r11) against the
+// block's four channels (r5), into the sums r0, r2, r4, r6 (A) and r8, r10,
+// r12, lr (B); r7 counts the steps down.
+.macro PAIR_STEPS label
+\label:
+    vldrb.8 q0, [r9], #16
+    vldrb.8 q1, [r11], #16
+    vldrb.8 q2, [r5], #16
+    vmladava.s8 r0, q0, q2
+    vmladava.s8 r8, q1, q2
+    vldrb.8 q3, [r5], #16
+    vmladava.s8 r2, q0, q3
+    vmladava.s8 r10, q1, q3
+    vldrb.8 q2, [r5], #16
+    vmladava.s8 r4, q0, q2
+    vmladava.s8 r12, q1, q2
+    vldrb.8 q3, [r5], #16
+    vmladava.s8 r6, q0, q3
+    vmladava.s8 lr, q1, q3
+    subs    r7, r7, #1
+    bne     \label\()b
+.endm
+
+// Both pixels' sums requantized by the block's entries (r5, loaded once)
+// and stored at r1 (A) and r3 (B), which advance; the sums reach a vector
+// through the frame.
+.macro PAIR_REQUANTIZE_STORE
+    strd    r0, r2, [sp, #SUMS]
+    strd    r4, r6, [sp, #SUMS + 8]
+    vldrw.u32 q4, [sp, #SUMS]
+    ldr     r0, [sp, #OFFSET]
+    REQUANT_ENTRIES r5, q0, q1, q2, q3
+    REQUANT_STORE q4, q0, q1, q2, q3, q5, r0, q6, q7, r1
+    strd    r8, r10, [sp, #SUMS]
+    strd    r12, lr, [sp, #SUMS + 8]
+    vldrw.u32 q4, [sp, #SUMS]
+    REQUANT_STORE q4, q0, q1, q2, q3, q5, r0, q6, q7, r3
+.endm
+
+// After a pair (r3 the output after B's): the input moves two pixels on and
+// the pixels left drop by two; then the done label if none are left, the
+// pair label while two are, else the one-pixel path.
+.macro PAIR_NEXT pair, done
+    mov     r5, r3
+    ldr     r0, [sp, #INPUT]
+    ldr     r1, [sp, #PIXEL_STEP]
+    add     r0, r0, r1, lsl #1
+    str     r0, [sp, #INPUT]
+    ldr     r1, [sp, #PIXELS]
+    subs    r1, r1, #2
+    str     r1, [sp, #PIXELS]
+    beq     \done
+    cmp     r1, #2
+    bge     \pair
+    ldr     r8, [sp, #STEPS]        // one pixel left: the one-pixel path's
+    ldr     r9, [sp, #OFFSET]       // registers back
+    b       1b
+.endm
+
     BEGIN_FUNCTION kiln_arm_mve_conv_pixels
     push    {r4-r11, lr}
     vpush   {d8-d15}
@@ -71,9 +138,12 @@
     vdup.32 q6, r10
     vdup.32 q7, r12
     cmp     r2, #2                  // pixels (r2) and column (r7) from the
-    blt     1f                      // copy: columns straight from the input
-    cmp     r7, #0                  // go two pixels at once
-    beq     9f
+    blt     1f                      // copy: two pixels at once where their
+    cmp     r7, #0                  // columns are the input itself, or rows
+    beq     9f                      // of it in whole steps
+    ldr     r0, [sp, #ROW_BYTES]
+    tst     r0, #15
+    beq     28f
 
 1:  // a pixel: its column in r1
     ldr     r1, [sp, #INPUT]
@@ -150,51 +220,53 @@
     ldr     r9, [sp, #COLUMN_A]
     ldr     r11, [sp, #COLUMN_B]
     ldr     r7, [sp, #STEPS]
-12: // 16 taps of the four channels of both pixels
-    vldrb.8 q0, [r9], #16
-    vldrb.8 q1, [r11], #16
-    vldrb.8 q2, [r5], #16
-    vmladava.s8 r0, q0, q2
-    vmladava.s8 r8, q1, q2
-    vldrb.8 q3, [r5], #16
-    vmladava.s8 r2, q0, q3
-    vmladava.s8 r10, q1, q3
-    vldrb.8 q2, [r5], #16
-    vmladava.s8 r4, q0, q2
-    vmladava.s8 r12, q1, q2
-    vldrb.8 q3, [r5], #16
-    vmladava.s8 r6, q0, q3
-    vmladava.s8 lr, q1, q3
-    subs    r7, r7, #1
-    bne     12b
-
-    strd    r0, r2, [sp, #SUMS]     // A's sums to a vector through the frame
-    strd    r4, r6, [sp, #SUMS + 8]
-    vldrw.u32 q4, [sp, #SUMS]
-    ldr     r0, [sp, #OFFSET]
-    REQUANT_ENTRIES r5, q0, q1, q2, q3
-    REQUANT_STORE q4, q0, q1, q2, q3, q5, r0, q6, q7, r1
-    strd    r8, r10, [sp, #SUMS]    // then B's
-    strd    r12, lr, [sp, #SUMS + 8]
-    vldrw.u32 q4, [sp, #SUMS]
-    REQUANT_STORE q4, q0, q1, q2, q3, q5, r0, q6, q7, r3
+    PAIR_STEPS 12
+    PAIR_REQUANTIZE_STORE
     COUNT_DOWN BLOCKS_LEFT, r7
     bne     11b
+    PAIR_NEXT 9b, 20f
 
-    mov     r5, r3                  // the output after B's
-    ldr     r0, [sp, #INPUT]        // the pixel after B
-    ldr     r1, [sp, #PIXEL_STEP]
-    add     r0, r0, r1, lsl #1
-    str     r0, [sp, #INPUT]
-    ldr     r1, [sp, #PIXELS]
-    subs    r1, r1, #2
-    str     r1, [sp, #PIXELS]
-    beq     20f
-    cmp     r1, #2
-    bge     9b
-    ldr     r8, [sp, #STEPS]        // one pixel left: the one-pixel path's
-    ldr     r9, [sp, #OFFSET]       // registers back
-    b       1b
+28: // two pixels whose windows are `rows` rows of the input, each a whole
+    // number of steps: the pair above, row by row, the outputs in the frame
+    ldr     r0, [sp, #ROW_BYTES]
+    lsrs    r1, r0, #4
+    str     r1, [sp, #ROW_STEPS]
+    ldr     r1, [sp, #ROW_STEP]
+    subs    r1, r1, r0
+    str     r1, [sp, #ROW_SKIP]
+29: ldr     r1, [sp, #INPUT]
+    ldr     r0, [sp, #PIXEL_STEP]
+    add     r0, r1, r0
+    str     r1, [sp, #COLUMN_A]
+    str     r0, [sp, #COLUMN_B]
+    ldr     r0, [sp, #BLOCKS]
+    str     r0, [sp, #BLOCKS_LEFT]
+    str     r5, [sp, #OUT_A]
+    add     r0, r5, r0, lsl #2
+    str     r0, [sp, #OUT_B]
+    ldr     r5, [sp, #RECORDS]
+31: // a block of both pixels
+    ldm     r5, {r8, r10, r12, lr}
+    ldm     r5!, {r0, r2, r4, r6}
+    ldr     r9, [sp, #COLUMN_A]
+    ldr     r11, [sp, #COLUMN_B]
+    ldr     r1, [sp, #ROWS]
+32: ldr     r7, [sp, #ROW_STEPS]    // a row
+    PAIR_STEPS 33
+    subs    r1, r1, #1
+    beq     34f
+    ldr     r3, [sp, #ROW_SKIP]
+    add     r9, r9, r3
+    add     r11, r11, r3
+    b       32b
+34: ldr     r1, [sp, #OUT_A]
+    ldr     r3, [sp, #OUT_B]
+    PAIR_REQUANTIZE_STORE
+    str     r1, [sp, #OUT_A]
+    str     r3, [sp, #OUT_B]
+    COUNT_DOWN BLOCKS_LEFT, r7
+    bne     31b
+    PAIR_NEXT 29b, 20f
 
 20: add     sp, sp, #FRAME
     vpop    {d8-d15}
