@@ -132,11 +132,39 @@ struct DepthwisePaired : MveOutputStage {
   }
 };
 
+// A 1x1 unpadded layer of stride 1 whose depth is not a whole number of
+// 16-tap steps: every pixel's column is read straight from the input, the
+// k_padded - in_c bytes past its depth (the next pixels', which meet zero
+// weights) included, wherever that read stays inside the input; the last
+// pixels, whose reads would not, are gathered into the zero-padded column.
+void shallow_pointwise(const kernels::ConvLayer<Conv>& layer, ConvPixelsJob job) {
+  const Conv2DParams& p = layer.params();
+  const int32_t pixels = p.batches * p.out_h * p.out_w;  // fits: the output's size does
+  const int32_t past = layer.k_padded() - p.in_c;
+  const int32_t last = (past + p.in_c - 1) / p.in_c;  // pixels whose reads would leave it
+  const int32_t gathered = pixels < last ? pixels : last;
+  job.input = layer.input();
+  job.out = layer.output(0, 0, 0);
+  job.pixel_step = job.row_bytes = job.row_step = p.in_c;
+  job.rows = 1;
+  if (pixels > gathered) {
+    job.pixels = pixels - gathered;
+    job.column = nullptr;
+    conv_pixels(&job);
+    job.input += job.pixels * p.in_c;
+    job.out += job.pixels * p.out_c;
+  }
+  job.pixels = gathered;
+  job.column = layer.column_scratch();
+  memset(job.column + p.in_c, 0, static_cast<size_t>(past));
+  conv_pixels(&job);
+}
+
 }  // namespace
 
 // Through conv_pixels (conv_by_pixel_runs): the routine reads a direct
 // convolution's columns from the input and gathers other windows' rows into
-// the column scratch first.
+// the column scratch first (but see shallow_pointwise).
 void conv2d_s8(const void* params, const void* const* inputs, void* const* outputs) {
   const kernels::ConvLayer<Conv> layer(params, inputs, outputs);
   const Conv2DParams& p = layer.params();
@@ -153,6 +181,11 @@ void conv2d_s8(const void* params, const void* const* inputs, void* const* outpu
   job.offset = p.output_offset;
   job.act_min = p.act_min;
   job.act_max = p.act_max;
+  if (tail == 0 && p.k_h == 1 && p.k_w == 1 && p.stride_h == 1 && p.stride_w == 1 && p.pad_h == 0 &&
+      p.pad_w == 0 && !layer.direct()) {
+    shallow_pointwise(layer, job);
+    return;
+  }
   const uint8_t* tail_records = layer.records() + blocks * layer.record_bytes();
   kernels::conv_by_pixel_runs(
       layer, job, tail == 0 && p.dilation_w == 1, layer.column_scratch(),
