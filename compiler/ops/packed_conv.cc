@@ -177,17 +177,20 @@ bool lower_packed_depthwise(LowerContext& ctx, const ir::Op& op, const Conv2DPar
   if (!kernel_accepts(v->opcode, &params)) return false;
   // One record per group of k_multiple channels: biases, taps (each tap's
   // lanes in the layout's order), with offset_folded the plain biases,
-  // requantization entries (packed_conv2d.h).
-  const int32_t taps = p.k_h * p.k_w, lanes = layout.k_multiple;
+  // requantization entries (packed_conv2d.h); with pixel_pairs each part
+  // holds the channels twice.
+  const int32_t taps = p.k_h * p.k_w, lanes = packed_record_lanes(layout);
+  const int32_t channels = layout.k_multiple;
   const size_t record_bytes = static_cast<size_t>(packed_depthwise_record_bytes(p, layout));
   const size_t weights_offset = static_cast<size_t>(lanes) * sizeof(int32_t);
   const size_t requant_offset = record_bytes - static_cast<size_t>(lanes) * kRequantEntryBytes;
   const size_t plain_bias_offset =
       requant_offset - static_cast<size_t>(packed_depthwise_plain_bias_bytes(layout));
-  std::vector<uint8_t> records(static_cast<size_t>(p.out_c / lanes) * record_bytes);
-  for (int32_t c = 0; c < p.out_c; ++c) {
-    const int32_t lane = c % lanes;
-    uint8_t* record = records.data() + static_cast<size_t>(c / lanes) * record_bytes;
+  std::vector<uint8_t> records(static_cast<size_t>(p.out_c / channels) * record_bytes);
+  for (int32_t slot = 0; slot < p.out_c / channels * lanes; ++slot) {
+    const int32_t group = slot / lanes, lane = slot % lanes;
+    const int32_t c = group * channels + lane % channels;
+    uint8_t* record = records.data() + static_cast<size_t>(group) * record_bytes;
     uint32_t weight_sum = 0;
     for (int32_t t = 0; t < taps; ++t) {
       const size_t index = static_cast<size_t>(t) * static_cast<size_t>(lanes) +
@@ -212,9 +215,9 @@ bool lower_packed_depthwise(LowerContext& ctx, const ir::Op& op, const Conv2DPar
                 kRequantEntryBytes);
   }
   const std::string base = ctx.output(op, 0).name;
-  const int packed_tensor =
-      ctx.add_constant(base + "/packed_filter", KILN_DTYPE_INT8,
-                       {p.out_c / lanes, static_cast<int32_t>(record_bytes)}, std::move(records));
+  const int packed_tensor = ctx.add_constant(
+      base + "/packed_filter", KILN_DTYPE_INT8,
+      {p.out_c / channels, static_cast<int32_t>(record_bytes)}, std::move(records));
   ctx.emit(op, v->opcode, params, {op.inputs[0], packed_tensor}, {op.outputs[0]});
   return true;
 }

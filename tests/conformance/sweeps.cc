@@ -119,6 +119,12 @@ std::vector<ConvCase> conv_cases() {
       {OpKind::kDepthwiseConv2D, 9, 10, 16, 16, 3, 3, 1, 2, true, true, -128, 0.0f, 127});
   cases.push_back({OpKind::kDepthwiseConv2D, 5, 12, 48, 48, 3, 3, 1, 1, false, true, 5, 0.0f, 127});
   cases.push_back({OpKind::kDepthwiseConv2D, 1, 5, 16, 16, 3, 3, 1, 1, true, true, 127, 0.0f, 127});
+  // ... and of eight channels and stride 1, two pixels at once: runs of odd
+  // and even length, vertical stride and dilation, one column.
+  cases.push_back({OpKind::kDepthwiseConv2D, 7, 9, 8, 8, 3, 3, 1, 1, true, true, -1, 0.0f, 127});
+  cases.push_back({OpKind::kDepthwiseConv2D, 6, 8, 8, 8, 3, 3, 1, 1, false, false, 60, 0.0f, 127});
+  cases.push_back({OpKind::kDepthwiseConv2D, 9, 11, 8, 8, 3, 3, 1, 2, true, true, -128, 0.0f, 127});
+  cases.push_back({OpKind::kDepthwiseConv2D, 5, 1, 8, 8, 3, 3, 1, 1, true, true, 3, 0.0f, 127});
   return cases;
 }
 

@@ -186,6 +186,32 @@ TEST(Conformance, HeliumDepthwisePairsTapsWhenNoWeightIsMinus128) {
   EXPECT_EQ(compile(-128).program.ops[0].opcode, OpCode::DEPTHWISE_CONV_2D_S8_ARM_DSP);
 }
 
+// Eight channels and stride 1 take the pixel-pairs layout: one record of
+// sixteen lanes, each channel twice (two adjacent pixels per vector).
+TEST(Conformance, HeliumDepthwiseOfEightChannelsRecordsEachChannelTwice) {
+  GraphBuilder b;
+  const int x = b.input("x", KILN_DTYPE_INT8, {1, 4, 6, 8}, 0.05f, 1);
+  std::vector<int8_t> weights(9 * 8);
+  for (size_t i = 0; i < weights.size(); ++i) weights[i] = static_cast<int8_t>(i % 8 + 1);
+  const int w = b.constant<int8_t>("w", KILN_DTYPE_INT8, {1, 3, 3, 8}, weights, {0.01f}, 3);
+  const int y = b.tensor("y", KILN_DTYPE_INT8, {1, 4, 6, 8}, 0.1f, 0);
+  ir::OpAttrs a;
+  a.padding = ir::Padding::kSame;
+  b.op(OpKind::kDepthwiseConv2D, {x, w, -1}, {y}, a);
+  b.output(y);
+  const CompiledModel m = compile_graph(b.build(), compile_options("cortex-m55", Storage::kDense));
+  ASSERT_EQ(m.program.ops.size(), 1u);
+  EXPECT_EQ(m.program.ops[0].opcode, OpCode::DEPTHWISE_CONV_2D_S8_ARM_MVE);
+  const std::vector<uint8_t>& record = m.program.tensors[m.program.ops[0].inputs[1]].data;
+  ASSERT_EQ(record.size(), 528u);
+  for (size_t lane = 0; lane < 16; ++lane) {
+    int32_t folded;
+    std::memcpy(&folded, record.data() + 4 * lane, sizeof(folded));
+    EXPECT_EQ(folded, -1 * 9 * static_cast<int32_t>(lane % 8 + 1)) << lane;  // input_offset -1
+    EXPECT_EQ(record[64 + 16 * 4 + lane], lane % 8 + 1) << lane;             // tap 4
+  }
+}
+
 // The assembly routines read whole windows without bounds checks, so the
 // runs they get must hold exactly the output positions whose every tap lies
 // inside the input, and every pixel must be visited once, in order.

@@ -132,6 +132,56 @@ struct DepthwisePaired : MveOutputStage {
   }
 };
 
+// Depthwise 3x3 of eight channels and stride 1 (the pixel-pairs layout, its
+// record's sixteen lanes each channel twice): two adjacent pixels at once
+// through depthwise3x3_paired_run, every vector both pixels' eight channels;
+// a pixel alone (at a border, or the last of an odd run) from the record's
+// first eight lanes, widened to int16 with the input offset added.
+struct DepthwisePixelPairs : MveOutputStage {
+  static constexpr PackedLayout kLayout = kArmMveDepthwisePixelPairsLayout;
+
+  static void pixel(const kernels::DepthwisePixel<Requant>& px, const Stage& stage) {
+    const kernels::Window& w = px.window;
+    s32x4x2 acc = load_s32x4x2_deinterleaved(
+        reinterpret_cast<const int32_t*>(px.record + KILN_MVE_DW_PAIRED_PLAIN_BIASES));
+    const int8_t* row = w.input;
+    const uint8_t* filter = w.filter;
+    for (int32_t r = 0; r < w.rows; ++r, row += w.row_step, filter += w.filter_row_bytes) {
+      const int8_t* x = row;
+      const int8_t* weights = reinterpret_cast<const int8_t*>(filter);
+      for (int32_t t = 0; t < w.taps; ++t, x += w.in_step, weights += 16)
+        acc = multiply_accumulate_s8x8(acc, x, px.input_offset, weights);
+    }
+    int32_t sums[8];
+    store_s32x4x2_interleaved(sums, acc);
+    requantize(stage, sums, px.requant(0), 8, px.out);
+  }
+};
+
+void depthwise_pixel_pairs(const void* params, const void* const* inputs, void* const* outputs) {
+  const kernels::DepthwiseLayer<DepthwisePixelPairs> layer(params, inputs, outputs);
+  const Conv2DParams& p = layer.params();
+  Depthwise3x3Job job =
+      Depthwise::job3x3(layer.records(), 1, p.dilation_w * p.in_c, p.dilation_h * p.in_w * p.in_c,
+                        p.input_offset, layer.stage());
+  job.pixel_step = 2 * p.in_c;
+  const kernels::TapRange rows =
+      kernels::window_inside(p.out_h, p.in_h, p.stride_h, p.pad_h, p.dilation_h, 3);
+  const kernels::TapRange cols =
+      kernels::window_inside(p.out_w, p.in_w, 1, p.pad_w, p.dilation_w, 3);
+  kernels::for_each_pixel_or_run(
+      p, rows, cols, [&](int32_t b, int32_t out_y, int32_t out_x) { layer.pixel(b, out_y, out_x); },
+      [&](int32_t b, int32_t out_y, int32_t begin, int32_t end) {
+        job.pixels = (end - begin) / 2;
+        if (job.pixels > 0) {
+          job.input = layer.input() + kernels::window_origin_index(p, b, out_y, begin);
+          job.out = layer.output(b, out_y, begin);
+          depthwise3x3_paired_run(&job);
+        }
+        if ((end - begin) % 2 != 0) layer.pixel(b, out_y, end - 1);
+      });
+}
+
 // A 1x1 unpadded layer of stride 1 whose depth is not a whole number of
 // 16-tap steps: every pixel's column is read straight from the input, the
 // k_padded - in_c bytes past its depth (the next pixels', which meet zero
@@ -201,9 +251,15 @@ void conv2d_s8(const void* params, const void* const* inputs, void* const* outpu
 // For a 3x3 layer, each output row's pixels whose windows lie inside the input
 // run through depthwise3x3_run (the paired layout: depthwise3x3_paired_run)
 // in one call, the border pixels through depthwise3x3_window (Depthwise::pixel;
-// DepthwisePaired::pixel); other layers go pixel by pixel.
+// DepthwisePaired::pixel); other layers go pixel by pixel. Layers of eight
+// channels and stride 1 go by pairs of pixels (depthwise_pixel_pairs).
 void depthwise_conv2d_s8(const void* params, const void* const* inputs, void* const* outputs) {
-  if (arm_mve_depthwise_layout(*static_cast<const Conv2DParams*>(params)).offset_folded) {
+  const PackedLayout layout = arm_mve_depthwise_layout(*static_cast<const Conv2DParams*>(params));
+  if (layout.pixel_pairs) {
+    depthwise_pixel_pairs(params, inputs, outputs);
+    return;
+  }
+  if (layout.offset_folded) {
     const kernels::DepthwiseLayer<DepthwisePaired> layer(params, inputs, outputs);
     const Conv2DParams& p = layer.params();
     kernels::depthwise3x3_by_pixel_runs(

@@ -408,6 +408,7 @@ class DepthwiseLayer {
  public:
   using Requant = typename Depthwise::Requant;
   static constexpr int32_t kLanes = Depthwise::kLayout.k_multiple;
+  static constexpr int32_t kRecordLanes = packed_record_lanes(Depthwise::kLayout);
 
   DepthwiseLayer(const void* params, const void* const* inputs, void* const* outputs)
       : p_(*static_cast<const Conv2DParams*>(params)),
@@ -415,7 +416,7 @@ class DepthwiseLayer {
         records_(static_cast<const uint8_t*>(inputs[1])),
         output_(static_cast<int8_t*>(outputs[0])),
         record_bytes_(packed_depthwise_record_bytes(p_, Depthwise::kLayout)),
-        requant_offset_(record_bytes_ - kLanes * kRequantEntryBytes),
+        requant_offset_(record_bytes_ - kRecordLanes * kRequantEntryBytes),
         stage_(Depthwise::output_stage(
             p_, RecordTable<Requant>{records_ + requant_offset_, record_bytes_, kLanes}, p_.in_c)) {
   }
@@ -443,12 +444,12 @@ class DepthwiseLayer {
     DepthwisePixel<Requant> px;
     px.window.in_step = in_step_x;
     px.window.row_step = in_step_y;
-    px.window.filter_row_bytes = p.k_w * kLanes * weight_bytes;
+    px.window.filter_row_bytes = p.k_w * kRecordLanes * weight_bytes;
     px.window.rows = ys.end - ys.begin;
     px.window.taps = xs.end - xs.begin;
     px.window.input = input_ + (in_px + ys.begin * in_step_y + xs.begin * in_step_x);
-    px.window.filter =
-        records_ + kLanes * sizeof(int32_t) + (ys.begin * p.k_w + xs.begin) * kLanes * weight_bytes;
+    px.window.filter = records_ + kRecordLanes * sizeof(int32_t) +
+                       (ys.begin * p.k_w + xs.begin) * kRecordLanes * weight_bytes;
     px.record = records_;
     px.record_bytes = record_bytes_;
     px.requant_offset = requant_offset_;

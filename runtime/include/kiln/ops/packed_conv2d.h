@@ -32,7 +32,8 @@
 // With offset_folded the biases hold bias + input_offset * sum of the
 // channel's weights (the kernel multiplies raw inputs wherever the whole
 // window is inside the input), and the plain biases follow the taps, for the
-// border pixels whose windows are partial.
+// border pixels whose windows are partial. With pixel_pairs each part holds
+// the group's lanes twice, for two horizontally adjacent pixels at once.
 #ifndef KILN_OPS_PACKED_CONV2D_H
 #define KILN_OPS_PACKED_CONV2D_H
 
@@ -104,7 +105,13 @@ struct PackedLayout {
   RequantTable requant = RequantTable::kPrepared;
   bool offset_folded = false;        // depthwise: see PACKED DEPTHWISE_CONV_2D above
   bool excludes_weight_min = false;  // for filters with no weight of -128 only
+  bool pixel_pairs = false;          // depthwise: see PACKED DEPTHWISE_CONV_2D above
 };
+
+// The lanes of one depthwise record (its channels, twice with pixel_pairs).
+constexpr int32_t packed_record_lanes(const PackedLayout& layout) {
+  return layout.k_multiple * (layout.pixel_pairs ? 2 : 1);
+}
 
 struct PackedConv2DParams {
   Conv2DParams conv;
@@ -156,13 +163,13 @@ inline int32_t packed_conv2d_record_bytes(const PackedConv2DParams& pp,
 // The bytes before a depthwise record's requantization entries that are not
 // its biases or taps: the plain biases of an offset_folded layout.
 inline int32_t packed_depthwise_plain_bias_bytes(const PackedLayout& layout) {
-  return layout.offset_folded ? layout.k_multiple * 4 : 0;
+  return layout.offset_folded ? packed_record_lanes(layout) * 4 : 0;
 }
 
 inline int32_t packed_depthwise_record_bytes(const Conv2DParams& p, const PackedLayout& layout) {
-  return packed_record_bytes(layout.k_multiple,
-                             int64_t{p.k_h} * p.k_w * layout.k_multiple * layout.weight_bytes +
-                                 packed_depthwise_plain_bias_bytes(layout));
+  const int32_t lanes = packed_record_lanes(layout);
+  return packed_record_bytes(lanes, int64_t{p.k_h} * p.k_w * lanes * layout.weight_bytes +
+                                        packed_depthwise_plain_bias_bytes(layout));
 }
 
 inline bool packed_conv2d_operand_sizes(const PackedConv2DParams& pp, const PackedLayout& layout,
@@ -205,14 +212,20 @@ constexpr PackedLayout kArmDspDepthwiseLayout = {2, 4, true, RequantTable::kArmD
 constexpr PackedLayout kArmMveConvLayout = {1, 16, false, RequantTable::kArmMve};
 // Depthwise: eight int16-widened channels per step; a 3x3 layer whose
 // channels come in sixteens multiplies sixteen int8 lanes and sums two taps'
-// products in int16 before widening (arm_mve_depthwise_layout). The int16 sum
-// of two products is exact while no weight is -128, which the compiler checks.
+// products in int16 before widening (arm_mve_depthwise_layout), and so does
+// one of eight channels and stride 1, for two adjacent pixels at once. The
+// int16 sum of two products is exact while no weight is -128, which the
+// compiler checks.
 constexpr PackedLayout kArmMveDepthwiseLayout = {1, 8, false, RequantTable::kArmMve};
 constexpr PackedLayout kArmMveDepthwisePairedLayout = {1,    16,  false, RequantTable::kArmMve,
                                                        true, true};
+constexpr PackedLayout kArmMveDepthwisePixelPairsLayout = {1,    8,    false, RequantTable::kArmMve,
+                                                           true, true, true};
 inline PackedLayout arm_mve_depthwise_layout(const Conv2DParams& p) {
-  return p.k_h == 3 && p.k_w == 3 && p.in_c % 16 == 0 ? kArmMveDepthwisePairedLayout
-                                                      : kArmMveDepthwiseLayout;
+  if (p.k_h != 3 || p.k_w != 3) return kArmMveDepthwiseLayout;
+  if (p.in_c % 16 == 0) return kArmMveDepthwisePairedLayout;
+  if (p.in_c == 8 && p.stride_w == 1) return kArmMveDepthwisePixelPairsLayout;
+  return kArmMveDepthwiseLayout;
 }
 // x86-64 AVX2: VPMADDWD on 16 int16 lanes.
 constexpr PackedLayout kX86Avx2ConvLayout = {2, 16, false};
