@@ -63,27 +63,43 @@
 // Columns read straight from the input (label 9), and windows whose rows are
 // whole 16-tap steps read from the input row by row (label 28), go two
 // pixels at a time, sharing each weight vector between eight sums.
-// One step of two pixels: 16 taps of each column (r9, r11) against the
-// block's four channels (r5), into the sums r0, r2, r4, r6 (A) and r8, r10,
-// r12, lr (B); r7 counts the steps down.
-.macro PAIR_STEPS label
-\label:
+// One step of two pixels: 16 taps of each column (r9, r11; into qa, qb)
+// against the block's four channels (r5), into the sums r0, r2, r4, r6 (A)
+// and r8, r10, r12, lr (B).
+.macro PAIR_STEP qa, qb
+    vldrb.8 q2, [r5], #16
+    vmladava.s8 r0, \qa, q2
+    vmladava.s8 r8, \qb, q2
+    vldrb.8 q3, [r5], #16
+    vmladava.s8 r2, \qa, q3
+    vmladava.s8 r10, \qb, q3
+    vldrb.8 q2, [r5], #16
+    vmladava.s8 r4, \qa, q2
+    vmladava.s8 r12, \qb, q2
+    vldrb.8 q3, [r5], #16
+    vmladava.s8 r6, \qa, q3
+    vmladava.s8 lr, \qb, q3
+.endm
+
+// r7 steps of two pixels: an odd one first, then two a loop iteration (the
+// second's columns in q4/q5, free until the requantization).
+.macro PAIR_STEPS
+    lsrs    r7, r7, #1
+    bcc     .Lpairs\@
     vldrb.8 q0, [r9], #16
     vldrb.8 q1, [r11], #16
-    vldrb.8 q2, [r5], #16
-    vmladava.s8 r0, q0, q2
-    vmladava.s8 r8, q1, q2
-    vldrb.8 q3, [r5], #16
-    vmladava.s8 r2, q0, q3
-    vmladava.s8 r10, q1, q3
-    vldrb.8 q2, [r5], #16
-    vmladava.s8 r4, q0, q2
-    vmladava.s8 r12, q1, q2
-    vldrb.8 q3, [r5], #16
-    vmladava.s8 r6, q0, q3
-    vmladava.s8 lr, q1, q3
+    PAIR_STEP q0, q1
+    beq     .Ldone\@               // (Z from the LSRS: no pair left)
+.Lpairs\@:
+    vldrb.8 q0, [r9], #16
+    vldrb.8 q1, [r11], #16
+    vldrb.8 q4, [r9], #16
+    vldrb.8 q5, [r11], #16
+    PAIR_STEP q0, q1
+    PAIR_STEP q4, q5
     subs    r7, r7, #1
-    bne     \label\()b
+    bne     .Lpairs\@
+.Ldone\@:
 .endm
 
 // Both pixels' sums requantized by the block's entries (r5, loaded once)
@@ -220,7 +236,7 @@
     ldr     r9, [sp, #COLUMN_A]
     ldr     r11, [sp, #COLUMN_B]
     ldr     r7, [sp, #STEPS]
-    PAIR_STEPS 12
+    PAIR_STEPS
     PAIR_REQUANTIZE_STORE
     COUNT_DOWN BLOCKS_LEFT, r7
     bne     11b
@@ -252,7 +268,7 @@
     ldr     r11, [sp, #COLUMN_B]
     ldr     r1, [sp, #ROWS]
 32: ldr     r7, [sp, #ROW_STEPS]    // a row
-    PAIR_STEPS 33
+    PAIR_STEPS
     subs    r1, r1, #1
     beq     34f
     ldr     r3, [sp, #ROW_SKIP]
