@@ -32,21 +32,24 @@
     .error "depthwise3x3_paired.S: the job's layout no longer matches the routines' loads"
     .endif
 
-// The frame: sixteen int32 sums in channel order, then the run's state.
+// The frame: sixteen int32 sums in channel order (a second pixel's after
+// them), then the run's state.
     .equ SUMS, 0
-    .equ INPUT, 64
-    .equ RECORDS, 68
-    .equ GROUPS, 72
-    .equ PIXELS, 76
-    .equ PIXEL_STEP, 80
-    .equ FRAME, 84                  // 8-byte aligned with the 100 pushed
+    .equ SUMS_B, 64
+    .equ INPUT, 128
+    .equ RECORDS, 132
+    .equ GROUPS, 136
+    .equ PIXELS, 140
+    .equ PIXEL_STEP, 144
+    .equ FRAME, 148                 // 8-byte aligned with the 100 pushed
 
 // Registers in a group: q0-q3 the sums of channels {0, 4, 8, 12},
 // {1, 5, 9, 13}, {2, 6, 10, 14}, {3, 7, 11, 15} (VLD4/VST4 order; the
 // widenings below produce exactly these), q4-q7 temporaries; r0 the group's
 // top-left tap, r1 and r10 tap pointers, r2 in_step, r7 row_step, r3 the
 // record, r5 the output, r6 groups left, r8 the output offset, r9/r11 the
-// activation range.
+// activation range. Pixels go two at a time, sharing each group's
+// requantization entries.
 
 // q6 (even channels) and q7 (odd channels), int16 sums of products, widened
 // into the four int32 sums.
@@ -84,12 +87,12 @@
     WIDEN_ADD
 .endm
 
-// The sums (q0-q3) to the frame in channel order.
-.macro STORE_SUMS
-    vst40.32 {q0, q1, q2, q3}, [sp]
-    vst41.32 {q0, q1, q2, q3}, [sp]
-    vst42.32 {q0, q1, q2, q3}, [sp]
-    vst43.32 {q0, q1, q2, q3}, [sp]
+// The sums (q0-q3) to the frame in channel order, at `base`.
+.macro STORE_SUMS base
+    vst40.32 {q0, q1, q2, q3}, [\base]
+    vst41.32 {q0, q1, q2, q3}, [\base]
+    vst42.32 {q0, q1, q2, q3}, [\base]
+    vst43.32 {q0, q1, q2, q3}, [\base]
 .endm
 
 // The frame's sixteen sums requantized by the entries at r3 (advancing past
@@ -123,27 +126,16 @@
     mov     r2, r6                  // in_step (r7: row_step)
 .endm
 
-    BEGIN_FUNCTION kiln_arm_mve_depthwise3x3_paired
-    LOAD_JOB
-    ldm     r0, {r3, r8, r9, r11}   // input_offset (folded), output_offset, act_min, act_max
-
-1:  // a pixel
-    ldr     r0, [sp, #INPUT]
-    ldr     r3, [sp, #RECORDS]
-    ldr     r6, [sp, #GROUPS]
-
-2:  // a group: the folded biases de-interleaved as the sums are, then the
-    // taps in pairs (0 1) (2 3) (4 5) (6 7) and tap 8 alone
-    vld40.32 {q0, q1, q2, q3}, [r3]
-    vld41.32 {q0, q1, q2, q3}, [r3]
-    vld42.32 {q0, q1, q2, q3}, [r3]
-    vld43.32 {q0, q1, q2, q3}, [r3]!
-    FIRST_TAP r0
-    add     r1, r0, r2
+// A group's nine taps for the pixel whose top-left tap is at `base`, from
+// the record's taps at r3 (which advance past them) into q0-q3: in pairs
+// (0 1) (2 3) (4 5) (6 7), and tap 8 alone.
+.macro TAPS9 base
+    FIRST_TAP \base
+    add     r1, \base, r2
     SECOND_TAP r1
     add     r1, r1, r2
     FIRST_TAP r1
-    add     r10, r0, r7             // row 1
+    add     r10, \base, r7          // row 1
     SECOND_TAP r10
     add     r1, r10, r2
     FIRST_TAP r1
@@ -156,18 +148,82 @@
     add     r1, r1, r2
     FIRST_TAP r1
     WIDEN_ADD
+.endm
+
+// The record's folded biases (r3, advancing past them) de-interleaved as the
+// sums are.
+.macro LOAD_BIASES
+    vld40.32 {q0, q1, q2, q3}, [r3]
+    vld41.32 {q0, q1, q2, q3}, [r3]
+    vld42.32 {q0, q1, q2, q3}, [r3]
+    vld43.32 {q0, q1, q2, q3}, [r3]!
+.endm
+
+    BEGIN_FUNCTION kiln_arm_mve_depthwise3x3_paired
+    LOAD_JOB
+    ldm     r0, {r3, r8, r9, r11}   // input_offset (folded), output_offset, act_min, act_max
+
+1:  // pixels two at a time, A and B, while two are left: r12 B's top-left
+    // tap, r4 B's output (low: the narrowing stores take no other), lr the
+    // pixel step
+    ldr     r0, [sp, #PIXELS]
+    cmp     r0, #2
+    blt     4f
+    ldr     r0, [sp, #INPUT]
+    ldr     r3, [sp, #RECORDS]
+    ldr     r6, [sp, #GROUPS]
+    ldr     lr, [sp, #PIXEL_STEP]
+    add     r4, r5, r6, lsl #4
+2:  // a group of both: each pixel's sums to the frame, then the entries
+    // loaded once for both
+    LOAD_BIASES
+    TAPS9   r0
+    STORE_SUMS sp
+    sub     r3, r3, #KILN_MVE_DW_PAIRED_PLAIN_BIASES
+    LOAD_BIASES
+    add     r12, r0, lr
+    TAPS9   r12
+    add     r1, sp, #SUMS_B
+    STORE_SUMS r1
     add     r3, r3, #(KILN_MVE_DW_PAIRED_REQUANT - KILN_MVE_DW_PAIRED_PLAIN_BIASES)
-    STORE_SUMS
-    REQUANTIZE16_STORE
+    vdup.32 q6, r9
+    vdup.32 q7, r11
+    .irp sums, 0, 16, 32, 48
+    REQUANT_ENTRIES r3, q1, q2, q3, q4
+    vldrw.u32 q0, [sp, #(SUMS + \sums)]
+    REQUANT_STORE q0, q1, q2, q3, q4, q5, r8, q6, q7, r5
+    vldrw.u32 q0, [sp, #(SUMS_B + \sums)]
+    REQUANT_STORE q0, q1, q2, q3, q4, q5, r8, q6, q7, r4
+    .endr
     adds    r0, r0, #16
     subs    r6, r6, #1
     bne     2b
+    mov     r5, r4                  // the output after B's
+    ldr     r0, [sp, #INPUT]
+    add     r0, r0, lr, lsl #1
+    str     r0, [sp, #INPUT]
+    ldr     r0, [sp, #PIXELS]
+    subs    r0, r0, #2
+    str     r0, [sp, #PIXELS]
+    b       1b
 
-    ADVANCE INPUT, PIXEL_STEP, r0, r1  // the next pixel
-    COUNT_DOWN PIXELS, r1
-    bne     1b
+4:  // one pixel left, or none
+    cmp     r0, #0
+    beq     9f
+    ldr     r0, [sp, #INPUT]
+    ldr     r3, [sp, #RECORDS]
+    ldr     r6, [sp, #GROUPS]
+5:  // a group
+    LOAD_BIASES
+    TAPS9   r0
+    add     r3, r3, #(KILN_MVE_DW_PAIRED_REQUANT - KILN_MVE_DW_PAIRED_PLAIN_BIASES)
+    STORE_SUMS sp
+    REQUANTIZE16_STORE
+    adds    r0, r0, #16
+    subs    r6, r6, #1
+    bne     5b
 
-    add     sp, sp, #FRAME
+9:  add     sp, sp, #FRAME
     vpop    {d8-d15}
     pop     {r4-r11, pc}
     END_FUNCTION kiln_arm_mve_depthwise3x3_paired
