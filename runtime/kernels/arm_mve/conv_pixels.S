@@ -102,6 +102,26 @@
 .Ldone\@:
 .endm
 
+// The start of a pair (r1 A's column, r5 the output): both columns and the
+// blocks left to the frame, r0 the blocks.
+.macro PAIR_BEGIN
+    ldr     r0, [sp, #PIXEL_STEP]
+    add     r0, r1, r0
+    str     r1, [sp, #COLUMN_A]
+    str     r0, [sp, #COLUMN_B]
+    ldr     r0, [sp, #BLOCKS]
+    str     r0, [sp, #BLOCKS_LEFT]
+.endm
+
+// The start of a block: its biases into both pixels' sums, the columns into
+// r9 and r11.
+.macro PAIR_BLOCK_BEGIN
+    ldm     r5, {r8, r10, r12, lr}
+    ldm     r5!, {r0, r2, r4, r6}
+    ldr     r9, [sp, #COLUMN_A]
+    ldr     r11, [sp, #COLUMN_B]
+.endm
+
 // Both pixels' sums requantized by the block's entries (r5, loaded once)
 // and stored at r1 (A) and r3 (B), which advance; the sums reach a vector
 // through the frame.
@@ -221,20 +241,12 @@
     // both: their sums r0, r2, r4, r6 and r8, r10, r12, lr; r9 and r11 the
     // columns, r5 the record, r7 the step count, r1 and r3 the outputs (the
     // narrowing stores take low registers only)
-    ldr     r0, [sp, #PIXEL_STEP]
-    add     r0, r1, r0
-    str     r1, [sp, #COLUMN_A]
-    str     r0, [sp, #COLUMN_B]
-    ldr     r0, [sp, #BLOCKS]
-    str     r0, [sp, #BLOCKS_LEFT]
+    PAIR_BEGIN
     mov     r1, r5
     add     r3, r5, r0, lsl #2      // B's output follows A's blocks
     ldr     r5, [sp, #RECORDS]
 11: // a block of both pixels
-    ldm     r5, {r8, r10, r12, lr}
-    ldm     r5!, {r0, r2, r4, r6}
-    ldr     r9, [sp, #COLUMN_A]
-    ldr     r11, [sp, #COLUMN_B]
+    PAIR_BLOCK_BEGIN
     ldr     r7, [sp, #STEPS]
     PAIR_STEPS
     PAIR_REQUANTIZE_STORE
@@ -251,21 +263,13 @@
     subs    r1, r1, r0
     str     r1, [sp, #ROW_SKIP]
 29: ldr     r1, [sp, #INPUT]
-    ldr     r0, [sp, #PIXEL_STEP]
-    add     r0, r1, r0
-    str     r1, [sp, #COLUMN_A]
-    str     r0, [sp, #COLUMN_B]
-    ldr     r0, [sp, #BLOCKS]
-    str     r0, [sp, #BLOCKS_LEFT]
+    PAIR_BEGIN
     str     r5, [sp, #OUT_A]
     add     r0, r5, r0, lsl #2
     str     r0, [sp, #OUT_B]
     ldr     r5, [sp, #RECORDS]
 31: // a block of both pixels
-    ldm     r5, {r8, r10, r12, lr}
-    ldm     r5!, {r0, r2, r4, r6}
-    ldr     r9, [sp, #COLUMN_A]
-    ldr     r11, [sp, #COLUMN_B]
+    PAIR_BLOCK_BEGIN
     ldr     r1, [sp, #ROWS]
 32: ldr     r7, [sp, #ROW_STEPS]    // a row
     PAIR_STEPS

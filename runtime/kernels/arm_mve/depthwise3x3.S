@@ -74,17 +74,7 @@
 .endm
 
     BEGIN_FUNCTION kiln_arm_mve_depthwise3x3
-    push    {r4-r11, lr}
-    vpush   {d8-d15}
-    sub     sp, sp, #FRAME
-    ldm     r0!, {r1, r2, r3, r4, r5, r6, r7, r8}   // input .. pixel_step
-    str     r1, [sp, #INPUT]
-    str     r2, [sp, #RECORDS]
-    str     r4, [sp, #GROUPS]
-    str     r5, [sp, #PIXELS]
-    str     r8, [sp, #PIXEL_STEP]
-    mov     r5, r3                  // the output
-    mov     r2, r6                  // in_step (r7: row_step)
+    DEPTHWISE_RUN_PROLOGUE
     ldm     r0, {r4, r8, r9, r10}   // input_offset, output_offset, act_min, act_max
     vdup.32 q6, r9
     vdup.32 q7, r10

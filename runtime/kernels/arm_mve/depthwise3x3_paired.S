@@ -110,22 +110,6 @@
     REQUANTIZE4_STORE r3, q0, q1, q2, q3, q4, q5, r8, q6, q7, r5
 .endm
 
-// The prologue of both routines: the job's words into registers and the
-// frame as the register plan above has them.
-.macro LOAD_JOB
-    push    {r4-r11, lr}
-    vpush   {d8-d15}
-    sub     sp, sp, #FRAME
-    ldm     r0!, {r1, r2, r3, r4, r5, r6, r7, r8}   // input .. pixel_step
-    str     r1, [sp, #INPUT]
-    str     r2, [sp, #RECORDS]
-    str     r4, [sp, #GROUPS]
-    str     r5, [sp, #PIXELS]
-    str     r8, [sp, #PIXEL_STEP]
-    mov     r5, r3                  // the output
-    mov     r2, r6                  // in_step (r7: row_step)
-.endm
-
 // A group's nine taps for the pixel whose top-left tap is at `base`, from
 // the record's taps at r3 (which advance past them) into q0-q3: in pairs
 // (0 1) (2 3) (4 5) (6 7), and tap 8 alone.
@@ -160,7 +144,7 @@
 .endm
 
     BEGIN_FUNCTION kiln_arm_mve_depthwise3x3_paired
-    LOAD_JOB
+    DEPTHWISE_RUN_PROLOGUE
     ldm     r0, {r3, r8, r9, r11}   // input_offset (folded), output_offset, act_min, act_max
 
 1:  // pixels two at a time, A and B, while two are left: r12 B's top-left
