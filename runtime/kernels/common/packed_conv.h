@@ -298,8 +298,8 @@ inline void for_each_pixel_or_run(const Conv2DParams& p, TapRange rows, TapRange
 // column job.input + i * job.pixel_step or, with job.column set, its window's
 // job.rows rows (job.row_bytes each, job.row_step apart) gathered there first.
 // With `runs`, each output row's pixels whose windows lie inside the input
-// (no horizontal dilation; a 1x1 unpadded layer of stride 1: all its pixels)
-// go in one call, rows read from the input and
+// (no horizontal dilation; a direct layer of stride 1: all its pixels) go in
+// one call, rows read from the input and
 // gathered into `gather` (null: the column is the input itself, rows = 1);
 // every other pixel goes alone from layer.column() (rows = 1, row_bytes =
 // k_padded), then tail(job) for its last partial block. `job` holds the
@@ -315,11 +315,11 @@ inline void conv_by_pixel_runs(const ConvLayer<Conv>& layer, Job job, bool runs,
   const int32_t row_bytes = p.k_w * p.in_c, k = p.k_h * row_bytes;
   // Zero weights meet the column past k: any value would do, but a defined one.
   if (runs && gather) memset(gather + k, 0, static_cast<size_t>(layer.k_padded() - k));
-  // A 1x1 unpadded convolution of stride 1: each pixel's column follows the
-  // one before it in the input, and its output the one before it, across rows
-  // and images, so the whole layer is one run.
-  if (runs && p.k_h == 1 && p.k_w == 1 && p.stride_h == 1 && p.stride_w == 1 && p.pad_h == 0 &&
-      p.pad_w == 0) {
+  // A direct convolution (1x1, unpadded, its columns the input itself) of
+  // stride 1: each pixel's column follows the one before it in the input,
+  // and its output the one before it, across rows and images, so the whole
+  // layer is one run.
+  if (runs && layer.direct() && p.stride_h == 1 && p.stride_w == 1) {
     job.input = layer.input();
     job.out = layer.output(0, 0, 0);
     job.pixels = p.batches * p.out_h * p.out_w;  // fits: the output's size does
@@ -327,7 +327,7 @@ inline void conv_by_pixel_runs(const ConvLayer<Conv>& layer, Job job, bool runs,
     job.rows = 1;
     job.row_bytes = row_bytes;
     job.row_step = p.in_w * p.in_c;
-    job.column = gather;
+    job.column = nullptr;
     routine(job);
     return;
   }
