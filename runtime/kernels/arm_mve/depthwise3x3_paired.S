@@ -246,14 +246,7 @@
 // Registers as in the run routine, and r4 the input offset, r10 the row's
 // first tap, r1 the tap, r12 the next row's weights, r6 rows left.
     BEGIN_FUNCTION kiln_arm_mve_depthwise3x3_paired_window
-    push    {r4-r11, lr}
-    vpush   {d8-d15}
-    sub     sp, sp, #W_FRAME
-    ldm     r0!, {r1, r2, r3, r4, r5, r6, r7, r8}   // input .. pixel_step
-    str     r2, [sp, #W_RECORD]
-    str     r4, [sp, #W_GROUPS_LEFT]
-    mov     r5, r3                  // the output
-    mov     r2, r6                  // in_step (r7: row_step)
+    DEPTHWISE_WINDOW_PROLOGUE
     mov     r12, r1                 // the first tap, into r0 below
     ldm     r0, {r4, r6, r8, r9, r10, r11, lr}  // input_offset .. first_tap
     str     r10, [sp, #W_ROWS]
