@@ -27,7 +27,8 @@ constexpr Variant kConvVariants[] = {
     {KernelIsa::x86_avx2, OpCode::CONV_2D_S8_X86_AVX2, kX86Avx2ConvLayout},
 };
 constexpr Variant kDepthwiseVariants[] = {
-    {KernelIsa::arm_dsp, OpCode::DEPTHWISE_CONV_2D_S8_ARM_DSP, kArmDspDepthwiseLayout},
+    {KernelIsa::arm_dsp, OpCode::DEPTHWISE_CONV_2D_S8_ARM_DSP, kArmDspDepthwiseLayout,
+     arm_dsp_depthwise_layout},
     {KernelIsa::arm_mve, OpCode::DEPTHWISE_CONV_2D_S8_ARM_MVE, kArmMveDepthwiseLayout,
      arm_mve_depthwise_layout},
     {KernelIsa::x86_avx2, OpCode::DEPTHWISE_CONV_2D_S8_X86_AVX2, kX86Avx2DepthwiseLayout},
@@ -175,10 +176,10 @@ bool lower_packed_depthwise(LowerContext& ctx, const ir::Op& op, const Conv2DPar
   Conv2DParams params = p;
   params.has_bias = 1;
   if (!kernel_accepts(v->opcode, &params)) return false;
-  // One record per group of k_multiple channels: biases, taps (each tap's
-  // lanes in the layout's order), with offset_folded the plain biases,
-  // requantization entries (packed_conv2d.h); with pixel_pairs each part
-  // holds the channels twice.
+  // One record per group of k_multiple channels: biases, taps (in the
+  // layout's order: packed_depthwise_weight_index), with offset_folded the
+  // plain biases, requantization entries (packed_conv2d.h); with pixel_pairs
+  // each part holds the channels twice.
   const int32_t taps = p.k_h * p.k_w, lanes = packed_record_lanes(layout);
   const int32_t channels = layout.k_multiple;
   const size_t record_bytes = static_cast<size_t>(packed_depthwise_record_bytes(p, layout));
@@ -193,8 +194,7 @@ bool lower_packed_depthwise(LowerContext& ctx, const ir::Op& op, const Conv2DPar
     uint8_t* record = records.data() + static_cast<size_t>(group) * record_bytes;
     uint32_t weight_sum = 0;
     for (int32_t t = 0; t < taps; ++t) {
-      const size_t index = static_cast<size_t>(t) * static_cast<size_t>(lanes) +
-                           static_cast<size_t>(slot_in_group(lane, layout));
+      const auto index = static_cast<size_t>(packed_depthwise_weight_index(p, layout, t, lane));
       const int8_t w = filter[t * p.out_c + c];
       weight_sum += static_cast<uint32_t>(static_cast<int32_t>(w));
       put_weight(record + weights_offset, index, w, layout);
@@ -218,7 +218,13 @@ bool lower_packed_depthwise(LowerContext& ctx, const ir::Op& op, const Conv2DPar
   const int packed_tensor = ctx.add_constant(
       base + "/packed_filter", KILN_DTYPE_INT8,
       {p.out_c / channels, static_cast<int32_t>(record_bytes)}, std::move(records));
-  ctx.emit(op, v->opcode, params, {op.inputs[0], packed_tensor}, {op.outputs[0]});
+  const int32_t scratch_bytes = packed_depthwise_scratch_bytes(p, layout);
+  if (scratch_bytes > 0) {
+    const int scratch = ctx.add_scratch(base + "/lines", KILN_DTYPE_INT8, {scratch_bytes});
+    ctx.emit(op, v->opcode, params, {op.inputs[0], packed_tensor}, {op.outputs[0], scratch});
+  } else {
+    ctx.emit(op, v->opcode, params, {op.inputs[0], packed_tensor}, {op.outputs[0]});
+  }
   return true;
 }
 

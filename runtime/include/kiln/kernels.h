@@ -80,7 +80,8 @@ namespace kiln {
   X(CONV_2D_S8_ARM_DSP, 28, PackedConv2DParams,                                                    \
     packed_conv2d_operand_sizes(p, kArmDspConvLayout, s), arm_dsp, conv2d_s8)                      \
   X(DEPTHWISE_CONV_2D_S8_ARM_DSP, 29, Conv2DParams,                                                \
-    packed_depthwise_operand_sizes(p, kArmDspDepthwiseLayout, s), arm_dsp, depthwise_conv2d_s8)    \
+    packed_depthwise_operand_sizes(p, arm_dsp_depthwise_layout(p), s), arm_dsp,                    \
+    depthwise_conv2d_s8)                                                                           \
   X(CONV_2D_S8_ARM_MVE, 30, PackedConv2DParams,                                                    \
     packed_conv2d_operand_sizes(p, kArmMveConvLayout, s), arm_mve, conv2d_s8)                      \
   X(DEPTHWISE_CONV_2D_S8_ARM_MVE, 31, Conv2DParams,                                                \

@@ -34,6 +34,10 @@
 // window is inside the input), and the plain biases follow the taps, for the
 // border pixels whose windows are partial. With pixel_pairs each part holds
 // the group's lanes twice, for two horizontally adjacent pixels at once.
+// With tap_pairs (3x3 filters, vertical stride 1) each filter row holds its
+// first two taps as a 16-bit pair per lane, then its third tap's lanes
+// (packed_depthwise_weight_index); a scratch output holds three input rows
+// widened for the group being computed (packed_depthwise_scratch_bytes).
 #ifndef KILN_OPS_PACKED_CONV2D_H
 #define KILN_OPS_PACKED_CONV2D_H
 
@@ -106,6 +110,7 @@ struct PackedLayout {
   bool offset_folded = false;        // depthwise: see PACKED DEPTHWISE_CONV_2D above
   bool excludes_weight_min = false;  // for filters with no weight of -128 only
   bool pixel_pairs = false;          // depthwise: see PACKED DEPTHWISE_CONV_2D above
+  bool tap_pairs = false;            // depthwise 3x3: see PACKED DEPTHWISE_CONV_2D above
 };
 
 // The lanes of one depthwise record (its channels, twice with pixel_pairs).
@@ -172,6 +177,33 @@ inline int32_t packed_depthwise_record_bytes(const Conv2DParams& p, const Packed
                                         packed_depthwise_plain_bias_bytes(layout));
 }
 
+// Where tap `tap` (filter row-major) of lane `lane` goes among a record's
+// taps, in weights. With tap_pairs each filter row holds its taps 0 and 1 as
+// a pair per lane, lane after lane, then its tap 2's lanes as (0, 2, 1, 3).
+inline int32_t packed_depthwise_weight_index(const Conv2DParams& p, const PackedLayout& layout,
+                                             int32_t tap, int32_t lane) {
+  static constexpr int32_t kPairOrder[4] = {0, 2, 1, 3};
+  const int32_t lanes = packed_record_lanes(layout);
+  const int32_t slot = layout.pair_interleave ? (lane & ~3) + kPairOrder[lane & 3] : lane;
+  if (!layout.tap_pairs) return tap * lanes + slot;
+  const int32_t row = tap / p.k_w, x = tap % p.k_w;
+  return row * 3 * lanes + (x < 2 ? lane * 2 + x : 2 * lanes + slot);
+}
+
+// A tap_pairs layer widens input rows into an entry per output column: for
+// each lane pair, 16-bit pairs of the column's taps 0 and 1, then tap 2's
+// two SXTB16 words (6 words per 4 lanes).
+inline int32_t packed_depthwise_row_entry_bytes(const PackedLayout& layout) {
+  return packed_record_lanes(layout) * 6;
+}
+
+// Scratch of a tap_pairs layer: three widened input rows.
+inline int32_t packed_depthwise_scratch_bytes(const Conv2DParams& p, const PackedLayout& layout) {
+  if (!layout.tap_pairs) return 0;
+  const int64_t bytes = int64_t{3} * p.out_w * packed_depthwise_row_entry_bytes(layout);
+  return bytes <= static_cast<int64_t>(kMaxOperandBytes) ? static_cast<int32_t>(bytes) : 0;
+}
+
 inline bool packed_conv2d_operand_sizes(const PackedConv2DParams& pp, const PackedLayout& layout,
                                         OperandSizes* s) {
   const Conv2DParams& p = pp.conv;
@@ -201,6 +233,13 @@ inline bool packed_depthwise_operand_sizes(const Conv2DParams& p, const PackedLa
                                               packed_depthwise_record_bytes(p, layout));
   s->inputs[2] = s->inputs[3] = 0;
   s->num_inputs = 2;
+  if (layout.tap_pairs) {
+    if (p.k_h != 3 || p.k_w != 3) return false;
+    const int32_t scratch = packed_depthwise_scratch_bytes(p, layout);
+    s->outputs[1] = scratch > 0 ? operand_bytes(1, &scratch, 1) : 0;
+    s->num_outputs = 2;
+    if (!s->outputs[1]) return false;
+  }
   return s->inputs[1] != 0;
 }
 
@@ -208,6 +247,17 @@ inline bool packed_depthwise_operand_sizes(const Conv2DParams& p, const PackedLa
 // 16-bit pairs, so weights are pre-widened and pair-interleaved.
 constexpr PackedLayout kArmDspConvLayout = {2, 4, true, RequantTable::kArmDsp};
 constexpr PackedLayout kArmDspDepthwiseLayout = {2, 4, true, RequantTable::kArmDsp};
+// A 3x3 depthwise layer of vertical stride 1 takes two taps per SMLAD from
+// input rows widened once for the three output rows that read them (rows of
+// at least 4 output pixels: shorter ones cost more in widening than pairing
+// saves).
+constexpr PackedLayout kArmDspDepthwiseTapPairsLayout = {2,     4,     true,  RequantTable::kArmDsp,
+                                                         false, false, false, true};
+inline PackedLayout arm_dsp_depthwise_layout(const Conv2DParams& p) {
+  return p.k_h == 3 && p.k_w == 3 && p.stride_h == 1 && p.out_w >= 4
+             ? kArmDspDepthwiseTapPairsLayout
+             : kArmDspDepthwiseLayout;
+}
 // Helium (M-profile Vector Extension, Cortex-M55): VMLADAVA on 16 int8 lanes.
 constexpr PackedLayout kArmMveConvLayout = {1, 16, false, RequantTable::kArmMve};
 // Depthwise: eight int16-widened channels per step; a 3x3 layer whose
