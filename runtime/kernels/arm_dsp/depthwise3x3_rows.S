@@ -80,6 +80,16 @@
     END_FUNCTION \name
 .endm
 
+// An entry's four tap pairs, from columns a and b (widened), stored at r0.
+.macro TAP_PAIRS a02, a13, b02, b13
+    pkhbt   r12, \a02, \b02, lsl #16
+    pkhbt   lr, \a13, \b13, lsl #16
+    strd    r12, lr, [r0], #8
+    pkhtb   r12, \b02, \a02, asr #16
+    pkhtb   lr, \b13, \a13, asr #16
+    strd    r12, lr, [r0], #8
+.endm
+
 // One entry: input column c (at r1, which moves on a column) widened into
 // c02, c13, after the pairs of columns a and b (widened already).
 .macro ENTRY a02, a13, b02, b13, c02, c13
@@ -87,12 +97,7 @@
     add     r1, r1, r3
     sxtab16 \c02, r4, r9
     sxtab16 \c13, r4, r9, ror #8
-    pkhbt   r12, \a02, \b02, lsl #16
-    pkhbt   lr, \a13, \b13, lsl #16
-    strd    r12, lr, [r0], #8
-    pkhtb   r12, \b02, \a02, asr #16
-    pkhtb   lr, \b13, \a13, asr #16
-    strd    r12, lr, [r0], #8
+    TAP_PAIRS \a02, \a13, \b02, \b13
     strd    \c02, \c13, [r0], #8
 .endm
 
@@ -101,12 +106,7 @@
     ldr     r9, [sp, #40]
     tst     r9, #2
     beq     9f
-    pkhbt   r12, \a02, \b02, lsl #16
-    pkhbt   lr, \a13, \b13, lsl #16
-    strd    r12, lr, [r0], #8
-    pkhtb   r12, \b02, \a02, asr #16
-    pkhtb   lr, \b13, \a13, asr #16
-    strd    r12, lr, [r0], #8
+    TAP_PAIRS \a02, \a13, \b02, \b13
     movs    r9, #0
     strd    r9, r9, [r0], #8
     b       9f
