@@ -48,6 +48,8 @@ const char* c_type(kiln_dtype dtype) {
     case KILN_DTYPE_INT64: return "int64_t";
     case KILN_DTYPE_UINT8: return "uint8_t";
     case KILN_DTYPE_BOOL: return "uint8_t";
+    case KILN_DTYPE_UINT32: return "uint32_t";
+    case KILN_DTYPE_UINT64: return "uint64_t";
     default: return "uint8_t";
   }
 }
@@ -59,6 +61,9 @@ const char* dtype_enumerator(kiln_dtype dtype) {
     case KILN_DTYPE_INT16: return "KILN_DTYPE_INT16";
     case KILN_DTYPE_INT32: return "KILN_DTYPE_INT32";
     case KILN_DTYPE_INT64: return "KILN_DTYPE_INT64";
+    case KILN_DTYPE_BOOL: return "KILN_DTYPE_BOOL";
+    case KILN_DTYPE_UINT32: return "KILN_DTYPE_UINT32";
+    case KILN_DTYPE_UINT64: return "KILN_DTYPE_UINT64";
     default: return "KILN_DTYPE_UINT8";
   }
 }
@@ -106,6 +111,18 @@ std::string array_body(const ProgramTensor& t) {
         int64_t x;
         std::memcpy(&x, p, 8);
         v = x == INT64_MIN ? "INT64_MIN" : fmt::format("INT64_C({})", x);
+        break;
+      }
+      case KILN_DTYPE_UINT32: {
+        uint32_t x;
+        std::memcpy(&x, p, 4);
+        v = fmt::format("{}u", x);
+        break;
+      }
+      case KILN_DTYPE_UINT64: {
+        uint64_t x;
+        std::memcpy(&x, p, 8);
+        v = fmt::format("UINT64_C({})", x);
         break;
       }
       default: v = fmt::format("{}", *p); break;

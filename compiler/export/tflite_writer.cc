@@ -27,6 +27,8 @@ fb::TensorType tensor_type(kiln_dtype dtype) {
     case KILN_DTYPE_INT64: return fb::TensorType_INT64;
     case KILN_DTYPE_UINT8: return fb::TensorType_UINT8;
     case KILN_DTYPE_BOOL: return fb::TensorType_BOOL;
+    case KILN_DTYPE_UINT32: return fb::TensorType_UINT32;
+    case KILN_DTYPE_UINT64: return fb::TensorType_UINT64;
     default: throw Error(ErrorKind::kUnsupported, "tensor type has no TFLite equivalent");
   }
 }

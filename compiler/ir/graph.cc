@@ -42,6 +42,8 @@ const char* dtype_name(kiln_dtype dtype) {
     case KILN_DTYPE_INT64: return "int64";
     case KILN_DTYPE_UINT8: return "uint8";
     case KILN_DTYPE_BOOL: return "bool";
+    case KILN_DTYPE_UINT32: return "uint32";
+    case KILN_DTYPE_UINT64: return "uint64";
     default: return "?";
   }
 }

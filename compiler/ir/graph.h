@@ -110,6 +110,9 @@ struct OpAttrs {
   // assign variable: runs once, before the first invocation (TFLite's
   // CALL_ONCE initialization), so the value becomes the variable's initial one
   bool at_reset = false;
+  // A custom op's integer options (TFLite's flexbuffer map), in the order its
+  // record reads them.
+  std::vector<int64_t> custom_options;
 };
 
 struct Op {

@@ -3,7 +3,8 @@
 // operands an op cannot do without (never absent, -1), max_inputs -1 means
 // any number. LOOP, BREAK_UNLESS (leaves the innermost loop unless its bool
 // input is true) and END_LOOP (back to its LOOP) are a WHILE's control flow,
-// the only ops without a TFLite builtin of their own. ir/graph.h makes the
+// the only ops without a TFLite builtin of their own; the Signal* kinds are
+// TFLite Micro's audio front-end, CUSTOM operators named by their custom code. ir/graph.h makes the
 // OpKind enum of it, ir::verify checks every op against its counts, and
 // compiler/ops holds each kind's record.
 #ifndef KILN_COMPILER_IR_OP_KINDS_H
@@ -106,6 +107,15 @@
   X(kSvdf,              "SVDF",                     3,  5, 1)   \
   X(kSequenceLstm,      "UNIDIRECTIONAL_SEQUENCE_LSTM", 1, 24, 1) \
   X(kGelu,              "GELU",                     1,  1, 1)   \
+  X(kSignalWindow,      "SignalWindow",             2,  2, 1)   \
+  X(kSignalFftAutoScale, "SignalFftAutoScale",      1,  1, 2)   \
+  X(kSignalRfft,        "SignalRfft",               1,  1, 1)   \
+  X(kSignalEnergy,      "SignalEnergy",             1,  1, 1)   \
+  X(kSignalFilterBank,  "SignalFilterBank",         6,  6, 1)   \
+  X(kSignalFilterBankSquareRoot, "SignalFilterBankSquareRoot", 2, 2, 1) \
+  X(kSignalSpectralSubtraction, "SignalFilterBankSpectralSubtraction", 1, 1, 2) \
+  X(kSignalPcan,        "SignalPCAN",               3,  3, 1)   \
+  X(kSignalFilterBankLog, "SignalFilterBankLog",    1,  1, 1)   \
   X(kLoop,              "LOOP",                     0,  0, 0)   \
   X(kBreakUnless,       "BREAK_UNLESS",             1,  1, 0)   \
   X(kEndLoop,           "END_LOOP",                 0,  0, 0)

@@ -42,6 +42,12 @@ int LowerContext::add_scratch(const std::string& name, kiln_dtype dtype,
   return static_cast<int>(program_.tensors.size() - 1);
 }
 
+int LowerContext::add_state(const std::string& name, kiln_dtype dtype, std::vector<int32_t> shape) {
+  const int index = add_scratch(name, dtype, std::move(shape));
+  program_.tensors[static_cast<size_t>(index)].persistent = true;
+  return index;
+}
+
 int LowerContext::add_float_constant(const std::string& name, std::vector<int32_t> shape,
                                      const std::vector<float>& values) {
   std::vector<uint8_t> bytes(values.size() * sizeof(float));

@@ -69,6 +69,9 @@ class LowerContext {
   // Adds a working buffer for one kernel call: an arena tensor passed as an
   // extra output, live only during that op.
   int add_scratch(const std::string& name, kiln_dtype dtype, std::vector<int32_t> shape);
+  // Adds state an op keeps from one invocation to the next (zero at reset),
+  // passed as an extra output.
+  int add_state(const std::string& name, kiln_dtype dtype, std::vector<int32_t> shape);
   // Adds a float32 constant, e.g. int8 weights dequantized for a float op.
   int add_float_constant(const std::string& name, std::vector<int32_t> shape,
                          const std::vector<float>& values);

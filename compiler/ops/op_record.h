@@ -114,6 +114,9 @@ struct TfliteForm {
   // The builtin codes read as this kind (-1: none); the first is the one
   // written unless `builtin` chooses.
   std::array<int16_t, 4> builtins = {-1, -1, -1, -1};
+  // A CUSTOM operator's custom_code read as this kind (null: none); its
+  // flexbuffer options go to the reader (OperatorReader::custom_int).
+  const char* custom_code = nullptr;
   // Reads the operator's options into the op, and puts its operands in
   // kiln's order; null: nothing to read.
   void (*read)(tflite_format::OperatorReader& r) = nullptr;
@@ -128,6 +131,11 @@ struct TfliteForm {
   constexpr TfliteForm() = default;
   constexpr explicit TfliteForm(int b0, int b1 = -1, int b2 = -1)
       : builtins{static_cast<int16_t>(b0), static_cast<int16_t>(b1), static_cast<int16_t>(b2), -1} {
+  }
+  static constexpr TfliteForm custom(const char* code) {
+    TfliteForm t;
+    t.custom_code = code;
+    return t;
   }
   constexpr TfliteForm reads(void (*f)(tflite_format::OperatorReader&)) const {
     TfliteForm t = *this;
@@ -171,6 +179,9 @@ const OpRecord* find_op_record(ir::OpKind kind);
 const OpTraits& op_traits(ir::OpKind kind);
 // The record whose TFLite form reads builtin `code`; null if none does.
 const OpRecord* find_tflite_record(int code);
+// The record whose TFLite form reads CUSTOM operators of `custom_code`; null
+// if none does.
+const OpRecord* find_tflite_custom_record(const std::string& custom_code);
 // The record whose ONNX form reads `op_type`; null if none does.
 const OpRecord* find_onnx_record(const std::string& op_type);
 

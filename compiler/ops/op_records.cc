@@ -33,6 +33,15 @@ const OpRecord* find_tflite_record(int code) {
   return nullptr;
 }
 
+const OpRecord* find_tflite_custom_record(const std::string& custom_code) {
+  for (const OpRecord* record : kRecords) {
+    if (record->tflite.custom_code != nullptr && custom_code == record->tflite.custom_code) {
+      return record;
+    }
+  }
+  return nullptr;
+}
+
 const OpRecord* find_onnx_record(const std::string& op_type) {
   for (const OpRecord* record : kRecords) {
     for (const char* t : record->onnx.op_types) {

@@ -1,5 +1,6 @@
 #include "compiler/tflite/operator_io.h"
 
+#include <flatbuffers/flexbuffers.h>
 #include <fmt/format.h>
 
 #include "compiler/common/error.h"
@@ -31,6 +32,23 @@ std::vector<int32_t> OperatorReader::int32_input(size_t i, const char* role) con
   }
   const ir::Tensor& tensor = graph_.tensors[static_cast<size_t>(t)];
   return std::vector<int32_t>(tensor.as<int32_t>(), tensor.as<int32_t>() + tensor.data.size() / 4);
+}
+
+int64_t OperatorReader::custom_int(const char* key) const {
+  const flatbuffers::Vector<uint8_t>* bytes = op_.custom_options();
+  if (bytes == nullptr || bytes->size() == 0) bad(fmt::format("has no custom options ({})", key));
+  std::vector<uint8_t> reuse_tracker;
+  if (!flexbuffers::VerifyBuffer(bytes->data(), bytes->size(), &reuse_tracker)) {
+    bad("has custom options that are not a valid flexbuffer");
+  }
+  const flexbuffers::Reference root = flexbuffers::GetRoot(bytes->data(), bytes->size());
+  if (!root.IsMap()) bad("has custom options that are not a flexbuffer map");
+  const flexbuffers::Reference value = root.AsMap()[key];
+  if (value.IsNull()) bad(fmt::format("lacks custom option '{}'", key));
+  if (!value.IsInt() && !value.IsUInt() && !value.IsBool()) {
+    bad(fmt::format("has a custom option '{}' that is not an integer", key));
+  }
+  return value.IsBool() ? (value.AsBool() ? 1 : 0) : value.AsInt64();
 }
 
 void OperatorReader::bad(const std::string& what) const {

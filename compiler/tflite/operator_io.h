@@ -39,6 +39,10 @@ class OperatorReader {
     return *o;
   }
 
+  // A CUSTOM operator's integer (or bool) option `key` from its flexbuffer
+  // map; a missing key, another type or malformed options are a bad model.
+  int64_t custom_int(const char* key) const;
+
   ir::Padding padding(tflite::Padding p) const;
   // Throws kUnsupported for fused activations kiln does not have.
   ir::Activation activation(tflite::ActivationFunctionType f) const;

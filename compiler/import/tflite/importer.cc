@@ -50,6 +50,8 @@ ir::Tensor Importer::import_tensor(const fb::Tensor* t, int index) {
     case fb::TensorType_INT64: out.dtype = KILN_DTYPE_INT64; break;
     case fb::TensorType_UINT8: out.dtype = KILN_DTYPE_UINT8; break;
     case fb::TensorType_BOOL: out.dtype = KILN_DTYPE_BOOL; break;
+    case fb::TensorType_UINT32: out.dtype = KILN_DTYPE_UINT32; break;
+    case fb::TensorType_UINT64: out.dtype = KILN_DTYPE_UINT64; break;
     case fb::TensorType_INT4: out.dtype = KILN_DTYPE_INT8; break;  // unpacked below
     default:
       unsupported(fmt::format("tensor {} '{}' has type {}, which kiln does not support", index,
@@ -181,10 +183,11 @@ ir::Op Importer::import_op(const fb::Operator* op, int builtin, const std::strin
   ir::Op out;
   out.location = location;
   out.type_name = tflite_format::builtin_name(builtin);
+  std::string custom_code;
   if (builtin == fb::BuiltinOperator_CUSTOM) {
     const fb::OperatorCode* code = model_->operator_codes()->Get(op->opcode_index());
-    out.type_name =
-        fmt::format("CUSTOM '{}'", code->custom_code() ? code->custom_code()->str() : "");
+    custom_code = code->custom_code() ? code->custom_code()->str() : "";
+    out.type_name = fmt::format("CUSTOM '{}'", custom_code);
   }
   const std::vector<int>& map = tensor_maps_.at(s);
   for (int t : indices(op->inputs())) {
@@ -198,8 +201,11 @@ ir::Op Importer::import_op(const fb::Operator* op, int builtin, const std::strin
     out.outputs.push_back(mapped(s, t, "operator output"));
   }
 
-  const OpRecord* record = find_tflite_record(builtin);
-  if (!record) return out;  // kUnsupported, named by its builtin
+  const OpRecord* record = builtin == fb::BuiltinOperator_CUSTOM
+                               ? find_tflite_custom_record(custom_code)
+                               : find_tflite_record(builtin);
+  if (!record) return out;  // kUnsupported, named by its builtin or custom code
+  if (record->tflite.custom_code) out.type_name = custom_code;
   out.kind = record->kind;
   if (record->tflite.read) {
     tflite_format::OperatorReader reader(*op, builtin, g, out);

@@ -36,6 +36,7 @@
 #include "kiln/ops/quantize.h"
 #include "kiln/ops/reduce.h"
 #include "kiln/ops/resize.h"
+#include "kiln/ops/signal.h"
 #include "kiln/ops/sums.h"
 #include "kiln/ops/svdf.h"
 #include "kiln/ops/transpose_conv.h"
@@ -280,7 +281,23 @@ namespace kiln {
     conv2d_s8_b1)                                                                                  \
   X(CONV_2D_A1_B1, 160, Conv2DA1Params, conv2d_a1_operand_sizes(p, s), ref, conv2d_a1_b1)          \
   X(CONV_2D_A1_B1_ARM_DSP, 161, Conv2DA1Params, conv2d_a1_dsp_operand_sizes(p, s), arm_dsp,        \
-    conv2d_a1_b1)
+    conv2d_a1_b1)                                                                                  \
+  X(SIGNAL_WINDOW_S16, 162, SignalWindowParams, signal_window_operand_sizes(p, s), ref,            \
+    signal_window_s16)                                                                             \
+  X(SIGNAL_FFT_AUTO_SCALE_S16, 163, SignalFftAutoScaleParams,                                      \
+    signal_fft_auto_scale_operand_sizes(p, s), ref, signal_fft_auto_scale_s16)                     \
+  X(SIGNAL_RFFT_S16, 164, SignalRfftParams, signal_rfft_operand_sizes(p, s), ref, signal_rfft_s16) \
+  X(SIGNAL_ENERGY_S16, 165, SignalEnergyParams, signal_energy_operand_sizes(p, s), ref,            \
+    signal_energy_s16)                                                                             \
+  X(SIGNAL_FILTER_BANK, 166, SignalFilterBankParams, signal_filter_bank_operand_sizes(p, s), ref,  \
+    signal_filter_bank)                                                                            \
+  X(SIGNAL_FILTER_BANK_SQUARE_ROOT, 167, SignalFilterBankSquareRootParams,                         \
+    signal_filter_bank_square_root_operand_sizes(p, s), ref, signal_filter_bank_square_root)       \
+  X(SIGNAL_SPECTRAL_SUBTRACTION, 168, SignalSpectralSubtractionParams,                             \
+    signal_spectral_subtraction_operand_sizes(p, s), ref, signal_spectral_subtraction)             \
+  X(SIGNAL_PCAN, 169, SignalPcanParams, signal_pcan_operand_sizes(p, s), ref, signal_pcan)         \
+  X(SIGNAL_FILTER_BANK_LOG, 170, SignalFilterBankLogParams,                                        \
+    signal_filter_bank_log_operand_sizes(p, s), ref, signal_filter_bank_log)
 
 enum class OpCode : uint16_t {
 #define KILN_OPCODE_ENUM(name, number, params, sizes, isa, kernel) name = number,

@@ -16,7 +16,9 @@ typedef enum kiln_dtype {
   KILN_DTYPE_INT64 = 4,
   KILN_DTYPE_UINT8 = 5,
   KILN_DTYPE_BOOL = 6, /* one byte, 0 or 1 */
-  KILN_DTYPE_COUNT = 7
+  KILN_DTYPE_UINT32 = 7,
+  KILN_DTYPE_UINT64 = 8,
+  KILN_DTYPE_COUNT = 9
 } kiln_dtype;
 
 /* Bytes of one element; 0 for an unknown type. */
@@ -29,6 +31,8 @@ static inline uint32_t kiln_dtype_size(uint32_t dtype) {
     case KILN_DTYPE_INT64: return 8;
     case KILN_DTYPE_UINT8: return 1;
     case KILN_DTYPE_BOOL: return 1;
+    case KILN_DTYPE_UINT32: return 4;
+    case KILN_DTYPE_UINT64: return 8;
     default: return 0;
   }
 }

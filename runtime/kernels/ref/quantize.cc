@@ -164,6 +164,18 @@ Value load(int32_t dtype, const uint8_t* at) {
       return {false, 0, v};
     }
     case KILN_DTYPE_BOOL: return {false, 0, *at != 0};
+    case KILN_DTYPE_UINT32: {
+      uint32_t v;
+      memcpy(&v, at, 4);
+      return {false, 0, v};
+    }
+    case KILN_DTYPE_UINT64: {
+      // Values past INT64_MAX wrap negative; a cast to any integer type
+      // keeps the low bits either way.
+      uint64_t v;
+      memcpy(&v, at, 8);
+      return {false, 0, static_cast<int64_t>(v)};
+    }
     default: return {false, 0, *at};  // uint8
   }
 }
@@ -205,6 +217,16 @@ void store(int32_t dtype, const Value& v, uint8_t* at) {
       return;
     }
     case KILN_DTYPE_BOOL: *at = (v.is_float ? v.f != 0 : v.i != 0) ? 1 : 0; return;
+    case KILN_DTYPE_UINT32: {
+      const auto x = static_cast<uint32_t>(to_integer(v, true));
+      memcpy(at, &x, 4);
+      return;
+    }
+    case KILN_DTYPE_UINT64: {
+      const auto x = static_cast<uint64_t>(to_integer(v, true));
+      memcpy(at, &x, 8);
+      return;
+    }
     default: *at = static_cast<uint8_t>(to_integer(v, false)); return;  // uint8
   }
 }

@@ -1,0 +1,125 @@
+// TFLite Micro's micro_speech front-end as a model: audio_preprocessor_int8
+// (and _float), built from builtin ops and the nine signal custom ops,
+// imported and compiled by kiln and run frame by frame (30 ms frames, 20 ms
+// hop, the spectral subtraction's noise estimate carried across a clip's
+// frames and reset between clips), against the features TFLM computed for
+// each Speech Commands clip; then the classifier on those features against
+// TFLM's scores. Under --kiln-device every clip's int8 features are computed
+// on that emulated core too.
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "compiler/common/file_io.h"
+#include "tests/support/run_graph.h"
+
+namespace kiln {
+namespace {
+
+using test::bytes_of;
+using test::run_once;
+using test::shared_dir;
+
+constexpr int kFrameSamples = 480, kHopSamples = 320, kMaxFrames = 49, kFeatures = 40;
+
+std::string signal_dir() { return shared_dir() + "/frontend/tflm_signal"; }
+
+std::vector<uint8_t> read(const std::string& path) { return read_file(path); }
+
+// A canonical 44-byte-header PCM16 mono WAV's samples.
+std::vector<int16_t> wav_samples(const std::string& clip) {
+  const std::vector<uint8_t> bytes = read(signal_dir() + "/micro_speech/" + clip + ".wav");
+  EXPECT_GE(bytes.size(), 44u);
+  EXPECT_EQ(std::memcmp(bytes.data(), "RIFF", 4), 0);
+  EXPECT_EQ(std::memcmp(bytes.data() + 36, "data", 4), 0);
+  std::vector<int16_t> samples((bytes.size() - 44) / 2);
+  std::memcpy(samples.data(), bytes.data() + 44, samples.size() * 2);
+  return samples;
+}
+
+// Frame k of a clip: samples [320k, 320k + 480), while they last (at most 49).
+std::vector<std::vector<uint8_t>> frames_of(const std::vector<int16_t>& samples) {
+  std::vector<std::vector<uint8_t>> frames;
+  for (size_t start = 0; start + kFrameSamples <= samples.size() && frames.size() < kMaxFrames;
+       start += kHopSamples) {
+    frames.push_back(
+        bytes_of(std::vector<int16_t>(samples.begin() + static_cast<long>(start),
+                                      samples.begin() + static_cast<long>(start + kFrameSamples))));
+  }
+  return frames;
+}
+
+// The clip's features, frame after frame, from a fresh state.
+std::vector<uint8_t> features(Runner& runner, const std::vector<std::vector<uint8_t>>& frames) {
+  runner.reset_state();
+  std::vector<uint8_t> all;
+  for (const std::vector<uint8_t>& frame : frames) {
+    const std::vector<uint8_t> f = run_once(runner, {frame})[0];
+    all.insert(all.end(), f.begin(), f.end());
+  }
+  return all;
+}
+
+CompiledModel compile_file(const std::string& name) {
+  const std::string path = signal_dir() + "/micro_speech/" + name;
+  return compile_tflite(read(path), path);
+}
+
+const char* const kClips[] = {"yes_1000ms",   "no_1000ms", "silence_1000ms",
+                              "noise_1000ms", "yes_30ms",  "no_30ms"};
+
+void expect_int8_features_of_every_clip(Runner& runner, const std::string& where) {
+  for (const char* clip : kClips) {
+    const std::vector<std::vector<uint8_t>> frames = frames_of(wav_samples(clip));
+    const std::vector<uint8_t> golden =
+        read(signal_dir() + "/goldens/" + std::string(clip) + "_features_int8.bin");
+    ASSERT_EQ(golden.size(), frames.size() * kFeatures) << clip;
+    EXPECT_EQ(features(runner, frames), golden) << clip << " on " << where;
+  }
+}
+
+TEST(SignalPreprocessor, Int8FeaturesEqualTflmForEveryClip) {
+  const CompiledModel m = compile_file("audio_preprocessor_int8.tflite");
+  HostRunner host(m.blob);
+  expect_int8_features_of_every_clip(host, "the host");
+}
+
+TEST(SignalPreprocessor, FloatFeaturesEqualTflmForEveryClip) {
+  const CompiledModel m = compile_file("audio_preprocessor_float.tflite");
+  HostRunner host(m.blob);
+  for (const char* clip : kClips) {
+    const std::vector<std::vector<uint8_t>> frames = frames_of(wav_samples(clip));
+    const std::vector<float> golden = test::values_of<float>(
+        read(signal_dir() + "/goldens/" + std::string(clip) + "_features_float.bin"));
+    const std::vector<float> got = test::values_of<float>(features(host, frames));
+    ASSERT_EQ(got.size(), golden.size()) << clip;
+    // The int16 log times 1/25.6 (an exact float product of TFLM's values).
+    EXPECT_EQ(got, golden) << clip;
+  }
+}
+
+TEST(SignalPreprocessor, ClassifierOnKilnFeaturesGivesTflmScores) {
+  const CompiledModel front = compile_file("audio_preprocessor_int8.tflite");
+  const CompiledModel classifier = compile_file("micro_speech_quantized.tflite");
+  HostRunner host_front(front.blob), host_classifier(classifier.blob);
+  for (const char* clip : {"yes_1000ms", "no_1000ms", "silence_1000ms", "noise_1000ms"}) {
+    const std::vector<uint8_t> f = features(host_front, frames_of(wav_samples(clip)));
+    const std::vector<uint8_t> scores = run_once(host_classifier, {f})[0];
+    EXPECT_EQ(scores, read(signal_dir() + "/goldens/" + std::string(clip) + "_scores_int8.bin"))
+        << clip;
+  }
+}
+
+// On the emulated core each frame is a boot, the noise estimate carried
+// from one to the next through the state.
+TEST(SignalPreprocessor, EmulatedCoreInt8FeaturesEqualTflmForEveryClip) {
+  if (test::device().empty()) GTEST_SKIP() << "no --kiln-device";
+  const CompiledModel m = compile_file("audio_preprocessor_int8.tflite");
+  EmulatedCoreRunner core(m.blob, test::device());
+  expect_int8_features_of_every_clip(core, test::device());
+}
+
+}  // namespace
+}  // namespace kiln
