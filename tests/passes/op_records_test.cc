@@ -6,6 +6,7 @@
 #include <fstream>
 #include <set>
 #include <sstream>
+#include <string>
 
 #include "compiler/import/onnx/importer.h"
 #include "compiler/ops/op_record.h"
@@ -30,7 +31,8 @@ TEST(OpRecords, EveryKindHasACompleteRecord) {
     EXPECT_EQ(record->kind, kind);
     EXPECT_NE(record->lower, nullptr);
     if (!record->traits.control_flow) {
-      EXPECT_GE(record->tflite.builtins[0], 0) << "no TFLite builtin reads as this kind";
+      EXPECT_TRUE(record->tflite.builtins[0] >= 0 || record->tflite.custom_code != nullptr)
+          << "no TFLite builtin or custom code reads as this kind";
     }
     const OpTraits& t = record->traits;
     if (t.weighted()) {
@@ -43,6 +45,20 @@ TEST(OpRecords, EveryKindHasACompleteRecord) {
     }
   }
   EXPECT_EQ(find_op_record(ir::OpKind::kUnsupported), nullptr);
+}
+
+TEST(OpRecords, EachTfliteCustomCodeReadsAsOneKind) {
+  std::set<std::string> seen;
+  for (ir::OpKind kind : all_kinds()) {
+    const char* code = find_op_record(kind)->tflite.custom_code;
+    if (code == nullptr) continue;
+    SCOPED_TRACE(code);
+    EXPECT_TRUE(seen.insert(code).second) << "claimed by two records";
+    ASSERT_NE(find_tflite_custom_record(code), nullptr);
+    EXPECT_EQ(find_tflite_custom_record(code)->kind, kind);
+  }
+  EXPECT_EQ(seen.size(), 9u);  // TFLite Micro's signal ops
+  EXPECT_EQ(find_tflite_custom_record("SignalFramer"), nullptr);
 }
 
 TEST(OpRecords, EachTfliteBuiltinReadsAsOneKind) {

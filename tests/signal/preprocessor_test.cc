@@ -8,10 +8,12 @@
 // on that emulated core too.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstring>
 #include <string>
 #include <vector>
 
+#include "compiler/common/error.h"
 #include "compiler/common/file_io.h"
 #include "tests/support/run_graph.h"
 
@@ -119,6 +121,40 @@ TEST(SignalPreprocessor, EmulatedCoreInt8FeaturesEqualTflmForEveryClip) {
   const CompiledModel m = compile_file("audio_preprocessor_int8.tflite");
   EmulatedCoreRunner core(m.blob, test::device());
   expect_int8_features_of_every_clip(core, test::device());
+}
+
+// The model with SignalWindow's flexbuffer options ({"shift": 12}, as
+// models.json gives their bytes) replaced by `options` of the same length.
+std::vector<uint8_t> with_window_options(const std::vector<uint8_t>& options) {
+  static const uint8_t kShift12[] = {0x73, 0x68, 0x69, 0x66, 0x74, 0x00, 0x01, 0x07,
+                                     0x01, 0x01, 0x01, 0x0c, 0x04, 0x02, 0x24, 0x01};
+  std::vector<uint8_t> model = read(signal_dir() + "/micro_speech/audio_preprocessor_int8.tflite");
+  const auto at = std::search(model.begin(), model.end(), std::begin(kShift12), std::end(kShift12));
+  EXPECT_NE(at, model.end());
+  EXPECT_EQ(options.size(), sizeof(kShift12));
+  if (at != model.end()) std::copy(options.begin(), options.end(), at);
+  return model;
+}
+
+void expect_bad_model(const std::vector<uint8_t>& model, const std::string& message) {
+  try {
+    compile_tflite(model, "audio_preprocessor_int8.tflite");
+    ADD_FAILURE() << "accepted";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kBadModel) << e.what();
+    EXPECT_NE(std::string(e.what()).find(message), std::string::npos) << e.what();
+  }
+}
+
+TEST(SignalPreprocessor, MalformedCustomOptionsAreABadModel) {
+  // Garbage where the flexbuffer was.
+  expect_bad_model(with_window_options(std::vector<uint8_t>(16, 0xff)),
+                   "SignalWindow (subgraph 0, operator 0) has custom options that are not a valid "
+                   "flexbuffer");
+  // A valid map whose key is "shaft", not "shift".
+  expect_bad_model(with_window_options({0x73, 0x68, 0x61, 0x66, 0x74, 0x00, 0x01, 0x07, 0x01, 0x01,
+                                        0x01, 0x0c, 0x04, 0x02, 0x24, 0x01}),
+                   "lacks custom option 'shift'");
 }
 
 }  // namespace
