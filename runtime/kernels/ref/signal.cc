@@ -16,15 +16,17 @@ namespace {
 inline int msb32(uint32_t x) { return 32 - __builtin_clz(x); }
 inline int msb64(uint64_t x) { return 64 - __builtin_clzll(x); }
 
-// TFLM's bitwise rounded square root (Sqrt32): digit by digit from the
-// highest even bit position at or below msb(x) - 1, then +1 if the remainder
-// exceeds the root and the root still has room.
-uint32_t isqrt32(uint32_t num) {
+// TFLM's bitwise rounded square roots (Sqrt32, Sqrt64): digit by digit from
+// the highest even bit position at or below msb(x) - 1, then +1 if the
+// remainder exceeds the root and the root is below `max_root`.
+template <typename U>
+U isqrt_digits(U num, U max_root) {
+  constexpr int kBits = static_cast<int>(sizeof(U) * 8);
   if (num == 0) return 0;
-  uint32_t res = 0;
-  const int top = (32 - msb32(num)) | 1;
-  uint32_t bit = uint32_t{1} << (31 - top);
-  for (int i = (31 - top) / 2 + 1; i > 0; --i) {
+  U res = 0;
+  const int top = (kBits - msb64(num)) | 1;
+  U bit = U{1} << (kBits - 1 - top);
+  for (int i = (kBits - 1 - top) / 2 + 1; i > 0; --i) {
     if (num >= res + bit) {
       num -= res + bit;
       res = (res >> 1) + bit;
@@ -33,28 +35,17 @@ uint32_t isqrt32(uint32_t num) {
     }
     bit >>= 2;
   }
-  if (num > res && res != 0xFFFF) ++res;
+  if (num > res && res != max_root) ++res;
   return res;
 }
 
-// TFLM's Sqrt64: the 32-bit routine below 2^32 (TFLM's shortcut, kept for
-// bit-exactness), else the same method on 64 bits.
+uint32_t isqrt32(uint32_t num) { return isqrt_digits<uint32_t>(num, 0xFFFFu); }
+
+// Sqrt64 takes the 32-bit routine below 2^32 (TFLM's shortcut, kept for
+// bit-exactness).
 uint32_t isqrt64(uint64_t num) {
   if ((num >> 32) == 0) return isqrt32(static_cast<uint32_t>(num));
-  uint64_t res = 0;
-  const int top = (64 - msb64(num)) | 1;
-  uint64_t bit = uint64_t{1} << (63 - top);
-  for (int i = (63 - top) / 2 + 1; i > 0; --i) {
-    if (num >= res + bit) {
-      num -= res + bit;
-      res = (res >> 1) + bit;
-    } else {
-      res >>= 1;
-    }
-    bit >>= 2;
-  }
-  if (num > res && res != 0xFFFFFFFFu) ++res;
-  return static_cast<uint32_t>(res);
+  return static_cast<uint32_t>(isqrt_digits<uint64_t>(num, 0xFFFFFFFFu));
 }
 
 // PCAN's gain: the WDF interpolation of the noise estimate in the LUT
