@@ -103,42 +103,25 @@ inline void widen_row(const Conv2DParams& p, const int8_t* row, uint32_t offset2
   }
 #endif
   const int32_t step = p.dilation_w * p.in_c;
-  const Widened4 zero{0, 0};
   const auto at = [&](int32_t col) {
-    return col >= 0 && col < p.in_w ? widen4(row + col * p.in_c, offset2) : zero;
+    return col >= 0 && col < p.in_w ? widen4(row + col * p.in_c, offset2) : Widened4{0, 0};
+  };
+  const auto border_entry = [&](int32_t x, uint32_t* entry) {
+    const int32_t col = x * p.stride_w - p.pad_w;
+    put_row_entry(entry, at(col), at(col + p.dilation_w), at(col + 2 * p.dilation_w));
   };
   int32_t x = 0;
   for (; x < p.out_w && x * p.stride_w - p.pad_w < 0; ++x, entries += kRowEntryWords) {
-    const int32_t col = x * p.stride_w - p.pad_w;
-    put_row_entry(entries, at(col), at(col + p.dilation_w), at(col + 2 * p.dilation_w));
+    border_entry(x, entries);
   }
-  // Columns whose three taps are inside the input; with stride 1 and no
-  // dilation each widens one new input word.
-  int32_t inside_end = x;
-  while (inside_end < p.out_w && inside_end * p.stride_w - p.pad_w + 2 * p.dilation_w < p.in_w) {
-    ++inside_end;
-  }
-  if (x < inside_end) {
+  // Columns whose three taps are inside the input.
+  for (; x < p.out_w && x * p.stride_w - p.pad_w + 2 * p.dilation_w < p.in_w;
+       ++x, entries += kRowEntryWords) {
     const int8_t* in = row + (x * p.stride_w - p.pad_w) * p.in_c;
-    if (p.stride_w == 1 && p.dilation_w == 1) {
-      Widened4 a = widen4(in, offset2), b = widen4(in + step, offset2);
-      for (in += 2 * step; x < inside_end; ++x, in += step, entries += kRowEntryWords) {
-        const Widened4 c = widen4(in, offset2);
-        put_row_entry(entries, a, b, c);
-        a = b;
-        b = c;
-      }
-    } else {
-      for (; x < inside_end; ++x, in += p.stride_w * p.in_c, entries += kRowEntryWords) {
-        put_row_entry(entries, widen4(in, offset2), widen4(in + step, offset2),
-                      widen4(in + 2 * step, offset2));
-      }
-    }
+    put_row_entry(entries, widen4(in, offset2), widen4(in + step, offset2),
+                  widen4(in + 2 * step, offset2));
   }
-  for (; x < p.out_w; ++x, entries += kRowEntryWords) {
-    const int32_t col = x * p.stride_w - p.pad_w;
-    put_row_entry(entries, at(col), at(col + p.dilation_w), at(col + 2 * p.dilation_w));
-  }
+  for (; x < p.out_w; ++x, entries += kRowEntryWords) border_entry(x, entries);
 }
 
 // acc += one window row: the entry's tap pairs and third tap against the
