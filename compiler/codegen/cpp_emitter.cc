@@ -200,16 +200,26 @@ GeneratedSources generate_cpp(const ir::Graph& graph, const Program& p, const Me
   // A loop's BRANCH ops become gotos to labels before their targets.
   std::set<size_t> targets;
   for (const ProgramOp& op : p.ops) {
-    if (op.opcode == OpCode::BRANCH) targets.insert(branch_target(op));
+    if (op.opcode == OpCode::BRANCH && branch_params(op).if_false != kBranchEndIfFalse)
+      targets.insert(branch_target(op));
   }
   auto label = [](size_t op) { return fmt::format("op{}", op); };
   std::string params, calls;
+  bool gated = false;  // a streaming pipeline: its gates can end an invoke without outputs
   for (size_t i = 0; i < p.ops.size(); ++i) {
     const ProgramOp& op = p.ops[i];
     const ir::Op& source = graph.ops[static_cast<size_t>(op.source_op)];
     if (targets.count(i)) calls += label(i) + ":\n";
     if (op.opcode == OpCode::BRANCH) {
       const BranchParams branch = branch_params(op);
+      if (branch.if_false == kBranchEndIfFalse) {
+        gated = true;
+        calls += fmt::format(
+            "  if (!*({})) {{  // {} {}: no outputs this time\n"
+            "    if (outputs_written) *outputs_written = 0;\n    return KILN_OK;\n  }}\n",
+            operand(op.inputs[0]), i, source.type_name);
+        continue;
+      }
       calls +=
           branch.if_false
               ? fmt::format("  if (!*({})) goto {};  // {} {}\n", operand(op.inputs[0]),
@@ -295,10 +305,18 @@ GeneratedSources generate_cpp(const ir::Graph& graph, const Program& p, const Me
       "uint32_t {0}_output_bytes(uint32_t index);\n\n"
       "/* Runs one inference. KILN_ERR_BAD_ARGUMENT for a null or misaligned arena. */\n"
       "kiln_status {0}_invoke(void* arena);\n\n"
+      "{2}"
       "/* Puts the state region back to its reset value (nothing to do when\n"
       " * {1}_STATE_BYTES is 0). */\n"
       "kiln_status {0}_reset(void* arena);\n\n",
-      name, NAME);
+      name, NAME,
+      gated ? fmt::format("/* A streaming pipeline: input 0 is the next block of samples. Like\n"
+                          " * {0}_invoke; *outputs_written (if not null) is 1 when the outputs\n"
+                          " * are new, 0 when no frame or window was complete yet. */\n"
+                          "kiln_status {0}_invoke_stream(void* arena, uint32_t* "
+                          "outputs_written);\n\n",
+                          name)
+            : std::string());
   h += "#ifdef __cplusplus\n}  /* extern \"C\" */\n#endif\n\n";
   h += fmt::format("#endif /* {}_H */\n", NAME);
 
@@ -339,12 +357,23 @@ GeneratedSources generate_cpp(const ir::Graph& graph, const Program& p, const Me
       "extern \"C\" uint32_t {0}_output_bytes(uint32_t index) {{ return index < {2} ? "
       "kOutputBytes[index] : 0; }}\n\n",
       name, p.inputs.size(), p.outputs.size());
-  s += fmt::format("extern \"C\" kiln_status {}_invoke(void* arena) {{\n", name);
+  s += gated ? fmt::format(
+                   "extern \"C\" kiln_status {}_invoke_stream(void* arena, uint32_t* "
+                   "outputs_written) {{\n",
+                   name)
+             : fmt::format("extern \"C\" kiln_status {}_invoke(void* arena) {{\n", name);
   s += "  if (!arena_ok(arena)) return KILN_ERR_BAD_ARGUMENT;\n";
   s += "  uint8_t* const a = static_cast<uint8_t*>(arena);\n";
   s += calls;
   if (targets.count(p.ops.size())) s += label(p.ops.size()) + ":\n";
+  if (gated) s += "  if (outputs_written) *outputs_written = 1;\n";
   s += "  return KILN_OK;\n}\n\n";
+  if (gated) {
+    s += fmt::format(
+        "extern \"C\" kiln_status {0}_invoke(void* arena) {{ return {0}_invoke_stream(arena, "
+        "nullptr); }}\n\n",
+        name);
+  }
   s += fmt::format("extern \"C\" kiln_status {}_reset(void* arena) {{\n", name);
   s += "  if (!arena_ok(arena)) return KILN_ERR_BAD_ARGUMENT;\n";
   s += reset.empty() ? "" : "  uint8_t* const a = static_cast<uint8_t*>(arena);\n";

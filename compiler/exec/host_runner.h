@@ -26,6 +26,9 @@ class HostRunner : public Runner {
   std::vector<uint8_t> output(size_t i) const override;
 
   uint32_t arena_bytes() const { return arena_bytes_; }
+  bool outputs_written() const override { return executor_.outputs_written(); }
+  // The executor, for the C-level calls a pipeline streams with.
+  Executor& executor() { return executor_; }
   // Bounds one invoke's loop iterations (Executor::set_loop_limit; 0: none).
   void set_loop_limit(uint32_t max_iterations) { executor_.set_loop_limit(max_iterations); }
 

@@ -68,6 +68,9 @@ class Runner {
   virtual void reset_state() = 0;
   // Output i of the last invoke.
   virtual std::vector<uint8_t> output(size_t i) const = 0;
+  // Whether the last invoke wrote the outputs: false when a streaming
+  // pipeline's gate ended it early (no new frame or full window yet).
+  virtual bool outputs_written() const { return true; }
   // The last invoke's cost; none on the host, where nothing is counted.
   virtual std::optional<RunCost> cost() const { return std::nullopt; }
 

@@ -30,6 +30,7 @@ class SourceLayoutRunner : public Runner {
   void reset_state() override { inner_->reset_state(); }
   std::vector<uint8_t> output(size_t i) const override;
   std::optional<RunCost> cost() const override { return inner_->cost(); }
+  bool outputs_written() const override { return inner_->outputs_written(); }
 
   Runner& inner() { return *inner_; }
 

@@ -2,8 +2,10 @@
 // outputs). The name is TFLite's builtin where one exists; min_inputs are the
 // operands an op cannot do without (never absent, -1), max_inputs -1 means
 // any number. LOOP, BREAK_UNLESS (leaves the innermost loop unless its bool
-// input is true) and END_LOOP (back to its LOOP) are a WHILE's control flow,
-// the only ops without a TFLite builtin of their own; the Signal* kinds are
+// input is true) and END_LOOP (back to its LOOP) are a WHILE's control flow;
+// END_UNLESS (the invocation ends there, its outputs unwritten, unless its
+// bool input is true) gates the stages of a pipeline: these are the only ops
+// without a TFLite builtin of their own; the Signal* kinds are
 // TFLite Micro's audio front-end, CUSTOM operators named by their custom code. ir/graph.h makes the
 // OpKind enum of it, ir::verify checks every op against its counts, and
 // compiler/ops holds each kind's record.
@@ -116,9 +118,12 @@
   X(kSignalSpectralSubtraction, "SignalFilterBankSpectralSubtraction", 1, 1, 2) \
   X(kSignalPcan,        "SignalPCAN",               3,  3, 1)   \
   X(kSignalFilterBankLog, "SignalFilterBankLog",    1,  1, 1)   \
+  X(kSignalFramer,      "SignalFramer",             1,  1, 2)   \
+  X(kSignalStacker,     "SignalStacker",            1,  1, 2)   \
   X(kLoop,              "LOOP",                     0,  0, 0)   \
   X(kBreakUnless,       "BREAK_UNLESS",             1,  1, 0)   \
-  X(kEndLoop,           "END_LOOP",                 0,  0, 0)
+  X(kEndLoop,           "END_LOOP",                 0,  0, 0)   \
+  X(kEndUnless,         "END_UNLESS",               1,  1, 0)
 // clang-format on
 
 #endif  // KILN_COMPILER_IR_OP_KINDS_H

@@ -125,8 +125,18 @@ void LowerContext::end_loop(const ir::Op& op) {
   for (size_t exit : loop.exits) set_branch_target(program_.ops[exit], program_.ops.size());
 }
 
-void LowerContext::check_loops_closed(const ir::Op& last) const {
+void LowerContext::end_unless(const ir::Op& op, int condition) {
+  if (!loops_.empty()) unsupported(op, "gates a stage inside a loop");
+  const ir::Tensor& c = tensor(condition);
+  if (c.dtype != KILN_DTYPE_BOOL || c.elements() != 1)
+    invalid(op, fmt::format("the gate's condition '{}' must be one bool", c.name));
+  gates_.push_back(program_.ops.size());
+  emit(op, OpCode::BRANCH, BranchParams{0, kBranchEndIfFalse}, {condition}, {});
+}
+
+void LowerContext::finish(const ir::Op& last) {
   if (!loops_.empty()) invalid(last, "a loop is not closed by END_LOOP");
+  for (size_t gate : gates_) set_branch_target(program_.ops[gate], program_.ops.size());
 }
 
 int64_t op_macs(const ir::Graph& graph, const ir::Op& op) {
@@ -180,7 +190,7 @@ Program lower(const ir::Graph& graph, const KernelTarget& target,
       program.ops.push_back(std::move(placeholder));
     }
   }
-  if (!graph.ops.empty()) ctx.check_loops_closed(graph.ops.back());
+  if (!graph.ops.empty()) ctx.finish(graph.ops.back());
   return program;
 }
 

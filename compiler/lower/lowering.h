@@ -92,8 +92,12 @@ class LowerContext {
   void begin_loop();
   void exit_loop_unless(const ir::Op& op, int condition);
   void end_loop(const ir::Op& op);
-  // Fails naming the op if a loop is still open (called after the last op).
-  void check_loops_closed(const ir::Op& last) const;
+  // A gate: emits a BRANCH that ends the invocation, without outputs, when
+  // `condition` (a bool) is false.
+  void end_unless(const ir::Op& op, int condition);
+  // After the last op: fails naming it if a loop is still open, and points
+  // the gates at the program's end.
+  void finish(const ir::Op& last);
 
   // The model is valid but kiln cannot compile it (kUnsupported).
   [[noreturn]] void unsupported(const ir::Op& op, const std::string& what) const;
@@ -116,6 +120,7 @@ class LowerContext {
   const KernelTarget& target_;
   LowerOptions options_;
   std::vector<OpenLoop> loops_;
+  std::vector<size_t> gates_;  // END_UNLESS branches, whose target is the program's end
 };
 
 // Multiply-accumulates of one op (0 for ops kiln has no definition of), and

@@ -2,7 +2,8 @@
 // of a WHILE (its condition and body inlined between them, the values it
 // carries in loop variables). They lower to BRANCH ops (kiln/ops/control.h):
 // the exit jumps past the loop when its condition is false, the end jumps
-// back to the loop's first op.
+// back to the loop's first op. END_UNLESS, which gates the stages of a
+// pipeline, lowers to a BRANCH that ends the invocation without outputs.
 #include "compiler/ops/op_util.h"
 
 namespace kiln {
@@ -13,6 +14,7 @@ void lower_break_unless(LowerContext& ctx, const ir::Op& op) {
   ctx.exit_loop_unless(op, op.inputs[0]);
 }
 void lower_end_loop(LowerContext& ctx, const ir::Op& op) { ctx.end_loop(op); }
+void lower_end_unless(LowerContext& ctx, const ir::Op& op) { ctx.end_unless(op, op.inputs[0]); }
 
 }  // namespace
 
@@ -22,5 +24,7 @@ const OpRecord kBreakUnlessRecord = {ir::OpKind::kBreakUnless, OpTraits().contro
                                      TfliteForm(), lower_break_unless, nullptr};
 const OpRecord kEndLoopRecord = {ir::OpKind::kEndLoop, OpTraits().controls_flow(), TfliteForm(),
                                  lower_end_loop, nullptr};
+const OpRecord kEndUnlessRecord = {ir::OpKind::kEndUnless, OpTraits().controls_flow(), TfliteForm(),
+                                   lower_end_unless, nullptr};
 
 }  // namespace kiln

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "compiler/ops/op_util.h"
+#include "kiln/ops/signal_streams.h"
 #include "kiln/ops/signal_tables.h"
 
 namespace kiln {
@@ -239,6 +240,75 @@ void lower_log(LowerContext& ctx, const ir::Op& op) {
   ctx.emit(op, OpCode::SIGNAL_FILTER_BANK_LOG, p, {op.inputs[0]}, {op.outputs[0]});
 }
 
+void read_framer(tflite_format::OperatorReader& r) {
+  read_options(r, std::array<const char*, 3>{"frame_size", "frame_step", "prefill"});
+}
+
+// TFLM's framer takes any number of blocks per call; kiln's takes one, the
+// way a stream arrives (a pipeline invokes once per block).
+void lower_framer(LowerContext& ctx, const ir::Op& op) {
+  const ir::Tensor& in = ctx.input(op, 0);
+  require_dtype(ctx, op, in, KILN_DTYPE_INT16, "input");
+  require_dtype(ctx, op, ctx.output(op, 0), KILN_DTYPE_INT16, "output");
+  require_dtype(ctx, op, ctx.output(op, 1), KILN_DTYPE_BOOL, "valid");
+  require_elements(ctx, op, ctx.output(op, 1), 1, "valid");
+  SignalFramerParams p{rows_of(in), option(ctx, op, 0, "frame_size", 1, kMaxDim),
+                       option(ctx, op, 1, "frame_step", 1, kMaxDim),
+                       option(ctx, op, 2, "prefill", 0, 1)};
+  if (p.frame_step > p.frame_size) {
+    ctx.unsupported(op,
+                    fmt::format("frame_step {} exceeds frame_size {}", p.frame_step, p.frame_size));
+  }
+  if (innermost(in) != p.frame_step) {
+    ctx.unsupported(op, fmt::format("input '{}' has rows of {} samples; kiln frames one block of "
+                                    "frame_step = {} per invocation",
+                                    in.name, innermost(in), p.frame_step));
+  }
+  require_elements(ctx, op, ctx.output(op, 0), int64_t{p.rows} * p.frame_size, "output");
+  const std::string& base = ctx.output(op, 0).name;
+  const int fifo =
+      ctx.add_state(base + "/fifo", KILN_DTYPE_INT16, {p.rows, p.frame_size + p.frame_step});
+  const int fill = ctx.add_state(base + "/fill", KILN_DTYPE_INT32, {1});
+  ctx.emit(op, OpCode::SIGNAL_FRAMER, p, {op.inputs[0]},
+           {op.outputs[0], op.outputs[1], fifo, fill});
+}
+
+void read_stacker(tflite_format::OperatorReader& r) {
+  read_options(r, std::array<const char*, 4>{"num_channels", "stacker_left_context",
+                                             "stacker_right_context", "stacker_step"});
+}
+
+void lower_stacker(LowerContext& ctx, const ir::Op& op) {
+  const ir::Tensor& in = ctx.input(op, 0);
+  const ir::Tensor& out = ctx.output(op, 0);
+  if (out.dtype != in.dtype) {
+    ctx.invalid(op, fmt::format("output '{}' is {} but input '{}' is {}", out.name,
+                                ir::dtype_name(out.dtype), in.name, ir::dtype_name(in.dtype)));
+  }
+  require_dtype(ctx, op, ctx.output(op, 1), KILN_DTYPE_BOOL, "valid");
+  require_elements(ctx, op, ctx.output(op, 1), 1, "valid");
+  SignalStackerParams p{option(ctx, op, 0, "num_channels", 1, kMaxDim),
+                        option(ctx, op, 1, "stacker_left_context", 0, kMaxDim - 1),
+                        option(ctx, op, 2, "stacker_right_context", 0, kMaxDim - 1),
+                        option(ctx, op, 3, "stacker_step", 1, kMaxDim),
+                        static_cast<int32_t>(kiln_dtype_size(in.dtype))};
+  if (p.element_bytes != 1 && p.element_bytes != 2 && p.element_bytes != 4) {
+    ctx.unsupported(op, fmt::format("input '{}' is {}; the stacker takes 1-, 2- or 4-byte values",
+                                    in.name, ir::dtype_name(in.dtype)));
+  }
+  if (p.step > signal_stacker_frames(p)) {
+    ctx.unsupported(op, fmt::format("stacker_step {} exceeds the window of {} frames", p.step,
+                                    signal_stacker_frames(p)));
+  }
+  require_elements(ctx, op, in, p.channels, "input");
+  require_elements(ctx, op, out, int64_t{signal_stacker_frames(p)} * p.channels, "output");
+  const std::string& base = out.name;
+  const int fifo = ctx.add_state(base + "/fifo", in.dtype, {signal_stacker_frames(p), p.channels});
+  const int count = ctx.add_state(base + "/count", KILN_DTYPE_INT32, {1});
+  ctx.emit(op, OpCode::SIGNAL_STACKER, p, {op.inputs[0]},
+           {op.outputs[0], op.outputs[1], fifo, count});
+}
+
 // Every operand is data the op reads as it is.
 constexpr OpTraits kSignalTraits = OpTraits().all_data();
 
@@ -272,5 +342,12 @@ const OpRecord kSignalPcanRecord = {ir::OpKind::kSignalPcan, kSignalTraits,
 const OpRecord kSignalFilterBankLogRecord = {
     ir::OpKind::kSignalFilterBankLog, kSignalTraits,
     TfliteForm::custom("SignalFilterBankLog").reads(read_log), lower_log, nullptr};
+
+const OpRecord kSignalFramerRecord = {ir::OpKind::kSignalFramer, kSignalTraits,
+                                      TfliteForm::custom("SignalFramer").reads(read_framer),
+                                      lower_framer, nullptr};
+const OpRecord kSignalStackerRecord = {ir::OpKind::kSignalStacker, kSignalTraits,
+                                       TfliteForm::custom("SignalStacker").reads(read_stacker),
+                                       lower_stacker, nullptr};
 
 }  // namespace kiln

@@ -82,6 +82,15 @@ MemoryPlan plan_memory(const Program& program, uint32_t alignment) {
   };
   for (int t : program.inputs) touch(t, 0);
   for (int t : program.outputs) touch(t, end);
+  // A gate can end an invocation before the outputs are written: they keep
+  // the last values written only if nothing else ever lives in their bytes.
+  const bool gated = std::any_of(program.ops.begin(), program.ops.end(), [](const ProgramOp& op) {
+    return !op.placeholder && op.opcode == OpCode::BRANCH &&
+           branch_params(op).if_false == kBranchEndIfFalse;
+  });
+  if (gated) {
+    for (int t : program.outputs) touch(t, 0);
+  }
   for (int i = 0; i < end; ++i) {
     for (int t : program.ops[static_cast<size_t>(i)].inputs) touch(t, i);
     for (int t : program.ops[static_cast<size_t>(i)].outputs) touch(t, i);

@@ -192,6 +192,7 @@ void EmulatedCoreRunner::invoke() {
   c.stack_bytes = run.value("stack_bytes");
   c.layers = run.layers;
   cost_ = c;
+  outputs_written_ = run.value("outputs_written") != 0;
   if (host_.state_bytes() > 0) state_ = read_file(state_out);
   for (size_t i = 0; options_.read_outputs && i < outputs_.size(); ++i) {
     outputs_[i] = read_file(dir_.file(fmt::format("out{}.bin", i)));

@@ -87,6 +87,7 @@ class EmulatedCoreRunner : public Runner {
   void reset_state() override { state_.clear(); }
   std::vector<uint8_t> output(size_t i) const override;
   std::optional<RunCost> cost() const override { return cost_; }
+  bool outputs_written() const override { return outputs_written_; }
 
  private:
   void write_input(size_t i, const std::vector<uint8_t>& bytes) override;
@@ -98,6 +99,7 @@ class EmulatedCoreRunner : public Runner {
   std::vector<std::vector<uint8_t>> inputs_, outputs_;
   std::optional<RunCost> cost_;
   std::vector<uint8_t> state_;  // after the last invoke; empty: the reset value
+  bool outputs_written_ = false;
 };
 
 }  // namespace kiln

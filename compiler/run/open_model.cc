@@ -8,6 +8,7 @@
 #include "compiler/exec/source_layout.h"
 #include "compiler/ir/graph.h"
 #include "compiler/passes/passes.h"
+#include "compiler/pipeline/stream_pipeline.h"
 #include "compiler/run/emulated_core.h"
 #include "compiler/target/cores.h"
 
@@ -24,7 +25,13 @@ OpenedModel open_model(const std::string& path, const RunnerOptions& options) {
   if (!host) find_core(options.target);  // a clear error before any compiling
   std::vector<uint8_t> bytes = read_file(path);
   OpenedModel m;
-  if (detect_format(bytes) == ModelFormat::kKilnBlob) {
+  if (!options.frontend.empty()) {
+    if (options.evaluate_graph) {
+      throw Error(ErrorKind::kUsage, "a pipeline with a front-end runs compiled, not as a graph");
+    }
+    m.compiled =
+        compile_stream_pipeline(options.frontend, path, options.hop_samples, {options.target});
+  } else if (detect_format(bytes) == ModelFormat::kKilnBlob) {
     m.compiled.blob = std::move(bytes);
   } else if (host && options.evaluate_graph) {
     m.compiled.graph = passes::optimize(import_model(bytes, path));

@@ -28,6 +28,10 @@ struct RunnerOptions {
   // Take and give data in the source model's layout (ONNX's NCHW); false:
   // kiln's layout, as the compiled model has it.
   bool source_layout = true;
+  // A front-end model to fuse before the model (compiler/pipeline/
+  // stream_pipeline.h), which then takes blocks of hop_samples raw samples.
+  std::string frontend;
+  int32_t hop_samples = 0;
 };
 
 struct OpenedModel {

@@ -97,6 +97,16 @@ kiln_status kiln_model_invoke(kiln_model* model) {
   return model ? executor(model)->invoke() : KILN_ERR_BAD_ARGUMENT;
 }
 
+int kiln_model_outputs_written(const kiln_model* model) {
+  return model != nullptr && executor(model)->outputs_written() ? 1 : 0;
+}
+
+kiln_status kiln_model_append_samples(kiln_model* model, const void* samples, size_t count,
+                                      uint32_t* new_outputs) {
+  return model ? executor(model)->append_samples(samples, count, new_outputs)
+               : KILN_ERR_BAD_ARGUMENT;
+}
+
 kiln_status kiln_model_reset_state(kiln_model* model) {
   return model ? executor(model)->reset_state() : KILN_ERR_BAD_ARGUMENT;
 }

@@ -137,6 +137,7 @@ kiln_status Executor::check_tensor(const BlobHeader& h, const TensorRecord& t) c
 
 kiln_status Executor::reset_state() {
   if (header_ == nullptr) return KILN_ERR_BAD_ARGUMENT;
+  pending_bytes_ = 0;
   for (uint32_t i = 0; i < header_->num_tensors; ++i) {
     const TensorRecord& t = tensors_[i];
     if (t.location != static_cast<uint8_t>(Location::kState)) continue;
@@ -189,9 +190,10 @@ kiln_status Executor::check_op(const OpRecord& op) const {
     }
     if (!info->constants_ok(params_ + op.params_offset, constants)) return KILN_ERR_BAD_PARAMS;
   }
-  if (op.opcode == static_cast<uint16_t>(OpCode::BRANCH) &&
-      reinterpret_cast<const BranchParams*>(params_ + op.params_offset)->target > h.num_ops) {
-    return KILN_ERR_CORRUPT;
+  if (op.opcode == static_cast<uint16_t>(OpCode::BRANCH)) {
+    const BranchParams& branch = *reinterpret_cast<const BranchParams*>(params_ + op.params_offset);
+    if (branch.target > h.num_ops) return KILN_ERR_CORRUPT;
+    if (branch.if_false == kBranchEndIfFalse && branch.target != h.num_ops) return KILN_ERR_CORRUPT;
   }
   return KILN_OK;
 }
@@ -220,6 +222,7 @@ inline void Executor::run_op(uint32_t index) const {
 
 kiln_status Executor::invoke() {
   if (header_ == nullptr) return KILN_ERR_BAD_ARGUMENT;
+  outputs_written_ = true;
   // A program without loops runs straight through, with no per-op test
   // for a branch.
   if (!has_branches_) {
@@ -233,11 +236,40 @@ kiln_status Executor::invoke() {
       run_op(i++);
       continue;
     }
+    const BranchParams& branch = *reinterpret_cast<const BranchParams*>(params_ + op.params_offset);
     const uint32_t next =
-        branch_next(*reinterpret_cast<const BranchParams*>(params_ + op.params_offset),
-                    op.num_inputs ? tensor_data(operands_[op.first_operand]) : nullptr, i);
+        branch_next(branch, op.num_inputs ? tensor_data(operands_[op.first_operand]) : nullptr, i);
+    if (branch.if_false == kBranchEndIfFalse && next != i + 1) outputs_written_ = false;
     if (next <= i && loop_limit_ != 0 && ++iterations > loop_limit_) return KILN_ERR_LOOP_LIMIT;
     i = next;
+  }
+  return KILN_OK;
+}
+
+kiln_status Executor::append_samples(const void* samples, size_t count, uint32_t* written) {
+  const IoRecord* io = input_info(0);
+  if (io == nullptr || written == nullptr || (samples == nullptr && count != 0))
+    return KILN_ERR_BAD_ARGUMENT;
+  *written = 0;
+  const uint32_t block = tensors_[io->tensor].bytes;
+  const uint32_t element = kiln_dtype_size(io->dtype);
+  if (element == 0 || count > SIZE_MAX / element) return KILN_ERR_SIZE_MISMATCH;
+  size_t bytes = count * element;
+  uint8_t* input = static_cast<uint8_t*>(input_data(0));
+  const uint8_t* from = static_cast<const uint8_t*>(samples);
+  // The block fills across calls: nothing writes input 0's bytes between
+  // one invoke and the next.
+  while (bytes > 0) {
+    const size_t n = bytes < block - pending_bytes_ ? bytes : block - pending_bytes_;
+    memcpy(input + pending_bytes_, from, n);
+    from += n;
+    bytes -= n;
+    pending_bytes_ += static_cast<uint32_t>(n);
+    if (pending_bytes_ < block) break;
+    pending_bytes_ = 0;
+    const kiln_status status = invoke();
+    if (status != KILN_OK) return status;
+    if (outputs_written_) ++*written;
   }
   return KILN_OK;
 }

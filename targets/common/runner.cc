@@ -95,6 +95,7 @@ int main() {
   const uint64_t start = cost_counter_now();
   ex.invoke();
   const uint64_t instructions = cost_counter_elapsed(start);
+  const bool outputs_written = ex.outputs_written();
   for (uint32_t i = 0; i < ex.num_outputs() && static_cast<int>(i) < args.num_outputs; ++i) {
     write_file(args.outputs[i], ex.output_data(i), ex.tensor_bytes(ex.output_info(i)->tensor));
   }
@@ -110,6 +111,7 @@ int main() {
 
   if (args.state_out) write_file(args.state_out, __arena_start, ex.state_bytes());
   report("instructions", instructions);
+  report("outputs_written", outputs_written ? 1 : 0);
   report("counter_overhead", cost_counter_read_overhead());
   report("arena_bytes", arena_bytes);
   report("model_flash_bytes", blob_bytes);

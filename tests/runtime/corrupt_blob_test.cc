@@ -202,7 +202,10 @@ TEST(CorruptBlob, BranchesStayInsideTheProgram) {
     EXPECT_EQ(with_params(h.num_ops + 1, if_false), KILN_ERR_CORRUPT);
     EXPECT_EQ(with_params(UINT32_MAX, if_false), KILN_ERR_CORRUPT);
     EXPECT_EQ(with_params(0, 1 - if_false), KILN_ERR_BAD_PARAMS);  // operands do not match
-    EXPECT_EQ(with_params(0, 2), KILN_ERR_BAD_PARAMS);
+    // A gate (a conditional branch) ends the invocation: its target is the end.
+    EXPECT_EQ(with_params(h.num_ops, kBranchEndIfFalse), if_false ? KILN_OK : KILN_ERR_BAD_PARAMS);
+    EXPECT_EQ(with_params(0, kBranchEndIfFalse), if_false ? KILN_ERR_CORRUPT : KILN_ERR_BAD_PARAMS);
+    EXPECT_EQ(with_params(0, 3), KILN_ERR_BAD_PARAMS);
   }
   EXPECT_EQ(branches, 2);  // the exit and the jump back
 }

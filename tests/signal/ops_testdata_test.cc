@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "kiln/ops/signal.h"
-#include "tests/support/test_support.h"
+#include "tests/signal/testdata.h"
 
 namespace kiln {
 namespace ref {
@@ -29,77 +29,15 @@ void signal_filter_bank_log(const void* params, const void* const* inputs, void*
 
 namespace {
 
-using nlohmann::json;
-
-std::string signal_dir() { return test::shared_dir() + "/frontend/tflm_signal"; }
-
-json load_json(const std::string& name) {
-  std::ifstream in(signal_dir() + "/ops_testdata/tables/" + name);
-  EXPECT_TRUE(in.good()) << name;
-  return json::parse(in);
-}
-
-// A test file: the optional configuration line and the data lines after it.
-struct TestFile {
-  std::string config;
-  std::vector<std::string> lines;
-};
-
-TestFile read_test_file(const std::string& name, bool has_config) {
-  TestFile f;
-  std::ifstream in(signal_dir() + "/ops_testdata/" + name);
-  EXPECT_TRUE(in.good()) << name;
-  std::string line;
-  if (has_config) std::getline(in, f.config);
-  while (std::getline(in, line)) f.lines.push_back(line);
-  return f;
-}
-
-// The records of `size` lines each; fails unless there are exactly `expected`.
-std::vector<std::vector<std::string>> records(const TestFile& f, size_t size, size_t expected) {
-  EXPECT_EQ(f.lines.size(), size * expected);
-  std::vector<std::vector<std::string>> out;
-  for (size_t i = 0; i + size <= f.lines.size(); i += size) {
-    out.emplace_back(f.lines.begin() + i, f.lines.begin() + i + size);
-  }
-  return out;
-}
-
-// A line of decimal integers, each checked to fit T.
-template <typename T>
-std::vector<T> values(const std::string& line) {
-  std::istringstream in(line);
-  std::vector<T> out;
-  std::string word;
-  while (in >> word) {
-    if (std::numeric_limits<T>::is_signed) {
-      const long long v = std::stoll(word);
-      EXPECT_TRUE(v >= std::numeric_limits<T>::min() && v <= std::numeric_limits<T>::max()) << word;
-      out.push_back(static_cast<T>(v));
-    } else {
-      EXPECT_NE(word[0], '-') << word;
-      const unsigned long long v = std::stoull(word);
-      EXPECT_LE(v, std::numeric_limits<T>::max()) << word;
-      out.push_back(static_cast<T>(v));
-    }
-  }
-  return out;
-}
-
-template <typename T>
-std::vector<T> json_values(const json& j) {
-  return j.get<std::vector<T>>();
-}
-
-template <typename T>
-std::vector<T> read_binary(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  EXPECT_TRUE(in.good()) << path;
-  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  std::vector<T> out(bytes.size() / sizeof(T));
-  std::memcpy(out.data(), bytes.data(), out.size() * sizeof(T));
-  return out;
-}
+using test::json;
+using test::json_values;
+using test::load_json;
+using test::read_binary;
+using test::read_test_file;
+using test::records;
+using test::signal_dir;
+using test::TestFile;
+using test::values;
 
 TEST(SignalOpsTestdata, Window) {
   const TestFile f = read_test_file("window_test1.txt", true);

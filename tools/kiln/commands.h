@@ -9,6 +9,7 @@ namespace cli {
 
 void register_analyze(CLI::App& app);
 void register_convert(CLI::App& app);
+void register_features(CLI::App& app);
 void register_run(CLI::App& app);
 void register_bench(CLI::App& app);
 void register_compile(CLI::App& app);

@@ -8,6 +8,7 @@
 #include "compiler/codegen/cpp_emitter.h"
 #include "compiler/common/file_io.h"
 #include "tools/kiln/commands.h"
+#include "tools/kiln/frontend_flags.h"
 #include "tools/kiln/storage_flags.h"
 
 namespace kiln {
@@ -17,6 +18,7 @@ void register_compile(CLI::App& app) {
   struct Options {
     std::string model, dir, name, target = "host";
     CompileOptions compile;
+    FrontendFlags frontend;
   };
   auto opts = std::make_shared<Options>();
   CLI::App* cmd = app.add_subcommand(
@@ -29,11 +31,11 @@ void register_compile(CLI::App& app) {
   cmd->add_option("--target", opts->target, "host, cortex-m4, cortex-m7, cortex-m33 or cortex-m55")
       ->capture_default_str();
   add_storage_flags(cmd, &opts->compile);
+  add_frontend_flags(cmd, &opts->frontend);
   cmd->callback([opts]() {
-    const std::vector<uint8_t> bytes = read_file(opts->model);
     const std::string name = opts->name.empty() ? identifier_from_path(opts->model) : opts->name;
-    const CompiledModel m =
-        compile_model(bytes, opts->model, with_target(opts->compile, opts->target));
+    const CompiledModel m = compile_with_frontend(opts->model, opts->frontend,
+                                                  with_target(opts->compile, opts->target));
     const GeneratedSources g = generate_cpp(m.graph, m.program, m.plan, name, opts->target);
     make_directories(opts->dir);
     write_file(opts->dir + "/" + name + ".h", g.header.data(), g.header.size());

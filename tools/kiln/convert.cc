@@ -8,6 +8,7 @@
 #include "compiler/pipeline/compile.h"
 #include "compiler/target/kernel_target.h"
 #include "tools/kiln/commands.h"
+#include "tools/kiln/frontend_flags.h"
 #include "tools/kiln/storage_flags.h"
 
 namespace kiln {
@@ -17,6 +18,7 @@ void register_convert(CLI::App& app) {
   struct Options {
     std::string model, output, target = "portable";
     CompileOptions compile;
+    FrontendFlags frontend;
   };
   auto opts = std::make_shared<Options>();
   CLI::App* cmd =
@@ -29,14 +31,14 @@ void register_convert(CLI::App& app) {
                       "instructions exist)")
       ->capture_default_str();
   add_storage_flags(cmd, &opts->compile);
+  add_frontend_flags(cmd, &opts->frontend);
   cmd->callback([opts]() {
-    const std::vector<uint8_t> bytes = read_file(opts->model);
-    const CompiledModel m =
-        compile_model(bytes, opts->model, with_target(opts->compile, opts->target));
+    const CompiledModel m = compile_with_frontend(opts->model, opts->frontend,
+                                                  with_target(opts->compile, opts->target));
     write_file(opts->output, m.blob.data(), m.blob.size());
-    fmt::print("{}: {} bytes for {} ({} ops, arena {} bytes) from {} bytes of model\n",
-               opts->output, m.blob.size(), opts->target, m.program.ops.size(), m.plan.arena_bytes,
-               bytes.size());
+    fmt::print("{}: {} bytes for {} ({} ops, arena {} bytes of which state {})\n", opts->output,
+               m.blob.size(), opts->target, m.program.ops.size(), m.plan.arena_bytes,
+               m.plan.state_bytes);
   });
 }
 

@@ -13,6 +13,7 @@ int main(int argc, char** argv) {
   kiln::cli::register_analyze(app);
   kiln::cli::register_convert(app);
   kiln::cli::register_run(app);
+  kiln::cli::register_features(app);
   kiln::cli::register_bench(app);
   kiln::cli::register_compile(app);
   kiln::cli::register_quantize(app);

@@ -28,6 +28,14 @@ class Executor {
 
   kiln_status init(const void* blob, size_t blob_bytes, void* arena, size_t arena_bytes);
   kiln_status invoke();
+  // Whether the last invoke wrote the outputs: false when a gate ended it
+  // early (a streaming pipeline whose window is not yet full).
+  bool outputs_written() const { return outputs_written_; }
+  // A streaming pipeline's input 0 is one block of samples: appends `count`
+  // samples of its type to it and invokes each time it fills. *written
+  // counts the invocations that wrote outputs (the last one's are in the
+  // outputs).
+  kiln_status append_samples(const void* samples, size_t count, uint32_t* written);
   // Puts every persistent tensor back to its reset value (init() does it
   // once); invocations in between carry state from one to the next.
   kiln_status reset_state();
@@ -71,6 +79,8 @@ class Executor {
   const uint8_t* data_ = nullptr;
   uint8_t* arena_ = nullptr;
   bool has_branches_ = false;  // whether invoke() must look for BRANCH ops
+  bool outputs_written_ = false;
+  uint32_t pending_bytes_ = 0;  // of input 0 appended since its last invoke
   uint32_t loop_limit_ = 0;
   OpObserver observer_ = nullptr;
   void* observer_context_ = nullptr;

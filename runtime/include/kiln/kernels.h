@@ -37,6 +37,7 @@
 #include "kiln/ops/reduce.h"
 #include "kiln/ops/resize.h"
 #include "kiln/ops/signal.h"
+#include "kiln/ops/signal_streams.h"
 #include "kiln/ops/sums.h"
 #include "kiln/ops/svdf.h"
 #include "kiln/ops/transpose_conv.h"
@@ -297,7 +298,10 @@ namespace kiln {
     signal_spectral_subtraction_operand_sizes(p, s), ref, signal_spectral_subtraction)             \
   X(SIGNAL_PCAN, 169, SignalPcanParams, signal_pcan_operand_sizes(p, s), ref, signal_pcan)         \
   X(SIGNAL_FILTER_BANK_LOG, 170, SignalFilterBankLogParams,                                        \
-    signal_filter_bank_log_operand_sizes(p, s), ref, signal_filter_bank_log)
+    signal_filter_bank_log_operand_sizes(p, s), ref, signal_filter_bank_log)                       \
+  X(SIGNAL_FRAMER, 171, SignalFramerParams, signal_framer_operand_sizes(p, s), ref, signal_framer) \
+  X(SIGNAL_STACKER, 172, SignalStackerParams, signal_stacker_operand_sizes(p, s), ref,             \
+    signal_stacker)
 
 enum class OpCode : uint16_t {
 #define KILN_OPCODE_ENUM(name, number, params, sizes, isa, kernel) name = number,

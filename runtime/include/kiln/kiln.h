@@ -62,6 +62,16 @@ kiln_status kiln_model_get_output(const kiln_model* model, uint32_t index, void*
                                   size_t bytes);
 
 kiln_status kiln_model_invoke(kiln_model* model);
+/* 1 if the last invoke wrote the outputs; 0 when a gate ended it early (a
+ * streaming pipeline between windows) or before any invoke. */
+int kiln_model_outputs_written(const kiln_model* model);
+/* Streaming pipelines (`kiln convert --frontend`) take one block of samples
+ * as input 0 per invoke. This appends `count` samples of input 0's type to
+ * that block, invoking each time it fills; the rest waits for the next call.
+ * *new_outputs is the number of those invocations that wrote the outputs
+ * (the last one's stay there); 0 means no new scores yet. */
+kiln_status kiln_model_append_samples(kiln_model* model, const void* samples, size_t count,
+                                      uint32_t* new_outputs);
 /* Stateful models (recurrent layers, variables) carry state from one invoke
  * to the next in the first kiln_model_state_bytes() bytes of the arena.
  * init() starts it at its reset value; this puts it back there (e.g. at the

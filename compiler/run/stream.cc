@@ -1,0 +1,78 @@
+#include "compiler/run/stream.h"
+
+#include <fmt/format.h>
+
+#include <cstring>
+
+#include "compiler/common/error.h"
+#include "compiler/ir/graph.h"
+
+namespace kiln {
+namespace {
+
+std::vector<uint8_t> sample_bytes(const std::vector<int16_t>& samples, size_t begin, size_t n) {
+  std::vector<uint8_t> bytes(n * sizeof(int16_t));
+  std::memcpy(bytes.data(), samples.data() + begin, bytes.size());
+  return bytes;
+}
+
+}  // namespace
+
+int32_t stream_block_samples(const Runner& pipeline) {
+  const TensorPort* in = pipeline.inputs().empty() ? nullptr : &pipeline.inputs()[0];
+  if (in == nullptr || pipeline.inputs().size() != 1 || in->dtype != KILN_DTYPE_INT16 ||
+      in->shape.empty() || in->bytes() != in->shape.back() * sizeof(int16_t)) {
+    throw Error(ErrorKind::kBadInput,
+                fmt::format("the model takes {}; streaming samples needs one input of int16 "
+                            "samples [1, block] (a pipeline made with --frontend)",
+                            in ? fmt::format("{} {}", ir::dtype_name(in->dtype),
+                                             ir::shape_string(in->shape))
+                               : std::string("no input")));
+  }
+  return in->shape.back();
+}
+
+std::vector<StreamOutputs> stream_samples(Runner& pipeline, const std::vector<int16_t>& samples) {
+  const size_t block = static_cast<size_t>(stream_block_samples(pipeline));
+  pipeline.reset_state();
+  std::vector<StreamOutputs> written;
+  for (size_t k = 0; (k + 1) * block <= samples.size(); ++k) {
+    pipeline.set_input(0, sample_bytes(samples, k * block, block));
+    pipeline.invoke();
+    if (!pipeline.outputs_written()) continue;
+    StreamOutputs s{k, (k + 1) * block, {}};
+    for (size_t o = 0; o < pipeline.outputs().size(); ++o) s.outputs.push_back(pipeline.output(o));
+    written.push_back(std::move(s));
+  }
+  return written;
+}
+
+std::vector<uint8_t> frontend_features(Runner& frontend, const std::vector<int16_t>& samples,
+                                       int32_t hop_samples, size_t* frames) {
+  const size_t frame = static_cast<size_t>(stream_block_samples(frontend));
+  if (hop_samples < 1) {
+    throw Error(ErrorKind::kUsage,
+                fmt::format("the hop must be at least one sample; got {}", hop_samples));
+  }
+  if (samples.size() < frame) {
+    throw Error(ErrorKind::kBadInput,
+                fmt::format("the recording has {} samples, less than one {}-sample frame",
+                            samples.size(), frame));
+  }
+  frontend.reset_state();
+  std::vector<uint8_t> features;
+  *frames = 0;
+  for (size_t start = 0; start + frame <= samples.size();
+       start += static_cast<size_t>(hop_samples)) {
+    frontend.set_input(0, sample_bytes(samples, start, frame));
+    frontend.invoke();
+    for (size_t o = 0; o < frontend.outputs().size(); ++o) {
+      const std::vector<uint8_t> row = frontend.output(o);
+      features.insert(features.end(), row.begin(), row.end());
+    }
+    ++*frames;
+  }
+  return features;
+}
+
+}  // namespace kiln
