@@ -2,8 +2,10 @@
 
 #include <fmt/format.h>
 
+#include "compiler/common/error.h"
 #include "compiler/lower/lowering.h"
 #include "compiler/run/open_model.h"
+#include "compiler/run/stream.h"
 #include "compiler/target/cores.h"
 
 namespace kiln {
@@ -14,17 +16,10 @@ double macs_per_instruction(int64_t macs, uint64_t instructions) {
              : 0.0;
 }
 
-BenchReport bench_model(const std::string& model, const std::string& core,
-                        const std::vector<std::string>& input_files, bool per_layer) {
-  find_core(core);  // only the emulated cores count instructions
-  RunnerOptions options;
-  options.target = core;
-  options.per_layer = per_layer;
-  options.read_outputs = false;  // a figure of the inference alone, not of writing its results back
-  OpenedModel m = open_model(model, options);
-  set_inputs_from_files(*m.runner, input_files);
-  m.runner->invoke();
+namespace {
 
+// The last invocation's cost, per op named from the compiled graph.
+BenchReport report_of(const OpenedModel& m, const std::string& model, const std::string& core) {
   BenchReport r;
   r.model = model;
   r.target = core;
@@ -48,6 +43,60 @@ BenchReport bench_model(const std::string& model, const std::string& core,
     r.layers.push_back(row);
   }
   return r;
+}
+
+}  // namespace
+
+BenchReport bench_model(const std::string& model, const std::string& core,
+                        const std::vector<std::string>& input_files, bool per_layer) {
+  find_core(core);  // only the emulated cores count instructions
+  RunnerOptions options;
+  options.target = core;
+  options.per_layer = per_layer;
+  options.read_outputs = false;  // a figure of the inference alone, not of writing its results back
+  OpenedModel m = open_model(model, options);
+  set_inputs_from_files(*m.runner, input_files);
+  m.runner->invoke();
+  return report_of(m, model, core);
+}
+
+BenchReport bench_stream(const std::string& model, const std::string& frontend, int32_t hop_samples,
+                         const std::string& core, const std::vector<int16_t>& samples,
+                         bool per_layer) {
+  find_core(core);
+  RunnerOptions options;
+  options.target = core;
+  options.per_layer = per_layer;
+  options.frontend = frontend;
+  options.hop_samples = hop_samples;
+  OpenedModel m = open_model(model, options);
+  // Feeds blocks up to the first that writes the outputs: that one runs
+  // every stage.
+  const int32_t block = stream_block_samples(*m.runner);
+  m.runner->reset_state();
+  for (size_t k = 0; (k + 1) * static_cast<size_t>(block) <= samples.size(); ++k) {
+    m.runner->set_input(0, std::vector<uint8_t>(
+                               reinterpret_cast<const uint8_t*>(samples.data() + k * block),
+                               reinterpret_cast<const uint8_t*>(samples.data() + (k + 1) * block)));
+    m.runner->invoke();
+    if (m.runner->outputs_written()) return report_of(m, model, core);
+  }
+  throw Error(ErrorKind::kBadInput,
+              fmt::format("{} samples in blocks of {} never fill the pipeline's window: no "
+                          "invocation ran every stage",
+                          samples.size(), block));
+}
+
+uint64_t stage_instructions(const BenchReport& report, const std::string& prefix, size_t* layers) {
+  uint64_t total = 0;
+  size_t n = 0;
+  for (const BenchLayer& l : report.layers) {
+    if (l.name.compare(0, prefix.size(), prefix) != 0) continue;
+    total += l.instructions;
+    ++n;
+  }
+  if (layers) *layers = n;
+  return total;
 }
 
 nlohmann::json to_json(const BenchReport& r) {

@@ -34,6 +34,19 @@ struct BenchReport {
 BenchReport bench_model(const std::string& model, const std::string& core,
                         const std::vector<std::string>& input_files, bool per_layer);
 
+// A streaming pipeline (MODEL fused after `frontend`, blocks of
+// `hop_samples`) fed `samples` on the emulated core, a boot per block with
+// the state carried; the report is the last block that wrote the outputs,
+// the whole pipeline's steady state. Error(kBadInput) if none did.
+BenchReport bench_stream(const std::string& model, const std::string& frontend, int32_t hop_samples,
+                         const std::string& core, const std::vector<int16_t>& samples,
+                         bool per_layer);
+
+// Instructions of the layers whose name starts with `prefix` (a pipeline's
+// stage: kFrontendPrefix, kClassifierPrefix) and how many there are.
+uint64_t stage_instructions(const BenchReport& report, const std::string& prefix,
+                            size_t* layers = nullptr);
+
 // MACs per instruction, 0 when either is unknown.
 double macs_per_instruction(int64_t macs, uint64_t instructions);
 

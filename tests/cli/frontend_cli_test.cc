@@ -130,5 +130,22 @@ TEST(CliFrontend, AClassifierThatDoesNotTakeTheFeaturesIsRefusedNamingBothShapes
       "block]");
 }
 
+// The pipeline's steady state on the emulated M4: the first block that runs
+// every stage, its instructions split by stage.
+TEST(CliTarget, BenchesAPipelineBlockByStage) {
+  const test::CliResult r =
+      kiln_cli("bench " + speech("micro_speech_quantized.tflite") + " " + kFrontend +
+               " --target cortex-m4 --wav " + speech("yes_1000ms.wav") + " --clock-mhz 120");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("SIGNAL_RFFT_S16"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("one block of 320 samples (20.0 ms) with every stage: front-end "),
+            std::string::npos)
+      << r.output;
+  EXPECT_NE(r.output.find("(22 ops), classifier "), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("of the 2400000 instructions a core at 120 MHz retires in 20.0 ms"),
+            std::string::npos)
+      << r.output;
+}
+
 }  // namespace
 }  // namespace kiln

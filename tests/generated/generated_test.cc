@@ -11,6 +11,7 @@
 #include "compiler/exec/host_runner.h"
 #include "compiler/pipeline/compile.h"
 #include "compiler/run/emulated_core.h"
+#include "micro_speech_pipeline.h"
 #include "tests/generated/generated_models.h"
 #include "tests/support/run_graph.h"
 #include "tests/support/test_support.h"
@@ -116,6 +117,32 @@ INSTANTIATE_TEST_SUITE_P(SharedTestVectors, GeneratedModelTest,
                          ::testing::ValuesIn(test::generated_models()), label);
 INSTANTIATE_TEST_SUITE_P(TflmOps, GeneratedConformanceTest,
                          ::testing::ValuesIn(test::generated_conformance_models()), label);
+
+// micro_speech with its front-end as generated code: 320 samples per
+// invoke, outputs written only at the block that fills the 49-frame window,
+// and then TFLM's scores for the clip.
+TEST(GeneratedPipeline, HostMatchesTflmScoresAfterEachClip) {
+  std::vector<uint64_t> arena((MICRO_SPEECH_PIPELINE_ARENA_BYTES + 7) / 8 + 2);
+  void* base =
+      reinterpret_cast<void*>((reinterpret_cast<uintptr_t>(arena.data()) + 15) & ~uintptr_t{15});
+  ASSERT_EQ(micro_speech_pipeline_input_bytes(0), 320u * 2);
+  const std::string dir = test::shared_dir() + "/frontend/tflm_signal";
+  for (const char* clip : {"yes_1000ms", "no_1000ms", "silence_1000ms", "noise_1000ms"}) {
+    const std::vector<uint8_t> wav = read_file(dir + "/micro_speech/" + clip + ".wav");
+    ASSERT_EQ(wav.size(), 44u + 32000u);  // canonical header, 16000 samples
+    ASSERT_EQ(micro_speech_pipeline_reset(base), KILN_OK);
+    for (size_t k = 0; k < 50; ++k) {
+      std::memcpy(micro_speech_pipeline_input(base, 0), wav.data() + 44 + k * 640, 640);
+      uint32_t written = 99;
+      ASSERT_EQ(micro_speech_pipeline_invoke_stream(base, &written), KILN_OK);
+      EXPECT_EQ(written, k == 49 ? 1u : 0u) << clip << " block " << k;
+    }
+    const uint8_t* out = static_cast<const uint8_t*>(micro_speech_pipeline_output(base, 0));
+    EXPECT_EQ(std::vector<uint8_t>(out, out + micro_speech_pipeline_output_bytes(0)),
+              read_file(dir + "/goldens/" + clip + "_scores_int8.bin"))
+        << clip;
+  }
+}
 
 }  // namespace
 }  // namespace kiln

@@ -8,17 +8,59 @@
 
 #include "compiler/common/error.h"
 #include "compiler/common/file_io.h"
+#include "compiler/common/wav.h"
 #include "compiler/eval/bench_compare.h"
+#include "compiler/pipeline/stream_pipeline.h"
 #include "tools/kiln/commands.h"
+#include "tools/kiln/frontend_flags.h"
 
 namespace kiln {
 namespace cli {
+
+namespace {
+
+// A pipeline's block: the whole table, then each stage's share and the
+// block's share of real time on the core at a named clock.
+void print_stream_report(const BenchReport& report, int32_t hop, int32_t sample_rate,
+                         double clock_mhz, bool json) {
+  size_t front_ops = 0, classifier_ops = 0;
+  const uint64_t front = stage_instructions(report, kFrontendPrefix, &front_ops);
+  const uint64_t classifier = stage_instructions(report, kClassifierPrefix, &classifier_ops);
+  const double block_ms = 1000.0 * hop / sample_rate;
+  // Instructions a core at this clock retires in one block at one per cycle:
+  // an upper bound on what fits, cycles per instruction being at least 1.
+  const double budget = clock_mhz * 1000.0 * block_ms;
+  if (json) {
+    nlohmann::json j = to_json(report);
+    j["stream"] = {{"block_samples", hop},
+                   {"block_ms", block_ms},
+                   {"frontend_instructions", front},
+                   {"classifier_instructions", classifier},
+                   {"budget_clock_mhz", clock_mhz},
+                   {"budget_fraction", static_cast<double>(report.cost.instructions) / budget}};
+    fmt::print("{}\n", j.dump(2));
+    return;
+  }
+  fmt::print("{}", to_table(report));
+  fmt::print(
+      "one block of {} samples ({:.1f} ms) with every stage: front-end {} instructions ({} ops), "
+      "classifier {} ({} ops), total {} = {:.1f}% of the {:.0f} instructions a core at {:.0f} MHz "
+      "retires in {:.1f} ms at one per cycle\n",
+      hop, block_ms, front, front_ops, classifier, classifier_ops, report.cost.instructions,
+      100.0 * static_cast<double>(report.cost.instructions) / budget, budget, clock_mhz, block_ms);
+}
+
+}  // namespace
 
 void register_bench(CLI::App& app) {
   struct Options {
     std::string model, target, compare;
     std::vector<std::string> inputs;
     bool json = false, layers = false;
+    FrontendFlags frontend;
+    std::string wav;
+    int32_t sample_rate = 16000;
+    double clock_mhz = 80.0;
   };
   auto opts = std::make_shared<Options>();
   CLI::App* cmd = app.add_subcommand(
@@ -33,7 +75,31 @@ void register_bench(CLI::App& app) {
                   "a per-layer baseline (JSON, as ../shared/baselines/per_layer holds): print "
                   "each operator's instructions beside it (implies --layers)");
   cmd->add_flag("--json", opts->json, "print JSON");
+  add_frontend_flags(cmd, &opts->frontend);
+  cmd->add_option("--wav", opts->wav,
+                  "with --frontend: a recording streamed through the pipeline until every stage "
+                  "runs; the figures are that block's, split by stage")
+      ->needs("--frontend");
+  cmd->add_option("--sample-rate", opts->sample_rate,
+                  "with --wav: the rate the front-end expects (kiln does not resample)")
+      ->capture_default_str()
+      ->needs("--wav");
+  cmd->add_option("--clock-mhz", opts->clock_mhz,
+                  "with --wav: the core's clock, for the share of real time a block takes")
+      ->capture_default_str()
+      ->needs("--wav");
   cmd->callback([opts]() {
+    check_frontend_flags(opts->frontend);
+    if (!opts->frontend.frontend.empty()) {
+      if (opts->wav.empty())
+        throw Error(ErrorKind::kUsage, "a pipeline is benchmarked on a recording: give --wav");
+      const BenchReport report =
+          bench_stream(opts->model, opts->frontend.frontend, opts->frontend.hop, opts->target,
+                       read_wav_samples(opts->wav, opts->sample_rate, 1), true);
+      print_stream_report(report, opts->frontend.hop, opts->sample_rate, opts->clock_mhz,
+                          opts->json);
+      return;
+    }
     nlohmann::json baseline;
     if (!opts->compare.empty()) {
       const std::vector<uint8_t> text = read_file(opts->compare);
