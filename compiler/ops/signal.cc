@@ -116,8 +116,8 @@ void lower_rfft(LowerContext& ctx, const ir::Op& op) {
       add_int16_constant(ctx, base + "/super_twiddles", signal_rfft_super_twiddles(p.fft_length));
   const int scratch =
       ctx.add_scratch(base + "/transform", KILN_DTYPE_INT8, {signal_rfft_scratch_bytes(p)});
-  ctx.emit(op, OpCode::SIGNAL_RFFT_S16, p, {op.inputs[0], twiddles, super_twiddles},
-           {op.outputs[0], scratch});
+  ctx.emit(op, choose_variant(ctx.target(), OpCode::SIGNAL_RFFT_S16, p), p,
+           {op.inputs[0], twiddles, super_twiddles}, {op.outputs[0], scratch});
 }
 
 void read_energy(tflite_format::OperatorReader& r) {

@@ -111,17 +111,20 @@ ir::Graph graph_of(const Case& c, const std::vector<const Record*>& chunk) {
   return b.build();
 }
 
-CompiledModel compile(const ir::Graph& g) {
+// For `target`'s kernels: the reference, or a variant (the Arm DSP RFFT).
+CompiledModel compile(const ir::Graph& g, const std::string& target) {
   CompileOptions options;
+  options.target = target;
   options.optimize = false;  // constant folding would run the ops on the compiling host
   return compile_graph(g, options);
 }
 
-// Runs every record of `c` on `make_runner`'s runtime; returns how many gave
-// every stated output byte for byte.
-size_t matched_records(
-    const Case& c, const std::function<std::unique_ptr<Runner>(const CompiledModel&)>& make_runner,
-    size_t chunk_records) {
+using MakeRunner = std::function<std::unique_ptr<Runner>(const CompiledModel&)>;
+
+// Runs every record of `c`, compiled for `target`, on `make_runner`'s
+// runtime; returns how many gave every stated output byte for byte.
+size_t matched_records(const Case& c, const std::string& target, const MakeRunner& make_runner,
+                       size_t chunk_records) {
   size_t matched = 0;
   auto check = [&](const Record& r, size_t index, const std::vector<std::vector<uint8_t>>& got) {
     bool all = true;
@@ -136,7 +139,7 @@ size_t matched_records(
   };
   if (c.stateful) {
     std::vector<const Record*> one = {&c.records[0]};
-    const CompiledModel m = compile(graph_of(c, one));
+    const CompiledModel m = compile(graph_of(c, one), target);
     std::unique_ptr<Runner> runner = make_runner(m);
     for (size_t i = 0; i < c.records.size(); ++i) {
       const std::vector<std::vector<uint8_t>> out = test::run_once(*runner, c.records[i].inputs);
@@ -148,7 +151,7 @@ size_t matched_records(
     std::vector<const Record*> chunk;
     for (size_t i = first; i < std::min(c.records.size(), first + chunk_records); ++i)
       chunk.push_back(&c.records[i]);
-    const CompiledModel m = compile(graph_of(c, chunk));
+    const CompiledModel m = compile(graph_of(c, chunk), target);
     std::unique_ptr<Runner> runner = make_runner(m);
     const std::vector<std::vector<uint8_t>> all = test::run_once(*runner, {});
     for (size_t i = 0; i < chunk.size(); ++i) {
@@ -301,25 +304,29 @@ std::vector<Case> cases() {
 // boards' flash and RAM.
 constexpr size_t kChunkRecords = 64;
 
-void expect_every_record(
-    const std::function<std::unique_ptr<Runner>(const CompiledModel&)>& make_runner,
-    const std::string& where) {
+void expect_every_record(const std::string& target, const MakeRunner& make_runner,
+                         const std::string& where) {
   for (const Case& c : cases()) {
-    const size_t matched = matched_records(c, make_runner, kChunkRecords);
+    const size_t matched = matched_records(c, target, make_runner, kChunkRecords);
     EXPECT_EQ(matched, c.records.size()) << c.name;
-    std::printf("%s: %zu / %zu records bit-exact on %s\n", c.name.c_str(), matched,
-                c.records.size(), where.c_str());
+    std::printf("%s: %zu / %zu records bit-exact on %s (kernels for %s)\n", c.name.c_str(), matched,
+                c.records.size(), where.c_str(), target.c_str());
   }
 }
 
+// The reference kernels, and the Arm DSP variants in their portable form.
 TEST(SignalOpsCompiled, EveryRecordOfEveryFileOnTheHost) {
-  expect_every_record([](const CompiledModel& m) { return std::make_unique<HostRunner>(m.blob); },
-                      "the host");
+  for (const char* target : {"portable", "cortex-m4"}) {
+    expect_every_record(
+        target, [](const CompiledModel& m) { return std::make_unique<HostRunner>(m.blob); },
+        "the host");
+  }
 }
 
 TEST(SignalOpsCompiled, EmulatedCoreEveryRecordOfEveryFile) {
   if (test::device().empty()) GTEST_SKIP() << "no --kiln-device";
   expect_every_record(
+      test::device(),
       [](const CompiledModel& m) {
         return std::make_unique<EmulatedCoreRunner>(m.blob, test::device());
       },

@@ -301,7 +301,9 @@ namespace kiln {
     signal_filter_bank_log_operand_sizes(p, s), ref, signal_filter_bank_log)                       \
   X(SIGNAL_FRAMER, 171, SignalFramerParams, signal_framer_operand_sizes(p, s), ref, signal_framer) \
   X(SIGNAL_STACKER, 172, SignalStackerParams, signal_stacker_operand_sizes(p, s), ref,             \
-    signal_stacker)
+    signal_stacker)                                                                                \
+  X(SIGNAL_RFFT_S16_ARM_DSP, 173, SignalRfftParams, signal_rfft_operand_sizes(p, s), arm_dsp,      \
+    signal_rfft_s16)
 
 enum class OpCode : uint16_t {
 #define KILN_OPCODE_ENUM(name, number, params, sizes, isa, kernel) name = number,
