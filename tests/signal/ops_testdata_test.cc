@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "kiln/ops/signal.h"
+#include "kiln/ops/signal_streams.h"
 #include "tests/signal/testdata.h"
 
 namespace kiln {
@@ -25,6 +26,8 @@ void signal_spectral_subtraction(const void* params, const void* const* inputs,
                                  void* const* outputs);
 void signal_pcan(const void* params, const void* const* inputs, void* const* outputs);
 void signal_filter_bank_log(const void* params, const void* const* inputs, void* const* outputs);
+void signal_framer(const void* params, const void* const* inputs, void* const* outputs);
+void signal_stacker(const void* params, const void* const* inputs, void* const* outputs);
 }  // namespace ref
 
 namespace {
@@ -433,6 +436,37 @@ TEST(SignalKernels, EdgeValues) {
     void* outputs[] = {out};
     ref::signal_pcan(&p, inputs, outputs);
     (void)out;
+  }
+}
+
+// The framer's and the stacker's fill counts live in the arena, where a
+// caller can write anything: any value restarts the FIFO (no out-of-bounds
+// write, no overflow), and the next calls go on as from a reset.
+TEST(SignalKernels, StreamStateOfAnyValueRestarts) {
+  const SignalFramerParams framer{1, 4, 2, 1};
+  for (const int32_t bad : {INT32_MIN, -1, 2, 3, INT32_MAX}) {  // at rest: 0 or 1
+    SCOPED_TRACE(bad);
+    std::vector<int16_t> block = {7, 8}, frame(4, -1), fifo(6, 0);
+    int32_t fill = bad;
+    uint8_t valid = 9;
+    const void* in[] = {block.data()};
+    void* out[] = {frame.data(), &valid, fifo.data(), &fill};
+    ref::signal_framer(&framer, in, out);
+    EXPECT_EQ(valid, 1);  // prefill: two zeros, then the block
+    EXPECT_EQ(frame, (std::vector<int16_t>{0, 0, 7, 8}));
+    EXPECT_EQ(fill, 0);
+  }
+  const SignalStackerParams stacker{2, 1, 1, 1, 2};
+  for (const int32_t bad : {INT32_MIN, -1, 4, INT32_MAX}) {  // at rest: 0 to 3
+    SCOPED_TRACE(bad);
+    std::vector<int16_t> features = {1, 2}, window(6, -1), frames(6, 0);
+    int32_t count = bad;
+    uint8_t valid = 9;
+    const void* in[] = {features.data()};
+    void* out[] = {window.data(), &valid, frames.data(), &count};
+    ref::signal_stacker(&stacker, in, out);
+    EXPECT_EQ(valid, 0);  // the first frame twice: one short of the window of 3
+    EXPECT_EQ(count, 3);
   }
 }
 

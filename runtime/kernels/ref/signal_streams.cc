@@ -19,8 +19,8 @@ void signal_framer(const void* params, const void* const* inputs, void* const* o
   const int32_t base = p.prefill ? p.frame_size - p.frame_step : 0;
   // Between calls the FIFO holds fewer than frame_size samples; state bytes
   // that say otherwise (written by the caller) restart it.
-  int32_t fill = base + *stored_fill;
-  if (*stored_fill < 0 || fill >= p.frame_size) fill = base;
+  const int32_t stored = *stored_fill;
+  int32_t fill = stored >= 0 && stored < p.frame_size - base ? base + stored : base;
   for (int32_t r = 0; r < p.rows; ++r) {
     memcpy(fifo + r * capacity + fill, in + r * p.frame_step,
            static_cast<size_t>(p.frame_step) * sizeof(int16_t));
@@ -49,8 +49,9 @@ void signal_stacker(const void* params, const void* const* inputs, void* const* 
   const size_t frame_bytes = static_cast<size_t>(p.channels) * static_cast<size_t>(p.element_bytes);
   // Between calls the FIFO holds fewer than a window of frames; a count
   // that says otherwise (written by the caller) starts over.
-  int32_t held = *count - 1;
-  if (held < 0 || held >= frames) {
+  const int32_t stored = *count;
+  int32_t held = stored >= 1 && stored <= frames ? stored - 1 : -1;
+  if (held < 0) {
     held = 0;
     for (int32_t i = 0; i < p.left_context; ++i)
       memcpy(fifo + held++ * frame_bytes, in, frame_bytes);
