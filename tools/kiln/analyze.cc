@@ -8,6 +8,7 @@
 #include "compiler/common/file_io.h"
 #include "compiler/target/kernel_target.h"
 #include "tools/kiln/commands.h"
+#include "tools/kiln/frontend_flags.h"
 #include "tools/kiln/storage_flags.h"
 
 namespace kiln {
@@ -19,6 +20,7 @@ void register_analyze(CLI::App& app) {
     std::string target = "portable";
     bool json = false;
     CompileOptions compile;
+    FrontendFlags frontend;
   };
   auto opts = std::make_shared<Options>();
   CLI::App* cmd =
@@ -28,12 +30,14 @@ void register_analyze(CLI::App& app) {
   cmd->add_option("--target", opts->target, "kernel variants to plan for: " + kernel_target_names())
       ->capture_default_str();
   add_storage_flags(cmd, &opts->compile);
+  add_frontend_flags(cmd, &opts->frontend);
   cmd->callback([opts]() {
-    const std::vector<uint8_t> bytes = read_file(opts->model);
+    uint64_t model_bytes = read_file(opts->model).size();
+    if (!opts->frontend.frontend.empty()) model_bytes += read_file(opts->frontend.frontend).size();
     CompileOptions options = with_target(opts->compile, opts->target);
     options.allow_unsupported = true;
-    const CompiledModel m = compile_model(bytes, opts->model, options);
-    const ModelReport report = analyze(m, opts->model, bytes.size());
+    const CompiledModel m = compile_with_frontend(opts->model, opts->frontend, options, opts->json);
+    const ModelReport report = analyze(m, opts->model, model_bytes);
     if (opts->json)
       fmt::print("{}\n", to_json(report).dump(2));
     else

@@ -29,11 +29,12 @@ void check_frontend_flags(const FrontendFlags& flags) {
 }
 
 CompiledModel compile_with_frontend(const std::string& model, const FrontendFlags& flags,
-                                    const CompileOptions& options) {
+                                    const CompileOptions& options, bool quiet) {
   check_frontend_flags(flags);
   if (flags.frontend.empty()) return compile_model(read_file(model), model, options);
   StreamPipelineShape shape;
   CompiledModel m = compile_stream_pipeline(flags.frontend, model, flags.hop, options, &shape);
+  if (quiet) return m;
   fmt::print(
       "pipeline: {} frames of {} samples every {} -> {} features each -> a window of {} "
       "frames -> {}; state {} bytes\n",

@@ -24,9 +24,9 @@ void add_frontend_flags(CLI::App* cmd, FrontendFlags* flags);
 void check_frontend_flags(const FrontendFlags& flags);
 
 // The model compiled alone, or, with --frontend, the fused pipeline (its
-// shape printed first).
+// shape printed first, unless `quiet`).
 CompiledModel compile_with_frontend(const std::string& model, const FrontendFlags& flags,
-                                    const CompileOptions& options);
+                                    const CompileOptions& options, bool quiet = false);
 
 }  // namespace cli
 }  // namespace kiln
