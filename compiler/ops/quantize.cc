@@ -97,10 +97,31 @@ void lower_dequantize(LowerContext& ctx, const ir::Op& op) {
 }
 
 // CAST converts values, whatever the quantization says.
+bool is_integer(kiln_dtype t) {
+  switch (t) {
+    case KILN_DTYPE_INT8:
+    case KILN_DTYPE_UINT8:
+    case KILN_DTYPE_INT16:
+    case KILN_DTYPE_INT32:
+    case KILN_DTYPE_UINT32:
+    case KILN_DTYPE_INT64:
+    case KILN_DTYPE_UINT64: return true;
+    default: return false;
+  }
+}
+
 void lower_cast(LowerContext& ctx, const ir::Op& op) {
   const ir::Tensor& in = ctx.input(op, 0);
   const ir::Tensor& out = ctx.output(op, 0);
   if (in.shape != out.shape) ctx.invalid(op, "output shape differs from the input's");
+  // Between integer types of one width a cast keeps the bits (it wraps, as
+  // TFLite's static_cast does): a copy, which the planner makes an alias.
+  if (is_integer(in.dtype) && is_integer(out.dtype) &&
+      kiln_dtype_size(in.dtype) == kiln_dtype_size(out.dtype)) {
+    ctx.emit(op, OpCode::COPY, CopyParams{static_cast<int32_t>(in.bytes())}, {op.inputs[0]},
+             {op.outputs[0]});
+    return;
+  }
   CastParams p{static_cast<int32_t>(in.elements()), in.dtype, out.dtype};
   ctx.emit(op, OpCode::CAST, p, {op.inputs[0]}, {op.outputs[0]});
 }
