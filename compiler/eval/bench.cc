@@ -60,15 +60,15 @@ BenchReport bench_model(const std::string& model, const std::string& core,
   return report_of(m, model, core);
 }
 
-BenchReport bench_stream(const std::string& model, const std::string& frontend, int32_t hop_samples,
-                         const std::string& core, const std::vector<int16_t>& samples,
-                         bool per_layer) {
+BenchReport bench_stream(const std::string& model, const std::string& frontend,
+                         const StreamPipelineOptions& pipeline, const std::string& core,
+                         const std::vector<int16_t>& samples, bool per_layer) {
   find_core(core);
   RunnerOptions options;
   options.target = core;
   options.per_layer = per_layer;
   options.frontend = frontend;
-  options.hop_samples = hop_samples;
+  options.pipeline = pipeline;
   OpenedModel m = open_model(model, options);
   // Feeds blocks up to the first that writes the outputs: that one runs
   // every stage.

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "compiler/exec/runner.h"
+#include "compiler/pipeline/stream_pipeline.h"
 
 namespace kiln {
 
@@ -34,13 +35,13 @@ struct BenchReport {
 BenchReport bench_model(const std::string& model, const std::string& core,
                         const std::vector<std::string>& input_files, bool per_layer);
 
-// A streaming pipeline (MODEL fused after `frontend`, blocks of
-// `hop_samples`) fed `samples` on the emulated core, a boot per block with
-// the state carried; the report is the last block that wrote the outputs,
-// the whole pipeline's steady state. Error(kBadInput) if none did.
-BenchReport bench_stream(const std::string& model, const std::string& frontend, int32_t hop_samples,
-                         const std::string& core, const std::vector<int16_t>& samples,
-                         bool per_layer);
+// A streaming pipeline (MODEL fused after `frontend` as `pipeline` says)
+// fed `samples` on the emulated core, a boot per block with the state
+// carried; the report is the first block that wrote the outputs, which ran
+// every stage. Error(kBadInput) if none did.
+BenchReport bench_stream(const std::string& model, const std::string& frontend,
+                         const StreamPipelineOptions& pipeline, const std::string& core,
+                         const std::vector<int16_t>& samples, bool per_layer);
 
 // Instructions of the layers whose name starts with `prefix` (a pipeline's
 // stage: kFrontendPrefix, kClassifierPrefix) and how many there are.

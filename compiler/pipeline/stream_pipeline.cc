@@ -125,6 +125,11 @@ ir::Graph fuse_stream_pipeline(const ir::Graph& frontend, const ir::Graph& class
   if (row > kMaxDim || frames > kMaxDim) {
     mismatch(fmt::format("{} input {} is too large a window", cl, describe(window)));
   }
+  if (options.classify_every < 1 || options.classify_every > frames) {
+    throw Error(ErrorKind::kUsage,
+                fmt::format("the classifier can run every 1 to {} frames (its window); got {}",
+                            frames, options.classify_every));
+  }
 
   ir::Graph g;
   const int samples = add_tensor(g, "samples", KILN_DTYPE_INT16, {1, options.hop_samples});
@@ -144,9 +149,9 @@ ir::Graph fuse_stream_pipeline(const ir::Graph& frontend, const ir::Graph& class
   g.tensors.push_back(stacked);
   const int window_tensor = static_cast<int>(g.tensors.size() - 1);
   // Every frame's features enter the window once (no left padding), the
-  // window slides by one frame: right context is the rest of the window.
+  // window slides by classify_every frames: right context is the rest of it.
   add_op(g, ir::OpKind::kSignalStacker, {fmap[static_cast<size_t>(frontend.outputs[0])]},
-         {window_tensor, window_ready}, {row, 0, frames - 1, 1});
+         {window_tensor, window_ready}, {row, 0, frames - 1, options.classify_every});
   add_op(g, ir::OpKind::kEndUnless, {window_ready}, {});
   const std::vector<int> cmap =
       append(g, classifier, kClassifierPrefix, classifier.inputs[0], window_tensor);
@@ -157,19 +162,20 @@ ir::Graph fuse_stream_pipeline(const ir::Graph& frontend, const ir::Graph& class
   }
   if (shape) {
     *shape = {static_cast<int32_t>(frame_samples), options.hop_samples, static_cast<int32_t>(row),
-              static_cast<int32_t>(frames)};
+              static_cast<int32_t>(frames), options.classify_every};
   }
   return g;
 }
 
 CompiledModel compile_stream_pipeline(const std::string& frontend_path,
-                                      const std::string& classifier_path, int32_t hop_samples,
-                                      const CompileOptions& options, StreamPipelineShape* shape) {
+                                      const std::string& classifier_path,
+                                      StreamPipelineOptions pipeline, const CompileOptions& options,
+                                      StreamPipelineShape* shape) {
   const ir::Graph frontend = import_model(read_file(frontend_path), frontend_path);
   const ir::Graph classifier = import_model(read_file(classifier_path), classifier_path);
-  return compile_graph(fuse_stream_pipeline(frontend, classifier,
-                                            {hop_samples, frontend_path, classifier_path}, shape),
-                       options);
+  pipeline.frontend_label = frontend_path;
+  pipeline.classifier_label = classifier_path;
+  return compile_graph(fuse_stream_pipeline(frontend, classifier, pipeline, shape), options);
 }
 
 }  // namespace kiln

@@ -5,7 +5,8 @@
 //
 //   samples [1, hop] -> SignalFramer (frame_size = the front-end's input,
 //   frame_step = hop) -> END_UNLESS(frame ready) -> front-end ->
-//   SignalStacker (the classifier's input: window rows, sliding by one) ->
+//   SignalStacker (the classifier's input: window rows, sliding by
+//   classify_every rows) ->
 //   END_UNLESS(window full) -> classifier -> scores
 //
 // The framer's and the stacker's FIFOs live in the state region, so an
@@ -25,6 +26,9 @@ namespace kiln {
 
 struct StreamPipelineOptions {
   int32_t hop_samples = 0;  // new samples per frame (micro_speech: 320, 20 ms at 16 kHz)
+  // Frames between the classifier's runs (1: every frame, once the window
+  // is full); at most the window.
+  int32_t classify_every = 1;
   std::string frontend_label = "front-end", classifier_label = "classifier";
 };
 
@@ -33,20 +37,24 @@ struct StreamPipelineShape {
   int32_t frame_samples = 0, hop_samples = 0;
   int32_t feature_elements = 0;  // one frame's features
   int32_t window_frames = 0;     // feature rows in the classifier's input
+  int32_t classify_every = 1;
 };
 
 // The front-end must take one int16 frame and give one feature row; the
 // classifier one input holding a whole number of those rows, in the same
 // type and quantization. Throws Error(kBadInput) naming both shapes (or
-// types, or scales) when they do not fit, Error(kUsage) for a bad hop.
+// types, or scales) when they do not fit, Error(kUsage) for a bad hop or
+// classify_every.
 ir::Graph fuse_stream_pipeline(const ir::Graph& frontend, const ir::Graph& classifier,
                                const StreamPipelineOptions& options,
                                StreamPipelineShape* shape = nullptr);
 
 // Reads both model files and compiles their fused graph; errors name the
 // files.
+// (The options' labels become the paths.)
 CompiledModel compile_stream_pipeline(const std::string& frontend_path,
-                                      const std::string& classifier_path, int32_t hop_samples,
+                                      const std::string& classifier_path,
+                                      StreamPipelineOptions pipeline,
                                       const CompileOptions& options = {},
                                       StreamPipelineShape* shape = nullptr);
 

@@ -30,7 +30,7 @@ OpenedModel open_model(const std::string& path, const RunnerOptions& options) {
       throw Error(ErrorKind::kUsage, "a pipeline with a front-end runs compiled, not as a graph");
     }
     m.compiled =
-        compile_stream_pipeline(options.frontend, path, options.hop_samples, {options.target});
+        compile_stream_pipeline(options.frontend, path, options.pipeline, {options.target});
   } else if (detect_format(bytes) == ModelFormat::kKilnBlob) {
     m.compiled.blob = std::move(bytes);
   } else if (host && options.evaluate_graph) {

@@ -13,6 +13,7 @@
 #include "compiler/exec/graph_evaluator.h"
 #include "compiler/exec/runner.h"
 #include "compiler/pipeline/compile.h"
+#include "compiler/pipeline/stream_pipeline.h"
 
 namespace kiln {
 
@@ -29,9 +30,9 @@ struct RunnerOptions {
   // kiln's layout, as the compiled model has it.
   bool source_layout = true;
   // A front-end model to fuse before the model (compiler/pipeline/
-  // stream_pipeline.h), which then takes blocks of hop_samples raw samples.
+  // stream_pipeline.h), which then takes blocks of raw samples.
   std::string frontend;
-  int32_t hop_samples = 0;
+  StreamPipelineOptions pipeline;
 };
 
 struct OpenedModel {

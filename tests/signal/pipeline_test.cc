@@ -41,11 +41,15 @@ std::vector<uint8_t> golden_scores(const std::string& clip) {
   return read_file(signal_dir() + "/goldens/" + clip + "_scores_int8.bin");
 }
 
-CompiledModel micro_speech_pipeline(const std::string& target = "portable") {
+CompiledModel micro_speech_pipeline(const std::string& target = "portable",
+                                    int32_t classify_every = 1) {
   CompileOptions options;
   options.target = target;
+  StreamPipelineOptions pipeline;
+  pipeline.hop_samples = kHop;
+  pipeline.classify_every = classify_every;
   return compile_graph(fuse_stream_pipeline(import("audio_preprocessor_int8.tflite"),
-                                            import("micro_speech_quantized.tflite"), {kHop}),
+                                            import("micro_speech_quantized.tflite"), pipeline),
                        options);
 }
 
@@ -118,11 +122,45 @@ TEST(SignalPipeline, AppendSamplesInAnyPiecesGivesTflmScores) {
   EXPECT_EQ(kiln_model_append_samples(nullptr, arena.data(), 5, &written), KILN_ERR_BAD_ARGUMENT);
 }
 
+// The classifier every 7 frames: scores at the blocks where the window has
+// slid by 7 since the last, equal to the every-frame pipeline's there
+// (the window is the same; the classifier keeps no state). Two clips back to
+// back, the second's features through the first's noise estimates.
+TEST(SignalPipeline, ClassifyingEverySeventhFrameGivesTheSameScoresThere) {
+  HostRunner every(micro_speech_pipeline().blob),
+      seventh(micro_speech_pipeline("portable", 7).blob);
+  std::vector<int16_t> samples = clip_samples("yes_1000ms");
+  const std::vector<int16_t> second = clip_samples("no_1000ms");
+  samples.insert(samples.end(), second.begin(), second.end());
+  int written = 0;
+  for (int32_t k = 0; k < 2 * kBlocksPerClip; ++k) {
+    test::run_once(every, {block(samples, k)});
+    test::run_once(seventh, {block(samples, k)});
+    // Frame f (0-based) completes at block f + 1; the window is full at frame 48.
+    const int32_t frame = k - 1;
+    EXPECT_EQ(every.outputs_written(), frame >= 48) << "block " << k;
+    EXPECT_EQ(seventh.outputs_written(), frame >= 48 && (frame - 48) % 7 == 0) << "block " << k;
+    if (seventh.outputs_written()) {
+      EXPECT_EQ(seventh.output(0), every.output(0)) << "block " << k;
+      ++written;
+    }
+  }
+  EXPECT_EQ(written, 8);  // frames 48, 55, ..., 97
+  try {
+    micro_speech_pipeline("portable", 50);
+    ADD_FAILURE() << "accepted";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kUsage);
+    EXPECT_EQ(std::string(e.what()),
+              "the classifier can run every 1 to 49 frames (its window); got 50");
+  }
+}
+
 void expect_bad_input(const ir::Graph& frontend, const ir::Graph& classifier, int32_t hop,
                       ErrorKind kind, const std::string& message) {
   try {
     fuse_stream_pipeline(frontend, classifier,
-                         {hop, "audio_preprocessor_int8.tflite", "model.tflite"});
+                         {hop, 1, "audio_preprocessor_int8.tflite", "model.tflite"});
     ADD_FAILURE() << "accepted";
   } catch (const Error& e) {
     EXPECT_EQ(e.kind(), kind) << e.what();

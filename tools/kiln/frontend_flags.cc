@@ -18,6 +18,17 @@ void add_frontend_flags(CLI::App* cmd, FrontendFlags* flags) {
   cmd->add_option("--hop", flags->hop,
                   "with --frontend: new samples per frame (micro_speech: 320, 20 ms at 16 kHz)")
       ->needs(frontend);
+  cmd->add_option("--classify-every", flags->classify_every,
+                  "with --frontend: run MODEL every N frames (its window slides by N)")
+      ->capture_default_str()
+      ->needs(frontend);
+}
+
+StreamPipelineOptions stream_options(const FrontendFlags& flags) {
+  StreamPipelineOptions options;
+  options.hop_samples = flags.hop;
+  options.classify_every = flags.classify_every;
+  return options;
 }
 
 void check_frontend_flags(const FrontendFlags& flags) {
@@ -33,13 +44,14 @@ CompiledModel compile_with_frontend(const std::string& model, const FrontendFlag
   check_frontend_flags(flags);
   if (flags.frontend.empty()) return compile_model(read_file(model), model, options);
   StreamPipelineShape shape;
-  CompiledModel m = compile_stream_pipeline(flags.frontend, model, flags.hop, options, &shape);
+  CompiledModel m =
+      compile_stream_pipeline(flags.frontend, model, stream_options(flags), options, &shape);
   if (quiet) return m;
   fmt::print(
       "pipeline: {} frames of {} samples every {} -> {} features each -> a window of {} "
-      "frames -> {}; state {} bytes\n",
+      "frames -> {} every {} frame(s); state {} bytes\n",
       flags.frontend, shape.frame_samples, shape.hop_samples, shape.feature_elements,
-      shape.window_frames, model, m.plan.state_bytes);
+      shape.window_frames, model, shape.classify_every, m.plan.state_bytes);
   return m;
 }
 

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "compiler/pipeline/compile.h"
+#include "compiler/pipeline/stream_pipeline.h"
 
 namespace kiln {
 namespace cli {
@@ -16,12 +17,15 @@ namespace cli {
 struct FrontendFlags {
   std::string frontend;
   int32_t hop = 0;
+  int32_t classify_every = 1;
 };
 
 void add_frontend_flags(CLI::App* cmd, FrontendFlags* flags);
 
 // Error(kUsage) for --frontend without --hop.
 void check_frontend_flags(const FrontendFlags& flags);
+
+StreamPipelineOptions stream_options(const FrontendFlags& flags);
 
 // The model compiled alone, or, with --frontend, the fused pipeline (its
 // shape printed first, unless `quiet`).

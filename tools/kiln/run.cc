@@ -89,7 +89,7 @@ void register_run(CLI::App& app) {
       ->needs(wav);
   cmd->callback([opts]() {
     opts->runner.frontend = opts->frontend.frontend;
-    opts->runner.hop_samples = opts->frontend.hop;
+    opts->runner.pipeline = stream_options(opts->frontend);
     check_frontend_flags(opts->frontend);
     if (!opts->wav.empty() && !opts->inputs.empty())
       throw Error(ErrorKind::kUsage, "give --wav or --input, not both");
