@@ -16,43 +16,12 @@ namespace kiln {
 namespace ref {
 namespace {
 
-// How an input's dims relate to the output's: the same (read element i),
-// all 1 (one value for every element), or broadcast some other way.
-enum class Spread { kSame, kScalar, kOther };
-inline Spread spread_of(const int32_t* in, const int32_t* out) {
-  bool same = true, scalar = true;
-  for (int d = 0; d < kMaxBroadcastRank; ++d) {
-    same = same && in[d] == out[d];
-    scalar = scalar && in[d] == 1;
-  }
-  return same ? Spread::kSame : (scalar ? Spread::kScalar : Spread::kOther);
-}
-
 template <typename T, typename Op>
 void binary(const PointwiseParams& p, const void* a, const void* b, void* out, Op op) {
   using Out = decltype(op(T{}, T{}));
   const T* x = static_cast<const T*>(a);
   const T* y = static_cast<const T*>(b);
   Out* o = static_cast<Out*>(out);
-  // The common shapes (equal, or one side a single value) in one flat loop,
-  // without the per-element index arithmetic of a general broadcast.
-  const Spread sx = spread_of(p.in1_dims, p.out_dims), sy = spread_of(p.in2_dims, p.out_dims);
-  if (sx != Spread::kOther && sy != Spread::kOther) {
-    int32_t count = 1;
-    for (int d = 0; d < kMaxBroadcastRank; ++d) count *= p.out_dims[d];
-    if (sx == Spread::kSame && sy == Spread::kSame) {
-      for (int32_t i = 0; i < count; ++i) o[i] = op(x[i], y[i]);
-    } else if (sx == Spread::kSame) {
-      const T v = y[0];
-      for (int32_t i = 0; i < count; ++i) o[i] = op(x[i], v);
-    } else if (sy == Spread::kSame) {
-      const T v = x[0];
-      for (int32_t i = 0; i < count; ++i) o[i] = op(v, y[i]);
-    } else {
-      for (int32_t i = 0; i < count; ++i) o[i] = op(x[0], y[0]);
-    }
-    return;
-  }
   const int32_t* const dims[2] = {p.in1_dims, p.in2_dims};
   for_each_broadcast<2>(p.out_dims, dims,
                         [&](const int32_t* in, int32_t i) { o[i] = op(x[in[0]], y[in[1]]); });
