@@ -253,7 +253,7 @@ kiln_status Executor::append_samples(const void* samples, size_t count, uint32_t
   *written = 0;
   const uint32_t block = tensors_[io->tensor].bytes;
   const uint32_t element = kiln_dtype_size(io->dtype);
-  if (element == 0 || count > SIZE_MAX / element) return KILN_ERR_SIZE_MISMATCH;
+  if (block == 0 || element == 0 || count > SIZE_MAX / element) return KILN_ERR_SIZE_MISMATCH;
   size_t bytes = count * element;
   uint8_t* input = static_cast<uint8_t*>(input_data(0));
   const uint8_t* from = static_cast<const uint8_t*>(samples);
