@@ -204,7 +204,7 @@ const void* Executor::tensor_data(uint16_t tensor) const {
   return (t.location == static_cast<uint8_t>(Location::kConstant) ? data_ : arena_) + t.offset;
 }
 
-// One op's kernel call (inlined into both loops of invoke()).
+// One op's kernel call (inlined into both loops: invoke() and invoke_with_branches()).
 inline void Executor::run_op(uint32_t index) const {
   const void* inputs[kMaxOperands];
   void* outputs[kMaxOperands];
@@ -229,6 +229,10 @@ kiln_status Executor::invoke() {
     for (uint32_t i = 0; i < header_->num_ops; ++i) run_op(i);
     return KILN_OK;
   }
+  return invoke_with_branches();
+}
+
+kiln_status Executor::invoke_with_branches() {
   uint32_t iterations = 0;
   for (uint32_t i = 0; i < header_->num_ops;) {
     const OpRecord& op = ops_[i];
