@@ -70,21 +70,12 @@ BenchReport bench_stream(const std::string& model, const std::string& frontend,
   options.frontend = frontend;
   options.pipeline = pipeline;
   OpenedModel m = open_model(model, options);
-  // Feeds blocks up to the first that writes the outputs: that one runs
-  // every stage.
-  const int32_t block = stream_block_samples(*m.runner);
-  m.runner->reset_state();
-  for (size_t k = 0; (k + 1) * static_cast<size_t>(block) <= samples.size(); ++k) {
-    m.runner->set_input(0, std::vector<uint8_t>(
-                               reinterpret_cast<const uint8_t*>(samples.data() + k * block),
-                               reinterpret_cast<const uint8_t*>(samples.data() + (k + 1) * block)));
-    m.runner->invoke();
-    if (m.runner->outputs_written()) return report_of(m, model, core);
-  }
+  // The first block that writes the outputs runs every stage.
+  if (!stream_samples(*m.runner, samples, true).empty()) return report_of(m, model, core);
   throw Error(ErrorKind::kBadInput,
               fmt::format("{} samples in blocks of {} never fill the pipeline's window: no "
                           "invocation ran every stage",
-                          samples.size(), block));
+                          samples.size(), stream_block_samples(*m.runner)));
 }
 
 uint64_t stage_instructions(const BenchReport& report, const std::string& prefix, size_t* layers) {

@@ -32,7 +32,8 @@ int32_t stream_block_samples(const Runner& pipeline) {
   return in->shape.back();
 }
 
-std::vector<StreamOutputs> stream_samples(Runner& pipeline, const std::vector<int16_t>& samples) {
+std::vector<StreamOutputs> stream_samples(Runner& pipeline, const std::vector<int16_t>& samples,
+                                          bool first_only) {
   const size_t block = static_cast<size_t>(stream_block_samples(pipeline));
   pipeline.reset_state();
   std::vector<StreamOutputs> written;
@@ -43,6 +44,7 @@ std::vector<StreamOutputs> stream_samples(Runner& pipeline, const std::vector<in
     StreamOutputs s{k, (k + 1) * block, {}};
     for (size_t o = 0; o < pipeline.outputs().size(); ++o) s.outputs.push_back(pipeline.output(o));
     written.push_back(std::move(s));
+    if (first_only) break;
   }
   return written;
 }

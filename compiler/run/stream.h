@@ -24,8 +24,10 @@ int32_t stream_block_samples(const Runner& pipeline);
 
 // Runs `pipeline` (state reset first) on `samples`, one invocation per whole
 // block; samples after the last whole block wait for more and are not run.
-// Returns the outputs each time they were written.
-std::vector<StreamOutputs> stream_samples(Runner& pipeline, const std::vector<int16_t>& samples);
+// Returns the outputs each time they were written; with `first_only`, stops
+// at the first block that writes them (the runner's cost is that block's).
+std::vector<StreamOutputs> stream_samples(Runner& pipeline, const std::vector<int16_t>& samples,
+                                          bool first_only = false);
 
 // A front-end's features for a recording: frame k covers samples
 // [k * hop, k * hop + frame) (frame = the front-end's input size), while

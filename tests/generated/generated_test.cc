@@ -8,6 +8,7 @@
 
 #include "compiler/common/file_io.h"
 #include "compiler/common/temporary_directory.h"
+#include "compiler/common/wav.h"
 #include "compiler/exec/host_runner.h"
 #include "compiler/pipeline/compile.h"
 #include "compiler/run/emulated_core.h"
@@ -128,11 +129,12 @@ TEST(GeneratedPipeline, HostMatchesTflmScoresAfterEachClip) {
   ASSERT_EQ(micro_speech_pipeline_input_bytes(0), 320u * 2);
   const std::string dir = test::shared_dir() + "/frontend/tflm_signal";
   for (const char* clip : {"yes_1000ms", "no_1000ms", "silence_1000ms", "noise_1000ms"}) {
-    const std::vector<uint8_t> wav = read_file(dir + "/micro_speech/" + clip + ".wav");
-    ASSERT_EQ(wav.size(), 44u + 32000u);  // canonical header, 16000 samples
+    const std::vector<int16_t> samples =
+        read_wav_samples(dir + "/micro_speech/" + clip + ".wav", 16000, 1);
+    ASSERT_EQ(samples.size(), 16000u);
     ASSERT_EQ(micro_speech_pipeline_reset(base), KILN_OK);
     for (size_t k = 0; k < 50; ++k) {
-      std::memcpy(micro_speech_pipeline_input(base, 0), wav.data() + 44 + k * 640, 640);
+      std::memcpy(micro_speech_pipeline_input(base, 0), samples.data() + k * 320, 640);
       uint32_t written = 99;
       ASSERT_EQ(micro_speech_pipeline_invoke_stream(base, &written), KILN_OK);
       EXPECT_EQ(written, k == 49 ? 1u : 0u) << clip << " block " << k;

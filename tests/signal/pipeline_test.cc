@@ -13,6 +13,7 @@
 #include "compiler/common/file_io.h"
 #include "compiler/pipeline/stream_pipeline.h"
 #include "kiln/kiln.h"
+#include "tests/signal/testdata.h"
 #include "tests/support/run_graph.h"
 
 namespace kiln {
@@ -20,21 +21,13 @@ namespace {
 
 using test::bytes_of;
 using test::shared_dir;
+using test::signal_dir;
 
 constexpr int32_t kHop = 320, kClipSamples = 16000, kBlocksPerClip = kClipSamples / kHop;
-
-std::string signal_dir() { return shared_dir() + "/frontend/tflm_signal"; }
 
 ir::Graph import(const std::string& name) {
   const std::string path = signal_dir() + "/micro_speech/" + name;
   return import_model(read_file(path), path);
-}
-
-std::vector<int16_t> clip_samples(const std::string& clip) {
-  const std::vector<uint8_t> bytes = read_file(signal_dir() + "/micro_speech/" + clip + ".wav");
-  std::vector<int16_t> samples((bytes.size() - 44) / 2);  // canonical 44-byte header
-  std::memcpy(samples.data(), bytes.data() + 44, samples.size() * 2);
-  return samples;
 }
 
 std::vector<uint8_t> golden_scores(const std::string& clip) {
@@ -66,7 +59,7 @@ TEST(SignalPipeline, ScoresAfterEachClipEqualTflm) {
   ASSERT_EQ(host.inputs().size(), 1u);
   EXPECT_EQ(host.inputs()[0].shape, (std::vector<int32_t>{1, kHop}));
   for (const char* clip : kClips) {
-    const std::vector<int16_t> samples = clip_samples(clip);
+    const std::vector<int16_t> samples = test::speech_clip(clip);
     ASSERT_EQ(samples.size(), static_cast<size_t>(kClipSamples)) << clip;
     host.reset_state();
     for (int32_t k = 0; k < kBlocksPerClip; ++k) {
@@ -92,7 +85,7 @@ TEST(SignalPipeline, AppendSamplesInAnyPiecesGivesTflmScores) {
   ASSERT_EQ(kiln_model_init(&model, blob.data(), m.blob.size(), arena.data(), arena_bytes),
             KILN_OK);
   for (const char* clip : kClips) {
-    const std::vector<int16_t> samples = clip_samples(clip);
+    const std::vector<int16_t> samples = test::speech_clip(clip);
     ASSERT_EQ(kiln_model_reset_state(&model), KILN_OK);
     uint32_t written_total = 0;
     size_t at = 0;
@@ -129,8 +122,8 @@ TEST(SignalPipeline, AppendSamplesInAnyPiecesGivesTflmScores) {
 TEST(SignalPipeline, ClassifyingEverySeventhFrameGivesTheSameScoresThere) {
   HostRunner every(micro_speech_pipeline().blob),
       seventh(micro_speech_pipeline("portable", 7).blob);
-  std::vector<int16_t> samples = clip_samples("yes_1000ms");
-  const std::vector<int16_t> second = clip_samples("no_1000ms");
+  std::vector<int16_t> samples = test::speech_clip("yes_1000ms");
+  const std::vector<int16_t> second = test::speech_clip("no_1000ms");
   samples.insert(samples.end(), second.begin(), second.end());
   int written = 0;
   for (int32_t k = 0; k < 2 * kBlocksPerClip; ++k) {
@@ -199,7 +192,7 @@ TEST(SignalPipeline, EmulatedCoreScoresAfterEachClipEqualTflm) {
   const CompiledModel m = micro_speech_pipeline(test::device());
   EmulatedCoreRunner core(m.blob, test::device());
   for (const char* clip : kClips) {
-    const std::vector<int16_t> samples = clip_samples(clip);
+    const std::vector<int16_t> samples = test::speech_clip(clip);
     core.reset_state();
     for (int32_t k = 0; k < kBlocksPerClip; ++k) {
       test::run_once(core, {block(samples, k)});

@@ -15,6 +15,7 @@
 
 #include "compiler/common/error.h"
 #include "compiler/common/file_io.h"
+#include "tests/signal/testdata.h"
 #include "tests/support/run_graph.h"
 
 namespace kiln {
@@ -23,23 +24,11 @@ namespace {
 using test::bytes_of;
 using test::run_once;
 using test::shared_dir;
+using test::signal_dir;
 
 constexpr int kFrameSamples = 480, kHopSamples = 320, kMaxFrames = 49, kFeatures = 40;
 
-std::string signal_dir() { return shared_dir() + "/frontend/tflm_signal"; }
-
 std::vector<uint8_t> read(const std::string& path) { return read_file(path); }
-
-// A canonical 44-byte-header PCM16 mono WAV's samples.
-std::vector<int16_t> wav_samples(const std::string& clip) {
-  const std::vector<uint8_t> bytes = read(signal_dir() + "/micro_speech/" + clip + ".wav");
-  EXPECT_GE(bytes.size(), 44u);
-  EXPECT_EQ(std::memcmp(bytes.data(), "RIFF", 4), 0);
-  EXPECT_EQ(std::memcmp(bytes.data() + 36, "data", 4), 0);
-  std::vector<int16_t> samples((bytes.size() - 44) / 2);
-  std::memcpy(samples.data(), bytes.data() + 44, samples.size() * 2);
-  return samples;
-}
 
 // Frame k of a clip: samples [320k, 320k + 480), while they last (at most 49).
 std::vector<std::vector<uint8_t>> frames_of(const std::vector<int16_t>& samples) {
@@ -74,7 +63,7 @@ const char* const kClips[] = {"yes_1000ms",   "no_1000ms", "silence_1000ms",
 
 void expect_int8_features_of_every_clip(Runner& runner, const std::string& where) {
   for (const char* clip : kClips) {
-    const std::vector<std::vector<uint8_t>> frames = frames_of(wav_samples(clip));
+    const std::vector<std::vector<uint8_t>> frames = frames_of(test::speech_clip(clip));
     const std::vector<uint8_t> golden =
         read(signal_dir() + "/goldens/" + std::string(clip) + "_features_int8.bin");
     ASSERT_EQ(golden.size(), frames.size() * kFeatures) << clip;
@@ -92,7 +81,7 @@ TEST(SignalPreprocessor, FloatFeaturesEqualTflmForEveryClip) {
   const CompiledModel m = compile_file("audio_preprocessor_float.tflite");
   HostRunner host(m.blob);
   for (const char* clip : kClips) {
-    const std::vector<std::vector<uint8_t>> frames = frames_of(wav_samples(clip));
+    const std::vector<std::vector<uint8_t>> frames = frames_of(test::speech_clip(clip));
     const std::vector<float> golden = test::values_of<float>(
         read(signal_dir() + "/goldens/" + std::string(clip) + "_features_float.bin"));
     const std::vector<float> got = test::values_of<float>(features(host, frames));
@@ -107,7 +96,7 @@ TEST(SignalPreprocessor, ClassifierOnKilnFeaturesGivesTflmScores) {
   const CompiledModel classifier = compile_file("micro_speech_quantized.tflite");
   HostRunner host_front(front.blob), host_classifier(classifier.blob);
   for (const char* clip : {"yes_1000ms", "no_1000ms", "silence_1000ms", "noise_1000ms"}) {
-    const std::vector<uint8_t> f = features(host_front, frames_of(wav_samples(clip)));
+    const std::vector<uint8_t> f = features(host_front, frames_of(test::speech_clip(clip)));
     const std::vector<uint8_t> scores = run_once(host_classifier, {f})[0];
     EXPECT_EQ(scores, read(signal_dir() + "/goldens/" + std::string(clip) + "_scores_int8.bin"))
         << clip;

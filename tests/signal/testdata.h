@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "compiler/common/wav.h"
 #include "tests/support/test_support.h"
 
 namespace kiln {
@@ -22,6 +23,11 @@ namespace test {
 using nlohmann::json;
 
 inline std::string signal_dir() { return test::shared_dir() + "/frontend/tflm_signal"; }
+
+// A Speech Commands clip of micro_speech's test data (16 kHz mono).
+inline std::vector<int16_t> speech_clip(const std::string& clip) {
+  return read_wav_samples(signal_dir() + "/micro_speech/" + clip + ".wav", 16000, 1);
+}
 
 inline json load_json(const std::string& name) {
   std::ifstream in(signal_dir() + "/ops_testdata/tables/" + name);
