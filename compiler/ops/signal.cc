@@ -90,15 +90,35 @@ void read_rfft(tflite_format::OperatorReader& r) {
   read_options(r, std::array<const char*, 2>{"T", "fft_length"});
 }
 
+// The float FFT's tables as constants; the int16 one's are KISS's.
+void lower_rfft_f32(LowerContext& ctx, const ir::Op& op, const SignalRfftParams& p) {
+  require_dtype(ctx, op, ctx.input(op, 0), KILN_DTYPE_FLOAT32, "input");
+  require_dtype(ctx, op, ctx.output(op, 0), KILN_DTYPE_FLOAT32, "output");
+  const std::string& base = ctx.output(op, 0).name;
+  auto table = [&](const char* name, bool super) {
+    const std::vector<float> v = signal_rfft_f32_twiddles(p.fft_length, super);
+    std::vector<uint8_t> bytes(v.size() * sizeof(float));
+    std::memcpy(bytes.data(), v.data(), bytes.size());
+    return ctx.add_constant(base + name, KILN_DTYPE_FLOAT32, {static_cast<int32_t>(v.size())},
+                            std::move(bytes));
+  };
+  const int twiddles = table("/twiddles", false);
+  const int super_twiddles = table("/super_twiddles", true);
+  const int scratch =
+      ctx.add_scratch(base + "/transform", KILN_DTYPE_INT8, {signal_rfft_f32_scratch_bytes(p)});
+  ctx.emit(op, OpCode::SIGNAL_RFFT_F32, p, {op.inputs[0], twiddles, super_twiddles},
+           {op.outputs[0], scratch});
+}
+
 void lower_rfft(LowerContext& ctx, const ir::Op& op) {
-  constexpr int64_t kTfliteInt16 = 7;  // TensorType_INT16
+  constexpr int64_t kTfliteFloat32 = 0, kTfliteInt16 = 7;  // TensorType
   const ir::Tensor& in = ctx.input(op, 0);
   const ir::Tensor& out = ctx.output(op, 0);
-  if (op.attrs.custom_options.empty() || op.attrs.custom_options[0] != kTfliteInt16) {
-    ctx.unsupported(op, "only the int16 real FFT (T = INT16) is implemented");
+  const int64_t type = op.attrs.custom_options.empty() ? -1 : op.attrs.custom_options[0];
+  if (type != kTfliteInt16 && type != kTfliteFloat32) {
+    ctx.unsupported(op,
+                    "only the int16 and float32 real FFTs (T = INT16, FLOAT32) are implemented");
   }
-  require_dtype(ctx, op, in, KILN_DTYPE_INT16, "input");
-  require_dtype(ctx, op, out, KILN_DTYPE_INT16, "output");
   SignalRfftParams p{rows_of(in), innermost(in),
                      option(ctx, op, 1, "fft_length", 4, kMaxFftLength)};
   if (!signal_rfft_length_ok(p.fft_length)) {
@@ -109,6 +129,12 @@ void lower_rfft(LowerContext& ctx, const ir::Op& op) {
         op, fmt::format("rows of {} samples exceed fft_length {}", p.input_length, p.fft_length));
   }
   require_elements(ctx, op, out, int64_t{p.rows} * (p.fft_length + 2), "output");
+  if (type == kTfliteFloat32) {
+    lower_rfft_f32(ctx, op, p);
+    return;
+  }
+  require_dtype(ctx, op, in, KILN_DTYPE_INT16, "input");
+  require_dtype(ctx, op, out, KILN_DTYPE_INT16, "output");
   const std::string& base = out.name;
   const int twiddles =
       add_int16_constant(ctx, base + "/twiddles", signal_rfft_twiddles(p.fft_length));

@@ -6,6 +6,7 @@
 
 #include "compiler/common/error.h"
 #include "compiler/common/file_io.h"
+#include "compiler/frontends/frontends.h"
 #include "kiln/ops/operand_sizes.h"
 
 namespace kiln {
@@ -114,7 +115,11 @@ ir::Graph fuse_stream_pipeline(const ir::Graph& frontend, const ir::Graph& class
                             frame_samples, fl, options.hop_samples));
   }
   const int64_t row = features.elements();
-  if (features.dtype != window.dtype || !same_quantization(features, window) || row < 1 ||
+  // Float features enter a quantized classifier quantized as its input is.
+  const bool quantize = features.dtype == KILN_DTYPE_FLOAT32 && window.quant.present() &&
+                        (window.dtype == KILN_DTYPE_INT8 || window.dtype == KILN_DTYPE_INT16);
+  if ((features.dtype != window.dtype && !quantize) ||
+      (!quantize && !same_quantization(features, window)) || row < 1 ||
       window.elements() % row != 0) {
     mismatch(
         fmt::format("{} output {} does not stack into {} input {}: a whole number of "
@@ -143,6 +148,17 @@ ir::Graph fuse_stream_pipeline(const ir::Graph& frontend, const ir::Graph& class
   add_op(g, ir::OpKind::kEndUnless, {frame_ready}, {});
   const std::vector<int> fmap =
       append(g, frontend, kFrontendPrefix, frontend.inputs[0], frame_tensor);
+  int row_tensor = fmap[static_cast<size_t>(frontend.outputs[0])];
+  if (quantize) {
+    ir::Tensor q = g.tensors[static_cast<size_t>(row_tensor)];
+    q.name += "/quantized";
+    q.dtype = window.dtype;
+    q.quant = window.quant;
+    g.tensors.push_back(std::move(q));
+    const int quantized = static_cast<int>(g.tensors.size() - 1);
+    add_op(g, ir::OpKind::kQuantize, {row_tensor}, {quantized});
+    row_tensor = quantized;
+  }
   const int window_ready = add_tensor(g, "window_ready", KILN_DTYPE_BOOL, {1});
   ir::Tensor stacked = window;
   stacked.name = std::string(kClassifierPrefix) + window.name;
@@ -150,8 +166,8 @@ ir::Graph fuse_stream_pipeline(const ir::Graph& frontend, const ir::Graph& class
   const int window_tensor = static_cast<int>(g.tensors.size() - 1);
   // Every frame's features enter the window once (no left padding), the
   // window slides by classify_every frames: right context is the rest of it.
-  add_op(g, ir::OpKind::kSignalStacker, {fmap[static_cast<size_t>(frontend.outputs[0])]},
-         {window_tensor, window_ready}, {row, 0, frames - 1, options.classify_every});
+  add_op(g, ir::OpKind::kSignalStacker, {row_tensor}, {window_tensor, window_ready},
+         {row, 0, frames - 1, options.classify_every});
   add_op(g, ir::OpKind::kEndUnless, {window_ready}, {});
   const std::vector<int> cmap =
       append(g, classifier, kClassifierPrefix, classifier.inputs[0], window_tensor);
@@ -167,11 +183,16 @@ ir::Graph fuse_stream_pipeline(const ir::Graph& frontend, const ir::Graph& class
   return g;
 }
 
+ir::Graph load_frontend(const std::string& spec_or_path) {
+  if (frontends::is_builtin(spec_or_path)) return frontends::build(spec_or_path);
+  return import_model(read_file(spec_or_path), spec_or_path);
+}
+
 CompiledModel compile_stream_pipeline(const std::string& frontend_path,
                                       const std::string& classifier_path,
                                       StreamPipelineOptions pipeline, const CompileOptions& options,
                                       StreamPipelineShape* shape) {
-  const ir::Graph frontend = import_model(read_file(frontend_path), frontend_path);
+  const ir::Graph frontend = load_frontend(frontend_path);
   const ir::Graph classifier = import_model(read_file(classifier_path), classifier_path);
   pipeline.frontend_label = frontend_path;
   pipeline.classifier_label = classifier_path;

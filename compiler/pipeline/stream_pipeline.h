@@ -42,15 +42,20 @@ struct StreamPipelineShape {
 
 // The front-end must take one int16 frame and give one feature row; the
 // classifier one input holding a whole number of those rows, in the same
-// type and quantization. Throws Error(kBadInput) naming both shapes (or
+// type and quantization (float features are quantized for an int8 or int16
+// classifier as its input is). Throws Error(kBadInput) naming both shapes (or
 // types, or scales) when they do not fit, Error(kUsage) for a bad hop or
 // classify_every.
 ir::Graph fuse_stream_pipeline(const ir::Graph& frontend, const ir::Graph& classifier,
                                const StreamPipelineOptions& options,
                                StreamPipelineShape* shape = nullptr);
 
-// Reads both model files and compiles their fused graph; errors name the
-// files.
+// A built-in front-end's graph (compiler/frontends/frontends.h: "mfcc",
+// "log-mel:mels=32", ...) or a front-end model file's.
+ir::Graph load_frontend(const std::string& spec_or_path);
+
+// Reads both models (the front-end by load_frontend) and compiles their fused
+// graph; errors name the files.
 // (The options' labels become the paths.)
 CompiledModel compile_stream_pipeline(const std::string& frontend_path,
                                       const std::string& classifier_path,

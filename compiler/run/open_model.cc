@@ -6,6 +6,7 @@
 #include "compiler/common/file_io.h"
 #include "compiler/exec/host_runner.h"
 #include "compiler/exec/source_layout.h"
+#include "compiler/frontends/frontends.h"
 #include "compiler/ir/graph.h"
 #include "compiler/passes/passes.h"
 #include "compiler/pipeline/stream_pipeline.h"
@@ -23,7 +24,6 @@ OpenedModel open_model(const std::string& path, const RunnerOptions& options) {
                             options.target));
   }
   if (!host) find_core(options.target);  // a clear error before any compiling
-  std::vector<uint8_t> bytes = read_file(path);
   OpenedModel m;
   if (!options.frontend.empty()) {
     if (options.evaluate_graph) {
@@ -31,15 +31,20 @@ OpenedModel open_model(const std::string& path, const RunnerOptions& options) {
     }
     m.compiled =
         compile_stream_pipeline(options.frontend, path, options.pipeline, {options.target});
-  } else if (detect_format(bytes) == ModelFormat::kKilnBlob) {
-    m.compiled.blob = std::move(bytes);
-  } else if (host && options.evaluate_graph) {
-    m.compiled.graph = passes::optimize(import_model(bytes, path));
-    auto evaluator = std::make_unique<GraphEvaluator>(m.compiled.graph);
-    m.evaluator = evaluator.get();
-    m.runner = std::move(evaluator);
+  } else if (frontends::is_builtin(path)) {  // a built-in front-end on its own
+    m.compiled = compile_graph(frontends::build(path), {options.target});
   } else {
-    m.compiled = compile_model(bytes, path, {options.target});
+    std::vector<uint8_t> bytes = read_file(path);
+    if (detect_format(bytes) == ModelFormat::kKilnBlob) {
+      m.compiled.blob = std::move(bytes);
+    } else if (host && options.evaluate_graph) {
+      m.compiled.graph = passes::optimize(import_model(bytes, path));
+      auto evaluator = std::make_unique<GraphEvaluator>(m.compiled.graph);
+      m.evaluator = evaluator.get();
+      m.runner = std::move(evaluator);
+    } else {
+      m.compiled = compile_model(bytes, path, {options.target});
+    }
   }
   if (!m.runner) {
     if (host)

@@ -1,11 +1,15 @@
-// kiln features: a front-end model's features for a recording, frame after
-// frame, as a device computes them (the data a classifier trains on).
+// kiln features: a front-end's features for a recording, frame after frame,
+// as a device computes them (the data a classifier trains on).
 #include <fmt/format.h>
 
+#include <cstring>
 #include <memory>
 
+#include "compiler/common/error.h"
 #include "compiler/common/file_io.h"
+#include "compiler/common/npy.h"
 #include "compiler/common/wav.h"
+#include "compiler/frontends/frontends.h"
 #include "compiler/ir/graph.h"
 #include "compiler/run/open_model.h"
 #include "compiler/run/stream.h"
@@ -13,6 +17,32 @@
 
 namespace kiln {
 namespace cli {
+namespace {
+
+bool ends_with(const std::string& s, const std::string& suffix) {
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+// A WAV's samples, or an int16 .npy's: [samples] or [samples, axes], axes
+// interleaved as a sensor delivers them.
+std::vector<int16_t> read_samples(const std::string& path, int32_t sample_rate, size_t* channels) {
+  *channels = 1;
+  if (!ends_with(path, ".npy")) return read_wav_samples(path, sample_rate, 1);
+  const NpyArray a = parse_npy(read_file(path), path);
+  if (a.dtype != KILN_DTYPE_INT16 || a.shape.empty() || a.shape.size() > 2) {
+    throw Error(ErrorKind::kBadInput,
+                fmt::format("{}: samples must be an int16 array [samples] or [samples, axes]; "
+                            "it is {} {}",
+                            path, ir::dtype_name(a.dtype), a.shape.size()));
+  }
+  if (a.shape.size() == 2) *channels = static_cast<size_t>(a.shape[1]);
+  std::vector<int16_t> samples(a.data.size() / 2);
+  std::memcpy(samples.data(), a.data.data(), samples.size() * 2);
+  return samples;
+}
+
+}  // namespace
 
 void register_features(CLI::App& app) {
   struct Options {
@@ -22,32 +52,55 @@ void register_features(CLI::App& app) {
   };
   auto opts = std::make_shared<Options>();
   CLI::App* cmd = app.add_subcommand(
-      "features", "a front-end model's features for a recording (WAV), frame by frame");
-  cmd->add_option("AUDIO", opts->audio, "a 16-bit PCM WAV, mono")->required();
+      "features", "a front-end's features for a recording (WAV or .npy), frame by frame");
+  cmd->add_option("AUDIO", opts->audio,
+                  "a 16-bit PCM WAV, mono, or an int16 .npy [samples] or [samples, axes]")
+      ->required();
   cmd->add_option("--frontend", opts->frontend,
-                  "the front-end: one frame of int16 samples -> one row of features (e.g. "
-                  "TFLM's audio_preprocessor_int8.tflite)")
+                  "the front-end: a model taking one frame of int16 samples to one row of "
+                  "features (e.g. TFLM's audio_preprocessor_int8.tflite), or a built-in one: " +
+                      frontends::describe_builtins())
       ->required();
-  cmd->add_option("--hop", opts->hop, "new samples per frame (micro_speech: 320, 20 ms at 16 kHz)")
+  cmd->add_option("--hop", opts->hop,
+                  "new int16 values per frame (micro_speech: 320, 20 ms at 16 kHz; interleaved "
+                  "axes: samples x axes)")
       ->required();
-  cmd->add_option("-o,--output", opts->output, "where to write the rows of features, raw")
+  cmd->add_option("-o,--output", opts->output,
+                  "where to write the rows of features: raw, or .npy [frames, features]")
       ->required();
   cmd->add_option("--sample-rate", opts->sample_rate,
-                  "the rate the front-end expects (kiln does not resample)")
+                  "the WAV rate the front-end expects (kiln does not resample)")
       ->capture_default_str();
   cmd->add_option("--target", opts->runner.target,
                   "host, or an emulated core: cortex-m4, cortex-m7, cortex-m33, cortex-m55")
       ->capture_default_str();
   cmd->callback([opts]() {
     OpenedModel m = open_model(opts->frontend, opts->runner);
-    const std::vector<int16_t> samples = read_wav_samples(opts->audio, opts->sample_rate, 1);
+    size_t channels = 1;
+    const std::vector<int16_t> samples = read_samples(opts->audio, opts->sample_rate, &channels);
+    if (opts->hop % static_cast<int32_t>(channels) != 0) {
+      throw Error(
+          ErrorKind::kUsage,
+          fmt::format("--hop {} is not a whole number of samples of {} axes", opts->hop, channels));
+    }
     size_t frames = 0;
     const std::vector<uint8_t> features = frontend_features(*m.runner, samples, opts->hop, &frames);
-    write_file(opts->output, features.data(), features.size());
     const TensorPort& row = m.runner->outputs()[0];
+    if (ends_with(opts->output, ".npy")) {
+      NpyArray a;
+      a.dtype = row.dtype;
+      int64_t elements = 1;
+      for (int32_t d : row.shape) elements *= d;
+      a.shape = {static_cast<int64_t>(frames), elements};
+      a.data = features;
+      const std::vector<uint8_t> bytes = write_npy(a);
+      write_file(opts->output, bytes.data(), bytes.size());
+    } else {
+      write_file(opts->output, features.data(), features.size());
+    }
     fmt::print("{}: {} frames x {} {} features ({} bytes) from {} samples of {}\n", opts->output,
                frames, ir::shape_string(row.shape), ir::dtype_name(row.dtype), features.size(),
-               samples.size(), opts->audio);
+               samples.size() / channels, opts->audio);
   });
 }
 

@@ -303,7 +303,9 @@ namespace kiln {
   X(SIGNAL_STACKER, 172, SignalStackerParams, signal_stacker_operand_sizes(p, s), ref,             \
     signal_stacker)                                                                                \
   X(SIGNAL_RFFT_S16_ARM_DSP, 173, SignalRfftParams, signal_rfft_operand_sizes(p, s), arm_dsp,      \
-    signal_rfft_s16)
+    signal_rfft_s16)                                                                               \
+  X(SIGNAL_RFFT_F32, 174, SignalRfftParams, signal_rfft_f32_operand_sizes(p, s), ref,              \
+    signal_rfft_f32)
 
 enum class OpCode : uint16_t {
 #define KILN_OPCODE_ENUM(name, number, params, sizes, isa, kernel) name = number,

@@ -80,6 +80,29 @@ inline bool signal_rfft_operand_sizes(const SignalRfftParams& p, OperandSizes* s
   return s->inputs[0] != 0 && s->outputs[0] != 0;
 }
 
+// SIGNAL_RFFT_F32: the float real FFT (TFLM's SignalRfft with T = FLOAT32),
+// each row zero-padded to fft_length. Operands: input float [rows,
+// input_length], twiddles float [fft_length / 4, 2] (exp(-2 pi i k / n),
+// n = fft_length / 2) and super twiddles float [fft_length / 4, 2]
+// (signal_tables.h); output float [rows, fft_length / 2 + 1, 2] (re, im),
+// scratch: the padded row and its complex transform.
+inline int32_t signal_rfft_f32_scratch_bytes(const SignalRfftParams& p) {
+  return p.fft_length * 4 * 2;
+}
+
+inline bool signal_rfft_f32_operand_sizes(const SignalRfftParams& p, OperandSizes* s) {
+  if (!signal_rfft_length_ok(p.fft_length) || p.input_length > p.fft_length) return false;
+  const int32_t in[2] = {p.rows, p.input_length}, out[2] = {p.rows, p.fft_length + 2};
+  s->inputs[0] = block_bytes(4, in, 2);
+  s->inputs[1] = flat_bytes(8, p.fft_length / 4);
+  s->inputs[2] = flat_bytes(8, p.fft_length / 4);
+  s->outputs[0] = block_bytes(4, out, 2);
+  s->outputs[1] = flat_bytes(1, signal_rfft_f32_scratch_bytes(p));
+  s->num_inputs = 3;
+  s->num_outputs = 2;
+  return s->inputs[0] != 0 && s->outputs[0] != 0;
+}
+
 // SIGNAL_ENERGY. Operands: spectrum int16 [rows, bins, 2]; output uint32
 // [rows, bins], re^2 + im^2 for bins [start_index, end_index) and 0 elsewhere
 // (TFLM leaves those unwritten; kiln defines them).

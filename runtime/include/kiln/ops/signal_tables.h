@@ -47,6 +47,21 @@ inline std::vector<int16_t> signal_rfft_super_twiddles(int32_t fft_length) {
   return table;
 }
 
+// SIGNAL_RFFT_F32's tables, (re, im) pairs formed in double: the twiddles
+// exp(-2 pi i k / n) for k < n / 2 and the super twiddles
+// exp(-i pi ((k + 1) / n + 1/2)) for k < n / 2, n = fft_length / 2.
+inline std::vector<float> signal_rfft_f32_twiddles(int32_t fft_length, bool super) {
+  const int32_t n = fft_length / 2;
+  std::vector<float> table;
+  for (int32_t k = 0; k < n / 2; ++k) {
+    const double phase = super ? -signal_tables_detail::kPi * (static_cast<double>(k + 1) / n + 0.5)
+                               : -2 * signal_tables_detail::kPi * k / n;
+    table.push_back(static_cast<float>(std::cos(phase)));
+    table.push_back(static_cast<float>(std::sin(phase)));
+  }
+  return table;
+}
+
 }  // namespace kiln
 
 #endif  // KILN_OPS_SIGNAL_TABLES_H

@@ -1,0 +1,250 @@
+#include "compiler/frontends/frontends.h"
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <functional>
+#include <map>
+
+#include "compiler/common/error.h"
+#include "compiler/frontends/feature_graph.h"
+#include "compiler/frontends/filters.h"
+#include "kiln/ops/signal.h"
+
+namespace kiln {
+namespace frontends {
+namespace {
+
+struct Parameter {
+  const char* name;
+  double default_value;  // NaN: derived from others, as `derived` says
+  double min, max;
+  bool integer;
+  const char* derived;
+};
+
+// A spec's parameter values, read by name; unknown names are refused when
+// they are read back.
+class Parameters {
+ public:
+  Parameters(const std::string& spec, const std::string& name, const std::vector<Parameter>& known)
+      : spec_(spec), known_(known) {
+    const size_t colon = spec.find(':');
+    if (colon == std::string::npos) return;
+    const std::string list = spec.substr(colon + 1);
+    size_t begin = 0;
+    while (begin <= list.size()) {
+      const size_t end = std::min(list.find(',', begin), list.size());
+      const std::string item = list.substr(begin, end - begin);
+      begin = end + 1;
+      if (item.empty()) continue;
+      const size_t eq = item.find('=');
+      const std::string key = item.substr(0, eq);
+      const Parameter* p = find(key);
+      if (eq == std::string::npos || p == nullptr) {
+        std::string names;
+        for (const Parameter& k : known_)
+          names += fmt::format("{}{}", names.empty() ? "" : ", ", k.name);
+        throw Error(ErrorKind::kUsage,
+                    fmt::format("front-end '{}': '{}' is not a parameter of {} (key=value; it "
+                                "has {})",
+                                spec, item, name, names));
+      }
+      const std::string text = item.substr(eq + 1);
+      char* stop = nullptr;
+      const double v = std::strtod(text.c_str(), &stop);
+      if (text.empty() || *stop != '\0' || !std::isfinite(v) ||
+          (p->integer && v != std::floor(v)) || v < p->min || v > p->max) {
+        throw Error(ErrorKind::kUsage,
+                    fmt::format("front-end '{}': {} = '{}' must be {} in [{}, {}]", spec, key, text,
+                                p->integer ? "an integer" : "a number", p->min, p->max));
+      }
+      values_[key] = v;
+    }
+  }
+
+  double get(const char* key) const {
+    const auto it = values_.find(key);
+    return it != values_.end() ? it->second : find(key)->default_value;
+  }
+  int32_t integer(const char* key) const { return static_cast<int32_t>(get(key)); }
+  bool given(const char* key) const { return values_.count(key) != 0; }
+
+  [[noreturn]] void fail(const std::string& why) const {
+    throw Error(ErrorKind::kUsage, fmt::format("front-end '{}': {}", spec_, why));
+  }
+
+ private:
+  const Parameter* find(const std::string& key) const {
+    for (const Parameter& p : known_)
+      if (key == p.name) return &p;
+    return nullptr;
+  }
+  std::string spec_;
+  const std::vector<Parameter>& known_;
+  std::map<std::string, double> values_;
+};
+
+const double kDerived = std::nan("");
+
+// Parameters: name, default, range, integer, the default's rule if derived.
+const std::vector<Parameter> kLogMelParameters = {
+    {"rate", 16000, 1000, 192000, true, nullptr},      // Hz
+    {"frame", 480, 16, kMaxFftLength, true, nullptr},  // samples
+    {"fft", 512, 16, kMaxFftLength, true, nullptr},    // a power of two >= frame
+    {"mels", 40, 1, kMaxFftLength, true, nullptr},     // bands
+    {"min_hz", 20, 0, 96000, false, nullptr},          // the lowest band's lower edge
+    {"max_hz", kDerived, 1, 96000, false, "rate/2"},   // the highest band's upper edge
+    {"floor", 1e-6, 1e-30, 1e30, false, nullptr},      // added to the power before the log
+};
+
+const std::vector<Parameter> kMfccParameters = [] {
+  std::vector<Parameter> p = kLogMelParameters;
+  p.push_back({"coefficients", 13, 1, kMaxFftLength, true, nullptr});  // DCT outputs kept
+  return p;
+}();
+
+const std::vector<Parameter> kSpectralParameters = {
+    {"axes", 3, 1, 64, true, nullptr},                   // interleaved axes per sample
+    {"frame", 128, 4, kMaxFftLength, true, nullptr},     // samples per axis
+    {"fft", kDerived, 4, kMaxFftLength, true, "frame"},  // a power of two >= frame
+    {"bands", 8, 1, kMaxFftLength, true, nullptr},       // dividing fft / 2
+    {"scale", 1, 1e-30, 1e30, false, nullptr},           // units per count (g per LSB)
+};
+
+void check_fft(const Parameters& p, int32_t fft, int32_t frame) {
+  if (!signal_rfft_length_ok(fft) || fft < frame) {
+    p.fail(fmt::format("fft = {} must be a power of two of at least frame = {}", fft, frame));
+  }
+}
+
+// log-mel and MFCC: [1, frame] int16 -> [1, mels] or [1, coefficients] float.
+ir::Graph audio_features(const std::string& spec, bool mfcc) {
+  const Parameters p(spec, mfcc ? "mfcc" : "log-mel", mfcc ? kMfccParameters : kLogMelParameters);
+  const int32_t rate = p.integer("rate"), frame = p.integer("frame"), fft = p.integer("fft");
+  const int32_t mels = p.integer("mels"), bins = fft / 2 + 1;
+  const double min_hz = p.get("min_hz");
+  const double max_hz = p.given("max_hz") ? p.get("max_hz") : rate / 2;
+  check_fft(p, fft, frame);
+  if (max_hz > rate / 2 || min_hz >= max_hz) {
+    p.fail(
+        fmt::format("the bands must lie in 0 < min_hz < max_hz <= rate / 2 = {} Hz; got {} "
+                    "to {}",
+                    rate / 2, min_hz, max_hz));
+  }
+  if (mels > bins) p.fail(fmt::format("mels = {} exceeds the FFT's {} bins", mels, bins));
+  const int32_t coefficients = mfcc ? p.integer("coefficients") : 0;
+  if (coefficients > mels) {
+    p.fail(fmt::format("coefficients = {} exceeds mels = {}", coefficients, mels));
+  }
+
+  FeatureGraph g;
+  int x = g.cast_to_float(g.samples(frame), {1, frame});
+  // int16 samples as torchaudio loads them (x / 32768), then the window.
+  std::vector<double> window = hann_window(frame);
+  for (double& w : window) w /= 32768.0;
+  x = g.multiply(x, {1, frame}, window, {frame});
+  x = g.square(g.rfft(x, 1, fft), {1, bins, 2});
+  x = g.reduce(ir::OpKind::kSum, x, 2, {1, bins});  // power: re^2 + im^2
+  x = g.matrix_multiply(x, mel_filter_bank(mels, fft, rate, min_hz, max_hz));
+  x = g.unary(ir::OpKind::kLog, g.add(x, {1, mels}, {p.get("floor")}, {1}), {1, mels});
+  if (mfcc) x = g.matrix_multiply(x, dct2_ortho(coefficients, mels));
+  g.output(x);
+  return g.build();
+}
+
+// Motion features: [1, frame * axes] int16 (axes interleaved) ->
+// [1, axes * (1 + 2 * bands)] float.
+ir::Graph spectral_features(const std::string& spec) {
+  const Parameters p(spec, "spectral", kSpectralParameters);
+  const int32_t axes = p.integer("axes"), frame = p.integer("frame");
+  const int32_t fft = p.given("fft") ? p.integer("fft") : frame, bands = p.integer("bands");
+  check_fft(p, fft, frame);
+  const int32_t half = fft / 2, bins = half + 1;
+  if (half % bands != 0)
+    p.fail(fmt::format("bands = {} does not divide fft / 2 = {}", bands, half));
+  const int32_t width = half / bands, row = 1 + 2 * bands;
+
+  FeatureGraph g;
+  int x = g.cast_to_float(g.samples(frame * axes), {1, frame * axes});
+  x = g.transpose(g.reshape(x, {frame, axes}), {1, 0}, {axes, frame});
+  x = g.multiply(x, {axes, frame}, {p.get("scale")}, {1});
+  const int mean = g.reshape(g.reduce(ir::OpKind::kMean, x, 1, {axes}), {axes, 1});
+  const int centered = g.add(x, mean, {axes, frame}, ir::OpKind::kSub);
+  int rms = g.reduce(ir::OpKind::kMean, g.square(centered, {axes, frame}), 1, {axes});
+  rms = g.reshape(g.unary(ir::OpKind::kSqrt, rms, {axes}), {axes, 1});
+  // scipy.signal.periodogram(scaling='spectrum', window='hann'): |X|^2 /
+  // (sum w)^2, doubled for the bins that stand for two (not DC, not Nyquist).
+  const std::vector<double> window = hann_window(frame);
+  double sum = 0;
+  for (double w : window) sum += w;
+  std::vector<double> scaling(static_cast<size_t>(bins), 2.0 / (sum * sum));
+  scaling.front() = scaling.back() = 1.0 / (sum * sum);
+  int power = g.square(g.rfft(g.multiply(centered, {axes, frame}, window, {frame}), axes, fft),
+                       {axes, bins, 2});
+  power =
+      g.multiply(g.reduce(ir::OpKind::kSum, power, 2, {axes, bins}), {axes, bins}, scaling, {bins});
+  const int banded = g.reshape(g.slice(power, {0, 1}, {axes, half}), {axes, bands, width});
+  const int band_power = g.reduce(ir::OpKind::kSum, banded, 2, {axes, bands});
+  const int band_peak = g.reduce(ir::OpKind::kReduceMax, banded, 2, {axes, bands});
+  x = g.concatenate({rms, band_power, band_peak}, 1, {axes, row});
+  g.output(g.reshape(x, {1, axes * row}));
+  return g.build();
+}
+
+struct Builtin {
+  const char* name;
+  const std::vector<Parameter>* parameters;
+  std::function<ir::Graph(const std::string&)> build;
+};
+
+const std::vector<Builtin>& builtins() {
+  static const std::vector<Builtin> all = {
+      {"log-mel", &kLogMelParameters,
+       [](const std::string& s) { return audio_features(s, false); }},
+      {"mfcc", &kMfccParameters, [](const std::string& s) { return audio_features(s, true); }},
+      {"spectral", &kSpectralParameters, spectral_features},
+  };
+  return all;
+}
+
+const Builtin* find_builtin(const std::string& spec) {
+  const std::string name = spec.substr(0, spec.find(':'));
+  for (const Builtin& b : builtins())
+    if (name == b.name) return &b;
+  return nullptr;
+}
+
+}  // namespace
+
+bool is_builtin(const std::string& spec) { return find_builtin(spec) != nullptr; }
+
+ir::Graph build(const std::string& spec) {
+  const Builtin* b = find_builtin(spec);
+  if (b == nullptr) {
+    throw Error(ErrorKind::kUsage,
+                fmt::format("'{}' is not a built-in front-end: {}", spec, describe_builtins()));
+  }
+  return b->build(spec);
+}
+
+std::string describe_builtins() {
+  std::string s;
+  for (const Builtin& b : builtins()) {
+    s += fmt::format("{}{}[:", s.empty() ? "" : ", ", b.name);
+    const char* separator = "";
+    for (const Parameter& p : *b.parameters) {
+      if (p.derived)
+        s += fmt::format("{}{}={}", separator, p.name, p.derived);
+      else
+        s += fmt::format("{}{}={}", separator, p.name, p.default_value);
+      separator = ",";
+    }
+    s += "]";
+  }
+  return s;
+}
+
+}  // namespace frontends
+}  // namespace kiln
