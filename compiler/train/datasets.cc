@@ -101,6 +101,13 @@ LabelledImages load_directory(const std::string& dir, const std::string& labels,
 LabelledImages load_one(const std::string& data, const std::string& labels,
                         const DataOptions& options, ImageShape* shape,
                         std::vector<std::string>& class_names) {
+  if (!options.frontend.frontend.empty()) {
+    if (!options.input_shape.empty()) {
+      throw Error(ErrorKind::kUsage,
+                  "--input-shape and --frontend: the front-end's features give the shape");
+    }
+    return load_recordings(data, labels, options.frontend, shape);
+  }
   if (!ends_with(data, ".csv")) return load_directory(data, labels, options.input_shape, shape);
   LabelledImages rows = load_csv(data, options.csv, class_names);
   std::vector<int64_t> dims(options.input_shape.begin(), options.input_shape.end());
@@ -114,6 +121,9 @@ LabelledImages load_one(const std::string& data, const std::string& labels,
 
 TrainingData load_training_data(const DataOptions& options) {
   TrainingData out;
+  if (options.data == "fashion-mnist" && !options.frontend.frontend.empty()) {
+    throw Error(ErrorKind::kUsage, "--frontend needs --data: a directory of recordings");
+  }
   if (options.data == "fashion-mnist") {
     const std::string dir = fashion_mnist_dir();
     out.training = load_fashion_mnist(dir, "train");

@@ -12,13 +12,16 @@
 #include "compiler/train/architectures.h"
 #include "compiler/train/csv_data.h"
 #include "compiler/train/labelled_images.h"
+#include "compiler/train/recordings.h"
 
 namespace kiln {
 namespace train {
 
 struct DataOptions {
-  // "fashion-mnist", a directory of .npy/.bin samples, or a .csv file.
+  // "fashion-mnist", a directory of .npy/.bin samples, or a .csv file;
+  // with a front-end, a directory of recordings (compiler/train/recordings.h).
   std::string data = "fashion-mnist";
+  FrontendData frontend;
   std::string labels;  // a directory's labels file (eval/dataset.h's form)
   // Test samples of the same kind; empty: `test_fraction` of `data`, chosen
   // by `seed`, is held out for testing.

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "compiler/common/error.h"
+#include "compiler/frontends/frontends.h"
 #include "tools/kiln/commands.h"
 #include "tools/kiln/train_run.h"
 
@@ -61,6 +62,19 @@ void add_data_options(CLI::App& cmd, train::DataOptions& data) {
       },
       "CSV: the columns to train on, by name or number, separated by commas (default: all but "
       "the label)");
+  CLI::Option* frontend = cmd.add_option(
+      "--frontend", data.frontend.frontend,
+      "--data is a directory of recordings (WAV, or int16 .npy [samples] or [samples, axes]), "
+      "each turned into rows of features by this front-end as the device's pipeline computes "
+      "them: a built-in one (" +
+          frontends::describe_builtins() + ") or a front-end model");
+  cmd.add_option("--hop", data.frontend.hop,
+                 "with --frontend: new int16 values per frame (samples x axes)")
+      ->needs(frontend);
+  cmd.add_option("--sample-rate", data.frontend.sample_rate,
+                 "with --frontend: the WAV clips' rate (kiln does not resample)")
+      ->capture_default_str()
+      ->needs(frontend);
   cmd.add_option_function<std::string>(
       "--input-shape",
       [&data](const std::string& s) { data.input_shape = parse_widths(s, "--input-shape"); },
