@@ -28,8 +28,9 @@ std::vector<std::vector<double>> mel_filter_bank(int32_t mels, int32_t fft_lengt
   for (size_t i = 0; i < points.size(); ++i) {
     points[i] = mel_to_hz(lo + (hi - lo) * static_cast<double>(i) / (mels + 1));
   }
-  // torchaudio spaces the bins over [0, sample_rate // 2].
-  const double nyquist = sample_rate / 2;
+  // torchaudio spaces the bins over [0, sample_rate // 2] (integer division).
+  const int32_t whole_nyquist = sample_rate / 2;
+  const double nyquist = whole_nyquist;
   std::vector<std::vector<double>> bank(static_cast<size_t>(mels),
                                         std::vector<double>(static_cast<size_t>(bins)));
   for (int32_t m = 0; m < mels; ++m) {

@@ -66,7 +66,9 @@ class Parameters {
 
   double get(const char* key) const {
     const auto it = values_.find(key);
-    return it != values_.end() ? it->second : find(key)->default_value;
+    if (it != values_.end()) return it->second;
+    const Parameter* p = find(key);
+    return p != nullptr ? p->default_value : std::nan("");
   }
   int32_t integer(const char* key) const { return static_cast<int32_t>(get(key)); }
   bool given(const char* key) const { return values_.count(key) != 0; }
@@ -123,15 +125,15 @@ void check_fft(const Parameters& p, int32_t fft, int32_t frame) {
 ir::Graph audio_features(const std::string& spec, bool mfcc) {
   const Parameters p(spec, mfcc ? "mfcc" : "log-mel", mfcc ? kMfccParameters : kLogMelParameters);
   const int32_t rate = p.integer("rate"), frame = p.integer("frame"), fft = p.integer("fft");
-  const int32_t mels = p.integer("mels"), bins = fft / 2 + 1;
+  const int32_t mels = p.integer("mels"), bins = fft / 2 + 1, nyquist = rate / 2;
   const double min_hz = p.get("min_hz");
-  const double max_hz = p.given("max_hz") ? p.get("max_hz") : rate / 2;
+  const double max_hz = p.given("max_hz") ? p.get("max_hz") : nyquist;
   check_fft(p, fft, frame);
-  if (max_hz > rate / 2 || min_hz >= max_hz) {
+  if (max_hz > nyquist || min_hz >= max_hz) {
     p.fail(
-        fmt::format("the bands must lie in 0 < min_hz < max_hz <= rate / 2 = {} Hz; got {} "
+        fmt::format("the bands must lie in 0 <= min_hz < max_hz <= rate / 2 = {} Hz; got {} "
                     "to {}",
-                    rate / 2, min_hz, max_hz));
+                    nyquist, min_hz, max_hz));
   }
   if (mels > bins) p.fail(fmt::format("mels = {} exceeds the FFT's {} bins", mels, bins));
   const int32_t coefficients = mfcc ? p.integer("coefficients") : 0;

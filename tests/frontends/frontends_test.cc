@@ -144,10 +144,11 @@ TEST(Frontends, FloatRealFftIsTheDft) {
         double re = 0, im = 0;
         for (int32_t i = 0; i < length; ++i) {
           const double phase = -2 * M_PI * k * i / fft_length;
-          re += input[static_cast<size_t>(r * length + i)] * std::cos(phase);
-          im += input[static_cast<size_t>(r * length + i)] * std::sin(phase);
+          const float x = input.at(static_cast<size_t>(r) * length + i);
+          re += x * std::cos(phase);
+          im += x * std::sin(phase);
         }
-        const size_t at = static_cast<size_t>((r * bins + k) * 2);
+        const size_t at = (static_cast<size_t>(r) * bins + k) * 2;
         EXPECT_NEAR(got[at], re, 1e-5 * fft_length) << fft_length << " bin " << k;
         EXPECT_NEAR(got[at + 1], im, 1e-5 * fft_length) << fft_length << " bin " << k;
       }
@@ -164,8 +165,8 @@ ir::Graph tiny_classifier() {
   b.op(ir::OpKind::kReshape, {x}, {flat});
   std::vector<int8_t> weights(2 * 39, 0);
   for (int32_t f = 0; f < 3; ++f) {
-    weights[static_cast<size_t>(f * 13)] = 1;
-    weights[static_cast<size_t>(39 + f * 13 + 1)] = 1;
+    weights.at(13 * static_cast<size_t>(f)) = 1;
+    weights.at(40 + 13 * static_cast<size_t>(f)) = 1;
   }
   const int w = b.constant("weights", KILN_DTYPE_INT8, {2, 39}, weights, {1.0f});
   const int scores = b.tensor("scores", KILN_DTYPE_INT8, {1, 2}, 1.0f, 0);
