@@ -8,6 +8,7 @@
 #include <map>
 
 #include "compiler/common/error.h"
+#include "compiler/frontends/audio_features.h"
 #include "compiler/frontends/feature_graph.h"
 #include "compiler/frontends/filters.h"
 #include "kiln/ops/signal.h"
@@ -121,39 +122,35 @@ void check_fft(const Parameters& p, int32_t fft, int32_t frame) {
   }
 }
 
-// log-mel and MFCC: [1, frame] int16 -> [1, mels] or [1, coefficients] float.
-ir::Graph audio_features(const std::string& spec, bool mfcc) {
-  const Parameters p(spec, mfcc ? "mfcc" : "log-mel", mfcc ? kMfccParameters : kLogMelParameters);
-  const int32_t rate = p.integer("rate"), frame = p.integer("frame"), fft = p.integer("fft");
-  const int32_t mels = p.integer("mels"), bins = fft / 2 + 1, nyquist = rate / 2;
-  const double min_hz = p.get("min_hz");
-  const double max_hz = p.given("max_hz") ? p.get("max_hz") : nyquist;
-  check_fft(p, fft, frame);
-  if (max_hz > nyquist || min_hz >= max_hz) {
+// log-mel and MFCC: [1, frame] int16 -> [1, mels] or [1, coefficients],
+// float32 or int16 (fixed point).
+ir::Graph audio_features(const std::string& spec, const char* name, bool mfcc, bool fixed_point) {
+  const Parameters p(spec, name, mfcc ? kMfccParameters : kLogMelParameters);
+  AudioFeatureParams a;
+  a.rate = p.integer("rate");
+  a.frame = p.integer("frame");
+  a.fft = p.integer("fft");
+  a.mels = p.integer("mels");
+  const int32_t bins = a.fft / 2 + 1, nyquist = a.rate / 2;
+  a.min_hz = p.get("min_hz");
+  a.max_hz = p.given("max_hz") ? p.get("max_hz") : nyquist;
+  a.floor = p.get("floor");
+  check_fft(p, a.fft, a.frame);
+  if (a.max_hz > nyquist || a.min_hz >= a.max_hz) {
     p.fail(
         fmt::format("the bands must lie in 0 <= min_hz < max_hz <= rate / 2 = {} Hz; got {} "
                     "to {}",
-                    nyquist, min_hz, max_hz));
+                    nyquist, a.min_hz, a.max_hz));
   }
-  if (mels > bins) p.fail(fmt::format("mels = {} exceeds the FFT's {} bins", mels, bins));
-  const int32_t coefficients = mfcc ? p.integer("coefficients") : 0;
-  if (coefficients > mels) {
-    p.fail(fmt::format("coefficients = {} exceeds mels = {}", coefficients, mels));
+  if (a.mels > bins) p.fail(fmt::format("mels = {} exceeds the FFT's {} bins", a.mels, bins));
+  if (fixed_point && (a.mels > kMaxSignalChannels || bins > INT16_MAX)) {
+    p.fail(fmt::format("the int16 front-end takes at most {} mels", kMaxSignalChannels));
   }
-
-  FeatureGraph g;
-  int x = g.cast_to_float(g.samples(frame), {1, frame});
-  // int16 samples as torchaudio loads them (x / 32768), then the window.
-  std::vector<double> window = hann_window(frame);
-  for (double& w : window) w /= 32768.0;
-  x = g.multiply(x, {1, frame}, window, {frame});
-  x = g.square(g.rfft(x, 1, fft), {1, bins, 2});
-  x = g.reduce(ir::OpKind::kSum, x, 2, {1, bins});  // power: re^2 + im^2
-  x = g.matrix_multiply(x, mel_filter_bank(mels, fft, rate, min_hz, max_hz));
-  x = g.unary(ir::OpKind::kLog, g.add(x, {1, mels}, {p.get("floor")}, {1}), {1, mels});
-  if (mfcc) x = g.matrix_multiply(x, dct2_ortho(coefficients, mels));
-  g.output(x);
-  return g.build();
+  a.coefficients = mfcc ? p.integer("coefficients") : 0;
+  if (a.coefficients > a.mels) {
+    p.fail(fmt::format("coefficients = {} exceeds mels = {}", a.coefficients, a.mels));
+  }
+  return fixed_point ? int16_audio_features(a) : float_audio_features(a);
 }
 
 // Motion features: [1, frame * axes] int16 (axes interleaved) ->
@@ -204,8 +201,13 @@ struct Builtin {
 const std::vector<Builtin>& builtins() {
   static const std::vector<Builtin> all = {
       {"log-mel", &kLogMelParameters,
-       [](const std::string& s) { return audio_features(s, false); }},
-      {"mfcc", &kMfccParameters, [](const std::string& s) { return audio_features(s, true); }},
+       [](const std::string& s) { return audio_features(s, "log-mel", false, false); }},
+      {"mfcc", &kMfccParameters,
+       [](const std::string& s) { return audio_features(s, "mfcc", true, false); }},
+      {"log-mel-int16", &kLogMelParameters,
+       [](const std::string& s) { return audio_features(s, "log-mel-int16", false, true); }},
+      {"mfcc-int16", &kMfccParameters,
+       [](const std::string& s) { return audio_features(s, "mfcc-int16", true, true); }},
       {"spectral", &kSpectralParameters, spectral_features},
   };
   return all;

@@ -2,12 +2,16 @@
 // ops, so one implementation computes the features a model trains on (kiln
 // train, kiln features) and the ones the device computes (a streaming
 // pipeline's first stage). Each takes one frame of int16 samples and gives one
-// row of float32 features:
+// row of features:
 //
 //   log-mel   log(mel filter bank power + floor) of a Hann-windowed frame
 //             (torchaudio's MelSpectrogram, HTK mel scale, then log)
 //   mfcc      the orthonormal DCT-II of the log-mel energies, first
 //             `coefficients` kept (torchaudio's MFCC with log_mels)
+//   log-mel-int16, mfcc-int16
+//             the same in int16 fixed point on TFLite Micro's signal ops
+//             (audio_features.h), giving int16 features quantized to stand
+//             for the float ones
 //   spectral  a motion sensor's frame of `axes` interleaved axes: per axis
 //             the RMS about the mean, then the power (scipy's periodogram,
 //             'spectrum' scaling) summed in `bands` equal bands above DC,

@@ -115,9 +115,16 @@ ir::Graph fuse_stream_pipeline(const ir::Graph& frontend, const ir::Graph& class
                             frame_samples, fl, options.hop_samples));
   }
   const int64_t row = features.elements();
-  // Float features enter a quantized classifier quantized as its input is.
-  const bool quantize = features.dtype == KILN_DTYPE_FLOAT32 && window.quant.present() &&
-                        (window.dtype == KILN_DTYPE_INT8 || window.dtype == KILN_DTYPE_INT16);
+  // Float features enter a quantized classifier quantized as its input is,
+  // quantized ones requantized to it.
+  const bool integer_window = window.quant.present() &&
+                              (window.dtype == KILN_DTYPE_INT8 || window.dtype == KILN_DTYPE_INT16);
+  const bool quantize =
+      integer_window &&
+      (features.dtype == KILN_DTYPE_FLOAT32 ||
+       (features.quant.present() &&
+        (features.dtype == KILN_DTYPE_INT8 || features.dtype == KILN_DTYPE_INT16) &&
+        (features.dtype != window.dtype || !same_quantization(features, window))));
   if ((features.dtype != window.dtype && !quantize) ||
       (!quantize && !same_quantization(features, window)) || row < 1 ||
       window.elements() % row != 0) {

@@ -54,6 +54,26 @@ std::vector<int16_t> read_recording(const std::string& path, int32_t sample_rate
   return samples;
 }
 
+// Rows of float32 features, or of int8/int16 ones dequantized.
+std::vector<float> as_floats(const std::vector<uint8_t>& bytes, const TensorPort& row) {
+  std::vector<float> v;
+  if (row.dtype == KILN_DTYPE_FLOAT32) {
+    v.resize(bytes.size() / sizeof(float));
+    std::memcpy(v.data(), bytes.data(), v.size() * sizeof(float));
+  } else if (row.dtype == KILN_DTYPE_INT16) {
+    for (size_t i = 0; i + 1 < bytes.size(); i += 2) {
+      int16_t q = 0;
+      std::memcpy(&q, bytes.data() + i, 2);
+      v.push_back(row.scale * static_cast<float>(q - row.zero_point));
+    }
+  } else {
+    for (uint8_t b : bytes) {
+      v.push_back(row.scale * static_cast<float>(static_cast<int8_t>(b) - row.zero_point));
+    }
+  }
+  return v;
+}
+
 }  // namespace
 
 LabelledImages load_recordings(const std::string& dir, const std::string& labels,
@@ -68,9 +88,13 @@ LabelledImages load_recordings(const std::string& dir, const std::string& labels
   }
   OpenedModel m = open_model(frontend.frontend);
   const TensorPort& row = m.runner->outputs()[0];
-  if (row.dtype != KILN_DTYPE_FLOAT32) {
+  // Quantized features train as the values they stand for.
+  const bool dequantize =
+      row.quantized() && (row.dtype == KILN_DTYPE_INT8 || row.dtype == KILN_DTYPE_INT16);
+  if (row.dtype != KILN_DTYPE_FLOAT32 && !dequantize) {
     throw Error(ErrorKind::kBadInput,
-                fmt::format("front-end {} gives {} features; training takes float32 ones",
+                fmt::format("front-end {} gives {} features without a scale; training takes "
+                            "float32 or quantized int8/int16 ones",
                             frontend.frontend, ir::dtype_name(row.dtype)));
   }
   Dataset names;
@@ -81,20 +105,20 @@ LabelledImages load_recordings(const std::string& dir, const std::string& labels
   for (const std::string& name : names.names) {
     const std::string path = dir + "/" + name;
     size_t these = 0;
-    const std::vector<uint8_t> features = frontend_features(
-        *m.runner, read_recording(path, frontend.sample_rate), frontend.hop, &these);
+    const std::vector<float> features =
+        as_floats(frontend_features(*m.runner, read_recording(path, frontend.sample_rate),
+                                    frontend.hop, &these),
+                  row);
     if (values.empty()) {
       frames = these;
-      per_sample = features.size() / sizeof(float);
-    } else if (features.size() / sizeof(float) != per_sample) {
+      per_sample = features.size();
+    } else if (features.size() != per_sample) {
       throw Error(ErrorKind::kBadInput,
                   fmt::format("{}: {} frames of features; the first recording, {}, gives {} "
                               "(recordings must be of one length)",
                               path, these, names.names[0], frames));
     }
-    const size_t at = values.size();
-    values.resize(at + per_sample);
-    std::memcpy(values.data() + at, features.data(), features.size());
+    values.insert(values.end(), features.begin(), features.end());
   }
   const int64_t n = static_cast<int64_t>(names.names.size());
   const int32_t row_elements = static_cast<int32_t>(per_sample / frames);

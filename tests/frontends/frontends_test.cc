@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 #include <string>
@@ -65,6 +66,55 @@ TEST(Frontends, SpecsNameTheFrontEndAndItsParameters) {
             (std::vector<int32_t>{1, 384}));
   EXPECT_EQ(motion.tensors[static_cast<size_t>(motion.outputs[0])].shape,
             (std::vector<int32_t>{1, 27}));
+}
+
+// The int16 front-ends give int16 features with a scale (zero point 0):
+// log-mel in steps of 2 / 1024 of ln P, MFCC in steps that hold
+// sqrt(2 mels) 64, and they run no float op.
+TEST(Frontends, FixedPointFrontEndsGiveQuantizedInt16) {
+  for (const char* spec : {"log-mel-int16", "mfcc-int16:mels=32"}) {
+    const ir::Graph g = frontends::build(spec);
+    const ir::Tensor& out = g.tensors[static_cast<size_t>(g.outputs[0])];
+    EXPECT_EQ(out.dtype, KILN_DTYPE_INT16) << spec;
+    ASSERT_TRUE(out.quant.present()) << spec;
+    EXPECT_EQ(out.quant.zero_point(), 0) << spec;
+    for (const ir::Tensor& t : g.tensors) EXPECT_NE(t.dtype, KILN_DTYPE_FLOAT32) << spec << t.name;
+  }
+  const ir::Graph log_mel = frontends::build("log-mel-int16");
+  EXPECT_FLOAT_EQ(log_mel.tensors[static_cast<size_t>(log_mel.outputs[0])].quant.scale(),
+                  2.0f / 1024);
+  const ir::Graph mfcc = frontends::build("mfcc-int16:mels=32");
+  EXPECT_EQ(mfcc.tensors[static_cast<size_t>(mfcc.outputs[0])].shape,
+            (std::vector<int32_t>{1, 13}));
+  EXPECT_FLOAT_EQ(mfcc.tensors[static_cast<size_t>(mfcc.outputs[0])].quant.scale(),
+                  static_cast<float>(std::sqrt(64.0) * 64 / 32767));
+}
+
+// The same clip through the float and the int16 log-mel: loud bands agree
+// (the int16 FFT's rounding shows only far under each frame's peak).
+TEST(Frontends, FixedPointLogMelFollowsTheFloatOne) {
+  HostRunner fixed(compile_graph(frontends::build("log-mel-int16")).blob);
+  HostRunner floating(compile_graph(frontends::build("log-mel")).blob);
+  std::mt19937 rng(11);
+  std::normal_distribution<double> noise(0.0, 30.0);
+  std::vector<int16_t> frame(480);
+  for (size_t i = 0; i < frame.size(); ++i) {  // a tone at 1 kHz over noise
+    frame[i] = static_cast<int16_t>(std::lround(
+        8000 * std::sin(2 * M_PI * 1000.0 * static_cast<double>(i) / 16000) + noise(rng)));
+  }
+  fixed.set_input(0, bytes_of(frame));
+  floating.set_input(0, bytes_of(frame));
+  fixed.invoke();
+  floating.invoke();
+  const std::vector<int16_t> q = values_of<int16_t>(fixed.output(0));
+  const std::vector<float> f = values_of<float>(floating.output(0));
+  ASSERT_EQ(q.size(), f.size());
+  const float loudest = *std::max_element(f.begin(), f.end());
+  for (size_t m = 0; m < f.size(); ++m) {
+    if (f[m] > loudest - 3 * std::log(10.0f)) {  // within 30 dB
+      EXPECT_NEAR(q[m] * 2.0 / 1024, f[m], 0.1) << "band " << m;
+    }
+  }
 }
 
 TEST(Frontends, BadSpecsAreRefusedNamingWhatIsWrong) {
@@ -218,6 +268,31 @@ TEST(Frontends, FloatFeaturesAreQuantizedIntoAnInt8Classifier) {
     pipeline.invoke();
   }
   EXPECT_EQ(pipeline.output(0), classifier.output(0));
+}
+
+TEST(Frontends, Int16FeaturesAreRequantizedIntoAnInt8Classifier) {
+  StreamPipelineOptions options;
+  options.hop_samples = 128;
+  const ir::Graph fused = fuse_stream_pipeline(
+      load_frontend("mfcc-int16:frame=256,fft=256,mels=20"), tiny_classifier(), options);
+  int quantize = 0;
+  for (const ir::Op& op : fused.ops) {
+    if (op.kind != ir::OpKind::kQuantize) continue;
+    ++quantize;
+    EXPECT_EQ(fused.tensors[static_cast<size_t>(op.inputs[0])].dtype, KILN_DTYPE_INT16);
+    const ir::Tensor& out = fused.tensors[static_cast<size_t>(op.outputs[0])];
+    EXPECT_EQ(out.dtype, KILN_DTYPE_INT8);
+    EXPECT_FLOAT_EQ(out.quant.scale(), 0.25f);
+    EXPECT_EQ(out.quant.zero_point(), -10);
+  }
+  EXPECT_EQ(quantize, 1);
+  HostRunner pipeline(compile_graph(fused).blob);
+  pipeline.reset_state();
+  for (int block = 0; block < 4; ++block) {
+    pipeline.set_input(0, bytes_of(std::vector<int16_t>(128, static_cast<int16_t>(block * 100))));
+    pipeline.invoke();
+  }
+  EXPECT_EQ(pipeline.output(0).size(), 2u);
 }
 
 TEST(Frontends, MismatchedClassifierIsRefusedNamingBothShapes) {

@@ -121,6 +121,76 @@ TEST(TrainRecordings, FeaturesOfTheDeviceFrontEndTrainTheClassifierItStreams) {
   EXPECT_GE(correct, kRecordings * 95 / 100) << correct << " of " << kRecordings;
 }
 
+// Half-second 16 kHz clips of three classes: a 500 Hz tone, a 2.5 kHz tone
+// (each at a random level and with noise), and noise alone.
+std::string tone_recordings(const std::string& name, int32_t count) {
+  const std::string dir = test::temp_path(name);
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  std::mt19937 rng(5);
+  std::normal_distribution<double> noise(0.0, 1.0);
+  std::uniform_real_distribution<double> uniform(0.0, 1.0);
+  std::string labels;
+  for (int32_t i = 0; i < count; ++i) {
+    const int32_t c = i % 3;
+    const double level = 500 + 8000 * uniform(rng), hiss = 50 + 400 * uniform(rng);
+    const double hz = c == 0 ? 500 : 2500, phase = 6.28 * uniform(rng);
+    std::vector<int16_t> samples;
+    for (int32_t s = 0; s < 8000; ++s) {
+      const double tone = c == 2 ? 0.0 : level * std::sin(2 * M_PI * hz * s / 16000 + phase);
+      samples.push_back(static_cast<int16_t>(std::lround(tone + hiss * noise(rng))));
+    }
+    NpyArray a;
+    a.dtype = KILN_DTYPE_INT16;
+    a.shape = {8000};
+    a.data.resize(samples.size() * 2);
+    std::memcpy(a.data.data(), samples.data(), a.data.size());
+    const std::vector<uint8_t> bytes = write_npy(a);
+    const std::string file = fmt::format("t{:03d}.npy", i);
+    write_file(dir + "/" + file, bytes.data(), bytes.size());
+    labels += fmt::format("{} {}\n", file, c);
+  }
+  write_file(dir + "/labels.txt", labels.data(), labels.size());
+  return dir;
+}
+
+// int16 features (MFCC in fixed point) train as the values they stand for;
+// the pipeline requantizes them into the int8 classifier's input.
+TEST(TrainRecordings, Int16FeaturesTrainAsTheirValues) {
+  const std::string dir = tone_recordings("tone_recordings", 60);
+  const std::string model = test::temp_path("tones.tflite");
+  const std::string report = test::temp_path("tones.json");
+  const std::string frontend = "--frontend mfcc-int16:frame=256,fft=256,mels=20 --hop 256";
+  test::CliResult r = test::kiln_cli(
+      "train --data " + dir + " --labels " + dir + "/labels.txt " + frontend +
+      " --arch mlp --widths 16 --epochs 40 --learning-rate 0.01 --threads 1 --int8 -o " + model +
+      " --report " + report);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const nlohmann::json j = nlohmann::json::parse(std::ifstream(report));
+  EXPECT_GE(j["test_accuracy"].get<double>(), 0.9) << r.output;
+  const std::string pipeline = test::temp_path("tones.kiln");
+  r = test::kiln_cli("convert " + model + " " + frontend + " -o " + pipeline);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  HostRunner runner(read_file(pipeline));
+  int correct = 0;
+  for (int32_t i = 0; i < 60; ++i) {
+    const std::vector<int16_t> samples = recording(fmt::format("{}/t{:03d}.npy", dir, i));
+    runner.reset_state();
+    std::vector<uint8_t> scores;
+    for (size_t block = 0; (block + 1) * 256 <= samples.size(); ++block) {
+      std::vector<uint8_t> bytes(256 * 2);
+      std::memcpy(bytes.data(), samples.data() + block * 256, bytes.size());
+      runner.set_input(0, bytes);
+      runner.invoke();
+      if (runner.outputs_written()) scores = runner.output(0);
+    }
+    ASSERT_EQ(scores.size(), 3u);
+    const auto* s = reinterpret_cast<const int8_t*>(scores.data());
+    correct += (std::max_element(s, s + 3) - s) == i % 3;
+  }
+  EXPECT_GE(correct, 54) << correct << " of 60";
+}
+
 template <typename F>
 std::string error_of(F load, ErrorKind kind) {
   try {
@@ -152,7 +222,8 @@ TEST(TrainRecordings, RecordingsThatDoNotFitAreNamed) {
   options.frontend.frontend =
       test::shared_dir() + "/frontend/tflm_signal/micro_speech/audio_preprocessor_int8.tflite";
   EXPECT_NE(error_of([&] { train::load_training_data(options); }, ErrorKind::kBadInput)
-                .find("gives int8 features; training takes float32 ones"),
+                .find("gives int8 features without a scale; training takes float32 or "
+                      "quantized int8/int16 ones"),
             std::string::npos);
 }
 

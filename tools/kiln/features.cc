@@ -98,9 +98,12 @@ void register_features(CLI::App& app) {
     } else {
       write_file(opts->output, features.data(), features.size());
     }
-    fmt::print("{}: {} frames x {} {} features ({} bytes) from {} samples of {}\n", opts->output,
-               frames, ir::shape_string(row.shape), ir::dtype_name(row.dtype), features.size(),
-               samples.size() / channels, opts->audio);
+    const std::string quantization =
+        row.quantized() ? fmt::format(" (scale {}, zero point {})", row.scale, row.zero_point)
+                        : std::string();
+    fmt::print("{}: {} frames x {} {} features{} ({} bytes) from {} samples of {}\n", opts->output,
+               frames, ir::shape_string(row.shape), ir::dtype_name(row.dtype), quantization,
+               features.size(), samples.size() / channels, opts->audio);
   });
 }
 

@@ -10,6 +10,7 @@ stated tolerances.
 usage: check_frontends.py KILN SHARED_DIR WORK_DIR [TARGET...]
 """
 import os
+import re
 import subprocess
 import sys
 
@@ -24,22 +25,36 @@ import torchaudio
 # absolute tolerance in log units. Spectral features span decades: relative.
 LOG_ABS_TOLERANCE = 1e-3
 SPECTRAL_REL_TOLERANCE = 1e-4
+# The int16 front-ends: KISS's int16 FFT rounds at every stage, which puts a
+# floor about 45-50 dB under each frame's peak. Log-mel bands within 30 dB of
+# the clip's loudest are held to 0.1 (log units); MFCC, which mixes every
+# band, to a tenth of the clip's largest coefficient. Both sides floor the
+# power at 1e-6 (a clamp), and the emulated cores give the host's bytes.
+INT16_LOG_ABS_TOLERANCE = 0.1
+INT16_LOG_RANGE = 3 * np.log(10)
+INT16_MFCC_REL_TOLERANCE = 0.1
 
 CLIPS = ["yes_1000ms", "no_1000ms", "silence_1000ms", "noise_1000ms"]
 AUDIO_CONFIGS = [
-    # (name, kiln spec parameters, torchaudio arguments, hop)
+    # (front-end, kiln spec parameters, torchaudio arguments, hop)
     ("log-mel", "frame=512,fft=512,mels=40,min_hz=20", dict(n_fft=512, n_mels=40, f_min=20.0), 256),
     ("mfcc", "frame=512,fft=512,mels=40,min_hz=20,coefficients=13",
      dict(n_fft=512, n_mels=40, f_min=20.0, n_mfcc=13), 256),
     ("mfcc", "frame=256,fft=256,mels=32,min_hz=0,max_hz=4000,coefficients=10",
      dict(n_fft=256, n_mels=32, f_min=0.0, f_max=4000.0, n_mfcc=10), 128),
+    ("log-mel-int16", "frame=512,fft=512,mels=40,min_hz=20", dict(n_fft=512, n_mels=40, f_min=20.0),
+     256),
+    ("mfcc-int16", "frame=512,fft=512,mels=40,min_hz=20,coefficients=13",
+     dict(n_fft=512, n_mels=40, f_min=20.0, n_mfcc=13), 256),
 ]
 
 
 def kiln_features(kiln, recording, spec, hop, out, target):
-    subprocess.run([kiln, "features", recording, "--frontend", spec, "--hop", str(hop), "-o", out,
-                    "--target", target], check=True, stdout=subprocess.DEVNULL)
-    return np.load(out)
+    """The features and their scale (1 for float ones)."""
+    run = subprocess.run([kiln, "features", recording, "--frontend", spec, "--hop", str(hop), "-o",
+                          out, "--target", target], check=True, capture_output=True, text=True)
+    scale = re.search(r"\(scale ([0-9.e+-]+), zero point 0\)", run.stdout)
+    return np.load(out), float(scale.group(1)) if scale else 1.0
 
 
 def torchaudio_features(clip, kind, args, hop):
@@ -48,6 +63,13 @@ def torchaudio_features(clip, kind, args, hop):
     mel = dict(n_fft=args["n_fft"], win_length=args["n_fft"], hop_length=hop, f_min=args["f_min"],
                f_max=args.get("f_max", rate / 2), n_mels=args["n_mels"],
                window_fn=torch.hann_window, center=False, power=2.0, norm=None, mel_scale="htk")
+    if kind.endswith("-int16"):  # the power clamped at the floor, then torchaudio's DCT
+        power = torchaudio.transforms.MelSpectrogram(sample_rate=rate, **mel)(wave)
+        log_mel = torch.log(torch.clamp(power, min=1e-6)).T
+        if kind == "log-mel-int16":
+            return log_mel.numpy()
+        return (log_mel @ torchaudio.functional.create_dct(args["n_mfcc"], args["n_mels"],
+                                                           "ortho")).numpy()
     if kind == "log-mel":
         power = torchaudio.transforms.MelSpectrogram(sample_rate=rate, **mel)(wave)
         return torch.log(power + 1e-6).T.numpy()
@@ -85,37 +107,57 @@ def scipy_spectral(samples, frame, hop, bands, scale):
     return np.array(rows)
 
 
+def check_audio(kiln, clips, work, target, host_int16, failures):
+    for kind, params, args, hop in AUDIO_CONFIGS:
+        spec = f"{kind}:{params}"
+        worst_abs, worst_rel = 0.0, 0.0
+        for clip in CLIPS:
+            wav = os.path.join(clips, clip + ".wav")
+            raw, scale = kiln_features(kiln, wav, spec, hop,
+                                       os.path.join(work, f"{kind}_{clip}.npy"), target)
+            want = torchaudio_features(wav, kind, args, hop)
+            if raw.shape != want.shape:
+                failures.append(f"{target} {spec} {clip}: shape {raw.shape} vs {want.shape}")
+                continue
+            if kind.endswith("-int16"):
+                key = (spec, clip)
+                if target == "host":
+                    host_int16[key] = raw
+                elif not np.array_equal(raw, host_int16[key]):
+                    failures.append(f"{target} {spec} {clip}: not the host's int16 features")
+            got = raw.astype(np.float64) * scale
+            error = np.abs(got - want)
+            if kind == "log-mel-int16":
+                error = error[want > want.max() - INT16_LOG_RANGE]
+            worst_abs = max(worst_abs, float(error.max()))
+            worst_rel = max(worst_rel, float(error.max() / np.abs(want).max()))
+        what = "bands within 30 dB of each clip's loudest" if kind == "log-mel-int16" else "all"
+        print(f"{target:10} {spec} vs torchaudio ({len(CLIPS)} clips, {what}): largest error "
+              f"{worst_abs:.3g} (log units), {worst_rel:.3g} of the largest value")
+        if kind == "mfcc-int16":
+            if worst_rel > INT16_MFCC_REL_TOLERANCE:
+                failures.append(f"{target} {spec}: relative error {worst_rel}")
+        elif worst_abs > (INT16_LOG_ABS_TOLERANCE if kind.endswith("-int16") else LOG_ABS_TOLERANCE):
+            failures.append(f"{target} {spec}: error {worst_abs}")
+
+
 def main():
     kiln, shared, work = sys.argv[1:4]
     targets = sys.argv[4:] or ["host"]
+    if targets[0] != "host":
+        targets.insert(0, "host")  # the int16 features on a core must be the host's
     os.makedirs(work, exist_ok=True)
     clips = os.path.join(shared, "frontend", "tflm_signal", "micro_speech")
     failures = []
+    host_int16 = {}
     for target in targets:
-        for kind, params, args, hop in AUDIO_CONFIGS:
-            worst_abs, worst_rel = 0.0, 0.0
-            for clip in CLIPS:
-                wav = os.path.join(clips, clip + ".wav")
-                got = kiln_features(kiln, wav, f"{kind}:{params}", hop,
-                                    os.path.join(work, f"{kind}_{clip}.npy"), target)
-                want = torchaudio_features(wav, kind, args, hop)
-                if got.shape != want.shape:
-                    failures.append(f"{target} {kind}:{params} {clip}: shape {got.shape} vs {want.shape}")
-                    continue
-                error = np.abs(got - want)
-                worst_abs = max(worst_abs, float(error.max()))
-                worst_rel = max(worst_rel, float(error.max() / np.abs(want).max()))
-            print(f"{target:10} {kind}:{params} vs torchaudio ({len(CLIPS)} clips): largest error "
-                  f"{worst_abs:.3g} (log units), {worst_rel:.3g} of the largest value")
-            if worst_abs > LOG_ABS_TOLERANCE:
-                failures.append(f"{target} {kind}:{params}: error {worst_abs} > {LOG_ABS_TOLERANCE}")
-
+        check_audio(kiln, clips, work, target, host_int16, failures)
         recording = os.path.join(work, "motion.npy")
         samples = motion_recording(recording)
         frame, hop, bands, scale = 128, 64, 8, 1.0 / 4096
         spec = f"spectral:axes=3,frame={frame},bands={bands},scale={scale}"
-        got = kiln_features(kiln, recording, spec, hop * 3, os.path.join(work, "spectral.npy"),
-                            target)
+        got, _ = kiln_features(kiln, recording, spec, hop * 3, os.path.join(work, "spectral.npy"),
+                               target)
         want = scipy_spectral(samples, frame, hop, bands, scale)
         if got.shape != want.shape:
             failures.append(f"{target} spectral: shape {got.shape} vs {want.shape}")
