@@ -125,13 +125,16 @@ ir::Graph fuse_stream_pipeline(const ir::Graph& frontend, const ir::Graph& class
        (features.quant.present() &&
         (features.dtype == KILN_DTYPE_INT8 || features.dtype == KILN_DTYPE_INT16) &&
         (features.dtype != window.dtype || !same_quantization(features, window))));
-  if ((features.dtype != window.dtype && !quantize) ||
-      (!quantize && !same_quantization(features, window)) || row < 1 ||
-      window.elements() % row != 0) {
-    mismatch(
-        fmt::format("{} output {} does not stack into {} input {}: a whole number of "
-                    "feature rows of the same type and quantization is needed",
-                    fl, describe(features), cl, describe(window)));
+  const bool same_kind =
+      quantize || (features.dtype == window.dtype && same_quantization(features, window));
+  if (!same_kind || row < 1 || window.elements() % row != 0) {
+    mismatch(fmt::format(
+        "{} output {} does not stack into {} input {}: {}", fl, describe(features), cl,
+        describe(window),
+        same_kind ? fmt::format("its {} elements are not a whole number of rows of {}",
+                                window.elements(), row)
+                  : std::string("a whole number of feature rows of the same type and "
+                                "quantization (or float or quantized features) is needed")));
   }
   const int64_t frames = window.elements() / row;
   if (row > kMaxDim || frames > kMaxDim) {

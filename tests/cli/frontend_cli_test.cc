@@ -120,7 +120,7 @@ TEST(CliFrontend, AClassifierThatDoesNotTakeTheFeaturesIsRefusedNamingBothShapes
                    "stack into " +
                    kws +
                    " input 'input_1' int8 [1,49,10,1] (scale 0.5847029, zero point 83): "
-                   "a whole number of feature rows of the same type and quantization is needed");
+                   "its 490 elements are not a whole number of rows of 40");
   expect_error("convert " + speech("micro_speech_quantized.tflite") + " --frontend " +
                    speech("audio_preprocessor_int8.tflite") + " -o " + temp_path("p.kiln"),
                1, "--frontend needs --hop");

@@ -170,8 +170,7 @@ TEST(SignalPipeline, MismatchedStagesAreRefusedNamingBothShapes) {
       front, classifier, kHop, ErrorKind::kBadInput,
       "audio_preprocessor_int8.tflite output 'PartitionedCall:0' int8 [40] does not "
       "stack into model.tflite input 'input_1' int8 [1,49,10,1] (scale 0.5847029, zero "
-      "point 83): a whole number of feature rows of the same type and quantization is "
-      "needed");
+      "point 83): its 490 elements are not a whole number of rows of 40");
   expect_bad_input(front, import("micro_speech_quantized.tflite"), 0, ErrorKind::kUsage,
                    "the hop must be 1 to 480 samples (a frame of audio_preprocessor_int8.tflite); "
                    "got 0");
