@@ -18,9 +18,8 @@ ir::Graph float_audio_features(const AudioFeatureParams& p) {
   std::vector<double> window = hann_window(p.frame);
   for (double& w : window) w /= 32768.0;
   x = g.multiply(x, {1, p.frame}, window, {p.frame});
-  x = g.square(g.rfft(x, 1, p.fft), {1, bins, 2});
-  x = g.reduce(ir::OpKind::kSum, x, 2, {1, bins});  // power: re^2 + im^2
-  x = g.matrix_multiply(x, mel_filter_bank(p.mels, p.fft, p.rate, p.min_hz, p.max_hz));
+  x = g.energy(g.rfft(x, 1, p.fft), 1, bins);
+  x = g.filter_bank(x, mel_bands(p.mels, p.fft, p.rate, p.min_hz, p.max_hz), p.mels);
   x = g.unary(ir::OpKind::kLog, g.add(x, {1, p.mels}, {p.floor}, {1}), {1, p.mels});
   if (p.coefficients > 0) x = g.matrix_multiply(x, dct2_ortho(p.coefficients, p.mels));
   g.output(x);
@@ -37,47 +36,6 @@ constexpr double kLn2 = 0.69314718055994530942;
 template <typename T>
 int table(ir::GraphBuilder& b, const std::string& name, kiln_dtype dtype, const std::vector<T>& v) {
   return b.constant(name, dtype, {static_cast<int32_t>(v.size())}, v);
-}
-
-// The mel triangles as SignalFilterBank's bands: band b holds the bins in
-// [point b, point b + 1), weighted by the falling edge of triangle b - 1
-// (band 0's goes nowhere) and unweighted by the rising edge of triangle b
-// (band `mels`'s goes nowhere); the two sum to one.
-struct FilterBankTables {
-  std::vector<int16_t> weights, unweights, freq_starts, weight_starts, widths;
-};
-
-FilterBankTables filter_bank_tables(const AudioFeatureParams& p) {
-  const int32_t bins = p.fft / 2 + 1;
-  std::vector<double> points(static_cast<size_t>(p.mels) + 2);
-  const double lo = hz_to_mel(p.min_hz), hi = hz_to_mel(p.max_hz);
-  for (size_t i = 0; i < points.size(); ++i) {
-    points[i] = mel_to_hz(lo + (hi - lo) * static_cast<double>(i) / (p.mels + 1));
-  }
-  const int32_t whole_nyquist = p.rate / 2;  // torchaudio's bins, as mel_filter_bank's
-  const double nyquist = whole_nyquist;
-  FilterBankTables t;
-  for (size_t b = 0; b + 1 < points.size(); ++b) {
-    t.freq_starts.push_back(0);
-    t.weight_starts.push_back(static_cast<int16_t>(t.weights.size()));
-    int16_t width = 0;
-    for (int32_t k = 0; k < bins; ++k) {
-      const double hz = nyquist * k / (bins - 1);
-      if (hz < points[b] || hz >= points[b + 1]) continue;
-      if (width == 0) t.freq_starts.back() = static_cast<int16_t>(k);
-      const double rising = (hz - points[b]) / (points[b + 1] - points[b]);
-      t.weights.push_back(
-          static_cast<int16_t>(std::lround((1.0 - rising) * (1 << kFilterBankBits))));
-      t.unweights.push_back(static_cast<int16_t>(std::lround(rising * (1 << kFilterBankBits))));
-      ++width;
-    }
-    t.widths.push_back(width);
-  }
-  if (t.weights.empty()) {  // a table of no weights is no operand
-    t.weights.push_back(0);
-    t.unweights.push_back(0);
-  }
-  return t;
 }
 
 }  // namespace
@@ -107,14 +65,21 @@ ir::Graph int16_audio_features(const AudioFeatureParams& p) {
   const int energy = b.tensor("energy", KILN_DTYPE_UINT32, {1, bins});
   b.op(ir::OpKind::kSignalEnergy, {spectrum}, {energy}).attrs.custom_options = {0, bins};
 
-  const FilterBankTables t = filter_bank_tables(p);
+  const MelBands bands = mel_bands(p.mels, p.fft, p.rate, p.min_hz, p.max_hz);
+  std::vector<int16_t> q12_weights, q12_unweights;
+  for (size_t i = 0; i < bands.weights.size(); ++i) {
+    q12_weights.push_back(
+        static_cast<int16_t>(std::lround(bands.weights[i] * (1 << kFilterBankBits))));
+    q12_unweights.push_back(
+        static_cast<int16_t>(std::lround(bands.unweights[i] * (1 << kFilterBankBits))));
+  }
   const int banks = b.tensor("filter_bank", KILN_DTYPE_UINT64, {p.mels});
   b.op(ir::OpKind::kSignalFilterBank,
-       {energy, table(b, "weights", KILN_DTYPE_INT16, t.weights),
-        table(b, "unweights", KILN_DTYPE_INT16, t.unweights),
-        table(b, "freq_starts", KILN_DTYPE_INT16, t.freq_starts),
-        table(b, "weight_starts", KILN_DTYPE_INT16, t.weight_starts),
-        table(b, "widths", KILN_DTYPE_INT16, t.widths)},
+       {energy, table(b, "weights", KILN_DTYPE_INT16, q12_weights),
+        table(b, "unweights", KILN_DTYPE_INT16, q12_unweights),
+        table(b, "freq_starts", KILN_DTYPE_INT16, bands.freq_starts),
+        table(b, "weight_starts", KILN_DTYPE_INT16, bands.weight_starts),
+        table(b, "widths", KILN_DTYPE_INT16, bands.widths)},
        {banks})
       .attrs.custom_options = {p.mels};
   // The square root unshifted: shifting the auto-scaling back out here

@@ -19,7 +19,9 @@ struct AudioFeatureParams {
   double floor = 1e-6;
 };
 
-// [1, frame] int16 -> [1, mels or coefficients] float32.
+// [1, frame] int16 -> [1, mels or coefficients] float32: the window, the
+// float real FFT, energies, the mel bands (SignalFilterBank in float: each
+// bin weighs into its two bands only), the log and for MFCC the DCT.
 ir::Graph float_audio_features(const AudioFeatureParams& p);
 
 // [1, frame] int16 -> [1, mels or coefficients] int16, quantized (zero

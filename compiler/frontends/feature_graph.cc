@@ -17,6 +17,11 @@ int FeatureGraph::int32_constant(const std::vector<int32_t>& values) {
                      {static_cast<int32_t>(values.size())}, values);
 }
 
+int FeatureGraph::int16_constant(const std::vector<int16_t>& values) {
+  return b_.constant("c" + std::to_string(next_++), KILN_DTYPE_INT16,
+                     {static_cast<int32_t>(values.size())}, values);
+}
+
 int FeatureGraph::samples(int32_t count) {
   return b_.input("samples", KILN_DTYPE_INT16, {1, count});
 }
@@ -57,8 +62,26 @@ int FeatureGraph::unary(ir::OpKind kind, int x, Shape shape) {
 
 int FeatureGraph::rfft(int x, int32_t rows, int32_t fft_length) {
   constexpr int64_t kTfliteFloat32 = 0;
-  const int y = tensor({rows, fft_length / 2 + 1, 2});
+  const int y = tensor({rows, (fft_length / 2 + 1) * 2});
   b_.op(ir::OpKind::kSignalRfft, {x}, {y}).attrs.custom_options = {kTfliteFloat32, fft_length};
+  return y;
+}
+
+int FeatureGraph::energy(int x, int32_t rows, int32_t bins) {
+  const int y = tensor({rows, bins});
+  b_.op(ir::OpKind::kSignalEnergy, {x}, {y}).attrs.custom_options = {0, bins};
+  return y;
+}
+
+int FeatureGraph::filter_bank(int x, const MelBands& bands, int32_t mels) {
+  const int32_t weights = static_cast<int32_t>(bands.weights.size());
+  const int y = tensor({1, mels});
+  b_.op(ir::OpKind::kSignalFilterBank,
+        {x, float_constant(bands.weights, {weights}), float_constant(bands.unweights, {weights}),
+         int16_constant(bands.freq_starts), int16_constant(bands.weight_starts),
+         int16_constant(bands.widths)},
+        {y})
+      .attrs.custom_options = {mels};
   return y;
 }
 

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "compiler/frontends/filters.h"
 #include "compiler/ir/builder.h"
 
 namespace kiln {
@@ -30,8 +31,12 @@ class FeatureGraph {
   int add(int x, int y, Shape shape, ir::OpKind kind = ir::OpKind::kAdd);  // x (op) y, same shape
   int square(int x, Shape shape);
   int unary(ir::OpKind kind, int x, Shape shape);  // LOG, SQRT
-  // The float real FFT of each row of x ([rows, n]): [rows, fft / 2 + 1, 2] (re, im).
+  // The float real FFT of each row of x ([rows, n]): [rows, (fft / 2 + 1) * 2], (re, im) pairs.
   int rfft(int x, int32_t rows, int32_t fft_length);
+  // re^2 + im^2 of each bin of x ([rows, bins * 2]): [rows, bins].
+  int energy(int x, int32_t rows, int32_t bins);
+  // The mel bands' sums of x (energies [1, bins]): [1, mels].
+  int filter_bank(int x, const MelBands& bands, int32_t mels);
   // Reductions over one axis, the axis dropped (MEAN, SUM, REDUCE_MAX).
   int reduce(ir::OpKind kind, int x, int32_t axis, Shape out_shape);
   int reshape(int x, Shape shape);
@@ -45,6 +50,7 @@ class FeatureGraph {
   int tensor(Shape shape, kiln_dtype dtype = KILN_DTYPE_FLOAT32);
   int float_constant(const std::vector<double>& values, Shape shape);
   int int32_constant(const std::vector<int32_t>& values);
+  int int16_constant(const std::vector<int16_t>& values);
   ir::GraphBuilder b_;
   int next_ = 0;
 };

@@ -1,6 +1,5 @@
 #include "compiler/frontends/filters.h"
 
-#include <algorithm>
 #include <cmath>
 
 namespace kiln {
@@ -19,9 +18,8 @@ std::vector<double> hann_window(int32_t length) {
 double hz_to_mel(double hz) { return 2595.0 * std::log10(1.0 + hz / 700.0); }
 double mel_to_hz(double mel) { return 700.0 * (std::pow(10.0, mel / 2595.0) - 1.0); }
 
-std::vector<std::vector<double>> mel_filter_bank(int32_t mels, int32_t fft_length,
-                                                 int32_t sample_rate, double min_hz,
-                                                 double max_hz) {
+MelBands mel_bands(int32_t mels, int32_t fft_length, int32_t sample_rate, double min_hz,
+                   double max_hz) {
   const int32_t bins = fft_length / 2 + 1;
   std::vector<double> points(static_cast<size_t>(mels) + 2);
   const double lo = hz_to_mel(min_hz), hi = hz_to_mel(max_hz);
@@ -31,20 +29,27 @@ std::vector<std::vector<double>> mel_filter_bank(int32_t mels, int32_t fft_lengt
   // torchaudio spaces the bins over [0, sample_rate // 2] (integer division).
   const int32_t whole_nyquist = sample_rate / 2;
   const double nyquist = whole_nyquist;
-  std::vector<std::vector<double>> bank(static_cast<size_t>(mels),
-                                        std::vector<double>(static_cast<size_t>(bins)));
-  for (int32_t m = 0; m < mels; ++m) {
-    const double left = points[static_cast<size_t>(m)], center = points[static_cast<size_t>(m) + 1],
-                 right = points[static_cast<size_t>(m) + 2];
+  MelBands bands;
+  for (size_t b = 0; b + 1 < points.size(); ++b) {
+    bands.freq_starts.push_back(0);
+    bands.weight_starts.push_back(static_cast<int16_t>(bands.weights.size()));
+    int16_t width = 0;
     for (int32_t k = 0; k < bins; ++k) {
       const double hz = bins > 1 ? nyquist * k / (bins - 1) : 0.0;
-      const double rising = (hz - left) / (center - left);
-      const double falling = (right - hz) / (right - center);
-      bank[static_cast<size_t>(m)][static_cast<size_t>(k)] =
-          std::max(0.0, std::min(rising, falling));
+      if (hz < points[b] || hz >= points[b + 1]) continue;
+      if (width == 0) bands.freq_starts.back() = static_cast<int16_t>(k);
+      const double rising = (hz - points[b]) / (points[b + 1] - points[b]);
+      bands.weights.push_back(1.0 - rising);
+      bands.unweights.push_back(rising);
+      ++width;
     }
+    bands.widths.push_back(width);
   }
-  return bank;
+  if (bands.weights.empty()) {  // no bin in any band: one unused weight
+    bands.weights.push_back(0.0);
+    bands.unweights.push_back(0.0);
+  }
+  return bands;
 }
 
 std::vector<std::vector<double>> dct2_ortho(int32_t coefficients, int32_t inputs) {

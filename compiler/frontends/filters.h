@@ -20,13 +20,19 @@ double hz_to_mel(double hz);
 double mel_to_hz(double mel);
 
 // A triangular mel filter bank over the bins of a real FFT of `fft_length`
-// at `sample_rate`: [mels][fft_length / 2 + 1] weights, row m the triangle
-// rising from mel point m to m + 1 and falling to m + 2 (linear in Hz), the
-// mels + 2 points spread evenly on the mel scale from min_hz to max_hz.
-// This is torchaudio's melscale_fbanks(norm=None, mel_scale="htk"), whose
-// bins lie at k * (sample_rate / 2) / (fft_length / 2).
-std::vector<std::vector<double>> mel_filter_bank(int32_t mels, int32_t fft_length,
-                                                 int32_t sample_rate, double min_hz, double max_hz);
+// at `sample_rate`, in SignalFilterBank's form: mels + 2 points spread
+// evenly on the mel scale from min_hz to max_hz, band b the bins in
+// [point b, point b + 1), each bin weighted into mel b - 1 by the falling
+// edge (`weights`) and into mel b by the rising one (`unweights`; they sum to
+// one); band 0's weights and band `mels`'s unweights go nowhere. The
+// triangles are linear in Hz, the bins at k * (sample_rate / 2) /
+// (fft_length / 2): torchaudio's melscale_fbanks(norm=None, mel_scale="htk").
+struct MelBands {
+  std::vector<double> weights, unweights;                   // per bin of each band, band after band
+  std::vector<int16_t> freq_starts, weight_starts, widths;  // per band, mels + 1
+};
+MelBands mel_bands(int32_t mels, int32_t fft_length, int32_t sample_rate, double min_hz,
+                   double max_hz);
 
 // The orthonormal DCT-II, [coefficients][inputs]: row k is
 // sqrt(2 / n) cos(pi k (i + 1/2) / n), row 0 scaled by 1 / sqrt(2)

@@ -180,10 +180,9 @@ ir::Graph spectral_features(const std::string& spec) {
   for (double w : window) sum += w;
   std::vector<double> scaling(static_cast<size_t>(bins), 2.0 / (sum * sum));
   scaling.front() = scaling.back() = 1.0 / (sum * sum);
-  int power = g.square(g.rfft(g.multiply(centered, {axes, frame}, window, {frame}), axes, fft),
-                       {axes, bins, 2});
-  power =
-      g.multiply(g.reduce(ir::OpKind::kSum, power, 2, {axes, bins}), {axes, bins}, scaling, {bins});
+  int power =
+      g.energy(g.rfft(g.multiply(centered, {axes, frame}, window, {frame}), axes, fft), axes, bins);
+  power = g.multiply(power, {axes, bins}, scaling, {bins});
   const int banded = g.reshape(g.slice(power, {0, 1}, {axes, half}), {axes, bands, width});
   const int band_power = g.reduce(ir::OpKind::kSum, banded, 2, {axes, bands});
   const int band_peak = g.reduce(ir::OpKind::kReduceMax, banded, 2, {axes, bands});

@@ -153,8 +153,10 @@ void read_energy(tflite_format::OperatorReader& r) {
 void lower_energy(LowerContext& ctx, const ir::Op& op) {
   const ir::Tensor& in = ctx.input(op, 0);
   const ir::Tensor& out = ctx.output(op, 0);
-  require_dtype(ctx, op, in, KILN_DTYPE_INT16, "spectrum");
-  require_dtype(ctx, op, out, KILN_DTYPE_UINT32, "output");
+  // int16 as TFLM's; float for kiln's float front-ends.
+  const bool is_float = in.dtype == KILN_DTYPE_FLOAT32;
+  if (!is_float) require_dtype(ctx, op, in, KILN_DTYPE_INT16, "spectrum");
+  require_dtype(ctx, op, out, is_float ? KILN_DTYPE_FLOAT32 : KILN_DTYPE_UINT32, "output");
   if (innermost(in) % 2 != 0) ctx.invalid(op, "the spectrum's rows are not (re, im) pairs");
   SignalEnergyParams p{rows_of(in), innermost(in) / 2,
                        option(ctx, op, 0, "start_index", 0, kMaxDim),
@@ -164,7 +166,8 @@ void lower_energy(LowerContext& ctx, const ir::Op& op) {
                                 p.end_index, p.bins));
   }
   require_elements(ctx, op, out, int64_t{p.rows} * p.bins, "output");
-  ctx.emit(op, OpCode::SIGNAL_ENERGY_S16, p, {op.inputs[0]}, {op.outputs[0]});
+  ctx.emit(op, is_float ? OpCode::SIGNAL_ENERGY_F32 : OpCode::SIGNAL_ENERGY_S16, p, {op.inputs[0]},
+           {op.outputs[0]});
 }
 
 void read_filter_bank(tflite_format::OperatorReader& r) {
@@ -173,10 +176,16 @@ void read_filter_bank(tflite_format::OperatorReader& r) {
 
 void lower_filter_bank(LowerContext& ctx, const ir::Op& op) {
   const ir::Tensor& energy = ctx.input(op, 0);
-  require_dtype(ctx, op, energy, KILN_DTYPE_UINT32, "energy");
-  for (size_t i = 1; i < 6; ++i)
-    require_dtype(ctx, op, ctx.input(op, i), KILN_DTYPE_INT16, "table");
-  require_dtype(ctx, op, ctx.output(op, 0), KILN_DTYPE_UINT64, "output");
+  // uint32 energies as TFLM's, Q12 weights and uint64 sums; or float ones
+  // throughout, for kiln's float front-ends.
+  const bool is_float = energy.dtype == KILN_DTYPE_FLOAT32;
+  if (!is_float) require_dtype(ctx, op, energy, KILN_DTYPE_UINT32, "energy");
+  for (size_t i = 1; i < 6; ++i) {
+    require_dtype(ctx, op, ctx.input(op, i),
+                  is_float && i < 3 ? KILN_DTYPE_FLOAT32 : KILN_DTYPE_INT16, "table");
+  }
+  require_dtype(ctx, op, ctx.output(op, 0), is_float ? KILN_DTYPE_FLOAT32 : KILN_DTYPE_UINT64,
+                "output");
   SignalFilterBankParams p{static_cast<int32_t>(energy.elements()),
                            option(ctx, op, 0, "num_channels", 1, kMaxSignalChannels),
                            static_cast<int32_t>(ctx.input(op, 1).elements())};
@@ -184,7 +193,8 @@ void lower_filter_bank(LowerContext& ctx, const ir::Op& op) {
   for (size_t i = 3; i < 6; ++i)
     require_elements(ctx, op, ctx.input(op, i), p.num_channels + 1, "table");
   require_elements(ctx, op, ctx.output(op, 0), p.num_channels, "output");
-  ctx.emit(op, OpCode::SIGNAL_FILTER_BANK, p, op.inputs, {op.outputs[0]});
+  ctx.emit(op, is_float ? OpCode::SIGNAL_FILTER_BANK_F32 : OpCode::SIGNAL_FILTER_BANK, p, op.inputs,
+           {op.outputs[0]});
 }
 
 void lower_square_root(LowerContext& ctx, const ir::Op& op) {

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "compiler/common/file_io.h"
+#include "compiler/common/npy.h"
 #include "tests/support/cli.h"
 
 namespace kiln {
@@ -145,6 +146,45 @@ TEST(CliTarget, BenchesAPipelineBlockByStage) {
   EXPECT_NE(r.output.find("of the 2400000 instructions a core at 120 MHz retires in 20.0 ms"),
             std::string::npos)
       << r.output;
+}
+
+// Built-in front-ends by name: features of a clip as .npy, the front-end
+// analyzed alone, fused before TFLM's classifier, and a bad spec refused.
+TEST(CliFrontend, BuiltInFrontEndsByName) {
+  const std::string out = temp_path("yes_mfcc.npy");
+  test::CliResult r = kiln_cli("features " + speech("yes_1000ms.wav") +
+                               " --frontend mfcc:frame=512,fft=512 --hop 256 -o " + out);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("61 frames x [1,13] float32 features (3172 bytes)"), std::string::npos)
+      << r.output;
+  const NpyArray features = parse_npy(read_file(out), out);
+  EXPECT_EQ(features.dtype, KILN_DTYPE_FLOAT32);
+  EXPECT_EQ(features.shape, (std::vector<int64_t>{61, 13}));
+
+  r = kiln_cli("features " + speech("yes_1000ms.wav") + " --frontend log-mel-int16 --hop 320 -o " +
+               temp_path("yes_log_mel.bin"));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("49 frames x [1,40] int16 features (scale 0.001953125, zero point 0)"),
+            std::string::npos)
+      << r.output;
+
+  r = kiln_cli("analyze mfcc");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("SIGNAL_RFFT_F32;SIGNAL_ENERGY_F32;SIGNAL_FILTER_BANK_F32"),
+            std::string::npos)
+      << r.output;
+
+  r = kiln_cli("convert " + speech("micro_speech_quantized.tflite") +
+               " --frontend log-mel-int16 --hop 320 -o " + temp_path("log_mel_speech.kiln"));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("log-mel-int16 frames of 480 samples every 320 -> 40 features each -> "
+                          "a window of 49 frames"),
+            std::string::npos)
+      << r.output;
+
+  expect_error(
+      "features " + speech("yes_1000ms.wav") + " --frontend mfcc:mel=40 --hop 320 -o " + out, 1,
+      "front-end 'mfcc:mel=40': 'mel=40' is not a parameter of mfcc");
 }
 
 }  // namespace

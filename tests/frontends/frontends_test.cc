@@ -157,18 +157,34 @@ TEST(Frontends, TablesAreTorchaudiosAndScipys) {
   }
   EXPECT_NEAR(frontends::mel_to_hz(frontends::hz_to_mel(1234.5)), 1234.5, 1e-9);
   EXPECT_NEAR(frontends::hz_to_mel(700.0), 2595.0 * std::log10(2.0), 1e-9);
-  // Between two mel points the adjacent triangles sum to one.
-  const auto bank = frontends::mel_filter_bank(10, 512, 16000, 0.0, 8000.0);
-  ASSERT_EQ(bank.size(), 10u);
-  ASSERT_EQ(bank[0].size(), 257u);
-  const double center1 = frontends::mel_to_hz(frontends::hz_to_mel(8000.0) * 2 / 11);
-  const double center2 = frontends::mel_to_hz(frontends::hz_to_mel(8000.0) * 3 / 11);
-  for (size_t k = 0; k < 257; ++k) {
-    const double hz = 8000.0 * static_cast<double>(k) / 256;
-    if (hz > center1 && hz < center2) {
-      EXPECT_NEAR(bank[1][k] + bank[2][k], 1.0, 1e-12);
+  // Ten mels over 0-8 kHz and a 512-point FFT: bands of the bins between
+  // mel points, each bin's two weights summing to one, rising from 0 at a
+  // band's first point.
+  const frontends::MelBands bands = frontends::mel_bands(10, 512, 16000, 0.0, 8000.0);
+  ASSERT_EQ(bands.widths.size(), 11u);
+  int32_t bins = 0;
+  for (size_t b = 0; b < 11; ++b) {
+    EXPECT_EQ(bands.weight_starts[b], bins);
+    if (b > 0) {
+      EXPECT_EQ(bands.freq_starts[b], bands.freq_starts[b - 1] + bands.widths[b - 1]);
     }
+    bins += bands.widths[b];
   }
+  // Every bin: Nyquist is the last point, in the last band or (rounding of
+  // the mel round trip) just past it.
+  EXPECT_GE(bins, 256);
+  EXPECT_LE(bins, 257);
+  for (size_t i = 0; i < bands.weights.size(); ++i) {
+    EXPECT_NEAR(bands.weights[i] + bands.unweights[i], 1.0, 1e-12);
+  }
+  EXPECT_EQ(bands.unweights[0], 0.0);  // bin 0 at 0 Hz, the first point
+  const double second_point = frontends::mel_to_hz(frontends::hz_to_mel(8000.0) / 11);
+  const size_t first_of_band1 = static_cast<size_t>(bands.weight_starts[1]);
+  const double hz = 8000.0 * bands.freq_starts[1] / 256;
+  EXPECT_NEAR(bands.unweights[first_of_band1],
+              (hz - second_point) /
+                  (frontends::mel_to_hz(frontends::hz_to_mel(8000.0) * 2 / 11) - second_point),
+              1e-12);
   const std::vector<double> hann = frontends::hann_window(4);  // periodic: no last zero
   const double want[4] = {0.0, 0.5, 1.0, 0.5};
   for (size_t i = 0; i < 4; ++i) EXPECT_NEAR(hann[i], want[i], 1e-15);

@@ -6,6 +6,7 @@
 #include "compiler/analyze/analysis.h"
 #include "compiler/common/error.h"
 #include "compiler/common/file_io.h"
+#include "compiler/frontends/frontends.h"
 #include "compiler/target/kernel_target.h"
 #include "tools/kiln/commands.h"
 #include "tools/kiln/frontend_flags.h"
@@ -32,8 +33,11 @@ void register_analyze(CLI::App& app) {
   add_storage_flags(cmd, &opts->compile);
   add_frontend_flags(cmd, &opts->frontend);
   cmd->callback([opts]() {
-    uint64_t model_bytes = read_file(opts->model).size();
-    if (!opts->frontend.frontend.empty()) model_bytes += read_file(opts->frontend.frontend).size();
+    // The source files' bytes (a built-in front-end has none).
+    const auto file_bytes = [](const std::string& path) -> uint64_t {
+      return path.empty() || frontends::is_builtin(path) ? 0 : read_file(path).size();
+    };
+    const uint64_t model_bytes = file_bytes(opts->model) + file_bytes(opts->frontend.frontend);
     CompileOptions options = with_target(opts->compile, opts->target);
     options.allow_unsupported = true;
     const CompiledModel m = compile_with_frontend(opts->model, opts->frontend, options, opts->json);

@@ -4,6 +4,7 @@
 
 #include "compiler/common/error.h"
 #include "compiler/common/file_io.h"
+#include "compiler/frontends/frontends.h"
 #include "compiler/pipeline/stream_pipeline.h"
 
 namespace kiln {
@@ -42,7 +43,10 @@ void check_frontend_flags(const FrontendFlags& flags) {
 CompiledModel compile_with_frontend(const std::string& model, const FrontendFlags& flags,
                                     const CompileOptions& options, bool quiet) {
   check_frontend_flags(flags);
-  if (flags.frontend.empty()) return compile_model(read_file(model), model, options);
+  if (flags.frontend.empty()) {
+    if (frontends::is_builtin(model)) return compile_graph(frontends::build(model), options);
+    return compile_model(read_file(model), model, options);
+  }
   StreamPipelineShape shape;
   CompiledModel m =
       compile_stream_pipeline(flags.frontend, model, stream_options(flags), options, &shape);

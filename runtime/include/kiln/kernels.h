@@ -305,7 +305,11 @@ namespace kiln {
   X(SIGNAL_RFFT_S16_ARM_DSP, 173, SignalRfftParams, signal_rfft_operand_sizes(p, s), arm_dsp,      \
     signal_rfft_s16)                                                                               \
   X(SIGNAL_RFFT_F32, 174, SignalRfftParams, signal_rfft_f32_operand_sizes(p, s), ref,              \
-    signal_rfft_f32)
+    signal_rfft_f32)                                                                               \
+  X(SIGNAL_ENERGY_F32, 175, SignalEnergyParams, signal_energy_f32_operand_sizes(p, s), ref,        \
+    signal_energy_f32)                                                                             \
+  X(SIGNAL_FILTER_BANK_F32, 176, SignalFilterBankParams,                                           \
+    signal_filter_bank_f32_operand_sizes(p, s), ref, signal_filter_bank_f32)
 
 enum class OpCode : uint16_t {
 #define KILN_OPCODE_ENUM(name, number, params, sizes, isa, kernel) name = number,

@@ -200,6 +200,47 @@ void signal_filter_bank(const void* params, const void* const* inputs, void* con
   }
 }
 
+void signal_energy_f32(const void* params, const void* const* inputs, void* const* outputs) {
+  const SignalEnergyParams& p = *static_cast<const SignalEnergyParams*>(params);
+  const float* spectrum = static_cast<const float*>(inputs[0]);
+  float* out = static_cast<float*>(outputs[0]);
+  for (int32_t r = 0; r < p.rows; ++r) {
+    for (int32_t i = 0; i < p.bins; ++i) {
+      const int32_t k = r * p.bins + i;
+      const float re = spectrum[2 * k], im = spectrum[2 * k + 1];
+      out[k] = i < p.start_index || i >= p.end_index ? 0.0f : re * re + im * im;
+    }
+  }
+}
+
+void signal_filter_bank_f32(const void* params, const void* const* inputs, void* const* outputs) {
+  const SignalFilterBankParams& p = *static_cast<const SignalFilterBankParams*>(params);
+  const float* energy = static_cast<const float*>(inputs[0]);
+  const float* weights = static_cast<const float*>(inputs[1]);
+  const float* unweights = static_cast<const float*>(inputs[2]);
+  const int16_t* freq_starts = static_cast<const int16_t*>(inputs[3]);
+  const int16_t* weight_starts = static_cast<const int16_t*>(inputs[4]);
+  const int16_t* widths = static_cast<const int16_t*>(inputs[5]);
+  float* out = static_cast<float*>(outputs[0]);
+  for (int32_t c = 0; c <= p.num_channels; ++c) {
+    if (!signal_filter_bank_band_ok(p, freq_starts[c], weight_starts[c], widths[c])) {
+      for (int32_t i = 0; i < p.num_channels; ++i) out[i] = 0.0f;
+      return;
+    }
+  }
+  float weighted = 0.0f, unweighted = 0.0f;
+  for (int32_t c = 0; c <= p.num_channels; ++c) {
+    for (int32_t j = 0; j < widths[c]; ++j) {
+      const float e = energy[freq_starts[c] + j];
+      weighted += weights[weight_starts[c] + j] * e;
+      unweighted += unweights[weight_starts[c] + j] * e;
+    }
+    if (c > 0) out[c - 1] = weighted;  // band 0 only feeds band 1
+    weighted = unweighted;
+    unweighted = 0.0f;
+  }
+}
+
 void signal_filter_bank_square_root(const void* params, const void* const* inputs,
                                     void* const* outputs) {
   const SignalFilterBankSquareRootParams& p =

@@ -119,6 +119,17 @@ inline bool signal_energy_operand_sizes(const SignalEnergyParams& p, OperandSize
   return s->inputs[0] != 0 && s->outputs[0] != 0;
 }
 
+// SIGNAL_ENERGY_F32: the same on a float spectrum, float output; the
+// float front-ends' power spectrum.
+inline bool signal_energy_f32_operand_sizes(const SignalEnergyParams& p, OperandSizes* s) {
+  if (p.start_index < 0 || p.start_index > p.end_index || p.end_index > p.bins) return false;
+  const int32_t in[3] = {p.rows, p.bins, 2}, out[2] = {p.rows, p.bins};
+  s->inputs[0] = block_bytes(4, in, 3);
+  s->outputs[0] = block_bytes(4, out, 2);
+  s->num_inputs = s->num_outputs = 1;
+  return s->inputs[0] != 0 && s->outputs[0] != 0;
+}
+
 // SIGNAL_FILTER_BANK. Operands: energy uint32 [spectrum_size], weights and
 // unweights int16 [num_weights], channel frequency starts, weight starts and
 // widths int16 [num_channels + 1]; output uint64 [num_channels]. Band c takes
@@ -135,6 +146,20 @@ inline bool signal_filter_bank_operand_sizes(const SignalFilterBankParams& p, Op
   s->inputs[1] = s->inputs[2] = flat_bytes(2, p.num_weights);
   s->inputs[3] = s->inputs[4] = s->inputs[5] = flat_bytes(2, p.num_channels + 1);
   s->outputs[0] = flat_bytes(8, p.num_channels);
+  s->num_inputs = 6;
+  s->num_outputs = 1;
+  return s->inputs[0] != 0 && s->inputs[1] != 0;
+}
+
+// SIGNAL_FILTER_BANK_F32: the same bands on a float energy spectrum, with
+// float weights and unweights and a float output (the float front-ends' mel
+// filter bank: each bin weighs into two bands, not every band).
+inline bool signal_filter_bank_f32_operand_sizes(const SignalFilterBankParams& p, OperandSizes* s) {
+  if (p.num_channels < 1 || p.num_channels > kMaxSignalChannels) return false;
+  s->inputs[0] = flat_bytes(4, p.spectrum_size);
+  s->inputs[1] = s->inputs[2] = flat_bytes(4, p.num_weights);
+  s->inputs[3] = s->inputs[4] = s->inputs[5] = flat_bytes(2, p.num_channels + 1);
+  s->outputs[0] = flat_bytes(4, p.num_channels);
   s->num_inputs = 6;
   s->num_outputs = 1;
   return s->inputs[0] != 0 && s->inputs[1] != 0;
