@@ -25,8 +25,8 @@ struct Parameter {
   const char* derived;
 };
 
-// A spec's parameter values, read by name; unknown names are refused when
-// they are read back.
+// A spec's parameter values, read by name. Unknown names, repeated ones and
+// values out of range are refused as the spec is parsed.
 class Parameters {
  public:
   Parameters(const std::string& spec, const std::string& name, const std::vector<Parameter>& known)
@@ -51,6 +51,9 @@ class Parameters {
                     fmt::format("front-end '{}': '{}' is not a parameter of {} (key=value; it "
                                 "has {})",
                                 spec, item, name, names));
+      }
+      if (values_.count(key) != 0) {
+        throw Error(ErrorKind::kUsage, fmt::format("front-end '{}': {} is given twice", spec, key));
       }
       const std::string text = item.substr(eq + 1);
       char* stop = nullptr;

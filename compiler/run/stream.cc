@@ -5,6 +5,9 @@
 #include <cstring>
 
 #include "compiler/common/error.h"
+#include "compiler/common/file_io.h"
+#include "compiler/common/npy.h"
+#include "compiler/common/wav.h"
 #include "compiler/ir/graph.h"
 
 namespace kiln {
@@ -16,7 +19,28 @@ std::vector<uint8_t> sample_bytes(const std::vector<int16_t>& samples, size_t be
   return bytes;
 }
 
+bool is_npy(const std::string& path) {
+  return path.size() >= 4 && path.compare(path.size() - 4, 4, ".npy") == 0;
+}
+
 }  // namespace
+
+std::vector<int16_t> read_recording(const std::string& path, int32_t sample_rate,
+                                    size_t* channels) {
+  *channels = 1;
+  if (!is_npy(path)) return read_wav_samples(path, sample_rate, 1);
+  const NpyArray a = parse_npy(read_file(path), path);
+  if (a.dtype != KILN_DTYPE_INT16 || a.shape.empty() || a.shape.size() > 2) {
+    throw Error(ErrorKind::kBadInput,
+                fmt::format("{}: a recording must be int16 [samples] or [samples, axes]; it is "
+                            "{} of {} dimensions",
+                            path, ir::dtype_name(a.dtype), a.shape.size()));
+  }
+  if (a.shape.size() == 2) *channels = static_cast<size_t>(a.shape[1]);
+  std::vector<int16_t> samples(a.data.size() / 2);
+  std::memcpy(samples.data(), a.data.data(), samples.size() * 2);
+  return samples;
+}
 
 int32_t stream_block_samples(const Runner& pipeline) {
   const TensorPort* in = pipeline.inputs().empty() ? nullptr : &pipeline.inputs()[0];

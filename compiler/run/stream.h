@@ -5,6 +5,7 @@
 #define KILN_COMPILER_RUN_STREAM_H
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "compiler/exec/runner.h"
@@ -17,6 +18,12 @@ struct StreamOutputs {
   size_t end_sample = 0;  // samples consumed when they were written
   std::vector<std::vector<uint8_t>> outputs;
 };
+
+// A recording's int16 samples: a mono 16-bit WAV at `sample_rate` (Error
+// kBadInput naming the file otherwise; kiln does not resample), or an int16
+// .npy [samples] or [samples, axes] (axes interleaved, as a sensor delivers
+// them). `channels` gets the axes.
+std::vector<int16_t> read_recording(const std::string& path, int32_t sample_rate, size_t* channels);
 
 // A pipeline's block size: input 0 must be one int16 block [1, n] (Error
 // kBadInput naming its shape otherwise).

@@ -7,9 +7,6 @@
 #include <filesystem>
 
 #include "compiler/common/error.h"
-#include "compiler/common/file_io.h"
-#include "compiler/common/npy.h"
-#include "compiler/common/wav.h"
 #include "compiler/eval/dataset.h"
 #include "compiler/run/open_model.h"
 #include "compiler/run/stream.h"
@@ -38,20 +35,6 @@ std::vector<std::string> recording_files(const std::string& dir) {
   }
   std::sort(names.begin(), names.end());
   return names;
-}
-
-std::vector<int16_t> read_recording(const std::string& path, int32_t sample_rate) {
-  if (has_extension(path, ".wav")) return read_wav_samples(path, sample_rate, 1);
-  const NpyArray a = parse_npy(read_file(path), path);
-  if (a.dtype != KILN_DTYPE_INT16 || a.shape.empty() || a.shape.size() > 2) {
-    throw Error(ErrorKind::kBadInput,
-                fmt::format("{}: a recording must be int16 [samples] or [samples, axes]; it is "
-                            "{} of {} dimensions",
-                            path, ir::dtype_name(a.dtype), a.shape.size()));
-  }
-  std::vector<int16_t> samples(a.data.size() / 2);
-  std::memcpy(samples.data(), a.data.data(), samples.size() * 2);
-  return samples;
 }
 
 // Rows of float32 features, or of int8/int16 ones dequantized.
@@ -104,11 +87,11 @@ LabelledImages load_recordings(const std::string& dir, const std::string& labels
   size_t frames = 0, per_sample = 0;
   for (const std::string& name : names.names) {
     const std::string path = dir + "/" + name;
-    size_t these = 0;
-    const std::vector<float> features =
-        as_floats(frontend_features(*m.runner, read_recording(path, frontend.sample_rate),
-                                    frontend.hop, &these),
-                  row);
+    size_t these = 0, channels = 1;
+    const std::vector<float> features = as_floats(
+        frontend_features(*m.runner, read_recording(path, frontend.sample_rate, &channels),
+                          frontend.hop, &these),
+        row);
     if (values.empty()) {
       frames = these;
       per_sample = features.size();

@@ -130,6 +130,10 @@ TEST(Frontends, BadSpecsAreRefusedNamingWhatIsWrong) {
   EXPECT_NE(usage_error("mfcc:frame=480.5").find("frame = '480.5' must be an integer"),
             std::string::npos);
   EXPECT_NE(usage_error("mfcc:mels=").find("mels = '' must be an integer"), std::string::npos);
+  EXPECT_NE(usage_error("mfcc:mels=20,mels=30")
+                .find("front-end 'mfcc:mels=20,mels=30': mels is "
+                      "given twice"),
+            std::string::npos);
   EXPECT_NE(usage_error("mfcc:frame=600")
                 .find("fft = 512 must be a power of two of at least "
                       "frame = 600"),

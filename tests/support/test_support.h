@@ -11,8 +11,23 @@
 #include <tuple>
 #include <vector>
 
+#include "compiler/common/error.h"
+
 namespace kiln {
 namespace test {
+
+// The message of the Error `f` throws, which must be of `kind`.
+template <typename F>
+std::string error_of(F f, ErrorKind kind) {
+  try {
+    f();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), kind) << e.what();
+    return e.what();
+  }
+  ADD_FAILURE() << "no error";
+  return "";
+}
 
 // The shared data directory ($KILN_SHARED_DIR, else the one configured at build time).
 std::string shared_dir();

@@ -28,19 +28,6 @@ std::string write_text(const std::string& name, const std::string& text) {
   return path;
 }
 
-// The message of the Error `load` throws, which must be of `kind`.
-template <typename F>
-std::string error_of(F load, ErrorKind kind) {
-  try {
-    load();
-  } catch (const Error& e) {
-    EXPECT_EQ(e.kind(), kind) << e.what();
-    return e.what();
-  }
-  ADD_FAILURE() << "no error";
-  return "";
-}
-
 TEST(CsvData, HeaderNamesColumnsAndClassNamesAreSorted) {
   const std::string path = write_text("weather.csv",
                                       "date,rain,wind,weather\n"
@@ -71,25 +58,25 @@ TEST(CsvData, BadFieldsAreNamedByRowAndColumn) {
   std::vector<std::string> classes;
   const std::string weather =
       write_text("bad_weather.csv", "date,rain,weather\n2012/01/01,0.5,sun\n");
-  EXPECT_EQ(error_of([&] { train::load_csv(weather, {}, classes); }, ErrorKind::kBadInput),
+  EXPECT_EQ(test::error_of([&] { train::load_csv(weather, {}, classes); }, ErrorKind::kBadInput),
             weather +
                 ": row 2, column 'date': '2012/01/01' is not a number (--feature-columns chooses "
                 "the columns to train on)");
-  EXPECT_EQ(error_of(
+  EXPECT_EQ(test::error_of(
                 [&] {
                   train::load_csv(weather, {"kind", {}}, classes);
                 },
                 ErrorKind::kBadInput),
             weather + ": no column 'kind' (the header names date, rain, weather; or 3 columns)");
   const std::string ragged = write_text("ragged.csv", "1,2,0\n3,0\n");
-  EXPECT_EQ(error_of([&] { train::load_csv(ragged, {}, classes); }, ErrorKind::kBadInput),
+  EXPECT_EQ(test::error_of([&] { train::load_csv(ragged, {}, classes); }, ErrorKind::kBadInput),
             ragged + ": row 2 has 2 fields, the first row 3");
   const std::string quote = write_text("quote.csv", "1,2,0\n3,\"4,1\n");
-  EXPECT_NE(error_of([&] { train::load_csv(quote, {}, classes); }, ErrorKind::kBadInput)
+  EXPECT_NE(test::error_of([&] { train::load_csv(quote, {}, classes); }, ErrorKind::kBadInput)
                 .find(": not CSV after row 1"),
             std::string::npos);
-  error_of([&] { train::load_csv(test::temp_path("absent.csv"), {}, classes); },
-           ErrorKind::kFileNotFound);
+  test::error_of([&] { train::load_csv(test::temp_path("absent.csv"), {}, classes); },
+                 ErrorKind::kFileNotFound);
 }
 
 TEST(CsvData, TestFileTakesTheTrainingClassesAndRefusesOthers) {
@@ -100,7 +87,7 @@ TEST(CsvData, TestFileTakesTheTrainingClassesAndRefusesOthers) {
   EXPECT_EQ(d.classes, 2);
   EXPECT_EQ(d.test.labels[0].item<int64_t>(), 1);
   options.test_data = write_text("test_unknown.csv", "x,y\n4,c\n");
-  EXPECT_EQ(error_of([&] { train::load_training_data(options); }, ErrorKind::kBadInput),
+  EXPECT_EQ(test::error_of([&] { train::load_training_data(options); }, ErrorKind::kBadInput),
             options.test_data + ": row 2, column 'y': class 'c' is not one of a, b");
 }
 
@@ -116,7 +103,7 @@ TEST(CsvData, InputShapeMustHoldARow) {
   EXPECT_EQ(d.test.images.size(0), 1);
   EXPECT_EQ(d.training.images.size(0), 2);
   options.input_shape = {4, 2};
-  EXPECT_EQ(error_of([&] { train::load_training_data(options); }, ErrorKind::kUsage),
+  EXPECT_EQ(test::error_of([&] { train::load_training_data(options); }, ErrorKind::kUsage),
             "--input-shape 4x1x2 holds 8 values; a sample of " + options.data + " holds 6");
 }
 
@@ -153,7 +140,7 @@ TEST(SampleDirectory, NpyImagesAndLabelsGiveTheTrainingData) {
     }
   }
   options.labels.clear();
-  EXPECT_EQ(error_of([&] { train::load_training_data(options); }, ErrorKind::kUsage),
+  EXPECT_EQ(test::error_of([&] { train::load_training_data(options); }, ErrorKind::kUsage),
             "--data " + dir + ": a directory of samples needs its --labels file");
 }
 
@@ -165,7 +152,7 @@ TEST(SampleDirectory, RawSamplesNeedTheirShape) {
   train::DataOptions options;
   options.data = dir;
   options.labels = write_text("bin_labels.txt", "0\n");
-  EXPECT_EQ(error_of([&] { train::load_training_data(options); }, ErrorKind::kUsage),
+  EXPECT_EQ(test::error_of([&] { train::load_training_data(options); }, ErrorKind::kUsage),
             "--data " + dir + ": raw .bin samples need --input-shape (float32 values)");
 }
 
@@ -206,7 +193,7 @@ TEST(Augmentation, PrecomputedTeacherLogitsAreRefused) {
   options.augmentation.flip = true;
   options.teacher_logits = torch::zeros({8, 2});
   const train::LabelledImages data{torch::rand({8, 4, 4, 1}), torch::zeros({8}, torch::kInt64)};
-  EXPECT_NE(error_of([&] { train::fit(student, data, options); }, ErrorKind::kBadInput)
+  EXPECT_NE(test::error_of([&] { train::fit(student, data, options); }, ErrorKind::kBadInput)
                 .find("augmented images need a teacher that scores each batch"),
             std::string::npos);
 }

@@ -17,6 +17,7 @@
 #include "compiler/common/file_io.h"
 #include "compiler/common/npy.h"
 #include "compiler/exec/host_runner.h"
+#include "compiler/run/stream.h"
 #include "compiler/train/datasets.h"
 #include "tests/support/cli.h"
 
@@ -27,10 +28,11 @@ constexpr int32_t kSamples = 200, kAxes = 3, kRecordings = 90;  // 2 s at 100 Hz
 const std::string kFrontend = "spectral:axes=3,frame=64,bands=4,scale=0.000244140625";
 constexpr int32_t kHop = 32 * kAxes;
 
-void write_recording(const std::string& path, const std::vector<int16_t>& samples, int64_t length) {
+void write_recording(const std::string& path, const std::vector<int16_t>& samples,
+                     std::vector<int64_t> shape) {
   NpyArray a;
   a.dtype = KILN_DTYPE_INT16;
-  a.shape = {length, kAxes};
+  a.shape = std::move(shape);
   a.data.resize(samples.size() * 2);
   std::memcpy(a.data.data(), samples.data(), a.data.size());
   const std::vector<uint8_t> bytes = write_npy(a);
@@ -67,58 +69,64 @@ std::string motion_recordings(const std::string& name) {
       for (double x : v) samples.push_back(static_cast<int16_t>(std::lround(x)));
     }
     const std::string file = fmt::format("r{:03d}.npy", i);
-    write_recording(dir + "/" + file, samples, kSamples);
+    write_recording(dir + "/" + file, samples, {kSamples, kAxes});
     labels += fmt::format("{} {}\n", file, c);
   }
   write_file(dir + "/labels.txt", labels.data(), labels.size());
   return dir;
 }
 
-std::vector<int16_t> recording(const std::string& path) {
-  const NpyArray a = parse_npy(read_file(path), path);
-  std::vector<int16_t> v(a.data.size() / 2);
-  std::memcpy(v.data(), a.data.data(), a.data.size());
-  return v;
+// Trains an int8 MLP (`training`: its flags) on the recordings of `dir`
+// (labels.txt) through `frontend` ("--frontend ... --hop N"), fuses it with
+// that front-end by `kiln convert`, and streams every recording through the
+// pipeline as a device receives it.
+struct TrainedPipeline {
+  double test_accuracy = 0;  // train's report
+  int classified_right = 0;  // by the pipeline, of every recording
+  std::string convert_output;
+};
+
+TrainedPipeline train_and_stream(const std::string& name, const std::string& dir,
+                                 const std::string& frontend, const std::string& training) {
+  TrainedPipeline out;
+  const std::string model = test::temp_path(name + ".tflite");
+  const std::string report = test::temp_path(name + ".json");
+  test::CliResult r = test::kiln_cli("train --data " + dir + " --labels " + dir + "/labels.txt " +
+                                     frontend + " --arch mlp --threads 1 --int8 " + training +
+                                     " -o " + model + " --report " + report);
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  if (r.exit_code != 0) return out;
+  out.test_accuracy = nlohmann::json::parse(std::ifstream(report))["test_accuracy"].get<double>();
+  const std::string pipeline = test::temp_path(name + ".kiln");
+  r = test::kiln_cli("convert " + model + " " + frontend + " -o " + pipeline);
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  out.convert_output = r.output;
+  HostRunner runner(read_file(pipeline));
+  std::ifstream labels(dir + "/labels.txt");
+  std::string file;
+  for (int label = 0; labels >> file >> label;) {
+    size_t channels = 0;
+    const std::vector<StreamOutputs> written =
+        stream_samples(runner, read_recording(dir + "/" + file, 16000, &channels));
+    if (written.empty()) continue;
+    const std::vector<uint8_t>& scores = written.back().outputs[0];
+    const auto* s = reinterpret_cast<const int8_t*>(scores.data());
+    out.classified_right += (std::max_element(s, s + scores.size()) - s) == label;
+  }
+  return out;
 }
 
 TEST(TrainRecordings, FeaturesOfTheDeviceFrontEndTrainTheClassifierItStreams) {
-  const std::string dir = motion_recordings("motion_recordings");
-  const std::string model = test::temp_path("motion.tflite");
-  const std::string report = test::temp_path("motion.json");
-  const std::string frontend = "--frontend " + kFrontend + " --hop " + std::to_string(kHop);
-  test::CliResult r = test::kiln_cli(
-      "train --data " + dir + " --labels " + dir + "/labels.txt " + frontend +
-      " --arch mlp --widths 32 --epochs 60 --learning-rate 0.01 --threads 1 --int8 -o " + model +
-      " --report " + report);
-  ASSERT_EQ(r.exit_code, 0) << r.output;
-  const nlohmann::json j = nlohmann::json::parse(std::ifstream(report));
-  EXPECT_GE(j["test_accuracy"].get<double>(), 0.95) << r.output;
-
-  const std::string pipeline = test::temp_path("motion.kiln");
-  r = test::kiln_cli("convert " + model + " " + frontend + " -o " + pipeline);
-  ASSERT_EQ(r.exit_code, 0) << r.output;
-  EXPECT_NE(r.output.find("frames of 192 samples every 96 -> 27 features each -> a window of 5 "
-                          "frames"),
+  const TrainedPipeline p =
+      train_and_stream("motion", motion_recordings("motion_recordings"),
+                       "--frontend " + kFrontend + " --hop " + std::to_string(kHop),
+                       "--widths 32 --epochs 60 --learning-rate 0.01");
+  EXPECT_GE(p.test_accuracy, 0.95);
+  EXPECT_NE(p.convert_output.find("frames of 192 samples every 96 -> 27 features each -> a "
+                                  "window of 5 frames"),
             std::string::npos)
-      << r.output;
-  // Five frames of 64 samples every 32 end at sample 192: six blocks.
-  HostRunner runner(read_file(pipeline));
-  int correct = 0;
-  for (int32_t i = 0; i < kRecordings; ++i) {
-    const std::vector<int16_t> samples = recording(fmt::format("{}/r{:03d}.npy", dir, i));
-    runner.reset_state();
-    for (int32_t block = 0; block < 6; ++block) {
-      std::vector<uint8_t> bytes(kHop * 2);
-      std::memcpy(bytes.data(), samples.data() + block * kHop, bytes.size());
-      runner.set_input(0, bytes);
-      runner.invoke();
-    }
-    const std::vector<uint8_t> scores = runner.output(0);
-    ASSERT_EQ(scores.size(), 3u);
-    const auto* s = reinterpret_cast<const int8_t*>(scores.data());
-    correct += (std::max_element(s, s + 3) - s) == i % 3;
-  }
-  EXPECT_GE(correct, kRecordings * 95 / 100) << correct << " of " << kRecordings;
+      << p.convert_output;
+  EXPECT_GE(p.classified_right, kRecordings * 95 / 100) << "of " << kRecordings;
 }
 
 // Half-second 16 kHz clips of three classes: a 500 Hz tone, a 2.5 kHz tone
@@ -140,14 +148,8 @@ std::string tone_recordings(const std::string& name, int32_t count) {
       const double tone = c == 2 ? 0.0 : level * std::sin(2 * M_PI * hz * s / 16000 + phase);
       samples.push_back(static_cast<int16_t>(std::lround(tone + hiss * noise(rng))));
     }
-    NpyArray a;
-    a.dtype = KILN_DTYPE_INT16;
-    a.shape = {8000};
-    a.data.resize(samples.size() * 2);
-    std::memcpy(a.data.data(), samples.data(), a.data.size());
-    const std::vector<uint8_t> bytes = write_npy(a);
     const std::string file = fmt::format("t{:03d}.npy", i);
-    write_file(dir + "/" + file, bytes.data(), bytes.size());
+    write_recording(dir + "/" + file, samples, {8000});
     labels += fmt::format("{} {}\n", file, c);
   }
   write_file(dir + "/labels.txt", labels.data(), labels.size());
@@ -157,50 +159,12 @@ std::string tone_recordings(const std::string& name, int32_t count) {
 // int16 features (MFCC in fixed point) train as the values they stand for;
 // the pipeline requantizes them into the int8 classifier's input.
 TEST(TrainRecordings, Int16FeaturesTrainAsTheirValues) {
-  const std::string dir = tone_recordings("tone_recordings", 60);
-  const std::string model = test::temp_path("tones.tflite");
-  const std::string report = test::temp_path("tones.json");
-  const std::string frontend = "--frontend mfcc-int16:frame=256,fft=256,mels=20 --hop 256";
-  test::CliResult r = test::kiln_cli(
-      "train --data " + dir + " --labels " + dir + "/labels.txt " + frontend +
-      " --arch mlp --widths 16 --epochs 40 --learning-rate 0.01 --threads 1 --int8 -o " + model +
-      " --report " + report);
-  ASSERT_EQ(r.exit_code, 0) << r.output;
-  const nlohmann::json j = nlohmann::json::parse(std::ifstream(report));
-  EXPECT_GE(j["test_accuracy"].get<double>(), 0.9) << r.output;
-  const std::string pipeline = test::temp_path("tones.kiln");
-  r = test::kiln_cli("convert " + model + " " + frontend + " -o " + pipeline);
-  ASSERT_EQ(r.exit_code, 0) << r.output;
-  HostRunner runner(read_file(pipeline));
-  int correct = 0;
-  for (int32_t i = 0; i < 60; ++i) {
-    const std::vector<int16_t> samples = recording(fmt::format("{}/t{:03d}.npy", dir, i));
-    runner.reset_state();
-    std::vector<uint8_t> scores;
-    for (size_t block = 0; (block + 1) * 256 <= samples.size(); ++block) {
-      std::vector<uint8_t> bytes(256 * 2);
-      std::memcpy(bytes.data(), samples.data() + block * 256, bytes.size());
-      runner.set_input(0, bytes);
-      runner.invoke();
-      if (runner.outputs_written()) scores = runner.output(0);
-    }
-    ASSERT_EQ(scores.size(), 3u);
-    const auto* s = reinterpret_cast<const int8_t*>(scores.data());
-    correct += (std::max_element(s, s + 3) - s) == i % 3;
-  }
-  EXPECT_GE(correct, 54) << correct << " of 60";
-}
-
-template <typename F>
-std::string error_of(F load, ErrorKind kind) {
-  try {
-    load();
-  } catch (const Error& e) {
-    EXPECT_EQ(e.kind(), kind) << e.what();
-    return e.what();
-  }
-  ADD_FAILURE() << "no error";
-  return {};
+  const TrainedPipeline p =
+      train_and_stream("tones", tone_recordings("tone_recordings", 60),
+                       "--frontend mfcc-int16:frame=256,fft=256,mels=20 --hop 256",
+                       "--widths 16 --epochs 40 --learning-rate 0.01");
+  EXPECT_GE(p.test_accuracy, 0.9);
+  EXPECT_GE(p.classified_right, 54) << "of 60";
 }
 
 TEST(TrainRecordings, RecordingsThatDoNotFitAreNamed) {
@@ -209,19 +173,19 @@ TEST(TrainRecordings, RecordingsThatDoNotFitAreNamed) {
   options.data = dir;
   options.labels = dir + "/labels.txt";
   options.frontend.frontend = kFrontend;
-  EXPECT_NE(error_of([&] { train::load_training_data(options); }, ErrorKind::kUsage)
+  EXPECT_NE(test::error_of([&] { train::load_training_data(options); }, ErrorKind::kUsage)
                 .find("--frontend needs --hop"),
             std::string::npos);
   options.frontend.hop = kHop;
   // A shorter recording gives fewer frames.
-  write_recording(dir + "/r005.npy", std::vector<int16_t>(150 * kAxes, 0), 150);
-  EXPECT_NE(error_of([&] { train::load_training_data(options); }, ErrorKind::kBadInput)
+  write_recording(dir + "/r005.npy", std::vector<int16_t>(150 * kAxes, 0), {150, kAxes});
+  EXPECT_NE(test::error_of([&] { train::load_training_data(options); }, ErrorKind::kBadInput)
                 .find("r005.npy: 3 frames of features; the first recording, r000.npy, gives 5"),
             std::string::npos);
   // TFLM's int8 preprocessor gives int8 features.
   options.frontend.frontend =
       test::shared_dir() + "/frontend/tflm_signal/micro_speech/audio_preprocessor_int8.tflite";
-  EXPECT_NE(error_of([&] { train::load_training_data(options); }, ErrorKind::kBadInput)
+  EXPECT_NE(test::error_of([&] { train::load_training_data(options); }, ErrorKind::kBadInput)
                 .find("gives int8 features without a scale; training takes float32 or "
                       "quantized int8/int16 ones"),
             std::string::npos);

@@ -2,13 +2,11 @@
 // as a device computes them (the data a classifier trains on).
 #include <fmt/format.h>
 
-#include <cstring>
 #include <memory>
 
 #include "compiler/common/error.h"
 #include "compiler/common/file_io.h"
 #include "compiler/common/npy.h"
-#include "compiler/common/wav.h"
 #include "compiler/frontends/frontends.h"
 #include "compiler/ir/graph.h"
 #include "compiler/run/open_model.h"
@@ -22,24 +20,6 @@ namespace {
 bool ends_with(const std::string& s, const std::string& suffix) {
   return s.size() >= suffix.size() &&
          s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
-// A WAV's samples, or an int16 .npy's: [samples] or [samples, axes], axes
-// interleaved as a sensor delivers them.
-std::vector<int16_t> read_samples(const std::string& path, int32_t sample_rate, size_t* channels) {
-  *channels = 1;
-  if (!ends_with(path, ".npy")) return read_wav_samples(path, sample_rate, 1);
-  const NpyArray a = parse_npy(read_file(path), path);
-  if (a.dtype != KILN_DTYPE_INT16 || a.shape.empty() || a.shape.size() > 2) {
-    throw Error(ErrorKind::kBadInput,
-                fmt::format("{}: samples must be an int16 array [samples] or [samples, axes]; "
-                            "it is {} {}",
-                            path, ir::dtype_name(a.dtype), a.shape.size()));
-  }
-  if (a.shape.size() == 2) *channels = static_cast<size_t>(a.shape[1]);
-  std::vector<int16_t> samples(a.data.size() / 2);
-  std::memcpy(samples.data(), a.data.data(), samples.size() * 2);
-  return samples;
 }
 
 }  // namespace
@@ -77,7 +57,7 @@ void register_features(CLI::App& app) {
   cmd->callback([opts]() {
     OpenedModel m = open_model(opts->frontend, opts->runner);
     size_t channels = 1;
-    const std::vector<int16_t> samples = read_samples(opts->audio, opts->sample_rate, &channels);
+    const std::vector<int16_t> samples = read_recording(opts->audio, opts->sample_rate, &channels);
     if (opts->hop % static_cast<int32_t>(channels) != 0) {
       throw Error(
           ErrorKind::kUsage,

@@ -104,6 +104,38 @@ uint32_t log32(uint32_t v, uint32_t output_scale) {
   return (output_scale * ln + kLogRound) >> kLogScaleLog2;  // wraps as TFLM's uint32
 }
 
+// SIGNAL_FILTER_BANK's bands (kiln/ops/signal.h) over energies of type
+// Energy with weights of type Weight, summed in Sum: each band's weighted sum
+// is its output (band 0's is dropped), its unweighted one starts the next.
+template <typename Energy, typename Weight, typename Sum>
+void accumulate_bands(const SignalFilterBankParams& p, const void* const* inputs, Sum* out) {
+  const Energy* energy = static_cast<const Energy*>(inputs[0]);
+  const Weight* weights = static_cast<const Weight*>(inputs[1]);
+  const Weight* unweights = static_cast<const Weight*>(inputs[2]);
+  const int16_t* freq_starts = static_cast<const int16_t*>(inputs[3]);
+  const int16_t* weight_starts = static_cast<const int16_t*>(inputs[4]);
+  const int16_t* widths = static_cast<const int16_t*>(inputs[5]);
+  // The tables may be computed at run time: check every band before reading.
+  for (int32_t c = 0; c <= p.num_channels; ++c) {
+    if (!signal_filter_bank_band_ok(p, freq_starts[c], weight_starts[c], widths[c])) {
+      for (int32_t i = 0; i < p.num_channels; ++i) out[i] = 0;
+      return;
+    }
+  }
+  Sum weighted = 0, unweighted = 0;
+  for (int32_t c = 0; c <= p.num_channels; ++c) {
+    for (int32_t j = 0; j < widths[c]; ++j) {
+      const Sum e = energy[freq_starts[c] + j];
+      const int32_t k = weight_starts[c] + j;
+      weighted += static_cast<Sum>(weights[k]) * e;
+      unweighted += static_cast<Sum>(unweights[k]) * e;
+    }
+    if (c > 0) out[c - 1] = weighted;  // band 0 only feeds band 1
+    weighted = unweighted;
+    unweighted = 0;
+  }
+}
+
 }  // namespace
 
 void signal_window_s16(const void* params, const void* const* inputs, void* const* outputs) {
@@ -170,34 +202,9 @@ void signal_energy_s16(const void* params, const void* const* inputs, void* cons
 }
 
 void signal_filter_bank(const void* params, const void* const* inputs, void* const* outputs) {
-  const SignalFilterBankParams& p = *static_cast<const SignalFilterBankParams*>(params);
-  const uint32_t* energy = static_cast<const uint32_t*>(inputs[0]);
-  const int16_t* weights = static_cast<const int16_t*>(inputs[1]);
-  const int16_t* unweights = static_cast<const int16_t*>(inputs[2]);
-  const int16_t* freq_starts = static_cast<const int16_t*>(inputs[3]);
-  const int16_t* weight_starts = static_cast<const int16_t*>(inputs[4]);
-  const int16_t* widths = static_cast<const int16_t*>(inputs[5]);
-  uint64_t* out = static_cast<uint64_t*>(outputs[0]);
-  // The tables may be computed at run time: check every band before reading.
-  for (int32_t c = 0; c <= p.num_channels; ++c) {
-    if (!signal_filter_bank_band_ok(p, freq_starts[c], weight_starts[c], widths[c])) {
-      for (int32_t i = 0; i < p.num_channels; ++i) out[i] = 0;
-      return;
-    }
-  }
   // uint64 as TFLM: a negative weight sign-extends and the sums wrap.
-  uint64_t weighted = 0, unweighted = 0;
-  for (int32_t c = 0; c <= p.num_channels; ++c) {
-    for (int32_t j = 0; j < widths[c]; ++j) {
-      const uint64_t e = energy[freq_starts[c] + j];
-      const int32_t k = weight_starts[c] + j;
-      weighted += static_cast<uint64_t>(static_cast<int64_t>(weights[k])) * e;
-      unweighted += static_cast<uint64_t>(static_cast<int64_t>(unweights[k])) * e;
-    }
-    if (c > 0) out[c - 1] = weighted;  // band 0 only feeds band 1
-    weighted = unweighted;
-    unweighted = 0;
-  }
+  accumulate_bands<uint32_t, int16_t, uint64_t>(*static_cast<const SignalFilterBankParams*>(params),
+                                                inputs, static_cast<uint64_t*>(outputs[0]));
 }
 
 void signal_energy_f32(const void* params, const void* const* inputs, void* const* outputs) {
@@ -214,31 +221,8 @@ void signal_energy_f32(const void* params, const void* const* inputs, void* cons
 }
 
 void signal_filter_bank_f32(const void* params, const void* const* inputs, void* const* outputs) {
-  const SignalFilterBankParams& p = *static_cast<const SignalFilterBankParams*>(params);
-  const float* energy = static_cast<const float*>(inputs[0]);
-  const float* weights = static_cast<const float*>(inputs[1]);
-  const float* unweights = static_cast<const float*>(inputs[2]);
-  const int16_t* freq_starts = static_cast<const int16_t*>(inputs[3]);
-  const int16_t* weight_starts = static_cast<const int16_t*>(inputs[4]);
-  const int16_t* widths = static_cast<const int16_t*>(inputs[5]);
-  float* out = static_cast<float*>(outputs[0]);
-  for (int32_t c = 0; c <= p.num_channels; ++c) {
-    if (!signal_filter_bank_band_ok(p, freq_starts[c], weight_starts[c], widths[c])) {
-      for (int32_t i = 0; i < p.num_channels; ++i) out[i] = 0.0f;
-      return;
-    }
-  }
-  float weighted = 0.0f, unweighted = 0.0f;
-  for (int32_t c = 0; c <= p.num_channels; ++c) {
-    for (int32_t j = 0; j < widths[c]; ++j) {
-      const float e = energy[freq_starts[c] + j];
-      weighted += weights[weight_starts[c] + j] * e;
-      unweighted += unweights[weight_starts[c] + j] * e;
-    }
-    if (c > 0) out[c - 1] = weighted;  // band 0 only feeds band 1
-    weighted = unweighted;
-    unweighted = 0.0f;
-  }
+  accumulate_bands<float, float, float>(*static_cast<const SignalFilterBankParams*>(params), inputs,
+                                        static_cast<float*>(outputs[0]));
 }
 
 void signal_filter_bank_square_root(const void* params, const void* const* inputs,
