@@ -43,9 +43,9 @@ struct StreamPipelineShape {
 // The front-end must take one int16 frame and give one feature row; the
 // classifier one input holding a whole number of those rows, in the same
 // type and quantization (float or quantized features are quantized for an
-// int8 or int16 classifier as its input is). Throws Error(kBadInput) naming both shapes (or
-// types, or scales) when they do not fit, Error(kUsage) for a bad hop or
-// classify_every.
+// int8 or int16 classifier as its input is). Throws Error(kBadInput) naming
+// both shapes (or types, or scales) when they do not fit, Error(kUsage) for
+// a bad hop or classify_every.
 ir::Graph fuse_stream_pipeline(const ir::Graph& frontend, const ir::Graph& classifier,
                                const StreamPipelineOptions& options,
                                StreamPipelineShape* shape = nullptr);

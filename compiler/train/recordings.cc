@@ -88,10 +88,14 @@ LabelledImages load_recordings(const std::string& dir, const std::string& labels
   for (const std::string& name : names.names) {
     const std::string path = dir + "/" + name;
     size_t these = 0, channels = 1;
-    const std::vector<float> features = as_floats(
-        frontend_features(*m.runner, read_recording(path, frontend.sample_rate, &channels),
-                          frontend.hop, &these),
-        row);
+    const std::vector<int16_t> samples = read_recording(path, frontend.sample_rate, &channels);
+    if (frontend.hop % static_cast<int32_t>(channels) != 0) {
+      throw Error(ErrorKind::kUsage, fmt::format("{}: --hop {} is not a whole number of samples "
+                                                 "of its {} axes",
+                                                 path, frontend.hop, channels));
+    }
+    const std::vector<float> features =
+        as_floats(frontend_features(*m.runner, samples, frontend.hop, &these), row);
     if (values.empty()) {
       frames = these;
       per_sample = features.size();

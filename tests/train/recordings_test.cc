@@ -176,6 +176,10 @@ TEST(TrainRecordings, RecordingsThatDoNotFitAreNamed) {
   EXPECT_NE(test::error_of([&] { train::load_training_data(options); }, ErrorKind::kUsage)
                 .find("--frontend needs --hop"),
             std::string::npos);
+  options.frontend.hop = kHop + 1;
+  EXPECT_NE(test::error_of([&] { train::load_training_data(options); }, ErrorKind::kUsage)
+                .find("r000.npy: --hop 97 is not a whole number of samples of its 3 axes"),
+            std::string::npos);
   options.frontend.hop = kHop;
   // A shorter recording gives fewer frames.
   write_recording(dir + "/r005.npy", std::vector<int16_t>(150 * kAxes, 0), {150, kAxes});
