@@ -121,6 +121,8 @@ ModelReport analyze(const CompiledModel& m, const std::string& label, uint64_t m
   r.arena_bytes = m.plan.arena_bytes;
   r.state_bytes = m.plan.state_bytes;
   r.blob_bytes = m.blob.size();
+  r.goal = m.goal;
+  r.fast_layers = m.fast_layers.size();
   r.unsupported = m.unsupported;
   return r;
 }
@@ -155,6 +157,8 @@ nlohmann::json to_json(const ModelReport& r) {
           {"arena_bytes", r.arena_bytes},
           {"state_bytes", r.state_bytes},
           {"blob_bytes", r.blob_bytes},
+          {"optimize", optimize_goal_name(r.goal)},
+          {"fast_layers", r.fast_layers},
           {"ops_total", r.ops_total},
           {"ops_supported", r.ops_supported},
           {"op_coverage", r.ops_total ? static_cast<double>(r.ops_supported) / r.ops_total : 1.0},
@@ -201,8 +205,12 @@ std::string to_table(const ModelReport& r) {
   if (r.state_bytes > 0) {
     s += fmt::format("  state bytes   {:>12}  (kept between invocations)\n", r.state_bytes);
   }
-  s += fmt::format("blob bytes      {:>12}{}\n", r.blob_bytes,
-                   r.blob_bytes ? "" : "  (not compilable)");
+  s += fmt::format(
+      "blob bytes      {:>12}  {}\n", r.blob_bytes,
+      !r.blob_bytes ? "(not compilable)"
+      : r.goal == OptimizeGoal::kBalanced
+          ? fmt::format("(--optimize balanced: {} layers stored for speed)", r.fast_layers)
+          : fmt::format("(--optimize {})", optimize_goal_name(r.goal)));
   s += fmt::format("model bytes     {:>12}\n", r.model_bytes);
   s += fmt::format("op coverage     {:>9}/{}\n", r.ops_supported, r.ops_total);
   if (!r.kernels.empty())

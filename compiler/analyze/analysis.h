@@ -43,8 +43,10 @@ struct ModelReport {
   uint64_t weights_bytes = 0;
   uint64_t stored_weights_bytes = 0;  // every constant the blob stores, once
   uint64_t arena_bytes = 0;
-  uint64_t state_bytes = 0;  // the part of the arena kept between invocations
-  uint64_t blob_bytes = 0;   // 0 when the model cannot be compiled
+  uint64_t state_bytes = 0;                  // the part of the arena kept between invocations
+  uint64_t blob_bytes = 0;                   // 0 when the model cannot be compiled
+  OptimizeGoal goal = OptimizeGoal::kSpeed;  // --optimize the blob was compiled with
+  size_t fast_layers = 0;                    // kBalanced: layers stored for speed
   int ops_total = 0;
   int ops_supported = 0;
   std::vector<std::string> unsupported;

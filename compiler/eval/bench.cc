@@ -26,6 +26,8 @@ BenchReport report_of(const OpenedModel& m, const std::string& model, const std:
   r.cost = *m.runner->cost();
   r.has_graph = m.has_graph();
   if (r.has_graph) r.macs = total_macs(m.compiled.graph);
+  r.goal = m.compiled.goal;
+  r.fast_layers = m.compiled.fast_layers.size();
   for (const LayerCost& l : r.cost.layers) {
     BenchLayer row;
     const KernelInfo* k = find_kernel(l.opcode);
@@ -48,11 +50,14 @@ BenchReport report_of(const OpenedModel& m, const std::string& model, const std:
 }  // namespace
 
 BenchReport bench_model(const std::string& model, const std::string& core,
-                        const std::vector<std::string>& input_files, bool per_layer) {
+                        const std::vector<std::string>& input_files, bool per_layer,
+                        OptimizeGoal goal, uint64_t flash_budget) {
   find_core(core);  // only the emulated cores count instructions
   RunnerOptions options;
   options.target = core;
   options.per_layer = per_layer;
+  options.goal = goal;
+  options.flash_budget = flash_budget;
   options.read_outputs = false;  // a figure of the inference alone, not of writing its results back
   OpenedModel m = open_model(model, options);
   set_inputs_from_files(*m.runner, input_files);
@@ -111,6 +116,8 @@ nlohmann::json to_json(const BenchReport& r) {
           {"ram_bytes", r.cost.ram_bytes()},
           {"runtime_flash_bytes", r.cost.runtime_flash_bytes},
           {"model_flash_bytes", r.cost.model_flash_bytes},
+          {"optimize", optimize_goal_name(r.goal)},
+          {"fast_layers", r.fast_layers},
           {"counter_overhead_instructions", r.cost.counter_overhead},
           {"layers", layers}};
 }
@@ -139,7 +146,11 @@ std::string to_table(const BenchReport& r, bool summary_only) {
   s += fmt::format("RAM bytes            {:>10}  (static {} + arena {} + peak stack {})\n",
                    c.ram_bytes(), c.static_ram_bytes, c.arena_bytes, c.stack_bytes);
   s += fmt::format("runtime flash bytes  {:>10}\n", c.runtime_flash_bytes);
-  s += fmt::format("model flash bytes    {:>10}\n", c.model_flash_bytes);
+  s += fmt::format("model flash bytes    {:>10}  (--optimize {}{})\n", c.model_flash_bytes,
+                   optimize_goal_name(r.goal),
+                   r.goal == OptimizeGoal::kBalanced
+                       ? fmt::format(": {} layers stored for speed", r.fast_layers)
+                       : "");
   return s;
 }
 

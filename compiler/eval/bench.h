@@ -27,13 +27,16 @@ struct BenchReport {
   RunCost cost;
   int64_t macs = -1;  // unknown for a .kiln input
   std::vector<BenchLayer> layers;
-  bool has_graph = false;  // false for a .kiln input: no names, MACs or sources
+  bool has_graph = false;                    // false for a .kiln input: no names, MACs or sources
+  OptimizeGoal goal = OptimizeGoal::kSpeed;  // how it was compiled (a .kiln input: as given)
+  size_t fast_layers = 0;                    // kBalanced: the layers stored for speed
 };
 
 // Compiles MODEL for `core` (a .kiln blob runs as it is) and runs it once on
 // the emulated core with the inputs in `input_files` (zeros if none).
 BenchReport bench_model(const std::string& model, const std::string& core,
-                        const std::vector<std::string>& input_files, bool per_layer);
+                        const std::vector<std::string>& input_files, bool per_layer,
+                        OptimizeGoal goal = OptimizeGoal::kSpeed, uint64_t flash_budget = 0);
 
 // A streaming pipeline (MODEL fused after `frontend` as `pipeline` says)
 // fed `samples` on the emulated core, a boot per block with the state

@@ -28,6 +28,11 @@ struct LowerOptions {
   // With entropy_weights: only these layers' filters (by output tensor
   // name); empty: every layer's.
   std::set<std::string> entropy_layers = {};
+  // Keep every layer's constants as small as the portable kernels' (Arm DSP
+  // filters in int8 with compact requantization entries, no lookup tables),
+  // at some speed; except the layers in fast_layers (by output tensor name).
+  bool lean = false;
+  std::set<std::string> fast_layers = {};
 };
 
 class LowerContext {
@@ -49,6 +54,11 @@ class LowerContext {
     return options_.entropy_weights && !options_.dense_weights &&
            (options_.entropy_layers.empty() ||
             options_.entropy_layers.count(output(op, 0).name) > 0);
+  }
+  // Whether `op` takes the kernel variants whose constants are no larger
+  // than the portable kernels' (LowerOptions::lean and fast_layers).
+  bool lean(const ir::Op& op) const {
+    return options_.lean && options_.fast_layers.count(output(op, 0).name) == 0;
   }
   const ir::Tensor& tensor(int index) const { return graph_.tensors[static_cast<size_t>(index)]; }
   // A tensor of the program, including those lowering added (constants,

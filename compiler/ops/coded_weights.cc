@@ -95,10 +95,13 @@ bool lower_coded_conv2d(LowerContext& ctx, const ir::Op& op, const Conv2DParams&
   pw.conv = p;
   pw.codebooks = coded->count;
   const OpCode reference = depthwise ? OpCode::DEPTHWISE_CONV_2D_S8_W4 : OpCode::CONV_2D_S8_W4;
-  const OpCode opcode = choose_variant(ctx.target(), reference, pw);
+  // A lean layer takes the reference kernel (the Arm DSP one adds a pair table).
+  const bool lean = ctx.lean(op);
+  const OpCode opcode = lean ? reference : choose_variant(ctx.target(), reference, pw);
   // The reference coded kernel runs several times slower than a target's
-  // dense variants: it is used on targets without any (portable ones).
-  if (opcode == reference && !ctx.target().isas.empty()) return false;
+  // dense variants: it is used on targets without any (portable ones), and
+  // for lean layers, which it stores in the fewest bytes.
+  if (opcode == reference && !ctx.target().isas.empty() && !lean) return false;
   const std::string base = ctx.output(op, 0).name;
   const int indices =
       ctx.add_constant(base + "/weight_indices", KILN_DTYPE_UINT8,

@@ -44,7 +44,9 @@ bool lower_packed_add(LowerContext& ctx, const ir::Op& op, const BinaryParams& p
   // ADD_S8's variants take PackedAddParams; without one the reference runs.
   const OpCode opcode = choose_variant(ctx.target(), OpCode::ADD_S8, q);
   if (opcode == OpCode::ADD_S8) return false;
-  if (opcode != OpCode::ADD_S8_ARM_DSP && opcode != OpCode::ADD_S8_ARM_MVE) {
+  const bool tabled = opcode == OpCode::ADD_S8_ARM_DSP || opcode == OpCode::ADD_S8_ARM_MVE;
+  if (tabled && ctx.lean(op)) return false;  // 2 KB of tables: the reference instead
+  if (!tabled) {
     ctx.emit(op, opcode, q, {op.inputs[0], op.inputs[1]}, {op.outputs[0]});
     return true;
   }

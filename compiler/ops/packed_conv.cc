@@ -19,16 +19,25 @@ struct Variant {
   PackedLayout layout_for(const Conv2DParams& p) const {
     return layer_layout ? layer_layout(p) : layout;
   }
+  // A lean layer (LowerContext::lean) takes no pre-widened weights, and only
+  // a lean layer takes the compact layouts (slower where a widened one applies).
+  bool fits(const Conv2DParams& p, bool lean) const {
+    const PackedLayout l = layout_for(p);
+    return lean ? l.weight_bytes == 1 : l.requant != RequantTable::kArmDspCompact;
+  }
 };
 
 constexpr Variant kConvVariants[] = {
     {KernelIsa::arm_dsp, OpCode::CONV_2D_S8_ARM_DSP, kArmDspConvLayout},
+    {KernelIsa::arm_dsp, OpCode::CONV_2D_S8_COMPACT_ARM_DSP, kArmDspConvCompactLayout},
     {KernelIsa::arm_mve, OpCode::CONV_2D_S8_ARM_MVE, kArmMveConvLayout},
     {KernelIsa::x86_avx2, OpCode::CONV_2D_S8_X86_AVX2, kX86Avx2ConvLayout},
 };
 constexpr Variant kDepthwiseVariants[] = {
     {KernelIsa::arm_dsp, OpCode::DEPTHWISE_CONV_2D_S8_ARM_DSP, kArmDspDepthwiseLayout,
      arm_dsp_depthwise_layout},
+    {KernelIsa::arm_dsp, OpCode::DEPTHWISE_CONV_2D_S8_COMPACT_ARM_DSP,
+     kArmDspDepthwiseCompactLayout},
     {KernelIsa::arm_mve, OpCode::DEPTHWISE_CONV_2D_S8_ARM_MVE, kArmMveDepthwiseLayout,
      arm_mve_depthwise_layout},
     {KernelIsa::x86_avx2, OpCode::DEPTHWISE_CONV_2D_S8_X86_AVX2, kX86Avx2DepthwiseLayout},
@@ -83,6 +92,12 @@ std::vector<uint8_t> requant_table(const std::vector<int32_t>& requant, int32_t 
       table[c] = prepare_arm_dsp_requant(requant[c], requant[n + c], output_offset);
     return table_bytes(table);
   }
+  if (kind == RequantTable::kArmDspCompact) {
+    std::vector<ArmDspCompactRequant> table(n);
+    for (size_t c = 0; c < n; ++c)
+      table[c] = prepare_arm_dsp_compact_requant(requant[c], requant[n + c], output_offset);
+    return table_bytes(table);
+  }
   if (kind == RequantTable::kArmMve) {
     std::vector<ArmMveRequant> table(n);
     for (size_t c = 0; c < n; ++c) table[c] = prepare_arm_mve_requant(requant[c], requant[n + c]);
@@ -101,7 +116,9 @@ bool lower_packed_conv2d(LowerContext& ctx, const ir::Op& op, const Conv2DParams
                          const int8_t* filter, const int32_t* bias,
                          const std::vector<int32_t>& requant) {
   if (p.filter_in_c != p.in_c) return false;  // grouped convolution: reference only
-  const Variant* v = choose(ctx.target(), kConvVariants, [](const Variant&) { return true; });
+  const bool lean = ctx.lean(op);
+  const Variant* v =
+      choose(ctx.target(), kConvVariants, [&](const Variant& c) { return c.fits(p, lean); });
   if (!v) return false;
   const PackedLayout& layout = v->layout;
   std::vector<uint8_t> requant_bytes =
@@ -120,7 +137,8 @@ bool lower_packed_conv2d(LowerContext& ctx, const ir::Op& op, const Conv2DParams
   // entries (packed_conv2d.h).
   const size_t record_bytes = static_cast<size_t>(packed_conv2d_record_bytes(pp, layout));
   const size_t weights_offset = kConvChannelBlock * sizeof(int32_t);
-  const size_t requant_offset = record_bytes - kConvChannelBlock * kRequantEntryBytes;
+  const size_t entry_bytes = static_cast<size_t>(requant_entry_bytes(layout));
+  const size_t requant_offset = record_bytes - kConvChannelBlock * entry_bytes;
   std::vector<uint8_t> records(static_cast<size_t>(pp.oc_padded / kConvChannelBlock) *
                                record_bytes);
   for (int32_t oc = 0; oc < p.out_c; ++oc) {
@@ -142,9 +160,8 @@ bool lower_packed_conv2d(LowerContext& ctx, const ir::Op& op, const Conv2DParams
     const int32_t folded = static_cast<int32_t>((bias ? static_cast<uint32_t>(bias[oc]) : 0u) +
                                                 static_cast<uint32_t>(p.input_offset) * weight_sum);
     std::memcpy(record + static_cast<size_t>(lane) * sizeof(int32_t), &folded, sizeof(folded));
-    std::memcpy(record + requant_offset + static_cast<size_t>(lane) * kRequantEntryBytes,
-                requant_bytes.data() + static_cast<size_t>(oc) * kRequantEntryBytes,
-                kRequantEntryBytes);
+    std::memcpy(record + requant_offset + static_cast<size_t>(lane) * entry_bytes,
+                requant_bytes.data() + static_cast<size_t>(oc) * entry_bytes, entry_bytes);
   }
   const std::string base = ctx.output(op, 0).name;
   const int packed_tensor = ctx.add_constant(
@@ -164,9 +181,11 @@ bool lower_packed_depthwise(LowerContext& ctx, const ir::Op& op, const Conv2DPar
   const int64_t filter_size = int64_t{p.k_h} * p.k_w * p.out_c;
   const bool has_weight_min =
       std::find(filter, filter + filter_size, int8_t{-128}) != filter + filter_size;
+  const bool lean = ctx.lean(op);
   const Variant* v = choose(ctx.target(), kDepthwiseVariants, [&](const Variant& c) {
     const PackedLayout l = c.layout_for(p);
-    return p.in_c % l.k_multiple == 0 && !(l.excludes_weight_min && has_weight_min);
+    return c.fits(p, lean) && p.in_c % l.k_multiple == 0 &&
+           !(l.excludes_weight_min && has_weight_min);
   });
   if (!v) return false;
   const PackedLayout layout = v->layout_for(p);
@@ -184,7 +203,8 @@ bool lower_packed_depthwise(LowerContext& ctx, const ir::Op& op, const Conv2DPar
   const int32_t channels = layout.k_multiple;
   const size_t record_bytes = static_cast<size_t>(packed_depthwise_record_bytes(p, layout));
   const size_t weights_offset = static_cast<size_t>(lanes) * sizeof(int32_t);
-  const size_t requant_offset = record_bytes - static_cast<size_t>(lanes) * kRequantEntryBytes;
+  const size_t entry_bytes = static_cast<size_t>(requant_entry_bytes(layout));
+  const size_t requant_offset = record_bytes - static_cast<size_t>(lanes) * entry_bytes;
   const size_t plain_bias_offset =
       requant_offset - static_cast<size_t>(packed_depthwise_plain_bias_bytes(layout));
   std::vector<uint8_t> records(static_cast<size_t>(p.out_c / channels) * record_bytes);
@@ -210,9 +230,8 @@ bool lower_packed_depthwise(LowerContext& ctx, const ir::Op& op, const Conv2DPar
     } else {
       std::memcpy(record + bias_index, &b, sizeof(b));
     }
-    std::memcpy(record + requant_offset + static_cast<size_t>(lane) * kRequantEntryBytes,
-                requant_bytes.data() + static_cast<size_t>(c) * kRequantEntryBytes,
-                kRequantEntryBytes);
+    std::memcpy(record + requant_offset + static_cast<size_t>(lane) * entry_bytes,
+                requant_bytes.data() + static_cast<size_t>(c) * entry_bytes, entry_bytes);
   }
   const std::string base = ctx.output(op, 0).name;
   const int packed_tensor = ctx.add_constant(

@@ -73,11 +73,17 @@ bool lower_sparse_conv2d(LowerContext& ctx, const ir::Op& op, const Conv2DParams
   ps.conv.has_bias = 1;
   ps.block = 1;
   ps.nonzeros = 1;
-  const OpCode opcode = choose_variant(ctx.target(), OpCode::CONV_2D_S8_SPARSE, ps);
+  // A lean layer takes the Arm DSP compact variant, whose table is the
+  // reference kernel's size, where the target has it, else the reference.
+  const bool lean = ctx.lean(op);
+  const bool compact = lean && ctx.target().has(KernelIsa::arm_dsp);
+  const OpCode opcode = compact ? OpCode::CONV_2D_S8_SPARSE_COMPACT_ARM_DSP
+                        : lean  ? OpCode::CONV_2D_S8_SPARSE
+                                : choose_variant(ctx.target(), OpCode::CONV_2D_S8_SPARSE, ps);
   const KernelIsa isa = find_kernel(static_cast<uint32_t>(opcode))->isa;
   // A target with instruction-set kernels but no sparse one keeps its dense
   // variant, as it does for coded weights.
-  if (isa == KernelIsa::ref && !ctx.target().isas.empty()) return false;
+  if (isa == KernelIsa::ref && !ctx.target().isas.empty() && !lean) return false;
 
   // The form of fewest instructions, if fewer than the dense kernel's.
   const SparseCosts costs = sparse_costs(isa);
@@ -92,16 +98,27 @@ bool lower_sparse_conv2d(LowerContext& ctx, const ir::Op& op, const Conv2DParams
     if (cost(blocks) < cost(s)) s = std::move(blocks);
   }
   const double dense = (costs.dense_per_weight * p.in_c + costs.dense_per_channel) * p.out_c;
-  if (s.units() == 0 || cost(s) >= dense) return false;
+  if (s.units() == 0) return false;
+  if (compact) {
+    // Fewer bytes than the dense compact records (per four channels: biases,
+    // entries, the weights to a multiple of 4), whatever the instructions.
+    const int64_t sparse_bytes = int64_t{2} * static_cast<int64_t>(s.counts.size()) +
+                                 s.units() * (1 + s.block) + int64_t{12} * p.out_c;
+    const int64_t dense_bytes = round_up(p.out_c, kConvChannelBlock) * (12 + round_up(p.in_c, 4));
+    if (sparse_bytes >= dense_bytes) return false;
+  } else if (cost(s) >= dense) {
+    return false;
+  }
   ps.block = s.block;
   ps.nonzeros = static_cast<int32_t>(s.units());
   // The requantization in the form the kernel takes (kiln/ops/conv2d_sparse.h).
   const std::vector<uint8_t> table =
-      isa == KernelIsa::ref
-          ? int32_bytes(requant)
-          : requant_table(requant, p.out_c,
-                          isa == KernelIsa::arm_dsp ? RequantTable::kArmDsp : RequantTable::kArmMve,
-                          p.output_offset);
+      isa == KernelIsa::ref ? int32_bytes(requant)
+                            : requant_table(requant, p.out_c,
+                                            compact ? RequantTable::kArmDspCompact
+                                            : isa == KernelIsa::arm_dsp ? RequantTable::kArmDsp
+                                                                        : RequantTable::kArmMve,
+                                            p.output_offset);
   if (table.empty()) return false;  // a negative multiplier: the reference kernel takes it
 
   const std::string base = ctx.output(op, 0).name;

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "compiler/blob/writer.h"
@@ -92,19 +93,87 @@ void check_entropy_layers(const ir::Graph& graph, const std::set<std::string>& l
 
 }  // namespace
 
+namespace {
+
+// Lowers, plans and writes the blob of an optimized graph.
+void compile_lowered(CompiledModel& m, const KernelTarget& target,
+                     const LowerOptions& lower_options, bool allow_unsupported) {
+  m.unsupported.clear();
+  m.blob.clear();
+  m.program = lower(m.graph, target, allow_unsupported ? &m.unsupported : nullptr, lower_options);
+  elide_copies(m.program);
+  m.plan = plan_memory(m.program);
+  if (m.plan.arena_bytes > UINT32_MAX) throw Error(ErrorKind::kUnsupported, "arena above 4 GiB");
+  if (m.unsupported.empty()) m.blob = write_blob(m.program, m.plan);
+}
+
+// kBalanced: lean, then the layers that buy the most instructions per byte
+// widened, each in turn while the blob stays within the budget (without
+// one: halfway between the lean and the speed plans' blobs). A layer's
+// constants are not all it adds to the blob (tensor records, parameters,
+// alignment), so each candidate whose constants might fit is compiled and
+// kept only if the blob does.
+void compile_balanced(CompiledModel& m, const KernelTarget& target, LowerOptions lower_options,
+                      const CompileOptions& options) {
+  compile_lowered(m, target, lower_options, options.allow_unsupported);
+  if (!m.unsupported.empty()) return;
+  uint64_t budget = options.flash_budget;
+  if (budget > 0 && m.blob.size() > budget) {
+    throw Error(ErrorKind::kUsage,
+                fmt::format("--flash-budget {}: no plan fits: the smallest blob for {} is {} "
+                            "bytes (every layer lean, --optimize size)",
+                            budget, target.name, m.blob.size()));
+  }
+  if (budget == 0) {
+    CompiledModel speed;
+    speed.graph = m.graph;
+    LowerOptions fast = lower_options;
+    fast.lean = false;
+    compile_lowered(speed, target, fast, options.allow_unsupported);
+    budget = (m.blob.size() + speed.blob.size()) / 2;
+  }
+  std::vector<LayerTradeoff> tradeoffs = layer_tradeoffs(m.graph, target, lower_options);
+  std::stable_sort(tradeoffs.begin(), tradeoffs.end(),
+                   [](const LayerTradeoff& a, const LayerTradeoff& b) {
+                     return a.saved_instructions * static_cast<double>(b.extra_bytes) >
+                            b.saved_instructions * static_cast<double>(a.extra_bytes);
+                   });
+  constexpr uint64_t kRecordSlack = 256;  // more than a layer adds beside its constants
+  for (const LayerTradeoff& t : tradeoffs) {
+    if (t.saved_instructions <= 0 || m.blob.size() + t.extra_bytes > budget + kRecordSlack)
+      continue;
+    CompiledModel trial;
+    trial.graph = m.graph;
+    LowerOptions with = lower_options;
+    with.fast_layers.insert(t.name);
+    compile_lowered(trial, target, with, options.allow_unsupported);
+    if (trial.blob.size() > budget) continue;
+    m = std::move(trial);
+    lower_options = std::move(with);
+  }
+  m.fast_layers = lower_options.fast_layers;
+}
+
+}  // namespace
+
 CompiledModel compile_graph(ir::Graph graph, const CompileOptions& options) {
   const KernelTarget& target = kernel_target(options.target);
   ir::verify(graph);
   CompiledModel m;
   m.graph = options.optimize ? passes::optimize(std::move(graph)) : std::move(graph);
   check_entropy_layers(m.graph, options.entropy_layers);
-  m.program =
-      lower(m.graph, target, options.allow_unsupported ? &m.unsupported : nullptr,
-            LowerOptions{options.dense_weights, options.entropy_weights, options.entropy_layers});
-  elide_copies(m.program);
-  m.plan = plan_memory(m.program);
-  if (m.plan.arena_bytes > UINT32_MAX) throw Error(ErrorKind::kUnsupported, "arena above 4 GiB");
-  if (m.unsupported.empty()) m.blob = write_blob(m.program, m.plan);
+  if (options.flash_budget > 0 && options.goal != OptimizeGoal::kBalanced) {
+    throw Error(ErrorKind::kUsage, "--flash-budget goes with --optimize balanced");
+  }
+  LowerOptions lower_options{options.dense_weights, options.entropy_weights,
+                             options.entropy_layers};
+  lower_options.lean = options.goal != OptimizeGoal::kSpeed;
+  if (options.goal == OptimizeGoal::kBalanced) {
+    compile_balanced(m, target, lower_options, options);
+  } else {
+    compile_lowered(m, target, lower_options, options.allow_unsupported);
+  }
+  m.goal = options.goal;
   return m;
 }
 

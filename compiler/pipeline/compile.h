@@ -10,6 +10,7 @@
 
 #include "compiler/ir/graph.h"
 #include "compiler/lower/program.h"
+#include "compiler/pipeline/flash_goal.h"
 #include "compiler/plan/planner.h"
 
 namespace kiln {
@@ -20,6 +21,9 @@ struct CompiledModel {
   MemoryPlan plan;
   std::vector<std::string> unsupported;  // ops that could not be lowered (analysis only)
   std::vector<uint8_t> blob;             // empty when `unsupported` is not
+  OptimizeGoal goal = OptimizeGoal::kSpeed;
+  // kBalanced: the layers stored for speed (the rest lean).
+  std::set<std::string> fast_layers;
 };
 
 struct CompileOptions {
@@ -35,6 +39,12 @@ struct CompileOptions {
   bool entropy_weights = false;
   // With entropy_weights: only these layers (LowerOptions::entropy_layers).
   std::set<std::string> entropy_layers = {};
+  // Speed, flash or a per-layer balance of the two (flash_goal.h).
+  OptimizeGoal goal = OptimizeGoal::kSpeed;
+  // With kBalanced: the blob's largest size in bytes (0: halfway between the
+  // size and speed plans' blobs). A budget no plan meets is refused naming
+  // the smallest blob possible.
+  uint64_t flash_budget = 0;
 };
 
 enum class ModelFormat { kTflite, kOnnx, kKilnBlob, kUnknown };

@@ -29,10 +29,10 @@ OpenedModel open_model(const std::string& path, const RunnerOptions& options) {
     if (options.evaluate_graph) {
       throw Error(ErrorKind::kUsage, "a pipeline with a front-end runs compiled, not as a graph");
     }
-    m.compiled =
-        compile_stream_pipeline(options.frontend, path, options.pipeline, {options.target});
+    m.compiled = compile_stream_pipeline(options.frontend, path, options.pipeline,
+                                         options.compile_options());
   } else if (frontends::is_builtin(path)) {  // a built-in front-end on its own
-    m.compiled = compile_graph(frontends::build(path), {options.target});
+    m.compiled = compile_graph(frontends::build(path), options.compile_options());
   } else {
     std::vector<uint8_t> bytes = read_file(path);
     if (detect_format(bytes) == ModelFormat::kKilnBlob) {
@@ -43,7 +43,7 @@ OpenedModel open_model(const std::string& path, const RunnerOptions& options) {
       m.evaluator = evaluator.get();
       m.runner = std::move(evaluator);
     } else {
-      m.compiled = compile_model(bytes, path, {options.target});
+      m.compiled = compile_model(bytes, path, options.compile_options());
     }
   }
   if (!m.runner) {

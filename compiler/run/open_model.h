@@ -33,6 +33,17 @@ struct RunnerOptions {
   // stream_pipeline.h), which then takes blocks of raw samples.
   std::string frontend;
   StreamPipelineOptions pipeline;
+  // How a .tflite or .onnx model is compiled for the target (flash_goal.h).
+  OptimizeGoal goal = OptimizeGoal::kSpeed;
+  uint64_t flash_budget = 0;
+
+  CompileOptions compile_options() const {
+    CompileOptions c;
+    c.target = target;
+    c.goal = goal;
+    c.flash_budget = flash_budget;
+    return c;
+  }
 };
 
 struct OpenedModel {

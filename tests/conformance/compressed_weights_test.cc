@@ -119,6 +119,25 @@ TEST(Conformance, SparseWeightKernelsMatchReferenceOnCortexM) {
   expect_device_variants_match_reference(sparse_sweep(17), Storage::kCompressed);
 }
 
+// --optimize size: the Arm DSP sparse kernel on compact entries, where the
+// sparse form takes fewer bytes than the dense compact records.
+TEST(Conformance, LeanSparseWeightKernelsMatchReferenceOnHost) {
+  expect_variants_match_reference(sparse_sweep(18), Storage::kLeanCompressed);
+}
+
+TEST(Conformance, LeanSparseWeightKernelsMatchReferenceOnCortexM) {
+  expect_device_variants_match_reference(sparse_sweep(19), Storage::kLeanCompressed);
+}
+
+TEST(Conformance, LeanSparseSweepReachesTheCompactSparseKernel) {
+  const CompiledModel m =
+      compile_graph(sparse_sweep(18).graph, compile_options("cortex-m4", Storage::kLeanCompressed));
+  size_t compact = 0;
+  for (const ProgramOp& op : m.program.ops)
+    compact += op.opcode == OpCode::CONV_2D_S8_SPARSE_COMPACT_ARM_DSP ? 1 : 0;
+  EXPECT_EQ(compact, 5u);  // all but the 8-deep layer, whose dense records are smaller
+}
+
 // Every layer of the sparse sweep runs a sparse kernel on the portable
 // target and the Arm cores, in the form the case was pruned for (the AVX2
 // host has no sparse variant and keeps its dense one). On the cores the

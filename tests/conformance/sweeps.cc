@@ -352,8 +352,10 @@ std::vector<std::vector<uint8_t>> run_ops_guarded(const CompiledModel& m, const 
 CompileOptions compile_options(const char* target, Storage storage) {
   CompileOptions options;
   options.target = target;
-  options.dense_weights = storage == Storage::kDense;
+  options.dense_weights = storage == Storage::kDense || storage == Storage::kLean;
   options.entropy_weights = storage == Storage::kEntropy;
+  const bool lean = storage == Storage::kLean || storage == Storage::kLeanCompressed;
+  options.goal = lean ? OptimizeGoal::kSize : OptimizeGoal::kSpeed;
   return options;
 }
 
@@ -384,7 +386,8 @@ void expect_device_variants_match_reference(const Sweep& s, Storage storage) {
   for (size_t i = 0; i < s.inputs.size(); ++i) runner.set_input(i, s.inputs[i]);
   runner.invoke();
   for (const char* target : {"cortex-m4", "cortex-m55", "portable"}) {
-    if (storage == Storage::kDense && std::string(target) == "portable") continue;
+    const bool dense = storage == Storage::kDense || storage == Storage::kLean;
+    if (dense && std::string(target) == "portable") continue;
     SCOPED_TRACE(target);
     const CompiledModel m = compile_graph(s.graph, compile_options(target, storage));
     EmulatedCoreRunner core(m.blob, std::string(target) == "portable" ? "cortex-m4" : target);

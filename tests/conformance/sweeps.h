@@ -82,8 +82,9 @@ std::vector<std::vector<uint8_t>> run_ops_guarded(const CompiledModel& m, const 
                                                   std::vector<std::string>* kernels);
 
 // How the compilation stores filters: int8 always, compressed where kiln
-// stores them so (4-bit codes, nonzero weights), or entropy-coded too.
-enum class Storage { kDense, kCompressed, kEntropy };
+// stores them so (4-bit codes, nonzero weights), or entropy-coded too; or
+// int8 always or compressed in the lean variants (--optimize size).
+enum class Storage { kDense, kCompressed, kEntropy, kLean, kLeanCompressed };
 CompileOptions compile_options(const char* target, Storage storage);
 
 // The sweep compiled for the Arm and AVX2 targets, op by op on the host,

@@ -13,6 +13,7 @@
 #include "compiler/pipeline/stream_pipeline.h"
 #include "tools/kiln/commands.h"
 #include "tools/kiln/frontend_flags.h"
+#include "tools/kiln/storage_flags.h"
 
 namespace kiln {
 namespace cli {
@@ -74,6 +75,8 @@ void register_bench(CLI::App& app) {
     std::string wav;
     int32_t sample_rate = 16000;
     double clock_mhz = 80.0;
+    OptimizeGoal goal = OptimizeGoal::kSpeed;
+    uint64_t flash_budget = 0;
   };
   auto opts = std::make_shared<Options>();
   CLI::App* cmd = app.add_subcommand(
@@ -88,6 +91,7 @@ void register_bench(CLI::App& app) {
                   "a per-layer baseline (JSON, as ../shared/baselines/per_layer holds): print "
                   "each operator's instructions beside it (implies --layers)");
   cmd->add_flag("--json", opts->json, "print JSON");
+  add_optimize_flags(cmd, &opts->goal, &opts->flash_budget);
   add_frontend_flags(cmd, &opts->frontend);
   cmd->add_option("--wav", opts->wav,
                   "with --frontend: a recording streamed through the pipeline until every stage "
@@ -120,8 +124,9 @@ void register_bench(CLI::App& app) {
       if (baseline.is_discarded())
         throw Error(ErrorKind::kBadInput, fmt::format("--compare {}: not JSON", opts->compare));
     }
-    const BenchReport report = bench_model(opts->model, opts->target, opts->inputs,
-                                           opts->layers || !opts->compare.empty());
+    const BenchReport report =
+        bench_model(opts->model, opts->target, opts->inputs, opts->layers || !opts->compare.empty(),
+                    opts->goal, opts->flash_budget);
     if (opts->compare.empty()) {
       fmt::print("{}", opts->json ? to_json(report).dump(2) + "\n" : to_table(report));
       return;

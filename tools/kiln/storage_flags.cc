@@ -31,6 +31,25 @@ void add_storage_flags(CLI::App* cmd, CompileOptions* options) {
          "as kiln compress --flash-budget plans them")
       ->excludes(dense)
       ->excludes(entropy);
+  add_optimize_flags(cmd, &options->goal, &options->flash_budget);
+}
+
+void add_optimize_flags(CLI::App* cmd, OptimizeGoal* goal, uint64_t* flash_budget) {
+  cmd->add_option_function<std::string>(
+      "--optimize", [goal](const std::string& name) { *goal = optimize_goal(name); },
+      "speed (default: the fastest kernels; Arm DSP filters stored widened to 16 bits), size "
+      "(every layer's constants as small as the portable blob's, its kernels reading int8 "
+      "weights), or balanced (size, with the layers that buy the most instructions per byte "
+      "stored for speed)");
+  cmd->add_option_function<uint64_t>(
+      "--flash-budget",
+      [goal, flash_budget](uint64_t bytes) {
+        if (bytes == 0) throw CLI::ValidationError("--flash-budget", "a budget of 0 bytes");
+        *flash_budget = bytes;
+        *goal = OptimizeGoal::kBalanced;
+      },
+      "the model blob's largest size in bytes: balanced, widening for speed the layers that buy "
+      "the most instructions per byte while the blob fits");
 }
 
 }  // namespace cli

@@ -309,7 +309,15 @@ namespace kiln {
   X(SIGNAL_ENERGY_F32, 175, SignalEnergyParams, signal_energy_f32_operand_sizes(p, s), ref,        \
     signal_energy_f32)                                                                             \
   X(SIGNAL_FILTER_BANK_F32, 176, SignalFilterBankParams,                                           \
-    signal_filter_bank_f32_operand_sizes(p, s), ref, signal_filter_bank_f32)
+    signal_filter_bank_f32_operand_sizes(p, s), ref, signal_filter_bank_f32)                       \
+  X(CONV_2D_S8_COMPACT_ARM_DSP, 177, PackedConv2DParams,                                           \
+    packed_conv2d_operand_sizes(p, kArmDspConvCompactLayout, s), arm_dsp, conv2d_s8_compact)       \
+  X(DEPTHWISE_CONV_2D_S8_COMPACT_ARM_DSP, 178, Conv2DParams,                                       \
+    packed_depthwise_operand_sizes(p, kArmDspDepthwiseCompactLayout, s), arm_dsp,                  \
+    depthwise_conv2d_s8_compact)                                                                   \
+  X(CONV_2D_S8_SPARSE_COMPACT_ARM_DSP, 179, Conv2DSparseParams,                                    \
+    conv2d_sparse_variant_operand_sizes(p, s, sizeof(ArmDspCompactRequant)), arm_dsp,              \
+    conv2d_s8_sparse_compact)
 
 enum class OpCode : uint16_t {
 #define KILN_OPCODE_ENUM(name, number, params, sizes, isa, kernel) name = number,

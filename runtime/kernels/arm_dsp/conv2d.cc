@@ -4,7 +4,9 @@
 // SXTB16 order; each filter block holds four output channels' pre-widened
 // weights in the same order, so the inner loop (dot4_pairs) is pure loads and
 // SMLADs: per four taps, one column load, two weight loads and eight SMLADs.
+#include "kernels/arm_dsp/conv_layer.h"
 #include "kernels/arm_dsp/depthwise3x3_rows.h"
+#include "kernels/arm_dsp/dsp_output_stage.h"
 #include "kernels/arm_dsp/primitives.h"
 #include "kernels/common/conv_16x8.h"
 #include "kernels/common/packed_conv.h"
@@ -13,57 +15,6 @@
 namespace kiln {
 namespace arm_dsp {
 namespace {
-
-// Requantization from the ArmDspRequant table, four channels at a time when
-// every channel of the layer takes multiply_smlal: SMLAL and a shift per
-// channel (the output offset folded in, or one add), then SSAT and a
-// four-lane clamp (SSUB8/SEL) before one word store. A layer with a channel
-// it does not apply to (a rescale near or above 1) goes channel by channel.
-struct DspOutputStage {
-  using Requant = ArmDspRequant;
-  struct Stage {
-    int32_t offset, act_min, act_max;
-    bool smlal;         // every channel takes multiply_smlal
-    bool folded;        // ... and has the output offset in its rounding
-    uint32_t lo4, hi4;  // the activation range in every byte
-  };
-
-  static Stage output_stage(const Conv2DParams& p, const kernels::RecordTable<Requant>& table,
-                            int32_t channels) {
-    bool smlal = true, folded = true;
-    for (int32_t c = 0; c < channels; ++c) {
-      smlal = smlal && smlal_applies(table[c]);
-      folded = folded && table[c].offset == 0;
-    }
-    return {
-        p.output_offset,      p.act_min, p.act_max, smlal, smlal && folded, splat_s8x4(p.act_min),
-        splat_s8x4(p.act_max)};
-  }
-
-  static void requantize(const Stage& s, const int32_t* acc, const Requant* table, int32_t n,
-                         int8_t* out) {
-    if (__builtin_expect(!s.smlal || n != 4, 0)) {
-      requantize_by_channel(s, acc, table, n, out);
-      return;
-    }
-    store_u32(out, requantize4_smlal(acc, table, s.lo4, s.hi4));
-  }
-
-  // Any table: each channel by multiply_smlal where it applies, else by the
-  // reference arithmetic. Out of line: rare, and inlined it would crowd the
-  // callers' hot paths.
-  __attribute__((noinline)) static void requantize_by_channel(const Stage& s, const int32_t* acc,
-                                                              const Requant* table, int32_t n,
-                                                              int8_t* out) {
-    for (int32_t j = 0; j < n; ++j) {
-      const int32_t v =
-          smlal_applies(table[j])
-              ? fp::clamp(multiply_smlal(acc[j], table[j]) + table[j].offset, s.act_min, s.act_max)
-              : requantize_any(acc[j], table[j], s.offset, s.act_min, s.act_max);
-      out[j] = static_cast<int8_t>(v);
-    }
-  }
-};
 
 struct Conv : DspOutputStage {
   static constexpr PackedLayout kLayout = kArmDspConvLayout;
@@ -148,40 +99,16 @@ struct Depthwise : DspOutputStage {
 
 }  // namespace
 
-// A layer on SMLAL runs through conv_pixels (conv_by_pixel_runs): the
-// routine widens rows of whole words straight from the input and gathers
-// other rows into the column scratch first (which a convolution that reads
-// its input directly lacks, and needs not).
+// A layer on SMLAL runs through conv_pixels (conv_through_routine).
 void conv2d_s8(const void* params, const void* const* inputs, void* const* outputs) {
   const kernels::ConvLayer<Conv> layer(params, inputs, outputs);
-  const Conv2DParams& p = layer.params();
-  const int32_t blocks = p.out_c / kConvChannelBlock, k_padded = layer.k_padded();
-  if (!layer.stage().smlal || blocks == 0) {
+  if (!layer.stage().smlal || layer.params().out_c < kConvChannelBlock) {
     kernels::packed_conv2d_s8<Conv>(params, inputs, outputs);
     return;
   }
-  const int32_t row_bytes = p.k_w * p.in_c, tail = p.out_c - blocks * kConvChannelBlock;
-  const bool word_rows = row_bytes % 4 == 0;
-  const bool runs = tail == 0 && p.dilation_w == 1 &&
-                    (word_rows ? p.k_h * row_bytes == k_padded : !layer.direct());
-  ConvPixelsJob job{};
-  job.records = layer.records();
-  job.blocks = blocks;
-  job.groups = k_padded / 4;
-  job.lo4 = layer.stage().lo4;
-  job.hi4 = layer.stage().hi4;
-  job.widened = static_cast<uint32_t*>(layer.widened());
   const bool folded = layer.stage().folded;
-  const uint8_t* tail_records = layer.records() + blocks * layer.record_bytes();
-  kernels::conv_by_pixel_runs(
-      layer, job, runs, word_rows ? nullptr : layer.column_scratch(),
-      [folded](const ConvPixelsJob& j) { conv_pixels(&j, folded); },
-      [&](const ConvPixelsJob& j) {
-        if (tail > 0) {
-          kernels::pixel_by_blocks<Conv>(layer.stage(), j.widened, tail_records, k_padded, tail,
-                                         j.out + blocks * kConvChannelBlock);
-        }
-      });
+  conv_through_routine(layer, ConvPixelsJob{},
+                       [folded](const ConvPixelsJob& j) { conv_pixels(&j, folded); });
 }
 
 namespace {

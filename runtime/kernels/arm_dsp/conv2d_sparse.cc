@@ -4,7 +4,10 @@
 // weights widened by one load and two SXTB16: 4.25 instructions per nonzero.
 // Blocks of four take one load each for inputs and weights and two SMLAD:
 // 2.25 instructions per weight. The compiler folds the input offset into the bias, so
-// the inner loop adds none; the requantization is the one prepared on the host.
+// the inner loop adds none; the requantization is the one prepared on the host
+// (ArmDspRequant, or the compact entries of the _COMPACT variant).
+#include <type_traits>
+
 #include "kernels/arm_dsp/primitives.h"
 #include "kernels/common/conv_sparse.h"
 #include "kiln/kernels.h"
@@ -106,10 +109,11 @@ inline int32_t dot_blocks(int32_t acc, const int8_t* x, const uint8_t*& o, const
 
 // One output pixel's channels, out of line so that its loops have the
 // registers.
+template <typename Entry>
 __attribute__((noinline)) void channels(const kernels::SparseLayer& l, const int8_t* x,
                                         int8_t* out) {
   const Conv2DParams& p = *l.conv;
-  const ArmDspRequant* requant = static_cast<const ArmDspRequant*>(l.requant);
+  const Entry* requant = static_cast<const Entry*>(l.requant);
   const uint16_t* count = l.counts;
   const uint8_t* o = l.offsets;
   const int8_t* w = l.weights;
@@ -130,8 +134,17 @@ __attribute__((noinline)) void channels(const kernels::SparseLayer& l, const int
     uint32_t sum = static_cast<uint32_t>(acc);
     if (p.input_offset != 0) sum = kernels::add_offset_share(sum, p.input_offset, first, w);
     if (l.bias) sum += static_cast<uint32_t>(l.bias[oc]);
-    // One SMLAL and a shift for nearly every channel (ArmDspRequant).
-    const ArmDspRequant& q = requant[oc];
+    // One SMLAL and a shift for nearly every channel (ArmDspRequant, or
+    // expanded from a compact entry: CONV_2D_S8_SPARSE_COMPACT_ARM_DSP).
+    const ArmDspRequant* entry = nullptr;
+    ArmDspRequant expanded;
+    if constexpr (std::is_same<Entry, ArmDspRequant>::value) {
+      entry = &requant[oc];
+    } else {
+      expanded = expand_arm_dsp_requant(requant[oc], p.output_offset);
+      entry = &expanded;
+    }
+    const ArmDspRequant& q = *entry;
     int32_t v = smlal_applies(q) ? ssat8(multiply_smlal(static_cast<int32_t>(sum), q) + q.offset)
                                  : requantize_any(static_cast<int32_t>(sum), q, p.output_offset,
                                                   p.act_min, p.act_max);
@@ -144,7 +157,12 @@ __attribute__((noinline)) void channels(const kernels::SparseLayer& l, const int
 
 void conv2d_s8_sparse(const void* params, const void* const* inputs, void* const* outputs) {
   kernels::conv2d_s8_sparse(*static_cast<const Conv2DSparseParams*>(params), inputs, outputs,
-                            channels);
+                            channels<ArmDspRequant>);
+}
+
+void conv2d_s8_sparse_compact(const void* params, const void* const* inputs, void* const* outputs) {
+  kernels::conv2d_s8_sparse(*static_cast<const Conv2DSparseParams*>(params), inputs, outputs,
+                            channels<ArmDspCompactRequant>);
 }
 
 }  // namespace arm_dsp

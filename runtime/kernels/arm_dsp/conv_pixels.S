@@ -8,6 +8,7 @@
 //
 //   void kiln_arm_dsp_conv_pixels(const kiln::arm_dsp::ConvPixelsJob* job);
 //   void kiln_arm_dsp_conv_pixels_folded(const kiln::arm_dsp::ConvPixelsJob* job);
+//   void kiln_arm_dsp_conv_pixels_compact(const kiln::arm_dsp::ConvPixelsJob* job);
 //
 // ConvPixelsJob (conv_pixels_job.h), one word each: input (the first row of the
 // first pixel's receptive field), records, out, blocks, groups, lo4, hi4,
@@ -18,7 +19,10 @@
 // zeros). Per block: the record's four biases, its weights (groups of four
 // taps, per group each channel's two pairs: dot4_pairs' order), its four
 // ArmDspRequant entries; the four int8 results are stored as one word, and
-// the pixels' outputs follow one another.
+// the pixels' outputs follow one another. _compact reads compact records
+// (kArmDspConvCompactLayout): per group each channel's four int8 taps as one
+// word, widened in registers, and ArmDspCompactRequant entries, whose
+// roundings it derives from the job's rounding_base.
 #if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
 
     .syntax unified
@@ -41,10 +45,12 @@
     .equ ROW_BYTES, KILN_DSP_CONV_JOB_ROW_BYTES
     .equ ROW_STEP, KILN_DSP_CONV_JOB_ROW_STEP
     .equ COLUMN, KILN_DSP_CONV_JOB_COLUMN
+    .equ ROUNDING_BASE, KILN_DSP_CONV_JOB_ROUNDING_BASE
     .equ BLOCKS_LEFT, KILN_DSP_CONV_JOB_BYTES
-    .equ FRAME, BLOCKS_LEFT + 4     // 8-byte aligned with the 36 pushed
-// The prologue copies the job as two LDM/STM runs of seven words each.
-    .if KILN_DSP_CONV_JOB_BYTES != 14 * 4 || WIDENED != 7 * 4 || (FRAME + 36) % 8 != 0
+    .equ FRAME, BLOCKS_LEFT + 8     // 8-byte aligned with the 36 pushed
+// The prologue copies the job as two LDM/STM runs of seven words each (and
+// the compact routine its last word).
+    .if KILN_DSP_CONV_JOB_BYTES != 15 * 4 || WIDENED != 7 * 4 || ROUNDING_BASE != 14 * 4 || (FRAME + 36) % 8 != 0
     .error "conv_pixels.S: the job's layout no longer matches its prologue"
     .endif
 
@@ -53,18 +59,27 @@
 // output.
 
 // One group of four taps: 16 multiply-accumulates (instruction_groups.h).
-.macro DOT_GROUP
+.macro DOT_GROUP compact
+.if \compact
+    KILN_DSP_DOT4_GROUP_S8W(r5, r6, r4, r12, r0, r1, r2, r3)
+.else
     KILN_DSP_DOT4_GROUP(r5, r6, r4, r12, r0, r1, r2, r3)
+.endif
 .endm
 
-// The routine, with (add_offset 1) or without the entries' offsets.
-.macro CONV_PIXELS name, add_offset
+// The routine, with (add_offset 1) or without the entries' offsets, or on
+// compact records (compact 1).
+.macro CONV_PIXELS name, add_offset, compact=0
     BEGIN_FUNCTION \name
     push    {r4-r11, lr}
     sub     sp, sp, #FRAME
     ldm     r0!, {r1, r2, r3, r4, r5, r6, r7}
     stm     sp, {r1, r2, r3, r4, r5, r6, r7}
     ldm     r0, {r1, r2, r3, r4, r5, r6, r7}
+.if \compact
+    ldr     r8, [r0, #(ROUNDING_BASE - WIDENED)]
+    str     r8, [sp, #ROUNDING_BASE]
+.endif
     add     r0, sp, #WIDENED
     stm     r0, {r1, r2, r3, r4, r5, r6, r7}
     ldr     lr, [sp, #OUT]
@@ -136,17 +151,22 @@
     ldr     r7, [sp, #GROUPS]
     lsrs    r7, r7, #1              // pairs of groups; carry: an odd one
     bcc     7f
-    DOT_GROUP
+    DOT_GROUP \compact
 7:
     beq     9f
 8:  // two groups
-    DOT_GROUP
-    DOT_GROUP
+    DOT_GROUP \compact
+    DOT_GROUP \compact
     subs    r7, r7, #1
     bne     8b
 
 9:  // requantize
+.if \compact
+    ldr     r4, [sp, #ROUNDING_BASE]
+    REQUANTIZE4_COMPACT_STORE r12, LO4, r4, r8, r9, r10, r7
+.else
     REQUANTIZE4_STORE \add_offset, r12, LO4, r8, r9, r10, r11, r7
+.endif
     COUNT_DOWN BLOCKS_LEFT, r7
     bne     6b
 
@@ -161,5 +181,6 @@
 
     CONV_PIXELS kiln_arm_dsp_conv_pixels_folded, 0
     CONV_PIXELS kiln_arm_dsp_conv_pixels, 1
+    CONV_PIXELS kiln_arm_dsp_conv_pixels_compact, 0, 1
 
 #endif

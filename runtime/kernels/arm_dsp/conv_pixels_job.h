@@ -1,6 +1,8 @@
 // The job of the Arm DSP convolution routine (conv_pixels.S): a run of output
 // pixels. The routine copies the job's 14 words into its frame and reads them
 // at these offsets; the struct below is checked against them (job_layout.h).
+// The compact routine (int8 weights, compact requantization entries) also
+// copies the fifteenth word.
 #ifndef KILN_RUNTIME_KERNELS_ARM_DSP_CONV_PIXELS_JOB_H
 #define KILN_RUNTIME_KERNELS_ARM_DSP_CONV_PIXELS_JOB_H
 
@@ -18,7 +20,8 @@
 #define KILN_DSP_CONV_JOB_ROW_BYTES 44
 #define KILN_DSP_CONV_JOB_ROW_STEP 48
 #define KILN_DSP_CONV_JOB_COLUMN 52
-#define KILN_DSP_CONV_JOB_BYTES 56
+#define KILN_DSP_CONV_JOB_ROUNDING_BASE 56
+#define KILN_DSP_CONV_JOB_BYTES 60
 
 #ifndef __ASSEMBLER__
 #include <stdint.h>
@@ -44,6 +47,7 @@ struct ConvPixelsJob {
   // first, whose bytes past them (up to 4 * groups) hold zeros.
   int32_t rows, row_bytes, row_step;
   int8_t* column;
+  uint32_t rounding_base;  // compact records: 2z + 1 for the output offset z
 };
 
 KILN_JOB_FIELD_AT(ConvPixelsJob, input, KILN_DSP_CONV_JOB_INPUT);
@@ -60,6 +64,7 @@ KILN_JOB_FIELD_AT(ConvPixelsJob, rows, KILN_DSP_CONV_JOB_ROWS);
 KILN_JOB_FIELD_AT(ConvPixelsJob, row_bytes, KILN_DSP_CONV_JOB_ROW_BYTES);
 KILN_JOB_FIELD_AT(ConvPixelsJob, row_step, KILN_DSP_CONV_JOB_ROW_STEP);
 KILN_JOB_FIELD_AT(ConvPixelsJob, column, KILN_DSP_CONV_JOB_COLUMN);
+KILN_JOB_FIELD_AT(ConvPixelsJob, rounding_base, KILN_DSP_CONV_JOB_ROUNDING_BASE);
 KILN_JOB_SIZE(ConvPixelsJob, KILN_DSP_CONV_JOB_BYTES);
 
 }  // namespace arm_dsp

@@ -43,6 +43,8 @@ inline void store_u32(void* p, uint32_t v) { memcpy(p, &v, sizeof(v)); }
 // clang-format off
 #define KILN_DSP_DOT4_GROUP_TEXT \
   KILN_ASM_TEXT(KILN_DSP_DOT4_GROUP(%[x02], %[x13], %[x], %[w], %[a0], %[a1], %[a2], %[a3]))
+#define KILN_DSP_DOT4_GROUP_S8W_TEXT \
+  KILN_ASM_TEXT(KILN_DSP_DOT4_GROUP_S8W(%[x02], %[x13], %[x], %[w], %[a0], %[a1], %[a2], %[a3]))
 #define KILN_DSP_DEPTHWISE_TAP_TEXT \
   KILN_ASM_TEXT(KILN_DSP_DEPTHWISE_TAP(%[x], %[x02], %[w02], %[w13], %[w], %[off], %[a0], %[a1], %[a2], %[a3]))
 #define KILN_DSP_MAX_S8X4_TEXT KILN_ASM_TEXT(KILN_DSP_MAX_S8X4(%[v], %[b], %[t]))
@@ -117,6 +119,26 @@ inline const uint32_t* dot4_pairs(const uint32_t* column, const uint32_t* block,
   }
   if (groups & 1) {
     __asm__ volatile(KILN_DSP_DOT4_GROUP_TEXT
+                     : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [x] "+r"(column),
+                       [w] "+r"(block), [x02] "=&r"(x02), [x13] "=&r"(x13)
+                     :
+                     : "r8", "r9", "r10", "r11", "memory");
+  }
+  acc[0] = a0;
+  acc[1] = a1;
+  acc[2] = a2;
+  acc[3] = a3;
+  return block;
+}
+
+// dot4_pairs against a compact block's int8 weights (KILN_DSP_DOT4_GROUP_S8W,
+// 19 instructions per group; conv_pixels.S runs the same group).
+inline const uint32_t* dot4_s8w(const uint32_t* column, const uint32_t* block, int32_t groups,
+                                int32_t* acc) {
+  int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
+  uint32_t x02, x13;
+  for (int32_t n = groups; n > 0; --n) {
+    __asm__ volatile(KILN_DSP_DOT4_GROUP_S8W_TEXT
                      : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [x] "+r"(column),
                        [w] "+r"(block), [x02] "=&r"(x02), [x13] "=&r"(x13)
                      :
@@ -234,6 +256,7 @@ inline uint32_t pack_s8x4(int32_t a, int32_t b, int32_t c, int32_t d) {
 }
 
 #undef KILN_DSP_DOT4_GROUP_TEXT
+#undef KILN_DSP_DOT4_GROUP_S8W_TEXT
 #undef KILN_DSP_DEPTHWISE_TAP_TEXT
 #undef KILN_DSP_MAX_S8X4_TEXT
 #undef KILN_DSP_CLAMP_S8X4_TEXT
@@ -324,6 +347,17 @@ inline const uint32_t* dot4_pairs(const uint32_t* column, const uint32_t* block,
   return block;
 }
 
+inline const uint32_t* dot4_s8w(const uint32_t* column, const uint32_t* block, int32_t groups,
+                                int32_t* acc) {
+  for (int32_t g = 0; g < groups; ++g, column += 2, block += 4) {
+    for (int j = 0; j < 4; ++j) {
+      acc[j] = smlad(column[0], sxtb16(block[j]), acc[j]);
+      acc[j] = smlad(column[1], sxtb16_ror8(block[j]), acc[j]);
+    }
+  }
+  return block;
+}
+
 // One tap of the depthwise rows below.
 inline void depthwise4_tap(int32_t& a0, int32_t& a1, int32_t& a2, int32_t& a3, uint32_t x,
                            const uint32_t* w, uint32_t offset2) {
@@ -380,6 +414,27 @@ inline void depthwise4_taps(int32_t& a0, int32_t& a1, int32_t& a2, int32_t& a3, 
   }
 }
 
+// Four depthwise lanes over `taps` taps of a compact record: per tap, the
+// four int8 inputs widened with the input offset added (SXTAB16) against the
+// tap's four int8 weights widened by SXTB16 (the next tap 4 bytes on).
+inline void depthwise4_taps_s8w(int32_t* acc, const int8_t* in, int32_t in_step, const uint8_t* w,
+                                int32_t taps, uint32_t offset2) {
+  int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
+  for (int32_t t = 0; t < taps; ++t, in += in_step, w += 4) {
+    const uint32_t x = load_u32(in), weights = load_u32(w);
+    const uint32_t x02 = sxtab16(offset2, x), x13 = sxtab16_ror8(offset2, x);
+    const uint32_t w02 = sxtb16(weights), w13 = sxtb16_ror8(weights);
+    a0 = smlabb(x02, w02, a0);
+    a2 = smlatt(x02, w02, a2);
+    a1 = smlabb(x13, w13, a1);
+    a3 = smlatt(x13, w13, a3);
+  }
+  acc[0] = a0;
+  acc[1] = a1;
+  acc[2] = a2;
+  acc[3] = a3;
+}
+
 // Four sums requantized by multiply_smlal with their entries (each plus its
 // offset; SMLAL channels only), saturated, packed (lane 0 in the low byte)
 // and clamped byte by byte to [lo4, hi4].
@@ -414,21 +469,12 @@ inline void widen_column(const int8_t* column, int32_t k_padded, uint32_t* widen
 #if KILN_ARM_DSP_NATIVE
 extern "C" void kiln_arm_dsp_conv_pixels(const ConvPixelsJob* job);
 extern "C" void kiln_arm_dsp_conv_pixels_folded(const ConvPixelsJob* job);
-#endif
-
-// Per pixel: its column's rows widened into job->widened; per block of job->blocks:
-// acc = the record's biases, dot4_pairs with its weights, multiply_smlal by
-// its entries plus their offsets (all zero if `folded`), saturated, clamped
-// and stored as one word.
-inline void conv_pixels(const ConvPixelsJob* job, bool folded) {
-#if KILN_ARM_DSP_NATIVE
-  if (folded) {
-    kiln_arm_dsp_conv_pixels_folded(job);
-  } else {
-    kiln_arm_dsp_conv_pixels(job);
-  }
+extern "C" void kiln_arm_dsp_conv_pixels_compact(const ConvPixelsJob* job);
 #else
-  (void)folded;
+// The routines' portable twin: per pixel, its column widened, then
+// block(record, out) for each block, which returns the next record.
+template <typename Block>
+inline void conv_pixels_portable(const ConvPixelsJob* job, Block block) {
   int8_t* out = job->out;
   for (int32_t px = 0; px < job->pixels; ++px) {
     const int8_t* first_row = job->input + px * job->pixel_step;
@@ -447,16 +493,55 @@ inline void conv_pixels(const ConvPixelsJob* job, bool folded) {
       widen_column(job->column, 4 * job->groups, job->widened);
     }
     const uint8_t* record = job->records;
-    for (int32_t b = 0; b < job->blocks; ++b, out += 4) {
-      int32_t acc[4];
-      memcpy(acc, record, sizeof(acc));
-      const uint32_t* weights = reinterpret_cast<const uint32_t*>(record + sizeof(acc));
-      const auto* entries = reinterpret_cast<const ArmDspRequant*>(
-          dot4_pairs(job->widened, weights, job->groups, acc));
-      store_u32(out, requantize4_smlal(acc, entries, job->lo4, job->hi4));
-      record = reinterpret_cast<const uint8_t*>(entries + 4);
-    }
+    for (int32_t b = 0; b < job->blocks; ++b, out += 4) record = block(record, out);
   }
+}
+#endif
+
+// Per pixel: its column's rows widened into job->widened; per block of job->blocks:
+// acc = the record's biases, dot4_pairs with its weights, multiply_smlal by
+// its entries plus their offsets (all zero if `folded`), saturated, clamped
+// and stored as one word.
+inline void conv_pixels(const ConvPixelsJob* job, bool folded) {
+#if KILN_ARM_DSP_NATIVE
+  if (folded) {
+    kiln_arm_dsp_conv_pixels_folded(job);
+  } else {
+    kiln_arm_dsp_conv_pixels(job);
+  }
+#else
+  (void)folded;
+  conv_pixels_portable(job, [job](const uint8_t* record, int8_t* out) {
+    int32_t acc[4];
+    memcpy(acc, record, sizeof(acc));
+    const uint32_t* weights = reinterpret_cast<const uint32_t*>(record + sizeof(acc));
+    const auto* entries =
+        reinterpret_cast<const ArmDspRequant*>(dot4_pairs(job->widened, weights, job->groups, acc));
+    store_u32(out, requantize4_smlal(acc, entries, job->lo4, job->hi4));
+    return reinterpret_cast<const uint8_t*>(entries + 4);
+  });
+#endif
+}
+
+// conv_pixels on compact records whose every channel has the output offset
+// in its rounding: dot4_s8w, and each entry's rounding derived from
+// job->rounding_base.
+inline void conv_pixels_compact(const ConvPixelsJob* job) {
+#if KILN_ARM_DSP_NATIVE
+  kiln_arm_dsp_conv_pixels_compact(job);
+#else
+  conv_pixels_portable(job, [job](const uint8_t* record, int8_t* out) {
+    int32_t acc[4];
+    memcpy(acc, record, sizeof(acc));
+    const uint32_t* weights = reinterpret_cast<const uint32_t*>(record + sizeof(acc));
+    const auto* compact = reinterpret_cast<const ArmDspCompactRequant*>(
+        dot4_s8w(job->widened, weights, job->groups, acc));
+    const int32_t output_offset = (static_cast<int32_t>(job->rounding_base) - 1) / 2;  // 2z + 1
+    ArmDspRequant entries[4];
+    for (int j = 0; j < 4; ++j) entries[j] = expand_arm_dsp_requant(compact[j], output_offset);
+    store_u32(out, requantize4_smlal(acc, entries, job->lo4, job->hi4));
+    return reinterpret_cast<const uint8_t*>(compact + 4);
+  });
 #endif
 }
 

@@ -74,7 +74,7 @@ struct RecordTable {
   int32_t record_bytes, lanes;
   const Requant& operator[](int32_t c) const {
     return *reinterpret_cast<const Requant*>(first + (c / lanes) * record_bytes +
-                                             (c % lanes) * kRequantEntryBytes);
+                                             (c % lanes) * sizeof(Requant));
   }
 };
 
@@ -167,7 +167,7 @@ template <typename Conv>
 inline void pixel_by_blocks(const typename Conv::Stage& stage, const void* column,
                             const uint8_t* record, int32_t k_padded, int32_t out_c, int8_t* out) {
   using Requant = typename Conv::Requant;
-  constexpr int32_t kRequantBytes = kConvChannelBlock * kRequantEntryBytes;
+  constexpr int32_t kRequantBytes = kConvChannelBlock * int32_t{sizeof(Requant)};
   for (int32_t left = out_c; left > 0; left -= kConvChannelBlock, out += kConvChannelBlock) {
     int32_t acc[kConvChannelBlock];
     memcpy(acc, record, sizeof(acc));
@@ -223,7 +223,8 @@ class ConvLayer {
  private:
   static typename Conv::Stage output_stage(const PackedConv2DParams& pp, const uint8_t* records) {
     const int32_t record_bytes = packed_conv2d_record_bytes(pp, Conv::kLayout);
-    const int32_t requant_offset = record_bytes - kConvChannelBlock * kRequantEntryBytes;
+    const int32_t requant_offset =
+        record_bytes - kConvChannelBlock * requant_entry_bytes(Conv::kLayout);
     return Conv::output_stage(
         pp.conv, RecordTable<Requant>{records + requant_offset, record_bytes, kConvChannelBlock},
         pp.conv.out_c);
@@ -416,7 +417,7 @@ class DepthwiseLayer {
         records_(static_cast<const uint8_t*>(inputs[1])),
         output_(static_cast<int8_t*>(outputs[0])),
         record_bytes_(packed_depthwise_record_bytes(p_, Depthwise::kLayout)),
-        requant_offset_(record_bytes_ - kRecordLanes * kRequantEntryBytes),
+        requant_offset_(record_bytes_ - kRecordLanes * requant_entry_bytes(Depthwise::kLayout)),
         stage_(Depthwise::output_stage(
             p_, RecordTable<Requant>{records_ + requant_offset_, record_bytes_, kLanes}, p_.in_c)) {
   }

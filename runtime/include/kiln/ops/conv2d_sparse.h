@@ -21,7 +21,8 @@
 // its window's length, and every offset inside its window.
 //
 // The variants take the requantization prepared on the host as their dense
-// kernels do, 16 bytes per output channel (ArmDspRequant, ArmMveRequant). Kiln's compiler folds
+// kernels do, 16 bytes per output channel (ArmDspRequant, ArmMveRequant), or 8
+// (CONV_2D_S8_SPARSE_COMPACT_ARM_DSP's ArmDspCompactRequant). Kiln's compiler folds
 // the input offset into the bias (sum (x + offset) * w = sum x * w + offset *
 // sum w, exact in wrapping int32) and sets input_offset 0; every kernel
 // still adds any input_offset a blob gives.
@@ -66,9 +67,13 @@ inline bool conv2d_sparse_operand_sizes(const Conv2DSparseParams& p, OperandSize
   return s->inputs[1] != 0 && s->inputs[2] != 0 && s->inputs[3] != 0;
 }
 
-inline bool conv2d_sparse_variant_operand_sizes(const Conv2DSparseParams& p, OperandSizes* s) {
+// `entry_bytes`: 16 (ArmDspRequant, ArmMveRequant) or 8 (the Arm DSP compact
+// variant's entries, the size of the reference kernel's table).
+inline bool conv2d_sparse_variant_operand_sizes(
+    const Conv2DSparseParams& p, OperandSizes* s,
+    uint32_t entry_bytes = sizeof(fp::PreparedRequant)) {
   if (!conv2d_sparse_operand_sizes(p, s)) return false;
-  s->inputs[5] = static_cast<uint32_t>(p.conv.out_c) * sizeof(fp::PreparedRequant);
+  s->inputs[5] = static_cast<uint32_t>(p.conv.out_c) * entry_bytes;
   return true;
 }
 

@@ -15,11 +15,12 @@
 //              pair_interleave, as (0, 2, 1, 3) within every 4, the order
 //              Arm's SXTB16 widens them in); taps are the filter's
 //              (y, x, in_c) in OHWI order, zero past k;
-//     requant  16 bytes per channel: the layout's table entry
-//              (fp::PreparedRequant, ArmDspRequant or ArmMveRequant).
+//     requant  per channel the layout's table entry: 16 bytes
+//              (fp::PreparedRequant, ArmDspRequant, ArmMveRequant) or 8
+//              (ArmDspCompactRequant).
 //   Channels past out_c have zero weights, bias and requantization.
 //   Scratch (packed_conv2d_scratch_bytes; absent if that is 0): for layouts
-//   with 16-bit weights, the column widened (2 * k_padded bytes); then,
+//   that widen it (column_widened), the column widened (2 * k_padded bytes); then,
 //   unless the convolution reads its column straight from the input (1x1,
 //   unpadded, in_c == k_padded), the int8 column (k_padded bytes; padding taps
 //   hold the input zero point, so the folded bias stays exact at the borders).
@@ -80,6 +81,36 @@ inline ArmDspRequant prepare_arm_dsp_requant(int32_t multiplier, int shift, int3
   return q;
 }
 
+// The Arm DSP compact layouts' requantization entry: half an ArmDspRequant.
+// The rounding and offset follow from the shift and the layer's output offset
+// z: where z folds in (a right shift r of 2 to 23, nearly every real channel)
+// the rounding is 2^(r - 2) + z * 2^(r - 1) = (2z + 1) << (shift - 1), two
+// instructions per channel instead of 8 bytes of flash.
+struct ArmDspCompactRequant {
+  int32_t multiplier;  // ArmDspRequant's
+  int32_t shift;       // ArmDspRequant's
+};
+
+inline ArmDspCompactRequant prepare_arm_dsp_compact_requant(int32_t multiplier, int shift,
+                                                            int32_t output_offset) {
+  const ArmDspRequant q = prepare_arm_dsp_requant(multiplier, shift, output_offset);
+  return {q.multiplier, q.shift};
+}
+
+// Whether a compact entry's channel has the output offset in its rounding.
+inline bool compact_requant_folded(const ArmDspCompactRequant& e) {
+  return e.shift >= 1 && e.shift <= kArmDspFoldMaxShift;
+}
+
+// The ArmDspRequant a compact entry stands for, in a layer of output offset z.
+inline ArmDspRequant expand_arm_dsp_requant(const ArmDspCompactRequant& e, int32_t z) {
+  if (compact_requant_folded(e)) {
+    const uint32_t base = 2u * static_cast<uint32_t>(z) + 1u;
+    return {e.multiplier, static_cast<int32_t>(base << (e.shift - 1)), e.shift, 0};
+  }
+  return {e.multiplier, e.shift >= 1 ? int32_t{1} << (e.shift - 1) : 0, e.shift, z};
+}
+
 // The Helium kernels' requantization of one channel, for four channels at a
 // time from one de-interleaving load (VLD4): VQRDMULH is the rounding
 // doubling high multiply, VRSHL by -r rounds half up, so negative values
@@ -99,7 +130,12 @@ inline ArmMveRequant prepare_arm_mve_requant(int32_t multiplier, int shift) {
 }
 
 // Which requantization table a variant reads.
-enum class RequantTable : uint8_t { kPrepared, kArmDsp, kArmMve };
+enum class RequantTable : uint8_t { kPrepared, kArmDsp, kArmMve, kArmDspCompact };
+
+constexpr int32_t requant_entry_bytes(RequantTable table) {
+  return table == RequantTable::kArmDspCompact ? int32_t{sizeof(ArmDspCompactRequant)}
+                                               : kRequantEntryBytes;
+}
 
 // How one variant wants its weights.
 struct PackedLayout {
@@ -111,7 +147,12 @@ struct PackedLayout {
   bool excludes_weight_min = false;  // for filters with no weight of -128 only
   bool pixel_pairs = false;          // depthwise: see PACKED DEPTHWISE_CONV_2D above
   bool tap_pairs = false;            // depthwise 3x3: see PACKED DEPTHWISE_CONV_2D above
+  bool column_widened = false;       // conv: int8 weights, the column widened to 16 bits
 };
+
+constexpr int32_t requant_entry_bytes(const PackedLayout& layout) {
+  return requant_entry_bytes(layout.requant);
+}
 
 // The lanes of one depthwise record (its channels, twice with pixel_pairs).
 constexpr int32_t packed_record_lanes(const PackedLayout& layout) {
@@ -137,7 +178,7 @@ inline bool packed_conv2d_reads_input_directly(const PackedConv2DParams& pp) {
 
 inline int32_t packed_conv2d_widened_bytes(const PackedConv2DParams& pp,
                                            const PackedLayout& layout) {
-  return layout.weight_bytes == 2 ? 2 * pp.k_padded : 0;
+  return layout.weight_bytes == 2 || layout.column_widened ? 2 * pp.k_padded : 0;
 }
 
 inline int32_t packed_conv2d_scratch_bytes(const PackedConv2DParams& pp,
@@ -148,8 +189,9 @@ inline int32_t packed_conv2d_scratch_bytes(const PackedConv2DParams& pp,
 
 // The bytes of one record of `lanes` channels whose weights take
 // `weight_bytes`; 0 past the operand limit.
-inline int32_t packed_record_bytes(int32_t lanes, int64_t weight_bytes) {
-  const int64_t bytes = lanes * int64_t{4 + kRequantEntryBytes} + weight_bytes;
+inline int32_t packed_record_bytes(int32_t lanes, int64_t weight_bytes,
+                                   const PackedLayout& layout) {
+  const int64_t bytes = lanes * int64_t{4 + requant_entry_bytes(layout)} + weight_bytes;
   return bytes <= static_cast<int64_t>(kMaxOperandBytes) ? static_cast<int32_t>(bytes) : 0;
 }
 
@@ -161,8 +203,8 @@ inline uint32_t packed_records_operand_bytes(int32_t records, int32_t record_byt
 
 inline int32_t packed_conv2d_record_bytes(const PackedConv2DParams& pp,
                                           const PackedLayout& layout) {
-  return packed_record_bytes(kConvChannelBlock,
-                             int64_t{kConvChannelBlock} * pp.k_padded * layout.weight_bytes);
+  return packed_record_bytes(
+      kConvChannelBlock, int64_t{kConvChannelBlock} * pp.k_padded * layout.weight_bytes, layout);
 }
 
 // The bytes before a depthwise record's requantization entries that are not
@@ -173,8 +215,10 @@ inline int32_t packed_depthwise_plain_bias_bytes(const PackedLayout& layout) {
 
 inline int32_t packed_depthwise_record_bytes(const Conv2DParams& p, const PackedLayout& layout) {
   const int32_t lanes = packed_record_lanes(layout);
-  return packed_record_bytes(lanes, int64_t{p.k_h} * p.k_w * lanes * layout.weight_bytes +
-                                        packed_depthwise_plain_bias_bytes(layout));
+  return packed_record_bytes(lanes,
+                             int64_t{p.k_h} * p.k_w * lanes * layout.weight_bytes +
+                                 packed_depthwise_plain_bias_bytes(layout),
+                             layout);
 }
 
 // Where tap `tap` (filter row-major) of lane `lane` goes among a record's
@@ -258,6 +302,14 @@ inline PackedLayout arm_dsp_depthwise_layout(const Conv2DParams& p) {
              ? kArmDspDepthwiseTapPairsLayout
              : kArmDspDepthwiseLayout;
 }
+// The Arm DSP layouts for flash (--optimize size): int8 weights in their
+// natural order, which SXTB16 widens in registers into the pairs (0, 2) and
+// (1, 3), and compact requantization entries, so a record takes what the
+// portable kernels' filter, bias and table take (plus padding to whole
+// groups). The convolution still widens its column once per pixel.
+constexpr PackedLayout kArmDspConvCompactLayout = {
+    1, 4, false, RequantTable::kArmDspCompact, false, false, false, false, true};
+constexpr PackedLayout kArmDspDepthwiseCompactLayout = {1, 4, false, RequantTable::kArmDspCompact};
 // Helium (M-profile Vector Extension, Cortex-M55): VMLADAVA on 16 int8 lanes.
 constexpr PackedLayout kArmMveConvLayout = {1, 16, false, RequantTable::kArmMve};
 // Depthwise: eight int16-widened channels per step; a 3x3 layer whose
