@@ -56,6 +56,40 @@ TEST(Cli, AnalyzeJson) {
   EXPECT_EQ(j["ops_supported"], 10);
 }
 
+// --optimize size stores what the portable blob does; a budget below it is
+// refused naming the smallest blob; an unknown goal lists the known ones.
+TEST(Cli, OptimizeForSizeAndBudget) {
+  const std::string kws = model("mlcommons_tiny/kws_ref_model.tflite");
+  const Result portable = kiln_cli("analyze --json " + kws);
+  const Result size = kiln_cli("analyze --json --target cortex-m4 --optimize size " + kws);
+  ASSERT_EQ(portable.exit_code, 0) << portable.output;
+  ASSERT_EQ(size.exit_code, 0) << size.output;
+  const nlohmann::json s = nlohmann::json::parse(size.output);
+  EXPECT_EQ(s["optimize"], "size");
+  EXPECT_EQ(s["blob_bytes"], nlohmann::json::parse(portable.output)["blob_bytes"]);
+  const uint64_t smallest = s["blob_bytes"];
+
+  const Result balanced = kiln_cli(
+      fmt::format("analyze --target cortex-m4 --flash-budget {} {}", smallest + 6000, kws));
+  ASSERT_EQ(balanced.exit_code, 0) << balanced.output;
+  EXPECT_NE(balanced.output.find("layers stored for speed)"), std::string::npos) << balanced.output;
+
+  const Result tight =
+      kiln_cli(fmt::format("analyze --target cortex-m4 --flash-budget {} {}", smallest - 1, kws));
+  EXPECT_NE(tight.exit_code, 0);
+  EXPECT_NE(tight.output.find(fmt::format("--flash-budget {}: no plan fits: the smallest blob for "
+                                          "cortex-m4 is {} bytes",
+                                          smallest - 1, smallest)),
+            std::string::npos)
+      << tight.output;
+
+  const Result unknown = kiln_cli("analyze --target cortex-m4 --optimize fast " + kws);
+  EXPECT_NE(unknown.exit_code, 0);
+  EXPECT_NE(unknown.output.find("--optimize fast: not a goal (speed, size or balanced)"),
+            std::string::npos)
+      << unknown.output;
+}
+
 TEST(Cli, FileNotFound) {
   const Result r = kiln_cli("run /nonexistent/model.tflite");
   EXPECT_EQ(r.exit_code, 2);

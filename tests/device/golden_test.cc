@@ -1,5 +1,6 @@
 // Every int8 test-vector case on every emulated core: byte for byte what
-// TFLite Micro's reference kernels give, with the core's kernel variants.
+// TFLite Micro's reference kernels give, with the core's kernel variants
+// (and on the Cortex-M4 with each --optimize goal's).
 #include <gtest/gtest.h>
 
 #include "compiler/common/file_io.h"
@@ -29,6 +30,32 @@ TEST_P(GoldenCortexMTest, MatchesTfliteMicro) {
 INSTANTIATE_TEST_SUITE_P(SharedTestVectors, GoldenCortexMTest,
                          ::testing::Combine(::testing::Values("cortex-m4", "cortex-m7",
                                                               "cortex-m33", "cortex-m55"),
+                                            ::testing::ValuesIn(test::int8_case_names())),
+                         test::target_case_label);
+
+// The same under --optimize size (the Arm DSP compact variants, the
+// reference ADD) and balanced (a mix, layer by layer) on the Cortex-M4.
+class GoldenLeanCortexMTest
+    : public ::testing::TestWithParam<std::tuple<std::string, std::string>> {};
+
+TEST_P(GoldenLeanCortexMTest, MatchesTfliteMicro) {
+  const auto& [goal, name] = GetParam();
+  const test::Case c = test::load_case(name);
+  CompileOptions options;
+  options.target = "cortex-m4";
+  options.goal = optimize_goal(goal);
+  const CompiledModel compiled = compile_tflite(read_file(c.model_path), c.model_path, options);
+  for (const test::Sample& s : c.samples) {
+    SCOPED_TRACE("sample " + std::to_string(s.k));
+    EmulatedCoreRunner runner(compiled.blob, options.target);
+    set_inputs_from_files(runner, s.inputs);
+    runner.invoke();
+    EXPECT_EQ(runner.output(0), read_file(s.expected));
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(SharedTestVectors, GoldenLeanCortexMTest,
+                         ::testing::Combine(::testing::Values("size", "balanced"),
                                             ::testing::ValuesIn(test::int8_case_names())),
                          test::target_case_label);
 
