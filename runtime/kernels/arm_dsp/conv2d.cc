@@ -16,26 +16,7 @@ namespace kiln {
 namespace arm_dsp {
 namespace {
 
-struct Conv : DspOutputStage {
-  static constexpr PackedLayout kLayout = kArmDspConvLayout;
-
-  static const void* prepare_column(const int8_t* column, int32_t k_padded, void* widened) {
-    widen_column(column, k_padded, static_cast<uint32_t*>(widened));
-    return widened;
-  }
-
-  static void pixel(const Stage& stage, const void* column, const uint8_t* records,
-                    int32_t k_padded, int32_t out_c, int8_t* out) {
-    kernels::pixel_by_blocks<Conv>(stage, column, records, k_padded, out_c, out);
-  }
-
-  static const uint8_t* dot_block(const void* column, const uint8_t* weights, int32_t k_padded,
-                                  int32_t* acc) {
-    return reinterpret_cast<const uint8_t*>(dot4_pairs(static_cast<const uint32_t*>(column),
-                                                       reinterpret_cast<const uint32_t*>(weights),
-                                                       k_padded / 4, acc));
-  }
-};
+using Conv = WidenedColumnConv<DspOutputStage, kArmDspConvLayout, dot4_pairs>;
 
 // Depthwise: four channels per step; SXTAB16 widens the input and adds the
 // input offset in one instruction, SMLABB/SMLATT accumulate each lane. A 3x3

@@ -46,26 +46,7 @@ struct CompactOutputStage {
   }
 };
 
-struct ConvCompact : CompactOutputStage {
-  static constexpr PackedLayout kLayout = kArmDspConvCompactLayout;
-
-  static const void* prepare_column(const int8_t* column, int32_t k_padded, void* widened) {
-    widen_column(column, k_padded, static_cast<uint32_t*>(widened));
-    return widened;
-  }
-
-  static void pixel(const Stage& stage, const void* column, const uint8_t* records,
-                    int32_t k_padded, int32_t out_c, int8_t* out) {
-    kernels::pixel_by_blocks<ConvCompact>(stage, column, records, k_padded, out_c, out);
-  }
-
-  static const uint8_t* dot_block(const void* column, const uint8_t* weights, int32_t k_padded,
-                                  int32_t* acc) {
-    return reinterpret_cast<const uint8_t*>(dot4_s8w(static_cast<const uint32_t*>(column),
-                                                     reinterpret_cast<const uint32_t*>(weights),
-                                                     k_padded / 4, acc));
-  }
-};
+using ConvCompact = WidenedColumnConv<CompactOutputStage, kArmDspConvCompactLayout, dot4_s8w>;
 
 // Depthwise: the layer's generic pixel (kernels::DepthwiseLayer), four
 // channels per step with every weight widened in registers. The kernel

@@ -10,6 +10,33 @@
 namespace kiln {
 namespace arm_dsp {
 
+// The Conv struct of kernels::ConvLayer (packed_conv.h) for the Arm DSP
+// records: the column widened once per pixel into SXTB16 pairs, each block's
+// dot product by Dot (dot4_pairs on pre-widened weights, dot4_s8w on int8
+// ones), Output's output stage.
+template <typename Output, const PackedLayout& Layout,
+          const uint32_t* (*Dot)(const uint32_t*, const uint32_t*, int32_t, int32_t*)>
+struct WidenedColumnConv : Output {
+  static constexpr PackedLayout kLayout = Layout;
+
+  static const void* prepare_column(const int8_t* column, int32_t k_padded, void* widened) {
+    widen_column(column, k_padded, static_cast<uint32_t*>(widened));
+    return widened;
+  }
+
+  static void pixel(const typename Output::Stage& stage, const void* column, const uint8_t* records,
+                    int32_t k_padded, int32_t out_c, int8_t* out) {
+    kernels::pixel_by_blocks<WidenedColumnConv>(stage, column, records, k_padded, out_c, out);
+  }
+
+  static const uint8_t* dot_block(const void* column, const uint8_t* weights, int32_t k_padded,
+                                  int32_t* acc) {
+    return reinterpret_cast<const uint8_t*>(Dot(static_cast<const uint32_t*>(column),
+                                                reinterpret_cast<const uint32_t*>(weights),
+                                                k_padded / 4, acc));
+  }
+};
+
 // The routine widens rows of whole words straight from the input and gathers
 // other rows into the column scratch first (which a convolution that reads
 // its input directly lacks, and needs not); `job` holds what the routine

@@ -37,26 +37,20 @@
 // four taps are one word, which SXTB16 widens into the column's (0, 2) and
 // (1, 3) pairs; two channels' words per LDRD into r8 and r9, their widened
 // pairs in r10 and r11: 19 instructions for 16 multiply-accumulates.
+#define KILN_DSP_DOT2_S8W(x02, x13, weights, a, b) \
+  ldrd r8, r9, [weights], 8;                       \
+  sxtb16 r10, r8;                                  \
+  sxtb16 r11, r8, ror 8;                           \
+  smlad a, x02, r10, a;                            \
+  smlad a, x13, r11, a;                            \
+  sxtb16 r10, r9;                                  \
+  sxtb16 r11, r9, ror 8;                           \
+  smlad b, x02, r10, b;                            \
+  smlad b, x13, r11, b
 #define KILN_DSP_DOT4_GROUP_S8W(x02, x13, column, weights, a0, a1, a2, a3) \
   ldrd x02, x13, [column], 8;                                              \
-  ldrd r8, r9, [weights], 8;                                               \
-  sxtb16 r10, r8;                                                          \
-  sxtb16 r11, r8, ror 8;                                                   \
-  smlad a0, x02, r10, a0;                                                  \
-  smlad a0, x13, r11, a0;                                                  \
-  sxtb16 r10, r9;                                                          \
-  sxtb16 r11, r9, ror 8;                                                   \
-  smlad a1, x02, r10, a1;                                                  \
-  smlad a1, x13, r11, a1;                                                  \
-  ldrd r8, r9, [weights], 8;                                               \
-  sxtb16 r10, r8;                                                          \
-  sxtb16 r11, r8, ror 8;                                                   \
-  smlad a2, x02, r10, a2;                                                  \
-  smlad a2, x13, r11, a2;                                                  \
-  sxtb16 r10, r9;                                                          \
-  sxtb16 r11, r9, ror 8;                                                   \
-  smlad a3, x02, r10, a3;                                                  \
-  smlad a3, x13, r11, a3
+  KILN_DSP_DOT2_S8W(x02, x13, weights, a0, a1);                            \
+  KILN_DSP_DOT2_S8W(x02, x13, weights, a2, a3)
 
 // One depthwise tap of four lanes: the four int8 inputs in x widened with the
 // input offset added (SXTAB16 with offset2, the offset in both halves) against

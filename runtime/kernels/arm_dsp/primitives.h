@@ -471,10 +471,12 @@ extern "C" void kiln_arm_dsp_conv_pixels(const ConvPixelsJob* job);
 extern "C" void kiln_arm_dsp_conv_pixels_folded(const ConvPixelsJob* job);
 extern "C" void kiln_arm_dsp_conv_pixels_compact(const ConvPixelsJob* job);
 #else
-// The routines' portable twin: per pixel, its column widened, then
-// block(record, out) for each block, which returns the next record.
-template <typename Block>
-inline void conv_pixels_portable(const ConvPixelsJob* job, Block block) {
+// The routines' portable twin: per pixel, its column widened, then per block
+// acc = the record's biases, dot(column, weights), the block's four entries
+// (Entry, as expand(entry) gives them) by multiply_smlal plus their offsets,
+// saturated, clamped and stored as one word.
+template <typename Entry, typename Dot, typename Expand>
+inline void conv_pixels_portable(const ConvPixelsJob* job, Dot dot, Expand expand) {
   int8_t* out = job->out;
   for (int32_t px = 0; px < job->pixels; ++px) {
     const int8_t* first_row = job->input + px * job->pixel_step;
@@ -493,7 +495,16 @@ inline void conv_pixels_portable(const ConvPixelsJob* job, Block block) {
       widen_column(job->column, 4 * job->groups, job->widened);
     }
     const uint8_t* record = job->records;
-    for (int32_t b = 0; b < job->blocks; ++b, out += 4) record = block(record, out);
+    for (int32_t b = 0; b < job->blocks; ++b, out += 4) {
+      int32_t acc[4];
+      memcpy(acc, record, sizeof(acc));
+      const auto* entries = reinterpret_cast<const Entry*>(dot(
+          job->widened, reinterpret_cast<const uint32_t*>(record + sizeof(acc)), job->groups, acc));
+      const ArmDspRequant expanded[4] = {expand(entries[0]), expand(entries[1]), expand(entries[2]),
+                                         expand(entries[3])};
+      store_u32(out, requantize4_smlal(acc, expanded, job->lo4, job->hi4));
+      record = reinterpret_cast<const uint8_t*>(entries + 4);
+    }
   }
 }
 #endif
@@ -511,15 +522,7 @@ inline void conv_pixels(const ConvPixelsJob* job, bool folded) {
   }
 #else
   (void)folded;
-  conv_pixels_portable(job, [job](const uint8_t* record, int8_t* out) {
-    int32_t acc[4];
-    memcpy(acc, record, sizeof(acc));
-    const uint32_t* weights = reinterpret_cast<const uint32_t*>(record + sizeof(acc));
-    const auto* entries =
-        reinterpret_cast<const ArmDspRequant*>(dot4_pairs(job->widened, weights, job->groups, acc));
-    store_u32(out, requantize4_smlal(acc, entries, job->lo4, job->hi4));
-    return reinterpret_cast<const uint8_t*>(entries + 4);
-  });
+  conv_pixels_portable<ArmDspRequant>(job, dot4_pairs, [](const ArmDspRequant& e) { return e; });
 #endif
 }
 
@@ -530,18 +533,11 @@ inline void conv_pixels_compact(const ConvPixelsJob* job) {
 #if KILN_ARM_DSP_NATIVE
   kiln_arm_dsp_conv_pixels_compact(job);
 #else
-  conv_pixels_portable(job, [job](const uint8_t* record, int8_t* out) {
-    int32_t acc[4];
-    memcpy(acc, record, sizeof(acc));
-    const uint32_t* weights = reinterpret_cast<const uint32_t*>(record + sizeof(acc));
-    const auto* compact = reinterpret_cast<const ArmDspCompactRequant*>(
-        dot4_s8w(job->widened, weights, job->groups, acc));
-    const int32_t output_offset = (static_cast<int32_t>(job->rounding_base) - 1) / 2;  // 2z + 1
-    ArmDspRequant entries[4];
-    for (int j = 0; j < 4; ++j) entries[j] = expand_arm_dsp_requant(compact[j], output_offset);
-    store_u32(out, requantize4_smlal(acc, entries, job->lo4, job->hi4));
-    return reinterpret_cast<const uint8_t*>(compact + 4);
-  });
+  const int32_t output_offset = (static_cast<int32_t>(job->rounding_base) - 1) / 2;  // 2z + 1
+  conv_pixels_portable<ArmDspCompactRequant>(job, dot4_s8w,
+                                             [output_offset](const ArmDspCompactRequant& e) {
+                                               return expand_arm_dsp_requant(e, output_offset);
+                                             });
 #endif
 }
 
