@@ -37,7 +37,7 @@ constexpr Variant kDepthwiseVariants[] = {
     {KernelIsa::arm_dsp, OpCode::DEPTHWISE_CONV_2D_S8_ARM_DSP, kArmDspDepthwiseLayout,
      arm_dsp_depthwise_layout},
     {KernelIsa::arm_dsp, OpCode::DEPTHWISE_CONV_2D_S8_COMPACT_ARM_DSP,
-     kArmDspDepthwiseCompactLayout},
+     kArmDspDepthwiseCompactLayout, arm_dsp_depthwise_compact_layout},
     {KernelIsa::arm_mve, OpCode::DEPTHWISE_CONV_2D_S8_ARM_MVE, kArmMveDepthwiseLayout,
      arm_mve_depthwise_layout},
     {KernelIsa::x86_avx2, OpCode::DEPTHWISE_CONV_2D_S8_X86_AVX2, kX86Avx2DepthwiseLayout},

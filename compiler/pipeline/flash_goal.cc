@@ -61,8 +61,13 @@ double estimated_instructions(const ir::Graph& graph, const ProgramOp& op) {
   switch (op.opcode) {
     case OpCode::CONV_2D_S8_ARM_DSP: return 0.9 * macs;
     case OpCode::CONV_2D_S8_COMPACT_ARM_DSP: return 1.45 * macs;
-    case OpCode::DEPTHWISE_CONV_2D_S8_ARM_DSP: return 2.5 * macs;
-    case OpCode::DEPTHWISE_CONV_2D_S8_COMPACT_ARM_DSP: return 5.5 * macs;
+    case OpCode::DEPTHWISE_CONV_2D_S8_ARM_DSP: return 3.0 * macs;
+    case OpCode::DEPTHWISE_CONV_2D_S8_COMPACT_ARM_DSP: {
+      Conv2DParams p;
+      std::memcpy(&p, op.params.data(), sizeof(p));
+      // By widened rows as the pre-widened kernel runs, or group by group in C.
+      return (arm_dsp_depthwise_compact_layout(p).widened_rows ? 3.2 : 5.7) * macs;
+    }
     case OpCode::CONV_2D_S8:
     case OpCode::DEPTHWISE_CONV_2D_S8: return 11.5 * macs;
     case OpCode::ADD_S8:

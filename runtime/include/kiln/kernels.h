@@ -313,7 +313,7 @@ namespace kiln {
   X(CONV_2D_S8_COMPACT_ARM_DSP, 177, PackedConv2DParams,                                           \
     packed_conv2d_operand_sizes(p, kArmDspConvCompactLayout, s), arm_dsp, conv2d_s8_compact)       \
   X(DEPTHWISE_CONV_2D_S8_COMPACT_ARM_DSP, 178, Conv2DParams,                                       \
-    packed_depthwise_operand_sizes(p, kArmDspDepthwiseCompactLayout, s), arm_dsp,                  \
+    packed_depthwise_operand_sizes(p, arm_dsp_depthwise_compact_layout(p), s), arm_dsp,            \
     depthwise_conv2d_s8_compact)                                                                   \
   X(CONV_2D_S8_SPARSE_COMPACT_ARM_DSP, 179, Conv2DSparseParams,                                    \
     conv2d_sparse_variant_operand_sizes(p, s, sizeof(ArmDspCompactRequant)), arm_dsp,              \

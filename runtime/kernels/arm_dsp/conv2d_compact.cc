@@ -4,9 +4,12 @@
 // in registers by SXTB16, and half-size requantization entries whose roundings
 // the kernel derives from the output offset. The convolution runs through
 // conv_pixels.S like the widened one, 19 instructions per group of 16
-// multiply-accumulates instead of 11; the depthwise one group of four
-// channels at a time over the whole layer, its taps widened once.
+// multiply-accumulates instead of 11. The depthwise one goes group by group
+// (four channels): a 3x3 layer of vertical stride 1 through the pre-widened
+// kernel's widened-rows routine (each group's record expanded on the stack),
+// others in C with each group's taps widened once.
 #include "kernels/arm_dsp/conv_layer.h"
+#include "kernels/arm_dsp/depthwise3x3_by_rows.h"
 #include "kernels/arm_dsp/dsp_output_stage.h"
 #include "kernels/arm_dsp/primitives.h"
 #include "kernels/common/packed_conv.h"
@@ -146,6 +149,31 @@ void depthwise_group(const kernels::DepthwiseLayer<DepthwiseCompact>& layer, int
   }
 }
 
+// Group g's compact record expanded into `buffer` in the tap-pairs layout
+// (kArmDspDepthwiseTapPairsLayout: biases, the taps as 16-bit weights in
+// packed_depthwise_weight_index's order, ArmDspRequant entries).
+const uint8_t* tap_pairs_record(const kernels::DepthwiseLayer<DepthwiseCompact>& layer, int32_t g,
+                                uint8_t* buffer) {
+  constexpr int32_t kTaps = 9, kBiasBytes = 4 * sizeof(int32_t);
+  const Conv2DParams& p = layer.params();
+  const uint8_t* record = layer.records() + g * layer.record_bytes();
+  int16_t taps[kTaps * 4];
+  for (int32_t t = 0; t < kTaps; ++t) {
+    for (int32_t lane = 0; lane < 4; ++lane) {
+      taps[packed_depthwise_weight_index(p, kArmDspDepthwiseTapPairsLayout, t, lane)] =
+          static_cast<int8_t>(record[kBiasBytes + 4 * t + lane]);
+    }
+  }
+  ArmDspRequant entries[4];
+  DepthwiseCompact::expand(
+      layer.stage(), reinterpret_cast<const ArmDspCompactRequant*>(record + kBiasBytes + 4 * kTaps),
+      4, entries);
+  memcpy(buffer, record, kBiasBytes);
+  memcpy(buffer + kBiasBytes, taps, sizeof(taps));
+  memcpy(buffer + kBiasBytes + sizeof(taps), entries, sizeof(entries));
+  return buffer;
+}
+
 }  // namespace
 
 // A layer whose every channel folds its output offset into the rounding
@@ -165,6 +193,12 @@ void depthwise_conv2d_s8_compact(const void* params, const void* const* inputs,
                                  void* const* outputs) {
   const kernels::DepthwiseLayer<DepthwiseCompact> layer(params, inputs, outputs);
   const Conv2DParams& p = layer.params();
+  if (arm_dsp_depthwise_compact_layout(p).widened_rows) {
+    depthwise3x3_by_rows(layer, outputs[1], [&layer](int32_t g, uint8_t* buffer) {
+      return tap_pairs_record(layer, g, buffer);
+    });
+    return;
+  }
   if (p.k_h * p.k_w > kWidenedTapsMax) {
     kernels::packed_depthwise_conv2d_s8<DepthwiseCompact>(params, inputs, outputs);
     return;

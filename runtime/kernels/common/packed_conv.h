@@ -74,7 +74,7 @@ struct RecordTable {
   int32_t record_bytes, lanes;
   const Requant& operator[](int32_t c) const {
     return *reinterpret_cast<const Requant*>(first + (c / lanes) * record_bytes +
-                                             (c % lanes) * sizeof(Requant));
+                                             (c % lanes) * int32_t{sizeof(Requant)});
   }
 };
 

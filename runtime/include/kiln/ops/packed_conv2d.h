@@ -148,6 +148,7 @@ struct PackedLayout {
   bool pixel_pairs = false;          // depthwise: see PACKED DEPTHWISE_CONV_2D above
   bool tap_pairs = false;            // depthwise 3x3: see PACKED DEPTHWISE_CONV_2D above
   bool column_widened = false;       // conv: int8 weights, the column widened to 16 bits
+  bool widened_rows = false;         // depthwise 3x3: a tap_pairs layer's scratch, int8 weights
 };
 
 constexpr int32_t requant_entry_bytes(const PackedLayout& layout) {
@@ -241,9 +242,9 @@ inline int32_t packed_depthwise_row_entry_bytes(const PackedLayout& layout) {
   return packed_record_lanes(layout) * 6;
 }
 
-// Scratch of a tap_pairs layer: three widened input rows.
+// Scratch of a tap_pairs (or widened_rows) layer: three widened input rows.
 inline int32_t packed_depthwise_scratch_bytes(const Conv2DParams& p, const PackedLayout& layout) {
-  if (!layout.tap_pairs) return 0;
+  if (!layout.tap_pairs && !layout.widened_rows) return 0;
   const int64_t bytes = int64_t{3} * p.out_w * packed_depthwise_row_entry_bytes(layout);
   return bytes <= static_cast<int64_t>(kMaxOperandBytes) ? static_cast<int32_t>(bytes) : 0;
 }
@@ -277,7 +278,7 @@ inline bool packed_depthwise_operand_sizes(const Conv2DParams& p, const PackedLa
                                               packed_depthwise_record_bytes(p, layout));
   s->inputs[2] = s->inputs[3] = 0;
   s->num_inputs = 2;
-  if (layout.tap_pairs) {
+  if (layout.tap_pairs || layout.widened_rows) {
     if (p.k_h != 3 || p.k_w != 3) return false;
     const int32_t scratch = packed_depthwise_scratch_bytes(p, layout);
     s->outputs[1] = scratch > 0 ? operand_bytes(1, &scratch, 1) : 0;
@@ -310,6 +311,14 @@ inline PackedLayout arm_dsp_depthwise_layout(const Conv2DParams& p) {
 constexpr PackedLayout kArmDspConvCompactLayout = {
     1, 4, false, RequantTable::kArmDspCompact, false, false, false, false, true};
 constexpr PackedLayout kArmDspDepthwiseCompactLayout = {1, 4, false, RequantTable::kArmDspCompact};
+// A compact depthwise layer that the pre-widened kernels would run by widened
+// rows (tap pairs) runs so too, each group's record expanded to that layout
+// on the stack: it takes the same scratch of three widened input rows.
+inline PackedLayout arm_dsp_depthwise_compact_layout(const Conv2DParams& p) {
+  PackedLayout layout = kArmDspDepthwiseCompactLayout;
+  layout.widened_rows = arm_dsp_depthwise_layout(p).tap_pairs;
+  return layout;
+}
 // Helium (M-profile Vector Extension, Cortex-M55): VMLADAVA on 16 int8 lanes.
 constexpr PackedLayout kArmMveConvLayout = {1, 16, false, RequantTable::kArmMve};
 // Depthwise: eight int16-widened channels per step; a 3x3 layer whose
