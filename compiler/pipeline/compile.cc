@@ -91,10 +91,6 @@ void check_entropy_layers(const ir::Graph& graph, const std::set<std::string>& l
   }
 }
 
-}  // namespace
-
-namespace {
-
 // Lowers, plans and writes the blob of an optimized graph.
 void compile_lowered(CompiledModel& m, const KernelTarget& target,
                      const LowerOptions& lower_options, bool allow_unsupported) {
