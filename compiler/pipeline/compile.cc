@@ -120,15 +120,13 @@ void compile_balanced(CompiledModel& m, const KernelTarget& target, LowerOptions
                             "bytes (every layer lean, --optimize size)",
                             budget, target.name, m.blob.size()));
   }
-  if (budget == 0) {
-    CompiledModel speed;
-    speed.graph = m.graph;
-    LowerOptions fast = lower_options;
-    fast.lean = false;
-    compile_lowered(speed, target, fast, options.allow_unsupported);
-    budget = (m.blob.size() + speed.blob.size()) / 2;
-  }
-  std::vector<LayerTradeoff> tradeoffs = layer_tradeoffs(m.graph, target, lower_options);
+  CompiledModel speed;
+  speed.graph = m.graph;
+  LowerOptions fast = lower_options;
+  fast.lean = false;
+  compile_lowered(speed, target, fast, options.allow_unsupported);
+  if (budget == 0) budget = (m.blob.size() + speed.blob.size()) / 2;
+  std::vector<LayerTradeoff> tradeoffs = layer_tradeoffs(m.graph, m.program, speed.program);
   std::stable_sort(tradeoffs.begin(), tradeoffs.end(),
                    [](const LayerTradeoff& a, const LayerTradeoff& b) {
                      return a.saved_instructions * static_cast<double>(b.extra_bytes) >

@@ -92,22 +92,13 @@ double estimated_instructions(const ir::Graph& graph, const ProgramOp& op) {
   }
 }
 
-std::vector<LayerTradeoff> layer_tradeoffs(const ir::Graph& graph, const KernelTarget& target,
-                                           const LowerOptions& base) {
-  LowerOptions lean = base, fast = base;
-  lean.lean = true;
-  lean.fast_layers.clear();
-  fast.lean = false;
-  std::vector<std::string> unsupported;  // reported by the compilation proper
-  const Program lean_program = lower(graph, target, &unsupported, lean);
-  const Program fast_program = lower(graph, target, &unsupported, fast);
-  const std::map<int, uint64_t> lean_bytes = constant_bytes_by_op(lean_program);
-  const std::map<int, uint64_t> fast_bytes = constant_bytes_by_op(fast_program);
+std::vector<LayerTradeoff> layer_tradeoffs(const ir::Graph& graph, const Program& lean,
+                                           const Program& fast) {
+  const std::map<int, uint64_t> lean_bytes = constant_bytes_by_op(lean);
+  const std::map<int, uint64_t> fast_bytes = constant_bytes_by_op(fast);
   std::map<int, double> saved;  // lean minus fast instructions, by IR op
-  for (const ProgramOp& op : lean_program.ops)
-    saved[op.source_op] += estimated_instructions(graph, op);
-  for (const ProgramOp& op : fast_program.ops)
-    saved[op.source_op] -= estimated_instructions(graph, op);
+  for (const ProgramOp& op : lean.ops) saved[op.source_op] += estimated_instructions(graph, op);
+  for (const ProgramOp& op : fast.ops) saved[op.source_op] -= estimated_instructions(graph, op);
   std::vector<LayerTradeoff> tradeoffs;
   for (const auto& [index, bytes] : fast_bytes) {
     const auto it = lean_bytes.find(index);

@@ -31,9 +31,10 @@ struct LayerTradeoff {
   double saved_instructions = 0;  // estimated (estimated_instructions), per inference
 };
 
-// The layers that store more for speed than lean, with estimates.
-std::vector<LayerTradeoff> layer_tradeoffs(const ir::Graph& graph, const KernelTarget& target,
-                                           const LowerOptions& base);
+// The layers `fast` (lowered for speed) stores in more bytes than `lean`
+// (lowered lean) does, with estimates.
+std::vector<LayerTradeoff> layer_tradeoffs(const ir::Graph& graph, const Program& lean,
+                                           const Program& fast);
 
 // The instructions a kernel call is estimated to take: per multiply-
 // accumulate for the dense convolutions, per element for ADD, per stored
