@@ -110,6 +110,8 @@ std::vector<ConvCase> conv_cases() {
   // One input channel, depth multiplier 8: runs as a plain convolution.
   cases.push_back({OpKind::kDepthwiseConv2D, 9, 7, 1, 8, 4, 3, 2, 1, true, true, -5});
   cases.push_back({OpKind::kDepthwiseConv2D, 10, 6, 8, 8, 5, 3, 1, 2, true, true, -100});
+  // A filter of more taps than the compact kernel widens on its stack (49).
+  cases.push_back({OpKind::kDepthwiseConv2D, 10, 9, 8, 8, 9, 9, 1, 1, true, true, 11});
   cases.push_back({OpKind::kDepthwiseConv2D, 6, 6, 16, 16, 3, 3, 1, 1, false, true, 0});
   // Helium's paired layout (3x3, channels in sixteens, no weight of -128):
   // padded and unpadded, strided, dilated, one row; zero points at both ends.
