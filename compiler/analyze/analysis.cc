@@ -32,7 +32,9 @@ ModelReport analyze(const CompiledModel& m, const std::string& label, uint64_t m
   for (const ProgramOp& op : m.program.ops) {
     if (op.placeholder) continue;
     const std::string name = opcode_name(op.opcode);
-    kernels[op.source_op].push_back(name);
+    std::vector<std::string>& layer_kernels = kernels[op.source_op];
+    if (std::find(layer_kernels.begin(), layer_kernels.end(), name) == layer_kernels.end())
+      layer_kernels.push_back(name);  // once, however many bands run it
     for (int t : op.inputs) {
       if (t >= 0 && m.program.tensors[static_cast<size_t>(t)].constant) {
         constants[op.source_op].insert(t);
@@ -110,6 +112,9 @@ ModelReport analyze(const CompiledModel& m, const std::string& label, uint64_t m
     }
     l.binary_weights = binary.count(static_cast<int>(i)) > 0;
     l.binary_activations = fully_binary.count(static_cast<int>(i)) > 0;
+    const bool in_stage =
+        m.patches.active() && m.patches.first_op <= l.index && l.index <= m.patches.last_op;
+    l.bands = in_stage ? m.patches.bands : 0;
     l.macs = op_macs(m.graph, op);
     r.macs += l.macs;
     r.weights_bytes += l.weight_bytes;
@@ -123,6 +128,8 @@ ModelReport analyze(const CompiledModel& m, const std::string& label, uint64_t m
   r.blob_bytes = m.blob.size();
   r.goal = m.goal;
   r.fast_layers = m.fast_layers.size();
+  r.patches = m.patches;
+  r.whole_layer_arena_bytes = m.whole_layer_arena_bytes;
   r.unsupported = m.unsupported;
   return r;
 }
@@ -146,6 +153,7 @@ nlohmann::json to_json(const ModelReport& r) {
                       {"binary_weights", l.binary_weights},
                       {"binary_activations", l.binary_activations},
                       {"arena_offset", l.arena_offset},
+                      {"bands", l.bands},
                       {"output_bytes", l.output_bytes},
                       {"supported", l.supported}});
   }
@@ -159,6 +167,15 @@ nlohmann::json to_json(const ModelReport& r) {
           {"blob_bytes", r.blob_bytes},
           {"optimize", optimize_goal_name(r.goal)},
           {"fast_layers", r.fast_layers},
+          {"whole_layer_arena_bytes", r.whole_layer_arena_bytes},
+          {"patches", r.patches.active()
+                          ? nlohmann::json{{"first_op", r.patches.first_op},
+                                           {"last_op", r.patches.last_op},
+                                           {"bands", r.patches.bands},
+                                           {"extra_macs", r.patches.extra_macs},
+                                           {"recompute", r.patches.recompute()},
+                                           {"output_over_input", r.patches.overlays_input}}
+                          : nlohmann::json(nullptr)},
           {"ops_total", r.ops_total},
           {"ops_supported", r.ops_supported},
           {"op_coverage", r.ops_total ? static_cast<double>(r.ops_supported) / r.ops_total : 1.0},
@@ -173,7 +190,10 @@ std::string to_table(const ModelReport& r) {
                    "input", "output", "MACs", "weights", "stored", "format", "offset", "name");
   for (const LayerReport& l : r.layers) {
     const std::string in = l.input_shapes.empty() ? "-" : ir::shape_string(l.input_shapes[0]);
-    const std::string offset = l.arena_offset >= 0 ? fmt::format("{}", l.arena_offset) : "-";
+    // A layer run in bands has rows of its output live, not the whole.
+    const std::string offset = l.bands > 0           ? fmt::format("{} bands", l.bands)
+                               : l.arena_offset >= 0 ? fmt::format("{}", l.arena_offset)
+                                                     : "-";
     std::string name = l.name.size() > 60 ? l.name.substr(0, 57) + "..." : l.name;
     // 4-bit coded filters show their codebooks ("4-bit/1": one for the
     // layer), sparse ones the share of weights they store ("sparse" single
@@ -202,6 +222,14 @@ std::string to_table(const ModelReport& r) {
   s += fmt::format("  stored bytes  {:>12}  (as the blob stores them for the target)\n",
                    r.stored_weights_bytes);
   s += fmt::format("arena bytes     {:>12}\n", r.arena_bytes);
+  if (r.patches.active()) {
+    s += fmt::format(
+        "  patches       ops {}-{} in {} bands of rows, {:.1f}% of the MACs computed again{}; "
+        "{} bytes with every op whole\n",
+        r.patches.first_op, r.patches.last_op, r.patches.bands, 100.0 * r.patches.recompute(),
+        r.patches.overlays_input ? ", the stage's output over its consumed input rows" : "",
+        r.whole_layer_arena_bytes);
+  }
   if (r.state_bytes > 0) {
     s += fmt::format("  state bytes   {:>12}  (kept between invocations)\n", r.state_bytes);
   }

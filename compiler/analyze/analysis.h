@@ -31,6 +31,7 @@ struct LayerReport {
   bool binary_weights = false;       // a bit per weight and two values per channel
   bool binary_activations = false;   // and a bit per input: the layer runs fully binary
   int64_t arena_offset = -1;         // of the output; -1 if not in the arena
+  int bands = 0;                     // patch-based execution: the bands it runs in; 0: whole
   uint64_t output_bytes = 0;
   bool supported = true;
 };
@@ -47,6 +48,8 @@ struct ModelReport {
   uint64_t blob_bytes = 0;                   // 0 when the model cannot be compiled
   OptimizeGoal goal = OptimizeGoal::kSpeed;  // --optimize the blob was compiled with
   size_t fast_layers = 0;                    // kBalanced: layers stored for speed
+  PatchStage patches;                        // the stage run in bands, if any
+  uint64_t whole_layer_arena_bytes = 0;      // the arena with every op run whole
   int ops_total = 0;
   int ops_supported = 0;
   std::vector<std::string> unsupported;

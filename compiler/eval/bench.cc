@@ -51,13 +51,14 @@ BenchReport report_of(const OpenedModel& m, const std::string& model, const std:
 
 BenchReport bench_model(const std::string& model, const std::string& core,
                         const std::vector<std::string>& input_files, bool per_layer,
-                        OptimizeGoal goal, uint64_t flash_budget) {
+                        OptimizeGoal goal, uint64_t flash_budget, double max_recompute) {
   find_core(core);  // only the emulated cores count instructions
   RunnerOptions options;
   options.target = core;
   options.per_layer = per_layer;
   options.goal = goal;
   options.flash_budget = flash_budget;
+  options.max_recompute = max_recompute;
   options.read_outputs = false;  // a figure of the inference alone, not of writing its results back
   OpenedModel m = open_model(model, options);
   set_inputs_from_files(*m.runner, input_files);

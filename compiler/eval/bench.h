@@ -36,7 +36,8 @@ struct BenchReport {
 // the emulated core with the inputs in `input_files` (zeros if none).
 BenchReport bench_model(const std::string& model, const std::string& core,
                         const std::vector<std::string>& input_files, bool per_layer,
-                        OptimizeGoal goal = OptimizeGoal::kSpeed, uint64_t flash_budget = 0);
+                        OptimizeGoal goal = OptimizeGoal::kSpeed, uint64_t flash_budget = 0,
+                        double max_recompute = CompileOptions{}.max_recompute);
 
 // A streaming pipeline (MODEL fused after `frontend` as `pipeline` says)
 // fed `samples` on the emulated core, a boot per block with the state

@@ -48,6 +48,14 @@ struct Tensor {
   // (TFLite's INT4) store them two to a byte. Set by int4 quantization and by
   // importing an INT4 tensor; a writer checks the values before packing.
   bool int4 = false;
+  // Patch-based execution (compiler/plan/patches.h): these bytes of another
+  // tensor's buffer (rows of it, or the whole of a buffer it may reuse),
+  // `view_offset` bytes in; -1: a buffer of its own.
+  int view_of = -1;
+  uint64_t view_offset = 0;
+  // Placed at the start of this tensor's buffer, in bytes the bands have
+  // read for the last time before they write them (ProgramTensor::overlays).
+  int overlays = -1;
 
   // Written in place by ASSIGN_VARIABLE rather than as an op's output.
   bool variable() const { return persistent || loop_variable; }
@@ -122,6 +130,9 @@ struct Op {
   // Its operator index in a TFLite model's main subgraph, kept by the ops
   // passes make from it; -1 for other sources and for ops kiln adds.
   int source_index = -1;
+  // Patch-based execution: the op of the whole-layer graph this one computes
+  // a band of rows of; -1 for an op that runs whole.
+  int layer = -1;
   std::vector<int> inputs, outputs;
   OpAttrs attrs;
 };

@@ -17,6 +17,14 @@ const ir::Tensor& LowerContext::output(const ir::Op& op, size_t i) const {
   return tensor(op.outputs[i]);
 }
 
+const std::string& LowerContext::layer_name(const ir::Op& op) const {
+  if (op.layer >= 0 && whole_) {
+    const ir::Op& layer = whole_->ops[static_cast<size_t>(op.layer)];
+    return whole_->tensors[static_cast<size_t>(layer.outputs.at(0))].name;
+  }
+  return output(op, 0).name;
+}
+
 int LowerContext::add_constant(const std::string& name, kiln_dtype dtype,
                                std::vector<int32_t> shape, std::vector<uint8_t> data) {
   ProgramTensor t;
@@ -102,7 +110,7 @@ void LowerContext::emit_raw(const ir::Op& op, OpCode opcode, std::vector<uint8_t
   p.params = std::move(params);
   p.inputs = std::move(inputs);
   p.outputs = std::move(outputs);
-  p.source_op = current_op;
+  p.source_op = source_op(current_op);
   program_.ops.push_back(std::move(p));
 }
 
@@ -150,8 +158,14 @@ int64_t total_macs(const ir::Graph& graph) {
   return macs;
 }
 
+int LowerContext::source_op(int op) const {
+  const int layer = op >= 0 ? graph_.ops[static_cast<size_t>(op)].layer : -1;
+  return layer >= 0 && whole_ ? layer : op;
+}
+
 Program lower(const ir::Graph& graph, const KernelTarget& target,
-              std::vector<std::string>* unsupported, const LowerOptions& options) {
+              std::vector<std::string>* unsupported, const LowerOptions& options,
+              const ir::Graph* whole) {
   Program program;
   for (const ir::Tensor& t : graph.tensors) {
     ProgramTensor p;
@@ -163,6 +177,9 @@ Program lower(const ir::Graph& graph, const KernelTarget& target,
     p.persistent = t.persistent;
     p.loop_variable = t.loop_variable;
     p.data = t.data;
+    p.alias_of = t.view_of;
+    p.alias_offset = t.view_offset;
+    p.overlays = t.overlays;
     if (t.quant.present() && !t.quant.per_channel()) {
       p.scale = t.quant.scale();
       p.zero_point = t.quant.zero_point();
@@ -171,7 +188,7 @@ Program lower(const ir::Graph& graph, const KernelTarget& target,
   }
   program.inputs = graph.inputs;
   program.outputs = graph.outputs;
-  LowerContext ctx(graph, program, target, options);
+  LowerContext ctx(graph, program, target, options, whole);
   for (size_t i = 0; i < graph.ops.size(); ++i) {
     const ir::Op& op = graph.ops[i];
     ctx.current_op = static_cast<int>(i);
@@ -185,7 +202,7 @@ Program lower(const ir::Graph& graph, const KernelTarget& target,
       ProgramOp placeholder;
       placeholder.inputs = op.inputs;
       placeholder.outputs = op.outputs;
-      placeholder.source_op = static_cast<int>(i);
+      placeholder.source_op = ctx.source_op(static_cast<int>(i));
       placeholder.placeholder = true;
       program.ops.push_back(std::move(placeholder));
     }

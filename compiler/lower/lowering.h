@@ -38,8 +38,8 @@ struct LowerOptions {
 class LowerContext {
  public:
   LowerContext(const ir::Graph& graph, Program& program, const KernelTarget& target,
-               const LowerOptions& options = {})
-      : graph_(graph), program_(program), target_(target), options_(options) {}
+               const LowerOptions& options = {}, const ir::Graph* whole = nullptr)
+      : graph_(graph), program_(program), target_(target), options_(options), whole_(whole) {}
 
   const ir::Graph& graph() const { return graph_; }
   // The kernel variants this compilation may choose from.
@@ -52,14 +52,16 @@ class LowerContext {
   // (LowerOptions::entropy_weights and entropy_layers).
   bool entropy_weights(const ir::Op& op) const {
     return options_.entropy_weights && !options_.dense_weights &&
-           (options_.entropy_layers.empty() ||
-            options_.entropy_layers.count(output(op, 0).name) > 0);
+           (options_.entropy_layers.empty() || options_.entropy_layers.count(layer_name(op)) > 0);
   }
   // Whether `op` takes the kernel variants whose constants are no larger
   // than the portable kernels' (LowerOptions::lean and fast_layers).
   bool lean(const ir::Op& op) const {
-    return options_.lean && options_.fast_layers.count(output(op, 0).name) == 0;
+    return options_.lean && options_.fast_layers.count(layer_name(op)) == 0;
   }
+  // The layer `op` computes (a band of): the name of its output tensor in the
+  // whole-layer graph.
+  const std::string& layer_name(const ir::Op& op) const;
   const ir::Tensor& tensor(int index) const { return graph_.tensors[static_cast<size_t>(index)]; }
   // A tensor of the program, including those lowering added (constants,
   // scratch buffers) after the graph's.
@@ -115,6 +117,8 @@ class LowerContext {
   [[noreturn]] void invalid(const ir::Op& op, const std::string& what) const;
 
   int current_op = -1;
+  // The index a program op made of graph op `op` records as its source_op.
+  int source_op(int op) const;
 
  private:
   void emit_raw(const ir::Op& op, OpCode opcode, std::vector<uint8_t> params,
@@ -129,6 +133,7 @@ class LowerContext {
   Program& program_;
   const KernelTarget& target_;
   LowerOptions options_;
+  const ir::Graph* whole_;
   std::vector<OpenLoop> loops_;
   std::vector<size_t> gates_;  // END_UNLESS branches, whose target is the program's end
 };
@@ -140,9 +145,13 @@ int64_t total_macs(const ir::Graph& graph);
 
 // Lowers every op of the graph. Throws Error naming the first op that fails,
 // unless `unsupported` is given: then ops kiln cannot compile are recorded
-// there (one message each) and kept as placeholders.
+// there (one message each) and kept as placeholders. A graph of bands
+// (compiler/plan/patches.h) names `whole`, the graph they were cut from:
+// each program op's source_op is then the whole layer's index there, and
+// views become aliases.
 Program lower(const ir::Graph& graph, const KernelTarget& target,
-              std::vector<std::string>* unsupported = nullptr, const LowerOptions& options = {});
+              std::vector<std::string>* unsupported = nullptr, const LowerOptions& options = {},
+              const ir::Graph* whole = nullptr);
 
 // TFLite's SAME/VALID output size and leading padding for one spatial dim.
 int32_t conv_output_size(ir::Padding padding, int32_t in, int32_t filter, int32_t stride,

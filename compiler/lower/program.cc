@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cstring>
+#include <map>
+#include <tuple>
 #include <utility>
 
 namespace kiln {
@@ -11,6 +13,37 @@ int buffer_root(const Program& program, int tensor) {
     tensor = program.tensors[static_cast<size_t>(tensor)].alias_of;
   }
   return tensor;
+}
+
+uint64_t offset_in_root(const Program& program, int tensor) {
+  uint64_t offset = 0;
+  while (program.tensors[static_cast<size_t>(tensor)].alias_of >= 0) {
+    offset += program.tensors[static_cast<size_t>(tensor)].alias_offset;
+    tensor = program.tensors[static_cast<size_t>(tensor)].alias_of;
+  }
+  return offset;
+}
+
+void share_identical_constants(Program& program) {
+  using Key = std::tuple<kiln_dtype, std::vector<int32_t>, const std::vector<uint8_t>*>;
+  auto less = [](const Key& a, const Key& b) {
+    if (std::get<0>(a) != std::get<0>(b)) return std::get<0>(a) < std::get<0>(b);
+    if (std::get<1>(a) != std::get<1>(b)) return std::get<1>(a) < std::get<1>(b);
+    return *std::get<2>(a) < *std::get<2>(b);
+  };
+  std::map<Key, int, decltype(less)> first(less);
+  std::vector<int> shared(program.tensors.size());
+  for (size_t t = 0; t < program.tensors.size(); ++t) {
+    const ProgramTensor& pt = program.tensors[t];
+    shared[t] = static_cast<int>(t);
+    if (!pt.constant || pt.alias_of >= 0) continue;
+    shared[t] = first.emplace(Key{pt.dtype, pt.shape, &pt.data}, static_cast<int>(t)).first->second;
+  }
+  for (ProgramOp& op : program.ops) {
+    for (int& t : op.inputs) {
+      if (t >= 0) t = shared[static_cast<size_t>(t)];
+    }
+  }
 }
 
 BranchParams branch_params(const ProgramOp& op) {
@@ -39,6 +72,7 @@ void elide_copies(Program& program) {
       continue;
     }
     const int in = buffer_root(program, op.inputs[0]);
+    const bool view = offset_in_root(program, op.inputs[0]) != 0;
     ProgramTensor& out = program.tensors[static_cast<size_t>(op.outputs[0])];
     const ProgramTensor& src = program.tensors[static_cast<size_t>(in)];
     const bool model_output = std::find(program.outputs.begin(), program.outputs.end(),
@@ -52,7 +86,7 @@ void elide_copies(Program& program) {
       out.constant = true;
       out.data = src.data;
     } else {
-      out.alias_of = in;
+      out.alias_of = view ? op.inputs[0] : in;
     }
   }
   kept_index.push_back(kept.size());

@@ -23,7 +23,12 @@ struct ProgramTensor {
   std::vector<uint8_t> data;  // constant tensors, persistent ones' reset value
   float scale = 0.0f;         // per-tensor quantization, 0 if none
   int32_t zero_point = 0;
-  int alias_of = -1;  // shares this tensor's buffer (an in-place reshape)
+  int alias_of = -1;          // shares this tensor's buffer (an in-place reshape, a band of rows)
+  uint64_t alias_offset = 0;  // bytes into alias_of's buffer
+  // A buffer of its own, placed at the start of this tensor's buffer: it
+  // reuses bytes whose last reader has run before it writes them (the output
+  // of a stage run in bands, over the stage's input; compiler/plan/patches.h).
+  int overlays = -1;
   // A value a loop carries between iterations: written by several copies.
   bool loop_variable = false;
 };
@@ -58,8 +63,14 @@ void set_branch_target(ProgramOp& op, size_t target);
 // snapshot. Branch targets follow the ops that remain.
 void elide_copies(Program& program);
 
-// The tensor whose buffer `tensor` uses (itself unless it is an alias).
+// The tensor whose buffer `tensor` uses (itself unless it is an alias), and
+// where in that buffer it starts.
 int buffer_root(const Program& program, int tensor);
+uint64_t offset_in_root(const Program& program, int tensor);
+
+// Makes ops that read constants with the same bytes read one of them (the
+// bands of a layer, each lowered on its own, pack the same weights).
+void share_identical_constants(Program& program);
 
 }  // namespace kiln
 

@@ -459,7 +459,7 @@ const OpRecord kTanhRecord = {
     OnnxForm(OnnxPattern::kElementwise, "Tanh")};
 const OpRecord kClampRecord = {
     ir::OpKind::kClamp,
-    OpTraits().folds_qdq(),
+    OpTraits().folds_qdq().reads_rows(RowAccess::kSameRow),
     TfliteForm(tflite::BuiltinOperator_RELU, tflite::BuiltinOperator_RELU6,
                tflite::BuiltinOperator_RELU_N1_TO_1)
         .reads(read_relu)
@@ -469,14 +469,14 @@ const OpRecord kClampRecord = {
     OnnxForm(OnnxPattern::kElementwise, "Relu", "Clip").with_operands(1).reads(read_onnx_clamp)};
 const OpRecord kLeakyReluRecord = {
     ir::OpKind::kLeakyRelu,
-    OpTraits().folds_qdq(),
+    OpTraits().folds_qdq().reads_rows(RowAccess::kSameRow),
     TfliteForm(tflite::BuiltinOperator_LEAKY_RELU).reads(read_leaky_relu).writes(write_leaky_relu),
     lower_leaky_relu,
     nullptr,
     OnnxForm(OnnxPattern::kElementwise, "LeakyRelu").reads(read_onnx_leaky_relu)};
 const OpRecord kHardSwishRecord = {
     ir::OpKind::kHardSwish,
-    OpTraits(),
+    OpTraits().reads_rows(RowAccess::kSameRow),
     TfliteForm(tflite::BuiltinOperator_HARD_SWISH).writes(write_hard_swish),
     lower_hard_swish,
     nullptr,

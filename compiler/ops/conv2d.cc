@@ -205,11 +205,13 @@ tflite_format::WrittenOptions write_depthwise(tflite_format::OperatorWriter& w) 
 }  // namespace
 
 const OpRecord kConv2DRecord = {
-    ir::OpKind::kConv2D, OpTraits().weighted(0).fuses_activation().folds_qdq(),
+    ir::OpKind::kConv2D,
+    OpTraits().weighted(0).fuses_activation().folds_qdq().reads_rows(RowAccess::kWindow),
     TfliteForm(tflite::BuiltinOperator_CONV_2D).reads(read_conv2d).writes(write_conv2d),
     [](LowerContext& c, const ir::Op& o) { lower_conv(c, o, false); }, conv_macs};
 const OpRecord kDepthwiseConv2DRecord = {
-    ir::OpKind::kDepthwiseConv2D, OpTraits().weighted(3).fuses_activation().folds_qdq(),
+    ir::OpKind::kDepthwiseConv2D,
+    OpTraits().weighted(3).fuses_activation().folds_qdq().reads_rows(RowAccess::kWindow),
     TfliteForm(tflite::BuiltinOperator_DEPTHWISE_CONV_2D)
         .reads(read_depthwise)
         .writes(write_depthwise),

@@ -261,7 +261,7 @@ tflite_format::WrittenOptions write_mul(tflite_format::OperatorWriter& w) {
 
 const OpRecord kAddRecord = {
     ir::OpKind::kAdd,
-    OpTraits().all_data().fuses_activation().folds_qdq(),
+    OpTraits().all_data().fuses_activation().folds_qdq().reads_rows(RowAccess::kSameRow),
     TfliteForm(tflite::BuiltinOperator_ADD)
         .reads(read_binary<tflite::AddOptions>)
         .writes(write_add),
@@ -270,7 +270,7 @@ const OpRecord kAddRecord = {
     OnnxForm(OnnxPattern::kElementwise, "Add", "Sum")};
 const OpRecord kSubRecord = {
     ir::OpKind::kSub,
-    OpTraits().all_data().fuses_activation().folds_qdq(),
+    OpTraits().all_data().fuses_activation().folds_qdq().reads_rows(RowAccess::kSameRow),
     TfliteForm(tflite::BuiltinOperator_SUB)
         .reads(read_binary<tflite::SubOptions>)
         .writes(write_sub),
@@ -279,7 +279,7 @@ const OpRecord kSubRecord = {
     OnnxForm(OnnxPattern::kElementwise, "Sub")};
 const OpRecord kMulRecord = {
     ir::OpKind::kMul,
-    OpTraits().all_data().fuses_activation().folds_qdq(),
+    OpTraits().all_data().fuses_activation().folds_qdq().reads_rows(RowAccess::kSameRow),
     TfliteForm(tflite::BuiltinOperator_MUL)
         .reads(read_binary<tflite::MulOptions>)
         .writes(write_mul),

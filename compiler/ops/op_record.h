@@ -31,6 +31,15 @@ enum class OutputQuantization : uint8_t {
   kFixed,        // fixed by the kernel: OpTraits::fixed_scale, fixed_zero_point
 };
 
+// How an op's output rows (dim 1, H of NHWC) depend on its data inputs' rows:
+// what lets patch-based execution (compiler/plan/patches.h) run it in bands.
+enum class RowAccess : uint8_t {
+  kWhole,    // any output row may depend on any input row: never cut
+  kWindow,   // a window sliding along H: the filter's dim 1 (weighted ops) or
+             // attrs.filter_h tall, attrs.stride_h, dilation_h and padding
+  kSameRow,  // output row r from row r of each input of the output's shape
+};
+
 // What passes and the quantizer need to know of an op kind. Built with the
 // setters below: OpTraits().weighted(0).fuses_activation().folds_qdq().
 struct OpTraits {
@@ -53,6 +62,7 @@ struct OpTraits {
   // The result depends on the input's shape only (SHAPE): a constant however
   // the input is computed (fold_constants).
   bool shape_only = false;
+  RowAccess rows = RowAccess::kWhole;
 
   InputRole role(size_t input) const {
     return input < inputs.size() ? inputs[input] : other_inputs;
@@ -99,6 +109,11 @@ struct OpTraits {
   constexpr OpTraits reads_shape_only() const {
     OpTraits t = *this;
     t.shape_only = true;
+    return t;
+  }
+  constexpr OpTraits reads_rows(RowAccess access) const {
+    OpTraits t = *this;
+    t.rows = access;
     return t;
   }
   constexpr OpTraits controls_flow() const {

@@ -95,11 +95,14 @@ tflite_format::WrittenOptions write_pool(tflite_format::OperatorWriter& w) {
 
 const OpRecord kAveragePool2DRecord = {
     ir::OpKind::kAveragePool2D,
-    OpTraits().same_quantization_as_input().fuses_activation().folds_qdq(),
+    OpTraits().same_quantization_as_input().fuses_activation().folds_qdq().reads_rows(
+        RowAccess::kWindow),
     TfliteForm(tflite::BuiltinOperator_AVERAGE_POOL_2D).reads(read_pool).writes(write_pool),
     [](LowerContext& c, const ir::Op& o) { lower_pool(c, o, Pool::kAverage); }, nullptr};
 const OpRecord kMaxPool2DRecord = {
-    ir::OpKind::kMaxPool2D, OpTraits().same_quantization_as_input().fuses_activation().folds_qdq(),
+    ir::OpKind::kMaxPool2D,
+    OpTraits().same_quantization_as_input().fuses_activation().folds_qdq().reads_rows(
+        RowAccess::kWindow),
     TfliteForm(tflite::BuiltinOperator_MAX_POOL_2D).reads(read_pool).writes(write_pool),
     [](LowerContext& c, const ir::Op& o) { lower_pool(c, o, Pool::kMax); }, nullptr};
 const OpRecord kL2Pool2DRecord = {

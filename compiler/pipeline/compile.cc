@@ -91,12 +91,20 @@ void check_entropy_layers(const ir::Graph& graph, const std::set<std::string>& l
   }
 }
 
-// Lowers, plans and writes the blob of an optimized graph.
+// Lowers, plans and writes the blob of an optimized graph (its stage
+// m.patches in bands, if any).
 void compile_lowered(CompiledModel& m, const KernelTarget& target,
                      const LowerOptions& lower_options, bool allow_unsupported) {
   m.unsupported.clear();
   m.blob.clear();
-  m.program = lower(m.graph, target, allow_unsupported ? &m.unsupported : nullptr, lower_options);
+  std::vector<std::string>* unsupported = allow_unsupported ? &m.unsupported : nullptr;
+  if (m.patches.active()) {
+    m.program =
+        lower(cut_into_bands(m.graph, m.patches), target, unsupported, lower_options, &m.graph);
+    share_identical_constants(m.program);
+  } else {
+    m.program = lower(m.graph, target, unsupported, lower_options);
+  }
   elide_copies(m.program);
   m.plan = plan_memory(m.program);
   if (m.plan.arena_bytes > UINT32_MAX) throw Error(ErrorKind::kUnsupported, "arena above 4 GiB");
@@ -148,6 +156,29 @@ void compile_balanced(CompiledModel& m, const KernelTarget& target, LowerOptions
   m.fast_layers = lower_options.fast_layers;
 }
 
+// Patch-based execution: of the stages patch_stages() estimates lowest, the
+// one whose compiled arena is smallest, if it is smaller than m's (and its
+// blob, with the bands' op records, within the budget).
+void choose_patches(CompiledModel& m, const KernelTarget& target, const LowerOptions& lower_options,
+                    double max_recompute, uint64_t flash_budget) {
+  m.whole_layer_arena_bytes = m.plan.arena_bytes;
+  if (max_recompute <= 0 || !m.unsupported.empty()) return;
+  constexpr size_t kCandidates = 4;  // the estimate leaves scratch buffers and alignment out
+  const std::vector<PatchStage> stages = patch_stages(m.graph, max_recompute);
+  for (size_t i = 0; i < std::min(stages.size(), kCandidates); ++i) {
+    CompiledModel trial;
+    trial.graph = m.graph;
+    trial.patches = stages[i];
+    compile_lowered(trial, target, lower_options, false);
+    const bool fits = flash_budget == 0 || trial.blob.size() <= flash_budget;
+    if (!fits || trial.plan.arena_bytes >= m.plan.arena_bytes) continue;
+    m.program = std::move(trial.program);
+    m.plan = trial.plan;
+    m.blob = std::move(trial.blob);
+    m.patches = stages[i];
+  }
+}
+
 }  // namespace
 
 CompiledModel compile_graph(ir::Graph graph, const CompileOptions& options) {
@@ -164,9 +195,11 @@ CompiledModel compile_graph(ir::Graph graph, const CompileOptions& options) {
   lower_options.lean = options.goal != OptimizeGoal::kSpeed;
   if (options.goal == OptimizeGoal::kBalanced) {
     compile_balanced(m, target, lower_options, options);
+    lower_options.fast_layers = m.fast_layers;
   } else {
     compile_lowered(m, target, lower_options, options.allow_unsupported);
   }
+  choose_patches(m, target, lower_options, options.max_recompute, options.flash_budget);
   m.goal = options.goal;
   return m;
 }

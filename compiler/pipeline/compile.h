@@ -11,6 +11,7 @@
 #include "compiler/ir/graph.h"
 #include "compiler/lower/program.h"
 #include "compiler/pipeline/flash_goal.h"
+#include "compiler/plan/patches.h"
 #include "compiler/plan/planner.h"
 
 namespace kiln {
@@ -24,6 +25,10 @@ struct CompiledModel {
   OptimizeGoal goal = OptimizeGoal::kSpeed;
   // kBalanced: the layers stored for speed (the rest lean).
   std::set<std::string> fast_layers;
+  // The stage run in bands (compiler/plan/patches.h), if any, and the arena
+  // every op run whole would take.
+  PatchStage patches;
+  uint64_t whole_layer_arena_bytes = 0;
 };
 
 struct CompileOptions {
@@ -45,6 +50,10 @@ struct CompileOptions {
   // size and speed plans' blobs). A budget no plan meets is refused naming
   // the smallest blob possible.
   uint64_t flash_budget = 0;
+  // Patch-based execution (compiler/plan/patches.h): the most MACs the bands
+  // may compute again, as a fraction of the model's; the stage and bands
+  // taking the smallest arena within it are chosen. 0: every op runs whole.
+  double max_recompute = 0.10;
 };
 
 enum class ModelFormat { kTflite, kOnnx, kKilnBlob, kUnknown };

@@ -9,33 +9,54 @@ namespace kiln {
 
 namespace {
 
-// Places buffers in the given order, each at the lowest aligned offset where
-// it overlaps no already-placed buffer that is live at the same time.
-MemoryPlan place(const std::vector<size_t>& order, const std::vector<int>& first,
-                 const std::vector<int>& last, const Program& program, uint32_t alignment) {
+// A buffer's bytes and when they are live.
+struct Piece {
+  uint64_t bytes = 0;
+  int first = 0, last = 0;
+};
+
+// Places buffers in the given order, each (with the buffers that overlay it,
+// at the same offset) at the lowest aligned offset where none of them
+// overlaps an already-placed piece that is live at the same time.
+MemoryPlan place(const std::vector<size_t>& order, const std::vector<std::vector<Piece>>& pieces,
+                 const Program& program, uint32_t alignment) {
   auto aligned = [alignment](uint64_t bytes) {
     return (bytes + alignment - 1) / alignment * alignment;
   };
   MemoryPlan plan;
   plan.offsets.assign(program.tensors.size(), -1);
-  std::vector<size_t> placed;
+  struct Placed {
+    uint64_t begin;
+    Piece piece;
+  };
+  std::vector<Placed> placed;
   for (size_t t : order) {
-    std::vector<size_t> conflicts;
-    for (size_t p : placed) {
-      if (first[p] <= last[t] && first[t] <= last[p]) conflicts.push_back(p);
+    std::vector<uint64_t> candidates = {0};
+    for (const Placed& p : placed) {
+      for (const Piece& m : pieces[t]) {
+        if (p.piece.first <= m.last && m.first <= p.piece.last) {
+          candidates.push_back(aligned(p.begin + p.piece.bytes));
+          break;
+        }
+      }
     }
-    std::sort(conflicts.begin(), conflicts.end(),
-              [&](size_t a, size_t b) { return plan.offsets[a] < plan.offsets[b]; });
-    uint64_t offset = 0;
-    const uint64_t size = program.tensors[t].bytes;
-    for (size_t c : conflicts) {
-      const uint64_t c_begin = static_cast<uint64_t>(plan.offsets[c]);
-      if (offset + size <= c_begin) break;
-      offset = std::max(offset, aligned(c_begin + program.tensors[c].bytes));
-    }
+    std::sort(candidates.begin(), candidates.end());
+    auto fits = [&](uint64_t offset) {
+      for (const Placed& p : placed) {
+        for (const Piece& m : pieces[t]) {
+          const bool same_time = p.piece.first <= m.last && m.first <= p.piece.last;
+          if (same_time && offset < p.begin + p.piece.bytes && p.begin < offset + m.bytes)
+            return false;
+        }
+      }
+      return true;
+    };
+    const uint64_t offset = *std::find_if(candidates.begin(), candidates.end(), fits);
     plan.offsets[t] = static_cast<int64_t>(offset);
-    plan.arena_bytes = std::max(plan.arena_bytes, offset + size);
-    placed.push_back(t);
+    for (const Piece& m : pieces[t]) {
+      plan.arena_bytes = std::max(plan.arena_bytes, offset + m.bytes);
+      placed.push_back({offset, m});
+    }
   }
   return plan;
 }
@@ -64,6 +85,15 @@ void extend_over_loops(const Program& program, const std::vector<int>& first,
       }
     }
   }
+}
+
+// The buffer `t` is placed with: the one it overlays, if that is in the
+// arena; else its own.
+size_t overlaid_buffer(const Program& program, const std::vector<int>& last, size_t t) {
+  const int overlays = program.tensors[t].overlays;
+  if (overlays < 0) return t;
+  const size_t root = static_cast<size_t>(buffer_root(program, overlays));
+  return last[root] >= 0 ? root : t;
 }
 
 }  // namespace
@@ -96,12 +126,25 @@ MemoryPlan plan_memory(const Program& program, uint32_t alignment) {
     for (int t : program.ops[static_cast<size_t>(i)].outputs) touch(t, i);
   }
   extend_over_loops(program, first, last);
-
+  // A buffer holds its tensor and every alias into it (a band of its rows);
+  // a buffer that overlays another is placed with it, at its offset.
+  std::vector<uint64_t> extent(n);
+  for (size_t t = 0; t < n; ++t) extent[t] = program.tensors[t].bytes;
+  for (size_t t = 0; t < n; ++t) {
+    if (program.tensors[t].alias_of < 0) continue;
+    const size_t root = static_cast<size_t>(buffer_root(program, static_cast<int>(t)));
+    extent[root] = std::max(
+        extent[root], offset_in_root(program, static_cast<int>(t)) + program.tensors[t].bytes);
+  }
+  std::vector<std::vector<Piece>> pieces(n);
   std::vector<size_t> buffers;
   for (size_t t = 0; t < n; ++t) {
-    if (last[t] >= 0) buffers.push_back(t);
+    if (last[t] < 0) continue;
+    const size_t unit = overlaid_buffer(program, last, t);
+    pieces[unit].push_back({extent[t], first[t], last[t]});
+    if (unit == t) buffers.push_back(t);
   }
-  auto size_of = [&](size_t t) { return program.tensors[t].bytes; };
+  auto size_of = [&](size_t t) { return extent[t]; };
   // Greedy placement depends on the order buffers are placed in, and no one
   // order is best for every graph: try a few and keep the smallest arena.
   using Order = std::function<bool(size_t, size_t)>;
@@ -131,7 +174,7 @@ MemoryPlan plan_memory(const Program& program, uint32_t alignment) {
   for (const Order& order : orders) {
     std::vector<size_t> sorted = buffers;
     std::stable_sort(sorted.begin(), sorted.end(), order);
-    MemoryPlan plan = place(sorted, first, last, program, alignment);
+    MemoryPlan plan = place(sorted, pieces, program, alignment);
     if (best.offsets.empty() || plan.arena_bytes < best.arena_bytes) best = std::move(plan);
   }
   if (best.offsets.empty()) best.offsets.assign(n, -1);
@@ -154,9 +197,14 @@ MemoryPlan plan_memory(const Program& program, uint32_t alignment) {
   }
   plan.arena_bytes += plan.state_bytes;
   for (size_t t = 0; t < n; ++t) {
+    const size_t unit = overlaid_buffer(program, last, t);
+    if (unit != t) plan.offsets[t] = plan.offsets[unit];
+  }
+  for (size_t t = 0; t < n; ++t) {
     if (program.tensors[t].alias_of >= 0) {
-      plan.offsets[t] =
-          plan.offsets[static_cast<size_t>(buffer_root(program, static_cast<int>(t)))];
+      const int root = buffer_root(program, static_cast<int>(t));
+      plan.offsets[t] = plan.offsets[static_cast<size_t>(root)] +
+                        static_cast<int64_t>(offset_in_root(program, static_cast<int>(t)));
     }
   }
   return plan;

@@ -36,12 +36,14 @@ struct RunnerOptions {
   // How a .tflite or .onnx model is compiled for the target (flash_goal.h).
   OptimizeGoal goal = OptimizeGoal::kSpeed;
   uint64_t flash_budget = 0;
+  double max_recompute = CompileOptions{}.max_recompute;  // patch-based execution
 
   CompileOptions compile_options() const {
     CompileOptions c;
     c.target = target;
     c.goal = goal;
     c.flash_budget = flash_budget;
+    c.max_recompute = max_recompute;
     return c;
   }
 };

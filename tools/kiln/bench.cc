@@ -77,6 +77,7 @@ void register_bench(CLI::App& app) {
     double clock_mhz = 80.0;
     OptimizeGoal goal = OptimizeGoal::kSpeed;
     uint64_t flash_budget = 0;
+    double max_recompute = CompileOptions{}.max_recompute;
   };
   auto opts = std::make_shared<Options>();
   CLI::App* cmd = app.add_subcommand(
@@ -91,7 +92,7 @@ void register_bench(CLI::App& app) {
                   "a per-layer baseline (JSON, as ../shared/baselines/per_layer holds): print "
                   "each operator's instructions beside it (implies --layers)");
   cmd->add_flag("--json", opts->json, "print JSON");
-  add_optimize_flags(cmd, &opts->goal, &opts->flash_budget);
+  add_optimize_flags(cmd, &opts->goal, &opts->flash_budget, &opts->max_recompute);
   add_frontend_flags(cmd, &opts->frontend);
   cmd->add_option("--wav", opts->wav,
                   "with --frontend: a recording streamed through the pipeline until every stage "
@@ -126,7 +127,7 @@ void register_bench(CLI::App& app) {
     }
     const BenchReport report =
         bench_model(opts->model, opts->target, opts->inputs, opts->layers || !opts->compare.empty(),
-                    opts->goal, opts->flash_budget);
+                    opts->goal, opts->flash_budget, opts->max_recompute);
     if (opts->compare.empty()) {
       fmt::print("{}", opts->json ? to_json(report).dump(2) + "\n" : to_table(report));
       return;

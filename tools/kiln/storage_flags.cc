@@ -31,10 +31,11 @@ void add_storage_flags(CLI::App* cmd, CompileOptions* options) {
          "as kiln compress --flash-budget plans them")
       ->excludes(dense)
       ->excludes(entropy);
-  add_optimize_flags(cmd, &options->goal, &options->flash_budget);
+  add_optimize_flags(cmd, &options->goal, &options->flash_budget, &options->max_recompute);
 }
 
-void add_optimize_flags(CLI::App* cmd, OptimizeGoal* goal, uint64_t* flash_budget) {
+void add_optimize_flags(CLI::App* cmd, OptimizeGoal* goal, uint64_t* flash_budget,
+                        double* max_recompute) {
   cmd->add_option_function<std::string>(
       "--optimize", [goal](const std::string& name) { *goal = optimize_goal(name); },
       "speed (default: the fastest kernels; Arm DSP filters stored widened to 16 bits), size "
@@ -50,6 +51,16 @@ void add_optimize_flags(CLI::App* cmd, OptimizeGoal* goal, uint64_t* flash_budge
       },
       "the model blob's largest size in bytes: balanced, widening for speed the layers that buy "
       "the most instructions per byte while the blob fits");
+  cmd->add_option_function<double>(
+      "--max-recompute",
+      [max_recompute](double percent) {
+        if (!(percent >= 0 && percent <= 100))
+          throw CLI::ValidationError("--max-recompute", "a percentage from 0 to 100");
+        *max_recompute = percent / 100;
+      },
+      "patch-based execution: run the first stage of the network in bands of rows where that "
+      "takes the least RAM, computing at most this percentage of the model's MACs again for the "
+      "bands' overlapping halos (default 10; 0: every layer whole)");
 }
 
 }  // namespace cli

@@ -13,12 +13,13 @@ namespace cli {
 
 // --dense-weights, --entropy and --entropy-layers, into
 // options->dense_weights, entropy_weights and entropy_layers; and
-// add_optimize_flags' into options->goal and flash_budget.
+// add_optimize_flags' into options->goal, flash_budget and max_recompute.
 void add_storage_flags(CLI::App* cmd, CompileOptions* options);
 
-// --optimize speed|size|balanced and --flash-budget BYTES (which implies
-// balanced).
-void add_optimize_flags(CLI::App* cmd, OptimizeGoal* goal, uint64_t* flash_budget);
+// --optimize speed|size|balanced, --flash-budget BYTES (which implies
+// balanced) and --max-recompute PERCENT (patch-based execution).
+void add_optimize_flags(CLI::App* cmd, OptimizeGoal* goal, uint64_t* flash_budget,
+                        double* max_recompute);
 
 inline CompileOptions with_target(CompileOptions options, const std::string& target) {
   options.target = target;
