@@ -130,8 +130,8 @@ struct Op {
   // Its operator index in a TFLite model's main subgraph, kept by the ops
   // passes make from it; -1 for other sources and for ops kiln adds.
   int source_index = -1;
-  // Patch-based execution: the op of the whole-layer graph this one computes
-  // a band of rows of; -1 for an op that runs whole.
+  // In a graph of bands (compiler/plan/patches.h): the op of the whole-layer
+  // graph this one is, or computes a band of rows of; -1 in any other graph.
   int layer = -1;
   std::vector<int> inputs, outputs;
   OpAttrs attrs;

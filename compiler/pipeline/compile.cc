@@ -12,6 +12,7 @@
 #include "compiler/import/tflite/importer.h"
 #include "compiler/lower/lowering.h"
 #include "compiler/passes/passes.h"
+#include "compiler/plan/in_place.h"
 #include "kiln/blob_format.h"
 
 namespace kiln {
@@ -106,6 +107,7 @@ void compile_lowered(CompiledModel& m, const KernelTarget& target,
     m.program = lower(m.graph, target, unsupported, lower_options);
   }
   elide_copies(m.program);
+  if (m.unsupported.empty()) place_element_wise_in_place(m.program, m.graph);
   m.plan = plan_memory(m.program);
   if (m.plan.arena_bytes > UINT32_MAX) throw Error(ErrorKind::kUnsupported, "arena above 4 GiB");
   if (m.unsupported.empty()) m.blob = write_blob(m.program, m.plan);
@@ -157,8 +159,8 @@ void compile_balanced(CompiledModel& m, const KernelTarget& target, LowerOptions
 }
 
 // Patch-based execution: of the stages patch_stages() estimates lowest, the
-// one whose compiled arena is smallest, if it is smaller than m's (and its
-// blob, with the bands' op records, within the budget).
+// one whose compiled arena is smallest, if it is at least a tenth smaller
+// than m's (and its blob, with the bands' op records, within the budget).
 void choose_patches(CompiledModel& m, const KernelTarget& target, const LowerOptions& lower_options,
                     double max_recompute, uint64_t flash_budget) {
   m.whole_layer_arena_bytes = m.plan.arena_bytes;
@@ -171,7 +173,9 @@ void choose_patches(CompiledModel& m, const KernelTarget& target, const LowerOpt
     trial.patches = stages[i];
     compile_lowered(trial, target, lower_options, false);
     const bool fits = flash_budget == 0 || trial.blob.size() <= flash_budget;
-    if (!fits || trial.plan.arena_bytes >= m.plan.arena_bytes) continue;
+    // Bands cost instructions and op records: worth it for a tenth of the arena.
+    const bool worth_it = trial.plan.arena_bytes * 10 <= m.whole_layer_arena_bytes * 9;
+    if (!fits || !worth_it || trial.plan.arena_bytes >= m.plan.arena_bytes) continue;
     m.program = std::move(trial.program);
     m.plan = trial.plan;
     m.blob = std::move(trial.blob);

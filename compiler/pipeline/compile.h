@@ -52,7 +52,8 @@ struct CompileOptions {
   uint64_t flash_budget = 0;
   // Patch-based execution (compiler/plan/patches.h): the most MACs the bands
   // may compute again, as a fraction of the model's; the stage and bands
-  // taking the smallest arena within it are chosen. 0: every op runs whole.
+  // taking the smallest arena within it are chosen, where they save at
+  // least a tenth of the arena. 0: every op runs whole.
   double max_recompute = 0.10;
 };
 

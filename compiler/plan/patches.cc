@@ -322,7 +322,12 @@ ir::Graph cut_into_bands(const ir::Graph& graph, const PatchStage& stage) {
   if (rows.empty()) return graph;
 
   ir::Graph g = graph;
-  g.ops.assign(graph.ops.begin(), graph.ops.begin() + s.first);
+  g.ops.clear();
+  auto keep_whole = [&](int k) {
+    g.ops.push_back(graph.ops[static_cast<size_t>(k)]);
+    g.ops.back().layer = k;
+  };
+  for (int k = 0; k < s.first; ++k) keep_whole(k);
   if (stage.overlays_input) g.tensors[static_cast<size_t>(s.output)].overlays = s.input;
   for (int b = 0; b < stage.bands; ++b) {
     const std::map<int, Rows>& need = rows[static_cast<size_t>(b)];
@@ -364,7 +369,7 @@ ir::Graph cut_into_bands(const ir::Graph& graph, const PatchStage& stage) {
       g.ops.push_back(std::move(band));
     }
   }
-  g.ops.insert(g.ops.end(), graph.ops.begin() + s.last + 1, graph.ops.end());
+  for (int k = s.last + 1; k < static_cast<int>(graph.ops.size()); ++k) keep_whole(k);
   return g;
 }
 

@@ -49,9 +49,9 @@ uint64_t peak_live_bytes(const ir::Graph& graph);
 // fraction of the graph's MACs) again; empty when no stage lowers the peak.
 std::vector<PatchStage> patch_stages(const ir::Graph& graph, double max_recompute);
 
-// `graph` with the ops of `stage` replaced by its bands: ops whose `layer` is
-// the op they cut, reading and writing views of the stage's tensors. The
-// graph's tensors keep their indices.
+// `graph` with the ops of `stage` replaced by its bands, which read and write
+// views of the stage's tensors. Every op's `layer` is its index in `graph`
+// (a band's: the op it cuts); the graph's tensors keep their indices.
 ir::Graph cut_into_bands(const ir::Graph& graph, const PatchStage& stage);
 
 }  // namespace kiln

@@ -60,6 +60,7 @@ CompiledModel compiled(const std::string& target, OptimizeGoal goal, uint64_t bu
   options.target = target;
   options.dense_weights = true;
   options.goal = goal;
+  options.max_recompute = 0;  // every layer one kernel call, not bands
   options.flash_budget = budget;
   return compile_graph(small_network(), options);
 }
