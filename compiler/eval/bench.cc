@@ -28,6 +28,8 @@ BenchReport report_of(const OpenedModel& m, const std::string& model, const std:
   if (r.has_graph) r.macs = total_macs(m.compiled.graph);
   r.goal = m.compiled.goal;
   r.fast_layers = m.compiled.fast_layers.size();
+  r.patches = m.compiled.patches;
+  r.whole_layer_arena_bytes = m.compiled.whole_layer_arena_bytes;
   for (const LayerCost& l : r.cost.layers) {
     BenchLayer row;
     const KernelInfo* k = find_kernel(l.opcode);
@@ -35,11 +37,20 @@ BenchReport report_of(const OpenedModel& m, const std::string& model, const std:
     row.instructions = l.instructions;
     if (m.has_graph() && l.op_index < m.compiled.program.ops.size()) {
       const ir::Graph& g = m.compiled.graph;
-      const ir::Op& op = g.ops[static_cast<size_t>(m.compiled.program.ops[l.op_index].source_op)];
+      const ProgramOp& call = m.compiled.program.ops[l.op_index];
+      const ir::Op& op = g.ops[static_cast<size_t>(call.source_op)];
       row.op = op.type_name;
       row.name =
           op.outputs.empty() ? op.type_name : g.tensors[static_cast<size_t>(op.outputs[0])].name;
       row.macs = op_macs(g, op);
+      if (!op.outputs.empty() && !call.outputs.empty() && call.outputs[0] >= 0) {
+        // A band of the layer (patch-based execution): its share of the rows.
+        const uint64_t whole = g.tensors[static_cast<size_t>(op.outputs[0])].bytes();
+        const uint64_t band =
+            m.compiled.program.tensors[static_cast<size_t>(call.outputs[0])].bytes;
+        if (band < whole)
+          row.macs = row.macs * static_cast<int64_t>(band) / static_cast<int64_t>(whole);
+      }
       row.source_index = op.source_index;
     }
     r.layers.push_back(row);
@@ -119,6 +130,9 @@ nlohmann::json to_json(const BenchReport& r) {
           {"model_flash_bytes", r.cost.model_flash_bytes},
           {"optimize", optimize_goal_name(r.goal)},
           {"fast_layers", r.fast_layers},
+          {"patch_bands", r.patches.bands},
+          {"recomputed_macs", r.patches.extra_macs},
+          {"whole_layer_arena_bytes", r.whole_layer_arena_bytes},
           {"counter_overhead_instructions", r.cost.counter_overhead},
           {"layers", layers}};
 }
@@ -144,6 +158,13 @@ std::string to_table(const BenchReport& r, bool summary_only) {
                      macs_per_instruction(r.macs, c.instructions));
   }
   s += fmt::format("arena bytes          {:>10}\n", c.arena_bytes);
+  if (r.patches.active()) {
+    s += fmt::format(
+        "  patches            ops {}-{} in {} bands, {} MACs computed again; {} bytes with every "
+        "op whole\n",
+        r.patches.first_op, r.patches.last_op, r.patches.bands, r.patches.extra_macs,
+        r.whole_layer_arena_bytes);
+  }
   s += fmt::format("RAM bytes            {:>10}  (static {} + arena {} + peak stack {})\n",
                    c.ram_bytes(), c.static_ram_bytes, c.arena_bytes, c.stack_bytes);
   s += fmt::format("runtime flash bytes  {:>10}\n", c.runtime_flash_bytes);

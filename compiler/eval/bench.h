@@ -10,6 +10,7 @@
 
 #include "compiler/exec/runner.h"
 #include "compiler/pipeline/stream_pipeline.h"
+#include "compiler/plan/patches.h"
 
 namespace kiln {
 
@@ -30,6 +31,8 @@ struct BenchReport {
   bool has_graph = false;                    // false for a .kiln input: no names, MACs or sources
   OptimizeGoal goal = OptimizeGoal::kSpeed;  // how it was compiled (a .kiln input: as given)
   size_t fast_layers = 0;                    // kBalanced: the layers stored for speed
+  PatchStage patches;                        // the stage run in bands, if any
+  uint64_t whole_layer_arena_bytes = 0;      // the arena with every op run whole
 };
 
 // Compiles MODEL for `core` (a .kiln blob runs as it is) and runs it once on

@@ -94,6 +94,33 @@ TEST(Cli, OptimizeForSizeAndBudget) {
       << unknown.output;
 }
 
+TEST(Cli, PatchBasedExecutionIsStatedAndCanBeTurnedOff) {
+  const std::string vww = model("mlcommons_tiny/vww_96_int8.tflite");
+  const Result bands = kiln_cli("analyze " + vww);
+  ASSERT_EQ(bands.exit_code, 0) << bands.output;
+  EXPECT_NE(bands.output.find("arena bytes            36864\n  patches       ops 0-4 in 8 bands "
+                              "of rows, 3.8% of the MACs computed again, the stage's output over "
+                              "its consumed input rows; 55296 bytes with every op whole"),
+            std::string::npos)
+      << bands.output;
+  const Result json = kiln_cli("analyze --json " + vww);
+  ASSERT_EQ(json.exit_code, 0) << json.output;
+  const nlohmann::json j = nlohmann::json::parse(json.output);
+  EXPECT_EQ(j["patches"]["bands"], 8);
+  EXPECT_EQ(j["layers"][4]["bands"], 8);
+  EXPECT_EQ(j["layers"][5]["bands"], 0);
+  EXPECT_EQ(j["whole_layer_arena_bytes"], 55296);
+
+  const Result whole = kiln_cli("analyze --json --max-recompute 0 " + vww);
+  ASSERT_EQ(whole.exit_code, 0) << whole.output;
+  EXPECT_EQ(nlohmann::json::parse(whole.output)["arena_bytes"], 55296);
+  EXPECT_TRUE(nlohmann::json::parse(whole.output)["patches"].is_null());
+
+  const Result bad = kiln_cli("analyze --max-recompute 150 " + vww);
+  EXPECT_NE(bad.exit_code, 0);
+  EXPECT_NE(bad.output.find("a percentage from 0 to 100"), std::string::npos) << bad.output;
+}
+
 TEST(Cli, FileNotFound) {
   const Result r = kiln_cli("run /nonexistent/model.tflite");
   EXPECT_EQ(r.exit_code, 2);

@@ -161,5 +161,26 @@ INSTANTIATE_TEST_SUITE_P(MlperfTiny, PatchedArenaTest,
                            return name;
                          });
 
+// ResNet-8's three residual ADDs each write over the convolution output
+// they read last; nothing else is element-wise there.
+TEST(InPlace, ResidualAddsWriteOverTheirDyingInput) {
+  const std::string path =
+      test::shared_dir() + "/models/mlcommons_tiny/pretrainedResnet_quant.tflite";
+  CompileOptions options;
+  options.max_recompute = 0;
+  const CompiledModel m = compile_tflite(read_file(path), path, options);
+  int in_place = 0;
+  for (const ProgramOp& op : m.program.ops) {
+    const ProgramTensor& out = m.program.tensors[static_cast<size_t>(op.outputs[0])];
+    if (out.overlays < 0) continue;
+    ++in_place;
+    EXPECT_EQ(op.opcode, OpCode::ADD_S8);
+    EXPECT_NE(std::find(op.inputs.begin(), op.inputs.end(), out.overlays), op.inputs.end());
+    EXPECT_EQ(m.plan.offsets[static_cast<size_t>(op.outputs[0])],
+              m.plan.offsets[static_cast<size_t>(out.overlays)]);
+  }
+  EXPECT_EQ(in_place, 3);
+}
+
 }  // namespace
 }  // namespace kiln
