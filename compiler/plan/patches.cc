@@ -10,6 +10,7 @@
 
 #include "compiler/lower/lowering.h"
 #include "compiler/ops/op_record.h"
+#include "compiler/plan/planner.h"
 
 namespace kiln {
 
@@ -218,6 +219,27 @@ bool can_overlay(const ir::Graph& g, const Lifetimes& lt, const Stage& s,
   return true;
 }
 
+// Whether every view the bands make starts on the arena's alignment, as
+// tensors must for the kernels' word and vector loads.
+bool views_aligned(const ir::Graph& g, const Stage& s,
+                   const std::vector<std::map<int, Rows>>& rows) {
+  auto aligned = [&](int t, int32_t row) {
+    return static_cast<uint64_t>(row) * row_bytes(tensor(g, t)) % kArenaAlignment == 0;
+  };
+  for (const auto& need : rows) {
+    if (!aligned(s.output, need.at(s.output).begin)) return false;
+    for (int k = s.first; k <= s.last; ++k) {
+      const ir::Op& op = g.ops[static_cast<size_t>(k)];
+      for (int t : op.inputs) {
+        if (t < 0 || tensor(g, t).constant) continue;
+        const Rows read = input_rows(g, op, need.at(op.outputs[0]), t);
+        if (!aligned(t, t == s.input ? read.begin : read.begin - need.at(t).begin)) return false;
+      }
+    }
+  }
+  return true;
+}
+
 // The stage cut into `bands`, costed; bands 0 if it cannot be.
 PatchStage cost(const ir::Graph& g, const Lifetimes& lt, const Stage& s, int bands,
                 uint64_t outside_peak) {
@@ -225,7 +247,7 @@ PatchStage cost(const ir::Graph& g, const Lifetimes& lt, const Stage& s, int ban
   p.first_op = s.first;
   p.last_op = s.last;
   const std::vector<std::map<int, Rows>> rows = band_rows(g, s, bands);
-  if (rows.empty()) return p;
+  if (rows.empty() || !views_aligned(g, s, rows)) return p;
   p.bands = bands;
   p.macs = total_macs(g);
   double extra = 0;
@@ -282,10 +304,15 @@ uint64_t peak_live_bytes(const ir::Graph& graph) {
 }
 
 std::vector<PatchStage> patch_stages(const ir::Graph& graph, double max_recompute) {
+  // In a loop or behind a gate, a tensor's last reader in op order need not
+  // be its last: lifetimes, and so overlays, would not hold.
+  const bool control_flow = std::any_of(graph.ops.begin(), graph.ops.end(), [](const ir::Op& op) {
+    return op_traits(op.kind).control_flow;
+  });
+  const int n = static_cast<int>(graph.ops.size());
+  if (n == 0 || control_flow) return {};
   const Lifetimes lt = lifetimes(graph);
   const std::vector<uint64_t> live = live_bytes(graph, lt);
-  const int n = static_cast<int>(graph.ops.size());
-  if (n == 0) return {};
   const uint64_t whole_peak = *std::max_element(live.begin(), live.end());
   // The peak outside ops [first, last]: before first, after last.
   std::vector<uint64_t> before(static_cast<size_t>(n) + 1, 0), after(static_cast<size_t>(n) + 1, 0);

@@ -46,7 +46,8 @@ uint64_t peak_live_bytes(const ir::Graph& graph);
 
 // The stages worth cutting, the lowest estimated peak first (the fewest MACs
 // computed again among equals), each computing at most `max_recompute` (a
-// fraction of the graph's MACs) again; empty when no stage lowers the peak.
+// fraction of the graph's MACs) again; empty when no stage lowers the peak,
+// and for a graph with loops or gates.
 std::vector<PatchStage> patch_stages(const ir::Graph& graph, double max_recompute);
 
 // `graph` with the ops of `stage` replaced by its bands, which read and write
