@@ -36,6 +36,26 @@ TEST(Planner, GreedyBySizeWithSkipConnection) {
   EXPECT_EQ(plan.arena_bytes, 370u);
 }
 
+TEST(Planner, AnOverlayTakesTheBytesOfTheBufferItOverlays) {
+  // t0 (input, 64) -> op0 -> t1 (32, overlays t0) -> op1 -> t2 (32) -> op2 -> t3 (16)
+  Program p;
+  p.tensors = {arena_tensor(64), arena_tensor(32), arena_tensor(32), arena_tensor(16),
+               arena_tensor(16)};
+  p.tensors[1].overlays = 0;
+  p.tensors[4].alias_of = 0;  // rows of t0, read by op0 beside t0 itself
+  p.tensors[4].alias_offset = 48;
+  p.ops = {op({0, 4}, {1}), op({1}, {2}), op({2}, {3})};
+  p.inputs = {0};
+  p.outputs = {3};
+  const MemoryPlan plan = plan_memory(p);
+  // t1 at t0's offset although both are live at op0; t2 beside t1 (live
+  // together at op1); t3 where t1 was. Without the overlay: 96 bytes.
+  EXPECT_EQ(plan.offsets, (std::vector<int64_t>{0, 0, 32, 0, 48}));
+  EXPECT_EQ(plan.arena_bytes, 64u);
+  p.tensors[1].overlays = -1;
+  EXPECT_EQ(plan_memory(p).arena_bytes, 96u);
+}
+
 TEST(Planner, PersistentTensorsFillTheStateRegionFirst) {
   // t0 (input) -> op0(t0, state1) -> t2; op1(t2, state3) -> t4 (output)
   Program p;
