@@ -23,8 +23,12 @@ struct MemoryPlan {
 // the op that writes it (graph inputs: from the start) to the last op that
 // reads it (graph outputs: to the end), and to a loop's last op if it is
 // written before the loop and used in it; tensors whose lifetimes overlap
-// never share bytes. Placement is greedy by size, each tensor at the lowest aligned
-// offset that fits between those already placed.
+// never share bytes, except that an alias lives in its buffer (its lifetime
+// joins the buffer's) and an overlay is placed at the offset of the buffer it
+// overlays (ProgramTensor::overlays: the two may be live at once; whoever made
+// the overlay vouches that no byte is written before its last read).
+// Placement is greedy by size, each tensor at the lowest aligned offset that
+// fits between those already placed.
 MemoryPlan plan_memory(const Program& program, uint32_t alignment = kArenaAlignment);
 
 }  // namespace kiln
