@@ -13,6 +13,7 @@
 #include "compiler/lower/lowering.h"
 #include "compiler/passes/passes.h"
 #include "compiler/plan/in_place.h"
+#include "compiler/plan/schedule.h"
 #include "kiln/blob_format.h"
 
 namespace kiln {
@@ -189,7 +190,8 @@ CompiledModel compile_graph(ir::Graph graph, const CompileOptions& options) {
   const KernelTarget& target = kernel_target(options.target);
   ir::verify(graph);
   CompiledModel m;
-  m.graph = options.optimize ? passes::optimize(std::move(graph)) : std::move(graph);
+  m.graph =
+      options.optimize ? order_for_memory(passes::optimize(std::move(graph))) : std::move(graph);
   check_entropy_layers(m.graph, options.entropy_layers);
   if (options.flash_budget > 0 && options.goal != OptimizeGoal::kBalanced) {
     throw Error(ErrorKind::kUsage, "--flash-budget goes with --optimize balanced");

@@ -322,10 +322,12 @@ std::vector<PatchStage> patch_stages(const ir::Graph& graph, double max_recomput
   constexpr int kMostBands = 64;
   std::vector<PatchStage> found;
   for (int first = 0; first < n; ++first) {
-    for (int last = first; last < n && bandable(graph, graph.ops[last]); ++last) {
+    for (int last = first; last < n && bandable(graph, graph.ops[static_cast<size_t>(last)]);
+         ++last) {
       Stage s;
       if (!as_stage(graph, lt, first, last, &s)) continue;
-      const uint64_t outside = std::max(before[first], after[last + 1]);
+      const uint64_t outside =
+          std::max(before[static_cast<size_t>(first)], after[static_cast<size_t>(last) + 1]);
       const int32_t height = tensor(graph, s.output).shape[1];
       for (int bands = 2; bands <= std::min(height, kMostBands); ++bands) {
         const PatchStage p = cost(graph, lt, s, bands, outside);
@@ -339,6 +341,25 @@ std::vector<PatchStage> patch_stages(const ir::Graph& graph, double max_recomput
            std::tie(b.peak_bytes, b.extra_macs, b.bands);
   });
   return found;
+}
+
+PatchStage patch_stage(const ir::Graph& graph, int first, int last, int bands) {
+  const int n = static_cast<int>(graph.ops.size());
+  PatchStage none;
+  if (first < 0 || last < first || last >= n || bands < 2) return none;
+  for (int k = first; k <= last; ++k) {
+    if (!bandable(graph, graph.ops[static_cast<size_t>(k)])) return none;
+  }
+  const Lifetimes lt = lifetimes(graph);
+  Stage s;
+  if (!as_stage(graph, lt, first, last, &s) || bands > tensor(graph, s.output).shape[1])
+    return none;
+  const std::vector<uint64_t> live = live_bytes(graph, lt);
+  uint64_t outside = 0;
+  for (int i = 0; i < n; ++i) {
+    if (i < first || i > last) outside = std::max(outside, live[static_cast<size_t>(i)]);
+  }
+  return cost(graph, lt, s, bands, outside);
 }
 
 ir::Graph cut_into_bands(const ir::Graph& graph, const PatchStage& stage) {

@@ -50,6 +50,11 @@ uint64_t peak_live_bytes(const ir::Graph& graph);
 // and for a graph with loops or gates.
 std::vector<PatchStage> patch_stages(const ir::Graph& graph, double max_recompute);
 
+// Ops [first, last] of `graph` cut into `bands`, costed as patch_stages()
+// costs its candidates; inactive (bands 0) if they are not such a stage or
+// some band would start a view off the arena's alignment.
+PatchStage patch_stage(const ir::Graph& graph, int first, int last, int bands);
+
 // `graph` with the ops of `stage` replaced by its bands, which read and write
 // views of the stage's tensors. Every op's `layer` is its index in `graph`
 // (a band's: the op it cuts); the graph's tensors keep their indices.
