@@ -320,8 +320,16 @@ std::vector<PatchStage> patch_stages(const ir::Graph& graph, double max_recomput
   for (int i = n - 1; i >= 0; --i) after[i] = std::max(after[i + 1], live[i]);
 
   constexpr int kMostBands = 64;
+  auto reads_graph_inputs = [&](const ir::Op& op) {
+    return std::all_of(op.inputs.begin(), op.inputs.end(), [&](int t) {
+      return t < 0 || tensor(graph, t).constant ||
+             std::find(graph.inputs.begin(), graph.inputs.end(), t) != graph.inputs.end();
+    });
+  };
   std::vector<PatchStage> found;
   for (int first = 0; first < n; ++first) {
+    // The first stage: from the network's input.
+    if (!reads_graph_inputs(graph.ops[static_cast<size_t>(first)])) continue;
     for (int last = first; last < n && bandable(graph, graph.ops[static_cast<size_t>(last)]);
          ++last) {
       Stage s;
@@ -336,7 +344,8 @@ std::vector<PatchStage> patch_stages(const ir::Graph& graph, double max_recomput
       }
     }
   }
-  std::sort(found.begin(), found.end(), [](const PatchStage& a, const PatchStage& b) {
+  // Among equals, the shortest stage from the earliest op (the order found).
+  std::stable_sort(found.begin(), found.end(), [](const PatchStage& a, const PatchStage& b) {
     return std::tie(a.peak_bytes, a.extra_macs, a.bands) <
            std::tie(b.peak_bytes, b.extra_macs, b.bands);
   });

@@ -44,7 +44,8 @@ struct PatchStage {
 // whole (a lower bound of the arena, scratch buffers aside).
 uint64_t peak_live_bytes(const ir::Graph& graph);
 
-// The stages worth cutting, the lowest estimated peak first (the fewest MACs
+// The stages worth cutting, starting at an op that reads the network's
+// inputs, the lowest estimated peak first (the fewest MACs
 // computed again among equals), each computing at most `max_recompute` (a
 // fraction of the graph's MACs) again; empty when no stage lowers the peak,
 // and for a graph with loops or gates.

@@ -31,10 +31,14 @@ MemoryPlan place(const std::vector<size_t>& order, const std::vector<std::vector
   };
   std::vector<Placed> placed;
   for (size_t t : order) {
+    // The placed pieces live at the same time as one of t's: only they
+    // constrain it, and their ends are the offsets worth trying.
+    std::vector<const Placed*> conflicts;
     std::vector<uint64_t> candidates = {0};
     for (const Placed& p : placed) {
       for (const Piece& m : pieces[t]) {
         if (p.piece.first <= m.last && m.first <= p.piece.last) {
+          conflicts.push_back(&p);
           candidates.push_back(aligned(p.begin + p.piece.bytes));
           break;
         }
@@ -42,7 +46,8 @@ MemoryPlan place(const std::vector<size_t>& order, const std::vector<std::vector
     }
     std::sort(candidates.begin(), candidates.end());
     auto fits = [&](uint64_t offset) {
-      for (const Placed& p : placed) {
+      for (const Placed* c : conflicts) {
+        const Placed& p = *c;
         for (const Piece& m : pieces[t]) {
           const bool same_time = p.piece.first <= m.last && m.first <= p.piece.last;
           if (same_time && offset < p.begin + p.piece.bytes && p.begin < offset + m.bytes)
