@@ -17,6 +17,24 @@ std::string opcode_name(OpCode opcode) {
   return info ? info->name : "?";
 }
 
+std::vector<RegionUse> region_uses(const CompiledModel& m) {
+  std::vector<RegionUse> uses;
+  const std::vector<MemoryRegion> ram = m.target.ram();
+  const std::vector<ArenaBuffer> buffers = arena_buffers(m.program);
+  for (size_t i = 0; i < ram.size(); ++i) {
+    RegionUse u{ram[i].name, true, 0, ram[i].capacity(), 0};
+    if (i < m.plan.region_bytes.size()) u.bytes = m.plan.region_bytes[i];
+    for (const ArenaBuffer& b : buffers) {
+      const size_t t = static_cast<size_t>(b.tensor);
+      if (t < m.plan.regions.size() && m.plan.regions[t] == static_cast<int>(i)) ++u.buffers;
+    }
+    uses.push_back(u);
+  }
+  if (const MemoryRegion* flash = m.target.model_flash())
+    uses.push_back({flash->name, false, m.blob.size(), flash->capacity(), 0});
+  return uses;
+}
+
 }  // namespace
 
 ModelReport analyze(const CompiledModel& m, const std::string& label, uint64_t model_bytes) {
@@ -95,6 +113,7 @@ ModelReport analyze(const CompiledModel& m, const std::string& label, uint64_t m
       l.output_shape = tensor.shape;
       l.output_bytes = tensor.bytes();
       l.arena_offset = m.plan.offsets[static_cast<size_t>(out)];
+      if (!m.plan.regions.empty()) l.region = m.plan.regions[static_cast<size_t>(out)];
     }
     for (int t : constants[static_cast<int>(i)])
       l.stored_weight_bytes += m.program.tensors[static_cast<size_t>(t)].bytes;
@@ -124,6 +143,8 @@ ModelReport analyze(const CompiledModel& m, const std::string& label, uint64_t m
   }
   for (int t : stored) r.stored_weights_bytes += m.program.tensors[static_cast<size_t>(t)].bytes;
   r.arena_bytes = m.plan.arena_bytes;
+  r.target = m.target.name;
+  r.regions = region_uses(m);
   r.state_bytes = m.plan.state_bytes;
   r.blob_bytes = m.blob.size();
   r.goal = m.goal;
@@ -153,11 +174,23 @@ nlohmann::json to_json(const ModelReport& r) {
                       {"binary_weights", l.binary_weights},
                       {"binary_activations", l.binary_activations},
                       {"arena_offset", l.arena_offset},
+                      {"region", l.region},
                       {"bands", l.bands},
                       {"output_bytes", l.output_bytes},
                       {"supported", l.supported}});
   }
+  nlohmann::json regions = nlohmann::json::array();
+  for (const RegionUse& u : r.regions) {
+    regions.push_back({{"name", u.name},
+                       {"kind", u.ram ? "ram" : "flash"},
+                       {"bytes", u.bytes},
+                       {"capacity", u.capacity},
+                       {"buffers", u.buffers},
+                       {"fits", u.bytes <= u.capacity}});
+  }
   return {{"model", r.model},
+          {"target", r.target},
+          {"regions", regions},
           {"model_bytes", r.model_bytes},
           {"macs", r.macs},
           {"weights_bytes", r.weights_bytes},
@@ -191,8 +224,11 @@ std::string to_table(const ModelReport& r) {
   for (const LayerReport& l : r.layers) {
     const std::string in = l.input_shapes.empty() ? "-" : ir::shape_string(l.input_shapes[0]);
     // A layer run in bands has rows of its output live, not the whole.
+    const std::string region = l.region > 0 && static_cast<size_t>(l.region) < r.regions.size()
+                                   ? r.regions[static_cast<size_t>(l.region)].name + ":"
+                                   : "";
     const std::string offset = l.bands > 0           ? fmt::format("{} bands", l.bands)
-                               : l.arena_offset >= 0 ? fmt::format("{}", l.arena_offset)
+                               : l.arena_offset >= 0 ? fmt::format("{}{}", region, l.arena_offset)
                                                      : "-";
     std::string name = l.name.size() > 60 ? l.name.substr(0, 57) + "..." : l.name;
     // 4-bit coded filters show their codebooks ("4-bit/1": one for the
@@ -232,6 +268,15 @@ std::string to_table(const ModelReport& r) {
   }
   if (r.state_bytes > 0) {
     s += fmt::format("  state bytes   {:>12}  (kept between invocations)\n", r.state_bytes);
+  }
+  if (!r.regions.empty()) s += fmt::format("memory regions  ({})\n", r.target);
+  for (const RegionUse& u : r.regions) {
+    const std::string over =
+        u.bytes > u.capacity ? fmt::format("  DOES NOT FIT: {} bytes over", u.bytes - u.capacity)
+                             : "";
+    s += fmt::format("  {:<13} {:>12}  of {} {} bytes{}{}\n", u.name, u.bytes, u.capacity,
+                     u.ram ? "RAM" : "flash",
+                     u.ram ? fmt::format(", {} buffers", u.buffers) : ", the blob", over);
   }
   s += fmt::format(
       "blob bytes      {:>12}  {}\n", r.blob_bytes,

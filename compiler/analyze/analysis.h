@@ -30,14 +30,26 @@ struct LayerReport {
   int64_t entropy_stream_bytes = 0;  // entropy-coded filter: its rANS stream
   bool binary_weights = false;       // a bit per weight and two values per channel
   bool binary_activations = false;   // and a bit per input: the layer runs fully binary
-  int64_t arena_offset = -1;         // of the output; -1 if not in the arena
+  int64_t arena_offset = -1;         // of the output; -1 if not in RAM
+  int region = 0;                    // the RAM region that offset is in
   int bands = 0;                     // patch-based execution: the bands it runs in; 0: whole
   uint64_t output_bytes = 0;
   bool supported = true;
 };
 
+// What the plan takes of one of the target's memory regions.
+struct RegionUse {
+  std::string name;
+  bool ram = true;  // false: the flash region the blob is in
+  uint64_t bytes = 0;
+  uint64_t capacity = 0;  // what the model may use of it
+  int buffers = 0;        // RAM: the buffers placed there
+};
+
 struct ModelReport {
   std::string model;
+  std::string target;              // the description planned for
+  std::vector<RegionUse> regions;  // empty for targets without regions (portable, host)
   uint64_t model_bytes = 0;
   std::vector<LayerReport> layers;
   int64_t macs = 0;

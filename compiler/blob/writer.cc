@@ -109,8 +109,12 @@ std::vector<uint8_t> write_blob(const Program& program, const MemoryPlan& plan) 
     TensorRecord r{};
     r.bytes = static_cast<uint32_t>(pt.bytes);
     r.dtype = static_cast<uint8_t>(pt.dtype);
-    r.location =
-        static_cast<uint8_t>(pt.persistent ? blob::Location::kState : blob::Location::kArena);
+    const int region = plan.regions.empty() ? 0 : plan.regions[static_cast<size_t>(t)];
+    r.location = static_cast<uint8_t>(
+        pt.persistent ? blob::Location::kState
+        : region == 0
+            ? blob::Location::kArena
+            : static_cast<blob::Location>(static_cast<int>(blob::Location::kRegion1) + region - 1));
     r.offset = static_cast<uint32_t>(plan.offsets[static_cast<size_t>(t)]);
     r.reset_value = pt.persistent ? blob::kNoTensor : 0;
     records.push_back(r);
@@ -125,12 +129,27 @@ std::vector<uint8_t> write_blob(const Program& program, const MemoryPlan& plan) 
     add_constant(pt);
   }
 
-  std::vector<uint8_t> out(sizeof(BlobHeader), 0);
+  if (plan.region_bytes.size() > blob::kMaxRamRegions) {
+    throw Error(ErrorKind::kUnsupported,
+                fmt::format("the plan uses {} RAM regions; the runtime takes at most {}",
+                            plan.region_bytes.size(), blob::kMaxRamRegions));
+  }
+  const bool regions = plan.region_bytes.size() > 1;
   BlobHeader h{};
   std::memcpy(h.magic, blob::kMagic, sizeof(h.magic));
   h.version_major = blob::kVersionMajor;
-  h.version_minor = blob::kVersionMinor;
-  h.header_bytes = sizeof(BlobHeader);
+  h.version_minor = regions ? blob::kVersionMinor : blob::kVersionMinorOneRegion;
+  h.header_bytes = sizeof(BlobHeader) + (regions ? sizeof(blob::RegionSizes) : 0);
+  std::vector<uint8_t> out(h.header_bytes, 0);
+  if (regions) {
+    blob::RegionSizes sizes{};
+    for (size_t r = 0; r < plan.region_bytes.size(); ++r) {
+      if (plan.region_bytes[r] > UINT32_MAX)
+        throw Error(ErrorKind::kUnsupported, "a RAM region above 4 GiB");
+      sizes.bytes[r] = static_cast<uint32_t>(plan.region_bytes[r]);
+    }
+    std::memcpy(out.data() + sizeof(BlobHeader), &sizes, sizeof(sizes));
+  }
   h.arena_bytes = static_cast<uint32_t>(plan.arena_bytes);
   h.state_bytes = static_cast<uint32_t>(plan.state_bytes);
   auto section = [&out](auto begin, auto end) {
@@ -154,12 +173,13 @@ std::vector<uint8_t> write_blob(const Program& program, const MemoryPlan& plan) 
   h.data_offset = section(data.begin(), data.end());
   pad_to(out, blob::kSectionAlignment);
   h.total_bytes = static_cast<uint32_t>(out.size());
-  h.checksum = blob::crc32(out.data() + sizeof(BlobHeader), out.size() - sizeof(BlobHeader));
+  h.checksum = blob::crc32(out.data() + h.header_bytes, out.size() - h.header_bytes);
   std::memcpy(out.data(), &h, sizeof(h));
   return out;
 }
 
 BlobParts& BlobParts::operator+=(const BlobParts& o) {
+  header += o.header;
   tensors += o.tensors;
   ops += o.ops;
   io += o.io;
@@ -170,8 +190,8 @@ BlobParts& BlobParts::operator+=(const BlobParts& o) {
 }
 
 BlobParts BlobParts::operator-(const BlobParts& o) const {
-  return {tensors - o.tensors,   ops - o.ops,       io - o.io,
-          operands - o.operands, params - o.params, data - o.data};
+  return {header - o.header,     tensors - o.tensors, ops - o.ops,  io - o.io,
+          operands - o.operands, params - o.params,   data - o.data};
 }
 
 BlobParts blob_parts(const std::vector<uint8_t>& blob) {
@@ -179,6 +199,7 @@ BlobParts blob_parts(const std::vector<uint8_t>& blob) {
   if (blob.size() < sizeof(h)) throw Error(ErrorKind::kBadModel, "blob shorter than its header");
   std::memcpy(&h, blob.data(), sizeof(h));
   BlobParts p;
+  p.header = int64_t{h.header_bytes} - static_cast<int64_t>(sizeof(BlobHeader));
   p.tensors = int64_t{h.num_tensors} * static_cast<int64_t>(sizeof(TensorRecord));
   p.ops = int64_t{h.num_ops} * static_cast<int64_t>(sizeof(OpRecord));
   p.io = (int64_t{h.num_inputs} + h.num_outputs) * static_cast<int64_t>(sizeof(IoRecord));
@@ -193,8 +214,9 @@ int64_t blob_bytes(const BlobParts& parts) {
   const auto padded = [](int64_t bytes) {
     return static_cast<int64_t>(align_up(static_cast<size_t>(bytes), blob::kSectionAlignment));
   };
-  return padded(sizeof(BlobHeader)) + padded(parts.tensors) + padded(parts.ops) + padded(parts.io) +
-         padded(parts.operands) + padded(parts.params) + padded(parts.data);
+  return padded(static_cast<int64_t>(sizeof(BlobHeader)) + parts.header) + padded(parts.tensors) +
+         padded(parts.ops) + padded(parts.io) + padded(parts.operands) + padded(parts.params) +
+         padded(parts.data);
 }
 
 }  // namespace kiln

@@ -20,6 +20,7 @@ std::vector<uint8_t> write_blob(const Program& program, const MemoryPlan& plan);
 // programs' parts subtract to what one op or constant more or less costs,
 // and blob_bytes() of any sum of such differences is the blob's size exactly.
 struct BlobParts {
+  int64_t header = 0;  // beyond BlobHeader: the RAM regions' sizes, if any
   int64_t tensors = 0, ops = 0, io = 0, operands = 0, params = 0, data = 0;
 
   BlobParts& operator+=(const BlobParts& o);

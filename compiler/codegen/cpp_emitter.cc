@@ -153,6 +153,39 @@ void io_defines(std::string& h, const std::string& prefix, const ProgramTensor& 
   h += fmt::format("#define {}_ZERO_POINT {}\n", prefix, t.zero_point);
 }
 
+// The RAM regions' buffers every entry point takes: the arena (region 0),
+// then region1, region2, ... for a plan over several regions.
+struct RegionArgs {
+  size_t count = 1;
+  std::string params = "void* arena";  // the parameter list
+  std::string const_params = "const void* arena";
+  std::string args = "arena";  // the same, forwarded
+  // Returns KILN_ERR_BAD_ARGUMENT unless every buffer is non-null and aligned.
+  std::string guard = "  if (!arena_ok(arena)) return KILN_ERR_BAD_ARGUMENT;\n";
+  std::string ok = "arena_ok(arena)";
+  std::string bases = "  uint8_t* const a = static_cast<uint8_t*>(arena);\n";
+};
+
+RegionArgs region_args(const MemoryPlan& plan) {
+  RegionArgs r;
+  r.count = std::max<size_t>(1, plan.region_bytes.size());
+  for (size_t i = 1; i < r.count; ++i) {
+    r.params += fmt::format(", void* region{}", i);
+    r.const_params += fmt::format(", const void* region{}", i);
+    r.args += fmt::format(", region{}", i);
+    r.ok += fmt::format(" && arena_ok(region{})", i);
+    r.bases += fmt::format("  uint8_t* const r{0} = static_cast<uint8_t*>(region{0});\n", i);
+  }
+  if (r.count > 1) r.guard = fmt::format("  if (!({})) return KILN_ERR_BAD_ARGUMENT;\n", r.ok);
+  return r;
+}
+
+// The variable an arena tensor's address starts from in generated code.
+std::string region_base(const MemoryPlan& plan, int tensor) {
+  const int region = plan.regions.empty() ? 0 : plan.regions[static_cast<size_t>(tensor)];
+  return region == 0 ? "a" : fmt::format("r{}", region);
+}
+
 }  // namespace
 
 std::string identifier_from_path(const std::string& path) {
@@ -165,13 +198,17 @@ std::string identifier_from_path(const std::string& path) {
 }
 
 GeneratedSources generate_cpp(const ir::Graph& graph, const Program& p, const MemoryPlan& plan,
-                              const std::string& name, const std::string& target) {
+                              const std::string& name, const TargetDescription& description) {
+  const std::string& target = description.name;
+  std::vector<std::string> region_names;
+  for (const MemoryRegion& r : description.ram()) region_names.push_back(r.name);
   if (name.empty() || std::isdigit(static_cast<unsigned char>(name[0])) ||
       name.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") !=
           std::string::npos) {
     throw Error(ErrorKind::kUsage, fmt::format("--name '{}' is not a C identifier", name));
   }
-  if (target != "host") find_core(target);
+  if (description.core != "host") find_core(description.core);
+  const RegionArgs regions = region_args(plan);
   for (const ProgramOp& op : p.ops) {
     if (op.placeholder)
       throw Error(ErrorKind::kUnsupported, "the model has ops kiln cannot compile");
@@ -184,7 +221,9 @@ GeneratedSources generate_cpp(const ir::Graph& graph, const Program& p, const Me
   auto operand = [&](int t) -> std::string {
     if (t < 0) return "nullptr";
     const ProgramTensor& pt = p.tensors[static_cast<size_t>(t)];
-    if (!pt.constant) return fmt::format("a + {}", plan.offsets[static_cast<size_t>(t)]);
+    if (!pt.constant) {
+      return fmt::format("{} + {}", region_base(plan, t), plan.offsets[static_cast<size_t>(t)]);
+    }
     auto it = constants.find(t);
     if (it != constants.end()) return it->second;
     const std::string array = fmt::format("kTensor{}", t);
@@ -266,11 +305,18 @@ GeneratedSources generate_cpp(const ir::Graph& graph, const Program& p, const Me
     reset += fmt::format("  memcpy(a + {}, kReset{}, {});\n", plan.offsets[t], t, pt.bytes);
   }
 
-  std::vector<std::string> input_offsets, output_offsets;
-  for (int t : p.inputs)
+  std::vector<std::string> input_offsets, output_offsets, input_regions, output_regions;
+  auto region_of = [&](int t) {
+    return plan.regions.empty() ? 0 : plan.regions[static_cast<size_t>(t)];
+  };
+  for (int t : p.inputs) {
     input_offsets.push_back(fmt::format("{}u", plan.offsets[static_cast<size_t>(t)]));
-  for (int t : p.outputs)
+    input_regions.push_back(fmt::format("{}", region_of(t)));
+  }
+  for (int t : p.outputs) {
     output_offsets.push_back(fmt::format("{}u", plan.offsets[static_cast<size_t>(t)]));
+    output_regions.push_back(fmt::format("{}", region_of(t)));
+  }
 
   GeneratedSources g;
   std::string& h = g.header;
@@ -278,8 +324,21 @@ GeneratedSources generate_cpp(const ir::Graph& graph, const Program& p, const Me
   h += fmt::format("#ifndef {0}_H\n#define {0}_H\n\n#include <stddef.h>\n#include <stdint.h>\n\n",
                    NAME);
   h += "#include \"kiln/status.h\"\n#include \"kiln/types.h\"\n\n";
-  h += "/* Working memory: pass a 16-byte aligned buffer of this size to every call. */\n";
-  h += fmt::format("#define {}_ARENA_BYTES {}u\n", NAME, plan.arena_bytes);
+  if (regions.count == 1) {
+    h += "/* Working memory: pass a 16-byte aligned buffer of this size to every call. */\n";
+    h += fmt::format("#define {}_ARENA_BYTES {}u\n", NAME, plan.arena_bytes);
+  } else {
+    h += fmt::format(
+        "/* Working memory in {} RAM regions: pass a 16-byte aligned buffer of each\n"
+        " * size, in this order, to every call (arena, region1, ...). */\n",
+        regions.count);
+    for (size_t r = 0; r < regions.count; ++r) {
+      h += fmt::format("#define {}_{}_BYTES {}u /* {} */\n", NAME,
+                       r == 0 ? std::string("ARENA") : fmt::format("REGION{}", r),
+                       plan.region_bytes[r], region_names.empty() ? "" : region_names[r]);
+    }
+  }
+  h += fmt::format("#define {}_NUM_REGIONS {}\n", NAME, regions.count);
   h += "/* State kept between invokes (recurrent layers, variables): the arena's\n"
        " * first bytes. Call the _reset function before the first invoke and to\n"
        " * restart. */\n";
@@ -297,26 +356,27 @@ GeneratedSources generate_cpp(const ir::Graph& graph, const Program& p, const Me
   h += fmt::format(
       "/* Where input `index` lives in the arena: write it before every invoke\n"
       " * (the model may reuse its bytes). Null for a bad index or arena. */\n"
-      "void* {0}_input(void* arena, uint32_t index);\n\n"
+      "void* {0}_input({3}, uint32_t index);\n\n"
       "/* Where output `index` lives in the arena, valid until the next invoke. */\n"
-      "const void* {0}_output(const void* arena, uint32_t index);\n\n"
+      "const void* {0}_output({4}, uint32_t index);\n\n"
       "/* Bytes of input/output `index`; 0 for a bad index. */\n"
       "uint32_t {0}_input_bytes(uint32_t index);\n"
       "uint32_t {0}_output_bytes(uint32_t index);\n\n"
       "/* Runs one inference. KILN_ERR_BAD_ARGUMENT for a null or misaligned arena. */\n"
-      "kiln_status {0}_invoke(void* arena);\n\n"
+      "kiln_status {0}_invoke({3});\n\n"
       "{2}"
       "/* Puts the state region back to its reset value (nothing to do when\n"
       " * {1}_STATE_BYTES is 0). */\n"
-      "kiln_status {0}_reset(void* arena);\n\n",
+      "kiln_status {0}_reset({3});\n\n",
       name, NAME,
       gated ? fmt::format("/* A streaming pipeline: input 0 is the next block of samples. Like\n"
                           " * {0}_invoke; *outputs_written (if not null) is 1 when the outputs\n"
                           " * are new, 0 when no frame or window was complete yet. */\n"
-                          "kiln_status {0}_invoke_stream(void* arena, uint32_t* "
+                          "kiln_status {0}_invoke_stream({1}, uint32_t* "
                           "outputs_written);\n\n",
-                          name)
-            : std::string());
+                          name, regions.params)
+            : std::string(),
+      regions.params, regions.const_params);
   h += "#ifdef __cplusplus\n}  /* extern \"C\" */\n#endif\n\n";
   h += fmt::format("#endif /* {}_H */\n", NAME);
 
@@ -333,6 +393,14 @@ GeneratedSources generate_cpp(const ir::Graph& graph, const Program& p, const Me
   s += fmt::format(
       "constexpr uint32_t kOutputOffsets[] = {{{}}};\n",
       output_offsets.empty() ? "0" : fmt::format("{}", fmt::join(output_offsets, ", ")));
+  if (regions.count > 1) {
+    s += fmt::format(
+        "constexpr uint8_t kInputRegions[] = {{{}}};\n",
+        input_regions.empty() ? "0" : fmt::format("{}", fmt::join(input_regions, ", ")));
+    s += fmt::format(
+        "constexpr uint8_t kOutputRegions[] = {{{}}};\n",
+        output_regions.empty() ? "0" : fmt::format("{}", fmt::join(output_regions, ", ")));
+  }
   std::vector<std::string> input_bytes, output_bytes;
   for (int t : p.inputs)
     input_bytes.push_back(fmt::format("{}u", p.tensors[static_cast<size_t>(t)].bytes));
@@ -345,37 +413,58 @@ GeneratedSources generate_cpp(const ir::Graph& graph, const Program& p, const Me
   s += "bool arena_ok(const void* arena) { return arena != nullptr && "
        "(reinterpret_cast<uintptr_t>(arena) & 15u) == 0; }\n\n";
   s += "}  // namespace\n\n";
+  if (regions.count == 1) {
+    s += fmt::format(
+        "extern \"C\" void* {0}_input(void* arena, uint32_t index) {{\n"
+        "  return arena_ok(arena) && index < {1} ? static_cast<uint8_t*>(arena) + "
+        "kInputOffsets[index] : nullptr;\n}}\n\n"
+        "extern \"C\" const void* {0}_output(const void* arena, uint32_t index) {{\n"
+        "  return arena_ok(arena) && index < {2} ? static_cast<const uint8_t*>(arena) + "
+        "kOutputOffsets[index] : nullptr;\n}}\n\n",
+        name, p.inputs.size(), p.outputs.size());
+  } else {
+    // Each input and output in its region: the bases in region order.
+    std::vector<std::string> bases;
+    for (size_t r = 0; r < regions.count; ++r) {
+      bases.push_back(r == 0 ? "arena" : fmt::format("region{}", r));
+    }
+    s += fmt::format(
+        "extern \"C\" void* {0}_input({3}, uint32_t index) {{\n"
+        "  void* const bases[] = {{{5}}};\n"
+        "  return {4} && index < {1} ? static_cast<uint8_t*>(bases[kInputRegions[index]]) + "
+        "kInputOffsets[index] : nullptr;\n}}\n\n"
+        "extern \"C\" const void* {0}_output({6}, uint32_t index) {{\n"
+        "  const void* const bases[] = {{{5}}};\n"
+        "  return {4} && index < {2} ? static_cast<const uint8_t*>(bases[kOutputRegions[index]]) + "
+        "kOutputOffsets[index] : nullptr;\n}}\n\n",
+        name, p.inputs.size(), p.outputs.size(), regions.params, regions.ok, fmt::join(bases, ", "),
+        regions.const_params);
+  }
   s += fmt::format(
-      "extern \"C\" void* {0}_input(void* arena, uint32_t index) {{\n"
-      "  return arena_ok(arena) && index < {1} ? static_cast<uint8_t*>(arena) + "
-      "kInputOffsets[index] : nullptr;\n}}\n\n"
-      "extern \"C\" const void* {0}_output(const void* arena, uint32_t index) {{\n"
-      "  return arena_ok(arena) && index < {2} ? static_cast<const uint8_t*>(arena) + "
-      "kOutputOffsets[index] : nullptr;\n}}\n\n"
       "extern \"C\" uint32_t {0}_input_bytes(uint32_t index) {{ return index < {1} ? "
       "kInputBytes[index] : 0; }}\n\n"
       "extern \"C\" uint32_t {0}_output_bytes(uint32_t index) {{ return index < {2} ? "
       "kOutputBytes[index] : 0; }}\n\n",
       name, p.inputs.size(), p.outputs.size());
   s += gated ? fmt::format(
-                   "extern \"C\" kiln_status {}_invoke_stream(void* arena, uint32_t* "
+                   "extern \"C\" kiln_status {}_invoke_stream({}, uint32_t* "
                    "outputs_written) {{\n",
-                   name)
-             : fmt::format("extern \"C\" kiln_status {}_invoke(void* arena) {{\n", name);
-  s += "  if (!arena_ok(arena)) return KILN_ERR_BAD_ARGUMENT;\n";
-  s += "  uint8_t* const a = static_cast<uint8_t*>(arena);\n";
+                   name, regions.params)
+             : fmt::format("extern \"C\" kiln_status {}_invoke({}) {{\n", name, regions.params);
+  s += regions.guard;
+  s += regions.bases;
   s += calls;
   if (targets.count(p.ops.size())) s += label(p.ops.size()) + ":\n";
   if (gated) s += "  if (outputs_written) *outputs_written = 1;\n";
   s += "  return KILN_OK;\n}\n\n";
   if (gated) {
     s += fmt::format(
-        "extern \"C\" kiln_status {0}_invoke(void* arena) {{ return {0}_invoke_stream(arena, "
+        "extern \"C\" kiln_status {0}_invoke({1}) {{ return {0}_invoke_stream({2}, "
         "nullptr); }}\n\n",
-        name);
+        name, regions.params, regions.args);
   }
-  s += fmt::format("extern \"C\" kiln_status {}_reset(void* arena) {{\n", name);
-  s += "  if (!arena_ok(arena)) return KILN_ERR_BAD_ARGUMENT;\n";
+  s += fmt::format("extern \"C\" kiln_status {}_reset({}) {{\n", name, regions.params);
+  s += regions.guard;
   s += reset.empty() ? "" : "  uint8_t* const a = static_cast<uint8_t*>(arena);\n";
   s += reset;
   s += "  return KILN_OK;\n}\n";

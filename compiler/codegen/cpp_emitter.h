@@ -8,6 +8,7 @@
 #include "compiler/ir/graph.h"
 #include "compiler/lower/program.h"
 #include "compiler/plan/planner.h"
+#include "compiler/target/memory_regions.h"
 
 namespace kiln {
 
@@ -18,11 +19,13 @@ struct GeneratedSources {
 };
 
 // The program lowered from `graph` and its memory plan, as sources. `name`
-// must be a C identifier; `target` names the core the kernels are chosen for
-// ("host", "cortex-m4", ...). Throws Error(kUsage) for a bad name.
+// must be a C identifier; `target` is what it was compiled for (its core:
+// "host", "cortex-m4", ...). A plan over several RAM regions takes one buffer
+// per region in every entry point (NAME_ARENA_BYTES, NAME_REGION1_BYTES, ...).
+// Throws Error(kUsage) for a bad name.
 GeneratedSources generate_cpp(const ir::Graph& graph, const Program& program,
                               const MemoryPlan& plan, const std::string& name,
-                              const std::string& target);
+                              const TargetDescription& target);
 
 // A C identifier from a file name: "kws_ref_model.tflite" -> "kws_ref_model".
 std::string identifier_from_path(const std::string& path);

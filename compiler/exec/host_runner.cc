@@ -27,12 +27,22 @@ TensorPort port_of(const blob::IoRecord& io, const char* kind, uint32_t index) {
 HostRunner::HostRunner(const std::vector<uint8_t>& blob, int64_t arena_bytes) {
   blob_storage_.resize((blob.size() + 7) / 8);
   if (!blob.empty()) std::memcpy(blob_storage_.data(), blob.data(), blob.size());
-  uint32_t needed = 0;
+  uint32_t needed = 0, regions = 0;
   kiln_status st = Executor::required_arena_bytes(blob_storage_.data(), blob.size(), &needed);
+  if (st == KILN_OK) st = Executor::required_regions(blob_storage_.data(), blob.size(), &regions);
   if (st == KILN_OK) {
     arena_bytes_ = arena_bytes >= 0 ? static_cast<uint32_t>(arena_bytes) : needed;
-    arena_storage_.resize((arena_bytes_ + 7) / 8);
-    st = executor_.init(blob_storage_.data(), blob.size(), arena_storage_.data(), arena_bytes_);
+    region_storage_.resize(regions);
+    std::vector<RegionBuffer> buffers;
+    for (uint32_t r = 0; r < regions && st == KILN_OK; ++r) {
+      uint32_t bytes = arena_bytes_;
+      if (r > 0) st = Executor::required_region_bytes(blob_storage_.data(), blob.size(), r, &bytes);
+      region_storage_[r].resize((bytes + 7) / 8);
+      region_bytes_.push_back(bytes);
+      buffers.push_back({region_storage_[r].data(), bytes});
+    }
+    if (st == KILN_OK)
+      st = executor_.init(blob_storage_.data(), blob.size(), buffers.data(), regions);
   }
   if (st != KILN_OK) {
     std::string msg = fmt::format("cannot load model: {}", kiln_status_string(st));

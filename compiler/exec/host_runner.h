@@ -13,8 +13,9 @@ namespace kiln {
 
 class HostRunner : public Runner {
  public:
-  // Copies the blob into aligned storage and initializes the executor with an
-  // arena of exactly the size the blob asks for (or `arena_bytes` if given).
+  // Copies the blob into aligned storage and initializes the executor with
+  // buffers of exactly the sizes the blob asks for, one per RAM region (the
+  // arena, region 0, of `arena_bytes` if given).
   // Throws Error(kBadModel / kArenaTooSmall / kUnsupported) with the status text.
   explicit HostRunner(const std::vector<uint8_t>& blob, int64_t arena_bytes = -1);
 
@@ -26,6 +27,8 @@ class HostRunner : public Runner {
   std::vector<uint8_t> output(size_t i) const override;
 
   uint32_t arena_bytes() const { return arena_bytes_; }
+  // Each RAM region's bytes ([0]: the arena).
+  const std::vector<uint32_t>& region_bytes() const { return region_bytes_; }
   bool outputs_written() const override { return executor_.outputs_written(); }
   // The executor, for the C-level calls a pipeline streams with.
   Executor& executor() { return executor_; }
@@ -35,9 +38,10 @@ class HostRunner : public Runner {
  private:
   void write_input(size_t i, const std::vector<uint8_t>& bytes) override;
 
-  std::vector<uint64_t> blob_storage_;  // 8-byte aligned copy of the blob
-  std::vector<uint64_t> arena_storage_;
+  std::vector<uint64_t> blob_storage_;                 // 8-byte aligned copy of the blob
+  std::vector<std::vector<uint64_t>> region_storage_;  // [0]: the arena
   uint32_t arena_bytes_ = 0;
+  std::vector<uint32_t> region_bytes_;
   Executor executor_;
   std::vector<TensorPort> inputs_, outputs_;
 };

@@ -38,13 +38,16 @@ struct LayerCost {
 struct RunCost {
   uint64_t instructions = 0;
   uint64_t counter_overhead = 0;  // instructions one counter read costs (already subtracted)
-  uint64_t arena_bytes = 0;
+  uint64_t arena_bytes = 0;       // RAM region 0
+  uint64_t region1_bytes = 0;     // a second RAM region's, if the plan uses one
   uint64_t model_flash_bytes = 0;
   uint64_t runtime_flash_bytes = 0;
   uint64_t static_ram_bytes = 0;
   uint64_t stack_bytes = 0;       // measured peak
   std::vector<LayerCost> layers;  // when the runner times each op
-  uint64_t ram_bytes() const { return static_ram_bytes + arena_bytes + stack_bytes; }
+  uint64_t ram_bytes() const {
+    return static_ram_bytes + arena_bytes + region1_bytes + stack_bytes;
+  }
 };
 
 class Runner {

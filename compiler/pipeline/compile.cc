@@ -13,6 +13,7 @@
 #include "compiler/lower/lowering.h"
 #include "compiler/passes/passes.h"
 #include "compiler/plan/in_place.h"
+#include "compiler/plan/regions.h"
 #include "compiler/plan/schedule.h"
 #include "kiln/blob_format.h"
 
@@ -97,6 +98,7 @@ void check_entropy_layers(const ir::Graph& graph, const std::set<std::string>& l
 // m.patches in bands, if any).
 void compile_lowered(CompiledModel& m, const KernelTarget& target,
                      const LowerOptions& lower_options, bool allow_unsupported) {
+  const std::vector<MemoryRegion> ram = m.target.ram();
   m.unsupported.clear();
   m.blob.clear();
   std::vector<std::string>* unsupported = allow_unsupported ? &m.unsupported : nullptr;
@@ -109,8 +111,8 @@ void compile_lowered(CompiledModel& m, const KernelTarget& target,
   }
   elide_copies(m.program);
   if (m.unsupported.empty()) place_element_wise_in_place(m.program, m.graph);
-  m.plan = plan_memory(m.program);
-  if (m.plan.arena_bytes > UINT32_MAX) throw Error(ErrorKind::kUnsupported, "arena above 4 GiB");
+  m.plan = plan_in_regions(m.program, ram);
+  if (m.plan.ram_bytes() > UINT32_MAX) throw Error(ErrorKind::kUnsupported, "arena above 4 GiB");
   if (m.unsupported.empty()) m.blob = write_blob(m.program, m.plan);
 }
 
@@ -133,6 +135,7 @@ void compile_balanced(CompiledModel& m, const KernelTarget& target, LowerOptions
   }
   CompiledModel speed;
   speed.graph = m.graph;
+  speed.target = m.target;
   LowerOptions fast = lower_options;
   fast.lean = false;
   compile_lowered(speed, target, fast, options.allow_unsupported);
@@ -149,6 +152,7 @@ void compile_balanced(CompiledModel& m, const KernelTarget& target, LowerOptions
       continue;
     CompiledModel trial;
     trial.graph = m.graph;
+    trial.target = m.target;
     LowerOptions with = lower_options;
     with.fast_layers.insert(t.name);
     compile_lowered(trial, target, with, options.allow_unsupported);
@@ -160,23 +164,25 @@ void compile_balanced(CompiledModel& m, const KernelTarget& target, LowerOptions
 }
 
 // Patch-based execution: of the stages patch_stages() estimates lowest, the
-// one whose compiled arena is smallest, if it is at least a tenth smaller
-// than m's (and its blob, with the bands' op records, within the budget).
+// one whose compiled arena (all RAM regions) is smallest, if it is at least
+// a tenth smaller than m's (and its blob, with the bands' op records,
+// within the budget).
 void choose_patches(CompiledModel& m, const KernelTarget& target, const LowerOptions& lower_options,
                     double max_recompute, uint64_t flash_budget) {
-  m.whole_layer_arena_bytes = m.plan.arena_bytes;
+  m.whole_layer_arena_bytes = m.plan.ram_bytes();
   if (max_recompute <= 0 || !m.unsupported.empty()) return;
   constexpr size_t kCandidates = 4;  // the estimate leaves scratch buffers and alignment out
   const std::vector<PatchStage> stages = patch_stages(m.graph, max_recompute);
   for (size_t i = 0; i < std::min(stages.size(), kCandidates); ++i) {
     CompiledModel trial;
     trial.graph = m.graph;
+    trial.target = m.target;
     trial.patches = stages[i];
     compile_lowered(trial, target, lower_options, false);
     const bool fits = flash_budget == 0 || trial.blob.size() <= flash_budget;
     // Bands cost instructions and op records: worth it for a tenth of the arena.
-    const bool worth_it = trial.plan.arena_bytes * 10 <= m.whole_layer_arena_bytes * 9;
-    if (!fits || !worth_it || trial.plan.arena_bytes >= m.plan.arena_bytes) continue;
+    const bool worth_it = trial.plan.ram_bytes() * 10 <= m.whole_layer_arena_bytes * 9;
+    if (!fits || !worth_it || trial.plan.ram_bytes() >= m.plan.ram_bytes()) continue;
     m.program = std::move(trial.program);
     m.plan = trial.plan;
     m.blob = std::move(trial.blob);
@@ -187,9 +193,10 @@ void choose_patches(CompiledModel& m, const KernelTarget& target, const LowerOpt
 }  // namespace
 
 CompiledModel compile_graph(ir::Graph graph, const CompileOptions& options) {
-  const KernelTarget& target = kernel_target(options.target);
-  ir::verify(graph);
   CompiledModel m;
+  m.target = describe_target(options.target);
+  const KernelTarget& target = kernel_target(m.target.core);
+  ir::verify(graph);
   m.graph =
       options.optimize ? order_for_memory(passes::optimize(std::move(graph))) : std::move(graph);
   check_entropy_layers(m.graph, options.entropy_layers);
@@ -207,6 +214,7 @@ CompiledModel compile_graph(ir::Graph graph, const CompileOptions& options) {
   }
   choose_patches(m, target, lower_options, options.max_recompute, options.flash_budget);
   m.goal = options.goal;
+  if (!options.allow_unsupported) check_fits(m.plan, m.target.ram(), m.target.name);
   return m;
 }
 

@@ -13,10 +13,12 @@
 #include "compiler/pipeline/flash_goal.h"
 #include "compiler/plan/patches.h"
 #include "compiler/plan/planner.h"
+#include "compiler/target/memory_regions.h"
 
 namespace kiln {
 
 struct CompiledModel {
+  TargetDescription target;  // the core and the memory regions planned for
   ir::Graph graph;
   Program program;
   MemoryPlan plan;
@@ -25,14 +27,18 @@ struct CompiledModel {
   OptimizeGoal goal = OptimizeGoal::kSpeed;
   // kBalanced: the layers stored for speed (the rest lean).
   std::set<std::string> fast_layers;
-  // The stage run in bands (compiler/plan/patches.h), if any, and the arena
-  // every op run whole would take.
+  // The stage run in bands (compiler/plan/patches.h), if any, and the RAM
+  // every op run whole would take (all regions).
   PatchStage patches;
   uint64_t whole_layer_arena_bytes = 0;
 };
 
 struct CompileOptions {
-  std::string target = "portable";  // see kernel_target()
+  // A kernel target (kernel_target()) or a target description's JSON file
+  // (describe_target()): the plan spreads the working tensors over its RAM
+  // regions, and a model that overflows them is refused (Error
+  // kArenaTooSmall) unless allow_unsupported.
+  std::string target = "portable";
   // Record ops kiln cannot lower instead of throwing; no blob is written.
   bool allow_unsupported = false;
   // Run the graph passes (compiler/passes) before lowering.

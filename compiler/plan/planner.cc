@@ -101,19 +101,26 @@ size_t overlaid_buffer(const Program& program, const std::vector<int>& last, siz
   return last[root] >= 0 ? root : t;
 }
 
-}  // namespace
+// When each buffer is live and how many bytes it spans (its aliases
+// included); last < 0 for tensors that are not arena buffers.
+struct Lifetimes {
+  std::vector<int> first, last;
+  std::vector<uint64_t> extent;
+};
 
-MemoryPlan plan_memory(const Program& program, uint32_t alignment) {
+Lifetimes lifetimes(const Program& program) {
   const size_t n = program.tensors.size();
   const int end = static_cast<int>(program.ops.size());
-  std::vector<int> first(n, std::numeric_limits<int>::max()), last(n, -1);
+  Lifetimes l;
+  l.first.assign(n, std::numeric_limits<int>::max());
+  l.last.assign(n, -1);
   auto touch = [&](int tensor, int time) {
     if (tensor < 0) return;
     const ProgramTensor& t = program.tensors[static_cast<size_t>(tensor)];
     if (t.constant || t.persistent) return;
     const size_t root = static_cast<size_t>(buffer_root(program, tensor));
-    first[root] = std::min(first[root], time);
-    last[root] = std::max(last[root], time);
+    l.first[root] = std::min(l.first[root], time);
+    l.last[root] = std::max(l.last[root], time);
   };
   for (int t : program.inputs) touch(t, 0);
   for (int t : program.outputs) touch(t, end);
@@ -130,28 +137,31 @@ MemoryPlan plan_memory(const Program& program, uint32_t alignment) {
     for (int t : program.ops[static_cast<size_t>(i)].inputs) touch(t, i);
     for (int t : program.ops[static_cast<size_t>(i)].outputs) touch(t, i);
   }
-  extend_over_loops(program, first, last);
-  // A buffer holds its tensor and every alias into it (a band of its rows);
-  // a buffer that overlays another is placed with it, at its offset.
-  std::vector<uint64_t> extent(n);
-  for (size_t t = 0; t < n; ++t) extent[t] = program.tensors[t].bytes;
+  extend_over_loops(program, l.first, l.last);
+  // A buffer holds its tensor and every alias into it (a band of its rows).
+  l.extent.resize(n);
+  for (size_t t = 0; t < n; ++t) l.extent[t] = program.tensors[t].bytes;
   for (size_t t = 0; t < n; ++t) {
     if (program.tensors[t].alias_of < 0) continue;
     const size_t root = static_cast<size_t>(buffer_root(program, static_cast<int>(t)));
-    extent[root] = std::max(
-        extent[root], offset_in_root(program, static_cast<int>(t)) + program.tensors[t].bytes);
+    l.extent[root] = std::max(
+        l.extent[root], offset_in_root(program, static_cast<int>(t)) + program.tensors[t].bytes);
   }
-  std::vector<std::vector<Piece>> pieces(n);
-  std::vector<size_t> buffers;
-  for (size_t t = 0; t < n; ++t) {
-    if (last[t] < 0) continue;
-    const size_t unit = overlaid_buffer(program, last, t);
-    pieces[unit].push_back({extent[t], first[t], last[t]});
-    if (unit == t) buffers.push_back(t);
-  }
-  auto size_of = [&](size_t t) { return extent[t]; };
-  // Greedy placement depends on the order buffers are placed in, and no one
-  // order is best for every graph: try a few and keep the smallest arena.
+  return l;
+}
+
+uint64_t align_up(uint64_t bytes, uint32_t alignment) {
+  return (bytes + alignment - 1) / alignment * alignment;
+}
+
+// The smallest of a few greedy placements of `buffers` (greedy placement
+// depends on the order buffers are placed in, and no one order is best for
+// every graph).
+MemoryPlan place_best(const std::vector<size_t>& buffers,
+                      const std::vector<std::vector<Piece>>& pieces, const Lifetimes& l,
+                      const Program& program, uint32_t alignment) {
+  const std::vector<int>&first = l.first, &last = l.last;
+  auto size_of = [&](size_t t) { return l.extent[t]; };
   using Order = std::function<bool(size_t, size_t)>;
   const std::vector<Order> orders = {
       // largest first (TFLite Micro's greedy planner)
@@ -174,7 +184,6 @@ MemoryPlan plan_memory(const Program& program, uint32_t alignment) {
         return aa != ab ? aa > ab : first[a] < first[b];
       },
   };
-
   MemoryPlan best;
   for (const Order& order : orders) {
     std::vector<size_t> sorted = buffers;
@@ -182,34 +191,105 @@ MemoryPlan plan_memory(const Program& program, uint32_t alignment) {
     MemoryPlan plan = place(sorted, pieces, program, alignment);
     if (best.offsets.empty() || plan.arena_bytes < best.arena_bytes) best = std::move(plan);
   }
-  if (best.offsets.empty()) best.offsets.assign(n, -1);
-  MemoryPlan& plan = best;
-  auto aligned = [alignment](uint64_t bytes) {
-    return (bytes + alignment - 1) / alignment * alignment;
+  if (best.offsets.empty()) best.offsets.assign(program.tensors.size(), -1);
+  return best;
+}
+
+}  // namespace
+
+uint64_t MemoryPlan::ram_bytes() const {
+  uint64_t total = 0;
+  for (uint64_t b : region_bytes) total += b;
+  return region_bytes.empty() ? arena_bytes : total;
+}
+
+std::vector<ArenaBuffer> arena_buffers(const Program& program) {
+  const Lifetimes l = lifetimes(program);
+  std::vector<ArenaBuffer> buffers;
+  std::vector<int> index(program.tensors.size(), -1);
+  for (size_t t = 0; t < program.tensors.size(); ++t) {
+    if (l.last[t] < 0 || overlaid_buffer(program, l.last, t) != t) continue;
+    index[t] = static_cast<int>(buffers.size());
+    buffers.push_back({static_cast<int>(t), l.extent[t], l.first[t], l.last[t], {}});
+  }
+  for (size_t t = 0; t < program.tensors.size(); ++t) {
+    if (program.tensors[t].constant || program.tensors[t].persistent) continue;
+    const size_t root = static_cast<size_t>(buffer_root(program, static_cast<int>(t)));
+    if (l.last[root] < 0) continue;
+    const int i = index[overlaid_buffer(program, l.last, root)];
+    if (i < 0) continue;
+    ArenaBuffer& b = buffers[static_cast<size_t>(i)];
+    if (t == root && overlaid_buffer(program, l.last, root) != root) {
+      b.bytes = std::max(b.bytes, l.extent[t]);
+      b.first = std::min(b.first, l.first[t]);
+      b.last = std::max(b.last, l.last[t]);
+    }
+    if (static_cast<int>(t) == b.tensor) {
+      b.members.insert(b.members.begin(), static_cast<int>(t));
+    } else {
+      b.members.push_back(static_cast<int>(t));
+    }
+  }
+  return buffers;
+}
+
+MemoryPlan plan_memory(const Program& program, uint32_t alignment,
+                       const std::vector<int>& region_of) {
+  const size_t n = program.tensors.size();
+  const Lifetimes l = lifetimes(program);
+  // A buffer that overlays another is placed with it, at its offset.
+  std::vector<std::vector<Piece>> pieces(n);
+  std::vector<std::vector<size_t>> buffers(1);
+  auto region_at = [&](size_t t) {
+    return region_of.empty() ? size_t{0} : static_cast<size_t>(region_of[t]);
   };
+  for (size_t t = 0; t < n; ++t) {
+    if (l.last[t] < 0) continue;
+    const size_t unit = overlaid_buffer(program, l.last, t);
+    pieces[unit].push_back({l.extent[t], l.first[t], l.last[t]});
+    if (unit != t) continue;
+    const size_t region = region_at(t);
+    if (buffers.size() <= region) buffers.resize(region + 1);
+    buffers[region].push_back(t);
+  }
+  MemoryPlan plan = place_best(buffers[0], pieces, l, program, alignment);
+  plan.regions.assign(n, 0);
+  plan.region_bytes = {0};
+  for (size_t r = 1; r < buffers.size(); ++r) {
+    const MemoryPlan in_r = place_best(buffers[r], pieces, l, program, alignment);
+    plan.region_bytes.push_back(in_r.arena_bytes);
+    for (size_t t : buffers[r]) {
+      plan.offsets[t] = in_r.offsets[t];
+      plan.regions[t] = static_cast<int>(r);
+    }
+  }
   std::vector<int64_t> state_offsets(n, -1);
   for (size_t t = 0; t < n; ++t) {
     if (!program.tensors[t].persistent) continue;
     state_offsets[t] = static_cast<int64_t>(plan.state_bytes);
-    plan.state_bytes = aligned(plan.state_bytes + program.tensors[t].bytes);
+    plan.state_bytes = align_up(plan.state_bytes + program.tensors[t].bytes, alignment);
   }
   for (size_t t = 0; t < n; ++t) {
     if (state_offsets[t] >= 0) {
       plan.offsets[t] = state_offsets[t];
-    } else if (plan.offsets[t] >= 0) {
+    } else if (plan.offsets[t] >= 0 && plan.regions[t] == 0) {
       plan.offsets[t] += static_cast<int64_t>(plan.state_bytes);
     }
   }
   plan.arena_bytes += plan.state_bytes;
+  plan.region_bytes[0] = plan.arena_bytes;
   for (size_t t = 0; t < n; ++t) {
-    const size_t unit = overlaid_buffer(program, last, t);
-    if (unit != t) plan.offsets[t] = plan.offsets[unit];
+    const size_t unit = overlaid_buffer(program, l.last, t);
+    if (unit == t) continue;
+    plan.offsets[t] = plan.offsets[unit];
+    plan.regions[t] = plan.regions[unit];
   }
   for (size_t t = 0; t < n; ++t) {
     if (program.tensors[t].alias_of >= 0) {
-      const int root = buffer_root(program, static_cast<int>(t));
-      plan.offsets[t] = plan.offsets[static_cast<size_t>(root)] +
-                        static_cast<int64_t>(offset_in_root(program, static_cast<int>(t)));
+      const size_t root = static_cast<size_t>(buffer_root(program, static_cast<int>(t)));
+      plan.offsets[t] =
+          plan.offsets[root] + static_cast<int64_t>(offset_in_root(program, static_cast<int>(t)));
+      plan.regions[t] = plan.regions[root];
     }
   }
   return plan;

@@ -11,11 +11,29 @@ namespace kiln {
 
 constexpr uint32_t kArenaAlignment = 16;
 
+// Working tensors may be spread over several RAM regions (a fast one and a
+// larger, slower one: compiler/plan/regions.h). Region 0 is the arena; an
+// offset is into its tensor's region.
 struct MemoryPlan {
-  std::vector<int64_t> offsets;  // per program tensor; -1 if it is not in the arena
-  uint64_t arena_bytes = 0;      // the state region and the working tensors
-  uint64_t state_bytes = 0;      // the state region: arena bytes [0, state_bytes)
+  std::vector<int64_t> offsets;        // per program tensor; -1 if it is not in RAM
+  uint64_t arena_bytes = 0;            // region 0: the state region and working tensors
+  uint64_t state_bytes = 0;            // the state region: arena bytes [0, state_bytes)
+  std::vector<int> regions;            // per program tensor: its RAM region
+  std::vector<uint64_t> region_bytes;  // bytes of every region (region_bytes[0] == arena_bytes)
+
+  uint64_t ram_bytes() const;  // over all regions
 };
+
+// A buffer the plan places: a tensor with its aliases (which live in it) and
+// the buffers that overlay it (placed at its offset), live from op `first`
+// to op `last`.
+struct ArenaBuffer {
+  int tensor = -1;
+  uint64_t bytes = 0;
+  int first = 0, last = 0;
+  std::vector<int> members;  // every tensor placed with it, itself first
+};
+std::vector<ArenaBuffer> arena_buffers(const Program& program);
 
 // Persistent tensors go first, one after another, into the state region at
 // the start of the arena, which no other tensor shares. Then it places every
@@ -29,7 +47,12 @@ struct MemoryPlan {
 // the overlay vouches that no byte is written before its last read).
 // Placement is greedy by size, each tensor at the lowest aligned offset that
 // fits between those already placed.
-MemoryPlan plan_memory(const Program& program, uint32_t alignment = kArenaAlignment);
+//
+// `region_of` (per tensor, read at each ArenaBuffer's tensor; empty: all in
+// region 0) spreads the buffers over RAM regions, each planned on its own;
+// the state region is always region 0's start.
+MemoryPlan plan_memory(const Program& program, uint32_t alignment = kArenaAlignment,
+                       const std::vector<int>& region_of = {});
 
 }  // namespace kiln
 

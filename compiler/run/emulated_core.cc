@@ -118,13 +118,14 @@ CoreFirmware::CoreFirmware(const std::string& core) : core_(find_core(core)) {
   };
   layout_.model_capacity = sym("__model_end") - sym("__model_start");
   layout_.arena_capacity = sym("__arena_end") - sym("__arena_start");
+  layout_.region1_capacity = sym("__arena1_end") - sym("__arena1_start");
   layout_.runtime_flash = sym("__flash_used_end") - sym("__flash_start");
   layout_.static_ram =
       (sym("__data_end") - sym("__data_start")) + (sym("__bss_end") - sym("__bss_start"));
   layout_.stack_reserve = sym("__stack_top") - sym("__stack_limit");
 }
 
-void CoreFirmware::check_fits(uint64_t blob_bytes, uint64_t arena) const {
+void CoreFirmware::check_fits(uint64_t blob_bytes, uint64_t arena, uint64_t region1) const {
   if (blob_bytes > layout_.model_capacity) {
     throw Error(
         ErrorKind::kArenaTooSmall,
@@ -141,12 +142,24 @@ void CoreFirmware::check_fits(uint64_t blob_bytes, uint64_t arena) const {
             "bytes of static data and a {}-byte stack",
             core_.name, arena, layout_.arena_capacity, layout_.static_ram, layout_.stack_reserve));
   }
+  if (region1 > layout_.region1_capacity) {
+    throw Error(ErrorKind::kArenaTooSmall,
+                fmt::format("model does not fit {} RAM: its RAM region 1 needs {} bytes, the "
+                            "board has {} there",
+                            core_.name, region1, layout_.region1_capacity));
+  }
 }
 
 EmulatedCoreRunner::EmulatedCoreRunner(const std::vector<uint8_t>& blob, const std::string& core,
                                        CoreRunOptions options)
     : firmware_(core), host_(blob), options_(options) {
-  firmware_.check_fits(blob.size(), host_.arena_bytes());
+  const std::vector<uint32_t>& regions = host_.region_bytes();
+  if (regions.size() > 2) {
+    throw Error(ErrorKind::kArenaTooSmall,
+                fmt::format("the model's plan uses {} RAM regions; the {} board has at most 2",
+                            regions.size(), firmware_.core().name));
+  }
+  firmware_.check_fits(blob.size(), host_.arena_bytes(), regions.size() > 1 ? regions[1] : 0);
   for (const TensorPort& port : host_.inputs()) inputs_.emplace_back(port.bytes(), 0);
   outputs_.resize(host_.outputs().size());
   write_file(dir_.file("model.kiln"), blob.data(), blob.size());
@@ -186,6 +199,7 @@ void EmulatedCoreRunner::invoke() {
   c.instructions = run.value("instructions");
   c.counter_overhead = run.value("counter_overhead");
   c.arena_bytes = run.value("arena_bytes");
+  c.region1_bytes = run.value("region1_bytes");
   c.model_flash_bytes = run.value("model_flash_bytes");
   c.runtime_flash_bytes = run.value("runtime_flash_bytes");
   c.static_ram_bytes = run.value("static_ram_bytes");

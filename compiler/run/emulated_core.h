@@ -19,10 +19,11 @@ namespace kiln {
 
 // The firmware's memory: what is left for a model after the runtime.
 struct FirmwareLayout {
-  uint64_t model_capacity = 0;  // flash bytes free for the blob
-  uint64_t arena_capacity = 0;  // RAM bytes between static data and the stack
-  uint64_t runtime_flash = 0;   // flash the runtime firmware uses
-  uint64_t static_ram = 0;      // .data + .bss
+  uint64_t model_capacity = 0;    // flash bytes free for the blob
+  uint64_t arena_capacity = 0;    // RAM bytes between static data and the stack
+  uint64_t region1_capacity = 0;  // the board's second RAM region, if any
+  uint64_t runtime_flash = 0;     // flash the runtime firmware uses
+  uint64_t static_ram = 0;        // .data + .bss
   uint64_t stack_reserve = 0;
 };
 
@@ -55,8 +56,9 @@ class CoreFirmware {
   const FirmwareLayout& layout() const { return layout_; }
 
   // Throws Error(kArenaTooSmall) naming both sizes if a blob of this size, or
-  // its arena, does not fit the core's flash or RAM.
-  void check_fits(uint64_t blob_bytes, uint64_t arena_bytes) const;
+  // one of its RAM regions (the arena, region 1), does not fit the core's
+  // flash or RAM.
+  void check_fits(uint64_t blob_bytes, uint64_t arena_bytes, uint64_t region1_bytes = 0) const;
 
  private:
   CortexMCore core_;

@@ -12,6 +12,7 @@
 #include "compiler/pipeline/stream_pipeline.h"
 #include "compiler/run/emulated_core.h"
 #include "compiler/target/cores.h"
+#include "compiler/target/memory_regions.h"
 
 namespace kiln {
 
@@ -23,7 +24,9 @@ OpenedModel open_model(const std::string& path, const RunnerOptions& options) {
                             "arena its firmware leaves",
                             options.target));
   }
-  if (!host) find_core(options.target);  // a clear error before any compiling
+  // A target description names its core; a clear error before any compiling.
+  const std::string core = host ? options.target : describe_target(options.target).core;
+  if (!host) find_core(core);
   OpenedModel m;
   if (!options.frontend.empty()) {
     if (options.evaluate_graph) {
@@ -51,7 +54,7 @@ OpenedModel open_model(const std::string& path, const RunnerOptions& options) {
       m.runner = std::make_unique<HostRunner>(m.compiled.blob, options.arena_bytes);
     else
       m.runner = std::make_unique<EmulatedCoreRunner>(
-          m.compiled.blob, options.target, CoreRunOptions{options.per_layer, options.read_outputs});
+          m.compiled.blob, core, CoreRunOptions{options.per_layer, options.read_outputs});
   }
   if (options.source_layout && m.has_graph()) {
     m.runner = std::make_unique<SourceLayoutRunner>(std::move(m.runner), m.compiled.graph);

@@ -1,4 +1,5 @@
 // The C API: a kiln::Executor constructed in the caller's kiln_model storage.
+#include <stddef.h>
 #include <string.h>
 
 #include <new>
@@ -12,6 +13,11 @@ static_assert(sizeof(kiln::Executor) <= sizeof(kiln_model),
               "kiln_model storage is too small for the executor");
 static_assert(alignof(kiln::Executor) <= alignof(kiln_model),
               "kiln_model storage is under-aligned");
+
+static_assert(sizeof(kiln_region) == sizeof(kiln::RegionBuffer) &&
+                  offsetof(kiln_region, data) == offsetof(kiln::RegionBuffer, data) &&
+                  offsetof(kiln_region, bytes) == offsetof(kiln::RegionBuffer, bytes),
+              "kiln_region is kiln::RegionBuffer");
 
 kiln::Executor* executor(kiln_model* m) { return reinterpret_cast<kiln::Executor*>(m); }
 const kiln::Executor* executor(const kiln_model* m) {
@@ -43,6 +49,23 @@ kiln_status kiln_model_init(kiln_model* model, const void* blob, size_t blob_byt
   if (model == nullptr) return KILN_ERR_BAD_ARGUMENT;
   kiln::Executor* ex = new (model) kiln::Executor();
   return ex->init(blob, blob_bytes, arena, arena_bytes);
+}
+
+kiln_status kiln_model_num_regions(const void* blob, size_t blob_bytes, uint32_t* count) {
+  return kiln::Executor::required_regions(blob, blob_bytes, count);
+}
+
+kiln_status kiln_model_region_bytes(const void* blob, size_t blob_bytes, uint32_t index,
+                                    uint32_t* bytes) {
+  return kiln::Executor::required_region_bytes(blob, blob_bytes, index, bytes);
+}
+
+kiln_status kiln_model_init_regions(kiln_model* model, const void* blob, size_t blob_bytes,
+                                    const kiln_region* regions, uint32_t num_regions) {
+  if (model == nullptr) return KILN_ERR_BAD_ARGUMENT;
+  kiln::Executor* ex = new (model) kiln::Executor();
+  return ex->init(blob, blob_bytes, reinterpret_cast<const kiln::RegionBuffer*>(regions),
+                  num_regions);
 }
 
 uint32_t kiln_model_num_inputs(const kiln_model* model) {

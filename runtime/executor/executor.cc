@@ -34,7 +34,60 @@ kiln_status check_header(const uint8_t* blob, size_t blob_bytes, const BlobHeade
   return KILN_OK;
 }
 
+// Each RAM region's bytes: from the RegionSizes record if the header has
+// one, else the arena alone.
+blob::RegionSizes region_sizes(const BlobHeader& h) {
+  blob::RegionSizes sizes;
+  memset(&sizes, 0, sizeof(sizes));
+  if (h.header_bytes >= sizeof(BlobHeader) + sizeof(blob::RegionSizes)) {
+    memcpy(&sizes, reinterpret_cast<const uint8_t*>(&h) + sizeof(BlobHeader), sizeof(sizes));
+  } else {
+    sizes.bytes[0] = h.arena_bytes;
+  }
+  return sizes;
+}
+
+uint32_t region_count(const blob::RegionSizes& sizes) {
+  uint32_t count = 1;
+  for (uint32_t r = 1; r < blob::kMaxRamRegions; ++r) {
+    if (sizes.bytes[r] > 0) count = r + 1;
+  }
+  return count;
+}
+
+// The RAM region of a tensor location; kMaxRamRegions for constants and
+// unknown locations.
+uint32_t ram_region(uint8_t location) {
+  switch (static_cast<Location>(location)) {
+    case Location::kArena:
+    case Location::kState: return 0;
+    case Location::kRegion1:
+    case Location::kRegion2:
+    case Location::kRegion3: return location - static_cast<uint8_t>(Location::kRegion1) + 1;
+    default: return blob::kMaxRamRegions;
+  }
+}
+
 }  // namespace
+
+kiln_status Executor::required_regions(const void* blob, size_t blob_bytes, uint32_t* count) {
+  const BlobHeader* h = nullptr;
+  const kiln_status st = check_header(static_cast<const uint8_t*>(blob), blob_bytes, &h);
+  if (st != KILN_OK) return st;
+  if (count == nullptr) return KILN_ERR_BAD_ARGUMENT;
+  *count = region_count(region_sizes(*h));
+  return KILN_OK;
+}
+
+kiln_status Executor::required_region_bytes(const void* blob, size_t blob_bytes, uint32_t index,
+                                            uint32_t* bytes) {
+  const BlobHeader* h = nullptr;
+  const kiln_status st = check_header(static_cast<const uint8_t*>(blob), blob_bytes, &h);
+  if (st != KILN_OK) return st;
+  if (bytes == nullptr || index >= blob::kMaxRamRegions) return KILN_ERR_BAD_ARGUMENT;
+  *bytes = region_sizes(*h).bytes[index];
+  return KILN_OK;
+}
 
 kiln_status Executor::required_arena_bytes(const void* blob, size_t blob_bytes,
                                            uint32_t* arena_bytes) {
@@ -46,8 +99,13 @@ kiln_status Executor::required_arena_bytes(const void* blob, size_t blob_bytes,
   return KILN_OK;
 }
 
-kiln_status Executor::init(const void* blob_ptr, size_t blob_bytes, void* arena,
-                           size_t arena_bytes) {
+kiln_status Executor::init(const void* blob, size_t blob_bytes, void* arena, size_t arena_bytes) {
+  const RegionBuffer region = {arena, arena_bytes};
+  return init(blob, blob_bytes, &region, 1);
+}
+
+kiln_status Executor::init(const void* blob_ptr, size_t blob_bytes, const RegionBuffer* regions,
+                           uint32_t num_regions) {
   header_ = nullptr;
   const uint8_t* blob = static_cast<const uint8_t*>(blob_ptr);
   const BlobHeader* h = nullptr;
@@ -65,8 +123,16 @@ kiln_status Executor::init(const void* blob_ptr, size_t blob_bytes, void* arena,
       !section_ok(*h, h->data_offset, h->data_bytes, 1) || h->num_tensors > blob::kNoTensor) {
     return KILN_ERR_CORRUPT;
   }
-  if (h->arena_bytes > 0 && (arena == nullptr || !aligned4(arena))) return KILN_ERR_BAD_ARGUMENT;
-  if (h->arena_bytes > arena_bytes) return KILN_ERR_ARENA_TOO_SMALL;
+  const blob::RegionSizes sizes = region_sizes(*h);
+  if (sizes.bytes[0] != h->arena_bytes) return KILN_ERR_CORRUPT;
+  if (num_regions > 0 && regions == nullptr) return KILN_ERR_BAD_ARGUMENT;
+  for (uint32_t r = 0; r < blob::kMaxRamRegions; ++r) {
+    regions_[r] = nullptr;
+    if (sizes.bytes[r] == 0) continue;
+    if (r >= num_regions || regions[r].bytes < sizes.bytes[r]) return KILN_ERR_ARENA_TOO_SMALL;
+    if (regions[r].data == nullptr || !aligned4(regions[r].data)) return KILN_ERR_BAD_ARGUMENT;
+    regions_[r] = static_cast<uint8_t*>(regions[r].data);
+  }
 
   blob_ = blob;
   tensors_ = reinterpret_cast<const TensorRecord*>(blob + h->tensors_offset);
@@ -75,11 +141,10 @@ kiln_status Executor::init(const void* blob_ptr, size_t blob_bytes, void* arena,
   operands_ = reinterpret_cast<const uint16_t*>(blob + h->operands_offset);
   params_ = blob + h->params_offset;
   data_ = blob + h->data_offset;
-  arena_ = static_cast<uint8_t*>(arena);
 
   if (h->state_bytes > h->arena_bytes || h->state_bytes % 4 != 0) return KILN_ERR_CORRUPT;
   for (uint32_t i = 0; i < h->num_tensors; ++i) {
-    st = check_tensor(*h, tensors_[i]);
+    st = check_tensor(*h, sizes, tensors_[i]);
     if (st != KILN_OK) return st;
   }
   for (uint32_t i = 0; i < h->num_inputs + h->num_outputs; ++i) {
@@ -92,7 +157,8 @@ kiln_status Executor::init(const void* blob_ptr, size_t blob_bytes, void* arena,
       bytes *= static_cast<uint64_t>(io.dims[d]);
       if (bytes > t.bytes) return KILN_ERR_CORRUPT;
     }
-    if (t.location != static_cast<uint8_t>(Location::kArena) || io.dtype != t.dtype ||
+    if (ram_region(t.location) == blob::kMaxRamRegions ||
+        t.location == static_cast<uint8_t>(Location::kState) || io.dtype != t.dtype ||
         bytes != t.bytes) {
       return KILN_ERR_CORRUPT;
     }
@@ -107,7 +173,8 @@ kiln_status Executor::init(const void* blob_ptr, size_t blob_bytes, void* arena,
   return reset_state();
 }
 
-kiln_status Executor::check_tensor(const BlobHeader& h, const TensorRecord& t) const {
+kiln_status Executor::check_tensor(const BlobHeader& h, const blob::RegionSizes& sizes,
+                                   const TensorRecord& t) const {
   const uint64_t end = uint64_t{t.offset} + t.bytes;
   uint64_t begin_limit = 0, end_limit = 0;
   switch (static_cast<Location>(t.location)) {
@@ -117,6 +184,9 @@ kiln_status Executor::check_tensor(const BlobHeader& h, const TensorRecord& t) c
       break;
     case Location::kConstant: end_limit = h.data_bytes; break;
     case Location::kState: end_limit = h.state_bytes; break;
+    case Location::kRegion1:
+    case Location::kRegion2:
+    case Location::kRegion3: end_limit = sizes.bytes[ram_region(t.location)]; break;
     default: return KILN_ERR_CORRUPT;
   }
   if (t.dtype >= KILN_DTYPE_COUNT || t.offset % 4 != 0 || t.bytes == 0 || t.offset < begin_limit ||
@@ -142,9 +212,9 @@ kiln_status Executor::reset_state() {
     const TensorRecord& t = tensors_[i];
     if (t.location != static_cast<uint8_t>(Location::kState)) continue;
     if (t.reset_value == blob::kNoTensor) {
-      memset(arena_ + t.offset, 0, t.bytes);
+      memset(regions_[0] + t.offset, 0, t.bytes);
     } else {
-      memcpy(arena_ + t.offset, data_ + tensors_[t.reset_value].offset, t.bytes);
+      memcpy(regions_[0] + t.offset, data_ + tensors_[t.reset_value].offset, t.bytes);
     }
   }
   return KILN_OK;
@@ -201,7 +271,8 @@ kiln_status Executor::check_op(const OpRecord& op) const {
 const void* Executor::tensor_data(uint16_t tensor) const {
   if (tensor == blob::kNoTensor) return nullptr;
   const TensorRecord& t = tensors_[tensor];
-  return (t.location == static_cast<uint8_t>(Location::kConstant) ? data_ : arena_) + t.offset;
+  if (t.location == static_cast<uint8_t>(Location::kConstant)) return data_ + t.offset;
+  return regions_[ram_region(t.location)] + t.offset;
 }
 
 // One op's kernel call (inlined into both loops: invoke() and invoke_with_branches()).

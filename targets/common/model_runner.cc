@@ -22,19 +22,27 @@ extern "C" uint32_t stack_peak_bytes(void);
 namespace {
 
 alignas(16) uint8_t g_arena[MODEL_MACRO(_ARENA_BYTES)];
+// A plan over two RAM regions: region 1's buffer in the board's second
+// region (targets/common/arena1.ld), linked at its size.
+#if MODEL_MACRO(_NUM_REGIONS) > 1
+__attribute__((section(".arena1"))) alignas(16) uint8_t g_region1[MODEL_MACRO(_REGION1_BYTES)];
+#define MODEL_REGIONS g_arena, g_region1
+#else
+#define MODEL_REGIONS g_arena
+#endif
 
 }  // namespace
 
 int main() {
   using namespace kiln::firmware;
   const Args args = parse_args();
-  MODEL_FN(_reset)(g_arena);
+  MODEL_FN(_reset)(MODEL_REGIONS);
   if (args.state_in) {
     read_file(args.state_in, g_arena, MODEL_MACRO(_STATE_BYTES), MODEL_MACRO(_STATE_BYTES),
               kExitBadInput);
   }
   for (uint32_t i = 0; i < MODEL_MACRO(_NUM_INPUTS); ++i) {
-    uint8_t* data = static_cast<uint8_t*>(MODEL_FN(_input)(g_arena, i));
+    uint8_t* data = static_cast<uint8_t*>(MODEL_FN(_input)(MODEL_REGIONS, i));
     const uint32_t bytes = MODEL_FN(_input_bytes)(i);
     if (static_cast<int>(i) < args.num_inputs) {
       read_file(args.inputs[i], data, bytes, bytes, kExitBadInput);
@@ -45,17 +53,20 @@ int main() {
   // Started after the file reads, whose cost depends on the file names (as in runner.cc).
   cost_counter_start();
   const uint64_t start = cost_counter_now();
-  const kiln_status st = MODEL_FN(_invoke)(g_arena);
+  const kiln_status st = MODEL_FN(_invoke)(MODEL_REGIONS);
   const uint64_t instructions = cost_counter_elapsed(start);
   if (st != KILN_OK) fail(kExitBadModel, "invoke failed");
   for (uint32_t i = 0; i < MODEL_MACRO(_NUM_OUTPUTS) && static_cast<int>(i) < args.num_outputs;
        ++i) {
-    write_file(args.outputs[i], MODEL_FN(_output)(g_arena, i), MODEL_FN(_output_bytes)(i));
+    write_file(args.outputs[i], MODEL_FN(_output)(MODEL_REGIONS, i), MODEL_FN(_output_bytes)(i));
   }
   if (args.state_out) write_file(args.state_out, g_arena, MODEL_MACRO(_STATE_BYTES));
   report("instructions", instructions);
   report("counter_overhead", cost_counter_read_overhead());
   report("arena_bytes", MODEL_MACRO(_ARENA_BYTES));
+#if MODEL_MACRO(_NUM_REGIONS) > 1
+  report("region1_bytes", MODEL_MACRO(_REGION1_BYTES));
+#endif
   report("static_ram_bytes", static_ram_bytes());
   report("stack_bytes", stack_peak_bytes());
   report("flash_bytes", image_flash_bytes());

@@ -17,6 +17,9 @@
 
 extern "C" uint32_t stack_peak_bytes(void);
 extern "C" uint8_t __model_start[], __model_end[], __arena_start[], __arena_end[];
+// The board's second RAM region, if it has one (a Cortex-M7's SRAM beside
+// its DTCM); empty otherwise.
+extern "C" uint8_t __arena1_start[], __arena1_end[];
 
 namespace {
 
@@ -71,19 +74,31 @@ int main() {
   const size_t arena_free = static_cast<size_t>(__arena_end - __arena_start);
   const size_t blob_bytes = read_file(args.model, __model_start, flash_free, 0, kExitNoRoom);
 
-  uint32_t arena_bytes = 0;
-  kiln_status st = kiln::Executor::required_arena_bytes(__model_start, blob_bytes, &arena_bytes);
+  const kiln::RegionBuffer free_regions[] = {
+      {__arena_start, arena_free},
+      {__arena1_start, static_cast<size_t>(__arena1_end - __arena1_start)}};
+  constexpr uint32_t kBoardRegions = sizeof(free_regions) / sizeof(free_regions[0]);
+  uint32_t num_regions = 0;
+  kiln_status st = kiln::Executor::required_regions(__model_start, blob_bytes, &num_regions);
   if (st != KILN_OK) fail(kExitBadModel, "cannot load model: ", kiln_status_string(st));
-  if (arena_bytes > arena_free) {
-    put("kiln-runner: error: the model's arena needs ");
-    put_u64(arena_bytes);
-    put(" bytes, the target has ");
-    put_u64(arena_free);
-    put(" bytes of RAM free\n");
-    sh_exit(kExitNoRoom);
+  uint32_t region_bytes[kBoardRegions] = {};
+  for (uint32_t r = 0; r < num_regions; ++r) {
+    if (r < kBoardRegions)
+      kiln::Executor::required_region_bytes(__model_start, blob_bytes, r, &region_bytes[r]);
+    if (r >= kBoardRegions || region_bytes[r] > free_regions[r].bytes) {
+      put("kiln-runner: error: the model's RAM region ");
+      put_u64(r);
+      put(" needs ");
+      put_u64(r < kBoardRegions ? region_bytes[r] : 0);
+      put(" bytes, the target has ");
+      put_u64(r < kBoardRegions ? free_regions[r].bytes : 0);
+      put(" bytes free there\n");
+      sh_exit(kExitNoRoom);
+    }
   }
+  const uint32_t arena_bytes = region_bytes[0];
   kiln::Executor ex;
-  st = ex.init(__model_start, blob_bytes, __arena_start, arena_bytes);
+  st = ex.init(__model_start, blob_bytes, free_regions, num_regions);
   if (st != KILN_OK) fail(kExitBadModel, "cannot load model: ", kiln_status_string(st));
 
   load_state(args, ex);
@@ -114,6 +129,7 @@ int main() {
   report("outputs_written", outputs_written ? 1 : 0);
   report("counter_overhead", cost_counter_read_overhead());
   report("arena_bytes", arena_bytes);
+  report("region1_bytes", region_bytes[1]);
   report("model_flash_bytes", blob_bytes);
   report("static_ram_bytes", static_ram_bytes());
   report("stack_bytes", stack_peak_bytes());

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "compiler/common/file_io.h"
+#include "compiler/common/temporary_directory.h"
 #include "compiler/pipeline/compile.h"
 #include "kiln/kiln.hpp"
 #include "tests/support/test_support.h"
@@ -65,6 +66,52 @@ TEST(CApi, CppWrapper) {
   std::vector<uint8_t> out(info.bytes);
   ASSERT_EQ(model.get_output(0, out.data(), out.size()), KILN_OK);
   EXPECT_EQ(out, f.expected);
+}
+
+// A plan over two RAM regions: one buffer each, the bytes the blob states,
+// and outputs bit-exact to TFLite Micro's.
+TEST(CApi, OneBufferPerRegion) {
+  const Fixture one = micro_speech();
+  uint32_t whole = 0, count = 0;
+  ASSERT_EQ(Model::arena_bytes(one.blob.data(), one.blob_bytes, &whole), KILN_OK);
+  ASSERT_EQ(Model::num_regions(one.blob.data(), one.blob_bytes, &count), KILN_OK);
+  EXPECT_EQ(count, 1u);
+  // A fast region half the arena's size, a larger slow one.
+  const TemporaryDirectory dir;
+  const std::string target =
+      test::write_two_region_target(dir.file("board.json"), "portable", whole / 32 * 16);
+  const std::vector<uint8_t> b =
+      compile_tflite(
+          read_file(test::shared_dir() + "/models/tflite_micro/micro_speech_quantized.tflite"),
+          "ms", {target})
+          .blob;
+  std::vector<uint64_t> blob(b.size() / 8 + 1);
+  std::memcpy(blob.data(), b.data(), b.size());
+  uint32_t fast = 0, slow = 0, none = 0;
+  ASSERT_EQ(Model::num_regions(blob.data(), b.size(), &count), KILN_OK);
+  ASSERT_EQ(count, 2u);
+  ASSERT_EQ(Model::region_bytes(blob.data(), b.size(), 0, &fast), KILN_OK);
+  ASSERT_EQ(Model::region_bytes(blob.data(), b.size(), 1, &slow), KILN_OK);
+  ASSERT_EQ(Model::region_bytes(blob.data(), b.size(), 2, &none), KILN_OK);
+  EXPECT_LE(fast, whole / 32 * 16);
+  EXPECT_GT(slow, 0u);
+  EXPECT_EQ(none, 0u);
+  EXPECT_EQ(Model::region_bytes(blob.data(), b.size(), 4, &none), KILN_ERR_BAD_ARGUMENT);
+  std::vector<uint64_t> tcm(fast / 8 + 1), sram(slow / 8 + 1);
+  Model model;
+  EXPECT_EQ(model.init(blob.data(), b.size(), tcm.data(), fast), KILN_ERR_ARENA_TOO_SMALL);
+  const kiln_region short_sram[] = {{tcm.data(), fast}, {sram.data(), slow - 4}};
+  EXPECT_EQ(model.init(blob.data(), b.size(), short_sram, 2), KILN_ERR_ARENA_TOO_SMALL);
+  const kiln_region misaligned[] = {{tcm.data(), fast},
+                                    {reinterpret_cast<uint8_t*>(sram.data()) + 2, slow}};
+  EXPECT_EQ(model.init(blob.data(), b.size(), misaligned, 2), KILN_ERR_BAD_ARGUMENT);
+  const kiln_region regions[] = {{tcm.data(), fast}, {sram.data(), slow}};
+  ASSERT_EQ(model.init(blob.data(), b.size(), regions, 2), KILN_OK);
+  ASSERT_EQ(model.set_input(0, one.input.data(), one.input.size()), KILN_OK);
+  ASSERT_EQ(model.invoke(), KILN_OK);
+  std::vector<uint8_t> out(one.expected.size());
+  ASSERT_EQ(model.get_output(0, out.data(), out.size()), KILN_OK);
+  EXPECT_EQ(out, one.expected);
 }
 
 // A stateful model through the wrapper: SVDF's memory carries over until

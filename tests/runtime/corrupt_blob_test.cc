@@ -7,6 +7,7 @@
 #include <random>
 
 #include "compiler/common/file_io.h"
+#include "compiler/common/temporary_directory.h"
 #include "compiler/pipeline/compile.h"
 #include "kiln/blob_format.h"
 #include "kiln/executor.h"
@@ -259,6 +260,77 @@ TEST(CorruptBlob, StateRegionChecks) {
   EXPECT_EQ(with_header([](auto& hh) { hh.state_bytes = hh.arena_bytes + 16; }), KILN_ERR_CORRUPT);
   EXPECT_EQ(with_header([](auto& hh) { hh.state_bytes = 6; }), KILN_ERR_CORRUPT);
   EXPECT_EQ(with_header([](auto& hh) { hh.state_bytes = 0; }), KILN_ERR_CORRUPT);
+}
+
+// A plan over two RAM regions: tensors inside their region, region sizes
+// that agree with the header, no region the blob does not size.
+TEST(CorruptBlob, RegionChecks) {
+  const TemporaryDirectory dir;
+  const std::string path =
+      test::shared_dir() + "/models/tflite_micro/micro_speech_quantized.tflite";
+  const std::vector<uint8_t> good =
+      compile_tflite(read_file(path), "micro_speech",
+                     {test::write_two_region_target(dir.file("board.json"), "portable", 2048)})
+          .blob;
+  const blob::BlobHeader h = header_of(good);
+  ASSERT_EQ(h.header_bytes, sizeof(blob::BlobHeader) + sizeof(blob::RegionSizes));
+  ASSERT_EQ(h.version_minor, 2);
+  blob::RegionSizes sizes;
+  std::memcpy(&sizes, good.data() + sizeof(blob::BlobHeader), sizeof(sizes));
+  ASSERT_EQ(sizes.bytes[0], h.arena_bytes);
+  ASSERT_GT(sizes.bytes[1], 0u);
+  auto status = [](const std::vector<uint8_t>& b) {
+    std::vector<uint64_t> copy(b.size() / 8 + 1), fast(1 << 16), slow(1 << 17);
+    std::memcpy(copy.data(), b.data(), b.size());
+    const RegionBuffer regions[] = {{fast.data(), fast.size() * 8}, {slow.data(), slow.size() * 8}};
+    Executor ex;
+    return ex.init(copy.data(), b.size(), regions, 2);
+  };
+  EXPECT_EQ(status(good), KILN_OK);
+  std::vector<blob::TensorRecord> tensors(h.num_tensors);
+  std::memcpy(tensors.data(), good.data() + h.tensors_offset,
+              tensors.size() * sizeof(blob::TensorRecord));
+  size_t in_region1 = tensors.size();
+  for (size_t i = 0; i < tensors.size(); ++i) {
+    if (tensors[i].location == static_cast<uint8_t>(blob::Location::kRegion1)) in_region1 = i;
+  }
+  ASSERT_LT(in_region1, tensors.size());
+  auto with_tensor = [&](auto edit) {
+    std::vector<uint8_t> b = good;
+    blob::TensorRecord t = tensors[in_region1];
+    edit(t);
+    std::memcpy(b.data() + h.tensors_offset + in_region1 * sizeof(t), &t, sizeof(t));
+    reseal(b);
+    return status(b);
+  };
+  auto with_sizes = [&](auto edit) {
+    std::vector<uint8_t> b = good;
+    blob::RegionSizes s = sizes;
+    edit(s);
+    std::memcpy(b.data() + sizeof(blob::BlobHeader), &s, sizeof(s));
+    return status(b);
+  };
+  EXPECT_EQ(with_tensor([&](auto& t) { t.offset = sizes.bytes[1]; }), KILN_ERR_CORRUPT);
+  EXPECT_EQ(with_tensor([](auto& t) { t.location = 4; }), KILN_ERR_CORRUPT);  // region 2: unsized
+  EXPECT_EQ(with_tensor([](auto& t) { t.location = 6; }), KILN_ERR_CORRUPT);
+  EXPECT_EQ(with_sizes([](auto& s) { s.bytes[0] += 16; }), KILN_ERR_CORRUPT);
+  EXPECT_EQ(with_sizes([](auto& s) { s.bytes[1] = 0; }), KILN_ERR_CORRUPT);
+  // A region no bigger than the plan, or missing.
+  EXPECT_EQ(with_sizes([](auto& s) { s.bytes[2] = 1u << 30; }), KILN_ERR_ARENA_TOO_SMALL);
+  std::vector<uint64_t> copy(good.size() / 8 + 1), arena(1 << 16);
+  std::memcpy(copy.data(), good.data(), good.size());
+  Executor ex;
+  EXPECT_EQ(ex.init(copy.data(), good.size(), arena.data(), arena.size() * 8),
+            KILN_ERR_ARENA_TOO_SMALL);
+  // The same blob, its region record cut from the header: region-1 tensors
+  // with no region.
+  std::vector<uint8_t> cut = good;
+  blob::BlobHeader hh = h;
+  hh.header_bytes = sizeof(blob::BlobHeader);
+  std::memcpy(cut.data(), &hh, sizeof(hh));
+  reseal(cut);
+  EXPECT_EQ(status(cut), KILN_ERR_CORRUPT);
+  expect_random_flips_never_crash(good, 17);
 }
 
 // A layer with 4-bit coded weights (an int4 model): a codebook count that

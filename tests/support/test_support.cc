@@ -1,6 +1,7 @@
 #include "tests/support/test_support.h"
 
 #include <dirent.h>
+#include <fmt/format.h>
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -125,6 +126,18 @@ void parse_device_flag(int* argc, char** argv) {
   }
   if (worst <= 1e-5f * largest) return ::testing::AssertionSuccess();
   return ::testing::AssertionFailure() << "largest difference " << worst << " of " << largest;
+}
+
+std::string write_two_region_target(const std::string& path, const std::string& core,
+                                    uint64_t fast_bytes) {
+  const std::string json = fmt::format(
+      R"({{"name": "two regions", "core": "{}", "regions": [
+            {{"name": "TCM", "kind": "ram", "origin": 0, "bytes": {}, "speed": 2}},
+            {{"name": "SRAM", "kind": "ram", "origin": "0x100000", "bytes": "1M"}},
+            {{"name": "FLASH", "kind": "flash", "origin": "0x200000", "bytes": "2M"}}]}})",
+      core, fast_bytes);
+  write_file(path, json.data(), json.size());
+  return path;
 }
 
 }  // namespace test

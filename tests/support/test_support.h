@@ -67,6 +67,11 @@ const std::string& device();
 // output's largest magnitude.
 ::testing::AssertionResult same_output(const std::string& dtype, const std::vector<uint8_t>& got,
                                        const std::vector<uint8_t>& want);
+// Writes a target description for `core` with two RAM regions, a fast one
+// of `fast_bytes` and a slow one of 1 MiB, to `path` (returned).
+std::string write_two_region_target(const std::string& path, const std::string& core,
+                                    uint64_t fast_bytes);
+
 // Reads and removes --kiln-device=CORE from the command line (test_main.cc).
 void parse_device_flag(int* argc, char** argv);
 

@@ -36,7 +36,7 @@ void register_compile(CLI::App& app) {
     const std::string name = opts->name.empty() ? identifier_from_path(opts->model) : opts->name;
     const CompiledModel m = compile_with_frontend(opts->model, opts->frontend,
                                                   with_target(opts->compile, opts->target));
-    const GeneratedSources g = generate_cpp(m.graph, m.program, m.plan, name, opts->target);
+    const GeneratedSources g = generate_cpp(m.graph, m.program, m.plan, name, m.target);
     make_directories(opts->dir);
     write_file(opts->dir + "/" + name + ".h", g.header.data(), g.header.size());
     write_file(opts->dir + "/" + name + ".cc", g.source.data(), g.source.size());

@@ -22,8 +22,13 @@ constexpr uint8_t kMagic[4] = {'K', 'I', 'L', 'N'};
 constexpr uint16_t kVersionMajor = 3;
 // Minor 1: persistent tensors in a state region (Location::kState,
 // BlobHeader::state_bytes, TensorRecord::reset_value); a reader of 3.0
-// refuses such a blob by its tensor locations.
-constexpr uint16_t kVersionMinor = 1;
+// refuses such a blob by its tensor locations. Minor 2: working tensors in
+// up to four RAM regions (Location::kRegion1..3, RegionSizes); a blob planned
+// in one region is written as 3.1, and a reader of 3.1 refuses the others by
+// their tensor locations.
+constexpr uint16_t kVersionMinor = 2;
+constexpr uint16_t kVersionMinorOneRegion = 1;
+constexpr uint32_t kMaxRamRegions = 4;
 constexpr uint32_t kSectionAlignment = 16;
 constexpr uint16_t kNoTensor = 0xFFFF;  // an absent optional operand
 constexpr int kMaxRank = 6;
@@ -48,9 +53,25 @@ struct BlobHeader {
 };
 static_assert(sizeof(BlobHeader) == 80, "BlobHeader layout is part of the format");
 
-// kArena tensors lie in [state_bytes, arena_bytes) of the arena, kState
-// ones in [0, state_bytes).
-enum class Location : uint8_t { kArena = 0, kConstant = 1, kState = 2 };
+// Follows the header in a blob whose tensors use more than one RAM region
+// (header_bytes >= sizeof(BlobHeader) + sizeof(RegionSizes)): each region's
+// bytes. Region 0 is the arena (bytes[0] == arena_bytes); the caller gives
+// one buffer per region, e.g. a Cortex-M7's DTCM and its SRAM.
+struct RegionSizes {
+  uint32_t bytes[kMaxRamRegions];
+};
+static_assert(sizeof(RegionSizes) == 16, "RegionSizes layout is part of the format");
+
+// kArena tensors lie in [state_bytes, arena_bytes) of the arena (RAM region
+// 0), kState ones in [0, state_bytes), kRegionN ones in RAM region N.
+enum class Location : uint8_t {
+  kArena = 0,
+  kConstant = 1,
+  kState = 2,
+  kRegion1 = 3,
+  kRegion2 = 4,
+  kRegion3 = 5,
+};
 
 struct TensorRecord {
   uint32_t offset;  // into the arena or the constant data section

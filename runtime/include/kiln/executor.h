@@ -17,6 +17,13 @@
 
 namespace kiln {
 
+// One RAM region's buffer for init(): 4-byte aligned, at least the bytes
+// required_region_bytes() gives.
+struct RegionBuffer {
+  void* data;
+  size_t bytes;
+};
+
 // Called before (begin = true) and after each op; e.g. for per-layer timing.
 using OpObserver = void (*)(void* context, uint32_t op_index, OpCode opcode, bool begin);
 
@@ -26,7 +33,18 @@ class Executor {
   static kiln_status required_arena_bytes(const void* blob, size_t blob_bytes,
                                           uint32_t* arena_bytes);
 
+  // Reads the header only: how many RAM regions the plan uses (1 unless it
+  // was planned for a target with several) and the bytes of region `index`.
+  static kiln_status required_regions(const void* blob, size_t blob_bytes, uint32_t* count);
+  static kiln_status required_region_bytes(const void* blob, size_t blob_bytes, uint32_t index,
+                                           uint32_t* bytes);
+
+  // A blob planned in one region: the arena is all it needs.
   kiln_status init(const void* blob, size_t blob_bytes, void* arena, size_t arena_bytes);
+  // One buffer per RAM region the blob uses (region 0 is the arena); a
+  // region missing or smaller than its plan is KILN_ERR_ARENA_TOO_SMALL.
+  kiln_status init(const void* blob, size_t blob_bytes, const RegionBuffer* regions,
+                   uint32_t num_regions);
   kiln_status invoke();
   // Whether the last invoke wrote the outputs: false when a gate ended it
   // early (a streaming pipeline whose window is not yet full).
@@ -39,7 +57,7 @@ class Executor {
   // Puts every persistent tensor back to its reset value (init() does it
   // once); invocations in between carry state from one to the next.
   kiln_status reset_state();
-  // The state region's size, at the start of the arena.
+  // The state region's size, at the start of the arena (region 0).
   uint32_t state_bytes() const { return header_ ? header_->state_bytes : 0; }
 
   uint32_t num_inputs() const { return header_ ? header_->num_inputs : 0; }
@@ -65,7 +83,8 @@ class Executor {
 
  private:
   kiln_status check_op(const blob::OpRecord& op) const;
-  kiln_status check_tensor(const blob::BlobHeader& h, const blob::TensorRecord& t) const;
+  kiln_status check_tensor(const blob::BlobHeader& h, const blob::RegionSizes& sizes,
+                           const blob::TensorRecord& t) const;
   const void* tensor_data(uint16_t tensor) const;
   void run_op(uint32_t index) const;
   // invoke() for a program with BRANCH ops (loops, gates). A function of its
@@ -81,8 +100,8 @@ class Executor {
   const uint16_t* operands_ = nullptr;
   const uint8_t* params_ = nullptr;
   const uint8_t* data_ = nullptr;
-  uint8_t* arena_ = nullptr;
-  bool has_branches_ = false;  // whether invoke() must look for BRANCH ops
+  uint8_t* regions_[blob::kMaxRamRegions] = {};  // regions_[0]: the arena
+  bool has_branches_ = false;                    // whether invoke() must look for BRANCH ops
   bool outputs_written_ = false;
   uint32_t pending_bytes_ = 0;  // of input 0 appended since its last invoke
   uint32_t loop_limit_ = 0;

@@ -9,6 +9,16 @@
  *   kiln_model_invoke(&model);
  *   kiln_model_get_output(&model, 0, scores, sizeof scores);
  *
+ * A blob planned for a target with several RAM regions (a fast TCM and a
+ * larger SRAM: `kiln compile --target cortex-m7`) takes one buffer per region:
+ *
+ *   uint32_t count, dtcm_bytes, sram_bytes;   // or the compiler's figures
+ *   kiln_model_num_regions(blob, blob_bytes, &count);
+ *   kiln_model_region_bytes(blob, blob_bytes, 0, &dtcm_bytes);
+ *   kiln_model_region_bytes(blob, blob_bytes, 1, &sram_bytes);
+ *   const kiln_region regions[] = {{dtcm_arena, sizeof dtcm_arena}, {sram_arena, sizeof
+ * sram_arena}}; kiln_model_init_regions(&model, blob, blob_bytes, regions, 2);
+ *
  * The blob must stay valid, unmodified and 4-byte aligned while the model is
  * used; init() checks it completely, so no later call reads out of bounds.
  * Nothing here allocates. Models generated with `kiln compile` have their own
@@ -40,11 +50,27 @@ typedef struct kiln_tensor_info {
   uint32_t bytes;
 } kiln_tensor_info;
 
-/* The arena size a blob needs (from its header). */
+/* One RAM region's buffer (4-byte aligned). */
+typedef struct kiln_region {
+  void* data;
+  size_t bytes;
+} kiln_region;
+
+/* The arena size a blob needs (from its header): its RAM region 0. */
 kiln_status kiln_model_arena_bytes(const void* blob, size_t blob_bytes, uint32_t* arena_bytes);
 /* Checks the blob and binds it to the arena (4-byte aligned, at least the size above). */
 kiln_status kiln_model_init(kiln_model* model, const void* blob, size_t blob_bytes, void* arena,
                             size_t arena_bytes);
+
+/* How many RAM regions a blob's plan uses (1 unless planned for several),
+ * and the bytes of region `index` (0: the arena; 0 bytes: not used). */
+kiln_status kiln_model_num_regions(const void* blob, size_t blob_bytes, uint32_t* count);
+kiln_status kiln_model_region_bytes(const void* blob, size_t blob_bytes, uint32_t index,
+                                    uint32_t* bytes);
+/* init() with one buffer per RAM region; a missing or small one is
+ * KILN_ERR_ARENA_TOO_SMALL. */
+kiln_status kiln_model_init_regions(kiln_model* model, const void* blob, size_t blob_bytes,
+                                    const kiln_region* regions, uint32_t num_regions);
 
 uint32_t kiln_model_num_inputs(const kiln_model* model);
 uint32_t kiln_model_num_outputs(const kiln_model* model);

@@ -18,8 +18,19 @@ class Model {
   static kiln_status arena_bytes(const void* blob, size_t blob_bytes, uint32_t* bytes) {
     return kiln_model_arena_bytes(blob, blob_bytes, bytes);
   }
+  static kiln_status num_regions(const void* blob, size_t blob_bytes, uint32_t* count) {
+    return kiln_model_num_regions(blob, blob_bytes, count);
+  }
+  static kiln_status region_bytes(const void* blob, size_t blob_bytes, uint32_t index,
+                                  uint32_t* bytes) {
+    return kiln_model_region_bytes(blob, blob_bytes, index, bytes);
+  }
   kiln_status init(const void* blob, size_t blob_bytes, void* arena, size_t arena_bytes) {
     return kiln_model_init(&model_, blob, blob_bytes, arena, arena_bytes);
+  }
+  kiln_status init(const void* blob, size_t blob_bytes, const kiln_region* regions,
+                   uint32_t num_regions) {
+    return kiln_model_init_regions(&model_, blob, blob_bytes, regions, num_regions);
   }
   uint32_t num_inputs() const { return kiln_model_num_inputs(&model_); }
   uint32_t num_outputs() const { return kiln_model_num_outputs(&model_); }

@@ -1,0 +1,190 @@
+// Target descriptions (their refusals name the region at fault) and plans
+// over several RAM regions, worked out by hand.
+#include "compiler/plan/regions.h"
+
+#include <gtest/gtest.h>
+
+#include "compiler/common/error.h"
+#include "compiler/target/memory_regions.h"
+
+namespace kiln {
+namespace {
+
+// The refusal `json` gets: its kind and message.
+std::pair<ErrorKind, std::string> refusal(const std::string& json) {
+  try {
+    parse_target_description(json, "board.json");
+  } catch (const Error& e) {
+    return {e.kind(), e.what()};
+  }
+  return {ErrorKind::kUsage, "accepted"};
+}
+
+std::string with_regions(const std::string& regions) {
+  return R"({"core": "cortex-m7", "regions": [)" + regions + "]}";
+}
+
+TEST(TargetDescription, TheCortexM7HasItsDtcmFirstThenSram) {
+  const TargetDescription& m7 = builtin_description("cortex-m7");
+  const std::vector<MemoryRegion> ram = m7.ram();
+  ASSERT_EQ(ram.size(), 2u);
+  EXPECT_EQ(ram[0].name, "DTCM");
+  EXPECT_EQ(ram[0].capacity(), 108u * 1024);  // 128 KiB less the firmware's 20
+  EXPECT_EQ(ram[1].name, "SRAM");
+  EXPECT_EQ(ram[1].capacity(), 512u * 1024);
+  ASSERT_NE(m7.model_flash(), nullptr);
+  EXPECT_EQ(m7.model_flash()->name, "FLASH");
+  EXPECT_EQ(builtin_description("cortex-m55").ram()[0].name, "DTCM");
+  EXPECT_EQ(builtin_description("cortex-m4").ram().size(), 1u);
+  EXPECT_TRUE(describe_target("portable").regions.empty());
+  EXPECT_EQ(describe_target("cortex-m33").core, "cortex-m33");
+}
+
+TEST(TargetDescription, ReadsSizesOriginsAndSpeeds) {
+  const TargetDescription d = parse_target_description(
+      with_regions(R"({"name": "SRAM", "kind": "ram", "origin": "0x20010000", "bytes": "256K"},
+                      {"name": "DTCM", "kind": "ram", "origin": 536870912, "bytes": 65536,
+                       "reserved": "20K", "speed": 2},
+                      {"name": "FLASH", "kind": "flash", "origin": "0x08000000", "bytes": "1M"})"),
+      "board.json");
+  EXPECT_EQ(d.core, "cortex-m7");
+  EXPECT_EQ(d.name, "board.json");
+  const std::vector<MemoryRegion> ram = d.ram();
+  EXPECT_EQ(ram[0].name, "DTCM");  // the faster first, whatever the order declared
+  EXPECT_EQ(ram[0].origin, 0x20000000u);
+  EXPECT_EQ(ram[0].capacity(), 44u * 1024);
+  EXPECT_EQ(ram[1].origin, 0x20010000u);
+  EXPECT_EQ(ram[1].bytes, 256u * 1024);
+  EXPECT_EQ(d.model_flash()->bytes, 1024u * 1024);
+}
+
+TEST(TargetDescription, OverlappingRegionsAreRefusedByName) {
+  const auto [kind, message] = refusal(
+      with_regions(R"({"name": "DTCM", "kind": "ram", "origin": "0x20000000", "bytes": "64K"},
+                      {"name": "SRAM", "kind": "ram", "origin": "0x2000F000", "bytes": "256K"},
+                      {"name": "FLASH", "kind": "flash", "bytes": "1M", "origin": "0x08000000"})"));
+  EXPECT_EQ(kind, ErrorKind::kUsage);
+  EXPECT_EQ(message,
+            "target description board.json: regions 'DTCM' [0x20000000, 0x20010000) and 'SRAM' "
+            "[0x2000f000, 0x2004f000) overlap");
+}
+
+TEST(TargetDescription, ARegionItsReserveFillsIsRefusedByName) {
+  EXPECT_EQ(refusal(with_regions(
+                        R"({"name": "DTCM", "kind": "ram", "bytes": "16K", "reserved": "16K"},
+                   {"name": "FLASH", "kind": "flash", "origin": "0x08000000", "bytes": "1M"})"))
+                .second,
+            "target description board.json: region 'DTCM' is too small: it keeps 16384 of its "
+            "16384 bytes (reserved)");
+  EXPECT_EQ(refusal(with_regions(R"({"name": "DTCM", "kind": "ram", "bytes": 0})")).second,
+            "target description board.json: region 'DTCM' has no bytes");
+}
+
+TEST(TargetDescription, MalformedDescriptionsNameTheirFault) {
+  EXPECT_EQ(refusal(with_regions(R"({"name": "FLASH", "kind": "flash", "bytes": "1M"})")).second,
+            "target description board.json: declares no RAM region");
+  EXPECT_EQ(refusal(with_regions(R"({"name": "RAM", "kind": "ram", "bytes": "1M"})")).second,
+            "target description board.json: declares no flash region");
+  EXPECT_EQ(refusal(with_regions(R"({"name": "RAM", "kind": "ram", "bytes": "12Q"})")).second,
+            "target description board.json: region 'RAM' bytes: '\"12Q\"' is not a size (a "
+            "number, \"0x...\", or with K or M)");
+  EXPECT_EQ(refusal(with_regions(R"({"name": "RAM", "kind": "sram", "bytes": 4})")).second,
+            "target description board.json: region 'RAM': \"kind\" must be \"ram\" or \"flash\"");
+  EXPECT_EQ(
+      refusal(with_regions(R"({"name": "RAM", "kind": "ram", "bytes": 4, "wait": 1})")).second,
+      "target description board.json: regions[0]: unknown field 'wait'");
+  EXPECT_EQ(refusal(R"({"core": "cortex-m7", "regions": [], "clock": 1})").second,
+            "target description board.json: unknown field 'clock'");
+  EXPECT_EQ(refusal("{\"core\": \"cortex-m7\"").first, ErrorKind::kUsage);  // not JSON
+  EXPECT_NE(refusal(R"({"core": "cortex-m8", "regions": []})").second.find("cortex-m55"),
+            std::string::npos);  // lists the known cores
+  std::string five;
+  for (int i = 0; i < 5; ++i) {
+    five += "{\"name\": \"R" + std::to_string(i) + "\", \"kind\": \"ram\", \"bytes\": 16, " +
+            "\"origin\": " + std::to_string(i * 16) + "},";
+  }
+  EXPECT_EQ(refusal(with_regions(five + R"({"name": "F", "kind": "flash", "bytes": 16,
+                                            "origin": 4096})"))
+                .second,
+            "target description board.json: declares 5 RAM regions; the runtime takes at most 4");
+}
+
+ProgramTensor buffer(uint64_t bytes) {
+  ProgramTensor t;
+  t.bytes = bytes;
+  return t;
+}
+
+ProgramOp op(std::vector<int> in, std::vector<int> out) {
+  ProgramOp o;
+  o.opcode = OpCode::ADD_S8;
+  o.inputs = std::move(in);
+  o.outputs = std::move(out);
+  return o;
+}
+
+MemoryRegion ram(const char* name, uint64_t bytes) {
+  return {name, MemoryRegion::Kind::kRam, 0, bytes, 0, 1.0};
+}
+
+// t0 (input, 64) -> op0 -> t1 (256) -> op1 -> t2 (64) -> op2 -> t3 (output, 16)
+Program chain() {
+  Program p;
+  p.tensors = {buffer(64), buffer(256), buffer(64), buffer(16)};
+  p.ops = {op({0}, {1}), op({1}, {2}), op({2}, {3})};
+  p.inputs = {0};
+  p.outputs = {3};
+  return p;
+}
+
+TEST(RegionPlan, TheLeastTouchedBufferAtThePeakMovesToTheSlowerRegion) {
+  const Program p = chain();
+  // One region: 320 bytes (t1 beside t0, then beside t2).
+  EXPECT_EQ(plan_in_regions(p, {}).arena_bytes, 320u);
+  // A fast region of 128 bytes: at the peak, t1 is touched twice in 256
+  // bytes, t0 once in 64, t2 twice in 64: t1 goes. Left in the fast
+  // region: t0 (op 0), t2 (ops 1-2) over t0's bytes, t3 beside t2.
+  const MemoryPlan plan = plan_in_regions(p, {ram("DTCM", 128), ram("SRAM", 1024)});
+  EXPECT_EQ(plan.regions, (std::vector<int>{0, 1, 0, 0}));
+  EXPECT_EQ(plan.offsets, (std::vector<int64_t>{0, 0, 0, 64}));
+  EXPECT_EQ(plan.region_bytes, (std::vector<uint64_t>{80, 256}));
+  EXPECT_EQ(plan.arena_bytes, 80u);
+  EXPECT_EQ(plan.ram_bytes(), 336u);
+  check_fits(plan, {ram("DTCM", 128), ram("SRAM", 1024)}, "board");
+  // Where everything fits the fast region, nothing moves.
+  EXPECT_EQ(plan_in_regions(p, {ram("DTCM", 320), ram("SRAM", 1024)}).region_bytes,
+            (std::vector<uint64_t>{320}));
+}
+
+TEST(RegionPlan, APlanOverflowingTheLastRegionIsRefusedNamingIt) {
+  const Program p = chain();
+  const std::vector<MemoryRegion> regions = {ram("DTCM", 128), ram("SRAM", 200)};
+  const MemoryPlan plan = plan_in_regions(p, regions);
+  EXPECT_EQ(plan.region_bytes, (std::vector<uint64_t>{80, 256}));
+  try {
+    check_fits(plan, regions, "board");
+    FAIL() << "accepted";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kArenaTooSmall);
+    EXPECT_STREQ(e.what(),
+                 "the model does not fit board: RAM region 'SRAM' would need 256 bytes, it has "
+                 "200 (200 bytes less 0 reserved); the plan needs 336 bytes of RAM in all, the "
+                 "target's RAM regions hold 328");
+  }
+}
+
+TEST(RegionPlan, StateStaysInTheFastestRegion) {
+  Program p = chain();
+  p.tensors.push_back(buffer(40));
+  p.tensors[4].persistent = true;
+  p.ops[1].inputs.push_back(4);
+  const MemoryPlan plan = plan_in_regions(p, {ram("DTCM", 128), ram("SRAM", 1024)});
+  EXPECT_EQ(plan.state_bytes, 48u);
+  EXPECT_EQ(plan.regions[4], 0);
+  EXPECT_EQ(plan.offsets[4], 0);
+  EXPECT_EQ(plan.regions[1], 1);
+  EXPECT_EQ(plan.region_bytes, (std::vector<uint64_t>{128, 256}));  // 48 of state + 80
+}
+
+}  // namespace
+}  // namespace kiln
