@@ -7,6 +7,7 @@
 #include "compiler/run/open_model.h"
 #include "compiler/run/stream.h"
 #include "compiler/target/cores.h"
+#include "compiler/target/memory_regions.h"
 
 namespace kiln {
 
@@ -30,6 +31,11 @@ BenchReport report_of(const OpenedModel& m, const std::string& model, const std:
   r.fast_layers = m.compiled.fast_layers.size();
   r.patches = m.compiled.patches;
   r.whole_layer_arena_bytes = m.compiled.whole_layer_arena_bytes;
+  const std::vector<MemoryRegion> ram = m.compiled.target.ram();
+  const uint64_t used[] = {r.cost.arena_bytes, r.cost.region1_bytes};
+  for (size_t i = 0; i < ram.size() && i < 2; ++i) {
+    if (used[i] > 0 || i == 0) r.regions.emplace_back(ram[i].name, used[i]);
+  }
   for (const LayerCost& l : r.cost.layers) {
     BenchLayer row;
     const KernelInfo* k = find_kernel(l.opcode);
@@ -63,7 +69,8 @@ BenchReport report_of(const OpenedModel& m, const std::string& model, const std:
 BenchReport bench_model(const std::string& model, const std::string& core,
                         const std::vector<std::string>& input_files, bool per_layer,
                         OptimizeGoal goal, uint64_t flash_budget, double max_recompute) {
-  find_core(core);  // only the emulated cores count instructions
+  // Only the emulated cores count instructions.
+  find_core(is_description_file(core) ? describe_target(core).core : core);
   RunnerOptions options;
   options.target = core;
   options.per_layer = per_layer;
@@ -80,7 +87,7 @@ BenchReport bench_model(const std::string& model, const std::string& core,
 BenchReport bench_stream(const std::string& model, const std::string& frontend,
                          const StreamPipelineOptions& pipeline, const std::string& core,
                          const std::vector<int16_t>& samples, bool per_layer) {
-  find_core(core);
+  find_core(is_description_file(core) ? describe_target(core).core : core);
   RunnerOptions options;
   options.target = core;
   options.per_layer = per_layer;
@@ -108,6 +115,8 @@ uint64_t stage_instructions(const BenchReport& report, const std::string& prefix
 }
 
 nlohmann::json to_json(const BenchReport& r) {
+  nlohmann::json regions = nlohmann::json::array();
+  for (const auto& [name, bytes] : r.regions) regions.push_back({{"name", name}, {"bytes", bytes}});
   nlohmann::json layers = nlohmann::json::array();
   for (const BenchLayer& l : r.layers) {
     layers.push_back({{"name", l.name},
@@ -123,6 +132,7 @@ nlohmann::json to_json(const BenchReport& r) {
           {"macs", r.macs},
           {"macs_per_instruction", macs_per_instruction(r.macs, r.cost.instructions)},
           {"arena_bytes", r.cost.arena_bytes},
+          {"regions", regions},
           {"static_ram_bytes", r.cost.static_ram_bytes},
           {"stack_bytes", r.cost.stack_bytes},
           {"ram_bytes", r.cost.ram_bytes()},
@@ -165,8 +175,13 @@ std::string to_table(const BenchReport& r, bool summary_only) {
         r.patches.first_op, r.patches.last_op, r.patches.bands, r.patches.extra_macs,
         r.whole_layer_arena_bytes);
   }
+  if (r.regions.size() > 1) {
+    s += fmt::format("  in RAM regions     {} {} + {} {}\n", r.regions[0].first,
+                     r.regions[0].second, r.regions[1].first, r.regions[1].second);
+  }
   s += fmt::format("RAM bytes            {:>10}  (static {} + arena {} + peak stack {})\n",
-                   c.ram_bytes(), c.static_ram_bytes, c.arena_bytes, c.stack_bytes);
+                   c.ram_bytes(), c.static_ram_bytes, c.arena_bytes + c.region1_bytes,
+                   c.stack_bytes);
   s += fmt::format("runtime flash bytes  {:>10}\n", c.runtime_flash_bytes);
   s += fmt::format("model flash bytes    {:>10}  (--optimize {}{})\n", c.model_flash_bytes,
                    optimize_goal_name(r.goal),

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "compiler/exec/runner.h"
@@ -33,6 +34,8 @@ struct BenchReport {
   size_t fast_layers = 0;                    // kBalanced: the layers stored for speed
   PatchStage patches;                        // the stage run in bands, if any
   uint64_t whole_layer_arena_bytes = 0;      // the arena with every op run whole
+  // The RAM regions the arena spans, by name (one for most targets).
+  std::vector<std::pair<std::string, uint64_t>> regions;
 };
 
 // Compiles MODEL for `core` (a .kiln blob runs as it is) and runs it once on

@@ -214,7 +214,16 @@ CompiledModel compile_graph(ir::Graph graph, const CompileOptions& options) {
   }
   choose_patches(m, target, lower_options, options.max_recompute, options.flash_budget);
   m.goal = options.goal;
-  if (!options.allow_unsupported) check_fits(m.plan, m.target.ram(), m.target.name);
+  if (!options.allow_unsupported) {
+    check_fits(m.plan, m.target.ram(), m.target.name);
+    const MemoryRegion* flash = m.target.model_flash();
+    if (flash != nullptr && m.blob.size() > flash->capacity()) {
+      throw Error(ErrorKind::kArenaTooSmall,
+                  fmt::format("the model does not fit {}: flash region '{}' would need {} bytes "
+                              "for the blob, it has {}",
+                              m.target.name, flash->name, m.blob.size(), flash->capacity()));
+    }
+  }
   return m;
 }
 

@@ -17,15 +17,16 @@
 namespace kiln {
 
 OpenedModel open_model(const std::string& path, const RunnerOptions& options) {
-  const bool host = options.target == "host";
+  // A target description names its core; a clear error before any compiling.
+  const std::string core =
+      is_description_file(options.target) ? describe_target(options.target).core : options.target;
+  const bool host = core == "host";
   if (!host && options.arena_bytes >= 0) {
     throw Error(ErrorKind::kUsage,
                 fmt::format("an arena size can only be given on the host; {} runs with the "
                             "arena its firmware leaves",
                             options.target));
   }
-  // A target description names its core; a clear error before any compiling.
-  const std::string core = host ? options.target : describe_target(options.target).core;
   if (!host) find_core(core);
   OpenedModel m;
   if (!options.frontend.empty()) {

@@ -201,10 +201,14 @@ const TargetDescription& builtin_description(const std::string& core) {
   return it->second;
 }
 
-TargetDescription describe_target(const std::string& name_or_file) {
+bool is_description_file(const std::string& name_or_file) {
   const std::string suffix = ".json";
-  if (name_or_file.size() > suffix.size() &&
-      name_or_file.compare(name_or_file.size() - suffix.size(), suffix.size(), suffix) == 0) {
+  return name_or_file.size() > suffix.size() &&
+         name_or_file.compare(name_or_file.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+TargetDescription describe_target(const std::string& name_or_file) {
+  if (is_description_file(name_or_file)) {
     const std::vector<uint8_t> bytes = read_file(name_or_file);
     return parse_target_description(std::string(bytes.begin(), bytes.end()), name_or_file);
   }

@@ -121,6 +121,60 @@ TEST(Cli, PatchBasedExecutionIsStatedAndCanBeTurnedOff) {
   EXPECT_NE(bad.output.find("a percentage from 0 to 100"), std::string::npos) << bad.output;
 }
 
+// A target description: the plan's bytes per region, a region the model
+// overflows named with its figures, a description with overlapping regions
+// refused naming both.
+TEST(Cli, MemoryRegionsAreStatedAndRefusedByName) {
+  const std::string vww = model("mlcommons_tiny/vww_96_int8.tflite");
+  const std::string f746 = std::string(KILN_SOURCE_DIR) + "/targets/descriptions/stm32f746.json";
+  const Result two = kiln_cli("analyze --max-recompute 0 --target " + f746 + " " + vww);
+  ASSERT_EQ(two.exit_code, 0) << two.output;
+  EXPECT_NE(two.output.find("memory regions  (stm32f746)\n"
+                            "  DTCM                 40320  of 45056 RAM bytes, 46 buffers\n"
+                            "  SRAM                 36864  of 262144 RAM bytes, 2 buffers\n"
+                            "  FLASH               160240  of 1048576 flash bytes, the blob\n"),
+            std::string::npos)
+      << two.output;
+  const Result json = kiln_cli("analyze --json --target " + f746 + " " + vww);
+  ASSERT_EQ(json.exit_code, 0) << json.output;
+  const nlohmann::json j = nlohmann::json::parse(json.output);
+  EXPECT_EQ(j["target"], "stm32f746");
+  ASSERT_EQ(j["regions"].size(), 3u);
+  EXPECT_EQ(j["regions"][0]["name"], "DTCM");
+  EXPECT_EQ(j["regions"][0]["bytes"], 38592);  // in bands, the whole arena fits the DTCM
+  EXPECT_EQ(j["regions"][1]["bytes"], 0);
+  EXPECT_EQ(j["regions"][2]["kind"], "flash");
+
+  const std::string small = temp_path("small_sram.json");
+  const std::string text = R"({"core": "cortex-m7", "regions": [
+      {"name": "DTCM", "kind": "ram", "origin": "0x20000000", "bytes": "32K"},
+      {"name": "SRAM", "kind": "ram", "origin": "0x20010000", "bytes": "16K", "speed": 0.5},
+      {"name": "FLASH", "kind": "flash", "origin": "0x08000000", "bytes": "1M"}]})";
+  write_file(small, text.data(), text.size());
+  const Result over = kiln_cli("convert --max-recompute 0 --target " + small + " " + vww + " -o " +
+                               temp_path("vww_small.kiln"));
+  EXPECT_EQ(over.exit_code, 6) << over.output;
+  EXPECT_NE(over.output.find("the model does not fit " + small + ": RAM region 'SRAM' would need "),
+            std::string::npos)
+      << over.output;
+  const Result stated = kiln_cli("analyze --max-recompute 0 --target " + small + " " + vww);
+  EXPECT_EQ(stated.exit_code, 0) << stated.output;  // analysis states the overflow
+  EXPECT_NE(stated.output.find("DOES NOT FIT"), std::string::npos) << stated.output;
+
+  const std::string overlapping = temp_path("overlapping.json");
+  const std::string bad = R"({"core": "cortex-m7", "regions": [
+      {"name": "DTCM", "kind": "ram", "origin": "0x20000000", "bytes": "128K"},
+      {"name": "SRAM", "kind": "ram", "origin": "0x20010000", "bytes": "256K"},
+      {"name": "FLASH", "kind": "flash", "origin": "0x08000000", "bytes": "1M"}]})";
+  write_file(overlapping, bad.data(), bad.size());
+  const Result refused = kiln_cli("analyze --target " + overlapping + " " + vww);
+  EXPECT_EQ(refused.exit_code, 1) << refused.output;
+  EXPECT_NE(refused.output.find("regions 'DTCM' [0x20000000, 0x20020000) and 'SRAM' "
+                                "[0x20010000, 0x20050000) overlap"),
+            std::string::npos)
+      << refused.output;
+}
+
 TEST(Cli, FileNotFound) {
   const Result r = kiln_cli("run /nonexistent/model.tflite");
   EXPECT_EQ(r.exit_code, 2);
@@ -279,7 +333,8 @@ TEST(CliTarget, ModelLargerThanFlashIsRefused) {
   const Result r =
       kiln_cli("run " + oversized_model("big_weights.tflite", 1024, 1100) + " --target cortex-m4");
   EXPECT_EQ(r.exit_code, 6) << r.output;
-  EXPECT_NE(r.output.find("model does not fit cortex-m4 flash: the blob is"), std::string::npos)
+  EXPECT_NE(r.output.find("the model does not fit cortex-m4: flash region 'FLASH' would need "),
+            std::string::npos)
       << r.output;
 }
 
@@ -295,7 +350,8 @@ TEST(CliTarget, ArenaLargerThanRamIsRefused) {
   write_file(path, file.data(), file.size());
   const Result r = kiln_cli("run " + path + " --target cortex-m4");
   EXPECT_EQ(r.exit_code, 6) << r.output;
-  EXPECT_NE(r.output.find("model does not fit cortex-m4 RAM: its arena needs 320000 bytes"),
+  EXPECT_NE(r.output.find("the model does not fit cortex-m4: RAM region 'SRAM' would need 320000 "
+                          "bytes, it has 176128"),
             std::string::npos)
       << r.output;
 }

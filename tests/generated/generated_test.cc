@@ -5,6 +5,8 @@
 
 #include <cctype>
 #include <cstring>
+#include <map>
+#include <sstream>
 
 #include "compiler/common/file_io.h"
 #include "compiler/common/temporary_directory.h"
@@ -145,6 +147,57 @@ TEST(GeneratedPipeline, HostMatchesTflmScoresAfterEachClip) {
         << clip;
   }
 }
+
+#ifdef KILN_GENERATED_M7_DIR
+// Symbol name -> (address, size) from an `nm -S` listing.
+std::map<std::string, std::pair<uint64_t, uint64_t>> sized_symbols(const std::string& path) {
+  std::map<std::string, std::pair<uint64_t, uint64_t>> symbols;
+  const std::vector<uint8_t> bytes = read_file(path);
+  std::istringstream in(std::string(bytes.begin(), bytes.end()));
+  std::string line;
+  while (std::getline(in, line)) {
+    std::istringstream fields(line);
+    std::string address, size, type, name;
+    if (fields >> address >> size >> type >> name) {
+      symbols[name] = {std::stoull(address, nullptr, 16), std::stoull(size, nullptr, 16)};
+    }
+  }
+  return symbols;
+}
+
+// MLPerf VWW with every op whole for an STM32F746-class part, as generated
+// code on the emulated Cortex-M7: the buffers the firmware links in DTCM
+// and SRAM are the sizes the plan (and `kiln analyze`) states, and the
+// outputs are TFLite Micro's.
+TEST(GeneratedTwoRegions, CortexM7LinksWhatThePlanStates) {
+  CompileOptions options;
+  options.target = KILN_M7_TARGET;
+  options.max_recompute = 0;
+  const test::Case c = test::load_case("mlperf_vww_96_int8");
+  const CompiledModel compiled = compile_tflite(read_file(c.model_path), c.model_path, options);
+  ASSERT_EQ(compiled.plan.region_bytes.size(), 2u);
+  const std::string dir = KILN_GENERATED_M7_DIR;
+  const auto symbols = sized_symbols(dir + "/kiln-model-vww_two_regions.syms");
+  const auto arena = symbols.at("_ZN12_GLOBAL__N_17g_arenaE");
+  const auto region1 = symbols.at("_ZN12_GLOBAL__N_19g_region1E");
+  EXPECT_EQ(arena.second, compiled.plan.region_bytes[0]);
+  EXPECT_EQ(region1.second, compiled.plan.region_bytes[1]);
+  EXPECT_EQ(arena.first >> 28, 0x2u);    // DTCM, 0x20000000
+  EXPECT_EQ(region1.first >> 28, 0x6u);  // SRAM, 0x60000000
+  for (const test::Sample& s : c.samples) {
+    SCOPED_TRACE("sample " + std::to_string(s.k));
+    const TemporaryDirectory out;
+    std::vector<std::string> args;
+    for (const std::string& in : s.inputs) args.insert(args.end(), {"-i", in});
+    args.insert(args.end(), {"-o", out.file("out0.bin")});
+    const FirmwareRun run =
+        run_firmware(find_core("cortex-m7"), dir + "/kiln-model-vww_two_regions.elf", args);
+    ASSERT_EQ(run.exit_code, 0) << run.output;
+    EXPECT_EQ(read_file(out.file("out0.bin")), read_file(s.expected));
+    EXPECT_EQ(run.value("region1_bytes"), compiled.plan.region_bytes[1]);
+  }
+}
+#endif
 
 }  // namespace
 }  // namespace kiln

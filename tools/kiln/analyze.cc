@@ -28,7 +28,9 @@ void register_analyze(CLI::App& app) {
       app.add_subcommand("analyze", "per-layer MACs, weights and arena offsets; model totals");
   cmd->add_option("MODEL", opts->model, "a .tflite or .onnx model")->required();
   cmd->add_flag("--json", opts->json, "print JSON instead of a table");
-  cmd->add_option("--target", opts->target, "kernel variants to plan for: " + kernel_target_names())
+  cmd->add_option("--target", opts->target,
+                  "kernel variants and memory to plan for: " + kernel_target_names() +
+                      ", or a target description (.json)")
       ->capture_default_str();
   add_storage_flags(cmd, &opts->compile);
   add_frontend_flags(cmd, &opts->frontend);

@@ -84,7 +84,9 @@ void register_bench(CLI::App& app) {
       "bench", "instructions, memory and flash of one inference on an emulated core");
   cmd->add_option("MODEL", opts->model, "a .tflite or .onnx model (or a .kiln blob: no MAC counts)")
       ->required();
-  cmd->add_option("--target", opts->target, "cortex-m4, cortex-m7, cortex-m33 or cortex-m55")
+  cmd->add_option(
+         "--target", opts->target,
+         "cortex-m4, cortex-m7, cortex-m33, cortex-m55, or a target description (.json) of one")
       ->required();
   cmd->add_option("-i,--input", opts->inputs, "input tensors (default: zeros)");
   cmd->add_flag("--layers", opts->layers, "also count instructions per op");

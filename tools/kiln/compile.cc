@@ -28,7 +28,9 @@ void register_compile(CLI::App& app) {
                   "directory to write NAME.h, NAME.cc and CMakeLists.txt to")
       ->required();
   cmd->add_option("--name", opts->name, "C identifier for the model (default: from the file name)");
-  cmd->add_option("--target", opts->target, "host, cortex-m4, cortex-m7, cortex-m33 or cortex-m55")
+  cmd->add_option(
+         "--target", opts->target,
+         "host, cortex-m4, cortex-m7, cortex-m33, cortex-m55, or a target description (.json)")
       ->capture_default_str();
   add_storage_flags(cmd, &opts->compile);
   add_frontend_flags(cmd, &opts->frontend);

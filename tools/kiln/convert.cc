@@ -28,7 +28,8 @@ void register_convert(CLI::App& app) {
   cmd->add_option("--target", opts->target,
                   "kernel variants to use: " + kernel_target_names() +
                       " (portable runs on every kiln runtime; the others only where their "
-                      "instructions exist)")
+                      "instructions exist), or a target description (.json) whose memory "
+                      "regions the plan uses")
       ->capture_default_str();
   add_storage_flags(cmd, &opts->compile);
   add_frontend_flags(cmd, &opts->frontend);

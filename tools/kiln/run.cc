@@ -75,7 +75,8 @@ void register_run(CLI::App& app) {
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
   cmd->add_option("--target", opts->runner.target,
-                  "host, or an emulated core: cortex-m4, cortex-m7, cortex-m33, cortex-m55")
+                  "host, or an emulated core: cortex-m4, cortex-m7, cortex-m33, cortex-m55 (or a "
+                  "target description .json of one)")
       ->capture_default_str();
   add_frontend_flags(cmd, &opts->frontend);
   CLI::Option* wav = cmd->add_option(
