@@ -21,14 +21,22 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       std::memcpy(blob, &h, sizeof(h));
     }
   }
-  uint32_t arena_bytes = 0;
-  if (kiln::Executor::required_arena_bytes(blob, size, &arena_bytes) != KILN_OK ||
-      arena_bytes > (64u << 20)) {
-    return 0;
+  // One buffer per RAM region the header sizes, each as large as it asks.
+  uint32_t num_regions = 0;
+  if (kiln::Executor::required_regions(blob, size, &num_regions) != KILN_OK) return 0;
+  std::vector<std::vector<uint64_t>> storage_of(num_regions);
+  std::vector<kiln::RegionBuffer> regions;
+  uint64_t total = 0;
+  for (uint32_t r = 0; r < num_regions; ++r) {
+    uint32_t bytes = 0;
+    kiln::Executor::required_region_bytes(blob, size, r, &bytes);
+    total += bytes;
+    if (total > (64u << 20)) return 0;
+    storage_of[r].resize(bytes / 8 + 1);
+    regions.push_back({storage_of[r].data(), bytes});
   }
-  std::vector<uint64_t> arena(arena_bytes / 8 + 1);
   kiln::Executor ex;
   ex.set_loop_limit(1000);  // a branch backwards that is always taken is valid, not a finding
-  if (ex.init(blob, size, arena.data(), arena_bytes) == KILN_OK) ex.invoke();
+  if (ex.init(blob, size, regions.data(), num_regions) == KILN_OK) ex.invoke();
   return 0;
 }
