@@ -110,7 +110,10 @@ void compile_lowered(CompiledModel& m, const KernelTarget& target,
     m.program = lower(m.graph, target, unsupported, lower_options);
   }
   elide_copies(m.program);
-  if (m.unsupported.empty()) place_element_wise_in_place(m.program, m.graph);
+  if (m.unsupported.empty()) {
+    write_concatenations_in_place(m.program);
+    place_element_wise_in_place(m.program, m.graph);
+  }
   m.plan = plan_in_regions(m.program, ram);
   if (m.plan.ram_bytes() > UINT32_MAX) throw Error(ErrorKind::kUnsupported, "arena above 4 GiB");
   if (m.unsupported.empty()) m.blob = write_blob(m.program, m.plan);

@@ -1,30 +1,31 @@
 #include "compiler/plan/in_place.h"
 
 #include <algorithm>
+#include <cstring>
 
 #include "compiler/ops/op_record.h"
+#include "compiler/plan/planner.h"
+#include "kiln/ops/data_movement.h"
 
 namespace kiln {
+namespace {
 
-int place_element_wise_in_place(Program& program, const ir::Graph& graph) {
-  // In a loop an op's last read in program order need not be the last one.
-  const bool loops = std::any_of(program.ops.begin(), program.ops.end(), [](const ProgramOp& op) {
+bool has_branches(const Program& program) {
+  return std::any_of(program.ops.begin(), program.ops.end(), [](const ProgramOp& op) {
     return !op.placeholder && op.opcode == OpCode::BRANCH;
   });
-  if (loops) return 0;
+}
+
+// The tensors that must keep a buffer of their own: constants, variables,
+// tensors written by more or less than one op, any tensor another shares
+// bytes with (or that shares another's), and with `io` the caller's inputs
+// and outputs.
+std::vector<bool> bound_tensors(const Program& program, bool io) {
   const size_t n = program.tensors.size();
-  // The last op reading each tensor, and whether anything else shares its
-  // buffer or the caller sees it.
-  std::vector<int> last_read(n, -1);
   std::vector<bool> excluded(n, false);
-  for (size_t i = 0; i < program.ops.size(); ++i) {
-    for (int t : program.ops[i].inputs) {
-      if (t >= 0) last_read[static_cast<size_t>(t)] = static_cast<int>(i);
-    }
-  }
   for (const std::vector<int>* list : {&program.inputs, &program.outputs}) {
     for (int t : *list) {
-      if (t >= 0) excluded[static_cast<size_t>(t)] = true;
+      if (t >= 0 && io) excluded[static_cast<size_t>(t)] = true;
     }
   }
   std::vector<int> writers(n, 0);
@@ -40,6 +41,22 @@ int place_element_wise_in_place(Program& program, const ir::Graph& graph) {
     }
     if (pt.constant || pt.persistent || pt.loop_variable || writers[t] != 1) excluded[t] = true;
   }
+  return excluded;
+}
+
+}  // namespace
+
+int place_element_wise_in_place(Program& program, const ir::Graph& graph) {
+  // In a loop an op's last read in program order need not be the last one.
+  if (has_branches(program)) return 0;
+  // The last op reading each tensor.
+  std::vector<int> last_read(program.tensors.size(), -1);
+  for (size_t i = 0; i < program.ops.size(); ++i) {
+    for (int t : program.ops[i].inputs) {
+      if (t >= 0) last_read[static_cast<size_t>(t)] = static_cast<int>(i);
+    }
+  }
+  std::vector<bool> excluded = bound_tensors(program, true);
   int placed = 0;
   for (size_t i = 0; i < program.ops.size(); ++i) {
     const ProgramOp& op = program.ops[i];
@@ -63,6 +80,53 @@ int place_element_wise_in_place(Program& program, const ir::Graph& graph) {
     }
   }
   return placed;
+}
+
+int write_concatenations_in_place(Program& program) {
+  if (has_branches(program)) return 0;
+  // The caller reads a model output wherever it is, inside another buffer too.
+  std::vector<bool> excluded = bound_tensors(program, false);
+  std::vector<int> writer(program.tensors.size(), -1);
+  for (size_t i = 0; i < program.ops.size(); ++i) {
+    for (int t : program.ops[i].outputs) {
+      if (t >= 0) writer[static_cast<size_t>(t)] = static_cast<int>(i);
+    }
+  }
+  std::vector<bool> removed(program.ops.size(), false);
+  for (size_t i = 0; i < program.ops.size(); ++i) {
+    const ProgramOp& op = program.ops[i];
+    if (op.placeholder || op.opcode != OpCode::CONCATENATION) continue;
+    ConcatParams p{};
+    std::memcpy(&p, op.params.data(), std::min(op.params.size(), sizeof(p)));
+    const size_t out = static_cast<size_t>(op.outputs[0]);
+    if (p.outer != 1 || excluded[out]) continue;
+    bool possible = true;
+    uint64_t offset = 0;
+    for (int t : op.inputs) {
+      const size_t k = static_cast<size_t>(t);
+      possible = possible && !excluded[k] && writer[k] >= 0 && writer[k] < static_cast<int>(i) &&
+                 !removed[static_cast<size_t>(writer[k])] && offset % kArenaAlignment == 0;
+      offset += program.tensors[k].bytes;
+      if (possible) excluded[k] = true;  // an input twice, or in two concatenations: copied
+    }
+    if (!possible) continue;
+    offset = 0;
+    for (int t : op.inputs) {
+      ProgramTensor& in = program.tensors[static_cast<size_t>(t)];
+      in.alias_of = op.outputs[0];
+      in.alias_offset = offset;
+      offset += in.bytes;
+    }
+    excluded[out] = true;
+    removed[i] = true;
+  }
+  std::vector<ProgramOp> kept;
+  for (size_t i = 0; i < program.ops.size(); ++i) {
+    if (!removed[i]) kept.push_back(std::move(program.ops[i]));
+  }
+  const int count = static_cast<int>(program.ops.size() - kept.size());
+  program.ops = std::move(kept);
+  return count;
 }
 
 }  // namespace kiln
