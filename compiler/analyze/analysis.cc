@@ -30,8 +30,9 @@ std::vector<RegionUse> region_uses(const CompiledModel& m) {
     }
     uses.push_back(u);
   }
-  if (const MemoryRegion* flash = m.target.model_flash())
-    uses.push_back({flash->name, false, m.blob.size(), flash->capacity(), 0});
+  const MemoryRegion* flash = m.target.model_flash(m.blob.size());
+  if (flash == nullptr) flash = m.target.largest_flash();
+  if (flash != nullptr) uses.push_back({flash->name, false, m.blob.size(), flash->capacity(), 0});
   return uses;
 }
 

@@ -219,12 +219,12 @@ CompiledModel compile_graph(ir::Graph graph, const CompileOptions& options) {
   m.goal = options.goal;
   if (!options.allow_unsupported) {
     check_fits(m.plan, m.target.ram(), m.target.name);
-    const MemoryRegion* flash = m.target.model_flash();
-    if (flash != nullptr && m.blob.size() > flash->capacity()) {
+    const MemoryRegion* largest = m.target.largest_flash();
+    if (largest != nullptr && m.target.model_flash(m.blob.size()) == nullptr) {
       throw Error(ErrorKind::kArenaTooSmall,
                   fmt::format("the model does not fit {}: flash region '{}' would need {} bytes "
                               "for the blob, it has {}",
-                              m.target.name, flash->name, m.blob.size(), flash->capacity()));
+                              m.target.name, largest->name, m.blob.size(), largest->capacity()));
     }
   }
   return m;

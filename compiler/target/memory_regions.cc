@@ -160,10 +160,20 @@ std::vector<MemoryRegion> TargetDescription::ram() const {
   return out;
 }
 
-const MemoryRegion* TargetDescription::model_flash() const {
+const MemoryRegion* TargetDescription::model_flash(uint64_t blob_bytes) const {
   const MemoryRegion* best = nullptr;
   for (const MemoryRegion& r : regions) {
-    if (r.kind == Kind::kFlash && (best == nullptr || r.speed > best->speed)) best = &r;
+    if (r.kind == Kind::kFlash && r.capacity() >= blob_bytes &&
+        (best == nullptr || r.speed > best->speed))
+      best = &r;
+  }
+  return best;
+}
+
+const MemoryRegion* TargetDescription::largest_flash() const {
+  const MemoryRegion* best = nullptr;
+  for (const MemoryRegion& r : regions) {
+    if (r.kind == Kind::kFlash && (best == nullptr || r.capacity() > best->capacity())) best = &r;
   }
   return best;
 }

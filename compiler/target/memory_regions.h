@@ -3,7 +3,7 @@
 // A description names the core (its kernel variants) and declares RAM and
 // flash regions with their sizes and relative speed. The planner places the
 // working tensors in the RAM regions, fastest first (compiler/plan/regions.h);
-// the blob lives in a flash region. kiln knows one description per emulated
+// the blob lives in the fastest flash region that holds it. kiln knows one description per emulated
 // core (the QEMU board it runs on); a JSON file describes any other part:
 //
 //   {"name": "stm32f746", "core": "cortex-m7",
@@ -50,8 +50,12 @@ struct TargetDescription {
   // The RAM regions fastest first (ties in declaration order): the planner's
   // regions 0, 1, ...
   std::vector<MemoryRegion> ram() const;
-  // The fastest flash region, or null if none is declared.
-  const MemoryRegion* model_flash() const;
+  // The flash region a blob of `blob_bytes` goes in: the fastest that holds
+  // it (weights in a slower external flash only when the internal one is
+  // too small); null if none does, or none is declared.
+  const MemoryRegion* model_flash(uint64_t blob_bytes) const;
+  // The flash region with the most room, or null if none is declared.
+  const MemoryRegion* largest_flash() const;
 };
 
 // A kernel target's name ("portable", "host", a core) or the path of a JSON

@@ -30,8 +30,9 @@ TEST(TargetDescription, TheCortexM7HasItsDtcmFirstThenSram) {
   EXPECT_EQ(ram[0].capacity(), 108u * 1024);  // 128 KiB less the firmware's 20
   EXPECT_EQ(ram[1].name, "SRAM");
   EXPECT_EQ(ram[1].capacity(), 512u * 1024);
-  ASSERT_NE(m7.model_flash(), nullptr);
-  EXPECT_EQ(m7.model_flash()->name, "FLASH");
+  ASSERT_NE(m7.model_flash(1000), nullptr);
+  EXPECT_EQ(m7.model_flash(1000)->name, "FLASH");
+  EXPECT_EQ(m7.model_flash(3u << 20), nullptr);
   EXPECT_EQ(builtin_description("cortex-m55").ram()[0].name, "DTCM");
   EXPECT_EQ(builtin_description("cortex-m4").ram().size(), 1u);
   EXPECT_TRUE(describe_target("portable").regions.empty());
@@ -53,7 +54,20 @@ TEST(TargetDescription, ReadsSizesOriginsAndSpeeds) {
   EXPECT_EQ(ram[0].capacity(), 44u * 1024);
   EXPECT_EQ(ram[1].origin, 0x20010000u);
   EXPECT_EQ(ram[1].bytes, 256u * 1024);
-  EXPECT_EQ(d.model_flash()->bytes, 1024u * 1024);
+  EXPECT_EQ(d.model_flash(0)->bytes, 1024u * 1024);
+}
+
+TEST(TargetDescription, ABlobGoesToExternalFlashOnlyWhenTheInternalIsTooSmall) {
+  const TargetDescription d = parse_target_description(
+      with_regions(R"({"name": "DTCM", "kind": "ram", "origin": "0x20000000", "bytes": "64K"},
+                      {"name": "QSPI", "kind": "flash", "origin": "0x90000000", "bytes": "16M",
+                       "speed": 0.25},
+                      {"name": "FLASH", "kind": "flash", "origin": "0x08000000", "bytes": "1M"})"),
+      "board.json");
+  EXPECT_EQ(d.model_flash(1u << 20)->name, "FLASH");
+  EXPECT_EQ(d.model_flash((1u << 20) + 1)->name, "QSPI");
+  EXPECT_EQ(d.model_flash(17u << 20), nullptr);
+  EXPECT_EQ(d.largest_flash()->name, "QSPI");
 }
 
 TEST(TargetDescription, OverlappingRegionsAreRefusedByName) {
