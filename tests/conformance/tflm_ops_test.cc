@@ -111,6 +111,10 @@ bool run_case(const std::string& op, const std::string& name, const std::string&
   try {
     m = compile_model(read_file(dir + "/model.tflite"), dir + "/model.tflite", {target});
   } catch (const Error& e) {
+    if (e.kind() == ErrorKind::kArenaTooSmall) {  // refused for the core's memory when compiled
+      too_large().insert(op + "/" + name);
+      return true;
+    }
     EXPECT_EQ(e.kind(), ErrorKind::kUnsupported) << e.what();
     EXPECT_FALSE(expected) << "listed as passing, but: " << e.what();
     return false;

@@ -133,8 +133,8 @@ std::string write_two_region_target(const std::string& path, const std::string& 
   const std::string json = fmt::format(
       R"({{"name": "two regions", "core": "{}", "regions": [
             {{"name": "TCM", "kind": "ram", "origin": 0, "bytes": {}, "speed": 2}},
-            {{"name": "SRAM", "kind": "ram", "origin": "0x100000", "bytes": "1M"}},
-            {{"name": "FLASH", "kind": "flash", "origin": "0x200000", "bytes": "2M"}}]}})",
+            {{"name": "SRAM", "kind": "ram", "origin": "0x80000000", "bytes": "1M"}},
+            {{"name": "FLASH", "kind": "flash", "origin": "0xC0000000", "bytes": "2M"}}]}})",
       core, fast_bytes);
   write_file(path, json.data(), json.size());
   return path;
