@@ -126,21 +126,25 @@ kiln_status Executor::init(const void* blob_ptr, size_t blob_bytes, const Region
   const blob::RegionSizes sizes = region_sizes(*h);
   if (sizes.bytes[0] != h->arena_bytes) return KILN_ERR_CORRUPT;
   if (num_regions > 0 && regions == nullptr) return KILN_ERR_BAD_ARGUMENT;
+  uint8_t* region_base[blob::kMaxRamRegions] = {};
   for (uint32_t r = 0; r < blob::kMaxRamRegions; ++r) {
-    regions_[r] = nullptr;
     if (sizes.bytes[r] == 0) continue;
     if (r >= num_regions || regions[r].bytes < sizes.bytes[r]) return KILN_ERR_ARENA_TOO_SMALL;
     if (regions[r].data == nullptr || !aligned4(regions[r].data)) return KILN_ERR_BAD_ARGUMENT;
-    regions_[r] = static_cast<uint8_t*>(regions[r].data);
+    region_base[r] = static_cast<uint8_t*>(regions[r].data);
   }
 
-  blob_ = blob;
   tensors_ = reinterpret_cast<const TensorRecord*>(blob + h->tensors_offset);
   ops_ = reinterpret_cast<const OpRecord*>(blob + h->ops_offset);
   io_ = reinterpret_cast<const IoRecord*>(blob + h->io_offset);
   operands_ = reinterpret_cast<const uint16_t*>(blob + h->operands_offset);
   params_ = blob + h->params_offset;
-  data_ = blob + h->data_offset;
+  for (int location = 0; location < kLocations; ++location) {
+    bases_[location] =
+        location == static_cast<int>(Location::kConstant)
+            ? const_cast<uint8_t*>(blob + h->data_offset)  // read only: outputs are never constants
+            : region_base[ram_region(static_cast<uint8_t>(location))];
+  }
 
   if (h->state_bytes > h->arena_bytes || h->state_bytes % 4 != 0) return KILN_ERR_CORRUPT;
   for (uint32_t i = 0; i < h->num_tensors; ++i) {
@@ -165,7 +169,7 @@ kiln_status Executor::init(const void* blob_ptr, size_t blob_bytes, const Region
   }
   has_branches_ = false;
   for (uint32_t i = 0; i < h->num_ops; ++i) {
-    st = check_op(ops_[i]);
+    st = check_op(*h, ops_[i]);
     if (st != KILN_OK) return st;
     has_branches_ = has_branches_ || ops_[i].opcode == static_cast<uint16_t>(OpCode::BRANCH);
   }
@@ -212,16 +216,15 @@ kiln_status Executor::reset_state() {
     const TensorRecord& t = tensors_[i];
     if (t.location != static_cast<uint8_t>(Location::kState)) continue;
     if (t.reset_value == blob::kNoTensor) {
-      memset(regions_[0] + t.offset, 0, t.bytes);
+      memset(bases_[t.location] + t.offset, 0, t.bytes);
     } else {
-      memcpy(regions_[0] + t.offset, data_ + tensors_[t.reset_value].offset, t.bytes);
+      memcpy(bases_[t.location] + t.offset, tensor_data(t.reset_value), t.bytes);
     }
   }
   return KILN_OK;
 }
 
-kiln_status Executor::check_op(const OpRecord& op) const {
-  const BlobHeader& h = *reinterpret_cast<const BlobHeader*>(blob_);
+kiln_status Executor::check_op(const BlobHeader& h, const OpRecord& op) const {
   const KernelInfo* info = find_runnable_kernel(op.opcode);
   if (info == nullptr) return KILN_ERR_UNSUPPORTED_OP;  // unknown, or another target's variant
   if (op.params_bytes != info->params_size || op.params_offset % 4 != 0 ||
@@ -256,7 +259,7 @@ kiln_status Executor::check_op(const OpRecord& op) const {
       const uint16_t tensor = operands[i];
       const bool constant = tensor != blob::kNoTensor &&
                             tensors_[tensor].location == static_cast<uint8_t>(Location::kConstant);
-      constants[i] = constant ? data_ + tensors_[tensor].offset : nullptr;
+      constants[i] = constant ? tensor_data(tensor) : nullptr;
     }
     if (!info->constants_ok(params_ + op.params_offset, constants)) return KILN_ERR_BAD_PARAMS;
   }
@@ -271,8 +274,7 @@ kiln_status Executor::check_op(const OpRecord& op) const {
 const void* Executor::tensor_data(uint16_t tensor) const {
   if (tensor == blob::kNoTensor) return nullptr;
   const TensorRecord& t = tensors_[tensor];
-  if (t.location == static_cast<uint8_t>(Location::kConstant)) return data_ + t.offset;
-  return regions_[ram_region(t.location)] + t.offset;
+  return bases_[t.location] + t.offset;
 }
 
 // One op's kernel call (inlined into both loops: invoke() and invoke_with_branches()).

@@ -82,7 +82,7 @@ class Executor {
   }
 
  private:
-  kiln_status check_op(const blob::OpRecord& op) const;
+  kiln_status check_op(const blob::BlobHeader& h, const blob::OpRecord& op) const;
   kiln_status check_tensor(const blob::BlobHeader& h, const blob::RegionSizes& sizes,
                            const blob::TensorRecord& t) const;
   const void* tensor_data(uint16_t tensor) const;
@@ -92,15 +92,17 @@ class Executor {
   // (MLPerf KWS took 46 more instructions per inference on the M4).
   kiln_status invoke_with_branches();
 
-  const uint8_t* blob_ = nullptr;
   const blob::BlobHeader* header_ = nullptr;
   const blob::TensorRecord* tensors_ = nullptr;
   const blob::OpRecord* ops_ = nullptr;
   const blob::IoRecord* io_ = nullptr;
   const uint16_t* operands_ = nullptr;
   const uint8_t* params_ = nullptr;
-  const uint8_t* data_ = nullptr;
-  uint8_t* regions_[blob::kMaxRamRegions] = {};  // regions_[0]: the arena
+  // Per tensor Location, where its offsets start: the arena (kArena,
+  // kState), the constant data (kConstant, never written through), each
+  // further RAM region. A tensor's address is one load and one add.
+  static constexpr int kLocations = static_cast<int>(blob::Location::kRegion3) + 1;
+  uint8_t* bases_[kLocations] = {};
   bool has_branches_ = false;                    // whether invoke() must look for BRANCH ops
   bool outputs_written_ = false;
   uint32_t pending_bytes_ = 0;  // of input 0 appended since its last invoke
