@@ -103,7 +103,7 @@ class Executor {
   // further RAM region. A tensor's address is one load and one add.
   static constexpr int kLocations = static_cast<int>(blob::Location::kRegion3) + 1;
   uint8_t* bases_[kLocations] = {};
-  bool has_branches_ = false;                    // whether invoke() must look for BRANCH ops
+  bool has_branches_ = false;  // whether invoke() must look for BRANCH ops
   bool outputs_written_ = false;
   uint32_t pending_bytes_ = 0;  // of input 0 appended since its last invoke
   uint32_t loop_limit_ = 0;
