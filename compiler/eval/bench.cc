@@ -8,6 +8,7 @@
 #include "compiler/run/stream.h"
 #include "compiler/target/cores.h"
 #include "compiler/target/memory_regions.h"
+#include "compiler/target/parts.h"
 
 namespace kiln {
 
@@ -67,21 +68,38 @@ BenchReport report_of(const OpenedModel& m, const std::string& model, const std:
 }  // namespace
 
 BenchReport bench_model(const std::string& model, const std::string& core,
-                        const std::vector<std::string>& input_files, bool per_layer,
-                        OptimizeGoal goal, uint64_t flash_budget, double max_recompute) {
+                        const BenchOptions& options) {
   // Only the emulated cores count instructions.
-  find_core(is_description_file(core) ? describe_target(core).core : core);
-  RunnerOptions options;
-  options.target = core;
-  options.per_layer = per_layer;
-  options.goal = goal;
-  options.flash_budget = flash_budget;
-  options.max_recompute = max_recompute;
-  options.read_outputs = false;  // a figure of the inference alone, not of writing its results back
-  OpenedModel m = open_model(model, options);
-  set_inputs_from_files(*m.runner, input_files);
+  const std::string core_name = is_description_file(core) ? describe_target(core).core : core;
+  find_core(core_name);
+  const Part* part = options.part.empty() ? nullptr : &find_part(options.part);
+  if (part && part->core != core_name) {
+    throw Error(ErrorKind::kUsage, fmt::format("{} is a {}, not a {}: give --target {}", part->name,
+                                               part->core, core_name, part->core));
+  }
+  RunnerOptions run;
+  run.target = core;
+  run.per_layer = options.per_layer;
+  run.goal = options.goal;
+  run.flash_budget = options.flash_budget;
+  run.max_recompute = options.max_recompute;
+  run.read_outputs = false;  // a figure of the inference alone, not of writing its results back
+  run.profile = options.cycles || part;
+  if (part) run.flash = {part->flash_line_bytes, part->flash_cache_bytes};
+  OpenedModel m = open_model(model, run);
+  set_inputs_from_files(*m.runner, options.input_files);
   m.runner->invoke();
-  return report_of(m, model, core);
+  BenchReport r = report_of(m, model, core);
+  if (run.profile) {
+    const CoreTiming& timing = core_timing(core_name);
+    const uint32_t wait_states = part ? part->flash_wait_states : 0;
+    r.has_cycles = true;
+    r.part = part ? part->name : "";
+    r.cycles = estimate_cycles(r.cost.mix, timing, wait_states);
+    for (size_t i = 0; i < r.layers.size(); ++i)
+      r.layers[i].cycles = estimate_cycles(r.cost.layers[i].mix, timing, wait_states);
+  }
+  return r;
 }
 
 BenchReport bench_stream(const std::string& model, const std::string& frontend,
@@ -125,38 +143,58 @@ nlohmann::json to_json(const BenchReport& r) {
                       {"macs", l.macs},
                       {"instructions", l.instructions},
                       {"macs_per_instruction", macs_per_instruction(l.macs, l.instructions)}});
+    if (r.has_cycles) {
+      layers.back()["estimated_cycles"] = l.cycles.total();
+      layers.back()["flash_wait_cycles"] = l.cycles.flash;
+    }
   }
-  return {{"model", r.model},
-          {"target", r.target},
-          {"instructions", r.cost.instructions},
-          {"macs", r.macs},
-          {"macs_per_instruction", macs_per_instruction(r.macs, r.cost.instructions)},
-          {"arena_bytes", r.cost.arena_bytes},
-          {"regions", regions},
-          {"static_ram_bytes", r.cost.static_ram_bytes},
-          {"stack_bytes", r.cost.stack_bytes},
-          {"ram_bytes", r.cost.ram_bytes()},
-          {"runtime_flash_bytes", r.cost.runtime_flash_bytes},
-          {"model_flash_bytes", r.cost.model_flash_bytes},
-          {"optimize", optimize_goal_name(r.goal)},
-          {"fast_layers", r.fast_layers},
-          {"patch_bands", r.patches.bands},
-          {"recomputed_macs", r.patches.extra_macs},
-          {"whole_layer_arena_bytes", r.whole_layer_arena_bytes},
-          {"counter_overhead_instructions", r.cost.counter_overhead},
-          {"layers", layers}};
+  nlohmann::json j = {{"model", r.model},
+                      {"target", r.target},
+                      {"instructions", r.cost.instructions},
+                      {"macs", r.macs},
+                      {"macs_per_instruction", macs_per_instruction(r.macs, r.cost.instructions)},
+                      {"arena_bytes", r.cost.arena_bytes},
+                      {"regions", regions},
+                      {"static_ram_bytes", r.cost.static_ram_bytes},
+                      {"stack_bytes", r.cost.stack_bytes},
+                      {"ram_bytes", r.cost.ram_bytes()},
+                      {"runtime_flash_bytes", r.cost.runtime_flash_bytes},
+                      {"model_flash_bytes", r.cost.model_flash_bytes},
+                      {"optimize", optimize_goal_name(r.goal)},
+                      {"fast_layers", r.fast_layers},
+                      {"patch_bands", r.patches.bands},
+                      {"recomputed_macs", r.patches.extra_macs},
+                      {"whole_layer_arena_bytes", r.whole_layer_arena_bytes},
+                      {"counter_overhead_instructions", r.cost.counter_overhead},
+                      {"layers", layers}};
+  if (r.has_cycles) {
+    j["estimated_cycles"] = r.cycles.total();
+    j["flash_wait_cycles"] = r.cycles.flash;
+    j["macs_per_cycle"] = r.macs > 0 ? static_cast<double>(r.macs) / r.cycles.total() : 0.0;
+    j["instruction_mix"] = r.cost.mix;
+    if (!r.part.empty()) {
+      const Part& part = find_part(r.part);
+      j["part"] = part.name;
+      j["clock_mhz"] = part.clock_mhz;
+      j["milliseconds"] = inference_energy(part, r.cycles.total()).milliseconds;
+      j["energy_uj"] = inference_energy(part, r.cycles.total()).microjoules;
+    }
+  }
+  return j;
 }
 
 std::string to_table(const BenchReport& r, bool summary_only) {
   std::string s = summary_only ? "" : fmt::format("{} on {}\n\n", r.model, r.target);
   if (!r.layers.empty() && !summary_only) {
-    s += fmt::format("{:>3}  {:<18} {:<22} {:>11} {:>13} {:>9}  {}\n", "#", "op", "kernel", "MACs",
-                     "instructions", "MACs/ins", "name");
+    s +=
+        fmt::format("{:>3}  {:<18} {:<22} {:>11} {:>13} {:>9}{}  {}\n", "#", "op", "kernel", "MACs",
+                    "instructions", "MACs/ins", r.has_cycles ? "  est. cycles" : "", "name");
     for (size_t i = 0; i < r.layers.size(); ++i) {
       const BenchLayer& l = r.layers[i];
       const std::string name = l.name.size() > 50 ? l.name.substr(0, 47) + "..." : l.name;
-      s += fmt::format("{:>3}  {:<18} {:<22} {:>11} {:>13} {:>9.3f}  {}\n", i, l.op, l.kernel,
-                       l.macs, l.instructions, macs_per_instruction(l.macs, l.instructions), name);
+      s += fmt::format("{:>3}  {:<18} {:<22} {:>11} {:>13} {:>9.3f}{}  {}\n", i, l.op, l.kernel,
+                       l.macs, l.instructions, macs_per_instruction(l.macs, l.instructions),
+                       r.has_cycles ? fmt::format(" {:>12.0f}", l.cycles.total()) : "", name);
     }
     s += "\n";
   }
@@ -166,6 +204,23 @@ std::string to_table(const BenchReport& r, bool summary_only) {
     s += fmt::format("MACs                 {:>10}\n", r.macs);
     s += fmt::format("MACs/instruction     {:>10.3f}\n",
                      macs_per_instruction(r.macs, c.instructions));
+  }
+  if (r.has_cycles) {
+    s += fmt::format("estimated cycles     {:>10.0f}  ({}{})\n", r.cycles.total(),
+                     r.part.empty()
+                         ? "zero-wait-state memory"
+                         : fmt::format("{}: {:.0f} flash wait cycles", r.part, r.cycles.flash),
+                     "; docs/cycle_model.md");
+    if (r.macs > 0)
+      s += fmt::format("MACs/cycle           {:>10.3f}\n",
+                       static_cast<double>(r.macs) / r.cycles.total());
+    if (!r.part.empty()) {
+      const Part& part = find_part(r.part);
+      const InferenceEnergy e = inference_energy(part, r.cycles.total());
+      s += fmt::format("time at {:.0f} MHz     {:>10.3f} ms\n", part.clock_mhz, e.milliseconds);
+      s += fmt::format("energy               {:>10.1f} uJ  ({:.1f} mA at {:.1f} V)\n",
+                       e.microjoules, e.run_milliamps, part.supply_volts);
+    }
   }
   s += fmt::format("arena bytes          {:>10}\n", c.arena_bytes);
   if (r.patches.active()) {

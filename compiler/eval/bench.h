@@ -12,6 +12,7 @@
 #include "compiler/exec/runner.h"
 #include "compiler/pipeline/stream_pipeline.h"
 #include "compiler/plan/patches.h"
+#include "compiler/target/cycle_model.h"
 
 namespace kiln {
 
@@ -22,6 +23,7 @@ struct BenchLayer {
   int64_t macs = -1;   // unknown for a .kiln input
   uint64_t instructions = 0;
   int source_index = -1;  // ir::Op::source_index of the op it ran for
+  CycleEstimate cycles;   // when estimated
 };
 
 struct BenchReport {
@@ -36,14 +38,29 @@ struct BenchReport {
   uint64_t whole_layer_arena_bytes = 0;      // the arena with every op run whole
   // The RAM regions the arena spans, by name (one for most targets).
   std::vector<std::pair<std::string, uint64_t>> regions;
+  // With BenchOptions::cycles: the cycle model's estimate of the inference
+  // (the core's timing, and the part's flash wait states if one is named).
+  bool has_cycles = false;
+  CycleEstimate cycles;
+  std::string part;
+};
+
+struct BenchOptions {
+  std::vector<std::string> input_files;  // one per model input (zeros if none)
+  bool per_layer = false;
+  OptimizeGoal goal = OptimizeGoal::kSpeed;
+  uint64_t flash_budget = 0;
+  double max_recompute = CompileOptions{}.max_recompute;
+  // Estimate cycles from the instruction mix (kiln's QEMU plugin), with
+  // `part`'s flash wait states if it names one (compiler/target/parts.h).
+  bool cycles = false;
+  std::string part;
 };
 
 // Compiles MODEL for `core` (a .kiln blob runs as it is) and runs it once on
-// the emulated core with the inputs in `input_files` (zeros if none).
+// the emulated core.
 BenchReport bench_model(const std::string& model, const std::string& core,
-                        const std::vector<std::string>& input_files, bool per_layer,
-                        OptimizeGoal goal = OptimizeGoal::kSpeed, uint64_t flash_budget = 0,
-                        double max_recompute = CompileOptions{}.max_recompute);
+                        const BenchOptions& options);
 
 // A streaming pipeline (MODEL fused after `frontend` as `pipeline` says)
 // fed `samples` on the emulated core, a boot per block with the state

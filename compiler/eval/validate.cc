@@ -180,6 +180,11 @@ ValidateReport validate_models(const std::string& model_a, const std::string& mo
   std::vector<DifferenceMeter> layer_meters(layers.size());
   DifferenceMeter outputs;
   size_t agree = 0, correct_a = 0, correct_b = 0;
+  if (!labels.empty()) {
+    const size_t classes = static_cast<size_t>(elements(a.outputs()[0].shape));
+    report.confusion_a.assign(classes, std::vector<uint32_t>(classes, 0));
+    report.confusion_b = report.confusion_a;
+  }
   for (size_t s = 0; s < data.samples.size(); ++s) {
     std::vector<std::vector<uint8_t>> in_a, in_b;
     for (size_t i = 0; i < a.inputs().size(); ++i) {
@@ -204,6 +209,11 @@ ValidateReport validate_models(const std::string& model_a, const std::string& mo
         if (!labels.empty()) {
           correct_a += static_cast<int>(pa) == labels[s];
           correct_b += static_cast<int>(pb) == labels[s];
+          const size_t label = static_cast<size_t>(labels[s]);
+          if (label < report.confusion_a.size()) {
+            ++report.confusion_a[label][pa];
+            ++report.confusion_b[label][pb];
+          }
         }
       }
     }
@@ -247,6 +257,10 @@ nlohmann::json to_json(const ValidateReport& r) {
   j["top1_agreement"] = r.top1_agreement;
   if (r.accuracy_a) j["accuracy_a"] = *r.accuracy_a;
   if (r.accuracy_b) j["accuracy_b"] = *r.accuracy_b;
+  if (!r.confusion_a.empty()) {
+    j["confusion_a"] = r.confusion_a;
+    j["confusion_b"] = r.confusion_b;
+  }
   j["first_divergent_layer"] = r.first_divergent_layer.empty()
                                    ? nlohmann::json(nullptr)
                                    : nlohmann::json(r.first_divergent_layer);

@@ -40,6 +40,8 @@ struct ValidateReport {
   Difference outputs;
   double top1_agreement = 0;  // fraction of samples whose output-0 argmax agree
   std::optional<double> accuracy_a, accuracy_b;
+  // With labels: samples per [label][output-0 argmax], of each model.
+  std::vector<std::vector<uint32_t>> confusion_a, confusion_b;
   bool layers_compared = false;         // both models are graphs (.tflite / .onnx) run on the host
   std::vector<LayerDifference> layers;  // in model A's op order
   std::string first_divergent_layer;    // first layer with l2r > threshold; empty if none

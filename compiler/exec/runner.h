@@ -6,6 +6,7 @@
 #define KILN_COMPILER_EXEC_RUNNER_H
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -27,11 +28,25 @@ struct TensorPort {
   bool quantized() const { return scale > 0.0f; }
 };
 
+// Executed instructions by timing class and the events cycle estimates
+// need (taken branches, flash lines read, ...), by the names kiln's QEMU
+// plugin prints (tools/qemu_profile); empty when not profiled.
+using InstructionMix = std::map<std::string, uint64_t>;
+
+// How a profile counts data reads from flash (InstructionMix "flash_lines"):
+// a read fetches `line_bytes`, and a direct-mapped cache of `cache_bytes`
+// (0: only the last line read) holds lines read before.
+struct FlashReads {
+  uint32_t line_bytes = 8;
+  uint32_t cache_bytes = 0;
+};
+
 // One op's share of an inference on an emulated core.
 struct LayerCost {
   uint32_t op_index = 0;  // in the compiled program
   uint32_t opcode = 0;
   uint64_t instructions = 0;
+  InstructionMix mix;  // when profiled
 };
 
 // What the last inference cost, where a runner measures it.
@@ -45,6 +60,7 @@ struct RunCost {
   uint64_t static_ram_bytes = 0;
   uint64_t stack_bytes = 0;       // measured peak
   std::vector<LayerCost> layers;  // when the runner times each op
+  InstructionMix mix;             // when profiled: the inference's
   uint64_t ram_bytes() const {
     return static_ram_bytes + arena_bytes + region1_bytes + stack_bytes;
   }

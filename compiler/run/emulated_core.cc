@@ -57,7 +57,7 @@ uint64_t FirmwareRun::value(const std::string& key) const {
 }
 
 FirmwareRun run_firmware(const CortexMCore& core, const std::string& elf,
-                         const std::vector<std::string>& args) {
+                         const std::vector<std::string>& args, const std::string& plugin) {
   std::string semihosting_args = "arg=" + elf.substr(elf.find_last_of('/') + 1);
   for (const std::string& a : args) {
     if (a.find_first_of(", '") != std::string::npos) {
@@ -68,8 +68,8 @@ FirmwareRun run_firmware(const CortexMCore& core, const std::string& elf,
   }
   const std::string command = fmt::format(
       "qemu-system-arm -M {} -nographic -monitor none -serial none -icount shift=10 "
-      "-semihosting-config enable=on,target=native,{} -kernel '{}' 2>&1",
-      core.board, semihosting_args, elf);
+      "-semihosting-config enable=on,target=native,{} -kernel '{}'{} 2>&1",
+      core.board, semihosting_args, elf, plugin.empty() ? "" : " -plugin '" + plugin + "'");
   FILE* pipe = popen(command.c_str(), "r");
   if (!pipe) throw Error(ErrorKind::kFileNotFound, "cannot start qemu-system-arm");
   FirmwareRun run;
@@ -95,8 +95,10 @@ FirmwareRun run_firmware(const CortexMCore& core, const std::string& elf,
       if (eq != std::string::npos) kv[field.substr(0, eq)] = std::stoull(field.substr(eq + 1));
     }
     if (kv.count("layer")) {
-      run.layers.push_back({static_cast<uint32_t>(kv["layer"]), static_cast<uint32_t>(kv["opcode"]),
-                            kv["instructions"]});
+      run.layers.push_back({static_cast<uint32_t>(kv["layer"]),
+                            static_cast<uint32_t>(kv["opcode"]),
+                            kv["instructions"],
+                            {}});
     } else {
       run.values.insert(run.values.end(), kv.begin(), kv.end());
     }
@@ -105,6 +107,46 @@ FirmwareRun run_firmware(const CortexMCore& core, const std::string& elf,
 }
 
 std::string firmware_dir(const CortexMCore& core) { return firmware_root() + "/" + core.name; }
+
+std::string profile_plugin_path() {
+  const char* env = std::getenv("KILN_PROFILE_PLUGIN");
+  const std::string path = env && *env ? env : KILN_PROFILE_PLUGIN;
+  if (access(path.c_str(), R_OK) != 0) {
+    throw Error(ErrorKind::kFileNotFound,
+                fmt::format("kiln's QEMU profiling plugin is not at '{}': build the kiln_profile "
+                            "target, or set KILN_PROFILE_PLUGIN",
+                            path));
+  }
+  return path;
+}
+
+std::vector<InstructionMix> read_profile(const std::string& path) {
+  std::ifstream in(path);
+  std::string line, word;
+  std::vector<std::string> names;
+  if (!in || !std::getline(in, line))
+    throw Error(ErrorKind::kBadModel,
+                fmt::format("the profiling plugin wrote nothing to {}", path));
+  std::istringstream header(line);
+  header >> word;
+  if (word != "counters")
+    throw Error(ErrorKind::kBadModel, fmt::format("{}: not a profile: '{}'", path, line));
+  while (header >> word) names.push_back(word);
+  std::vector<InstructionMix> segments;
+  while (std::getline(in, line)) {
+    std::istringstream fields(line);
+    fields >> word;
+    InstructionMix mix;
+    uint64_t value = 0;
+    for (const std::string& name : names) {
+      if (!(fields >> value))
+        throw Error(ErrorKind::kBadModel, fmt::format("{}: short segment '{}'", path, line));
+      mix[name] = value;
+    }
+    segments.push_back(std::move(mix));
+  }
+  return segments;
+}
 
 CoreFirmware::CoreFirmware(const std::string& core) : core_(find_core(core)) {
   const std::string dir = firmware_dir(core_);
@@ -123,6 +165,24 @@ CoreFirmware::CoreFirmware(const std::string& core) : core_(find_core(core)) {
   layout_.static_ram =
       (sym("__data_end") - sym("__data_start")) + (sym("__bss_end") - sym("__bss_start"));
   layout_.stack_reserve = sym("__stack_top") - sym("__stack_limit");
+  flash_start_ = sym("__flash_start");
+  flash_end_ = sym("__model_end");
+  const auto begin = s.find("kiln_profile_begin"), end = s.find("kiln_profile_end");
+  if (begin != s.end() && end != s.end()) {
+    profile_begin_ = begin->second;
+    profile_end_ = end->second;
+  }
+}
+
+std::string CoreFirmware::profile_plugin(const std::string& out, const FlashReads& flash) const {
+  if (profile_begin_ == 0 || profile_end_ == 0) {
+    throw Error(ErrorKind::kBadModel,
+                fmt::format("{} has no profiling markers: rebuild the firmware", elf_));
+  }
+  return fmt::format(
+      "{},begin={:#x},end={:#x},flash={:#x}:{:#x},flash_line={},flash_cache={},out={}",
+      profile_plugin_path(), profile_begin_, profile_end_, flash_start_, flash_end_,
+      flash.line_bytes, flash.cache_bytes, out);
 }
 
 void CoreFirmware::check_fits(uint64_t blob_bytes, uint64_t arena, uint64_t region1) const {
@@ -189,7 +249,10 @@ void EmulatedCoreRunner::invoke() {
     args.insert(args.end(), {"-S", state_out});
   }
 
-  const FirmwareRun run = run_firmware(firmware_.core(), firmware_.elf(), args);
+  const std::string profile = dir_.file("profile.txt");
+  const FirmwareRun run =
+      run_firmware(firmware_.core(), firmware_.elf(), args,
+                   options_.profile ? firmware_.profile_plugin(profile, options_.flash) : "");
   if (run.exit_code != 0) {
     throw Error(exit_kind(run.exit_code),
                 fmt::format("{} run failed (exit {}): {}", firmware_.core().name, run.exit_code,
@@ -205,6 +268,17 @@ void EmulatedCoreRunner::invoke() {
   c.static_ram_bytes = run.value("static_ram_bytes");
   c.stack_bytes = run.value("stack_bytes");
   c.layers = run.layers;
+  if (options_.profile) {
+    // One segment for the inference, then one per op of the timed second run.
+    std::vector<InstructionMix> segments = read_profile(profile);
+    if (segments.size() != 1 + c.layers.size()) {
+      throw Error(ErrorKind::kBadModel,
+                  fmt::format("the profile has {} segments, the run {} ops and the inference",
+                              segments.size(), c.layers.size()));
+    }
+    c.mix = std::move(segments[0]);
+    for (size_t i = 0; i < c.layers.size(); ++i) c.layers[i].mix = std::move(segments[i + 1]);
+  }
   cost_ = c;
   outputs_written_ = run.value("outputs_written") != 0;
   if (host_.state_bytes() > 0) state_ = read_file(state_out);

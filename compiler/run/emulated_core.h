@@ -38,9 +38,18 @@ struct FirmwareRun {
   uint64_t value(const std::string& key) const;  // 0 if absent
 };
 
-// Boots `elf` on the core's board with semihosting arguments `args`.
+// Boots `elf` on the core's board with semihosting arguments `args`, and
+// with a QEMU plugin (its path and arguments, "x.so,key=value,...") if
+// `plugin` is not empty.
 FirmwareRun run_firmware(const CortexMCore& core, const std::string& elf,
-                         const std::vector<std::string>& args);
+                         const std::vector<std::string>& args, const std::string& plugin = "");
+
+// kiln's QEMU profiling plugin (tools/qemu_profile): $KILN_PROFILE_PLUGIN or
+// the build's. Throws Error(kFileNotFound) if it is not there.
+std::string profile_plugin_path();
+
+// The segments kiln's profiling plugin wrote to `path`, in order.
+std::vector<InstructionMix> read_profile(const std::string& path);
 
 // Where kiln's firmware for a core lives ($KILN_FIRMWARE_DIR/<core>).
 std::string firmware_dir(const CortexMCore& core);
@@ -60,16 +69,25 @@ class CoreFirmware {
   // flash or RAM.
   void check_fits(uint64_t blob_bytes, uint64_t arena_bytes, uint64_t region1_bytes = 0) const;
 
+  // The -plugin argument that profiles this firmware's inferences: its
+  // marker functions, its flash (code and model) read as `flash` says, the
+  // counts written to `out`.
+  std::string profile_plugin(const std::string& out, const FlashReads& flash) const;
+
  private:
   CortexMCore core_;
   std::string elf_;
   FirmwareLayout layout_;
+  uint64_t profile_begin_ = 0, profile_end_ = 0;  // 0: the firmware has no markers
+  uint64_t flash_start_ = 0, flash_end_ = 0;
 };
 
 // How an emulated core runs a blob.
 struct CoreRunOptions {
   bool per_layer = false;    // a second inference, timed op by op
   bool read_outputs = true;  // false: only count (the outputs are not written back)
+  bool profile = false;      // count instructions by class (RunCost::mix, LayerCost::mix)
+  FlashReads flash;
 };
 
 // A blob on an emulated core. The firmware reads the blob and inputs and

@@ -55,7 +55,8 @@ OpenedModel open_model(const std::string& path, const RunnerOptions& options) {
       m.runner = std::make_unique<HostRunner>(m.compiled.blob, options.arena_bytes);
     else
       m.runner = std::make_unique<EmulatedCoreRunner>(
-          m.compiled.blob, core, CoreRunOptions{options.per_layer, options.read_outputs});
+          m.compiled.blob, core,
+          CoreRunOptions{options.per_layer, options.read_outputs, options.profile, options.flash});
   }
   if (options.source_layout && m.has_graph()) {
     m.runner = std::make_unique<SourceLayoutRunner>(std::move(m.runner), m.compiled.graph);

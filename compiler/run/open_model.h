@@ -23,6 +23,10 @@ struct RunnerOptions {
   int64_t arena_bytes = -1;  // host: run with this arena instead of the planned one
   bool per_layer = false;    // emulated cores: also time each op
   bool read_outputs = true;  // emulated cores: false only counts (outputs are not written back)
+  // Emulated cores: count instructions by class (RunCost::mix) with kiln's
+  // QEMU plugin, flash reads as `flash` says.
+  bool profile = false;
+  FlashReads flash;
   // Host: run a .tflite or .onnx model as a graph with every tensor kept
   // (GraphEvaluator, after the graph passes) instead of as a compiled blob.
   bool evaluate_graph = false;

@@ -11,6 +11,7 @@
 #include "compiler/common/wav.h"
 #include "compiler/eval/bench_compare.h"
 #include "compiler/pipeline/stream_pipeline.h"
+#include "compiler/target/parts.h"
 #include "tools/kiln/commands.h"
 #include "tools/kiln/frontend_flags.h"
 #include "tools/kiln/storage_flags.h"
@@ -78,6 +79,8 @@ void register_bench(CLI::App& app) {
     OptimizeGoal goal = OptimizeGoal::kSpeed;
     uint64_t flash_budget = 0;
     double max_recompute = CompileOptions{}.max_recompute;
+    bool cycles = false;
+    std::string part;
   };
   auto opts = std::make_shared<Options>();
   CLI::App* cmd = app.add_subcommand(
@@ -85,15 +88,21 @@ void register_bench(CLI::App& app) {
   cmd->add_option("MODEL", opts->model, "a .tflite or .onnx model (or a .kiln blob: no MAC counts)")
       ->required();
   cmd->add_option(
-         "--target", opts->target,
-         "cortex-m4, cortex-m7, cortex-m33, cortex-m55, or a target description (.json) of one")
-      ->required();
+      "--target", opts->target,
+      "cortex-m4, cortex-m7, cortex-m33, cortex-m55, or a target description (.json) of one "
+      "(default: --part's core)");
   cmd->add_option("-i,--input", opts->inputs, "input tensors (default: zeros)");
   cmd->add_flag("--layers", opts->layers, "also count instructions per op");
   cmd->add_option("--compare", opts->compare,
                   "a per-layer baseline (JSON, as ../shared/baselines/per_layer holds): print "
                   "each operator's instructions beside it (implies --layers)");
   cmd->add_flag("--json", opts->json, "print JSON");
+  cmd->add_flag("--cycles", opts->cycles,
+                "also estimate cycles from the instruction mix (docs/cycle_model.md)");
+  cmd->add_option("--part", opts->part,
+                  "a microcontroller (" + part_names() +
+                      "): estimated cycles with its flash wait states, time at its clock, energy "
+                      "(implies --cycles)");
   add_optimize_flags(cmd, &opts->goal, &opts->flash_budget, &opts->max_recompute);
   add_frontend_flags(cmd, &opts->frontend);
   cmd->add_option("--wav", opts->wav,
@@ -109,6 +118,10 @@ void register_bench(CLI::App& app) {
       ->capture_default_str()
       ->needs("--wav");
   cmd->callback([opts]() {
+    if (opts->target.empty()) {
+      if (opts->part.empty()) throw Error(ErrorKind::kUsage, "give --target (or --part)");
+      opts->target = find_part(opts->part).core;
+    }
     check_frontend_flags(opts->frontend);
     if (!opts->frontend.frontend.empty()) {
       if (opts->wav.empty())
@@ -127,9 +140,15 @@ void register_bench(CLI::App& app) {
       if (baseline.is_discarded())
         throw Error(ErrorKind::kBadInput, fmt::format("--compare {}: not JSON", opts->compare));
     }
-    const BenchReport report =
-        bench_model(opts->model, opts->target, opts->inputs, opts->layers || !opts->compare.empty(),
-                    opts->goal, opts->flash_budget, opts->max_recompute);
+    BenchOptions options;
+    options.input_files = opts->inputs;
+    options.per_layer = opts->layers || !opts->compare.empty();
+    options.goal = opts->goal;
+    options.flash_budget = opts->flash_budget;
+    options.max_recompute = opts->max_recompute;
+    options.cycles = opts->cycles;
+    options.part = opts->part;
+    const BenchReport report = bench_model(opts->model, opts->target, options);
     if (opts->compare.empty()) {
       fmt::print("{}", opts->json ? to_json(report).dump(2) + "\n" : to_table(report));
       return;

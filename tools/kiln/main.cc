@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
   kiln::cli::register_compile(app);
   kiln::cli::register_quantize(app);
   kiln::cli::register_validate(app);
+  kiln::cli::register_report(app);
 #if KILN_HAS_TRAINING
   kiln::cli::register_train(app);
   kiln::cli::register_compress(app);
