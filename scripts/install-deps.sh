@@ -12,13 +12,16 @@ packages=(
   gcc-arm-none-eabi libnewlib-arm-none-eabi libstdc++-arm-none-eabi-newlib qemu-system-arm
   clang libclang-rt-14-dev clang-format clang-tidy
   libtorch-dev zlib1g-dev libcsv-dev libsndfile1-dev python3-torch python3-torchvision python3-numpy python3-torchaudio python3-scipy dataset-fashion-mnist
+  # Headless Chromium opens kiln's HTML reports in the tests.
+  chromium
 )
 
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
-# Node.js runs desktop TFLite (from npm) in the tests; any install of it will do.
+# Node.js: npm fetches the report's chart libraries (Vega) at build time and
+# desktop TFLite for the tests; any install of it will do.
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
   missing+=(nodejs npm)
 fi

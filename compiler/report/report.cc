@@ -239,7 +239,11 @@ json build_report(const std::string& model, const ReportOptions& o) {
   const CompiledModel m = compile_model(bytes, model, compile);
   const json analysis = to_json(analyze(m, model, bytes.size()));
 
-  json report = {{"kiln_report", 1}, {"model", model}, {"target", o.target}, {"core", core}};
+  json report = {{"kiln_report", 1},
+                 {"model", model},
+                 {"target", o.target},
+                 {"target_name", m.target.name},
+                 {"core", core}};
   report["part"] = part ? part_json(*part) : json(nullptr);
   report["cycle_model"] = cycle_model_json(core_timing(core), part);
   report["analysis"] = analysis;

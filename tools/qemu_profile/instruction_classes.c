@@ -75,10 +75,10 @@ static struct kiln_insn classify_coprocessor(uint16_t hw1, uint16_t hw2) {
     return make(KILN_INSN_MVE_MUL, 4, 0);
   }
   if (cp == 0xA || cp == 0xB) {
-    if ((hw1 & 0xFFB0) == 0xEE80 && cp == 0xA && (hw2 & 0x0050) == 0)
-      return make(KILN_INSN_FP_DIV, 4, 0); /* VDIV.F32 */
+    if ((hw1 & 0xFFB0) == 0xEE80 && (hw2 & 0x0050) == 0)
+      return make(KILN_INSN_FP_DIV, 4, 0); /* VDIV.F32, .F64 */
     if ((hw1 & 0xFFBF) == 0xEEB1 && (hw2 & 0x0ED0) == 0x0AC0)
-      return make(KILN_INSN_FP_DIV, 4, 0); /* VSQRT.F32 */
+      return make(KILN_INSN_FP_DIV, 4, 0); /* VSQRT.F32, .F64 */
     return make(KILN_INSN_FP, 4, 0);
   }
   return make(KILN_INSN_ALU, 4, 0);
