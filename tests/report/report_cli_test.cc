@@ -204,6 +204,50 @@ TEST(ReportOnCortexM4, AModelThatDoesNotFitSaysByHowMuchAndStillRenders) {
   EXPECT_NE(page.dom.find("4,072 over"), std::string::npos);
 }
 
+// Accuracy from a dataset: KWS's three test vectors labelled with TFLite
+// Micro's answers, which kiln's outputs equal bit for bit.
+TEST(ReportOnCortexM4, AccuracyAndConfusionMatrixFromData) {
+  const std::string vectors = test::shared_dir() + "/testvectors/mlperf_kws_ref/";
+  const std::string data = temp_path("kws_data");
+  run("rm -rf '" + data + "' && mkdir -p '" + data + "'");
+  std::string labels;
+  for (int s = 0; s < 3; ++s) {
+    const std::vector<uint8_t> in = read_file(fmt::format("{}s{}_in0.bin", vectors, s));
+    write_file(fmt::format("{}/s{}_in0.bin", data, s), in.data(), in.size());
+    const std::vector<uint8_t> out = read_file(fmt::format("{}s{}_tflm0.bin", vectors, s));
+    int best = 0;
+    for (size_t i = 1; i < out.size(); ++i) {
+      if (static_cast<int8_t>(out[i]) > static_cast<int8_t>(out[static_cast<size_t>(best)]))
+        best = static_cast<int>(i);
+    }
+    labels += fmt::format("s{} {}\n", s, best);
+  }
+  const std::string labels_file = temp_path("kws_labels.txt");
+  write_file(labels_file, reinterpret_cast<const uint8_t*>(labels.data()), labels.size());
+  const std::string common =
+      fmt::format("report {} --part STM32L4R5 --input {} --data {} --labels {}", model(kKws),
+                  kws_input(), data, labels_file);
+  const std::string json_path = temp_path("kws_accuracy.json");
+  const test::CliResult r = kiln_cli(common + " --json -o " + json_path);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const json a = read_json(json_path)["accuracy"];
+  EXPECT_EQ(a["samples"], 3);
+  EXPECT_DOUBLE_EQ(a["accuracy_b"].get<double>(), 1.0);
+  EXPECT_DOUBLE_EQ(a["top1_agreement"].get<double>(), 1.0);
+  ASSERT_EQ(a["confusion_b"].size(), 12u);  // 12 keywords
+  uint64_t diagonal = 0;
+  for (size_t c = 0; c < 12; ++c) diagonal += a["confusion_b"][c][c].get<uint64_t>();
+  EXPECT_EQ(diagonal, 3u);
+
+  const std::string html = temp_path("kws_accuracy.html");
+  ASSERT_EQ(kiln_cli(common + " -o " + html).exit_code, 0);
+  const RenderedPage page = open_in_chromium(html, "kws_accuracy");
+  EXPECT_TRUE(page.done);
+  EXPECT_EQ(page.errors, 0) << page.error_text;
+  EXPECT_EQ(page.charts, 8);  // the seven, and the confusion matrix
+  EXPECT_EQ(page.drawn, page.charts);
+}
+
 TEST(ReportOnCortexM4, AnUnknownPartListsTheKnownOnes) {
   const test::CliResult r =
       kiln_cli(fmt::format("report {} --part STM32F999 -o {}", model(kKws), temp_path("x.html")));
