@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <initializer_list>
 #include <map>
 
 #include "compiler/analyze/analysis.h"
@@ -21,6 +22,15 @@ namespace kiln {
 namespace {
 
 using json = nlohmann::json;
+
+// The fields of `from` named in `keys` that it has.
+json pick(const json& from, std::initializer_list<const char*> keys) {
+  json to = json::object();
+  for (const char* key : keys) {
+    if (from.contains(key)) to[key] = from[key];
+  }
+  return to;
+}
 
 std::string kernel_name(OpCode opcode) {
   const KernelInfo* k = find_kernel(static_cast<uint32_t>(opcode));
@@ -97,19 +107,10 @@ json merged_layers(const json& analysis, const json* bench) {
   }
   json layers = json::array();
   for (const json& a : analysis["layers"]) {
-    json l = {{"index", a["index"]},
-              {"name", a["name"]},
-              {"op", a["op"]},
-              {"kernel", a["kernel"]},
-              {"macs", a["macs"]},
-              {"weight_bytes", a["weight_bytes"]},
-              {"stored_weight_bytes", a["stored_weight_bytes"]},
-              {"output_bytes", a["output_bytes"]},
-              {"arena_offset", a["arena_offset"]},
-              {"region", a["region"]},
-              {"bands", a["bands"]},
-              {"supported", a["supported"]},
-              {"compression", compression_of(a)}};
+    json l =
+        pick(a, {"index", "name", "op", "kernel", "macs", "weight_bytes", "stored_weight_bytes",
+                 "output_bytes", "arena_offset", "region", "bands", "supported"});
+    l["compression"] = compression_of(a);
     auto it = measured.find(a["name"].get<std::string>());
     if (it != measured.end()) {
       l["instructions"] = it->second.first;
@@ -195,10 +196,8 @@ json summary(const json& analysis, const json* bench, const Part* part,
   }
   s["fits"] = fits;
   if (bench) {
-    for (const char* key : {"instructions", "macs", "estimated_cycles", "macs_per_cycle",
-                            "milliseconds", "energy_uj", "flash_wait_cycles"}) {
-      if (bench->contains(key)) s[key] = (*bench)[key];
-    }
+    s.update(pick(*bench, {"instructions", "macs", "estimated_cycles", "macs_per_cycle",
+                           "milliseconds", "energy_uj", "flash_wait_cycles"}));
   }
   return s;
 }
@@ -277,15 +276,11 @@ json build_report(const std::string& model, const ReportOptions& o) {
     each.input_files = o.inputs;
     each.cycles = true;
     try {
-      const json b = to_json(bench_model(model, c, each));
-      cores.push_back({{"core", c},
-                       {"instructions", b["instructions"]},
-                       {"estimated_cycles", b["estimated_cycles"]},
-                       {"macs_per_cycle", b["macs_per_cycle"]},
-                       {"arena_bytes", b["arena_bytes"]},
-                       {"ram_bytes", b["ram_bytes"]},
-                       {"model_flash_bytes", b["model_flash_bytes"]},
-                       {"runtime_flash_bytes", b["runtime_flash_bytes"]}});
+      json row = pick(to_json(bench_model(model, c, each)),
+                      {"instructions", "estimated_cycles", "macs_per_cycle", "arena_bytes",
+                       "ram_bytes", "model_flash_bytes", "runtime_flash_bytes"});
+      row["core"] = c;
+      cores.push_back(row);
     } catch (const Error& e) {  // that core's row says why: the others still compare
       cores.push_back({{"core", c}, {"error", e.what()}});
     }
