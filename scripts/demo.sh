@@ -5,7 +5,8 @@
 # quantization-aware int8 accuracy on all 10,000 test images, the int8 ones
 # through kiln's runtime); analyze and compile it for the Cortex-M4; run test
 # images on the emulated M4, whose outputs must equal the host's; report
-# accuracy, flash, RAM and instructions per inference there.
+# accuracy, flash, RAM and instructions per inference there; write the HTML
+# report of the model on an STM32L4R5 (build/demo/report.html).
 # KILN_DEMO_EPOCHS (default 8) sets the float epochs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -37,3 +38,9 @@ else
 fi
 echo
 "$kiln" bench "$out/fashion_cnn.kiln" --target cortex-m4 --input "$out/test_images/t10k_00000.bin"
+echo
+"$kiln" report "$out/fashion_cnn_int8.tflite" --part STM32L4R5 --cores cortex-m4 \
+  --input "$out/test_images/t10k_00000.bin" --rate 1 --battery 220,3 \
+  --data "$out/test_images" --labels "$out/test_images/labels.txt" \
+  --reference "$out/fashion_cnn_float.tflite" -o "$out/report.html"
+echo "open $out/report.html: fit, estimated cycles and energy on an STM32L4R5, the memory plan, float vs int8 accuracy"

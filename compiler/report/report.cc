@@ -315,9 +315,18 @@ json build_report(const std::string& model, const ReportOptions& o) {
     ValidateOptions v;
     v.labels = o.labels;
     v.limit = o.data_limit;
+    // The data is in the model's input type; the reference (a float model,
+    // say) gets it converted to its own.
     const std::string reference = o.reference.empty() ? model : o.reference;
-    json accuracy = to_json(validate_models(reference, model, o.data, v));
+    const json compared = to_json(validate_models(model, reference, o.data, v));
+    json accuracy = pick(compared, {"samples", "top1_agreement", "l2r", "rmse", "max_abs_diff"});
     accuracy["reference"] = reference;
+    if (compared.contains("accuracy_a")) {
+      accuracy["model_accuracy"] = compared["accuracy_a"];
+      accuracy["reference_accuracy"] = compared["accuracy_b"];
+      accuracy["confusion"] = compared["confusion_a"];  // [label][prediction]
+      accuracy["reference_confusion"] = compared["confusion_b"];
+    }
     report["accuracy"] = accuracy;
   }
   return report;

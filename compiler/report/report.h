@@ -20,9 +20,10 @@ struct ReportOptions {
   // Cores to run the model on side by side (each one's instructions,
   // estimated cycles, memory).
   std::vector<std::string> cores = {"cortex-m4", "cortex-m7", "cortex-m33", "cortex-m55"};
-  // Accuracy: `data` (a directory as `kiln validate` takes) and optional
-  // labels; the model is compared with `reference` (a float model, say) if
-  // given, with its own graph on the host otherwise.
+  // Accuracy: `data` (a directory as `kiln validate` takes, in the model's
+  // input type) and optional labels; the model is compared with `reference`
+  // (a float model, say, given the data converted) if given, with itself
+  // otherwise.
   std::string data, labels, reference;
   size_t data_limit = 0;
   // Energy: inferences per second and a battery (mAh, volts); 0: not asked.

@@ -61,12 +61,13 @@ void register_report(CLI::App& app) {
   cmd->add_option("-i,--input", opts->report.inputs,
                   "the input each inference is measured on (default: zeros)");
   cmd->add_option("--data", opts->report.data,
-                  "a directory of samples (as `kiln validate` takes): accuracy in the report");
+                  "a directory of samples in the model's input type (as `kiln validate` "
+                  "takes): accuracy in the report");
   cmd->add_option("--labels", opts->report.labels, "with --data: one class label per sample")
       ->needs("--data");
   cmd->add_option("--reference", opts->report.reference,
-                  "with --data: the model to compare with (a float model, say; default: the "
-                  "model's own graph)")
+                  "with --data: the model to compare with, given the data converted to its "
+                  "input type (a float model, say)")
       ->needs("--data");
   cmd->add_option("--limit", opts->report.data_limit, "with --data: the first N samples only")
       ->needs("--data");
