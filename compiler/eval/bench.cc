@@ -70,13 +70,9 @@ BenchReport report_of(const OpenedModel& m, const std::string& model, const std:
 BenchReport bench_model(const std::string& model, const std::string& core,
                         const BenchOptions& options) {
   // Only the emulated cores count instructions.
-  const std::string core_name = is_description_file(core) ? describe_target(core).core : core;
+  const std::string core_name = target_core(core);
   find_core(core_name);
-  const Part* part = options.part.empty() ? nullptr : &find_part(options.part);
-  if (part && part->core != core_name) {
-    throw Error(ErrorKind::kUsage, fmt::format("{} is a {}, not a {}: give --target {}", part->name,
-                                               part->core, core_name, part->core));
-  }
+  const Part* part = find_part_on(options.part, core_name);
   RunnerOptions run;
   run.target = core;
   run.per_layer = options.per_layer;
@@ -105,7 +101,7 @@ BenchReport bench_model(const std::string& model, const std::string& core,
 BenchReport bench_stream(const std::string& model, const std::string& frontend,
                          const StreamPipelineOptions& pipeline, const std::string& core,
                          const std::vector<int16_t>& samples, bool per_layer) {
-  find_core(is_description_file(core) ? describe_target(core).core : core);
+  find_core(target_core(core));
   RunnerOptions options;
   options.target = core;
   options.per_layer = per_layer;
@@ -176,8 +172,9 @@ nlohmann::json to_json(const BenchReport& r) {
       const Part& part = find_part(r.part);
       j["part"] = part.name;
       j["clock_mhz"] = part.clock_mhz;
-      j["milliseconds"] = inference_energy(part, r.cycles.total()).milliseconds;
-      j["energy_uj"] = inference_energy(part, r.cycles.total()).microjoules;
+      const InferenceEnergy energy = inference_energy(part, r.cycles.total());
+      j["milliseconds"] = energy.milliseconds;
+      j["energy_uj"] = energy.microjoules;
     }
   }
   return j;

@@ -152,8 +152,9 @@ json cycle_model_json(const CoreTiming& t, const Part* part) {
 }
 
 // Fits the part (or the target's own memory), with margins, and each region.
-json summary(const json& analysis, const json* bench, const Part* part,
-             const FirmwareLayout& board) {
+// `runtime`: the firmware's flash without the model.
+json summary(const json& analysis, const json* bench, const Part* part, const FirmwareLayout& board,
+             uint64_t runtime) {
   const uint64_t blob = analysis["blob_bytes"].get<uint64_t>();
   uint64_t arena = 0;
   json regions = json::array();
@@ -173,8 +174,6 @@ json summary(const json& analysis, const json* bench, const Part* part,
   }
   // Measured when the model ran; otherwise the firmware's static data and
   // stack reserve stand in for the run's.
-  const uint64_t runtime =
-      bench ? (*bench)["runtime_flash_bytes"].get<uint64_t>() : board.runtime_flash;
   const uint64_t ram = bench ? (*bench)["ram_bytes"].get<uint64_t>()
                              : board.static_ram + arena + board.stack_reserve;
   json s = {{"regions", regions},
@@ -202,13 +201,10 @@ json summary(const json& analysis, const json* bench, const Part* part,
   return s;
 }
 
-json flash_breakdown(const json& analysis, const json* bench, const CompiledModel& m,
-                     const FirmwareLayout& board) {
+json flash_breakdown(const json& analysis, const CompiledModel& m, uint64_t runtime) {
   uint64_t params = 0;
   for (const ProgramOp& op : m.program.ops) params += op.params.size();
   const uint64_t blob = analysis["blob_bytes"], weights = analysis["stored_weights_bytes"];
-  const uint64_t runtime =
-      bench ? (*bench)["runtime_flash_bytes"].get<uint64_t>() : board.runtime_flash;
   return {{"runtime", runtime}, {"weights", weights},
           {"params", params},   {"tables", blob > weights + params ? blob - weights - params : 0},
           {"blob", blob},       {"kernels", analysis["kernels"]}};
@@ -220,14 +216,9 @@ json build_report(const std::string& model, const ReportOptions& o) {
   const auto step = [&](const std::string& what) {
     if (o.progress) o.progress(what);
   };
-  const std::string core =
-      is_description_file(o.target) ? describe_target(o.target).core : o.target;
+  const std::string core = target_core(o.target);
   find_core(core);
-  const Part* part = o.part.empty() ? nullptr : &find_part(o.part);
-  if (part && part->core != core) {
-    throw Error(ErrorKind::kUsage, fmt::format("{} is a {}, not a {}: give --target {}", part->name,
-                                               part->core, core, part->core));
-  }
+  const Part* part = find_part_on(o.part, core);
   const CoreFirmware board(core);
 
   step("compiling for " + o.target);
@@ -266,8 +257,11 @@ json build_report(const std::string& model, const ReportOptions& o) {
   if (measured) report["bench"] = bench;
   if (!bench_error.empty()) report["bench_error"] = bench_error;
   report["layers"] = merged_layers(analysis, measured);
-  report["summary"] = summary(analysis, measured, part, board.layout());
-  report["flash"] = flash_breakdown(analysis, measured, m, board.layout());
+  // The runtime's flash as the run measured it, else as the firmware links it.
+  const uint64_t runtime =
+      measured ? bench["runtime_flash_bytes"].get<uint64_t>() : board.layout().runtime_flash;
+  report["summary"] = summary(analysis, measured, part, board.layout(), runtime);
+  report["flash"] = flash_breakdown(analysis, m, runtime);
 
   json cores = json::array();
   for (const std::string& c : o.cores) {

@@ -18,8 +18,7 @@ namespace kiln {
 
 OpenedModel open_model(const std::string& path, const RunnerOptions& options) {
   // A target description names its core; a clear error before any compiling.
-  const std::string core =
-      is_description_file(options.target) ? describe_target(options.target).core : options.target;
+  const std::string core = target_core(options.target);
   const bool host = core == "host";
   if (!host && options.arena_bytes >= 0) {
     throw Error(ErrorKind::kUsage,

@@ -217,6 +217,10 @@ bool is_description_file(const std::string& name_or_file) {
          name_or_file.compare(name_or_file.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
+std::string target_core(const std::string& name_or_file) {
+  return is_description_file(name_or_file) ? describe_target(name_or_file).core : name_or_file;
+}
+
 TargetDescription describe_target(const std::string& name_or_file) {
   if (is_description_file(name_or_file)) {
     const std::vector<uint8_t> bytes = read_file(name_or_file);

@@ -67,6 +67,9 @@ TargetDescription describe_target(const std::string& name_or_file);
 // Whether `name_or_file` names a description file rather than a target.
 bool is_description_file(const std::string& name_or_file);
 
+// The core a target runs on: a description file's core, else the name itself.
+std::string target_core(const std::string& name_or_file);
+
 // Parses and checks a JSON description; `label` names it in errors.
 TargetDescription parse_target_description(const std::string& json_text, const std::string& label);
 

@@ -75,6 +75,16 @@ const Part& find_part(const std::string& name) {
   throw Error(ErrorKind::kUsage, fmt::format("unknown part '{}' (known: {})", name, part_names()));
 }
 
+const Part* find_part_on(const std::string& name, const std::string& core) {
+  if (name.empty()) return nullptr;
+  const Part& part = find_part(name);
+  if (part.core != core) {
+    throw Error(ErrorKind::kUsage, fmt::format("{} is a {}, not a {}: give --target {}", part.name,
+                                               part.core, core, part.core));
+  }
+  return &part;
+}
+
 InferenceEnergy inference_energy(const Part& part, double cycles) {
   InferenceEnergy e;
   const double seconds = cycles / (part.clock_mhz * 1e6);

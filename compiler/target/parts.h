@@ -36,6 +36,9 @@ const std::vector<Part>& parts();
 std::string part_names();  // "STM32L4R5, STM32H7A3, ..."
 // Case-insensitive; throws Error(kUsage) naming the part and listing the known ones.
 const Part& find_part(const std::string& name);
+// The part named (nullptr for an empty name), which must have `core`:
+// Error(kUsage) naming both cores otherwise.
+const Part* find_part_on(const std::string& name, const std::string& core);
 
 // One inference taking `cycles` on `part` at its clock, at its run current.
 struct InferenceEnergy {
