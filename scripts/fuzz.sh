@@ -15,12 +15,13 @@ build=build-fuzz
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Debug "-DCMAKE_CXX_FLAGS_DEBUG=-O1 -gline-tables-only" \
   "-DCMAKE_C_FLAGS_DEBUG=-O1 -gline-tables-only" -DCMAKE_C_COMPILER=clang \
   -DCMAKE_CXX_COMPILER=clang++ -DKILN_SANITIZE=ON -DKILN_BUILD_FUZZERS=ON -DKILN_BUILD_TESTS=OFF \
-  -DKILN_BUILD_BENCH=OFF -DKILN_BUILD_FIRMWARE=OFF -DKILN_TRAINING=OFF >/dev/null
-cmake --build "$build" --target fuzz_tflite fuzz_onnx fuzz_blob kiln
+  -DKILN_BUILD_BENCH=OFF -DKILN_BUILD_FIRMWARE=OFF -DKILN_TRAINING=OFF "-DKILN_SHARED_DIR=$shared" >/dev/null
+targets=(tflite onnx blob container updater)
+cmake --build "$build" --target "${targets[@]/#/fuzz_}" kiln
 
 seeds=$build/seeds
 rm -rf "$seeds"
-mkdir -p "$seeds/tflite" "$seeds/onnx" "$seeds/blob"
+mkdir -p "$seeds/tflite" "$seeds/onnx" "$seeds/blob" "$seeds/container" "$seeds/updater"
 cp "$shared"/models/onnx_models/*.onnx "$seeds/onnx/"
 cp tests/fuzz/seeds/onnx/*.onnx "$seeds/onnx/"
 # Inputs that once broke a target stay in its seeds.
@@ -55,15 +56,37 @@ for model in tests/fuzz/seeds/tflite/*.tflite; do
     -o "$seeds/blob/$(basename "$model" .tflite)_entropy.kiln" >/dev/null
 done
 
+# Containers of some of those blobs, signed with the keys the container
+# fuzzer's device holds (tests/fuzz/keys), plain and encrypted both ways.
+keys=tests/fuzz/keys
+for blob in "$seeds"/blob/hello_world_int8.kiln "$seeds"/blob/network_tester_network_model.kiln \
+  "$seeds"/blob/SVDF_i8_0.kiln; do
+  name=$(basename "$blob" .kiln)
+  sign=("$build/tools/kiln/kiln" sign "$blob" --counter 3 --target cortex-m4)
+  "${sign[@]}" --key $keys/ed25519.key -o "$seeds/container/$name.kilnc" >/dev/null
+  "${sign[@]}" --key $keys/p256.key -o "$seeds/container/${name}_p256.kilnc" >/dev/null
+  "${sign[@]}" --key $keys/ed25519.key --encrypt-for $keys/aes-kw.key -o "$seeds/container/${name}_kw.kilnc" >/dev/null
+  "${sign[@]}" --key $keys/p256.key --encrypt-for $keys/x25519.pub -o "$seeds/container/${name}_x25519.kilnc" >/dev/null
+done
+# The updater's input changes its provisioned flash: no change at all, and
+# a last byte or two, are its seeds.
+printf '\0' >"$seeds/updater/unchanged"
+head -c 2048 /dev/zero >"$seeds/updater/journal_unchanged"
+
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-for target in tflite onnx blob; do
+for target in "${targets[@]}"; do
   mkdir -p "$build/corpus/$target"
   if [ -n "${KILN_FUZZ_SECONDS:-}" ]; then
     limit=(-max_total_time="$KILN_FUZZ_SECONDS")
   else
-    # Blob inputs run whole inferences: fewer of them in the same time.
-    limit=(-runs=$([ "$target" = blob ] && echo $((runs / 5)) || echo "$runs") -seed=1)
+    # Blob inputs run whole inferences, updater inputs two boots and a
+    # download: fewer of them in the same time.
+    case $target in
+      blob | updater) target_runs=$((runs / 5)) ;;
+      *) target_runs=$runs ;;
+    esac
+    limit=(-runs="$target_runs" -seed=1)
   fi
   echo "fuzzing $target: ${limit[*]}"
   "$build/tests/fuzz/fuzz_$target" "${limit[@]}" -max_len=65536 -print_final_stats=1 \

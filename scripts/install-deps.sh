@@ -11,6 +11,7 @@ packages=(
   libonnx-dev libprotobuf-dev
   gcc-arm-none-eabi libnewlib-arm-none-eabi libstdc++-arm-none-eabi-newlib qemu-system-arm
   clang libclang-rt-14-dev clang-format clang-tidy
+  python3-cryptography
   libtorch-dev zlib1g-dev libcsv-dev libsndfile1-dev python3-torch python3-torchvision python3-numpy python3-torchaudio python3-scipy dataset-fashion-mnist
   # Headless Chromium opens kiln's HTML reports in the tests.
   chromium

@@ -15,6 +15,7 @@ enum class ErrorKind {
   kUnsupported = 4,    // a valid model kiln cannot compile (op, type, attribute)
   kBadInput = 5,       // an input file of the wrong size
   kArenaTooSmall = 6,  // the plan does not fit the given memory
+  kRefused = 7,        // a model container that does not verify
 };
 
 class Error : public std::runtime_error {

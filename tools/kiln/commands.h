@@ -17,6 +17,7 @@ void register_quantize(CLI::App& app);
 void register_validate(CLI::App& app);
 void register_report(CLI::App& app);
 void register_cycles(CLI::App& app);
+void register_secure(CLI::App& app);    // keygen, sign, verify, inspect
 void register_train(CLI::App& app);     // with KILN_HAS_TRAINING
 void register_compress(CLI::App& app);  // with KILN_HAS_TRAINING
 
