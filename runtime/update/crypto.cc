@@ -19,30 +19,24 @@ namespace {
 
 #if defined(KILN_MBEDTLS_STATIC_HEAP)
 // mbed TLS allocates its big numbers and cipher contexts; on the device they
-// come from this buffer, handed over for one operation at a time. ECDSA
-// P-256 verification (window 2, no fixed-point tables) peaks well below it.
+// come from this buffer. ECDSA P-256 verification (window 2, no fixed-point
+// tables) is what needs the most: 3 KiB is too little for it.
 #ifndef KILN_CRYPTO_POOL_BYTES
-#define KILN_CRYPTO_POOL_BYTES 3072
+#define KILN_CRYPTO_POOL_BYTES 4096
 #endif
 alignas(8) unsigned char pool[KILN_CRYPTO_POOL_BYTES];
-struct PoolScope {
-  PoolScope() { mbedtls_memory_buffer_alloc_init(pool, sizeof pool); }
-  ~PoolScope() { mbedtls_memory_buffer_alloc_free(); }
-  PoolScope(const PoolScope&) = delete;
-  PoolScope& operator=(const PoolScope&) = delete;
-};
-#else
-// The host's allocator: nothing to hand over.
-struct PoolScope {
-  PoolScope() {
-  }  // NOLINT(modernize-use-equals-default): user-provided, so the scopes are not "unused"
-  ~PoolScope() {}  // NOLINT(modernize-use-equals-default)
-  PoolScope(const PoolScope&) = delete;
-  PoolScope& operator=(const PoolScope&) = delete;
-};
 #endif
 
 }  // namespace
+
+#if defined(KILN_MBEDTLS_STATIC_HEAP)
+LibraryMemory::LibraryMemory() { mbedtls_memory_buffer_alloc_init(pool, sizeof pool); }
+LibraryMemory::~LibraryMemory() { mbedtls_memory_buffer_alloc_free(); }
+#else
+LibraryMemory::LibraryMemory() {
+}  // NOLINT(modernize-use-equals-default): the host's allocator needs nothing
+LibraryMemory::~LibraryMemory() {}  // NOLINT(modernize-use-equals-default)
+#endif
 
 void wipe(void* data, size_t size) { mbedtls_platform_zeroize(data, size); }
 
@@ -81,7 +75,7 @@ Result ed25519_verify(const uint8_t signature[64], const uint8_t* message, size_
 
 Result p256_verify(const uint8_t signature[64], const uint8_t hash[32],
                    const uint8_t public_key[65]) {
-  PoolScope pool_scope;
+  LibraryMemory memory;
   mbedtls_ecp_group group;
   mbedtls_ecp_point q;
   mbedtls_mpi r;
@@ -113,7 +107,7 @@ Result p256_verify(const uint8_t signature[64], const uint8_t hash[32],
 }
 
 Result aes_kw_unwrap(const uint8_t kek[32], const uint8_t wrapped[40], uint8_t key[32]) {
-  PoolScope pool_scope;
+  LibraryMemory memory;
   mbedtls_nist_kw_context context;
   mbedtls_nist_kw_init(&context);
   Result result = Result::kLibraryError;
@@ -136,11 +130,21 @@ Result x25519(const uint8_t private_key[32], const uint8_t peer_public[32], uint
   return Result::kRejected;
 }
 
+Result hkdf_sha256(const uint8_t* salt, size_t salt_size, const uint8_t* ikm, size_t ikm_size,
+                   const uint8_t* info, size_t info_size, uint8_t* okm, size_t size) {
+  LibraryMemory memory;
+  const int status = mbedtls_hkdf(mbedtls_md_info_from_type(MBEDTLS_MD_SHA256), salt, salt_size,
+                                  ikm, ikm_size, info, info_size, okm, size);
+  return status == 0                                 ? Result::kOk
+         : status == MBEDTLS_ERR_HKDF_BAD_INPUT_DATA ? Result::kRejected
+                                                     : Result::kLibraryError;
+}
+
 Result x25519_hkdf(const uint8_t private_key[32], const uint8_t peer_public[32],
                    const uint8_t* info, size_t info_size, uint8_t okm[32]) {
   uint8_t shared[32];
   if (x25519(private_key, peer_public, shared) != Result::kOk) return Result::kRejected;
-  PoolScope pool_scope;
+  LibraryMemory memory;
   const int status = mbedtls_hkdf(mbedtls_md_info_from_type(MBEDTLS_MD_SHA256), nullptr, 0, shared,
                                   sizeof shared, info, info_size, okm, 32);
   wipe(shared, sizeof shared);

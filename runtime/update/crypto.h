@@ -15,6 +15,17 @@ namespace crypto {
 
 enum class Result { kOk, kRejected, kLibraryError };
 
+// mbed TLS's working memory for the operations below that need it: on the
+// device a static buffer (no heap), handed to mbed TLS while this lives;
+// on the host the C library's allocator. One at a time.
+class LibraryMemory {
+ public:
+  LibraryMemory();
+  ~LibraryMemory();
+  LibraryMemory(const LibraryMemory&) = delete;
+  LibraryMemory& operator=(const LibraryMemory&) = delete;
+};
+
 // SHA-256 over a stream.
 class Sha256 {
  public:
@@ -61,6 +72,10 @@ Result aes_kw_unwrap(const uint8_t kek[32], const uint8_t wrapped[40], uint8_t k
 // X25519 (RFC 7748): kRejected for a peer key of small order (libsodium
 // refuses an all-zero shared secret).
 Result x25519(const uint8_t private_key[32], const uint8_t peer_public[32], uint8_t shared[32]);
+// HKDF-SHA256 (RFC 5869); salt may be empty. kRejected when size is over
+// 255 hash lengths.
+Result hkdf_sha256(const uint8_t* salt, size_t salt_size, const uint8_t* ikm, size_t ikm_size,
+                   const uint8_t* info, size_t info_size, uint8_t* okm, size_t size);
 // X25519 then HKDF-SHA256 (RFC 5869): the 32-byte key wrapping
 // key of an X25519 container.
 Result x25519_hkdf(const uint8_t private_key[32], const uint8_t peer_public[32],

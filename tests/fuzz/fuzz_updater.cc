@@ -13,7 +13,7 @@
 #include "compiler/secure/container_writer.h"
 #include "compiler/secure/keys.h"
 #include "kiln/model_update.h"
-#include "tests/secure/sim_flash.h"
+#include "power_cut_flash.h"
 
 namespace {
 
@@ -34,7 +34,8 @@ struct Device {
     keys.ed25519_public = signer_public.bytes.data();
     keys.aes_kw_key = aes_kw.bytes.data();
     policy.arena_capacity = 1 << 20;
-    kiln::test::SimFlash sim(kFlashSize, kSector, 8);
+    std::vector<uint8_t> memory(kFlashSize, 0xFF);
+    kiln::firmware::PowerCutFlash sim(memory.data(), kFlashSize, kSector, 8);
     kiln_updater updater;
     kiln_updater_format(&updater, sim.flash(), &kLayout);
     const std::vector<uint8_t> blob = kiln::load_blob(
@@ -58,7 +59,7 @@ struct Device {
         kiln_update_confirm(&updater);
       }
     }
-    provisioned = sim.bytes();
+    provisioned = memory;
   }
 };
 
@@ -66,16 +67,17 @@ struct Device {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static const Device device;
-  kiln::test::SimFlash sim(kFlashSize, kSector, 8);
+  std::vector<uint8_t> memory(kFlashSize, 0xFF);
+  kiln::firmware::PowerCutFlash sim(memory.data(), kFlashSize, kSector, 8);
   const bool raw = size > 0 && (data[0] & 1);
-  if (!raw) sim.bytes() = device.provisioned;
+  if (!raw) memory = device.provisioned;
   // The journal first (most mutations land there), then the slots.
   std::vector<uint32_t> order;
   for (uint32_t i = 0; i < 2 * kSector; ++i) order.push_back(kLayout.journal_address + i);
   for (uint32_t i = 0; i < 2 * kSlotSize; ++i) order.push_back(i);
   const size_t flash_bytes = size < order.size() ? size : order.size();
   for (size_t i = 0; i < flash_bytes; ++i) {
-    uint8_t& b = sim.bytes()[order[i]];
+    uint8_t& b = memory[order[i]];
     b = raw ? data[i] : static_cast<uint8_t>(b ^ data[i]);
   }
 

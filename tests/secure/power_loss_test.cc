@@ -11,22 +11,22 @@
 
 #include "compiler/pipeline/compile.h"
 #include "compiler/secure/container_writer.h"
-#include "tests/secure/sim_flash.h"
+#include "tests/secure/power_loss_scenario.h"
 #include "tests/support/test_support.h"
 
 namespace kiln {
 namespace {
 
+using power_loss::kFlashSize;
+using power_loss::kLayout;
+using power_loss::kSector;
+using power_loss::kSlotSize;
+using power_loss::kWriteSize;
+using power_loss::Span;
 using secure::Key;
 using secure::KeyKind;
-using test::Cut;
-using test::SimFlash;
-
-constexpr uint32_t kSector = 1024;
-constexpr uint32_t kWriteSize = 8;
-constexpr uint32_t kSlotSize = 4 * kSector;
-constexpr kiln_update_layout kLayout = {{0, kSlotSize}, kSlotSize, 2 * kSlotSize};
-constexpr uint32_t kFlashSize = 2 * kSlotSize + 2 * kSector;
+using Flash = firmware::PowerCutFlash;
+using firmware::Cut;
 
 struct Fleet {
   Key signer = secure::generate_key(KeyKind::kEd25519Private);
@@ -40,6 +40,7 @@ struct Fleet {
                 "cortex-m4")};
   kiln_device_keys keys{};
   kiln_device_policy policy{};
+  power_loss::Device device{};
 
   Fleet() {
     keys.ed25519_public = signer_public.bytes.data();
@@ -47,6 +48,10 @@ struct Fleet {
     keys.x25519_public = device_x25519_public.bytes.data();
     policy.arena_capacity = 1 << 20;
     policy.target = "cortex-m4";
+    device = {&keys, &policy, {span(blobs[0]), span(blobs[1])}};
+  }
+  static Span span(const std::vector<uint8_t>& v) {
+    return Span{v.data(), static_cast<uint32_t>(v.size())};
   }
   // Model `which` (0 or 1) with a counter, encrypted for the device.
   std::vector<uint8_t> container(int which, uint32_t counter) const {
@@ -65,62 +70,21 @@ const Fleet& fleet() {
   return f;
 }
 
-// One boot of the device: open the journal, recover, choose.
-kiln_update_status boot(SimFlash& sim, kiln_updater* updater, kiln_boot_choice* choice) {
-  kiln_update_status s =
-      kiln_updater_open(updater, sim.flash(), &kLayout, &fleet().keys, &fleet().policy);
-  if (s == KILN_UPDATE_OK) s = kiln_updater_boot(updater, choice);
-  return s;
-}
-
-// Which model the chosen slot holds in the clear, byte for byte: 0, 1, or
-// -1 for neither.
-int booted_model(SimFlash& sim, const kiln_boot_choice& choice) {
-  for (int which = 0; which < 2; ++which) {
-    const std::vector<uint8_t>& blob = fleet().blobs[which];
-    if (choice.blob_size == blob.size() &&
-        std::equal(blob.begin(), blob.end(), sim.bytes().begin() + choice.blob_address)) {
-      return which;
-    }
-  }
-  return -1;
-}
-
-// What an update got through before the power went.
-struct Progress {
-  bool confirmed = false;  // kiln_update_confirm returned OK
+// A device's flash and its memory.
+struct SimFlash {
+  std::vector<uint8_t> memory = std::vector<uint8_t>(kFlashSize, 0xFF);
+  Flash flash{memory.data(), kFlashSize, kSector, kWriteSize};
 };
 
-// The whole update: download, reboot into the trial, self-test, confirm,
-// reboot, and (with `next`) half the download of the next update. Stops at the first failure (after
-// a cut every operation fails).
-void update(SimFlash& sim, const std::vector<uint8_t>& container, int new_model, Progress* progress,
-            const std::vector<uint8_t>* next = nullptr) {
-  kiln_updater updater;
-  kiln_boot_choice choice;
-  const kiln_update_status booted = boot(sim, &updater, &choice);
-  if (booted != KILN_UPDATE_OK && booted != KILN_UPDATE_NO_MODEL)
-    return;  // no model before the first
-  if (kiln_update_begin(&updater, static_cast<uint32_t>(container.size())) != KILN_UPDATE_OK)
-    return;
-  for (size_t at = 0; at < container.size(); at += 100) {
-    const uint32_t n = static_cast<uint32_t>(std::min<size_t>(100, container.size() - at));
-    if (kiln_update_write(&updater, container.data() + at, n) != KILN_UPDATE_OK) return;
-  }
-  if (kiln_update_finish(&updater) != KILN_UPDATE_OK) return;
-  if (boot(sim, &updater, &choice) != KILN_UPDATE_OK || !choice.trial) return;
-  if (booted_model(sim, choice) != new_model) return;  // the self-test
-  if (kiln_update_confirm(&updater) != KILN_UPDATE_OK) return;
-  progress->confirmed = true;
-  if (boot(sim, &updater, &choice) != KILN_UPDATE_OK || !next) return;
-  // The next update starts, erasing the slot the old model was in: the new
-  // one must stay.
-  if (kiln_update_begin(&updater, static_cast<uint32_t>(next->size())) != KILN_UPDATE_OK) return;
-  kiln_update_write(&updater, next->data(), static_cast<uint32_t>(next->size() / 2));
+kiln_update_status boot(SimFlash& sim, kiln_updater* updater, kiln_boot_choice* choice) {
+  return power_loss::boot(sim.flash, fleet().device, updater, choice);
+}
+int booted_model(SimFlash& sim, const kiln_boot_choice& choice) {
+  return power_loss::booted_model(sim.flash, fleet().device, choice);
 }
 
-// A device with model `active` confirmed after `cycles` updates (the
-// journal filling up), and what the next update installs.
+// A device with model `old_model` confirmed after `cycles` updates (the
+// journal filling up), and the counter of the next update.
 struct Start {
   std::vector<uint8_t> flash;
   int old_model;
@@ -128,17 +92,18 @@ struct Start {
 };
 
 Start provision(uint32_t cycles) {
-  SimFlash sim(kFlashSize, kSector, kWriteSize);
+  SimFlash sim;
   kiln_updater updater;
-  EXPECT_EQ(kiln_updater_format(&updater, sim.flash(), &kLayout), KILN_UPDATE_OK);
+  EXPECT_EQ(kiln_updater_format(&updater, sim.flash.flash(), &kLayout), KILN_UPDATE_OK);
   int model = 0;
   for (uint32_t i = 0; i <= cycles; ++i) {
     model = static_cast<int>(i % 2);
-    Progress progress;
-    update(sim, fleet().container(model, i + 1), model, &progress);
+    power_loss::Progress progress;
+    const std::vector<uint8_t> c = fleet().container(model, i + 1);
+    power_loss::update(sim.flash, fleet().device, Fleet::span(c), model, &progress);
     EXPECT_TRUE(progress.confirmed) << "cycle " << i;
   }
-  return Start{sim.bytes(), model, cycles + 2};
+  return Start{sim.memory, model, cycles + 2};
 }
 
 struct Matrix {
@@ -153,63 +118,33 @@ void cut_everywhere(const Start& start, int recovery_cuts, Matrix* out) {
   const int new_model = 1 - start.old_model;
   const std::vector<uint8_t> container = fleet().container(new_model, start.next_counter);
   const std::vector<uint8_t> after = fleet().container(start.old_model, start.next_counter + 1);
-  SimFlash sim(kFlashSize, kSector, kWriteSize);
-  sim.bytes() = start.flash;
+  const Span next = Fleet::span(after);
+  SimFlash sim;
+  sim.memory = start.flash;
   kiln_updater updater;
   kiln_boot_choice choice;
   ASSERT_EQ(boot(sim, &updater, &choice), KILN_UPDATE_OK);
   const uint32_t sector_before = updater.state.journal_sector;
-  Progress dry;
-  update(sim, container, new_model, &dry, &after);
+  power_loss::Progress dry;
+  power_loss::update(sim.flash, fleet().device, Fleet::span(container), new_model, &dry, &next);
   EXPECT_TRUE(dry.confirmed);
   ASSERT_EQ(boot(sim, &updater, &choice), KILN_UPDATE_OK);
-  out->compacted = updater.state.journal_sector != sector_before;
-  const uint64_t operations = sim.operations();
   Matrix& m = *out;
-  m.cut_points = operations;
-  for (uint64_t i = 0; i < operations; ++i) {
+  m.compacted = updater.state.journal_sector != sector_before;
+  m.cut_points = sim.flash.operations();
+  for (uint64_t i = 0; i < m.cut_points; ++i) {
     for (Cut kind : {Cut::kBefore, Cut::kTorn}) {
       for (int recovery_cut = -1; recovery_cut < recovery_cuts; ++recovery_cut) {
-        SCOPED_TRACE(testing::Message()
-                     << "cut at operation " << i << (kind == Cut::kTorn ? " (torn)" : "")
-                     << ", recovery cut " << recovery_cut);
-        sim.bytes() = start.flash;
-        sim.restore_power();
-        sim.cut_at(i, kind);
-        Progress progress;
-        update(sim, container, new_model, &progress, &after);
-        ASSERT_FALSE(sim.powered());
-        sim.restore_power();
-        if (recovery_cut >= 0) {
-          sim.cut_at(static_cast<uint64_t>(recovery_cut), kind);
-          boot(sim, &updater, &choice);
-          sim.restore_power();
-        }
-        ASSERT_EQ(boot(sim, &updater, &choice), KILN_UPDATE_OK);
-        const int booted = booted_model(sim, choice);
-        ASSERT_NE(booted, -1) << "the booted slot holds neither model whole";
-        if (progress.confirmed) {
-          ASSERT_EQ(booted, new_model) << "a confirmed update reverted";
-          ASSERT_FALSE(choice.trial);
-          ++m.after_confirmation;
-        }
-        // A trial that is not confirmed is reverted at the next boot.
-        if (choice.trial) {
-          ++m.trials;
-          ASSERT_EQ(booted, new_model);
-          ASSERT_EQ(boot(sim, &updater, &choice), KILN_UPDATE_OK);
-          ASSERT_EQ(booted_model(sim, choice), start.old_model);
-        }
-        ++(booted == new_model ? m.new_booted : m.old_booted);
+        const power_loss::Outcome o = power_loss::cut_and_recover(
+            sim.flash, start.flash.data(), fleet().device, Fleet::span(container), next,
+            start.old_model, i, kind, recovery_cut);
+        ASSERT_EQ(o.violation, nullptr)
+            << o.violation << ": cut at operation " << i << (kind == Cut::kTorn ? " (torn)" : "")
+            << ", recovery cut " << recovery_cut;
+        ++(o.booted == new_model ? m.new_booted : m.old_booted);
+        m.trials += o.trial;
+        m.after_confirmation += o.confirmed;
         ++m.runs;
-        // And the device still updates.
-        Progress again;
-        update(sim, container, new_model, &again);
-        if (booted_model(sim, choice) != new_model || !again.confirmed) {
-          ASSERT_TRUE(boot(sim, &updater, &choice) == KILN_UPDATE_OK &&
-                      booted_model(sim, choice) == new_model && !choice.trial)
-              << "the update cannot be completed after recovery";
-        }
       }
     }
   }
@@ -250,8 +185,8 @@ TEST(PowerLoss, EveryCutWhileTheJournalCompacts) {
 
 TEST(PowerLoss, DowngradeAndForeignContainersAreRefusedAndChangeNothing) {
   Start start = provision(2);  // counter 3 confirmed
-  SimFlash sim(kFlashSize, kSector, kWriteSize);
-  sim.bytes() = start.flash;
+  SimFlash sim;
+  sim.memory = start.flash;
   kiln_updater updater;
   kiln_boot_choice choice;
   ASSERT_EQ(boot(sim, &updater, &choice), KILN_UPDATE_OK);
@@ -283,8 +218,8 @@ TEST(PowerLoss, DowngradeAndForeignContainersAreRefusedAndChangeNothing) {
 
 TEST(PowerLoss, RejectedTrialBootsTheOldModel) {
   Start start = provision(0);
-  SimFlash sim(kFlashSize, kSector, kWriteSize);
-  sim.bytes() = start.flash;
+  SimFlash sim;
+  sim.memory = start.flash;
   const std::vector<uint8_t> next = fleet().container(1, 5);
   kiln_updater updater;
   kiln_boot_choice choice;
@@ -305,14 +240,14 @@ TEST(PowerLoss, RejectedTrialBootsTheOldModel) {
 }
 
 TEST(PowerLoss, BadLayoutsAreRefused) {
-  SimFlash sim(kFlashSize, kSector, kWriteSize);
+  SimFlash sim;
   kiln_updater updater;
   kiln_update_layout overlapping = kLayout;
   overlapping.slot_address[1] = kSector;
-  EXPECT_EQ(kiln_updater_format(&updater, sim.flash(), &overlapping), KILN_UPDATE_BAD_LAYOUT);
+  EXPECT_EQ(kiln_updater_format(&updater, sim.flash.flash(), &overlapping), KILN_UPDATE_BAD_LAYOUT);
   kiln_update_layout misaligned = kLayout;
   misaligned.journal_address += 8;
-  EXPECT_EQ(kiln_updater_format(&updater, sim.flash(), &misaligned), KILN_UPDATE_BAD_LAYOUT);
+  EXPECT_EQ(kiln_updater_format(&updater, sim.flash.flash(), &misaligned), KILN_UPDATE_BAD_LAYOUT);
   // An unformatted journal has no model.
   kiln_boot_choice choice;
   EXPECT_EQ(boot(sim, &updater, &choice), KILN_UPDATE_NO_MODEL);

@@ -40,6 +40,16 @@
 // Smaller precomputation windows: verification needs less RAM this way.
 #define MBEDTLS_ECP_WINDOW_SIZE 2
 #define MBEDTLS_ECP_FIXED_POINT_OPTIM 0
+// No C library heap or exit behind it: before the buffer is handed over an
+// allocation fails, and a corrupted buffer stops the core
+// (third_party/crypto/mbedtls_support.c).
+#include <stddef.h>
+void* kiln_mbedtls_no_calloc(size_t count, size_t size);
+void kiln_mbedtls_no_free(void* pointer);
+void kiln_mbedtls_exit(int status);
+#define MBEDTLS_PLATFORM_STD_CALLOC kiln_mbedtls_no_calloc
+#define MBEDTLS_PLATFORM_STD_FREE kiln_mbedtls_no_free
+#define MBEDTLS_PLATFORM_EXIT_MACRO kiln_mbedtls_exit
 #endif
 
 #include "mbedtls/check_config.h"

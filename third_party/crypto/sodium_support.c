@@ -1,12 +1,15 @@
 /* The two functions the libsodium sources kiln builds call from parts of
  * libsodium it leaves out (its run-time CPU dispatch and random generator):
- * misuse aborts, as libsodium's own does, and on the host random bytes come
+ * misuse stops the program, as libsodium's own does (a trap, which needs
+ * no C library on the device), and on the host random bytes come
  * from the kernel. The device never draws random bytes: it only verifies
  * and decrypts. */
 #include <stddef.h>
-#include <stdlib.h>
 
-void sodium_misuse(void) { abort(); }
+void sodium_misuse(void) { __builtin_trap(); }
+
+/* What libsodium's abort() calls become (CMakeLists.txt). */
+void kiln_sodium_trap(void) { __builtin_trap(); }
 
 #if defined(__linux__)
 #include <errno.h>
@@ -19,7 +22,7 @@ void randombytes_buf(void* const buf, const size_t size) {
     const ssize_t n = getrandom(out, left, 0);
     if (n < 0) {
       if (errno == EINTR) continue;
-      abort();
+      __builtin_trap();
     }
     out += n;
     left -= (size_t)n;

@@ -1,37 +1,39 @@
-// NOR flash in memory for the updater's tests, with power cuts: it counts
-// every program and erase, and can lose power before or in the middle of
-// operation N (a torn program writes the first half of its bytes, a torn
-// erase erases the first half of its sector); after a cut every operation
-// fails until the device "reboots" (restore_power()).
-#ifndef KILN_TESTS_SECURE_SIM_FLASH_H
-#define KILN_TESTS_SECURE_SIM_FLASH_H
+// NOR flash in memory for the updater's power-loss tests, on the host and
+// in the emulated firmware: it counts every program and erase, and can lose
+// power before or in the middle of operation N (a torn program writes the
+// first half of its bytes, a torn erase erases the first half of its
+// sector); after a cut every operation fails until the device "reboots"
+// (restore_power()). The memory is the caller's.
+#ifndef KILN_TARGETS_POWER_CUT_FLASH_H
+#define KILN_TARGETS_POWER_CUT_FLASH_H
 
-#include <cstdint>
-#include <cstring>
-#include <vector>
+#include <stdint.h>
+#include <string.h>
 
 #include "kiln/model_update.h"
 
 namespace kiln {
-namespace test {
+namespace firmware {
 
 enum class Cut { kBefore, kTorn };
 
-class SimFlash {
+class PowerCutFlash {
  public:
-  SimFlash(uint32_t size, uint32_t sector_size, uint32_t write_size) : bytes_(size, 0xFF) {
+  PowerCutFlash(uint8_t* memory, uint32_t size, uint32_t sector_size, uint32_t write_size)
+      : bytes_(memory), size_(size) {
     flash_.sector_size = sector_size;
     flash_.write_size = write_size;
-    flash_.read = &SimFlash::read;
-    flash_.program = &SimFlash::program;
-    flash_.erase = &SimFlash::erase;
+    flash_.read = &PowerCutFlash::read;
+    flash_.program = &PowerCutFlash::program;
+    flash_.erase = &PowerCutFlash::erase;
     flash_.context = this;
   }
-  SimFlash(const SimFlash&) = delete;
-  SimFlash& operator=(const SimFlash&) = delete;
+  PowerCutFlash(const PowerCutFlash&) = delete;
+  PowerCutFlash& operator=(const PowerCutFlash&) = delete;
 
   const kiln_flash* flash() const { return &flash_; }
-  std::vector<uint8_t>& bytes() { return bytes_; }
+  uint8_t* bytes() const { return bytes_; }
+  uint32_t size() const { return size_; }
   uint64_t operations() const { return operations_; }
   bool powered() const { return powered_; }
 
@@ -60,15 +62,15 @@ class SimFlash {
   }
 
   static int read(void* context, uint32_t address, void* data, uint32_t size) {
-    auto* self = static_cast<SimFlash*>(context);
-    if (!self->powered_ || uint64_t{address} + size > self->bytes_.size()) return -1;
-    std::memcpy(data, self->bytes_.data() + address, size);
+    auto* self = static_cast<PowerCutFlash*>(context);
+    if (!self->powered_ || uint64_t{address} + size > self->size_) return -1;
+    memcpy(data, self->bytes_ + address, size);
     return 0;
   }
 
   static int program(void* context, uint32_t address, const void* data, uint32_t size) {
-    auto* self = static_cast<SimFlash*>(context);
-    if (uint64_t{address} + size > self->bytes_.size() || address % self->flash_.write_size != 0 ||
+    auto* self = static_cast<PowerCutFlash*>(context);
+    if (uint64_t{address} + size > self->size_ || address % self->flash_.write_size != 0 ||
         size % self->flash_.write_size != 0) {
       return -1;
     }
@@ -81,16 +83,17 @@ class SimFlash {
   }
 
   static int erase(void* context, uint32_t address) {
-    auto* self = static_cast<SimFlash*>(context);
+    auto* self = static_cast<PowerCutFlash*>(context);
     const uint32_t sector = self->flash_.sector_size;
-    if (address % sector != 0 || uint64_t{address} + sector > self->bytes_.size()) return -1;
+    if (address % sector != 0 || uint64_t{address} + sector > self->size_) return -1;
     const Run run = self->begin_operation();
     const uint32_t erased = run == Run::kWhole ? sector : run == Run::kTorn ? sector / 2 : 0;
-    std::memset(self->bytes_.data() + address, 0xFF, erased);
+    memset(self->bytes_ + address, 0xFF, erased);
     return run == Run::kWhole ? 0 : -1;
   }
 
-  std::vector<uint8_t> bytes_;
+  uint8_t* bytes_;
+  uint32_t size_;
   kiln_flash flash_{};
   uint64_t operations_ = 0;
   uint64_t cut_ = 0;
@@ -99,7 +102,7 @@ class SimFlash {
   bool powered_ = true;
 };
 
-}  // namespace test
+}  // namespace firmware
 }  // namespace kiln
 
-#endif  // KILN_TESTS_SECURE_SIM_FLASH_H
+#endif  // KILN_TARGETS_POWER_CUT_FLASH_H
