@@ -17,7 +17,15 @@ cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Debug "-DCMAKE_CXX_FLAGS_DEBU
   -DCMAKE_CXX_COMPILER=clang++ -DKILN_SANITIZE=ON -DKILN_BUILD_FUZZERS=ON -DKILN_BUILD_TESTS=OFF \
   -DKILN_BUILD_BENCH=OFF -DKILN_BUILD_FIRMWARE=OFF -DKILN_TRAINING=OFF "-DKILN_SHARED_DIR=$shared" >/dev/null
 targets=(tflite onnx blob container updater)
-cmake --build "$build" --target "${targets[@]/#/fuzz_}" kiln
+# The seeds are made with the kiln tool: $KILN_TOOL (scripts/test.sh gives
+# its test build's), else this build's.
+if [ -n "${KILN_TOOL:-}" ]; then
+  cmake --build "$build" --target "${targets[@]/#/fuzz_}"
+  kiln=$KILN_TOOL
+else
+  cmake --build "$build" --target "${targets[@]/#/fuzz_}" kiln
+  kiln=$build/tools/kiln/kiln
+fi
 
 seeds=$build/seeds
 rm -rf "$seeds"
@@ -32,7 +40,7 @@ done
 for model in "$shared"/models/tflite_micro/*.tflite "$shared"/models/mlcommons_tiny/kws_ref_model.tflite; do
   [ -f "$model" ] || continue
   cp "$model" "$seeds/tflite/"
-  "$build/tools/kiln/kiln" convert "$model" -o "$seeds/blob/$(basename "$model" .tflite).kiln" >/dev/null
+  "$kiln" convert "$model" -o "$seeds/blob/$(basename "$model" .tflite).kiln" >/dev/null
 done
 # Several subgraphs, variables, loops and recurrent state (the blobs carry a
 # state region and branches); int4 weights (the blobs carry 4-bit coded
@@ -42,7 +50,7 @@ for case in CALL_ONCE/f32_0 VAR_HANDLE/i8_0 IF/i32_0 WHILE/i32_0 SVDF/i8_0 \
   CONV_2D/i8_i4w_0 DEPTHWISE_CONV_2D/i8_i4w_1 FULLY_CONNECTED/i8_i4w_2; do
   name=$(echo "$case" | tr / _)
   cp "$shared/conformance/tflm_ops/$case/model.tflite" "$seeds/tflite/$name.tflite"
-  "$build/tools/kiln/kiln" convert "$seeds/tflite/$name.tflite" -o "$seeds/blob/$name.kiln" >/dev/null
+  "$kiln" convert "$seeds/tflite/$name.tflite" -o "$seeds/blob/$name.kiln" >/dev/null
 done
 # Compressed weights (tests/fuzz/seeds/tflite): pruned ones, whose blobs
 # carry sparse filters (counts, offsets and nonzero weights, single and in
@@ -51,8 +59,8 @@ done
 # filters entropy-coded.
 for model in tests/fuzz/seeds/tflite/*.tflite; do
   cp "$model" "$seeds/tflite/"
-  "$build/tools/kiln/kiln" convert "$model" -o "$seeds/blob/$(basename "$model" .tflite).kiln" >/dev/null
-  "$build/tools/kiln/kiln" convert "$model" --entropy \
+  "$kiln" convert "$model" -o "$seeds/blob/$(basename "$model" .tflite).kiln" >/dev/null
+  "$kiln" convert "$model" --entropy \
     -o "$seeds/blob/$(basename "$model" .tflite)_entropy.kiln" >/dev/null
 done
 
@@ -62,7 +70,7 @@ keys=tests/fuzz/keys
 for blob in "$seeds"/blob/hello_world_int8.kiln "$seeds"/blob/network_tester_network_model.kiln \
   "$seeds"/blob/SVDF_i8_0.kiln; do
   name=$(basename "$blob" .kiln)
-  sign=("$build/tools/kiln/kiln" sign "$blob" --counter 3 --target cortex-m4)
+  sign=("$kiln" sign "$blob" --counter 3 --target cortex-m4)
   "${sign[@]}" --key $keys/ed25519.key -o "$seeds/container/$name.kilnc" >/dev/null
   "${sign[@]}" --key $keys/p256.key -o "$seeds/container/${name}_p256.kilnc" >/dev/null
   "${sign[@]}" --key $keys/ed25519.key --encrypt-for $keys/aes-kw.key -o "$seeds/container/${name}_kw.kilnc" >/dev/null

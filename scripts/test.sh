@@ -1,16 +1,16 @@
 #!/usr/bin/env bash
-# Checks the layout of every C and C++ file (scripts/format.sh --check), runs
-# the fuzzers for a fixed number of inputs (scripts/fuzz.sh), builds kiln
-# with AddressSanitizer and UndefinedBehaviorSanitizer, runs clang-tidy over
-# it (scripts/tidy.sh), then the whole test suite with CTest (labels unit,
-# device, cli, integration: `ctest -L unit` is the quick subset).
+# Checks the layout of every C and C++ file (scripts/format.sh --check),
+# builds kiln with AddressSanitizer and UndefinedBehaviorSanitizer, runs
+# clang-tidy over it (scripts/tidy.sh), runs the fuzzers for a fixed number
+# of inputs (scripts/fuzz.sh), then the test suite with CTest (labels unit,
+# device, cli, integration: `ctest -L unit` is the quick subset), all but
+# the tests labelled long.
 # The golden tests read ../shared (override with KILN_SHARED_DIR).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/install-deps.sh
 scripts/format.sh --check
-scripts/fuzz.sh
 build=${KILN_TEST_BUILD_DIR:-build-test}
 # -Og -g1: under the sanitizers, -O2 -g compiles kiln about 3.5x slower;
 # line tables keep file:line in the reports. The runtime's kernels, which
@@ -20,6 +20,9 @@ cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Debug "-DCMAKE_CXX_FLAGS_DEBU
   -DKILN_WERROR=ON -DKILN_BUILD_BENCH=OFF >/dev/null
 cmake --build "$build"
 scripts/tidy.sh "$build"
+# The fuzzers' seeds come from this build's kiln tool.
+KILN_TOOL=$PWD/$build/tools/kiln/kiln scripts/fuzz.sh
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-ctest --test-dir "$build" --output-on-failure -j "$(nproc)"
+# Tests labelled long (minutes each) run with `ctest -L long`.
+ctest --test-dir "$build" --output-on-failure -j "$(nproc)" -LE long

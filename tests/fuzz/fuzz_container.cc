@@ -1,6 +1,6 @@
 // libFuzzer target: arbitrary bytes as a signed model container, through the
-// device's streaming verifier (in chunks whose size the first byte picks,
-// as received and as installed) and the host's inspector. The device holds
+// device's streaming verifier (in chunks of 1 to 2048 bytes, as the first
+// byte picks, as received and as installed) and the host's inspector. The device holds
 // the keys in tests/fuzz/keys, which signed the seeds (scripts/fuzz.sh), so
 // mutations of a good container reach the key unwrap, the decryption, the
 // TLVs and the signature checks.
@@ -36,7 +36,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static const Keys keys;
   kiln_device_policy policy{};
   policy.arena_capacity = 1 << 20;
-  const uint32_t chunk = size > 0 ? 1u + data[0] * 4u : 1u;
+  const uint32_t chunk = size > 0 ? 1u << (data[0] % 12) : 1u;
   std::vector<uint8_t> out(chunk);
   for (kiln_verify_mode mode : {KILN_VERIFY_RECEIVED, KILN_VERIFY_INSTALLED}) {
     kiln_verifier verifier;
