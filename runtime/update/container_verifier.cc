@@ -5,6 +5,7 @@
 #include <new>
 
 #include "kiln/blob_format.h"
+#include "update/algorithms.h"
 #include "update/container_layout.h"
 #include "update/crypto.h"
 
@@ -42,7 +43,7 @@ struct Verifier {
   Verifier& operator=(const Verifier&) = delete;
 
   void drop_cipher() {
-    if (cipher == nullptr) return;
+    if (!algorithms::kDecrypts || cipher == nullptr) return;
     cipher->~Aes256Ctr();
     cipher = nullptr;
     crypto::wipe(cipher_storage, sizeof cipher_storage);
@@ -79,6 +80,10 @@ struct Verifier {
   kiln_container_status check_header() {
     const kiln_container_status s = container::parse_header(header_bytes, &header);
     if (s != KILN_CONTAINER_OK) return s;
+    if (!algorithms::carries_signature(header.signature)) return KILN_CONTAINER_BAD_SIGNATURE_KIND;
+    if (mode == KILN_VERIFY_RECEIVED && !algorithms::carries_encryption(header.encryption)) {
+      return KILN_CONTAINER_BAD_ENCRYPTION_KIND;
+    }
     total = container::total_size(header);
     if (policy->max_container_bytes != 0 && total > policy->max_container_bytes) {
       return KILN_CONTAINER_PAYLOAD_TOO_LARGE;
@@ -96,10 +101,11 @@ struct Verifier {
     }
     if (header.encryption == KILN_ENCRYPTION_NONE || mode == KILN_VERIFY_INSTALLED)
       return KILN_CONTAINER_OK;
+    if (!algorithms::kDecrypts) return KILN_CONTAINER_BAD_ENCRYPTION_KIND;
     uint8_t kek[32];
     const uint8_t* wrapped = key_area;
     Result derived = Result::kOk;
-    if (header.encryption == KILN_ENCRYPTION_AES_KW) {
+    if (header.encryption == KILN_ENCRYPTION_AES_KW || !algorithms::kX25519) {
       if (keys->aes_kw_key == nullptr) return KILN_CONTAINER_NO_DECRYPTION_KEY;
       memcpy(kek, keys->aes_kw_key, sizeof kek);
     } else {
@@ -123,7 +129,7 @@ struct Verifier {
 
   // Payload bytes: decrypted when a cipher is set, hashed in plain text.
   void take_payload(const uint8_t* data, uint32_t size, uint8_t* out) {
-    if (cipher == nullptr) {
+    if (!algorithms::kDecrypts || cipher == nullptr) {
       if (out != nullptr && out != data) memcpy(out, data, size);
       hash.update(data, size);
       return;
@@ -200,9 +206,13 @@ struct Verifier {
     uint8_t key_hash[32];
     crypto::sha256(key, key_size, key_hash);
     if (memcmp(key_hash, tlvs.key_hash, 32) != 0) return KILN_CONTAINER_UNKNOWN_KEY;
-    const Result verified = header.signature == KILN_SIGNATURE_ED25519
-                                ? crypto::ed25519_verify(tlvs.signature, digest, 32, key)
-                                : crypto::p256_verify(tlvs.signature, digest, key);
+    // check_header() refused the kinds this build does not carry.
+    Result verified = Result::kRejected;
+    if (algorithms::kEd25519 && header.signature == KILN_SIGNATURE_ED25519) {
+      verified = crypto::ed25519_verify(tlvs.signature, digest, 32, key);
+    } else if (algorithms::kP256 && header.signature == KILN_SIGNATURE_ECDSA_P256) {
+      verified = crypto::p256_verify(tlvs.signature, digest, key);
+    }
     if (verified == Result::kLibraryError) return KILN_CONTAINER_CRYPTO_ERROR;
     return verified == Result::kOk ? KILN_CONTAINER_OK : KILN_CONTAINER_BAD_SIGNATURE;
   }

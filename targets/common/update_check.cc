@@ -14,6 +14,9 @@
 //       provisions the OLD container into flash held in RAM, then for each
 //       cut of CUTS updates to NEW with the power cut there, recovers and
 //       checks what boots (tests/secure/power_loss_scenario.h).
+// kiln-verify-ed25519 is the same program with only its verify command,
+// linked with a kiln_update that carries Ed25519 alone: the smallest
+// verifier's flash.
 // KEYS: the Ed25519 public key (32 bytes), the P-256 one (65), the AES key
 // wrapping key (32), the X25519 private and public keys (32 each).
 #include <stdint.h>
@@ -26,6 +29,10 @@
 #include "semihosting.h"
 #include "tests/secure/power_loss_scenario.h"
 #include "update/crypto.h"
+
+#ifndef KILN_UPDATE_CHECK_VERIFY_ONLY
+#define KILN_UPDATE_CHECK_VERIFY_ONLY 0
+#endif
 
 extern "C" uint32_t stack_peak_bytes(void);
 extern "C" uint8_t __model_start[], __model_end[];
@@ -97,6 +104,7 @@ int verify(const Args& args) {
   return 0;
 }
 
+#if !KILN_UPDATE_CHECK_VERIFY_ONLY
 // A vector file: records of [kind u8][expected u8][field count u8] then
 // each field as [u32 size][bytes]. expected: 1 accept, 0 refuse, 2 either.
 struct Reader {
@@ -255,12 +263,16 @@ int power_loss(const Args& args) {
   return 0;
 }
 
+#endif  // !KILN_UPDATE_CHECK_VERIFY_ONLY
+
 }  // namespace
 
 int main() {
   const Args args = parse_args();
   if (args.model != nullptr && strcmp(args.model, "verify") == 0) return verify(args);
+#if !KILN_UPDATE_CHECK_VERIFY_ONLY
   if (args.model != nullptr && strcmp(args.model, "wycheproof") == 0) return wycheproof(args);
   if (args.model != nullptr && strcmp(args.model, "power-loss") == 0) return power_loss(args);
+#endif
   fail(kExitUsage, "usage: kiln-update-check verify|wycheproof|power-loss -i FILE...");
 }

@@ -194,12 +194,12 @@ TEST(SecureOnCortexM4, VerifiesAndDecryptsMlperfContainers) {
   }
 }
 
-// The bytes each library put in the firmware's image, from its link map.
-std::map<std::string, uint64_t> image_bytes_by_library() {
-  std::ifstream map(firmware_dir(m4()) + "/kiln-update-check.map");
+// The bytes each library put in a firmware's image, from its link map.
+std::map<std::string, uint64_t> image_bytes_by_library(const std::string& firmware_name) {
+  std::ifstream map(firmware_dir(m4()) + "/" + firmware_name + ".map");
   std::map<std::string, uint64_t> bytes;
   const std::regex line(
-      R"(^\s*(\.\S+)?\s+0x([0-9a-f]+)\s+0x([0-9a-f]+)\s+\S*lib(kiln_update|kiln_sodium|kiln_mbedtls)\.a\()");
+      R"(^\s*(\.\S+)?\s+0x([0-9a-f]+)\s+0x([0-9a-f]+)\s+\S*lib(kiln_update\w*|kiln_sodium|kiln_mbedtls)\.a\()");
   std::string text, pending;
   bool in_discarded = false;
   while (std::getline(map, text)) {
@@ -227,19 +227,70 @@ std::map<std::string, uint64_t> image_bytes_by_library() {
   return bytes;
 }
 
-TEST(SecureOnCortexM4, VerifierCodeSize) {
-  const std::map<std::string, uint64_t> bytes = image_bytes_by_library();
+uint64_t report_sizes(const std::string& firmware_name,
+                      const std::map<std::string, uint64_t>& bytes) {
   uint64_t total = 0;
   for (const auto& [library, n] : bytes) {
-    std::printf("%s: %llu bytes of flash\n", library.c_str(), static_cast<unsigned long long>(n));
+    std::printf("%s: %s: %llu bytes of flash\n", firmware_name.c_str(), library.c_str(),
+                static_cast<unsigned long long>(n));
     total += n;
   }
-  std::printf("the verifier, decryption and updater: %llu bytes of flash\n",
+  std::printf("%s: %llu bytes of flash in all\n", firmware_name.c_str(),
               static_cast<unsigned long long>(total));
-  EXPECT_GT(bytes.at("kiln_update"), 1000u);
-  EXPECT_GT(bytes.at("kiln_sodium"), 10000u);
-  EXPECT_GT(bytes.at("kiln_mbedtls"), 10000u);
-  EXPECT_LT(total, 160u * 1024u);
+  return total;
+}
+
+// Everything (Ed25519 and ECDSA P-256, AES key wrap and X25519, the
+// updater), and Ed25519 verification alone.
+TEST(SecureOnCortexM4, VerifierCodeSize) {
+  const std::map<std::string, uint64_t> all = image_bytes_by_library("kiln-update-check");
+  const uint64_t everything = report_sizes("kiln-update-check", all);
+  EXPECT_GT(all.at("kiln_update"), 1000u);
+  EXPECT_GT(all.at("kiln_sodium"), 10000u);
+  EXPECT_GT(all.at("kiln_mbedtls"), 10000u);
+  EXPECT_LT(everything, 160u * 1024u);
+  const std::map<std::string, uint64_t> least = image_bytes_by_library("kiln-verify-ed25519");
+  const uint64_t ed25519 = report_sizes("kiln-verify-ed25519", least);
+  EXPECT_EQ(least.count("kiln_update"), 0u);
+  EXPECT_GT(least.at("kiln_update_ed25519"), 1000u);
+  EXPECT_LT(ed25519, 32u * 1024u);
+}
+
+// The Ed25519-only verifier checks the KWS container as the full one does.
+TEST(SecureOnCortexM4, Ed25519OnlyVerifierChecksKws) {
+  TemporaryDirectory dir;
+  const std::vector<uint8_t> blob =
+      load_blob(test::shared_dir() + "/models/mlcommons_tiny/kws_ref_model.tflite", "cortex-m4");
+  secure::SealOptions options;
+  options.signing_key = keys().ed25519;
+  options.security_counter = 1;
+  options.model_id = "kws";
+  options.target = "cortex-m4";
+  const std::vector<uint8_t> signed_only = secure::seal(blob, options);
+  const std::string minimal = firmware_dir(m4()) + "/kiln-verify-ed25519.elf";
+  const std::string keys_file = write(dir, "keys.bin", keys().device_file());
+  const FirmwareRun run = run_firmware(
+      m4(), minimal, {"verify", "-i", write(dir, "kws.kilnc", signed_only), "-i", keys_file});
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_EQ(run.value("status"), 0u);
+  std::printf(
+      "kiln-verify-ed25519: KWS (%zu bytes): %llu instructions, stack %llu bytes, image %llu "
+      "bytes\n",
+      signed_only.size(), static_cast<unsigned long long>(run.value("instructions")),
+      static_cast<unsigned long long>(run.value("stack_bytes")),
+      static_cast<unsigned long long>(run.value("image_flash_bytes")));
+  // It refuses what it does not carry: P-256 signatures and encryption.
+  options.signing_key = keys().p256;
+  const FirmwareRun p256 = run_firmware(
+      m4(), minimal,
+      {"verify", "-i", write(dir, "p256.kilnc", secure::seal(blob, options)), "-i", keys_file});
+  EXPECT_EQ(p256.value("status"), static_cast<uint64_t>(KILN_CONTAINER_BAD_SIGNATURE_KIND));
+  options.signing_key = keys().ed25519;
+  options.encrypt_for = keys().aes_kw;
+  const FirmwareRun encrypted = run_firmware(
+      m4(), minimal,
+      {"verify", "-i", write(dir, "kw.kilnc", secure::seal(blob, options)), "-i", keys_file});
+  EXPECT_EQ(encrypted.value("status"), static_cast<uint64_t>(KILN_CONTAINER_BAD_ENCRYPTION_KIND));
 }
 
 // The power-loss scenario of tests/secure/power_loss_test.cc on the M4:
