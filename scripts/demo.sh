@@ -44,3 +44,21 @@ echo
   --data "$out/test_images" --labels "$out/test_images/labels.txt" \
   --reference "$out/fashion_cnn_float.tflite" -o "$out/report.html"
 echo "open $out/report.html: fit, estimated cycles and energy on an STM32L4R5, the memory plan, float vs int8 accuracy"
+echo
+echo "shipping it: signed, encrypted for one device, installed on its flash (an image file) and confirmed:"
+rm -f "$out/signer".* "$out/device".* "$out/flash.img" "$out/flash.img.layout.json"
+"$kiln" keygen --type ed25519 -o "$out/signer"
+"$kiln" keygen --type x25519 -o "$out/device"
+"$kiln" sign "$out/fashion_cnn.kiln" --key "$out/signer.key" --counter 1 --target cortex-m4 \
+  --model-id fashion_cnn --encrypt-for "$out/device.pub" -o "$out/fashion_cnn.kilnc"
+"$kiln" device format "$out/flash.img" --slot-size 524288
+device_keys=(--key "$out/signer.pub" --key "$out/device.key" --target cortex-m4)
+"$kiln" device install "$out/flash.img" "$out/fashion_cnn.kilnc" "${device_keys[@]}"
+"$kiln" device boot "$out/flash.img" "${device_keys[@]}" -o "$out/booted.kiln"
+if cmp -s "$out/booted.kiln" "$out/fashion_cnn.kiln"; then
+  echo "the device booted the model byte for byte"
+else
+  echo "the device booted something else" >&2
+  exit 1
+fi
+"$kiln" device confirm "$out/flash.img"

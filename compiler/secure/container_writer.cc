@@ -288,19 +288,42 @@ Inspection inspect(const std::vector<uint8_t>& bytes) {
   return done(status);
 }
 
-kiln_container_status verify(const std::vector<uint8_t>& container, const DeviceKeys& keys,
+DeviceKeys DeviceKeys::read(const std::vector<std::string>& paths) {
+  DeviceKeys keys;
+  for (const std::string& path : paths) {
+    Key key = read_key(path);
+    switch (key.kind) {
+      case KeyKind::kEd25519Public: keys.ed25519_public = key; break;
+      case KeyKind::kP256Public: keys.p256_public = key; break;
+      case KeyKind::kAesKw: keys.aes_kw = key; break;
+      case KeyKind::kX25519Private: keys.x25519_private = key; break;
+      default:
+        throw Error(ErrorKind::kUsage,
+                    fmt::format("{}: a device holds signers' public keys and its own x25519 or "
+                                "aes-kw key, not a {} key",
+                                path, key_kind_name(key.kind)));
+    }
+  }
+  return keys;
+}
+
+const kiln_device_keys& DeviceKeys::view() {
+  view_ = kiln_device_keys{};
+  if (ed25519_public) view_.ed25519_public = ed25519_public->bytes.data();
+  if (p256_public) view_.p256_public = p256_public->bytes.data();
+  if (aes_kw) view_.aes_kw_key = aes_kw->bytes.data();
+  if (x25519_private) {
+    x25519_public_ = public_of(*x25519_private);
+    view_.x25519_private = x25519_private->bytes.data();
+    view_.x25519_public = x25519_public_->bytes.data();
+  }
+  return view_;
+}
+
+kiln_container_status verify(const std::vector<uint8_t>& container, DeviceKeys keys,
                              const kiln_device_policy& policy, kiln_container_info* info,
                              std::vector<uint8_t>* plaintext) {
-  kiln_device_keys device{};
-  std::optional<Key> x25519_public;
-  if (keys.ed25519_public) device.ed25519_public = keys.ed25519_public->bytes.data();
-  if (keys.p256_public) device.p256_public = keys.p256_public->bytes.data();
-  if (keys.aes_kw) device.aes_kw_key = keys.aes_kw->bytes.data();
-  if (keys.x25519_private) {
-    x25519_public = public_of(*keys.x25519_private);
-    device.x25519_private = keys.x25519_private->bytes.data();
-    device.x25519_public = x25519_public->bytes.data();
-  }
+  const kiln_device_keys& device = keys.view();
   if (container.size() > UINT32_MAX) return KILN_CONTAINER_PAYLOAD_TOO_LARGE;
   kiln_verifier verifier;
   kiln_verifier_init(&verifier, &device, &policy, KILN_VERIFY_RECEIVED);

@@ -45,11 +45,21 @@ struct Inspection {
 };
 Inspection inspect(const std::vector<uint8_t>& container);
 
-// The device's check, on the host: keys as key files.
+// The keys a device holds, on the host.
 struct DeviceKeys {
   std::optional<Key> ed25519_public, p256_public, aes_kw, x25519_private;
+  // From key files (signers' .pub files, the device's x25519 or aes-kw
+  // .key); throws Error(kUsage) naming a file of another kind.
+  static DeviceKeys read(const std::vector<std::string>& paths);
+  // The device's view: pointers into this object (and its X25519 public
+  // key, derived once), valid while it lives unchanged.
+  const kiln_device_keys& view();
+
+ private:
+  std::optional<Key> x25519_public_;
+  kiln_device_keys view_{};
 };
-kiln_container_status verify(const std::vector<uint8_t>& container, const DeviceKeys& keys,
+kiln_container_status verify(const std::vector<uint8_t>& container, DeviceKeys keys,
                              const kiln_device_policy& policy, kiln_container_info* info,
                              std::vector<uint8_t>* plaintext = nullptr);
 

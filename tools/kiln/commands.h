@@ -18,6 +18,7 @@ void register_validate(CLI::App& app);
 void register_report(CLI::App& app);
 void register_cycles(CLI::App& app);
 void register_secure(CLI::App& app);    // keygen, sign, verify, inspect
+void register_device(CLI::App& app);    // the updater on a flash image file
 void register_train(CLI::App& app);     // with KILN_HAS_TRAINING
 void register_compress(CLI::App& app);  // with KILN_HAS_TRAINING
 

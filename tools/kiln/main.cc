@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
   kiln::cli::register_report(app);
   kiln::cli::register_cycles(app);
   kiln::cli::register_secure(app);
+  kiln::cli::register_device(app);
 #if KILN_HAS_TRAINING
   kiln::cli::register_train(app);
   kiln::cli::register_compress(app);

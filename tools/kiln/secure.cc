@@ -112,8 +112,8 @@ void register_sign(CLI::App& app) {
     if (!opts->encrypt_for.empty()) options.encrypt_for = secure::read_key(opts->encrypt_for);
     const std::vector<uint8_t> container = secure::seal(read_file(opts->blob), options);
     write_file(opts->output, container.data(), container.size());
-    fmt::print("wrote {} ({} bytes: {} signed{})\n", opts->output, container.size(),
-               secure::key_kind_name(options.signing_key.kind),
+    fmt::print("wrote {} ({} bytes, signed with {}{})\n", opts->output, container.size(),
+               options.signing_key.kind == KeyKind::kEd25519Private ? "Ed25519" : "ECDSA P-256",
                options.encrypt_for ? fmt::format(", encrypted for {}", opts->encrypt_for) : "");
   });
 }
@@ -141,21 +141,7 @@ void register_verify(CLI::App& app) {
   cmd->add_option("-o,--output", opts->output, "write the payload (the .kiln blob, decrypted)");
   cmd->add_flag("--json", opts->json, "print JSON");
   cmd->callback([opts]() {
-    secure::DeviceKeys keys;
-    for (const std::string& path : opts->keys) {
-      Key key = secure::read_key(path);
-      switch (key.kind) {
-        case KeyKind::kEd25519Public: keys.ed25519_public = key; break;
-        case KeyKind::kP256Public: keys.p256_public = key; break;
-        case KeyKind::kAesKw: keys.aes_kw = key; break;
-        case KeyKind::kX25519Private: keys.x25519_private = key; break;
-        default:
-          throw Error(ErrorKind::kUsage,
-                      fmt::format("{}: a device holds public signing keys and its own x25519 or "
-                                  "aes-kw key, not a {} key",
-                                  path, secure::key_kind_name(key.kind)));
-      }
-    }
+    const secure::DeviceKeys keys = secure::DeviceKeys::read(opts->keys);
     kiln_device_policy policy{};
     policy.min_security_counter = opts->min_counter;
     policy.arena_capacity = opts->arena;
