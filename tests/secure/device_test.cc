@@ -15,6 +15,7 @@
 #include "compiler/run/emulated_core.h"
 #include "compiler/secure/container_writer.h"
 #include "tests/secure/power_loss_scenario.h"
+#include "tests/secure/wycheproof_files.h"
 #include "tests/support/test_support.h"
 #include "update/crypto.h"
 
@@ -55,19 +56,6 @@ std::string write(const TemporaryDirectory& dir, const std::string& name,
   return path;
 }
 
-std::vector<uint8_t> hex(const nlohmann::json& j) {
-  const std::string s = j.get<std::string>();
-  std::vector<uint8_t> out;
-  for (size_t i = 0; i + 1 < s.size(); i += 2)
-    out.push_back(static_cast<uint8_t>(std::stoi(s.substr(i, 2), nullptr, 16)));
-  return out;
-}
-
-nlohmann::json vectors(const std::string& name) {
-  std::ifstream in(test::shared_dir() + "/crypto/wycheproof/" + name);
-  return nlohmann::json::parse(in);
-}
-
 // One case of the firmware's vector file.
 void add_case(std::vector<uint8_t>& file, uint8_t kind, const std::string& result,
               const std::vector<std::vector<uint8_t>>& fields) {
@@ -85,51 +73,59 @@ void add_case(std::vector<uint8_t>& file, uint8_t kind, const std::string& resul
 TEST(SecureOnCortexM4, WycheproofVectorsSampled) {
   std::vector<uint8_t> file;
   std::map<std::string, int> sampled;
-  const nlohmann::json ed25519_file = vectors("ed25519_test.json");
+  const nlohmann::json ed25519_file = test::wycheproof_file("ed25519_test.json");
   for (const auto& g : ed25519_file["testGroups"]) {
     for (const auto& t : g["tests"]) {
-      add_case(file, 1, t["result"], {hex(g["publicKey"]["pk"]), hex(t["msg"]), hex(t["sig"])});
+      add_case(file, 1, t["result"],
+               {test::hex_bytes(g["publicKey"]["pk"]), test::hex_bytes(t["msg"]),
+                test::hex_bytes(t["sig"])});
       ++sampled["ed25519"];
     }
   }
   int n = 0;
-  const nlohmann::json ecdsa_file = vectors("ecdsa_secp256r1_sha256_p1363_test.json");
+  const nlohmann::json ecdsa_file = test::wycheproof_file("ecdsa_secp256r1_sha256_p1363_test.json");
   for (const auto& g : ecdsa_file["testGroups"]) {
     for (const auto& t : g["tests"]) {
       if (n++ % 3 != 0) continue;
-      const std::vector<uint8_t> msg = hex(t["msg"]);
+      const std::vector<uint8_t> msg = test::hex_bytes(t["msg"]);
       std::vector<uint8_t> hash(32);
       crypto::sha256(msg.data(), msg.size(), hash.data());
-      add_case(file, 2, t["result"], {hex(g["publicKey"]["uncompressed"]), hash, hex(t["sig"])});
+      add_case(file, 2, t["result"],
+               {test::hex_bytes(g["publicKey"]["uncompressed"]), hash, test::hex_bytes(t["sig"])});
       ++sampled["ecdsa"];
     }
   }
-  const nlohmann::json x25519_file = vectors("x25519_test.json");
+  const nlohmann::json x25519_file = test::wycheproof_file("x25519_test.json");
   for (const auto& g : x25519_file["testGroups"]) {
     for (const auto& t : g["tests"]) {
       // Acceptable cases: only the shared secret is checked (a refusal of a
       // zero secret counts neither way).
-      add_case(file, 3, t["result"], {hex(t["private"]), hex(t["public"]), hex(t["shared"])});
+      add_case(file, 3, t["result"],
+               {test::hex_bytes(t["private"]), test::hex_bytes(t["public"]),
+                test::hex_bytes(t["shared"])});
       ++sampled["x25519"];
     }
   }
-  const nlohmann::json hkdf_file = vectors("hkdf_sha256_test.json");
+  const nlohmann::json hkdf_file = test::wycheproof_file("hkdf_sha256_test.json");
   for (const auto& g : hkdf_file["testGroups"]) {
     for (const auto& t : g["tests"]) {
-      std::vector<uint8_t> okm =
-          t["result"] == "valid" ? hex(t["okm"]) : std::vector<uint8_t>(t["size"].get<size_t>());
-      add_case(file, 4, t["result"], {hex(t["ikm"]), hex(t["salt"]), hex(t["info"]), okm});
+      std::vector<uint8_t> okm = t["result"] == "valid"
+                                     ? test::hex_bytes(t["okm"])
+                                     : std::vector<uint8_t>(t["size"].get<size_t>());
+      add_case(
+          file, 4, t["result"],
+          {test::hex_bytes(t["ikm"]), test::hex_bytes(t["salt"]), test::hex_bytes(t["info"]), okm});
       ++sampled["hkdf"];
     }
   }
   n = 0;
-  const nlohmann::json gcm_file = vectors("aes_gcm_test.json");
+  const nlohmann::json gcm_file = test::wycheproof_file("aes_gcm_test.json");
   for (const auto& g : gcm_file["testGroups"]) {
     for (const auto& t : g["tests"]) {
       if (n++ % 4 != 0) continue;
-      add_case(
-          file, 5, t["result"],
-          {hex(t["key"]), hex(t["iv"]), hex(t["aad"]), hex(t["ct"]), hex(t["tag"]), hex(t["msg"])});
+      add_case(file, 5, t["result"],
+               {test::hex_bytes(t["key"]), test::hex_bytes(t["iv"]), test::hex_bytes(t["aad"]),
+                test::hex_bytes(t["ct"]), test::hex_bytes(t["tag"]), test::hex_bytes(t["msg"])});
       ++sampled["gcm"];
     }
   }

@@ -8,6 +8,7 @@
 
 #include "compiler/secure/keys.h"
 #include "mbedtls/gcm.h"
+#include "tests/secure/wycheproof_files.h"
 #include "tests/support/test_support.h"
 #include "update/crypto.h"
 
@@ -15,20 +16,6 @@ namespace kiln {
 namespace {
 
 using crypto::Result;
-
-nlohmann::json vectors(const std::string& name) {
-  std::ifstream in(test::shared_dir() + "/crypto/wycheproof/" + name);
-  EXPECT_TRUE(in) << name;
-  return nlohmann::json::parse(in);
-}
-
-std::vector<uint8_t> bytes(const nlohmann::json& hex) {
-  const std::string s = hex.get<std::string>();
-  std::vector<uint8_t> out;
-  for (size_t i = 0; i + 1 < s.size(); i += 2)
-    out.push_back(static_cast<uint8_t>(std::stoi(s.substr(i, 2), nullptr, 16)));
-  return out;
-}
 
 // Counts of a file's cases: each must come out as its result says.
 struct Tally {
@@ -52,14 +39,14 @@ struct Tally {
 };
 
 TEST(Wycheproof, Ed25519) {
-  const nlohmann::json file = vectors("ed25519_test.json");
+  const nlohmann::json file = test::wycheproof_file("ed25519_test.json");
   Tally tally;
   for (const auto& group : file["testGroups"]) {
-    const std::vector<uint8_t> key = bytes(group["publicKey"]["pk"]);
+    const std::vector<uint8_t> key = test::hex_bytes(group["publicKey"]["pk"]);
     ASSERT_EQ(key.size(), 32u);
     for (const auto& test : group["tests"]) {
-      const std::vector<uint8_t> msg = bytes(test["msg"]);
-      const std::vector<uint8_t> sig = bytes(test["sig"]);
+      const std::vector<uint8_t> msg = test::hex_bytes(test["msg"]);
+      const std::vector<uint8_t> sig = test::hex_bytes(test["sig"]);
       tally.add(test, sig.size() == 64 && crypto::ed25519_verify(sig.data(), msg.data(), msg.size(),
                                                                  key.data()) == Result::kOk);
     }
@@ -72,14 +59,14 @@ TEST(Wycheproof, Ed25519) {
 // ECDSA P-256 over SHA-256 of the message; the container signs a digest,
 // which is the same computation.
 void ecdsa_file(const std::string& name, bool der, int valid, int invalid) {
-  const nlohmann::json file = vectors(name);
+  const nlohmann::json file = test::wycheproof_file(name);
   Tally tally;
   for (const auto& group : file["testGroups"]) {
-    const std::vector<uint8_t> key = bytes(group["publicKey"]["uncompressed"]);
+    const std::vector<uint8_t> key = test::hex_bytes(group["publicKey"]["uncompressed"]);
     ASSERT_EQ(key.size(), 65u);
     for (const auto& test : group["tests"]) {
-      const std::vector<uint8_t> msg = bytes(test["msg"]);
-      std::optional<std::vector<uint8_t>> sig = bytes(test["sig"]);
+      const std::vector<uint8_t> msg = test::hex_bytes(test["msg"]);
+      std::optional<std::vector<uint8_t>> sig = test::hex_bytes(test["sig"]);
       if (der) sig = secure::ecdsa_der_to_raw(*sig);
       uint8_t hash[32];
       crypto::sha256(msg.data(), msg.size(), hash);
@@ -101,14 +88,14 @@ TEST(Wycheproof, EcdsaP256DerSignatures) {
 }
 
 TEST(Wycheproof, X25519) {
-  const nlohmann::json file = vectors("x25519_test.json");
+  const nlohmann::json file = test::wycheproof_file("x25519_test.json");
   Tally tally;
   int zero_refused = 0;
   for (const auto& group : file["testGroups"]) {
     for (const auto& test : group["tests"]) {
-      const std::vector<uint8_t> pub = bytes(test["public"]);
-      const std::vector<uint8_t> priv = bytes(test["private"]);
-      const std::vector<uint8_t> expected = bytes(test["shared"]);
+      const std::vector<uint8_t> pub = test::hex_bytes(test["public"]);
+      const std::vector<uint8_t> priv = test::hex_bytes(test["private"]);
+      const std::vector<uint8_t> expected = test::hex_bytes(test["shared"]);
       uint8_t shared[32];
       const bool agreed = crypto::x25519(priv.data(), pub.data(), shared) == Result::kOk;
       // An acceptable case must still be right when it is accepted; the
@@ -130,19 +117,20 @@ TEST(Wycheproof, X25519) {
 }
 
 TEST(Wycheproof, HkdfSha256) {
-  const nlohmann::json file = vectors("hkdf_sha256_test.json");
+  const nlohmann::json file = test::wycheproof_file("hkdf_sha256_test.json");
   Tally tally;
   for (const auto& group : file["testGroups"]) {
     for (const auto& test : group["tests"]) {
-      const std::vector<uint8_t> ikm = bytes(test["ikm"]), salt = bytes(test["salt"]),
-                                 info = bytes(test["info"]);
+      const std::vector<uint8_t> ikm = test::hex_bytes(test["ikm"]),
+                                 salt = test::hex_bytes(test["salt"]),
+                                 info = test::hex_bytes(test["info"]);
       const size_t size = test["size"];
       std::vector<uint8_t> okm(size);
       const bool derived =
           crypto::hkdf_sha256(salt.data(), salt.size(), ikm.data(), ikm.size(), info.data(),
                               info.size(), okm.data(), size) == Result::kOk;
       if (derived && test["result"] == "valid") {
-        EXPECT_EQ(okm, bytes(test["okm"])) << "tcId " << test["tcId"];
+        EXPECT_EQ(okm, test::hex_bytes(test["okm"])) << "tcId " << test["tcId"];
       }
       tally.add(test, derived);
     }
@@ -153,14 +141,16 @@ TEST(Wycheproof, HkdfSha256) {
 }
 
 TEST(Wycheproof, AesGcm) {
-  const nlohmann::json file = vectors("aes_gcm_test.json");
+  const nlohmann::json file = test::wycheproof_file("aes_gcm_test.json");
   Tally tally;
   for (const auto& group : file["testGroups"]) {
     for (const auto& test : group["tests"]) {
-      const std::vector<uint8_t> key = bytes(test["key"]), iv = bytes(test["iv"]),
-                                 aad = bytes(test["aad"]);
-      const std::vector<uint8_t> msg = bytes(test["msg"]), ct = bytes(test["ct"]),
-                                 tag = bytes(test["tag"]);
+      const std::vector<uint8_t> key = test::hex_bytes(test["key"]),
+                                 iv = test::hex_bytes(test["iv"]),
+                                 aad = test::hex_bytes(test["aad"]);
+      const std::vector<uint8_t> msg = test::hex_bytes(test["msg"]),
+                                 ct = test::hex_bytes(test["ct"]),
+                                 tag = test::hex_bytes(test["tag"]);
       mbedtls_gcm_context gcm;
       mbedtls_gcm_init(&gcm);
       std::vector<uint8_t> plain(ct.size() + 1);
