@@ -124,6 +124,13 @@ kiln_update_status store(kiln_updater* u, const uint8_t* data, uint32_t size) {
   return KILN_UPDATE_OK;
 }
 
+// Ends the download's verifier (wiping its content key), if one runs.
+void end_verifier(kiln_updater* u) {
+  if (!u->verifying) return;
+  kiln_verifier_abort(&u->verifier);
+  u->verifying = 0;
+}
+
 kiln_update_status refuse(kiln_updater* u, kiln_container_status why) {
   u->refusal = why;
   return KILN_UPDATE_REFUSED;
@@ -205,6 +212,7 @@ kiln_update_status kiln_update_begin(kiln_updater* u, uint32_t container_size) {
     return KILN_UPDATE_BAD_STATE;
   }
   if (container_size > u->layout.slot_size) return refuse(u, KILN_CONTAINER_PAYLOAD_TOO_LARGE);
+  end_verifier(u);  // a download abandoned for this one
   const uint8_t target = u->state.active == kNoSlot ? 0 : static_cast<uint8_t>(1 - u->state.active);
   const kiln_update_status s = append(u, Record::kDownload, target, 0);
   if (s != KILN_UPDATE_OK) return s;
@@ -215,6 +223,7 @@ kiln_update_status kiln_update_begin(kiln_updater* u, uint32_t container_size) {
   u->refusal = KILN_CONTAINER_OK;
   u->policy = policy_now(*u);
   kiln_verifier_init(&u->verifier, u->keys, &u->policy, KILN_VERIFY_RECEIVED);
+  u->verifying = 1;
   return KILN_UPDATE_OK;
 }
 
@@ -222,7 +231,7 @@ kiln_update_status kiln_update_write(kiln_updater* u, const uint8_t* data, uint3
   if (u->state.phase != KILN_PHASE_DOWNLOADING || u->refusal != KILN_CONTAINER_OK)
     return KILN_UPDATE_BAD_STATE;
   if (size > u->expected_size - u->written) {
-    kiln_verifier_abort(&u->verifier);
+    end_verifier(u);
     return refuse(u, KILN_CONTAINER_TRAILING_BYTES);
   }
   uint8_t plain[kChunkBytes];
@@ -230,12 +239,12 @@ kiln_update_status kiln_update_write(kiln_updater* u, const uint8_t* data, uint3
     const uint32_t n = size - at < kChunkBytes ? size - at : kChunkBytes;
     const kiln_container_status status = kiln_verifier_update(&u->verifier, data + at, n, plain);
     if (status != KILN_CONTAINER_OK) {
-      kiln_verifier_abort(&u->verifier);
+      end_verifier(u);
       return refuse(u, status);
     }
     const kiln_update_status s = store(u, plain, n);
     if (s != KILN_UPDATE_OK) {
-      kiln_verifier_abort(&u->verifier);
+      end_verifier(u);
       u->refusal = KILN_CONTAINER_BAD_STATE;  // the download cannot go on
       return s;
     }
@@ -252,11 +261,12 @@ kiln_update_status kiln_update_finish(kiln_updater* u) {
     const kiln_update_status s = program_unit(u, u->unit);
     u->unit_fill = 0;
     if (s != KILN_UPDATE_OK) {
-      kiln_verifier_abort(&u->verifier);
+      end_verifier(u);
       return s;
     }
   }
   const kiln_container_status status = kiln_verifier_finish(&u->verifier, nullptr);
+  u->verifying = 0;
   if (status != KILN_CONTAINER_OK) return refuse(u, status);
   if (u->written != u->expected_size) return refuse(u, KILN_CONTAINER_TRUNCATED);
   // What counts is what the flash now holds.

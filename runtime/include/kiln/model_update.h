@@ -101,6 +101,7 @@ typedef struct kiln_updater {
   uint32_t expected_size, written, erased_to;
   uint8_t unit[32];
   uint32_t unit_fill;
+  int verifying; /* the verifier below runs */
   kiln_verifier verifier;
 } kiln_updater;
 
