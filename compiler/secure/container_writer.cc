@@ -131,12 +131,6 @@ std::vector<uint8_t> sign_digest(const Key& key, const uint8_t digest[32]) {
 
 }  // namespace
 
-std::string hex(const uint8_t* data, size_t size) {
-  std::string out;
-  for (size_t i = 0; i < size; ++i) out += fmt::format("{:02x}", data[i]);
-  return out;
-}
-
 BlobFields blob_fields(const std::vector<uint8_t>& blob) {
   blob::BlobHeader header;
   if (blob.size() < sizeof header || std::memcmp(blob.data(), blob::kMagic, 4) != 0) {

@@ -35,8 +35,9 @@ BlobFields blob_fields(const std::vector<uint8_t>& blob);
 // Signs (and encrypts) a .kiln blob into a container.
 std::vector<uint8_t> seal(const std::vector<uint8_t>& blob, const SealOptions& options);
 
-// The container's fields as written, whether or not it verifies; nullopt
-// with the status when its header or TLV areas do not parse.
+// The container's fields as written, whether or not it verifies: the
+// status says where parsing stopped when its header or TLV areas do not
+// parse (no signature is checked).
 struct Inspection {
   kiln_container_status status;
   kiln_container_info info;  // filled as far as parsing got
@@ -62,8 +63,6 @@ struct DeviceKeys {
 kiln_container_status verify(const std::vector<uint8_t>& container, DeviceKeys keys,
                              const kiln_device_policy& policy, kiln_container_info* info,
                              std::vector<uint8_t>* plaintext = nullptr);
-
-std::string hex(const uint8_t* data, size_t size);
 
 }  // namespace secure
 }  // namespace kiln

@@ -92,10 +92,15 @@ bool is_private(KeyKind kind) {
          kind == KeyKind::kX25519Private || kind == KeyKind::kAesKw;
 }
 
+std::string hex(const uint8_t* data, size_t size) {
+  std::string out;
+  for (size_t i = 0; i < size; ++i) out += fmt::format("{:02x}", data[i]);
+  return out;
+}
+
 std::string format_key(const Key& key) {
-  std::string hex;
-  for (uint8_t b : key.bytes) hex += fmt::format("{:02x}", b);
-  return fmt::format("kiln-key {}\n{}\n", key_kind_name(key.kind), hex);
+  return fmt::format("kiln-key {}\n{}\n", key_kind_name(key.kind),
+                     hex(key.bytes.data(), key.bytes.size()));
 }
 
 Key parse_key(const std::string& text, const std::string& origin) {

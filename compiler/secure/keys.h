@@ -41,6 +41,9 @@ Key parse_key(const std::string& text, const std::string& origin);
 Key generate_key(KeyKind private_kind);
 Key public_of(const Key& private_key);
 
+// Bytes as lowercase hex, two digits each.
+std::string hex(const uint8_t* data, size_t size);
+
 // SHA-256 of a public key: the container's KEY_HASH.
 std::vector<uint8_t> key_hash(const Key& public_key);
 

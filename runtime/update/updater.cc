@@ -22,9 +22,10 @@ bool overlap(uint32_t a, uint32_t a_size, uint32_t b, uint32_t b_size) {
 kiln_update_status check_layout(const kiln_flash& flash, const kiln_update_layout& layout) {
   const uint32_t sector = flash.sector_size;
   const uint32_t journal_size = 2 * sector;
-  if (!power_of_two(sector) || sector < journal::kRecordBytes || !power_of_two(flash.write_size) ||
-      flash.write_size > journal::kRecordBytes || flash.read == nullptr ||
-      flash.program == nullptr || flash.erase == nullptr) {
+  // A journal sector holds at least a checkpoint and one record after it.
+  if (!power_of_two(sector) || sector < 2 * journal::kRecordBytes ||
+      !power_of_two(flash.write_size) || flash.write_size > journal::kRecordBytes ||
+      flash.read == nullptr || flash.program == nullptr || flash.erase == nullptr) {
     return KILN_UPDATE_BAD_LAYOUT;
   }
   if (layout.slot_size == 0 || layout.slot_size % sector != 0 ||
@@ -151,7 +152,6 @@ const char* kiln_update_status_name(kiln_update_status status) {
     case KILN_UPDATE_NO_MODEL: return "no model that verifies";
     case KILN_UPDATE_BAD_STATE: return "call out of order";
     case KILN_UPDATE_BAD_LAYOUT: return "bad flash layout";
-    case KILN_UPDATE_JOURNAL_FULL: return "journal full";
   }
   return "unknown status";
 }

@@ -248,6 +248,11 @@ TEST(PowerLoss, BadLayoutsAreRefused) {
   kiln_update_layout misaligned = kLayout;
   misaligned.journal_address += 8;
   EXPECT_EQ(kiln_updater_format(&updater, sim.flash.flash(), &misaligned), KILN_UPDATE_BAD_LAYOUT);
+  // A 32-byte sector would hold a checkpoint and nothing after it.
+  std::vector<uint8_t> tiny_memory(1024, 0xFF);
+  Flash tiny(tiny_memory.data(), 1024, 32, 8);
+  const kiln_update_layout tiny_layout = {{0, 256}, 256, 512};
+  EXPECT_EQ(kiln_updater_format(&updater, tiny.flash(), &tiny_layout), KILN_UPDATE_BAD_LAYOUT);
   // An unformatted journal has no model.
   kiln_boot_choice choice;
   EXPECT_EQ(boot(sim, &updater, &choice), KILN_UPDATE_NO_MODEL);

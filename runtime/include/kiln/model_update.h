@@ -50,12 +50,11 @@ typedef struct kiln_update_layout {
 
 typedef enum kiln_update_status {
   KILN_UPDATE_OK = 0,
-  KILN_UPDATE_FLASH_ERROR = 1,  /* a flash operation failed */
-  KILN_UPDATE_REFUSED = 2,      /* the container was refused: kiln_updater.refusal says why */
-  KILN_UPDATE_NO_MODEL = 3,     /* no confirmed model that verifies */
-  KILN_UPDATE_BAD_STATE = 4,    /* a call out of order */
-  KILN_UPDATE_BAD_LAYOUT = 5,   /* slots or journal misaligned, overlapping or too small */
-  KILN_UPDATE_JOURNAL_FULL = 6, /* no room for a record, even after compaction */
+  KILN_UPDATE_FLASH_ERROR = 1, /* a flash operation failed */
+  KILN_UPDATE_REFUSED = 2,     /* the container was refused: kiln_updater.refusal says why */
+  KILN_UPDATE_NO_MODEL = 3,    /* no confirmed model that verifies */
+  KILN_UPDATE_BAD_STATE = 4,   /* a call out of order */
+  KILN_UPDATE_BAD_LAYOUT = 5,  /* slots or journal misaligned, overlapping or too small */
 } kiln_update_status;
 
 const char* kiln_update_status_name(kiln_update_status status);
